@@ -1,0 +1,765 @@
+"""The ``pos`` command: a thin Typer layer over the ``pos`` core.
+
+It parses arguments, calls the core, prints, and turns an
+:class:`pos.errors.AnytenderError` into one line on stderr and exit code 1.
+It holds no business rule: anything a command does, the library can do.
+
+Start-up time matters (a cashier runs these all day), so the core, rich,
+sqlite-utils and babel are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from pos.errors import AnytenderError, InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.money import Money
+    from pos.orders import Order, OrderView
+    from pos.store import Store
+
+
+class _PosGroup(TyperGroup):
+    """Turns expected errors into one line and exit code 1, anywhere below it."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AnytenderError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(1) from None
+
+
+def _typer(help_text: str) -> typer.Typer:
+    return typer.Typer(help=help_text, no_args_is_help=True, add_completion=False)
+
+
+app = typer.Typer(
+    cls=_PosGroup,
+    help="Anytender: take orders any way, get paid any way, keep the books exact.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+item_app = _typer("The catalog: items and their prices.")
+tax_app = _typer("Tax categories and their rates.")
+order_app = _typer("Orders on any channel: counter, phone, delivery, kiosk.")
+staff_app = _typer("Staff and their PINs.")
+shift_app = _typer("Clocking in and out.")
+
+CASHIER, OWNER, START = "Cashier", "Owner", "Getting started"
+app.add_typer(order_app, name="order", rich_help_panel=CASHIER)
+app.add_typer(shift_app, name="shift", rich_help_panel=CASHIER)
+app.add_typer(item_app, name="item", rich_help_panel=OWNER)
+app.add_typer(tax_app, name="tax", rich_help_panel=OWNER)
+app.add_typer(staff_app, name="staff", rich_help_panel=OWNER)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+
+
+# -- shared plumbing ------------------------------------------------------------
+
+
+class _State:
+    def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
+        self.store: Store | None = None
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: Annotated[
+        str, typer.Option("--db", envvar="POS_DB", help="Store file to use (default ./pos.db, or $POS_DB).")
+    ] = "pos.db",
+) -> None:
+    ctx.obj = _State(db)
+
+
+def _state(ctx: typer.Context) -> _State:
+    root = ctx.find_root()
+    if not isinstance(root.obj, _State):  # pragma: no cover - only when called oddly
+        root.obj = _State(os.environ.get("POS_DB", "pos.db"))
+    return root.obj
+
+
+def _store(ctx: typer.Context) -> "Store":
+    state = _state(ctx)
+    if state.store is None:
+        from pos.store import Store
+
+        state.store = Store.open(state.db_path)
+        ctx.find_root().call_on_close(state.store.close)
+    return state.store
+
+
+def _emit(as_json: bool, data: Any, human: Callable[[], None] | str) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    elif callable(human):
+        human()
+    else:
+        typer.echo(human)
+
+
+def _money(store: "Store", amount_minor: int) -> str:
+    from pos.money import Money, format_money
+
+    return format_money(Money(amount_minor, store.settings.currency), store.settings.locale)
+
+
+def _table(title: str | None, columns: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="right" if right and index in right else "left")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+def _day(text: str | None) -> Any:
+    if text is None:
+        return None
+    from pos.clock import parse_day
+
+    return parse_day(text)
+
+
+# -- setup ---------------------------------------------------------------------
+
+
+def _local_timezone() -> str:
+    """The machine's IANA time zone name, for ``init``'s default (UTC if unknown)."""
+    zone = os.environ.get("TZ", "").lstrip(":")
+    if zone and "/" in zone:
+        return zone
+    try:
+        text = Path("/etc/timezone").read_text().strip()
+        if text:
+            return text
+    except OSError:
+        pass
+    try:
+        target = os.readlink("/etc/localtime")
+        if "zoneinfo/" in target:
+            return target.split("zoneinfo/", 1)[1]
+    except OSError:
+        pass
+    return "UTC"
+
+
+@app.command(rich_help_panel=START)
+def init(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="The store's name, as printed on receipts.")],
+    currency: Annotated[str, typer.Option(help="ISO 4217 currency code.")] = "USD",
+    locale: Annotated[str, typer.Option(help="Locale for amounts and dates, like en_US or de_DE.")] = "en_US",
+    timezone: Annotated[Optional[str], typer.Option(help="IANA time zone (default: this machine's).")] = None,
+    tax_included: Annotated[
+        bool, typer.Option("--tax-included/--tax-excluded", help="Whether prices already include tax.")
+    ] = False,
+    tax_rate: Annotated[str, typer.Option(help="Rate of the 'standard' tax category, in percent.")] = "0",
+    day_rollover: Annotated[str, typer.Option(help="Local time when one business day ends (HH:MM).")] = "04:00",
+    address: Annotated[str, typer.Option(help="Street address for receipts.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a new store file. Refuses if one exists: init never destroys data."""
+    from pos.setup import init_store
+
+    path = _state(ctx).db_path
+    store = init_store(
+        path,
+        name=name,
+        currency=currency,
+        locale=locale,
+        timezone=timezone or _local_timezone(),
+        tax_included=tax_included,
+        tax_rate=tax_rate,
+        day_rollover=day_rollover,
+        address=address,
+    )
+    s = store.settings
+    store.close()
+    _emit(
+        as_json,
+        {"db": str(Path(path).resolve()), **s.model_dump(mode="json")},
+        f"Created {s.name} at {path} ({s.currency}, {s.locale}, {s.timezone}, "
+        f"prices {s.tax_mode.value} of tax, day rolls over at {s.day_rollover}).",
+    )
+
+
+@app.command(rich_help_panel=START)
+def demo(
+    directory: Annotated[
+        Optional[Path], typer.Option("--dir", help="Folder for the demo store (default ./anytender-demo).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a demo store in a fresh folder and ring a day of sales in it."""
+    from pos.demo import run_demo
+
+    report = run_demo(directory)
+
+    def human() -> None:
+        typer.echo(f"Demo store: {report.db_path}")
+        for line in report.story:
+            typer.echo(f"  {line}")
+        typer.echo("Files:")
+        for label, path in report.files.items():
+            typer.echo(f"  {label}: {path}")
+        typer.echo(f"Try: pos --db {report.db_path} order list --day {report.business_day}")
+
+    _emit(as_json, report.as_dict(), human)
+
+
+# -- tax categories --------------------------------------------------------------
+
+
+@tax_app.command("add")
+def tax_add(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Short code, like food or alcohol.")],
+    rate: Annotated[str, typer.Argument(help="Rate in percent, like 8.875.")],
+    name: Annotated[Optional[str], typer.Option(help="Display name.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a tax category."""
+    from pos.catalog import add_tax_category
+
+    category = add_tax_category(_store(ctx), code, rate, name)
+    _emit(
+        as_json,
+        {"code": category.code, "name": category.name, "rate_percent": str(category.rate_percent)},
+        f"Tax category {category.code} ({category.name}) at {category.rate_percent}%.",
+    )
+
+
+@tax_app.command("list")
+def tax_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """List tax categories."""
+    from pos.catalog import tax_categories
+
+    cats = tax_categories(_store(ctx))
+    _emit(
+        as_json,
+        [{"code": c.code, "name": c.name, "rate_percent": str(c.rate_percent)} for c in cats],
+        lambda: _table("Tax categories", ["Code", "Name", "Rate %"], [[c.code, c.name, str(c.rate_percent)] for c in cats], {2}),
+    )
+
+
+# -- items ---------------------------------------------------------------------
+
+
+def _item_dict(store: "Store", item: Any) -> dict[str, Any]:
+    return {
+        "sku": item.sku,
+        "name": item.name,
+        "price_minor": item.price_minor,
+        "currency": store.settings.currency,
+        "tax_category": item.tax_category,
+        "active": item.active,
+    }
+
+
+@item_app.command("add")
+def item_add(
+    ctx: typer.Context,
+    sku: Annotated[str, typer.Argument(help="Code or barcode, like PIZZA-M.")],
+    name: Annotated[str, typer.Argument(help="Name shown on receipts.")],
+    price: Annotated[str, typer.Argument(help="Price, like 12.50.")],
+    tax: Annotated[str, typer.Option("--tax", help="Tax category.")] = "standard",
+    as_json: JsonFlag = False,
+) -> None:
+    """Add an item to the catalog."""
+    from pos.catalog import add_item
+
+    store = _store(ctx)
+    item = add_item(store, sku, name, price, tax)
+    _emit(as_json, _item_dict(store, item), f"Added {item.sku} {item.name} at {_money(store, item.price_minor)} ({item.tax_category}).")
+
+
+@item_app.command("list")
+def item_list(
+    ctx: typer.Context,
+    include_inactive: Annotated[bool, typer.Option("--all", help="Include inactive items.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the catalog."""
+    from pos.catalog import list_items
+
+    store = _store(ctx)
+    items = list_items(store, include_inactive)
+    _emit(
+        as_json,
+        [_item_dict(store, i) for i in items],
+        lambda: _table(
+            "Items",
+            ["SKU", "Name", "Price", "Tax", "Active"],
+            [[i.sku, i.name, _money(store, i.price_minor), i.tax_category, "yes" if i.active else "no"] for i in items],
+            {2},
+        ),
+    )
+
+
+@item_app.command("edit")
+def item_edit(
+    ctx: typer.Context,
+    sku: Annotated[str, typer.Argument(help="SKU of the item to change.")],
+    name: Annotated[Optional[str], typer.Option(help="New name.")] = None,
+    price: Annotated[Optional[str], typer.Option(help="New price.")] = None,
+    tax: Annotated[Optional[str], typer.Option("--tax", help="New tax category.")] = None,
+    activate: Annotated[bool, typer.Option("--activate", help="Put an inactive item back on sale.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change an item's name, price or tax category."""
+    from pos.catalog import edit_item
+
+    store = _store(ctx)
+    item = edit_item(store, sku, name=name, price_text=price, tax_category=tax, active=True if activate else None)
+    _emit(as_json, _item_dict(store, item), f"{item.sku} is now {item.name} at {_money(store, item.price_minor)} ({item.tax_category}).")
+
+
+@item_app.command("deactivate")
+def item_deactivate(
+    ctx: typer.Context, sku: Annotated[str, typer.Argument(help="SKU to stop selling.")], as_json: JsonFlag = False
+) -> None:
+    """Stop selling an item (past orders keep it)."""
+    from pos.catalog import deactivate_item
+
+    store = _store(ctx)
+    item = deactivate_item(store, sku)
+    _emit(as_json, _item_dict(store, item), f"{item.sku} {item.name} is no longer on sale.")
+
+
+@item_app.command("import")
+def item_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV with columns sku,name,price[,tax_category][,active].")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Import items from CSV: every row is checked first; one bad row imports nothing."""
+    from pos.catalog import import_items
+
+    store = _store(ctx)
+    try:
+        with open(file, newline="", encoding="utf-8-sig") as handle:
+            result = import_items(store, str(file), handle)
+    except FileNotFoundError:
+        raise InvalidInput(f"No file {file}: check the path.") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{file} is not UTF-8 text: save it as CSV (UTF-8) and try again.") from None
+    _emit(
+        as_json,
+        {"added": result.added, "updated": result.updated},
+        f"Imported {file}: {result.added} added, {result.updated} updated.",
+    )
+
+
+# -- orders ----------------------------------------------------------------------
+
+
+def _order_dict(store: "Store", order: "Order") -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "number": order.number,
+        "business_day": order.business_day.isoformat(),
+        "channel": order.channel.value,
+        "status": order.status.value,
+        "customer_name": order.customer_name,
+        "customer_phone": order.customer_phone,
+        "address": order.address,
+        "created_at": order.created_at.isoformat(),
+        "void_reason": order.void_reason,
+    }
+
+
+def _view_dict(store: "Store", v: "OrderView") -> dict[str, Any]:
+    t = v.totals
+    return {
+        **_order_dict(store, v.order),
+        "currency": store.settings.currency,
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price_minor": line.unit_price_minor,
+                "tax_category": line.tax_category,
+                "net_minor": lt.net_minor,
+            }
+            for line, lt in zip(v.lines, t.lines)
+        ],
+        "discounts": [
+            {"line_no": d.line_no, "kind": d.kind.value, "value": str(d.value), "reason": d.reason, "amount_minor": amount}
+            for d, amount in zip(v.discounts, t.discount_amounts_minor)
+        ],
+        "subtotal_minor": t.subtotal_minor,
+        "discount_minor": t.discount_minor,
+        "tax_by_category_minor": t.tax_by_category,
+        "tax_minor": t.tax_minor,
+        "tax_included": t.tax_included,
+        "total_minor": t.total_minor,
+    }
+
+
+def _print_view(store: "Store", v: "OrderView") -> None:
+    o = v.order
+    who = ", ".join(x for x in (o.customer_name, o.customer_phone, o.address) if x)
+    typer.echo(f"Order #{o.number} ({o.channel.value}, {o.status.value}) {o.id}" + (f" - {who}" if who else ""))
+    for line, lt in zip(v.lines, v.totals.lines):
+        typer.echo(f"  {line.line_no:>3}  {line.quantity:>3} x {line.name:<28} {_money(store, lt.gross_minor):>12}")
+    for d, amount in zip(v.discounts, v.totals.discount_amounts_minor):
+        target = f"line {d.line_no}" if d.line_no is not None else "order"
+        shown = f"{d.value}%" if d.kind.value == "percent" else "amount"
+        typer.echo(f"       discount {shown} on {target} ({d.reason}) {_money(store, -amount):>12}")
+    t = v.totals
+    typer.echo(f"  Subtotal {_money(store, t.subtotal_minor)}")
+    if t.discount_minor:
+        typer.echo(f"  Discounts {_money(store, -t.discount_minor)}")
+    for category, amount in t.tax_by_category.items():
+        typer.echo(f"  Tax {category}{' (included)' if t.tax_included else ''} {_money(store, amount)}")
+    typer.echo(f"  Total {_money(store, t.total_minor)}")
+    if o.void_reason:
+        typer.echo(f"  Voided: {o.void_reason}")
+
+
+OrderArg = Annotated[str, typer.Argument(help="Today's order number (like 12) or the order id.")]
+
+
+@order_app.command("new")
+def order_new(
+    ctx: typer.Context,
+    channel: Annotated[str, typer.Option(help="counter, phone, delivery or kiosk.")] = "counter",
+    name: Annotated[Optional[str], typer.Option(help="Customer name (never required).")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="Customer phone (never required).")] = None,
+    address: Annotated[Optional[str], typer.Option(help="Delivery address.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Open a new order; prints its number for today and its id."""
+    from pos.orders import new_order
+
+    store = _store(ctx)
+    order = new_order(store, channel, customer_name=name, customer_phone=phone, address=address)
+    _emit(as_json, _order_dict(store, order), f"Order #{order.number} ({order.channel.value}) {order.id}")
+
+
+@order_app.command("add")
+def order_add(
+    ctx: typer.Context,
+    order: OrderArg,
+    sku: Annotated[str, typer.Argument(help="Item SKU or barcode.")],
+    qty: Annotated[str, typer.Option("--qty", "-q", help="Quantity.")] = "1",
+    as_json: JsonFlag = False,
+) -> None:
+    """Ring an item onto an order."""
+    from pos.orders import add_line
+
+    store = _store(ctx)
+    line, v = add_line(store, order, sku, qty)
+    _emit(
+        as_json,
+        _view_dict(store, v),
+        f"#{v.order.number} line {line.line_no}: {line.quantity} x {line.name} "
+        f"{_money(store, line.quantity * line.unit_price_minor)}  total {_money(store, v.totals.total_minor)}",
+    )
+
+
+@order_app.command("remove")
+def order_remove(
+    ctx: typer.Context,
+    order: OrderArg,
+    line: Annotated[Optional[int], typer.Argument(help="Line number (default: the last line).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Take a line off an order."""
+    from pos.orders import remove_line
+
+    store = _store(ctx)
+    removed, v = remove_line(store, order, line)
+    _emit(
+        as_json,
+        _view_dict(store, v),
+        f"#{v.order.number}: removed line {removed.line_no} ({removed.name})  total {_money(store, v.totals.total_minor)}",
+    )
+
+
+@order_app.command("discount")
+def order_discount(
+    ctx: typer.Context,
+    order: OrderArg,
+    value: Annotated[str, typer.Argument(help="10% or an amount like 2.00.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
+    line: Annotated[Optional[int], typer.Option("--line", help="Discount one line instead of the order.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give a discount on an order or one line; a reason is required."""
+    from pos.orders import add_discount
+
+    store = _store(ctx)
+    discount, v = add_discount(store, order, value, reason, line)
+    amount = v.totals.discount_amounts_minor[-1]
+    _emit(
+        as_json,
+        _view_dict(store, v),
+        f"#{v.order.number}: discount {_money(store, amount)} ({discount.reason})  total {_money(store, v.totals.total_minor)}",
+    )
+
+
+@order_app.command("set")
+def order_set(
+    ctx: typer.Context,
+    order: OrderArg,
+    name: Annotated[Optional[str], typer.Option(help="Customer name.")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="Customer phone.")] = None,
+    address: Annotated[Optional[str], typer.Option(help="Delivery address.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add or change an order's optional customer details."""
+    from pos.orders import set_customer
+
+    store = _store(ctx)
+    o = set_customer(store, order, customer_name=name, customer_phone=phone, address=address)
+    _emit(as_json, _order_dict(store, o), f"Order #{o.number} updated.")
+
+
+@order_app.command("show")
+def order_show(ctx: typer.Context, order: OrderArg, as_json: JsonFlag = False) -> None:
+    """Show an order with its lines, discounts, tax and total."""
+    from pos.orders import view
+
+    store = _store(ctx)
+    v = view(store, order)
+    _emit(as_json, _view_dict(store, v), lambda: _print_view(store, v))
+
+
+@order_app.command("list")
+def order_list(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
+    status: Annotated[Optional[str], typer.Option(help="open, paid or voided.")] = None,
+    channel: Annotated[Optional[str], typer.Option(help="counter, phone, delivery or kiosk.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the orders of a business day."""
+    from pos.orders import OrderStatus, list_orders, parse_channel, view
+
+    store = _store(ctx)
+    wanted_status = None
+    if status is not None:
+        try:
+            wanted_status = OrderStatus(status.strip().lower())
+        except ValueError:
+            raise InvalidInput(f"Unknown status '{status}': use open, paid or voided.") from None
+    orders = list_orders(
+        store, _day(day), wanted_status, parse_channel(channel) if channel is not None else None
+    )
+    views = [view(store, o.id) for o in orders]
+    _emit(
+        as_json,
+        [_view_dict(store, v) for v in views],
+        lambda: _table(
+            f"Orders {views[0].order.business_day}" if views else "Orders (none)",
+            ["#", "Channel", "Status", "Customer", "Lines", "Total"],
+            [
+                [str(v.order.number), v.order.channel.value, v.order.status.value, v.order.customer_name or "",
+                 str(len(v.lines)), _money(store, v.totals.total_minor)]
+                for v in views
+            ],
+            {0, 4, 5},
+        ),
+    )
+
+
+@order_app.command("void")
+def order_void(
+    ctx: typer.Context,
+    order: OrderArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Void an unpaid order (a paid one is refunded instead)."""
+    from pos.orders import void_order
+
+    store = _store(ctx)
+    o = void_order(store, order, reason)
+    _emit(as_json, _order_dict(store, o), f"Order #{o.number} voided ({o.void_reason}).")
+
+
+# -- staff -----------------------------------------------------------------------
+
+
+def _staff_dict(m: Any) -> dict[str, Any]:
+    return {"id": m.id, "name": m.name, "role": m.role.value, "active": m.active, "tip_eligible": m.tip_eligible}
+
+
+@staff_app.command("add")
+def staff_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name, unique in the store.")],
+    role: Annotated[str, typer.Option("--role", help="owner, manager, cashier, server, driver or kitchen.")],
+    pin: Annotated[
+        Optional[str], typer.Option("--pin", help="4-8 digit PIN; leave out to type it hidden.")
+    ] = None,
+    tips: Annotated[
+        Optional[bool], typer.Option("--tips/--no-tips", help="Override tip eligibility (default: from role).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a staff member. The PIN is stored only as a salted hash."""
+    from pos.staff import add_staff, parse_role
+
+    store = _store(ctx)
+    parse_role(role)  # refuse a bad role before asking for a PIN
+    if pin is None:
+        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    member = add_staff(store, name, role, pin, tips)
+    _emit(
+        as_json,
+        _staff_dict(member),
+        f"Added {member.name} ({member.role.value}, {'tip-eligible' if member.tip_eligible else 'not tip-eligible'}).",
+    )
+
+
+@staff_app.command("list")
+def staff_list(
+    ctx: typer.Context,
+    include_inactive: Annotated[bool, typer.Option("--all", help="Include deactivated staff.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List staff."""
+    from pos.staff import list_staff, open_shift
+
+    store = _store(ctx)
+    members = list_staff(store, include_inactive)
+    on = {m.id: open_shift(store, m) is not None for m in members}
+    _emit(
+        as_json,
+        [{**_staff_dict(m), "on_shift": on[m.id]} for m in members],
+        lambda: _table(
+            "Staff",
+            ["Name", "Role", "Tips", "Active", "On shift"],
+            [[m.name, m.role.value, "yes" if m.tip_eligible else "no", "yes" if m.active else "no",
+              "yes" if on[m.id] else ""] for m in members],
+        ),
+    )
+
+
+@staff_app.command("deactivate")
+def staff_deactivate(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Staff name.")], as_json: JsonFlag = False
+) -> None:
+    """Deactivate a staff member (ends an open shift; history is kept)."""
+    from pos.staff import deactivate_staff
+
+    member = deactivate_staff(_store(ctx), name)
+    _emit(as_json, _staff_dict(member), f"{member.name} is deactivated.")
+
+
+@staff_app.command("tips")
+def staff_tips(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    eligible: Annotated[str, typer.Argument(help="yes, no, or default (from the role).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Override whether a staff member may receive tips."""
+    from pos.staff import set_tip_eligibility
+
+    choice = {"yes": True, "no": False, "default": None}
+    key = eligible.strip().lower()
+    if key not in choice:
+        raise InvalidInput(f"'{eligible}' is not a choice: use yes, no or default.")
+    member = set_tip_eligibility(_store(ctx), name, choice[key])
+    _emit(as_json, _staff_dict(member), f"{member.name} {'may' if member.tip_eligible else 'may not'} receive tips.")
+
+
+# -- shifts ----------------------------------------------------------------------
+
+
+def _shift_dict(shift: Any) -> dict[str, Any]:
+    return {
+        "id": shift.id,
+        "staff": shift.staff_name,
+        "business_day": shift.business_day.isoformat(),
+        "started_at": shift.started_at.isoformat(),
+        "ended_at": shift.ended_at.isoformat() if shift.ended_at else None,
+        "worked_seconds": shift.worked_seconds(),
+    }
+
+
+def _local(store: "Store", instant: Any) -> str:
+    return instant.astimezone(store.settings.zone).strftime("%Y-%m-%d %H:%M")
+
+
+@shift_app.command("start")
+def shift_start(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    register: Annotated[Optional[int], typer.Option(help="Register number.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Clock in."""
+    from pos.staff import start_shift
+
+    store = _store(ctx)
+    shift = start_shift(store, name, register)
+    _emit(as_json, _shift_dict(shift), f"{shift.staff_name} on shift since {_local(store, shift.started_at)}.")
+
+
+@shift_app.command("end")
+def shift_end(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Staff name.")], as_json: JsonFlag = False
+) -> None:
+    """Clock out."""
+    from pos.staff import end_shift
+
+    store = _store(ctx)
+    shift = end_shift(store, name)
+    hours, rest = divmod(shift.worked_seconds(), 3600)
+    _emit(as_json, _shift_dict(shift), f"{shift.staff_name} off shift at {_local(store, shift.ended_at)} ({hours}h{rest // 60:02d}m).")
+
+
+@shift_app.command("list")
+def shift_list(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only shifts still running.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List shifts."""
+    from pos.staff import list_shifts
+
+    store = _store(ctx)
+    shifts = list_shifts(store, _day(day), open_only)
+    _emit(
+        as_json,
+        [_shift_dict(s) for s in shifts],
+        lambda: _table(
+            "Shifts",
+            ["Staff", "Day", "Start", "End", "Hours"],
+            [[s.staff_name, s.business_day.isoformat(), _local(store, s.started_at),
+              _local(store, s.ended_at) if s.ended_at else "on shift",
+              f"{s.worked_seconds() // 3600}h{s.worked_seconds() % 3600 // 60:02d}m"] for s in shifts],
+        ),
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="pos")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tenders: one payment interface and one module per way of paying."""

@@ -1,0 +1,1 @@
+"""Anytender business core: money, catalog, orders, staff and shifts, ledger, storage. Never prints."""

@@ -1,0 +1,308 @@
+"""The catalog: tax categories and the items a store sells.
+
+Prices are stored in minor units of the store's currency; tax rates are
+exact decimal percentages (``"8.875"``).  Items are never deleted, only
+deactivated, so that old orders keep pointing at something real.  The
+order keeps its own copy of name, price and rate at the moment it was rung,
+so editing the catalog never changes a sale already made.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Iterable
+
+from pos.errors import Conflict, InvalidInput, NotFound
+from pos.store import iso, utc_now
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+_SKU = re.compile(r"^[A-Z0-9][A-Z0-9._\-]{0,39}$")
+_TAX_CODE = re.compile(r"^[a-z][a-z0-9\-]{0,23}$")
+MAX_NAME = 80
+
+
+@dataclass(frozen=True, slots=True)
+class TaxCategory:
+    code: str
+    name: str
+    rate_percent: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    sku: str
+    name: str
+    price_minor: int
+    tax_category: str
+    active: bool
+
+
+# -- validation, shared by the commands and the CSV import ---------------------
+
+
+def clean_sku(text: str) -> str:
+    """Normalise a SKU (upper case) and refuse malformed ones."""
+    sku = (text or "").strip().upper()
+    if not sku:
+        raise InvalidInput("The SKU is empty: give one, like PIZZA-M or a barcode's digits.")
+    if not _SKU.match(sku):
+        raise InvalidInput(
+            f"SKU '{text}' is not valid: use up to 40 letters, digits, '.', '_' or '-', starting with a letter or digit."
+        )
+    return sku
+
+
+def clean_name(text: str, what: str = "item name") -> str:
+    """Trim a display name and refuse empty or overlong ones."""
+    name = " ".join((text or "").split())
+    if not name:
+        raise InvalidInput(f"The {what} is empty: give one, like \"Margherita 12in\".")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"The {what} '{name[:20]}...' is longer than {MAX_NAME} characters: shorten it.")
+    return name
+
+
+def parse_rate(text: str) -> Decimal:
+    """A tax rate in percent, like ``8.875``; 0 to 100, at most 4 decimals."""
+    raw = (text or "").strip().removesuffix("%").strip()
+    try:
+        rate = Decimal(raw)
+    except InvalidOperation:
+        raise InvalidInput(f"'{text}' is not a tax rate: type a percentage like 8.875.") from None
+    if not rate.is_finite() or rate < 0 or rate > 100:
+        raise InvalidInput(f"Tax rate '{text}' must be between 0 and 100 percent.")
+    if rate.as_tuple().exponent < -4:  # type: ignore[operator]
+        raise InvalidInput(f"Tax rate '{text}' has more than 4 decimals: round it.")
+    return rate.normalize() if rate != 0 else Decimal(0)
+
+
+def parse_price(text: str, store: "Store") -> int:
+    """A catalog price typed by a user, in the store's currency."""
+    from pos.money import parse_amount
+
+    s = store.settings
+    return parse_amount(text, s.currency, s.locale, allow_negative=False).amount_minor
+
+
+# -- tax categories -----------------------------------------------------------
+
+
+def add_tax_category(store: "Store", code: str, rate_text: str, name: str | None = None) -> TaxCategory:
+    """Create a tax category (``pos tax add``)."""
+    code = (code or "").strip().lower()
+    if not _TAX_CODE.match(code):
+        raise InvalidInput(
+            f"Tax category '{code}' is not valid: use lower-case letters, digits and '-', like food or alcohol."
+        )
+    rate = parse_rate(rate_text)
+    label = clean_name(name or code.capitalize(), "tax category name")
+    with store.write() as conn:
+        if store.one("SELECT 1 FROM tax_categories WHERE code = ?", (code,)):
+            raise Conflict(f"Tax category '{code}' already exists: pick another code.")
+        conn.execute(
+            "INSERT INTO tax_categories(code, name, rate_percent) VALUES (?, ?, ?)", (code, label, str(rate))
+        )
+    return TaxCategory(code, label, rate)
+
+
+def tax_categories(store: "Store") -> list[TaxCategory]:
+    """All tax categories, by code."""
+    return [
+        TaxCategory(r["code"], r["name"], Decimal(r["rate_percent"]))
+        for r in store.all("SELECT code, name, rate_percent FROM tax_categories ORDER BY code")
+    ]
+
+
+def get_tax_category(store: "Store", code: str) -> TaxCategory:
+    row = store.one("SELECT code, name, rate_percent FROM tax_categories WHERE code = ?", ((code or "").strip().lower(),))
+    if row is None:
+        known = ", ".join(c.code for c in tax_categories(store)) or "none yet"
+        raise NotFound(f"No tax category '{code}' (known: {known}): add it with 'pos tax add'.")
+    return TaxCategory(row["code"], row["name"], Decimal(row["rate_percent"]))
+
+
+# -- items --------------------------------------------------------------------
+
+
+def _item(row: object) -> Item:
+    return Item(row["sku"], row["name"], row["price_minor"], row["tax_category"], bool(row["active"]))  # type: ignore[index]
+
+
+def add_item(store: "Store", sku: str, name: str, price_text: str, tax_category: str = "standard") -> Item:
+    """Add an item to the catalog (``pos item add``)."""
+    sku = clean_sku(sku)
+    name = clean_name(name)
+    price = parse_price(price_text, store)
+    category = get_tax_category(store, tax_category)
+    now = iso(utc_now())
+    with store.write() as conn:
+        if store.one("SELECT 1 FROM items WHERE sku = ?", (sku,)):
+            raise Conflict(f"SKU {sku} already exists: change it with 'pos item edit {sku}' or use another SKU.")
+        conn.execute(
+            "INSERT INTO items(sku, name, price_minor, tax_category, active, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, 1, ?, ?)",
+            (sku, name, price, category.code, now, now),
+        )
+    return Item(sku, name, price, category.code, True)
+
+
+def get_item(store: "Store", sku: str) -> Item:
+    """Look an item up by SKU (active or not)."""
+    key = (sku or "").strip().upper()
+    row = store.one("SELECT * FROM items WHERE sku = ?", (key,))
+    if row is None:
+        raise NotFound(f"No item with SKU '{sku}': check the code, or list items with 'pos item list'.")
+    return _item(row)
+
+
+def list_items(store: "Store", include_inactive: bool = False) -> list[Item]:
+    """Catalog items ordered by name."""
+    where = "" if include_inactive else "WHERE active = 1"
+    return [_item(r) for r in store.all(f"SELECT * FROM items {where} ORDER BY name, sku")]
+
+
+def edit_item(
+    store: "Store",
+    sku: str,
+    *,
+    name: str | None = None,
+    price_text: str | None = None,
+    tax_category: str | None = None,
+    active: bool | None = None,
+) -> Item:
+    """Change an item's name, price, tax category or active flag."""
+    item = get_item(store, sku)
+    if name is None and price_text is None and tax_category is None and active is None:
+        raise InvalidInput(f"Nothing to change for {item.sku}: give --name, --price or --tax.")
+    new = Item(
+        item.sku,
+        clean_name(name) if name is not None else item.name,
+        parse_price(price_text, store) if price_text is not None else item.price_minor,
+        get_tax_category(store, tax_category).code if tax_category is not None else item.tax_category,
+        item.active if active is None else active,
+    )
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE items SET name = ?, price_minor = ?, tax_category = ?, active = ?, updated_at = ? WHERE sku = ?",
+            (new.name, new.price_minor, new.tax_category, int(new.active), iso(utc_now()), new.sku),
+        )
+    return new
+
+
+def deactivate_item(store: "Store", sku: str) -> Item:
+    """Stop selling an item; past orders are unaffected."""
+    item = get_item(store, sku)
+    if not item.active:
+        raise Conflict(f"{item.sku} ({item.name}) is already inactive.")
+    return edit_item(store, sku, active=False)
+
+
+# -- CSV import ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    added: int
+    updated: int
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    line: int
+    reason: str
+
+
+class ImportRejected(InvalidInput):
+    """A CSV import with bad rows: nothing was imported."""
+
+    def __init__(self, path: str, problems: list[RowProblem]) -> None:
+        self.problems = problems
+        shown = "; ".join(f"line {p.line}: {p.reason}" for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(
+            f"{path}: {len(problems)} bad row(s), nothing imported. {shown}{more}. Fix them and import again."
+        )
+
+
+REQUIRED_COLUMNS = ("sku", "name", "price")
+OPTIONAL_COLUMNS = ("tax_category", "active")
+
+
+def import_items(store: "Store", path: str, lines: Iterable[str]) -> ImportResult:
+    """Import items from CSV text (``sku,name,price[,tax_category][,active]``).
+
+    Every row is validated first; if any row is bad, nothing is imported and
+    the error lists each bad line with its reason.  A SKU already in the
+    catalog is updated (a price list refresh); a SKU twice in the file is an
+    error.  The whole import is one transaction.
+    """
+    import csv
+
+    reader = csv.DictReader(lines)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise InvalidInput(
+            f"{path}: the header must name the columns sku,name,price (missing {', '.join(missing)})."
+        )
+    unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise InvalidInput(f"{path}: unknown column(s) {', '.join(unknown)}; allowed: sku,name,price,tax_category,active.")
+    reader.fieldnames = header
+    categories = {c.code for c in tax_categories(store)}
+    problems: list[RowProblem] = []
+    rows: list[dict[str, object]] = []
+    seen: dict[str, int] = {}
+    for record in reader:
+        line = reader.line_num
+        if None in record:
+            problems.append(RowProblem(line, "more fields than the header has"))
+            continue
+        try:
+            sku = clean_sku(record.get("sku") or "")
+            if sku in seen:
+                raise InvalidInput(f"SKU {sku} is also on line {seen[sku]}")
+            seen[sku] = line
+            name = clean_name(record.get("name") or "")
+            price = parse_price(record.get("price") or "", store)
+            category = (record.get("tax_category") or "standard").strip().lower()
+            if category not in categories:
+                raise InvalidInput(f"unknown tax category '{category}'")
+            active_text = (record.get("active") or "1").strip().lower()
+            if active_text not in {"1", "0", "yes", "no", "true", "false"}:
+                raise InvalidInput(f"active must be yes or no, not '{active_text}'")
+        except InvalidInput as exc:
+            problems.append(RowProblem(line, exc.message.rstrip(".")))
+            continue
+        rows.append(
+            {
+                "sku": sku,
+                "name": name,
+                "price_minor": price,
+                "tax_category": category,
+                "active": int(active_text in {"1", "yes", "true"}),
+            }
+        )
+    if problems:
+        raise ImportRejected(path, problems)
+    if not rows:
+        raise InvalidInput(f"{path} has no rows under its header: nothing imported.")
+    now = iso(utc_now())
+    with store.write():
+        existing = {r["sku"] for r in store.all("SELECT sku FROM items")}
+        for row in rows:
+            row["updated_at"] = now
+            row["created_at"] = now
+        new_rows = [r for r in rows if r["sku"] not in existing]
+        old_rows = [r for r in rows if r["sku"] in existing]
+        table = store.db["items"]
+        if new_rows:
+            table.insert_all(new_rows)  # type: ignore[union-attr]
+        for row in old_rows:
+            values = {k: v for k, v in row.items() if k not in {"sku", "created_at"}}
+            table.update(row["sku"], values)  # type: ignore[union-attr]
+    return ImportResult(added=len(new_rows), updated=len(old_rows))

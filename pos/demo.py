@@ -1,0 +1,136 @@
+"""``pos demo``: a store in a fresh folder, with a morning of sales rung in it.
+
+The demo goes through the library exactly as the commands do, so what it
+shows is what a newcomer will get.  It never touches an existing store: with
+no ``--dir`` it picks ``./anytender-demo`` or, if that is taken, the first
+free ``./anytender-demo-N``; a ``--dir`` that already holds files is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pos.errors import Conflict
+
+MENU_CSV = """sku,name,price,tax_category
+PIZZA-M,Margherita 12in,12.50,food
+PIZZA-P,Pepperoni 12in,14.00,food
+PIZZA-V,Veggie Supreme 16in,18.40,food
+GARLIC,Garlic knots (6),5.25,food
+SALAD,Caesar salad,7.95,food
+SODA,Soda 20oz,2.49,standard
+BEER,Craft beer,6.00,alcohol
+"""
+
+
+@dataclass
+class DemoReport:
+    db_path: Path
+    business_day: str
+    story: list[str] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "db": str(self.db_path),
+            "business_day": self.business_day,
+            "story": self.story,
+            "files": {k: str(v) for k, v in self.files.items()},
+        }
+
+
+def choose_folder(directory: Path | None) -> Path:
+    """A folder that holds no store yet (see the module docstring)."""
+    if directory is not None:
+        if directory.exists() and any(directory.iterdir()):
+            raise Conflict(f"{directory} already has files in it; the demo never touches them. Pick an empty or new --dir.")
+        return directory
+    base = Path("anytender-demo")
+    candidate, n = base, 1
+    while candidate.exists() and any(candidate.iterdir()):
+        n += 1
+        candidate = Path(f"{base}-{n}")
+    return candidate
+
+
+def run_demo(directory: Path | None = None) -> DemoReport:
+    """Create the demo store and ring its sales; returns what was done and where."""
+    from pos.catalog import add_tax_category, import_items
+    from pos.money import Money, format_money
+    from pos.orders import add_discount, add_line, new_order, view, void_order
+    from pos.setup import init_store
+    from pos.staff import add_staff, start_shift
+
+    folder = choose_folder(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    db_path = (folder / "pos.db").resolve()
+    store = init_store(
+        db_path,
+        name="Tony's Pizza",
+        address="12 Main Street, Springfield",
+        currency="USD",
+        locale="en_US",
+        timezone="America/New_York",
+        tax_rate="8.875",
+    )
+    try:
+        report = DemoReport(db_path=db_path, business_day="")
+        money = lambda minor: format_money(Money(minor, "USD"), "en_US")  # noqa: E731
+
+        add_tax_category(store, "food", "8.875", "Prepared food")
+        add_tax_category(store, "alcohol", "10.375", "Alcohol")
+        menu = folder / "menu.csv"
+        menu.write_text(MENU_CSV, encoding="utf-8")
+        result = import_items(store, str(menu), MENU_CSV.splitlines(keepends=True))
+        report.files["menu (CSV imported)"] = menu.resolve()
+        report.story.append(f"Imported the menu: {result.added} items.")
+
+        for name, role in (("Tony", "owner"), ("Maria", "manager"), ("Alice", "cashier"), ("Dave", "driver")):
+            add_staff(store, name, role, "1234")
+        for name in ("Maria", "Alice", "Dave"):
+            start_shift(store, name, register=1)
+        report.story.append("Staff Tony (owner), Maria (manager), Alice (cashier), Dave (driver); 3 on shift.")
+
+        walk_in = new_order(store, "counter")
+        report.business_day = walk_in.business_day.isoformat()
+        add_line(store, walk_in.id, "PIZZA-V")
+        add_line(store, walk_in.id, "SODA", 2)
+        v = view(store, walk_in.id)
+        report.story.append(f"Counter #{walk_in.number}: a walk-in, no name asked: total {money(v.totals.total_minor)}.")
+
+        phone = new_order(store, "phone", customer_name="Sam")
+        add_line(store, phone.id, "PIZZA-P", 2)
+        add_line(store, phone.id, "GARLIC")
+        add_discount(store, phone.id, "10%", "first phone order")
+        v = view(store, phone.id)
+        report.story.append(
+            f"Phone #{phone.number} for Sam: 10% off for a first order: total {money(v.totals.total_minor)}."
+        )
+
+        delivery = new_order(store, "delivery", customer_phone="555-0100", address="4 Elm Street")
+        add_line(store, delivery.id, "PIZZA-M")
+        add_line(store, delivery.id, "BEER", 2)
+        v = view(store, delivery.id)
+        report.story.append(
+            f"Delivery #{delivery.number} to 4 Elm Street (phone only, no account): total {money(v.totals.total_minor)}, "
+            f"tax food {money(v.totals.tax_by_category['food'])} + alcohol {money(v.totals.tax_by_category['alcohol'])}."
+        )
+
+        kiosk = new_order(store, "kiosk")
+        add_line(store, kiosk.id, "SALAD")
+        add_line(store, kiosk.id, "SODA")
+        add_discount(store, kiosk.id, "1.00", "kiosk launch week", line_no=1)
+        v = view(store, kiosk.id)
+        report.story.append(f"Kiosk #{kiosk.number}: $1.00 off the salad: total {money(v.totals.total_minor)}.")
+
+        left = new_order(store, "counter")
+        add_line(store, left.id, "GARLIC")
+        void_order(store, left.id, "customer changed their mind")
+        report.story.append(f"Counter #{left.number}: voided before payment (customer changed their mind).")
+
+        report.files["store"] = db_path
+        return report
+    finally:
+        store.close()

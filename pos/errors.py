@@ -1,0 +1,61 @@
+"""The one exception hierarchy of Anytender, rooted at :class:`AnytenderError`.
+
+Every error the business core raises on purpose is a subclass of
+``AnytenderError``.  Its ``message`` is written for the person at the register:
+what went wrong, in their words, and what to do next.  The CLI prints that
+message on one line and exits 1; anything that is *not* an ``AnytenderError``
+is a bug and is allowed to show a traceback.
+
+    AnytenderError
+    ├── InvalidInput          the user typed something we cannot accept
+    ├── NotFound              an order, item, staff member... does not exist
+    ├── Conflict              it exists already, or is in the wrong state
+    ├── NotAllowed            a rule forbids it (permissions, tips, locked day)
+    ├── StoreError            the database file itself is unusable
+    │   └── SchemaTooNew      written by a newer Anytender; refused, untouched
+    └── ProcessorUnavailable  a payment processor could not be reached
+
+Business outcomes that are not failures of the software (a card declined)
+are result objects in ``payments/``, never exceptions.
+"""
+
+from __future__ import annotations
+
+
+class AnytenderError(Exception):
+    """Root of every expected error; ``message`` is safe to show a cashier."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(AnytenderError):
+    """Input that cannot be accepted as typed (bad amount, empty name...)."""
+
+
+class NotFound(AnytenderError):
+    """A thing referred to by name, number or id does not exist."""
+
+
+class Conflict(AnytenderError):
+    """The thing exists already, or its state forbids the change."""
+
+
+class NotAllowed(AnytenderError):
+    """A business rule or permission forbids the action."""
+
+
+class StoreError(AnytenderError):
+    """The store file cannot be used (missing, corrupt, not initialised)."""
+
+
+class SchemaTooNew(StoreError):
+    """The store was written by a newer version; we refuse to touch it."""
+
+
+class ProcessorUnavailable(AnytenderError):
+    """A payment processor could not be reached or answered nonsense."""

@@ -1,0 +1,120 @@
+"""The store's schema, as numbered migrations applied in order on open.
+
+Each migration is ``(version, name, sql)``.  A migration is never edited once
+released: a later change to the schema is a new migration with the next
+number.  ``pos.store`` applies the pending ones, each in its own
+``BEGIN IMMEDIATE`` transaction, records them in ``schema_migrations`` and in
+``PRAGMA user_version``, and refuses a file whose version is newer than the
+last one listed here.
+
+Money columns are integers of the currency's minor unit (``*_minor``); rates
+and percentages are exact decimal text; instants are UTC ISO-8601 text.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "foundation: settings, catalog, staff, shifts, orders",
+        """
+CREATE TABLE schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+);
+
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE tax_categories (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    rate_percent TEXT NOT NULL
+);
+
+CREATE TABLE items (
+    sku TEXT PRIMARY KEY,
+    name TEXT NOT NULL CHECK (length(name) > 0),
+    price_minor INTEGER NOT NULL CHECK (price_minor >= 0),
+    tax_category TEXT NOT NULL REFERENCES tax_categories(code),
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX items_name ON items(name);
+
+CREATE TABLE staff (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    key TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    pin_hash TEXT NOT NULL,
+    tip_eligible INTEGER CHECK (tip_eligible IN (0, 1)),
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL,
+    deactivated_at TEXT
+);
+
+CREATE TABLE shifts (
+    id INTEGER PRIMARY KEY,
+    staff_id INTEGER NOT NULL REFERENCES staff(id),
+    business_day TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    register INTEGER
+);
+CREATE INDEX shifts_staff ON shifts(staff_id, ended_at);
+CREATE INDEX shifts_day ON shifts(business_day);
+-- At most one open shift per person, enforced by the database itself.
+CREATE UNIQUE INDEX shifts_one_open ON shifts(staff_id) WHERE ended_at IS NULL;
+
+CREATE TABLE orders (
+    id TEXT PRIMARY KEY,
+    business_day TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    status TEXT NOT NULL,
+    customer_name TEXT,
+    customer_phone TEXT,
+    address TEXT,
+    created_at TEXT NOT NULL,
+    created_by INTEGER REFERENCES staff(id),
+    register INTEGER,
+    closed_at TEXT,
+    void_reason TEXT,
+    UNIQUE (business_day, number)
+);
+CREATE INDEX orders_day_status ON orders(business_day, status);
+
+CREATE TABLE order_lines (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    line_no INTEGER NOT NULL,
+    sku TEXT NOT NULL,
+    name TEXT NOT NULL,
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    unit_price_minor INTEGER NOT NULL CHECK (unit_price_minor >= 0),
+    tax_category TEXT NOT NULL,
+    tax_rate_percent TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    removed_at TEXT,
+    UNIQUE (order_id, line_no)
+);
+
+CREATE TABLE discounts (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    line_no INTEGER,
+    kind TEXT NOT NULL CHECK (kind IN ('percent', 'amount')),
+    value TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (length(reason) > 0),
+    created_at TEXT NOT NULL,
+    removed_at TEXT
+);
+CREATE INDEX discounts_order ON discounts(order_id);
+""",
+    ),
+]

@@ -1,0 +1,434 @@
+"""Orders on every channel: counter, phone, delivery and kiosk.
+
+An order has a stable id (``ord_...``) and a short number that restarts each
+business day (``#12``), which is what a cashier says aloud and types.  It
+belongs to the business day in which it was opened.  A customer name, phone
+or account is never required, on any channel; a delivery order needs only an
+address, and only before it is dispatched.
+
+Lines keep a copy of the item's name, price and tax rate at the moment they
+were rung.  Removing a line or a discount marks it removed (it stays in the
+file for the audit trail).  Totals come from :mod:`pos.totals`.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from pos.clock import business_day
+from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.store import iso, new_id, parse_iso, utc_now
+from pos.totals import DiscountInput, DiscountKind, LineInput, Totals, compute_totals
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sqlite3
+
+    from pos.store import Store
+
+MAX_QUANTITY = 9999
+MAX_LINES = 500
+
+
+class Channel(str, enum.Enum):
+    COUNTER = "counter"
+    PHONE = "phone"
+    DELIVERY = "delivery"
+    KIOSK = "kiosk"
+
+
+class OrderStatus(str, enum.Enum):
+    OPEN = "open"
+    PAID = "paid"
+    VOIDED = "voided"
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: str
+    number: int
+    business_day: date
+    channel: Channel
+    status: OrderStatus
+    customer_name: str | None
+    customer_phone: str | None
+    address: str | None
+    created_at: datetime
+    void_reason: str | None
+
+    @property
+    def label(self) -> str:
+        """How a cashier names the order: ``#12``."""
+        return f"#{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    line_no: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price_minor: int
+    tax_category: str
+    tax_rate_percent: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    id: int
+    line_no: int | None
+    kind: DiscountKind
+    value: Decimal | int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """An order with its live lines, discounts and computed totals."""
+
+    order: Order
+    lines: tuple[Line, ...]
+    discounts: tuple[Discount, ...]
+    totals: Totals
+
+
+def _order(row: "sqlite3.Row") -> Order:
+    return Order(
+        id=row["id"],
+        number=row["number"],
+        business_day=date.fromisoformat(row["business_day"]),
+        channel=Channel(row["channel"]),
+        status=OrderStatus(row["status"]),
+        customer_name=row["customer_name"],
+        customer_phone=row["customer_phone"],
+        address=row["address"],
+        created_at=parse_iso(row["created_at"]),
+        void_reason=row["void_reason"],
+    )
+
+
+# -- customer details ---------------------------------------------------------
+
+_PHONE = re.compile(r"^\+?[0-9 ()\-.]{3,24}$")
+
+
+def _clean_optional(text: str | None, what: str, limit: int) -> str | None:
+    if text is None:
+        return None
+    value = " ".join(text.split())
+    if not value:
+        return None
+    if len(value) > limit:
+        raise InvalidInput(f"The {what} is longer than {limit} characters: shorten it.")
+    return value
+
+
+def _clean_phone(text: str | None) -> str | None:
+    value = _clean_optional(text, "phone number", 24)
+    if value is not None and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 3):
+        raise InvalidInput(f"'{text}' is not a phone number: use digits, spaces, +, - or brackets.")
+    return value
+
+
+def parse_channel(text: str) -> Channel:
+    try:
+        return Channel((text or "").strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            f"Unknown channel '{text}': use counter, phone, delivery or kiosk."
+        ) from None
+
+
+# -- finding an order ---------------------------------------------------------
+
+
+def resolve(store: "Store", ref: str | int, day: date | None = None) -> Order:
+    """Find an order by its number in a business day (default today) or its id."""
+    text = str(ref).strip().lstrip("#")
+    if text.isdigit():
+        when = day or business_day(utc_now(), store.settings)
+        row = store.one("SELECT * FROM orders WHERE business_day = ? AND number = ?", (when.isoformat(), int(text)))
+        if row is None:
+            raise NotFound(f"No order #{text} on {when.isoformat()}: list today's orders with 'pos order list'.")
+        return _order(row)
+    row = store.one("SELECT * FROM orders WHERE id = ?", (text,))
+    if row is None:
+        raise NotFound(f"No order '{ref}': give today's order number (like 12) or the order id.")
+    return _order(row)
+
+
+def _require_open(order: Order, doing: str) -> None:
+    if order.status is OrderStatus.VOIDED:
+        raise Conflict(f"Order {order.label} was voided: start a new order to {doing}.")
+    if order.status is OrderStatus.PAID:
+        raise Conflict(f"Order {order.label} is already paid: start a new order to {doing}.")
+
+
+# -- creating and changing orders ----------------------------------------------
+
+
+def new_order(
+    store: "Store",
+    channel: Channel | str,
+    *,
+    customer_name: str | None = None,
+    customer_phone: str | None = None,
+    address: str | None = None,
+    created_by: int | None = None,
+    register: int | None = None,
+) -> Order:
+    """Open a new order and give it the next number of the business day."""
+    channel = channel if isinstance(channel, Channel) else parse_channel(channel)
+    name = _clean_optional(customer_name, "customer name", 80)
+    phone = _clean_phone(customer_phone)
+    addr = _clean_optional(address, "address", 200)
+    now = utc_now()
+    day = business_day(now, store.settings).isoformat()
+    order_id = new_id("ord")
+    with store.write() as conn:
+        # Under BEGIN IMMEDIATE no other register can take the same number.
+        number = conn.execute(
+            "SELECT coalesce(max(number), 0) + 1 FROM orders WHERE business_day = ?", (day,)
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO orders(id, business_day, number, channel, status, customer_name, customer_phone, "
+            "address, created_at, created_by, register) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)",
+            (order_id, day, number, channel.value, name, phone, addr, iso(now), created_by, register),
+        )
+    return resolve(store, order_id)
+
+
+def set_customer(
+    store: "Store",
+    ref: str | int,
+    *,
+    customer_name: str | None = None,
+    customer_phone: str | None = None,
+    address: str | None = None,
+) -> Order:
+    """Add or change the optional customer details of an open order."""
+    order = resolve(store, ref)
+    _require_open(order, "change customer details")
+    if customer_name is None and customer_phone is None and address is None:
+        raise InvalidInput("Nothing to change: give --name, --phone or --address.")
+    values = {
+        "customer_name": _clean_optional(customer_name, "customer name", 80) if customer_name is not None else order.customer_name,
+        "customer_phone": _clean_phone(customer_phone) if customer_phone is not None else order.customer_phone,
+        "address": _clean_optional(address, "address", 200) if address is not None else order.address,
+    }
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE orders SET customer_name = ?, customer_phone = ?, address = ? WHERE id = ?",
+            (values["customer_name"], values["customer_phone"], values["address"], order.id),
+        )
+    return resolve(store, order.id)
+
+
+def parse_quantity(value: int | str) -> int:
+    """A line quantity: a whole number from 1 to 9999."""
+    try:
+        qty = int(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"Quantity '{value}' is not a whole number: type something like 2.") from None
+    if qty <= 0:
+        raise InvalidInput(f"Quantity must be at least 1, not {qty}: to take a line off, remove it.")
+    if qty > MAX_QUANTITY:
+        raise InvalidInput(f"Quantity {qty} is more than {MAX_QUANTITY}: split it over several lines.")
+    return qty
+
+
+def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) -> tuple[Line, OrderView]:
+    """Ring an item onto an open order."""
+    from pos.catalog import get_item, get_tax_category
+
+    qty = parse_quantity(quantity)
+    order = resolve(store, ref)
+    _require_open(order, "add items")
+    item = get_item(store, sku)
+    if not item.active:
+        raise NotAllowed(f"{item.sku} ({item.name}) is not on sale any more: pick another item.")
+    category = get_tax_category(store, item.tax_category)
+    with store.write() as conn:
+        row = conn.execute(
+            "SELECT coalesce(max(line_no), 0) + 1, count(*) FROM order_lines WHERE order_id = ?", (order.id,)
+        ).fetchone()
+        line_no = row[0]
+        if row[1] >= MAX_LINES:
+            raise NotAllowed(f"Order {order.label} has {MAX_LINES} lines already: start a second order.")
+        conn.execute(
+            "INSERT INTO order_lines(order_id, line_no, sku, name, quantity, unit_price_minor, tax_category, "
+            "tax_rate_percent, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (order.id, line_no, item.sku, item.name, qty, item.price_minor, category.code,
+             str(category.rate_percent), iso(utc_now())),
+        )
+    line = Line(line_no, item.sku, item.name, qty, item.price_minor, category.code, category.rate_percent)
+    return line, view(store, order.id)
+
+
+def remove_line(store: "Store", ref: str | int, line_no: int | None = None) -> tuple[Line, OrderView]:
+    """Take a line off an open order (the last one when no number is given)."""
+    order = resolve(store, ref)
+    _require_open(order, "remove items")
+    current = view(store, order.id)
+    if not current.lines:
+        raise Conflict(f"Order {order.label} has no lines to remove.")
+    if line_no is None:
+        line = current.lines[-1]
+    else:
+        matches = [line for line in current.lines if line.line_no == line_no]
+        if not matches:
+            numbers = ", ".join(str(line.line_no) for line in current.lines)
+            raise NotFound(f"Order {order.label} has no line {line_no} (its lines: {numbers}).")
+        line = matches[0]
+    now = iso(utc_now())
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE order_lines SET removed_at = ? WHERE order_id = ? AND line_no = ?", (now, order.id, line.line_no)
+        )
+        # A discount on a removed line goes with it.
+        conn.execute(
+            "UPDATE discounts SET removed_at = ? WHERE order_id = ? AND line_no = ? AND removed_at IS NULL",
+            (now, order.id, line.line_no),
+        )
+    return line, view(store, order.id)
+
+
+def parse_discount(text: str, store: "Store") -> tuple[DiscountKind, Decimal | int]:
+    """``10%`` (percent, up to 2 decimals, 0-100) or ``2.00`` (an amount)."""
+    raw = (text or "").strip()
+    if raw.endswith("%"):
+        try:
+            pct = Decimal(raw[:-1].strip())
+        except InvalidOperation:
+            raise InvalidInput(f"'{text}' is not a discount: type 10% or an amount like 2.00.") from None
+        if not pct.is_finite() or pct <= 0 or pct > 100:
+            raise InvalidInput(f"Discount '{text}' must be more than 0% and at most 100%.")
+        if pct.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise InvalidInput(f"Discount '{text}' has more than 2 decimals: round it, like 12.5%.")
+        return DiscountKind.PERCENT, pct
+    from pos.money import parse_amount
+
+    s = store.settings
+    amount = parse_amount(raw, s.currency, s.locale, allow_negative=False, allow_zero=False)
+    return DiscountKind.AMOUNT, amount.amount_minor
+
+
+def add_discount(
+    store: "Store", ref: str | int, value_text: str, reason: str, line_no: int | None = None
+) -> tuple[Discount, OrderView]:
+    """Give a discount (percent or amount) on one line or the whole order; a reason is required."""
+    reason_clean = " ".join((reason or "").split())
+    if not reason_clean:
+        raise InvalidInput("A discount needs a reason (like 'staff meal' or 'late delivery'): give --reason.")
+    if len(reason_clean) > 120:
+        raise InvalidInput("The discount reason is longer than 120 characters: shorten it.")
+    kind, value = parse_discount(value_text, store)
+    order = resolve(store, ref)
+    _require_open(order, "give discounts")
+    current = view(store, order.id)
+    if not current.lines:
+        raise Conflict(f"Order {order.label} has no items yet: add items before a discount.")
+    if line_no is not None and line_no not in {line.line_no for line in current.lines}:
+        raise NotFound(f"Order {order.label} has no line {line_no} to discount.")
+    # Refuse a discount that would take the order (or line) below zero.
+    trial = DiscountInput(line_no, kind, value, reason_clean)
+    _totals(current.lines, [*_inputs(current.discounts), trial], store)
+    with store.write() as conn:
+        cur = conn.execute(
+            "INSERT INTO discounts(order_id, line_no, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (order.id, line_no, kind.value, str(value), reason_clean, iso(utc_now())),
+        )
+        discount_id = int(cur.lastrowid or 0)
+    return Discount(discount_id, line_no, kind, value, reason_clean), view(store, order.id)
+
+
+def void_order(store: "Store", ref: str | int, reason: str) -> Order:
+    """Void an unpaid order.  A paid order is refunded, never voided."""
+    reason_clean = " ".join((reason or "").split())
+    if not reason_clean:
+        raise InvalidInput("A void needs a reason (like 'customer left'): give --reason.")
+    order = resolve(store, ref)
+    if order.status is OrderStatus.PAID:
+        raise Conflict(f"Order {order.label} is paid and cannot be voided: refund it instead.")
+    if order.status is OrderStatus.VOIDED:
+        raise Conflict(f"Order {order.label} is already voided.")
+    with store.write() as conn:
+        changed = conn.execute(
+            "UPDATE orders SET status = 'voided', void_reason = ?, closed_at = ? WHERE id = ? AND status = 'open'",
+            (reason_clean, iso(utc_now()), order.id),
+        ).rowcount
+        if changed != 1:  # someone else paid or voided it meanwhile
+            raise Conflict(f"Order {order.label} changed while voiding it: look at it again with 'pos order show'.")
+    return resolve(store, order.id)
+
+
+def check_dispatchable(order: Order) -> None:
+    """A delivery needs an address (and nothing else about the customer)."""
+    if order.channel is not Channel.DELIVERY:
+        raise NotAllowed(f"Order {order.label} is a {order.channel.value} order, not a delivery.")
+    if not order.address:
+        raise InvalidInput(
+            f"Delivery order {order.label} has no address: add one with 'pos order set {order.number} --address ...'."
+        )
+
+
+# -- reading -----------------------------------------------------------------
+
+
+def _inputs(discounts: tuple[Discount, ...] | list[Discount]) -> list[DiscountInput]:
+    return [DiscountInput(d.line_no, d.kind, d.value, d.reason) for d in discounts]
+
+
+def _totals(lines: tuple[Line, ...], discounts: list[DiscountInput], store: "Store") -> Totals:
+    from pos.settings import TaxMode
+
+    return compute_totals(
+        [LineInput(line.line_no, line.quantity, line.unit_price_minor, line.tax_category, line.tax_rate_percent)
+         for line in lines],
+        discounts,
+        tax_included=store.settings.tax_mode is TaxMode.INCLUSIVE,
+    )
+
+
+def view(store: "Store", ref: str | int) -> OrderView:
+    """An order with its current lines, discounts and totals."""
+    order = resolve(store, ref)
+    lines = tuple(
+        Line(r["line_no"], r["sku"], r["name"], r["quantity"], r["unit_price_minor"], r["tax_category"],
+             Decimal(r["tax_rate_percent"]))
+        for r in store.all(
+            "SELECT * FROM order_lines WHERE order_id = ? AND removed_at IS NULL ORDER BY line_no", (order.id,)
+        )
+    )
+    discounts = tuple(
+        Discount(
+            r["id"], r["line_no"], DiscountKind(r["kind"]),
+            Decimal(r["value"]) if r["kind"] == DiscountKind.PERCENT.value else int(r["value"]),
+            r["reason"],
+        )
+        for r in store.all("SELECT * FROM discounts WHERE order_id = ? AND removed_at IS NULL ORDER BY id", (order.id,))
+    )
+    return OrderView(order, lines, discounts, _totals(lines, _inputs(discounts), store))
+
+
+def list_orders(
+    store: "Store",
+    day: date | None = None,
+    status: OrderStatus | None = None,
+    channel: Channel | None = None,
+) -> list[Order]:
+    """Orders of a business day (default today), by number."""
+    when = day or business_day(utc_now(), store.settings)
+    sql = "SELECT * FROM orders WHERE business_day = ?"
+    params: list[object] = [when.isoformat()]
+    if status is not None:
+        sql += " AND status = ?"
+        params.append(status.value)
+    if channel is not None:
+        sql += " AND channel = ?"
+        params.append(channel.value)
+    return [_order(r) for r in store.all(sql + " ORDER BY number", tuple(params))]

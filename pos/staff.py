@@ -1,0 +1,309 @@
+"""Staff, their PINs, and their shifts.
+
+A staff member has a unique name, a role, a PIN (stored only as a salted
+scrypt hash), an active flag (people are deactivated, never deleted: their
+past sales and tips still point at them) and tip eligibility.  Eligibility
+defaults from the role (owners and managers may not share in employees'
+tips) and can be overridden per person.
+
+A shift runs from start to end; at most one is open per person (the database
+enforces it).  A shift belongs to the business day in which it started, even
+when it runs past midnight or past the day's rollover.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from pos.clock import business_day, day_bounds
+from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.store import iso, parse_iso, utc_now
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sqlite3
+
+    from pos.store import Store
+
+
+class Role(str, enum.Enum):
+    OWNER = "owner"
+    MANAGER = "manager"
+    CASHIER = "cashier"
+    SERVER = "server"
+    DRIVER = "driver"
+    KITCHEN = "kitchen"
+
+    @property
+    def tip_eligible_by_default(self) -> bool:
+        # US FLSA 3(m)(2)(B): owners and managers may not keep employees' tips.
+        return self not in (Role.OWNER, Role.MANAGER)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    id: int
+    name: str
+    key: str
+    """Lower-case slug used in ledger account names (``liabilities:tips:<key>``)."""
+    role: Role
+    active: bool
+    tip_eligible: bool
+    tip_eligible_override: bool | None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    id: int
+    staff_id: int
+    staff_name: str
+    business_day: date
+    started_at: datetime
+    ended_at: datetime | None
+    register: int | None
+
+    def worked_seconds(self, until: datetime | None = None) -> int:
+        """Seconds worked; an open shift counts up to ``until`` (default now)."""
+        end = self.ended_at or until or utc_now()
+        return max(0, int((end - self.started_at).total_seconds()))
+
+
+# -- PINs --------------------------------------------------------------------
+
+# scrypt cost: ~50 ms per check on this class of machine, which is nothing at
+# a sign-in but makes guessing every 4-digit PIN of a stolen file slow.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_PIN = re.compile(r"^\d{4,8}$")
+
+
+def check_pin_format(pin: str) -> str:
+    if not _PIN.match(pin or ""):
+        raise InvalidInput("A PIN is 4 to 8 digits: type digits only.")
+    return pin
+
+
+def hash_pin(pin: str) -> str:
+    """Salted scrypt hash of a PIN, as ``scrypt$n$r$p$salt$hash`` (hex)."""
+    check_pin_format(pin)
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def pin_matches(pin: str, stored: str) -> bool:
+    """Constant-time check of a typed PIN against its stored hash."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(
+        (pin or "").encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(digest) // 2
+    )
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+# -- staff -------------------------------------------------------------------
+
+_NAME = re.compile(r"^[^\W\d_][\w .'\-]{0,39}$")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def parse_role(text: str) -> Role:
+    try:
+        return Role((text or "").strip().lower())
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"Unknown role '{text}': use one of {roles}.") from None
+
+
+def _member(row: "sqlite3.Row") -> StaffMember:
+    role = Role(row["role"])
+    override = None if row["tip_eligible"] is None else bool(row["tip_eligible"])
+    return StaffMember(
+        id=row["id"],
+        name=row["name"],
+        key=row["key"],
+        role=role,
+        active=bool(row["active"]),
+        tip_eligible=role.tip_eligible_by_default if override is None else override,
+        tip_eligible_override=override,
+    )
+
+
+def add_staff(
+    store: "Store", name: str, role: Role | str, pin: str, tip_eligible: bool | None = None
+) -> StaffMember:
+    """Add a staff member; the PIN is hashed before it reaches the database."""
+    clean = " ".join((name or "").split())
+    if not clean:
+        raise InvalidInput("The staff name is empty: give a name, like Alice.")
+    if not _NAME.match(clean) or not _slug(clean):
+        raise InvalidInput(
+            f"Staff name '{name}' is not valid: use up to 40 letters, spaces, '.', ''' or '-', starting with a letter."
+        )
+    role = role if isinstance(role, Role) else parse_role(role)
+    pin_hash = hash_pin(pin)
+    key = _slug(clean)
+    with store.write() as conn:
+        if store.one("SELECT 1 FROM staff WHERE name = ? COLLATE NOCASE", (clean,)):
+            raise Conflict(f"There is already a staff member called {clean}: use a different name.")
+        if store.one("SELECT 1 FROM staff WHERE key = ?", (key,)):
+            raise Conflict(f"The name {clean} is too close to an existing one ({key}): add an initial.")
+        cur = conn.execute(
+            "INSERT INTO staff(name, key, role, pin_hash, tip_eligible, active, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+            (clean, key, role.value, pin_hash, None if tip_eligible is None else int(tip_eligible), iso(utc_now())),
+        )
+        staff_id = int(cur.lastrowid or 0)
+    return get_staff(store, staff_id)
+
+
+def get_staff(store: "Store", who: str | int) -> StaffMember:
+    """Find a staff member by name (any case) or id."""
+    if isinstance(who, int):
+        row = store.one("SELECT * FROM staff WHERE id = ?", (who,))
+    else:
+        row = store.one("SELECT * FROM staff WHERE name = ? COLLATE NOCASE", (" ".join(who.split()),))
+        if row is None:
+            row = store.one("SELECT * FROM staff WHERE key = ?", (_slug(who),))
+    if row is None:
+        raise NotFound(f"No staff member called '{who}': check the name with 'pos staff list'.")
+    return _member(row)
+
+
+def list_staff(store: "Store", include_inactive: bool = False) -> list[StaffMember]:
+    where = "" if include_inactive else "WHERE active = 1"
+    return [_member(r) for r in store.all(f"SELECT * FROM staff {where} ORDER BY name")]
+
+
+def deactivate_staff(store: "Store", who: str) -> StaffMember:
+    """Deactivate a staff member; an open shift is ended now."""
+    member = get_staff(store, who)
+    if not member.active:
+        raise Conflict(f"{member.name} is already deactivated.")
+    now = iso(utc_now())
+    with store.write() as conn:
+        conn.execute("UPDATE shifts SET ended_at = ? WHERE staff_id = ? AND ended_at IS NULL", (now, member.id))
+        conn.execute("UPDATE staff SET active = 0, deactivated_at = ? WHERE id = ?", (now, member.id))
+    return get_staff(store, member.id)
+
+
+def set_tip_eligibility(store: "Store", who: str, eligible: bool | None) -> StaffMember:
+    """Override tip eligibility for one person (``None`` goes back to the role's default)."""
+    member = get_staff(store, who)
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE staff SET tip_eligible = ? WHERE id = ?", (None if eligible is None else int(eligible), member.id)
+        )
+    return get_staff(store, member.id)
+
+
+def verify_pin(store: "Store", who: str, pin: str) -> StaffMember:
+    """Check a staff member's PIN; wrong PIN or inactive person is refused."""
+    member = get_staff(store, who)
+    row = store.one("SELECT pin_hash FROM staff WHERE id = ?", (member.id,))
+    if not member.active:
+        raise NotAllowed(f"{member.name} is deactivated and cannot sign in.")
+    if row is None or not pin_matches(pin, row["pin_hash"]):
+        raise NotAllowed(f"Wrong PIN for {member.name}: try again.")
+    return member
+
+
+# -- shifts ------------------------------------------------------------------
+
+
+def _shift(row: "sqlite3.Row") -> Shift:
+    return Shift(
+        id=row["id"],
+        staff_id=row["staff_id"],
+        staff_name=row["name"],
+        business_day=date.fromisoformat(row["business_day"]),
+        started_at=parse_iso(row["started_at"]),
+        ended_at=parse_iso(row["ended_at"]) if row["ended_at"] else None,
+        register=row["register"],
+    )
+
+
+_SHIFT_SELECT = "SELECT shifts.*, staff.name AS name FROM shifts JOIN staff ON staff.id = shifts.staff_id"
+
+
+def open_shift(store: "Store", member: StaffMember) -> Shift | None:
+    row = store.one(f"{_SHIFT_SELECT} WHERE staff_id = ? AND ended_at IS NULL", (member.id,))
+    return _shift(row) if row else None
+
+
+def start_shift(store: "Store", who: str, register: int | None = None) -> Shift:
+    """Clock a staff member in."""
+    member = get_staff(store, who)
+    if not member.active:
+        raise NotAllowed(f"{member.name} is deactivated and cannot start a shift.")
+    now = utc_now()
+    with store.write() as conn:
+        current = open_shift(store, member)
+        if current is not None:
+            raise Conflict(
+                f"{member.name} is already on shift since {current.started_at:%H:%M} UTC: end it with 'pos shift end {member.name}'."
+            )
+        cur = conn.execute(
+            "INSERT INTO shifts(staff_id, business_day, started_at, register) VALUES (?, ?, ?, ?)",
+            (member.id, business_day(now, store.settings).isoformat(), iso(now), register),
+        )
+        shift_id = int(cur.lastrowid or 0)
+    return get_shift(store, shift_id)
+
+
+def end_shift(store: "Store", who: str) -> Shift:
+    """Clock a staff member out."""
+    member = get_staff(store, who)
+    with store.write() as conn:
+        current = open_shift(store, member)
+        if current is None:
+            raise Conflict(f"{member.name} is not on shift: start one with 'pos shift start {member.name}'.")
+        conn.execute("UPDATE shifts SET ended_at = ? WHERE id = ?", (iso(utc_now()), current.id))
+    return get_shift(store, current.id)
+
+
+def get_shift(store: "Store", shift_id: int) -> Shift:
+    row = store.one(f"{_SHIFT_SELECT} WHERE shifts.id = ?", (shift_id,))
+    if row is None:
+        raise NotFound(f"No shift {shift_id}.")
+    return _shift(row)
+
+
+def list_shifts(store: "Store", day: date | None = None, open_only: bool = False) -> list[Shift]:
+    """Shifts of a business day (default today), or every open shift."""
+    if open_only:
+        rows = store.all(f"{_SHIFT_SELECT} WHERE ended_at IS NULL ORDER BY started_at")
+    else:
+        when = day or business_day(utc_now(), store.settings)
+        rows = store.all(f"{_SHIFT_SELECT} WHERE business_day = ? ORDER BY started_at", (when.isoformat(),))
+    return [_shift(r) for r in rows]
+
+
+def on_shift_at(store: "Store", member: StaffMember, instant: datetime | None = None) -> bool:
+    """Whether ``member`` was clocked in at ``instant`` (default now)."""
+    at = iso(instant or utc_now())
+    row = store.one(
+        "SELECT 1 FROM shifts WHERE staff_id = ? AND started_at <= ? AND (ended_at IS NULL OR ended_at > ?)",
+        (member.id, at, at),
+    )
+    return row is not None
+
+
+def day_window(store: "Store", day: date) -> tuple[datetime, datetime]:
+    """The UTC bounds of a business day, for hours-worked calculations."""
+    return day_bounds(day, store.settings)

@@ -1,0 +1,256 @@
+"""The store file: one SQLite database, its migrations, and its transactions.
+
+Owns opening the file (never creating it by accident), the connection
+settings every register relies on (WAL, ``synchronous=FULL``, a busy
+timeout, foreign keys), the numbered migrations, and the one way to change
+data: ``with store.write():``, a transaction begun with ``BEGIN IMMEDIATE``.
+
+Why ``BEGIN IMMEDIATE``: several registers share one file.  A deferred
+transaction that reads and then writes can fail with SQLITE_BUSY half way;
+taking the write lock up front makes a busy store wait (busy timeout) and
+then either do the whole change or none of it.
+
+The hot path (ringing a sale) talks to the stdlib ``sqlite3`` connection
+directly.  ``store.db`` wraps the same connection in ``sqlite_utils`` for
+bulk work (imports, listings, introspection); it is imported on first use
+only, because importing sqlite-utils costs more start-up time than a
+cashier's whole command.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from pos.errors import SchemaTooNew, StoreError
+from pos.migrations import MIGRATIONS
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sqlite_utils
+
+    from pos.settings import StoreSettings
+
+DEFAULT_DB_PATH = "pos.db"
+BUSY_TIMEOUT_MS = 10_000
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_id(prefix: str) -> str:
+    """A sortable, unique id such as ``ord_01JD3X...``: time (ms) then randomness.
+
+    Sortable so that listings by id follow creation order; random enough
+    that two registers creating ids in the same millisecond never collide.
+    """
+    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return f"{prefix}_{''.join(reversed(chars))}"
+
+
+def utc_now() -> datetime:
+    """The current instant, timezone-aware UTC (freezegun-friendly)."""
+    return datetime.now(timezone.utc)
+
+
+def iso(instant: datetime) -> str:
+    """Canonical text form of an instant as stored: UTC, seconds, ``Z``."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    """Inverse of :func:`iso`."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+class Store:
+    """An open store file.  Use :meth:`open` or :meth:`create`, not the constructor."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self._depth = 0
+        self._db: sqlite_utils.Database | None = None
+        self._settings: StoreSettings | None = None
+
+    # -- opening -------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> "Store":
+        """Open an existing, initialised store; apply pending migrations."""
+        p = Path(path)
+        if not p.exists():
+            raise StoreError(
+                f"No store at {p}: run 'pos init' to create one, or pass --db PATH (or set POS_DB)."
+            )
+        store = cls(p, _connect(p, create=False))
+        store._migrate()
+        if store.conn.execute("SELECT count(*) FROM settings").fetchone()[0] == 0:
+            store.close()
+            raise StoreError(f"The store at {p} was never initialised: run 'pos init --db {p}'.")
+        return store
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str]) -> "Store":
+        """Create a new, empty store file with the full schema.
+
+        Refuses when the file exists: creating a store never destroys one.
+        """
+        p = Path(path)
+        if p.exists():
+            raise StoreError(f"A store already exists at {p}: it was left untouched. Use another --db path.")
+        if p.parent and not p.parent.exists():
+            raise StoreError(f"Folder {p.parent} does not exist: create it first or choose another --db path.")
+        store = cls(p, _connect(p, create=True))
+        store._migrate()
+        return store
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        try:
+            self.conn.close()
+        except sqlite3.Error:  # pragma: no cover - closing a broken handle
+            pass
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- migrations ----------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """The schema version recorded in the file (0 for a new file)."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            self.close()
+            raise SchemaTooNew(
+                f"The store at {self.path} was written by a newer Anytender (schema {current}, "
+                f"this one knows up to {SCHEMA_VERSION}): upgrade Anytender; the file was not changed."
+            )
+        if current == SCHEMA_VERSION:
+            return
+        # Only now is it safe to change the file: switch it to WAL (persistent).
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        for version, name, script in MIGRATIONS:
+            if version <= current:
+                continue
+            with self.write():
+                # Re-check under the write lock: another register may have migrated.
+                if self.schema_version() >= version:
+                    continue
+                for statement in _split_sql(script):
+                    self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, iso(utc_now())),
+                )
+                self.conn.execute(f"PRAGMA user_version = {int(version)}")
+
+    # -- transactions --------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic change: ``BEGIN IMMEDIATE`` ... ``COMMIT`` (or rollback).
+
+        Nested calls join the outer transaction, so a business operation can
+        call helpers that also write, and still commit once.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            self._settings = None
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    # -- helpers -------------------------------------------------------------
+
+    def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Row | None:
+        """First row of a parameterised query, or None."""
+        return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """All rows of a parameterised query."""
+        return self.conn.execute(sql, params).fetchall()
+
+    @property
+    def db(self) -> "sqlite_utils.Database":
+        """The same connection seen through sqlite-utils (imported on first use)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    @property
+    def settings(self) -> "StoreSettings":
+        """The store's settings (cached; re-read after a rolled-back change)."""
+        if self._settings is None:
+            from pos.settings import load_settings
+
+            self._settings = load_settings(self)
+        return self._settings
+
+    def forget_settings(self) -> None:
+        """Drop the cached settings after they were changed."""
+        self._settings = None
+
+
+def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
+    mode = "rwc" if create else "rw"
+    uri = f"file:{path.resolve().as_posix()}?mode={mode}"
+    try:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA user_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a usable Anytender store ({exc}): check the --db path.") from exc
+    return conn
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into statements, keeping trigger bodies whole."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

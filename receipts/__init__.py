@@ -1,0 +1,1 @@
+"""Receipt and report renderers (PDF and thermal-printer text)."""
