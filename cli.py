@@ -10,7 +10,6 @@ sqlite-utils and babel are imported inside the commands that need them.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -103,6 +102,8 @@ def _store(ctx: typer.Context) -> "Store":
 
 def _emit(as_json: bool, data: Any, human: Callable[[], None] | str) -> None:
     if as_json:
+        import json
+
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     elif callable(human):
         human()
@@ -193,7 +194,7 @@ def init(
     store.close()
     _emit(
         as_json,
-        {"db": str(Path(path).resolve()), **s.model_dump(mode="json")},
+        {"db": str(Path(path).resolve()), **s.as_dict()},
         f"Created {s.name} at {path} ({s.currency}, {s.locale}, {s.timezone}, "
         f"prices {s.tax_mode.value} of tax, day rolls over at {s.day_rollover}).",
     )

@@ -10,9 +10,8 @@ so editing the catalog never changes a sale already made.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable, NamedTuple, TYPE_CHECKING
 
 from pos.errors import Conflict, InvalidInput, NotFound
 from pos.store import iso, utc_now
@@ -25,15 +24,13 @@ _TAX_CODE = re.compile(r"^[a-z][a-z0-9\-]{0,23}$")
 MAX_NAME = 80
 
 
-@dataclass(frozen=True, slots=True)
-class TaxCategory:
+class TaxCategory(NamedTuple):
     code: str
     name: str
     rate_percent: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(NamedTuple):
     sku: str
     name: str
     price_minor: int
@@ -204,14 +201,12 @@ def deactivate_item(store: "Store", sku: str) -> Item:
 # -- CSV import ----------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ImportResult:
+class ImportResult(NamedTuple):
     added: int
     updated: int
 
 
-@dataclass(frozen=True, slots=True)
-class RowProblem:
+class RowProblem(NamedTuple):
     line: int
     reason: str
 

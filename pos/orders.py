@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import NamedTuple, TYPE_CHECKING
 
 from pos.clock import business_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -47,8 +46,7 @@ class OrderStatus(str, enum.Enum):
     VOIDED = "voided"
 
 
-@dataclass(frozen=True, slots=True)
-class Order:
+class Order(NamedTuple):
     id: str
     number: int
     business_day: date
@@ -66,8 +64,7 @@ class Order:
         return f"#{self.number}"
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     line_no: int
     sku: str
     name: str
@@ -77,8 +74,7 @@ class Line:
     tax_rate_percent: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Discount:
+class Discount(NamedTuple):
     id: int
     line_no: int | None
     kind: DiscountKind
@@ -86,8 +82,7 @@ class Discount:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class OrderView:
+class OrderView(NamedTuple):
     """An order with its live lines, discounts and computed totals."""
 
     order: Order

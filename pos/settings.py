@@ -1,8 +1,10 @@
 """Store settings: what ``pos init`` asks for, validated once, read everywhere.
 
-Settings live in the ``settings`` table as text key/value pairs.  They are
-validated by :class:`StoreSettings` (pydantic) when written, so reading them
-back on every command (the hot path) only converts types.
+Settings live in the ``settings`` table as text key/value pairs.  What a user
+types is validated by a pydantic model derived from :class:`StoreSettings`
+when written; reading them back on every command (the hot path) only builds
+a plain record, because importing pydantic's model machinery costs more than
+a cashier's whole command.
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ from __future__ import annotations
 import enum
 import re
 from datetime import time
-from typing import TYPE_CHECKING
-
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pos.errors import Conflict, InvalidInput
 
@@ -32,10 +33,8 @@ class TaxMode(str, enum.Enum):
 _ROLLOVER = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
-class StoreSettings(BaseModel):
-    """Validated store-wide settings."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True, extra="forbid")
+class StoreSettings(NamedTuple):
+    """Store-wide settings, as read on every command (a plain record: cheap to build)."""
 
     name: str
     address: str = ""
@@ -45,61 +44,6 @@ class StoreSettings(BaseModel):
     tax_mode: TaxMode = TaxMode.EXCLUSIVE
     day_rollover: str = "04:00"
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("the store name is empty: give one, like --name \"Tony's Pizza\"")
-        if len(value) > 80:
-            raise ValueError("the store name is longer than 80 characters")
-        return value
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        from pos.money import exponent
-
-        value = value.strip().upper()
-        try:
-            exponent(value)
-        except InvalidInput as exc:
-            raise ValueError(exc.message) from None
-        return value
-
-    @field_validator("locale")
-    @classmethod
-    def _locale(cls, value: str) -> str:
-        from babel import Locale, UnknownLocaleError
-
-        try:
-            return str(Locale.parse(value.strip().replace("-", "_")))
-        except (UnknownLocaleError, ValueError):
-            raise ValueError(f"unknown locale '{value}': use a code like en_US, de_DE or ko_KR") from None
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone '{value}': use an IANA name like America/New_York or Europe/Berlin"
-            ) from None
-        return value.strip()
-
-    @field_validator("day_rollover")
-    @classmethod
-    def _rollover(cls, value: str) -> str:
-        value = value.strip()
-        if len(value) == 4 and value[1] == ":":
-            value = "0" + value
-        if not _ROLLOVER.match(value):
-            raise ValueError(f"day rollover '{value}' is not a time of day: use HH:MM, like 04:00")
-        return value
-
     @property
     def rollover_time(self) -> time:
         hours, minutes = self.day_rollover.split(":")
@@ -107,37 +51,141 @@ class StoreSettings(BaseModel):
 
     @property
     def zone(self) -> "ZoneInfo":
-        from zoneinfo import ZoneInfo
+        return _zone(self.timezone)
 
-        return ZoneInfo(self.timezone)
+    def as_dict(self) -> dict[str, str]:
+        """The settings as text, the way they are stored."""
+        return {k: (v.value if isinstance(v, enum.Enum) else str(v)) for k, v in self._asdict().items()}
+
+
+def _zone(name: str) -> "ZoneInfo":
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+# -- validation of what a user typed (pydantic; only at init and config time) ------
+
+
+def _check_name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("the store name is empty: give one, like --name \"Tony's Pizza\"")
+    if len(value) > 80:
+        raise ValueError("the store name is longer than 80 characters")
+    return value
+
+
+def _check_address(value: str) -> str:
+    value = " ".join(value.split())
+    if len(value) > 200:
+        raise ValueError("the address is longer than 200 characters")
+    return value
+
+
+def _check_currency(value: str) -> str:
+    from pos.money import exponent
+
+    value = value.strip().upper()
+    try:
+        exponent(value)
+    except InvalidInput as exc:
+        raise ValueError(exc.message.rstrip(".")) from None
+    return value
+
+
+def _check_locale(value: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(value.strip().replace("-", "_")))
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"unknown locale '{value}': use a code like en_US, de_DE or ko_KR") from None
+
+
+def _check_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfoNotFoundError
+
+    try:
+        _zone(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone '{value}': use an IANA name like America/New_York or Europe/Berlin"
+        ) from None
+    return value.strip()
+
+
+def _check_rollover(value: str) -> str:
+    value = value.strip()
+    if len(value) == 4 and value[1] == ":":
+        value = "0" + value
+    if not _ROLLOVER.match(value):
+        raise ValueError(f"day rollover '{value}' is not a time of day: use HH:MM, like 04:00")
+    return value
+
+
+_CHECKS = {
+    "name": _check_name,
+    "address": _check_address,
+    "currency": _check_currency,
+    "locale": _check_locale,
+    "timezone": _check_timezone,
+    "day_rollover": _check_rollover,
+}
+
+
+@lru_cache(maxsize=1)
+def _input_model() -> Any:
+    """A pydantic model derived from :class:`StoreSettings` and the checks above.
+
+    Built on first use: pydantic costs more start-up time than a whole
+    cashier command, and only ``init`` and ``config`` validate input.
+    """
+    from pydantic import ConfigDict, create_model, field_validator
+
+    from typing import get_type_hints
+
+    hints = get_type_hints(StoreSettings)
+    fields: dict[str, Any] = {
+        name: (hints[name], StoreSettings._field_defaults.get(name, ...)) for name in StoreSettings._fields
+    }
+    validators = {
+        f"_check_{field}": field_validator(field)(classmethod(lambda cls, v, f=check: f(v)))
+        for field, check in _CHECKS.items()
+    }
+    return create_model(  # type: ignore[call-overload]
+        "StoreSettingsInput", __config__=ConfigDict(extra="forbid"), __validators__=validators, **fields
+    )
 
 
 def validate_settings(values: dict[str, object]) -> StoreSettings:
-    """Validate settings given by a user; errors become one InvalidInput."""
+    """Validate settings given by a user; the first problem becomes one InvalidInput."""
+    from pydantic import ValidationError
+
     try:
-        return StoreSettings.model_validate(values)
+        model = _input_model().model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise InvalidInput(f"Setting {field}: {message}.") from None
+    return StoreSettings(**model.model_dump())
 
 
 def load_settings(store: "Store") -> StoreSettings:
     """Read the settings of an open store (validated when they were written)."""
     rows = store.all("SELECT key, value FROM settings")
     values: dict[str, object] = {row["key"]: row["value"] for row in rows}
-    known = StoreSettings.model_fields
-    values = {k: v for k, v in values.items() if k in known}
+    values = {k: v for k, v in values.items() if k in StoreSettings._fields}
     values["tax_mode"] = TaxMode(values.get("tax_mode", TaxMode.EXCLUSIVE.value))
-    # Trusted data written by save_settings: skip re-validation on the hot path.
-    return StoreSettings.model_construct(**values)  # type: ignore[arg-type]
+    # Validated when written (save_settings): no re-validation on the hot path.
+    return StoreSettings(**values)  # type: ignore[arg-type]
 
 
 def save_settings(store: "Store", settings: StoreSettings) -> None:
     """Write every setting (inside the caller's transaction)."""
     with store.write() as conn:
-        for key, value in settings.model_dump(mode="json").items():
+        for key, value in settings.as_dict().items():
             conn.execute(
                 "INSERT INTO settings(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -18,9 +18,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import NamedTuple, TYPE_CHECKING
 
 from pos.clock import business_day, day_bounds
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -46,8 +45,7 @@ class Role(str, enum.Enum):
         return self not in (Role.OWNER, Role.MANAGER)
 
 
-@dataclass(frozen=True, slots=True)
-class StaffMember:
+class StaffMember(NamedTuple):
     id: int
     name: str
     key: str
@@ -62,8 +60,7 @@ class StaffMember:
         return self.name.split()[0]
 
 
-@dataclass(frozen=True, slots=True)
-class Shift:
+class Shift(NamedTuple):
     id: int
     staff_id: int
     staff_name: str

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from pos.errors import SchemaTooNew, StoreError
-from pos.migrations import MIGRATIONS
+from pos import migrations
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite_utils
@@ -38,7 +38,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_DB_PATH = "pos.db"
 BUSY_TIMEOUT_MS = 10_000
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def latest_schema_version() -> int:
+    """The newest schema this code knows."""
+    return migrations.MIGRATIONS[-1][0]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -69,7 +73,7 @@ def iso(instant: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     """Inverse of :func:`iso`."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text)
 
 
 class Store:
@@ -93,6 +97,10 @@ class Store:
                 f"No store at {p}: run 'pos init' to create one, or pass --db PATH (or set POS_DB)."
             )
         store = cls(p, _connect(p, create=False))
+        if store.schema_version() == 0:
+            # Never migrate a file we did not create: it may be someone else's database.
+            store.close()
+            raise StoreError(f"{p} is not an Anytender store: check the --db path, or run 'pos init' on a new path.")
         store._migrate()
         if store.conn.execute("SELECT count(*) FROM settings").fetchone()[0] == 0:
             store.close()
@@ -135,17 +143,18 @@ class Store:
 
     def _migrate(self) -> None:
         current = self.schema_version()
-        if current > SCHEMA_VERSION:
+        latest = latest_schema_version()
+        if current > latest:
             self.close()
             raise SchemaTooNew(
                 f"The store at {self.path} was written by a newer Anytender (schema {current}, "
-                f"this one knows up to {SCHEMA_VERSION}): upgrade Anytender; the file was not changed."
+                f"this one knows up to {latest}): upgrade Anytender; the file was not changed."
             )
-        if current == SCHEMA_VERSION:
+        if current == latest:
             return
         # Only now is it safe to change the file: switch it to WAL (persistent).
         self.conn.execute("PRAGMA journal_mode=WAL")
-        for version, name, script in MIGRATIONS:
+        for version, name, script in migrations.MIGRATIONS:
             if version <= current:
                 continue
             with self.write():

@@ -29,9 +29,8 @@ ties away from zero):
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from pos.errors import InvalidInput
 from pos.money import allocate, round_half_up
@@ -44,8 +43,7 @@ class DiscountKind(str, enum.Enum):
     AMOUNT = "amount"
 
 
-@dataclass(frozen=True, slots=True)
-class LineInput:
+class LineInput(NamedTuple):
     line_no: int
     quantity: int
     unit_price_minor: int
@@ -53,8 +51,7 @@ class LineInput:
     tax_rate_percent: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class DiscountInput:
+class DiscountInput(NamedTuple):
     """A discount on one line (``line_no``) or on the whole order (``None``).
 
     ``value`` is a percentage (Decimal) for PERCENT, minor units (int) for AMOUNT.
@@ -66,8 +63,7 @@ class DiscountInput:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class LineTotal:
+class LineTotal(NamedTuple):
     line_no: int
     gross_minor: int
     discount_minor: int
@@ -75,8 +71,7 @@ class LineTotal:
     tax_minor: int
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(NamedTuple):
     subtotal_minor: int
     discount_minor: int
     tax_by_category: dict[str, int]

@@ -1,0 +1,107 @@
+"""Shared fixtures: a fresh store per test, a CLI runner bound to it, and a
+snapshot of the whole database for "nothing was written" checks."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from pos.store import Store
+
+ZONE = "America/New_York"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "pos.db"
+
+
+@pytest.fixture
+def make_store(tmp_path: Path) -> Iterator[Callable[..., Store]]:
+    """Factory: ``make_store(currency="KRW", tax_included=True, ...)`` -> open Store."""
+    from pos.setup import init_store
+
+    opened: list[Store] = []
+
+    def make(name: str = "pos.db", **kwargs: object) -> Store:
+        options: dict[str, object] = {
+            "name": "Test Pizza",
+            "currency": "USD",
+            "locale": "en_US",
+            "timezone": ZONE,
+            "tax_rate": "8.875",
+        }
+        options.update(kwargs)
+        store = init_store(tmp_path / name, **options)  # type: ignore[arg-type]
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(make_store: Callable[..., Store]) -> Store:
+    """A USD, tax-exclusive store (8.875% standard) with a small menu."""
+    from pos.catalog import add_item
+
+    s = make_store()
+    add_item(s, "PIZZA-M", "Margherita 12in", "12.50")
+    add_item(s, "SODA", "Soda 20oz", "2.49")
+    return s
+
+
+class Cli:
+    """Runs ``pos --db <path> ...`` in-process and keeps the result."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):  # noqa: A002 - click's name
+        return self.runner.invoke(app, ["--db", str(self.path), *args], input=input)
+
+    def ok(self, *args: str, input: str | None = None):  # noqa: A002
+        result = self(*args, input=input)
+        assert result.exit_code == 0, (result.output, result.exception)
+        return result
+
+    def fails(self, *args: str, input: str | None = None, says: str = ""):  # noqa: A002
+        """Run a command that must be refused: exit 1, one-line error, no traceback, nothing written."""
+        before = snapshot(self.path)
+        result = self(*args, input=input)
+        assert result.exit_code == 1, (result.output, result.exception)
+        assert "Traceback" not in result.output
+        assert result.output.startswith("error: "), result.output
+        assert says.lower() in result.output.lower(), result.output
+        assert snapshot(self.path) == before, "a refused command changed the store"
+        return result
+
+
+def snapshot(path: Path) -> list[str] | None:
+    """Everything in the database, as SQL text (None when there is no file)."""
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def cli(store: Store) -> Cli:
+    """A CLI bound to the ``store`` fixture's file."""
+    return Cli(store.path)
+
+
+@pytest.fixture
+def bare_cli(db_path: Path) -> Cli:
+    """A CLI bound to a path where no store exists yet."""
+    return Cli(db_path)
