@@ -53,6 +53,7 @@ tax_app = _typer("Tax categories and their rates.")
 order_app = _typer("Orders on any channel: counter, phone, delivery, kiosk.")
 staff_app = _typer("Staff and their PINs.")
 shift_app = _typer("Clocking in and out.")
+ledger_app = _typer("The books: double-entry journal, balances, checks and exports.")
 
 CASHIER, OWNER, START = "Cashier", "Owner", "Getting started"
 app.add_typer(order_app, name="order", rich_help_panel=CASHIER)
@@ -60,6 +61,7 @@ app.add_typer(shift_app, name="shift", rich_help_panel=CASHIER)
 app.add_typer(item_app, name="item", rich_help_panel=OWNER)
 app.add_typer(tax_app, name="tax", rich_help_panel=OWNER)
 app.add_typer(staff_app, name="staff", rich_help_panel=OWNER)
+app.add_typer(ledger_app, name="ledger", rich_help_panel=OWNER)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
 
@@ -755,6 +757,173 @@ def shift_list(
               f"{s.worked_seconds() // 3600}h{s.worked_seconds() % 3600 // 60:02d}m"] for s in shifts],
         ),
     )
+
+
+# -- ledger ----------------------------------------------------------------------
+
+
+def _entry_dict(store: "Store", e: Any) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "key": e.key,
+        "posted_at": e.posted_at,
+        "business_day": e.business_day,
+        "memo": e.memo,
+        "source_kind": e.source_kind,
+        "source_id": e.source_id,
+        "reverses": e.reverses,
+        "postings": [{"account": p.account, "amount_minor": p.amount_minor, "currency": p.currency} for p in e.postings],
+        "hash": e.hash,
+    }
+
+
+def _money_in(store: "Store", amount_minor: int, currency: str) -> str:
+    from pos.money import Money, format_money
+
+    return format_money(Money(amount_minor, currency), store.settings.locale)
+
+
+@ledger_app.command("show")
+def ledger_show(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD.")] = None,
+    source: Annotated[Optional[str], typer.Option(help="Only entries caused by this order/payment id.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show journal entries (by day or by source)."""
+    from pos.ledger import iter_entries
+
+    store = _store(ctx)
+    entries = list(iter_entries(store, day=_day(day), source_id=source))
+
+    def human() -> None:
+        if not entries:
+            typer.echo("No journal entries.")
+        for e in entries:
+            extra = f" (reverses entry {e.reverses})" if e.reverses else ""
+            typer.echo(f"{e.id:>6}  {e.business_day}  {e.memo}{extra}  [{e.source_kind} {e.source_id}]")
+            for p in e.postings:
+                typer.echo(f"          {p.account:<36} {_money_in(store, p.amount_minor, p.currency):>14}")
+
+    _emit(as_json, [_entry_dict(store, e) for e in entries], human)
+
+
+@ledger_app.command("balances")
+def ledger_balances(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Only this business day's movements.")] = None,
+    account: Annotated[Optional[str], typer.Option(help="Only accounts under this prefix, like assets:cash.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Account balances (whole journal, or one day's movements)."""
+    from pos.ledger import balances
+
+    store = _store(ctx)
+    result = balances(store, day=_day(day), prefix=account)
+    _emit(
+        as_json,
+        [{"account": a, "currency": c, "amount_minor": v} for (a, c), v in result.items()],
+        lambda: _table(
+            f"Balances {day}" if day else "Balances",
+            ["Account", "Balance"],
+            [[a, _money_in(store, v, c)] for (a, c), v in result.items()],
+            {1},
+        ),
+    )
+
+
+@ledger_app.command("verify")
+def ledger_verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Recompute the hash chain and the zero-sum rule; exit 1 on the first broken entry."""
+    from pos.ledger import verify
+
+    result = verify(_store(ctx))
+    _emit(
+        as_json,
+        {"entries": result.entries, "ok": result.problem is None, "problem": result.problem},
+        f"OK: {result.entries} entries, hash chain intact, every entry balances."
+        if result.problem is None
+        else f"BROKEN after {result.entries} good entries: {result.problem}.",
+    )
+    if result.problem is not None:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("reverse")
+def ledger_reverse(
+    ctx: typer.Context,
+    entry: Annotated[int, typer.Argument(help="Journal entry number to reverse.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Correct a mistake: post the exact opposite of an entry (once per entry)."""
+    from pos.ledger import reverse
+
+    store = _store(ctx)
+    e = reverse(store, entry, reason)
+    _emit(as_json, _entry_dict(store, e), f"Entry {e.id} reverses entry {entry}.")
+
+
+@ledger_app.command("export")
+def ledger_export(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="beancount, hledger or csv.")] = "beancount",
+    start: Annotated[Optional[str], typer.Option("--from", help="First business day (YYYY-MM-DD).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last business day (YYYY-MM-DD).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="File to write (default: standard output).")] = None,
+) -> None:
+    """Export the journal for Beancount, hledger or a spreadsheet."""
+    from pos.export import ExportFormat, export_ledger
+
+    try:
+        chosen = ExportFormat(fmt.strip().lower())
+    except ValueError:
+        raise InvalidInput(f"Unknown format '{fmt}': use beancount, hledger or csv.") from None
+    store = _store(ctx)
+    first, last = _day(start), _day(end)
+    if out is None:
+        export_ledger(store, chosen, sys.stdout, start=first, end=last)
+        return
+    if out.exists() and out.is_dir():
+        raise InvalidInput(f"{out} is a folder: give a file name for --out.")
+    # Write next to the target and rename: a failed export never leaves half a file.
+    tmp = out.with_name(f".{out.name}.partial")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            with _progress(f"Exporting {chosen.value}") as tick:
+                count = export_ledger(store, chosen, handle, start=first, end=last, progress=tick)
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    typer.echo(f"Wrote {count} entries to {out} ({chosen.value}).", err=True)
+
+
+class _progress:
+    """A progress bar on stderr for long jobs in a terminal; silent otherwise."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self.tick
+
+    def tick(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if not sys.stderr.isatty() or total < 5000:
+                return
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def main() -> None:

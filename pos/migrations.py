@@ -117,4 +117,34 @@ CREATE TABLE discounts (
 CREATE INDEX discounts_order ON discounts(order_id);
 """,
     ),
+    (
+        2,
+        "ledger: append-only, hash-chained journal",
+        """
+CREATE TABLE journal_entries (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    posted_at TEXT NOT NULL,
+    business_day TEXT NOT NULL,
+    memo TEXT NOT NULL,
+    source_kind TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    reverses INTEGER UNIQUE REFERENCES journal_entries(id),
+    postings TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX journal_day ON journal_entries(business_day);
+CREATE INDEX journal_source ON journal_entries(source_id);
+
+CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal_entries
+BEGIN
+    SELECT RAISE(ABORT, 'journal entries are append-only: post a reversing entry instead');
+END;
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal_entries
+BEGIN
+    SELECT RAISE(ABORT, 'journal entries are append-only: post a reversing entry instead');
+END;
+""",
+    ),
 ]

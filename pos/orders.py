@@ -27,6 +27,7 @@ from pos.totals import DiscountInput, DiscountKind, LineInput, Totals, compute_t
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
+    from pos.ledger import Entry
     from pos.store import Store
 
 MAX_QUANTITY = 9999
@@ -427,3 +428,46 @@ def list_orders(
         sql += " AND channel = ?"
         params.append(channel.value)
     return [_order(r) for r in store.all(sql + " ORDER BY number", tuple(params))]
+
+
+# -- booking the sale ------------------------------------------------------------
+
+
+def sale_key(order_id: str) -> str:
+    """The journal key of an order's sale entry."""
+    return f"order:{order_id}:sale"
+
+
+def mark_paid(store: "Store", ref: str | int) -> "Entry":
+    """Close an order as paid and book its sale, in one transaction.
+
+    Called by the payment flow once captured payments cover the total.
+    Idempotent: for an order already paid it returns the sale entry posted then.
+    """
+    from pos import ledger, posting_rules
+
+    with store.write() as conn:
+        order = resolve(store, ref)
+        if order.status is OrderStatus.VOIDED:
+            raise Conflict(f"Order {order.label} was voided: it cannot be paid.")
+        if order.status is OrderStatus.PAID:
+            existing = ledger.find_by_key(store, sale_key(order.id))
+            if existing is None:  # pragma: no cover - a paid order always has its sale
+                raise Conflict(f"Order {order.label} is paid but has no sale entry: run 'pos ledger verify'.")
+            return existing
+        current = view(store, order.id)
+        if not current.lines:
+            raise Conflict(f"Order {order.label} has no items: there is nothing to pay for.")
+        entry = ledger.post(
+            store,
+            sale_key(order.id),
+            f"Sale {order.label} ({order.channel.value})",
+            ledger.SourceKind.ORDER,
+            order.id,
+            posting_rules.sale(current.totals, store.settings.currency),
+        )
+        conn.execute(
+            "UPDATE orders SET status = 'paid', closed_at = ? WHERE id = ? AND status = 'open'",
+            (iso(utc_now()), order.id),
+        )
+    return entry

@@ -1,0 +1,359 @@
+"""The journal: double-entry, append-only, idempotent and tamper-evident.
+
+Every money event posts one :class:`Entry` of two or more :class:`Posting`
+s whose amounts sum to zero in each currency.  Entries are immutable
+records; the database refuses UPDATE and DELETE on the journal (triggers),
+and a mistake is corrected by :func:`reverse`, a new entry that names the
+one it undoes (once only).
+
+**Idempotent.**  Every entry carries a caller-chosen ``key`` tied to its
+cause (``order:<id>:sale``, ``payment:<id>:capture``).  Posting the same key
+again returns the entry already there and writes nothing; the same key with
+different postings is refused.  A command retried after a crash is
+therefore safe.
+
+**Tamper-evident.**  Each entry stores the SHA-256 of its canonical text
+(see :func:`canonical_text`), which includes the previous entry's hash, so
+changing, inserting or removing any entry breaks the chain from that point
+on.  :func:`verify` walks the chain, streaming, and reports the first
+broken entry.
+
+Postings are stored inside their entry as the same canonical text that is
+hashed (``account amount currency`` per line): one row per entry keeps
+posting as fast as a plain insert, and what is verified is exactly what is
+read.  Validation is plain functions over entries (:func:`check_entry`).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from datetime import date
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple, Sequence
+
+from pos.accounts import check_account, check_prefix, matches_prefix
+from pos.errors import Conflict, InvalidInput, NotFound
+from pos.store import iso, utc_now
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sqlite3
+
+    from pos.store import Store
+
+GENESIS_HASH = "0" * 64
+
+
+class SourceKind(str, enum.Enum):
+    """What caused an entry."""
+
+    ORDER = "order"
+    PAYMENT = "payment"
+    REFUND = "refund"
+    SHIFT = "shift"
+    DRAWER = "drawer"
+    DRIVER = "driver"
+    TIPS = "tips"
+    DAY = "day"
+    CORRECTION = "correction"
+
+
+class Posting(NamedTuple):
+    account: str
+    amount_minor: int
+    currency: str
+
+
+class Entry(NamedTuple):
+    id: int
+    key: str
+    posted_at: str
+    business_day: str
+    memo: str
+    source_kind: str
+    source_id: str
+    reverses: int | None
+    postings: tuple[Posting, ...]
+    prev_hash: str
+    hash: str
+
+
+# -- canonical form and validation (plain functions) ----------------------------
+
+
+def postings_text(postings: Sequence[Posting]) -> str:
+    return "\n".join(f"{p.account} {p.amount_minor} {p.currency}" for p in postings)
+
+
+def parse_postings(text: str) -> tuple[Posting, ...]:
+    out = []
+    for line in text.split("\n"):
+        account, amount, currency = line.split(" ")
+        out.append(Posting(account, int(amount), currency))
+    return tuple(out)
+
+
+def canonical_text(
+    entry_id: int, key: str, posted_at: str, business_day: str, memo: str, source_kind: str,
+    source_id: str, reverses: int | None, prev_hash: str, postings: str,
+) -> str:
+    """The exact text that is hashed: every field, one per line, postings last."""
+    return "\n".join(
+        (str(entry_id), key, posted_at, business_day, memo, source_kind, source_id,
+         "" if reverses is None else str(reverses), prev_hash, postings)
+    )
+
+
+def entry_hash(entry: Entry) -> str:
+    text = canonical_text(
+        entry.id, entry.key, entry.posted_at, entry.business_day, entry.memo, entry.source_kind,
+        entry.source_id, entry.reverses, entry.prev_hash, postings_text(entry.postings),
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def sums_by_currency(postings: Iterable[Posting]) -> dict[str, int]:
+    sums: dict[str, int] = {}
+    for p in postings:
+        sums[p.currency] = sums.get(p.currency, 0) + p.amount_minor
+    return sums
+
+
+def check_postings(postings: Sequence[Posting]) -> None:
+    """Refuse postings that are not a valid double entry (see module docstring)."""
+    if len(postings) < 2:
+        raise InvalidInput("A journal entry needs at least two postings.")
+    for p in postings:
+        if type(p.amount_minor) is not int:
+            raise InvalidInput(f"Posting to {p.account} is not a whole number of minor units.")
+        if len(p.currency) != 3 or not p.currency.isalpha() or not p.currency.isupper():
+            raise InvalidInput(f"Posting to {p.account} has an invalid currency '{p.currency}'.")
+        check_account(p.account)
+    unbalanced = {c: s for c, s in sums_by_currency(postings).items() if s != 0}
+    if unbalanced:
+        detail = ", ".join(f"{c} off by {s}" for c, s in sorted(unbalanced.items()))
+        raise InvalidInput(f"The entry does not balance ({detail} minor units): postings must sum to zero per currency.")
+
+
+def check_entry(entry: Entry, prev_hash: str, prev_id: int) -> str | None:
+    """What is wrong with ``entry`` following an entry (``prev_id``, ``prev_hash``), or None."""
+    if entry.id != prev_id + 1:
+        return f"entry {entry.id} follows entry {prev_id}: entries are missing or out of order"
+    if entry.prev_hash != prev_hash:
+        return f"entry {entry.id} does not chain to entry {prev_id} (previous hash differs)"
+    if entry_hash(entry) != entry.hash:
+        return f"entry {entry.id} was changed after it was posted (its hash does not match its content)"
+    try:
+        check_postings(entry.postings)
+    except InvalidInput as exc:
+        return f"entry {entry.id}: {exc.message}"
+    return None
+
+
+def _clean_line(text: str, what: str, limit: int = 200) -> str:
+    value = " ".join((text or "").split())
+    if not value:
+        raise InvalidInput(f"A journal entry needs a {what}.")
+    return value[:limit]
+
+
+# -- reading -------------------------------------------------------------------
+
+_COLUMNS = "id, key, posted_at, business_day, memo, source_kind, source_id, reverses, postings, prev_hash, hash"
+
+
+def _entry(row: "sqlite3.Row | tuple") -> Entry:
+    return Entry(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], parse_postings(row[8]), row[9], row[10])
+
+
+def get_entry(store: "Store", entry_id: int) -> Entry:
+    row = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (entry_id,))
+    if row is None:
+        raise NotFound(f"No journal entry {entry_id}: list entries with 'pos ledger show'.")
+    return _entry(row)
+
+
+def find_by_key(store: "Store", key: str) -> Entry | None:
+    row = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE key = ?", (key,))
+    return _entry(row) if row else None
+
+
+def iter_entries(
+    store: "Store",
+    *,
+    day: date | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    source_id: str | None = None,
+    by_day: bool = False,
+    batch: int = 5000,
+) -> Iterator[Entry]:
+    """Entries in posting order (or by business day, then posting order), streamed."""
+    where, params = [], []
+    if day is not None:
+        where.append("business_day = ?")
+        params.append(day.isoformat())
+    if start is not None:
+        where.append("business_day >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        where.append("business_day <= ?")
+        params.append(end.isoformat())
+    if source_id is not None:
+        where.append("source_id = ?")
+        params.append(source_id)
+    sql = f"SELECT {_COLUMNS} FROM journal_entries"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    cursor = store.conn.execute(sql + (" ORDER BY business_day, id" if by_day else " ORDER BY id"), params)
+    while True:
+        rows = cursor.fetchmany(batch)
+        if not rows:
+            return
+        for row in rows:
+            yield _entry(row)
+
+
+def count_entries(store: "Store", start: date | None = None, end: date | None = None) -> int:
+    sql, params = "SELECT count(*) FROM journal_entries WHERE 1=1", []
+    if start is not None:
+        sql += " AND business_day >= ?"
+        params.append(start.isoformat())
+    if end is not None:
+        sql += " AND business_day <= ?"
+        params.append(end.isoformat())
+    return int(store.one(sql, tuple(params))[0])
+
+
+# -- posting -------------------------------------------------------------------
+
+
+def post(
+    store: "Store",
+    key: str,
+    memo: str,
+    source_kind: SourceKind,
+    source_id: str,
+    postings: Sequence[Posting],
+    *,
+    business_day: date | None = None,
+    reverses: int | None = None,
+) -> Entry:
+    """Post one entry, idempotently by ``key``, inside the caller's transaction if any.
+
+    Returns the entry posted, or the one already posted under ``key`` when
+    its postings are the same.  Refuses unbalanced entries, unknown
+    accounts, and a reused key with different postings.
+    """
+    from pos.clock import business_day as day_of
+
+    key = _clean_line(key, "key")
+    memo = _clean_line(memo, "memo")
+    source_id = _clean_line(source_id, "source")
+    postings = tuple(Posting(p[0], p[1], p[2]) for p in postings)
+    check_postings(postings)
+    text = postings_text(postings)
+    now = utc_now()
+    with store.write() as conn:
+        existing = conn.execute(f"SELECT {_COLUMNS} FROM journal_entries WHERE key = ?", (key,)).fetchone()
+        if existing is not None:
+            if existing[8] != text:
+                raise Conflict(
+                    f"Journal key '{key}' was already used for different postings (entry {existing[0]}): nothing posted."
+                )
+            return _entry(existing)
+        if reverses is not None:
+            _check_reversible(store, reverses)
+        last = conn.execute("SELECT id, hash FROM journal_entries ORDER BY id DESC LIMIT 1").fetchone()
+        prev_id, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
+        entry_id = prev_id + 1
+        posted_at = iso(now)
+        day = (business_day or day_of(now, store.settings)).isoformat()
+        digest = hashlib.sha256(
+            canonical_text(entry_id, key, posted_at, day, memo, source_kind.value, source_id, reverses, prev_hash, text).encode()
+        ).hexdigest()
+        conn.execute(
+            f"INSERT INTO journal_entries({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry_id, key, posted_at, day, memo, source_kind.value, source_id, reverses, text, prev_hash, digest),
+        )
+    return Entry(entry_id, key, posted_at, day, memo, source_kind.value, source_id, reverses, postings, prev_hash, digest)
+
+
+def _check_reversible(store: "Store", entry_id: int) -> None:
+    get_entry(store, entry_id)
+    row = store.one("SELECT id FROM journal_entries WHERE reverses = ?", (entry_id,))
+    if row is not None:
+        raise Conflict(f"Entry {entry_id} was already reversed by entry {row[0]}: it cannot be reversed twice.")
+
+
+def reverse(store: "Store", entry_id: int, reason: str, *, business_day: date | None = None) -> Entry:
+    """Post the exact opposite of an entry, naming it; each entry is reversed at most once."""
+    reason = _clean_line(reason, "reason for the reversal")
+    with store.write():
+        original = get_entry(store, entry_id)
+        _check_reversible(store, entry_id)
+        return post(
+            store,
+            f"reverse:{entry_id}",
+            f"Reversal of entry {entry_id}: {reason}",
+            SourceKind.CORRECTION,
+            original.source_id,
+            [Posting(p.account, -p.amount_minor, p.currency) for p in original.postings],
+            business_day=business_day,
+            reverses=entry_id,
+        )
+
+
+# -- checking and summing -------------------------------------------------------
+
+
+class VerifyResult(NamedTuple):
+    entries: int
+    problem: str | None
+    """The first thing wrong, or None when the whole journal checks out."""
+
+
+def verify(store: "Store", progress: Callable[[int], None] | None = None) -> VerifyResult:
+    """Recompute the hash chain and the zero-sum rule over the whole journal."""
+    prev_id, prev_hash, count = 0, GENESIS_HASH, 0
+    for entry in iter_entries(store):
+        problem = check_entry(entry, prev_hash, prev_id)
+        if problem:
+            return VerifyResult(count, problem)
+        prev_id, prev_hash, count = entry.id, entry.hash, count + 1
+        if progress is not None and count % 10000 == 0:
+            progress(count)
+    return VerifyResult(count, None)
+
+
+Balances = dict[tuple[str, str], int]
+
+
+def balances(
+    store: "Store",
+    *,
+    day: date | None = None,
+    through: date | None = None,
+    prefix: str | None = None,
+) -> Balances:
+    """Sum postings by (account, currency).
+
+    ``day``: the movements of that business day only.  ``through``: every
+    entry up to and including that day (closing balances).  Neither: the
+    whole journal.  ``prefix`` keeps accounts at or below it.
+    """
+    wanted = check_prefix(prefix) if prefix is not None else None
+    if day is not None:
+        rows = store.conn.execute("SELECT postings FROM journal_entries WHERE business_day = ?", (day.isoformat(),))
+    elif through is not None:
+        rows = store.conn.execute("SELECT postings FROM journal_entries WHERE business_day <= ?", (through.isoformat(),))
+    else:
+        rows = store.conn.execute("SELECT postings FROM journal_entries")
+    totals: Balances = {}
+    for (text,) in rows:
+        for line in text.split("\n"):
+            account, amount, currency = line.split(" ")
+            if wanted is not None and not matches_prefix(account, wanted):
+                continue
+            k = (account, currency)
+            totals[k] = totals.get(k, 0) + int(amount)
+    return dict(sorted(totals.items()))

@@ -1,0 +1,152 @@
+"""The posting rules: which accounts each business event moves, in one place.
+
+Each rule is a pure function from the event's figures to the postings of one
+journal entry (amounts in minor units; debits positive, credits negative).
+Callers post them with :func:`pos.ledger.post` in the same transaction as the
+business change.  Accounts are described in :mod:`pos.accounts`.
+
+=====================  =========================================  ==========================================
+event                  debit (+)                                  credit (-)
+=====================  =========================================  ==========================================
+sale (order paid)      assets:receivable:orders   total           income:sales     subtotal - included tax
+                       income:discounts           discounts       liabilities:tax:<cat>   tax per category
+payment captured       <tender account>           amount + tip    assets:receivable:orders   amount applied
+                                                                  liabilities:tips:<staff|pool>   tip
+cash change given      (inside the payment entry)                 assets:cash:drawer:<n>   change
+cash rounding          income:cash-rounding / receivable          (the rounded difference, either side)
+refund                 income:sales, liabilities:tax:<cat>        <tender account>   amount
+                       (in proportion to the sale's postings)     income:discounts (its share)
+driver collects COD    assets:cash:driver:<staff> amount+tip      receivable / liabilities:tips:<driver>
+driver hands in        assets:cash:drawer:<n>     amount          assets:cash:driver:<staff>
+driver shortfall       assets:receivable:staff:<staff>            assets:cash:driver:<staff>
+drawer float / paid-in assets:cash:drawer:<n>                     equity:owner
+paid-out               expenses:paid-out                          assets:cash:drawer:<n>
+drop to safe           assets:cash:safe                           assets:cash:drawer:<n>
+drawer count           assets:cash:drawer:<n> (over)              expenses:cash-over-short (over)
+                       expenses:cash-over-short (short)           assets:cash:drawer:<n> (short)
+processor fee          expenses:card-fees                         assets:clearing:<processor>
+tip pool distributed   liabilities:tips:pool                      liabilities:tips:<staff> per share
+tip payout, drawer     liabilities:tips:<staff>                   assets:cash:drawer:<n>
+tip payout, payroll    liabilities:tips:<staff>                   liabilities:payroll:tips
+=====================  =========================================  ==========================================
+
+A voided order never had a sale entry (a sale is booked when the order is
+paid), so a void posts nothing; a discount is part of the sale entry, as a
+debit to the contra-revenue account ``income:discounts``, so sales show
+what was asked and discounts show what was given away.  Tips are always a
+liability to the people who earned them, never income of the business.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Sequence
+
+from pos import accounts
+from pos.ledger import Posting
+from pos.money import allocate, round_half_up
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.totals import Totals
+
+
+def _nonzero(postings: list[Posting]) -> list[Posting]:
+    return [p for p in postings if p.amount_minor != 0]
+
+
+def sale(totals: "Totals", currency: str) -> list[Posting]:
+    """Book a paid order's revenue, discounts and tax against what customers owe."""
+    included_tax = totals.tax_minor if totals.tax_included else 0
+    postings = [
+        Posting(accounts.RECEIVABLE_ORDERS, totals.total_minor, currency),
+        Posting(accounts.DISCOUNTS, totals.discount_minor, currency),
+        Posting(accounts.SALES, -(totals.subtotal_minor - included_tax), currency),
+    ]
+    postings += [Posting(accounts.tax(cat), -amount, currency) for cat, amount in totals.tax_by_category.items()]
+    result = _nonzero(postings)
+    # An order discounted to nothing still books its (offsetting) sale and discount.
+    return result if len(result) >= 2 else postings[:3]
+
+
+def payment(
+    tender_account: str,
+    applied_minor: int,
+    currency: str,
+    *,
+    tendered_minor: int | None = None,
+    tip_minor: int = 0,
+    tip_account: str | None = None,
+    change_account: str | None = None,
+) -> list[Posting]:
+    """A captured payment: the tender receives the money, the order's debt goes down.
+
+    For cash, ``tendered_minor`` is what the customer handed over; the change
+    (tendered - applied - tip) leaves ``change_account`` (the drawer) in the
+    same entry, so the drawer's history shows both the $100 bill and the
+    $81.60 given back.
+    """
+    received = applied_minor + tip_minor if tendered_minor is None else tendered_minor
+    change = received - applied_minor - tip_minor
+    if change < 0:
+        raise ValueError("tendered less than applied + tip")
+    postings = [Posting(tender_account, received, currency), Posting(accounts.RECEIVABLE_ORDERS, -applied_minor, currency)]
+    if tip_minor:
+        if tip_account is None:
+            raise ValueError("a tip needs its recipient's account")
+        postings.append(Posting(tip_account, -tip_minor, currency))
+    if change:
+        postings.append(Posting(change_account or tender_account, -change, currency))
+    return postings
+
+
+def refund(amount_minor: int, tender_account: str, sale_postings: Sequence[Posting]) -> list[Posting]:
+    """Undo ``amount_minor`` of a sale: revenue, tax and discount in proportion; money leaves the tender.
+
+    With credits ``g`` (sales and tax) and discount debits ``d`` on the sale,
+    the sale's total is ``g - d``.  A refund of ``A`` reverses
+    ``C = round(A x g / (g - d))`` of the credits and ``C - A`` of the
+    discounts, each split by largest remainder, so a full refund reverses
+    the sale exactly and partial refunds never create or lose a cent.
+    """
+    parts = [p for p in sale_postings if p.account != accounts.RECEIVABLE_ORDERS]
+    currency = sale_postings[0].currency
+    credits = [p for p in parts if p.amount_minor < 0]
+    debits = [p for p in parts if p.amount_minor > 0]
+    gross = sum(-p.amount_minor for p in credits)
+    given = sum(p.amount_minor for p in debits)
+    total = gross - given
+    if not 0 < amount_minor <= total:
+        raise ValueError(f"refund of {amount_minor} outside 1..{total}")
+    reversed_credits = round_half_up(Decimal(amount_minor) * gross / total)
+    postings = [
+        Posting(p.account, share, currency)
+        for p, share in zip(credits, allocate(reversed_credits, [-p.amount_minor for p in credits]))
+    ]
+    if debits:
+        postings += [
+            Posting(p.account, -share, currency)
+            for p, share in zip(debits, allocate(reversed_credits - amount_minor, [p.amount_minor for p in debits]))
+        ]
+    postings.append(Posting(tender_account, -amount_minor, currency))
+    return _nonzero(postings)
+
+
+def transfer(debit_account: str, credit_account: str, amount_minor: int, currency: str) -> list[Posting]:
+    """Money moving from one account to another (hand-in, drop, paid-in/out, fee, payout)."""
+    return [Posting(debit_account, amount_minor, currency), Posting(credit_account, -amount_minor, currency)]
+
+
+def drawer_count(drawer_account: str, expected_minor: int, counted_minor: int, currency: str) -> list[Posting]:
+    """Post a counted drawer's difference from expected to cash over/short (empty when exact)."""
+    over = counted_minor - expected_minor
+    if over == 0:
+        return []
+    return transfer(drawer_account, accounts.CASH_OVER_SHORT, over, currency)
+
+
+def pool_distribution(shares: dict[str, int], currency: str) -> list[Posting]:
+    """Move the tip pool to each person's tips account (``shares``: staff key -> amount)."""
+    total = sum(shares.values())
+    postings = [Posting(accounts.TIP_POOL, total, currency)]
+    postings += [Posting(accounts.tips_owed(key), -amount, currency) for key, amount in sorted(shares.items()) if amount]
+    return postings
