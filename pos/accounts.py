@@ -58,15 +58,20 @@ ACCOUNT_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 _VALID = re.compile("^(?:" + "|".join(p for p, _ in ACCOUNT_PATTERNS) + ")$")
+_KNOWN: set[str] = set()
 ROOTS = ("assets", "liabilities", "equity", "income", "expenses")
 
 
 def check_account(name: str) -> str:
     """Return ``name`` if the chart of accounts allows it, else raise InvalidInput."""
+    if name in _KNOWN:
+        return name
     if not _VALID.match(name):
         raise InvalidInput(
             f"Unknown account '{name}': it matches nothing in the chart of accounts (see pos/accounts.py)."
         )
+    if len(_KNOWN) < 100_000:  # a store has a few hundred accounts; the bound is a guard
+        _KNOWN.add(name)
     return name
 
 

@@ -28,16 +28,16 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import sqlite3
 from datetime import date
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple, Sequence
 
+from pos.accounts import _KNOWN as _KNOWN_ACCOUNTS
 from pos.accounts import check_account, check_prefix, matches_prefix
 from pos.errors import Conflict, InvalidInput, NotFound
 from pos.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    import sqlite3
-
     from pos.store import Store
 
 GENESIS_HASH = "0" * 64
@@ -122,13 +122,19 @@ def check_postings(postings: Sequence[Posting]) -> None:
     """Refuse postings that are not a valid double entry (see module docstring)."""
     if len(postings) < 2:
         raise InvalidInput("A journal entry needs at least two postings.")
-    for p in postings:
-        if type(p.amount_minor) is not int:
-            raise InvalidInput(f"Posting to {p.account} is not a whole number of minor units.")
-        if len(p.currency) != 3 or not p.currency.isalpha() or not p.currency.isupper():
-            raise InvalidInput(f"Posting to {p.account} has an invalid currency '{p.currency}'.")
-        check_account(p.account)
-    unbalanced = {c: s for c, s in sums_by_currency(postings).items() if s != 0}
+    sums: dict[str, int] = {}
+    for account, amount, currency in postings:
+        if type(amount) is not int:
+            raise InvalidInput(f"Posting to {account} is not a whole number of minor units.")
+        if currency not in sums:
+            if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+                raise InvalidInput(f"Posting to {account} has an invalid currency '{currency}'.")
+            sums[currency] = amount
+        else:
+            sums[currency] += amount
+        if account not in _KNOWN_ACCOUNTS:
+            check_account(account)
+    unbalanced = {c: s for c, s in sums.items() if s != 0}
     if unbalanced:
         detail = ", ".join(f"{c} off by {s}" for c, s in sorted(unbalanced.items()))
         raise InvalidInput(f"The entry does not balance ({detail} minor units): postings must sum to zero per currency.")
@@ -150,6 +156,8 @@ def check_entry(entry: Entry, prev_hash: str, prev_id: int) -> str | None:
 
 
 def _clean_line(text: str, what: str, limit: int = 200) -> str:
+    if text and len(text) <= limit and text.isprintable() and text.strip() == text and "  " not in text:
+        return text  # already clean: the common case, kept cheap
     value = " ".join((text or "").split())
     if not value:
         raise InvalidInput(f"A journal entry needs a {what}.")
@@ -159,6 +167,7 @@ def _clean_line(text: str, what: str, limit: int = 200) -> str:
 # -- reading -------------------------------------------------------------------
 
 _COLUMNS = "id, key, posted_at, business_day, memo, source_kind, source_id, reverses, postings, prev_hash, hash"
+_INSERT = f"INSERT INTO journal_entries({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def _entry(row: "sqlite3.Row | tuple") -> Entry:
@@ -246,36 +255,117 @@ def post(
     """
     from pos.clock import business_day as day_of
 
-    key = _clean_line(key, "key")
-    memo = _clean_line(memo, "memo")
-    source_id = _clean_line(source_id, "source")
-    postings = tuple(Posting(p[0], p[1], p[2]) for p in postings)
-    check_postings(postings)
-    text = postings_text(postings)
+    key, memo, source_id, postings, text = _prepare(key, memo, source_id, postings)
     now = utc_now()
+    kind = source_kind.value
     with store.write() as conn:
-        existing = conn.execute(f"SELECT {_COLUMNS} FROM journal_entries WHERE key = ?", (key,)).fetchone()
-        if existing is not None:
-            if existing[8] != text:
-                raise Conflict(
-                    f"Journal key '{key}' was already used for different postings (entry {existing[0]}): nothing posted."
-                )
-            return _entry(existing)
         if reverses is not None:
             _check_reversible(store, reverses)
-        last = conn.execute("SELECT id, hash FROM journal_entries ORDER BY id DESC LIMIT 1").fetchone()
-        prev_id, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
-        entry_id = prev_id + 1
+        # The journal's head is cached for the rest of this transaction: we hold
+        # the write lock, so nobody else can append meanwhile.
+        head = _head(store)
+        entry_id = head[0] + 1
+        prev_hash = head[1]
         posted_at = iso(now)
         day = (business_day or day_of(now, store.settings)).isoformat()
         digest = hashlib.sha256(
-            canonical_text(entry_id, key, posted_at, day, memo, source_kind.value, source_id, reverses, prev_hash, text).encode()
+            canonical_text(entry_id, key, posted_at, day, memo, kind, source_id, reverses, prev_hash, text).encode()
         ).hexdigest()
-        conn.execute(
-            f"INSERT INTO journal_entries({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (entry_id, key, posted_at, day, memo, source_kind.value, source_id, reverses, text, prev_hash, digest),
-        )
-    return Entry(entry_id, key, posted_at, day, memo, source_kind.value, source_id, reverses, postings, prev_hash, digest)
+        try:
+            conn.execute(_INSERT, (entry_id, key, posted_at, day, memo, kind, source_id, reverses, text, prev_hash, digest))
+        except sqlite3.IntegrityError:
+            # The key is taken (a retry): same postings -> the entry already there.
+            existing = conn.execute(f"SELECT {_COLUMNS} FROM journal_entries WHERE key = ?", (key,)).fetchone()
+            if existing is None:
+                raise
+            if existing[8] != text:
+                raise Conflict(
+                    f"Journal key '{key}' was already used for different postings (entry {existing[0]}): nothing posted."
+                ) from None
+            return _entry(existing)
+        store.tx_cache["journal_head"] = (entry_id, digest)
+    return Entry(entry_id, key, posted_at, day, memo, kind, source_id, reverses, postings, prev_hash, digest)
+
+
+def _prepare(
+    key: str, memo: str, source_id: str, postings: Sequence[Posting]
+) -> tuple[str, str, str, tuple[Posting, ...], str]:
+    """Clean and validate one entry's fields; returns them with the postings' text."""
+    key = _clean_line(key, "key")
+    memo = _clean_line(memo, "memo")
+    source_id = _clean_line(source_id, "source")
+    postings = tuple(p if type(p) is Posting else Posting(*p) for p in postings)
+    check_postings(postings)
+    return key, memo, source_id, postings, postings_text(postings)
+
+
+def _head(store: "Store") -> tuple[int, str]:
+    """(id, hash) of the last entry; cached while this connection holds the write lock."""
+    head = store.tx_cache.get("journal_head")
+    if head is None:
+        row = store.conn.execute("SELECT id, hash FROM journal_entries ORDER BY id DESC LIMIT 1").fetchone()
+        head = (row[0], row[1]) if row else (0, GENESIS_HASH)
+    return head
+
+
+class Draft(NamedTuple):
+    """An entry not yet posted, for :func:`post_many`."""
+
+    key: str
+    memo: str
+    source_kind: SourceKind
+    source_id: str
+    postings: Sequence[Posting]
+    business_day: date | None = None
+
+
+def post_many(store: "Store", drafts: Iterable[Draft]) -> int:
+    """Post many entries at once, in the caller's transaction or one of its own.
+
+    The same rules as :func:`post`, for bulk work (a day's tip distribution,
+    imports, generated data): every draft is validated before anything is
+    written; a key already in the journal with the same postings is skipped,
+    with different postings the whole call is refused.  Returns how many
+    entries were posted.  Reversals go through :func:`reverse`.
+    """
+    from pos.clock import business_day as day_of
+
+    prepared = []
+    for d in drafts:
+        key, memo, source_id, _, text = _prepare(d.key, d.memo, d.source_id, d.postings)
+        prepared.append((key, memo, d.source_kind.value, source_id, text, d.business_day))
+    now = utc_now()
+    posted_at = iso(now)
+    today = None
+    with store.write() as conn:
+        known: dict[str, str] = {}
+        keys = [p[0] for p in prepared]
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            known.update(conn.execute(f"SELECT key, postings FROM journal_entries WHERE key IN ({marks})", chunk).fetchall())
+        entry_id, prev_hash = _head(store)
+        rows = []
+        sha256 = hashlib.sha256
+        for key, memo, kind, source_id, text, day in prepared:
+            if key in known:
+                if known[key] != text:
+                    raise Conflict(f"Journal key '{key}' was already used for different postings: nothing posted.")
+                continue
+            known[key] = text
+            if day is None:
+                today = today or day_of(now, store.settings)
+                day = today
+            day_text = day.isoformat()
+            entry_id += 1
+            digest = sha256(
+                canonical_text(entry_id, key, posted_at, day_text, memo, kind, source_id, None, prev_hash, text).encode()
+            ).hexdigest()
+            rows.append((entry_id, key, posted_at, day_text, memo, kind, source_id, None, text, prev_hash, digest))
+            prev_hash = digest
+        conn.executemany(_INSERT, rows)
+        store.tx_cache["journal_head"] = (entry_id, prev_hash)
+    return len(rows)
 
 
 def _check_reversible(store: "Store", entry_id: int) -> None:
@@ -313,16 +403,45 @@ class VerifyResult(NamedTuple):
 
 
 def verify(store: "Store", progress: Callable[[int], None] | None = None) -> VerifyResult:
-    """Recompute the hash chain and the zero-sum rule over the whole journal."""
+    """Recompute the hash chain and the zero-sum rule over the whole journal.
+
+    Streams raw rows and checks them inline (hash of the stored text, chain,
+    balance, known accounts); only a row that fails is turned into an
+    :class:`Entry` and explained by :func:`check_entry`.
+    """
+    sha256 = hashlib.sha256
     prev_id, prev_hash, count = 0, GENESIS_HASH, 0
-    for entry in iter_entries(store):
-        problem = check_entry(entry, prev_hash, prev_id)
-        if problem:
-            return VerifyResult(count, problem)
-        prev_id, prev_hash, count = entry.id, entry.hash, count + 1
-        if progress is not None and count % 10000 == 0:
-            progress(count)
-    return VerifyResult(count, None)
+    cursor = store.conn.execute(f"SELECT {_COLUMNS} FROM journal_entries ORDER BY id")
+    while True:
+        rows = cursor.fetchmany(5000)
+        if not rows:
+            return VerifyResult(count, None)
+        for row in rows:
+            entry_id, key, posted_at, day, memo, kind, source, reverses, text, stored_prev, stored_hash = row
+            ok = entry_id == prev_id + 1 and stored_prev == prev_hash
+            if ok:
+                canonical = "\n".join((str(entry_id), key, posted_at, day, memo, kind, source,
+                                       "" if reverses is None else str(reverses), stored_prev, text))
+                ok = sha256(canonical.encode()).hexdigest() == stored_hash
+            if ok:
+                sums: dict[str, int] = {}
+                lines = text.split("\n")
+                ok = len(lines) >= 2
+                for line in lines:
+                    account, amount, currency = line.split(" ")
+                    if account not in _KNOWN_ACCOUNTS:
+                        try:
+                            check_account(account)
+                        except InvalidInput:
+                            ok = False
+                    sums[currency] = sums.get(currency, 0) + int(amount)
+                ok = ok and not any(sums.values())
+            if not ok:
+                problem = check_entry(_entry(row), prev_hash, prev_id)
+                return VerifyResult(count, problem or f"entry {entry_id} is malformed")
+            prev_id, prev_hash, count = entry_id, stored_hash, count + 1
+            if progress is not None and count % 10000 == 0:
+                progress(count)
 
 
 Balances = dict[tuple[str, str], int]

@@ -68,7 +68,8 @@ def utc_now() -> datetime:
 
 def iso(instant: datetime) -> str:
     """Canonical text form of an instant as stored: UTC, seconds, ``Z``."""
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime, and this runs per posting.
+    return instant.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_iso(text: str) -> datetime:
@@ -83,6 +84,9 @@ class Store:
         self.path = path
         self.conn = conn
         self._depth = 0
+        # Facts valid only while this connection holds the write lock (e.g. the
+        # journal's last hash); emptied whenever a transaction begins or ends.
+        self.tx_cache: dict[str, Any] = {}
         self._db: sqlite_utils.Database | None = None
         self._settings: StoreSettings | None = None
 
@@ -187,14 +191,18 @@ class Store:
             return
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        self.tx_cache.clear()
         try:
             yield self.conn
         except BaseException:
             self._depth = 0
-            self.conn.execute("ROLLBACK")
+            self.tx_cache.clear()
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             self._settings = None
             raise
         self._depth = 0
+        self.tx_cache.clear()
         self.conn.execute("COMMIT")
 
     @property

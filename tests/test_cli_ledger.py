@@ -1,0 +1,76 @@
+"""`pos ledger ...`: show, balances, verify, reverse, export, and their bad inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pos.orders import add_line, mark_paid, new_order
+from pos.store import Store
+
+
+@pytest.fixture
+def sold(store: Store) -> Store:
+    order = new_order(store, "counter")
+    add_line(store, order.id, "PIZZA-M", 2)
+    mark_paid(store, order.id)
+    return store
+
+
+def test_show_and_balances(sold: Store, cli) -> None:
+    shown = json.loads(cli.ok("ledger", "show", "--json").output)
+    assert len(shown) == 1 and shown[0]["memo"] == "Sale #1 (counter)"
+    assert [p["amount_minor"] for p in shown[0]["postings"]] == [2722, -2500, -222]
+    day = shown[0]["business_day"]
+    assert json.loads(cli.ok("ledger", "show", "--day", "2001-01-01", "--json").output) == []
+    assert len(json.loads(cli.ok("ledger", "show", "--source", shown[0]["source_id"], "--json").output)) == 1
+    balances = json.loads(cli.ok("ledger", "balances", "--day", day, "--account", "income", "--json").output)
+    assert balances == [{"account": "income:sales", "currency": "USD", "amount_minor": -2500}]
+    assert "$27.22" in cli.ok("ledger", "balances").output
+
+
+def test_verify_ok_then_broken(sold: Store, cli) -> None:
+    assert "OK: 1 entries" in cli.ok("ledger", "verify").output
+    conn = sold.conn
+    conn.execute("DROP TRIGGER journal_no_update")
+    conn.execute("UPDATE journal_entries SET memo = 'edited' WHERE id = 1")
+    result = cli("ledger", "verify")
+    assert result.exit_code == 1
+    assert "entry 1 was changed" in result.output
+
+
+def test_reverse(sold: Store, cli) -> None:
+    out = json.loads(cli.ok("ledger", "reverse", "1", "--reason", "wrong order", "--json").output)
+    assert out["reverses"] == 1 and out["id"] == 2
+    cli.fails("ledger", "reverse", "1", "--reason", "again", says="already reversed")
+    cli.fails("ledger", "reverse", "42", "--reason", "x", says="No journal entry 42")
+    cli.fails("ledger", "reverse", "2", says="reason")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["ledger", "balances", "--account", "cash"], "Unknown account prefix"),
+        (["ledger", "balances", "--account", "assets::cash"], "invalid part"),
+        (["ledger", "balances", "--day", "yesterday"], "YYYY-MM-DD"),
+        (["ledger", "show", "--day", "2026-13-01"], "YYYY-MM-DD"),
+        (["ledger", "export", "--format", "xlsx"], "Unknown format"),
+        (["ledger", "export", "--from", "2026-11-23", "--to", "2026-11-01"], "before it starts"),
+    ],
+)
+def test_bad_input(sold: Store, cli, args: list[str], says: str) -> None:
+    cli.fails(*args, says=says)
+
+
+def test_export_to_file_is_whole_or_nothing(sold: Store, cli, tmp_path: Path) -> None:
+    target = tmp_path / "books.beancount"
+    result = cli.fails("ledger", "export", "--from", "2026-11-23", "--to", "2026-11-01", "--out", str(target), says="before")
+    assert not target.exists() and not list(tmp_path.glob(".*partial"))
+    cli.ok("ledger", "export", "--format", "hledger", "--out", str(target))
+    assert "income:sales" in target.read_text()
+    assert not list(tmp_path.glob(".*partial"))
+    stdout = cli.ok("ledger", "export", "--format", "csv").output
+    assert stdout.splitlines()[0].startswith("entry_id,business_day")
+    del result
