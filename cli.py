@@ -186,7 +186,7 @@ def init(
         name=name,
         currency=currency,
         locale=locale,
-        timezone=timezone or _local_timezone(),
+        timezone=_local_timezone() if timezone is None else timezone,
         tax_included=tax_included,
         tax_rate=tax_rate,
         day_rollover=day_rollover,
@@ -360,6 +360,8 @@ def item_import(
             result = import_items(store, str(file), handle)
     except FileNotFoundError:
         raise InvalidInput(f"No file {file}: check the path.") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{file} is a folder: give the CSV file inside it.") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{file} is not UTF-8 text: save it as CSV (UTF-8) and try again.") from None
     _emit(
@@ -520,6 +522,25 @@ def order_discount(
     )
 
 
+@order_app.command("undiscount")
+def order_undiscount(
+    ctx: typer.Context,
+    order: OrderArg,
+    number: Annotated[Optional[int], typer.Argument(help="Which discount, as listed by 'order show' (default: the last).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Take a discount off an order."""
+    from pos.orders import remove_discount
+
+    store = _store(ctx)
+    discount, v = remove_discount(store, order, number)
+    _emit(
+        as_json,
+        _view_dict(store, v),
+        f"#{v.order.number}: discount '{discount.reason}' taken off  total {_money(store, v.totals.total_minor)}",
+    )
+
+
 @order_app.command("set")
 def order_set(
     ctx: typer.Context,
@@ -621,12 +642,12 @@ def staff_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a staff member. The PIN is stored only as a salted hash."""
-    from pos.staff import add_staff, parse_role
+    from pos.staff import add_staff, check_new_staff, check_pin_format
 
     store = _store(ctx)
-    parse_role(role)  # refuse a bad role before asking for a PIN
+    check_new_staff(store, name, role)  # refuse a bad name or role before asking for a PIN
     if pin is None:
-        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
+        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True, value_proc=check_pin_format)
     member = add_staff(store, name, role, pin, tips)
     _emit(
         as_json,

@@ -74,7 +74,8 @@ def parse_rate(text: str) -> Decimal:
         raise InvalidInput(f"Tax rate '{text}' must be between 0 and 100 percent.")
     if rate.as_tuple().exponent < -4:  # type: ignore[operator]
         raise InvalidInput(f"Tax rate '{text}' has more than 4 decimals: round it.")
-    return rate.normalize() if rate != 0 else Decimal(0)
+    # normalize() drops trailing zeros but writes 10 as 1E+1: go back through fixed-point text.
+    return Decimal(format(rate.normalize(), "f")) if rate != 0 else Decimal(0)
 
 
 def parse_price(text: str, store: "Store") -> int:
@@ -244,6 +245,9 @@ def import_items(store: "Store", path: str, lines: Iterable[str]) -> ImportResul
         raise InvalidInput(
             f"{path}: the header must name the columns sku,name,price (missing {', '.join(missing)})."
         )
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise InvalidInput(f"{path}: column(s) {', '.join(repeated)} appear more than once in the header: keep one.")
     unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
         raise InvalidInput(f"{path}: unknown column(s) {', '.join(unknown)}; allowed: sku,name,price,tax_category,active.")
@@ -267,8 +271,8 @@ def import_items(store: "Store", path: str, lines: Iterable[str]) -> ImportResul
             category = (record.get("tax_category") or "standard").strip().lower()
             if category not in categories:
                 raise InvalidInput(f"unknown tax category '{category}'")
-            active_text = (record.get("active") or "1").strip().lower()
-            if active_text not in {"1", "0", "yes", "no", "true", "false"}:
+            active_text = (record.get("active") or "").strip().lower()
+            if active_text not in {"", "1", "0", "yes", "no", "true", "false"}:
                 raise InvalidInput(f"active must be yes or no, not '{active_text}'")
         except InvalidInput as exc:
             problems.append(RowProblem(line, exc.message.rstrip(".")))
@@ -279,7 +283,8 @@ def import_items(store: "Store", path: str, lines: Iterable[str]) -> ImportResul
                 "name": name,
                 "price_minor": price,
                 "tax_category": category,
-                "active": int(active_text in {"1", "yes", "true"}),
+                # No 'active' given: new items go on sale, existing ones keep their flag.
+                "active": None if not active_text else int(active_text in {"1", "yes", "true"}),
             }
         )
     if problems:
@@ -292,12 +297,12 @@ def import_items(store: "Store", path: str, lines: Iterable[str]) -> ImportResul
         for row in rows:
             row["updated_at"] = now
             row["created_at"] = now
-        new_rows = [r for r in rows if r["sku"] not in existing]
+        new_rows = [{**r, "active": 1 if r["active"] is None else r["active"]} for r in rows if r["sku"] not in existing]
         old_rows = [r for r in rows if r["sku"] in existing]
         table = store.db["items"]
         if new_rows:
             table.insert_all(new_rows)  # type: ignore[union-attr]
         for row in old_rows:
-            values = {k: v for k, v in row.items() if k not in {"sku", "created_at"}}
+            values = {k: v for k, v in row.items() if k not in {"sku", "created_at"} and v is not None}
             table.update(row["sku"], values)  # type: ignore[union-attr]
     return ImportResult(added=len(new_rows), updated=len(old_rows))

@@ -44,12 +44,14 @@ class DemoReport:
 def choose_folder(directory: Path | None) -> Path:
     """A folder that holds no store yet (see the module docstring)."""
     if directory is not None:
+        if directory.exists() and not directory.is_dir():
+            raise Conflict(f"{directory} is a file, not a folder: pick another --dir for the demo.")
         if directory.exists() and any(directory.iterdir()):
             raise Conflict(f"{directory} already has files in it; the demo never touches them. Pick an empty or new --dir.")
         return directory
     base = Path("anytender-demo")
     candidate, n = base, 1
-    while candidate.exists() and any(candidate.iterdir()):
+    while candidate.exists() and (not candidate.is_dir() or any(candidate.iterdir())):
         n += 1
         candidate = Path(f"{base}-{n}")
     return candidate

@@ -88,9 +88,14 @@ def exponent(currency: str) -> int:
 
     # get_currency_precision() silently answers 2 for codes it has never
     # heard of, so membership must be checked separately.
-    if not is_currency(currency):
+    if not is_currency(currency) or currency in _NOT_MONEY:
         raise unknown
     return int(get_currency_precision(currency))
+
+
+# ISO 4217 codes that are not money a shop can take: "no currency", the test
+# code, precious metals and accounting units.
+_NOT_MONEY = frozenset({"XXX", "XTS", "XAU", "XAG", "XPT", "XPD", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA"})
 
 
 class _LocaleNumbers:

@@ -280,6 +280,15 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None) -> t
             numbers = ", ".join(str(line.line_no) for line in current.lines)
             raise NotFound(f"Order {order.label} has no line {line_no} (its lines: {numbers}).")
         line = matches[0]
+    remaining = tuple(other for other in current.lines if other.line_no != line.line_no)
+    kept = [d for d in current.discounts if d.line_no != line.line_no]
+    try:
+        _totals(remaining, _inputs(kept), store)
+    except InvalidInput:
+        raise Conflict(
+            f"Removing line {line.line_no} ({line.name}) would leave less than the order's discounts: "
+            f"take a discount off first with 'pos order undiscount {order.number}'."
+        ) from None
     now = iso(utc_now())
     with store.write() as conn:
         conn.execute(
@@ -340,6 +349,23 @@ def add_discount(
         )
         discount_id = int(cur.lastrowid or 0)
     return Discount(discount_id, line_no, kind, value, reason_clean), view(store, order.id)
+
+
+def remove_discount(store: "Store", ref: str | int, position: int | None = None) -> tuple[Discount, OrderView]:
+    """Take a discount off an open order: the ``position``-th as listed (1-based), default the last."""
+    order = resolve(store, ref)
+    _require_open(order, "change discounts")
+    current = view(store, order.id)
+    if not current.discounts:
+        raise Conflict(f"Order {order.label} has no discounts to take off.")
+    if position is None:
+        position = len(current.discounts)
+    if not 1 <= position <= len(current.discounts):
+        raise NotFound(f"Order {order.label} has {len(current.discounts)} discount(s): give a number from 1 to {len(current.discounts)}.")
+    discount = current.discounts[position - 1]
+    with store.write() as conn:
+        conn.execute("UPDATE discounts SET removed_at = ? WHERE id = ?", (iso(utc_now()), discount.id))
+    return discount, view(store, order.id)
 
 
 def void_order(store: "Store", ref: str | int, reason: str) -> Order:

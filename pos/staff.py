@@ -113,11 +113,20 @@ def pin_matches(pin: str, stored: str) -> bool:
 
 # -- staff -------------------------------------------------------------------
 
+RESERVED_KEYS = frozenset({"pool"})  # liabilities:tips:pool is the team's pool, never a person
 _NAME = re.compile(r"^[^\W\d_][\w .'\-]{0,39}$")
 
 
 def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """The ledger key for a name: ``Mary Ann`` -> ``mary-ann``.
+
+    Names with no Latin letters or digits (김민수) get a stable key from a
+    hash of the name, since account names are kept to a-z, 0-9 and '-'.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    if slug:
+        return slug
+    return "staff-" + hashlib.sha256(" ".join(name.casefold().split()).encode()).hexdigest()[:8]
 
 
 def parse_role(text: str) -> Role:
@@ -142,25 +151,40 @@ def _member(row: "sqlite3.Row") -> StaffMember:
     )
 
 
+def check_new_staff(store: "Store", name: str, role: Role | str) -> tuple[str, str, Role]:
+    """Validate a new staff member's name and role (before asking for a PIN).
+
+    Returns the cleaned name, its ledger key and the role.
+    """
+    clean = " ".join((name or "").split())
+    if not clean:
+        raise InvalidInput("The staff name is empty: give a name, like Alice.")
+    if not _NAME.match(clean):
+        raise InvalidInput(
+            f"Staff name '{name}' is not valid: use up to 40 letters, spaces, dots, apostrophes or hyphens, "
+            "starting with a letter."
+        )
+    role = role if isinstance(role, Role) else parse_role(role)
+    key = _slug(clean)
+    if key in RESERVED_KEYS:
+        raise InvalidInput(f"'{clean}' is a reserved word in the books (the team's tip pool): use another name.")
+    same = store.one("SELECT name FROM staff WHERE name = ? COLLATE NOCASE", (clean,))
+    if same:
+        raise Conflict(f"There is already a staff member called {same['name']}: use a different name.")
+    close = store.one("SELECT name FROM staff WHERE key = ?", (key,))
+    if close:
+        raise Conflict(f"The name {clean} is too close to {close['name']} in the books ({key}): add an initial.")
+    return clean, key, role
+
+
 def add_staff(
     store: "Store", name: str, role: Role | str, pin: str, tip_eligible: bool | None = None
 ) -> StaffMember:
     """Add a staff member; the PIN is hashed before it reaches the database."""
-    clean = " ".join((name or "").split())
-    if not clean:
-        raise InvalidInput("The staff name is empty: give a name, like Alice.")
-    if not _NAME.match(clean) or not _slug(clean):
-        raise InvalidInput(
-            f"Staff name '{name}' is not valid: use up to 40 letters, spaces, '.', ''' or '-', starting with a letter."
-        )
-    role = role if isinstance(role, Role) else parse_role(role)
+    check_new_staff(store, name, role)
     pin_hash = hash_pin(pin)
-    key = _slug(clean)
     with store.write() as conn:
-        if store.one("SELECT 1 FROM staff WHERE name = ? COLLATE NOCASE", (clean,)):
-            raise Conflict(f"There is already a staff member called {clean}: use a different name.")
-        if store.one("SELECT 1 FROM staff WHERE key = ?", (key,)):
-            raise Conflict(f"The name {clean} is too close to an existing one ({key}): add an initial.")
+        clean, key, role = check_new_staff(store, name, role)  # again, under the write lock
         cur = conn.execute(
             "INSERT INTO staff(name, key, role, pin_hash, tip_eligible, active, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
             (clean, key, role.value, pin_hash, None if tip_eligible is None else int(tip_eligible), iso(utc_now())),
@@ -252,8 +276,9 @@ def start_shift(store: "Store", who: str, register: int | None = None) -> Shift:
     with store.write() as conn:
         current = open_shift(store, member)
         if current is not None:
+            since = current.started_at.astimezone(store.settings.zone)
             raise Conflict(
-                f"{member.name} is already on shift since {current.started_at:%H:%M} UTC: end it with 'pos shift end {member.name}'."
+                f"{member.name} is already on shift since {since:%H:%M}: end it with 'pos shift end {member.name}'."
             )
         cur = conn.execute(
             "INSERT INTO shifts(staff_id, business_day, started_at, register) VALUES (?, ?, ?, ?)",

@@ -64,7 +64,6 @@ def test_tax_add_bad_input(cli: Cli, code: str, rate: str, says: str) -> None:
     cli.fails("tax", "add", code, rate, says=says)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: 'pos tax add food 10' stores and shows the rate as '1E+1' (Decimal.normalize)")
 def test_tax_whole_number_rate_is_shown_plainly(cli: Cli) -> None:
     result = cli.ok("tax", "add", "food", "10", "--json")
     assert json.loads(result.stdout)["rate_percent"] == "10"
@@ -296,7 +295,6 @@ def test_import_line_numbers_count_blank_lines(cli: Cli, tmp_path: Path) -> None
     cli.fails("item", "import", str(path), says="line 4: 'abc' is not an amount")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: 'pos item import <a folder>' crashes with IsADirectoryError (traceback)")
 def test_import_a_folder_is_refused(cli: Cli, tmp_path: Path) -> None:
     folder = tmp_path / "menus"
     folder.mkdir()
@@ -305,3 +303,18 @@ def test_import_a_folder_is_refused(cli: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("error: "), (result.output, result.exception)
     assert snapshot(cli.path) == before
+
+
+def test_import_keeps_an_inactive_item_inactive_without_an_active_column(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("item", "deactivate", "SODA")
+    menu = tmp_path / "m.csv"
+    menu.write_text("sku,name,price\nSODA,Soda,2.99\n")
+    cli.ok("item", "import", str(menu))
+    soda = next(i for i in json.loads(cli.ok("item", "list", "--all", "--json").output) if i["sku"] == "SODA")
+    assert (soda["price_minor"], soda["active"]) == (299, False)
+
+
+def test_import_refuses_a_repeated_column(cli: Cli, tmp_path: Path) -> None:
+    menu = tmp_path / "m.csv"
+    menu.write_text("sku,name,price,price\nX,Thing,1.00,2.00\n")
+    cli.fails("item", "import", str(menu), says="more than once")

@@ -253,11 +253,6 @@ def test_discount_on_empty_order(cli: Cli) -> None:
     cli.fails("order", "discount", "1", "1.00", "--reason", "x", says="no items yet")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: removing a line under an order amount discount commits the removal, then errors (exit 1 after "
-    "writing) and leaves an order that 'order show'/'order list' can no longer display",
-)
 def test_remove_line_under_an_amount_discount_keeps_the_order_usable(cli: Cli) -> None:
     ring_two_pizzas_and_a_soda(cli)
     cli.ok("order", "discount", "1", "12.00", "--reason", "big promo")
@@ -409,3 +404,15 @@ def test_paid_order_is_refunded_not_voided(cli: Cli) -> None:
     cli.fails("order", "discount", "1", "10%", "--reason", "x", says="already paid")
     view = show(cli, "1")
     assert (view["status"], view["void_reason"], view["total_minor"]) == ("paid", None, 2993)
+
+
+def test_undiscount_then_remove(cli: Cli) -> None:
+    ring_two_pizzas_and_a_soda(cli)
+    cli.ok("order", "discount", "1", "12.00", "--reason", "big promo")
+    cli.fails("order", "remove", "1", "1", says="undiscount")
+    out = js(cli.ok("order", "undiscount", "1", "--json"))
+    assert out["discounts"] == []
+    cli.ok("order", "remove", "1", "1")
+    cli.fails("order", "undiscount", "1", says="no discounts")
+    cli.ok("order", "discount", "1", "10%", "--reason", "a")
+    cli.fails("order", "undiscount", "1", "3", says="from 1 to 1")

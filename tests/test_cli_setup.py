@@ -295,10 +295,6 @@ def test_demo_without_dir_picks_a_fresh_folder_each_time(tmp_path: Path, monkeyp
     assert snapshot(tmp_path / "anytender-demo" / "pos.db") == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: pos demo --dir <an existing file> crashes with NotADirectoryError (traceback) instead of one error line",
-)
 def test_demo_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "afile"
     target.write_text("precious")
@@ -308,10 +304,6 @@ def test_demo_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
     assert target.read_text() == "precious"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: whole-number tax rates are stored/shown in scientific notation (init --tax-rate 20 -> '2E+1')",
-)
 def test_init_whole_number_tax_rate_is_shown_plainly(bare_cli: Cli) -> None:
     bare_cli.ok("init", "--name", "UK Cafe", "--currency", "GBP", "--locale", "en_GB",
                 "--timezone", "Europe/London", "--tax-included", "--tax-rate", "20")

@@ -176,7 +176,6 @@ def test_names_too_close_to_tell_apart(cli: Cli) -> None:
     cli.fails("staff", "add", "Mary-Ann", "--role", "cashier", "--pin", "1234", says="too close")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a staff name in a non-Latin script (Korean, Chinese...) is refused as 'not valid'")
 def test_staff_name_in_another_script(cli: Cli) -> None:
     cli.ok("staff", "add", "김민수", "--role", "cashier", "--pin", "1234")
     assert "김민수" in staff(cli)
@@ -288,3 +287,18 @@ def test_shift_across_midnight_and_sales_after_midnight(cli: Cli) -> None:
         row = next(line for line in text.splitlines() if "Alice" in line)
         assert "2026-01-14 22:00" in row and "2026-01-15 02:30" in row and "4h30m" in row
         assert js(cli.ok("shift", "list", "--day", "2026-01-15", "--json")) == []
+
+
+def test_duplicate_name_is_refused_before_asking_for_a_pin(cli: Cli) -> None:
+    cli.ok("staff", "add", "Alice", "--role", "cashier", "--pin", "1234")
+    result = cli.fails("staff", "add", "ALICE", "--role", "cashier", input="5678\n5678\n", says="called Alice")
+    assert "PIN" not in result.output.split("error:")[0]
+
+
+def test_already_on_shift_message_uses_local_time(cli: Cli) -> None:
+    from freezegun import freeze_time
+
+    cli.ok("staff", "add", "Alice", "--role", "cashier", "--pin", "1234")
+    with freeze_time("2026-01-15 14:05:00"):  # 09:05 in New York
+        cli.ok("shift", "start", "Alice")
+        cli.fails("shift", "start", "Alice", says="since 09:05")

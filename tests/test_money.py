@@ -536,3 +536,9 @@ def test_importing_pos_money_does_not_import_babel() -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("code", ["XXX", "XTS", "XAU"])
+def test_codes_that_are_not_money_are_refused(code: str) -> None:
+    with pytest.raises(InvalidInput, match="Unknown currency"):
+        exponent(code)

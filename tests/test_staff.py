@@ -115,3 +115,9 @@ def test_deactivation_ends_the_open_shift_and_blocks_new_ones(store: Store) -> N
         start_shift(store, "Alice")
     with pytest.raises(Conflict, match="already deactivated"):
         deactivate_staff(store, "Alice")
+
+
+def test_pool_is_not_a_name(store: Store) -> None:
+    with pytest.raises(InvalidInput, match="reserved"):
+        add_staff(store, "Pool", "server", "1234")
+    assert store.one("SELECT count(*) FROM staff")[0] == 0
