@@ -294,9 +294,10 @@ def _prepare(
     key = _clean_line(key, "key")
     memo = _clean_line(memo, "memo")
     source_id = _clean_line(source_id, "source")
-    postings = tuple(p if type(p) is Posting else Posting(*p) for p in postings)
+    if type(postings) is not tuple or any(type(p) is not Posting for p in postings):
+        postings = tuple(p if type(p) is Posting else Posting(*p) for p in postings)
     check_postings(postings)
-    return key, memo, source_id, postings, postings_text(postings)
+    return key, memo, source_id, postings, "\n".join([f"{a} {m} {c}" for a, m, c in postings])
 
 
 def _head(store: "Store") -> tuple[int, str]:
@@ -347,6 +348,7 @@ def post_many(store: "Store", drafts: Iterable[Draft]) -> int:
         entry_id, prev_hash = _head(store)
         rows = []
         sha256 = hashlib.sha256
+        day_texts: dict[date, str] = {}
         for key, memo, kind, source_id, text, day in prepared:
             if key in known:
                 if known[key] != text:
@@ -356,10 +358,11 @@ def post_many(store: "Store", drafts: Iterable[Draft]) -> int:
             if day is None:
                 today = today or day_of(now, store.settings)
                 day = today
-            day_text = day.isoformat()
+            day_text = day_texts.get(day) or day_texts.setdefault(day, day.isoformat())
             entry_id += 1
+            # canonical_text(), inlined: this loop is the bulk path.
             digest = sha256(
-                canonical_text(entry_id, key, posted_at, day_text, memo, kind, source_id, None, prev_hash, text).encode()
+                "\n".join((str(entry_id), key, posted_at, day_text, memo, kind, source_id, "", prev_hash, text)).encode()
             ).hexdigest()
             rows.append((entry_id, key, posted_at, day_text, memo, kind, source_id, None, text, prev_hash, digest))
             prev_hash = digest
@@ -405,43 +408,67 @@ class VerifyResult(NamedTuple):
 def verify(store: "Store", progress: Callable[[int], None] | None = None) -> VerifyResult:
     """Recompute the hash chain and the zero-sum rule over the whole journal.
 
-    Streams raw rows and checks them inline (hash of the stored text, chain,
-    balance, known accounts); only a row that fails is turned into an
-    :class:`Entry` and explained by :func:`check_entry`.
+    Streams raw rows as bytes on a connection of its own (no decoding and
+    re-encoding of what is hashed) and checks them inline: the hash of the
+    stored text, the chain, the balance per currency, known accounts.  Only
+    a row that fails is turned into an :class:`Entry` and explained by
+    :func:`check_entry`.
     """
     sha256 = hashlib.sha256
-    prev_id, prev_hash, count = 0, GENESIS_HASH, 0
-    cursor = store.conn.execute(f"SELECT {_COLUMNS} FROM journal_entries ORDER BY id")
-    while True:
-        rows = cursor.fetchmany(5000)
-        if not rows:
-            return VerifyResult(count, None)
-        for row in rows:
-            entry_id, key, posted_at, day, memo, kind, source, reverses, text, stored_prev, stored_hash = row
-            ok = entry_id == prev_id + 1 and stored_prev == prev_hash
-            if ok:
-                canonical = "\n".join((str(entry_id), key, posted_at, day, memo, kind, source,
-                                       "" if reverses is None else str(reverses), stored_prev, text))
-                ok = sha256(canonical.encode()).hexdigest() == stored_hash
-            if ok:
-                sums: dict[str, int] = {}
-                lines = text.split("\n")
-                ok = len(lines) >= 2
-                for line in lines:
-                    account, amount, currency = line.split(" ")
-                    if account not in _KNOWN_ACCOUNTS:
-                        try:
-                            check_account(account)
-                        except InvalidInput:
-                            ok = False
-                    sums[currency] = sums.get(currency, 0) + int(amount)
-                ok = ok and not any(sums.values())
-            if not ok:
-                problem = check_entry(_entry(row), prev_hash, prev_id)
-                return VerifyResult(count, problem or f"entry {entry_id} is malformed")
-            prev_id, prev_hash, count = entry_id, stored_hash, count + 1
-            if progress is not None and count % 10000 == 0:
-                progress(count)
+    known: set[bytes] = set()
+    conn = sqlite3.connect(f"file:{store.path.resolve().as_posix()}?mode=ro", uri=True)
+    conn.text_factory = bytes
+    prev_id, prev_hash, count = 0, GENESIS_HASH.encode(), 0
+    try:
+        cursor = conn.execute(f"SELECT {_COLUMNS} FROM journal_entries ORDER BY id")
+        while True:
+            rows = cursor.fetchmany(5000)
+            if not rows:
+                return VerifyResult(count, None)
+            for row in rows:
+                entry_id, key, posted_at, day, memo, kind, source, reverses, text, stored_prev, stored_hash = row
+                ok = entry_id == prev_id + 1 and stored_prev == prev_hash
+                if ok:
+                    canonical = b"\n".join((str(entry_id).encode(), key, posted_at, day, memo, kind, source,
+                                            b"" if reverses is None else str(reverses).encode(), stored_prev, text))
+                    ok = sha256(canonical).hexdigest().encode() == stored_hash
+                if ok:
+                    ok = _balanced(text, known)
+                if not ok:
+                    bad = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (entry_id,))
+                    problem = check_entry(_entry(bad), prev_hash.decode(), prev_id)
+                    return VerifyResult(count, problem or f"entry {entry_id} is malformed")
+                prev_id, prev_hash, count = entry_id, stored_hash, count + 1
+                if progress is not None and count % 10000 == 0:
+                    progress(count)
+    finally:
+        conn.close()
+
+
+def _balanced(text: bytes, known: set[bytes]) -> bool:
+    """Whether stored postings (bytes) balance per currency and name known accounts."""
+    lines = text.split(b"\n")
+    if len(lines) < 2:
+        return False
+    first_currency = None
+    total = 0
+    sums: dict[bytes, int] | None = None
+    for line in lines:
+        account, amount, currency = line.split(b" ")
+        if account not in known:
+            try:
+                check_account(account.decode())
+            except InvalidInput:
+                return False
+            known.add(account)
+        if sums is None:
+            if first_currency is None or currency == first_currency:
+                first_currency = currency
+                total += int(amount)
+                continue
+            sums = {first_currency: total}  # a second currency: sum each on its own
+        sums[currency] = sums.get(currency, 0) + int(amount)
+    return not any(sums.values()) if sums is not None else total == 0
 
 
 Balances = dict[tuple[str, str], int]
