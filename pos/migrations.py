@@ -147,4 +147,67 @@ BEGIN
 END;
 """,
     ),
+    (
+        3,
+        "tenders: payments and their history, refunds, cash drawers",
+        """
+CREATE TABLE payments (
+    id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    tender TEXT NOT NULL,
+    state TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL CHECK (amount_minor >= 0),
+    tip_minor INTEGER NOT NULL DEFAULT 0 CHECK (tip_minor >= 0),
+    tip_to TEXT,
+    tendered_minor INTEGER,
+    change_minor INTEGER NOT NULL DEFAULT 0,
+    rounding_minor INTEGER NOT NULL DEFAULT 0,
+    refunded_minor INTEGER NOT NULL DEFAULT 0,
+    currency TEXT NOT NULL,
+    register INTEGER,
+    driver_id INTEGER REFERENCES staff(id),
+    idempotency_key TEXT NOT NULL UNIQUE,
+    processor_ref TEXT,
+    decline_reason TEXT,
+    note TEXT,
+    details TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX payments_order ON payments(order_id);
+CREATE INDEX payments_state ON payments(state);
+
+CREATE TABLE payment_events (
+    id INTEGER PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    at TEXT NOT NULL,
+    note TEXT
+);
+CREATE INDEX payment_events_payment ON payment_events(payment_id);
+
+CREATE TABLE refunds (
+    id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    reason TEXT NOT NULL,
+    register INTEGER,
+    approved_by INTEGER REFERENCES staff(id),
+    processor_ref TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX refunds_order ON refunds(order_id);
+
+CREATE TABLE drawers (
+    id INTEGER PRIMARY KEY,
+    register INTEGER NOT NULL,
+    opened_at TEXT NOT NULL,
+    float_minor INTEGER NOT NULL CHECK (float_minor >= 0),
+    closed_at TEXT
+);
+CREATE UNIQUE INDEX drawers_one_open ON drawers(register) WHERE closed_at IS NULL;
+""",
+    ),
 ]

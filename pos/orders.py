@@ -45,6 +45,7 @@ class OrderStatus(str, enum.Enum):
     OPEN = "open"
     PAID = "paid"
     VOIDED = "voided"
+    REFUNDED = "refunded"
 
 
 class Order(NamedTuple):
@@ -160,7 +161,7 @@ def resolve(store: "Store", ref: str | int, day: date | None = None) -> Order:
 def _require_open(order: Order, doing: str) -> None:
     if order.status is OrderStatus.VOIDED:
         raise Conflict(f"Order {order.label} was voided: start a new order to {doing}.")
-    if order.status is OrderStatus.PAID:
+    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
         raise Conflict(f"Order {order.label} is already paid: start a new order to {doing}.")
 
 
@@ -374,7 +375,7 @@ def void_order(store: "Store", ref: str | int, reason: str) -> Order:
     if not reason_clean:
         raise InvalidInput("A void needs a reason (like 'customer left'): give --reason.")
     order = resolve(store, ref)
-    if order.status is OrderStatus.PAID:
+    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
         raise Conflict(f"Order {order.label} is paid and cannot be voided: refund it instead.")
     if order.status is OrderStatus.VOIDED:
         raise Conflict(f"Order {order.label} is already voided.")
@@ -476,7 +477,7 @@ def mark_paid(store: "Store", ref: str | int) -> "Entry":
         order = resolve(store, ref)
         if order.status is OrderStatus.VOIDED:
             raise Conflict(f"Order {order.label} was voided: it cannot be paid.")
-        if order.status is OrderStatus.PAID:
+        if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
             existing = ledger.find_by_key(store, sale_key(order.id))
             if existing is None:  # pragma: no cover - a paid order always has its sale
                 raise Conflict(f"Order {order.label} is paid but has no sale entry: run 'pos ledger verify'.")

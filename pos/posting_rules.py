@@ -77,16 +77,18 @@ def payment(
     tip_minor: int = 0,
     tip_account: str | None = None,
     change_account: str | None = None,
+    rounding_minor: int = 0,
 ) -> list[Posting]:
     """A captured payment: the tender receives the money, the order's debt goes down.
 
     For cash, ``tendered_minor`` is what the customer handed over; the change
-    (tendered - applied - tip) leaves ``change_account`` (the drawer) in the
-    same entry, so the drawer's history shows both the $100 bill and the
-    $81.60 given back.
+    (tendered - applied - tip - rounding) leaves ``change_account`` (the
+    drawer) in the same entry, so the drawer's history shows both the $100
+    bill and the $81.60 given back.  ``rounding_minor`` is the cash rounding
+    (rounded due minus exact due), credited to ``income:cash-rounding``.
     """
-    received = applied_minor + tip_minor if tendered_minor is None else tendered_minor
-    change = received - applied_minor - tip_minor
+    received = applied_minor + tip_minor + rounding_minor if tendered_minor is None else tendered_minor
+    change = received - applied_minor - tip_minor - rounding_minor
     if change < 0:
         raise ValueError("tendered less than applied + tip")
     postings = [Posting(tender_account, received, currency), Posting(accounts.RECEIVABLE_ORDERS, -applied_minor, currency)]
@@ -94,6 +96,8 @@ def payment(
         if tip_account is None:
             raise ValueError("a tip needs its recipient's account")
         postings.append(Posting(tip_account, -tip_minor, currency))
+    if rounding_minor:
+        postings.append(Posting("income:cash-rounding", -rounding_minor, currency))
     if change:
         postings.append(Posting(change_account or tender_account, -change, currency))
     return postings

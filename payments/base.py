@@ -1,0 +1,291 @@
+"""The one tender interface, and the payment state machine every tender shares.
+
+A payment is requested for an amount on an order and moves through one
+persisted state machine::
+
+    requested -> authorized -> captured -> partially_refunded -> refunded
+    requested -> captured                 (tenders that capture at once: cash)
+    requested | authorized -> voided      requested -> declined | failed
+    authorized -> failed
+
+Every way of paying (cash, cash on delivery, card, wallet, self-checkout)
+implements :class:`Tender`: the same five verbs, in the spirit of
+ActiveMerchant's gateways.  What a tender can do is declared as data
+(:class:`Capabilities`), never discovered by trying.  Business outcomes are
+:class:`Outcome` values (approved, or declined with a :class:`DeclineReason`
+from a closed set); a processor that cannot be reached raises
+:class:`pos.errors.ProcessorUnavailable`, the only exception a tender raises
+on purpose.
+
+The flow around the verbs (write the payment row *before* any outside call,
+then record the outcome and its journal entry in one transaction) lives in
+:mod:`payments.service`, so no tender can get it wrong.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+
+from pos.errors import Conflict
+from pos.store import iso, parse_iso, utc_now
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sqlite3
+
+    from pos.store import Store
+
+
+class TenderKind(str, enum.Enum):
+    CASH = "cash"
+    COD = "cod"
+    CARD = "card"
+    WALLET = "wallet"
+    LINK = "link"
+    SELF_CHECKOUT = "self_checkout"
+
+
+class PaymentState(str, enum.Enum):
+    REQUESTED = "requested"
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    VOIDED = "voided"
+    DECLINED = "declined"
+    FAILED = "failed"
+
+
+S = PaymentState
+ALLOWED: dict[PaymentState, frozenset[PaymentState]] = {
+    S.REQUESTED: frozenset({S.AUTHORIZED, S.CAPTURED, S.VOIDED, S.DECLINED, S.FAILED}),
+    S.AUTHORIZED: frozenset({S.CAPTURED, S.VOIDED, S.FAILED}),
+    S.CAPTURED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.PARTIALLY_REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
+    S.REFUNDED: frozenset(),
+    S.VOIDED: frozenset(),
+    S.DECLINED: frozenset(),
+    S.FAILED: frozenset(),
+}
+#: States in which a payment's money counts toward the order.
+SETTLED = frozenset({S.CAPTURED, S.PARTIALLY_REFUNDED, S.REFUNDED})
+#: States a crash can leave a payment in, that ``recover`` must finish.
+UNFINISHED = frozenset({S.REQUESTED, S.AUTHORIZED})
+
+_VERBS = {
+    S.AUTHORIZED: "authorize",
+    S.CAPTURED: "capture",
+    S.PARTIALLY_REFUNDED: "refund",
+    S.REFUNDED: "refund",
+    S.VOIDED: "void",
+    S.DECLINED: "decline",
+    S.FAILED: "fail",
+}
+
+
+class DeclineReason(str, enum.Enum):
+    """Why a payment was not approved: a closed set every tender maps onto."""
+
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    CARD_DECLINED = "card_declined"
+    EXPIRED_CARD = "expired_card"
+    INCORRECT_DETAILS = "incorrect_details"
+    FRAUD_SUSPECTED = "fraud_suspected"
+    AUTHENTICATION_REQUIRED = "authentication_required"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    PROCESSING_ERROR = "processing_error"
+    DELIVERY_FAILED = "delivery_failed"
+
+    @property
+    def cashier_message(self) -> str:
+        """The reason in the cashier's words, with what to offer next."""
+        return _DECLINE_WORDS[self]
+
+
+_DECLINE_WORDS = {
+    DeclineReason.INSUFFICIENT_FUNDS: "The card was declined for insufficient funds: offer another card or cash.",
+    DeclineReason.CARD_DECLINED: "The card was declined by its bank: offer another card or cash.",
+    DeclineReason.EXPIRED_CARD: "The card has expired: offer another card or cash.",
+    DeclineReason.INCORRECT_DETAILS: "The card's details were not accepted: try again or offer another tender.",
+    DeclineReason.FRAUD_SUSPECTED: "The bank refused the card: offer another tender; do not retry this card.",
+    DeclineReason.AUTHENTICATION_REQUIRED: "The bank wants the customer to confirm: try the card again with a PIN, or another tender.",
+    DeclineReason.CANCELLED: "The payment was cancelled: offer it again or another tender.",
+    DeclineReason.EXPIRED: "The payment request expired before it was paid: send a new one or offer another tender.",
+    DeclineReason.PROCESSING_ERROR: "The processor could not complete the payment: try again or offer another tender.",
+    DeclineReason.DELIVERY_FAILED: "The delivery failed: the order is back in the open queue.",
+}
+
+
+class Capabilities(NamedTuple):
+    """What a tender can do, declared up front."""
+
+    refunds: bool
+    adjusts_tip: bool
+    works_offline: bool
+    gives_change: bool
+    captures_at_once: bool
+    calls_processor: bool
+
+
+class Outcome(NamedTuple):
+    """A tender's answer to a verb: approved, or declined with a reason."""
+
+    approved: bool
+    reason: DeclineReason | None = None
+    message: str = ""
+    processor_ref: str | None = None
+    details: dict[str, Any] = {}
+    tip_minor: int | None = None
+    """A tip the customer chose on the device (card readers), if any."""
+
+    @classmethod
+    def ok(cls, processor_ref: str | None = None, **details: Any) -> "Outcome":
+        return cls(True, None, "", processor_ref, details)
+
+    @classmethod
+    def declined(cls, reason: DeclineReason, message: str = "", processor_ref: str | None = None) -> "Outcome":
+        return cls(False, reason, message or reason.cashier_message, processor_ref)
+
+
+class Payment(NamedTuple):
+    id: str
+    order_id: str
+    tender: TenderKind
+    state: PaymentState
+    amount_minor: int
+    tip_minor: int
+    tip_to: str | None
+    tendered_minor: int | None
+    change_minor: int
+    rounding_minor: int
+    refunded_minor: int
+    currency: str
+    register: int | None
+    driver_id: int | None
+    idempotency_key: str
+    processor_ref: str | None
+    decline_reason: DeclineReason | None
+    note: str | None
+    details: dict[str, Any]
+    created_at: datetime
+
+    def key_for(self, operation: str) -> str:
+        """Idempotency key for one operation on this payment (never reused for another)."""
+        return f"{self.idempotency_key}:{operation}"
+
+    @property
+    def refundable_minor(self) -> int:
+        return self.amount_minor - self.refunded_minor if self.state in SETTLED else 0
+
+
+@runtime_checkable
+class Tender(Protocol):
+    """One way of paying.  Implementations are stateless; state lives in the payment row."""
+
+    kind: TenderKind
+    capabilities: Capabilities
+
+    def account(self, store: "Store", payment: Payment) -> str:
+        """The ledger account that receives this payment's money."""
+
+    def refund_account(self, store: "Store", payment: Payment, register: int) -> str:
+        """The ledger account a refund of this payment is paid from."""
+
+    def authorize(self, store: "Store", payment: Payment) -> Outcome:
+        """Ask for the money (a card authorization; cash: the customer handing it over)."""
+
+    def capture(self, store: "Store", payment: Payment) -> Outcome:
+        """Take the authorized money, with the payment's final tip."""
+
+    def void(self, store: "Store", payment: Payment) -> Outcome:
+        """Release an authorization that will not be captured."""
+
+    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
+        """Give back part or all of a captured payment (``key`` makes it idempotent)."""
+
+    def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
+        """After a crash: what the processor knows of this payment (None: nothing happened)."""
+
+
+# -- the payments table ----------------------------------------------------------
+
+
+def payment_from_row(row: "sqlite3.Row") -> Payment:
+    return Payment(
+        id=row["id"],
+        order_id=row["order_id"],
+        tender=TenderKind(row["tender"]),
+        state=PaymentState(row["state"]),
+        amount_minor=row["amount_minor"],
+        tip_minor=row["tip_minor"],
+        tip_to=row["tip_to"],
+        tendered_minor=row["tendered_minor"],
+        change_minor=row["change_minor"],
+        rounding_minor=row["rounding_minor"],
+        refunded_minor=row["refunded_minor"],
+        currency=row["currency"],
+        register=row["register"],
+        driver_id=row["driver_id"],
+        idempotency_key=row["idempotency_key"],
+        processor_ref=row["processor_ref"],
+        decline_reason=DeclineReason(row["decline_reason"]) if row["decline_reason"] else None,
+        note=row["note"],
+        details=json.loads(row["details"] or "{}"),
+        created_at=parse_iso(row["created_at"]),
+    )
+
+
+def get_payment(store: "Store", payment_id: str) -> Payment:
+    from pos.errors import NotFound
+
+    row = store.one("SELECT * FROM payments WHERE id = ?", (payment_id,))
+    if row is None:
+        raise NotFound(f"No payment '{payment_id}': list an order's payments with 'pos payments list ORDER'.")
+    return payment_from_row(row)
+
+
+def order_payments(store: "Store", order_id: str) -> list[Payment]:
+    return [payment_from_row(r) for r in store.all("SELECT * FROM payments WHERE order_id = ? ORDER BY created_at, id", (order_id,))]
+
+
+def transition(store: "Store", payment: Payment, to: PaymentState, note: str | None = None, **fields: Any) -> Payment:
+    """Move a payment to ``to`` if the state machine allows it, recording the event.
+
+    Refused moves (capture a voided payment, refund a declined one...) raise
+    :class:`Conflict`.  The update is conditional on the state read, so two
+    registers cannot both move the same payment.
+    """
+    if to not in ALLOWED[payment.state]:
+        raise Conflict(
+            f"Cannot {_VERBS.get(to, to.value)} a {payment.state.value.replace('_', ' ')} "
+            f"{payment.tender.value} payment ({payment.id})."
+        )
+    allowed_fields = {"amount_minor", "tip_minor", "tip_to", "tendered_minor", "change_minor", "rounding_minor",
+                      "refunded_minor", "processor_ref", "decline_reason", "note", "details"}
+    unknown = set(fields) - allowed_fields
+    if unknown:  # pragma: no cover - programming error
+        raise ValueError(f"unknown payment fields {unknown}")
+    values = dict(fields)
+    if "details" in values:
+        values["details"] = json.dumps({**payment.details, **values["details"]}, sort_keys=True)
+    if isinstance(values.get("decline_reason"), DeclineReason):
+        values["decline_reason"] = values["decline_reason"].value
+    if note is not None:
+        values["note"] = note
+    now = iso(utc_now())
+    assignments = "".join(f", {name} = :{name}" for name in values)
+    with store.write() as conn:
+        changed = conn.execute(
+            f"UPDATE payments SET state = :to, updated_at = :now{assignments} WHERE id = :id AND state = :from",
+            {**values, "to": to.value, "now": now, "id": payment.id, "from": payment.state.value},
+        ).rowcount
+        if changed != 1:
+            raise Conflict(f"Payment {payment.id} changed meanwhile: look at it again with 'pos payments list'.")
+        conn.execute(
+            "INSERT INTO payment_events(payment_id, from_state, to_state, at, note) VALUES (?, ?, ?, ?, ?)",
+            (payment.id, payment.state.value, to.value, now, note),
+        )
+    return get_payment(store, payment.id)

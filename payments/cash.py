@@ -1,0 +1,107 @@
+"""Cash at the counter: change, its suggestion in notes and coins, and cash rounding.
+
+Cash is approved the moment the customer hands it over, so it captures at
+once; it needs no processor and works offline.  The customer may hand over
+more than is due (a $100 bill for an $18.40 pizza): :func:`cash_terms` works
+out what is applied to the order, the tip kept from the change, the change
+given back, and the rounding when the store rounds cash totals (to 0.05,
+say); the rounding is posted to ``income:cash-rounding``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from payments.base import Capabilities, Outcome, Payment, TenderKind
+from pos import accounts
+from pos.errors import InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+
+class CashTerms(NamedTuple):
+    applied_minor: int
+    """What goes toward the order."""
+    tip_minor: int
+    change_minor: int
+    rounding_minor: int
+    """Rounded due minus exact due (positive: the store gains); zero unless cash settles the order."""
+
+
+def round_to_step(amount_minor: int, step_minor: int) -> int:
+    """Round to the nearest multiple of ``step_minor``, halves up (0 or 1: no rounding)."""
+    if step_minor <= 1:
+        return amount_minor
+    quotient, remainder = divmod(amount_minor, step_minor)
+    return (quotient + (1 if remainder * 2 >= step_minor else 0)) * step_minor
+
+
+def cash_terms(due_minor: int, tendered_minor: int, tip_minor: int = 0, step_minor: int = 0) -> CashTerms:
+    """Split what the customer handed over into applied, tip, change and rounding.
+
+    Handing over less than the (rounded) due plus tip pays part of the order
+    (a split tender); more gives change.  Rounding applies only when this
+    cash settles the whole remaining due.
+    """
+    if tendered_minor <= 0:
+        raise InvalidInput("The cash handed over must be more than zero.")
+    if tip_minor < 0:
+        raise InvalidInput("A tip cannot be negative.")
+    rounded_due = round_to_step(due_minor, step_minor)
+    if tendered_minor >= rounded_due + tip_minor:
+        return CashTerms(due_minor, tip_minor, tendered_minor - rounded_due - tip_minor, rounded_due - due_minor)
+    if tip_minor:
+        raise InvalidInput("The cash handed over does not cover the order and the tip: take the tip from the change.")
+    return CashTerms(min(tendered_minor, due_minor), 0, 0, 0)
+
+
+def suggest_change(change_minor: int, denominations: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Notes and coins to give back, largest first: ``[(denomination, count), ...]``.
+
+    Greedy, which is exact for every currency's real notes and coins; any
+    remainder smaller than the smallest coin is returned as one entry with
+    denomination 1 (it never happens with a store's own denominations).
+    """
+    out: list[tuple[int, int]] = []
+    left = change_minor
+    for value in sorted(denominations, reverse=True):
+        count, left = divmod(left, value)
+        if count:
+            out.append((value, count))
+    if left:
+        out.append((1, left))
+    return out
+
+
+class CashTender:
+    """The customer pays with notes and coins at a register."""
+
+    kind = TenderKind.CASH
+    capabilities = Capabilities(
+        refunds=True, adjusts_tip=False, works_offline=True, gives_change=True, captures_at_once=True,
+        calls_processor=False,
+    )
+
+    def account(self, store: "Store", payment: Payment) -> str:
+        return accounts.drawer(payment.register or 1)
+
+    def refund_account(self, store: "Store", payment: Payment, register: int) -> str:
+        return accounts.drawer(register)
+
+    def authorize(self, store: "Store", payment: Payment) -> Outcome:
+        return Outcome.ok()
+
+    def capture(self, store: "Store", payment: Payment) -> Outcome:
+        return Outcome.ok()
+
+    def void(self, store: "Store", payment: Payment) -> Outcome:
+        return Outcome.ok()
+
+    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
+        return Outcome.ok()
+
+    def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
+        # No one outside to ask: the row holds what the cashier typed, and
+        # cash needs nobody's approval, so an interrupted cash payment stands.
+        return Outcome.ok()

@@ -1,0 +1,209 @@
+"""Cash on delivery: dispatch to a driver, collect at the door, hand the cash in.
+
+Dispatching authorizes a payment for the amount due as cash owed by the
+named driver (who must be an active driver on shift, and the order must
+have an address).  Collecting captures it: the driver's cash account
+(``assets:cash:driver:<key>``) receives what the customer handed over,
+gives back the change, and a tip goes to the driver, who keeps it from the
+bag at once (posted as a tip paid out).  A failed delivery voids the
+payment and the order comes back, open.  A hand-in moves cash from the
+driver's account into a drawer; whatever is not handed in stays on the
+driver's account, visible, until it is.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from payments.base import Capabilities, Outcome, Payment, PaymentState, TenderKind, order_payments
+from pos import accounts, faults, ledger, posting_rules
+from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.orders import check_dispatchable, resolve
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.staff import StaffMember
+    from pos.store import Store
+
+
+class CodTender:
+    """Cash handed to a driver at the customer's door."""
+
+    kind = TenderKind.COD
+    capabilities = Capabilities(
+        refunds=True, adjusts_tip=False, works_offline=True, gives_change=True, captures_at_once=False,
+        calls_processor=False,
+    )
+
+    def account(self, store: "Store", payment: Payment) -> str:
+        from pos.staff import get_staff
+
+        return accounts.driver_cash(get_staff(store, int(payment.driver_id or 0)).key)
+
+    def refund_account(self, store: "Store", payment: Payment, register: int) -> str:
+        return accounts.drawer(register)  # the driver's cash was handed in; refunds come from a drawer
+
+    def authorize(self, store: "Store", payment: Payment) -> Outcome:
+        return Outcome.ok()
+
+    def capture(self, store: "Store", payment: Payment) -> Outcome:
+        return Outcome.ok()
+
+    def void(self, store: "Store", payment: Payment) -> Outcome:
+        return Outcome.ok()
+
+    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
+        return Outcome.ok()
+
+    def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
+        return Outcome.ok()
+
+
+def _money(store: "Store", minor: int) -> str:
+    from pos.money import Money, format_money
+
+    return format_money(Money(minor, store.settings.currency), store.settings.locale)
+
+
+def _driver(store: "Store", name: str) -> "StaffMember":
+    from pos.staff import Role, get_staff, on_shift_at
+
+    member = get_staff(store, name)
+    if not member.active:
+        raise NotAllowed(f"{member.name} is deactivated and cannot take deliveries.")
+    if member.role is not Role.DRIVER:
+        raise NotAllowed(f"{member.name} is a {member.role.value}, not a driver: dispatch to a driver.")
+    if not on_shift_at(store, member):
+        raise NotAllowed(f"{member.name} is not on shift: start the shift with 'pos shift start {member.name}'.")
+    return member
+
+
+def _out_for_delivery(store: "Store", order_id: str) -> Payment | None:
+    for p in order_payments(store, order_id):
+        if p.tender is TenderKind.COD and p.state is PaymentState.AUTHORIZED:
+            return p
+    return None
+
+
+def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
+    """Send a delivery order out with a driver, who will collect what is due."""
+    from payments.service import _payable, insert_payment
+
+    order = resolve(store, order_ref)
+    check_dispatchable(order)
+    driver = _driver(store, driver_name)
+    with store.write():
+        current = _out_for_delivery(store, order.id)
+        if current is not None:
+            from pos.staff import get_staff
+
+            holder = get_staff(store, int(current.driver_id or 0)).name
+            raise Conflict(f"Order {order.label} is already out for delivery with {holder}.")
+        due = _payable(store, order)
+        return insert_payment(store, order, TenderKind.COD, due, state=PaymentState.AUTHORIZED, driver_id=driver.id)
+
+
+def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: str | int | None = None) -> Payment:
+    """Record what the driver took at the door, the change given, and any tip."""
+    from payments.service import _amount, record_capture
+    from pos.staff import get_staff
+
+    order = resolve(store, order_ref)
+    payment = _out_for_delivery(store, order.id)
+    if payment is None:
+        collected = [p for p in order_payments(store, order.id) if p.tender is TenderKind.COD and p.state is PaymentState.CAPTURED]
+        if collected:
+            raise Conflict(f"Order {order.label} was already collected: nothing more to collect.")
+        raise NotFound(f"Order {order.label} is not out for delivery: dispatch it first with 'pos delivery dispatch'.")
+    given = _amount(store, handed_over, "amount collected")
+    tip_minor = _amount(store, tip, "tip") or 0
+    assert given is not None
+    if given < payment.amount_minor + tip_minor:
+        raise InvalidInput(
+            f"{_money(store, given)} does not cover {_money(store, payment.amount_minor)}"
+            + (f" plus the {_money(store, tip_minor)} tip" if tip_minor else "")
+            + ": record what the customer really handed over."
+        )
+    driver = get_staff(store, int(payment.driver_id or 0))
+    change = given - payment.amount_minor - tip_minor
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE payments SET tendered_minor = ?, change_minor = ?, tip_minor = ?, tip_to = ? WHERE id = ?",
+            (given, change, tip_minor, driver.key if tip_minor else None, payment.id),
+        )
+        fresh = payment._replace(tendered_minor=given, change_minor=change, tip_minor=tip_minor,
+                                 tip_to=driver.key if tip_minor else None)
+        faults.hit("cod.collect.before_capture")
+        captured = record_capture(store, fresh)
+        if tip_minor:
+            # The driver keeps the tip from the bag at the door: paid out at once.
+            ledger.post(
+                store, f"payment:{payment.id}:tip-kept", f"{driver.name} kept the tip on {order.label}",
+                ledger.SourceKind.TIPS, order.id,
+                posting_rules.transfer(accounts.tips_owed(driver.key), accounts.driver_cash(driver.key), tip_minor,
+                                       store.settings.currency),
+            )
+    return captured
+
+
+def fail(store: "Store", order_ref: str | int, reason: str) -> Payment:
+    """A refused or failed delivery: nothing collected, the order is open again."""
+    from payments.service import void_payment
+
+    why = " ".join((reason or "").split())
+    if not why:
+        raise InvalidInput("Say why the delivery failed (like 'nobody home'): give --reason.")
+    order = resolve(store, order_ref)
+    payment = _out_for_delivery(store, order.id)
+    if payment is None:
+        raise NotFound(f"Order {order.label} is not out for delivery.")
+    return void_payment(store, payment, f"delivery failed: {why}")
+
+
+class DriverCash(NamedTuple):
+    driver: str
+    held_minor: int
+    """Cash collected and not yet handed in: what the driver owes the store."""
+    out_for_delivery: list[tuple[str, int]]
+    """(order label, amount to collect) for deliveries still out."""
+
+
+def driver_cash(store: "Store", name: str) -> DriverCash:
+    from pos.staff import get_staff
+
+    member = get_staff(store, name)
+    account = accounts.driver_cash(member.key)
+    held = ledger.balances(store, prefix=account).get((account, store.settings.currency), 0)
+    out = []
+    for row in store.all(
+        "SELECT order_id, amount_minor FROM payments WHERE driver_id = ? AND tender = 'cod' AND state = 'authorized' "
+        "ORDER BY created_at",
+        (member.id,),
+    ):
+        out.append((resolve(store, row["order_id"]).label, row["amount_minor"]))
+    return DriverCash(member.name, held, out)
+
+
+def handin(store: "Store", name: str, amount: str | int, register: int = 1) -> tuple[ledger.Entry, DriverCash]:
+    """Move cash a driver hands in into a drawer; any shortfall stays on the driver's account."""
+    from payments.service import _amount
+    from pos import drawer
+    from pos.staff import get_staff
+    from pos.store import new_id
+
+    member = get_staff(store, name)
+    minor = _amount(store, amount, "amount handed in")
+    assert minor is not None
+    drawer.require_open(store, register)
+    with store.write():
+        held = driver_cash(store, member.name).held_minor
+        if minor > held:
+            raise InvalidInput(
+                f"{member.name} holds {_money(store, held)}: a hand-in of {_money(store, minor)} is more than that."
+            )
+        entry = ledger.post(
+            store, f"driver:{member.key}:handin:{new_id('hi')}", f"{member.name} hands in cash to drawer {register}",
+            ledger.SourceKind.DRIVER, member.key,
+            posting_rules.transfer(accounts.drawer(register), accounts.driver_cash(member.key), minor, store.settings.currency),
+        )
+        faults.hit("cod.handin.posted")
+    return entry, driver_cash(store, member.name)

@@ -1,0 +1,162 @@
+"""Refunds and voids of orders that have payments.
+
+A refund goes back to the tenders that paid, newest payment first, unless
+the amount says otherwise; cash (and cash on delivery, handed in by then)
+comes out of the register's drawer.  Each part is one transaction: the
+refund row, the payment's new state and the journal entry that reverses the
+sale in proportion (:func:`pos.posting_rules.refund`).  Refunding more than
+was captured, or refunding a fully refunded order, is refused.  Above the
+store's threshold a manager's approval is required.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from payments.base import SETTLED, Payment, PaymentState, order_payments, transition
+from pos import accounts, approvals, faults, ledger, posting_rules
+from pos.errors import Conflict, InvalidInput, NotAllowed
+from pos.orders import OrderStatus, resolve, sale_key
+from pos.store import iso, new_id, utc_now
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.staff import StaffMember
+    from pos.store import Store
+
+
+class RefundPart(NamedTuple):
+    refund_id: str
+    payment_id: str
+    tender: str
+    amount_minor: int
+
+
+class RefundResult(NamedTuple):
+    order_label: str
+    parts: list[RefundPart]
+    total_minor: int
+    fully_refunded: bool
+
+
+def _money(store: "Store", minor: int) -> str:
+    from pos.money import Money, format_money
+
+    return format_money(Money(minor, store.settings.currency), store.settings.locale)
+
+
+def refund(
+    store: "Store",
+    order_ref: str | int,
+    amount: str | int | None,
+    reason: str,
+    *,
+    register: int = 1,
+    approver: "StaffMember | None" = None,
+) -> RefundResult:
+    """Refund part or all of what an order's payments captured (``pos refund``)."""
+    from payments.service import _amount, tender_for
+    from pos import drawer
+
+    why = " ".join((reason or "").split())
+    if not why:
+        raise InvalidInput("A refund needs a reason (like 'cold pizza'): give --reason.")
+    order = resolve(store, order_ref)
+    if order.status is OrderStatus.VOIDED:
+        raise Conflict(f"Order {order.label} was voided: there is nothing to refund.")
+    payments = [p for p in order_payments(store, order.id) if p.state in SETTLED]
+    refundable = sum(p.refundable_minor for p in payments)
+    if refundable <= 0:
+        if payments:
+            raise Conflict(f"Order {order.label} is already fully refunded.")
+        raise Conflict(f"Order {order.label} has no captured payment to refund.")
+    wanted = _amount(store, amount, "refund amount") if amount is not None else refundable
+    assert wanted is not None
+    if wanted > refundable:
+        raise InvalidInput(
+            f"Only {_money(store, refundable)} of order {order.label} can still be refunded, not {_money(store, wanted)}."
+        )
+    approvals.require(store, "approval.refund_over", wanted, approver, "refund")
+    sale = ledger.find_by_key(store, sale_key(order.id))
+    parts: list[RefundPart] = []
+    left = wanted
+    for payment in reversed(payments):
+        if left == 0:
+            break
+        part = min(left, payment.refundable_minor)
+        if part <= 0:
+            continue
+        tender = tender_for(payment.tender)
+        if not tender.capabilities.refunds:
+            raise NotAllowed(f"{payment.tender.value} payments cannot be refunded here: refund in cash.")
+        source = tender.refund_account(store, payment, register)
+        if source == accounts.drawer(register):
+            drawer.require_open(store, register)
+            held = drawer.expected_cash(store, register)
+            if part > held:
+                raise NotAllowed(
+                    f"Drawer {register} holds {_money(store, held)}, not enough for a {_money(store, part)} cash refund."
+                )
+        refund_id = new_id("ref")
+        outcome = tender.refund(store, payment, part, payment.key_for(f"refund:{refund_id}"))
+        if not outcome.approved:
+            raise Conflict(f"The refund of {_money(store, part)} was refused: {outcome.message}")
+        _record(store, order.id, payment, part, refund_id, why, register, approver, source, sale, outcome.processor_ref)
+        parts.append(RefundPart(refund_id, payment.id, payment.tender.value, part))
+        left -= part
+    remaining = sum(p.refundable_minor for p in order_payments(store, order.id) if p.state in SETTLED)
+    return RefundResult(order.label, parts, wanted, remaining == 0)
+
+
+def _record(
+    store: "Store", order_id: str, payment: Payment, part: int, refund_id: str, reason: str, register: int,
+    approver: "StaffMember | None", source: str, sale: ledger.Entry | None, processor_ref: str | None,
+) -> None:
+    refunded = payment.refunded_minor + part
+    state = PaymentState.REFUNDED if refunded >= payment.amount_minor else PaymentState.PARTIALLY_REFUNDED
+    with store.write() as conn:
+        conn.execute(
+            "INSERT INTO refunds(id, order_id, payment_id, amount_minor, reason, register, approved_by, processor_ref, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (refund_id, order_id, payment.id, part, reason, register, approver.id if approver else None, processor_ref,
+             iso(utc_now())),
+        )
+        transition(store, payment, state, refunded_minor=refunded)
+        faults.hit("refund.before_journal")
+        if sale is not None:
+            postings = posting_rules.refund(part, source, sale.postings)
+        else:  # the order was never fully paid: undo the payment against what is owed
+            postings = posting_rules.transfer(accounts.RECEIVABLE_ORDERS, source, part, store.settings.currency)
+        ledger.post(store, f"refund:{refund_id}", f"Refund: {reason}", ledger.SourceKind.REFUND, order_id, postings)
+        left = conn.execute(
+            "SELECT coalesce(sum(amount_minor - refunded_minor), 0) FROM payments WHERE order_id = ? AND state IN (?, ?, ?)",
+            (order_id, PaymentState.CAPTURED.value, PaymentState.PARTIALLY_REFUNDED.value, PaymentState.REFUNDED.value),
+        ).fetchone()[0]
+        if left == 0:
+            conn.execute("UPDATE orders SET status = 'refunded' WHERE id = ? AND status = 'paid'", (order_id,))
+
+
+def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffMember | None" = None):
+    """Void an unpaid order (``pos void``): pending payments are released; captured money must be refunded first."""
+    from payments.base import UNFINISHED
+    from payments.service import void_payment
+    from pos.orders import view, void_order
+
+    order = resolve(store, order_ref)
+    if order.status is OrderStatus.OPEN:
+        settled = [p for p in order_payments(store, order.id) if p.state in SETTLED and p.refundable_minor]
+        if settled:
+            taken = sum(p.refundable_minor for p in settled)
+            raise Conflict(
+                f"Order {order.label} has {_money(store, taken)} paid already: refund it first "
+                f"('pos refund {order.number} --reason ...'), then void."
+            )
+        approvals.require(store, "approval.void_over", view(store, order.id).totals.total_minor, approver, "void")
+        if not " ".join((reason or "").split()):
+            raise InvalidInput("A void needs a reason (like 'customer left'): give --reason.")
+        # Release pending payments first, each on its own (a processor may be called,
+        # never inside a transaction); a crash between leaves an open order, no money.
+        for p in order_payments(store, order.id):
+            if p.state in UNFINISHED:
+                void_payment(store, p, f"order voided: {reason}")
+        return void_order(store, order.id, reason)
+    return void_order(store, order.id, reason)  # refused with the right message

@@ -1,0 +1,345 @@
+"""Taking payments through any tender: the one flow every tender goes through.
+
+1. Check the order and the amount (what is due, overpaying, the drawer).
+2. Write the payment row, state ``requested``, with its idempotency key,
+   and commit it: *before* any outside call, so that after a crash the
+   register can always find out what happened.
+3. Ask the tender (authorize, then capture unless it captures at once).
+   A decline is recorded as ``declined`` and returned; the order stays open
+   and earlier payments stand.  An unreachable processor is recorded as
+   ``failed`` and raised as :class:`ProcessorUnavailable`.
+4. Record the capture, its journal entry and, when the captured payments
+   cover the total, the order's sale, in one transaction.
+
+:func:`recover` finishes payments a crash left in ``requested`` or
+``authorized`` by asking each tender what really happened.  Running it
+twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from payments.base import (
+    SETTLED,
+    UNFINISHED,
+    Outcome,
+    Payment,
+    PaymentState,
+    Tender,
+    TenderKind,
+    get_payment,
+    order_payments,
+    transition,
+)
+from pos import accounts, faults, ledger, posting_rules
+from pos.errors import Conflict, InvalidInput, NotAllowed, ProcessorUnavailable
+from pos.orders import Order, OrderStatus, mark_paid, resolve, view
+from pos.store import iso, new_id, utc_now
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+
+class PaymentResult(NamedTuple):
+    payment: Payment
+    outcome: Outcome
+    order_paid: bool
+    due_after_minor: int
+    change_suggestion: list[tuple[int, int]]
+
+
+def tender_for(kind: TenderKind | str) -> Tender:
+    """The tender implementation for a kind (cash, cod, card...)."""
+    kind = TenderKind(kind)
+    if kind is TenderKind.CASH:
+        from payments.cash import CashTender
+
+        return CashTender()
+    if kind is TenderKind.COD:
+        from payments.cod import CodTender
+
+        return CodTender()
+    raise NotAllowed(f"{kind.value} payments are not set up in this store: use cash.")
+
+
+def parse_tender(text: str) -> TenderKind:
+    try:
+        return TenderKind((text or "").strip().lower())
+    except ValueError:
+        raise InvalidInput(f"Unknown tender '{text}': use cash (or card, wallet, link where set up).") from None
+
+
+# -- what is due ---------------------------------------------------------------
+
+
+def covered_minor(store: "Store", order_id: str) -> int:
+    """What payments already cover: captured (even if later refunded) and authorized."""
+    row = store.one(
+        "SELECT coalesce(sum(amount_minor), 0) FROM payments WHERE order_id = ? AND state IN (?, ?, ?, ?)",
+        (order_id, PaymentState.CAPTURED.value, PaymentState.PARTIALLY_REFUNDED.value,
+         PaymentState.REFUNDED.value, PaymentState.AUTHORIZED.value),
+    )
+    return int(row[0])
+
+
+def due_minor(store: "Store", order_id: str) -> int:
+    """What is still to pay on an order (never negative)."""
+    return max(0, view(store, order_id).totals.total_minor - covered_minor(store, order_id))
+
+
+def _payable(store: "Store", order: Order) -> int:
+    if order.status is OrderStatus.VOIDED:
+        raise Conflict(f"Order {order.label} was voided: it cannot take a payment.")
+    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
+        raise Conflict(f"Order {order.label} is already paid.")
+    current = view(store, order.id)
+    if not current.lines:
+        raise Conflict(f"Order {order.label} has no items: add items before taking payment.")
+    due = due_minor(store, order.id)
+    if due <= 0:
+        raise Conflict(f"Order {order.label} has nothing left to pay (a payment is pending, e.g. out for delivery).")
+    return due
+
+
+def _amount(store: "Store", text: str | int | None, what: str) -> int | None:
+    if text is None or isinstance(text, int):
+        if isinstance(text, int) and text <= 0:
+            raise InvalidInput(f"The {what} must be more than zero.")
+        return text
+    from pos.money import parse_amount
+
+    s = store.settings
+    return parse_amount(text, s.currency, s.locale, allow_zero=False).amount_minor
+
+
+# -- the flow ------------------------------------------------------------------
+
+
+def insert_payment(
+    store: "Store",
+    order: Order,
+    kind: TenderKind,
+    amount_minor: int,
+    *,
+    state: PaymentState = PaymentState.REQUESTED,
+    register: int | None = None,
+    tendered_minor: int | None = None,
+    change_minor: int = 0,
+    rounding_minor: int = 0,
+    tip_minor: int = 0,
+    tip_to: str | None = None,
+    driver_id: int | None = None,
+) -> Payment:
+    """Write a payment row (committed before any outside call)."""
+    payment_id = new_id("pay")
+    now = iso(utc_now())
+    with store.write() as conn:
+        conn.execute(
+            "INSERT INTO payments(id, order_id, tender, state, amount_minor, tip_minor, tip_to, tendered_minor, "
+            "change_minor, rounding_minor, currency, register, driver_id, idempotency_key, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (payment_id, order.id, kind.value, state.value, amount_minor, tip_minor, tip_to, tendered_minor,
+             change_minor, rounding_minor, store.settings.currency, register, driver_id, payment_id, now, now),
+        )
+        conn.execute(
+            "INSERT INTO payment_events(payment_id, from_state, to_state, at) VALUES (?, NULL, ?, ?)",
+            (payment_id, state.value, now),
+        )
+    return get_payment(store, payment_id)
+
+
+def tip_account(payment: Payment) -> str | None:
+    if not payment.tip_minor:
+        return None
+    return accounts.TIP_POOL if payment.tip_to in (None, "pool") else accounts.tips_owed(payment.tip_to)
+
+
+def record_capture(store: "Store", payment: Payment, outcome: Outcome | None = None) -> Payment:
+    """Mark captured, post the payment's journal entry, and settle the order: one transaction."""
+    tender = tender_for(payment.tender)
+    order = resolve(store, payment.order_id)
+    with store.write():
+        fields = {"processor_ref": outcome.processor_ref} if outcome and outcome.processor_ref else {}
+        if outcome is not None and outcome.details:
+            fields["details"] = outcome.details
+        captured = transition(store, payment, PaymentState.CAPTURED, **fields)
+        faults.hit("payment.captured_before_journal")
+        ledger.post(
+            store,
+            f"payment:{captured.id}:capture",
+            f"{captured.tender.value} payment for {order.label}",
+            ledger.SourceKind.PAYMENT,
+            captured.order_id,
+            posting_rules.payment(
+                tender.account(store, captured),
+                captured.amount_minor,
+                captured.currency,
+                tendered_minor=captured.tendered_minor,
+                tip_minor=captured.tip_minor,
+                tip_account=tip_account(captured),
+                change_account=tender.account(store, captured),  # change leaves where the cash came in
+                rounding_minor=captured.rounding_minor,
+            ),
+        )
+        settle_order(store, order.id)
+    return get_payment(store, payment.id)
+
+
+def settle_order(store: "Store", order_id: str) -> bool:
+    """Book the sale once captured payments cover the total; True when the order is paid."""
+    order = resolve(store, order_id)
+    if order.status is not OrderStatus.OPEN:
+        return order.status in (OrderStatus.PAID, OrderStatus.REFUNDED)
+    captured = sum(p.amount_minor for p in order_payments(store, order_id) if p.state in SETTLED)
+    if captured >= view(store, order_id).totals.total_minor:
+        mark_paid(store, order_id)
+        return True
+    return False
+
+
+def pay(
+    store: "Store",
+    order_ref: str | int,
+    kind: TenderKind | str,
+    amount: str | int | None = None,
+    *,
+    register: int = 1,
+    tip_minor: int = 0,
+    tip_to: str | None = None,
+) -> PaymentResult:
+    """Take a payment on an order with any tender (``pos pay``).
+
+    ``amount`` is what the customer hands over for cash (change is given
+    from it), or what to charge for other tenders (never more than is due);
+    ``None`` means exactly what is due.
+    """
+    kind = kind if isinstance(kind, TenderKind) else parse_tender(kind)
+    if kind is TenderKind.COD:
+        raise NotAllowed("Cash on delivery is taken by the driver: use 'pos delivery dispatch' and 'pos delivery collect'.")
+    tender = tender_for(kind)
+    order = resolve(store, order_ref)
+    due = _payable(store, order)
+    given = _amount(store, amount, "amount")
+    if tip_minor < 0:
+        raise InvalidInput("A tip cannot be negative.")
+    suggestion: list[tuple[int, int]] = []
+    if tender.capabilities.gives_change:
+        from payments.cash import cash_terms, suggest_change
+        from pos import config, drawer
+
+        drawer.require_open(store, register)
+        step = config.get_minor(store, "cash.rounding")
+        from payments.cash import round_to_step
+
+        tendered = given if given is not None else round_to_step(due, step) + tip_minor
+        terms = cash_terms(due, tendered, tip_minor, step)
+        held = drawer.expected_cash(store, register)
+        if terms.change_minor > held:
+            from pos.money import Money, format_money
+
+            fmt = lambda m: format_money(Money(m, store.settings.currency), store.settings.locale)  # noqa: E731
+            raise NotAllowed(
+                f"No change available: {fmt(terms.change_minor)} is due back but drawer {register} holds "
+                f"{fmt(held)}. Ask for a smaller note or the exact amount."
+            )
+        suggestion = suggest_change(terms.change_minor, config.denominations(store))
+        payment = insert_payment(
+            store, order, kind, terms.applied_minor, register=register, tendered_minor=tendered,
+            change_minor=terms.change_minor, rounding_minor=terms.rounding_minor, tip_minor=terms.tip_minor, tip_to=tip_to,
+        )
+    else:
+        charge = due if given is None else given
+        if charge > due:
+            raise InvalidInput(
+                f"That is more than the {due} minor units still due: only cash can be overpaid (change is given in cash)."
+            )
+        payment = insert_payment(store, order, kind, charge, register=register, tip_minor=tip_minor, tip_to=tip_to)
+    faults.hit("payment.requested")
+    return _complete(store, tender, payment, suggestion)
+
+
+def _complete(store: "Store", tender: Tender, payment: Payment, suggestion: list[tuple[int, int]]) -> PaymentResult:
+    try:
+        outcome = tender.authorize(store, payment)
+    except ProcessorUnavailable as exc:
+        transition(store, payment, PaymentState.FAILED, note=exc.message)
+        raise
+    if not outcome.approved:
+        declined = transition(store, payment, PaymentState.DECLINED, decline_reason=outcome.reason, note=outcome.message)
+        return PaymentResult(declined, outcome, False, due_minor(store, payment.order_id), [])
+    faults.hit("payment.authorized")
+    if not tender.capabilities.captures_at_once:
+        payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=outcome.processor_ref)
+        try:
+            outcome = tender.capture(store, payment)
+        except ProcessorUnavailable as exc:
+            # The authorization stands; 'pos payments recover' captures or releases it later.
+            raise ProcessorUnavailable(f"{exc.message} The payment is kept as authorized; run 'pos payments recover'.") from exc
+        if not outcome.approved:
+            declined = transition(store, payment, PaymentState.VOIDED, decline_reason=outcome.reason, note=outcome.message)
+            return PaymentResult(declined, outcome, False, due_minor(store, payment.order_id), [])
+    captured = record_capture(store, payment, outcome)
+    order = resolve(store, captured.order_id)
+    return PaymentResult(
+        captured, outcome, order.status is OrderStatus.PAID, due_minor(store, captured.order_id), suggestion
+    )
+
+
+def void_payment(store: "Store", payment: Payment, note: str) -> Payment:
+    """Release a requested or authorized payment (a failed delivery, a cancelled card)."""
+    tender = tender_for(payment.tender)
+    if payment.state not in UNFINISHED:
+        return transition(store, payment, PaymentState.VOIDED, note=note)  # refused with a clear message
+    outcome = tender.void(store, payment)
+    if not outcome.approved:
+        raise Conflict(f"The processor refused to release payment {payment.id}: {outcome.message}")
+    return transition(store, payment, PaymentState.VOIDED, note=note)
+
+
+# -- after a crash -----------------------------------------------------------------
+
+
+class Recovery(NamedTuple):
+    payment_id: str
+    order_label: str
+    action: str
+
+
+def recover(store: "Store") -> list[Recovery]:
+    """Finish every payment a crash left half-way; idempotent.
+
+    Cash on delivery that is out with a driver is ``authorized`` on purpose
+    and left alone.
+    """
+    done: list[Recovery] = []
+    rows = store.all(
+        "SELECT id FROM payments WHERE state IN (?, ?) ORDER BY created_at",
+        (PaymentState.REQUESTED.value, PaymentState.AUTHORIZED.value),
+    )
+    for (payment_id,) in rows:
+        payment = get_payment(store, payment_id)
+        if payment.tender is TenderKind.COD and payment.state is PaymentState.AUTHORIZED:
+            continue
+        order = resolve(store, payment.order_id)
+        tender = tender_for(payment.tender)
+        pending = payment.amount_minor if payment.state is PaymentState.AUTHORIZED else 0
+        still_due = due_minor(store, order.id) + pending if order.status is OrderStatus.OPEN else 0
+        if still_due < payment.amount_minor:
+            void_payment(store, payment, "recovered: the order was settled or voided another way")
+            done.append(Recovery(payment.id, order.label, "voided (order settled otherwise)"))
+            continue
+        info = tender.lookup(store, payment)
+        if info is None:
+            transition(store, payment, PaymentState.VOIDED, note="recovered: never reached the processor")
+            done.append(Recovery(payment.id, order.label, "voided (never charged)"))
+        elif not info.approved:
+            transition(store, payment, PaymentState.DECLINED, decline_reason=info.reason, note=f"recovered: {info.message}")
+            done.append(Recovery(payment.id, order.label, "declined"))
+        else:
+            if payment.state is PaymentState.REQUESTED and not tender.capabilities.captures_at_once:
+                payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=info.processor_ref)
+                info = tender.capture(store, payment)
+            record_capture(store, payment, info)
+            done.append(Recovery(payment.id, order.label, "captured and recorded"))
+    return done

@@ -1,0 +1,33 @@
+"""Manager approvals: which amounts need one, and who may give it.
+
+An approval is a manager (or owner) typing their own PIN at that moment; the
+CLI prompts for it hidden and passes the verified staff member here.  It is
+never an argument, so it never lands in shell history or logs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pos.errors import NotAllowed
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.staff import StaffMember
+    from pos.store import Store
+
+APPROVER_ROLES = ("manager", "owner")
+
+
+def require(store: "Store", option: str, amount_minor: int, approver: "StaffMember | None", action: str) -> None:
+    """Refuse ``action`` of ``amount_minor`` above the store's threshold without a manager's approval."""
+    from pos import config
+    from pos.money import Money, format_money
+
+    threshold = config.get_minor(store, option)
+    if amount_minor <= threshold:
+        return
+    if approver is None:
+        shown = format_money(Money(threshold, store.settings.currency), store.settings.locale)
+        raise NotAllowed(f"A {action} over {shown} needs a manager's approval: add --approve MANAGER_NAME.")
+    if approver.role.value not in APPROVER_ROLES or not approver.active:
+        raise NotAllowed(f"{approver.name} is a {approver.role.value}: only a manager or owner can approve a {action}.")

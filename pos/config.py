@@ -1,0 +1,116 @@
+"""Store options set after ``init``: ``pos config set KEY VALUE``.
+
+Each option has a parser (what a user types -> stored text), a default and a
+description, in one table.  Options live in the ``settings`` table beside
+the settings ``init`` asks for.
+
+    cash.rounding          round cash totals to this step (0.05 rounds to 5 cents; 0: off)
+    cash.denominations     notes and coins in the drawer, largest first (change suggestions)
+    approval.refund_over   refunds above this need a manager's PIN
+    approval.void_over     voids of orders above this need a manager's PIN
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, NamedTuple
+
+from pos.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+# Notes and coins in circulation, in minor units, largest first.
+DENOMINATIONS: dict[str, tuple[int, ...]] = {
+    "USD": (10000, 5000, 2000, 1000, 500, 100, 25, 10, 5, 1),
+    "CAD": (10000, 5000, 2000, 1000, 500, 200, 100, 25, 10, 5),
+    "EUR": (50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1),
+    "GBP": (5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1),
+    "KRW": (50000, 10000, 5000, 1000, 500, 100, 50, 10),
+    "JPY": (10000, 5000, 2000, 1000, 500, 100, 50, 10, 5, 1),
+    "BHD": (20000, 10000, 5000, 1000, 500, 100, 50, 25, 10, 5),
+}
+
+
+class Option(NamedTuple):
+    key: str
+    description: str
+    parse: Callable[["Store", str], str]
+    default: Callable[["Store"], str]
+
+
+def _amount(store: "Store", text: str) -> str:
+    from pos.money import parse_amount
+
+    s = store.settings
+    return str(parse_amount(text, s.currency, s.locale).amount_minor)
+
+
+def _denominations(store: "Store", text: str) -> str:
+    from pos.money import parse_amount
+
+    s = store.settings
+    values = [parse_amount(part, s.currency, s.locale, allow_zero=False).amount_minor for part in text.split(",") if part.strip()]
+    if not values:
+        raise InvalidInput("Give the notes and coins as a comma-separated list, like 100,50,20,10,5,1,0.25.")
+    return ",".join(str(v) for v in sorted(set(values), reverse=True))
+
+
+def _default_denominations(store: "Store") -> str:
+    from pos.money import exponent
+
+    currency = store.settings.currency
+    values = DENOMINATIONS.get(currency)
+    if values is None:  # unknown currency: 1, 2, 5 steps from 100 main units down to one minor unit
+        top = 100 * 10 ** exponent(currency)
+        values = tuple(v for step in (top, top // 10, top // 100, top // 1000, top // 10000)
+                       for v in (step, step // 2, step // 5) if v)
+    return ",".join(str(v) for v in values)
+
+
+OPTIONS: dict[str, Option] = {
+    o.key: o
+    for o in (
+        Option("cash.rounding", "round cash totals to this step (0: off)", _amount, lambda s: "0"),
+        Option("cash.denominations", "notes and coins, for change suggestions", _denominations, _default_denominations),
+        Option("approval.refund_over", "refunds above this need a manager's PIN", _amount, lambda s: "5000"),
+        Option("approval.void_over", "voids of orders above this need a manager's PIN", _amount, lambda s: "5000"),
+    )
+}
+
+
+def _option(key: str) -> Option:
+    option = OPTIONS.get(key.strip().lower())
+    if option is None:
+        raise NotFound(f"Unknown option '{key}': known options are {', '.join(sorted(OPTIONS))}.")
+    return option
+
+
+def get(store: "Store", key: str) -> str:
+    """The stored text of an option (or its default)."""
+    option = _option(key)
+    row = store.one("SELECT value FROM settings WHERE key = ?", (option.key,))
+    return row["value"] if row else option.default(store)
+
+
+def get_minor(store: "Store", key: str) -> int:
+    return int(get(store, key))
+
+
+def denominations(store: "Store") -> tuple[int, ...]:
+    return tuple(int(v) for v in get(store, "cash.denominations").split(","))
+
+
+def set_option(store: "Store", key: str, text: str) -> str:
+    """Validate and store an option; returns the stored text."""
+    option = _option(key)
+    value = option.parse(store, text)
+    with store.write() as conn:
+        conn.execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (option.key, value),
+        )
+    return value
+
+
+def all_options(store: "Store") -> dict[str, str]:
+    return {key: get(store, key) for key in sorted(OPTIONS)}
