@@ -41,6 +41,11 @@ def _typer(help_text: str) -> typer.Typer:
     return typer.Typer(help=help_text, no_args_is_help=True, add_completion=False)
 
 
+# Amounts typed as "-5" must reach our own "cannot be negative" message, not
+# click's "no such option".
+NUMBERS = {"ignore_unknown_options": True}
+
+
 app = typer.Typer(
     cls=_PosGroup,
     help="Anytender: take orders any way, get paid any way, keep the books exact.",
@@ -54,9 +59,19 @@ order_app = _typer("Orders on any channel: counter, phone, delivery, kiosk.")
 staff_app = _typer("Staff and their PINs.")
 shift_app = _typer("Clocking in and out.")
 ledger_app = _typer("The books: double-entry journal, balances, checks and exports.")
+payments_app = _typer("Payments of an order, and finishing payments a crash interrupted.")
+delivery_app = _typer("Deliveries paid cash at the door.")
+driver_app = _typer("A driver's cash: what they hold and hand in.")
+drawer_app = _typer("Cash drawers: float, paid-ins, paid-outs, drops, expected cash.")
+config_app = _typer("Store options: cash rounding, denominations, approval thresholds.")
 
-CASHIER, OWNER, START = "Cashier", "Owner", "Getting started"
+CASHIER, DRIVER, OWNER, START = "Cashier", "Driver", "Owner", "Getting started"
 app.add_typer(order_app, name="order", rich_help_panel=CASHIER)
+app.add_typer(payments_app, name="payments", rich_help_panel=CASHIER)
+app.add_typer(drawer_app, name="drawer", rich_help_panel=CASHIER)
+app.add_typer(delivery_app, name="delivery", rich_help_panel=DRIVER)
+app.add_typer(driver_app, name="driver", rich_help_panel=DRIVER)
+app.add_typer(config_app, name="config", rich_help_panel=OWNER)
 app.add_typer(shift_app, name="shift", rich_help_panel=CASHIER)
 app.add_typer(item_app, name="item", rich_help_panel=OWNER)
 app.add_typer(tax_app, name="tax", rich_help_panel=OWNER)
@@ -275,7 +290,7 @@ def _item_dict(store: "Store", item: Any) -> dict[str, Any]:
     }
 
 
-@item_app.command("add")
+@item_app.command("add", context_settings=NUMBERS)
 def item_add(
     ctx: typer.Context,
     sku: Annotated[str, typer.Argument(help="Code or barcode, like PIZZA-M.")],
@@ -500,7 +515,7 @@ def order_remove(
     )
 
 
-@order_app.command("discount")
+@order_app.command("discount", context_settings=NUMBERS)
 def order_discount(
     ctx: typer.Context,
     order: OrderArg,
@@ -945,6 +960,368 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+# -- payments --------------------------------------------------------------------
+
+RegisterOpt = Annotated[int, typer.Option("--register", "-r", help="Register (and drawer) number.")]
+
+
+def _approver(ctx: typer.Context, name: Optional[str]) -> Any:
+    """A manager's approval: their PIN, typed hidden now, never an argument."""
+    if name is None:
+        return None
+    from pos.staff import verify_pin
+
+    store = _store(ctx)
+    pin = typer.prompt(f"PIN for {name}", hide_input=True)
+    return verify_pin(store, name, pin)
+
+
+def _payment_dict(store: "Store", p: Any) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "order_id": p.order_id,
+        "tender": p.tender.value,
+        "state": p.state.value,
+        "amount_minor": p.amount_minor,
+        "tip_minor": p.tip_minor,
+        "tip_to": p.tip_to,
+        "tendered_minor": p.tendered_minor,
+        "change_minor": p.change_minor,
+        "rounding_minor": p.rounding_minor,
+        "refunded_minor": p.refunded_minor,
+        "currency": p.currency,
+        "register": p.register,
+        "decline_reason": p.decline_reason.value if p.decline_reason else None,
+        "note": p.note,
+    }
+
+
+@app.command(rich_help_panel=CASHIER, context_settings=NUMBERS)
+def pay(
+    ctx: typer.Context,
+    order: OrderArg,
+    tender: Annotated[str, typer.Argument(help="cash (card, wallet, link where set up).")],
+    amount: Annotated[
+        Optional[str], typer.Argument(help="Cash handed over (change is given), or the part to charge; default: what is due.")
+    ] = None,
+    register: RegisterOpt = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Take a payment; several payments may share one order (split tender)."""
+    from payments.service import pay as take
+
+    store = _store(ctx)
+    result = take(store, order, tender, amount, register=register)
+    p = result.payment
+
+    def human() -> None:
+        if not result.outcome.approved:
+            typer.echo(f"DECLINED: {result.outcome.message} Still due: {_money(store, result.due_after_minor)}.")
+            return
+        typer.echo(f"{p.tender.value.capitalize()} {_money(store, p.tendered_minor or p.amount_minor)} taken.")
+        if p.change_minor:
+            coins = ", ".join(f"{n} x {_money(store, d)}" for d, n in result.change_suggestion)
+            typer.echo(f"Change: {_money(store, p.change_minor)}  ({coins})")
+        if p.rounding_minor:
+            typer.echo(f"Cash rounding: {_money(store, p.rounding_minor)}")
+        typer.echo("Order paid." if result.order_paid else f"Still due: {_money(store, result.due_after_minor)}.")
+
+    _emit(
+        as_json,
+        {**_payment_dict(store, p), "approved": result.outcome.approved, "order_paid": result.order_paid,
+         "due_after_minor": result.due_after_minor,
+         "change_suggestion": [{"denomination_minor": d, "count": n} for d, n in result.change_suggestion]},
+        human,
+    )
+    if not result.outcome.approved:
+        raise typer.Exit(1)
+
+
+@payments_app.command("list")
+def payments_list(ctx: typer.Context, order: OrderArg, as_json: JsonFlag = False) -> None:
+    """An order's payments and their states."""
+    from payments.base import order_payments
+    from payments.service import due_minor
+    from pos.orders import resolve
+
+    store = _store(ctx)
+    o = resolve(store, order)
+    payments = order_payments(store, o.id)
+    due = due_minor(store, o.id) if o.status.value == "open" else 0
+    _emit(
+        as_json,
+        {"order_id": o.id, "due_minor": due, "payments": [_payment_dict(store, p) for p in payments]},
+        lambda: _table(
+            f"Payments of #{o.number} (still due {_money(store, due)})",
+            ["Tender", "State", "Amount", "Given", "Change", "Refunded"],
+            [[p.tender.value, p.state.value, _money(store, p.amount_minor),
+              _money(store, p.tendered_minor) if p.tendered_minor else "", _money(store, p.change_minor) if p.change_minor else "",
+              _money(store, p.refunded_minor) if p.refunded_minor else ""] for p in payments],
+            {2, 3, 4, 5},
+        ),
+    )
+
+
+@payments_app.command("recover")
+def payments_recover(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Finish payments a crash left half-way (asks each tender what happened). Safe to run twice."""
+    from payments.service import recover
+
+    done = recover(_store(ctx))
+
+    def human() -> None:
+        if not done:
+            typer.echo("Nothing to recover: every payment is complete.")
+        for r in done:
+            typer.echo(f"{r.order_label}: payment {r.payment_id} {r.action}.")
+
+    _emit(as_json, [r._asdict() for r in done], human)
+
+
+@app.command(rich_help_panel=CASHIER, context_settings=NUMBERS)
+def refund(
+    ctx: typer.Context,
+    order: OrderArg,
+    amount: Annotated[Optional[str], typer.Option("--amount", help="Part to refund (default: everything left).")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    register: RegisterOpt = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Refund to the original tender (cash from the drawer); partial refunds allowed."""
+    from payments.refunds import refund as give_back
+
+    store = _store(ctx)
+    result = give_back(store, order, amount, reason, register=register, approver=_approver(ctx, approve))
+    _emit(
+        as_json,
+        {"order": result.order_label, "total_minor": result.total_minor, "fully_refunded": result.fully_refunded,
+         "parts": [part._asdict() for part in result.parts]},
+        f"Refunded {_money(store, result.total_minor)} on {result.order_label} "
+        + ", ".join(f"({part.tender} {_money(store, part.amount_minor)})" for part in result.parts)
+        + (": fully refunded." if result.fully_refunded else "."),
+    )
+
+
+@app.command("void", rich_help_panel=CASHIER)
+def void_cmd(
+    ctx: typer.Context,
+    order: OrderArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Void an unpaid order (pending payments are released)."""
+    from payments.refunds import void
+
+    store = _store(ctx)
+    o = void(store, order, reason, approver=_approver(ctx, approve))
+    _emit(as_json, _order_dict(store, o), f"Order #{o.number} voided ({o.void_reason}).")
+
+
+# -- deliveries and drivers ----------------------------------------------------------
+
+
+@delivery_app.command("dispatch")
+def delivery_dispatch(
+    ctx: typer.Context,
+    order: OrderArg,
+    driver: Annotated[str, typer.Option("--driver", help="Driver on shift who takes it.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Send a delivery order out; the driver will collect what is due."""
+    from payments.cod import dispatch
+
+    store = _store(ctx)
+    p = dispatch(store, order, driver)
+    _emit(as_json, _payment_dict(store, p), f"Out for delivery with {driver}: collect {_money(store, p.amount_minor)}.")
+
+
+@delivery_app.command("collect", context_settings=NUMBERS)
+def delivery_collect(
+    ctx: typer.Context,
+    order: OrderArg,
+    amount: Annotated[str, typer.Argument(help="Cash the customer handed over.")],
+    tip: Annotated[Optional[str], typer.Option("--tip", help="Tip the customer gave the driver (kept by the driver).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record the cash taken at the door and the change given."""
+    from payments.cod import collect
+
+    store = _store(ctx)
+    p = collect(store, order, amount, tip)
+    _emit(
+        as_json,
+        _payment_dict(store, p),
+        f"Collected {_money(store, p.tendered_minor or 0)}: change {_money(store, p.change_minor)}"
+        + (f", tip {_money(store, p.tip_minor)} kept by the driver" if p.tip_minor else "") + ".",
+    )
+
+
+@delivery_app.command("fail")
+def delivery_fail(
+    ctx: typer.Context,
+    order: OrderArg,
+    reason: Annotated[str, typer.Option("--reason", help="What happened (required).")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """A refused or failed delivery: nothing collected, the order is open again."""
+    from payments.cod import fail
+
+    store = _store(ctx)
+    p = fail(store, order, reason)
+    _emit(as_json, _payment_dict(store, p), f"Delivery failed ({reason.strip()}): the order is open again.")
+
+
+def _driver_dict(store: "Store", cash: Any) -> dict[str, Any]:
+    return {"driver": cash.driver, "held_minor": cash.held_minor,
+            "out_for_delivery": [{"order": o, "amount_minor": a} for o, a in cash.out_for_delivery]}
+
+
+def _print_driver(store: "Store", cash: Any) -> None:
+    typer.echo(f"{cash.driver} holds {_money(store, cash.held_minor)} of the store's cash (owed to the store).")
+    for label, amount in cash.out_for_delivery:
+        typer.echo(f"  out for delivery: {label}, collect {_money(store, amount)}")
+
+
+@driver_app.command("cash")
+def driver_cash_cmd(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Driver.")], as_json: JsonFlag = False
+) -> None:
+    """What a driver holds and owes, and deliveries still out."""
+    from payments.cod import driver_cash
+
+    store = _store(ctx)
+    cash = driver_cash(store, name)
+    _emit(as_json, _driver_dict(store, cash), lambda: _print_driver(store, cash))
+
+
+@driver_app.command("handin", context_settings=NUMBERS)
+def driver_handin(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Driver.")],
+    amount: Annotated[str, typer.Argument(help="Cash handed in.")],
+    register: RegisterOpt = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record cash a driver hands in; any shortfall stays visible on the driver."""
+    from payments.cod import handin
+
+    store = _store(ctx)
+    _, cash = handin(store, name, amount, register)
+
+    def human() -> None:
+        typer.echo(f"{cash.driver} handed in {_money(store, -_entry_amount(store, _))} to drawer {register}.")
+        if cash.held_minor:
+            typer.echo(f"Still owed by {cash.driver}: {_money(store, cash.held_minor)}.")
+
+    def _entry_amount(store: "Store", entry: Any) -> int:
+        return entry.postings[1].amount_minor
+
+    _emit(as_json, _driver_dict(store, cash), human)
+
+
+# -- drawers -----------------------------------------------------------------------
+
+
+def _drawer_dict(store: "Store", st: Any) -> dict[str, Any]:
+    return {"register": st.register, "open": st.drawer is not None,
+            "float_minor": st.drawer.float_minor if st.drawer else None,
+            "expected_minor": st.expected_minor, "breakdown_minor": st.breakdown}
+
+
+@drawer_app.command("open", context_settings=NUMBERS)
+def drawer_open(
+    ctx: typer.Context,
+    float_amount: Annotated[str, typer.Option("--float", help="Cash put in to make change.")],
+    register: RegisterOpt = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Open a register's drawer with its float."""
+    from pos import drawer
+
+    store = _store(ctx)
+    d = drawer.open_drawer(store, register, float_amount)
+    _emit(as_json, _drawer_dict(store, drawer.status(store, register)),
+          f"Drawer {d.register} open with a float of {_money(store, d.float_minor)}.")
+
+
+def _move(ctx: typer.Context, kind: str, amount: str, reason: str, register: int, as_json: bool) -> None:
+    from pos import drawer
+
+    store = _store(ctx)
+    drawer.move(store, register, drawer.Movement(kind), amount, reason)
+    st = drawer.status(store, register)
+    _emit(as_json, _drawer_dict(store, st), f"{kind.capitalize()} recorded. Drawer {register} should hold {_money(store, st.expected_minor)}.")
+
+
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (required).")]
+
+
+@drawer_app.command("paid-in", context_settings=NUMBERS)
+def drawer_paid_in(ctx: typer.Context, amount: Annotated[str, typer.Argument()], reason: ReasonOpt = "",
+                   register: RegisterOpt = 1, as_json: JsonFlag = False) -> None:
+    """Cash put into the drawer (not a sale)."""
+    _move(ctx, "paid-in", amount, reason, register, as_json)
+
+
+@drawer_app.command("paid-out", context_settings=NUMBERS)
+def drawer_paid_out(ctx: typer.Context, amount: Annotated[str, typer.Argument()], reason: ReasonOpt = "",
+                    register: RegisterOpt = 1, as_json: JsonFlag = False) -> None:
+    """Cash paid out of the drawer for an expense."""
+    _move(ctx, "paid-out", amount, reason, register, as_json)
+
+
+@drawer_app.command("drop", context_settings=NUMBERS)
+def drawer_drop(ctx: typer.Context, amount: Annotated[str, typer.Argument()], reason: ReasonOpt = "",
+                register: RegisterOpt = 1, as_json: JsonFlag = False) -> None:
+    """Cash taken from the drawer to the safe."""
+    _move(ctx, "drop", amount, reason, register, as_json)
+
+
+@drawer_app.command("status")
+def drawer_status(ctx: typer.Context, register: RegisterOpt = 1, as_json: JsonFlag = False) -> None:
+    """Expected cash in the drawer now, and where it came from."""
+    from pos import drawer
+
+    store = _store(ctx)
+    st = drawer.status(store, register)
+
+    def human() -> None:
+        state = "open" if st.drawer else "not open"
+        typer.echo(f"Drawer {register} ({state}) should hold {_money(store, st.expected_minor)}.")
+        for name, amount in st.breakdown.items():
+            typer.echo(f"  {name:<20} {_money(store, amount):>12}")
+
+    _emit(as_json, _drawer_dict(store, st), human)
+
+
+# -- options -----------------------------------------------------------------------
+
+
+@config_app.command("set", context_settings=NUMBERS)
+def config_set(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Option name (see 'pos config show').")],
+    value: Annotated[str, typer.Argument(help="New value.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a store option."""
+    from pos import config
+
+    stored = config.set_option(_store(ctx), key, value)
+    _emit(as_json, {"key": key, "value": stored}, f"{key} = {stored}")
+
+
+@config_app.command("show")
+def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """List store options and their values (amounts in minor units)."""
+    from pos import config
+
+    options = config.all_options(_store(ctx))
+    _emit(as_json, options, lambda: [typer.echo(f"{k} = {v}   ({config.OPTIONS[k].description})") for k, v in options.items()])
 
 
 def main() -> None:
