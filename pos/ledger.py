@@ -168,6 +168,10 @@ def _clean_line(text: str, what: str, limit: int = 200) -> str:
 
 _COLUMNS = "id, key, posted_at, business_day, memo, source_kind, source_id, reverses, postings, prev_hash, hash"
 _INSERT = f"INSERT INTO journal_entries({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_ADD_BALANCE = (
+    "INSERT INTO account_balances(account, amount_minor, currency) VALUES (?, ?, ?) "
+    "ON CONFLICT(account, currency) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor"
+)
 
 
 def _entry(row: "sqlite3.Row | tuple") -> Entry:
@@ -283,6 +287,7 @@ def post(
                     f"Journal key '{key}' was already used for different postings (entry {existing[0]}): nothing posted."
                 ) from None
             return _entry(existing)
+        conn.executemany(_ADD_BALANCE, postings)
         store.tx_cache["journal_head"] = (entry_id, digest)
     return Entry(entry_id, key, posted_at, day, memo, kind, source_id, reverses, postings, prev_hash, digest)
 
@@ -367,6 +372,12 @@ def post_many(store: "Store", drafts: Iterable[Draft]) -> int:
             rows.append((entry_id, key, posted_at, day_text, memo, kind, source_id, None, text, prev_hash, digest))
             prev_hash = digest
         conn.executemany(_INSERT, rows)
+        totals: dict[tuple[str, str], int] = {}
+        for row in rows:
+            for line in row[8].split("\n"):
+                account, amount, currency = line.split(" ")
+                totals[(account, currency)] = totals.get((account, currency), 0) + int(amount)
+        conn.executemany(_ADD_BALANCE, [(a, m, c) for (a, c), m in totals.items()])
         store.tx_cache["journal_head"] = (entry_id, prev_hash)
     return len(rows)
 
@@ -416,6 +427,7 @@ def verify(store: "Store", progress: Callable[[int], None] | None = None) -> Ver
     """
     sha256 = hashlib.sha256
     known: set[bytes] = set()
+    totals: dict[bytes, int] = {}
     conn = sqlite3.connect(f"file:{store.path.resolve().as_posix()}?mode=ro", uri=True)
     conn.text_factory = bytes
     prev_id, prev_hash, count = 0, GENESIS_HASH.encode(), 0
@@ -424,7 +436,7 @@ def verify(store: "Store", progress: Callable[[int], None] | None = None) -> Ver
         while True:
             rows = cursor.fetchmany(5000)
             if not rows:
-                return VerifyResult(count, None)
+                return VerifyResult(count, _compare_running(conn, totals))
             for row in rows:
                 entry_id, key, posted_at, day, memo, kind, source, reverses, text, stored_prev, stored_hash = row
                 ok = entry_id == prev_id + 1 and stored_prev == prev_hash
@@ -433,7 +445,7 @@ def verify(store: "Store", progress: Callable[[int], None] | None = None) -> Ver
                                             b"" if reverses is None else str(reverses).encode(), stored_prev, text))
                     ok = sha256(canonical).hexdigest().encode() == stored_hash
                 if ok:
-                    ok = _balanced(text, known)
+                    ok = _balanced(text, known, totals)
                 if not ok:
                     bad = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (entry_id,))
                     problem = check_entry(_entry(bad), prev_hash.decode(), prev_id)
@@ -445,8 +457,25 @@ def verify(store: "Store", progress: Callable[[int], None] | None = None) -> Ver
         conn.close()
 
 
-def _balanced(text: bytes, known: set[bytes]) -> bool:
-    """Whether stored postings (bytes) balance per currency and name known accounts."""
+def _compare_running(conn: sqlite3.Connection, totals: dict[bytes, int]) -> str | None:
+    """Check the running balances table against the sums of the journal."""
+    recomputed: dict[tuple[bytes, bytes], int] = {}
+    for key, amount in totals.items():
+        account, currency = key.rsplit(b" ", 1)
+        recomputed[(account, currency)] = amount
+    stored = {(a, c): m for a, c, m in conn.execute("SELECT account, currency, amount_minor FROM account_balances")}
+    for key in sorted(set(recomputed) | set(stored)):
+        if recomputed.get(key, 0) != stored.get(key, 0):
+            return (f"the running balance of {key[0].decode()} ({key[1].decode()}) is {stored.get(key, 0)} "
+                    f"but the journal sums to {recomputed.get(key, 0)}")
+    return None
+
+
+def _balanced(text: bytes, known: set[bytes], totals: dict[bytes, int]) -> bool:
+    """Whether stored postings (bytes) balance per currency and name known accounts.
+
+    Adds each posting to ``totals`` (keyed ``b"account currency"``) on the way.
+    """
     lines = text.split(b"\n")
     if len(lines) < 2:
         return False
@@ -454,7 +483,11 @@ def _balanced(text: bytes, known: set[bytes]) -> bool:
     total = 0
     sums: dict[bytes, int] | None = None
     for line in lines:
-        account, amount, currency = line.split(b" ")
+        account_currency, _, currency = line.rpartition(b" ")
+        account, _, amount = account_currency.rpartition(b" ")
+        value = int(amount)
+        name = account + b" " + currency
+        totals[name] = totals.get(name, 0) + value
         if account not in known:
             try:
                 check_account(account.decode())
@@ -464,10 +497,10 @@ def _balanced(text: bytes, known: set[bytes]) -> bool:
         if sums is None:
             if first_currency is None or currency == first_currency:
                 first_currency = currency
-                total += int(amount)
+                total += value
                 continue
             sums = {first_currency: total}  # a second currency: sum each on its own
-        sums[currency] = sums.get(currency, 0) + int(amount)
+        sums[currency] = sums.get(currency, 0) + value
     return not any(sums.values()) if sums is not None else total == 0
 
 
@@ -485,9 +518,21 @@ def balances(
 
     ``day``: the movements of that business day only.  ``through``: every
     entry up to and including that day (closing balances).  Neither: the
-    whole journal.  ``prefix`` keeps accounts at or below it.
+    whole journal, read from the running balances.  ``prefix`` keeps
+    accounts at or below it.
     """
     wanted = check_prefix(prefix) if prefix is not None else None
+    if day is None and through is None:
+        # The running balances: one indexed range read, however long the journal.
+        if wanted is None:
+            found = store.conn.execute("SELECT account, currency, amount_minor FROM account_balances")
+        else:
+            found = store.conn.execute(
+                "SELECT account, currency, amount_minor FROM account_balances WHERE account = ? OR "
+                "(account >= ? AND account < ?)",
+                (wanted, wanted + ":", wanted + ";"),  # ';' sorts right after ':'
+            )
+        return dict(sorted(((a, c), m) for a, c, m in found))
     if day is not None:
         rows = store.conn.execute("SELECT postings FROM journal_entries WHERE business_day = ?", (day.isoformat(),))
     elif through is not None:

@@ -129,13 +129,25 @@ CREATE TABLE journal_entries (
     memo TEXT NOT NULL,
     source_kind TEXT NOT NULL,
     source_id TEXT NOT NULL,
-    reverses INTEGER UNIQUE REFERENCES journal_entries(id),
+    reverses INTEGER REFERENCES journal_entries(id),
     postings TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL
 );
 CREATE INDEX journal_day ON journal_entries(business_day);
 CREATE INDEX journal_source ON journal_entries(source_id);
+-- Each entry is unique per reversal target; partial, so ordinary entries cost nothing.
+CREATE UNIQUE INDEX journal_reverses ON journal_entries(reverses) WHERE reverses IS NOT NULL;
+
+-- Running balance per account, kept in the same transaction as every post,
+-- so "what should the drawer hold" is one lookup, not a scan of the year.
+-- Derived data: 'pos ledger verify' recomputes it from the journal.
+CREATE TABLE account_balances (
+    account TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    PRIMARY KEY (account, currency)
+) WITHOUT ROWID;
 
 CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal_entries
 BEGIN

@@ -168,3 +168,21 @@ def test_balances_by_day_through_day_and_prefix(store: Store) -> None:
     assert balances(store, prefix="assets:cash:drawer:10") == {}
     with pytest.raises(InvalidInput, match="Unknown account prefix"):
         balances(store, prefix="cash")
+
+
+def test_running_balances_follow_every_post_and_verify_checks_them(three: Store) -> None:
+    assert balances(three) == {(CASH, "USD"): 600, (RECV, "USD"): -600}
+    three.conn.execute("UPDATE account_balances SET amount_minor = 1 WHERE account = ?", (CASH,))
+    problem = verify(three).problem or ""
+    assert "running balance of assets:cash:drawer:1" in problem and "journal sums to 600" in problem
+
+
+def test_post_many_matches_post(store: Store) -> None:
+    drafts = [ledger.Draft(f"bulk{n}", f"bulk {n}", SourceKind.PAYMENT, "x",
+                           [Posting(CASH, n, "USD"), Posting(RECV, -n, "USD")], date(2026, 1, 1)) for n in (1, 2, 3)]
+    assert ledger.post_many(store, drafts) == 3
+    assert ledger.post_many(store, drafts) == 0  # idempotent by key
+    with pytest.raises(Conflict):
+        ledger.post_many(store, [drafts[0]._replace(postings=[Posting(CASH, 9, "USD"), Posting(RECV, -9, "USD")])])
+    assert balances(store) == {(CASH, "USD"): 6, (RECV, "USD"): -6}
+    assert verify(store) == ledger.VerifyResult(3, None)
