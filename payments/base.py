@@ -288,4 +288,9 @@ def transition(store: "Store", payment: Payment, to: PaymentState, note: str | N
             "INSERT INTO payment_events(payment_id, from_state, to_state, at, note) VALUES (?, ?, ?, ?, ?)",
             (payment.id, payment.state.value, to.value, now, note),
         )
-    return get_payment(store, payment.id)
+    updated = {k: v for k, v in fields.items() if k != "details"}
+    if "details" in fields:
+        updated["details"] = {**payment.details, **fields["details"]}
+    if note is not None:
+        updated["note"] = note
+    return payment._replace(state=to, **updated)

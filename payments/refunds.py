@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from payments.base import SETTLED, Payment, PaymentState, order_payments, transition
 from pos import accounts, approvals, faults, ledger, posting_rules
 from pos.errors import Conflict, InvalidInput, NotAllowed
-from pos.orders import OrderStatus, resolve, sale_key
+from pos.orders import OrderStatus, forget_order, resolve, sale_key
 from pos.store import iso, new_id, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -133,6 +133,7 @@ def _record(
         ).fetchone()[0]
         if left == 0:
             conn.execute("UPDATE orders SET status = 'refunded' WHERE id = ? AND status = 'paid'", (order_id,))
+            forget_order(store, order_id)
 
 
 def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffMember | None" = None):

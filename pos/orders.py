@@ -144,18 +144,35 @@ def parse_channel(text: str) -> Channel:
 
 
 def resolve(store: "Store", ref: str | int, day: date | None = None) -> Order:
-    """Find an order by its number in a business day (default today) or its id."""
+    """Find an order by its number in a business day (default today) or its id.
+
+    Inside a write transaction a found row is cached until something here
+    changes it (:func:`forget_order`): a sale asks for its order a dozen times.
+    """
     text = str(ref).strip().lstrip("#")
+    caching = store.in_transaction
     if text.isdigit():
         when = day or business_day(utc_now(), store.settings)
         row = store.one("SELECT * FROM orders WHERE business_day = ? AND number = ?", (when.isoformat(), int(text)))
         if row is None:
             raise NotFound(f"No order #{text} on {when.isoformat()}: list today's orders with 'pos order list'.")
         return _order(row)
+    if caching:
+        cached = store.tx_cache.get(f"order:{text}")
+        if cached is not None:
+            return cached
     row = store.one("SELECT * FROM orders WHERE id = ?", (text,))
     if row is None:
         raise NotFound(f"No order '{ref}': give today's order number (like 12) or the order id.")
-    return _order(row)
+    order = _order(row)
+    if caching:
+        store.tx_cache[f"order:{order.id}"] = order
+    return order
+
+
+def forget_order(store: "Store", order_id: str) -> None:
+    """Drop cached copies of an order after its row changed."""
+    store.tx_cache.pop(f"order:{order_id}", None)
 
 
 def _require_open(order: Order, doing: str) -> None:
@@ -222,6 +239,7 @@ def set_customer(
             "UPDATE orders SET customer_name = ?, customer_phone = ?, address = ? WHERE id = ?",
             (values["customer_name"], values["customer_phone"], values["address"], order.id),
         )
+        forget_order(store, order.id)
     return resolve(store, order.id)
 
 
@@ -262,6 +280,7 @@ def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) 
             (order.id, line_no, item.sku, item.name, qty, item.price_minor, category.code,
              str(category.rate_percent), iso(utc_now())),
         )
+        _forget_contents(store, order.id)
     line = Line(line_no, item.sku, item.name, qty, item.price_minor, category.code, category.rate_percent)
     return line, view(store, order.id)
 
@@ -300,6 +319,7 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None) -> t
             "UPDATE discounts SET removed_at = ? WHERE order_id = ? AND line_no = ? AND removed_at IS NULL",
             (now, order.id, line.line_no),
         )
+        _forget_contents(store, order.id)
     return line, view(store, order.id)
 
 
@@ -349,6 +369,7 @@ def add_discount(
             (order.id, line_no, kind.value, str(value), reason_clean, iso(utc_now())),
         )
         discount_id = int(cur.lastrowid or 0)
+        _forget_contents(store, order.id)
     return Discount(discount_id, line_no, kind, value, reason_clean), view(store, order.id)
 
 
@@ -366,6 +387,7 @@ def remove_discount(store: "Store", ref: str | int, position: int | None = None)
     discount = current.discounts[position - 1]
     with store.write() as conn:
         conn.execute("UPDATE discounts SET removed_at = ? WHERE id = ?", (iso(utc_now()), discount.id))
+        _forget_contents(store, order.id)
     return discount, view(store, order.id)
 
 
@@ -384,6 +406,7 @@ def void_order(store: "Store", ref: str | int, reason: str) -> Order:
             "UPDATE orders SET status = 'voided', void_reason = ?, closed_at = ? WHERE id = ? AND status = 'open'",
             (reason_clean, iso(utc_now()), order.id),
         ).rowcount
+        forget_order(store, order.id)
         if changed != 1:  # someone else paid or voided it meanwhile
             raise Conflict(f"Order {order.label} changed while voiding it: look at it again with 'pos order show'.")
     return resolve(store, order.id)
@@ -417,9 +440,23 @@ def _totals(lines: tuple[Line, ...], discounts: list[DiscountInput], store: "Sto
     )
 
 
+def _forget_contents(store: "Store", order_id: str) -> None:
+    store.tx_cache.pop(f"order-contents:{order_id}", None)
+
+
 def view(store: "Store", ref: str | int) -> OrderView:
-    """An order with its current lines, discounts and totals."""
+    """An order with its current lines, discounts and totals.
+
+    Inside a write transaction the lines, discounts and totals are cached
+    (the lock keeps other registers out, and every change to them here
+    forgets the cache); the order's own row is always read afresh.
+    """
     order = resolve(store, ref)
+    cache_key = f"order-contents:{order.id}"
+    if store.in_transaction:
+        cached = store.tx_cache.get(cache_key)
+        if cached is not None:
+            return OrderView(order, *cached)
     lines = tuple(
         Line(r["line_no"], r["sku"], r["name"], r["quantity"], r["unit_price_minor"], r["tax_category"],
              Decimal(r["tax_rate_percent"]))
@@ -435,7 +472,10 @@ def view(store: "Store", ref: str | int) -> OrderView:
         )
         for r in store.all("SELECT * FROM discounts WHERE order_id = ? AND removed_at IS NULL ORDER BY id", (order.id,))
     )
-    return OrderView(order, lines, discounts, _totals(lines, _inputs(discounts), store))
+    contents = (lines, discounts, _totals(lines, _inputs(discounts), store))
+    if store.in_transaction:
+        store.tx_cache[cache_key] = contents
+    return OrderView(order, *contents)
 
 
 def list_orders(
@@ -497,4 +537,5 @@ def mark_paid(store: "Store", ref: str | int) -> "Entry":
             "UPDATE orders SET status = 'paid', closed_at = ? WHERE id = ? AND status = 'open'",
             (iso(utc_now()), order.id),
         )
+        forget_order(store, order.id)
     return entry
