@@ -59,7 +59,11 @@ def choose_folder(directory: Path | None) -> Path:
 
 def run_demo(directory: Path | None = None) -> DemoReport:
     """Create the demo store and ring its sales; returns what was done and where."""
+    from payments import cod, refunds
+    from payments.service import pay
+    from pos import drawer, ledger
     from pos.catalog import add_tax_category, import_items
+    from pos.export import ExportFormat, export_ledger
     from pos.money import Money, format_money
     from pos.orders import add_discount, add_line, new_order, view, void_order
     from pos.setup import init_store
@@ -95,42 +99,75 @@ def run_demo(directory: Path | None = None) -> DemoReport:
             start_shift(store, name, register=1)
         report.story.append("Staff Tony (owner), Maria (manager), Alice (cashier), Dave (driver); 3 on shift.")
 
+        drawer.open_drawer(store, 1, "150")
+        report.story.append("Drawer 1 opened with a $150.00 float.")
+
         walk_in = new_order(store, "counter")
         report.business_day = walk_in.business_day.isoformat()
         add_line(store, walk_in.id, "PIZZA-V")
         add_line(store, walk_in.id, "SODA", 2)
-        v = view(store, walk_in.id)
-        report.story.append(f"Counter #{walk_in.number}: a walk-in, no name asked: total {money(v.totals.total_minor)}.")
+        paid = pay(store, walk_in.id, "cash", "100")
+        coins = ", ".join(f"{n} x {money(d)}" for d, n in paid.change_suggestion)
+        report.story.append(
+            f"Counter #{walk_in.number}: a walk-in, no name asked, {money(paid.payment.amount_minor)} paid with a "
+            f"$100 bill: change {money(paid.payment.change_minor)} ({coins})."
+        )
 
         phone = new_order(store, "phone", customer_name="Sam")
         add_line(store, phone.id, "PIZZA-P", 2)
         add_line(store, phone.id, "GARLIC")
         add_discount(store, phone.id, "10%", "first phone order")
-        v = view(store, phone.id)
+        first = pay(store, phone.id, "cash", "20")
+        rest = pay(store, phone.id, "cash", "20")
         report.story.append(
-            f"Phone #{phone.number} for Sam: 10% off for a first order: total {money(v.totals.total_minor)}."
+            f"Phone #{phone.number} for Sam, 10% off a first order: split in two, $20.00 then "
+            f"{money(rest.payment.amount_minor)} (change {money(rest.payment.change_minor)}); "
+            f"still due after the first part: {money(first.due_after_minor)}."
         )
 
-        delivery = new_order(store, "delivery", customer_phone="555-0100", address="4 Elm Street")
-        add_line(store, delivery.id, "PIZZA-M")
-        add_line(store, delivery.id, "BEER", 2)
-        v = view(store, delivery.id)
-        report.story.append(
-            f"Delivery #{delivery.number} to 4 Elm Street (phone only, no account): total {money(v.totals.total_minor)}, "
-            f"tax food {money(v.totals.tax_by_category['food'])} + alcohol {money(v.totals.tax_by_category['alcohol'])}."
-        )
+        for address, items, handed, tip in (
+            ("4 Elm Street", (("PIZZA-M", 1), ("BEER", 2)), "40", "3"),
+            ("9 Oak Avenue", (("PIZZA-P", 1), ("SALAD", 1)), "30", None),
+        ):
+            delivery = new_order(store, "delivery", customer_phone="555-0100", address=address)
+            for sku, qty in items:
+                add_line(store, delivery.id, sku, qty)
+            out = cod.dispatch(store, delivery.id, "Dave")
+            got = cod.collect(store, delivery.id, handed, tip)
+            report.story.append(
+                f"Delivery #{delivery.number} to {address} (phone only, no account): Dave collected "
+                f"{money(got.tendered_minor or 0)} for {money(out.amount_minor)}, change {money(got.change_minor)}"
+                + (f", tip {money(got.tip_minor)} kept by Dave." if got.tip_minor else ".")
+            )
+        held = cod.driver_cash(store, "Dave").held_minor
+        cod.handin(store, "Dave", held, register=1)
+        report.story.append(f"Dave handed in {money(held)} to drawer 1.")
 
         kiosk = new_order(store, "kiosk")
         add_line(store, kiosk.id, "SALAD")
         add_line(store, kiosk.id, "SODA")
         add_discount(store, kiosk.id, "1.00", "kiosk launch week", line_no=1)
         v = view(store, kiosk.id)
-        report.story.append(f"Kiosk #{kiosk.number}: $1.00 off the salad: total {money(v.totals.total_minor)}.")
+        pay(store, kiosk.id, "cash")
+        report.story.append(f"Kiosk #{kiosk.number}: $1.00 off the salad, paid exactly {money(v.totals.total_minor)} at the counter.")
 
         left = new_order(store, "counter")
         add_line(store, left.id, "GARLIC")
         void_order(store, left.id, "customer changed their mind")
         report.story.append(f"Counter #{left.number}: voided before payment (customer changed their mind).")
+
+        back = refunds.refund(store, walk_in.id, "2.71", "flat soda")
+        report.story.append(f"Counter #{walk_in.number}: {money(back.total_minor)} refunded in cash for a flat soda.")
+
+        status = drawer.status(store, 1)
+        report.story.append(f"Drawer 1 should now hold {money(status.expected_minor)}.")
+        checked = ledger.verify(store)
+        report.story.append(f"Books: {checked.entries} journal entries, hash chain intact, every entry balances.")
+        for fmt, name in ((ExportFormat.BEANCOUNT, "books.beancount"), (ExportFormat.HLEDGER, "books.journal")):
+            target = folder / name
+            with open(target, "w", encoding="utf-8") as handle:
+                export_ledger(store, fmt, handle)
+            report.files[f"books ({fmt.value})"] = target.resolve()
 
         report.files["store"] = db_path
         return report

@@ -222,11 +222,12 @@ def test_demo_in_a_new_folder(tmp_path: Path) -> None:
     day = lines[-1].rsplit(" ", 1)[1]
     orders = json.loads(Cli(db).ok("order", "list", "--day", day, "--json").stdout)
     assert [(o["number"], o["channel"], o["status"]) for o in orders] == [
-        (1, "counter", "open"),
-        (2, "phone", "open"),
-        (3, "delivery", "open"),
-        (4, "kiosk", "open"),
-        (5, "counter", "voided"),
+        (1, "counter", "paid"),
+        (2, "phone", "paid"),
+        (3, "delivery", "paid"),
+        (4, "delivery", "paid"),
+        (5, "kiosk", "paid"),
+        (6, "counter", "voided"),
     ]
 
 
@@ -237,8 +238,13 @@ def test_demo_json(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     db = (folder / "pos.db").resolve()
     assert data["db"] == str(db)
-    assert data["files"] == {"menu (CSV imported)": str((folder / "menu.csv").resolve()), "store": str(db)}
-    assert len(data["story"]) == 7
+    assert data["files"] == {
+        "menu (CSV imported)": str((folder / "menu.csv").resolve()),
+        "books (beancount)": str((folder / "books.beancount").resolve()),
+        "books (hledger)": str((folder / "books.journal").resolve()),
+        "store": str(db),
+    }
+    assert any("$100 bill" in line for line in data["story"])
     assert len(data["business_day"]) == 10  # YYYY-MM-DD
 
 
@@ -247,7 +253,7 @@ def test_demo_in_an_empty_existing_folder(tmp_path: Path) -> None:
     folder.mkdir()
     result = CliRunner().invoke(app, ["demo", "--dir", str(folder)])
     assert result.exit_code == 0, result.output
-    assert _files(folder) == ["menu.csv", "pos.db"]
+    assert _files(folder) == ["books.beancount", "books.journal", "menu.csv", "pos.db"]
 
 
 def test_demo_twice_in_the_same_folder_refuses_and_touches_nothing(tmp_path: Path) -> None:

@@ -1,0 +1,41 @@
+"""`pos demo`: a whole day rung through the library, books that check out."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pos import ledger
+from pos.demo import run_demo
+from pos.store import Store
+
+
+def test_demo_day_adds_up(tmp_path: Path) -> None:
+    report = run_demo(tmp_path / "demo")
+    store = Store.open(report.db_path)
+    try:
+        assert ledger.verify(store).problem is None
+        statuses = dict(store.all("SELECT number, status FROM orders"))
+        assert statuses == {1: "paid", 2: "paid", 3: "paid", 4: "paid", 5: "paid", 6: "voided"}
+        tenders = sorted(r[0] for r in store.all("SELECT tender FROM payments WHERE state != 'voided'"))
+        assert tenders == ["cash", "cash", "cash", "cash", "cod", "cod"]
+        balances = ledger.balances(store)
+        # Every order paid: nothing owed; Dave handed everything in; his tip was his.
+        assert balances[("assets:receivable:orders", "USD")] == 0
+        assert balances[("assets:cash:driver:dave", "USD")] == 0
+        assert balances[("liabilities:tips:dave", "USD")] == 0
+        # 150.00 float + 25.45 + 32.58 + 50.76 + 10.28 - 2.71 refunded
+        assert balances[("assets:cash:drawer:1", "USD")] == 26636
+    finally:
+        store.close()
+    assert any("$100 bill" in line for line in report.story)
+    for label in ("books (beancount)", "books (hledger)", "store", "menu (CSV imported)"):
+        assert report.files[label].exists()
+    bean_check = Path(sys.executable).with_name("bean-check")
+    result = subprocess.run([str(bean_check), str(report.files["books (beancount)"])], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    if shutil.which("hledger"):
+        result = subprocess.run(["hledger", "check", "-f", str(report.files["books (hledger)"])], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
