@@ -129,9 +129,12 @@ def _emit(as_json: bool, data: Any, human: Callable[[], None] | str) -> None:
 
 
 def _money(store: "Store", amount_minor: int) -> str:
-    from pos.money import Money, format_money
+    formatter = store.memo.get("formatter")
+    if formatter is None:
+        from pos.money_format import formatter_for
 
-    return format_money(Money(amount_minor, store.settings.currency), store.settings.locale)
+        formatter = store.memo["formatter"] = formatter_for(store)
+    return formatter(amount_minor)
 
 
 def _table(title: str | None, columns: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:

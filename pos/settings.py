@@ -191,6 +191,10 @@ def save_settings(store: "Store", settings: StoreSettings) -> None:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, str(value)),
             )
+        store.forget_settings()
+        from pos.money_format import store_facts
+
+        store_facts(store)
     store.forget_settings()
 
 
