@@ -437,6 +437,11 @@ def _view_dict(store: "Store", v: "OrderView") -> dict[str, Any]:
     }
 
 
+def _emit_view(as_json: bool, store: "Store", v: "OrderView", what: str) -> None:
+    """After a change to an order: the order as JSON, or what changed and the new total."""
+    _emit(as_json, _view_dict(store, v), f"#{v.order.number}: {what}  total {_money(store, v.totals.total_minor)}")
+
+
 def _print_view(store: "Store", v: "OrderView") -> None:
     o = v.order
     who = ", ".join(x for x in (o.customer_name, o.customer_phone, o.address) if x)
@@ -491,12 +496,8 @@ def order_add(
 
     store = _store(ctx)
     line, v = add_line(store, order, sku, qty)
-    _emit(
-        as_json,
-        _view_dict(store, v),
-        f"#{v.order.number} line {line.line_no}: {line.quantity} x {line.name} "
-        f"{_money(store, line.quantity * line.unit_price_minor)}  total {_money(store, v.totals.total_minor)}",
-    )
+    _emit_view(as_json, store, v, f"line {line.line_no}, {line.quantity} x {line.name} "
+               f"{_money(store, line.quantity * line.unit_price_minor)}")
 
 
 @order_app.command("remove")
@@ -511,11 +512,7 @@ def order_remove(
 
     store = _store(ctx)
     removed, v = remove_line(store, order, line)
-    _emit(
-        as_json,
-        _view_dict(store, v),
-        f"#{v.order.number}: removed line {removed.line_no} ({removed.name})  total {_money(store, v.totals.total_minor)}",
-    )
+    _emit_view(as_json, store, v, f"removed line {removed.line_no} ({removed.name})")
 
 
 @order_app.command("discount", context_settings=NUMBERS)
@@ -532,12 +529,7 @@ def order_discount(
 
     store = _store(ctx)
     discount, v = add_discount(store, order, value, reason, line)
-    amount = v.totals.discount_amounts_minor[-1]
-    _emit(
-        as_json,
-        _view_dict(store, v),
-        f"#{v.order.number}: discount {_money(store, amount)} ({discount.reason})  total {_money(store, v.totals.total_minor)}",
-    )
+    _emit_view(as_json, store, v, f"discount {_money(store, v.totals.discount_amounts_minor[-1])} ({discount.reason})")
 
 
 @order_app.command("undiscount")
@@ -552,11 +544,7 @@ def order_undiscount(
 
     store = _store(ctx)
     discount, v = remove_discount(store, order, number)
-    _emit(
-        as_json,
-        _view_dict(store, v),
-        f"#{v.order.number}: discount '{discount.reason}' taken off  total {_money(store, v.totals.total_minor)}",
-    )
+    _emit_view(as_json, store, v, f"discount '{discount.reason}' taken off")
 
 
 @order_app.command("set")
@@ -1213,17 +1201,15 @@ def driver_handin(
     from payments.cod import handin
 
     store = _store(ctx)
-    _, cash = handin(store, name, amount, register)
+    entry, cash = handin(store, name, amount, register)
+    handed = entry.postings[0].amount_minor  # the drawer's side of the transfer
 
     def human() -> None:
-        typer.echo(f"{cash.driver} handed in {_money(store, -_entry_amount(store, _))} to drawer {register}.")
+        typer.echo(f"{cash.driver} handed in {_money(store, handed)} to drawer {register}.")
         if cash.held_minor:
             typer.echo(f"Still owed by {cash.driver}: {_money(store, cash.held_minor)}.")
 
-    def _entry_amount(store: "Store", entry: Any) -> int:
-        return entry.postings[1].amount_minor
-
-    _emit(as_json, _driver_dict(store, cash), human)
+    _emit(as_json, {**_driver_dict(store, cash), "handed_in_minor": handed}, human)
 
 
 # -- drawers -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from payments.base import Capabilities, Outcome, Payment, TenderKind
+from payments.base import Capabilities, LocalTender, Payment, TenderKind
 from pos import accounts
 from pos.errors import InvalidInput
 
@@ -74,7 +74,7 @@ def suggest_change(change_minor: int, denominations: tuple[int, ...]) -> list[tu
     return out
 
 
-class CashTender:
+class CashTender(LocalTender):
     """The customer pays with notes and coins at a register."""
 
     kind = TenderKind.CASH
@@ -88,20 +88,3 @@ class CashTender:
 
     def refund_account(self, store: "Store", payment: Payment, register: int) -> str:
         return accounts.drawer(register)
-
-    def authorize(self, store: "Store", payment: Payment) -> Outcome:
-        return Outcome.ok()
-
-    def capture(self, store: "Store", payment: Payment) -> Outcome:
-        return Outcome.ok()
-
-    def void(self, store: "Store", payment: Payment) -> Outcome:
-        return Outcome.ok()
-
-    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
-        return Outcome.ok()
-
-    def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
-        # No one outside to ask: the row holds what the cashier typed, and
-        # cash needs nobody's approval, so an interrupted cash payment stands.
-        return Outcome.ok()

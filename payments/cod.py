@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from payments.base import Capabilities, Outcome, Payment, PaymentState, TenderKind, order_payments
+from payments.base import Capabilities, LocalTender, Payment, PaymentState, TenderKind, order_payments
 from pos import accounts, faults, ledger, posting_rules
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.orders import check_dispatchable, resolve
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
 
-class CodTender:
+class CodTender(LocalTender):
     """Cash handed to a driver at the customer's door."""
 
     kind = TenderKind.COD
@@ -41,21 +41,6 @@ class CodTender:
 
     def refund_account(self, store: "Store", payment: Payment, register: int) -> str:
         return accounts.drawer(register)  # the driver's cash was handed in; refunds come from a drawer
-
-    def authorize(self, store: "Store", payment: Payment) -> Outcome:
-        return Outcome.ok()
-
-    def capture(self, store: "Store", payment: Payment) -> Outcome:
-        return Outcome.ok()
-
-    def void(self, store: "Store", payment: Payment) -> Outcome:
-        return Outcome.ok()
-
-    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
-        return Outcome.ok()
-
-    def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
-        return Outcome.ok()
 
 
 def _money(store: "Store", minor: int) -> str:

@@ -113,7 +113,7 @@ def test_add_with_qty_and_totals(cli: Cli) -> None:
     # 25.00 x 8.875% = 2.21875 -> 2.22
     assert money_fields(first) == (2500, 0, 222, 2722)
     out = cli.ok("order", "add", "1", "SODA", "-q", "1").stdout
-    assert out == "#1 line 2: 1 x Soda 20oz $2.49  total $29.93\n"
+    assert out == "#1: line 2, 1 x Soda 20oz $2.49  total $29.93\n"
     view = show(cli, "1")
     assert money_fields(view) == (2749, 0, 244, 2993)
     assert view["tax_by_category_minor"] == {"standard": 244}
