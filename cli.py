@@ -965,7 +965,7 @@ def _approver(ctx: typer.Context, name: Optional[str]) -> Any:
     from pos.staff import verify_pin
 
     store = _store(ctx)
-    pin = typer.prompt(f"PIN for {name}", hide_input=True)
+    pin = typer.prompt(f"PIN for {name}", hide_input=True, err=True)  # stderr: --json output stays pure
     return verify_pin(store, name, pin)
 
 
@@ -1090,9 +1090,9 @@ def refund(
         as_json,
         {"order": result.order_label, "total_minor": result.total_minor, "fully_refunded": result.fully_refunded,
          "parts": [part._asdict() for part in result.parts]},
-        f"Refunded {_money(store, result.total_minor)} on {result.order_label} "
-        + ", ".join(f"({part.tender} {_money(store, part.amount_minor)})" for part in result.parts)
-        + (": fully refunded." if result.fully_refunded else "."),
+        f"Refunded {_money(store, result.total_minor)} on {result.order_label} ("
+        + ", ".join(f"{part.tender} {_money(store, part.amount_minor)}" for part in result.parts)
+        + ("): fully refunded." if result.fully_refunded else ")."),
     )
 
 
@@ -1300,8 +1300,9 @@ def config_set(
     """Change a store option."""
     from pos import config
 
-    stored = config.set_option(_store(ctx), key, value)
-    _emit(as_json, {"key": key, "value": stored}, f"{key} = {stored}")
+    name = key.strip().lower()
+    stored = config.set_option(_store(ctx), name, value)
+    _emit(as_json, {"key": name, "value": stored}, f"{name} = {stored}")
 
 
 @config_app.command("show")

@@ -140,6 +140,8 @@ class Outcome(NamedTuple):
     details: dict[str, Any] = {}
     tip_minor: int | None = None
     """A tip the customer chose on the device (card readers), if any."""
+    authorized_only: bool = False
+    """From ``lookup``: the processor holds the money but has not taken it yet."""
 
     @classmethod
     def ok(cls, processor_ref: str | None = None, **details: Any) -> "Outcome":
@@ -207,7 +209,11 @@ class Tender(Protocol):
         """Give back part or all of a captured payment (``key`` makes it idempotent)."""
 
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
-        """After a crash: what the processor knows of this payment (None: nothing happened)."""
+        """After a crash: what the processor knows of this payment.
+
+        None: nothing happened.  Approved with ``authorized_only``: the money
+        is held, not taken.  Approved: taken.  Declined: refused.
+        """
 
 
 class LocalTender:
@@ -276,7 +282,8 @@ def get_payment(store: "Store", payment_id: str) -> Payment:
 
 
 def order_payments(store: "Store", order_id: str) -> list[Payment]:
-    return [payment_from_row(r) for r in store.all("SELECT * FROM payments WHERE order_id = ? ORDER BY created_at, id", (order_id,))]
+    # rowid: the order they were written in, even within one millisecond.
+    return [payment_from_row(r) for r in store.all("SELECT * FROM payments WHERE order_id = ? ORDER BY rowid", (order_id,))]
 
 
 def transition(store: "Store", payment: Payment, to: PaymentState, note: str | None = None, **fields: Any) -> Payment:

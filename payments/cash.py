@@ -40,17 +40,20 @@ def round_to_step(amount_minor: int, step_minor: int) -> int:
 def cash_terms(due_minor: int, tendered_minor: int, tip_minor: int = 0, step_minor: int = 0) -> CashTerms:
     """Split what the customer handed over into applied, tip, change and rounding.
 
-    Handing over less than the (rounded) due plus tip pays part of the order
-    (a split tender); more gives change.  Rounding applies only when this
-    cash settles the whole remaining due.
+    Cash settles the order when it covers the rounded due plus the tip, or
+    at least the exact due (29.94 for 29.93 when rounding to 0.05: the extra
+    cent is rounding, not change).  Less pays part of the order (a split
+    tender), with no rounding and no change.
     """
     if tendered_minor <= 0:
         raise InvalidInput("The cash handed over must be more than zero.")
     if tip_minor < 0:
         raise InvalidInput("A tip cannot be negative.")
     rounded_due = round_to_step(due_minor, step_minor)
-    if tendered_minor >= rounded_due + tip_minor:
-        return CashTerms(due_minor, tip_minor, tendered_minor - rounded_due - tip_minor, rounded_due - due_minor)
+    for_order = tendered_minor - tip_minor
+    if for_order >= min(due_minor, rounded_due):
+        settled_at = rounded_due if for_order >= rounded_due else for_order
+        return CashTerms(due_minor, tip_minor, for_order - settled_at, settled_at - due_minor)
     if tip_minor:
         raise InvalidInput("The cash handed over does not cover the order and the tip: take the tip from the change.")
     return CashTerms(min(tendered_minor, due_minor), 0, 0, 0)

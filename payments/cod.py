@@ -100,7 +100,7 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
             raise Conflict(f"Order {order.label} was already collected: nothing more to collect.")
         raise NotFound(f"Order {order.label} is not out for delivery: dispatch it first with 'pos delivery dispatch'.")
     given = _amount(store, handed_over, "amount collected")
-    tip_minor = _amount(store, tip, "tip") or 0
+    tip_minor = 0 if tip is None or str(tip).strip() in {"0", "0.00", "0.0"} else (_amount(store, tip, "tip") or 0)
     assert given is not None
     if given < payment.amount_minor + tip_minor:
         raise InvalidInput(

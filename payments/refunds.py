@@ -77,32 +77,37 @@ def refund(
         )
     approvals.require(store, "approval.refund_over", wanted, approver, "refund")
     sale = ledger.find_by_key(store, sale_key(order.id))
-    parts: list[RefundPart] = []
+    # Plan every part and check every drawer before anything is written, so a
+    # refund that cannot be paid in full is refused whole.
+    plan: list[tuple[Payment, int, str]] = []
     left = wanted
     for payment in reversed(payments):
-        if left == 0:
-            break
         part = min(left, payment.refundable_minor)
         if part <= 0:
             continue
-        tender = tender_for(payment.tender)
-        if not tender.capabilities.refunds:
+        if not tender_for(payment.tender).capabilities.refunds:
             raise NotAllowed(f"{payment.tender.value} payments cannot be refunded here: refund in cash.")
-        source = tender.refund_account(store, payment, register)
-        if source == accounts.drawer(register):
-            drawer.require_open(store, register)
-            held = drawer.expected_cash(store, register)
-            if part > held:
-                raise NotAllowed(
-                    f"Drawer {register} holds {_money(store, held)}, not enough for a {_money(store, part)} cash refund."
-                )
+        plan.append((payment, part, tender_for(payment.tender).refund_account(store, payment, register)))
+        left -= part
+        if left == 0:
+            break
+    from_drawer = sum(part for _, part, source in plan if source == accounts.drawer(register))
+    if from_drawer:
+        drawer.require_open(store, register)
+        held = drawer.expected_cash(store, register)
+        if from_drawer > held:
+            raise NotAllowed(
+                f"Drawer {register} holds {_money(store, held)}, not enough for a {_money(store, from_drawer)} cash refund."
+            )
+    parts: list[RefundPart] = []
+    for payment, part, source in plan:
         refund_id = new_id("ref")
+        tender = tender_for(payment.tender)
         outcome = tender.refund(store, payment, part, payment.key_for(f"refund:{refund_id}"))
         if not outcome.approved:
             raise Conflict(f"The refund of {_money(store, part)} was refused: {outcome.message}")
         _record(store, order.id, payment, part, refund_id, why, register, approver, source, sale, outcome.processor_ref)
         parts.append(RefundPart(refund_id, payment.id, payment.tender.value, part))
-        left -= part
     remaining = sum(p.refundable_minor for p in order_payments(store, order.id) if p.state in SETTLED)
     return RefundResult(order.label, parts, wanted, remaining == 0)
 
@@ -123,7 +128,10 @@ def _record(
         transition(store, payment, state, refunded_minor=refunded)
         faults.hit("refund.before_journal")
         if sale is not None:
-            postings = posting_rules.refund(part, source, sale.postings)
+            earlier = conn.execute(
+                "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ? AND id != ?", (order_id, refund_id)
+            ).fetchone()[0]
+            postings = posting_rules.refund(part, source, sale.postings, earlier)
         else:  # the order was never fully paid: undo the payment against what is owed
             postings = posting_rules.transfer(accounts.RECEIVABLE_ORDERS, source, part, store.settings.currency)
         ledger.post(store, f"refund:{refund_id}", f"Refund: {reason}", ledger.SourceKind.REFUND, order_id, postings)
@@ -151,9 +159,9 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
                 f"Order {order.label} has {_money(store, taken)} paid already: refund it first "
                 f"('pos refund {order.number} --reason ...'), then void."
             )
-        approvals.require(store, "approval.void_over", view(store, order.id).totals.total_minor, approver, "void")
         if not " ".join((reason or "").split()):
             raise InvalidInput("A void needs a reason (like 'customer left'): give --reason.")
+        approvals.require(store, "approval.void_over", view(store, order.id).totals.total_minor, approver, "void")
         # Release pending payments first, each on its own (a processor may be called,
         # never inside a transaction); a crash between leaves an open order, no money.
         for p in order_payments(store, order.id):

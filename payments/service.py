@@ -74,9 +74,10 @@ def parse_tender(text: str) -> TenderKind:
 
 
 def covered_minor(store: "Store", order_id: str) -> int:
-    """What payments already cover: captured (even if later refunded) and authorized."""
+    """What payments cover: captured money not refunded, and authorized money."""
     row = store.one(
-        "SELECT coalesce(sum(amount_minor), 0) FROM payments WHERE order_id = ? AND state IN (?, ?, ?, ?)",
+        "SELECT coalesce(sum(amount_minor - refunded_minor), 0) FROM payments WHERE order_id = ? "
+        "AND state IN (?, ?, ?, ?)",
         (order_id, PaymentState.CAPTURED.value, PaymentState.PARTIALLY_REFUNDED.value,
          PaymentState.REFUNDED.value, PaymentState.AUTHORIZED.value),
     )
@@ -191,7 +192,7 @@ def settle_order(store: "Store", order_id: str) -> bool:
     order = resolve(store, order_id)
     if order.status is not OrderStatus.OPEN:
         return order.status in (OrderStatus.PAID, OrderStatus.REFUNDED)
-    captured = sum(p.amount_minor for p in order_payments(store, order_id) if p.state in SETTLED)
+    captured = sum(p.amount_minor - p.refunded_minor for p in order_payments(store, order_id) if p.state in SETTLED)
     if captured >= view(store, order_id).totals.total_minor:
         mark_paid(store, order_id)
         return True
@@ -337,9 +338,15 @@ def recover(store: "Store") -> list[Recovery]:
             transition(store, payment, PaymentState.DECLINED, decline_reason=info.reason, note=f"recovered: {info.message}")
             done.append(Recovery(payment.id, order.label, "declined"))
         else:
-            if payment.state is PaymentState.REQUESTED and not tender.capabilities.captures_at_once:
-                payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=info.processor_ref)
+            if info.authorized_only:
+                # The processor holds an authorization: take the money now.
+                if payment.state is PaymentState.REQUESTED:
+                    payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=info.processor_ref)
                 info = tender.capture(store, payment)
+                if not info.approved:
+                    void_payment(store, payment, f"recovered: capture refused ({info.message})")
+                    done.append(Recovery(payment.id, order.label, "voided (capture refused)"))
+                    continue
             record_capture(store, payment, info)
             done.append(Recovery(payment.id, order.label, "captured and recorded"))
     return done

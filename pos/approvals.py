@@ -29,5 +29,7 @@ def require(store: "Store", option: str, amount_minor: int, approver: "StaffMemb
     if approver is None:
         shown = format_money(Money(threshold, store.settings.currency), store.settings.locale)
         raise NotAllowed(f"A {action} over {shown} needs a manager's approval: add --approve MANAGER_NAME.")
-    if approver.role.value not in APPROVER_ROLES or not approver.active:
+    if not approver.active:
+        raise NotAllowed(f"{approver.name} is deactivated and cannot approve a {action}.")
+    if approver.role.value not in APPROVER_ROLES:
         raise NotAllowed(f"{approver.name} is a {approver.role.value}: only a manager or owner can approve a {action}.")

@@ -103,36 +103,47 @@ def payment(
     return postings
 
 
-def refund(amount_minor: int, tender_account: str, sale_postings: Sequence[Posting]) -> list[Posting]:
+def refund(
+    amount_minor: int, tender_account: str, sale_postings: Sequence[Posting], already_refunded_minor: int = 0
+) -> list[Posting]:
     """Undo ``amount_minor`` of a sale: revenue, tax and discount in proportion; money leaves the tender.
 
     With credits ``g`` (sales and tax) and discount debits ``d`` on the sale,
-    the sale's total is ``g - d``.  A refund of ``A`` reverses
+    the sale's total is ``g - d``.  Refunding a cumulative ``A`` reverses
     ``C = round(A x g / (g - d))`` of the credits and ``C - A`` of the
-    discounts, each split by largest remainder, so a full refund reverses
-    the sale exactly and partial refunds never create or lose a cent.
+    discounts, each split by largest remainder.  A refund is the difference
+    between the reversal after it and the reversal before it
+    (``already_refunded_minor``), so any number of partial refunds add up
+    to exactly the full reversal: no cent is created or lost.
     """
     parts = [p for p in sale_postings if p.account != accounts.RECEIVABLE_ORDERS]
     currency = sale_postings[0].currency
-    credits = [p for p in parts if p.amount_minor < 0]
-    debits = [p for p in parts if p.amount_minor > 0]
-    gross = sum(-p.amount_minor for p in credits)
-    given = sum(p.amount_minor for p in debits)
-    total = gross - given
-    if not 0 < amount_minor <= total:
-        raise ValueError(f"refund of {amount_minor} outside 1..{total}")
-    reversed_credits = round_half_up(Decimal(amount_minor) * gross / total)
-    postings = [
-        Posting(p.account, share, currency)
-        for p, share in zip(credits, allocate(reversed_credits, [-p.amount_minor for p in credits]))
-    ]
-    if debits:
-        postings += [
-            Posting(p.account, -share, currency)
-            for p, share in zip(debits, allocate(reversed_credits - amount_minor, [p.amount_minor for p in debits]))
-        ]
+    total = sum(-p.amount_minor for p in parts)
+    if not 0 < amount_minor <= total - already_refunded_minor:
+        raise ValueError(f"refund of {amount_minor} outside 1..{total - already_refunded_minor}")
+    before = _reversal(parts, already_refunded_minor)
+    after = _reversal(parts, already_refunded_minor + amount_minor)
+    postings = [Posting(p.account, a - b, currency) for p, a, b in zip(parts, after, before)]
     postings.append(Posting(tender_account, -amount_minor, currency))
     return _nonzero(postings)
+
+
+def _reversal(parts: Sequence[Posting], refunded_minor: int) -> list[int]:
+    """How much of each sale posting a cumulative refund of ``refunded_minor`` reverses."""
+    credits = [i for i, p in enumerate(parts) if p.amount_minor < 0]
+    debits = [i for i, p in enumerate(parts) if p.amount_minor > 0]
+    gross = sum(-parts[i].amount_minor for i in credits)
+    given = sum(parts[i].amount_minor for i in debits)
+    out = [0] * len(parts)
+    if refunded_minor == 0:
+        return out
+    reversed_credits = round_half_up(Decimal(refunded_minor) * gross / (gross - given))
+    for i, share in zip(credits, allocate(reversed_credits, [-parts[i].amount_minor for i in credits])):
+        out[i] = share
+    if debits:
+        for i, share in zip(debits, allocate(reversed_credits - refunded_minor, [parts[i].amount_minor for i in debits])):
+            out[i] = -share
+    return out
 
 
 def transfer(debit_account: str, credit_account: str, amount_minor: int, currency: str) -> list[Posting]:
