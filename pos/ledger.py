@@ -416,53 +416,99 @@ class VerifyResult(NamedTuple):
     """The first thing wrong, or None when the whole journal checks out."""
 
 
-def verify(store: "Store", progress: Callable[[int], None] | None = None) -> VerifyResult:
-    """Recompute the hash chain and the zero-sum rule over the whole journal.
+PARALLEL_FROM = 200_000
+"""Journals at least this long are verified by two processes, one per half."""
 
-    Streams raw rows as bytes on a connection of its own (no decoding and
-    re-encoding of what is hashed) and checks them inline: the hash of the
-    stored text, the chain, the balance per currency, known accounts.  Only
-    a row that fails is turned into an :class:`Entry` and explained by
-    :func:`check_entry`.
-    """
+
+class _RangeResult(NamedTuple):
+    count: int
+    bad_id: int | None
+    """First entry that failed (None: the range is sound)."""
+    prev_id: int
+    prev_hash: bytes
+    """The last good entry before ``bad_id`` (or the range's last entry)."""
+    totals: dict[tuple[bytes, bytes], int]
+
+
+def _verify_range(path: str, first_id: int, last_id: int | None, prev_id: int, prev_hash: bytes) -> _RangeResult:
+    """Check entries ``first_id``..``last_id`` as raw bytes on a read-only connection of their own."""
     sha256 = hashlib.sha256
     known: set[bytes] = set()
-    totals: dict[bytes, int] = {}
-    conn = sqlite3.connect(f"file:{store.path.resolve().as_posix()}?mode=ro", uri=True)
+    totals: dict[tuple[bytes, bytes], int] = {}
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     conn.text_factory = bytes
-    prev_id, prev_hash, count = 0, GENESIS_HASH.encode(), 0
+    count = 0
     try:
-        cursor = conn.execute(f"SELECT {_COLUMNS} FROM journal_entries ORDER BY id")
+        sql = f"SELECT {_COLUMNS} FROM journal_entries WHERE id >= ?"
+        params: list[int] = [first_id]
+        if last_id is not None:
+            sql += " AND id <= ?"
+            params.append(last_id)
+        cursor = conn.execute(sql + " ORDER BY id", params)
         while True:
             rows = cursor.fetchmany(5000)
             if not rows:
-                return VerifyResult(count, _compare_running(conn, totals))
+                return _RangeResult(count, None, prev_id, prev_hash, totals)
             for row in rows:
                 entry_id, key, posted_at, day, memo, kind, source, reverses, text, stored_prev, stored_hash = row
                 ok = entry_id == prev_id + 1 and stored_prev == prev_hash
                 if ok:
                     canonical = b"\n".join((str(entry_id).encode(), key, posted_at, day, memo, kind, source,
                                             b"" if reverses is None else str(reverses).encode(), stored_prev, text))
-                    ok = sha256(canonical).hexdigest().encode() == stored_hash
-                if ok:
-                    ok = _balanced(text, known, totals)
+                    ok = sha256(canonical).hexdigest().encode() == stored_hash and _balanced(text, known, totals)
                 if not ok:
-                    bad = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (entry_id,))
-                    problem = check_entry(_entry(bad), prev_hash.decode(), prev_id)
-                    return VerifyResult(count, problem or f"entry {entry_id} is malformed")
+                    return _RangeResult(count, entry_id, prev_id, prev_hash, totals)
                 prev_id, prev_hash, count = entry_id, stored_hash, count + 1
-                if progress is not None and count % 10000 == 0:
-                    progress(count)
     finally:
         conn.close()
 
 
-def _compare_running(conn: sqlite3.Connection, totals: dict[bytes, int]) -> str | None:
+def verify(store: "Store", *, parallel_from: int = PARALLEL_FROM) -> VerifyResult:
+    """Recompute the hash chain, the zero-sum rule and the running balances.
+
+    Reads raw rows as bytes (no decoding and re-encoding of what is hashed)
+    and checks them inline; only a row that fails is turned into an
+    :class:`Entry` and explained by :func:`check_entry`.  A long journal is
+    split in two halves checked by two processes at once: every entry's hash
+    covers its predecessor's, so the second half starts from the stored hash
+    of the first half's last entry, which the first half itself verifies.
+    """
+    path = store.path.resolve().as_posix()
+    last = store.one("SELECT coalesce(max(id), 0) FROM journal_entries")[0]
+    genesis = GENESIS_HASH.encode()
+    if last < max(parallel_from, 2):
+        results = [_verify_range(path, 1, None, 0, genesis)]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        middle = last // 2
+        row = store.one("SELECT hash FROM journal_entries WHERE id = ?", (middle,))
+        middle_hash = row[0].encode() if row else b""
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+            first = pool.submit(_verify_range, path, 1, middle, 0, genesis)
+            second = pool.submit(_verify_range, path, middle + 1, None, middle, middle_hash)
+            results = [first.result(), second.result()]
+    count = 0
+    totals: dict[tuple[bytes, bytes], int] = {}
+    for result in results:
+        if result.bad_id is not None:
+            bad = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (result.bad_id,))
+            problem = check_entry(_entry(bad), result.prev_hash.decode(), result.prev_id)
+            return VerifyResult(count + result.count, problem or f"entry {result.bad_id} is malformed")
+        count += result.count
+        for key, amount in result.totals.items():
+            totals[key] = totals.get(key, 0) + amount
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.text_factory = bytes
+    try:
+        return VerifyResult(count, _compare_running(conn, totals))
+    finally:
+        conn.close()
+
+
+def _compare_running(conn: sqlite3.Connection, recomputed: dict[tuple[bytes, bytes], int]) -> str | None:
     """Check the running balances table against the sums of the journal."""
-    recomputed: dict[tuple[bytes, bytes], int] = {}
-    for key, amount in totals.items():
-        account, currency = key.rsplit(b" ", 1)
-        recomputed[(account, currency)] = amount
     stored = {(a, c): m for a, c, m in conn.execute("SELECT account, currency, amount_minor FROM account_balances")}
     for key in sorted(set(recomputed) | set(stored)):
         if recomputed.get(key, 0) != stored.get(key, 0):
@@ -471,37 +517,28 @@ def _compare_running(conn: sqlite3.Connection, totals: dict[bytes, int]) -> str 
     return None
 
 
-def _balanced(text: bytes, known: set[bytes], totals: dict[bytes, int]) -> bool:
+def _balanced(text: bytes, known: set[bytes], totals: dict[tuple[bytes, bytes], int]) -> bool:
     """Whether stored postings (bytes) balance per currency and name known accounts.
 
-    Adds each posting to ``totals`` (keyed ``b"account currency"``) on the way.
+    Adds each posting to ``totals`` (keyed ``(account, currency)``) on the way.
     """
     lines = text.split(b"\n")
     if len(lines) < 2:
         return False
-    first_currency = None
-    total = 0
-    sums: dict[bytes, int] | None = None
+    sums: dict[bytes, int] = {}
     for line in lines:
-        account_currency, _, currency = line.rpartition(b" ")
-        account, _, amount = account_currency.rpartition(b" ")
+        account, amount, currency = line.split(b" ")
         value = int(amount)
-        name = account + b" " + currency
-        totals[name] = totals.get(name, 0) + value
+        key = (account, currency)
+        totals[key] = totals.get(key, 0) + value
+        sums[currency] = sums.get(currency, 0) + value
         if account not in known:
             try:
                 check_account(account.decode())
             except InvalidInput:
                 return False
             known.add(account)
-        if sums is None:
-            if first_currency is None or currency == first_currency:
-                first_currency = currency
-                total += value
-                continue
-            sums = {first_currency: total}  # a second currency: sum each on its own
-        sums[currency] = sums.get(currency, 0) + value
-    return not any(sums.values()) if sums is not None else total == 0
+    return not any(sums.values())
 
 
 Balances = dict[tuple[str, str], int]

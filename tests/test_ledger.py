@@ -186,3 +186,17 @@ def test_post_many_matches_post(store: Store) -> None:
         ledger.post_many(store, [drafts[0]._replace(postings=[Posting(CASH, 9, "USD"), Posting(RECV, -9, "USD")])])
     assert balances(store) == {(CASH, "USD"): 6, (RECV, "USD"): -6}
     assert verify(store) == ledger.VerifyResult(3, None)
+
+
+@pytest.mark.parametrize("tamper_id", [None, 2, 5])
+def test_two_process_verify_agrees_with_one(store: Store, tamper_id: int | None) -> None:
+    for n in range(1, 7):
+        pay(store, f"p{n}", 100 * n)
+    if tamper_id is not None:
+        _tamper(store, "UPDATE journal_entries SET memo = 'x' WHERE id = ?", (tamper_id,))
+    one = verify(store)
+    two = verify(store, parallel_from=0)
+    assert one == two
+    assert (one.problem is None) == (tamper_id is None)
+    if tamper_id is not None:
+        assert one.entries == tamper_id - 1 and f"entry {tamper_id} was changed" in (one.problem or "")
