@@ -1311,7 +1311,12 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     from pos import config
 
     options = config.all_options(_store(ctx))
-    _emit(as_json, options, lambda: [typer.echo(f"{k} = {v}   ({config.OPTIONS[k].description})") for k, v in options.items()])
+
+    def human() -> None:
+        for key, value in options.items():
+            typer.echo(f"{key} = {value}   ({config.OPTIONS[key].description})")
+
+    _emit(as_json, options, human)
 
 
 def main() -> None:
@@ -1320,4 +1325,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

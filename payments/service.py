@@ -18,7 +18,7 @@ twice changes nothing the second time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from payments.base import (
     SETTLED,
@@ -75,13 +75,12 @@ def parse_tender(text: str) -> TenderKind:
 
 def covered_minor(store: "Store", order_id: str) -> int:
     """What payments cover: captured money not refunded, and authorized money."""
-    row = store.one(
+    return int(store.scalar(
         "SELECT coalesce(sum(amount_minor - refunded_minor), 0) FROM payments WHERE order_id = ? "
         "AND state IN (?, ?, ?, ?)",
         (order_id, PaymentState.CAPTURED.value, PaymentState.PARTIALLY_REFUNDED.value,
          PaymentState.REFUNDED.value, PaymentState.AUTHORIZED.value),
-    )
-    return int(row[0])
+    ))
 
 
 def due_minor(store: "Store", order_id: str) -> int:
@@ -161,7 +160,7 @@ def record_capture(store: "Store", payment: Payment, outcome: Outcome | None = N
     tender = tender_for(payment.tender)
     order = resolve(store, payment.order_id)
     with store.write():
-        fields = {"processor_ref": outcome.processor_ref} if outcome and outcome.processor_ref else {}
+        fields: dict[str, Any] = {"processor_ref": outcome.processor_ref} if outcome and outcome.processor_ref else {}
         if outcome is not None and outcome.details:
             fields["details"] = outcome.details
         captured = transition(store, payment, PaymentState.CAPTURED, **fields)

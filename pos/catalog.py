@@ -304,5 +304,5 @@ def import_items(store: "Store", path: str, lines: Iterable[str]) -> ImportResul
             table.insert_all(new_rows)  # type: ignore[union-attr]
         for row in old_rows:
             values = {k: v for k, v in row.items() if k not in {"sku", "created_at"} and v is not None}
-            table.update(row["sku"], values)  # type: ignore[union-attr]
+            table.update(str(row["sku"]), values)  # type: ignore[union-attr]
     return ImportResult(added=len(new_rows), updated=len(old_rows))

@@ -167,9 +167,9 @@ def status(store: "Store", register: int) -> DrawerStatus:
     account = accounts.drawer(register)
     breakdown = {name: 0 for name in _CATEGORIES}
     if drawer is not None:
-        since = store.one(
+        since = store.scalar(
             "SELECT coalesce(min(id), 0) FROM journal_entries WHERE posted_at >= ?", (iso(drawer.opened_at),)
-        )[0]
+        )
         for (text, key, kind, entry_id) in store.conn.execute(
             "SELECT postings, key, source_kind, id FROM journal_entries WHERE id >= ? AND postings LIKE ?",
             (since, f"%{account} %"),

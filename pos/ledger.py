@@ -234,7 +234,7 @@ def count_entries(store: "Store", start: date | None = None, end: date | None = 
     if end is not None:
         sql += " AND business_day <= ?"
         params.append(end.isoformat())
-    return int(store.one(sql, tuple(params))[0])
+    return int(store.scalar(sql, tuple(params)))
 
 
 # -- posting -------------------------------------------------------------------
@@ -421,7 +421,7 @@ PARALLEL_FROM = 200_000
 
 
 class _RangeResult(NamedTuple):
-    count: int
+    checked: int
     bad_id: int | None
     """First entry that failed (None: the range is sound)."""
     prev_id: int
@@ -474,7 +474,7 @@ def verify(store: "Store", *, parallel_from: int = PARALLEL_FROM) -> VerifyResul
     of the first half's last entry, which the first half itself verifies.
     """
     path = store.path.resolve().as_posix()
-    last = store.one("SELECT coalesce(max(id), 0) FROM journal_entries")[0]
+    last = store.scalar("SELECT coalesce(max(id), 0) FROM journal_entries")
     genesis = GENESIS_HASH.encode()
     if last < max(parallel_from, 2):
         results = [_verify_range(path, 1, None, 0, genesis)]
@@ -494,9 +494,10 @@ def verify(store: "Store", *, parallel_from: int = PARALLEL_FROM) -> VerifyResul
     for result in results:
         if result.bad_id is not None:
             bad = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (result.bad_id,))
+            assert bad is not None
             problem = check_entry(_entry(bad), result.prev_hash.decode(), result.prev_id)
-            return VerifyResult(count + result.count, problem or f"entry {result.bad_id} is malformed")
-        count += result.count
+            return VerifyResult(count + result.checked, problem or f"entry {result.bad_id} is malformed")
+        count += result.checked
         for key, amount in result.totals.items():
             totals[key] = totals.get(key, 0) + amount
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

@@ -149,11 +149,11 @@ def _input_model() -> Any:
     fields: dict[str, Any] = {
         name: (hints[name], StoreSettings._field_defaults.get(name, ...)) for name in StoreSettings._fields
     }
-    validators = {
+    validators: dict[str, Any] = {
         f"_check_{field}": field_validator(field)(classmethod(lambda cls, v, f=check: f(v)))
         for field, check in _CHECKS.items()
     }
-    return create_model(  # type: ignore[call-overload]
+    return create_model(
         "StoreSettingsInput", __config__=ConfigDict(extra="forbid"), __validators__=validators, **fields
     )
 

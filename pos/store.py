@@ -217,6 +217,13 @@ class Store:
         """First row of a parameterised query, or None."""
         return self.conn.execute(sql, params).fetchone()
 
+    def scalar(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> Any:
+        """The first column of the first row of a query that always returns one (count, max...)."""
+        row = self.conn.execute(sql, params).fetchone()
+        if row is None:  # pragma: no cover - aggregate queries always return a row
+            raise StoreError(f"The store returned nothing for a query that always answers: {sql[:60]}")
+        return row[0]
+
     def all(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """All rows of a parameterised query."""
         return self.conn.execute(sql, params).fetchall()
