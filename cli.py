@@ -193,6 +193,9 @@ def init(
     tax_rate: Annotated[str, typer.Option(help="Rate of the 'standard' tax category, in percent.")] = "0",
     day_rollover: Annotated[str, typer.Option(help="Local time when one business day ends (HH:MM).")] = "04:00",
     address: Annotated[str, typer.Option(help="Street address for receipts.")] = "",
+    training: Annotated[
+        bool, typer.Option("--training", help="A practice store: cards go to a built-in training processor.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a new store file. Refuses if one exists: init never destroys data."""
@@ -209,13 +212,14 @@ def init(
         tax_rate=tax_rate,
         day_rollover=day_rollover,
         address=address,
+        training=training,
     )
     s = store.settings
     store.close()
     _emit(
         as_json,
-        {"db": str(Path(path).resolve()), **s.as_dict()},
-        f"Created {s.name} at {path} ({s.currency}, {s.locale}, {s.timezone}, "
+        {"db": str(Path(path).resolve()), **s.as_dict(), "training": s.training},
+        ("TRAINING store: " if s.training else "") + f"Created {s.name} at {path} ({s.currency}, {s.locale}, {s.timezone}, "
         f"prices {s.tax_mode.value} of tax, day rolls over at {s.day_rollover}).",
     )
 
@@ -445,6 +449,8 @@ def _emit_view(as_json: bool, store: "Store", v: "OrderView", what: str) -> None
 def _print_view(store: "Store", v: "OrderView") -> None:
     o = v.order
     who = ", ".join(x for x in (o.customer_name, o.customer_phone, o.address) if x)
+    if store.settings.training:
+        typer.echo("TRAINING")
     typer.echo(f"Order #{o.number} ({o.channel.value}, {o.status.value}) {o.id}" + (f" - {who}" if who else ""))
     for line, lt in zip(v.lines, v.totals.lines):
         typer.echo(f"  {line.line_no:>3}  {line.quantity:>3} x {line.name:<28} {_money(store, lt.gross_minor):>12}")
@@ -993,7 +999,7 @@ def _payment_dict(store: "Store", p: Any) -> dict[str, Any]:
 def pay(
     ctx: typer.Context,
     order: OrderArg,
-    tender: Annotated[str, typer.Argument(help="cash (card, wallet, link where set up).")],
+    tender: Annotated[str, typer.Argument(help="cash, card or wallet.")],
     amount: Annotated[
         Optional[str], typer.Argument(help="Cash handed over (change is given), or the part to charge; default: what is due.")
     ] = None,
@@ -1011,6 +1017,8 @@ def pay(
         if not result.outcome.approved:
             typer.echo(f"DECLINED: {result.outcome.message} Still due: {_money(store, result.due_after_minor)}.")
             return
+        if store.settings.training:
+            typer.echo("TRAINING: no real money moved.")
         typer.echo(f"{p.tender.value.capitalize()} {_money(store, p.tendered_minor or p.amount_minor)} taken.")
         if p.change_minor:
             coins = ", ".join(f"{n} x {_money(store, d)}" for d, n in result.change_suggestion)

@@ -190,6 +190,9 @@ class Tender(Protocol):
     kind: TenderKind
     capabilities: Capabilities
 
+    def ready(self, store: "Store") -> None:
+        """Refuse (NotAllowed) if this tender cannot be used in this store (say, no processor set up)."""
+
     def account(self, store: "Store", payment: Payment) -> str:
         """The ledger account that receives this payment's money."""
 
@@ -227,6 +230,9 @@ class LocalTender:
 
     kind: TenderKind
     capabilities: Capabilities
+
+    def ready(self, store: "Store") -> None:
+        return None
 
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
         return Outcome.ok()

@@ -60,7 +60,15 @@ def tender_for(kind: TenderKind | str) -> Tender:
         from payments.cod import CodTender
 
         return CodTender()
-    raise NotAllowed(f"{kind.value} payments are not set up in this store: use cash.")
+    if kind is TenderKind.CARD:
+        from payments.card import CardTender
+
+        return CardTender()
+    if kind is TenderKind.WALLET:
+        from payments.card import WalletTender
+
+        return WalletTender()
+    raise NotAllowed(f"{kind.value} payments are not set up in this store: use cash or card.")
 
 
 def parse_tender(text: str) -> TenderKind:
@@ -182,6 +190,13 @@ def record_capture(store: "Store", payment: Payment, outcome: Outcome | None = N
                 rounding_minor=captured.rounding_minor,
             ),
         )
+        fee = int((outcome.details or {}).get("fee_minor", 0)) if outcome is not None else 0
+        if fee:
+            ledger.post(
+                store, f"payment:{captured.id}:fee", f"Processor fee on {order.label}", ledger.SourceKind.PAYMENT,
+                captured.order_id,
+                posting_rules.transfer(accounts.CARD_FEES, tender.account(store, captured), fee, captured.currency),
+            )
         settle_order(store, order.id)
     return get_payment(store, payment.id)
 
@@ -218,6 +233,7 @@ def pay(
     if kind is TenderKind.COD:
         raise NotAllowed("Cash on delivery is taken by the driver: use 'pos delivery dispatch' and 'pos delivery collect'.")
     tender = tender_for(kind)
+    tender.ready(store)  # refuse before anything is written if the tender is not set up here
     order = resolve(store, order_ref)
     due = _payable(store, order)
     given = _amount(store, amount, "amount")

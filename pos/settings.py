@@ -43,6 +43,8 @@ class StoreSettings(NamedTuple):
     timezone: str = "UTC"
     tax_mode: TaxMode = TaxMode.EXCLUSIVE
     day_rollover: str = "04:00"
+    training: bool = False
+    """A training store: card payments go to the built-in training processor; everything says TRAINING."""
 
     @property
     def rollover_time(self) -> time:
@@ -178,6 +180,7 @@ def load_settings(store: "Store") -> StoreSettings:
     values: dict[str, object] = {row["key"]: row["value"] for row in rows}
     values = {k: v for k, v in values.items() if k in StoreSettings._fields}
     values["tax_mode"] = TaxMode(values.get("tax_mode", TaxMode.EXCLUSIVE.value))
+    values["training"] = values.get("training") == "True"
     # Validated when written (save_settings): no re-validation on the hot path.
     return StoreSettings(**values)  # type: ignore[arg-type]
 

@@ -28,6 +28,7 @@ def init_store(
     tax_rate: str = "0",
     day_rollover: str = "04:00",
     address: str = "",
+    training: bool = False,
 ) -> Store:
     """Create and set up a new store file; returns it open."""
     settings: StoreSettings = validate_settings(
@@ -39,6 +40,7 @@ def init_store(
             "timezone": timezone,
             "tax_mode": TaxMode.INCLUSIVE if tax_included else TaxMode.EXCLUSIVE,
             "day_rollover": day_rollover,
+            "training": training,
         }
     )
     rate = parse_rate(tax_rate)

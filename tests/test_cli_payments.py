@@ -153,7 +153,7 @@ def test_pay_refusals(cli: Cli, store: Store) -> None:
     cli.fails("pay", "1", "cash", says="Drawer 1 is not open")
     cli.ok("drawer", "open", "--float", "0")
     cli.fails("pay", "1", "bitcoin", says="Unknown tender 'bitcoin'")
-    cli.fails("pay", "1", "card", says="card payments are not set up in this store")
+    cli.fails("pay", "1", "card", says="Stripe is not set up on this register")
     cli.fails("pay", "1", "cod", says="use 'pos delivery dispatch'")
     cli.fails("pay", "99", "cash", says="No order #99 on 2026-01-15")
     cli.fails("pay", "ord_nope", "cash", says="No order 'ord_nope'")
@@ -171,6 +171,9 @@ def test_pay_refusals(cli: Cli, store: Store) -> None:
 class _DecliningCard:
     kind = TenderKind.CARD
     capabilities = Capabilities(False, False, False, False, False, True)
+
+    def ready(self, store: Store) -> None:
+        return None
 
     def account(self, store: Store, payment: Any) -> str:
         return "assets:clearing:fakepay"

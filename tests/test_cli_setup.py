@@ -39,7 +39,9 @@ def test_init_creates_store_with_every_setting(bare_cli: Cli) -> None:
             "timezone": "Europe/Berlin",
             "tax_mode": "inclusive",
             "day_rollover": "05:30",
+            "training": "False",
         }
+        assert s.training is False
     taxes = json.loads(bare_cli.ok("tax", "list", "--json").stdout)
     assert taxes == [{"code": "standard", "name": "Standard", "rate_percent": "19"}]
 
@@ -69,6 +71,7 @@ def test_init_json_output(bare_cli: Cli) -> None:
         "timezone": "America/New_York",
         "tax_mode": "exclusive",
         "day_rollover": "04:00",
+        "training": False,
     }
     assert bare_cli.path.exists()
 

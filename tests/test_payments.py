@@ -124,6 +124,9 @@ class FakeCard:
         """How many capture calls (after an approved authorization) fail with an outage."""
         self.captured: set[str] = set()
 
+    def ready(self, store: Store) -> None:
+        return None
+
     def account(self, store: Store, payment: Payment) -> str:
         return self.ACCOUNT
 

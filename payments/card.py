@@ -1,0 +1,70 @@
+"""Card and phone-wallet payments, through the store's card processor.
+
+One tender per kind (card, wallet), both routed to the processor the store
+uses: the built-in training processor for a store created with
+``pos init --training`` (:mod:`payments.training`), otherwise Stripe.  The
+money sits in ``assets:clearing:<processor>`` until the processor pays it
+out; the processor's fee is booked as ``expenses:card-fees`` when the
+payment is captured.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from payments.base import Capabilities, Outcome, Payment, TenderKind
+from pos.errors import NotAllowed
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+
+def processor_for(store: "Store") -> tuple[str, Any]:
+    """(ledger account, processor) for the store's card payments."""
+    if store.settings.training:
+        from payments import training
+
+        return training.ACCOUNT, training.TrainingProcessor()
+    raise NotAllowed(
+        "Card and wallet payments need a card processor, and Stripe is not set up on this register: take cash."
+    )
+
+
+class CardTender:
+    """A card (or, as :class:`WalletTender`, a phone wallet) paid through the processor."""
+
+    kind = TenderKind.CARD
+    capabilities = Capabilities(
+        refunds=True, adjusts_tip=True, works_offline=False, gives_change=False, captures_at_once=False,
+        calls_processor=True,
+    )
+
+    def ready(self, store: "Store") -> None:
+        processor_for(store)
+
+    def account(self, store: "Store", payment: Payment) -> str:
+        return processor_for(store)[0]
+
+    def refund_account(self, store: "Store", payment: Payment, register: int) -> str:
+        return processor_for(store)[0]
+
+    def authorize(self, store: "Store", payment: Payment) -> Outcome:
+        return processor_for(store)[1].authorize(store, payment)
+
+    def capture(self, store: "Store", payment: Payment) -> Outcome:
+        return processor_for(store)[1].capture(store, payment)
+
+    def void(self, store: "Store", payment: Payment) -> Outcome:
+        return processor_for(store)[1].void(store, payment)
+
+    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
+        return processor_for(store)[1].refund(store, payment, amount_minor, key)
+
+    def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
+        return processor_for(store)[1].lookup(store, payment)
+
+
+class WalletTender(CardTender):
+    """Apple Pay / Google Pay: the same processor, recorded as a wallet payment."""
+
+    kind = TenderKind.WALLET

@@ -1,0 +1,92 @@
+"""The training processor: card and wallet payments with no network, for practice and demos.
+
+A store created with ``pos init --training`` sends card and wallet payments
+here instead of to a real processor; a store created without it can never
+use it (the flag is set once, at init).  Everything such a store prints
+says TRAINING.
+
+The outcome is chosen by the last two digits of the amount charged (minor
+units), so a trainer can show every case on purpose:
+
+    ..51  declined: insufficient funds       ..91  processor unreachable when authorizing
+    ..52  declined: card declined            ..92  processor unreachable when capturing
+    ..53  declined: expired card                   (the authorization is held: 'pos payments recover')
+    ..54  declined: suspected fraud          any other ending: approved
+
+An approved payment is charged a fee like a real processor's (2.9% + 30
+minor units, rounded half up), which the day's books carry as a card fee.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from payments.base import DeclineReason, Outcome, Payment
+from pos.errors import ProcessorUnavailable
+from pos.money import round_half_up
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+ACCOUNT = "assets:clearing:training"
+DECLINES = {
+    51: DeclineReason.INSUFFICIENT_FUNDS,
+    52: DeclineReason.CARD_DECLINED,
+    53: DeclineReason.EXPIRED_CARD,
+    54: DeclineReason.FRAUD_SUSPECTED,
+}
+OUTAGE_AUTHORIZE, OUTAGE_CAPTURE = 91, 92
+
+
+def fee_minor(amount_minor: int) -> int:
+    """The training processor's fee: 2.9% + 30 minor units."""
+    return round_half_up(Decimal(amount_minor) * Decimal("0.029")) + 30
+
+
+class TrainingProcessor:
+    """Answers like a card processor, from the amount's last two digits."""
+
+    def _charge(self, payment: Payment) -> int:
+        return payment.amount_minor + payment.tip_minor
+
+    def authorize(self, store: "Store", payment: Payment) -> Outcome:
+        ending = payment.amount_minor % 100
+        if ending == OUTAGE_AUTHORIZE:
+            raise ProcessorUnavailable("Card payments are unavailable right now (training: amount ends in 91): take cash.")
+        if ending in DECLINES:
+            return Outcome.declined(DECLINES[ending], processor_ref=f"train_{payment.id}")
+        return Outcome.ok(f"train_{payment.id}", brand="visa", last4="4242", training=True)
+
+    def capture(self, store: "Store", payment: Payment) -> Outcome:
+        if payment.amount_minor % 100 == OUTAGE_CAPTURE and not payment.details.get("capture_retried"):
+            # Only the first capture fails, as a real outage passes.
+            _remember_failed_capture(store, payment)
+            raise ProcessorUnavailable("The card processor stopped answering (training: amount ends in 92).")
+        return Outcome.ok(f"train_{payment.id}", fee_minor=fee_minor(self._charge(payment)))
+
+    def void(self, store: "Store", payment: Payment) -> Outcome:
+        return Outcome.ok(f"train_{payment.id}")
+
+    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
+        return Outcome.ok(f"train_re_{key}")
+
+    def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
+        ending = payment.amount_minor % 100
+        if ending == OUTAGE_AUTHORIZE:
+            return None  # the request never reached the processor
+        if ending in DECLINES:
+            return Outcome.declined(DECLINES[ending])
+        held = Outcome.ok(f"train_{payment.id}", fee_minor=fee_minor(self._charge(payment)))
+        return held._replace(authorized_only=True)
+
+
+def _remember_failed_capture(store: "Store", payment: Payment) -> None:
+    """Note on the payment that its capture failed once, so a retry succeeds."""
+    import json
+
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE payments SET details = ? WHERE id = ?",
+            (json.dumps({**payment.details, "capture_retried": True}, sort_keys=True), payment.id),
+        )
