@@ -286,7 +286,8 @@ def _complete(store: "Store", tender: Tender, payment: Payment, suggestion: list
         return PaymentResult(declined, outcome, False, due_minor(store, payment.order_id), [])
     faults.hit("payment.authorized")
     if not tender.capabilities.captures_at_once:
-        payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=outcome.processor_ref)
+        payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=outcome.processor_ref,
+                             details=dict(outcome.details))
         try:
             outcome = tender.capture(store, payment)
         except ProcessorUnavailable as exc:
