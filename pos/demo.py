@@ -58,7 +58,11 @@ def choose_folder(directory: Path | None) -> Path:
 
 
 def run_demo(directory: Path | None = None) -> DemoReport:
-    """Create the demo store and ring its sales; returns what was done and where."""
+    """Create the demo store and ring its sales; returns what was done and where.
+
+    The demo store is a training store: card and wallet payments go to the
+    built-in training processor, so the demo needs no network.
+    """
     from payments import cod, refunds
     from payments.service import pay
     from pos import drawer, ledger
@@ -80,9 +84,11 @@ def run_demo(directory: Path | None = None) -> DemoReport:
         locale="en_US",
         timezone="America/New_York",
         tax_rate="8.875",
+        training=True,  # cards go to the built-in training processor: no network, no real money
     )
     try:
         report = DemoReport(db_path=db_path, business_day="")
+        report.story.append("TRAINING store: cards and wallets go to the built-in training processor (no network).")
         money = lambda minor: format_money(Money(minor, "USD"), "en_US")  # noqa: E731
 
         add_tax_category(store, "food", "8.875", "Prepared food")
@@ -117,12 +123,12 @@ def run_demo(directory: Path | None = None) -> DemoReport:
         add_line(store, phone.id, "PIZZA-P", 2)
         add_line(store, phone.id, "GARLIC")
         add_discount(store, phone.id, "10%", "first phone order")
-        first = pay(store, phone.id, "cash", "20")
+        first = pay(store, phone.id, "card", "20")
         rest = pay(store, phone.id, "cash", "20")
         report.story.append(
-            f"Phone #{phone.number} for Sam, 10% off a first order: split in two, $20.00 then "
-            f"{money(rest.payment.amount_minor)} (change {money(rest.payment.change_minor)}); "
-            f"still due after the first part: {money(first.due_after_minor)}."
+            f"Phone #{phone.number} for Sam, 10% off a first order: split, $20.00 by card then "
+            f"{money(rest.payment.amount_minor)} in cash (change {money(rest.payment.change_minor)}); "
+            f"still due after the card: {money(first.due_after_minor)}."
         )
 
         for address, items, handed, tip in (
@@ -148,8 +154,22 @@ def run_demo(directory: Path | None = None) -> DemoReport:
         add_line(store, kiosk.id, "SODA")
         add_discount(store, kiosk.id, "1.00", "kiosk launch week", line_no=1)
         v = view(store, kiosk.id)
-        pay(store, kiosk.id, "cash")
-        report.story.append(f"Kiosk #{kiosk.number}: $1.00 off the salad, paid exactly {money(v.totals.total_minor)} at the counter.")
+        tap = pay(store, kiosk.id, "wallet")
+        report.story.append(
+            f"Kiosk #{kiosk.number}: $1.00 off the salad, {money(v.totals.total_minor)} paid with a phone wallet "
+            f"(processor fee {money(int(tap.payment.details.get('fee_minor', 0)))})."
+        )
+
+        declined = new_order(store, "counter")
+        add_line(store, declined.id, "PIZZA-M")
+        no = pay(store, declined.id, "card", "10.51")  # training: an amount ending in 51 is declined
+        yes = pay(store, declined.id, "card", "10.00")
+        cash_rest = pay(store, declined.id, "cash")
+        report.story.append(
+            f"Counter #{declined.number}: a card declined ({no.outcome.message}) then another card for $10.00 "
+            f"and {money(cash_rest.payment.amount_minor)} in cash; the order stayed open until paid."
+        )
+        assert yes.outcome.approved
 
         left = new_order(store, "counter")
         add_line(store, left.id, "GARLIC")
