@@ -904,6 +904,7 @@ def ledger_export(
     start: Annotated[Optional[str], typer.Option("--from", help="First business day (YYYY-MM-DD).")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last business day (YYYY-MM-DD).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="File to write (default: standard output).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --out: report what was written as JSON.")] = False,
 ) -> None:
     """Export the journal for Beancount, hledger or a spreadsheet."""
     from pos.export import ExportFormat, export_ledger
@@ -915,6 +916,8 @@ def ledger_export(
     store = _store(ctx)
     first, last = _day(start), _day(end)
     if out is None:
+        if as_json:
+            raise InvalidInput("--json reports on a file written with --out: give --out FILE, or leave out --json.")
         export_ledger(store, chosen, sys.stdout, start=first, end=last)
         return
     if out.exists() and out.is_dir():
@@ -929,7 +932,10 @@ def ledger_export(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    typer.echo(f"Wrote {count} entries to {out} ({chosen.value}).", err=True)
+    if as_json:
+        _emit(True, {"entries": count, "out": str(out.resolve()), "format": chosen.value}, "")
+    else:
+        typer.echo(f"Wrote {count} entries to {out} ({chosen.value}).", err=True)
 
 
 class _progress:

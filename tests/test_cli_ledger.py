@@ -74,3 +74,42 @@ def test_export_to_file_is_whole_or_nothing(sold: Store, cli, tmp_path: Path) ->
     stdout = cli.ok("ledger", "export", "--format", "csv").output
     assert stdout.splitlines()[0].startswith("entry_id,business_day")
     del result
+
+
+def test_export_json_report_and_progress_bar_in_a_terminal(sold: Store, cli, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import cli as cli_module
+
+    ticks: list[tuple[int, int]] = []
+
+    class Bar:
+        def __init__(self, transient: bool) -> None:
+            pass
+
+        def start(self) -> None:
+            ticks.append((-1, -1))
+
+        def add_task(self, label: str, total: int) -> int:
+            return 1
+
+        def update(self, task: int, completed: int) -> None:
+            ticks.append((task, completed))
+
+        def stop(self) -> None:
+            ticks.append((0, 0))
+
+    import rich.progress
+
+    monkeypatch.setattr(rich.progress, "Progress", Bar)
+    monkeypatch.setattr(cli_module.sys.stderr, "isatty", lambda: True, raising=False)
+    bar = cli_module._progress("Exporting")
+    with bar as tick:
+        tick(1000, 4000)  # short jobs show no bar
+        assert ticks == []
+        tick(1000, 50_000)
+        tick(50_000, 50_000)
+    assert ticks == [(-1, -1), (1, 1000), (1, 50_000), (0, 0)]
+    target = tmp_path / "b.csv"
+    data = json.loads(cli.ok("ledger", "export", "--format", "csv", "--out", str(target), "--json").output)
+    assert data == {"entries": 1, "out": str(target.resolve()), "format": "csv"}
+    cli.fails("ledger", "export", "--json", says="--out FILE")
