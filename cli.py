@@ -623,13 +623,14 @@ def order_void(
     ctx: typer.Context,
     order: OrderArg,
     reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Void an unpaid order (a paid one is refunded instead)."""
-    from pos.orders import void_order
+    """Void an unpaid order (same as 'pos void'; a paid one is refunded instead)."""
+    from payments.refunds import void
 
     store = _store(ctx)
-    o = void_order(store, order, reason)
+    o = void(store, order, reason, approver=_approver(ctx, approve))
     _emit(as_json, _order_dict(store, o), f"Order #{o.number} voided ({o.void_reason}).")
 
 

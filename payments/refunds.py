@@ -11,7 +11,7 @@ store's threshold a manager's approval is required.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from payments.base import SETTLED, Payment, PaymentState, order_payments, transition
 from pos import accounts, approvals, faults, ledger, posting_rules
@@ -101,40 +101,86 @@ def refund(
             )
     parts: list[RefundPart] = []
     for payment, part, source in plan:
-        refund_id = new_id("ref")
-        tender = tender_for(payment.tender)
-        outcome = tender.refund(store, payment, part, payment.key_for(f"refund:{refund_id}"))
-        if not outcome.approved:
-            raise Conflict(f"The refund of {_money(store, part)} was refused: {outcome.message}")
-        _record(store, order.id, payment, part, refund_id, why, register, approver, source, sale, outcome.processor_ref)
+        refund_id = _request(store, order.id, payment, part, why, register, approver, sale is not None)
+        faults.hit("refund.requested")
+        _finish(store, refund_id)
         parts.append(RefundPart(refund_id, payment.id, payment.tender.value, part))
     remaining = sum(p.refundable_minor for p in order_payments(store, order.id) if p.state in SETTLED)
     return RefundResult(order.label, parts, wanted, remaining == 0)
 
 
-def _record(
-    store: "Store", order_id: str, payment: Payment, part: int, refund_id: str, reason: str, register: int,
-    approver: "StaffMember | None", source: str, sale: ledger.Entry | None, processor_ref: str | None,
-) -> None:
-    refunded = payment.refunded_minor + part
-    state = PaymentState.REFUNDED if refunded >= payment.amount_minor else PaymentState.PARTIALLY_REFUNDED
+def _request(
+    store: "Store", order_id: str, payment: Payment, part: int, reason: str, register: int,
+    approver: "StaffMember | None", against_sale: bool,
+) -> str:
+    """Write the refund row, state ``requested``, before the processor is asked."""
+    refund_id = new_id("ref")
     with store.write() as conn:
         conn.execute(
-            "INSERT INTO refunds(id, order_id, payment_id, amount_minor, reason, register, approved_by, processor_ref, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (refund_id, order_id, payment.id, part, reason, register, approver.id if approver else None, processor_ref,
-             iso(utc_now())),
+            "INSERT INTO refunds(id, order_id, payment_id, amount_minor, reason, register, approved_by, created_at, "
+            "state, against_sale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?)",
+            (refund_id, order_id, payment.id, part, reason, register, approver.id if approver else None,
+             iso(utc_now()), int(against_sale)),
         )
+    return refund_id
+
+
+def _finish(store: "Store", refund_id: str) -> None:
+    """Ask the tender to give the money back (idempotently, by the refund's own key), then book it."""
+    from payments.base import get_payment
+    from payments.service import tender_for
+
+    row = store.one("SELECT * FROM refunds WHERE id = ?", (refund_id,))
+    assert row is not None
+    payment = get_payment(store, row["payment_id"])
+    tender = tender_for(payment.tender)
+    outcome = tender.refund(store, payment, row["amount_minor"], payment.key_for(f"refund:{refund_id}"))
+    if not outcome.approved:
+        with store.write() as conn:
+            conn.execute("UPDATE refunds SET state = 'failed' WHERE id = ?", (refund_id,))
+        raise Conflict(f"The refund of {_money(store, row['amount_minor'])} was refused: {outcome.message}")
+    _record(store, refund_id, outcome.processor_ref)
+
+
+def recover_refunds(store: "Store") -> list[Any]:
+    """Finish refunds a crash left between asking the processor and booking it (idempotent)."""
+    from payments.service import Recovery
+
+    done: list[Any] = []
+    for row in store.all("SELECT id, order_id FROM refunds WHERE state = 'requested' ORDER BY created_at"):
+        _finish(store, row["id"])
+        done.append(Recovery(row["id"], resolve(store, row["order_id"]).label, "refund completed and recorded"))
+    return done
+
+
+def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
+    """Book a refund the tender approved: refund row, payment, journal and order, in one transaction."""
+    from payments.base import get_payment
+    from payments.service import tender_for
+
+    with store.write() as conn:
+        row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
+        if row["state"] != "requested":
+            return  # already booked (a retried recover)
+        order_id, part = row["order_id"], row["amount_minor"]
+        payment = get_payment(store, row["payment_id"])  # fresh, under the lock: no lost update
+        refunded = payment.refunded_minor + part
+        state = PaymentState.REFUNDED if refunded >= payment.amount_minor else PaymentState.PARTIALLY_REFUNDED
         transition(store, payment, state, refunded_minor=refunded)
+        conn.execute("UPDATE refunds SET state = 'completed', processor_ref = ? WHERE id = ?", (processor_ref, refund_id))
         faults.hit("refund.before_journal")
-        if sale is not None:
+        source = tender_for(payment.tender).refund_account(store, payment, row["register"] or 1)
+        sale = ledger.find_by_key(store, sale_key(order_id))
+        if sale is not None and row["against_sale"]:
             earlier = conn.execute(
-                "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ? AND id != ?", (order_id, refund_id)
+                "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ? AND against_sale = 1 "
+                "AND state = 'completed' AND id != ?",
+                (order_id, refund_id),
             ).fetchone()[0]
             postings = posting_rules.refund(part, source, sale.postings, earlier)
-        else:  # the order was never fully paid: undo the payment against what is owed
+        else:  # refunded before the sale was booked: undo the payment against what is owed
             postings = posting_rules.transfer(accounts.RECEIVABLE_ORDERS, source, part, store.settings.currency)
-        ledger.post(store, f"refund:{refund_id}", f"Refund: {reason}", ledger.SourceKind.REFUND, order_id, postings)
+        ledger.post(store, f"refund:{refund_id}", f"Refund: {row['reason']}", ledger.SourceKind.REFUND, order_id, postings)
         left = conn.execute(
             "SELECT coalesce(sum(amount_minor - refunded_minor), 0) FROM payments WHERE order_id = ? AND state IN (?, ?, ?)",
             (order_id, PaymentState.CAPTURED.value, PaymentState.PARTIALLY_REFUNDED.value, PaymentState.REFUNDED.value),

@@ -34,7 +34,7 @@ from payments.base import (
 )
 from pos import accounts, faults, ledger, posting_rules
 from pos.errors import Conflict, InvalidInput, NotAllowed, ProcessorUnavailable
-from pos.orders import Order, OrderStatus, mark_paid, resolve, view
+from pos.orders import Order, OrderStatus, covered_minor, mark_paid, resolve, view
 from pos.store import iso, new_id, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,16 +81,6 @@ def parse_tender(text: str) -> TenderKind:
 # -- what is due ---------------------------------------------------------------
 
 
-def covered_minor(store: "Store", order_id: str) -> int:
-    """What payments cover: captured money not refunded, and authorized money."""
-    return int(store.scalar(
-        "SELECT coalesce(sum(amount_minor - refunded_minor), 0) FROM payments WHERE order_id = ? "
-        "AND state IN (?, ?, ?, ?)",
-        (order_id, PaymentState.CAPTURED.value, PaymentState.PARTIALLY_REFUNDED.value,
-         PaymentState.REFUNDED.value, PaymentState.AUTHORIZED.value),
-    ))
-
-
 def due_minor(store: "Store", order_id: str) -> int:
     """What is still to pay on an order (never negative)."""
     return max(0, view(store, order_id).totals.total_minor - covered_minor(store, order_id))
@@ -106,7 +96,10 @@ def _payable(store: "Store", order: Order) -> int:
         raise Conflict(f"Order {order.label} has no items: add items before taking payment.")
     due = due_minor(store, order.id)
     if due <= 0:
-        raise Conflict(f"Order {order.label} has nothing left to pay (a payment is pending, e.g. out for delivery).")
+        raise Conflict(
+            f"Order {order.label} has nothing left to pay: a payment is pending (out for delivery, on a card "
+            "reader, or interrupted: 'pos payments recover' finishes it)."
+        )
     return due
 
 
@@ -234,20 +227,31 @@ def pay(
         raise NotAllowed("Cash on delivery is taken by the driver: use 'pos delivery dispatch' and 'pos delivery collect'.")
     tender = tender_for(kind)
     tender.ready(store)  # refuse before anything is written if the tender is not set up here
-    order = resolve(store, order_ref)
-    due = _payable(store, order)
     given = _amount(store, amount, "amount")
     if tip_minor < 0:
         raise InvalidInput("A tip cannot be negative.")
+    # What is due and the new payment row are decided under one write lock, so
+    # two registers can never both take the same amount due.
+    with store.write():
+        order = resolve(store, order_ref)
+        due = _payable(store, order)
+        payment, suggestion = _request(store, tender, order, kind, due, given, register, tip_minor, tip_to)
+    faults.hit("payment.requested")
+    return _complete(store, tender, payment, suggestion)
+
+
+def _request(
+    store: "Store", tender: Tender, order: Order, kind: TenderKind, due: int, given: int | None, register: int,
+    tip_minor: int, tip_to: str | None,
+) -> tuple[Payment, list[tuple[int, int]]]:
+    """Check the amount against what is due and write the payment row (``requested``)."""
     suggestion: list[tuple[int, int]] = []
     if tender.capabilities.gives_change:
-        from payments.cash import cash_terms, suggest_change
+        from payments.cash import cash_terms, round_to_step, suggest_change
         from pos import config, drawer
 
         drawer.require_open(store, register)
         step = config.get_minor(store, "cash.rounding")
-        from payments.cash import round_to_step
-
         tendered = given if given is not None else round_to_step(due, step) + tip_minor
         terms = cash_terms(due, tendered, tip_minor, step)
         held = drawer.expected_cash(store, register)
@@ -267,12 +271,14 @@ def pay(
     else:
         charge = due if given is None else given
         if charge > due:
+            from pos.money import Money, format_money
+
             raise InvalidInput(
-                f"That is more than the {due} minor units still due: only cash can be overpaid (change is given in cash)."
+                f"That is more than the {format_money(Money(due, store.settings.currency), store.settings.locale)} "
+                "still due: only cash can be overpaid (change is given in cash)."
             )
         payment = insert_payment(store, order, kind, charge, register=register, tip_minor=tip_minor, tip_to=tip_to)
-    faults.hit("payment.requested")
-    return _complete(store, tender, payment, suggestion)
+    return payment, suggestion
 
 
 def _complete(store: "Store", tender: Tender, payment: Payment, suggestion: list[tuple[int, int]]) -> PaymentResult:
@@ -340,13 +346,17 @@ def recover(store: "Store") -> list[Recovery]:
             continue
         order = resolve(store, payment.order_id)
         tender = tender_for(payment.tender)
-        pending = payment.amount_minor if payment.state is PaymentState.AUTHORIZED else 0
+        pending = payment.amount_minor  # it is counted as covering the order while unfinished
         still_due = due_minor(store, order.id) + pending if order.status is OrderStatus.OPEN else 0
         if still_due < payment.amount_minor:
             void_payment(store, payment, "recovered: the order was settled or voided another way")
             done.append(Recovery(payment.id, order.label, "voided (order settled otherwise)"))
             continue
-        info = tender.lookup(store, payment)
+        try:
+            info = tender.lookup(store, payment)
+        except ProcessorUnavailable:
+            done.append(Recovery(payment.id, order.label, "left for later (processor unavailable)"))
+            continue
         if info is None:
             transition(store, payment, PaymentState.VOIDED, note="recovered: never reached the processor")
             done.append(Recovery(payment.id, order.label, "voided (never charged)"))
@@ -365,4 +375,6 @@ def recover(store: "Store") -> list[Recovery]:
                     continue
             record_capture(store, payment, info)
             done.append(Recovery(payment.id, order.label, "captured and recorded"))
-    return done
+    from payments.refunds import recover_refunds
+
+    return done + recover_refunds(store)

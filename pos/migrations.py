@@ -222,4 +222,13 @@ CREATE TABLE drawers (
 CREATE UNIQUE INDEX drawers_one_open ON drawers(register) WHERE closed_at IS NULL;
 """,
     ),
+    (
+        4,
+        "refunds are written before the processor is asked",
+        """
+ALTER TABLE refunds ADD COLUMN state TEXT NOT NULL DEFAULT 'completed';
+ALTER TABLE refunds ADD COLUMN against_sale INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX refunds_state ON refunds(state);
+""",
+    ),
 ]

@@ -303,12 +303,13 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None) -> t
     remaining = tuple(other for other in current.lines if other.line_no != line.line_no)
     kept = [d for d in current.discounts if d.line_no != line.line_no]
     try:
-        _totals(remaining, _inputs(kept), store)
+        after = _totals(remaining, _inputs(kept), store)
     except InvalidInput:
         raise Conflict(
             f"Removing line {line.line_no} ({line.name}) would leave less than the order's discounts: "
             f"take a discount off first with 'pos order undiscount {order.number}'."
         ) from None
+    _keep_covered(store, order, after, f"removing line {line.line_no}")
     now = iso(utc_now())
     with store.write() as conn:
         conn.execute(
@@ -362,7 +363,7 @@ def add_discount(
         raise NotFound(f"Order {order.label} has no line {line_no} to discount.")
     # Refuse a discount that would take the order (or line) below zero.
     trial = DiscountInput(line_no, kind, value, reason_clean)
-    _totals(current.lines, [*_inputs(current.discounts), trial], store)
+    _keep_covered(store, order, _totals(current.lines, [*_inputs(current.discounts), trial], store), "this discount")
     with store.write() as conn:
         cur = conn.execute(
             "INSERT INTO discounts(order_id, line_no, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -391,8 +392,42 @@ def remove_discount(store: "Store", ref: str | int, position: int | None = None)
     return discount, view(store, order.id)
 
 
+_HOLDING = ("requested", "authorized", "captured", "partially_refunded")
+
+
+def covered_minor(store: "Store", order_id: str) -> int:
+    """Money payments hold against an order: captured and not refunded, authorized, or being requested.
+
+    A payment being requested counts, so that two registers can never both
+    charge the same amount due.
+    """
+    return int(store.scalar(
+        "SELECT coalesce(sum(amount_minor - refunded_minor), 0) FROM payments WHERE order_id = ? "
+        f"AND state IN ({', '.join('?' * len(_HOLDING))})",
+        (order_id, *_HOLDING),
+    ))
+
+
+def _keep_covered(store: "Store", order: Order, new_totals: Totals, doing: str) -> None:
+    """Refuse a change that would take the total below what payments already hold."""
+    held = covered_minor(store, order.id)
+    if new_totals.total_minor < held:
+        from pos.money import Money, format_money
+
+        shown = format_money(Money(held, store.settings.currency), store.settings.locale)
+        raise Conflict(
+            f"Order {order.label} already has {shown} paid or pending: {doing} would take the total below that. "
+            "Refund first, or leave the order as it is."
+        )
+
+
 def void_order(store: "Store", ref: str | int, reason: str) -> Order:
-    """Void an unpaid order.  A paid order is refunded, never voided."""
+    """Void an unpaid order.  A paid order is refunded, never voided.
+
+    An order holding money (taken, or pending with a card or a driver) is
+    refused here: ``payments.refunds.void`` releases pending payments first,
+    and captured money must be refunded.
+    """
     reason_clean = " ".join((reason or "").split())
     if not reason_clean:
         raise InvalidInput("A void needs a reason (like 'customer left'): give --reason.")
@@ -402,6 +437,11 @@ def void_order(store: "Store", ref: str | int, reason: str) -> Order:
     if order.status is OrderStatus.VOIDED:
         raise Conflict(f"Order {order.label} is already voided.")
     with store.write() as conn:
+        if covered_minor(store, order.id):
+            raise Conflict(
+                f"Order {order.label} has payments taken or pending: refund them (pos refund) or void with "
+                f"'pos void {order.number}', which releases pending ones."
+            )
         changed = conn.execute(
             "UPDATE orders SET status = 'voided', void_reason = ?, closed_at = ? WHERE id = ? AND status = 'open'",
             (reason_clean, iso(utc_now()), order.id),

@@ -165,7 +165,7 @@ def test_dispatch_after_a_partial_cash_payment_collects_the_rest(crew: Store) ->
     service.pay(store, order.id, "cash", "10")
     p = cod.dispatch(store, order.id, "Dan")
     assert p.amount_minor == 1993
-    refused(store, Conflict, "nothing left to pay (a payment is pending", service.pay, store, order.id, "cash")
+    refused(store, Conflict, "nothing left to pay: a payment is pending", service.pay, store, order.id, "cash")
     collected = cod.collect(store, order.id, "20")
     assert collected.change_minor == 7  # 20.00 - 19.93
     assert status(store, order) is OrderStatus.PAID
