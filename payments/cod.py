@@ -100,7 +100,12 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
             raise Conflict(f"Order {order.label} was already collected: nothing more to collect.")
         raise NotFound(f"Order {order.label} is not out for delivery: dispatch it first with 'pos delivery dispatch'.")
     given = _amount(store, handed_over, "amount collected")
-    tip_minor = 0 if tip is None or str(tip).strip() in {"0", "0.00", "0.0"} else (_amount(store, tip, "tip") or 0)
+    tip_minor = 0
+    if tip is not None:
+        from pos.money import parse_amount
+
+        s = store.settings
+        tip_minor = parse_amount(str(tip), s.currency, s.locale).amount_minor  # zero means no tip
     assert given is not None
     if given < payment.amount_minor + tip_minor:
         raise InvalidInput(
@@ -109,6 +114,10 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
             + ": record what the customer really handed over."
         )
     driver = get_staff(store, int(payment.driver_id or 0))
+    if tip_minor:
+        from pos.tips import tip_account
+
+        tip_account(store, driver.key)  # the driver must be someone who may receive it, now
     change = given - payment.amount_minor - tip_minor
     with store.write() as conn:
         conn.execute(

@@ -151,6 +151,7 @@ def insert_payment(
 
 
 def tip_account(payment: Payment) -> str | None:
+    """The ledger account of a payment's tip (its recipient was checked when it was requested)."""
     if not payment.tip_minor:
         return None
     return accounts.TIP_POOL if payment.tip_to in (None, "pool") else accounts.tips_owed(payment.tip_to)
@@ -246,6 +247,11 @@ def _request(
 ) -> tuple[Payment, list[tuple[int, int]]]:
     """Check the amount against what is due and write the payment row (``requested``)."""
     suggestion: list[tuple[int, int]] = []
+    if tip_minor:
+        from pos.tips import tip_account
+
+        # Refused before anything is written when nobody may receive it; kept as the recipient's key.
+        tip_to = tip_account(store, tip_to).rsplit(":", 1)[1]
     if tender.capabilities.gives_change:
         from payments.cash import cash_terms, round_to_step, suggest_change
         from pos import config, drawer

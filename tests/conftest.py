@@ -105,3 +105,9 @@ def cli(store: Store) -> Cli:
 def bare_cli(db_path: Path) -> Cli:
     """A CLI bound to a path where no store exists yet."""
     return Cli(db_path)
+
+
+@pytest.fixture
+def cli_for():
+    """``cli_for(store)``: a CLI bound to any store's file."""
+    return lambda store: Cli(store.path)
