@@ -618,6 +618,17 @@ def order_list(
     )
 
 
+@order_app.command("close")
+def order_close(ctx: typer.Context, order: OrderArg, as_json: JsonFlag = False) -> None:
+    """Close an order that totals nothing (a staff meal, a full comp)."""
+    from pos.orders import close_free, resolve
+
+    store = _store(ctx)
+    close_free(store, order)
+    o = resolve(store, order)
+    _emit(as_json, _order_dict(store, o), f"Order #{o.number} closed at {_money(store, 0)}.")
+
+
 @order_app.command("void")
 def order_void(
     ctx: typer.Context,

@@ -94,6 +94,8 @@ def _payable(store: "Store", order: Order) -> int:
     current = view(store, order.id)
     if not current.lines:
         raise Conflict(f"Order {order.label} has no items: add items before taking payment.")
+    if current.totals.total_minor == 0:
+        raise Conflict(f"Order {order.label} totals nothing to pay: close it with 'pos order close {order.number}'.")
     due = due_minor(store, order.id)
     if due <= 0:
         raise Conflict(

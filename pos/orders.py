@@ -540,6 +540,15 @@ def list_orders(
 # -- booking the sale ------------------------------------------------------------
 
 
+def close_free(store: "Store", ref: str | int) -> "Entry":
+    """Close an order whose total is zero (a staff meal, a full comp): its sale and discount are booked."""
+    order = resolve(store, ref)
+    _require_open(order, "close it")
+    if view(store, order.id).totals.total_minor != 0:
+        raise Conflict(f"Order {order.label} has something to pay: take payment with 'pos pay {order.number} ...'.")
+    return mark_paid(store, order.id)
+
+
 def sale_key(order_id: str) -> str:
     """The journal key of an order's sale entry."""
     return f"order:{order_id}:sale"

@@ -143,3 +143,16 @@ def test_a_driver_who_may_not_take_tips_cannot_be_tipped(till: Store) -> None:
     with pytest.raises(NotAllowed, match="not eligible"):
         collect(till, order.id, "20", "2")
     assert collect(till, order.id, "20", "0").tip_minor == 0  # "0" is no tip
+
+
+def test_an_order_comped_to_nothing_is_closed_not_paid(till: Store, cli_for) -> None:
+    order = pizza(till)
+    add_discount(till, order.id, "100%", "staff meal")
+    cli = cli_for(till)
+    cli.fails("pay", "1", "cash", says="pos order close 1")
+    cli.fails("order", "close", "2", says="No order #2")
+    assert "closed at $0.00" in cli.ok("order", "close", "1").stdout
+    cli.fails("order", "close", "1", says="already paid")
+    assert ledger.balances(till, prefix="income") == {("income:discounts", "USD"): 1000, ("income:sales", "USD"): -1000}
+    other = pizza(till)
+    cli.fails("order", "close", str(other.number), says="has something to pay")
