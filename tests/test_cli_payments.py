@@ -26,6 +26,7 @@ from pos import ledger, staff
 from pos.orders import resolve
 from pos.staff import add_staff, start_shift
 from pos.store import Store
+from tests.helpers import bal, verified
 
 
 @pytest.fixture(autouse=True)
@@ -60,12 +61,8 @@ def order_status(cli: Cli, order: str = "1") -> str:
     return js(cli.ok("order", "show", order, "--json"))["status"]
 
 
-def verified(store: Store) -> None:
-    assert ledger.verify(store).problem is None
 
 
-def bal(store: Store, account: str) -> int:
-    return ledger.balances(store).get((account, "USD"), 0)
 
 
 @pytest.fixture

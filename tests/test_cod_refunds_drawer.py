@@ -27,6 +27,7 @@ from pos.store import Store
 
 S = PaymentState
 ADDRESS = "12 Elm Street, Apt 3"
+from tests.helpers import bal, order_sums, refused, verified
 
 
 @pytest.fixture(autouse=True)
@@ -71,33 +72,16 @@ def big(store: Store) -> Order:
     return order_of(store, ("PIZZA-M", 2), ("SODA", 1))
 
 
-def bal(store: Store, account: str) -> int:
-    return ledger.balances(store).get((account, "USD"), 0)
 
 
-def order_sums(store: Store, order_id: str) -> dict[str, int]:
-    sums: dict[str, int] = {}
-    for entry in ledger.iter_entries(store, source_id=order_id):
-        for p in entry.postings:
-            sums[p.account] = sums.get(p.account, 0) + p.amount_minor
-    return sums
 
 
-def verified(store: Store) -> None:
-    assert ledger.verify(store).problem is None
 
 
 def status(store: Store, order: Order) -> OrderStatus:
     return resolve(store, order.id).status
 
 
-def refused(store: Store, exc: type[Exception], says: str, call, *args: Any, **kwargs: Any) -> None:
-    """``call(*args)`` raises ``exc`` with ``says`` in its message and writes nothing."""
-    before = snapshot(store.path)
-    with pytest.raises(exc) as err:
-        call(*args, **kwargs)
-    assert says.lower() in str(err.value).lower(), str(err.value)
-    assert snapshot(store.path) == before
 
 
 def manager(store: Store) -> StaffMember:

@@ -42,6 +42,7 @@ from pos.orders import Order, OrderStatus, add_line, new_order, resolve
 from pos.store import Store
 
 S = PaymentState
+from tests.helpers import bal, order_sums, verified
 
 
 @pytest.fixture(autouse=True)
@@ -81,21 +82,10 @@ def events(store: Store, payment_id: str) -> list[tuple[str | None, str]]:
             store.all("SELECT from_state, to_state FROM payment_events WHERE payment_id = ? ORDER BY id", (payment_id,))]
 
 
-def bal(store: Store, account: str) -> int:
-    return ledger.balances(store).get((account, "USD"), 0)
 
 
-def order_sums(store: Store, order_id: str) -> dict[str, int]:
-    """Per account, the sum of every journal posting caused by one order."""
-    sums: dict[str, int] = {}
-    for entry in ledger.iter_entries(store, source_id=order_id):
-        for p in entry.postings:
-            sums[p.account] = sums.get(p.account, 0) + p.amount_minor
-    return sums
 
 
-def verified(store: Store) -> None:
-    assert ledger.verify(store).problem is None
 
 
 def status(store: Store, order: Order) -> OrderStatus:

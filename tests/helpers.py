@@ -1,0 +1,38 @@
+"""Small assertions shared by the payment tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pos import ledger
+from pos.store import Store
+from tests.conftest import snapshot
+
+
+def bal(store: Store, account: str) -> int:
+    """The running balance of one USD account."""
+    return ledger.balances(store).get((account, "USD"), 0)
+
+
+def order_sums(store: Store, order_id: str) -> dict[str, int]:
+    """Per account, the sum of every journal posting caused by one order."""
+    sums: dict[str, int] = {}
+    for entry in ledger.iter_entries(store, source_id=order_id):
+        for p in entry.postings:
+            sums[p.account] = sums.get(p.account, 0) + p.amount_minor
+    return sums
+
+
+def verified(store: Store) -> None:
+    assert ledger.verify(store).problem is None
+
+
+def refused(store: Store, exc: type[Exception], says: str, call: Any, *args: Any, **kwargs: Any) -> None:
+    """``call(*args)`` raises ``exc`` with ``says`` in its message and writes nothing."""
+    before = snapshot(store.path)
+    with pytest.raises(exc) as err:
+        call(*args, **kwargs)
+    assert says.lower() in str(err.value).lower(), str(err.value)
+    assert snapshot(store.path) == before
