@@ -71,7 +71,7 @@ def _out_for_delivery(store: "Store", order_id: str) -> Payment | None:
 
 def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
     """Send a delivery order out with a driver, who will collect what is due."""
-    from payments.service import _payable, insert_payment
+    from payments.service import payable_minor, insert_payment
 
     order = resolve(store, order_ref)
     check_dispatchable(order)
@@ -83,13 +83,13 @@ def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
 
             holder = get_staff(store, int(current.driver_id or 0)).name
             raise Conflict(f"Order {order.label} is already out for delivery with {holder}.")
-        due = _payable(store, order)
+        due = payable_minor(store, order)
         return insert_payment(store, order, TenderKind.COD, due, state=PaymentState.AUTHORIZED, driver_id=driver.id)
 
 
 def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: str | int | None = None) -> Payment:
     """Record what the driver took at the door, the change given, and any tip."""
-    from payments.service import _amount, record_capture
+    from payments.service import amount_minor, record_capture
     from pos.staff import get_staff
 
     order = resolve(store, order_ref)
@@ -99,7 +99,7 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
         if collected:
             raise Conflict(f"Order {order.label} was already collected: nothing more to collect.")
         raise NotFound(f"Order {order.label} is not out for delivery: dispatch it first with 'pos delivery dispatch'.")
-    given = _amount(store, handed_over, "amount collected")
+    given = amount_minor(store, handed_over, "amount collected")
     tip_minor = 0
     if tip is not None:
         from pos.money import parse_amount
@@ -179,13 +179,13 @@ def driver_cash(store: "Store", name: str) -> DriverCash:
 
 def handin(store: "Store", name: str, amount: str | int, register: int = 1) -> tuple[ledger.Entry, DriverCash]:
     """Move cash a driver hands in into a drawer; any shortfall stays on the driver's account."""
-    from payments.service import _amount
+    from payments.service import amount_minor
     from pos import drawer
     from pos.staff import get_staff
     from pos.store import new_id
 
     member = get_staff(store, name)
-    minor = _amount(store, amount, "amount handed in")
+    minor = amount_minor(store, amount, "amount handed in")
     assert minor is not None
     drawer.require_open(store, register)
     with store.write():

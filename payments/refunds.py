@@ -54,7 +54,7 @@ def refund(
     approver: "StaffMember | None" = None,
 ) -> RefundResult:
     """Refund part or all of what an order's payments captured (``pos refund``)."""
-    from payments.service import _amount, tender_for
+    from payments.service import amount_minor, tender_for
     from pos import drawer
 
     why = " ".join((reason or "").split())
@@ -69,7 +69,7 @@ def refund(
         if payments:
             raise Conflict(f"Order {order.label} is already fully refunded.")
         raise Conflict(f"Order {order.label} has no captured payment to refund.")
-    wanted = _amount(store, amount, "refund amount") if amount is not None else refundable
+    wanted = amount_minor(store, amount, "refund amount") if amount is not None else refundable
     assert wanted is not None
     if wanted > refundable:
         raise InvalidInput(

@@ -86,7 +86,8 @@ def due_minor(store: "Store", order_id: str) -> int:
     return max(0, view(store, order_id).totals.total_minor - covered_minor(store, order_id))
 
 
-def _payable(store: "Store", order: Order) -> int:
+def payable_minor(store: "Store", order: Order) -> int:
+    """What is due on an order that may take a payment; refuses orders that cannot."""
     if order.status is OrderStatus.VOIDED:
         raise Conflict(f"Order {order.label} was voided: it cannot take a payment.")
     if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
@@ -105,7 +106,8 @@ def _payable(store: "Store", order: Order) -> int:
     return due
 
 
-def _amount(store: "Store", text: str | int | None, what: str) -> int | None:
+def amount_minor(store: "Store", text: str | int | None, what: str) -> int | None:
+    """An amount typed by a user (or already in minor units), more than zero; None stays None."""
     if text is None or isinstance(text, int):
         if isinstance(text, int) and text <= 0:
             raise InvalidInput(f"The {what} must be more than zero.")
@@ -230,14 +232,14 @@ def pay(
         raise NotAllowed("Cash on delivery is taken by the driver: use 'pos delivery dispatch' and 'pos delivery collect'.")
     tender = tender_for(kind)
     tender.ready(store)  # refuse before anything is written if the tender is not set up here
-    given = _amount(store, amount, "amount")
+    given = amount_minor(store, amount, "amount")
     if tip_minor < 0:
         raise InvalidInput("A tip cannot be negative.")
     # What is due and the new payment row are decided under one write lock, so
     # two registers can never both take the same amount due.
     with store.write():
         order = resolve(store, order_ref)
-        due = _payable(store, order)
+        due = payable_minor(store, order)
         payment, suggestion = _request(store, tender, order, kind, due, given, register, tip_minor, tip_to)
     faults.hit("payment.requested")
     return _complete(store, tender, payment, suggestion)

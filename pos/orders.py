@@ -280,8 +280,12 @@ def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) 
             (order.id, line_no, item.sku, item.name, qty, item.price_minor, category.code,
              str(category.rate_percent), iso(utc_now())),
         )
-        _forget_contents(store, order.id)
-    line = Line(line_no, item.sku, item.name, qty, item.price_minor, category.code, category.rate_percent)
+        line = Line(line_no, item.sku, item.name, qty, item.price_minor, category.code, category.rate_percent)
+        cached = store.tx_cache.get(f"order-contents:{order.id}")
+        if cached is not None:
+            # Extend the cached contents rather than reading them all back (a sale rings many lines).
+            lines = (*cached[0], line)
+            store.tx_cache[f"order-contents:{order.id}"] = (lines, cached[1], _totals(lines, _inputs(cached[1]), store))
     return line, view(store, order.id)
 
 
