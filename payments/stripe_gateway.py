@@ -1,0 +1,174 @@
+"""The one place that talks to Stripe, through the official SDK's ``StripeClient``.
+
+``stripe`` is imported here only, and only when a gateway is made: it costs
+about 170 ms of start-up that no cash sale should pay.  Every POST carries
+an idempotency key derived from the payment's own id and the operation
+(``Payment.key_for``), so a retried call, by the SDK or after a crash,
+never charges twice.  Timeouts and retries are explicit.
+
+Stripe's errors are mapped onto the tender interface: a card error becomes
+a declined :class:`Outcome` with a :class:`DeclineReason`; anything that
+means Stripe could not be used (network, timeout, rate limit, a key it
+refuses, a request it refuses) becomes :class:`ProcessorUnavailable`, whose
+message never contains the key.
+
+The API key comes from the caller (the CLI reads ``STRIPE_API_KEY`` or an
+owner-only file with :func:`read_api_key`); it is never stored in the
+database and never printed.
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
+
+from payments.base import DeclineReason, Outcome
+from pos.errors import InvalidInput, ProcessorUnavailable
+
+if TYPE_CHECKING:  # pragma: no cover
+    import stripe
+
+
+class StripeSettings(NamedTuple):
+    api_key: str
+    api_base: str | None = None
+    """Another address for the API (tests point it at a fake on 127.0.0.1)."""
+    connect_timeout_s: int = 5
+    read_timeout_s: int = 30
+    max_retries: int = 2
+
+
+def read_api_key(environ: Mapping[str, str], key_file: Path | None = None) -> str | None:
+    """The Stripe key from ``STRIPE_API_KEY``, or from ``key_file`` if only its owner can read it."""
+    key = environ.get("STRIPE_API_KEY", "").strip()
+    if key:
+        return key
+    if key_file is None or not key_file.exists():
+        return None
+    mode = key_file.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise InvalidInput(
+            f"{key_file} can be read by others: make it owner-only (chmod 600 {key_file}) before it holds a key."
+        )
+    return key_file.read_text().strip() or None
+
+
+# Stripe's decline codes, onto our closed set (anything else: a plain decline).
+_DECLINES = {
+    "insufficient_funds": DeclineReason.INSUFFICIENT_FUNDS,
+    "expired_card": DeclineReason.EXPIRED_CARD,
+    "incorrect_cvc": DeclineReason.INCORRECT_DETAILS,
+    "incorrect_number": DeclineReason.INCORRECT_DETAILS,
+    "incorrect_pin": DeclineReason.INCORRECT_DETAILS,
+    "fraudulent": DeclineReason.FRAUD_SUSPECTED,
+    "stolen_card": DeclineReason.FRAUD_SUSPECTED,
+    "lost_card": DeclineReason.FRAUD_SUSPECTED,
+    "pickup_card": DeclineReason.FRAUD_SUSPECTED,
+    "authentication_required": DeclineReason.AUTHENTICATION_REQUIRED,
+    "offline_pin_required": DeclineReason.AUTHENTICATION_REQUIRED,
+    "online_or_offline_pin_required": DeclineReason.AUTHENTICATION_REQUIRED,
+    "processing_error": DeclineReason.PROCESSING_ERROR,
+}
+
+
+def decline_reason(code: str | None, decline_code: str | None) -> DeclineReason:
+    """Map Stripe's ``code``/``decline_code`` pair onto the closed decline enum."""
+    for candidate in (decline_code, code):
+        if candidate in _DECLINES:
+            return _DECLINES[candidate]
+    return DeclineReason.CARD_DECLINED
+
+
+class Declined(Exception):
+    """Internal: a card error, turned into a declined Outcome by :meth:`StripeGateway.outcome`."""
+
+    def __init__(self, reason: DeclineReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class StripeGateway:
+    """A configured Stripe client with the calls Anytender makes."""
+
+    def __init__(self, settings: StripeSettings) -> None:
+        import stripe
+
+        self._stripe = stripe
+        http_client = stripe.RequestsClient(timeout=(settings.connect_timeout_s, settings.read_timeout_s))
+        base: Any = {"api": settings.api_base} if settings.api_base else None
+        self.client: stripe.StripeClient = stripe.StripeClient(
+            settings.api_key, base_addresses=base, max_network_retries=settings.max_retries, http_client=http_client
+        )
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run one SDK call, mapping Stripe's errors onto ours."""
+        error = self._stripe
+        try:
+            return fn(*args, **kwargs)
+        except error.CardError as exc:
+            raise Declined(decline_reason(exc.code, getattr(exc, "error", None) and exc.error.decline_code),
+                           exc.user_message or "The card was declined.") from None
+        except (error.APIConnectionError, error.RateLimitError) as exc:
+            raise ProcessorUnavailable(
+                "Card payments are unavailable right now (Stripe cannot be reached): take cash or try again."
+            ) from exc
+        except error.AuthenticationError as exc:
+            raise ProcessorUnavailable("Stripe refused this register's API key: ask the owner to check it.") from exc
+        except error.IdempotencyError as exc:
+            raise ProcessorUnavailable(
+                "Stripe saw this payment with different details before: run 'pos payments recover'."
+            ) from exc
+        except error.StripeError as exc:
+            message = getattr(exc, "user_message", None) or str(exc)
+            raise ProcessorUnavailable(f"Stripe could not do it: {message}") from exc
+
+    def outcome(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Outcome, Any]:
+        """Like :meth:`call`, but a card decline comes back as a declined Outcome (and no object)."""
+        try:
+            return Outcome.ok(), self.call(fn, *args, **kwargs)
+        except Declined as declined:
+            return Outcome.declined(declined.reason, declined.args[0]), None
+
+    # -- the calls -------------------------------------------------------------
+
+    def create_intent(self, amount_minor: int, currency: str, key: str, metadata: dict[str, str]) -> Any:
+        """A card-present PaymentIntent, captured later (so the final tip can be added)."""
+        return self.call(
+            self.client.v1.payment_intents.create,
+            params={
+                "amount": amount_minor,
+                "currency": currency.lower(),
+                # The API version this SDK pins refuses payment_method_types here.
+                "allowed_payment_method_types": ["card_present"],
+                "capture_method": "manual",
+                "metadata": metadata,
+            },
+            options={"idempotency_key": key},
+        )
+
+    def retrieve_intent(self, intent_id: str) -> Any:
+        return self.call(self.client.v1.payment_intents.retrieve, intent_id)
+
+    def capture_intent(self, intent_id: str, amount_minor: int, key: str) -> Any:
+        return self.call(
+            self.client.v1.payment_intents.capture, intent_id,
+            params={"amount_to_capture": amount_minor}, options={"idempotency_key": key},
+        )
+
+    def cancel_intent(self, intent_id: str, key: str) -> Any:
+        return self.call(self.client.v1.payment_intents.cancel, intent_id, options={"idempotency_key": key})
+
+    def refund(self, intent_id: str, amount_minor: int, key: str) -> Any:
+        return self.call(
+            self.client.v1.refunds.create,
+            params={"payment_intent": intent_id, "amount": amount_minor}, options={"idempotency_key": key},
+        )
+
+
+def environ_settings(env: Mapping[str, str]) -> StripeSettings | None:
+    """Settings from an environment the caller passes in (the CLI passes ``os.environ``)."""
+    key = read_api_key(env, Path(env["POS_STRIPE_KEY_FILE"]) if env.get("POS_STRIPE_KEY_FILE") else None)
+    if not key:
+        return None
+    return StripeSettings(key, env.get("POS_STRIPE_API_BASE") or None)

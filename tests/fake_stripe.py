@@ -1,0 +1,225 @@
+"""A small stateful fake of the Stripe API on 127.0.0.1, for the real `stripe` SDK to talk to.
+
+Only the endpoints Anytender uses exist.  Like the real API it rejects
+unknown parameters (400, ``invalid_request_error``), honours idempotency
+keys (same key and parameters: the same response; same key, other
+parameters: ``idempotency_error``), and fails on cue: a decline, a slow
+answer (the client times out), or a dropped response after the work was
+done (the client retries with the same key and must not charge twice).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+ALLOWED = {
+    ("POST", "/v1/payment_intents"): {
+        "amount", "currency", "allowed_payment_method_types", "capture_method", "metadata", "description",
+        "payment_method", "confirm",
+    },
+    ("POST", "/v1/payment_intents/{id}/capture"): {"amount_to_capture", "expand"},
+    ("POST", "/v1/payment_intents/{id}/cancel"): {"cancellation_reason"},
+    ("GET", "/v1/payment_intents/{id}"): {"expand"},
+    ("POST", "/v1/refunds"): {"payment_intent", "amount", "metadata", "reason"},
+}
+
+
+def _nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Form fields as the SDK encodes them (``metadata[a]=1``, ``x[0]=y``) back into a dict."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if "[" in key:
+            head, rest = key.split("[", 1)
+            sub = rest.rstrip("]")
+            if sub.isdigit():
+                out.setdefault(head, []).append(value)
+            else:
+                out.setdefault(head, {})[sub] = value
+        else:
+            out[key] = value
+    return out
+
+
+class FakeStripe:
+    """Start with :meth:`start`; ``base`` is the address to give the SDK."""
+
+    def __init__(self) -> None:
+        self.intents: dict[str, dict[str, Any]] = {}
+        self.refunds: dict[str, dict[str, Any]] = {}
+        self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
+        self.requests: list[tuple[str, str, dict[str, Any], str | None]] = []
+        self.cue: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._counter = 0
+        self.server: ThreadingHTTPServer | None = None
+
+    # -- control ---------------------------------------------------------------
+
+    def start(self) -> "FakeStripe":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                return None
+
+            def do_GET(self) -> None:  # noqa: N802
+                fake._handle(self, "GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                fake._handle(self, "POST")
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                return None  # a client that timed out and left is part of the tests
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def base(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def decline_next(self, decline_code: str = "insufficient_funds", code: str = "card_declined") -> None:
+        self.cue["decline"] = (code, decline_code)
+
+    def slow_next(self, seconds: float) -> None:
+        self.cue["slow"] = seconds
+
+    def drop_next_response(self) -> None:
+        """Do the next POST's work, then close the connection without answering."""
+        self.cue["drop"] = True
+
+    # -- the API -----------------------------------------------------------------
+
+    def _id(self, prefix: str) -> str:
+        self._counter += 1
+        return f"{prefix}_fake{self._counter:06d}"
+
+    def _route(self, method: str, path: str) -> tuple[tuple[str, str] | None, str | None]:
+        parts = path.strip("/").split("/")
+        if len(parts) >= 3 and parts[1] == "payment_intents":
+            rest = "/".join(["", "v1", "payment_intents", "{id}", *parts[3:]])
+            return ((method, rest) if (method, rest) in ALLOWED else None), parts[2]
+        return ((method, path) if (method, path) in ALLOWED else None), None
+
+    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        url = urlparse(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length).decode() if length else ""
+        params = _nest(parse_qsl(body if method == "POST" else url.query, keep_blank_values=True))
+        key = handler.headers.get("Idempotency-Key")
+        with self._lock:
+            self.requests.append((method, url.path, params, key))
+            slow = self.cue.pop("slow", None)
+        if slow:
+            time.sleep(slow)
+        route, object_id = self._route(method, url.path)
+        if route is None:
+            return self._send(handler, 404, {"error": {"type": "invalid_request_error",
+                                                       "message": f"Unrecognized request URL ({method}: {url.path})."}})
+        unknown = sorted(set(params) - ALLOWED[route])
+        if unknown:
+            return self._send(handler, 400, {"error": {"type": "invalid_request_error", "param": unknown[0],
+                                                       "message": f"Received unknown parameter: {unknown[0]}"}})
+        signature = json.dumps([method, url.path, params], sort_keys=True)
+        with self._lock:
+            if method == "POST" and key and key in self.idempotency:
+                seen_signature, status, payload = self.idempotency[key]
+                if seen_signature != signature:
+                    return self._send(handler, 400, {"error": {
+                        "type": "idempotency_error",
+                        "message": "Keys for idempotent requests can only be used with the same parameters."}})
+                return self._send(handler, status, payload)
+            status, payload = self._do(route, object_id, params)
+            if method == "POST" and key:
+                self.idempotency[key] = (signature, status, payload)
+            drop = method == "POST" and self.cue.pop("drop", False)
+        if drop:
+            handler.close_connection = True
+            handler.connection.shutdown(2)  # the work is done, the answer is lost
+            return None
+        return self._send(handler, status, payload)
+
+    def _do(self, route: tuple[str, str], object_id: str | None, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        method, path = route
+        if path == "/v1/payment_intents":
+            for name in ("amount", "currency"):
+                if name not in params:
+                    return 400, {"error": {"type": "invalid_request_error", "param": name,
+                                           "message": f"Missing required param: {name}."}}
+            intent = {
+                "id": self._id("pi"), "object": "payment_intent", "amount": int(params["amount"]),
+                "currency": params["currency"], "status": "requires_payment_method",
+                "capture_method": params.get("capture_method", "automatic"),
+                "metadata": params.get("metadata", {}), "amount_received": 0, "latest_charge": None,
+            }
+            self.intents[intent["id"]] = intent
+            return 200, intent
+        if path == "/v1/refunds":
+            return self._refund(params)
+        if object_id not in self.intents:
+            return 404, {"error": {"type": "invalid_request_error", "message": f"No such payment_intent: '{object_id}'"}}
+        intent = self.intents[object_id]
+        if path.endswith("/capture"):
+            if intent["status"] != "requires_capture":
+                return 400, {"error": {"type": "invalid_request_error", "code": "payment_intent_unexpected_state",
+                                       "message": f"This PaymentIntent could not be captured because it has a status of {intent['status']}."}}
+            intent["status"] = "succeeded"
+            intent["amount_received"] = int(params.get("amount_to_capture", intent["amount"]))
+            return 200, intent
+        if path.endswith("/cancel"):
+            if intent["status"] in ("succeeded", "canceled"):
+                return 400, {"error": {"type": "invalid_request_error", "code": "payment_intent_unexpected_state",
+                                       "message": f"You cannot cancel this PaymentIntent because it has a status of {intent['status']}."}}
+            intent["status"] = "canceled"
+            return 200, intent
+        return 200, intent
+
+    def _refund(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        intent = self.intents.get(params.get("payment_intent", ""))
+        if intent is None or intent["status"] != "succeeded":
+            return 400, {"error": {"type": "invalid_request_error", "param": "payment_intent",
+                                   "message": "This PaymentIntent has no successful charge to refund."}}
+        already = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"])
+        amount = int(params.get("amount", intent["amount_received"] - already))
+        if amount <= 0 or amount + already > intent["amount_received"]:
+            return 400, {"error": {"type": "invalid_request_error", "code": "amount_too_large", "param": "amount",
+                                   "message": "Refund amount is greater than the unrefunded amount on the charge."}}
+        refund = {"id": self._id("re"), "object": "refund", "amount": amount, "payment_intent": intent["id"],
+                  "status": "succeeded"}
+        self.refunds[refund["id"]] = refund
+        return 200, refund
+
+    def authorize(self, intent_id: str) -> None:
+        """What a reader does when the customer taps: the intent is held (or declined on cue)."""
+        intent = self.intents[intent_id]
+        decline = self.cue.pop("decline", None)
+        if decline:
+            intent["status"] = "requires_payment_method"
+            intent["last_payment_error"] = {"type": "card_error", "code": decline[0], "decline_code": decline[1]}
+        else:
+            intent["status"] = "requires_capture"
+
+    @staticmethod
+    def _send(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.send_header("Request-Id", "req_fake")
+        handler.end_headers()
+        handler.wfile.write(data)
