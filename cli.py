@@ -114,7 +114,15 @@ def _store(ctx: typer.Context) -> "Store":
 
         state.store = Store.open(state.db_path)
         ctx.find_root().call_on_close(state.store.close)
+        # Stripe's key is read from the environment only if a card payment needs it.
+        state.store.memo["stripe_settings"] = _stripe_settings
     return state.store
+
+
+def _stripe_settings() -> Any:
+    from payments.stripe_gateway import environ_settings
+
+    return environ_settings(os.environ)
 
 
 def _emit(as_json: bool, data: Any, human: Callable[[], None] | str) -> None:

@@ -20,14 +20,36 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def processor_for(store: "Store") -> tuple[str, Any]:
-    """(ledger account, processor) for the store's card payments."""
+    """(ledger account, processor) for the store's card payments.
+
+    A training store uses the training processor.  Otherwise Stripe, when the
+    register has a key (``store.memo["stripe_settings"]``, a callable the CLI
+    provides from its environment) and the store has a reader
+    (``pos config set stripe.reader tmr_...``).
+    """
     if store.settings.training:
         from payments import training
 
         return training.ACCOUNT, training.TrainingProcessor()
-    raise NotAllowed(
-        "Card and wallet payments need a card processor, and Stripe is not set up on this register: take cash."
-    )
+    source = store.memo.get("stripe_settings")
+    settings = source() if callable(source) else None
+    if settings is None:
+        raise NotAllowed(
+            "Card and wallet payments need a card processor, and Stripe is not set up on this register "
+            "(no STRIPE_API_KEY): take cash."
+        )
+    from pos import config
+
+    reader = config.get(store, "stripe.reader")
+    if not reader:
+        raise NotAllowed("No card reader is set for this store: pos config set stripe.reader tmr_...")
+    from payments.stripe_card import ACCOUNT, StripeTerminalProcessor
+    from payments.stripe_gateway import StripeGateway
+
+    gateway = store.memo.get("stripe_gateway")
+    if gateway is None:
+        gateway = store.memo["stripe_gateway"] = StripeGateway(settings)
+    return ACCOUNT, StripeTerminalProcessor(gateway, reader, simulate_tap=settings.api_key.startswith("sk_test_"))
 
 
 class CardTender:

@@ -148,12 +148,39 @@ class StripeGateway:
         )
 
     def retrieve_intent(self, intent_id: str) -> Any:
-        return self.call(self.client.v1.payment_intents.retrieve, intent_id)
+        """The intent with its charge (brand, last four, wallet: never the number or expiry we keep)."""
+        return self.call(self.client.v1.payment_intents.retrieve, intent_id, params={"expand": ["latest_charge"]})
+
+    def find_intent(self, payment_id: str) -> Any | None:
+        """After a crash before the intent's id was saved: find it by the payment id in its metadata."""
+        found = self.call(
+            self.client.v1.payment_intents.search, params={"query": f"metadata['payment_id']:'{payment_id}'"}
+        )
+        return found.data[0] if found.data else None
+
+    def process_on_reader(self, reader_id: str, intent_id: str, key: str) -> Any:
+        """Hand the intent to a Terminal reader (server-driven flow)."""
+        return self.call(
+            self.client.v1.terminal.readers.process_payment_intent, reader_id,
+            params={"payment_intent": intent_id}, options={"idempotency_key": key},
+        )
+
+    def present_test_card(self, reader_id: str, tip_minor: int, key: str) -> Any:
+        """Test mode only: the simulated reader's customer taps a test card (with a tip chosen on it)."""
+        params: Any = {"type": "card_present"}
+        if tip_minor:
+            params["amount_tip"] = tip_minor
+        return self.call(
+            self.client.v1.test_helpers.terminal.readers.present_payment_method, reader_id,
+            params=params, options={"idempotency_key": key},
+        )
 
     def capture_intent(self, intent_id: str, amount_minor: int, key: str) -> Any:
+        """Take the money, with the settlement data (fee, net) of the charge."""
         return self.call(
             self.client.v1.payment_intents.capture, intent_id,
-            params={"amount_to_capture": amount_minor}, options={"idempotency_key": key},
+            params={"amount_to_capture": amount_minor, "expand": ["latest_charge.balance_transaction"]},
+            options={"idempotency_key": key},
         )
 
     def cancel_intent(self, intent_id: str, key: str) -> Any:

@@ -8,6 +8,7 @@ the settings ``init`` asks for.
     cash.denominations     notes and coins in the drawer, largest first (change suggestions)
     approval.refund_over   refunds above this need a manager's PIN
     approval.void_over     voids of orders above this need a manager's PIN
+    stripe.reader          the Stripe Terminal reader card payments go to (tmr_...)
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ def _denominations(store: "Store", text: str) -> str:
     return ",".join(str(v) for v in sorted(set(values), reverse=True))
 
 
+def _reader(store: "Store", text: str) -> str:
+    value = text.strip()
+    if value and not (value.startswith("tmr_") and value[4:].replace("_", "").isalnum()):
+        raise InvalidInput(f"'{text}' is not a Stripe Terminal reader id: they look like tmr_FDOt2wlRZEdpd7.")
+    return value
+
+
 def _default_denominations(store: "Store") -> str:
     from pos.money import exponent
 
@@ -74,6 +82,7 @@ OPTIONS: dict[str, Option] = {
         Option("cash.denominations", "notes and coins, for change suggestions", _denominations, _default_denominations),
         Option("approval.refund_over", "refunds above this need a manager's PIN", _amount, lambda s: "5000"),
         Option("approval.void_over", "voids of orders above this need a manager's PIN", _amount, lambda s: "5000"),
+        Option("stripe.reader", "the Stripe Terminal reader card payments go to", _reader, lambda s: ""),
     )
 }
 

@@ -249,7 +249,7 @@ class Store:
     def forget_settings(self) -> None:
         """Drop the cached settings (and what was derived from them) after they changed."""
         self._settings = None
-        self.memo.clear()
+        self.memo.pop("formatter", None)
 
 
 def _connect(path: Path, *, create: bool) -> sqlite3.Connection:

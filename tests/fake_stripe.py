@@ -26,6 +26,9 @@ ALLOWED = {
     ("POST", "/v1/payment_intents/{id}/cancel"): {"cancellation_reason"},
     ("GET", "/v1/payment_intents/{id}"): {"expand"},
     ("POST", "/v1/refunds"): {"payment_intent", "amount", "metadata", "reason"},
+    ("GET", "/v1/payment_intents/search"): {"query", "limit"},
+    ("POST", "/v1/terminal/readers/{id}/process_payment_intent"): {"payment_intent", "process_config"},
+    ("POST", "/v1/test_helpers/terminal/readers/{id}/present_payment_method"): {"amount_tip", "card_present", "type"},
 }
 
 
@@ -51,6 +54,7 @@ class FakeStripe:
     def __init__(self) -> None:
         self.intents: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        self.readers: dict[str, str] = {}
         self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self.requests: list[tuple[str, str, dict[str, Any], str | None]] = []
         self.cue: dict[str, Any] = {}
@@ -111,6 +115,12 @@ class FakeStripe:
 
     def _route(self, method: str, path: str) -> tuple[tuple[str, str] | None, str | None]:
         parts = path.strip("/").split("/")
+        if path == "/v1/payment_intents/search":
+            return (method, path), None
+        if "readers" in parts:
+            at = parts.index("readers")
+            rest = "/" + "/".join([*parts[:at + 1], "{id}", *parts[at + 2:]])
+            return ((method, rest) if (method, rest) in ALLOWED else None), parts[at + 1]
         if len(parts) >= 3 and parts[1] == "payment_intents":
             rest = "/".join(["", "v1", "payment_intents", "{id}", *parts[3:]])
             return ((method, rest) if (method, rest) in ALLOWED else None), parts[2]
@@ -171,6 +181,26 @@ class FakeStripe:
             return 200, intent
         if path == "/v1/refunds":
             return self._refund(params)
+        if path == "/v1/payment_intents/search":
+            wanted = params.get("query", "")
+            found = [i for i in self.intents.values()
+                     if any(f"metadata['{k}']:'{v}'" == wanted for k, v in i["metadata"].items())]
+            return 200, {"object": "search_result", "data": found, "has_more": False, "url": path}
+        if path.endswith("/process_payment_intent"):
+            intent_id = params.get("payment_intent", "")
+            if intent_id not in self.intents:
+                return 400, {"error": {"type": "invalid_request_error", "message": f"No such payment_intent: '{intent_id}'"}}
+            self.readers[object_id or ""] = intent_id
+            return 200, {"id": object_id, "object": "terminal.reader", "action": {
+                "type": "process_payment_intent", "status": "in_progress",
+                "process_payment_intent": {"payment_intent": intent_id}}}
+        if path.endswith("/present_payment_method"):
+            intent_id = self.readers.get(object_id or "")
+            if intent_id is None:
+                return 400, {"error": {"type": "invalid_request_error", "message": "The reader has no action in progress."}}
+            self.authorize(intent_id, tip_minor=int(params.get("amount_tip", 0)),
+                           wallet=self.cue.pop("wallet", None))
+            return 200, {"id": object_id, "object": "terminal.reader", "action": {"status": "succeeded"}}
         if object_id not in self.intents:
             return 404, {"error": {"type": "invalid_request_error", "message": f"No such payment_intent: '{object_id}'"}}
         intent = self.intents[object_id]
@@ -180,14 +210,33 @@ class FakeStripe:
                                        "message": f"This PaymentIntent could not be captured because it has a status of {intent['status']}."}}
             intent["status"] = "succeeded"
             intent["amount_received"] = int(params.get("amount_to_capture", intent["amount"]))
-            return 200, intent
+            received = intent["amount_received"]
+            fee = (received * 27 + 500) // 1000 + 5  # card-present pricing: 2.7% + 5 minor units
+            if isinstance(intent["latest_charge"], dict):
+                intent["latest_charge"]["balance_transaction"] = {
+                    "id": self._id("txn"), "object": "balance_transaction", "amount": received, "fee": fee,
+                    "net": received - fee, "available_on": 1767225600, "currency": intent["currency"]}
+            return 200, self._expanded(intent, params)
         if path.endswith("/cancel"):
             if intent["status"] in ("succeeded", "canceled"):
                 return 400, {"error": {"type": "invalid_request_error", "code": "payment_intent_unexpected_state",
                                        "message": f"You cannot cancel this PaymentIntent because it has a status of {intent['status']}."}}
             intent["status"] = "canceled"
             return 200, intent
-        return 200, intent
+        return 200, self._expanded(intent, params)
+
+    @staticmethod
+    def _expanded(intent: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """Charges are ids unless asked for with ``expand`` (as the real API does)."""
+        wanted = params.get("expand", [])
+        shown = dict(intent)
+        charge = intent.get("latest_charge")
+        if isinstance(charge, dict):
+            if not any(w.startswith("latest_charge") for w in wanted):
+                shown["latest_charge"] = charge["id"]
+            elif "latest_charge.balance_transaction" not in wanted and isinstance(charge.get("balance_transaction"), dict):
+                shown["latest_charge"] = {**charge, "balance_transaction": charge["balance_transaction"]["id"]}
+        return shown
 
     def _refund(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         intent = self.intents.get(params.get("payment_intent", ""))
@@ -204,15 +253,29 @@ class FakeStripe:
         self.refunds[refund["id"]] = refund
         return 200, refund
 
-    def authorize(self, intent_id: str) -> None:
+    def authorize(self, intent_id: str, tip_minor: int = 0, wallet: str | None = None) -> None:
         """What a reader does when the customer taps: the intent is held (or declined on cue)."""
         intent = self.intents[intent_id]
         decline = self.cue.pop("decline", None)
         if decline:
             intent["status"] = "requires_payment_method"
-            intent["last_payment_error"] = {"type": "card_error", "code": decline[0], "decline_code": decline[1]}
-        else:
-            intent["status"] = "requires_capture"
+            intent["last_payment_error"] = {"type": "card_error", "code": decline[0], "decline_code": decline[1],
+                                            "message": "Your card was declined."}
+            return
+        intent["status"] = "requires_capture"
+        intent["amount"] += tip_minor
+        if tip_minor:
+            intent["amount_details"] = {"tip": {"amount": tip_minor}}
+        card = {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030}
+        if wallet:
+            card["wallet"] = {"type": wallet}
+        intent["latest_charge"] = {"id": self._id("ch"), "object": "charge", "amount": intent["amount"],
+                                   "payment_method_details": {"type": "card_present", "card_present": card},
+                                   "balance_transaction": None}
+
+    def wallet_next(self, wallet_type: str = "apple_pay") -> None:
+        """The next tap is a phone wallet."""
+        self.cue["wallet"] = wallet_type
 
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:

@@ -1,0 +1,165 @@
+"""Card and wallet payments through Stripe Terminal: the real SDK against the fake Stripe API."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from payments import service
+from payments.base import DeclineReason, PaymentState, order_payments
+from payments.refunds import refund
+from payments.stripe_card import ACCOUNT
+from payments.stripe_gateway import StripeSettings
+from pos import config, faults, ledger
+from pos.catalog import add_item
+from pos.drawer import open_drawer
+from pos.errors import NotAllowed, ProcessorUnavailable
+from pos.orders import OrderStatus, add_line, new_order, resolve
+from pos.store import Store
+from tests.fake_stripe import FakeStripe
+
+TEST_CARD = "4242424242424242"
+
+
+@pytest.fixture
+def fake():
+    server = FakeStripe().start()
+    yield server
+    server.stop()
+    faults.clear()
+
+
+@pytest.fixture
+def shop(store: Store, fake: FakeStripe) -> Store:
+    settings = StripeSettings("sk_test_fake", fake.base, connect_timeout_s=1, read_timeout_s=2, max_retries=1)
+    store.memo["stripe_settings"] = lambda: settings
+    config.set_option(store, "stripe.reader", "tmr_FAKE01")
+    open_drawer(store, 1, "100")
+    return store
+
+
+def pizza(store: Store):
+    order = new_order(store, "counter")
+    add_line(store, order.id, "PIZZA-M")  # 13.61
+    return order
+
+
+def balance(store: Store, account: str) -> int:
+    return ledger.balances(store, prefix=account).get((account, "USD"), 0)
+
+
+def test_no_key_or_no_reader_is_refused_before_anything_is_written(store: Store) -> None:
+    order = pizza(store)
+    with pytest.raises(NotAllowed, match="STRIPE_API_KEY"):
+        service.pay(store, order.id, "card")
+    store.memo["stripe_settings"] = lambda: StripeSettings("sk_test_x", "http://127.0.0.1:9")
+    with pytest.raises(NotAllowed, match="stripe.reader"):
+        service.pay(store, order.id, "card")
+    assert order_payments(store, order.id) == []
+
+
+def test_tap_approve_capture_with_the_fee_as_an_expense(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    result = service.pay(shop, order.id, "card")
+    assert result.order_paid and result.payment.state is PaymentState.CAPTURED
+    (intent,) = fake.intents.values()
+    assert (intent["amount_received"], intent["capture_method"]) == (1361, "manual")
+    assert result.payment.processor_ref == intent["id"]
+    assert result.payment.details["brand"] == "visa" and result.payment.details["last4"] == "4242"
+    fee = (1361 * 27 + 500) // 1000 + 5  # the fake's card-present pricing: 42
+    assert balance(shop, ACCOUNT) == 1361 - fee and balance(shop, "expenses:card-fees") == fee
+    assert result.payment.details["net_minor"] == 1361 - fee
+    # Every POST carried a key derived from the payment's own id.
+    keys = [k for method, _, _, k in fake.requests if method == "POST"]
+    assert all(k and k.startswith(result.payment.id + ":") for k in keys)
+    assert ledger.verify(shop).problem is None
+
+
+def test_wallet_tap_is_recorded_with_its_wallet_type(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    fake.wallet_next("apple_pay")
+    result = service.pay(shop, order.id, "wallet")
+    assert result.payment.tender.value == "wallet" and result.payment.details["wallet"] == "apple_pay"
+
+
+def test_decline_keeps_the_order_open_and_the_cash_already_taken(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    service.pay(shop, order.id, "cash", "5")
+    fake.decline_next("insufficient_funds")
+    result = service.pay(shop, order.id, "card")
+    assert not result.outcome.approved and result.outcome.reason is DeclineReason.INSUFFICIENT_FUNDS
+    assert [p.state for p in order_payments(shop, order.id)] == [PaymentState.CAPTURED, PaymentState.DECLINED]
+    assert result.due_after_minor == 861 and resolve(shop, order.id).status is OrderStatus.OPEN
+    second = service.pay(shop, order.id, "card")  # another card for the rest: split card + cash
+    assert second.order_paid and balance(shop, "assets:receivable:orders") == 0
+
+
+def test_stripe_unreachable_means_card_payments_unavailable(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    shop.memo["stripe_gateway"] = None
+    shop.memo["stripe_settings"] = lambda: StripeSettings("sk_test_fake", "http://127.0.0.1:9", 1, 1, 0)
+    with pytest.raises(ProcessorUnavailable, match="unavailable right now"):
+        service.pay(shop, order.id, "card")
+    assert [p.state for p in order_payments(shop, order.id)] == [PaymentState.FAILED]
+    assert service.pay(shop, order.id, "cash", "20").order_paid  # cash still works
+
+
+def test_crash_after_the_charge_is_recovered_without_charging_twice(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+
+    class Crash(BaseException):
+        pass
+
+    def crash() -> None:
+        raise Crash
+
+    faults.on("payment.authorized", crash)
+    with pytest.raises(Crash):
+        service.pay(shop, order.id, "card")
+    faults.clear()
+    (payment,) = order_payments(shop, order.id)
+    assert payment.state is PaymentState.REQUESTED and payment.processor_ref  # saved right after creating it
+    done = service.recover(shop)
+    assert [d.action for d in done] == ["captured and recorded"]
+    assert service.recover(shop) == []
+    assert len(fake.intents) == 1 and next(iter(fake.intents.values()))["amount_received"] == 1361
+    assert resolve(shop, order.id).status is OrderStatus.PAID
+    assert ledger.verify(shop).problem is None
+
+
+def test_crash_before_the_id_was_saved_is_found_by_metadata(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    faults.on("payment.authorized", lambda: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        service.pay(shop, order.id, "card")
+    faults.clear()
+    shop.conn.execute("UPDATE payments SET processor_ref = NULL")  # as if the crash came before the save
+    assert [d.action for d in service.recover(shop)] == ["captured and recorded"]
+    (payment,) = order_payments(shop, order.id)
+    assert payment.processor_ref == next(iter(fake.intents))
+
+
+def test_refunds_full_and_partial_through_stripe(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    service.pay(shop, order.id, "card")
+    refund(shop, order.id, "5.00", "cold")
+    refund(shop, order.id, None, "still cold")
+    assert sorted(r["amount"] for r in fake.refunds.values()) == [500, 861]
+    assert resolve(shop, order.id).status is OrderStatus.REFUNDED
+    fee = (1361 * 27 + 500) // 1000 + 5
+    assert balance(shop, ACCOUNT) == 1361 - fee - 1361  # the fee stays an expense
+    assert balance(shop, "income:sales") == 0
+    assert ledger.verify(shop).problem is None
+
+
+def test_no_card_number_or_expiry_is_kept(shop: Store, fake: FakeStripe) -> None:
+    for _ in range(2):
+        service.pay(shop, pizza(shop).id, "card")
+    dump = "\n".join(sqlite3.connect(shop.path).iterdump())
+    assert TEST_CARD not in dump
+    details = [json.loads(r[0]) for r in shop.all("SELECT details FROM payments")]
+    assert all(not any(k.startswith("exp") for k in d) for d in details)
+    assert all(set(d) <= {"brand", "last4", "wallet", "fee_minor", "net_minor", "available_on", "balance_transaction"}
+               for d in details)
