@@ -1036,7 +1036,8 @@ def pay(
     from payments.service import pay as take
 
     store = _store(ctx)
-    result = take(store, order, tender, amount, register=register)
+    with _card_wait(store):
+        result = take(store, order, tender, amount, register=register)
     p = result.payment
 
     def human() -> None:
@@ -1062,6 +1063,32 @@ def pay(
     )
     if not result.outcome.approved:
         raise typer.Exit(1)
+
+
+class _card_wait:
+    """While a card reader waits for the customer's tap: a spinner on a terminal, Ctrl-C cancels."""
+
+    def __init__(self, store: "Store") -> None:
+        self.store = store
+        self.status: Any = None
+
+    def __enter__(self) -> None:
+        self.store.memo["on_card_wait"] = self.tick
+
+    def tick(self, elapsed_s: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self.status is None:
+            from rich.console import Console
+
+            self.status = Console(stderr=True).status("Waiting for the card on the reader (Ctrl-C cancels)...")
+            self.status.start()
+        self.status.update(f"Waiting for the card on the reader, {elapsed_s} s (Ctrl-C cancels)...")
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.memo.pop("on_card_wait", None)
+        if self.status is not None:
+            self.status.stop()
 
 
 @payments_app.command("list")

@@ -49,7 +49,8 @@ def processor_for(store: "Store") -> tuple[str, Any]:
     gateway = store.memo.get("stripe_gateway")
     if gateway is None:
         gateway = store.memo["stripe_gateway"] = StripeGateway(settings)
-    return ACCOUNT, StripeTerminalProcessor(gateway, reader, simulate_tap=settings.api_key.startswith("sk_test_"))
+    simulate = settings.api_key.startswith("sk_test_") if settings.simulate_tap is None else settings.simulate_tap
+    return ACCOUNT, StripeTerminalProcessor(gateway, reader, simulate_tap=simulate, wait_s=settings.card_wait_s)
 
 
 class CardTender:

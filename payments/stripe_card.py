@@ -67,21 +67,36 @@ class StripeTerminalProcessor:
         self.gateway.process_on_reader(self.reader_id, intent.id, payment.key_for("process"))
         if self.simulate_tap:
             self.gateway.present_test_card(self.reader_id, 0, payment.key_for("present"))
-        deadline = time.monotonic() + self.wait_s
+        try:
+            return self._wait_for_tap(store, payment, intent.id)
+        except KeyboardInterrupt:
+            # The cashier pressed Ctrl-C: release the intent, so no money moves later.
+            self.gateway.cancel_intent(intent.id, payment.key_for("cancel"))
+            return Outcome.declined(DeclineReason.CANCELLED, "The card payment was cancelled at the register.", intent.id)
+
+    def _wait_for_tap(self, store: "Store", payment: Payment, intent_id: str) -> Outcome:
+        """Poll the intent until the customer taps, the card is declined, or time runs out."""
+        waiting = store.memo.get("on_card_wait")  # the CLI's spinner, if any
+        started = time.monotonic()
+        intent = _plain(self.gateway.retrieve_intent(intent_id))
         while True:
-            current = _plain(self.gateway.retrieve_intent(intent.id))
+            current = intent
             if current["status"] == "requires_capture":
-                return Outcome.ok(intent.id, **_card_details(current))
+                return Outcome.ok(intent_id, **_card_details(current))
             error = current.get("last_payment_error")
             if current["status"] == "canceled":
-                return Outcome.declined(DeclineReason.CANCELLED, processor_ref=intent.id)
+                return Outcome.declined(DeclineReason.CANCELLED, processor_ref=intent_id)
             if current["status"] == "requires_payment_method" and error:
                 return Outcome.declined(decline_reason(error.get("code"), error.get("decline_code")),
-                                        processor_ref=intent.id)
-            if time.monotonic() > deadline:
-                self.gateway.cancel_intent(intent.id, payment.key_for("cancel"))
-                return Outcome.declined(DeclineReason.EXPIRED, "No card was presented in time: try again.", intent.id)
+                                        processor_ref=intent_id)
+            elapsed = time.monotonic() - started
+            if elapsed > self.wait_s:
+                self.gateway.cancel_intent(intent_id, payment.key_for("cancel"))
+                return Outcome.declined(DeclineReason.EXPIRED, "No card was presented in time: try again.", intent_id)
+            if callable(waiting):
+                waiting(int(elapsed))
             time.sleep(0.5)
+            intent = _plain(self.gateway.retrieve_intent(intent_id))
 
     def capture(self, store: "Store", payment: Payment) -> Outcome:
         ref = payment.processor_ref or self._ref(store, payment)

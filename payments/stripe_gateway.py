@@ -37,6 +37,10 @@ class StripeSettings(NamedTuple):
     connect_timeout_s: int = 5
     read_timeout_s: int = 30
     max_retries: int = 2
+    simulate_tap: bool | None = None
+    """Simulate the customer's tap with Stripe's test helpers (default: with a test-mode key)."""
+    card_wait_s: int = 60
+    """How long to wait for the customer to tap before the payment is released."""
 
 
 def read_api_key(environ: Mapping[str, str], key_file: Path | None = None) -> str | None:

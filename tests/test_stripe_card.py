@@ -163,3 +163,36 @@ def test_no_card_number_or_expiry_is_kept(shop: Store, fake: FakeStripe) -> None
     assert all(not any(k.startswith("exp") for k in d) for d in details)
     assert all(set(d) <= {"brand", "last4", "wallet", "fee_minor", "net_minor", "available_on", "balance_transaction"}
                for d in details)
+
+
+@pytest.fixture
+def slow_reader(shop: Store, fake: FakeStripe) -> Store:
+    settings = StripeSettings("sk_test_fake", fake.base, 1, 2, 1, simulate_tap=False, card_wait_s=2)
+    shop.memo["stripe_settings"] = lambda: settings
+    shop.memo.pop("stripe_gateway", None)
+    return shop
+
+
+def test_ctrl_c_while_waiting_cancels_the_payment(slow_reader: Store, fake: FakeStripe) -> None:
+    order = pizza(slow_reader)
+    ticks: list[int] = []
+
+    def cashier_presses_ctrl_c(elapsed_s: int) -> None:
+        ticks.append(elapsed_s)
+        raise KeyboardInterrupt
+
+    slow_reader.memo["on_card_wait"] = cashier_presses_ctrl_c
+    result = service.pay(slow_reader, order.id, "card")
+    assert ticks == [0]
+    assert not result.outcome.approved and result.outcome.reason is DeclineReason.CANCELLED
+    assert next(iter(fake.intents.values()))["status"] == "canceled"  # no money can move later
+    assert [p.state for p in order_payments(slow_reader, order.id)] == [PaymentState.DECLINED]
+    assert service.recover(slow_reader) == []
+
+
+def test_no_tap_in_time_releases_the_payment(slow_reader: Store, fake: FakeStripe) -> None:
+    order = pizza(slow_reader)
+    result = service.pay(slow_reader, order.id, "card")
+    assert result.outcome.reason is DeclineReason.EXPIRED
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+    assert resolve(slow_reader, order.id).status is OrderStatus.OPEN
