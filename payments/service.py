@@ -368,7 +368,8 @@ def recover(store: "Store") -> list[Recovery]:
             done.append(Recovery(payment.id, order.label, "left for later (processor unavailable)"))
             continue
         if info is None:
-            transition(store, payment, PaymentState.VOIDED, note="recovered: never reached the processor")
+            # Nothing was charged; release whatever the processor holds (an intent never tapped).
+            void_payment(store, payment, "recovered: never charged")
             done.append(Recovery(payment.id, order.label, "voided (never charged)"))
         elif not info.approved:
             transition(store, payment, PaymentState.DECLINED, decline_reason=info.reason, note=f"recovered: {info.message}")

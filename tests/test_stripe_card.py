@@ -196,3 +196,24 @@ def test_no_tap_in_time_releases_the_payment(slow_reader: Store, fake: FakeStrip
     assert result.outcome.reason is DeclineReason.EXPIRED
     assert next(iter(fake.intents.values()))["status"] == "canceled"
     assert resolve(slow_reader, order.id).status is OrderStatus.OPEN
+
+
+def test_interrupted_before_the_wait_is_released_at_stripe_by_recover(
+    slow_reader: Store, fake: FakeStripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from payments import stripe_gateway
+
+    order = pizza(slow_reader)
+
+    def ctrl_c_while_handing_to_the_reader(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(stripe_gateway.StripeGateway, "process_on_reader", ctrl_c_while_handing_to_the_reader)
+    with pytest.raises(KeyboardInterrupt):
+        service.pay(slow_reader, order.id, "card")
+    monkeypatch.undo()
+    (payment,) = order_payments(slow_reader, order.id)
+    assert payment.state is PaymentState.REQUESTED and payment.processor_ref
+    assert [d.action for d in service.recover(slow_reader)] == ["voided (never charged)"]
+    assert fake.intents[payment.processor_ref]["status"] == "canceled"
+    assert service.recover(slow_reader) == []
