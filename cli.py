@@ -1030,14 +1030,23 @@ def pay(
         Optional[str], typer.Argument(help="Cash handed over (change is given), or the part to charge; default: what is due.")
     ] = None,
     register: RegisterOpt = 1,
+    tip: Annotated[Optional[str], typer.Option("--tip", help="Tip (cash: kept from the change).")] = None,
+    tip_to: Annotated[
+        Optional[str], typer.Option("--tip-to", help="Staff member the tip goes to (default: the team's pool).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Take a payment; several payments may share one order (split tender)."""
     from payments.service import pay as take
 
     store = _store(ctx)
+    tip_minor = 0
+    if tip is not None:
+        from pos.money import parse_amount
+
+        tip_minor = parse_amount(tip, store.settings.currency, store.settings.locale).amount_minor
     with _card_wait(store):
-        result = take(store, order, tender, amount, register=register)
+        result = take(store, order, tender, amount, register=register, tip_minor=tip_minor, tip_to=tip_to)
     p = result.payment
 
     def human() -> None:
@@ -1052,6 +1061,9 @@ def pay(
             typer.echo(f"Change: {_money(store, p.change_minor)}  ({coins})")
         if p.rounding_minor:
             typer.echo(f"Cash rounding: {_money(store, p.rounding_minor)}")
+        if p.tip_minor:
+            who = "the team on shift" if p.tip_to in (None, "pool") else _staff_name(store, p.tip_to)
+            typer.echo(f"Tip {_money(store, p.tip_minor)} goes to {who}.")
         typer.echo("Order paid." if result.order_paid else f"Still due: {_money(store, result.due_after_minor)}.")
 
     _emit(
@@ -1063,6 +1075,12 @@ def pay(
     )
     if not result.outcome.approved:
         raise typer.Exit(1)
+
+
+def _staff_name(store: "Store", key: str) -> str:
+    from pos.staff import get_staff
+
+    return get_staff(store, key).first_name
 
 
 class _card_wait:

@@ -169,6 +169,11 @@ def record_capture(store: "Store", payment: Payment, outcome: Outcome | None = N
         fields: dict[str, Any] = {"processor_ref": outcome.processor_ref} if outcome and outcome.processor_ref else {}
         if outcome is not None and outcome.details:
             fields["details"] = outcome.details
+        if outcome is not None and outcome.tip_minor:
+            # A tip the customer chose on the reader; the reader offered one only after
+            # its recipient (the named person, or the pool) passed the tip rules.
+            fields["tip_minor"] = payment.tip_minor + outcome.tip_minor
+            fields["tip_to"] = payment.tip_to or "pool"
         captured = transition(store, payment, PaymentState.CAPTURED, **fields)
         faults.hit("payment.captured_before_journal")
         ledger.post(

@@ -45,6 +45,18 @@ def _card_details(intent: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in details.items() if v}
 
 
+def _may_tip(store: "Store", payment: Payment) -> bool:
+    """Offer a tip on the reader only if someone real would receive it (checked before any money moves)."""
+    from pos.errors import AnytenderError
+    from pos.tips import tip_account
+
+    try:
+        tip_account(store, payment.tip_to)
+    except AnytenderError:
+        return False
+    return True
+
+
 class StripeTerminalProcessor:
     """The card processor of a store that uses Stripe (see the module docstring)."""
 
@@ -64,7 +76,7 @@ class StripeTerminalProcessor:
             {"payment_id": payment.id, "order_id": payment.order_id},
         )
         self._save_ref(store, payment, intent.id)
-        self.gateway.process_on_reader(self.reader_id, intent.id, payment.key_for("process"))
+        self.gateway.process_on_reader(self.reader_id, intent.id, payment.key_for("process"), _may_tip(store, payment))
         if self.simulate_tap:
             self.gateway.present_test_card(self.reader_id, 0, payment.key_for("present"))
         try:

@@ -162,11 +162,12 @@ class StripeGateway:
         )
         return found.data[0] if found.data else None
 
-    def process_on_reader(self, reader_id: str, intent_id: str, key: str) -> Any:
-        """Hand the intent to a Terminal reader (server-driven flow)."""
+    def process_on_reader(self, reader_id: str, intent_id: str, key: str, offer_tip: bool) -> Any:
+        """Hand the intent to a Terminal reader (server-driven flow); it offers a tip only if told to."""
         return self.call(
             self.client.v1.terminal.readers.process_payment_intent, reader_id,
-            params={"payment_intent": intent_id}, options={"idempotency_key": key},
+            params={"payment_intent": intent_id, "process_config": {"skip_tipping": not offer_tip}},
+            options={"idempotency_key": key},
         )
 
     def present_test_card(self, reader_id: str, tip_minor: int, key: str) -> Any:

@@ -55,6 +55,7 @@ class FakeStripe:
         self.intents: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self.readers: dict[str, str] = {}
+        self.reader_config: dict[str, dict[str, Any]] = {}
         self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self.requests: list[tuple[str, str, dict[str, Any], str | None]] = []
         self.cue: dict[str, Any] = {}
@@ -191,6 +192,7 @@ class FakeStripe:
             if intent_id not in self.intents:
                 return 400, {"error": {"type": "invalid_request_error", "message": f"No such payment_intent: '{intent_id}'"}}
             self.readers[object_id or ""] = intent_id
+            self.reader_config[object_id or ""] = params.get("process_config", {})
             return 200, {"id": object_id, "object": "terminal.reader", "action": {
                 "type": "process_payment_intent", "status": "in_progress",
                 "process_payment_intent": {"payment_intent": intent_id}}}
@@ -198,8 +200,10 @@ class FakeStripe:
             intent_id = self.readers.get(object_id or "")
             if intent_id is None:
                 return 400, {"error": {"type": "invalid_request_error", "message": "The reader has no action in progress."}}
-            self.authorize(intent_id, tip_minor=int(params.get("amount_tip", 0)),
-                           wallet=self.cue.pop("wallet", None))
+            tip = int(params.get("amount_tip", 0)) or int(self.cue.pop("tip", 0))
+            if self.reader_config.get(object_id or "", {}).get("skip_tipping") == "true":
+                tip = 0  # the reader never offered a tip
+            self.authorize(intent_id, tip_minor=tip, wallet=self.cue.pop("wallet", None))
             return 200, {"id": object_id, "object": "terminal.reader", "action": {"status": "succeeded"}}
         if object_id not in self.intents:
             return 404, {"error": {"type": "invalid_request_error", "message": f"No such payment_intent: '{object_id}'"}}
@@ -272,6 +276,10 @@ class FakeStripe:
         intent["latest_charge"] = {"id": self._id("ch"), "object": "charge", "amount": intent["amount"],
                                    "payment_method_details": {"type": "card_present", "card_present": card},
                                    "balance_transaction": None}
+
+    def tip_next(self, tip_minor: int) -> None:
+        """The next customer chooses this tip on the reader (if the reader offers one)."""
+        self.cue["tip"] = tip_minor
 
     def wallet_next(self, wallet_type: str = "apple_pay") -> None:
         """The next tap is a phone wallet."""

@@ -217,3 +217,38 @@ def test_interrupted_before_the_wait_is_released_at_stripe_by_recover(
     assert [d.action for d in service.recover(slow_reader)] == ["voided (never charged)"]
     assert fake.intents[payment.processor_ref]["status"] == "canceled"
     assert service.recover(slow_reader) == []
+
+
+def test_the_reader_offers_a_tip_only_when_someone_real_would_get_it(shop: Store, fake: FakeStripe) -> None:
+    from pos.staff import add_staff, start_shift
+
+    order = pizza(shop)
+    fake.tip_next(300)
+    first = service.pay(shop, order.id, "card")  # nobody eligible on shift: the reader skips tipping
+    assert fake.reader_config["tmr_FAKE01"]["skip_tipping"] == "true"
+    assert first.payment.tip_minor == 0
+    add_staff(shop, "Alice", "cashier", "1234")
+    start_shift(shop, "Alice")
+    second_order = pizza(shop)
+    fake.tip_next(300)
+    second = service.pay(shop, second_order.id, "card")
+    assert fake.reader_config["tmr_FAKE01"]["skip_tipping"] == "false"
+    assert (second.payment.tip_minor, second.payment.tip_to) == (300, "pool")
+    assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:pool", "USD"): -300}
+    assert balance(shop, "assets:receivable:orders") == 0
+    assert ledger.verify(shop).problem is None
+
+
+def test_tip_typed_at_the_register_for_a_named_person(shop: Store, fake: FakeStripe, cli_for) -> None:
+    from pos.staff import add_staff, start_shift
+
+    add_staff(shop, "Alice", "cashier", "1234")
+    add_staff(shop, "Maria", "manager", "1234")
+    start_shift(shop, "Alice")
+    start_shift(shop, "Maria")
+    pizza(shop)
+    cli = cli_for(shop)
+    cli.fails("pay", "1", "cash", "20", "--tip", "2", "--tip-to", "Maria", says="may not share")
+    cli.fails("pay", "1", "cash", "20", "--tip", "-2", says="cannot be negative")
+    out = cli.ok("pay", "1", "cash", "20", "--tip", "2", "--tip-to", "Alice").stdout
+    assert "Tip $2.00 goes to Alice." in out and "Change: $4.39" in out  # 20.00 - 13.61 - 2.00
