@@ -240,7 +240,7 @@ def demo(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a demo store in a fresh folder and ring a day of sales in it."""
-    from pos.demo import run_demo
+    from payments.demo import run_demo
 
     report = run_demo(directory)
 

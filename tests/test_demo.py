@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from pos import ledger
-from pos.demo import run_demo
+from payments.demo import run_demo
 from pos.store import Store
 
 

@@ -1,7 +1,8 @@
 """``pos demo``: a store in a fresh folder, with a morning of sales rung in it.
 
 The demo goes through the library exactly as the commands do, so what it
-shows is what a newcomer will get.  It never touches an existing store: with
+shows is what a newcomer will get.  It lives in ``payments/`` because it
+takes payments: the core (``pos/``) never imports the tenders.  It never touches an existing store: with
 no ``--dir`` it picks ``./anytender-demo`` or, if that is taken, the first
 free ``./anytender-demo-N``; a ``--dir`` that already holds files is refused.
 """
