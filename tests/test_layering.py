@@ -1,0 +1,35 @@
+"""Dependencies point one way: cli -> pos, payments, receipts; payments -> pos; receipts -> pos."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = {"pos": {"payments", "receipts", "cli"}, "payments": {"receipts", "cli"}, "receipts": {"payments", "cli"}}
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_imports_only_what_it_may(package: str) -> None:
+    for path in sorted((ROOT / package).glob("*.py")):
+        wrong = imported_roots(path) & FORBIDDEN[package]
+        assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+
+
+def test_the_core_never_prints_or_reads_the_environment() -> None:
+    for path in sorted((ROOT / "pos").glob("*.py")):
+        text = path.read_text()
+        assert "print(" not in text, path
+        assert "os.environ" not in text and "getenv" not in text, path
