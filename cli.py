@@ -21,7 +21,6 @@ from typer.core import TyperGroup
 from pos.errors import AnytenderError, InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.money import Money
     from pos.orders import Order, OrderView
     from pos.store import Store
 
@@ -137,12 +136,9 @@ def _emit(as_json: bool, data: Any, human: Callable[[], None] | str) -> None:
 
 
 def _money(store: "Store", amount_minor: int) -> str:
-    formatter = store.memo.get("formatter")
-    if formatter is None:
-        from pos.money_format import formatter_for
+    from pos.money_format import store_money
 
-        formatter = store.memo["formatter"] = formatter_for(store)
-    return formatter(amount_minor)
+    return store_money(store, amount_minor)
 
 
 def _table(title: str | None, columns: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:

@@ -15,9 +15,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from payments.base import Capabilities, LocalTender, Payment, PaymentState, TenderKind, order_payments
+from payments.base import (
+    Capabilities,
+    LocalTender,
+    Payment,
+    PaymentState,
+    TenderKind,
+    order_payments,
+)
 from pos import accounts, faults, ledger, posting_rules
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.money_format import store_money
 from pos.orders import check_dispatchable, resolve
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,12 +51,6 @@ class CodTender(LocalTender):
         return accounts.drawer(register)  # the driver's cash was handed in; refunds come from a drawer
 
 
-def _money(store: "Store", minor: int) -> str:
-    from pos.money import Money, format_money
-
-    return format_money(Money(minor, store.settings.currency), store.settings.locale)
-
-
 def _driver(store: "Store", name: str) -> "StaffMember":
     from pos.staff import Role, get_staff, on_shift_at
 
@@ -71,7 +73,7 @@ def _out_for_delivery(store: "Store", order_id: str) -> Payment | None:
 
 def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
     """Send a delivery order out with a driver, who will collect what is due."""
-    from payments.service import payable_minor, insert_payment
+    from payments.service import insert_payment, payable_minor
 
     order = resolve(store, order_ref)
     check_dispatchable(order)
@@ -109,8 +111,8 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
     assert given is not None
     if given < payment.amount_minor + tip_minor:
         raise InvalidInput(
-            f"{_money(store, given)} does not cover {_money(store, payment.amount_minor)}"
-            + (f" plus the {_money(store, tip_minor)} tip" if tip_minor else "")
+            f"{store_money(store, given)} does not cover {store_money(store, payment.amount_minor)}"
+            + (f" plus the {store_money(store, tip_minor)} tip" if tip_minor else "")
             + ": record what the customer really handed over."
         )
     driver = get_staff(store, int(payment.driver_id or 0))
@@ -192,7 +194,7 @@ def handin(store: "Store", name: str, amount: str | int, register: int = 1) -> t
         held = driver_cash(store, member.name).held_minor
         if minor > held:
             raise InvalidInput(
-                f"{member.name} holds {_money(store, held)}: a hand-in of {_money(store, minor)} is more than that."
+                f"{member.name} holds {store_money(store, held)}: a hand-in of {store_money(store, minor)} is more than that."
             )
         entry = ledger.post(
             store, f"driver:{member.key}:handin:{new_id('hi')}", f"{member.name} hands in cash to drawer {register}",

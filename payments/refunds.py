@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from payments.base import SETTLED, Payment, PaymentState, order_payments, transition
 from pos import accounts, approvals, faults, ledger, posting_rules
 from pos.errors import Conflict, InvalidInput, NotAllowed
+from pos.money_format import store_money
 from pos.orders import OrderStatus, forget_order, resolve, sale_key
 from pos.store import iso, new_id, utc_now
 
@@ -36,12 +37,6 @@ class RefundResult(NamedTuple):
     parts: list[RefundPart]
     total_minor: int
     fully_refunded: bool
-
-
-def _money(store: "Store", minor: int) -> str:
-    from pos.money import Money, format_money
-
-    return format_money(Money(minor, store.settings.currency), store.settings.locale)
 
 
 def refund(
@@ -73,7 +68,7 @@ def refund(
     assert wanted is not None
     if wanted > refundable:
         raise InvalidInput(
-            f"Only {_money(store, refundable)} of order {order.label} can still be refunded, not {_money(store, wanted)}."
+            f"Only {store_money(store, refundable)} of order {order.label} can still be refunded, not {store_money(store, wanted)}."
         )
     approvals.require(store, "approval.refund_over", wanted, approver, "refund")
     sale = ledger.find_by_key(store, sale_key(order.id))
@@ -97,10 +92,10 @@ def refund(
         held = drawer.expected_cash(store, register)
         if from_drawer > held:
             raise NotAllowed(
-                f"Drawer {register} holds {_money(store, held)}, not enough for a {_money(store, from_drawer)} cash refund."
+                f"Drawer {register} holds {store_money(store, held)}, not enough for a {store_money(store, from_drawer)} cash refund."
             )
     parts: list[RefundPart] = []
-    for payment, part, source in plan:
+    for payment, part, _source in plan:
         refund_id = _request(store, order.id, payment, part, why, register, approver, sale is not None)
         faults.hit("refund.requested")
         _finish(store, refund_id)
@@ -138,7 +133,7 @@ def _finish(store: "Store", refund_id: str) -> None:
     if not outcome.approved:
         with store.write() as conn:
             conn.execute("UPDATE refunds SET state = 'failed' WHERE id = ?", (refund_id,))
-        raise Conflict(f"The refund of {_money(store, row['amount_minor'])} was refused: {outcome.message}")
+        raise Conflict(f"The refund of {store_money(store, row['amount_minor'])} was refused: {outcome.message}")
     _record(store, refund_id, outcome.processor_ref)
 
 
@@ -202,7 +197,7 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
         if settled:
             taken = sum(p.refundable_minor for p in settled)
             raise Conflict(
-                f"Order {order.label} has {_money(store, taken)} paid already: refund it first "
+                f"Order {order.label} has {store_money(store, taken)} paid already: refund it first "
                 f"('pos refund {order.number} --reason ...'), then void."
             )
         if not " ".join((reason or "").split()):

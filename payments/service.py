@@ -271,12 +271,11 @@ def _request(
         terms = cash_terms(due, tendered, tip_minor, step)
         held = drawer.expected_cash(store, register)
         if terms.change_minor > held:
-            from pos.money import Money, format_money
+            from pos.money_format import store_money
 
-            fmt = lambda m: format_money(Money(m, store.settings.currency), store.settings.locale)  # noqa: E731
             raise NotAllowed(
-                f"No change available: {fmt(terms.change_minor)} is due back but drawer {register} holds "
-                f"{fmt(held)}. Ask for a smaller note or the exact amount."
+                f"No change available: {store_money(store, terms.change_minor)} is due back but drawer {register} "
+                f"holds {store_money(store, held)}. Ask for a smaller note or the exact amount."
             )
         suggestion = suggest_change(terms.change_minor, config.denominations(store))
         payment = insert_payment(
@@ -286,10 +285,10 @@ def _request(
     else:
         charge = due if given is None else given
         if charge > due:
-            from pos.money import Money, format_money
+            from pos.money_format import store_money
 
             raise InvalidInput(
-                f"That is more than the {format_money(Money(due, store.settings.currency), store.settings.locale)} "
+                f"That is more than the {store_money(store, due)} "
                 "still due: only cash can be overpaid (change is given in cash)."
             )
         payment = insert_payment(store, order, kind, charge, register=register, tip_minor=tip_minor, tip_to=tip_to)

@@ -21,13 +21,13 @@ APPROVER_ROLES = ("manager", "owner")
 def require(store: "Store", option: str, amount_minor: int, approver: "StaffMember | None", action: str) -> None:
     """Refuse ``action`` of ``amount_minor`` above the store's threshold without a manager's approval."""
     from pos import config
-    from pos.money import Money, format_money
+    from pos.money_format import store_money
 
     threshold = config.get_minor(store, option)
     if amount_minor <= threshold:
         return
     if approver is None:
-        shown = format_money(Money(threshold, store.settings.currency), store.settings.locale)
+        shown = store_money(store, threshold)
         raise NotAllowed(f"A {action} over {shown} needs a manager's approval: add --approve MANAGER_NAME.")
     if not approver.active:
         raise NotAllowed(f"{approver.name} is deactivated and cannot approve a {action}.")

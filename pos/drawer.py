@@ -113,10 +113,10 @@ def move(store: "Store", register: int, kind: Movement, amount_text: str, reason
         if kind is not Movement.PAID_IN:
             held = expected_cash(store, drawer.register)
             if amount > held:
-                from pos.money import Money, format_money
+                from pos.money_format import store_money
 
                 raise NotAllowed(
-                    f"Drawer {drawer.register} should hold only {format_money(Money(held, currency), store.settings.locale)}: "
+                    f"Drawer {drawer.register} should hold only {store_money(store, held)}: "
                     f"a {kind.value} of more than that cannot be right. Count the drawer first."
                 )
         if kind is Movement.PAID_IN:

@@ -30,7 +30,7 @@ import enum
 import hashlib
 import sqlite3
 from datetime import date
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from pos.accounts import _KNOWN as _KNOWN_ACCOUNTS
 from pos.accounts import check_account, check_prefix, matches_prefix

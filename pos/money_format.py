@@ -147,6 +147,14 @@ def formatter_for(store: Any) -> "Formatter | Any":
     return lambda amount_minor: format_money(Money(amount_minor, settings.currency), settings.locale)
 
 
+def store_money(store: Any, amount_minor: int) -> str:
+    """An amount in the store's currency, formatted for its locale (the formatter is kept on the store)."""
+    formatter = store.memo.get("formatter")
+    if formatter is None:
+        formatter = store.memo["formatter"] = formatter_for(store)
+    return str(formatter(amount_minor))
+
+
 def store_facts(store: Any) -> None:
     """Learn and keep the formatting facts for the store's currency and locale."""
     settings = store.settings

@@ -416,9 +416,9 @@ def _keep_covered(store: "Store", order: Order, new_totals: Totals, doing: str) 
     """Refuse a change that would take the total below what payments already hold."""
     held = covered_minor(store, order.id)
     if new_totals.total_minor < held:
-        from pos.money import Money, format_money
+        from pos.money_format import store_money
 
-        shown = format_money(Money(held, store.settings.currency), store.settings.locale)
+        shown = store_money(store, held)
         raise Conflict(
             f"Order {order.label} already has {shown} paid or pending: {doing} would take the total below that. "
             "Refund first, or leave the order as it is."

@@ -22,7 +22,7 @@ from freezegun import freeze_time
 from conftest import Cli, snapshot
 from payments import service
 from payments.base import Capabilities, DeclineReason, Outcome, TenderKind
-from pos import ledger, staff
+from pos import staff
 from pos.orders import resolve
 from pos.staff import add_staff, start_shift
 from pos.store import Store

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from conftest import snapshot
 from payments import cod, refunds, service
 from payments.base import PaymentState, TenderKind, get_payment, order_payments
 from pos import config, drawer, ledger, staff

@@ -13,7 +13,6 @@ from payments.refunds import refund
 from payments.stripe_card import ACCOUNT
 from payments.stripe_gateway import StripeSettings
 from pos import config, faults, ledger
-from pos.catalog import add_item
 from pos.drawer import open_drawer
 from pos.errors import NotAllowed, ProcessorUnavailable
 from pos.orders import OrderStatus, add_line, new_order, resolve
