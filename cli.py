@@ -1021,7 +1021,7 @@ def _payment_dict(store: "Store", p: Any) -> dict[str, Any]:
 def pay(
     ctx: typer.Context,
     order: OrderArg,
-    tender: Annotated[str, typer.Argument(help="cash, card or wallet.")],
+    tender: Annotated[str, typer.Argument(help="cash, card, wallet or link.")],
     amount: Annotated[
         Optional[str], typer.Argument(help="Cash handed over (change is given), or the part to charge; default: what is due.")
     ] = None,
@@ -1030,9 +1030,17 @@ def pay(
     tip_to: Annotated[
         Optional[str], typer.Option("--tip-to", help="Staff member the tip goes to (default: the team's pool).")
     ] = None,
+    check: Annotated[bool, typer.Option("--check", help="link: record the payment if the customer has paid.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="link: wait until the customer pays (Ctrl-C stops waiting).")] = False,
+    cancel: Annotated[bool, typer.Option("--cancel", help="link: close the link so it can no longer be paid.")] = False,
+    timeout_s: Annotated[int, typer.Option("--timeout", help="link --wait: give up waiting after this many seconds.")] = 600,
     as_json: JsonFlag = False,
 ) -> None:
-    """Take a payment; several payments may share one order (split tender)."""
+    """Take a payment; several payments may share one order (split tender).
+
+    With 'link', a payment link for the customer's phone: printed with a QR
+    code, then recorded by --check or --wait once the customer has paid.
+    """
     from payments.service import pay as take
 
     store = _store(ctx)
@@ -1041,6 +1049,9 @@ def pay(
         from pos.money import parse_amount
 
         tip_minor = parse_amount(tip, store.settings.currency, store.settings.locale).amount_minor
+    if tender.strip().lower() == "link" or check or wait or cancel:
+        _pay_link(store, order, tender, amount, register, tip_minor, tip_to, (check, wait, cancel), timeout_s, as_json)
+        return
     with _card_wait(store):
         result = take(store, order, tender, amount, register=register, tip_minor=tip_minor, tip_to=tip_to)
     p = result.payment
@@ -1079,15 +1090,12 @@ def _staff_name(store: "Store", key: str) -> str:
     return get_staff(store, key).first_name
 
 
-class _card_wait:
-    """While a card reader waits for the customer's tap: a spinner on a terminal, Ctrl-C cancels."""
+class _Spinner:
+    """A spinner on stderr while waiting on a customer (only on a terminal)."""
 
-    def __init__(self, store: "Store") -> None:
-        self.store = store
+    def __init__(self, waiting_for: str) -> None:
+        self.waiting_for = waiting_for
         self.status: Any = None
-
-    def __enter__(self) -> None:
-        self.store.memo["on_card_wait"] = self.tick
 
     def tick(self, elapsed_s: int) -> None:
         if not sys.stderr.isatty():
@@ -1095,14 +1103,111 @@ class _card_wait:
         if self.status is None:
             from rich.console import Console
 
-            self.status = Console(stderr=True).status("Waiting for the card on the reader (Ctrl-C cancels)...")
+            self.status = Console(stderr=True).status(f"Waiting for {self.waiting_for}...")
             self.status.start()
-        self.status.update(f"Waiting for the card on the reader, {elapsed_s} s (Ctrl-C cancels)...")
+        self.status.update(f"Waiting for {self.waiting_for}, {elapsed_s} s...")
+
+    def stop(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+
+class _card_wait(_Spinner):
+    """While a card reader waits for the customer's tap: a spinner on a terminal, Ctrl-C cancels."""
+
+    def __init__(self, store: "Store") -> None:
+        super().__init__("the card on the reader (Ctrl-C cancels)")
+        self.store = store
+
+    def __enter__(self) -> None:
+        self.store.memo["on_card_wait"] = self.tick
 
     def __exit__(self, *exc: object) -> None:
         self.store.memo.pop("on_card_wait", None)
-        if self.status is not None:
-            self.status.stop()
+        self.stop()
+
+
+def _pay_link(store: "Store", order: str, tender: str, amount: Optional[str], register: int, tip_minor: int,
+              tip_to: Optional[str], flags: tuple[bool, bool, bool], timeout_s: int, as_json: bool) -> None:
+    """``pos pay ORDER link``: send a link, or --check, --wait for or --cancel the one sent."""
+    from payments import wallet
+
+    check, wait, cancel = flags
+    if tender.strip().lower() != "link":
+        raise InvalidInput(f"--check, --wait and --cancel are for payment links: 'pos pay {order} link --check'.")
+    if sum(flags) > 1:
+        raise InvalidInput("Choose one of --check, --wait and --cancel.")
+    if (check or cancel) and (amount is not None or tip_minor or tip_to):
+        raise InvalidInput("An amount or a tip belongs on a new link, not on --check or --cancel.")
+    if timeout_s <= 0:
+        raise InvalidInput("--timeout must be more than zero seconds.")
+    if cancel:
+        status = wallet.cancel_link(store, order)
+    elif check:
+        status = wallet.check_link(store, order)
+    else:
+        status = wallet.send_link(store, order, amount, register=register, tip_minor=tip_minor, tip_to=tip_to)
+        if status.waiting and not as_json:
+            _print_link(store, status)
+        if wait and status.waiting:
+            spinner = _Spinner("the customer to pay the link (Ctrl-C stops waiting; the link stays open)")
+            try:
+                status = wallet.wait_for_link(store, order, timeout_s, on_wait=spinner.tick)
+            except KeyboardInterrupt:
+                status = wallet.check_link(store, order)
+            finally:
+                spinner.stop()
+    p = status.payment
+
+    def human() -> None:
+        if store.settings.training:
+            typer.echo("TRAINING: no real money moved.")
+        if status.action == "cancelled":
+            typer.echo(f"The link is cancelled: it can no longer be paid. Still due: {_money(store, status.due_minor)}.")
+        elif status.waiting and status.action in ("sent", "already sent"):
+            pass  # printed above, before any waiting
+        elif status.waiting:
+            typer.echo(f"Not paid yet: the link stays open until {_link_expiry(store, p)}. "
+                       f"Check again with 'pos pay {order} link --check'.")
+        elif p.state.value == "captured":
+            how = ", ".join(str(p.details[k]) for k in ("wallet", "brand") if p.details.get(k))
+            card = f" ({how} ...{p.details['last4']})" if p.details.get("last4") else ""
+            typer.echo(f"Paid by link: {_money(store, p.amount_minor + p.tip_minor)}{card}.")
+            typer.echo("Order paid." if status.order_paid else f"Still due: {_money(store, status.due_minor)}.")
+        else:
+            reason = p.decline_reason.cashier_message if p.decline_reason else "The link was not paid."
+            typer.echo(f"NOT PAID: {reason} Still due: {_money(store, status.due_minor)}.")
+
+    _emit(as_json, {**_payment_dict(store, p), "action": status.action, "link_url": status.url,
+                    "expires_at": p.details.get("expires_at"), "order_paid": status.order_paid,
+                    "due_minor": status.due_minor}, human)
+    if p.state.value in ("declined", "failed"):
+        raise typer.Exit(1)
+
+
+def _link_expiry(store: "Store", payment: Any) -> str:
+    from datetime import datetime, timezone
+
+    return _local(store, datetime.fromtimestamp(int(payment.details["expires_at"]), timezone.utc))[11:]
+
+
+def _print_link(store: "Store", status: Any) -> None:
+    from receipts.terminal_qr import qr_text
+
+    p = status.payment
+    again = " (sent before)" if status.action == "already sent" else ""
+    typer.echo(f"Payment link for {_money(store, p.amount_minor + p.tip_minor)}{again}, "
+               f"open until {_link_expiry(store, p)}:")
+    typer.echo(status.url)
+    typer.echo(qr_text(status.url))
+    typer.echo("Text it to the customer, or let them scan the code; no account is needed.")
+    typer.echo(f"'pos pay {_order_number(store, p.order_id)} link --check' records the payment once they have paid.")
+
+
+def _order_number(store: "Store", order_id: str) -> int:
+    from pos.orders import resolve
+
+    return resolve(store, order_id).number
 
 
 @payments_app.command("list")

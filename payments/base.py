@@ -142,10 +142,19 @@ class Outcome(NamedTuple):
     """A tip the customer chose on the device (card readers), if any."""
     authorized_only: bool = False
     """From ``lookup``: the processor holds the money but has not taken it yet."""
+    pending: bool = False
+    """The customer has not answered yet (a payment link sent to their phone): the
+    payment stays ``requested``, its amount held against the order, until a
+    ``lookup`` finds it paid or expired."""
 
     @classmethod
     def ok(cls, processor_ref: str | None = None, **details: Any) -> "Outcome":
         return cls(True, None, "", processor_ref, details)
+
+    @classmethod
+    def waiting(cls, processor_ref: str, **details: Any) -> "Outcome":
+        """Not answered yet: see :attr:`pending`."""
+        return cls(True, None, "", processor_ref, details, pending=True)
 
     @classmethod
     def declined(cls, reason: DeclineReason, message: str = "", processor_ref: str | None = None) -> "Outcome":
@@ -290,6 +299,21 @@ def get_payment(store: "Store", payment_id: str) -> Payment:
 def order_payments(store: "Store", order_id: str) -> list[Payment]:
     # rowid: the order they were written in, even within one millisecond.
     return [payment_from_row(r) for r in store.all("SELECT * FROM payments WHERE order_id = ? ORDER BY rowid", (order_id,))]
+
+
+def annotate(store: "Store", payment: Payment, processor_ref: str | None = None,
+             details: dict[str, Any] | None = None) -> Payment:
+    """Save what a processor told us (its id for the payment, details) without a change of state.
+
+    Written at once, in its own transaction, so that a crash right after an
+    outside call still leaves the processor's id on the row for ``recover``.
+    """
+    merged = {**payment.details, **(details or {})}
+    ref = processor_ref or payment.processor_ref
+    with store.write() as conn:
+        conn.execute("UPDATE payments SET processor_ref = ?, details = ?, updated_at = ? WHERE id = ?",
+                     (ref, json.dumps(merged, sort_keys=True), iso(utc_now()), payment.id))
+    return payment._replace(processor_ref=ref, details=merged)
 
 
 def transition(store: "Store", payment: Payment, to: PaymentState, note: str | None = None, **fields: Any) -> Payment:

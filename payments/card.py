@@ -1,11 +1,13 @@
 """Card and phone-wallet payments, through the store's card processor.
 
-One tender per kind (card, wallet), both routed to the processor the store
+The card tender, routed to the processor the store
 uses: the built-in training processor for a store created with
 ``pos init --training`` (:mod:`payments.training`), otherwise Stripe.  The
 money sits in ``assets:clearing:<processor>`` until the processor pays it
 out; the processor's fee is booked as ``expenses:card-fees`` when the
-payment is captured.
+payment is captured.  Phone wallets and payment links
+(:mod:`payments.wallet`) and kiosks (:mod:`payments.selfcheckout`) are
+the same tender with another processor or reader.
 """
 
 from __future__ import annotations
@@ -19,18 +21,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
 
-def processor_for(store: "Store") -> tuple[str, Any]:
-    """(ledger account, processor) for the store's card payments.
+def stripe_gateway(store: "Store") -> Any:
+    """The register's Stripe gateway (made once per store handle), or a refusal saying what is missing.
 
-    A training store uses the training processor.  Otherwise Stripe, when the
-    register has a key (``store.memo["stripe_settings"]``, a callable the CLI
-    provides from its environment) and the store has a reader
-    (``pos config set stripe.reader tmr_...``).
+    The key comes from ``store.memo["stripe_settings"]``, a callable the CLI
+    provides from its environment, so the core never reads the environment.
     """
-    if store.settings.training:
-        from payments import training
-
-        return training.ACCOUNT, training.TrainingProcessor()
     source = store.memo.get("stripe_settings")
     settings = source() if callable(source) else None
     if settings is None:
@@ -38,17 +34,35 @@ def processor_for(store: "Store") -> tuple[str, Any]:
             "Card and wallet payments need a card processor, and Stripe is not set up on this register "
             "(no STRIPE_API_KEY): take cash."
         )
-    from pos import config
+    gateway = store.memo.get("stripe_gateway")
+    if gateway is None:
+        from payments.stripe_gateway import StripeGateway
 
-    reader = config.get(store, "stripe.reader")
+        gateway = store.memo["stripe_gateway"] = StripeGateway(settings)
+    return gateway
+
+
+def processor_for(store: "Store", reader: str | None = None) -> tuple[str, Any]:
+    """(ledger account, processor) for card payments on a reader (default: the counter's).
+
+    A training store uses the training processor.  Otherwise Stripe, when the
+    register has a key and the store has a reader
+    (``pos config set stripe.reader tmr_...``; a kiosk has its own).
+    """
+    if store.settings.training:
+        from payments import training
+
+        return training.ACCOUNT, training.TrainingProcessor()
+    gateway = stripe_gateway(store)
+    if reader is None:
+        from pos import config
+
+        reader = config.get(store, "stripe.reader")
     if not reader:
         raise NotAllowed("No card reader is set for this store: pos config set stripe.reader tmr_...")
     from payments.stripe_card import ACCOUNT, StripeTerminalProcessor
-    from payments.stripe_gateway import StripeGateway
 
-    gateway = store.memo.get("stripe_gateway")
-    if gateway is None:
-        gateway = store.memo["stripe_gateway"] = StripeGateway(settings)
+    settings = gateway.settings
     simulate = settings.api_key.startswith("sk_test_") if settings.simulate_tap is None else settings.simulate_tap
     return ACCOUNT, StripeTerminalProcessor(gateway, reader, simulate_tap=simulate, wait_s=settings.card_wait_s)
 
@@ -62,32 +76,30 @@ class CardTender:
         calls_processor=True,
     )
 
+    def processor(self, store: "Store", payment: Payment | None) -> tuple[str, Any]:
+        """(ledger account, processor) for a payment of this tender; subclasses choose another."""
+        return processor_for(store)
+
     def ready(self, store: "Store") -> None:
-        processor_for(store)
+        self.processor(store, None)
 
     def account(self, store: "Store", payment: Payment) -> str:
-        return processor_for(store)[0]
+        return self.processor(store, payment)[0]
 
     def refund_account(self, store: "Store", payment: Payment, register: int) -> str:
-        return processor_for(store)[0]
+        return self.processor(store, payment)[0]
 
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
-        return processor_for(store)[1].authorize(store, payment)
+        return self.processor(store, payment)[1].authorize(store, payment)
 
     def capture(self, store: "Store", payment: Payment) -> Outcome:
-        return processor_for(store)[1].capture(store, payment)
+        return self.processor(store, payment)[1].capture(store, payment)
 
     def void(self, store: "Store", payment: Payment) -> Outcome:
-        return processor_for(store)[1].void(store, payment)
+        return self.processor(store, payment)[1].void(store, payment)
 
     def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
-        return processor_for(store)[1].refund(store, payment, amount_minor, key)
+        return self.processor(store, payment)[1].refund(store, payment, amount_minor, key)
 
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
-        return processor_for(store)[1].lookup(store, payment)
-
-
-class WalletTender(CardTender):
-    """Apple Pay / Google Pay: the same processor, recorded as a wallet payment."""
-
-    kind = TenderKind.WALLET
+        return self.processor(store, payment)[1].lookup(store, payment)

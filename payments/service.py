@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from payments.base import (
     SETTLED,
     UNFINISHED,
+    DeclineReason,
     Outcome,
     Payment,
     PaymentState,
     Tender,
     TenderKind,
+    annotate,
     get_payment,
     order_payments,
     transition,
@@ -65,17 +67,23 @@ def tender_for(kind: TenderKind | str) -> Tender:
 
         return CardTender()
     if kind is TenderKind.WALLET:
-        from payments.card import WalletTender
+        from payments.wallet import WalletTender
 
         return WalletTender()
-    raise NotAllowed(f"{kind.value} payments are not set up in this store: use cash or card.")
+    if kind is TenderKind.LINK:
+        from payments.wallet import LinkTender
+
+        return LinkTender()
+    from payments.selfcheckout import SelfCheckoutTender
+
+    return SelfCheckoutTender()
 
 
 def parse_tender(text: str) -> TenderKind:
     try:
         return TenderKind((text or "").strip().lower())
     except ValueError:
-        raise InvalidInput(f"Unknown tender '{text}': use cash (or card, wallet, link where set up).") from None
+        raise InvalidInput(f"Unknown tender '{text}': use cash, card, wallet or link.") from None
 
 
 # -- what is due ---------------------------------------------------------------
@@ -230,11 +238,29 @@ def pay(
 
     ``amount`` is what the customer hands over for cash (change is given
     from it), or what to charge for other tenders (never more than is due);
-    ``None`` means exactly what is due.
+    ``None`` means exactly what is due.  Cash on delivery and self-checkout
+    have their own entry points (the driver's, the kiosk's), which check
+    what only they know, then call :func:`take`.
     """
     kind = kind if isinstance(kind, TenderKind) else parse_tender(kind)
     if kind is TenderKind.COD:
         raise NotAllowed("Cash on delivery is taken by the driver: use 'pos delivery dispatch' and 'pos delivery collect'.")
+    if kind is TenderKind.SELF_CHECKOUT:
+        raise NotAllowed("Self-checkout payments are taken at a kiosk: 'pos kiosk run N'.")
+    return take(store, order_ref, kind, amount, register=register, tip_minor=tip_minor, tip_to=tip_to)
+
+
+def take(
+    store: "Store",
+    order_ref: str | int,
+    kind: TenderKind,
+    amount: str | int | None = None,
+    *,
+    register: int = 1,
+    tip_minor: int = 0,
+    tip_to: str | None = None,
+) -> PaymentResult:
+    """The flow of :func:`pay` for any tender, once the caller has checked what is particular to it."""
     tender = tender_for(kind)
     tender.ready(store)  # refuse before anything is written if the tender is not set up here
     given = amount_minor(store, amount, "amount")
@@ -304,6 +330,10 @@ def _complete(store: "Store", tender: Tender, payment: Payment, suggestion: list
     if not outcome.approved:
         declined = transition(store, payment, PaymentState.DECLINED, decline_reason=outcome.reason, note=outcome.message)
         return PaymentResult(declined, outcome, False, due_minor(store, payment.order_id), [])
+    if outcome.pending:
+        # Sent to the customer (a payment link): it stays requested, holding its amount, until settled.
+        waiting = annotate(store, payment, outcome.processor_ref, dict(outcome.details))
+        return PaymentResult(waiting, outcome, False, due_minor(store, payment.order_id), [])
     faults.hit("payment.authorized")
     if not tender.capabilities.captures_at_once:
         payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=outcome.processor_ref,
@@ -337,6 +367,42 @@ def void_payment(store: "Store", payment: Payment, note: str) -> Payment:
 # -- after a crash -----------------------------------------------------------------
 
 
+def settle(store: "Store", payment: Payment) -> str:
+    """Finish one unfinished payment from what its processor knows; says what was done.
+
+    Raises :class:`ProcessorUnavailable` when the processor cannot be asked.
+    A payment link the customer has not paid yet is left waiting.
+    """
+    order = resolve(store, payment.order_id)
+    tender = tender_for(payment.tender)
+    pending = payment.amount_minor  # it is counted as covering the order while unfinished
+    still_due = due_minor(store, order.id) + pending if order.status is OrderStatus.OPEN else 0
+    if still_due < payment.amount_minor:
+        void_payment(store, payment, "recovered: the order was settled or voided another way")
+        return "voided (order settled otherwise)"
+    info = tender.lookup(store, payment)
+    if info is None:
+        # Nothing was charged; release whatever the processor holds (an intent never tapped).
+        void_payment(store, payment, "recovered: never charged")
+        return "voided (never charged)"
+    if not info.approved:
+        transition(store, payment, PaymentState.DECLINED, decline_reason=info.reason, note=f"recovered: {info.message}")
+        return "expired unpaid" if info.reason is DeclineReason.EXPIRED else "declined"
+    if info.pending:
+        annotate(store, payment, info.processor_ref, dict(info.details))
+        return "still waiting for the customer"
+    if info.authorized_only:
+        # The processor holds an authorization: take the money now.
+        if payment.state is PaymentState.REQUESTED:
+            payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=info.processor_ref)
+        info = tender.capture(store, payment)
+        if not info.approved:
+            void_payment(store, payment, f"recovered: capture refused ({info.message})")
+            return "voided (capture refused)"
+    record_capture(store, payment, info)
+    return "captured and recorded"
+
+
 class Recovery(NamedTuple):
     payment_id: str
     order_label: str
@@ -347,8 +413,10 @@ def recover(store: "Store") -> list[Recovery]:
     """Finish every payment a crash left half-way; idempotent.
 
     Cash on delivery that is out with a driver is ``authorized`` on purpose
-    and left alone.
+    and left alone, as is a payment link the customer may still pay.
     """
+    from pos.errors import AnytenderError
+
     done: list[Recovery] = []
     rows = store.all(
         "SELECT id FROM payments WHERE state IN (?, ?) ORDER BY created_at",
@@ -358,38 +426,14 @@ def recover(store: "Store") -> list[Recovery]:
         payment = get_payment(store, payment_id)
         if payment.tender is TenderKind.COD and payment.state is PaymentState.AUTHORIZED:
             continue
-        order = resolve(store, payment.order_id)
-        tender = tender_for(payment.tender)
-        pending = payment.amount_minor  # it is counted as covering the order while unfinished
-        still_due = due_minor(store, order.id) + pending if order.status is OrderStatus.OPEN else 0
-        if still_due < payment.amount_minor:
-            void_payment(store, payment, "recovered: the order was settled or voided another way")
-            done.append(Recovery(payment.id, order.label, "voided (order settled otherwise)"))
-            continue
+        label = resolve(store, payment.order_id).label
         try:
-            info = tender.lookup(store, payment)
+            action = settle(store, payment)
         except ProcessorUnavailable:
-            done.append(Recovery(payment.id, order.label, "left for later (processor unavailable)"))
-            continue
-        if info is None:
-            # Nothing was charged; release whatever the processor holds (an intent never tapped).
-            void_payment(store, payment, "recovered: never charged")
-            done.append(Recovery(payment.id, order.label, "voided (never charged)"))
-        elif not info.approved:
-            transition(store, payment, PaymentState.DECLINED, decline_reason=info.reason, note=f"recovered: {info.message}")
-            done.append(Recovery(payment.id, order.label, "declined"))
-        else:
-            if info.authorized_only:
-                # The processor holds an authorization: take the money now.
-                if payment.state is PaymentState.REQUESTED:
-                    payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=info.processor_ref)
-                info = tender.capture(store, payment)
-                if not info.approved:
-                    void_payment(store, payment, f"recovered: capture refused ({info.message})")
-                    done.append(Recovery(payment.id, order.label, "voided (capture refused)"))
-                    continue
-            record_capture(store, payment, info)
-            done.append(Recovery(payment.id, order.label, "captured and recorded"))
+            action = "left for later (processor unavailable)"
+        except AnytenderError as exc:  # one stuck payment must not stop the others
+            action = f"left for later ({exc.message})"
+        done.append(Recovery(payment.id, label, action))
     from payments.refunds import recover_refunds
 
     return done + recover_refunds(store)

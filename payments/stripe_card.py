@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from payments.base import DeclineReason, Outcome, Payment
+from payments.base import DeclineReason, Outcome, Payment, TenderKind, annotate
 from payments.stripe_gateway import StripeGateway, decline_reason
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,16 +28,18 @@ if TYPE_CHECKING:  # pragma: no cover
 ACCOUNT = "assets:clearing:stripe"
 
 
-def _plain(obj: Any) -> dict[str, Any]:
+def plain(obj: Any) -> dict[str, Any]:
     """An SDK object as plain nested dicts (the SDK's objects are not dicts)."""
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj or {})
 
 
-def _card_details(intent: dict[str, Any]) -> dict[str, Any]:
+def card_details(intent: dict[str, Any]) -> dict[str, Any]:
+    """What we keep of the card: brand, last four and wallet type, from a tap or an online payment."""
     charge = intent.get("latest_charge")
     if not charge or isinstance(charge, str):
         return {}
-    card = (charge.get("payment_method_details") or {}).get("card_present") or {}
+    method = charge.get("payment_method_details") or {}
+    card = method.get("card_present") or method.get("card") or {}
     wallet = (card.get("wallet") or {}).get("type")
     details = {"brand": card.get("brand"), "last4": card.get("last4")}
     if wallet:
@@ -45,11 +47,23 @@ def _card_details(intent: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in details.items() if v}
 
 
+def settlement_details(intent: dict[str, Any]) -> dict[str, Any]:
+    """The processor's fee, net and available date, from the charge's balance transaction (if expanded)."""
+    charge = intent.get("latest_charge")
+    transaction = charge.get("balance_transaction") if isinstance(charge, dict) else None
+    if not isinstance(transaction, dict):
+        return {}
+    return {"fee_minor": int(transaction["fee"]), "net_minor": int(transaction["net"]),
+            "available_on": int(transaction["available_on"]), "balance_transaction": transaction["id"]}
+
+
 def _may_tip(store: "Store", payment: Payment) -> bool:
     """Offer a tip on the reader only if someone real would receive it (checked before any money moves)."""
     from pos.errors import AnytenderError
     from pos.tips import tip_account
 
+    if payment.tender is TenderKind.SELF_CHECKOUT and payment.tip_to is None:
+        return False  # a kiosk with no attendant who may receive it offers no tip at all
     try:
         tip_account(store, payment.tip_to)
     except AnytenderError:
@@ -66,16 +80,12 @@ class StripeTerminalProcessor:
         self.simulate_tap = simulate_tap
         self.wait_s = wait_s
 
-    def _save_ref(self, store: "Store", payment: Payment, intent_id: str) -> None:
-        with store.write() as conn:
-            conn.execute("UPDATE payments SET processor_ref = ? WHERE id = ?", (intent_id, payment.id))
-
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
         intent = self.gateway.create_intent(
             payment.amount_minor + payment.tip_minor, payment.currency, payment.key_for("create"),
             {"payment_id": payment.id, "order_id": payment.order_id},
         )
-        self._save_ref(store, payment, intent.id)
+        annotate(store, payment, intent.id)
         self.gateway.process_on_reader(self.reader_id, intent.id, payment.key_for("process"), _may_tip(store, payment))
         if self.simulate_tap:
             self.gateway.present_test_card(self.reader_id, 0, payment.key_for("present"))
@@ -90,11 +100,11 @@ class StripeTerminalProcessor:
         """Poll the intent until the customer taps, the card is declined, or time runs out."""
         waiting = store.memo.get("on_card_wait")  # the CLI's spinner, if any
         started = time.monotonic()
-        intent = _plain(self.gateway.retrieve_intent(intent_id))
+        intent = plain(self.gateway.retrieve_intent(intent_id))
         while True:
             current = intent
             if current["status"] == "requires_capture":
-                return Outcome.ok(intent_id, **_card_details(current))
+                return Outcome.ok(intent_id, **card_details(current))
             error = current.get("last_payment_error")
             if current["status"] == "canceled":
                 return Outcome.declined(DeclineReason.CANCELLED, processor_ref=intent_id)
@@ -108,20 +118,14 @@ class StripeTerminalProcessor:
             if callable(waiting):
                 waiting(int(elapsed))
             time.sleep(0.5)
-            intent = _plain(self.gateway.retrieve_intent(intent_id))
+            intent = plain(self.gateway.retrieve_intent(intent_id))
 
     def capture(self, store: "Store", payment: Payment) -> Outcome:
         ref = payment.processor_ref or self._ref(store, payment)
-        current = _plain(self.gateway.retrieve_intent(ref))
+        current = plain(self.gateway.retrieve_intent(ref))
         total = int(current["amount"])  # includes a tip the customer chose on the reader
-        captured = _plain(self.gateway.capture_intent(ref, total, payment.key_for("capture")))
-        charge = captured.get("latest_charge")
-        transaction = charge.get("balance_transaction") if isinstance(charge, dict) else None
-        details: dict[str, Any] = dict(_card_details(captured))
-        if isinstance(transaction, dict):
-            details.update(fee_minor=int(transaction["fee"]), net_minor=int(transaction["net"]),
-                           available_on=int(transaction["available_on"]), balance_transaction=transaction["id"])
-        outcome = Outcome.ok(ref, **details)
+        captured = plain(self.gateway.capture_intent(ref, total, payment.key_for("capture")))
+        outcome = Outcome.ok(ref, **card_details(captured), **settlement_details(captured))
         reader_tip = total - payment.amount_minor - payment.tip_minor
         return outcome._replace(tip_minor=reader_tip) if reader_tip > 0 else outcome
 
@@ -140,14 +144,15 @@ class StripeTerminalProcessor:
         found = self.gateway.retrieve_intent(ref) if ref else self.gateway.find_intent(payment.id)
         if found is None:
             return None
-        intent = _plain(found)
+        intent = plain(found)
         if not ref:
-            self._save_ref(store, payment, intent["id"])
-            intent = _plain(self.gateway.retrieve_intent(intent["id"]))
-        if intent["status"] == "succeeded":
-            return Outcome.ok(intent["id"], **_card_details(intent))
+            annotate(store, payment, intent["id"])
+            intent = plain(self.gateway.retrieve_intent(intent["id"]))
+        if intent["status"] == "succeeded":  # captured before the crash: read its settlement too
+            settled = plain(self.gateway.retrieve_intent(intent["id"], settlement=True))
+            return Outcome.ok(intent["id"], **card_details(settled), **settlement_details(settled))
         if intent["status"] == "requires_capture":
-            return Outcome.ok(intent["id"], **_card_details(intent))._replace(authorized_only=True)
+            return Outcome.ok(intent["id"], **card_details(intent))._replace(authorized_only=True)
         if intent["status"] == "canceled":
             return Outcome.declined(DeclineReason.CANCELLED, processor_ref=intent["id"])
         error = intent.get("last_payment_error")

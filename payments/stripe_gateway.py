@@ -99,6 +99,7 @@ class StripeGateway:
         import stripe
 
         self._stripe = stripe
+        self.settings = settings
         http_client = stripe.RequestsClient(timeout=(settings.connect_timeout_s, settings.read_timeout_s))
         base: Any = {"api": settings.api_base} if settings.api_base else None
         self.client: stripe.StripeClient = stripe.StripeClient(
@@ -151,9 +152,13 @@ class StripeGateway:
             options={"idempotency_key": key},
         )
 
-    def retrieve_intent(self, intent_id: str) -> Any:
-        """The intent with its charge (brand, last four, wallet: never the number or expiry we keep)."""
-        return self.call(self.client.v1.payment_intents.retrieve, intent_id, params={"expand": ["latest_charge"]})
+    def retrieve_intent(self, intent_id: str, settlement: bool = False) -> Any:
+        """The intent with its charge (brand, last four, wallet: never the number or expiry we keep).
+
+        ``settlement``: with the charge's balance transaction (fee, net, available date).
+        """
+        expand = "latest_charge.balance_transaction" if settlement else "latest_charge"
+        return self.call(self.client.v1.payment_intents.retrieve, intent_id, params={"expand": [expand]})
 
     def find_intent(self, payment_id: str) -> Any | None:
         """After a crash before the intent's id was saved: find it by the payment id in its metadata."""
@@ -196,6 +201,48 @@ class StripeGateway:
             self.client.v1.refunds.create,
             params={"payment_intent": intent_id, "amount": amount_minor}, options={"idempotency_key": key},
         )
+
+
+    # -- payment links (Checkout Sessions) ---------------------------------------
+
+    def create_checkout(self, amount_minor: int, currency: str, title: str, expires_at: int, key: str,
+                        metadata: dict[str, str]) -> Any:
+        """A hosted Checkout page for one amount, paid by card or wallet on the customer's phone.
+
+        No customer account is made (``customer_creation: if_required`` never
+        needs one in payment mode); the payment's ids ride on the intent's
+        metadata too, so a payment made through a link we lost can be found.
+        """
+        return self.call(
+            self.client.v1.checkout.sessions.create,
+            params={
+                "mode": "payment",
+                "line_items": [{"quantity": 1, "price_data": {
+                    "currency": currency.lower(), "unit_amount": amount_minor, "product_data": {"name": title}}}],
+                "expires_at": expires_at,
+                "customer_creation": "if_required",
+                "client_reference_id": metadata["payment_id"],
+                "metadata": metadata,
+                "payment_intent_data": {"metadata": metadata},
+            },
+            options={"idempotency_key": key},
+        )
+
+    def retrieve_checkout(self, session_id: str) -> Any:
+        return self.call(self.client.v1.checkout.sessions.retrieve, session_id)
+
+    def find_checkout(self, payment_id: str, created_after: int) -> Any | None:
+        """After a crash before a link's id was saved: the session made for this payment, if any."""
+        found = self.call(self.client.v1.checkout.sessions.list,
+                          params={"created": {"gte": created_after}, "limit": 100})
+        for session in found.auto_paging_iter():
+            if (session.to_dict().get("metadata") or {}).get("payment_id") == payment_id:
+                return session
+        return None
+
+    def expire_checkout(self, session_id: str, key: str) -> Any:
+        """Close a link so it can no longer be paid."""
+        return self.call(self.client.v1.checkout.sessions.expire, session_id, options={"idempotency_key": key})
 
 
 def environ_settings(env: Mapping[str, str]) -> StripeSettings | None:

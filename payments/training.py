@@ -13,6 +13,11 @@ units), so a trainer can show every case on purpose:
     ..53  declined: expired card                   (the authorization is held: 'pos payments recover')
     ..54  declined: suspected fraud          any other ending: approved
 
+A payment link (``pos pay ORDER link``) is "paid" by the imaginary customer
+as soon as it is checked, unless the amount ends in 55: then the link
+expires unpaid.  Its address is on the reserved ``.invalid`` domain, so it
+can never reach anyone.
+
 An approved payment is charged a fee like a real processor's (2.9% + 30
 minor units, rounded half up), which the day's books carry as a card fee.
 """
@@ -22,7 +27,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from payments.base import DeclineReason, Outcome, Payment
+from payments.base import DeclineReason, Outcome, Payment, annotate
 from pos.errors import ProcessorUnavailable
 from pos.money import round_half_up
 
@@ -37,6 +42,7 @@ DECLINES = {
     54: DeclineReason.FRAUD_SUSPECTED,
 }
 OUTAGE_AUTHORIZE, OUTAGE_CAPTURE = 91, 92
+LINK_EXPIRES = 55
 
 
 def fee_minor(amount_minor: int) -> int:
@@ -81,12 +87,27 @@ class TrainingProcessor:
         return held._replace(authorized_only=True)
 
 
+class TrainingLinkProcessor(TrainingProcessor):
+    """Payment links in a training store (see the module docstring)."""
+
+    def __init__(self, expires_after_s: int) -> None:
+        self.expires_after_s = expires_after_s
+
+    def authorize(self, store: "Store", payment: Payment) -> Outcome:
+        if payment.amount_minor % 100 == OUTAGE_AUTHORIZE:
+            raise ProcessorUnavailable("Payment links are unavailable right now (training: amount ends in 91).")
+        expires_at = int(payment.created_at.timestamp()) + self.expires_after_s
+        return Outcome.waiting(f"train_cs_{payment.id}", link_url=f"https://pay.training.invalid/{payment.id}",
+                               expires_at=expires_at)
+
+    def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
+        ref = f"train_cs_{payment.id}"
+        if payment.amount_minor % 100 == LINK_EXPIRES:
+            return Outcome.declined(DeclineReason.EXPIRED, "The link expired before the customer paid.", ref)
+        return Outcome.ok(ref, brand="visa", last4="4242", wallet="apple_pay", training=True,
+                          fee_minor=fee_minor(self._charge(payment)))
+
+
 def _remember_failed_capture(store: "Store", payment: Payment) -> None:
     """Note on the payment that its capture failed once, so a retry succeeds."""
-    import json
-
-    with store.write() as conn:
-        conn.execute(
-            "UPDATE payments SET details = ? WHERE id = ?",
-            (json.dumps({**payment.details, "capture_retried": True}, sort_keys=True), payment.id),
-        )
+    annotate(store, payment, details={"capture_retried": True})

@@ -9,6 +9,7 @@ the settings ``init`` asks for.
     approval.refund_over   refunds above this need a manager's PIN
     approval.void_over     voids of orders above this need a manager's PIN
     stripe.reader          the Stripe Terminal reader card payments go to (tmr_...)
+    link.expires_after     minutes a payment link stays payable (30 to 1440, Stripe's limits)
 """
 
 from __future__ import annotations
@@ -63,6 +64,13 @@ def _reader(store: "Store", text: str) -> str:
     return value
 
 
+def _minutes(store: "Store", text: str) -> str:
+    value = text.strip().removesuffix("m").strip()
+    if not value.isdigit() or not 30 <= int(value) <= 1440:
+        raise InvalidInput(f"'{text}' is not a link lifetime: give whole minutes from 30 to 1440 (24 hours).")
+    return str(int(value))
+
+
 def _default_denominations(store: "Store") -> str:
     from pos.money import exponent
 
@@ -83,6 +91,7 @@ OPTIONS: dict[str, Option] = {
         Option("approval.refund_over", "refunds above this need a manager's PIN", _amount, lambda s: "5000"),
         Option("approval.void_over", "voids of orders above this need a manager's PIN", _amount, lambda s: "5000"),
         Option("stripe.reader", "the Stripe Terminal reader card payments go to", _reader, lambda s: ""),
+        Option("link.expires_after", "minutes a payment link stays payable (30-1440)", _minutes, lambda s: "60"),
     )
 }
 

@@ -231,4 +231,17 @@ ALTER TABLE refunds ADD COLUMN against_sale INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX refunds_state ON refunds(state);
 """,
     ),
+    (
+        5,
+        "self-checkout kiosks, and the counter queue kiosks hand orders to",
+        """
+CREATE TABLE kiosks (
+    number INTEGER PRIMARY KEY CHECK (number > 0),
+    reader TEXT NOT NULL DEFAULT '',
+    attendant_id INTEGER REFERENCES staff(id),
+    updated_at TEXT NOT NULL
+);
+ALTER TABLE orders ADD COLUMN counter_note TEXT;
+""",
+    ),
 ]

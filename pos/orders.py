@@ -59,6 +59,8 @@ class Order(NamedTuple):
     address: str | None
     created_at: datetime
     void_reason: str | None
+    counter_note: str | None = None
+    """Why the order waits at the counter (a kiosk customer who pays cash), if it does."""
 
     @property
     def label(self) -> str:
@@ -105,6 +107,7 @@ def _order(row: "sqlite3.Row") -> Order:
         address=row["address"],
         created_at=parse_iso(row["created_at"]),
         void_reason=row["void_reason"],
+        counter_note=row["counter_note"],
     )
 
 
@@ -522,16 +525,29 @@ def view(store: "Store", ref: str | int) -> OrderView:
     return OrderView(order, *contents)
 
 
+def hand_to_counter(store: "Store", ref: str | int, note: str) -> Order:
+    """Put an open order in the counter queue (a kiosk customer who wants to pay cash), saying why."""
+    order = resolve(store, ref)
+    _require_open(order, "hand to the counter")
+    with store.write() as conn:
+        conn.execute("UPDATE orders SET counter_note = ? WHERE id = ? AND status = 'open'", (note, order.id))
+        forget_order(store, order.id)
+    return resolve(store, order.id)
+
+
 def list_orders(
     store: "Store",
     day: date | None = None,
     status: OrderStatus | None = None,
     channel: Channel | None = None,
+    counter_queue: bool = False,
 ) -> list[Order]:
-    """Orders of a business day (default today), by number."""
+    """Orders of a business day (default today), by number; ``counter_queue``: the open ones waiting at the counter."""
     when = day or business_day(utc_now(), store.settings)
     sql = "SELECT * FROM orders WHERE business_day = ?"
     params: list[object] = [when.isoformat()]
+    if counter_queue:
+        sql += " AND counter_note IS NOT NULL AND status = 'open'"
     if status is not None:
         sql += " AND status = ?"
         params.append(status.value)

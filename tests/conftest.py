@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import pytest
 from typer.testing import CliRunner
 
 from cli import app
 from pos.store import Store
+
+if TYPE_CHECKING:
+    from tests.fake_stripe import FakeStripe
 
 ZONE = "America/New_York"
 
@@ -111,3 +114,31 @@ def bare_cli(db_path: Path) -> Cli:
 def cli_for():
     """``cli_for(store)``: a CLI bound to any store's file."""
     return lambda store: Cli(store.path)
+
+
+# -- Stripe: the real SDK against the fake API on 127.0.0.1 ---------------------------
+
+
+@pytest.fixture
+def fake() -> Iterator["FakeStripe"]:
+    from pos import faults
+    from tests.fake_stripe import FakeStripe
+
+    server = FakeStripe().start()
+    yield server
+    server.stop()
+    faults.clear()
+
+
+@pytest.fixture
+def shop(store: Store, fake: "FakeStripe") -> Store:
+    """A store that takes cards through the fake Stripe, with reader tmr_FAKE01 and drawer 1 open."""
+    from payments.stripe_gateway import StripeSettings
+    from pos import config
+    from pos.drawer import open_drawer
+
+    settings = StripeSettings("sk_test_fake", fake.base, connect_timeout_s=1, read_timeout_s=2, max_retries=1)
+    store.memo["stripe_settings"] = lambda: settings
+    config.set_option(store, "stripe.reader", "tmr_FAKE01")
+    open_drawer(store, 1, "100")
+    return store

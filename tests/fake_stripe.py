@@ -29,23 +29,42 @@ ALLOWED = {
     ("GET", "/v1/payment_intents/search"): {"query", "limit"},
     ("POST", "/v1/terminal/readers/{id}/process_payment_intent"): {"payment_intent", "process_config"},
     ("POST", "/v1/test_helpers/terminal/readers/{id}/present_payment_method"): {"amount_tip", "card_present", "type"},
+    ("POST", "/v1/checkout/sessions"): {
+        "mode", "line_items", "expires_at", "customer_creation", "client_reference_id", "metadata",
+        "payment_intent_data", "success_url", "cancel_url", "submit_type", "expand",
+    },
+    ("GET", "/v1/checkout/sessions"): {"created", "limit", "starting_after", "status", "payment_intent"},
+    ("GET", "/v1/checkout/sessions/{id}"): {"expand"},
+    ("POST", "/v1/checkout/sessions/{id}/expire"): {"expand"},
 }
 
 
 def _nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """Form fields as the SDK encodes them (``metadata[a]=1``, ``x[0]=y``) back into a dict."""
+    """Form fields as the SDK encodes them (``metadata[a]=1``, ``line_items[0][price_data][currency]=usd``)
+    back into nested dicts and lists."""
     out: dict[str, Any] = {}
     for key, value in pairs:
-        if "[" in key:
-            head, rest = key.split("[", 1)
-            sub = rest.rstrip("]")
-            if sub.isdigit():
-                out.setdefault(head, []).append(value)
-            else:
-                out.setdefault(head, {})[sub] = value
-        else:
-            out[key] = value
-    return out
+        head, *rest = key.replace("]", "").split("[")
+        node = out
+        path = [head, *rest]
+        for name in path[:-1]:
+            node = node.setdefault(name, {})
+        node[path[-1]] = value
+    return _listify(out)
+
+
+def _listify(node: Any) -> Any:
+    """Dicts keyed 0, 1, 2... are the lists the SDK sent."""
+    if not isinstance(node, dict):
+        return node
+    if node and all(k.isdigit() for k in node):
+        return [_listify(node[k]) for k in sorted(node, key=int)]
+    return {k: _listify(v) for k, v in node.items()}
+
+
+# Nested parameters the fake knows for checkout line items; anything else is refused, as Stripe does.
+LINE_ITEM = {"quantity", "price_data"}
+PRICE_DATA = {"currency", "unit_amount", "product_data"}
 
 
 class FakeStripe:
@@ -54,6 +73,9 @@ class FakeStripe:
     def __init__(self) -> None:
         self.intents: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.clock_offset_s = 0
+        """Added to the fake's clock (to let a link run out without waiting)."""
         self.readers: dict[str, str] = {}
         self.reader_config: dict[str, dict[str, Any]] = {}
         self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
@@ -122,6 +144,9 @@ class FakeStripe:
             at = parts.index("readers")
             rest = "/" + "/".join([*parts[:at + 1], "{id}", *parts[at + 2:]])
             return ((method, rest) if (method, rest) in ALLOWED else None), parts[at + 1]
+        if len(parts) >= 4 and parts[1:3] == ["checkout", "sessions"]:
+            rest = "/".join(["", "v1", "checkout", "sessions", "{id}", *parts[4:]])
+            return ((method, rest) if (method, rest) in ALLOWED else None), parts[3]
         if len(parts) >= 3 and parts[1] == "payment_intents":
             rest = "/".join(["", "v1", "payment_intents", "{id}", *parts[3:]])
             return ((method, rest) if (method, rest) in ALLOWED else None), parts[2]
@@ -167,6 +192,8 @@ class FakeStripe:
 
     def _do(self, route: tuple[str, str], object_id: str | None, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         method, path = route
+        if path.startswith("/v1/checkout/sessions"):
+            return self._checkout(method, path, object_id, params)
         if path == "/v1/payment_intents":
             for name in ("amount", "currency"):
                 if name not in params:
@@ -242,6 +269,82 @@ class FakeStripe:
                 shown["latest_charge"] = {**charge, "balance_transaction": charge["balance_transaction"]["id"]}
         return shown
 
+    # -- checkout sessions (payment links) ------------------------------------------
+
+    def now(self) -> int:
+        return int(time.time()) + self.clock_offset_s
+
+    def _checkout(self, method: str, path: str, object_id: str | None,
+                  params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        for session in self.sessions.values():  # links run out on the fake's clock
+            if session["status"] == "open" and session["expires_at"] <= self.now():
+                session["status"] = "expired"
+        if path == "/v1/checkout/sessions" and method == "POST":
+            return self._create_session(params)
+        if path == "/v1/checkout/sessions":
+            since = int((params.get("created") or {}).get("gte", 0))
+            found = sorted((s for s in self.sessions.values() if s["created"] >= since), key=lambda s: -s["created"])
+            return 200, {"object": "list", "data": [_public(s) for s in found], "has_more": False, "url": path}
+        session = self.sessions.get(object_id or "")
+        if session is None:
+            return 404, _invalid(f"No such checkout.session: '{object_id}'")
+        if path.endswith("/expire"):
+            if session["status"] != "open":
+                return 400, _invalid(f"Only Checkout Sessions with a status of `open` can be expired. "
+                                     f"This Checkout Session has a status of `{session['status']}`.")
+            session["status"] = "expired"
+        return 200, _public(session)
+
+    def _create_session(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        items = params.get("line_items") or []
+        for item in items:
+            unknown = sorted(set(item) - LINE_ITEM) + sorted(set(item.get("price_data", {})) - PRICE_DATA)
+            if unknown:
+                return 400, _invalid(f"Received unknown parameter: line_items[0][{unknown[0]}]", unknown[0])
+        if params.get("mode") != "payment" or not items:
+            return 400, _invalid("A payment-mode session needs mode=payment and line_items.", "line_items")
+        expires_at = int(params.get("expires_at", self.now() + 86400))
+        if not self.now() + 1800 <= expires_at <= self.now() + 86400:
+            return 400, _invalid("The `expires_at` timestamp must be between 30 minutes and 24 hours from "
+                                 "Checkout Session creation.", "expires_at")
+        total = sum(int(i["price_data"]["unit_amount"]) * int(i.get("quantity", 1)) for i in items)
+        session_id = self._id("cs_test")
+        session = {
+            "id": session_id, "object": "checkout.session", "mode": "payment", "status": "open",
+            "payment_status": "unpaid", "amount_total": total, "currency": items[0]["price_data"]["currency"],
+            "url": f"https://checkout.stripe.com/c/pay/{session_id}", "expires_at": expires_at,
+            "created": self.now(), "metadata": params.get("metadata", {}), "payment_intent": None,
+            "customer": None, "customer_creation": params.get("customer_creation", "if_required"),
+            "client_reference_id": params.get("client_reference_id"),
+            "_intent_metadata": (params.get("payment_intent_data") or {}).get("metadata", {}),
+        }
+        self.sessions[session_id] = session
+        return 200, _public(session)
+
+    def pay_session(self, session_id: str, wallet: str | None = None) -> None:
+        """The customer pays the link on their phone: a captured PaymentIntent with its balance transaction."""
+        with self._lock:
+            session = self.sessions[session_id]
+            assert session["status"] == "open", session["status"]
+            amount = session["amount_total"]
+            card: dict[str, Any] = {"brand": "mastercard", "last4": "4444", "exp_month": 8, "exp_year": 2031}
+            if wallet:
+                card["wallet"] = {"type": wallet}
+            fee = (amount * 29 + 500) // 1000 + 30  # online pricing: 2.9% + 30 minor units
+            intent_id = self._id("pi")
+            self.intents[intent_id] = {
+                "id": intent_id, "object": "payment_intent", "amount": amount, "currency": session["currency"],
+                "status": "succeeded", "capture_method": "automatic", "metadata": session["_intent_metadata"],
+                "amount_received": amount,
+                "latest_charge": {
+                    "id": self._id("ch"), "object": "charge", "amount": amount,
+                    "payment_method_details": {"type": "card", "card": card},
+                    "balance_transaction": {"id": self._id("txn"), "object": "balance_transaction", "amount": amount,
+                                            "fee": fee, "net": amount - fee, "available_on": 1767225600,
+                                            "currency": session["currency"]}},
+            }
+            session.update(status="complete", payment_status="paid", payment_intent=intent_id)
+
     def _refund(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         intent = self.intents.get(params.get("payment_intent", ""))
         if intent is None or intent["status"] != "succeeded":
@@ -294,3 +397,15 @@ class FakeStripe:
         handler.send_header("Request-Id", "req_fake")
         handler.end_headers()
         handler.wfile.write(data)
+
+
+def _invalid(message: str, param: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"type": "invalid_request_error", "message": message}
+    if param:
+        error["param"] = param
+    return {"error": error}
+
+
+def _public(session: dict[str, Any]) -> dict[str, Any]:
+    """A session as the API shows it (without the fake's own bookkeeping)."""
+    return {k: v for k, v in session.items() if not k.startswith("_")}

@@ -578,6 +578,7 @@ def test_config_defaults(store: Store) -> None:
         "approval.void_over": "5000",
         "cash.denominations": "10000,5000,2000,1000,500,100,25,10,5,1",
         "cash.rounding": "0",
+        "link.expires_after": "60",
         "stripe.reader": "",
     }
     assert config.denominations(store) == (10000, 5000, 2000, 1000, 500, 100, 25, 10, 5, 1)

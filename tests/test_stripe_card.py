@@ -12,31 +12,13 @@ from payments.base import DeclineReason, PaymentState, order_payments
 from payments.refunds import refund
 from payments.stripe_card import ACCOUNT
 from payments.stripe_gateway import StripeSettings
-from pos import config, faults, ledger
-from pos.drawer import open_drawer
+from pos import faults, ledger
 from pos.errors import NotAllowed, ProcessorUnavailable
 from pos.orders import OrderStatus, add_line, new_order, resolve
 from pos.store import Store
 from tests.fake_stripe import FakeStripe
 
 TEST_CARD = "4242424242424242"
-
-
-@pytest.fixture
-def fake():
-    server = FakeStripe().start()
-    yield server
-    server.stop()
-    faults.clear()
-
-
-@pytest.fixture
-def shop(store: Store, fake: FakeStripe) -> Store:
-    settings = StripeSettings("sk_test_fake", fake.base, connect_timeout_s=1, read_timeout_s=2, max_retries=1)
-    store.memo["stripe_settings"] = lambda: settings
-    config.set_option(store, "stripe.reader", "tmr_FAKE01")
-    open_drawer(store, 1, "100")
-    return store
 
 
 def pizza(store: Store):

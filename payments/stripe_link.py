@@ -1,0 +1,98 @@
+"""Payment links through Stripe Checkout: a phone or delivery customer pays on their own phone.
+
+authorize: create a hosted Checkout Session for the amount due (plus any
+tip), in payment mode, with no customer account, expiring after the
+store's ``link.expires_after``; its id is saved on the payment row at once.
+The payment then waits (``Outcome.waiting``) with the link's address.
+lookup (``pos pay ORDER link --check``, ``--wait`` and ``pos payments
+recover``): the session's state.  Paid: the PaymentIntent Checkout made,
+with brand, last four, wallet type and the balance transaction (fee, net,
+available date).  Expired: declined as expired.  Still open: still waiting.
+void: expire the session, so the link can no longer be paid; refused when
+the customer has paid already.  refund: through the PaymentIntent.
+
+Checkout captures a payment as soon as the customer pays, so there is no
+separate capture step.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from payments.base import DeclineReason, Outcome, Payment, annotate
+from payments.stripe_card import card_details, plain, settlement_details
+from payments.stripe_gateway import StripeGateway
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+_SHORTEST_S = 31 * 60
+# How far before the payment row's time a session made for it may be dated (clock skew).
+_SKEW_S = 300
+
+
+class StripeLinkProcessor:
+    """The processor behind ``pos pay ORDER link`` in a store that uses Stripe."""
+
+    def __init__(self, gateway: StripeGateway, expires_after_s: int) -> None:
+        self.gateway = gateway
+        self.expires_after_s = expires_after_s
+
+    def authorize(self, store: "Store", payment: Payment) -> Outcome:
+        from pos.orders import resolve
+
+        # Stripe wants 30 min to 24 h from when it receives the call: a minute's margin at the short end.
+        # (The SDK's own retries resend these same parameters under the same key.)
+        expires_at = int(time.time()) + max(self.expires_after_s, _SHORTEST_S)
+        title = f"{store.settings.name}, order {resolve(store, payment.order_id).label}"
+        session = plain(self.gateway.create_checkout(
+            payment.amount_minor + payment.tip_minor, payment.currency, title, expires_at, payment.key_for("link"),
+            {"payment_id": payment.id, "order_id": payment.order_id},
+        ))
+        annotate(store, payment, session["id"])
+        return Outcome.waiting(session["id"], link_url=session["url"], expires_at=int(session["expires_at"]))
+
+    def capture(self, store: "Store", payment: Payment) -> Outcome:
+        # Checkout takes the money when the customer pays; lookup reports it as captured.
+        return Outcome.ok(payment.processor_ref)
+
+    def void(self, store: "Store", payment: Payment) -> Outcome:
+        session = self._session(store, payment)
+        if session is None:
+            return Outcome.ok()
+        if session["status"] == "complete":
+            return Outcome.declined(DeclineReason.CANCELLED, "the customer has already paid this link: "
+                                    "record it with 'pos pay ORDER link --check'", session["id"])
+        if session["status"] == "open":
+            self.gateway.expire_checkout(session["id"], payment.key_for("expire"))
+        return Outcome.ok(session["id"])
+
+    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
+        refund = self.gateway.refund(str(payment.details["payment_intent"]), amount_minor, key)
+        return Outcome.ok(refund.id)
+
+    def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
+        session = self._session(store, payment)
+        if session is None:
+            return None  # the link was never made: nothing can have been paid
+        if session["status"] == "expired":
+            return Outcome.declined(DeclineReason.EXPIRED, "The link expired before the customer paid.", session["id"])
+        if session["status"] == "complete" and session.get("payment_status") in ("paid", "no_payment_required"):
+            intent_id = session["payment_intent"]
+            intent = plain(self.gateway.retrieve_intent(intent_id, settlement=True))
+            return Outcome.ok(session["id"], payment_intent=intent_id, **card_details(intent),
+                              **settlement_details(intent))
+        # Open, or complete with the money still on its way: the customer may yet pay.
+        return Outcome.waiting(session["id"], link_url=session.get("url"), expires_at=int(session["expires_at"]))
+
+    def _session(self, store: "Store", payment: Payment) -> dict[str, Any] | None:
+        """The session by its saved id, or (after a crash before it was saved) by the payment id."""
+        if payment.processor_ref:
+            return plain(self.gateway.retrieve_checkout(payment.processor_ref))
+        found = self.gateway.find_checkout(payment.id, int(payment.created_at.timestamp()) - _SKEW_S)
+        if found is None:
+            return None
+        session = plain(found)
+        annotate(store, payment, session["id"])
+        return session

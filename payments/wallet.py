@@ -1,0 +1,146 @@
+"""Phone wallets: a tap on the reader, or a payment link paid on the customer's own phone.
+
+A wallet tap (Apple Pay, Google Pay) goes through the card reader like a
+card and is recorded as a wallet payment with its wallet type, read from
+the charge's card-present details.
+
+A payment link serves phone and delivery orders: ``send_link`` makes a
+hosted page for the amount due (Stripe Checkout; in a training store, a
+pretend one), and the payment waits, ``requested``, holding its amount
+against the order so no other tender takes it twice.  ``check_link`` asks
+whether the customer has paid (recording the payment, or the expiry), and
+``wait_for_link`` keeps asking.  ``cancel_link`` closes a link that will
+not be paid, so the order can be paid another way.  The customer never
+needs an account.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+
+from payments.base import Payment, PaymentState, TenderKind, get_payment, order_payments
+from payments.card import CardTender, stripe_gateway
+from pos.errors import NotFound
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+
+class WalletTender(CardTender):
+    """Apple Pay / Google Pay tapped on the reader: the card processor, recorded as a wallet payment."""
+
+    kind = TenderKind.WALLET
+
+
+class LinkTender(CardTender):
+    """A payment link the customer pays on their own phone (card or wallet)."""
+
+    kind = TenderKind.LINK
+
+    def processor(self, store: "Store", payment: Payment | None) -> tuple[str, Any]:
+        from pos import config
+
+        expires_after_s = config.get_minor(store, "link.expires_after") * 60
+        if store.settings.training:
+            from payments import training
+
+            return training.ACCOUNT, training.TrainingLinkProcessor(expires_after_s)
+        from payments.stripe_card import ACCOUNT
+        from payments.stripe_link import StripeLinkProcessor
+
+        return ACCOUNT, StripeLinkProcessor(stripe_gateway(store), expires_after_s)
+
+
+class LinkStatus(NamedTuple):
+    payment: Payment
+    action: str
+    """What happened: sent, still waiting for the customer, captured and recorded, expired unpaid..."""
+    order_paid: bool
+    due_minor: int
+
+    @property
+    def waiting(self) -> bool:
+        return self.payment.state is PaymentState.REQUESTED
+
+    @property
+    def url(self) -> str | None:
+        return self.payment.details.get("link_url")
+
+
+def pending_link(store: "Store", order_ref: str | int) -> Payment | None:
+    """The payment link an order is waiting on, if any."""
+    from pos.orders import resolve
+
+    order = resolve(store, order_ref)
+    for payment in order_payments(store, order.id):
+        if payment.tender is TenderKind.LINK and payment.state is PaymentState.REQUESTED:
+            return payment
+    return None
+
+
+def _status(store: "Store", payment: Payment, action: str) -> LinkStatus:
+    from payments.service import due_minor
+    from pos.orders import OrderStatus, resolve
+
+    current = get_payment(store, payment.id)
+    order = resolve(store, current.order_id)
+    return LinkStatus(current, action, order.status is OrderStatus.PAID,
+                      due_minor(store, order.id) if order.status is OrderStatus.OPEN else 0)
+
+
+def send_link(store: "Store", order_ref: str | int, amount: str | int | None = None, *,
+              register: int = 1, tip_minor: int = 0, tip_to: str | None = None) -> LinkStatus:
+    """A payment link for what is due (or ``amount``); an order already waiting on one gets that one again."""
+    waiting = pending_link(store, order_ref)
+    if waiting is not None:
+        return _status(store, waiting, "already sent")
+    from payments.service import pay
+
+    result = pay(store, order_ref, TenderKind.LINK, amount, register=register, tip_minor=tip_minor, tip_to=tip_to)
+    return _status(store, result.payment, "sent" if result.outcome.pending else "declined")
+
+
+def _waiting_link(store: "Store", order_ref: str | int) -> Payment:
+    from pos.orders import resolve
+
+    payment = pending_link(store, order_ref)
+    if payment is None:
+        number = resolve(store, order_ref).number
+        raise NotFound(f"Order {number} is not waiting on a payment link: send one with 'pos pay {number} link'.")
+    return payment
+
+
+def check_link(store: "Store", order_ref: str | int) -> LinkStatus:
+    """Ask whether the customer has paid the order's link; record the payment or the expiry."""
+    from payments.service import settle
+
+    payment = _waiting_link(store, order_ref)
+    return _status(store, payment, settle(store, payment))
+
+
+def wait_for_link(store: "Store", order_ref: str | int, timeout_s: int, poll_s: float = 2.0,
+                  on_wait: Callable[[int], None] | None = None) -> LinkStatus:
+    """Check the link every ``poll_s`` until it is paid or expired, or ``timeout_s`` passes.
+
+    Stopping the wait (time out, Ctrl-C) leaves the link open: the customer
+    may still pay it, and a later check records that.
+    """
+    started = time.monotonic()
+    while True:
+        status = check_link(store, order_ref)
+        elapsed = time.monotonic() - started
+        if not status.waiting or elapsed >= timeout_s:
+            return status
+        if on_wait is not None:
+            on_wait(int(elapsed))
+        time.sleep(min(poll_s, max(0.0, timeout_s - elapsed)))
+
+
+def cancel_link(store: "Store", order_ref: str | int) -> LinkStatus:
+    """Close the order's link so it can no longer be paid (refused if the customer has paid it)."""
+    from payments.service import void_payment
+
+    payment = _waiting_link(store, order_ref)
+    return _status(store, void_payment(store, payment, "link cancelled at the register"), "cancelled")
+
