@@ -63,6 +63,7 @@ delivery_app = _typer("Deliveries paid cash at the door.")
 driver_app = _typer("A driver's cash: what they hold and hand in.")
 drawer_app = _typer("Cash drawers: float, paid-ins, paid-outs, drops, expected cash.")
 config_app = _typer("Store options: cash rounding, denominations, approval thresholds.")
+kiosk_app = _typer("Self-checkout kiosks: their readers and attendants, and the customer's screen.")
 
 CASHIER, DRIVER, OWNER, START = "Cashier", "Driver", "Owner", "Getting started"
 app.add_typer(order_app, name="order", rich_help_panel=CASHIER)
@@ -71,6 +72,7 @@ app.add_typer(drawer_app, name="drawer", rich_help_panel=CASHIER)
 app.add_typer(delivery_app, name="delivery", rich_help_panel=DRIVER)
 app.add_typer(driver_app, name="driver", rich_help_panel=DRIVER)
 app.add_typer(config_app, name="config", rich_help_panel=OWNER)
+app.add_typer(kiosk_app, name="kiosk", rich_help_panel=OWNER)
 app.add_typer(shift_app, name="shift", rich_help_panel=CASHIER)
 app.add_typer(item_app, name="item", rich_help_panel=OWNER)
 app.add_typer(tax_app, name="tax", rich_help_panel=OWNER)
@@ -412,6 +414,7 @@ def _order_dict(store: "Store", order: "Order") -> dict[str, Any]:
         "address": order.address,
         "created_at": order.created_at.isoformat(),
         "void_reason": order.void_reason,
+        "counter_note": order.counter_note,
     }
 
 
@@ -590,6 +593,7 @@ def order_list(
     day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
     status: Annotated[Optional[str], typer.Option(help="open, paid or voided.")] = None,
     channel: Annotated[Optional[str], typer.Option(help="counter, phone, delivery or kiosk.")] = None,
+    queue: Annotated[bool, typer.Option("--queue", help="Only open orders waiting at the counter (kiosk cash).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List the orders of a business day."""
@@ -603,7 +607,7 @@ def order_list(
         except ValueError:
             raise InvalidInput(f"Unknown status '{status}': use open, paid or voided.") from None
     orders = list_orders(
-        store, _day(day), wanted_status, parse_channel(channel) if channel is not None else None
+        store, _day(day), wanted_status, parse_channel(channel) if channel is not None else None, counter_queue=queue
     )
     views = [view(store, o.id) for o in orders]
     _emit(
@@ -613,8 +617,9 @@ def order_list(
             f"Orders {views[0].order.business_day}" if views else "Orders (none)",
             ["#", "Channel", "Status", "Customer", "Lines", "Total"],
             [
-                [str(v.order.number), v.order.channel.value, v.order.status.value, v.order.customer_name or "",
-                 str(len(v.lines)), _money(store, v.totals.total_minor)]
+                [str(v.order.number), v.order.channel.value,
+                 v.order.status.value + (" (pays at counter)" if v.order.counter_note and v.order.status.value == "open" else ""),
+                 v.order.customer_name or "", str(len(v.lines)), _money(store, v.totals.total_minor)]
                 for v in views
             ],
             {0, 4, 5},
@@ -1497,6 +1502,77 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             typer.echo(f"{key} = {value}   ({config.OPTIONS[key].description})")
 
     _emit(as_json, options, human)
+
+
+# -- kiosks ------------------------------------------------------------------------------
+
+KioskArg = Annotated[int, typer.Argument(help="Kiosk number.")]
+
+
+def _kiosk_dict(store: "Store", kiosk: Any) -> dict[str, Any]:
+    from payments.selfcheckout import offers_tip
+
+    return {"number": kiosk.number, "reader": kiosk.reader, "attendant": kiosk.attendant,
+            "offers_tip": offers_tip(store, kiosk)}
+
+
+@kiosk_app.command("setup")
+def kiosk_setup(
+    ctx: typer.Context,
+    number: KioskArg,
+    reader: Annotated[Optional[str], typer.Option(help="The kiosk's Stripe Terminal reader (tmr_...).")] = None,
+    attendant: Annotated[
+        Optional[str], typer.Option(help="Staff member who looks after it (its tips go to them while on shift).")
+    ] = None,
+    unattended: Annotated[bool, typer.Option("--unattended", help="Nobody looks after it: it never asks for a tip.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a kiosk or change its reader or attendant."""
+    from payments.selfcheckout import setup_kiosk
+
+    store = _store(ctx)
+    kiosk = setup_kiosk(store, number, reader, attendant, unattended)
+    who = f"attended by {_staff_name(store, kiosk.attendant)}" if kiosk.attendant else "unattended (no tip prompt)"
+    _emit(as_json, _kiosk_dict(store, kiosk), f"Kiosk {kiosk.number}: reader {kiosk.reader or '(none)'}, {who}.")
+
+
+@kiosk_app.command("list")
+def kiosk_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """The store's kiosks, and whether each may offer a tip right now."""
+    from payments.selfcheckout import list_kiosks
+
+    store = _store(ctx)
+    kiosks = [_kiosk_dict(store, k) for k in list_kiosks(store)]
+    _emit(as_json, kiosks, lambda: _table(
+        "Kiosks", ["#", "Reader", "Attendant", "Tip prompt"],
+        [[str(k["number"]), k["reader"] or "(none)", _staff_name(store, k["attendant"]) if k["attendant"] else "-",
+          "yes" if k["offers_tip"] else "no"] for k in kiosks], {0}))
+
+
+@kiosk_app.command("run")
+def kiosk_run(ctx: typer.Context, number: KioskArg) -> None:
+    """The customer's screen: scan items, pay on the reader, or choose cash to pay a cashier.
+
+    Reads one line at a time (a barcode scanner types the code and Enter);
+    'quit' or end of input stops it, keeping any unpaid order in the counter queue.
+    """
+    from payments.selfcheckout import HELP, KioskSession
+
+    store = _store(ctx)
+    session = KioskSession(store, number)
+    typer.echo(("TRAINING. " if store.settings.training else "") + f"Kiosk {number}. {HELP}")
+    while True:
+        try:
+            line = input("> " if sys.stdin.isatty() else "")
+        except (EOFError, KeyboardInterrupt):
+            line = "quit"
+        if line.strip().lower() in ("quit", "exit"):
+            for message in session.close():
+                typer.echo(message)
+            return
+        with _card_wait(store):
+            for message in session.handle(line):
+                typer.echo(message)
 
 
 def _command_word(argv: list[str]) -> str | None:

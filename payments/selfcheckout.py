@@ -205,10 +205,20 @@ class KioskSession:
     def _scan(self, text: str) -> list[str]:
         from pos.orders import Channel, add_line, new_order
 
+        from pos.catalog import get_item
+        from pos.orders import parse_quantity
+
         match = _QUANTITY.match(text)
         quantity, code = (int(match.group(1)), match.group(2)) if match else (1, text)
+        if "*" in code:
+            return ["Say how many, then the code, like 3*SODA."]
         if " " in code:
             return [f"'{text}' is not an item code or a command. {HELP}"]
+        try:
+            get_item(self.store, code)  # checked first: an unknown code opens no order
+        except NotFound:
+            return [f"The code '{code}' is not on the menu: scan it again, or ask for help."]
+        parse_quantity(quantity)
         if self.order_id is None:
             self.order_id = new_order(self.store, Channel.KIOSK).id
         line, _ = add_line(self.store, self.order_id, code, quantity)
@@ -275,3 +285,16 @@ class KioskSession:
         void_order(self.store, self.order_id, f"cancelled by the customer at kiosk {self.kiosk.number}")
         self.order_id, self.tip_minor = None, 0
         return ["Cancelled. Scan an item to start again."]
+
+    def close(self) -> list[str]:
+        """The kiosk shuts down: an unpaid order goes to the counter queue, never lost."""
+        from pos.orders import hand_to_counter, view, void_order
+
+        if self.order_id is None:
+            return []
+        order_id, self.order_id, self.tip_minor = self.order_id, None, 0
+        if not view(self.store, order_id).lines:
+            void_order(self.store, order_id, f"left empty at kiosk {self.kiosk.number}")
+            return []
+        order = hand_to_counter(self.store, order_id, f"from kiosk {self.kiosk.number}: left unpaid when it closed")
+        return [f"Order {order.number} was not paid: it is in the counter queue."]
