@@ -19,6 +19,8 @@ database and never printed.
 
 from __future__ import annotations
 
+import logging
+import re
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
@@ -41,6 +43,8 @@ class StripeSettings(NamedTuple):
     """Simulate the customer's tap with Stripe's test helpers (default: with a test-mode key)."""
     card_wait_s: int = 60
     """How long to wait for the customer to tap before the payment is released."""
+    test_card: str | None = None
+    """Test mode: the card number the simulated tap presents (Stripe's test cards choose the outcome)."""
 
 
 def read_api_key(environ: Mapping[str, str], key_file: Path | None = None) -> str | None:
@@ -84,6 +88,29 @@ def decline_reason(code: str | None, decline_code: str | None) -> DeclineReason:
     return DeclineReason.CARD_DECLINED
 
 
+# A run of 12 to 19 digits, as a card number is, and the card facts Stripe sends back that we never keep.
+_CARD_NUMBER = re.compile(r"(?<!\d)\d{12,19}(?!\d)")
+_CARD_FACTS = re.compile(r'("?(?:exp_month|exp_year|fingerprint)"?\s*[:=]\s*)("[^"]*"|\w+)')
+
+
+class _DropCardNumbers(logging.Filter):
+    """On the SDK's logger, whose debug records hold whole requests and responses: no card number
+    (a test helper's request carries a test card's), expiry or fingerprint gets through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = _CARD_FACTS.sub(r'\1"[removed]"', _CARD_NUMBER.sub("[card number removed]", message))
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+def _guard_sdk_log() -> None:
+    sdk_log = logging.getLogger("stripe")
+    if not any(isinstance(f, _DropCardNumbers) for f in sdk_log.filters):
+        sdk_log.addFilter(_DropCardNumbers())
+
+
 class Declined(Exception):
     """Internal: a card error, turned into a declined Outcome by :meth:`StripeGateway.outcome`."""
 
@@ -100,6 +127,7 @@ class StripeGateway:
 
         self._stripe = stripe
         self.settings = settings
+        _guard_sdk_log()
         http_client = stripe.RequestsClient(timeout=(settings.connect_timeout_s, settings.read_timeout_s))
         base: Any = {"api": settings.api_base} if settings.api_base else None
         self.client: stripe.StripeClient = stripe.StripeClient(
@@ -176,8 +204,14 @@ class StripeGateway:
         )
 
     def present_test_card(self, reader_id: str, tip_minor: int, key: str) -> Any:
-        """Test mode only: the simulated reader's customer taps a test card (with a tip chosen on it)."""
+        """Test mode only: the simulated reader's customer taps a test card (with a tip chosen on it).
+
+        The number, when the settings name one, is one of Stripe's published
+        test cards; it goes to Stripe's test helper and nowhere else.
+        """
         params: Any = {"type": "card_present"}
+        if self.settings.test_card:
+            params["card_present"] = {"number": self.settings.test_card}
         if tip_minor:
             params["amount_tip"] = tip_minor
         return self.call(
@@ -250,4 +284,7 @@ def environ_settings(env: Mapping[str, str]) -> StripeSettings | None:
     key = read_api_key(env, Path(env["POS_STRIPE_KEY_FILE"]) if env.get("POS_STRIPE_KEY_FILE") else None)
     if not key:
         return None
-    return StripeSettings(key, env.get("POS_STRIPE_API_BASE") or None)
+    test_card = env.get("POS_STRIPE_TEST_CARD", "").replace(" ", "") or None
+    if test_card and not key.startswith("sk_test_"):
+        raise InvalidInput("POS_STRIPE_TEST_CARD works only with a test-mode key (sk_test_...): unset it.")
+    return StripeSettings(key, env.get("POS_STRIPE_API_BASE") or None, test_card=test_card)

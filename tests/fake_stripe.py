@@ -62,6 +62,15 @@ def _listify(node: Any) -> Any:
     return {k: _listify(v) for k, v in node.items()}
 
 
+# Stripe's test card numbers for a simulated tap: (brand, decline code or None).
+TEST_CARDS = {
+    "4242424242424242": ("visa", None),
+    "5555555555554444": ("mastercard", None),
+    "4000000000009995": ("visa", "insufficient_funds"),
+    "4000000000000002": ("visa", "generic_decline"),
+    "4000000000000069": ("visa", "expired_card"),
+}
+
 # Nested parameters the fake knows for checkout line items; anything else is refused, as Stripe does.
 LINE_ITEM = {"quantity", "price_data"}
 PRICE_DATA = {"currency", "unit_amount", "product_data"}
@@ -230,7 +239,10 @@ class FakeStripe:
             tip = int(params.get("amount_tip", 0)) or int(self.cue.pop("tip", 0))
             if self.reader_config.get(object_id or "", {}).get("skip_tipping") == "true":
                 tip = 0  # the reader never offered a tip
-            self.authorize(intent_id, tip_minor=tip, wallet=self.cue.pop("wallet", None))
+            number = (params.get("card_present") or {}).get("number")
+            if number is not None and number not in TEST_CARDS:
+                return 400, _invalid(f"{number} is not a supported test card number.", "card_present[number]")
+            self.authorize(intent_id, tip_minor=tip, wallet=self.cue.pop("wallet", None), number=number)
             return 200, {"id": object_id, "object": "terminal.reader", "action": {"status": "succeeded"}}
         if object_id not in self.intents:
             return 404, {"error": {"type": "invalid_request_error", "message": f"No such payment_intent: '{object_id}'"}}
@@ -360,10 +372,12 @@ class FakeStripe:
         self.refunds[refund["id"]] = refund
         return 200, refund
 
-    def authorize(self, intent_id: str, tip_minor: int = 0, wallet: str | None = None) -> None:
-        """What a reader does when the customer taps: the intent is held (or declined on cue)."""
+    def authorize(self, intent_id: str, tip_minor: int = 0, wallet: str | None = None,
+                  number: str | None = None) -> None:
+        """What a reader does when the customer taps: the intent is held (or declined, on cue or by test card)."""
         intent = self.intents[intent_id]
-        decline = self.cue.pop("decline", None)
+        brand, card_decline = TEST_CARDS.get(number or "4242424242424242", ("visa", None))
+        decline = self.cue.pop("decline", None) or (("card_declined", card_decline) if card_decline else None)
         if decline:
             intent["status"] = "requires_payment_method"
             intent["last_payment_error"] = {"type": "card_error", "code": decline[0], "decline_code": decline[1],
@@ -373,7 +387,9 @@ class FakeStripe:
         intent["amount"] += tip_minor
         if tip_minor:
             intent["amount_details"] = {"tip": {"amount": tip_minor}}
-        card = {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030}
+        # As the real API does, the charge shows the card's expiry and a fingerprint: we must drop them.
+        card = {"brand": brand, "last4": (number or "4242")[-4:], "exp_month": 12, "exp_year": 2030,
+                "fingerprint": "fpFAKE" + (number or "4242")[-6:], "read_method": "contactless_emv"}
         if wallet:
             card["wallet"] = {"type": wallet}
         intent["latest_charge"] = {"id": self._id("ch"), "object": "charge", "amount": intent["amount"],
