@@ -64,13 +64,13 @@ def run_demo(directory: Path | None = None) -> DemoReport:
     The demo store is a training store: card and wallet payments go to the
     built-in training processor, so the demo needs no network.
     """
-    from payments import cod, refunds
+    from payments import cod, refunds, selfcheckout, wallet
     from payments.service import pay
     from pos import drawer, ledger
     from pos.catalog import add_tax_category, import_items
     from pos.export import ExportFormat, export_ledger
     from pos.money import Money, format_money
-    from pos.orders import add_discount, add_line, new_order, view, void_order
+    from pos.orders import add_discount, add_line, list_orders, new_order, void_order
     from pos.setup import init_store
     from pos.staff import add_staff, start_shift
 
@@ -150,15 +150,29 @@ def run_demo(directory: Path | None = None) -> DemoReport:
         cod.handin(store, "Dave", held, register=1)
         report.story.append(f"Dave handed in {money(held)} to drawer 1.")
 
-        kiosk = new_order(store, "kiosk")
-        add_line(store, kiosk.id, "SALAD")
-        add_line(store, kiosk.id, "SODA")
-        add_discount(store, kiosk.id, "1.00", "kiosk launch week", line_no=1)
-        v = view(store, kiosk.id)
-        tap = pay(store, kiosk.id, "wallet")
+        selfcheckout.setup_kiosk(store, 1, unattended=True)
+        screen = selfcheckout.KioskSession(store, 1)
+        for line in ("SALAD", "SODA"):
+            screen.handle(line)
+        refused_tip = screen.handle("tip 1")[0]
+        thanks = screen.handle("pay")[0]
+        report.story.append(f"Kiosk 1 (unattended), a self-checkout: salad and soda scanned; a tip refused "
+                            f"(\"{refused_tip}\"); \"{thanks}\"")
+        screen.handle("GARLIC")
+        screen.handle("cash")
+        queued = list_orders(store, counter_queue=True)[0]
+        pay(store, queued.id, "cash", "10")
+        report.story.append(f"Kiosk 1: a customer who wanted to pay cash was sent to the counter with order "
+                            f"#{queued.number}; Alice took the cash.")
+
+        by_phone = new_order(store, "phone", customer_name="Lee", customer_phone="555-0199")
+        add_line(store, by_phone.id, "PIZZA-M")
+        sent = wallet.send_link(store, by_phone.id)
+        paid_link = wallet.check_link(store, by_phone.id)
         report.story.append(
-            f"Kiosk #{kiosk.number}: $1.00 off the salad, {money(v.totals.total_minor)} paid with a phone wallet "
-            f"(processor fee {money(int(tap.payment.details.get('fee_minor', 0)))})."
+            f"Phone #{by_phone.number} for Lee: a payment link ({sent.url}) texted to the customer, paid with "
+            f"{paid_link.payment.details.get('wallet', 'a card')} on their phone, no account: "
+            f"{money(paid_link.payment.amount_minor)}."
         )
 
         declined = new_order(store, "counter")
