@@ -230,8 +230,10 @@ def test_demo_in_a_new_folder(tmp_path: Path) -> None:
         (3, "delivery", "paid"),
         (4, "delivery", "paid"),
         (5, "kiosk", "paid"),
-        (6, "counter", "paid"),
-        (7, "counter", "voided"),
+        (6, "kiosk", "paid"),
+        (7, "phone", "paid"),
+        (8, "counter", "paid"),
+        (9, "counter", "voided"),
     ]
 
 

@@ -18,11 +18,15 @@ def test_demo_day_adds_up(tmp_path: Path) -> None:
     try:
         assert ledger.verify(store).problem is None
         statuses = dict(store.all("SELECT number, status FROM orders"))
-        assert statuses == {1: "paid", 2: "paid", 3: "paid", 4: "paid", 5: "paid", 6: "paid", 7: "voided"}
+        assert statuses == {1: "paid", 2: "paid", 3: "paid", 4: "paid", 5: "paid", 6: "paid", 7: "paid", 8: "paid",
+                            9: "voided"}
         tenders = sorted((r[0], r[1]) for r in store.all("SELECT tender, state FROM payments"))
         assert tenders == [("card", "captured"), ("card", "captured"), ("card", "declined"),
-                           ("cash", "captured"), ("cash", "captured"), ("cash", "partially_refunded"),
-                           ("cod", "captured"), ("cod", "captured"), ("wallet", "captured")]
+                           ("cash", "captured"), ("cash", "captured"), ("cash", "captured"),
+                           ("cash", "partially_refunded"), ("cod", "captured"), ("cod", "captured"),
+                           ("link", "captured"), ("self_checkout", "captured")]
+        # The kiosk customer who chose cash went through the counter queue.
+        assert store.one("SELECT counter_note FROM orders WHERE number = 6")[0].startswith("from kiosk 1")
         assert store.settings.training
         balances = ledger.balances(store)
         # Every order paid: nothing owed; Dave handed everything in; his tip was his.
@@ -30,11 +34,12 @@ def test_demo_day_adds_up(tmp_path: Path) -> None:
         assert balances[("assets:cash:driver:dave", "USD")] == 0
         assert balances[("liabilities:tips:dave", "USD")] == 0
         # 150.00 float + 25.45 (walk-in) + 12.58 (phone, after $20 by card) + 50.76 (Dave)
-        # - 2.71 refunded + 3.61 (the rest of #7 after $10 by card)
-        assert balances[("assets:cash:drawer:1", "USD")] == 15000 + 2545 + 1258 + 5076 - 271 + 361
+        # + 5.72 (kiosk #6, paid at the counter) - 2.71 refunded + 3.61 (the rest of #8 after $10 by card)
+        assert balances[("assets:cash:drawer:1", "USD")] == 15000 + 2545 + 1258 + 5076 + 572 - 271 + 361
         # Card money waits at the processor, less its fees.
         fees = balances[("expenses:card-fees", "USD")]
-        assert balances[("assets:clearing:training", "USD")] == 2000 + 1028 + 1000 - fees
+        # $20 (#2), the kiosk's 11.37 (#5), the link's 13.61 (#7), $10 (#8)
+        assert balances[("assets:clearing:training", "USD")] == 2000 + 1137 + 1361 + 1000 - fees
     finally:
         store.close()
     assert any("$100 bill" in line for line in report.story)
