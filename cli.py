@@ -63,6 +63,7 @@ delivery_app = _typer("Deliveries paid cash at the door.")
 driver_app = _typer("A driver's cash: what they hold and hand in.")
 drawer_app = _typer("Cash drawers: float, paid-ins, paid-outs, drops, expected cash.")
 config_app = _typer("Store options: cash rounding, denominations, approval thresholds.")
+tips_app = _typer("Tips: what is owed to whom, sharing the pool by hours, paying out.")
 kiosk_app = _typer("Self-checkout kiosks: their readers and attendants, and the customer's screen.")
 
 CASHIER, DRIVER, OWNER, START = "Cashier", "Driver", "Owner", "Getting started"
@@ -73,6 +74,7 @@ app.add_typer(delivery_app, name="delivery", rich_help_panel=DRIVER)
 app.add_typer(driver_app, name="driver", rich_help_panel=DRIVER)
 app.add_typer(config_app, name="config", rich_help_panel=OWNER)
 app.add_typer(kiosk_app, name="kiosk", rich_help_panel=OWNER)
+app.add_typer(tips_app, name="tips", rich_help_panel=OWNER)
 app.add_typer(shift_app, name="shift", rich_help_panel=CASHIER)
 app.add_typer(item_app, name="item", rich_help_panel=OWNER)
 app.add_typer(tax_app, name="tax", rich_help_panel=OWNER)
@@ -775,17 +777,30 @@ def shift_start(
     _emit(as_json, _shift_dict(shift), f"{shift.staff_name} on shift since {_local(store, shift.started_at)}.")
 
 
-@shift_app.command("end")
+@shift_app.command("end", context_settings=NUMBERS)
 def shift_end(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Staff name.")], as_json: JsonFlag = False
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    cash_tips: Annotated[Optional[str], typer.Option("--cash-tips", help="Cash tips received in hand, declared.")] = None,
+    as_json: JsonFlag = False,
 ) -> None:
-    """Clock out."""
+    """Clock out (declaring cash tips received in hand, if any)."""
     from pos.staff import end_shift
 
     store = _store(ctx)
-    shift = end_shift(store, name)
+    declared = 0
+    if cash_tips is not None:
+        from payments.service import amount_minor
+        from pos.tips import end_shift_declaring
+
+        declared = amount_minor(store, cash_tips, "declared cash tips") or 0
+        shift, _ = end_shift_declaring(store, name, declared)
+    else:
+        shift = end_shift(store, name)
     hours, rest = divmod(shift.worked_seconds(), 3600)
-    _emit(as_json, _shift_dict(shift), f"{shift.staff_name} off shift at {_local(store, shift.ended_at)} ({hours}h{rest // 60:02d}m).")
+    said = f" Cash tips declared: {_money(store, declared)}." if declared else ""
+    _emit(as_json, {**_shift_dict(shift), "cash_tips_declared_minor": declared},
+          f"{shift.staff_name} off shift at {_local(store, shift.ended_at)} ({hours}h{rest // 60:02d}m).{said}")
 
 
 @shift_app.command("list")
@@ -1502,6 +1517,88 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             typer.echo(f"{key} = {value}   ({config.OPTIONS[key].description})")
 
     _emit(as_json, options, human)
+
+
+# -- tips -------------------------------------------------------------------------------
+
+
+@tips_app.command("owed")
+def tips_owed(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Tips owed now, per person, and the pool not yet shared."""
+    from pos.tips import owed_by_person
+
+    store = _store(ctx)
+    owed = owed_by_person(store)
+    _emit(as_json, owed, lambda: _table(
+        "Tips owed", ["Who", "Owed"],
+        [["the pool (not yet shared)" if k == "pool" else _staff_name(store, k), _money(store, v)]
+         for k, v in owed.items()], {1}) if owed else typer.echo("No tips are owed."))
+
+
+@tips_app.command("distribute")
+def tips_distribute(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
+    preview: Annotated[bool, typer.Option("--preview", help="Only show the shares; post nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Post without asking.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Share a day's tip pool among those who worked it, by hours: preview, then post."""
+    from pos import tip_pool
+    from pos.clock import business_day
+    from pos.store import utc_now
+
+    store = _store(ctx)
+    when = _day(day) or business_day(utc_now(), store.settings)
+    shown = tip_pool.plan(store, when)
+
+    def show(plan: Any) -> None:
+        _table(f"Tip pool of {plan.day}: {_money(store, plan.pool_minor)}", ["Who", "Hours", "Share", "Amount"],
+               [[s.name, f"{s.worked_s / 3600:.2f}", f"{s.worked_s * 100 / max(1, sum(x.worked_s for x in plan.shares)):.1f}%",
+                 _money(store, s.amount_minor)] for s in plan.shares], {1, 2, 3})
+        for name, why in plan.excluded:
+            typer.echo(f"  {name} worked but gets nothing: {why}.")
+
+    def as_dict(plan: Any, posted: bool) -> dict[str, Any]:
+        return {"day": plan.day.isoformat(), "pool_minor": plan.pool_minor, "posted": posted,
+                "shares": [s._asdict() for s in plan.shares],
+                "excluded": [{"name": n, "why": w} for n, w in plan.excluded]}
+
+    if preview or shown.pool_minor == 0:
+        def human() -> None:
+            show(shown)
+            typer.echo("Nothing in the pool to share." if shown.pool_minor == 0 else "Preview only: nothing posted.")
+
+        _emit(as_json, as_dict(shown, False), human)
+        return
+    if not as_json:
+        show(shown)
+    if not yes and not typer.confirm("Post these shares?", err=True):
+        raise InvalidInput("Nothing posted: run again and answer yes, or add --yes.")
+    posted, entry = tip_pool.distribute(store, when)
+    _emit(as_json, as_dict(posted, entry is not None),
+          f"Posted: {_money(store, posted.pool_minor)} shared among {len(posted.shares)} (entry {entry.id if entry else '-'}).")
+
+
+@tips_app.command("payout", context_settings=NUMBERS)
+def tips_payout(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    source: Annotated[str, typer.Option("--from", help="drawer (cash now) or payroll (with the next pay).")],
+    amount: Annotated[Optional[str], typer.Option(help="How much (default: everything owed).")] = None,
+    register: RegisterOpt = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pay a person the tips owed to them, from a drawer or through payroll."""
+    from payments.service import amount_minor
+    from pos.tips import parse_source, payout
+
+    store = _store(ctx)
+    done = payout(store, name, amount_minor(store, amount, "payout"), parse_source(source), register)
+    _emit(as_json, {**done._asdict(), "source": done.source.value},
+          f"Paid {_staff_name(store, done.staff_key)} {_money(store, done.amount_minor)} in tips "
+          f"({'from drawer ' + str(register) if done.source.value == 'drawer' else 'through payroll'}); "
+          f"still owed {_money(store, done.owed_after_minor)}.")
 
 
 # -- kiosks ------------------------------------------------------------------------------

@@ -282,11 +282,12 @@ def _request(
 ) -> tuple[Payment, list[tuple[int, int]]]:
     """Check the amount against what is due and write the payment row (``requested``)."""
     suggestion: list[tuple[int, int]] = []
-    if tip_minor:
-        from pos.tips import tip_account
+    if kind is not TenderKind.SELF_CHECKOUT:  # a kiosk's recipient is its attendant, checked by the kiosk
+        from pos.tips import recipient_for
 
-        # Refused before anything is written when nobody may receive it; kept as the recipient's key.
-        tip_to = tip_account(store, tip_to).rsplit(":", 1)[1]
+        # Refused before anything is written when nobody may receive it; kept as the recipient's key
+        # (with no tip yet, the person a card reader may ask a tip for, or None: no prompt).
+        tip_to = recipient_for(store, order.channel, tip_to, tip_minor)
     if tender.capabilities.gives_change:
         from payments.cash import cash_terms, round_to_step, suggest_change
         from pos import config, drawer

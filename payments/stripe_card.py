@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from payments.base import DeclineReason, Outcome, Payment, TenderKind, annotate
+from payments.base import DeclineReason, Outcome, Payment, annotate
 from payments.stripe_gateway import StripeGateway, decline_reason
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,8 +62,8 @@ def _may_tip(store: "Store", payment: Payment) -> bool:
     from pos.errors import AnytenderError
     from pos.tips import tip_account
 
-    if payment.tender is TenderKind.SELF_CHECKOUT and payment.tip_to is None:
-        return False  # a kiosk with no attendant who may receive it offers no tip at all
+    if payment.tip_to is None:
+        return False  # nobody who may receive it (an unattended kiosk, a direct tip with no name)
     try:
         tip_account(store, payment.tip_to)
     except AnytenderError:

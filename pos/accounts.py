@@ -39,6 +39,7 @@ _COMPONENT = r"[a-z0-9][a-z0-9\-]*"
 ACCOUNT_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"assets:cash:drawer:\d+", "cash in a register's drawer"),
     (rf"assets:cash:driver:{_COMPONENT}", "cash held by a driver"),
+    (rf"assets:cash:tips-in-hand:{_COMPONENT}", "cash tips a person received in hand (declared, theirs)"),
     (r"assets:cash:safe", "cash in the safe"),
     (rf"assets:clearing:{_COMPONENT}", "money a processor owes us"),
     (r"assets:receivable:orders", "what customers owe on orders"),
@@ -104,6 +105,10 @@ def tips_owed(staff_key: str) -> str:
     return check_account(f"liabilities:tips:{staff_key}")
 
 
+def tips_in_hand(staff_key: str) -> str:
+    return check_account(f"assets:cash:tips-in-hand:{staff_key}")
+
+
 def tax(category: str) -> str:
     return check_account(f"liabilities:tax:{category}")
 
@@ -114,4 +119,5 @@ RECEIVABLE_ORDERS = "assets:receivable:orders"
 CASH_OVER_SHORT = "expenses:cash-over-short"
 CARD_FEES = "expenses:card-fees"
 TIP_POOL = "liabilities:tips:pool"
+PAYROLL_TIPS = "liabilities:payroll:tips"
 OPENING = "equity:opening-balances"

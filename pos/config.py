@@ -10,6 +10,8 @@ the settings ``init`` asks for.
     approval.void_over     voids of orders above this need a manager's PIN
     stripe.reader          the Stripe Terminal reader card payments go to (tmr_...)
     link.expires_after     minutes a payment link stays payable (30 to 1440, Stripe's limits)
+    tips.<channel>         where a tip goes when nobody is named: pool, or direct to who served
+                           (counter, phone, delivery, kiosk)
 """
 
 from __future__ import annotations
@@ -71,6 +73,13 @@ def _minutes(store: "Store", text: str) -> str:
     return str(int(value))
 
 
+def _tip_mode(store: "Store", text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("pool", "direct"):
+        raise InvalidInput(f"'{text}' is not a tip mode: say pool (shared by hours) or direct (to who served).")
+    return value
+
+
 def _default_denominations(store: "Store") -> str:
     from pos.money import exponent
 
@@ -92,6 +101,11 @@ OPTIONS: dict[str, Option] = {
         Option("approval.void_over", "voids of orders above this need a manager's PIN", _amount, lambda s: "5000"),
         Option("stripe.reader", "the Stripe Terminal reader card payments go to", _reader, lambda s: ""),
         Option("link.expires_after", "minutes a payment link stays payable (30-1440)", _minutes, lambda s: "60"),
+        Option("tips.counter", "unnamed counter tips: pool or direct", _tip_mode, lambda s: "pool"),
+        Option("tips.phone", "unnamed phone-order tips: pool or direct", _tip_mode, lambda s: "pool"),
+        Option("tips.delivery", "unnamed delivery tips: pool, or direct to the driver", _tip_mode, lambda s: "direct"),
+        Option("tips.kiosk", "unnamed tips on kiosk orders paid at the counter: pool or direct", _tip_mode,
+               lambda s: "pool"),
     )
 }
 

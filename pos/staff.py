@@ -181,7 +181,8 @@ def add_staff(
     store: "Store", name: str, role: Role | str, pin: str, tip_eligible: bool | None = None
 ) -> StaffMember:
     """Add a staff member; the PIN is hashed before it reaches the database."""
-    check_new_staff(store, name, role)
+    _, _, checked_role = check_new_staff(store, name, role)
+    _check_tip_override(name, checked_role, tip_eligible)
     pin_hash = hash_pin(pin)
     with store.write() as conn:
         clean, key, role = check_new_staff(store, name, role)  # again, under the write lock
@@ -223,9 +224,20 @@ def deactivate_staff(store: "Store", who: str) -> StaffMember:
     return get_staff(store, member.id)
 
 
+def _check_tip_override(name: str, role: Role, eligible: bool | None) -> None:
+    if eligible and not role.tip_eligible_by_default:
+        raise NotAllowed(f"{' '.join(name.split())} is {'an' if role is Role.OWNER else 'a'} {role.value}: owners and managers "
+                         "may not share in employees' tips (US FLSA 3(m)(2)(B)), so they cannot be made tip-eligible.")
+
+
 def set_tip_eligibility(store: "Store", who: str, eligible: bool | None) -> StaffMember:
-    """Override tip eligibility for one person (``None`` goes back to the role's default)."""
+    """Override tip eligibility for one person (``None`` goes back to the role's default).
+
+    Only to switch tips off for someone whose role would have them: owners and
+    managers can never be switched on.
+    """
     member = get_staff(store, who)
+    _check_tip_override(member.name, member.role, eligible)
     with store.write() as conn:
         conn.execute(
             "UPDATE staff SET tip_eligible = ? WHERE id = ?", (None if eligible is None else int(eligible), member.id)

@@ -1,24 +1,54 @@
-"""Tips go only to real people: who may receive a tip, checked before any money moves.
+"""Tips only to real people: who may receive a tip, where a tip goes, and tips owed, declared and paid.
 
-A tip is a liability to staff (``liabilities:tips:<staff>`` or the team's
-pool), never income of the business.  It may be recorded only to a staff
-member who exists, is active, is tip-eligible and is on shift now, or to the
-pool when at least one such person is on shift.  Anything else is refused
-with the reason.  (Pool distribution, declared cash tips and payouts arrive
-with the day close.)
+The rules, checked before any money moves:
+
+1. A tip is a liability to staff (``liabilities:tips:<staff>`` or the team's
+   pool), never income of the business.
+2. A tip may go only to a named staff member who exists, is active, is
+   tip-eligible and is on shift at the time, or to the pool while at least
+   one such person is on shift.  Owners and managers never receive or share
+   in employees' tips (US FLSA 3(m)(2)(B)), whatever their eligibility says.
+   Anything else is refused with the reason.
+3. Where a tip goes when nobody is named is the store's choice per channel
+   (``pos config set tips.counter pool|direct``): to the pool, or direct to
+   the person who served (a delivery's driver; at the counter, a name must
+   be given until registers sign cashiers in).
+
+The pool is shared by hours worked in :mod:`pos.tip_pool`.  Cash tips a
+person received in hand are declared at shift end (:func:`declare_cash_tips`);
+tips owed are paid out from a drawer or through payroll (:func:`payout`),
+never more than is owed.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import enum
+from typing import TYPE_CHECKING, NamedTuple
 
 from pos import accounts
-from pos.errors import NotAllowed
+from pos.errors import AnytenderError, InvalidInput, NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.ledger import Entry
+    from pos.orders import Channel
+    from pos.staff import Shift, StaffMember
     from pos.store import Store
 
 POOL = "pool"
+
+
+class TipMode(str, enum.Enum):
+    """Where a tip goes when nobody is named."""
+
+    DIRECT = "direct"
+    POOL = "pool"
+
+
+def may_share_tips(member: "StaffMember") -> bool:
+    """Active, tip-eligible and neither owner nor manager (whose override cannot lift the law)."""
+    from pos.staff import Role
+
+    return member.active and member.tip_eligible and member.role not in (Role.OWNER, Role.MANAGER)
 
 
 def tip_account(store: "Store", recipient: str | None) -> str:
@@ -26,13 +56,13 @@ def tip_account(store: "Store", recipient: str | None) -> str:
     from pos.staff import Role, get_staff, list_staff, on_shift_at
 
     if recipient is None or recipient.strip().lower() == POOL:
-        if not any(m.tip_eligible and on_shift_at(store, m) for m in list_staff(store)):
+        if not any(may_share_tips(m) and on_shift_at(store, m) for m in list_staff(store)):
             raise NotAllowed("No tip-eligible staff member is on shift, so nobody would receive this tip: leave it out.")
         return accounts.TIP_POOL
     member = get_staff(store, recipient)
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated: a tip cannot go to them.")
-    if member.role in (Role.OWNER, Role.MANAGER) and not member.tip_eligible:
+    if member.role in (Role.OWNER, Role.MANAGER):
         raise NotAllowed(f"{member.name} is {('an' if member.role is Role.OWNER else 'a')} {member.role.value}: "
                          "owners and managers may not share in employees' tips.")
     if not member.tip_eligible:
@@ -40,3 +70,145 @@ def tip_account(store: "Store", recipient: str | None) -> str:
     if not on_shift_at(store, member):
         raise NotAllowed(f"{member.name} is not on shift: a tip goes to someone working now.")
     return accounts.tips_owed(member.key)
+
+
+def channel_mode(store: "Store", channel: "Channel") -> TipMode:
+    """The store's choice for a channel: tips to the pool, or direct."""
+    from pos import config
+
+    return TipMode(config.get(store, f"tips.{channel.value}"))
+
+
+def recipient_for(store: "Store", channel: "Channel", tip_to: str | None, tip_minor: int,
+                  driver_key: str | None = None) -> str | None:
+    """The recipient key of a tip on an order (``pool`` or a staff key), checked against the rules.
+
+    A named recipient wins.  Otherwise the channel's mode decides: the pool,
+    or direct to ``driver_key`` (a delivery's driver).  With no tip yet
+    (a card reader may still ask for one), a recipient who fails the rules
+    gives None: the reader then offers no tip.
+    """
+    wanted = tip_to
+    if wanted is None:
+        mode = channel_mode(store, channel)
+        wanted = POOL if mode is TipMode.POOL else driver_key
+        if wanted is None:
+            if tip_minor:
+                raise NotAllowed(f"Tips on {channel.value} orders go direct to the person who served: "
+                                 "say who with --tip-to NAME.")
+            return None
+    if not tip_minor:
+        try:
+            return tip_account(store, wanted).rsplit(":", 1)[1]
+        except AnytenderError:  # nobody who may have it: the reader will not ask
+            return None
+    return tip_account(store, wanted).rsplit(":", 1)[1]
+
+
+# -- owed, declared, paid ----------------------------------------------------------------
+
+
+def owed_minor(store: "Store", staff_key: str) -> int:
+    """Tips owed to one person now (their tips account's credit balance)."""
+    from pos import ledger
+
+    account = accounts.tips_owed(staff_key)
+    return -ledger.balances(store, prefix=account).get((account, store.settings.currency), 0)
+
+
+def declare_cash_tips(store: "Store", member: "StaffMember", amount_minor: int, shift_id: int) -> "Entry":
+    """Record cash tips a person received in hand (declared at shift end): theirs, and already with them.
+
+    Two entries, so the books show both what was declared and that it was
+    kept: declared (owed to them, the cash in their hand) and kept (paid).
+    """
+    from pos import ledger
+    from pos.posting_rules import transfer
+
+    if amount_minor <= 0:
+        raise InvalidInput("Declared cash tips must be more than zero (leave --cash-tips out for none).")
+    currency = store.settings.currency
+    in_hand, owed = accounts.tips_in_hand(member.key), accounts.tips_owed(member.key)
+    with store.write():
+        ledger.post(store, f"tips:declared:{shift_id}", f"Cash tips declared by {member.name}",
+                    ledger.SourceKind.TIPS, f"shift:{shift_id}", transfer(in_hand, owed, amount_minor, currency))
+        return ledger.post(store, f"tips:kept:{shift_id}", f"Declared cash tips kept by {member.name}",
+                           ledger.SourceKind.TIPS, f"shift:{shift_id}", transfer(owed, in_hand, amount_minor, currency))
+
+
+class PayoutSource(str, enum.Enum):
+    DRAWER = "drawer"
+    PAYROLL = "payroll"
+
+
+class Payout(NamedTuple):
+    staff_key: str
+    amount_minor: int
+    source: PayoutSource
+    owed_after_minor: int
+    entry_id: int
+
+
+def parse_source(text: str) -> PayoutSource:
+    try:
+        return PayoutSource(text.strip().lower())
+    except ValueError:
+        raise InvalidInput(f"Pay tips out --from drawer or --from payroll, not '{text}'.") from None
+
+
+def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSource, register: int = 1) -> Payout:
+    """Pay tips owed to a person, from a drawer's cash or to the payroll export; never more than is owed."""
+    from pos import drawer, ledger
+    from pos.money_format import store_money
+    from pos.posting_rules import transfer
+    from pos.staff import get_staff
+    from pos.store import new_id
+
+    member = get_staff(store, who)
+    currency = store.settings.currency
+    with store.write():
+        owed = owed_minor(store, member.key)
+        amount = owed if amount_minor is None else amount_minor
+        if amount <= 0:
+            if amount_minor is not None:
+                raise InvalidInput("A payout must be more than zero.")
+            raise NotAllowed(f"No tips are owed to {member.name}.")
+        if amount > owed:
+            raise NotAllowed(f"{member.name} is owed {store_money(store, owed)} in tips, not {store_money(store, amount)}: "
+                             "a payout cannot be more than is owed.")
+        if source is PayoutSource.DRAWER:
+            drawer.require_open(store, register)
+            held = drawer.expected_cash(store, register)
+            if amount > held:
+                raise NotAllowed(f"Drawer {register} holds {store_money(store, held)}: pay the rest --from payroll.")
+            credit = accounts.drawer(register)
+        else:
+            credit = accounts.PAYROLL_TIPS
+        entry = ledger.post(store, f"tips:payout:{new_id('tpo')}", f"Tips paid to {member.name} ({source.value})",
+                            ledger.SourceKind.TIPS, f"staff:{member.key}",
+                            transfer(accounts.tips_owed(member.key), credit, amount, currency))
+    return Payout(member.key, amount, source, owed - amount, entry.id)
+
+
+def end_shift_declaring(store: "Store", who: str, cash_tips_minor: int) -> tuple["Shift", "Entry"]:
+    """Clock out and declare the cash tips received in hand, in one transaction (``pos shift end --cash-tips``)."""
+    from pos.staff import end_shift, get_staff
+
+    if cash_tips_minor <= 0:
+        raise InvalidInput("Declared cash tips must be more than zero (leave --cash-tips out for none).")
+    with store.write():
+        shift = end_shift(store, who)
+        entry = declare_cash_tips(store, get_staff(store, who), cash_tips_minor, shift.id)
+    return shift, entry
+
+
+def owed_by_person(store: "Store") -> dict[str, int]:
+    """Tips owed now, per person's key (and ``pool`` for the undistributed pool); only non-zero."""
+    from pos import ledger
+
+    prefix = "liabilities:tips"
+    owed = {}
+    for (account, currency), amount in ledger.balances(store, prefix=prefix).items():
+        if currency == store.settings.currency and amount:
+            owed[account.rsplit(":", 1)[1]] = -amount
+    return owed

@@ -117,20 +117,19 @@ def test_staff_add_json_and_tip_defaults_by_role(cli: Cli) -> None:
 
 
 def test_tips_flags_override_the_role(cli: Cli) -> None:
-    assert cli.ok("staff", "add", "Tony", "--role", "OWNER", "--pin", "1234", "--tips").stdout == (
-        "Added Tony (owner, tip-eligible).\n"
-    )
+    cli.fails("staff", "add", "Tony", "--role", "OWNER", "--pin", "1234", "--tips", says="may not share in employees' tips")
+    assert cli.ok("staff", "add", "Tony", "--role", "OWNER", "--pin", "1234").stdout == "Added Tony (owner, not tip-eligible).\n"
     assert cli.ok("staff", "add", "Alice", "--role", "cashier", "--pin", "1234", "--no-tips").stdout == (
         "Added Alice (cashier, not tip-eligible).\n"
     )
     listed = staff(cli)
-    assert (listed["Tony"]["tip_eligible"], listed["Alice"]["tip_eligible"]) == (True, False)
+    assert (listed["Tony"]["tip_eligible"], listed["Alice"]["tip_eligible"]) == (False, False)
 
 
 def test_staff_tips_command(cli: Cli) -> None:
     cli.ok("staff", "add", "Maria", "--role", "manager", "--pin", "1234")
-    assert cli.ok("staff", "tips", "maria", "yes").stdout == "Maria may receive tips.\n"
-    assert staff(cli)["Maria"]["tip_eligible"] is True
+    cli.fails("staff", "tips", "maria", "yes", says="Maria is a manager: owners and managers may not share")
+    assert staff(cli)["Maria"]["tip_eligible"] is False
     assert js(cli.ok("staff", "tips", "Maria", "default", "--json"))["tip_eligible"] is False
     cli.ok("staff", "add", "Alice", "--role", "cashier", "--pin", "1234")
     assert js(cli.ok("staff", "tips", "Alice", "No", "--json"))["tip_eligible"] is False

@@ -580,6 +580,10 @@ def test_config_defaults(store: Store) -> None:
         "cash.rounding": "0",
         "link.expires_after": "60",
         "stripe.reader": "",
+        "tips.counter": "pool",
+        "tips.delivery": "direct",
+        "tips.kiosk": "pool",
+        "tips.phone": "pool",
     }
     assert config.denominations(store) == (10000, 5000, 2000, 1000, 500, 100, 25, 10, 5, 1)
 

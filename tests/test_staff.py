@@ -57,7 +57,11 @@ def test_verify_pin(store: Store) -> None:
 )
 def test_tip_eligibility_defaults_from_role(store: Store, role: Role, eligible: bool) -> None:
     assert add_staff(store, "Pat", role, "1234").tip_eligible is eligible
-    assert add_staff(store, "Sam", role, "1234", tip_eligible=not eligible).tip_eligible is (not eligible)
+    if eligible:  # staff who would have tips may opt out...
+        assert add_staff(store, "Sam", role, "1234", tip_eligible=False).tip_eligible is False
+    else:  # ...but owners and managers can never be switched on (FLSA 3(m)(2)(B))
+        with pytest.raises(NotAllowed, match="may not share in employees' tips"):
+            add_staff(store, "Sam", role, "1234", tip_eligible=True)
 
 
 def test_names_unique_ignoring_case_and_spacing(store: Store) -> None:

@@ -1,0 +1,210 @@
+"""Tips reach only real people: the rules, channel modes, the pool shared by hours, declared cash tips, payouts."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from freezegun import freeze_time
+
+from payments import service
+from pos import accounts, config, ledger, tip_pool, tips
+from pos.drawer import expected_cash, open_drawer
+from pos.errors import InvalidInput, NotAllowed, NotFound
+from pos.orders import add_line, new_order
+from pos.staff import add_staff, deactivate_staff, end_shift, start_shift
+from pos.store import Store
+from tests.conftest import snapshot
+from tests.helpers import refused, verified
+
+# 2026-11-23 is a Monday; the store is in New York (UTC-5), its day rolls over at 04:00.
+NOON = "2026-11-23 17:00:00"  # 12:00 local
+DAY = date(2026, 11, 23)
+
+
+def owed(store: Store) -> dict[str, int]:
+    return tips.owed_by_person(store)
+
+
+def sale(store: Store, channel: str = "counter"):
+    order = new_order(store, channel)
+    add_line(store, order.id, "PIZZA-M")  # 13.61
+    return order
+
+
+@pytest.fixture
+def team(store: Store):
+    """Alice (cashier), Bob (server), Kim (kitchen, opted out), Maria (manager), Tony (owner); drawer 1 open."""
+    add_staff(store, "Alice", "cashier", "1234")
+    add_staff(store, "Bob", "server", "1234")
+    add_staff(store, "Kim", "kitchen", "1234", tip_eligible=False)
+    add_staff(store, "Maria", "manager", "1234")
+    add_staff(store, "Tony", "owner", "1234")
+    open_drawer(store, 1, "100")
+    return store
+
+
+# -- the rules ---------------------------------------------------------------------------
+
+
+@freeze_time(NOON)
+def test_each_wrong_recipient_is_refused_with_its_reason_and_nothing_written(team: Store) -> None:
+    start_shift(team, "Maria")
+    start_shift(team, "Tony")
+    start_shift(team, "Kim")
+    order = sale(team)
+    pay = service.pay
+    refused(team, NotAllowed, "No tip-eligible staff member is on shift", pay, team, order.id, "cash", "20", tip_minor=200)
+    refused(team, NotFound, "No staff member called 'Zed'", pay, team, order.id, "cash", "20", tip_minor=200, tip_to="Zed")
+    refused(team, NotAllowed, "Alice is not on shift", pay, team, order.id, "cash", "20", tip_minor=200, tip_to="Alice")
+    refused(team, NotAllowed, "Maria is a manager: owners and managers may not share", pay, team, order.id, "cash",
+            "20", tip_minor=200, tip_to="Maria")
+    refused(team, NotAllowed, "Tony is an owner", pay, team, order.id, "cash", "20", tip_minor=200, tip_to="Tony")
+    refused(team, NotAllowed, "Kim is not eligible for tips", pay, team, order.id, "cash", "20", tip_minor=200,
+            tip_to="Kim")
+    refused(team, InvalidInput, "cannot be negative", pay, team, order.id, "cash", "20", tip_minor=-1, tip_to="Kim")
+    start_shift(team, "Bob")
+    deactivate_staff(team, "Bob")
+    refused(team, NotAllowed, "Bob is deactivated", pay, team, order.id, "cash", "20", tip_minor=200, tip_to="Bob")
+    assert owed(team) == {}
+
+
+@freeze_time(NOON)
+def test_a_tip_is_a_liability_to_staff_never_income(team: Store) -> None:
+    start_shift(team, "Alice")
+    service.pay(team, sale(team).id, "cash", "20", tip_minor=300, tip_to="Alice")
+    assert owed(team) == {"alice": 300}
+    day = ledger.balances(team, day=DAY)
+    assert all(v == 0 or not a.startswith("income:") or a == "income:sales" for (a, _), v in day.items())
+    assert -day[("income:sales", "USD")] == 1250  # the sale, without the tip
+    verified(team)
+
+
+@freeze_time(NOON)
+def test_channel_modes_decide_where_an_unnamed_tip_goes(team: Store) -> None:
+    start_shift(team, "Alice")
+    service.pay(team, sale(team).id, "cash", "20", tip_minor=100)  # counter: the pool by default
+    assert owed(team) == {"pool": 100}
+    config.set_option(team, "tips.counter", "direct")
+    order = sale(team)
+    refused(team, NotAllowed, "Tips on counter orders go direct", service.pay, team, order.id, "cash", "20",
+            tip_minor=100)
+    service.pay(team, order.id, "cash", "20", tip_minor=100, tip_to="Alice")
+    assert owed(team) == {"pool": 100, "alice": 100}
+    refused(team, InvalidInput, "not a tip mode", config.set_option, team, "tips.phone", "staff")
+
+
+# -- the pool, by hours -----------------------------------------------------------------------
+
+
+def test_the_pool_is_shared_by_hours_worked_to_the_cent(team: Store) -> None:
+    with freeze_time("2026-11-23 14:00:00") as clock:  # 09:00 local
+        for name in ("Alice", "Bob", "Maria", "Kim"):
+            start_shift(team, name)
+        clock.move_to("2026-11-23 16:00:00")
+        end_shift(team, "Bob")  # 2 h
+        for _ in range(3):
+            service.pay(team, sale(team).id, "cash", "20", tip_minor=334)  # 10.02 into the pool
+        clock.move_to("2026-11-23 20:00:00")
+        end_shift(team, "Alice")  # 6 h
+        preview = tip_pool.plan(team, DAY)
+        assert preview.pool_minor == 1002
+        assert [(s.name, s.worked_s, s.amount_minor) for s in preview.shares] == [
+            ("Alice", 6 * 3600, 752), ("Bob", 2 * 3600, 250)]  # 1002 * 6/8 = 751.5 -> 752, 250.5 -> 250
+        assert dict(preview.excluded) == {"Kim": "not tip-eligible",
+                                          "Maria": "manager: may not share in employees' tips"}
+        assert owed(team) == {"pool": 1002}  # a preview posts nothing
+        _, entry = tip_pool.distribute(team, DAY)
+        assert entry is not None and entry.business_day == DAY.isoformat()
+        assert owed(team) == {"alice": 752, "bob": 250}
+        again, nothing = tip_pool.distribute(team, DAY)
+        assert nothing is None and again.pool_minor == 0  # twice: nothing the second time
+        # A late tip reaches the pool: only it is shared next time.
+        start_shift(team, "Bob")
+        service.pay(team, sale(team).id, "cash", "20", tip_minor=100)
+        _, late = tip_pool.distribute(team, DAY)
+        assert late is not None and late.key == f"tips:pool:{DAY}:2"
+        assert sum(owed(team).values()) == 1102
+    verified(team)
+
+
+def test_a_shift_across_midnight_counts_for_its_business_day(team: Store) -> None:
+    with freeze_time("2026-11-24 03:00:00") as clock:  # 22:00 local on the 23rd
+        start_shift(team, "Alice")
+        service.pay(team, sale(team).id, "cash", "20", tip_minor=500)
+        clock.move_to("2026-11-24 07:00:00")  # 02:00 local, still the 23rd's business day
+        end_shift(team, "Alice")
+        plan = tip_pool.plan(team, DAY)
+        assert [(s.name, s.worked_s, s.amount_minor) for s in plan.shares] == [("Alice", 4 * 3600, 500)]
+
+
+def test_distributing_a_day_with_no_shifts_is_refused_and_posts_nothing(team: Store) -> None:
+    refused(team, NotAllowed, "No shifts on 2026-11-20", tip_pool.distribute, team, date(2026, 11, 20))
+
+
+# -- declared cash tips, payouts ---------------------------------------------------------------
+
+
+@freeze_time(NOON)
+def test_cash_tips_declared_at_shift_end_are_recorded_as_received_and_kept(team: Store) -> None:
+    start_shift(team, "Alice")
+    refused(team, InvalidInput, "more than zero", tips.end_shift_declaring, team, "Alice", 0)
+    shift, kept = tips.end_shift_declaring(team, "Alice", 1250)
+    assert shift.ended_at is not None and kept.key == f"tips:kept:{shift.id}"
+    declared = ledger.find_by_key(team, f"tips:declared:{shift.id}")
+    assert declared is not None
+    assert {p.account: p.amount_minor for p in declared.postings} == {
+        "assets:cash:tips-in-hand:alice": 1250, "liabilities:tips:alice": -1250}
+    assert owed(team) == {}  # hers, and already in her hand
+    verified(team)
+
+
+@freeze_time(NOON)
+def test_payouts_from_the_drawer_or_payroll_never_more_than_owed(team: Store) -> None:
+    start_shift(team, "Alice")
+    service.pay(team, sale(team).id, "cash", "20", tip_minor=500, tip_to="Alice")
+    before = expected_cash(team, 1)
+    refused(team, NotAllowed, "owed $5.00 in tips, not $6.00", tips.payout, team, "Alice", 600, tips.PayoutSource.DRAWER)
+    refused(team, NotAllowed, "No tips are owed to Bob", tips.payout, team, "Bob", None, tips.PayoutSource.DRAWER)
+    refused(team, NotAllowed, "Drawer 2", tips.payout, team, "Alice", 100, tips.PayoutSource.DRAWER, 2)
+    paid = tips.payout(team, "Alice", 200, tips.PayoutSource.DRAWER)
+    assert (paid.amount_minor, paid.owed_after_minor) == (200, 300)
+    assert expected_cash(team, 1) == before - 200
+    rest = tips.payout(team, "Alice", None, tips.PayoutSource.PAYROLL)
+    assert rest.amount_minor == 300 and owed(team) == {}
+    assert ledger.balances(team)[(accounts.PAYROLL_TIPS, "USD")] == -300
+    verified(team)
+
+
+# -- the CLI --------------------------------------------------------------------------------
+
+
+def test_cli_tips_commands(team: Store, cli_for) -> None:
+    cli = cli_for(team)
+    with freeze_time("2026-11-23 14:00:00") as clock:
+        cli.ok("shift", "start", "Alice")
+        cli.ok("shift", "start", "Bob")
+        service.pay(team, sale(team).id, "cash", "20", tip_minor=400)
+        clock.move_to("2026-11-23 17:00:00")
+        assert "Cash tips declared: $7.00." in cli.ok("shift", "end", "Bob", "--cash-tips", "7").stdout
+        clock.move_to("2026-11-23 18:00:00")
+        assert "the pool (not yet shared)" in cli.ok("tips", "owed").stdout
+        out = cli.ok("tips", "distribute", "--day", "2026-11-23", "--preview").stdout
+        assert "Preview only: nothing posted." in out and "Alice" in out and "Maria" not in out
+        before = snapshot(team.path)
+        declined = cli("tips", "distribute", "--day", "2026-11-23", input="n\n")
+        assert declined.exit_code == 1 and "error: Nothing posted" in declined.output
+        assert snapshot(team.path) == before
+        posted = json.loads(cli.ok("tips", "distribute", "--day", "2026-11-23", "--yes", "--json").stdout)
+        assert posted["posted"] and {s["name"]: s["amount_minor"] for s in posted["shares"]} == {"Alice": 229, "Bob": 171}
+        again = json.loads(cli.ok("tips", "distribute", "--day", "2026-11-23", "--yes", "--json").stdout)
+        assert not again["posted"] and again["pool_minor"] == 0
+        cli.fails("tips", "payout", "Alice", "--from", "safe", says="--from drawer or --from payroll")
+        cli.fails("tips", "payout", "Alice", "--from", "drawer", "--amount", "9.00", says="a payout cannot be more")
+        cli.fails("tips", "payout", "Alice", "--from", "drawer", "--amount", "-1", says="cannot be negative")
+        out = cli.ok("tips", "payout", "Alice", "--from", "drawer").stdout
+        assert out == "Paid Alice $2.29 in tips (from drawer 1); still owed $0.00.\n"
+        cli.fails("tips", "distribute", "--day", "2026-11-01", says="No shifts on 2026-11-01")
+        cli.fails("shift", "end", "Alice", "--cash-tips", "-3", says="cannot be negative")
+        cli.fails("shift", "end", "Alice", "--cash-tips", "abc", says="abc")
