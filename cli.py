@@ -1291,7 +1291,8 @@ def refund(
         {"order": result.order_label, "total_minor": result.total_minor, "fully_refunded": result.fully_refunded,
          "parts": [part._asdict() for part in result.parts]},
         f"Refunded {_money(store, result.total_minor)} on {result.order_label} ("
-        + ", ".join(f"{part.tender} {_money(store, part.amount_minor)}" for part in result.parts)
+        + ", ".join(f"{part.tender} {_money(store, part.amount_minor)}"
+                    + (f" and its {_money(store, part.tip_minor)} tip" if part.tip_minor else "") for part in result.parts)
         + ("): fully refunded." if result.fully_refunded else ")."),
     )
 

@@ -30,6 +30,8 @@ class RefundPart(NamedTuple):
     payment_id: str
     tender: str
     amount_minor: int
+    tip_minor: int = 0
+    """The payment's tip, given back with the part that completes its refund."""
 
 
 class RefundResult(NamedTuple):
@@ -74,7 +76,7 @@ def refund(
     sale = ledger.find_by_key(store, sale_key(order.id))
     # Plan every part and check every drawer before anything is written, so a
     # refund that cannot be paid in full is refused whole.
-    plan: list[tuple[Payment, int, str]] = []
+    plan: list[tuple[Payment, int, int, str]] = []
     left = wanted
     for payment in reversed(payments):
         part = min(left, payment.refundable_minor)
@@ -82,11 +84,13 @@ def refund(
             continue
         if not tender_for(payment.tender).capabilities.refunds:
             raise NotAllowed(f"{payment.tender.value} payments cannot be refunded here: refund in cash.")
-        plan.append((payment, part, tender_for(payment.tender).refund_account(store, payment, register)))
+        # The part that completes a payment's refund gives its tip back too: no tip stands on a refunded sale.
+        tip_back = payment.tip_minor if part == payment.refundable_minor else 0
+        plan.append((payment, part, tip_back, tender_for(payment.tender).refund_account(store, payment, register)))
         left -= part
         if left == 0:
             break
-    from_drawer = sum(part for _, part, source in plan if source == accounts.drawer(register))
+    from_drawer = sum(part + tip for _, part, tip, source in plan if source == accounts.drawer(register))
     if from_drawer:
         drawer.require_open(store, register)
         held = drawer.expected_cash(store, register)
@@ -95,26 +99,26 @@ def refund(
                 f"Drawer {register} holds {store_money(store, held)}, not enough for a {store_money(store, from_drawer)} cash refund."
             )
     parts: list[RefundPart] = []
-    for payment, part, _source in plan:
-        refund_id = _request(store, order.id, payment, part, why, register, approver, sale is not None)
+    for payment, part, tip_back, _source in plan:
+        refund_id = _request(store, order.id, payment, part, tip_back, why, register, approver, sale is not None)
         faults.hit("refund.requested")
         _finish(store, refund_id)
-        parts.append(RefundPart(refund_id, payment.id, payment.tender.value, part))
+        parts.append(RefundPart(refund_id, payment.id, payment.tender.value, part, tip_back))
     remaining = sum(p.refundable_minor for p in order_payments(store, order.id) if p.state in SETTLED)
     return RefundResult(order.label, parts, wanted, remaining == 0)
 
 
 def _request(
-    store: "Store", order_id: str, payment: Payment, part: int, reason: str, register: int,
+    store: "Store", order_id: str, payment: Payment, part: int, tip_minor: int, reason: str, register: int,
     approver: "StaffMember | None", against_sale: bool,
 ) -> str:
     """Write the refund row, state ``requested``, before the processor is asked."""
     refund_id = new_id("ref")
     with store.write() as conn:
         conn.execute(
-            "INSERT INTO refunds(id, order_id, payment_id, amount_minor, reason, register, approved_by, created_at, "
-            "state, against_sale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?)",
-            (refund_id, order_id, payment.id, part, reason, register, approver.id if approver else None,
+            "INSERT INTO refunds(id, order_id, payment_id, amount_minor, tip_minor, reason, register, approved_by, "
+            "created_at, state, against_sale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?)",
+            (refund_id, order_id, payment.id, part, tip_minor, reason, register, approver.id if approver else None,
              iso(utc_now()), int(against_sale)),
         )
     return refund_id
@@ -129,7 +133,7 @@ def _finish(store: "Store", refund_id: str) -> None:
     assert row is not None
     payment = get_payment(store, row["payment_id"])
     tender = tender_for(payment.tender)
-    outcome = tender.refund(store, payment, row["amount_minor"], payment.key_for(f"refund:{refund_id}"))
+    outcome = tender.refund(store, payment, row["amount_minor"] + row["tip_minor"], payment.key_for(f"refund:{refund_id}"))
     if not outcome.approved:
         with store.write() as conn:
             conn.execute("UPDATE refunds SET state = 'failed' WHERE id = ?", (refund_id,))
@@ -175,6 +179,13 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
             postings = posting_rules.refund(part, source, sale.postings, earlier)
         else:  # refunded before the sale was booked: undo the payment against what is owed
             postings = posting_rules.transfer(accounts.RECEIVABLE_ORDERS, source, part, store.settings.currency)
+        if row["tip_minor"]:
+            from payments.service import tip_account
+
+            account = tip_account(payment)
+            assert account is not None
+            owed = -ledger.balances(store, prefix=account).get((account, payment.currency), 0)
+            postings = [*postings, *posting_rules.tip_refund(account, source, row["tip_minor"], owed, payment.currency)]
         ledger.post(store, f"refund:{refund_id}", f"Refund: {row['reason']}", ledger.SourceKind.REFUND, order_id, postings)
         left = conn.execute(
             "SELECT coalesce(sum(amount_minor - refunded_minor), 0) FROM payments WHERE order_id = ? AND state IN (?, ?, ?)",

@@ -105,6 +105,10 @@ def tips_owed(staff_key: str) -> str:
     return check_account(f"liabilities:tips:{staff_key}")
 
 
+def staff_receivable(staff_key: str) -> str:
+    return check_account(f"assets:receivable:staff:{staff_key}")
+
+
 def tips_in_hand(staff_key: str) -> str:
     return check_account(f"assets:cash:tips-in-hand:{staff_key}")
 

@@ -244,4 +244,11 @@ CREATE TABLE kiosks (
 ALTER TABLE orders ADD COLUMN counter_note TEXT;
 """,
     ),
+    (
+        6,
+        "a refund that completes a tipped payment gives the tip back too",
+        """
+ALTER TABLE refunds ADD COLUMN tip_minor INTEGER NOT NULL DEFAULT 0 CHECK (tip_minor >= 0);
+""",
+    ),
 ]

@@ -25,6 +25,9 @@ drop to safe           assets:cash:safe                           assets:cash:dr
 drawer count           assets:cash:drawer:<n> (over)              expenses:cash-over-short (over)
                        expenses:cash-over-short (short)           assets:cash:drawer:<n> (short)
 processor fee          expenses:card-fees                         assets:clearing:<processor>
+tip refunded           liabilities:tips:<staff|pool> (what is     <tender account>   tip
+                       still owed), receivable:staff:<staff>
+                       (what was paid out already: owed back)
 tip pool distributed   liabilities:tips:pool                      liabilities:tips:<staff> per share
 tip payout, drawer     liabilities:tips:<staff>                   assets:cash:drawer:<n>
 tip payout, payroll    liabilities:tips:<staff>                   liabilities:payroll:tips
@@ -157,6 +160,18 @@ def drawer_count(drawer_account: str, expected_minor: int, counted_minor: int, c
     if over == 0:
         return []
     return transfer(drawer_account, accounts.CASH_OVER_SHORT, over, currency)
+
+
+def tip_refund(tip_account: str, source_account: str, tip_minor: int, still_owed_minor: int,
+               currency: str) -> list[Posting]:
+    """Give a tip back with its refunded payment: taken from what its recipient is still owed; the part
+    already paid out becomes what they owe the store (never a tip left standing on a refunded sale)."""
+    from_owed = tip_minor if tip_account == accounts.TIP_POOL else min(tip_minor, max(0, still_owed_minor))
+    owed_back = tip_minor - from_owed
+    postings = [Posting(tip_account, from_owed, currency), Posting(source_account, -tip_minor, currency)]
+    if owed_back:
+        postings.append(Posting(accounts.staff_receivable(tip_account.rsplit(":", 1)[1]), owed_back, currency))
+    return _nonzero(postings)
 
 
 def pool_distribution(shares: dict[str, int], currency: str) -> list[Posting]:

@@ -12,7 +12,7 @@ from payments.base import DeclineReason, PaymentState, order_payments
 from payments.refunds import refund
 from payments.stripe_card import ACCOUNT
 from payments.stripe_gateway import StripeSettings
-from pos import faults, ledger
+from pos import config, faults, ledger
 from pos.errors import NotAllowed, ProcessorUnavailable
 from pos.orders import OrderStatus, add_line, new_order, resolve
 from pos.store import Store
@@ -218,6 +218,24 @@ def test_the_reader_offers_a_tip_only_when_someone_real_would_get_it(shop: Store
     assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:pool", "USD"): -300}
     assert balance(shop, "assets:receivable:orders") == 0
     assert ledger.verify(shop).problem is None
+    # Refunded in full, the tip goes back to the card with the sale, out of the pool.
+    back = refund(shop, second_order.id, None, "wrong pizza")
+    assert back.parts[0].tip_minor == 300
+    assert [r["amount"] for r in fake.refunds.values()] == [1361 + 300]
+    assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:pool", "USD"): 0}
+    assert ledger.verify(shop).problem is None
+
+
+def test_direct_tips_with_nobody_named_mean_no_tip_prompt(shop: Store, fake: FakeStripe) -> None:
+    from pos.staff import add_staff, start_shift
+
+    add_staff(shop, "Alice", "cashier", "1234")
+    start_shift(shop, "Alice")
+    config.set_option(shop, "tips.counter", "direct")
+    service.pay(shop, pizza(shop).id, "card")
+    assert fake.reader_config["tmr_FAKE01"]["skip_tipping"] == "true"
+    service.pay(shop, pizza(shop).id, "card", tip_to="Alice")
+    assert fake.reader_config["tmr_FAKE01"]["skip_tipping"] == "false"
 
 
 def test_tip_typed_at_the_register_for_a_named_person(shop: Store, fake: FakeStripe, cli_for) -> None:

@@ -208,3 +208,49 @@ def test_cli_tips_commands(team: Store, cli_for) -> None:
         cli.fails("tips", "distribute", "--day", "2026-11-01", says="No shifts on 2026-11-01")
         cli.fails("shift", "end", "Alice", "--cash-tips", "-3", says="cannot be negative")
         cli.fails("shift", "end", "Alice", "--cash-tips", "abc", says="abc")
+
+
+# -- a refunded sale leaves no tip standing -------------------------------------------------
+
+
+@freeze_time(NOON)
+def test_refunding_a_tipped_payment_takes_the_tip_back_from_its_recipient(team: Store) -> None:
+    from payments.refunds import refund
+
+    start_shift(team, "Alice")
+    order = sale(team)
+    service.pay(team, order.id, "cash", "20", tip_minor=300, tip_to="Alice")
+    drawer_before = expected_cash(team, 1)
+    part = refund(team, order.id, "2.00", "flat soda")
+    assert part.parts[0].tip_minor == 0 and owed(team) == {"alice": 300}  # a partial refund keeps the tip
+    rest = refund(team, order.id, None, "customer complaint")
+    assert rest.parts[0].tip_minor == 300 and rest.fully_refunded
+    assert owed(team) == {}
+    assert expected_cash(team, 1) == drawer_before - 1361 - 300  # the customer got the tip back too
+    verified(team)
+
+
+@freeze_time(NOON)
+def test_a_tip_already_paid_out_is_owed_back_by_its_recipient(team: Store) -> None:
+    from payments.refunds import refund
+
+    start_shift(team, "Alice")
+    order = sale(team)
+    service.pay(team, order.id, "cash", "20", tip_minor=300, tip_to="Alice")
+    tips.payout(team, "Alice", 200, tips.PayoutSource.DRAWER)
+    refund(team, order.id, None, "wrong order")
+    balances = ledger.balances(team)
+    assert balances.get(("liabilities:tips:alice", "USD"), 0) == 0
+    assert balances[("assets:receivable:staff:alice", "USD")] == 200  # Alice owes back what she was paid
+    verified(team)
+
+
+@freeze_time(NOON)
+def test_a_refunded_pool_tip_comes_out_of_the_pool(team: Store, cli_for) -> None:
+    start_shift(team, "Bob")
+    order = sale(team)
+    service.pay(team, order.id, "cash", "20", tip_minor=150)
+    out = cli_for(team).ok("refund", order.number.__str__(), "--reason", "burnt").stdout
+    assert "cash $13.61 and its $1.50 tip" in out
+    assert owed(team) == {}
+    verified(team)
