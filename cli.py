@@ -1050,6 +1050,9 @@ def pay(
     tip_to: Annotated[
         Optional[str], typer.Option("--tip-to", help="Staff member the tip goes to (default: the team's pool).")
     ] = None,
+    confirm_tip: Annotated[
+        bool, typer.Option("--confirm-tip", help="Accept a tip above the store's share of the sale (tips.confirm_over).")
+    ] = False,
     check: Annotated[bool, typer.Option("--check", help="link: record the payment if the customer has paid.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="link: wait until the customer pays (Ctrl-C stops waiting).")] = False,
     cancel: Annotated[bool, typer.Option("--cancel", help="link: close the link so it can no longer be paid.")] = False,
@@ -1070,10 +1073,12 @@ def pay(
 
         tip_minor = parse_amount(tip, store.settings.currency, store.settings.locale).amount_minor
     if tender.strip().lower() == "link" or check or wait or cancel:
-        _pay_link(store, order, tender, amount, register, tip_minor, tip_to, (check, wait, cancel), timeout_s, as_json)
+        _pay_link(store, order, tender, amount, register, tip_minor, tip_to, (check, wait, cancel), timeout_s, as_json,
+                  confirm_tip)
         return
     with _card_wait(store):
-        result = take(store, order, tender, amount, register=register, tip_minor=tip_minor, tip_to=tip_to)
+        result = take(store, order, tender, amount, register=register, tip_minor=tip_minor, tip_to=tip_to,
+                      tip_confirmed=confirm_tip)
     p = result.payment
 
     def human() -> None:
@@ -1148,7 +1153,8 @@ class _card_wait(_Spinner):
 
 
 def _pay_link(store: "Store", order: str, tender: str, amount: Optional[str], register: int, tip_minor: int,
-              tip_to: Optional[str], flags: tuple[bool, bool, bool], timeout_s: int, as_json: bool) -> None:
+              tip_to: Optional[str], flags: tuple[bool, bool, bool], timeout_s: int, as_json: bool,
+              tip_confirmed: bool) -> None:
     """``pos pay ORDER link``: send a link, or --check, --wait for or --cancel the one sent."""
     from payments import wallet
 
@@ -1166,7 +1172,8 @@ def _pay_link(store: "Store", order: str, tender: str, amount: Optional[str], re
     elif check:
         status = wallet.check_link(store, order)
     else:
-        status = wallet.send_link(store, order, amount, register=register, tip_minor=tip_minor, tip_to=tip_to)
+        status = wallet.send_link(store, order, amount, register=register, tip_minor=tip_minor, tip_to=tip_to,
+                                  tip_confirmed=tip_confirmed)
         if status.waiting and not as_json:
             _print_link(store, status)
         if wait and status.waiting:

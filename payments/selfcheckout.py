@@ -129,7 +129,8 @@ class SelfCheckoutTender(CardTender):
         return processor_for(store, reader=kiosk.reader)
 
 
-def pay_at_kiosk(store: "Store", kiosk_number: int, order_ref: str | int, tip_minor: int = 0) -> "PaymentResult":
+def pay_at_kiosk(store: "Store", kiosk_number: int, order_ref: str | int, tip_minor: int = 0,
+                 tip_confirmed: bool = False) -> "PaymentResult":
     """Pay what is due on the kiosk's reader; a tip goes to the kiosk's attendant or is refused."""
     from payments.service import take
 
@@ -142,7 +143,7 @@ def pay_at_kiosk(store: "Store", kiosk_number: int, order_ref: str | int, tip_mi
         # Named even with no tip yet, so the reader may offer one; None keeps the reader's prompt off.
         tip_to = kiosk.attendant if offers_tip(store, kiosk) else None
     return take(store, order_ref, TenderKind.SELF_CHECKOUT, None, register=kiosk.number, tip_minor=tip_minor,
-                tip_to=tip_to)
+                tip_to=tip_to, tip_confirmed=tip_confirmed)
 
 
 def send_to_counter(store: "Store", kiosk_number: int, order_ref: str | int) -> "Order":
@@ -251,13 +252,31 @@ class KioskSession:
         who = tip_recipient(self.store, self.kiosk)  # refused at an unattended kiosk
         from pos.staff import get_staff
 
+        if self.order_id is not None:
+            self._check_tip(tip)
+
         self.tip_minor = tip
         return [f"Tip {self._money(tip)} for {get_staff(self.store, who).first_name}, added when you pay."]
 
+    def _check_tip(self, tip_minor: int) -> None:
+        """The store's typo guard on tips, in the customer's words (checked again at pay: the total may change)."""
+        from payments.service import check_tip_share, due_minor
+
+        try:
+            check_tip_share(self.store, tip_minor, due_minor(self.store, self.order_id or ""))
+        except InvalidInput:
+            self.tip_minor = 0
+            raise InvalidInput(f"A tip of {self._money(tip_minor)} is more than we accept here for this total: "
+                               "add a smaller one, or none.") from None
+
     def _do_pay(self, rest: str) -> list[str]:
-        if self.order_id is None:
+        from pos.orders import view
+
+        if self.order_id is None or not view(self.store, self.order_id).lines:
             return ["Scan your items first."]
-        result = pay_at_kiosk(self.store, self.kiosk.number, self.order_id, self.tip_minor)
+        if self.tip_minor:
+            self._check_tip(self.tip_minor)
+        result = pay_at_kiosk(self.store, self.kiosk.number, self.order_id, self.tip_minor, tip_confirmed=True)
         if not result.outcome.approved:
             return [f"Payment not completed: {result.outcome.message.split(':')[0]}. "
                     "Try another card or phone, or choose 'cash' to pay a cashier."]

@@ -233,6 +233,7 @@ def pay(
     register: int = 1,
     tip_minor: int = 0,
     tip_to: str | None = None,
+    tip_confirmed: bool = False,
 ) -> PaymentResult:
     """Take a payment on an order with any tender (``pos pay``).
 
@@ -247,7 +248,8 @@ def pay(
         raise NotAllowed("Cash on delivery is taken by the driver: use 'pos delivery dispatch' and 'pos delivery collect'.")
     if kind is TenderKind.SELF_CHECKOUT:
         raise NotAllowed("Self-checkout payments are taken at a kiosk: 'pos kiosk run N'.")
-    return take(store, order_ref, kind, amount, register=register, tip_minor=tip_minor, tip_to=tip_to)
+    return take(store, order_ref, kind, amount, register=register, tip_minor=tip_minor, tip_to=tip_to,
+                tip_confirmed=tip_confirmed)
 
 
 def take(
@@ -259,6 +261,7 @@ def take(
     register: int = 1,
     tip_minor: int = 0,
     tip_to: str | None = None,
+    tip_confirmed: bool = False,
 ) -> PaymentResult:
     """The flow of :func:`pay` for any tender, once the caller has checked what is particular to it."""
     tender = tender_for(kind)
@@ -271,9 +274,25 @@ def take(
     with store.write():
         order = resolve(store, order_ref)
         due = payable_minor(store, order)
+        if tip_minor and not tip_confirmed:
+            check_tip_share(store, tip_minor, due if given is None else min(given, due))
         payment, suggestion = _request(store, tender, order, kind, due, given, register, tip_minor, tip_to)
     faults.hit("payment.requested")
     return _complete(store, tender, payment, suggestion)
+
+
+def check_tip_share(store: "Store", tip_minor: int, charge_minor: int) -> None:
+    """A tip above the store's share of the sale (``tips.confirm_over``) needs confirming: a typo guard."""
+    from pos import config
+
+    percent = config.get_minor(store, "tips.confirm_over")
+    if tip_minor * 100 > charge_minor * percent:
+        from pos.money_format import store_money
+
+        raise InvalidInput(
+            f"A {store_money(store, tip_minor)} tip is more than {percent}% of {store_money(store, charge_minor)}: "
+            "check it with the customer, then confirm it (--confirm-tip)."
+        )
 
 
 def _request(

@@ -90,14 +90,16 @@ def _status(store: "Store", payment: Payment, action: str) -> LinkStatus:
 
 
 def send_link(store: "Store", order_ref: str | int, amount: str | int | None = None, *,
-              register: int = 1, tip_minor: int = 0, tip_to: str | None = None) -> LinkStatus:
+              register: int = 1, tip_minor: int = 0, tip_to: str | None = None,
+              tip_confirmed: bool = False) -> LinkStatus:
     """A payment link for what is due (or ``amount``); an order already waiting on one gets that one again."""
     waiting = pending_link(store, order_ref)
     if waiting is not None:
         return _status(store, waiting, "already sent")
     from payments.service import pay
 
-    result = pay(store, order_ref, TenderKind.LINK, amount, register=register, tip_minor=tip_minor, tip_to=tip_to)
+    result = pay(store, order_ref, TenderKind.LINK, amount, register=register, tip_minor=tip_minor, tip_to=tip_to,
+                 tip_confirmed=tip_confirmed)
     return _status(store, result.payment, "sent" if result.outcome.pending else "declined")
 
 

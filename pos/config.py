@@ -10,6 +10,7 @@ the settings ``init`` asks for.
     approval.void_over     voids of orders above this need a manager's PIN
     stripe.reader          the Stripe Terminal reader card payments go to (tmr_...)
     link.expires_after     minutes a payment link stays payable (30 to 1440, Stripe's limits)
+    tips.confirm_over      a tip above this percent of the sale needs the cashier to confirm it
     tips.<channel>         where a tip goes when nobody is named: pool, or direct to who served
                            (counter, phone, delivery, kiosk)
 """
@@ -80,6 +81,13 @@ def _tip_mode(store: "Store", text: str) -> str:
     return value
 
 
+def _percent(store: "Store", text: str) -> str:
+    value = text.strip().removesuffix("%").strip()
+    if not value.isdigit() or not 1 <= int(value) <= 1000:
+        raise InvalidInput(f"'{text}' is not a percentage: give a whole number from 1 to 1000, like 30.")
+    return str(int(value))
+
+
 def _default_denominations(store: "Store") -> str:
     from pos.money import exponent
 
@@ -101,6 +109,7 @@ OPTIONS: dict[str, Option] = {
         Option("approval.void_over", "voids of orders above this need a manager's PIN", _amount, lambda s: "5000"),
         Option("stripe.reader", "the Stripe Terminal reader card payments go to", _reader, lambda s: ""),
         Option("link.expires_after", "minutes a payment link stays payable (30-1440)", _minutes, lambda s: "60"),
+        Option("tips.confirm_over", "a tip above this % of the sale needs confirming", _percent, lambda s: "30"),
         Option("tips.counter", "unnamed counter tips: pool or direct", _tip_mode, lambda s: "pool"),
         Option("tips.phone", "unnamed phone-order tips: pool or direct", _tip_mode, lambda s: "pool"),
         Option("tips.delivery", "unnamed delivery tips: pool, or direct to the driver", _tip_mode, lambda s: "direct"),

@@ -580,7 +580,7 @@ def test_config_defaults(store: Store) -> None:
         "cash.rounding": "0",
         "link.expires_after": "60",
         "stripe.reader": "",
-        "tips.counter": "pool",
+        "tips.confirm_over": "30", "tips.counter": "pool",
         "tips.delivery": "direct",
         "tips.kiosk": "pool",
         "tips.phone": "pool",

@@ -189,3 +189,15 @@ def test_cli_kiosk_bad_input_writes_nothing(cli) -> None:
     cli.fails("kiosk", "setup", "1", "--attendant", "Zed", says="No staff member")
     cli.fails("kiosk", "setup", "0", says="start at 1")
     cli.fails("kiosk", "run", "4", says="No kiosk 4")
+
+
+def test_a_kiosk_tip_above_the_stores_share_is_refused_in_the_customers_words(kiosk_shop: Store) -> None:
+    screen = KioskSession(kiosk_shop, 2)
+    screen.handle("SODA")  # 2.71: 30% is 0.81
+    assert screen.handle("tip 5") == [
+        "A tip of $5.00 is more than we accept here for this total: add a smaller one, or none."]
+    assert screen.handle("tip 0.50") == ["Tip $0.50 for Alice, added when you pay."]
+    screen.handle("-")
+    assert screen.handle("pay") == ["Scan your items first."]  # nothing left to pay for
+    screen.handle("PIZZA-M")
+    assert screen.handle("pay")[0] == "Paid $14.11. Thank you! Your order number is 1."

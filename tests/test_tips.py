@@ -132,7 +132,7 @@ def test_the_pool_is_shared_by_hours_worked_to_the_cent(team: Store) -> None:
 def test_a_shift_across_midnight_counts_for_its_business_day(team: Store) -> None:
     with freeze_time("2026-11-24 03:00:00") as clock:  # 22:00 local on the 23rd
         start_shift(team, "Alice")
-        service.pay(team, sale(team).id, "cash", "20", tip_minor=500)
+        service.pay(team, sale(team).id, "cash", "20", tip_minor=500, tip_confirmed=True)
         clock.move_to("2026-11-24 07:00:00")  # 02:00 local, still the 23rd's business day
         end_shift(team, "Alice")
         plan = tip_pool.plan(team, DAY)
@@ -163,7 +163,7 @@ def test_cash_tips_declared_at_shift_end_are_recorded_as_received_and_kept(team:
 @freeze_time(NOON)
 def test_payouts_from_the_drawer_or_payroll_never_more_than_owed(team: Store) -> None:
     start_shift(team, "Alice")
-    service.pay(team, sale(team).id, "cash", "20", tip_minor=500, tip_to="Alice")
+    service.pay(team, sale(team).id, "cash", "20", tip_minor=500, tip_to="Alice", tip_confirmed=True)
     before = expected_cash(team, 1)
     refused(team, NotAllowed, "owed $5.00 in tips, not $6.00", tips.payout, team, "Alice", 600, tips.PayoutSource.DRAWER)
     refused(team, NotAllowed, "No tips are owed to Bob", tips.payout, team, "Bob", None, tips.PayoutSource.DRAWER)
@@ -254,3 +254,19 @@ def test_a_refunded_pool_tip_comes_out_of_the_pool(team: Store, cli_for) -> None
     assert "cash $13.61 and its $1.50 tip" in out
     assert owed(team) == {}
     verified(team)
+
+
+@freeze_time(NOON)
+def test_a_tip_above_the_stores_share_needs_confirming(team: Store, cli_for) -> None:
+    start_shift(team, "Alice")
+    order = sale(team)  # 13.61: 30% is 4.08
+    refused(team, InvalidInput, "A $5.00 tip is more than 30% of $13.61", service.pay, team, order.id, "cash", "20",
+            tip_minor=500, tip_to="Alice")
+    cli = cli_for(team)
+    cli.fails("pay", "1", "cash", "20", "--tip", "5", "--tip-to", "Alice", says="confirm it (--confirm-tip)")
+    cli.ok("config", "set", "tips.confirm_over", "40%")
+    cli.ok("pay", "1", "cash", "20", "--tip", "5", "--tip-to", "Alice")
+    second = sale(team)
+    cli.ok("pay", str(second.number), "cash", "30", "--tip", "10", "--tip-to", "Alice", "--confirm-tip")
+    assert owed(team) == {"alice": 1500}
+    cli.fails("config", "set", "tips.confirm_over", "0", says="not a percentage")
