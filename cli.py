@@ -63,6 +63,7 @@ delivery_app = _typer("Deliveries paid cash at the door.")
 driver_app = _typer("A driver's cash: what they hold and hand in.")
 drawer_app = _typer("Cash drawers: float, paid-ins, paid-outs, drops, expected cash.")
 config_app = _typer("Store options: cash rounding, denominations, approval thresholds.")
+day_app = _typer("Closing the day: counts, settlement, tips, the lock; the Z report; reopening.")
 tips_app = _typer("Tips: what is owed to whom, sharing the pool by hours, paying out.")
 kiosk_app = _typer("Self-checkout kiosks: their readers and attendants, and the customer's screen.")
 
@@ -75,6 +76,7 @@ app.add_typer(driver_app, name="driver", rich_help_panel=DRIVER)
 app.add_typer(config_app, name="config", rich_help_panel=OWNER)
 app.add_typer(kiosk_app, name="kiosk", rich_help_panel=OWNER)
 app.add_typer(tips_app, name="tips", rich_help_panel=OWNER)
+app.add_typer(day_app, name="day", rich_help_panel=OWNER)
 app.add_typer(shift_app, name="shift", rich_help_panel=CASHIER)
 app.add_typer(item_app, name="item", rich_help_panel=OWNER)
 app.add_typer(tax_app, name="tax", rich_help_panel=OWNER)
@@ -1525,6 +1527,137 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             typer.echo(f"{key} = {value}   ({config.OPTIONS[key].description})")
 
     _emit(as_json, options, human)
+
+
+# -- the day ----------------------------------------------------------------------------
+
+
+def _today_or(store: "Store", day: Optional[str]) -> Any:
+    from pos.clock import business_day
+    from pos.store import utc_now
+
+    return _day(day) or business_day(utc_now(), store.settings)
+
+
+def _counts(texts: list[str]) -> dict[int, str]:
+    counts: dict[int, str] = {}
+    for text in texts:
+        register, sep, spec = text.partition("=")
+        if not sep or not register.strip().isdigit():
+            raise InvalidInput(f"'{text}' is not a drawer count: write REGISTER=COUNT, like 1=100x2,20x5 or 1=245.41.")
+        if int(register) in counts:
+            raise InvalidInput(f"Drawer {int(register)} is counted twice: give one --count per drawer.")
+        counts[int(register)] = spec
+    return counts
+
+
+@day_app.command("close", context_settings=NUMBERS)
+def day_close(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: the current one).")] = None,
+    count: Annotated[
+        Optional[list[str]], typer.Option("--count", help="A drawer's count: 1=100x2,20x5,0.25x4 or 1=245.41.")
+    ] = None,
+    counted_by: Annotated[Optional[str], typer.Option("--counted-by", help="Who counted (named on over/short).")] = None,
+    carry_over: Annotated[bool, typer.Option("--carry-over", help="Leave open orders open, for another day.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Close a day still in progress (before its rollover).")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Close a business day: open orders, drawer counts, drivers, card settlement, tip pool, then lock it."""
+    from payments.settlement import settlement_for
+    from pos.close import close_day, summary_dict
+
+    store = _store(ctx)
+    when = _today_or(store, day)
+    who = None
+    if counted_by is not None:
+        from pos.staff import get_staff
+
+        who = get_staff(store, counted_by)
+    summary = close_day(store, when, _counts(count or []), counted_by=who, carry_over=carry_over, force=force,
+                        settlement=lambda d: settlement_for(store, d))
+
+    def human() -> None:
+        if store.settings.training:
+            typer.echo("TRAINING")
+        typer.echo(f"Closed {summary.day}{' (early, forced)' if summary.forced else ''}.")
+        if summary.carried_over:
+            typer.echo(f"Carried over, still open: {', '.join(summary.carried_over)}.")
+        for d in summary.drawers:
+            state = "exact" if d.over_short_minor == 0 else (
+                f"over {_money(store, d.over_short_minor)}" if d.over_short_minor > 0
+                else f"short {_money(store, -d.over_short_minor)}")
+            typer.echo(f"Drawer {d.register}: expected {_money(store, d.expected_minor)}, counted "
+                       f"{_money(store, d.counted_minor)}: {state}.")
+        for name, held in summary.drivers_out:
+            typer.echo(f"Driver {_staff_name(store, name)} still holds {_money(store, held)}: hand it in tomorrow.")
+        if summary.card_problems:
+            for c in summary.card_problems:
+                typer.echo(f"Card payment {c.order_label} ({c.ref}): {c.problem}.")
+        else:
+            typer.echo("Card payments match the processor's settlement.")
+        if summary.pool is not None:
+            shares = ", ".join(f"{s.name} {_money(store, s.amount_minor)}" for s in summary.pool.shares)
+            typer.echo(f"Tip pool {_money(store, summary.pool.pool_minor)} shared by hours: {shares}.")
+        typer.echo(f"See the Z report: pos day report --day {summary.day}")
+
+    _emit(as_json, summary_dict(summary), human)
+
+
+@day_app.command("report")
+def day_report_cmd(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: the current one).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The Z report: sales, tax, tenders, refunds, tips per person, drawers, drivers, card fees."""
+    from pos.report import day_report, report_dict
+
+    store = _store(ctx)
+    r = day_report(store, _today_or(store, day))
+
+    def human() -> None:
+        m = lambda v: _money(store, v)  # noqa: E731
+        if r.training:
+            typer.echo("TRAINING")
+        typer.echo(f"Z report {r.day}: {r.orders} orders, gross {m(r.gross_sales_minor)}, average ticket "
+                   f"{m(r.average_ticket_minor)}")
+        typer.echo(f"Net sales {m(r.net_sales_minor)} (discounts {m(r.discounts_minor)}, refunds "
+                   f"{m(r.refunds_minor)} in {r.refunds_count}); voided orders {r.voids_count}")
+        for title, figures in (("Sales by channel", r.sales_by_channel), ("Payments by tender", r.payments_by_tender),
+                               ("Tax by category", r.tax_by_category)):
+            typer.echo(f"{title}: " + (", ".join(f"{k} {m(v)}" for k, v in figures.items()) or "none"))
+        for person, t in r.tips.items():
+            typer.echo(f"Tips {_staff_name(store, person)}: direct {m(t.direct_minor)}, pooled {m(t.pooled_minor)}, "
+                       f"declared {m(t.declared_minor)}, paid {m(t.paid_minor)}, refunded {m(t.refunded_minor)}, "
+                       f"still owed {m(t.owed_minor)}")
+        if r.pool_left_minor:
+            typer.echo(f"Tip pool not yet shared: {m(r.pool_left_minor)}")
+        for register, amount in r.over_short_by_drawer.items():
+            typer.echo(f"Drawer {register}: {'over' if amount >= 0 else 'short'} {m(abs(amount))}")
+        for driver, amount in r.hand_ins_by_driver.items():
+            typer.echo(f"Driver {_staff_name(store, driver)} handed in {m(amount)}")
+        for driver, amount in r.drivers_holding.items():
+            typer.echo(f"Driver {_staff_name(store, driver)} still holds {m(amount)}")
+        typer.echo(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
+
+    _emit(as_json, report_dict(r), human)
+
+
+@day_app.command("reopen")
+def day_reopen(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: the current one).")] = None,
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Lift a closed day's lock (a manager's PIN; refused once a later day is closed)."""
+    from pos.close import reopen_day
+
+    store = _store(ctx)
+    when = _today_or(store, day)
+    reopen_day(store, when, _approver(ctx, approve))
+    _emit(as_json, {"day": when.isoformat(), "reopened": True}, f"Reopened {when}: entries may be posted to it again.")
 
 
 # -- tips -------------------------------------------------------------------------------

@@ -279,6 +279,15 @@ class StripeGateway:
         return self.call(self.client.v1.checkout.sessions.expire, session_id, options={"idempotency_key": key})
 
 
+    # -- settlement -------------------------------------------------------------
+
+    def balance_transactions(self, created_from: int, created_before: int) -> list[dict[str, Any]]:
+        """Charges and payments that reached the balance in [from, before): amount, fee, net, available date."""
+        found = self.call(self.client.v1.balance_transactions.list,
+                          params={"created": {"gte": created_from, "lt": created_before}, "limit": 100})
+        return [t.to_dict() for t in found.auto_paging_iter() if t.to_dict().get("type") in ("charge", "payment")]
+
+
 def environ_settings(env: Mapping[str, str]) -> StripeSettings | None:
     """Settings from an environment the caller passes in (the CLI passes ``os.environ``)."""
     key = read_api_key(env, Path(env["POS_STRIPE_KEY_FILE"]) if env.get("POS_STRIPE_KEY_FILE") else None)

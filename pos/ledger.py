@@ -29,7 +29,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from pos.accounts import _KNOWN as _KNOWN_ACCOUNTS
@@ -271,7 +271,8 @@ def post(
         entry_id = head[0] + 1
         prev_hash = head[1]
         posted_at = iso(now)
-        day = (business_day or day_of(now, store.settings)).isoformat()
+        when, memo = _open_day(store, business_day, day_of(now, store.settings), memo)
+        day = when.isoformat()
         digest = hashlib.sha256(
             canonical_text(entry_id, key, posted_at, day, memo, kind, source_id, reverses, prev_hash, text).encode()
         ).hexdigest()
@@ -290,6 +291,35 @@ def post(
         conn.executemany(_ADD_BALANCE, postings)
         store.tx_cache["journal_head"] = (entry_id, digest)
     return Entry(entry_id, key, posted_at, day, memo, kind, source_id, reverses, postings, prev_hash, digest)
+
+
+def closed_days(store: "Store") -> set[date]:
+    """Business days closed now (not reopened): nothing more may be posted to them."""
+    cached = store.tx_cache.get("closed_days")
+    if cached is None:
+        cached = {date.fromisoformat(r[0]) for r in store.conn.execute(
+            "SELECT business_day FROM day_closes WHERE reopened_at IS NULL")}
+        if store.in_transaction:
+            store.tx_cache["closed_days"] = cached
+    return cached
+
+
+def _open_day(store: "Store", asked: date | None, today: date, memo: str) -> tuple[date, str]:
+    """The day an entry goes to: ``asked`` (refused if closed), else today, or after a closed day the next open one.
+
+    A late correction to a closed day thus lands on the next open day, its memo naming the closed one.
+    """
+    closed = closed_days(store)
+    if asked is not None:
+        if asked in closed:
+            raise Conflict(f"{asked} is closed: nothing more can be posted to it (reopen it with 'pos day reopen').")
+        return asked, memo
+    day = today
+    while day in closed:
+        day += timedelta(days=1)
+    if day != today:
+        memo = f"{memo} (late: {today} was already closed)"
+    return day, memo
 
 
 def _prepare(
@@ -351,6 +381,7 @@ def post_many(store: "Store", drafts: Iterable[Draft]) -> int:
             marks = ",".join("?" * len(chunk))
             known.update(conn.execute(f"SELECT key, postings FROM journal_entries WHERE key IN ({marks})", chunk).fetchall())
         entry_id, prev_hash = _head(store)
+        closed = closed_days(store)
         rows = []
         sha256 = hashlib.sha256
         day_texts: dict[date, str] = {}
@@ -363,6 +394,8 @@ def post_many(store: "Store", drafts: Iterable[Draft]) -> int:
             if day is None:
                 today = today or day_of(now, store.settings)
                 day = today
+            if day in closed:
+                day, memo = _open_day(store, None if day == today else day, day, memo)
             day_text = day_texts.get(day) or day_texts.setdefault(day, day.isoformat())
             entry_id += 1
             # canonical_text(), inlined: this loop is the bulk path.

@@ -251,4 +251,32 @@ ALTER TABLE orders ADD COLUMN counter_note TEXT;
 ALTER TABLE refunds ADD COLUMN tip_minor INTEGER NOT NULL DEFAULT 0 CHECK (tip_minor >= 0);
 """,
     ),
+    (
+        7,
+        "closing the day: closes (and reopenings), drawer counts",
+        """
+CREATE TABLE day_closes (
+    id INTEGER PRIMARY KEY,
+    business_day TEXT NOT NULL,
+    closed_at TEXT NOT NULL,
+    closed_by INTEGER REFERENCES staff(id),
+    summary TEXT NOT NULL,
+    reopened_at TEXT,
+    reopened_by INTEGER REFERENCES staff(id)
+);
+-- A day is closed at most once at a time; a reopened close stays as history.
+CREATE UNIQUE INDEX day_closes_current ON day_closes(business_day) WHERE reopened_at IS NULL;
+
+CREATE TABLE drawer_counts (
+    id INTEGER PRIMARY KEY,
+    drawer_id INTEGER NOT NULL REFERENCES drawers(id),
+    business_day TEXT NOT NULL,
+    expected_minor INTEGER NOT NULL,
+    counted_minor INTEGER NOT NULL CHECK (counted_minor >= 0),
+    denominations TEXT,
+    counted_by INTEGER REFERENCES staff(id),
+    counted_at TEXT NOT NULL
+);
+""",
+    ),
 ]

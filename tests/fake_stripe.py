@@ -33,6 +33,7 @@ ALLOWED = {
         "mode", "line_items", "expires_at", "customer_creation", "client_reference_id", "metadata",
         "payment_intent_data", "success_url", "cancel_url", "submit_type", "expand",
     },
+    ("GET", "/v1/balance_transactions"): {"created", "limit", "starting_after", "type"},
     ("GET", "/v1/checkout/sessions"): {"created", "limit", "starting_after", "status", "payment_intent"},
     ("GET", "/v1/checkout/sessions/{id}"): {"expand"},
     ("POST", "/v1/checkout/sessions/{id}/expire"): {"expand"},
@@ -83,6 +84,8 @@ class FakeStripe:
         self.intents: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, dict[str, Any]] = {}
+        self.balance: list[dict[str, Any]] = []
+        """Balance transactions, as the settlement report lists them."""
         self.clock_offset_s = 0
         """Added to the fake's clock (to let a link run out without waiting)."""
         self.readers: dict[str, str] = {}
@@ -203,6 +206,11 @@ class FakeStripe:
         method, path = route
         if path.startswith("/v1/checkout/sessions"):
             return self._checkout(method, path, object_id, params)
+        if path == "/v1/balance_transactions":
+            created = params.get("created") or {}
+            lo, hi = int(created.get("gte", 0)), int(created.get("lt", 2 ** 40))
+            found = [t for t in self.balance if lo <= t["created"] < hi]
+            return 200, {"object": "list", "data": found, "has_more": False, "url": path}
         if path == "/v1/payment_intents":
             for name in ("amount", "currency"):
                 if name not in params:
@@ -256,9 +264,7 @@ class FakeStripe:
             received = intent["amount_received"]
             fee = (received * 27 + 500) // 1000 + 5  # card-present pricing: 2.7% + 5 minor units
             if isinstance(intent["latest_charge"], dict):
-                intent["latest_charge"]["balance_transaction"] = {
-                    "id": self._id("txn"), "object": "balance_transaction", "amount": received, "fee": fee,
-                    "net": received - fee, "available_on": 1767225600, "currency": intent["currency"]}
+                intent["latest_charge"]["balance_transaction"] = self._txn(received, fee, intent["currency"])
             return 200, self._expanded(intent, params)
         if path.endswith("/cancel"):
             if intent["status"] in ("succeeded", "canceled"):
@@ -333,6 +339,13 @@ class FakeStripe:
         self.sessions[session_id] = session
         return 200, _public(session)
 
+    def _txn(self, amount: int, fee: int, currency: str) -> dict[str, Any]:
+        txn = {"id": self._id("txn"), "object": "balance_transaction", "type": "charge", "amount": amount,
+               "fee": fee, "net": amount - fee, "available_on": 1767225600, "currency": currency,
+               "created": self.now()}
+        self.balance.append(txn)
+        return txn
+
     def pay_session(self, session_id: str, wallet: str | None = None) -> None:
         """The customer pays the link on their phone: a captured PaymentIntent with its balance transaction."""
         with self._lock:
@@ -351,9 +364,7 @@ class FakeStripe:
                 "latest_charge": {
                     "id": self._id("ch"), "object": "charge", "amount": amount,
                     "payment_method_details": {"type": "card", "card": card},
-                    "balance_transaction": {"id": self._id("txn"), "object": "balance_transaction", "amount": amount,
-                                            "fee": fee, "net": amount - fee, "available_on": 1767225600,
-                                            "currency": session["currency"]}},
+                    "balance_transaction": self._txn(amount, fee, session["currency"])},
             }
             session.update(status="complete", payment_status="paid", payment_intent=intent_id)
 

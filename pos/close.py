@@ -1,0 +1,329 @@
+"""Closing the day: open orders, drawer counts, drivers' cash, card settlement, the tip pool, then a lock.
+
+:func:`close_day` walks the steps an owner takes at the end of a business
+day, checking everything before it writes anything:
+
+1. The day must be over (past its rollover) unless forced, and not closed.
+2. Open orders must be paid or voided first, or carried over by choice
+   (they stay open; whatever happens to them later lands on an open day).
+3. Every drawer open on the register must be counted, by denomination
+   (``100x2,20x5,0.25x4``) or as a total.  The difference from the expected
+   cash (:func:`expected_drawer`) is posted to ``expenses:cash-over-short``
+   with the counter's name, and the drawer is closed.
+4. Drivers still holding cash are listed (money not yet in a drawer).
+5. Card payments are matched against the processor's settlement lines
+   (the caller passes them in: the core never talks to a processor).
+6. The day's tip pool is shared by hours (:mod:`pos.tip_pool`).
+7. The day is locked: :func:`pos.ledger.post` refuses entries for it, and
+   anything that happens later lands on the next open day, naming this one.
+
+:func:`reopen_day` undoes the lock with a manager's approval, unless a
+later day has been closed since.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
+
+from pos import accounts, ledger, posting_rules
+from pos.errors import Conflict, InvalidInput, NotAllowed
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.staff import StaffMember
+    from pos.store import Store
+    from pos.tip_pool import PoolPlan
+
+
+class DrawerParts(NamedTuple):
+    """What moved through a drawer since it opened, each as a positive amount."""
+
+    float_minor: int = 0
+    cash_sales_minor: int = 0
+    cash_tips_minor: int = 0
+    paid_ins_minor: int = 0
+    hand_ins_minor: int = 0
+    change_minor: int = 0
+    refunds_minor: int = 0
+    paid_outs_minor: int = 0
+    drops_minor: int = 0
+    tip_payouts_minor: int = 0
+
+
+def expected_drawer(parts: DrawerParts) -> int:
+    """The cash a drawer should hold.
+
+    expected = float + cash sales + cash tips kept in the drawer + paid-ins
+               + drivers' hand-ins - change given - cash refunds - paid-outs
+               - drops - tip payouts from the drawer
+
+    Cash sales count the notes handed over for sales, the tip apart: a $20
+    note for a $13.61 sale with a $2.00 tip is 18.00 of cash sales, 2.00 of
+    tips and 4.39 of change given.  The ledger keeps the same figure as the drawer account's
+    balance; the day close checks that both agree before it trusts either.
+    """
+    return (parts.float_minor + parts.cash_sales_minor + parts.cash_tips_minor + parts.paid_ins_minor
+            + parts.hand_ins_minor - parts.change_minor - parts.refunds_minor - parts.paid_outs_minor
+            - parts.drops_minor - parts.tip_payouts_minor)
+
+
+def drawer_parts(store: "Store", drawer_id: int) -> DrawerParts:
+    """Sort every posting to a drawer's account since it opened into the parts of :func:`expected_drawer`."""
+    row = store.one("SELECT register, opened_at FROM drawers WHERE id = ?", (drawer_id,))
+    assert row is not None
+    account = accounts.drawer(row["register"])
+    first = store.scalar("SELECT coalesce(min(id), 0) FROM journal_entries WHERE posted_at >= ?",
+                         (row["opened_at"],))
+    totals = dict.fromkeys(DrawerParts._fields, 0)
+    for text, key, kind in store.conn.execute(
+        "SELECT postings, key, source_kind FROM journal_entries WHERE id >= ? AND postings LIKE ?",
+        (first, f"%{account} %"),
+    ):
+        lines = [line.split(" ") for line in text.split("\n")]
+        mine = sum(int(amount) for name, amount, _ in lines if name == account)
+        tips = -sum(int(amount) for name, amount, _ in lines if name.startswith("liabilities:tips:"))
+        if key.endswith(":float"):
+            totals["float_minor"] += mine
+        elif ":paid-in:" in key:
+            totals["paid_ins_minor"] += mine
+        elif ":paid-out:" in key:
+            totals["paid_outs_minor"] -= mine
+        elif ":drop:" in key:
+            totals["drops_minor"] -= mine
+        elif key.endswith(":count"):
+            continue  # a count resets the drawer to what was there; it closes the drawer too
+        elif kind == ledger.SourceKind.PAYMENT.value:
+            taken = sum(int(a) for name, a, _ in lines if name == account and int(a) > 0)
+            given = -sum(int(a) for name, a, _ in lines if name == account and int(a) < 0)
+            totals["cash_tips_minor"] += tips
+            totals["cash_sales_minor"] += taken - tips
+            totals["change_minor"] += given
+        elif kind == ledger.SourceKind.REFUND.value:
+            totals["refunds_minor"] -= mine
+        elif kind == ledger.SourceKind.DRIVER.value:
+            totals["hand_ins_minor"] += mine
+        elif kind == ledger.SourceKind.TIPS.value:
+            totals["tip_payouts_minor"] -= mine
+        else:  # anything else that moved this drawer: keep the books and the formula in step
+            totals["paid_ins_minor" if mine > 0 else "paid_outs_minor"] += abs(mine)
+    return DrawerParts(**totals)
+
+
+# -- counting a drawer --------------------------------------------------------------------
+
+
+def parse_count(store: "Store", text: str) -> tuple[int, dict[int, int] | None]:
+    """A drawer count typed by a person: a total (``245.41``) or notes and coins (``100x2,20x5,0.25x4``)."""
+    from pos import config
+    from pos.money import parse_amount
+
+    s = store.settings
+    spec = " ".join((text or "").split())
+    if not spec:
+        raise InvalidInput("Give the count as a total (245.41) or notes and coins (100x2,20x5,0.25x4).")
+    if "x" not in spec.lower():
+        return parse_amount(spec, s.currency, s.locale).amount_minor, None
+    known = set(config.denominations(store))
+    counts: dict[int, int] = {}
+    for part in spec.replace(" ", "").split(","):
+        value, sep, times = part.lower().partition("x")
+        if not sep or not times.isdigit():
+            raise InvalidInput(f"'{part}' is not a count: write the note or coin, x, then how many (20x5).")
+        denomination = parse_amount(value, s.currency, s.locale, allow_zero=False).amount_minor
+        if denomination not in known:
+            from pos.money_format import store_money
+
+            raise InvalidInput(f"{store_money(store, denomination)} is not a note or coin of this store "
+                               "(pos config show cash.denominations): check the count.")
+        counts[denomination] = counts.get(denomination, 0) + int(times)
+    return sum(d * n for d, n in counts.items()), dict(sorted(counts.items(), reverse=True))
+
+
+class DrawerCount(NamedTuple):
+    register: int
+    expected_minor: int
+    counted_minor: int
+    over_short_minor: int
+    """Positive: more cash than expected; negative: short."""
+    denominations: dict[int, int] | None
+
+
+# -- card settlement -------------------------------------------------------------------------
+
+
+class SettlementLine(NamedTuple):
+    """One payment as the processor reports it."""
+
+    ref: str
+    amount_minor: int
+    fee_minor: int
+
+
+class CardCheck(NamedTuple):
+    ref: str
+    order_label: str
+    ours_minor: int | None
+    theirs_minor: int | None
+    our_fee_minor: int | None
+    their_fee_minor: int | None
+    problem: str
+
+
+def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine]) -> list[CardCheck]:
+    """Captured card payments of ``day`` against the processor's lines: only the ones that disagree."""
+    ours: dict[str, tuple[str, int, int]] = {}
+    for row in store.conn.execute(
+        "SELECT p.processor_ref, p.details, p.amount_minor + p.tip_minor, o.number FROM payments p "
+        "JOIN orders o ON o.id = p.order_id JOIN journal_entries j ON j.key = 'payment:' || p.id || ':capture' "
+        "WHERE j.business_day = ? AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')",
+        (day.isoformat(),),
+    ):
+        details = json.loads(row[1] or "{}")
+        ref = str(details.get("balance_transaction") or row[0])
+        ours[ref] = (f"#{row[3]}", int(row[2]), int(details.get("fee_minor", 0)))
+    theirs = {line.ref: line for line in lines}
+    problems: list[CardCheck] = []
+    for ref, (label, amount, fee) in sorted(ours.items()):
+        line = theirs.get(ref)
+        if line is None:
+            problems.append(CardCheck(ref, label, amount, None, fee, None, "not in the processor's settlement"))
+        elif line.amount_minor != amount:
+            problems.append(CardCheck(ref, label, amount, line.amount_minor, fee, line.fee_minor, "amounts differ"))
+        elif line.fee_minor != fee:
+            problems.append(CardCheck(ref, label, amount, line.amount_minor, fee, line.fee_minor, "fees differ"))
+    for ref, line in sorted(theirs.items()):
+        if ref not in ours:
+            problems.append(CardCheck(ref, "?", None, line.amount_minor, None, line.fee_minor, "not in our books"))
+    return problems
+
+
+# -- the close -------------------------------------------------------------------------------
+
+
+class CloseSummary(NamedTuple):
+    day: date
+    carried_over: list[str]
+    drawers: list[DrawerCount]
+    drivers_out: list[tuple[str, int]]
+    card_problems: list[CardCheck]
+    pool: "PoolPlan | None"
+    forced: bool
+
+
+def is_closed(store: "Store", day: date) -> bool:
+    return day in ledger.closed_days(store)
+
+
+def close_day(
+    store: "Store",
+    day: date,
+    counts: dict[int, str],
+    *,
+    counted_by: "StaffMember | None" = None,
+    carry_over: bool = False,
+    force: bool = False,
+    settlement: Callable[[date], Sequence[SettlementLine]] | None = None,
+) -> CloseSummary:
+    """Close ``day`` (see the module docstring); refused whole, with what is missing, before anything is written."""
+    from pos import tip_pool
+    from pos.clock import business_day
+    from pos.orders import OrderStatus, list_orders
+    from pos.store import iso, utc_now
+
+    today = business_day(utc_now(), store.settings)
+    if is_closed(store, day):
+        raise Conflict(f"{day} is already closed: see it with 'pos day report --day {day}'.")
+    if day > today:
+        raise InvalidInput(f"{day} has not begun yet: the current business day is {today}.")
+    if day == today and not force:
+        raise NotAllowed(f"{day} is still in progress (it ends at the {store.settings.rollover_time:%H:%M} rollover): "
+                         "close it after that, or now with --force.")
+    open_orders = list_orders(store, day, OrderStatus.OPEN)
+    if open_orders and not carry_over:
+        listed = ", ".join(o.label for o in open_orders)
+        raise NotAllowed(f"Orders still open on {day}: {listed}. Take payment or void them, or carry them over "
+                         "with --carry-over.")
+    open_drawers = store.all("SELECT id, register FROM drawers WHERE closed_at IS NULL ORDER BY register")
+    missing = [str(r["register"]) for r in open_drawers if r["register"] not in counts]
+    if missing:
+        raise NotAllowed(f"Count every open drawer first: drawer {', '.join(missing)} "
+                         f"(--count {missing[0]}=100x2,20x5,... or --count {missing[0]}=245.41).")
+    extra = sorted(set(counts) - {r["register"] for r in open_drawers})
+    if extra:
+        raise InvalidInput(f"Drawer {extra[0]} is not open: there is nothing to count there.")
+    parsed = {register: parse_count(store, text) for register, text in counts.items()}
+    lines = list(settlement(day)) if settlement is not None else []
+    currency = store.settings.currency
+    counted_name = counted_by.name if counted_by else "the owner"
+    with store.write() as conn:
+        if is_closed(store, day):  # again, under the lock
+            raise Conflict(f"{day} is already closed.")
+        drawers: list[DrawerCount] = []
+        for row in open_drawers:
+            expected = ledger.balances(store, prefix=accounts.drawer(row["register"])).get(
+                (accounts.drawer(row["register"]), currency), 0)
+            formula = expected_drawer(drawer_parts(store, row["id"]))
+            if formula != expected:  # two derivations disagree: a bug, never to be papered over
+                raise Conflict(f"Drawer {row['register']}: the books say {expected} but its movements add up to "
+                               f"{formula}; run 'pos ledger verify' and report this.")
+            counted, denominations = parsed[row["register"]]
+            over = counted - expected
+            if over:
+                ledger.post(store, f"drawer:{row['id']}:count", f"Drawer {row['register']} counted by {counted_name}: "
+                            f"{'over' if over > 0 else 'short'}", ledger.SourceKind.DRAWER,
+                            f"drawer:{row['register']}",
+                            posting_rules.drawer_count(accounts.drawer(row["register"]), expected, counted, currency),
+                            business_day=day)
+            conn.execute(
+                "INSERT INTO drawer_counts(drawer_id, business_day, expected_minor, counted_minor, denominations, "
+                "counted_by, counted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (row["id"], day.isoformat(), expected, counted,
+                 json.dumps(denominations) if denominations else None, counted_by.id if counted_by else None,
+                 iso(utc_now())))
+            conn.execute("UPDATE drawers SET closed_at = ? WHERE id = ?", (iso(utc_now()), row["id"]))
+            drawers.append(DrawerCount(row["register"], expected, counted, over, denominations))
+        drivers_out = [(account.rsplit(":", 1)[1], amount) for (account, cur), amount in
+                       ledger.balances(store, prefix="assets:cash:driver").items() if amount and cur == currency]
+        card_problems = match_settlement(store, day, lines)
+        pool = None
+        if tip_pool.pool_of_day(store, day) > 0:
+            pool, _ = tip_pool.distribute(store, day)
+        summary = CloseSummary(day, [o.label for o in open_orders], drawers, drivers_out, card_problems, pool, force)
+        conn.execute("INSERT INTO day_closes(business_day, closed_at, closed_by, summary) VALUES (?, ?, ?, ?)",
+                     (day.isoformat(), iso(utc_now()), counted_by.id if counted_by else None,
+                      json.dumps(summary_dict(summary), default=str)))
+        store.tx_cache.pop("closed_days", None)
+    return summary
+
+
+def summary_dict(summary: CloseSummary) -> dict[str, object]:
+    return {
+        "day": summary.day.isoformat(), "forced": summary.forced, "carried_over": summary.carried_over,
+        "drawers": [{**d._asdict(), "denominations": {str(k): v for k, v in (d.denominations or {}).items()} or None}
+                    for d in summary.drawers],
+        "drivers_out": [{"driver": k, "held_minor": v} for k, v in summary.drivers_out],
+        "card_problems": [c._asdict() for c in summary.card_problems],
+        "pool": None if summary.pool is None else {
+            "pool_minor": summary.pool.pool_minor, "shares": [s._asdict() for s in summary.pool.shares]},
+    }
+
+
+def reopen_day(store: "Store", day: date, approver: "StaffMember | None") -> None:
+    """Lift a day's lock: refused once a later day is closed, and without a manager's approval."""
+    from pos.staff import Role
+    from pos.store import iso, utc_now
+
+    if approver is None or approver.role not in (Role.MANAGER, Role.OWNER):
+        raise NotAllowed("Reopening a day needs a manager's approval: add --approve NAME (they type their PIN).")
+    with store.write() as conn:
+        if not is_closed(store, day):
+            raise Conflict(f"{day} is not closed: there is nothing to reopen.")
+        later = store.scalar("SELECT max(business_day) FROM day_closes WHERE reopened_at IS NULL AND business_day > ?",
+                             (day.isoformat(),))
+        if later:
+            raise NotAllowed(f"{later} was closed after {day}: a day cannot be reopened once a later one is closed.")
+        conn.execute("UPDATE day_closes SET reopened_at = ?, reopened_by = ? WHERE business_day = ? "
+                     "AND reopened_at IS NULL", (iso(utc_now()), approver.id, day.isoformat()))
+        store.tx_cache.pop("closed_days", None)
+

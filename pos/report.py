@@ -1,0 +1,182 @@
+"""The day's Z report, every figure derived from the ledger.
+
+One pass over the business day's journal entries, each sorted by what
+caused it (its key and source) and, for sales and payments, by the order's
+channel and the payment's tender (looked up once, in bulk).  Counts of
+orders come from the same entries: an order counts when its sale is booked.
+Voided orders post nothing, so the only figure not from the ledger is how
+many were voided.  ``tests/test_close.py`` checks every total against
+:func:`pos.ledger.balances` for the day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pos import accounts
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+_CARD_FEES = accounts.CARD_FEES
+
+
+class TipLine(NamedTuple):
+    direct_minor: int = 0
+    pooled_minor: int = 0
+    declared_minor: int = 0
+    paid_minor: int = 0
+    refunded_minor: int = 0
+    owed_minor: int = 0
+    """Still owed at the end of the day (the account's closing balance)."""
+
+
+class DayReport(NamedTuple):
+    day: date
+    training: bool
+    currency: str
+    orders: int
+    gross_sales_minor: int
+    """What customers were charged on orders booked this day (tax included)."""
+    net_sales_minor: int
+    """Revenue net of tax and discounts, less refunds."""
+    discounts_minor: int
+    tax_by_category: dict[str, int]
+    sales_by_channel: dict[str, int]
+    payments_by_tender: dict[str, int]
+    refunds_minor: int
+    refunds_count: int
+    voids_count: int
+    tips: dict[str, TipLine]
+    pool_left_minor: int
+    over_short_by_drawer: dict[int, int]
+    hand_ins_by_driver: dict[str, int]
+    drivers_holding: dict[str, int]
+    card_fees_minor: int
+    card_net_minor: int
+    cash_rounding_minor: int
+
+    @property
+    def average_ticket_minor(self) -> int:
+        return self.gross_sales_minor // self.orders if self.orders else 0
+
+
+def _lines(text: str) -> list[tuple[str, int]]:
+    out = []
+    for line in text.split("\n"):
+        account, amount, _ = line.split(" ")
+        out.append((account, int(amount)))
+    return out
+
+
+def day_report(store: "Store", day: date) -> DayReport:
+    """The Z report of a business day (see the module docstring)."""
+    from pos import ledger
+
+    conn = store.conn
+    iso_day = day.isoformat()
+    channel_of = dict(conn.execute(
+        "SELECT o.id, o.channel FROM orders o WHERE o.id IN "
+        "(SELECT source_id FROM journal_entries WHERE business_day = ? AND source_kind = 'order')", (iso_day,)))
+    tender_of = dict(conn.execute(
+        "SELECT 'payment:' || p.id || ':capture', p.tender FROM payments p WHERE p.order_id IN "
+        "(SELECT source_id FROM journal_entries WHERE business_day = ? AND source_kind = 'payment')", (iso_day,)))
+    orders = gross = net = discounts = refunds = refund_count = fees = clearing = rounding = 0
+    tax: dict[str, int] = {}
+    by_channel: dict[str, int] = {}
+    by_tender: dict[str, int] = {}
+    tips: dict[str, dict[str, int]] = {}
+    over_short: dict[int, int] = {}
+    hand_ins: dict[str, int] = {}
+
+    def tip(person: str, field: str, amount: int) -> None:
+        tips.setdefault(person, dict.fromkeys(TipLine._fields, 0))[field] += amount
+
+    for key, kind, source_id, text in conn.execute(
+        "SELECT key, source_kind, source_id, postings FROM journal_entries WHERE business_day = ? ORDER BY id",
+        (iso_day,),
+    ):
+        lines = _lines(text)
+        for account, amount in lines:
+            if account == accounts.SALES:
+                net -= amount
+            elif account == accounts.DISCOUNTS:
+                discounts += amount
+                net -= amount
+            elif account.startswith("liabilities:tax:"):
+                category = account[16:]
+                tax[category] = tax.get(category, 0) - amount
+            elif account == _CARD_FEES:
+                fees += amount
+            elif account.startswith("assets:clearing:"):
+                clearing += amount
+            elif account == "income:cash-rounding":
+                rounding -= amount
+        if kind == "order" and key.endswith(":sale"):
+            total = sum(a for acc, a in lines if acc == accounts.RECEIVABLE_ORDERS)
+            orders += 1
+            gross += total
+            channel = channel_of.get(source_id, "unknown")
+            by_channel[channel] = by_channel.get(channel, 0) + total
+        elif kind == "payment" and key.endswith(":capture"):
+            applied = -sum(a for acc, a in lines if acc == accounts.RECEIVABLE_ORDERS)
+            tender = tender_of.get(key, "unknown")
+            by_tender[tender] = by_tender.get(tender, 0) + applied
+            for account, amount in lines:
+                if account.startswith("liabilities:tips:"):
+                    tip(account[17:], "direct_minor" if account != accounts.TIP_POOL else "pooled_minor", -amount)
+        elif kind == "refund":
+            refund_count += 1
+            for account, amount in lines:
+                if account.startswith("liabilities:tips:") or account.startswith("assets:receivable:staff:"):
+                    tip(account.rsplit(":", 1)[1], "refunded_minor", amount)
+                elif (account.startswith("assets:cash:") or account.startswith("assets:clearing:")) and amount < 0:
+                    refunds -= amount
+        elif kind == "tips":
+            for account, amount in lines:
+                if not account.startswith("liabilities:tips:"):
+                    continue
+                person = account[17:]
+                if key.startswith("tips:pool:"):
+                    tip(person, "pooled_minor", -amount)
+                elif key.startswith("tips:declared:"):
+                    tip(person, "declared_minor", -amount)
+                elif amount > 0:  # payouts, declared tips kept, a driver's tip kept at the door
+                    tip(person, "paid_minor", amount)
+        elif kind == "drawer" and key.endswith(":count"):
+            register = int(source_id.rsplit(":", 1)[1])
+            over_short[register] = over_short.get(register, 0) - sum(
+                a for acc, a in lines if acc == accounts.CASH_OVER_SHORT)
+        elif kind == "driver":
+            hand_ins[source_id] = hand_ins.get(source_id, 0) + sum(
+                a for acc, a in lines if acc.startswith("assets:cash:drawer:"))
+    closing = ledger.balances(store, through=day)
+    currency = store.settings.currency
+    tip_lines = {}
+    for person, fields in sorted(tips.items()):
+        owed = -closing.get((f"liabilities:tips:{person}", currency), 0)
+        tip_lines[person] = TipLine(**{**fields, "owed_minor": owed})
+    for (account, cur), amount in closing.items():
+        if cur == currency and account.startswith("liabilities:tips:") and amount and account[17:] not in tip_lines:
+            tip_lines[account[17:]] = TipLine(owed_minor=-amount)
+    pool = tip_lines.pop("pool", TipLine())
+    holding = {account.rsplit(":", 1)[1]: amount for (account, cur), amount in closing.items()
+               if cur == currency and account.startswith("assets:cash:driver:") and amount}
+    voids = int(store.scalar("SELECT count(*) FROM orders WHERE business_day = ? AND status = 'voided'", (iso_day,)))
+    return DayReport(
+        day, store.settings.training, currency, orders, gross, net, discounts, dict(sorted(tax.items())),
+        dict(sorted(by_channel.items())), dict(sorted(by_tender.items())), refunds, refund_count, voids,
+        tip_lines, pool.owed_minor, dict(sorted(over_short.items())), dict(sorted(hand_ins.items())), holding,
+        fees, clearing, rounding,
+    )
+
+
+def report_dict(report: DayReport) -> dict[str, Any]:
+    """The report as plain data (``--json``); amounts in minor units."""
+    data = report._asdict()
+    data["day"] = report.day.isoformat()
+    data["average_ticket_minor"] = report.average_ticket_minor
+    data["tips"] = {k: v._asdict() for k, v in report.tips.items()}
+    data["over_short_by_drawer"] = {str(k): v for k, v in report.over_short_by_drawer.items()}
+    return data

@@ -1,0 +1,300 @@
+"""Closing the day: the drawer formula, counts, refusals, the lock, reopening, settlement, and the Z report."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from freezegun import freeze_time
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from payments import cod, service
+from payments.refunds import refund
+from pos import drawer, ledger, tips
+from pos.close import (
+    DrawerParts,
+    SettlementLine,
+    close_day,
+    drawer_parts,
+    expected_drawer,
+    is_closed,
+    match_settlement,
+    parse_count,
+    reopen_day,
+)
+from pos.errors import Conflict, InvalidInput, NotAllowed
+from pos.orders import add_line, new_order, void_order
+from pos.report import day_report
+from pos.staff import add_staff, get_staff, start_shift
+from pos.store import Store
+from tests.conftest import snapshot
+from tests.helpers import refused, verified
+
+DAY = date(2026, 11, 23)
+DURING = "2026-11-23 17:00:00"  # noon in New York
+AFTER = "2026-11-24 10:00:00"  # 05:00 next morning: past the 04:00 rollover
+
+
+def sale(store: Store, sku: str = "PIZZA-M", channel: str = "counter"):
+    order = new_order(store, channel)
+    add_line(store, order.id, sku)
+    return order
+
+
+@pytest.fixture
+def day(store: Store) -> Store:
+    """A day with change, a tip, a split card + cash, a refund, a paid-out, a drop, a driver and a tip payout."""
+    with freeze_time(DURING):
+        add_staff(store, "Alice", "cashier", "1234")
+        add_staff(store, "Dave", "driver", "1234")
+        add_staff(store, "Maria", "manager", "1234")
+        for name in ("Alice", "Dave", "Maria"):
+            start_shift(store, name)
+        drawer.open_drawer(store, 1, "150")                                              # +150.00 float
+        service.pay(store, sale(store).id, "cash", "20", tip_minor=200, tip_to="Alice")  # +13.61 sale +2.00 tip, -4.39
+        split = sale(store)
+        service.pay(store, split.id, "cash", "5")                                        # +5.00 (part of a split)
+        refund(store, split.id, "2.00", "cold")                                          # -2.00 refunded in cash
+        service.pay(store, split.id, "cash")                                             # +10.61, the rest
+        drawer.move(store, 1, drawer.Movement.PAID_IN, "10", "change from the bank")     # +10.00
+        drawer.move(store, 1, drawer.Movement.PAID_OUT, "3.50", "ice")                   # -3.50
+        drawer.move(store, 1, drawer.Movement.DROP, "50", "to the safe")                 # -50.00
+        delivery = new_order(store, "delivery", address="4 Elm Street")
+        add_line(store, delivery.id, "SODA")
+        cod.dispatch(store, delivery.id, "Dave")
+        cod.collect(store, delivery.id, "5")                                             # Dave holds 5.00
+        cod.handin(store, "Dave", "2.00", register=1)                                    # +2.00 handed in
+        tips.payout(store, "Alice", 150, tips.PayoutSource.DRAWER)                       # -1.50 tip payout
+    return store
+
+
+EXPECTED = 15000 + 2000 - 439 + 500 - 200 + 1061 + 1000 - 350 - 5000 + 200 - 150
+
+
+def test_the_drawer_formula_by_hand() -> None:
+    # A $20 note for 13.61 + a 2.00 tip: 18.00 of cash sales, 2.00 of tips, 4.39 of change.
+    parts = DrawerParts(float_minor=15000, cash_sales_minor=1800 + 500 + 1061, cash_tips_minor=200,
+                        paid_ins_minor=1000, hand_ins_minor=200, change_minor=439, refunds_minor=200,
+                        paid_outs_minor=350, drops_minor=5000, tip_payouts_minor=150)
+    assert expected_drawer(parts) == EXPECTED == 13622
+
+
+def test_the_formula_and_the_books_agree_on_a_mixed_day(day: Store) -> None:
+    (row,) = day.all("SELECT id FROM drawers")
+    parts = drawer_parts(day, row["id"])
+    assert parts == DrawerParts(float_minor=15000, cash_sales_minor=1800 + 500 + 1061, cash_tips_minor=200,
+                                paid_ins_minor=1000, hand_ins_minor=200, change_minor=439, refunds_minor=200,
+                                paid_outs_minor=350, drops_minor=5000, tip_payouts_minor=150)
+    assert expected_drawer(parts) == drawer.expected_cash(day, 1) == EXPECTED
+
+
+# -- counts ------------------------------------------------------------------------------
+
+
+def test_counts_by_denomination_or_total(store: Store) -> None:
+    assert parse_count(store, "100x2, 20x5,1x7,0.25x4") == (30800, {10000: 2, 2000: 5, 100: 7, 25: 4})
+    assert parse_count(store, "245.41") == (24541, None)
+    for bad, says in (("3x20", "$3.00 is not a note or coin"), ("20x", "not a count"), ("20xfive", "not a count"),
+                      ("", "Give the count"), ("abc", "abc")):
+        with pytest.raises(InvalidInput, match=says.replace("$", r"\$")):
+            parse_count(store, bad)
+
+
+@pytest.fixture(scope="module")
+def count_store(tmp_path_factory):
+    from pos.setup import init_store
+
+    store = init_store(tmp_path_factory.mktemp("count") / "pos.db", name="Counts", currency="USD", locale="en_US",
+                       timezone="America/New_York", tax_rate="8.875")
+    yield store
+    store.close()
+
+
+@settings(max_examples=50, deadline=None)
+@given(counts=st.dictionaries(st.sampled_from([10000, 5000, 2000, 1000, 500, 100, 25, 10, 5, 1]),
+                              st.integers(min_value=0, max_value=500), min_size=1))
+def test_a_count_written_out_reads_back_to_its_total(count_store: Store, counts: dict[int, int]) -> None:
+    store = count_store
+    text = ",".join(f"{d // 100}.{d % 100:02d}x{n}" for d, n in counts.items())
+    total, read = parse_count(store, text)
+    assert total == sum(d * n for d, n in counts.items())
+    assert read == {d: n for d, n in sorted(counts.items(), reverse=True)}
+
+
+# -- closing ------------------------------------------------------------------------------
+
+
+def test_close_refuses_until_everything_is_accounted_for_and_writes_nothing(day: Store) -> None:
+    with freeze_time(DURING):
+        refused(day, NotAllowed, "still in progress", close_day, day, DAY, {1: "136.22"})
+    with freeze_time(AFTER):
+        open_one = sale(day)  # an order still open... on the new day; and one on the closed day:
+        void_order(day, open_one.id, "test")
+        with freeze_time(DURING):
+            left = sale(day)
+        refused(day, NotAllowed, f"Orders still open on {DAY}: {left.label}", close_day, day, DAY, {1: "136.22"})
+        void_order(day, left.id, "customer left")
+        refused(day, NotAllowed, "Count every open drawer first: drawer 1", close_day, day, DAY, {})
+        refused(day, InvalidInput, "Drawer 2 is not open", close_day, day, DAY, {1: "136.22", 2: "10"})
+        refused(day, InvalidInput, "$3.00 is not a note or coin", close_day, day, DAY, {1: "3x20"})
+        refused(day, InvalidInput, "has not begun", close_day, day, date(2026, 11, 30), {})
+
+
+def test_close_posts_over_short_with_the_counters_name_shares_the_pool_and_locks(day: Store) -> None:
+    with freeze_time(DURING):
+        service.pay(day, sale(day).id, "cash", "20", tip_minor=100)  # into the pool: Alice and Dave share
+    with freeze_time(AFTER):
+        expected = drawer.expected_cash(day, 1)
+        summary = close_day(day, DAY, {1: f"{(expected - 25) // 100}.{(expected - 25) % 100:02d}"},
+                            counted_by=get_staff(day, "Maria"))
+        (count,) = summary.drawers
+        assert (count.expected_minor, count.over_short_minor) == (expected, -25)
+        entry = ledger.find_by_key(day, f"drawer:{day.scalar('SELECT id FROM drawers')}:count")
+        assert entry is not None and "counted by Maria: short" in entry.memo and entry.business_day == "2026-11-23"
+        assert ledger.balances(day, day=DAY)[("expenses:cash-over-short", "USD")] == 25
+        assert summary.pool is not None and summary.pool.pool_minor == 100
+        assert drawer.current(day, 1) is None  # counted and closed
+        assert summary.drivers_out == [("dave", 71)]  # Dave still holds 0.71
+        assert is_closed(day, DAY)
+        refused(day, Conflict, "already closed", close_day, day, DAY, {})
+        # Locked: nothing more goes to the 23rd; what happens now lands on the next open day, naming it.
+        with pytest.raises(Conflict, match="2026-11-23 is closed"):
+            ledger.post(day, "late:1", "late", ledger.SourceKind.CORRECTION, "x",
+                        [ledger.Posting("assets:cash:safe", 100, "USD"), ledger.Posting("equity:owner", -100, "USD")],
+                        business_day=DAY)
+    with freeze_time("2026-11-24 05:00:00"):  # 00:00 local: still the 23rd's business day, but it is closed
+        late = ledger.post(day, "late:2", "Correction", ledger.SourceKind.CORRECTION, "x",
+                           [ledger.Posting("assets:cash:safe", 100, "USD"),
+                            ledger.Posting("equity:owner", -100, "USD")])
+        assert late.business_day == "2026-11-24" and "(late: 2026-11-23 was already closed)" in late.memo
+    verified(day)
+
+
+def test_a_forced_close_of_a_day_in_progress_sends_later_sales_to_the_next_day(day: Store) -> None:
+    with freeze_time(DURING):
+        close_day(day, DAY, {1: "136.22"}, force=True)
+        drawer.open_drawer(day, 1, "100")
+        paid = service.pay(day, sale(day).id, "cash", "20")
+        entry = ledger.find_by_key(day, f"payment:{paid.payment.id}:capture")
+        assert entry is not None and entry.business_day == "2026-11-24"
+
+
+def test_carried_over_orders_stay_open(day: Store) -> None:
+    with freeze_time(DURING):
+        left = sale(day)
+    with freeze_time(AFTER):
+        summary = close_day(day, DAY, {1: "136.22"}, carry_over=True)
+        assert summary.carried_over == [left.label]
+        drawer.open_drawer(day, 1, "100")
+        assert service.pay(day, left.id, "cash", "20").order_paid
+
+
+def test_reopen_needs_a_manager_and_no_later_close(day: Store) -> None:
+    with freeze_time("2026-11-25 10:00:00"):
+        close_day(day, DAY, {1: "136.22"})
+        close_day(day, date(2026, 11, 24), {})
+        maria, alice = get_staff(day, "Maria"), get_staff(day, "Alice")
+        refused(day, NotAllowed, "needs a manager's approval", reopen_day, day, DAY, alice)
+        refused(day, NotAllowed, "2026-11-24 was closed after 2026-11-23", reopen_day, day, DAY, maria)
+        reopen_day(day, date(2026, 11, 24), maria)
+        refused(day, NotAllowed, "needs a manager", reopen_day, day, DAY, None)
+        assert not is_closed(day, date(2026, 11, 24)) and is_closed(day, DAY)
+        refused(day, Conflict, "not closed", reopen_day, day, date(2026, 11, 24), maria)
+
+
+# -- card settlement ---------------------------------------------------------------------------
+
+
+def test_a_training_store_settles_what_it_charged(make_store) -> None:
+    from payments.settlement import settlement_for
+    from pos.catalog import add_item
+
+    store = make_store("training.db", training=True)
+    add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
+    with freeze_time(DURING):
+        order = sale(store)
+        paid = service.pay(store, order.id, "card")
+    lines = settlement_for(store, DAY)
+    assert lines == [SettlementLine(paid.payment.processor_ref, 1361, paid.payment.details["fee_minor"])]
+    assert match_settlement(store, DAY, lines) == []
+    assert [c.problem for c in match_settlement(store, DAY, [])] == ["not in the processor's settlement"]
+
+
+def test_stripe_settlement_matches_and_differences_show(shop: Store, fake) -> None:
+    from payments.settlement import settlement_for
+
+    first = sale(shop)
+    service.pay(shop, first.id, "card")
+    second = sale(shop)
+    service.pay(shop, second.id, "card")
+    from pos.clock import business_day
+    from pos.store import utc_now
+
+    day = business_day(utc_now(), shop.settings)
+    assert match_settlement(shop, day, settlement_for(shop, day)) == []
+    fake.balance[0]["fee"] += 1  # the processor charged a cent more
+    fake.balance.pop(1)  # and has no record of the second
+    fake.balance.append({"id": "txn_stranger", "type": "charge", "amount": 999, "fee": 30, "created": fake.now()})
+    problems = {(p.order_label, p.problem) for p in match_settlement(shop, day, settlement_for(shop, day))}
+    assert problems == {(first.label, "fees differ"), (second.label, "not in the processor's settlement"),
+                        ("?", "not in our books")}
+
+
+# -- the Z report --------------------------------------------------------------------------------
+
+
+def test_the_z_report_agrees_with_the_ledger(day: Store) -> None:
+    with freeze_time(DURING):
+        phone = sale(day, "PIZZA-M", "phone")
+        from pos.orders import add_discount
+
+        add_discount(day, phone.id, "10%", "first order")
+        service.pay(day, phone.id, "cash", "20")
+        void_order(day, sale(day).id, "customer left")
+    with freeze_time(AFTER):
+        close_day(day, DAY, {1: "120.00"}, counted_by=get_staff(day, "Maria"))
+        r = day_report(day, DAY)
+    b = ledger.balances(day, day=DAY)
+    usd = lambda account: b.get((account, "USD"), 0)  # noqa: E731
+    assert r.net_sales_minor == -(usd("income:sales") + usd("income:discounts"))
+    assert r.discounts_minor == usd("income:discounts") > 0
+    assert r.tax_by_category == {"standard": -usd("liabilities:tax:standard")}
+    assert r.orders == 4 and r.voids_count == 1
+    assert sum(r.sales_by_channel.values()) == r.gross_sales_minor
+    assert set(r.sales_by_channel) == {"counter", "delivery", "phone"}
+    assert sum(r.payments_by_tender.values()) == r.gross_sales_minor + 200  # 2.00 refunded before the sale, paid again
+    assert r.refunds_count == 1 and r.refunds_minor == 200
+    assert r.over_short_by_drawer == {1: -usd("expenses:cash-over-short")}
+    assert r.hand_ins_by_driver == {"dave": 200} and r.drivers_holding == {"dave": 71}
+    alice = r.tips["alice"]
+    assert (alice.direct_minor, alice.paid_minor, alice.owed_minor) == (200, 150, 50)
+    assert alice.owed_minor == -ledger.balances(day, through=DAY)[("liabilities:tips:alice", "USD")]
+
+
+# -- the CLI ---------------------------------------------------------------------------------------
+
+
+def test_cli_day_commands(day: Store, cli_for) -> None:
+    cli = cli_for(day)
+    with freeze_time(AFTER):
+        cli.fails("day", "close", "--day", "2026-11-23", says="Count every open drawer first")
+        cli.fails("day", "close", "--day", "2026-11-23", "--count", "one=5", says="not a drawer count")
+        cli.fails("day", "close", "--day", "2026-11-23", "--count", "1=5", "--count", "1=6", says="counted twice")
+        cli.fails("day", "close", "--day", "2026-11-23", "--count", "1=7x20", says="not a note or coin")
+        cli.fails("day", "close", "--day", "23/11", "--count", "1=5", says="YYYY-MM-DD")
+        out = cli.ok("day", "close", "--day", "2026-11-23", "--count", "1=100x1,20x1,10x1,5x1,1x1,0.10x2,0.01x2",
+                     "--counted-by", "Maria").stdout
+        assert "Drawer 1: expected $136.22, counted $136.22: exact." in out
+        assert "Driver Dave still holds $0.71" in out
+        cli.fails("day", "close", "--day", "2026-11-23", says="already closed")
+        report = json.loads(cli.ok("day", "report", "--day", "2026-11-23", "--json").stdout)
+        assert report["orders"] == 3 and report["tips"]["alice"]["owed_minor"] == 50
+        assert "Z report 2026-11-23" in cli.ok("day", "report", "--day", "2026-11-23").stdout
+        cli.fails("day", "reopen", "--day", "2026-11-23", says="needs a manager's approval")
+        before = snapshot(day.path)
+        wrong = cli("day", "reopen", "--day", "2026-11-23", "--approve", "Maria", input="9999\n")
+        assert wrong.exit_code == 1 and snapshot(day.path) == before
+        assert "Reopened 2026-11-23" in cli.ok("day", "reopen", "--day", "2026-11-23", "--approve", "Maria",
+                                               input="1234\n").stdout
