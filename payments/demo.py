@@ -196,6 +196,33 @@ def run_demo(directory: Path | None = None) -> DemoReport:
 
         status = drawer.status(store, 1)
         report.story.append(f"Drawer 1 should now hold {money(status.expected_minor)}.")
+
+        from payments.settlement import settlement_for
+        from pos.close import close_day
+        from pos.report import day_report, report_dict
+        from pos.staff import end_shift, get_staff
+
+        for name in ("Alice", "Dave"):
+            end_shift(store, name)
+        short = status.expected_minor - 25  # a quarter went missing
+        count = f"{short // 100}.{short % 100:02d}"
+        closed = close_day(store, walk_in.business_day, {1: count}, counted_by=get_staff(store, "Maria"), force=True,
+                           settlement=lambda d: settlement_for(store, d))
+        report.story.append(
+            f"Day closed early (--force): Maria counted drawer 1 at {money(short)}, "
+            f"short {money(-closed.drawers[0].over_short_minor)} (posted to expenses:cash-over-short); card payments "
+            f"{'match' if not closed.card_problems else 'differ from'} the processor's settlement."
+        )
+        z = day_report(store, walk_in.business_day)
+        z_path = folder / "z-report.json"
+        import json
+
+        z_path.write_text(json.dumps(report_dict(z), indent=2, default=str) + "\n", encoding="utf-8")
+        report.files["Z report (JSON)"] = z_path.resolve()
+        report.story.append(
+            f"Z report: {z.orders} orders, {money(z.gross_sales_minor)} gross, net sales {money(z.net_sales_minor)}, "
+            f"card fees {money(z.card_fees_minor)}."
+        )
         checked = ledger.verify(store)
         report.story.append(f"Books: {checked.entries} journal entries, hash chain intact, every entry balances.")
         for fmt, name in ((ExportFormat.BEANCOUNT, "books.beancount"), (ExportFormat.HLEDGER, "books.journal")):

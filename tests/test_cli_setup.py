@@ -248,6 +248,7 @@ def test_demo_json(tmp_path: Path) -> None:
         "menu (CSV imported)": str((folder / "menu.csv").resolve()),
         "books (beancount)": str((folder / "books.beancount").resolve()),
         "books (hledger)": str((folder / "books.journal").resolve()),
+        "Z report (JSON)": str((folder / "z-report.json").resolve()),
         "store": str(db),
     }
     assert any("$100 bill" in line for line in data["story"])
@@ -259,7 +260,7 @@ def test_demo_in_an_empty_existing_folder(tmp_path: Path) -> None:
     folder.mkdir()
     result = CliRunner().invoke(app, ["demo", "--dir", str(folder)])
     assert result.exit_code == 0, result.output
-    assert _files(folder) == ["books.beancount", "books.journal", "menu.csv", "pos.db"]
+    assert _files(folder) == ["books.beancount", "books.journal", "menu.csv", "pos.db", "z-report.json"]
 
 
 def test_demo_twice_in_the_same_folder_refuses_and_touches_nothing(tmp_path: Path) -> None:

@@ -35,11 +35,28 @@ def test_demo_day_adds_up(tmp_path: Path) -> None:
         assert balances[("liabilities:tips:dave", "USD")] == 0
         # 150.00 float + 25.45 (walk-in) + 12.58 (phone, after $20 by card) + 50.76 (Dave)
         # + 5.72 (kiosk #6, paid at the counter) - 2.71 refunded + 3.61 (the rest of #8 after $10 by card)
-        assert balances[("assets:cash:drawer:1", "USD")] == 15000 + 2545 + 1258 + 5076 + 572 - 271 + 361
+        # ... and Maria's count at the close came up a quarter short.
+        assert balances[("assets:cash:drawer:1", "USD")] == 15000 + 2545 + 1258 + 5076 + 572 - 271 + 361 - 25
+        assert balances[("expenses:cash-over-short", "USD")] == 25
         # Card money waits at the processor, less its fees.
         fees = balances[("expenses:card-fees", "USD")]
         # $20 (#2), the kiosk's 11.37 (#5), the link's 13.61 (#7), $10 (#8)
         assert balances[("assets:clearing:training", "USD")] == 2000 + 1137 + 1361 + 1000 - fees
+        # The day is closed, and its Z report agrees with the ledger.
+        import json
+        from datetime import date
+
+        from pos.close import is_closed
+
+        z = json.loads(report.files["Z report (JSON)"].read_text())
+        day = date.fromisoformat(z["day"])
+        assert is_closed(store, day)
+        moved = ledger.balances(store, day=day)
+        assert z["net_sales_minor"] == -(moved[("income:sales", "USD")] + moved[("income:discounts", "USD")])
+        assert z["card_fees_minor"] == moved[("expenses:card-fees", "USD")] == fees
+        assert z["orders"] == 8 and sum(z["sales_by_channel"].values()) == z["gross_sales_minor"]
+        assert {k: -moved[(f"liabilities:tax:{k}", "USD")] for k in z["tax_by_category"]} == z["tax_by_category"]
+        assert z["over_short_by_drawer"] == {"1": -25}
     finally:
         store.close()
     assert any("$100 bill" in line for line in report.story)
