@@ -43,7 +43,7 @@ def _training(store: "Store", day: date) -> list[SettlementLine]:
     """Captured card payments of the day as the training processor charged them (its own fee rule)."""
     from payments.training import fee_minor
 
-    rows = store.conn.execute(
+    rows = store.tuples(
         "SELECT p.processor_ref, p.amount_minor + p.tip_minor FROM payments p JOIN journal_entries j "
         "ON j.key = 'payment:' || p.id || ':capture' WHERE j.business_day = ? "
         "AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')", (day.isoformat(),))

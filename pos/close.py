@@ -76,13 +76,22 @@ def drawer_parts(store: "Store", drawer_id: int) -> DrawerParts:
     first = store.scalar("SELECT coalesce(min(id), 0) FROM journal_entries WHERE posted_at >= ?",
                          (row["opened_at"],))
     totals = dict.fromkeys(DrawerParts._fields, 0)
-    for text, key, kind in store.conn.execute(
+    for text, key, kind in store.tuples(
         "SELECT postings, key, source_kind FROM journal_entries WHERE id >= ? AND postings LIKE ?",
         (first, f"%{account} %"),
     ):
-        lines = [line.split(" ") for line in text.split("\n")]
-        mine = sum(int(amount) for name, amount, _ in lines if name == account)
-        tips = -sum(int(amount) for name, amount, _ in lines if name.startswith("liabilities:tips:"))
+        mine = taken = given = tips = 0
+        for line in text.split("\n"):  # one pass: a busy drawer has tens of thousands of entries
+            name, amount_text, _ = line.split(" ")
+            if name == account:
+                amount = int(amount_text)
+                mine += amount
+                if amount > 0:
+                    taken += amount
+                else:
+                    given -= amount
+            elif name.startswith("liabilities:tips:"):
+                tips -= int(amount_text)
         if key.endswith(":float"):
             totals["float_minor"] += mine
         elif ":paid-in:" in key:
@@ -94,8 +103,6 @@ def drawer_parts(store: "Store", drawer_id: int) -> DrawerParts:
         elif key.endswith(":count"):
             continue  # a count resets the drawer to what was there; it closes the drawer too
         elif kind == ledger.SourceKind.PAYMENT.value:
-            taken = sum(int(a) for name, a, _ in lines if name == account and int(a) > 0)
-            given = -sum(int(a) for name, a, _ in lines if name == account and int(a) < 0)
             totals["cash_tips_minor"] += tips
             totals["cash_sales_minor"] += taken - tips
             totals["change_minor"] += given
@@ -173,7 +180,7 @@ class CardCheck(NamedTuple):
 def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine]) -> list[CardCheck]:
     """Captured card payments of ``day`` against the processor's lines: only the ones that disagree."""
     ours: dict[str, tuple[str, int, int]] = {}
-    for row in store.conn.execute(
+    for row in store.tuples(
         "SELECT p.processor_ref, p.details, p.amount_minor + p.tip_minor, o.number FROM payments p "
         "JOIN orders o ON o.id = p.order_id JOIN journal_entries j ON j.key = 'payment:' || p.id || ':capture' "
         "WHERE j.business_day = ? AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')",

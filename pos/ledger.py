@@ -172,6 +172,11 @@ _ADD_BALANCE = (
     "INSERT INTO account_balances(account, amount_minor, currency) VALUES (?, ?, ?) "
     "ON CONFLICT(account, currency) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor"
 )
+# The day's movements per account: a day's balances (the Z report, the close) without reading its entries.
+_ADD_DAY_BALANCE = (
+    "INSERT INTO day_balances(business_day, account, amount_minor, currency) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(business_day, account, currency) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor"
+)
 
 
 def _entry(row: "sqlite3.Row | tuple") -> Entry:
@@ -289,6 +294,7 @@ def post(
                 ) from None
             return _entry(existing)
         conn.executemany(_ADD_BALANCE, postings)
+        conn.executemany(_ADD_DAY_BALANCE, [(day, *p) for p in postings])
         store.tx_cache["journal_head"] = (entry_id, digest)
     return Entry(entry_id, key, posted_at, day, memo, kind, source_id, reverses, postings, prev_hash, digest)
 
@@ -406,11 +412,15 @@ def post_many(store: "Store", drafts: Iterable[Draft]) -> int:
             prev_hash = digest
         conn.executemany(_INSERT, rows)
         totals: dict[tuple[str, str], int] = {}
+        by_day: dict[tuple[str, str, str], int] = {}
         for row in rows:
             for line in row[8].split("\n"):
                 account, amount, currency = line.split(" ")
                 totals[(account, currency)] = totals.get((account, currency), 0) + int(amount)
+                k = (row[3], account, currency)
+                by_day[k] = by_day.get(k, 0) + int(amount)
         conn.executemany(_ADD_BALANCE, [(a, m, c) for (a, c), m in totals.items()])
+        conn.executemany(_ADD_DAY_BALANCE, [(d, a, m, c) for (d, a, c), m in by_day.items()])
         store.tx_cache["journal_head"] = (entry_id, prev_hash)
     return len(rows)
 
@@ -542,11 +552,17 @@ def verify(store: "Store", *, parallel_from: int = PARALLEL_FROM) -> VerifyResul
 
 
 def _compare_running(conn: sqlite3.Connection, recomputed: dict[tuple[bytes, bytes], int]) -> str | None:
-    """Check the running balances table against the sums of the journal."""
+    """Check the running balances table, and the days' movements, against the sums of the journal."""
     stored = {(a, c): m for a, c, m in conn.execute("SELECT account, currency, amount_minor FROM account_balances")}
     for key in sorted(set(recomputed) | set(stored)):
         if recomputed.get(key, 0) != stored.get(key, 0):
             return (f"the running balance of {key[0].decode()} ({key[1].decode()}) is {stored.get(key, 0)} "
+                    f"but the journal sums to {recomputed.get(key, 0)}")
+    days = {(a, c): m for a, c, m in conn.execute(
+        "SELECT account, currency, sum(amount_minor) FROM day_balances GROUP BY account, currency")}
+    for key in sorted(set(recomputed) | set(days)):
+        if recomputed.get(key, 0) != days.get(key, 0):
+            return (f"the days' movements of {key[0].decode()} ({key[1].decode()}) add up to {days.get(key, 0)} "
                     f"but the journal sums to {recomputed.get(key, 0)}")
     return None
 
@@ -604,12 +620,34 @@ def balances(
                 (wanted, wanted + ":", wanted + ";"),  # ';' sorts right after ':'
             )
         return dict(sorted(((a, c), m) for a, c, m in found))
+    # With a prefix, SQLite skips (in C) the entries that cannot touch it; Python checks the rest exactly.
+    touching = " AND postings LIKE ?" if wanted is not None else ""
+    like = (f"%{wanted}%",) if wanted is not None else ()
     if day is not None:
-        rows = store.conn.execute("SELECT postings FROM journal_entries WHERE business_day = ?", (day.isoformat(),))
-    elif through is not None:
-        rows = store.conn.execute("SELECT postings FROM journal_entries WHERE business_day <= ?", (through.isoformat(),))
-    else:
-        rows = store.conn.execute("SELECT postings FROM journal_entries")
+        if wanted is None:
+            found = store.tuples("SELECT account, currency, amount_minor FROM day_balances WHERE business_day = ?",
+                                 (day.isoformat(),))
+        else:
+            found = store.tuples(
+                "SELECT account, currency, amount_minor FROM day_balances WHERE business_day = ? AND "
+                "(account = ? OR (account >= ? AND account < ?))", (day.isoformat(), wanted, wanted + ":", wanted + ";"))
+        return dict(sorted(((a, c), m) for a, c, m in found))
+    assert through is not None
+    cut = through.isoformat()
+    later = store.scalar("SELECT count(*) FROM journal_entries WHERE business_day > ?", (cut,))
+    if later < store.scalar("SELECT count(*) FROM journal_entries WHERE business_day <= ?", (cut,)):
+        # Recent day: the running balances less what came after it reads far fewer entries.
+        running = balances(store, prefix=prefix)
+        after = _sum_postings(store.tuples(
+            f"SELECT postings FROM journal_entries WHERE business_day > ?{touching}", (cut, *like)), wanted)
+        closing = {k: v - after.get(k, 0) for k, v in running.items()}
+        # An account first used after the day did not exist at its close.
+        return {k: v for k, v in closing.items() if v or k not in after or running[k] != after[k]}
+    rows = store.tuples(f"SELECT postings FROM journal_entries WHERE business_day <= ?{touching}", (cut, *like))
+    return dict(sorted(_sum_postings(rows, wanted).items()))
+
+
+def _sum_postings(rows: Iterable[tuple[str]], wanted: str | None) -> Balances:
     totals: Balances = {}
     for (text,) in rows:
         for line in text.split("\n"):
@@ -618,4 +656,4 @@ def balances(
                 continue
             k = (account, currency)
             totals[k] = totals.get(k, 0) + int(amount)
-    return dict(sorted(totals.items()))
+    return totals

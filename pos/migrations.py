@@ -279,4 +279,27 @@ CREATE TABLE drawer_counts (
 );
 """,
     ),
+    (
+        8,
+        "each business day's movements per account, kept with every post",
+        """
+CREATE TABLE day_balances (
+    business_day TEXT NOT NULL,
+    account TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    PRIMARY KEY (business_day, account, currency)
+) WITHOUT ROWID;
+INSERT INTO day_balances(business_day, account, currency, amount_minor)
+WITH RECURSIVE split(day, line, rest) AS (
+    SELECT business_day, '', postings || char(10) FROM journal_entries
+    UNION ALL
+    SELECT day, substr(rest, 1, instr(rest, char(10)) - 1), substr(rest, instr(rest, char(10)) + 1)
+    FROM split WHERE rest <> ''
+)
+SELECT day, substr(line, 1, instr(line, ' ') - 1), substr(line, length(line) - 2),
+       sum(CAST(substr(line, instr(line, ' ') + 1) AS INTEGER))
+FROM split WHERE line <> '' GROUP BY 1, 2, 3;
+""",
+    ),
 ]

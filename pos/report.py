@@ -1,8 +1,10 @@
 """The day's Z report, every figure derived from the ledger.
 
-One pass over the business day's journal entries, each sorted by what
-caused it (its key and source) and, for sales and payments, by the order's
-channel and the payment's tender (looked up once, in bulk).  Counts of
+The day's movement per account comes from the ledger's per-day balances
+(kept with every post, checked by ``pos ledger verify``).  Sales by channel
+and payments by tender are summed by SQLite over the day's sale and capture
+entries, joined to their orders and payments; the rarer entries (refunds,
+tips, drawer counts, hand-ins) are read one by one.  Counts of
 orders come from the same entries: an order counts when its sale is booked.
 Voided orders post nothing, so the only figure not from the ledger is how
 many were voided.  ``tests/test_close.py`` checks every total against
@@ -74,14 +76,7 @@ def day_report(store: "Store", day: date) -> DayReport:
     """The Z report of a business day (see the module docstring)."""
     from pos import ledger
 
-    conn = store.conn
     iso_day = day.isoformat()
-    channel_of = dict(conn.execute(
-        "SELECT o.id, o.channel FROM orders o WHERE o.id IN "
-        "(SELECT source_id FROM journal_entries WHERE business_day = ? AND source_kind = 'order')", (iso_day,)))
-    tender_of = dict(conn.execute(
-        "SELECT 'payment:' || p.id || ':capture', p.tender FROM payments p WHERE p.order_id IN "
-        "(SELECT source_id FROM journal_entries WHERE business_day = ? AND source_kind = 'payment')", (iso_day,)))
     orders = gross = net = discounts = refunds = refund_count = fees = clearing = rounding = 0
     tax: dict[str, int] = {}
     by_channel: dict[str, int] = {}
@@ -93,40 +88,37 @@ def day_report(store: "Store", day: date) -> DayReport:
     def tip(person: str, field: str, amount: int) -> None:
         tips.setdefault(person, dict.fromkeys(TipLine._fields, 0))[field] += amount
 
-    for key, kind, source_id, text in conn.execute(
-        "SELECT key, source_kind, source_id, postings FROM journal_entries WHERE business_day = ? ORDER BY id",
-        (iso_day,),
+    # Sales and captures (nearly every entry of a busy day) are summed by SQLite: each moves what
+    # customers owe exactly once, and CAST reads the amount that follows the account's name.
+    owed = "CAST(substr(j.postings, instr(j.postings, 'assets:receivable:orders ') + 25) AS INTEGER)"
+    for channel, count, total in store.tuples(
+        f"SELECT o.channel, count(*), coalesce(sum({owed}), 0) FROM journal_entries j "
+        "JOIN orders o ON o.id = j.source_id WHERE j.business_day = ? AND j.source_kind = 'order' "
+        "AND j.key LIKE 'order:%:sale' GROUP BY o.channel", (iso_day,),
     ):
+        orders += count
+        gross += total
+        by_channel[channel] = total
+    for tender, total in store.tuples(
+        f"SELECT p.tender, coalesce(sum({owed}), 0) FROM journal_entries j "
+        "JOIN payments p ON p.id = substr(j.key, 9, length(j.key) - 16) WHERE j.business_day = ? "
+        "AND j.source_kind = 'payment' AND j.key LIKE 'payment:%:capture' GROUP BY p.tender", (iso_day,),
+    ):
+        by_tender[tender] = -total
+    for key, kind, source_id, text in store.tuples(
+        "SELECT key, source_kind, source_id, postings FROM journal_entries WHERE business_day = ? "
+        "AND (source_kind IN ('refund', 'tips', 'drawer', 'driver') OR "
+        "(source_kind = 'payment' AND postings LIKE '%liabilities:tips:%')) ORDER BY id", (iso_day,),
+    ):
+        if kind == "payment":
+            if key.endswith(":capture"):
+                for account, amount in _lines(text):
+                    if account.startswith("liabilities:tips:"):
+                        tip(account[17:], "pooled_minor" if account == accounts.TIP_POOL else "direct_minor",
+                            -amount)
+            continue
         lines = _lines(text)
-        for account, amount in lines:
-            if account == accounts.SALES:
-                net -= amount
-            elif account == accounts.DISCOUNTS:
-                discounts += amount
-                net -= amount
-            elif account.startswith("liabilities:tax:"):
-                category = account[16:]
-                tax[category] = tax.get(category, 0) - amount
-            elif account == _CARD_FEES:
-                fees += amount
-            elif account.startswith("assets:clearing:"):
-                clearing += amount
-            elif account == "income:cash-rounding":
-                rounding -= amount
-        if kind == "order" and key.endswith(":sale"):
-            total = sum(a for acc, a in lines if acc == accounts.RECEIVABLE_ORDERS)
-            orders += 1
-            gross += total
-            channel = channel_of.get(source_id, "unknown")
-            by_channel[channel] = by_channel.get(channel, 0) + total
-        elif kind == "payment" and key.endswith(":capture"):
-            applied = -sum(a for acc, a in lines if acc == accounts.RECEIVABLE_ORDERS)
-            tender = tender_of.get(key, "unknown")
-            by_tender[tender] = by_tender.get(tender, 0) + applied
-            for account, amount in lines:
-                if account.startswith("liabilities:tips:"):
-                    tip(account[17:], "direct_minor" if account != accounts.TIP_POOL else "pooled_minor", -amount)
-        elif kind == "refund":
+        if kind == "refund":
             refund_count += 1
             for account, amount in lines:
                 if account.startswith("liabilities:tips:") or account.startswith("assets:receivable:staff:"):
@@ -151,12 +143,28 @@ def day_report(store: "Store", day: date) -> DayReport:
         elif kind == "driver":
             hand_ins[source_id] = hand_ins.get(source_id, 0) + sum(
                 a for acc, a in lines if acc.startswith("assets:cash:drawer:"))
-    closing = ledger.balances(store, through=day)
     currency = store.settings.currency
+    for (account, cur), amount in ledger.balances(store, day=day).items():  # the day's movements, kept per account
+        if cur != currency:
+            continue
+        if account == accounts.SALES:
+            net -= amount
+        elif account == accounts.DISCOUNTS:
+            discounts += amount
+            net -= amount
+        elif account.startswith("liabilities:tax:"):
+            tax[account[16:]] = -amount
+        elif account == _CARD_FEES:
+            fees += amount
+        elif account.startswith("assets:clearing:"):
+            clearing += amount
+        elif account == "income:cash-rounding":
+            rounding -= amount
+    closing = ledger.balances(store, through=day)
     tip_lines = {}
     for person, fields in sorted(tips.items()):
-        owed = -closing.get((f"liabilities:tips:{person}", currency), 0)
-        tip_lines[person] = TipLine(**{**fields, "owed_minor": owed})
+        fields["owed_minor"] = -closing.get((f"liabilities:tips:{person}", currency), 0)
+        tip_lines[person] = TipLine(**fields)
     for (account, cur), amount in closing.items():
         if cur == currency and account.startswith("liabilities:tips:") and amount and account[17:] not in tip_lines:
             tip_lines[account[17:]] = TipLine(owed_minor=-amount)

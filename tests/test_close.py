@@ -263,6 +263,9 @@ def test_the_z_report_agrees_with_the_ledger(day: Store) -> None:
     assert r.tax_by_category == {"standard": -usd("liabilities:tax:standard")}
     assert r.orders == 4 and r.voids_count == 1
     assert sum(r.sales_by_channel.values()) == r.gross_sales_minor
+    sale_debits = [p.amount_minor for e in ledger.iter_entries(day, day=DAY) if e.key.endswith(":sale")
+                   for p in e.postings if p.account == "assets:receivable:orders"]
+    assert r.gross_sales_minor == sum(sale_debits) and r.orders == len(sale_debits)
     assert set(r.sales_by_channel) == {"counter", "delivery", "phone"}
     assert sum(r.payments_by_tender.values()) == r.gross_sales_minor + 200  # 2.00 refunded before the sale, paid again
     assert r.refunds_count == 1 and r.refunds_minor == 200

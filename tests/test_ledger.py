@@ -177,6 +177,30 @@ def test_running_balances_follow_every_post_and_verify_checks_them(three: Store)
     assert "running balance of assets:cash:drawer:1" in problem and "journal sums to 600" in problem
 
 
+def test_days_movements_are_kept_with_every_post_and_verify_checks_them(three: Store) -> None:
+    from pos.migrations import MIGRATIONS
+
+    scanned: dict[tuple[str, str, str], int] = {}
+    for e in ledger.iter_entries(three):
+        for p in e.postings:
+            k = (e.business_day, p.account, p.currency)
+            scanned[k] = scanned.get(k, 0) + p.amount_minor
+    kept = {(d, a, c): m for d, a, c, m in three.conn.execute(
+        "SELECT business_day, account, currency, amount_minor FROM day_balances")}
+    assert kept == scanned
+    # The migration that made the table fills it from the journal alone: the same figures.
+    backfill = next(script for version, _, script in MIGRATIONS if version == 8)
+    three.conn.execute("DELETE FROM day_balances")
+    three.conn.execute(backfill[backfill.index("INSERT INTO day_balances"):])
+    three.conn.commit()
+    refilled = {(d, a, c): m for d, a, c, m in three.conn.execute(
+        "SELECT business_day, account, currency, amount_minor FROM day_balances")}
+    assert refilled == scanned
+    three.conn.execute("UPDATE day_balances SET amount_minor = amount_minor + 1 WHERE account = ?", (CASH,))
+    three.conn.commit()
+    assert "the days' movements of assets:cash:drawer:1" in (verify(three).problem or "")
+
+
 def test_post_many_matches_post(store: Store) -> None:
     drafts = [ledger.Draft(f"bulk{n}", f"bulk {n}", SourceKind.PAYMENT, "x",
                            [Posting(CASH, n, "USD"), Posting(RECV, -n, "USD")], date(2026, 1, 1)) for n in (1, 2, 3)]
