@@ -1346,13 +1346,16 @@ def delivery_collect(
     order: OrderArg,
     amount: Annotated[str, typer.Argument(help="Cash the customer handed over.")],
     tip: Annotated[Optional[str], typer.Option("--tip", help="Tip the customer gave the driver (kept by the driver).")] = None,
+    keep_change: Annotated[
+        bool, typer.Option("--keep-change", help="The customer told the driver to keep the change: it is the tip.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Record the cash taken at the door and the change given."""
     from payments.cod import collect
 
     store = _store(ctx)
-    p = collect(store, order, amount, tip)
+    p = collect(store, order, amount, tip, keep_change=keep_change)
     _emit(
         as_json,
         _payment_dict(store, p),
@@ -1740,6 +1743,38 @@ def tips_payout(
           f"Paid {_staff_name(store, done.staff_key)} {_money(store, done.amount_minor)} in tips "
           f"({'from drawer ' + str(register) if done.source.value == 'drawer' else 'through payroll'}); "
           f"still owed {_money(store, done.owed_after_minor)}.")
+
+
+@tips_app.command("payroll")
+def tips_payroll(
+    ctx: typer.Context,
+    start: Annotated[Optional[str], typer.Option("--from", help="First business day (default today).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last business day (default: the first).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the CSV here (default: print it).")] = None,
+) -> None:
+    """Tips paid through payroll, as CSV for the payroll system: day, staff, amount."""
+    import csv
+    import io
+
+    from pos.money import Money, format_plain
+    from pos.tips import payroll_lines
+
+    store = _store(ctx)
+    first = _today_or(store, start)
+    lines = payroll_lines(store, first, _day(end) or first)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["business_day", "staff", "amount", "currency"])
+    for line in lines:
+        writer.writerow([line.business_day, line.name, format_plain(Money(line.amount_minor, store.settings.currency)),
+                         store.settings.currency])
+    if out is None:
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    if out.exists():
+        raise InvalidInput(f"{out} already exists: choose another --out (nothing was overwritten).")
+    out.write_text(buffer.getvalue(), encoding="utf-8")
+    typer.echo(f"Wrote {len(lines)} payroll line(s) to {out}.")
 
 
 # -- kiosks ------------------------------------------------------------------------------

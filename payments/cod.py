@@ -89,8 +89,12 @@ def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
         return insert_payment(store, order, TenderKind.COD, due, state=PaymentState.AUTHORIZED, driver_id=driver.id)
 
 
-def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: str | int | None = None) -> Payment:
-    """Record what the driver took at the door, the change given, and any tip."""
+def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: str | int | None = None,
+            *, keep_change: bool = False) -> Payment:
+    """Record what the driver took at the door, the change given, and any tip.
+
+    ``keep_change``: the customer told the driver to keep the change; all of it is the driver's tip.
+    """
     from payments.service import amount_minor, record_capture
     from pos.staff import get_staff
 
@@ -103,7 +107,14 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
         raise NotFound(f"Order {order.label} is not out for delivery: dispatch it first with 'pos delivery dispatch'.")
     given = amount_minor(store, handed_over, "amount collected")
     tip_minor = 0
-    if tip is not None:
+    if keep_change and tip is not None:
+        raise InvalidInput("Give a tip or say the driver keeps the change, not both.")
+    if keep_change:
+        assert given is not None
+        tip_minor = given - payment.amount_minor
+        if tip_minor <= 0:
+            raise InvalidInput(f"{store_money(store, given)} leaves no change to keep on {store_money(store, payment.amount_minor)}.")
+    elif tip is not None:
         from pos.money import parse_amount
 
         s = store.settings

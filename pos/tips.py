@@ -29,6 +29,8 @@ from pos import accounts
 from pos.errors import AnytenderError, InvalidInput, NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
+    from datetime import date
+
     from pos.ledger import Entry
     from pos.orders import Channel
     from pos.staff import Shift, StaffMember
@@ -212,3 +214,29 @@ def owed_by_person(store: "Store") -> dict[str, int]:
         if currency == store.settings.currency and amount:
             owed[account.rsplit(":", 1)[1]] = -amount
     return owed
+
+
+class PayrollLine(NamedTuple):
+    business_day: str
+    staff_key: str
+    name: str
+    amount_minor: int
+
+
+def payroll_lines(store: "Store", start: "date", end: "date") -> list[PayrollLine]:
+    """Tips paid out through payroll on the business days ``start``..``end``, per day and person (the export)."""
+    from pos.staff import get_staff
+
+    if end < start:
+        raise InvalidInput(f"The export ends ({end}) before it starts ({start}): swap them.")
+    sums: dict[tuple[str, str], int] = {}
+    for day, text in store.tuples(
+        "SELECT business_day, postings FROM journal_entries WHERE business_day BETWEEN ? AND ? "
+        "AND key LIKE 'tips:payout:%' AND postings LIKE ?", (start.isoformat(), end.isoformat(),
+                                                             f"%{accounts.PAYROLL_TIPS} %"),
+    ):
+        postings = [line.split(" ") for line in text.split("\n")]
+        person = next(a.rsplit(":", 1)[1] for a, _, _ in postings if a.startswith("liabilities:tips:"))
+        paid = -sum(int(m) for a, m, _ in postings if a == accounts.PAYROLL_TIPS)
+        sums[(day, person)] = sums.get((day, person), 0) + paid
+    return [PayrollLine(day, key, get_staff(store, key).name, amount) for (day, key), amount in sorted(sums.items())]

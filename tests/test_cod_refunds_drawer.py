@@ -181,6 +181,19 @@ def test_collect_with_change_and_a_tip_kept_by_the_driver(crew: Store) -> None:
     verified(store)
 
 
+def test_keep_the_change_makes_all_of_it_the_drivers_tip(crew: Store, cli_for) -> None:
+    store = crew
+    order = delivery(store)  # 16.32
+    cod.dispatch(store, order.id, "Dan")
+    refused(store, InvalidInput, "not both", cod.collect, store, order.id, "20", tip="1", keep_change=True)
+    refused(store, InvalidInput, "leaves no change to keep", cod.collect, store, order.id, "16.32", keep_change=True)
+    out = cli_for(store).ok("delivery", "collect", str(order.number), "20", "--keep-change").stdout
+    assert out == "Collected $20.00: change $0.00, tip $3.68 kept by the driver.\n"
+    p = order_payments(store, order.id)[0]
+    assert (p.tip_minor, p.tip_to, p.change_minor) == (368, "dan", 0)
+    verified(store)
+
+
 def test_collect_exact_without_tip(crew: Store) -> None:
     store = crew
     order = delivery(store)

@@ -270,3 +270,21 @@ def test_a_tip_above_the_stores_share_needs_confirming(team: Store, cli_for) -> 
     cli.ok("pay", str(second.number), "cash", "30", "--tip", "10", "--tip-to", "Alice", "--confirm-tip")
     assert owed(team) == {"alice": 1500}
     cli.fails("config", "set", "tips.confirm_over", "0", says="not a percentage")
+
+
+@freeze_time(NOON)
+def test_payroll_export_lists_tips_paid_through_payroll(team: Store, cli_for, tmp_path) -> None:
+    start_shift(team, "Alice")
+    service.pay(team, sale(team).id, "cash", "20", tip_minor=400, tip_to="Alice")
+    tips.payout(team, "Alice", 100, tips.PayoutSource.DRAWER)  # cash now: not payroll's business
+    tips.payout(team, "Alice", 250, tips.PayoutSource.PAYROLL)
+    tips.payout(team, "Alice", 50, tips.PayoutSource.PAYROLL)
+    assert tips.payroll_lines(team, DAY, DAY) == [tips.PayrollLine("2026-11-23", "alice", "Alice", 300)]
+    cli = cli_for(team)
+    assert cli.ok("tips", "payroll", "--from", "2026-11-23").stdout == (
+        "business_day,staff,amount,currency\n2026-11-23,Alice,3.00,USD\n")
+    target = tmp_path / "payroll.csv"
+    cli.ok("tips", "payroll", "--from", "2026-11-23", "--to", "2026-11-23", "--out", str(target))
+    assert target.read_text().endswith("2026-11-23,Alice,3.00,USD\n")
+    cli.fails("tips", "payroll", "--from", "2026-11-23", "--out", str(target), says="already exists")
+    cli.fails("tips", "payroll", "--from", "2026-11-23", "--to", "2026-11-01", says="before it starts")
