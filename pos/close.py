@@ -9,7 +9,8 @@ day, checking everything before it writes anything:
 3. Every drawer open on the register must be counted, by denomination
    (``100x2,20x5,0.25x4``) or as a total.  The difference from the expected
    cash (:func:`expected_drawer`) is posted to ``expenses:cash-over-short``
-   with the counter's name, and the drawer is closed.
+   with the counter's name, the counted cash moves to the safe, and the
+   drawer is closed (the next day opens it with a new float).
 4. Drivers still holding cash are listed (money not yet in a drawer).
 5. Card payments are matched against the processor's settlement lines
    (the caller passes them in: the core never talks to a processor).
@@ -100,8 +101,8 @@ def drawer_parts(store: "Store", drawer_id: int) -> DrawerParts:
             totals["paid_outs_minor"] -= mine
         elif ":drop:" in key:
             totals["drops_minor"] -= mine
-        elif key.endswith(":count"):
-            continue  # a count resets the drawer to what was there; it closes the drawer too
+        elif key.endswith(":count") or key.endswith(":close"):
+            continue  # the count and the close end the drawer's life: nothing after them is its own
         elif kind == ledger.SourceKind.PAYMENT.value:
             totals["cash_tips_minor"] += tips
             totals["cash_sales_minor"] += taken - tips
@@ -288,6 +289,11 @@ def close_day(
                 (row["id"], day.isoformat(), expected, counted,
                  json.dumps(denominations) if denominations else None, counted_by.id if counted_by else None,
                  iso(utc_now())))
+            if counted:  # the counted cash leaves the closed drawer for the safe; tomorrow starts from its float
+                ledger.post(store, f"drawer:{row['id']}:close", f"Drawer {row['register']} closed: its cash to the safe",
+                            ledger.SourceKind.DRAWER, f"drawer:{row['register']}",
+                            posting_rules.transfer("assets:cash:safe", accounts.drawer(row["register"]), counted,
+                                                   currency), business_day=day)
             conn.execute("UPDATE drawers SET closed_at = ? WHERE id = ?", (iso(utc_now()), row["id"]))
             drawers.append(DrawerCount(row["register"], expected, counted, over, denominations))
         drivers_out = [(account.rsplit(":", 1)[1], amount) for (account, cur), amount in

@@ -22,6 +22,7 @@ driver shortfall       assets:receivable:staff:<staff>            assets:cash:dr
 drawer float / paid-in assets:cash:drawer:<n>                     equity:owner
 paid-out               expenses:paid-out                          assets:cash:drawer:<n>
 drop to safe           assets:cash:safe                           assets:cash:drawer:<n>
+drawer closed (count)  assets:cash:safe   the counted cash        assets:cash:drawer:<n>
 drawer count           assets:cash:drawer:<n> (over)              expenses:cash-over-short (over)
                        expenses:cash-over-short (short)           assets:cash:drawer:<n> (short)
 processor fee          expenses:card-fees                         assets:clearing:<processor>

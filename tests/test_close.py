@@ -301,3 +301,17 @@ def test_cli_day_commands(day: Store, cli_for) -> None:
         assert wrong.exit_code == 1 and snapshot(day.path) == before
         assert "Reopened 2026-11-23" in cli.ok("day", "reopen", "--day", "2026-11-23", "--approve", "Maria",
                                                input="1234\n").stdout
+
+
+def test_a_closed_drawers_cash_goes_to_the_safe_and_the_next_day_starts_from_its_float(day: Store) -> None:
+    with freeze_time(AFTER):
+        close_day(day, DAY, {1: "136.22"})
+        assert drawer.expected_cash(day, 1) == 0
+        assert ledger.balances(day)[("assets:cash:safe", "USD")] == 5000 + 13622  # the drop, then the close
+        drawer.open_drawer(day, 1, "100")
+        service.pay(day, sale(day).id, "cash", "20")
+        assert drawer.expected_cash(day, 1) == 10000 + 1361
+    with freeze_time("2026-11-25 10:00:00"):
+        summary = close_day(day, date(2026, 11, 24), {1: "113.61"})
+        assert summary.drawers[0].over_short_minor == 0
+    verified(day)
