@@ -1543,11 +1543,14 @@ def _today_or(store: "Store", day: Optional[str]) -> Any:
 
 
 def _counts(texts: list[str]) -> dict[int, str]:
+    """``--count`` values: ``[REGISTER=]COUNT``; without a register, drawer 1."""
     counts: dict[int, str] = {}
     for text in texts:
         register, sep, spec = text.partition("=")
-        if not sep or not register.strip().isdigit():
-            raise InvalidInput(f"'{text}' is not a drawer count: write REGISTER=COUNT, like 1=100x2,20x5 or 1=245.41.")
+        if not sep:
+            register, spec = "1", text
+        if not register.strip().isdigit():
+            raise InvalidInput(f"'{text}' is not a drawer count: write [REGISTER=]COUNT, like 100x2,20x5 or 2=245.41.")
         if int(register) in counts:
             raise InvalidInput(f"Drawer {int(register)} is counted twice: give one --count per drawer.")
         counts[int(register)] = spec
@@ -1559,7 +1562,8 @@ def day_close(
     ctx: typer.Context,
     day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: the current one).")] = None,
     count: Annotated[
-        Optional[list[str]], typer.Option("--count", help="A drawer's count: 1=100x2,20x5,0.25x4 or 1=245.41.")
+        Optional[list[str]], typer.Option("--count", help="A drawer's count: 100x2,20x5,0.25x4 or 245.41 (drawer 1), "
+                                          "or 2=... for drawer 2.")
     ] = None,
     counted_by: Annotated[Optional[str], typer.Option("--counted-by", help="Who counted (named on over/short).")] = None,
     carry_over: Annotated[bool, typer.Option("--carry-over", help="Leave open orders open, for another day.")] = False,

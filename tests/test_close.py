@@ -287,7 +287,7 @@ def test_cli_day_commands(day: Store, cli_for) -> None:
         cli.fails("day", "close", "--day", "2026-11-23", "--count", "1=5", "--count", "1=6", says="counted twice")
         cli.fails("day", "close", "--day", "2026-11-23", "--count", "1=7x20", says="not a note or coin")
         cli.fails("day", "close", "--day", "23/11", "--count", "1=5", says="YYYY-MM-DD")
-        out = cli.ok("day", "close", "--day", "2026-11-23", "--count", "1=100x1,20x1,10x1,5x1,1x1,0.10x2,0.01x2",
+        out = cli.ok("day", "close", "--day", "2026-11-23", "--count", "100x1,20x1,10x1,5x1,1x1,0.10x2,0.01x2",
                      "--counted-by", "Maria").stdout
         assert "Drawer 1: expected $136.22, counted $136.22: exact." in out
         assert "Driver Dave still holds $0.71" in out
