@@ -1099,7 +1099,10 @@ def pay(
             who = "the team on shift" if p.tip_to in (None, "pool") else _staff_name(store, p.tip_to)
             typer.echo(f"Tip {_money(store, p.tip_minor)} goes to {who}.")
         typer.echo("Order paid." if result.order_paid else f"Still due: {_money(store, result.due_after_minor)}.")
+        if saved is not None:
+            typer.echo(f"Receipt: {saved}")
 
+    saved = _auto_receipt(store, p.order_id) if result.order_paid else None
     _emit(
         as_json,
         {**_payment_dict(store, p), "approved": result.outcome.approved, "order_paid": result.order_paid,
@@ -1203,6 +1206,10 @@ def _pay_link(store: "Store", order: str, tender: str, amount: Optional[str], re
             card = f" ({how} ...{p.details['last4']})" if p.details.get("last4") else ""
             typer.echo(f"Paid by link: {_money(store, p.amount_minor + p.tip_minor)}{card}.")
             typer.echo("Order paid." if status.order_paid else f"Still due: {_money(store, status.due_minor)}.")
+            if status.order_paid:
+                saved = _auto_receipt(store, p.order_id)
+                if saved is not None:
+                    typer.echo(f"Receipt: {saved}")
         else:
             reason = p.decline_reason.cashier_message if p.decline_reason else "The link was not paid."
             typer.echo(f"NOT PAID: {reason} Still due: {_money(store, status.due_minor)}.")
@@ -1530,6 +1537,69 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             typer.echo(f"{key} = {value}   ({config.OPTIONS[key].description})")
 
     _emit(as_json, options, human)
+
+
+# -- receipts -----------------------------------------------------------------------------
+
+
+@app.command("receipt", rich_help_panel=CASHIER)
+def receipt_cmd(
+    ctx: typer.Context,
+    order: OrderArg,
+    pdf: Annotated[Optional[Path], typer.Option("--pdf", help="Write the receipt as a PDF here.")] = None,
+    eml: Annotated[Optional[Path], typer.Option("--eml", help="Write an email (text body, PDF attached) here.")] = None,
+    text: Annotated[bool, typer.Option("--text", help="Print the receipt as text (the default).")] = False,
+    width: Annotated[int, typer.Option("--width", help="Paper width in mm: 58 or 80.")] = 80,
+    refund: Annotated[bool, typer.Option("--refund", help="The refund receipt of the order.")] = False,
+    reprint: Annotated[bool, typer.Option("--reprint", help="Mark it as a reprint.")] = False,
+) -> None:
+    """Print an order's receipt, or write it as a PDF or an email."""
+    from receipts import model
+    from receipts.text import columns
+
+    store = _store(ctx)
+    columns(width)  # a bad width is refused before anything is written
+    for target in (pdf, eml):
+        if target is not None and target.exists():
+            raise InvalidInput(f"{target} already exists: choose another file (nothing was overwritten).")
+    receipt = model.build(store, order, reprint=reprint, refund=refund)
+    if pdf is not None:
+        from receipts import pdf as pdf_layout
+
+        _write_new(pdf, pdf_layout.render(receipt, width))
+        typer.echo(f"Wrote {pdf}.")
+    if eml is not None:
+        from receipts.mail import message
+
+        _write_new(eml, bytes(message(receipt)))
+        typer.echo(f"Wrote {eml}.")
+    if text or (pdf is None and eml is None):
+        from receipts import text as text_layout
+
+        typer.echo(text_layout.render(receipt, width), nl=False)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a file that must not exist yet, whole or not at all."""
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.rename(path)
+
+
+def _auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
+    """With a receipt folder set, a paid order's PDF receipt is written there."""
+    from pos import config
+
+    folder = config.get(store, "receipt.folder")
+    if not folder:
+        return None
+    from pos.orders import resolve
+    from receipts import model, pdf as pdf_layout
+
+    order = resolve(store, order_id)
+    target = Path(folder) / f"{order.business_day}-order-{order.number}.pdf"
+    _write_new(target, pdf_layout.render(model.build(store, order_id), 80)) if not target.exists() else None
+    return target
 
 
 # -- the day ----------------------------------------------------------------------------

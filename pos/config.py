@@ -10,6 +10,8 @@ the settings ``init`` asks for.
     approval.void_over     voids of orders above this need a manager's PIN
     stripe.reader          the Stripe Terminal reader card payments go to (tmr_...)
     link.expires_after     minutes a payment link stays payable (30 to 1440, Stripe's limits)
+    receipt.feedback       how customers reach the owner (email, phone or web address), on every receipt
+    receipt.folder         a folder where a PDF receipt is written for every paid order ('' for none)
     tips.confirm_over      a tip above this percent of the sale needs the cashier to confirm it
     tips.<channel>         where a tip goes when nobody is named: pool, or direct to who served
                            (counter, phone, delivery, kiosk)
@@ -88,6 +90,22 @@ def _percent(store: "Store", text: str) -> str:
     return str(int(value))
 
 
+def _feedback(store: "Store", text: str) -> str:
+    value = " ".join(text.split())
+    if len(value) > 120:
+        raise InvalidInput("Keep the feedback contact short (120 characters at most): an email, phone or web address.")
+    return value
+
+
+def _folder(store: "Store", text: str) -> str:
+    from pathlib import Path
+
+    value = text.strip()
+    if value and not Path(value).expanduser().is_dir():
+        raise InvalidInput(f"'{value}' is not a folder: create it first, or give '' for no automatic receipts.")
+    return str(Path(value).expanduser().resolve()) if value else ""
+
+
 def _default_denominations(store: "Store") -> str:
     from pos.money import exponent
 
@@ -109,6 +127,8 @@ OPTIONS: dict[str, Option] = {
         Option("approval.void_over", "voids of orders above this need a manager's PIN", _amount, lambda s: "5000"),
         Option("stripe.reader", "the Stripe Terminal reader card payments go to", _reader, lambda s: ""),
         Option("link.expires_after", "minutes a payment link stays payable (30-1440)", _minutes, lambda s: "60"),
+        Option("receipt.feedback", "how customers reach the owner (on every receipt)", _feedback, lambda s: ""),
+        Option("receipt.folder", "write a PDF receipt here for every paid order", _folder, lambda s: ""),
         Option("tips.confirm_over", "a tip above this % of the sale needs confirming", _percent, lambda s: "30"),
         Option("tips.counter", "unnamed counter tips: pool or direct", _tip_mode, lambda s: "pool"),
         Option("tips.phone", "unnamed phone-order tips: pool or direct", _tip_mode, lambda s: "pool"),

@@ -592,6 +592,8 @@ def test_config_defaults(store: Store) -> None:
         "cash.denominations": "10000,5000,2000,1000,500,100,25,10,5,1",
         "cash.rounding": "0",
         "link.expires_after": "60",
+        "receipt.feedback": "",
+        "receipt.folder": "",
         "stripe.reader": "",
         "tips.confirm_over": "30", "tips.counter": "pool",
         "tips.delivery": "direct",

@@ -1,0 +1,35 @@
+"""A receipt as a standard MIME email (stdlib ``email``): the text receipt as the body, the PDF attached.
+
+The store sends it with its own mail system; Anytender never sends mail.
+The message has a fixed date and id derived from the receipt, so the same
+receipt gives the same message.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from receipts import pdf, text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from receipts.model import Receipt
+
+
+def message(receipt: "Receipt", *, to: str | None = None, sender: str | None = None) -> EmailMessage:
+    """The email: text body, PDF attachment named after the order."""
+    msg = EmailMessage()
+    kind = "Refund receipt" if receipt.title.startswith("REFUND") else "Receipt"
+    marks = "".join(f" [{m}]" for m in receipt.marks)
+    msg["Subject"] = f"{kind} for order #{receipt.order_number} at {receipt.store_name}{marks}"
+    msg["From"] = sender or f"{receipt.store_name} <receipts@localhost>"
+    if to:
+        msg["To"] = to
+    msg["Date"] = format_datetime(datetime.fromisoformat(receipt.when).astimezone())
+    msg["Message-ID"] = make_msgid(f"receipt-{receipt.order_number}", "anytender.invalid")
+    msg.set_content(text.render(receipt, 80))
+    msg.add_attachment(pdf.render(receipt, 80), maintype="application", subtype="pdf",
+                       filename=f"receipt-{receipt.order_number}.pdf")
+    return msg

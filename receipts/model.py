@@ -1,0 +1,153 @@
+"""What a receipt says, gathered once from the store: the renderers (text, PDF, email) only lay it out.
+
+A :class:`Receipt` holds every figure as text already formatted in the
+store's currency and locale, so each layout prints exactly the same words.
+A sale receipt lists the items, discounts with their reasons, tax per
+category, the total, each payment (tender; card brand and last four digits
+or wallet type; cash tendered and change) and each tip with the first name
+of the person it goes to, or "the team on shift" for the pool.  A refund
+receipt lists what was given back and why.  Reprints and training stores
+are marked as such.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+
+class Item(NamedTuple):
+    quantity: int
+    name: str
+    unit: str
+    total: str
+
+
+class Row(NamedTuple):
+    """A label and an amount (a discount, a tax, a total, a payment...)."""
+
+    label: str
+    amount: str
+
+
+class Receipt(NamedTuple):
+    store_name: str
+    store_address: str
+    title: str
+    """SALE RECEIPT or REFUND RECEIPT."""
+    order_number: int
+    channel: str
+    when: str
+    """Date and time in the store's time zone."""
+    served_by: str | None
+    driver: str | None
+    items: list[Item]
+    discounts: list[Row]
+    sums: list[Row]
+    """Subtotal, discounts, tax per category, total (or, for a refund, what was refunded)."""
+    payments: list[Row]
+    payment_notes: list[str]
+    """Under a payment: cash tendered and change."""
+    tips: list[str]
+    """"Your tip of $3.00 goes to Alice"."""
+    marks: list[str]
+    """REPRINT, TRAINING."""
+    feedback: str | None
+    training: bool
+
+
+def _first_name(store: "Store", key_or_id: str | int | None) -> str | None:
+    if key_or_id is None:
+        return None
+    from pos.errors import NotFound
+    from pos.staff import get_staff
+
+    try:
+        return get_staff(store, key_or_id).first_name
+    except NotFound:
+        return None
+
+
+def _tender_label(payment: object) -> str:
+    from payments.base import Payment
+
+    assert isinstance(payment, Payment)
+    names = {"cash": "Cash", "cod": "Cash at the door", "card": "Card", "wallet": "Phone wallet",
+             "link": "Paid by link", "self_checkout": "Self-checkout"}
+    label = names.get(payment.tender.value, payment.tender.value)
+    details = payment.details
+    how = " ".join(str(details[k]).replace("_", " ").title() if k == "wallet" else str(details[k]).upper()
+                   for k in ("wallet", "brand") if details.get(k))
+    if details.get("last4"):
+        how = f"{how} ...{details['last4']}".strip()
+    return f"{label} ({how})" if how else label
+
+
+def build(store: "Store", order_ref: str | int, *, reprint: bool = False, refund: bool = False) -> Receipt:
+    """The receipt of an order (or of its refunds), from what the store recorded."""
+    from payments.base import SETTLED, order_payments
+    from pos import config
+    from pos.catalog import tax_categories
+    from pos.errors import Conflict
+    from pos.money_format import store_money
+    from pos.orders import OrderStatus, resolve, view
+
+    def money(minor: int) -> str:
+        return store_money(store, minor)
+
+    order = resolve(store, order_ref)
+    current = view(store, order.id)
+    s = store.settings
+    payments = [p for p in order_payments(store, order.id) if p.state in SETTLED]
+    if not refund and order.status is OrderStatus.VOIDED:
+        raise Conflict(f"Order {order.label} was voided: it has no receipt.")
+    when = datetime.fromisoformat(order.created_at.isoformat()).astimezone(s.zone)
+    driver = next((_first_name(store, p.driver_id) for p in payments if p.driver_id), None)
+    marks = (["REPRINT"] if reprint else []) + (["TRAINING"] if s.training else [])
+    feedback = config.get(store, "receipt.feedback") or None
+    base = Receipt(s.name, s.address, "RECEIPT", order.number, order.channel.value, when.strftime("%Y-%m-%d %H:%M"),
+                   _first_name(store, _created_by(store, order.id)), driver, [], [], [], [], [], [], marks, feedback,
+                   s.training)
+    if refund:
+        given_back = store.all("SELECT amount_minor, tip_minor, reason, payment_id FROM refunds WHERE order_id = ? "
+                               "AND state = 'completed' ORDER BY created_at, rowid", (order.id,))
+        if not given_back:
+            raise Conflict(f"Order {order.label} has no refund: there is no refund receipt to print.")
+        by_id = {p.id: p for p in order_payments(store, order.id)}
+        back = [Row(f"{_tender_label(by_id[r['payment_id']])}: {r['reason']}", money(r["amount_minor"] + r["tip_minor"]))
+                for r in given_back]
+        total = sum(r["amount_minor"] + r["tip_minor"] for r in given_back)
+        return base._replace(title="REFUND RECEIPT", sums=[Row("Refunded", money(total))], payments=back)
+    t = current.totals
+    items = [Item(line.quantity, line.name, money(line.unit_price_minor), money(lt.gross_minor))
+             for line, lt in zip(current.lines, t.lines)]
+    discounts = [Row(d.reason, "-" + money(amount)) for d, amount in zip(current.discounts, t.discount_amounts_minor)]
+    names = {c.code: c.name for c in tax_categories(store)}
+    sums = [Row("Subtotal", money(t.subtotal_minor))]
+    if t.discount_minor:
+        sums.append(Row("Discounts", "-" + money(t.discount_minor)))
+    for code, amount in t.tax_by_category.items():
+        included = " (included)" if t.tax_included else ""
+        sums.append(Row(f"Tax {names.get(code, code)}{included}", money(amount)))
+    sums.append(Row("TOTAL", money(t.total_minor)))
+    paid: list[Row] = []
+    notes: list[str] = []
+    tips: list[str] = []
+    for p in payments:
+        paid.append(Row(_tender_label(p), money(p.amount_minor)))
+        if p.tendered_minor and p.tendered_minor != p.amount_minor + p.tip_minor:
+            notes.append(f"{_tender_label(p)}: tendered {money(p.tendered_minor)}, change {money(p.change_minor)}")
+        if p.refunded_minor:
+            notes.append(f"{_tender_label(p)}: {money(p.refunded_minor)} refunded")
+        if p.tip_minor:
+            who = "the team on shift" if p.tip_to in (None, "pool") else (_first_name(store, p.tip_to) or p.tip_to)
+            tips.append(f"Your tip of {money(p.tip_minor)} goes to {who}. Thank you!")
+    return base._replace(items=items, discounts=discounts, sums=sums, payments=paid, payment_notes=notes, tips=tips)
+
+
+def _created_by(store: "Store", order_id: str) -> int | None:
+    row = store.one("SELECT created_by FROM orders WHERE id = ?", (order_id,))
+    return int(row["created_by"]) if row and row["created_by"] is not None else None

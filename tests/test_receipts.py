@@ -1,0 +1,232 @@
+"""Receipts: every figure present and right in text and PDF, layouts that fit the paper, golden files, email."""
+
+from __future__ import annotations
+
+import email
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+
+from payments import service
+from payments.refunds import refund
+from pos import config
+from pos.catalog import add_item
+from pos.drawer import open_drawer
+from pos.orders import add_discount, add_line, new_order
+from pos.staff import add_staff, get_staff, start_shift
+from pos.store import Store
+from receipts import mail, model, pdf, text
+
+GOLDEN = Path(__file__).parent / "golden"
+NOON = "2026-11-23 17:00:00"  # 12:00 in New York
+LONG = "Extra large hand stretched Neapolitan pizza, buffalo mozzarella and basil"
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def pdf_size_mm(data: bytes) -> tuple[float, float]:
+    from pypdf import PdfReader
+
+    box = PdfReader(io.BytesIO(data)).pages[0].mediabox
+    return round(float(box.width) * 25.4 / 72, 1), round(float(box.height) * 25.4 / 72, 1)
+
+
+@pytest.fixture
+def shop(make_store) -> Store:
+    """A training store (cards need no network) with a paid, tipped, discounted, split counter order #1."""
+    store = make_store("shop.db", training=True, address="12 Main Street, Springfield")
+    with freeze_time(NOON):
+        add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
+        add_item(store, "LONG", LONG, "21.00")
+        add_item(store, "SODA", "Soda 20oz", "2.49")
+        add_staff(store, "Alice Smith", "cashier", "1234")
+        start_shift(store, "Alice Smith")
+        open_drawer(store, 1, "100")
+        config.set_option(store, "receipt.feedback", "owner@tonys.example")
+        order = new_order(store, "counter", created_by=get_staff(store, "Alice Smith").id)
+        add_line(store, order.id, "PIZZA-M", 2)
+        add_line(store, order.id, "LONG")
+        add_discount(store, order.id, "10%", "first visit")
+        service.pay(store, order.id, "card", "20.00")
+        service.pay(store, order.id, "cash", "50", tip_minor=300, tip_to="Alice Smith")
+    return store
+
+
+def test_the_receipt_says_everything_a_customer_needs(shop: Store) -> None:
+    r = model.build(shop, 1)
+    body = text.render(r, 80)
+    for figure in (
+        "Test Pizza", "12 Main Street, Springfield", "Order #1 (counter)", "2026-11-23 12:00", "Served by Alice",
+        "2 x Margherita 12in", "$25.00", "at $12.50 each", "$21.00", "Discount: first visit", "-$4.60",
+        "Subtotal", "$46.00", "Tax Standard", "$3.67", "TOTAL", "$45.07", "Card (VISA ...4242)", "$20.00",
+        "Cash", "$25.07", "tendered $50.00, change $21.93", "Your tip of $3.00 goes to Alice.",
+        "Tell the owner how we did: owner@tonys.example", "*** TRAINING ***",
+    ):
+        assert figure in body, figure
+
+
+@pytest.mark.parametrize("width_mm", [58, 80])
+def test_text_fits_the_paper_wraps_between_words_and_aligns_prices(shop: Store, width_mm: int) -> None:
+    width = text.columns(width_mm)
+    lines = text.render(model.build(shop, 1), width_mm).splitlines()
+    assert max(len(line) for line in lines) <= width
+    tokens = " ".join(lines).split()
+    assert all(word in tokens for word in LONG.split())  # wrapped between words: every word whole
+    long_lines = [line for line in lines if any(w in line.split() for w in ("Extra", "Neapolitan", "basil"))]
+    assert len(long_lines) >= 2 and long_lines[0].endswith("$21.00") and len(long_lines[0]) == width
+    for line in lines:
+        if line.rstrip().endswith(("$25.00", "$45.07", "-$4.60")):
+            assert len(line) == width  # right-aligned to the edge
+
+
+def test_a_tip_to_the_pool_goes_to_the_team(shop: Store) -> None:
+    with freeze_time(NOON):
+        order = new_order(shop, "counter")
+        add_line(shop, order.id, "PIZZA-M")
+        service.pay(shop, order.id, "cash", "20", tip_minor=200)
+    assert "Your tip of $2.00 goes to the team on shift." in text.render(model.build(shop, 2))
+
+
+def test_refunds_and_reprints_are_marked(shop: Store) -> None:
+    with freeze_time(NOON):
+        refund(shop, 1, "5.00", "cold pizza")
+    body = text.render(model.build(shop, 1, refund=True, reprint=True), 58)
+    assert "REFUND RECEIPT" in body and "*** REPRINT ***" in body and "cold pizza" in body
+    assert "Refunded" in body and "$5.00" in body
+    sale = text.render(model.build(shop, 1))
+    assert "$5.00 refunded" in sale and "REPRINT" not in sale
+
+
+@pytest.mark.parametrize(("currency", "locale", "price", "shown"), [
+    ("KRW", "ko_KR", "15000", "₩15,000"), ("BHD", "ar_BH", "2.500", "د.ب."),
+])
+def test_zero_and_three_decimal_currencies(make_store, currency: str, locale: str, price: str, shown: str) -> None:
+    store = make_store(f"{currency}.db", currency=currency, locale=locale, tax_rate="10")
+    add_item(store, "X", "Bulgogi bowl", price)
+    open_drawer(store, 1, "0")
+    order = new_order(store, "counter")
+    add_line(store, order.id, "X")
+    service.pay(store, order.id, "cash")
+    body = text.render(model.build(store, 1), 58)
+    assert shown in body
+    if currency == "BHD":
+        assert "2.750" in body  # 2.500 + 10% tax, three decimals
+    else:
+        assert "₩16,500" in body and "16,500.00" not in body
+
+
+def test_pdf_holds_the_same_figures_and_is_byte_identical(shop: Store) -> None:
+    r = model.build(shop, 1)
+    first, second = pdf.render(r, 80), pdf.render(r, 80)
+    assert first == second
+    extracted = " ".join(pdf_text(first).split())
+    for figure in ("Order #1 (counter)", "Served by Alice", "Discount: first visit", "$45.07",
+                   "Card (VISA ...4242)", "tendered $50.00, change $21.93", "Your tip of $3.00 goes to Alice",
+                   "TRAINING"):
+        assert figure in extracted, figure
+    width_80, height_80 = pdf_size_mm(first)
+    width_58, height_58 = pdf_size_mm(pdf.render(r, 58))
+    assert (width_80, width_58) == (80.0, 58.0)
+    assert height_58 > height_80  # narrower paper, more wrapped lines
+
+
+def test_a_200_line_order_gets_a_page_as_long_as_it_needs(shop: Store) -> None:
+    with freeze_time(NOON):
+        order = new_order(shop, "phone")
+        for n in range(200):
+            add_line(shop, order.id, "SODA" if n % 2 else "PIZZA-M")
+        service.pay(shop, order.id, "cash")
+    data = pdf.render(model.build(shop, order.number), 80)
+    _, height = pdf_size_mm(data)
+    assert height > 700  # 200 lines: about three quarters of a metre of paper
+    assert pdf_text(data).count("Soda 20oz") == 100
+
+
+def test_feedback_qr_targets() -> None:
+    assert pdf.feedback_target("owner@tonys.example") == "mailto:owner@tonys.example"
+    assert pdf.feedback_target("+1 (555) 010-0199") == "tel:+15550100199"
+    assert pdf.feedback_target("tonys.example/feedback") == "https://tonys.example/feedback"
+
+
+def test_golden_files_pin_the_layouts(shop: Store) -> None:
+    with freeze_time(NOON):
+        refund(shop, 1, "5.00", "cold pizza")
+    made = {
+        "receipt-sale-80.txt": text.render(model.build(shop, 1), 80).encode(),
+        "receipt-sale-58.txt": text.render(model.build(shop, 1), 58).encode(),
+        "receipt-refund-58.txt": text.render(model.build(shop, 1, refund=True), 58).encode(),
+        "receipt-sale-80.pdf": pdf.render(model.build(shop, 1), 80),
+        "receipt-reprint-58.pdf": pdf.render(model.build(shop, 1, reprint=True), 58),
+    }
+    if os.environ.get("ANYTENDER_UPDATE_GOLDEN"):
+        GOLDEN.mkdir(exist_ok=True)
+        for name, data in made.items():
+            (GOLDEN / name).write_bytes(data)
+    for name, data in made.items():
+        assert (GOLDEN / name).read_bytes() == data, f"{name} changed: look at it, then ANYTENDER_UPDATE_GOLDEN=1"
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) is not installed")
+def test_each_receipt_renders_to_an_image(shop: Store, tmp_path: Path) -> None:
+    for name, data in (("sale", pdf.render(model.build(shop, 1), 80)),
+                       ("narrow", pdf.render(model.build(shop, 1), 58))):
+        source = tmp_path / f"{name}.pdf"
+        source.write_bytes(data)
+        subprocess.run(["pdftoppm", "-r", "72", "-png", str(source), str(tmp_path / name)], check=True)
+        image = next(tmp_path.glob(f"{name}*.png"))
+        assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and image.stat().st_size > 1000
+
+
+def test_email_has_the_text_body_and_the_pdf_attached(shop: Store) -> None:
+    msg = mail.message(model.build(shop, 1), to="dana@example.com")
+    parsed = email.message_from_bytes(bytes(msg))
+    assert parsed["Subject"] == "Receipt for order #1 at Test Pizza [TRAINING]" and parsed["To"] == "dana@example.com"
+    body, attachment = [part for part in parsed.walk() if not part.is_multipart()]
+    assert "Your tip of $3.00 goes to Alice." in body.get_payload(decode=True).decode()
+    assert attachment.get_filename() == "receipt-1.pdf"
+    assert "$45.07" in pdf_text(attachment.get_payload(decode=True))
+
+
+# -- the CLI ---------------------------------------------------------------------------------
+
+
+def test_cli_receipt(shop: Store, cli_for, tmp_path: Path) -> None:
+    cli = cli_for(shop)
+    assert "TOTAL" in cli.ok("receipt", "1").stdout
+    assert max(len(line) for line in cli.ok("receipt", "1", "--width", "58").stdout.splitlines()) <= 32
+    target, letter = tmp_path / "r.pdf", tmp_path / "r.eml"
+    cli.ok("receipt", "1", "--pdf", str(target), "--eml", str(letter))
+    assert target.read_bytes().startswith(b"%PDF") and b"Content-Type: application/pdf" in letter.read_bytes()
+    cli.fails("receipt", "1", "--pdf", str(target), says="already exists")
+    cli.fails("receipt", "1", "--width", "70", says="58 mm or 80 mm")
+    cli.fails("receipt", "1", "--refund", says="has no refund")
+    cli.fails("receipt", "9", says="No order")
+    with freeze_time(NOON):
+        void = new_order(shop, "counter")
+        add_line(shop, void.id, "SODA")
+        from pos.orders import void_order
+
+        void_order(shop, void.id, "left")
+    cli.fails("receipt", str(void.number), "--pdf", str(tmp_path / "v.pdf"), says="was voided")
+    assert not (tmp_path / "v.pdf").exists() and not list(tmp_path.glob("*.part"))
+
+
+def test_a_receipt_folder_gets_a_pdf_for_every_paid_order(shop: Store, cli_for, tmp_path: Path) -> None:
+    cli = cli_for(shop)
+    cli.fails("config", "set", "receipt.folder", str(tmp_path / "missing"), says="not a folder")
+    cli.ok("config", "set", "receipt.folder", str(tmp_path))
+    with freeze_time(NOON):
+        order = new_order(shop, "counter")
+        add_line(shop, order.id, "SODA")
+    out = cli.ok("pay", str(order.number), "cash", "5").stdout
+    saved = tmp_path / f"2026-11-23-order-{order.number}.pdf"
+    assert f"Receipt: {saved}" in out and "$2.71" in pdf_text(saved.read_bytes())
