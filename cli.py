@@ -242,7 +242,7 @@ def demo(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a demo store in a fresh folder and ring a day of sales in it."""
-    from payments.demo import run_demo
+    from demo import run_demo
 
     report = run_demo(directory)
 
@@ -1363,6 +1363,7 @@ def delivery_collect(
 
     store = _store(ctx)
     p = collect(store, order, amount, tip, keep_change=keep_change)
+    _auto_receipt(store, p.order_id)
     _emit(
         as_json,
         _payment_dict(store, p),
@@ -1685,13 +1686,26 @@ def day_close(
 def day_report_cmd(
     ctx: typer.Context,
     day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: the current one).")] = None,
+    pdf: Annotated[Optional[Path], typer.Option("--pdf", help="Write it as a PDF with charts here.")] = None,
+    paper: Annotated[str, typer.Option("--paper", help="a4 or letter (with --pdf).")] = "a4",
     as_json: JsonFlag = False,
 ) -> None:
     """The Z report: sales, tax, tenders, refunds, tips per person, drawers, drivers, card fees."""
     from pos.report import day_report, report_dict
 
     store = _store(ctx)
+    if pdf is not None:
+        if paper not in ("a4", "letter"):
+            raise InvalidInput(f"Print the day report on a4 or letter paper, not '{paper}'.")
+        if pdf.exists():
+            raise InvalidInput(f"{pdf} already exists: choose another file (nothing was overwritten).")
     r = day_report(store, _today_or(store, day))
+    if pdf is not None:
+        from receipts.day_pdf import render
+
+        _write_new(pdf, render(store, r, paper))
+        typer.echo(f"Wrote {pdf}.")
+        return
 
     def human() -> None:
         m = lambda v: _money(store, v)  # noqa: E731
@@ -1920,6 +1934,8 @@ def kiosk_run(ctx: typer.Context, number: KioskArg) -> None:
         with _card_wait(store):
             for message in session.handle(line):
                 typer.echo(message)
+        if session.paid_order_id is not None:
+            _auto_receipt(store, session.paid_order_id)
 
 
 def _command_word(argv: list[str]) -> str | None:

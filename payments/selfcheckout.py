@@ -169,9 +169,12 @@ class KioskSession:
         self.kiosk = get_kiosk(store, kiosk_number)
         self.order_id: str | None = None
         self.tip_minor = 0
+        self.paid_order_id: str | None = None
+        """The order the last line paid, if it did (for its receipt)."""
 
     def handle(self, line: str) -> list[str]:
         """One line from the customer; every problem becomes a message, and the session carries on."""
+        self.paid_order_id = None
         text = " ".join(line.split())
         if not text:
             return []
@@ -284,7 +287,7 @@ class KioskSession:
 
         number = resolve(self.store, self.order_id).number
         paid = result.payment.amount_minor + result.payment.tip_minor
-        self.order_id, self.tip_minor = None, 0
+        self.paid_order_id, self.order_id, self.tip_minor = self.order_id, None, 0
         return [f"Paid {self._money(paid)}. Thank you! Your order number is {number}."]
 
     def _do_cash(self, rest: str) -> list[str]:

@@ -3,7 +3,7 @@
 The page is as tall as its content.  It draws the lines of
 :mod:`receipts.text` in a monospaced face sized so the line fills the roll,
 so the PDF and the thermal printout always agree.  The store's feedback
-contact becomes a QR code (reportlab's own QR widget) at the foot, and a
+contact becomes a QR code (encoded by reportlab's own QR widget) at the foot, and a
 training store's receipt carries TRAINING across the page.  PDFs are made
 with ``invariant=1``: the same receipt gives the same bytes, every time
 (the golden files in ``tests/golden`` rely on it).
@@ -14,6 +14,8 @@ reportlab is imported here only, when a PDF is made: it costs over 100 ms.
 from __future__ import annotations
 
 import io
+from functools import lru_cache
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from receipts.text import columns, lines
@@ -37,11 +39,44 @@ def feedback_target(contact: str) -> str:
     return text if "://" in text else f"https://{text}"
 
 
+_QR_BORDER = 2  # quiet zone, in modules
+
+
+@lru_cache(maxsize=32)
+def qr_runs(data: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """(modules a side, runs of dark modules as (row, column, length)) of ``data``'s QR code.
+
+    Encoded by reportlab's own QR widget; cached, because a store prints the
+    same feedback code on every receipt and encoding costs more than all the
+    rest of a receipt.  The runs are written once as PDF operators
+    (:func:`qr_operators`): the widget's own drawing makes one shape per run
+    and costs 20 ms a receipt.
+    """
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+
+    widget = QrCodeWidget(data, barLevel="M")
+    widget.qr.make()
+    runs = []
+    for row, modules in enumerate(widget.qr.modules):
+        col = 0
+        for dark, group in groupby(bool(m) for m in modules):
+            length = len(list(group))
+            if dark:
+                runs.append((row, col, length))
+            col += length
+    return widget.qr.getModuleCount(), tuple(runs)
+
+
+@lru_cache(maxsize=32)
+def qr_operators(data: str) -> tuple[int, str]:
+    """(modules a side, the PDF operators filling its dark runs in module units, row 0 at the top)."""
+    count, runs = qr_runs(data)
+    rects = " ".join(f"{col} {count - row - 1} {length} 1 re" for row, col, length in runs)
+    return count, f"{rects} f"
+
+
 def render(receipt: "Receipt", width_mm: int = 80) -> bytes:
     """The receipt as PDF bytes (byte-identical for the same receipt)."""
-    from reportlab.graphics import renderPDF
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
     from reportlab.pdfgen.canvas import Canvas
 
     width = columns(width_mm)
@@ -72,11 +107,13 @@ def render(receipt: "Receipt", width_mm: int = 80) -> bytes:
         canvas.drawString(_MARGIN_MM * _MM, y, line)
         y -= leading
     if receipt.feedback:
-        widget = QrCodeWidget(feedback_target(receipt.feedback), barLevel="M")
-        x0, y0, x1, y1 = widget.getBounds()
-        drawing = Drawing(qr, qr, transform=[qr / (x1 - x0), 0, 0, qr / (y1 - y0), 0, 0])
-        drawing.add(widget)
-        renderPDF.draw(drawing, canvas, (page_w - qr) / 2, _MARGIN_MM * _MM)
+        count, operators = qr_operators(feedback_target(receipt.feedback))
+        box = qr / (count + 2 * _QR_BORDER)
+        canvas.saveState()
+        # One module is one unit: the cached operators are placed by a transform, not re-formatted.
+        canvas.transform(box, 0, 0, box, (page_w - qr) / 2 + _QR_BORDER * box, _MARGIN_MM * _MM + _QR_BORDER * box)
+        canvas.addLiteral(operators)
+        canvas.restoreState()
     canvas.showPage()
     canvas.save()
     return out.getvalue()

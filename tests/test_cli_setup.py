@@ -249,6 +249,8 @@ def test_demo_json(tmp_path: Path) -> None:
         "books (beancount)": str((folder / "books.beancount").resolve()),
         "books (hledger)": str((folder / "books.journal").resolve()),
         "Z report (JSON)": str((folder / "z-report.json").resolve()),
+        "receipts (PDF, one per tender)": str((folder / "receipts").resolve()),
+        "Z report (PDF)": str((folder / "z-report.pdf").resolve()),
         "store": str(db),
     }
     assert any("$100 bill" in line for line in data["story"])
@@ -260,7 +262,8 @@ def test_demo_in_an_empty_existing_folder(tmp_path: Path) -> None:
     folder.mkdir()
     result = CliRunner().invoke(app, ["demo", "--dir", str(folder)])
     assert result.exit_code == 0, result.output
-    assert _files(folder) == ["books.beancount", "books.journal", "menu.csv", "pos.db", "z-report.json"]
+    assert _files(folder) == ["books.beancount", "books.journal", "menu.csv", "pos.db", "receipts", "z-report.json",
+                              "z-report.pdf"]
 
 
 def test_demo_twice_in_the_same_folder_refuses_and_touches_nothing(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from pos import ledger
-from payments.demo import run_demo
+from demo import run_demo
 from pos.store import Store
 
 
@@ -61,6 +61,22 @@ def test_demo_day_adds_up(tmp_path: Path) -> None:
     finally:
         store.close()
     assert any("$100 bill" in line for line in report.story)
+    # A receipt PDF for each tender, and the day report PDF, each holding its figures.
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    receipts = {p.name: " ".join(PdfReader(BytesIO(p.read_bytes())).pages[0].extract_text().split())
+                for p in report.files["receipts (PDF, one per tender)"].glob("*.pdf")}
+    assert len(receipts) == 8
+    tenders = {"cash": "Cash", "card-and-cash": "Card (VISA ...4242)", "cash-at-the-door-tipped": "goes to Dave",
+               "self-checkout": "Self-checkout", "kiosk-cash": "Cash", "payment-link": "Paid by link (Apple Pay",
+               "refund": "REFUND RECEIPT"}
+    for suffix, words in tenders.items():
+        (text,) = [t for name, t in receipts.items() if name.split("-", 2)[2] == f"{suffix}.pdf"]
+        assert words in text and "TRAINING" in text, (suffix, text)
+    z_text = " ".join(page.extract_text() for page in PdfReader(str(report.files["Z report (PDF)"])).pages)
+    assert "Z report" in z_text and "Sales by hour" in z_text and "$153.10" in z_text
     for label in ("books (beancount)", "books (hledger)", "store", "menu (CSV imported)"):
         assert report.files[label].exists()
     bean_check = Path(sys.executable).with_name("bean-check")

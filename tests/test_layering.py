@@ -1,4 +1,4 @@
-"""Dependencies point one way: cli -> pos, payments, receipts; payments -> pos; receipts -> pos."""
+"""Dependencies point one way: cli -> demo -> receipts -> payments -> pos."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FORBIDDEN = {"pos": {"payments", "receipts", "cli"}, "payments": {"receipts", "cli"}, "receipts": {"payments", "cli"}}
+FORBIDDEN = {"pos": {"payments", "receipts", "demo", "cli"}, "payments": {"receipts", "demo", "cli"},
+             "receipts": {"demo", "cli"}}
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -26,6 +27,10 @@ def test_package_imports_only_what_it_may(package: str) -> None:
     for path in sorted((ROOT / package).glob("*.py")):
         wrong = imported_roots(path) & FORBIDDEN[package]
         assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+
+
+def test_the_demo_uses_the_library_not_the_cli() -> None:
+    assert "cli" not in imported_roots(ROOT / "demo.py")
 
 
 def test_the_core_never_prints_or_reads_the_environment() -> None:

@@ -157,6 +157,25 @@ def test_feedback_qr_targets() -> None:
     assert pdf.feedback_target("tonys.example/feedback") == "https://tonys.example/feedback"
 
 
+def _plain_store_receipt() -> bytes:
+    """A store that is not a training store, no feedback contact, a cash sale: the plainest receipt."""
+    import tempfile
+
+    from pos.setup import init_store
+
+    with tempfile.TemporaryDirectory() as tmp, freeze_time(NOON):
+        store = init_store(Path(tmp) / "plain.db", name="Plain Pizza", currency="USD", locale="en_US",
+                           timezone="America/New_York", tax_rate="8.875")
+        add_item(store, "SODA", "Soda 20oz", "2.49")
+        open_drawer(store, 1, "20")
+        order = new_order(store, "counter")
+        add_line(store, order.id, "SODA", 3)
+        service.pay(store, order.id, "cash", "10")
+        data = text.render(model.build(store, 1), 80).encode()
+        store.close()
+    return data
+
+
 def test_golden_files_pin_the_layouts(shop: Store) -> None:
     with freeze_time(NOON):
         refund(shop, 1, "5.00", "cold pizza")
@@ -166,6 +185,7 @@ def test_golden_files_pin_the_layouts(shop: Store) -> None:
         "receipt-refund-58.txt": text.render(model.build(shop, 1, refund=True), 58).encode(),
         "receipt-sale-80.pdf": pdf.render(model.build(shop, 1), 80),
         "receipt-reprint-58.pdf": pdf.render(model.build(shop, 1, reprint=True), 58),
+        "receipt-plain-48.txt": _plain_store_receipt(),
     }
     if os.environ.get("ANYTENDER_UPDATE_GOLDEN"):
         GOLDEN.mkdir(exist_ok=True)
@@ -230,3 +250,75 @@ def test_a_receipt_folder_gets_a_pdf_for_every_paid_order(shop: Store, cli_for, 
     out = cli.ok("pay", str(order.number), "cash", "5").stdout
     saved = tmp_path / f"2026-11-23-order-{order.number}.pdf"
     assert f"Receipt: {saved}" in out and "$2.71" in pdf_text(saved.read_bytes())
+    # A kiosk sale gets one too.
+    from payments.selfcheckout import setup_kiosk
+
+    setup_kiosk(shop, 1, unattended=True)
+    cli.ok("kiosk", "run", "1", input="SODA\npay\n")
+    assert (tmp_path / f"2026-11-23-order-{order.number + 1}.pdf").exists()
+
+
+# -- the day report PDF ---------------------------------------------------------------------
+
+
+def test_day_report_pdf_has_its_tables_and_charts(shop: Store, cli_for, tmp_path: Path) -> None:
+    from pos.report import day_report
+    from receipts import day_pdf
+
+    with freeze_time("2026-11-23 23:30:00"):  # 18:30 in New York: a second hour of sales
+        order = new_order(shop, "phone")
+        add_line(shop, order.id, "SODA")
+        service.pay(shop, order.id, "cash", "3")
+    from datetime import date
+
+    assert day_pdf.sales_by_hour(shop, date(2026, 11, 23)) == {12: 4507, 18: 271}
+    report = day_report(shop, date(2026, 11, 23))
+    data = day_pdf.render(shop, report, "letter")
+    assert data == day_pdf.render(shop, report, "letter")  # invariant
+    words = " ".join(pdf_text(data).split())
+    for figure in ("Test Pizza: Z report, 2026-11-23 (TRAINING)", "Gross sales", "$47.78", "Sales by hour", "12h",
+                   "18h", "Sales by tender", "Tips per person", "Alice Smith", "Tax by category", "Drivers"):
+        assert figure in words, figure
+    from pypdf import PdfReader
+
+    box = PdfReader(io.BytesIO(data)).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)  # Letter
+    cli = cli_for(shop)
+    target = tmp_path / "z.pdf"
+    with freeze_time("2026-11-24 12:00:00"):
+        cli.ok("day", "report", "--day", "2026-11-23", "--pdf", str(target))
+        assert "Sales by hour" in pdf_text(target.read_bytes())
+        cli.fails("day", "report", "--day", "2026-11-23", "--pdf", str(target), says="already exists")
+        cli.fails("day", "report", "--day", "2026-11-23", "--pdf", str(tmp_path / "x.pdf"), "--paper", "a3",
+                  says="a4 or letter")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) is not installed")
+def test_the_feedback_qr_code_prints_exactly_the_widgets_modules(shop: Store, tmp_path: Path) -> None:
+    """Rasterise the receipt and read every module back: what prints is what reportlab's QR widget encoded."""
+    from pypdf import PdfReader
+
+    data = pdf.render(model.build(shop, 1), 80)
+    source = tmp_path / "r.pdf"
+    source.write_bytes(data)
+    dpi = 600
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-singlefile", str(source), str(tmp_path / "r")], check=True)
+    raw = (tmp_path / "r.pgm").read_bytes()
+    magic, width_px, height_px, _, pixels = raw.split(maxsplit=4)
+    assert magic == b"P5"
+    width_px, height_px = int(width_px), int(height_px)
+    count, runs = pdf.qr_runs(pdf.feedback_target("owner@tonys.example"))
+    dark = {(r, c + i) for r, c, n in runs for i in range(n)}
+    page_w = float(PdfReader(io.BytesIO(data)).pages[0].mediabox.width)
+    page_h = float(PdfReader(io.BytesIO(data)).pages[0].mediabox.height)
+    mm = 72 / 25.4
+    qr = 22 * mm
+    box = qr / (count + 4)
+    left, bottom = (page_w - qr) / 2 + 2 * box, 3 * mm + 2 * box
+    for row in range(count):
+        for col in range(count):
+            x = (left + (col + 0.5) * box) * dpi / 72
+            y = (page_h - (bottom + (count - row - 0.5) * box)) * dpi / 72
+            shade = pixels[int(y) * width_px + int(x)]
+            assert (shade < 128) == ((row, col) in dark), (row, col, shade)

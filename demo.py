@@ -1,10 +1,11 @@
 """``pos demo``: a store in a fresh folder, with a morning of sales rung in it.
 
 The demo goes through the library exactly as the commands do, so what it
-shows is what a newcomer will get.  It lives in ``payments/`` because it
-takes payments: the core (``pos/``) never imports the tenders.  It never touches an existing store: with
-no ``--dir`` it picks ``./anytender-demo`` or, if that is taken, the first
-free ``./anytender-demo-N``; a ``--dir`` that already holds files is refused.
+shows is what a newcomer will get.  It sits beside ``cli.py``, above the
+packages it drives (``pos``, ``payments``, ``receipts``), which never
+import it.  It never touches an existing store: with no ``--dir`` it picks
+``./anytender-demo`` or, if that is taken, the first free
+``./anytender-demo-N``; a ``--dir`` that already holds files is refused.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def run_demo(directory: Path | None = None) -> DemoReport:
     """
     from payments import cod, refunds, selfcheckout, wallet
     from payments.service import pay
-    from pos import drawer, ledger
+    from pos import config, drawer, ledger
     from pos.catalog import add_tax_category, import_items
     from pos.export import ExportFormat, export_ledger
     from pos.money import Money, format_money
@@ -104,12 +105,15 @@ def run_demo(directory: Path | None = None) -> DemoReport:
             add_staff(store, name, role, "1234")
         for name in ("Maria", "Alice", "Dave"):
             start_shift(store, name, register=1)
+        config.set_option(store, "receipt.feedback", "feedback@tonys-pizza.example")
         report.story.append("Staff Tony (owner), Maria (manager), Alice (cashier), Dave (driver); 3 on shift.")
 
         drawer.open_drawer(store, 1, "150")
         report.story.append("Drawer 1 opened with a $150.00 float.")
 
-        walk_in = new_order(store, "counter")
+        from pos.staff import get_staff as staff_named
+
+        walk_in = new_order(store, "counter", created_by=staff_named(store, "Alice").id)
         report.business_day = walk_in.business_day.isoformat()
         add_line(store, walk_in.id, "PIZZA-V")
         add_line(store, walk_in.id, "SODA", 2)
@@ -132,11 +136,13 @@ def run_demo(directory: Path | None = None) -> DemoReport:
             f"still due after the card: {money(first.due_after_minor)}."
         )
 
+        delivered: list[int] = []
         for address, items, handed, tip in (
             ("4 Elm Street", (("PIZZA-M", 1), ("BEER", 2)), "40", "3"),
             ("9 Oak Avenue", (("PIZZA-P", 1), ("SALAD", 1)), "30", None),
         ):
             delivery = new_order(store, "delivery", customer_phone="555-0100", address=address)
+            delivered.append(delivery.number)
             for sku, qty in items:
                 add_line(store, delivery.id, sku, qty)
             out = cod.dispatch(store, delivery.id, "Dave")
@@ -223,6 +229,21 @@ def run_demo(directory: Path | None = None) -> DemoReport:
             f"Z report: {z.orders} orders, {money(z.gross_sales_minor)} gross, net sales {money(z.net_sales_minor)}, "
             f"card fees {money(z.card_fees_minor)}."
         )
+        from receipts import day_pdf, model, pdf as receipt_pdf
+
+        receipts_dir = folder / "receipts"
+        receipts_dir.mkdir()
+        for number, what in ((walk_in.number, "cash"), (phone.number, "card-and-cash"),
+                             (delivered[0], "cash-at-the-door-tipped"), (5, "self-checkout"), (queued.number, "kiosk-cash"),
+                             (by_phone.number, "payment-link"), (declined.number, "declined-then-card-and-cash")):
+            target = receipts_dir / f"order-{number}-{what}.pdf"
+            target.write_bytes(receipt_pdf.render(model.build(store, number), 80))
+        refund_receipt = receipts_dir / f"order-{walk_in.number}-refund.pdf"
+        refund_receipt.write_bytes(receipt_pdf.render(model.build(store, walk_in.number, refund=True), 80))
+        report.files["receipts (PDF, one per tender)"] = receipts_dir.resolve()
+        z_pdf = folder / "z-report.pdf"
+        z_pdf.write_bytes(day_pdf.render(store, z))
+        report.files["Z report (PDF)"] = z_pdf.resolve()
         checked = ledger.verify(store)
         report.story.append(f"Books: {checked.entries} journal entries, hash chain intact, every entry balances.")
         for fmt, name in ((ExportFormat.BEANCOUNT, "books.beancount"), (ExportFormat.HLEDGER, "books.journal")):

@@ -1,0 +1,113 @@
+"""Receipts at speed: 1,000 PDF receipts beside 1,000 bare reportlab canvases of the same lines.
+
+In the same run: build a receipt model once per order from a small training
+store, render it to PDF 1,000 times through ``receipts.pdf.render``, and
+draw the same text lines on 1,000 bare one-page reportlab canvases (same
+page size, font and invariant flag, no QR or marks).  The ratio is what our
+layout costs over reportlab's floor.  Then the day report PDF of a
+100,000-order day (generated as in ``bench/close.py``, in a child process).
+
+Targets: receipts at most 2x the bare canvases; the day report PDF < 1 s.
+
+    python bench/receipts.py [N]
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from payments import service  # noqa: E402
+from pos import config  # noqa: E402
+from pos.catalog import add_item  # noqa: E402
+from pos.drawer import open_drawer  # noqa: E402
+from pos.orders import add_discount, add_line, new_order  # noqa: E402
+from pos.setup import init_store  # noqa: E402
+from pos.staff import add_staff, start_shift  # noqa: E402
+from pos.store import Store  # noqa: E402
+from receipts import model, pdf, text  # noqa: E402
+
+
+def bare(lines: list[str], width_mm: int) -> bytes:
+    """The floor: the same lines on a reportlab canvas, nothing else."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    mm = 72 / 25.4
+    size = (width_mm - 6) * mm / (len(max(lines, key=len)) * 0.6 or 1)
+    height = 6 * mm + size * 1.25 * len(lines)
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(width_mm * mm, height), invariant=1, pageCompression=1)
+    y = height - 3 * mm - size
+    canvas.setFont("Courier", size)
+    for line in lines:
+        canvas.drawString(3 * mm, y, line)
+        y -= size * 1.25
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    with tempfile.TemporaryDirectory() as tmp:
+        store = init_store(Path(tmp) / "r.db", name="Bench Pizza", address="12 Main Street", training=True,
+                           timezone="America/New_York", tax_rate="8.875")
+        add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
+        add_item(store, "SODA", "Soda 20oz", "2.49")
+        add_staff(store, "Alice", "cashier", "1234")
+        start_shift(store, "Alice")
+        open_drawer(store, 1, "100")
+        config.set_option(store, "receipt.feedback", "owner@bench.example")
+        order = new_order(store, "counter")
+        add_line(store, order.id, "PIZZA-M", 2)
+        add_line(store, order.id, "SODA", 3)
+        add_discount(store, order.id, "10%", "regular")
+        service.pay(store, order.id, "card", "10")
+        service.pay(store, order.id, "cash", "50", tip_minor=200, tip_to="Alice")
+        receipt = model.build(store, order.number)
+        lines = text.lines(receipt, 48)
+        pdf.render(receipt, 80), bare(lines, 80)  # warm both up (imports, font metrics)
+
+        t0 = time.perf_counter()
+        for _ in range(n):
+            pdf.render(receipt, 80)
+        ours = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for _ in range(n):
+            bare(lines, 80)
+        floor = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for _ in range(n):
+            pdf.render(model.build(store, order.number), 80)
+        with_model = time.perf_counter() - t0
+        print(f"{n:,} receipt PDFs:            {ours:6.2f} s ({ours / n * 1000:.2f} ms each)")
+        print(f"{n:,} bare canvases, same lines: {floor:6.2f} s ({floor / n * 1000:.2f} ms each)")
+        print(f"ratio:                        {ours / floor:6.2f}   (target <= 2)")
+        print(f"with the model read from the store each time: {with_model / n * 1000:.2f} ms a receipt")
+        store.close()
+
+        path = Path(tmp) / "day.db"
+        built = subprocess.run([sys.executable, str(ROOT / "bench" / "close.py"), "--build", str(path), "100000"],
+                               check=True, capture_output=True, text=True).stdout.split()
+        day = date.fromisoformat(built[0])
+        from pos.report import day_report
+        from receipts import day_pdf
+
+        big = Store.open(path)
+        t0 = time.perf_counter()
+        data = day_pdf.render(big, day_report(big, day))
+        took = time.perf_counter() - t0
+        print(f"day report PDF, 100,000 orders: {took * 1000:.0f} ms, {len(data) // 1024} KB   (target < 1000 ms)")
+        big.close()
+
+
+if __name__ == "__main__":
+    main()
