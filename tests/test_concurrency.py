@@ -29,27 +29,35 @@ store.close()
 """
 
 
-def test_three_registers_ring_at_once_and_nothing_is_lost(store: Store) -> None:
-    for register in (1, 2, 3):
+REGISTERS = (1, 2, 3, 4)
+
+
+def test_four_registers_ring_250_sales_each_at_once_and_nothing_is_lost(store: Store) -> None:
+    for register in REGISTERS:
         open_drawer(store, register, "50")
-    sales = 80
+    sales = 250
     children = [
         subprocess.Popen([sys.executable, "-c", REGISTER, str(store.path), str(register), str(sales)], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for register in (1, 2, 3)
+        for register in REGISTERS
     ]
     for child in children:
         out, err = child.communicate(timeout=240)
         assert child.returncode == 0, err
     numbers = [r[0] for r in store.all("SELECT number FROM orders ORDER BY number")]
-    assert numbers == list(range(1, 3 * sales + 1))  # unique, no gaps
-    assert store.scalar("SELECT count(*) FROM orders WHERE status = 'paid'") == 3 * sales
-    assert store.scalar("SELECT count(*) FROM payments WHERE state = 'captured'") == 3 * sales
+    n = len(REGISTERS) * sales
+    assert numbers == list(range(1, n + 1))  # unique, no gaps
+    assert store.scalar("SELECT count(*) FROM orders WHERE status = 'paid'") == n
+    assert store.scalar("SELECT count(*) FROM payments WHERE state = 'captured'") == n
     # Each sale: 12.50 + 2 x 2.49 = 17.48 + 1.55 tax = 19.03, paid from a $20 note.
-    for register in (1, 2, 3):
+    for register in REGISTERS:
         assert expected_cash(store, register) == 5000 + sales * 1903
+        assert store.scalar("SELECT count(*) FROM orders WHERE register = ?", (register,)) == sales
     balances = ledger.balances(store)
     assert balances[("assets:receivable:orders", "USD")] == 0
-    assert balances[("income:sales", "USD")] == -3 * sales * 1748
-    result = ledger.verify(store)
-    assert result.problem is None and result.entries == 3 + 3 * sales * 2
+    assert balances[("income:sales", "USD")] == -n * 1748
+    # Nothing double-posted: one sale and one capture per order, each once.
+    assert store.scalar("SELECT count(*) FROM journal_entries WHERE key LIKE 'order:%:sale'") == n
+    assert store.scalar("SELECT count(*) FROM journal_entries WHERE key LIKE 'payment:%:capture'") == n
+    result = ledger.verify(store)  # the hash chain, every entry, and the running and per-day balances
+    assert result.problem is None and result.entries == len(REGISTERS) + n * 2
