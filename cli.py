@@ -728,6 +728,23 @@ def staff_deactivate(
     _emit(as_json, _staff_dict(member), f"{member.name} is deactivated.")
 
 
+@staff_app.command("unlock")
+def staff_unlock(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who unlocks (types their PIN).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Let someone locked out after five wrong PINs sign in again (a manager's PIN)."""
+    from pos.staff import unlock
+
+    approver = _approver(ctx, approve)
+    if approver is None:
+        raise InvalidInput("Unlocking needs a manager: add --approve NAME (they type their PIN).")
+    member = unlock(_store(ctx), name, approver)
+    _emit(as_json, _staff_dict(member), f"{member.name} is unlocked.")
+
+
 @staff_app.command("tips")
 def staff_tips(
     ctx: typer.Context,
@@ -1538,6 +1555,34 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             typer.echo(f"{key} = {value}   ({config.OPTIONS[key].description})")
 
     _emit(as_json, options, human)
+
+
+# -- the audit trail ------------------------------------------------------------------------
+
+
+@app.command("audit", rich_help_panel=OWNER)
+def audit_cmd(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: the whole trail).")] = None,
+    staff: Annotated[Optional[str], typer.Option(help="Only this person's events.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Who did what and when: sign-ins, failed PINs, approvals, voids, refunds, discounts, settings."""
+    from pos import audit
+
+    store = _store(ctx)
+    found = audit.records(store, _day(day), staff)
+    _emit(as_json, [{**r._asdict(), "event": r.event.value} for r in found], lambda: _table(
+        "Audit trail", ["When", "Who", "Register", "What", "Detail"],
+        [[_local(store, _parse_at(r.at)), r.staff or "-", str(r.register or ""), r.event.value,
+          ", ".join(f"{k}={v}" for k, v in r.detail.items())] for r in found]) if found
+        else typer.echo("Nothing in the audit trail for that."))
+
+
+def _parse_at(text: str) -> Any:
+    from pos.store import parse_iso
+
+    return parse_iso(text)
 
 
 # -- receipts -----------------------------------------------------------------------------

@@ -98,6 +98,10 @@ def refund(
             raise NotAllowed(
                 f"Drawer {register} holds {store_money(store, held)}, not enough for a {store_money(store, from_drawer)} cash refund."
             )
+    from pos import audit
+
+    audit.record(store, audit.Event.REFUND, {"order": order.number, "amount_minor": wanted, "reason": why,
+                                             "approved_by": approver.name if approver else None}, register=register)
     parts: list[RefundPart] = []
     for payment, part, tip_back, _source in plan:
         refund_id = _request(store, order.id, payment, part, tip_back, why, register, approver, sale is not None)

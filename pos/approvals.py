@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.staff import StaffMember
     from pos.store import Store
 
+#: Who may approve: read from the permission table (:mod:`pos.permissions`), kept here for messages.
 APPROVER_ROLES = ("manager", "owner")
 
 
@@ -31,5 +32,11 @@ def require(store: "Store", option: str, amount_minor: int, approver: "StaffMemb
         raise NotAllowed(f"A {action} over {shown} needs a manager's approval: add --approve MANAGER_NAME.")
     if not approver.active:
         raise NotAllowed(f"{approver.name} is deactivated and cannot approve a {action}.")
-    if approver.role.value not in APPROVER_ROLES:
+    from pos.permissions import Action, actor_of, may
+
+    if not may(actor_of(approver), Action.APPROVE):
         raise NotAllowed(f"{approver.name} is a {approver.role.value}: only a manager or owner can approve a {action}.")
+    from pos import audit
+
+    audit.record(store, audit.Event.APPROVAL, {"action": action, "amount_minor": amount_minor, "by": approver.name},
+                 staff_id=approver.id)

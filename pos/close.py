@@ -324,10 +324,10 @@ def summary_dict(summary: CloseSummary) -> dict[str, object]:
 
 def reopen_day(store: "Store", day: date, approver: "StaffMember | None") -> None:
     """Lift a day's lock: refused once a later day is closed, and without a manager's approval."""
-    from pos.staff import Role
+    from pos.permissions import Action, actor_of, may
     from pos.store import iso, utc_now
 
-    if approver is None or approver.role not in (Role.MANAGER, Role.OWNER):
+    if approver is None or not may(actor_of(approver), Action.REOPEN_DAY):
         raise NotAllowed("Reopening a day needs a manager's approval: add --approve NAME (they type their PIN).")
     with store.write() as conn:
         if not is_closed(store, day):

@@ -166,10 +166,14 @@ def set_option(store: "Store", key: str, text: str) -> str:
     option = _option(key)
     value = option.parse(store, text)
     with store.write() as conn:
+        before = conn.execute("SELECT value FROM settings WHERE key = ?", (option.key,)).fetchone()
         conn.execute(
             "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (option.key, value),
         )
+        from pos import audit
+
+        audit.record(store, audit.Event.SETTING, {"key": option.key, "from": before[0] if before else None, "to": value})
     return value
 
 

@@ -302,4 +302,31 @@ SELECT day, substr(line, 1, instr(line, ' ') - 1), substr(line, length(line) - 2
 FROM split WHERE line <> '' GROUP BY 1, 2, 3;
 """,
     ),
+    (
+        9,
+        "the audit trail, and PIN lockouts",
+        """
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    business_day TEXT NOT NULL,
+    staff_id INTEGER REFERENCES staff(id),
+    register INTEGER,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX audit_day ON audit_log(business_day);
+CREATE INDEX audit_staff ON audit_log(staff_id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+ALTER TABLE staff ADD COLUMN failed_pins INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE staff ADD COLUMN locked_at TEXT;
+""",
+    ),
 ]

@@ -378,6 +378,10 @@ def add_discount(
         )
         discount_id = int(cur.lastrowid or 0)
         _forget_contents(store, order.id)
+        from pos import audit
+
+        audit.record(store, audit.Event.DISCOUNT, {"order": order.number, "line": line_no, "kind": kind.value,
+                                                   "value": str(value), "reason": reason_clean})
     return Discount(discount_id, line_no, kind, value, reason_clean), view(store, order.id)
 
 
@@ -453,6 +457,9 @@ def void_order(store: "Store", ref: str | int, reason: str) -> Order:
             "UPDATE orders SET status = 'voided', void_reason = ?, closed_at = ? WHERE id = ? AND status = 'open'",
             (reason_clean, iso(utc_now()), order.id),
         ).rowcount
+        from pos import audit
+
+        audit.record(store, audit.Event.VOID, {"order": order.number, "reason": reason_clean})
         forget_order(store, order.id)
         if changed != 1:  # someone else paid or voided it meanwhile
             raise Conflict(f"Order {order.label} changed while voiding it: look at it again with 'pos order show'.")

@@ -245,15 +245,55 @@ def set_tip_eligibility(store: "Store", who: str, eligible: bool | None) -> Staf
     return get_staff(store, member.id)
 
 
-def verify_pin(store: "Store", who: str, pin: str) -> StaffMember:
-    """Check a staff member's PIN; wrong PIN or inactive person is refused."""
+MAX_FAILED_PINS = 5
+
+
+def verify_pin(store: "Store", who: str, pin: str, register: int | None = None) -> StaffMember:
+    """Check a staff member's PIN; wrong PIN, a locked-out or an inactive person is refused.
+
+    Every failure is in the audit trail; the fifth in a row locks the person
+    out until a manager unlocks them (:func:`unlock`).
+    """
+    from pos import audit
+
     member = get_staff(store, who)
-    row = store.one("SELECT pin_hash FROM staff WHERE id = ?", (member.id,))
+    row = store.one("SELECT pin_hash, failed_pins, locked_at FROM staff WHERE id = ?", (member.id,))
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot sign in.")
-    if row is None or not pin_matches(pin, row["pin_hash"]):
-        raise NotAllowed(f"Wrong PIN for {member.name}: try again.")
-    return member
+    assert row is not None
+    if row["locked_at"]:
+        raise NotAllowed(f"{member.name} is locked out after {MAX_FAILED_PINS} wrong PINs: a manager unlocks them "
+                         f"with 'pos staff unlock {member.name} --approve MANAGER'.")
+    if pin_matches(pin, row["pin_hash"]):
+        if row["failed_pins"]:
+            with store.write() as conn:
+                conn.execute("UPDATE staff SET failed_pins = 0 WHERE id = ?", (member.id,))
+        return member
+    with store.write() as conn:  # committed before the refusal: a wrong PIN is never forgotten
+        conn.execute("UPDATE staff SET failed_pins = failed_pins + 1 WHERE id = ?", (member.id,))
+        failed = int(conn.execute("SELECT failed_pins FROM staff WHERE id = ?", (member.id,)).fetchone()[0])
+        audit.record(store, audit.Event.FAILED_PIN, {"who": member.name, "in_a_row": failed}, staff_id=member.id,
+                     register=register)
+        if failed >= MAX_FAILED_PINS:
+            conn.execute("UPDATE staff SET locked_at = ? WHERE id = ?", (iso(utc_now()), member.id))
+            audit.record(store, audit.Event.LOCKED_OUT, {"who": member.name}, staff_id=member.id, register=register)
+    if failed >= MAX_FAILED_PINS:
+        raise NotAllowed(f"Wrong PIN for {member.name}, {MAX_FAILED_PINS} times in a row: {member.name} is locked out "
+                         "until a manager unlocks them.")
+    raise NotAllowed(f"Wrong PIN for {member.name}: try again ({MAX_FAILED_PINS - failed} tries left).")
+
+
+def unlock(store: "Store", who: str, approver: StaffMember) -> StaffMember:
+    """Lift a PIN lockout; a manager (or owner) approves, by their own PIN."""
+    from pos import audit
+    from pos.permissions import Action, require
+
+    require(approver, Action.MANAGE_STAFF)
+    member = get_staff(store, who)
+    with store.write() as conn:
+        conn.execute("UPDATE staff SET failed_pins = 0, locked_at = NULL WHERE id = ?", (member.id,))
+        audit.record(store, audit.Event.UNLOCKED, {"who": member.name, "by": approver.name}, staff_id=approver.id)
+    return get_staff(store, member.id)
 
 
 # -- shifts ------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import pytest
 from freezegun import freeze_time
 
-from conftest import Cli, snapshot
+from conftest import PIN_RECORDS, Cli, snapshot
 from payments import service
 from payments.base import Capabilities, DeclineReason, Outcome, TenderKind
 from pos import staff
@@ -336,20 +336,25 @@ def test_refund_above_threshold_needs_a_manager_pin(paid: Cli, crew: Store) -> N
     paid.ok("config", "set", "approval.refund_over", "20")
     paid.fails("refund", "1", "--reason", "burnt", says="A refund over $20.00 needs a manager's approval")
 
-    # A wrong PIN: refused, nothing written (the prompt goes to stderr, before the error).
-    before = snapshot(paid.path)
+    # A wrong PIN: refused, nothing written but the failed PIN itself, which the audit trail keeps
+    # (the prompt goes to stderr, before the error).
+    before = snapshot(paid.path, PIN_RECORDS)
     result = paid("refund", "1", "--reason", "burnt", "--approve", "Maria", input="9999\n")
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert result.stderr == "PIN for Maria:error: Wrong PIN for Maria: try again.\n"
+    assert result.stderr == "PIN for Maria:error: Wrong PIN for Maria: try again (4 tries left).\n"
     assert "9999" not in result.output  # typed hidden
-    assert snapshot(paid.path) == before
+    assert snapshot(paid.path, PIN_RECORDS) == before
+    from pos import audit
+
+    (failed,) = audit.records(crew, staff="Maria")
+    assert failed.event is audit.Event.FAILED_PIN and "9999" not in str(failed.detail)
 
     # A cashier's right PIN is no approval.
     result = paid("refund", "1", "--reason", "burnt", "--approve", "Cate", input="2222\n")
     assert result.exit_code == 1
     assert result.stderr == "PIN for Cate:error: Cate is a cashier: only a manager or owner can approve a refund.\n"
-    assert snapshot(paid.path) == before
+    assert snapshot(paid.path, PIN_RECORDS) == before
 
     result = paid.ok("refund", "1", "--amount", "25", "--reason", "burnt", "--approve", "Maria", "--json",
                      input="4321\n")

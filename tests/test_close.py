@@ -29,7 +29,7 @@ from pos.orders import add_line, new_order, void_order
 from pos.report import day_report
 from pos.staff import add_staff, get_staff, start_shift
 from pos.store import Store
-from tests.conftest import snapshot
+from tests.conftest import PIN_RECORDS, snapshot
 from tests.helpers import refused, verified
 
 DAY = date(2026, 11, 23)
@@ -296,9 +296,9 @@ def test_cli_day_commands(day: Store, cli_for) -> None:
         assert report["orders"] == 3 and report["tips"]["alice"]["owed_minor"] == 50
         assert "Z report 2026-11-23" in cli.ok("day", "report", "--day", "2026-11-23").stdout
         cli.fails("day", "reopen", "--day", "2026-11-23", says="needs a manager's approval")
-        before = snapshot(day.path)
+        before = snapshot(day.path, PIN_RECORDS)
         wrong = cli("day", "reopen", "--day", "2026-11-23", "--approve", "Maria", input="9999\n")
-        assert wrong.exit_code == 1 and snapshot(day.path) == before
+        assert wrong.exit_code == 1 and snapshot(day.path, PIN_RECORDS) == before
         assert "Reopened 2026-11-23" in cli.ok("day", "reopen", "--day", "2026-11-23", "--approve", "Maria",
                                                input="1234\n").stdout
 

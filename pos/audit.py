@@ -1,0 +1,72 @@
+"""The audit trail: who did what, when, on which register; append-only (the database refuses changes).
+
+Recorded: sign-ins and failed PINs (five in a row lock a person out until a
+manager unlocks them), approvals, voids, refunds, discounts, drawers opened
+without a sale, and changes of settings.  Until registers sign people in,
+an event whose actor is not known is recorded with no one's name.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pos.store import iso, utc_now
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+
+class Event(str, enum.Enum):
+    SIGN_IN = "sign-in"
+    FAILED_PIN = "failed PIN"
+    LOCKED_OUT = "locked out"
+    UNLOCKED = "unlocked"
+    APPROVAL = "approval"
+    VOID = "void"
+    REFUND = "refund"
+    DISCOUNT = "discount"
+    NO_SALE = "drawer opened without a sale"
+    SETTING = "setting changed"
+
+
+class Record(NamedTuple):
+    id: int
+    at: str
+    business_day: str
+    staff: str | None
+    register: int | None
+    event: Event
+    detail: dict[str, Any]
+
+
+def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: int | None = None,
+           register: int | None = None) -> None:
+    """Append one event (in the caller's transaction, so it stands or falls with what it records)."""
+    from pos.clock import business_day
+
+    now = utc_now()
+    with store.write() as conn:
+        conn.execute(
+            "INSERT INTO audit_log(at, business_day, staff_id, register, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            (iso(now), business_day(now, store.settings).isoformat(), staff_id, register, event.value,
+             json.dumps(detail, sort_keys=True, default=str)),
+        )
+
+
+def records(store: "Store", day: date | None = None, staff: str | None = None) -> list[Record]:
+    """The trail of a business day (default: all of it), optionally of one person."""
+    sql = "SELECT a.*, s.name AS name FROM audit_log a LEFT JOIN staff s ON s.id = a.staff_id WHERE 1 = 1"
+    params: list[object] = []
+    if day is not None:
+        sql += " AND a.business_day = ?"
+        params.append(day.isoformat())
+    if staff is not None:
+        from pos.staff import get_staff
+
+        sql += " AND a.staff_id = ?"
+        params.append(get_staff(store, staff).id)
+    return [Record(r["id"], r["at"], r["business_day"], r["name"], r["register"], Event(r["action"]),
+                   json.loads(r["detail"])) for r in store.all(sql + " ORDER BY a.id", tuple(params))]

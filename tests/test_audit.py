@@ -1,0 +1,78 @@
+"""The audit trail: append-only, and every failed PIN, approval, void, refund, discount and setting in it."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from freezegun import freeze_time
+
+from payments import service
+from payments.refunds import refund
+from pos import audit, config
+from pos.drawer import open_drawer
+from pos.errors import NotAllowed
+from pos.orders import add_discount, add_line, new_order, void_order
+from pos.staff import add_staff, unlock, verify_pin
+from pos.store import Store
+
+
+def test_wrong_pins_are_recorded_and_five_in_a_row_lock_out_until_a_manager_unlocks(store: Store, cli_for) -> None:
+    add_staff(store, "Alice", "cashier", "1234")
+    maria = add_staff(store, "Maria", "manager", "4321")
+    for left in (4, 3, 2, 1):
+        with pytest.raises(NotAllowed, match=f"{left} tries left"):
+            verify_pin(store, "Alice", "0000", register=2)
+    verify_pin(store, "Alice", "1234")  # a right PIN resets the count
+    for _ in range(4):
+        with pytest.raises(NotAllowed):
+            verify_pin(store, "Alice", "0000")
+    with pytest.raises(NotAllowed, match="5 times in a row: Alice is locked out"):
+        verify_pin(store, "Alice", "0000")
+    with pytest.raises(NotAllowed, match="locked out after 5 wrong PINs"):
+        verify_pin(store, "Alice", "1234")  # even the right PIN, now
+    events = [r.event for r in audit.records(store, staff="Alice")]
+    assert events.count(audit.Event.FAILED_PIN) == 9 and events[-1] is audit.Event.LOCKED_OUT
+    assert audit.records(store, staff="Alice")[0].register == 2
+    assert all("0000" not in str(r.detail) for r in audit.records(store))  # a PIN is never written down
+    cate = add_staff(store, "Cate", "cashier", "2222")
+    with pytest.raises(NotAllowed, match="Cate is a cashier and may not add, change or unlock staff"):
+        unlock(store, "Alice", cate)
+    unlock(store, "Alice", maria)
+    assert verify_pin(store, "Alice", "1234").name == "Alice"
+    cli = cli_for(store)
+    cli.fails("staff", "unlock", "Alice", says="needs a manager")
+    assert "Alice is unlocked." in cli.ok("staff", "unlock", "Alice", "--approve", "Maria", input="4321\n").stdout
+
+
+@freeze_time("2026-11-23 17:00:00")
+def test_approvals_voids_refunds_discounts_and_settings_are_in_the_trail(store: Store, cli_for) -> None:
+    maria = add_staff(store, "Maria", "manager", "4321")
+    open_drawer(store, 1, "100")
+    config.set_option(store, "approval.refund_over", "5")
+    order = new_order(store, "counter")
+    add_line(store, order.id, "PIZZA-M")
+    add_discount(store, order.id, "1.00", "regular")
+    service.pay(store, order.id, "cash", "20")
+    refund(store, order.id, "10.00", "burnt", approver=maria)
+    left = new_order(store, "counter")
+    add_line(store, left.id, "SODA")
+    void_order(store, left.id, "customer left")
+    trail = [(r.event, r.staff) for r in audit.records(store)]
+    assert trail == [(audit.Event.SETTING, None), (audit.Event.DISCOUNT, None), (audit.Event.APPROVAL, "Maria"),
+                     (audit.Event.REFUND, None), (audit.Event.VOID, None)]
+    setting = audit.records(store)[0]
+    assert setting.detail == {"key": "approval.refund_over", "from": None, "to": "500"}
+    out = cli_for(store).ok("audit", "--day", "2026-11-23").stdout
+    assert "approval" in out and "Maria" in out and "customer left" in out
+    assert "Nothing in the audit trail" in cli_for(store).ok("audit", "--day", "2026-11-01").stdout
+
+
+def test_the_trail_cannot_be_changed(store: Store) -> None:
+    config.set_option(store, "cash.rounding", "0.05")
+    conn = sqlite3.connect(store.path)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("UPDATE audit_log SET detail = '{}'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("DELETE FROM audit_log")
+    conn.close()
