@@ -1557,6 +1557,53 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     _emit(as_json, options, human)
 
 
+# -- the register session -------------------------------------------------------------------
+
+
+@app.command("register", rich_help_panel=CASHIER)
+def register_cmd(
+    ctx: typer.Context,
+    name: Annotated[Optional[str], typer.Option("--name", help="Who signs in (asked if left out).")] = None,
+    register: RegisterOpt = 1,
+) -> None:
+    """The counter register: sign in by PIN, then ring sales with short commands (help lists them)."""
+    from pos.staff import get_staff, open_shift, start_shift, verify_pin
+    from register import Session
+
+    store = _store(ctx)
+    who = name or typer.prompt("Name", err=True)
+    member = verify_pin(store, who, typer.prompt(f"PIN for {get_staff(store, who).name}", hide_input=True, err=True),
+                        register=register)
+    if open_shift(store, member) is None:
+        if not typer.confirm(f"{member.first_name} is not on shift. Start the shift now?", default=True, err=True):
+            raise InvalidInput("A cashier rings sales on shift: start one with 'pos shift start NAME'.")
+        start_shift(store, member.name, register=register)
+    from pos import audit
+
+    audit.record(store, audit.Event.SIGN_IN, {"who": member.name}, staff_id=member.id, register=register)
+    session = Session(store, member, register)
+    interactive = sys.stdin.isatty()
+    for line in session.screen():
+        typer.echo(line)
+    while not session.done:
+        try:
+            if session.locked:
+                typed = typer.prompt("PIN", hide_input=True, err=True) if interactive else input()
+                for message in session.unlock(typed):
+                    typer.echo(message)
+                continue
+            typed = input("> " if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            typed = "quit"
+        with _card_wait(store):
+            messages = session.handle(typed)
+        for message in messages:
+            typer.echo(message)
+        if not session.done and typed.strip():
+            for line in session.screen():
+                typer.echo(line)
+
+
 # -- the audit trail ------------------------------------------------------------------------
 
 

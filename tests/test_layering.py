@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FORBIDDEN = {"pos": {"payments", "receipts", "demo", "cli"}, "payments": {"receipts", "demo", "cli"},
-             "receipts": {"demo", "cli"}}
+FORBIDDEN = {"pos": {"payments", "receipts", "demo", "register", "cli"},
+             "payments": {"receipts", "demo", "register", "cli"}, "receipts": {"demo", "register", "cli"}}
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -29,8 +29,10 @@ def test_package_imports_only_what_it_may(package: str) -> None:
         assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
 
 
-def test_the_demo_uses_the_library_not_the_cli() -> None:
+def test_the_demo_and_the_register_session_use_the_library_not_the_cli() -> None:
     assert "cli" not in imported_roots(ROOT / "demo.py")
+    assert not {"cli", "demo"} & imported_roots(ROOT / "register.py")
+    assert "print(" not in (ROOT / "register.py").read_text()  # the session never prints: pos register does
 
 
 def test_the_core_never_prints_or_reads_the_environment() -> None:

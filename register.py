@@ -1,0 +1,300 @@
+"""The counter register session: a cashier's short commands, one line at a time, as a plain state machine.
+
+:class:`Session` never prints or prompts: :meth:`Session.handle` takes one
+line (a scanned barcode, or a short command) and returns the messages to
+show; :meth:`Session.screen` is the running order to redraw after every
+line.  ``pos register`` does the terminal; tests and benches drive the
+same object in-process.  Every problem becomes one line in the cashier's
+words and the session carries on: nothing typed can lose the open order.
+
+Commands (``help`` lists them)::
+
+    SKU or barcode    add one            3*SKU      add three
+    -                 remove the last    d 10% why  discount (or d 2.00 why)
+    t                 the total          cash 20    cash (default: exact)
+    card [A]          card on the reader wallet [A] phone wallet
+    link              a payment link     split 3    what each of 3 pays
+    tip 3 [NAME]      tip on the next payment
+    hold / recall [N] park an order, take it back
+    void WHY          void the open order            receipt    last receipt
+    new               next customer      lock       lock the register
+    help, quit
+
+It sits beside ``cli.py`` (it drives payments and receipts, which never import it).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Callable
+
+from pos.errors import AnytenderError, InvalidInput, ProcessorUnavailable
+from pos.permissions import Action, require
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.staff import StaffMember
+    from pos.store import Store
+
+HELP = ("SKU: add | 3*SKU | - remove last | d 10% why | t total | cash [A] | card [A] | wallet [A] | link | "
+        "split N | tip A [NAME] | hold | recall [N] | void WHY | receipt | new | lock | quit")
+_QUANTITY = re.compile(r"^(\d+)\s*\*\s*(\S*)$")
+
+
+class Session:
+    """One cashier at one register (see the module docstring)."""
+
+    def __init__(self, store: "Store", cashier: "StaffMember", register: int = 1) -> None:
+        self.store = store
+        self.cashier = cashier
+        self.register = register
+        self.order_id: str | None = None
+        self.held: list[str] = []
+        self.tip: tuple[int, str | None] | None = None
+        self.last_paid: str | None = None
+        self.locked = False
+        self.done = False
+        self._commands: dict[str, Callable[[str], list[str]]] = {
+            "t": self._total, "cash": self._cash, "card": self._card, "wallet": self._wallet, "link": self._link,
+            "split": self._split, "tip": self._tip, "hold": self._hold, "recall": self._recall, "void": self._void,
+            "receipt": self._receipt, "new": self._new, "lock": self._lock, "help": self._help, "quit": self._quit,
+            "d": self._discount,
+        }
+
+    # -- the loop's two calls ---------------------------------------------------------
+
+    def handle(self, line: str) -> list[str]:
+        """One line typed or scanned; every problem is one message, and the session carries on."""
+        text = " ".join(line.split())
+        if self.locked:
+            return ["The register is locked: type your PIN to unlock it."]
+        if not text:
+            return []
+        word, _, rest = text.partition(" ")
+        try:
+            if text == "-":
+                return self._remove()
+            command = self._commands.get(word.lower())
+            if command is not None:
+                return command(rest)
+            return self._add(text)
+        except ProcessorUnavailable as exc:
+            return [exc.message]
+        except AnytenderError as exc:
+            return [exc.message]
+
+    def unlock(self, pin: str) -> list[str]:
+        """Unlock with the signed-in cashier's PIN (a wrong one counts toward their lockout)."""
+        from pos.staff import verify_pin
+
+        try:
+            verify_pin(self.store, self.cashier.name, pin, register=self.register)
+        except AnytenderError as exc:
+            return [exc.message]
+        self.locked = False
+        return ["Unlocked."]
+
+    def screen(self) -> list[str]:
+        """The open order as the cashier sees it: its lines and what is due."""
+        from payments.service import due_minor
+        from pos.orders import view
+
+        if self.order_id is None:
+            held = f" ({len(self.held)} held)" if self.held else ""
+            return [f"Register {self.register}, {self.cashier.first_name}: ready{held}."]
+        current = view(self.store, self.order_id)
+        lines = [f"Order #{current.order.number}"]
+        lines += [f"  {line.quantity} x {line.name}  {self._money(line.quantity * line.unit_price_minor)}"
+                  for line in current.lines]
+        lines.append(f"  Total {self._money(current.totals.total_minor)}, due "
+                     f"{self._money(due_minor(self.store, self.order_id))}")
+        return lines
+
+    # -- items ----------------------------------------------------------------------------
+
+    def _money(self, minor: int) -> str:
+        from pos.money_format import store_money
+
+        return store_money(self.store, minor)
+
+    def _open(self) -> str:
+        from pos.orders import Channel, new_order
+
+        if self.order_id is None:
+            require(self.cashier, Action.RING_SALE)
+            self.order_id = new_order(self.store, Channel.COUNTER, created_by=self.cashier.id,
+                                      register=self.register).id
+        return self.order_id
+
+    def _add(self, text: str) -> list[str]:
+        from pos.catalog import get_item
+        from pos.orders import add_line, parse_quantity
+
+        match = _QUANTITY.match(text)
+        quantity, code = (int(match.group(1)), match.group(2)) if match else (1, text)
+        if not code:
+            raise InvalidInput(f"'{text}': give the item after the quantity, like 3*SODA.")
+        if " " in code:
+            raise InvalidInput(f"'{text}' is not an item or a command: type help.")
+        get_item(self.store, code)  # an unknown code opens no order
+        parse_quantity(quantity)
+        line, _ = add_line(self.store, self._open(), code, quantity)
+        return [f"+ {line.quantity} x {line.name}"]
+
+    def _remove(self) -> list[str]:
+        from pos.orders import remove_line
+
+        if self.order_id is None:
+            return ["Nothing to remove."]
+        line, _ = remove_line(self.store, self.order_id)
+        return [f"- {line.name}"]
+
+    def _discount(self, rest: str) -> list[str]:
+        from pos.orders import add_discount
+
+        require(self.cashier, Action.DISCOUNT)
+        value, _, reason = rest.partition(" ")
+        if not value or not reason.strip():
+            raise InvalidInput("Say how much and why, like: d 10% first visit")
+        if self.order_id is None:
+            return ["Ring something up first."]
+        discount, _ = add_discount(self.store, self.order_id, value, reason)
+        return [f"Discount {value}: {discount.reason}."]
+
+    def _total(self, rest: str) -> list[str]:
+        return self.screen()[-1:] if self.order_id else ["Nothing rung up."]
+
+    # -- payments -------------------------------------------------------------------------
+
+    def _pay(self, tender: str, amount: str | None) -> list[str]:
+        from payments.service import pay
+
+        require(self.cashier, Action.TAKE_PAYMENT)
+        if self.order_id is None:
+            return ["Ring something up first."]
+        tip_minor, tip_to = self.tip or (0, None)
+        result = pay(self.store, self.order_id, tender, amount or None, register=self.register, tip_minor=tip_minor,
+                     tip_to=tip_to, tip_confirmed=True)
+        self.tip = None
+        p = result.payment
+        if not result.outcome.approved:
+            return [f"DECLINED: {result.outcome.message}"]
+        said = [f"{p.tender.value.capitalize()} {self._money(p.tendered_minor or p.amount_minor)} taken."]
+        if p.change_minor:
+            said.append(f"Change {self._money(p.change_minor)}.")
+        if result.order_paid:
+            self.last_paid, self.order_id = self.order_id, None
+            said.append("Paid. Next customer.")
+        else:
+            said.append(f"Still due {self._money(result.due_after_minor)}.")
+        return said
+
+    def _cash(self, rest: str) -> list[str]:
+        return self._pay("cash", rest.strip() or None)
+
+    def _card(self, rest: str) -> list[str]:
+        return self._pay("card", rest.strip() or None)
+
+    def _wallet(self, rest: str) -> list[str]:
+        return self._pay("wallet", rest.strip() or None)
+
+    def _link(self, rest: str) -> list[str]:
+        from payments.wallet import send_link
+
+        require(self.cashier, Action.TAKE_PAYMENT)
+        if self.order_id is None:
+            return ["Ring something up first."]
+        status = send_link(self.store, self.order_id, register=self.register)
+        held, self.order_id = self.order_id, None
+        self.held.append(held)
+        return [f"Payment link: {status.url}", "The order is held until it is paid ('recall' to see it)."]
+
+    def _split(self, rest: str) -> list[str]:
+        from payments.service import due_minor
+        from pos.money import allocate
+
+        ways = rest.strip()
+        if not ways.isdigit() or not 2 <= int(ways) <= 20:
+            raise InvalidInput("Split how many ways? Like: split 3")
+        if self.order_id is None:
+            return ["Ring something up first."]
+        parts = allocate(due_minor(self.store, self.order_id), [1] * int(ways))
+        return [f"{ways} ways: " + ", ".join(self._money(p) for p in parts) + " (take each: card 12.34, cash ...)"]
+
+    def _tip(self, rest: str) -> list[str]:
+        from payments.service import amount_minor
+        from pos.orders import resolve
+        from pos.tips import recipient_for
+
+        amount_text, _, name = rest.partition(" ")
+        tip = amount_minor(self.store, amount_text.strip() or None, "tip")
+        if tip is None:
+            raise InvalidInput("Say how much, like: tip 3 alice")
+        channel = resolve(self.store, self._open()).channel
+        recipient = recipient_for(self.store, channel, name.strip() or None, tip)  # refused now, not at payment
+        self.tip = (tip, recipient)
+        return [f"Tip {self._money(tip)} for {'the team' if recipient == 'pool' else recipient} on the next payment."]
+
+    # -- the order itself ---------------------------------------------------------------
+
+    def _hold(self, rest: str) -> list[str]:
+        if self.order_id is None:
+            return ["No open order to hold."]
+        self.held.append(self.order_id)
+        self.order_id = None
+        return [f"Held ({len(self.held)} held)."]
+
+    def _recall(self, rest: str) -> list[str]:
+        from pos.orders import resolve
+
+        if self.order_id is not None:
+            return ["Finish or hold the open order first."]
+        if not self.held:
+            return ["Nothing is held."]
+        if rest.strip():
+            wanted = [o for o in self.held if str(resolve(self.store, o).number) == rest.strip()]
+            if not wanted:
+                return [f"Order {rest.strip()} is not held here."]
+            self.held.remove(wanted[0])
+            self.order_id = wanted[0]
+        else:
+            self.order_id = self.held.pop()
+        return [f"Recalled #{resolve(self.store, self.order_id).number}."]
+
+    def _void(self, rest: str) -> list[str]:
+        from payments.refunds import void
+
+        require(self.cashier, Action.VOID_UNPAID)
+        if self.order_id is None:
+            return ["No open order to void."]
+        order = void(self.store, self.order_id, rest)
+        self.order_id = None
+        return [f"Voided #{order.number}."]
+
+    def _receipt(self, rest: str) -> list[str]:
+        from receipts.model import build
+        from receipts.text import lines
+
+        if self.last_paid is None:
+            return ["No paid order yet."]
+        return lines(build(self.store, self.last_paid, reprint=True), 48)
+
+    def _new(self, rest: str) -> list[str]:
+        if self.order_id is not None:
+            return ["Pay, hold or void the open order first."]
+        return ["Ready for the next customer."]
+
+    def _lock(self, rest: str) -> list[str]:
+        self.locked = True
+        return ["Locked: type your PIN to unlock."]
+
+    def _help(self, rest: str) -> list[str]:
+        return [HELP]
+
+    def _quit(self, rest: str) -> list[str]:
+        if self.order_id is not None:
+            self.held.append(self.order_id)
+            self.order_id = None
+        self.done = True
+        left = f" {len(self.held)} order(s) still open: pos order list." if self.held else ""
+        return [f"Signed out.{left}"]
+

@@ -1,0 +1,92 @@
+"""The register session: the cashier's short commands, in-process, and pos register with scripted input."""
+
+from __future__ import annotations
+
+import pytest
+from freezegun import freeze_time
+
+from pos import audit
+from pos.drawer import open_drawer
+from pos.orders import OrderStatus, list_orders
+from pos.staff import add_staff, start_shift
+from pos.store import Store
+from register import Session
+
+NOON = "2026-11-23 17:00:00"
+
+
+@pytest.fixture
+def till(store: Store) -> Session:
+    with freeze_time(NOON):
+        alice = add_staff(store, "Alice", "cashier", "1234")
+        start_shift(store, "Alice")
+        open_drawer(store, 1, "100")
+    return Session(store, alice, 1)
+
+
+@freeze_time(NOON)
+def test_a_sale_from_scan_to_change(till: Session) -> None:
+    assert till.handle("PIZZA-M") == ["+ 1 x Margherita 12in"]
+    assert till.handle("3*SODA") == ["+ 3 x Soda 20oz"]
+    assert till.handle("-") == ["- Soda 20oz"]
+    assert till.handle("d 10% regular") == ["Discount 10%: regular."]
+    assert till.screen()[-1] == "  Total $12.25, due $12.25"
+    assert till.handle("t") == ["  Total $12.25, due $12.25"]
+    assert till.handle("cash 20") == ["Cash $20.00 taken.", "Change $7.75.", "Paid. Next customer."]
+    assert till.screen() == ["Register 1, Alice: ready."]
+    assert any("Served by Alice" in line for line in till.handle("receipt"))
+
+
+@freeze_time(NOON)
+def test_bad_input_is_one_line_and_the_order_survives(till: Session) -> None:
+    till.handle("PIZZA-M")
+    for typed, says in (("NOPE", "No item with SKU 'NOPE'"), ("3*", "give the item after the quantity"),
+                        ("cash abc", "abc"), ("d 10%", "Say how much and why"), ("split x", "Split how many"),
+                        ("tip 2 Zed", "No staff member called 'Zed'"), ("two pizzas", "not an item or a command"),
+                        ("recall", "Finish or hold the open order first"), ("new", "Pay, hold or void")):
+        (message,) = till.handle(typed)
+        assert says in message, (typed, message)
+    assert till.screen()[-1] == "  Total $13.61, due $13.61"  # still there
+
+
+@freeze_time(NOON)
+def test_hold_recall_split_tip_void_lock(till: Session) -> None:
+    till.handle("PIZZA-M")
+    assert till.handle("hold") == ["Held (1 held)."]
+    till.handle("SODA")
+    assert till.handle("split 2") == ["2 ways: $1.36, $1.35 (take each: card 12.34, cash ...)"]
+    assert till.handle("void customer left") == ["Voided #2."]
+    assert till.handle("recall 1") == ["Recalled #1."]
+    assert till.handle("tip 2 Alice") == ["Tip $2.00 for alice on the next payment."]
+    till.handle("cash 20")
+    assert [o.status for o in list_orders(till.store)] == [OrderStatus.PAID, OrderStatus.VOIDED]
+    assert till.handle("lock") == ["Locked: type your PIN to unlock."]
+    assert till.handle("PIZZA-M") == ["The register is locked: type your PIN to unlock it."]
+    assert "Wrong PIN" in till.unlock("9999")[0]
+    assert till.unlock("1234") == ["Unlocked."]
+    till.handle("PIZZA-M")
+    assert till.handle("quit") == ["Signed out. 1 order(s) still open: pos order list."]
+
+
+@freeze_time(NOON)
+def test_a_kitchen_porter_cannot_ring_sales(store: Store) -> None:
+    kim = add_staff(store, "Kim", "kitchen", "1234")
+    session = Session(store, kim, 1)
+    assert session.handle("PIZZA-M") == [
+        "Kim is a kitchen and may not ring up a sale: that needs an owner or a manager or a cashier or a server."]
+    assert list_orders(store) == []
+
+
+def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for) -> None:
+    with freeze_time(NOON):
+        add_staff(store, "Alice", "cashier", "1234")
+        open_drawer(store, 1, "100")
+    cli = cli_for(store)
+    with freeze_time(NOON):
+        result = cli("register", "--name", "Alice", input="1234\ny\nPIZZA-M\n2*SODA\ncash 20\nquit\n")
+    assert result.exit_code == 0, result.output
+    assert "1234" not in result.stdout  # the PIN is typed hidden
+    assert "Order #1" in result.stdout and "Paid. Next customer." in result.stdout
+    assert [r.event for r in audit.records(store, staff="Alice")] == [audit.Event.SIGN_IN]
+    wrong = cli("register", "--name", "Alice", input="9999\n")
+    assert wrong.exit_code == 1 and "Wrong PIN for Alice" in wrong.output
