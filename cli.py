@@ -1595,10 +1595,15 @@ def register_cmd(
             typed = input("> " if interactive else "")
         except (EOFError, KeyboardInterrupt):
             typed = "quit"
+        paid_before = session.last_paid
         with _card_wait(store):
             messages = session.handle(typed)
         for message in messages:
             typer.echo(message)
+        if session.last_paid is not None and session.last_paid != paid_before:
+            saved = _auto_receipt(store, session.last_paid)
+            if saved is not None:
+                typer.echo(f"Receipt: {saved}")
         if not session.done and typed.strip():
             for line in session.screen():
                 typer.echo(line)

@@ -14,7 +14,7 @@ Commands (``help`` lists them)::
     t                 the total          cash 20    cash (default: exact)
     card [A]          card on the reader wallet [A] phone wallet
     link              a payment link     split 3    what each of 3 pays
-    tip 3 [NAME]      tip on the next payment
+    tip 3 [NAME] [!]  tip on the next payment (! confirms one above the store's share)
     hold / recall [N] park an order, take it back
     void WHY          void the open order            receipt    last receipt
     new               next customer      lock       lock the register
@@ -225,12 +225,20 @@ class Session:
         from pos.orders import resolve
         from pos.tips import recipient_for
 
-        amount_text, _, name = rest.partition(" ")
+        confirmed = rest.rstrip().endswith("!")
+        amount_text, _, name = rest.rstrip().rstrip("!").strip().partition(" ")
         tip = amount_minor(self.store, amount_text.strip() or None, "tip")
         if tip is None:
             raise InvalidInput("Say how much, like: tip 3 alice")
         channel = resolve(self.store, self._open()).channel
         recipient = recipient_for(self.store, channel, name.strip() or None, tip)  # refused now, not at payment
+        if not confirmed:
+            from payments.service import check_tip_share, due_minor
+
+            try:
+                check_tip_share(self.store, tip, due_minor(self.store, self._open()))
+            except InvalidInput as exc:
+                raise InvalidInput(exc.message.split(": check")[0] + f": check it, then type 'tip {rest.strip()} !'.")
         self.tip = (tip, recipient)
         return [f"Tip {self._money(tip)} for {'the team' if recipient == 'pool' else recipient} on the next payment."]
 

@@ -57,6 +57,8 @@ def test_hold_recall_split_tip_void_lock(till: Session) -> None:
     assert till.handle("split 2") == ["2 ways: $1.36, $1.35 (take each: card 12.34, cash ...)"]
     assert till.handle("void customer left") == ["Voided #2."]
     assert till.handle("recall 1") == ["Recalled #1."]
+    assert till.handle("tip 5 Alice") == [  # a typo guard: above the store's 30% share
+        "A $5.00 tip is more than 30% of $13.61: check it, then type 'tip 5 Alice !'."]
     assert till.handle("tip 2 Alice") == ["Tip $2.00 for alice on the next payment."]
     till.handle("cash 20")
     assert [o.status for o in list_orders(till.store)] == [OrderStatus.PAID, OrderStatus.VOIDED]
@@ -77,16 +79,21 @@ def test_a_kitchen_porter_cannot_ring_sales(store: Store) -> None:
     assert list_orders(store) == []
 
 
-def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for) -> None:
+def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for, tmp_path) -> None:
+    from pos import config
+
     with freeze_time(NOON):
         add_staff(store, "Alice", "cashier", "1234")
         open_drawer(store, 1, "100")
+        config.set_option(store, "receipt.folder", str(tmp_path))
     cli = cli_for(store)
     with freeze_time(NOON):
         result = cli("register", "--name", "Alice", input="1234\ny\nPIZZA-M\n2*SODA\ncash 20\nquit\n")
     assert result.exit_code == 0, result.output
     assert "1234" not in result.stdout  # the PIN is typed hidden
     assert "Order #1" in result.stdout and "Paid. Next customer." in result.stdout
+    assert f"Receipt: {tmp_path / '2026-11-23-order-1.pdf'}" in result.stdout  # printed on payment
     assert [r.event for r in audit.records(store, staff="Alice")] == [audit.Event.SIGN_IN]
+    assert store.one("SELECT created_by FROM orders")[0] == store.one("SELECT id FROM staff")[0]
     wrong = cli("register", "--name", "Alice", input="9999\n")
     assert wrong.exit_code == 1 and "Wrong PIN for Alice" in wrong.output
