@@ -97,3 +97,49 @@ def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for, tm
     assert store.one("SELECT created_by FROM orders")[0] == store.one("SELECT id FROM staff")[0]
     wrong = cli("register", "--name", "Alice", input="9999\n")
     assert wrong.exit_code == 1 and "Wrong PIN for Alice" in wrong.output
+
+
+@pytest.mark.skipif(__import__("shutil").which("tmux") is None, reason="tmux is not installed")
+def test_pos_register_in_a_real_terminal(store: Store, tmp_path) -> None:
+    """Drive pos register in tmux: the PIN stays hidden on screen, a sale is rung and paid."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    add_staff(store, "Alice", "cashier", "1234")
+    start_shift(store, "Alice")
+    open_drawer(store, 1, "100")
+    beside = Path(sys.executable).with_name("pos")  # the venv's own pos, whatever PATH says
+    pos = str(beside) if beside.exists() else shutil.which("pos")
+    command = f"{pos} --db {store.path} register --name Alice" if pos else \
+        f"{sys.executable} -m cli --db {store.path} register --name Alice"
+    session = f"anytender-{tmp_path.name}"
+    tmux = ["tmux", "-L", session]
+    subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "100", "-y", "40", command], check=True,
+                   cwd=str(tmp_path.parent.parent), env={**__import__("os").environ, "TERM": "xterm"})
+
+    def screen() -> str:
+        return subprocess.run([*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+    def wait_for(text: str) -> str:
+        for _ in range(100):
+            shown = screen()
+            if text in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared:\n{screen()}")
+
+    try:
+        wait_for("PIN for Alice")
+        subprocess.run([*tmux, "send-keys", "-t", session, "1234", "Enter"], check=True)
+        wait_for("Register 1, Alice: ready.")
+        for keys in ("PIZZA-M", "cash 20"):
+            subprocess.run([*tmux, "send-keys", "-t", session, keys, "Enter"], check=True)
+        shown = wait_for("Paid. Next customer.")
+        assert "1234" not in shown and "Change $6.39." in shown
+        subprocess.run([*tmux, "send-keys", "-t", session, "quit", "Enter"], check=True)
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+    assert store.scalar("SELECT count(*) FROM orders WHERE status = 'paid'") == 1
