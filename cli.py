@@ -121,7 +121,89 @@ def _store(ctx: typer.Context) -> "Store":
         ctx.find_root().call_on_close(state.store.close)
         # Stripe's key is read from the environment only if a card payment needs it.
         state.store.memo["stripe_settings"] = _stripe_settings
+        _check_permission(ctx, state.store)
     return state.store
+
+
+# What each state-changing command needs, by the permission table (pos/permissions.py).  A command
+# not listed changes nothing, or checks who is acting itself (pos register, pos login, a kiosk's screen).
+COMMAND_ACTIONS: dict[str, str] = {
+    "order new": "RING_SALE", "order add": "RING_SALE", "order remove": "RING_SALE", "order set": "RING_SALE",
+    "order discount": "DISCOUNT", "order undiscount": "DISCOUNT", "order close": "RING_SALE",
+    "order void": "VOID_UNPAID", "void": "VOID_UNPAID", "pay": "TAKE_PAYMENT", "refund": "REFUND_SMALL",
+    "payments recover": "TAKE_PAYMENT", "delivery dispatch": "DISPATCH", "delivery collect": "OWN_DELIVERIES",
+    "delivery fail": "OWN_DELIVERIES", "driver handin": "HAND_IN_OWN_CASH", "drawer open": "OPEN_DRAWER",
+    "drawer paid-in": "PAID_IN_OUT", "drawer paid-out": "PAID_IN_OUT", "drawer drop": "PAID_IN_OUT",
+    "config set": "CHANGE_SETTINGS", "kiosk setup": "CHANGE_SETTINGS", "item add": "MANAGE_CATALOG",
+    "item edit": "MANAGE_CATALOG", "item deactivate": "MANAGE_CATALOG", "item import": "MANAGE_CATALOG",
+    "tax add": "MANAGE_CATALOG", "staff add": "MANAGE_STAFF", "staff deactivate": "MANAGE_STAFF",
+    "staff tips": "MANAGE_STAFF", "staff unlock": "MANAGE_STAFF", "ledger reverse": "CORRECT_BOOKS",
+    "tips distribute": "DISTRIBUTE_TIPS", "tips payout": "TIP_PAYOUT", "day close": "CLOSE_DAY",
+    "day reopen": "REOPEN_DAY",
+}
+
+
+def _session_file(db_path: str) -> Path:
+    """Where this terminal keeps its sign-in for a store: owner-only, one per store file."""
+    import hashlib
+
+    chosen = os.environ.get("POS_SESSION_FILE")
+    if chosen:
+        return Path(chosen)
+    key = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "anytender" / f"signin-{key}.json"
+
+
+def _check_permission(ctx: typer.Context, store: "Store") -> None:
+    """A state-changing command runs only for someone signed in whom the permission table allows."""
+    from pos import config
+
+    words = ctx.command_path.split()[1:]
+    command = " ".join(w for w in words if not w.startswith("-"))
+    action_name = COMMAND_ACTIONS.get(command)
+    if action_name is None or config.get(store, "signin.required") != "yes":
+        return
+    if not store.scalar("SELECT count(*) FROM staff WHERE active = 1"):
+        return  # a store with nobody on its staff yet is being set up: there is no one to sign in as
+    from pos.permissions import Action, require
+
+    member = _signed_in(store)
+    if member is None:
+        if not sys.stdin.isatty():
+            raise InvalidInput(f"'pos {command}' changes the store: sign in first with 'pos login NAME'.")
+        member = _login(store, typer.prompt("Sign in: name", err=True), None)
+    require(member, Action[action_name])
+    store.memo["actor_id"] = member.id
+
+
+def _signed_in(store: "Store") -> Any:
+    import json
+
+    from pos.signin import who
+
+    path = _session_file(str(store.path))
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return who(store, str(saved.get("token", "")))
+
+
+def _login(store: "Store", name: str, register: Optional[int]) -> Any:
+    import json
+
+    from pos.signin import sign_in
+    from pos.staff import get_staff
+
+    pin = typer.prompt(f"PIN for {get_staff(store, name).name}", hide_input=True, err=True)
+    token, member, expires = sign_in(store, name, pin, register)
+    path = _session_file(str(store.path))
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # only its owner may read it
+    with os.fdopen(fd, "w") as handle:
+        json.dump({"token": token, "staff": member.name, "expires_at": expires}, handle)
+    os.chmod(path, 0o600)
+    return member
 
 
 def _stripe_settings() -> Any:
@@ -1555,6 +1637,43 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             typer.echo(f"{key} = {value}   ({config.OPTIONS[key].description})")
 
     _emit(as_json, options, human)
+
+
+# -- signing in for one-shot commands ----------------------------------------------------------
+
+
+@app.command("login", rich_help_panel=CASHIER)
+def login_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Who signs in.")],
+    register: RegisterOpt = 1,
+) -> None:
+    """Sign in on this terminal (PIN typed hidden) for commands that change the store."""
+    from pos import config
+
+    store = _store(ctx)
+    member = _login(store, name, register)
+    minutes = config.get(store, "signin.minutes")
+    typer.echo(f"{member.name} is signed in on this terminal for {minutes} minutes.")
+
+
+@app.command("logout", rich_help_panel=CASHIER)
+def logout_cmd(ctx: typer.Context) -> None:
+    """Sign out of this terminal."""
+    import json
+
+    from pos.signin import sign_out
+
+    store = _store(ctx)
+    path = _session_file(str(store.path))
+    try:
+        token = str(json.loads(path.read_text()).get("token", ""))
+    except (OSError, ValueError):
+        typer.echo("Nobody is signed in on this terminal.")
+        return
+    sign_out(store, token)
+    path.unlink(missing_ok=True)
+    typer.echo("Signed out.")
 
 
 # -- the register session -------------------------------------------------------------------

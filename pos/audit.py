@@ -47,6 +47,8 @@ def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: in
     """Append one event (in the caller's transaction, so it stands or falls with what it records)."""
     from pos.clock import business_day
 
+    if staff_id is None:  # the person signed in for this command, when there is one
+        staff_id = store.memo.get("actor_id")
     now = utc_now()
     with store.write() as conn:
         conn.execute(

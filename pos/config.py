@@ -12,6 +12,8 @@ the settings ``init`` asks for.
     link.expires_after     minutes a payment link stays payable (30 to 1440, Stripe's limits)
     receipt.feedback       how customers reach the owner (email, phone or web address), on every receipt
     receipt.folder         a folder where a PDF receipt is written for every paid order ('' for none)
+    signin.required        one-shot commands that change anything need a sign-in (pos login): yes or no
+    signin.minutes         how long a sign-in lasts on a terminal
     tips.confirm_over      a tip above this percent of the sale needs the cashier to confirm it
     tips.<channel>         where a tip goes when nobody is named: pool, or direct to who served
                            (counter, phone, delivery, kiosk)
@@ -106,6 +108,20 @@ def _folder(store: "Store", text: str) -> str:
     return str(Path(value).expanduser().resolve()) if value else ""
 
 
+def _yes_no(store: "Store", text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("yes", "no"):
+        raise InvalidInput(f"'{text}' is not yes or no.")
+    return value
+
+
+def _signin_minutes(store: "Store", text: str) -> str:
+    value = text.strip()
+    if not value.isdigit() or not 1 <= int(value) <= 720:
+        raise InvalidInput(f"'{text}' is not a sign-in time: give whole minutes from 1 to 720.")
+    return str(int(value))
+
+
 def _default_denominations(store: "Store") -> str:
     from pos.money import exponent
 
@@ -129,6 +145,8 @@ OPTIONS: dict[str, Option] = {
         Option("link.expires_after", "minutes a payment link stays payable (30-1440)", _minutes, lambda s: "60"),
         Option("receipt.feedback", "how customers reach the owner (on every receipt)", _feedback, lambda s: ""),
         Option("receipt.folder", "write a PDF receipt here for every paid order", _folder, lambda s: ""),
+        Option("signin.required", "changes need a sign-in (pos login): yes or no", _yes_no, lambda s: "yes"),
+        Option("signin.minutes", "how long a sign-in lasts on a terminal", _signin_minutes, lambda s: "30"),
         Option("tips.confirm_over", "a tip above this % of the sale needs confirming", _percent, lambda s: "30"),
         Option("tips.counter", "unnamed counter tips: pool or direct", _tip_mode, lambda s: "pool"),
         Option("tips.phone", "unnamed phone-order tips: pool or direct", _tip_mode, lambda s: "pool"),

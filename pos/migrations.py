@@ -329,4 +329,18 @@ ALTER TABLE staff ADD COLUMN failed_pins INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE staff ADD COLUMN locked_at TEXT;
 """,
     ),
+    (
+        10,
+        "sign-ins kept on a terminal for one-shot commands",
+        """
+CREATE TABLE signins (
+    token_sha TEXT PRIMARY KEY,
+    staff_id INTEGER NOT NULL REFERENCES staff(id),
+    register INTEGER,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    ended_at TEXT
+);
+""",
+    ),
 ]

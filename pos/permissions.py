@@ -55,6 +55,7 @@ class Action(str, enum.Enum):
     CHANGE_SETTINGS = "change store settings"
     MANAGE_CATALOG = "change the menu and taxes"
     READ_BOOKS = "read the books and reports"
+    CORRECT_BOOKS = "post corrections to the books"
     KIOSK_SELL = "add items and pay at a kiosk"
 
 
@@ -62,7 +63,7 @@ A = Action
 _COUNTER = frozenset({A.RING_SALE, A.DISCOUNT, A.TAKE_PAYMENT, A.REFUND_SMALL, A.VOID_UNPAID, A.DISPATCH})
 _MANAGING = _COUNTER | {
     A.REFUND_LARGE, A.VOID_PAID, A.APPROVE, A.OPEN_DRAWER, A.NO_SALE, A.PAID_IN_OUT, A.COUNT_DRAWER, A.TIP_PAYOUT,
-    A.DISTRIBUTE_TIPS, A.CLOSE_DAY, A.REOPEN_DAY, A.MANAGE_STAFF, A.READ_BOOKS, A.OWN_DELIVERIES,
+    A.DISTRIBUTE_TIPS, A.CLOSE_DAY, A.REOPEN_DAY, A.MANAGE_STAFF, A.READ_BOOKS, A.CORRECT_BOOKS, A.OWN_DELIVERIES,
     A.HAND_IN_OWN_CASH,
 }
 

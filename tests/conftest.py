@@ -41,6 +41,9 @@ def make_store(tmp_path: Path) -> Iterator[Callable[..., Store]]:
         }
         options.update(kwargs)
         store = init_store(tmp_path / name, **options)  # type: ignore[arg-type]
+        # Most tests are about something else than who is signed in; tests/test_signin.py turns it on.
+        with store.write() as conn:
+            conn.execute("INSERT INTO settings(key, value) VALUES ('signin.required', 'no')")
         opened.append(store)
         return store
 

@@ -594,6 +594,8 @@ def test_config_defaults(store: Store) -> None:
         "link.expires_after": "60",
         "receipt.feedback": "",
         "receipt.folder": "",
+        "signin.minutes": "30",
+        "signin.required": "no",
         "stripe.reader": "",
         "tips.confirm_over": "30", "tips.counter": "pool",
         "tips.delivery": "direct",

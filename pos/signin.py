@@ -1,0 +1,62 @@
+"""Sign-ins for one-shot commands: who is at this terminal, for a store-set number of minutes.
+
+:func:`sign_in` checks the PIN (wrong ones count toward a lockout) and
+returns a random token; the caller keeps it where only its owner can read
+it (the CLI: an owner-only file), and the store keeps only its SHA-256, so
+neither holds a PIN and a stolen database gives no sign-in.  :func:`who`
+turns a token back into the person, or None once it has expired, was
+signed out, or its person was deactivated or locked out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from pos.store import iso, parse_iso, utc_now
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.staff import StaffMember
+    from pos.store import Store
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in(store: "Store", name: str, pin: str, register: int | None = None) -> tuple[str, "StaffMember", str]:
+    """(token, person, expiry as ISO text) for a right PIN; the sign-in lasts ``signin.minutes``."""
+    from pos import audit, config
+    from pos.staff import verify_pin
+
+    member = verify_pin(store, name, pin, register=register)
+    token = os.urandom(24).hex()
+    now = utc_now()
+    expires = iso(now + timedelta(minutes=config.get_minor(store, "signin.minutes")))
+    with store.write() as conn:
+        conn.execute("INSERT INTO signins(token_sha, staff_id, register, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                     (_sha(token), member.id, register, iso(now), expires))
+        audit.record(store, audit.Event.SIGN_IN, {"who": member.name, "until": expires}, staff_id=member.id,
+                     register=register)
+    return token, member, expires
+
+
+def who(store: "Store", token: str) -> "StaffMember | None":
+    """The person a token signs in, if it still does."""
+    from pos.staff import get_staff
+
+    row = store.one("SELECT s.staff_id, s.expires_at, s.ended_at, st.locked_at FROM signins s "
+                    "JOIN staff st ON st.id = s.staff_id WHERE s.token_sha = ?", (_sha(token),))
+    if row is None or row["ended_at"] or row["locked_at"] or parse_iso(row["expires_at"]) <= utc_now():
+        return None
+    member = get_staff(store, int(row["staff_id"]))
+    return member if member.active else None
+
+
+def sign_out(store: "Store", token: str) -> bool:
+    """End a sign-in; False when it had already ended."""
+    with store.write() as conn:
+        return conn.execute("UPDATE signins SET ended_at = ? WHERE token_sha = ? AND ended_at IS NULL",
+                            (iso(utc_now()), _sha(token))).rowcount == 1
