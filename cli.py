@@ -133,7 +133,7 @@ COMMAND_ACTIONS: dict[str, str] = {
     "order void": "VOID_UNPAID", "void": "VOID_UNPAID", "pay": "TAKE_PAYMENT", "refund": "REFUND_SMALL",
     "payments recover": "TAKE_PAYMENT", "delivery dispatch": "DISPATCH", "delivery collect": "OWN_DELIVERIES",
     "delivery fail": "OWN_DELIVERIES", "driver handin": "HAND_IN_OWN_CASH", "drawer open": "OPEN_DRAWER",
-    "drawer paid-in": "PAID_IN_OUT", "drawer paid-out": "PAID_IN_OUT", "drawer drop": "PAID_IN_OUT",
+    "drawer paid-in": "PAID_IN_OUT", "drawer nosale": "NO_SALE", "drawer paid-out": "PAID_IN_OUT", "drawer drop": "PAID_IN_OUT",
     "config set": "CHANGE_SETTINGS", "kiosk setup": "CHANGE_SETTINGS", "item add": "MANAGE_CATALOG",
     "item edit": "MANAGE_CATALOG", "item deactivate": "MANAGE_CATALOG", "item import": "MANAGE_CATALOG",
     "tax add": "MANAGE_CATALOG", "staff add": "MANAGE_STAFF", "staff deactivate": "MANAGE_STAFF",
@@ -174,6 +174,14 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
         member = _login(store, typer.prompt("Sign in: name", err=True), None)
     require(member, Action[action_name])
     store.memo["actor_id"] = member.id
+
+
+def _actor(store: "Store") -> Any:
+    """The person signed in for this command, if the command needed one."""
+    from pos.staff import get_staff
+
+    actor_id = store.memo.get("actor_id")
+    return get_staff(store, int(actor_id)) if actor_id is not None else None
 
 
 def _signed_in(store: "Store") -> Any:
@@ -1461,6 +1469,9 @@ def delivery_collect(
     from payments.cod import collect
 
     store = _store(ctx)
+    from payments.cod import only_own
+
+    only_own(store, _actor(store), order_ref=order)
     p = collect(store, order, amount, tip, keep_change=keep_change)
     _auto_receipt(store, p.order_id)
     _emit(
@@ -1482,6 +1493,9 @@ def delivery_fail(
     from payments.cod import fail
 
     store = _store(ctx)
+    from payments.cod import only_own
+
+    only_own(store, _actor(store), order_ref=order)
     p = fail(store, order, reason)
     _emit(as_json, _payment_dict(store, p), f"Delivery failed ({reason.strip()}): the order is open again.")
 
@@ -1521,6 +1535,9 @@ def driver_handin(
     from payments.cod import handin
 
     store = _store(ctx)
+    from payments.cod import only_own
+
+    only_own(store, _actor(store), driver_name=name)
     entry, cash = handin(store, name, amount, register)
     handed = entry.postings[0].amount_minor  # the drawer's side of the transfer
 
@@ -1567,6 +1584,15 @@ def _move(ctx: typer.Context, kind: str, amount: str, reason: str, register: int
 
 
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (required).")]
+
+
+@drawer_app.command("nosale")
+def drawer_nosale(ctx: typer.Context, reason: ReasonOpt = "", register: RegisterOpt = 1) -> None:
+    """Open the drawer without a sale (a manager's action; the audit trail records why)."""
+    from pos.drawer import no_sale
+
+    drawer = no_sale(_store(ctx), register, reason)
+    typer.echo(f"Drawer {drawer.register} opened without a sale: {' '.join(reason.split())}.")
 
 
 @drawer_app.command("paid-in", context_settings=NUMBERS)
@@ -1700,7 +1726,9 @@ def register_cmd(
     from pos import audit
 
     audit.record(store, audit.Event.SIGN_IN, {"who": member.name}, staff_id=member.id, register=register)
-    session = Session(store, member, register)
+    from pos import config
+
+    session = Session(store, member, register, lock_after_s=config.get_minor(store, "register.lock_after") * 60)
     interactive = sys.stdin.isatty()
     for line in session.screen():
         typer.echo(line)

@@ -43,7 +43,13 @@ _QUANTITY = re.compile(r"^(\d+)\s*\*\s*(\S*)$")
 class Session:
     """One cashier at one register (see the module docstring)."""
 
-    def __init__(self, store: "Store", cashier: "StaffMember", register: int = 1) -> None:
+    def __init__(self, store: "Store", cashier: "StaffMember", register: int = 1, *, lock_after_s: int = 0,
+                 clock: Callable[[], float] | None = None) -> None:
+        import time
+
+        self.clock = clock or time.monotonic
+        self.lock_after_s = lock_after_s
+        self.last_seen = self.clock()
         self.store = store
         self.cashier = cashier
         self.register = register
@@ -65,6 +71,11 @@ class Session:
     def handle(self, line: str) -> list[str]:
         """One line typed or scanned; every problem is one message, and the session carries on."""
         text = " ".join(line.split())
+        now = self.clock()
+        idle, self.last_seen = now - self.last_seen, now
+        if not self.locked and self.lock_after_s and idle > self.lock_after_s:
+            self.locked = True  # nobody touched it: whoever is here now must show it is the cashier
+            return [f"Locked after {self.lock_after_s // 60} minutes idle: type your PIN to unlock it."]
         if self.locked:
             return ["The register is locked: type your PIN to unlock it."]
         if not text:
@@ -91,6 +102,7 @@ class Session:
         except AnytenderError as exc:
             return [exc.message]
         self.locked = False
+        self.last_seen = self.clock()
         return ["Unlocked."]
 
     def screen(self) -> list[str]:

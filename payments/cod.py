@@ -71,6 +71,23 @@ def _out_for_delivery(store: "Store", order_id: str) -> Payment | None:
     return None
 
 
+def only_own(store: "Store", actor: "StaffMember | None", *, order_ref: str | int | None = None,
+             driver_name: str | None = None) -> None:
+    """A driver acts only on their own deliveries and their own cash (the permission table's 'own')."""
+    from pos.staff import Role, get_staff
+
+    if actor is None or actor.role is not Role.DRIVER:
+        return
+    if driver_name is not None and get_staff(store, driver_name).id != actor.id:
+        raise NotAllowed(f"{actor.name} is a driver: they hand in only their own cash.")
+    if order_ref is not None:
+        order = resolve(store, order_ref)
+        out = _out_for_delivery(store, order.id)
+        if out is not None and out.driver_id != actor.id:
+            raise NotAllowed(f"Order {order.label} is out with another driver: {actor.name} records only their own "
+                             "deliveries.")
+
+
 def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
     """Send a delivery order out with a driver, who will collect what is due."""
     from payments.service import insert_payment, payable_minor

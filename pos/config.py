@@ -12,6 +12,7 @@ the settings ``init`` asks for.
     link.expires_after     minutes a payment link stays payable (30 to 1440, Stripe's limits)
     receipt.feedback       how customers reach the owner (email, phone or web address), on every receipt
     receipt.folder         a folder where a PDF receipt is written for every paid order ('' for none)
+    register.lock_after    minutes idle before a register session locks itself (0: never)
     signin.required        one-shot commands that change anything need a sign-in (pos login): yes or no
     signin.minutes         how long a sign-in lasts on a terminal
     tips.confirm_over      a tip above this percent of the sale needs the cashier to confirm it
@@ -122,6 +123,13 @@ def _signin_minutes(store: "Store", text: str) -> str:
     return str(int(value))
 
 
+def _lock_minutes(store: "Store", text: str) -> str:
+    value = text.strip()
+    if not value.isdigit() or int(value) > 240:
+        raise InvalidInput(f"'{text}' is not an idle time: give whole minutes from 0 (never) to 240.")
+    return str(int(value))
+
+
 def _default_denominations(store: "Store") -> str:
     from pos.money import exponent
 
@@ -145,6 +153,8 @@ OPTIONS: dict[str, Option] = {
         Option("link.expires_after", "minutes a payment link stays payable (30-1440)", _minutes, lambda s: "60"),
         Option("receipt.feedback", "how customers reach the owner (on every receipt)", _feedback, lambda s: ""),
         Option("receipt.folder", "write a PDF receipt here for every paid order", _folder, lambda s: ""),
+        Option("register.lock_after", "minutes idle before pos register locks (0: never)", _lock_minutes,
+               lambda s: "5"),
         Option("signin.required", "changes need a sign-in (pos login): yes or no", _yes_no, lambda s: "yes"),
         Option("signin.minutes", "how long a sign-in lasts on a terminal", _signin_minutes, lambda s: "30"),
         Option("tips.confirm_over", "a tip above this % of the sale needs confirming", _percent, lambda s: "30"),

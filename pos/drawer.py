@@ -131,6 +131,18 @@ def move(store: "Store", register: int, kind: Movement, amount_text: str, reason
         )
 
 
+def no_sale(store: "Store", register: int, reason: str) -> Drawer:
+    """Open the drawer without a sale (change for a note, a check): no money moves, the audit trail says why."""
+    from pos import audit
+
+    drawer = require_open(store, register)
+    why = " ".join((reason or "").split())
+    if not why:
+        raise InvalidInput("Opening the drawer without a sale needs a reason (like 'change for a $20'): give --reason.")
+    audit.record(store, audit.Event.NO_SALE, {"reason": why}, register=drawer.register)
+    return drawer
+
+
 _CATEGORIES = (
     "float", "cash taken", "change given", "cash refunds", "paid-ins", "paid-outs", "drops", "driver hand-ins",
     "tip payouts", "counted over/short", "other",

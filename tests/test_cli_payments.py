@@ -449,7 +449,7 @@ def test_config_set_and_show(cli: Cli) -> None:
     assert js(cli.ok("config", "show", "--json")) == {
         "approval.refund_over": "5000", "approval.void_over": "5000",
         "cash.denominations": "10000,5000,2000,1000,500,100,25,10,5,1", "cash.rounding": "0",
-            "link.expires_after": "60", "receipt.feedback": "", "receipt.folder": "", "signin.minutes": "30", "signin.required": "no",
+            "link.expires_after": "60", "receipt.feedback": "", "receipt.folder": "", "register.lock_after": "5", "signin.minutes": "30", "signin.required": "no",
             "stripe.reader": "",
             "tips.confirm_over": "30", "tips.counter": "pool", "tips.delivery": "direct", "tips.kiosk": "pool", "tips.phone": "pool"}
     assert cli.ok("config", "set", "cash.rounding", "0.05").stdout == "cash.rounding = 5\n"
@@ -459,7 +459,7 @@ def test_config_set_and_show(cli: Cli) -> None:
     cli.ok("config", "set", "approval.void_over", "0")
     assert js(cli.ok("config", "show", "--json")) == {
         "approval.refund_over": "7500", "approval.void_over": "0",
-        "cash.denominations": "2000,500,100,25", "cash.rounding": "5", "link.expires_after": "60", "receipt.feedback": "", "receipt.folder": "", "signin.minutes": "30",
+        "cash.denominations": "2000,500,100,25", "cash.rounding": "5", "link.expires_after": "60", "receipt.feedback": "", "receipt.folder": "", "register.lock_after": "5", "signin.minutes": "30",
             "signin.required": "no", "stripe.reader": "", "tips.confirm_over": "30", "tips.counter": "pool", "tips.delivery": "direct", "tips.kiosk": "pool",
             "tips.phone": "pool"}
     assert "cash.rounding = 5   (round cash totals to this step (0: off))" in cli.ok("config", "show").stdout.splitlines()

@@ -594,6 +594,7 @@ def test_config_defaults(store: Store) -> None:
         "link.expires_after": "60",
         "receipt.feedback": "",
         "receipt.folder": "",
+        "register.lock_after": "5",
         "signin.minutes": "30",
         "signin.required": "no",
         "stripe.reader": "",

@@ -143,3 +143,38 @@ def test_pos_register_in_a_real_terminal(store: Store, tmp_path) -> None:
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
     assert store.scalar("SELECT count(*) FROM orders WHERE status = 'paid'") == 1
+
+
+@freeze_time(NOON)
+def test_an_idle_register_locks_itself(store: Store) -> None:
+    alice = add_staff(store, "Alice", "cashier", "1234")
+    start_shift(store, "Alice")
+    now = [1000.0]
+    session = Session(store, alice, 1, lock_after_s=300, clock=lambda: now[0])
+    session.handle("PIZZA-M")
+    now[0] += 299
+    assert session.handle("t") == ["  Total $13.61, due $13.61"]
+    now[0] += 301
+    assert session.handle("SODA") == ["Locked after 5 minutes idle: type your PIN to unlock it."]
+    assert session.unlock("1234") == ["Unlocked."]
+    assert session.handle("SODA") == ["+ 1 x Soda 20oz"]  # the open order was kept
+
+
+def test_opening_the_drawer_without_a_sale_is_a_managers_and_is_audited(store: Store, cli_for, tmp_path,
+                                                                         monkeypatch) -> None:
+    from pos import config
+    from pos.drawer import open_drawer
+
+    config.set_option(store, "signin.required", "yes")
+    add_staff(store, "Alice", "cashier", "1234")
+    add_staff(store, "Maria", "manager", "4321")
+    open_drawer(store, 1, "50")
+    monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "s.json"))
+    cli = cli_for(store)
+    cli.ok("login", "Alice", input="1234\n")
+    cli.fails("drawer", "nosale", "--reason", "change", says="Alice is a cashier and may not open the drawer")
+    cli.ok("login", "Maria", input="4321\n")
+    cli.fails("drawer", "nosale", says="needs a reason")
+    assert "opened without a sale" in cli.ok("drawer", "nosale", "--reason", "change for a $20").stdout
+    (event,) = [r for r in audit.records(store) if r.event is audit.Event.NO_SALE]
+    assert (event.staff, event.register, event.detail) == ("Maria", 1, {"reason": "change for a $20"})

@@ -104,3 +104,26 @@ def test_a_store_being_set_up_needs_no_sign_in(bare_cli) -> None:
     bare_cli.ok("item", "add", "SODA", "Soda", "2.49")  # nobody on the staff yet: nobody to sign in as
     bare_cli.ok("staff", "add", "Tony", "--role", "owner", "--pin", "1234")
     bare_cli.fails("item", "add", "TEA", "Tea", "2.00", says="sign in first")
+
+
+def test_drivers_act_only_on_their_own_deliveries_and_cash(guarded: Store, cli_for) -> None:
+    from payments import cod
+    from pos.drawer import open_drawer
+    from pos.orders import add_line, new_order
+    from pos.staff import start_shift
+
+    add_staff(guarded, "Olga", "driver", "6666")
+    for name in ("Dave", "Olga"):
+        start_shift(guarded, name)
+    open_drawer(guarded, 1, "50")
+    mine, theirs = (new_order(guarded, "delivery", address="1 Elm Street") for _ in range(2))
+    for order, driver in ((mine, "Dave"), (theirs, "Olga")):
+        add_line(guarded, order.id, "SODA")
+        cod.dispatch(guarded, order.id, driver)
+    cli = cli_for(guarded)
+    cli.ok("login", "Dave", input="5555\n")
+    cli.fails("delivery", "collect", str(theirs.number), "5", says="out with another driver")
+    cli.fails("delivery", "fail", str(theirs.number), "--reason", "x", says="out with another driver")
+    cli.ok("delivery", "collect", str(mine.number), "5")
+    cli.fails("driver", "handin", "Olga", "1.00", says="only their own cash")
+    cli.ok("driver", "handin", "Dave", "2.71")
