@@ -1729,7 +1729,8 @@ def register_cmd(
     from pos import config
 
     session = Session(store, member, register, lock_after_s=config.get_minor(store, "register.lock_after") * 60)
-    interactive = sys.stdin.isatty()
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    read = _prompt_reader(session) if interactive else (lambda: input())
     for line in session.screen():
         typer.echo(line)
     while not session.done:
@@ -1739,9 +1740,11 @@ def register_cmd(
                 for message in session.unlock(typed):
                     typer.echo(message)
                 continue
-            typed = input("> " if interactive else "")
-        except (EOFError, KeyboardInterrupt):
+            typed = read()
+        except EOFError:
             typed = "quit"
+        except KeyboardInterrupt:  # Ctrl-C at the prompt clears the line; the order stays
+            continue
         paid_before = session.last_paid
         with _card_wait(store):
             messages = session.handle(typed)
@@ -1754,6 +1757,22 @@ def register_cmd(
         if not session.done and typed.strip():
             for line in session.screen():
                 typer.echo(line)
+
+
+def _prompt_reader(session: Any) -> Callable[[], str]:
+    """A prompt with history (this session) and tab completion of commands, SKUs and item names."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import Completer, Completion
+
+    class _Complete(Completer):
+        def get_completions(self, document: Any, complete_event: Any) -> Any:
+            text = document.text_before_cursor
+            word = text.split(" ")[-1].split("*")[-1]
+            for choice in session.completions(text):
+                yield Completion(choice, start_position=-len(word))
+
+    prompt: Any = PromptSession(completer=_Complete(), complete_while_typing=False)
+    return lambda: str(prompt.prompt("> "))
 
 
 # -- the audit trail ------------------------------------------------------------------------

@@ -66,6 +66,16 @@ class Session:
             "d": self._discount,
         }
 
+    def completions(self, prefix: str) -> list[str]:
+        """What the cashier may mean by ``prefix``: commands, then SKUs and item names (tab completion)."""
+        word = prefix.split(" ")[-1].split("*")[-1].lower()
+        if not word:
+            return []
+        commands = [c for c in self._commands if c.startswith(word) and len(c) > 1]
+        items = self.store.all("SELECT sku, name FROM items WHERE active = 1 AND (lower(sku) LIKE ? OR lower(name) "
+                               "LIKE ?) ORDER BY sku LIMIT 20", (word + "%", "%" + word + "%"))
+        return commands + [row["sku"] for row in items]
+
     # -- the loop's two calls ---------------------------------------------------------
 
     def handle(self, line: str) -> list[str]:
@@ -92,6 +102,10 @@ class Session:
             return [exc.message]
         except AnytenderError as exc:
             return [exc.message]
+        except KeyboardInterrupt:
+            # Ctrl-C mid-command: a payment row is always written before anything outside is asked,
+            # so nothing is lost; recover settles it either way.
+            return ["Interrupted. A payment left half-way is settled by 'pos payments recover' (nothing is lost)."]
 
     def unlock(self, pin: str) -> list[str]:
         """Unlock with the signed-in cashier's PIN (a wrong one counts toward their lockout)."""

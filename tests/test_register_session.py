@@ -178,3 +178,36 @@ def test_opening_the_drawer_without_a_sale_is_a_managers_and_is_audited(store: S
     assert "opened without a sale" in cli.ok("drawer", "nosale", "--reason", "change for a $20").stdout
     (event,) = [r for r in audit.records(store) if r.event is audit.Event.NO_SALE]
     assert (event.staff, event.register, event.detail) == ("Maria", 1, {"reason": "change for a $20"})
+
+
+def test_tab_completion_offers_commands_skus_and_names(till: Session) -> None:
+    assert till.completions("re") == ["recall", "receipt"]
+    assert till.completions("3*piz") == ["PIZZA-M"]
+    assert till.completions("soda") == ["SODA"]
+    assert till.completions("margh") == ["PIZZA-M"]  # by item name too
+    assert till.completions("") == []
+
+
+@freeze_time(NOON)
+def test_ctrl_c_in_the_middle_of_a_payment_loses_nothing(till: Session) -> None:
+    from payments import service
+    from payments.base import PaymentState, order_payments
+    from pos import faults
+
+    till.handle("PIZZA-M")
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    faults.on("payment.requested", interrupt)  # Ctrl-C right after the payment row was written
+    try:
+        assert "Interrupted" in till.handle("cash 20")[0]
+    finally:
+        faults.clear()
+    order_id = till.order_id
+    assert order_id is not None and till.screen()[0] == "Order #1"  # the order is still open on screen
+    (payment,) = order_payments(till.store, order_id)
+    assert payment.state is PaymentState.REQUESTED  # recorded, not lost
+    (done,) = service.recover(till.store)
+    assert done.action == "captured and recorded"
+    assert till.handle("t") == ["  Total $13.61, due $0.00"]
