@@ -43,6 +43,12 @@ class DemoReport:
         }
 
 
+def resolve_number(store: Any, order_id: str | None) -> int:
+    from pos.orders import resolve
+
+    return resolve(store, order_id or "").number
+
+
 def choose_folder(directory: Path | None) -> Path:
     """A folder that holds no store yet (see the module docstring)."""
     if directory is not None:
@@ -199,6 +205,14 @@ def run_demo(directory: Path | None = None) -> DemoReport:
 
         back = refunds.refund(store, walk_in.id, "2.71", "flat soda")
         report.story.append(f"Counter #{walk_in.number}: {money(back.total_minor)} refunded in cash for a flat soda.")
+
+        from register import Session
+
+        till = Session(store, staff_named(store, "Alice"), 1)
+        script = ["GARLIC", "2*SODA", "-", "d 10% regular", "t", "cash 10"]
+        said = [message for line in script for message in till.handle(line)]
+        report.story.append(f"Counter #{resolve_number(store, till.last_paid)}: Alice rang it in the register session "
+                            f"({' | '.join(script)}): \"{said[-2] if len(said) > 1 else said[-1]}\"")
 
         status = drawer.status(store, 1)
         report.story.append(f"Drawer 1 should now hold {money(status.expected_minor)}.")

@@ -234,6 +234,7 @@ def test_demo_in_a_new_folder(tmp_path: Path) -> None:
         (7, "phone", "paid"),
         (8, "counter", "paid"),
         (9, "counter", "voided"),
+        (10, "counter", "paid"),
     ]
 
 
