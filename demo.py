@@ -203,15 +203,24 @@ def run_demo(directory: Path | None = None) -> DemoReport:
         void_order(store, left.id, "customer changed their mind")
         report.story.append(f"Counter #{left.number}: voided before payment (customer changed their mind).")
 
-        back = refunds.refund(store, walk_in.id, "2.71", "flat soda")
-        report.story.append(f"Counter #{walk_in.number}: {money(back.total_minor)} refunded in cash for a flat soda.")
+        config.set_option(store, "approval.refund_over", "2.00")
+        from pos.staff import verify_pin
+
+        maria = verify_pin(store, "Maria", "1234")  # Maria types her PIN at the register: the approval
+        back = refunds.refund(store, walk_in.id, "2.71", "flat soda", approver=maria)
+        report.story.append(f"Counter #{walk_in.number}: {money(back.total_minor)} refunded in cash for a flat soda, "
+                            "above the $2.00 limit, so Maria approved it with her PIN.")
 
         from register import Session
 
-        till = Session(store, staff_named(store, "Alice"), 1)
+        from pos.signin import sign_in
+
+        _, alice, _ = sign_in(store, "Alice", "1234", 1)  # her PIN, at the start of her session
+        till = Session(store, alice, 1)
         script = ["GARLIC", "2*SODA", "-", "d 10% regular", "t", "cash 10"]
         said = [message for line in script for message in till.handle(line)]
-        report.story.append(f"Counter #{resolve_number(store, till.last_paid)}: Alice rang it in the register session "
+        number = resolve_number(store, till.last_paid)
+        report.story.append(f"Counter #{number}: Alice signed in and rang it in the register session "
                             f"({' | '.join(script)}): \"{said[-2] if len(said) > 1 else said[-1]}\"")
 
         status = drawer.status(store, 1)

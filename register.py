@@ -18,6 +18,7 @@ Commands (``help`` lists them)::
     hold / recall [N] park an order, take it back
     void WHY          void the open order            receipt    last receipt
     new               next customer      lock       lock the register
+    float 150         open the drawer    end [TIPS] end the shift (declaring cash tips)
     help, quit
 
 It sits beside ``cli.py`` (it drives payments and receipts, which never import it).
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
 HELP = ("SKU: add | 3*SKU | - remove last | d 10% why | t total | cash [A] | card [A] | wallet [A] | link | "
-        "split N | tip A [NAME] | hold | recall [N] | void WHY | receipt | new | lock | quit")
+        "split N | tip A [NAME] [!] | hold | recall [N] | void WHY | receipt | new | float A | lock | end [TIPS] | quit")
 _QUANTITY = re.compile(r"^(\d+)\s*\*\s*(\S*)$")
 
 
@@ -63,7 +64,7 @@ class Session:
             "t": self._total, "cash": self._cash, "card": self._card, "wallet": self._wallet, "link": self._link,
             "split": self._split, "tip": self._tip, "hold": self._hold, "recall": self._recall, "void": self._void,
             "receipt": self._receipt, "new": self._new, "lock": self._lock, "help": self._help, "quit": self._quit,
-            "d": self._discount,
+            "d": self._discount, "float": self._float, "end": self._end,
         }
 
     def completions(self, prefix: str) -> list[str]:
@@ -323,6 +324,31 @@ class Session:
 
     def _help(self, rest: str) -> list[str]:
         return [HELP]
+
+    def _float(self, rest: str) -> list[str]:
+        from pos.drawer import open_drawer
+
+        require(self.cashier, Action.OPEN_DRAWER)
+        if not rest.strip():
+            raise InvalidInput("Say the float, like: float 150")
+        drawer = open_drawer(self.store, self.register, rest.strip())
+        return [f"Drawer {drawer.register} open with a {self._money(drawer.float_minor)} float."]
+
+    def _end(self, rest: str) -> list[str]:
+        """End the shift (declaring cash tips received in hand, if given) and sign out."""
+        from payments.service import amount_minor
+        from pos.staff import end_shift
+        from pos.tips import end_shift_declaring
+
+        if self.order_id is not None:
+            return ["Pay, hold or void the open order first."]
+        tips = amount_minor(self.store, rest.strip(), "declared cash tips") if rest.strip() else None
+        shift = end_shift_declaring(self.store, self.cashier.name, tips)[0] if tips else end_shift(
+            self.store, self.cashier.name)
+        hours, seconds = divmod(shift.worked_seconds(), 3600)
+        said = self._quit("")
+        declared = f", {self._money(tips)} cash tips declared" if tips else ""
+        return [f"Shift ended after {hours}h{seconds // 60:02d}m{declared}.", *said]
 
     def _quit(self, rest: str) -> list[str]:
         if self.order_id is not None:

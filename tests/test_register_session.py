@@ -211,3 +211,21 @@ def test_ctrl_c_in_the_middle_of_a_payment_loses_nothing(till: Session) -> None:
     (done,) = service.recover(till.store)
     assert done.action == "captured and recorded"
     assert till.handle("t") == ["  Total $13.61, due $0.00"]
+
+
+def test_a_whole_shift_from_the_register(store: Store) -> None:
+    with freeze_time("2026-11-23 14:00:00") as clock:
+        alice = add_staff(store, "Alice", "cashier", "1234")
+        start_shift(store, "Alice")
+        till = Session(store, alice, 2)
+        assert till.handle("float") == ["Say the float, like: float 150"]
+        assert till.handle("float 150") == ["Drawer 2 open with a $150.00 float."]
+        till.handle("PIZZA-M")
+        assert till.handle("end") == ["Pay, hold or void the open order first."]
+        till.handle("cash 20")
+        clock.tick(6 * 3600)
+        assert till.handle("end 12.00") == ["Shift ended after 6h00m, $12.00 cash tips declared.", "Signed out."]
+        assert till.done
+    from pos.staff import open_shift
+
+    assert open_shift(store, alice) is None
