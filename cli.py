@@ -30,10 +30,24 @@ class _PosGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except AnytenderError as exc:
             typer.echo(f"error: {exc.message}", err=True)
             raise typer.Exit(1) from None
+        _record_command(ctx)
+        return result
+
+
+def _record_command(ctx: Any) -> None:
+    """A state-changing command that ran for a signed-in person goes in the audit trail, with their name."""
+    state = ctx.obj if isinstance(ctx.obj, _State) else None
+    store = state.store if state is not None else None
+    command = store.memo.get("command") if store is not None else None
+    if store is None or command is None or store.memo.get("actor_id") is None:
+        return
+    from pos import audit
+
+    audit.record(store, audit.Event.COMMAND, {"command": command})
 
 
 def _typer(help_text: str) -> typer.Typer:
@@ -174,6 +188,7 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
         member = _login(store, typer.prompt("Sign in: name", err=True), None)
     require(member, Action[action_name])
     store.memo["actor_id"] = member.id
+    store.memo["command"] = f"pos {command}"
 
 
 def _actor(store: "Store") -> Any:

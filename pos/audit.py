@@ -1,6 +1,6 @@
 """The audit trail: who did what, when, on which register; append-only (the database refuses changes).
 
-Recorded: sign-ins and failed PINs (five in a row lock a person out until a
+Recorded: every state-changing command run by someone signed in, sign-ins and failed PINs (five in a row lock a person out until a
 manager unlocks them), approvals, voids, refunds, discounts, drawers opened
 without a sale, and changes of settings.  Until registers sign people in,
 an event whose actor is not known is recorded with no one's name.
@@ -30,6 +30,8 @@ class Event(str, enum.Enum):
     DISCOUNT = "discount"
     NO_SALE = "drawer opened without a sale"
     SETTING = "setting changed"
+    COMMAND = "command"
+    """Any state-changing one-shot command, by the person signed in for it."""
 
 
 class Record(NamedTuple):
