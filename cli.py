@@ -1534,6 +1534,9 @@ def driver_cash_cmd(
     from payments.cod import driver_cash
 
     store = _store(ctx)
+    from payments.cod import only_own
+
+    only_own(store, _signed_in(store), driver_name=name)  # a driver signed in here sees only their own
     cash = driver_cash(store, name)
     _emit(as_json, _driver_dict(store, cash), lambda: _print_driver(store, cash))
 
@@ -1756,8 +1759,10 @@ def register_cmd(
                     typer.echo(message)
                 continue
             typed = read()
-        except EOFError:
-            typed = "quit"
+        except EOFError:  # Ctrl-D, or the end of scripted input: sign out, keeping any open order
+            for message in session.sign_out():
+                typer.echo(message)
+            break
         except KeyboardInterrupt:  # Ctrl-C at the prompt clears the line; the order stays
             continue
         paid_before = session.last_paid

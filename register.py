@@ -350,6 +350,11 @@ class Session:
         declared = f", {self._money(tips)} cash tips declared" if tips else ""
         return [f"Shift ended after {hours}h{seconds // 60:02d}m{declared}.", *said]
 
+    def sign_out(self) -> list[str]:
+        """End the session whatever its state (end of input, the terminal closing): open orders are kept."""
+        self.locked = False
+        return self._quit("")
+
     def _quit(self, rest: str) -> list[str]:
         if self.order_id is not None:
             self.held.append(self.order_id)

@@ -79,7 +79,7 @@ def only_own(store: "Store", actor: "StaffMember | None", *, order_ref: str | in
     if actor is None or actor.role is not Role.DRIVER:
         return
     if driver_name is not None and get_staff(store, driver_name).id != actor.id:
-        raise NotAllowed(f"{actor.name} is a driver: they hand in only their own cash.")
+        raise NotAllowed(f"{actor.name} is a driver: they see and hand in only their own cash.")
     if order_ref is not None:
         order = resolve(store, order_ref)
         out = _out_for_delivery(store, order.id)

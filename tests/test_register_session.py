@@ -97,6 +97,8 @@ def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for, tm
     assert store.one("SELECT created_by FROM orders")[0] == store.one("SELECT id FROM staff")[0]
     eof = cli("register", "--name", "Alice", input="1234\nSODA\n")  # Ctrl-D (end of input) with an open order
     assert eof.exit_code == 0 and "Signed out. 1 order(s) still open" in eof.stdout
+    locked = cli("register", "--name", "Alice", input="1234\nlock\n")  # Ctrl-D while locked: still ends
+    assert locked.exit_code == 0 and locked.stdout.rstrip().endswith("Signed out.")
     wrong = cli("register", "--name", "Alice", input="9999\n")
     assert wrong.exit_code == 1 and "Wrong PIN for Alice" in wrong.output
 

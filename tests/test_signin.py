@@ -128,4 +128,6 @@ def test_drivers_act_only_on_their_own_deliveries_and_cash(guarded: Store, cli_f
     cli.fails("delivery", "fail", str(theirs.number), "--reason", "x", says="out with another driver")
     cli.ok("delivery", "collect", str(mine.number), "5")
     cli.fails("driver", "handin", "Olga", "1.00", says="only their own cash")
+    cli.fails("driver", "cash", "Olga", says="see and hand in only their own cash")
+    assert "Dave" in cli.ok("driver", "cash", "Dave").stdout
     cli.ok("driver", "handin", "Dave", "2.71")
