@@ -55,11 +55,15 @@ def main() -> None:
     compileall.compile_dir(root / "pos", quiet=1)
     compileall.compile_file(root / "cli.py", quiet=1)
     with tempfile.TemporaryDirectory() as folder:
-        env = dict(os.environ, POS_DB=str(Path(folder) / "pos.db"))
+        env = dict(os.environ, POS_DB=str(Path(folder) / "pos.db"), POS_SESSION_FILE=str(Path(folder) / "s.json"))
         pos = _pos_command()
-        subprocess.run([*pos, "init", "--name", "Bench", "--timezone", "UTC"], check=True, env=env, stdout=subprocess.DEVNULL)
-        subprocess.run([*pos, "item", "add", "PIZZA-M", "Margherita", "12.50"], check=True, env=env, stdout=subprocess.DEVNULL)
-        subprocess.run([*pos, "order", "new"], check=True, env=env, stdout=subprocess.DEVNULL)
+        quiet = {"check": True, "env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        subprocess.run([*pos, "init", "--name", "Bench", "--timezone", "UTC"], **quiet)
+        subprocess.run([*pos, "item", "add", "PIZZA-M", "Margherita", "12.50"], **quiet)
+        # As at a real counter: staff exist, so the cashier is signed in, checked and audited on every command.
+        subprocess.run([*pos, "staff", "add", "Alice", "--role", "owner", "--pin", "1234"], **quiet)
+        subprocess.run([*pos, "login", "Alice"], input=b"1234\n", **quiet)
+        subprocess.run([*pos, "order", "new"], **quiet)
         hello = Path(folder) / "hello.py"
         hello.write_text(HELLO)
         add = [*pos, "order", "add", "1", "PIZZA-M"]
