@@ -601,7 +601,8 @@ def order_new(
     from pos.orders import new_order
 
     store = _store(ctx)
-    order = new_order(store, channel, customer_name=name, customer_phone=phone, address=address)
+    order = new_order(store, channel, customer_name=name, customer_phone=phone, address=address,
+                      created_by=store.memo.get("actor_id"))  # the signed-in cashier, named on the receipt
     _emit(as_json, _order_dict(store, order), f"Order #{order.number} ({order.channel.value}) {order.id}")
 
 

@@ -73,6 +73,7 @@ def test_login_keeps_an_owner_only_token_and_the_table_decides(guarded: Store, c
         cli.ok("order", "new")
         cli.ok("order", "add", "1", "PIZZA-M")
         cli.ok("order", "discount", "1", "10%", "--reason", "regular")
+        assert guarded.one("SELECT s.name FROM orders o JOIN staff s ON s.id = o.created_by")[0] == "Alice"
         discount = [r for r in audit.records(guarded) if r.event is audit.Event.DISCOUNT]
         assert discount[0].staff == "Alice"  # who did it
         commands = [(r.staff, r.detail["command"]) for r in audit.records(guarded) if r.event is audit.Event.COMMAND]
