@@ -8,7 +8,7 @@ day, checking everything before it writes anything:
    (they stay open; whatever happens to them later lands on an open day).
 3. Every drawer open on the register must be counted, by denomination
    (``100x2,20x5,0.25x4``) or as a total.  The difference from the expected
-   cash (:func:`expected_drawer`) is posted to ``expenses:cash-over-short``
+   cash (:func:`pos.drawer.expected_drawer`) is posted to ``expenses:cash-over-short``
    with the counter's name, the counted cash moves to the safe, and the
    drawer is closed (the next day opens it with a new float).
 4. Drivers still holding cash are listed (money not yet in a drawer).
@@ -29,93 +29,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
 from pos import accounts, ledger, posting_rules
+from pos.drawer import drawer_parts, expected_drawer
 from pos.errors import Conflict, InvalidInput, NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.staff import StaffMember
     from pos.store import Store
     from pos.tip_pool import PoolPlan
-
-
-class DrawerParts(NamedTuple):
-    """What moved through a drawer since it opened, each as a positive amount."""
-
-    float_minor: int = 0
-    cash_sales_minor: int = 0
-    cash_tips_minor: int = 0
-    paid_ins_minor: int = 0
-    hand_ins_minor: int = 0
-    change_minor: int = 0
-    refunds_minor: int = 0
-    paid_outs_minor: int = 0
-    drops_minor: int = 0
-    tip_payouts_minor: int = 0
-
-
-def expected_drawer(parts: DrawerParts) -> int:
-    """The cash a drawer should hold.
-
-    expected = float + cash sales + cash tips kept in the drawer + paid-ins
-               + drivers' hand-ins - change given - cash refunds - paid-outs
-               - drops - tip payouts from the drawer
-
-    Cash sales count the notes handed over for sales, the tip apart: a $20
-    note for a $13.61 sale with a $2.00 tip is 18.00 of cash sales, 2.00 of
-    tips and 4.39 of change given.  The ledger keeps the same figure as the drawer account's
-    balance; the day close checks that both agree before it trusts either.
-    """
-    return (parts.float_minor + parts.cash_sales_minor + parts.cash_tips_minor + parts.paid_ins_minor
-            + parts.hand_ins_minor - parts.change_minor - parts.refunds_minor - parts.paid_outs_minor
-            - parts.drops_minor - parts.tip_payouts_minor)
-
-
-def drawer_parts(store: "Store", drawer_id: int) -> DrawerParts:
-    """Sort every posting to a drawer's account since it opened into the parts of :func:`expected_drawer`."""
-    row = store.one("SELECT register, opened_at FROM drawers WHERE id = ?", (drawer_id,))
-    assert row is not None
-    account = accounts.drawer(row["register"])
-    first = store.scalar("SELECT coalesce(min(id), 0) FROM journal_entries WHERE posted_at >= ?",
-                         (row["opened_at"],))
-    totals = dict.fromkeys(DrawerParts._fields, 0)
-    for text, key, kind in store.tuples(
-        "SELECT postings, key, source_kind FROM journal_entries WHERE id >= ? AND postings LIKE ?",
-        (first, f"%{account} %"),
-    ):
-        mine = taken = given = tips = 0
-        for line in text.split("\n"):  # one pass: a busy drawer has tens of thousands of entries
-            name, amount_text, _ = line.split(" ")
-            if name == account:
-                amount = int(amount_text)
-                mine += amount
-                if amount > 0:
-                    taken += amount
-                else:
-                    given -= amount
-            elif name.startswith("liabilities:tips:"):
-                tips -= int(amount_text)
-        if key.endswith(":float"):
-            totals["float_minor"] += mine
-        elif ":paid-in:" in key:
-            totals["paid_ins_minor"] += mine
-        elif ":paid-out:" in key:
-            totals["paid_outs_minor"] -= mine
-        elif ":drop:" in key:
-            totals["drops_minor"] -= mine
-        elif key.endswith(":count") or key.endswith(":close"):
-            continue  # the count and the close end the drawer's life: nothing after them is its own
-        elif kind == ledger.SourceKind.PAYMENT.value:
-            totals["cash_tips_minor"] += tips
-            totals["cash_sales_minor"] += taken - tips
-            totals["change_minor"] += given
-        elif kind == ledger.SourceKind.REFUND.value:
-            totals["refunds_minor"] -= mine
-        elif kind == ledger.SourceKind.DRIVER.value:
-            totals["hand_ins_minor"] += mine
-        elif kind == ledger.SourceKind.TIPS.value:
-            totals["tip_payouts_minor"] -= mine
-        else:  # anything else that moved this drawer: keep the books and the formula in step
-            totals["paid_ins_minor" if mine > 0 else "paid_outs_minor"] += abs(mine)
-    return DrawerParts(**totals)
 
 
 # -- counting a drawer --------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 The drawer's expected cash is never kept as a running number that could
 drift: it is the balance of the register's ledger account
-(``assets:cash:drawer:<n>``), which every cash event posts to.  The
-breakdown shown by ``pos drawer status`` sorts that account's postings since
-the drawer was opened by what caused them.
+(``assets:cash:drawer:<n>``), which every cash event posts to.
+:func:`drawer_parts` sorts that account's postings since the drawer opened
+by what caused them, and :func:`expected_drawer` is the formula over those
+parts; ``pos drawer status`` shows them, and the day close checks the
+formula against the balance.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ class DrawerStatus(NamedTuple):
     drawer: Drawer | None
     expected_minor: int
     breakdown: dict[str, int]
-    """Since the drawer opened: float, cash taken, change given, refunds, paid-ins/outs, drops, hand-ins."""
+    """Since the drawer opened: float, cash taken, cash tips, change given, refunds, paid-ins/outs, drops,
+    hand-ins, tip payouts (each signed as it moved the drawer)."""
 
 
 def check_register(register: int) -> int:
@@ -143,52 +146,102 @@ def no_sale(store: "Store", register: int, reason: str) -> Drawer:
     return drawer
 
 
-_CATEGORIES = (
-    "float", "cash taken", "change given", "cash refunds", "paid-ins", "paid-outs", "drops", "driver hand-ins",
-    "tip payouts", "counted over/short", "other",
+class DrawerParts(NamedTuple):
+    """What moved through a drawer since it opened, each as a positive amount."""
+
+    float_minor: int = 0
+    cash_sales_minor: int = 0
+    cash_tips_minor: int = 0
+    paid_ins_minor: int = 0
+    hand_ins_minor: int = 0
+    change_minor: int = 0
+    refunds_minor: int = 0
+    paid_outs_minor: int = 0
+    drops_minor: int = 0
+    tip_payouts_minor: int = 0
+
+
+def expected_drawer(parts: DrawerParts) -> int:
+    """The cash a drawer should hold.
+
+    expected = float + cash sales + cash tips kept in the drawer + paid-ins
+               + drivers' hand-ins - change given - cash refunds - paid-outs
+               - drops - tip payouts from the drawer
+
+    Cash sales count the notes handed over for sales, the tip apart: a $20
+    note for a $13.61 sale with a $2.00 tip is 18.00 of cash sales, 2.00 of
+    tips and 4.39 of change given.  The ledger keeps the same figure as the drawer account's
+    balance; the day close checks that both agree before it trusts either.
+    """
+    return (parts.float_minor + parts.cash_sales_minor + parts.cash_tips_minor + parts.paid_ins_minor
+            + parts.hand_ins_minor - parts.change_minor - parts.refunds_minor - parts.paid_outs_minor
+            - parts.drops_minor - parts.tip_payouts_minor)
+
+
+def drawer_parts(store: "Store", drawer_id: int) -> DrawerParts:
+    """Sort every posting to a drawer's account since it opened into the parts of :func:`expected_drawer`."""
+    row = store.one("SELECT register, opened_at FROM drawers WHERE id = ?", (drawer_id,))
+    assert row is not None
+    account = accounts.drawer(row["register"])
+    first = store.scalar("SELECT coalesce(min(id), 0) FROM journal_entries WHERE posted_at >= ?",
+                         (row["opened_at"],))
+    totals = dict.fromkeys(DrawerParts._fields, 0)
+    for text, key, kind in store.tuples(
+        "SELECT postings, key, source_kind FROM journal_entries WHERE id >= ? AND postings LIKE ?",
+        (first, f"%{account} %"),
+    ):
+        mine = taken = given = tips = 0
+        for line in text.split("\n"):  # one pass: a busy drawer has tens of thousands of entries
+            name, amount_text, _ = line.split(" ")
+            if name == account:
+                amount = int(amount_text)
+                mine += amount
+                if amount > 0:
+                    taken += amount
+                else:
+                    given -= amount
+            elif name.startswith("liabilities:tips:"):
+                tips -= int(amount_text)
+        if key.endswith(":float"):
+            totals["float_minor"] += mine
+        elif ":paid-in:" in key:
+            totals["paid_ins_minor"] += mine
+        elif ":paid-out:" in key:
+            totals["paid_outs_minor"] -= mine
+        elif ":drop:" in key:
+            totals["drops_minor"] -= mine
+        elif key.endswith(":count") or key.endswith(":close"):
+            continue  # the count and the close end the drawer's life: nothing after them is its own
+        elif kind == ledger.SourceKind.PAYMENT.value:
+            totals["cash_tips_minor"] += tips
+            totals["cash_sales_minor"] += taken - tips
+            totals["change_minor"] += given
+        elif kind == ledger.SourceKind.REFUND.value:
+            totals["refunds_minor"] -= mine
+        elif kind == ledger.SourceKind.DRIVER.value:
+            totals["hand_ins_minor"] += mine
+        elif kind == ledger.SourceKind.TIPS.value:
+            totals["tip_payouts_minor"] -= mine
+        else:  # anything else that moved this drawer: keep the books and the formula in step
+            totals["paid_ins_minor" if mine > 0 else "paid_outs_minor"] += abs(mine)
+    return DrawerParts(**totals)
+
+
+# How ``pos drawer status`` names each part, with the sign it has in the drawer.
+_SHOWN = (
+    ("float", "float_minor", 1), ("cash taken", "cash_sales_minor", 1), ("cash tips", "cash_tips_minor", 1),
+    ("change given", "change_minor", -1), ("cash refunds", "refunds_minor", -1), ("paid-ins", "paid_ins_minor", 1),
+    ("paid-outs", "paid_outs_minor", -1), ("drops", "drops_minor", -1), ("driver hand-ins", "hand_ins_minor", 1),
+    ("tip payouts", "tip_payouts_minor", -1),
 )
 
 
-def _category(entry: ledger.Entry, amount: int) -> str:
-    key = entry.key
-    if key.endswith(":float"):
-        return "float"
-    if ":paid-in:" in key:
-        return "paid-ins"
-    if ":paid-out:" in key:
-        return "paid-outs"
-    if ":drop:" in key:
-        return "drops"
-    if entry.source_kind == ledger.SourceKind.PAYMENT.value:
-        return "cash taken" if amount > 0 else "change given"
-    if entry.source_kind == ledger.SourceKind.REFUND.value:
-        return "cash refunds"
-    if entry.source_kind == ledger.SourceKind.DRIVER.value:
-        return "driver hand-ins"
-    if entry.source_kind == ledger.SourceKind.TIPS.value:
-        return "tip payouts"
-    if ":count:" in key:
-        return "counted over/short"
-    return "other"
-
-
 def status(store: "Store", register: int) -> DrawerStatus:
-    """Expected cash now, and where it came from since the drawer opened."""
+    """Expected cash now, and where it came from since the drawer opened (the parts of :func:`expected_drawer`)."""
     register = check_register(register)
     drawer = current(store, register)
-    account = accounts.drawer(register)
-    breakdown = {name: 0 for name in _CATEGORIES}
+    breakdown: dict[str, int] = {}
     if drawer is not None:
-        since = store.scalar(
-            "SELECT coalesce(min(id), 0) FROM journal_entries WHERE posted_at >= ?", (iso(drawer.opened_at),)
-        )
-        for (text, key, kind, entry_id) in store.conn.execute(
-            "SELECT postings, key, source_kind, id FROM journal_entries WHERE id >= ? AND postings LIKE ?",
-            (since, f"%{account} %"),
-        ):
-            for line in text.split("\n"):
-                name, amount, _ = line.split(" ")
-                if name == account:
-                    entry = ledger.Entry(entry_id, key, "", "", "", kind, "", None, (), "", "")
-                    breakdown[_category(entry, int(amount))] += int(amount)
-    return DrawerStatus(register, drawer, expected_cash(store, register), {k: v for k, v in breakdown.items() if v})
+        parts = drawer_parts(store, drawer.id)._asdict()
+        breakdown = {name: sign * parts[field] for name, field, sign in _SHOWN if parts[field]}
+    return DrawerStatus(register, drawer, expected_cash(store, register), breakdown)

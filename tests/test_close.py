@@ -14,16 +14,14 @@ from payments import cod, service
 from payments.refunds import refund
 from pos import drawer, ledger, tips
 from pos.close import (
-    DrawerParts,
     SettlementLine,
     close_day,
-    drawer_parts,
-    expected_drawer,
     is_closed,
     match_settlement,
     parse_count,
     reopen_day,
 )
+from pos.drawer import DrawerParts, drawer_parts, expected_drawer
 from pos.errors import Conflict, InvalidInput, NotAllowed
 from pos.orders import add_line, new_order, void_order
 from pos.report import day_report
