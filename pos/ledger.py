@@ -391,17 +391,18 @@ def post_many(store: "Store", drafts: Iterable[Draft]) -> int:
         rows = []
         sha256 = hashlib.sha256
         day_texts: dict[date, str] = {}
-        for key, memo, kind, source_id, text, day in prepared:
+        for key, memo, kind, source_id, text, asked in prepared:
             if key in known:
                 if known[key] != text:
                     raise Conflict(f"Journal key '{key}' was already used for different postings: nothing posted.")
                 continue
             known[key] = text
-            if day is None:
+            if asked is None:
                 today = today or day_of(now, store.settings)
-                day = today
-            if day in closed:
-                day, memo = _open_day(store, None if day == today else day, day, memo)
+            day = asked if asked is not None else today
+            assert day is not None
+            if day in closed:  # the same rule as post(): an asked-for closed day is refused, today's moves on
+                day, memo = _open_day(store, asked, day, memo)
             day_text = day_texts.get(day) or day_texts.setdefault(day, day.isoformat())
             entry_id += 1
             # canonical_text(), inlined: this loop is the bulk path.

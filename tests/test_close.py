@@ -313,3 +313,17 @@ def test_a_closed_drawers_cash_goes_to_the_safe_and_the_next_day_starts_from_its
         summary = close_day(day, date(2026, 11, 24), {1: "113.61"})
         assert summary.drawers[0].over_short_minor == 0
     verified(day)
+
+
+def test_bulk_posts_follow_the_lock_like_single_ones(day: Store) -> None:
+    with freeze_time(AFTER):
+        close_day(day, DAY, {1: "136.22"})
+    draft = ledger.Draft("bulk:1", "Correction", ledger.SourceKind.CORRECTION, "x",
+                         [ledger.Posting("assets:cash:safe", 100, "USD"), ledger.Posting("equity:owner", -100, "USD")])
+    with freeze_time(AFTER):
+        with pytest.raises(Conflict, match="2026-11-23 is closed"):
+            ledger.post_many(day, [draft._replace(business_day=DAY)])  # asked for the closed day: refused
+    with freeze_time("2026-11-24 05:00:00"):  # still the 23rd's business day by the clock, but it is closed
+        assert ledger.post_many(day, [draft]) == 1
+    entry = ledger.find_by_key(day, "bulk:1")
+    assert entry is not None and entry.business_day == "2026-11-24" and "(late: 2026-11-23" in entry.memo
