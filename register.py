@@ -26,7 +26,6 @@ It sits beside ``cli.py`` (it drives payments and receipts, which never import i
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Callable
 
 from pos.errors import AnytenderError, InvalidInput, ProcessorUnavailable
@@ -38,7 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 HELP = ("SKU: add | 3*SKU | - remove last | d 10% why | t total | cash [A] | card [A] | wallet [A] | link | "
         "split N | tip A [NAME] [!] | hold | recall [N] | void WHY | receipt | new | float A | lock | end [TIPS] | quit")
-_QUANTITY = re.compile(r"^(\d+)\s*\*\s*(\S*)$")
 
 
 class Session:
@@ -69,7 +67,7 @@ class Session:
 
     def completions(self, prefix: str) -> list[str]:
         """What the cashier may mean by ``prefix``: commands, then SKUs and item names (tab completion)."""
-        word = prefix.split(" ")[-1].split("*")[-1].lower()
+        word = prefix.split(" ")[-1].split("*")[-1].lower()  # the code being typed, after any N*
         if not word:
             return []
         commands = [c for c in self._commands if c.startswith(word) and len(c) > 1]
@@ -154,10 +152,9 @@ class Session:
 
     def _add(self, text: str) -> list[str]:
         from pos.catalog import get_item
-        from pos.orders import add_line, parse_quantity
+        from pos.orders import add_line, parse_quantity, parse_scan
 
-        match = _QUANTITY.match(text)
-        quantity, code = (int(match.group(1)), match.group(2)) if match else (1, text)
+        quantity, code = parse_scan(text)
         if not code:
             raise InvalidInput(f"'{text}': give the item after the quantity, like 3*SODA.")
         if " " in code:

@@ -21,7 +21,6 @@ never prints; ``pos kiosk run`` does the input and output.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from payments.base import Payment, TenderKind
@@ -158,9 +157,6 @@ def send_to_counter(store: "Store", kiosk_number: int, order_ref: str | int) -> 
 
 HELP = ("Scan an item (or type its code; 3*CODE for three), 'remove' the last item, 'total', "
         "'pay' by card or phone, 'cash' to pay a cashier, 'cancel' to start over.")
-_QUANTITY = re.compile(r"^(\d+)\s*\*\s*(\S+)$")
-
-
 class KioskSession:
     """One kiosk's screen: feed it lines with :meth:`handle`, show the messages it returns."""
 
@@ -207,14 +203,11 @@ class KioskSession:
         return f"{count} item{'s' if count != 1 else ''}, total {self._money(v.totals.total_minor)}."
 
     def _scan(self, text: str) -> list[str]:
-        from pos.orders import Channel, add_line, new_order
-
         from pos.catalog import get_item
-        from pos.orders import parse_quantity
+        from pos.orders import Channel, add_line, new_order, parse_quantity, parse_scan
 
-        match = _QUANTITY.match(text)
-        quantity, code = (int(match.group(1)), match.group(2)) if match else (1, text)
-        if "*" in code:
+        quantity, code = parse_scan(text)
+        if not code or "*" in code:
             return ["Say how many, then the code, like 3*SODA."]
         if " " in code:
             return [f"'{text}' is not an item code or a command. {HELP}"]

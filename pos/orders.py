@@ -259,6 +259,19 @@ def parse_quantity(value: int | str) -> int:
     return qty
 
 
+_SCAN = re.compile(r"^(\d+)\s*\*\s*(\S*)$")
+
+
+def parse_scan(text: str) -> tuple[int, str]:
+    """``CODE`` or ``N*CODE``, as a scanner or a person types it: (quantity, code).
+
+    The code is ``''`` when only a quantity was typed (``3*``); the caller
+    words what to do about that, and checks the quantity with :func:`parse_quantity`.
+    """
+    match = _SCAN.match(text.strip())
+    return (int(match.group(1)), match.group(2)) if match else (1, text.strip())
+
+
 def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) -> tuple[Line, OrderView]:
     """Ring an item onto an open order."""
     from pos.catalog import get_item, get_tax_category

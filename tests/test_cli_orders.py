@@ -14,6 +14,9 @@ from typing import Any, Iterator
 
 import pytest
 from freezegun import freeze_time
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from conftest import Cli, snapshot
 
@@ -416,3 +419,16 @@ def test_undiscount_then_remove(cli: Cli) -> None:
     cli.fails("order", "undiscount", "1", says="no discounts")
     cli.ok("order", "discount", "1", "10%", "--reason", "a")
     cli.fails("order", "undiscount", "1", "3", says="from 1 to 1")
+
+
+@hypothesis_settings(max_examples=100, deadline=None)
+@given(quantity=st.integers(min_value=0, max_value=10**6),
+       code=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=" *\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0"),
+                    min_size=1, max_size=20).filter(lambda c: not c.isspace() and c == c.strip()),
+       spaces=st.sampled_from(["", " ", "  "]))
+def test_a_scan_reads_back_its_quantity_and_code(quantity: int, code: str, spaces: str) -> None:
+    from pos.orders import parse_scan
+
+    assert parse_scan(f"{quantity}{spaces}*{spaces}{code}") == (quantity, code)
+    assert parse_scan(f"{quantity}*") == (quantity, "")
+    assert parse_scan(code) == (1, code)
