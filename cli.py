@@ -1883,7 +1883,8 @@ def _auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
 
     order = resolve(store, order_id)
     target = Path(folder) / f"{order.business_day}-order-{order.number}.pdf"
-    _write_new(target, pdf_layout.render(model.build(store, order_id), 80)) if not target.exists() else None
+    if not target.exists():  # a receipt already there (a retried command) is kept as it was
+        _write_new(target, pdf_layout.render(model.build(store, order_id), 80))
     return target
 
 
@@ -2061,11 +2062,9 @@ def tips_distribute(
 ) -> None:
     """Share a day's tip pool among those who worked it, by hours: preview, then post."""
     from pos import tip_pool
-    from pos.clock import business_day
-    from pos.store import utc_now
 
     store = _store(ctx)
-    when = _day(day) or business_day(utc_now(), store.settings)
+    when = _today_or(store, day)
     shown = tip_pool.plan(store, when)
 
     def show(plan: Any) -> None:

@@ -19,10 +19,10 @@ if TYPE_CHECKING:  # pragma: no cover
 def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
     """The processor's lines for ``day`` (see the module docstring)."""
     if store.settings.training:
-        return _training(store, day)
+        return _as_charged(store, day)
     source = store.memo.get("stripe_settings")
     if (source() if callable(source) else None) is None:
-        if not _training(store, day):
+        if not _as_charged(store, day):
             return []  # no card payments, and no processor to ask: nothing to match
         from pos.errors import NotAllowed
 
@@ -39,8 +39,9 @@ def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
     return lines
 
 
-def _training(store: "Store", day: date) -> list[SettlementLine]:
-    """Captured card payments of the day as the training processor charged them (its own fee rule)."""
+def _as_charged(store: "Store", day: date) -> list[SettlementLine]:
+    """The day's captured card payments as recorded, with the training processor's fee rule: what a
+    training store's processor reports, and (for any store) whether the day had card payments at all."""
     from payments.training import fee_minor
 
     rows = store.tuples(

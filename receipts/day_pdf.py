@@ -61,9 +61,6 @@ def render(store: "Store", report: "DayReport", paper: str = "a4") -> bytes:
     if paper not in PAPERS:
         raise InvalidInput(f"Print the day report on a4 or letter paper, not '{paper}'.")
     money: Callable[[int], str] = lambda minor: store_money(store, minor)  # noqa: E731
-    from pos.money import exponent
-
-    unit = 10 ** exponent(store.settings.currency)
     styles = getSampleStyleSheet()
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4 if paper == "a4" else LETTER, invariant=1,
@@ -103,7 +100,8 @@ def render(store: "Store", report: "DayReport", paper: str = "a4") -> bytes:
         drawing = Drawing(width, 60 * mm)
         chart = VerticalBarChart()
         chart.x, chart.y, chart.width, chart.height = 15 * mm, 10 * mm, width - 20 * mm, 45 * mm
-        chart.data = [[v / unit for v in values]]  # main units on the axis (a chart, not the books)
+        chart.data = [values]  # minor units, never a float: the axis labels format them as money
+        chart.valueAxis.labelTextFormat = lambda tick: money(int(tick))
         chart.categoryAxis.categoryNames = labels
         chart.categoryAxis.labels.fontSize = 7
         chart.valueAxis.valueMin = 0
