@@ -36,3 +36,25 @@ def refused(store: Store, exc: type[Exception], says: str, call: Any, *args: Any
         call(*args, **kwargs)
     assert says.lower() in str(err.value).lower(), str(err.value)
     assert snapshot(store.path) == before
+
+
+#: Every store option with its default, as the test stores have them (sign-in off: see conftest.make_store).
+#: Written out in full, so a new option or a changed default is a deliberate change here.
+DEFAULT_OPTIONS = {
+    "approval.refund_over": "5000",
+    "approval.void_over": "5000",
+    "cash.denominations": "10000,5000,2000,1000,500,100,25,10,5,1",
+    "cash.rounding": "0",
+    "link.expires_after": "60",
+    "receipt.feedback": "",
+    "receipt.folder": "",
+    "register.lock_after": "5",
+    "signin.minutes": "30",
+    "signin.required": "no",
+    "stripe.reader": "",
+    "tips.confirm_over": "30",
+    "tips.counter": "pool",
+    "tips.delivery": "direct",
+    "tips.kiosk": "pool",
+    "tips.phone": "pool",
+}

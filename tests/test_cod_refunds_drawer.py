@@ -26,7 +26,7 @@ from pos.store import Store
 
 S = PaymentState
 ADDRESS = "12 Elm Street, Apt 3"
-from tests.helpers import bal, order_sums, refused, verified
+from tests.helpers import DEFAULT_OPTIONS, bal, order_sums, refused, verified
 
 
 @pytest.fixture(autouse=True)
@@ -586,23 +586,7 @@ def test_drawer_status_breakdown(crew: Store) -> None:
 
 
 def test_config_defaults(store: Store) -> None:
-    assert config.all_options(store) == {
-        "approval.refund_over": "5000",
-        "approval.void_over": "5000",
-        "cash.denominations": "10000,5000,2000,1000,500,100,25,10,5,1",
-        "cash.rounding": "0",
-        "link.expires_after": "60",
-        "receipt.feedback": "",
-        "receipt.folder": "",
-        "register.lock_after": "5",
-        "signin.minutes": "30",
-        "signin.required": "no",
-        "stripe.reader": "",
-        "tips.confirm_over": "30", "tips.counter": "pool",
-        "tips.delivery": "direct",
-        "tips.kiosk": "pool",
-        "tips.phone": "pool",
-    }
+    assert config.all_options(store) == DEFAULT_OPTIONS
     assert config.denominations(store) == (10000, 5000, 2000, 1000, 500, 100, 25, 10, 5, 1)
 
 
