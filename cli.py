@@ -1734,7 +1734,10 @@ def register_cmd(
     from pos.staff import get_staff, open_shift, start_shift, verify_pin
     from register import Session
 
+    from pos.drawer import check_register
+
     store = _store(ctx)
+    check_register(register)  # before anyone types a PIN
     who = name or typer.prompt("Name", err=True)
     member = verify_pin(store, who, typer.prompt(f"PIN for {get_staff(store, who).name}", hide_input=True, err=True),
                         register=register)

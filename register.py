@@ -46,7 +46,10 @@ class Session:
                  clock: Callable[[], float] | None = None) -> None:
         import time
 
+        from pos.drawer import check_register
+
         self.clock = clock or time.monotonic
+        register = check_register(register)
         self.lock_after_s = lock_after_s
         self.last_seen = self.clock()
         self.store = store

@@ -76,3 +76,10 @@ def test_the_trail_cannot_be_changed(store: Store) -> None:
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         conn.execute("DELETE FROM audit_log")
     conn.close()
+
+
+def test_cli_audit_bad_input(store: Store, cli_for) -> None:
+    cli = cli_for(store)
+    cli.fails("audit", "--day", "23/11/2026", says="YYYY-MM-DD")
+    cli.fails("audit", "--staff", "Nobody", says="No staff member called 'Nobody'")
+    cli.fails("staff", "unlock", "Nobody", says="needs a manager")

@@ -99,8 +99,14 @@ def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for, tm
     assert eof.exit_code == 0 and "Signed out. 1 order(s) still open" in eof.stdout
     locked = cli("register", "--name", "Alice", input="1234\nlock\n")  # Ctrl-D while locked: still ends
     assert locked.exit_code == 0 and locked.stdout.rstrip().endswith("Signed out.")
+    from tests.conftest import PIN_RECORDS, snapshot
+
+    before = snapshot(store.path, PIN_RECORDS)
     wrong = cli("register", "--name", "Alice", input="9999\n")
     assert wrong.exit_code == 1 and "Wrong PIN for Alice" in wrong.output
+    assert snapshot(store.path, PIN_RECORDS) == before  # only the failed PIN is written down
+    cli.fails("register", "--name", "Nobody", input="1234\n", says="No staff member called 'Nobody'")
+    cli.fails("register", "--name", "Alice", "--register", "0", input="1234\n", says="Register 0 does not exist")
 
 
 @pytest.mark.skipif(__import__("shutil").which("tmux") is None, reason="tmux is not installed")

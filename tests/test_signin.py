@@ -96,6 +96,7 @@ def test_a_sign_in_expires_and_ends_with_its_person(guarded: Store, cli_for) -> 
         cli.ok("login", "Alice", input="1234\n")
         deactivate_staff(guarded, "Alice")
         cli.fails("order", "new", says="sign in first")
+    cli.fails("login", "Nobody", input="1234\n", says="No staff member called 'Nobody'")
     before = snapshot(guarded.path, ("audit_log", "staff"))
     wrong = cli("login", "Maria", input="0000\n")
     assert wrong.exit_code == 1 and "Wrong PIN for Maria" in wrong.output
