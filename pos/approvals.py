@@ -1,8 +1,9 @@
 """Manager approvals: which amounts need one, and who may give it.
 
-An approval is a manager (or owner) typing their own PIN at that moment; the
-CLI prompts for it hidden and passes the verified staff member here.  It is
-never an argument, so it never lands in shell history or logs.
+An approval is someone the permission table lets approve (a manager or the
+owner) typing their own PIN at that moment; the CLI prompts for it hidden
+and passes the verified staff member here.  It is never an argument, so it
+never lands in shell history or logs.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.staff import StaffMember
     from pos.store import Store
 
-#: Who may approve: read from the permission table (:mod:`pos.permissions`), kept here for messages.
-APPROVER_ROLES = ("manager", "owner")
 
 
 def require(store: "Store", option: str, amount_minor: int, approver: "StaffMember | None", action: str) -> None:
