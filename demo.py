@@ -234,7 +234,9 @@ def run_demo(directory: Path | None = None) -> DemoReport:
         for name in ("Alice", "Dave"):
             end_shift(store, name)
         short = status.expected_minor - 25  # a quarter went missing
-        count = f"{short // 100}.{short % 100:02d}"
+        from pos.money import format_plain
+
+        count = format_plain(Money(short, store.settings.currency))  # what Maria types: 245.16
         closed = close_day(store, walk_in.business_day, {1: count}, counted_by=get_staff(store, "Maria"), force=True,
                            settlement=lambda d: settlement_for(store, d))
         report.story.append(
