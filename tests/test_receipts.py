@@ -24,6 +24,7 @@ from receipts import mail, model, pdf, text
 
 GOLDEN = Path(__file__).parent / "golden"
 NOON = "2026-11-23 17:00:00"  # 12:00 in New York
+AFTERNOON = "2026-11-23 20:00:00"  # 15:00 in New York: the same business day, when the receipts are read
 LONG = "Extra large hand stretched Neapolitan pizza, buffalo mozzarella and basil"
 
 
@@ -38,6 +39,13 @@ def pdf_size_mm(data: bytes) -> tuple[float, float]:
 
     box = PdfReader(io.BytesIO(data)).pages[0].mediabox
     return round(float(box.width) * 25.4 / 72, 1), round(float(box.height) * 25.4 / 72, 1)
+
+
+@pytest.fixture(autouse=True)
+def _afternoon_of_the_sales():
+    """Every test here reads "order #1 of today": today is the day the fixture rang its orders, never the real one."""
+    with freeze_time(AFTERNOON):
+        yield
 
 
 @pytest.fixture
