@@ -16,11 +16,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def business_day(instant: datetime, settings: "StoreSettings") -> date:
-    """The business day that ``instant`` (timezone-aware) falls in."""
-    local = instant.astimezone(settings.zone)
-    if local.time() < settings.rollover_time:
-        return local.date() - timedelta(days=1)
-    return local.date()
+    """The business day that ``instant`` (timezone-aware) falls in.
+
+    Decided by comparing instants with the day's start as :func:`day_bounds` computes it,
+    never wall-clock times: on the night the clocks change, a rollover inside the hour
+    that is skipped or repeated still puts every instant in exactly the day whose
+    bounds hold it.
+    """
+    zone = settings.zone
+    local = instant.astimezone(zone).date()
+    start = datetime.combine(local, settings.rollover_time, tzinfo=zone)
+    if instant.astimezone(timezone.utc) < start.astimezone(timezone.utc):
+        return local - timedelta(days=1)
+    return local
 
 
 def day_bounds(day: date, settings: "StoreSettings") -> tuple[datetime, datetime]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from pos.clock import business_day, day_bounds, parse_day
 from pos.errors import InvalidInput
@@ -49,3 +52,38 @@ def test_parse_day() -> None:
     assert parse_day("2026-11-23") == date(2026, 11, 23)
     with pytest.raises(InvalidInput, match="'23/11/2026'"):
         parse_day("23/11/2026")
+
+
+def test_a_rollover_inside_the_skipped_hour_puts_each_instant_in_the_day_that_holds_it() -> None:
+    # 2026-03-08 in New York: 02:00 EST jumps to 03:00 EDT. A rollover at 02:30 does not exist that night;
+    # the day that began at 02:30 EST on the 7th ends at 07:30 UTC (03:30 EDT), so 03:00 EDT is still the 7th's.
+    s = settings("02:30")
+    start, end = day_bounds(date(2026, 3, 7), s)
+    assert end == utc(2026, 3, 8, 7, 30)
+    assert business_day(utc(2026, 3, 8, 7, 0), s) == date(2026, 3, 7)  # 03:00 EDT, before the day's end
+    assert business_day(utc(2026, 3, 8, 7, 30), s) == date(2026, 3, 8)
+
+
+def test_a_rollover_inside_the_repeated_hour_follows_its_first_occurrence() -> None:
+    # 2026-11-01 in New York: 02:00 EDT falls back to 01:00 EST. 01:30 happens twice; the day starts at the first.
+    s = settings("01:30")
+    start, _ = day_bounds(date(2026, 11, 1), s)
+    assert start == utc(2026, 11, 1, 5, 30)  # 01:30 EDT
+    assert business_day(utc(2026, 11, 1, 6, 15), s) == date(2026, 11, 1)  # 01:15 EST, after the day began
+
+
+ZONES = ["America/New_York", "Europe/London", "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata", "UTC",
+         "Pacific/Chatham", "America/St_Johns", "Africa/Casablanca"]
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(moment=st.integers(min_value=int(datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp()),
+                          max_value=int(datetime(2040, 1, 1, tzinfo=timezone.utc).timestamp())),
+       zone=st.sampled_from(ZONES), hour=st.integers(0, 23), minute=st.sampled_from([0, 15, 30, 45]))
+def test_every_instant_lies_within_the_bounds_of_its_business_day(moment: int, zone: str, hour: int,
+                                                                  minute: int) -> None:
+    s = settings(f"{hour:02d}:{minute:02d}", zone)
+    instant = datetime.fromtimestamp(moment, timezone.utc)
+    day = business_day(instant, s)
+    start, end = day_bounds(day, s)
+    assert start <= instant < end
