@@ -1925,7 +1925,7 @@ def day_close(
                                           "or 2=... for drawer 2.")
     ] = None,
     counted_by: Annotated[Optional[str], typer.Option("--counted-by", help="Who counted (named on over/short).")] = None,
-    carry_over: Annotated[bool, typer.Option("--carry-over", help="Leave open orders open, for another day.")] = False,
+    carry_over: Annotated[bool, typer.Option("--carry-over", help="Move orders still open to the next day (renumbered there).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Close a day still in progress (before its rollover).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -1947,8 +1947,8 @@ def day_close(
         if store.settings.training:
             typer.echo("TRAINING")
         typer.echo(f"Closed {summary.day}{' (early, forced)' if summary.forced else ''}.")
-        if summary.carried_over:
-            typer.echo(f"Carried over, still open: {', '.join(summary.carried_over)}.")
+        for moved in summary.carried_over:
+            typer.echo(f"Carried over, still open: {moved.label}.")
         for d in summary.drawers:
             state = "exact" if d.over_short_minor == 0 else (
                 f"over {_money(store, d.over_short_minor)}" if d.over_short_minor > 0
@@ -2019,6 +2019,10 @@ def day_report_cmd(
         for driver, amount in r.drivers_holding.items():
             typer.echo(f"Driver {_staff_name(store, driver)} still holds {m(amount)}")
         typer.echo(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
+        for moved in r.carried_out:
+            typer.echo(f"Carried over, still open: {moved.label}")
+        for moved in r.carried_in:
+            typer.echo(f"Carried in, open: {moved.label}")
 
     _emit(as_json, report_dict(r), human)
 

@@ -254,6 +254,7 @@ def run_demo(directory: Path | None = None) -> DemoReport:
             f"Z report: {z.orders} orders, {money(z.gross_sales_minor)} gross, net sales {money(z.net_sales_minor)}, "
             f"card fees {money(z.card_fees_minor)}."
         )
+        from pos.orders import resolve
         from receipts import day_pdf, model, pdf as receipt_pdf
 
         receipts_dir = folder / "receipts"
@@ -262,9 +263,11 @@ def run_demo(directory: Path | None = None) -> DemoReport:
                              (delivered[0], "cash-at-the-door-tipped"), (5, "self-checkout"), (queued.number, "kiosk-cash"),
                              (by_phone.number, "payment-link"), (declined.number, "declined-then-card-and-cash")):
             target = receipts_dir / f"order-{number}-{what}.pdf"
-            target.write_bytes(receipt_pdf.render(model.build(store, number), 80))
+            # By the day closed, not "today": after the early close new orders are numbered on the next day.
+            order_id = resolve(store, number, walk_in.business_day).id
+            target.write_bytes(receipt_pdf.render(model.build(store, order_id), 80))
         refund_receipt = receipts_dir / f"order-{walk_in.number}-refund.pdf"
-        refund_receipt.write_bytes(receipt_pdf.render(model.build(store, walk_in.number, refund=True), 80))
+        refund_receipt.write_bytes(receipt_pdf.render(model.build(store, walk_in.id, refund=True), 80))
         report.files["receipts (PDF, one per tender)"] = receipts_dir.resolve()
         z_pdf = folder / "z-report.pdf"
         z_pdf.write_bytes(day_pdf.render(store, z))

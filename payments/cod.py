@@ -24,6 +24,7 @@ from payments.base import (
     order_payments,
 )
 from pos import accounts, faults, ledger, posting_rules
+from pos.days import money_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.money_format import store_money
 from pos.orders import check_dispatchable, resolve
@@ -165,6 +166,7 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
                 ledger.SourceKind.TIPS, order.id,
                 posting_rules.transfer(accounts.tips_owed(driver.key), accounts.driver_cash(driver.key), tip_minor,
                                        store.settings.currency),
+                business_day=money_day(store, order),
             )
     return captured
 

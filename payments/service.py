@@ -35,6 +35,7 @@ from payments.base import (
     transition,
 )
 from pos import accounts, faults, ledger, posting_rules
+from pos.days import money_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, ProcessorUnavailable
 from pos.orders import Order, OrderStatus, covered_minor, mark_paid, resolve, view
 from pos.store import iso, new_id, utc_now
@@ -200,6 +201,7 @@ def record_capture(store: "Store", payment: Payment, outcome: Outcome | None = N
                 change_account=tender.account(store, captured),  # change leaves where the cash came in
                 rounding_minor=captured.rounding_minor,
             ),
+            business_day=money_day(store, order),
         )
         fee = int((outcome.details or {}).get("fee_minor", 0)) if outcome is not None else 0
         if fee:
@@ -207,6 +209,7 @@ def record_capture(store: "Store", payment: Payment, outcome: Outcome | None = N
                 store, f"payment:{captured.id}:fee", f"Processor fee on {order.label}", ledger.SourceKind.PAYMENT,
                 captured.order_id,
                 posting_rules.transfer(accounts.CARD_FEES, tender.account(store, captured), fee, captured.currency),
+                business_day=money_day(store, order),
             )
         settle_order(store, order.id)
     return get_payment(store, payment.id)

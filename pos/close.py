@@ -4,8 +4,11 @@
 day, checking everything before it writes anything:
 
 1. The day must be over (past its rollover) unless forced, and not closed.
-2. Open orders must be paid or voided first, or carried over by choice
-   (they stay open; whatever happens to them later lands on an open day).
+2. Open orders (of this day, or of an earlier closed day) must be paid or
+   voided first, or carried over by choice: each moves to the next open day
+   with the next number there, the move recorded in ``order_moves`` and
+   shown in both days' Z reports, so an order's day is always the day its
+   money lands on.
 3. Every drawer open on the register must be counted, by denomination
    (``100x2,20x5,0.25x4``) or as a total.  The difference from the expected
    cash (:func:`pos.drawer.expected_drawer`) is posted to ``expenses:cash-over-short``
@@ -25,7 +28,7 @@ later day has been closed since.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
 from pos import accounts, ledger, posting_rules
@@ -33,6 +36,7 @@ from pos.drawer import drawer_parts, expected_drawer
 from pos.errors import Conflict, InvalidInput, NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.days import OrderMove
     from pos.staff import StaffMember
     from pos.store import Store
     from pos.tip_pool import PoolPlan
@@ -131,7 +135,7 @@ def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine])
 
 class CloseSummary(NamedTuple):
     day: date
-    carried_over: list[str]
+    carried_over: "list[OrderMove]"
     drawers: list[DrawerCount]
     drivers_out: list[tuple[str, int]]
     card_problems: list[CardCheck]
@@ -140,7 +144,52 @@ class CloseSummary(NamedTuple):
 
 
 def is_closed(store: "Store", day: date) -> bool:
-    return day in ledger.closed_days(store)
+    from pos.days import closed_days
+
+    return day in closed_days(store)
+
+
+def _open_orders_through(store: "Store", day: date) -> list[tuple[str, date, int]]:
+    """(id, day, number) of every order still open on ``day`` or on a closed day before it."""
+    from pos.days import closed_days
+
+    closed = closed_days(store)
+    return [(r[0], date.fromisoformat(r[1]), r[2]) for r in store.tuples(
+        "SELECT id, business_day, number FROM orders WHERE status = 'open' AND business_day <= ? "
+        "ORDER BY business_day, number", (day.isoformat(),))
+        if r[1] == day.isoformat() or date.fromisoformat(r[1]) in closed]
+
+
+def carry_over_to(store: "Store", day: date) -> date:
+    """Where a close of ``day`` carries open orders: the day open after it (the calendar's, if later)."""
+    from pos.days import current_day, first_open_day
+
+    after = first_open_day(store, day + timedelta(days=1))
+    now = current_day(store)
+    return now if now > after else after
+
+
+def _carry_over(store: "Store", orders: list[tuple[str, date, int]], to_day: date, close_id: int,
+                moved_by: int | None) -> "list[OrderMove]":
+    """Move open orders to ``to_day`` with the next numbers there, each move recorded (inside the close)."""
+    from pos.days import OrderMove
+    from pos.orders import forget_order
+    from pos.store import iso, utc_now
+
+    moved: list[OrderMove] = []
+    now = iso(utc_now())
+    for order_id, from_day, from_number in orders:
+        number = store.scalar("SELECT coalesce(max(number), 0) + 1 FROM orders WHERE business_day = ?",
+                              (to_day.isoformat(),))
+        store.conn.execute("UPDATE orders SET business_day = ?, number = ? WHERE id = ? AND status = 'open'",
+                           (to_day.isoformat(), number, order_id))
+        store.conn.execute(
+            "INSERT INTO order_moves(order_id, from_day, from_number, to_day, to_number, moved_at, moved_by, close_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (order_id, from_day.isoformat(), from_number, to_day.isoformat(), number, now, moved_by, close_id))
+        forget_order(store, order_id)
+        moved.append(OrderMove(order_id, from_day, from_number, to_day, number))
+    return moved
 
 
 def close_day(
@@ -156,22 +205,23 @@ def close_day(
     """Close ``day`` (see the module docstring); refused whole, with what is missing, before anything is written."""
     from pos import tip_pool
     from pos.clock import business_day
-    from pos.orders import OrderStatus, list_orders
+    from pos.days import current_day, forget_closed_days
     from pos.store import iso, utc_now
 
-    today = business_day(utc_now(), store.settings)
+    calendar_day = business_day(utc_now(), store.settings)
+    open_now = current_day(store)
     if is_closed(store, day):
         raise Conflict(f"{day} is already closed: see it with 'pos day report --day {day}'.")
-    if day > today:
-        raise InvalidInput(f"{day} has not begun yet: the current business day is {today}.")
-    if day == today and not force:
+    if day > open_now:
+        raise InvalidInput(f"{day} has not begun yet: the current business day is {open_now}.")
+    if day >= calendar_day and not force:
         raise NotAllowed(f"{day} is still in progress (it ends at the {store.settings.rollover_time:%H:%M} rollover): "
                          "close it after that, or now with --force.")
-    open_orders = list_orders(store, day, OrderStatus.OPEN)
+    open_orders = _open_orders_through(store, day)
     if open_orders and not carry_over:
-        listed = ", ".join(o.label for o in open_orders)
+        listed = ", ".join(f"#{n}" if d == day else f"#{n} of {d}" for _, d, n in open_orders)
         raise NotAllowed(f"Orders still open on {day}: {listed}. Take payment or void them, or carry them over "
-                         "with --carry-over.")
+                         "to the next day with --carry-over.")
     open_drawers = store.all("SELECT id, register FROM drawers WHERE closed_at IS NULL ORDER BY register")
     missing = [str(r["register"]) for r in open_drawers if r["register"] not in counts]
     if missing:
@@ -187,6 +237,11 @@ def close_day(
     with store.write() as conn:
         if is_closed(store, day):  # again, under the lock
             raise Conflict(f"{day} is already closed.")
+        again = _open_orders_through(store, day)  # another register may have rung one meanwhile
+        if again != open_orders:
+            if not carry_over:
+                raise Conflict(f"An order was opened on {day} while closing it: close again to see it.")
+            open_orders = again
         drawers: list[DrawerCount] = []
         for row in open_drawers:
             expected = ledger.balances(store, prefix=accounts.drawer(row["register"])).get(
@@ -222,17 +277,23 @@ def close_day(
         pool = None
         if tip_pool.pool_of_day(store, day) > 0:
             pool, _ = tip_pool.distribute(store, day)
-        summary = CloseSummary(day, [o.label for o in open_orders], drawers, drivers_out, card_problems, pool, force)
-        conn.execute("INSERT INTO day_closes(business_day, closed_at, closed_by, summary) VALUES (?, ?, ?, ?)",
-                     (day.isoformat(), iso(utc_now()), counted_by.id if counted_by else None,
-                      json.dumps(summary_dict(summary), default=str)))
-        store.tx_cache.pop("closed_days", None)
+        close_id = int(conn.execute(
+            "INSERT INTO day_closes(business_day, closed_at, closed_by, summary) VALUES (?, ?, ?, '{}')",
+            (day.isoformat(), iso(utc_now()), counted_by.id if counted_by else None)).lastrowid or 0)
+        forget_closed_days(store)
+        # Only now, with the day closed, is "the next open day" known for what is carried over.
+        carried = _carry_over(store, open_orders, carry_over_to(store, day), close_id,
+                              counted_by.id if counted_by else None) if open_orders else []
+        summary = CloseSummary(day, carried, drawers, drivers_out, card_problems, pool, force)
+        conn.execute("UPDATE day_closes SET summary = ? WHERE id = ?",
+                     (json.dumps(summary_dict(summary), default=str), close_id))
     return summary
 
 
 def summary_dict(summary: CloseSummary) -> dict[str, object]:
     return {
-        "day": summary.day.isoformat(), "forced": summary.forced, "carried_over": summary.carried_over,
+        "day": summary.day.isoformat(), "forced": summary.forced,
+        "carried_over": [c.as_dict() for c in summary.carried_over],
         "drawers": [{**d._asdict(), "denominations": {str(k): v for k, v in (d.denominations or {}).items()} or None}
                     for d in summary.drawers],
         "drivers_out": [{"driver": k, "held_minor": v} for k, v in summary.drivers_out],
@@ -258,5 +319,7 @@ def reopen_day(store: "Store", day: date, approver: "StaffMember | None") -> Non
             raise NotAllowed(f"{later} was closed after {day}: a day cannot be reopened once a later one is closed.")
         conn.execute("UPDATE day_closes SET reopened_at = ?, reopened_by = ? WHERE business_day = ? "
                      "AND reopened_at IS NULL", (iso(utc_now()), approver.id, day.isoformat()))
-        store.tx_cache.pop("closed_days", None)
+        from pos.days import forget_closed_days
+
+        forget_closed_days(store)
 

@@ -84,7 +84,8 @@ def open_drawer(store: "Store", register: int, float_text: str) -> Drawer:
         if current(store, register) is not None:
             raise Conflict(f"Drawer {register} is already open: see it with 'pos drawer status --register {register}'.")
         drawer_id = int(conn.execute(
-            "INSERT INTO drawers(register, opened_at, float_minor) VALUES (?, ?, ?)",
+            "INSERT INTO drawers(register, opened_at, float_minor, first_entry) "
+            "VALUES (?, ?, ?, (SELECT coalesce(max(id), 0) + 1 FROM journal_entries))",
             (register, iso(utc_now()), float_minor),
         ).lastrowid or 0)
         if float_minor:
@@ -180,11 +181,10 @@ def expected_drawer(parts: DrawerParts) -> int:
 
 def drawer_parts(store: "Store", drawer_id: int) -> DrawerParts:
     """Sort every posting to a drawer's account since it opened into the parts of :func:`expected_drawer`."""
-    row = store.one("SELECT register, opened_at FROM drawers WHERE id = ?", (drawer_id,))
+    row = store.one("SELECT register, first_entry FROM drawers WHERE id = ?", (drawer_id,))
     assert row is not None
     account = accounts.drawer(row["register"])
-    first = store.scalar("SELECT coalesce(min(id), 0) FROM journal_entries WHERE posted_at >= ?",
-                         (row["opened_at"],))
+    first = row["first_entry"]
     totals = dict.fromkeys(DrawerParts._fields, 0)
     for text, key, kind in store.tuples(
         "SELECT postings, key, source_kind FROM journal_entries WHERE id >= ? AND postings LIKE ?",

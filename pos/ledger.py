@@ -299,22 +299,13 @@ def post(
     return Entry(entry_id, key, posted_at, day, memo, kind, source_id, reverses, postings, prev_hash, digest)
 
 
-def closed_days(store: "Store") -> set[date]:
-    """Business days closed now (not reopened): nothing more may be posted to them."""
-    cached = store.tx_cache.get("closed_days")
-    if cached is None:
-        cached = {date.fromisoformat(r[0]) for r in store.conn.execute(
-            "SELECT business_day FROM day_closes WHERE reopened_at IS NULL")}
-        if store.in_transaction:
-            store.tx_cache["closed_days"] = cached
-    return cached
-
-
 def _open_day(store: "Store", asked: date | None, today: date, memo: str) -> tuple[date, str]:
     """The day an entry goes to: ``asked`` (refused if closed), else today, or after a closed day the next open one.
 
     A late correction to a closed day thus lands on the next open day, its memo naming the closed one.
     """
+    from pos.days import closed_days
+
     closed = closed_days(store)
     if asked is not None:
         if asked in closed:
@@ -387,6 +378,8 @@ def post_many(store: "Store", drafts: Iterable[Draft]) -> int:
             marks = ",".join("?" * len(chunk))
             known.update(conn.execute(f"SELECT key, postings FROM journal_entries WHERE key IN ({marks})", chunk).fetchall())
         entry_id, prev_hash = _head(store)
+        from pos.days import closed_days
+
         closed = closed_days(store)
         rows = []
         sha256 = hashlib.sha256

@@ -343,4 +343,38 @@ CREATE TABLE signins (
 );
 """,
     ),
+    (
+        11,
+        "orders carried over from a closed day to the next open one; where each drawer's entries begin",
+        """
+CREATE TABLE order_moves (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    from_day TEXT NOT NULL,
+    from_number INTEGER NOT NULL,
+    to_day TEXT NOT NULL,
+    to_number INTEGER NOT NULL,
+    moved_at TEXT NOT NULL,
+    moved_by INTEGER REFERENCES staff(id),
+    close_id INTEGER REFERENCES day_closes(id)
+);
+CREATE INDEX order_moves_from ON order_moves(from_day, from_number);
+CREATE INDEX order_moves_to ON order_moves(to_day);
+CREATE INDEX orders_open ON orders(status, business_day);
+CREATE TRIGGER order_moves_no_update BEFORE UPDATE ON order_moves
+BEGIN
+    SELECT RAISE(ABORT, 'the record of carried-over orders is append-only');
+END;
+CREATE TRIGGER order_moves_no_delete BEFORE DELETE ON order_moves
+BEGIN
+    SELECT RAISE(ABORT, 'the record of carried-over orders is append-only');
+END;
+-- A drawer's own entries begin after the journal's head when it opened, found by id, not by clock:
+-- two events in the same instant, or a clock stepped back, can no longer mix two drawers' cash.
+ALTER TABLE drawers ADD COLUMN first_entry INTEGER;
+UPDATE drawers SET first_entry = coalesce(
+    (SELECT min(id) FROM journal_entries WHERE posted_at >= drawers.opened_at),
+    (SELECT coalesce(max(id), 0) + 1 FROM journal_entries));
+""",
+    ),
 ]

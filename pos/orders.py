@@ -2,7 +2,9 @@
 
 An order has a stable id (``ord_...``) and a short number that restarts each
 business day (``#12``), which is what a cashier says aloud and types.  It
-belongs to the business day in which it was opened.  A customer name, phone
+belongs to the business day open when it was rung (:func:`pos.days.current_day`),
+and its money is booked on that day; a close carries orders still open
+forward to the next open day, with a new number there (``order_moves``).  A customer name, phone
 or account is never required, on any channel; a delivery order needs only an
 address, and only before it is dispatched.
 
@@ -19,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple, TYPE_CHECKING
 
-from pos.clock import business_day
+from pos.days import current_day, money_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.store import iso, new_id, parse_iso, utc_now
 from pos.totals import DiscountInput, DiscountKind, LineInput, Totals, compute_totals
@@ -32,6 +34,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MAX_QUANTITY = 9999
 MAX_LINES = 500
+MAX_ORDER_NUMBER = 2**62
+"""No day has more orders; a larger number typed is simply not found (and never reaches SQLite's 64-bit integers)."""
 
 
 class Channel(str, enum.Enum):
@@ -155,10 +159,17 @@ def resolve(store: "Store", ref: str | int, day: date | None = None) -> Order:
     text = str(ref).strip().lstrip("#")
     caching = store.in_transaction
     if text.isdigit():
-        when = day or business_day(utc_now(), store.settings)
-        row = store.one("SELECT * FROM orders WHERE business_day = ? AND number = ?", (when.isoformat(), int(text)))
+        when = day or current_day(store)
+        number = int(text)
+        row = store.one("SELECT * FROM orders WHERE business_day = ? AND number = ?", (when.isoformat(), number)) \
+            if number <= MAX_ORDER_NUMBER else None
         if row is None:
-            raise NotFound(f"No order #{text} on {when.isoformat()}: list today's orders with 'pos order list'.")
+            moved = store.one("SELECT to_day, to_number FROM order_moves WHERE from_day = ? AND from_number = ?",
+                              (when.isoformat(), number)) if number <= MAX_ORDER_NUMBER else None
+            if moved is not None:
+                raise NotFound(f"Order #{number} of {when.isoformat()} was carried over to {moved[0]} as "
+                               f"#{moved[1]}: use that number (with --day {moved[0]} if that is not today).")
+            raise NotFound(f"No order #{text} on {when.isoformat()}: list the day's orders with 'pos order list'.")
         return _order(row)
     if caching:
         cached = store.tx_cache.get(f"order:{text}")
@@ -204,9 +215,10 @@ def new_order(
     phone = _clean_phone(customer_phone)
     addr = _clean_optional(address, "address", 200)
     now = utc_now()
-    day = business_day(now, store.settings).isoformat()
     order_id = new_id("ord")
     with store.write() as conn:
+        # The open day, read under the write lock: a close on another register cannot slip in between.
+        day = current_day(store, now).isoformat()
         # Under BEGIN IMMEDIATE no other register can take the same number.
         number = conn.execute(
             "SELECT coalesce(max(number), 0) + 1 FROM orders WHERE business_day = ?", (day,)
@@ -259,17 +271,39 @@ def parse_quantity(value: int | str) -> int:
     return qty
 
 
-_SCAN = re.compile(r"^(\d+)\s*\*\s*(\S*)$")
+_SCAN = re.compile(r"^([0-9]+)\s*\*\s*(.*)$", re.DOTALL)
+
+
+def invisible(char: str) -> bool:
+    """A character nobody can see on a label: any whitespace, control, format, surrogate, private or unassigned one."""
+    import unicodedata
+
+    return char.isspace() or unicodedata.category(char)[0] in "CZ"
 
 
 def parse_scan(text: str) -> tuple[int, str]:
     """``CODE`` or ``N*CODE``, as a scanner or a person types it: (quantity, code).
 
+    Whitespace and control characters around the line (a scanner's CR, LF, TAB or
+    GS suffix) are dropped; one inside the code is refused, since no item code
+    holds one and a code that looks right but is not would ring the wrong thing.
     The code is ``''`` when only a quantity was typed (``3*``); the caller
     words what to do about that, and checks the quantity with :func:`parse_quantity`.
     """
-    match = _SCAN.match(text.strip())
-    return (int(match.group(1)), match.group(2)) if match else (1, text.strip())
+    start, end = 0, len(text)
+    while start < end and invisible(text[start]):
+        start += 1
+    while end > start and invisible(text[end - 1]):
+        end -= 1
+    line = text[start:end]
+    match = _SCAN.match(line)
+    quantity, code = (int(match.group(1)), match.group(2)) if match else (1, line)
+    for index, char in enumerate(code):
+        if invisible(char):
+            shown = code[:index] + f"<U+{ord(char):04X}>" + code[index + 1:]
+            raise InvalidInput(f"'{shown}' has a space or an invisible character inside it: scan it again, "
+                               "or type the code.")
+    return quantity, code
 
 
 def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) -> tuple[Line, OrderView]:
@@ -562,8 +596,8 @@ def list_orders(
     channel: Channel | None = None,
     counter_queue: bool = False,
 ) -> list[Order]:
-    """Orders of a business day (default today), by number; ``counter_queue``: the open ones waiting at the counter."""
-    when = day or business_day(utc_now(), store.settings)
+    """Orders of a business day (default the open one), by number; ``counter_queue``: the open ones waiting at the counter."""
+    when = day or current_day(store)
     sql = "SELECT * FROM orders WHERE business_day = ?"
     params: list[object] = [when.isoformat()]
     if counter_queue:
@@ -621,6 +655,7 @@ def mark_paid(store: "Store", ref: str | int) -> "Entry":
             ledger.SourceKind.ORDER,
             order.id,
             posting_rules.sale(current.totals, store.settings.currency),
+            business_day=money_day(store, order),
         )
         conn.execute(
             "UPDATE orders SET status = 'paid', closed_at = ? WHERE id = ? AND status = 'open'",

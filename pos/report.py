@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pos import accounts
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.days import OrderMove
     from pos.store import Store
 
 _CARD_FEES = accounts.CARD_FEES
@@ -58,6 +59,10 @@ class DayReport(NamedTuple):
     card_fees_minor: int
     card_net_minor: int
     cash_rounding_minor: int
+    carried_out: "tuple[OrderMove, ...]" = ()
+    """Orders still open when this day closed, moved to the next open day (renumbered there)."""
+    carried_in: "tuple[OrderMove, ...]" = ()
+    """Orders carried into this day from a closed one."""
 
     @property
     def average_ticket_minor(self) -> int:
@@ -75,6 +80,7 @@ def _lines(text: str) -> list[tuple[str, int]]:
 def day_report(store: "Store", day: date) -> DayReport:
     """The Z report of a business day (see the module docstring)."""
     from pos import ledger
+    from pos.days import moves
 
     iso_day = day.isoformat()
     orders = gross = net = discounts = refunds = refund_count = fees = clearing = rounding = 0
@@ -176,7 +182,7 @@ def day_report(store: "Store", day: date) -> DayReport:
         day, store.settings.training, currency, orders, gross, net, discounts, dict(sorted(tax.items())),
         dict(sorted(by_channel.items())), dict(sorted(by_tender.items())), refunds, refund_count, voids,
         tip_lines, pool.owed_minor, dict(sorted(over_short.items())), dict(sorted(hand_ins.items())), holding,
-        fees, clearing, rounding,
+        fees, clearing, rounding, tuple(moves(store, from_day=day)), tuple(moves(store, to_day=day)),
     )
 
 
@@ -187,4 +193,6 @@ def report_dict(report: DayReport) -> dict[str, Any]:
     data["average_ticket_minor"] = report.average_ticket_minor
     data["tips"] = {k: v._asdict() for k, v in report.tips.items()}
     data["over_short_by_drawer"] = {str(k): v for k, v in report.over_short_by_drawer.items()}
+    data["carried_out"] = [m.as_dict() for m in report.carried_out]
+    data["carried_in"] = [m.as_dict() for m in report.carried_in]
     return data

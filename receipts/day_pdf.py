@@ -136,6 +136,10 @@ def render(store: "Store", report: "DayReport", paper: str = "a4") -> bytes:
     drivers = [[_who(store, k), money(report.hand_ins_by_driver.get(k, 0)), money(report.drivers_holding.get(k, 0))]
                for k in sorted(set(report.hand_ins_by_driver) | set(report.drivers_holding))]
     table("Drivers", drivers, ["Driver", "Handed in", "Still holds"])
+    if report.carried_out or report.carried_in:
+        table("Orders carried over",
+              [[f"#{m.from_number} of {m.from_day}", f"#{m.to_number} of {m.to_day}"]
+               for m in (*report.carried_out, *report.carried_in)], ["Open at the close", "Carried to"])
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph("Every figure comes from the ledger (pos ledger verify checks it).", styles["Italic"]))
     doc.build(story)

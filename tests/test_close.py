@@ -179,14 +179,19 @@ def test_a_forced_close_of_a_day_in_progress_sends_later_sales_to_the_next_day(d
         assert entry is not None and entry.business_day == "2026-11-24"
 
 
-def test_carried_over_orders_stay_open(day: Store) -> None:
+def test_carried_over_orders_stay_open_on_the_next_day(day: Store) -> None:
+    from pos.orders import resolve
+
     with freeze_time(DURING):
         left = sale(day)
     with freeze_time(AFTER):
         summary = close_day(day, DAY, {1: "136.22"}, carry_over=True)
-        assert summary.carried_over == [left.label]
+        assert [(m.order_id, m.from_day, m.from_number, m.to_day, m.to_number) for m in summary.carried_over] == [
+            (left.id, DAY, left.number, date(2026, 11, 24), 1)]
+        assert resolve(day, left.id).business_day == date(2026, 11, 24) and resolve(day, 1).id == left.id
         drawer.open_drawer(day, 1, "100")
         assert service.pay(day, left.id, "cash", "20").order_paid
+        assert ledger.find_by_key(day, f"order:{left.id}:sale").business_day == "2026-11-24"
 
 
 def test_reopen_needs_a_manager_and_no_later_close(day: Store) -> None:
