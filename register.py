@@ -157,11 +157,14 @@ class Session:
         from pos.catalog import get_item
         from pos.orders import add_line, parse_quantity, parse_scan
 
-        quantity, code = parse_scan(text)
+        try:
+            quantity, code = parse_scan(text)
+        except InvalidInput:
+            if " " in text.strip():  # words that are no command, not a scan
+                raise InvalidInput(f"'{text}' is not an item or a command: type help.") from None
+            raise
         if not code:
             raise InvalidInput(f"'{text}': give the item after the quantity, like 3*SODA.")
-        if " " in code:
-            raise InvalidInput(f"'{text}' is not an item or a command: type help.")
         get_item(self.store, code)  # an unknown code opens no order
         parse_quantity(quantity)
         line, _ = add_line(self.store, self._open(), code, quantity)

@@ -206,11 +206,14 @@ class KioskSession:
         from pos.catalog import get_item
         from pos.orders import Channel, add_line, new_order, parse_quantity, parse_scan
 
-        quantity, code = parse_scan(text)
+        try:
+            quantity, code = parse_scan(text)
+        except InvalidInput as exc:
+            if " " in text.strip():  # words that are no command, not a scan
+                return [f"'{text}' is not an item code or a command. {HELP}"]
+            return [exc.message]
         if not code or "*" in code:
             return ["Say how many, then the code, like 3*SODA."]
-        if " " in code:
-            return [f"'{text}' is not an item code or a command. {HELP}"]
         try:
             get_item(self.store, code)  # checked first: an unknown code opens no order
         except NotFound:

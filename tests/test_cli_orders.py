@@ -421,14 +421,55 @@ def test_undiscount_then_remove(cli: Cli) -> None:
     cli.fails("order", "undiscount", "1", "3", says="from 1 to 1")
 
 
-@hypothesis_settings(max_examples=100, deadline=None)
-@given(quantity=st.integers(min_value=0, max_value=10**6),
-       code=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=" *\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0"),
-                    min_size=1, max_size=20).filter(lambda c: not c.isspace() and c == c.strip()),
-       spaces=st.sampled_from(["", " ", "  "]))
+def _visible(char: str) -> bool:
+    import unicodedata
+
+    return not char.isspace() and unicodedata.category(char)[0] not in "CZ"
+
+
+VISIBLE_CODE = st.text(alphabet=st.characters(codec="utf-8").filter(lambda c: _visible(c) and c != "*"),
+                       min_size=1, max_size=20)
+#: Every whitespace, control and format character there is (private-use and unassigned ones: the property test below).
+INVISIBLE = sorted({chr(c) for c in range(0x110000) if not (0xD800 <= c <= 0xDFFF) and not _visible(chr(c))
+                    and (chr(c).isspace() or __import__("unicodedata").category(chr(c)) in ("Cc", "Cf", "Zs", "Zl", "Zp"))})
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(quantity=st.integers(min_value=0, max_value=10**6), code=VISIBLE_CODE,
+       spaces=st.sampled_from(["", " ", "  ", "\t", "\u3000"]))
 def test_a_scan_reads_back_its_quantity_and_code(quantity: int, code: str, spaces: str) -> None:
     from pos.orders import parse_scan
 
     assert parse_scan(f"{quantity}{spaces}*{spaces}{code}") == (quantity, code)
     assert parse_scan(f"{quantity}*") == (quantity, "")
     assert parse_scan(code) == (1, code)
+
+
+@pytest.mark.parametrize("where", ["before", "after", "inside"])
+def test_every_invisible_character_is_dropped_around_a_scan_and_refused_inside(where: str) -> None:
+    from pos.errors import InvalidInput
+    from pos.orders import parse_scan
+
+    assert len(INVISIBLE) > 200 and "\u1680" in INVISIBLE and "\x1d" in INVISIBLE and "\u200b" in INVISIBLE
+    for char in INVISIBLE:
+        if where == "inside":
+            with pytest.raises(InvalidInput, match=f"U\\+{ord(char):04X}"):
+                parse_scan(f"3*SO{char}DA")
+            with pytest.raises(InvalidInput):
+                parse_scan(f"0{char}0")
+        else:
+            line = f"{char}3*SODA" if where == "before" else f"3*SODA{char}"
+            assert parse_scan(line) == (3, "SODA"), repr(char)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+def test_no_scan_ever_gives_a_code_holding_an_invisible_character(text: str) -> None:
+    from pos.errors import InvalidInput
+    from pos.orders import parse_scan
+
+    try:
+        quantity, code = parse_scan(text)
+    except InvalidInput:
+        return
+    assert quantity >= 0 and all(_visible(c) for c in code)
