@@ -352,7 +352,7 @@ class FakeStripe:
             session = self.sessions[session_id]
             assert session["status"] == "open", session["status"]
             amount = session["amount_total"]
-            card: dict[str, Any] = {"brand": "mastercard", "last4": "4444", "exp_month": 8, "exp_year": 2031}
+            card: dict[str, Any] = {"brand": "mastercard", "last4": "4444", "exp_month": 8, "exp_year": 2097}
             if wallet:
                 card["wallet"] = {"type": wallet}
             fee = (amount * 29 + 500) // 1000 + 30  # online pricing: 2.9% + 30 minor units
@@ -399,7 +399,7 @@ class FakeStripe:
         if tip_minor:
             intent["amount_details"] = {"tip": {"amount": tip_minor}}
         # As the real API does, the charge shows the card's expiry and a fingerprint: we must drop them.
-        card = {"brand": brand, "last4": (number or "4242")[-4:], "exp_month": 12, "exp_year": 2030,
+        card = {"brand": brand, "last4": (number or "4242")[-4:], "exp_month": 12, "exp_year": 2089,
                 "fingerprint": "fpFAKE" + (number or "4242")[-6:], "read_method": "contactless_emv"}
         if wallet:
             card["wallet"] = {"type": wallet}
