@@ -1,15 +1,16 @@
 """A receipt as a standard MIME email (stdlib ``email``): the text receipt as the body, the PDF attached.
 
 The store sends it with its own mail system; Anytender never sends mail.
-The message has a fixed date and id derived from the receipt, so the same
-receipt gives the same message.
+Its ``Date:`` is the moment of the sale with the store's true UTC offset
+(``Mon, 23 Nov 2026 12:00:00 -0500`` in a New York winter), whatever the
+machine's own time zone; its Message-ID is new each time, as a mail
+client expects of a message sent again.
 """
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from receipts import pdf, text
@@ -27,7 +28,8 @@ def message(receipt: "Receipt", *, to: str | None = None, sender: str | None = N
     msg["From"] = sender or f"{receipt.store_name} <receipts@localhost>"
     if to:
         msg["To"] = to
-    msg["Date"] = format_datetime(datetime.fromisoformat(receipt.when).astimezone())
+    # The real moment with the store's true offset (-0500 in a New York winter), never local time labelled UTC.
+    msg["Date"] = format_datetime(receipt.moment)
     msg["Message-ID"] = make_msgid(f"receipt-{receipt.order_number}", "anytender.invalid")
     msg.set_content(text.render(receipt, 80))
     msg.add_attachment(pdf.render(receipt, 80), maintype="application", subtype="pdf",

@@ -57,6 +57,8 @@ class Receipt(NamedTuple):
     """REPRINT, TRAINING."""
     feedback: str | None
     training: bool
+    moment: datetime
+    """The instant of the sale, in the store's time zone with its true offset (an email's ``Date:``)."""
 
 
 def _first_name(store: "Store", key_or_id: str | int | None) -> str | None:
@@ -110,7 +112,7 @@ def build(store: "Store", order_ref: str | int, *, reprint: bool = False, refund
     feedback = config.get(store, "receipt.feedback") or None
     base = Receipt(s.name, s.address, "RECEIPT", order.number, order.channel.value, when.strftime("%Y-%m-%d %H:%M"),
                    _first_name(store, _created_by(store, order.id)), driver, [], [], [], [], [], [], marks, feedback,
-                   s.training)
+                   s.training, when)
     if refund:
         given_back = store.all("SELECT amount_minor, tip_minor, reason, payment_id FROM refunds WHERE order_id = ? "
                                "AND state = 'completed' ORDER BY created_at, rowid", (order.id,))

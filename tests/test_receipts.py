@@ -222,6 +222,28 @@ def test_email_has_the_text_body_and_the_pdf_attached(shop: Store) -> None:
     assert "Your tip of $3.00 goes to Alice." in body.get_payload(decode=True).decode()
     assert attachment.get_filename() == "receipt-1.pdf"
     assert "$45.07" in pdf_text(attachment.get_payload(decode=True))
+    # The moment of the sale with New York's true offset, whatever this machine's zone.
+    assert parsed["Date"] == "Mon, 23 Nov 2026 12:00:00 -0500"
+
+
+def test_an_email_in_summer_carries_the_summer_offset(make_store, monkeypatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # the machine's zone must not leak into the header
+    time.tzset()
+    try:
+        store = make_store("summer.db")
+        add_item(store, "SODA", "Soda 20oz", "2.49")
+        with freeze_time("2026-07-04 16:30:00"):  # 12:30 EDT
+            open_drawer(store, 1, "0")
+            order = new_order(store, "counter")
+            add_line(store, order.id, "SODA")
+            service.pay(store, order.id, "cash")
+            parsed = email.message_from_bytes(bytes(mail.message(model.build(store, order.id))))
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert parsed["Date"] == "Sat, 04 Jul 2026 12:30:00 -0400"
 
 
 # -- the CLI ---------------------------------------------------------------------------------
