@@ -34,6 +34,14 @@ class DemoReport:
     story: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
 
+    def moved(self, old: Path, new: Path) -> "DemoReport":
+        """The same report once its folder ``old`` has been renamed to ``new``."""
+        def where(path: Path) -> Path:
+            return new / path.relative_to(old) if path.is_relative_to(old) else path
+
+        return DemoReport(where(self.db_path), self.business_day, self.story,
+                          {label: where(path) for label, path in self.files.items()})
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "db": str(self.db_path),
@@ -69,8 +77,30 @@ def run_demo(directory: Path | None = None) -> DemoReport:
     """Create the demo store and ring its sales; returns what was done and where.
 
     The demo store is a training store: card and wallet payments go to the
-    built-in training processor, so the demo needs no network.
+    built-in training processor, so the demo needs no network.  It is built in
+    a hidden folder beside the one chosen and renamed into place once complete,
+    so an interrupted demo (Ctrl-C, an error) leaves nothing half-built.
     """
+    import shutil
+    import tempfile
+
+    final = choose_folder(directory)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".building", dir=final.parent))
+    try:
+        report = _build(staging)
+        try:
+            staging.rename(final)  # atomic; replaces an empty --dir, refuses one that filled up meanwhile
+        except OSError:
+            raise Conflict(f"{final} was created by someone else while the demo ran; run it again.") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return report.moved(staging.resolve(), final.resolve())
+
+
+def _build(folder: Path) -> DemoReport:
+    """The demo's store, sales, close, receipts and exports, all written into ``folder``."""
     from payments import cod, refunds, selfcheckout, wallet
     from payments.service import pay
     from pos import config, drawer, ledger
@@ -81,8 +111,6 @@ def run_demo(directory: Path | None = None) -> DemoReport:
     from pos.setup import init_store
     from pos.staff import add_staff, start_shift
 
-    folder = choose_folder(directory)
-    folder.mkdir(parents=True, exist_ok=True)
     db_path = (folder / "pos.db").resolve()
     store = init_store(
         db_path,

@@ -86,3 +86,27 @@ def test_demo_day_adds_up(tmp_path: Path) -> None:
     if shutil.which("hledger"):
         result = subprocess.run(["hledger", "check", "-f", str(report.files["books (hledger)"])], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+CTRL_C_AT = """
+import os, signal, sys
+from pos import faults
+faults.on(sys.argv[1], lambda: os.kill(os.getpid(), signal.SIGINT))  # Ctrl-C, exactly there
+from cli import main
+sys.argv = ["pos", "demo"]
+main()
+"""
+
+
+def test_a_demo_interrupted_by_ctrl_c_leaves_nothing_half_built(tmp_path: Path) -> None:
+    # Dave's hand-in is half way through the demo's story: the store exists, receipts and exports do not yet.
+    result = subprocess.run([sys.executable, "-c", CTRL_C_AT, "cod.handin.posted"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120,
+                            env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())  # no anytender-demo, no hidden staging folder
+    # And the next demo, not interrupted, takes the plain name.
+    report = run_demo(tmp_path / "anytender-demo")
+    assert report.db_path == (tmp_path / "anytender-demo" / "pos.db").resolve() and report.db_path.exists()
+    assert all(path.exists() and tmp_path in path.parents for path in report.files.values())
+    assert [p.name for p in tmp_path.iterdir()] == ["anytender-demo"]
