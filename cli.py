@@ -1895,10 +1895,10 @@ def _auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
 
 
 def _today_or(store: "Store", day: Optional[str]) -> Any:
-    from pos.clock import business_day
-    from pos.store import utc_now
+    """The day asked for, or the business day open now (after an early close, the next one)."""
+    from pos.days import current_day
 
-    return _day(day) or business_day(utc_now(), store.settings)
+    return _day(day) or current_day(store)
 
 
 def _counts(texts: list[str]) -> dict[int, str]:

@@ -47,7 +47,7 @@ class Record(NamedTuple):
 def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: int | None = None,
            register: int | None = None) -> None:
     """Append one event (in the caller's transaction, so it stands or falls with what it records)."""
-    from pos.clock import business_day
+    from pos.days import current_day
 
     if staff_id is None:  # the person signed in for this command, when there is one
         staff_id = store.memo.get("actor_id")
@@ -55,7 +55,7 @@ def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: in
     with store.write() as conn:
         conn.execute(
             "INSERT INTO audit_log(at, business_day, staff_id, register, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            (iso(now), business_day(now, store.settings).isoformat(), staff_id, register, event.value,
+            (iso(now), current_day(store, now).isoformat(), staff_id, register, event.value,
              json.dumps(detail, sort_keys=True, default=str)),
         )
 

@@ -21,7 +21,8 @@ import secrets
 from datetime import date, datetime
 from typing import NamedTuple, TYPE_CHECKING
 
-from pos.clock import business_day, day_bounds
+from pos.clock import day_bounds
+from pos.days import current_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.store import iso, parse_iso, utc_now
 
@@ -334,7 +335,7 @@ def start_shift(store: "Store", who: str, register: int | None = None) -> Shift:
             )
         cur = conn.execute(
             "INSERT INTO shifts(staff_id, business_day, started_at, register) VALUES (?, ?, ?, ?)",
-            (member.id, business_day(now, store.settings).isoformat(), iso(now), register),
+            (member.id, current_day(store, now).isoformat(), iso(now), register),
         )
         shift_id = int(cur.lastrowid or 0)
     return get_shift(store, shift_id)
@@ -363,7 +364,7 @@ def list_shifts(store: "Store", day: date | None = None, open_only: bool = False
     if open_only:
         rows = store.all(f"{_SHIFT_SELECT} WHERE ended_at IS NULL ORDER BY started_at")
     else:
-        when = day or business_day(utc_now(), store.settings)
+        when = day or current_day(store)
         rows = store.all(f"{_SHIFT_SELECT} WHERE business_day = ? ORDER BY started_at", (when.isoformat(),))
     return [_shift(r) for r in rows]
 

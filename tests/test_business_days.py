@@ -68,6 +68,14 @@ def test_an_early_close_then_more_sales(till: Store) -> None:
         assert resolve(till, 2).id == late[1].id
         assert [o.number for o in list_orders(till)] == [1, 2, 3]  # the open day's list, not the closed one's
         refused(till, NotFound, "No order #4 on 2026-11-29", resolve, till, 4)
+        # Shifts begun and events audited now belong to the day that is open, as the sales do.
+        from pos import audit
+        from pos.staff import start_shift
+
+        assert start_shift(till, "Maria").business_day == NEXT
+        void_order(till, ring(till, paid=False).id, "rang twice")
+        assert [r.event for r in audit.records(till, NEXT)] == [audit.Event.VOID]
+        assert [o.number for o in list_orders(till)] == [1, 2, 3, 4]
     assert agree(till, D) == 3
     with freeze_time("2026-11-29 18:00:00"):
         service.pay(till, late[2].id, "cash")
