@@ -167,8 +167,8 @@ def resolve(store: "Store", ref: str | int, day: date | None = None) -> Order:
             moved = store.one("SELECT to_day, to_number FROM order_moves WHERE from_day = ? AND from_number = ?",
                               (when.isoformat(), number)) if number <= MAX_ORDER_NUMBER else None
             if moved is not None:
-                raise NotFound(f"Order #{number} of {when.isoformat()} was carried over to {moved[0]} as "
-                               f"#{moved[1]}: use that number (with --day {moved[0]} if that is not today).")
+                raise NotFound(f"Order #{number} of {when.isoformat()} was carried over to {moved[0]}: "
+                               f"it is #{moved[1]} there.")
             raise NotFound(f"No order #{text} on {when.isoformat()}: list the day's orders with 'pos order list'.")
         return _order(row)
     if caching:

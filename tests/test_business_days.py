@@ -166,7 +166,7 @@ def test_carry_over_moves_open_orders_to_the_next_day_visibly(till: Store, cli_f
         assert [m.label for m in summary.carried_over] == [
             "#2 of 2026-11-28 is now #1 of 2026-11-29", "#3 of 2026-11-28 is now #2 of 2026-11-29"]
         # The old number says where the order went; the new one finds it.
-        refused(till, NotFound, "carried over to 2026-11-29 as #1", resolve, till, 2, D)
+        refused(till, NotFound, "carried over to 2026-11-29: it is #1 there", resolve, till, 2, D)
         assert resolve(till, 1).id == left.id and resolve(till, 2).id == kept.id
         assert [o.number for o in list_orders(till, D)] == [1]
         open_drawer(till, 1, "0")
