@@ -60,6 +60,7 @@ _MINUS_SIGNS = frozenset("-\u2212\u2012\u2013\ufe63\uff0d")
 _SPACES = frozenset(" \u00a0\u2007\u2009\u202f")
 _APOSTROPHES = frozenset("'\u2019")
 _ASCII_DIGITS = frozenset("0123456789")
+_DIGIT_RUN = re.compile("[0-9]+")
 
 
 # ---------------------------------------------------------------------------
@@ -103,14 +104,28 @@ class _LocaleNumbers:
 
     # A plain slotted class, not a dataclass: each @dataclass costs about a
     # millisecond at import, and this one is private and never compared.
-    __slots__ = ("decimal", "group", "markers")
+    __slots__ = ("decimal", "group", "markers", "money_grouping", "minus_last")
 
-    def __init__(self, decimal: str, group: str, markers: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        decimal: str,
+        group: str,
+        markers: tuple[str, ...],
+        money_grouping: tuple[int, int],
+        minus_last: bool,
+    ) -> None:
         self.decimal = decimal
         self.group = group
         # Currency markers accepted before or after the number, longest first
         # so that 'US$' is tried before '$'.
         self.markers = markers
+        # (primary, secondary) group sizes of the locale's *currency* pattern,
+        # which may differ from its number pattern (mr, ta: 12,34,567 for
+        # numbers but 1,234,567 for money).
+        self.money_grouping = money_grouping
+        # Whether the locale writes a negative amount with the sign last
+        # (fy: 'US$ 0,01-').
+        self.minus_last = minus_last
 
 
 @functools.lru_cache(maxsize=64)
@@ -141,11 +156,38 @@ def _locale_numbers(currency: str, locale: str) -> _LocaleNumbers:
     markers = {currency}
     if symbol:
         markers.add(symbol)
+    pattern = loc.currency_formats["standard"]
     return _LocaleNumbers(
         decimal=get_decimal_symbol(loc),
         group=get_group_symbol(loc),
         markers=tuple(sorted(markers, key=len, reverse=True)),
+        money_grouping=pattern.grouping,
+        minus_last="-" in pattern.suffix[1],
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _apostrophe_grouping(locale: str) -> tuple[str, int, int] | None:
+    """(group symbol, primary, secondary) where the locale groups with an ASCII apostrophe, else None."""
+    loc = _load_locale(locale)
+    from babel.numbers import get_group_symbol
+
+    group = get_group_symbol(loc)
+    if "'" not in group:
+        return None
+    primary, secondary = loc.currency_formats["standard"].grouping
+    return group, primary, secondary
+
+
+def _group_digits(digits: str, symbol: str, primary: int, secondary: int) -> str:
+    """Insert ``symbol`` into a run of digits as babel does: ``primary`` digits last, then ``secondary``."""
+    size = primary
+    grouped = ""
+    while len(digits) > size:
+        grouped = symbol + digits[-size:] + grouped
+        digits = digits[:-size]
+        size = secondary
+    return digits + grouped
 
 
 # ---------------------------------------------------------------------------
@@ -339,9 +381,12 @@ def parse_amount(
     if core[:1] in _MINUS_SIGNS:
         negative, core = True, core[1:].strip()
     core = _strip_marker(core, info.markers)
-    # Some locales put the sign after a leading symbol: de_CH '$-1’234.00'.
+    # Some locales put the sign after a leading symbol: de_CH '$-1’234.00';
+    # a few put it last: fy 'US$ 0,01-' (accepted only where the locale does).
     if not negative and core[:1] in _MINUS_SIGNS:
         negative, core = True, core[1:].strip()
+    elif not negative and info.minus_last and core[-1:] in _MINUS_SIGNS:
+        negative, core = True, core[:-1].strip()
 
     # Where the locale groups with a space or an apostrophe, accept any
     # variant: nobody can type U+202F NARROW NO-BREAK SPACE on purpose.
@@ -370,7 +415,18 @@ def parse_amount(
         # instead of guessing what was meant.
         value = parse_decimal(core, locale=_load_locale(locale), strict=True)
     except NumberFormatError:
-        raise not_an_amount from None
+        # babel's strict check knows only the locale's number pattern; accept
+        # also the grouping of its currency pattern, which is what
+        # format_money shows (mr_IN '₹123,456.78', de_CH "1'234'567.00").
+        integer, _, fraction = core.partition(info.decimal)
+        ungrouped = integer.replace(info.group, "")
+        if not (ungrouped.isdigit() and (fraction.isdigit() or not fraction)) \
+                or _group_digits(ungrouped, info.group, *info.money_grouping) != integer:
+            raise not_an_amount from None
+        try:
+            value = parse_decimal(core, locale=_load_locale(locale), strict=False)
+        except NumberFormatError:
+            raise not_an_amount from None
     if not value.is_finite():  # unreachable after the gate; kept as a guard
         raise not_an_amount
 
@@ -422,7 +478,21 @@ def format_money(money: Money, locale: str = "en_US") -> str:
     # currency_digits=True makes babel use the currency's own decimals rather
     # than the locale pattern's, and to_decimal() is already exact, so no
     # rounding happens here.
-    return format_currency(money.to_decimal(), money.currency, locale=loc, currency_digits=True)
+    apostrophe = _apostrophe_grouping(locale)
+    if apostrophe is None:
+        return format_currency(money.to_decimal(), money.currency, locale=loc, currency_digits=True)
+    # babel removes every pair of apostrophes from the text it made (they quote
+    # literal text in a pattern), separators included: where a locale groups
+    # with an ASCII apostrophe (de_CH, fr_CH, it_CH... in babel 2.19) it writes
+    # 1'234'567.00 as 1234567.00.  So babel formats without grouping, and the
+    # integer part (its first digits) is grouped here as babel would have.
+    text = format_currency(
+        money.to_decimal(), money.currency, locale=loc, currency_digits=True, group_separator=False
+    )
+    match = _DIGIT_RUN.search(text)
+    if match is None:  # unreachable: an amount always has digits; kept as a guard
+        return text
+    return text[: match.start()] + _group_digits(match.group(), *apostrophe) + text[match.end():]
 
 
 def format_plain(money: Money) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -21,8 +22,10 @@ from pos.orders import add_discount, add_line, new_order
 from pos.staff import add_staff, get_staff, start_shift
 from pos.store import Store
 from receipts import mail, model, pdf, text
+from tests import golden_pdf
 
 GOLDEN = Path(__file__).parent / "golden"
+GOLDEN_REPORTLAB = GOLDEN / "reportlab-version.txt"  # the release whose bytes the golden PDFs are
 NOON = "2026-11-23 17:00:00"  # 12:00 in New York
 AFTERNOON = "2026-11-23 20:00:00"  # 15:00 in New York: the same business day, when the receipts are read
 LONG = "Extra large hand stretched Neapolitan pizza, buffalo mozzarella and basil"
@@ -184,7 +187,13 @@ def _plain_store_receipt() -> bytes:
     return data
 
 
-def test_golden_files_pin_the_layouts(shop: Store) -> None:
+@pytest.fixture
+def made_goldens(shop: Store) -> dict[str, bytes]:
+    """Every golden file as this checkout makes it; ANYTENDER_UPDATE_GOLDEN=1 rewrites them all.
+
+    The update also writes each PDF's layout (``NAME.pdf.json``) and the
+    reportlab version that made the PDFs (``reportlab-version.txt``).
+    """
     with freeze_time(NOON):
         refund(shop, 1, "5.00", "cold pizza")
     made = {
@@ -199,8 +208,38 @@ def test_golden_files_pin_the_layouts(shop: Store) -> None:
         GOLDEN.mkdir(exist_ok=True)
         for name, data in made.items():
             (GOLDEN / name).write_bytes(data)
-    for name, data in made.items():
-        assert (GOLDEN / name).read_bytes() == data, f"{name} changed: look at it, then ANYTENDER_UPDATE_GOLDEN=1"
+            if name.endswith(".pdf"):
+                (GOLDEN / f"{name}.json").write_text(golden_pdf.dump(golden_pdf.layout(data)), encoding="utf-8")
+        GOLDEN_REPORTLAB.write_text(_reportlab_version() + "\n", encoding="utf-8")
+    return made
+
+
+def _reportlab_version() -> str:
+    import reportlab
+
+    return str(reportlab.Version)
+
+
+def test_golden_files_pin_the_layouts(made_goldens: dict[str, bytes]) -> None:
+    """Text receipts byte for byte (our own layout); PDFs by what they show, with any reportlab: text, page, places."""
+    for name, data in made_goldens.items():
+        if name.endswith(".pdf"):
+            golden = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+            changed = golden_pdf.differences(golden, golden_pdf.layout(data))
+            assert not changed, f"{name} shows something else: {'; '.join(changed[:5])}. " \
+                "Look at it, then ANYTENDER_UPDATE_GOLDEN=1"
+        else:
+            assert (GOLDEN / name).read_bytes() == data, f"{name} changed: look at it, then ANYTENDER_UPDATE_GOLDEN=1"
+
+
+def test_golden_pdfs_are_byte_identical_with_the_reportlab_that_made_them(made_goldens: dict[str, bytes]) -> None:
+    made_with, this = GOLDEN_REPORTLAB.read_text(encoding="utf-8").strip(), _reportlab_version()
+    if this != made_with:
+        pytest.skip(f"golden PDFs were made with reportlab {made_with}; this is {this}: "
+                    "compared text and geometry instead")
+    for name, data in made_goldens.items():
+        if name.endswith(".pdf"):
+            assert (GOLDEN / name).read_bytes() == data, f"{name} changed: look at it, then ANYTENDER_UPDATE_GOLDEN=1"
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) is not installed")
