@@ -49,3 +49,14 @@ def test_parse_day() -> None:
     assert parse_day("2026-11-23") == date(2026, 11, 23)
     with pytest.raises(InvalidInput, match="'23/11/2026'"):
         parse_day("23/11/2026")
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "America/New_York"])
+def test_every_day_parse_day_accepts_has_bounds(zone: str) -> None:
+    """Days beyond what the calendar code can compute with are refused; every day accepted works."""
+    for text, says in (("0001-01-01", "too far in the past"), ("9999-12-31", "too far in the future")):
+        with pytest.raises(InvalidInput, match=says):
+            parse_day(text)
+    for text in ("0002-01-01", "9998-12-31"):
+        start, end = day_bounds(parse_day(text), settings(zone=zone))
+        assert start < end
