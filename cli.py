@@ -96,17 +96,17 @@ def _os_reason(exc: OSError) -> str:
 
 def _os_message(exc: OSError) -> str:
     """One line for an OSError nobody caught: what happened, to which file, and what to do."""
-    where = exc.filename if exc.filename is not None else None
-    name = f" ({_shown(where)})" if where is not None else ""
+    where = _shown(exc.filename) if exc.filename is not None else None
+    name = f" ({where})" if where is not None else ""
     code = exc.errno
     if code == errno.ENOENT:
-        return f"No such file or folder: {_shown(where) if where is not None else '?'}. Check the path."
+        return f"No such file or folder: {where or '(not named)'}. Check the path."
     if code == errno.ENAMETOOLONG:
         return f"That path is too long{name}: choose a shorter one."
     if code in (errno.EACCES, errno.EPERM):
-        return f"Cannot use {_shown(where) if where is not None else 'a file'}: permission denied. Check its permissions."
+        return f"Cannot use {where or 'a file'}: permission denied. Check its permissions."
     if code == errno.EROFS:
-        return f"Cannot write {_shown(where) if where is not None else 'a file'}: the disk is read-only."
+        return f"Cannot write {where or 'a file'}: the disk is read-only."
     if code in (errno.ENOSPC, errno.EDQUOT):
         return f"The disk is full{name}: free some space and try again."
     return f"{_os_reason(exc).capitalize()}{name}: check the disk and the path, and try again."
@@ -678,15 +678,21 @@ def item_import(
     from pos.catalog import import_items
 
     store = _store(ctx)
+    if "\0" in str(file):
+        raise InvalidInput("A path cannot contain a NUL character: give the CSV file's path.")
     try:
         with open(file, newline="", encoding="utf-8-sig") as handle:
             result = import_items(store, str(file), handle)
     except FileNotFoundError:
-        raise InvalidInput(f"No file {file}: check the path.") from None
+        raise InvalidInput(f"No file {_shown(file)}: check the path.") from None
     except IsADirectoryError:
-        raise InvalidInput(f"{file} is a folder: give the CSV file inside it.") from None
+        raise InvalidInput(f"{_shown(file)} is a folder: give the CSV file inside it.") from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{file} is not UTF-8 text: save it as CSV (UTF-8) and try again.") from None
+        raise InvalidInput(f"{_shown(file)} is not UTF-8 text: save it as CSV (UTF-8) and try again.") from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise InvalidInput(f"That path is too long ({len(str(file))} characters): give the CSV file's path.") from None
+        raise InvalidInput(f"Cannot read {_shown(file)}: {_os_reason(exc)}. Check the path and its permissions.") from None
     _emit(
         as_json,
         {"added": result.added, "updated": result.updated},
@@ -2106,7 +2112,7 @@ def _counts(texts: list[str]) -> dict[int, str]:
         register, sep, spec = text.partition("=")
         if not sep:
             register, spec = "1", text
-        if not register.strip().isdigit():
+        if not (register.strip().isascii() and register.strip().isdigit()):
             raise InvalidInput(f"'{text}' is not a drawer count: write [REGISTER=]COUNT, like 100x2,20x5 or 2=245.41.")
         if int(register) in counts:
             raise InvalidInput(f"Drawer {int(register)} is counted twice: give one --count per drawer.")

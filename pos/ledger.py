@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 from pos.accounts import _KNOWN as _KNOWN_ACCOUNTS
 from pos.accounts import check_account, check_prefix, matches_prefix
 from pos.errors import Conflict, InvalidInput, NotFound
-from pos.store import iso, utc_now
+from pos.store import fits_sql, iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -184,7 +184,7 @@ def _entry(row: "sqlite3.Row | tuple") -> Entry:
 
 
 def get_entry(store: "Store", entry_id: int) -> Entry:
-    row = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (entry_id,))
+    row = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (entry_id,)) if fits_sql(entry_id) else None
     if row is None:
         raise NotFound(f"No journal entry {entry_id}: list entries with 'pos ledger show'.")
     return _entry(row)

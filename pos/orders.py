@@ -21,7 +21,7 @@ from typing import NamedTuple, TYPE_CHECKING
 
 from pos.clock import business_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.store import iso, new_id, parse_iso, utc_now
+from pos.store import fits_sql, iso, new_id, parse_iso, utc_now
 from pos.totals import DiscountInput, DiscountKind, LineInput, Totals, compute_totals
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -154,9 +154,11 @@ def resolve(store: "Store", ref: str | int, day: date | None = None) -> Order:
     """
     text = str(ref).strip().lstrip("#")
     caching = store.in_transaction
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # ASCII: "²" and "٣" are digits to Python, and no order number
         when = day or business_day(utc_now(), store.settings)
-        row = store.one("SELECT * FROM orders WHERE business_day = ? AND number = ?", (when.isoformat(), int(text)))
+        number = int(text)
+        row = store.one("SELECT * FROM orders WHERE business_day = ? AND number = ?",
+                        (when.isoformat(), number)) if fits_sql(number) else None
         if row is None:
             raise NotFound(f"No order #{text} on {when.isoformat()}: list today's orders with 'pos order list'.")
         return _order(row)

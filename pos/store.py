@@ -47,6 +47,15 @@ DEFAULT_DB_PATH = "pos.db"
 BUSY_TIMEOUT_MS = 10_000
 
 
+SQL_INT_MIN, SQL_INT_MAX = -(2**63), 2**63 - 1
+"""SQLite's integers are signed 64-bit: a number outside them can be neither stored nor looked up."""
+
+
+def fits_sql(number: int) -> bool:
+    """Whether an integer someone typed can be stored or looked up (else Python raises OverflowError)."""
+    return SQL_INT_MIN <= number <= SQL_INT_MAX
+
+
 def latest_schema_version() -> int:
     """The newest schema this code knows."""
     return migrations.MIGRATIONS[-1][0]
