@@ -197,6 +197,15 @@ def test_a_read_only_store_with_pending_migrations_is_refused_untouched(shop: Sh
     assert snapshot(shop.db) == before
 
 
+def test_init_in_a_read_only_folder_is_one_line_and_creates_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "new-shop"
+    folder.mkdir()
+    with unwritable(folder):
+        result = Cli(folder / "pos.db").fails("init", "--name", "Shop", says="cannot create a store in")
+        assert "the folder cannot be written" in result.output
+    assert not list(folder.iterdir())
+
+
 def test_a_full_database_inside_a_change_is_one_clear_error(shop: Shop) -> None:
     """SQLITE_FULL from a statement inside ``write()`` (here: the page limit, which works anywhere)."""
     with Store.open(shop.db) as store:
