@@ -166,7 +166,13 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise _unusable(p, exc) from exc
         store = cls(p, conn)
-        store._migrate()
+        try:
+            store._migrate()
+        except BaseException:  # a full disk half way: the file is ours and new, so it goes
+            store.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{p}{suffix}").unlink(missing_ok=True)
+            raise
         return store
 
     def close(self) -> None:
@@ -441,6 +447,8 @@ def _connect_existing(path: Path) -> tuple[sqlite3.Connection, str, str | None, 
     (``mode=ro``), and on read-only media where SQLite cannot create the WAL index,
     ``immutable=1``, only when there is no -wal file holding changes it would miss.
     """
+    if not os.access(path, os.R_OK):
+        raise StoreError(f"Cannot read the store at {path}: permission denied. Check its permissions.")
     read_only = _why_read_only(path)
     refused_as: type[StoreError] = StoreReadOnly
     if read_only is None:
@@ -472,7 +480,8 @@ def _connect_existing(path: Path) -> tuple[sqlite3.Connection, str, str | None, 
                 "holds changes that need the folder writable to be read. Make the folder writable and try again."
             ) from exc
     try:
-        # Nothing can change the file under us: no writer can create the -wal it would need.
+        # Safe to read without locks: there is no -wal to miss, and as its -shm cannot be made or
+        # used, no connection has the store open for writing, nor can one now.
         return _connect(path, "ro&immutable=1"), "ro&immutable=1", read_only, refused_as
     except sqlite3.DatabaseError as exc:
         raise _unusable(path, exc) from exc

@@ -395,3 +395,14 @@ def test_a_sign_in_file_on_a_full_disk_signs_nobody_in(shop: Shop, tmp_path: Pat
     said = one_error_line(run, "cannot keep the sign-in")
     assert "the disk is full; nobody was signed in" in said, run
     assert snapshot(shop.db) == before  # no sign-in was left in the store
+
+
+def test_init_on_a_full_disk_leaves_nothing_behind(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    (run,) = in_namespace(tmp_path, setup=[f"mount -t tmpfs -o size=300k tmpfs '{disk}'",
+                                           f"dd if=/dev/zero of='{disk}/filler' bs=4k count=30 2>/dev/null"],
+                          db=disk / "pos.db", runs=[(["init", "--name", "Shop"], "")])
+    said = one_error_line(run, "the disk is full")
+    assert "nothing was written" in said
+    assert run["files"] == ["filler"], run  # no half-made store to refuse the next 'pos init'
