@@ -321,8 +321,9 @@ class Store:
     def disk_error(self, exc: BaseException, phase: str = "change") -> StoreError | None:
         """The clear error for a failure of the disk under this store, or None when ``exc`` is something else.
 
-        ``phase``: "begin" or "change" (nothing can have been written), or "commit" (an I/O error
-        while committing may leave the change saved: the cashier should look before trying again).
+        ``phase``: "begin" or "change" (nothing can have been written), or "commit": a failed write
+        of the commit leaves nothing (its frames never got their commit mark), but a failed *sync*
+        after them may leave the change saved, so the cashier should look before trying again.
         """
         code = getattr(exc, "sqlite_errorcode", None)
         if not isinstance(exc, sqlite3.Error) or code is None:
@@ -335,7 +336,7 @@ class Store:
             return self._disk_full()
         if primary == sqlite3.SQLITE_IOERR:
             name = getattr(exc, "sqlite_errorname", "SQLITE_IOERR")
-            if phase == "commit":
+            if phase == "commit" and "FSYNC" in name:
                 return DiskFailed(
                     f"The disk failed while saving to {self.path} ({name}): the change may not have been saved. "
                     "Check the disk, then look (pos order list, pos ledger show) before doing it again."

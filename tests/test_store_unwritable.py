@@ -406,3 +406,22 @@ def test_init_on_a_full_disk_leaves_nothing_behind(tmp_path: Path) -> None:
     said = one_error_line(run, "the disk is full")
     assert "nothing was written" in said
     assert run["files"] == ["filler"], run  # no half-made store to refuse the next 'pos init'
+
+
+def test_a_file_size_limit_is_an_io_error_and_writes_nothing(shop: Shop, tmp_path: Path) -> None:
+    """RLIMIT_FSIZE (SIGXFSZ ignored): the WAL cannot grow past 32 KiB; SQLite reports EFBIG as an I/O error."""
+    resource = pytest.importorskip("resource", reason="no resource limits on this platform")
+    import signal
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (32768, 32768))  # the -shm (32 KiB) fits, a big change does not
+
+    menu = tmp_path / "menu.csv"
+    menu.write_text("sku,name,price\n" + "".join(f"SKU{i},Item number {i},{i % 50 + 1}.25\n" for i in range(3000)))
+    before = snapshot(shop.db)
+    done = subprocess.run([*POS, "--db", str(shop.db), "item", "import", str(menu)], capture_output=True, text=True,
+                          preexec_fn=limited, timeout=120)
+    said = one_error_line({"rc": done.returncode, "out": done.stdout, "err": done.stderr}, "the disk failed")
+    assert "(SQLITE_IOERR_WRITE): nothing was written" in said and "file size limits" in said
+    assert snapshot(shop.db) == before
