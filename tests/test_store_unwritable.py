@@ -76,6 +76,7 @@ def writes(shop: Shop) -> list[tuple[list[str], str]]:
         (["pay", shop.order_id, "cash", "20"], ""),
         (["day", "close", "--day", "2026-11-23", "--count", "1=113.61", "--carry-over", "--force"], ""),
         (["item", "add", "SODA", "Soda", "2.49"], ""),
+        (["register", "--name", "Alice"], "1234\ny\n"),  # the counter session: PIN, start the shift, Ctrl-D
     ]
 
 
