@@ -62,7 +62,7 @@ def _system_failure(ctx: Any, exc: Exception) -> str | None:
 
         state = ctx.obj if isinstance(ctx.obj, _State) else None
         if isinstance(exc, sqlite3.Error) and state is not None and state.store is not None:
-            translated = state.store.disk_error(exc, "commit")
+            translated = state.store.disk_error(exc, "unknown")
             return translated.message if translated is not None else None
     return None
 

@@ -323,7 +323,8 @@ class Store:
 
         ``phase``: "begin" or "change" (nothing can have been written), or "commit": a failed write
         of the commit leaves nothing (its frames never got their commit mark), but a failed *sync*
-        after them may leave the change saved, so the cashier should look before trying again.
+        after them may leave the change saved, so the cashier should look before trying again; or
+        "unknown" (the CLI's safety net, which cannot tell), worded like a failed sync.
         """
         code = getattr(exc, "sqlite_errorcode", None)
         if not isinstance(exc, sqlite3.Error) or code is None:
@@ -336,12 +337,12 @@ class Store:
             return self._disk_full()
         if primary == sqlite3.SQLITE_IOERR:
             name = getattr(exc, "sqlite_errorname", "SQLITE_IOERR")
-            if phase == "commit" and "FSYNC" in name:
-                return DiskFailed(
-                    f"The disk failed while saving to {self.path} ({name}): the change may not have been saved. "
-                    "Check the disk, then look (pos order list, pos ledger show) before doing it again."
-                )
-            return self._disk_failed(name)
+            if phase in ("begin", "change") or (phase == "commit" and "FSYNC" not in name):
+                return self._disk_failed(name)
+            return DiskFailed(
+                f"The disk failed under {self.path} ({name}): a change may or may not have been saved. "
+                "Check the disk, then look (pos order list, pos ledger show) before doing it again."
+            )
         return None
 
     @property

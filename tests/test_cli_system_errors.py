@@ -201,3 +201,34 @@ def test_the_safety_net_hides_no_bug(store: Store, cli: Cli, monkeypatch: pytest
     monkeypatch.setattr(pos.orders, "list_orders", bug)
     result = cli("order", "list")
     assert isinstance(result.exception, KeyError) and "error:" not in result.output
+
+
+def sqlite_error(code: int, name: str) -> Exception:
+    import sqlite3
+
+    exc = sqlite3.OperationalError(name.lower())
+    exc.sqlite_errorcode, exc.sqlite_errorname = code, name  # as SQLite sets them
+    return exc
+
+
+def test_a_disk_failure_sqlite_reports_outside_a_change_is_one_line(store: Store, cli: Cli,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import pos.orders
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise sqlite_error(266, "SQLITE_IOERR_READ")
+
+    monkeypatch.setattr(pos.orders, "list_orders", fails)
+    result = cli.fails("order", "list", says="The disk failed under")
+    assert "SQLITE_IOERR_READ" in result.output and "look (pos order list" in result.output
+
+
+def test_any_other_sqlite_error_is_a_bug_and_shows(store: Store, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pos.orders
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise sqlite_error(1, "SQLITE_ERROR")
+
+    monkeypatch.setattr(pos.orders, "list_orders", fails)
+    result = cli("order", "list")
+    assert type(result.exception).__name__ == "OperationalError" and "error:" not in result.output
