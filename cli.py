@@ -10,10 +10,12 @@ sqlite-utils and babel are imported inside the commands that need them.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -26,16 +28,169 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class _PosGroup(TyperGroup):
-    """Turns expected errors into one line and exit code 1, anywhere below it."""
+    """Turns expected errors into one line and exit code 1, anywhere below it.
+
+    Also the safety net for failures of the operating system that no command foresaw (a file
+    that cannot be written, a full disk): one line that says what happened, never a traceback.
+    Anything else is a bug, and is left to show its traceback.
+    """
 
     def invoke(self, ctx: Any) -> Any:
         try:
             result = super().invoke(ctx)
+            _record_command(ctx)
         except AnytenderError as exc:
             typer.echo(f"error: {exc.message}", err=True)
             raise typer.Exit(1) from None
-        _record_command(ctx)
+        except Exception as exc:
+            message = _system_failure(ctx, exc)
+            if message is None:
+                raise
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(1) from None
         return result
+
+
+def _system_failure(ctx: Any, exc: Exception) -> str | None:
+    """One line for a failure of the system under a command (OSError, the disk under SQLite), or None."""
+    if isinstance(exc, OSError):
+        if exc.errno == errno.EPIPE:
+            return None  # the reader of our output went away (pos ledger export | head): click ends quietly
+        return _os_message(exc)
+    if "sqlite3" in sys.modules:
+        import sqlite3
+
+        state = ctx.obj if isinstance(ctx.obj, _State) else None
+        if isinstance(exc, sqlite3.Error) and state is not None and state.store is not None:
+            translated = state.store.disk_error(exc, "unknown")
+            return translated.message if translated is not None else None
+    return None
+
+
+def _shown(path: Any) -> str:
+    """A path as it may be shown on one line: control characters escaped, a very long one cut short."""
+    text = str(path)
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return text if len(text) <= 120 else f"{text[:60]}...{text[-40:]} ({len(str(path))} characters)"
+
+
+def _os_reason(exc: OSError) -> str:
+    """What an OSError means, in a cashier's words."""
+    reasons = {
+        errno.ENOENT: "there is no such file or folder",
+        errno.ENOTDIR: "a part of that path is a file, not a folder",
+        errno.EISDIR: "it is a folder, not a file",
+        errno.ENAMETOOLONG: "that path is too long",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the disk is read-only",
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EFBIG: "the file would be larger than this system allows",
+        errno.EEXIST: "it already exists",
+        errno.EIO: "the disk reported an error",
+        errno.ELOOP: "too many symbolic links",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+
+
+def _os_message(exc: OSError) -> str:
+    """One line for an OSError nobody caught: what happened, to which file, and what to do."""
+    where = _shown(exc.filename) if exc.filename is not None else None
+    name = f" ({where})" if where is not None else ""
+    code = exc.errno
+    if code == errno.ENOENT:
+        return f"No such file or folder: {where or '(not named)'}. Check the path."
+    if code == errno.ENAMETOOLONG:
+        return f"That path is too long{name}: choose a shorter one."
+    if code in (errno.EACCES, errno.EPERM):
+        return f"Cannot use {where or 'a file'}: permission denied. Check its permissions."
+    if code == errno.EROFS:
+        return f"Cannot write {where or 'a file'}: the disk is read-only."
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return f"The disk is full{name}: free some space and try again."
+    return f"{_os_reason(exc).capitalize()}{name}: check the disk and the path, and try again."
+
+
+# -- files the commands write ------------------------------------------------------
+
+
+class _FileError(AnytenderError):
+    """A file a command writes (an export, a PDF, the sign-in) cannot be written."""
+
+    def __init__(self, message: str, cause: OSError | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+def _check_new(path: Path, what: str, *, replace: bool = False, force_flag: str | None = None) -> None:
+    """Refuse, before any work, a path that cannot become a new file: it exists (unless ``replace``),
+    it is a folder, its folder is missing, or it is too long.  ``what`` names the option (``--out``)."""
+    if "\0" in str(path):
+        raise InvalidInput(f"A path cannot contain a NUL character: give another {what}.")
+    try:
+        if path.is_dir():
+            raise InvalidInput(f"{_shown(path)} is a folder: give a file name for {what}.")
+        if path.exists() and not replace:
+            again = f"choose another file, or add {force_flag} to replace it" if force_flag else "choose another file"
+            raise InvalidInput(f"{_shown(path)} already exists: {again} (nothing was overwritten).")
+        folder = path.parent
+        if not folder.exists():
+            raise InvalidInput(f"No folder {_shown(folder)} for {what}: create it first, or choose another path "
+                               "(nothing was written).")
+        if not folder.is_dir():
+            raise InvalidInput(f"{_shown(folder)} is a file, not a folder: choose another path for {what} "
+                               "(nothing was written).")
+    except OSError as exc:
+        raise _file_error(path, what, exc) from None
+
+
+def _file_error(path: Path, what: str, exc: OSError) -> _FileError:
+    if exc.errno == errno.ENAMETOOLONG:
+        return _FileError(f"That {what} path is too long ({len(str(path))} characters): choose a shorter one "
+                          "(nothing was written).", exc)
+    return _FileError(f"Cannot write {_shown(path)} ({what}): {_os_reason(exc)}; nothing was written. "
+                      "Check the folder's permissions and the disk, or choose another path.", exc)
+
+
+@contextmanager
+def _new_file(path: Path, what: str, *, text: bool = False, replace: bool = False,
+              force_flag: str | None = None) -> Iterator[Any]:
+    """Write a file whole or not at all: the one way the CLI writes a file.
+
+    The body writes to a hidden ``.part`` file in the same folder (owner-only); when it ends
+    well the file is synced and renamed over ``path`` in one step, so a reader never sees half
+    a file and a failure (a full disk, Ctrl-C, an error) leaves nothing behind.  An existing
+    file is refused (nothing overwritten) unless ``replace``.
+    """
+    import tempfile
+
+    _check_new(path, what, replace=replace, force_flag=force_flag)
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:100]}.", suffix=".part")
+    except OSError as exc:
+        raise _file_error(path, what, exc) from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if not replace and path.exists():
+            raise InvalidInput(f"{_shown(path)} appeared while it was being written: it was left as it is.")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _file_error(path, what, exc) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_new(path: Path, data: bytes, what: str) -> None:
+    """Write a file that must not exist yet, whole or not at all."""
+    with _new_file(path, what) as handle:
+        handle.write(data)
 
 
 def _record_command(ctx: Any) -> None:
@@ -213,20 +368,51 @@ def _signed_in(store: "Store") -> Any:
 
 
 def _login(store: "Store", name: str, register: Optional[int]) -> Any:
+    """Sign someone in on this terminal: the token goes in an owner-only file, the store keeps its hash.
+
+    The file is written whole inside the sign-in's transaction (see ``pos.signin.sign_in``), so
+    a sign-in file that cannot be written (a read-only folder, a full disk) leaves no sign-in in
+    the store, and the one already on this terminal stays as it was.
+    """
     import json
 
-    from pos.signin import sign_in
+    from pos.signin import sign_in, sign_out
     from pos.staff import get_staff
 
-    pin = typer.prompt(f"PIN for {get_staff(store, name).name}", hide_input=True, err=True)
-    token, member, expires = sign_in(store, name, pin, register)
+    store.check_writable()
+    shown_name = get_staff(store, name).name
     path = _session_file(str(store.path))
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # only its owner may read it
-    with os.fdopen(fd, "w") as handle:
-        json.dump({"token": token, "staff": member.name, "expires_at": expires}, handle)
-    os.chmod(path, 0o600)
+    what = "the sign-in file"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except FileExistsError:  # exist_ok forgives only a folder: the folder's name is taken by a file
+        raise _signin_file_error(path, OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))) from None
+    except OSError as exc:
+        raise _signin_file_error(path, exc) from None
+
+    def keep(token: str, member: Any, expires: str) -> None:
+        handle.write(json.dumps({"token": token, "staff": member.name, "expires_at": expires}))
+        handle.flush()
+        os.fsync(handle.fileno())  # a full disk is found now, while the sign-in can still be undone
+        kept.append(token)
+
+    kept: list[str] = []
+    try:
+        with _new_file(path, what, text=True, replace=True) as handle:  # a .part file, owner-only
+            pin = typer.prompt(f"PIN for {shown_name}", hide_input=True, err=True)
+            _, member, _ = sign_in(store, name, pin, register, keep=keep)
+    except _FileError as exc:
+        if kept:  # recorded, but the file could not take its place: end the sign-in again
+            sign_out(store, kept[0])
+        if exc.cause is None:
+            raise
+        raise _signin_file_error(path, exc.cause) from None
     return member
+
+
+def _signin_file_error(path: Path, exc: OSError) -> _FileError:
+    return _FileError(f"Cannot keep the sign-in in {_shown(path)}: {_os_reason(exc)}; nobody was signed in. "
+                      "Set POS_SESSION_FILE to a file in a folder you can write, or fix that folder.")
 
 
 def _stripe_settings() -> Any:
@@ -492,15 +678,21 @@ def item_import(
     from pos.catalog import import_items
 
     store = _store(ctx)
+    if "\0" in str(file):
+        raise InvalidInput("A path cannot contain a NUL character: give the CSV file's path.")
     try:
         with open(file, newline="", encoding="utf-8-sig") as handle:
             result = import_items(store, str(file), handle)
     except FileNotFoundError:
-        raise InvalidInput(f"No file {file}: check the path.") from None
+        raise InvalidInput(f"No file {_shown(file)}: check the path.") from None
     except IsADirectoryError:
-        raise InvalidInput(f"{file} is a folder: give the CSV file inside it.") from None
+        raise InvalidInput(f"{_shown(file)} is a folder: give the CSV file inside it.") from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{file} is not UTF-8 text: save it as CSV (UTF-8) and try again.") from None
+        raise InvalidInput(f"{_shown(file)} is not UTF-8 text: save it as CSV (UTF-8) and try again.") from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise InvalidInput(f"That path is too long ({len(str(file))} characters): give the CSV file's path.") from None
+        raise InvalidInput(f"Cannot read {_shown(file)}: {_os_reason(exc)}. Check the path and its permissions.") from None
     _emit(
         as_json,
         {"added": result.added, "updated": result.updated},
@@ -788,6 +980,7 @@ def staff_add(
     from pos.staff import add_staff, check_new_staff, check_pin_format
 
     store = _store(ctx)
+    store.check_writable()
     check_new_staff(store, name, role)  # refuse a bad name or role before asking for a PIN
     if pin is None:
         pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True, value_proc=check_pin_format)
@@ -1065,6 +1258,7 @@ def ledger_export(
     start: Annotated[Optional[str], typer.Option("--from", help="First business day (YYYY-MM-DD).")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last business day (YYYY-MM-DD).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="File to write (default: standard output).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --out: replace the file if it exists.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --out: report what was written as JSON.")] = False,
 ) -> None:
     """Export the journal for Beancount, hledger or a spreadsheet."""
@@ -1077,26 +1271,19 @@ def ledger_export(
     store = _store(ctx)
     first, last = _day(start), _day(end)
     if out is None:
-        if as_json:
-            raise InvalidInput("--json reports on a file written with --out: give --out FILE, or leave out --json.")
+        if as_json or force:
+            raise InvalidInput(f"{'--json' if as_json else '--force'} is for a file written with --out: give --out "
+                               "FILE, or leave it out.")
         export_ledger(store, chosen, sys.stdout, start=first, end=last)
         return
-    if out.exists() and out.is_dir():
-        raise InvalidInput(f"{out} is a folder: give a file name for --out.")
-    # Write next to the target and rename: a failed export never leaves half a file.
-    tmp = out.with_name(f".{out.name}.partial")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            with _progress(f"Exporting {chosen.value}") as tick:
-                count = export_ledger(store, chosen, handle, start=first, end=last, progress=tick)
-        tmp.replace(out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # Written whole or not at all: a failed export never leaves half a file, nor replaces a good one.
+    with _new_file(out, "--out", text=True, replace=force, force_flag="--force") as handle:
+        with _progress(f"Exporting {chosen.value}") as tick:
+            count = export_ledger(store, chosen, handle, start=first, end=last, progress=tick)
     if as_json:
         _emit(True, {"entries": count, "out": str(out.resolve()), "format": chosen.value}, "")
     else:
-        typer.echo(f"Wrote {count} entries to {out} ({chosen.value}).", err=True)
+        typer.echo(f"Wrote {count} entries to {_shown(out)} ({chosen.value}).", err=True)
 
 
 class _progress:
@@ -1138,6 +1325,7 @@ def _approver(ctx: typer.Context, name: Optional[str]) -> Any:
     from pos.staff import verify_pin
 
     store = _store(ctx)
+    store.check_writable()  # an approval is for a change: refused before anyone types a PIN
     pin = typer.prompt(f"PIN for {name}", hide_input=True, err=True)  # stderr: --json output stays pure
     return verify_pin(store, name, pin)
 
@@ -1716,8 +1904,21 @@ def logout_cmd(ctx: typer.Context) -> None:
     except (OSError, ValueError):
         typer.echo("Nobody is signed in on this terminal.")
         return
-    sign_out(store, token)
-    path.unlink(missing_ok=True)
+    store.check_writable()
+    # Both or neither: the file is moved aside first (a read-only folder refuses here, nothing done),
+    # then the sign-in is ended in the store; if that fails, the file is put back.
+    ending = path.with_name(f".{path.name[:100]}.ending")
+    try:
+        os.replace(path, ending)
+    except OSError as exc:
+        raise _FileError(f"Cannot sign out: the sign-in file {_shown(path)} cannot be removed ({_os_reason(exc)}); "
+                         "nobody was signed out. Fix that folder's permissions, or the disk, and try again.") from None
+    try:
+        sign_out(store, token)
+    except BaseException:
+        os.replace(ending, path)
+        raise
+    ending.unlink(missing_ok=True)
     typer.echo("Signed out.")
 
 
@@ -1737,6 +1938,7 @@ def register_cmd(
     from pos.drawer import check_register
 
     store = _store(ctx)
+    store.check_writable()  # a read-only store cannot ring a sale: said before anyone types a PIN
     check_register(register)  # before anyone types a PIN
     who = name or typer.prompt("Name", err=True)
     member = verify_pin(store, who, typer.prompt(f"PIN for {get_staff(store, who).name}", hide_input=True, err=True),
@@ -1847,31 +2049,26 @@ def receipt_cmd(
 
     store = _store(ctx)
     columns(width)  # a bad width is refused before anything is written
-    for target in (pdf, eml):
-        if target is not None and target.exists():
-            raise InvalidInput(f"{target} already exists: choose another file (nothing was overwritten).")
+    if pdf is not None and eml is not None and pdf.absolute() == eml.absolute():
+        raise InvalidInput("--pdf and --eml name the same file: give each its own.")
+    for target, what in ((pdf, "--pdf"), (eml, "--eml")):
+        if target is not None:
+            _check_new(target, what)
     receipt = model.build(store, order, reprint=reprint, refund=refund)
     if pdf is not None:
         from receipts import pdf as pdf_layout
 
-        _write_new(pdf, pdf_layout.render(receipt, width))
-        typer.echo(f"Wrote {pdf}.")
+        _write_new(pdf, pdf_layout.render(receipt, width), "--pdf")
+        typer.echo(f"Wrote {_shown(pdf)}.")
     if eml is not None:
         from receipts.mail import message
 
-        _write_new(eml, bytes(message(receipt)))
-        typer.echo(f"Wrote {eml}.")
+        _write_new(eml, bytes(message(receipt)), "--eml")
+        typer.echo(f"Wrote {_shown(eml)}.")
     if text or (pdf is None and eml is None):
         from receipts import text as text_layout
 
         typer.echo(text_layout.render(receipt, width), nl=False)
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    """Write a file that must not exist yet, whole or not at all."""
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.rename(path)
 
 
 def _auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
@@ -1886,8 +2083,15 @@ def _auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
 
     order = resolve(store, order_id)
     target = Path(folder) / f"{order.business_day}-order-{order.number}.pdf"
-    if not target.exists():  # a receipt already there (a retried command) is kept as it was
-        _write_new(target, pdf_layout.render(model.build(store, order_id), 80))
+    try:
+        if not target.exists():  # a receipt already there (a retried command) is kept as it was
+            _write_new(target, pdf_layout.render(model.build(store, order_id), 80), "the receipt folder")
+    except (AnytenderError, OSError) as exc:
+        # The sale is recorded: a receipt that cannot be written must not read as a failed payment.
+        reason = exc.message if isinstance(exc, AnytenderError) else _os_message(exc)
+        typer.echo(f"warning: the receipt was not saved ({reason}) The payment is recorded; write it with "
+                   f"'pos receipt {order.number} --pdf FILE'.", err=True)
+        return None
     return target
 
 
@@ -1908,7 +2112,7 @@ def _counts(texts: list[str]) -> dict[int, str]:
         register, sep, spec = text.partition("=")
         if not sep:
             register, spec = "1", text
-        if not register.strip().isdigit():
+        if not (register.strip().isascii() and register.strip().isdigit()):
             raise InvalidInput(f"'{text}' is not a drawer count: write [REGISTER=]COUNT, like 100x2,20x5 or 2=245.41.")
         if int(register) in counts:
             raise InvalidInput(f"Drawer {int(register)} is counted twice: give one --count per drawer.")
@@ -1985,14 +2189,13 @@ def day_report_cmd(
     if pdf is not None:
         if paper not in ("a4", "letter"):
             raise InvalidInput(f"Print the day report on a4 or letter paper, not '{paper}'.")
-        if pdf.exists():
-            raise InvalidInput(f"{pdf} already exists: choose another file (nothing was overwritten).")
+        _check_new(pdf, "--pdf")
     r = day_report(store, _today_or(store, day))
     if pdf is not None:
         from receipts.day_pdf import render
 
-        _write_new(pdf, render(store, r, paper))
-        typer.echo(f"Wrote {pdf}.")
+        _write_new(pdf, render(store, r, paper), "--pdf")
+        typer.echo(f"Wrote {_shown(pdf)}.")
         return
 
     def human() -> None:
@@ -2095,6 +2298,7 @@ def tips_distribute(
         return
     if not as_json:
         show(shown)
+    store.check_writable()
     if not yes and not typer.confirm("Post these shares?", err=True):
         raise InvalidInput("Nothing posted: run again and answer yes, or add --yes.")
     posted, entry = tip_pool.distribute(store, when)
@@ -2138,6 +2342,8 @@ def tips_payroll(
     from pos.tips import payroll_lines
 
     store = _store(ctx)
+    if out is not None:
+        _check_new(out, "--out")
     first = _today_or(store, start)
     lines = payroll_lines(store, first, _day(end) or first)
     buffer = io.StringIO()
@@ -2149,10 +2355,9 @@ def tips_payroll(
     if out is None:
         typer.echo(buffer.getvalue(), nl=False)
         return
-    if out.exists():
-        raise InvalidInput(f"{out} already exists: choose another --out (nothing was overwritten).")
-    out.write_text(buffer.getvalue(), encoding="utf-8")
-    typer.echo(f"Wrote {len(lines)} payroll line(s) to {out}.")
+    with _new_file(out, "--out", text=True) as handle:
+        handle.write(buffer.getvalue())
+    typer.echo(f"Wrote {len(lines)} payroll line(s) to {_shown(out)}.")
 
 
 # -- kiosks ------------------------------------------------------------------------------
@@ -2210,6 +2415,7 @@ def kiosk_run(ctx: typer.Context, number: KioskArg) -> None:
     from payments.selfcheckout import HELP, KioskSession
 
     store = _store(ctx)
+    store.check_writable()  # before a customer scans anything
     session = KioskSession(store, number)
     typer.echo(("TRAINING. " if store.settings.training else "") + f"Kiosk {number}. {HELP}")
     while True:

@@ -243,7 +243,7 @@ class Session:
         from pos.money import allocate
 
         ways = rest.strip()
-        if not ways.isdigit() or not 2 <= int(ways) <= 20:
+        if not (ways.isascii() and ways.isdigit()) or not 2 <= int(ways) <= 20:
             raise InvalidInput("Split how many ways? Like: split 3")
         if self.order_id is None:
             return ["Ring something up first."]

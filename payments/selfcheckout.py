@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from payments.base import Payment, TenderKind
 from payments.card import CardTender, processor_for, stripe_gateway
 from pos.errors import AnytenderError, InvalidInput, NotAllowed, NotFound, ProcessorUnavailable
-from pos.store import iso, utc_now
+from pos.store import fits_sql, iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from payments.service import PaymentResult
@@ -49,7 +49,7 @@ _SELECT = "SELECT k.number, k.reader, s.key AS attendant FROM kiosks k LEFT JOIN
 
 
 def get_kiosk(store: "Store", number: int) -> Kiosk:
-    row = store.one(_SELECT + " WHERE k.number = ?", (number,))
+    row = store.one(_SELECT + " WHERE k.number = ?", (number,)) if fits_sql(number) else None
     if row is None:
         raise NotFound(f"No kiosk {number}: set it up with 'pos kiosk setup {number} --reader tmr_...'.")
     return _kiosk(row)
@@ -67,6 +67,8 @@ def setup_kiosk(store: "Store", number: int, reader: str | None = None, attendan
 
     if number <= 0:
         raise InvalidInput(f"Kiosk numbers start at 1, not {number}.")
+    if not fits_sql(number):
+        raise InvalidInput(f"Kiosk {number} is too large a number: number kiosks 1, 2, 3...")
     if attendant is not None and unattended:
         raise InvalidInput("Name an attendant or say the kiosk is unattended, not both.")
     current = store.one("SELECT reader, attendant_id FROM kiosks WHERE number = ?", (number,))

@@ -40,11 +40,20 @@ def day_bounds(day: date, settings: "StoreSettings") -> tuple[datetime, datetime
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
+FIRST_YEAR, LAST_YEAR = 2, 9998
+"""Days outside these years are refused: a business day's bounds reach into the day before and after
+(the rollover, time zones), and Python's dates end at years 1 and 9999."""
+
+
 def parse_day(text: str) -> date:
     """Parse a ``YYYY-MM-DD`` day typed by a user."""
     from pos.errors import InvalidInput
 
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"'{text}' is not a day: type it as YYYY-MM-DD, like 2026-11-23.") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput(f"{day.isoformat()} is too far in the {'past' if day.year < FIRST_YEAR else 'future'}: "
+                           f"give a day from {FIRST_YEAR:04d}-01-01 to {LAST_YEAR}-12-31.")
+    return day

@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
 def parse_count(store: "Store", text: str) -> tuple[int, dict[int, int] | None]:
     """A drawer count typed by a person: a total (``245.41``) or notes and coins (``100x2,20x5,0.25x4``)."""
     from pos import config
-    from pos.money import parse_amount
+    from pos.money import MAX_AMOUNT_MINOR, parse_amount
 
     s = store.settings
     spec = " ".join((text or "").split())
@@ -60,7 +60,7 @@ def parse_count(store: "Store", text: str) -> tuple[int, dict[int, int] | None]:
     counts: dict[int, int] = {}
     for part in spec.replace(" ", "").split(","):
         value, sep, times = part.lower().partition("x")
-        if not sep or not times.isdigit():
+        if not sep or not (times.isascii() and times.isdigit()):
             raise InvalidInput(f"'{part}' is not a count: write the note or coin, x, then how many (20x5).")
         denomination = parse_amount(value, s.currency, s.locale, allow_zero=False).amount_minor
         if denomination not in known:
@@ -69,7 +69,10 @@ def parse_count(store: "Store", text: str) -> tuple[int, dict[int, int] | None]:
             raise InvalidInput(f"{store_money(store, denomination)} is not a note or coin of this store "
                                "(pos config show cash.denominations): check the count.")
         counts[denomination] = counts.get(denomination, 0) + int(times)
-    return sum(d * n for d, n in counts.items()), dict(sorted(counts.items(), reverse=True))
+    total = sum(d * n for d, n in counts.items())
+    if total > MAX_AMOUNT_MINOR:
+        raise InvalidInput(f"'{spec}' counts more cash than any drawer holds: check the count.")
+    return total, dict(sorted(counts.items(), reverse=True))
 
 
 class DrawerCount(NamedTuple):

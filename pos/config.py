@@ -74,7 +74,7 @@ def _reader(store: "Store", text: str) -> str:
 
 def _minutes(store: "Store", text: str) -> str:
     value = text.strip().removesuffix("m").strip()
-    if not value.isdigit() or not 30 <= int(value) <= 1440:
+    if not (value.isascii() and value.isdigit()) or not 30 <= int(value) <= 1440:
         raise InvalidInput(f"'{text}' is not a link lifetime: give whole minutes from 30 to 1440 (24 hours).")
     return str(int(value))
 
@@ -88,7 +88,7 @@ def _tip_mode(store: "Store", text: str) -> str:
 
 def _percent(store: "Store", text: str) -> str:
     value = text.strip().removesuffix("%").strip()
-    if not value.isdigit() or not 1 <= int(value) <= 1000:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 1000:
         raise InvalidInput(f"'{text}' is not a percentage: give a whole number from 1 to 1000, like 30.")
     return str(int(value))
 
@@ -104,9 +104,16 @@ def _folder(store: "Store", text: str) -> str:
     from pathlib import Path
 
     value = text.strip()
-    if value and not Path(value).expanduser().is_dir():
-        raise InvalidInput(f"'{value}' is not a folder: create it first, or give '' for no automatic receipts.")
-    return str(Path(value).expanduser().resolve()) if value else ""
+    if not value:
+        return ""
+    try:
+        folder = Path(value).expanduser()
+        if folder.is_dir():
+            return str(folder.resolve())
+    except (OSError, RuntimeError):  # too long a name, '~nobody' (no such home)...
+        pass
+    shown = value if len(value) <= 80 else f"{value[:60]}... ({len(value)} characters)"
+    raise InvalidInput(f"'{shown}' is not a folder: create it first, or give '' for no automatic receipts.")
 
 
 def _yes_no(store: "Store", text: str) -> str:
@@ -118,14 +125,14 @@ def _yes_no(store: "Store", text: str) -> str:
 
 def _signin_minutes(store: "Store", text: str) -> str:
     value = text.strip()
-    if not value.isdigit() or not 1 <= int(value) <= 720:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 720:
         raise InvalidInput(f"'{text}' is not a sign-in time: give whole minutes from 1 to 720.")
     return str(int(value))
 
 
 def _lock_minutes(store: "Store", text: str) -> str:
     value = text.strip()
-    if not value.isdigit() or int(value) > 240:
+    if not (value.isascii() and value.isdigit()) or int(value) > 240:
         raise InvalidInput(f"'{text}' is not an idle time: give whole minutes from 0 (never) to 240.")
     return str(int(value))
 

@@ -12,7 +12,10 @@ is a bug and is allowed to show a traceback.
     ├── Conflict              it exists already, or is in the wrong state
     ├── NotAllowed            a rule forbids it (permissions, tips, locked day)
     ├── StoreError            the database file itself is unusable
-    │   └── SchemaTooNew      written by a newer Anytender; refused, untouched
+    │   ├── SchemaTooNew      written by a newer Anytender; refused, untouched
+    │   ├── StoreReadOnly     the file, its folder or its disk cannot be written (reads still work)
+    │   ├── DiskFull          no room left on the disk for the change
+    │   └── DiskFailed        the disk reported an error while the store was read or written
     └── ProcessorUnavailable  a payment processor could not be reached
 
 Business outcomes that are not failures of the software (a card declined)
@@ -55,6 +58,18 @@ class StoreError(AnytenderError):
 
 class SchemaTooNew(StoreError):
     """The store was written by a newer version; we refuse to touch it."""
+
+
+class StoreReadOnly(StoreError):
+    """The store can be read but not written: a read-only file, folder or filesystem."""
+
+
+class DiskFull(StoreError):
+    """The disk under the store has no room for the change; nothing was written."""
+
+
+class DiskFailed(StoreError):
+    """The operating system reported an I/O error for the store file."""
 
 
 class ProcessorUnavailable(AnytenderError):

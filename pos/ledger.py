@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 from pos.accounts import _KNOWN as _KNOWN_ACCOUNTS
 from pos.accounts import check_account, check_prefix, matches_prefix
 from pos.errors import Conflict, InvalidInput, NotFound
-from pos.store import iso, utc_now
+from pos.store import fits_sql, iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -184,7 +184,7 @@ def _entry(row: "sqlite3.Row | tuple") -> Entry:
 
 
 def get_entry(store: "Store", entry_id: int) -> Entry:
-    row = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (entry_id,))
+    row = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (entry_id,)) if fits_sql(entry_id) else None
     if row is None:
         raise NotFound(f"No journal entry {entry_id}: list entries with 'pos ledger show'.")
     return _entry(row)
@@ -467,12 +467,12 @@ class _RangeResult(NamedTuple):
     totals: dict[tuple[bytes, bytes], int]
 
 
-def _verify_range(path: str, first_id: int, last_id: int | None, prev_id: int, prev_hash: bytes) -> _RangeResult:
+def _verify_range(uri: str, first_id: int, last_id: int | None, prev_id: int, prev_hash: bytes) -> _RangeResult:
     """Check entries ``first_id``..``last_id`` as raw bytes on a read-only connection of their own."""
     sha256 = hashlib.sha256
     known: set[bytes] = set()
     totals: dict[tuple[bytes, bytes], int] = {}
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(uri, uri=True)
     conn.text_factory = bytes
     count = 0
     try:
@@ -510,11 +510,11 @@ def verify(store: "Store", *, parallel_from: int = PARALLEL_FROM) -> VerifyResul
     covers its predecessor's, so the second half starts from the stored hash
     of the first half's last entry, which the first half itself verifies.
     """
-    path = store.path.resolve().as_posix()
+    uri = store.reader_uri  # read-only, as the store itself was opened (immutable on read-only media)
     last = store.scalar("SELECT coalesce(max(id), 0) FROM journal_entries")
     genesis = GENESIS_HASH.encode()
     if last < max(parallel_from, 2):
-        results = [_verify_range(path, 1, None, 0, genesis)]
+        results = [_verify_range(uri, 1, None, 0, genesis)]
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -523,8 +523,8 @@ def verify(store: "Store", *, parallel_from: int = PARALLEL_FROM) -> VerifyResul
         row = store.one("SELECT hash FROM journal_entries WHERE id = ?", (middle,))
         middle_hash = row[0].encode() if row else b""
         with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
-            first = pool.submit(_verify_range, path, 1, middle, 0, genesis)
-            second = pool.submit(_verify_range, path, middle + 1, None, middle, middle_hash)
+            first = pool.submit(_verify_range, uri, 1, middle, 0, genesis)
+            second = pool.submit(_verify_range, uri, middle + 1, None, middle, middle_hash)
             results = [first.result(), second.result()]
     count = 0
     totals: dict[tuple[bytes, bytes], int] = {}
@@ -537,7 +537,7 @@ def verify(store: "Store", *, parallel_from: int = PARALLEL_FROM) -> VerifyResul
         count += result.checked
         for key, amount in result.totals.items():
             totals[key] = totals.get(key, 0) + amount
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(uri, uri=True)
     conn.text_factory = bytes
     try:
         return VerifyResult(count, _compare_running(conn, totals))

@@ -23,7 +23,7 @@ from typing import NamedTuple, TYPE_CHECKING
 
 from pos.days import current_day, money_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.store import iso, new_id, parse_iso, utc_now
+from pos.store import fits_sql, iso, new_id, parse_iso, utc_now
 from pos.totals import DiscountInput, DiscountKind, LineInput, Totals, compute_totals
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,8 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MAX_QUANTITY = 9999
 MAX_LINES = 500
-MAX_ORDER_NUMBER = 2**62
-"""No day has more orders; a larger number typed is simply not found (and never reaches SQLite's 64-bit integers)."""
 
 
 class Channel(str, enum.Enum):
@@ -158,14 +156,14 @@ def resolve(store: "Store", ref: str | int, day: date | None = None) -> Order:
     """
     text = str(ref).strip().lstrip("#")
     caching = store.in_transaction
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # ASCII: "²" and "٣" are digits to Python, and no order number
         when = day or current_day(store)
         number = int(text)
-        row = store.one("SELECT * FROM orders WHERE business_day = ? AND number = ?", (when.isoformat(), number)) \
-            if number <= MAX_ORDER_NUMBER else None
+        row = store.one("SELECT * FROM orders WHERE business_day = ? AND number = ?",
+                        (when.isoformat(), number)) if fits_sql(number) else None
         if row is None:
             moved = store.one("SELECT to_day, to_number FROM order_moves WHERE from_day = ? AND from_number = ?",
-                              (when.isoformat(), number)) if number <= MAX_ORDER_NUMBER else None
+                              (when.isoformat(), number)) if fits_sql(number) else None
             if moved is not None:
                 raise NotFound(f"Order #{number} of {when.isoformat()} was carried over to {moved[0]}: "
                                f"it is #{moved[1]} there.")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from pos.store import iso, parse_iso, utc_now
 
@@ -26,11 +26,18 @@ def _sha(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sign_in(store: "Store", name: str, pin: str, register: int | None = None) -> tuple[str, "StaffMember", str]:
-    """(token, person, expiry as ISO text) for a right PIN; the sign-in lasts ``signin.minutes``."""
+def sign_in(store: "Store", name: str, pin: str, register: int | None = None, *,
+            keep: "Callable[[str, StaffMember, str], None] | None" = None) -> tuple[str, "StaffMember", str]:
+    """(token, person, expiry as ISO text) for a right PIN; the sign-in lasts ``signin.minutes``.
+
+    ``keep(token, person, expiry)``, when given, puts the token where the terminal keeps it; it
+    runs inside the sign-in's transaction, so if it fails (a full disk, a read-only folder) the
+    sign-in is not recorded either: no sign-in is left in the store that nobody holds.
+    """
     from pos import audit, config
     from pos.staff import verify_pin
 
+    store.check_writable()  # before the PIN is checked: a wrong one could not even be counted
     member = verify_pin(store, name, pin, register=register)
     token = os.urandom(24).hex()
     now = utc_now()
@@ -40,6 +47,8 @@ def sign_in(store: "Store", name: str, pin: str, register: int | None = None) ->
                      (_sha(token), member.id, register, iso(now), expires))
         audit.record(store, audit.Event.SIGN_IN, {"who": member.name, "until": expires}, staff_id=member.id,
                      register=register)
+        if keep is not None:
+            keep(token, member, expires)
     return token, member, expires
 
 

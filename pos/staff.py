@@ -325,6 +325,10 @@ def start_shift(store: "Store", who: str, register: int | None = None) -> Shift:
     member = get_staff(store, who)
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot start a shift.")
+    if register is not None:
+        from pos.drawer import check_register
+
+        register = check_register(register)
     now = utc_now()
     with store.write() as conn:
         current = open_shift(store, member)

@@ -10,6 +10,12 @@ transaction that reads and then writes can fail with SQLITE_BUSY half way;
 taking the write lock up front makes a busy store wait (busy timeout) and
 then either do the whole change or none of it.
 
+A store that cannot be written (a read-only file, folder or filesystem) is
+still opened, read-only, so that the day's orders and the books can be read
+off it; any change is then refused before it starts.  A failure of the disk
+while writing (full, read-only, an I/O error) becomes a :class:`StoreError`
+subclass that says what is wrong and what to do, never a raw sqlite3 error.
+
 The hot path (ringing a sale) talks to the stdlib ``sqlite3`` connection
 directly.  ``store.db`` wraps the same connection in ``sqlite_utils`` for
 bulk work (imports, listings, introspection); it is imported on first use
@@ -19,6 +25,7 @@ cashier's whole command.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import time
@@ -26,8 +33,9 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
+from urllib.parse import quote
 
-from pos.errors import SchemaTooNew, StoreError
+from pos.errors import DiskFailed, DiskFull, SchemaTooNew, StoreError, StoreReadOnly
 from pos import migrations
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,6 +45,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_DB_PATH = "pos.db"
 BUSY_TIMEOUT_MS = 10_000
+
+
+SQL_INT_MIN, SQL_INT_MAX = -(2**63), 2**63 - 1
+"""SQLite's integers are signed 64-bit: a number outside them can be neither stored nor looked up."""
+
+
+def fits_sql(number: int) -> bool:
+    """Whether an integer someone typed can be stored or looked up (else Python raises OverflowError)."""
+    return SQL_INT_MIN <= number <= SQL_INT_MAX
 
 
 def latest_schema_version() -> int:
@@ -91,23 +108,40 @@ class Store:
         self.memo: dict[str, Any] = {}
         self._db: sqlite_utils.Database | None = None
         self._settings: StoreSettings | None = None
+        # Why this store cannot be written ("the file is read-only"...), or None when it can;
+        # and which error a change then meets: StoreReadOnly, DiskFull or DiskFailed.
+        self.read_only: str | None = None
+        self._refused_as: type[StoreError] = StoreReadOnly
+        # How another connection (a helper process) opens this file to read it.
+        self.reader_uri = _uri(path, "ro")
 
     # -- opening -------------------------------------------------------------
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> "Store":
-        """Open an existing, initialised store; apply pending migrations."""
+        """Open an existing, initialised store; apply pending migrations.
+
+        A store this process cannot write (a read-only file, folder or disk, a full disk) is
+        opened for reading, with :attr:`read_only` saying why; any change is then refused.
+        """
         p = Path(path)
-        if not p.exists():
+        if not _exists(p):
             raise StoreError(
                 f"No store at {p}: run 'pos init' to create one, or pass --db PATH (or set POS_DB)."
             )
-        store = cls(p, _connect(p, create=False))
+        conn, mode, read_only, refused_as = _connect_existing(p)
+        store = cls(p, conn)
+        store.read_only, store._refused_as = read_only, refused_as
+        store.reader_uri = _uri(p, "ro&immutable=1" if "immutable" in mode else "ro")
         if store.schema_version() == 0:
             # Never migrate a file we did not create: it may be someone else's database.
             store.close()
             raise StoreError(f"{p} is not an Anytender store: check the --db path, or run 'pos init' on a new path.")
-        store._migrate()
+        try:
+            store._migrate()
+        except BaseException:
+            store.close()
+            raise
         if store.conn.execute("SELECT count(*) FROM settings").fetchone()[0] == 0:
             store.close()
             raise StoreError(f"The store at {p} was never initialised: run 'pos init --db {p}'.")
@@ -120,12 +154,25 @@ class Store:
         Refuses when the file exists: creating a store never destroys one.
         """
         p = Path(path)
-        if p.exists():
+        if _exists(p):
             raise StoreError(f"A store already exists at {p}: it was left untouched. Use another --db path.")
-        if p.parent and not p.parent.exists():
+        if p.parent and not _exists(p.parent):
             raise StoreError(f"Folder {p.parent} does not exist: create it first or choose another --db path.")
-        store = cls(p, _connect(p, create=True))
-        store._migrate()
+        if not os.access(p.parent, os.W_OK):
+            raise StoreReadOnly(f"Cannot create a store in {p.parent}: the folder cannot be written (check its "
+                                "permissions or the disk, or choose another --db path); nothing was written.")
+        try:
+            conn = _connect(p, "rwc")
+        except sqlite3.DatabaseError as exc:
+            raise _unusable(p, exc) from exc
+        store = cls(p, conn)
+        try:
+            store._migrate()
+        except BaseException:  # a full disk half way: the file is ours and new, so it goes
+            store.close()
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{p}{suffix}").unlink(missing_ok=True)
+            raise
         return store
 
     def close(self) -> None:
@@ -158,8 +205,16 @@ class Store:
             )
         if current == latest:
             return
+        if self.read_only is not None:
+            self.close()
+            raise self._refused_as(
+                f"The store at {self.path} needs an upgrade for this Anytender (schema {current} to {latest}) "
+                f"but cannot be written ({self.read_only}): it was left untouched. Make it writable and run the "
+                "command again."
+            )
         # Only now is it safe to change the file: switch it to WAL (persistent).
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        with self._disk_errors("begin"):
+            self.conn.execute("PRAGMA journal_mode=WAL")
         for version, name, script in migrations.MIGRATIONS:
             if version <= current:
                 continue
@@ -191,21 +246,104 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        if self.read_only is not None:
+            raise self._refusal()
+        with self._disk_errors("begin"):
+            self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
         self.tx_cache.clear()
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self._depth = 0
             self.tx_cache.clear()
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            self._rollback()
             self._settings = None
+            translated = self.disk_error(exc, "change") if isinstance(exc, sqlite3.Error) else None
+            if translated is not None:
+                raise translated from exc
             raise
         self._depth = 0
         self.tx_cache.clear()
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            self._settings = None
+            translated = self.disk_error(exc, "commit")
+            if translated is not None:
+                raise translated from exc
+            raise
+
+    def _rollback(self) -> None:
+        """End a failed transaction; SQLite may already have rolled it back itself (a full disk, an I/O error)."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    @contextmanager
+    def _disk_errors(self, phase: str) -> Iterator[None]:
+        """Statements outside a transaction's body: a failure of the disk becomes a clear StoreError."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            translated = self.disk_error(exc, phase)
+            if translated is None:
+                raise
+            raise translated from exc
+
+    def _read_only_message(self, why: str) -> str:
+        return (f"The store is read-only: {self.path} cannot be written ({why}); nothing was written. "
+                "Check its permissions or the disk.")
+
+    def _disk_full(self) -> DiskFull:
+        return DiskFull(f"The disk is full: nothing was written to {self.path}; free some space and try again.")
+
+    def _disk_failed(self, name: str) -> DiskFailed:
+        return DiskFailed(f"The disk failed while writing {self.path} ({name}): nothing was written. "
+                          "Check the disk (space, errors, file size limits) and try again.")
+
+    def _refusal(self) -> StoreError:
+        """Why a change to a store opened read-only is refused, before anything is done."""
+        if self._refused_as is DiskFull:
+            return self._disk_full()
+        if self._refused_as is DiskFailed:
+            return self._disk_failed(self.read_only or "SQLITE_IOERR")
+        return StoreReadOnly(self._read_only_message(self.read_only or "unknown"))
+
+    def check_writable(self) -> None:
+        """Refuse now, before any question is asked, when this store cannot take a change."""
+        if self.read_only is not None:
+            raise self._refusal()
+
+    def disk_error(self, exc: BaseException, phase: str = "change") -> StoreError | None:
+        """The clear error for a failure of the disk under this store, or None when ``exc`` is something else.
+
+        ``phase``: "begin" or "change" (nothing can have been written), or "commit": a failed write
+        of the commit leaves nothing (its frames never got their commit mark), but a failed *sync*
+        after them may leave the change saved, so the cashier should look before trying again; or
+        "unknown" (the CLI's safety net, which cannot tell), worded like a failed sync.
+        """
+        code = getattr(exc, "sqlite_errorcode", None)
+        if not isinstance(exc, sqlite3.Error) or code is None:
+            return None
+        primary = code & 0xFF
+        if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+            why = self.read_only or _why_read_only(self.path) or f"SQLite: {exc}"
+            return StoreReadOnly(self._read_only_message(why))
+        if primary == sqlite3.SQLITE_FULL or (primary == sqlite3.SQLITE_IOERR and _disk_full(self.path)):
+            return self._disk_full()
+        if primary == sqlite3.SQLITE_IOERR:
+            name = getattr(exc, "sqlite_errorname", "SQLITE_IOERR")
+            if phase in ("begin", "change") or (phase == "commit" and "FSYNC" not in name):
+                return self._disk_failed(name)
+            return DiskFailed(
+                f"The disk failed under {self.path} ({name}): a change may or may not have been saved. "
+                "Check the disk, then look (pos order list, pos ledger show) before doing it again."
+            )
+        return None
 
     @property
     def in_transaction(self) -> bool:
@@ -258,19 +396,121 @@ class Store:
         self.memo.pop("formatter", None)
 
 
-def _connect(path: Path, *, create: bool) -> sqlite3.Connection:
-    mode = "rwc" if create else "rw"
-    uri = f"file:{path.resolve().as_posix()}?mode={mode}"
+def _exists(path: Path) -> bool:
+    """Whether a path exists; a path the system cannot even look up is a clear error, not a traceback."""
     try:
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        return path.exists()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise StoreError(f"That store path is too long ({len(str(path))} characters): "
+                             "give a shorter --db path.") from None
+        raise StoreError(f"Cannot look up the store at {path} ({exc.strerror}): check the --db path.") from None
+
+
+def _why_read_only(path: Path) -> str | None:
+    """Why this process cannot write the store file and its WAL files, or None when it can.
+
+    Asked of the operating system (a write open, which changes nothing), because SQLite opens
+    a file it may not write read-only without a word and only refuses at the first change.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.EROFS:
+            return "the disk it is on is read-only"
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return "the file is read-only"
+        return None  # not a file, gone...: SQLite says what is wrong
+    os.close(fd)
+    sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    # A WAL store is written through its -wal and -shm files, created next to it when missing.
+    if not all(s.exists() for s in sidecars) and not os.access(path.parent, os.W_OK):
+        return f"its folder {path.parent} is read-only"
+    return None
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the disk under the store has (next to) no room left: SQLite reports some ENOSPC as I/O errors."""
+    try:
+        fs = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return fs.f_bavail * fs.f_frsize < 64 * 1024
+
+
+_CANNOT_WRITE = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL)
+
+
+def _connect_existing(path: Path) -> tuple[sqlite3.Connection, str, str | None, type[StoreError]]:
+    """A connection to an existing store, its mode, why it is read-only (None when it can be written),
+    and the error a change would meet.
+
+    Read-write when the file, its folder and its disk allow it; otherwise read-only
+    (``mode=ro``), and on read-only media where SQLite cannot create the WAL index,
+    ``immutable=1``, only when there is no -wal file holding changes it would miss.
+    """
+    if not os.access(path, os.R_OK):
+        raise StoreError(f"Cannot read the store at {path}: permission denied. Check its permissions.")
+    read_only = _why_read_only(path)
+    refused_as: type[StoreError] = StoreReadOnly
+    if read_only is None:
+        try:
+            return _connect(path, "rw"), "rw", None, StoreReadOnly
+        except sqlite3.DatabaseError as exc:
+            primary = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+            if primary not in _CANNOT_WRITE:
+                raise _unusable(path, exc) from exc
+            if primary in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR) and _disk_full(path):
+                read_only, refused_as = "the disk is full", DiskFull
+            elif primary == sqlite3.SQLITE_IOERR:  # the -shm file could not be made (a file size limit...)
+                read_only, refused_as = getattr(exc, "sqlite_errorname", "SQLITE_IOERR"), DiskFailed
+            else:
+                read_only = f"SQLite: {exc}"
+    try:
+        return _connect(path, "ro"), "ro", read_only, refused_as
+    except sqlite3.DatabaseError as exc:
+        if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _CANNOT_WRITE:
+            raise _unusable(path, exc) from exc
+        wal = path.with_name(path.name + "-wal")
+        try:
+            unsaved = wal.stat().st_size > 0
+        except OSError:
+            unsaved = False
+        if unsaved:
+            raise StoreReadOnly(
+                f"Cannot read the store at {path}: it cannot be written ({read_only}) and its journal {wal.name} "
+                "holds changes that need the folder writable to be read. Make the folder writable and try again."
+            ) from exc
+    try:
+        # Safe to read without locks: there is no -wal to miss, and as its -shm cannot be made or
+        # used, no connection has the store open for writing, nor can one now.
+        return _connect(path, "ro&immutable=1"), "ro&immutable=1", read_only, refused_as
+    except sqlite3.DatabaseError as exc:
+        raise _unusable(path, exc) from exc
+
+
+def _unusable(path: Path, exc: sqlite3.Error) -> StoreError:
+    return StoreError(f"{path} is not a usable Anytender store ({exc}): check the --db path.")
+
+
+def _uri(path: Path, mode: str) -> str:
+    # Quoted: a '?' or '#' in a folder's name must not end the file name.
+    return f"file:{quote(path.resolve().as_posix())}?mode={mode}"
+
+
+def _connect(path: Path, mode: str) -> sqlite3.Connection:
+    """A connection with the settings every register relies on; raises sqlite3 errors as they come."""
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+    conn = sqlite3.connect(_uri(path, mode), uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA user_version").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not a usable Anytender store ({exc}): check the --db path.") from exc
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 

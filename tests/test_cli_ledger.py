@@ -67,10 +67,10 @@ def test_bad_input(sold: Store, cli, args: list[str], says: str) -> None:
 def test_export_to_file_is_whole_or_nothing(sold: Store, cli, tmp_path: Path) -> None:
     target = tmp_path / "books.beancount"
     result = cli.fails("ledger", "export", "--from", "2026-11-23", "--to", "2026-11-01", "--out", str(target), says="before")
-    assert not target.exists() and not list(tmp_path.glob(".*partial"))
+    assert not target.exists() and not list(tmp_path.glob(".*.part"))
     cli.ok("ledger", "export", "--format", "hledger", "--out", str(target))
     assert "income:sales" in target.read_text()
-    assert not list(tmp_path.glob(".*partial"))
+    assert not list(tmp_path.glob(".*.part"))
     stdout = cli.ok("ledger", "export", "--format", "csv").output
     assert stdout.splitlines()[0].startswith("entry_id,business_day")
     del result

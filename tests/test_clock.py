@@ -87,3 +87,14 @@ def test_every_instant_lies_within_the_bounds_of_its_business_day(moment: int, z
     day = business_day(instant, s)
     start, end = day_bounds(day, s)
     assert start <= instant < end
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "America/New_York"])
+def test_every_day_parse_day_accepts_has_bounds(zone: str) -> None:
+    """Days beyond what the calendar code can compute with are refused; every day accepted works."""
+    for text, says in (("0001-01-01", "too far in the past"), ("9999-12-31", "too far in the future")):
+        with pytest.raises(InvalidInput, match=says):
+            parse_day(text)
+    for text in ("0002-01-01", "9998-12-31"):
+        start, end = day_bounds(parse_day(text), settings(zone=zone))
+        assert start < end

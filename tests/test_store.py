@@ -148,3 +148,14 @@ def test_ids_are_sortable_and_unique() -> None:
     ids = [new_id("ord") for _ in range(2000)]
     assert len(set(ids)) == 2000
     assert all(i.startswith("ord_") and len(i) == 30 for i in ids)
+
+
+def test_a_folder_name_with_uri_characters_opens_the_right_file(make_store, tmp_path: Path) -> None:
+    """The path is quoted in SQLite's URI: unquoted, '#' ended the name and a stray empty file was made."""
+    folder = tmp_path / "shop #1 ?back"
+    folder.mkdir()
+    store = make_store(f"{folder.name}/pos.db")
+    store.close()
+    with Store.open(folder / "pos.db") as again:
+        assert again.settings.name == "Test Pizza"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]
