@@ -78,7 +78,7 @@ def test_export_to_file_is_whole_or_nothing(sold: Store, cli, tmp_path: Path) ->
 
 def test_export_json_report_and_progress_bar_in_a_terminal(sold: Store, cli, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    import cli as cli_module
+    from commands import output as cli_module
 
     ticks: list[tuple[int, int]] = []
 
@@ -102,7 +102,7 @@ def test_export_json_report_and_progress_bar_in_a_terminal(sold: Store, cli, tmp
 
     monkeypatch.setattr(rich.progress, "Progress", Bar)
     monkeypatch.setattr(cli_module.sys.stderr, "isatty", lambda: True, raising=False)
-    bar = cli_module._progress("Exporting")
+    bar = cli_module.ProgressBar("Exporting")
     with bar as tick:
         tick(1000, 4000)  # short jobs show no bar
         assert ticks == []

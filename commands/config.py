@@ -1,0 +1,44 @@
+"""``pos config ...``: the store's options."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from commands.context import JsonFlag, NUMBERS, group, open_store
+from commands.output import emit
+
+config_app = group("Store options: cash rounding, approvals, tips, payment links, receipts, the card reader.")
+
+# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# the sign-in check in cli.py reads it. A command not listed changes nothing.
+ACTIONS: dict[str, str] = {"config set": "CHANGE_SETTINGS"}
+
+@config_app.command("set", context_settings=NUMBERS)
+def config_set(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="Option name (see 'pos config show').")],
+    value: Annotated[str, typer.Argument(help="New value.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a store option."""
+    from pos import config
+
+    name = key.strip().lower()
+    stored = config.set_option(open_store(ctx), name, value)
+    emit(as_json, {"key": name, "value": stored}, f"{name} = {stored}")
+
+
+@config_app.command("show")
+def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """List store options and their values (amounts in minor units)."""
+    from pos import config
+
+    options = config.all_options(open_store(ctx))
+
+    def human() -> None:
+        for key, value in options.items():
+            typer.echo(f"{key} = {value}   ({config.OPTIONS[key].description})")
+
+    emit(as_json, options, human)

@@ -1,0 +1,106 @@
+"""What every command takes from its invocation: the store it runs on, who is acting, and the options' types.
+
+The root of ``pos`` (``cli.py``) puts a :class:`State` on the click context: the store path
+from ``--db`` and the sign-in check to run when a command first opens the store.  A command
+asks :func:`open_store` for the store; the check then decides, from the permission table,
+whether the person signed in on this terminal may run it.  Shared argument and option
+types (``--json``, an order reference, ``--register``) are declared here once.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
+
+import typer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+CASHIER, DRIVER, OWNER, START = "Cashier", "Driver", "Owner", "Getting started"
+"""The panels ``pos --help`` lists commands under, by who uses them."""
+
+# Amounts typed as "-5" must reach our own "cannot be negative" message, not
+# click's "no such option".
+NUMBERS = {"ignore_unknown_options": True}
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+OrderArg = Annotated[str, typer.Argument(help="Today's order number (like 12) or the order id.")]
+RegisterOpt = Annotated[int, typer.Option("--register", "-r", help="Register (and drawer) number.")]
+
+
+def group(help_text: str) -> typer.Typer:
+    """A command group (``pos order ...``): its help, and its usage when called bare."""
+    return typer.Typer(help=help_text, no_args_is_help=True, add_completion=False)
+
+
+class State:
+    """One invocation's store path, the store once opened, and the sign-in check to run on it."""
+
+    def __init__(self, db_path: str, check: Callable[[typer.Context, "Store"], None]) -> None:
+        self.db_path = db_path
+        self.store: Store | None = None
+        self.check = check
+
+
+def state_of(ctx: typer.Context) -> State:
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):  # pragma: no cover - a command called without the root of pos
+        raise RuntimeError("pos commands run under cli.app, whose root sets up the store and the sign-in check")
+    return root.obj
+
+
+def open_store(ctx: typer.Context) -> "Store":
+    """The store this invocation runs on, opened once; the sign-in check runs when it is first opened."""
+    state = state_of(ctx)
+    if state.store is None:
+        from pos.store import Store
+
+        state.store = Store.open(state.db_path)
+        ctx.find_root().call_on_close(state.store.close)
+        # Stripe's key is read from the environment only if a card payment needs it.
+        state.store.memo["stripe_settings"] = stripe_settings
+        state.check(ctx, state.store)
+    return state.store
+
+
+def stripe_settings() -> Any:
+    from payments.stripe_gateway import environ_settings
+
+    return environ_settings(os.environ)
+
+
+def signed_in_actor(store: "Store") -> Any:
+    """The person signed in for this command, if the command needed one."""
+    from pos.staff import get_staff
+
+    actor_id = store.memo.get("actor_id")
+    return get_staff(store, int(actor_id)) if actor_id is not None else None
+
+
+def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
+    """A manager's approval: their PIN, typed hidden now, never an argument."""
+    if name is None:
+        return None
+    from pos.staff import verify_pin
+
+    store = open_store(ctx)
+    store.check_writable()  # an approval is for a change: refused before anyone types a PIN
+    pin = typer.prompt(f"PIN for {name}", hide_input=True, err=True)  # stderr: --json output stays pure
+    return verify_pin(store, name, pin)
+
+
+def parse_day_option(text: str | None) -> Any:
+    """A ``--day`` as typed (YYYY-MM-DD), or None when it was not given."""
+    if text is None:
+        return None
+    from pos.clock import parse_day
+
+    return parse_day(text)
+
+
+def day_or_today(store: "Store", day: Optional[str]) -> Any:
+    """The day asked for, or the business day open now (after an early close, the next one)."""
+    from pos.days import current_day
+
+    return parse_day_option(day) or current_day(store)

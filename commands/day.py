@@ -1,0 +1,159 @@
+"""``pos day ...``: closing the day, the Z report, reopening."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from commands.context import JsonFlag, NUMBERS, ask_approver, day_or_today, group, open_store
+from commands.files import check_new, show_path, write_new
+from commands.output import emit, money, staff_name
+from pos.errors import InvalidInput
+
+day_app = group("Closing the day: counts, settlement, tips, the lock; the Z report; reopening.")
+
+# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# the sign-in check in cli.py reads it. A command not listed changes nothing.
+ACTIONS: dict[str, str] = {"day close": "CLOSE_DAY", "day reopen": "REOPEN_DAY"}
+
+def _counts(texts: list[str]) -> dict[int, str]:
+    """``--count`` values: ``[REGISTER=]COUNT``; without a register, drawer 1."""
+    counts: dict[int, str] = {}
+    for text in texts:
+        register, sep, spec = text.partition("=")
+        if not sep:
+            register, spec = "1", text
+        if not (register.strip().isascii() and register.strip().isdigit()):
+            raise InvalidInput(f"'{text}' is not a drawer count: write [REGISTER=]COUNT, like 100x2,20x5 or 2=245.41.")
+        if int(register) in counts:
+            raise InvalidInput(f"Drawer {int(register)} is counted twice: give one --count per drawer.")
+        counts[int(register)] = spec
+    return counts
+
+
+@day_app.command("close", context_settings=NUMBERS)
+def day_close(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: the current one).")] = None,
+    count: Annotated[
+        Optional[list[str]], typer.Option("--count", help="A drawer's count: 100x2,20x5,0.25x4 or 245.41 (drawer 1), "
+                                          "or 2=... for drawer 2.")
+    ] = None,
+    counted_by: Annotated[Optional[str], typer.Option("--counted-by", help="Who counted (named on over/short).")] = None,
+    carry_over: Annotated[bool, typer.Option("--carry-over", help="Move orders still open to the next day (renumbered there).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Close a day still in progress (before its rollover).")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Close a business day: open orders, drawer counts, drivers, card settlement, tip pool, then lock it."""
+    from payments.settlement import settlement_for
+    from pos.close import close_day, summary_dict
+
+    store = open_store(ctx)
+    when = day_or_today(store, day)
+    who = None
+    if counted_by is not None:
+        from pos.staff import get_staff
+
+        who = get_staff(store, counted_by)
+    summary = close_day(store, when, _counts(count or []), counted_by=who, carry_over=carry_over, force=force,
+                        settlement=lambda d: settlement_for(store, d))
+
+    def human() -> None:
+        if store.settings.training:
+            typer.echo("TRAINING")
+        typer.echo(f"Closed {summary.day}{' (early, forced)' if summary.forced else ''}.")
+        for moved in summary.carried_over:
+            typer.echo(f"Carried over, still open: {moved.label}.")
+        for d in summary.drawers:
+            state = "exact" if d.over_short_minor == 0 else (
+                f"over {money(store, d.over_short_minor)}" if d.over_short_minor > 0
+                else f"short {money(store, -d.over_short_minor)}")
+            typer.echo(f"Drawer {d.register}: expected {money(store, d.expected_minor)}, counted "
+                       f"{money(store, d.counted_minor)}: {state}.")
+        for name, held in summary.drivers_out:
+            typer.echo(f"Driver {staff_name(store, name)} still holds {money(store, held)}: hand it in tomorrow.")
+        if summary.card_problems:
+            for c in summary.card_problems:
+                typer.echo(f"Card payment {c.order_label} ({c.ref}): {c.problem}.")
+        else:
+            typer.echo("Card payments match the processor's settlement.")
+        if summary.pool is not None:
+            shares = ", ".join(f"{s.name} {money(store, s.amount_minor)}" for s in summary.pool.shares)
+            typer.echo(f"Tip pool {money(store, summary.pool.pool_minor)} shared by hours: {shares}.")
+        typer.echo(f"See the Z report: pos day report --day {summary.day}")
+
+    emit(as_json, summary_dict(summary), human)
+
+
+@day_app.command("report")
+def day_report_cmd(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: the current one).")] = None,
+    pdf: Annotated[Optional[Path], typer.Option("--pdf", help="Write it as a PDF with charts here.")] = None,
+    paper: Annotated[str, typer.Option("--paper", help="a4 or letter (with --pdf).")] = "a4",
+    as_json: JsonFlag = False,
+) -> None:
+    """The Z report: sales, tax, tenders, refunds, tips per person, drawers, drivers, card fees."""
+    from pos.report import day_report, report_dict
+
+    store = open_store(ctx)
+    if pdf is not None:
+        if paper not in ("a4", "letter"):
+            raise InvalidInput(f"Print the day report on a4 or letter paper, not '{paper}'.")
+        check_new(pdf, "--pdf")
+    r = day_report(store, day_or_today(store, day))
+    if pdf is not None:
+        from receipts.day_pdf import render
+
+        write_new(pdf, render(store, r, paper), "--pdf")
+        typer.echo(f"Wrote {show_path(pdf)}.")
+        return
+
+    def human() -> None:
+        m = lambda v: money(store, v)  # noqa: E731
+        if r.training:
+            typer.echo("TRAINING")
+        typer.echo(f"Z report {r.day}: {r.orders} orders, gross {m(r.gross_sales_minor)}, average ticket "
+                   f"{m(r.average_ticket_minor)}")
+        typer.echo(f"Net sales {m(r.net_sales_minor)} (discounts {m(r.discounts_minor)}, refunds "
+                   f"{m(r.refunds_minor)} in {r.refunds_count}); voided orders {r.voids_count}")
+        for title, figures in (("Sales by channel", r.sales_by_channel), ("Payments by tender", r.payments_by_tender),
+                               ("Tax by category", r.tax_by_category)):
+            typer.echo(f"{title}: " + (", ".join(f"{k} {m(v)}" for k, v in figures.items()) or "none"))
+        for person, t in r.tips.items():
+            typer.echo(f"Tips {staff_name(store, person)}: direct {m(t.direct_minor)}, pooled {m(t.pooled_minor)}, "
+                       f"declared {m(t.declared_minor)}, paid {m(t.paid_minor)}, refunded {m(t.refunded_minor)}, "
+                       f"still owed {m(t.owed_minor)}")
+        if r.pool_left_minor:
+            typer.echo(f"Tip pool not yet shared: {m(r.pool_left_minor)}")
+        for register, amount in r.over_short_by_drawer.items():
+            typer.echo(f"Drawer {register}: {'over' if amount >= 0 else 'short'} {m(abs(amount))}")
+        for driver, amount in r.hand_ins_by_driver.items():
+            typer.echo(f"Driver {staff_name(store, driver)} handed in {m(amount)}")
+        for driver, amount in r.drivers_holding.items():
+            typer.echo(f"Driver {staff_name(store, driver)} still holds {m(amount)}")
+        typer.echo(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
+        for moved in r.carried_out:
+            typer.echo(f"Carried over, still open: {moved.label}")
+        for moved in r.carried_in:
+            typer.echo(f"Carried in, open: {moved.label}")
+
+    emit(as_json, report_dict(r), human)
+
+
+@day_app.command("reopen")
+def day_reopen(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: the current one).")] = None,
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Lift a closed day's lock (a manager's PIN; refused once a later day is closed)."""
+    from pos.close import reopen_day
+
+    store = open_store(ctx)
+    when = day_or_today(store, day)
+    reopen_day(store, when, ask_approver(ctx, approve))
+    emit(as_json, {"day": when.isoformat(), "reopened": True}, f"Reopened {when}: entries may be posted to it again.")

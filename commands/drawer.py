@@ -1,0 +1,102 @@
+"""``pos drawer ...``: floats, paid-ins and -outs, drops, no-sales and expected cash."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TYPE_CHECKING
+
+import typer
+
+from commands.context import JsonFlag, NUMBERS, RegisterOpt, group, open_store
+from commands.output import emit, money
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+drawer_app = group("Cash drawers: float, paid-ins, paid-outs, drops, expected cash.")
+
+# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# the sign-in check in cli.py reads it. A command not listed changes nothing.
+ACTIONS: dict[str, str] = {
+    "drawer open": "OPEN_DRAWER", "drawer paid-in": "PAID_IN_OUT", "drawer nosale": "NO_SALE",
+    "drawer paid-out": "PAID_IN_OUT", "drawer drop": "PAID_IN_OUT",
+}
+
+def _drawer_dict(store: "Store", st: Any) -> dict[str, Any]:
+    return {"register": st.register, "open": st.drawer is not None,
+            "float_minor": st.drawer.float_minor if st.drawer else None,
+            "expected_minor": st.expected_minor, "breakdown_minor": st.breakdown}
+
+
+@drawer_app.command("open", context_settings=NUMBERS)
+def drawer_open(
+    ctx: typer.Context,
+    float_amount: Annotated[str, typer.Option("--float", help="Cash put in to make change.")],
+    register: RegisterOpt = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Open a register's drawer with its float."""
+    from pos import drawer
+
+    store = open_store(ctx)
+    d = drawer.open_drawer(store, register, float_amount)
+    emit(as_json, _drawer_dict(store, drawer.status(store, register)),
+          f"Drawer {d.register} open with a float of {money(store, d.float_minor)}.")
+
+
+def _move(ctx: typer.Context, kind: str, amount: str, reason: str, register: int, as_json: bool) -> None:
+    from pos import drawer
+
+    store = open_store(ctx)
+    drawer.move(store, register, drawer.Movement(kind), amount, reason)
+    st = drawer.status(store, register)
+    emit(as_json, _drawer_dict(store, st), f"{kind.capitalize()} recorded. Drawer {register} should hold {money(store, st.expected_minor)}.")
+
+
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (required).")]
+
+
+@drawer_app.command("nosale")
+def drawer_nosale(ctx: typer.Context, reason: ReasonOpt = "", register: RegisterOpt = 1) -> None:
+    """Open the drawer without a sale (a manager's action; the audit trail records why)."""
+    from pos.drawer import no_sale
+
+    drawer = no_sale(open_store(ctx), register, reason)
+    typer.echo(f"Drawer {drawer.register} opened without a sale: {' '.join(reason.split())}.")
+
+
+@drawer_app.command("paid-in", context_settings=NUMBERS)
+def drawer_paid_in(ctx: typer.Context, amount: Annotated[str, typer.Argument()], reason: ReasonOpt = "",
+                   register: RegisterOpt = 1, as_json: JsonFlag = False) -> None:
+    """Cash put into the drawer (not a sale)."""
+    _move(ctx, "paid-in", amount, reason, register, as_json)
+
+
+@drawer_app.command("paid-out", context_settings=NUMBERS)
+def drawer_paid_out(ctx: typer.Context, amount: Annotated[str, typer.Argument()], reason: ReasonOpt = "",
+                    register: RegisterOpt = 1, as_json: JsonFlag = False) -> None:
+    """Cash paid out of the drawer for an expense."""
+    _move(ctx, "paid-out", amount, reason, register, as_json)
+
+
+@drawer_app.command("drop", context_settings=NUMBERS)
+def drawer_drop(ctx: typer.Context, amount: Annotated[str, typer.Argument()], reason: ReasonOpt = "",
+                register: RegisterOpt = 1, as_json: JsonFlag = False) -> None:
+    """Cash taken from the drawer to the safe."""
+    _move(ctx, "drop", amount, reason, register, as_json)
+
+
+@drawer_app.command("status")
+def drawer_status(ctx: typer.Context, register: RegisterOpt = 1, as_json: JsonFlag = False) -> None:
+    """Expected cash in the drawer now, and where it came from."""
+    from pos import drawer
+
+    store = open_store(ctx)
+    st = drawer.status(store, register)
+
+    def human() -> None:
+        state = "open" if st.drawer else "not open"
+        typer.echo(f"Drawer {register} ({state}) should hold {money(store, st.expected_minor)}.")
+        for name, amount in st.breakdown.items():
+            typer.echo(f"  {name:<20} {money(store, amount):>12}")
+
+    emit(as_json, _drawer_dict(store, st), human)

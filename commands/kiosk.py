@@ -1,0 +1,92 @@
+"""``pos kiosk ...``: self-checkout kiosks and the customer's screen."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any, Optional, TYPE_CHECKING
+
+import typer
+
+from commands.context import JsonFlag, group, open_store
+from commands.output import CardWait, emit, print_table, staff_name
+from commands.receipt import auto_receipt
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+kiosk_app = group("Self-checkout kiosks: their readers and attendants, and the customer's screen.")
+
+# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# the sign-in check in cli.py reads it. A command not listed changes nothing.
+ACTIONS: dict[str, str] = {"kiosk setup": "CHANGE_SETTINGS"}
+
+KioskArg = Annotated[int, typer.Argument(help="Kiosk number.")]
+
+
+def _kiosk_dict(store: "Store", kiosk: Any) -> dict[str, Any]:
+    from payments.selfcheckout import offers_tip
+
+    return {"number": kiosk.number, "reader": kiosk.reader, "attendant": kiosk.attendant,
+            "offers_tip": offers_tip(store, kiosk)}
+
+
+@kiosk_app.command("setup")
+def kiosk_setup(
+    ctx: typer.Context,
+    number: KioskArg,
+    reader: Annotated[Optional[str], typer.Option(help="The kiosk's Stripe Terminal reader (tmr_...).")] = None,
+    attendant: Annotated[
+        Optional[str], typer.Option(help="Staff member who looks after it (its tips go to them while on shift).")
+    ] = None,
+    unattended: Annotated[bool, typer.Option("--unattended", help="Nobody looks after it: it never asks for a tip.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a kiosk or change its reader or attendant."""
+    from payments.selfcheckout import setup_kiosk
+
+    store = open_store(ctx)
+    kiosk = setup_kiosk(store, number, reader, attendant, unattended)
+    who = f"attended by {staff_name(store, kiosk.attendant)}" if kiosk.attendant else "unattended (no tip prompt)"
+    emit(as_json, _kiosk_dict(store, kiosk), f"Kiosk {kiosk.number}: reader {kiosk.reader or '(none)'}, {who}.")
+
+
+@kiosk_app.command("list")
+def kiosk_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """The store's kiosks, and whether each may offer a tip right now."""
+    from payments.selfcheckout import list_kiosks
+
+    store = open_store(ctx)
+    kiosks = [_kiosk_dict(store, k) for k in list_kiosks(store)]
+    emit(as_json, kiosks, lambda: print_table(
+        "Kiosks", ["#", "Reader", "Attendant", "Tip prompt"],
+        [[str(k["number"]), k["reader"] or "(none)", staff_name(store, k["attendant"]) if k["attendant"] else "-",
+          "yes" if k["offers_tip"] else "no"] for k in kiosks], {0}))
+
+
+@kiosk_app.command("run")
+def kiosk_run(ctx: typer.Context, number: KioskArg) -> None:
+    """The customer's screen: scan items, pay on the reader, or choose cash to pay a cashier.
+
+    Reads one line at a time (a barcode scanner types the code and Enter);
+    'quit' or end of input stops it, keeping any unpaid order in the counter queue.
+    """
+    from payments.selfcheckout import HELP, KioskSession
+
+    store = open_store(ctx)
+    store.check_writable()  # before a customer scans anything
+    session = KioskSession(store, number)
+    typer.echo(("TRAINING. " if store.settings.training else "") + f"Kiosk {number}. {HELP}")
+    while True:
+        try:
+            line = input("> " if sys.stdin.isatty() else "")
+        except (EOFError, KeyboardInterrupt):
+            line = "quit"
+        if line.strip().lower() in ("quit", "exit"):
+            for message in session.close():
+                typer.echo(message)
+            return
+        with CardWait(store):
+            for message in session.handle(line):
+                typer.echo(message)
+        if session.paid_order_id is not None:
+            auto_receipt(store, session.paid_order_id)

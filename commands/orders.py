@@ -1,0 +1,274 @@
+"""``pos order ...``: orders on any channel, their lines, discounts and customer details."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional, TYPE_CHECKING
+
+import typer
+
+from commands.context import JsonFlag, NUMBERS, OrderArg, ask_approver, group, open_store, parse_day_option
+from commands.output import emit, money, print_table
+from pos.errors import InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.orders import Order, OrderView
+    from pos.store import Store
+
+order_app = group("Orders on any channel: counter, phone, delivery, kiosk.")
+
+# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# the sign-in check in cli.py reads it. A command not listed changes nothing.
+ACTIONS: dict[str, str] = {
+    "order new": "RING_SALE", "order add": "RING_SALE", "order remove": "RING_SALE", "order set": "RING_SALE",
+    "order discount": "DISCOUNT", "order undiscount": "DISCOUNT", "order close": "RING_SALE",
+    "order void": "VOID_UNPAID",
+}
+
+def order_dict(store: "Store", order: "Order") -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "number": order.number,
+        "business_day": order.business_day.isoformat(),
+        "channel": order.channel.value,
+        "status": order.status.value,
+        "customer_name": order.customer_name,
+        "customer_phone": order.customer_phone,
+        "address": order.address,
+        "created_at": order.created_at.isoformat(),
+        "void_reason": order.void_reason,
+        "counter_note": order.counter_note,
+    }
+
+
+def _view_dict(store: "Store", v: "OrderView") -> dict[str, Any]:
+    t = v.totals
+    return {
+        **order_dict(store, v.order),
+        "currency": store.settings.currency,
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price_minor": line.unit_price_minor,
+                "tax_category": line.tax_category,
+                "net_minor": lt.net_minor,
+            }
+            for line, lt in zip(v.lines, t.lines)
+        ],
+        "discounts": [
+            {"line_no": d.line_no, "kind": d.kind.value, "value": str(d.value), "reason": d.reason, "amount_minor": amount}
+            for d, amount in zip(v.discounts, t.discount_amounts_minor)
+        ],
+        "subtotal_minor": t.subtotal_minor,
+        "discount_minor": t.discount_minor,
+        "tax_by_category_minor": t.tax_by_category,
+        "tax_minor": t.tax_minor,
+        "tax_included": t.tax_included,
+        "total_minor": t.total_minor,
+    }
+
+
+def _emit_view(as_json: bool, store: "Store", v: "OrderView", what: str) -> None:
+    """After a change to an order: the order as JSON, or what changed and the new total."""
+    emit(as_json, _view_dict(store, v), f"#{v.order.number}: {what}  total {money(store, v.totals.total_minor)}")
+
+
+def _print_view(store: "Store", v: "OrderView") -> None:
+    o = v.order
+    who = ", ".join(x for x in (o.customer_name, o.customer_phone, o.address) if x)
+    if store.settings.training:
+        typer.echo("TRAINING")
+    typer.echo(f"Order #{o.number} ({o.channel.value}, {o.status.value}) {o.id}" + (f" - {who}" if who else ""))
+    for line, lt in zip(v.lines, v.totals.lines):
+        typer.echo(f"  {line.line_no:>3}  {line.quantity:>3} x {line.name:<28} {money(store, lt.gross_minor):>12}")
+    for d, amount in zip(v.discounts, v.totals.discount_amounts_minor):
+        target = f"line {d.line_no}" if d.line_no is not None else "order"
+        shown = f"{d.value}%" if d.kind.value == "percent" else "amount"
+        typer.echo(f"       discount {shown} on {target} ({d.reason}) {money(store, -amount):>12}")
+    t = v.totals
+    typer.echo(f"  Subtotal {money(store, t.subtotal_minor)}")
+    if t.discount_minor:
+        typer.echo(f"  Discounts {money(store, -t.discount_minor)}")
+    for category, amount in t.tax_by_category.items():
+        typer.echo(f"  Tax {category}{' (included)' if t.tax_included else ''} {money(store, amount)}")
+    typer.echo(f"  Total {money(store, t.total_minor)}")
+    if o.void_reason:
+        typer.echo(f"  Voided: {o.void_reason}")
+
+
+@order_app.command("new")
+def order_new(
+    ctx: typer.Context,
+    channel: Annotated[str, typer.Option(help="counter, phone, delivery or kiosk.")] = "counter",
+    name: Annotated[Optional[str], typer.Option(help="Customer name (never required).")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="Customer phone (never required).")] = None,
+    address: Annotated[Optional[str], typer.Option(help="Delivery address.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Open a new order; prints its number for today and its id."""
+    from pos.orders import new_order
+
+    store = open_store(ctx)
+    order = new_order(store, channel, customer_name=name, customer_phone=phone, address=address,
+                      created_by=store.memo.get("actor_id"))  # the signed-in cashier, named on the receipt
+    emit(as_json, order_dict(store, order), f"Order #{order.number} ({order.channel.value}) {order.id}")
+
+
+@order_app.command("add")
+def order_add(
+    ctx: typer.Context,
+    order: OrderArg,
+    sku: Annotated[str, typer.Argument(help="Item SKU or barcode.")],
+    qty: Annotated[str, typer.Option("--qty", "-q", help="Quantity.")] = "1",
+    as_json: JsonFlag = False,
+) -> None:
+    """Ring an item onto an order."""
+    from pos.orders import add_line
+
+    store = open_store(ctx)
+    line, v = add_line(store, order, sku, qty)
+    _emit_view(as_json, store, v, f"line {line.line_no}, {line.quantity} x {line.name} "
+               f"{money(store, line.quantity * line.unit_price_minor)}")
+
+
+@order_app.command("remove")
+def order_remove(
+    ctx: typer.Context,
+    order: OrderArg,
+    line: Annotated[Optional[int], typer.Argument(help="Line number (default: the last line).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Take a line off an order."""
+    from pos.orders import remove_line
+
+    store = open_store(ctx)
+    removed, v = remove_line(store, order, line)
+    _emit_view(as_json, store, v, f"removed line {removed.line_no} ({removed.name})")
+
+
+@order_app.command("discount", context_settings=NUMBERS)
+def order_discount(
+    ctx: typer.Context,
+    order: OrderArg,
+    value: Annotated[str, typer.Argument(help="10% or an amount like 2.00.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
+    line: Annotated[Optional[int], typer.Option("--line", help="Discount one line instead of the order.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give a discount on an order or one line; a reason is required."""
+    from pos.orders import add_discount
+
+    store = open_store(ctx)
+    discount, v = add_discount(store, order, value, reason, line)
+    _emit_view(as_json, store, v, f"discount {money(store, v.totals.discount_amounts_minor[-1])} ({discount.reason})")
+
+
+@order_app.command("undiscount")
+def order_undiscount(
+    ctx: typer.Context,
+    order: OrderArg,
+    number: Annotated[Optional[int], typer.Argument(help="Which discount, as listed by 'order show' (default: the last).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Take a discount off an order."""
+    from pos.orders import remove_discount
+
+    store = open_store(ctx)
+    discount, v = remove_discount(store, order, number)
+    _emit_view(as_json, store, v, f"discount '{discount.reason}' taken off")
+
+
+@order_app.command("set")
+def order_set(
+    ctx: typer.Context,
+    order: OrderArg,
+    name: Annotated[Optional[str], typer.Option(help="Customer name.")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="Customer phone.")] = None,
+    address: Annotated[Optional[str], typer.Option(help="Delivery address.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add or change an order's optional customer details."""
+    from pos.orders import set_customer
+
+    store = open_store(ctx)
+    o = set_customer(store, order, customer_name=name, customer_phone=phone, address=address)
+    emit(as_json, order_dict(store, o), f"Order #{o.number} updated.")
+
+
+@order_app.command("show")
+def order_show(ctx: typer.Context, order: OrderArg, as_json: JsonFlag = False) -> None:
+    """Show an order with its lines, discounts, tax and total."""
+    from pos.orders import view
+
+    store = open_store(ctx)
+    v = view(store, order)
+    emit(as_json, _view_dict(store, v), lambda: _print_view(store, v))
+
+
+@order_app.command("list")
+def order_list(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
+    status: Annotated[Optional[str], typer.Option(help="open, paid or voided.")] = None,
+    channel: Annotated[Optional[str], typer.Option(help="counter, phone, delivery or kiosk.")] = None,
+    queue: Annotated[bool, typer.Option("--queue", help="Only open orders waiting at the counter (kiosk cash).")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the orders of a business day."""
+    from pos.orders import OrderStatus, list_orders, parse_channel, view
+
+    store = open_store(ctx)
+    wanted_status = None
+    if status is not None:
+        try:
+            wanted_status = OrderStatus(status.strip().lower())
+        except ValueError:
+            raise InvalidInput(f"Unknown status '{status}': use open, paid or voided.") from None
+    orders = list_orders(
+        store, parse_day_option(day), wanted_status, parse_channel(channel) if channel is not None else None, counter_queue=queue
+    )
+    views = [view(store, o.id) for o in orders]
+    emit(
+        as_json,
+        [_view_dict(store, v) for v in views],
+        lambda: print_table(
+            f"Orders {views[0].order.business_day}" if views else "Orders (none)",
+            ["#", "Channel", "Status", "Customer", "Lines", "Total"],
+            [
+                [str(v.order.number), v.order.channel.value,
+                 v.order.status.value + (" (pays at counter)" if v.order.counter_note and v.order.status.value == "open" else ""),
+                 v.order.customer_name or "", str(len(v.lines)), money(store, v.totals.total_minor)]
+                for v in views
+            ],
+            {0, 4, 5},
+        ),
+    )
+
+
+@order_app.command("close")
+def order_close(ctx: typer.Context, order: OrderArg, as_json: JsonFlag = False) -> None:
+    """Close an order that totals nothing (a staff meal, a full comp)."""
+    from pos.orders import close_free, resolve
+
+    store = open_store(ctx)
+    close_free(store, order)
+    o = resolve(store, order)
+    emit(as_json, order_dict(store, o), f"Order #{o.number} closed at {money(store, 0)}.")
+
+
+@order_app.command("void")
+def order_void(
+    ctx: typer.Context,
+    order: OrderArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Void an unpaid order (same as 'pos void'; a paid one is refunded instead)."""
+    from payments.refunds import void
+
+    store = open_store(ctx)
+    o = void(store, order, reason, approver=ask_approver(ctx, approve))
+    emit(as_json, order_dict(store, o), f"Order #{o.number} voided ({o.void_reason}).")

@@ -1,0 +1,292 @@
+"""``pos pay``, ``pos refund``, ``pos void`` and ``pos payments ...``: taking and giving back money."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional, TYPE_CHECKING
+
+import typer
+
+from commands.context import CASHIER, JsonFlag, NUMBERS, OrderArg, RegisterOpt, ask_approver, group, open_store
+from commands.orders import order_dict
+from commands.output import CardWait, Spinner, emit, local_time, money, print_table, staff_name
+from commands.receipt import auto_receipt
+from pos.errors import InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+payments_app = group("Payments of an order, and finishing payments a crash interrupted.")
+top_level = typer.Typer()
+"""This module's commands that sit at the top, beside the groups (``pos pay``...)."""
+
+# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# the sign-in check in cli.py reads it. A command not listed changes nothing.
+ACTIONS: dict[str, str] = {
+    "void": "VOID_UNPAID", "pay": "TAKE_PAYMENT", "refund": "REFUND_SMALL", "payments recover": "TAKE_PAYMENT",
+}
+
+def payment_dict(store: "Store", p: Any) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "order_id": p.order_id,
+        "tender": p.tender.value,
+        "state": p.state.value,
+        "amount_minor": p.amount_minor,
+        "tip_minor": p.tip_minor,
+        "tip_to": p.tip_to,
+        "tendered_minor": p.tendered_minor,
+        "change_minor": p.change_minor,
+        "rounding_minor": p.rounding_minor,
+        "refunded_minor": p.refunded_minor,
+        "currency": p.currency,
+        "register": p.register,
+        "decline_reason": p.decline_reason.value if p.decline_reason else None,
+        "note": p.note,
+    }
+
+
+@top_level.command(rich_help_panel=CASHIER, context_settings=NUMBERS)
+def pay(
+    ctx: typer.Context,
+    order: OrderArg,
+    tender: Annotated[str, typer.Argument(help="cash, card, wallet or link.")],
+    amount: Annotated[
+        Optional[str], typer.Argument(help="Cash handed over (change is given), or the part to charge; default: what is due.")
+    ] = None,
+    register: RegisterOpt = 1,
+    tip: Annotated[Optional[str], typer.Option("--tip", help="Tip (cash: kept from the change).")] = None,
+    tip_to: Annotated[
+        Optional[str], typer.Option("--tip-to", help="Staff member the tip goes to (default: the team's pool).")
+    ] = None,
+    confirm_tip: Annotated[
+        bool, typer.Option("--confirm-tip", help="Accept a tip above the store's share of the sale (tips.confirm_over).")
+    ] = False,
+    check: Annotated[bool, typer.Option("--check", help="link: record the payment if the customer has paid.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="link: wait until the customer pays (Ctrl-C stops waiting).")] = False,
+    cancel: Annotated[bool, typer.Option("--cancel", help="link: close the link so it can no longer be paid.")] = False,
+    timeout_s: Annotated[int, typer.Option("--timeout", help="link --wait: give up waiting after this many seconds.")] = 600,
+    as_json: JsonFlag = False,
+) -> None:
+    """Take a payment; several payments may share one order (split tender).
+
+    With 'link', a payment link for the customer's phone: printed with a QR
+    code, then recorded by --check or --wait once the customer has paid.
+    """
+    from payments.service import pay as take
+
+    store = open_store(ctx)
+    tip_minor = 0
+    if tip is not None:
+        from pos.money import parse_amount
+
+        tip_minor = parse_amount(tip, store.settings.currency, store.settings.locale).amount_minor
+    if tender.strip().lower() == "link" or check or wait or cancel:
+        _pay_link(store, order, tender, amount, register, tip_minor, tip_to, (check, wait, cancel), timeout_s, as_json,
+                  confirm_tip)
+        return
+    with CardWait(store):
+        result = take(store, order, tender, amount, register=register, tip_minor=tip_minor, tip_to=tip_to,
+                      tip_confirmed=confirm_tip)
+    p = result.payment
+
+    def human() -> None:
+        if not result.outcome.approved:
+            typer.echo(f"DECLINED: {result.outcome.message} Still due: {money(store, result.due_after_minor)}.")
+            return
+        if store.settings.training:
+            typer.echo("TRAINING: no real money moved.")
+        typer.echo(f"{p.tender.value.capitalize()} {money(store, p.tendered_minor or p.amount_minor)} taken.")
+        if p.change_minor:
+            coins = ", ".join(f"{n} x {money(store, d)}" for d, n in result.change_suggestion)
+            typer.echo(f"Change: {money(store, p.change_minor)}  ({coins})")
+        if p.rounding_minor:
+            typer.echo(f"Cash rounding: {money(store, p.rounding_minor)}")
+        if p.tip_minor:
+            who = "the team on shift" if p.tip_to in (None, "pool") else staff_name(store, p.tip_to)
+            typer.echo(f"Tip {money(store, p.tip_minor)} goes to {who}.")
+        typer.echo("Order paid." if result.order_paid else f"Still due: {money(store, result.due_after_minor)}.")
+        if saved is not None:
+            typer.echo(f"Receipt: {saved}")
+
+    saved = auto_receipt(store, p.order_id) if result.order_paid else None
+    emit(
+        as_json,
+        {**payment_dict(store, p), "approved": result.outcome.approved, "order_paid": result.order_paid,
+         "due_after_minor": result.due_after_minor,
+         "change_suggestion": [{"denomination_minor": d, "count": n} for d, n in result.change_suggestion]},
+        human,
+    )
+    if not result.outcome.approved:
+        raise typer.Exit(1)
+
+
+def _pay_link(store: "Store", order: str, tender: str, amount: Optional[str], register: int, tip_minor: int,
+              tip_to: Optional[str], flags: tuple[bool, bool, bool], timeout_s: int, as_json: bool,
+              tip_confirmed: bool) -> None:
+    """``pos pay ORDER link``: send a link, or --check, --wait for or --cancel the one sent."""
+    from payments import wallet
+
+    check, wait, cancel = flags
+    if tender.strip().lower() != "link":
+        raise InvalidInput(f"--check, --wait and --cancel are for payment links: 'pos pay {order} link --check'.")
+    if sum(flags) > 1:
+        raise InvalidInput("Choose one of --check, --wait and --cancel.")
+    if (check or cancel) and (amount is not None or tip_minor or tip_to):
+        raise InvalidInput("An amount or a tip belongs on a new link, not on --check or --cancel.")
+    if timeout_s <= 0:
+        raise InvalidInput("--timeout must be more than zero seconds.")
+    if cancel:
+        status = wallet.cancel_link(store, order)
+    elif check:
+        status = wallet.check_link(store, order)
+    else:
+        status = wallet.send_link(store, order, amount, register=register, tip_minor=tip_minor, tip_to=tip_to,
+                                  tip_confirmed=tip_confirmed)
+        if status.waiting and not as_json:
+            _print_link(store, status)
+        if wait and status.waiting:
+            spinner = Spinner("the customer to pay the link (Ctrl-C stops waiting; the link stays open)")
+            try:
+                status = wallet.wait_for_link(store, order, timeout_s, on_wait=spinner.tick)
+            except KeyboardInterrupt:
+                status = wallet.check_link(store, order)
+            finally:
+                spinner.stop()
+    p = status.payment
+
+    def human() -> None:
+        if store.settings.training:
+            typer.echo("TRAINING: no real money moved.")
+        if status.action == "cancelled":
+            typer.echo(f"The link is cancelled: it can no longer be paid. Still due: {money(store, status.due_minor)}.")
+        elif status.waiting and status.action in ("sent", "already sent"):
+            pass  # printed above, before any waiting
+        elif status.waiting:
+            typer.echo(f"Not paid yet: the link stays open until {_link_expiry(store, p)}. "
+                       f"Check again with 'pos pay {order} link --check'.")
+        elif p.state.value == "captured":
+            how = ", ".join(str(p.details[k]) for k in ("wallet", "brand") if p.details.get(k))
+            card = f" ({how} ...{p.details['last4']})" if p.details.get("last4") else ""
+            typer.echo(f"Paid by link: {money(store, p.amount_minor + p.tip_minor)}{card}.")
+            typer.echo("Order paid." if status.order_paid else f"Still due: {money(store, status.due_minor)}.")
+            if status.order_paid:
+                saved = auto_receipt(store, p.order_id)
+                if saved is not None:
+                    typer.echo(f"Receipt: {saved}")
+        else:
+            reason = p.decline_reason.cashier_message if p.decline_reason else "The link was not paid."
+            typer.echo(f"NOT PAID: {reason} Still due: {money(store, status.due_minor)}.")
+
+    emit(as_json, {**payment_dict(store, p), "action": status.action, "link_url": status.url,
+                    "expires_at": p.details.get("expires_at"), "order_paid": status.order_paid,
+                    "due_minor": status.due_minor}, human)
+    if p.state.value in ("declined", "failed"):
+        raise typer.Exit(1)
+
+
+def _link_expiry(store: "Store", payment: Any) -> str:
+    from datetime import datetime, timezone
+
+    return local_time(store, datetime.fromtimestamp(int(payment.details["expires_at"]), timezone.utc))[11:]
+
+
+def _print_link(store: "Store", status: Any) -> None:
+    from receipts.terminal_qr import qr_text
+
+    p = status.payment
+    again = " (sent before)" if status.action == "already sent" else ""
+    typer.echo(f"Payment link for {money(store, p.amount_minor + p.tip_minor)}{again}, "
+               f"open until {_link_expiry(store, p)}:")
+    typer.echo(status.url)
+    typer.echo(qr_text(status.url))
+    typer.echo("Text it to the customer, or let them scan the code; no account is needed.")
+    typer.echo(f"'pos pay {_order_number(store, p.order_id)} link --check' records the payment once they have paid.")
+
+
+def _order_number(store: "Store", order_id: str) -> int:
+    from pos.orders import resolve
+
+    return resolve(store, order_id).number
+
+
+@payments_app.command("list")
+def payments_list(ctx: typer.Context, order: OrderArg, as_json: JsonFlag = False) -> None:
+    """An order's payments and their states."""
+    from payments.base import order_payments
+    from payments.service import due_minor
+    from pos.orders import resolve
+
+    store = open_store(ctx)
+    o = resolve(store, order)
+    payments = order_payments(store, o.id)
+    due = due_minor(store, o.id) if o.status.value == "open" else 0
+    emit(
+        as_json,
+        {"order_id": o.id, "due_minor": due, "payments": [payment_dict(store, p) for p in payments]},
+        lambda: print_table(
+            f"Payments of #{o.number} (still due {money(store, due)})",
+            ["Tender", "State", "Amount", "Given", "Change", "Refunded"],
+            [[p.tender.value, p.state.value, money(store, p.amount_minor),
+              money(store, p.tendered_minor) if p.tendered_minor else "", money(store, p.change_minor) if p.change_minor else "",
+              money(store, p.refunded_minor) if p.refunded_minor else ""] for p in payments],
+            {2, 3, 4, 5},
+        ),
+    )
+
+
+@payments_app.command("recover")
+def payments_recover(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Finish payments a crash left half-way (asks each tender what happened). Safe to run twice."""
+    from payments.service import recover
+
+    done = recover(open_store(ctx))
+
+    def human() -> None:
+        if not done:
+            typer.echo("Nothing to recover: every payment is complete.")
+        for r in done:
+            typer.echo(f"{r.order_label}: payment {r.payment_id} {r.action}.")
+
+    emit(as_json, [r._asdict() for r in done], human)
+
+
+@top_level.command(rich_help_panel=CASHIER, context_settings=NUMBERS)
+def refund(
+    ctx: typer.Context,
+    order: OrderArg,
+    amount: Annotated[Optional[str], typer.Option("--amount", help="Part to refund (default: everything left).")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    register: RegisterOpt = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Refund to the original tender (cash from the drawer); partial refunds allowed."""
+    from payments.refunds import refund as give_back
+
+    store = open_store(ctx)
+    result = give_back(store, order, amount, reason, register=register, approver=ask_approver(ctx, approve))
+    emit(
+        as_json,
+        {"order": result.order_label, "total_minor": result.total_minor, "fully_refunded": result.fully_refunded,
+         "parts": [part._asdict() for part in result.parts]},
+        f"Refunded {money(store, result.total_minor)} on {result.order_label} ("
+        + ", ".join(f"{part.tender} {money(store, part.amount_minor)}"
+                    + (f" and its {money(store, part.tip_minor)} tip" if part.tip_minor else "") for part in result.parts)
+        + ("): fully refunded." if result.fully_refunded else ")."),
+    )
+
+
+@top_level.command("void", rich_help_panel=CASHIER)
+def void_cmd(
+    ctx: typer.Context,
+    order: OrderArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Void an unpaid order (pending payments are released)."""
+    from payments.refunds import void
+
+    store = open_store(ctx)
+    o = void(store, order, reason, approver=ask_approver(ctx, approve))
+    emit(as_json, order_dict(store, o), f"Order #{o.number} voided ({o.void_reason}).")

@@ -1,0 +1,91 @@
+"""``pos register``: the counter session in a terminal (the session itself is a screen)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from commands.context import CASHIER, RegisterOpt, open_store
+from commands.output import CardWait
+from commands.receipt import auto_receipt
+from pos.errors import InvalidInput
+
+top_level = typer.Typer()
+"""This module's commands that sit at the top, beside the groups (``pos pay``...)."""
+
+@top_level.command("register", rich_help_panel=CASHIER)
+def register_cmd(
+    ctx: typer.Context,
+    name: Annotated[Optional[str], typer.Option("--name", help="Who signs in (asked if left out).")] = None,
+    register: RegisterOpt = 1,
+) -> None:
+    """The counter register: sign in by PIN, then ring sales with short commands (help lists them)."""
+    from pos.staff import get_staff, open_shift, start_shift, verify_pin
+    from register import Session
+
+    from pos.drawer import check_register
+
+    store = open_store(ctx)
+    store.check_writable()  # a read-only store cannot ring a sale: said before anyone types a PIN
+    check_register(register)  # before anyone types a PIN
+    who = name or typer.prompt("Name", err=True)
+    member = verify_pin(store, who, typer.prompt(f"PIN for {get_staff(store, who).name}", hide_input=True, err=True),
+                        register=register)
+    if open_shift(store, member) is None:
+        if not typer.confirm(f"{member.first_name} is not on shift. Start the shift now?", default=True, err=True):
+            raise InvalidInput("A cashier rings sales on shift: start one with 'pos shift start NAME'.")
+        start_shift(store, member.name, register=register)
+    from pos import audit
+
+    audit.record(store, audit.Event.SIGN_IN, {"who": member.name}, staff_id=member.id, register=register)
+    from pos import config
+
+    session = Session(store, member, register, lock_after_s=config.get_minor(store, "register.lock_after") * 60)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    read = _prompt_reader(session) if interactive else (lambda: input())
+    for line in session.screen():
+        typer.echo(line)
+    while not session.done:
+        try:
+            if session.locked:
+                typed = typer.prompt("PIN", hide_input=True, err=True) if interactive else input()
+                for message in session.unlock(typed):
+                    typer.echo(message)
+                continue
+            typed = read()
+        except EOFError:  # Ctrl-D, or the end of scripted input: sign out, keeping any open order
+            for message in session.sign_out():
+                typer.echo(message)
+            break
+        except KeyboardInterrupt:  # Ctrl-C at the prompt clears the line; the order stays
+            continue
+        paid_before = session.last_paid
+        with CardWait(store):
+            messages = session.handle(typed)
+        for message in messages:
+            typer.echo(message)
+        if session.last_paid is not None and session.last_paid != paid_before:
+            saved = auto_receipt(store, session.last_paid)
+            if saved is not None:
+                typer.echo(f"Receipt: {saved}")
+        if not session.done and typed.strip():
+            for line in session.screen():
+                typer.echo(line)
+
+
+def _prompt_reader(session: Any) -> Callable[[], str]:
+    """A prompt with history (this session) and tab completion of commands, SKUs and item names."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import Completer, Completion
+
+    class _Complete(Completer):
+        def get_completions(self, document: Any, complete_event: Any) -> Any:
+            text = document.text_before_cursor
+            word = text.split(" ")[-1].split("*")[-1]
+            for choice in session.completions(text):
+                yield Completion(choice, start_position=-len(word))
+
+    prompt: Any = PromptSession(completer=_Complete(), complete_while_typing=False)
+    return lambda: str(prompt.prompt("> "))

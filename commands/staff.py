@@ -1,0 +1,200 @@
+"""``pos staff ...`` and ``pos shift ...``: the roster, PINs and lockouts, clocking in and out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from commands.context import JsonFlag, NUMBERS, ask_approver, group, open_store, parse_day_option
+from commands.output import emit, local_time, money, print_table
+from pos.errors import InvalidInput
+
+staff_app = group("Staff and their PINs.")
+shift_app = group("Clocking in and out.")
+
+# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# the sign-in check in cli.py reads it. A command not listed changes nothing.
+ACTIONS: dict[str, str] = {
+    "staff add": "MANAGE_STAFF", "staff deactivate": "MANAGE_STAFF", "staff tips": "MANAGE_STAFF",
+    "staff unlock": "MANAGE_STAFF",
+}
+
+def _staff_dict(m: Any) -> dict[str, Any]:
+    return {"id": m.id, "name": m.name, "role": m.role.value, "active": m.active, "tip_eligible": m.tip_eligible}
+
+
+@staff_app.command("add")
+def staff_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name, unique in the store.")],
+    role: Annotated[str, typer.Option("--role", help="owner, manager, cashier, server, driver or kitchen.")],
+    pin: Annotated[
+        Optional[str], typer.Option("--pin", help="4-8 digit PIN; leave out to type it hidden.")
+    ] = None,
+    tips: Annotated[
+        Optional[bool], typer.Option("--tips/--no-tips", help="Override tip eligibility (default: from role).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a staff member. The PIN is stored only as a salted hash."""
+    from pos.staff import add_staff, check_new_staff, check_pin_format
+
+    store = open_store(ctx)
+    store.check_writable()
+    check_new_staff(store, name, role)  # refuse a bad name or role before asking for a PIN
+    if pin is None:
+        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True, value_proc=check_pin_format)
+    member = add_staff(store, name, role, pin, tips)
+    emit(
+        as_json,
+        _staff_dict(member),
+        f"Added {member.name} ({member.role.value}, {'tip-eligible' if member.tip_eligible else 'not tip-eligible'}).",
+    )
+
+
+@staff_app.command("list")
+def staff_list(
+    ctx: typer.Context,
+    include_inactive: Annotated[bool, typer.Option("--all", help="Include deactivated staff.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List staff."""
+    from pos.staff import list_staff, open_shift
+
+    store = open_store(ctx)
+    members = list_staff(store, include_inactive)
+    on = {m.id: open_shift(store, m) is not None for m in members}
+    emit(
+        as_json,
+        [{**_staff_dict(m), "on_shift": on[m.id]} for m in members],
+        lambda: print_table(
+            "Staff",
+            ["Name", "Role", "Tips", "Active", "On shift"],
+            [[m.name, m.role.value, "yes" if m.tip_eligible else "no", "yes" if m.active else "no",
+              "yes" if on[m.id] else ""] for m in members],
+        ),
+    )
+
+
+@staff_app.command("deactivate")
+def staff_deactivate(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Staff name.")], as_json: JsonFlag = False
+) -> None:
+    """Deactivate a staff member (ends an open shift; history is kept)."""
+    from pos.staff import deactivate_staff
+
+    member = deactivate_staff(open_store(ctx), name)
+    emit(as_json, _staff_dict(member), f"{member.name} is deactivated.")
+
+
+@staff_app.command("unlock")
+def staff_unlock(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who unlocks (types their PIN).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Let someone locked out after five wrong PINs sign in again (a manager's PIN)."""
+    from pos.staff import unlock
+
+    approver = ask_approver(ctx, approve)
+    if approver is None:
+        raise InvalidInput("Unlocking needs a manager: add --approve NAME (they type their PIN).")
+    member = unlock(open_store(ctx), name, approver)
+    emit(as_json, _staff_dict(member), f"{member.name} is unlocked.")
+
+
+@staff_app.command("tips")
+def staff_tips(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    eligible: Annotated[str, typer.Argument(help="yes, no, or default (from the role).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Override whether a staff member may receive tips."""
+    from pos.staff import set_tip_eligibility
+
+    choice = {"yes": True, "no": False, "default": None}
+    key = eligible.strip().lower()
+    if key not in choice:
+        raise InvalidInput(f"'{eligible}' is not a choice: use yes, no or default.")
+    member = set_tip_eligibility(open_store(ctx), name, choice[key])
+    emit(as_json, _staff_dict(member), f"{member.name} {'may' if member.tip_eligible else 'may not'} receive tips.")
+
+
+def _shift_dict(shift: Any) -> dict[str, Any]:
+    return {
+        "id": shift.id,
+        "staff": shift.staff_name,
+        "business_day": shift.business_day.isoformat(),
+        "started_at": shift.started_at.isoformat(),
+        "ended_at": shift.ended_at.isoformat() if shift.ended_at else None,
+        "worked_seconds": shift.worked_seconds(),
+    }
+
+
+@shift_app.command("start")
+def shift_start(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    register: Annotated[Optional[int], typer.Option(help="Register number.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Clock in."""
+    from pos.staff import start_shift
+
+    store = open_store(ctx)
+    shift = start_shift(store, name, register)
+    emit(as_json, _shift_dict(shift), f"{shift.staff_name} on shift since {local_time(store, shift.started_at)}.")
+
+
+@shift_app.command("end", context_settings=NUMBERS)
+def shift_end(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    cash_tips: Annotated[Optional[str], typer.Option("--cash-tips", help="Cash tips received in hand, declared.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Clock out (declaring cash tips received in hand, if any)."""
+    from pos.staff import end_shift
+
+    store = open_store(ctx)
+    declared = 0
+    if cash_tips is not None:
+        from payments.service import amount_minor
+        from pos.tips import end_shift_declaring
+
+        declared = amount_minor(store, cash_tips, "declared cash tips") or 0
+        shift, _ = end_shift_declaring(store, name, declared)
+    else:
+        shift = end_shift(store, name)
+    hours, rest = divmod(shift.worked_seconds(), 3600)
+    said = f" Cash tips declared: {money(store, declared)}." if declared else ""
+    emit(as_json, {**_shift_dict(shift), "cash_tips_declared_minor": declared},
+          f"{shift.staff_name} off shift at {local_time(store, shift.ended_at)} ({hours}h{rest // 60:02d}m).{said}")
+
+
+@shift_app.command("list")
+def shift_list(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only shifts still running.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """List shifts."""
+    from pos.staff import list_shifts
+
+    store = open_store(ctx)
+    shifts = list_shifts(store, parse_day_option(day), open_only)
+    emit(
+        as_json,
+        [_shift_dict(s) for s in shifts],
+        lambda: print_table(
+            "Shifts",
+            ["Staff", "Day", "Start", "End", "Hours"],
+            [[s.staff_name, s.business_day.isoformat(), local_time(store, s.started_at),
+              local_time(store, s.ended_at) if s.ended_at else "on shift",
+              f"{s.worked_seconds() // 3600}h{s.worked_seconds() % 3600 // 60:02d}m"] for s in shifts],
+        ),
+    )

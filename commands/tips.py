@@ -1,0 +1,129 @@
+"""``pos tips ...``: what is owed, sharing the pool, payouts and payroll."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from commands.context import JsonFlag, NUMBERS, RegisterOpt, day_or_today, group, open_store, parse_day_option
+from commands.files import check_new, new_file, show_path
+from commands.output import emit, money, print_table, staff_name
+from pos.errors import InvalidInput
+
+tips_app = group("Tips: what is owed to whom, sharing the pool by hours, paying out.")
+
+# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# the sign-in check in cli.py reads it. A command not listed changes nothing.
+ACTIONS: dict[str, str] = {"tips distribute": "DISTRIBUTE_TIPS", "tips payout": "TIP_PAYOUT"}
+
+@tips_app.command("owed")
+def tips_owed(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Tips owed now, per person, and the pool not yet shared."""
+    from pos.tips import owed_by_person
+
+    store = open_store(ctx)
+    owed = owed_by_person(store)
+    emit(as_json, owed, lambda: print_table(
+        "Tips owed", ["Who", "Owed"],
+        [["the pool (not yet shared)" if k == "pool" else staff_name(store, k), money(store, v)]
+         for k, v in owed.items()], {1}) if owed else typer.echo("No tips are owed."))
+
+
+@tips_app.command("distribute")
+def tips_distribute(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
+    preview: Annotated[bool, typer.Option("--preview", help="Only show the shares; post nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Post without asking.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Share a day's tip pool among those who worked it, by hours: preview, then post."""
+    from pos import tip_pool
+
+    store = open_store(ctx)
+    when = day_or_today(store, day)
+    shown = tip_pool.plan(store, when)
+
+    def show(plan: Any) -> None:
+        print_table(f"Tip pool of {plan.day}: {money(store, plan.pool_minor)}", ["Who", "Hours", "Share", "Amount"],
+               [[s.name, f"{s.worked_s / 3600:.2f}", f"{s.worked_s * 100 / max(1, sum(x.worked_s for x in plan.shares)):.1f}%",
+                 money(store, s.amount_minor)] for s in plan.shares], {1, 2, 3})
+        for name, why in plan.excluded:
+            typer.echo(f"  {name} worked but gets nothing: {why}.")
+
+    def as_dict(plan: Any, posted: bool) -> dict[str, Any]:
+        return {"day": plan.day.isoformat(), "pool_minor": plan.pool_minor, "posted": posted,
+                "shares": [s._asdict() for s in plan.shares],
+                "excluded": [{"name": n, "why": w} for n, w in plan.excluded]}
+
+    if preview or shown.pool_minor == 0:
+        def human() -> None:
+            show(shown)
+            typer.echo("Nothing in the pool to share." if shown.pool_minor == 0 else "Preview only: nothing posted.")
+
+        emit(as_json, as_dict(shown, False), human)
+        return
+    if not as_json:
+        show(shown)
+    store.check_writable()
+    if not yes and not typer.confirm("Post these shares?", err=True):
+        raise InvalidInput("Nothing posted: run again and answer yes, or add --yes.")
+    posted, entry = tip_pool.distribute(store, when)
+    emit(as_json, as_dict(posted, entry is not None),
+          f"Posted: {money(store, posted.pool_minor)} shared among {len(posted.shares)} (entry {entry.id if entry else '-'}).")
+
+
+@tips_app.command("payout", context_settings=NUMBERS)
+def tips_payout(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    source: Annotated[str, typer.Option("--from", help="drawer (cash now) or payroll (with the next pay).")],
+    amount: Annotated[Optional[str], typer.Option(help="How much (default: everything owed).")] = None,
+    register: RegisterOpt = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pay a person the tips owed to them, from a drawer or through payroll."""
+    from payments.service import amount_minor
+    from pos.tips import parse_source, payout
+
+    store = open_store(ctx)
+    done = payout(store, name, amount_minor(store, amount, "payout"), parse_source(source), register)
+    emit(as_json, {**done._asdict(), "source": done.source.value},
+          f"Paid {staff_name(store, done.staff_key)} {money(store, done.amount_minor)} in tips "
+          f"({'from drawer ' + str(register) if done.source.value == 'drawer' else 'through payroll'}); "
+          f"still owed {money(store, done.owed_after_minor)}.")
+
+
+@tips_app.command("payroll")
+def tips_payroll(
+    ctx: typer.Context,
+    start: Annotated[Optional[str], typer.Option("--from", help="First business day (default today).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last business day (default: the first).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the CSV here (default: print it).")] = None,
+) -> None:
+    """Tips paid through payroll, as CSV for the payroll system: day, staff, amount."""
+    import csv
+    import io
+
+    from pos.money import Money, format_plain
+    from pos.tips import payroll_lines
+
+    store = open_store(ctx)
+    if out is not None:
+        check_new(out, "--out")
+    first = day_or_today(store, start)
+    lines = payroll_lines(store, first, parse_day_option(end) or first)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["business_day", "staff", "amount", "currency"])
+    for line in lines:
+        writer.writerow([line.business_day, line.name, format_plain(Money(line.amount_minor, store.settings.currency)),
+                         store.settings.currency])
+    if out is None:
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    with new_file(out, "--out", text=True) as handle:
+        handle.write(buffer.getvalue())
+    typer.echo(f"Wrote {len(lines)} payroll line(s) to {show_path(out)}.")
