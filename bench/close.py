@@ -64,7 +64,9 @@ def build(path: Path, n: int):
             start = now - timedelta(days=1, hours=hours)
             conn.execute("INSERT INTO shifts(staff_id, business_day, started_at, ended_at, register) "
                          "VALUES (?, ?, ?, ?, 1)", (staff_id, day.isoformat(), iso(start), iso(now - timedelta(days=1))))
-        conn.execute("INSERT INTO drawers(id, register, opened_at, float_minor) VALUES (1, 1, ?, 20000)", (opened,))
+        # As open_drawer does: the drawer's own entries start after the journal's head when it opened.
+        conn.execute("INSERT INTO drawers(id, register, opened_at, float_minor, first_entry) "
+                     "VALUES (1, 1, ?, 20000, (SELECT coalesce(max(id), 0) + 1 FROM journal_entries))", (opened,))
     drafts = [Draft("drawer:1:float", "Float", SourceKind.DRAWER, "drawer:1",
                     rules.transfer(DRAWER, "equity:owner", 20000, "USD"), day)]
     orders, payments = [], []
