@@ -143,30 +143,29 @@ def measure(n: int = 100_000, close_rounds: int = 3, report_rounds: int = 5,
                                capture_output=True, text=True).stdout.split()
         day, entries = date.fromisoformat(built[0]), int(built[1])
         print(f"generated: {n:,} orders, {entries:,} journal entries in {time.perf_counter() - t0:.1f} s")
-        opened: list[Store] = []
+        copy: dict = {}  # the store being closed and its drawer's expected cash
 
         def fresh_copy() -> None:
-            """Untimed, before each close: a copy of the generated store, its drawer's expected cash."""
-            if opened:
-                opened.pop().close()
+            """Untimed, before each close: a copy of the generated store, and what its drawer should hold."""
+            if copy:
+                copy["store"].close()
             path = Path(tmp) / "pos.db"
-            for suffix in ("-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-            shutil.copyfile(built_path, path)
-            store = Store.open(path)
+                if Path(f"{built_path}{suffix}").exists():
+                    shutil.copyfile(f"{built_path}{suffix}", f"{path}{suffix}")
+            copy["store"] = store = Store.open(path)
             store.memo["stripe_settings"] = None
-            store.memo["bench_count"] = ledger.balances(store, prefix=DRAWER)[(DRAWER, "USD")]
-            opened.append(store)
+            copy["expected"] = ledger.balances(store, prefix=DRAWER)[(DRAWER, "USD")]
 
         def close() -> None:
-            store = opened[-1]
-            count = store.memo["bench_count"]
+            store, count = copy["store"], copy["expected"]
             summary = close_day(store, day, {1: f"{count // 100}.{count % 100:02d}"},
                                 settlement=lambda d: settlement_for(store, d))
             assert not summary.card_problems and summary.drawers[0].over_short_minor == 0, summary
 
         closes = _timing.interleave({"close": close}, close_rounds, prepare={"close": fresh_copy})
-        store = opened[-1]  # the last copy, closed: the reports read it
+        store = copy["store"]  # the last copy, closed: the reports read it
 
         def report() -> None:
             assert day_report(store, day).orders == n
