@@ -1,8 +1,11 @@
 """Cold start-up of `pos order add` against a bare Typer "hello" command.
 
-Each command is run as a fresh process, alternately, RUNS times; the script
-prints the medians and their ratio.  Target: ratio at most 1.3 (a cashier
-feels every extra 50 ms on every scan).
+Each command is run as a fresh process, in RUNS rounds of one run each
+(after one warm-up round), which goes first alternating from round to round
+(see bench/_timing.py); the ratio is taken per round, and the script prints
+the medians and the per-round ratios' min / median / max.  Target: the
+median round's ratio at most 1.3 (a cashier feels every extra 50 ms on every
+scan).
 
     python bench/cli_startup.py [RUNS]
 """
@@ -10,12 +13,12 @@ feels every extra 50 ms on every scan).
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+import _timing  # bench/, this script's own folder
 
 HELLO = """
 import typer
@@ -39,14 +42,7 @@ def _pos_command() -> list[str]:
     return [sys.executable, "-c", "import cli; cli.main()"]
 
 
-def _time(argv: list[str], env: dict[str, str]) -> int:
-    start = time.perf_counter_ns()
-    subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
-    return time.perf_counter_ns() - start
-
-
-def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 15
+def measure(runs: int = 15) -> list[_timing.Result]:
     # Byte-compile the project once, as an installed package would be; some
     # machines set PYTHONDONTWRITEBYTECODE and would otherwise recompile every run.
     root = Path(__file__).resolve().parent.parent
@@ -68,20 +64,13 @@ def main() -> None:
         hello.write_text(HELLO)
         add = [*pos, "order", "add", "1", "PIZZA-M"]
         bare = [sys.executable, str(hello)]
-        for argv in (add, bare):  # warm the OS file cache and .pyc files
-            _time(argv, env)
-        pos_ns: list[int] = []
-        bare_ns: list[int] = []
-        for _ in range(runs):
-            pos_ns.append(_time(add, env))
-            bare_ns.append(_time(bare, env))
-    pos_ms = statistics.median(pos_ns) / 1e6
-    bare_ms = statistics.median(bare_ns) / 1e6
-    print(f"runs each:                 {runs}")
-    print(f"bare typer hello (median): {bare_ms:.1f} ms")
-    print(f"pos order add (median):    {pos_ms:.1f} ms")
-    print(f"ratio:                     {pos_ms / bare_ms:.2f}  (target <= 1.30)")
+        run = {"check": True, "env": env, "stdout": subprocess.DEVNULL}
+        # The warm-up round fills the OS file cache and writes the .pyc files.
+        measured = _timing.interleave({"pos": lambda: subprocess.run(add, **run),
+                                       "bare": lambda: subprocess.run(bare, **run)}, runs, warmup=1)
+    return [measured.compare("pos order add / bare typer hello, cold start", "pos", "bare", "ms",
+                             _timing.at_most(1.3))]
 
 
 if __name__ == "__main__":
-    main()
+    _timing.main(measure)

@@ -8,15 +8,21 @@ a refund every 50th order, shifts for the pool.  The rows go in through
 the ledger's bulk API, so the journal holds exactly what the live code
 would post.  Then, in the same run:
 
-- ``close_day`` (drawer counted exactly, settlement matched, pool shared);
-- ``day_report`` for that day;
-- the peak memory (max RSS) of this process;
+- ``close_day`` (drawer counted exactly, settlement matched, pool shared),
+  CLOSE_ROUNDS times (default 3), each on a fresh copy of the generated store
+  (a day closes once), the copy made untimed just before;
+- ``day_report`` for that day, REPORT_ROUNDS times (default 5);
 - ``hledger balance`` over the same day's exported journal (when hledger is
-  installed), and the ratio of our report's time to it.
+  installed) against ``day_report``, in HLEDGER_ROUNDS rounds (default 2:
+  hledger takes some 20 s a run here) of one of each, which goes first
+  alternating (see bench/_timing.py), the ratio taken per round;
+- the peak memory (max RSS) of this process.
 
-Targets: close < 2 s, report < 1 s, memory < 200 MB, report/hledger < 1.
+Targets (on the median round): close < 2 s, report < 1 s, memory < 200 MB,
+report/hledger < 1.  Generating the default 100,000 orders takes about 8 s
+here, the whole bench about 55 s (40 of them hledger's).
 
-    python bench/close.py [N]
+    python bench/close.py [N] [CLOSE_ROUNDS] [REPORT_ROUNDS] [HLEDGER_ROUNDS]
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import _timing  # noqa: E402  (bench/, this script's own folder)
 
 from payments.settlement import settlement_for  # noqa: E402
 from payments.training import fee_minor  # noqa: E402
@@ -64,7 +72,9 @@ def build(path: Path, n: int):
             start = now - timedelta(days=1, hours=hours)
             conn.execute("INSERT INTO shifts(staff_id, business_day, started_at, ended_at, register) "
                          "VALUES (?, ?, ?, ?, 1)", (staff_id, day.isoformat(), iso(start), iso(now - timedelta(days=1))))
-        conn.execute("INSERT INTO drawers(id, register, opened_at, float_minor) VALUES (1, 1, ?, 20000)", (opened,))
+        # As open_drawer does: the drawer's own entries start after the journal's head when it opened.
+        conn.execute("INSERT INTO drawers(id, register, opened_at, float_minor, first_entry) "
+                     "VALUES (1, 1, ?, 20000, (SELECT coalesce(max(id), 0) + 1 FROM journal_entries))", (opened,))
     drafts = [Draft("drawer:1:float", "Float", SourceKind.DRAWER, "drawer:1",
                     rules.transfer(DRAWER, "equity:owner", 20000, "USD"), day)]
     orders, payments = [], []
@@ -123,56 +133,75 @@ def build(path: Path, n: int):
     return store, day
 
 
+def measure(n: int = 100_000, close_rounds: int = 3, report_rounds: int = 5,
+            hledger_rounds: int = 2) -> list[_timing.Result]:
+    with tempfile.TemporaryDirectory() as tmp:
+        built_path = Path(tmp) / "built.db"
+        t0 = time.perf_counter()
+        # Generated in another process, so the peak memory below is the close's and the report's alone.
+        built = subprocess.run([sys.executable, __file__, "--build", str(built_path), str(n)], check=True,
+                               capture_output=True, text=True).stdout.split()
+        day, entries = date.fromisoformat(built[0]), int(built[1])
+        print(f"generated: {n:,} orders, {entries:,} journal entries in {time.perf_counter() - t0:.1f} s")
+        copy: dict = {}  # the store being closed and its drawer's expected cash
+
+        def fresh_copy() -> None:
+            """Untimed, before each close: a copy of the generated store, and what its drawer should hold."""
+            if copy:
+                copy["store"].close()
+            path = Path(tmp) / "pos.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+                if Path(f"{built_path}{suffix}").exists():
+                    shutil.copyfile(f"{built_path}{suffix}", f"{path}{suffix}")
+            copy["store"] = store = Store.open(path)
+            store.memo["stripe_settings"] = None
+            copy["expected"] = ledger.balances(store, prefix=DRAWER)[(DRAWER, "USD")]
+
+        def close() -> None:
+            store, count = copy["store"], copy["expected"]
+            summary = close_day(store, day, {1: f"{count // 100}.{count % 100:02d}"},
+                                settlement=lambda d: settlement_for(store, d))
+            assert not summary.card_problems and summary.drawers[0].over_short_minor == 0, summary
+
+        closes = _timing.interleave({"close": close}, close_rounds, prepare={"close": fresh_copy})
+        store = copy["store"]  # the last copy, closed: the reports read it
+
+        def report() -> None:
+            assert day_report(store, day).orders == n
+
+        reports = _timing.interleave({"report": report}, report_rounds)
+        hledger = shutil.which("hledger")
+        if hledger is None:
+            print("hledger: not installed, no ratio (apt install hledger)")
+        else:
+            journal = Path(tmp) / "day.journal"
+            with open(journal, "w", encoding="utf-8") as out:
+                export_ledger(store, ExportFormat.HLEDGER, out, start=day, end=day)
+            balance = [hledger, "-f", str(journal), "balance", "-p", day.isoformat()]
+            paired = _timing.interleave({"report": report, "hledger": lambda: subprocess.run(
+                balance, check=True, stdout=subprocess.DEVNULL)}, hledger_rounds)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        store.close()
+    results = [
+        closes.absolute(f"pos day close, {n:,} orders", "close", "ms", _timing.below(2000)),
+        (reports if hledger is None else reports + paired).absolute("pos day report", "report", "ms",
+                                                                    _timing.below(1000)),
+        _timing.absolute("peak memory, close and report", [peak_mb], "MB", _timing.below(200)),
+    ]
+    if hledger is not None:
+        results.append(paired.compare("day report / hledger balance, same day", "report", "hledger", "ms",
+                                      _timing.below(1)))
+    return results
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--build":  # the child: generate, print the day, exit
         store, day = build(Path(sys.argv[2]), int(sys.argv[3]))
         print(day.isoformat(), store.scalar("SELECT count(*) FROM journal_entries"))
         store.close()
         return
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "pos.db"
-        t0 = time.perf_counter()
-        # Generated in another process, so the peak memory below is the close's and the report's alone.
-        built = subprocess.run([sys.executable, __file__, "--build", str(path), str(n)], check=True,
-                               capture_output=True, text=True).stdout.split()
-        day, entries = date.fromisoformat(built[0]), int(built[1])
-        print(f"generated: {n:,} orders, {entries:,} journal entries in {time.perf_counter() - t0:.1f} s")
-        store = Store.open(path)
-        store.memo["stripe_settings"] = None
-
-        expected = ledger.balances(store, prefix=DRAWER)[(DRAWER, "USD")]
-        count = f"{expected // 100}.{expected % 100:02d}"
-        t0 = time.perf_counter()
-        summary = close_day(store, day, {1: count}, settlement=lambda d: settlement_for(store, d))
-        close_s = time.perf_counter() - t0
-        assert not summary.card_problems and summary.drawers[0].over_short_minor == 0, summary
-
-        runs = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            report = day_report(store, day)
-            runs.append(time.perf_counter() - t0)
-        report_s = sorted(runs)[1]
-        assert report.orders == n, report.orders
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-        print(f"pos day close:  {close_s * 1000:8.0f} ms   (target < 2000 ms)")
-        print(f"pos day report: {report_s * 1000:8.0f} ms   (median of 3; target < 1000 ms)")
-        print(f"peak memory:    {peak_mb:8.0f} MB   (close and report; target < 200 MB)")
-        hledger = shutil.which("hledger")
-        if hledger is None:
-            print("hledger: not installed, no ratio (apt install hledger)")
-            return
-        journal = Path(tmp) / "day.journal"
-        with open(journal, "w", encoding="utf-8") as out:
-            export_ledger(store, ExportFormat.HLEDGER, out, start=day, end=day)
-        t0 = time.perf_counter()
-        subprocess.run([hledger, "-f", str(journal), "balance", "-p", day.isoformat()], check=True,
-                       stdout=subprocess.DEVNULL)
-        hledger_s = time.perf_counter() - t0
-        print(f"hledger balance:{hledger_s * 1000:8.0f} ms   (same day, exported journal)")
-        print(f"ratio report / hledger: {report_s / hledger_s:.3f}   (target < 1)")
+    _timing.main(measure)
 
 
 if __name__ == "__main__":

@@ -4,14 +4,21 @@ Posts N entries (default 1,000,000: ~2,700 a day for a year; sales, cash
 payments with change and tips, refunds, hand-ins) in transactions of
 BATCH entries, and times the same rows inserted plainly (one INSERT per row
 into a table with no index, constraint, check or hash) in transactions of
-the same size, in the same run: the ratio is the price of our guarantees.  Then times `verify` over
-the whole journal, balances for one day and for the year, and prints the
-peak memory (max RSS) of the process.
+the same size: the ratio is the price of our guarantees.  Also posts the
+first 200,000 one by one (``post()``, as the register does), BATCH to a
+transaction.  Ten transactions of each make a round (see bench/_timing.py;
+a fraction of a second, and one fsync's jitter is a tenth of it): every round
+posts ten batches each way and inserts ten plainly, which goes first
+rotating, so the three files grow together and the ratio is taken per round.
+Then times `verify` over the whole journal and balances for one day and for
+the year, ROUNDS times each (default 3), and prints the peak memory (max RSS)
+of the process and of verify's workers.
 
-Targets: posting >= 50% of the plain insert rate; verify < 5 s for 1M;
-one day's balances < 50 ms; memory < 200 MB.
+Targets (on the median round): posting >= 50% of the plain insert rate;
+verify < 5 s for 1M (for the default N only); one day's balances < 50 ms;
+memory < 200 MB.  About 55 s here by default.
 
-    python bench/ledger.py [N] [BATCH]
+    python bench/ledger.py [N] [BATCH] [ROUNDS]
 """
 
 from __future__ import annotations
@@ -20,18 +27,21 @@ import resource
 import sqlite3
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import _timing  # noqa: E402  (bench/, this script's own folder)
 
 from pos import ledger, posting_rules as rules  # noqa: E402
 from pos.ledger import Posting, SourceKind  # noqa: E402
 from pos.setup import init_store  # noqa: E402
 
 DRAWER = "assets:cash:drawer:1"
+TRANSACTIONS_A_ROUND = 10
 RECV = "assets:receivable:orders"
 
 
@@ -60,108 +70,116 @@ def generated(n: int):
             yield f"handin:{i}", "Driver hand-in", SourceKind.DRIVER, "dave", postings, day
 
 
-def bench_post_many(path: Path, n: int, batch: int) -> tuple[float, object]:
-    """The bulk API: one post_many call per transaction of `batch` entries."""
-    store = init_store(path, name="Bench", timezone="UTC")
-    items = generated(n)
-    t0 = time.perf_counter()
-    done = 0
-    while done < n:
-        size = min(batch, n - done)
-        drafts = [ledger.Draft(key, memo, kind, source, postings, day)
-                  for key, memo, kind, source, postings, day in (next(items) for _ in range(size))]
-        ledger.post_many(store, drafts)
-        done += size
-    return time.perf_counter() - t0, store
+class Feed:
+    """One side's copy of the generated entries, handed out a transaction's worth at a time."""
+
+    def __init__(self, n: int, batch: int) -> None:
+        self.items, self.left, self.batch = generated(n), n, batch
+
+    def rounds(self) -> int:
+        """How many rounds its entries still fill."""
+        return -(-self.left // (self.batch * TRANSACTIONS_A_ROUND))
+
+    def round(self, transaction: Callable[["Feed"], int]) -> int:
+        """A round's transactions (fewer at the end); returns how many entries they held."""
+        done = 0
+        for _ in range(TRANSACTIONS_A_ROUND):
+            if self.left:
+                done += transaction(self)
+        return done
+
+    def take(self) -> list[tuple]:
+        size = min(self.batch, self.left)
+        self.left -= size
+        return [next(self.items) for _ in range(size)]
 
 
-def bench_post_one_by_one(path: Path, n: int, batch: int) -> float:
-    """The register's API: one post() call per entry, `batch` entries per transaction."""
-    store = init_store(path, name="Bench", timezone="UTC")
-    items = generated(n)
-    t0 = time.perf_counter()
-    done = 0
-    while done < n:
-        with store.write():
-            for _ in range(min(batch, n - done)):
-                key, memo, kind, source, postings, day = next(items)
-                ledger.post(store, key, memo, kind, source, postings, business_day=day)
-                done += 1
-    elapsed = time.perf_counter() - t0
-    store.close()
-    return elapsed
+def post_many(store, feed: Feed) -> int:
+    """The bulk API: one post_many call for a transaction's entries."""
+    drafts = [ledger.Draft(*item) for item in feed.take()]
+    ledger.post_many(store, drafts)
+    return len(drafts)
 
 
-def bench_plain(path: Path, n: int, batch: int) -> float:
+def post_one_by_one(store, feed: Feed) -> int:
+    """The register's API: one post() call per entry, all in one transaction."""
+    items = feed.take()
+    with store.write():
+        for key, memo, kind, source, postings, day in items:
+            ledger.post(store, key, memo, kind, source, postings, business_day=day)
+    return len(items)
+
+
+class Plain:
     """The same rows, inserted plainly: no checks, no hashing, no indexes or constraints."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute(
-        "CREATE TABLE plain (id INTEGER PRIMARY KEY, key TEXT, posted_at TEXT, business_day TEXT, memo TEXT, "
-        "source_kind TEXT, source_id TEXT, reverses INTEGER, postings TEXT, prev_hash TEXT, hash TEXT)"
-    )
-    sql = "INSERT INTO plain VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    posted_at = "2026-11-23T19:07:07.123456Z"
-    digest = "5" * 64
-    items = generated(n)
-    t0 = time.perf_counter()
-    done = 0
-    while done < n:
-        conn.execute("BEGIN IMMEDIATE")
-        for _ in range(min(batch, n - done)):
-            key, memo, kind, source, postings, day = next(items)
+
+    SQL = "INSERT INTO plain VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    POSTED_AT = "2026-11-23T19:07:07.123456Z"
+    DIGEST = "5" * 64
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute(
+            "CREATE TABLE plain (id INTEGER PRIMARY KEY, key TEXT, posted_at TEXT, business_day TEXT, memo TEXT, "
+            "source_kind TEXT, source_id TEXT, reverses INTEGER, postings TEXT, prev_hash TEXT, hash TEXT)"
+        )
+        self.done = 0
+
+    def insert(self, feed: Feed) -> int:
+        items = feed.take()
+        self.conn.execute("BEGIN IMMEDIATE")
+        for key, memo, kind, source, postings, day in items:
             text = ledger.postings_text(postings)
-            done += 1
-            conn.execute(sql, (done, key, posted_at, day.isoformat(), memo, kind.value, source, None, text, digest, digest))
-        conn.execute("COMMIT")
-    elapsed = time.perf_counter() - t0
-    conn.close()
-    return elapsed
+            self.done += 1
+            self.conn.execute(self.SQL, (self.done, key, self.POSTED_AT, day.isoformat(), memo, kind.value, source,
+                                         None, text, self.DIGEST, self.DIGEST))
+        self.conn.execute("COMMIT")
+        return len(items)
 
 
-def timed(fn, repeat: int = 1) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    batch = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+def measure(n: int = 1_000_000, batch: int = 1000, rounds: int = 3) -> list[_timing.Result]:
+    single_n = min(n, 200_000)
     with tempfile.TemporaryDirectory() as folder:
-        plain_s = bench_plain(Path(folder) / "plain.db", n, batch)
-        post_s, store = bench_post_many(Path(folder) / "ledger.db", n, batch)
-        single_n = min(n, 200_000)
-        single_s = bench_post_one_by_one(Path(folder) / "single.db", single_n, batch)
-        post_rate, plain_rate, single_rate = n / post_s, n / plain_s, single_n / single_s
-        print(f"entries:                 {n:,} in transactions of {batch:,}")
-        print(f"plain single-row insert: {plain_rate:,.0f} rows/s ({plain_s:.1f} s)")
-        print(f"post_many (bulk):        {post_rate:,.0f} entries/s ({post_s:.1f} s)")
-        print(f"  ratio to plain:        {post_rate / plain_rate:.2f}  (target >= 0.50)")
-        print(f"post, one by one:        {single_rate:,.0f} entries/s ({single_n:,} entries)")
-        print(f"  ratio to plain:        {single_rate / plain_rate:.2f}")
-        verify_s = timed(lambda: ledger.verify(store))
-        result = ledger.verify(store)
-        assert result.problem is None and result.entries == n, result
-        print(f"verify all:              {verify_s:.2f} s  (target < 5 s for 1,000,000)")
-        day = date(2025, 6, 30)
-        day_s = timed(lambda: ledger.balances(store, day=day), repeat=5)
-        print(f"balances, one day:       {day_s * 1000:.1f} ms  (target < 50 ms)")
-        year_s = timed(lambda: ledger.balances(store))
-        print(f"balances, running total: {year_s * 1000:.1f} ms (kept with every post)")
-        summed_s = timed(lambda: ledger.balances(store, through=date(2025, 12, 31)))
-        print(f"balances, closing of the last day:  {summed_s:.2f} s (running totals less what came after)")
-        mid_s = timed(lambda: ledger.balances(store, through=date(2025, 3, 31)))
-        print(f"balances, closing of 31 March:       {mid_s:.2f} s (re-summed from the journal up to it)")
+        plain, plain_feed = Plain(Path(folder) / "plain.db"), Feed(n, batch)
+        store, store_feed = init_store(Path(folder) / "ledger.db", name="Bench", timezone="UTC"), Feed(n, batch)
+        single, single_feed = init_store(Path(folder) / "single.db", name="Bench", timezone="UTC"), Feed(single_n, batch)
+        sides: dict[str, _timing.Work] = {"plain": lambda: plain_feed.round(plain.insert),
+                                          "bulk": lambda: store_feed.round(lambda f: post_many(store, f))}
+        # While the one-by-one file has entries to post, it runs in the same rounds; then the other two go on.
+        both = _timing.interleave({**sides, "single": lambda: single_feed.round(lambda f: post_one_by_one(single, f))},
+                                  single_feed.rounds())
+        posted = both + _timing.interleave(sides, plain_feed.rounds()) if plain_feed.left else both
+        plain.conn.close()
+        single.close()
+        print(f"entries: {n:,} in transactions of {batch:,}; {single_n:,} of them also one by one")
+        checks: list = []
+        verified = _timing.interleave({"verify": lambda: checks.append(ledger.verify(store))}, rounds)
+        assert all(c.problem is None and c.entries == n for c in checks), checks
+        reads = _timing.interleave({
+            "day": lambda: ledger.balances(store, day=date(2025, 6, 30)),
+            "year": lambda: ledger.balances(store),
+            "last": lambda: ledger.balances(store, through=date(2025, 12, 31)),
+            "march": lambda: ledger.balances(store, through=date(2025, 3, 31)),
+        }, rounds)
         store.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak memory (max RSS):   {peak_mb:.0f} MB, verify workers {child_mb:.0f} MB each at most  (target < 200 MB)")
+    results = [
+        posted.compare("post_many (bulk) / plain single-row insert", "bulk", "plain", "/s", _timing.at_least(0.5)),
+        both.compare("post, one by one / plain single-row insert", "single", "plain", "/s"),
+        verified.absolute(f"verify all, {n:,} entries", "verify", "s", _timing.below(5) if n == 1_000_000 else None),
+        reads.absolute("balances, one day", "day", "ms", _timing.below(50)),
+        reads.absolute("balances, running total (kept with every post)", "year", "ms"),
+        reads.absolute("balances, closing of the last day", "last", "ms"),
+        reads.absolute("balances, closing of 31 March (re-summed)", "march", "ms"),
+        _timing.absolute("peak memory (max RSS)", [peak_mb], "MB", _timing.below(200)),
+    ]
+    if child_mb:  # verify checks a large journal in worker processes
+        results.append(_timing.absolute("peak memory, each verify worker at most", [child_mb], "MB", _timing.below(200)))
+    return results
 
 
 if __name__ == "__main__":
-    main()
+    _timing.main(measure)

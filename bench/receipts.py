@@ -1,15 +1,20 @@
 """Receipts at speed: 1,000 PDF receipts beside 1,000 bare reportlab canvases of the same lines.
 
-In the same run: build a receipt model once per order from a small training
-store, render it to PDF 1,000 times through ``receipts.pdf.render``, and
-draw the same text lines on 1,000 bare one-page reportlab canvases (same
-page size, font and invariant flag, no QR or marks).  The ratio is what our
-layout costs over reportlab's floor.  Then the day report PDF of a
-100,000-order day (generated as in ``bench/close.py``, in a child process).
+In the same rounds: build a receipt model once per order from a small
+training store, render it to PDF through ``receipts.pdf.render``, and draw
+the same text lines on bare one-page reportlab canvases (same page size,
+font and invariant flag, no QR or marks); also render it with the model
+read from the store each time.  N of each (default 1,000) in ROUNDS rounds
+(default 20: 50 of each a round, which goes first rotating; see
+bench/_timing.py), the ratio taken per round.  The ratio is what our layout
+costs over reportlab's floor.  Then the day report PDF of a 100,000-order day
+(generated as in ``bench/close.py``, in a child process), DAY_ROUNDS times
+(default 3).
 
-Targets: receipts at most 2x the bare canvases; the day report PDF < 1 s.
+Targets: receipts at most 2x the bare canvases (median round); the day report
+PDF < 1 s (median round).
 
-    python bench/receipts.py [N]
+    python bench/receipts.py [N] [ROUNDS] [DAY_ROUNDS]
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ import io
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import _timing  # noqa: E402  (bench/, this script's own folder)
 
 from payments import service  # noqa: E402
 from pos import config  # noqa: E402
@@ -55,8 +61,8 @@ def bare(lines: list[str], width_mm: int) -> bytes:
     return out.getvalue()
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+def measure(n: int = 1000, rounds: int = 20, day_rounds: int = 3) -> list[_timing.Result]:
+    size = max(1, n // rounds)
     with tempfile.TemporaryDirectory() as tmp:
         store = init_store(Path(tmp) / "r.db", name="Bench Pizza", address="12 Main Street", training=True,
                            timezone="America/New_York", tax_rate="8.875")
@@ -74,25 +80,15 @@ def main() -> None:
         service.pay(store, order.id, "cash", "50", tip_minor=200, tip_to="Alice")
         receipt = model.build(store, order.number)
         lines = text.lines(receipt, 48)
-        pdf.render(receipt, 80), bare(lines, 80)  # warm both up (imports, font metrics)
 
-        t0 = time.perf_counter()
-        for _ in range(n):
-            pdf.render(receipt, 80)
-        ours = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        for _ in range(n):
-            bare(lines, 80)
-        floor = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        for _ in range(n):
-            pdf.render(model.build(store, order.number), 80)
-        with_model = time.perf_counter() - t0
-        print(f"{n:,} receipt PDFs:            {ours:6.2f} s ({ours / n * 1000:.2f} ms each)")
-        print(f"{n:,} bare canvases, same lines: {floor:6.2f} s ({floor / n * 1000:.2f} ms each)")
-        print(f"ratio:                        {ours / floor:6.2f}   (target <= 2)")
-        print(f"with the model read from the store each time: {with_model / n * 1000:.2f} ms a receipt")
+        # The warm-up round: imports, font metrics.
+        measured = _timing.interleave({
+            "ours": lambda: _timing.times(size, lambda: pdf.render(receipt, 80)),
+            "bare": lambda: _timing.times(size, lambda: bare(lines, 80)),
+            "with_model": lambda: _timing.times(size, lambda: pdf.render(model.build(store, order.number), 80)),
+        }, rounds, warmup=1)
         store.close()
+        print(f"receipts: {size * rounds:,} of each kind, {size:,} a round")
 
         path = Path(tmp) / "day.db"
         built = subprocess.run([sys.executable, str(ROOT / "bench" / "close.py"), "--build", str(path), "100000"],
@@ -102,12 +98,17 @@ def main() -> None:
         from receipts import day_pdf
 
         big = Store.open(path)
-        t0 = time.perf_counter()
-        data = day_pdf.render(big, day_report(big, day))
-        took = time.perf_counter() - t0
-        print(f"day report PDF, 100,000 orders: {took * 1000:.0f} ms, {len(data) // 1024} KB   (target < 1000 ms)")
+        sizes = []
+        day_pdfs = _timing.interleave({"day": lambda: sizes.append(len(day_pdf.render(big, day_report(big, day))))},
+                                      day_rounds)
+        print(f"day report PDF, 100,000 orders: {sizes[-1] // 1024} KB")
         big.close()
+    return [
+        measured.compare("receipt PDF / bare canvas, same lines", "ours", "bare", "ms", _timing.at_most(2)),
+        measured.compare("receipt PDF, model read each time / bare canvas", "with_model", "bare", "ms"),
+        day_pdfs.absolute("day report PDF, 100,000 orders", "day", "ms", _timing.below(1000)),
+    ]
 
 
 if __name__ == "__main__":
-    main()
+    _timing.main(measure)

@@ -3,12 +3,18 @@
 Each sale: open an order, ring three items, pay cash with change, post the
 payment and the sale: one durable commit (synchronous=FULL, WAL), because
 the sale is rung as one atomic transaction.  The same number of plain
-single-row durable commits is timed in the same run.  Also times the same
+single-row durable commits is timed in the same rounds.  Also times the same
 sales step by step (one commit per step, as separate CLI commands do).
 
-Target: sales per second at least 0.5 of the raw durable commit rate.
+The N sales are rung in ROUNDS rounds (default 1,000 in 20: 50 of each a
+round, a fraction of a second); every round rings its sales, makes its raw
+commits and rings its step-by-step sales, which goes first rotating, and the
+ratio is taken per round (see bench/_timing.py): an fsync that slows down
+half way slows both sides of the rounds it falls in.
 
-    python bench/register.py [N]
+Target: sales per second at least 0.5 of the raw durable commit rate (median round).
+
+    python bench/register.py [N] [ROUNDS]
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ from __future__ import annotations
 import sqlite3
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import _timing  # noqa: E402  (bench/, this script's own folder)
 
 from payments.service import pay  # noqa: E402
 from pos.catalog import add_item  # noqa: E402
@@ -38,62 +45,55 @@ def make_store(path: Path):
     return store
 
 
-def ring(store, atomic: bool) -> None:
-    def sale() -> None:
-        order = new_order(store, "counter")
-        for sku in ("PIZZA", "SODA", "GARLIC"):
-            add_line(store, order.id, sku)
-        pay(store, order.id, "cash", "50")
-
-    if atomic:
-        with store.write():
-            sale()
-    else:
-        sale()
+def sale(store) -> None:
+    order = new_order(store, "counter")
+    for sku in ("PIZZA", "SODA", "GARLIC"):
+        add_line(store, order.id, sku)
+    pay(store, order.id, "cash", "50")
 
 
-def bench_sales(path: Path, n: int, atomic: bool) -> float:
-    store = make_store(path)
-    t0 = time.perf_counter()
-    for _ in range(n):
-        ring(store, atomic)
-    elapsed = time.perf_counter() - t0
-    assert verify(store).problem is None
-    assert store.one("SELECT count(*) FROM orders WHERE status = 'paid'")[0] == n
-    store.close()
-    return elapsed
+def atomic_sale(store) -> None:
+    """The whole sale in one transaction: one durable commit."""
+    with store.write():
+        sale(store)
 
 
-def bench_commits(path: Path, n: int) -> float:
+def raw_commit(conn: sqlite3.Connection, body: str) -> None:
+    """One plain single-row durable commit."""
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO t(body) VALUES (?)", (body,))
+    conn.execute("COMMIT")
+
+
+def raw_store(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
-    t0 = time.perf_counter()
-    for i in range(n):
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t(body) VALUES (?)", (f"sale {i}",))
-        conn.execute("COMMIT")
-    elapsed = time.perf_counter() - t0
-    conn.close()
-    return elapsed
+    return conn
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+def measure(n: int = 1000, rounds: int = 20) -> list[_timing.Result]:
+    size = max(1, n // rounds)
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
-        raw_s = bench_commits(base / "raw.db", n)
-        sale_s = bench_sales(base / "atomic.db", n, atomic=True)
-        step_s = bench_sales(base / "steps.db", n, atomic=False)
-    raw_rate, sale_rate, step_rate = n / raw_s, n / sale_s, n / step_s
-    print(f"sales:                         {n:,}")
-    print(f"raw durable commits:           {raw_rate:,.0f}/s")
-    print(f"cash sales, one commit each:   {sale_rate:,.0f}/s  ({sale_s / n * 1000:.2f} ms a sale)")
-    print(f"  ratio to raw commits:        {sale_rate / raw_rate:.2f}  (target >= 0.50)")
-    print(f"cash sales, commit per step:   {step_rate:,.0f}/s  ({step_s / n * 1000:.2f} ms a sale, 6 commits)")
-    print(f"  ratio to raw commits:        {step_rate / raw_rate:.2f}")
+        raw, atomic, steps = raw_store(base / "raw.db"), make_store(base / "atomic.db"), make_store(base / "steps.db")
+        measured = _timing.interleave({
+            "sales": lambda: _timing.times(size, lambda: atomic_sale(atomic)),
+            "raw": lambda: _timing.times(size, lambda: raw_commit(raw, "sale")),
+            "steps": lambda: _timing.times(size, lambda: sale(steps)),
+        }, rounds)
+        for store in (atomic, steps):
+            assert verify(store).problem is None
+            assert store.one("SELECT count(*) FROM orders WHERE status = 'paid'")[0] == size * rounds
+            store.close()
+        raw.close()
+    print(f"sales: {size * rounds:,} of each kind, {size:,} a round")
+    return [
+        measured.compare("cash sales, one commit each / raw commits", "sales", "raw", "/s", _timing.at_least(0.5)),
+        measured.compare("cash sales, commit per step (6) / raw commits", "steps", "raw", "/s"),
+    ]
 
 
 if __name__ == "__main__":
-    main()
+    _timing.main(measure)
