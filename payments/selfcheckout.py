@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from payments.base import Payment, TenderKind
 from payments.card import CardTender, processor_for, stripe_gateway
+from payments.flow import take
 from pos.errors import AnytenderError, InvalidInput, NotAllowed, NotFound, ProcessorUnavailable
 from pos.store import fits_sql, iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from payments.service import PaymentResult
+    from payments.flow import PaymentResult
     from pos.orders import Order
     from pos.store import Store
 
@@ -133,8 +134,6 @@ class SelfCheckoutTender(CardTender):
 def pay_at_kiosk(store: "Store", kiosk_number: int, order_ref: str | int, tip_minor: int = 0,
                  tip_confirmed: bool = False) -> "PaymentResult":
     """Pay what is due on the kiosk's reader; a tip goes to the kiosk's attendant or is refused."""
-    from payments.service import take
-
     kiosk = get_kiosk(store, kiosk_number)
     if tip_minor < 0:
         raise InvalidInput("A tip cannot be negative.")
@@ -143,7 +142,7 @@ def pay_at_kiosk(store: "Store", kiosk_number: int, order_ref: str | int, tip_mi
     else:
         # Named even with no tip yet, so the reader may offer one; None keeps the reader's prompt off.
         tip_to = kiosk.attendant if offers_tip(store, kiosk) else None
-    return take(store, order_ref, TenderKind.SELF_CHECKOUT, None, register=kiosk.number, tip_minor=tip_minor,
+    return take(store, SelfCheckoutTender(), order_ref, None, register=kiosk.number, tip_minor=tip_minor,
                 tip_to=tip_to, tip_confirmed=tip_confirmed)
 
 
@@ -242,7 +241,7 @@ class KioskSession:
         return [f"Removed {line.name}.", self._total_line()]
 
     def _do_tip(self, rest: str) -> list[str]:
-        from payments.service import amount_minor
+        from payments.flow import amount_minor
 
         if rest.strip().lower() in ("0", "none", "no"):
             self.tip_minor = 0
@@ -261,7 +260,7 @@ class KioskSession:
 
     def _check_tip(self, tip_minor: int) -> None:
         """The store's typo guard on tips, in the customer's words (checked again at pay: the total may change)."""
-        from payments.service import check_tip_share, due_minor
+        from payments.flow import check_tip_share, due_minor
 
         try:
             check_tip_share(self.store, tip_minor, due_minor(self.store, self.order_id or ""))
