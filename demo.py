@@ -2,8 +2,8 @@
 
 The demo goes through the library exactly as the commands do, so what it
 shows is what a newcomer will get.  It sits beside ``cli.py``, above the
-packages it drives (``pos``, ``payments``, ``receipts``), which never
-import it.  It never touches an existing store: with no ``--dir`` it picks
+packages it drives (``pos``, ``payments``, ``receipts``, ``screens``), which
+never import it.  It never touches an existing store: with no ``--dir`` it picks
 ``./anytender-demo`` or, if that is taken, the first free
 ``./anytender-demo-N``; a ``--dir`` that already holds files is refused.
 """
@@ -110,6 +110,7 @@ def _build(folder: Path) -> DemoReport:
     from pos.orders import add_discount, add_line, list_orders, new_order, void_order
     from pos.setup import init_store
     from pos.staff import add_staff, start_shift
+    from screens.kiosk import KioskSession
 
     db_path = (folder / "pos.db").resolve()
     store = init_store(
@@ -191,7 +192,7 @@ def _build(folder: Path) -> DemoReport:
         report.story.append(f"Dave handed in {money(held)} to drawer 1.")
 
         selfcheckout.setup_kiosk(store, 1, unattended=True)
-        screen = selfcheckout.KioskSession(store, 1)
+        screen = KioskSession(store, 1)
         for line in ("SALAD", "SODA"):
             screen.handle(line)
         refused_tip = screen.handle("tip 1")[0]
@@ -239,7 +240,7 @@ def _build(folder: Path) -> DemoReport:
         report.story.append(f"Counter #{walk_in.number}: {money(back.total_minor)} refunded in cash for a flat soda, "
                             "above the $2.00 limit, so Maria approved it with her PIN.")
 
-        from register import Session
+        from screens.register import Session
 
         from pos.signin import sign_in
 

@@ -29,7 +29,7 @@ from pos.catalog import add_item  # noqa: E402
 from pos.drawer import open_drawer  # noqa: E402
 from pos.setup import init_store  # noqa: E402
 from pos.staff import add_staff, start_shift  # noqa: E402
-from register import Session  # noqa: E402
+from screens.register import Session  # noqa: E402
 
 SALE = ["PIZZA-M", "3*SODA", "GARLIC", "-", "d 10% regular", "t", "cash 50"]
 

@@ -70,7 +70,7 @@ def kiosk_run(ctx: typer.Context, number: KioskArg) -> None:
     Reads one line at a time (a barcode scanner types the code and Enter);
     'quit' or end of input stops it, keeping any unpaid order in the counter queue.
     """
-    from payments.selfcheckout import HELP, KioskSession
+    from screens.kiosk import HELP, KioskSession
 
     store = open_store(ctx)
     store.check_writable()  # before a customer scans anything

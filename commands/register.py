@@ -23,7 +23,7 @@ def register_cmd(
 ) -> None:
     """The counter register: sign in by PIN, then ring sales with short commands (help lists them)."""
     from pos.staff import get_staff, open_shift, start_shift, verify_pin
-    from register import Session
+    from screens.register import Session
 
     from pos.drawer import check_register
 

@@ -19,7 +19,8 @@ on purpose.
 
 The flow around the verbs (write the payment row *before* any outside call,
 then record the outcome and its journal entry in one transaction) lives in
-:mod:`payments.service`, so no tender can get it wrong.
+:mod:`payments.flow`, so no tender can get it wrong; :mod:`payments.registry`
+finds the tender of each kind, and :mod:`payments.service` takes payments.
 """
 
 from __future__ import annotations

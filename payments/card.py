@@ -5,9 +5,11 @@ uses: the built-in training processor for a store created with
 ``pos init --training`` (:mod:`payments.training`), otherwise Stripe.  The
 money sits in ``assets:clearing:<processor>`` until the processor pays it
 out; the processor's fee is booked as ``expenses:card-fees`` when the
-payment is captured.  Phone wallets and payment links
-(:mod:`payments.wallet`) and kiosks (:mod:`payments.selfcheckout`) are
-the same tender with another processor or reader.
+payment is captured.  A phone wallet tapped on the reader
+(:class:`WalletTender`) and a payment link paid on the customer's phone
+(:class:`LinkTender`; sending and checking links is :mod:`payments.wallet`)
+are the same tender recorded as another kind or with another processor, as
+is a kiosk's reader (:mod:`payments.selfcheckout`).
 """
 
 from __future__ import annotations
@@ -103,3 +105,31 @@ class CardTender:
 
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
         return self.processor(store, payment)[1].lookup(store, payment)
+
+
+class WalletTender(CardTender):
+    """Apple Pay / Google Pay tapped on the reader: the card processor, recorded as a wallet payment.
+
+    The wallet type is read from the charge's card-present details.
+    """
+
+    kind = TenderKind.WALLET
+
+
+class LinkTender(CardTender):
+    """A payment link the customer pays on their own phone (card or wallet): a hosted page, not the reader."""
+
+    kind = TenderKind.LINK
+
+    def processor(self, store: "Store", payment: Payment | None) -> tuple[str, Any]:
+        from pos import config
+
+        expires_after_s = config.get_minor(store, "link.expires_after") * 60
+        if store.settings.training:
+            from payments import training
+
+            return training.ACCOUNT, training.TrainingLinkProcessor(expires_after_s)
+        from payments.stripe_card import ACCOUNT
+        from payments.stripe_link import StripeLinkProcessor
+
+        return ACCOUNT, StripeLinkProcessor(stripe_gateway(store), expires_after_s)

@@ -23,6 +23,7 @@ from payments.base import (
     TenderKind,
     order_payments,
 )
+from payments.flow import amount_minor, insert_payment, payable_minor, record_capture, void_payment
 from pos import accounts, faults, ledger, posting_rules
 from pos.days import money_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -91,8 +92,6 @@ def only_own(store: "Store", actor: "StaffMember | None", *, order_ref: str | in
 
 def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
     """Send a delivery order out with a driver, who will collect what is due."""
-    from payments.service import insert_payment, payable_minor
-
     order = resolve(store, order_ref)
     check_dispatchable(order)
     driver = _driver(store, driver_name)
@@ -113,7 +112,6 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
 
     ``keep_change``: the customer told the driver to keep the change; all of it is the driver's tip.
     """
-    from payments.service import amount_minor, record_capture
     from pos.staff import get_staff
 
     order = resolve(store, order_ref)
@@ -158,7 +156,7 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
         fresh = payment._replace(tendered_minor=given, change_minor=change, tip_minor=tip_minor,
                                  tip_to=driver.key if tip_minor else None)
         faults.hit("cod.collect.before_capture")
-        captured = record_capture(store, fresh)
+        captured = record_capture(store, CodTender(), fresh)
         if tip_minor:
             # The driver keeps the tip from the bag at the door: paid out at once.
             ledger.post(
@@ -173,8 +171,6 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
 
 def fail(store: "Store", order_ref: str | int, reason: str) -> Payment:
     """A refused or failed delivery: nothing collected, the order is open again."""
-    from payments.service import void_payment
-
     why = " ".join((reason or "").split())
     if not why:
         raise InvalidInput("Say why the delivery failed (like 'nobody home'): give --reason.")
@@ -182,7 +178,7 @@ def fail(store: "Store", order_ref: str | int, reason: str) -> Payment:
     payment = _out_for_delivery(store, order.id)
     if payment is None:
         raise NotFound(f"Order {order.label} is not out for delivery.")
-    return void_payment(store, payment, f"delivery failed: {why}")
+    return void_payment(store, CodTender(), payment, f"delivery failed: {why}")
 
 
 class DriverCash(NamedTuple):
@@ -211,7 +207,6 @@ def driver_cash(store: "Store", name: str) -> DriverCash:
 
 def handin(store: "Store", name: str, amount: str | int, register: int = 1) -> tuple[ledger.Entry, DriverCash]:
     """Move cash a driver hands in into a drawer; any shortfall stays on the driver's account."""
-    from payments.service import amount_minor
     from pos import drawer
     from pos.staff import get_staff
     from pos.store import new_id

@@ -7,13 +7,19 @@ refund row, the payment's new state and the journal entry that reverses the
 sale in proportion (:func:`pos.posting_rules.refund`).  Refunding more than
 was captured, or refunding a fully refunded order, is refused.  Above the
 store's threshold a manager's approval is required.
+
+Each payment's tender is found through :mod:`payments.registry`, so this
+module sits above the tenders, and below :mod:`payments.service`, whose
+``recover`` finishes the refunds a crash interrupted.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
+from payments import registry
 from payments.base import SETTLED, Payment, PaymentState, order_payments, transition
+from payments.flow import Recovery, amount_minor, tip_account, void_payment
 from pos import accounts, approvals, faults, ledger, posting_rules
 from pos.errors import Conflict, InvalidInput, NotAllowed
 from pos.money_format import store_money
@@ -51,7 +57,6 @@ def refund(
     approver: "StaffMember | None" = None,
 ) -> RefundResult:
     """Refund part or all of what an order's payments captured (``pos refund``)."""
-    from payments.service import amount_minor, tender_for
     from pos import drawer
 
     why = " ".join((reason or "").split())
@@ -82,11 +87,12 @@ def refund(
         part = min(left, payment.refundable_minor)
         if part <= 0:
             continue
-        if not tender_for(payment.tender).capabilities.refunds:
+        if not registry.tender_for(payment.tender).capabilities.refunds:
             raise NotAllowed(f"{payment.tender.value} payments cannot be refunded here: refund in cash.")
         # The part that completes a payment's refund gives its tip back too: no tip stands on a refunded sale.
         tip_back = payment.tip_minor if part == payment.refundable_minor else 0
-        plan.append((payment, part, tip_back, tender_for(payment.tender).refund_account(store, payment, register)))
+        plan.append((payment, part, tip_back,
+                     registry.tender_for(payment.tender).refund_account(store, payment, register)))
         left -= part
         if left == 0:
             break
@@ -131,12 +137,11 @@ def _request(
 def _finish(store: "Store", refund_id: str) -> None:
     """Ask the tender to give the money back (idempotently, by the refund's own key), then book it."""
     from payments.base import get_payment
-    from payments.service import tender_for
 
     row = store.one("SELECT * FROM refunds WHERE id = ?", (refund_id,))
     assert row is not None
     payment = get_payment(store, row["payment_id"])
-    tender = tender_for(payment.tender)
+    tender = registry.tender_for(payment.tender)
     outcome = tender.refund(store, payment, row["amount_minor"] + row["tip_minor"], payment.key_for(f"refund:{refund_id}"))
     if not outcome.approved:
         with store.write() as conn:
@@ -145,11 +150,9 @@ def _finish(store: "Store", refund_id: str) -> None:
     _record(store, refund_id, outcome.processor_ref)
 
 
-def recover_refunds(store: "Store") -> list[Any]:
+def recover_refunds(store: "Store") -> list[Recovery]:
     """Finish refunds a crash left between asking the processor and booking it (idempotent)."""
-    from payments.service import Recovery
-
-    done: list[Any] = []
+    done: list[Recovery] = []
     for row in store.all("SELECT id, order_id FROM refunds WHERE state = 'requested' ORDER BY created_at"):
         _finish(store, row["id"])
         done.append(Recovery(row["id"], resolve(store, row["order_id"]).label, "refund completed and recorded"))
@@ -159,7 +162,6 @@ def recover_refunds(store: "Store") -> list[Any]:
 def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
     """Book a refund the tender approved: refund row, payment, journal and order, in one transaction."""
     from payments.base import get_payment
-    from payments.service import tender_for
 
     with store.write() as conn:
         row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
@@ -172,7 +174,7 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
         transition(store, payment, state, refunded_minor=refunded)
         conn.execute("UPDATE refunds SET state = 'completed', processor_ref = ? WHERE id = ?", (processor_ref, refund_id))
         faults.hit("refund.before_journal")
-        source = tender_for(payment.tender).refund_account(store, payment, row["register"] or 1)
+        source = registry.tender_for(payment.tender).refund_account(store, payment, row["register"] or 1)
         sale = ledger.find_by_key(store, sale_key(order_id))
         if sale is not None and row["against_sale"]:
             earlier = conn.execute(
@@ -184,8 +186,6 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
         else:  # refunded before the sale was booked: undo the payment against what is owed
             postings = posting_rules.transfer(accounts.RECEIVABLE_ORDERS, source, part, store.settings.currency)
         if row["tip_minor"]:
-            from payments.service import tip_account
-
             account = tip_account(payment)
             assert account is not None
             owed = -ledger.balances(store, prefix=account).get((account, payment.currency), 0)
@@ -203,7 +203,6 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
 def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffMember | None" = None):
     """Void an unpaid order (``pos void``): pending payments are released; captured money must be refunded first."""
     from payments.base import UNFINISHED
-    from payments.service import void_payment
     from pos.orders import view, void_order
 
     order = resolve(store, order_ref)
@@ -222,6 +221,6 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
         # never inside a transaction); a crash between leaves an open order, no money.
         for p in order_payments(store, order.id):
             if p.state in UNFINISHED:
-                void_payment(store, p, f"order voided: {reason}")
+                void_payment(store, registry.tender_for(p.tender), p, f"order voided: {reason}")
         return void_order(store, order.id, reason)
     return void_order(store, order.id, reason)  # refused with the right message

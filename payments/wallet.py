@@ -1,8 +1,4 @@
-"""Phone wallets: a tap on the reader, or a payment link paid on the customer's own phone.
-
-A wallet tap (Apple Pay, Google Pay) goes through the card reader like a
-card and is recorded as a wallet payment with its wallet type, read from
-the charge's card-present details.
+"""Payment links: paid on the customer's own phone, by card or phone wallet.
 
 A payment link serves phone and delivery orders: ``send_link`` makes a
 hosted page for the amount due (Stripe Checkout; in a training store, a
@@ -12,44 +8,24 @@ whether the customer has paid (recording the payment, or the expiry), and
 ``wait_for_link`` keeps asking.  ``cancel_link`` closes a link that will
 not be paid, so the order can be paid another way.  The customer never
 needs an account.
+
+The tenders themselves (a wallet tapped on the reader, and the link) are
+:class:`payments.card.WalletTender` and :class:`payments.card.LinkTender`;
+this module sits on top of :mod:`payments.service`, which takes and settles
+the link's payment like any other.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
+from payments import registry
 from payments.base import Payment, PaymentState, TenderKind, get_payment, order_payments
-from payments.card import CardTender, stripe_gateway
 from pos.errors import NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
-
-
-class WalletTender(CardTender):
-    """Apple Pay / Google Pay tapped on the reader: the card processor, recorded as a wallet payment."""
-
-    kind = TenderKind.WALLET
-
-
-class LinkTender(CardTender):
-    """A payment link the customer pays on their own phone (card or wallet)."""
-
-    kind = TenderKind.LINK
-
-    def processor(self, store: "Store", payment: Payment | None) -> tuple[str, Any]:
-        from pos import config
-
-        expires_after_s = config.get_minor(store, "link.expires_after") * 60
-        if store.settings.training:
-            from payments import training
-
-            return training.ACCOUNT, training.TrainingLinkProcessor(expires_after_s)
-        from payments.stripe_card import ACCOUNT
-        from payments.stripe_link import StripeLinkProcessor
-
-        return ACCOUNT, StripeLinkProcessor(stripe_gateway(store), expires_after_s)
 
 
 class LinkStatus(NamedTuple):
@@ -80,7 +56,7 @@ def pending_link(store: "Store", order_ref: str | int) -> Payment | None:
 
 
 def _status(store: "Store", payment: Payment, action: str) -> LinkStatus:
-    from payments.service import due_minor
+    from payments.flow import due_minor
     from pos.orders import OrderStatus, resolve
 
     current = get_payment(store, payment.id)
@@ -141,8 +117,9 @@ def wait_for_link(store: "Store", order_ref: str | int, timeout_s: int, poll_s: 
 
 def cancel_link(store: "Store", order_ref: str | int) -> LinkStatus:
     """Close the order's link so it can no longer be paid (refused if the customer has paid it)."""
-    from payments.service import void_payment
+    from payments.flow import void_payment
 
     payment = _waiting_link(store, order_ref)
-    return _status(store, void_payment(store, payment, "link cancelled at the register"), "cancelled")
+    released = void_payment(store, registry.tender_for(payment.tender), payment, "link cancelled at the register")
+    return _status(store, released, "cancelled")
 

@@ -24,7 +24,7 @@ else is refused, so a typo never creates a new account silently.
     equity:opening-balances         opening balances of an export range
     equity:owner                    money the owner puts in or takes out (floats, paid-ins)
 
-``<n>`` is a register number, ``<staff>`` a staff key (``pos.staff``),
+``<n>`` is a register number, ``<staff>`` a staff key (``pos.roster``),
 ``<category>`` a tax category code, ``<processor>`` a processor name.
 """
 

@@ -4,6 +4,9 @@ Recorded: every state-changing command run by someone signed in, sign-ins and fa
 manager unlocks them), approvals, voids, refunds, discounts, drawers opened
 without a sale, and changes of settings.  Until registers sign people in,
 an event whose actor is not known is recorded with no one's name.
+
+The trail names people by id and reads their names back with a join: it
+never imports :mod:`pos.staff`, which records sign-ins and failed PINs here.
 """
 
 from __future__ import annotations
@@ -68,9 +71,9 @@ def records(store: "Store", day: date | None = None, staff: str | None = None) -
         sql += " AND a.business_day = ?"
         params.append(day.isoformat())
     if staff is not None:
-        from pos.staff import get_staff
+        from pos.roster import staff_row
 
         sql += " AND a.staff_id = ?"
-        params.append(get_staff(store, staff).id)
+        params.append(staff_row(store, staff)["id"])
     return [Record(r["id"], r["at"], r["business_day"], r["name"], r["register"], Event(r["action"]),
                    json.loads(r["detail"])) for r in store.all(sql + " ORDER BY a.id", tuple(params))]

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.settings import StoreSettings
+    from pos.settings_record import StoreSettings
 
 
 def business_day(instant: datetime, settings: "StoreSettings") -> date:

@@ -529,7 +529,7 @@ def _inputs(discounts: tuple[Discount, ...] | list[Discount]) -> list[DiscountIn
 
 
 def _totals(lines: tuple[Line, ...], discounts: list[DiscountInput], store: "Store") -> Totals:
-    from pos.settings import TaxMode
+    from pos.settings_record import TaxMode
 
     return compute_totals(
         [LineInput(line.line_no, line.quantity, line.unit_price_minor, line.tax_category, line.tax_rate_percent)

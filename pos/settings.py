@@ -1,69 +1,27 @@
-"""Store settings: what ``pos init`` asks for, validated once, read everywhere.
+"""Store settings: what ``pos init`` asks for, validated once and written; read everywhere.
 
 Settings live in the ``settings`` table as text key/value pairs.  What a user
-types is validated by a pydantic model derived from :class:`StoreSettings`
-when written; reading them back on every command (the hot path) only builds
-a plain record, because importing pydantic's model machinery costs more than
-a cashier's whole command.
+types is validated by a pydantic model derived from
+:class:`pos.settings_record.StoreSettings` when written; reading them back on
+every command (the hot path, ``store.settings``) only builds that plain record
+(:mod:`pos.settings_record`), because importing pydantic's model machinery
+costs more than a cashier's whole command.  The store never imports this module.
 """
 
 from __future__ import annotations
 
-import enum
 import re
-from datetime import time
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from pos.errors import Conflict, InvalidInput
+from pos.settings_record import StoreSettings, zone
 
 if TYPE_CHECKING:  # pragma: no cover
-    from zoneinfo import ZoneInfo
-
     from pos.store import Store
 
 
-class TaxMode(str, enum.Enum):
-    """Whether catalog prices already include tax (EU style) or not (US style)."""
-
-    EXCLUSIVE = "exclusive"
-    INCLUSIVE = "inclusive"
-
-
 _ROLLOVER = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-class StoreSettings(NamedTuple):
-    """Store-wide settings, as read on every command (a plain record: cheap to build)."""
-
-    name: str
-    address: str = ""
-    currency: str = "USD"
-    locale: str = "en_US"
-    timezone: str = "UTC"
-    tax_mode: TaxMode = TaxMode.EXCLUSIVE
-    day_rollover: str = "04:00"
-    training: bool = False
-    """A training store: card payments go to the built-in training processor; everything says TRAINING."""
-
-    @property
-    def rollover_time(self) -> time:
-        hours, minutes = self.day_rollover.split(":")
-        return time(int(hours), int(minutes))
-
-    @property
-    def zone(self) -> "ZoneInfo":
-        return _zone(self.timezone)
-
-    def as_dict(self) -> dict[str, str]:
-        """The settings as text, the way they are stored."""
-        return {k: (v.value if isinstance(v, enum.Enum) else str(v)) for k, v in self._asdict().items()}
-
-
-def _zone(name: str) -> "ZoneInfo":
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
 
 
 # -- validation of what a user typed (pydantic; only at init and config time) ------
@@ -109,7 +67,7 @@ def _check_timezone(value: str) -> str:
     from zoneinfo import ZoneInfoNotFoundError
 
     try:
-        _zone(value.strip())
+        zone(value.strip())
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
             f"unknown time zone '{value}': use an IANA name like America/New_York or Europe/Berlin"
@@ -172,17 +130,6 @@ def validate_settings(values: dict[str, object]) -> StoreSettings:
         message = str(first["msg"]).removeprefix("Value error, ")
         raise InvalidInput(f"Setting {field}: {message}.") from None
     return StoreSettings(**model.model_dump())
-
-
-def load_settings(store: "Store") -> StoreSettings:
-    """Read the settings of an open store (validated when they were written)."""
-    rows = store.all("SELECT key, value FROM settings")
-    values: dict[str, object] = {row["key"]: row["value"] for row in rows}
-    values = {k: v for k, v in values.items() if k in StoreSettings._fields}
-    values["tax_mode"] = TaxMode(values.get("tax_mode", TaxMode.EXCLUSIVE.value))
-    values["training"] = values.get("training") == "True"
-    # Validated when written (save_settings): no re-validation on the hot path.
-    return StoreSettings(**values)  # type: ignore[arg-type]
 
 
 def save_settings(store: "Store", settings: StoreSettings) -> None:

@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 
 from pos.catalog import parse_rate
-from pos.settings import StoreSettings, TaxMode, save_settings, validate_settings
+from pos.settings import save_settings, validate_settings
+from pos.settings_record import StoreSettings, TaxMode
 from pos.store import Store
 
 

@@ -24,6 +24,7 @@ from typing import NamedTuple, TYPE_CHECKING
 from pos.clock import day_bounds
 from pos.days import current_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.roster import staff_key, staff_row
 from pos.store import iso, parse_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,18 +119,6 @@ RESERVED_KEYS = frozenset({"pool"})  # liabilities:tips:pool is the team's pool,
 _NAME = re.compile(r"^[^\W\d_][\w .'\-]{0,39}$")
 
 
-def _slug(name: str) -> str:
-    """The ledger key for a name: ``Mary Ann`` -> ``mary-ann``.
-
-    Names with no Latin letters or digits (김민수) get a stable key from a
-    hash of the name, since account names are kept to a-z, 0-9 and '-'.
-    """
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    if slug:
-        return slug
-    return "staff-" + hashlib.sha256(" ".join(name.casefold().split()).encode()).hexdigest()[:8]
-
-
 def parse_role(text: str) -> Role:
     try:
         return Role((text or "").strip().lower())
@@ -166,7 +155,7 @@ def check_new_staff(store: "Store", name: str, role: Role | str) -> tuple[str, s
             "starting with a letter."
         )
     role = role if isinstance(role, Role) else parse_role(role)
-    key = _slug(clean)
+    key = staff_key(clean)
     if key in RESERVED_KEYS:
         raise InvalidInput(f"'{clean}' is a reserved word in the books (the team's tip pool): use another name.")
     same = store.one("SELECT name FROM staff WHERE name = ? COLLATE NOCASE", (clean,))
@@ -197,15 +186,7 @@ def add_staff(
 
 def get_staff(store: "Store", who: str | int) -> StaffMember:
     """Find a staff member by name (any case) or id."""
-    if isinstance(who, int):
-        row = store.one("SELECT * FROM staff WHERE id = ?", (who,))
-    else:
-        row = store.one("SELECT * FROM staff WHERE name = ? COLLATE NOCASE", (" ".join(who.split()),))
-        if row is None:
-            row = store.one("SELECT * FROM staff WHERE key = ?", (_slug(who),))
-    if row is None:
-        raise NotFound(f"No staff member called '{who}': check the name with 'pos staff list'.")
-    return _member(row)
+    return _member(staff_row(store, who))
 
 
 def list_staff(store: "Store", include_inactive: bool = False) -> list[StaffMember]:

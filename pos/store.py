@@ -41,7 +41,7 @@ from pos import migrations
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite_utils
 
-    from pos.settings import StoreSettings
+    from pos.settings_record import StoreSettings
 
 DEFAULT_DB_PATH = "pos.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -385,7 +385,7 @@ class Store:
     def settings(self) -> "StoreSettings":
         """The store's settings (cached; re-read after a rolled-back change)."""
         if self._settings is None:
-            from pos.settings import load_settings
+            from pos.settings_record import load_settings
 
             self._settings = load_settings(self)
         return self._settings

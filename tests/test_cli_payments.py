@@ -20,7 +20,7 @@ import pytest
 from freezegun import freeze_time
 
 from conftest import PIN_RECORDS, Cli, snapshot
-from payments import service
+from payments import registry, service
 from payments.base import Capabilities, DeclineReason, Outcome, TenderKind
 from pos import staff
 from pos.orders import resolve
@@ -183,8 +183,8 @@ class _DecliningCard:
 
 def test_pay_declined_card_exits_1_and_keeps_the_order_open(till: Cli, store: Store,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    original = service.tender_for
-    monkeypatch.setattr(service, "tender_for",
+    original = registry.tender_for
+    monkeypatch.setattr(registry, "tender_for",
                         lambda kind: _DecliningCard() if TenderKind(kind) is TenderKind.CARD else original(kind))
     ring(till, "PIZZA-M")
     result = till("pay", "1", "card")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from pos.clock import business_day, day_bounds, parse_day
 from pos.errors import InvalidInput
-from pos.settings import StoreSettings
+from pos.settings_record import StoreSettings
 
 
 def settings(rollover: str = "04:00", zone: str = "America/New_York") -> StoreSettings:

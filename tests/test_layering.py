@@ -1,42 +1,209 @@
-"""Dependencies point one way: cli -> demo -> receipts -> payments -> pos."""
+"""No import circles, and dependencies point one way: cli -> commands -> demo -> screens -> receipts -> payments -> pos.
+
+Every module of the project (``cli.py``, ``demo.py`` and the packages below) is
+read with :mod:`ast`, imports inside functions included.  An import under
+``if TYPE_CHECKING:`` never runs, so it cannot close a circle; it still names
+a dependency, so it must respect the layers.
+"""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
-
-import pytest
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
-FORBIDDEN = {"pos": {"payments", "receipts", "demo", "register", "cli"},
-             "payments": {"receipts", "demo", "register", "cli"}, "receipts": {"demo", "register", "cli"}}
+LAYERS = ("pos", "payments", "receipts", "screens", "demo", "commands", "cli")
+"""Lowest first: a module may import its own layer and the layers before it, never one after."""
+TOP_MODULES = ("cli", "demo")
+PACKAGES = ("pos", "payments", "receipts", "screens", "commands")
 
 
-def imported_roots(path: Path) -> set[str]:
-    roots = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+class Import(NamedTuple):
+    module: str
+    line: int
+    type_checking: bool
+    """Under ``if TYPE_CHECKING:``: read by type checkers, never run."""
+
+
+def project_modules(root: Path = ROOT) -> dict[str, Path]:
+    """Every module of the project by dotted name (a package by its own name, for its ``__init__.py``)."""
+    modules = {name: root / f"{name}.py" for name in TOP_MODULES if (root / f"{name}.py").is_file()}
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def imports_of(name: str, path: Path, known: set[str]) -> list[Import]:
+    """The project modules ``name`` imports, anywhere in it, each with its line and whether it is type-checking only."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: list[Import] = []
+
+    def resolve(dotted: str, line: int, type_checking: bool) -> None:
+        # ``import a.b.c`` runs a, a.b and a.b.c: each project module among them is imported.
+        parts = dotted.split(".")
+        for end in range(1, len(parts) + 1):
+            target = ".".join(parts[:end])
+            if target in known and target != name and Import(target, line, type_checking) not in found:
+                found.append(Import(target, line, type_checking))
+
+    def visit(node: ast.AST, type_checking: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child.test):
+                for statement in child.body:
+                    visit_statement(statement, True)
+                for statement in child.orelse:
+                    visit_statement(statement, type_checking)
+            else:
+                visit_statement(child, type_checking)
+
+    def visit_statement(node: ast.AST, type_checking: bool) -> None:
         if isinstance(node, ast.Import):
-            roots |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+            for alias in node.names:
+                resolve(alias.name, node.lineno, type_checking)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: from the module's own package, one level up per extra dot
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            resolve(module, node.lineno, type_checking)
+            for alias in node.names:  # ``from pos import ledger`` imports the module pos.ledger
+                if f"{module}.{alias.name}" in known:
+                    resolve(f"{module}.{alias.name}", node.lineno, type_checking)
+        else:
+            visit(node, type_checking)
+
+    visit(ast.parse(path.read_text(), str(path)), False)
+    return found
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_package_imports_only_what_it_may(package: str) -> None:
-    for path in sorted((ROOT / package).glob("*.py")):
-        wrong = imported_roots(path) & FORBIDDEN[package]
-        assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+def import_graph(root: Path = ROOT) -> tuple[dict[str, Path], dict[str, list[Import]]]:
+    modules = project_modules(root)
+    return modules, {name: imports_of(name, path, set(modules)) for name, path in modules.items()}
 
 
-def test_the_demo_and_the_register_session_use_the_library_not_the_cli() -> None:
-    assert "cli" not in imported_roots(ROOT / "demo.py")
-    assert not {"cli", "demo"} & imported_roots(ROOT / "register.py")
-    assert "print(" not in (ROOT / "register.py").read_text()  # the session never prints: pos register does
+def find_cycles(graph: dict[str, list[Import]]) -> list[list[tuple[str, Import]]]:
+    """One shortest circle through each group of modules that import each other, as (importer, import) steps."""
+    edges = {name: {i.module: i for i in reversed(found) if not i.type_checking} for name, found in graph.items()}
+    # Tarjan's strongly connected components.
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[set[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in edges[node]:
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = set()
+            while True:
+                member = stack.pop()
+                group.add(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(group)
+
+    for node in sorted(edges):
+        if node not in index:
+            connect(node)
+    cycles = []
+    for group in groups:
+        start = min(group)
+        # Breadth first from start, inside the group, back to start: the shortest circle through it.
+        paths: dict[str, list[tuple[str, Import]]] = {start: []}
+        queue = [start]
+        circle: list[tuple[str, Import]] | None = None
+        while queue and circle is None:
+            node = queue.pop(0)
+            for target, how in sorted(edges[node].items()):
+                if target == start:
+                    circle = [*paths[node], (node, how)]
+                    break
+                if target in group and target not in paths:
+                    paths[target] = [*paths[node], (node, how)]
+                    queue.append(target)
+        assert circle is not None
+        cycles.append(circle)
+    return cycles
+
+
+def describe(cycle: list[tuple[str, Import]], modules: dict[str, Path], root: Path = ROOT) -> str:
+    chain = " -> ".join([cycle[0][0], *(how.module for _, how in cycle)])
+    steps = "".join(f"\n    {modules[importer].relative_to(root)}:{how.line} imports {how.module}"
+                    for importer, how in cycle)
+    return f"import cycle: {chain}{steps}"
+
+
+def layer_of(module: str) -> int:
+    return LAYERS.index(module.split(".")[0])
+
+
+def test_no_module_imports_a_module_that_imports_it_back() -> None:
+    modules, graph = import_graph()
+    assert {"pos.store", "payments.service", "screens.register", "cli"} <= set(modules)  # the walk sees the project
+    found = [describe(cycle, modules) for cycle in find_cycles(graph)]
+    assert not found, "\n".join(found)
+
+
+def test_dependencies_point_one_way() -> None:
+    modules, graph = import_graph()
+    order = " -> ".join(reversed(LAYERS))
+    wrong = [f"{modules[name].relative_to(ROOT)}:{how.line}: {name} imports {how.module}, a layer above it"
+             for name, found in sorted(graph.items()) for how in found if layer_of(how.module) > layer_of(name)
+             and not any(other.line == how.line and other.module.startswith(how.module + ".") for other in found)]
+    assert not wrong, f"dependencies point one way ({order}):\n" + "\n".join(wrong)
 
 
 def test_the_core_never_prints_or_reads_the_environment() -> None:
-    for path in sorted((ROOT / "pos").glob("*.py")):
+    for path in sorted((ROOT / "pos").rglob("*.py")):
         text = path.read_text()
         assert "print(" not in text, path
         assert "os.environ" not in text and "getenv" not in text, path
+
+
+def test_the_screens_never_print() -> None:
+    screens = sorted((ROOT / "screens").rglob("*.py"))
+    assert {"register.py", "kiosk.py"} <= {path.name for path in screens}
+    for path in screens:  # a line in, messages out: pos register and pos kiosk run do the terminal
+        assert "print(" not in path.read_text(), path
+
+
+def test_a_planted_cycle_is_named_as_a_readable_chain(tmp_path: Path) -> None:
+    (tmp_path / "pos").mkdir()
+    (tmp_path / "payments").mkdir()
+    (tmp_path / "pos" / "__init__.py").write_text("")
+    (tmp_path / "payments" / "__init__.py").write_text("")
+    (tmp_path / "pos" / "a.py").write_text("from pos import b\n")
+    (tmp_path / "pos" / "b.py").write_text("def f():\n    from pos.c import g\n")  # inside a function: it counts
+    (tmp_path / "pos" / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pos.b\n"
+                                           "\n\nimport pos.a\n")
+    (tmp_path / "payments" / "x.py").write_text("from . import y\n")  # relative imports count too
+    (tmp_path / "payments" / "y.py").write_text("import payments.x\n")
+    (tmp_path / "pos" / "d.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pos.e\n")
+    (tmp_path / "pos" / "e.py").write_text("import pos.d\n")  # back only under TYPE_CHECKING: no cycle
+    modules, graph = import_graph(tmp_path)
+    found = sorted(describe(cycle, modules, tmp_path) for cycle in find_cycles(graph))
+    assert found == [
+        "import cycle: payments.x -> payments.y -> payments.x"
+        "\n    payments/x.py:1 imports payments.y"
+        "\n    payments/y.py:1 imports payments.x",
+        "import cycle: pos.a -> pos.b -> pos.c -> pos.a"
+        "\n    pos/a.py:1 imports pos.b"
+        "\n    pos/b.py:2 imports pos.c"
+        "\n    pos/c.py:6 imports pos.a",
+    ]

@@ -30,7 +30,8 @@ from pos import money_format
 from pos.errors import InvalidInput
 from pos.money import MAX_AMOUNT_MINOR, Money, exponent, format_money, parse_amount
 from pos.money_format import CHECKED_DIGITS, Formatter, check_amounts, derive_facts, formatter_for, store_money
-from pos.settings import load_settings, save_settings
+from pos.settings import save_settings
+from pos.settings_record import load_settings
 from pos.store import Store
 
 # Currencies with 0, 2 and 3 decimals, Latin and non-Latin symbols, and the

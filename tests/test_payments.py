@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from conftest import snapshot
-from payments import service
+from payments import registry, service
 from payments.base import (
     ALLOWED,
     Capabilities,
@@ -162,7 +162,7 @@ class FakeCard:
 @pytest.fixture
 def use_card(monkeypatch: pytest.MonkeyPatch):
     """``use_card("decline")`` -> the FakeCard that ``TenderKind.CARD`` now resolves to."""
-    original = service.tender_for
+    original = registry.tender_for
 
     def install(behaviour: str = "approve", reason: DeclineReason = DeclineReason.INSUFFICIENT_FUNDS) -> FakeCard:
         fake = FakeCard(behaviour, reason)
@@ -170,7 +170,7 @@ def use_card(monkeypatch: pytest.MonkeyPatch):
         def tender_for(kind: TenderKind | str) -> Tender:
             return fake if TenderKind(kind) is TenderKind.CARD else original(kind)
 
-        monkeypatch.setattr(service, "tender_for", tender_for)
+        monkeypatch.setattr(registry, "tender_for", tender_for)
         return fake
 
     return install

@@ -10,7 +10,7 @@ from pos.drawer import open_drawer
 from pos.orders import OrderStatus, list_orders
 from pos.staff import add_staff, start_shift
 from pos.store import Store
-from register import Session
+from screens.register import Session
 
 NOON = "2026-11-23 17:00:00"
 

@@ -6,12 +6,13 @@ import pytest
 
 from payments import service
 from payments.base import PaymentState, order_payments
-from payments.selfcheckout import KioskSession, get_kiosk, offers_tip, pay_at_kiosk, setup_kiosk
+from payments.selfcheckout import get_kiosk, offers_tip, pay_at_kiosk, setup_kiosk
 from pos import ledger
 from pos.errors import InvalidInput, NotAllowed, NotFound
 from pos.orders import OrderStatus, add_line, list_orders, new_order, resolve
 from pos.staff import add_staff, end_shift, start_shift
 from pos.store import Store
+from screens.kiosk import KioskSession
 from tests.fake_stripe import FakeStripe
 from tests.helpers import refused
 

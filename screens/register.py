@@ -21,7 +21,8 @@ Commands (``help`` lists them)::
     float 150         open the drawer    end [TIPS] end the shift (declaring cash tips)
     help, quit
 
-It sits beside ``cli.py`` (it drives payments and receipts, which never import it).
+It reads a line the way the kiosk does (:mod:`screens.lines`), and sits
+above payments and receipts, which it drives and which never import it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Callable
 
 from pos.errors import AnytenderError, InvalidInput, ProcessorUnavailable
 from pos.permissions import Action, require
+from screens.lines import check_item, read_scan, words
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.staff import StaffMember
@@ -82,7 +84,7 @@ class Session:
 
     def handle(self, line: str) -> list[str]:
         """One line typed or scanned; every problem is one message, and the session carries on."""
-        text = " ".join(line.split())
+        text, word, rest = words(line)
         now = self.clock()
         idle, self.last_seen = now - self.last_seen, now
         if not self.locked and self.lock_after_s and idle > self.lock_after_s:
@@ -92,7 +94,6 @@ class Session:
             return ["The register is locked: type your PIN to unlock it."]
         if not text:
             return []
-        word, _, rest = text.partition(" ")
         try:
             if text == "-":
                 return self._remove()
@@ -154,19 +155,12 @@ class Session:
         return self.order_id
 
     def _add(self, text: str) -> list[str]:
-        from pos.catalog import get_item
-        from pos.orders import add_line, parse_quantity, parse_scan
+        from pos.orders import add_line
 
-        try:
-            quantity, code = parse_scan(text)
-        except InvalidInput:
-            if " " in text.strip():  # words that are no command, not a scan
-                raise InvalidInput(f"'{text}' is not an item or a command: type help.") from None
-            raise
+        quantity, code = read_scan(text, "an item", ": type help.")
         if not code:
             raise InvalidInput(f"'{text}': give the item after the quantity, like 3*SODA.")
-        get_item(self.store, code)  # an unknown code opens no order
-        parse_quantity(quantity)
+        quantity = check_item(self.store, code, quantity)  # an unknown code opens no order
         line, _ = add_line(self.store, self._open(), code, quantity)
         return [f"+ {line.quantity} x {line.name}"]
 

@@ -1,0 +1,44 @@
+"""Finding a person on the staff table: by id, by name (any case) or by their ledger key.
+
+The one lookup under everything that names people.  :mod:`pos.staff` builds
+its records on it, and :mod:`pos.audit` filters the trail by it, so the
+audit trail never imports :mod:`pos.staff` (which writes to the trail).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import TYPE_CHECKING
+
+from pos.errors import NotFound
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sqlite3
+
+    from pos.store import Store
+
+
+def staff_key(name: str) -> str:
+    """The ledger key for a name: ``Mary Ann`` -> ``mary-ann``.
+
+    Names with no Latin letters or digits (김민수) get a stable key from a
+    hash of the name, since account names are kept to a-z, 0-9 and '-'.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    if slug:
+        return slug
+    return "staff-" + hashlib.sha256(" ".join(name.casefold().split()).encode()).hexdigest()[:8]
+
+
+def staff_row(store: "Store", who: str | int) -> "sqlite3.Row":
+    """A staff member's row by id, or by name (any case) or ledger key; refused when nobody is called that."""
+    if isinstance(who, int):
+        row = store.one("SELECT * FROM staff WHERE id = ?", (who,))
+    else:
+        row = store.one("SELECT * FROM staff WHERE name = ? COLLATE NOCASE", (" ".join(who.split()),))
+        if row is None:
+            row = store.one("SELECT * FROM staff WHERE key = ?", (staff_key(who),))
+    if row is None:
+        raise NotFound(f"No staff member called '{who}': check the name with 'pos staff list'.")
+    return row

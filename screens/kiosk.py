@@ -1,0 +1,175 @@
+"""A self-checkout kiosk's screen: the customer scans items, adds a tip, pays or goes to a cashier.
+
+:class:`KioskSession` is the kiosk's screen as a plain state machine: one
+line in (a scanned code, or a word such as ``pay``), messages out.  It
+never prints; ``pos kiosk run`` does the input and output.  It reads a line
+the way the register does (:mod:`screens.lines`); the kiosk itself, its tip
+rules and its payments are the tender's (:mod:`payments.selfcheckout`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from payments.selfcheckout import get_kiosk, offers_tip, pay_at_kiosk, send_to_counter, tip_recipient
+from pos.errors import AnytenderError, InvalidInput, ProcessorUnavailable
+from screens.lines import check_item, read_scan, words
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+
+HELP = ("Scan an item (or type its code; 3*CODE for three), 'remove' the last item, 'total', "
+        "'pay' by card or phone, 'cash' to pay a cashier, 'cancel' to start over.")
+
+
+class KioskSession:
+    """One kiosk's screen: feed it lines with :meth:`handle`, show the messages it returns."""
+
+    def __init__(self, store: "Store", kiosk_number: int) -> None:
+        self.store = store
+        self.kiosk = get_kiosk(store, kiosk_number)
+        self.order_id: str | None = None
+        self.tip_minor = 0
+        self.paid_order_id: str | None = None
+        """The order the last line paid, if it did (for its receipt)."""
+
+    def handle(self, line: str) -> list[str]:
+        """One line from the customer; every problem becomes a message, and the session carries on."""
+        self.paid_order_id = None
+        text, word, rest = words(line)
+        if not text:
+            return []
+        # Words are commands before item codes: a scanner sends digits, and a customer must always reach 'cash'.
+        command = getattr(self, f"_do_{word.lower()}", None) if word.isalpha() else None
+        try:
+            if word == "-":
+                return self._do_remove(rest)
+            if command is not None:
+                return list(command(rest))
+            return self._scan(text)
+        except ProcessorUnavailable:
+            return ["Card payments are not working right now: please pay a cashier ('cash')."]
+        except AnytenderError as exc:
+            return [exc.message]
+
+    def _money(self, amount_minor: int) -> str:
+        from pos.money_format import store_money
+
+        return store_money(self.store, amount_minor)
+
+    def _total_line(self) -> str:
+        from pos.orders import view
+
+        if self.order_id is None:
+            return "Nothing scanned yet."
+        v = view(self.store, self.order_id)
+        count = sum(line.quantity for line in v.lines)
+        return f"{count} item{'s' if count != 1 else ''}, total {self._money(v.totals.total_minor)}."
+
+    def _scan(self, text: str) -> list[str]:
+        from pos.orders import Channel, add_line, new_order
+
+        quantity, code = read_scan(text, "an item code", f". {HELP}")
+        if not code or "*" in code:
+            raise InvalidInput("Say how many, then the code, like 3*SODA.")
+        # Checked first: an unknown code opens no order.
+        quantity = check_item(self.store, code, quantity, "The code '{code}' is not on the menu: scan it again, "
+                              "or ask for help.")
+        if self.order_id is None:
+            self.order_id = new_order(self.store, Channel.KIOSK).id
+        line, _ = add_line(self.store, self.order_id, code, quantity)
+        return [f"{line.quantity} x {line.name}  {self._money(line.quantity * line.unit_price_minor)}", self._total_line()]
+
+    def _do_help(self, rest: str) -> list[str]:
+        hint = " You may add a tip with 'tip AMOUNT'." if offers_tip(self.store, self.kiosk) else ""
+        return [HELP + hint]
+
+    def _do_total(self, rest: str) -> list[str]:
+        return [self._total_line()]
+
+    def _do_remove(self, rest: str) -> list[str]:
+        from pos.orders import remove_line
+
+        if self.order_id is None:
+            return ["Nothing to remove."]
+        line, _ = remove_line(self.store, self.order_id)
+        return [f"Removed {line.name}.", self._total_line()]
+
+    def _do_tip(self, rest: str) -> list[str]:
+        from payments.service import amount_minor
+
+        if rest.strip().lower() in ("0", "none", "no"):
+            self.tip_minor = 0
+            return ["No tip."]
+        tip = amount_minor(self.store, rest.strip(), "tip") if rest.strip() else None
+        if tip is None:
+            raise InvalidInput("Say how much, like 'tip 2.00'.")
+        who = tip_recipient(self.store, self.kiosk)  # refused at an unattended kiosk
+        from pos.staff import get_staff
+
+        if self.order_id is not None:
+            self._check_tip(tip)
+
+        self.tip_minor = tip
+        return [f"Tip {self._money(tip)} for {get_staff(self.store, who).first_name}, added when you pay."]
+
+    def _check_tip(self, tip_minor: int) -> None:
+        """The store's typo guard on tips, in the customer's words (checked again at pay: the total may change)."""
+        from payments.service import check_tip_share, due_minor
+
+        try:
+            check_tip_share(self.store, tip_minor, due_minor(self.store, self.order_id or ""))
+        except InvalidInput:
+            self.tip_minor = 0
+            raise InvalidInput(f"A tip of {self._money(tip_minor)} is more than we accept here for this total: "
+                               "add a smaller one, or none.") from None
+
+    def _do_pay(self, rest: str) -> list[str]:
+        from pos.orders import view
+
+        if self.order_id is None or not view(self.store, self.order_id).lines:
+            return ["Scan your items first."]
+        if self.tip_minor:
+            self._check_tip(self.tip_minor)
+        result = pay_at_kiosk(self.store, self.kiosk.number, self.order_id, self.tip_minor, tip_confirmed=True)
+        if not result.outcome.approved:
+            return [f"Payment not completed: {result.outcome.message.split(':')[0]}. "
+                    "Try another card or phone, or choose 'cash' to pay a cashier."]
+        from pos.orders import resolve
+
+        number = resolve(self.store, self.order_id).number
+        paid = result.payment.amount_minor + result.payment.tip_minor
+        self.paid_order_id, self.order_id, self.tip_minor = self.order_id, None, 0
+        return [f"Paid {self._money(paid)}. Thank you! Your order number is {number}."]
+
+    def _do_cash(self, rest: str) -> list[str]:
+        if self.order_id is None:
+            return ["Scan your items first, then choose cash to pay a cashier."]
+        order = send_to_counter(self.store, self.kiosk.number, self.order_id)
+        self.order_id, self.tip_minor = None, 0
+        return [f"Please see a cashier to pay cash: your order number is {order.number}."]
+
+    def _do_cancel(self, rest: str) -> list[str]:
+        from pos.orders import covered_minor, void_order
+
+        if self.order_id is None:
+            return ["Nothing to cancel."]
+        if covered_minor(self.store, self.order_id):
+            return ["Part of this order is paid: please see a cashier."]
+        void_order(self.store, self.order_id, f"cancelled by the customer at kiosk {self.kiosk.number}")
+        self.order_id, self.tip_minor = None, 0
+        return ["Cancelled. Scan an item to start again."]
+
+    def close(self) -> list[str]:
+        """The kiosk shuts down: an unpaid order goes to the counter queue, never lost."""
+        from pos.orders import hand_to_counter, view, void_order
+
+        if self.order_id is None:
+            return []
+        order_id, self.order_id, self.tip_minor = self.order_id, None, 0
+        if not view(self.store, order_id).lines:
+            void_order(self.store, order_id, f"left empty at kiosk {self.kiosk.number}")
+            return []
+        order = hand_to_counter(self.store, order_id, f"from kiosk {self.kiosk.number}: left unpaid when it closed")
+        return [f"Order {order.number} was not paid: it is in the counter queue."]
