@@ -171,7 +171,9 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
 
 def fail(store: "Store", order_ref: str | int, reason: str) -> Payment:
     """A refused or failed delivery: nothing collected, the order is open again."""
-    why = " ".join((reason or "").split())
+    from pos.text import clean_line
+
+    why = clean_line(reason, "delivery failure reason")
     if not why:
         raise InvalidInput("Say why the delivery failed (like 'nobody home'): give --reason.")
     order = resolve(store, order_ref)

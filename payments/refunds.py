@@ -59,7 +59,9 @@ def refund(
     """Refund part or all of what an order's payments captured (``pos refund``)."""
     from pos import drawer
 
-    why = " ".join((reason or "").split())
+    from pos.text import clean_line
+
+    why = clean_line(reason, "refund reason")
     if not why:
         raise InvalidInput("A refund needs a reason (like 'cold pizza'): give --reason.")
     order = resolve(store, order_ref)
@@ -214,7 +216,10 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
                 f"Order {order.label} has {store_money(store, taken)} paid already: refund it first "
                 f"('pos refund {order.number} --reason ...'), then void."
             )
-        if not " ".join((reason or "").split()):
+        from pos.text import clean_line
+
+        reason = clean_line(reason, "void reason")  # checked before a pending payment is released with it
+        if not reason:
             raise InvalidInput("A void needs a reason (like 'customer left'): give --reason.")
         approvals.require(store, "approval.void_over", view(store, order.id).totals.total_minor, approver, "void")
         # Release pending payments first, each on its own (a processor may be called,

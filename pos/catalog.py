@@ -15,13 +15,14 @@ from typing import Iterable, NamedTuple, TYPE_CHECKING
 
 from pos.errors import Conflict, InvalidInput, NotFound
 from pos.store import iso, utc_now
+from pos.text import NAME
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
 _SKU = re.compile(r"^[A-Z0-9][A-Z0-9._\-]{0,39}$")
 _TAX_CODE = re.compile(r"^[a-z][a-z0-9\-]{0,23}$")
-MAX_NAME = 80
+MAX_NAME = NAME
 
 
 class TaxCategory(NamedTuple):
@@ -43,7 +44,9 @@ class Item(NamedTuple):
 
 def clean_sku(text: str) -> str:
     """Normalise a SKU (upper case) and refuse malformed ones."""
-    sku = (text or "").strip().upper()
+    from pos.text import clean_line
+
+    sku = clean_line(text, "SKU").upper()
     if not sku:
         raise InvalidInput("The SKU is empty: give one, like PIZZA-M or a barcode's digits.")
     if not _SKU.match(sku):
@@ -54,12 +57,12 @@ def clean_sku(text: str) -> str:
 
 
 def clean_name(text: str, what: str = "item name") -> str:
-    """Trim a display name and refuse empty or overlong ones."""
-    name = " ".join((text or "").split())
+    """Trim a display name and refuse empty, overlong ones or ones holding hidden characters (:mod:`pos.text`)."""
+    from pos.text import clean_line
+
+    name = clean_line(text, what)
     if not name:
         raise InvalidInput(f"The {what} is empty: give one, like \"Margherita 12in\".")
-    if len(name) > MAX_NAME:
-        raise InvalidInput(f"The {what} '{name[:20]}...' is longer than {MAX_NAME} characters: shorten it.")
     return name
 
 

@@ -66,8 +66,10 @@ def _denominations(store: "Store", text: str) -> str:
 
 
 def _reader(store: "Store", text: str) -> str:
-    value = text.strip()
-    if value and not (value.startswith("tmr_") and value[4:].replace("_", "").isalnum()):
+    from pos.text import clean_line
+
+    value = clean_line(text, "card reader id")
+    if value and not (value.startswith("tmr_") and value[4:].replace("_", "").isalnum() and value.isascii()):
         raise InvalidInput(f"'{text}' is not a Stripe Terminal reader id: they look like tmr_FDOt2wlRZEdpd7.")
     return value
 
@@ -94,15 +96,17 @@ def _percent(store: "Store", text: str) -> str:
 
 
 def _feedback(store: "Store", text: str) -> str:
-    value = " ".join(text.split())
-    if len(value) > 120:
-        raise InvalidInput("Keep the feedback contact short (120 characters at most): an email, phone or web address.")
-    return value
+    from pos.text import clean_line
+
+    return clean_line(text, "feedback contact")
 
 
 def _folder(store: "Store", text: str) -> str:
     from pathlib import Path
 
+    from pos.text import clean_line
+
+    clean_line(text, "receipt folder")  # no hidden character, not too long; the path itself is kept as typed
     value = text.strip()
     if not value:
         return ""

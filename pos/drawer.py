@@ -106,8 +106,10 @@ def expected_cash(store: "Store", register: int) -> int:
 
 def move(store: "Store", register: int, kind: Movement, amount_text: str, reason: str) -> ledger.Entry:
     """A paid-in, paid-out or drop, with its reason; cash that is not there cannot leave."""
+    from pos.text import clean_line
+
+    why = clean_line(reason, f"{kind.value} reason")
     drawer = require_open(store, register)
-    why = " ".join((reason or "").split())
     if not why:
         raise InvalidInput(f"A {kind.value} needs a reason (like 'ice from the shop'): give --reason.")
     amount = _amount(store, amount_text, f"The {kind.value} amount")
@@ -139,8 +141,10 @@ def no_sale(store: "Store", register: int, reason: str) -> Drawer:
     """Open the drawer without a sale (change for a note, a check): no money moves, the audit trail says why."""
     from pos import audit
 
+    from pos.text import clean_line
+
+    why = clean_line(reason, "no-sale reason")
     drawer = require_open(store, register)
-    why = " ".join((reason or "").split())
     if not why:
         raise InvalidInput("Opening the drawer without a sale needs a reason (like 'change for a $20'): give --reason.")
     audit.record(store, audit.Event.NO_SALE, {"reason": why}, register=drawer.register)

@@ -155,10 +155,21 @@ def check_entry(entry: Entry, prev_hash: str, prev_id: int) -> str | None:
     return None
 
 
+MEMO = 320
+"""Room for a memo: our words around a reason of up to 200 characters (``Paid-out drawer 1: ...``)."""
+
+
 def _clean_line(text: str, what: str, limit: int = 200) -> str:
+    """A key, memo or source the program built: one line, no hidden character (escaped), at most ``limit``.
+
+    What people typed into a memo (a reason) was checked by :func:`pos.text.clean_line` already;
+    escaping here only makes sure the journal never holds a control character whatever a caller passed.
+    """
     if text and len(text) <= limit and text.isprintable() and text.strip() == text and "  " not in text:
         return text  # already clean: the common case, kept cheap
-    value = " ".join((text or "").split())
+    from pos.text import shown
+
+    value = " ".join(shown(" ".join((text or "").split())).split())
     if not value:
         raise InvalidInput(f"A journal entry needs a {what}.")
     return value[:limit]
@@ -324,7 +335,7 @@ def _prepare(
 ) -> tuple[str, str, str, tuple[Posting, ...], str]:
     """Clean and validate one entry's fields; returns them with the postings' text."""
     key = _clean_line(key, "key")
-    memo = _clean_line(memo, "memo")
+    memo = _clean_line(memo, "memo", MEMO)
     source_id = _clean_line(source_id, "source")
     if type(postings) is not tuple or any(type(p) is not Posting for p in postings):
         postings = tuple(p if type(p) is Posting else Posting(*p) for p in postings)
@@ -428,7 +439,11 @@ def _check_reversible(store: "Store", entry_id: int) -> None:
 
 def reverse(store: "Store", entry_id: int, reason: str, *, business_day: date | None = None) -> Entry:
     """Post the exact opposite of an entry, naming it; each entry is reversed at most once."""
-    reason = _clean_line(reason, "reason for the reversal")
+    from pos.text import clean_line
+
+    reason = clean_line(reason, "reason for the reversal")
+    if not reason:
+        raise InvalidInput("A reversal needs a reason (like 'rang twice'): give --reason.")
     with store.write():
         original = get_entry(store, entry_id)
         _check_reversible(store, entry_id)

@@ -28,19 +28,18 @@ _ROLLOVER = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 def _check_name(value: str) -> str:
-    value = value.strip()
+    from pos.text import clean_line
+
+    value = clean_line(value, "store name")  # an InvalidInput goes through pydantic as it is
     if not value:
         raise ValueError("the store name is empty: give one, like --name \"Tony's Pizza\"")
-    if len(value) > 80:
-        raise ValueError("the store name is longer than 80 characters")
     return value
 
 
 def _check_address(value: str) -> str:
-    value = " ".join(value.split())
-    if len(value) > 200:
-        raise ValueError("the address is longer than 200 characters")
-    return value
+    from pos.text import clean_line
+
+    return clean_line(value, "store address")
 
 
 def _check_currency(value: str) -> str:

@@ -146,7 +146,9 @@ def check_new_staff(store: "Store", name: str, role: Role | str) -> tuple[str, s
 
     Returns the cleaned name, its ledger key and the role.
     """
-    clean = " ".join((name or "").split())
+    from pos.text import clean_line
+
+    clean = clean_line(name, "staff name")  # hidden characters refused by name; the shape is checked below
     if not clean:
         raise InvalidInput("The staff name is empty: give a name, like Alice.")
     if not _NAME.match(clean):
