@@ -25,8 +25,9 @@ def _counts(texts: list[str]) -> dict[int, str]:
         register, sep, spec = text.partition("=")
         if not sep:
             register, spec = "1", text
-        if not (register.strip().isascii() and register.strip().isdigit()):
-            raise InvalidInput(f"'{text}' is not a drawer count: write [REGISTER=]COUNT, like 100x2,20x5 or 2=245.41.")
+        if not (register.strip().isascii() and register.strip().isdigit()) or len(register.strip().lstrip("0")) > 9:
+            raise InvalidInput(f"'{text[:40]}' is not a drawer count: write [REGISTER=]COUNT, like 100x2,20x5 or "
+                               "2=245.41.")
         if int(register) in counts:
             raise InvalidInput(f"Drawer {int(register)} is counted twice: give one --count per drawer.")
         counts[int(register)] = spec

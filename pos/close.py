@@ -62,6 +62,8 @@ def parse_count(store: "Store", text: str) -> tuple[int, dict[int, int] | None]:
         value, sep, times = part.lower().partition("x")
         if not sep or not (times.isascii() and times.isdigit()):
             raise InvalidInput(f"'{part}' is not a count: write the note or coin, x, then how many (20x5).")
+        if len(times.lstrip("0")) > 15:  # more notes than exist (and int() of thousands of digits refuses)
+            raise InvalidInput(f"'{part[:30]}' counts more cash than any drawer holds: check the count.")
         denomination = parse_amount(value, s.currency, s.locale, allow_zero=False).amount_minor
         if denomination not in known:
             from pos.money_format import store_money

@@ -56,6 +56,9 @@ _CURRENCY_SHAPE = re.compile(r"[A-Z]{3}")
 _BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 # Minus signs people and CLDR actually use: ASCII hyphen-minus, U+2212 MINUS
 # SIGN (fa, sv, fi...), and the dashes a phone keyboard may substitute.
+# The three bidi *marks* CLDR puts around the sign and the symbol (never between digits); the
+# embeddings, overrides and isolates (U+202A-E, U+2066-9) are never in a formatted amount.
+_MARKS = frozenset("\u200e\u200f\u061c")
 _MINUS_SIGNS = frozenset("-\u2212\u2012\u2013\ufe63\uff0d")
 _SPACES = frozenset(" \u00a0\u2007\u2009\u202f")
 _APOSTROPHES = frozenset("'\u2019")
@@ -339,6 +342,30 @@ def _strip_marker(text: str, markers: tuple[str, ...]) -> str:
     return text
 
 
+def _hidden_in_amount(text: str) -> str | None:
+    """The first character of a typed amount that is not shown as itself, or None.
+
+    An amount is digits, separators, a sign and a currency symbol.  Refused: every control and
+    format character (a right-to-left override makes '12.00' show as '00.21'), except spaces
+    and, outside the digits, the bidi marks CLDR writes around the sign and the symbol
+    (``'\\u200f12.00 US$'`` in ar, ``'-\\u200e$ 12.00'`` in fa) and the spaces, tabs or line
+    breaks around what was typed.
+    """
+    if text.isprintable():
+        return None
+    import unicodedata
+
+    digits = [index for index, char in enumerate(text) if char in _ASCII_DIGITS]
+    first, last = (digits[0], digits[-1]) if digits else (len(text), -1)
+    for index, char in enumerate(text):
+        if char.isprintable() or unicodedata.category(char) == "Zs":
+            continue
+        if (char in _MARKS or char in "\t\r\n") and not first < index < last:
+            continue
+        return char
+    return None
+
+
 def parse_amount(
     text: str,
     currency: str,
@@ -370,9 +397,16 @@ def parse_amount(
         raise InvalidInput(f"Amount '{text}' is empty: type digits like {example}.")
     if len(text) > MAX_INPUT_CHARS:
         raise InvalidInput(
-            f"Amount '{text}' is too long ({len(text)} characters, at most {MAX_INPUT_CHARS}): "
+            f"Amount '{text if len(text) <= 64 else text[:40] + '...'}' is too long ({len(text)} characters, "
+            f"at most {MAX_INPUT_CHARS}): "
             f"type digits like {example}."
         )
+    hidden = _hidden_in_amount(text)
+    if hidden is not None:
+        from pos.text import describe
+
+        raise InvalidInput(f"The amount holds an invisible or control character ({describe(hidden)}), which could "
+                           f"make it show as another number: type digits like {example}.")
 
     # Normalise away what formatting adds but carries no value: bidi marks,
     # the kinds of space around symbols, and the Unicode minus signs.

@@ -118,19 +118,15 @@ def _order(row: "sqlite3.Row") -> Order:
 _PHONE = re.compile(r"^\+?[0-9 ()\-.]{3,24}$")
 
 
-def _clean_optional(text: str | None, what: str, limit: int) -> str | None:
-    if text is None:
-        return None
-    value = " ".join(text.split())
-    if not value:
-        return None
-    if len(value) > limit:
-        raise InvalidInput(f"The {what} is longer than {limit} characters: shorten it.")
-    return value
+def _clean_optional(text: str | None, what: str) -> str | None:
+    """An optional customer detail (:func:`pos.text.clean_line`, limit from its table); blank is None."""
+    from pos.text import clean_line
+
+    return clean_line(text, what) or None
 
 
 def _clean_phone(text: str | None) -> str | None:
-    value = _clean_optional(text, "phone number", 24)
+    value = _clean_optional(text, "phone number")
     if value is not None and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 3):
         raise InvalidInput(f"'{text}' is not a phone number: use digits, spaces, +, - or brackets.")
     return value
@@ -158,7 +154,9 @@ def resolve(store: "Store", ref: str | int, day: date | None = None) -> Order:
     caching = store.in_transaction
     if text.isascii() and text.isdigit():  # ASCII: "²" and "٣" are digits to Python, and no order number
         when = day or current_day(store)
-        number = int(text)
+        # Beyond any order number; int() of thousands of digits would refuse (or take its time).
+        number = int(text.lstrip("0") or "0") if len(text.lstrip("0")) <= 18 else 10**19
+        text = text if len(text) <= 24 else text[:20] + "..."
         row = store.one("SELECT * FROM orders WHERE business_day = ? AND number = ?",
                         (when.isoformat(), number)) if fits_sql(number) else None
         if row is None:
@@ -209,9 +207,9 @@ def new_order(
 ) -> Order:
     """Open a new order and give it the next number of the business day."""
     channel = channel if isinstance(channel, Channel) else parse_channel(channel)
-    name = _clean_optional(customer_name, "customer name", 80)
+    name = _clean_optional(customer_name, "customer name")
     phone = _clean_phone(customer_phone)
-    addr = _clean_optional(address, "address", 200)
+    addr = _clean_optional(address, "address")
     now = utc_now()
     order_id = new_id("ord")
     with store.write() as conn:
@@ -243,9 +241,9 @@ def set_customer(
     if customer_name is None and customer_phone is None and address is None:
         raise InvalidInput("Nothing to change: give --name, --phone or --address.")
     values = {
-        "customer_name": _clean_optional(customer_name, "customer name", 80) if customer_name is not None else order.customer_name,
+        "customer_name": _clean_optional(customer_name, "customer name") if customer_name is not None else order.customer_name,
         "customer_phone": _clean_phone(customer_phone) if customer_phone is not None else order.customer_phone,
-        "address": _clean_optional(address, "address", 200) if address is not None else order.address,
+        "address": _clean_optional(address, "address") if address is not None else order.address,
     }
     with store.write() as conn:
         conn.execute(
@@ -258,10 +256,11 @@ def set_customer(
 
 def parse_quantity(value: int | str) -> int:
     """A line quantity: a whole number from 1 to 9999."""
-    try:
-        qty = int(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"Quantity '{value}' is not a whole number: type something like 2.") from None
+    text = str(value).strip(" ")
+    # ASCII digits only: int() would also take '１２', '٣', '1_0', and tabs or line breaks around them.
+    if not _WHOLE.fullmatch(text):
+        raise InvalidInput(f"Quantity '{value}' is not a whole number: type something like 2.")
+    qty = _bounded(text)
     if qty <= 0:
         raise InvalidInput(f"Quantity must be at least 1, not {qty}: to take a line off, remove it.")
     if qty > MAX_QUANTITY:
@@ -269,6 +268,17 @@ def parse_quantity(value: int | str) -> int:
     return qty
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
+def _bounded(text: str) -> int:
+    """A whole number as ASCII digits (and a sign); one of more than nine digits is taken as 10**9.
+
+    Thousands of digits are no quantity, and int() of them takes time (and refuses above 4300).
+    """
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    return sign * (int(digits) if len(digits) <= 9 else 10**9)
 _SCAN = re.compile(r"^([0-9]+)\s*\*\s*(.*)$", re.DOTALL)
 
 
@@ -295,7 +305,7 @@ def parse_scan(text: str) -> tuple[int, str]:
         end -= 1
     line = text[start:end]
     match = _SCAN.match(line)
-    quantity, code = (int(match.group(1)), match.group(2)) if match else (1, line)
+    quantity, code = (_bounded(match.group(1)), match.group(2)) if match else (1, line)
     for index, char in enumerate(code):
         if invisible(char):
             shown = code[:index] + f"<U+{ord(char):04X}>" + code[index + 1:]
@@ -400,11 +410,11 @@ def add_discount(
     store: "Store", ref: str | int, value_text: str, reason: str, line_no: int | None = None
 ) -> tuple[Discount, OrderView]:
     """Give a discount (percent or amount) on one line or the whole order; a reason is required."""
-    reason_clean = " ".join((reason or "").split())
+    from pos.text import clean_line
+
+    reason_clean = clean_line(reason, "discount reason")
     if not reason_clean:
         raise InvalidInput("A discount needs a reason (like 'staff meal' or 'late delivery'): give --reason.")
-    if len(reason_clean) > 120:
-        raise InvalidInput("The discount reason is longer than 120 characters: shorten it.")
     kind, value = parse_discount(value_text, store)
     order = resolve(store, ref)
     _require_open(order, "give discounts")
@@ -484,7 +494,9 @@ def void_order(store: "Store", ref: str | int, reason: str) -> Order:
     refused here: ``payments.refunds.void`` releases pending payments first,
     and captured money must be refunded.
     """
-    reason_clean = " ".join((reason or "").split())
+    from pos.text import clean_line
+
+    reason_clean = clean_line(reason, "void reason")
     if not reason_clean:
         raise InvalidInput("A void needs a reason (like 'customer left'): give --reason.")
     order = resolve(store, ref)
@@ -579,6 +591,9 @@ def view(store: "Store", ref: str | int) -> OrderView:
 
 def hand_to_counter(store: "Store", ref: str | int, note: str) -> Order:
     """Put an open order in the counter queue (a kiosk customer who wants to pay cash), saying why."""
+    from pos.text import clean_line
+
+    note = clean_line(note, "counter note")
     order = resolve(store, ref)
     _require_open(order, "hand to the counter")
     with store.write() as conn:
