@@ -17,7 +17,7 @@ import errno
 import importlib
 import sys
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -59,15 +59,25 @@ class _PosGroup(TyperGroup):
             result = super().invoke(ctx)
             _record_command(ctx)
         except AnytenderError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
-            raise typer.Exit(1) from None
+            _error(exc.message)
         except Exception as exc:
             message = _system_failure(ctx, exc)
             if message is None:
                 raise
-            typer.echo(f"error: {message}", err=True)
-            raise typer.Exit(1) from None
+            _error(message)
         return result
+
+
+def _error(message: str) -> NoReturn:
+    """The one line of an expected error, and exit code 1.
+
+    A message may quote what was typed, or a name from the store: its control, format and bidi
+    characters are escaped (``pos.text.shown``), so an error can never clear a screen or forge a line.
+    """
+    from pos.text import shown
+
+    typer.echo(f"error: {shown(message)}", err=True)
+    raise typer.Exit(1) from None
 
 
 def _system_failure(ctx: Any, exc: Exception) -> str | None:

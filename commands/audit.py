@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from commands.context import JsonFlag, OWNER, open_store, parse_day_option
-from commands.output import emit, local_time, print_table
+from commands.output import emit, local_time, print_table, say
 
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
@@ -28,7 +28,7 @@ def audit_cmd(
         "Audit trail", ["When", "Who", "Register", "What", "Detail"],
         [[local_time(store, _parse_at(r.at)), r.staff or "-", str(r.register or ""), r.event.value,
           ", ".join(f"{k}={v}" for k, v in r.detail.items())] for r in found]) if found
-        else typer.echo("Nothing in the audit trail for that."))
+        else say("Nothing in the audit trail for that."))
 
 
 def _parse_at(text: str) -> Any:

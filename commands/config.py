@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from commands.context import JsonFlag, NUMBERS, group, open_store
-from commands.output import emit
+from commands.output import emit, say
 
 config_app = group("Store options: cash rounding, approvals, tips, payment links, receipts, the card reader.")
 
@@ -39,6 +39,6 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
     def human() -> None:
         for key, value in options.items():
-            typer.echo(f"{key} = {value}   ({config.OPTIONS[key].description})")
+            say(f"{key} = {value}   ({config.OPTIONS[key].description})")
 
     emit(as_json, options, human)

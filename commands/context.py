@@ -86,7 +86,9 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
 
     store = open_store(ctx)
     store.check_writable()  # an approval is for a change: refused before anyone types a PIN
-    pin = typer.prompt(f"PIN for {name}", hide_input=True, err=True)  # stderr: --json output stays pure
+    from pos.text import shown
+
+    pin = typer.prompt(f"PIN for {shown(name)}", hide_input=True, err=True)  # stderr: --json output stays pure
     return verify_pin(store, name, pin)
 
 

@@ -9,7 +9,7 @@ import typer
 
 from commands.context import JsonFlag, NUMBERS, ask_approver, day_or_today, group, open_store
 from commands.files import check_new, show_path, write_new
-from commands.output import emit, money, staff_name
+from commands.output import emit, money, say, staff_name
 from pos.errors import InvalidInput
 
 day_app = group("Closing the day: counts, settlement, tips, the lock; the Z report; reopening.")
@@ -63,27 +63,27 @@ def day_close(
 
     def human() -> None:
         if store.settings.training:
-            typer.echo("TRAINING")
-        typer.echo(f"Closed {summary.day}{' (early, forced)' if summary.forced else ''}.")
+            say("TRAINING")
+        say(f"Closed {summary.day}{' (early, forced)' if summary.forced else ''}.")
         for moved in summary.carried_over:
-            typer.echo(f"Carried over, still open: {moved.label}.")
+            say(f"Carried over, still open: {moved.label}.")
         for d in summary.drawers:
             state = "exact" if d.over_short_minor == 0 else (
                 f"over {money(store, d.over_short_minor)}" if d.over_short_minor > 0
                 else f"short {money(store, -d.over_short_minor)}")
-            typer.echo(f"Drawer {d.register}: expected {money(store, d.expected_minor)}, counted "
-                       f"{money(store, d.counted_minor)}: {state}.")
+            say(f"Drawer {d.register}: expected {money(store, d.expected_minor)}, counted "
+                f"{money(store, d.counted_minor)}: {state}.")
         for name, held in summary.drivers_out:
-            typer.echo(f"Driver {staff_name(store, name)} still holds {money(store, held)}: hand it in tomorrow.")
+            say(f"Driver {staff_name(store, name)} still holds {money(store, held)}: hand it in tomorrow.")
         if summary.card_problems:
             for c in summary.card_problems:
-                typer.echo(f"Card payment {c.order_label} ({c.ref}): {c.problem}.")
+                say(f"Card payment {c.order_label} ({c.ref}): {c.problem}.")
         else:
-            typer.echo("Card payments match the processor's settlement.")
+            say("Card payments match the processor's settlement.")
         if summary.pool is not None:
             shares = ", ".join(f"{s.name} {money(store, s.amount_minor)}" for s in summary.pool.shares)
-            typer.echo(f"Tip pool {money(store, summary.pool.pool_minor)} shared by hours: {shares}.")
-        typer.echo(f"See the Z report: pos day report --day {summary.day}")
+            say(f"Tip pool {money(store, summary.pool.pool_minor)} shared by hours: {shares}.")
+        say(f"See the Z report: pos day report --day {summary.day}")
 
     emit(as_json, summary_dict(summary), human)
 
@@ -109,37 +109,37 @@ def day_report_cmd(
         from receipts.day_pdf import render
 
         write_new(pdf, render(store, r, paper), "--pdf")
-        typer.echo(f"Wrote {show_path(pdf)}.")
+        say(f"Wrote {show_path(pdf)}.")
         return
 
     def human() -> None:
         m = lambda v: money(store, v)  # noqa: E731
         if r.training:
-            typer.echo("TRAINING")
-        typer.echo(f"Z report {r.day}: {r.orders} orders, gross {m(r.gross_sales_minor)}, average ticket "
-                   f"{m(r.average_ticket_minor)}")
-        typer.echo(f"Net sales {m(r.net_sales_minor)} (discounts {m(r.discounts_minor)}, refunds "
-                   f"{m(r.refunds_minor)} in {r.refunds_count}); voided orders {r.voids_count}")
+            say("TRAINING")
+        say(f"Z report {r.day}: {r.orders} orders, gross {m(r.gross_sales_minor)}, average ticket "
+            f"{m(r.average_ticket_minor)}")
+        say(f"Net sales {m(r.net_sales_minor)} (discounts {m(r.discounts_minor)}, refunds "
+            f"{m(r.refunds_minor)} in {r.refunds_count}); voided orders {r.voids_count}")
         for title, figures in (("Sales by channel", r.sales_by_channel), ("Payments by tender", r.payments_by_tender),
                                ("Tax by category", r.tax_by_category)):
-            typer.echo(f"{title}: " + (", ".join(f"{k} {m(v)}" for k, v in figures.items()) or "none"))
+            say(f"{title}: " + (", ".join(f"{k} {m(v)}" for k, v in figures.items()) or "none"))
         for person, t in r.tips.items():
-            typer.echo(f"Tips {staff_name(store, person)}: direct {m(t.direct_minor)}, pooled {m(t.pooled_minor)}, "
-                       f"declared {m(t.declared_minor)}, paid {m(t.paid_minor)}, refunded {m(t.refunded_minor)}, "
-                       f"still owed {m(t.owed_minor)}")
+            say(f"Tips {staff_name(store, person)}: direct {m(t.direct_minor)}, pooled {m(t.pooled_minor)}, "
+                f"declared {m(t.declared_minor)}, paid {m(t.paid_minor)}, refunded {m(t.refunded_minor)}, "
+                f"still owed {m(t.owed_minor)}")
         if r.pool_left_minor:
-            typer.echo(f"Tip pool not yet shared: {m(r.pool_left_minor)}")
+            say(f"Tip pool not yet shared: {m(r.pool_left_minor)}")
         for register, amount in r.over_short_by_drawer.items():
-            typer.echo(f"Drawer {register}: {'over' if amount >= 0 else 'short'} {m(abs(amount))}")
+            say(f"Drawer {register}: {'over' if amount >= 0 else 'short'} {m(abs(amount))}")
         for driver, amount in r.hand_ins_by_driver.items():
-            typer.echo(f"Driver {staff_name(store, driver)} handed in {m(amount)}")
+            say(f"Driver {staff_name(store, driver)} handed in {m(amount)}")
         for driver, amount in r.drivers_holding.items():
-            typer.echo(f"Driver {staff_name(store, driver)} still holds {m(amount)}")
-        typer.echo(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
+            say(f"Driver {staff_name(store, driver)} still holds {m(amount)}")
+        say(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
         for moved in r.carried_out:
-            typer.echo(f"Carried over, still open: {moved.label}")
+            say(f"Carried over, still open: {moved.label}")
         for moved in r.carried_in:
-            typer.echo(f"Carried in, open: {moved.label}")
+            say(f"Carried in, open: {moved.label}")
 
     emit(as_json, report_dict(r), human)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 import typer
 
 from commands.context import JsonFlag, NUMBERS, OrderArg, RegisterOpt, group, open_store, signed_in_actor
-from commands.output import emit, money
+from commands.output import emit, money, say
 from commands.pay import payment_dict
 from commands.receipt import auto_receipt
 from commands.signin import signed_in_member
@@ -92,9 +92,9 @@ def _driver_dict(store: "Store", cash: Any) -> dict[str, Any]:
 
 
 def _print_driver(store: "Store", cash: Any) -> None:
-    typer.echo(f"{cash.driver} holds {money(store, cash.held_minor)} of the store's cash (owed to the store).")
+    say(f"{cash.driver} holds {money(store, cash.held_minor)} of the store's cash (owed to the store).")
     for label, amount in cash.out_for_delivery:
-        typer.echo(f"  out for delivery: {label}, collect {money(store, amount)}")
+        say(f"  out for delivery: {label}, collect {money(store, amount)}")
 
 
 @driver_app.command("cash")
@@ -131,8 +131,8 @@ def driver_handin(
     handed = entry.postings[0].amount_minor  # the drawer's side of the transfer
 
     def human() -> None:
-        typer.echo(f"{cash.driver} handed in {money(store, handed)} to drawer {register}.")
+        say(f"{cash.driver} handed in {money(store, handed)} to drawer {register}.")
         if cash.held_minor:
-            typer.echo(f"Still owed by {cash.driver}: {money(store, cash.held_minor)}.")
+            say(f"Still owed by {cash.driver}: {money(store, cash.held_minor)}.")
 
     emit(as_json, {**_driver_dict(store, cash), "handed_in_minor": handed}, human)

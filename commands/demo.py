@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from commands.context import JsonFlag, START
-from commands.output import emit
+from commands.output import emit, say
 
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
@@ -27,12 +27,12 @@ def demo(
     report = run_demo(directory)
 
     def human() -> None:
-        typer.echo(f"Demo store: {report.db_path}")
+        say(f"Demo store: {report.db_path}")
         for line in report.story:
-            typer.echo(f"  {line}")
-        typer.echo("Files:")
+            say(f"  {line}")
+        say("Files:")
         for label, path in report.files.items():
-            typer.echo(f"  {label}: {path}")
-        typer.echo(f"Try: pos --db {report.db_path} order list --day {report.business_day}")
+            say(f"  {label}: {path}")
+        say(f"Try: pos --db {report.db_path} order list --day {report.business_day}")
 
     emit(as_json, report.as_dict(), human)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, TYPE_CHECKING
 import typer
 
 from commands.context import JsonFlag, NUMBERS, RegisterOpt, group, open_store
-from commands.output import emit, money
+from commands.output import emit, money, say
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -61,7 +61,7 @@ def drawer_nosale(ctx: typer.Context, reason: ReasonOpt = "", register: Register
     from pos.drawer import no_sale
 
     drawer = no_sale(open_store(ctx), register, reason)
-    typer.echo(f"Drawer {drawer.register} opened without a sale: {' '.join(reason.split())}.")
+    say(f"Drawer {drawer.register} opened without a sale: {' '.join(reason.split())}.")
 
 
 @drawer_app.command("paid-in", context_settings=NUMBERS)
@@ -95,8 +95,8 @@ def drawer_status(ctx: typer.Context, register: RegisterOpt = 1, as_json: JsonFl
 
     def human() -> None:
         state = "open" if st.drawer else "not open"
-        typer.echo(f"Drawer {register} ({state}) should hold {money(store, st.expected_minor)}.")
+        say(f"Drawer {register} ({state}) should hold {money(store, st.expected_minor)}.")
         for name, amount in st.breakdown.items():
-            typer.echo(f"  {name:<20} {money(store, amount):>12}")
+            say(f"  {name:<20} {money(store, amount):>12}")
 
     emit(as_json, _drawer_dict(store, st), human)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 import typer
 
 from commands.context import JsonFlag, group, open_store
-from commands.output import CardWait, emit, print_table, staff_name
+from commands.output import CardWait, emit, print_table, say, staff_name
 from commands.receipt import auto_receipt
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,7 +75,7 @@ def kiosk_run(ctx: typer.Context, number: KioskArg) -> None:
     store = open_store(ctx)
     store.check_writable()  # before a customer scans anything
     session = KioskSession(store, number)
-    typer.echo(("TRAINING. " if store.settings.training else "") + f"Kiosk {number}. {HELP}")
+    say(("TRAINING. " if store.settings.training else "") + f"Kiosk {number}. {HELP}")
     while True:
         try:
             line = input("> " if sys.stdin.isatty() else "")
@@ -83,10 +83,10 @@ def kiosk_run(ctx: typer.Context, number: KioskArg) -> None:
             line = "quit"
         if line.strip().lower() in ("quit", "exit"):
             for message in session.close():
-                typer.echo(message)
+                say(message)
             return
         with CardWait(store):
             for message in session.handle(line):
-                typer.echo(message)
+                say(message)
         if session.paid_order_id is not None:
             auto_receipt(store, session.paid_order_id)

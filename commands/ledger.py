@@ -10,7 +10,7 @@ import typer
 
 from commands.context import JsonFlag, group, open_store, parse_day_option
 from commands.files import new_file, show_path
-from commands.output import ProgressBar, emit, print_table
+from commands.output import emit, print_table, ProgressBar, say
 from pos.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,12 +58,12 @@ def ledger_show(
 
     def human() -> None:
         if not entries:
-            typer.echo("No journal entries.")
+            say("No journal entries.")
         for e in entries:
             extra = f" (reverses entry {e.reverses})" if e.reverses else ""
-            typer.echo(f"{e.id:>6}  {e.business_day}  {e.memo}{extra}  [{e.source_kind} {e.source_id}]")
+            say(f"{e.id:>6}  {e.business_day}  {e.memo}{extra}  [{e.source_kind} {e.source_id}]")
             for p in e.postings:
-                typer.echo(f"          {p.account:<36} {_money_in(store, p.amount_minor, p.currency):>14}")
+                say(f"          {p.account:<36} {_money_in(store, p.amount_minor, p.currency):>14}")
 
     emit(as_json, [_entry_dict(store, e) for e in entries], human)
 
@@ -156,4 +156,4 @@ def ledger_export(
     if as_json:
         emit(True, {"entries": count, "out": str(out.resolve()), "format": chosen.value}, "")
     else:
-        typer.echo(f"Wrote {count} entries to {show_path(out)} ({chosen.value}).", err=True)
+        say(f"Wrote {count} entries to {show_path(out)} ({chosen.value}).", err=True)

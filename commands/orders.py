@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 import typer
 
 from commands.context import JsonFlag, NUMBERS, OrderArg, ask_approver, group, open_store, parse_day_option
-from commands.output import emit, money, print_table
+from commands.output import emit, money, print_table, say
 from pos.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,23 +79,23 @@ def _print_view(store: "Store", v: "OrderView") -> None:
     o = v.order
     who = ", ".join(x for x in (o.customer_name, o.customer_phone, o.address) if x)
     if store.settings.training:
-        typer.echo("TRAINING")
-    typer.echo(f"Order #{o.number} ({o.channel.value}, {o.status.value}) {o.id}" + (f" - {who}" if who else ""))
+        say("TRAINING")
+    say(f"Order #{o.number} ({o.channel.value}, {o.status.value}) {o.id}" + (f" - {who}" if who else ""))
     for line, lt in zip(v.lines, v.totals.lines):
-        typer.echo(f"  {line.line_no:>3}  {line.quantity:>3} x {line.name:<28} {money(store, lt.gross_minor):>12}")
+        say(f"  {line.line_no:>3}  {line.quantity:>3} x {line.name:<28} {money(store, lt.gross_minor):>12}")
     for d, amount in zip(v.discounts, v.totals.discount_amounts_minor):
         target = f"line {d.line_no}" if d.line_no is not None else "order"
         shown = f"{d.value}%" if d.kind.value == "percent" else "amount"
-        typer.echo(f"       discount {shown} on {target} ({d.reason}) {money(store, -amount):>12}")
+        say(f"       discount {shown} on {target} ({d.reason}) {money(store, -amount):>12}")
     t = v.totals
-    typer.echo(f"  Subtotal {money(store, t.subtotal_minor)}")
+    say(f"  Subtotal {money(store, t.subtotal_minor)}")
     if t.discount_minor:
-        typer.echo(f"  Discounts {money(store, -t.discount_minor)}")
+        say(f"  Discounts {money(store, -t.discount_minor)}")
     for category, amount in t.tax_by_category.items():
-        typer.echo(f"  Tax {category}{' (included)' if t.tax_included else ''} {money(store, amount)}")
-    typer.echo(f"  Total {money(store, t.total_minor)}")
+        say(f"  Tax {category}{' (included)' if t.tax_included else ''} {money(store, amount)}")
+    say(f"  Total {money(store, t.total_minor)}")
     if o.void_reason:
-        typer.echo(f"  Voided: {o.void_reason}")
+        say(f"  Voided: {o.void_reason}")
 
 
 @order_app.command("new")

@@ -1,5 +1,12 @@
 """Printing what commands say: JSON or text, money in the store's format, tables, waits and progress.
 
+Everything printed goes through here, and text that came from a person is never trusted to be
+clean, even when it was checked on the way in (a store may hold text from before the checks,
+or written by hand): :func:`say` escapes every control, format and bidi character
+(:func:`pos.text.shown`), JSON carries them as ``\\uXXXX`` escapes, and a table's cells reach
+rich as plain ``Text``, never as markup, so ``[link=...]`` or ``[red]`` in a name is shown as
+typed.
+
 Rich is imported only when a table, a spinner or a progress bar is actually drawn: a
 cashier's one-line answer never pays for it.
 """
@@ -15,16 +22,58 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
 
-def emit(as_json: bool, data: Any, human: Callable[[], None] | str) -> None:
-    """Print ``data`` as JSON with --json, else what ``human`` prints (or the text itself)."""
-    if as_json:
-        import json
+def say(text: str, *, err: bool = False) -> None:
+    """Print one line (on stderr with ``err``), every hidden character in it escaped (``\\x1b``, ``<U+202E>``)."""
+    from pos.text import shown
 
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    typer.echo(shown(text), err=err)
+
+
+def say_block(text: str, *, nl: bool = True) -> None:
+    """Print lines of ours (a receipt, a QR code, CSV): line breaks kept, every other hidden character escaped."""
+    from pos.text import shown
+
+    typer.echo(shown(text, lines=True), nl=nl)
+
+
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON whose strings carry every control, format and bidi character as ``\\uXXXX``.
+
+    The JSON means exactly the same (a reader gets the very same strings back), but a terminal it
+    is printed on never meets a raw escape sequence or a right-to-left override.
+    """
+    import json
+
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    if text.isascii() and "\x7f" not in text:  # json.dumps escapes C0 itself; DEL and the rest are not ASCII
+        return text
+    from pos.text import first_hidden
+
+    if first_hidden(text.replace("\n", " ")) is None:
+        return text
+
+    def escaped(char: str) -> str:
+        code = ord(char)
+        if code > 0xFFFF:  # as a JSON surrogate pair
+            code -= 0x10000
+            return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+        return f"\\u{code:04x}"
+
+    from pos.text import shown
+
+    # Hidden characters only ever stand inside JSON strings (json.dumps writes none outside), where an
+    # escape means the same character.
+    return "".join(char if char == "\n" or shown(char) == char else escaped(char) for char in text)
+
+
+def emit(as_json: bool, data: Any, human: Callable[[], None] | str) -> None:
+    """Print ``data`` as JSON with --json, else what ``human`` prints (or the text itself, as :func:`say`)."""
+    if as_json:
+        typer.echo(json_text(data))
     elif callable(human):
         human()
     else:
-        typer.echo(human)
+        say(human)
 
 
 def money(store: "Store", amount_minor: int) -> str:
@@ -35,15 +84,22 @@ def money(store: "Store", amount_minor: int) -> str:
 
 
 def print_table(title: str | None, columns: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:
-    """A table with a title; ``right``: the columns aligned right (amounts)."""
+    """A table with a title; ``right``: the columns aligned right (amounts).
+
+    Every cell, and the title, reaches rich as plain ``Text`` with its hidden characters escaped:
+    never parsed as markup (``[link=...]`` stays those characters), never carrying a control code.
+    """
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, show_lines=False)
+    from pos.text import shown
+
+    table = Table(title=Text(shown(title)) if title is not None else None, show_lines=False)
     for index, column in enumerate(columns):
-        table.add_column(column, justify="right" if right and index in right else "left")
+        table.add_column(Text(shown(column)), justify="right" if right and index in right else "left")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(shown(cell)) for cell in row))
     Console().print(table)
 
 
@@ -59,6 +115,15 @@ def local_time(store: "Store", instant: Any) -> str:
     return instant.astimezone(store.settings.zone).strftime("%Y-%m-%d %H:%M")
 
 
+def _plain(text: str) -> Any:
+    """Text for a rich status line: a ``Text``, which rich never reads as markup or emoji codes; hidden characters escaped."""
+    from rich.text import Text
+
+    from pos.text import shown
+
+    return Text(shown(text))
+
+
 class Spinner:
     """A spinner on stderr while waiting on a customer (only on a terminal)."""
 
@@ -72,9 +137,9 @@ class Spinner:
         if self.status is None:
             from rich.console import Console
 
-            self.status = Console(stderr=True).status(f"Waiting for {self.waiting_for}...")
+            self.status = Console(stderr=True).status(_plain(f"Waiting for {self.waiting_for}..."))
             self.status.start()
-        self.status.update(f"Waiting for {self.waiting_for}, {elapsed_s} s...")
+        self.status.update(_plain(f"Waiting for {self.waiting_for}, {elapsed_s} s..."))
 
     def stop(self) -> None:
         if self.status is not None:
@@ -111,11 +176,15 @@ class ProgressBar:
         if self.bar is None:
             if not sys.stderr.isatty() or total < 5000:
                 return
-            from rich.progress import Progress
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-            self.bar = Progress(transient=True)
+            from pos.text import shown
+
+            # rich's default columns, but the label is plain text (markup=False): never read as markup.
+            self.bar = Progress(TextColumn("{task.description}", markup=False, style="progress.description"),
+                                BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), transient=True)
             self.bar.start()
-            self.task = self.bar.add_task(self.label, total=total)
+            self.task = self.bar.add_task(shown(self.label), total=total)
         self.bar.update(self.task, completed=done)
 
     def __exit__(self, *exc: object) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from commands.context import CASHIER, JsonFlag, NUMBERS, OrderArg, RegisterOpt, ask_approver, group, open_store
 from commands.orders import order_dict
-from commands.output import CardWait, Spinner, emit, local_time, money, print_table, staff_name
+from commands.output import CardWait, emit, local_time, money, print_table, say, say_block, Spinner, staff_name
 from commands.receipt import auto_receipt
 from pos.errors import InvalidInput
 
@@ -91,22 +91,22 @@ def pay(
 
     def human() -> None:
         if not result.outcome.approved:
-            typer.echo(f"DECLINED: {result.outcome.message} Still due: {money(store, result.due_after_minor)}.")
+            say(f"DECLINED: {result.outcome.message} Still due: {money(store, result.due_after_minor)}.")
             return
         if store.settings.training:
-            typer.echo("TRAINING: no real money moved.")
-        typer.echo(f"{p.tender.value.capitalize()} {money(store, p.tendered_minor or p.amount_minor)} taken.")
+            say("TRAINING: no real money moved.")
+        say(f"{p.tender.value.capitalize()} {money(store, p.tendered_minor or p.amount_minor)} taken.")
         if p.change_minor:
             coins = ", ".join(f"{n} x {money(store, d)}" for d, n in result.change_suggestion)
-            typer.echo(f"Change: {money(store, p.change_minor)}  ({coins})")
+            say(f"Change: {money(store, p.change_minor)}  ({coins})")
         if p.rounding_minor:
-            typer.echo(f"Cash rounding: {money(store, p.rounding_minor)}")
+            say(f"Cash rounding: {money(store, p.rounding_minor)}")
         if p.tip_minor:
             who = "the team on shift" if p.tip_to in (None, "pool") else staff_name(store, p.tip_to)
-            typer.echo(f"Tip {money(store, p.tip_minor)} goes to {who}.")
-        typer.echo("Order paid." if result.order_paid else f"Still due: {money(store, result.due_after_minor)}.")
+            say(f"Tip {money(store, p.tip_minor)} goes to {who}.")
+        say("Order paid." if result.order_paid else f"Still due: {money(store, result.due_after_minor)}.")
         if saved is not None:
-            typer.echo(f"Receipt: {saved}")
+            say(f"Receipt: {saved}")
 
     saved = auto_receipt(store, p.order_id) if result.order_paid else None
     emit(
@@ -156,26 +156,26 @@ def _pay_link(store: "Store", order: str, tender: str, amount: Optional[str], re
 
     def human() -> None:
         if store.settings.training:
-            typer.echo("TRAINING: no real money moved.")
+            say("TRAINING: no real money moved.")
         if status.action == "cancelled":
-            typer.echo(f"The link is cancelled: it can no longer be paid. Still due: {money(store, status.due_minor)}.")
+            say(f"The link is cancelled: it can no longer be paid. Still due: {money(store, status.due_minor)}.")
         elif status.waiting and status.action in ("sent", "already sent"):
             pass  # printed above, before any waiting
         elif status.waiting:
-            typer.echo(f"Not paid yet: the link stays open until {_link_expiry(store, p)}. "
-                       f"Check again with 'pos pay {order} link --check'.")
+            say(f"Not paid yet: the link stays open until {_link_expiry(store, p)}. "
+                f"Check again with 'pos pay {order} link --check'.")
         elif p.state.value == "captured":
             how = ", ".join(str(p.details[k]) for k in ("wallet", "brand") if p.details.get(k))
             card = f" ({how} ...{p.details['last4']})" if p.details.get("last4") else ""
-            typer.echo(f"Paid by link: {money(store, p.amount_minor + p.tip_minor)}{card}.")
-            typer.echo("Order paid." if status.order_paid else f"Still due: {money(store, status.due_minor)}.")
+            say(f"Paid by link: {money(store, p.amount_minor + p.tip_minor)}{card}.")
+            say("Order paid." if status.order_paid else f"Still due: {money(store, status.due_minor)}.")
             if status.order_paid:
                 saved = auto_receipt(store, p.order_id)
                 if saved is not None:
-                    typer.echo(f"Receipt: {saved}")
+                    say(f"Receipt: {saved}")
         else:
             reason = p.decline_reason.cashier_message if p.decline_reason else "The link was not paid."
-            typer.echo(f"NOT PAID: {reason} Still due: {money(store, status.due_minor)}.")
+            say(f"NOT PAID: {reason} Still due: {money(store, status.due_minor)}.")
 
     emit(as_json, {**payment_dict(store, p), "action": status.action, "link_url": status.url,
                     "expires_at": p.details.get("expires_at"), "order_paid": status.order_paid,
@@ -195,12 +195,12 @@ def _print_link(store: "Store", status: Any) -> None:
 
     p = status.payment
     again = " (sent before)" if status.action == "already sent" else ""
-    typer.echo(f"Payment link for {money(store, p.amount_minor + p.tip_minor)}{again}, "
-               f"open until {_link_expiry(store, p)}:")
-    typer.echo(status.url)
-    typer.echo(qr_text(status.url))
-    typer.echo("Text it to the customer, or let them scan the code; no account is needed.")
-    typer.echo(f"'pos pay {_order_number(store, p.order_id)} link --check' records the payment once they have paid.")
+    say(f"Payment link for {money(store, p.amount_minor + p.tip_minor)}{again}, "
+        f"open until {_link_expiry(store, p)}:")
+    say(status.url)
+    say_block(qr_text(status.url))
+    say("Text it to the customer, or let them scan the code; no account is needed.")
+    say(f"'pos pay {_order_number(store, p.order_id)} link --check' records the payment once they have paid.")
 
 
 def _order_number(store: "Store", order_id: str) -> int:
@@ -243,9 +243,9 @@ def payments_recover(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
     def human() -> None:
         if not done:
-            typer.echo("Nothing to recover: every payment is complete.")
+            say("Nothing to recover: every payment is complete.")
         for r in done:
-            typer.echo(f"{r.order_label}: payment {r.payment_id} {r.action}.")
+            say(f"{r.order_label}: payment {r.payment_id} {r.action}.")
 
     emit(as_json, [r._asdict() for r in done], human)
 

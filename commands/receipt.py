@@ -9,6 +9,7 @@ import typer
 
 from commands.context import CASHIER, OrderArg, open_store
 from commands.files import check_new, os_message, show_path, write_new
+from commands.output import say, say_block
 from pos.errors import AnytenderError, InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,16 +45,16 @@ def receipt_cmd(
         from receipts import pdf as pdf_layout
 
         write_new(pdf, pdf_layout.render(receipt, width), "--pdf")
-        typer.echo(f"Wrote {show_path(pdf)}.")
+        say(f"Wrote {show_path(pdf)}.")
     if eml is not None:
         from receipts.mail import message
 
         write_new(eml, bytes(message(receipt)), "--eml")
-        typer.echo(f"Wrote {show_path(eml)}.")
+        say(f"Wrote {show_path(eml)}.")
     if text or (pdf is None and eml is None):
         from receipts import text as text_layout
 
-        typer.echo(text_layout.render(receipt, width), nl=False)
+        say_block(text_layout.render(receipt, width), nl=False)
 
 
 def auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
@@ -74,7 +75,7 @@ def auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
     except (AnytenderError, OSError) as exc:
         # The sale is recorded: a receipt that cannot be written must not read as a failed payment.
         reason = exc.message if isinstance(exc, AnytenderError) else os_message(exc)
-        typer.echo(f"warning: the receipt was not saved ({reason}) The payment is recorded; write it with "
-                   f"'pos receipt {order.number} --pdf FILE'.", err=True)
+        say(f"warning: the receipt was not saved ({reason}) The payment is recorded; write it with "
+            f"'pos receipt {order.number} --pdf FILE'.", err=True)
         return None
     return target

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from commands.context import CASHIER, RegisterOpt, open_store
-from commands.output import CardWait
+from commands.output import CardWait, say
 from commands.receipt import auto_receipt
 from pos.errors import InvalidInput
 
@@ -31,10 +31,13 @@ def register_cmd(
     store.check_writable()  # a read-only store cannot ring a sale: said before anyone types a PIN
     check_register(register)  # before anyone types a PIN
     who = name or typer.prompt("Name", err=True)
-    member = verify_pin(store, who, typer.prompt(f"PIN for {get_staff(store, who).name}", hide_input=True, err=True),
-                        register=register)
+    from pos.text import shown
+
+    member = verify_pin(store, who, typer.prompt(f"PIN for {shown(get_staff(store, who).name)}", hide_input=True,
+                                                 err=True), register=register)
     if open_shift(store, member) is None:
-        if not typer.confirm(f"{member.first_name} is not on shift. Start the shift now?", default=True, err=True):
+        if not typer.confirm(f"{shown(member.first_name)} is not on shift. Start the shift now?", default=True,
+                             err=True):
             raise InvalidInput("A cashier rings sales on shift: start one with 'pos shift start NAME'.")
         start_shift(store, member.name, register=register)
     from pos import audit
@@ -46,18 +49,18 @@ def register_cmd(
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     read = _prompt_reader(session) if interactive else (lambda: input())
     for line in session.screen():
-        typer.echo(line)
+        say(line)
     while not session.done:
         try:
             if session.locked:
                 typed = typer.prompt("PIN", hide_input=True, err=True) if interactive else input()
                 for message in session.unlock(typed):
-                    typer.echo(message)
+                    say(message)
                 continue
             typed = read()
         except EOFError:  # Ctrl-D, or the end of scripted input: sign out, keeping any open order
             for message in session.sign_out():
-                typer.echo(message)
+                say(message)
             break
         except KeyboardInterrupt:  # Ctrl-C at the prompt clears the line; the order stays
             continue
@@ -65,14 +68,14 @@ def register_cmd(
         with CardWait(store):
             messages = session.handle(typed)
         for message in messages:
-            typer.echo(message)
+            say(message)
         if session.last_paid is not None and session.last_paid != paid_before:
             saved = auto_receipt(store, session.last_paid)
             if saved is not None:
-                typer.echo(f"Receipt: {saved}")
+                say(f"Receipt: {saved}")
         if not session.done and typed.strip():
             for line in session.screen():
-                typer.echo(line)
+                say(line)
 
 
 def _prompt_reader(session: Any) -> Callable[[], str]:

@@ -57,7 +57,9 @@ def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
     from pos.staff import get_staff
 
     store.check_writable()
-    shown_name = get_staff(store, name).name
+    from pos.text import shown
+
+    shown_name = shown(get_staff(store, name).name)
     path = session_file(str(store.path))
     what = "the sign-in file"
     try:
@@ -104,7 +106,9 @@ def login_cmd(
     store = open_store(ctx)
     member = sign_in_here(store, name, register)
     minutes = config.get(store, "signin.minutes")
-    typer.echo(f"{member.name} is signed in on this terminal for {minutes} minutes.")
+    from commands.output import say
+
+    say(f"{member.name} is signed in on this terminal for {minutes} minutes.")
 
 
 @top_level.command("logout", rich_help_panel=CASHIER)

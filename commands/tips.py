@@ -9,7 +9,7 @@ import typer
 
 from commands.context import JsonFlag, NUMBERS, RegisterOpt, day_or_today, group, open_store, parse_day_option
 from commands.files import check_new, new_file, show_path
-from commands.output import emit, money, print_table, staff_name
+from commands.output import emit, money, print_table, say, say_block, staff_name
 from pos.errors import InvalidInput
 
 tips_app = group("Tips: what is owed to whom, sharing the pool by hours, paying out.")
@@ -28,7 +28,7 @@ def tips_owed(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     emit(as_json, owed, lambda: print_table(
         "Tips owed", ["Who", "Owed"],
         [["the pool (not yet shared)" if k == "pool" else staff_name(store, k), money(store, v)]
-         for k, v in owed.items()], {1}) if owed else typer.echo("No tips are owed."))
+         for k, v in owed.items()], {1}) if owed else say("No tips are owed."))
 
 
 @tips_app.command("distribute")
@@ -51,7 +51,7 @@ def tips_distribute(
                [[s.name, f"{s.worked_s / 3600:.2f}", f"{s.worked_s * 100 / max(1, sum(x.worked_s for x in plan.shares)):.1f}%",
                  money(store, s.amount_minor)] for s in plan.shares], {1, 2, 3})
         for name, why in plan.excluded:
-            typer.echo(f"  {name} worked but gets nothing: {why}.")
+            say(f"  {name} worked but gets nothing: {why}.")
 
     def as_dict(plan: Any, posted: bool) -> dict[str, Any]:
         return {"day": plan.day.isoformat(), "pool_minor": plan.pool_minor, "posted": posted,
@@ -61,7 +61,7 @@ def tips_distribute(
     if preview or shown.pool_minor == 0:
         def human() -> None:
             show(shown)
-            typer.echo("Nothing in the pool to share." if shown.pool_minor == 0 else "Preview only: nothing posted.")
+            say("Nothing in the pool to share." if shown.pool_minor == 0 else "Preview only: nothing posted.")
 
         emit(as_json, as_dict(shown, False), human)
         return
@@ -109,6 +109,7 @@ def tips_payroll(
 
     from pos.money import Money, format_plain
     from pos.tips import payroll_lines
+    from pos.text import shown
 
     store = open_store(ctx)
     if out is not None:
@@ -119,11 +120,11 @@ def tips_payroll(
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["business_day", "staff", "amount", "currency"])
     for line in lines:
-        writer.writerow([line.business_day, line.name, format_plain(Money(line.amount_minor, store.settings.currency)),
+        writer.writerow([line.business_day, shown(line.name), format_plain(Money(line.amount_minor, store.settings.currency)),
                          store.settings.currency])
     if out is None:
-        typer.echo(buffer.getvalue(), nl=False)
+        say_block(buffer.getvalue(), nl=False)
         return
     with new_file(out, "--out", text=True) as handle:
         handle.write(buffer.getvalue())
-    typer.echo(f"Wrote {len(lines)} payroll line(s) to {show_path(out)}.")
+    say(f"Wrote {len(lines)} payroll line(s) to {show_path(out)}.")

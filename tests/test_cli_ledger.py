@@ -83,7 +83,7 @@ def test_export_json_report_and_progress_bar_in_a_terminal(sold: Store, cli, tmp
     ticks: list[tuple[int, int]] = []
 
     class Bar:
-        def __init__(self, transient: bool) -> None:
+        def __init__(self, *columns: object, transient: bool) -> None:
             pass
 
         def start(self) -> None:
