@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, TextIO
 from pos.errors import InvalidInput
 from pos.ledger import Entry, balances, count_entries, iter_entries
 from pos.money import Money, exponent, format_plain
+from pos.text import shown
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -75,16 +76,18 @@ class _Writer:
         self.currencies: set[str] = set()
 
     def account(self, name: str) -> str:
+        name = shown(name)  # a name written into the store by hand may hold anything: never a line break here
         return beancount_account(name) if self.fmt is ExportFormat.BEANCOUNT else name
 
     def header(self) -> None:
         s = self.store.settings
+        name = shown(s.name)
         if self.fmt is ExportFormat.BEANCOUNT:
-            self.out.write(f"; Anytender journal of {s.name}\n")
-            self.out.write(f"option \"title\" {_quote(s.name)}\n")
+            self.out.write(f"; Anytender journal of {name}\n")
+            self.out.write(f"option \"title\" {_quote(name)}\n")
             self.out.write(f"option \"operating_currency\" \"{s.currency}\"\n\n")
         else:
-            self.out.write(f"; Anytender journal of {s.name}\n")
+            self.out.write(f"; Anytender journal of {name}\n")
             self._commodity(s.currency)
 
     def _commodity(self, currency: str) -> None:
@@ -135,15 +138,18 @@ class _Writer:
         for p in e.postings:
             self._commodity(p.currency)
             self.open(p.account, e.business_day)
-        memo = e.memo.replace("\n", " ")
+        # The journal holds no control character (pos.ledger cleans what it posts), but a file written by
+        # hand may: escaped, so no memo can break a line and forge a posting in the export.
+        memo = shown(e.memo)
+        source = shown(f"{e.source_kind} {e.source_id}")
         if self.fmt is ExportFormat.BEANCOUNT:
             self.out.write(f"\n{e.business_day} * {_quote(memo)}\n")
-            self.out.write(f"  entry: {e.id}\n  source: {_quote(e.source_kind + ' ' + e.source_id)}\n")
+            self.out.write(f"  entry: {e.id}\n  source: {_quote(source)}\n")
             if e.reverses is not None:
                 self.out.write(f"  reverses: {e.reverses}\n")
         else:
             memo = memo.replace(";", ",").replace("|", "/")
-            tags = f"entry:{e.id}, source:{e.source_kind} {e.source_id}"
+            tags = f"entry:{e.id}, source:{source}"
             if e.reverses is not None:
                 tags += f", reverses:{e.reverses}"
             self.out.write(f"\n{e.business_day} * {memo}  ; {tags}\n")
@@ -223,8 +229,8 @@ def _export_csv(
     for e in entries:
         for p in e.postings:
             writer.writerow(
-                (e.id, e.business_day, e.posted_at, e.memo, e.source_kind, e.source_id,
-                 "" if e.reverses is None else e.reverses, p.account, _amount(p.amount_minor, p.currency),
+                (e.id, e.business_day, e.posted_at, shown(e.memo), shown(e.source_kind), shown(e.source_id),
+                 "" if e.reverses is None else e.reverses, shown(p.account), _amount(p.amount_minor, p.currency),
                  p.currency, p.amount_minor)
             )
         count += 1

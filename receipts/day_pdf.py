@@ -38,10 +38,12 @@ def _who(store: "Store", key: str) -> str:
     from pos.errors import NotFound
     from pos.staff import get_staff
 
+    from pos.text import shown
+
     try:
-        return get_staff(store, key).name
+        return shown(get_staff(store, key).name)
     except NotFound:
-        return key
+        return shown(key)
 
 
 def render(store: "Store", report: "DayReport", paper: str = "a4") -> bytes:
@@ -55,8 +57,11 @@ def render(store: "Store", report: "DayReport", paper: str = "a4") -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    from xml.sax.saxutils import escape
+
     from pos.errors import InvalidInput
     from pos.money_format import store_money
+    from pos.text import shown
 
     if paper not in PAPERS:
         raise InvalidInput(f"Print the day report on a4 or letter paper, not '{paper}'.")
@@ -64,12 +69,12 @@ def render(store: "Store", report: "DayReport", paper: str = "a4") -> bytes:
     styles = getSampleStyleSheet()
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4 if paper == "a4" else LETTER, invariant=1,
-                            title=f"Z report {report.day}", author=store.settings.name,
+                            title=f"Z report {report.day}", author=shown(store.settings.name),
                             leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm)
     width = doc.width
     story: list[Any] = []
-    heading = f"{store.settings.name}: Z report, {report.day}" + ("  (TRAINING)" if report.training else "")
-    story.append(Paragraph(heading, styles["Title"]))
+    heading = f"{shown(store.settings.name)}: Z report, {report.day}" + ("  (TRAINING)" if report.training else "")
+    story.append(Paragraph(escape(heading), styles["Title"]))  # a Paragraph reads markup: '<' in a name is text
 
     def table(title: str, rows: list[list[str]], head: list[str]) -> None:
         story.append(Paragraph(title, styles["Heading3"]))
@@ -112,20 +117,21 @@ def render(store: "Store", report: "DayReport", paper: str = "a4") -> bytes:
 
     hours = sales_by_hour(store, report.day)
     bars("Sales by hour", [f"{h:02d}h" for h in hours], list(hours.values()))
-    table("Sales by channel", [[k, money(v)] for k, v in report.sales_by_channel.items()], ["Channel", "Sales"])
-    table("Payments by tender", [[k, money(v)] for k, v in report.payments_by_tender.items()], ["Tender", "Taken"])
+    table("Sales by channel", [[shown(k), money(v)] for k, v in report.sales_by_channel.items()], ["Channel", "Sales"])
+    table("Payments by tender", [[shown(k), money(v)] for k, v in report.payments_by_tender.items()],
+          ["Tender", "Taken"])
     tenders = {k: v for k, v in report.payments_by_tender.items() if v > 0}
     if tenders:
         pie_drawing = Drawing(width, 55 * mm)
         pie = Pie()
         pie.x, pie.y, pie.width, pie.height = width / 2 - 22 * mm, 5 * mm, 44 * mm, 44 * mm
         pie.data = list(tenders.values())
-        pie.labels = [f"{k} {money(v)}" for k, v in tenders.items()]
+        pie.labels = [f"{shown(k)} {money(v)}" for k, v in tenders.items()]
         pie.slices.fontSize = 7
         pie_drawing.add(pie)
         pie_drawing.add(String(0, 50 * mm, "Sales by tender", fontSize=9))
         story.append(pie_drawing)
-    table("Tax by category", [[k, money(v)] for k, v in report.tax_by_category.items()], ["Category", "Tax"])
+    table("Tax by category", [[shown(k), money(v)] for k, v in report.tax_by_category.items()], ["Category", "Tax"])
     tip_rows = [[_who(store, person), money(t.direct_minor), money(t.pooled_minor), money(t.declared_minor), money(t.paid_minor),
                  money(t.owed_minor)] for person, t in report.tips.items()]
     table("Tips per person", tip_rows, ["Person", "Direct", "Pooled", "Declared", "Paid", "Owed"])

@@ -10,7 +10,7 @@ client expects of a message sent again.
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from typing import TYPE_CHECKING
 
 from receipts import pdf, text
@@ -25,7 +25,8 @@ def message(receipt: "Receipt", *, to: str | None = None, sender: str | None = N
     kind = "Refund receipt" if receipt.title.startswith("REFUND") else "Receipt"
     marks = "".join(f" [{m}]" for m in receipt.marks)
     msg["Subject"] = f"{kind} for order #{receipt.order_number} at {receipt.store_name}{marks}"
-    msg["From"] = sender or f"{receipt.store_name} <receipts@localhost>"
+    # formataddr quotes the store's name: a '<', ',' or ';' in it stays part of the name, never another address.
+    msg["From"] = sender or formataddr((receipt.store_name, "receipts@localhost"))
     if to:
         msg["To"] = to
     # The real moment with the store's true offset (-0500 in a New York winter), never local time labelled UTC.

@@ -8,12 +8,17 @@ or wallet type; cash tendered and change) and each tip with the first name
 of the person it goes to, or "the team on shift" for the pool.  A refund
 receipt lists what was given back and why.  Reprints and training stores
 are marked as such.
+
+Every text on it passes :func:`pos.text.shown` once, here: a name or a reason stored before
+text was checked on the way in (or written into the file by hand) reaches paper, PDF and email
+with its control and bidi characters escaped, never as a printer command or a line break in a
+mail header.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -88,8 +93,26 @@ def _tender_label(payment: object) -> str:
     return f"{label} ({how})" if how else label
 
 
+def _shown(value: Any) -> Any:
+    """``value`` with every text in it (in lists and rows too) passed through :func:`pos.text.shown`."""
+    from pos.text import shown
+
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    if isinstance(value, (Item, Row)):
+        return type(value)(*(_shown(v) for v in value))
+    return value
+
+
 def build(store: "Store", order_ref: str | int, *, reprint: bool = False, refund: bool = False) -> Receipt:
-    """The receipt of an order (or of its refunds), from what the store recorded."""
+    """The receipt of an order (or of its refunds), from what the store recorded; every text in it escaped."""
+    receipt = _build(store, order_ref, reprint=reprint, refund=refund)
+    return Receipt(*(_shown(value) for value in receipt))
+
+
+def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool) -> Receipt:
     from payments.base import SETTLED, order_payments
     from pos import config
     from pos.catalog import tax_categories
