@@ -6,6 +6,11 @@ packages it drives (``pos``, ``payments``, ``receipts``, ``screens``), which
 never import it.  It never touches an existing store: with no ``--dir`` it picks
 ``./anytender-demo`` or, if that is taken, the first free
 ``./anytender-demo-N``; a ``--dir`` that already holds files is refused.
+
+Nothing is written through a symbolic link planted in a shared folder: the demo is built in a
+folder with a private random name (``mkdtemp``, owner-only) and renamed into place; a link at
+the folder's name is refused (``--dir``) or counted as taken; every file inside is created
+owner-only with ``O_CREAT | O_EXCL | O_NOFOLLOW``.
 """
 
 from __future__ import annotations
@@ -60,6 +65,9 @@ def resolve_number(store: Any, order_id: str | None) -> int:
 def choose_folder(directory: Path | None) -> Path:
     """A folder that holds no store yet (see the module docstring)."""
     if directory is not None:
+        if directory.is_symlink():
+            raise Conflict(f"{directory} is a symbolic link: give the demo a real folder with --dir (the folder it "
+                           "points at was left untouched).")
         if directory.exists() and not directory.is_dir():
             raise Conflict(f"{directory} is a file, not a folder: pick another --dir for the demo.")
         if directory.exists() and any(directory.iterdir()):
@@ -67,7 +75,7 @@ def choose_folder(directory: Path | None) -> Path:
         return directory
     base = Path("anytender-demo")
     candidate, n = base, 1
-    while candidate.exists() and (not candidate.is_dir() or any(candidate.iterdir())):
+    while candidate.is_symlink() or (candidate.exists() and (not candidate.is_dir() or any(candidate.iterdir()))):
         n += 1
         candidate = Path(f"{base}-{n}")
     return candidate
@@ -97,6 +105,18 @@ def run_demo(directory: Path | None = None) -> DemoReport:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return report.moved(staging.resolve(), final.resolve())
+
+
+def _new_fd(path: Path) -> int:
+    """A new owner-only file at ``path``: never one that exists, never through a symbolic link."""
+    import os
+
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    with open(_new_fd(path), "wb") as handle:
+        handle.write(data)
 
 
 def _build(folder: Path) -> DemoReport:
@@ -131,7 +151,7 @@ def _build(folder: Path) -> DemoReport:
         add_tax_category(store, "food", "8.875", "Prepared food")
         add_tax_category(store, "alcohol", "10.375", "Alcohol")
         menu = folder / "menu.csv"
-        menu.write_text(MENU_CSV, encoding="utf-8")
+        _write_new(menu, MENU_CSV.encode())
         result = import_items(store, str(menu), MENU_CSV.splitlines(keepends=True))
         report.files["menu (CSV imported)"] = menu.resolve()
         report.story.append(f"Imported the menu: {result.added} items.")
@@ -277,7 +297,7 @@ def _build(folder: Path) -> DemoReport:
         z_path = folder / "z-report.json"
         import json
 
-        z_path.write_text(json.dumps(report_dict(z), indent=2, default=str) + "\n", encoding="utf-8")
+        _write_new(z_path, (json.dumps(report_dict(z), indent=2, default=str) + "\n").encode())
         report.files["Z report (JSON)"] = z_path.resolve()
         report.story.append(
             f"Z report: {z.orders} orders, {money(z.gross_sales_minor)} gross, net sales {money(z.net_sales_minor)}, "
@@ -287,25 +307,25 @@ def _build(folder: Path) -> DemoReport:
         from receipts import day_pdf, model, pdf as receipt_pdf
 
         receipts_dir = folder / "receipts"
-        receipts_dir.mkdir()
+        receipts_dir.mkdir(mode=0o700)
         for number, what in ((walk_in.number, "cash"), (phone.number, "card-and-cash"),
                              (delivered[0], "cash-at-the-door-tipped"), (5, "self-checkout"), (queued.number, "kiosk-cash"),
                              (by_phone.number, "payment-link"), (declined.number, "declined-then-card-and-cash")):
             target = receipts_dir / f"order-{number}-{what}.pdf"
             # By the day closed, not "today": after the early close new orders are numbered on the next day.
             order_id = resolve(store, number, walk_in.business_day).id
-            target.write_bytes(receipt_pdf.render(model.build(store, order_id), 80))
+            _write_new(target, receipt_pdf.render(model.build(store, order_id), 80))
         refund_receipt = receipts_dir / f"order-{walk_in.number}-refund.pdf"
-        refund_receipt.write_bytes(receipt_pdf.render(model.build(store, walk_in.id, refund=True), 80))
+        _write_new(refund_receipt, receipt_pdf.render(model.build(store, walk_in.id, refund=True), 80))
         report.files["receipts (PDF, one per tender)"] = receipts_dir.resolve()
         z_pdf = folder / "z-report.pdf"
-        z_pdf.write_bytes(day_pdf.render(store, z))
+        _write_new(z_pdf, day_pdf.render(store, z))
         report.files["Z report (PDF)"] = z_pdf.resolve()
         checked = ledger.verify(store)
         report.story.append(f"Books: {checked.entries} journal entries, hash chain intact, every entry balances.")
         for fmt, name in ((ExportFormat.BEANCOUNT, "books.beancount"), (ExportFormat.HLEDGER, "books.journal")):
             target = folder / name
-            with open(target, "w", encoding="utf-8") as handle:
+            with open(_new_fd(target), "w", encoding="utf-8") as handle:
                 export_ledger(store, fmt, handle)
             report.files[f"books ({fmt.value})"] = target.resolve()
 

@@ -4,6 +4,14 @@ Every file is written whole or not at all through :func:`new_file`: a hidden own
 ``.part`` file in the same folder, synced, then renamed into place, so a reader never sees
 half a file and a failure leaves nothing behind.  :func:`os_message` turns an ``OSError``
 nobody foresaw into one line for the error boundary in ``cli.py``.
+
+Nothing here ever writes through a symbolic link someone planted in a shared folder.  The
+``.part`` file has a private random name and is created by :func:`tempfile.mkstemp` with
+``O_CREAT | O_EXCL | O_NOFOLLOW`` (a link at that name is never opened: another name is
+drawn).  At the final path, a link is refused like any existing file; with ``--force`` (or
+for the sign-in file) the rename replaces the link itself, and the file it pointed at is left
+as it was.  A new file is put in place with ``link()``, which never replaces anything, so a
+file that appears at the path meanwhile is never overwritten either.
 """
 
 from __future__ import annotations
@@ -78,6 +86,9 @@ def check_new(path: Path, what: str, *, replace: bool = False, force_flag: str |
     try:
         if path.is_dir():
             raise InvalidInput(f"{show_path(path)} is a folder: give a file name for {what}.")
+        if path.is_symlink() and not replace:
+            raise InvalidInput(f"{show_path(path)} is a symbolic link: choose another file (nothing was written, "
+                               "and the file it points at was left as it was).")
         if path.exists() and not replace:
             again = f"choose another file, or add {force_flag} to replace it" if force_flag else "choose another file"
             raise InvalidInput(f"{show_path(path)} already exists: {again} (nothing was overwritten).")
@@ -123,15 +134,41 @@ def new_file(path: Path, what: str, *, text: bool = False, replace: bool = False
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        if not replace and path.exists():
-            raise InvalidInput(f"{show_path(path)} appeared while it was being written: it was left as it is.")
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)  # a link at ``path`` is replaced itself, never followed
+        else:
+            _put_new(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise file_error(path, what, exc) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _put_new(tmp: Path, path: Path) -> None:
+    """Give the finished ``tmp`` the name ``path``, which must still be free: never replaces anything.
+
+    ``link()`` fails when anything (a file, a link) has taken the name since :func:`check_new`,
+    and never follows a link there; the ``.part`` name then goes.  Where the filesystem has no
+    hard links (FAT, some network shares), the name is checked and renamed, as before.
+    """
+    appeared = InvalidInput(f"{show_path(path)} appeared while it was being written: it was left as it is.")
+    try:
+        os.link(tmp, path, follow_symlinks=False)
+    except FileExistsError:
+        raise appeared from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+            raise
+        if os.path.lexists(path):
+            raise appeared from None
+        os.replace(tmp, path)
+        return
+    try:
+        tmp.unlink()
+    except OSError:  # pragma: no cover - the file is in place; only a stray .part name is left
+        pass
 
 
 def write_new(path: Path, data: bytes, what: str) -> None:

@@ -70,7 +70,9 @@ def auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
     order = resolve(store, order_id)
     target = Path(folder) / f"{order.business_day}-order-{order.number}.pdf"
     try:
-        if not target.exists():  # a receipt already there (a retried command) is kept as it was
+        # A receipt already there (a retried command) is kept as it was; a symbolic link planted in its
+        # place is refused by write_new (with a warning), never followed.
+        if target.is_symlink() or not target.exists():
             write_new(target, pdf_layout.render(model.build(store, order_id), 80), "the receipt folder")
     except (AnytenderError, OSError) as exc:
         # The sale is recorded: a receipt that cannot be written must not read as a failed payment.

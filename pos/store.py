@@ -151,19 +151,39 @@ class Store:
     def create(cls, path: str | os.PathLike[str]) -> "Store":
         """Create a new, empty store file with the full schema.
 
-        Refuses when the file exists: creating a store never destroys one.
+        Refuses when the file exists: creating a store never destroys one.  The file is created
+        here, owner-only, with ``O_CREAT | O_EXCL | O_NOFOLLOW`` before SQLite opens it: a symbolic
+        link planted at the path (or at its ``-wal``, ``-shm`` or ``-journal`` beside it) is refused,
+        never followed to overwrite the file it points at.
         """
         p = Path(path)
         if _exists(p):
             raise StoreError(f"A store already exists at {p}: it was left untouched. Use another --db path.")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            if os.path.lexists(f"{p}{suffix}"):
+                raise StoreError(f"There is already a link or file at {p}{suffix}: no store was created, and it was "
+                                 "left untouched. Remove it, or use another --db path.")
         if p.parent and not _exists(p.parent):
             raise StoreError(f"Folder {p.parent} does not exist: create it first or choose another --db path.")
         if not os.access(p.parent, os.W_OK):
             raise StoreReadOnly(f"Cannot create a store in {p.parent}: the folder cannot be written (check its "
                                 "permissions or the disk, or choose another --db path); nothing was written.")
         try:
-            conn = _connect(p, "rwc")
+            os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+        except FileExistsError:  # planted since the checks above
+            raise StoreError(f"A link or file appeared at {p}: no store was created. Use another --db path.") from None
+        except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise StoreReadOnly(f"Cannot create a store in {p.parent}: the folder cannot be written (check its "
+                                    "permissions or the disk, or choose another --db path); nothing was written.") from None
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFull(f"The disk is full: no store was created at {p}; free some space and try again.") from None
+            raise StoreError(f"Cannot create a store at {p} ({exc.strerror}): nothing was written. Check the "
+                             "folder and the disk, or choose another --db path.") from None
+        try:
+            conn = _connect(p, "rw")  # the empty file just made is a new database to SQLite
         except sqlite3.DatabaseError as exc:
+            p.unlink(missing_ok=True)
             raise _unusable(p, exc) from exc
         store = cls(p, conn)
         try:
