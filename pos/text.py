@@ -33,7 +33,7 @@ import unicodedata
 
 from pos.errors import InvalidInput
 
-__all__ = ["LIMITS", "clean_line", "first_hidden", "shown"]
+__all__ = ["LIMITS", "clean_line", "describe", "first_hidden", "shown"]
 
 NAME = 80
 """A name a person gives: a customer, an item, a tax category, the store."""
