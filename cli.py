@@ -23,7 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 from commands.context import CASHIER, DRIVER, OWNER, State
-from pos.errors import AnytenderError, InvalidInput
+from pos.errors import AnytenderError, InvalidInput, NotAllowed, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -59,7 +59,7 @@ class _PosGroup(TyperGroup):
             result = super().invoke(ctx)
             _record_command(ctx)
         except AnytenderError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
+            typer.echo(f"error: {_refusal_recorded(ctx, exc) if isinstance(exc, Refused) else exc.message}", err=True)
             raise typer.Exit(1) from None
         except Exception as exc:
             message = _system_failure(ctx, exc)
@@ -100,6 +100,21 @@ def _record_command(ctx: Any) -> None:
     audit.record(store, audit.Event.COMMAND, {"command": command})
 
 
+def _refusal_recorded(ctx: Any, exc: Refused) -> str:
+    """Record an attempt a control refused in the audit trail; the refusal's line, saying so when it cannot be."""
+    state = ctx.obj if isinstance(ctx.obj, State) else None
+    store = state.store if state is not None else None
+    if store is None:
+        return exc.message
+    from pos import audit
+
+    asked = store.memo.get("asked") or "pos"
+    if audit.refused(store, asked, exc.message, register=store.memo.get("register")):
+        return exc.message
+    why = "the store is read-only" if store.read_only is not None else "the store could not be written"
+    return f"{exc.message} (This refusal could not be recorded: {why}.)"
+
+
 # -- the root, and the sign-in check ------------------------------------------------------------
 
 
@@ -113,11 +128,15 @@ def _root(
 
 
 def _check_permission(ctx: typer.Context, store: "Store") -> None:
-    """A state-changing command runs only for someone signed in whom the permission table allows."""
+    """A state-changing command runs only for someone signed in whom the permission table allows;
+    a refusal is recorded (:func:`_refusal_recorded`)."""
     from pos import config
 
     words = ctx.command_path.split()[1:]
     command = " ".join(w for w in words if not w.startswith("-"))
+    register = ctx.params.get("register")
+    store.memo["asked"] = f"pos {command}"
+    store.memo["register"] = register if isinstance(register, int) else None
     action_name = _action_of(command)
     if action_name is None or config.get(store, "signin.required") != "yes":
         return
@@ -131,8 +150,11 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
         if not sys.stdin.isatty():
             raise InvalidInput(f"'pos {command}' changes the store: sign in first with 'pos login NAME'.")
         member = sign_in_here(store, typer.prompt("Sign in: name", err=True), None)
-    require(member, Action[action_name])
-    store.memo["actor_id"] = member.id
+    store.memo["actor_id"] = member.id  # who is asking, refused or not
+    try:
+        require(member, Action[action_name])
+    except NotAllowed as exc:
+        raise Refused(exc.message) from None
     store.memo["command"] = f"pos {command}"
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any, Callable, Optional
 
+import click
 import typer
 
-from commands.context import CASHIER, RegisterOpt, open_store
+from commands.context import CASHIER, RegisterOpt, hidden_prompt, open_store
 from commands.output import CardWait
 from commands.receipt import auto_receipt
 from pos.errors import InvalidInput
@@ -54,12 +55,28 @@ def register_cmd(
                 for message in session.unlock(typed):
                     typer.echo(message)
                 continue
+            if session.asking is not None:  # a manager's approval
+                asking = session.asking
+                if interactive:
+                    typed = hidden_prompt(asking.label) if asking.hidden else str(
+                        typer.prompt(asking.label, default="", show_default=False, err=True))
+                else:
+                    typed = input()
+                for message in session.answer(typed):
+                    typer.echo(message)
+                if not session.done and session.asking is None:
+                    for line in session.screen():
+                        typer.echo(line)
+                continue
             typed = read()
         except EOFError:  # Ctrl-D, or the end of scripted input: sign out, keeping any open order
             for message in session.sign_out():
                 typer.echo(message)
             break
-        except KeyboardInterrupt:  # Ctrl-C at the prompt clears the line; the order stays
+        except (KeyboardInterrupt, click.exceptions.Abort):  # Ctrl-C clears the line (or cancels a question)
+            if session.asking is not None:
+                for message in session.answer(""):
+                    typer.echo(message)
             continue
         paid_before = session.last_paid
         with CardWait(store):

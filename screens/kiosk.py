@@ -93,7 +93,7 @@ class KioskSession:
 
         if self.order_id is None:
             return ["Nothing to remove."]
-        line, _ = remove_line(self.store, self.order_id)
+        line, _ = remove_line(self.store, self.order_id, by_customer=True)  # their own item: no void
         return [f"Removed {line.name}.", self._total_line()]
 
     def _do_tip(self, rest: str) -> list[str]:

@@ -182,7 +182,8 @@ def test_opening_the_drawer_without_a_sale_is_a_managers_and_is_audited(store: S
     monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "s.json"))
     cli = cli_for(store)
     cli.ok("login", "Alice", input="1234\n")
-    cli.fails("drawer", "nosale", "--reason", "change", says="Alice is a cashier and may not open the drawer")
+    cli.fails("drawer", "nosale", "--reason", "change", says="Alice is a cashier and may not open the drawer",
+              audited=True)
     cli.ok("login", "Maria", input="4321\n")
     cli.fails("drawer", "nosale", says="needs a reason")
     assert "opened without a sale" in cli.ok("drawer", "nosale", "--reason", "change for a $20").stdout

@@ -78,12 +78,12 @@ def test_login_keeps_an_owner_only_token_and_the_table_decides(guarded: Store, c
         assert discount[0].staff == "Alice"  # who did it
         commands = [(r.staff, r.detail["command"]) for r in audit.records(guarded) if r.event is audit.Event.COMMAND]
         assert commands == [("Alice", "pos order new"), ("Alice", "pos order add"), ("Alice", "pos order discount")]
-        cli.fails("day", "close", "--force", says="Alice is a cashier and may not close the day")
-        cli.fails("config", "set", "cash.rounding", "0.05", says="may not change store settings")
+        cli.fails("day", "close", "--force", says="Alice is a cashier and may not close the day", audited=True)
+        cli.fails("config", "set", "cash.rounding", "0.05", says="may not change store settings", audited=True)
         cli.ok("logout")
         cli.fails("order", "new", says="sign in first")
         cli.ok("login", "Dave", input="5555\n")
-        cli.fails("pay", "1", "cash", "20", says="Dave is a driver and may not take a payment")
+        cli.fails("pay", "1", "cash", "20", says="Dave is a driver and may not take a payment", audited=True)
 
 
 def test_a_sign_in_expires_and_ends_with_its_person(guarded: Store, cli_for) -> None:
