@@ -23,7 +23,8 @@ def register_cmd(
     register: RegisterOpt = 1,
 ) -> None:
     """The counter register: sign in by PIN, then ring sales with short commands (help lists them)."""
-    from pos.staff import get_staff, open_shift, start_shift, verify_pin
+    from pos.shifts import clock_in
+    from pos.staff import get_staff, open_shift, verify_pin
     from screens.register import Session
 
     from pos.drawer import check_register
@@ -37,7 +38,7 @@ def register_cmd(
     if open_shift(store, member) is None:
         if not typer.confirm(f"{member.first_name} is not on shift. Start the shift now?", default=True, err=True):
             raise InvalidInput("A cashier rings sales on shift: start one with 'pos shift start NAME'.")
-        start_shift(store, member.name, register=register)
+        clock_in(store, member.name, member, register=register)  # by the PIN they just typed
     from pos import audit
 
     audit.record(store, audit.Event.SIGN_IN, {"who": member.name}, staff_id=member.id, register=register)
@@ -55,7 +56,7 @@ def register_cmd(
                 for message in session.unlock(typed):
                     typer.echo(message)
                 continue
-            if session.asking is not None:  # a manager's approval
+            if session.asking is not None:  # a manager's approval, or the cashier's PIN to end the shift
                 asking = session.asking
                 if interactive:
                     typed = hidden_prompt(asking.label) if asking.hidden else str(

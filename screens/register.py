@@ -22,10 +22,10 @@ Commands (``help`` lists them)::
     help, quit
 
 Some lines need someone to type something more: a manager's name and PIN
-for what is over the store's limits (:mod:`pos.limits`).
-:attr:`Session.asking` then says what to ask (and whether to hide it), and
-:meth:`Session.answer` takes it; an empty answer cancels.  Every refusal of
-a control is recorded in the audit trail.
+for what is over the store's limits (:mod:`pos.limits`), the cashier's own
+PIN to end the shift.  :attr:`Session.asking` then says what to ask
+(and whether to hide it), and :meth:`Session.answer` takes it; an empty
+answer cancels.  Every refusal of a control is recorded in the audit trail.
 
 It reads a line the way the kiosk does (:mod:`screens.lines`), and sits
 above payments and receipts, which it drives and which never import it.
@@ -363,8 +363,9 @@ class Session:
         tip = amount_minor(self.store, amount_text.strip() or None, "tip")
         if tip is None:
             raise InvalidInput("Say how much, like: tip 3 alice")
-        channel = resolve(self.store, self._open()).channel
-        recipient = recipient_for(self.store, channel, name.strip() or None, tip)  # refused now, not at payment
+        order = resolve(self.store, self._open())
+        recipient = recipient_for(self.store, order.channel, name.strip() or None, tip,  # refused now, not at payment
+                                  since=order.created_at)
         if not confirmed:
             from payments.service import check_tip_share, due_minor
 
@@ -447,20 +448,31 @@ class Session:
         return [f"Drawer {drawer.register} open with a {self._money(drawer.float_minor)} float."]
 
     def _end(self, rest: str) -> list[str]:
-        """End the shift (declaring cash tips received in hand, if given) and sign out."""
+        """End the shift (declaring cash tips received in hand, if given) and sign out: the cashier's PIN, typed now."""
         from payments.service import amount_minor
-        from pos.staff import end_shift
-        from pos.tips import end_shift_declaring
+        from pos.shifts import check_clock_out, clock_out
 
         if self.order_id is not None:
             return ["Pay, hold or void the open order first."]
         tips = amount_minor(self.store, rest.strip(), "declared cash tips") if rest.strip() else None
-        shift = end_shift_declaring(self.store, self.cashier.name, tips)[0] if tips else end_shift(
-            self.store, self.cashier.name)
-        hours, seconds = divmod(shift.worked_seconds(), 3600)
-        said = self._quit("")
-        declared = f", {self._money(tips)} cash tips declared" if tips else ""
-        return [f"Shift ended after {hours}h{seconds // 60:02d}m{declared}.", *said]
+        if tips is not None and tips <= 0:
+            raise InvalidInput("Declared cash tips must be more than zero (leave them out for none).")
+        check_clock_out(self.store, self.cashier.name)
+
+        def end(pin: str) -> list[str]:
+            from pos.staff import verify_pin
+
+            if not pin:
+                return ["The shift goes on."]
+            me = verify_pin(self.store, self.cashier.name, pin, register=self.register)
+            shift, _ = clock_out(self.store, self.cashier.name, me, tips or 0)
+            hours, seconds = divmod(shift.worked_seconds(), 3600)
+            said = self._quit("")
+            declared = f", {self._money(tips)} cash tips declared" if tips else ""
+            return [f"Shift ended after {hours}h{seconds // 60:02d}m{declared}.", *said]
+
+        self.asking = Asking(f"PIN for {self.cashier.name}", True, end)
+        return ["Type your PIN to end your shift (Enter alone goes on)."]
 
     def sign_out(self) -> list[str]:
         """End the session whatever its state (end of input, the terminal closing): open orders are kept."""

@@ -122,6 +122,9 @@ def test_tips_only_to_people_who_may_receive_them(till: Store) -> None:
         service.pay(till, order.id, "cash", "20", tip_minor=200, tip_to="Mary Ann")
     assert order_payments(till, order.id) == []
     start_shift(till, "Mary Ann")
+    with pytest.raises(NotAllowed, match="after this order was rung"):  # clocking in for a tip does not get it
+        service.pay(till, order.id, "cash", "20", tip_minor=200, tip_to="Mary Ann")
+    order = pizza(till)  # rung while she is on shift
     paid = service.pay(till, order.id, "cash", "20", tip_minor=200, tip_to="mary ann")
     assert paid.payment.change_minor == 2000 - 1089 - 200 and paid.payment.tip_to == "mary-ann"
     assert ledger.balances(till, prefix="liabilities:tips") == {("liabilities:tips:mary-ann", "USD"): -200}
