@@ -89,11 +89,14 @@ def _system_failure(ctx: Any, exc: Exception) -> str | None:
 
 
 def _record_command(ctx: Any) -> None:
-    """A state-changing command that ran for a signed-in person goes in the audit trail, with their name."""
+    """A command that ran for a signed-in person (a change, or a read of the books) goes in the audit trail.
+
+    A read of the books on a store opened read-only cannot be recorded, and has been read: it is not.
+    """
     state = ctx.obj if isinstance(ctx.obj, State) else None
     store = state.store if state is not None else None
     command = store.memo.get("command") if store is not None else None
-    if store is None or command is None or store.memo.get("actor_id") is None:
+    if store is None or command is None or store.memo.get("actor_id") is None or store.read_only is not None:
         return
     from pos import audit
 
@@ -128,8 +131,14 @@ def _root(
 
 
 def _check_permission(ctx: typer.Context, store: "Store") -> None:
-    """A state-changing command runs only for someone signed in whom the permission table allows;
-    a refusal is recorded (:func:`_refusal_recorded`)."""
+    """A command the table lists runs only for someone signed in on this terminal (and for its register)
+    whom the permission table allows; a refusal is recorded (:func:`_refusal_recorded`).
+
+    The table lists every command that changes the store, and the reads of the books (the audit
+    trail, the ledger, the day report, payroll, other people's cash and tips).  A command a person
+    may run about themselves (a module's ``SELF_SERVICE``: ``pos driver cash Dave`` for Dave) needs
+    no permission for that.
+    """
     from pos import config
 
     words = ctx.command_path.split()[1:]
@@ -145,17 +154,32 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
     from commands.signin import sign_in_here, signed_in_member
     from pos.permissions import Action, require
 
-    member = signed_in_member(store)
+    action = Action[action_name]
+    member = signed_in_member(store, store.memo["register"])
     if member is None:
         if not sys.stdin.isatty():
-            raise InvalidInput(f"'pos {command}' changes the store: sign in first with 'pos login NAME'.")
-        member = sign_in_here(store, typer.prompt("Sign in: name", err=True), None)
+            does = "reads the books" if action is Action.READ_BOOKS else "changes the store"
+            raise InvalidInput(f"'pos {command}' {does}: sign in first with 'pos login NAME'.")
+        member = sign_in_here(store, typer.prompt("Sign in: name", err=True), store.memo["register"])
     store.memo["actor_id"] = member.id  # who is asking, refused or not
-    try:
-        require(member, Action[action_name])
-    except NotAllowed as exc:
-        raise Refused(exc.message) from None
+    if not _about_themselves(store, command, ctx.params, member):
+        try:
+            require(member, action)
+        except NotAllowed as exc:
+            raise Refused(exc.message) from None
     store.memo["command"] = f"pos {command}"
+
+
+def _about_themselves(store: "Store", command: str, params: dict[str, Any], member: Any) -> bool:
+    """Whether the command is one a person may run about themselves, and names ``member`` (its SELF_SERVICE)."""
+    param = next((getattr(module, "SELF_SERVICE", {}).get(command) for module in _loaded.values()
+                  if command in getattr(module, "SELF_SERVICE", {})), None)
+    named = params.get(param) if param else None
+    if not isinstance(named, str):
+        return False
+    from pos.staff import get_staff
+
+    return bool(get_staff(store, named).id == member.id)
 
 
 # -- loading only what was asked for ------------------------------------------------------------
@@ -205,13 +229,18 @@ def _whole_app() -> typer.Typer:
 
 
 def __getattr__(name: str) -> Any:
-    """``cli.app`` (the whole app) and ``cli.COMMAND_ACTIONS`` (every command's permission), built when asked for."""
+    """``cli.app`` (the whole app), ``cli.COMMAND_ACTIONS`` (every command's permission) and
+    ``cli.COMMAND_SELF_SERVICE`` (the commands a person may run about themselves), built when asked for."""
     if name == "app":
         return _whole_app()
     if name == "COMMAND_ACTIONS":
         _whole_app()
         return {command: action for module in _loaded.values() for command, action in
                 getattr(module, "ACTIONS", {}).items()}
+    if name == "COMMAND_SELF_SERVICE":
+        _whole_app()
+        return {command: param for module in _loaded.values() for command, param in
+                getattr(module, "SELF_SERVICE", {}).items()}
     raise AttributeError(f"module 'cli' has no attribute {name!r}")
 
 

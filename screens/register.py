@@ -21,9 +21,11 @@ Commands (``help`` lists them)::
     float 150         open the drawer    end [TIPS] end the shift (declaring cash tips)
     help, quit
 
-Some lines need someone to type something more: a manager's name and PIN
-for what is over the store's limits (:mod:`pos.limits`), the cashier's own
-PIN to end the shift.  :attr:`Session.asking` then says what to ask
+The cashier is read afresh from the store before every line: deactivated or
+locked out, the session ends (its open order kept); a new role applies at
+once.  Some lines need someone to type something more: a manager's name and
+PIN for what is over the store's limits (:mod:`pos.limits`), the cashier's
+own PIN to end the shift.  :attr:`Session.asking` then says what to ask
 (and whether to hide it), and :meth:`Session.answer` takes it; an empty
 answer cancels.  Every refusal of a control is recorded in the audit trail.
 
@@ -126,6 +128,9 @@ class Session:
             return ["The register is locked: type your PIN to unlock it."]
         if not text:
             return []
+        still = self._still_here()
+        if still:
+            return still
         try:
             if text == "-":
                 return self._remove()
@@ -145,8 +150,19 @@ class Session:
             # so nothing is lost; recover settles it either way.
             return ["Interrupted. A payment left half-way is settled by 'pos payments recover' (nothing is lost)."]
 
+    def _still_here(self) -> list[str]:
+        """Read the cashier afresh: deactivated or locked out since, the session ends; otherwise nothing to say."""
+        from pos.signin import current_member
+
+        try:
+            self.cashier = current_member(self.store, self.cashier.id)
+        except NotAllowed as exc:
+            return [exc.message, *self.sign_out()]
+        self.store.memo["actor_id"] = self.cashier.id
+        return []
+
     def _require(self, action: Action) -> None:
-        """The permission table, for the cashier: a refusal is a control's (recorded)."""
+        """The permission table, for the cashier as they are now: a refusal is a control's (recorded)."""
         try:
             require(self.cashier, action)
         except NotAllowed as exc:
@@ -167,6 +183,9 @@ class Session:
         if asking is None:
             return self._handle(text)
         self.last_seen = self.clock()
+        still = self._still_here()
+        if still:
+            return still
         try:
             return asking.then(text.strip())
         except Refused as exc:
