@@ -34,11 +34,12 @@ def config_set(
 def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """List store options and their values (amounts in minor units).
 
-    The approval.* options are limits that add up: what one person may refund, void (lines taken
-    off an order, and the order's void) and discount without a manager's PIN, on one order
-    together (refund_over, void_over, discount_over, discount_percent_over: a % of the order's
-    subtotal) and in their shift together (refunds_per_shift_over, voids_per_shift_over,
-    discounts_per_shift_over). Only what no manager approved counts.
+    The approval.* options are limits that add up: what one person may
+    refund, void and discount without a manager's PIN. On one order,
+    together: refund_over, void_over (lines taken off it, then its void),
+    discount_over and discount_percent_over (a % of its subtotal). In their
+    shift, together: refunds_per_shift_over, voids_per_shift_over and
+    discounts_per_shift_over. Only what no manager approved counts.
     """
     from pos import config
 

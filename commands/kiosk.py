@@ -68,9 +68,11 @@ def kiosk_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 def kiosk_run(ctx: typer.Context, number: KioskArg) -> None:
     """The customer's screen: scan items, pay on the reader, or choose cash to pay a cashier.
 
-    Reads one line at a time (a barcode scanner types the code and Enter). The customer cannot
-    leave it: Ctrl-C, Ctrl-D and Ctrl-Z are ignored at a terminal. Staff close it; when its input
-    is not a terminal, its end closes it too. Either way an unpaid order goes to the counter queue.
+    Reads one line at a time (a barcode scanner types the code and Enter).
+    The customer cannot leave it: at a terminal Ctrl-C and Ctrl-D redraw it,
+    Ctrl-Z does nothing. Staff close it with their PIN; when its input is not
+    a terminal, its end closes it too. An unpaid order goes to the counter
+    queue.
     """
     from screens.kiosk import KioskSession
 

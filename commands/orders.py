@@ -161,9 +161,10 @@ def order_discount(
 ) -> None:
     """Give a discount on an order or one line; a reason is required.
 
-    The order's discounts together above approval.discount_over or approval.discount_percent_over
-    of its subtotal (or a person's in a shift above approval.discounts_per_shift_over) need a
-    manager's PIN: --approve NAME.
+    The order's discounts together above approval.discount_over, or above
+    approval.discount_percent_over of its subtotal, or a person's in their
+    shift above approval.discounts_per_shift_over, need a manager's PIN
+    (--approve NAME).
     """
     from pos.orders import add_discount
 

@@ -313,3 +313,15 @@ def test_the_register_cancelled_or_wrongly_approved_does_nothing_but_say_so(till
     assert "needs a manager's approval" in till.handle("void left")[0]
     till.answer("Maria")
     assert till.answer("258036") == ["Voided #1."]
+
+
+def test_the_limits_are_store_options_documented_in_config_show(cli: Cli) -> None:
+    shown = cli.ok("config", "show").stdout
+    for option in ("approval.refund_over", "approval.refunds_per_shift_over", "approval.void_over",
+                   "approval.voids_per_shift_over", "approval.discount_over", "approval.discount_percent_over",
+                   "approval.discounts_per_shift_over"):
+        assert option in shown
+    helped = " ".join(cli.ok("config", "show", "--help").stdout.split())
+    assert "limits that add up" in helped and "refunds_per_shift_over" in helped and "discount_percent_over" in helped
+    cli.fails("config", "set", "approval.discount_percent_over", "101", says="a whole percentage from 0 to 100")
+    assert cli.ok("config", "set", "approval.discount_percent_over", "0%").stdout == "approval.discount_percent_over = 0\n"
