@@ -61,7 +61,7 @@ def test_staff_end_the_screen_with_their_pin(kiosk: Store) -> None:
     screen.handle("staff")
     assert screen.answer("Maria") == [] and screen.asking is not None and screen.asking.hidden
     before = snapshot(kiosk.path, PIN_RECORDS)
-    assert "Wrong PIN for Maria" in screen.answer("147258")[0]
+    assert "Wrong PIN for Maria" in screen.answer("369147")[0]
     assert not screen.done and snapshot(kiosk.path, PIN_RECORDS) == before  # only the failed PIN is kept
     screen.handle("staff")
     screen.answer("Bob")

@@ -200,7 +200,7 @@ def test_a_deactivated_cashiers_register_stops_at_the_next_line(till: Session) -
 def test_a_locked_out_cashiers_register_stops_at_the_next_line(till: Session) -> None:
     for _ in range(MAX_FAILED_PINS):  # someone guesses at her PIN on another terminal
         with pytest.raises(NotAllowed, match="Wrong PIN"):
-            verify_pin(till.store, "Alice", "0000")
+            verify_pin(till.store, "Alice", "3691")
     assert till.handle("PIZZA-M")[0] == ("Alice is locked out after wrong PINs: a manager unlocks them before they "
                                          "use the register again.")
     assert till.done and list_orders(till.store) == []
@@ -224,7 +224,7 @@ def test_one_shot_commands_read_the_person_afresh_through_the_sign_in(guarded: S
         guarded.conn.execute("UPDATE staff SET role = 'cashier' WHERE name = 'Alice'")
         cli.ok("order", "new")
         for _ in range(MAX_FAILED_PINS):
-            cli("login", "Alice", input="0000\n")
+            cli("login", "Alice", input="3691\n")
         cli.fails("order", "new", says="sign in first")  # locked out: her sign-in no longer holds
         cli.ok("login", "Bob", input="3691\n")
         deactivate_staff(guarded, "Bob")
