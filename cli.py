@@ -23,7 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 from commands.context import CASHIER, DRIVER, OWNER, State
-from pos.errors import AnytenderError, InvalidInput
+from pos.errors import AnytenderError, InvalidInput, NotAllowed, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -59,7 +59,7 @@ class _PosGroup(TyperGroup):
             result = super().invoke(ctx)
             _record_command(ctx)
         except AnytenderError as exc:
-            _error(exc.message)
+            _error(_refusal_recorded(ctx, exc) if isinstance(exc, Refused) else exc.message)
         except Exception as exc:
             message = _system_failure(ctx, exc)
             if message is None:
@@ -99,15 +99,33 @@ def _system_failure(ctx: Any, exc: Exception) -> str | None:
 
 
 def _record_command(ctx: Any) -> None:
-    """A state-changing command that ran for a signed-in person goes in the audit trail, with their name."""
+    """A command that ran for a signed-in person (a change, or a read of the books) goes in the audit trail.
+
+    A read of the books on a store opened read-only cannot be recorded, and has been read: it is not.
+    """
     state = ctx.obj if isinstance(ctx.obj, State) else None
     store = state.store if state is not None else None
     command = store.memo.get("command") if store is not None else None
-    if store is None or command is None or store.memo.get("actor_id") is None:
+    if store is None or command is None or store.memo.get("actor_id") is None or store.read_only is not None:
         return
     from pos import audit
 
     audit.record(store, audit.Event.COMMAND, {"command": command})
+
+
+def _refusal_recorded(ctx: Any, exc: Refused) -> str:
+    """Record an attempt a control refused in the audit trail; the refusal's line, saying so when it cannot be."""
+    state = ctx.obj if isinstance(ctx.obj, State) else None
+    store = state.store if state is not None else None
+    if store is None:
+        return exc.message
+    from pos import audit
+
+    asked = store.memo.get("asked") or "pos"
+    if audit.refused(store, asked, exc.message, register=store.memo.get("register")):
+        return exc.message
+    why = "the store is read-only" if store.read_only is not None else "the store could not be written"
+    return f"{exc.message} (This refusal could not be recorded: {why}.)"
 
 
 # -- the root, and the sign-in check ------------------------------------------------------------
@@ -123,11 +141,21 @@ def _root(
 
 
 def _check_permission(ctx: typer.Context, store: "Store") -> None:
-    """A state-changing command runs only for someone signed in whom the permission table allows."""
+    """A command the table lists runs only for someone signed in on this terminal (and for its register)
+    whom the permission table allows; a refusal is recorded (:func:`_refusal_recorded`).
+
+    The table lists every command that changes the store, and the reads of the books (the audit
+    trail, the ledger, the day report, payroll, other people's cash and tips).  A command a person
+    may run about themselves (a module's ``SELF_SERVICE``: ``pos driver cash Dave`` for Dave) needs
+    no permission for that.
+    """
     from pos import config
 
     words = ctx.command_path.split()[1:]
     command = " ".join(w for w in words if not w.startswith("-"))
+    register = ctx.params.get("register")
+    store.memo["asked"] = f"pos {command}"
+    store.memo["register"] = register if isinstance(register, int) else None
     action_name = _action_of(command)
     if action_name is None or config.get(store, "signin.required") != "yes":
         return
@@ -136,14 +164,32 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
     from commands.signin import sign_in_here, signed_in_member
     from pos.permissions import Action, require
 
-    member = signed_in_member(store)
+    action = Action[action_name]
+    member = signed_in_member(store, store.memo["register"])
     if member is None:
         if not sys.stdin.isatty():
-            raise InvalidInput(f"'pos {command}' changes the store: sign in first with 'pos login NAME'.")
-        member = sign_in_here(store, typer.prompt("Sign in: name", err=True), None)
-    require(member, Action[action_name])
-    store.memo["actor_id"] = member.id
+            does = "reads the books" if action is Action.READ_BOOKS else "changes the store"
+            raise InvalidInput(f"'pos {command}' {does}: sign in first with 'pos login NAME'.")
+        member = sign_in_here(store, typer.prompt("Sign in: name", err=True), store.memo["register"])
+    store.memo["actor_id"] = member.id  # who is asking, refused or not
+    if not _about_themselves(store, command, ctx.params, member):
+        try:
+            require(member, action)
+        except NotAllowed as exc:
+            raise Refused(exc.message) from None
     store.memo["command"] = f"pos {command}"
+
+
+def _about_themselves(store: "Store", command: str, params: dict[str, Any], member: Any) -> bool:
+    """Whether the command is one a person may run about themselves, and names ``member`` (its SELF_SERVICE)."""
+    param = next((getattr(module, "SELF_SERVICE", {}).get(command) for module in _loaded.values()
+                  if command in getattr(module, "SELF_SERVICE", {})), None)
+    named = params.get(param) if param else None
+    if not isinstance(named, str):
+        return False
+    from pos.staff import get_staff
+
+    return bool(get_staff(store, named).id == member.id)
 
 
 # -- loading only what was asked for ------------------------------------------------------------
@@ -193,13 +239,18 @@ def _whole_app() -> typer.Typer:
 
 
 def __getattr__(name: str) -> Any:
-    """``cli.app`` (the whole app) and ``cli.COMMAND_ACTIONS`` (every command's permission), built when asked for."""
+    """``cli.app`` (the whole app), ``cli.COMMAND_ACTIONS`` (every command's permission) and
+    ``cli.COMMAND_SELF_SERVICE`` (the commands a person may run about themselves), built when asked for."""
     if name == "app":
         return _whole_app()
     if name == "COMMAND_ACTIONS":
         _whole_app()
         return {command: action for module in _loaded.values() for command, action in
                 getattr(module, "ACTIONS", {}).items()}
+    if name == "COMMAND_SELF_SERVICE":
+        _whole_app()
+        return {command: param for module in _loaded.values() for command, param in
+                getattr(module, "SELF_SERVICE", {}).items()}
     raise AttributeError(f"module 'cli' has no attribute {name!r}")
 
 

@@ -41,6 +41,12 @@ def measure(lines: int = 10_000, rounds: int = 10) -> list[_timing.Result]:
         for sku, name, price in (("PIZZA-M", "Margherita 12in", "12.50"), ("SODA", "Soda 20oz", "2.49"),
                                  ("GARLIC", "Garlic knots", "5.25")):
             add_item(store, sku, name, price)
+        from pos import config
+
+        # One shift of 1,400 sales: over the store's per-shift limits the register would ask for a manager.
+        # What is timed is each line with its checks against the limits, not a manager's approval.
+        for option in ("approval.voids_per_shift_over", "approval.discounts_per_shift_over"):
+            config.set_option(store, option, "1000000")
         cashier = add_staff(store, "Alice", "cashier", "1234")
         start_shift(store, "Alice")
         open_drawer(store, 1, "5000")

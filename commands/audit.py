@@ -12,6 +12,9 @@ from commands.output import emit, local_time, print_table, say
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
 
+# What each command here needs, by the permission table (pos/permissions.py); the sign-in check in cli.py reads it.
+ACTIONS: dict[str, str] = {"audit": "READ_BOOKS"}
+
 @top_level.command("audit", rich_help_panel=OWNER)
 def audit_cmd(
     ctx: typer.Context,

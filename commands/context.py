@@ -78,6 +78,32 @@ def signed_in_actor(store: "Store") -> Any:
     return get_staff(store, int(actor_id)) if actor_id is not None else None
 
 
+def hidden_prompt(label: str) -> str:
+    """What is typed at a terminal with echo off (a PIN).
+
+    The prompt is shown only once echo is off (getpass), so nothing typed as soon as it appears is
+    lost to the switch; Ctrl-C raises KeyboardInterrupt and Ctrl-D EOFError, as at any prompt.
+    """
+    import getpass
+    import sys
+
+    return getpass.getpass(f"{label}: ", stream=sys.stderr)
+
+
+def read_pin(label: str) -> str:
+    """A PIN typed now: hidden at a terminal; when input is not a terminal, the next line of it (never an argument)."""
+    import sys
+
+    if sys.stdin.isatty():
+        return hidden_prompt(label)
+    line = sys.stdin.readline()  # no prompt: nobody reads one off a pipe
+    if not line:
+        from pos.errors import InvalidInput
+
+        raise InvalidInput(f"No PIN was given ({label}): type it, or send it on the input.")
+    return line.rstrip("\r\n")
+
+
 def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
     """A manager's approval: their PIN, typed hidden now, never an argument."""
     if name is None:

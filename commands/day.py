@@ -14,9 +14,9 @@ from pos.errors import InvalidInput
 
 day_app = group("Closing the day: counts, settlement, tips, the lock; the Z report; reopening.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
-# the sign-in check in cli.py reads it. A command not listed changes nothing.
-ACTIONS: dict[str, str] = {"day close": "CLOSE_DAY", "day reopen": "REOPEN_DAY"}
+# What each command here that changes the store or reads the books needs, by the permission table
+# (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
+ACTIONS: dict[str, str] = {"day close": "CLOSE_DAY", "day reopen": "REOPEN_DAY", "day report": "READ_BOOKS"}
 
 def _counts(texts: list[str]) -> dict[int, str]:
     """``--count`` values: ``[REGISTER=]COUNT``; without a register, drawer 1."""

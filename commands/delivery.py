@@ -18,12 +18,14 @@ if TYPE_CHECKING:  # pragma: no cover
 delivery_app = group("Deliveries paid cash at the door.")
 driver_app = group("A driver's cash: what they hold and hand in.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
-# the sign-in check in cli.py reads it. A command not listed changes nothing.
+# What each command here that changes the store or reads the books needs, by the permission table
+# (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "delivery dispatch": "DISPATCH", "delivery collect": "OWN_DELIVERIES", "delivery fail": "OWN_DELIVERIES",
-    "driver handin": "HAND_IN_OWN_CASH",
+    "driver handin": "HAND_IN_OWN_CASH", "driver cash": "READ_BOOKS",
 }
+# What a person may see about themselves without that permission: the command, and its argument naming them.
+SELF_SERVICE: dict[str, str] = {"driver cash": "name"}
 
 @delivery_app.command("dispatch")
 def delivery_dispatch(

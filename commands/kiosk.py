@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any, Optional, TYPE_CHECKING
 
+import click
 import typer
 
-from commands.context import JsonFlag, group, open_store
+from commands.context import JsonFlag, group, hidden_prompt, open_store
 from commands.output import CardWait, emit, print_table, say, staff_name
 from commands.receipt import auto_receipt
 
@@ -67,26 +68,79 @@ def kiosk_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 def kiosk_run(ctx: typer.Context, number: KioskArg) -> None:
     """The customer's screen: scan items, pay on the reader, or choose cash to pay a cashier.
 
-    Reads one line at a time (a barcode scanner types the code and Enter);
-    'quit' or end of input stops it, keeping any unpaid order in the counter queue.
+    Reads one line at a time (a barcode scanner types the code and Enter).
+    The customer cannot leave it: at a terminal Ctrl-C and Ctrl-D redraw it,
+    Ctrl-Z does nothing. Staff close it with their PIN; when its input is not
+    a terminal, its end closes it too. An unpaid order goes to the counter
+    queue.
     """
-    from screens.kiosk import HELP, KioskSession
+    from screens.kiosk import KioskSession
 
     store = open_store(ctx)
     store.check_writable()  # before a customer scans anything
     session = KioskSession(store, number)
-    say(("TRAINING. " if store.settings.training else "") + f"Kiosk {number}. {HELP}")
-    while True:
-        try:
-            line = input("> " if sys.stdin.isatty() else "")
-        except (EOFError, KeyboardInterrupt):
-            line = "quit"
-        if line.strip().lower() in ("quit", "exit"):
-            for message in session.close():
-                say(message)
+    interactive = sys.stdin.isatty()
+    say(("TRAINING. " if store.settings.training else "") + session.screen()[0])
+    with _customer_proof(interactive):
+        while not session.done:
+            try:
+                _kiosk_line(store, session, interactive)
+            except EOFError:  # Ctrl-D: at a terminal, nothing; a script's input has ended: the kiosk closes
+                if not interactive:
+                    for message in session.close():
+                        say(message)
+                    return
+                _redraw(session)
+            except (KeyboardInterrupt, click.exceptions.Abort):  # Ctrl-C (at a prompt too): nothing ends
+                session.asking = None  # a question asked of staff goes away
+                _redraw(session)
+
+
+def _kiosk_line(store: "Store", session: Any, interactive: bool) -> None:
+    """Read and answer one line (a customer's, or staff's name or PIN)."""
+    asking = session.asking
+    if asking is not None:
+        if interactive:
+            typed = hidden_prompt(asking.label) if asking.hidden else str(
+                typer.prompt(asking.label, default="", show_default=False, err=True))
+        else:
+            typed = input()
+        for message in session.answer(typed):
+            say(message)
+        return
+    line = input("> " if interactive else "")
+    with CardWait(store):
+        for message in session.handle(line):
+            say(message)
+    if session.paid_order_id is not None:
+        auto_receipt(store, session.paid_order_id)
+
+
+def _redraw(session: Any) -> None:
+    say("")
+    for line in session.screen():
+        say(line)
+
+
+class _customer_proof:
+    """At a terminal, Ctrl-Z (suspend) and Ctrl-\\ (quit) do nothing while the kiosk runs: nothing drops to the shell."""
+
+    def __init__(self, interactive: bool) -> None:
+        self.interactive = interactive
+        self.saved: list[tuple[int, Any]] = []
+
+    def __enter__(self) -> None:
+        import signal
+
+        if not self.interactive:
             return
-        with CardWait(store):
-            for message in session.handle(line):
-                say(message)
-        if session.paid_order_id is not None:
-            auto_receipt(store, session.paid_order_id)
+        for name in ("SIGTSTP", "SIGQUIT"):
+            number = getattr(signal, name, None)
+            if number is not None:
+                self.saved.append((number, signal.signal(number, signal.SIG_IGN)))
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for number, handler in self.saved:
+            signal.signal(number, handler)

@@ -18,9 +18,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ledger_app = group("The books: double-entry journal, balances, checks and exports.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
-# the sign-in check in cli.py reads it. A command not listed changes nothing.
-ACTIONS: dict[str, str] = {"ledger reverse": "CORRECT_BOOKS"}
+# What each command here that changes the store or reads the books needs, by the permission table
+# (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
+ACTIONS: dict[str, str] = {
+    "ledger reverse": "CORRECT_BOOKS", "ledger show": "READ_BOOKS", "ledger balances": "READ_BOOKS",
+    "ledger export": "READ_BOOKS",
+}
 
 def _entry_dict(store: "Store", e: Any) -> dict[str, Any]:
     return {

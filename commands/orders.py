@@ -138,13 +138,14 @@ def order_remove(
     ctx: typer.Context,
     order: OrderArg,
     line: Annotated[Optional[int], typer.Argument(help="Line number (default: the last line).")] = None,
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Take a line off an order."""
+    """Take a line off an order (a void of its value: above the store's void limits, a manager approves)."""
     from pos.orders import remove_line
 
     store = open_store(ctx)
-    removed, v = remove_line(store, order, line)
+    removed, v = remove_line(store, order, line, approver=ask_approver(ctx, approve))
     _emit_view(as_json, store, v, f"removed line {removed.line_no} ({removed.name})")
 
 
@@ -155,13 +156,20 @@ def order_discount(
     value: Annotated[str, typer.Argument(help="10% or an amount like 2.00.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
     line: Annotated[Optional[int], typer.Option("--line", help="Discount one line instead of the order.")] = None,
+    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Give a discount on an order or one line; a reason is required."""
+    """Give a discount on an order or one line; a reason is required.
+
+    The order's discounts together above approval.discount_over, or above
+    approval.discount_percent_over of its subtotal, or a person's in their
+    shift above approval.discounts_per_shift_over, need a manager's PIN
+    (--approve NAME).
+    """
     from pos.orders import add_discount
 
     store = open_store(ctx)
-    discount, v = add_discount(store, order, value, reason, line)
+    discount, v = add_discount(store, order, value, reason, line, approver=ask_approver(ctx, approve))
     _emit_view(as_json, store, v, f"discount {money(store, v.totals.discount_amounts_minor[-1])} ({discount.reason})")
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from typing import Annotated, Any, Callable, Optional
 
+import click
 import typer
 
-from commands.context import CASHIER, RegisterOpt, open_store
+from commands.context import CASHIER, RegisterOpt, hidden_prompt, open_store
 from commands.output import CardWait, say
 from commands.receipt import auto_receipt
 from pos.errors import InvalidInput
@@ -22,7 +23,8 @@ def register_cmd(
     register: RegisterOpt = 1,
 ) -> None:
     """The counter register: sign in by PIN, then ring sales with short commands (help lists them)."""
-    from pos.staff import get_staff, open_shift, start_shift, verify_pin
+    from pos.shifts import clock_in
+    from pos.staff import get_staff, open_shift, verify_pin
     from screens.register import Session
 
     from pos.drawer import check_register
@@ -39,7 +41,7 @@ def register_cmd(
         if not typer.confirm(f"{shown(member.first_name)} is not on shift. Start the shift now?", default=True,
                              err=True):
             raise InvalidInput("A cashier rings sales on shift: start one with 'pos shift start NAME'.")
-        start_shift(store, member.name, register=register)
+        clock_in(store, member.name, member, register=register)  # by the PIN they just typed
     from pos import audit
 
     audit.record(store, audit.Event.SIGN_IN, {"who": member.name}, staff_id=member.id, register=register)
@@ -57,12 +59,28 @@ def register_cmd(
                 for message in session.unlock(typed):
                     say(message)
                 continue
+            if session.asking is not None:  # a manager's approval, or the cashier's PIN to end the shift
+                asking = session.asking
+                if interactive:
+                    typed = hidden_prompt(asking.label) if asking.hidden else str(
+                        typer.prompt(asking.label, default="", show_default=False, err=True))
+                else:
+                    typed = input()
+                for message in session.answer(typed):
+                    say(message)
+                if not session.done and session.asking is None:
+                    for line in session.screen():
+                        say(line)
+                continue
             typed = read()
         except EOFError:  # Ctrl-D, or the end of scripted input: sign out, keeping any open order
             for message in session.sign_out():
                 say(message)
             break
-        except KeyboardInterrupt:  # Ctrl-C at the prompt clears the line; the order stays
+        except (KeyboardInterrupt, click.exceptions.Abort):  # Ctrl-C clears the line (or cancels a question)
+            if session.asking is not None:
+                for message in session.answer(""):
+                    say(message)
             continue
         paid_before = session.last_paid
         with CardWait(store):

@@ -11,6 +11,7 @@ import typer
 
 from commands.context import CASHIER, RegisterOpt, open_store
 from commands.files import FileWriteError, new_file, os_reason, show_path
+from commands.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -19,19 +20,54 @@ top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
 
 
+def terminal_id() -> str:
+    """Which terminal this is, as a hash: its controlling terminal's device, and its session (id and start).
+
+    Two windows on one OS account are two sessions, each with its own terminal: a sign-in made in
+    one (or its file, copied) is refused in the other.  Gathered here, from the operating system;
+    ``pos.signin`` checks it.  A process with no controlling terminal (a script under cron) is
+    known by its session alone.
+    """
+    import hashlib
+
+    parts = []
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        parts.append("tty:none")
+    else:
+        try:
+            parts.append(f"tty:{os.fstat(fd).st_rdev}")
+        finally:
+            os.close(fd)
+    getsid = getattr(os, "getsid", None)
+    sid = getsid(0) if getsid is not None else os.getppid()
+    parts.append(f"session:{sid}")
+    try:  # the session leader's start time (field 22 of /proc/PID/stat): a reused session id is another terminal
+        parts.append("since:" + Path(f"/proc/{sid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError):
+        pass
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
 def session_file(db_path: str) -> Path:
-    """Where this terminal keeps its sign-in for a store: owner-only, one per store file."""
+    """Where this terminal keeps its sign-in for a store: owner-only, one per store file and terminal."""
     import hashlib
 
     chosen = os.environ.get("POS_SESSION_FILE")
     if chosen:
         return Path(chosen)
     key = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
-    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "anytender" / f"signin-{key}.json"
+    folder = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "anytender"
+    return folder / f"signin-{key}-{terminal_id()[:16]}.json"
 
 
-def signed_in_member(store: "Store") -> Any:
-    """Who is signed in on this terminal for this store, if anyone (and their sign-in still holds)."""
+def signed_in_member(store: "Store", register: Optional[int] = None) -> Any:
+    """Who is signed in on this terminal for this store (and ``register``, when the command uses one), if anyone.
+
+    None when nobody is, or their sign-in has ended; refused (``pos.errors.Refused``) when the sign-in
+    kept here was made on another terminal, or for another register.
+    """
     import json
 
     from pos.signin import who
@@ -41,7 +77,9 @@ def signed_in_member(store: "Store") -> Any:
         saved = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    return who(store, str(saved.get("token", "")))
+    if not isinstance(saved, dict):
+        return None
+    return who(store, str(saved.get("token", "")), terminal=terminal_id(), register=register)
 
 
 def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
@@ -79,7 +117,7 @@ def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
     try:
         with new_file(path, what, text=True, replace=True) as handle:  # a .part file, owner-only
             pin = typer.prompt(f"PIN for {shown_name}", hide_input=True, err=True)
-            _, member, _ = sign_in(store, name, pin, register, keep=keep)
+            _, member, _ = sign_in(store, name, pin, register, terminal=terminal_id(), keep=keep)
     except FileWriteError as exc:
         if kept:  # recorded, but the file could not take its place: end the sign-in again
             sign_out(store, kept[0])
@@ -123,7 +161,7 @@ def logout_cmd(ctx: typer.Context) -> None:
     try:
         token = str(json.loads(path.read_text()).get("token", ""))
     except (OSError, ValueError):
-        typer.echo("Nobody is signed in on this terminal.")
+        say("Nobody is signed in on this terminal.")
         return
     store.check_writable()
     # Both or neither: the file is moved aside first (a read-only folder refuses here, nothing done),
@@ -140,4 +178,4 @@ def logout_cmd(ctx: typer.Context) -> None:
         os.replace(ending, path)
         raise
     ending.unlink(missing_ok=True)
-    typer.echo("Signed out.")
+    say("Signed out.")

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from commands.context import JsonFlag, NUMBERS, ask_approver, group, open_store, parse_day_option
+from commands.context import JsonFlag, NUMBERS, ask_approver, group, open_store, parse_day_option, read_pin
 from commands.output import emit, local_time, money, print_table
 from pos.errors import InvalidInput
 
@@ -123,8 +123,8 @@ def staff_tips(
     emit(as_json, _staff_dict(member), f"{member.name} {'may' if member.tip_eligible else 'may not'} receive tips.")
 
 
-def _shift_dict(shift: Any) -> dict[str, Any]:
-    return {
+def _shift_dict(shift: Any, store: Any = None) -> dict[str, Any]:
+    shown = {
         "id": shift.id,
         "staff": shift.staff_name,
         "business_day": shift.business_day.isoformat(),
@@ -132,6 +132,34 @@ def _shift_dict(shift: Any) -> dict[str, Any]:
         "ended_at": shift.ended_at.isoformat() if shift.ended_at else None,
         "worked_seconds": shift.worked_seconds(),
     }
+    if store is not None:
+        from pos.shifts import clocked_by
+
+        shown["started_by"], shown["ended_by"] = clocked_by(store, shift.id)
+    return shown
+
+
+ByOpt = Annotated[Optional[str], typer.Option(
+    "--by", help="A manager who does it for them (types their own PIN); otherwise they type theirs.")]
+
+
+def _clocking(ctx: typer.Context, name: str, by: Optional[str], starting: bool,
+              register: Optional[int] = None) -> tuple[Any, Any]:
+    """The store, and who clocks ``name`` in or out: they themselves or the manager ``by``, by a PIN typed now.
+
+    What cannot be done (an unknown name, someone not on shift...) is refused before anyone types a PIN.
+    """
+    from pos.shifts import check_clock_in, check_clock_out
+    from pos.staff import get_staff, verify_pin
+
+    store = open_store(ctx)
+    store.check_writable()
+    member = check_clock_in(store, name, register) if starting else check_clock_out(store, name)
+    typer_name = get_staff(store, by).name if by is not None else member.name
+    pin = read_pin(f"PIN for {typer_name}")
+    who = verify_pin(store, typer_name, pin, register=register)
+    store.memo["actor_id"] = who.id  # the audit trail names whose PIN it was, done or refused
+    return store, who
 
 
 @shift_app.command("start")
@@ -139,14 +167,15 @@ def shift_start(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Staff name.")],
     register: Annotated[Optional[int], typer.Option(help="Register number.")] = None,
+    by: ByOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Clock in."""
-    from pos.staff import start_shift
+    """Clock in, now: NAME types their PIN (hidden), or a manager does it for them (--by MANAGER)."""
+    from pos.shifts import clock_in
 
-    store = open_store(ctx)
-    shift = start_shift(store, name, register)
-    emit(as_json, _shift_dict(shift), f"{shift.staff_name} on shift since {local_time(store, shift.started_at)}.")
+    store, who = _clocking(ctx, name, by, True, register)
+    shift = clock_in(store, name, who, register)
+    emit(as_json, _shift_dict(shift, store), f"{shift.staff_name} on shift since {local_time(store, shift.started_at)}.")
 
 
 @shift_app.command("end", context_settings=NUMBERS)
@@ -154,24 +183,25 @@ def shift_end(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Staff name.")],
     cash_tips: Annotated[Optional[str], typer.Option("--cash-tips", help="Cash tips received in hand, declared.")] = None,
+    by: ByOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Clock out (declaring cash tips received in hand, if any)."""
-    from pos.staff import end_shift
+    """Clock out (declaring cash tips received in hand, if any): NAME types their PIN, or a manager (--by MANAGER)."""
+    from pos.shifts import clock_out
 
     store = open_store(ctx)
     declared = 0
     if cash_tips is not None:
         from payments.service import amount_minor
-        from pos.tips import end_shift_declaring
 
         declared = amount_minor(store, cash_tips, "declared cash tips") or 0
-        shift, _ = end_shift_declaring(store, name, declared)
-    else:
-        shift = end_shift(store, name)
+        if declared <= 0:
+            raise InvalidInput("Declared cash tips must be more than zero (leave --cash-tips out for none).")
+    store, who = _clocking(ctx, name, by, False)
+    shift, _ = clock_out(store, name, who, declared)
     hours, rest = divmod(shift.worked_seconds(), 3600)
     said = f" Cash tips declared: {money(store, declared)}." if declared else ""
-    emit(as_json, {**_shift_dict(shift), "cash_tips_declared_minor": declared},
+    emit(as_json, {**_shift_dict(shift, store), "cash_tips_declared_minor": declared},
           f"{shift.staff_name} off shift at {local_time(store, shift.ended_at)} ({hours}h{rest // 60:02d}m).{said}")
 
 
@@ -189,7 +219,7 @@ def shift_list(
     shifts = list_shifts(store, parse_day_option(day), open_only)
     emit(
         as_json,
-        [_shift_dict(s) for s in shifts],
+        [_shift_dict(s, store) for s in shifts],
         lambda: print_table(
             "Shifts",
             ["Staff", "Day", "Start", "End", "Hours"],

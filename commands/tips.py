@@ -14,17 +14,31 @@ from pos.errors import InvalidInput
 
 tips_app = group("Tips: what is owed to whom, sharing the pool by hours, paying out.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
-# the sign-in check in cli.py reads it. A command not listed changes nothing.
-ACTIONS: dict[str, str] = {"tips distribute": "DISTRIBUTE_TIPS", "tips payout": "TIP_PAYOUT"}
+# What each command here that changes the store or reads the books needs, by the permission table
+# (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
+ACTIONS: dict[str, str] = {
+    "tips distribute": "DISTRIBUTE_TIPS", "tips payout": "TIP_PAYOUT", "tips payroll": "READ_BOOKS",
+    "tips owed": "READ_BOOKS",
+}
+# What a person may see about themselves without that permission: the command, and its argument naming them.
+SELF_SERVICE: dict[str, str] = {"tips owed": "name"}
 
 @tips_app.command("owed")
-def tips_owed(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Tips owed now, per person, and the pool not yet shared."""
+def tips_owed(
+    ctx: typer.Context,
+    name: Annotated[Optional[str], typer.Argument(help="Only this person (anyone may see their own).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Tips owed now, per person, and the pool not yet shared (others' tips need a role that reads the books)."""
     from pos.tips import owed_by_person
 
     store = open_store(ctx)
     owed = owed_by_person(store)
+    if name is not None:
+        from pos.staff import get_staff
+
+        member = get_staff(store, name)
+        owed = {member.key: owed.get(member.key, 0)}
     emit(as_json, owed, lambda: print_table(
         "Tips owed", ["Who", "Owed"],
         [["the pool (not yet shared)" if k == "pool" else staff_name(store, k), money(store, v)]

@@ -146,7 +146,7 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
     if tip_minor:
         from pos.tips import tip_account
 
-        tip_account(store, driver.key)  # the driver must be someone who may receive it, now
+        tip_account(store, driver.key, since=payment.created_at)  # may receive it, on shift since dispatch
     change = given - payment.amount_minor - tip_minor
     with store.write() as conn:
         conn.execute(

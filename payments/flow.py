@@ -163,7 +163,7 @@ def _request(
 
         # Refused before anything is written when nobody may receive it; kept as the recipient's key
         # (with no tip yet, the person a card reader may ask a tip for, or None: no prompt).
-        tip_to = recipient_for(store, order.channel, tip_to, tip_minor)
+        tip_to = recipient_for(store, order.channel, tip_to, tip_minor, since=order.created_at)
     if tender.capabilities.gives_change:
         from payments.change import cash_terms, round_to_step, suggest_change
         from pos import config, drawer

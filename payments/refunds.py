@@ -6,7 +6,8 @@ comes out of the register's drawer.  Each part is one transaction: the
 refund row, the payment's new state and the journal entry that reverses the
 sale in proportion (:func:`pos.posting_rules.refund`).  Refunding more than
 was captured, or refunding a fully refunded order, is refused.  Above the
-store's threshold a manager's approval is required.
+store's limits, which add up per order and per shift (:mod:`pos.limits`), a
+manager's approval is required.
 
 Each payment's tender is found through :mod:`payments.registry`, so this
 module sits above the tenders, and below :mod:`payments.service`, whose
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from payments import registry
 from payments.base import SETTLED, Payment, PaymentState, order_payments, transition
 from payments.flow import Recovery, amount_minor, tip_account, void_payment
-from pos import accounts, approvals, faults, ledger, posting_rules
+from pos import accounts, faults, ledger, posting_rules
 from pos.errors import Conflict, InvalidInput, NotAllowed
 from pos.money_format import store_money
 from pos.orders import OrderStatus, forget_order, resolve, sale_key
@@ -55,9 +56,14 @@ def refund(
     *,
     register: int = 1,
     approver: "StaffMember | None" = None,
+    by: "StaffMember | None" = None,
 ) -> RefundResult:
-    """Refund part or all of what an order's payments captured (``pos refund``)."""
-    from pos import drawer
+    """Refund part or all of what an order's payments captured (``pos refund``).
+
+    ``by`` is who asks (default: whoever is signed in for the command); the order's refunds and
+    theirs in their shift are held to the store's limits (:func:`pos.limits.check_refund`).
+    """
+    from pos import drawer, limits
 
     from pos.text import clean_line
 
@@ -79,7 +85,8 @@ def refund(
         raise InvalidInput(
             f"Only {store_money(store, refundable)} of order {order.label} can still be refunded, not {store_money(store, wanted)}."
         )
-    approvals.require(store, "approval.refund_over", wanted, approver, "refund")
+    who = limits.requester(store, by)
+    limits.check_refund(store, order.id, order.label, wanted, by=who, approver=approver)
     sale = ledger.find_by_key(store, sale_key(order.id))
     # Plan every part and check every drawer before anything is written, so a
     # refund that cannot be paid in full is refused whole.
@@ -112,7 +119,7 @@ def refund(
                                              "approved_by": approver.name if approver else None}, register=register)
     parts: list[RefundPart] = []
     for payment, part, tip_back, _source in plan:
-        refund_id = _request(store, order.id, payment, part, tip_back, why, register, approver, sale is not None)
+        refund_id = _request(store, order.id, payment, part, tip_back, why, register, approver, sale is not None, who)
         faults.hit("refund.requested")
         _finish(store, refund_id)
         parts.append(RefundPart(refund_id, payment.id, payment.tender.value, part, tip_back))
@@ -122,16 +129,16 @@ def refund(
 
 def _request(
     store: "Store", order_id: str, payment: Payment, part: int, tip_minor: int, reason: str, register: int,
-    approver: "StaffMember | None", against_sale: bool,
+    approver: "StaffMember | None", against_sale: bool, by: "StaffMember | None" = None,
 ) -> str:
     """Write the refund row, state ``requested``, before the processor is asked."""
     refund_id = new_id("ref")
     with store.write() as conn:
         conn.execute(
             "INSERT INTO refunds(id, order_id, payment_id, amount_minor, tip_minor, reason, register, approved_by, "
-            "created_at, state, against_sale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?)",
+            "created_at, state, against_sale, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?)",
             (refund_id, order_id, payment.id, part, tip_minor, reason, register, approver.id if approver else None,
-             iso(utc_now()), int(against_sale)),
+             iso(utc_now()), int(against_sale), by.id if by else None),
         )
     return refund_id
 
@@ -202,9 +209,15 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
             forget_order(store, order_id)
 
 
-def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffMember | None" = None):
-    """Void an unpaid order (``pos void``): pending payments are released; captured money must be refunded first."""
+def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffMember | None" = None,
+         by: "StaffMember | None" = None):
+    """Void an unpaid order (``pos void``): pending payments are released; captured money must be refunded first.
+
+    What is voided on the order (lines taken off it, then its total now), and by ``by`` in their
+    shift, is held to the store's limits (:func:`pos.limits.check_void`).
+    """
     from payments.base import UNFINISHED
+    from pos import limits
     from pos.orders import view, void_order
 
     order = resolve(store, order_ref)
@@ -221,11 +234,13 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
         reason = clean_line(reason, "void reason")  # checked before a pending payment is released with it
         if not reason:
             raise InvalidInput("A void needs a reason (like 'customer left'): give --reason.")
-        approvals.require(store, "approval.void_over", view(store, order.id).totals.total_minor, approver, "void")
+        who = limits.requester(store, by)
+        limits.check_void(store, order.id, view(store, order.id).totals.total_minor, f"voiding order {order.label}",
+                          by=who, approver=approver)
         # Release pending payments first, each on its own (a processor may be called,
         # never inside a transaction); a crash between leaves an open order, no money.
         for p in order_payments(store, order.id):
             if p.state in UNFINISHED:
                 void_payment(store, registry.tender_for(p.tender), p, f"order voided: {reason}")
-        return void_order(store, order.id, reason)
+        return void_order(store, order.id, reason, by=who, approver=approver)
     return void_order(store, order.id, reason)  # refused with the right message

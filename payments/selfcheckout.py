@@ -29,6 +29,8 @@ from pos.errors import AnytenderError, InvalidInput, NotAllowed, NotFound
 from pos.store import fits_sql, iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
+    from datetime import datetime
+
     from payments.flow import PaymentResult
     from pos.orders import Order
     from pos.store import Store
@@ -89,8 +91,11 @@ def setup_kiosk(store: "Store", number: int, reader: str | None = None, attendan
     return get_kiosk(store, number)
 
 
-def tip_recipient(store: "Store", kiosk: Kiosk, tip_to: str | None = None) -> str:
-    """The staff key a tip at this kiosk goes to; refused (before any money moves) when nobody may have it."""
+def tip_recipient(store: "Store", kiosk: Kiosk, tip_to: str | None = None, since: "datetime | None" = None) -> str:
+    """The staff key a tip at this kiosk goes to; refused (before any money moves) when nobody may have it.
+
+    ``since``: when the order was rung; the attendant must have been on shift since then.
+    """
     from pos.staff import get_staff
     from pos.tips import tip_account
 
@@ -99,7 +104,7 @@ def tip_recipient(store: "Store", kiosk: Kiosk, tip_to: str | None = None) -> st
     if tip_to is not None and get_staff(store, tip_to).key != kiosk.attendant:
         raise NotAllowed(f"Tips at kiosk {kiosk.number} go to its attendant, "
                          f"{get_staff(store, kiosk.attendant).first_name}, or to nobody.")
-    return tip_account(store, kiosk.attendant).rsplit(":", 1)[1]
+    return tip_account(store, kiosk.attendant, since).rsplit(":", 1)[1]
 
 
 def offers_tip(store: "Store", kiosk: Kiosk) -> bool:
@@ -139,7 +144,9 @@ def pay_at_kiosk(store: "Store", kiosk_number: int, order_ref: str | int, tip_mi
     if tip_minor < 0:
         raise InvalidInput("A tip cannot be negative.")
     if tip_minor:
-        tip_to: str | None = tip_recipient(store, kiosk)
+        from pos.orders import resolve
+
+        tip_to: str | None = tip_recipient(store, kiosk, since=resolve(store, order_ref).created_at)
     else:
         # Named even with no tip yet, so the reader may offer one; None keeps the reader's prompt off.
         tip_to = kiosk.attendant if offers_tip(store, kiosk) else None

@@ -29,6 +29,11 @@ def require(store: "Store", option: str, amount_minor: int, approver: "StaffMemb
     if approver is None:
         shown = store_money(store, threshold)
         raise NotAllowed(f"A {action} over {shown} needs a manager's approval: add --approve MANAGER_NAME.")
+    approve(store, approver, action, amount_minor)
+
+
+def approve(store: "Store", approver: "StaffMember", action: str, amount_minor: int) -> None:
+    """Check that ``approver`` may approve ``action`` and record the approval (the limits of :mod:`pos.limits` too)."""
     if not approver.active:
         raise NotAllowed(f"{approver.name} is deactivated and cannot approve a {action}.")
     from pos.permissions import Action, actor_of, may

@@ -1,8 +1,10 @@
 """The audit trail: who did what, when, on which register; append-only (the database refuses changes).
 
-Recorded: every state-changing command run by someone signed in, sign-ins and failed PINs (five in a row lock a person out until a
+Recorded: every state-changing command run by someone signed in (and every
+read of the books), sign-ins and failed PINs (five in a row lock a person out until a
 manager unlocks them), approvals, voids, refunds, discounts, drawers opened
-without a sale, and changes of settings.  Until registers sign people in,
+without a sale, changes of settings, shifts clocked in and out (and by whom),
+cash tips declared, and attempts a control refused.  Until registers sign people in,
 an event whose actor is not known is recorded with no one's name.
 
 The trail names people by id and reads their names back with a join: it
@@ -34,7 +36,12 @@ class Event(str, enum.Enum):
     NO_SALE = "drawer opened without a sale"
     SETTING = "setting changed"
     COMMAND = "command"
-    """Any state-changing one-shot command, by the person signed in for it."""
+    """Any state-changing one-shot command (or a read of the books), by the person signed in for it."""
+    REFUSED = "refused"
+    """An attempt a control refused (a limit, the permission table, a sign-in's scope): what, and why not."""
+    SHIFT_START = "shift started"
+    SHIFT_END = "shift ended"
+    CASH_TIPS = "cash tips declared"
 
 
 class Record(NamedTuple):
@@ -77,3 +84,21 @@ def records(store: "Store", day: date | None = None, staff: str | None = None) -
         params.append(staff_row(store, staff)["id"])
     return [Record(r["id"], r["at"], r["business_day"], r["name"], r["register"], Event(r["action"]),
                    json.loads(r["detail"])) for r in store.all(sql + " ORDER BY a.id", tuple(params))]
+
+
+def refused(store: "Store", asked: str, why: str, *, staff_id: int | None = None, register: int | None = None) -> bool:
+    """Record an attempt a control refused, in a transaction of its own; False when the store cannot take it.
+
+    Called by whoever caught the refusal, after everything the attempt began was rolled back, so
+    the refusal is the only thing it leaves.  A store opened read-only cannot record anything: the
+    caller then says so in the refusal.
+    """
+    from pos.errors import StoreError
+
+    if store.read_only is not None or store.in_transaction:
+        return False
+    try:
+        record(store, Event.REFUSED, {"asked": asked, "why": why}, staff_id=staff_id, register=register)
+    except StoreError:  # the disk failed under it: the refusal itself still stands, and says so
+        return False
+    return True

@@ -6,8 +6,12 @@ the settings ``init`` asks for.
 
     cash.rounding          round cash totals to this step (0.05 rounds to 5 cents; 0: off)
     cash.denominations     notes and coins in the drawer, largest first (change suggestions)
-    approval.refund_over   refunds above this need a manager's PIN
-    approval.void_over     voids of orders above this need a manager's PIN
+    approval.*             what a person may refund, void and discount without a manager's PIN, adding up
+                           per order and per shift (see pos.limits):
+      refund_over, refunds_per_shift_over        refunds on one order; a person's in a shift
+      void_over, voids_per_shift_over            value voided on one order (lines taken off, the void); per shift
+      discount_over, discount_percent_over       the order's discounts together: an amount, a % of its subtotal
+      discounts_per_shift_over                   a person's discounts in a shift
     stripe.reader          the Stripe Terminal reader card payments go to (tmr_...)
     link.expires_after     minutes a payment link stays payable (30 to 1440, Stripe's limits)
     receipt.feedback       how customers reach the owner (email, phone or web address), on every receipt
@@ -95,6 +99,13 @@ def _percent(store: "Store", text: str) -> str:
     return str(int(value))
 
 
+def _share(store: "Store", text: str) -> str:
+    value = text.strip().removesuffix("%").strip()
+    if not (value.isascii() and value.isdigit()) or not 0 <= int(value) <= 100:
+        raise InvalidInput(f"'{text}' is not a share of the order: give a whole percentage from 0 to 100, like 20.")
+    return str(int(value))
+
+
 def _feedback(store: "Store", text: str) -> str:
     from pos.text import clean_line
 
@@ -158,8 +169,20 @@ OPTIONS: dict[str, Option] = {
     for o in (
         Option("cash.rounding", "round cash totals to this step (0: off)", _amount, lambda s: "0"),
         Option("cash.denominations", "notes and coins, for change suggestions", _denominations, _default_denominations),
-        Option("approval.refund_over", "refunds above this need a manager's PIN", _amount, lambda s: "5000"),
-        Option("approval.void_over", "voids of orders above this need a manager's PIN", _amount, lambda s: "5000"),
+        Option("approval.refund_over", "refunds on one order, together, above this need a manager's PIN", _amount,
+               lambda s: "5000"),
+        Option("approval.refunds_per_shift_over", "a person's refunds in a shift, together, above this need a "
+               "manager's PIN", _amount, lambda s: "10000"),
+        Option("approval.void_over", "what is voided on one order (lines taken off, the void), together, above this "
+               "needs a manager's PIN", _amount, lambda s: "5000"),
+        Option("approval.voids_per_shift_over", "a person's voids in a shift, together, above this need a manager's PIN",
+               _amount, lambda s: "10000"),
+        Option("approval.discount_over", "an order's discounts, together, above this need a manager's PIN", _amount,
+               lambda s: "2000"),
+        Option("approval.discount_percent_over", "an order's discounts, together, above this % of its subtotal need a "
+               "manager's PIN", _share, lambda s: "20"),
+        Option("approval.discounts_per_shift_over", "a person's discounts in a shift, together, above this need a "
+               "manager's PIN", _amount, lambda s: "5000"),
         Option("stripe.reader", "the Stripe Terminal reader card payments go to", _reader, lambda s: ""),
         Option("link.expires_after", "minutes a payment link stays payable (30-1440)", _minutes, lambda s: "60"),
         Option("receipt.feedback", "how customers reach the owner (on every receipt)", _feedback, lambda s: ""),

@@ -11,6 +11,7 @@ is a bug and is allowed to show a traceback.
     ├── NotFound              an order, item, staff member... does not exist
     ├── Conflict              it exists already, or is in the wrong state
     ├── NotAllowed            a rule forbids it (permissions, tips, locked day)
+    │   └── Refused           a control refused an attempt (a limit, the table, a sign-in's scope): audited
     ├── StoreError            the database file itself is unusable
     │   ├── SchemaTooNew      written by a newer Anytender; refused, untouched
     │   ├── StoreReadOnly     the file, its folder or its disk cannot be written (reads still work)
@@ -50,6 +51,14 @@ class Conflict(AnytenderError):
 
 class NotAllowed(AnytenderError):
     """A business rule or permission forbids the action."""
+
+
+class Refused(NotAllowed):
+    """A control refused what someone tried (a limit, the permission table, a sign-in's scope).
+
+    Nothing is written for it but the refusal itself, which whoever caught it (the CLI, a screen)
+    records in the audit trail: refused attempts are evidence too.
+    """
 
 
 class StoreError(AnytenderError):

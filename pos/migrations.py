@@ -377,4 +377,32 @@ UPDATE drawers SET first_entry = coalesce(
     (SELECT coalesce(max(id), 0) + 1 FROM journal_entries));
 """,
     ),
+    (
+        12,
+        "limits that add up per order and per shift; who clocked a shift in and out; sign-ins bound to a terminal",
+        """
+-- Who asked and who approved, per refund, discount and void, so that limits add up per order and per shift.
+ALTER TABLE refunds ADD COLUMN created_by INTEGER REFERENCES staff(id);
+CREATE INDEX refunds_created_by ON refunds(created_by, created_at);
+ALTER TABLE discounts ADD COLUMN created_by INTEGER REFERENCES staff(id);
+ALTER TABLE discounts ADD COLUMN approved_by INTEGER REFERENCES staff(id);
+ALTER TABLE discounts ADD COLUMN amount_minor INTEGER;
+CREATE INDEX discounts_created_by ON discounts(created_by, created_at);
+-- A line taken off an order is a void of its value (the drop in the order's total), unless a kiosk customer took
+-- their own item off (removed_minor NULL).
+ALTER TABLE order_lines ADD COLUMN removed_by INTEGER REFERENCES staff(id);
+ALTER TABLE order_lines ADD COLUMN removed_minor INTEGER;
+ALTER TABLE order_lines ADD COLUMN removal_approved_by INTEGER REFERENCES staff(id);
+CREATE INDEX order_lines_removed_by ON order_lines(removed_by, removed_at);
+ALTER TABLE orders ADD COLUMN voided_by INTEGER REFERENCES staff(id);
+ALTER TABLE orders ADD COLUMN voided_minor INTEGER;
+ALTER TABLE orders ADD COLUMN void_approved_by INTEGER REFERENCES staff(id);
+CREATE INDEX orders_voided_by ON orders(voided_by, closed_at);
+-- Who clocked a shift in and out: the person by their own PIN, or a manager for them.
+ALTER TABLE shifts ADD COLUMN started_by INTEGER REFERENCES staff(id);
+ALTER TABLE shifts ADD COLUMN ended_by INTEGER REFERENCES staff(id);
+-- The terminal a sign-in was made on (a hash of its identity): a copied sign-in file works nowhere else.
+ALTER TABLE signins ADD COLUMN terminal TEXT;
+""",
+    ),
 ]

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
     from pos.ledger import Entry
+    from pos.staff import StaffMember
     from pos.store import Store
 
 MAX_QUANTITY = 9999
@@ -347,8 +348,17 @@ def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) 
     return line, view(store, order.id)
 
 
-def remove_line(store: "Store", ref: str | int, line_no: int | None = None) -> tuple[Line, OrderView]:
-    """Take a line off an open order (the last one when no number is given)."""
+def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, by: "StaffMember | None" = None,
+                approver: "StaffMember | None" = None, by_customer: bool = False) -> tuple[Line, OrderView]:
+    """Take a line off an open order (the last one when no number is given).
+
+    Staff taking a line off void its value (the drop in the order's total), which counts toward
+    the void limits (:func:`pos.limits.check_void`, ``by`` asking, ``approver`` approving); so
+    does leaving the order's discounts above their share of what is left.  A kiosk customer
+    taking their own item off (``by_customer``) voids nothing.
+    """
+    from pos import limits
+
     order = resolve(store, ref)
     _require_open(order, "remove items")
     current = view(store, order.id)
@@ -372,10 +382,20 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None) -> t
             f"take a discount off first with 'pos order undiscount {order.number}'."
         ) from None
     _keep_covered(store, order, after, f"removing line {line.line_no}")
+    voided = current.totals.total_minor - after.total_minor
+    who = None if by_customer else limits.requester(store, by)
+    if not by_customer:
+        what = f"taking line {line.line_no} ({line.name}) off order {order.label}"
+        limits.check_void(store, order.id, voided, what, by=who, approver=approver)
+        left = _unapproved_minor(store, kept, after.discount_amounts_minor)
+        limits.check_discounts_left(store, what, left, after.subtotal_minor, approver=approver)
     now = iso(utc_now())
     with store.write() as conn:
         conn.execute(
-            "UPDATE order_lines SET removed_at = ? WHERE order_id = ? AND line_no = ?", (now, order.id, line.line_no)
+            "UPDATE order_lines SET removed_at = ?, removed_by = ?, removed_minor = ?, removal_approved_by = ? "
+            "WHERE order_id = ? AND line_no = ?",
+            (now, who.id if who else None, None if by_customer else voided, approver.id if approver else None,
+             order.id, line.line_no),
         )
         # A discount on a removed line goes with it.
         conn.execute(
@@ -407,9 +427,15 @@ def parse_discount(text: str, store: "Store") -> tuple[DiscountKind, Decimal | i
 
 
 def add_discount(
-    store: "Store", ref: str | int, value_text: str, reason: str, line_no: int | None = None
+    store: "Store", ref: str | int, value_text: str, reason: str, line_no: int | None = None, *,
+    by: "StaffMember | None" = None, approver: "StaffMember | None" = None,
 ) -> tuple[Discount, OrderView]:
-    """Give a discount (percent or amount) on one line or the whole order; a reason is required."""
+    """Give a discount (percent or amount) on one line or the whole order; a reason is required.
+
+    The order's discounts together, and the person's in their shift, are held to the store's
+    limits (:func:`pos.limits.check_discount`): above them ``approver``, a manager, approves.
+    """
+    from pos import limits
     from pos.text import clean_line
 
     reason_clean = clean_line(reason, "discount reason")
@@ -425,19 +451,36 @@ def add_discount(
         raise NotFound(f"Order {order.label} has no line {line_no} to discount.")
     # Refuse a discount that would take the order (or line) below zero.
     trial = DiscountInput(line_no, kind, value, reason_clean)
-    _keep_covered(store, order, _totals(current.lines, [*_inputs(current.discounts), trial], store), "this discount")
+    with_it = _totals(current.lines, [*_inputs(current.discounts), trial], store)
+    _keep_covered(store, order, with_it, "this discount")
+    amount = with_it.discount_amounts_minor[-1]
+    who = limits.requester(store, by)
+    before = _unapproved_minor(store, current.discounts, with_it.discount_amounts_minor[:-1])
+    limits.check_discount(store, order.label, amount, before, with_it.subtotal_minor, by=who, approver=approver)
     with store.write() as conn:
         cur = conn.execute(
-            "INSERT INTO discounts(order_id, line_no, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (order.id, line_no, kind.value, str(value), reason_clean, iso(utc_now())),
+            "INSERT INTO discounts(order_id, line_no, kind, value, reason, created_at, created_by, approved_by, "
+            "amount_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (order.id, line_no, kind.value, str(value), reason_clean, iso(utc_now()), who.id if who else None,
+             approver.id if approver else None, amount),
         )
         discount_id = int(cur.lastrowid or 0)
         _forget_contents(store, order.id)
         from pos import audit
 
         audit.record(store, audit.Event.DISCOUNT, {"order": order.number, "line": line_no, "kind": kind.value,
-                                                   "value": str(value), "reason": reason_clean})
+                                                   "value": str(value), "reason": reason_clean, "amount_minor": amount,
+                                                   "approved_by": approver.name if approver else None})
     return Discount(discount_id, line_no, kind, value, reason_clean), view(store, order.id)
+
+
+def _unapproved_minor(store: "Store", discounts: "tuple[Discount, ...] | list[Discount]",
+                      amounts: "tuple[int, ...]") -> int:
+    """What the discounts nobody approved take, of ``discounts`` taking ``amounts``."""
+    approved = {int(r[0]) for r in store.tuples(
+        f"SELECT id FROM discounts WHERE approved_by IS NOT NULL AND id IN ({', '.join('?' * len(discounts))})",
+        tuple(d.id for d in discounts))} if discounts else set()
+    return sum(amount for d, amount in zip(discounts, amounts) if d.id not in approved)
 
 
 def remove_discount(store: "Store", ref: str | int, position: int | None = None) -> tuple[Discount, OrderView]:
@@ -487,12 +530,15 @@ def _keep_covered(store: "Store", order: Order, new_totals: Totals, doing: str) 
         )
 
 
-def void_order(store: "Store", ref: str | int, reason: str) -> Order:
+def void_order(store: "Store", ref: str | int, reason: str, *, by: "StaffMember | None" = None,
+               approver: "StaffMember | None" = None) -> Order:
     """Void an unpaid order.  A paid order is refunded, never voided.
 
     An order holding money (taken, or pending with a card or a driver) is
     refused here: ``payments.refunds.void`` releases pending payments first,
-    and captured money must be refunded.
+    and captured money must be refunded, and holds the void to the store's
+    limits first.  The total voided is kept with who asked (``by``) and who
+    approved it.
     """
     from pos.text import clean_line
 
@@ -510,13 +556,16 @@ def void_order(store: "Store", ref: str | int, reason: str) -> Order:
                 f"Order {order.label} has payments taken or pending: refund them (pos refund) or void with "
                 f"'pos void {order.number}', which releases pending ones."
             )
+        voided = view(store, order.id).totals.total_minor
         changed = conn.execute(
-            "UPDATE orders SET status = 'voided', void_reason = ?, closed_at = ? WHERE id = ? AND status = 'open'",
-            (reason_clean, iso(utc_now()), order.id),
+            "UPDATE orders SET status = 'voided', void_reason = ?, closed_at = ?, voided_by = ?, voided_minor = ?, "
+            "void_approved_by = ? WHERE id = ? AND status = 'open'",
+            (reason_clean, iso(utc_now()), by.id if by else None, voided, approver.id if approver else None, order.id),
         ).rowcount
         from pos import audit
 
-        audit.record(store, audit.Event.VOID, {"order": order.number, "reason": reason_clean})
+        audit.record(store, audit.Event.VOID, {"order": order.number, "reason": reason_clean, "amount_minor": voided,
+                                               "approved_by": approver.name if approver else None})
         forget_order(store, order.id)
         if changed != 1:  # someone else paid or voided it meanwhile
             raise Conflict(f"Order {order.label} changed while voiding it: look at it again with 'pos order show'.")

@@ -5,7 +5,9 @@ returns a random token; the caller keeps it where only its owner can read
 it (the CLI: an owner-only file), and the store keeps only its SHA-256, so
 neither holds a PIN and a stolen database gives no sign-in.  :func:`who`
 turns a token back into the person, or None once it has expired, was
-signed out, or its person was deactivated or locked out.
+signed out, or its person was deactivated or locked out; a sign-in is bound
+to the terminal it was made on and to its register, and refused anywhere
+else (a copied sign-in file, another window on a shared OS account).
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ def _sha(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def sign_in(store: "Store", name: str, pin: str, register: int | None = None, *,
+def sign_in(store: "Store", name: str, pin: str, register: int | None = None, *, terminal: str | None = None,
             keep: "Callable[[str, StaffMember, str], None] | None" = None) -> tuple[str, "StaffMember", str]:
     """(token, person, expiry as ISO text) for a right PIN; the sign-in lasts ``signin.minutes``.
+
+    It holds only on ``terminal`` (the caller's identity of the terminal it is made on; a sign-in
+    made with none holds on no terminal) and for ``register``: see :func:`who`.
 
     ``keep(token, person, expiry)``, when given, puts the token where the terminal keeps it; it
     runs inside the sign-in's transaction, so if it fails (a full disk, a read-only folder) the
@@ -43,8 +48,9 @@ def sign_in(store: "Store", name: str, pin: str, register: int | None = None, *,
     now = utc_now()
     expires = iso(now + timedelta(minutes=config.get_minor(store, "signin.minutes")))
     with store.write() as conn:
-        conn.execute("INSERT INTO signins(token_sha, staff_id, register, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                     (_sha(token), member.id, register, iso(now), expires))
+        conn.execute("INSERT INTO signins(token_sha, staff_id, register, created_at, expires_at, terminal) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
+                     (_sha(token), member.id, register, iso(now), expires, _sha(terminal) if terminal else None))
         audit.record(store, audit.Event.SIGN_IN, {"who": member.name, "until": expires}, staff_id=member.id,
                      register=register)
         if keep is not None:
@@ -52,16 +58,31 @@ def sign_in(store: "Store", name: str, pin: str, register: int | None = None, *,
     return token, member, expires
 
 
-def who(store: "Store", token: str) -> "StaffMember | None":
-    """The person a token signs in, if it still does."""
+def who(store: "Store", token: str, *, terminal: str | None, register: int | None = None) -> "StaffMember | None":
+    """The person a token signs in on ``terminal``, read afresh (their role now), if it still does.
+
+    None once it has expired, was signed out, or its person was deactivated or locked out.  A
+    sign-in that holds, but was made on another terminal, or for another register than the
+    command's ``register`` (None: the command uses none), is refused: it is not this terminal's.
+    """
+    from pos.errors import Refused
     from pos.staff import get_staff
 
-    row = store.one("SELECT s.staff_id, s.expires_at, s.ended_at, st.locked_at FROM signins s "
+    row = store.one("SELECT s.staff_id, s.expires_at, s.ended_at, s.register, s.terminal, st.locked_at FROM signins s "
                     "JOIN staff st ON st.id = s.staff_id WHERE s.token_sha = ?", (_sha(token),))
     if row is None or row["ended_at"] or row["locked_at"] or parse_iso(row["expires_at"]) <= utc_now():
         return None
     member = get_staff(store, int(row["staff_id"]))
-    return member if member.active else None
+    if not member.active:
+        return None
+    if terminal is None or row["terminal"] is None or row["terminal"] != _sha(terminal):
+        raise Refused(f"{member.name} signed in on another terminal, not this one: sign in here with "
+                      "'pos login NAME'.")
+    if register is not None and row["register"] is not None and row["register"] != register:
+        raise Refused(f"{member.name} is signed in for register {row['register']}, not register {register}: add "
+                      f"--register {row['register']}, or sign in for register {register} with "
+                      f"'pos login {member.name} --register {register}'.")
+    return member
 
 
 def sign_out(store: "Store", token: str) -> bool:
@@ -69,3 +90,20 @@ def sign_out(store: "Store", token: str) -> bool:
     with store.write() as conn:
         return conn.execute("UPDATE signins SET ended_at = ? WHERE token_sha = ? AND ended_at IS NULL",
                             (iso(utc_now()), _sha(token))).rowcount == 1
+
+
+def current_member(store: "Store", staff_id: int) -> "StaffMember":
+    """A signed-in person as the store has them now (their role now), for a session that outlives its sign-in.
+
+    Refused once they are deactivated or locked out: a register session asks before every line.
+    """
+    from pos.errors import NotAllowed
+    from pos.staff import get_staff
+
+    member = get_staff(store, staff_id)
+    if not member.active:
+        raise NotAllowed(f"{member.name} has been deactivated: they may not use the register any more.")
+    if store.scalar("SELECT locked_at IS NOT NULL FROM staff WHERE id = ?", (staff_id,)):
+        raise NotAllowed(f"{member.name} is locked out after wrong PINs: a manager unlocks them before they use the "
+                         "register again.")
+    return member

@@ -5,8 +5,9 @@ The rules, checked before any money moves:
 1. A tip is a liability to staff (``liabilities:tips:<staff>`` or the team's
    pool), never income of the business.
 2. A tip may go only to a named staff member who exists, is active, is
-   tip-eligible and is on shift at the time, or to the pool while at least
-   one such person is on shift.  Owners and managers never receive or share
+   tip-eligible and is on shift at the time (and has been since the order was
+   rung: nobody clocks in to take a tip), or to the pool while at least one
+   such person is on shift.  Owners and managers never receive or share
    in employees' tips (US FLSA 3(m)(2)(B)), whatever their eligibility says.
    Anything else is refused with the reason.
 3. Where a tip goes when nobody is named is the store's choice per channel
@@ -15,7 +16,8 @@ The rules, checked before any money moves:
    be given until registers sign cashiers in).
 
 The pool is shared by hours worked in :mod:`pos.tip_pool`.  Cash tips a
-person received in hand are declared at shift end (:func:`declare_cash_tips`);
+person received in hand are declared at shift end (:func:`declare_cash_tips`,
+through :func:`pos.shifts.clock_out`, audited);
 tips owed are paid out from a drawer or through payroll (:func:`payout`),
 never more than is owed.
 """
@@ -29,7 +31,7 @@ from pos import accounts
 from pos.errors import AnytenderError, InvalidInput, NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
-    from datetime import date
+    from datetime import date, datetime
 
     from pos.ledger import Entry
     from pos.orders import Channel
@@ -53,9 +55,13 @@ def may_share_tips(member: "StaffMember") -> bool:
     return member.active and member.tip_eligible and member.role not in (Role.OWNER, Role.MANAGER)
 
 
-def tip_account(store: "Store", recipient: str | None) -> str:
-    """The ledger account a tip for ``recipient`` (a staff name or key; None or 'pool': the pool) goes to."""
-    from pos.staff import Role, get_staff, list_staff, on_shift_at
+def tip_account(store: "Store", recipient: str | None, since: "datetime | None" = None) -> str:
+    """The ledger account a tip for ``recipient`` (a staff name or key; None or 'pool': the pool) goes to.
+
+    ``since``: when the order was rung.  A named person must have been on shift since then, in the
+    shift they are still on: clocking in after the order to take its tip is refused.
+    """
+    from pos.staff import Role, get_staff, list_staff, on_shift_at, open_shift
 
     if recipient is None or recipient.strip().lower() == POOL:
         if not any(may_share_tips(m) and on_shift_at(store, m) for m in list_staff(store)):
@@ -71,6 +77,14 @@ def tip_account(store: "Store", recipient: str | None) -> str:
         raise NotAllowed(f"{member.name} is not eligible for tips.")
     if not on_shift_at(store, member):
         raise NotAllowed(f"{member.name} is not on shift: a tip goes to someone working now.")
+    if since is not None:
+        shift = open_shift(store, member)
+        if shift is None or shift.started_at > since:
+            from pos.errors import Refused
+
+            started = f" at {shift.started_at.astimezone(store.settings.zone):%H:%M}" if shift else ""
+            raise Refused(f"A tip for {member.name} is refused: {member.name} clocked in{started}, after this order "
+                          "was rung; a tip goes to someone who was working when it was rung, or to the pool.")
     return accounts.tips_owed(member.key)
 
 
@@ -82,13 +96,14 @@ def channel_mode(store: "Store", channel: "Channel") -> TipMode:
 
 
 def recipient_for(store: "Store", channel: "Channel", tip_to: str | None, tip_minor: int,
-                  driver_key: str | None = None) -> str | None:
+                  driver_key: str | None = None, since: "datetime | None" = None) -> str | None:
     """The recipient key of a tip on an order (``pool`` or a staff key), checked against the rules.
 
     A named recipient wins.  Otherwise the channel's mode decides: the pool,
     or direct to ``driver_key`` (a delivery's driver).  With no tip yet
     (a card reader may still ask for one), a recipient who fails the rules
-    gives None: the reader then offers no tip.
+    gives None: the reader then offers no tip.  ``since``: when the order was rung (see
+    :func:`tip_account`).
     """
     wanted = tip_to
     if wanted is None:
@@ -101,10 +116,10 @@ def recipient_for(store: "Store", channel: "Channel", tip_to: str | None, tip_mi
             return None
     if not tip_minor:
         try:
-            return tip_account(store, wanted).rsplit(":", 1)[1]
+            return tip_account(store, wanted, since).rsplit(":", 1)[1]
         except AnytenderError:  # nobody who may have it: the reader will not ask
             return None
-    return tip_account(store, wanted).rsplit(":", 1)[1]
+    return tip_account(store, wanted, since).rsplit(":", 1)[1]
 
 
 # -- owed, declared, paid ----------------------------------------------------------------
@@ -118,13 +133,16 @@ def owed_minor(store: "Store", staff_key: str) -> int:
     return -ledger.balances(store, prefix=account).get((account, store.settings.currency), 0)
 
 
-def declare_cash_tips(store: "Store", member: "StaffMember", amount_minor: int, shift_id: int) -> "Entry":
+def declare_cash_tips(store: "Store", member: "StaffMember", amount_minor: int, shift_id: int, *,
+                      by: "StaffMember | None" = None) -> "Entry":
     """Record cash tips a person received in hand (declared at shift end): theirs, and already with them.
 
     Two entries, so the books show both what was declared and that it was
     kept: declared (owed to them, the cash in their hand) and kept (paid).
+    The declaration is in the audit trail, with who made it (``by``: the
+    person, or the manager who clocked them out).
     """
-    from pos import ledger
+    from pos import audit, ledger
     from pos.posting_rules import transfer
 
     if amount_minor <= 0:
@@ -134,6 +152,9 @@ def declare_cash_tips(store: "Store", member: "StaffMember", amount_minor: int, 
     with store.write():
         ledger.post(store, f"tips:declared:{shift_id}", f"Cash tips declared by {member.name}",
                     ledger.SourceKind.TIPS, f"shift:{shift_id}", transfer(in_hand, owed, amount_minor, currency))
+        audit.record(store, audit.Event.CASH_TIPS, {"who": member.name, "amount_minor": amount_minor,
+                                                    "shift": shift_id, "by": (by or member).name},
+                     staff_id=(by or member).id)
         return ledger.post(store, f"tips:kept:{shift_id}", f"Declared cash tips kept by {member.name}",
                            ledger.SourceKind.TIPS, f"shift:{shift_id}", transfer(owed, in_hand, amount_minor, currency))
 

@@ -5,6 +5,12 @@ line in (a scanned code, or a word such as ``pay``), messages out.  It
 never prints; ``pos kiosk run`` does the input and output.  It reads a line
 the way the register does (:mod:`screens.lines`); the kiosk itself, its tip
 rules and its payments are the tender's (:mod:`payments.selfcheckout`).
+
+The customer can never end the screen: no word of theirs leaves it, and the
+terminal ignores Ctrl-C and Ctrl-D.  Staff end it with a command help does
+not list (``staff``), then their name and PIN (:attr:`KioskSession.asking`):
+a manager, or the kiosk's attendant.  Anyone else is refused, and the
+refusal recorded; a wrong PIN counts toward that person's lockout.
 """
 
 from __future__ import annotations
@@ -12,8 +18,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from payments.selfcheckout import get_kiosk, offers_tip, pay_at_kiosk, send_to_counter, tip_recipient
-from pos.errors import AnytenderError, InvalidInput, ProcessorUnavailable
-from screens.lines import check_item, read_scan, words
+from pos.errors import AnytenderError, InvalidInput, ProcessorUnavailable, Refused
+from screens.lines import Asking, check_item, read_scan, words
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -33,13 +39,26 @@ class KioskSession:
         self.tip_minor = 0
         self.paid_order_id: str | None = None
         """The order the last line paid, if it did (for its receipt)."""
+        self.asking: Asking | None = None
+        """A member of staff ending the screen: their name, then their PIN."""
+        self.done = False
+        """Staff ended the screen."""
+
+    def screen(self) -> list[str]:
+        """What the customer sees, redrawn (after a Ctrl-C or Ctrl-D, which end nothing)."""
+        return [f"Kiosk {self.kiosk.number}. {HELP}", self._total_line()]
 
     def handle(self, line: str) -> list[str]:
         """One line from the customer; every problem becomes a message, and the session carries on."""
         self.paid_order_id = None
+        if self.asking is not None:
+            return self.answer(line)
         text, word, rest = words(line)
         if not text:
             return []
+        if text.lower() == "staff":  # not in the help: staff only, and they need their PIN
+            self.asking = Asking("Staff name", False, self._staff_pin)
+            return ["Staff: type your name, then your PIN (Enter alone goes back)."]
         # Words are commands before item codes: a scanner sends digits, and a customer must always reach 'cash'.
         command = getattr(self, f"_do_{word.lower()}", None) if word.isalpha() else None
         try:
@@ -52,6 +71,45 @@ class KioskSession:
             return ["Card payments are not working right now: please pay a cashier ('cash')."]
         except AnytenderError as exc:
             return [exc.message]
+
+    def answer(self, text: str) -> list[str]:
+        """What was typed at :attr:`asking`; empty goes back to the customer's screen."""
+        asking, self.asking = self.asking, None
+        if asking is None:
+            return self.handle(text)
+        if not text.strip():
+            return []
+        try:
+            return asking.then(text.strip())
+        except Refused as exc:
+            from pos import audit
+
+            audit.refused(self.store, f"kiosk {self.kiosk.number}: staff", exc.message)
+            return [exc.message]
+        except AnytenderError as exc:
+            return [exc.message]
+
+    def _staff_pin(self, name: str) -> list[str]:
+        from pos.staff import get_staff
+
+        member = get_staff(self.store, name)
+        self.asking = Asking(f"PIN for {member.name}", True, lambda pin: self._staff_exit(member.name, pin))
+        return []
+
+    def _staff_exit(self, name: str, pin: str) -> list[str]:
+        """End the screen, for a manager or this kiosk's attendant whose PIN this is."""
+        from pos import audit
+        from pos.permissions import Action, actor_of, may
+        from pos.staff import verify_pin
+
+        member = verify_pin(self.store, name, pin)
+        if not (may(actor_of(member), Action.APPROVE) or member.key == self.kiosk.attendant):
+            raise Refused(f"{member.name} may not close kiosk {self.kiosk.number}: a manager or its attendant does.")
+        said = self.close()
+        audit.record(self.store, audit.Event.COMMAND, {"command": f"kiosk {self.kiosk.number} closed"},
+                     staff_id=member.id)
+        self.done = True
+        return [*said, f"Kiosk {self.kiosk.number} closed by {member.name}."]
 
     def _money(self, amount_minor: int) -> str:
         from pos.money_format import store_money
@@ -93,7 +151,7 @@ class KioskSession:
 
         if self.order_id is None:
             return ["Nothing to remove."]
-        line, _ = remove_line(self.store, self.order_id)
+        line, _ = remove_line(self.store, self.order_id, by_customer=True)  # their own item: no void
         return [f"Removed {line.name}.", self._total_line()]
 
     def _do_tip(self, rest: str) -> list[str]:

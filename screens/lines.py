@@ -11,12 +11,23 @@ on the menu before any order is opened for it, and its quantity 1 to 9999.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from pos.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
+
+
+class Asking(NamedTuple):
+    """What a screen waits for before its next line: ask ``label`` (hidden: a PIN), then ``then(answer)``.
+
+    The terminal asks it (a PIN with echo off); an empty answer cancels what waited for it.
+    """
+
+    label: str
+    hidden: bool
+    then: Callable[[str], list[str]]
 
 
 def words(line: str) -> tuple[str, str, str]:

@@ -21,21 +21,34 @@ Commands (``help`` lists them)::
     float 150         open the drawer    end [TIPS] end the shift (declaring cash tips)
     help, quit
 
+The cashier is read afresh from the store before every line: deactivated or
+locked out, the session ends (its open order kept); a new role applies at
+once.  Some lines need someone to type something more: a manager's name and
+PIN for what is over the store's limits (:mod:`pos.limits`), the cashier's
+own PIN to end the shift.  :attr:`Session.asking` then says what to ask
+(and whether to hide it), and :meth:`Session.answer` takes it; an empty
+answer cancels.  Every refusal of a control is recorded in the audit trail.
+
 It reads a line the way the kiosk does (:mod:`screens.lines`), and sits
 above payments and receipts, which it drives and which never import it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from pos.errors import AnytenderError, InvalidInput, ProcessorUnavailable
+from pos.errors import AnytenderError, InvalidInput, NotAllowed, ProcessorUnavailable, Refused
+from pos.limits import OverLimit
 from pos.permissions import Action, require
-from screens.lines import check_item, read_scan, words
+from screens.lines import Asking, check_item, read_scan, words
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.staff import StaffMember
     from pos.store import Store
+
+APPROVAL_HOW = "a manager types their name, then their PIN (Enter alone cancels)"
+
 
 HELP = ("SKU: add | 3*SKU | - remove last | d 10% why | t total | cash [A] | card [A] | wallet [A] | link | "
         "split N | tip A [NAME] [!] | hold | recall [N] | void WHY | receipt | new | float A | lock | end [TIPS] | quit")
@@ -63,6 +76,7 @@ class Session:
         self.last_paid: str | None = None
         self.locked = False
         self.done = False
+        self.asking: Asking | None = None
         self._commands: dict[str, Callable[[str], list[str]]] = {
             "t": self._total, "cash": self._cash, "card": self._card, "wallet": self._wallet, "link": self._link,
             "split": self._split, "tip": self._tip, "hold": self._hold, "recall": self._recall, "void": self._void,
@@ -84,9 +98,29 @@ class Session:
 
     def handle(self, line: str) -> list[str]:
         """One line typed or scanned; every problem is one message, and the session carries on."""
+        with self._acting():
+            return self._handle(line)
+
+    @contextmanager
+    def _acting(self) -> Iterator[None]:
+        """While a line is handled, the audit trail (and the limits) name this session's cashier as who acts."""
+        memo = self.store.memo
+        before = memo.get("actor_id")
+        memo["actor_id"] = self.cashier.id
+        try:
+            yield
+        finally:
+            if before is None:
+                memo.pop("actor_id", None)
+            else:
+                memo["actor_id"] = before
+
+    def _handle(self, line: str) -> list[str]:
         text, word, rest = words(line)
         now = self.clock()
         idle, self.last_seen = now - self.last_seen, now
+        if self.asking is not None:
+            return self._answer(line)
         if not self.locked and self.lock_after_s and idle > self.lock_after_s:
             self.locked = True  # nobody touched it: whoever is here now must show it is the cashier
             return [f"Locked after {self.lock_after_s // 60} minutes idle: type your PIN to unlock it."]
@@ -94,6 +128,9 @@ class Session:
             return ["The register is locked: type your PIN to unlock it."]
         if not text:
             return []
+        still = self._still_here()
+        if still:
+            return still
         try:
             if text == "-":
                 return self._remove()
@@ -103,12 +140,93 @@ class Session:
             return self._add(text)
         except ProcessorUnavailable as exc:
             return [exc.message]
+        except Refused as exc:
+            self._refused(text, exc.message)
+            return [exc.message]
         except AnytenderError as exc:
             return [exc.message]
         except KeyboardInterrupt:
             # Ctrl-C mid-command: a payment row is always written before anything outside is asked,
             # so nothing is lost; recover settles it either way.
             return ["Interrupted. A payment left half-way is settled by 'pos payments recover' (nothing is lost)."]
+
+    def _still_here(self) -> list[str]:
+        """Read the cashier afresh: deactivated or locked out since, the session ends; otherwise nothing to say."""
+        from pos.signin import current_member
+
+        try:
+            self.cashier = current_member(self.store, self.cashier.id)
+        except NotAllowed as exc:
+            return [exc.message, *self.sign_out()]
+        self.store.memo["actor_id"] = self.cashier.id
+        return []
+
+    def _require(self, action: Action) -> None:
+        """The permission table, for the cashier as they are now: a refusal is a control's (recorded)."""
+        try:
+            require(self.cashier, action)
+        except NotAllowed as exc:
+            raise Refused(exc.message) from None
+
+    def _refused(self, asked: str, why: str) -> None:
+        from pos import audit
+
+        audit.refused(self.store, f"register: {asked}", why, staff_id=self.cashier.id, register=self.register)
+
+    def answer(self, text: str) -> list[str]:
+        """What was typed at :attr:`asking`; an empty answer cancels what waited for it."""
+        with self._acting():
+            return self._answer(text)
+
+    def _answer(self, text: str) -> list[str]:
+        asking, self.asking = self.asking, None
+        if asking is None:
+            return self._handle(text)
+        self.last_seen = self.clock()
+        still = self._still_here()
+        if still:
+            return still
+        try:
+            return asking.then(text.strip())
+        except Refused as exc:
+            self._refused(asking.label, exc.message)
+            return [exc.message]
+        except AnytenderError as exc:
+            return [exc.message]
+
+    def _approved(self, asked: str, run: Callable[["StaffMember | None"], list[str]]) -> list[str]:
+        """``run(None)``; over a limit, ask for a manager's name and PIN, then ``run(manager)``."""
+        try:
+            return run(None)
+        except OverLimit as exc:
+            refusal = exc  # kept for the questions below (the name 'exc' ends with this block)
+
+            def pin_of(name: str) -> list[str]:
+                if not name:
+                    self._refused(asked, refusal.message)
+                    return ["Not done: no manager approved it."]
+                from pos.staff import get_staff
+
+                manager = get_staff(self.store, name)
+
+                def approve(pin: str) -> list[str]:
+                    from pos.staff import verify_pin
+
+                    if not pin:
+                        self._refused(asked, refusal.message)
+                        return ["Not done: no manager approved it."]
+                    approver = verify_pin(self.store, manager.name, pin, register=self.register)
+                    try:
+                        return run(approver)
+                    except NotAllowed as exc:  # not someone who may approve it: a refusal too
+                        self._refused(asked, exc.message)
+                        return [exc.message]
+
+                self.asking = Asking(f"PIN for {manager.name}", True, approve)
+                return []
+
+            self.asking = Asking("Manager", False, pin_of)
+            return [refusal.said(APPROVAL_HOW)]
 
     def unlock(self, pin: str) -> list[str]:
         """Unlock with the signed-in cashier's PIN (a wrong one counts toward their lockout)."""
@@ -149,7 +267,7 @@ class Session:
         from pos.orders import Channel, new_order
 
         if self.order_id is None:
-            require(self.cashier, Action.RING_SALE)
+            self._require(Action.RING_SALE)
             self.order_id = new_order(self.store, Channel.COUNTER, created_by=self.cashier.id,
                                       register=self.register).id
         return self.order_id
@@ -169,20 +287,30 @@ class Session:
 
         if self.order_id is None:
             return ["Nothing to remove."]
-        line, _ = remove_line(self.store, self.order_id)
-        return [f"- {line.name}"]
+        order_id = self.order_id
+
+        def run(approver: "StaffMember | None") -> list[str]:
+            line, _ = remove_line(self.store, order_id, by=self.cashier, approver=approver)
+            return [f"- {line.name}"]
+
+        return self._approved("-", run)
 
     def _discount(self, rest: str) -> list[str]:
         from pos.orders import add_discount
 
-        require(self.cashier, Action.DISCOUNT)
+        self._require(Action.DISCOUNT)
         value, _, reason = rest.partition(" ")
         if not value or not reason.strip():
             raise InvalidInput("Say how much and why, like: d 10% first visit")
         if self.order_id is None:
             return ["Ring something up first."]
-        discount, _ = add_discount(self.store, self.order_id, value, reason)
-        return [f"Discount {value}: {discount.reason}."]
+        order_id = self.order_id
+
+        def run(approver: "StaffMember | None") -> list[str]:
+            discount, _ = add_discount(self.store, order_id, value, reason, by=self.cashier, approver=approver)
+            return [f"Discount {value}: {discount.reason}."]
+
+        return self._approved(f"d {rest}", run)
 
     def _total(self, rest: str) -> list[str]:
         return self.screen()[-1:] if self.order_id else ["Nothing rung up."]
@@ -192,7 +320,7 @@ class Session:
     def _pay(self, tender: str, amount: str | None) -> list[str]:
         from payments.service import pay
 
-        require(self.cashier, Action.TAKE_PAYMENT)
+        self._require(Action.TAKE_PAYMENT)
         if self.order_id is None:
             return ["Ring something up first."]
         tip_minor, tip_to = self.tip or (0, None)
@@ -224,7 +352,7 @@ class Session:
     def _link(self, rest: str) -> list[str]:
         from payments.wallet import send_link
 
-        require(self.cashier, Action.TAKE_PAYMENT)
+        self._require(Action.TAKE_PAYMENT)
         if self.order_id is None:
             return ["Ring something up first."]
         status = send_link(self.store, self.order_id, register=self.register)
@@ -254,8 +382,9 @@ class Session:
         tip = amount_minor(self.store, amount_text.strip() or None, "tip")
         if tip is None:
             raise InvalidInput("Say how much, like: tip 3 alice")
-        channel = resolve(self.store, self._open()).channel
-        recipient = recipient_for(self.store, channel, name.strip() or None, tip)  # refused now, not at payment
+        order = resolve(self.store, self._open())
+        recipient = recipient_for(self.store, order.channel, name.strip() or None, tip,  # refused now, not at payment
+                                  since=order.created_at)
         if not confirmed:
             from payments.service import check_tip_share, due_minor
 
@@ -295,12 +424,18 @@ class Session:
     def _void(self, rest: str) -> list[str]:
         from payments.refunds import void
 
-        require(self.cashier, Action.VOID_UNPAID)
+        self._require(Action.VOID_UNPAID)
         if self.order_id is None:
             return ["No open order to void."]
-        order = void(self.store, self.order_id, rest)
-        self.order_id = None
-        return [f"Voided #{order.number}."]
+        order_id = self.order_id
+
+        def run(approver: "StaffMember | None") -> list[str]:
+            order = void(self.store, order_id, rest, by=self.cashier, approver=approver)
+            if self.order_id == order_id:
+                self.order_id = None
+            return [f"Voided #{order.number}."]
+
+        return self._approved(f"void {rest}", run)
 
     def _receipt(self, rest: str) -> list[str]:
         from receipts.model import build
@@ -325,27 +460,38 @@ class Session:
     def _float(self, rest: str) -> list[str]:
         from pos.drawer import open_drawer
 
-        require(self.cashier, Action.OPEN_DRAWER)
+        self._require(Action.OPEN_DRAWER)
         if not rest.strip():
             raise InvalidInput("Say the float, like: float 150")
         drawer = open_drawer(self.store, self.register, rest.strip())
         return [f"Drawer {drawer.register} open with a {self._money(drawer.float_minor)} float."]
 
     def _end(self, rest: str) -> list[str]:
-        """End the shift (declaring cash tips received in hand, if given) and sign out."""
+        """End the shift (declaring cash tips received in hand, if given) and sign out: the cashier's PIN, typed now."""
         from payments.service import amount_minor
-        from pos.staff import end_shift
-        from pos.tips import end_shift_declaring
+        from pos.shifts import check_clock_out, clock_out
 
         if self.order_id is not None:
             return ["Pay, hold or void the open order first."]
         tips = amount_minor(self.store, rest.strip(), "declared cash tips") if rest.strip() else None
-        shift = end_shift_declaring(self.store, self.cashier.name, tips)[0] if tips else end_shift(
-            self.store, self.cashier.name)
-        hours, seconds = divmod(shift.worked_seconds(), 3600)
-        said = self._quit("")
-        declared = f", {self._money(tips)} cash tips declared" if tips else ""
-        return [f"Shift ended after {hours}h{seconds // 60:02d}m{declared}.", *said]
+        if tips is not None and tips <= 0:
+            raise InvalidInput("Declared cash tips must be more than zero (leave them out for none).")
+        check_clock_out(self.store, self.cashier.name)
+
+        def end(pin: str) -> list[str]:
+            from pos.staff import verify_pin
+
+            if not pin:
+                return ["The shift goes on."]
+            me = verify_pin(self.store, self.cashier.name, pin, register=self.register)
+            shift, _ = clock_out(self.store, self.cashier.name, me, tips or 0)
+            hours, seconds = divmod(shift.worked_seconds(), 3600)
+            said = self._quit("")
+            declared = f", {self._money(tips)} cash tips declared" if tips else ""
+            return [f"Shift ended after {hours}h{seconds // 60:02d}m{declared}.", *said]
+
+        self.asking = Asking(f"PIN for {self.cashier.name}", True, end)
+        return ["Type your PIN to end your shift (Enter alone goes on)."]
 
     def sign_out(self) -> list[str]:
         """End the session whatever its state (end of input, the terminal closing): open orders are kept."""

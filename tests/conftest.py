@@ -78,15 +78,23 @@ class Cli:
         assert result.exit_code == 0, (result.output, result.exception)
         return result
 
-    def fails(self, *args: str, input: str | None = None, says: str = ""):  # noqa: A002
-        """Run a command that must be refused: exit 1, one-line error, no traceback, nothing written."""
-        before = snapshot(self.path)
+    def fails(self, *args: str, input: str | None = None, says: str = "", audited: bool = False):  # noqa: A002
+        """Run a command that must be refused: exit 1, one-line error, no traceback, nothing written.
+
+        ``audited``: a control refused it, so the refusal itself is in the audit trail (one new
+        'refused' event, saying why), and nothing else was written.
+        """
+        before = snapshot(self.path, ("audit_log",) if audited else ())
+        refusals = refused_events(self.path) if audited else []
         result = self(*args, input=input)
         assert result.exit_code == 1, (result.output, result.exception)
         assert "Traceback" not in result.output
         assert result.output.startswith("error: "), result.output
         assert says.lower() in result.output.lower(), result.output
-        assert snapshot(self.path) == before, "a refused command changed the store"
+        assert snapshot(self.path, ("audit_log",) if audited else ()) == before, "a refused command changed the store"
+        if audited:
+            new = refused_events(self.path)[len(refusals):]
+            assert len(new) == 1 and new[0]["why"] in result.output, (new, result.output)
         return result
 
 
@@ -102,6 +110,25 @@ def snapshot(path: Path, except_tables: tuple[str, ...] = ()) -> list[str] | Non
     skipped = tuple(f'INSERT INTO "{table}"' for table in except_tables)
     try:
         return [line for line in conn.iterdump() if not (skipped and line.startswith(skipped))]
+    finally:
+        conn.close()
+
+
+def without_refusals(lines: list[str] | None) -> list[str] | None:
+    """A snapshot without the audit trail's 'refused' events: what a refusal of a control may write."""
+    if lines is None:
+        return None
+    return [line for line in lines if not (line.startswith('INSERT INTO "audit_log"') and ",'refused','" in line)]
+
+
+def refused_events(path: Path) -> list[dict[str, str]]:
+    """The details of the audit trail's 'refused' events (what was asked, why not), oldest first."""
+    import json
+
+    conn = sqlite3.connect(path)
+    try:
+        return [json.loads(row[0]) for row in conn.execute("SELECT detail FROM audit_log WHERE action = 'refused' "
+                                                           "ORDER BY id")]
     finally:
         conn.close()
 

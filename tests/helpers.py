@@ -41,8 +41,13 @@ def refused(store: Store, exc: type[Exception], says: str, call: Any, *args: Any
 #: Every store option with its default, as the test stores have them (sign-in off: see conftest.make_store).
 #: Written out in full, so a new option or a changed default is a deliberate change here.
 DEFAULT_OPTIONS = {
+    "approval.discount_over": "2000",
+    "approval.discount_percent_over": "20",
+    "approval.discounts_per_shift_over": "5000",
     "approval.refund_over": "5000",
+    "approval.refunds_per_shift_over": "10000",
     "approval.void_over": "5000",
+    "approval.voids_per_shift_over": "10000",
     "cash.denominations": "10000,5000,2000,1000,500,100,25,10,5,1",
     "cash.rounding": "0",
     "link.expires_after": "60",

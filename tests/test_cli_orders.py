@@ -245,8 +245,15 @@ def test_discount_bad_input(cli: Cli, args: tuple[str, ...], says: str) -> None:
     cli.fails("order", "discount", "1", *args, says=says)
 
 
+def big_discounts_allowed(cli: Cli) -> None:
+    """These tests are about the arithmetic: lift the store's discount limits (tests/test_limits.py has them)."""
+    cli.ok("config", "set", "approval.discount_percent_over", "100")
+    cli.ok("config", "set", "approval.discount_over", "1000")
+
+
 def test_discount_equal_to_the_order_is_allowed(cli: Cli) -> None:
     ring_two_pizzas_and_a_soda(cli)
+    big_discounts_allowed(cli)
     view = js(cli.ok("order", "discount", "1", "100%", "--reason", "staff meal", "--json"))
     assert money_fields(view) == (2749, 2749, 0, 0)
 
@@ -258,6 +265,7 @@ def test_discount_on_empty_order(cli: Cli) -> None:
 
 def test_remove_line_under_an_amount_discount_keeps_the_order_usable(cli: Cli) -> None:
     ring_two_pizzas_and_a_soda(cli)
+    big_discounts_allowed(cli)
     cli.ok("order", "discount", "1", "12.00", "--reason", "big promo")
     before = snapshot(cli.path)
     result = cli("order", "remove", "1", "1")  # take the pizzas off: 2.49 left under a 12.00 discount
@@ -411,6 +419,7 @@ def test_paid_order_is_refunded_not_voided(cli: Cli) -> None:
 
 def test_undiscount_then_remove(cli: Cli) -> None:
     ring_two_pizzas_and_a_soda(cli)
+    big_discounts_allowed(cli)
     cli.ok("order", "discount", "1", "12.00", "--reason", "big promo")
     cli.fails("order", "remove", "1", "1", says="undiscount")
     out = js(cli.ok("order", "undiscount", "1", "--json"))

@@ -334,7 +334,8 @@ def test_refund_twice_is_refused(paid: Cli) -> None:
 
 def test_refund_above_threshold_needs_a_manager_pin(paid: Cli, crew: Store) -> None:
     paid.ok("config", "set", "approval.refund_over", "20")
-    paid.fails("refund", "1", "--reason", "burnt", says="A refund over $20.00 needs a manager's approval")
+    paid.fails("refund", "1", "--reason", "burnt", says="A refund of $29.93 on order #1 needs a manager's approval: "
+               "it is over the $20.00 limit per order", audited=True)
 
     # A wrong PIN: refused, nothing written but the failed PIN itself, which the audit trail keeps
     # (the prompt goes to stderr, before the error).
@@ -391,7 +392,8 @@ def test_void(crew: Store, till: Cli) -> None:
 def test_void_above_threshold(crew: Store, cli: Cli) -> None:
     cli.ok("config", "set", "approval.void_over", "20")
     ring(cli, "PIZZA-M", "PIZZA-M", "SODA")  # 29.93
-    cli.fails("void", "1", "--reason", "left", says="A void over $20.00 needs a manager's approval")
+    cli.fails("void", "1", "--reason", "left", says="Voiding order #1 ($29.93) needs a manager's approval",
+              audited=True)
     result = cli.ok("void", "1", "--reason", "left", "--approve", "Maria", input="4321\n")
     assert result.stdout.endswith("Order #1 voided (left).\n")
     assert order_status(cli) == "voided"

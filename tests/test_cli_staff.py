@@ -196,7 +196,7 @@ def test_deactivate_unknown(cli: Cli) -> None:
 def test_deactivating_someone_on_shift_ends_the_shift(cli: Cli) -> None:
     with freeze_time("2026-01-14 15:00:00") as frozen:  # 10:00 local
         cli.ok("staff", "add", "Alice", "--role", "cashier", "--pin", "1234")
-        cli.ok("shift", "start", "Alice")
+        cli.ok("shift", "start", "Alice", input="1234\n")
         frozen.move_to("2026-01-14 18:15:00")
         cli.ok("staff", "deactivate", "Alice")
         shifts = js(cli.ok("shift", "list", "--json"))
@@ -212,15 +212,16 @@ def test_deactivating_someone_on_shift_ends_the_shift(cli: Cli) -> None:
 def test_shift_start_and_end(cli: Cli) -> None:
     cli.ok("staff", "add", "Alice", "--role", "cashier", "--pin", "1234")
     with freeze_time("2026-01-14 14:00:00") as frozen:  # 09:00 local
-        started = js(cli.ok("shift", "start", "alice", "--register", "2", "--json"))
+        started = js(cli.ok("shift", "start", "alice", "--register", "2", "--json", input="1234\n"))
         assert started == {
             "id": started["id"], "staff": "Alice", "business_day": "2026-01-14",
             "started_at": "2026-01-14T14:00:00+00:00", "ended_at": None, "worked_seconds": 0,
+            "started_by": "Alice", "ended_by": None,  # by her own PIN
         }
         assert staff(cli)["Alice"]["on_shift"] is True
         assert [s["staff"] for s in js(cli.ok("shift", "list", "--open", "--json"))] == ["Alice"]
         frozen.move_to("2026-01-14 22:05:00")  # 17:05 local
-        out = cli.ok("shift", "end", "Alice").stdout
+        out = cli.ok("shift", "end", "Alice", input="1234\n").stdout
         assert out == "Alice off shift at 2026-01-14 17:05 (8h05m).\n"
         assert staff(cli)["Alice"]["on_shift"] is False
         listed = js(cli.ok("shift", "list", "--json"))
@@ -230,7 +231,7 @@ def test_shift_start_and_end(cli: Cli) -> None:
 def test_shift_start_human_output_is_local_time(cli: Cli) -> None:
     cli.ok("staff", "add", "Alice", "--role", "cashier", "--pin", "1234")
     with freeze_time("2026-01-14 14:00:00"):
-        assert cli.ok("shift", "start", "Alice").stdout == "Alice on shift since 2026-01-14 09:00.\n"
+        assert cli.ok("shift", "start", "Alice", input="1234\n").stdout == "Alice on shift since 2026-01-14 09:00.\n"
 
 
 def test_shift_bad_input(cli: Cli) -> None:
@@ -241,9 +242,9 @@ def test_shift_bad_input(cli: Cli) -> None:
     cli.fails("shift", "start", "Carl", says="Carl is deactivated and cannot start a shift")
     cli.fails("shift", "end", "Alice", says="Alice is not on shift")
     cli.fails("shift", "end", "Nobody", says="No staff member called 'Nobody'")
-    cli.ok("shift", "start", "Alice")
+    cli.ok("shift", "start", "Alice", input="1234\n")
     cli.fails("shift", "start", "ALICE", says="already on shift")
-    cli.ok("shift", "end", "Alice")
+    cli.ok("shift", "end", "Alice", input="1234\n")
     cli.fails("shift", "end", "Alice", says="not on shift")
     cli.fails("shift", "list", "--day", "14/01/2026", says="is not a day")
 
@@ -252,7 +253,7 @@ def test_shift_across_midnight_and_sales_after_midnight(cli: Cli) -> None:
     cli.ok("staff", "add", "Alice", "--role", "cashier", "--pin", "1234")
     # 2026-01-14 22:00 EST = 2026-01-15 03:00 UTC
     with freeze_time("2026-01-15 03:00:00") as frozen:
-        started = js(cli.ok("shift", "start", "Alice", "--json"))
+        started = js(cli.ok("shift", "start", "Alice", "--json", input="1234\n"))
         assert started["business_day"] == "2026-01-14"
         evening = js(cli.ok("order", "new", "--json"))
         assert (evening["number"], evening["business_day"]) == (1, "2026-01-14")
@@ -264,7 +265,7 @@ def test_shift_across_midnight_and_sales_after_midnight(cli: Cli) -> None:
         assert [o["number"] for o in js(cli.ok("order", "list", "--json"))] == [1, 2]
 
         frozen.move_to("2026-01-15 07:30:00")  # 02:30 EST: clock out
-        out = cli.ok("shift", "end", "Alice").stdout
+        out = cli.ok("shift", "end", "Alice", input="1234\n").stdout
         assert out == "Alice off shift at 2026-01-15 02:30 (4h30m).\n"
 
         frozen.move_to("2026-01-15 09:30:00")  # 04:30 EST: after the 04:00 rollover
@@ -299,5 +300,5 @@ def test_already_on_shift_message_uses_local_time(cli: Cli) -> None:
 
     cli.ok("staff", "add", "Alice", "--role", "cashier", "--pin", "1234")
     with freeze_time("2026-01-15 14:05:00"):  # 09:05 in New York
-        cli.ok("shift", "start", "Alice")
+        cli.ok("shift", "start", "Alice", input="1234\n")
         cli.fails("shift", "start", "Alice", says="since 09:05")

@@ -368,8 +368,9 @@ def test_refund_above_threshold_needs_a_manager(paid: tuple[Store, Order]) -> No
     config.set_option(store, "approval.refund_over", "10")
     # At the threshold no approval is needed.
     refunds.refund(store, order.id, "1", "a bit cold")
-    # 12.61 left; above 10.00.
-    refused(store, NotAllowed, "over $10.00 needs a manager's approval", refunds.refund, store, order.id, None, "cold")
+    # 12.61 left; with the 1.00 before, 13.61 refunded on the order: above 10.00.
+    refused(store, NotAllowed, "needs a manager's approval: with $1.00 already refunded on it, that makes $13.61, "
+            "over the $10.00 limit per order", refunds.refund, store, order.id, None, "cold")
     cate = get_staff(store, "Cate")
     refused(store, NotAllowed, "Cate is a cashier: only a manager or owner can approve a refund",
             refunds.refund, store, order.id, None, "cold", approver=cate)
@@ -503,7 +504,8 @@ def test_void_above_threshold_needs_a_manager(crew: Store) -> None:
     small = pizza(store)  # 13.61: under the threshold
     assert refunds.void(store, small.id, "left").status is OrderStatus.VOIDED
     order = big(store)  # 29.93
-    refused(store, NotAllowed, "A void over $20.00 needs a manager's approval", refunds.void, store, order.id, "left")
+    refused(store, NotAllowed, "Voiding order #2 ($29.93) needs a manager's approval: it is over the $20.00 limit",
+            refunds.void, store, order.id, "left")
     refused(store, NotAllowed, "only a manager or owner can approve a void",
             refunds.void, store, order.id, "left", approver=get_staff(store, "Cate"))
     assert refunds.void(store, order.id, "left", approver=manager(store)).status is OrderStatus.VOIDED
@@ -632,5 +634,5 @@ def test_config_denominations_used_for_change(store: Store) -> None:
 )
 def test_config_bad_values_refused(store: Store, key: str, text: str, exc: type[Exception]) -> None:
     refused(store, exc, "", config.set_option, store, key, text)
-    with pytest.raises(NotFound, match="known options are approval.refund_over, approval.void_over"):
+    with pytest.raises(NotFound, match="known options are approval.discount_over, approval.discount_percent_over"):
         config.get(store, "nope")

@@ -93,7 +93,8 @@ def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for, tm
     assert "1234" not in result.stdout  # the PIN is typed hidden
     assert "Order #1" in result.stdout and "Paid. Next customer." in result.stdout
     assert f"Receipt: {tmp_path / '2026-11-23-order-1.pdf'}" in result.stdout  # printed on payment
-    assert [r.event for r in audit.records(store, staff="Alice")] == [audit.Event.SIGN_IN]
+    # Her shift started by the PIN she had just typed, then the sign-in.
+    assert [r.event for r in audit.records(store, staff="Alice")] == [audit.Event.SHIFT_START, audit.Event.SIGN_IN]
     assert store.one("SELECT created_by FROM orders")[0] == store.one("SELECT id FROM staff")[0]
     eof = cli("register", "--name", "Alice", input="1234\nSODA\n")  # Ctrl-D (end of input) with an open order
     assert eof.exit_code == 0 and "Signed out. 1 order(s) still open" in eof.stdout
@@ -182,7 +183,8 @@ def test_opening_the_drawer_without_a_sale_is_a_managers_and_is_audited(store: S
     monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "s.json"))
     cli = cli_for(store)
     cli.ok("login", "Alice", input="1234\n")
-    cli.fails("drawer", "nosale", "--reason", "change", says="Alice is a cashier and may not open the drawer")
+    cli.fails("drawer", "nosale", "--reason", "change", says="Alice is a cashier and may not open the drawer",
+              audited=True)
     cli.ok("login", "Maria", input="4321\n")
     cli.fails("drawer", "nosale", says="needs a reason")
     assert "opened without a sale" in cli.ok("drawer", "nosale", "--reason", "change for a $20").stdout
@@ -234,7 +236,8 @@ def test_a_whole_shift_from_the_register(store: Store) -> None:
         assert till.handle("end") == ["Pay, hold or void the open order first."]
         till.handle("cash 20")
         clock.tick(6 * 3600)
-        assert till.handle("end 12.00") == ["Shift ended after 6h00m, $12.00 cash tips declared.", "Signed out."]
+        assert till.handle("end 12.00") == ["Type your PIN to end your shift (Enter alone goes on)."]
+        assert till.answer("1234") == ["Shift ended after 6h00m, $12.00 cash tips declared.", "Signed out."]
         assert till.done
     from pos.staff import open_shift
 

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 import pytest
 from freezegun import freeze_time
 
+from commands.signin import terminal_id
 from pos import migrations
 from pos.catalog import add_item
 from pos.drawer import open_drawer
@@ -100,7 +101,7 @@ def signed_in(shop: Shop) -> bool:
     """Whether the sign-in kept on this terminal is still good in the store."""
     token = json.loads(shop.session.read_text())["token"]
     with freeze_time(NOON), Store.open(shop.db) as store:
-        return who(store, token) is not None
+        return who(store, token, terminal=terminal_id()) is not None
 
 
 def test_control_every_write_would_change_a_writable_store(shop: Shop) -> None:

@@ -183,11 +183,11 @@ def test_payouts_from_the_drawer_or_payroll_never_more_than_owed(team: Store) ->
 def test_cli_tips_commands(team: Store, cli_for) -> None:
     cli = cli_for(team)
     with freeze_time("2026-11-23 14:00:00") as clock:
-        cli.ok("shift", "start", "Alice")
-        cli.ok("shift", "start", "Bob")
+        cli.ok("shift", "start", "Alice", input="1234\n")
+        cli.ok("shift", "start", "Bob", input="1234\n")
         service.pay(team, sale(team).id, "cash", "20", tip_minor=400)
         clock.move_to("2026-11-23 17:00:00")
-        assert "Cash tips declared: $7.00." in cli.ok("shift", "end", "Bob", "--cash-tips", "7").stdout
+        assert "Cash tips declared: $7.00." in cli.ok("shift", "end", "Bob", "--cash-tips", "7", input="1234\n").stdout
         clock.move_to("2026-11-23 18:00:00")
         assert "the pool (not yet shared)" in cli.ok("tips", "owed").stdout
         out = cli.ok("tips", "distribute", "--day", "2026-11-23", "--preview").stdout

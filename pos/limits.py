@@ -1,0 +1,215 @@
+"""Limits that add up: what a person may refund, void and discount without a manager, per order and per shift.
+
+Splitting never escapes a limit: each one applies to everything of its kind done without a
+manager's approval, on the order, and by the person asking in their shift, this attempt
+included.  The store sets them (``pos config set``; amounts in the store's currency)::
+
+    approval.refund_over              refunds on one order, together
+    approval.refunds_per_shift_over   a person's refunds in their shift, together
+    approval.void_over                the value voided on one order: lines taken off it, then the order itself
+    approval.voids_per_shift_over     a person's voids in their shift, together
+    approval.discount_over            the order's discounts together, as an amount
+    approval.discount_percent_over    the order's discounts together, as a percentage of its subtotal
+    approval.discounts_per_shift_over a person's discounts in their shift, together (as given)
+
+What counts is what nobody approved: a refund a manager approved is the manager's, and leaves
+the cashier's own allowance as it was.  A line taken off an order is voided at the drop in the
+order's total; a kiosk customer taking their own item off voids nothing.  A person's shift is
+their open shift, or when they are not on one, the business day so far.
+
+Above a limit the attempt needs a manager's approval (:func:`pos.approvals.approve`): a manager
+typing their own PIN at that moment, which the caller asks for.  Without one it is refused with
+:class:`OverLimit`, which says what was asked, why not and who may, and writes nothing; whoever
+catches it records the refusal in the audit trail (:func:`pos.audit.refused`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from pos.errors import Refused
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.staff import StaffMember
+    from pos.store import Store
+
+HOW_CLI = "add --approve MANAGER_NAME (they type their PIN)"
+"""How a one-shot command gets an approval; a screen says its own way (:meth:`OverLimit.said`)."""
+
+
+class OverLimit(Refused):
+    """An attempt over a limit, without a manager's approval: ``asked``, ``why``, and how to get one."""
+
+    def __init__(self, asked: str, why: str) -> None:
+        self.asked = asked
+        self.why = why
+        super().__init__(self.said(HOW_CLI))
+
+    def said(self, how: str) -> str:
+        """The refusal in one line, ending with how this way in gets a manager's approval."""
+        return f"{self.asked[0].upper()}{self.asked[1:]} needs a manager's approval: {self.why}; {how}."
+
+
+class _Limit(NamedTuple):
+    option: str
+    before_minor: int
+    """What counts already, without this attempt."""
+    where: str
+    """Where what counts was done: 'on it' (the order), 'by Alice this shift'."""
+    per: str
+    """'per order' or 'per shift'."""
+
+
+def requester(store: "Store", by: "StaffMember | None") -> "StaffMember | None":
+    """The person asking: ``by``, or the one signed in for this command; None when nobody is known."""
+    if by is not None:
+        return by
+    actor_id = store.memo.get("actor_id")
+    if actor_id is None:
+        return None
+    from pos.staff import get_staff
+
+    return get_staff(store, int(actor_id))
+
+
+def shift_start(store: "Store", member: "StaffMember") -> str:
+    """Since when a person's per-shift limits count (stored text): their open shift, or today's business day."""
+    from pos.clock import business_day, day_bounds
+    from pos.staff import open_shift
+    from pos.store import iso, utc_now
+
+    shift = open_shift(store, member)
+    if shift is not None:
+        return iso(shift.started_at)
+    return iso(day_bounds(business_day(utc_now(), store.settings), store.settings)[0])
+
+
+def _money(store: "Store", minor: int) -> str:
+    from pos.money_format import store_money
+
+    return store_money(store, minor)
+
+
+def _check(store: "Store", asked: str, amount_minor: int, limits: list[_Limit], verb: str, action: str,
+           approver: "StaffMember | None") -> None:
+    """Refuse when any limit is passed and nobody approves; otherwise record the approval given."""
+    from pos import config
+
+    for limit in limits:
+        threshold = config.get_minor(store, limit.option)
+        total = limit.before_minor + amount_minor
+        if total <= threshold:
+            continue
+        if approver is None:
+            over = f"over the {_money(store, threshold)} limit {limit.per} ({limit.option})"
+            if limit.before_minor:
+                why = (f"with {_money(store, limit.before_minor)} already {verb} {limit.where}, that makes "
+                       f"{_money(store, total)}, {over}")
+            else:
+                why = f"it is {over}"
+            raise OverLimit(asked, why)
+        from pos import approvals
+
+        approvals.approve(store, approver, action, total)
+        return
+
+
+def _per_shift(store: "Store", who: "StaffMember | None", option: str, sql: str, parts: int = 1) -> list[_Limit]:
+    """The per-shift limit of ``who``, with what counts already: ``sql`` sums it, taking (person id, since) ``parts`` times."""
+    if who is None:
+        return []
+    since = shift_start(store, who)
+    before = int(store.scalar(sql, (who.id, since) * parts))
+    return [_Limit(option, before, f"by {who.name} this shift", "per shift")]
+
+
+# -- refunds ------------------------------------------------------------------------------------
+
+
+def check_refund(store: "Store", order_id: str, order_label: str, amount_minor: int, *,
+                 by: "StaffMember | None" = None, approver: "StaffMember | None" = None) -> None:
+    """A refund of ``amount_minor`` on an order, against the order's refunds and the person's in their shift."""
+    unapproved = "approved_by IS NULL AND state != 'failed'"
+    on_order = int(store.scalar(f"SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ? AND {unapproved}",
+                                (order_id,)))
+    limits = [_Limit("approval.refund_over", on_order, "on it", "per order")]
+    limits += _per_shift(store, requester(store, by), "approval.refunds_per_shift_over",
+                         "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE created_by = ? AND created_at >= ? "
+                         f"AND {unapproved}")
+    _check(store, f"a refund of {_money(store, amount_minor)} on order {order_label}", amount_minor, limits,
+           "refunded", "refund", approver)
+
+
+# -- voids --------------------------------------------------------------------------------------
+
+_VOIDED_BY = (
+    "SELECT (SELECT coalesce(sum(removed_minor), 0) FROM order_lines WHERE removed_by = ? AND removed_at >= ? "
+    "AND removal_approved_by IS NULL) + (SELECT coalesce(sum(voided_minor), 0) FROM orders "
+    "WHERE voided_by = ? AND closed_at >= ? AND status = 'voided' AND void_approved_by IS NULL)"
+)
+
+
+def voided_on(store: "Store", order_id: str) -> int:
+    """The value voided on an order so far without approval: the lines staff took off it."""
+    return int(store.scalar("SELECT coalesce(sum(removed_minor), 0) FROM order_lines WHERE order_id = ? "
+                            "AND removed_at IS NOT NULL AND removal_approved_by IS NULL", (order_id,)))
+
+
+def check_void(store: "Store", order_id: str, amount_minor: int, what: str, *,
+               by: "StaffMember | None" = None, approver: "StaffMember | None" = None) -> None:
+    """Voiding ``amount_minor`` of an order (``what``: 'voiding order #3', 'taking line 2 (Soda) off order #3')."""
+    limits = [_Limit("approval.void_over", voided_on(store, order_id), "on it", "per order")]
+    limits += _per_shift(store, requester(store, by), "approval.voids_per_shift_over", _VOIDED_BY, 2)
+    _check(store, f"{what} ({_money(store, amount_minor)})", amount_minor, limits, "voided", "void", approver)
+
+
+# -- discounts ----------------------------------------------------------------------------------
+
+
+def check_discount(store: "Store", order_label: str, amount_minor: int, order_unapproved_minor: int,
+                   subtotal_minor: int, *, by: "StaffMember | None" = None,
+                   approver: "StaffMember | None" = None) -> None:
+    """A discount taking ``amount_minor`` off an order whose other discounts nobody approved take ``order_unapproved_minor``.
+
+    Against the order's discounts together, as an amount and as a percentage of its subtotal,
+    and against the person's discounts in their shift.
+    """
+    from pos import config
+
+    asked = f"a discount of {_money(store, amount_minor)} on order {order_label}"
+    total = order_unapproved_minor + amount_minor
+    percent = config.get_minor(store, "approval.discount_percent_over")
+    if approver is None and total * 100 > subtotal_minor * percent:
+        shown = f"{total * 100 / max(subtotal_minor, 1):.0f}%"
+        together = (f"with the order's other discounts, {_money(store, total)} is {shown}"
+                    if order_unapproved_minor else f"it is {shown}")
+        raise OverLimit(asked, f"{together} of its {_money(store, subtotal_minor)}, over the {percent}% limit "
+                               "(approval.discount_percent_over)")
+    limits = [_Limit("approval.discount_over", order_unapproved_minor, "on it", "per order")]
+    limits += _per_shift(store, requester(store, by), "approval.discounts_per_shift_over",
+                         "SELECT coalesce(sum(amount_minor), 0) FROM discounts WHERE created_by = ? AND created_at >= ? "
+                         "AND removed_at IS NULL AND approved_by IS NULL")
+    if approver is not None and total * 100 > subtotal_minor * percent:
+        from pos import approvals
+
+        approvals.approve(store, approver, "discount", total)
+        return
+    _check(store, asked, amount_minor, limits, "discounted", "discount", approver)
+
+
+def check_discounts_left(store: "Store", what: str, unapproved_minor: int, subtotal_minor: int, *,
+                         approver: "StaffMember | None" = None) -> None:
+    """Taking a line off (``what``) must not leave the discounts nobody approved above their share of what is left."""
+    from pos import config
+
+    percent = config.get_minor(store, "approval.discount_percent_over")
+    if unapproved_minor * 100 <= subtotal_minor * percent:
+        return
+    if approver is None:
+        shown = f"{unapproved_minor * 100 / max(subtotal_minor, 1):.0f}%"
+        raise OverLimit(what, f"the order's discounts ({_money(store, unapproved_minor)}) would be {shown} of the "
+                              f"{_money(store, subtotal_minor)} left, over the {percent}% limit "
+                              "(approval.discount_percent_over)")
+    from pos import approvals
+
+    approvals.approve(store, approver, "discount", unapproved_minor)

@@ -1,0 +1,113 @@
+"""Clocking in and out, and the cash tips declared then: by that person's own PIN, or by a manager for them.
+
+Hours on shift are money (the tip pool is shared by them) and a tip may go only to someone on
+shift, so nobody clocks anyone else in or out: the caller has a PIN typed at that moment
+checked (:func:`pos.staff.verify_pin`) and passes whose it was, ``by``: the person themselves,
+or a manager (whom the permission table lets approve) acting for them.  Each clock-in and
+clock-out is kept with who did it, in the shift's row and the audit trail, and so is every
+declaration of cash tips (:func:`pos.tips.declare_cash_tips`).
+
+A shift starts now: there is no way to start one in the past or to move its start.
+
+The shift rows themselves are :mod:`pos.staff`'s (``start_shift``, ``end_shift``, ``open_shift``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pos.errors import InvalidInput, Refused
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.ledger import Entry
+    from pos.staff import Shift, StaffMember
+    from pos.store import Store
+
+
+def _check_by(member: "StaffMember", by: "StaffMember", doing: str) -> None:
+    """``by`` clocks ``member`` in or out: themselves, or a manager for them."""
+    from pos.permissions import Action, actor_of, may
+
+    if by.id == member.id:
+        return
+    if by.active and may(actor_of(by), Action.APPROVE):
+        return
+    raise Refused(f"{by.name} may not clock {member.name} {doing}: each person clocks {doing} with their own PIN, or a "
+                  f"manager does it for them (--by MANAGER).")
+
+
+def check_clock_in(store: "Store", who: str, register: int | None = None) -> "StaffMember":
+    """Refuse, before anyone types a PIN, a clock-in that cannot be: someone deactivated, on shift already."""
+    from pos.errors import Conflict, NotAllowed
+    from pos.staff import get_staff, open_shift
+
+    member = get_staff(store, who)
+    if not member.active:
+        raise NotAllowed(f"{member.name} is deactivated and cannot start a shift.")
+    if register is not None:
+        from pos.drawer import check_register
+
+        check_register(register)
+    current = open_shift(store, member)
+    if current is not None:
+        since = current.started_at.astimezone(store.settings.zone)
+        raise Conflict(f"{member.name} is already on shift since {since:%H:%M}: end it with 'pos shift end {member.name}'.")
+    return member
+
+
+def check_clock_out(store: "Store", who: str) -> "StaffMember":
+    """Refuse, before anyone types a PIN, a clock-out of someone not on shift."""
+    from pos.errors import Conflict
+    from pos.staff import get_staff, open_shift
+
+    member = get_staff(store, who)
+    if open_shift(store, member) is None:
+        raise Conflict(f"{member.name} is not on shift: start one with 'pos shift start {member.name}'.")
+    return member
+
+
+def clock_in(store: "Store", who: str, by: "StaffMember", register: int | None = None) -> "Shift":
+    """Start ``who``'s shift now, ``by`` themselves (their PIN) or a manager; recorded with who did it."""
+    from pos import audit
+    from pos.staff import get_staff, start_shift
+    from pos.store import iso
+
+    member = get_staff(store, who)
+    _check_by(member, by, "in")
+    with store.write() as conn:
+        shift = start_shift(store, member.name, register)
+        conn.execute("UPDATE shifts SET started_by = ? WHERE id = ?", (by.id, shift.id))
+        audit.record(store, audit.Event.SHIFT_START, {"who": member.name, "by": by.name, "shift": shift.id,
+                                                      "at": iso(shift.started_at)},
+                     staff_id=by.id, register=register)
+    return shift
+
+
+def clock_out(store: "Store", who: str, by: "StaffMember", cash_tips_minor: int = 0
+              ) -> tuple["Shift", "Entry | None"]:
+    """End ``who``'s shift now, declaring the cash tips they received in hand, if any; in one transaction."""
+    from pos import audit
+    from pos.staff import end_shift, get_staff
+    from pos.store import iso
+    from pos.tips import declare_cash_tips
+
+    member = get_staff(store, who)
+    _check_by(member, by, "out")
+    if cash_tips_minor < 0:
+        raise InvalidInput("Declared cash tips cannot be negative.")
+    with store.write() as conn:
+        shift = end_shift(store, member.name)
+        conn.execute("UPDATE shifts SET ended_by = ? WHERE id = ?", (by.id, shift.id))
+        entry = declare_cash_tips(store, member, cash_tips_minor, shift.id, by=by) if cash_tips_minor else None
+        audit.record(store, audit.Event.SHIFT_END, {"who": member.name, "by": by.name, "shift": shift.id,
+                                                    "at": iso(shift.ended_at) if shift.ended_at else None,
+                                                    "worked_seconds": shift.worked_seconds()},
+                     staff_id=by.id, register=shift.register)
+    return shift, entry
+
+
+def clocked_by(store: "Store", shift_id: int) -> tuple[str | None, str | None]:
+    """Who clocked a shift in and who out (names; None when not known, or not yet ended)."""
+    row = store.one("SELECT (SELECT name FROM staff WHERE id = shifts.started_by) AS started, "
+                    "(SELECT name FROM staff WHERE id = shifts.ended_by) AS ended FROM shifts WHERE id = ?", (shift_id,))
+    return (row["started"], row["ended"]) if row else (None, None)
