@@ -401,7 +401,7 @@ COMMANDS: dict[str, tuple[str, Callable[[str], list[str]]]] = {
     "order new --address": ("address", lambda t: ["order", "new", "--channel", "delivery", "--address", t]),
     "order set --name": ("customer name", lambda t: ["order", "set", "1", "--name", t]),
     "order set --address": ("address", lambda t: ["order", "set", "1", "--address", t]),
-    "order discount": ("discount reason", lambda t: ["order", "discount", "1", "10%", "--reason", t]),
+    "order discount": ("discount reason", lambda t: ["order", "discount", "1", "0.01", "--reason", t]),
     "order void": ("void reason", lambda t: ["order", "void", "1", "--reason", t]),
     "void": ("void reason", lambda t: ["void", "1", "--reason", t]),
     "refund": ("refund reason", lambda t: ["refund", "2", "--amount", "1", "--reason", t]),
