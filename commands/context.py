@@ -60,8 +60,40 @@ def open_store(ctx: typer.Context) -> "Store":
         ctx.find_root().call_on_close(state.store.close)
         # Stripe's key is read from the environment only if a card payment needs it.
         state.store.memo["stripe_settings"] = stripe_settings
+        state.store.memo["terminal"] = terminal_id()[:12]  # the audit trail names the terminal of every event
         state.check(ctx, state.store)
     return state.store
+
+
+def terminal_id() -> str:
+    """Which terminal this is, as a hash: its controlling terminal's device, and its session (id and start).
+
+    Two windows on one OS account are two sessions, each with its own terminal: a sign-in made in
+    one (or its file, copied) is refused in the other.  Gathered here, from the operating system;
+    ``pos.signin`` checks it.  A process with no controlling terminal (a script under cron) is
+    known by its session alone.
+    """
+    import hashlib
+    from pathlib import Path
+
+    parts = []
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        parts.append("tty:none")
+    else:
+        try:
+            parts.append(f"tty:{os.fstat(fd).st_rdev}")
+        finally:
+            os.close(fd)
+    getsid = getattr(os, "getsid", None)
+    sid = getsid(0) if getsid is not None else os.getppid()
+    parts.append(f"session:{sid}")
+    try:  # the session leader's start time (field 22 of /proc/PID/stat): a reused session id is another terminal
+        parts.append("since:" + Path(f"/proc/{sid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError):
+        pass
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def stripe_settings() -> Any:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from commands.context import CASHIER, RegisterOpt, open_store
+from commands.context import CASHIER, RegisterOpt, open_store, terminal_id
 from commands.files import FileWriteError, new_file, os_reason, show_path
 from commands.output import say
 
@@ -18,36 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
-
-
-def terminal_id() -> str:
-    """Which terminal this is, as a hash: its controlling terminal's device, and its session (id and start).
-
-    Two windows on one OS account are two sessions, each with its own terminal: a sign-in made in
-    one (or its file, copied) is refused in the other.  Gathered here, from the operating system;
-    ``pos.signin`` checks it.  A process with no controlling terminal (a script under cron) is
-    known by its session alone.
-    """
-    import hashlib
-
-    parts = []
-    try:
-        fd = os.open("/dev/tty", os.O_RDONLY | getattr(os, "O_NOCTTY", 0))
-    except OSError:
-        parts.append("tty:none")
-    else:
-        try:
-            parts.append(f"tty:{os.fstat(fd).st_rdev}")
-        finally:
-            os.close(fd)
-    getsid = getattr(os, "getsid", None)
-    sid = getsid(0) if getsid is not None else os.getppid()
-    parts.append(f"session:{sid}")
-    try:  # the session leader's start time (field 22 of /proc/PID/stat): a reused session id is another terminal
-        parts.append("since:" + Path(f"/proc/{sid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-    except (OSError, IndexError):
-        pass
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def session_file(db_path: str) -> Path:

@@ -42,6 +42,18 @@ class Event(str, enum.Enum):
     SHIFT_START = "shift started"
     SHIFT_END = "shift ended"
     CASH_TIPS = "cash tips declared"
+    STAFF_ADDED = "staff added"
+    STAFF_CHANGED = "staff changed"
+    """A role, tip eligibility, a deactivation or reactivation: before and after."""
+    PIN_CHANGED = "PIN changed"
+    RECOVERED = "owner recovered"
+    ITEM_CHANGED = "item changed"
+    TAX_CHANGED = "tax changed"
+    DRAWER_CASH = "drawer cash moved"
+    """A drawer opened with its float, cash paid in or out, a drop, a count."""
+    BOOKS_CORRECTED = "books corrected"
+    DAY_CLOSED = "day closed"
+    DAY_REOPENED = "day reopened"
 
 
 class Record(NamedTuple):
@@ -52,6 +64,8 @@ class Record(NamedTuple):
     register: int | None
     event: Event
     detail: dict[str, Any]
+    terminal: str | None = None
+    """A short hash of the terminal it came from (as its sign-in keeps it), when it came from one."""
 
 
 def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: int | None = None,
@@ -61,13 +75,24 @@ def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: in
 
     if staff_id is None:  # the person signed in for this command, when there is one
         staff_id = store.memo.get("actor_id")
+    if register is None:  # the register the command is for, when it names one
+        register = store.memo.get("register")
     now = utc_now()
     with store.write() as conn:
         conn.execute(
-            "INSERT INTO audit_log(at, business_day, staff_id, register, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log(at, business_day, staff_id, register, action, detail, terminal) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (iso(now), current_day(store, now).isoformat(), staff_id, register, event.value,
-             json.dumps(detail, sort_keys=True, default=str)),
+             json.dumps(detail, sort_keys=True, default=str), store.memo.get("terminal")),
         )
+
+
+def changed(store: "Store", event: Event, target: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
+            **detail: Any) -> None:
+    """Record a change to one thing: what it was (``target``), its values before and after (None: it did not
+    exist, or no longer does), and whatever else says why (a reason, an approver).  Money values are
+    ``*_minor`` keys, which ``pos audit`` shows in the store's format."""
+    record(store, event, {"target": target, "before": before, "after": after, **detail})
 
 
 def records(store: "Store", day: date | None = None, staff: str | None = None) -> list[Record]:
@@ -83,7 +108,7 @@ def records(store: "Store", day: date | None = None, staff: str | None = None) -
         sql += " AND a.staff_id = ?"
         params.append(staff_row(store, staff)["id"])
     return [Record(r["id"], r["at"], r["business_day"], r["name"], r["register"], Event(r["action"]),
-                   json.loads(r["detail"])) for r in store.all(sql + " ORDER BY a.id", tuple(params))]
+                   json.loads(r["detail"]), r["terminal"]) for r in store.all(sql + " ORDER BY a.id", tuple(params))]
 
 
 def refused(store: "Store", asked: str, why: str, *, staff_id: int | None = None, register: int | None = None) -> bool:

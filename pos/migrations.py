@@ -405,4 +405,12 @@ ALTER TABLE shifts ADD COLUMN ended_by INTEGER REFERENCES staff(id);
 ALTER TABLE signins ADD COLUMN terminal TEXT;
 """,
     ),
+    (
+        13,
+        "the terminal each audit event was made on",
+        """
+-- Which terminal an event came from (a short hash of its identity, as sign-ins keep it), beside its register.
+ALTER TABLE audit_log ADD COLUMN terminal TEXT;
+""",
+    ),
 ]
