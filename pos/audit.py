@@ -52,6 +52,11 @@ class Event(str, enum.Enum):
     DRAWER_CASH = "drawer cash moved"
     """A drawer opened with its float, cash paid in or out, a drop, a count."""
     BOOKS_CORRECTED = "books corrected"
+    DISCOUNT_REMOVED = "discount taken off"
+    DELIVERY = "delivery"
+    """Sent out with a driver, collected at the door, or failed."""
+    TIPS_PAID = "tips paid out"
+    TIPS_SHARED = "tip pool shared"
     DAY_CLOSED = "day closed"
     DAY_REOPENED = "day reopened"
 
@@ -77,6 +82,10 @@ def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: in
         staff_id = store.memo.get("actor_id")
     if register is None:  # the register the command is for, when it names one
         register = store.memo.get("register")
+    command = store.memo.get("command")
+    if command is not None and event is not Event.COMMAND:
+        detail = {**detail, "command": command}
+    store.memo["audited"] = store.memo.get("audited", 0) + 1
     now = utc_now()
     with store.write() as conn:
         conn.execute(
@@ -88,11 +97,11 @@ def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: in
 
 
 def changed(store: "Store", event: Event, target: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
-            **detail: Any) -> None:
+            *, register: int | None = None, **detail: Any) -> None:
     """Record a change to one thing: what it was (``target``), its values before and after (None: it did not
     exist, or no longer does), and whatever else says why (a reason, an approver).  Money values are
     ``*_minor`` keys, which ``pos audit`` shows in the store's format."""
-    record(store, event, {"target": target, "before": before, "after": after, **detail})
+    record(store, event, {"target": target, "before": before, "after": after, **detail}, register=register)
 
 
 def records(store: "Store", day: date | None = None, staff: str | None = None) -> list[Record]:

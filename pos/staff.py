@@ -226,7 +226,12 @@ def set_tip_eligibility(store: "Store", who: str, eligible: bool | None) -> Staf
         conn.execute(
             "UPDATE staff SET tip_eligible = ? WHERE id = ?", (None if eligible is None else int(eligible), member.id)
         )
-    return get_staff(store, member.id)
+        after = get_staff(store, member.id)
+        from pos import audit
+
+        audit.changed(store, audit.Event.STAFF_CHANGED, member.name, {"tip_eligible": member.tip_eligible},
+                      {"tip_eligible": after.tip_eligible}, override=eligible)
+    return after
 
 
 MAX_FAILED_PINS = 5

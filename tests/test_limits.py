@@ -149,8 +149,11 @@ def test_taking_lines_off_first_does_not_escape_the_void_limit(shop: Store, cli:
     assert out.endswith("Order #1 voided (left).\n")
     voided = shop.one("SELECT voided_by, voided_minor, void_approved_by FROM orders")
     assert tuple(voided) == (get_staff(shop, "Alice").id, 1903, get_staff(shop, "Maria").id)
-    (event,) = [r for r in audit.records(shop) if r.event is audit.Event.VOID]
+    line, event = [r for r in audit.records(shop) if r.event is audit.Event.VOID]
+    assert (line.staff, line.detail["target"], line.detail["amount_minor"]) == ("Alice", "order #1 line 1", 1361)
     assert (event.staff, event.detail["amount_minor"], event.detail["approved_by"]) == ("Alice", 1903, "Maria")
+    assert (event.detail["target"], event.detail["before"], event.detail["after"]) == (
+        "order #1", {"status": "open", "total_minor": 1903}, {"status": "voided", "total_minor": 0})
 
 
 @freeze_time(NOON)

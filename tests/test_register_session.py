@@ -189,7 +189,8 @@ def test_opening_the_drawer_without_a_sale_is_a_managers_and_is_audited(store: S
     cli.fails("drawer", "nosale", says="needs a reason")
     assert "opened without a sale" in cli.ok("drawer", "nosale", "--reason", "change for a $20").stdout
     (event,) = [r for r in audit.records(store) if r.event is audit.Event.NO_SALE]
-    assert (event.staff, event.register, event.detail) == ("Maria", 1, {"reason": "change for a $20"})
+    assert (event.staff, event.register, event.detail) == (
+        "Maria", 1, {"reason": "change for a $20", "command": "pos drawer nosale"})
 
 
 def test_tab_completion_offers_commands_skus_and_names(till: Session) -> None:

@@ -139,7 +139,7 @@ LISTINGS = [
     (["shift", "list"], [ESCAPED]),
     (["item", "list", "--all"], [ESCAPED]),
     (["tax", "list"], [ESCAPED]),
-    (["audit"], [f"reason={ESCAPED}", ESCAPED]),
+    (["audit"], [f"reason: {ESCAPED}", ESCAPED]),
     (["ledger", "show"], [ESCAPED]),
     (["payments", "list", "2"], []),
     (["day", "report"], [FIRST_NAME]),
