@@ -74,8 +74,11 @@ class Record(NamedTuple):
 
 
 def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: int | None = None,
-           register: int | None = None) -> None:
-    """Append one event (in the caller's transaction, so it stands or falls with what it records)."""
+           register: int | None = None, business_day: date | None = None) -> None:
+    """Append one event (in the caller's transaction, so it stands or falls with what it records).
+
+    It belongs to the business day open now, or to ``business_day`` (a day's close is that day's).
+    """
     from pos.days import current_day
 
     if staff_id is None:  # the person signed in for this command, when there is one
@@ -91,17 +94,18 @@ def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: in
         conn.execute(
             "INSERT INTO audit_log(at, business_day, staff_id, register, action, detail, terminal) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (iso(now), current_day(store, now).isoformat(), staff_id, register, event.value,
+            (iso(now), (business_day or current_day(store, now)).isoformat(), staff_id, register, event.value,
              json.dumps(detail, sort_keys=True, default=str), store.memo.get("terminal")),
         )
 
 
 def changed(store: "Store", event: Event, target: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
-            *, register: int | None = None, **detail: Any) -> None:
+            *, register: int | None = None, business_day: date | None = None, **detail: Any) -> None:
     """Record a change to one thing: what it was (``target``), its values before and after (None: it did not
     exist, or no longer does), and whatever else says why (a reason, an approver).  Money values are
     ``*_minor`` keys, which ``pos audit`` shows in the store's format."""
-    record(store, event, {"target": target, "before": before, "after": after, **detail}, register=register)
+    record(store, event, {"target": target, "before": before, "after": after, **detail}, register=register,
+           business_day=business_day)
 
 
 def records(store: "Store", day: date | None = None, staff: str | None = None) -> list[Record]:

@@ -295,7 +295,7 @@ def close_day(
         from pos import audit
 
         audit.changed(store, audit.Event.DAY_CLOSED, day.isoformat(), {"closed": False}, {"closed": True},
-                      close=close_id, forced=force, counted_by=counted_name,
+                      business_day=day, close=close_id, forced=force, counted_by=counted_name,
                       drawers=[{"register": d.register, "expected_minor": d.expected_minor,
                                 "counted_minor": d.counted_minor, "over_short_minor": d.over_short_minor} for d in drawers],
                       carried_over=[c.as_dict() for c in carried],
@@ -338,5 +338,5 @@ def reopen_day(store: "Store", day: date, approver: "StaffMember | None") -> Non
         from pos import audit
 
         audit.changed(store, audit.Event.DAY_REOPENED, day.isoformat(), {"closed": True}, {"closed": False},
-                      approved_by=approver.name)
+                      business_day=day, approved_by=approver.name)
 

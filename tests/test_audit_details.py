@@ -220,3 +220,11 @@ def test_pos_audit_shows_money_in_the_stores_format_and_changes_as_before_and_af
     text = " ".join(table.replace("│", " ").split())
     assert "$2.49 -> $0.01" in text and "$15.00" in text and "$232.22 -> $217.22" in text, table
     assert "price_minor" not in table and "1415" not in table
+
+
+@freeze_time(NOON)
+def test_a_days_close_and_reopening_are_in_that_days_trail(walk: Cli) -> None:
+    walk.ok("day", "close", "--count", "1=200", "--carry-over", "--force")
+    walk.ok("day", "reopen", "--day", "2026-11-23", "--approve", "Maria", input="258036\n")
+    kinds = [e["action"] for e in events(walk.path) if e["business_day"] == "2026-11-23"]
+    assert "day closed" in kinds and "day reopened" in kinds
