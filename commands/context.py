@@ -122,11 +122,18 @@ def hidden_prompt(label: str) -> str:
     return getpass.getpass(f"{label}: ", stream=sys.stderr)
 
 
+def at_terminal() -> bool:
+    """Whether a person types the input here (a PIN is then read hidden), rather than a script or a pipe."""
+    import sys
+
+    return sys.stdin.isatty()
+
+
 def read_pin(label: str) -> str:
     """A PIN typed now: hidden at a terminal; when input is not a terminal, the next line of it (never an argument)."""
     import sys
 
-    if sys.stdin.isatty():
+    if at_terminal():
         return hidden_prompt(label)
     line = sys.stdin.readline()  # no prompt: nobody reads one off a pipe
     if not line:
@@ -134,6 +141,27 @@ def read_pin(label: str) -> str:
 
         raise InvalidInput(f"No PIN was given ({label}): type it, or send it on the input.")
     return line.rstrip("\r\n")
+
+
+def read_new_pin(label: str, check: Callable[[str], str]) -> str:
+    """A new PIN, typed twice: hidden at a terminal (asked again when the two differ); when input is not a
+    terminal, its next two lines, which must be the same.  ``check`` refuses a PIN that breaks the rules
+    (before it is typed again) and returns it normalised."""
+    from pos.errors import InvalidInput
+    from pos.pins import normalise_pin
+
+    tries = 3 if at_terminal() else 1
+    for _ in range(tries):
+        pin = check(read_pin(label))
+        try:
+            again = read_pin(f"{label} again")
+        except InvalidInput:
+            raise InvalidInput("A new PIN is typed twice: send it on two lines (nothing was changed).") from None
+        if normalise_pin(again) == pin:
+            return pin
+        if at_terminal():
+            typer.echo("The two PINs typed differ: type the new PIN again.", err=True)
+    raise InvalidInput("The two PINs typed differ: type the same new PIN twice (nothing was changed).")
 
 
 def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
@@ -146,8 +174,7 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
     store.check_writable()  # an approval is for a change: refused before anyone types a PIN
     from pos.text import shown
 
-    pin = typer.prompt(f"PIN for {shown(name)}", hide_input=True, err=True)  # stderr: --json output stays pure
-    return verify_pin(store, name, pin)
+    return verify_pin(store, name, read_pin(f"PIN for {shown(name)}"))  # prompted on stderr: --json stays pure
 
 
 def parse_day_option(text: str | None) -> Any:

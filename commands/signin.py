@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from commands.context import CASHIER, RegisterOpt, open_store, terminal_id
+from commands.context import CASHIER, RegisterOpt, open_store, read_pin, terminal_id
 from commands.files import FileWriteError, new_file, os_reason, show_path
 from commands.output import say
 
@@ -86,7 +86,7 @@ def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
     kept: list[str] = []
     try:
         with new_file(path, what, text=True, replace=True) as handle:  # a .part file, owner-only
-            pin = typer.prompt(f"PIN for {shown_name}", hide_input=True, err=True)
+            pin = read_pin(f"PIN for {shown_name}")
             _, member, _ = sign_in(store, name, pin, register, terminal=terminal_id(), keep=keep)
     except FileWriteError as exc:
         if kept:  # recorded, but the file could not take its place: end the sign-in again
