@@ -10,6 +10,7 @@ types (``--json``, an order reference, ``--register``) are declared here once.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
@@ -62,7 +63,48 @@ def open_store(ctx: typer.Context) -> "Store":
         state.store.memo["stripe_settings"] = stripe_settings
         state.store.memo["terminal"] = terminal_id()[:12]  # the audit trail names the terminal of every event
         state.check(ctx, state.store)
+        warn_if_exposed(state.store)
     return state.store
+
+
+def state_folder() -> Path:
+    """This user's own folder for what ``pos`` keeps between commands (sign-ins, warnings given):
+    ``$XDG_STATE_HOME/anytender``, by default ``~/.local/state/anytender``."""
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "anytender"
+
+
+def warn_if_exposed(store: "Store") -> None:
+    """Say once per store file (one line on stderr) when other users of this machine can read it.
+
+    Remembered by an owner-only marker file in :func:`state_folder`; when that cannot be written,
+    the warning is given again next time, which is better than never.
+    """
+    import hashlib
+    import shlex
+
+    from pos.store import exposed_files
+
+    exposed = exposed_files(store.path)
+    if not exposed:
+        return
+    try:
+        inode = store.path.stat().st_ino
+    except OSError:
+        return
+    key = hashlib.sha256(f"{store.path.resolve()}|{inode}".encode()).hexdigest()[:16]
+    marker = state_folder() / f"warned-open-{key}"
+    if marker.exists():
+        return
+    from commands.output import say
+
+    names = " ".join(shlex.quote(str(p)) for p, _ in exposed)
+    say(f"warning: {exposed[0][0].name} can be read by other users of this machine (mode {exposed[0][1]:o}): "
+        f"make it owner-only with 'chmod 600 {names}' (it holds sales and PIN hashes). Said once.", err=True)
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+    except OSError:
+        pass
 
 
 def terminal_id() -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from commands.context import CASHIER, RegisterOpt, open_store, read_pin, terminal_id
+from commands.context import CASHIER, RegisterOpt, open_store, read_pin, state_folder, terminal_id
 from commands.files import FileWriteError, new_file, os_reason, show_path
 from commands.output import say
 
@@ -28,8 +28,7 @@ def session_file(db_path: str) -> Path:
     if chosen:
         return Path(chosen)
     key = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
-    folder = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "anytender"
-    return folder / f"signin-{key}-{terminal_id()[:16]}.json"
+    return state_folder() / f"signin-{key}-{terminal_id()[:16]}.json"
 
 
 def signed_in_member(store: "Store", register: Optional[int] = None) -> Any:
