@@ -413,4 +413,13 @@ ALTER TABLE signins ADD COLUMN terminal TEXT;
 ALTER TABLE audit_log ADD COLUMN terminal TEXT;
 """,
     ),
+    (
+        15,
+        "each person's previous PIN, which a new one must not repeat",
+        """
+-- The hash of the PIN a person had before their current one (pos staff pin): a new PIN matches neither.
+ALTER TABLE staff ADD COLUMN previous_pin_hash TEXT;
+ALTER TABLE staff ADD COLUMN pin_changed_at TEXT;
+""",
+    ),
 ]

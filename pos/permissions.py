@@ -52,6 +52,7 @@ class Action(str, enum.Enum):
     CLOSE_DAY = "close the day"
     REOPEN_DAY = "reopen a day"
     MANAGE_STAFF = "add, change or unlock staff"
+    SET_PIN = "set another person's PIN"
     CHANGE_SETTINGS = "change store settings"
     MANAGE_CATALOG = "change the menu and taxes"
     READ_BOOKS = "read the books and reports"

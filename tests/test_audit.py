@@ -18,36 +18,36 @@ from pos.store import Store
 
 
 def test_wrong_pins_are_recorded_and_five_in_a_row_lock_out_until_a_manager_unlocks(store: Store, cli_for) -> None:
-    add_staff(store, "Alice", "cashier", "1234")
-    maria = add_staff(store, "Maria", "manager", "4321")
+    add_staff(store, "Alice", "cashier", "2580")
+    maria = add_staff(store, "Maria", "manager", "258036")
     for left in (4, 3, 2, 1):
         with pytest.raises(NotAllowed, match=f"{left} tries left"):
             verify_pin(store, "Alice", "0000", register=2)
-    verify_pin(store, "Alice", "1234")  # a right PIN resets the count
+    verify_pin(store, "Alice", "2580")  # a right PIN resets the count
     for _ in range(4):
         with pytest.raises(NotAllowed):
             verify_pin(store, "Alice", "0000")
     with pytest.raises(NotAllowed, match="5 times in a row: Alice is locked out"):
         verify_pin(store, "Alice", "0000")
     with pytest.raises(NotAllowed, match="locked out after 5 wrong PINs"):
-        verify_pin(store, "Alice", "1234")  # even the right PIN, now
+        verify_pin(store, "Alice", "2580")  # even the right PIN, now
     events = [r.event for r in audit.records(store, staff="Alice")]
     assert events.count(audit.Event.FAILED_PIN) == 9 and events[-1] is audit.Event.LOCKED_OUT
     assert audit.records(store, staff="Alice")[0].register == 2
     assert all("0000" not in str(r.detail) for r in audit.records(store))  # a PIN is never written down
-    cate = add_staff(store, "Cate", "cashier", "2222")
+    cate = add_staff(store, "Cate", "cashier", "1470")
     with pytest.raises(NotAllowed, match="Cate is a cashier and may not add, change or unlock staff"):
         unlock(store, "Alice", cate)
     unlock(store, "Alice", maria)
-    assert verify_pin(store, "Alice", "1234").name == "Alice"
+    assert verify_pin(store, "Alice", "2580").name == "Alice"
     cli = cli_for(store)
     cli.fails("staff", "unlock", "Alice", says="needs a manager")
-    assert "Alice is unlocked." in cli.ok("staff", "unlock", "Alice", "--approve", "Maria", input="4321\n").stdout
+    assert "Alice is unlocked." in cli.ok("staff", "unlock", "Alice", "--approve", "Maria", input="258036\n").stdout
 
 
 @freeze_time("2026-11-23 17:00:00")
 def test_approvals_voids_refunds_discounts_and_settings_are_in_the_trail(store: Store, cli_for) -> None:
-    maria = add_staff(store, "Maria", "manager", "4321")
+    maria = add_staff(store, "Maria", "manager", "258036")
     open_drawer(store, 1, "100")
     config.set_option(store, "approval.refund_over", "5")
     order = new_order(store, "counter")

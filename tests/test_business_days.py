@@ -50,7 +50,7 @@ def agree(store: Store, day: date) -> int:
 
 @pytest.fixture
 def till(store: Store) -> Store:
-    add_staff(store, "Maria", "manager", "1234")
+    add_staff(store, "Maria", "manager", "258036")
     with freeze_time("2026-11-28 15:00:00"):  # 10:00 in New York
         open_drawer(store, 1, "100")
     return store
