@@ -58,6 +58,7 @@ STEPS = [
     Step("item import", ("item", "import", "{menu}"), "item changed", "PIZZA-M",
          changed={"price_minor": (1250, 1300)}),
     Step("staff tips", ("staff", "tips", "Kim", "no"), "staff changed", "Kim", changed={"tip_eligible": (True, False)}),
+    Step("staff pin", ("staff", "pin", "Kim"), "PIN changed", "Kim", stdin="1470\n1470\n"),
     Step("drawer open", ("drawer", "open", "--float", "50", "--register", "2"), "drawer cash moved", "drawer 2",
          register=2, changed={"expected_minor": (None, 5000)}),
     Step("drawer paid-in", ("drawer", "paid-in", "20", "--reason", "change from the bank"), "drawer cash moved",
