@@ -140,14 +140,18 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
     """A manager's approval: their PIN, typed hidden now, never an argument."""
     if name is None:
         return None
-    from pos.staff import verify_pin
+    from pos.errors import Refused
+    from pos.staff import get_staff, verify_pin
 
     store = open_store(ctx)
     store.check_writable()  # an approval is for a change: refused before anyone types a PIN
     from pos.text import shown
 
-    pin = typer.prompt(f"PIN for {shown(name)}", hide_input=True, err=True)  # stderr: --json output stays pure
-    return verify_pin(store, name, pin)
+    approver = get_staff(store, name)
+    if approver.id == store.memo.get("actor_id"):  # an approver is never the person asking (pos.approvals)
+        raise Refused(f"{approver.name} cannot approve their own request: another manager or the owner approves it.")
+    pin = typer.prompt(f"PIN for {shown(approver.name)}", hide_input=True, err=True)  # stderr: --json output stays pure
+    return verify_pin(store, approver.name, pin)
 
 
 def parse_day_option(text: str | None) -> Any:
