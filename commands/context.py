@@ -141,7 +141,7 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
     if name is None:
         return None
     from pos.errors import Refused
-    from pos.staff import get_staff, verify_pin
+    from pos.staff import check_pin_wait, get_staff, verify_pin
 
     store = open_store(ctx)
     store.check_writable()  # an approval is for a change: refused before anyone types a PIN
@@ -150,6 +150,7 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
     approver = get_staff(store, name)
     if approver.id == store.memo.get("actor_id"):  # an approver is never the person asking (pos.approvals)
         raise Refused(f"{approver.name} cannot approve their own request: another manager or the owner approves it.")
+    check_pin_wait(store, approver)
     pin = typer.prompt(f"PIN for {shown(approver.name)}", hide_input=True, err=True)  # stderr: --json output stays pure
     return verify_pin(store, approver.name, pin)
 

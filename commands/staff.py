@@ -6,7 +6,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from commands.context import JsonFlag, NUMBERS, ask_approver, group, open_store, parse_day_option, read_pin
+from commands.context import (JsonFlag, NUMBERS, ask_approver, group, open_store, parse_day_option, read_pin,
+                              signed_in_actor)
 from commands.output import emit, local_time, money, print_table
 from pos.errors import InvalidInput
 
@@ -17,7 +18,7 @@ shift_app = group("Clocking in and out.")
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "staff add": "MANAGE_STAFF", "staff deactivate": "MANAGE_STAFF", "staff tips": "MANAGE_STAFF",
-    "staff unlock": "MANAGE_STAFF",
+    "staff unlock": "MANAGE_STAFF", "staff role": "MANAGE_STAFF", "staff reactivate": "REACTIVATE_STAFF",
 }
 
 def _staff_dict(m: Any) -> dict[str, Any]:
@@ -42,10 +43,10 @@ def staff_add(
 
     store = open_store(ctx)
     store.check_writable()
-    check_new_staff(store, name, role)  # refuse a bad name or role before asking for a PIN
+    check_new_staff(store, name, role, signed_in_actor(store))  # refuse a bad name or role before asking for a PIN
     if pin is None:
         pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True, value_proc=check_pin_format)
-    member = add_staff(store, name, role, pin, tips)
+    member = add_staff(store, name, role, pin, tips, actor=signed_in_actor(store))
     emit(
         as_json,
         _staff_dict(member),
@@ -84,7 +85,8 @@ def staff_deactivate(
     """Deactivate a staff member (ends an open shift; history is kept)."""
     from pos.staff import deactivate_staff
 
-    member = deactivate_staff(open_store(ctx), name)
+    store = open_store(ctx)
+    member = deactivate_staff(store, name, signed_in_actor(store))
     emit(as_json, _staff_dict(member), f"{member.name} is deactivated.")
 
 
@@ -92,16 +94,19 @@ def staff_deactivate(
 def staff_unlock(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Staff name.")],
-    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who unlocks (types their PIN).")] = None,
+    approve: Annotated[Optional[str], typer.Option(
+        "--approve", help="Manager who unlocks (types their PIN); not needed when one is signed in.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Let someone locked out after five wrong PINs sign in again (a manager's PIN)."""
-    from pos.staff import unlock
+    """Let someone locked out after five wrong PINs sign in again (a manager, or an owner for a manager)."""
+    from pos.staff import check_unlock, unlock
 
-    approver = ask_approver(ctx, approve)
-    if approver is None:
+    store = open_store(ctx)
+    by = signed_in_actor(store)  # a manager signed in unlocks by their sign-in; else --approve, never themselves
+    if approve is None and by is None:
         raise InvalidInput("Unlocking needs a manager: add --approve NAME (they type their PIN).")
-    member = unlock(open_store(ctx), name, approver)
+    check_unlock(store, name)  # nobody types a PIN to unlock someone who is not locked out
+    member = unlock(store, name, ask_approver(ctx, approve), by)
     emit(as_json, _staff_dict(member), f"{member.name} is unlocked.")
 
 
@@ -119,8 +124,37 @@ def staff_tips(
     key = eligible.strip().lower()
     if key not in choice:
         raise InvalidInput(f"'{eligible}' is not a choice: use yes, no or default.")
-    member = set_tip_eligibility(open_store(ctx), name, choice[key])
+    store = open_store(ctx)
+    member = set_tip_eligibility(store, name, choice[key], signed_in_actor(store))
     emit(as_json, _staff_dict(member), f"{member.name} {'may' if member.tip_eligible else 'may not'} receive tips.")
+
+
+@staff_app.command("role")
+def staff_role(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    role: Annotated[str, typer.Argument(help="owner, manager, cashier, server, driver or kitchen.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Give someone another role (only an owner makes or changes owners and managers)."""
+    from pos.staff import change_role
+
+    store = open_store(ctx)
+    member = change_role(store, name, role, signed_in_actor(store))
+    emit(as_json, _staff_dict(member), f"{member.name} is now {'an' if member.role.value == 'owner' else 'a'} "
+                                       f"{member.role.value}.")
+
+
+@staff_app.command("reactivate")
+def staff_reactivate(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Staff name.")], as_json: JsonFlag = False
+) -> None:
+    """Bring back someone deactivated, in the role they had (an owner does it)."""
+    from pos.staff import reactivate_staff
+
+    store = open_store(ctx)
+    member = reactivate_staff(store, name, signed_in_actor(store))
+    emit(as_json, _staff_dict(member), f"{member.name} is active again ({member.role.value}).")
 
 
 def _shift_dict(shift: Any, store: Any = None) -> dict[str, Any]:

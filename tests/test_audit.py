@@ -42,6 +42,12 @@ def test_wrong_pins_are_recorded_and_five_in_a_row_lock_out_until_a_manager_unlo
     assert verify_pin(store, "Alice", "1234").name == "Alice"
     cli = cli_for(store)
     cli.fails("staff", "unlock", "Alice", says="needs a manager")
+    # Unlocking is only for someone locked out (it used to reset anyone's count of wrong PINs).
+    cli.fails("staff", "unlock", "Alice", "--approve", "Maria", input="4321\n", audited=True,
+              says="Alice is not locked out: nothing to unlock")
+    for _ in range(5):
+        with pytest.raises(NotAllowed):
+            verify_pin(store, "Alice", "0000")
     assert "Alice is unlocked." in cli.ok("staff", "unlock", "Alice", "--approve", "Maria", input="4321\n").stdout
 
 
@@ -59,9 +65,9 @@ def test_approvals_voids_refunds_discounts_and_settings_are_in_the_trail(store: 
     add_line(store, left.id, "SODA")
     void_order(store, left.id, "customer left")
     trail = [(r.event, r.staff) for r in audit.records(store)]
-    assert trail == [(audit.Event.SETTING, None), (audit.Event.DISCOUNT, None), (audit.Event.APPROVAL, "Maria"),
+    assert trail == [(audit.Event.STAFF_ADDED, None), (audit.Event.SETTING, None), (audit.Event.DISCOUNT, None), (audit.Event.APPROVAL, "Maria"),
                      (audit.Event.REFUND, None), (audit.Event.VOID, None)]
-    setting = audit.records(store)[0]
+    setting = audit.records(store)[1]
     assert setting.detail == {"key": "approval.refund_over", "from": None, "to": "500"}
     out = cli_for(store).ok("audit", "--day", "2026-11-23").stdout
     assert "approval" in out and "Maria" in out and "customer left" in out
