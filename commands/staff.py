@@ -20,6 +20,8 @@ ACTIONS: dict[str, str] = {
     "staff add": "MANAGE_STAFF", "staff deactivate": "MANAGE_STAFF", "staff tips": "MANAGE_STAFF",
     "staff unlock": "MANAGE_STAFF", "staff role": "MANAGE_STAFF", "staff reactivate": "REACTIVATE_STAFF",
 }
+# 'staff recover' and 'staff recovery-code' are not listed: each checks an owner's secret typed then (the owner
+# cannot sign in to recover), as clocking in checks a PIN.
 
 def _staff_dict(m: Any) -> dict[str, Any]:
     return {"id": m.id, "name": m.name, "role": m.role.value, "active": m.active, "tip_eligible": m.tip_eligible}
@@ -155,6 +157,46 @@ def staff_reactivate(
     store = open_store(ctx)
     member = reactivate_staff(store, name, signed_in_actor(store))
     emit(as_json, _staff_dict(member), f"{member.name} is active again ({member.role.value}).")
+
+
+@staff_app.command("recover")
+def staff_recover(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The owner to recover.")], as_json: JsonFlag = False
+) -> None:
+    """An owner locked out or without their PIN: type the store's recovery code, then a new PIN (twice)."""
+    from commands.setup import recovery_note
+    from pos import recovery
+    from pos.staff import check_pin_format
+
+    store = open_store(ctx)
+    store.check_writable()
+    member = recovery.check_recover(store, name)  # refused before anyone types the code
+    code = read_pin("Recovery code")
+    pin = check_pin_format(read_pin(f"New PIN for {member.name}"))
+    if read_pin("The new PIN again") != pin:
+        raise InvalidInput("The two new PINs differ: nothing was changed; run it again.")
+    member, fresh = recovery.recover(store, member.name, code, pin)
+    emit(as_json, {**_staff_dict(member), "recovery_code": fresh},
+         f"{member.name} is unlocked, with the new PIN. That recovery code is used up.\n{recovery_note(fresh)}")
+
+
+@staff_app.command("recovery-code")
+def staff_recovery_code(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="An owner (types their PIN).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Make a new recovery code (the old one stops working): an owner, by their PIN typed now."""
+    from commands.setup import recovery_note
+    from pos import recovery
+    from pos.staff import verify_pin
+
+    store = open_store(ctx)
+    store.check_writable()
+    owner = recovery.check_owner(store, name)  # refused before anyone types a PIN
+    member = verify_pin(store, owner.name, read_pin(f"PIN for {owner.name}"))
+    store.memo["actor_id"] = member.id  # the audit trail names whose PIN it was
+    code = recovery.renew(store, member)
+    emit(as_json, {"recovery_code": code}, recovery_note(code))
 
 
 def _shift_dict(shift: Any, store: Any = None) -> dict[str, Any]:
