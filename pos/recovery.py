@@ -100,7 +100,8 @@ def check_recover(store: "Store", who: str) -> "StaffMember":
     return member
 
 
-def recover(store: "Store", who: str, code: str, new_pin: str, register: int | None = None) -> tuple["StaffMember", str]:
+def recover(store: "Store", who: str, code: str, new_pin: str,
+            register: int | None = None) -> tuple["StaffMember", str]:
     """With the store's recovery code, unlock an owner and give them ``new_pin``; returns them and the next code."""
     from pos import audit
     from pos.staff import check_pin_format, get_staff, hash_pin, wrong_try

@@ -107,6 +107,7 @@ def test_an_owner_renews_the_code_by_their_pin(fresh: tuple[Cli, str]) -> None:
     cli, code = fresh
     cli.fails("staff", "recovery-code", "Maria", input=f"{MANAGER_PIN}\n", audited=True,
               says="the recovery code is the owner's alone")
+    cli.fails("staff", "recovery-code", "Nobody", input=f"{OWNER_PIN}\n", says="No staff member called 'Nobody'")
     new = json.loads(cli.ok("staff", "recovery-code", "Tony", "--json", input=f"{OWNER_PIN}\n").stdout)
     assert new["recovery_code"] != code
     wrong = cli("staff", "recover", "Tony", input=f"{code}\n{NEW_PIN}\n{NEW_PIN}\n")  # the old one stopped working

@@ -50,7 +50,8 @@ def test_the_finding_replayed_a_manager_cannot_make_an_owner_or_remove_the_only_
     cli.fails("staff", "deactivate", "Tony", audited=True, says="Maria is a manager and may not deactivate Tony")
     cli.fails("staff", "role", "Tony", "cashier", audited=True, says="may not make Tony a cashier")
     cli.fails("staff", "role", "Maria", "owner", audited=True, says="Maria cannot change their own role")
-    cli.fails("staff", "role", "Alice", "manager", audited=True, says="Maria is a manager and may not make Alice a manager: only an owner")
+    cli.fails("staff", "role", "Alice", "manager", audited=True,
+              says="Maria is a manager and may not make Alice a manager: only an owner")
     assert [role_of(shop, n) for n in ("Tony", "Maria", "Alice")] == [
         ("owner", True), ("manager", True), ("cashier", True)]
     # What a manager may do: the people below managers.
