@@ -108,9 +108,11 @@ def _record_command(ctx: Any) -> None:
     command = store.memo.get("command") if store is not None else None
     if store is None or command is None or store.memo.get("actor_id") is None or store.read_only is not None:
         return
+    if store.memo.get("audited"):
+        return  # what it did is in the trail already, in the words of what it did (an item's price before and after)
     from pos import audit
 
-    audit.record(store, audit.Event.COMMAND, {"command": command})
+    audit.record(store, audit.Event.COMMAND, {"command": command, "arguments": store.memo.get("arguments", {})})
 
 
 def _refusal_recorded(ctx: Any, exc: Refused) -> str:
@@ -178,6 +180,8 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
         except NotAllowed as exc:
             raise Refused(exc.message) from None
     store.memo["command"] = f"pos {command}"
+    store.memo["arguments"] = {k: v for k, v in ctx.params.items() if v not in (None, False, ()) and k != "as_json"}
+    store.memo["audited"] = 0  # what the command records from here on
 
 
 def _about_themselves(store: "Store", command: str, params: dict[str, Any], member: Any) -> bool:

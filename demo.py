@@ -157,7 +157,7 @@ def _build(folder: Path) -> DemoReport:
         report.story.append(f"Imported the menu: {result.added} items.")
 
         for name, role in (("Tony", "owner"), ("Maria", "manager"), ("Alice", "cashier"), ("Dave", "driver")):
-            add_staff(store, name, role, "1234")
+            add_staff(store, name, role, "258036" if role in ("owner", "manager") else "2580")
         for name in ("Maria", "Alice", "Dave"):
             start_shift(store, name, register=1)
         config.set_option(store, "receipt.feedback", "feedback@tonys-pizza.example")
@@ -255,7 +255,7 @@ def _build(folder: Path) -> DemoReport:
         config.set_option(store, "approval.refund_over", "2.00")
         from pos.staff import verify_pin
 
-        maria = verify_pin(store, "Maria", "1234")  # Maria types her PIN at the register: the approval
+        maria = verify_pin(store, "Maria", "258036")  # Maria types her PIN at the register: the approval
         back = refunds.refund(store, walk_in.id, "2.71", "flat soda", approver=maria)
         report.story.append(f"Counter #{walk_in.number}: {money(back.total_minor)} refunded in cash for a flat soda, "
                             "above the $2.00 limit, so Maria approved it with her PIN.")
@@ -264,7 +264,7 @@ def _build(folder: Path) -> DemoReport:
 
         from pos.signin import sign_in
 
-        _, alice, _ = sign_in(store, "Alice", "1234", 1)  # her PIN, at the start of her session
+        _, alice, _ = sign_in(store, "Alice", "2580", 1)  # her PIN, at the start of her session
         till = Session(store, alice, 1)
         script = ["GARLIC", "2*SODA", "-", "d 10% regular", "t", "cash 10"]
         said = [message for line in script for message in till.handle(line)]

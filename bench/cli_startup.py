@@ -57,8 +57,8 @@ def measure(runs: int = 15) -> list[_timing.Result]:
         subprocess.run([*pos, "init", "--name", "Bench", "--timezone", "UTC"], **quiet)
         subprocess.run([*pos, "item", "add", "PIZZA-M", "Margherita", "12.50"], **quiet)
         # As at a real counter: staff exist, so the cashier is signed in, checked and audited on every command.
-        subprocess.run([*pos, "staff", "add", "Alice", "--role", "owner", "--pin", "1234"], **quiet)
-        subprocess.run([*pos, "login", "Alice"], input=b"1234\n", **quiet)
+        subprocess.run([*pos, "staff", "add", "Alice", "--role", "owner"], input=b"258036\n258036\n", **quiet)
+        subprocess.run([*pos, "login", "Alice"], input=b"258036\n", **quiet)
         subprocess.run([*pos, "order", "new"], **quiet)
         hello = Path(folder) / "hello.py"
         hello.write_text(HELLO)

@@ -68,7 +68,7 @@ def measure(n: int = 1000, rounds: int = 20, day_rounds: int = 3) -> list[_timin
                            timezone="America/New_York", tax_rate="8.875")
         add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
         add_item(store, "SODA", "Soda 20oz", "2.49")
-        add_staff(store, "Alice", "cashier", "1234")
+        add_staff(store, "Alice", "cashier", "2580")
         start_shift(store, "Alice")
         open_drawer(store, 1, "100")
         config.set_option(store, "receipt.feedback", "owner@bench.example")

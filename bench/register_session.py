@@ -47,7 +47,7 @@ def measure(lines: int = 10_000, rounds: int = 10) -> list[_timing.Result]:
         # What is timed is each line with its checks against the limits, not a manager's approval.
         for option in ("approval.voids_per_shift_over", "approval.discounts_per_shift_over"):
             config.set_option(store, option, "1000000")
-        cashier = add_staff(store, "Alice", "cashier", "1234")
+        cashier = add_staff(store, "Alice", "cashier", "2580")
         start_shift(store, "Alice")
         open_drawer(store, 1, "5000")
         session = Session(store, cashier, 1)

@@ -10,6 +10,7 @@ types (``--json``, an order reference, ``--register``) are declared here once.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
@@ -62,7 +63,48 @@ def open_store(ctx: typer.Context) -> "Store":
         state.store.memo["stripe_settings"] = stripe_settings
         state.store.memo["terminal"] = terminal_id()[:12]  # the audit trail names the terminal of every event
         state.check(ctx, state.store)
+        warn_if_exposed(state.store)
     return state.store
+
+
+def state_folder() -> Path:
+    """This user's own folder for what ``pos`` keeps between commands (sign-ins, warnings given):
+    ``$XDG_STATE_HOME/anytender``, by default ``~/.local/state/anytender``."""
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "anytender"
+
+
+def warn_if_exposed(store: "Store") -> None:
+    """Say once per store file (one line on stderr) when other users of this machine can read it.
+
+    Remembered by an owner-only marker file in :func:`state_folder`; when that cannot be written,
+    the warning is given again next time, which is better than never.
+    """
+    import hashlib
+    import shlex
+
+    from pos.store import exposed_files
+
+    exposed = exposed_files(store.path)
+    if not exposed:
+        return
+    try:
+        inode = store.path.stat().st_ino
+    except OSError:
+        return
+    key = hashlib.sha256(f"{store.path.resolve()}|{inode}".encode()).hexdigest()[:16]
+    marker = state_folder() / f"warned-open-{key}"
+    if marker.exists():
+        return
+    from commands.output import say
+
+    names = " ".join(shlex.quote(str(p)) for p, _ in exposed)
+    say(f"warning: {exposed[0][0].name} can be read by other users of this machine (mode {exposed[0][1]:o}): "
+        f"make it owner-only with 'chmod 600 {names}' (it holds sales and PIN hashes). Said once.", err=True)
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+    except OSError:
+        pass
 
 
 def terminal_id() -> str:
@@ -122,11 +164,18 @@ def hidden_prompt(label: str) -> str:
     return getpass.getpass(f"{label}: ", stream=sys.stderr)
 
 
+def at_terminal() -> bool:
+    """Whether a person types the input here (a PIN is then read hidden), rather than a script or a pipe."""
+    import sys
+
+    return sys.stdin.isatty()
+
+
 def read_pin(label: str) -> str:
     """A PIN typed now: hidden at a terminal; when input is not a terminal, the next line of it (never an argument)."""
     import sys
 
-    if sys.stdin.isatty():
+    if at_terminal():
         return hidden_prompt(label)
     line = sys.stdin.readline()  # no prompt: nobody reads one off a pipe
     if not line:
@@ -134,6 +183,27 @@ def read_pin(label: str) -> str:
 
         raise InvalidInput(f"No PIN was given ({label}): type it, or send it on the input.")
     return line.rstrip("\r\n")
+
+
+def read_new_pin(label: str, check: Callable[[str], str]) -> str:
+    """A new PIN, typed twice: hidden at a terminal (asked again when the two differ); when input is not a
+    terminal, its next two lines, which must be the same.  ``check`` refuses a PIN that breaks the rules
+    (before it is typed again) and returns it normalised."""
+    from pos.errors import InvalidInput
+    from pos.pins import normalise_pin
+
+    tries = 3 if at_terminal() else 1
+    for _ in range(tries):
+        pin = check(read_pin(label))
+        try:
+            again = read_pin(f"{label} again")
+        except InvalidInput:
+            raise InvalidInput("A new PIN is typed twice: send it on two lines (nothing was changed).") from None
+        if normalise_pin(again) == pin:
+            return pin
+        if at_terminal():
+            typer.echo("The two PINs typed differ: type the new PIN again.", err=True)
+    raise InvalidInput("The two PINs typed differ: type the same new PIN twice (nothing was changed).")
 
 
 def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
@@ -151,8 +221,7 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
     if approver.id == store.memo.get("actor_id"):  # an approver is never the person asking (pos.approvals)
         raise Refused(f"{approver.name} cannot approve their own request: another manager or the owner approves it.")
     check_pin_wait(store, approver)
-    pin = typer.prompt(f"PIN for {shown(approver.name)}", hide_input=True, err=True)  # stderr: --json output stays pure
-    return verify_pin(store, approver.name, pin)
+    return verify_pin(store, approver.name, read_pin(f"PIN for {shown(approver.name)}"))  # on stderr: --json stays pure
 
 
 def parse_day_option(text: str | None) -> Any:

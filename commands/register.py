@@ -8,7 +8,7 @@ from typing import Annotated, Any, Callable, Optional
 import click
 import typer
 
-from commands.context import CASHIER, RegisterOpt, hidden_prompt, open_store
+from commands.context import CASHIER, RegisterOpt, hidden_prompt, open_store, read_pin
 from commands.output import CardWait, say
 from commands.receipt import auto_receipt
 from pos.errors import InvalidInput
@@ -35,8 +35,7 @@ def register_cmd(
     who = name or typer.prompt("Name", err=True)
     from pos.text import shown
 
-    member = verify_pin(store, who, typer.prompt(f"PIN for {shown(get_staff(store, who).name)}", hide_input=True,
-                                                 err=True), register=register)
+    member = verify_pin(store, who, read_pin(f"PIN for {shown(get_staff(store, who).name)}"), register=register)
     if open_shift(store, member) is None:
         if not typer.confirm(f"{shown(member.first_name)} is not on shift. Start the shift now?", default=True,
                              err=True):
@@ -55,7 +54,7 @@ def register_cmd(
     while not session.done:
         try:
             if session.locked:
-                typed = typer.prompt("PIN", hide_input=True, err=True) if interactive else input()
+                typed = hidden_prompt("PIN") if interactive else input()
                 for message in session.unlock(typed):
                     say(message)
                 continue

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from commands.context import CASHIER, RegisterOpt, open_store, terminal_id
+from commands.context import CASHIER, RegisterOpt, open_store, read_pin, state_folder, terminal_id
 from commands.files import FileWriteError, new_file, os_reason, show_path
 from commands.output import say
 
@@ -28,8 +28,7 @@ def session_file(db_path: str) -> Path:
     if chosen:
         return Path(chosen)
     key = hashlib.sha256(str(Path(db_path).resolve()).encode()).hexdigest()[:16]
-    folder = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "anytender"
-    return folder / f"signin-{key}-{terminal_id()[:16]}.json"
+    return state_folder() / f"signin-{key}-{terminal_id()[:16]}.json"
 
 
 def signed_in_member(store: "Store", register: Optional[int] = None) -> Any:
@@ -90,7 +89,7 @@ def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
     kept: list[str] = []
     try:
         with new_file(path, what, text=True, replace=True) as handle:  # a .part file, owner-only
-            pin = typer.prompt(f"PIN for {shown_name}", hide_input=True, err=True)
+            pin = read_pin(f"PIN for {shown_name}")
             _, member, _ = sign_in(store, name, pin, register, terminal=terminal_id(), keep=keep)
     except FileWriteError as exc:
         if kept:  # recorded, but the file could not take its place: end the sign-in again

@@ -6,8 +6,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from commands.context import (JsonFlag, NUMBERS, ask_approver, group, open_store, parse_day_option, read_pin,
-                              signed_in_actor)
+from commands.context import (JsonFlag, NUMBERS, ask_approver, group, open_store, parse_day_option, read_new_pin,
+                              read_pin, signed_in_actor)
 from commands.output import emit, local_time, money, print_table
 from pos.errors import InvalidInput
 
@@ -18,10 +18,13 @@ shift_app = group("Clocking in and out.")
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "staff add": "MANAGE_STAFF", "staff deactivate": "MANAGE_STAFF", "staff tips": "MANAGE_STAFF",
-    "staff unlock": "MANAGE_STAFF", "staff role": "MANAGE_STAFF", "staff reactivate": "REACTIVATE_STAFF",
+    "staff unlock": "MANAGE_STAFF", "staff pin": "SET_PIN", "staff role": "MANAGE_STAFF",
+    "staff reactivate": "REACTIVATE_STAFF",
 }
 # 'staff recover' and 'staff recovery-code' are not listed: each checks an owner's secret typed then (the owner
 # cannot sign in to recover), as clocking in checks a PIN.
+# The commands a person may run about themselves (cli.py reads it): NAME changes their own PIN.
+SELF_SERVICE: dict[str, str] = {"staff pin": "name"}
 
 def _staff_dict(m: Any) -> dict[str, Any]:
     return {"id": m.id, "name": m.name, "role": m.role.value, "active": m.active, "tip_eligible": m.tip_eligible}
@@ -32,22 +35,23 @@ def staff_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Name, unique in the store.")],
     role: Annotated[str, typer.Option("--role", help="owner, manager, cashier, server, driver or kitchen.")],
-    pin: Annotated[
-        Optional[str], typer.Option("--pin", help="4-8 digit PIN; leave out to type it hidden.")
-    ] = None,
     tips: Annotated[
         Optional[bool], typer.Option("--tips/--no-tips", help="Override tip eligibility (default: from role).")
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Add a staff member. The PIN is stored only as a salted hash."""
-    from pos.staff import add_staff, check_new_staff, check_pin_format
+    """Add a staff member: their PIN is typed twice, hidden (or sent on the input), and stored only as a salted hash.
+
+    A PIN is 4 to 12 digits (a manager's or owner's at least 6), not one digit repeated nor digits in a row.
+    """
+    from pos.pins import check_new_pin
+    from pos.staff import add_staff, check_new_staff
+    from pos.text import shown
 
     store = open_store(ctx)
     store.check_writable()
-    check_new_staff(store, name, role, signed_in_actor(store))  # refuse a bad name or role before asking for a PIN
-    if pin is None:
-        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True, value_proc=check_pin_format)
+    clean, _, checked_role = check_new_staff(store, name, role, signed_in_actor(store))  # a bad name or role: refused before any PIN
+    pin = read_new_pin(f"New PIN for {shown(clean)}", lambda typed: check_new_pin(typed, checked_role))
     member = add_staff(store, name, role, pin, tips, actor=signed_in_actor(store))
     emit(
         as_json,
@@ -112,6 +116,32 @@ def staff_unlock(
     emit(as_json, _staff_dict(member), f"{member.name} is unlocked.")
 
 
+@staff_app.command("pin")
+def staff_pin(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Whose PIN changes.")], as_json: JsonFlag = False
+) -> None:
+    """Change a PIN: NAME types their current PIN, then the new one twice (hidden); or an owner, signed in, sets it.
+
+    The new PIN follows the rules for NAME's role, and is neither their current nor their previous PIN.
+    """
+    from pos.pin_change import change_pin, check_new_pin_for, check_pin_change
+    from pos.staff import verify_pin
+    from pos.text import shown
+
+    store = open_store(ctx)
+    store.check_writable()
+    by = signed_in_actor(store)
+    member, needs_current = check_pin_change(store, name, by)  # refused before anyone types a PIN
+    current = None
+    if needs_current:
+        current = read_pin(f"Current PIN for {shown(member.name)}")
+        verify_pin(store, member.name, current)  # a wrong one counts towards the lockout, as at a sign-in
+        store.memo["actor_id"] = member.id  # the audit trail names whose PIN it was
+    new = read_new_pin(f"New PIN for {shown(member.name)}", lambda typed: check_new_pin_for(store, member, typed))
+    member = change_pin(store, member.name, new, by=by, current_pin=current)
+    emit(as_json, _staff_dict(member), f"{member.name}'s PIN is changed.")
+
+
 @staff_app.command("tips")
 def staff_tips(
     ctx: typer.Context,
@@ -166,15 +196,14 @@ def staff_recover(
     """An owner locked out or without their PIN: type the store's recovery code, then a new PIN (twice)."""
     from commands.setup import recovery_note
     from pos import recovery
-    from pos.staff import check_pin_format
+    from pos.pin_change import check_new_pin_for
+    from pos.text import shown
 
     store = open_store(ctx)
     store.check_writable()
     member = recovery.check_recover(store, name)  # refused before anyone types the code
     code = read_pin("Recovery code")
-    pin = check_pin_format(read_pin(f"New PIN for {member.name}"))
-    if read_pin("The new PIN again") != pin:
-        raise InvalidInput("The two new PINs differ: nothing was changed; run it again.")
+    pin = read_new_pin(f"New PIN for {shown(member.name)}", lambda typed: check_new_pin_for(store, member, typed))
     member, fresh = recovery.recover(store, member.name, code, pin)
     emit(as_json, {**_staff_dict(member), "recovery_code": fresh},
          f"{member.name} is unlocked, with the new PIN. That recovery code is used up.\n{recovery_note(fresh)}")

@@ -103,7 +103,12 @@ def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
             holder = get_staff(store, int(current.driver_id or 0)).name
             raise Conflict(f"Order {order.label} is already out for delivery with {holder}.")
         due = payable_minor(store, order)
-        return insert_payment(store, order, TenderKind.COD, due, state=PaymentState.AUTHORIZED, driver_id=driver.id)
+        payment = insert_payment(store, order, TenderKind.COD, due, state=PaymentState.AUTHORIZED, driver_id=driver.id)
+        from pos import audit
+
+        audit.changed(store, audit.Event.DELIVERY, f"order {order.label}", {"status": "waiting"},
+                      {"status": "out for delivery", "driver": driver.name}, due_minor=due)
+        return payment
 
 
 def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: str | int | None = None,
@@ -166,6 +171,12 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
                                        store.settings.currency),
                 business_day=money_day(store, order),
             )
+        from pos import audit
+
+        audit.changed(store, audit.Event.DELIVERY, f"order {order.label}",
+                      {"status": "out for delivery", "driver": driver.name},
+                      {"status": "collected", "driver": driver.name}, amount_minor=payment.amount_minor,
+                      handed_over_minor=given, change_minor=change, tip_minor=tip_minor)
     return captured
 
 
@@ -180,7 +191,15 @@ def fail(store: "Store", order_ref: str | int, reason: str) -> Payment:
     payment = _out_for_delivery(store, order.id)
     if payment is None:
         raise NotFound(f"Order {order.label} is not out for delivery.")
-    return void_payment(store, CodTender(), payment, f"delivery failed: {why}")
+    with store.write():
+        failed = void_payment(store, CodTender(), payment, f"delivery failed: {why}")
+        from pos import audit
+        from pos.staff import get_staff
+
+        driver = get_staff(store, int(payment.driver_id or 0)).name
+        audit.changed(store, audit.Event.DELIVERY, f"order {order.label}", {"status": "out for delivery",
+                      "driver": driver}, {"status": "failed"}, reason=why, amount_minor=payment.amount_minor)
+    return failed
 
 
 class DriverCash(NamedTuple):
@@ -228,5 +247,10 @@ def handin(store: "Store", name: str, amount: str | int, register: int = 1) -> t
             ledger.SourceKind.DRIVER, member.key,
             posting_rules.transfer(accounts.drawer(register), accounts.driver_cash(member.key), minor, store.settings.currency),
         )
+        from pos import audit
+
+        audit.changed(store, audit.Event.DRAWER_CASH, f"drawer {register}", None, None, kind="driver hand-in",
+                      driver=member.name, amount_minor=minor, driver_held_before_minor=held,
+                      driver_held_after_minor=held - minor, entry=entry.id, register=register)
         faults.hit("cod.handin.posted")
     return entry, driver_cash(store, member.name)

@@ -115,8 +115,10 @@ def refund(
             )
     from pos import audit
 
-    audit.record(store, audit.Event.REFUND, {"order": order.number, "amount_minor": wanted, "reason": why,
-                                             "approved_by": approver.name if approver else None}, register=register)
+    audit.changed(store, audit.Event.REFUND, f"order {order.label}", {"refundable_minor": refundable},
+                  {"refundable_minor": refundable - wanted}, order=order.number, amount_minor=wanted, reason=why,
+                  tenders=[payment.tender.value for payment, *_ in plan], register=register,
+                  approved_by=approver.name if approver else None)
     parts: list[RefundPart] = []
     for payment, part, tip_back, _source in plan:
         refund_id = _request(store, order.id, payment, part, tip_back, why, register, approver, sale is not None, who)

@@ -88,6 +88,14 @@ def setup_kiosk(store: "Store", number: int, reader: str | None = None, attendan
             "DO UPDATE SET reader = excluded.reader, attendant_id = excluded.attendant_id, updated_at = excluded.updated_at",
             (number, new_reader, attendant_id, iso(utc_now())),
         )
+        from pos import audit
+
+        def named(staff_id: int | None) -> str | None:
+            return get_staff(store, staff_id).name if staff_id is not None else None
+
+        audit.changed(store, audit.Event.SETTING, f"kiosk {number}",
+                      {"reader": current["reader"], "attendant": named(current["attendant_id"])} if current else None,
+                      {"reader": new_reader, "attendant": named(attendant_id)})
     return get_kiosk(store, number)
 
 

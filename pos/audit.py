@@ -52,6 +52,11 @@ class Event(str, enum.Enum):
     DRAWER_CASH = "drawer cash moved"
     """A drawer opened with its float, cash paid in or out, a drop, a count."""
     BOOKS_CORRECTED = "books corrected"
+    DISCOUNT_REMOVED = "discount taken off"
+    DELIVERY = "delivery"
+    """Sent out with a driver, collected at the door, or failed."""
+    TIPS_PAID = "tips paid out"
+    TIPS_SHARED = "tip pool shared"
     DAY_CLOSED = "day closed"
     DAY_REOPENED = "day reopened"
 
@@ -69,30 +74,38 @@ class Record(NamedTuple):
 
 
 def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: int | None = None,
-           register: int | None = None) -> None:
-    """Append one event (in the caller's transaction, so it stands or falls with what it records)."""
+           register: int | None = None, business_day: date | None = None) -> None:
+    """Append one event (in the caller's transaction, so it stands or falls with what it records).
+
+    It belongs to the business day open now, or to ``business_day`` (a day's close is that day's).
+    """
     from pos.days import current_day
 
     if staff_id is None:  # the person signed in for this command, when there is one
         staff_id = store.memo.get("actor_id")
     if register is None:  # the register the command is for, when it names one
         register = store.memo.get("register")
+    command = store.memo.get("command")
+    if command is not None and event is not Event.COMMAND:
+        detail = {**detail, "command": command}
+    store.memo["audited"] = store.memo.get("audited", 0) + 1
     now = utc_now()
     with store.write() as conn:
         conn.execute(
             "INSERT INTO audit_log(at, business_day, staff_id, register, action, detail, terminal) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (iso(now), current_day(store, now).isoformat(), staff_id, register, event.value,
+            (iso(now), (business_day or current_day(store, now)).isoformat(), staff_id, register, event.value,
              json.dumps(detail, sort_keys=True, default=str), store.memo.get("terminal")),
         )
 
 
 def changed(store: "Store", event: Event, target: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
-            **detail: Any) -> None:
+            *, register: int | None = None, business_day: date | None = None, **detail: Any) -> None:
     """Record a change to one thing: what it was (``target``), its values before and after (None: it did not
     exist, or no longer does), and whatever else says why (a reason, an approver).  Money values are
     ``*_minor`` keys, which ``pos audit`` shows in the store's format."""
-    record(store, event, {"target": target, "before": before, "after": after, **detail})
+    record(store, event, {"target": target, "before": before, "after": after, **detail}, register=register,
+           business_day=business_day)
 
 
 def records(store: "Store", day: date | None = None, staff: str | None = None) -> list[Record]:

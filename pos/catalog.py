@@ -107,6 +107,9 @@ def add_tax_category(store: "Store", code: str, rate_text: str, name: str | None
         conn.execute(
             "INSERT INTO tax_categories(code, name, rate_percent) VALUES (?, ?, ?)", (code, label, str(rate))
         )
+        from pos import audit
+
+        audit.changed(store, audit.Event.TAX_CHANGED, code, None, {"name": label, "rate_percent": str(rate)})
     return TaxCategory(code, label, rate)
 
 
@@ -129,6 +132,19 @@ def get_tax_category(store: "Store", code: str) -> TaxCategory:
 # -- items --------------------------------------------------------------------
 
 
+def _values(item: Item) -> dict[str, object]:
+    """What the audit trail keeps of an item, before and after a change."""
+    return {"name": item.name, "price_minor": item.price_minor, "tax_category": item.tax_category,
+            "active": item.active}
+
+
+def _audit_item(store: "Store", sku: str, before: Item | None, after: Item, how: str) -> None:
+    from pos import audit
+
+    audit.changed(store, audit.Event.ITEM_CHANGED, sku, None if before is None else _values(before), _values(after),
+                  how=how)
+
+
 def _item(row: object) -> Item:
     return Item(row["sku"], row["name"], row["price_minor"], row["tax_category"], bool(row["active"]))  # type: ignore[index]
 
@@ -148,7 +164,9 @@ def add_item(store: "Store", sku: str, name: str, price_text: str, tax_category:
             "VALUES (?, ?, ?, ?, 1, ?, ?)",
             (sku, name, price, category.code, now, now),
         )
-    return Item(sku, name, price, category.code, True)
+        added = Item(sku, name, price, category.code, True)
+        _audit_item(store, sku, None, added, "added")
+    return added
 
 
 def get_item(store: "Store", sku: str) -> Item:
@@ -191,6 +209,7 @@ def edit_item(
             "UPDATE items SET name = ?, price_minor = ?, tax_category = ?, active = ?, updated_at = ? WHERE sku = ?",
             (new.name, new.price_minor, new.tax_category, int(new.active), iso(utc_now()), new.sku),
         )
+        _audit_item(store, new.sku, item, new, "edited")
     return new
 
 
@@ -296,7 +315,7 @@ def import_items(store: "Store", path: str, lines: Iterable[str]) -> ImportResul
         raise InvalidInput(f"{path} has no rows under its header: nothing imported.")
     now = iso(utc_now())
     with store.write():
-        existing = {r["sku"] for r in store.all("SELECT sku FROM items")}
+        existing = {r["sku"]: _item(r) for r in store.all("SELECT * FROM items")}
         for row in rows:
             row["updated_at"] = now
             row["created_at"] = now
@@ -308,4 +327,10 @@ def import_items(store: "Store", path: str, lines: Iterable[str]) -> ImportResul
         for row in old_rows:
             values = {k: v for k, v in row.items() if k not in {"sku", "created_at"} and v is not None}
             table.update(str(row["sku"]), values)  # type: ignore[union-attr]
+        for row in new_rows + old_rows:  # each item's change in the audit trail, as an edit would put it
+            sku = str(row["sku"])
+            before = existing.get(sku)
+            after = _item(store.one("SELECT * FROM items WHERE sku = ?", (sku,)))
+            if before != after:
+                _audit_item(store, sku, before, after, f"imported from {path}")
     return ImportResult(added=len(new_rows), updated=len(old_rows))

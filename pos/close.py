@@ -292,6 +292,14 @@ def close_day(
         summary = CloseSummary(day, carried, drawers, drivers_out, card_problems, pool, force)
         conn.execute("UPDATE day_closes SET summary = ? WHERE id = ?",
                      (json.dumps(summary_dict(summary), default=str), close_id))
+        from pos import audit
+
+        audit.changed(store, audit.Event.DAY_CLOSED, day.isoformat(), {"closed": False}, {"closed": True},
+                      business_day=day, close=close_id, forced=force, counted_by=counted_name,
+                      drawers=[{"register": d.register, "expected_minor": d.expected_minor,
+                                "counted_minor": d.counted_minor, "over_short_minor": d.over_short_minor} for d in drawers],
+                      carried_over=[c.as_dict() for c in carried],
+                      pool_minor=pool.pool_minor if pool is not None else 0)
     return summary
 
 
@@ -333,4 +341,9 @@ def reopen_day(store: "Store", day: date, approver: "StaffMember | None", by: "S
         from pos.days import forget_closed_days
 
         forget_closed_days(store)
+        from pos import audit
+
+        audit.changed(store, audit.Event.DAY_REOPENED, day.isoformat(), {"closed": True}, {"closed": False},
+                      business_day=day, approved_by=approver.name if approver is not None else None,
+                      by=who.name)
 

@@ -235,7 +235,8 @@ def set_option(store: "Store", key: str, text: str) -> str:
         )
         from pos import audit
 
-        audit.record(store, audit.Event.SETTING, {"key": option.key, "from": before[0] if before else None, "to": value})
+        audit.changed(store, audit.Event.SETTING, option.key, {"value": before[0] if before else option.default(store)},
+                      {"value": value}, was_default=before is None)
     return value
 
 

@@ -93,6 +93,10 @@ def open_drawer(store: "Store", register: int, float_text: str) -> Drawer:
                 store, f"drawer:{drawer_id}:float", f"Float for drawer {register}", ledger.SourceKind.DRAWER,
                 f"drawer:{register}", posting_rules.transfer(accounts.drawer(register), "equity:owner", float_minor, s.currency),
             )
+        from pos import audit
+
+        audit.changed(store, audit.Event.DRAWER_CASH, f"drawer {register}", None, {"expected_minor": float_minor},
+                      kind="opened", register=register)
     drawer = current(store, register)
     assert drawer is not None
     return drawer
@@ -116,8 +120,8 @@ def move(store: "Store", register: int, kind: Movement, amount_text: str, reason
     currency = store.settings.currency
     account = accounts.drawer(drawer.register)
     with store.write():
+        held = expected_cash(store, drawer.register)
         if kind is not Movement.PAID_IN:
-            held = expected_cash(store, drawer.register)
             if amount > held:
                 from pos.money_format import store_money
 
@@ -131,10 +135,16 @@ def move(store: "Store", register: int, kind: Movement, amount_text: str, reason
             postings = posting_rules.transfer("expenses:paid-out", account, amount, currency)
         else:
             postings = posting_rules.transfer("assets:cash:safe", account, amount, currency)
-        return ledger.post(
+        entry = ledger.post(
             store, f"drawer:{drawer.id}:{kind.value}:{new_id('mv')}", f"{kind.value.capitalize()} drawer {drawer.register}: {why}",
             ledger.SourceKind.DRAWER, f"drawer:{drawer.register}", postings,
         )
+        from pos import audit
+
+        after = held + amount if kind is Movement.PAID_IN else held - amount
+        audit.changed(store, audit.Event.DRAWER_CASH, f"drawer {drawer.register}", {"expected_minor": held},
+                      {"expected_minor": after}, kind=kind.value, amount_minor=amount, reason=why, entry=entry.id)
+        return entry
 
 
 def no_sale(store: "Store", register: int, reason: str) -> Drawer:

@@ -447,7 +447,7 @@ def reverse(store: "Store", entry_id: int, reason: str, *, business_day: date | 
     with store.write():
         original = get_entry(store, entry_id)
         _check_reversible(store, entry_id)
-        return post(
+        entry = post(
             store,
             f"reverse:{entry_id}",
             f"Reversal of entry {entry_id}: {reason}",
@@ -457,6 +457,12 @@ def reverse(store: "Store", entry_id: int, reason: str, *, business_day: date | 
             business_day=business_day,
             reverses=entry_id,
         )
+        from pos import audit
+
+        audit.changed(store, audit.Event.BOOKS_CORRECTED, f"entry {entry_id}", {"reversed": False},
+                      {"reversed": True, "by_entry": entry.id}, reason=reason, memo=original.memo,
+                      postings=[{"account": p.account, "amount_minor": p.amount_minor} for p in original.postings])
+        return entry
 
 
 # -- checking and summing -------------------------------------------------------

@@ -12,7 +12,8 @@ included.  The store sets them (``pos config set``; amounts in the store's curre
     approval.discount_percent_over    the order's discounts together, as a percentage of its subtotal
     approval.discounts_per_shift_over a person's discounts in their shift, together (as given)
 
-What counts is what nobody approved: a refund a manager approved is the manager's, and leaves
+Managers and the owner, who may approve, are not held to them (:func:`own_authority`): they act
+on their own authority, in the audit trail by name.  What counts is what nobody approved: a refund a manager approved is the manager's, and leaves
 the cashier's own allowance as it was.  A line taken off an order is voided at the drop in the
 order's total; a kiosk customer taking their own item off voids nothing.  A person's shift is
 their open shift, or when they are not on one, the business day so far.
@@ -70,6 +71,19 @@ def requester(store: "Store", by: "StaffMember | None") -> "StaffMember | None":
     from pos.staff import get_staff
 
     return get_staff(store, int(actor_id))
+
+
+def own_authority(member: "StaffMember | None") -> bool:
+    """Whether ``member`` may approve (a manager, the owner): the limits are for those who need an approval.
+
+    They act on their own authority, named in the audit trail; since nobody approves their own
+    request, a store with one manager could otherwise never refund above the limit.
+    """
+    if member is None:
+        return False
+    from pos.permissions import Action, actor_of, may
+
+    return member.active and may(actor_of(member), Action.APPROVE)
 
 
 def shift_start(store: "Store", member: "StaffMember") -> str:
@@ -139,6 +153,9 @@ def _per_shift(store: "Store", who: "StaffMember | None", option: str, sql: str,
 def check_refund(store: "Store", order_id: str, order_label: str, amount_minor: int, *,
                  by: "StaffMember | None" = None, approver: "StaffMember | None" = None) -> None:
     """A refund of ``amount_minor`` on an order, against the order's refunds and the person's in their shift."""
+    _approver(store, approver, "refund", by)  # an approver given is never the person asking, authority or not
+    if own_authority(requester(store, by)):
+        return
     unapproved = "approved_by IS NULL AND state != 'failed'"
     on_order = int(store.scalar(f"SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ? AND {unapproved}",
                                 (order_id,)))
@@ -168,6 +185,9 @@ def voided_on(store: "Store", order_id: str) -> int:
 def check_void(store: "Store", order_id: str, amount_minor: int, what: str, *,
                by: "StaffMember | None" = None, approver: "StaffMember | None" = None) -> None:
     """Voiding ``amount_minor`` of an order (``what``: 'voiding order #3', 'taking line 2 (Soda) off order #3')."""
+    _approver(store, approver, "void", by)  # an approver given is never the person asking, authority or not
+    if own_authority(requester(store, by)):
+        return
     limits = [_Limit("approval.void_over", voided_on(store, order_id), "on it", "per order")]
     limits += _per_shift(store, requester(store, by), "approval.voids_per_shift_over", _VOIDED_BY, 2)
     _check(store, f"{what} ({_money(store, amount_minor)})", amount_minor, limits, "voided", "void", approver, by)
@@ -186,8 +206,10 @@ def check_discount(store: "Store", order_label: str, amount_minor: int, order_un
     """
     from pos import config
 
+    _approver(store, approver, "discount", by)  # an approver given is never the person asking, authority or not
+    if own_authority(requester(store, by)):
+        return
     asked = f"a discount of {_money(store, amount_minor)} on order {order_label}"
-    _approver(store, approver, "discount", by)
     total = order_unapproved_minor + amount_minor
     percent = config.get_minor(store, "approval.discount_percent_over")
     if approver is None and total * 100 > subtotal_minor * percent:
@@ -216,7 +238,7 @@ def check_discounts_left(store: "Store", what: str, unapproved_minor: int, subto
     _approver(store, approver, "discount", by)
 
     percent = config.get_minor(store, "approval.discount_percent_over")
-    if unapproved_minor * 100 <= subtotal_minor * percent:
+    if unapproved_minor * 100 <= subtotal_minor * percent or own_authority(requester(store, None)):
         return
     if approver is None:
         shown = f"{unapproved_minor * 100 / max(subtotal_minor, 1):.0f}%"

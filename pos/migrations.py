@@ -430,4 +430,13 @@ CREATE TABLE recovery_codes (
 CREATE UNIQUE INDEX recovery_codes_one_unused ON recovery_codes((used_at IS NULL)) WHERE used_at IS NULL;
 """,
     ),
+    (
+        15,
+        "each person's previous PIN, which a new one must not repeat",
+        """
+-- The hash of the PIN a person had before their current one (pos staff pin): a new PIN matches neither.
+ALTER TABLE staff ADD COLUMN previous_pin_hash TEXT;
+ALTER TABLE staff ADD COLUMN pin_changed_at TEXT;
+""",
+    ),
 ]

@@ -403,6 +403,13 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, b
             (now, order.id, line.line_no),
         )
         _forget_contents(store, order.id)
+        if not by_customer:  # a line taken off is a void of its value
+            from pos import audit
+
+            audit.changed(store, audit.Event.VOID, f"order {order.label} line {line.line_no}",
+                          {"quantity": line.quantity, "total_minor": current.totals.total_minor},
+                          {"quantity": 0, "total_minor": after.total_minor}, order=order.number, sku=line.sku,
+                          amount_minor=voided, approved_by=approver.name if approver else None)
     return line, view(store, order.id)
 
 
@@ -468,9 +475,11 @@ def add_discount(
         _forget_contents(store, order.id)
         from pos import audit
 
-        audit.record(store, audit.Event.DISCOUNT, {"order": order.number, "line": line_no, "kind": kind.value,
-                                                   "value": str(value), "reason": reason_clean, "amount_minor": amount,
-                                                   "approved_by": approver.name if approver else None})
+        audit.changed(store, audit.Event.DISCOUNT, f"order {order.label}",
+                      {"total_minor": current.totals.total_minor},
+                      {"total_minor": with_it.total_minor}, order=order.number, line=line_no, kind=kind.value,
+                      value=str(value), reason=reason_clean, amount_minor=amount,
+                      approved_by=approver.name if approver else None)
     return Discount(discount_id, line_no, kind, value, reason_clean), view(store, order.id)
 
 
@@ -498,7 +507,13 @@ def remove_discount(store: "Store", ref: str | int, position: int | None = None)
     with store.write() as conn:
         conn.execute("UPDATE discounts SET removed_at = ? WHERE id = ?", (iso(utc_now()), discount.id))
         _forget_contents(store, order.id)
-    return discount, view(store, order.id)
+        after = view(store, order.id)
+        from pos import audit
+
+        audit.changed(store, audit.Event.DISCOUNT_REMOVED, f"order {order.label}",
+                      {"total_minor": current.totals.total_minor}, {"total_minor": after.totals.total_minor},
+                      order=order.number, line=discount.line_no, reason=discount.reason)
+    return discount, after
 
 
 _HOLDING = ("requested", "authorized", "captured", "partially_refunded")
@@ -564,8 +579,10 @@ def void_order(store: "Store", ref: str | int, reason: str, *, by: "StaffMember 
         ).rowcount
         from pos import audit
 
-        audit.record(store, audit.Event.VOID, {"order": order.number, "reason": reason_clean, "amount_minor": voided,
-                                               "approved_by": approver.name if approver else None})
+        audit.changed(store, audit.Event.VOID, f"order {order.label}",
+                      {"status": order.status.value, "total_minor": voided}, {"status": "voided", "total_minor": 0},
+                      order=order.number, reason=reason_clean, amount_minor=voided,
+                      approved_by=approver.name if approver else None)
         forget_order(store, order.id)
         if changed != 1:  # someone else paid or voided it meanwhile
             raise Conflict(f"Order {order.label} changed while voiding it: look at it again with 'pos order show'.")

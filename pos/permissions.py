@@ -52,6 +52,7 @@ class Action(str, enum.Enum):
     CLOSE_DAY = "close the day"
     REOPEN_DAY = "reopen a day"
     MANAGE_STAFF = "add, change or unlock staff"
+    SET_PIN = "set another person's PIN"
     REACTIVATE_STAFF = "reactivate staff"
     """The owner's alone; who may change whom is :mod:`pos.roles` (a manager manages only the people below them)."""
     CHANGE_SETTINGS = "change store settings"

@@ -104,10 +104,12 @@ def recover(store: "Store", who: str, code: str, new_pin: str,
             register: int | None = None) -> tuple["StaffMember", str]:
     """With the store's recovery code, unlock an owner and give them ``new_pin``; returns them and the next code."""
     from pos import audit
-    from pos.staff import check_pin_format, get_staff, hash_pin, wrong_try
+    from pos.pin_change import check_new_pin_for
+    from pos.pins import hash_pin
+    from pos.staff import get_staff, wrong_try
 
     member = check_recover(store, who)
-    check_pin_format(new_pin)
+    new_pin = check_new_pin_for(store, member, new_pin)  # an owner's rules; not the current or previous PIN
     if not _normal(code):
         raise InvalidInput("No recovery code was given: type the code pos init printed, like ABCDE-FGHIJ-KLMNO-PQRST.")
     row = store.one("SELECT id, code_hash FROM recovery_codes WHERE used_at IS NULL")
@@ -120,8 +122,8 @@ def recover(store: "Store", who: str, code: str, new_pin: str,
                             (iso(utc_now()), member.id, row["id"])).rowcount
         if not used:  # another terminal used it in the meantime
             raise Refused("That recovery code was used up a moment ago: use the one it printed.")
-        conn.execute("UPDATE staff SET pin_hash = ?, failed_pins = 0, locked_at = NULL, pin_wait_until = NULL "
-                     "WHERE id = ?", (pin_hash, member.id))
+        conn.execute("UPDATE staff SET previous_pin_hash = pin_hash, pin_hash = ?, pin_changed_at = ?, failed_pins = 0, "
+                     "locked_at = NULL, pin_wait_until = NULL WHERE id = ?", (pin_hash, iso(utc_now()), member.id))
         audit.record(store, audit.Event.RECOVERED, {"who": member.name}, staff_id=member.id, register=register)
         fresh = issue(store)
     return get_staff(store, member.id), fresh

@@ -30,16 +30,14 @@ when it runs past midnight or past the day's rollover.
 from __future__ import annotations
 
 import enum
-import hashlib
-import hmac
 import re
-import secrets
 from datetime import date, datetime, timedelta
 from typing import NamedTuple, NoReturn, TYPE_CHECKING
 
 from pos.clock import day_bounds
 from pos.days import current_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound, Refused
+from pos.pins import check_new_pin, check_pin_format, hash_pin, pin_matches  # noqa: F401 - re-exported
 from pos.roster import staff_key, staff_row
 from pos.store import iso, parse_iso, utc_now
 
@@ -91,42 +89,6 @@ class Shift(NamedTuple):
         """Seconds worked; an open shift counts up to ``until`` (default now)."""
         end = self.ended_at or until or utc_now()
         return max(0, int((end - self.started_at).total_seconds()))
-
-
-# -- PINs --------------------------------------------------------------------
-
-# scrypt cost: ~50 ms per check on this class of machine, which is nothing at
-# a sign-in but makes guessing every 4-digit PIN of a stolen file slow.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
-_PIN = re.compile(r"^\d{4,8}$")
-
-
-def check_pin_format(pin: str) -> str:
-    if not _PIN.match(pin or ""):
-        raise InvalidInput("A PIN is 4 to 8 digits: type digits only.")
-    return pin
-
-
-def hash_pin(pin: str) -> str:
-    """Salted scrypt hash of a PIN, as ``scrypt$n$r$p$salt$hash`` (hex)."""
-    check_pin_format(pin)
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
-
-
-def pin_matches(pin: str, stored: str) -> bool:
-    """Constant-time check of a typed PIN against its stored hash."""
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    candidate = hashlib.scrypt(
-        (pin or "").encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(digest) // 2
-    )
-    return hmac.compare_digest(candidate.hex(), digest)
 
 
 # -- staff -------------------------------------------------------------------
@@ -198,7 +160,7 @@ def add_staff(
     """
     _, _, checked_role = check_new_staff(store, name, role, actor)
     _check_tip_override(name, checked_role, tip_eligible)
-    pin_hash = hash_pin(pin)
+    pin_hash = hash_pin(check_new_pin(pin, checked_role))
     from pos import audit
 
     with store.write() as conn:
@@ -348,7 +310,7 @@ def set_tip_eligibility(store: "Store", who: str, eligible: bool | None,
         )
         after = get_staff(store, member.id)
         audit.changed(store, audit.Event.STAFF_CHANGED, member.name, _values(member), _values(after),
-                      by=actor.name if actor else None)
+                      override=eligible, by=actor.name if actor else None)
     return after
 
 

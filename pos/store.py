@@ -427,6 +427,31 @@ def _exists(path: Path) -> bool:
         raise StoreError(f"Cannot look up the store at {path} ({exc.strerror}): check the --db path.") from None
 
 
+STORE_FILES = ("", "-wal", "-shm")
+"""The store file and the two SQLite keeps beside it in WAL mode: all three hold sales and PIN hashes."""
+
+
+def exposed_files(path: Path) -> list[tuple[Path, int]]:
+    """The store's files (itself, its -wal and -shm) that other users of this machine can read or write,
+    each with its permission bits; empty when all are owner-only.
+
+    A store this code creates is owner-only (:meth:`Store.create`; SQLite gives the -wal and -shm
+    the main file's mode), but a store from before, or copied, or unpacked, may not be.
+    """
+    import stat
+
+    found = []
+    for suffix in STORE_FILES:
+        target = path.with_name(path.name + suffix)
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except OSError:
+            continue
+        if mode & 0o077:
+            found.append((target, mode))
+    return found
+
+
 def _why_read_only(path: Path) -> str | None:
     """Why this process cannot write the store file and its WAL files, or None when it can.
 

@@ -101,4 +101,9 @@ def distribute(store: "Store", day: date) -> tuple[PoolPlan, "Entry | None"]:
                                             store.settings.currency),
             business_day=day,
         )
+        from pos import audit
+
+        audit.changed(store, audit.Event.TIPS_SHARED, f"pool of {day}", {"pool_minor": current.pool_minor},
+                      {"pool_minor": 0}, entry=entry.id,
+                      shares=[{"staff": s.staff_key, "amount_minor": s.amount_minor} for s in current.shares])
     return current, entry

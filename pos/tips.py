@@ -210,6 +210,11 @@ def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSou
         entry = ledger.post(store, f"tips:payout:{new_id('tpo')}", f"Tips paid to {member.name} ({source.value})",
                             ledger.SourceKind.TIPS, f"staff:{member.key}",
                             transfer(accounts.tips_owed(member.key), credit, amount, currency))
+        from pos import audit
+
+        audit.changed(store, audit.Event.TIPS_PAID, member.name, {"owed_minor": owed}, {"owed_minor": owed - amount},
+                      amount_minor=amount, source=source.value, entry=entry.id,
+                      register=register if source is PayoutSource.DRAWER else None)
     return Payout(member.key, amount, source, owed - amount, entry.id)
 
 

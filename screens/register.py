@@ -103,17 +103,18 @@ class Session:
 
     @contextmanager
     def _acting(self) -> Iterator[None]:
-        """While a line is handled, the audit trail (and the limits) name this session's cashier as who acts."""
+        """While a line is handled, the audit trail (and the limits) name this session's cashier as who acts, and its register."""
         memo = self.store.memo
-        before = memo.get("actor_id")
-        memo["actor_id"] = self.cashier.id
+        before = {key: memo.get(key) for key in ("actor_id", "register")}
+        memo["actor_id"], memo["register"] = self.cashier.id, self.register
         try:
             yield
         finally:
-            if before is None:
-                memo.pop("actor_id", None)
-            else:
-                memo["actor_id"] = before
+            for key, value in before.items():
+                if value is None:
+                    memo.pop(key, None)
+                else:
+                    memo[key] = value
 
     def _handle(self, line: str) -> list[str]:
         text, word, rest = words(line)

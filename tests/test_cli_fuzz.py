@@ -87,8 +87,8 @@ PATHS = st.one_of(
 LINES = st.lists(ANY_TEXT, max_size=4).map(lambda lines: "".join(f"{line}\n" for line in lines))
 # What is typed at the prompts: nothing, nonsense, or someone's name and right PIN then nonsense
 # (so a register session or an approval gets past the PIN now and then).
-TYPED = st.one_of(st.just(""), LINES, st.tuples(st.sampled_from(["Alice\n1234\n", "1234\n", "Maria\n4321\n",
-                                                               "4321\n", "5555\n"]), LINES).map("".join))
+TYPED = st.one_of(st.just(""), LINES, st.tuples(st.sampled_from(["Alice\n2580\n", "2580\n", "Maria\n258036\n",
+                                                               "258036\n", "1470\n"]), LINES).map("".join))
 DB_PATHS = st.sampled_from(["missing.db", "a-folder", "a-file.txt", "x" * 100_000, "missing/pos.db", "n" * 300,
                             "bad.csv", "a\x00b.db", "?.db", "#.db"])
 
@@ -143,7 +143,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         config.set_option(store, "signin.required", "no")
         add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
         add_item(store, "SODA", "Soda 20oz", "2.49")
-        for name, role, pin in (("Alice", "cashier", "1234"), ("Dave", "driver", "5555"), ("Maria", "manager", "4321")):
+        for name, role, pin in (("Alice", "cashier", "2580"), ("Dave", "driver", "1470"), ("Maria", "manager", "258036")):
             add_staff(store, name, role, pin)
         start_shift(store, "Alice")
         start_shift(store, "Dave")
@@ -173,6 +173,7 @@ def prepare(folder: Path, template: Path) -> Path:
     folder.mkdir()
     db = folder / "pos.db"
     shutil.copyfile(template, db)
+    db.chmod(0o600)  # owner-only, as pos makes a store (a copy takes the umask)
     (folder / "a-file.txt").write_text("precious\n")
     (folder / "a-folder").mkdir()
     (folder / "menu.csv").write_text("sku,name,price\nTEA,Tea,1.50\n")

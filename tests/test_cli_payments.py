@@ -38,7 +38,9 @@ def _noon() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _cheap_pins(monkeypatch: pytest.MonkeyPatch) -> None:
     """Full-cost scrypt is slow; a stored hash carries its own cost, so checks still work."""
-    monkeypatch.setattr(staff, "_SCRYPT_N", 2**4)
+    from pos import pins
+
+    monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 
 
 def js(result: Any) -> Any:
@@ -75,9 +77,9 @@ def till(cli: Cli) -> Cli:
 @pytest.fixture
 def crew(store: Store) -> Store:
     """Dan (driver, on shift), Cate (cashier), Maria (manager, PIN 4321)."""
-    add_staff(store, "Dan", "driver", "1111")
-    add_staff(store, "Cate", "cashier", "2222")
-    add_staff(store, "Maria", "manager", "4321")
+    add_staff(store, "Dan", "driver", "2580")
+    add_staff(store, "Cate", "cashier", "1470")
+    add_staff(store, "Maria", "manager", "258036")
     start_shift(store, "Dan")
     return store
 
@@ -244,7 +246,7 @@ def test_delivery_refusals(crew: Store, cli: Cli) -> None:
     ring(cli, "PIZZA-M")  # 3: counter
     cli.fails("delivery", "dispatch", "1", "--driver", "Zed", says="No staff member called 'Zed'")
     cli.fails("delivery", "dispatch", "1", "--driver", "Cate", says="Cate is a cashier, not a driver")
-    add_staff(crew, "Olga", "driver", "3333")
+    add_staff(crew, "Olga", "driver", "3692")
     cli.fails("delivery", "dispatch", "1", "--driver", "Olga", says="Olga is not on shift")
     cli.fails("delivery", "dispatch", "2", "--driver", "Dan", says="Delivery order #2 has no address")
     cli.fails("delivery", "dispatch", "3", "--driver", "Dan", says="is a counter order, not a delivery")
@@ -338,12 +340,12 @@ def test_refund_above_threshold_needs_a_manager_pin(paid: Cli, crew: Store) -> N
                "it is over the $20.00 limit per order", audited=True)
 
     # A wrong PIN: refused, nothing written but the failed PIN itself, which the audit trail keeps
-    # (the prompt goes to stderr, before the error).
+    # (off a terminal the PIN is the next line of the input, with no prompt: nobody reads one off a pipe).
     before = snapshot(paid.path, PIN_RECORDS)
     result = paid("refund", "1", "--reason", "burnt", "--approve", "Maria", input="9999\n")
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert result.stderr == "PIN for Maria:error: Wrong PIN for Maria: try again (4 tries left).\n"
+    assert result.stderr == "error: Wrong PIN for Maria: try again (4 tries left).\n"
     assert "9999" not in result.output  # typed hidden
     assert snapshot(paid.path, PIN_RECORDS) == before
     from pos import audit
@@ -352,14 +354,14 @@ def test_refund_above_threshold_needs_a_manager_pin(paid: Cli, crew: Store) -> N
     assert failed.event is audit.Event.FAILED_PIN and "9999" not in str(failed.detail)
 
     # A cashier's right PIN is no approval.
-    result = paid("refund", "1", "--reason", "burnt", "--approve", "Cate", input="2222\n")
+    result = paid("refund", "1", "--reason", "burnt", "--approve", "Cate", input="1470\n")
     assert result.exit_code == 1
-    assert result.stderr == "PIN for Cate:error: Cate is a cashier: only a manager or owner can approve a refund.\n"
+    assert result.stderr == "error: Cate is a cashier: only a manager or owner can approve a refund.\n"
     assert snapshot(paid.path, PIN_RECORDS) == before
 
     result = paid.ok("refund", "1", "--amount", "25", "--reason", "burnt", "--approve", "Maria", "--json",
-                     input="4321\n")
-    assert "PIN for Maria:" in result.stderr  # the prompt stays off stdout: the JSON is pure
+                     input="258036\n")
+    assert result.stderr == ""  # no prompt off a terminal (at one, the hidden prompt is on stderr): the JSON is pure
     data = json.loads(result.stdout)
     assert (data["total_minor"], data["fully_refunded"]) == (2500, False)
     # 4.93 left: under the threshold, no approval needed.
@@ -394,7 +396,7 @@ def test_void_above_threshold(crew: Store, cli: Cli) -> None:
     ring(cli, "PIZZA-M", "PIZZA-M", "SODA")  # 29.93
     cli.fails("void", "1", "--reason", "left", says="Voiding order #1 ($29.93) needs a manager's approval",
               audited=True)
-    result = cli.ok("void", "1", "--reason", "left", "--approve", "Maria", input="4321\n")
+    result = cli.ok("void", "1", "--reason", "left", "--approve", "Maria", input="258036\n")
     assert result.stdout.endswith("Order #1 voided (left).\n")
     assert order_status(cli) == "voided"
 

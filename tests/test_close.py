@@ -45,9 +45,9 @@ def sale(store: Store, sku: str = "PIZZA-M", channel: str = "counter"):
 def day(store: Store) -> Store:
     """A day with change, a tip, a split card + cash, a refund, a paid-out, a drop, a driver and a tip payout."""
     with freeze_time(DURING):
-        add_staff(store, "Alice", "cashier", "1234")
-        add_staff(store, "Dave", "driver", "1234")
-        add_staff(store, "Maria", "manager", "1234")
+        add_staff(store, "Alice", "cashier", "2580")
+        add_staff(store, "Dave", "driver", "2580")
+        add_staff(store, "Maria", "manager", "258036")
         for name in ("Alice", "Dave", "Maria"):
             start_shift(store, name)
         drawer.open_drawer(store, 1, "150")                                              # +150.00 float
@@ -303,7 +303,7 @@ def test_cli_day_commands(day: Store, cli_for) -> None:
         wrong = cli("day", "reopen", "--day", "2026-11-23", "--approve", "Maria", input="9999\n")
         assert wrong.exit_code == 1 and snapshot(day.path, PIN_RECORDS) == before
         assert "Reopened 2026-11-23" in cli.ok("day", "reopen", "--day", "2026-11-23", "--approve", "Maria",
-                                               input="1234\n").stdout
+                                               input="258036\n").stdout
 
 
 def test_a_closed_drawers_cash_goes_to_the_safe_and_the_next_day_starts_from_its_float(day: Store) -> None:

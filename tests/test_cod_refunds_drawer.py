@@ -32,15 +32,17 @@ from tests.helpers import DEFAULT_OPTIONS, bal, order_sums, refused, verified
 @pytest.fixture(autouse=True)
 def _cheap_pins(monkeypatch: pytest.MonkeyPatch) -> None:
     """PIN hashing at full scrypt cost is slow; these tests are not about PINs."""
-    monkeypatch.setattr(staff, "_SCRYPT_N", 2**4)
+    from pos import pins
+
+    monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 
 
 @pytest.fixture
 def crew(store: Store) -> Store:
     """Dan (driver, on shift), Cate (cashier, on shift), Maria (manager)."""
-    add_staff(store, "Dan", "driver", "1111")
-    add_staff(store, "Cate", "cashier", "2222")
-    add_staff(store, "Maria", "manager", "4321")
+    add_staff(store, "Dan", "driver", "2580")
+    add_staff(store, "Cate", "cashier", "1470")
+    add_staff(store, "Maria", "manager", "258036")
     start_shift(store, "Dan")
     start_shift(store, "Cate")
     return store
@@ -108,12 +110,12 @@ def test_dispatch_refusals(crew: Store) -> None:
     order = delivery(store)
     refused(store, NotFound, "No staff member called 'Zed'", cod.dispatch, store, order.id, "Zed")
     refused(store, NotAllowed, "Cate is a cashier, not a driver", cod.dispatch, store, order.id, "Cate")
-    add_staff(store, "Olga", "driver", "3333")
+    add_staff(store, "Olga", "driver", "3692")
     refused(store, NotAllowed, "Olga is not on shift", cod.dispatch, store, order.id, "Olga")
     start_shift(store, "Olga")
     end_shift(store, "Olga")
     refused(store, NotAllowed, "Olga is not on shift", cod.dispatch, store, order.id, "Olga")
-    add_staff(store, "Pete", "driver", "4444")
+    add_staff(store, "Pete", "driver", "5803")
     start_shift(store, "Pete")
     deactivate_staff(store, "Pete")
     refused(store, NotAllowed, "Pete is deactivated", cod.dispatch, store, order.id, "Pete")
@@ -135,7 +137,7 @@ def test_dispatch_twice_is_refused(crew: Store) -> None:
     order = delivery(store)
     cod.dispatch(store, order.id, "Dan")
     refused(store, Conflict, "already out for delivery with Dan", cod.dispatch, store, order.id, "Dan")
-    add_staff(store, "Olga", "driver", "3333")
+    add_staff(store, "Olga", "driver", "3692")
     start_shift(store, "Olga")
     refused(store, Conflict, "already out for delivery with Dan", cod.dispatch, store, order.id, "Olga")
     assert len(order_payments(store, order.id)) == 1
@@ -278,7 +280,7 @@ def test_handin_needs_an_open_drawer_and_cash_held(crew: Store) -> None:
     refused(store, NotAllowed, "Drawer 1 is not open", cod.handin, store, "Dan", "10")
     drawer.open_drawer(store, 1, "0")
     refused(store, InvalidInput, "Dan holds $16.32", cod.handin, store, "Dan", "16.33")
-    add_staff(store, "Olga", "driver", "3333")
+    add_staff(store, "Olga", "driver", "3692")
     refused(store, InvalidInput, "Olga holds $0.00", cod.handin, store, "Olga", "1")
     refused(store, NotFound, "No staff member called 'Zed'", cod.handin, store, "Zed", "1")
 

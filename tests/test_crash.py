@@ -90,7 +90,7 @@ def test_after_a_kill_the_order_cannot_be_charged_again_until_recovered(ready: S
 @pytest.fixture
 def out_for_delivery(store: Store) -> Store:
     open_drawer(store, 1, "50")
-    add_staff(store, "Dave", "driver", "1234")
+    add_staff(store, "Dave", "driver", "2580")
     start_shift(store, "Dave")
     order = new_order(store, "delivery", address="4 Elm Street")
     add_line(store, order.id, "PIZZA-M")

@@ -67,8 +67,8 @@ def busy(make_store) -> Store:
     add_item(store, "PIZZA", "Pizza", "12.50")
     add_item(store, "BEER", "Beer", "6.00", "alcohol")
     with freeze_time("2026-01-01 09:00:00"):
-        add_staff(store, "Mary Ann", "driver", "1234")
-        add_staff(store, "Bob", "server", "1234")
+        add_staff(store, "Mary Ann", "driver", "2580")
+        add_staff(store, "Bob", "server", "2580")
         start_shift(store, "Mary Ann")
     for day in (1, 2, 3):
         ring_day(store, day, "PIZZA", "BEER")

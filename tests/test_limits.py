@@ -149,8 +149,11 @@ def test_taking_lines_off_first_does_not_escape_the_void_limit(shop: Store, cli:
     assert out.endswith("Order #1 voided (left).\n")
     voided = shop.one("SELECT voided_by, voided_minor, void_approved_by FROM orders")
     assert tuple(voided) == (get_staff(shop, "Alice").id, 1903, get_staff(shop, "Maria").id)
-    (event,) = [r for r in audit.records(shop) if r.event is audit.Event.VOID]
+    line, event = [r for r in audit.records(shop) if r.event is audit.Event.VOID]
+    assert (line.staff, line.detail["target"], line.detail["amount_minor"]) == ("Alice", "order #1 line 1", 1361)
     assert (event.staff, event.detail["amount_minor"], event.detail["approved_by"]) == ("Alice", 1903, "Maria")
+    assert (event.detail["target"], event.detail["before"], event.detail["after"]) == (
+        "order #1", {"status": "open", "total_minor": 1903}, {"status": "voided", "total_minor": 0})
 
 
 @freeze_time(NOON)
@@ -325,3 +328,16 @@ def test_the_limits_are_store_options_documented_in_config_show(cli: Cli) -> Non
     assert "limits that add up" in helped and "refunds_per_shift_over" in helped and "discount_percent_over" in helped
     cli.fails("config", "set", "approval.discount_percent_over", "101", says="a whole percentage from 0 to 100")
     assert cli.ok("config", "set", "approval.discount_percent_over", "0%").stdout == "approval.discount_percent_over = 0\n"
+
+
+@freeze_time(NOON)
+def test_a_manager_acts_on_their_own_authority_above_the_limits_and_is_named_for_it(shop: Store, cli: Cli) -> None:
+    """Nobody approves their own request: a manager, who may approve, is not held to the limits a cashier is."""
+    number = paid_order(shop, 9)  # $122.48
+    as_(cli, "Maria", "258036")
+    cli.ok("refund", number, "--amount", "80", "--reason", "cold")  # over the $50.00 limit: hers to give
+    (event,) = [r for r in audit.records(shop) if r.event is audit.Event.REFUND]
+    assert (event.staff, event.detail["amount_minor"], event.detail["approved_by"]) == ("Maria", 8000, None)
+    as_(cli, "Alice", "2580")  # a cashier is still held to the order's limit, Maria's refund counted in it
+    cli.fails("refund", number, "--amount", "1", "--reason", "cold", audited=True,
+              says="with $80.00 already refunded on it, that makes $81.00")

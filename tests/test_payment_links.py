@@ -156,7 +156,7 @@ def test_a_crash_before_the_link_id_was_saved_is_found_and_recorded(shop: Store,
 def test_link_with_a_tip_for_a_named_person(shop: Store, fake: FakeStripe) -> None:
     from pos.staff import add_staff, start_shift
 
-    add_staff(shop, "Alice", "cashier", "1234")
+    add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")
     order = phone_order(shop)
     sent = wallet.send_link(shop, order.id, tip_minor=200, tip_to="Alice")

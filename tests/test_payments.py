@@ -48,7 +48,9 @@ from tests.helpers import bal, order_sums, verified
 @pytest.fixture(autouse=True)
 def _cheap_pins(monkeypatch: pytest.MonkeyPatch) -> None:
     """PIN hashing at full scrypt cost is slow; these tests are not about PINs."""
-    monkeypatch.setattr(staff, "_SCRYPT_N", 2**4)
+    from pos import pins
+
+    monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 
 
 # -- helpers ---------------------------------------------------------------------------

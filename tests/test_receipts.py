@@ -59,7 +59,7 @@ def shop(make_store) -> Store:
         add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
         add_item(store, "LONG", LONG, "21.00")
         add_item(store, "SODA", "Soda 20oz", "2.49")
-        add_staff(store, "Alice Smith", "cashier", "1234")
+        add_staff(store, "Alice Smith", "cashier", "2580")
         start_shift(store, "Alice Smith")
         open_drawer(store, 1, "100")
         config.set_option(store, "receipt.feedback", "owner@tonys.example")

@@ -15,7 +15,7 @@ from pos.store import Store
 from tests.conftest import PIN_RECORDS, Cli, snapshot
 
 NOON = "2026-11-23 17:00:00"
-OWNER_PIN, NEW_PIN, MANAGER_PIN = "369147", "714269", "258036"
+OWNER_PIN, NEW_PIN, THIRD_PIN, MANAGER_PIN = "369147", "714269", "582914", "258036"
 CODE = re.compile(r"Owner's recovery code: ([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3})")
 
 
@@ -62,15 +62,15 @@ def _recovers(cli: Cli, code: str, clock) -> None:
     cli.ok("logout")
     # The code is used up: the old one is now a wrong code, counted as a wrong PIN for Tony.
     before = snapshot(cli.path, PIN_RECORDS)
-    wrong = cli("staff", "recover", "Tony", input=f"{code}\n{OWNER_PIN}\n{OWNER_PIN}\n")
+    wrong = cli("staff", "recover", "Tony", input=f"{code}\n{THIRD_PIN}\n{THIRD_PIN}\n")
     assert wrong.exit_code == 1 and "Wrong recovery code for Tony: try again (4 tries left)." in wrong.output
     assert snapshot(cli.path, PIN_RECORDS) == before
     # The fresh one works, and is replaced in its turn.
-    again = cli.ok("staff", "recover", "Tony", input=f"{data['recovery_code']}\n{OWNER_PIN}\n{OWNER_PIN}\n").stdout
+    again = cli.ok("staff", "recover", "Tony", input=f"{data['recovery_code']}\n{THIRD_PIN}\n{THIRD_PIN}\n").stdout
     assert "Tony is unlocked, with the new PIN." in again and CODE.search(again).group(1) != data["recovery_code"]
     store = Store.open(cli.path)
     try:
-        assert pin_matches(OWNER_PIN, store.scalar("SELECT pin_hash FROM staff WHERE name = 'Tony'"))
+        assert pin_matches(THIRD_PIN, store.scalar("SELECT pin_hash FROM staff WHERE name = 'Tony'"))
         assert [r.detail["who"] for r in audit.records(store) if r.event is audit.Event.RECOVERED] == ["Tony", "Tony"]
         assert store.scalar("SELECT count(*) FROM recovery_codes WHERE used_at IS NULL") == 1
     finally:
@@ -92,8 +92,8 @@ def test_recover_bad_input_writes_nothing(fresh: tuple[Cli, str]) -> None:
     cli.fails("staff", "recover", "Maria", input=f"{code}\n{NEW_PIN}\n{NEW_PIN}\n", audited=True,
               says="Maria is a manager: the recovery code is the owner's alone")
     cli.fails("staff", "recover", "Nobody", input=f"{code}\n", says="No staff member called 'Nobody'")
-    cli.fails("staff", "recover", "Tony", input=f"{code}\n{NEW_PIN}\n{OWNER_PIN}\n", says="The two new PINs differ")
-    cli.fails("staff", "recover", "Tony", input=f"{code}\n12\n12\n", says="A PIN is 4 to 8 digits")
+    cli.fails("staff", "recover", "Tony", input=f"{code}\n{NEW_PIN}\n{OWNER_PIN}\n", says="The two PINs typed differ")
+    cli.fails("staff", "recover", "Tony", input=f"{code}\n12\n12\n", says="An owner's PIN is at least 6 digits")
     cli.fails("staff", "recover", "Tony", input="", says="No PIN was given (Recovery code)")
     store = Store.open(cli.path)
     try:

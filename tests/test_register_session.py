@@ -18,7 +18,7 @@ NOON = "2026-11-23 17:00:00"
 @pytest.fixture
 def till(store: Store) -> Session:
     with freeze_time(NOON):
-        alice = add_staff(store, "Alice", "cashier", "1234")
+        alice = add_staff(store, "Alice", "cashier", "2580")
         start_shift(store, "Alice")
         open_drawer(store, 1, "100")
     return Session(store, alice, 1)
@@ -65,14 +65,14 @@ def test_hold_recall_split_tip_void_lock(till: Session) -> None:
     assert till.handle("lock") == ["Locked: type your PIN to unlock."]
     assert till.handle("PIZZA-M") == ["The register is locked: type your PIN to unlock it."]
     assert "Wrong PIN" in till.unlock("9999")[0]
-    assert till.unlock("1234") == ["Unlocked."]
+    assert till.unlock("2580") == ["Unlocked."]
     till.handle("PIZZA-M")
     assert till.handle("quit") == ["Signed out. 1 order(s) still open: pos order list."]
 
 
 @freeze_time(NOON)
 def test_a_kitchen_porter_cannot_ring_sales(store: Store) -> None:
-    kim = add_staff(store, "Kim", "kitchen", "1234")
+    kim = add_staff(store, "Kim", "kitchen", "2580")
     session = Session(store, kim, 1)
     assert session.handle("PIZZA-M") == [
         "Kim is a kitchen and may not ring up a sale: that needs an owner or a manager or a cashier or a server."]
@@ -83,22 +83,22 @@ def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for, tm
     from pos import config
 
     with freeze_time(NOON):
-        add_staff(store, "Alice", "cashier", "1234")
+        add_staff(store, "Alice", "cashier", "2580")
         open_drawer(store, 1, "100")
         config.set_option(store, "receipt.folder", str(tmp_path))
     cli = cli_for(store)
     with freeze_time(NOON):
-        result = cli("register", "--name", "Alice", input="1234\ny\nPIZZA-M\n2*SODA\ncash 20\nquit\n")
+        result = cli("register", "--name", "Alice", input="2580\ny\nPIZZA-M\n2*SODA\ncash 20\nquit\n")
     assert result.exit_code == 0, result.output
-    assert "1234" not in result.stdout  # the PIN is typed hidden
+    assert "2580" not in result.stdout  # the PIN is typed hidden
     assert "Order #1" in result.stdout and "Paid. Next customer." in result.stdout
     assert f"Receipt: {tmp_path / '2026-11-23-order-1.pdf'}" in result.stdout  # printed on payment
     # Her shift started by the PIN she had just typed, then the sign-in.
     assert [r.event for r in audit.records(store, staff="Alice")] == [audit.Event.SHIFT_START, audit.Event.SIGN_IN]
     assert store.one("SELECT created_by FROM orders")[0] == store.one("SELECT id FROM staff")[0]
-    eof = cli("register", "--name", "Alice", input="1234\nSODA\n")  # Ctrl-D (end of input) with an open order
+    eof = cli("register", "--name", "Alice", input="2580\nSODA\n")  # Ctrl-D (end of input) with an open order
     assert eof.exit_code == 0 and "Signed out. 1 order(s) still open" in eof.stdout
-    locked = cli("register", "--name", "Alice", input="1234\nlock\n")  # Ctrl-D while locked: still ends
+    locked = cli("register", "--name", "Alice", input="2580\nlock\n")  # Ctrl-D while locked: still ends
     assert locked.exit_code == 0 and locked.stdout.rstrip().endswith("Signed out.")
     from tests.conftest import PIN_RECORDS, snapshot
 
@@ -106,8 +106,8 @@ def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for, tm
     wrong = cli("register", "--name", "Alice", input="9999\n")
     assert wrong.exit_code == 1 and "Wrong PIN for Alice" in wrong.output
     assert snapshot(store.path, PIN_RECORDS) == before  # only the failed PIN is written down
-    cli.fails("register", "--name", "Nobody", input="1234\n", says="No staff member called 'Nobody'")
-    cli.fails("register", "--name", "Alice", "--register", "0", input="1234\n", says="Register 0 does not exist")
+    cli.fails("register", "--name", "Nobody", input="2580\n", says="No staff member called 'Nobody'")
+    cli.fails("register", "--name", "Alice", "--register", "0", input="2580\n", says="Register 0 does not exist")
 
 
 @pytest.mark.skipif(__import__("shutil").which("tmux") is None, reason="tmux is not installed")
@@ -119,7 +119,7 @@ def test_pos_register_in_a_real_terminal(store: Store, tmp_path) -> None:
     import time
     from pathlib import Path
 
-    add_staff(store, "Alice", "cashier", "1234")
+    add_staff(store, "Alice", "cashier", "2580")
     start_shift(store, "Alice")
     open_drawer(store, 1, "100")
     beside = Path(sys.executable).with_name("pos")  # the venv's own pos, whatever PATH says
@@ -144,12 +144,12 @@ def test_pos_register_in_a_real_terminal(store: Store, tmp_path) -> None:
 
     try:
         wait_for("PIN for Alice")
-        subprocess.run([*tmux, "send-keys", "-t", session, "1234", "Enter"], check=True)
+        subprocess.run([*tmux, "send-keys", "-t", session, "2580", "Enter"], check=True)
         wait_for("Register 1, Alice: ready.")
         for keys in ("PIZZA-M", "cash 20"):
             subprocess.run([*tmux, "send-keys", "-t", session, keys, "Enter"], check=True)
         shown = wait_for("Paid. Next customer.")
-        assert "1234" not in shown and "Change $6.39." in shown
+        assert "2580" not in shown and "Change $6.39." in shown
         subprocess.run([*tmux, "send-keys", "-t", session, "quit", "Enter"], check=True)
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
@@ -158,7 +158,7 @@ def test_pos_register_in_a_real_terminal(store: Store, tmp_path) -> None:
 
 @freeze_time(NOON)
 def test_an_idle_register_locks_itself(store: Store) -> None:
-    alice = add_staff(store, "Alice", "cashier", "1234")
+    alice = add_staff(store, "Alice", "cashier", "2580")
     start_shift(store, "Alice")
     now = [1000.0]
     session = Session(store, alice, 1, lock_after_s=300, clock=lambda: now[0])
@@ -167,7 +167,7 @@ def test_an_idle_register_locks_itself(store: Store) -> None:
     assert session.handle("t") == ["  Total $13.61, due $13.61"]
     now[0] += 301
     assert session.handle("SODA") == ["Locked after 5 minutes idle: type your PIN to unlock it."]
-    assert session.unlock("1234") == ["Unlocked."]
+    assert session.unlock("2580") == ["Unlocked."]
     assert session.handle("SODA") == ["+ 1 x Soda 20oz"]  # the open order was kept
 
 
@@ -177,19 +177,20 @@ def test_opening_the_drawer_without_a_sale_is_a_managers_and_is_audited(store: S
     from pos.drawer import open_drawer
 
     config.set_option(store, "signin.required", "yes")
-    add_staff(store, "Alice", "cashier", "1234")
-    add_staff(store, "Maria", "manager", "4321")
+    add_staff(store, "Alice", "cashier", "2580")
+    add_staff(store, "Maria", "manager", "258036")
     open_drawer(store, 1, "50")
     monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "s.json"))
     cli = cli_for(store)
-    cli.ok("login", "Alice", input="1234\n")
+    cli.ok("login", "Alice", input="2580\n")
     cli.fails("drawer", "nosale", "--reason", "change", says="Alice is a cashier and may not open the drawer",
               audited=True)
-    cli.ok("login", "Maria", input="4321\n")
+    cli.ok("login", "Maria", input="258036\n")
     cli.fails("drawer", "nosale", says="needs a reason")
     assert "opened without a sale" in cli.ok("drawer", "nosale", "--reason", "change for a $20").stdout
     (event,) = [r for r in audit.records(store) if r.event is audit.Event.NO_SALE]
-    assert (event.staff, event.register, event.detail) == ("Maria", 1, {"reason": "change for a $20"})
+    assert (event.staff, event.register, event.detail) == (
+        "Maria", 1, {"reason": "change for a $20", "command": "pos drawer nosale"})
 
 
 def test_tab_completion_offers_commands_skus_and_names(till: Session) -> None:
@@ -227,7 +228,7 @@ def test_ctrl_c_in_the_middle_of_a_payment_loses_nothing(till: Session) -> None:
 
 def test_a_whole_shift_from_the_register(store: Store) -> None:
     with freeze_time("2026-11-23 14:00:00") as clock:
-        alice = add_staff(store, "Alice", "cashier", "1234")
+        alice = add_staff(store, "Alice", "cashier", "2580")
         start_shift(store, "Alice")
         till = Session(store, alice, 2)
         assert till.handle("float") == ["Say the float, like: float 150"]
@@ -237,7 +238,7 @@ def test_a_whole_shift_from_the_register(store: Store) -> None:
         till.handle("cash 20")
         clock.tick(6 * 3600)
         assert till.handle("end 12.00") == ["Type your PIN to end your shift (Enter alone goes on)."]
-        assert till.answer("1234") == ["Shift ended after 6h00m, $12.00 cash tips declared.", "Signed out."]
+        assert till.answer("2580") == ["Shift ended after 6h00m, $12.00 cash tips declared.", "Signed out."]
         assert till.done
     from pos.staff import open_shift
 

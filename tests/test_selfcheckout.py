@@ -19,8 +19,8 @@ from tests.helpers import refused
 
 @pytest.fixture
 def kiosk_shop(shop: Store) -> Store:
-    add_staff(shop, "Alice", "cashier", "1234")
-    add_staff(shop, "Maria", "manager", "1234")
+    add_staff(shop, "Alice", "cashier", "2580")
+    add_staff(shop, "Maria", "manager", "258036")
     start_shift(shop, "Alice")
     start_shift(shop, "Maria")
     setup_kiosk(shop, 1, reader="tmr_KIOSK1")  # unattended

@@ -58,11 +58,11 @@ def shop(make_store: Callable[..., Store], tmp_path: Path, monkeypatch: pytest.M
     with freeze_time(NOON):
         store = make_store("shop/pos.db")
         add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
-        add_staff(store, "Alice", "cashier", "1234")
+        add_staff(store, "Alice", "cashier", "2580")
         open_drawer(store, 1, "100")
         order = new_order(store, "counter")
         add_line(store, order.id, "PIZZA-M")
-        Cli(store.path).ok("login", "Alice", input="1234\n")
+        Cli(store.path).ok("login", "Alice", input="2580\n")
     store.close()
     assert sorted(p.name for p in store.path.parent.iterdir()) == ["pos.db"]
     return Shop(store.path, order.id, session)
@@ -71,13 +71,13 @@ def shop(make_store: Callable[..., Store], tmp_path: Path, monkeypatch: pytest.M
 def writes(shop: Shop) -> list[tuple[list[str], str]]:
     """Commands that change the store, each with what it is given to type."""
     return [
-        (["login", "Alice"], "1234\n"),
+        (["login", "Alice"], "2580\n"),
         (["order", "new"], ""),
         (["logout"], ""),
         (["pay", shop.order_id, "cash", "20"], ""),
         (["day", "close", "--day", "2026-11-23", "--count", "1=113.61", "--carry-over", "--force"], ""),
         (["item", "add", "SODA", "Soda", "2.49"], ""),
-        (["register", "--name", "Alice"], "1234\ny\n"),  # the counter session: PIN, start the shift, Ctrl-D
+        (["register", "--name", "Alice"], "2580\ny\n"),  # the counter session: PIN, start the shift, Ctrl-D
     ]
 
 
@@ -231,7 +231,7 @@ def test_a_sign_in_file_in_a_read_only_folder_signs_nobody_in(shop: Shop) -> Non
     kept = shop.session.read_text()
     with unwritable(shop.session.parent):
         with freeze_time(NOON):
-            result = cli.fails("login", "Alice", input="1234\n", says="cannot keep the sign-in")
+            result = cli.fails("login", "Alice", input="2580\n", says="cannot keep the sign-in")
         assert "nobody was signed in" in result.output and "POS_SESSION_FILE" in result.output
         assert shop.session.read_text() == kept  # the sign-in already on this terminal is as it was
         assert sorted(p.name for p in shop.session.parent.iterdir()) == ["session.json"]
@@ -255,7 +255,7 @@ def test_a_sign_in_file_whose_folder_is_a_file_signs_nobody_in(shop: Shop, tmp_p
     for session in (blocker / "session.json", blocker / "deeper" / "session.json"):
         monkeypatch.setenv("POS_SESSION_FILE", str(session))
         with freeze_time(NOON):
-            result = Cli(shop.db).fails("login", "Alice", input="1234\n", says="cannot keep the sign-in")
+            result = Cli(shop.db).fails("login", "Alice", input="2580\n", says="cannot keep the sign-in")
         assert "a part of that path is a file, not a folder; nobody was signed in" in result.output
     assert blocker.read_text() == "x"
 
@@ -393,7 +393,7 @@ def test_a_sign_in_file_on_a_full_disk_signs_nobody_in(shop: Shop, tmp_path: Pat
     (run,) = in_namespace(
         tmp_path, setup=[f"mount -t tmpfs -o size=64k tmpfs '{disk}'",
                          f"dd if=/dev/zero of='{disk}/filler' bs=4k 2>/dev/null; test -s '{disk}/filler'"],
-        db=shop.db, runs=[(["login", "Alice"], "1234\n")])
+        db=shop.db, runs=[(["login", "Alice"], "2580\n")])
     said = one_error_line(run, "cannot keep the sign-in")
     assert "the disk is full; nobody was signed in" in said, run
     assert snapshot(shop.db) == before  # no sign-in was left in the store

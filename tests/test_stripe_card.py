@@ -208,7 +208,7 @@ def test_the_reader_offers_a_tip_only_when_someone_real_would_get_it(shop: Store
     first = service.pay(shop, order.id, "card")  # nobody eligible on shift: the reader skips tipping
     assert fake.reader_config["tmr_FAKE01"]["skip_tipping"] == "true"
     assert first.payment.tip_minor == 0
-    add_staff(shop, "Alice", "cashier", "1234")
+    add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")
     second_order = pizza(shop)
     fake.tip_next(300)
@@ -229,7 +229,7 @@ def test_the_reader_offers_a_tip_only_when_someone_real_would_get_it(shop: Store
 def test_direct_tips_with_nobody_named_mean_no_tip_prompt(shop: Store, fake: FakeStripe) -> None:
     from pos.staff import add_staff, start_shift
 
-    add_staff(shop, "Alice", "cashier", "1234")
+    add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")
     config.set_option(shop, "tips.counter", "direct")
     service.pay(shop, pizza(shop).id, "card")
@@ -241,8 +241,8 @@ def test_direct_tips_with_nobody_named_mean_no_tip_prompt(shop: Store, fake: Fak
 def test_tip_typed_at_the_register_for_a_named_person(shop: Store, fake: FakeStripe, cli_for) -> None:
     from pos.staff import add_staff, start_shift
 
-    add_staff(shop, "Alice", "cashier", "1234")
-    add_staff(shop, "Maria", "manager", "1234")
+    add_staff(shop, "Alice", "cashier", "2580")
+    add_staff(shop, "Maria", "manager", "258036")
     start_shift(shop, "Alice")
     start_shift(shop, "Maria")
     pizza(shop)

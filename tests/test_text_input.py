@@ -241,6 +241,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def busy(template: Path, tmp_path: Path) -> Path:
     path = tmp_path / "pos.db"
     shutil.copyfile(template, path)
+    path.chmod(0o600)  # owner-only, as pos makes a store (a copy takes the umask)
     return path
 
 
@@ -415,7 +416,7 @@ COMMANDS: dict[str, tuple[str, Callable[[str], list[str]]]] = {
     "item add (SKU)": ("SKU", lambda t: ["item", "add", t, "Something new", "1.00"]),
     "item edit --name": ("item name", lambda t: ["item", "edit", "SODA", "--name", t]),
     "tax add --name": ("tax category name", lambda t: ["tax", "add", "food", "5", "--name", t]),
-    "staff add": ("staff name", lambda t: ["staff", "add", t, "--role", "cashier", "--pin", "2580"]),
+    "staff add": ("staff name", lambda t: ["staff", "add", t, "--role", "cashier"]),
     "config set receipt.feedback": ("feedback contact", lambda t: ["config", "set", "receipt.feedback", t]),
     "config set stripe.reader": ("card reader id", lambda t: ["config", "set", "stripe.reader", t]),
     "config set receipt.folder": ("receipt folder", lambda t: ["config", "set", "receipt.folder", t]),

@@ -111,6 +111,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def evil(template: Path, tmp_path: Path) -> Cli:
     path = tmp_path / "pos.db"
     shutil.copyfile(template, path)
+    path.chmod(0o600)  # owner-only, as pos makes a store (a copy takes the umask)
     return Cli(path)
 
 
@@ -139,7 +140,7 @@ LISTINGS = [
     (["shift", "list"], [ESCAPED]),
     (["item", "list", "--all"], [ESCAPED]),
     (["tax", "list"], [ESCAPED]),
-    (["audit"], [f"reason={ESCAPED}", ESCAPED]),
+    (["audit"], [f"reason: {ESCAPED}", ESCAPED]),
     (["ledger", "show"], [ESCAPED]),
     (["payments", "list", "2"], []),
     (["day", "report"], [FIRST_NAME]),

@@ -36,11 +36,11 @@ def sale(store: Store, channel: str = "counter"):
 @pytest.fixture
 def team(store: Store):
     """Alice (cashier), Bob (server), Kim (kitchen, opted out), Maria (manager), Tony (owner); drawer 1 open."""
-    add_staff(store, "Alice", "cashier", "1234")
-    add_staff(store, "Bob", "server", "1234")
-    add_staff(store, "Kim", "kitchen", "1234", tip_eligible=False)
-    add_staff(store, "Maria", "manager", "1234")
-    add_staff(store, "Tony", "owner", "1234")
+    add_staff(store, "Alice", "cashier", "2580")
+    add_staff(store, "Bob", "server", "2580")
+    add_staff(store, "Kim", "kitchen", "2580", tip_eligible=False)
+    add_staff(store, "Maria", "manager", "258036")
+    add_staff(store, "Tony", "owner", "258036")
     open_drawer(store, 1, "100")
     return store
 
@@ -183,11 +183,11 @@ def test_payouts_from_the_drawer_or_payroll_never_more_than_owed(team: Store) ->
 def test_cli_tips_commands(team: Store, cli_for) -> None:
     cli = cli_for(team)
     with freeze_time("2026-11-23 14:00:00") as clock:
-        cli.ok("shift", "start", "Alice", input="1234\n")
-        cli.ok("shift", "start", "Bob", input="1234\n")
+        cli.ok("shift", "start", "Alice", input="2580\n")
+        cli.ok("shift", "start", "Bob", input="2580\n")
         service.pay(team, sale(team).id, "cash", "20", tip_minor=400)
         clock.move_to("2026-11-23 17:00:00")
-        assert "Cash tips declared: $7.00." in cli.ok("shift", "end", "Bob", "--cash-tips", "7", input="1234\n").stdout
+        assert "Cash tips declared: $7.00." in cli.ok("shift", "end", "Bob", "--cash-tips", "7", input="2580\n").stdout
         clock.move_to("2026-11-23 18:00:00")
         assert "the pool (not yet shared)" in cli.ok("tips", "owed").stdout
         out = cli.ok("tips", "distribute", "--day", "2026-11-23", "--preview").stdout
