@@ -210,13 +210,18 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
     """A manager's approval: their PIN, typed hidden now, never an argument."""
     if name is None:
         return None
-    from pos.staff import verify_pin
+    from pos.errors import Refused
+    from pos.staff import check_pin_wait, get_staff, verify_pin
 
     store = open_store(ctx)
     store.check_writable()  # an approval is for a change: refused before anyone types a PIN
     from pos.text import shown
 
-    return verify_pin(store, name, read_pin(f"PIN for {shown(name)}"))  # prompted on stderr: --json stays pure
+    approver = get_staff(store, name)
+    if approver.id == store.memo.get("actor_id"):  # an approver is never the person asking (pos.approvals)
+        raise Refused(f"{approver.name} cannot approve their own request: another manager or the owner approves it.")
+    check_pin_wait(store, approver)
+    return verify_pin(store, approver.name, read_pin(f"PIN for {shown(approver.name)}"))  # on stderr: --json stays pure
 
 
 def parse_day_option(text: str | None) -> Any:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from commands.context import JsonFlag, NUMBERS, ask_approver, day_or_today, group, open_store
+from commands.context import JsonFlag, NUMBERS, ask_approver, day_or_today, group, open_store, signed_in_actor
 from commands.files import check_new, show_path, write_new
 from commands.output import emit, money, say, staff_name
 from pos.errors import InvalidInput
@@ -156,5 +156,5 @@ def day_reopen(
 
     store = open_store(ctx)
     when = day_or_today(store, day)
-    reopen_day(store, when, ask_approver(ctx, approve))
+    reopen_day(store, when, ask_approver(ctx, approve), signed_in_actor(store))
     emit(as_json, {"day": when.isoformat(), "reopened": True}, f"Reopened {when}: entries may be posted to it again.")

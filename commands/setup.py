@@ -53,10 +53,10 @@ def init(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a new store file. Refuses if one exists: init never destroys data."""
-    from pos.setup import init_store
+    from pos.setup import create_store
 
     path = state_of(ctx).db_path
-    store = init_store(
+    store, code = create_store(
         path,
         name=name,
         currency=currency,
@@ -72,7 +72,14 @@ def init(
     store.close()
     emit(
         as_json,
-        {"db": str(Path(path).resolve()), **s.as_dict(), "training": s.training},
+        {"db": str(Path(path).resolve()), **s.as_dict(), "training": s.training, "recovery_code": code},
         ("TRAINING store: " if s.training else "") + f"Created {s.name} at {path} ({s.currency}, {s.locale}, {s.timezone}, "
-        f"prices {s.tax_mode.value} of tax, day rolls over at {s.day_rollover}).",
+        f"prices {s.tax_mode.value} of tax, day rolls over at {s.day_rollover}).\n{recovery_note(code)}",
     )
+
+
+def recovery_note(code: str) -> str:
+    """The lines that show a recovery code, the one time it is shown."""
+    return (f"Owner's recovery code: {code}\n"
+            "It is shown only this once: write it down and keep it away from the register. With it an owner "
+            "locked out or without their PIN gets back in ('pos staff recover NAME').")

@@ -66,7 +66,11 @@ def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
     store.check_writable()
     from pos.text import shown
 
-    shown_name = shown(get_staff(store, name).name)
+    from pos.staff import check_pin_wait
+
+    member = get_staff(store, name)
+    check_pin_wait(store, member)  # waiting after wrong PINs: refused before a PIN is typed
+    shown_name = shown(member.name)
     path = session_file(str(store.path))
     what = "the sign-in file"
     try:

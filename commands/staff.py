@@ -18,8 +18,11 @@ shift_app = group("Clocking in and out.")
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "staff add": "MANAGE_STAFF", "staff deactivate": "MANAGE_STAFF", "staff tips": "MANAGE_STAFF",
-    "staff unlock": "MANAGE_STAFF", "staff pin": "SET_PIN",
+    "staff unlock": "MANAGE_STAFF", "staff pin": "SET_PIN", "staff role": "MANAGE_STAFF",
+    "staff reactivate": "REACTIVATE_STAFF",
 }
+# 'staff recover' and 'staff recovery-code' are not listed: each checks an owner's secret typed then (the owner
+# cannot sign in to recover), as clocking in checks a PIN.
 # The commands a person may run about themselves (cli.py reads it): NAME changes their own PIN.
 SELF_SERVICE: dict[str, str] = {"staff pin": "name"}
 
@@ -47,9 +50,9 @@ def staff_add(
 
     store = open_store(ctx)
     store.check_writable()
-    clean, _, checked_role = check_new_staff(store, name, role)  # a bad name or role: refused before any PIN
+    clean, _, checked_role = check_new_staff(store, name, role, signed_in_actor(store))  # a bad name or role: refused before any PIN
     pin = read_new_pin(f"New PIN for {shown(clean)}", lambda typed: check_new_pin(typed, checked_role))
-    member = add_staff(store, name, role, pin, tips)
+    member = add_staff(store, name, role, pin, tips, actor=signed_in_actor(store))
     emit(
         as_json,
         _staff_dict(member),
@@ -88,7 +91,8 @@ def staff_deactivate(
     """Deactivate a staff member (ends an open shift; history is kept)."""
     from pos.staff import deactivate_staff
 
-    member = deactivate_staff(open_store(ctx), name)
+    store = open_store(ctx)
+    member = deactivate_staff(store, name, signed_in_actor(store))
     emit(as_json, _staff_dict(member), f"{member.name} is deactivated.")
 
 
@@ -96,16 +100,19 @@ def staff_deactivate(
 def staff_unlock(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Staff name.")],
-    approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who unlocks (types their PIN).")] = None,
+    approve: Annotated[Optional[str], typer.Option(
+        "--approve", help="Manager who unlocks (types their PIN); not needed when one is signed in.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Let someone locked out after five wrong PINs sign in again (a manager's PIN)."""
-    from pos.staff import unlock
+    """Let someone locked out after five wrong PINs sign in again (a manager, or an owner for a manager)."""
+    from pos.staff import check_unlock, unlock
 
-    approver = ask_approver(ctx, approve)
-    if approver is None:
+    store = open_store(ctx)
+    by = signed_in_actor(store)  # a manager signed in unlocks by their sign-in; else --approve, never themselves
+    if approve is None and by is None:
         raise InvalidInput("Unlocking needs a manager: add --approve NAME (they type their PIN).")
-    member = unlock(open_store(ctx), name, approver)
+    check_unlock(store, name)  # nobody types a PIN to unlock someone who is not locked out
+    member = unlock(store, name, ask_approver(ctx, approve), by)
     emit(as_json, _staff_dict(member), f"{member.name} is unlocked.")
 
 
@@ -149,8 +156,76 @@ def staff_tips(
     key = eligible.strip().lower()
     if key not in choice:
         raise InvalidInput(f"'{eligible}' is not a choice: use yes, no or default.")
-    member = set_tip_eligibility(open_store(ctx), name, choice[key])
+    store = open_store(ctx)
+    member = set_tip_eligibility(store, name, choice[key], signed_in_actor(store))
     emit(as_json, _staff_dict(member), f"{member.name} {'may' if member.tip_eligible else 'may not'} receive tips.")
+
+
+@staff_app.command("role")
+def staff_role(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Staff name.")],
+    role: Annotated[str, typer.Argument(help="owner, manager, cashier, server, driver or kitchen.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Give someone another role (only an owner makes or changes owners and managers)."""
+    from pos.staff import change_role
+
+    store = open_store(ctx)
+    member = change_role(store, name, role, signed_in_actor(store))
+    emit(as_json, _staff_dict(member), f"{member.name} is now {'an' if member.role.value == 'owner' else 'a'} "
+                                       f"{member.role.value}.")
+
+
+@staff_app.command("reactivate")
+def staff_reactivate(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Staff name.")], as_json: JsonFlag = False
+) -> None:
+    """Bring back someone deactivated, in the role they had (an owner does it)."""
+    from pos.staff import reactivate_staff
+
+    store = open_store(ctx)
+    member = reactivate_staff(store, name, signed_in_actor(store))
+    emit(as_json, _staff_dict(member), f"{member.name} is active again ({member.role.value}).")
+
+
+@staff_app.command("recover")
+def staff_recover(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The owner to recover.")], as_json: JsonFlag = False
+) -> None:
+    """An owner locked out or without their PIN: type the store's recovery code, then a new PIN (twice)."""
+    from commands.setup import recovery_note
+    from pos import recovery
+    from pos.pin_change import check_new_pin_for
+    from pos.text import shown
+
+    store = open_store(ctx)
+    store.check_writable()
+    member = recovery.check_recover(store, name)  # refused before anyone types the code
+    code = read_pin("Recovery code")
+    pin = read_new_pin(f"New PIN for {shown(member.name)}", lambda typed: check_new_pin_for(store, member, typed))
+    member, fresh = recovery.recover(store, member.name, code, pin)
+    emit(as_json, {**_staff_dict(member), "recovery_code": fresh},
+         f"{member.name} is unlocked, with the new PIN. That recovery code is used up.\n{recovery_note(fresh)}")
+
+
+@staff_app.command("recovery-code")
+def staff_recovery_code(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="An owner (types their PIN).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Make a new recovery code (the old one stops working): an owner, by their PIN typed now."""
+    from commands.setup import recovery_note
+    from pos import recovery
+    from pos.staff import verify_pin
+
+    store = open_store(ctx)
+    store.check_writable()
+    owner = recovery.check_owner(store, name)  # refused before anyone types a PIN
+    member = verify_pin(store, owner.name, read_pin(f"PIN for {owner.name}"))
+    store.memo["actor_id"] = member.id  # the audit trail names whose PIN it was
+    code = recovery.renew(store, member)
+    emit(as_json, {"recovery_code": code}, recovery_note(code))
 
 
 def _shift_dict(shift: Any, store: Any = None) -> dict[str, Any]:

@@ -3,14 +3,15 @@
 An approval is someone the permission table lets approve (a manager or the
 owner) typing their own PIN at that moment; the CLI prompts for it hidden
 and passes the verified staff member here.  It is never an argument, so it
-never lands in shell history or logs.
+never lands in shell history or logs.  An approver is never the person asking: the approval is
+recorded with both names.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pos.errors import NotAllowed
+from pos.errors import NotAllowed, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.staff import StaffMember
@@ -32,15 +33,33 @@ def require(store: "Store", option: str, amount_minor: int, approver: "StaffMemb
     approve(store, approver, action, amount_minor)
 
 
-def approve(store: "Store", approver: "StaffMember", action: str, amount_minor: int) -> None:
-    """Check that ``approver`` may approve ``action`` and record the approval (the limits of :mod:`pos.limits` too)."""
+def check_approver(store: "Store", approver: "StaffMember", action: str,
+                   requester: "StaffMember | None" = None) -> None:
+    """Refuse an approver who may not approve ``action``: deactivated, not a manager or owner, or the person asking.
+
+    The person asking is ``requester``, or whoever is signed in for the command (or the register
+    session); when nobody is known, nobody can be told apart from the approver.
+    """
     if not approver.active:
         raise NotAllowed(f"{approver.name} is deactivated and cannot approve a {action}.")
     from pos.permissions import Action, actor_of, may
 
     if not may(actor_of(approver), Action.APPROVE):
         raise NotAllowed(f"{approver.name} is a {approver.role.value}: only a manager or owner can approve a {action}.")
+    asking = requester.id if requester is not None else store.memo.get("actor_id")
+    if asking is not None and int(asking) == approver.id:
+        raise Refused(f"{approver.name} cannot approve their own {action}: another manager or the owner approves it.")
+
+
+def approve(store: "Store", approver: "StaffMember", action: str, amount_minor: int,
+            requester: "StaffMember | None" = None) -> None:
+    """Check that ``approver`` may approve ``action`` (:func:`check_approver`) and record the approval, naming
+    both the approver and the person it is for (the limits of :mod:`pos.limits` too)."""
+    check_approver(store, approver, action, requester)
     from pos import audit
 
-    audit.record(store, audit.Event.APPROVAL, {"action": action, "amount_minor": amount_minor, "by": approver.name},
+    asking = requester.id if requester is not None else store.memo.get("actor_id")
+    row = store.one("SELECT name FROM staff WHERE id = ?", (int(asking),)) if asking is not None else None
+    audit.record(store, audit.Event.APPROVAL, {"action": action, "amount_minor": amount_minor, "by": approver.name,
+                                               "for": row["name"] if row is not None else None},
                  staff_id=approver.id)

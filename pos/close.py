@@ -316,12 +316,14 @@ def summary_dict(summary: CloseSummary) -> dict[str, object]:
     }
 
 
-def reopen_day(store: "Store", day: date, approver: "StaffMember | None") -> None:
-    """Lift a day's lock: refused once a later day is closed, and without a manager's approval."""
+def reopen_day(store: "Store", day: date, approver: "StaffMember | None", by: "StaffMember | None" = None) -> None:
+    """Lift a day's lock: refused once a later day is closed, and without a manager: ``approver`` typing their
+    PIN now, who is never ``by`` (the person asking); or, with no approver, ``by`` if they may reopen a day."""
     from pos.permissions import Action, actor_of, may
     from pos.store import iso, utc_now
 
-    if approver is None or not may(actor_of(approver), Action.REOPEN_DAY):
+    who = approver or by
+    if who is None or not may(actor_of(who), Action.REOPEN_DAY):
         raise NotAllowed("Reopening a day needs a manager's approval: add --approve NAME (they type their PIN).")
     with store.write() as conn:
         if not is_closed(store, day):
@@ -330,13 +332,18 @@ def reopen_day(store: "Store", day: date, approver: "StaffMember | None") -> Non
                              (day.isoformat(),))
         if later:
             raise NotAllowed(f"{later} was closed after {day}: a day cannot be reopened once a later one is closed.")
+        from pos import approvals
+
+        if approver is not None:
+            approvals.approve(store, approver, f"reopening of {day}", 0, by)  # never the person asking
         conn.execute("UPDATE day_closes SET reopened_at = ?, reopened_by = ? WHERE business_day = ? "
-                     "AND reopened_at IS NULL", (iso(utc_now()), approver.id, day.isoformat()))
+                     "AND reopened_at IS NULL", (iso(utc_now()), who.id, day.isoformat()))
         from pos.days import forget_closed_days
 
         forget_closed_days(store)
         from pos import audit
 
         audit.changed(store, audit.Event.DAY_REOPENED, day.isoformat(), {"closed": True}, {"closed": False},
-                      business_day=day, approved_by=approver.name)
+                      business_day=day, approved_by=approver.name if approver is not None else None,
+                      by=who.name)
 

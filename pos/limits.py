@@ -104,10 +104,20 @@ def _money(store: "Store", minor: int) -> str:
     return store_money(store, minor)
 
 
+def _approver(store: "Store", approver: "StaffMember | None", action: str, by: "StaffMember | None") -> None:
+    """An approver given is checked even where no limit needs one: the attempt is recorded as theirs."""
+    if approver is not None:
+        from pos import approvals
+
+        approvals.check_approver(store, approver, action, by)
+
+
 def _check(store: "Store", asked: str, amount_minor: int, limits: list[_Limit], verb: str, action: str,
-           approver: "StaffMember | None") -> None:
+           approver: "StaffMember | None", by: "StaffMember | None" = None) -> None:
     """Refuse when any limit is passed and nobody approves; otherwise record the approval given."""
     from pos import config
+
+    _approver(store, approver, action, by)
 
     for limit in limits:
         threshold = config.get_minor(store, limit.option)
@@ -124,7 +134,7 @@ def _check(store: "Store", asked: str, amount_minor: int, limits: list[_Limit], 
             raise OverLimit(asked, why)
         from pos import approvals
 
-        approvals.approve(store, approver, action, total)
+        approvals.approve(store, approver, action, total, by)
         return
 
 
@@ -143,6 +153,7 @@ def _per_shift(store: "Store", who: "StaffMember | None", option: str, sql: str,
 def check_refund(store: "Store", order_id: str, order_label: str, amount_minor: int, *,
                  by: "StaffMember | None" = None, approver: "StaffMember | None" = None) -> None:
     """A refund of ``amount_minor`` on an order, against the order's refunds and the person's in their shift."""
+    _approver(store, approver, "refund", by)  # an approver given is never the person asking, authority or not
     if own_authority(requester(store, by)):
         return
     unapproved = "approved_by IS NULL AND state != 'failed'"
@@ -153,7 +164,7 @@ def check_refund(store: "Store", order_id: str, order_label: str, amount_minor: 
                          "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE created_by = ? AND created_at >= ? "
                          f"AND {unapproved}")
     _check(store, f"a refund of {_money(store, amount_minor)} on order {order_label}", amount_minor, limits,
-           "refunded", "refund", approver)
+           "refunded", "refund", approver, by)
 
 
 # -- voids --------------------------------------------------------------------------------------
@@ -174,11 +185,12 @@ def voided_on(store: "Store", order_id: str) -> int:
 def check_void(store: "Store", order_id: str, amount_minor: int, what: str, *,
                by: "StaffMember | None" = None, approver: "StaffMember | None" = None) -> None:
     """Voiding ``amount_minor`` of an order (``what``: 'voiding order #3', 'taking line 2 (Soda) off order #3')."""
+    _approver(store, approver, "void", by)  # an approver given is never the person asking, authority or not
     if own_authority(requester(store, by)):
         return
     limits = [_Limit("approval.void_over", voided_on(store, order_id), "on it", "per order")]
     limits += _per_shift(store, requester(store, by), "approval.voids_per_shift_over", _VOIDED_BY, 2)
-    _check(store, f"{what} ({_money(store, amount_minor)})", amount_minor, limits, "voided", "void", approver)
+    _check(store, f"{what} ({_money(store, amount_minor)})", amount_minor, limits, "voided", "void", approver, by)
 
 
 # -- discounts ----------------------------------------------------------------------------------
@@ -194,6 +206,7 @@ def check_discount(store: "Store", order_label: str, amount_minor: int, order_un
     """
     from pos import config
 
+    _approver(store, approver, "discount", by)  # an approver given is never the person asking, authority or not
     if own_authority(requester(store, by)):
         return
     asked = f"a discount of {_money(store, amount_minor)} on order {order_label}"
@@ -212,15 +225,17 @@ def check_discount(store: "Store", order_label: str, amount_minor: int, order_un
     if approver is not None and total * 100 > subtotal_minor * percent:
         from pos import approvals
 
-        approvals.approve(store, approver, "discount", total)
+        approvals.approve(store, approver, "discount", total, by)
         return
-    _check(store, asked, amount_minor, limits, "discounted", "discount", approver)
+    _check(store, asked, amount_minor, limits, "discounted", "discount", approver, by)
 
 
 def check_discounts_left(store: "Store", what: str, unapproved_minor: int, subtotal_minor: int, *,
-                         approver: "StaffMember | None" = None) -> None:
+                         by: "StaffMember | None" = None, approver: "StaffMember | None" = None) -> None:
     """Taking a line off (``what``) must not leave the discounts nobody approved above their share of what is left."""
     from pos import config
+
+    _approver(store, approver, "discount", by)
 
     percent = config.get_minor(store, "approval.discount_percent_over")
     if unapproved_minor * 100 <= subtotal_minor * percent or own_authority(requester(store, None)):
@@ -232,4 +247,4 @@ def check_discounts_left(store: "Store", what: str, unapproved_minor: int, subto
                               "(approval.discount_percent_over)")
     from pos import approvals
 
-    approvals.approve(store, approver, "discount", unapproved_minor)
+    approvals.approve(store, approver, "discount", unapproved_minor, by)

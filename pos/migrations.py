@@ -414,6 +414,23 @@ ALTER TABLE audit_log ADD COLUMN terminal TEXT;
 """,
     ),
     (
+        14,
+        "a wait after wrong PINs; the owner's recovery code",
+        """
+-- After a lockout every further wrong PIN makes the person wait before the next try (pos.staff.verify_pin).
+ALTER TABLE staff ADD COLUMN pin_wait_until TEXT;
+-- The owner's one-time recovery code (pos.recovery), only as a salted hash: at most one is unused at a time.
+CREATE TABLE recovery_codes (
+    id INTEGER PRIMARY KEY,
+    code_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    used_at TEXT,
+    used_by INTEGER REFERENCES staff(id)
+);
+CREATE UNIQUE INDEX recovery_codes_one_unused ON recovery_codes((used_at IS NULL)) WHERE used_at IS NULL;
+""",
+    ),
+    (
         15,
         "each person's previous PIN, which a new one must not repeat",
         """

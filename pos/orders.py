@@ -388,7 +388,7 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, b
         what = f"taking line {line.line_no} ({line.name}) off order {order.label}"
         limits.check_void(store, order.id, voided, what, by=who, approver=approver)
         left = _unapproved_minor(store, kept, after.discount_amounts_minor)
-        limits.check_discounts_left(store, what, left, after.subtotal_minor, approver=approver)
+        limits.check_discounts_left(store, what, left, after.subtotal_minor, by=who, approver=approver)
     now = iso(utc_now())
     with store.write() as conn:
         conn.execute(

@@ -53,6 +53,8 @@ class Action(str, enum.Enum):
     REOPEN_DAY = "reopen a day"
     MANAGE_STAFF = "add, change or unlock staff"
     SET_PIN = "set another person's PIN"
+    REACTIVATE_STAFF = "reactivate staff"
+    """The owner's alone; who may change whom is :mod:`pos.roles` (a manager manages only the people below them)."""
     CHANGE_SETTINGS = "change store settings"
     MANAGE_CATALOG = "change the menu and taxes"
     READ_BOOKS = "read the books and reports"

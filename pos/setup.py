@@ -1,7 +1,7 @@
 """Creating a store: ``pos init``.
 
 Validates every setting before the file exists, then creates the file, the
-schema, the settings and the first tax category in one go.  If anything
+schema, the settings, the first tax category and the owner's recovery code in one go.  If anything
 fails after the file was created, the new (empty) file is removed again, so
 a failed ``init`` leaves nothing behind, and an existing store is never
 touched.
@@ -31,7 +31,35 @@ def init_store(
     address: str = "",
     training: bool = False,
 ) -> Store:
-    """Create and set up a new store file; returns it open."""
+    """Create and set up a new store file; returns it open (with no recovery code: :func:`create_store` makes one)."""
+    return _create(path, name=name, currency=currency, locale=locale, timezone=timezone, tax_included=tax_included,
+                   tax_rate=tax_rate, day_rollover=day_rollover, address=address, training=training)[0]
+
+
+def create_store(path: str | os.PathLike[str], **options: object) -> tuple[Store, str]:
+    """``pos init``: :func:`init_store`, with the owner's recovery code (:mod:`pos.recovery`) made in the same go.
+
+    Returns the store, open, and the code, to show once: the store keeps only its hash.
+    """
+    store, code = _create(path, recovery_code=True, **options)  # type: ignore[arg-type]
+    assert code is not None
+    return store, code
+
+
+def _create(
+    path: str | os.PathLike[str],
+    *,
+    name: str,
+    currency: str = "USD",
+    locale: str = "en_US",
+    timezone: str = "UTC",
+    tax_included: bool = False,
+    tax_rate: str = "0",
+    day_rollover: str = "04:00",
+    address: str = "",
+    training: bool = False,
+    recovery_code: bool = False,
+) -> tuple[Store, str | None]:
     settings: StoreSettings = validate_settings(
         {
             "name": name,
@@ -53,9 +81,14 @@ def init_store(
                 "INSERT INTO tax_categories(code, name, rate_percent) VALUES ('standard', 'Standard', ?)",
                 (str(rate),),
             )
+            code = None
+            if recovery_code:
+                from pos import recovery
+
+                code = recovery.issue(store)
     except BaseException:
         store.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         raise
-    return store
+    return store, code

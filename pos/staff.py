@@ -6,6 +6,22 @@ past sales and tips still point at them) and tip eligibility.  Eligibility
 defaults from the role (owners and managers may not share in employees'
 tips) and can be overridden per person.
 
+Who may add, change, deactivate, reactivate or unlock whom is :mod:`pos.roles`: nobody grants a
+role above their own, only an owner manages owners and managers, and the last active owner is never
+deactivated or demoted.  Every such change is in the audit trail, with its values before and after.
+
+Wrong PINs (:func:`verify_pin`).  The fifth wrong PIN in a row locks a person out until someone
+above them unlocks them (:func:`unlock`: a manager for the people below managers, an owner for a
+manager).  Unlocking lifts the lock, not the count: from the fifth wrong PIN on, until the right
+one, every wrong PIN makes the person wait before the next try, 30 seconds doubling each time up to
+an hour, and a try during the wait is refused without looking at the PIN (and not counted).  So an
+unlock between rounds of guesses buys the guesser one try per wait, never five more.  Owners are
+never locked out, only made to wait: nobody is above them to unlock them, so a lock would be the
+store's end (anyone could lock them out by typing five wrong PINs).  For the same reason a manager
+is only locked where there is an active owner to unlock them, and anyone else only where there is an
+active manager or owner; otherwise they too only wait.  An owner who forgot their PIN recovers with
+the store's recovery code (:mod:`pos.recovery`).
+
 A shift runs from start to end; at most one is open per person (the database
 enforces it).  A shift belongs to the business day in which it started, even
 when it runs past midnight or past the day's rollover.
@@ -15,12 +31,12 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import date, datetime
-from typing import NamedTuple, TYPE_CHECKING
+from datetime import date, datetime, timedelta
+from typing import NamedTuple, NoReturn, TYPE_CHECKING
 
 from pos.clock import day_bounds
 from pos.days import current_day
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound, Refused
 from pos.pins import check_new_pin, check_pin_format, hash_pin, pin_matches  # noqa: F401 - re-exported
 from pos.roster import staff_key, staff_row
 from pos.store import iso, parse_iso, utc_now
@@ -103,8 +119,9 @@ def _member(row: "sqlite3.Row") -> StaffMember:
     )
 
 
-def check_new_staff(store: "Store", name: str, role: Role | str) -> tuple[str, str, Role]:
-    """Validate a new staff member's name and role (before asking for a PIN).
+def check_new_staff(store: "Store", name: str, role: Role | str,
+                    actor: StaffMember | None = None) -> tuple[str, str, Role]:
+    """Validate a new staff member's name and role (before asking for a PIN), and that ``actor`` may give it.
 
     Returns the cleaned name, its ledger key and the role.
     """
@@ -119,6 +136,7 @@ def check_new_staff(store: "Store", name: str, role: Role | str) -> tuple[str, s
             "starting with a letter."
         )
     role = role if isinstance(role, Role) else parse_role(role)
+    check_role_change(actor, None, role, f"add {clean} as {_a(role)}")
     key = staff_key(clean)
     if key in RESERVED_KEYS:
         raise InvalidInput(f"'{clean}' is a reserved word in the books (the team's tip pool): use another name.")
@@ -132,20 +150,57 @@ def check_new_staff(store: "Store", name: str, role: Role | str) -> tuple[str, s
 
 
 def add_staff(
-    store: "Store", name: str, role: Role | str, pin: str, tip_eligible: bool | None = None
+    store: "Store", name: str, role: Role | str, pin: str, tip_eligible: bool | None = None,
+    actor: StaffMember | None = None,
 ) -> StaffMember:
-    """Add a staff member; the PIN is hashed before it reaches the database."""
-    _, _, checked_role = check_new_staff(store, name, role)
+    """Add a staff member; the PIN is hashed before it reaches the database.
+
+    ``actor`` adds them (None: a trusted caller, see :mod:`pos.roles`), and may not give a role above
+    their own; only an owner adds owners and managers.
+    """
+    _, _, checked_role = check_new_staff(store, name, role, actor)
     _check_tip_override(name, checked_role, tip_eligible)
     pin_hash = hash_pin(check_new_pin(pin, checked_role))
+    from pos import audit
+
     with store.write() as conn:
-        clean, key, role = check_new_staff(store, name, role)  # again, under the write lock
+        clean, key, role = check_new_staff(store, name, role, actor)  # again, under the write lock
         cur = conn.execute(
             "INSERT INTO staff(name, key, role, pin_hash, tip_eligible, active, created_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
             (clean, key, role.value, pin_hash, None if tip_eligible is None else int(tip_eligible), iso(utc_now())),
         )
         staff_id = int(cur.lastrowid or 0)
-    return get_staff(store, staff_id)
+        added = get_staff(store, staff_id)
+        audit.changed(store, audit.Event.STAFF_ADDED, clean, None, _values(added), by=actor.name if actor else None)
+    return added
+
+
+def _a(role: Role) -> str:
+    return f"{'an' if role is Role.OWNER else 'a'} {role.value}"
+
+
+def _values(member: StaffMember) -> dict[str, object]:
+    """What the audit trail keeps of a staff member, before and after a change."""
+    return {"role": member.role.value, "active": member.active, "tip_eligible": member.tip_eligible}
+
+
+def check_role_change(actor: StaffMember | None, target: StaffMember | None, new_role: Role | None,
+                      doing: str) -> None:
+    """:func:`pos.roles.check_role_change`: who may give whom which role."""
+    from pos.roles import check_role_change as check
+
+    check(actor, target, new_role, doing)
+
+
+def _refuse_last_owner(conn: "sqlite3.Connection", member: StaffMember, doing: str) -> None:
+    """Inside the write: refuse leaving the store without an active owner."""
+    if member.role is not Role.OWNER or not member.active:
+        return
+    others = conn.execute("SELECT count(*) FROM staff WHERE role = 'owner' AND active = 1 AND id != ?",
+                          (member.id,)).fetchone()[0]
+    if not others:
+        raise Refused(f"{member.name} is the last active owner and cannot be {doing}: make someone else an owner "
+                      "first ('pos staff role NAME owner').")
 
 
 def get_staff(store: "Store", who: str | int) -> StaffMember:
@@ -158,16 +213,77 @@ def list_staff(store: "Store", include_inactive: bool = False) -> list[StaffMemb
     return [_member(r) for r in store.all(f"SELECT * FROM staff {where} ORDER BY name")]
 
 
-def deactivate_staff(store: "Store", who: str) -> StaffMember:
-    """Deactivate a staff member; an open shift is ended now."""
+def deactivate_staff(store: "Store", who: str, actor: StaffMember | None = None) -> StaffMember:
+    """Deactivate a staff member; an open shift is ended now.  Never the last active owner."""
+    from pos import audit
+
     member = get_staff(store, who)
     if not member.active:
-        raise Conflict(f"{member.name} is already deactivated.")
+        raise Conflict(f"{member.name} is already deactivated: 'pos staff reactivate {member.name}' brings them back.")
+    check_role_change(actor, member, None, f"deactivate {member.name}")
     now = iso(utc_now())
     with store.write() as conn:
+        member = get_staff(store, member.id)  # again, under the write lock
+        _refuse_last_owner(conn, member, "deactivated")
         conn.execute("UPDATE shifts SET ended_at = ? WHERE staff_id = ? AND ended_at IS NULL", (now, member.id))
         conn.execute("UPDATE staff SET active = 0, deactivated_at = ? WHERE id = ?", (now, member.id))
-    return get_staff(store, member.id)
+        after = get_staff(store, member.id)
+        audit.changed(store, audit.Event.STAFF_CHANGED, member.name, _values(member), _values(after),
+                      by=actor.name if actor else None)
+    return after
+
+
+def reactivate_staff(store: "Store", who: str, actor: StaffMember | None = None) -> StaffMember:
+    """Bring a deactivated staff member back, with their role as it was; an owner does it."""
+    from pos import audit
+    from pos.permissions import Action, require
+
+    member = get_staff(store, who)
+    if actor is not None:
+        try:
+            require(actor, Action.REACTIVATE_STAFF)
+        except NotAllowed as exc:
+            raise Refused(exc.message) from None
+    if member.active:
+        raise Conflict(f"{member.name} is active already: there is nothing to reactivate.")
+    check_role_change(actor, member, None, f"reactivate {member.name}")
+    with store.write() as conn:
+        if conn.execute("SELECT active FROM staff WHERE id = ?", (member.id,)).fetchone()[0]:
+            raise Conflict(f"{member.name} is active already: there is nothing to reactivate.")
+        conn.execute("UPDATE staff SET active = 1, deactivated_at = NULL WHERE id = ?", (member.id,))
+        after = get_staff(store, member.id)
+        audit.changed(store, audit.Event.STAFF_CHANGED, member.name, _values(member), _values(after),
+                      by=actor.name if actor else None)
+    return after
+
+
+def change_role(store: "Store", who: str, role: Role | str, actor: StaffMember | None = None) -> StaffMember:
+    """Give a staff member another role, by the rule of :mod:`pos.roles`; never demoting the last active owner.
+
+    A tip eligibility switched on for them goes back to the new role's default when that role may
+    not share in tips (an owner, a manager).
+    """
+    from pos import audit
+
+    member = get_staff(store, who)
+    new = role if isinstance(role, Role) else parse_role(role)
+    if not member.active:
+        raise Conflict(f"{member.name} is deactivated: reactivate them first ('pos staff reactivate {member.name}').")
+    if new is member.role:
+        raise Conflict(f"{member.name} is {_a(new)} already: nothing to change.")
+    check_role_change(actor, member, new, f"make {member.name} {_a(new)}")
+    with store.write() as conn:
+        member = get_staff(store, member.id)  # again, under the write lock
+        _refuse_last_owner(conn, member, f"made {_a(new)}")
+        override = member.tip_eligible_override
+        if override and not new.tip_eligible_by_default:
+            override = None
+        conn.execute("UPDATE staff SET role = ?, tip_eligible = ? WHERE id = ?",
+                     (new.value, None if override is None else int(override), member.id))
+        after = get_staff(store, member.id)
+        audit.changed(store, audit.Event.STAFF_CHANGED, member.name, _values(member), _values(after),
+                      by=actor.name if actor else None)
+    return after
 
 
 def _check_tip_override(name: str, role: Role, eligible: bool | None) -> None:
@@ -176,75 +292,169 @@ def _check_tip_override(name: str, role: Role, eligible: bool | None) -> None:
                          "may not share in employees' tips (US FLSA 3(m)(2)(B)), so they cannot be made tip-eligible.")
 
 
-def set_tip_eligibility(store: "Store", who: str, eligible: bool | None) -> StaffMember:
+def set_tip_eligibility(store: "Store", who: str, eligible: bool | None,
+                        actor: StaffMember | None = None) -> StaffMember:
     """Override tip eligibility for one person (``None`` goes back to the role's default).
 
     Only to switch tips off for someone whose role would have them: owners and
     managers can never be switched on.
     """
+    from pos import audit
+
     member = get_staff(store, who)
     _check_tip_override(member.name, member.role, eligible)
+    check_role_change(actor, member, None, f"change {member.name}'s tips")
     with store.write() as conn:
         conn.execute(
             "UPDATE staff SET tip_eligible = ? WHERE id = ?", (None if eligible is None else int(eligible), member.id)
         )
         after = get_staff(store, member.id)
-        from pos import audit
-
-        audit.changed(store, audit.Event.STAFF_CHANGED, member.name, {"tip_eligible": member.tip_eligible},
-                      {"tip_eligible": after.tip_eligible}, override=eligible)
+        audit.changed(store, audit.Event.STAFF_CHANGED, member.name, _values(member), _values(after),
+                      override=eligible, by=actor.name if actor else None)
     return after
 
 
 MAX_FAILED_PINS = 5
+FIRST_WAIT_S = 30
+"""From the fifth wrong PIN in a row on, the wait before the next try: this, doubling, ..."""
+LONGEST_WAIT_S = 3600
+"""... up to this."""
+
+
+def pin_wait_s(failed_in_a_row: int) -> int:
+    """How long a person waits after their ``failed_in_a_row``-th wrong PIN (0 before the fifth)."""
+    if failed_in_a_row < MAX_FAILED_PINS:
+        return 0
+    return min(FIRST_WAIT_S * 2 ** min(failed_in_a_row - MAX_FAILED_PINS, 20), LONGEST_WAIT_S)
+
+
+def _unlocker(member: StaffMember) -> str:
+    """Who unlocks ``member`` (by :mod:`pos.roles`)."""
+    return "an owner" if member.role is Role.MANAGER else "a manager"
+
+
+def may_be_locked_out(store: "Store", member: StaffMember) -> bool:
+    """Whether wrong PINs lock ``member`` out, or only make them wait: a lock only where someone may lift it.
+
+    Owners only wait (nobody is above them); a manager is locked only while an active owner can unlock
+    them, anyone else while an active manager or owner can.
+    """
+    if member.role is Role.OWNER:
+        return False
+    above = "('owner')" if member.role is Role.MANAGER else "('owner', 'manager')"
+    return bool(store.scalar(f"SELECT count(*) FROM staff WHERE active = 1 AND id != ? AND role IN {above}",
+                             (member.id,)))
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def check_pin_wait(store: "Store", member: StaffMember) -> None:
+    """Refuse a try while ``member`` must wait after wrong PINs (the PIN is not looked at, the try not counted)."""
+    row = store.one("SELECT pin_wait_until FROM staff WHERE id = ?", (member.id,))
+    until = parse_iso(row["pin_wait_until"]) if row is not None and row["pin_wait_until"] else None
+    left = int(-(-(until - utc_now()).total_seconds() // 1)) if until is not None else 0
+    if left > 0:
+        raise Refused(f"Too many wrong PINs for {member.name}: try again in {_duration(left)}.")
 
 
 def verify_pin(store: "Store", who: str, pin: str, register: int | None = None) -> StaffMember:
     """Check a staff member's PIN; wrong PIN, a locked-out or an inactive person is refused.
 
-    Every failure is in the audit trail; the fifth in a row locks the person
-    out until a manager unlocks them (:func:`unlock`).
+    Every failure is in the audit trail, with the register and terminal it was typed at; the fifth in
+    a row locks the person out (or, where nobody could unlock them, only makes them wait), and from
+    then on every wrong PIN makes them wait longer (see the module docstring).
     """
-    from pos import audit
-
     member = get_staff(store, who)
     row = store.one("SELECT pin_hash, failed_pins, locked_at FROM staff WHERE id = ?", (member.id,))
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot sign in.")
     assert row is not None
     if row["locked_at"]:
-        raise NotAllowed(f"{member.name} is locked out after {MAX_FAILED_PINS} wrong PINs: a manager unlocks them "
-                         f"with 'pos staff unlock {member.name} --approve MANAGER'.")
+        raise NotAllowed(f"{member.name} is locked out after {MAX_FAILED_PINS} wrong PINs: {_unlocker(member)} "
+                         f"unlocks them with 'pos staff unlock {member.name} --approve NAME'.")
+    check_pin_wait(store, member)
+    if register is None:
+        register = store.memo.get("register")
     if pin_matches(pin, row["pin_hash"]):
         if row["failed_pins"]:
             with store.write() as conn:
-                conn.execute("UPDATE staff SET failed_pins = 0 WHERE id = ?", (member.id,))
+                conn.execute("UPDATE staff SET failed_pins = 0, pin_wait_until = NULL WHERE id = ?", (member.id,))
         return member
+    return wrong_try(store, member, register, "PIN")
+
+
+def wrong_try(store: "Store", member: StaffMember, register: int | None, what: str) -> NoReturn:
+    """Count a wrong PIN (or recovery code) for ``member``, lock them out or make them wait, and refuse."""
+    from pos import audit
+
+    now = utc_now()
     with store.write() as conn:  # committed before the refusal: a wrong PIN is never forgotten
         conn.execute("UPDATE staff SET failed_pins = failed_pins + 1 WHERE id = ?", (member.id,))
         failed = int(conn.execute("SELECT failed_pins FROM staff WHERE id = ?", (member.id,)).fetchone()[0])
-        audit.record(store, audit.Event.FAILED_PIN, {"who": member.name, "in_a_row": failed}, staff_id=member.id,
-                     register=register)
-        if failed >= MAX_FAILED_PINS:
-            conn.execute("UPDATE staff SET locked_at = ? WHERE id = ?", (iso(utc_now()), member.id))
+        wait = pin_wait_s(failed)
+        locks = failed == MAX_FAILED_PINS and may_be_locked_out(store, member)
+        audit.record(store, audit.Event.FAILED_PIN, {"who": member.name, "in_a_row": failed, "what": what,
+                                                     "wait_s": wait}, staff_id=member.id, register=register)
+        if wait:
+            conn.execute("UPDATE staff SET pin_wait_until = ? WHERE id = ?",
+                         (iso(now + timedelta(seconds=wait)), member.id))
+        if locks:
+            conn.execute("UPDATE staff SET locked_at = ? WHERE id = ?", (iso(now), member.id))
             audit.record(store, audit.Event.LOCKED_OUT, {"who": member.name}, staff_id=member.id, register=register)
-    if failed >= MAX_FAILED_PINS:
-        raise NotAllowed(f"Wrong PIN for {member.name}, {MAX_FAILED_PINS} times in a row: {member.name} is locked out "
-                         "until a manager unlocks them.")
-    raise NotAllowed(f"Wrong PIN for {member.name}: try again ({MAX_FAILED_PINS - failed} tries left).")
+    if locks:
+        raise NotAllowed(f"Wrong {what} for {member.name}, {MAX_FAILED_PINS} times in a row: {member.name} is locked "
+                         f"out until {_unlocker(member)} unlocks them.")
+    if wait:
+        raise NotAllowed(f"Wrong {what} for {member.name}, {failed} times in a row: wait {_duration(wait)} before "
+                         "the next try.")
+    raise NotAllowed(f"Wrong {what} for {member.name}: try again ({MAX_FAILED_PINS - failed} tries left).")
 
 
-def unlock(store: "Store", who: str, approver: StaffMember) -> StaffMember:
-    """Lift a PIN lockout; a manager (or owner) approves, by their own PIN."""
-    from pos import audit
+def check_unlock(store: "Store", who: str) -> StaffMember:
+    """The person to unlock, refused when they are not locked out (before anyone types a PIN)."""
+    member = get_staff(store, who)
+    if not store.scalar("SELECT locked_at IS NOT NULL FROM staff WHERE id = ?", (member.id,)):
+        raise Refused(f"{member.name} is not locked out: nothing to unlock.")
+    return member
+
+
+def unlock(store: "Store", who: str, approver: StaffMember | None, by: StaffMember | None = None) -> StaffMember:
+    """Lift a PIN lockout, by someone above the person locked out (:mod:`pos.roles`).
+
+    It is ``approver``, typing their own PIN now, who is never ``by``, the person asking (default: whoever
+    is signed in); or, with no approver, ``by`` themselves, when the permission table lets them manage
+    staff.  The count of wrong PINs stays as it was: the next wrong one makes them wait (see the module
+    docstring).
+    """
+    from pos import approvals, audit
     from pos.permissions import Action, require
 
-    require(approver, Action.MANAGE_STAFF)
-    member = get_staff(store, who)
+    if by is None and store.memo.get("actor_id") is not None:
+        by = get_staff(store, int(store.memo["actor_id"]))
+    unlocker = approver or by
+    if unlocker is None:
+        raise InvalidInput("Unlocking needs a manager: add --approve NAME (they type their PIN).")
+    require(unlocker, Action.MANAGE_STAFF)
+    member = check_unlock(store, who)
+    check_role_change(unlocker, member, None, f"unlock {member.name}")
     with store.write() as conn:
-        conn.execute("UPDATE staff SET failed_pins = 0, locked_at = NULL WHERE id = ?", (member.id,))
-        audit.record(store, audit.Event.UNLOCKED, {"who": member.name, "by": approver.name}, staff_id=approver.id)
+        member = check_unlock(store, member.name)  # again, under the write lock
+        if approver is not None:
+            approvals.approve(store, approver, f"unlock of {member.name}", 0, by)
+        conn.execute("UPDATE staff SET locked_at = NULL, pin_wait_until = NULL WHERE id = ?", (member.id,))
+        audit.record(store, audit.Event.UNLOCKED, {"target": member.name, "before": {"locked": True},
+                                                   "after": {"locked": False}, "who": member.name, "by": unlocker.name,
+                                                   "failed_in_a_row": _failed(store, member)}, staff_id=unlocker.id)
     return get_staff(store, member.id)
+
+
+def _failed(store: "Store", member: StaffMember) -> int:
+    return int(store.scalar("SELECT failed_pins FROM staff WHERE id = ?", (member.id,)))
 
 
 # -- shifts ------------------------------------------------------------------

@@ -209,6 +209,10 @@ class Session:
                 from pos.staff import get_staff
 
                 manager = get_staff(self.store, name)
+                if manager.id == self.cashier.id:  # refused before they type a PIN: an approver is someone else
+                    why = f"{manager.name} cannot approve their own request: another manager or the owner approves it."
+                    self._refused(asked, why)
+                    return [why]
 
                 def approve(pin: str) -> list[str]:
                     from pos.staff import verify_pin

@@ -42,6 +42,12 @@ def test_wrong_pins_are_recorded_and_five_in_a_row_lock_out_until_a_manager_unlo
     assert verify_pin(store, "Alice", "2580").name == "Alice"
     cli = cli_for(store)
     cli.fails("staff", "unlock", "Alice", says="needs a manager")
+    # Unlocking is only for someone locked out (it used to reset anyone's count of wrong PINs).
+    cli.fails("staff", "unlock", "Alice", "--approve", "Maria", input="258036\n", audited=True,
+              says="Alice is not locked out: nothing to unlock")
+    for _ in range(5):
+        with pytest.raises(NotAllowed):
+            verify_pin(store, "Alice", "0000")
     assert "Alice is unlocked." in cli.ok("staff", "unlock", "Alice", "--approve", "Maria", input="258036\n").stdout
 
 
@@ -60,7 +66,7 @@ def test_approvals_voids_refunds_discounts_and_settings_are_in_the_trail(store: 
     void_order(store, left.id, "customer left")
     trail = [(r.event, r.staff) for r in audit.records(store) if r.event is not audit.Event.ITEM_CHANGED
              and r.event is not audit.Event.DRAWER_CASH]
-    assert trail == [(audit.Event.SETTING, None), (audit.Event.DISCOUNT, None), (audit.Event.APPROVAL, "Maria"),
+    assert trail == [(audit.Event.STAFF_ADDED, None), (audit.Event.SETTING, None), (audit.Event.DISCOUNT, None), (audit.Event.APPROVAL, "Maria"),
                      (audit.Event.REFUND, None), (audit.Event.VOID, None)]
     (setting,) = [r for r in audit.records(store) if r.event is audit.Event.SETTING]
     assert setting.detail == {"target": "approval.refund_over", "before": {"value": "5000"}, "after": {"value": "500"},

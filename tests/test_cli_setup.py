@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,9 @@ def test_init_json_output(bare_cli: Cli) -> None:
         "tax_mode": "exclusive",
         "day_rollover": "04:00",
         "training": False,
+        "recovery_code": data["recovery_code"],  # shown this once (tests/test_recovery.py)
     }
+    assert re.fullmatch(r"[A-Z2-7]{5}(-[A-Z2-7]{5}){3}", data["recovery_code"])
     assert bare_cli.path.exists()
 
 

@@ -13,7 +13,8 @@ A = Action
 # The policy the issue states, written out independently of the module's table.
 EXPECTED = {
     Actor.OWNER: set(Action) - {A.KIOSK_SELL},
-    Actor.MANAGER: set(Action) - {A.KIOSK_SELL, A.CHANGE_SETTINGS, A.SET_PIN},  # settings, and other people's PINs, are the owner's
+    # Store settings, other people's PINs and bringing back someone deactivated are the owner's.
+    Actor.MANAGER: set(Action) - {A.KIOSK_SELL, A.CHANGE_SETTINGS, A.SET_PIN, A.REACTIVATE_STAFF},
     Actor.CASHIER: {A.RING_SALE, A.DISCOUNT, A.TAKE_PAYMENT, A.REFUND_SMALL, A.VOID_UNPAID, A.DISPATCH, A.OPEN_DRAWER},
     Actor.SERVER: {A.RING_SALE, A.DISCOUNT, A.TAKE_PAYMENT, A.REFUND_SMALL, A.VOID_UNPAID},
     Actor.DRIVER: {A.OWN_DELIVERIES, A.HAND_IN_OWN_CASH},

@@ -204,7 +204,8 @@ def test_an_owner_signed_in_sets_anyones_pin_without_theirs(crew: Store, cli: Cl
     cli.ok("login", "Tony", input="258036\n")
     cli.ok("staff", "pin", "Alice", input="4725\n4725\n")  # Alice forgot hers: Tony sets a new one
     assert pin_matches("4725", pin_hash(crew, "Alice"))
-    assert pin_events(crew)[-1] == {"target": "Alice", "before": None, "after": None, "by": "Tony"}
+    assert pin_events(crew)[-1] == {"target": "Alice", "before": None, "after": None, "by": "Tony",
+                                    "command": "pos staff pin"}  # the trail names the command (main's audit)
     cli.ok("staff", "pin", "Tony", input="258036\n471025\n471025\n")  # their own: by their current PIN
 
 

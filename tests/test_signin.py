@@ -18,12 +18,12 @@ from tests.conftest import snapshot
 
 NOON = "2026-11-23 17:00:00"
 # Commands that change nothing and read none of the books, or check who is acting themselves (a PIN typed
-# then: the register, a kiosk's staff, clocking in and out). The audit trail, the ledger, the Z report,
+# then: the register, a kiosk's staff, clocking in and out, an owner's recovery code). The audit trail, the ledger, the Z report,
 # payroll and other people's cash and tips are READ_BOOKS in the table (tests/test_signin_scope.py).
 UNCHECKED = {
     "init", "demo", "login", "logout", "register", "kiosk run", "receipt", "order show", "order list",
     "item list", "tax list", "staff list", "shift start", "shift end", "shift list", "payments list",
-    "drawer status", "config show", "ledger verify", "kiosk list",
+    "drawer status", "config show", "ledger verify", "kiosk list", "staff recover", "staff recovery-code",
 }
 
 
