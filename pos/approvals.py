@@ -41,11 +41,11 @@ def check_approver(store: "Store", approver: "StaffMember", action: str,
     session); when nobody is known, nobody can be told apart from the approver.
     """
     if not approver.active:
-        raise NotAllowed(f"{approver.name} is deactivated and cannot approve a {action}.")
+        raise Refused(f"{approver.name} is deactivated and cannot approve a {action}.")
     from pos.permissions import Action, actor_of, may
 
     if not may(actor_of(approver), Action.APPROVE):
-        raise NotAllowed(f"{approver.name} is a {approver.role.value}: only a manager or owner can approve a {action}.")
+        raise Refused(f"{approver.name} is a {approver.role.value}: only a manager or owner can approve a {action}.")
     asking = requester.id if requester is not None else store.memo.get("actor_id")
     if asking is not None and int(asking) == approver.id:
         raise Refused(f"{approver.name} cannot approve their own {action}: another manager or the owner approves it.")

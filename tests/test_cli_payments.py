@@ -358,6 +358,8 @@ def test_refund_above_threshold_needs_a_manager_pin(paid: Cli, crew: Store) -> N
     assert result.exit_code == 1
     assert result.stderr == "error: Cate is a cashier: only a manager or owner can approve a refund.\n"
     assert snapshot(paid.path, PIN_RECORDS) == before
+    failed_approval = [r for r in audit.records(crew) if r.event is audit.Event.REFUSED][-1]  # a failed approval
+    assert failed_approval.detail["why"] == "Cate is a cashier: only a manager or owner can approve a refund."
 
     result = paid.ok("refund", "1", "--amount", "25", "--reason", "burnt", "--approve", "Maria", "--json",
                      input="258036\n")
