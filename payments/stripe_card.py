@@ -173,8 +173,12 @@ class StripeTerminalProcessor:
             time.sleep(0.5)
 
     def _failed_action(self, intent_id: str) -> dict[str, Any] | None:
-        """The reader's action for this intent, if it failed."""
-        action = plain(self.gateway.retrieve_reader(self.reader_id)).get("action") or {}
+        """The reader's action for this intent, if it failed (the intent's status is what counts: a reader
+        that cannot be read just means waiting on)."""
+        try:
+            action = plain(self.gateway.retrieve_reader(self.reader_id)).get("action") or {}
+        except ProcessorUnavailable:
+            return None
         ours = (action.get("process_payment_intent") or {}).get("payment_intent") == intent_id
         return action if ours and action.get("status") == "failed" else None
 

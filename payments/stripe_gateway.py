@@ -27,8 +27,8 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
-from payments.stripe_errors import decline_reason, translate
-from pos.errors import InvalidInput
+from payments.stripe_errors import Declined, decline_reason, translate
+from pos.errors import InvalidInput, ProcessorUnavailable
 
 __all__ = ["StripeGateway", "StripeSettings", "decline_reason", "environ_settings", "read_api_key"]
 
@@ -105,7 +105,17 @@ class StripeGateway:
         )
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run one SDK call; every Stripe error leaves through :func:`payments.stripe_errors.translate`."""
+        """Run one SDK call that cannot decline a card (a read, a cancel); every Stripe error leaves through
+        :func:`payments.stripe_errors.translate`, and a card error here is nonsense: unavailable, not declined."""
+        try:
+            return self.call_may_decline(fn, *args, **kwargs)
+        except Declined as declined:
+            raise ProcessorUnavailable(f"Stripe gave an answer that makes no sense here ({declined.args[0]}): "
+                                       "try again, or run 'pos payments recover'.") from declined
+
+    def call_may_decline(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run one SDK call whose refusal is the payment's answer (create, process, tap, capture, refund):
+        a refused card or amount raises :class:`payments.stripe_errors.Declined`."""
         try:
             return fn(*args, **kwargs)
         except self._stripe.StripeError as exc:
@@ -115,7 +125,7 @@ class StripeGateway:
 
     def create_intent(self, amount_minor: int, currency: str, key: str, metadata: dict[str, str]) -> Any:
         """A card-present PaymentIntent, captured later (so the final tip can be added)."""
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.payment_intents.create,
             params={
                 "amount": amount_minor,
@@ -143,12 +153,15 @@ class StripeGateway:
         search would not do (the SDK documents it as up to an hour behind, and
         unavailable in India).
         """
-        found = self.call(self.client.v1.payment_intents.list,
-                          params={"created": {"gte": created_from, "lte": created_to}, "limit": 100})
-        for intent in found.auto_paging_iter():
-            if (intent.to_dict().get("metadata") or {}).get("payment_id") == payment_id:
-                return intent
-        return None
+        def first_match() -> Any | None:
+            found = self.client.v1.payment_intents.list(
+                params={"created": {"gte": created_from, "lte": created_to}, "limit": 100})
+            for intent in found.auto_paging_iter():  # the next pages are fetched here: inside the mapping
+                if (intent.to_dict().get("metadata") or {}).get("payment_id") == payment_id:
+                    return intent
+            return None
+
+        return self.call(first_match)
 
     def retrieve_reader(self, reader_id: str) -> Any:
         """The reader with its current action (what it is doing, and how that ended)."""
@@ -160,7 +173,7 @@ class StripeGateway:
 
     def process_on_reader(self, reader_id: str, intent_id: str, key: str, offer_tip: bool) -> Any:
         """Hand the intent to a Terminal reader (server-driven flow); it offers a tip only if told to."""
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.terminal.readers.process_payment_intent, reader_id,
             params={"payment_intent": intent_id, "process_config": {"skip_tipping": not offer_tip}},
             options={"idempotency_key": key},
@@ -177,14 +190,14 @@ class StripeGateway:
             params["card_present"] = {"number": self.settings.test_card}
         if tip_minor:
             params["amount_tip"] = tip_minor
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.test_helpers.terminal.readers.present_payment_method, reader_id,
             params=params, options={"idempotency_key": key},
         )
 
     def capture_intent(self, intent_id: str, amount_minor: int, key: str) -> Any:
         """Take the money, with the settlement data (fee, net) of the charge."""
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.payment_intents.capture, intent_id,
             params={"amount_to_capture": amount_minor, "expand": ["latest_charge.balance_transaction"]},
             options={"idempotency_key": key},
@@ -194,7 +207,7 @@ class StripeGateway:
         return self.call(self.client.v1.payment_intents.cancel, intent_id, options={"idempotency_key": key})
 
     def refund(self, intent_id: str, amount_minor: int, key: str) -> Any:
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.refunds.create,
             params={"payment_intent": intent_id, "amount": amount_minor}, options={"idempotency_key": key},
         )
@@ -210,7 +223,7 @@ class StripeGateway:
         needs one in payment mode); the payment's ids ride on the intent's
         metadata too, so a payment made through a link we lost can be found.
         """
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.checkout.sessions.create,
             params={
                 "mode": "payment",
@@ -230,12 +243,14 @@ class StripeGateway:
 
     def find_checkout(self, payment_id: str, created_after: int) -> Any | None:
         """After a crash before a link's id was saved: the session made for this payment, if any."""
-        found = self.call(self.client.v1.checkout.sessions.list,
-                          params={"created": {"gte": created_after}, "limit": 100})
-        for session in found.auto_paging_iter():
-            if (session.to_dict().get("metadata") or {}).get("payment_id") == payment_id:
-                return session
-        return None
+        def first_match() -> Any | None:
+            found = self.client.v1.checkout.sessions.list(params={"created": {"gte": created_after}, "limit": 100})
+            for session in found.auto_paging_iter():  # later pages too, inside the mapping
+                if (session.to_dict().get("metadata") or {}).get("payment_id") == payment_id:
+                    return session
+            return None
+
+        return self.call(first_match)
 
     def expire_checkout(self, session_id: str, key: str) -> Any:
         """Close a link so it can no longer be paid."""
@@ -246,9 +261,12 @@ class StripeGateway:
 
     def balance_transactions(self, created_from: int, created_before: int) -> list[dict[str, Any]]:
         """Charges and payments that reached the balance in [from, before): amount, fee, net, available date."""
-        found = self.call(self.client.v1.balance_transactions.list,
-                          params={"created": {"gte": created_from, "lt": created_before}, "limit": 100})
-        return [t.to_dict() for t in found.auto_paging_iter() if t.to_dict().get("type") in ("charge", "payment")]
+        def charges() -> list[dict[str, Any]]:
+            found = self.client.v1.balance_transactions.list(
+                params={"created": {"gte": created_from, "lt": created_before}, "limit": 100})
+            return [t.to_dict() for t in found.auto_paging_iter() if t.to_dict().get("type") in ("charge", "payment")]
+
+        return self.call(charges)
 
 
 def environ_settings(env: Mapping[str, str]) -> StripeSettings | None:

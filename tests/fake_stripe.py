@@ -162,6 +162,12 @@ class FakeStripe:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
+    def reset(self) -> None:
+        """Forget every object and cue, keeping the server (a module's tests can share one)."""
+        server = self.server
+        self.__init__()  # type: ignore[misc]
+        self.server = server
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.shutdown()
