@@ -203,8 +203,8 @@ class StripeTerminalProcessor:
                 if status != "canceled":
                     raise
         except ProcessorUnavailable as exc:
-            raise OutcomeUnknown(f"{why}, and Stripe could not be told to release it ({exc.message}) "
-                                 "The payment is kept: run 'pos payments recover'.") from exc
+            raise OutcomeUnknown(f"{why}, and Stripe could not be told to release it: the payment is kept; "
+                                 "run 'pos payments recover' once Stripe answers.") from exc
 
     @declines_as_outcomes
     def capture(self, store: "Store", payment: Payment) -> Outcome:
