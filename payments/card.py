@@ -85,6 +85,17 @@ class CardTender:
     def ready(self, store: "Store") -> None:
         self.processor(store, None)
 
+    def check_charge(self, store: "Store", amount_minor: int) -> None:
+        """Refuse, before the payment row is written, an amount Stripe would refuse (its minimum charge).
+
+        Every card tender of a store that is not a training store goes through Stripe.
+        """
+        if store.settings.training:
+            return
+        from payments.stripe_card import check_charge
+
+        check_charge(store, amount_minor, store.settings.currency)
+
     def account(self, store: "Store", payment: Payment) -> str:
         return self.processor(store, payment)[0]
 

@@ -7,7 +7,11 @@
 3. Ask the tender (authorize, then capture unless it captures at once).
    A decline is recorded as ``declined`` and returned; the order stays open
    and earlier payments stand.  An unreachable processor is recorded as
-   ``failed`` and raised as :class:`ProcessorUnavailable`.
+   ``failed`` and raised as :class:`ProcessorUnavailable`, unless the error
+   says the processor may hold money it could not release
+   (``outcome_unknown``): the payment then stays ``requested`` for recover.
+   A tender may refuse an amount before the row is written (``check_charge``:
+   Stripe's minimum charge).
 4. Record the capture, its journal entry and, when the captured payments
    cover the total, the order's sale, in one transaction.
 
@@ -194,6 +198,9 @@ def _request(
                 f"That is more than the {store_money(store, due)} "
                 "still due: only cash can be overpaid (change is given in cash)."
             )
+        check_charge = getattr(tender, "check_charge", None)
+        if callable(check_charge):  # an amount the processor would refuse (Stripe's minimum) is refused here
+            check_charge(store, charge + tip_minor)
         payment = insert_payment(store, order, kind, charge, register=register, tip_minor=tip_minor, tip_to=tip_to)
     return payment, suggestion
 
@@ -202,6 +209,8 @@ def _complete(store: "Store", tender: Tender, payment: Payment, suggestion: list
     try:
         outcome = tender.authorize(store, payment)
     except ProcessorUnavailable as exc:
+        if getattr(exc, "outcome_unknown", False):
+            raise  # the processor may hold money it could not release: kept requested, for 'pos payments recover'
         transition(store, payment, PaymentState.FAILED, note=exc.message)
         raise
     if not outcome.approved:

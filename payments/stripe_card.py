@@ -8,7 +8,10 @@ Stripe's test helpers, so the flow runs end to end without a card.
 capture: take the amount (plus a tip the customer chose on the reader) and
 read the processor's fee from the charge's balance transaction.
 lookup (after a crash): by the saved id, else by the payment id in the
-intent's metadata.
+metadata of the intents listed around the payment's time (never search,
+which lags).  Stripe's errors are mapped in :mod:`payments.stripe_errors`;
+a cancel or capture that may be retried gets a key per attempt
+(:func:`attempt_key`).
 
 Only the brand, the last four digits and the wallet type are kept; the
 card's number, expiry and CVC never reach the database.
@@ -16,11 +19,15 @@ card's number, expiry and CVC never reach the database.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING, Any
 
 from payments.base import DeclineReason, Outcome, Payment, annotate
-from payments.stripe_gateway import StripeGateway, decline_reason
+from payments.stripe_errors import Declined, OutcomeUnknown, UnexpectedState, decline_reason, declines_as_outcomes
+from payments.stripe_gateway import StripeGateway
+from pos.errors import ProcessorUnavailable
+from pos.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -71,8 +78,38 @@ def _may_tip(store: "Store", payment: Payment) -> bool:
     return True
 
 
+def attempt_key(store: "Store", payment: Payment, operation: str) -> str:
+    """A fresh idempotency key for one more attempt at ``operation`` (``cancel``, ``capture``, ``expire``).
+
+    Stripe keeps the first answer to a key for 24 hours, errors included, so
+    a retry under the same key would only ever get the same failure back.
+    Each attempt is numbered on the payment row (``details.attempts``),
+    written *before* the call, so a key is never used for two attempts, even
+    across a crash.  These operations are safe to repeat with a new key:
+    Stripe refuses to capture or cancel twice, and the refusal is reconciled.
+    """
+    with store.write() as conn:
+        row = conn.execute("SELECT details FROM payments WHERE id = ?", (payment.id,)).fetchone()
+        details = json.loads(row["details"] or "{}") if row else {}
+        attempts = dict(details.get("attempts") or {})
+        attempts[operation] = number = int(attempts.get(operation, 0)) + 1
+        details["attempts"] = attempts
+        conn.execute("UPDATE payments SET details = ?, updated_at = ? WHERE id = ?",
+                     (json.dumps(details, sort_keys=True), iso(utc_now()), payment.id))
+    return payment.key_for(f"{operation}:{number}")
+
+
+# How far around the payment row's time an intent made for it may be dated (clock skew, the SDK's retries).
+_SKEW_S = 300
+_CREATE_WINDOW_S = 3600
+
+
 class StripeTerminalProcessor:
-    """The card processor of a store that uses Stripe (see the module docstring)."""
+    """The card processor of a store that uses Stripe (see the module docstring).
+
+    Every verb returns an :class:`Outcome` or raises
+    :class:`~pos.errors.ProcessorUnavailable` (see :mod:`payments.stripe_errors`).
+    """
 
     def __init__(self, gateway: StripeGateway, reader_id: str, simulate_tap: bool, wait_s: int = 60) -> None:
         self.gateway = gateway
@@ -80,71 +117,154 @@ class StripeTerminalProcessor:
         self.simulate_tap = simulate_tap
         self.wait_s = wait_s
 
+    @declines_as_outcomes
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
         intent = self.gateway.create_intent(
             payment.amount_minor + payment.tip_minor, payment.currency, payment.key_for("create"),
             {"payment_id": payment.id, "order_id": payment.order_id},
         )
-        annotate(store, payment, intent.id)
-        self.gateway.process_on_reader(self.reader_id, intent.id, payment.key_for("process"), _may_tip(store, payment))
-        if self.simulate_tap:
-            self.gateway.present_test_card(self.reader_id, 0, payment.key_for("present"))
+        payment = annotate(store, payment, intent.id)
         try:
+            self.gateway.process_on_reader(self.reader_id, intent.id, payment.key_for("process"),
+                                           _may_tip(store, payment))
+            if self.simulate_tap:
+                self.gateway.present_test_card(self.reader_id, 0, payment.key_for("present"))
             return self._wait_for_tap(store, payment, intent.id)
         except KeyboardInterrupt:
             # The cashier pressed Ctrl-C: release the intent, so no money moves later.
-            self.gateway.cancel_intent(intent.id, payment.key_for("cancel"))
+            self._release(store, payment, intent.id, "The card payment was interrupted at the register")
             return Outcome.declined(DeclineReason.CANCELLED, "The card payment was cancelled at the register.", intent.id)
+        except Declined as declined:
+            self._release(store, payment, intent.id, "The card was refused")
+            return declined.outcome(intent.id)
+        except ProcessorUnavailable as exc:
+            if getattr(exc, "outcome_unknown", False):
+                raise
+            # The reader never took it, or we lost sight of it: release it, so nothing is charged later.
+            self._release(store, payment, intent.id, exc.message)
+            raise
 
     def _wait_for_tap(self, store: "Store", payment: Payment, intent_id: str) -> Outcome:
-        """Poll the intent until the customer taps, the card is declined, or time runs out."""
+        """Poll the intent (and the reader) until the customer taps, the card is declined, or time runs out."""
         waiting = store.memo.get("on_card_wait")  # the CLI's spinner, if any
         started = time.monotonic()
-        intent = plain(self.gateway.retrieve_intent(intent_id))
         while True:
-            current = intent
+            current = plain(self.gateway.retrieve_intent(intent_id))
             if current["status"] == "requires_capture":
                 return Outcome.ok(intent_id, **card_details(current))
             error = current.get("last_payment_error")
             if current["status"] == "canceled":
                 return Outcome.declined(DeclineReason.CANCELLED, processor_ref=intent_id)
             if current["status"] == "requires_payment_method" and error:
+                self._release(store, payment, intent_id, "The card was declined")
                 return Outcome.declined(decline_reason(error.get("code"), error.get("decline_code")),
                                         processor_ref=intent_id)
+            failed = self._failed_action(intent_id)
+            if failed is not None:  # the customer cancelled on the reader, or it could not read the card
+                self._release(store, payment, intent_id, "The reader stopped the payment")
+                return Outcome.declined(decline_reason(failed.get("failure_code")),
+                                        _reader_words(failed), intent_id)
             elapsed = time.monotonic() - started
             if elapsed > self.wait_s:
-                self.gateway.cancel_intent(intent_id, payment.key_for("cancel"))
+                self._release(store, payment, intent_id, "No card was presented in time")
                 return Outcome.declined(DeclineReason.EXPIRED, "No card was presented in time: try again.", intent_id)
             if callable(waiting):
                 waiting(int(elapsed))
             time.sleep(0.5)
-            intent = plain(self.gateway.retrieve_intent(intent_id))
 
+    def _failed_action(self, intent_id: str) -> dict[str, Any] | None:
+        """The reader's action for this intent, if it failed (the intent's status is what counts: a reader
+        that cannot be read just means waiting on)."""
+        try:
+            action = plain(self.gateway.retrieve_reader(self.reader_id)).get("action") or {}
+        except ProcessorUnavailable:
+            return None
+        ours = (action.get("process_payment_intent") or {}).get("payment_intent") == intent_id
+        return action if ours and action.get("status") == "failed" else None
+
+    def _release(self, store: "Store", payment: Payment, intent_id: str, why: str) -> None:
+        """Cancel the intent (and the reader's action for it, if it has one), under a key of its own per attempt.
+
+        Already canceled counts as released.  If Stripe cannot be told, the
+        payment is kept for ``pos payments recover`` (:class:`OutcomeUnknown`).
+        """
+        try:
+            try:
+                action = plain(self.gateway.retrieve_reader(self.reader_id)).get("action") or {}
+                if action.get("status") == "in_progress" and \
+                        (action.get("process_payment_intent") or {}).get("payment_intent") == intent_id:
+                    self.gateway.cancel_reader_action(self.reader_id, attempt_key(store, payment, "cancel_action"))
+            except ProcessorUnavailable:
+                pass  # the reader is only told so its screen clears; the intent's cancel is what counts
+            try:
+                self.gateway.cancel_intent(intent_id, attempt_key(store, payment, "cancel"))
+            except UnexpectedState:
+                status = plain(self.gateway.retrieve_intent(intent_id))["status"]
+                if status != "canceled":
+                    raise
+        except ProcessorUnavailable as exc:
+            raise OutcomeUnknown(f"{why}, and Stripe could not be told to release it: the payment is kept; "
+                                 "run 'pos payments recover' once Stripe answers.") from exc
+
+    @declines_as_outcomes
     def capture(self, store: "Store", payment: Payment) -> Outcome:
         ref = payment.processor_ref or self._ref(store, payment)
         current = plain(self.gateway.retrieve_intent(ref))
-        total = int(current["amount"])  # includes a tip the customer chose on the reader
-        captured = plain(self.gateway.capture_intent(ref, total, payment.key_for("capture")))
+        if current["status"] != "requires_capture":
+            return self._settled(ref, current)
+        total = int(current.get("amount_capturable") or current["amount"])  # with a tip chosen on the reader
+        try:
+            captured = plain(self.gateway.capture_intent(ref, total, attempt_key(store, payment, "capture")))
+        except UnexpectedState:
+            return self._settled(ref, plain(self.gateway.retrieve_intent(ref)))
+        except Declined as declined:
+            try:
+                self._release(store, payment, ref, "The capture was refused")
+            except ProcessorUnavailable:
+                pass  # the authorization lapses on its own; nothing was taken
+            return declined.outcome(ref)
         outcome = Outcome.ok(ref, **card_details(captured), **settlement_details(captured))
-        reader_tip = total - payment.amount_minor - payment.tip_minor
+        reader_tip = int(captured.get("amount_received") or total) - payment.amount_minor - payment.tip_minor
         return outcome._replace(tip_minor=reader_tip) if reader_tip > 0 else outcome
 
+    def _settled(self, ref: str, intent: dict[str, Any]) -> Outcome:
+        """Capture found the intent no longer waiting: taken already (a retry), or released."""
+        if intent["status"] == "succeeded":
+            settled = plain(self.gateway.retrieve_intent(ref, settlement=True))
+            return Outcome.ok(ref, **card_details(settled), **settlement_details(settled))
+        if intent["status"] == "canceled":
+            return Outcome.declined(DeclineReason.EXPIRED, "The card's authorization was released before it was "
+                                    "taken: take the payment again.", ref)
+        error = intent.get("last_payment_error") or {}
+        return Outcome.declined(decline_reason(error.get("code"), error.get("decline_code")), processor_ref=ref)
+
+    @declines_as_outcomes
     def void(self, store: "Store", payment: Payment) -> Outcome:
         ref = payment.processor_ref or self._ref(store, payment)
+        if not ref:
+            found = self._find(payment)
+            ref = str(found["id"]) if found else ""
         if ref:
-            self.gateway.cancel_intent(ref, payment.key_for("cancel"))
+            status = plain(self.gateway.retrieve_intent(ref))["status"]
+            if status == "succeeded":
+                return Outcome.declined(DeclineReason.CANCELLED, "the card payment was taken already: refund it "
+                                        "instead", ref)
+            if status != "canceled":
+                self._release(store, payment, ref, "The payment could not be released")
         return Outcome.ok(ref)
 
+    @declines_as_outcomes
     def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
         refund = self.gateway.refund(payment.processor_ref or self._ref(store, payment), amount_minor, key)
         return Outcome.ok(refund.id)
 
+    @declines_as_outcomes
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
         ref = payment.processor_ref or self._ref(store, payment)
-        found = self.gateway.retrieve_intent(ref) if ref else self.gateway.find_intent(payment.id)
+        found = plain(self.gateway.retrieve_intent(ref)) if ref else self._find(payment)
         if found is None:
             return None
-        intent = plain(found)
+        intent = found
         if not ref:
             annotate(store, payment, intent["id"])
             intent = plain(self.gateway.retrieve_intent(intent["id"]))
@@ -159,9 +279,36 @@ class StripeTerminalProcessor:
         if error:
             return Outcome.declined(decline_reason(error.get("code"), error.get("decline_code")),
                                     processor_ref=intent["id"])
-        return None  # created but never tapped: nothing was charged
+        return None  # created but never tapped: nothing was charged (void releases it)
+
+    def _find(self, payment: Payment) -> dict[str, Any] | None:
+        """The intent made for a payment whose row lost its id (a crash between create and save)."""
+        made = int(payment.created_at.timestamp())
+        found = self.gateway.find_intent(payment.id, made - _SKEW_S, made + _CREATE_WINDOW_S)
+        return plain(found) if found is not None else None
 
     def _ref(self, store: "Store", payment: Payment) -> str:
         row = store.one("SELECT processor_ref FROM payments WHERE id = ?", (payment.id,))
         return str(row["processor_ref"]) if row and row["processor_ref"] else ""
 
+
+def _reader_words(action: dict[str, Any]) -> str:
+    reason = decline_reason(action.get("failure_code"))
+    if reason is DeclineReason.CANCELLED:
+        return "The payment was cancelled on the card reader: offer it again or another tender."
+    return reason.cashier_message
+
+
+def check_charge(store: "Store", amount_minor: int, currency: str) -> None:
+    """Refuse, before anything is written or sent, a card charge Stripe would refuse (its minimum, its maximum)."""
+    from payments.stripe_limits import MAXIMUM_CHARGE_MINOR, minimum_charge_minor
+    from pos.errors import NotAllowed
+    from pos.money_format import store_money
+
+    minimum = minimum_charge_minor(currency)
+    if minimum is not None and amount_minor < minimum:
+        raise NotAllowed(f"A card payment must be at least {store_money(store, minimum)} (Stripe's minimum): "
+                         f"take the last {store_money(store, amount_minor)} in cash.")
+    if amount_minor > MAXIMUM_CHARGE_MINOR:
+        raise NotAllowed(f"A card payment can be at most {store_money(store, MAXIMUM_CHARGE_MINOR)} (Stripe's "
+                         "maximum): split it into several payments.")

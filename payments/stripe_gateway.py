@@ -6,11 +6,13 @@ an idempotency key derived from the payment's own id and the operation
 (``Payment.key_for``), so a retried call, by the SDK or after a crash,
 never charges twice.  Timeouts and retries are explicit.
 
-Stripe's errors are mapped onto the tender interface: a card error becomes
-a declined :class:`Outcome` with a :class:`DeclineReason`; anything that
+Every error the SDK raises goes through :func:`payments.stripe_errors.translate`,
+the one mapping: a refused card or amount becomes an internal ``Declined``
+that the processors return as a declined :class:`Outcome`; anything that
 means Stripe could not be used (network, timeout, rate limit, a key it
-refuses, a request it refuses) becomes :class:`ProcessorUnavailable`, whose
-message never contains the key.
+refuses, a busy or offline reader, a request it refuses) becomes
+:class:`ProcessorUnavailable` or one of its subclasses, whose message never
+contains the key.
 
 The API key comes from the caller (the CLI reads ``STRIPE_API_KEY`` or an
 owner-only file with :func:`read_api_key`); it is never stored in the
@@ -25,8 +27,10 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
-from payments.base import DeclineReason, Outcome
+from payments.stripe_errors import Declined, decline_reason, translate
 from pos.errors import InvalidInput, ProcessorUnavailable
+
+__all__ = ["StripeGateway", "StripeSettings", "decline_reason", "environ_settings", "read_api_key"]
 
 if TYPE_CHECKING:  # pragma: no cover
     import stripe
@@ -62,32 +66,6 @@ def read_api_key(environ: Mapping[str, str], key_file: Path | None = None) -> st
     return key_file.read_text().strip() or None
 
 
-# Stripe's decline codes, onto our closed set (anything else: a plain decline).
-_DECLINES = {
-    "insufficient_funds": DeclineReason.INSUFFICIENT_FUNDS,
-    "expired_card": DeclineReason.EXPIRED_CARD,
-    "incorrect_cvc": DeclineReason.INCORRECT_DETAILS,
-    "incorrect_number": DeclineReason.INCORRECT_DETAILS,
-    "incorrect_pin": DeclineReason.INCORRECT_DETAILS,
-    "fraudulent": DeclineReason.FRAUD_SUSPECTED,
-    "stolen_card": DeclineReason.FRAUD_SUSPECTED,
-    "lost_card": DeclineReason.FRAUD_SUSPECTED,
-    "pickup_card": DeclineReason.FRAUD_SUSPECTED,
-    "authentication_required": DeclineReason.AUTHENTICATION_REQUIRED,
-    "offline_pin_required": DeclineReason.AUTHENTICATION_REQUIRED,
-    "online_or_offline_pin_required": DeclineReason.AUTHENTICATION_REQUIRED,
-    "processing_error": DeclineReason.PROCESSING_ERROR,
-}
-
-
-def decline_reason(code: str | None, decline_code: str | None) -> DeclineReason:
-    """Map Stripe's ``code``/``decline_code`` pair onto the closed decline enum."""
-    for candidate in (decline_code, code):
-        if candidate in _DECLINES:
-            return _DECLINES[candidate]
-    return DeclineReason.CARD_DECLINED
-
-
 # A run of 12 to 19 digits, as a card number is, and the card facts Stripe sends back that we never keep.
 _CARD_NUMBER = re.compile(r"(?<!\d)\d{12,19}(?!\d)")
 _CARD_FACTS = re.compile(r'("?(?:exp_month|exp_year|fingerprint)"?\s*[:=]\s*)("[^"]*"|\w+)')
@@ -111,14 +89,6 @@ def _guard_sdk_log() -> None:
         sdk_log.addFilter(_DropCardNumbers())
 
 
-class Declined(Exception):
-    """Internal: a card error, turned into a declined Outcome by :meth:`StripeGateway.outcome`."""
-
-    def __init__(self, reason: DeclineReason, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
 class StripeGateway:
     """A configured Stripe client with the calls Anytender makes."""
 
@@ -135,39 +105,27 @@ class StripeGateway:
         )
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run one SDK call, mapping Stripe's errors onto ours."""
-        error = self._stripe
+        """Run one SDK call that cannot decline a card (a read, a cancel); every Stripe error leaves through
+        :func:`payments.stripe_errors.translate`, and a card error here is nonsense: unavailable, not declined."""
+        try:
+            return self.call_may_decline(fn, *args, **kwargs)
+        except Declined as declined:
+            raise ProcessorUnavailable(f"Stripe gave an answer that makes no sense here ({declined.args[0]}): "
+                                       "try again, or run 'pos payments recover'.") from declined
+
+    def call_may_decline(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run one SDK call whose refusal is the payment's answer (create, process, tap, capture, refund):
+        a refused card or amount raises :class:`payments.stripe_errors.Declined`."""
         try:
             return fn(*args, **kwargs)
-        except error.CardError as exc:
-            raise Declined(decline_reason(exc.code, getattr(exc, "error", None) and exc.error.decline_code),
-                           exc.user_message or "The card was declined.") from None
-        except (error.APIConnectionError, error.RateLimitError) as exc:
-            raise ProcessorUnavailable(
-                "Card payments are unavailable right now (Stripe cannot be reached): take cash or try again."
-            ) from exc
-        except error.AuthenticationError as exc:
-            raise ProcessorUnavailable("Stripe refused this register's API key: ask the owner to check it.") from exc
-        except error.IdempotencyError as exc:
-            raise ProcessorUnavailable(
-                "Stripe saw this payment with different details before: run 'pos payments recover'."
-            ) from exc
-        except error.StripeError as exc:
-            message = getattr(exc, "user_message", None) or str(exc)
-            raise ProcessorUnavailable(f"Stripe could not do it: {message}") from exc
-
-    def outcome(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Outcome, Any]:
-        """Like :meth:`call`, but a card decline comes back as a declined Outcome (and no object)."""
-        try:
-            return Outcome.ok(), self.call(fn, *args, **kwargs)
-        except Declined as declined:
-            return Outcome.declined(declined.reason, declined.args[0]), None
+        except self._stripe.StripeError as exc:
+            raise translate(exc) from exc
 
     # -- the calls -------------------------------------------------------------
 
     def create_intent(self, amount_minor: int, currency: str, key: str, metadata: dict[str, str]) -> Any:
         """A card-present PaymentIntent, captured later (so the final tip can be added)."""
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.payment_intents.create,
             params={
                 "amount": amount_minor,
@@ -188,16 +146,34 @@ class StripeGateway:
         expand = "latest_charge.balance_transaction" if settlement else "latest_charge"
         return self.call(self.client.v1.payment_intents.retrieve, intent_id, params={"expand": [expand]})
 
-    def find_intent(self, payment_id: str) -> Any | None:
-        """After a crash before the intent's id was saved: find it by the payment id in its metadata."""
-        found = self.call(
-            self.client.v1.payment_intents.search, params={"query": f"metadata['payment_id']:'{payment_id}'"}
-        )
-        return found.data[0] if found.data else None
+    def find_intent(self, payment_id: str, created_from: int, created_to: int) -> Any | None:
+        """After a crash before the intent's id was saved: the intent with this payment id in its metadata.
+
+        Listed by creation time, which reads what was just written; PaymentIntent
+        search would not do (the SDK documents it as up to an hour behind, and
+        unavailable in India).
+        """
+        def first_match() -> Any | None:
+            found = self.client.v1.payment_intents.list(
+                params={"created": {"gte": created_from, "lte": created_to}, "limit": 100})
+            for intent in found.auto_paging_iter():  # the next pages are fetched here: inside the mapping
+                if (intent.to_dict().get("metadata") or {}).get("payment_id") == payment_id:
+                    return intent
+            return None
+
+        return self.call(first_match)
+
+    def retrieve_reader(self, reader_id: str) -> Any:
+        """The reader with its current action (what it is doing, and how that ended)."""
+        return self.call(self.client.v1.terminal.readers.retrieve, reader_id)
+
+    def cancel_reader_action(self, reader_id: str, key: str) -> Any:
+        """Stop what the reader is doing (only ever called for an action of our own intent)."""
+        return self.call(self.client.v1.terminal.readers.cancel_action, reader_id, options={"idempotency_key": key})
 
     def process_on_reader(self, reader_id: str, intent_id: str, key: str, offer_tip: bool) -> Any:
         """Hand the intent to a Terminal reader (server-driven flow); it offers a tip only if told to."""
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.terminal.readers.process_payment_intent, reader_id,
             params={"payment_intent": intent_id, "process_config": {"skip_tipping": not offer_tip}},
             options={"idempotency_key": key},
@@ -214,14 +190,14 @@ class StripeGateway:
             params["card_present"] = {"number": self.settings.test_card}
         if tip_minor:
             params["amount_tip"] = tip_minor
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.test_helpers.terminal.readers.present_payment_method, reader_id,
             params=params, options={"idempotency_key": key},
         )
 
     def capture_intent(self, intent_id: str, amount_minor: int, key: str) -> Any:
         """Take the money, with the settlement data (fee, net) of the charge."""
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.payment_intents.capture, intent_id,
             params={"amount_to_capture": amount_minor, "expand": ["latest_charge.balance_transaction"]},
             options={"idempotency_key": key},
@@ -231,7 +207,7 @@ class StripeGateway:
         return self.call(self.client.v1.payment_intents.cancel, intent_id, options={"idempotency_key": key})
 
     def refund(self, intent_id: str, amount_minor: int, key: str) -> Any:
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.refunds.create,
             params={"payment_intent": intent_id, "amount": amount_minor}, options={"idempotency_key": key},
         )
@@ -247,7 +223,7 @@ class StripeGateway:
         needs one in payment mode); the payment's ids ride on the intent's
         metadata too, so a payment made through a link we lost can be found.
         """
-        return self.call(
+        return self.call_may_decline(
             self.client.v1.checkout.sessions.create,
             params={
                 "mode": "payment",
@@ -267,12 +243,14 @@ class StripeGateway:
 
     def find_checkout(self, payment_id: str, created_after: int) -> Any | None:
         """After a crash before a link's id was saved: the session made for this payment, if any."""
-        found = self.call(self.client.v1.checkout.sessions.list,
-                          params={"created": {"gte": created_after}, "limit": 100})
-        for session in found.auto_paging_iter():
-            if (session.to_dict().get("metadata") or {}).get("payment_id") == payment_id:
-                return session
-        return None
+        def first_match() -> Any | None:
+            found = self.client.v1.checkout.sessions.list(params={"created": {"gte": created_after}, "limit": 100})
+            for session in found.auto_paging_iter():  # later pages too, inside the mapping
+                if (session.to_dict().get("metadata") or {}).get("payment_id") == payment_id:
+                    return session
+            return None
+
+        return self.call(first_match)
 
     def expire_checkout(self, session_id: str, key: str) -> Any:
         """Close a link so it can no longer be paid."""
@@ -283,9 +261,12 @@ class StripeGateway:
 
     def balance_transactions(self, created_from: int, created_before: int) -> list[dict[str, Any]]:
         """Charges and payments that reached the balance in [from, before): amount, fee, net, available date."""
-        found = self.call(self.client.v1.balance_transactions.list,
-                          params={"created": {"gte": created_from, "lt": created_before}, "limit": 100})
-        return [t.to_dict() for t in found.auto_paging_iter() if t.to_dict().get("type") in ("charge", "payment")]
+        def charges() -> list[dict[str, Any]]:
+            found = self.client.v1.balance_transactions.list(
+                params={"created": {"gte": created_from, "lt": created_before}, "limit": 100})
+            return [t.to_dict() for t in found.auto_paging_iter() if t.to_dict().get("type") in ("charge", "payment")]
+
+        return self.call(charges)
 
 
 def environ_settings(env: Mapping[str, str]) -> StripeSettings | None:

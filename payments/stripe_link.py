@@ -21,8 +21,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from payments.base import DeclineReason, Outcome, Payment, annotate
-from payments.stripe_card import card_details, plain, settlement_details
+from payments.stripe_card import attempt_key, card_details, plain, settlement_details
+from payments.stripe_errors import declines_as_outcomes
 from payments.stripe_gateway import StripeGateway
+from pos.errors import ProcessorUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -39,6 +41,7 @@ class StripeLinkProcessor:
         self.gateway = gateway
         self.expires_after_s = expires_after_s
 
+    @declines_as_outcomes
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
         from pos.orders import resolve
 
@@ -57,21 +60,29 @@ class StripeLinkProcessor:
         # Checkout takes the money when the customer pays; lookup reports it as captured.
         return Outcome.ok(payment.processor_ref)
 
+    @declines_as_outcomes
     def void(self, store: "Store", payment: Payment) -> Outcome:
         session = self._session(store, payment)
         if session is None:
             return Outcome.ok()
+        if session["status"] == "open":
+            try:  # a key per attempt: a failed expire can be tried again (Stripe keeps its first answer)
+                self.gateway.expire_checkout(session["id"], attempt_key(store, payment, "expire"))
+            except ProcessorUnavailable:
+                session = plain(self.gateway.retrieve_checkout(session["id"]))
+                if session["status"] == "open":
+                    raise
         if session["status"] == "complete":
             return Outcome.declined(DeclineReason.CANCELLED, "the customer has already paid this link: "
                                     "record it with 'pos pay ORDER link --check'", session["id"])
-        if session["status"] == "open":
-            self.gateway.expire_checkout(session["id"], payment.key_for("expire"))
         return Outcome.ok(session["id"])
 
+    @declines_as_outcomes
     def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
         refund = self.gateway.refund(str(payment.details["payment_intent"]), amount_minor, key)
         return Outcome.ok(refund.id)
 
+    @declines_as_outcomes
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
         session = self._session(store, payment)
         if session is None:

@@ -1,11 +1,32 @@
 """A small stateful fake of the Stripe API on 127.0.0.1, for the real `stripe` SDK to talk to.
 
-Only the endpoints Anytender uses exist.  Like the real API it rejects
-unknown parameters (400, ``invalid_request_error``), honours idempotency
-keys (same key and parameters: the same response; same key, other
-parameters: ``idempotency_error``), and fails on cue: a decline, a slow
-answer (the client times out), or a dropped response after the work was
-done (the client retries with the same key and must not charge twice).
+Only the endpoints Anytender uses exist, and each refuses what Stripe refuses:
+
+* Every request is checked against the pinned SDK's own parameter TypedDicts
+  (:mod:`tests.stripe_schema`, read from ``stripe.params`` at test time): names
+  at every depth, closed ``Literal`` values, required keys, integers and
+  booleans.  A refusal is a 400 ``invalid_request_error`` naming the ``param``,
+  and, as Stripe does, it is *not* saved under the idempotency key (only a
+  request that started executing is).
+* Idempotency keys: the same key and parameters give the saved response (errors
+  from a request that ran included, as Stripe keeps them for 24 hours); the
+  same key with other parameters is an ``idempotency_error``.
+* The state machines and amount rules the SDK documents: an amount below
+  Stripe's minimum for its currency (:mod:`payments.stripe_limits`) or above
+  eight digits is refused; capture only from ``requires_capture`` and never more
+  than ``amount_capturable``; no cancel once ``succeeded`` or ``canceled``; a
+  canceled intent cannot be processed or tapped on a reader; a reader busy with
+  an action refuses another until it finishes or is cancelled.
+* Search is eventually consistent: an intent shows up only ``search_delay_s``
+  after it was created (Stripe: "up to an hour").
+* Failures on cue: a decline at the tap, a 402 card error or any other error
+  on the next call to an endpoint, a busy or offline reader, a reader action
+  that fails, a slow answer (the client times out), a dropped response after the
+  work was done (the client retries with the same key and must not charge twice),
+  a Checkout Session completed but not yet paid.
+* Balance transactions as the settlement report reads them, for charges,
+  refunds and payouts, with ``reporting_category``, ``exchange_rate`` and
+  ``fee_details``.
 """
 
 from __future__ import annotations
@@ -17,27 +38,34 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
-ALLOWED = {
-    ("POST", "/v1/payment_intents"): {
-        "amount", "currency", "allowed_payment_method_types", "capture_method", "metadata", "description",
-        "payment_method", "confirm",
-    },
-    ("POST", "/v1/payment_intents/{id}/capture"): {"amount_to_capture", "expand"},
-    ("POST", "/v1/payment_intents/{id}/cancel"): {"cancellation_reason"},
-    ("GET", "/v1/payment_intents/{id}"): {"expand"},
-    ("POST", "/v1/refunds"): {"payment_intent", "amount", "metadata", "reason"},
-    ("GET", "/v1/payment_intents/search"): {"query", "limit"},
-    ("POST", "/v1/terminal/readers/{id}/process_payment_intent"): {"payment_intent", "process_config"},
-    ("POST", "/v1/test_helpers/terminal/readers/{id}/present_payment_method"): {"amount_tip", "card_present", "type"},
-    ("POST", "/v1/checkout/sessions"): {
-        "mode", "line_items", "expires_at", "customer_creation", "client_reference_id", "metadata",
-        "payment_intent_data", "success_url", "cancel_url", "submit_type", "expand",
-    },
-    ("GET", "/v1/balance_transactions"): {"created", "limit", "starting_after", "type"},
-    ("GET", "/v1/checkout/sessions"): {"created", "limit", "starting_after", "status", "payment_intent"},
-    ("GET", "/v1/checkout/sessions/{id}"): {"expand"},
-    ("POST", "/v1/checkout/sessions/{id}/expire"): {"expand"},
+from payments.stripe_limits import MAXIMUM_CHARGE_MINOR, minimum_charge_minor
+from tests import stripe_schema
+
+# Each endpoint and the SDK's params class for it (in ``stripe.params``).
+ENDPOINTS: dict[tuple[str, str], str] = {
+    ("POST", "/v1/payment_intents"): "PaymentIntentCreateParams",
+    ("GET", "/v1/payment_intents"): "PaymentIntentListParams",
+    ("GET", "/v1/payment_intents/search"): "PaymentIntentSearchParams",
+    ("GET", "/v1/payment_intents/{id}"): "PaymentIntentRetrieveParams",
+    ("POST", "/v1/payment_intents/{id}/capture"): "PaymentIntentCaptureParams",
+    ("POST", "/v1/payment_intents/{id}/cancel"): "PaymentIntentCancelParams",
+    ("POST", "/v1/refunds"): "RefundCreateParams",
+    ("GET", "/v1/terminal/readers/{id}"): "terminal.ReaderRetrieveParams",
+    ("POST", "/v1/terminal/readers/{id}/process_payment_intent"): "terminal.ReaderProcessPaymentIntentParams",
+    ("POST", "/v1/terminal/readers/{id}/cancel_action"): "terminal.ReaderCancelActionParams",
+    ("POST", "/v1/test_helpers/terminal/readers/{id}/present_payment_method"):
+        "test_helpers.terminal.ReaderPresentPaymentMethodParams",
+    ("POST", "/v1/checkout/sessions"): "checkout.SessionCreateParams",
+    ("GET", "/v1/checkout/sessions"): "checkout.SessionListParams",
+    ("GET", "/v1/checkout/sessions/{id}"): "checkout.SessionRetrieveParams",
+    ("POST", "/v1/checkout/sessions/{id}/expire"): "checkout.SessionExpireParams",
+    ("GET", "/v1/balance_transactions"): "BalanceTransactionListParams",
 }
+
+
+def schema(route: tuple[str, str]) -> stripe_schema.Node:
+    """The parameter tree Stripe accepts at ``route``, from the SDK."""
+    return stripe_schema.typed_dict(stripe_schema.params_class(ENDPOINTS[route]))
 
 
 def _nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -72,9 +100,15 @@ TEST_CARDS = {
     "4000000000000069": ("visa", "expired_card"),
 }
 
-# Nested parameters the fake knows for checkout line items; anything else is refused, as Stripe does.
-LINE_ITEM = {"quantity", "price_data"}
-PRICE_DATA = {"currency", "unit_amount", "product_data"}
+FEE_CARD_PRESENT = (27, 5)
+"""The fake's card-present pricing: 2.7% + 5 minor units."""
+FEE_ONLINE = (29, 30)
+"""The fake's online pricing: 2.9% + 30 minor units."""
+
+
+def fee_for(amount: int, pricing: tuple[int, int]) -> int:
+    per_mille, fixed = pricing
+    return (amount * per_mille + 500) // 1000 + fixed
 
 
 class FakeStripe:
@@ -88,11 +122,17 @@ class FakeStripe:
         """Balance transactions, as the settlement report lists them."""
         self.clock_offset_s = 0
         """Added to the fake's clock (to let a link run out without waiting)."""
-        self.readers: dict[str, str] = {}
+        self.search_delay_s = 60
+        """How long a new intent stays out of search results (Stripe: up to an hour; 0: at once)."""
+        self.readers: dict[str, dict[str, Any]] = {}
+        """Each reader's current action (``status`` in_progress, succeeded or failed), once it had one."""
         self.reader_config: dict[str, dict[str, Any]] = {}
+        self.offline_readers: set[str] = set()
         self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self.requests: list[tuple[str, str, dict[str, Any], str | None]] = []
         self.cue: dict[str, Any] = {}
+        self.errors_next: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        """Endpoint suffix ("/capture", "/cancel", "/v1/payment_intents"...) -> errors its next calls answer."""
         self._lock = threading.Lock()
         self._counter = 0
         self.server: ThreadingHTTPServer | None = None
@@ -122,6 +162,12 @@ class FakeStripe:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
+    def reset(self) -> None:
+        """Forget every object and cue, keeping the server (a module's tests can share one)."""
+        server = self.server
+        self.__init__()  # type: ignore[misc]
+        self.server = server
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.shutdown()
@@ -133,6 +179,7 @@ class FakeStripe:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def decline_next(self, decline_code: str = "insufficient_funds", code: str = "card_declined") -> None:
+        """The next tap is declined (the reader action fails and the intent keeps the error)."""
         self.cue["decline"] = (code, decline_code)
 
     def slow_next(self, seconds: float) -> None:
@@ -142,27 +189,58 @@ class FakeStripe:
         """Do the next POST's work, then close the connection without answering."""
         self.cue["drop"] = True
 
+    def error_next(self, endpoint: str, status: int = 500, type: str = "api_error", code: str | None = None,
+                   message: str = "An unknown error occurred", times: int = 1, **extra: Any) -> None:
+        """The next ``times`` calls to the endpoint ending in ``endpoint`` answer this error, after the
+        request started executing (so, as at Stripe, it is saved under the call's idempotency key)."""
+        error: dict[str, Any] = {"type": type, "message": message, **extra}
+        if code:
+            error["code"] = code
+        self.errors_next.setdefault(endpoint, []).extend([(status, {"error": error})] * times)
+
+    def card_error_next(self, endpoint: str, decline_code: str = "insufficient_funds",
+                        code: str = "card_declined") -> None:
+        """A 402 ``card_error`` from the next call to ``endpoint`` (a capture the issuer refuses, say)."""
+        self.error_next(endpoint, 402, "card_error", code, "Your card was declined.", decline_code=decline_code)
+
+    def reader_offline(self, reader_id: str, offline: bool = True) -> None:
+        (self.offline_readers.add if offline else self.offline_readers.discard)(reader_id)
+
+    def reader_busy(self, reader_id: str) -> None:
+        """The reader is in the middle of something else (another register's payment)."""
+        self.readers[reader_id] = {"type": "process_payment_intent", "status": "in_progress",
+                                   "process_payment_intent": {"payment_intent": "pi_someone_else"}}
+
+    def fail_reader_action(self, reader_id: str, failure_code: str = "customer_canceled",
+                           failure_message: str = "The customer canceled the payment on the reader.") -> None:
+        """The reader's current action fails (the customer pressed cancel, the card could not be read...)."""
+        with self._lock:
+            action = self.readers[reader_id]
+            action.update(status="failed", failure_code=failure_code, failure_message=failure_message)
+
+    def payout(self, amount: int, currency: str = "usd") -> dict[str, Any]:
+        """Stripe pays the balance out to the bank: a payout balance transaction."""
+        with self._lock:
+            return self._txn(-amount, 0, currency, "payout", "payout", source=self._id("po"))
+
     # -- the API -----------------------------------------------------------------
 
     def _id(self, prefix: str) -> str:
         self._counter += 1
         return f"{prefix}_fake{self._counter:06d}"
 
+    def now(self) -> int:
+        return int(time.time()) + self.clock_offset_s
+
     def _route(self, method: str, path: str) -> tuple[tuple[str, str] | None, str | None]:
         parts = path.strip("/").split("/")
-        if path == "/v1/payment_intents/search":
+        if (method, path) in ENDPOINTS:
             return (method, path), None
-        if "readers" in parts:
-            at = parts.index("readers")
-            rest = "/" + "/".join([*parts[:at + 1], "{id}", *parts[at + 2:]])
-            return ((method, rest) if (method, rest) in ALLOWED else None), parts[at + 1]
-        if len(parts) >= 4 and parts[1:3] == ["checkout", "sessions"]:
-            rest = "/".join(["", "v1", "checkout", "sessions", "{id}", *parts[4:]])
-            return ((method, rest) if (method, rest) in ALLOWED else None), parts[3]
-        if len(parts) >= 3 and parts[1] == "payment_intents":
-            rest = "/".join(["", "v1", "payment_intents", "{id}", *parts[3:]])
-            return ((method, rest) if (method, rest) in ALLOWED else None), parts[2]
-        return ((method, path) if (method, path) in ALLOWED else None), None
+        for at, name in enumerate(parts):
+            if name in ("readers", "sessions", "payment_intents") and len(parts) > at + 1:
+                rest = "/" + "/".join([*parts[:at + 1], "{id}", *parts[at + 2:]])
+                return ((method, rest) if (method, rest) in ENDPOINTS else None), parts[at + 1]
+        return None, None
 
     def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         url = urlparse(handler.path)
@@ -177,12 +255,10 @@ class FakeStripe:
             time.sleep(slow)
         route, object_id = self._route(method, url.path)
         if route is None:
-            return self._send(handler, 404, {"error": {"type": "invalid_request_error",
-                                                       "message": f"Unrecognized request URL ({method}: {url.path})."}})
-        unknown = sorted(set(params) - ALLOWED[route])
-        if unknown:
-            return self._send(handler, 400, {"error": {"type": "invalid_request_error", "param": unknown[0],
-                                                       "message": f"Received unknown parameter: {unknown[0]}"}})
+            return self._send(handler, 404, _invalid(f"Unrecognized request URL ({method}: {url.path})."))
+        refusal = stripe_schema.check(schema(route), params)
+        if refusal is not None:  # refused before the endpoint ran: nothing is saved under the key
+            return self._send(handler, 400, _invalid(refusal.message, refusal.param))
         signature = json.dumps([method, url.path, params], sort_keys=True)
         with self._lock:
             if method == "POST" and key and key in self.idempotency:
@@ -190,9 +266,10 @@ class FakeStripe:
                 if seen_signature != signature:
                     return self._send(handler, 400, {"error": {
                         "type": "idempotency_error",
-                        "message": "Keys for idempotent requests can only be used with the same parameters."}})
+                        "message": "Keys for idempotent requests can only be used with the same parameters they "
+                                   "were first used with."}})
                 return self._send(handler, status, payload)
-            status, payload = self._do(route, object_id, params)
+            status, payload = self._cued(url.path) or self._do(route, object_id, params)
             if method == "POST" and key:
                 self.idempotency[key] = (signature, status, payload)
             drop = method == "POST" and self.cue.pop("drop", False)
@@ -202,6 +279,12 @@ class FakeStripe:
             return None
         return self._send(handler, status, payload)
 
+    def _cued(self, path: str) -> tuple[int, dict[str, Any]] | None:
+        for suffix, errors in self.errors_next.items():
+            if errors and path.endswith(suffix):
+                return errors.pop(0)
+        return None
+
     def _do(self, route: tuple[str, str], object_id: str | None, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         method, path = route
         if path.startswith("/v1/checkout/sessions"):
@@ -210,69 +293,136 @@ class FakeStripe:
             created = params.get("created") or {}
             lo, hi = int(created.get("gte", 0)), int(created.get("lt", 2 ** 40))
             found = [t for t in self.balance if lo <= t["created"] < hi]
-            return 200, {"object": "list", "data": found, "has_more": False, "url": path}
-        if path == "/v1/payment_intents":
-            for name in ("amount", "currency"):
-                if name not in params:
-                    return 400, {"error": {"type": "invalid_request_error", "param": name,
-                                           "message": f"Missing required param: {name}."}}
-            intent = {
-                "id": self._id("pi"), "object": "payment_intent", "amount": int(params["amount"]),
-                "currency": params["currency"], "status": "requires_payment_method",
-                "capture_method": params.get("capture_method", "automatic"),
-                "metadata": params.get("metadata", {}), "amount_received": 0, "latest_charge": None,
-            }
-            self.intents[intent["id"]] = intent
-            return 200, intent
+            if params.get("type"):
+                found = [t for t in found if t.get("type") == params["type"]]
+            return 200, _page(found, path)
         if path == "/v1/refunds":
             return self._refund(params)
+        if "/terminal/readers/" in path:
+            return self._reader(path, object_id or "", params)
+        if path == "/v1/payment_intents" and method == "POST":
+            return self._create_intent(params)
+        if path == "/v1/payment_intents":
+            return 200, _page(self._listed(self.intents.values(), params), path)
         if path == "/v1/payment_intents/search":
             wanted = params.get("query", "")
-            found = [i for i in self.intents.values()
-                     if any(f"metadata['{k}']:'{v}'" == wanted for k, v in i["metadata"].items())]
+            indexed = self.now() - self.search_delay_s
+            found = [i for i in self.intents.values() if i.get("created", 0) <= indexed
+                     and any(f"metadata['{k}']:'{v}'" == wanted for k, v in i["metadata"].items())]
             return 200, {"object": "search_result", "data": found, "has_more": False, "url": path}
+        if object_id not in self.intents:
+            return 404, _invalid(f"No such payment_intent: '{object_id}'", "intent", code="resource_missing")
+        intent = self.intents[object_id]
+        if path.endswith("/capture"):
+            return self._capture(intent, params)
+        if path.endswith("/cancel"):
+            if intent["status"] in ("succeeded", "canceled", "processing"):
+                return 400, _unexpected_state(intent, "You cannot cancel this PaymentIntent because it has a status of "
+                                              f"{intent['status']}. Only a PaymentIntent with one of the following "
+                                              "statuses may be canceled: requires_payment_method, requires_capture, "
+                                              "requires_confirmation, requires_action.")
+            intent.update(status="canceled", amount_capturable=0, canceled_at=self.now(),
+                          cancellation_reason=params.get("cancellation_reason"))
+            return 200, self._expanded(intent, params)
+        return 200, self._expanded(intent, params)
+
+    def _create_intent(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        amount, currency = int(params["amount"]), params["currency"]
+        minimum = minimum_charge_minor(currency)
+        if minimum is not None and amount < minimum:
+            return 400, _invalid(f"Amount must be at least {_shown(minimum, currency)} {currency}", "amount",
+                                 code="amount_too_small")
+        if amount > MAXIMUM_CHARGE_MINOR:
+            return 400, _invalid("Amount must be no more than 999,999.99", "amount", code="amount_too_large")
+        intent = {
+            "id": self._id("pi"), "object": "payment_intent", "amount": amount, "amount_capturable": 0,
+            "currency": currency, "status": "requires_payment_method", "created": self.now(),
+            "capture_method": params.get("capture_method", "automatic_async"),
+            "metadata": params.get("metadata", {}), "amount_received": 0, "latest_charge": None,
+            "last_payment_error": None,
+        }
+        self.intents[intent["id"]] = intent
+        return 200, intent
+
+    def _capture(self, intent: dict[str, Any], params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if intent["status"] != "requires_capture":
+            return 400, _unexpected_state(intent, "This PaymentIntent could not be captured because it has a status "
+                                          f"of {intent['status']}. Only a PaymentIntent with one of the following "
+                                          "statuses may be captured: requires_capture.")
+        wanted = int(params.get("amount_to_capture", intent["amount_capturable"]))
+        if wanted > intent["amount_capturable"]:
+            return 400, _invalid(f"The amount to capture ({wanted}) must be less than or equal to the amount "
+                                 f"capturable ({intent['amount_capturable']}).", "amount_to_capture",
+                                 code="amount_too_large")
+        intent.update(status="succeeded", amount_received=wanted, amount_capturable=0)
+        charge = intent["latest_charge"]
+        if isinstance(charge, dict):
+            charge.update(captured=True, amount_captured=wanted)
+            charge["balance_transaction"] = self._txn(wanted, fee_for(wanted, FEE_CARD_PRESENT), intent["currency"],
+                                                      "charge", "charge", source=charge["id"])
+        return 200, self._expanded(intent, params)
+
+    # -- readers -------------------------------------------------------------------
+
+    def _reader(self, path: str, reader_id: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if path.endswith("/process_payment_intent") or path.endswith("/present_payment_method") \
+                or path.endswith("/cancel_action"):
+            if reader_id in self.offline_readers:
+                return 400, _invalid("Reader is currently offline, please ensure the reader is powered on and "
+                                     "connected to the internet before retrying your request.",
+                                     code="terminal_reader_offline")
+        action = self.readers.get(reader_id)
+        busy = action is not None and action["status"] == "in_progress"
         if path.endswith("/process_payment_intent"):
-            intent_id = params.get("payment_intent", "")
-            if intent_id not in self.intents:
-                return 400, {"error": {"type": "invalid_request_error", "message": f"No such payment_intent: '{intent_id}'"}}
-            self.readers[object_id or ""] = intent_id
-            self.reader_config[object_id or ""] = params.get("process_config", {})
-            return 200, {"id": object_id, "object": "terminal.reader", "action": {
-                "type": "process_payment_intent", "status": "in_progress",
-                "process_payment_intent": {"payment_intent": intent_id}}}
+            if busy:
+                return 400, _invalid("Reader is currently busy processing another request. Please reference the "
+                                     "integration guide for more details on how to handle busy readers.",
+                                     code="terminal_reader_busy")
+            intent = self.intents.get(params["payment_intent"])
+            if intent is None:
+                return 400, _invalid(f"No such payment_intent: '{params['payment_intent']}'", "payment_intent",
+                                     code="resource_missing")
+            if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
+                return 400, _unexpected_state(intent, "This PaymentIntent's status is "
+                                              f"{intent['status']}: it cannot be processed on a reader.")
+            self.readers[reader_id] = {"type": "process_payment_intent", "status": "in_progress",
+                                       "process_payment_intent": {"payment_intent": intent["id"]}}
+            self.reader_config[reader_id] = params.get("process_config", {})
+            return 200, self._reader_object(reader_id)
+        if path.endswith("/cancel_action"):
+            if not busy:
+                return 400, _invalid("This Reader has no action in progress to cancel.")
+            assert action is not None
+            action.update(status="failed", failure_code="merchant_canceled",
+                          failure_message="The action was canceled by the merchant.")
+            return 200, self._reader_object(reader_id)
         if path.endswith("/present_payment_method"):
-            intent_id = self.readers.get(object_id or "")
-            if intent_id is None:
-                return 400, {"error": {"type": "invalid_request_error", "message": "The reader has no action in progress."}}
+            if not busy:
+                return 400, _invalid("The reader has no action in progress.")
+            assert action is not None
+            intent = self.intents[action["process_payment_intent"]["payment_intent"]]
+            if intent["status"] != "requires_payment_method":
+                return 400, _unexpected_state(intent, f"This PaymentIntent's status is {intent['status']}: "
+                                              "a card cannot be presented for it.")
             tip = int(params.get("amount_tip", 0)) or int(self.cue.pop("tip", 0))
-            if self.reader_config.get(object_id or "", {}).get("skip_tipping") == "true":
+            if self.reader_config.get(reader_id, {}).get("skip_tipping") == "true":
                 tip = 0  # the reader never offered a tip
             number = (params.get("card_present") or {}).get("number")
             if number is not None and number not in TEST_CARDS:
                 return 400, _invalid(f"{number} is not a supported test card number.", "card_present[number]")
-            self.authorize(intent_id, tip_minor=tip, wallet=self.cue.pop("wallet", None), number=number)
-            return 200, {"id": object_id, "object": "terminal.reader", "action": {"status": "succeeded"}}
-        if object_id not in self.intents:
-            return 404, {"error": {"type": "invalid_request_error", "message": f"No such payment_intent: '{object_id}'"}}
-        intent = self.intents[object_id]
-        if path.endswith("/capture"):
-            if intent["status"] != "requires_capture":
-                return 400, {"error": {"type": "invalid_request_error", "code": "payment_intent_unexpected_state",
-                                       "message": f"This PaymentIntent could not be captured because it has a status of {intent['status']}."}}
-            intent["status"] = "succeeded"
-            intent["amount_received"] = int(params.get("amount_to_capture", intent["amount"]))
-            received = intent["amount_received"]
-            fee = (received * 27 + 500) // 1000 + 5  # card-present pricing: 2.7% + 5 minor units
-            if isinstance(intent["latest_charge"], dict):
-                intent["latest_charge"]["balance_transaction"] = self._txn(received, fee, intent["currency"])
-            return 200, self._expanded(intent, params)
-        if path.endswith("/cancel"):
-            if intent["status"] in ("succeeded", "canceled"):
-                return 400, {"error": {"type": "invalid_request_error", "code": "payment_intent_unexpected_state",
-                                       "message": f"You cannot cancel this PaymentIntent because it has a status of {intent['status']}."}}
-            intent["status"] = "canceled"
-            return 200, intent
-        return 200, self._expanded(intent, params)
+            self.authorize(intent["id"], tip_minor=tip, wallet=self.cue.pop("wallet", None), number=number)
+            error = intent.get("last_payment_error")
+            if error:
+                action.update(status="failed", failure_code=error["code"], failure_message=error["message"])
+            else:
+                action["status"] = "succeeded"
+            return 200, self._reader_object(reader_id)
+        return 200, self._reader_object(reader_id)  # retrieve
+
+    def _reader_object(self, reader_id: str) -> dict[str, Any]:
+        return {"id": reader_id, "object": "terminal.reader", "device_type": "bbpos_wisepos_e",
+                "status": "offline" if reader_id in self.offline_readers else "online",
+                "action": dict(self.readers[reader_id]) if reader_id in self.readers else None}
 
     @staticmethod
     def _expanded(intent: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -287,10 +437,17 @@ class FakeStripe:
                 shown["latest_charge"] = {**charge, "balance_transaction": charge["balance_transaction"]["id"]}
         return shown
 
-    # -- checkout sessions (payment links) ------------------------------------------
+    def _listed(self, objects: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Newest first, within ``created`` (gte, gt, lte, lt), as a list endpoint answers."""
+        created = params.get("created") or {}
+        if not isinstance(created, dict):
+            created = {"gte": created, "lte": created}
+        found = [o for o in objects
+                 if int(created.get("gte", -1)) <= o["created"] <= int(created.get("lte", 2 ** 40))
+                 and int(created.get("gt", -1)) < o["created"] < int(created.get("lt", 2 ** 40))]
+        return sorted(found, key=lambda o: (-o["created"], o["id"]))
 
-    def now(self) -> int:
-        return int(time.time()) + self.clock_offset_s
+    # -- checkout sessions (payment links) ------------------------------------------
 
     def _checkout(self, method: str, path: str, object_id: str | None,
                   params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -300,12 +457,10 @@ class FakeStripe:
         if path == "/v1/checkout/sessions" and method == "POST":
             return self._create_session(params)
         if path == "/v1/checkout/sessions":
-            since = int((params.get("created") or {}).get("gte", 0))
-            found = sorted((s for s in self.sessions.values() if s["created"] >= since), key=lambda s: -s["created"])
-            return 200, {"object": "list", "data": [_public(s) for s in found], "has_more": False, "url": path}
+            return 200, _page([_public(s) for s in self._listed(self.sessions.values(), params)], path)
         session = self.sessions.get(object_id or "")
         if session is None:
-            return 404, _invalid(f"No such checkout.session: '{object_id}'")
+            return 404, _invalid(f"No such checkout.session: '{object_id}'", "session", code="resource_missing")
         if path.endswith("/expire"):
             if session["status"] != "open":
                 return 400, _invalid(f"Only Checkout Sessions with a status of `open` can be expired. "
@@ -315,10 +470,6 @@ class FakeStripe:
 
     def _create_session(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         items = params.get("line_items") or []
-        for item in items:
-            unknown = sorted(set(item) - LINE_ITEM) + sorted(set(item.get("price_data", {})) - PRICE_DATA)
-            if unknown:
-                return 400, _invalid(f"Received unknown parameter: line_items[0][{unknown[0]}]", unknown[0])
         if params.get("mode") != "payment" or not items:
             return 400, _invalid("A payment-mode session needs mode=payment and line_items.", "line_items")
         expires_at = int(params.get("expires_at", self.now() + 86400))
@@ -326,10 +477,15 @@ class FakeStripe:
             return 400, _invalid("The `expires_at` timestamp must be between 30 minutes and 24 hours from "
                                  "Checkout Session creation.", "expires_at")
         total = sum(int(i["price_data"]["unit_amount"]) * int(i.get("quantity", 1)) for i in items)
+        currency = items[0]["price_data"]["currency"]
+        minimum = minimum_charge_minor(currency)
+        if minimum is not None and total < minimum:
+            return 400, _invalid(f"The Checkout Session's total amount due must add up to at least "
+                                 f"{_shown(minimum, currency)} {currency}", code="amount_too_small")
         session_id = self._id("cs_test")
         session = {
             "id": session_id, "object": "checkout.session", "mode": "payment", "status": "open",
-            "payment_status": "unpaid", "amount_total": total, "currency": items[0]["price_data"]["currency"],
+            "payment_status": "unpaid", "amount_total": total, "currency": currency,
             "url": f"https://checkout.stripe.com/c/pay/{session_id}", "expires_at": expires_at,
             "created": self.now(), "metadata": params.get("metadata", {}), "payment_intent": None,
             "customer": None, "customer_creation": params.get("customer_creation", "if_required"),
@@ -339,15 +495,23 @@ class FakeStripe:
         self.sessions[session_id] = session
         return 200, _public(session)
 
-    def _txn(self, amount: int, fee: int, currency: str) -> dict[str, Any]:
-        txn = {"id": self._id("txn"), "object": "balance_transaction", "type": "charge", "amount": amount,
-               "fee": fee, "net": amount - fee, "available_on": 1767225600, "currency": currency,
-               "created": self.now()}
+    def _txn(self, amount: int, fee: int, currency: str, kind: str, category: str, source: str | None = None,
+             exchange_rate: float | None = None) -> dict[str, Any]:
+        fee_details = [{"amount": fee, "currency": currency, "type": "stripe_fee", "application": None,
+                        "description": "Stripe processing fees"}] if fee else []
+        txn = {"id": self._id("txn"), "object": "balance_transaction", "type": kind, "reporting_category": category,
+               "amount": amount, "fee": fee, "fee_details": fee_details, "net": amount - fee,
+               "exchange_rate": exchange_rate, "available_on": 1767225600, "currency": currency,
+               "created": self.now(), "status": "pending", "source": source}
         self.balance.append(txn)
         return txn
 
-    def pay_session(self, session_id: str, wallet: str | None = None) -> None:
-        """The customer pays the link on their phone: a captured PaymentIntent with its balance transaction."""
+    def pay_session(self, session_id: str, wallet: str | None = None, paid: bool = True) -> None:
+        """The customer pays the link on their phone: a captured PaymentIntent with its balance transaction.
+
+        ``paid=False``: the session completes but its money has not arrived yet (``payment_status`` unpaid,
+        a delayed payment method); :meth:`settle_session` then pays it.
+        """
         with self._lock:
             session = self.sessions[session_id]
             assert session["status"] == "open", session["status"]
@@ -355,31 +519,45 @@ class FakeStripe:
             card: dict[str, Any] = {"brand": "mastercard", "last4": "4444", "exp_month": 8, "exp_year": 2097}
             if wallet:
                 card["wallet"] = {"type": wallet}
-            fee = (amount * 29 + 500) // 1000 + 30  # online pricing: 2.9% + 30 minor units
             intent_id = self._id("pi")
             self.intents[intent_id] = {
                 "id": intent_id, "object": "payment_intent", "amount": amount, "currency": session["currency"],
-                "status": "succeeded", "capture_method": "automatic", "metadata": session["_intent_metadata"],
-                "amount_received": amount,
+                "status": "processing", "capture_method": "automatic", "metadata": session["_intent_metadata"],
+                "amount_received": 0, "amount_capturable": 0, "created": self.now(), "last_payment_error": None,
                 "latest_charge": {
                     "id": self._id("ch"), "object": "charge", "amount": amount,
-                    "payment_method_details": {"type": "card", "card": card},
-                    "balance_transaction": self._txn(amount, fee, session["currency"])},
+                    "payment_method_details": {"type": "card", "card": card}, "balance_transaction": None},
             }
-            session.update(status="complete", payment_status="paid", payment_intent=intent_id)
+            session.update(status="complete", payment_status="unpaid", payment_intent=intent_id)
+        if paid:
+            self.settle_session(session_id)
+
+    def settle_session(self, session_id: str) -> None:
+        """The money of a completed session arrives: the intent succeeds, the session is paid."""
+        with self._lock:
+            session = self.sessions[session_id]
+            intent = self.intents[session["payment_intent"]]
+            amount = intent["amount"]
+            intent.update(status="succeeded", amount_received=amount)
+            charge = intent["latest_charge"]
+            charge["balance_transaction"] = self._txn(amount, fee_for(amount, FEE_ONLINE), session["currency"],
+                                                      "charge", "charge", source=charge["id"])
+            session["payment_status"] = "paid"
 
     def _refund(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         intent = self.intents.get(params.get("payment_intent", ""))
         if intent is None or intent["status"] != "succeeded":
-            return 400, {"error": {"type": "invalid_request_error", "param": "payment_intent",
-                                   "message": "This PaymentIntent has no successful charge to refund."}}
+            return 400, _invalid("This PaymentIntent has no successful charge to refund.", "payment_intent")
         already = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"])
         amount = int(params.get("amount", intent["amount_received"] - already))
         if amount <= 0 or amount + already > intent["amount_received"]:
-            return 400, {"error": {"type": "invalid_request_error", "code": "amount_too_large", "param": "amount",
-                                   "message": "Refund amount is greater than the unrefunded amount on the charge."}}
-        refund = {"id": self._id("re"), "object": "refund", "amount": amount, "payment_intent": intent["id"],
-                  "status": "succeeded"}
+            return 400, _invalid("Refund amount is greater than the unrefunded amount on the charge.", "amount",
+                                 code="amount_too_large")
+        refund_id = self._id("re")
+        txn = self._txn(-amount, 0, intent["currency"], "refund", "refund", source=refund_id)
+        refund = {"id": refund_id, "object": "refund", "amount": amount, "payment_intent": intent["id"],
+                  "status": "succeeded", "currency": intent["currency"], "balance_transaction": txn["id"],
+                  "created": self.now(), "metadata": params.get("metadata", {})}
         self.refunds[refund["id"]] = refund
         return 200, refund
 
@@ -395,7 +573,9 @@ class FakeStripe:
                                             "message": "Your card was declined."}
             return
         intent["status"] = "requires_capture"
+        intent["last_payment_error"] = None
         intent["amount"] += tip_minor
+        intent["amount_capturable"] = intent["amount"]
         if tip_minor:
             intent["amount_details"] = {"tip": {"amount": tip_minor}}
         # As the real API does, the charge shows the card's expiry and a fingerprint: we must drop them.
@@ -404,6 +584,7 @@ class FakeStripe:
         if wallet:
             card["wallet"] = {"type": wallet}
         intent["latest_charge"] = {"id": self._id("ch"), "object": "charge", "amount": intent["amount"],
+                                   "captured": False,
                                    "payment_method_details": {"type": "card_present", "card_present": card},
                                    "balance_transaction": None}
 
@@ -422,15 +603,34 @@ class FakeStripe:
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(data)))
         handler.send_header("Request-Id", "req_fake")
+        if status >= 500:
+            handler.send_header("Stripe-Should-Retry", "false")  # the saved answer would come back anyway
         handler.end_headers()
         handler.wfile.write(data)
 
 
-def _invalid(message: str, param: str | None = None) -> dict[str, Any]:
+def _invalid(message: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {"type": "invalid_request_error", "message": message}
     if param:
         error["param"] = param
+    if code:
+        error["code"] = code
     return {"error": error}
+
+
+def _unexpected_state(intent: dict[str, Any], message: str) -> dict[str, Any]:
+    payload = _invalid(message, code="payment_intent_unexpected_state")
+    payload["error"]["payment_intent"] = dict(intent)
+    return payload
+
+
+def _shown(minor: int, currency: str) -> str:
+    digits = 0 if currency.lower() in ("jpy", "krw", "vnd", "clp") else 2
+    return f"{minor / 10 ** digits:.{digits}f}" if currency.lower() != "usd" else f"${minor / 100:.2f}"
+
+
+def _page(data: list[dict[str, Any]], url: str) -> dict[str, Any]:
+    return {"object": "list", "data": data, "has_more": False, "url": url}
 
 
 def _public(session: dict[str, Any]) -> dict[str, Any]:

@@ -74,6 +74,18 @@ def test_link_paid_with_a_phone_wallet_is_recorded_with_its_fee(shop: Store, fak
     assert service.recover(shop) == []
 
 
+def test_a_link_completed_before_its_money_arrives_keeps_waiting(shop: Store, fake: FakeStripe) -> None:
+    order = phone_order(shop)
+    sent = wallet.send_link(shop, order.id)
+    fake.pay_session(sent.payment.processor_ref, paid=False)  # complete, payment_status unpaid
+    waiting = wallet.check_link(shop, order.id)
+    assert waiting.waiting and waiting.payment.state is PaymentState.REQUESTED and service.due_minor(shop, order.id) == 0
+    with pytest.raises(Conflict, match="already paid this link"):
+        wallet.cancel_link(shop, order.id)  # a completed session cannot be expired: the money is on its way
+    fake.settle_session(sent.payment.processor_ref)
+    assert wallet.check_link(shop, order.id).order_paid
+
+
 def test_an_expired_link_gives_the_amount_back_to_other_tenders(shop: Store, fake: FakeStripe) -> None:
     order = phone_order(shop)
     wallet.send_link(shop, order.id)

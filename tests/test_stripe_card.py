@@ -184,18 +184,37 @@ def test_interrupted_before_the_wait_is_released_at_stripe_by_recover(
 ) -> None:
     from payments import stripe_gateway
 
+    class PowerCut(BaseException):
+        pass
+
+    def cut_while_handing_to_the_reader(*args: object, **kwargs: object) -> None:
+        raise PowerCut
+
     order = pizza(slow_reader)
-
-    def ctrl_c_while_handing_to_the_reader(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(stripe_gateway.StripeGateway, "process_on_reader", ctrl_c_while_handing_to_the_reader)
-    with pytest.raises(KeyboardInterrupt):
+    monkeypatch.setattr(stripe_gateway.StripeGateway, "process_on_reader", cut_while_handing_to_the_reader)
+    with pytest.raises(PowerCut):
         service.pay(slow_reader, order.id, "card")
     monkeypatch.undo()
     (payment,) = order_payments(slow_reader, order.id)
     assert payment.state is PaymentState.REQUESTED and payment.processor_ref
     assert [d.action for d in service.recover(slow_reader)] == ["voided (never charged)"]
+    assert fake.intents[payment.processor_ref]["status"] == "canceled"
+    assert service.recover(slow_reader) == []
+
+
+def test_ctrl_c_while_handing_to_the_reader_releases_at_once(
+    slow_reader: Store, fake: FakeStripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from payments import stripe_gateway
+
+    def ctrl_c_while_handing_to_the_reader(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    order = pizza(slow_reader)
+    monkeypatch.setattr(stripe_gateway.StripeGateway, "process_on_reader", ctrl_c_while_handing_to_the_reader)
+    result = service.pay(slow_reader, order.id, "card")
+    (payment,) = order_payments(slow_reader, order.id)
+    assert result.outcome.reason is DeclineReason.CANCELLED and payment.state is PaymentState.DECLINED
     assert fake.intents[payment.processor_ref]["status"] == "canceled"
     assert service.recover(slow_reader) == []
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from payments.base import DeclineReason
+from payments.stripe_errors import Declined
 from payments.stripe_gateway import StripeGateway, StripeSettings, decline_reason, environ_settings, read_api_key
 from pos.errors import InvalidInput, ProcessorUnavailable
 from tests.fake_stripe import FakeStripe
@@ -35,8 +36,11 @@ def test_create_authorize_capture(gateway: StripeGateway, fake: FakeStripe) -> N
     assert params["metadata"] == {"payment_id": "pay_1", "order_id": "ord_1"}
     fake.authorize(intent.id)
     assert gateway.retrieve_intent(intent.id).status == "requires_capture"
-    captured = gateway.capture_intent(intent.id, 2140, "pay_1:capture")  # with a 3.00 tip added at the end
-    assert (captured.status, captured.amount_received) == ("succeeded", 2140)
+    # Never more than was authorised: a tip must be on the intent before the tap (Stripe refuses more).
+    with pytest.raises(Declined, match="less than or equal to the amount capturable"):
+        gateway.capture_intent(intent.id, 2140, "pay_1:capture")
+    captured = gateway.capture_intent(intent.id, 1840, "pay_1:capture:2")
+    assert (captured.status, captured.amount_received) == ("succeeded", 1840)
     refund = gateway.refund(intent.id, 500, "pay_1:refund:ref_1")
     assert refund.amount == 500
 

@@ -1,0 +1,140 @@
+"""After a crash or a failed call: finding an intent without search, and retrying a cancel or a capture.
+
+Against the stricter double: its search lags (as Stripe's does, "up to an hour"), and it keeps the answer of
+every request that ran under its idempotency key, errors included, as Stripe does for 24 hours.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from payments import service
+from payments.base import DeclineReason, PaymentState, order_payments
+from payments.refunds import void
+from payments.stripe_gateway import StripeSettings
+from pos import faults
+from pos.errors import ProcessorUnavailable
+from pos.orders import OrderStatus, add_line, new_order, resolve
+from pos.store import Store
+from tests.fake_stripe import FakeStripe
+
+
+def pizza(store: Store):
+    order = new_order(store, "counter")
+    add_line(store, order.id, "PIZZA-M")  # 13.61
+    return order
+
+
+def crash_before_the_id_is_saved(store: Store) -> str:
+    order = pizza(store)
+    faults.on("payment.authorized", lambda: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        service.pay(store, order.id, "card")
+    faults.clear()
+    store.conn.execute("UPDATE payments SET processor_ref = NULL")
+    return str(order.id)
+
+
+def posts(fake: FakeStripe, suffix: str) -> list[str | None]:
+    return [key for method, path, _, key in fake.requests if method == "POST" and path.endswith(suffix)]
+
+
+# -- 8: read-after-write ------------------------------------------------------------------------
+
+
+def test_an_intent_whose_id_was_lost_is_found_without_search(shop: Store, fake: FakeStripe) -> None:
+    fake.search_delay_s = 3600  # Stripe: search may be an hour behind
+    other = pizza(shop)
+    service.pay(shop, other.id, "card")  # another payment's intent, in the same minutes
+    order_id = crash_before_the_id_is_saved(shop)
+    assert [d.action for d in service.recover(shop)] == ["captured and recorded"]
+    (payment,) = order_payments(shop, order_id)
+    assert fake.intents[payment.processor_ref]["metadata"]["payment_id"] == payment.id
+    assert fake.intents[payment.processor_ref]["status"] == "succeeded"
+    assert resolve(shop, order_id).status is OrderStatus.PAID
+    paths = [path for _, path, _, _ in fake.requests]
+    assert "/v1/payment_intents/search" not in paths
+    (listed,) = [p for m, path, p, _ in fake.requests if m == "GET" and path == "/v1/payment_intents"]
+    assert set(listed["created"]) == {"gte", "lte"}  # around the payment's own time, not the whole history
+
+
+def test_voiding_an_order_releases_an_intent_whose_id_was_lost(shop: Store, fake: FakeStripe) -> None:
+    order_id = crash_before_the_id_is_saved(shop)  # the customer's card is held, the row has no id
+    (intent,) = fake.intents.values()
+    assert intent["status"] == "requires_capture"
+    void(shop, order_id, "customer left")
+    assert intent["status"] == "canceled"  # the hold is released, not left for days
+    assert [p.state for p in order_payments(shop, order_id)] == [PaymentState.VOIDED]
+
+
+# -- 9: idempotency of cancels (and captures) -----------------------------------------------------
+
+
+@pytest.fixture
+def slow_reader(shop: Store, fake: FakeStripe) -> Store:
+    settings = StripeSettings("sk_test_fake", fake.base, 1, 2, 1, simulate_tap=False, card_wait_s=1)
+    shop.memo["stripe_settings"] = lambda: settings
+    shop.memo.pop("stripe_gateway", None)
+    return shop
+
+
+def test_a_failed_ctrl_c_cancel_is_kept_and_retried_under_a_new_key(slow_reader: Store, fake: FakeStripe) -> None:
+    order = pizza(slow_reader)
+
+    def cashier_presses_ctrl_c(elapsed_s: int) -> None:
+        raise KeyboardInterrupt
+
+    slow_reader.memo["on_card_wait"] = cashier_presses_ctrl_c
+    fake.error_next("/cancel", 500)  # the cancel ran and failed: Stripe keeps that answer under its key
+    with pytest.raises(ProcessorUnavailable, match="recover"):
+        service.pay(slow_reader, order.id, "card")
+    (payment,) = order_payments(slow_reader, order.id)
+    assert payment.state is PaymentState.REQUESTED  # not 'failed' while the customer could still tap
+    assert payment.details["attempts"]["cancel"] == 1  # recorded before the call
+    intent = fake.intents[payment.processor_ref]
+    assert intent["status"] == "requires_payment_method"
+    slow_reader.memo.pop("on_card_wait")
+    assert [d.action for d in service.recover(slow_reader)] == ["voided (never charged)"]
+    assert intent["status"] == "canceled"
+    assert posts(fake, "/cancel") == [f"{payment.id}:cancel:1", f"{payment.id}:cancel:2"]
+    assert service.recover(slow_reader) == []
+
+
+def test_a_timeout_cancel_and_void_can_each_fail_and_be_retried(slow_reader: Store, fake: FakeStripe) -> None:
+    order = pizza(slow_reader)
+    fake.error_next("/cancel", 500, times=2)  # the timeout's cancel, then recover's first try
+    with pytest.raises(ProcessorUnavailable, match="No card was presented in time"):
+        service.pay(slow_reader, order.id, "card")
+    assert [d.action for d in service.recover(slow_reader)] == ["left for later (processor unavailable)"]
+    assert [d.action for d in service.recover(slow_reader)] == ["voided (never charged)"]
+    (payment,) = order_payments(slow_reader, order.id)
+    assert fake.intents[payment.processor_ref]["status"] == "canceled"
+    assert posts(fake, "/cancel") == [f"{payment.id}:cancel:{n}" for n in (1, 2, 3)]
+    assert resolve(slow_reader, order.id).status is OrderStatus.OPEN
+    assert service.pay(slow_reader, order.id, "cash", "20").order_paid
+
+
+def test_an_intent_released_elsewhere_is_recorded_as_cancelled(slow_reader: Store, fake: FakeStripe) -> None:
+    order = pizza(slow_reader)
+    slow_reader.memo["on_card_wait"] = lambda elapsed_s: (_ for _ in ()).throw(KeyboardInterrupt)
+    fake.error_next("/cancel", 500)
+    with pytest.raises(ProcessorUnavailable):
+        service.pay(slow_reader, order.id, "card")
+    (payment,) = order_payments(slow_reader, order.id)
+    fake.intents[payment.processor_ref]["status"] = "canceled"  # someone released it on the Dashboard meanwhile
+    slow_reader.memo.pop("on_card_wait")
+    assert [d.action for d in service.recover(slow_reader)] == ["declined"]
+    assert order_payments(slow_reader, order.id)[0].decline_reason is DeclineReason.CANCELLED
+
+
+def test_a_failed_capture_is_retried_under_a_new_key(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    fake.error_next("/capture", 500)
+    with pytest.raises(ProcessorUnavailable, match="kept as authorized"):
+        service.pay(shop, order.id, "card")
+    assert order_payments(shop, order.id)[0].state is PaymentState.AUTHORIZED
+    assert [d.action for d in service.recover(shop)] == ["captured and recorded"]
+    (payment,) = order_payments(shop, order.id)
+    assert posts(fake, "/capture") == [f"{payment.id}:capture:1", f"{payment.id}:capture:2"]
+    assert fake.intents[payment.processor_ref]["amount_received"] == 1361
+    assert resolve(shop, order.id).status is OrderStatus.PAID
