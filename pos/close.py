@@ -110,10 +110,11 @@ class CardCheck(NamedTuple):
 def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine]) -> list[CardCheck]:
     """Captured card payments of ``day`` against the processor's lines: only the ones that disagree."""
     ours: dict[str, tuple[str, int, int]] = {}
-    for row in store.tuples(
-        "SELECT p.processor_ref, p.details, p.amount_minor + p.tip_minor, o.number FROM payments p "
-        "JOIN orders o ON o.id = p.order_id JOIN journal_entries j ON j.key = 'payment:' || p.id || ':capture' "
-        "WHERE j.business_day = ? AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')",
+    for row in store.tuples(  # from the day's capture entries (by day, indexed): never every payment ever taken
+        "SELECT p.processor_ref, p.details, p.amount_minor + p.tip_minor, o.number FROM journal_entries j "
+        "CROSS JOIN payments p ON p.id = substr(j.key, 9, length(j.key) - 16) JOIN orders o ON o.id = p.order_id "
+        "WHERE j.business_day = ? AND j.source_kind = 'payment' AND j.key LIKE 'payment:%:capture' "
+        "AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')",
         (day.isoformat(),),
     ):
         details = json.loads(row[1] or "{}")
