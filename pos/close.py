@@ -286,6 +286,7 @@ def close_day(
         close_id = int(conn.execute(
             "INSERT INTO day_closes(business_day, closed_at, closed_by, summary) VALUES (?, ?, ?, '{}')",
             (day.isoformat(), iso(utc_now()), counted_by.id if counted_by else None)).lastrowid or 0)
+        ledger.record_close(store, day, close_id)  # its closing balances and the journal's head, for later reads
         forget_closed_days(store)
         # Only now, with the day closed, is "the next open day" known for what is carried over.
         carried = _carry_over(store, open_orders, carry_over_to(store, day), close_id,
