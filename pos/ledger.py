@@ -16,7 +16,9 @@ therefore safe.
 (see :func:`canonical_text`), which includes the previous entry's hash, so
 changing, inserting or removing any entry breaks the chain from that point
 on.  :func:`verify` walks the chain, streaming, and reports the first
-broken entry.
+broken entry: from the journal's head at the last day close (kept with the
+close, with the running balances at that head), or with ``full`` from the
+first entry.
 
 Postings are stored inside their entry as the same canonical text that is
 hashed (``account amount currency`` per line): one row per entry keeps
@@ -483,6 +485,8 @@ class Anchor(NamedTuple):
     hash: str
     what: str
     """Where it comes from, for messages (``the close of 2026-11-23``)."""
+    close_id: int | None = None
+    """The day close that recorded it, whose running balances at that head are kept (None: none kept)."""
 
 
 GENESIS = Anchor(0, GENESIS_HASH, "the start of the journal")
@@ -490,9 +494,9 @@ GENESIS = Anchor(0, GENESIS_HASH, "the start of the journal")
 
 def last_close_anchor(store: "Store") -> Anchor:
     """The journal's head as the last (current) day close recorded it, or the start when no close recorded one."""
-    row = store.one("SELECT head_entry, head_hash, business_day FROM day_closes WHERE reopened_at IS NULL "
+    row = store.one("SELECT head_entry, head_hash, business_day, id FROM day_closes WHERE reopened_at IS NULL "
                     "AND head_entry IS NOT NULL ORDER BY head_entry DESC, id DESC LIMIT 1")
-    return GENESIS if row is None else Anchor(int(row[0]), str(row[1]), f"the close of {row[2]}")
+    return GENESIS if row is None else Anchor(int(row[0]), str(row[1]), f"the close of {row[2]}", int(row[3]))
 
 
 class _RangeResult(NamedTuple):
@@ -605,15 +609,30 @@ def verify(store: "Store", *, full: bool = False, start: Anchor | None = None) -
     conn = sqlite3.connect(uri, uri=True)
     conn.text_factory = bytes
     try:
-        return VerifyResult(result.checked, _compare_running(conn, None if anchor.entry_id else result.totals),
+        totals: dict[tuple[bytes, bytes], int] | None = result.totals
+        if anchor.entry_id:  # the running balances at the anchor, when its close kept them, plus what came since
+            at_head = conn.execute("SELECT account, currency, amount_minor FROM close_head_balances WHERE close_id = ?",
+                                   (anchor.close_id,)).fetchall() if anchor.close_id is not None else []
+            if at_head:
+                totals = {(a, c): m for a, c, m in at_head}
+                for key, amount in result.totals.items():
+                    totals[key] = totals.get(key, 0) + amount
+            else:
+                totals = None
+        return VerifyResult(result.checked, _compare_running(conn, totals, since=bool(anchor.entry_id)),
                             anchor.entry_id)
     finally:
         conn.close()
 
 
-def _compare_running(conn: sqlite3.Connection, recomputed: dict[tuple[bytes, bytes], int] | None) -> str | None:
-    """Check the running balances table, and the days' movements, against the sums of the journal
-    (``recomputed``); with None (a check from an anchor), the running balances against the days' movements."""
+def _compare_running(conn: sqlite3.Connection, recomputed: dict[tuple[bytes, bytes], int] | None, *,
+                     since: bool = False) -> str | None:
+    """Check the running balances table, and the days' movements, against the sums of the journal.
+
+    ``recomputed``: the journal's sums per (account, currency) (``since``: the balances kept at the anchor plus
+    the entries after it).  None (an anchor with no balances kept): the running balances against the days'
+    movements only.
+    """
     stored = {(a, c): m for a, c, m in conn.execute("SELECT account, currency, amount_minor FROM account_balances")}
     if recomputed is None:
         days = {(a, c): m for a, c, m in conn.execute(
@@ -623,10 +642,11 @@ def _compare_running(conn: sqlite3.Connection, recomputed: dict[tuple[bytes, byt
                 return (f"the running balance of {key[0].decode()} ({key[1].decode()}) is {stored.get(key, 0)} "
                         f"but the days' movements add up to {days.get(key, 0)}")
         return None
+    source = "its balance at the last close and the journal since add up to" if since else "the journal sums to"
     for key in sorted(set(recomputed) | set(stored)):
         if recomputed.get(key, 0) != stored.get(key, 0):
             return (f"the running balance of {key[0].decode()} ({key[1].decode()}) is {stored.get(key, 0)} "
-                    f"but the journal sums to {recomputed.get(key, 0)}")
+                    f"but {source} {recomputed.get(key, 0)}")
     days = {(a, c): m for a, c, m in conn.execute(
         "SELECT account, currency, sum(amount_minor) FROM day_balances GROUP BY account, currency")}
     for key in sorted(set(recomputed) | set(days)):
@@ -750,3 +770,5 @@ def record_close(store: "Store", day: date, close_id: int) -> None:
         head_id, head_hash = _head(store)
         conn.execute("UPDATE day_closes SET head_entry = ?, head_hash = ? WHERE id = ?",
                      (head_id or None, head_hash if head_id else None, close_id))
+        conn.execute("INSERT INTO close_head_balances(close_id, account, currency, amount_minor) "
+                     "SELECT ?, account, currency, amount_minor FROM account_balances", (close_id,))

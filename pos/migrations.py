@@ -468,6 +468,15 @@ WHERE c.reopened_at IS NULL GROUP BY c.business_day, d.account, d.currency;
 -- (Closes made before this migration have none; verify then checks from the start.)
 ALTER TABLE day_closes ADD COLUMN head_entry INTEGER;
 ALTER TABLE day_closes ADD COLUMN head_hash TEXT;
+-- The running balances at that head (account_balances as the close left them): verify from the close checks
+-- today's running balances against these plus what was posted since.
+CREATE TABLE close_head_balances (
+    close_id INTEGER NOT NULL REFERENCES day_closes(id),
+    account TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    PRIMARY KEY (close_id, account, currency)
+) WITHOUT ROWID;
 """,
     ),
 ]

@@ -103,10 +103,27 @@ def test_verify_starts_from_the_last_close_and_full_checks_everything(history: S
     assert f"entry {head[0]} is not the entry the close of {DAYS[1]} recorded" in (verify(history).problem or "")
 
 
-def test_verify_from_an_anchor_checks_the_running_balances_against_the_days(history: Store) -> None:
+def test_verify_from_the_last_close_checks_the_running_balances_kept_there_plus_what_came_since(
+        history: Store) -> None:
+    with freeze_time(LATER):
+        post(history, "after", DAYS[3], 300)
+    assert verify(history).problem is None
+    with history.write() as conn:  # both derived tables changed alike: only the journal tells
+        conn.execute("UPDATE account_balances SET amount_minor = amount_minor + 1 WHERE account = ?", (CASH,))
+        conn.execute("UPDATE day_balances SET amount_minor = amount_minor + 1 WHERE account = ? AND business_day = ?",
+                     (CASH, DAYS[3].isoformat()))
+    problem = verify(history).problem or ""
+    assert "the running balance of assets:cash:drawer:1 (USD) is" in problem
+    assert "its balance at the last close and the journal since add up to" in problem
+    assert "the journal sums to" in (verify(history, full=True).problem or "")
+
+
+def test_verify_from_an_anchor_with_no_balances_kept_checks_them_against_the_days(history: Store) -> None:
+    row = history.one("SELECT id, hash FROM journal_entries WHERE id = 3")
     with history.write() as conn:
         conn.execute("UPDATE account_balances SET amount_minor = amount_minor + 1 WHERE account = ?", (CASH,))
-    assert "the running balance of assets:cash:drawer:1" in (verify(history).problem or "")
+    problem = verify(history, start=ledger.Anchor(row[0], row[1], "entry 3")).problem or ""
+    assert "the running balance of assets:cash:drawer:1 (USD) is" in problem and "days' movements" in problem
 
 
 def test_verify_from_a_given_anchor(history: Store) -> None:
