@@ -10,7 +10,7 @@ the closes and whatever they keep are exactly what the live code writes.
 After day 1, day MIDDLE (90) and day DAYS (365) a copy of the store is put
 aside; each copy then gets one more day of ORDERS orders, posted, not closed.
 
-Then, in ROUNDS interleaved rounds (default 5; the three stores' turns
+Then, in ROUNDS interleaved rounds (default 7; the three stores' turns
 rotating, see bench/_timing.py), on each store:
 
 - closing that one more day (each round on a fresh untimed copy);
@@ -22,7 +22,7 @@ rotating, see bench/_timing.py), on each store:
 Each is printed as ratios against the one-day store.  Targets (median round):
 every ratio within 1.5, except the full verify, which is within 1.2x of the
 stores' entry-count ratio.  Also: a mid-year day's Z report against the last
-closed day's, on the DAYS store (within 1.5).  About 2 min here by default,
+closed day's, on the DAYS store (within 1.5).  About 40 s here by default,
 most of it building the year.  ``--smoke`` runs a tiny version (3 and 6 days
 of 10 orders, one round) that only checks the bench works.
 
@@ -185,7 +185,7 @@ def build(folder: Path, orders: int, days: int, middle: int) -> dict[str, Any]:
     return stores
 
 
-def measure(orders: int = 300, rounds: int = 5, days: int = 365, middle: int = 90) -> list[_timing.Result]:
+def measure(orders: int = 300, rounds: int = 7, days: int = 365, middle: int = 90) -> list[_timing.Result]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()

@@ -509,12 +509,6 @@ class _RangeResult(NamedTuple):
     totals: dict[tuple[bytes, bytes], int]
 
 
-# Each row as the canonical text's fields, in its order, as bytes (SQLite writes the numbers as text), then the
-# stored hash and the id as a number: the hashed text is one join of the row's first ten fields.
-_VERIFY_COLUMNS = ("CAST(id AS TEXT), key, posted_at, business_day, memo, source_kind, source_id, "
-                   "coalesce(CAST(reverses AS TEXT), ''), prev_hash, postings, hash, id")
-
-
 _SHAPES_HELD = 50_000
 """How many distinct postings texts a check keeps counted before folding them into the totals (bounds memory)."""
 
@@ -537,19 +531,19 @@ def _verify_range(uri: str, first_id: int, prev_id: int, prev_hash: bytes) -> _R
     count = 0
     try:
         conn.execute("PRAGMA cache_size = -16384")
-        cursor = conn.execute(f"SELECT {_VERIFY_COLUMNS} FROM journal_entries WHERE id >= ? ORDER BY id", (first_id,))
+        cursor = conn.execute(f"SELECT {_COLUMNS} FROM journal_entries WHERE id >= ? ORDER BY id", (first_id,))
         while True:
             rows = cursor.fetchmany(4096)
             if not rows:
                 _fold(shapes, totals)
                 return _RangeResult(count, None, prev_id, prev_hash, totals)
-            for row in rows:
-                entry_id = row[11]
-                if (entry_id != prev_id + 1 or row[8] != prev_hash
-                        or sha256(join(row[:10])).hexdigest().encode() != row[10]):
+            for entry_id, key, posted_at, day, memo, kind, source, reverses, text, stored_prev, stored_hash in rows:
+                if (entry_id != prev_id + 1 or stored_prev != prev_hash
+                        or sha256(join((str(entry_id).encode(), key, posted_at, day, memo, kind, source,
+                                        b"" if reverses is None else str(reverses).encode(), stored_prev, text))
+                                  ).hexdigest().encode() != stored_hash):
                     _fold(shapes, totals)
                     return _RangeResult(count, entry_id, prev_id, prev_hash, totals)
-                text = row[9]
                 seen = shapes.get(text)
                 if seen is not None:
                     shapes[text] = seen + 1
@@ -560,7 +554,7 @@ def _verify_range(uri: str, first_id: int, prev_id: int, prev_hash: bytes) -> _R
                 else:
                     _fold(shapes, totals)
                     return _RangeResult(count, entry_id, prev_id, prev_hash, totals)
-                prev_id, prev_hash = entry_id, row[10]
+                prev_id, prev_hash = entry_id, stored_hash
                 count += 1
     finally:
         conn.close()
