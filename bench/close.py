@@ -65,7 +65,7 @@ def build(path: Path, n: int):
     now = utc_now()
     day = business_day(now, store.settings) - timedelta(days=1)
     for name, role in (("Alice", "cashier"), ("Bob", "server"), ("Dave", "driver")):
-        add_staff(store, name, role, "1234")
+        add_staff(store, name, role, "2580")
     opened = iso(now - timedelta(minutes=1))
     with store.write() as conn:
         for staff_id, hours in ((1, 8), (2, 6), (3, 5)):

@@ -30,7 +30,7 @@ from pathlib import Path
 import _timing  # bench/, this script's own folder
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("register", "register_session", "cli_startup", "receipts", "close", "ledger")
+BENCHES = ("register", "register_session", "cli_startup", "receipts", "close", "ledger", "history")
 
 
 def run(name: str, folder: Path) -> list[_timing.Result] | None:

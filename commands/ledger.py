@@ -96,17 +96,24 @@ def ledger_balances(
 
 
 @ledger_app.command("verify")
-def ledger_verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Recompute the hash chain and the zero-sum rule; exit 1 on the first broken entry."""
+def ledger_verify(
+    ctx: typer.Context,
+    full: Annotated[bool, typer.Option("--full", help="Check the whole journal, not only what came after the "
+                                                      "last close.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recompute the hash chain and the zero-sum rule from the last close (--full: from the start); exit 1 on the
+    first broken entry."""
     from pos.ledger import verify
 
-    result = verify(open_store(ctx))
+    result = verify(open_store(ctx), full=full)
+    since = f" after entry {result.since} (the last close's head)" if result.since else ""
     emit(
         as_json,
-        {"entries": result.entries, "ok": result.problem is None, "problem": result.problem},
-        f"OK: {result.entries} entries, hash chain intact, every entry balances."
+        {"entries": result.entries, "since": result.since, "ok": result.problem is None, "problem": result.problem},
+        f"OK: {result.entries} entries{since}, hash chain intact, every entry balances."
         if result.problem is None
-        else f"BROKEN after {result.entries} good entries: {result.problem}.",
+        else f"BROKEN after {result.entries} good entries{since}: {result.problem}.",
     )
     if result.problem is not None:
         raise typer.Exit(1)

@@ -40,12 +40,13 @@ def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
 
 
 def _as_charged(store: "Store", day: date) -> list[SettlementLine]:
-    """The day's captured card payments as recorded, with the training processor's fee rule: what a
+    """The day's captured card payments as recorded (found from the day's capture entries, by day), with the training processor's fee rule: what a
     training store's processor reports, and (for any store) whether the day had card payments at all."""
     from payments.training import fee_minor
 
     rows = store.tuples(
-        "SELECT p.processor_ref, p.amount_minor + p.tip_minor FROM payments p JOIN journal_entries j "
-        "ON j.key = 'payment:' || p.id || ':capture' WHERE j.business_day = ? "
+        "SELECT p.processor_ref, p.amount_minor + p.tip_minor FROM journal_entries j "
+        "CROSS JOIN payments p ON p.id = substr(j.key, 9, length(j.key) - 16) WHERE j.business_day = ? "
+        "AND j.source_kind = 'payment' AND j.key LIKE 'payment:%:capture' "
         "AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')", (day.isoformat(),))
     return [SettlementLine(ref, amount, fee_minor(amount)) for ref, amount in rows]

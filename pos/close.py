@@ -110,10 +110,11 @@ class CardCheck(NamedTuple):
 def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine]) -> list[CardCheck]:
     """Captured card payments of ``day`` against the processor's lines: only the ones that disagree."""
     ours: dict[str, tuple[str, int, int]] = {}
-    for row in store.tuples(
-        "SELECT p.processor_ref, p.details, p.amount_minor + p.tip_minor, o.number FROM payments p "
-        "JOIN orders o ON o.id = p.order_id JOIN journal_entries j ON j.key = 'payment:' || p.id || ':capture' "
-        "WHERE j.business_day = ? AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')",
+    for row in store.tuples(  # from the day's capture entries (by day, indexed): never every payment ever taken
+        "SELECT p.processor_ref, p.details, p.amount_minor + p.tip_minor, o.number FROM journal_entries j "
+        "CROSS JOIN payments p ON p.id = substr(j.key, 9, length(j.key) - 16) JOIN orders o ON o.id = p.order_id "
+        "WHERE j.business_day = ? AND j.source_kind = 'payment' AND j.key LIKE 'payment:%:capture' "
+        "AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')",
         (day.isoformat(),),
     ):
         details = json.loads(row[1] or "{}")
@@ -285,6 +286,7 @@ def close_day(
         close_id = int(conn.execute(
             "INSERT INTO day_closes(business_day, closed_at, closed_by, summary) VALUES (?, ?, ?, '{}')",
             (day.isoformat(), iso(utc_now()), counted_by.id if counted_by else None)).lastrowid or 0)
+        ledger.record_close(store, day, close_id)  # its closing balances and the journal's head, for later reads
         forget_closed_days(store)
         # Only now, with the day closed, is "the next open day" known for what is carried over.
         carried = _carry_over(store, open_orders, carry_over_to(store, day), close_id,

@@ -16,7 +16,9 @@ therefore safe.
 (see :func:`canonical_text`), which includes the previous entry's hash, so
 changing, inserting or removing any entry breaks the chain from that point
 on.  :func:`verify` walks the chain, streaming, and reports the first
-broken entry.
+broken entry: from the journal's head at the last day close (kept with the
+close, with the running balances at that head), or with ``full`` from the
+first entry.
 
 Postings are stored inside their entry as the same canonical text that is
 hashed (``account amount currency`` per line): one row per entry keeps
@@ -33,7 +35,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from pos.accounts import _KNOWN as _KNOWN_ACCOUNTS
-from pos.accounts import check_account, check_prefix, matches_prefix
+from pos.accounts import check_account, check_prefix
 from pos.errors import Conflict, InvalidInput, NotFound
 from pos.store import fits_sql, iso, utc_now
 
@@ -471,11 +473,30 @@ def reverse(store: "Store", entry_id: int, reason: str, *, business_day: date | 
 class VerifyResult(NamedTuple):
     entries: int
     problem: str | None
-    """The first thing wrong, or None when the whole journal checks out."""
+    """The first thing wrong, or None when the journal checks out."""
+    since: int = 0
+    """The entry the check started after: the journal's head at the last close (0: the whole journal)."""
 
 
-PARALLEL_FROM = 200_000
-"""Journals at least this long are verified by two processes, one per half."""
+class Anchor(NamedTuple):
+    """A point of the chain trusted to start from: an entry's id and the hash it must still have."""
+
+    entry_id: int
+    hash: str
+    what: str
+    """Where it comes from, for messages (``the close of 2026-11-23``)."""
+    close_id: int | None = None
+    """The day close that recorded it, whose running balances at that head are kept (None: none kept)."""
+
+
+GENESIS = Anchor(0, GENESIS_HASH, "the start of the journal")
+
+
+def last_close_anchor(store: "Store") -> Anchor:
+    """The journal's head as the last (current) day close recorded it, or the start when no close recorded one."""
+    row = store.one("SELECT head_entry, head_hash, business_day, id FROM day_closes WHERE reopened_at IS NULL "
+                    "AND head_entry IS NOT NULL ORDER BY head_entry DESC, id DESC LIMIT 1")
+    return GENESIS if row is None else Anchor(int(row[0]), str(row[1]), f"the close of {row[2]}", int(row[3]))
 
 
 class _RangeResult(NamedTuple):
@@ -488,91 +509,138 @@ class _RangeResult(NamedTuple):
     totals: dict[tuple[bytes, bytes], int]
 
 
-def _verify_range(uri: str, first_id: int, last_id: int | None, prev_id: int, prev_hash: bytes) -> _RangeResult:
-    """Check entries ``first_id``..``last_id`` as raw bytes on a read-only connection of their own."""
+_SHAPES_HELD = 50_000
+"""How many distinct postings texts a check keeps counted before folding them into the totals (bounds memory)."""
+
+
+def _verify_range(uri: str, first_id: int, prev_id: int, prev_hash: bytes) -> _RangeResult:
+    """Check entries from ``first_id`` on as raw bytes, on a read-only connection of its own.
+
+    The per-entry work is kept to what the checks need: one join and one SHA-256 of the row as read, and
+    one dictionary count of its postings text.  Whether postings balance and name known accounts depends on
+    their text alone, so each distinct text is parsed once, and the running totals are summed per distinct
+    text times its count (folded in every ``_SHAPES_HELD`` texts, so memory stays bounded).
+    """
     sha256 = hashlib.sha256
     known: set[bytes] = set()
     totals: dict[tuple[bytes, bytes], int] = {}
+    shapes: dict[bytes, int] = {}
+    join = b"\n".join
     conn = sqlite3.connect(uri, uri=True)
     conn.text_factory = bytes
     count = 0
     try:
-        sql = f"SELECT {_COLUMNS} FROM journal_entries WHERE id >= ?"
-        params: list[int] = [first_id]
-        if last_id is not None:
-            sql += " AND id <= ?"
-            params.append(last_id)
-        cursor = conn.execute(sql + " ORDER BY id", params)
+        conn.execute("PRAGMA cache_size = -16384")
+        cursor = conn.execute(f"SELECT {_COLUMNS} FROM journal_entries WHERE id >= ? ORDER BY id", (first_id,))
         while True:
-            rows = cursor.fetchmany(5000)
+            rows = cursor.fetchmany(4096)
             if not rows:
+                _fold(shapes, totals)
                 return _RangeResult(count, None, prev_id, prev_hash, totals)
-            for row in rows:
-                entry_id, key, posted_at, day, memo, kind, source, reverses, text, stored_prev, stored_hash = row
-                ok = entry_id == prev_id + 1 and stored_prev == prev_hash
-                if ok:
-                    canonical = b"\n".join((str(entry_id).encode(), key, posted_at, day, memo, kind, source,
-                                            b"" if reverses is None else str(reverses).encode(), stored_prev, text))
-                    ok = sha256(canonical).hexdigest().encode() == stored_hash and _balanced(text, known, totals)
-                if not ok:
+            for entry_id, key, posted_at, day, memo, kind, source, reverses, text, stored_prev, stored_hash in rows:
+                if (entry_id != prev_id + 1 or stored_prev != prev_hash
+                        or sha256(join((str(entry_id).encode(), key, posted_at, day, memo, kind, source,
+                                        b"" if reverses is None else str(reverses).encode(), stored_prev, text))
+                                  ).hexdigest().encode() != stored_hash):
+                    _fold(shapes, totals)
                     return _RangeResult(count, entry_id, prev_id, prev_hash, totals)
-                prev_id, prev_hash, count = entry_id, stored_hash, count + 1
+                seen = shapes.get(text)
+                if seen is not None:
+                    shapes[text] = seen + 1
+                elif _balanced(text, known):
+                    if len(shapes) >= _SHAPES_HELD:
+                        _fold(shapes, totals)
+                    shapes[text] = 1
+                else:
+                    _fold(shapes, totals)
+                    return _RangeResult(count, entry_id, prev_id, prev_hash, totals)
+                prev_id, prev_hash = entry_id, stored_hash
+                count += 1
     finally:
         conn.close()
 
 
-def verify(store: "Store", *, parallel_from: int = PARALLEL_FROM) -> VerifyResult:
-    """Recompute the hash chain, the zero-sum rule and the running balances.
+def _fold(shapes: dict[bytes, int], totals: dict[tuple[bytes, bytes], int]) -> None:
+    """Add ``shapes`` (postings text -> entries that had it) into ``totals`` by (account, currency); empties it."""
+    for text, times in shapes.items():
+        for line in text.split(b"\n"):
+            account, amount, currency = line.split(b" ")
+            key = (account, currency)
+            totals[key] = totals.get(key, 0) + int(amount) * times
+    shapes.clear()
+
+
+def verify(store: "Store", *, full: bool = False, start: Anchor | None = None) -> VerifyResult:
+    """Recompute the hash chain and the zero-sum rule, from the last close's head (or ``start``) or, ``full``,
+    from the journal's start; and check the running balances.
 
     Reads raw rows as bytes (no decoding and re-encoding of what is hashed)
     and checks them inline; only a row that fails is turned into an
-    :class:`Entry` and explained by :func:`check_entry`.  A long journal is
-    split in two halves checked by two processes at once: every entry's hash
-    covers its predecessor's, so the second half starts from the stored hash
-    of the first half's last entry, which the first half itself verifies.
+    :class:`Entry` and explained by :func:`check_entry`.
+
+    From an anchor (an entry id and the hash it had), the anchor entry must
+    still have that hash and every entry after it must chain to it: what was
+    posted since is checked, in time proportional to it.  The running
+    balances are then checked against the days' movements (both kept with
+    every post); ``full`` instead recomputes them from every entry.  An
+    anchor is as trustworthy as the record it was read from: a signed
+    closing's head is the one to start from (see DESIGN.md, anchors).
     """
     uri = store.reader_uri  # read-only, as the store itself was opened (immutable on read-only media)
-    last = store.scalar("SELECT coalesce(max(id), 0) FROM journal_entries")
-    genesis = GENESIS_HASH.encode()
-    if last < max(parallel_from, 2):
-        results = [_verify_range(uri, 1, None, 0, genesis)]
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        middle = last // 2
-        row = store.one("SELECT hash FROM journal_entries WHERE id = ?", (middle,))
-        middle_hash = row[0].encode() if row else b""
-        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
-            first = pool.submit(_verify_range, uri, 1, middle, 0, genesis)
-            second = pool.submit(_verify_range, uri, middle + 1, None, middle, middle_hash)
-            results = [first.result(), second.result()]
-    count = 0
-    totals: dict[tuple[bytes, bytes], int] = {}
-    for result in results:
-        if result.bad_id is not None:
-            bad = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (result.bad_id,))
-            assert bad is not None
-            problem = check_entry(_entry(bad), result.prev_hash.decode(), result.prev_id)
-            return VerifyResult(count + result.checked, problem or f"entry {result.bad_id} is malformed")
-        count += result.checked
-        for key, amount in result.totals.items():
-            totals[key] = totals.get(key, 0) + amount
+    anchor = GENESIS if full else (start if start is not None else last_close_anchor(store))
+    if anchor.entry_id:
+        row = store.one("SELECT hash FROM journal_entries WHERE id = ?", (anchor.entry_id,))
+        if row is None or row[0] != anchor.hash:
+            return VerifyResult(0, f"entry {anchor.entry_id} is not the entry {anchor.what} recorded as the "
+                                   "journal's head (its hash differs, or it is gone): run 'pos ledger verify --full'",
+                                anchor.entry_id)
+    result = _verify_range(uri, anchor.entry_id + 1, anchor.entry_id, anchor.hash.encode())
+    if result.bad_id is not None:
+        bad = store.one(f"SELECT {_COLUMNS} FROM journal_entries WHERE id = ?", (result.bad_id,))
+        assert bad is not None
+        problem = check_entry(_entry(bad), result.prev_hash.decode(), result.prev_id)
+        return VerifyResult(result.checked, problem or f"entry {result.bad_id} is malformed", anchor.entry_id)
     conn = sqlite3.connect(uri, uri=True)
     conn.text_factory = bytes
     try:
-        return VerifyResult(count, _compare_running(conn, totals))
+        totals: dict[tuple[bytes, bytes], int] | None = result.totals
+        if anchor.entry_id:  # the running balances at the anchor, when its close kept them, plus what came since
+            at_head = conn.execute("SELECT account, currency, amount_minor FROM close_head_balances WHERE close_id = ?",
+                                   (anchor.close_id,)).fetchall() if anchor.close_id is not None else []
+            if at_head:
+                totals = {(a, c): m for a, c, m in at_head}
+                for key, amount in result.totals.items():
+                    totals[key] = totals.get(key, 0) + amount
+            else:
+                totals = None
+        return VerifyResult(result.checked, _compare_running(conn, totals, since=bool(anchor.entry_id)),
+                            anchor.entry_id)
     finally:
         conn.close()
 
 
-def _compare_running(conn: sqlite3.Connection, recomputed: dict[tuple[bytes, bytes], int]) -> str | None:
-    """Check the running balances table, and the days' movements, against the sums of the journal."""
+def _compare_running(conn: sqlite3.Connection, recomputed: dict[tuple[bytes, bytes], int] | None, *,
+                     since: bool = False) -> str | None:
+    """Check the running balances table, and the days' movements, against the sums of the journal.
+
+    ``recomputed``: the journal's sums per (account, currency) (``since``: the balances kept at the anchor plus
+    the entries after it).  None (an anchor with no balances kept): the running balances against the days'
+    movements only.
+    """
     stored = {(a, c): m for a, c, m in conn.execute("SELECT account, currency, amount_minor FROM account_balances")}
+    if recomputed is None:
+        days = {(a, c): m for a, c, m in conn.execute(
+            "SELECT account, currency, sum(amount_minor) FROM day_balances GROUP BY account, currency")}
+        for key in sorted(set(stored) | set(days)):
+            if stored.get(key, 0) != days.get(key, 0):
+                return (f"the running balance of {key[0].decode()} ({key[1].decode()}) is {stored.get(key, 0)} "
+                        f"but the days' movements add up to {days.get(key, 0)}")
+        return None
+    source = "its balance at the last close and the journal since add up to" if since else "the journal sums to"
     for key in sorted(set(recomputed) | set(stored)):
         if recomputed.get(key, 0) != stored.get(key, 0):
             return (f"the running balance of {key[0].decode()} ({key[1].decode()}) is {stored.get(key, 0)} "
-                    f"but the journal sums to {recomputed.get(key, 0)}")
+                    f"but {source} {recomputed.get(key, 0)}")
     days = {(a, c): m for a, c, m in conn.execute(
         "SELECT account, currency, sum(amount_minor) FROM day_balances GROUP BY account, currency")}
     for key in sorted(set(recomputed) | set(days)):
@@ -582,25 +650,26 @@ def _compare_running(conn: sqlite3.Connection, recomputed: dict[tuple[bytes, byt
     return None
 
 
-def _balanced(text: bytes, known: set[bytes], totals: dict[tuple[bytes, bytes], int]) -> bool:
-    """Whether stored postings (bytes) balance per currency and name known accounts.
-
-    Adds each posting to ``totals`` (keyed ``(account, currency)``) on the way.
-    """
+def _balanced(text: bytes, known: set[bytes]) -> bool:
+    """Whether stored postings (bytes) are well formed, balance per currency and name known accounts."""
     lines = text.split(b"\n")
     if len(lines) < 2:
         return False
     sums: dict[bytes, int] = {}
     for line in lines:
-        account, amount, currency = line.split(b" ")
-        value = int(amount)
-        key = (account, currency)
-        totals[key] = totals.get(key, 0) + value
+        parts = line.split(b" ")
+        if len(parts) != 3:
+            return False
+        account, amount, currency = parts
+        try:
+            value = int(amount)
+        except ValueError:
+            return False
         sums[currency] = sums.get(currency, 0) + value
         if account not in known:
             try:
                 check_account(account.decode())
-            except InvalidInput:
+            except (InvalidInput, UnicodeDecodeError):
                 return False
             known.add(account)
     return not any(sums.values())
@@ -635,9 +704,6 @@ def balances(
                 (wanted, wanted + ":", wanted + ";"),  # ';' sorts right after ':'
             )
         return dict(sorted(((a, c), m) for a, c, m in found))
-    # With a prefix, SQLite skips (in C) the entries that cannot touch it; Python checks the rest exactly.
-    touching = " AND postings LIKE ?" if wanted is not None else ""
-    like = (f"%{wanted}%",) if wanted is not None else ()
     if day is not None:
         if wanted is None:
             found = store.tuples("SELECT account, currency, amount_minor FROM day_balances WHERE business_day = ?",
@@ -648,27 +714,55 @@ def balances(
                 "(account = ? OR (account >= ? AND account < ?))", (day.isoformat(), wanted, wanted + ":", wanted + ";"))
         return dict(sorted(((a, c), m) for a, c, m in found))
     assert through is not None
-    cut = through.isoformat()
-    later = store.scalar("SELECT count(*) FROM journal_entries WHERE business_day > ?", (cut,))
-    if later < store.scalar("SELECT count(*) FROM journal_entries WHERE business_day <= ?", (cut,)):
-        # Recent day: the running balances less what came after it reads far fewer entries.
-        running = balances(store, prefix=prefix)
-        after = _sum_postings(store.tuples(
-            f"SELECT postings FROM journal_entries WHERE business_day > ?{touching}", (cut, *like)), wanted)
-        closing = {k: v - after.get(k, 0) for k, v in running.items()}
-        # An account first used after the day did not exist at its close.
-        return {k: v for k, v in closing.items() if v or k not in after or running[k] != after[k]}
-    rows = store.tuples(f"SELECT postings FROM journal_entries WHERE business_day <= ?{touching}", (cut, *like))
-    return dict(sorted(_sum_postings(rows, wanted).items()))
+    return closing_balances(store, through, prefix=wanted)
 
 
-def _sum_postings(rows: Iterable[tuple[str]], wanted: str | None) -> Balances:
+def _prefix_sql(wanted: str | None) -> tuple[str, tuple[str, ...]]:
+    if wanted is None:
+        return "", ()
+    return " AND (account = ? OR (account >= ? AND account < ?))", (wanted, wanted + ":", wanted + ";")
+
+
+def closing_balances(store: "Store", day: date, *, prefix: str | None = None) -> Balances:
+    """Every account's balance at the end of ``day`` (all entries of that day and before), by (account, currency).
+
+    Starts from the latest closing snapshot at or before ``day`` (written by :func:`record_close`; one that an
+    entry posted later to its day or before has made stale is gone, see migration 17) and adds the days'
+    movements after it, so a closed day costs one read of its own totals whatever the journal's length.  With no
+    snapshot, the days' movements are summed from the start, in SQLite.  Accounts first used after ``day``
+    are not listed; an account used by then is, even at zero.
+    """
+    wanted = check_prefix(prefix) if prefix is not None else None
+    where, params = _prefix_sql(wanted)
+    cut = day.isoformat()
+    start = store.scalar("SELECT max(business_day) FROM day_close_balances WHERE business_day <= ?", (cut,))
     totals: Balances = {}
-    for (text,) in rows:
-        for line in text.split("\n"):
-            account, amount, currency = line.split(" ")
-            if wanted is not None and not matches_prefix(account, wanted):
-                continue
-            k = (account, currency)
-            totals[k] = totals.get(k, 0) + int(amount)
-    return totals
+    if start is not None:
+        for account, currency, amount in store.tuples(
+                f"SELECT account, currency, balance_minor FROM day_close_balances WHERE business_day = ?{where}",
+                (start, *params)):
+            totals[(account, currency)] = amount
+    rows = store.tuples(
+        f"SELECT account, currency, sum(amount_minor) FROM day_balances WHERE business_day > ? AND business_day <= ?"
+        f"{where} GROUP BY account, currency", (start or "", cut, *params))
+    for account, currency, amount in rows:
+        totals[(account, currency)] = totals.get((account, currency), 0) + amount
+    return dict(sorted(totals.items()))
+
+
+def record_close(store: "Store", day: date, close_id: int) -> None:
+    """At a day's close (inside its transaction): keep its closing balances and the journal's head on its record.
+
+    The snapshot lets later reports start from this day (:func:`closing_balances`); the head (entry id and
+    hash) is where :func:`verify` starts checking from, unless asked for the whole journal.
+    """
+    with store.write() as conn:
+        closing = closing_balances(store, day)
+        conn.execute("DELETE FROM day_close_balances WHERE business_day = ?", (day.isoformat(),))
+        conn.executemany("INSERT INTO day_close_balances(business_day, account, currency, balance_minor) "
+                         "VALUES (?, ?, ?, ?)", [(day.isoformat(), a, c, m) for (a, c), m in closing.items()])
+        head_id, head_hash = _head(store)
+        conn.execute("UPDATE day_closes SET head_entry = ?, head_hash = ? WHERE id = ?",
+                     (head_id or None, head_hash if head_id else None, close_id))
+        conn.execute("INSERT INTO close_head_balances(close_id, account, currency, amount_minor) "
+                     "SELECT ?, account, currency, amount_minor FROM account_balances", (close_id,))

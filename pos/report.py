@@ -63,6 +63,8 @@ class DayReport(NamedTuple):
     """Orders still open when this day closed, moved to the next open day (renumbered there)."""
     carried_in: "tuple[OrderMove, ...]" = ()
     """Orders carried into this day from a closed one."""
+    sales_by_utc_hour: tuple[tuple[str, int], ...] = ()
+    """Booked sales per UTC hour (``2026-11-23T17``), for the day PDF's chart (not part of ``--json``)."""
 
     @property
     def average_ticket_minor(self) -> int:
@@ -97,14 +99,17 @@ def day_report(store: "Store", day: date) -> DayReport:
     # Sales and captures (nearly every entry of a busy day) are summed by SQLite: each moves what
     # customers owe exactly once, and CAST reads the amount that follows the account's name.
     owed = "CAST(substr(j.postings, instr(j.postings, 'assets:receivable:orders ') + 25) AS INTEGER)"
-    for channel, count, total in store.tuples(
-        f"SELECT o.channel, count(*), coalesce(sum({owed}), 0) FROM journal_entries j "
+    # By channel and by the UTC hour the sale was booked (the day PDF's chart), in the same pass.
+    by_hour: dict[str, int] = {}
+    for channel, hour, count, total in store.tuples(
+        f"SELECT o.channel, substr(j.posted_at, 1, 13), count(*), coalesce(sum({owed}), 0) FROM journal_entries j "
         "JOIN orders o ON o.id = j.source_id WHERE j.business_day = ? AND j.source_kind = 'order' "
-        "AND j.key LIKE 'order:%:sale' GROUP BY o.channel", (iso_day,),
+        "AND j.key LIKE 'order:%:sale' GROUP BY 1, 2", (iso_day,),
     ):
         orders += count
         gross += total
-        by_channel[channel] = total
+        by_channel[channel] = by_channel.get(channel, 0) + total
+        by_hour[hour] = by_hour.get(hour, 0) + total
     for tender, total in store.tuples(
         f"SELECT p.tender, coalesce(sum({owed}), 0) FROM journal_entries j "
         "JOIN payments p ON p.id = substr(j.key, 9, length(j.key) - 16) WHERE j.business_day = ? "
@@ -183,12 +188,14 @@ def day_report(store: "Store", day: date) -> DayReport:
         dict(sorted(by_channel.items())), dict(sorted(by_tender.items())), refunds, refund_count, voids,
         tip_lines, pool.owed_minor, dict(sorted(over_short.items())), dict(sorted(hand_ins.items())), holding,
         fees, clearing, rounding, tuple(moves(store, from_day=day)), tuple(moves(store, to_day=day)),
+        tuple(sorted(by_hour.items())),
     )
 
 
 def report_dict(report: DayReport) -> dict[str, Any]:
     """The report as plain data (``--json``); amounts in minor units."""
     data = report._asdict()
+    del data["sales_by_utc_hour"]  # the PDF's chart reads it; the report's figures are the rest
     data["day"] = report.day.isoformat()
     data["average_ticket_minor"] = report.average_ticket_minor
     data["tips"] = {k: v._asdict() for k, v in report.tips.items()}

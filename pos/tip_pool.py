@@ -93,7 +93,10 @@ def distribute(store: "Store", day: date) -> tuple[PoolPlan, "Entry | None"]:
         current = plan(store, day)  # under the write lock: no tip slips in between plan and post
         if current.pool_minor == 0:
             return current, None
-        done = store.scalar("SELECT count(*) FROM journal_entries WHERE key LIKE ?", (f"tips:pool:{day}:%",))
+        # An exact range of keys, which the journal's unique key index serves ('tips:pool:D;' sorts right after
+        # every 'tips:pool:D:N'); LIKE would read every entry ever posted.
+        done = store.scalar("SELECT count(*) FROM journal_entries WHERE key >= ? AND key < ?",
+                            (f"tips:pool:{day}:", f"tips:pool:{day};"))
         entry = ledger.post(
             store, f"tips:pool:{day}:{int(done or 0) + 1}", f"Tip pool of {day} shared by hours worked",
             ledger.SourceKind.TIPS, f"day:{day}",

@@ -40,3 +40,20 @@ def test_absolute_metrics_have_a_spread_and_no_ratio() -> None:
     result = _timing.absolute("p99", [3.0, 1.0, 2.0], "ms", _timing.below(2.5))
     assert (result.ours.min, result.ours.median, result.ours.max) == (1.0, 2.0, 3.0)
     assert result.ratio is None and result.passed is True and result.missed_rounds == 1
+
+
+def test_the_history_bench_builds_closed_days_and_runs_in_its_smoke_mode(tmp_path) -> None:
+    """bench/history.py --smoke: a few closed days of a few orders, every metric once (its stores verify)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path / "history.json"
+    script = Path(__file__).resolve().parent.parent / "bench" / "history.py"
+    subprocess.run([sys.executable, str(script), "--smoke", "--json", str(out)], check=True, capture_output=True)
+    results = [_timing.Result.from_dict(r) for r in json.loads(out.read_text())]
+    assert {r.metric.split(":")[0] for r in results} == {
+        "close one more day", "its Z report", "drawer status", "verify from the last close", "verify --full",
+        "a cash sale", "Z report, mid-year / last closed day (6d)"}
+    assert all(r.ratio is not None for r in results)

@@ -41,6 +41,21 @@ def test_verify_ok_then_broken(sold: Store, cli) -> None:
     assert "entry 1 was changed" in result.output
 
 
+def test_verify_from_the_last_close_or_full(sold: Store, cli) -> None:
+    from datetime import date
+
+    from pos import ledger
+
+    with sold.write() as conn:  # a close's record, as close_day leaves it (its head: entry 1)
+        close_id = int(conn.execute("INSERT INTO day_closes(business_day, closed_at, summary) "
+                                    "VALUES ('2001-01-01', '2001-01-02T09:00:00Z', '{}')").lastrowid or 0)
+        ledger.record_close(sold, date(2001, 1, 1), close_id)
+    assert json.loads(cli.ok("ledger", "verify", "--json").output) == {
+        "entries": 0, "since": 1, "ok": True, "problem": None}
+    assert "OK: 0 entries after entry 1 (the last close's head)" in cli.ok("ledger", "verify").output
+    assert "OK: 1 entries, hash chain intact" in cli.ok("ledger", "verify", "--full").output
+
+
 def test_reverse(sold: Store, cli) -> None:
     out = json.loads(cli.ok("ledger", "reverse", "1", "--reason", "wrong order", "--json").output)
     assert out["reverses"] == 1 and out["id"] == 2

@@ -342,6 +342,7 @@ def test_day_report_pdf_has_its_tables_and_charts(shop: Store, cli_for, tmp_path
 
     assert day_pdf.sales_by_hour(shop, date(2026, 11, 23)) == {12: 4507, 18: 271}
     report = day_report(shop, date(2026, 11, 23))
+    assert day_pdf.sales_by_hour(shop, date(2026, 11, 23), report) == {12: 4507, 18: 271}  # from the report's pass
     data = day_pdf.render(shop, report, "letter")
     assert data == day_pdf.render(shop, report, "letter")  # invariant
     words = " ".join(pdf_text(data).split())
