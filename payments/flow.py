@@ -155,6 +155,28 @@ def check_tip_share(store: "Store", tip_minor: int, charge_minor: int) -> None:
         )
 
 
+def tip_base_minor(store: "Store", order_id: str, charge_minor: int) -> int:
+    """What a tip on a payment of ``charge_minor`` is reckoned on: that payment's share of the sale, before tax.
+
+    The one definition of a tip's base (a card reader's suggestions,
+    ``process_config.tipping.amount_eligible``): the order's lines after
+    discounts, without tax (the store has no option to tip on the taxed
+    total).  A payment of part of the order (a split) gets its share of it, in
+    proportion to the total, rounded half up.
+    """
+    from decimal import Decimal
+
+    from pos.money import round_half_up
+
+    totals = view(store, order_id).totals
+    before_tax = totals.total_minor - totals.tax_minor
+    if totals.total_minor <= 0 or before_tax <= 0:
+        return 0
+    if charge_minor >= totals.total_minor:
+        return before_tax
+    return min(charge_minor, round_half_up(Decimal(charge_minor) * before_tax / totals.total_minor))
+
+
 def _request(
     store: "Store", tender: Tender, order: Order, due: int, given: int | None, register: int,
     tip_minor: int, tip_to: str | None,

@@ -171,11 +171,19 @@ class StripeGateway:
         """Stop what the reader is doing (only ever called for an action of our own intent)."""
         return self.call(self.client.v1.terminal.readers.cancel_action, reader_id, options={"idempotency_key": key})
 
-    def process_on_reader(self, reader_id: str, intent_id: str, key: str, offer_tip: bool) -> Any:
-        """Hand the intent to a Terminal reader (server-driven flow); it offers a tip only if told to."""
+    def process_on_reader(self, reader_id: str, intent_id: str, key: str, tip_on_minor: int | None) -> Any:
+        """Hand the intent to a Terminal reader (server-driven flow).
+
+        ``tip_on_minor``: the reader offers a tip, its suggestions reckoned on
+        this amount (``process_config.tipping.amount_eligible``: the sale, not
+        its tax); None: no tip screen (``skip_tipping``).
+        """
+        config: Any = {"skip_tipping": True}
+        if tip_on_minor is not None:
+            config = {"skip_tipping": False, "tipping": {"amount_eligible": tip_on_minor}}
         return self.call_may_decline(
             self.client.v1.terminal.readers.process_payment_intent, reader_id,
-            params={"payment_intent": intent_id, "process_config": {"skip_tipping": not offer_tip}},
+            params={"payment_intent": intent_id, "process_config": config},
             options={"idempotency_key": key},
         )
 

@@ -385,6 +385,10 @@ class FakeStripe:
             if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
                 return 400, _unexpected_state(intent, "This PaymentIntent's status is "
                                               f"{intent['status']}: it cannot be processed on a reader.")
+            eligible = ((params.get("process_config") or {}).get("tipping") or {}).get("amount_eligible")
+            if eligible is not None and int(eligible) <= 0:
+                return 400, _invalid("amount_eligible must be a positive integer.",
+                                     "process_config[tipping][amount_eligible]")
             self.readers[reader_id] = {"type": "process_payment_intent", "status": "in_progress",
                                        "process_payment_intent": {"payment_intent": intent["id"]}}
             self.reader_config[reader_id] = params.get("process_config", {})
