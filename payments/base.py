@@ -74,6 +74,10 @@ ALLOWED: dict[PaymentState, frozenset[PaymentState]] = {
 SETTLED = frozenset({S.CAPTURED, S.PARTIALLY_REFUNDED, S.REFUNDED})
 #: States a crash can leave a payment in, that ``recover`` must finish.
 UNFINISHED = frozenset({S.REQUESTED, S.AUTHORIZED})
+#: The key in a payment's details that says its processor was told to release it (nothing held).
+RELEASED = "released"
+#: The key in a failed payment's details naming the payment its processor's hold was recorded as, by recover.
+TAKEN_AS = "taken_as"
 
 _VERBS = {
     S.AUTHORIZED: "authorize",

@@ -24,7 +24,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from payments.base import DeclineReason, Outcome, Payment, annotate
+from payments.base import RELEASED, DeclineReason, Outcome, Payment, annotate, get_payment
 from payments.stripe_errors import Declined, OutcomeUnknown, UnexpectedState, decline_reason, declines_as_outcomes
 from payments.stripe_gateway import StripeGateway
 from pos.errors import ProcessorUnavailable
@@ -216,6 +216,8 @@ class StripeTerminalProcessor:
         except ProcessorUnavailable as exc:
             raise OutcomeUnknown(f"{why}, and Stripe could not be told to release it: the payment is kept; "
                                  "run 'pos payments recover' once Stripe answers.") from exc
+        # Known released: a row marked failed after this needs no reconciling (payments.service.recover).
+        annotate(store, get_payment(store, payment.id), details={RELEASED: True})
 
     @declines_as_outcomes
     def capture(self, store: "Store", payment: Payment) -> Outcome:

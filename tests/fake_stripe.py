@@ -185,9 +185,10 @@ class FakeStripe:
     def slow_next(self, seconds: float) -> None:
         self.cue["slow"] = seconds
 
-    def drop_next_response(self) -> None:
-        """Do the next POST's work, then close the connection without answering."""
-        self.cue["drop"] = True
+    def drop_next_response(self, endpoint: str = "") -> None:
+        """Do the next POST's work (to the endpoint ending in ``endpoint``, if given), then close the connection
+        without answering."""
+        self.cue["drop"] = endpoint
 
     def error_next(self, endpoint: str, status: int = 500, type: str = "api_error", code: str | None = None,
                    message: str = "An unknown error occurred", times: int = 1, **extra: Any) -> None:
@@ -272,7 +273,9 @@ class FakeStripe:
             status, payload = self._cued(url.path) or self._do(route, object_id, params)
             if method == "POST" and key:
                 self.idempotency[key] = (signature, status, payload)
-            drop = method == "POST" and self.cue.pop("drop", False)
+            drop = method == "POST" and "drop" in self.cue and url.path.endswith(self.cue["drop"])
+            if drop:
+                del self.cue["drop"]
         if drop:
             handler.close_connection = True
             handler.connection.shutdown(2)  # the work is done, the answer is lost
