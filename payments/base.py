@@ -334,7 +334,7 @@ def transition(store: "Store", payment: Payment, to: PaymentState, note: str | N
             f"{payment.tender.value} payment ({payment.id})."
         )
     allowed_fields = {"amount_minor", "tip_minor", "tip_to", "tendered_minor", "change_minor", "rounding_minor",
-                      "refunded_minor", "processor_ref", "decline_reason", "note", "details"}
+                      "refunded_minor", "processor_ref", "decline_reason", "note", "details", "tender"}
     unknown = set(fields) - allowed_fields
     if unknown:  # pragma: no cover - programming error
         raise ValueError(f"unknown payment fields {unknown}")
@@ -343,6 +343,8 @@ def transition(store: "Store", payment: Payment, to: PaymentState, note: str | N
         values["details"] = json.dumps({**payment.details, **values["details"]}, sort_keys=True)
     if isinstance(values.get("decline_reason"), DeclineReason):
         values["decline_reason"] = values["decline_reason"].value
+    if isinstance(values.get("tender"), TenderKind):
+        values["tender"] = values["tender"].value
     if note is not None:
         values["note"] = note
     now = iso(utc_now())

@@ -245,7 +245,7 @@ def _complete(store: "Store", tender: Tender, payment: Payment, suggestion: list
     faults.hit("payment.authorized")
     if not tender.capabilities.captures_at_once:
         payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=outcome.processor_ref,
-                             details=dict(outcome.details))
+                             details=dict(outcome.details), **as_tapped(payment, outcome))
         try:
             outcome = tender.capture(store, payment)
         except ProcessorUnavailable as exc:
@@ -294,6 +294,18 @@ def insert_payment(
     return get_payment(store, payment_id)
 
 
+def as_tapped(payment: Payment, outcome: Outcome) -> dict[str, Any]:
+    """A phone wallet tapped on the reader is a wallet payment, whatever tender the cashier chose.
+
+    The reader says what was tapped (``card_present.wallet.type``, in the
+    outcome's ``wallet``): a card payment it says was a wallet is recorded
+    as one.  Both go through the same processor, into the same account.
+    """
+    if payment.tender is TenderKind.CARD and (outcome.details or {}).get("wallet"):
+        return {"tender": TenderKind.WALLET}
+    return {}
+
+
 def tip_account(payment: Payment) -> str | None:
     """The ledger account of a payment's tip (its recipient was checked when it was requested)."""
     if not payment.tip_minor:
@@ -306,6 +318,8 @@ def record_capture(store: "Store", tender: Tender, payment: Payment, outcome: Ou
     order = resolve(store, payment.order_id)
     with store.write():
         fields: dict[str, Any] = {"processor_ref": outcome.processor_ref} if outcome and outcome.processor_ref else {}
+        if outcome is not None:
+            fields.update(as_tapped(payment, outcome))
         if outcome is not None and outcome.details:
             fields["details"] = outcome.details
         if outcome is not None and outcome.tip_minor:

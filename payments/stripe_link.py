@@ -29,7 +29,10 @@ from pos.errors import ProcessorUnavailable
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
+# Stripe takes an expiry from 30 minutes to 24 hours after it receives the call; a minute's margin at each end
+# (its clock and ours, the time the call takes, the SDK's retries of the same parameters).
 _SHORTEST_S = 31 * 60
+_LONGEST_S = 24 * 3600 - 60
 # How far before the payment row's time a session made for it may be dated (clock skew).
 _SKEW_S = 300
 
@@ -45,9 +48,7 @@ class StripeLinkProcessor:
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
         from pos.orders import resolve
 
-        # Stripe wants 30 min to 24 h from when it receives the call: a minute's margin at the short end.
-        # (The SDK's own retries resend these same parameters under the same key.)
-        expires_at = int(time.time()) + max(self.expires_after_s, _SHORTEST_S)
+        expires_at = int(time.time()) + min(max(self.expires_after_s, _SHORTEST_S), _LONGEST_S)
         title = f"{store.settings.name}, order {resolve(store, payment.order_id).label}"
         session = plain(self.gateway.create_checkout(
             payment.amount_minor + payment.tip_minor, payment.currency, title, expires_at, payment.key_for("link"),

@@ -297,3 +297,15 @@ def test_cli_link_bad_input_writes_nothing(link_cli, fake: FakeStripe) -> None:
     link_cli.fails("pay", "9", "link", says="No order")
     link_cli.ok("pay", "1", "link")
     link_cli.fails("pay", "1", "link", "--check", "5.00", says="belongs on a new link")
+
+
+def test_a_links_expiry_keeps_a_minutes_margin_at_both_ends(shop: Store, fake: FakeStripe) -> None:
+    config.set_option(shop, "link.expires_after", "1440")
+    fake.clock_offset_s = -30  # Stripe's clock half a minute behind ours: 24 h from our now is too far for it
+    sent = wallet.send_link(shop, phone_order(shop).id)
+    left = fake.sessions[sent.payment.processor_ref]["expires_at"] - int(time.time())
+    assert 24 * 3600 - 62 <= left <= 24 * 3600 - 60
+    config.set_option(shop, "link.expires_after", "30")
+    fake.clock_offset_s = 30  # ...and ahead: 30 min from our now is too near for it
+    sent = wallet.send_link(shop, phone_order(shop).id)
+    assert sent.action == "sent"

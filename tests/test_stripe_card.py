@@ -304,3 +304,18 @@ def test_the_reader_reckons_its_tips_on_the_sale_before_tax(shop: Store, fake: F
     config.set_option(shop, "tips.counter", "direct")
     service.pay(shop, pizza(shop).id, "card")  # nobody would receive it: no tip screen, no base
     assert fake.reader_config["tmr_FAKE01"] == {"skip_tipping": "true"}
+
+
+def test_a_wallet_tapped_when_the_cashier_chose_card_is_recorded_as_a_wallet(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    fake.wallet_next("google_pay")  # the reader's card_present.wallet.type
+    result = service.pay(shop, order.id, "card")
+    assert result.order_paid
+    assert (result.payment.tender.value, result.payment.details["wallet"]) == ("wallet", "google_pay")
+    (stored,) = order_payments(shop, order.id)
+    assert stored.tender.value == "wallet"
+    memos = [r["memo"] for r in shop.all("SELECT memo FROM journal_entries WHERE memo LIKE '%payment for%'")]
+    assert memos == ["wallet payment for " + resolve(shop, order.id).label]
+    assert balance(shop, ACCOUNT) > 0 and ledger.verify(shop).problem is None
+    plain_card = service.pay(shop, pizza(shop).id, "card")  # no wallet: stays a card
+    assert plain_card.payment.tender.value == "card" and "wallet" not in plain_card.payment.details
