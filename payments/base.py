@@ -103,6 +103,8 @@ class DeclineReason(str, enum.Enum):
     EXPIRED = "expired"
     PROCESSING_ERROR = "processing_error"
     DELIVERY_FAILED = "delivery_failed"
+    PAYMENT_FAILED = "payment_failed"
+    """A delayed payment (a bank debit by link) that failed after the customer had paid."""
 
     @property
     def cashier_message(self) -> str:
@@ -121,6 +123,8 @@ _DECLINE_WORDS = {
     DeclineReason.EXPIRED: "The payment request expired before it was paid: send a new one or offer another tender.",
     DeclineReason.PROCESSING_ERROR: "The processor could not complete the payment: try again or offer another tender.",
     DeclineReason.DELIVERY_FAILED: "The delivery failed: the order is back in the open queue.",
+    DeclineReason.PAYMENT_FAILED: "The customer's bank payment failed after they paid the link: nothing was taken "
+                                  "and the amount is released; send a new link or offer another tender.",
 }
 
 

@@ -107,6 +107,8 @@ def settle(store: "Store", payment: Payment) -> str:
         return "voided (never charged)"
     if not info.approved:
         transition(store, payment, PaymentState.DECLINED, decline_reason=info.reason, note=f"recovered: {info.message}")
+        if info.reason is DeclineReason.PAYMENT_FAILED:
+            return "payment failed (released)"
         return "expired unpaid" if info.reason is DeclineReason.EXPIRED else "declined"
     if info.pending:
         annotate(store, payment, info.processor_ref, dict(info.details))

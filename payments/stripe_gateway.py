@@ -224,8 +224,9 @@ class StripeGateway:
     # -- payment links (Checkout Sessions) ---------------------------------------
 
     def create_checkout(self, amount_minor: int, currency: str, title: str, expires_at: int, key: str,
-                        metadata: dict[str, str]) -> Any:
-        """A hosted Checkout page for one amount, paid by card or wallet on the customer's phone.
+                        metadata: dict[str, str], methods: list[str] | None = None) -> Any:
+        """A hosted Checkout page for one amount, paid on the customer's phone by the ``methods`` the store
+        allows (default: card, which brings the phone wallets); nothing else is offered.
 
         No customer account is made (``customer_creation: if_required`` never
         needs one in payment mode); the payment's ids ride on the intent's
@@ -238,6 +239,7 @@ class StripeGateway:
                 "line_items": [{"quantity": 1, "price_data": {
                     "currency": currency.lower(), "unit_amount": amount_minor, "product_data": {"name": title}}}],
                 "expires_at": expires_at,
+                "allowed_payment_method_types": list(methods or ["card"]),
                 "customer_creation": "if_required",
                 "client_reference_id": metadata["payment_id"],
                 "metadata": metadata,

@@ -8,8 +8,14 @@ lookup (``pos pay ORDER link --check``, ``--wait`` and ``pos payments
 recover``): the session's state.  Paid: the PaymentIntent Checkout made,
 with brand, last four, wallet type and the balance transaction (fee, net,
 available date).  Expired: declined as expired.  Still open: still waiting.
+Complete but unpaid (a bank debit, when ``link.methods`` allows one): its
+PaymentIntent is followed until it succeeds (paid) or fails (declined as
+``payment_failed``, which releases the amount held).
 void: expire the session, so the link can no longer be paid; refused when
-the customer has paid already.  refund: through the PaymentIntent.
+the customer has paid already, or a bank payment is on its way; a failed
+one is released.  refund: through the PaymentIntent.
+A link offers only the methods the store allows (``link.methods``: cards
+and phone wallets by default).
 
 Checkout captures a payment as soon as the customer pays, so there is no
 separate capture step.
@@ -40,9 +46,10 @@ _SKEW_S = 300
 class StripeLinkProcessor:
     """The processor behind ``pos pay ORDER link`` in a store that uses Stripe."""
 
-    def __init__(self, gateway: StripeGateway, expires_after_s: int) -> None:
+    def __init__(self, gateway: StripeGateway, expires_after_s: int, methods: list[str] | None = None) -> None:
         self.gateway = gateway
         self.expires_after_s = expires_after_s
+        self.methods = list(methods or ["card"])
 
     @declines_as_outcomes
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
@@ -52,7 +59,7 @@ class StripeLinkProcessor:
         title = f"{store.settings.name}, order {resolve(store, payment.order_id).label}"
         session = plain(self.gateway.create_checkout(
             payment.amount_minor + payment.tip_minor, payment.currency, title, expires_at, payment.key_for("link"),
-            {"payment_id": payment.id, "order_id": payment.order_id},
+            {"payment_id": payment.id, "order_id": payment.order_id}, self.methods,
         ))
         annotate(store, payment, session["id"])
         return Outcome.waiting(session["id"], link_url=session["url"], expires_at=int(session["expires_at"]))
@@ -74,6 +81,13 @@ class StripeLinkProcessor:
                 if session["status"] == "open":
                     raise
         if session["status"] == "complete":
+            intent = self._intent(session)
+            if intent is not None and _failed(intent):
+                return Outcome.ok(session["id"])  # the delayed payment failed: nothing can be taken now
+            if intent is not None and intent["status"] == "processing":
+                return Outcome.declined(DeclineReason.CANCELLED, "the customer has paid this link by a bank "
+                                        "payment still on its way, which cannot be stopped: check it later with "
+                                        "'pos pay ORDER link --check'", session["id"])
             return Outcome.declined(DeclineReason.CANCELLED, "the customer has already paid this link: "
                                     "record it with 'pos pay ORDER link --check'", session["id"])
         return Outcome.ok(session["id"])
@@ -90,13 +104,24 @@ class StripeLinkProcessor:
             return None  # the link was never made: nothing can have been paid
         if session["status"] == "expired":
             return Outcome.declined(DeclineReason.EXPIRED, "The link expired before the customer paid.", session["id"])
-        if session["status"] == "complete" and session.get("payment_status") in ("paid", "no_payment_required"):
-            intent_id = session["payment_intent"]
-            intent = plain(self.gateway.retrieve_intent(intent_id, settlement=True))
-            return Outcome.ok(session["id"], payment_intent=intent_id, **card_details(intent),
-                              **settlement_details(intent))
+        if session["status"] == "complete":
+            # Paid, or (a bank debit) paid with the money still on its way: its PaymentIntent says how it ends.
+            intent = self._intent(session)
+            paid = session.get("payment_status") in ("paid", "no_payment_required")
+            if intent is not None and (paid or intent["status"] == "succeeded"):
+                return Outcome.ok(session["id"], payment_intent=intent["id"], **card_details(intent),
+                                  **settlement_details(intent))
+            if intent is not None and _failed(intent):
+                return Outcome.declined(DeclineReason.PAYMENT_FAILED, processor_ref=session["id"])
         # Open, or complete with the money still on its way: the customer may yet pay.
         return Outcome.waiting(session["id"], link_url=session.get("url"), expires_at=int(session["expires_at"]))
+
+    def _intent(self, session: dict[str, Any]) -> dict[str, Any] | None:
+        """The PaymentIntent a completed session made, with its charge's settlement (None: it made none)."""
+        intent_id = session.get("payment_intent")
+        if not intent_id:
+            return None
+        return plain(self.gateway.retrieve_intent(str(intent_id), settlement=True))
 
     def _session(self, store: "Store", payment: Payment) -> dict[str, Any] | None:
         """The session by its saved id, or (after a crash before it was saved) by the payment id."""
@@ -108,3 +133,9 @@ class StripeLinkProcessor:
         session = plain(found)
         annotate(store, payment, session["id"])
         return session
+
+
+def _failed(intent: dict[str, Any]) -> bool:
+    """A completed session's delayed payment that failed: its intent is back to needing a payment method, or
+    canceled (Stripe's ``checkout.session.async_payment_failed``)."""
+    return intent["status"] in ("requires_payment_method", "canceled")
