@@ -74,6 +74,10 @@ ALLOWED: dict[PaymentState, frozenset[PaymentState]] = {
 SETTLED = frozenset({S.CAPTURED, S.PARTIALLY_REFUNDED, S.REFUNDED})
 #: States a crash can leave a payment in, that ``recover`` must finish.
 UNFINISHED = frozenset({S.REQUESTED, S.AUTHORIZED})
+#: The key in a payment's details that says its processor was told to release it (nothing held).
+RELEASED = "released"
+#: The key in a failed payment's details naming the payment its processor's hold was recorded as, by recover.
+TAKEN_AS = "taken_as"
 
 _VERBS = {
     S.AUTHORIZED: "authorize",
@@ -99,6 +103,8 @@ class DeclineReason(str, enum.Enum):
     EXPIRED = "expired"
     PROCESSING_ERROR = "processing_error"
     DELIVERY_FAILED = "delivery_failed"
+    PAYMENT_FAILED = "payment_failed"
+    """A delayed payment (a bank debit by link) that failed after the customer had paid."""
 
     @property
     def cashier_message(self) -> str:
@@ -117,6 +123,8 @@ _DECLINE_WORDS = {
     DeclineReason.EXPIRED: "The payment request expired before it was paid: send a new one or offer another tender.",
     DeclineReason.PROCESSING_ERROR: "The processor could not complete the payment: try again or offer another tender.",
     DeclineReason.DELIVERY_FAILED: "The delivery failed: the order is back in the open queue.",
+    DeclineReason.PAYMENT_FAILED: "The customer's bank payment failed after they paid the link: nothing was taken "
+                                  "and the amount is released; send a new link or offer another tender.",
 }
 
 
@@ -330,7 +338,7 @@ def transition(store: "Store", payment: Payment, to: PaymentState, note: str | N
             f"{payment.tender.value} payment ({payment.id})."
         )
     allowed_fields = {"amount_minor", "tip_minor", "tip_to", "tendered_minor", "change_minor", "rounding_minor",
-                      "refunded_minor", "processor_ref", "decline_reason", "note", "details"}
+                      "refunded_minor", "processor_ref", "decline_reason", "note", "details", "tender"}
     unknown = set(fields) - allowed_fields
     if unknown:  # pragma: no cover - programming error
         raise ValueError(f"unknown payment fields {unknown}")
@@ -339,6 +347,8 @@ def transition(store: "Store", payment: Payment, to: PaymentState, note: str | N
         values["details"] = json.dumps({**payment.details, **values["details"]}, sort_keys=True)
     if isinstance(values.get("decline_reason"), DeclineReason):
         values["decline_reason"] = values["decline_reason"].value
+    if isinstance(values.get("tender"), TenderKind):
+        values["tender"] = values["tender"].value
     if note is not None:
         values["note"] = note
     now = iso(utc_now())

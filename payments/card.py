@@ -143,4 +143,5 @@ class LinkTender(CardTender):
         from payments.stripe_card import ACCOUNT
         from payments.stripe_link import StripeLinkProcessor
 
-        return ACCOUNT, StripeLinkProcessor(stripe_gateway(store), expires_after_s)
+        return ACCOUNT, StripeLinkProcessor(stripe_gateway(store), expires_after_s,
+                                            config.get(store, "link.methods").split(","))

@@ -155,6 +155,28 @@ def check_tip_share(store: "Store", tip_minor: int, charge_minor: int) -> None:
         )
 
 
+def tip_base_minor(store: "Store", order_id: str, charge_minor: int) -> int:
+    """What a tip on a payment of ``charge_minor`` is reckoned on: that payment's share of the sale, before tax.
+
+    The one definition of a tip's base (a card reader's suggestions,
+    ``process_config.tipping.amount_eligible``): the order's lines after
+    discounts, without tax (the store has no option to tip on the taxed
+    total).  A payment of part of the order (a split) gets its share of it, in
+    proportion to the total, rounded half up.
+    """
+    from decimal import Decimal
+
+    from pos.money import round_half_up
+
+    totals = view(store, order_id).totals
+    before_tax = totals.total_minor - totals.tax_minor
+    if totals.total_minor <= 0 or before_tax <= 0:
+        return 0
+    if charge_minor >= totals.total_minor:
+        return before_tax
+    return min(charge_minor, round_half_up(Decimal(charge_minor) * before_tax / totals.total_minor))
+
+
 def _request(
     store: "Store", tender: Tender, order: Order, due: int, given: int | None, register: int,
     tip_minor: int, tip_to: str | None,
@@ -223,7 +245,7 @@ def _complete(store: "Store", tender: Tender, payment: Payment, suggestion: list
     faults.hit("payment.authorized")
     if not tender.capabilities.captures_at_once:
         payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=outcome.processor_ref,
-                             details=dict(outcome.details))
+                             details=dict(outcome.details), **as_tapped(payment, outcome))
         try:
             outcome = tender.capture(store, payment)
         except ProcessorUnavailable as exc:
@@ -272,6 +294,18 @@ def insert_payment(
     return get_payment(store, payment_id)
 
 
+def as_tapped(payment: Payment, outcome: Outcome) -> dict[str, Any]:
+    """A phone wallet tapped on the reader is a wallet payment, whatever tender the cashier chose.
+
+    The reader says what was tapped (``card_present.wallet.type``, in the
+    outcome's ``wallet``): a card payment it says was a wallet is recorded
+    as one.  Both go through the same processor, into the same account.
+    """
+    if payment.tender is TenderKind.CARD and (outcome.details or {}).get("wallet"):
+        return {"tender": TenderKind.WALLET}
+    return {}
+
+
 def tip_account(payment: Payment) -> str | None:
     """The ledger account of a payment's tip (its recipient was checked when it was requested)."""
     if not payment.tip_minor:
@@ -284,6 +318,8 @@ def record_capture(store: "Store", tender: Tender, payment: Payment, outcome: Ou
     order = resolve(store, payment.order_id)
     with store.write():
         fields: dict[str, Any] = {"processor_ref": outcome.processor_ref} if outcome and outcome.processor_ref else {}
+        if outcome is not None:
+            fields.update(as_tapped(payment, outcome))
         if outcome is not None and outcome.details:
             fields["details"] = outcome.details
         if outcome is not None and outcome.tip_minor:

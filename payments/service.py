@@ -21,7 +21,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from payments import registry
-from payments.base import DeclineReason, Payment, PaymentState, TenderKind, annotate, get_payment, transition
+from payments.base import (
+    RELEASED,
+    TAKEN_AS,
+    DeclineReason,
+    Payment,
+    PaymentState,
+    TenderKind,
+    annotate,
+    get_payment,
+    transition,
+)
 from payments.flow import (
     PaymentResult,
     Recovery,
@@ -97,6 +107,8 @@ def settle(store: "Store", payment: Payment) -> str:
         return "voided (never charged)"
     if not info.approved:
         transition(store, payment, PaymentState.DECLINED, decline_reason=info.reason, note=f"recovered: {info.message}")
+        if info.reason is DeclineReason.PAYMENT_FAILED:
+            return "payment failed (released)"
         return "expired unpaid" if info.reason is DeclineReason.EXPIRED else "declined"
     if info.pending:
         annotate(store, payment, info.processor_ref, dict(info.details))
@@ -113,18 +125,77 @@ def settle(store: "Store", payment: Payment) -> str:
     return "captured and recorded"
 
 
+def reconcile_failed(store: "Store", payment: Payment) -> str:
+    """A card payment marked ``failed`` that its processor was never known to release; says what was done.
+
+    Versions before this one marked a payment failed when Stripe stopped
+    answering after the intent reached the reader, without cancelling it: the
+    customer's tap then left money held that nothing looked at.  What Stripe
+    has is settled once.  A hold (or a charge) the order still needs is taken
+    and recorded as a payment of its own, since a failed payment stays failed
+    (``details.taken_as`` names it); anything else is released
+    (``details.released``).  Either way the row is not looked at again.
+    """
+    from pos.errors import Conflict
+
+    tender = registry.tender_for(payment.tender)
+    again = store.one("SELECT id FROM payments WHERE processor_ref = ? AND id != ? ORDER BY rowid DESC LIMIT 1",
+                      (payment.processor_ref, payment.id))
+    if again is not None:  # taken over already (a crash came before this row said so)
+        annotate(store, get_payment(store, payment.id), details={TAKEN_AS: again["id"]})
+        return f"taken over by payment {again['id']}"
+    order = resolve(store, payment.order_id)
+    still_due = due_minor(store, order.id) if order.status is OrderStatus.OPEN else 0  # a failed row holds nothing
+    info = tender.lookup(store, payment)
+    if info is not None and info.approved and not info.pending:
+        if still_due >= payment.amount_minor:
+            return _take_over(store, payment)
+        if not info.authorized_only:
+            raise Conflict("Stripe took this payment, marked failed, and the order was paid another way: "
+                           "refund it in Stripe's Dashboard.")
+    released = tender.void(store, payment)
+    if not released.approved:
+        raise Conflict(f"Stripe would not release payment {payment.id}: {released.message}")
+    annotate(store, get_payment(store, payment.id), details={RELEASED: True})
+    return "released (it had been marked failed)"
+
+
+def _take_over(store: "Store", failed: Payment) -> str:
+    """Record the hold a failed payment left as a new payment on its order (same intent), and settle it."""
+    order = resolve(store, failed.order_id)
+    with store.write():  # one transaction: the new row is never without the intent it takes over
+        taken = insert_payment(store, order, failed.tender, failed.amount_minor, register=failed.register,
+                               tip_minor=failed.tip_minor, tip_to=failed.tip_to)
+        taken = annotate(store, taken, failed.processor_ref, {"takes_over": failed.id})
+    action = settle(store, taken)
+    done = get_payment(store, taken.id)
+    mark = {TAKEN_AS: taken.id} if done.state is PaymentState.CAPTURED else {RELEASED: True}
+    annotate(store, get_payment(store, failed.id), details=mark)
+    return f"{action} as payment {taken.id} (it had been marked failed)"
+
+
+# Card tenders whose failed rows may have left a hold at the processor (a link's row fails before any session).
+_HOLDS_A_CARD = (TenderKind.CARD.value, TenderKind.WALLET.value, TenderKind.SELF_CHECKOUT.value)
+
+
 def recover(store: "Store") -> list[Recovery]:
     """Finish every payment a crash left half-way; idempotent.
 
     Cash on delivery that is out with a driver is ``authorized`` on purpose
-    and left alone, as is a payment link the customer may still pay.
+    and left alone, as is a payment link the customer may still pay.  A card
+    payment marked failed with an intent its processor was never known to
+    release is reconciled once (:func:`reconcile_failed`).
     """
     from pos.errors import AnytenderError
 
     done: list[Recovery] = []
     rows = store.all(
-        "SELECT id FROM payments WHERE state IN (?, ?) ORDER BY created_at",
-        (PaymentState.REQUESTED.value, PaymentState.AUTHORIZED.value),
+        "SELECT id FROM payments WHERE state IN (?, ?) OR (state = ? AND processor_ref IS NOT NULL "
+        f"AND tender IN ({', '.join('?' * len(_HOLDS_A_CARD))}) "
+        "AND json_extract(coalesce(details, '{}'), ?) IS NULL AND json_extract(coalesce(details, '{}'), ?) IS NULL) "
+        "ORDER BY created_at",
+        (PaymentState.REQUESTED.value, PaymentState.AUTHORIZED.value, PaymentState.FAILED.value, *_HOLDS_A_CARD,
+         f"$.{RELEASED}", f"$.{TAKEN_AS}"),
     )
     for (payment_id,) in rows:
         payment = get_payment(store, payment_id)
@@ -132,7 +203,7 @@ def recover(store: "Store") -> list[Recovery]:
             continue
         label = resolve(store, payment.order_id).label
         try:
-            action = settle(store, payment)
+            action = reconcile_failed(store, payment) if payment.state is PaymentState.FAILED else settle(store, payment)
         except ProcessorUnavailable:
             action = "left for later (processor unavailable)"
         except AnytenderError as exc:  # one stuck payment must not stop the others

@@ -5,7 +5,8 @@ amount plus any tip typed at the register, save its id on the payment row
 at once (so a crash can always find it), hand it to the store's reader,
 and wait for the customer's tap.  In test mode the tap is simulated with
 Stripe's test helpers, so the flow runs end to end without a card.
-capture: take the amount (plus a tip the customer chose on the reader) and
+capture: take the amount (plus a tip the customer chose on the reader, which
+is offered only when no tip was typed: one tip per payment) and
 read the processor's fee from the charge's balance transaction.
 lookup (after a crash): by the saved id, else by the payment id in the
 metadata of the intents listed around the payment's time (never search,
@@ -23,7 +24,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from payments.base import DeclineReason, Outcome, Payment, annotate
+from payments.base import RELEASED, DeclineReason, Outcome, Payment, annotate, get_payment
 from payments.stripe_errors import Declined, OutcomeUnknown, UnexpectedState, decline_reason, declines_as_outcomes
 from payments.stripe_gateway import StripeGateway
 from pos.errors import ProcessorUnavailable
@@ -64,18 +65,28 @@ def settlement_details(intent: dict[str, Any]) -> dict[str, Any]:
             "available_on": int(transaction["available_on"]), "balance_transaction": transaction["id"]}
 
 
-def _may_tip(store: "Store", payment: Payment) -> bool:
-    """Offer a tip on the reader only if someone real would receive it (checked before any money moves)."""
+def reader_tip_base(store: "Store", payment: Payment) -> int | None:
+    """What the reader reckons its tip suggestions on, or None: the reader offers no tip.
+
+    One tip per payment, from one place: a tip typed at the register is the
+    tip (the reader is told to skip tipping); otherwise the reader offers one
+    only if someone real would receive it (checked before any money moves),
+    on the sale before tax (:func:`payments.flow.tip_base_minor`).
+    """
+    from payments.flow import tip_base_minor
     from pos.errors import AnytenderError
     from pos.tips import tip_account
 
+    if payment.tip_minor:
+        return None  # typed at the register: that is the tip
     if payment.tip_to is None:
-        return False  # nobody who may receive it (an unattended kiosk, a direct tip with no name)
+        return None  # nobody who may receive it (an unattended kiosk, a direct tip with no name)
     try:
         tip_account(store, payment.tip_to)
     except AnytenderError:
-        return False
-    return True
+        return None
+    base = tip_base_minor(store, payment.order_id, payment.amount_minor)
+    return base if base > 0 else None  # Stripe wants a positive amount
 
 
 def attempt_key(store: "Store", payment: Payment, operation: str) -> str:
@@ -126,7 +137,7 @@ class StripeTerminalProcessor:
         payment = annotate(store, payment, intent.id)
         try:
             self.gateway.process_on_reader(self.reader_id, intent.id, payment.key_for("process"),
-                                           _may_tip(store, payment))
+                                           reader_tip_base(store, payment))
             if self.simulate_tap:
                 self.gateway.present_test_card(self.reader_id, 0, payment.key_for("present"))
             return self._wait_for_tap(store, payment, intent.id)
@@ -205,6 +216,8 @@ class StripeTerminalProcessor:
         except ProcessorUnavailable as exc:
             raise OutcomeUnknown(f"{why}, and Stripe could not be told to release it: the payment is kept; "
                                  "run 'pos payments recover' once Stripe answers.") from exc
+        # Known released: a row marked failed after this needs no reconciling (payments.service.recover).
+        annotate(store, get_payment(store, payment.id), details={RELEASED: True})
 
     @declines_as_outcomes
     def capture(self, store: "Store", payment: Payment) -> Outcome:
@@ -213,6 +226,8 @@ class StripeTerminalProcessor:
         if current["status"] != "requires_capture":
             return self._settled(ref, current)
         total = int(current.get("amount_capturable") or current["amount"])  # with a tip chosen on the reader
+        if payment.tip_minor:  # a tip typed at the register is the one tip: never a second from the reader
+            total = min(total, payment.amount_minor + payment.tip_minor)
         try:
             captured = plain(self.gateway.capture_intent(ref, total, attempt_key(store, payment, "capture")))
         except UnexpectedState:

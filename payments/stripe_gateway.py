@@ -171,11 +171,19 @@ class StripeGateway:
         """Stop what the reader is doing (only ever called for an action of our own intent)."""
         return self.call(self.client.v1.terminal.readers.cancel_action, reader_id, options={"idempotency_key": key})
 
-    def process_on_reader(self, reader_id: str, intent_id: str, key: str, offer_tip: bool) -> Any:
-        """Hand the intent to a Terminal reader (server-driven flow); it offers a tip only if told to."""
+    def process_on_reader(self, reader_id: str, intent_id: str, key: str, tip_on_minor: int | None) -> Any:
+        """Hand the intent to a Terminal reader (server-driven flow).
+
+        ``tip_on_minor``: the reader offers a tip, its suggestions reckoned on
+        this amount (``process_config.tipping.amount_eligible``: the sale, not
+        its tax); None: no tip screen (``skip_tipping``).
+        """
+        config: Any = {"skip_tipping": True}
+        if tip_on_minor is not None:
+            config = {"skip_tipping": False, "tipping": {"amount_eligible": tip_on_minor}}
         return self.call_may_decline(
             self.client.v1.terminal.readers.process_payment_intent, reader_id,
-            params={"payment_intent": intent_id, "process_config": {"skip_tipping": not offer_tip}},
+            params={"payment_intent": intent_id, "process_config": config},
             options={"idempotency_key": key},
         )
 
@@ -216,8 +224,9 @@ class StripeGateway:
     # -- payment links (Checkout Sessions) ---------------------------------------
 
     def create_checkout(self, amount_minor: int, currency: str, title: str, expires_at: int, key: str,
-                        metadata: dict[str, str]) -> Any:
-        """A hosted Checkout page for one amount, paid by card or wallet on the customer's phone.
+                        metadata: dict[str, str], methods: list[str] | None = None) -> Any:
+        """A hosted Checkout page for one amount, paid on the customer's phone by the ``methods`` the store
+        allows (default: card, which brings the phone wallets); nothing else is offered.
 
         No customer account is made (``customer_creation: if_required`` never
         needs one in payment mode); the payment's ids ride on the intent's
@@ -230,6 +239,7 @@ class StripeGateway:
                 "line_items": [{"quantity": 1, "price_data": {
                     "currency": currency.lower(), "unit_amount": amount_minor, "product_data": {"name": title}}}],
                 "expires_at": expires_at,
+                "allowed_payment_method_types": list(methods or ["card"]),
                 "customer_creation": "if_required",
                 "client_reference_id": metadata["payment_id"],
                 "metadata": metadata,

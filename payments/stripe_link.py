@@ -8,8 +8,14 @@ lookup (``pos pay ORDER link --check``, ``--wait`` and ``pos payments
 recover``): the session's state.  Paid: the PaymentIntent Checkout made,
 with brand, last four, wallet type and the balance transaction (fee, net,
 available date).  Expired: declined as expired.  Still open: still waiting.
+Complete but unpaid (a bank debit, when ``link.methods`` allows one): its
+PaymentIntent is followed until it succeeds (paid) or fails (declined as
+``payment_failed``, which releases the amount held).
 void: expire the session, so the link can no longer be paid; refused when
-the customer has paid already.  refund: through the PaymentIntent.
+the customer has paid already, or a bank payment is on its way; a failed
+one is released.  refund: through the PaymentIntent.
+A link offers only the methods the store allows (``link.methods``: cards
+and phone wallets by default).
 
 Checkout captures a payment as soon as the customer pays, so there is no
 separate capture step.
@@ -29,7 +35,10 @@ from pos.errors import ProcessorUnavailable
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
+# Stripe takes an expiry from 30 minutes to 24 hours after it receives the call; a minute's margin at each end
+# (its clock and ours, the time the call takes, the SDK's retries of the same parameters).
 _SHORTEST_S = 31 * 60
+_LONGEST_S = 24 * 3600 - 60
 # How far before the payment row's time a session made for it may be dated (clock skew).
 _SKEW_S = 300
 
@@ -37,21 +46,20 @@ _SKEW_S = 300
 class StripeLinkProcessor:
     """The processor behind ``pos pay ORDER link`` in a store that uses Stripe."""
 
-    def __init__(self, gateway: StripeGateway, expires_after_s: int) -> None:
+    def __init__(self, gateway: StripeGateway, expires_after_s: int, methods: list[str] | None = None) -> None:
         self.gateway = gateway
         self.expires_after_s = expires_after_s
+        self.methods = list(methods or ["card"])
 
     @declines_as_outcomes
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
         from pos.orders import resolve
 
-        # Stripe wants 30 min to 24 h from when it receives the call: a minute's margin at the short end.
-        # (The SDK's own retries resend these same parameters under the same key.)
-        expires_at = int(time.time()) + max(self.expires_after_s, _SHORTEST_S)
+        expires_at = int(time.time()) + min(max(self.expires_after_s, _SHORTEST_S), _LONGEST_S)
         title = f"{store.settings.name}, order {resolve(store, payment.order_id).label}"
         session = plain(self.gateway.create_checkout(
             payment.amount_minor + payment.tip_minor, payment.currency, title, expires_at, payment.key_for("link"),
-            {"payment_id": payment.id, "order_id": payment.order_id},
+            {"payment_id": payment.id, "order_id": payment.order_id}, self.methods,
         ))
         annotate(store, payment, session["id"])
         return Outcome.waiting(session["id"], link_url=session["url"], expires_at=int(session["expires_at"]))
@@ -73,6 +81,13 @@ class StripeLinkProcessor:
                 if session["status"] == "open":
                     raise
         if session["status"] == "complete":
+            intent = self._intent(session)
+            if intent is not None and _failed(intent):
+                return Outcome.ok(session["id"])  # the delayed payment failed: nothing can be taken now
+            if intent is not None and intent["status"] == "processing":
+                return Outcome.declined(DeclineReason.CANCELLED, "the customer has paid this link by a bank "
+                                        "payment still on its way, which cannot be stopped: check it later with "
+                                        "'pos pay ORDER link --check'", session["id"])
             return Outcome.declined(DeclineReason.CANCELLED, "the customer has already paid this link: "
                                     "record it with 'pos pay ORDER link --check'", session["id"])
         return Outcome.ok(session["id"])
@@ -89,13 +104,24 @@ class StripeLinkProcessor:
             return None  # the link was never made: nothing can have been paid
         if session["status"] == "expired":
             return Outcome.declined(DeclineReason.EXPIRED, "The link expired before the customer paid.", session["id"])
-        if session["status"] == "complete" and session.get("payment_status") in ("paid", "no_payment_required"):
-            intent_id = session["payment_intent"]
-            intent = plain(self.gateway.retrieve_intent(intent_id, settlement=True))
-            return Outcome.ok(session["id"], payment_intent=intent_id, **card_details(intent),
-                              **settlement_details(intent))
+        if session["status"] == "complete":
+            # Paid, or (a bank debit) paid with the money still on its way: its PaymentIntent says how it ends.
+            intent = self._intent(session)
+            paid = session.get("payment_status") in ("paid", "no_payment_required")
+            if intent is not None and (paid or intent["status"] == "succeeded"):
+                return Outcome.ok(session["id"], payment_intent=intent["id"], **card_details(intent),
+                                  **settlement_details(intent))
+            if intent is not None and _failed(intent):
+                return Outcome.declined(DeclineReason.PAYMENT_FAILED, processor_ref=session["id"])
         # Open, or complete with the money still on its way: the customer may yet pay.
         return Outcome.waiting(session["id"], link_url=session.get("url"), expires_at=int(session["expires_at"]))
+
+    def _intent(self, session: dict[str, Any]) -> dict[str, Any] | None:
+        """The PaymentIntent a completed session made, with its charge's settlement (None: it made none)."""
+        intent_id = session.get("payment_intent")
+        if not intent_id:
+            return None
+        return plain(self.gateway.retrieve_intent(str(intent_id), settlement=True))
 
     def _session(self, store: "Store", payment: Payment) -> dict[str, Any] | None:
         """The session by its saved id, or (after a crash before it was saved) by the payment id."""
@@ -107,3 +133,9 @@ class StripeLinkProcessor:
         session = plain(found)
         annotate(store, payment, session["id"])
         return session
+
+
+def _failed(intent: dict[str, Any]) -> bool:
+    """A completed session's delayed payment that failed: its intent is back to needing a payment method, or
+    canceled (Stripe's ``checkout.session.async_payment_failed``)."""
+    return intent["status"] in ("requires_payment_method", "canceled")

@@ -20,6 +20,13 @@ can never reach anyone.
 
 An approved payment is charged a fee like a real processor's (2.9% + 30
 minor units, rounded half up), which the day's books carry as a card fee.
+
+After a crash, ``lookup`` finds exactly what Stripe would: the training
+processor's own record of each call, written on the payment row before it
+answers (its reference, as Stripe's intent id is saved; ``details`` says
+it was captured).  A payment killed before any call finds nothing, so
+``pos payments recover`` releases it; one killed after the authorization
+finds it held, and one killed after the capture finds it taken.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from payments.base import DeclineReason, Outcome, Payment, annotate
+from payments.base import DeclineReason, Outcome, Payment, annotate, get_payment
 from pos.errors import ProcessorUnavailable
 from pos.money import round_half_up
 
@@ -60,15 +67,17 @@ class TrainingProcessor:
         ending = payment.amount_minor % 100
         if ending == OUTAGE_AUTHORIZE:
             raise ProcessorUnavailable("Card payments are unavailable right now (training: amount ends in 91): take cash.")
+        ref = _made(store, payment, f"train_{payment.id}")  # the call reached the processor: on record first
         if ending in DECLINES:
-            return Outcome.declined(DECLINES[ending], processor_ref=f"train_{payment.id}")
-        return Outcome.ok(f"train_{payment.id}", brand="visa", last4="4242", training=True)
+            return Outcome.declined(DECLINES[ending], processor_ref=ref)
+        return Outcome.ok(ref, brand="visa", last4="4242", training=True)
 
     def capture(self, store: "Store", payment: Payment) -> Outcome:
-        if payment.amount_minor % 100 == OUTAGE_CAPTURE and not payment.details.get("capture_retried"):
+        if payment.amount_minor % 100 == OUTAGE_CAPTURE and not _current(store, payment).details.get("capture_retried"):
             # Only the first capture fails, as a real outage passes.
             _remember_failed_capture(store, payment)
             raise ProcessorUnavailable("The card processor stopped answering (training: amount ends in 92).")
+        annotate(store, _current(store, payment), details={CAPTURED: True})  # taken: on record before answering
         return Outcome.ok(f"train_{payment.id}", fee_minor=fee_minor(self._charge(payment)))
 
     def void(self, store: "Store", payment: Payment) -> Outcome:
@@ -78,13 +87,14 @@ class TrainingProcessor:
         return Outcome.ok(f"train_re_{key}")
 
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
+        current = _current(store, payment)
+        if not current.processor_ref:
+            return None  # no call reached the processor (an outage, or a crash before it): nothing to find
         ending = payment.amount_minor % 100
-        if ending == OUTAGE_AUTHORIZE:
-            return None  # the request never reached the processor
         if ending in DECLINES:
-            return Outcome.declined(DECLINES[ending])
-        held = Outcome.ok(f"train_{payment.id}", fee_minor=fee_minor(self._charge(payment)))
-        return held._replace(authorized_only=True)
+            return Outcome.declined(DECLINES[ending], processor_ref=current.processor_ref)
+        found = Outcome.ok(current.processor_ref, fee_minor=fee_minor(self._charge(payment)))
+        return found if current.details.get(CAPTURED) else found._replace(authorized_only=True)
 
 
 class TrainingLinkProcessor(TrainingProcessor):
@@ -97,17 +107,34 @@ class TrainingLinkProcessor(TrainingProcessor):
         if payment.amount_minor % 100 == OUTAGE_AUTHORIZE:
             raise ProcessorUnavailable("Payment links are unavailable right now (training: amount ends in 91).")
         expires_at = int(payment.created_at.timestamp()) + self.expires_after_s
-        return Outcome.waiting(f"train_cs_{payment.id}", link_url=f"https://pay.training.invalid/{payment.id}",
-                               expires_at=expires_at)
+        return Outcome.waiting(_made(store, payment, f"train_cs_{payment.id}"),
+                               link_url=f"https://pay.training.invalid/{payment.id}", expires_at=expires_at)
 
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
-        ref = f"train_cs_{payment.id}"
+        ref = _current(store, payment).processor_ref
+        if not ref:
+            return None  # the link was never made: nobody can have paid it
         if payment.amount_minor % 100 == LINK_EXPIRES:
             return Outcome.declined(DeclineReason.EXPIRED, "The link expired before the customer paid.", ref)
         return Outcome.ok(ref, brand="visa", last4="4242", wallet="apple_pay", training=True,
                           fee_minor=fee_minor(self._charge(payment)))
 
 
+CAPTURED = "training_captured"
+"""The training processor's record, in a payment's details, that it took the money."""
+
+
+def _current(store: "Store", payment: Payment) -> Payment:
+    """The payment row as it is now (the training processor's record of its calls lives there)."""
+    return get_payment(store, payment.id)
+
+
+def _made(store: "Store", payment: Payment, ref: str) -> str:
+    """Record that a call reached the training processor, as Stripe keeps the intent (or session) it made."""
+    annotate(store, _current(store, payment), ref)
+    return ref
+
+
 def _remember_failed_capture(store: "Store", payment: Payment) -> None:
     """Note on the payment that its capture failed once, so a retry succeeds."""
-    annotate(store, payment, details={"capture_retried": True})
+    annotate(store, _current(store, payment), details={"capture_retried": True})

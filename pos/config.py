@@ -14,6 +14,8 @@ the settings ``init`` asks for.
       discounts_per_shift_over                   a person's discounts in a shift
     stripe.reader          the Stripe Terminal reader card payments go to (tmr_...)
     link.expires_after     minutes a payment link stays payable (30 to 1440, Stripe's limits)
+    link.methods           how a link may be paid: card (cards and phone wallets, always), and any of
+                           LINK_METHODS to widen it (a bank debit's money arrives days later)
     receipt.feedback       how customers reach the owner (email, phone or web address), on every receipt
     receipt.folder         a folder where a PDF receipt is written for every paid order ('' for none)
     register.lock_after    minutes idle before a register session locks itself (0: never)
@@ -83,6 +85,20 @@ def _minutes(store: "Store", text: str) -> str:
     if not (value.isascii() and value.isdigit()) or not 30 <= int(value) <= 1440:
         raise InvalidInput(f"'{text}' is not a link lifetime: give whole minutes from 30 to 1440 (24 hours).")
     return str(int(value))
+
+
+# What a payment link may also take besides cards and phone wallets (Stripe Checkout's names).
+LINK_METHODS = ("us_bank_account", "acss_debit", "sepa_debit", "bacs_debit", "au_becs_debit", "nz_bank_account",
+                "link", "cashapp", "amazon_pay", "paypal", "klarna", "affirm", "afterpay_clearpay", "revolut_pay")
+
+
+def _link_methods(store: "Store", text: str) -> str:
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n != "card" and n not in LINK_METHODS]
+    if unknown:
+        raise InvalidInput(f"'{unknown[0][:40]}' is not a way to pay a link: give card and any of "
+                           f"{', '.join(LINK_METHODS)}, separated by commas.")
+    return ",".join(dict.fromkeys(["card", *names]))  # cards and wallets always, each name once
 
 
 def _tip_mode(store: "Store", text: str) -> str:
@@ -185,6 +201,8 @@ OPTIONS: dict[str, Option] = {
                "manager's PIN", _amount, lambda s: "5000"),
         Option("stripe.reader", "the Stripe Terminal reader card payments go to", _reader, lambda s: ""),
         Option("link.expires_after", "minutes a payment link stays payable (30-1440)", _minutes, lambda s: "60"),
+        Option("link.methods", "how a payment link may be paid: card (and phone wallets), plus bank debits...",
+               _link_methods, lambda s: "card"),
         Option("receipt.feedback", "how customers reach the owner (on every receipt)", _feedback, lambda s: ""),
         Option("receipt.folder", "write a PDF receipt here for every paid order", _folder, lambda s: ""),
         Option("register.lock_after", "minutes idle before pos register locks (0: never)", _lock_minutes,

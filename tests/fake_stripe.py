@@ -185,9 +185,10 @@ class FakeStripe:
     def slow_next(self, seconds: float) -> None:
         self.cue["slow"] = seconds
 
-    def drop_next_response(self) -> None:
-        """Do the next POST's work, then close the connection without answering."""
-        self.cue["drop"] = True
+    def drop_next_response(self, endpoint: str = "") -> None:
+        """Do the next POST's work (to the endpoint ending in ``endpoint``, if given), then close the connection
+        without answering."""
+        self.cue["drop"] = endpoint
 
     def error_next(self, endpoint: str, status: int = 500, type: str = "api_error", code: str | None = None,
                    message: str = "An unknown error occurred", times: int = 1, **extra: Any) -> None:
@@ -272,7 +273,9 @@ class FakeStripe:
             status, payload = self._cued(url.path) or self._do(route, object_id, params)
             if method == "POST" and key:
                 self.idempotency[key] = (signature, status, payload)
-            drop = method == "POST" and self.cue.pop("drop", False)
+            drop = method == "POST" and "drop" in self.cue and url.path.endswith(self.cue["drop"])
+            if drop:
+                del self.cue["drop"]
         if drop:
             handler.close_connection = True
             handler.connection.shutdown(2)  # the work is done, the answer is lost
@@ -385,6 +388,10 @@ class FakeStripe:
             if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
                 return 400, _unexpected_state(intent, "This PaymentIntent's status is "
                                               f"{intent['status']}: it cannot be processed on a reader.")
+            eligible = ((params.get("process_config") or {}).get("tipping") or {}).get("amount_eligible")
+            if eligible is not None and int(eligible) <= 0:
+                return 400, _invalid("amount_eligible must be a positive integer.",
+                                     "process_config[tipping][amount_eligible]")
             self.readers[reader_id] = {"type": "process_payment_intent", "status": "in_progress",
                                        "process_payment_intent": {"payment_intent": intent["id"]}}
             self.reader_config[reader_id] = params.get("process_config", {})
@@ -490,6 +497,9 @@ class FakeStripe:
             "created": self.now(), "metadata": params.get("metadata", {}), "payment_intent": None,
             "customer": None, "customer_creation": params.get("customer_creation", "if_required"),
             "client_reference_id": params.get("client_reference_id"),
+            # What the customer is offered (Stripe's default, with no filter: whatever the account enables).
+            "payment_method_types": params.get("allowed_payment_method_types") or
+            ["card", "us_bank_account", "cashapp", "link"],
             "_intent_metadata": (params.get("payment_intent_data") or {}).get("metadata", {}),
         }
         self.sessions[session_id] = session
@@ -506,19 +516,25 @@ class FakeStripe:
         self.balance.append(txn)
         return txn
 
-    def pay_session(self, session_id: str, wallet: str | None = None, paid: bool = True) -> None:
+    def pay_session(self, session_id: str, wallet: str | None = None, paid: bool = True,
+                    method: str = "card") -> None:
         """The customer pays the link on their phone: a captured PaymentIntent with its balance transaction.
 
         ``paid=False``: the session completes but its money has not arrived yet (``payment_status`` unpaid,
-        a delayed payment method); :meth:`settle_session` then pays it.
+        a delayed payment method); :meth:`settle_session` then pays it, or :meth:`fail_session` fails it.
+        ``method``: what the customer pays with; only what the session offers can be chosen.
         """
         with self._lock:
             session = self.sessions[session_id]
             assert session["status"] == "open", session["status"]
+            if method not in session["payment_method_types"]:
+                raise ValueError(f"the session does not offer {method}: {session['payment_method_types']}")
             amount = session["amount_total"]
             card: dict[str, Any] = {"brand": "mastercard", "last4": "4444", "exp_month": 8, "exp_year": 2097}
             if wallet:
                 card["wallet"] = {"type": wallet}
+            details: dict[str, Any] = {"type": "card", "card": card} if method == "card" else \
+                {"type": method, method: {"bank_name": "STRIPE TEST BANK", "last4": "6789"}}
             intent_id = self._id("pi")
             self.intents[intent_id] = {
                 "id": intent_id, "object": "payment_intent", "amount": amount, "currency": session["currency"],
@@ -526,7 +542,7 @@ class FakeStripe:
                 "amount_received": 0, "amount_capturable": 0, "created": self.now(), "last_payment_error": None,
                 "latest_charge": {
                     "id": self._id("ch"), "object": "charge", "amount": amount,
-                    "payment_method_details": {"type": "card", "card": card}, "balance_transaction": None},
+                    "payment_method_details": details, "balance_transaction": None},
             }
             session.update(status="complete", payment_status="unpaid", payment_intent=intent_id)
         if paid:
@@ -543,6 +559,19 @@ class FakeStripe:
             charge["balance_transaction"] = self._txn(amount, fee_for(amount, FEE_ONLINE), session["currency"],
                                                       "charge", "charge", source=charge["id"])
             session["payment_status"] = "paid"
+
+    def fail_session(self, session_id: str, code: str = "insufficient_funds") -> None:
+        """The delayed payment of a completed session fails (a bank debit returned): as at Stripe, its intent
+        goes back to ``requires_payment_method`` with the error, and the session stays complete and unpaid."""
+        with self._lock:
+            session = self.sessions[session_id]
+            assert (session["status"], session["payment_status"]) == ("complete", "unpaid"), session
+            intent = self.intents[session["payment_intent"]]
+            assert intent["status"] == "processing", intent["status"]
+            intent.update(status="requires_payment_method", last_payment_error={
+                "type": "invalid_request_error", "code": "payment_intent_payment_attempt_failed",
+                "decline_code": code, "message": "The payment failed."})
+            intent["latest_charge"]["status"] = "failed"
 
     def _refund(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         intent = self.intents.get(params.get("payment_intent", ""))

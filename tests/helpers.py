@@ -51,6 +51,7 @@ DEFAULT_OPTIONS = {
     "cash.denominations": "10000,5000,2000,1000,500,100,25,10,5,1",
     "cash.rounding": "0",
     "link.expires_after": "60",
+    "link.methods": "card",
     "receipt.feedback": "",
     "receipt.folder": "",
     "register.lock_after": "5",

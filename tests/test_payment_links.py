@@ -75,12 +75,13 @@ def test_link_paid_with_a_phone_wallet_is_recorded_with_its_fee(shop: Store, fak
 
 
 def test_a_link_completed_before_its_money_arrives_keeps_waiting(shop: Store, fake: FakeStripe) -> None:
+    config.set_option(shop, "link.methods", "us_bank_account")
     order = phone_order(shop)
     sent = wallet.send_link(shop, order.id)
-    fake.pay_session(sent.payment.processor_ref, paid=False)  # complete, payment_status unpaid
+    fake.pay_session(sent.payment.processor_ref, method="us_bank_account", paid=False)  # complete, unpaid
     waiting = wallet.check_link(shop, order.id)
     assert waiting.waiting and waiting.payment.state is PaymentState.REQUESTED and service.due_minor(shop, order.id) == 0
-    with pytest.raises(Conflict, match="already paid this link"):
+    with pytest.raises(Conflict, match="bank payment still on its way"):
         wallet.cancel_link(shop, order.id)  # a completed session cannot be expired: the money is on its way
     fake.settle_session(sent.payment.processor_ref)
     assert wallet.check_link(shop, order.id).order_paid
@@ -297,3 +298,85 @@ def test_cli_link_bad_input_writes_nothing(link_cli, fake: FakeStripe) -> None:
     link_cli.fails("pay", "9", "link", says="No order")
     link_cli.ok("pay", "1", "link")
     link_cli.fails("pay", "1", "link", "--check", "5.00", says="belongs on a new link")
+
+
+def test_a_links_expiry_keeps_a_minutes_margin_at_both_ends(shop: Store, fake: FakeStripe) -> None:
+    config.set_option(shop, "link.expires_after", "1440")
+    fake.clock_offset_s = -30  # Stripe's clock half a minute behind ours: 24 h from our now is too far for it
+    sent = wallet.send_link(shop, phone_order(shop).id)
+    left = fake.sessions[sent.payment.processor_ref]["expires_at"] - int(time.time())
+    assert 24 * 3600 - 62 <= left <= 24 * 3600 - 60
+    config.set_option(shop, "link.expires_after", "30")
+    fake.clock_offset_s = 30  # ...and ahead: 30 min from our now is too near for it
+    sent = wallet.send_link(shop, phone_order(shop).id)
+    assert sent.action == "sent"
+
+
+# -- delayed payments (issue 15, item 3) --------------------------------------------------------
+
+
+def test_a_link_offers_only_the_methods_the_store_allows(shop: Store, fake: FakeStripe) -> None:
+    sent = wallet.send_link(shop, phone_order(shop).id)
+    session = fake.sessions[sent.payment.processor_ref]
+    assert session["payment_method_types"] == ["card"]  # cards and phone wallets, nothing that pays days later
+    with pytest.raises(ValueError, match="does not offer us_bank_account"):
+        fake.pay_session(session["id"], method="us_bank_account", paid=False)
+    with pytest.raises(InvalidInput, match="not a way to pay a link"):
+        config.set_option(shop, "link.methods", "card,gold_bars")
+    assert config.set_option(shop, "link.methods", "us_bank_account, card") == "card,us_bank_account"
+    wider = wallet.send_link(shop, phone_order(shop).id)
+    assert fake.sessions[wider.payment.processor_ref]["payment_method_types"] == ["card", "us_bank_account"]
+
+
+def bank_debit_on_its_way(shop: Store, fake: FakeStripe):
+    config.set_option(shop, "link.methods", "us_bank_account")
+    order = phone_order(shop)
+    sent = wallet.send_link(shop, order.id)
+    fake.pay_session(sent.payment.processor_ref, method="us_bank_account", paid=False)
+    assert wallet.check_link(shop, order.id).waiting
+    return order, fake.sessions[sent.payment.processor_ref]
+
+
+def test_a_bank_debit_that_fails_later_releases_its_hold_and_says_so(shop: Store, fake: FakeStripe) -> None:
+    order, session = bank_debit_on_its_way(shop, fake)
+    fake.fail_session(session["id"])  # the debit is returned days later; the session stays complete, unpaid
+    status = wallet.check_link(shop, order.id)
+    assert status.action == "payment failed (released)" and not status.waiting
+    assert status.payment.state is PaymentState.DECLINED
+    assert status.payment.decline_reason is DeclineReason.PAYMENT_FAILED
+    assert "bank payment failed" in status.payment.decline_reason.cashier_message
+    assert status.due_minor == 1361 and balance(shop, ACCOUNT) == 0  # the amount is no longer held
+    assert service.pay(shop, order.id, "cash", "20").order_paid
+
+
+def test_a_failed_bank_debit_is_found_by_recover_and_a_link_can_then_be_cancelled(shop: Store, fake: FakeStripe) -> None:
+    order, session = bank_debit_on_its_way(shop, fake)
+    assert [d.action for d in service.recover(shop)] == ["still waiting for the customer"]
+    fake.fail_session(session["id"])
+    assert [d.action for d in service.recover(shop)] == ["payment failed (released)"]
+    assert service.recover(shop) == []
+    other, second = bank_debit_on_its_way(shop, fake)
+    fake.fail_session(second["id"])
+    assert wallet.cancel_link(shop, other.id).payment.state is PaymentState.VOIDED  # no longer refused
+
+
+def test_a_bank_debit_that_arrives_is_recorded_from_its_payment_intent(shop: Store, fake: FakeStripe) -> None:
+    order, session = bank_debit_on_its_way(shop, fake)
+    fake.settle_session(session["id"])
+    session["payment_status"] = "unpaid"  # the session has not caught up with its intent yet
+    status = wallet.check_link(shop, order.id)
+    assert status.order_paid and status.payment.state is PaymentState.CAPTURED
+    assert status.payment.details["payment_intent"] == session["payment_intent"]
+    assert balance(shop, "expenses:card-fees") > 0 and ledger.verify(shop).problem is None
+
+
+def test_cli_says_a_bank_debit_failed(link_cli, shop: Store, fake: FakeStripe) -> None:
+    link_cli.ok("config", "set", "link.methods", "card,us_bank_account")
+    link_cli.ok("pay", "1", "link")
+    (session,) = fake.sessions.values()
+    fake.pay_session(session["id"], method="us_bank_account", paid=False)
+    assert "Not paid yet" in link_cli.ok("pay", "1", "link", "--check").stdout
+    fake.fail_session(session["id"])
+    result = link_cli("pay", "1", "link", "--check")
+    assert result.exit_code == 1 and "NOT PAID: The customer's bank payment failed" in result.stdout
+    assert "Still due: $13.61." in result.stdout

@@ -72,12 +72,13 @@ def test_attended_kiosk_tips_go_to_its_attendant_only(kiosk_shop: Store, fake: F
     assert "You may add a tip" in screen.handle("help")[0]
     assert screen.handle("tip 1.50") == ["Tip $1.50 for Alice, added when you pay."]
     assert screen.handle("pay")[0].startswith("Paid $6.92.")  # 2 x 2.49 + tax 0.44 + tip 1.50
-    assert fake.reader_config["tmr_KIOSK2"] == {"skip_tipping": "false"}
+    assert fake.reader_config["tmr_KIOSK2"] == {"skip_tipping": "true"}  # the typed tip is the one tip
     assert tips_owed(kiosk_shop) == {"liabilities:tips:alice": 150}
     # A tip chosen on the reader also goes to Alice, never to the pool.
     screen.handle("SODA")
     fake.tip_next(100)
     screen.handle("pay")
+    assert fake.reader_config["tmr_KIOSK2"] == {"skip_tipping": "false", "tipping": {"amount_eligible": "249"}}
     assert tips_owed(kiosk_shop) == {"liabilities:tips:alice": 250}
     from payments.selfcheckout import tip_recipient
 

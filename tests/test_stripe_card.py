@@ -270,3 +270,52 @@ def test_tip_typed_at_the_register_for_a_named_person(shop: Store, fake: FakeStr
     cli.fails("pay", "1", "cash", "20", "--tip", "-2", says="cannot be negative")
     out = cli.ok("pay", "1", "cash", "20", "--tip", "2", "--tip-to", "Alice").stdout
     assert "Tip $2.00 goes to Alice." in out and "Change: $4.39" in out  # 20.00 - 13.61 - 2.00
+
+
+# -- one tip per payment (issue 15, item 1) ------------------------------------------------------
+
+
+def test_a_tip_typed_at_the_register_is_the_one_tip(shop: Store, fake: FakeStripe) -> None:
+    from pos.staff import add_staff, start_shift
+
+    add_staff(shop, "Alice", "cashier", "2580")
+    start_shift(shop, "Alice")
+    order = pizza(shop)
+    fake.tip_next(300)  # the customer would choose $3.00 if the reader asked
+    result = service.pay(shop, order.id, "card", tip_minor=200, tip_to="Alice")
+    assert fake.reader_config["tmr_FAKE01"] == {"skip_tipping": "true"}  # the reader is told not to ask
+    assert (result.payment.tip_minor, result.payment.tip_to) == (200, "alice")
+    (intent,) = fake.intents.values()
+    assert intent["amount_received"] == 1361 + 200
+    assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:alice", "USD"): -200}
+    assert ledger.verify(shop).problem is None
+
+
+def test_the_reader_reckons_its_tips_on_the_sale_before_tax(shop: Store, fake: FakeStripe) -> None:
+    from pos.staff import add_staff, start_shift
+
+    add_staff(shop, "Alice", "cashier", "2580")
+    start_shift(shop, "Alice")
+    service.pay(shop, pizza(shop).id, "card")  # 12.50 + 1.11 tax
+    assert fake.reader_config["tmr_FAKE01"] == {"skip_tipping": "false", "tipping": {"amount_eligible": "1250"}}
+    split = pizza(shop)
+    service.pay(shop, split.id, "card", "10.00")  # its share of the sale before tax: 10.00 x 12.50 / 13.61
+    assert fake.reader_config["tmr_FAKE01"]["tipping"] == {"amount_eligible": "918"}
+    config.set_option(shop, "tips.counter", "direct")
+    service.pay(shop, pizza(shop).id, "card")  # nobody would receive it: no tip screen, no base
+    assert fake.reader_config["tmr_FAKE01"] == {"skip_tipping": "true"}
+
+
+def test_a_wallet_tapped_when_the_cashier_chose_card_is_recorded_as_a_wallet(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    fake.wallet_next("google_pay")  # the reader's card_present.wallet.type
+    result = service.pay(shop, order.id, "card")
+    assert result.order_paid
+    assert (result.payment.tender.value, result.payment.details["wallet"]) == ("wallet", "google_pay")
+    (stored,) = order_payments(shop, order.id)
+    assert stored.tender.value == "wallet"
+    memos = [r["memo"] for r in shop.all("SELECT memo FROM journal_entries WHERE memo LIKE '%payment for%'")]
+    assert memos == ["wallet payment for " + resolve(shop, order.id).label]
+    assert balance(shop, ACCOUNT) > 0 and ledger.verify(shop).problem is None
+    plain_card = service.pay(shop, pizza(shop).id, "card")  # no wallet: stays a card
+    assert plain_card.payment.tender.value == "card" and "wallet" not in plain_card.payment.details

@@ -35,7 +35,7 @@ def gateway(fake: FakeStripe) -> StripeGateway:
 
 def intent_on_reader(gateway: StripeGateway, amount: int = 1840, key: str = "pay_d") -> Any:
     intent = gateway.create_intent(amount, "USD", f"{key}:create", {"payment_id": key})
-    gateway.process_on_reader(READER, intent.id, f"{key}:process", offer_tip=False)
+    gateway.process_on_reader(READER, intent.id, f"{key}:process", tip_on_minor=None)
     return intent
 
 
@@ -107,7 +107,7 @@ def test_the_intent_state_machine(gateway: StripeGateway, fake: FakeStripe) -> N
     other = gateway.create_intent(500, "USD", "pay_e:create", {})
     gateway.cancel_intent(other.id, "pay_e:cancel:1")
     with pytest.raises(UnexpectedState, match="canceled"):
-        gateway.process_on_reader(READER, other.id, "pay_e:process", offer_tip=False)
+        gateway.process_on_reader(READER, other.id, "pay_e:process", tip_on_minor=None)
     with pytest.raises(UnexpectedState, match="canceled"):
         gateway.cancel_intent(other.id, "pay_e:cancel:2")
 
@@ -123,12 +123,12 @@ def test_a_busy_or_offline_reader_refuses_the_next_payment(gateway: StripeGatewa
     intent_on_reader(gateway, key="pay_b1")
     second = gateway.create_intent(700, "USD", "pay_b2:create", {})
     with pytest.raises(ReaderUnavailable, match="busy"):
-        gateway.process_on_reader(READER, second.id, "pay_b2:process", offer_tip=False)
+        gateway.process_on_reader(READER, second.id, "pay_b2:process", tip_on_minor=None)
     gateway.cancel_reader_action(READER, "pay_b1:cancel_action:1")
     assert gateway.retrieve_reader(READER).action.status == "failed"
     fake.reader_offline(READER)
     with pytest.raises(ReaderUnavailable, match="offline"):
-        gateway.process_on_reader(READER, second.id, "pay_b2:process:2", offer_tip=False)
+        gateway.process_on_reader(READER, second.id, "pay_b2:process:2", tip_on_minor=None)
 
 
 def test_a_reader_action_can_fail_and_a_tap_can_be_declined(gateway: StripeGateway, fake: FakeStripe) -> None:
@@ -189,3 +189,11 @@ def test_search_lags_behind_writes(gateway: StripeGateway, fake: FakeStripe) -> 
     assert gateway.call(search, params=query).data == []
     fake.clock_offset_s = fake.search_delay_s
     assert [i.id for i in gateway.call(search, params=query).data] == [intent.id]
+
+
+def test_a_tip_base_must_be_positive(gateway: StripeGateway, fake: FakeStripe) -> None:
+    intent = gateway.create_intent(1840, "USD", "pay_t:create", {"payment_id": "pay_t"})
+    with pytest.raises(ProcessorUnavailable, match="amount_eligible"):
+        gateway.process_on_reader(READER, intent.id, "pay_t:process", tip_on_minor=0)
+    gateway.process_on_reader(READER, intent.id, "pay_t:process:2", tip_on_minor=1500)
+    assert fake.reader_config[READER] == {"skip_tipping": "false", "tipping": {"amount_eligible": "1500"}}

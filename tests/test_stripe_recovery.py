@@ -138,3 +138,123 @@ def test_a_failed_capture_is_retried_under_a_new_key(shop: Store, fake: FakeStri
     assert posts(fake, "/capture") == [f"{payment.id}:capture:1", f"{payment.id}:capture:2"]
     assert fake.intents[payment.processor_ref]["amount_received"] == 1361
     assert resolve(shop, order.id).status is OrderStatus.PAID
+
+
+# -- orphaned holds (issue 15, item 4) -------------------------------------------------------------
+
+
+@pytest.fixture
+def no_retries(shop: Store, fake: FakeStripe) -> Store:
+    """No simulated tap, and the SDK does not retry: a lost answer is lost."""
+    settings = StripeSettings("sk_test_fake", fake.base, 1, 2, 0, simulate_tap=False, card_wait_s=1)
+    shop.memo["stripe_settings"] = lambda: settings
+    shop.memo.pop("stripe_gateway", None)
+    return shop
+
+
+def tap(fake: FakeStripe, intent_id: str) -> None:
+    """The customer taps on the reader the intent reached."""
+    fake.authorize(intent_id)
+
+
+def test_a_lost_answer_from_the_reader_is_failed_only_once_the_intent_is_cancelled(
+        no_retries: Store, fake: FakeStripe) -> None:
+    order = pizza(no_retries)
+    fake.drop_next_response("/process_payment_intent")  # the reader has it; the register never hears so
+    with pytest.raises(ProcessorUnavailable):
+        service.pay(no_retries, order.id, "card")
+    (payment,) = order_payments(no_retries, order.id)
+    intent = fake.intents[payment.processor_ref]
+    assert fake.readers["tmr_FAKE01"]["status"] == "failed"  # its screen told to stop
+    assert (payment.state, intent["status"]) == (PaymentState.FAILED, "canceled")
+    assert payment.details["released"] is True
+    assert service.recover(no_retries) == []  # known released: nothing to look at
+
+
+def test_a_lost_answer_and_a_failed_cancel_keep_the_payment_and_recover_takes_the_tap(
+        no_retries: Store, fake: FakeStripe) -> None:
+    order = pizza(no_retries)
+    fake.drop_next_response("/process_payment_intent")
+    fake.error_next("/cancel", 500)  # ...and the cancel fails: Stripe may hold money
+    with pytest.raises(ProcessorUnavailable, match="recover"):
+        service.pay(no_retries, order.id, "card")
+    (payment,) = order_payments(no_retries, order.id)
+    assert payment.state is PaymentState.REQUESTED
+    tap(fake, payment.processor_ref)
+    assert [d.action for d in service.recover(no_retries)] == ["captured and recorded"]
+    assert fake.intents[payment.processor_ref]["amount_received"] == 1361
+    assert service.recover(no_retries) == []
+
+
+def failed_by_an_older_version(store: Store, fake: FakeStripe) -> tuple[str, str]:
+    """An older version: Stripe stopped answering once the intent was on the reader, and the row was marked
+    failed without cancelling it (its intent id saved, no word of a release)."""
+    from payments import stripe_card
+
+    order = pizza(store)
+    original = stripe_card.StripeTerminalProcessor._release
+    stripe_card.StripeTerminalProcessor._release = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    try:
+        fake.drop_next_response("/process_payment_intent")
+        with pytest.raises(ProcessorUnavailable):
+            service.pay(store, order.id, "card")
+    finally:
+        stripe_card.StripeTerminalProcessor._release = original  # type: ignore[method-assign]
+    (payment,) = order_payments(store, order.id)
+    assert payment.state is PaymentState.FAILED and "released" not in payment.details
+    return str(order.id), str(payment.processor_ref)
+
+
+def test_recover_takes_a_hold_left_on_a_failed_row_if_the_order_still_needs_it(
+        no_retries: Store, fake: FakeStripe) -> None:
+    order_id, intent_id = failed_by_an_older_version(no_retries, fake)
+    tap(fake, intent_id)  # the customer tapped anyway: held on their card
+    (done,) = service.recover(no_retries)
+    failed, taken = order_payments(no_retries, order_id)
+    assert done.action == f"captured and recorded as payment {taken.id} (it had been marked failed)"
+    # A failed payment stays failed: the hold is recorded as a payment of its own, on the same intent.
+    assert (failed.state, failed.details["taken_as"]) == (PaymentState.FAILED, taken.id)
+    assert (taken.state, taken.processor_ref, taken.amount_minor) == (PaymentState.CAPTURED, intent_id, 1361)
+    assert fake.intents[intent_id]["amount_received"] == 1361
+    assert resolve(no_retries, order_id).status is OrderStatus.PAID
+    assert service.recover(no_retries) == []  # once
+    assert posts(fake, "/capture") == [f"{taken.id}:capture:1"]
+    from pos import ledger
+
+    assert ledger.verify(no_retries).problem is None
+
+
+def test_a_crash_while_taking_over_a_failed_rows_hold_is_finished_once(no_retries: Store, fake: FakeStripe) -> None:
+    order_id, intent_id = failed_by_an_older_version(no_retries, fake)
+    tap(fake, intent_id)
+    fake.error_next("/capture", 500)  # the new payment is written, its capture fails
+    assert [d.action for d in service.recover(no_retries)] == ["left for later (processor unavailable)"]
+    failed, taken = order_payments(no_retries, order_id)
+    assert taken.state is PaymentState.AUTHORIZED and "taken_as" not in failed.details
+    assert [d.action for d in service.recover(no_retries)] == [f"taken over by payment {taken.id}",
+                                                               "captured and recorded"]
+    assert service.recover(no_retries) == []
+    assert fake.intents[intent_id]["amount_received"] == 1361 and len(fake.intents) == 1
+    assert resolve(no_retries, order_id).status is OrderStatus.PAID
+
+
+def test_recover_releases_a_hold_left_on_a_failed_row_once_the_order_was_paid_otherwise(
+        no_retries: Store, fake: FakeStripe) -> None:
+    order_id, intent_id = failed_by_an_older_version(no_retries, fake)
+    tap(fake, intent_id)
+    assert service.pay(no_retries, order_id, "cash", "20").order_paid  # the cashier took cash instead
+    assert [d.action for d in service.recover(no_retries)] == ["released (it had been marked failed)"]
+    assert fake.intents[intent_id]["status"] == "canceled"
+    (card, _cash) = order_payments(no_retries, order_id)
+    assert card.state is PaymentState.FAILED and card.details["released"] is True
+    assert service.recover(no_retries) == []
+    assert len(posts(fake, "/cancel")) == 1
+
+
+def test_recover_releases_an_untapped_intent_left_on_a_failed_row(no_retries: Store, fake: FakeStripe) -> None:
+    order_id, intent_id = failed_by_an_older_version(no_retries, fake)
+    assert fake.readers["tmr_FAKE01"]["status"] == "in_progress"  # still waiting for a tap
+    assert [d.action for d in service.recover(no_retries)] == ["released (it had been marked failed)"]
+    assert fake.intents[intent_id]["status"] == "canceled" and fake.readers["tmr_FAKE01"]["status"] == "failed"
+    assert service.recover(no_retries) == []
+    assert resolve(no_retries, order_id).status is OrderStatus.OPEN
