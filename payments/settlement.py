@@ -2,7 +2,10 @@
 
 A training store's processor reports what it charged (its own fee rule),
 so the close runs the same way with no network.  Stripe reports balance
-transactions of type ``charge`` and ``payment`` created during the day.
+transactions created during the day, each as a line of its kind
+(:data:`pos.close.KINDS`, from the ``reporting_category``): a charge is named
+by its own id (what a capture recorded), a refund or dispute by its source
+(the refund's or dispute's id), a payout is listed, not matched.
 """
 
 from __future__ import annotations
@@ -35,12 +38,31 @@ def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
     gateway = stripe_gateway(store)
     lines = []
     for txn in gateway.balance_transactions(int(start.timestamp()), int(end.timestamp())):
-        lines.append(SettlementLine(txn["id"], int(txn["amount"]), int(txn["fee"])))
+        kind = _kind(txn)
+        if kind is None:
+            continue  # a top-up, a transfer, a Stripe fee of its own...: nothing a sale made
+        ref = str(txn["id"]) if kind == "charge" else str(txn.get("source") or txn["id"])
+        lines.append(SettlementLine(ref, int(txn["amount"]), int(txn["fee"]), kind))
     return lines
 
 
+def _kind(txn: dict[str, object]) -> str | None:
+    """Which of our kinds a balance transaction is (its ``reporting_category``, else its ``type``)."""
+    category = str(txn.get("reporting_category") or "")
+    kind = str(txn.get("type") or "")
+    if category == "charge" or (not category and kind in ("charge", "payment")):
+        return "charge"
+    if category in ("refund", "partial_capture_reversal") or (not category and kind in ("refund", "payment_refund")):
+        return "refund"
+    if category in ("dispute", "dispute_reversal"):
+        return "dispute"
+    if category in ("payout", "payout_reversal") or (not category and kind in ("payout", "payout_cancel")):
+        return "payout"
+    return None
+
+
 def _as_charged(store: "Store", day: date) -> list[SettlementLine]:
-    """The day's captured card payments as recorded (found from the day's capture entries, by day), with the training processor's fee rule: what a
+    """The day's captured card payments and card refunds as recorded (found from the day's capture entries, by day), with the training processor's fee rule: what a
     training store's processor reports, and (for any store) whether the day had card payments at all."""
     from payments.training import fee_minor
 
@@ -49,4 +71,11 @@ def _as_charged(store: "Store", day: date) -> list[SettlementLine]:
         "CROSS JOIN payments p ON p.id = substr(j.key, 9, length(j.key) - 16) WHERE j.business_day = ? "
         "AND j.source_kind = 'payment' AND j.key LIKE 'payment:%:capture' "
         "AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')", (day.isoformat(),))
-    return [SettlementLine(ref, amount, fee_minor(amount)) for ref, amount in rows]
+    lines = [SettlementLine(ref, amount, fee_minor(amount)) for ref, amount in rows]
+    refunds = store.tuples(
+        "SELECT r.processor_ref, r.amount_minor + r.tip_minor FROM journal_entries j "
+        "CROSS JOIN refunds r ON r.id = substr(j.key, 8) JOIN payments p ON p.id = r.payment_id "
+        "WHERE j.business_day = ? AND j.source_kind = 'refund' AND j.key LIKE 'refund:%' "
+        "AND p.tender IN ('card', 'wallet', 'link', 'self_checkout') AND r.processor_ref IS NOT NULL",
+        (day.isoformat(),))
+    return lines + [SettlementLine(ref, -amount, 0, "refund") for ref, amount in refunds]

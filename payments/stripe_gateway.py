@@ -270,13 +270,14 @@ class StripeGateway:
     # -- settlement -------------------------------------------------------------
 
     def balance_transactions(self, created_from: int, created_before: int) -> list[dict[str, Any]]:
-        """Charges and payments that reached the balance in [from, before): amount, fee, net, available date."""
-        def charges() -> list[dict[str, Any]]:
+        """Everything that reached the balance in [from, before): charges, refunds, disputes, payouts (all types:
+        the settlement report sorts them), with amount, fee, net, currency and ``exchange_rate``."""
+        def listed() -> list[dict[str, Any]]:
             found = self.client.v1.balance_transactions.list(
                 params={"created": {"gte": created_from, "lt": created_before}, "limit": 100})
-            return [t.to_dict() for t in found.auto_paging_iter() if t.to_dict().get("type") in ("charge", "payment")]
+            return [t.to_dict() for t in found.auto_paging_iter()]
 
-        return self.call(charges)
+        return self.call(listed)
 
 
 def environ_settings(env: Mapping[str, str]) -> StripeSettings | None:

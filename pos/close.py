@@ -89,12 +89,19 @@ class DrawerCount(NamedTuple):
 # -- card settlement -------------------------------------------------------------------------
 
 
+KINDS = ("charge", "refund", "dispute", "payout")
+"""What a settlement line can be: money a capture took, a refund gave back, a dispute took back, or a payout
+Stripe sent to the bank (listed in the close, never matched)."""
+
+
 class SettlementLine(NamedTuple):
-    """One payment as the processor reports it."""
+    """One balance movement as the processor reports it: a charge named by its balance transaction, a refund or
+    dispute by its source id; a refund's or dispute's amount is negative (money out)."""
 
     ref: str
     amount_minor: int
     fee_minor: int
+    kind: str = "charge"
 
 
 class CardCheck(NamedTuple):
@@ -108,7 +115,9 @@ class CardCheck(NamedTuple):
 
 
 def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine]) -> list[CardCheck]:
-    """Captured card payments of ``day`` against the processor's lines: only the ones that disagree."""
+    """Captured card payments and card refunds of ``day`` against the processor's lines: only the ones that
+    disagree, and every dispute (we have no record of one: the Stripe Dashboard has it).  Payouts are not
+    matched (see :func:`payouts`)."""
     ours: dict[str, tuple[str, int, int]] = {}
     for row in store.tuples(  # from the day's capture entries (by day, indexed): never every payment ever taken
         "SELECT p.processor_ref, p.details, p.amount_minor + p.tip_minor, o.number FROM journal_entries j "
@@ -120,7 +129,16 @@ def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine])
         details = json.loads(row[1] or "{}")
         ref = str(details.get("balance_transaction") or row[0])
         ours[ref] = (f"#{row[3]}", int(row[2]), int(details.get("fee_minor", 0)))
-    theirs = {line.ref: line for line in lines}
+    for row in store.tuples(  # the day's card refunds, by the processor's refund id (a refund has no fee)
+        "SELECT r.processor_ref, r.amount_minor + r.tip_minor, o.number FROM journal_entries j "
+        "CROSS JOIN refunds r ON r.id = substr(j.key, 8) JOIN payments p ON p.id = r.payment_id "
+        "JOIN orders o ON o.id = r.order_id WHERE j.business_day = ? AND j.source_kind = 'refund' "
+        "AND j.key LIKE 'refund:%' AND p.tender IN ('card', 'wallet', 'link', 'self_checkout') "
+        "AND r.processor_ref IS NOT NULL",
+        (day.isoformat(),),
+    ):
+        ours[str(row[0])] = (f"#{row[2]} refund", -int(row[1]), 0)
+    theirs = {line.ref: line for line in lines if line.kind != "payout"}
     problems: list[CardCheck] = []
     for ref, (label, amount, fee) in sorted(ours.items()):
         line = theirs.get(ref)
@@ -132,8 +150,14 @@ def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine])
             problems.append(CardCheck(ref, label, amount, line.amount_minor, fee, line.fee_minor, "fees differ"))
     for ref, line in sorted(theirs.items()):
         if ref not in ours:
-            problems.append(CardCheck(ref, "?", None, line.amount_minor, None, line.fee_minor, "not in our books"))
+            problem = "a dispute: see the Stripe Dashboard" if line.kind == "dispute" else "not in our books"
+            problems.append(CardCheck(ref, "?", None, line.amount_minor, None, line.fee_minor, problem))
     return problems
+
+
+def payouts(lines: Sequence[SettlementLine]) -> list[SettlementLine]:
+    """What the processor paid out to the bank (negative: money left the balance), to match against the bank."""
+    return [line for line in lines if line.kind == "payout"]
 
 
 # -- the close -------------------------------------------------------------------------------

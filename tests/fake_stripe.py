@@ -25,7 +25,7 @@ Only the endpoints Anytender uses exist, and each refuses what Stripe refuses:
   work was done (the client retries with the same key and must not charge twice),
   a Checkout Session completed but not yet paid.
 * Balance transactions as the settlement report reads them, for charges,
-  refunds and payouts, with ``reporting_category``, ``exchange_rate`` and
+  refunds, disputes and payouts, with ``reporting_category``, ``exchange_rate`` and
   ``fee_details``.
 """
 
@@ -223,6 +223,14 @@ class FakeStripe:
         """Stripe pays the balance out to the bank: a payout balance transaction."""
         with self._lock:
             return self._txn(-amount, 0, currency, "payout", "payout", source=self._id("po"))
+
+    def dispute(self, intent_id: str, amount: int | None = None) -> dict[str, Any]:
+        """The cardholder disputes a captured charge: Stripe takes the amount back (plus its dispute fee) with an
+        ``adjustment`` balance transaction of reporting category ``dispute``, its source the dispute."""
+        with self._lock:
+            intent = self.intents[intent_id]
+            taken = intent["amount_received"] if amount is None else amount
+            return self._txn(-taken, 1500, intent["currency"], "adjustment", "dispute", source=self._id("dp"))
 
     # -- the API -----------------------------------------------------------------
 

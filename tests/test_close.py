@@ -223,6 +223,12 @@ def test_a_training_store_settles_what_it_charged(make_store) -> None:
     assert lines == [SettlementLine(paid.payment.processor_ref, 1361, paid.payment.details["fee_minor"])]
     assert match_settlement(store, DAY, lines) == []
     assert [c.problem for c in match_settlement(store, DAY, [])] == ["not in the processor's settlement"]
+    with freeze_time(DURING):
+        refund(store, order.id, "2.00", "cold")
+    lines = settlement_for(store, DAY)
+    assert [(line.amount_minor, line.kind) for line in lines][1:] == [(-200, "refund")]
+    assert match_settlement(store, DAY, lines) == []
+    assert [c.problem for c in match_settlement(store, DAY, lines[:1])] == ["not in the processor's settlement"]
 
 
 def test_stripe_settlement_matches_and_differences_show(shop: Store, fake) -> None:
@@ -243,6 +249,29 @@ def test_stripe_settlement_matches_and_differences_show(shop: Store, fake) -> No
     problems = {(p.order_label, p.problem) for p in match_settlement(shop, day, settlement_for(shop, day))}
     assert problems == {(first.label, "fees differ"), (second.label, "not in the processor's settlement"),
                         ("?", "not in our books")}
+
+
+def test_stripe_settlement_matches_refunds_reports_disputes_and_lists_payouts(shop: Store, fake) -> None:
+    from payments.settlement import settlement_for
+    from pos.close import payouts
+    from pos.clock import business_day
+    from pos.store import utc_now
+
+    order = sale(shop)
+    paid = service.pay(shop, order.id, "card")
+    refund(shop, order.id, "5.00", "cold")
+    day = business_day(utc_now(), shop.settings)
+    lines = settlement_for(shop, day)
+    assert [line.kind for line in lines] == ["charge", "refund"]
+    assert match_settlement(shop, day, lines) == []  # the refund matched by its refund id, at -5.00
+    fake.dispute(paid.payment.processor_ref)
+    fake.payout(1000)
+    next(t for t in fake.balance if t["type"] == "refund")["amount"] = -600  # Stripe gave back 6.00
+    lines = settlement_for(shop, day)
+    problems = {(p.order_label, p.ours_minor, p.theirs_minor, p.problem) for p in match_settlement(shop, day, lines)}
+    assert problems == {(f"{order.label} refund", -500, -600, "amounts differ"),
+                        ("?", None, -1361, "a dispute: see the Stripe Dashboard")}
+    assert [(p.amount_minor, p.kind) for p in payouts(lines)] == [(-1000, "payout")]  # listed, never a mismatch
 
 
 # -- the Z report --------------------------------------------------------------------------------

@@ -178,8 +178,11 @@ def test_balance_transactions_for_charges_refunds_and_payouts(gateway: StripeGat
     assert [kinds[k]["reporting_category"] for k in ("charge", "refund", "payout")] == ["charge", "refund", "payout"]
     assert kinds["charge"]["fee_details"][0]["type"] == "stripe_fee" and kinds["charge"]["exchange_rate"] is None
     assert kinds["refund"]["amount"] == -500 and kinds["payout"]["amount"] == -1000
-    # The settlement report reads only what was charged.
-    assert [t["type"] for t in gateway.balance_transactions(0, 2 ** 40)] == ["charge"]
+    # The settlement report reads them all (it sorts them by reporting category), disputes too.
+    fake.dispute(intent.id, 1340)
+    read = gateway.balance_transactions(0, 2 ** 40)
+    assert [t["reporting_category"] for t in read] == ["charge", "refund", "payout", "dispute"]
+    assert read[-1]["amount"] == -1340 and read[-1]["source"].startswith("dp_")
 
 
 def test_search_lags_behind_writes(gateway: StripeGateway, fake: FakeStripe) -> None:
