@@ -6,6 +6,12 @@ transactions created during the day, each as a line of its kind
 (:data:`pos.close.KINDS`, from the ``reporting_category``): a charge is named
 by its own id (what a capture recorded), a refund or dispute by its source
 (the refund's or dispute's id), a payout is listed, not matched.
+
+Each line is dated by the moment Stripe created it (``created``, put in a
+business day by the store's rollover).  The day before and the day after are
+read as well: a link paid before the rollover but booked after it (its order
+carried over) is the same payment on both sides, found whichever day it is
+booked on (:func:`pos.close.match_settlement`).
 """
 
 from __future__ import annotations
@@ -31,10 +37,13 @@ def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
 
         raise NotAllowed("Matching the day's card payments needs Stripe: set STRIPE_API_KEY on this register, "
                          "then close the day again.")
-    from payments.card import stripe_gateway
-    from pos.clock import day_bounds
+    from datetime import datetime, timedelta, timezone
 
-    start, end = day_bounds(day, store.settings)
+    from payments.card import stripe_gateway
+    from pos.clock import business_day, day_bounds
+
+    start, _ = day_bounds(day - timedelta(days=1), store.settings)
+    _, end = day_bounds(day + timedelta(days=1), store.settings)
     gateway = stripe_gateway(store)
     lines = []
     for txn in gateway.balance_transactions(int(start.timestamp()), int(end.timestamp())):
@@ -42,7 +51,9 @@ def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
         if kind is None:
             continue  # a top-up, a transfer, a Stripe fee of its own...: nothing a sale made
         ref = str(txn["id"]) if kind == "charge" else str(txn.get("source") or txn["id"])
-        lines.append(SettlementLine(ref, int(txn["amount"]), int(txn["fee"]), kind))
+        created = datetime.fromtimestamp(int(txn["created"]), timezone.utc)
+        lines.append(SettlementLine(ref, int(txn["amount"]), int(txn["fee"]), kind,
+                                    business_day(created, store.settings)))
     return lines
 
 

@@ -96,12 +96,14 @@ Stripe sent to the bank (listed in the close, never matched)."""
 
 class SettlementLine(NamedTuple):
     """One balance movement as the processor reports it: a charge named by its balance transaction, a refund or
-    dispute by its source id; a refund's or dispute's amount is negative (money out)."""
+    dispute by its source id; a refund's or dispute's amount is negative (money out).  ``day``: the business day
+    the processor created it on (None: the day asked for)."""
 
     ref: str
     amount_minor: int
     fee_minor: int
     kind: str = "charge"
+    day: date | None = None
 
 
 class CardCheck(NamedTuple):
@@ -117,7 +119,11 @@ class CardCheck(NamedTuple):
 def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine]) -> list[CardCheck]:
     """Captured card payments and card refunds of ``day`` against the processor's lines: only the ones that
     disagree, and every dispute (we have no record of one: the Stripe Dashboard has it).  Payouts are not
-    matched (see :func:`payouts`)."""
+    matched (see :func:`payouts`).
+
+    A payment is the same on both sides whichever day each dates it (``lines`` may hold the neighbouring days,
+    each line with its ``day``): ours of ``day`` are compared with their line wherever it falls; a line of
+    ``day`` is "not in our books" only if we booked it on no neighbouring day either."""
     ours: dict[str, tuple[str, int, int]] = {}
     for row in store.tuples(  # from the day's capture entries (by day, indexed): never every payment ever taken
         "SELECT p.processor_ref, p.details, p.amount_minor + p.tip_minor, o.number FROM journal_entries j "
@@ -139,6 +145,8 @@ def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine])
     ):
         ours[str(row[0])] = (f"#{row[2]} refund", -int(row[1]), 0)
     theirs = {line.ref: line for line in lines if line.kind != "payout"}
+    elsewhere = _booked_refs(store, {day - timedelta(days=1), day + timedelta(days=1)}) \
+        if any(ref not in ours for ref in theirs) else set()
     problems: list[CardCheck] = []
     for ref, (label, amount, fee) in sorted(ours.items()):
         line = theirs.get(ref)
@@ -149,10 +157,26 @@ def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine])
         elif line.fee_minor != fee:
             problems.append(CardCheck(ref, label, amount, line.amount_minor, fee, line.fee_minor, "fees differ"))
     for ref, line in sorted(theirs.items()):
-        if ref not in ours:
+        if ref not in ours and ref not in elsewhere and line.day in (None, day):
             problem = "a dispute: see the Stripe Dashboard" if line.kind == "dispute" else "not in our books"
             problems.append(CardCheck(ref, "?", None, line.amount_minor, None, line.fee_minor, problem))
     return problems
+
+
+def _booked_refs(store: "Store", days: set[date]) -> set[str]:
+    """The processor's ids of the card captures and refunds we booked on ``days``."""
+    refs: set[str] = set()
+    for other in sorted(days):
+        for details, ref in store.tuples(
+            "SELECT p.details, p.processor_ref FROM journal_entries j "
+            "CROSS JOIN payments p ON p.id = substr(j.key, 9, length(j.key) - 16) WHERE j.business_day = ? "
+            "AND j.source_kind = 'payment' AND j.key LIKE 'payment:%:capture'", (other.isoformat(),)):
+            refs.add(str(json.loads(details or "{}").get("balance_transaction") or ref))
+        refs.update(str(r) for (r,) in store.tuples(
+            "SELECT r.processor_ref FROM journal_entries j CROSS JOIN refunds r ON r.id = substr(j.key, 8) "
+            "WHERE j.business_day = ? AND j.source_kind = 'refund' AND j.key LIKE 'refund:%' "
+            "AND r.processor_ref IS NOT NULL", (other.isoformat(),)))
+    return refs
 
 
 def payouts(lines: Sequence[SettlementLine]) -> list[SettlementLine]:

@@ -23,7 +23,7 @@ from pos.close import (
 )
 from pos.drawer import DrawerParts, drawer_parts, expected_drawer
 from pos.errors import Conflict, InvalidInput, NotAllowed
-from pos.orders import add_line, new_order, void_order
+from pos.orders import add_line, new_order, resolve, void_order
 from pos.report import day_report
 from pos.staff import add_staff, get_staff, start_shift
 from pos.store import Store
@@ -272,6 +272,30 @@ def test_stripe_settlement_matches_refunds_reports_disputes_and_lists_payouts(sh
     assert problems == {(f"{order.label} refund", -500, -600, "amounts differ"),
                         ("?", None, -1361, "a dispute: see the Stripe Dashboard")}
     assert [(p.amount_minor, p.kind) for p in payouts(lines)] == [(-1000, "payout")]  # listed, never a mismatch
+
+
+def test_a_link_paid_before_the_rollover_and_checked_after_is_matched_on_either_day(shop: Store, fake) -> None:
+    from payments import wallet
+    from payments.settlement import settlement_for
+
+    before, after = date(2026, 11, 23), date(2026, 11, 24)
+    with freeze_time("2026-11-24 08:50:00", tick=True):  # 03:50 in New York: still the 23rd
+        order = new_order(shop, "phone", customer_name="Dana", customer_phone="555-0100")
+        add_line(shop, order.id, "PIZZA-M")
+        sent = wallet.send_link(shop, order.id)
+        fake.pay_session(sent.payment.processor_ref)  # Stripe took the money on the 23rd
+    with freeze_time("2026-11-24 09:10:00", tick=True):  # 04:10: the 23rd is closed, the order carried over
+        close_day(shop, before, {1: "100"}, carry_over=True)
+        assert wallet.check_link(shop, order.id).action == "captured and recorded"
+        assert ledger.find_by_key(shop, f"payment:{sent.payment.id}:capture").business_day == after.isoformat()
+        # Booked on the 24th, taken on the 23rd: the same payment on both sides, on neither day a problem.
+        assert match_settlement(shop, after, settlement_for(shop, after)) == []
+        assert match_settlement(shop, before, settlement_for(shop, before)) == []
+        fake.balance[0]["amount"] += 1  # still compared, on the day we booked it
+        assert [c.problem for c in match_settlement(shop, after, settlement_for(shop, after))] == ["amounts differ"]
+        fake.balance.clear()  # and had Stripe no record of it, it shows on that day
+        assert [(c.order_label, c.problem) for c in match_settlement(shop, after, settlement_for(shop, after))] == [
+            (resolve(shop, order.id).label, "not in the processor's settlement")]
 
 
 # -- the Z report --------------------------------------------------------------------------------
