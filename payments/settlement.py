@@ -12,6 +12,9 @@ business day by the store's rollover).  The day before and the day after are
 read as well: a link paid before the rollover but booked after it (its order
 carried over) is the same payment on both sides, found whichever day it is
 booked on (:func:`pos.close.match_settlement`).
+
+A balance transaction is in the account's settlement currency: its ``currency``
+and ``exchange_rate`` go with the line, for the match to convert.
 """
 
 from __future__ import annotations
@@ -52,8 +55,10 @@ def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
             continue  # a top-up, a transfer, a Stripe fee of its own...: nothing a sale made
         ref = str(txn["id"]) if kind == "charge" else str(txn.get("source") or txn["id"])
         created = datetime.fromtimestamp(int(txn["created"]), timezone.utc)
+        rate = txn.get("exchange_rate")
         lines.append(SettlementLine(ref, int(txn["amount"]), int(txn["fee"]), kind,
-                                    business_day(created, store.settings)))
+                                    business_day(created, store.settings), str(txn.get("currency") or "").upper() or None,
+                                    repr(rate) if isinstance(rate, float) else (str(rate) if rate else None)))
     return lines
 
 

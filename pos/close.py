@@ -97,16 +97,23 @@ Stripe sent to the bank (listed in the close, never matched)."""
 class SettlementLine(NamedTuple):
     """One balance movement as the processor reports it: a charge named by its balance transaction, a refund or
     dispute by its source id; a refund's or dispute's amount is negative (money out).  ``day``: the business day
-    the processor created it on (None: the day asked for)."""
+    the processor created it on (None: the day asked for).  ``currency``: the settlement currency its amount and
+    fee are in (None: the store's), converted from the store's by ``exchange_rate`` (a decimal number as text:
+    never a float)."""
 
     ref: str
     amount_minor: int
     fee_minor: int
     kind: str = "charge"
     day: date | None = None
+    currency: str | None = None
+    exchange_rate: str | None = None
 
 
 class CardCheck(NamedTuple):
+    """A payment the two sides disagree on.  Amounts are in the store's currency (the processor's converted back
+    from its settlement currency); fees are in ``fee_currency``, the settlement currency (None: the store's)."""
+
     ref: str
     order_label: str
     ours_minor: int | None
@@ -114,6 +121,26 @@ class CardCheck(NamedTuple):
     our_fee_minor: int | None
     their_fee_minor: int | None
     problem: str
+    fee_currency: str | None = None
+
+
+def _presented(store: "Store", line: SettlementLine) -> tuple[int, int | None, str | None]:
+    """A line's amount in the store's currency, how far a conversion may round (in the store's minor units), and
+    the currency its fee is in (None: the store's)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from pos.money import exponent
+
+    ours = store.settings.currency
+    if not line.currency or line.currency == ours:
+        return line.amount_minor, 0, None
+    if not line.exchange_rate:
+        return line.amount_minor, None, line.currency  # no rate: the two cannot be compared
+    rate = Decimal(line.exchange_rate) * Decimal(10) ** (exponent(line.currency) - exponent(ours))
+    back = int((line.amount_minor / rate).quantize(Decimal(1), ROUND_HALF_UP))
+    # One settlement minor unit of rounding, seen in the store's minor units.
+    slack = int((1 / rate).quantize(Decimal(1), ROUND_HALF_UP)) + 1 if rate < 1 else 1
+    return back, slack, line.currency
 
 
 def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine]) -> list[CardCheck]:
@@ -152,14 +179,22 @@ def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine])
         line = theirs.get(ref)
         if line is None:
             problems.append(CardCheck(ref, label, amount, None, fee, None, "not in the processor's settlement"))
-        elif line.amount_minor != amount:
-            problems.append(CardCheck(ref, label, amount, line.amount_minor, fee, line.fee_minor, "amounts differ"))
+            continue
+        presented, slack, fee_currency = _presented(store, line)
+        if slack is None:
+            problems.append(CardCheck(ref, label, amount, None, fee, line.fee_minor,
+                                      f"in {fee_currency} with no exchange rate: compare it in the Stripe Dashboard",
+                                      fee_currency))
+        elif abs(presented - amount) > slack:
+            problems.append(CardCheck(ref, label, amount, presented, fee, line.fee_minor, "amounts differ", fee_currency))
         elif line.fee_minor != fee:
-            problems.append(CardCheck(ref, label, amount, line.amount_minor, fee, line.fee_minor, "fees differ"))
+            problems.append(CardCheck(ref, label, amount, presented, fee, line.fee_minor, "fees differ", fee_currency))
     for ref, line in sorted(theirs.items()):
         if ref not in ours and ref not in elsewhere and line.day in (None, day):
             problem = "a dispute: see the Stripe Dashboard" if line.kind == "dispute" else "not in our books"
-            problems.append(CardCheck(ref, "?", None, line.amount_minor, None, line.fee_minor, problem))
+            presented, slack, fee_currency = _presented(store, line)
+            problems.append(CardCheck(ref, "?", None, presented if slack is not None else None, None, line.fee_minor,
+                                      problem, fee_currency))
     return problems
 
 

@@ -131,6 +131,10 @@ class FakeStripe:
         self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self.requests: list[tuple[str, str, dict[str, Any], str | None]] = []
         self.cue: dict[str, Any] = {}
+        self.settlement: tuple[str, str] | None = None
+        """(currency, exchange rate): the account settles in another currency than it charges in, as Stripe
+        converts: a charge's, refund's or dispute's balance transaction is in that currency, with
+        ``exchange_rate`` (a number, as JSON has it), its fee charged in it."""
         self.errors_next: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         """Endpoint suffix ("/capture", "/cancel", "/v1/payment_intents"...) -> errors its next calls answer."""
         self._lock = threading.Lock()
@@ -515,6 +519,13 @@ class FakeStripe:
 
     def _txn(self, amount: int, fee: int, currency: str, kind: str, category: str, source: str | None = None,
              exchange_rate: float | None = None) -> dict[str, Any]:
+        if self.settlement is not None and kind != "payout":
+            from decimal import ROUND_HALF_UP, Decimal
+
+            currency, rate = self.settlement[0], self.settlement[1]
+            amount = int((amount * Decimal(rate)).quantize(Decimal(1), ROUND_HALF_UP))
+            fee = int((fee * Decimal(rate)).quantize(Decimal(1), ROUND_HALF_UP))
+            exchange_rate = float(rate)
         fee_details = [{"amount": fee, "currency": currency, "type": "stripe_fee", "application": None,
                         "description": "Stripe processing fees"}] if fee else []
         txn = {"id": self._id("txn"), "object": "balance_transaction", "type": kind, "reporting_category": category,

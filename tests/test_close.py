@@ -298,6 +298,34 @@ def test_a_link_paid_before_the_rollover_and_checked_after_is_matched_on_either_
             (resolve(shop, order.id).label, "not in the processor's settlement")]
 
 
+def test_a_store_settled_in_another_currency_is_matched_in_its_own(shop: Store, fake) -> None:
+    from payments.settlement import settlement_for
+    from pos.clock import business_day
+    from pos.store import utc_now
+
+    fake.settlement = ("EUR", "0.92")  # the store charges dollars, Stripe pays it out in euros
+    order = sale(shop)
+    service.pay(shop, order.id, "card")  # 13.61 USD: 12.52 EUR at Stripe
+    refund(shop, order.id, "5.00", "cold")  # -5.00 USD: -4.60 EUR
+    day = business_day(utc_now(), shop.settings)
+    lines = settlement_for(shop, day)
+    assert [(line.amount_minor, line.currency, line.exchange_rate) for line in lines] == [
+        (1252, "EUR", "0.92"), (-460, "EUR", "0.92")]
+    assert match_settlement(shop, day, lines) == []
+    fake.balance[0]["amount"] = 1240  # Stripe settled 12.40 EUR: 13.48 USD
+    fake.balance[0]["fee"] += 1
+    (check,) = match_settlement(shop, day, settlement_for(shop, day))
+    assert (check.ours_minor, check.theirs_minor, check.problem, check.fee_currency) == (
+        1361, 1348, "amounts differ", "EUR")
+    fake.balance[0]["amount"] = 1252
+    (check,) = match_settlement(shop, day, settlement_for(shop, day))  # the fee, as charged, in euros
+    assert (check.problem, check.their_fee_minor - check.our_fee_minor, check.fee_currency) == (
+        "fees differ", 1, "EUR")
+    fake.balance[0]["exchange_rate"] = None
+    (check,) = match_settlement(shop, day, settlement_for(shop, day))
+    assert check.problem == "in EUR with no exchange rate: compare it in the Stripe Dashboard"
+
+
 # -- the Z report --------------------------------------------------------------------------------
 
 
