@@ -50,6 +50,7 @@ def day_close(
     """Close a business day: open orders, drawer counts, drivers, card settlement, tip pool, then lock it."""
     from payments.settlement import settlement_for
     from pos.close import close_day, summary_dict
+    from pos.money import Money, format_plain
 
     store = open_store(ctx)
     when = day_or_today(store, day)
@@ -80,6 +81,10 @@ def day_close(
                 say(f"Card payment {c.order_label} ({c.ref}): {c.problem}.")
         else:
             say("Card payments match the processor's settlement.")
+        for p in summary.payouts:  # to find on the bank statement
+            paid = money(store, -p.amount_minor) if p.currency in (None, store.settings.currency) else \
+                f"{format_plain(Money(-p.amount_minor, p.currency))} {p.currency}"
+            say(f"Stripe paid out {paid} to the bank ({p.ref}).")
         if summary.pool is not None:
             shares = ", ".join(f"{s.name} {money(store, s.amount_minor)}" for s in summary.pool.shares)
             say(f"Tip pool {money(store, summary.pool.pool_minor)} shared by hours: {shares}.")

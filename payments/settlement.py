@@ -56,8 +56,9 @@ def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
         ref = str(txn["id"]) if kind == "charge" else str(txn.get("source") or txn["id"])
         created = datetime.fromtimestamp(int(txn["created"]), timezone.utc)
         rate = txn.get("exchange_rate")
+        currency = str(txn.get("currency") or "").upper() or None
         lines.append(SettlementLine(ref, int(txn["amount"]), int(txn["fee"]), kind,
-                                    business_day(created, store.settings), str(txn.get("currency") or "").upper() or None,
+                                    business_day(created, store.settings), currency,
                                     repr(rate) if isinstance(rate, float) else (str(rate) if rate else None)))
     return lines
 
@@ -68,7 +69,7 @@ def _kind(txn: dict[str, object]) -> str | None:
     kind = str(txn.get("type") or "")
     if category == "charge" or (not category and kind in ("charge", "payment")):
         return "charge"
-    if category in ("refund", "partial_capture_reversal") or (not category and kind in ("refund", "payment_refund")):
+    if category == "refund" or (not category and kind in ("refund", "payment_refund")):
         return "refund"
     if category in ("dispute", "dispute_reversal"):
         return "dispute"
@@ -78,7 +79,8 @@ def _kind(txn: dict[str, object]) -> str | None:
 
 
 def _as_charged(store: "Store", day: date) -> list[SettlementLine]:
-    """The day's captured card payments and card refunds as recorded (found from the day's capture entries, by day), with the training processor's fee rule: what a
+    """The day's captured card payments and card refunds as recorded (found from the day's capture and refund
+    entries, by day), with the training processor's fee rule: what a
     training store's processor reports, and (for any store) whether the day had card payments at all."""
     from payments.training import fee_minor
 

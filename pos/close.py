@@ -186,7 +186,8 @@ def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine])
                                       f"in {fee_currency} with no exchange rate: compare it in the Stripe Dashboard",
                                       fee_currency))
         elif abs(presented - amount) > slack:
-            problems.append(CardCheck(ref, label, amount, presented, fee, line.fee_minor, "amounts differ", fee_currency))
+            problems.append(CardCheck(ref, label, amount, presented, fee, line.fee_minor, "amounts differ",
+                                      fee_currency))
         elif line.fee_minor != fee:
             problems.append(CardCheck(ref, label, amount, presented, fee, line.fee_minor, "fees differ", fee_currency))
     for ref, line in sorted(theirs.items()):
@@ -214,9 +215,10 @@ def _booked_refs(store: "Store", days: set[date]) -> set[str]:
     return refs
 
 
-def payouts(lines: Sequence[SettlementLine]) -> list[SettlementLine]:
-    """What the processor paid out to the bank (negative: money left the balance), to match against the bank."""
-    return [line for line in lines if line.kind == "payout"]
+def payouts(lines: Sequence[SettlementLine], day: date) -> list[SettlementLine]:
+    """What the processor paid out to the bank on ``day`` (negative: money left its balance; in ``currency``, the
+    settlement currency), to match against the bank statement: listed, never matched."""
+    return [line for line in lines if line.kind == "payout" and line.day in (None, day)]
 
 
 # -- the close -------------------------------------------------------------------------------
@@ -230,6 +232,8 @@ class CloseSummary(NamedTuple):
     card_problems: list[CardCheck]
     pool: "PoolPlan | None"
     forced: bool
+    payouts: tuple[SettlementLine, ...] = ()
+    """What the processor paid out to the bank that day (:func:`payouts`)."""
 
 
 def is_closed(store: "Store", day: date) -> bool:
@@ -374,7 +378,8 @@ def close_day(
         # Only now, with the day closed, is "the next open day" known for what is carried over.
         carried = _carry_over(store, open_orders, carry_over_to(store, day), close_id,
                               counted_by.id if counted_by else None) if open_orders else []
-        summary = CloseSummary(day, carried, drawers, drivers_out, card_problems, pool, force)
+        summary = CloseSummary(day, carried, drawers, drivers_out, card_problems, pool, force,
+                               tuple(payouts(lines, day)))
         conn.execute("UPDATE day_closes SET summary = ? WHERE id = ?",
                      (json.dumps(summary_dict(summary), default=str), close_id))
         from pos import audit
@@ -396,6 +401,8 @@ def summary_dict(summary: CloseSummary) -> dict[str, object]:
                     for d in summary.drawers],
         "drivers_out": [{"driver": k, "held_minor": v} for k, v in summary.drivers_out],
         "card_problems": [c._asdict() for c in summary.card_problems],
+        "payouts": [{"ref": p.ref, "amount_minor": -p.amount_minor, "currency": p.currency}  # None: the store's
+                    for p in summary.payouts],
         "pool": None if summary.pool is None else {
             "pool_minor": summary.pool.pool_minor, "shares": [s._asdict() for s in summary.pool.shares]},
     }

@@ -254,24 +254,24 @@ def test_stripe_settlement_matches_and_differences_show(shop: Store, fake) -> No
 def test_stripe_settlement_matches_refunds_reports_disputes_and_lists_payouts(shop: Store, fake) -> None:
     from payments.settlement import settlement_for
     from pos.close import payouts
-    from pos.clock import business_day
-    from pos.store import utc_now
 
-    order = sale(shop)
-    paid = service.pay(shop, order.id, "card")
-    refund(shop, order.id, "5.00", "cold")
-    day = business_day(utc_now(), shop.settings)
-    lines = settlement_for(shop, day)
-    assert [line.kind for line in lines] == ["charge", "refund"]
-    assert match_settlement(shop, day, lines) == []  # the refund matched by its refund id, at -5.00
-    fake.dispute(paid.payment.processor_ref)
-    fake.payout(1000)
-    next(t for t in fake.balance if t["type"] == "refund")["amount"] = -600  # Stripe gave back 6.00
-    lines = settlement_for(shop, day)
-    problems = {(p.order_label, p.ours_minor, p.theirs_minor, p.problem) for p in match_settlement(shop, day, lines)}
-    assert problems == {(f"{order.label} refund", -500, -600, "amounts differ"),
-                        ("?", None, -1361, "a dispute: see the Stripe Dashboard")}
-    assert [(p.amount_minor, p.kind) for p in payouts(lines)] == [(-1000, "payout")]  # listed, never a mismatch
+    with freeze_time(DURING, tick=True):  # noon on DAY in New York
+        order = sale(shop)
+        paid = service.pay(shop, order.id, "card")
+        refund(shop, order.id, "5.00", "cold")
+        lines = settlement_for(shop, DAY)
+        assert [line.kind for line in lines] == ["charge", "refund"]
+        assert match_settlement(shop, DAY, lines) == []  # the refund matched by its refund id, at -5.00
+        fake.dispute(paid.payment.processor_ref)
+        fake.payout(1000)
+        next(t for t in fake.balance if t["type"] == "refund")["amount"] = -600  # Stripe gave back 6.00
+        lines = settlement_for(shop, DAY)
+        problems = {(p.order_label, p.ours_minor, p.theirs_minor, p.problem)
+                    for p in match_settlement(shop, DAY, lines)}
+        assert problems == {(f"{order.label} refund", -500, -600, "amounts differ"),
+                            ("?", None, -1361, "a dispute: see the Stripe Dashboard")}
+        # Listed, never a mismatch.
+        assert [(p.amount_minor, p.kind) for p in payouts(lines, DAY)] == [(-1000, "payout")]
 
 
 def test_a_link_paid_before_the_rollover_and_checked_after_is_matched_on_either_day(shop: Store, fake) -> None:
@@ -300,30 +300,45 @@ def test_a_link_paid_before_the_rollover_and_checked_after_is_matched_on_either_
 
 def test_a_store_settled_in_another_currency_is_matched_in_its_own(shop: Store, fake) -> None:
     from payments.settlement import settlement_for
-    from pos.clock import business_day
-    from pos.store import utc_now
 
-    fake.settlement = ("EUR", "0.92")  # the store charges dollars, Stripe pays it out in euros
-    order = sale(shop)
-    service.pay(shop, order.id, "card")  # 13.61 USD: 12.52 EUR at Stripe
-    refund(shop, order.id, "5.00", "cold")  # -5.00 USD: -4.60 EUR
-    day = business_day(utc_now(), shop.settings)
-    lines = settlement_for(shop, day)
-    assert [(line.amount_minor, line.currency, line.exchange_rate) for line in lines] == [
-        (1252, "EUR", "0.92"), (-460, "EUR", "0.92")]
-    assert match_settlement(shop, day, lines) == []
-    fake.balance[0]["amount"] = 1240  # Stripe settled 12.40 EUR: 13.48 USD
-    fake.balance[0]["fee"] += 1
-    (check,) = match_settlement(shop, day, settlement_for(shop, day))
-    assert (check.ours_minor, check.theirs_minor, check.problem, check.fee_currency) == (
-        1361, 1348, "amounts differ", "EUR")
-    fake.balance[0]["amount"] = 1252
-    (check,) = match_settlement(shop, day, settlement_for(shop, day))  # the fee, as charged, in euros
-    assert (check.problem, check.their_fee_minor - check.our_fee_minor, check.fee_currency) == (
-        "fees differ", 1, "EUR")
-    fake.balance[0]["exchange_rate"] = None
-    (check,) = match_settlement(shop, day, settlement_for(shop, day))
-    assert check.problem == "in EUR with no exchange rate: compare it in the Stripe Dashboard"
+    with freeze_time(DURING, tick=True):  # noon on DAY in New York
+        fake.settlement = ("EUR", "0.92")  # the store charges dollars, Stripe pays it out in euros
+        order = sale(shop)
+        service.pay(shop, order.id, "card")  # 13.61 USD: 12.52 EUR at Stripe
+        refund(shop, order.id, "5.00", "cold")  # -5.00 USD: -4.60 EUR
+        lines = settlement_for(shop, DAY)
+        assert [(line.amount_minor, line.currency, line.exchange_rate) for line in lines] == [
+            (1252, "EUR", "0.92"), (-460, "EUR", "0.92")]
+        assert match_settlement(shop, DAY, lines) == []
+        fake.balance[0]["amount"] = 1240  # Stripe settled 12.40 EUR: 13.48 USD
+        fake.balance[0]["fee"] += 1
+        (check,) = match_settlement(shop, DAY, settlement_for(shop, DAY))
+        assert (check.ours_minor, check.theirs_minor, check.problem, check.fee_currency) == (
+            1361, 1348, "amounts differ", "EUR")
+        fake.balance[0]["amount"] = 1252
+        (check,) = match_settlement(shop, DAY, settlement_for(shop, DAY))  # the fee, as charged, in euros
+        assert (check.problem, check.their_fee_minor - check.our_fee_minor, check.fee_currency) == (
+            "fees differ", 1, "EUR")
+        fake.balance[0]["exchange_rate"] = None
+        (check,) = match_settlement(shop, DAY, settlement_for(shop, DAY))
+        assert check.problem == "in EUR with no exchange rate: compare it in the Stripe Dashboard"
+
+
+def test_the_close_lists_the_days_payouts_to_find_on_the_bank_statement(shop: Store, fake, cli_for,
+                                                                         monkeypatch) -> None:
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_fake")
+    monkeypatch.setenv("POS_STRIPE_API_BASE", fake.base)
+    with freeze_time(DURING, tick=True):  # noon on DAY in New York
+        order = sale(shop)
+        service.pay(shop, order.id, "card")
+        fake.payout(1000)
+        fake.payout(500, "eur")  # in the settlement currency, whatever it is
+        out = cli_for(shop).ok("day", "close", "--day", DAY.isoformat(), "--force", "--count", "1=100").stdout
+        assert "Card payments match the processor's settlement." in out  # a payout is no mismatch
+        assert "Stripe paid out $10.00 to the bank (po_" in out and "Stripe paid out 5.00 EUR to the bank (po_" in out
+        payouts = json.loads(shop.one("SELECT summary FROM day_closes")["summary"])["payouts"]
+        assert [(p["amount_minor"], p["currency"], p["ref"][:3]) for p in payouts] == [(1000, "USD", "po_"),
+                                                                                       (500, "EUR", "po_")]
 
 
 # -- the Z report --------------------------------------------------------------------------------
