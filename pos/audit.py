@@ -18,7 +18,7 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pos.store import iso, utc_now
+from pos.store import fits_sql, iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -85,6 +85,8 @@ def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: in
         staff_id = store.memo.get("actor_id")
     if register is None:  # the register the command is for, when it names one
         register = store.memo.get("register")
+    if not isinstance(register, int) or not fits_sql(register):
+        register = None  # a number no register has (the command refuses it): the event still stands
     command = store.memo.get("command")
     if command is not None and event is not Event.COMMAND:
         detail = {**detail, "command": command}
