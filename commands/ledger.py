@@ -96,20 +96,75 @@ def ledger_balances(
 
 
 @ledger_app.command("verify")
-def ledger_verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Recompute the hash chain and the zero-sum rule; exit 1 on the first broken entry."""
+def ledger_verify(
+    ctx: typer.Context,
+    anchor: Annotated[Optional[list[str]], typer.Option(
+        "--anchor", help="HASH@N held outside the store (a Z report's head, a receipt's check value): entry N "
+                         "must still have that hash.")] = None,
+    anchors: Annotated[Optional[list[Path]], typer.Option(
+        "--anchors", help="Z reports kept as JSON (pos day report --json): each closing's head must still hold.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recompute the hash chain and the zero-sum rule, check every signed closing, and any anchors; exit 1 if
+    anything fails, naming the first thing that differs."""
+    from pos import closings
     from pos.ledger import verify
 
-    result = verify(open_store(ctx))
+    held = [closings.parse_anchor(text)._replace(source=text.strip()) for text in anchor or []]
+    printed: list[tuple[str, str]] = []
+    reported: list[dict[str, Any]] = []
+    for path in anchors or []:
+        for found, closing in closings.anchors_from_reports(_read_text(path, "--anchors"), show_path(path)):
+            held.append(found)
+            reported.append(closing)
+            if closing.get("key_fingerprint"):
+                printed.append((found.source, str(closing["key_fingerprint"])))
+    store = open_store(ctx)
+    result = verify(store)
+    problem = result.problem
+    checked = closings.Check(0, None)
+    anchored = closings.AnchorCheck(0, None)
+    if problem is None:
+        checked = closings.check_closings(store)
+        problem = checked.problem
+    if problem is None and held:
+        anchored = closings.check_anchors(store, held, printed)
+        problem = anchored.problem or closings.check_reported_closings(store, reported)
+    ok = problem is None
+    extra = (f", {checked.closings} signed closing{'s' if checked.closings != 1 else ''} check out"
+             if checked.closings else "")
+    extra += (f", {anchored.held} anchor{'s' if anchored.held != 1 else ''} held outside the store still hold"
+              if held and ok else "")
     emit(
         as_json,
-        {"entries": result.entries, "ok": result.problem is None, "problem": result.problem},
-        f"OK: {result.entries} entries, hash chain intact, every entry balances."
-        if result.problem is None
-        else f"BROKEN after {result.entries} good entries: {result.problem}.",
+        {"entries": result.entries, "closings": checked.closings, "anchors": anchored.held, "ok": ok,
+         "problem": problem},
+        f"OK: {result.entries} entries, hash chain intact, every entry balances{extra}."
+        if ok
+        else (f"BROKEN after {result.entries} good entries: {problem}." if result.problem is not None
+              else f"BROKEN: {problem}."),
     )
-    if result.problem is not None:
+    if not ok:
         raise typer.Exit(1)
+
+
+def _read_text(path: Path, what: str) -> str:
+    """A small text file named by an option, read whole: a folder, a missing or unreadable file is one line."""
+    from commands.files import os_reason
+
+    try:
+        if path.is_dir():
+            raise InvalidInput(f"{show_path(path)} is a folder: give a file for {what}.")
+        with open(path, "rb") as handle:
+            data = handle.read(64 * 1024 * 1024 + 1)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {show_path(path)} ({what}): {os_reason(exc)}.") from None
+    if len(data) > 64 * 1024 * 1024:
+        raise InvalidInput(f"{show_path(path)} ({what}) is too large to be Z reports.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{show_path(path)} ({what}) is not text.") from None
 
 
 @ledger_app.command("reverse")
