@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import JsonFlag, group, open_store, parse_day_option
+from commands.context import JsonFlag, KeyFileOpt, group, key_location, open_store, parse_day_option
 from commands.files import new_file, show_path
 from commands.output import emit, print_table, ProgressBar, say
 from pos.errors import InvalidInput
@@ -22,7 +22,7 @@ ledger_app = group("The books: double-entry journal, balances, checks and export
 # (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "ledger reverse": "CORRECT_BOOKS", "ledger show": "READ_BOOKS", "ledger balances": "READ_BOOKS",
-    "ledger export": "READ_BOOKS",
+    "ledger export": "READ_BOOKS", "ledger archive": "READ_BOOKS",
 }
 
 def _entry_dict(store: "Store", e: Any) -> dict[str, Any]:
@@ -215,3 +215,63 @@ def ledger_export(
         emit(True, {"entries": count, "out": str(out.resolve()), "format": chosen.value}, "")
     else:
         say(f"Wrote {count} entries to {show_path(out)} ({chosen.value}).", err=True)
+
+
+@ledger_app.command("archive")
+def ledger_archive(
+    ctx: typer.Context,
+    start: Annotated[Optional[str], typer.Option("--from", help="First business day (YYYY-MM-DD).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last business day (YYYY-MM-DD); 12 months at most.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="The archive file to write.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    key_file: KeyFileOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write a period's entries, closings and public key, with a signed manifest: one file an auditor checks alone
+    (pos ledger verify-archive)."""
+    from pos.archive import check_period, summary_dict, write_archive
+
+    first, last = check_period(parse_day_option(start), parse_day_option(end))
+    if out is None:
+        raise InvalidInput("Give the archive's file with --out FILE.")
+    store = open_store(ctx)
+    with new_file(out, "--out", replace=force, force_flag="--force") as handle:
+        summary = write_archive(store, first, last, key_location(key_file), handle)
+    emit(as_json, {**summary_dict(summary), "out": str(out.resolve())},
+         f"Wrote {summary.entries} entries (#{summary.first_entry} to #{summary.last_entry}) and {summary.closings} "
+         f"closing{'s' if summary.closings != 1 else ''} of {summary.start} to {summary.end} to {show_path(out)}, signed by key {summary.key_fingerprint}.")
+
+
+@ledger_app.command("verify-archive")
+def ledger_verify_archive(
+    archive: Annotated[Path, typer.Argument(help="An archive written by pos ledger archive.")],
+    fingerprint: Annotated[Optional[str], typer.Option(
+        "--fingerprint", help="The key fingerprint the Z reports print: the archive must be signed by it.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check an archive on its own, without the store: every entry's hash and the chain, each closing's signature
+    and numbering, the manifest's counts, hashes and signature; exit 1 naming the first thing that differs."""
+    from pos.archive import check_archive, summary_dict
+
+    result = check_archive(_read_bytes(archive, "the archive"), fingerprint)
+    s = result.summary
+    if result.problem is None and s is not None:
+        emit(as_json, {"ok": True, "problem": None, **summary_dict(s)},
+             f"OK: {s.entries} entries (#{s.first_entry} to #{s.last_entry}) of {s.start} to {s.end}, chain intact, "
+             f"{s.closings} signed closing{'s' if s.closings != 1 else ''}, manifest signed by key {s.key_fingerprint}"
+             + ("." if fingerprint else ": check it against the fingerprint on your Z reports."))
+        return
+    emit(as_json, {"ok": False, "problem": result.problem}, f"BROKEN: {result.problem}.")
+    raise typer.Exit(1)
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    from commands.files import os_reason
+
+    try:
+        if path.is_dir():
+            raise InvalidInput(f"{show_path(path)} is a folder: give the file of {what}.")
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {show_path(path)} ({what}): {os_reason(exc)}.") from None
