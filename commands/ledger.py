@@ -110,11 +110,22 @@ def ledger_verify(
     from pos import closings
     from pos.ledger import verify
 
+    from pos import archive
+
     held = [closings.parse_anchor(text)._replace(source=text.strip()) for text in anchor or []]
     printed: list[tuple[str, str]] = []
     reported: list[dict[str, Any]] = []
+    archives: list[tuple[bytes, str]] = []
     for path in anchors or []:
-        for found, closing in closings.anchors_from_reports(_read_text(path, "--anchors"), show_path(path)):
+        data = _read_bytes(path, "--anchors")
+        if archive.is_archive(data):
+            archives.append((data, show_path(path)))
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{show_path(path)} (--anchors) is not text.") from None
+        for found, closing in closings.anchors_from_reports(text, show_path(path)):
             held.append(found)
             reported.append(closing)
             if closing.get("key_fingerprint"):
@@ -130,6 +141,12 @@ def ledger_verify(
     if problem is None and held:
         anchored = closings.check_anchors(store, held, printed)
         problem = anchored.problem or closings.check_reported_closings(store, reported)
+    for data, source in archives if problem is None else []:
+        compared, problem = archive.compare_with_store(store, data, source)
+        anchored = anchored._replace(held=anchored.held + compared)
+        held.append(closings.Anchor("", 0, source))
+        if problem is not None:
+            break
     ok = problem is None
     extra = (f", {checked.closings} signed closing{'s' if checked.closings != 1 else ''} check out"
              if checked.closings else "")
@@ -146,25 +163,6 @@ def ledger_verify(
     )
     if not ok:
         raise typer.Exit(1)
-
-
-def _read_text(path: Path, what: str) -> str:
-    """A small text file named by an option, read whole: a folder, a missing or unreadable file is one line."""
-    from commands.files import os_reason
-
-    try:
-        if path.is_dir():
-            raise InvalidInput(f"{show_path(path)} is a folder: give a file for {what}.")
-        with open(path, "rb") as handle:
-            data = handle.read(64 * 1024 * 1024 + 1)
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read {show_path(path)} ({what}): {os_reason(exc)}.") from None
-    if len(data) > 64 * 1024 * 1024:
-        raise InvalidInput(f"{show_path(path)} ({what}) is too large to be Z reports.")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{show_path(path)} ({what}) is not text.") from None
 
 
 @ledger_app.command("reverse")

@@ -261,3 +261,37 @@ def summary_dict(summary: ArchiveSummary) -> dict[str, Any]:
 def lines_of(entries: Iterable[dict[str, Any]]) -> bytes:
     """Canonical lines of ``entries`` (for tests that build or tamper with an archive)."""
     return b"".join(_line(e) for e in entries)
+
+
+def is_archive(data: bytes) -> bool:
+    """Whether ``data`` looks like an archive (its last line a manifest), rather than Z reports."""
+    last = data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    return last.startswith(b"{") and b'"format":"' + FORMAT.encode() + b'"' in last and b'"kind":"manifest"' in last
+
+
+def compare_with_store(store: "Store", data: bytes, source: str) -> tuple[int, str | None]:
+    """An archive held outside the store as its anchor: the archive must check out alone, and the store must still
+    hold every entry it holds.  Names the first entry that differs, and how.  Returns (entries compared, problem)."""
+    result = check_archive(data)
+    if result.problem is not None or result.summary is None:
+        return 0, f"the archive {source} does not check out on its own: {result.problem}"
+    if result.summary.key_fingerprint != signing.fingerprint_of_store(store):
+        return 0, (f"the archive {source} was signed by key {result.summary.key_fingerprint}, and the store now has "
+                   f"key {signing.fingerprint_of_store(store)}: its closings were re-signed with another key")
+    compared = 0
+    for _, _, value in _lines(data):
+        if value.get("kind") != "entry":
+            continue
+        row = store.one("SELECT id, key, posted_at, business_day, memo, source_kind, source_id, reverses, postings, "
+                        "prev_hash, hash FROM journal_entries WHERE id = ?", (value["id"],))
+        if row is None:
+            return compared, f"entry {value['id']} of the archive {source} is no longer in the journal: entries were removed"
+        ours = dict(zip(_ENTRY_FIELDS, row))
+        differ = [f for f in _ENTRY_FIELDS if ours[f] != value.get(f)]
+        if differ:
+            told = [f for f in differ if f not in ("hash", "prev_hash")]
+            how = "; ".join(f"its {f} is {str(ours[f])[:60]!r} in the store, {str(value[f])[:60]!r} in the archive"
+                            for f in told[:2]) or "its hash differs: an earlier entry changed under it"
+            return compared, f"entry {value['id']} differs from the archive {source}: {how}"
+        compared += 1
+    return compared, None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import stat
 from datetime import date
 from pathlib import Path
@@ -246,3 +247,39 @@ def test_any_bytes_are_an_archive_or_a_problem_in_words(data: bytes) -> None:
 def test_any_json_lines_are_an_archive_or_a_problem_in_words(lines: list[dict[str, Any]]) -> None:
     result = archive.check_archive(archive.lines_of(lines))
     assert result.problem is not None and result.summary is None
+
+
+def test_an_archive_kept_outside_names_the_first_entry_the_forge_changed_and_how(written: Path, shop: Store,  # noqa: F811
+                                                                                 tmp_path: Path) -> None:
+    from tests.test_closings import _forge
+
+    cli = Cli(shop.path)
+    assert "anchors held outside the store still hold" in cli.ok("ledger", "verify", "--anchors", str(written)).stdout
+    (refund_entry,) = [e for e in ledger.iter_entries(shop) if e.source_kind == "refund"]
+    _forge(shop.path, refund_entry.id, refund_entry.memo.replace("cold pizza", "wrong order"))
+    assert cli("ledger", "verify").exit_code == 0  # the forge holds inside the file
+    result = cli("ledger", "verify", "--anchors", str(written))
+    assert result.exit_code == 1
+    # The forger's key differs from the archive's: said first. With the owner's key stolen too, the entry is named.
+    assert "was signed by key" in result.stdout and "re-signed with another key" in result.stdout
+    from pos import archive as archive_module
+
+    compared, problem = archive_module.compare_with_store(shop, written.read_bytes(), "books.archive")
+    assert problem is not None and "re-signed" in problem
+
+
+def test_an_archive_names_the_first_entry_that_differs_when_the_key_was_stolen_too(written: Path, shop: Store,  # noqa: F811
+                                                                                    tmp_path: Path) -> None:
+    (refund_entry,) = [e for e in ledger.iter_entries(shop) if e.source_kind == "refund"]
+    conn = sqlite3.connect(shop.path, isolation_level=None)
+    conn.execute("DROP TRIGGER journal_no_update")
+    conn.execute("UPDATE journal_entries SET memo = replace(memo, 'cold pizza', 'wrong order') WHERE id = ?",
+                 (refund_entry.id,))
+    conn.close()
+    result = Cli(shop.path)("ledger", "verify", "--anchors", str(written))
+    assert result.exit_code == 1  # the chain check names it first here; the archive alone says how:
+    compared, problem = archive.compare_with_store(shop, written.read_bytes(), "books.archive")
+    assert compared == refund_entry.id - 1
+    assert problem == (f"entry {refund_entry.id} differs from the archive books.archive: its memo is "
+                       f"{refund_entry.memo.replace('cold pizza', 'wrong order')!r} in the store, "
+                       f"{refund_entry.memo!r} in the archive")
