@@ -350,6 +350,11 @@ def check_anchors(store: "Store", anchors: Iterable[Anchor], fingerprints: Itera
     last anchor that holds before it, at or before its own entry."""
     ordered = sorted(anchors, key=lambda a: a.entry)
     last = int(store.scalar("SELECT coalesce(max(id), 0) FROM journal_entries"))
+    # An anchor proves the entries up to it only with each of their hashes recomputed from its content: a stored
+    # hash left as it was over an edited entry would still match. So the chain is rehashed here, from the start.
+    rehashed = _rehash_through(store, min(last, ordered[-1].entry) if ordered else 0)
+    if rehashed is not None:
+        return AnchorCheck(0, rehashed)
     held = 0
     good: Anchor | None = None
     for a in ordered:
@@ -370,6 +375,27 @@ def check_anchors(store: "Store", anchors: Iterable[Anchor], fingerprints: Itera
             return AnchorCheck(held, f"{source} was signed by key {printed}, and the store now has key {store_key}: "
                                      "its closings were re-signed with another key")
     return AnchorCheck(held, None)
+
+
+def _rehash_through(store: "Store", last_id: int) -> str | None:
+    """Recompute entries 1..``last_id`` (each hash from its content and its predecessor's): the first wrong, or None."""
+    import hashlib
+
+    from pos import ledger
+
+    prev_id, prev_hash = 0, ledger.GENESIS_HASH
+    cursor = store.conn.execute(f"SELECT {ledger._COLUMNS} FROM journal_entries WHERE id <= ? ORDER BY id", (last_id,))
+    while True:
+        rows = cursor.fetchmany(5000)
+        if not rows:
+            return None if prev_id == last_id else f"entries {prev_id + 1} to {last_id} are missing"
+        for row in rows:
+            entry_id, key, posted_at, day, memo, kind, source, reverses, text, stored_prev, stored_hash = row
+            digest = hashlib.sha256(ledger.canonical_text(entry_id, key, posted_at, day, memo, kind, source, reverses,
+                                                          stored_prev, text).encode()).hexdigest()
+            if entry_id != prev_id + 1 or stored_prev != prev_hash or digest != stored_hash:
+                return ledger.check_entry(ledger._entry(row), prev_hash, prev_id) or f"entry {entry_id} is malformed"
+            prev_id, prev_hash = entry_id, stored_hash
 
 
 def check_reported_closings(store: "Store", reported: list[dict[str, Any]]) -> str | None:

@@ -435,3 +435,17 @@ def test_any_text_is_an_anchor_or_refused_in_words(spec: str) -> None:
         assert "\n" not in exc.message
     else:
         assert len(anchor.hash_prefix) >= 8 and anchor.entry >= 1
+
+
+def test_an_anchor_rehashes_the_chain_itself_so_an_edit_left_under_an_old_hash_is_named(shop: Store, cli_for) -> None:
+    """An edit that leaves every stored hash as it was: the anchor still matches its stored hash, and only hashing
+    each entry's content again shows it; the anchor check does that itself, whatever 'verify' checked before."""
+    _close_both(shop)
+    c = closings.last_closing(shop)
+    assert c is not None
+    (refund_entry,) = [e for e in ledger.iter_entries(shop) if e.source_kind == "refund"]
+    conn = _unguard(shop.path)
+    conn.execute("UPDATE journal_entries SET memo = 'Refund: wrong order' WHERE id = ?", (refund_entry.id,))
+    conn.close()
+    check = closings.check_anchors(shop, [closings.parse_anchor(c.anchor)])
+    assert check.problem == f"entry {refund_entry.id} was changed after it was posted (its hash does not match its content)"
