@@ -249,7 +249,7 @@ def test_any_json_lines_are_an_archive_or_a_problem_in_words(lines: list[dict[st
     assert result.problem is not None and result.summary is None
 
 
-def test_an_archive_kept_outside_names_the_first_entry_the_forge_changed_and_how(written: Path, shop: Store,  # noqa: F811
+def test_an_archive_kept_outside_catches_the_full_forge_by_its_key(written: Path, shop: Store,  # noqa: F811
                                                                                  tmp_path: Path) -> None:
     from tests.test_closings import _forge
 
@@ -260,7 +260,7 @@ def test_an_archive_kept_outside_names_the_first_entry_the_forge_changed_and_how
     assert cli("ledger", "verify").exit_code == 0  # the forge holds inside the file
     result = cli("ledger", "verify", "--anchors", str(written))
     assert result.exit_code == 1
-    # The forger's key differs from the archive's: said first. With the owner's key stolen too, the entry is named.
+    # The forger's key differs from the archive's: said first (an edit under its old hash is named: below).
     assert "was signed by key" in result.stdout and "re-signed with another key" in result.stdout
     from pos import archive as archive_module
 
@@ -268,7 +268,22 @@ def test_an_archive_kept_outside_names_the_first_entry_the_forge_changed_and_how
     assert problem is not None and "re-signed" in problem
 
 
-def test_an_archive_names_the_first_entry_that_differs_when_the_key_was_stolen_too(written: Path, shop: Store,  # noqa: F811
+def test_with_the_owners_key_stolen_too_the_archive_still_names_the_entry_the_forge_changed(
+        written: Path, shop: Store) -> None:  # noqa: F811
+    from tests.test_closings import _forge
+
+    (refund_entry,) = [e for e in ledger.iter_entries(shop) if e.source_kind == "refund"]
+    edited = refund_entry.memo.replace("cold pizza", "wrong order")
+    _forge(shop.path, refund_entry.id, edited, stolen=shop.keys.path_for(signing.store_id(shop)))
+    cli = Cli(shop.path)
+    assert cli("ledger", "verify").exit_code == 0  # signed with the owner's own key: the file holds together
+    result = cli("ledger", "verify", "--anchors", str(written))
+    assert result.exit_code == 1
+    assert f"entry {refund_entry.id} differs from the archive" in result.stdout
+    assert f"its memo is {edited!r} in the store, {refund_entry.memo!r} in the archive" in result.stdout
+
+
+def test_an_archive_names_the_entry_edited_under_its_old_hash_and_how(written: Path, shop: Store,  # noqa: F811
                                                                                     tmp_path: Path) -> None:
     (refund_entry,) = [e for e in ledger.iter_entries(shop) if e.source_kind == "refund"]
     conn = sqlite3.connect(shop.path, isolation_level=None)

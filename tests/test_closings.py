@@ -287,9 +287,10 @@ def test_a_receipt_prints_its_sales_entry_check_value_and_number(shop: Store, cl
 # -- the forge from the finding, and what catches it ------------------------------------------
 
 
-def _forge(path: Path, entry_id: int, memo: str) -> None:
+def _forge(path: Path, entry_id: int, memo: str, stolen: Path | None = None) -> None:
     """The finding, done: drop the triggers, edit a refund's reason in the journal and the audit trail, delete its
-    approval, recompute every later hash, and re-sign every closing with a key of the forger's own."""
+    approval, recompute every later hash, and re-sign every closing with a key of the forger's own (or, given
+    ``stolen``, with the owner's own key file)."""
     conn = _unguard(path)
     conn.execute("BEGIN")
     conn.execute("UPDATE journal_entries SET memo = ? WHERE id = ?", (memo, entry_id))
@@ -306,8 +307,8 @@ def _forge(path: Path, entry_id: int, memo: str) -> None:
                                                       prev, postings).encode()).hexdigest()
         conn.execute("UPDATE journal_entries SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, entry_id_))
         hashes[entry_id_] = prev = digest
-    forger = path.parent / "forger.ed25519"
-    public = signing.make_key(forger)
+    forger = stolen or path.parent / "forger.ed25519"
+    public = signing.make_key(forger) if stolen is None else signing.public_of(signing.load_key(stolen))
     private = signing.load_key(forger)
     conn.execute("UPDATE closing_keys SET public_key = ?, fingerprint = ?", (public.hex(), signing.fingerprint_of(public)))
     previous = ""
