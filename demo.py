@@ -81,7 +81,7 @@ def choose_folder(directory: Path | None) -> Path:
     return candidate
 
 
-def run_demo(directory: Path | None = None) -> DemoReport:
+def run_demo(directory: Path | None = None, keys: Any = None) -> DemoReport:
     """Create the demo store and ring its sales; returns what was done and where.
 
     The demo store is a training store: card and wallet payments go to the
@@ -96,7 +96,7 @@ def run_demo(directory: Path | None = None) -> DemoReport:
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".building", dir=final.parent))
     try:
-        report = _build(staging)
+        report = _build(staging, keys)
         try:
             staging.rename(final)  # atomic; replaces an empty --dir, refuses one that filled up meanwhile
         except OSError:
@@ -119,8 +119,9 @@ def _write_new(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def _build(folder: Path) -> DemoReport:
-    """The demo's store, sales, close, receipts and exports, all written into ``folder``."""
+def _build(folder: Path, keys: Any = None) -> DemoReport:
+    """The demo's store, sales, close, receipts and exports, all written into ``folder``; its closing key at
+    ``keys`` (a :class:`pos.signing.KeyLocation`; by default in ``folder`` too)."""
     from payments import cod, refunds, selfcheckout, wallet
     from payments.service import pay
     from pos import config, drawer, ledger
@@ -144,8 +145,14 @@ def _build(folder: Path) -> DemoReport:
         training=True,  # cards go to the built-in training processor: no network, no real money
     )
     try:
+        from pos.setup import make_closing_key
+        from pos.signing import KeyLocation
+
+        store.keys = keys if keys is not None else KeyLocation(folder=folder / "keys")
+        key_path, fingerprint = make_closing_key(store, store.keys)
         report = DemoReport(db_path=db_path, business_day="")
         report.story.append("TRAINING store: cards and wallets go to the built-in training processor (no network).")
+        report.files["closing key (keep it apart from the store)"] = key_path.resolve()
         money = lambda minor: format_money(Money(minor, "USD"), "en_US")  # noqa: E731
 
         add_tax_category(store, "food", "8.875", "Prepared food")
@@ -293,11 +300,15 @@ def _build(folder: Path) -> DemoReport:
             f"short {money(-closed.drawers[0].over_short_minor)} (posted to expenses:cash-over-short); card payments "
             f"{'match' if not closed.card_problems else 'differ from'} the processor's settlement."
         )
+        assert closed.closing is not None
+        report.story.append(f"Closing #{closed.closing.number}, signed by key {fingerprint}: the Z report prints the "
+                            f"journal's head, an anchor: pos ledger verify --anchor {closed.closing.anchor}")
         z = day_report(store, walk_in.business_day)
         z_path = folder / "z-report.json"
         import json
 
-        _write_new(z_path, (json.dumps(report_dict(z), indent=2, default=str) + "\n").encode())
+        _write_new(z_path, (json.dumps({**report_dict(z), "closing": closed.closing.as_dict()}, indent=2, default=str)
+                            + "\n").encode())
         report.files["Z report (JSON)"] = z_path.resolve()
         report.story.append(
             f"Z report: {z.orders} orders, {money(z.gross_sales_minor)} gross, net sales {money(z.net_sales_minor)}, "
@@ -319,7 +330,7 @@ def _build(folder: Path) -> DemoReport:
         _write_new(refund_receipt, receipt_pdf.render(model.build(store, walk_in.id, refund=True), 80))
         report.files["receipts (PDF, one per tender)"] = receipts_dir.resolve()
         z_pdf = folder / "z-report.pdf"
-        _write_new(z_pdf, day_pdf.render(store, z))
+        _write_new(z_pdf, day_pdf.render(store, z, "a4", closed.closing))
         report.files["Z report (PDF)"] = z_pdf.resolve()
         checked = ledger.verify(store)
         report.story.append(f"Books: {checked.entries} journal entries, hash chain intact, every entry balances.")

@@ -51,6 +51,7 @@ from pos.export import ExportFormat, export_ledger  # noqa: E402
 from pos.ledger import Draft, Posting, SourceKind  # noqa: E402
 from pos.report import day_report  # noqa: E402
 from pos.setup import init_store  # noqa: E402
+from pos.signing import KeyLocation  # noqa: E402
 from pos.staff import add_staff  # noqa: E402
 from pos.store import Store, iso, utc_now  # noqa: E402
 
@@ -156,6 +157,7 @@ def measure(n: int = 100_000, close_rounds: int = 3, report_rounds: int = 5,
                     shutil.copyfile(f"{built_path}{suffix}", f"{path}{suffix}")
             copy["store"] = store = Store.open(path)
             store.memo["stripe_settings"] = None
+            store.keys = KeyLocation(file=Path(tmp) / "closing.ed25519")  # made at the first close, then reused
             copy["expected"] = ledger.balances(store, prefix=DRAWER)[(DRAWER, "USD")]
 
         def close() -> None:

@@ -58,6 +58,7 @@ from pos.ledger import Draft, Posting, SourceKind  # noqa: E402
 from pos.orders import add_line, new_order  # noqa: E402
 from pos.report import day_report  # noqa: E402
 from pos.setup import init_store  # noqa: E402
+from pos.signing import KeyLocation  # noqa: E402
 from pos.staff import add_staff  # noqa: E402
 from pos.store import Store, iso, utc_now  # noqa: E402
 
@@ -159,6 +160,7 @@ def build(folder: Path, orders: int, days: int, middle: int) -> dict[str, Any]:
     path = folder / "year.db"
     store = init_store(path, name="History Pizza", timezone="America/New_York", tax_rate="8.875", training=True)
     store.memo["stripe_settings"] = None
+    store.keys = KeyLocation(file=folder / "closing.ed25519")  # made at the first close; every copy signs with it
     for name, role in (("Alice", "cashier"), ("Bob", "server"), ("Dave", "driver")):
         add_staff(store, name, role, "2580")
     for sku, price in (("PIZZA", "12.50"), ("SODA", "2.49"), ("GARLIC", "5.25")):
@@ -205,6 +207,7 @@ def measure(orders: int = 300, rounds: int = 7, days: int = 365, middle: int = 9
             copy_db(stores[name]["file"], target)
             store = open_stores[key] = Store.open(target)
             store.memo["stripe_settings"] = None
+            store.keys = KeyLocation(file=folder / "closing.ed25519")
             return store
 
         results: list[_timing.Result] = []

@@ -62,9 +62,29 @@ def open_store(ctx: typer.Context) -> "Store":
         # Stripe's key is read from the environment only if a card payment needs it.
         state.store.memo["stripe_settings"] = stripe_settings
         state.store.memo["terminal"] = terminal_id()[:12]  # the audit trail names the terminal of every event
+        state.store.keys = key_location()  # where a close finds the key that signs it
         state.check(ctx, state.store)
         warn_if_exposed(state.store)
     return state.store
+
+
+KeyFileOpt = Annotated[Optional[Path], typer.Option(
+    "--key-file", envvar="POS_KEY_FILE", show_envvar=False,
+    help="The store's closing key (default: $XDG_DATA_HOME/anytender/keys/<store-id>.ed25519; or $POS_KEY_FILE).")]
+
+
+def key_location(key_file: Optional[Path] = None) -> Any:
+    """Where the private key that signs closings is: ``--key-file`` / ``POS_KEY_FILE``, else this user's data folder,
+    ``$XDG_DATA_HOME/anytender/keys`` (by default ``~/.local/share/anytender/keys``), a file per store id."""
+    from pos.signing import KeyLocation
+
+    if key_file is not None:
+        return KeyLocation(file=key_file)
+    env = os.environ.get("POS_KEY_FILE")
+    if env:
+        return KeyLocation(file=Path(env))
+    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return KeyLocation(folder=data / "anytender" / "keys")
 
 
 def state_folder() -> Path:

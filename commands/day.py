@@ -7,7 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from commands.context import JsonFlag, NUMBERS, ask_approver, day_or_today, group, open_store, signed_in_actor
+from commands.context import (JsonFlag, KeyFileOpt, NUMBERS, ask_approver, day_or_today, group, key_location,
+                              open_store, signed_in_actor)
 from commands.files import check_new, show_path, write_new
 from commands.output import emit, money, say, staff_name
 from pos.errors import InvalidInput
@@ -45,6 +46,7 @@ def day_close(
     counted_by: Annotated[Optional[str], typer.Option("--counted-by", help="Who counted (named on over/short).")] = None,
     carry_over: Annotated[bool, typer.Option("--carry-over", help="Move orders still open to the next day (renumbered there).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Close a day still in progress (before its rollover).")] = False,
+    key_file: KeyFileOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Close a business day: open orders, drawer counts, drivers, card settlement, tip pool, then lock it."""
@@ -53,6 +55,7 @@ def day_close(
     from pos.money import Money, format_plain
 
     store = open_store(ctx)
+    store.keys = key_location(key_file)
     when = day_or_today(store, day)
     who = None
     if counted_by is not None:
@@ -88,6 +91,10 @@ def day_close(
         if summary.pool is not None:
             shares = ", ".join(f"{s.name} {money(store, s.amount_minor)}" for s in summary.pool.shares)
             say(f"Tip pool {money(store, summary.pool.pool_minor)} shared by hours: {shares}.")
+        if summary.closing is not None:
+            signed = summary.closing
+            say(f"Closing #{signed.number}, signed by key {signed.record['key']}: journal entry {signed.head_id}, "
+                f"head {signed.head_hash}.")
         say(f"See the Z report: pos day report --day {summary.day}")
 
     emit(as_json, summary_dict(summary), human)
@@ -101,7 +108,8 @@ def day_report_cmd(
     paper: Annotated[str, typer.Option("--paper", help="a4 or letter (with --pdf).")] = "a4",
     as_json: JsonFlag = False,
 ) -> None:
-    """The Z report: sales, tax, tenders, refunds, tips per person, drawers, drivers, card fees."""
+    """The Z report: sales, tax, tenders, refunds, tips per person, drawers, drivers, card fees; its closing."""
+    from pos.closings import closing_of_day
     from pos.report import day_report, report_dict
 
     store = open_store(ctx)
@@ -110,10 +118,11 @@ def day_report_cmd(
             raise InvalidInput(f"Print the day report on a4 or letter paper, not '{paper}'.")
         check_new(pdf, "--pdf")
     r = day_report(store, day_or_today(store, day))
+    closing = closing_of_day(store, r.day)
     if pdf is not None:
         from receipts.day_pdf import render
 
-        write_new(pdf, render(store, r, paper), "--pdf")
+        write_new(pdf, render(store, r, paper, closing), "--pdf")
         say(f"Wrote {show_path(pdf)}.")
         return
 
@@ -145,8 +154,21 @@ def day_report_cmd(
             say(f"Carried over, still open: {moved.label}")
         for moved in r.carried_in:
             say(f"Carried in, open: {moved.label}")
+        say(closing_line(closing, r.day))
 
-    emit(as_json, report_dict(r), human)
+    emit(as_json, {**report_dict(r), "closing": closing.as_dict() if closing is not None else None}, human)
+
+
+def closing_line(closing: object, day: object) -> str:
+    """The Z report's anchor: the closing's number, the journal's head (hash and entry) and the key's fingerprint."""
+    from pos.closings import Closing
+
+    if not isinstance(closing, Closing):
+        return f"Not closed: no closing yet for {day}."
+    if closing.kind == "reopen":
+        return f"Reopened (closing #{closing.number}): not closed now."
+    return (f"Closing #{closing.number}: journal entry {closing.head_id}, head {closing.head_hash}; "
+            f"key {closing.record['key']}. Keep this report: pos ledger verify --anchor {closing.anchor}")
 
 
 @day_app.command("reopen")
@@ -154,12 +176,14 @@ def day_reopen(
     ctx: typer.Context,
     day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: the current one).")] = None,
     approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    key_file: KeyFileOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Lift a closed day's lock (a manager's PIN; refused once a later day is closed)."""
+    """Lift a closed day's lock (a manager's PIN; refused once a later day is closed); writes a new signed closing."""
     from pos.close import reopen_day
 
     store = open_store(ctx)
+    store.keys = key_location(key_file)
     when = day_or_today(store, day)
     reopen_day(store, when, ask_approver(ctx, approve), signed_in_actor(store))
     emit(as_json, {"day": when.isoformat(), "reopened": True}, f"Reopened {when}: entries may be posted to it again.")

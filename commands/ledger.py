@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import JsonFlag, group, open_store, parse_day_option
+from commands.context import JsonFlag, KeyFileOpt, group, key_location, open_store, parse_day_option
 from commands.files import new_file, show_path
 from commands.output import emit, print_table, ProgressBar, say
 from pos.errors import InvalidInput
@@ -22,7 +22,7 @@ ledger_app = group("The books: double-entry journal, balances, checks and export
 # (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "ledger reverse": "CORRECT_BOOKS", "ledger show": "READ_BOOKS", "ledger balances": "READ_BOOKS",
-    "ledger export": "READ_BOOKS",
+    "ledger export": "READ_BOOKS", "ledger archive": "READ_BOOKS",
 }
 
 def _entry_dict(store: "Store", e: Any) -> dict[str, Any]:
@@ -100,22 +100,71 @@ def ledger_verify(
     ctx: typer.Context,
     full: Annotated[bool, typer.Option("--full", help="Check the whole journal, not only what came after the "
                                                       "last close.")] = False,
+    anchor: Annotated[Optional[list[str]], typer.Option(
+        "--anchor", help="HASH@N held outside the store (a Z report's head, a receipt's check value): entry N "
+                         "must still have that hash.")] = None,
+    anchors: Annotated[Optional[list[Path]], typer.Option(
+        "--anchors", help="Z reports kept as JSON (pos day report --json): each closing's head must still hold.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Recompute the hash chain and the zero-sum rule from the last close (--full: from the start); exit 1 on the
-    first broken entry."""
+    """Recompute the hash chain and the zero-sum rule from the last close (--full: from the start), check every
+    signed closing, and any anchors; exit 1 if anything fails, naming the first thing that differs."""
+    from pos import closings
     from pos.ledger import verify
 
-    result = verify(open_store(ctx), full=full)
+    from pos import archive
+
+    held = [closings.parse_anchor(text)._replace(source=text.strip()) for text in anchor or []]
+    printed: list[tuple[str, str]] = []
+    reported: list[dict[str, Any]] = []
+    archives: list[tuple[bytes, str]] = []
+    for path in anchors or []:
+        data = _read_bytes(path, "--anchors")
+        if archive.is_archive(data):
+            archives.append((data, show_path(path)))
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{show_path(path)} (--anchors) is not text.") from None
+        for found, closing in closings.anchors_from_reports(text, show_path(path)):
+            held.append(found)
+            reported.append(closing)
+            if closing.get("key_fingerprint"):
+                printed.append((found.source, str(closing["key_fingerprint"])))
+    store = open_store(ctx)
+    result = verify(store, full=full)
     since = f" after entry {result.since} (the last close's head)" if result.since else ""
+    problem = result.problem
+    checked = closings.Check(0, None)
+    anchored = closings.AnchorCheck(0, None)
+    if problem is None:
+        checked = closings.check_closings(store)
+        problem = checked.problem
+    if problem is None and held:
+        anchored = closings.check_anchors(store, held, printed)
+        problem = anchored.problem or closings.check_reported_closings(store, reported)
+    for data, source in archives if problem is None else []:
+        compared, problem = archive.compare_with_store(store, data, source)
+        anchored = anchored._replace(held=anchored.held + compared)
+        held.append(closings.Anchor("", 0, source))
+        if problem is not None:
+            break
+    ok = problem is None
+    extra = (f", {checked.closings} signed closing{'s' if checked.closings != 1 else ''} check out"
+             if checked.closings else "")
+    extra += (f", {anchored.held} anchor{'s' if anchored.held != 1 else ''} held outside the store still hold"
+              if held and ok else "")
     emit(
         as_json,
-        {"entries": result.entries, "since": result.since, "ok": result.problem is None, "problem": result.problem},
-        f"OK: {result.entries} entries{since}, hash chain intact, every entry balances."
-        if result.problem is None
-        else f"BROKEN after {result.entries} good entries{since}: {result.problem}.",
+        {"entries": result.entries, "since": result.since, "closings": checked.closings, "anchors": anchored.held,
+         "ok": ok, "problem": problem},
+        f"OK: {result.entries} entries{since}, hash chain intact, every entry balances{extra}."
+        if ok
+        else (f"BROKEN after {result.entries} good entries{since}: {problem}." if result.problem is not None
+              else f"BROKEN: {problem}."),
     )
-    if result.problem is not None:
+    if not ok:
         raise typer.Exit(1)
 
 
@@ -167,3 +216,63 @@ def ledger_export(
         emit(True, {"entries": count, "out": str(out.resolve()), "format": chosen.value}, "")
     else:
         say(f"Wrote {count} entries to {show_path(out)} ({chosen.value}).", err=True)
+
+
+@ledger_app.command("archive")
+def ledger_archive(
+    ctx: typer.Context,
+    start: Annotated[Optional[str], typer.Option("--from", help="First business day (YYYY-MM-DD).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last business day (YYYY-MM-DD); 12 months at most.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="The archive file to write.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    key_file: KeyFileOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write a period's entries, closings and public key, with a signed manifest: one file an auditor checks alone
+    (pos ledger verify-archive)."""
+    from pos.archive import check_period, summary_dict, write_archive
+
+    first, last = check_period(parse_day_option(start), parse_day_option(end))
+    if out is None:
+        raise InvalidInput("Give the archive's file with --out FILE.")
+    store = open_store(ctx)
+    with new_file(out, "--out", replace=force, force_flag="--force") as handle:
+        summary = write_archive(store, first, last, key_location(key_file), handle)
+    emit(as_json, {**summary_dict(summary), "out": str(out.resolve())},
+         f"Wrote {summary.entries} entries (#{summary.first_entry} to #{summary.last_entry}) and {summary.closings} "
+         f"closing{'s' if summary.closings != 1 else ''} of {summary.start} to {summary.end} to {show_path(out)}, signed by key {summary.key_fingerprint}.")
+
+
+@ledger_app.command("verify-archive")
+def ledger_verify_archive(
+    archive: Annotated[Path, typer.Argument(help="An archive written by pos ledger archive.")],
+    fingerprint: Annotated[Optional[str], typer.Option(
+        "--fingerprint", help="The key fingerprint the Z reports print: the archive must be signed by it.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check an archive on its own, without the store: every entry's hash and the chain, each closing's signature
+    and numbering, the manifest's counts, hashes and signature; exit 1 naming the first thing that differs."""
+    from pos.archive import check_archive, summary_dict
+
+    result = check_archive(_read_bytes(archive, "the archive"), fingerprint)
+    s = result.summary
+    if result.problem is None and s is not None:
+        emit(as_json, {"ok": True, "problem": None, **summary_dict(s)},
+             f"OK: {s.entries} entries (#{s.first_entry} to #{s.last_entry}) of {s.start} to {s.end}, chain intact, "
+             f"{s.closings} signed closing{'s' if s.closings != 1 else ''}, manifest signed by key {s.key_fingerprint}"
+             + ("." if fingerprint else ": check it against the fingerprint on your Z reports."))
+        return
+    emit(as_json, {"ok": False, "problem": result.problem}, f"BROKEN: {result.problem}.")
+    raise typer.Exit(1)
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    from commands.files import os_reason
+
+    try:
+        if path.is_dir():
+            raise InvalidInput(f"{show_path(path)} is a folder: give the file of {what}.")
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {show_path(path)} ({what}): {os_reason(exc)}.") from None

@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from commands.context import JsonFlag, START, state_of
-from commands.output import emit
+from commands.context import JsonFlag, KeyFileOpt, START, key_location, state_of
+from commands.output import emit, say
 
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
@@ -50,14 +50,18 @@ def init(
     training: Annotated[
         bool, typer.Option("--training", help="A practice store: cards go to a built-in training processor.")
     ] = False,
+    key_file: KeyFileOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create a new store file. Refuses if one exists: init never destroys data."""
+    from pos import signing
     from pos.setup import create_store
 
     path = state_of(ctx).db_path
+    keys = key_location(key_file)
     store, code = create_store(
         path,
+        keys,
         name=name,
         currency=currency,
         locale=locale,
@@ -69,13 +73,25 @@ def init(
         training=training,
     )
     s = store.settings
+    key_path = keys.path_for(signing.store_id(store))
+    fingerprint = signing.fingerprint_of_store(store)
     store.close()
+    text = (("TRAINING store: " if s.training else "") + f"Created {s.name} at {path} ({s.currency}, {s.locale}, "
+            f"{s.timezone}, prices {s.tax_mode.value} of tax, day rolls over at {s.day_rollover}).\n"
+            f"{recovery_note(code)}\nClosing key {fingerprint}: {key_path}\nIt signs every day close. Back it up "
+            "apart from the store: without it no day can be closed; with it anyone can sign closings.")
     emit(
         as_json,
-        {"db": str(Path(path).resolve()), **s.as_dict(), "training": s.training, "recovery_code": code},
-        ("TRAINING store: " if s.training else "") + f"Created {s.name} at {path} ({s.currency}, {s.locale}, {s.timezone}, "
-        f"prices {s.tax_mode.value} of tax, day rolls over at {s.day_rollover}).\n{recovery_note(code)}",
+        {"db": str(Path(path).resolve()), **s.as_dict(), "training": s.training, "recovery_code": code,
+         "key_file": str(key_path.resolve()), "key_fingerprint": fingerprint},
+        lambda: _say_lines(text),
     )
+
+
+def _say_lines(text: str) -> None:
+    """Lines of ours, one at a time: :func:`say` escapes a line break inside one."""
+    for line in text.split("\n"):
+        say(line)
 
 
 def recovery_note(code: str) -> str:

@@ -36,9 +36,11 @@ from pos.drawer import drawer_parts, expected_drawer
 from pos.errors import Conflict, InvalidInput, NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.closings import Closing
     from pos.days import OrderMove
     from pos.staff import StaffMember
     from pos.store import Store
+    from pos.signing import KeyLocation
     from pos.tip_pool import PoolPlan
 
 
@@ -234,6 +236,8 @@ class CloseSummary(NamedTuple):
     forced: bool
     payouts: tuple[SettlementLine, ...] = ()
     """What the processor paid out to the bank that day (:func:`payouts`)."""
+    closing: "Closing | None" = None
+    """The numbered, signed closing record the close wrote (:mod:`pos.closings`)."""
 
 
 def is_closed(store: "Store", day: date) -> bool:
@@ -294,6 +298,7 @@ def close_day(
     carry_over: bool = False,
     force: bool = False,
     settlement: Callable[[date], Sequence[SettlementLine]] | None = None,
+    keys: "KeyLocation | None" = None,
 ) -> CloseSummary:
     """Close ``day`` (see the module docstring); refused whole, with what is missing, before anything is written."""
     from pos import tip_pool
@@ -382,6 +387,10 @@ def close_day(
                                tuple(payouts(lines, day)))
         conn.execute("UPDATE day_closes SET summary = ? WHERE id = ?",
                      (json.dumps(summary_dict(summary), default=str), close_id))
+        from pos.closings import write_closing  # numbered and signed: refused whole without the store's key
+
+        closing = write_closing(store, "close", day, close_id, counted_by, keys if keys is not None else store.keys)
+        summary = summary._replace(closing=closing)
         from pos import audit
 
         audit.changed(store, audit.Event.DAY_CLOSED, day.isoformat(), {"closed": False}, {"closed": True},
@@ -405,10 +414,12 @@ def summary_dict(summary: CloseSummary) -> dict[str, object]:
                     for p in summary.payouts],
         "pool": None if summary.pool is None else {
             "pool_minor": summary.pool.pool_minor, "shares": [s._asdict() for s in summary.pool.shares]},
+        **({"closing": summary.closing.as_dict()} if summary.closing is not None else {}),
     }
 
 
-def reopen_day(store: "Store", day: date, approver: "StaffMember | None", by: "StaffMember | None" = None) -> None:
+def reopen_day(store: "Store", day: date, approver: "StaffMember | None", by: "StaffMember | None" = None,
+               *, keys: "KeyLocation | None" = None) -> None:
     """Lift a day's lock: refused once a later day is closed, and without a manager: ``approver`` typing their
     PIN now, who is never ``by`` (the person asking); or, with no approver, ``by`` if they may reopen a day."""
     from pos.permissions import Action, actor_of, may
@@ -428,6 +439,11 @@ def reopen_day(store: "Store", day: date, approver: "StaffMember | None", by: "S
 
         if approver is not None:
             approvals.approve(store, approver, f"reopening of {day}", 0, by)  # never the person asking
+        close_id = int(store.scalar("SELECT id FROM day_closes WHERE business_day = ? AND reopened_at IS NULL",
+                                    (day.isoformat(),)))
+        from pos.closings import write_closing  # a new signed closing: the old one is never edited
+
+        write_closing(store, "reopen", day, close_id, who, keys if keys is not None else store.keys)
         conn.execute("UPDATE day_closes SET reopened_at = ?, reopened_by = ? WHERE business_day = ? "
                      "AND reopened_at IS NULL", (iso(utc_now()), who.id, day.isoformat()))
         from pos.days import forget_closed_days

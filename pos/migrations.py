@@ -440,6 +440,55 @@ ALTER TABLE staff ADD COLUMN pin_changed_at TEXT;
 """,
     ),
     (
+        16,
+        "numbered, signed closings; the store's id and its public closing key",
+        """
+-- The store's own random id: it names the file of the store's private closing key (pos.signing).
+CREATE TABLE store_identity (id TEXT NOT NULL);
+INSERT INTO store_identity(id) VALUES (lower(hex(randomblob(8))));
+-- The public half of the closing key; the private half is in an owner-only file outside the store.
+CREATE TABLE closing_keys (
+    id INTEGER PRIMARY KEY,
+    public_key TEXT NOT NULL UNIQUE,
+    fingerprint TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+-- One signed record per close and per reopening (pos.closings): numbered 1, 2, 3... never reset,
+-- each carrying the previous one's signature. The signed text is ``record``; the columns repeat it for lookups.
+CREATE TABLE closings (
+    number INTEGER PRIMARY KEY CHECK (number > 0),
+    kind TEXT NOT NULL CHECK (kind IN ('close', 'reopen')),
+    business_day TEXT NOT NULL,
+    close_id INTEGER NOT NULL REFERENCES day_closes(id),
+    head_id INTEGER NOT NULL,
+    head_hash TEXT NOT NULL,
+    record TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE INDEX closings_day ON closings(business_day);
+CREATE TRIGGER closings_no_update BEFORE UPDATE ON closings
+BEGIN
+    SELECT RAISE(ABORT, 'closings are append-only: reopen the day and close it again');
+END;
+CREATE TRIGGER closings_no_delete BEFORE DELETE ON closings
+BEGIN
+    SELECT RAISE(ABORT, 'closings are append-only: reopen the day and close it again');
+END;
+CREATE TRIGGER closing_keys_no_update BEFORE UPDATE ON closing_keys
+BEGIN
+    SELECT RAISE(ABORT, 'the closing key is kept for good');
+END;
+CREATE TRIGGER closing_keys_no_delete BEFORE DELETE ON closing_keys
+BEGIN
+    SELECT RAISE(ABORT, 'the closing key is kept for good');
+END;
+CREATE TRIGGER store_identity_no_update BEFORE UPDATE ON store_identity
+BEGIN
+    SELECT RAISE(ABORT, 'the store id is kept for good');
+END;
+""",
+    ),
+    (
         17,
         "cost proportional to the day: closing balances kept at each close, the journal's head at each close",
         """

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pos.catalog import parse_rate
 from pos.settings import save_settings, validate_settings
 from pos.settings_record import StoreSettings, TaxMode
 from pos.store import Store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.signing import KeyLocation
 
 
 def init_store(
@@ -36,14 +40,41 @@ def init_store(
                    tax_rate=tax_rate, day_rollover=day_rollover, address=address, training=training)[0]
 
 
-def create_store(path: str | os.PathLike[str], **options: object) -> tuple[Store, str]:
-    """``pos init``: :func:`init_store`, with the owner's recovery code (:mod:`pos.recovery`) made in the same go.
+def create_store(path: str | os.PathLike[str], keys: "KeyLocation | None" = None,
+                 **options: object) -> tuple[Store, str]:
+    """``pos init``: :func:`init_store`, with the owner's recovery code (:mod:`pos.recovery`) made in the same go,
+    and, given ``keys``, the closing key (:func:`make_closing_key`).  A key that cannot be made leaves no store.
 
     Returns the store, open, and the code, to show once: the store keeps only its hash.
     """
     store, code = _create(path, recovery_code=True, **options)  # type: ignore[arg-type]
     assert code is not None
+    if keys is not None:
+        try:
+            make_closing_key(store, keys)
+        except BaseException:
+            store.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            raise
     return store, code
+
+
+def make_closing_key(store: Store, keys: "KeyLocation") -> tuple[Path, str]:
+    """``pos init``'s closing key (:mod:`pos.signing`): a new owner-only key file at ``keys`` for this store, its
+    public key kept in the store.  Returns the file and the key's fingerprint.  Refused, leaving the store
+    without a key (one is then made at its first close), when a file is already there."""
+    from pos import signing
+
+    path = keys.path_for(signing.store_id(store))
+    public = signing.make_key(path)
+    try:
+        with store.write():
+            fingerprint = signing.record_key(store, public)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, fingerprint
 
 
 def _create(

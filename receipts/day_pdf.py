@@ -50,8 +50,8 @@ def _who(store: "Store", key: str) -> str:
         return shown(key)
 
 
-def render(store: "Store", report: "DayReport", paper: str = "a4") -> bytes:
-    """The Z report as PDF bytes."""
+def render(store: "Store", report: "DayReport", paper: str = "a4", closing: Any = None) -> bytes:
+    """The Z report as PDF bytes; with the day's ``closing`` (:class:`pos.closings.Closing`), its anchor."""
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.charts.piecharts import Pie
     from reportlab.graphics.shapes import Drawing, String
@@ -151,6 +151,15 @@ def render(store: "Store", report: "DayReport", paper: str = "a4") -> bytes:
               [[f"#{m.from_number} of {m.from_day}", f"#{m.to_number} of {m.to_day}"]
                for m in (*report.carried_out, *report.carried_in)], ["Open at the close", "Carried to"])
     story.append(Spacer(1, 4 * mm))
+    if closing is not None and closing.kind == "close":
+        table("Closing (keep this page: it is an anchor of the books)", [
+            ["Closing number", str(closing.number)], ["Journal entries", str(closing.head_id)],
+            ["Head hash", closing.head_hash[:32]], ["", closing.head_hash[32:]],
+            ["Key fingerprint", str(closing.record["key"])],
+        ], ["", ""])
+        story.append(Paragraph(escape(f"Check it: pos ledger verify --anchor {closing.anchor}"), styles["Normal"]))
+    elif closing is not None:
+        story.append(Paragraph(f"Reopened (closing #{closing.number}): not closed now.", styles["Normal"]))
     story.append(Paragraph("Every figure comes from the ledger (pos ledger verify checks it).", styles["Italic"]))
     doc.build(story)
     return out.getvalue()

@@ -6,7 +6,8 @@ A sale receipt lists the items, discounts with their reasons, tax per
 category, the total, each payment (tender; card brand and last four digits
 or wallet type; cash tendered and change) and each tip with the first name
 of the person it goes to, or "the team on shift" for the pool.  A refund
-receipt lists what was given back and why.  Reprints and training stores
+receipt lists what was given back and why.  A sale receipt ends with the check value of its sale's
+journal entry (:func:`pos.closings.check_value`), as fiscal printers print one.  Reprints and training stores
 are marked as such.
 
 Every text on it passes :func:`pos.text.shown` once, here: a name or a reason stored before
@@ -64,6 +65,8 @@ class Receipt(NamedTuple):
     training: bool
     moment: datetime
     """The instant of the sale, in the store's time zone with its true offset (an email's ``Date:``)."""
+    check: str | None = None
+    """``Check 3fa2c1d9e0b7 #1234``: the sale's journal entry (hash and number), an anchor the customer carries."""
 
 
 def _first_name(store: "Store", key_or_id: str | int | None) -> str | None:
@@ -170,7 +173,10 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
         if p.tip_minor:
             who = "the team on shift" if p.tip_to in (None, "pool") else (_first_name(store, p.tip_to) or p.tip_to)
             tips.append(f"Your tip of {money(p.tip_minor)} goes to {who}. Thank you!")
-    return base._replace(items=items, discounts=discounts, sums=sums, payments=paid, payment_notes=notes, tips=tips)
+    from pos.closings import check_value
+
+    return base._replace(items=items, discounts=discounts, sums=sums, payments=paid, payment_notes=notes, tips=tips,
+                         check=check_value(store, order.id))
 
 
 def _created_by(store: "Store", order_id: str) -> int | None:

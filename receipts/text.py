@@ -94,6 +94,8 @@ def lines(receipt: "Receipt", width: int) -> list[str]:
     if receipt.feedback:
         out.append(rule)
         out += centred(f"Tell the owner how we did: {receipt.feedback}", width)
+    if receipt.check:
+        out += centred(receipt.check, width)
     for mark in reversed(receipt.marks):
         out.append(f"*** {mark} ***".center(width).rstrip())
     assert all(len(line) <= width for line in out), "a receipt line is wider than the paper"

@@ -21,16 +21,21 @@ ZONE = "America/New_York"
 
 @pytest.fixture(autouse=True, scope="session")
 def _own_state_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """What pos keeps between commands (sign-ins, warnings given) goes in a folder of the test run's, never ~."""
+    """What pos keeps between commands (sign-ins, warnings given, closing keys) goes in folders of the test run's,
+    never ~."""
     import os
 
-    old = os.environ.get("XDG_STATE_HOME")
+    names = ("XDG_STATE_HOME", "XDG_DATA_HOME", "POS_KEY_FILE")
+    old = {name: os.environ.get(name) for name in names}
     os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))  # closing keys: never the real ~
+    os.environ.pop("POS_KEY_FILE", None)
     yield
-    if old is None:
-        os.environ.pop("XDG_STATE_HOME", None)
-    else:
-        os.environ["XDG_STATE_HOME"] = old
+    for name, value in old.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture
@@ -55,6 +60,10 @@ def make_store(tmp_path: Path) -> Iterator[Callable[..., Store]]:
         }
         options.update(kwargs)
         store = init_store(tmp_path / name, **options)  # type: ignore[arg-type]
+        # Its closing key is made at its first close, in the test's own folder (as for a store from before keys).
+        from pos.signing import KeyLocation
+
+        store.keys = KeyLocation(folder=tmp_path / "keys")
         # Most tests are about something else than who is signed in; tests/test_signin.py turns it on.
         with store.write() as conn:
             conn.execute("INSERT INTO settings(key, value) VALUES ('signin.required', 'no')")

@@ -122,6 +122,8 @@ STEPS = [
                        "--carry-over", "--force"), "day closed", "2026-11-23", changed={"closed": (False, True)}),
     Step("day reopen", ("day", "reopen", "--day", "2026-11-23", "--approve", "Maria"), "day reopened", "2026-11-23",
          stdin="258036\n", changed={"closed": (True, False)}),
+    Step("ledger archive", ("ledger", "archive", "--from", "2026-11-23", "--to", "2026-11-23", "--out", "{archive}"),
+         "command", None),
 ]
 """The walk, in order; {menu} and {entry} are filled in as it goes."""
 
@@ -176,7 +178,7 @@ def filled(argv: tuple[str, ...], values: dict[str, str]) -> list[str]:
 
 @freeze_time(NOON)
 def test_every_sensitive_act_leaves_who_where_what_and_before_and_after(walk: Cli, tmp_path: Path) -> None:
-    values = {"menu": str(tmp_path / "menu.csv"), "entry": ""}
+    values = {"menu": str(tmp_path / "menu.csv"), "entry": "", "archive": str(tmp_path / "books.archive")}
     for step in STEPS:
         if step.register == 2:  # a sign-in holds for one register: Tony signs in at register 2 for it
             walk.ok("login", "Tony", "--register", "2", input="258036\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -74,6 +75,8 @@ def test_init_json_output(bare_cli: Cli) -> None:
         "day_rollover": "04:00",
         "training": False,
         "recovery_code": data["recovery_code"],  # shown this once (tests/test_recovery.py)
+        "key_file": data["key_file"],  # the closing key, outside the store (tests/test_closings.py)
+        "key_fingerprint": data["key_fingerprint"],
     }
     assert re.fullmatch(r"[A-Z2-7]{5}(-[A-Z2-7]{5}){3}", data["recovery_code"])
     assert bare_cli.path.exists()
@@ -248,7 +251,10 @@ def test_demo_json(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     db = (folder / "pos.db").resolve()
     assert data["db"] == str(db)
+    key = Path(data["files"]["closing key (keep it apart from the store)"])
+    assert key.parent == Path(os.environ["XDG_DATA_HOME"]) / "anytender" / "keys" and key.suffix == ".ed25519"
     assert data["files"] == {
+        "closing key (keep it apart from the store)": str(key),
         "menu (CSV imported)": str((folder / "menu.csv").resolve()),
         "books (beancount)": str((folder / "books.beancount").resolve()),
         "books (hledger)": str((folder / "books.journal").resolve()),

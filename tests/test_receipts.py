@@ -6,6 +6,7 @@ import email
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -182,9 +183,16 @@ def _plain_store_receipt() -> bytes:
         order = new_order(store, "counter")
         add_line(store, order.id, "SODA", 3)
         service.pay(store, order.id, "cash", "10")
-        data = text.render(model.build(store, 1), 80).encode()
+        data = text.render(_pinned(model.build(store, 1)), 80).encode()
         store.close()
     return data
+
+
+def _pinned(receipt: model.Receipt) -> model.Receipt:
+    """The receipt with its check value (of a sale entry whose key holds a random order id) as one fixed value of
+    the same shape: the goldens pin the layout; test_closings.py checks the value itself."""
+    assert receipt.check is None or re.fullmatch(r"Check [0-9a-f]{12} #[0-9]+", receipt.check), receipt.check
+    return receipt._replace(check="Check 3fa2c1d9e0b7 #12") if receipt.check else receipt
 
 
 @pytest.fixture
@@ -197,11 +205,11 @@ def made_goldens(shop: Store) -> dict[str, bytes]:
     with freeze_time(NOON):
         refund(shop, 1, "5.00", "cold pizza")
     made = {
-        "receipt-sale-80.txt": text.render(model.build(shop, 1), 80).encode(),
-        "receipt-sale-58.txt": text.render(model.build(shop, 1), 58).encode(),
-        "receipt-refund-58.txt": text.render(model.build(shop, 1, refund=True), 58).encode(),
-        "receipt-sale-80.pdf": pdf.render(model.build(shop, 1), 80),
-        "receipt-reprint-58.pdf": pdf.render(model.build(shop, 1, reprint=True), 58),
+        "receipt-sale-80.txt": text.render(_pinned(model.build(shop, 1)), 80).encode(),
+        "receipt-sale-58.txt": text.render(_pinned(model.build(shop, 1)), 58).encode(),
+        "receipt-refund-58.txt": text.render(_pinned(model.build(shop, 1, refund=True)), 58).encode(),
+        "receipt-sale-80.pdf": pdf.render(_pinned(model.build(shop, 1)), 80),
+        "receipt-reprint-58.pdf": pdf.render(_pinned(model.build(shop, 1, reprint=True)), 58),
         "receipt-plain-48.txt": _plain_store_receipt(),
     }
     if os.environ.get("ANYTENDER_UPDATE_GOLDEN"):

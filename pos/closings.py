@@ -1,0 +1,421 @@
+"""Numbered, signed closings, and anchors held outside the store file.
+
+A hash chain with no secret proves order, not honesty: whoever can write the store file can drop
+the triggers, edit an entry and recompute every later hash.  Two things answer that:
+
+**Closings.**  Every day close (and every reopening) writes one closing record
+(:func:`write_closing`, inside the close's own transaction): its number (1, 2, 3... never reset,
+no gaps), the day's totals, the *perpetual* grand totals since signed closings began (the previous
+closing's, plus this day's: never re-summed, never reset), the journal's head hash and entry
+count at that moment, the previous closing's signature, and the fingerprint of the key that
+signs it.  The record is signed with Ed25519 by the store's private key, which lives in its own
+owner-only file outside the store (:mod:`pos.signing`).  A reopening writes a new record whose
+day totals take the day's last closing back out of the grand totals; the re-close adds the day
+again.  Nothing is ever edited.
+
+**Anchors.**  A closing's head hash at its entry count, printed on the Z report, and each
+receipt's check value (the first :data:`CHECK_DIGITS` hex digits of its sale's entry hash, and the
+entry's number) are anchors: once one is held outside the file, :func:`check_anchors` proves the
+current chain still holds that hash at that position.  Since each hash covers the one before it,
+that proves every entry up to the anchor is unchanged.
+
+:func:`check_closings` is what ``pos ledger verify`` adds to the chain check: every signature, the
+numbering, the chain of signatures, the grand totals' arithmetic, each closing's head against the
+journal, and each closed day's totals against the journal as it is now.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
+
+from pos import signing
+from pos.errors import InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.staff import StaffMember
+    from pos.store import Store
+
+RECORD_VERSION = 1
+CHECK_DIGITS = 12
+"""Hex digits of an entry's hash a receipt prints (48 bits): an anchor a customer carries."""
+MIN_ANCHOR_DIGITS = 8
+TOTALS = ("orders", "sales_minor", "net_sales_minor", "refunds_minor", "voids", "voided_minor", "discounts_minor",
+          "tips_minor", "over_short_minor")
+"""What a closing counts, for the day and since the store's closings began (money in minor units)."""
+
+
+class Closing(NamedTuple):
+    number: int
+    kind: str
+    business_day: str
+    close_id: int
+    record: dict[str, Any]
+    signature: str
+
+    @property
+    def head_id(self) -> int:
+        return int(self.record["journal"]["entries"])
+
+    @property
+    def head_hash(self) -> str:
+        return str(self.record["journal"]["head"])
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.head_hash}@{self.head_id}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "kind": self.kind, "business_day": self.business_day,
+                "head_hash": self.head_hash, "entries": self.head_id, "anchor": self.anchor,
+                "key_fingerprint": self.record["key"], "record": self.record, "signature": self.signature}
+
+
+# -- the day's totals, from the journal ------------------------------------------------------
+
+
+def day_totals(store: "Store", day: date) -> dict[str, int]:
+    """What a closing counts for ``day``: the Z report's figures (from the ledger), and the day's voids."""
+    from pos.report import day_report
+
+    r = day_report(store, day)
+    voided = store.scalar("SELECT coalesce(sum(voided_minor), 0) FROM orders WHERE business_day = ? "
+                          "AND status = 'voided'", (day.isoformat(),))
+    return {
+        "orders": r.orders, "sales_minor": r.gross_sales_minor, "net_sales_minor": r.net_sales_minor,
+        "refunds_minor": r.refunds_minor, "voids": r.voids_count, "voided_minor": int(voided),
+        "discounts_minor": r.discounts_minor,
+        "tips_minor": sum(t.direct_minor + t.pooled_minor + t.declared_minor for t in r.tips.values()),
+        "over_short_minor": sum(r.over_short_by_drawer.values()),
+    }
+
+
+def _zero() -> dict[str, int]:
+    return dict.fromkeys(TOTALS, 0)
+
+
+def _plus(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {k: int(a.get(k, 0)) + int(b.get(k, 0)) for k in TOTALS}
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _closing(row: Any) -> Closing:
+    return Closing(int(row[0]), row[1], row[2], int(row[3]), json.loads(row[4]), row[5])
+
+
+_SELECT = "SELECT number, kind, business_day, close_id, record, signature FROM closings"
+
+
+def all_closings(store: "Store") -> list[Closing]:
+    return [_closing(r) for r in store.tuples(f"{_SELECT} ORDER BY number")]
+
+
+def last_closing(store: "Store") -> Closing | None:
+    row = store.one(f"{_SELECT} ORDER BY number DESC LIMIT 1")
+    return _closing(row) if row is not None else None
+
+
+def closing_of_day(store: "Store", day: date) -> Closing | None:
+    """The latest closing of ``day`` (a close, or the reopening that followed it), or None."""
+    row = store.one(f"{_SELECT} WHERE business_day = ? ORDER BY number DESC LIMIT 1", (day.isoformat(),))
+    return _closing(row) if row is not None else None
+
+
+def _last_close_of_day(store: "Store", day: str) -> Closing | None:
+    row = store.one(f"{_SELECT} WHERE business_day = ? AND kind = 'close' ORDER BY number DESC LIMIT 1", (day,))
+    return _closing(row) if row is not None else None
+
+
+def _carried_in(store: "Store", before_close_id: int) -> dict[str, int]:
+    """The totals of the days closed before signed closings began (an upgraded store), from the journal."""
+    total = _zero()
+    for (day,) in store.tuples("SELECT business_day FROM day_closes WHERE reopened_at IS NULL AND id < ? "
+                               "ORDER BY business_day", (before_close_id,)):
+        total = _plus(total, day_totals(store, date.fromisoformat(day)))
+    return total
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def write_closing(store: "Store", kind: str, day: date, close_id: int, by: "StaffMember | None",
+                  keys: "signing.KeyLocation | None") -> Closing:
+    """Sign and append the closing of a close (``kind`` 'close') or a reopening ('reopen'), in the caller's
+    transaction (which must hold the write lock).  Refused, with the caller's transaction rolled back, when the
+    closing key cannot be had."""
+    from pos.store import iso, utc_now
+
+    private = signing.signer_for(store, keys)
+    fingerprint = signing.fingerprint_of_store(store)
+    previous = last_closing(store)
+    if kind == "close":
+        totals = day_totals(store, day)
+        base = previous.record["grand"] if previous is not None else _carried_in(store, close_id)
+        carried = None if previous is not None else base
+    else:  # called before the reopening is written: the day is still closed
+        earlier = _last_close_of_day(store, day.isoformat())
+        # A day closed before signed closings began is in the totals carried in: it comes out as it is now.
+        day_was = earlier.record["day"] if earlier is not None else day_totals(store, day)
+        totals = {k: -int(day_was[k]) for k in TOTALS}
+        base = previous.record["grand"] if previous is not None else _carried_in(store, close_id + 1)
+        carried = None if previous is not None else base
+    head = store.one("SELECT id, hash FROM journal_entries ORDER BY id DESC LIMIT 1")
+    record: dict[str, Any] = {
+        "v": RECORD_VERSION,
+        "store": signing.store_id(store),
+        "number": (previous.number if previous is not None else 0) + 1,
+        "kind": kind,
+        "business_day": day.isoformat(),
+        "at": iso(utc_now()),
+        "by": by.name if by is not None else None,
+        "currency": store.settings.currency,
+        "day": totals,
+        "grand": _plus(base, totals),
+        "journal": {"entries": int(head[0]) if head else 0, "head": head[1] if head else "0" * 64},
+        "previous": previous.signature if previous is not None else "",
+        "key": fingerprint,
+    }
+    if carried is not None:
+        record["carried_in"] = carried
+    signature = signing.sign(private, signing.canonical(record))
+    store.conn.execute(
+        "INSERT INTO closings(number, kind, business_day, close_id, head_id, head_hash, record, signature) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (record["number"], kind, day.isoformat(), close_id, record["journal"]["entries"], record["journal"]["head"],
+         signing.canonical(record).decode("ascii"), signature))
+    return Closing(record["number"], kind, day.isoformat(), close_id, record, signature)
+
+
+# -- checking ---------------------------------------------------------------------------------
+
+
+class Check(NamedTuple):
+    closings: int
+    problem: str | None
+
+
+def check_record(record: dict[str, Any], signature: str, public: bytes) -> bool:
+    return signing.signature_ok(public, signing.canonical(record), signature)
+
+
+def check_sequence(closings: list[Closing], public: bytes | None, hashes: dict[int, str] | None = None,
+                   *, whole: bool = True) -> str | None:
+    """What is wrong with a run of closings on their own (numbers, signatures, their chain, the grand totals'
+    arithmetic, and, given the journal's ``hashes`` by entry id, each head), or None.  ``whole``: the run is every
+    closing there is, so it starts at 1.  Needs no store: an archive is checked with it too."""
+    if closings and public is None:
+        return "the store has closings but no public closing key"
+    assert public is not None or not closings
+    fingerprint = signing.fingerprint_of(public) if public is not None else None
+    previous: Closing | None = None
+    for c in closings:
+        r = c.record
+        expected_number = previous.number + 1 if previous is not None else (1 if whole else closings[0].number)
+        if c.number != expected_number:
+            return (f"closing {expected_number} is missing (the next one is {c.number}): closings were removed"
+                    if c.number > expected_number else f"closing {c.number} is out of order")
+        assert public is not None
+        if not check_record(r, c.signature, public):
+            return f"closing {c.number} does not match its signature (it was changed, or signed by another key)"
+        if r.get("number") != c.number or r.get("kind") != c.kind or r.get("business_day") != c.business_day:
+            return f"closing {c.number}'s columns differ from its signed record"
+        if r.get("key") != fingerprint:
+            return f"closing {c.number} names key {r.get('key')}, not the store's key {fingerprint}"
+        if previous is not None:
+            if r.get("previous") != previous.signature:
+                return f"closing {c.number} does not carry closing {previous.number}'s signature"
+            base = previous.record["grand"]
+        else:
+            if whole and (r.get("previous") != "" or "carried_in" not in r):
+                return f"closing {c.number} is the first, and names a previous closing"
+            base = r.get("carried_in")
+        if base is not None and r["grand"] != _plus(base, r["day"]):
+            return f"closing {c.number}'s grand totals are not the previous ones plus the day's"
+        if hashes is not None:
+            held = hashes.get(c.head_id)
+            if c.head_id and held != c.head_hash:
+                return (f"closing {c.number} was made at entry {c.head_id} with hash {c.head_hash[:16]}..., and the "
+                        f"journal {'has no such entry' if held is None else 'holds ' + held[:16] + '... there'}")
+        previous = c
+    return None
+
+
+def check_closings(store: "Store") -> Check:
+    """Every closing against its signature, its neighbours and the journal (see the module docstring)."""
+    closings = all_closings(store)
+    if not closings:
+        return Check(0, None)
+    public = signing.public_key(store)
+    heads = {c.head_id for c in closings}
+    hashes = {int(i): h for i, h in store.tuples(
+        f"SELECT id, hash FROM journal_entries WHERE id IN ({','.join('?' * len(heads))})", tuple(heads))}
+    problem = check_sequence(closings, public, hashes)
+    if problem:
+        return Check(len(closings), problem)
+    first = closings[0]
+    # Each close since closings began has its closing, and each day's last one matches the journal now.
+    by_close = {(c.close_id, c.kind) for c in closings}
+    for close_id, day, reopened in store.tuples(
+            "SELECT id, business_day, reopened_at FROM day_closes WHERE id >= ? ORDER BY id", (first.close_id,)):
+        if (close_id, "close") not in by_close and not (first.kind == "reopen" and close_id == first.close_id):
+            return Check(len(closings), f"the close of {day} has no closing record")
+        if reopened is not None and (close_id, "reopen") not in by_close:
+            return Check(len(closings), f"the reopening of {day} has no closing record")
+    latest: dict[str, Closing] = {}
+    for c in closings:
+        if c.kind == "reopen":
+            closed = latest.get(c.business_day)
+            if closed is not None and c.record["day"] != {k: -int(closed.record["day"][k]) for k in TOTALS}:
+                return Check(len(closings), f"closing {c.number} (the reopening of {c.business_day}) does not take "
+                                            f"out exactly what closing {closed.number} counted")
+        latest[c.business_day] = c
+    for day, c in sorted(latest.items()):
+        if c.kind != "close":
+            continue
+        now = day_totals(store, date.fromisoformat(day))
+        if c.record["day"] != now:
+            differ = [k for k in TOTALS if c.record["day"].get(k) != now.get(k)]
+            return Check(len(closings), f"closing {c.number} ({day}) counted {differ[0]} "
+                                        f"{c.record['day'].get(differ[0])}, and the journal now says {now.get(differ[0])}")
+    return Check(len(closings), None)
+
+
+# -- anchors ----------------------------------------------------------------------------------
+
+
+class Anchor(NamedTuple):
+    hash_prefix: str
+    entry: int
+    source: str = ""
+    """Where it came from ('closing 12 of z.json'), for the message."""
+
+
+_ANCHOR = re.compile(r"([0-9a-fA-F]+)@#?([0-9]+)")
+
+
+def parse_anchor(text: str) -> Anchor:
+    """``HASH@N``: at least :data:`MIN_ANCHOR_DIGITS` hex digits of entry N's hash (a receipt's check value, or a
+    Z report's head hash), then ``@`` and the entry's number."""
+    spec = "".join((text or "").split())
+    m = _ANCHOR.fullmatch(spec)
+    if m is None or len(spec) > 200:
+        raise InvalidInput(f"'{spec[:80]}' is not an anchor: write the hash (at least {MIN_ANCHOR_DIGITS} hex digits), "
+                           "@ and the entry number, like 3fa2c1d9e0b7@1234.")
+    digits, entry = m.group(1).lower(), m.group(2)
+    if len(digits) < MIN_ANCHOR_DIGITS or len(digits) > 64:
+        raise InvalidInput(f"'{spec[:80]}': an anchor's hash has {MIN_ANCHOR_DIGITS} to 64 hex digits.")
+    if len(entry.lstrip("0")) > 15 or int(entry) < 1:
+        raise InvalidInput(f"'{spec[:80]}': the entry number must be 1 or more.")
+    return Anchor(digits, int(entry), spec)
+
+
+def anchors_from_reports(text: str, source: str) -> list[tuple[Anchor, dict[str, Any]]]:
+    """The anchors in Z reports as ``pos day report --json`` writes them: one report, a list, or one per line."""
+    reports: list[Any] = []
+    try:
+        data = json.loads(text)
+        reports = data if isinstance(data, list) else [data]
+    except ValueError:
+        try:
+            reports = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except ValueError:
+            raise InvalidInput(f"{source} is not a Z report's JSON (pos day report --json).") from None
+    found = []
+    for report in reports:
+        closing = report.get("closing") if isinstance(report, dict) else None
+        if not isinstance(closing, dict):
+            continue
+        try:
+            anchor = parse_anchor(f"{closing['head_hash']}@{closing['entries']}")
+        except (KeyError, TypeError):
+            raise InvalidInput(f"{source}: a report's closing has no head hash and entry count.") from None
+        found.append((anchor._replace(source=f"closing {closing.get('number')} of {source}"), closing))
+    if not found:
+        raise InvalidInput(f"{source} holds no closed day's Z report (pos day report --json of a closed day).")
+    return found
+
+
+class AnchorCheck(NamedTuple):
+    held: int
+    problem: str | None
+
+
+def check_anchors(store: "Store", anchors: Iterable[Anchor], fingerprints: Iterable[tuple[str, str]] = ()) -> AnchorCheck:
+    """Whether the journal still holds each anchor's hash at its entry; ``fingerprints``: (source, key fingerprint)
+    each Z report printed, which must be the store's key.  The first failure names where the change lies: after the
+    last anchor that holds before it, at or before its own entry."""
+    ordered = sorted(anchors, key=lambda a: a.entry)
+    last = int(store.scalar("SELECT coalesce(max(id), 0) FROM journal_entries"))
+    # An anchor proves the entries up to it only with each of their hashes recomputed from its content: a stored
+    # hash left as it was over an edited entry would still match. So the chain is rehashed here, from the start.
+    rehashed = _rehash_through(store, min(last, ordered[-1].entry) if ordered else 0)
+    if rehashed is not None:
+        return AnchorCheck(0, rehashed)
+    held = 0
+    good: Anchor | None = None
+    for a in ordered:
+        row = store.one("SELECT hash FROM journal_entries WHERE id = ?", (a.entry,))
+        where = (f"the journal was changed after entry {good.entry} (which still holds its anchor) and at or before "
+                 f"entry {a.entry}" if good is not None else f"the journal was changed at or before entry {a.entry}")
+        if row is None:
+            return AnchorCheck(held, f"anchor {a.source or a.entry} is at entry {a.entry}, but the journal has only "
+                                     f"{last} entries: entries were removed")
+        if not str(row[0]).startswith(a.hash_prefix):
+            return AnchorCheck(held, f"entry {a.entry} is not what anchor {a.source or a.entry} holds (the journal "
+                                     f"has {row[0][:16]}..., the anchor {a.hash_prefix[:16]}...): {where}")
+        held += 1
+        good = a
+    store_key = signing.fingerprint_of_store(store)
+    for source, printed in fingerprints:
+        if printed != store_key:
+            return AnchorCheck(held, f"{source} was signed by key {printed}, and the store now has key {store_key}: "
+                                     "its closings were re-signed with another key")
+    return AnchorCheck(held, None)
+
+
+def _rehash_through(store: "Store", last_id: int) -> str | None:
+    """Recompute entries 1..``last_id`` (each hash from its content and its predecessor's): the first wrong, or None."""
+    import hashlib
+
+    from pos import ledger
+
+    prev_id, prev_hash = 0, ledger.GENESIS_HASH
+    cursor = store.conn.execute(f"SELECT {ledger._COLUMNS} FROM journal_entries WHERE id <= ? ORDER BY id", (last_id,))
+    while True:
+        rows = cursor.fetchmany(5000)
+        if not rows:
+            return None if prev_id == last_id else f"entries {prev_id + 1} to {last_id} are missing"
+        for row in rows:
+            entry_id, key, posted_at, day, memo, kind, source, reverses, text, stored_prev, stored_hash = row
+            digest = hashlib.sha256(ledger.canonical_text(entry_id, key, posted_at, day, memo, kind, source, reverses,
+                                                          stored_prev, text).encode()).hexdigest()
+            if entry_id != prev_id + 1 or stored_prev != prev_hash or digest != stored_hash:
+                return ledger.check_entry(ledger._entry(row), prev_hash, prev_id) or f"entry {entry_id} is malformed"
+            prev_id, prev_hash = entry_id, stored_hash
+
+
+def check_reported_closings(store: "Store", reported: list[dict[str, Any]]) -> str | None:
+    """Each closing a Z report printed is still in the store, the same (number, signature)."""
+    for closing in reported:
+        number = closing.get("number")
+        row = store.one("SELECT signature FROM closings WHERE number = ?", (number,)) if isinstance(number, int) else None
+        if row is None:
+            return f"closing {number} printed on a Z report is not in the store"
+        if closing.get("signature") and row[0] != closing.get("signature"):
+            return f"closing {number} in the store is not the one its Z report printed (the signatures differ)"
+    return None
+
+
+# -- a receipt's check value ------------------------------------------------------------------
+
+
+def check_value(store: "Store", order_id: str) -> str | None:
+    """``Check 3fa2c1d9e0b7 #1234``: the sale's journal entry, as an anchor printed on the receipt (None unbooked)."""
+    row = store.one("SELECT id, hash FROM journal_entries WHERE key = ?", (f"order:{order_id}:sale",))
+    if row is None:
+        return None
+    return f"Check {row[1][:CHECK_DIGITS]} #{row[0]}"

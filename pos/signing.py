@@ -1,0 +1,192 @@
+"""The store's closing key: an Ed25519 key pair whose private half lives outside the store file.
+
+Every day close is signed (:mod:`pos.closings`) with a private key kept in its own owner-only
+file, never in the store: whoever can write the store file can recompute the journal's hash
+chain, but cannot sign a closing without this key.  The store keeps only the public key and its
+fingerprint, which the Z report prints.
+
+Where the key file is, is the caller's to say (``pos/`` never reads the environment): the
+commands pass a :class:`KeyLocation`, by default ``$XDG_DATA_HOME/anytender/keys/<store-id>.ed25519``.
+
+``cryptography`` is imported only when a key is made, loaded or checked: it costs start-up time
+a cashier's command never needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pos.errors import InvalidInput, NotAllowed, StoreError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+KEY_SUFFIX = ".ed25519"
+_HEADER = "anytender closing key (Ed25519 private key, hex); keep it secret, back it up apart from the store"
+
+
+class KeyLocation(NamedTuple):
+    """Where a store's private key is: one named file, or ``<store-id>.ed25519`` in a folder."""
+
+    folder: Path | None = None
+    file: Path | None = None
+
+    def path_for(self, store_id: str) -> Path:
+        if self.file is not None:
+            return self.file
+        if self.folder is None:
+            raise NotAllowed("No place for the closing key was given: name its file (POS_KEY_FILE) or folder.")
+        return self.folder / f"{store_id}{KEY_SUFFIX}"
+
+
+def canonical(record: dict[str, Any]) -> bytes:
+    """The exact bytes that are signed: sorted keys, no spaces, ASCII only."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def fingerprint_of(public_key: bytes) -> str:
+    """A public key's fingerprint: the first 16 hex digits of its SHA-256, in groups of four."""
+    digest = hashlib.sha256(public_key).hexdigest()[:16]
+    return "-".join(digest[i:i + 4] for i in range(0, 16, 4))
+
+
+def store_id(store: "Store") -> str:
+    """The store's own random id (made by migration 16), which names its key file."""
+    return str(store.scalar("SELECT id FROM store_identity"))
+
+
+def public_key(store: "Store") -> bytes | None:
+    """The store's public closing key, or None before its first key was made."""
+    row = store.one("SELECT public_key FROM closing_keys ORDER BY id LIMIT 1")
+    return bytes.fromhex(row[0]) if row is not None else None
+
+
+def fingerprint_of_store(store: "Store") -> str | None:
+    key = public_key(store)
+    return fingerprint_of(key) if key is not None else None
+
+
+def make_key(path: Path) -> bytes:
+    """A new private key in a new owner-only file at ``path`` (folders made 0700); its public key.
+
+    Created with ``O_CREAT | O_EXCL | O_NOFOLLOW``: an existing file or a link planted there is
+    refused, never overwritten or followed.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                            serialization.NoEncryption())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        raise StoreError(f"A file is already at {path}: the closing key was not made there, and it was left "
+                         "untouched. Move it away, or name another key file (POS_KEY_FILE).") from None
+    except OSError as exc:
+        raise StoreError(f"Cannot make the closing key at {path} ({exc.strerror}): nothing was written. "
+                         "Check the folder, or name another key file (POS_KEY_FILE).") from None
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(f"# {_HEADER}\n{raw.hex()}\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def load_key(path: Path) -> Any:
+    """The private key in ``path`` (an ``Ed25519PrivateKey``), refusing a link, a file others can read, garbage."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise NotAllowed(f"The closing key is missing: it is expected at {path} (made by 'pos init'). Restore it "
+                         "from its backup, or point POS_KEY_FILE at it; nothing was written.") from None
+    except OSError as exc:
+        raise NotAllowed(f"Cannot read the closing key at {path} ({exc.strerror}): nothing was written.") from None
+    with os.fdopen(fd, "r", encoding="ascii", errors="replace") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotAllowed(f"{path} is not a file: the closing key must be one; nothing was written.")
+        if mode & 0o077:
+            raise NotAllowed(f"The closing key {path} can be read by other users (mode {mode & 0o777:o}): make it "
+                             f"owner-only with 'chmod 600 {path}' first; nothing was written.")
+        text = handle.read(4096)
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    try:
+        raw = bytes.fromhex(lines[0]) if len(lines) == 1 else b""
+        if len(raw) != 32:
+            raise ValueError
+        return Ed25519PrivateKey.from_private_bytes(raw)
+    except ValueError:
+        raise NotAllowed(f"{path} is not an Anytender closing key: nothing was written.") from None
+
+
+def public_of(private: Any) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return bytes(private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+
+
+def signature_ok(public: bytes, payload: bytes, signature_hex: str) -> bool:
+    """Whether ``signature_hex`` is the Ed25519 signature of ``payload`` by ``public``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(public).verify(bytes.fromhex(signature_hex), payload)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def record_key(store: "Store", public: bytes) -> str:
+    """Keep ``public`` as the store's closing key (inside the caller's transaction); its fingerprint."""
+    from pos.store import iso, utc_now
+
+    value = fingerprint_of(public)
+    store.conn.execute("INSERT INTO closing_keys(public_key, fingerprint, created_at) VALUES (?, ?, ?)",
+                       (public.hex(), value, iso(utc_now())))
+    return value
+
+
+def signer_for(store: "Store", location: KeyLocation | None) -> Any:
+    """The private key that signs this store's closings, checked against the public key the store keeps.
+
+    A store made before closings were signed has no key yet: one is made now at ``location``
+    (or an owner-only key file already there is adopted) and its public key recorded, inside the
+    caller's transaction.  A store that has a key needs exactly that key's file.
+    """
+    if location is None:
+        raise NotAllowed("This close must be signed, and no closing key file was given: nothing was written.")
+    path = location.path_for(store_id(store))
+    known = public_key(store)
+    if known is None:
+        if not os.path.lexists(path):
+            make_key(path)
+        private = load_key(path)
+        record_key(store, public_of(private))
+        return private
+    private = load_key(path)
+    if public_of(private) != known:
+        raise NotAllowed(f"The key at {path} is not this store's closing key (fingerprint "
+                         f"{fingerprint_of(public_of(private))}, the store's is {fingerprint_of(known)}): nothing was "
+                         "written. Point POS_KEY_FILE at the right key file.")
+    return private
+
+
+def sign(private: Any, payload: bytes) -> str:
+    return bytes(private.sign(payload)).hex()
+
+
+def check_signature_hex(text: str) -> str:
+    value = text.strip().lower()
+    if len(value) != 128 or any(c not in "0123456789abcdef" for c in value):
+        raise InvalidInput("A closing's signature is 128 hex digits.")
+    return value
