@@ -25,7 +25,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from payments.base import RELEASED, DeclineReason, Outcome, Payment, annotate, get_payment
-from payments.stripe_errors import Declined, OutcomeUnknown, UnexpectedState, decline_reason, declines_as_outcomes
+from payments.stripe_errors import (READER_WORDS, Declined, OutcomeUnknown, ReaderUnavailable, UnexpectedState,
+                                    clean_message, decline_reason, declines_as_outcomes)
 from payments.stripe_gateway import StripeGateway
 from pos.errors import ProcessorUnavailable
 from pos.store import iso, utc_now
@@ -173,8 +174,8 @@ class StripeTerminalProcessor:
             failed = self._failed_action(intent_id)
             if failed is not None:  # the customer cancelled on the reader, or it could not read the card
                 self._release(store, payment, intent_id, "The reader stopped the payment")
-                return Outcome.declined(decline_reason(failed.get("failure_code")),
-                                        _reader_words(failed), intent_id)
+                return Outcome.declined(reader_failure_reason(failed.get("failure_code")),
+                                        reader_words(failed), intent_id)
             elapsed = time.monotonic() - started
             if elapsed > self.wait_s:
                 self._release(store, payment, intent_id, "No card was presented in time")
@@ -185,13 +186,22 @@ class StripeTerminalProcessor:
 
     def _failed_action(self, intent_id: str) -> dict[str, Any] | None:
         """The reader's action for this intent, if it failed (the intent's status is what counts: a reader
-        that cannot be read just means waiting on)."""
+        that cannot be read just means waiting on).
+
+        A reader Stripe reports offline cannot finish the payment: :class:`ReaderUnavailable` at once (the
+        caller releases the intent), rather than waiting out ``card_wait_s``.
+        """
         try:
-            action = plain(self.gateway.retrieve_reader(self.reader_id)).get("action") or {}
+            reader = plain(self.gateway.retrieve_reader(self.reader_id))
         except ProcessorUnavailable:
             return None
+        action = reader.get("action") or {}
         ours = (action.get("process_payment_intent") or {}).get("payment_intent") == intent_id
-        return action if ours and action.get("status") == "failed" else None
+        if ours and action.get("status") == "failed":
+            return action
+        if reader.get("status") == "offline":
+            raise ReaderUnavailable(READER_WORDS["terminal_reader_offline"])
+        return None
 
     def _release(self, store: "Store", payment: Payment, intent_id: str, why: str) -> None:
         """Cancel the intent (and the reader's action for it, if it has one), under a key of its own per attempt.
@@ -307,11 +317,36 @@ class StripeTerminalProcessor:
         return str(row["processor_ref"]) if row and row["processor_ref"] else ""
 
 
-def _reader_words(action: dict[str, Any]) -> str:
-    reason = decline_reason(action.get("failure_code"))
-    if reason is DeclineReason.CANCELLED:
-        return "The payment was cancelled on the card reader: offer it again or another tender."
-    return reason.cashier_message
+# A reader action's failure_code, in the cashier's words (a code for the card itself: its decline's words).
+_READER_FAILURES = {
+    "customer_canceled": "The customer cancelled the payment on the card reader: offer it again or another tender.",
+    "merchant_canceled": "The payment was cancelled on the card reader (from a register or the Stripe Dashboard): "
+                         "offer it again or another tender.",
+}
+
+
+def reader_failure_reason(code: str | None) -> DeclineReason:
+    """Why a reader's action failed, in the closed set: a card's decline as such, anything else the reader's
+    own trouble (a processing error, never "declined by its bank")."""
+    if code in _READER_FAILURES:
+        return DeclineReason.CANCELLED
+    if code == "card_declined" or decline_reason(code) is not DeclineReason.CARD_DECLINED:
+        return decline_reason(code)
+    return DeclineReason.PROCESSING_ERROR
+
+
+def reader_words(action: dict[str, Any]) -> str:
+    """The failed reader action's reason in the cashier's words, with what to do next; a code we do not know
+    is told with the reader's own message (``failure_message``, without any key, kept short)."""
+    code = action.get("failure_code")
+    if code in _READER_FAILURES:
+        return _READER_FAILURES[str(code)]
+    reason = reader_failure_reason(code)
+    if reason is not DeclineReason.PROCESSING_ERROR or code == "processing_error":
+        return reason.cashier_message
+    said = " ".join(clean_message(action.get("failure_message")).split())[:160].rstrip(" .")
+    return f"The card reader stopped the payment ({said or code or 'it gave no reason'}): try again, " \
+           "or offer another tender."
 
 
 def check_charge(store: "Store", amount_minor: int, currency: str) -> None:

@@ -319,3 +319,98 @@ def test_a_wallet_tapped_when_the_cashier_chose_card_is_recorded_as_a_wallet(sho
     assert balance(shop, ACCOUNT) > 0 and ledger.verify(shop).problem is None
     plain_card = service.pay(shop, pizza(shop).id, "card")  # no wallet: stays a card
     assert plain_card.payment.tender.value == "card" and "wallet" not in plain_card.payment.details
+
+
+# -- the reader's own state (issue 15, item 5) ---------------------------------------------------
+
+
+def _posted(fake: FakeStripe, suffix: str) -> list[str]:
+    return [path for method, path, _, _ in fake.requests if method == "POST" and path.endswith(suffix)]
+
+
+def test_the_customer_cancelling_on_the_reader_is_said_at_once(slow_reader: Store, fake: FakeStripe) -> None:
+    import time
+
+    order = pizza(slow_reader)
+    slow_reader.memo["on_card_wait"] = lambda elapsed_s: fake.fail_reader_action("tmr_FAKE01")
+    started = time.monotonic()
+    result = service.pay(slow_reader, order.id, "card")
+    assert time.monotonic() - started < 2  # well before card_wait_s ran out
+    assert result.outcome.reason is DeclineReason.CANCELLED
+    assert result.outcome.message == ("The customer cancelled the payment on the card reader: offer it again "
+                                      "or another tender.")
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+    assert _posted(fake, "/cancel_action") == []  # the reader's action had already ended
+    assert service.recover(slow_reader) == []
+
+
+def test_a_reader_failure_we_do_not_know_is_told_with_the_readers_words(slow_reader: Store, fake: FakeStripe) -> None:
+    order = pizza(slow_reader)
+    slow_reader.memo["on_card_wait"] = lambda elapsed_s: fake.fail_reader_action(
+        "tmr_FAKE01", "card_read_timed_out", "The card was not read in time (key sk_test_abc123).")
+    result = service.pay(slow_reader, order.id, "card")
+    assert result.outcome.reason is DeclineReason.PROCESSING_ERROR  # the reader's trouble, not the bank's refusal
+    assert result.outcome.message == ("The card reader stopped the payment (The card was not read in time "
+                                      "(key [key])): try again, or offer another tender.")
+    assert [p.state for p in order_payments(slow_reader, order.id)] == [PaymentState.DECLINED]
+
+
+def test_a_timeout_cancels_the_readers_action_so_its_screen_clears(slow_reader: Store, fake: FakeStripe) -> None:
+    order = pizza(slow_reader)
+    result = service.pay(slow_reader, order.id, "card")
+    assert result.outcome.reason is DeclineReason.EXPIRED
+    assert _posted(fake, "/cancel_action") == ["/v1/terminal/readers/tmr_FAKE01/cancel_action"]
+    assert fake.readers["tmr_FAKE01"]["status"] == "failed"
+    assert fake.readers["tmr_FAKE01"]["failure_code"] == "merchant_canceled"
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+
+
+def test_ctrl_c_cancels_the_readers_action_so_its_screen_clears(slow_reader: Store, fake: FakeStripe) -> None:
+    order = pizza(slow_reader)
+
+    def cashier_presses_ctrl_c(elapsed_s: int) -> None:
+        raise KeyboardInterrupt
+
+    slow_reader.memo["on_card_wait"] = cashier_presses_ctrl_c
+    result = service.pay(slow_reader, order.id, "card")
+    assert result.outcome.reason is DeclineReason.CANCELLED
+    assert _posted(fake, "/cancel_action") == ["/v1/terminal/readers/tmr_FAKE01/cancel_action"]
+    assert fake.readers["tmr_FAKE01"]["failure_code"] == "merchant_canceled"
+    # The cancel went after the reader's action, and under a key of its own.
+    (key,) = [k for m, path, _, k in fake.requests if path.endswith("/cancel_action")]
+    assert key == f"{result.payment.id}:cancel_action:1"
+
+
+def test_a_busy_reader_is_said_and_the_other_payment_left_alone(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    fake.reader_busy("tmr_FAKE01")
+    with pytest.raises(ProcessorUnavailable, match="The card reader is busy with another payment: wait for it"):
+        service.pay(shop, order.id, "card")
+    assert _posted(fake, "/cancel_action") == []  # never someone else's action
+    assert fake.readers["tmr_FAKE01"]["status"] == "in_progress"
+    assert [p.state for p in order_payments(shop, order.id)] == [PaymentState.FAILED]
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+    assert service.recover(shop) == []
+
+
+def test_an_offline_reader_is_said(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    fake.reader_offline("tmr_FAKE01")
+    with pytest.raises(ProcessorUnavailable, match="The card reader is offline: check that it is on and connected"):
+        service.pay(shop, order.id, "card")
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+    assert service.pay(shop, order.id, "cash", "20").order_paid
+
+
+def test_a_reader_going_offline_while_waiting_is_said_at_once(slow_reader: Store, fake: FakeStripe) -> None:
+    import time
+
+    order = pizza(slow_reader)
+    slow_reader.memo["on_card_wait"] = lambda elapsed_s: fake.reader_offline("tmr_FAKE01")
+    started = time.monotonic()
+    with pytest.raises(ProcessorUnavailable, match="The card reader is offline"):
+        service.pay(slow_reader, order.id, "card")
+    assert time.monotonic() - started < 2  # not after card_wait_s
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+    assert [p.state for p in order_payments(slow_reader, order.id)] == [PaymentState.FAILED]
+    assert service.recover(slow_reader) == []
