@@ -3,8 +3,13 @@
 authorize: create a card-present PaymentIntent (manual capture) for the
 amount plus any tip typed at the register, save its id on the payment row
 at once (so a crash can always find it), hand it to the store's reader,
-and wait for the customer's tap.  In test mode the tap is simulated with
-Stripe's test helpers, so the flow runs end to end without a card.
+and wait for the customer's tap.  With a test key and a reader registered as
+simulated (``stripe.simulate`` auto; yes or no to say so) the tap is
+simulated with Stripe's test helpers, so the flow runs end to end without a
+card; a physical reader in test mode is tapped with Stripe's physical test
+cards.  The wait reads the reader's action too: its failure (the customer
+cancelled on the reader) is said at once, and the reader's action is
+cancelled with the intent on a timeout or Ctrl-C, so its screen clears.
 capture: take the amount (plus a tip the customer chose on the reader, which
 is offered only when no tip was typed: one tip per payment) and
 read the processor's fee from the charge's balance transaction.
@@ -123,14 +128,24 @@ class StripeTerminalProcessor:
     :class:`~pos.errors.ProcessorUnavailable` (see :mod:`payments.stripe_errors`).
     """
 
-    def __init__(self, gateway: StripeGateway, reader_id: str, simulate_tap: bool, wait_s: int = 60) -> None:
+    def __init__(self, gateway: StripeGateway, reader_id: str, simulate: str = "auto", wait_s: int = 60) -> None:
         self.gateway = gateway
         self.reader_id = reader_id
-        self.simulate_tap = simulate_tap
+        self.simulate = simulate
+        """The store's ``stripe.simulate``: auto, yes or no."""
         self.wait_s = wait_s
+
+    def simulates_tap(self) -> bool:
+        """Whether the customer's tap is simulated with Stripe's test helper: never with a live key; with a test
+        key, as ``stripe.simulate`` says (auto: only on a reader registered as simulated, read once), so a
+        shop's physical reader is tapped with Stripe's physical test cards."""
+        if not self.gateway.is_test_key() or self.simulate == "no":
+            return False
+        return self.simulate == "yes" or self.gateway.reader_is_simulated(self.reader_id)
 
     @declines_as_outcomes
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
+        simulate_tap = self.simulates_tap()  # before anything is charged: a reader that cannot be read stops here
         intent = self.gateway.create_intent(
             payment.amount_minor + payment.tip_minor, payment.currency, payment.key_for("create"),
             {"payment_id": payment.id, "order_id": payment.order_id},
@@ -139,7 +154,7 @@ class StripeTerminalProcessor:
         try:
             self.gateway.process_on_reader(self.reader_id, intent.id, payment.key_for("process"),
                                            reader_tip_base(store, payment))
-            if self.simulate_tap:
+            if simulate_tap:
                 self.gateway.present_test_card(self.reader_id, 0, payment.key_for("present"))
             return self._wait_for_tap(store, payment, intent.id)
         except KeyboardInterrupt:

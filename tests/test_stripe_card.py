@@ -414,3 +414,63 @@ def test_a_reader_going_offline_while_waiting_is_said_at_once(slow_reader: Store
     assert next(iter(fake.intents.values()))["status"] == "canceled"
     assert [p.state for p in order_payments(slow_reader, order.id)] == [PaymentState.FAILED]
     assert service.recover(slow_reader) == []
+
+
+# -- a physical reader in test mode (issue 15, item 10) ----------------------------------------------
+
+
+def _helper_taps(fake: FakeStripe) -> list[str]:
+    return _posted(fake, "/present_payment_method")
+
+
+def _reader_reads(fake: FakeStripe) -> int:
+    return sum(1 for method, path, _, _ in fake.requests if method == "GET" and path.startswith("/v1/terminal/readers/"))
+
+
+def test_a_physical_reader_with_a_test_key_waits_for_a_real_tap(shop: Store, fake: FakeStripe) -> None:
+    fake.physical_reader("tmr_FAKE01")  # stripe.simulate is auto: the reader is read, and it is a real device
+    order = pizza(shop)
+    shop.memo["on_card_wait"] = lambda elapsed_s: fake.card_tapped("tmr_FAKE01", "5555555555554444")
+    result = service.pay(shop, order.id, "card")  # the shop taps one of Stripe's physical test cards
+    assert result.order_paid and result.payment.details["brand"] == "mastercard"
+    assert _helper_taps(fake) == []  # the test helper was never asked to tap
+    assert next(iter(fake.intents.values()))["amount_received"] == 1361
+
+
+def test_a_simulated_reader_is_tapped_by_the_test_helper_and_read_once(shop: Store, fake: FakeStripe) -> None:
+    assert config.get(shop, "stripe.simulate") == "auto"
+    assert service.pay(shop, pizza(shop).id, "card").order_paid
+    assert service.pay(shop, pizza(shop).id, "card").order_paid
+    assert len(_helper_taps(fake)) == 2
+    assert _reader_reads(fake) == 1  # its device type, once for the register's gateway
+
+
+def test_stripe_simulate_yes_and_no_say_so_and_a_live_key_never_simulates(shop: Store, fake: FakeStripe) -> None:
+    config.set_option(shop, "stripe.simulate", "no")
+    order = pizza(shop)
+    shop.memo["on_card_wait"] = lambda elapsed_s: fake.card_tapped("tmr_FAKE01")
+    assert service.pay(shop, order.id, "card").order_paid  # a simulated reader, tapped by hand
+    assert _helper_taps(fake) == []
+    shop.memo.pop("on_card_wait")
+    config.set_option(shop, "stripe.simulate", "YES")
+    fake.physical_reader("tmr_FAKE01")
+    with pytest.raises(ProcessorUnavailable, match="simulated readers"):  # Stripe refuses: said so, released
+        service.pay(shop, pizza(shop).id, "card")
+    assert len(_helper_taps(fake)) == 1
+    fake.reset()
+    settings = StripeSettings("sk_live_fake", fake.base, 1, 2, 0, card_wait_s=1)
+    shop.memo["stripe_settings"] = lambda: settings
+    shop.memo.pop("stripe_gateway", None)
+    for option in ("yes", "auto"):
+        config.set_option(shop, "stripe.simulate", option)
+        result = service.pay(shop, pizza(shop).id, "card")
+        assert result.outcome.reason is DeclineReason.EXPIRED  # nobody tapped; nothing simulated
+    assert _helper_taps(fake) == []
+
+
+def test_stripe_simulate_takes_auto_yes_or_no(shop: Store) -> None:
+    from pos.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="not auto, yes or no"):
+        config.set_option(shop, "stripe.simulate", "maybe")
+    assert config.get(shop, "stripe.simulate") == "auto"
