@@ -55,18 +55,19 @@ def processor_for(store: "Store", reader: str | None = None) -> tuple[str, Any]:
         from payments import training
 
         return training.ACCOUNT, training.TrainingProcessor()
+    from pos import config
+
     gateway = stripe_gateway(store)
     if reader is None:
-        from pos import config
-
         reader = config.get(store, "stripe.reader")
     if not reader:
         raise NotAllowed("No card reader is set for this store: pos config set stripe.reader tmr_...")
     from payments.stripe_card import ACCOUNT, StripeTerminalProcessor
 
     settings = gateway.settings
-    simulate = settings.api_key.startswith("sk_test_") if settings.simulate_tap is None else settings.simulate_tap
-    return ACCOUNT, StripeTerminalProcessor(gateway, reader, simulate_tap=simulate, wait_s=settings.card_wait_s)
+    simulate = config.get(store, "stripe.simulate") if settings.simulate_tap is None else \
+        ("yes" if settings.simulate_tap else "no")
+    return ACCOUNT, StripeTerminalProcessor(gateway, reader, simulate=simulate, wait_s=settings.card_wait_s)
 
 
 class CardTender:

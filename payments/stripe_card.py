@@ -3,8 +3,13 @@
 authorize: create a card-present PaymentIntent (manual capture) for the
 amount plus any tip typed at the register, save its id on the payment row
 at once (so a crash can always find it), hand it to the store's reader,
-and wait for the customer's tap.  In test mode the tap is simulated with
-Stripe's test helpers, so the flow runs end to end without a card.
+and wait for the customer's tap.  With a test key and a reader registered as
+simulated (``stripe.simulate`` auto; yes or no to say so) the tap is
+simulated with Stripe's test helpers, so the flow runs end to end without a
+card; a physical reader in test mode is tapped with Stripe's physical test
+cards.  The wait reads the reader's action too: its failure (the customer
+cancelled on the reader) is said at once, and the reader's action is
+cancelled with the intent on a timeout or Ctrl-C, so its screen clears.
 capture: take the amount (plus a tip the customer chose on the reader, which
 is offered only when no tip was typed: one tip per payment) and
 read the processor's fee from the charge's balance transaction.
@@ -25,7 +30,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from payments.base import RELEASED, DeclineReason, Outcome, Payment, annotate, get_payment
-from payments.stripe_errors import Declined, OutcomeUnknown, UnexpectedState, decline_reason, declines_as_outcomes
+from payments.stripe_errors import (READER_WORDS, Declined, OutcomeUnknown, ReaderUnavailable, UnexpectedState,
+                                    clean_message, decline_reason, declines_as_outcomes)
 from payments.stripe_gateway import StripeGateway
 from pos.errors import ProcessorUnavailable
 from pos.store import iso, utc_now
@@ -122,14 +128,24 @@ class StripeTerminalProcessor:
     :class:`~pos.errors.ProcessorUnavailable` (see :mod:`payments.stripe_errors`).
     """
 
-    def __init__(self, gateway: StripeGateway, reader_id: str, simulate_tap: bool, wait_s: int = 60) -> None:
+    def __init__(self, gateway: StripeGateway, reader_id: str, simulate: str = "auto", wait_s: int = 60) -> None:
         self.gateway = gateway
         self.reader_id = reader_id
-        self.simulate_tap = simulate_tap
+        self.simulate = simulate
+        """The store's ``stripe.simulate``: auto, yes or no."""
         self.wait_s = wait_s
+
+    def simulates_tap(self) -> bool:
+        """Whether the customer's tap is simulated with Stripe's test helper: never with a live key; with a test
+        key, as ``stripe.simulate`` says (auto: only on a reader registered as simulated, read once), so a
+        shop's physical reader is tapped with Stripe's physical test cards."""
+        if not self.gateway.is_test_key() or self.simulate == "no":
+            return False
+        return self.simulate == "yes" or self.gateway.reader_is_simulated(self.reader_id)
 
     @declines_as_outcomes
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
+        simulate_tap = self.simulates_tap()  # before anything is charged: a reader that cannot be read stops here
         intent = self.gateway.create_intent(
             payment.amount_minor + payment.tip_minor, payment.currency, payment.key_for("create"),
             {"payment_id": payment.id, "order_id": payment.order_id},
@@ -138,7 +154,7 @@ class StripeTerminalProcessor:
         try:
             self.gateway.process_on_reader(self.reader_id, intent.id, payment.key_for("process"),
                                            reader_tip_base(store, payment))
-            if self.simulate_tap:
+            if simulate_tap:
                 self.gateway.present_test_card(self.reader_id, 0, payment.key_for("present"))
             return self._wait_for_tap(store, payment, intent.id)
         except KeyboardInterrupt:
@@ -173,8 +189,8 @@ class StripeTerminalProcessor:
             failed = self._failed_action(intent_id)
             if failed is not None:  # the customer cancelled on the reader, or it could not read the card
                 self._release(store, payment, intent_id, "The reader stopped the payment")
-                return Outcome.declined(decline_reason(failed.get("failure_code")),
-                                        _reader_words(failed), intent_id)
+                return Outcome.declined(reader_failure_reason(failed.get("failure_code")),
+                                        reader_words(failed), intent_id)
             elapsed = time.monotonic() - started
             if elapsed > self.wait_s:
                 self._release(store, payment, intent_id, "No card was presented in time")
@@ -185,13 +201,22 @@ class StripeTerminalProcessor:
 
     def _failed_action(self, intent_id: str) -> dict[str, Any] | None:
         """The reader's action for this intent, if it failed (the intent's status is what counts: a reader
-        that cannot be read just means waiting on)."""
+        that cannot be read just means waiting on).
+
+        A reader Stripe reports offline cannot finish the payment: :class:`ReaderUnavailable` at once (the
+        caller releases the intent), rather than waiting out ``card_wait_s``.
+        """
         try:
-            action = plain(self.gateway.retrieve_reader(self.reader_id)).get("action") or {}
+            reader = plain(self.gateway.retrieve_reader(self.reader_id))
         except ProcessorUnavailable:
             return None
+        action = reader.get("action") or {}
         ours = (action.get("process_payment_intent") or {}).get("payment_intent") == intent_id
-        return action if ours and action.get("status") == "failed" else None
+        if ours and action.get("status") == "failed":
+            return action
+        if reader.get("status") == "offline":
+            raise ReaderUnavailable(READER_WORDS["terminal_reader_offline"])
+        return None
 
     def _release(self, store: "Store", payment: Payment, intent_id: str, why: str) -> None:
         """Cancel the intent (and the reader's action for it, if it has one), under a key of its own per attempt.
@@ -307,11 +332,36 @@ class StripeTerminalProcessor:
         return str(row["processor_ref"]) if row and row["processor_ref"] else ""
 
 
-def _reader_words(action: dict[str, Any]) -> str:
-    reason = decline_reason(action.get("failure_code"))
-    if reason is DeclineReason.CANCELLED:
-        return "The payment was cancelled on the card reader: offer it again or another tender."
-    return reason.cashier_message
+# A reader action's failure_code, in the cashier's words (a code for the card itself: its decline's words).
+_READER_FAILURES = {
+    "customer_canceled": "The customer cancelled the payment on the card reader: offer it again or another tender.",
+    "merchant_canceled": "The payment was cancelled on the card reader (from a register or the Stripe Dashboard): "
+                         "offer it again or another tender.",
+}
+
+
+def reader_failure_reason(code: str | None) -> DeclineReason:
+    """Why a reader's action failed, in the closed set: a card's decline as such, anything else the reader's
+    own trouble (a processing error, never "declined by its bank")."""
+    if code in _READER_FAILURES:
+        return DeclineReason.CANCELLED
+    if code == "card_declined" or decline_reason(code) is not DeclineReason.CARD_DECLINED:
+        return decline_reason(code)
+    return DeclineReason.PROCESSING_ERROR
+
+
+def reader_words(action: dict[str, Any]) -> str:
+    """The failed reader action's reason in the cashier's words, with what to do next; a code we do not know
+    is told with the reader's own message (``failure_message``, without any key, kept short)."""
+    code = action.get("failure_code")
+    if code in _READER_FAILURES:
+        return _READER_FAILURES[str(code)]
+    reason = reader_failure_reason(code)
+    if reason is not DeclineReason.PROCESSING_ERROR or code == "processing_error":
+        return reason.cashier_message
+    said = " ".join(clean_message(action.get("failure_message")).split())[:160].rstrip(" .")
+    return f"The card reader stopped the payment ({said or code or 'it gave no reason'}): try again, " \
+           "or offer another tender."
 
 
 def check_charge(store: "Store", amount_minor: int, currency: str) -> None:

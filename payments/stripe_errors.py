@@ -94,7 +94,8 @@ def decline_reason(code: str | None, decline_code: str | None = None) -> Decline
 
 _KEY = re.compile(r"\b(?:sk|rk|pk)_(?:test|live)_\w*")
 
-_READERS = {
+READER_WORDS = {
+    # A reader that cannot take the payment, in the cashier's words (the API's error codes).
     "terminal_reader_busy": "The card reader is busy with another payment: wait for it to finish (or cancel it "
                             "on the reader), then try again, or take cash.",
     "terminal_reader_offline": "The card reader is offline: check that it is on and connected, then try again, "
@@ -107,7 +108,8 @@ _READERS = {
 _UNREACHABLE = "Card payments are unavailable right now (Stripe cannot be reached): take cash or try again."
 
 
-def _clean(text: str | None) -> str:
+def clean_message(text: str | None) -> str:
+    """Stripe's words with any API key taken out (its messages can quote part of one)."""
     return _KEY.sub("[key]", text or "").strip()
 
 
@@ -117,7 +119,7 @@ def translate(exc: Exception) -> Exception:
 
     code = getattr(exc, "code", None)
     error = getattr(exc, "error", None)
-    message = _clean(getattr(exc, "user_message", None) or str(exc))
+    message = clean_message(getattr(exc, "user_message", None) or str(exc))
     if isinstance(exc, stripe.CardError):
         return Declined(decline_reason(code, getattr(error, "decline_code", None)),
                         _card_words(decline_reason(code, getattr(error, "decline_code", None))))
@@ -137,8 +139,8 @@ def translate(exc: Exception) -> Exception:
         if code in ("amount_too_small", "amount_too_large"):
             return Declined(DeclineReason.PROCESSING_ERROR,
                             f"Stripe refused the amount ({message}): take cash for it, or charge another amount.")
-        if code in _READERS:
-            return ReaderUnavailable(_READERS[str(code)])
+        if code in READER_WORDS:
+            return ReaderUnavailable(READER_WORDS[str(code)])
         if code in ("payment_intent_unexpected_state", "intent_invalid_state", "checkout_session_unexpected_state"):
             return UnexpectedState(f"Stripe says the payment is not in a state for that: {message}")
         return ProcessorUnavailable(f"Stripe refused the request ({code or 'invalid request'}): {message}")

@@ -44,7 +44,8 @@ class StripeSettings(NamedTuple):
     read_timeout_s: int = 30
     max_retries: int = 2
     simulate_tap: bool | None = None
-    """Simulate the customer's tap with Stripe's test helpers (default: with a test-mode key)."""
+    """Simulate the customer's tap with Stripe's test helpers, whatever the store's ``stripe.simulate``
+    (default None: the store's option decides); never with a live key."""
     card_wait_s: int = 60
     """How long to wait for the customer to tap before the payment is released."""
     test_card: str | None = None
@@ -97,6 +98,7 @@ class StripeGateway:
 
         self._stripe = stripe
         self.settings = settings
+        self._simulated_readers: dict[str, bool] = {}
         _guard_sdk_log()
         http_client = stripe.RequestsClient(timeout=(settings.connect_timeout_s, settings.read_timeout_s))
         base: Any = {"api": settings.api_base} if settings.api_base else None
@@ -166,6 +168,19 @@ class StripeGateway:
     def retrieve_reader(self, reader_id: str) -> Any:
         """The reader with its current action (what it is doing, and how that ended)."""
         return self.call(self.client.v1.terminal.readers.retrieve, reader_id)
+
+    def reader_is_simulated(self, reader_id: str) -> bool:
+        """Whether the reader is one of Stripe's simulated devices (``device_type`` ``simulated_...``), as
+        registered: read once per gateway (a reader's device type never changes)."""
+        known = self._simulated_readers.get(reader_id)
+        if known is None:
+            device = str(self.retrieve_reader(reader_id).to_dict().get("device_type") or "")
+            known = self._simulated_readers[reader_id] = device.startswith("simulated_")
+        return known
+
+    def is_test_key(self) -> bool:
+        """A test-mode key (``sk_test_``/``rk_test_``): the only kind a tap is ever simulated with."""
+        return self.settings.api_key.startswith(("sk_test_", "rk_test_"))
 
     def cancel_reader_action(self, reader_id: str, key: str) -> Any:
         """Stop what the reader is doing (only ever called for an action of our own intent)."""

@@ -13,6 +13,8 @@ the settings ``init`` asks for.
       discount_over, discount_percent_over       the order's discounts together: an amount, a % of its subtotal
       discounts_per_shift_over                   a person's discounts in a shift
     stripe.reader          the Stripe Terminal reader card payments go to (tmr_...)
+    stripe.simulate        simulate the customer's tap with Stripe's test helpers: auto (only for a reader
+                           registered as simulated, with a test key), yes or no; never with a live key
     link.expires_after     minutes a payment link stays payable (30 to 1440, Stripe's limits)
     link.methods           how a link may be paid: card (cards and phone wallets, always), and any of
                            LINK_METHODS to widen it (a bank debit's money arrives days later)
@@ -77,6 +79,16 @@ def _reader(store: "Store", text: str) -> str:
     value = clean_line(text, "card reader id")
     if value and not (value.startswith("tmr_") and value[4:].replace("_", "").isalnum() and value.isascii()):
         raise InvalidInput(f"'{text}' is not a Stripe Terminal reader id: they look like tmr_FDOt2wlRZEdpd7.")
+    return value
+
+
+SIMULATE = ("auto", "yes", "no")
+
+
+def _simulate(store: "Store", text: str) -> str:
+    value = text.strip().lower()
+    if value not in SIMULATE:
+        raise InvalidInput(f"'{text[:40]}' is not auto, yes or no (simulate the tap: auto for a simulated reader).")
     return value
 
 
@@ -200,6 +212,8 @@ OPTIONS: dict[str, Option] = {
         Option("approval.discounts_per_shift_over", "a person's discounts in a shift, together, above this need a "
                "manager's PIN", _amount, lambda s: "5000"),
         Option("stripe.reader", "the Stripe Terminal reader card payments go to", _reader, lambda s: ""),
+        Option("stripe.simulate", "simulate the tap with a test key: auto (a simulated reader only), yes or no",
+               _simulate, lambda s: "auto"),
         Option("link.expires_after", "minutes a payment link stays payable (30-1440)", _minutes, lambda s: "60"),
         Option("link.methods", "how a payment link may be paid: card (and phone wallets), plus bank debits...",
                _link_methods, lambda s: "card"),

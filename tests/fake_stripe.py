@@ -24,6 +24,9 @@ Only the endpoints Anytender uses exist, and each refuses what Stripe refuses:
   that fails, a slow answer (the client times out), a dropped response after the
   work was done (the client retries with the same key and must not charge twice),
   a Checkout Session completed but not yet paid.
+* Readers are simulated devices (``simulated_wisepos_e``) unless made physical
+  (:meth:`FakeStripe.physical_reader`): the test helpers refuse a physical
+  reader, on which a person taps a card instead (:meth:`FakeStripe.card_tapped`).
 * Balance transactions as the settlement report reads them, for charges,
   refunds, disputes and payouts, with ``reporting_category``, ``exchange_rate`` and
   ``fee_details``.
@@ -127,6 +130,8 @@ class FakeStripe:
         self.readers: dict[str, dict[str, Any]] = {}
         """Each reader's current action (``status`` in_progress, succeeded or failed), once it had one."""
         self.reader_config: dict[str, dict[str, Any]] = {}
+        self.physical_readers: dict[str, str] = {}
+        """Readers that are real devices (id -> device_type); any other reader is a simulated WisePOS E."""
         self.offline_readers: set[str] = set()
         self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self.requests: list[tuple[str, str, dict[str, Any], str | None]] = []
@@ -210,6 +215,16 @@ class FakeStripe:
 
     def reader_offline(self, reader_id: str, offline: bool = True) -> None:
         (self.offline_readers.add if offline else self.offline_readers.discard)(reader_id)
+
+    def physical_reader(self, reader_id: str, device_type: str = "bbpos_wisepos_e") -> None:
+        """The reader is a real device: Stripe's test helpers cannot tap a card on it (a person taps one of
+        Stripe's physical test cards: :meth:`card_tapped`)."""
+        self.physical_readers[reader_id] = device_type
+
+    def card_tapped(self, reader_id: str, number: str | None = None) -> None:
+        """A card tapped on the reader by a person (a physical reader's test card): as the test helper does."""
+        with self._lock:
+            self._tapped(reader_id, int(self.cue.pop("tip", 0)), number)
 
     def reader_busy(self, reader_id: str) -> None:
         """The reader is in the middle of something else (another register's payment)."""
@@ -416,6 +431,9 @@ class FakeStripe:
                           failure_message="The action was canceled by the merchant.")
             return 200, self._reader_object(reader_id)
         if path.endswith("/present_payment_method"):
+            if reader_id in self.physical_readers:
+                return 400, _invalid("Test helpers can only be used with simulated readers: this reader is a "
+                                     f"{self.physical_readers[reader_id]}.")
             if not busy:
                 return 400, _invalid("The reader has no action in progress.")
             assert action is not None
@@ -423,23 +441,31 @@ class FakeStripe:
             if intent["status"] != "requires_payment_method":
                 return 400, _unexpected_state(intent, f"This PaymentIntent's status is {intent['status']}: "
                                               "a card cannot be presented for it.")
-            tip = int(params.get("amount_tip", 0)) or int(self.cue.pop("tip", 0))
-            if self.reader_config.get(reader_id, {}).get("skip_tipping") == "true":
-                tip = 0  # the reader never offered a tip
             number = (params.get("card_present") or {}).get("number")
             if number is not None and number not in TEST_CARDS:
                 return 400, _invalid(f"{number} is not a supported test card number.", "card_present[number]")
-            self.authorize(intent["id"], tip_minor=tip, wallet=self.cue.pop("wallet", None), number=number)
-            error = intent.get("last_payment_error")
-            if error:
-                action.update(status="failed", failure_code=error["code"], failure_message=error["message"])
-            else:
-                action["status"] = "succeeded"
+            self._tapped(reader_id, int(params.get("amount_tip", 0)) or int(self.cue.pop("tip", 0)), number)
             return 200, self._reader_object(reader_id)
         return 200, self._reader_object(reader_id)  # retrieve
 
+    def _tapped(self, reader_id: str, tip: int, number: str | None) -> None:
+        """The customer taps a card on the reader's current action (the intent is held, or declined)."""
+        action = self.readers[reader_id]
+        assert action["status"] == "in_progress", action
+        intent = self.intents[action["process_payment_intent"]["payment_intent"]]
+        assert intent["status"] == "requires_payment_method", intent["status"]
+        if self.reader_config.get(reader_id, {}).get("skip_tipping") == "true":
+            tip = 0  # the reader never offered a tip
+        self.authorize(intent["id"], tip_minor=tip, wallet=self.cue.pop("wallet", None), number=number)
+        error = intent.get("last_payment_error")
+        if error:
+            action.update(status="failed", failure_code=error["code"], failure_message=error["message"])
+        else:
+            action["status"] = "succeeded"
+
     def _reader_object(self, reader_id: str) -> dict[str, Any]:
-        return {"id": reader_id, "object": "terminal.reader", "device_type": "bbpos_wisepos_e",
+        return {"id": reader_id, "object": "terminal.reader",
+                "device_type": self.physical_readers.get(reader_id, "simulated_wisepos_e"),
                 "status": "offline" if reader_id in self.offline_readers else "online",
                 "action": dict(self.readers[reader_id]) if reader_id in self.readers else None}
 

@@ -58,6 +58,7 @@ DEFAULT_OPTIONS = {
     "signin.minutes": "30",
     "signin.required": "no",
     "stripe.reader": "",
+    "stripe.simulate": "auto",
     "tips.confirm_over": "30",
     "tips.counter": "pool",
     "tips.delivery": "direct",

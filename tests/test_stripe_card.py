@@ -319,3 +319,158 @@ def test_a_wallet_tapped_when_the_cashier_chose_card_is_recorded_as_a_wallet(sho
     assert balance(shop, ACCOUNT) > 0 and ledger.verify(shop).problem is None
     plain_card = service.pay(shop, pizza(shop).id, "card")  # no wallet: stays a card
     assert plain_card.payment.tender.value == "card" and "wallet" not in plain_card.payment.details
+
+
+# -- the reader's own state (issue 15, item 5) ---------------------------------------------------
+
+
+def _posted(fake: FakeStripe, suffix: str) -> list[str]:
+    return [path for method, path, _, _ in fake.requests if method == "POST" and path.endswith(suffix)]
+
+
+def test_the_customer_cancelling_on_the_reader_is_said_at_once(slow_reader: Store, fake: FakeStripe) -> None:
+    import time
+
+    order = pizza(slow_reader)
+    slow_reader.memo["on_card_wait"] = lambda elapsed_s: fake.fail_reader_action("tmr_FAKE01")
+    started = time.monotonic()
+    result = service.pay(slow_reader, order.id, "card")
+    assert time.monotonic() - started < 2  # well before card_wait_s ran out
+    assert result.outcome.reason is DeclineReason.CANCELLED
+    assert result.outcome.message == ("The customer cancelled the payment on the card reader: offer it again "
+                                      "or another tender.")
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+    assert _posted(fake, "/cancel_action") == []  # the reader's action had already ended
+    assert service.recover(slow_reader) == []
+
+
+def test_a_reader_failure_we_do_not_know_is_told_with_the_readers_words(slow_reader: Store, fake: FakeStripe) -> None:
+    order = pizza(slow_reader)
+    slow_reader.memo["on_card_wait"] = lambda elapsed_s: fake.fail_reader_action(
+        "tmr_FAKE01", "card_read_timed_out", "The card was not read in time (key sk_test_abc123).")
+    result = service.pay(slow_reader, order.id, "card")
+    assert result.outcome.reason is DeclineReason.PROCESSING_ERROR  # the reader's trouble, not the bank's refusal
+    assert result.outcome.message == ("The card reader stopped the payment (The card was not read in time "
+                                      "(key [key])): try again, or offer another tender.")
+    assert [p.state for p in order_payments(slow_reader, order.id)] == [PaymentState.DECLINED]
+
+
+def test_a_timeout_cancels_the_readers_action_so_its_screen_clears(slow_reader: Store, fake: FakeStripe) -> None:
+    order = pizza(slow_reader)
+    result = service.pay(slow_reader, order.id, "card")
+    assert result.outcome.reason is DeclineReason.EXPIRED
+    assert _posted(fake, "/cancel_action") == ["/v1/terminal/readers/tmr_FAKE01/cancel_action"]
+    assert fake.readers["tmr_FAKE01"]["status"] == "failed"
+    assert fake.readers["tmr_FAKE01"]["failure_code"] == "merchant_canceled"
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+
+
+def test_ctrl_c_cancels_the_readers_action_so_its_screen_clears(slow_reader: Store, fake: FakeStripe) -> None:
+    order = pizza(slow_reader)
+
+    def cashier_presses_ctrl_c(elapsed_s: int) -> None:
+        raise KeyboardInterrupt
+
+    slow_reader.memo["on_card_wait"] = cashier_presses_ctrl_c
+    result = service.pay(slow_reader, order.id, "card")
+    assert result.outcome.reason is DeclineReason.CANCELLED
+    assert _posted(fake, "/cancel_action") == ["/v1/terminal/readers/tmr_FAKE01/cancel_action"]
+    assert fake.readers["tmr_FAKE01"]["failure_code"] == "merchant_canceled"
+    # The cancel went after the reader's action, and under a key of its own.
+    (key,) = [k for m, path, _, k in fake.requests if path.endswith("/cancel_action")]
+    assert key == f"{result.payment.id}:cancel_action:1"
+
+
+def test_a_busy_reader_is_said_and_the_other_payment_left_alone(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    fake.reader_busy("tmr_FAKE01")
+    with pytest.raises(ProcessorUnavailable, match="The card reader is busy with another payment: wait for it"):
+        service.pay(shop, order.id, "card")
+    assert _posted(fake, "/cancel_action") == []  # never someone else's action
+    assert fake.readers["tmr_FAKE01"]["status"] == "in_progress"
+    assert [p.state for p in order_payments(shop, order.id)] == [PaymentState.FAILED]
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+    assert service.recover(shop) == []
+
+
+def test_an_offline_reader_is_said(shop: Store, fake: FakeStripe) -> None:
+    order = pizza(shop)
+    fake.reader_offline("tmr_FAKE01")
+    with pytest.raises(ProcessorUnavailable, match="The card reader is offline: check that it is on and connected"):
+        service.pay(shop, order.id, "card")
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+    assert service.pay(shop, order.id, "cash", "20").order_paid
+
+
+def test_a_reader_going_offline_while_waiting_is_said_at_once(slow_reader: Store, fake: FakeStripe) -> None:
+    import time
+
+    order = pizza(slow_reader)
+    slow_reader.memo["on_card_wait"] = lambda elapsed_s: fake.reader_offline("tmr_FAKE01")
+    started = time.monotonic()
+    with pytest.raises(ProcessorUnavailable, match="The card reader is offline"):
+        service.pay(slow_reader, order.id, "card")
+    assert time.monotonic() - started < 2  # not after card_wait_s
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+    assert [p.state for p in order_payments(slow_reader, order.id)] == [PaymentState.FAILED]
+    assert service.recover(slow_reader) == []
+
+
+# -- a physical reader in test mode (issue 15, item 10) ----------------------------------------------
+
+
+def _helper_taps(fake: FakeStripe) -> list[str]:
+    return _posted(fake, "/present_payment_method")
+
+
+def _reader_reads(fake: FakeStripe) -> int:
+    return sum(1 for method, path, _, _ in fake.requests if method == "GET" and path.startswith("/v1/terminal/readers/"))
+
+
+def test_a_physical_reader_with_a_test_key_waits_for_a_real_tap(shop: Store, fake: FakeStripe) -> None:
+    fake.physical_reader("tmr_FAKE01")  # stripe.simulate is auto: the reader is read, and it is a real device
+    order = pizza(shop)
+    shop.memo["on_card_wait"] = lambda elapsed_s: fake.card_tapped("tmr_FAKE01", "5555555555554444")
+    result = service.pay(shop, order.id, "card")  # the shop taps one of Stripe's physical test cards
+    assert result.order_paid and result.payment.details["brand"] == "mastercard"
+    assert _helper_taps(fake) == []  # the test helper was never asked to tap
+    assert next(iter(fake.intents.values()))["amount_received"] == 1361
+
+
+def test_a_simulated_reader_is_tapped_by_the_test_helper_and_read_once(shop: Store, fake: FakeStripe) -> None:
+    assert config.get(shop, "stripe.simulate") == "auto"
+    assert service.pay(shop, pizza(shop).id, "card").order_paid
+    assert service.pay(shop, pizza(shop).id, "card").order_paid
+    assert len(_helper_taps(fake)) == 2
+    assert _reader_reads(fake) == 1  # its device type, once for the register's gateway
+
+
+def test_stripe_simulate_yes_and_no_say_so_and_a_live_key_never_simulates(shop: Store, fake: FakeStripe) -> None:
+    config.set_option(shop, "stripe.simulate", "no")
+    order = pizza(shop)
+    shop.memo["on_card_wait"] = lambda elapsed_s: fake.card_tapped("tmr_FAKE01")
+    assert service.pay(shop, order.id, "card").order_paid  # a simulated reader, tapped by hand
+    assert _helper_taps(fake) == []
+    shop.memo.pop("on_card_wait")
+    config.set_option(shop, "stripe.simulate", "YES")
+    fake.physical_reader("tmr_FAKE01")
+    with pytest.raises(ProcessorUnavailable, match="simulated readers"):  # Stripe refuses: said so, released
+        service.pay(shop, pizza(shop).id, "card")
+    assert len(_helper_taps(fake)) == 1
+    fake.reset()
+    settings = StripeSettings("sk_live_fake", fake.base, 1, 2, 0, card_wait_s=1)
+    shop.memo["stripe_settings"] = lambda: settings
+    shop.memo.pop("stripe_gateway", None)
+    for option in ("yes", "auto"):
+        config.set_option(shop, "stripe.simulate", option)
+        result = service.pay(shop, pizza(shop).id, "card")
+        assert result.outcome.reason is DeclineReason.EXPIRED  # nobody tapped; nothing simulated
+    assert _helper_taps(fake) == []
+
+
+def test_stripe_simulate_takes_auto_yes_or_no(shop: Store) -> None:
+    from pos.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="not auto, yes or no"):
+        config.set_option(shop, "stripe.simulate", "maybe")
+    assert config.get(shop, "stripe.simulate") == "auto"
