@@ -139,7 +139,11 @@ def ledger_verify(
     checked = closings.Check(0, None)
     anchored = closings.AnchorCheck(0, None)
     if problem is None:
-        checked = closings.check_closings(store)
+        from datetime import date
+
+        last = closings.last_closing(store)
+        checked = closings.check_closings(store, recount_from=None if full or last is None
+                                          else date.fromisoformat(last.business_day))
         problem = checked.problem
     if problem is None and held:
         anchored = closings.check_anchors(store, held, printed)

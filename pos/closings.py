@@ -244,8 +244,14 @@ def check_sequence(closings: list[Closing], public: bytes | None, hashes: dict[i
     return None
 
 
-def check_closings(store: "Store") -> Check:
-    """Every closing against its signature, its neighbours and the journal (see the module docstring)."""
+def check_closings(store: "Store", *, recount_from: date | None = None) -> Check:
+    """Every closing against its signature, its neighbours and the journal (see the module docstring).
+
+    Each closed day's totals are counted again from the journal, or with ``recount_from`` only the
+    days from then on: a plain ``pos ledger verify`` recounts the days after the last close's head
+    it starts from (the last closed day), so its cost is the day's, not the store's age; the days
+    before are held by the signed heads and the chain (``--full`` recounts every one).
+    """
     closings = all_closings(store)
     if not closings:
         return Check(0, None)
@@ -274,7 +280,7 @@ def check_closings(store: "Store") -> Check:
                                             f"out exactly what closing {closed.number} counted")
         latest[c.business_day] = c
     for day, c in sorted(latest.items()):
-        if c.kind != "close":
+        if c.kind != "close" or (recount_from is not None and date.fromisoformat(day) < recount_from):
             continue
         now = day_totals(store, date.fromisoformat(day))
         if c.record["day"] != now:

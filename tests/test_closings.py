@@ -247,6 +247,21 @@ def test_verify_names_a_changed_removed_or_miscounted_closing(shop: Store, tmp_p
         assert result.exit_code == 1 and says in result.stdout, (sql, result.stdout)
 
 
+def test_plain_verify_recounts_only_the_last_closed_day_and_full_recounts_every_one(shop: Store,
+                                                                                   tmp_path: Path) -> None:
+    """A verify costs the day, not the store's age: the days before the last close are held by the signed heads
+    and the chain; --full counts every closed day again."""
+    _close_both(shop)
+    path = _copy(shop, tmp_path / "earlier-day.db")
+    conn = _unguard(path)
+    conn.execute("UPDATE orders SET status = 'voided', voided_minor = 1 WHERE business_day = '2026-11-23'")
+    conn.close()
+    assert Cli(path)("ledger", "verify").exit_code == 0
+    result = Cli(path)("ledger", "verify", "--full")
+    assert result.exit_code == 1 and "closing 1 (2026-11-23) counted voids 0, and the journal now says 1" in \
+        result.stdout, result.stdout
+
+
 # -- the Z report and the receipt print anchors ----------------------------------------------
 
 
