@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from freezegun import freeze_time
 
@@ -126,7 +128,7 @@ def test_pos_register_in_a_real_terminal(store: Store, tmp_path) -> None:
     pos = str(beside) if beside.exists() else shutil.which("pos")
     command = f"{pos} --db {store.path} register --name Alice" if pos else \
         f"{sys.executable} -m cli --db {store.path} register --name Alice"
-    session = f"anytender-{tmp_path.name}"
+    session = f"anytender-{os.getpid()}-{tmp_path.name}"  # two suites side by side (CI) never share a tmux server
     tmux = ["tmux", "-L", session]
     subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "100", "-y", "40", command], check=True,
                    cwd=str(tmp_path.parent.parent), env={**__import__("os").environ, "TERM": "xterm"})
