@@ -347,7 +347,8 @@ def record_capture(store: "Store", tender: Tender, payment: Payment, outcome: Ou
             ),
             business_day=money_day(store, order),
         )
-        fee = int((outcome.details or {}).get("fee_minor", 0)) if outcome is not None else 0
+        details = (outcome.details or {}) if outcome is not None else {}
+        fee = int(details.get("fee_booked_minor", details.get("fee_minor", 0)))  # in the currency charged
         if fee:
             ledger.post(
                 store, f"payment:{captured.id}:fee", f"Processor fee on {order.label}", ledger.SourceKind.PAYMENT,

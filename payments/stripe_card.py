@@ -62,13 +62,28 @@ def card_details(intent: dict[str, Any]) -> dict[str, Any]:
 
 
 def settlement_details(intent: dict[str, Any]) -> dict[str, Any]:
-    """The processor's fee, net and available date, from the charge's balance transaction (if expanded)."""
+    """The processor's fee, net and available date, from the charge's balance transaction (if expanded).
+
+    ``fee_minor`` and ``net_minor`` are as Stripe gives them, in the settlement currency; when that is not the
+    currency charged, ``fee_currency`` names it and ``fee_booked_minor`` is the fee in the currency charged."""
     charge = intent.get("latest_charge")
     transaction = charge.get("balance_transaction") if isinstance(charge, dict) else None
     if not isinstance(transaction, dict):
         return {}
-    return {"fee_minor": int(transaction["fee"]), "net_minor": int(transaction["net"]),
-            "available_on": int(transaction["available_on"]), "balance_transaction": transaction["id"]}
+    details: dict[str, Any] = {
+        "fee_minor": int(transaction["fee"]), "net_minor": int(transaction["net"]),
+        "available_on": int(transaction["available_on"]), "balance_transaction": transaction["id"]}
+    settled_in = str(transaction.get("currency") or "").upper()
+    charged_in = str(intent.get("currency") or "").upper()
+    if settled_in and charged_in and settled_in != charged_in:
+        # Stripe converted the charge: its fee and net are in the settlement currency.  The books are in the
+        # store's, so the fee is booked at the charge's own conversion (integers: the amount charged over the
+        # amount settled), and the settlement currency is kept for the day close's match.
+        charged, settled = int(charge.get("amount") or intent.get("amount") or 0), int(transaction["amount"])
+        details["fee_currency"] = settled_in
+        details["fee_booked_minor"] = (2 * int(transaction["fee"]) * charged + settled) // (2 * settled) \
+            if settled > 0 else 0
+    return details
 
 
 def reader_tip_base(store: "Store", payment: Payment) -> int | None:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from payments import cod, service
+from payments.base import order_payments
 from payments.refunds import refund
 from pos import drawer, ledger, tips
 from pos.close import (
@@ -310,6 +311,13 @@ def test_a_store_settled_in_another_currency_is_matched_in_its_own(shop: Store, 
         assert [(line.amount_minor, line.currency, line.exchange_rate) for line in lines] == [
             (1252, "EUR", "0.92"), (-460, "EUR", "0.92")]
         assert match_settlement(shop, DAY, lines) == []
+        # The fee is booked in dollars, at the charge's own conversion: 0.69 EUR of fee on 12.52 EUR for 13.61 USD.
+        (payment,) = [p for p in order_payments(shop, order.id) if p.tender.value == "card"]
+        eur_fee = fake.balance[0]["fee"]
+        assert (payment.details["fee_minor"], payment.details["fee_currency"]) == (eur_fee, "EUR")
+        usd_fee = (2 * eur_fee * 1361 + 1252) // (2 * 1252)
+        assert payment.details["fee_booked_minor"] == usd_fee != eur_fee
+        assert ledger.balances(shop, prefix="expenses:card-fees")[("expenses:card-fees", "USD")] == usd_fee
         fake.balance[0]["amount"] = 1240  # Stripe settled 12.40 EUR: 13.48 USD
         fake.balance[0]["fee"] += 1
         (check,) = match_settlement(shop, DAY, settlement_for(shop, DAY))
