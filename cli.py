@@ -41,7 +41,7 @@ GROUPS = (
 # The commands that sit at the top, beside the groups: name -> module in commands/ (its ``top_level`` app).
 COMMANDS = {
     "init": "setup", "demo": "demo", "pay": "pay", "refund": "pay", "void": "pay", "login": "signin",
-    "logout": "signin", "register": "register", "audit": "audit", "receipt": "receipt",
+    "logout": "signin", "register": "register", "audit": "audit", "receipt": "receipt", "serve": "serve",
 }
 HELP = "Anytender: take orders any way, get paid any way, keep the books exact."
 

@@ -123,7 +123,7 @@ def refund(
     for payment, part, tip_back, _source in plan:
         refund_id = _request(store, order.id, payment, part, tip_back, why, register, approver, sale is not None, who)
         faults.hit("refund.requested")
-        _finish(store, refund_id)
+        finish_refund(store, refund_id)
         parts.append(RefundPart(refund_id, payment.id, payment.tender.value, part, tip_back))
     remaining = sum(p.refundable_minor for p in order_payments(store, order.id) if p.state in SETTLED)
     return RefundResult(order.label, parts, wanted, remaining == 0)
@@ -145,7 +145,7 @@ def _request(
     return refund_id
 
 
-def _finish(store: "Store", refund_id: str) -> None:
+def finish_refund(store: "Store", refund_id: str) -> None:
     """Ask the tender to give the money back (idempotently, by the refund's own key), then book it."""
     from payments.base import get_payment
 
@@ -165,9 +165,42 @@ def recover_refunds(store: "Store") -> list[Recovery]:
     """Finish refunds a crash left between asking the processor and booking it (idempotent)."""
     done: list[Recovery] = []
     for row in store.all("SELECT id, order_id FROM refunds WHERE state = 'requested' ORDER BY created_at"):
-        _finish(store, row["id"])
+        finish_refund(store, row["id"])
         done.append(Recovery(row["id"], resolve(store, row["order_id"]).label, "refund completed and recorded"))
     return done
+
+
+def stripe_booked_minor(store: "Store", payment_id: str) -> int:
+    """What the books give back (or are giving back) to the card of one payment, tips included: every refund
+    row but the failed ones, since a row is written before the processor is asked."""
+    return int(store.scalar("SELECT coalesce(sum(amount_minor + tip_minor), 0) FROM refunds "
+                            "WHERE payment_id = ? AND state != 'failed'", (payment_id,)))
+
+
+def book_outside_refund(store: "Store", payment: Payment, outside_minor: int, processor_ref: str) -> str | None:
+    """Book money the processor gave back on its own (a refund made in Stripe's Dashboard), without asking it
+    again; returns the refund's id, or None when it does not fit the payment (left to the owner, audited).
+
+    The money has left: the books follow, and the audit trail says it came from outside the register
+    (no limit or approval of ours applied to it).
+    """
+    from pos import audit
+
+    part = min(outside_minor, payment.refundable_minor)
+    tip_back = outside_minor - part
+    fits = part > 0 and (tip_back == 0 or (part == payment.refundable_minor and tip_back == payment.tip_minor))
+    # One transaction: a row left 'requested' would be sent to Stripe again by recover, refunding twice.
+    with store.write():
+        audit.record(store, audit.Event.OUTSIDE_REFUND, {
+            "payment": payment.id, "order": payment.order_id, "amount_minor": outside_minor,
+            "processor_ref": processor_ref, "booked": fits})
+        if not fits:
+            return None
+        sale = ledger.find_by_key(store, sale_key(payment.order_id))
+        refund_id = _request(store, payment.order_id, payment, part, tip_back,
+                             "refunded in Stripe, outside the register", payment.register or 1, None, sale is not None)
+        _record(store, refund_id, processor_ref)
+    return refund_id
 
 
 def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 from payments.stripe_errors import Declined, decline_reason, translate
 from pos.errors import InvalidInput, ProcessorUnavailable
 
-__all__ = ["StripeGateway", "StripeSettings", "decline_reason", "environ_settings", "read_api_key"]
+__all__ = ["StripeGateway", "StripeSettings", "decline_reason", "environ_settings", "read_api_key", "read_secret_file"]
 
 if TYPE_CHECKING:  # pragma: no cover
     import stripe
@@ -59,12 +59,18 @@ def read_api_key(environ: Mapping[str, str], key_file: Path | None = None) -> st
         return key
     if key_file is None or not key_file.exists():
         return None
-    mode = key_file.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise InvalidInput(
-            f"{key_file} can be read by others: make it owner-only (chmod 600 {key_file}) before it holds a key."
-        )
-    return key_file.read_text().strip() or None
+    return read_secret_file(key_file)
+
+
+def read_secret_file(path: Path) -> str | None:
+    """A secret kept in a file only its owner can read (a key, a webhook signing secret); None if it is empty."""
+    try:
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise InvalidInput(f"{path} can be read by others: make it owner-only (chmod 600 {path}) before it holds a secret.")
+        return path.read_text().strip() or None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"Cannot read {path} ({getattr(exc, 'strerror', None) or exc}): check the path.") from None
 
 
 # A run of 12 to 19 digits, as a card number is, and the card facts Stripe sends back that we never keep.

@@ -59,6 +59,8 @@ class Event(str, enum.Enum):
     TIPS_SHARED = "tip pool shared"
     DAY_CLOSED = "day closed"
     DAY_REOPENED = "day reopened"
+    OUTSIDE_REFUND = "refunded outside the register"
+    """Money the card processor gave back that no refund of ours asked for (Stripe's Dashboard)."""
 
 
 class Record(NamedTuple):

@@ -528,4 +528,19 @@ CREATE TABLE close_head_balances (
 ) WITHOUT ROWID;
 """,
     ),
+    (
+        18,
+        "stripe_events: the webhook events handled, so a replayed one does nothing",
+        """
+CREATE TABLE stripe_events (
+    id TEXT PRIMARY KEY,            -- Stripe's event id (evt_...)
+    type TEXT NOT NULL,
+    object_id TEXT NOT NULL,        -- the object the event was about (pi_..., cs_..., tmr_..., ch_...)
+    payment_id TEXT REFERENCES payments(id),
+    received_at TEXT NOT NULL,
+    action TEXT NOT NULL            -- what was done, in words
+);
+CREATE INDEX stripe_events_received ON stripe_events(received_at);
+""",
+    ),
 ]

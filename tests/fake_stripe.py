@@ -586,8 +586,8 @@ class FakeStripe:
                 "status": "processing", "capture_method": "automatic", "metadata": session["_intent_metadata"],
                 "amount_received": 0, "amount_capturable": 0, "created": self.now(), "last_payment_error": None,
                 "latest_charge": {
-                    "id": self._id("ch"), "object": "charge", "amount": amount,
-                    "payment_method_details": details, "balance_transaction": None},
+                    "id": self._id("ch"), "object": "charge", "amount": amount, "amount_refunded": 0,
+                    "payment_intent": intent_id, "payment_method_details": details, "balance_transaction": None},
             }
             session.update(status="complete", payment_status="unpaid", payment_intent=intent_id)
         if paid:
@@ -633,7 +633,32 @@ class FakeStripe:
                   "status": "succeeded", "currency": intent["currency"], "balance_transaction": txn["id"],
                   "created": self.now(), "metadata": params.get("metadata", {})}
         self.refunds[refund["id"]] = refund
+        charge = intent.get("latest_charge")
+        if isinstance(charge, dict):
+            charge["amount_refunded"] = charge.get("amount_refunded", 0) + amount
+            charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
         return 200, refund
+
+    def dashboard_refund(self, intent_id: str, amount: int | None = None) -> dict[str, Any]:
+        """Someone refunds the payment in Stripe's Dashboard, not through the register."""
+        with self._lock:
+            params: dict[str, Any] = {"payment_intent": intent_id}
+            if amount is not None:
+                params["amount"] = amount
+            status, refund = self._refund(params)
+        assert status == 200, refund
+        return refund
+
+    # -- webhooks --------------------------------------------------------------
+
+    def event(self, type: str, obj: dict[str, Any], livemode: bool = False) -> dict[str, Any]:
+        """The event Stripe would send about ``obj``, as it was at that moment (a copy: later changes to the
+        object are not in it, as an event's snapshot is not)."""
+        with self._lock:
+            return {"id": self._id("evt"), "object": "event", "api_version": "2026-10-28.endive",
+                    "created": self.now(), "type": type, "livemode": livemode, "pending_webhooks": 1,
+                    "request": {"id": None, "idempotency_key": None},
+                    "data": {"object": json.loads(json.dumps(obj))}}
 
     def authorize(self, intent_id: str, tip_minor: int = 0, wallet: str | None = None,
                   number: str | None = None) -> None:
@@ -658,7 +683,7 @@ class FakeStripe:
         if wallet:
             card["wallet"] = {"type": wallet}
         intent["latest_charge"] = {"id": self._id("ch"), "object": "charge", "amount": intent["amount"],
-                                   "captured": False,
+                                   "captured": False, "amount_refunded": 0, "payment_intent": intent_id,
                                    "payment_method_details": {"type": "card_present", "card_present": card},
                                    "balance_transaction": None}
 
@@ -710,3 +735,15 @@ def _page(data: list[dict[str, Any]], url: str) -> dict[str, Any]:
 def _public(session: dict[str, Any]) -> dict[str, Any]:
     """A session as the API shows it (without the fake's own bookkeeping)."""
     return {k: v for k, v in session.items() if not k.startswith("_")}
+
+
+def signed(event: dict[str, Any], secret: str, at: int | None = None) -> tuple[bytes, str]:
+    """The body and ``Stripe-Signature`` header Stripe would send for ``event``: ``t=<time>,v1=<HMAC-SHA256 of
+    "<time>.<body>" under the endpoint's secret>``, the scheme Stripe documents."""
+    import hashlib
+    import hmac
+
+    body = json.dumps(event).encode()
+    timestamp = int(time.time()) if at is None else at
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, f"t={timestamp},v1={mac}"

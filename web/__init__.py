@@ -1,0 +1,1 @@
+"""``pos serve``: what the store answers over HTTP (today, Stripe's webhooks)."""
