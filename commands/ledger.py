@@ -133,8 +133,8 @@ def ledger_verify(
             if closing.get("key_fingerprint"):
                 printed.append((found.source, str(closing["key_fingerprint"])))
     store = open_store(ctx)
-    result = verify(store, full=full)
-    since = f" after entry {result.since} (the last close's head)" if result.since else ""
+    result = verify(store, full=full, start=None if full else closings.signed_start(store))
+    since = f" after entry {result.since} (the last signed closing's head)" if result.since else ""
     problem = result.problem
     checked = closings.Check(0, None)
     anchored = closings.AnchorCheck(0, None)

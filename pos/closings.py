@@ -119,6 +119,32 @@ def last_closing(store: "Store") -> Closing | None:
     return _closing(row) if row is not None else None
 
 
+def signed_start(store: "Store") -> "Any":
+    """Where a plain ``pos ledger verify`` starts: the head of the last day close whose closing's signature is
+    valid (a :class:`pos.ledger.Anchor`), else the last close's head as recorded (a store whose closes predate
+    signing), else the start of the journal.
+
+    The signed head is the one to trust: the day-close row also keeps a head, but nothing vouches for it,
+    and a head moved forward there would let an edit between the two go unchecked.  The newest closing is
+    tried first (one signature check in the usual case); one whose signature fails is passed over here and
+    named by :func:`check_closings`.
+    """
+    from pos import ledger
+
+    public = signing.public_key(store)
+    if public is not None:
+        for row in store.tuples(f"{_SELECT} WHERE kind = 'close' ORDER BY number DESC"):
+            c = _closing(row)
+            if check_record(c.record, c.signature, public):
+                # The running balances the close kept are at its own head: used only when that is this one.
+                kept_at = store.scalar("SELECT head_entry FROM day_closes WHERE id = ?", (c.close_id,))
+                return ledger.Anchor(c.head_id, c.head_hash, f"closing {c.number} ({c.business_day})",
+                                     c.close_id if kept_at == c.head_id else None)
+    if store.scalar("SELECT count(*) FROM closings"):
+        return ledger.GENESIS  # closings exist and none checks out: trust no head of the file's own
+    return ledger.last_close_anchor(store)
+
+
 def closing_of_day(store: "Store", day: date) -> Closing | None:
     """The latest closing of ``day`` (a close, or the reopening that followed it), or None."""
     row = store.one(f"{_SELECT} WHERE business_day = ? ORDER BY number DESC LIMIT 1", (day.isoformat(),))

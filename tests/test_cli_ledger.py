@@ -52,7 +52,7 @@ def test_verify_from_the_last_close_or_full(sold: Store, cli) -> None:
         ledger.record_close(sold, date(2001, 1, 1), close_id)
     assert json.loads(cli.ok("ledger", "verify", "--json").output) == {
         "entries": 0, "since": 1, "closings": 0, "anchors": 0, "ok": True, "problem": None}
-    assert "OK: 0 entries after entry 1 (the last close's head)" in cli.ok("ledger", "verify").output
+    assert "OK: 0 entries after entry 1 (the last signed closing's head)" in cli.ok("ledger", "verify").output
     assert "OK: 1 entries, hash chain intact" in cli.ok("ledger", "verify", "--full").output
 
 

@@ -389,7 +389,9 @@ def test_a_forger_without_a_new_key_is_caught_by_plain_verify(shop: Store, cli_f
         prev = digest
     conn.close()
     result = cli_for(shop)("ledger", "verify")
-    assert result.exit_code == 1 and "closing 1 was made at entry" in result.stdout, result.stdout
+    # Verify starts at the signed head, which the edit (re-hashed through it) no longer matches.
+    assert result.exit_code == 1 and "is not the entry closing 2 (2026-11-24) recorded as the journal's head" in \
+        result.stdout, result.stdout
 
 
 def test_an_anchor_past_the_end_says_entries_were_removed(shop: Store, cli_for) -> None:
@@ -469,3 +471,30 @@ def test_an_anchor_rehashes_the_chain_itself_so_an_edit_left_under_an_old_hash_i
     conn.close()
     check = closings.check_anchors(shop, [closings.parse_anchor(c.anchor)])
     assert check.problem == f"entry {refund_entry.id} was changed after it was posted (its hash does not match its content)"
+
+
+def test_plain_verify_starts_from_the_signed_head_not_the_close_rows_own(shop: Store, cli_for) -> None:
+    """A close row's head is the store's own record, unsigned: moved forward past an edit (with the running
+    balances kept there), it would let the edit go unchecked.  Verify starts from the signed closing's head."""
+    _close_both(shop)
+    cli = cli_for(shop)
+    with freeze_time("2026-11-25 17:00:00"):  # a third day, still open: entries after the last close
+        drawer.open_drawer(shop, 1, "100")
+        _ring(shop)
+    head = closings.last_closing(shop)
+    assert head is not None and closings.signed_start(shop).entry_id == head.head_id
+    edited, last = shop.scalar("SELECT max(id) FROM journal_entries") - 1, shop.scalar("SELECT max(id) FROM journal_entries")
+    assert edited > head.head_id
+    conn = _unguard(shop.path)
+    conn.execute("UPDATE journal_entries SET memo = 'changed' WHERE id = ?", (edited,))  # not re-hashed
+    last_hash = conn.execute("SELECT hash FROM journal_entries WHERE id = ?", (last,)).fetchone()[0]
+    conn.execute("UPDATE day_closes SET head_entry = ?, head_hash = ? WHERE id = ?", (last, last_hash, head.close_id))
+    conn.execute("DELETE FROM close_head_balances WHERE close_id = ?", (head.close_id,))
+    conn.execute("INSERT INTO close_head_balances SELECT ?, account, currency, amount_minor FROM account_balances",
+                 (head.close_id,))
+    conn.commit()
+    conn.close()
+    assert ledger.verify(shop).problem is None  # from the moved, unsigned head: nothing left to check
+    result = cli("ledger", "verify")
+    assert result.exit_code == 1 and f"entry {edited} was changed" in result.stdout, result.stdout
+    assert f"after entry {head.head_id} (the last signed closing's head)" in result.stdout
