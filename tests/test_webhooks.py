@@ -66,12 +66,18 @@ def test_a_link_paid_while_nobody_checks_is_recorded_by_its_webhook(shop: Store,
     assert ledger.verify(shop).problem is None
 
 
-def test_a_delayed_bank_payment_settles_days_later_by_its_webhook(shop: Store, fake: FakeStripe) -> None:
-    config.set_option(shop, "link.methods", "us_bank_account")
-    order = phone_order(shop)
-    sent = wallet.send_link(shop, order.id)
+def bank_debit_on_its_way(store: Store, fake: FakeStripe):
+    """A link paid by a bank debit: the session is complete, its money not yet arrived."""
+    config.set_option(store, "link.methods", "us_bank_account")
+    order = phone_order(store)
+    sent = wallet.send_link(store, order.id)
     session_id = sent.payment.processor_ref
     fake.pay_session(session_id, method="us_bank_account", paid=False)
+    return order, sent, session_id
+
+
+def test_a_delayed_bank_payment_settles_days_later_by_its_webhook(shop: Store, fake: FakeStripe) -> None:
+    order, sent, session_id = bank_debit_on_its_way(shop, fake)
     waiting = deliver(shop, fake.event("checkout.session.completed", fake.sessions[session_id]))
     assert waiting.action == "still waiting for the customer"
     assert get_payment(shop, sent.payment.id).state is PaymentState.REQUESTED
@@ -82,11 +88,7 @@ def test_a_delayed_bank_payment_settles_days_later_by_its_webhook(shop: Store, f
 
 
 def test_a_failed_bank_payment_releases_its_hold_by_its_webhook(shop: Store, fake: FakeStripe) -> None:
-    config.set_option(shop, "link.methods", "us_bank_account")
-    order = phone_order(shop)
-    sent = wallet.send_link(shop, order.id)
-    session_id = sent.payment.processor_ref
-    fake.pay_session(session_id, method="us_bank_account", paid=False)
+    order, sent, session_id = bank_debit_on_its_way(shop, fake)
     completed = fake.event("checkout.session.completed", fake.sessions[session_id])
     fake.fail_session(session_id)
     failed = deliver(shop, fake.event("checkout.session.async_payment_failed", fake.sessions[session_id]))
