@@ -390,3 +390,33 @@ def test_units_are_largest_remainder_over_equal_shares(total: int, count: int, d
     first = data.draw(st.integers(0, count - 1))
     quantity = data.draw(st.integers(1, count - first))
     assert units(total, count, first, quantity) == sum(allocate(total, [1] * count)[first:first + quantity])
+
+
+# -- a tender that refuses ---------------------------------------------------------------------------------
+
+
+@freeze_time(NOON)
+def test_a_refused_card_refund_sends_none_of_the_rest_and_returns_no_item(make_store, monkeypatch) -> None:
+    from payments.base import DeclineReason, Outcome
+    from payments.training import TrainingProcessor
+
+    store = make_store("training.db", training=True)
+    add_item(store, "PIZZA-M", "Margherita 12in", "12.50")  # 12.50 + 1.11 tax = 13.61
+    open_drawer(store, 1, "100")
+    order = new_order(store, "counter")
+    add_line(store, order.id, "PIZZA-M", 2)
+    service.pay(store, order.id, "cash", "10")
+    service.pay(store, order.id, "card")  # 17.22, the newest: refunded first
+    drawer = bal(store, "assets:cash:drawer:1")
+    monkeypatch.setattr(TrainingProcessor, "refund",
+                        lambda self, *args: Outcome.declined(DeclineReason.PROCESSING_ERROR))
+    with pytest.raises(Conflict, match="was refused"):
+        refunds.refund(store, order.id, None, "", lines=[(1, 2)])
+    # The card part was refused and the cash part never sent: no money moved, the pizzas are not returned.
+    assert [r[0] for r in store.all("SELECT state FROM refunds ORDER BY rowid")] == ["failed", "failed"]
+    assert bal(store, "assets:cash:drawer:1") == drawer
+    assert service.recover(store) == []
+    monkeypatch.undo()
+    back = refunds.refund(store, order.id, None, "", lines=[(1, 2)])  # the card refunds now: both come back
+    assert back.fully_refunded and [p.tender for p in back.parts] == ["card", "cash"]
+    verified(store)
