@@ -7,7 +7,9 @@ then) comes out of the register's drawer.  Every part (one per tender) and the i
 are written first, state ``requested``, in one transaction; then each part is one transaction:
 the payment's new state and the journal entry that reverses the sale (the returned lines' own
 revenue, discounts and tax, or an amount's share of the sale, :func:`_reversing`).  Refunding
-more than was captured, a line more than its quantity, or a fully refunded order, is refused.
+more than was captured, a line more than its quantity, or a fully refunded order, is refused; a
+refund asked and not yet booked (another register's, or one a crash interrupted) holds its money
+and its items meanwhile.
 Above the store's limits, which add up per order and per shift (:mod:`pos.limits`), a
 manager's approval is required, for items exactly as for amounts.
 
@@ -97,14 +99,20 @@ def refund(
     if order.status is OrderStatus.VOIDED:
         raise Conflict(f"Order {order.label} was voided: there is nothing to refund.")
     payments = [p for p in order_payments(store, order.id) if p.state in SETTLED]
-    refundable = sum(p.refundable_minor for p in payments)
+    # Refunds asked of a tender and not booked yet (another register's now, or one a crash interrupted) hold
+    # their money: what is left of each payment is what neither booked nor pending refunds took.
+    pending = {str(pid): int(amount) for pid, amount in store.tuples(
+        "SELECT payment_id, sum(amount_minor) FROM refunds WHERE order_id = ? AND state = 'requested' "
+        "GROUP BY payment_id", (order.id,))}
+    left_of = {p.id: max(0, p.refundable_minor - pending.get(p.id, 0)) for p in payments}
+    refundable = sum(left_of.values())
     if refundable <= 0:
+        if pending:
+            raise Conflict(f"The rest of order {order.label} is being refunded already; if that refund was "
+                           "interrupted, run 'pos payments recover' to finish it.")
         if payments:
             raise Conflict(f"Order {order.label} is already fully refunded.")
         raise Conflict(f"Order {order.label} has no captured payment to refund.")
-    if store.scalar("SELECT count(*) FROM refunds WHERE order_id = ? AND state = 'requested'", (order.id,)):
-        raise Conflict(f"A refund of order {order.label} was interrupted: run 'pos payments recover' to finish it, "
-                       "then refund what is still due.")
     sale = ledger.find_by_key(store, sale_key(order.id))
     items: list[returns.ReturnedLine] = []
     if lines is not None or amount is None:
@@ -136,13 +144,13 @@ def refund(
     plan: list[tuple[Payment, int, int, str]] = []
     left = wanted
     for payment in reversed(payments):
-        part = min(left, payment.refundable_minor)
+        part = min(left, left_of[payment.id])
         if part <= 0:
             continue
         if not registry.tender_for(payment.tender).capabilities.refunds:
             raise NotAllowed(f"{payment.tender.value} payments cannot be refunded here: refund in cash.")
         # The part that completes a payment's refund gives its tip back too: no tip stands on a refunded sale.
-        tip_back = payment.tip_minor if part == payment.refundable_minor else 0
+        tip_back = payment.tip_minor if part == left_of[payment.id] else 0
         plan.append((payment, part, tip_back,
                      registry.tender_for(payment.tender).refund_account(store, payment, register)))
         left -= part

@@ -314,8 +314,62 @@ def test_refunds_by_item_in_the_library(shop: Store) -> None:
     assert back.items == (refunds.RefundedItem(3, "Lager", 1, 596),) and back.total_minor == 596
     refunds.refund(shop, order_id, None, "", lines=[(3, 1)])
     refused(shop, InvalidInput, "refunded already", refunds.refund, shop, order_id, None, "", lines=[(3, 1)])
-    shop.conn.execute("UPDATE refunds SET state = 'requested' WHERE rowid = (SELECT max(rowid) FROM refunds)")
-    refused(shop, Conflict, "run 'pos payments recover'", refunds.refund, shop, order_id, "1", "x")
+
+
+@freeze_time(NOON)
+def test_two_registers_never_refund_the_same_line_twice(shop: Store) -> None:
+    """While one register's refund of a line is with its tender, the line is on its way back: another register
+    refunding it is refused, and the money that refund holds is not refunded twice either."""
+    from pos import faults
+
+    order_id = ring(shop)
+    other = Store.open(shop.path)
+    seen: list[str] = []
+
+    def second_register() -> None:
+        faults.clear()  # only once
+        for kwargs in ({"lines": [(3, 1)]}, {"lines": [(1, None), (2, None), (3, 1)]}):
+            try:
+                refunds.refund(other, order_id, None, "", **kwargs)  # type: ignore[arg-type]
+            except (InvalidInput, Conflict) as exc:
+                seen.append(str(exc))
+
+    faults.on("refund.requested", second_register)
+    try:
+        refunds.refund(shop, order_id, None, "", lines=[(3, 2)])
+    finally:
+        faults.clear()
+        other.close()
+    assert "was refunded already" in seen[0]
+    assert "has 0 left" in seen[1] or "refunded already" in seen[1]
+    assert [r[0] for r in shop.all("SELECT amount_minor FROM refunds ORDER BY rowid")] == [1192]
+    verified(shop)
+
+
+@freeze_time(NOON)
+def test_money_a_pending_refund_holds_is_not_given_twice(shop: Store) -> None:
+    from pos import faults
+
+    order_id = ring(shop)
+    other = Store.open(shop.path)
+    seen: list[str] = []
+
+    def second_register() -> None:
+        faults.clear()
+        try:
+            refunds.refund(other, order_id, None, "the rest")
+        except Conflict as exc:
+            seen.append(str(exc))
+
+    faults.on("refund.requested", second_register)
+    try:
+        refunds.refund(shop, order_id, "31.48", "all of it")
+    finally:
+        faults.clear()
+        other.close()
+    assert seen == ["The rest of order #1 is being refunded already; if that refund was interrupted, run "
+                    "'pos payments recover' to finish it."]
+    assert bal(shop, "assets:cash:drawer:1") == 10000
 
 
 # -- the arithmetic, for any order ------------------------------------------------------------------------
