@@ -254,9 +254,12 @@ def payments_recover(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 def refund(
     ctx: typer.Context,
     order: OrderArg,
-    line: Annotated[Optional[list[str]], typer.Option("--line", help="A line returned (repeat for several; see 'pos order show').")] = None,
-    qty: Annotated[Optional[list[str]], typer.Option("--qty", help="How many of that --line (default: all of it).")] = None,
-    amount: Annotated[Optional[str], typer.Option("--amount", help="An amount instead, a goodwill gesture (needs --reason).")] = None,
+    line: Annotated[Optional[list[str]], typer.Option(
+        "--line", metavar="N", help="A line returned (repeat for several; see 'pos order show').")] = None,
+    qty: Annotated[Optional[list[str]], typer.Option(
+        "--qty", metavar="Q", help="How many of that --line (one per --line; default: all of it).")] = None,
+    amount: Annotated[Optional[str], typer.Option(
+        "--amount", help="An amount instead, a goodwill gesture (needs --reason).")] = None,
     reason: Annotated[str, typer.Option("--reason", help="Why (required for an amount or the whole order).")] = "",
     approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
     register: RegisterOpt = 1,
