@@ -101,7 +101,7 @@ def refund(
     payments = [p for p in order_payments(store, order.id) if p.state in SETTLED]
     # Refunds asked of a tender and not booked yet (another register's now, or one a crash interrupted) hold
     # their money: what is left of each payment is what neither booked nor pending refunds took.
-    pending = {str(pid): int(amount) for pid, amount in store.tuples(
+    pending = {str(pid): int(held) for pid, held in store.tuples(
         "SELECT payment_id, sum(amount_minor) FROM refunds WHERE order_id = ? AND state = 'requested' "
         "GROUP BY payment_id", (order.id,))}
     left_of = {p.id: max(0, p.refundable_minor - pending.get(p.id, 0)) for p in payments}
@@ -130,7 +130,9 @@ def refund(
         if not why:
             why = "returned"
     elif amount is not None:
-        wanted = amount_minor(store, amount, "refund amount") or 0
+        given = amount_minor(store, amount, "refund amount")
+        assert given is not None
+        wanted = given
     else:
         wanted = refundable
     if wanted > refundable:
