@@ -263,9 +263,12 @@ def _build(folder: Path, keys: Any = None) -> DemoReport:
         from pos.staff import verify_pin
 
         maria = verify_pin(store, "Maria", "258036")  # Maria types her PIN at the register: the approval
-        back = refunds.refund(store, walk_in.id, "2.71", "flat soda", approver=maria)
-        report.story.append(f"Counter #{walk_in.number}: {money(back.total_minor)} refunded in cash for a flat soda, "
-                            "above the $2.00 limit, so Maria approved it with her PIN.")
+        # The customer brings one of the two sodas back (line 2): a refund by item, its share of the tax included.
+        back = refunds.refund(store, walk_in.id, None, "flat soda", lines=[(2, 1)], approver=maria)
+        returned = ", ".join(f"{item.quantity} x {item.name}" for item in back.items)
+        report.story.append(f"Counter #{walk_in.number}: {returned} brought back (a flat soda), refunded by item: "
+                            f"{money(back.total_minor)} in cash, its price and its share of the tax, above the $2.00 "
+                            "limit, so Maria approved it with her PIN; its refund receipt lists the item.")
 
         from screens.register import Session
 

@@ -134,6 +134,7 @@ def day_report_cmd(
             f"{m(r.average_ticket_minor)}")
         say(f"Net sales {m(r.net_sales_minor)} (discounts {m(r.discounts_minor)}, refunds "
             f"{m(r.refunds_minor)} in {r.refunds_count}); voided orders {r.voids_count}")
+        say(f"Refunded items: {r.refunded_items}")
         for title, figures in (("Sales by channel", r.sales_by_channel), ("Payments by tender", r.payments_by_tender),
                                ("Tax by category", r.tax_by_category)):
             say(f"{title}: " + (", ".join(f"{k} {m(v)}" for k, v in figures.items()) or "none"))

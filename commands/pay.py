@@ -254,22 +254,30 @@ def payments_recover(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 def refund(
     ctx: typer.Context,
     order: OrderArg,
-    amount: Annotated[Optional[str], typer.Option("--amount", help="Part to refund (default: everything left).")] = None,
-    reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
+    line: Annotated[Optional[list[str]], typer.Option(
+        "--line", metavar="N", help="A line returned (repeat for several; see 'pos order show').")] = None,
+    qty: Annotated[Optional[list[str]], typer.Option(
+        "--qty", metavar="Q", help="How many of that --line (one per --line; default: all of it).")] = None,
+    amount: Annotated[Optional[str], typer.Option(
+        "--amount", help="An amount instead, a goodwill gesture (needs --reason).")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why (required for an amount or the whole order).")] = "",
     approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
     register: RegisterOpt = 1,
     as_json: JsonFlag = False,
 ) -> None:
-    """Refund to the original tender (cash from the drawer); partial refunds allowed."""
+    """Refund items returned (--line), an amount, or the rest of the order, to the original tenders (cash from the drawer)."""
     from payments.refunds import refund as give_back
+    from pos.returns import pair
 
     store = open_store(ctx)
-    result = give_back(store, order, amount, reason, register=register, approver=ask_approver(ctx, approve))
+    lines = pair(line or [], qty or []) if line or qty else None
+    result = give_back(store, order, amount, reason, lines=lines, register=register, approver=ask_approver(ctx, approve))
+    what = ", ".join(f"{item.quantity} x {item.name} ({money(store, item.amount_minor)})" for item in result.items)
     emit(
         as_json,
         {"order": result.order_label, "total_minor": result.total_minor, "fully_refunded": result.fully_refunded,
-         "parts": [part._asdict() for part in result.parts]},
-        f"Refunded {money(store, result.total_minor)} on {result.order_label} ("
+         "parts": [part._asdict() for part in result.parts], "items": [item._asdict() for item in result.items]},
+        f"Refunded {money(store, result.total_minor)} on {result.order_label}" + (f" for {what}" if what else "") + " ("
         + ", ".join(f"{part.tender} {money(store, part.amount_minor)}"
                     + (f" and its {money(store, part.tip_minor)} tip" if part.tip_minor else "") for part in result.parts)
         + ("): fully refunded." if result.fully_refunded else ")."),

@@ -1,13 +1,17 @@
 """Refunds and voids of orders that have payments.
 
-A refund goes back to the tenders that paid, newest payment first, unless
-the amount says otherwise; cash (and cash on delivery, handed in by then)
-comes out of the register's drawer.  Each part is one transaction: the
-refund row, the payment's new state and the journal entry that reverses the
-sale in proportion (:func:`pos.posting_rules.refund`).  Refunding more than
-was captured, or refunding a fully refunded order, is refused.  Above the
-store's limits, which add up per order and per shift (:mod:`pos.limits`), a
-manager's approval is required.
+A refund gives back returned items (their share of the sale to the cent, :mod:`pos.returns`),
+an amount (a goodwill gesture, with a reason), or all that is left of an order.  The money goes
+back to the tenders that paid, newest payment first; cash (and cash on delivery, handed in by
+then) comes out of the register's drawer.  Every part (one per tender) and the items returned
+are written first, state ``requested``, in one transaction; then each part is one transaction:
+the payment's new state and the journal entry that reverses the sale (the returned lines' own
+revenue, discounts and tax, or an amount's share of the sale, :func:`_reversing`).  Refunding
+more than was captured, a line more than its quantity, or a fully refunded order, is refused; a
+refund asked and not yet booked (another register's, or one a crash interrupted) holds its money
+and its items meanwhile.
+Above the store's limits, which add up per order and per shift (:mod:`pos.limits`), a
+manager's approval is required, for items exactly as for amounts.
 
 Each payment's tender is found through :mod:`payments.registry`, so this
 module sits above the tenders, and below :mod:`payments.service`, whose
@@ -16,7 +20,7 @@ module sits above the tenders, and below :mod:`payments.service`, whose
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from payments import registry
 from payments.base import SETTLED, Payment, PaymentState, order_payments, transition
@@ -28,6 +32,7 @@ from pos.orders import OrderStatus, forget_order, resolve, sale_key
 from pos.store import iso, new_id, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.returns import Asked
     from pos.staff import StaffMember
     from pos.store import Store
 
@@ -41,11 +46,20 @@ class RefundPart(NamedTuple):
     """The payment's tip, given back with the part that completes its refund."""
 
 
+class RefundedItem(NamedTuple):
+    line_no: int
+    name: str
+    quantity: int
+    amount_minor: int
+
+
 class RefundResult(NamedTuple):
     order_label: str
     parts: list[RefundPart]
     total_minor: int
     fully_refunded: bool
+    items: tuple[RefundedItem, ...] = ()
+    """The lines (and how many of each) a refund by item gave back; empty for an amount."""
 
 
 def refund(
@@ -54,52 +68,91 @@ def refund(
     amount: str | int | None,
     reason: str,
     *,
+    lines: "Sequence[Asked] | None" = None,
     register: int = 1,
     approver: "StaffMember | None" = None,
     by: "StaffMember | None" = None,
 ) -> RefundResult:
-    """Refund part or all of what an order's payments captured (``pos refund``).
+    """Refund returned lines, an amount, or all that is left of an order (``pos refund``).
 
+    ``lines`` (line number, quantity or None for all of it) refunds items with their share of the
+    sale (:mod:`pos.returns`); ``amount`` is a goodwill gesture and needs a reason; neither
+    refunds the rest of the order (by item, when the lines not yet returned are what is left).
     ``by`` is who asks (default: whoever is signed in for the command); the order's refunds and
-    theirs in their shift are held to the store's limits (:func:`pos.limits.check_refund`).
+    theirs in their shift are held to the store's limits (:func:`pos.limits.check_refund`),
+    item refunds exactly as amounts.
     """
-    from pos import drawer, limits
-
+    from pos import drawer, limits, returns
+    from pos.orders import view
     from pos.text import clean_line
 
+    if lines is not None and amount is not None:
+        raise InvalidInput("Refund either items (--line) or an amount (--amount), not both: the items' amount "
+                           "is worked out from the sale.")
+    if lines is not None and not lines:
+        raise InvalidInput("Name a line to refund with --line N (see 'pos order show').")
     why = clean_line(reason, "refund reason")
-    if not why:
-        raise InvalidInput("A refund needs a reason (like 'cold pizza'): give --reason.")
+    if not why and lines is None:
+        raise InvalidInput("A refund needs a reason (like 'cold pizza') when it is an amount or the whole order: "
+                           "give --reason, or refund the items returned with --line N.")
     order = resolve(store, order_ref)
     if order.status is OrderStatus.VOIDED:
         raise Conflict(f"Order {order.label} was voided: there is nothing to refund.")
     payments = [p for p in order_payments(store, order.id) if p.state in SETTLED]
-    refundable = sum(p.refundable_minor for p in payments)
+    # Refunds asked of a tender and not booked yet (another register's now, or one a crash interrupted) hold
+    # their money: what is left of each payment is what neither booked nor pending refunds took.
+    pending = {str(pid): int(held) for pid, held in store.tuples(
+        "SELECT payment_id, sum(amount_minor) FROM refunds WHERE order_id = ? AND state = 'requested' "
+        "GROUP BY payment_id", (order.id,))}
+    left_of = {p.id: max(0, p.refundable_minor - pending.get(p.id, 0)) for p in payments}
+    refundable = sum(left_of.values())
     if refundable <= 0:
+        if pending:
+            raise Conflict(f"The rest of order {order.label} is being refunded already; if that refund was "
+                           "interrupted, run 'pos payments recover' to finish it.")
         if payments:
             raise Conflict(f"Order {order.label} is already fully refunded.")
         raise Conflict(f"Order {order.label} has no captured payment to refund.")
-    wanted = amount_minor(store, amount, "refund amount") if amount is not None else refundable
-    assert wanted is not None
+    sale = ledger.find_by_key(store, sale_key(order.id))
+    items: list[returns.ReturnedLine] = []
+    if lines is not None or amount is None:
+        if sale is None and lines is not None:
+            raise Conflict(f"Order {order.label} is not paid in full yet: take the line off it instead "
+                           f"('pos order remove {order.number} LINE').")
+        if sale is not None:
+            planned = returns.plan(store, view(store, order.id), lines)
+            if lines is not None or sum(i.amount_minor for i in planned) == refundable:
+                items = planned
+    if items:
+        wanted = sum(i.amount_minor for i in items)
+        if wanted == 0:
+            raise InvalidInput(f"What was asked of order {order.label} was free: there is no money to give back.")
+        if not why:
+            why = "returned"
+    elif amount is not None:
+        given = amount_minor(store, amount, "refund amount")
+        assert given is not None
+        wanted = given
+    else:
+        wanted = refundable
     if wanted > refundable:
         raise InvalidInput(
             f"Only {store_money(store, refundable)} of order {order.label} can still be refunded, not {store_money(store, wanted)}."
         )
     who = limits.requester(store, by)
     limits.check_refund(store, order.id, order.label, wanted, by=who, approver=approver)
-    sale = ledger.find_by_key(store, sale_key(order.id))
     # Plan every part and check every drawer before anything is written, so a
     # refund that cannot be paid in full is refused whole.
     plan: list[tuple[Payment, int, int, str]] = []
     left = wanted
     for payment in reversed(payments):
-        part = min(left, payment.refundable_minor)
+        part = min(left, left_of[payment.id])
         if part <= 0:
             continue
         if not registry.tender_for(payment.tender).capabilities.refunds:
             raise NotAllowed(f"{payment.tender.value} payments cannot be refunded here: refund in cash.")
         # The part that completes a payment's refund gives its tip back too: no tip stands on a refunded sale.
-        tip_back = payment.tip_minor if part == payment.refundable_minor else 0
+        tip_back = payment.tip_minor if part == left_of[payment.id] else 0
         plan.append((payment, part, tip_back,
                      registry.tender_for(payment.tender).refund_account(store, payment, register)))
         left -= part
@@ -115,32 +168,63 @@ def refund(
             )
     from pos import audit
 
-    audit.changed(store, audit.Event.REFUND, f"order {order.label}", {"refundable_minor": refundable},
-                  {"refundable_minor": refundable - wanted}, order=order.number, amount_minor=wanted, reason=why,
-                  tenders=[payment.tender.value for payment, *_ in plan], register=register,
-                  approved_by=approver.name if approver else None)
+    batch_id = new_id("rfb")
+    refund_ids: list[str] = []
+    # The audit event, every part and the items returned in one transaction: a crash leaves all of
+    # the refund for 'pos payments recover' to finish, or none of it.
+    with store.write() as conn:
+        audit.changed(store, audit.Event.REFUND, f"order {order.label}", {"refundable_minor": refundable},
+                      {"refundable_minor": refundable - wanted}, order=order.number, amount_minor=wanted, reason=why,
+                      tenders=[payment.tender.value for payment, *_ in plan], register=register,
+                      approved_by=approver.name if approver else None,
+                      items=[{"line": i.line_no, "name": i.name, "quantity": i.quantity, "amount_minor": i.amount_minor}
+                             for i in items] or None)
+        for payment, part, tip_back, _source in plan:
+            refund_ids.append(_request(store, order.id, payment, part, tip_back, why, register, approver,
+                                       sale is not None, who, batch_id))
+        conn.executemany(
+            "INSERT INTO refund_items(batch_id, order_id, line_no, name, quantity, gross_minor, discount_minor, "
+            "tax_category, tax_minor, amount_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(batch_id, order.id, i.line_no, i.name, i.quantity, i.gross_minor, i.discount_minor, i.tax_category,
+              i.tax_minor, i.amount_minor) for i in items])
+    faults.hit("refund.requested")
     parts: list[RefundPart] = []
-    for payment, part, tip_back, _source in plan:
-        refund_id = _request(store, order.id, payment, part, tip_back, why, register, approver, sale is not None, who)
-        faults.hit("refund.requested")
-        finish_refund(store, refund_id)
+    for index, ((payment, part, tip_back, _source), refund_id) in enumerate(zip(plan, refund_ids)):
+        try:
+            finish_refund(store, refund_id)
+        except Conflict as refused:
+            _drop_unsent(store, refund_ids[index + 1:])
+            if parts:
+                back = ", ".join(f"{p.tender} {store_money(store, p.amount_minor + p.tip_minor)}" for p in parts)
+                raise Conflict(f"{refused} ({back} went back already; refund the rest with 'pos refund "
+                               f"{order.number} --amount ... --reason ...').") from refused
+            raise
+        faults.hit("refund.part_done")
         parts.append(RefundPart(refund_id, payment.id, payment.tender.value, part, tip_back))
     remaining = sum(p.refundable_minor for p in order_payments(store, order.id) if p.state in SETTLED)
-    return RefundResult(order.label, parts, wanted, remaining == 0)
+    return RefundResult(order.label, parts, wanted, remaining == 0,
+                        tuple(RefundedItem(i.line_no, i.name, i.quantity, i.amount_minor) for i in items))
+
+
+def _drop_unsent(store: "Store", refund_ids: "Sequence[str]") -> None:
+    """Parts of a refund never sent to a tender, after an earlier part was refused: they will not be sent."""
+    with store.write() as conn:
+        conn.executemany("UPDATE refunds SET state = 'failed' WHERE id = ? AND state = 'requested'",
+                         [(refund_id,) for refund_id in refund_ids])
 
 
 def _request(
     store: "Store", order_id: str, payment: Payment, part: int, tip_minor: int, reason: str, register: int,
-    approver: "StaffMember | None", against_sale: bool, by: "StaffMember | None" = None,
+    approver: "StaffMember | None", against_sale: bool, by: "StaffMember | None" = None, batch_id: str | None = None,
 ) -> str:
     """Write the refund row, state ``requested``, before the processor is asked."""
     refund_id = new_id("ref")
     with store.write() as conn:
         conn.execute(
             "INSERT INTO refunds(id, order_id, payment_id, amount_minor, tip_minor, reason, register, approved_by, "
-            "created_at, state, against_sale, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?)",
+            "created_at, state, against_sale, created_by, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?)",
             (refund_id, order_id, payment.id, part, tip_minor, reason, register, approver.id if approver else None,
-             iso(utc_now()), int(against_sale), by.id if by else None),
+             iso(utc_now()), int(against_sale), by.id if by else None, batch_id),
         )
     return refund_id
 
@@ -164,7 +248,7 @@ def finish_refund(store: "Store", refund_id: str) -> None:
 def recover_refunds(store: "Store") -> list[Recovery]:
     """Finish refunds a crash left between asking the processor and booking it (idempotent)."""
     done: list[Recovery] = []
-    for row in store.all("SELECT id, order_id FROM refunds WHERE state = 'requested' ORDER BY created_at"):
+    for row in store.all("SELECT id, order_id FROM refunds WHERE state = 'requested' ORDER BY created_at, rowid"):
         finish_refund(store, row["id"])
         done.append(Recovery(row["id"], resolve(store, row["order_id"]).label, "refund completed and recorded"))
     return done
@@ -221,12 +305,7 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
         source = registry.tender_for(payment.tender).refund_account(store, payment, row["register"] or 1)
         sale = ledger.find_by_key(store, sale_key(order_id))
         if sale is not None and row["against_sale"]:
-            earlier = conn.execute(
-                "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ? AND against_sale = 1 "
-                "AND state = 'completed' AND id != ?",
-                (order_id, refund_id),
-            ).fetchone()[0]
-            postings = posting_rules.refund(part, source, sale.postings, earlier)
+            postings = _reversing(store, row, source, sale.postings)
         else:  # refunded before the sale was booked: undo the payment against what is owed
             postings = posting_rules.transfer(accounts.RECEIVABLE_ORDERS, source, part, store.settings.currency)
         if row["tip_minor"]:
@@ -242,6 +321,39 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
         if left == 0:
             conn.execute("UPDATE orders SET status = 'refunded' WHERE id = ? AND status = 'paid'", (order_id,))
             forget_order(store, order_id)
+
+
+def _reversing(store: "Store", row: Any, source: str, sale_postings: "Sequence[ledger.Posting]") -> list[ledger.Posting]:
+    """What a refund part reverses of the sale, and the money leaving ``source``.
+
+    A part of a refund by item reverses its share of the returned lines' own revenue, discounts
+    and tax (:func:`pos.posting_rules.returned`).  An amount reverses the sale in proportion; once
+    lines of the order came back, in proportion to what is left of it (:func:`pos.posting_rules.unreturned`).
+    """
+    from pos.returns import ReturnedLine
+
+    order_id, part = row["order_id"], row["amount_minor"]
+    earlier_sql = ("SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE {} AND against_sale = 1 "
+                   "AND state = 'completed' AND id != ?")
+    items = [ReturnedLine(*r) for r in store.tuples(
+        "SELECT line_no, name, quantity, gross_minor, discount_minor, tax_category, tax_minor, amount_minor "
+        "FROM refund_items WHERE batch_id = ? ORDER BY line_no", (row["batch_id"],))] if row["batch_id"] else []
+    if items:
+        earlier = store.scalar(earlier_sql.format("batch_id = ?"), (row["batch_id"], row["id"]))
+        return posting_rules.refund(part, source, posting_rules.returned(items, sale_postings[0].currency), earlier)
+    by_item = store.tuples(
+        "SELECT r.id FROM refunds r WHERE r.order_id = ? AND r.state = 'completed' AND r.against_sale = 1 "
+        "AND r.id != ? AND EXISTS (SELECT 1 FROM refund_items i WHERE i.batch_id = r.batch_id) LIMIT 1",
+        (order_id, row["id"])).fetchone()
+    if not by_item:  # amounts only: in proportion to the whole sale, as every refund was before items
+        earlier = store.scalar(earlier_sql.format("order_id = ?"), (order_id, row["id"]))
+        return posting_rules.refund(part, source, sale_postings, earlier)
+    earlier_ids = [rid for (rid,) in store.tuples(
+        "SELECT id FROM refunds WHERE order_id = ? AND state = 'completed' AND against_sale = 1 AND id != ?",
+        (order_id, row["id"]))]
+    reversed_so_far = [p for rid in earlier_ids for entry in [ledger.find_by_key(store, f"refund:{rid}")]
+                       if entry is not None for p in entry.postings]
+    return posting_rules.refund(part, source, posting_rules.unreturned(sale_postings, reversed_so_far))
 
 
 def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffMember | None" = None,

@@ -543,4 +543,30 @@ CREATE TABLE stripe_events (
 CREATE INDEX stripe_events_received ON stripe_events(received_at);
 """,
     ),
+    (
+        19,
+        "refunds by item: the lines and quantities a refund gave back, with their share of discounts and tax",
+        """
+-- The parts of one refund (one per tender the money goes back to) share a batch; every part is written, state
+-- 'requested', in one transaction with the items returned, so a crash leaves the whole refund for recover.
+ALTER TABLE refunds ADD COLUMN batch_id TEXT;
+CREATE INDEX refunds_batch ON refunds(batch_id);
+-- What a refund by item gave back: a line of the order, how many of it, and its share of the sale to the cent
+-- (pos/returns.py).  A batch whose every part failed gave nothing back, and its items count as not returned.
+CREATE TABLE refund_items (
+    batch_id TEXT NOT NULL,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    line_no INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    gross_minor INTEGER NOT NULL CHECK (gross_minor >= 0),
+    discount_minor INTEGER NOT NULL CHECK (discount_minor >= 0),
+    tax_category TEXT NOT NULL,
+    tax_minor INTEGER NOT NULL CHECK (tax_minor >= 0),
+    amount_minor INTEGER NOT NULL CHECK (amount_minor >= 0),
+    PRIMARY KEY (batch_id, line_no)
+);
+CREATE INDEX refund_items_order ON refund_items(order_id, line_no);
+""",
+    ),
 ]

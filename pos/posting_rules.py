@@ -16,6 +16,8 @@ cash change given      (inside the payment entry)                 assets:cash:dr
 cash rounding          income:cash-rounding / receivable          (the rounded difference, either side)
 refund                 income:sales, liabilities:tax:<cat>        <tender account>   amount
                        (in proportion to the sale's postings)     income:discounts (its share)
+refund by item         income:sales, liabilities:tax:<cat>        <tender account>   amount
+                       (the returned lines' own shares)           income:discounts (theirs)
 driver collects COD    assets:cash:driver:<staff> amount+tip      receivable / liabilities:tips:<driver>
 driver hands in        assets:cash:drawer:<n>     amount          assets:cash:driver:<staff>
 driver shortfall       assets:receivable:staff:<staff>            assets:cash:driver:<staff>
@@ -44,13 +46,14 @@ liability to the people who earned them, never income of the business.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pos import accounts
 from pos.ledger import Posting
 from pos.money import allocate, round_half_up
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.returns import ReturnedLine
     from pos.totals import Totals
 
 
@@ -130,6 +133,42 @@ def refund(
     postings = [Posting(p.account, a - b, currency) for p, a, b in zip(parts, after, before)]
     postings.append(Posting(tender_account, -amount_minor, currency))
     return _nonzero(postings)
+
+
+def returned(items: "Sequence[ReturnedLine]", currency: str) -> list[Posting]:
+    """The part of a sale that returned lines carry, shaped like a sale entry (for :func:`refund`).
+
+    A refund by item posts ``refund(part, tender, returned(items), earlier)`` for each tender
+    the money goes back to: the returned lines' own revenue, discounts and tax per category
+    (not the order's in proportion), split over the tenders so the parts sum to them exactly.
+    """
+    tax: dict[str, int] = {}
+    for item in items:
+        tax[item.tax_category] = tax.get(item.tax_category, 0) + item.tax_minor
+    postings = [
+        Posting(accounts.RECEIVABLE_ORDERS, sum(item.amount_minor for item in items), currency),
+        Posting(accounts.DISCOUNTS, sum(item.discount_minor for item in items), currency),
+        Posting(accounts.SALES, -sum(item.sales_minor for item in items), currency),
+    ]
+    postings += [Posting(accounts.tax(cat), -amount, currency) for cat, amount in sorted(tax.items())]
+    return _nonzero(postings)
+
+
+def unreturned(sale_postings: Sequence[Posting], refund_postings: Iterable[Posting]) -> list[Posting]:
+    """What of a sale earlier refunds have not reversed yet, shaped like a sale entry (for :func:`refund`).
+
+    An amount refund on an order that had lines returned is in proportion to what is left of the
+    sale, not to the whole sale (whose returned lines' tax is already given back); the last
+    refund then reverses exactly what is left, account by account.
+    """
+    left = {p.account: p.amount_minor for p in sale_postings if p.account != accounts.RECEIVABLE_ORDERS}
+    for p in refund_postings:
+        if p.account in left:
+            left[p.account] += p.amount_minor
+    currency = sale_postings[0].currency
+    value = -sum(left.values())
+    return [Posting(accounts.RECEIVABLE_ORDERS, value, currency),
+            *(Posting(account, amount, currency) for account, amount in left.items() if amount)]
 
 
 def _reversal(parts: Sequence[Posting], refunded_minor: int) -> list[int]:

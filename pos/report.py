@@ -65,6 +65,8 @@ class DayReport(NamedTuple):
     """Orders carried into this day from a closed one."""
     sales_by_utc_hour: tuple[tuple[str, int], ...] = ()
     """Booked sales per UTC hour (``2026-11-23T17``), for the day PDF's chart (not part of ``--json``)."""
+    refunded_items: int = 0
+    """Items customers brought back (refunds by item), counted on the day their refund was booked."""
 
     @property
     def average_ticket_minor(self) -> int:
@@ -188,8 +190,18 @@ def day_report(store: "Store", day: date) -> DayReport:
         dict(sorted(by_channel.items())), dict(sorted(by_tender.items())), refunds, refund_count, voids,
         tip_lines, pool.owed_minor, dict(sorted(over_short.items())), dict(sorted(hand_ins.items())), holding,
         fees, clearing, rounding, tuple(moves(store, from_day=day)), tuple(moves(store, to_day=day)),
-        tuple(sorted(by_hour.items())),
+        tuple(sorted(by_hour.items())), _refunded_items(store, iso_day),
     )
+
+
+def _refunded_items(store: "Store", iso_day: str) -> int:
+    """Units returned by refunds by item whose money first went back on ``iso_day`` (one day per refund)."""
+    return int(store.scalar(
+        "SELECT coalesce(sum(i.quantity), 0) FROM refund_items i WHERE i.batch_id IN (SELECT r.batch_id "
+        "FROM journal_entries j CROSS JOIN refunds r ON r.id = substr(j.key, 8) WHERE j.business_day = ? "
+        "AND j.source_kind = 'refund' AND j.key LIKE 'refund:%' AND r.batch_id IS NOT NULL AND NOT EXISTS ("
+        "SELECT 1 FROM refunds e JOIN journal_entries k ON k.key = 'refund:' || e.id "
+        "WHERE e.batch_id = r.batch_id AND k.business_day < j.business_day))", (iso_day,)))
 
 
 def report_dict(report: DayReport) -> dict[str, Any]:

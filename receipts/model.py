@@ -6,7 +6,8 @@ A sale receipt lists the items, discounts with their reasons, tax per
 category, the total, each payment (tender; card brand and last four digits
 or wallet type; cash tendered and change) and each tip with the first name
 of the person it goes to, or "the team on shift" for the pool.  A refund
-receipt lists what was given back and why.  A sale receipt ends with the check value of its sale's
+receipt lists the items returned (how many, what each line gave back), amounts given as a gesture
+with their reasons, the original total, and the tenders the money went back to.  A sale receipt ends with the check value of its sale's
 journal entry (:func:`pos.closings.check_value`), as fiscal printers print one.  Reprints and training stores
 are marked as such.
 
@@ -140,15 +141,7 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
                    _first_name(store, _created_by(store, order.id)), driver, [], [], [], [], [], [], marks, feedback,
                    s.training, when)
     if refund:
-        given_back = store.all("SELECT amount_minor, tip_minor, reason, payment_id FROM refunds WHERE order_id = ? "
-                               "AND state = 'completed' ORDER BY created_at, rowid", (order.id,))
-        if not given_back:
-            raise Conflict(f"Order {order.label} has no refund: there is no refund receipt to print.")
-        by_id = {p.id: p for p in order_payments(store, order.id)}
-        back = [Row(f"{_tender_label(by_id[r['payment_id']])}: {r['reason']}", money(r["amount_minor"] + r["tip_minor"]))
-                for r in given_back]
-        total = sum(r["amount_minor"] + r["tip_minor"] for r in given_back)
-        return base._replace(title="REFUND RECEIPT", sums=[Row("Refunded", money(total))], payments=back)
+        return _refund_receipt(store, order, current.totals.total_minor, base, money)
     t = current.totals
     items = [Item(line.quantity, line.name, money(line.unit_price_minor), money(lt.gross_minor))
              for line, lt in zip(current.lines, t.lines)]
@@ -177,6 +170,43 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
 
     return base._replace(items=items, discounts=discounts, sums=sums, payments=paid, payment_notes=notes, tips=tips,
                          check=check_value(store, order.id))
+
+
+def _refund_receipt(store: "Store", order: Any, original_minor: int, base: Receipt, money: Any) -> Receipt:
+    """What the order's refunds gave back: the items returned (how many, their amounts), amounts given as a
+    gesture (with their reasons), the original total, and the tenders the money went back to."""
+    from payments.base import order_payments
+    from pos.errors import Conflict
+
+    given_back = store.all("SELECT amount_minor, tip_minor, reason, payment_id, batch_id FROM refunds WHERE order_id = ? "
+                           "AND state = 'completed' ORDER BY created_at, rowid", (order.id,))
+    if not given_back:
+        raise Conflict(f"Order {order.label} has no refund: there is no refund receipt to print.")
+    items = [Item(r["quantity"], r["name"], "", money(r["amount_minor"])) for r in store.all(
+        "SELECT i.line_no, i.name, sum(i.quantity) AS quantity, sum(i.amount_minor) AS amount_minor "
+        "FROM refund_items i WHERE i.order_id = ? AND EXISTS (SELECT 1 FROM refunds r WHERE r.batch_id = i.batch_id "
+        "AND r.state = 'completed') GROUP BY i.line_no, i.name ORDER BY i.line_no", (order.id,))]
+    by_item = {row[0] for row in store.tuples("SELECT DISTINCT batch_id FROM refund_items WHERE order_id = ?",
+                                              (order.id,))}
+    amounts: dict[str, int] = {}
+    for r in given_back:
+        if r["batch_id"] not in by_item:  # an amount, not items: said with its reason
+            amounts[r["reason"]] = amounts.get(r["reason"], 0) + r["amount_minor"]
+    items += [Item(1, f"Refund: {why}", "", money(amount)) for why, amount in amounts.items()]
+    by_id = {p.id: p for p in order_payments(store, order.id)}
+    tenders: dict[str, int] = {}
+    tips = 0
+    for r in given_back:
+        label = f"To {_tender_label(by_id[r['payment_id']])}"
+        tenders[label] = tenders.get(label, 0) + r["amount_minor"] + r["tip_minor"]
+        tips += r["tip_minor"]
+    total = sum(tenders.values())
+    notes = [f"Including the tip of {money(tips)}"] if tips else []
+    reasons = list(dict.fromkeys(r["reason"] for r in given_back if r["batch_id"] in by_item))
+    notes += [f"Why: {why}" for why in reasons]
+    return base._replace(title="REFUND RECEIPT", items=items,
+                         sums=[Row("Original total", money(original_minor)), Row("Refunded", money(total))],
+                         payments=[Row(label, money(amount)) for label, amount in tenders.items()], payment_notes=notes)
 
 
 def _created_by(store: "Store", order_id: str) -> int | None:

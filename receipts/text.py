@@ -75,7 +75,7 @@ def lines(receipt: "Receipt", width: int) -> list[str]:
     for item in receipt.items:
         label = f"{item.quantity} x {item.name}" if item.quantity != 1 else item.name
         out += priced(label, item.total, width)
-        if item.quantity != 1:
+        if item.quantity != 1 and item.unit:  # a refund's items have no unit price: their share of the sale
             out += _wrap(f"  at {item.unit} each", width, "  ")
     for row in receipt.discounts:
         out += priced(f"Discount: {row.label}", row.amount, width)

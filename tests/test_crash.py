@@ -138,3 +138,30 @@ def test_refund_killed_midway_is_finished_by_recover_once(ready: Store, cli, poi
     assert tuple(ready.one("SELECT state, refunded_minor FROM payments")) == ("partially_refunded", 500)
     assert expected_cash(ready, 1) == 10000 + 1361 - 500
     assert ledger.verify(ready).problem is None
+
+
+@pytest.mark.parametrize(("point", "finished_by_recover"), [("refund.requested", 2), ("refund.part_done", 1)])
+def test_refund_by_item_killed_between_its_tenders_is_finished_whole(ready: Store, cli, point: str,
+                                                                     finished_by_recover: int) -> None:
+    """Both parts (one per payment) and the item are written in one transaction before any tender is asked, so a
+    kill after the first part leaves the second for recover: the line is refunded whole, once."""
+    from tests.helpers import order_sums
+
+    cli.ok("pay", "1", "cash", "5")
+    cli.ok("pay", "1", "cash")  # 8.61: the newest payment, refunded first
+    order_id = ready.one("SELECT id FROM orders")[0]
+    killed_at(ready, point, "refund", "1", "--line", "1")
+    states = [r[0] for r in ready.all("SELECT state FROM refunds ORDER BY rowid")]
+    assert states == (["requested", "requested"] if point == "refund.requested" else ["completed", "requested"])
+    assert ready.one("SELECT count(*), sum(quantity) FROM refund_items")[:] == (1, 1)
+    assert ledger.verify(ready).problem is None
+    cli.fails("refund", "1", "--amount", "1", "--reason", "again", says="payments recover")
+    cli.fails("refund", "1", "--line", "1", says="payments recover")  # the line is on its way back: never twice
+    done = recover_twice(cli)
+    assert [d["action"] for d in done] == ["refund completed and recorded"] * finished_by_recover
+    assert [tuple(r) for r in ready.all("SELECT amount_minor, refunded_minor FROM payments ORDER BY rowid")] == [
+        (500, 500), (861, 861)]
+    assert expected_cash(ready, 1) == 10000
+    assert {k: v for k, v in order_sums(ready, order_id).items() if v} == {}
+    assert ready.one("SELECT status FROM orders")[0] == "refunded"
+    assert ledger.verify(ready).problem is None

@@ -76,6 +76,10 @@ def test_demo_day_adds_up(tmp_path: Path) -> None:
     for suffix, words in tenders.items():
         (text,) = [t for name, t in receipts.items() if name.split("-", 2)[2] == f"{suffix}.pdf"]
         assert words in text and "TRAINING" in text, (suffix, text)
+    # The refund is by item: its receipt lists the soda brought back, the order's original total, and the tender.
+    (refund_text,) = [t for name, t in receipts.items() if name.endswith("-refund.pdf")]
+    assert "Soda 20oz $2.71" in refund_text and "Original total" in refund_text and "To Cash $2.71" in refund_text
+    assert any("1 x Soda 20oz brought back" in line for line in report.story)
     z_text = " ".join(page.extract_text() for page in PdfReader(str(report.files["Z report (PDF)"])).pages)
     assert "Z report" in z_text and "Sales by hour" in z_text and "$158.24" in z_text
     for label in ("books (beancount)", "books (hledger)", "store", "menu (CSV imported)"):
