@@ -126,8 +126,11 @@ def day_report_cmd(
         write_new(pdf, render(store, r, paper, closing), "--pdf")
         say(f"Wrote {show_path(pdf)}.")
         return
-    emit(as_json, {**report_dict(r), "closing": closing.as_dict() if closing is not None else None},
-         lambda: say("\n".join(report_lines(store, r, closing))))
+    def human() -> None:
+        for line in report_lines(store, r, closing):
+            say(line)
+
+    emit(as_json, {**report_dict(r), "closing": closing.as_dict() if closing is not None else None}, human)
 
 
 def report_lines(store: object, r: object, closing: object) -> list[str]:

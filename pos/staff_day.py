@@ -42,7 +42,7 @@ class DriverLine(NamedTuple):
     deliveries: int = 0
     """Deliveries paid in cash at the door to them on the day."""
     collected_minor: int = 0
-    """Cash they took at the door (tips included)."""
+    """Cash they took at the door and kept, change given back (tips included)."""
     handed_in_minor: int = 0
     holding_minor: int = 0
     """Cash they still held at the end of the day."""
@@ -118,12 +118,15 @@ def drivers(store: "Store", day: date, hand_ins: dict[str, int], holding: dict[s
         "SELECT postings FROM journal_entries WHERE business_day = ? AND source_kind = 'payment' "
         "AND key LIKE 'payment:%:capture' AND postings LIKE '%assets:cash:driver:%'", (day.isoformat(),),
     ):
+        kept: dict[str, int] = {}  # what the customer handed over, less the change given back at the door
         for line in text.split("\n"):
             account, amount, _ = line.split(" ")
-            if account.startswith("assets:cash:driver:") and int(amount) > 0:
-                run = runs.setdefault(account[19:], [0, 0])
-                run[0] += 1
-                run[1] += int(amount)
+            if account.startswith("assets:cash:driver:"):
+                kept[account[19:]] = kept.get(account[19:], 0) + int(amount)
+        for driver, amount in kept.items():
+            run = runs.setdefault(driver, [0, 0])
+            run[0] += 1
+            run[1] += amount
     keys = sorted(set(runs) | set(hand_ins) | set(holding))
     names = {}
     if keys:

@@ -100,7 +100,7 @@ def render(store: "Store", report: "DayReport", paper: str | None = None, closin
     from reportlab.lib.pagesizes import A4, LETTER
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from xml.sax.saxutils import escape
 
@@ -205,10 +205,12 @@ def render(store: "Store", report: "DayReport", paper: str | None = None, closin
     table("Tax by rate", [[f"{rate}%", money(v)] for rate, v in report.tax_by_rate.items()], ["Rate", "Tax"])
     tip_rows = [[_who(store, person), money(t.direct_minor), money(t.pooled_minor), money(t.declared_minor), money(t.paid_minor),
                  money(t.owed_minor)] for person, t in report.tips.items()]
+    tips_at = len(story)
     table("Tips per person (not sales)", tip_rows, ["Person", "Direct", "Pooled", "Declared", "Paid", "Owed"])
-    if report.tips:  # the chart belongs to the table above: one heading for both
+    if report.tips:  # the chart belongs to the table above: one heading for both, on one page
         bars(None, [_who(store, person) for person in report.tips],
              [t.direct_minor + t.pooled_minor + t.declared_minor for t in report.tips.values()])
+        story[tips_at:] = [KeepTogether(story[tips_at:])]
     table("Drawers", [[f"Drawer {k}", money(d.expected_minor), money(d.counted_minor), money(d.over_short_minor)]
                       for k, d in report.drawers.items()], ["Drawer", "Expected", "Counted", "Over (+) / short (-)"],
           first=0.25)
