@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -12,6 +12,10 @@ from commands.context import (JsonFlag, KeyFileOpt, NUMBERS, ask_approver, day_o
 from commands.files import check_new, show_path, write_new
 from commands.output import emit, money, say, staff_name
 from pos.errors import InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.report import DayReport
+    from pos.store import Store
 
 day_app = group("Closing the day: counts, settlement, tips, the lock; the Z report; reopening.")
 
@@ -133,14 +137,13 @@ def day_report_cmd(
     emit(as_json, {**report_dict(r), "closing": closing.as_dict() if closing is not None else None}, human)
 
 
-def report_lines(store: object, r: object, closing: object) -> list[str]:
+def report_lines(store: "Store", r: "DayReport", closing: object) -> list[str]:
     """The Z report as text: the sales statement with what each line means, then the sections."""
     from payments.base import tender_label
-    from pos.report import DayReport, statement
+    from pos.report import statement
     from pos.text import shown
     from pos.words import counted
 
-    assert isinstance(r, DayReport)
     m = lambda v: money(store, v)  # noqa: E731
     out = ["TRAINING"] if r.training else []
     out.append(f"Z report {r.day}: {counted(r.orders, 'order')}, average ticket {m(r.average_ticket_minor)} "
@@ -175,9 +178,10 @@ def report_lines(store: object, r: object, closing: object) -> list[str]:
         out.append(f"Cashier {shown(c.name)}: {counted(c.orders, 'order')}, sales {m(c.sales_minor)}, discounts "
                    f"{m(c.discounts_minor)}, {counted(c.refunds, 'refund')} {m(c.refunds_minor)}, "
                    f"{counted(c.voids, 'void')} {m(c.voided_minor)}, {counted(c.no_sales, 'no-sale')}")
-    for d in r.drivers.values():
-        out.append(f"Driver {shown(d.name)}: {counted(d.deliveries, 'delivery')}, collected {m(d.collected_minor)}, "
-                   f"handed in {m(d.handed_in_minor)}, still holds {m(d.holding_minor)}")
+    for driver in r.drivers.values():
+        out.append(f"Driver {shown(driver.name)}: {counted(driver.deliveries, 'delivery')}, collected "
+                   f"{m(driver.collected_minor)}, handed in {m(driver.handed_in_minor)}, still holds "
+                   f"{m(driver.holding_minor)}")
     out.append(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
     for moved in r.carried_out:
         out.append(f"Carried over, still open: {moved.label}")

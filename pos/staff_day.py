@@ -132,5 +132,5 @@ def drivers(store: "Store", day: date, hand_ins: dict[str, int], holding: dict[s
     if keys:
         marks = ",".join("?" * len(keys))
         names = dict(store.tuples(f"SELECT key, name FROM staff WHERE key IN ({marks})", tuple(keys)))
-    return {key: DriverLine(names.get(key, key), *runs.get(key, [0, 0]), hand_ins.get(key, 0), holding.get(key, 0))
-            for key in keys}
+    return {key: DriverLine(names.get(key, key), runs.get(key, [0, 0])[0], runs.get(key, [0, 0])[1],
+                            hand_ins.get(key, 0), holding.get(key, 0)) for key in keys}

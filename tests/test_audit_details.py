@@ -115,6 +115,8 @@ STEPS = [
     Step("ledger balances", ("ledger", "balances", "--account", "assets:cash"), "command", None),
     Step("ledger export", ("ledger", "export", "--format", "csv"), "command", None),
     Step("day report", ("day", "report", "--day", "2026-11-23"), "command", None),
+    Step("report items", ("report", "items", "--from", "2026-11-23"), "command", None),
+    Step("report sales", ("report", "sales", "--from", "2026-11-23", "--by", "hour"), "command", None),
     Step("driver cash", ("driver", "cash", "Dave"), "command", None),
     Step("tips owed", ("tips", "owed"), "command", None),
     Step("tips payroll", ("tips", "payroll", "--from", "2026-11-23"), "command", None),
