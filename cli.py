@@ -36,7 +36,7 @@ GROUPS = (
     ("kiosk", "kiosk", "kiosk_app", OWNER), ("tips", "tips", "tips_app", OWNER), ("day", "day", "day_app", OWNER),
     ("shift", "staff", "shift_app", CASHIER), ("item", "catalog", "item_app", OWNER),
     ("tax", "catalog", "tax_app", OWNER), ("staff", "staff", "staff_app", OWNER),
-    ("ledger", "ledger", "ledger_app", OWNER),
+    ("ledger", "ledger", "ledger_app", OWNER), ("report", "report", "report_app", OWNER),
 )
 # The commands that sit at the top, beside the groups: name -> module in commands/ (its ``top_level`` app).
 COMMANDS = {

@@ -314,7 +314,8 @@ def _build(folder: Path, keys: Any = None) -> DemoReport:
                             + "\n").encode())
         report.files["Z report (JSON)"] = z_path.resolve()
         report.story.append(
-            f"Z report: {z.orders} orders, {money(z.gross_sales_minor)} gross, net sales {money(z.net_sales_minor)}, "
+            f"Z report: {z.orders} orders, gross sales {money(z.gross_sales_minor)} (before discounts, refunds and "
+            f"tax), net sales {money(z.net_sales_minor)}, total collected {money(z.total_collected_minor)}, "
             f"card fees {money(z.card_fees_minor)}."
         )
         from pos.orders import resolve
@@ -333,7 +334,7 @@ def _build(folder: Path, keys: Any = None) -> DemoReport:
         _write_new(refund_receipt, receipt_pdf.render(model.build(store, walk_in.id, refund=True), 80))
         report.files["receipts (PDF, one per tender)"] = receipts_dir.resolve()
         z_pdf = folder / "z-report.pdf"
-        _write_new(z_pdf, day_pdf.render(store, z, "a4", closed.closing))
+        _write_new(z_pdf, day_pdf.render(store, z, None, closed.closing))
         report.files["Z report (PDF)"] = z_pdf.resolve()
         checked = ledger.verify(store)
         report.story.append(f"Books: {checked.entries} journal entries, hash chain intact, every entry balances.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -12,6 +12,10 @@ from commands.context import (JsonFlag, KeyFileOpt, NUMBERS, ask_approver, day_o
 from commands.files import check_new, show_path, write_new
 from commands.output import emit, money, say, staff_name
 from pos.errors import InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.report import DayReport
+    from pos.store import Store
 
 day_app = group("Closing the day: counts, settlement, tips, the lock; the Z report; reopening.")
 
@@ -105,16 +109,17 @@ def day_report_cmd(
     ctx: typer.Context,
     day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: the current one).")] = None,
     pdf: Annotated[Optional[Path], typer.Option("--pdf", help="Write it as a PDF with charts here.")] = None,
-    paper: Annotated[str, typer.Option("--paper", help="a4 or letter (with --pdf).")] = "a4",
+    paper: Annotated[Optional[str], typer.Option("--paper", help="a4 or letter (with --pdf; default: the store's "
+                                                 "country's).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """The Z report: sales, tax, tenders, refunds, tips per person, drawers, drivers, card fees; its closing."""
+    """The Z report: gross to net sales, tax, total collected, tips; tenders, drawers, cashiers, drivers; its closing."""
     from pos.closings import closing_of_day
     from pos.report import day_report, report_dict
 
     store = open_store(ctx)
     if pdf is not None:
-        if paper not in ("a4", "letter"):
+        if paper is not None and paper not in ("a4", "letter"):
             raise InvalidInput(f"Print the day report on a4 or letter paper, not '{paper}'.")
         check_new(pdf, "--pdf")
     r = day_report(store, day_or_today(store, day))
@@ -125,39 +130,66 @@ def day_report_cmd(
         write_new(pdf, render(store, r, paper, closing), "--pdf")
         say(f"Wrote {show_path(pdf)}.")
         return
-
     def human() -> None:
-        m = lambda v: money(store, v)  # noqa: E731
-        if r.training:
-            say("TRAINING")
-        say(f"Z report {r.day}: {r.orders} orders, gross {m(r.gross_sales_minor)}, average ticket "
-            f"{m(r.average_ticket_minor)}")
-        say(f"Net sales {m(r.net_sales_minor)} (discounts {m(r.discounts_minor)}, refunds "
-            f"{m(r.refunds_minor)} in {r.refunds_count}); voided orders {r.voids_count}")
-        say(f"Refunded items: {r.refunded_items}")
-        for title, figures in (("Sales by channel", r.sales_by_channel), ("Payments by tender", r.payments_by_tender),
-                               ("Tax by category", r.tax_by_category)):
-            say(f"{title}: " + (", ".join(f"{k} {m(v)}" for k, v in figures.items()) or "none"))
-        for person, t in r.tips.items():
-            say(f"Tips {staff_name(store, person)}: direct {m(t.direct_minor)}, pooled {m(t.pooled_minor)}, "
-                f"declared {m(t.declared_minor)}, paid {m(t.paid_minor)}, refunded {m(t.refunded_minor)}, "
-                f"still owed {m(t.owed_minor)}")
-        if r.pool_left_minor:
-            say(f"Tip pool not yet shared: {m(r.pool_left_minor)}")
-        for register, amount in r.over_short_by_drawer.items():
-            say(f"Drawer {register}: {'over' if amount >= 0 else 'short'} {m(abs(amount))}")
-        for driver, amount in r.hand_ins_by_driver.items():
-            say(f"Driver {staff_name(store, driver)} handed in {m(amount)}")
-        for driver, amount in r.drivers_holding.items():
-            say(f"Driver {staff_name(store, driver)} still holds {m(amount)}")
-        say(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
-        for moved in r.carried_out:
-            say(f"Carried over, still open: {moved.label}")
-        for moved in r.carried_in:
-            say(f"Carried in, open: {moved.label}")
-        say(closing_line(closing, r.day))
+        for line in report_lines(store, r, closing):
+            say(line)
 
     emit(as_json, {**report_dict(r), "closing": closing.as_dict() if closing is not None else None}, human)
+
+
+def report_lines(store: "Store", r: "DayReport", closing: object) -> list[str]:
+    """The Z report as text: the sales statement with what each line means, then the sections."""
+    from payments.base import tender_label
+    from pos.report import statement
+    from pos.text import shown
+    from pos.words import counted
+
+    m = lambda v: money(store, v)  # noqa: E731
+    out = ["TRAINING"] if r.training else []
+    out.append(f"Z report {r.day}: {counted(r.orders, 'order')}, average ticket {m(r.average_ticket_minor)} "
+               "(after discounts, with tax)")
+    rows = statement(r)
+    width = max(len(label) for label, _, _ in rows)
+    amounts = [m(amount) for _, amount, _ in rows]
+    wide = max(len(a) for a in amounts)
+    for (label, _, meaning), amount in zip(rows, amounts):
+        out.append(f"  {label:<{width}}  {amount:>{wide}}  {meaning}")
+    out.append(f"Refunds given: {counted(r.refunds_count, 'refund')}, {m(r.refunds_paid_minor)} back with tax; "
+               f"voided orders {r.voids_count}")
+    out.append(f"Refunded items: {r.refunded_items}")
+    out.append("Tax by category: " + (", ".join(
+        f"{shown(r.tax_names.get(k, k))} ({r.tax_rates.get(k, '?')}%) {m(v)}" for k, v in r.tax_by_category.items())
+        or "none"))
+    out.append("Tax by rate: " + (", ".join(f"{rate}% {m(v)}" for rate, v in r.tax_by_rate.items()) or "none"))
+    out.append("Sales by channel (gross sales): " + (", ".join(
+        f"{shown(k).capitalize()} {m(v)}" for k, v in r.sales_by_channel.items()) or "none"))
+    out.append("Payments by tender: " + (", ".join(
+        f"{tender_label(k)} {m(v)}" for k, v in r.payments_by_tender.items()) or "none"))
+    for person, t in r.tips.items():
+        out.append(f"Tips {staff_name(store, person)}: direct {m(t.direct_minor)}, pooled {m(t.pooled_minor)}, "
+                   f"declared {m(t.declared_minor)}, paid {m(t.paid_minor)}, refunded {m(t.refunded_minor)}, "
+                   f"still owed {m(t.owed_minor)}")
+    if r.pool_left_minor:
+        out.append(f"Tip pool not yet shared: {m(r.pool_left_minor)}")
+    for register, d in r.drawers.items():
+        over = d.over_short_minor
+        state = "exact" if over == 0 else f"over {m(over)}" if over > 0 else f"short {m(-over)}"
+        out.append(f"Drawer {register}: expected {m(d.expected_minor)}, counted {m(d.counted_minor)}: {state}")
+    for c in r.cashiers.values():
+        out.append(f"Cashier {shown(c.name)}: {counted(c.orders, 'order')}, sales {m(c.sales_minor)}, discounts "
+                   f"{m(c.discounts_minor)}, {counted(c.refunds, 'refund')} {m(c.refunds_minor)}, "
+                   f"{counted(c.voids, 'void')} {m(c.voided_minor)}, {counted(c.no_sales, 'no-sale')}")
+    for driver in r.drivers.values():
+        out.append(f"Driver {shown(driver.name)}: {counted(driver.deliveries, 'delivery')}, collected "
+                   f"{m(driver.collected_minor)}, handed in {m(driver.handed_in_minor)}, still holds "
+                   f"{m(driver.holding_minor)}")
+    out.append(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
+    for moved in r.carried_out:
+        out.append(f"Carried over, still open: {moved.label}")
+    for moved in r.carried_in:
+        out.append(f"Carried in, open: {moved.label}")
+    out.append(closing_line(closing, r.day))
+    return out
 
 
 def closing_line(closing: object, day: object) -> str:

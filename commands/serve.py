@@ -51,7 +51,6 @@ def serve(
     store = open_store(ctx)  # the permission check, and a store that exists, before anything listens
     if stripe_settings() is None:
         raise InvalidInput("Webhooks need the Stripe key too (STRIPE_API_KEY): each event is checked with Stripe.")
-    store.close()
     db_path = state_of(ctx).db_path
     terminal = str(store.memo.get("terminal") or "")
 

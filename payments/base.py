@@ -47,6 +47,25 @@ class TenderKind(str, enum.Enum):
     LINK = "link"
     SELF_CHECKOUT = "self_checkout"
 
+    @property
+    def label(self) -> str:
+        """The tender as people say it ("Cash on delivery"), for every screen, receipt and report."""
+        return TENDER_LABELS[self]
+
+
+TENDER_LABELS: dict[TenderKind, str] = {
+    TenderKind.CASH: "Cash", TenderKind.COD: "Cash on delivery", TenderKind.CARD: "Card",
+    TenderKind.WALLET: "Phone wallet", TenderKind.LINK: "Payment link", TenderKind.SELF_CHECKOUT: "Self-checkout",
+}
+
+
+def tender_label(value: str) -> str:
+    """A stored tender code's label (``cod`` -> "Cash on delivery"); an unknown code as it is."""
+    try:
+        return TenderKind(value).label
+    except ValueError:
+        return value
+
 
 class PaymentState(str, enum.Enum):
     REQUESTED = "requested"

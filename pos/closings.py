@@ -83,10 +83,12 @@ def day_totals(store: "Store", day: date) -> dict[str, int]:
     r = day_report(store, day)
     voided = store.scalar("SELECT coalesce(sum(voided_minor), 0) FROM orders WHERE business_day = ? "
                           "AND status = 'voided'", (day.isoformat(),))
+    # A closing's totals keep the meanings they were signed with (RECORD_VERSION 1): sales as charged, tax
+    # included; refunds as money given back; discounts net of those the refunds took back.
     return {
-        "orders": r.orders, "sales_minor": r.gross_sales_minor, "net_sales_minor": r.net_sales_minor,
-        "refunds_minor": r.refunds_minor, "voids": r.voids_count, "voided_minor": int(voided),
-        "discounts_minor": r.discounts_minor,
+        "orders": r.orders, "sales_minor": r.sales_charged_minor, "net_sales_minor": r.net_sales_minor,
+        "refunds_minor": r.refunds_paid_minor, "voids": r.voids_count, "voided_minor": int(voided),
+        "discounts_minor": r.discounts_minor - r.refunded_discounts_minor,
         "tips_minor": sum(t.direct_minor + t.pooled_minor + t.declared_minor for t in r.tips.values()),
         "over_short_minor": sum(r.over_short_by_drawer.values()),
     }

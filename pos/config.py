@@ -20,6 +20,7 @@ the settings ``init`` asks for.
                            LINK_METHODS to widen it (a bank debit's money arrives days later)
     receipt.feedback       how customers reach the owner (email, phone or web address), on every receipt
     receipt.folder         a folder where a PDF receipt is written for every paid order ('' for none)
+    hours.open, hours.close  the store's opening hours (HH:MM), the span of the day report's sales by hour
     register.lock_after    minutes idle before a register session locks itself (0: never)
     signin.required        one-shot commands that change anything need a sign-in (pos login): yes or no
     signin.minutes         how long a sign-in lasts on a terminal
@@ -180,6 +181,15 @@ def _lock_minutes(store: "Store", text: str) -> str:
     return str(int(value))
 
 
+def _clock(store: "Store", text: str) -> str:
+    value = text.strip()
+    hours, sep, minutes = value.partition(":")
+    if not (sep and hours.isascii() and hours.isdigit() and minutes.isascii() and minutes.isdigit()
+            and len(minutes) == 2 and int(hours) <= 24 and int(minutes) < 60 and (int(hours) < 24 or minutes == "00")):
+        raise InvalidInput(f"'{text}' is not a time of day: give HH:MM on the 24-hour clock, like 09:00 or 22:30.")
+    return f"{int(hours):02d}:{minutes}"
+
+
 def _default_denominations(store: "Store") -> str:
     from pos.money import exponent
 
@@ -219,6 +229,10 @@ OPTIONS: dict[str, Option] = {
                _link_methods, lambda s: "card"),
         Option("receipt.feedback", "how customers reach the owner (on every receipt)", _feedback, lambda s: ""),
         Option("receipt.folder", "write a PDF receipt here for every paid order", _folder, lambda s: ""),
+        Option("hours.open", "when the store opens (HH:MM): the day report's sales by hour start here", _clock,
+               lambda s: "09:00"),
+        Option("hours.close", "when the store closes (HH:MM; after midnight is the next morning)", _clock,
+               lambda s: "21:00"),
         Option("register.lock_after", "minutes idle before pos register locks (0: never)", _lock_minutes,
                lambda s: "5"),
         Option("signin.required", "changes need a sign-in (pos login): yes or no", _yes_no, lambda s: "yes"),

@@ -1,4 +1,9 @@
-"""The day's Z report, every figure derived from the ledger.
+"""The day's Z report, every figure derived from the ledger, in the words owners and accountants use.
+
+The sales statement (:data:`DEFINITIONS`, printed on every form of the report):
+gross sales (before discounts, refunds and tax), less discounts, less refunds,
+is net sales (before tax); tax by category and by rate; total collected is net
+sales plus tax (and cash rounding); tips come after, and are never sales.
 
 The day's movement per account comes from the ledger's per-day balances
 (kept with every post, checked by ``pos ledger verify``).  Sales by channel
@@ -18,11 +23,42 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pos import accounts
 
+from pos.staff_day import CashierLine, DriverLine
+
 if TYPE_CHECKING:  # pragma: no cover
+    from decimal import Decimal
+
     from pos.days import OrderMove
     from pos.store import Store
 
 _CARD_FEES = accounts.CARD_FEES
+SOLD = ("(CASE WHEN instr(j.postings, 'income:sales ') > 0 THEN "
+        "-CAST(substr(j.postings, instr(j.postings, 'income:sales ') + 13) AS INTEGER) ELSE 0 END)")
+"""SQL: what a sale entry credits to sales (its gross sales, before discounts and tax), for entries ``j``."""
+
+
+DEFINITIONS: tuple[tuple[str, str], ...] = (
+    ("Gross sales", "what the items sold came to, before discounts, refunds and tax"),
+    ("Discounts", "what was taken off those sales"),
+    ("Refunds", "sales given back, before tax"),
+    ("Net sales", "gross sales less discounts and refunds, before tax"),
+    ("Tax", "tax collected, less tax refunded"),
+    ("Cash rounding", "cash totals rounded to the coins in use"),
+    ("Total collected", "net sales plus tax (and cash rounding)"),
+    ("Tips", "owed to the people who earned them: not sales"),
+)
+"""The report's statement lines and what each means (shown on the text, JSON and PDF report)."""
+
+
+class DrawerLine(NamedTuple):
+    """A drawer counted at the close: what the books expected, what was counted, the difference."""
+
+    expected_minor: int
+    counted_minor: int
+
+    @property
+    def over_short_minor(self) -> int:
+        return self.counted_minor - self.expected_minor
 
 
 class TipLine(NamedTuple):
@@ -41,14 +77,19 @@ class DayReport(NamedTuple):
     currency: str
     orders: int
     gross_sales_minor: int
-    """What customers were charged on orders booked this day (tax included)."""
+    """What the items sold came to, before discounts, refunds and tax."""
     net_sales_minor: int
-    """Revenue net of tax and discounts, less refunds."""
+    """Gross sales less discounts and refunds, before tax."""
     discounts_minor: int
+    """Discounts given on this day's sales."""
     tax_by_category: dict[str, int]
+    """Tax collected less tax refunded, per tax category."""
     sales_by_channel: dict[str, int]
+    """Gross sales per channel."""
     payments_by_tender: dict[str, int]
+    """What each tender took for orders (tips apart)."""
     refunds_minor: int
+    """Sales given back, before tax (their share of discounts taken off): gross - discounts - refunds = net."""
     refunds_count: int
     voids_count: int
     tips: dict[str, TipLine]
@@ -64,13 +105,42 @@ class DayReport(NamedTuple):
     carried_in: "tuple[OrderMove, ...]" = ()
     """Orders carried into this day from a closed one."""
     sales_by_utc_hour: tuple[tuple[str, int], ...] = ()
-    """Booked sales per UTC hour (``2026-11-23T17``), for the day PDF's chart (not part of ``--json``)."""
+    """Gross sales per UTC hour (``2026-11-23T17``), for the day PDF's chart (not part of ``--json``)."""
+    sales_charged_minor: int = 0
+    """What customers were charged on the day's sales: after discounts, tax included (closings count it)."""
+    refunds_paid_minor: int = 0
+    """Money given back by refunds: tax and tips included (closings count it)."""
+    refunded_discounts_minor: int = 0
+    """The discounts the day's refunds took back (already inside ``refunds_minor``)."""
+    tax_by_rate: dict[str, int] = {}
+    """Tax per rate (``8.875``; ``8.875+9`` for a category whose rate changed during the day)."""
+    tax_rates: dict[str, str] = {}
+    """Each category's rate (as in ``tax_by_rate``) and, below, its name."""
+    tax_names: dict[str, str] = {}
+    drawers: dict[int, DrawerLine] = {}
+    """Each drawer counted at the close: expected and counted cash."""
+    cashiers: "dict[str, CashierLine]" = {}
+    """Per person who rang orders (``""``: orders rung with nobody signed in, such as a kiosk's)."""
+    drivers: "dict[str, DriverLine]" = {}
     refunded_items: int = 0
     """Items customers brought back (refunds by item), counted on the day their refund was booked."""
 
     @property
     def average_ticket_minor(self) -> int:
-        return self.gross_sales_minor // self.orders if self.orders else 0
+        """What an order came to on average: after discounts, tax included."""
+        return self.sales_charged_minor // self.orders if self.orders else 0
+
+    @property
+    def tax_minor(self) -> int:
+        return sum(self.tax_by_category.values())
+
+    @property
+    def total_collected_minor(self) -> int:
+        return self.net_sales_minor + self.tax_minor + self.cash_rounding_minor
+
+    @property
+    def tips_minor(self) -> int:
+        return sum(t.direct_minor + t.pooled_minor + t.declared_minor for t in self.tips.values())
 
 
 def _lines(text: str) -> list[tuple[str, int]]:
@@ -88,6 +158,8 @@ def day_report(store: "Store", day: date) -> DayReport:
 
     iso_day = day.isoformat()
     orders = gross = net = discounts = refunds = refund_count = fees = clearing = rounding = 0
+    refunded_sales = refunded_discounts = 0  # what refunds moved back out of income:sales and income:discounts
+    counted: dict[int, int] = {}
     tax: dict[str, int] = {}
     by_channel: dict[str, int] = {}
     by_tender: dict[str, int] = {}
@@ -103,15 +175,17 @@ def day_report(store: "Store", day: date) -> DayReport:
     owed = "CAST(substr(j.postings, instr(j.postings, 'assets:receivable:orders ') + 25) AS INTEGER)"
     # By channel and by the UTC hour the sale was booked (the day PDF's chart), in the same pass.
     by_hour: dict[str, int] = {}
-    for channel, hour, count, total in store.tuples(
-        f"SELECT o.channel, substr(j.posted_at, 1, 13), count(*), coalesce(sum({owed}), 0) FROM journal_entries j "
+    charged = 0
+    for channel, hour, count, total, sold in store.tuples(
+        f"SELECT o.channel, substr(j.posted_at, 1, 13), count(*), coalesce(sum({owed}), 0), "
+        f"coalesce(sum({SOLD}), 0) FROM journal_entries j "
         "JOIN orders o ON o.id = j.source_id WHERE j.business_day = ? AND j.source_kind = 'order' "
         "AND j.key LIKE 'order:%:sale' GROUP BY 1, 2", (iso_day,),
     ):
         orders += count
-        gross += total
-        by_channel[channel] = by_channel.get(channel, 0) + total
-        by_hour[hour] = by_hour.get(hour, 0) + total
+        charged += total
+        by_channel[channel] = by_channel.get(channel, 0) + sold
+        by_hour[hour] = by_hour.get(hour, 0) + sold
     for tender, total in store.tuples(
         f"SELECT p.tender, coalesce(sum({owed}), 0) FROM journal_entries j "
         "JOIN payments p ON p.id = substr(j.key, 9, length(j.key) - 16) WHERE j.business_day = ? "
@@ -138,6 +212,10 @@ def day_report(store: "Store", day: date) -> DayReport:
                     tip(account.rsplit(":", 1)[1], "refunded_minor", amount)
                 elif (account.startswith("assets:cash:") or account.startswith("assets:clearing:")) and amount < 0:
                     refunds -= amount
+                elif account == accounts.SALES:
+                    refunded_sales += amount
+                elif account == accounts.DISCOUNTS:
+                    refunded_discounts -= amount
         elif kind == "tips":
             for account, amount in lines:
                 if not account.startswith("liabilities:tips:"):
@@ -153,6 +231,9 @@ def day_report(store: "Store", day: date) -> DayReport:
             register = int(source_id.rsplit(":", 1)[1])
             over_short[register] = over_short.get(register, 0) - sum(
                 a for acc, a in lines if acc == accounts.CASH_OVER_SHORT)
+        elif kind == "drawer" and key.endswith(":close"):  # the counted cash, to the safe
+            register = int(source_id.rsplit(":", 1)[1])
+            counted[register] = counted.get(register, 0) + sum(a for acc, a in lines if acc == "assets:cash:safe")
         elif kind == "driver":
             hand_ins[source_id] = hand_ins.get(source_id, 0) + sum(
                 a for acc, a in lines if acc.startswith("assets:cash:drawer:"))
@@ -162,6 +243,7 @@ def day_report(store: "Store", day: date) -> DayReport:
             continue
         if account == accounts.SALES:
             net -= amount
+            gross -= amount
         elif account == accounts.DISCOUNTS:
             discounts += amount
             net -= amount
@@ -184,13 +266,27 @@ def day_report(store: "Store", day: date) -> DayReport:
     pool = tip_lines.pop("pool", TipLine())
     holding = {account.rsplit(":", 1)[1]: amount for (account, cur), amount in closing.items()
                if cur == currency and account.startswith("assets:cash:driver:") and amount}
+    from pos import staff_day
+
+    gross += refunded_sales  # refunds are their own line: gross sales are before them
+    discounts += refunded_discounts
+    drawers = {register: DrawerLine(counted.get(register, 0) - over_short.get(register, 0), counted.get(register, 0))
+               for register in sorted(set(counted) | set(over_short))}
+    rates, names = _rates(store, iso_day, tax)
+    by_rate: dict[str, int] = {}
+    for category, amount in sorted(tax.items()):
+        by_rate[rates[category]] = by_rate.get(rates[category], 0) + amount
     voids = int(store.scalar("SELECT count(*) FROM orders WHERE business_day = ? AND status = 'voided'", (iso_day,)))
     return DayReport(
         day, store.settings.training, currency, orders, gross, net, discounts, dict(sorted(tax.items())),
-        dict(sorted(by_channel.items())), dict(sorted(by_tender.items())), refunds, refund_count, voids,
-        tip_lines, pool.owed_minor, dict(sorted(over_short.items())), dict(sorted(hand_ins.items())), holding,
-        fees, clearing, rounding, tuple(moves(store, from_day=day)), tuple(moves(store, to_day=day)),
-        tuple(sorted(by_hour.items())), _refunded_items(store, iso_day),
+        dict(sorted(by_channel.items())), dict(sorted(by_tender.items())), refunded_sales - refunded_discounts,
+        refund_count, voids, tip_lines, pool.owed_minor, dict(sorted(over_short.items())),
+        dict(sorted(hand_ins.items())), holding, fees, clearing, rounding, tuple(moves(store, from_day=day)),
+        tuple(moves(store, to_day=day)), tuple(sorted(by_hour.items())),
+        sales_charged_minor=charged, refunds_paid_minor=refunds, refunded_discounts_minor=refunded_discounts,
+        tax_by_rate=dict(sorted(by_rate.items(), key=lambda kv: _rate_order(kv[0]))), tax_rates=rates,
+        tax_names=names, drawers=drawers, cashiers=staff_day.cashiers(store, day),
+        drivers=staff_day.drivers(store, day, hand_ins, holding), refunded_items=_refunded_items(store, iso_day),
     )
 
 
@@ -204,12 +300,66 @@ def _refunded_items(store: "Store", iso_day: str) -> int:
         "WHERE e.batch_id = r.batch_id AND k.business_day < j.business_day))", (iso_day,)))
 
 
+def _rate_order(rate: str) -> tuple["Decimal", str]:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return (Decimal(rate.split("+")[0]), rate)
+    except InvalidOperation:  # "?": a category no line or catalog entry names
+        return (Decimal(-1), rate)
+
+
+def _rates(store: "Store", iso_day: str, tax: dict[str, int]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each taxed category's rate on the day's sales (its current rate when only refunds of earlier sales
+    taxed it) and its name: the day's sold lines are read through their orders' sale entries."""
+    from decimal import Decimal
+
+    used: dict[str, set[Decimal]] = {}
+    for category, rate in store.tuples(
+        "SELECT DISTINCT l.tax_category, l.tax_rate_percent FROM journal_entries j JOIN order_lines l "
+        "ON l.order_id = j.source_id WHERE j.business_day = ? AND j.source_kind = 'order' "
+        "AND j.key LIKE 'order:%:sale' AND l.removed_at IS NULL", (iso_day,),
+    ):
+        used.setdefault(category, set()).add(Decimal(rate))
+    names: dict[str, str] = {}
+    for code, name, rate in store.tuples("SELECT code, name, rate_percent FROM tax_categories"):
+        names[code] = name
+        if code in tax and code not in used:
+            used[code] = {Decimal(rate)}
+    rates = {code: "+".join(_percent(r) for r in sorted(used.get(code, set()))) or "?" for code in tax}
+    return rates, {code: names.get(code, code) for code in tax}
+
+
+def _percent(rate: "Decimal") -> str:
+    """``8.875``, ``10``: a rate as people write it (no trailing zeros)."""
+    return format(rate.normalize(), "f")
+
+
+def statement(report: DayReport) -> list[tuple[str, int, str]]:
+    """The report's sales statement, in order: (line, amount in minor units, what it means); what is taken
+    off is negative.  The text report and the PDF print these same lines."""
+    meaning = dict(DEFINITIONS)
+    lines = [("Gross sales", report.gross_sales_minor), ("Discounts", -report.discounts_minor),
+             ("Refunds", -report.refunds_minor), ("Net sales", report.net_sales_minor), ("Tax", report.tax_minor)]
+    if report.cash_rounding_minor:
+        lines.append(("Cash rounding", report.cash_rounding_minor))
+    lines += [("Total collected", report.total_collected_minor), ("Tips", report.tips_minor)]
+    return [(label, amount, meaning[label]) for label, amount in lines]
+
+
 def report_dict(report: DayReport) -> dict[str, Any]:
     """The report as plain data (``--json``); amounts in minor units."""
     data = report._asdict()
     del data["sales_by_utc_hour"]  # the PDF's chart reads it; the report's figures are the rest
     data["day"] = report.day.isoformat()
     data["average_ticket_minor"] = report.average_ticket_minor
+    data["tax_minor"] = report.tax_minor
+    data["total_collected_minor"] = report.total_collected_minor
+    data["tips_minor"] = report.tips_minor
+    data["definitions"] = dict(DEFINITIONS)
+    data["drawers"] = {str(k): {**v._asdict(), "over_short_minor": v.over_short_minor} for k, v in report.drawers.items()}
+    data["cashiers"] = {k: v._asdict() for k, v in report.cashiers.items()}
+    data["drivers"] = {k: v._asdict() for k, v in report.drivers.items()}
     data["tips"] = {k: v._asdict() for k, v in report.tips.items()}
     data["over_short_by_drawer"] = {str(k): v for k, v in report.over_short_by_drawer.items()}
     data["carried_out"] = [m.as_dict() for m in report.carried_out]

@@ -50,6 +50,8 @@ DEFAULT_OPTIONS = {
     "approval.voids_per_shift_over": "10000",
     "cash.denominations": "10000,5000,2000,1000,500,100,25,10,5,1",
     "cash.rounding": "0",
+    "hours.close": "21:00",
+    "hours.open": "09:00",
     "link.expires_after": "60",
     "link.methods": "card",
     "receipt.feedback": "",

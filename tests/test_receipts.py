@@ -348,14 +348,14 @@ def test_day_report_pdf_has_its_tables_and_charts(shop: Store, cli_for, tmp_path
         service.pay(shop, order.id, "cash", "3")
     from datetime import date
 
-    assert day_pdf.sales_by_hour(shop, date(2026, 11, 23)) == {12: 4507, 18: 271}
+    assert day_pdf.sales_by_hour(shop, date(2026, 11, 23)) == {12: 4600, 18: 249}
     report = day_report(shop, date(2026, 11, 23))
-    assert day_pdf.sales_by_hour(shop, date(2026, 11, 23), report) == {12: 4507, 18: 271}  # from the report's pass
+    assert day_pdf.sales_by_hour(shop, date(2026, 11, 23), report) == {12: 4600, 18: 249}  # from the report's pass
     data = day_pdf.render(shop, report, "letter")
     assert data == day_pdf.render(shop, report, "letter")  # invariant
     words = " ".join(pdf_text(data).split())
-    for figure in ("Test Pizza: Z report, 2026-11-23 (TRAINING)", "Gross sales", "$47.78", "Sales by hour", "12h",
-                   "18h", "Sales by tender", "Tips per person", "Alice Smith", "Tax by category", "Drivers"):
+    for figure in ("Test Pizza: Z report, 2026-11-23 (TRAINING)", "Gross sales", "$48.49", "Sales by hour", "12h",
+                   "18h", "Payments by tender", "Tips per person", "Alice Smith", "Tax by category", "Drivers"):
         assert figure in words, figure
     from pypdf import PdfReader
 

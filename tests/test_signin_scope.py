@@ -113,6 +113,8 @@ READS = {
     "ledger balances": ["ledger", "balances"],
     "ledger export": ["ledger", "export", "--format", "csv"],
     "day report": ["day", "report"],
+    "report items": ["report", "items"],
+    "report sales": ["report", "sales"],
     "tips payroll": ["tips", "payroll"],
     "tips owed": ["tips", "owed", "Bob"],
     "driver cash": ["driver", "cash", "Dave"],
