@@ -1,4 +1,5 @@
-"""``pos receipt``, and the PDF every paid order gets in the store's receipt folder."""
+"""``pos receipt``: print it, write it as a PDF or an email, or email it to the customer (``--email``, through the
+store's mail server, :mod:`pos.mail_server`); and the PDF every paid order gets in the store's receipt folder."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from commands.output import say, say_block
 from pos.errors import AnytenderError, InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.mail_server import MailServer
     from pos.store import Store
 
 top_level = typer.Typer()
@@ -28,33 +30,68 @@ def receipt_cmd(
     width: Annotated[int, typer.Option("--width", help="Paper width in mm: 58 or 80.")] = 80,
     refund: Annotated[bool, typer.Option("--refund", help="The refund receipt of the order.")] = False,
     reprint: Annotated[bool, typer.Option("--reprint", help="Mark it as a reprint.")] = False,
+    email: Annotated[Optional[str], typer.Option(
+        "--email", metavar="ADDRESS", help="The customer's email address: the email's To:, and, with a mail server "
+        "set (receipt.smtp), where it is sent.")] = None,
 ) -> None:
-    """Print an order's receipt, or write it as a PDF or an email."""
+    """Print an order's receipt, write it as a PDF or an email, or email it to the customer."""
+    from pos.mail_server import check_address
+    from receipts.mail import mail_server
     from receipts import model
     from receipts.text import columns
 
     store = open_store(ctx)
     columns(width)  # a bad width is refused before anything is written
+    address = check_address(email) if email is not None else None  # a bad address: nothing written or sent
     if pdf is not None and eml is not None and pdf.absolute() == eml.absolute():
         raise InvalidInput("--pdf and --eml name the same file: give each its own.")
     for target, what in ((pdf, "--pdf"), (eml, "--eml")):
         if target is not None:
             check_new(target, what)
+    server = mail_server(store) if address is not None else None
+    if address is not None and server is None and eml is None:
+        raise InvalidInput("No mail server is set up to send it: write the email with --eml FILE for your mail "
+                           "program, or set one with 'pos config set receipt.smtp HOST:PORT'.")
+    password = _password(server) if server is not None else None
     receipt = model.build(store, order, reprint=reprint, refund=refund)
     if pdf is not None:
         from receipts import pdf as pdf_layout
 
         write_new(pdf, pdf_layout.render(receipt, width), "--pdf")
         say(f"Wrote {show_path(pdf)}.")
-    if eml is not None:
-        from receipts.mail import message
+    if eml is not None or server is not None:
+        from receipts.mail import message, send
 
-        write_new(eml, bytes(message(receipt)), "--eml")
-        say(f"Wrote {show_path(eml)}.")
-    if text or (pdf is None and eml is None):
+        letter = message(receipt, to=address, sender=server.sender if server else None)
+        if eml is not None:
+            write_new(eml, bytes(letter), "--eml")
+            say(f"Wrote {show_path(eml)}.")
+        if server is not None:
+            send(letter, server, password)
+            say(f"Sent the receipt for order #{receipt.order_number} to {address}.")
+    if text or (pdf is None and eml is None and address is None):
         from receipts import text as text_layout
 
         say_block(text_layout.render(receipt, width), nl=False)
+
+
+def _password(server: "MailServer") -> Optional[str]:
+    """The mail server's password: ``POS_SMTP_PASSWORD``, else the owner-only file ``receipt.smtp_password_file``
+    (None when the server is used without logging in)."""
+    import os
+
+    from pos.errors import NotAllowed
+    from pos.mail_server import read_password
+
+    if not server.user:
+        return None
+    if os.environ.get("POS_SMTP_PASSWORD"):
+        return os.environ["POS_SMTP_PASSWORD"]
+    if server.password_file:
+        return read_password(Path(server.password_file))
+    raise NotAllowed(f"The mail server {server.where} needs the password of {server.user}: put it in an owner-only "
+                     "file and 'pos config set receipt.smtp_password_file FILE', or set POS_SMTP_PASSWORD. Nothing "
+                     "was sent.")
 
 
 def auto_receipt(store: "Store", order_id: str) -> Optional[Path]:

@@ -19,8 +19,8 @@ which lags).  Stripe's errors are mapped in :mod:`payments.stripe_errors`;
 a cancel or capture that may be retried gets a key per attempt
 (:func:`attempt_key`).
 
-Only the brand, the last four digits and the wallet type are kept; the
-card's number, expiry and CVC never reach the database.
+Only the brand, the last four digits, the wallet type, the authorization code and
+how the card was read are kept; the card's number, expiry and CVC never reach the database.
 """
 
 from __future__ import annotations
@@ -48,16 +48,22 @@ def plain(obj: Any) -> dict[str, Any]:
 
 
 def card_details(intent: dict[str, Any]) -> dict[str, Any]:
-    """What we keep of the card: brand, last four and wallet type, from a tap or an online payment."""
+    """What we keep of the card, from a tap or an online payment: brand, last four, wallet type, and for the
+    receipt the issuer's authorization code and how the card was read (``read_method``: contact_emv,
+    contactless_emv, contactless_magstripe_mode, magnetic_stripe_fallback or magnetic_stripe_track2).
+
+    Stripe puts a tap's authorization code in ``card_present.receipt`` (with the chip's EMV data, which we
+    do not keep) and an online card's in ``card`` itself.  Never the number, expiry, fingerprint or CVC.
+    """
     charge = intent.get("latest_charge")
     if not charge or isinstance(charge, str):
         return {}
     method = charge.get("payment_method_details") or {}
     card = method.get("card_present") or method.get("card") or {}
     wallet = (card.get("wallet") or {}).get("type")
-    details = {"brand": card.get("brand"), "last4": card.get("last4")}
-    if wallet:
-        details["wallet"] = wallet
+    code = (card.get("receipt") or {}).get("authorization_code") or card.get("authorization_code")
+    details = {"brand": card.get("brand"), "last4": card.get("last4"), "wallet": wallet,
+               "authorization_code": code, "read_method": card.get("read_method")}
     return {k: v for k, v in details.items() if v}
 
 
@@ -67,9 +73,9 @@ def settlement_details(intent: dict[str, Any]) -> dict[str, Any]:
     ``fee_minor`` and ``net_minor`` are as Stripe gives them, in the settlement currency; when that is not the
     currency charged, ``fee_currency`` names it and ``fee_booked_minor`` is the fee in the currency charged."""
     charge = intent.get("latest_charge")
-    transaction = charge.get("balance_transaction") if isinstance(charge, dict) else None
-    if not isinstance(transaction, dict):
+    if not isinstance(charge, dict) or not isinstance(charge.get("balance_transaction"), dict):
         return {}
+    transaction = charge["balance_transaction"]
     details: dict[str, Any] = {
         "fee_minor": int(transaction["fee"]), "net_minor": int(transaction["net"]),
         "available_on": int(transaction["available_on"]), "balance_transaction": transaction["id"]}

@@ -70,7 +70,8 @@ class TrainingProcessor:
         ref = _made(store, payment, f"train_{payment.id}")  # the call reached the processor: on record first
         if ending in DECLINES:
             return Outcome.declined(DECLINES[ending], processor_ref=ref)
-        return Outcome.ok(ref, brand="visa", last4="4242", training=True)
+        # A simulated tap: how the card was read, but no authorization code, as no issuer ever saw it.
+        return Outcome.ok(ref, brand="visa", last4="4242", read_method="contactless_emv", training=True)
 
     def capture(self, store: "Store", payment: Payment) -> Outcome:
         if payment.amount_minor % 100 == OUTAGE_CAPTURE and not _current(store, payment).details.get("capture_retried"):

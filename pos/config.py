@@ -21,6 +21,8 @@ the settings ``init`` asks for.
     receipt.feedback       how customers reach the owner (email, phone or web address), on every receipt
     receipt.folder         a folder where a PDF receipt is written for every paid order ('' for none)
     hours.open, hours.close  the store's opening hours (HH:MM), the span of the day report's sales by hour
+    receipt.smtp*, receipt.sender   the mail server that sends receipts (pos receipt N --email ADDRESS):
+                           see pos.mail_server
     register.lock_after    minutes idle before a register session locks itself (0: never)
     signin.required        one-shot commands that change anything need a sign-in (pos login): yes or no
     signin.minutes         how long a sign-in lasts on a terminal
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
+from pos import mail_server
 from pos.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -233,6 +236,16 @@ OPTIONS: dict[str, Option] = {
                lambda s: "09:00"),
         Option("hours.close", "when the store closes (HH:MM; after midnight is the next morning)", _clock,
                lambda s: "21:00"),
+        Option("receipt.smtp", "the mail server that sends emailed receipts, HOST:PORT ('' for none)",
+               lambda s, t: mail_server.parse_server(t), lambda s: ""),
+        Option("receipt.smtp_user", "the user name for the mail server ('' to send without logging in)",
+               lambda s, t: mail_server.parse_user(t), lambda s: ""),
+        Option("receipt.smtp_password_file", "an owner-only file with the mail server's password ('' for "
+               "POS_SMTP_PASSWORD)", lambda s, t: mail_server.parse_password_file(t), lambda s: ""),
+        Option("receipt.smtp_starttls", "encrypt with STARTTLS before sending: yes or no (a local server "
+               "without TLS)", _yes_no, lambda s: "yes"),
+        Option("receipt.sender", "the address emailed receipts come from (default: the mail user name)",
+               lambda s, t: mail_server.parse_sender(t), lambda s: ""),
         Option("register.lock_after", "minutes idle before pos register locks (0: never)", _lock_minutes,
                lambda s: "5"),
         Option("signin.required", "changes need a sign-in (pos login): yes or no", _yes_no, lambda s: "yes"),

@@ -17,7 +17,8 @@ is a bug and is allowed to show a traceback.
     │   ├── StoreReadOnly     the file, its folder or its disk cannot be written (reads still work)
     │   ├── DiskFull          no room left on the disk for the change
     │   └── DiskFailed        the disk reported an error while the store was read or written
-    └── ProcessorUnavailable  a payment processor could not be reached
+    ├── ProcessorUnavailable  a payment processor could not be reached
+    └── ServiceUnavailable    another service away from the counter (the mail server) could not be reached
 
 Business outcomes that are not failures of the software (a card declined)
 are result objects in ``payments/``, never exceptions.
@@ -83,3 +84,7 @@ class DiskFailed(StoreError):
 
 class ProcessorUnavailable(AnytenderError):
     """A payment processor could not be reached or answered nonsense."""
+
+
+class ServiceUnavailable(AnytenderError):
+    """A service away from the counter (the mail server that sends receipts) could not be reached, or refused."""

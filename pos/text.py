@@ -73,6 +73,8 @@ LIMITS: dict[str, int] = {
     "feedback contact": CONTACT,
     "card reader id": 64,
     "receipt folder": 4096,
+    "mail server user name": 254,
+    "mail password file": 4096,
 }
 """Every free-text field a person fills in, and how many characters it holds (after spaces are squeezed)."""
 

@@ -3,8 +3,8 @@
 A :class:`Receipt` holds every figure as text already formatted in the
 store's currency and locale, so each layout prints exactly the same words.
 A sale receipt lists the items, discounts with their reasons, tax per
-category, the total, each payment (tender; card brand and last four digits
-or wallet type; cash tendered and change) and each tip with the first name
+category with its rate and taxable base, the total, each payment (tender; card brand and last four digits
+or wallet type, how the card was read and its authorization code; cash tendered and change) and each tip with the first name
 of the person it goes to, or "the team on shift" for the pool.  A refund
 receipt lists the items returned (how many, what each line gave back), amounts given as a gesture
 with their reasons, the original total, and the tenders the money went back to.  A sale receipt ends with the check value of its sale's
@@ -20,7 +20,8 @@ mail header.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -97,6 +98,67 @@ def _tender_label(payment: object) -> str:
     return f"{label} ({how})" if how else label
 
 
+NO_BREAK = "\u00a0"
+"""Between words a layout must keep on one line ("on $41.40"); printed as a plain space (:mod:`receipts.text`)."""
+
+# How the card was read (Stripe's ``read_method``), in the words a card receipt uses for its entry method.
+ENTRY_METHODS = {
+    "contactless_emv": "Contactless",
+    "contactless_magstripe_mode": "Contactless",
+    "contact_emv": "Chip",
+    "magnetic_stripe_track2": "Swiped",
+    "magnetic_stripe_fallback": "Swiped (chip not read)",
+}
+
+
+def _card_note(payment: object) -> str | None:
+    """``Card (VISA ...4242): contactless (Apple Pay), auth code 123456``: what card brands want on a receipt,
+    from the processor's answer; None for a tender that has neither."""
+    from payments.base import Payment
+
+    assert isinstance(payment, Payment)
+    details = payment.details
+    parts = []
+    read = details.get("read_method")
+    if read:
+        entry = ENTRY_METHODS.get(str(read), str(read).replace("_", " ").capitalize())
+        wallet = details.get("wallet")
+        parts.append(f"{entry} ({str(wallet).replace('_', ' ').title()})" if wallet else entry)
+    if details.get("authorization_code"):
+        parts.append(f"auth{NO_BREAK}code{NO_BREAK}{details['authorization_code']}")
+    return f"{_tender_label(payment)}: {', '.join(parts)}" if parts else None
+
+
+def _percent(rate_percent: Decimal, locale: str) -> str:
+    """``8.875%`` (``8,875 %`` in German): the rate with every digit it was set with, in the store's locale."""
+    from babel.numbers import format_percent
+
+    return str(format_percent(rate_percent / 100, locale=locale, decimal_quantization=False))
+
+
+class TaxGroup(NamedTuple):
+    category: str
+    rate_percent: Decimal
+    base_minor: int
+    """The taxable amount: the lines' net after discounts (without the tax, in a tax-inclusive store)."""
+    tax_minor: int
+
+
+def tax_groups(lines: Sequence[Any], totals: Any) -> list[TaxGroup]:
+    """The sale's tax by category and by the rate its lines were rung at, from the sale's own arithmetic
+    (:func:`pos.totals.compute_totals`): each group's tax is the sum of its lines' allocated tax, which is
+    exactly the tax rounded once on the group, so the groups of a category add up to its tax line."""
+    groups: dict[tuple[str, Decimal], list[int]] = {}
+    for line, lt in zip(lines, totals.lines):
+        sums = groups.setdefault((line.tax_category, line.tax_rate_percent), [0, 0])
+        sums[0] += lt.net_minor
+        sums[1] += lt.tax_minor
+    out = []
+    for (category, rate), (net, tax) in sorted(groups.items()):
+        out.append(TaxGroup(category, rate, net - tax if totals.tax_included else net, tax))
+    return out
+
+
 def _shown(value: Any) -> Any:
     """``value`` with every text in it (in lists and rows too) passed through :func:`pos.text.shown`."""
     from pos.text import shown
@@ -150,9 +212,10 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
     sums = [Row("Subtotal", money(t.subtotal_minor))]
     if t.discount_minor:
         sums.append(Row("Discounts", "-" + money(t.discount_minor)))
-    for code, amount in t.tax_by_category.items():
-        included = " (included)" if t.tax_included else ""
-        sums.append(Row(f"Tax {names.get(code, code)}{included}", money(amount)))
+    included = " (included)" if t.tax_included else ""
+    for group in tax_groups(current.lines, t):
+        sums.append(Row(f"Tax {names.get(group.category, group.category)} {_percent(group.rate_percent, s.locale)} "
+                        f"on{NO_BREAK}{money(group.base_minor)}{included}", money(group.tax_minor)))
     sums.append(Row("TOTAL", money(t.total_minor)))
     paid: list[Row] = []
     notes: list[str] = []
@@ -161,6 +224,9 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
         paid.append(Row(_tender_label(p), money(p.amount_minor)))
         if p.tendered_minor and p.tendered_minor != p.amount_minor + p.tip_minor:
             notes.append(f"{_tender_label(p)}: tendered {money(p.tendered_minor)}, change {money(p.change_minor)}")
+        card = _card_note(p)
+        if card:
+            notes.append(card)
         if p.refunded_minor:
             notes.append(f"{_tender_label(p)}: {money(p.refunded_minor)} refunded")
         if p.tip_minor:

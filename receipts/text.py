@@ -12,6 +12,8 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
+from receipts.model import NO_BREAK
+
 if TYPE_CHECKING:  # pragma: no cover
     from receipts.model import Receipt
 
@@ -28,13 +30,14 @@ def columns(width_mm: int) -> int:
 
 
 def _wrap(text: str, width: int, indent: str = "") -> list[str]:
+    """``text`` wrapped between words; words joined by a no-break space (``on $41.40``) stay together."""
     wrapped = textwrap.wrap(text, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
     out: list[str] = []
     for line in wrapped or [""]:
         while len(line) > width:  # one word longer than a whole line: the only split ever made
-            out.append(line[:width])
+            out.append(line[:width].replace(NO_BREAK, " "))
             line = indent + line[width:]
-        out.append(line)
+        out.append(line.replace(NO_BREAK, " "))
     return out
 
 

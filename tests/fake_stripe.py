@@ -575,7 +575,9 @@ class FakeStripe:
             if method not in session["payment_method_types"]:
                 raise ValueError(f"the session does not offer {method}: {session['payment_method_types']}")
             amount = session["amount_total"]
-            card: dict[str, Any] = {"brand": "mastercard", "last4": "4444", "exp_month": 8, "exp_year": 2097}
+            card: dict[str, Any] = {"brand": "mastercard", "last4": "4444", "exp_month": 8, "exp_year": 2097,
+                                    "authorization_code": self._authorization_code(), "network": "mastercard",
+                                    "funding": "credit", "country": "US"}
             if wallet:
                 card["wallet"] = {"type": wallet}
             details: dict[str, Any] = {"type": "card", "card": card} if method == "card" else \
@@ -678,10 +680,25 @@ class FakeStripe:
         if tip_minor:
             intent["amount_details"] = {"tip": {"amount": tip_minor}}
         # As the real API does, the charge shows the card's expiry and a fingerprint: we must drop them.
+        read_method = self.cue.pop("read_method", "contactless_emv")
+        chip = read_method.endswith("_emv")  # a chip read, touched or tapped: the EMV data of the receipt
         card = {"brand": brand, "last4": (number or "4242")[-4:], "exp_month": 12, "exp_year": 2089,
-                "fingerprint": "fpFAKE" + (number or "4242")[-6:], "read_method": "contactless_emv"}
-        if wallet:
-            card["wallet"] = {"type": wallet}
+                "fingerprint": "fpFAKE" + (number or "4242")[-6:], "read_method": read_method,
+                "amount_authorized": intent["amount"], "network": brand, "funding": "credit", "country": "US",
+                "incremental_authorization_supported": False, "overcapture_supported": False,
+                "wallet": {"type": wallet} if wallet else None,
+                # Stripe's card_present.receipt: the issuer's authorization code, and the chip's EMV tags
+                # (none for a swipe) that card brands want printed on an EMV receipt.
+                "receipt": {
+                    "account_type": "credit", "authorization_code": self._authorization_code(),
+                    "application_preferred_name": ("Visa Credit" if brand == "visa" else "Mastercard") if chip else None,
+                    "dedicated_file_name": ("A0000000031010" if brand == "visa" else "A0000000041010") if chip else None,
+                    "authorization_response_code": "3030" if chip else None,
+                    "application_cryptogram": "EFED3C5AE3A56B62" if chip else None,
+                    "terminal_verification_results": "0080008000" if chip else None,
+                    "transaction_status_information": "6800" if chip else None,
+                    "cardholder_verification_method": "none" if read_method != "magnetic_stripe_track2" else "signature",
+                }}
         intent["latest_charge"] = {"id": self._id("ch"), "object": "charge", "amount": intent["amount"],
                                    "captured": False, "amount_refunded": 0, "payment_intent": intent_id,
                                    "payment_method_details": {"type": "card_present", "card_present": card},
@@ -694,6 +711,19 @@ class FakeStripe:
     def wallet_next(self, wallet_type: str = "apple_pay") -> None:
         """The next tap is a phone wallet."""
         self.cue["wallet"] = wallet_type
+
+    def read_next(self, read_method: str) -> None:
+        """The next card is read this way (Stripe's ``read_method``: ``contact_emv`` inserted in the chip
+        reader, ``magnetic_stripe_track2`` swiped...); a tap (``contactless_emv``) otherwise."""
+        allowed = stripe_schema.response_literals("Charge.PaymentMethodDetails.CardPresent", "read_method")
+        if read_method not in allowed:
+            raise ValueError(f"Stripe has no read_method {read_method!r}: {sorted(allowed)}")
+        self.cue["read_method"] = read_method
+
+    def _authorization_code(self) -> str:
+        """An issuer's authorization code: six characters, new for each charge (as Stripe's test mode gives)."""
+        self._counter += 1
+        return f"{(self._counter * 7919) % 1000000:06d}"
 
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:

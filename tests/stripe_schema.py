@@ -184,3 +184,65 @@ def params_class(dotted: str) -> type:
     *package, name = dotted.split(".")
     module = importlib.import_module(".".join(["stripe", "params", *package]))
     return getattr(module, name)  # type: ignore[no-any-return]
+
+
+# -- what Stripe answers: the SDK's response classes ------------------------------------
+
+
+def response_class(dotted: str) -> type:
+    """``"Charge.PaymentMethodDetails.CardPresent"``: a response object's class in the SDK (``stripe.Charge``...)."""
+    import stripe
+
+    head, *rest = dotted.split(".")
+    cls = getattr(stripe, head)
+    for name in rest:
+        cls = getattr(cls, name)
+    return cls  # type: ignore[no-any-return]
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """A response class's annotations as the SDK wrote them (objects, not text: the closed values and nested
+    classes are there as such; a name the SDK imports only for type checkers stays an unevaluated reference)."""
+    hints: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        hints.update(getattr(klass, "__annotations__", {}))
+    return hints
+
+
+def _literals(tp: Any) -> frozenset[str] | None:
+    """The closed values of an annotation like ``Optional[Union[Literal["a", "b"], str]]`` (None: not closed)."""
+    if typing.get_origin(tp) is typing.Literal:
+        return frozenset(typing.get_args(tp))
+    found = [v for arg in typing.get_args(tp) if (v := _literals(arg)) is not None]
+    return frozenset().union(*found) if found else None
+
+
+def response_literals(dotted: str, field: str) -> frozenset[str]:
+    """The values the SDK documents for a response field (its ``Literal``), e.g. a card's ``read_method``."""
+    values = _literals(_hints(response_class(dotted))[field])
+    assert values is not None, f"{dotted}.{field} has no closed set of values in the SDK"
+    return values
+
+
+def response_problems(value: dict[str, Any], dotted: str, path: str = "") -> list[str]:
+    """What in ``value`` (an object the fake answers with) the real API could not send, by the SDK's class at
+    ``dotted``: a field it does not have, or a value outside its documented ``Literal`` set, at every depth."""
+    cls = response_class(dotted)
+    hints = _hints(cls)
+    problems: list[str] = []
+    for name, item in value.items():
+        where = f"{path}.{name}" if path else name
+        if name not in hints:
+            problems.append(f"{where}: no such field on {dotted}")
+            continue
+        if item is None:
+            continue
+        nested = [a for a in (hints[name], *typing.get_args(hints[name])) if isinstance(a, type)
+                  and a.__qualname__.startswith(cls.__qualname__ + ".")]
+        if nested and isinstance(item, dict):
+            problems += response_problems(item, f"{dotted}.{nested[0].__name__}", where)
+            continue
+        allowed = _literals(hints[name])
+        if allowed is not None and item not in allowed:
+            problems.append(f"{where}: {item!r} is not one of {sorted(allowed)}")
+    return problems

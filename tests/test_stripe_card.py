@@ -142,8 +142,8 @@ def test_no_card_number_or_expiry_is_kept(shop: Store, fake: FakeStripe) -> None
     assert TEST_CARD not in dump
     details = [json.loads(r[0]) for r in shop.all("SELECT details FROM payments")]
     assert all(not any(k.startswith("exp") for k in d) for d in details)
-    assert all(set(d) <= {"brand", "last4", "wallet", "fee_minor", "net_minor", "available_on", "balance_transaction"}
-               for d in details)
+    assert all(set(d) <= {"brand", "last4", "wallet", "authorization_code", "read_method", "fee_minor", "net_minor",
+                          "available_on", "balance_transaction"} for d in details)
 
 
 @pytest.fixture
