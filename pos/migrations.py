@@ -528,4 +528,13 @@ CREATE TABLE close_head_balances (
 ) WITHOUT ROWID;
 """,
     ),
+    (
+        21,
+        "part of a line taken off: the removed line that holds it says which line it came from",
+        """
+-- 'One of 3 x Soda' taken off: the line keeps 2 and a line of 1 x Soda, removed at once, holds what was taken off
+-- (its removed_by, removed_minor and removal_approved_by count toward the void limits as any line taken off does).
+ALTER TABLE order_lines ADD COLUMN taken_from_line INTEGER;
+""",
+    ),
 ]
