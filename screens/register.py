@@ -10,9 +10,9 @@ words and the session carries on: nothing typed can lose the open order.
 Commands (``help`` lists them)::
 
     SKU or barcode    add one            3*SKU      add three
-    -                 one off the last line (-3: three; - 2: line 2)
-    ? WORDS           find items by name or SKU, with their prices
-                                         d 10% why  discount (or d 2.00 why)
+    -                 one off the last line (-3: three off it; - 2: all of line 2)
+    ? WORDS           items whose name or SKU has the words, with their prices
+    d 10% why         discount (or d 2.00 why)
     t                 the total          cash 20    cash (default: exact)
     card [A]          card on the reader wallet [A] phone wallet
     link              a payment link     split 3    what each of 3 pays
@@ -24,7 +24,8 @@ Commands (``help`` lists them)::
     help, quit
 
 The screen shows the order's numbered lines, what is due and, with a tip
-waiting for the next payment, the tip, who it goes to and what to pay.
+waiting for the next payment, the tip, who it goes to and what to pay.  A
+tip waits for the open order only: holding or voiding the order drops it.
 
 The cashier is read afresh from the store before every line: deactivated or
 locked out, the session ends (its open order kept); a new role applies at
@@ -428,7 +429,7 @@ class Session:
         if self.order_id is None:
             return ["Ring something up first."]
         status = send_link(self.store, self.order_id, register=self.register)
-        held, self.order_id = self.order_id, None
+        held, self.order_id, self.tip = self.order_id, None, None
         self.held.append(held)
         return [f"Payment link: {status.url}", "The order is held until it is paid ('recall' to see it)."]
 
@@ -473,7 +474,7 @@ class Session:
         if self.order_id is None:
             return ["No open order to hold."]
         self.held.append(self.order_id)
-        self.order_id = None
+        self.order_id, self.tip = None, None  # a tip is this customer's, not the next one's
         return [f"Held ({len(self.held)} held)."]
 
     def _recall(self, rest: str) -> list[str]:
@@ -504,7 +505,7 @@ class Session:
         def run(approver: "StaffMember | None") -> list[str]:
             order = void(self.store, order_id, rest, by=self.cashier, approver=approver)
             if self.order_id == order_id:
-                self.order_id = None
+                self.order_id, self.tip = None, None
             return [f"Voided #{order.number}."]
 
         return self._approved(f"void {rest}", run)
@@ -577,6 +578,8 @@ class Session:
             self.held.append(self.order_id)
             self.order_id = None
         self.done = True
-        left = f" {len(self.held)} order(s) still open: pos order list." if self.held else ""
+        from pos.words import counted
+
+        left = f" {counted(len(self.held), 'order')} still open: pos order list." if self.held else ""
         return [f"Signed out.{left}"]
 

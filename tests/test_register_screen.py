@@ -189,3 +189,24 @@ def test_a_wrong_sku_points_to_the_search(till: Session) -> None:
     (said,) = till.handle("PEPPERONI")
     assert said == "No item with SKU 'PEPPERONI': find it by name with '? NAME' (like '? pepperoni')."
     assert "pos item list" not in said and till.order_id is None
+
+
+@freeze_time(NOON)
+def test_signing_out_counts_the_orders_left_open_in_words(till: Session) -> None:
+    till.handle("SODA")
+    assert till.handle("hold") == ["Held (1 held)."]
+    till.handle("PIZZA-M")
+    assert till.handle("quit") == ["Signed out. 2 orders still open: pos order list."]
+
+
+@freeze_time(NOON)
+def test_a_pending_tip_goes_with_its_order_when_held_or_voided(till: Session) -> None:
+    till.handle("PIZZA-M")
+    till.handle("tip 2 bob")
+    till.handle("hold")
+    till.handle("SODA")
+    assert not any("Tip" in line for line in till.screen())  # not the next customer's
+    assert till.handle("tip 0.50 bob") == ["Tip $0.50 for Bob on the next payment."]
+    till.handle("void changed their mind")
+    till.handle("SODA")
+    assert till.handle("cash 5") == ["Cash $5.00 taken.", "Change $2.29.", "Paid. Next customer."]  # no tip taken

@@ -69,7 +69,7 @@ def test_hold_recall_split_tip_void_lock(till: Session) -> None:
     assert "Wrong PIN" in till.unlock("9999")[0]
     assert till.unlock("2580") == ["Unlocked."]
     till.handle("PIZZA-M")
-    assert till.handle("quit") == ["Signed out. 1 order(s) still open: pos order list."]
+    assert till.handle("quit") == ["Signed out. 1 order still open: pos order list."]
 
 
 @freeze_time(NOON)
@@ -100,7 +100,7 @@ def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for, tm
     assert [r.event for r in audit.records(store, staff="Alice")] == [audit.Event.SHIFT_START, audit.Event.SIGN_IN]
     assert store.one("SELECT created_by FROM orders")[0] == store.one("SELECT id FROM staff")[0]
     eof = cli("register", "--name", "Alice", input="2580\nSODA\n")  # Ctrl-D (end of input) with an open order
-    assert eof.exit_code == 0 and "Signed out. 1 order(s) still open" in eof.stdout
+    assert eof.exit_code == 0 and "Signed out. 1 order still open" in eof.stdout
     locked = cli("register", "--name", "Alice", input="2580\nlock\n")  # Ctrl-D while locked: still ends
     assert locked.exit_code == 0 and locked.stdout.rstrip().endswith("Signed out.")
     from tests.conftest import PIN_RECORDS, snapshot
