@@ -60,7 +60,9 @@ def _driver(store: "Store", name: str) -> "StaffMember":
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot take deliveries.")
     if member.role is not Role.DRIVER:
-        raise NotAllowed(f"{member.name} is a {member.role.value}, not a driver: dispatch to a driver.")
+        from pos.permissions import role_phrase
+
+        raise NotAllowed(f"{member.name} is {role_phrase(member.role)}, not a driver: dispatch to a driver.")
     if not on_shift_at(store, member):
         raise NotAllowed(f"{member.name} is not on shift: start the shift with 'pos shift start {member.name}'.")
     return member

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pos.errors import NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
+    from pos.staff import Role, StaffMember
 
 
 class Actor(str, enum.Enum):
@@ -114,11 +114,11 @@ def require(member: "StaffMember", action: Action, *, asked: str | None = None) 
                      f"{who_may(action)}.")
 
 
-def role_phrase(actor: Actor) -> str:
-    """The actor as a person is one: "a cashier", "an owner", "kitchen staff"."""
-    if actor is Actor.KITCHEN:
+def role_phrase(role: "Actor | Role") -> str:
+    """The role as a person is one: "a cashier", "an owner", "kitchen staff" (an :class:`Actor` or a staff role)."""
+    if role.value == Actor.KITCHEN.value:
         return "kitchen staff"
-    return f"{_article(actor.value)} {actor.value}"
+    return f"{_article(role.value)} {role.value}"
 
 
 def who_may(action: Action) -> str:

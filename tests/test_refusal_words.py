@@ -87,3 +87,18 @@ def test_a_refusal_on_the_register_names_what_was_typed(store: Store) -> None:
     assert till.handle("float 100") == [
         "Bob is a server and may not open a drawer (float) ('float 100'): that needs an owner, a manager or a "
         "cashier."]
+
+
+def test_roles_read_as_people_in_every_refusal_that_names_one(store: Store) -> None:
+    from pos import approvals
+
+    kim = add_staff(store, "Kim", "kitchen", "2580")
+    add_staff(store, "Tony", "owner", "258036")
+    with pytest.raises(NotAllowed, match="^Kim is kitchen staff: only a manager or owner can approve a refund.$"):
+        approvals.approve(store, kim, "refund", 500)
+    order = new_order(store, "delivery", address="1 Elm Street")
+    add_line(store, order.id, "SODA")
+    with pytest.raises(NotAllowed, match="^Tony is an owner, not a driver: dispatch to a driver.$"):
+        cod.dispatch(store, order.id, "Tony")
+    with pytest.raises(NotAllowed, match="^Kim is kitchen staff, not a driver"):
+        cod.dispatch(store, order.id, "Kim")
