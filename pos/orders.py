@@ -398,7 +398,8 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, q
     voided = current.totals.total_minor - after.total_minor
     who = None if by_customer else limits.requester(store, by)
     if not by_customer:
-        what = f"taking line {line.line_no} ({line.name}) off order {order.label}"
+        part = f"{take} of " if take < line.quantity else ""
+        what = f"taking {part}line {line.line_no} ({line.name}) off order {order.label}"
         limits.check_void(store, order.id, voided, what, by=who, approver=approver)
         left = _unapproved_minor(store, kept, after.discount_amounts_minor)
         limits.check_discounts_left(store, what, left, after.subtotal_minor, by=who, approver=approver)
