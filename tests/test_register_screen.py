@@ -212,3 +212,14 @@ def test_a_pending_tip_goes_with_its_order_when_held_or_voided(till: Session) ->
     till.handle("void changed their mind")
     till.handle("SODA")
     assert till.handle("cash 5") == ["Cash $5.00 taken.", "Change $2.29.", "Paid. Next customer."]  # no tip taken
+
+
+def test_pos_register_lays_help_out_for_its_terminal(store: Store, cli_for, monkeypatch) -> None:
+    with freeze_time(NOON):
+        add_staff(store, "Alice", "cashier", "2580")
+        monkeypatch.setenv("COLUMNS", "30")  # what the terminal says its width is
+        result = cli_for(store)("register", "--name", "Alice", input="2580\ny\nhelp\nquit\n")
+    assert result.exit_code == 0, result.output
+    shown = result.stdout.split("ready.\n", 1)[1].split("Register 1, Alice: ready.")[0].splitlines()
+    assert " ".join(shown).replace(" | ", " ").split() == " ".join(HELP).split()  # help, whole words
+    assert len(shown) > 5 and all(len(line) <= 30 for line in shown)
