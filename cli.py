@@ -176,12 +176,19 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
     store.memo["actor_id"] = member.id  # who is asking, refused or not
     if not _about_themselves(store, command, ctx.params, member):
         try:
-            require(member, action)
+            require(member, action, asked=f"'{_typed(ctx, command)}'")
         except NotAllowed as exc:
             raise Refused(exc.message) from None
     store.memo["command"] = f"pos {command}"
     store.memo["arguments"] = {k: v for k, v in ctx.params.items() if v not in (None, False, ()) and k != "as_json"}
     store.memo["audited"] = 0  # what the command records from here on
+
+
+def _typed(ctx: typer.Context, command: str) -> str:
+    """What was asked, for a refusal: the command and its arguments (``pos driver handin Dave 20``), no options."""
+    arguments = [str(ctx.params[p.name]) for p in ctx.command.params
+                 if p.param_type_name == "argument" and p.name and isinstance(ctx.params.get(p.name), (str, int))]
+    return " ".join(["pos", command, *arguments])
 
 
 def _about_themselves(store: "Store", command: str, params: dict[str, Any], member: Any) -> bool:

@@ -276,7 +276,7 @@ def _build(folder: Path, keys: Any = None) -> DemoReport:
 
         _, alice, _ = sign_in(store, "Alice", "2580", 1)  # her PIN, at the start of her session
         till = Session(store, alice, 1)
-        script = ["GARLIC", "2*SODA", "-", "d 10% regular", "t", "cash 10"]
+        script = ["GARLIC", "2*SODA", "-2", "d 10% regular", "t", "cash 10"]  # -2: both sodas off again
         said = [message for line in script for message in till.handle(line)]
         number = resolve_number(store, till.last_paid)
         report.story.append(f"Counter #{number}: Alice signed in and rang it in the register session "

@@ -25,7 +25,9 @@ ACTIONS: dict[str, str] = {
     "driver handin": "HAND_IN_OWN_CASH", "driver cash": "READ_BOOKS",
 }
 # What a person may see about themselves without that permission: the command, and its argument naming them.
-SELF_SERVICE: dict[str, str] = {"driver cash": "name"}
+# A driver sending out again their own failed delivery (--driver naming them) is checked by the command
+# (payments.cod.may_dispatch).
+SELF_SERVICE: dict[str, str] = {"driver cash": "name", "delivery dispatch": "driver"}
 
 @delivery_app.command("dispatch")
 def delivery_dispatch(
@@ -35,9 +37,10 @@ def delivery_dispatch(
     as_json: JsonFlag = False,
 ) -> None:
     """Send a delivery order out; the driver will collect what is due."""
-    from payments.cod import dispatch
+    from payments.cod import dispatch, may_dispatch
 
     store = open_store(ctx)
+    may_dispatch(store, signed_in_actor(store), order)
     p = dispatch(store, order, driver)
     emit(as_json, payment_dict(store, p), f"Out for delivery with {driver}: collect {money(store, p.amount_minor)}.")
 
@@ -59,7 +62,7 @@ def delivery_collect(
     store = open_store(ctx)
     from payments.cod import only_own
 
-    only_own(store, signed_in_actor(store), order_ref=order)
+    only_own(store, signed_in_actor(store), "collect", order_ref=order)
     p = collect(store, order, amount, tip, keep_change=keep_change)
     auto_receipt(store, p.order_id)
     emit(
@@ -83,7 +86,7 @@ def delivery_fail(
     store = open_store(ctx)
     from payments.cod import only_own
 
-    only_own(store, signed_in_actor(store), order_ref=order)
+    only_own(store, signed_in_actor(store), "record a failed delivery of", order_ref=order)
     p = fail(store, order, reason)
     emit(as_json, payment_dict(store, p), f"Delivery failed ({reason.strip()}): the order is open again.")
 
@@ -109,7 +112,7 @@ def driver_cash_cmd(
     store = open_store(ctx)
     from payments.cod import only_own
 
-    only_own(store, signed_in_member(store), driver_name=name)  # a driver signed in here sees only their own
+    only_own(store, signed_in_member(store), "see", driver_name=name)  # a driver signed in here sees only their own
     cash = driver_cash(store, name)
     emit(as_json, _driver_dict(store, cash), lambda: _print_driver(store, cash))
 
@@ -128,7 +131,7 @@ def driver_handin(
     store = open_store(ctx)
     from payments.cod import only_own
 
-    only_own(store, signed_in_actor(store), driver_name=name)
+    only_own(store, signed_in_actor(store), "hand in", driver_name=name)
     entry, cash = handin(store, name, amount, register)
     handed = entry.postings[0].amount_minor  # the drawer's side of the transfer
 

@@ -46,7 +46,10 @@ def register_cmd(
     audit.record(store, audit.Event.SIGN_IN, {"who": member.name}, staff_id=member.id, register=register)
     from pos import config
 
-    session = Session(store, member, register, lock_after_s=config.get_minor(store, "register.lock_after") * 60)
+    import shutil
+
+    session = Session(store, member, register, lock_after_s=config.get_minor(store, "register.lock_after") * 60,
+                      width=lambda: shutil.get_terminal_size().columns)  # read at each 'help': the window may resize
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     read = _prompt_reader(session) if interactive else (lambda: input())
     for line in session.screen():

@@ -26,7 +26,7 @@ from payments.base import (
 from payments.flow import amount_minor, insert_payment, payable_minor, record_capture, void_payment
 from pos import accounts, faults, ledger, posting_rules
 from pos.days import money_day
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound, Refused
 from pos.money_format import store_money
 from pos.orders import check_dispatchable, resolve
 
@@ -60,7 +60,9 @@ def _driver(store: "Store", name: str) -> "StaffMember":
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot take deliveries.")
     if member.role is not Role.DRIVER:
-        raise NotAllowed(f"{member.name} is a {member.role.value}, not a driver: dispatch to a driver.")
+        from pos.permissions import role_phrase
+
+        raise NotAllowed(f"{member.name} is {role_phrase(member.role)}, not a driver: dispatch to a driver.")
     if not on_shift_at(store, member):
         raise NotAllowed(f"{member.name} is not on shift: start the shift with 'pos shift start {member.name}'.")
     return member
@@ -73,21 +75,66 @@ def _out_for_delivery(store: "Store", order_id: str) -> Payment | None:
     return None
 
 
-def only_own(store: "Store", actor: "StaffMember | None", *, order_ref: str | int | None = None,
+def only_own(store: "Store", actor: "StaffMember | None", doing: str, *, order_ref: str | int | None = None,
              driver_name: str | None = None) -> None:
-    """A driver acts only on their own deliveries and their own cash (the permission table's 'own')."""
+    """A driver acts only on their own deliveries and their own cash (the permission table's 'own').
+
+    ``doing`` is what they asked, in words that go before "order #12" or "Olga's cash" ("collect",
+    "hand in"); a refusal names it, why not, and who may.
+    """
     from pos.staff import Role, get_staff
 
     if actor is None or actor.role is not Role.DRIVER:
         return
-    if driver_name is not None and get_staff(store, driver_name).id != actor.id:
-        raise NotAllowed(f"{actor.name} is a driver: they see and hand in only their own cash.")
+    if driver_name is not None:
+        other = get_staff(store, driver_name)
+        if other.id != actor.id:
+            raise Refused(f"{actor.name} may not {doing} {other.name}'s cash: a driver may {doing} only their own "
+                          f"cash; {other.name}, a manager or an owner may.")
     if order_ref is not None:
         order = resolve(store, order_ref)
         out = _out_for_delivery(store, order.id)
         if out is not None and out.driver_id != actor.id:
-            raise NotAllowed(f"Order {order.label} is out with another driver: {actor.name} records only their own "
-                             "deliveries.")
+            holder = get_staff(store, int(out.driver_id or 0)).name
+            raise Refused(f"{actor.name} may not {doing} order {order.label}: it is out with {holder}, and a driver "
+                          f"records only their own deliveries; {holder}, a manager or an owner may.")
+
+
+FAILED_NOTE = "delivery failed"
+"""How a failed delivery's payment note begins (:func:`fail`)."""
+
+
+def may_dispatch(store: "Store", actor: "StaffMember | None", order_ref: str | int) -> None:
+    """Who may send ``order_ref`` out: whoever the table lets dispatch, and a driver taking back their own failed delivery.
+
+    A driver whose delivery failed (nobody home, a wrong address) takes it out again without a
+    cashier signing in for them; any other order is refused, saying why and who may.
+    """
+    from pos.permissions import Action, require, who_may
+    from pos.staff import Role
+
+    if actor is None:
+        return
+    if actor.role is not Role.DRIVER:
+        try:
+            require(actor, Action.DISPATCH)
+        except NotAllowed as exc:
+            raise Refused(exc.message) from None
+        return
+    order = resolve(store, order_ref)
+    deliveries = [p for p in order_payments(store, order.id) if p.tender is TenderKind.COD]
+    last = max(deliveries, key=lambda p: p.created_at) if deliveries else None
+    if last is not None and last.state is PaymentState.VOIDED and (last.note or "").startswith(FAILED_NOTE) \
+            and last.driver_id == actor.id:
+        return
+    if last is None or last.state is not PaymentState.VOIDED:
+        why = "it is not a delivery of theirs that failed"
+    else:
+        from pos.staff import get_staff
+
+        why = f"its last delivery failed with {get_staff(store, int(last.driver_id or 0)).name}"
+    raise Refused(f"{actor.name} may not send order {order.label} out: a driver takes back only their own failed "
+                  f"delivery, and {why}; that needs {who_may(Action.DISPATCH)}.")
 
 
 def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
@@ -192,7 +239,7 @@ def fail(store: "Store", order_ref: str | int, reason: str) -> Payment:
     if payment is None:
         raise NotFound(f"Order {order.label} is not out for delivery.")
     with store.write():
-        failed = void_payment(store, CodTender(), payment, f"delivery failed: {why}")
+        failed = void_payment(store, CodTender(), payment, f"{FAILED_NOTE}: {why}")
         from pos import audit
         from pos.staff import get_staff
 

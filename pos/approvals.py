@@ -42,10 +42,10 @@ def check_approver(store: "Store", approver: "StaffMember", action: str,
     """
     if not approver.active:
         raise Refused(f"{approver.name} is deactivated and cannot approve a {action}.")
-    from pos.permissions import Action, actor_of, may
+    from pos.permissions import Action, actor_of, may, role_phrase
 
     if not may(actor_of(approver), Action.APPROVE):
-        raise Refused(f"{approver.name} is a {approver.role.value}: only a manager or owner can approve a {action}.")
+        raise Refused(f"{approver.name} is {role_phrase(approver.role)}: only a manager or owner can approve a {action}.")
     asking = requester.id if requester is not None else store.memo.get("actor_id")
     if asking is not None and int(asking) == approver.id:
         raise Refused(f"{approver.name} cannot approve their own {action}: another manager or the owner approves it.")

@@ -184,6 +184,26 @@ def list_items(store: "Store", include_inactive: bool = False) -> list[Item]:
     return [_item(r) for r in store.all(f"SELECT * FROM items {where} ORDER BY name, sku")]
 
 
+def search_items(store: "Store", query: str, limit: int = 10) -> tuple[list[Item], int]:
+    """Items on sale whose SKU or name holds every word of ``query`` (any case), by name; and how many match in all.
+
+    ``pepperoni`` finds "Pepperoni 12in"; ``pizza 16`` finds the 16in pizzas.  At most ``limit``
+    items are returned, with the count of all that match so a screen can say there are more.
+    """
+    words = query.lower().split()
+    if not words:
+        return [], 0
+    like = " AND ".join(["(lower(sku) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\')"] * len(words))
+    params: list[str] = []
+    for word in words:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params += [pattern, pattern]
+    where = f"WHERE active = 1 AND {like}"
+    total = int(store.scalar(f"SELECT count(*) FROM items {where}", tuple(params)))
+    rows = store.all(f"SELECT * FROM items {where} ORDER BY name, sku LIMIT ?", (*params, limit))
+    return [_item(r) for r in rows], total
+
+
 def edit_item(
     store: "Store",
     sku: str,

@@ -569,4 +569,13 @@ CREATE TABLE refund_items (
 CREATE INDEX refund_items_order ON refund_items(order_id, line_no);
 """,
     ),
+    (
+        20,
+        "part of a line taken off: the removed line that holds it says which line it came from",
+        """
+-- 'One of 3 x Soda' taken off: the line keeps 2 and a line of 1 x Soda, removed at once, holds what was taken off
+-- (its removed_by, removed_minor and removal_approved_by count toward the void limits as any line taken off does).
+ALTER TABLE order_lines ADD COLUMN taken_from_line INTEGER;
+""",
+    ),
 ]

@@ -348,9 +348,14 @@ def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) 
     return line, view(store, order.id)
 
 
-def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, by: "StaffMember | None" = None,
-                approver: "StaffMember | None" = None, by_customer: bool = False) -> tuple[Line, OrderView]:
-    """Take a line off an open order (the last one when no number is given).
+def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, quantity: int | None = None,
+                by: "StaffMember | None" = None, approver: "StaffMember | None" = None,
+                by_customer: bool = False) -> tuple[Line, OrderView]:
+    """Take a line off an open order (the last one when no number is given), or ``quantity`` of it.
+
+    Part of a line taken off (one of ``3 x Soda``) leaves the line with the rest, and is kept as a
+    line of its own, removed at once, that says which line it came from (``taken_from_line``): it
+    counts as every other line taken off does.  The :class:`Line` returned is what was taken off.
 
     Staff taking a line off void its value (the drop in the order's total), which counts toward
     the void limits (:func:`pos.limits.check_void`, ``by`` asking, ``approver`` approving); so
@@ -372,8 +377,16 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, b
             numbers = ", ".join(str(line.line_no) for line in current.lines)
             raise NotFound(f"Order {order.label} has no line {line_no} (its lines: {numbers}).")
         line = matches[0]
-    remaining = tuple(other for other in current.lines if other.line_no != line.line_no)
-    kept = [d for d in current.discounts if d.line_no != line.line_no]
+    take = line.quantity if quantity is None else parse_quantity(quantity)
+    if take > line.quantity:
+        raise InvalidInput(f"Line {line.line_no} is {line.quantity} x {line.name}: take off at most {line.quantity}.")
+    if take < line.quantity:
+        remaining = tuple(other._replace(quantity=line.quantity - take) if other.line_no == line.line_no else other
+                          for other in current.lines)
+        kept = list(current.discounts)  # a discount on the line stays with what is left of it
+    else:
+        remaining = tuple(other for other in current.lines if other.line_no != line.line_no)
+        kept = [d for d in current.discounts if d.line_no != line.line_no]
     try:
         after = _totals(remaining, _inputs(kept), store)
     except InvalidInput:
@@ -385,17 +398,39 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, b
     voided = current.totals.total_minor - after.total_minor
     who = None if by_customer else limits.requester(store, by)
     if not by_customer:
-        what = f"taking line {line.line_no} ({line.name}) off order {order.label}"
+        part = f"{take} of " if take < line.quantity else ""
+        what = f"taking {part}line {line.line_no} ({line.name}) off order {order.label}"
         limits.check_void(store, order.id, voided, what, by=who, approver=approver)
         left = _unapproved_minor(store, kept, after.discount_amounts_minor)
         limits.check_discounts_left(store, what, left, after.subtotal_minor, by=who, approver=approver)
     now = iso(utc_now())
+    removal = (now, who.id if who else None, None if by_customer else voided, approver.id if approver else None)
     with store.write() as conn:
+        if take < line.quantity:
+            conn.execute("UPDATE order_lines SET quantity = quantity - ? WHERE order_id = ? AND line_no = ?",
+                         (take, order.id, line.line_no))
+            conn.execute(
+                "INSERT INTO order_lines(order_id, line_no, sku, name, quantity, unit_price_minor, tax_category, "
+                "tax_rate_percent, added_at, removed_at, removed_by, removed_minor, removal_approved_by, "
+                "taken_from_line) SELECT order_id, (SELECT max(line_no) + 1 FROM order_lines WHERE order_id = ?), "
+                "sku, name, ?, unit_price_minor, tax_category, tax_rate_percent, added_at, ?, ?, ?, ?, line_no "
+                "FROM order_lines WHERE order_id = ? AND line_no = ?",
+                (order.id, take, *removal, order.id, line.line_no),
+            )
+            _forget_contents(store, order.id)
+            if not by_customer:
+                from pos import audit
+
+                audit.changed(store, audit.Event.VOID, f"order {order.label} line {line.line_no}",
+                              {"quantity": line.quantity, "total_minor": current.totals.total_minor},
+                              {"quantity": line.quantity - take, "total_minor": after.total_minor},
+                              order=order.number, sku=line.sku, amount_minor=voided,
+                              approved_by=approver.name if approver else None)
+            return line._replace(quantity=take), view(store, order.id)
         conn.execute(
             "UPDATE order_lines SET removed_at = ?, removed_by = ?, removed_minor = ?, removal_approved_by = ? "
             "WHERE order_id = ? AND line_no = ?",
-            (now, who.id if who else None, None if by_customer else voided, approver.id if approver else None,
-             order.id, line.line_no),
+            (*removal, order.id, line.line_no),
         )
         # A discount on a removed line goes with it.
         conn.execute(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pos.errors import NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
+    from pos.staff import Role, StaffMember
 
 
 class Actor(str, enum.Enum):
@@ -40,8 +40,10 @@ class Action(str, enum.Enum):
     VOID_UNPAID = "void an unpaid order"
     VOID_PAID = "void paid lines"
     APPROVE = "approve for someone else"
-    OWN_DELIVERIES = "see and collect their own deliveries"
-    HAND_IN_OWN_CASH = "hand in their own cash"
+    OWN_DELIVERIES = "record a delivery's collection or failure"
+    """A driver's for their own deliveries only (:func:`payments.cod.only_own`)."""
+    HAND_IN_OWN_CASH = "hand in a driver's cash"
+    """A driver's for their own cash only (:func:`payments.cod.only_own`)."""
     DISPATCH = "send deliveries out"
     OPEN_DRAWER = "open a drawer (float)"
     NO_SALE = "open the drawer without a sale"
@@ -91,16 +93,43 @@ def actor_of(member: "StaffMember") -> Actor:
     return Actor(member.role.value)
 
 
-def require(member: "StaffMember", action: Action) -> None:
-    """Refuse, saying who may, when ``member`` may not do ``action``."""
+#: Who a driver is in a refusal of what a driver may do only for themselves.
+_ONLY_THEIR_OWN: dict[Action, str] = {
+    A.OWN_DELIVERIES: "the driver out with it",
+    A.HAND_IN_OWN_CASH: "the driver whose cash it is",
+}
+
+
+def require(member: "StaffMember", action: Action, *, asked: str | None = None) -> None:
+    """Refuse when ``member`` may not do ``action``, saying what was asked, why not, and who may.
+
+    ``asked`` is what they typed (``pos driver handin Dave 20``), named in the refusal when given.
+    """
+    what = f"{action.value} ({asked})" if asked else action.value
     if not member.active:
-        raise NotAllowed(f"{member.name} is deactivated and may not {action.value}.")
+        raise NotAllowed(f"{member.name} is deactivated and may not {what}.")
     if may(actor_of(member), action):
         return
-    allowed = [f"{_article(a.value)} {a.value}" for a in Actor if a is not Actor.KIOSK and may(a, action)]
-    who = " or ".join(allowed) if allowed else "nobody here"
-    raise NotAllowed(f"{member.name} is {_article(member.role.value)} {member.role.value} "
-                     f"and may not {action.value}: that needs {who}.")
+    raise NotAllowed(f"{member.name} is {role_phrase(actor_of(member))} and may not {what}: that needs "
+                     f"{who_may(action)}.")
+
+
+def role_phrase(role: "Actor | Role") -> str:
+    """The role as a person is one: "a cashier", "an owner", "kitchen staff" (an :class:`Actor` or a staff role)."""
+    if role.value == Actor.KITCHEN.value:
+        return "kitchen staff"
+    return f"{_article(role.value)} {role.value}"
+
+
+def who_may(action: Action) -> str:
+    """Who may do ``action``, in words: "an owner, a manager or a cashier" (a kiosk is nobody's role)."""
+    allowed = [_ONLY_THEIR_OWN[action] if a is Actor.DRIVER and action in _ONLY_THEIR_OWN else role_phrase(a)
+               for a in Actor if a is not Actor.KIOSK and may(a, action)]
+    if action in _ONLY_THEIR_OWN:  # the person it is about first
+        allowed.sort(key=lambda phrase: phrase != _ONLY_THEIR_OWN[action])
+    if not allowed:
+        return "nobody here"
+    return allowed[0] if len(allowed) == 1 else f"{', '.join(allowed[:-1])} or {allowed[-1]}"
 
 
 def _article(word: str) -> str:

@@ -69,7 +69,9 @@ def check_owner(store: "Store", who: str) -> "StaffMember":
 
     member = get_staff(store, who)
     if member.role is not Role.OWNER:
-        raise Refused(f"{member.name} is {'an' if member.role.value[0] in 'aeiou' else 'a'} {member.role.value}: the "
+        from pos.permissions import role_phrase
+
+        raise Refused(f"{member.name} is {role_phrase(member.role)}: the "
                       "recovery code is the owner's alone; an owner or manager unlocks anyone else.")
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated: the recovery code is for an active owner.")

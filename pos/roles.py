@@ -30,7 +30,9 @@ def rank(role: "Role") -> int:
 
 
 def _a(role: "Role") -> str:
-    return f"{'an' if role.value[0] in 'aeiou' else 'a'} {role.value}"
+    from pos.permissions import role_phrase
+
+    return role_phrase(role)
 
 
 def check_role_change(actor: "StaffMember | None", target: "StaffMember | None", new_role: "Role | None",

@@ -176,7 +176,9 @@ def add_staff(
 
 
 def _a(role: Role) -> str:
-    return f"{'an' if role is Role.OWNER else 'a'} {role.value}"
+    from pos.permissions import role_phrase
+
+    return role_phrase(role)
 
 
 def _values(member: StaffMember) -> dict[str, object]:

@@ -7,6 +7,10 @@ that name, and anything else is a scan, ``CODE`` or ``N*CODE``
 command are not a scan either, and are refused as "not an item or a command",
 each screen adding what to do next in its own words.  A scanned item must be
 on the menu before any order is opened for it, and its quantity 1 to 9999.
+
+A screen's help is a list of entries (``3*SKU``, ``cash [A]``), laid out by
+:func:`wrapped` for the terminal's width: a line breaks between entries, and
+an entry wider than the terminal between its words, never inside a word.
 """
 
 from __future__ import annotations
@@ -70,3 +74,30 @@ def check_item(store: "Store", code: str, quantity: int, off_menu: str | None = 
             raise
         raise NotFound(off_menu.format(code=code)) from None
     return parse_quantity(quantity)
+
+
+def wrapped(entries: "list[str] | tuple[str, ...]", width: int, separator: str = " | ") -> list[str]:
+    """``entries`` joined by ``separator`` into lines of at most ``width`` characters, broken only between words.
+
+    A line breaks between entries; an entry too wide for a line of its own breaks between its
+    words.  Only a single word wider than ``width`` (a terminal a few characters wide) is longer
+    than ``width``, on a line of its own: it is never cut.
+    """
+    import textwrap
+
+    width = max(width, 1)
+    lines: list[str] = []
+    current = ""
+    for entry in entries:
+        joined = f"{current}{separator}{entry}" if current else entry
+        if len(joined) <= width:
+            current = joined
+            continue
+        if current:
+            lines.append(current)
+        pieces = textwrap.wrap(entry, width, break_long_words=False, break_on_hyphens=False) or [entry]
+        lines += pieces[:-1]
+        current = pieces[-1]
+    if current:
+        lines.append(current)
+    return lines

@@ -10,7 +10,9 @@ words and the session carries on: nothing typed can lose the open order.
 Commands (``help`` lists them)::
 
     SKU or barcode    add one            3*SKU      add three
-    -                 remove the last    d 10% why  discount (or d 2.00 why)
+    -                 one off the last line (-3: three off it; - 2: all of line 2)
+    ? WORDS           items whose name or SKU has the words, with their prices
+    d 10% why         discount (or d 2.00 why)
     t                 the total          cash 20    cash (default: exact)
     card [A]          card on the reader wallet [A] phone wallet
     link              a payment link     split 3    what each of 3 pays
@@ -20,6 +22,10 @@ Commands (``help`` lists them)::
     new               next customer      lock       lock the register
     float 150         open the drawer    end [TIPS] end the shift (declaring cash tips)
     help, quit
+
+The screen shows the order's numbered lines, what is due and, with a tip
+waiting for the next payment, the tip, who it goes to and what to pay.  A
+tip waits for the open order only: holding or voiding the order drops it.
 
 The cashier is read afresh from the store before every line: deactivated or
 locked out, the session ends (its open order kept); a new role applies at
@@ -41,7 +47,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from pos.errors import AnytenderError, InvalidInput, NotAllowed, ProcessorUnavailable, Refused
 from pos.limits import OverLimit
 from pos.permissions import Action, require
-from screens.lines import Asking, check_item, read_scan, words
+from screens.lines import Asking, check_item, read_scan, words, wrapped
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.staff import StaffMember
@@ -50,20 +56,26 @@ if TYPE_CHECKING:  # pragma: no cover
 APPROVAL_HOW = "a manager types their name, then their PIN (Enter alone cancels)"
 
 
-HELP = ("SKU: add | 3*SKU | - remove last | d 10% why | t total | cash [A] | card [A] | wallet [A] | link | "
-        "split N | tip A [NAME] [!] | hold | recall [N] | void WHY | receipt | new | float A | lock | end [TIPS] | quit")
+HELP = ("SKU: add", "3*SKU", "- one off the last line", "-3", "- LINE: the whole line", "? NAME: find an item",
+        "d 10% why", "t total", "cash [A]", "card [A]", "wallet [A]", "link", "split N", "tip A [NAME] [!]", "hold",
+        "recall [N]", "void WHY", "receipt", "new", "float A", "lock", "end [TIPS]", "quit")
+"""The help line's entries, laid out for the terminal's width (:func:`screens.lines.wrapped`)."""
+
+OFF_MENU = "No item with SKU '{code}': find it by name with '? NAME' (like '? pepperoni')."
 
 
 class Session:
     """One cashier at one register (see the module docstring)."""
 
     def __init__(self, store: "Store", cashier: "StaffMember", register: int = 1, *, lock_after_s: int = 0,
-                 clock: Callable[[], float] | None = None) -> None:
+                 clock: Callable[[], float] | None = None, width: Callable[[], int] | None = None) -> None:
         import time
 
         from pos.drawer import check_register
 
         self.clock = clock or time.monotonic
+        self.width = width or (lambda: 80)
+        """The terminal's width now, in characters (help is laid out for it)."""
         register = check_register(register)
         self.lock_after_s = lock_after_s
         self.last_seen = self.clock()
@@ -74,6 +86,10 @@ class Session:
         self.held: list[str] = []
         self.tip: tuple[int, str | None] | None = None
         self.last_paid: str | None = None
+        self.printed: set[str] = set()
+        """Orders whose receipt this session has printed: the first print is the original, then reprints."""
+        self.typed = ""
+        """The line being handled, named in a refusal."""
         self.locked = False
         self.done = False
         self.asking: Asking | None = None
@@ -132,9 +148,12 @@ class Session:
         still = self._still_here()
         if still:
             return still
+        self.typed = text
         try:
-            if text == "-":
-                return self._remove()
+            if text.startswith("-"):
+                return self._remove(text[1:].strip())
+            if text.startswith("?"):
+                return self._search(text[1:].strip())
             command = self._commands.get(word.lower())
             if command is not None:
                 return command(rest)
@@ -165,7 +184,7 @@ class Session:
     def _require(self, action: Action) -> None:
         """The permission table, for the cashier as they are now: a refusal is a control's (recorded)."""
         try:
-            require(self.cashier, action)
+            require(self.cashier, action, asked=f"'{self.typed}'" if self.typed else None)
         except NotAllowed as exc:
             raise Refused(exc.message) from None
 
@@ -255,11 +274,27 @@ class Session:
             return [f"Register {self.register}, {self.cashier.first_name}: ready{held}."]
         current = view(self.store, self.order_id)
         lines = [f"Order #{current.order.number}"]
-        lines += [f"  {line.quantity} x {line.name}  {self._money(line.quantity * line.unit_price_minor)}"
-                  for line in current.lines]
-        lines.append(f"  Total {self._money(current.totals.total_minor)}, due "
-                     f"{self._money(due_minor(self.store, self.order_id))}")
+        lines += [f"  {line.line_no}. {line.quantity} x {line.name}  "
+                  f"{self._money(line.quantity * line.unit_price_minor)}" for line in current.lines]
+        due = due_minor(self.store, self.order_id)
+        lines.append(f"  Total {self._money(current.totals.total_minor)}, due {self._money(due)}")
+        if self.tip is not None:
+            tip_minor, _ = self.tip
+            lines.append(f"  Tip {self._money(tip_minor)} for {self._tip_for()} on the next payment: "
+                         f"to pay {self._money(due + tip_minor)}")
         return lines
+
+    def _tip_for(self) -> str:
+        """Who the waiting tip goes to, by name ("the team" for the pool)."""
+        from pos.staff import get_staff
+
+        recipient = self.tip[1] if self.tip is not None else None
+        if recipient is None or recipient == "pool":
+            return "the team"
+        try:
+            return get_staff(self.store, recipient).name
+        except AnytenderError:
+            return recipient
 
     # -- items ----------------------------------------------------------------------------
 
@@ -283,22 +318,52 @@ class Session:
         quantity, code = read_scan(text, "an item", ": type help.")
         if not code:
             raise InvalidInput(f"'{text}': give the item after the quantity, like 3*SODA.")
-        quantity = check_item(self.store, code, quantity)  # an unknown code opens no order
+        quantity = check_item(self.store, code, quantity, OFF_MENU)  # an unknown code opens no order
         line, _ = add_line(self.store, self._open(), code, quantity)
         return [f"+ {line.quantity} x {line.name}"]
 
-    def _remove(self) -> list[str]:
-        from pos.orders import remove_line
+    def _remove(self, rest: str) -> list[str]:
+        """``-`` one off the last line (scanners ring one at a time), ``-3`` three off it, ``- 2`` the whole of line 2."""
+        from pos.orders import parse_quantity, remove_line
 
+        asked = self.typed
+        line_no: int | None = None
+        quantity: int | None = 1
+        if rest and asked.startswith("- "):  # '- 2': a line, by the number the screen shows
+            if not (rest.isascii() and rest.isdigit()):
+                raise InvalidInput(f"'{asked}': give the line's number from the screen, like '- 2' (or -3 for three "
+                                   "off the last line).")
+            line_no, quantity = int(rest), None
+        elif rest:
+            if not (rest.isascii() and rest.isdigit()):
+                raise InvalidInput(f"'{asked}': say how many to take off the last line, like -3.")
+            quantity = parse_quantity(rest)
         if self.order_id is None:
             return ["Nothing to remove."]
         order_id = self.order_id
 
         def run(approver: "StaffMember | None") -> list[str]:
-            line, _ = remove_line(self.store, order_id, by=self.cashier, approver=approver)
-            return [f"- {line.name}"]
+            line, _ = remove_line(self.store, order_id, line_no, quantity=quantity, by=self.cashier,
+                                  approver=approver)
+            return [f"- {line.quantity} x {line.name}"]
 
-        return self._approved("-", run)
+        return self._approved(asked, run)
+
+    def _search(self, query: str) -> list[str]:
+        """``? pepperoni``: the items on sale that match, with SKU and price (ring one up by its SKU)."""
+        from pos.catalog import search_items
+        from pos.words import counted
+
+        if not query:
+            return ["Find an item by name or SKU, like: ? pepperoni"]
+        found, total = search_items(self.store, query)
+        if not found:
+            return [f"No item on sale matches '{query}': try part of its name."]
+        width = max(len(item.sku) for item in found)
+        said = [f"  {item.sku:<{width}}  {item.name}  {self._money(item.price_minor)}" for item in found]
+        if total > len(found):
+            said.append(f"  ... {counted(total, 'item')} match: type more of the name to see the rest.")
+        return said
 
     def _discount(self, rest: str) -> list[str]:
         from pos.orders import add_discount
@@ -318,7 +383,10 @@ class Session:
         return self._approved(f"d {rest}", run)
 
     def _total(self, rest: str) -> list[str]:
-        return self.screen()[-1:] if self.order_id else ["Nothing rung up."]
+        if self.order_id is None:
+            return ["Nothing rung up."]
+        screen = self.screen()
+        return [line for line in screen if line.startswith(("  Total ", "  Tip "))]
 
     # -- payments -------------------------------------------------------------------------
 
@@ -361,7 +429,7 @@ class Session:
         if self.order_id is None:
             return ["Ring something up first."]
         status = send_link(self.store, self.order_id, register=self.register)
-        held, self.order_id = self.order_id, None
+        held, self.order_id, self.tip = self.order_id, None, None
         self.held.append(held)
         return [f"Payment link: {status.url}", "The order is held until it is paid ('recall' to see it)."]
 
@@ -398,7 +466,7 @@ class Session:
             except InvalidInput as exc:
                 raise InvalidInput(exc.message.split(": check")[0] + f": check it, then type 'tip {rest.strip()} !'.")
         self.tip = (tip, recipient)
-        return [f"Tip {self._money(tip)} for {'the team' if recipient == 'pool' else recipient} on the next payment."]
+        return [f"Tip {self._money(tip)} for {self._tip_for()} on the next payment."]
 
     # -- the order itself ---------------------------------------------------------------
 
@@ -406,7 +474,7 @@ class Session:
         if self.order_id is None:
             return ["No open order to hold."]
         self.held.append(self.order_id)
-        self.order_id = None
+        self.order_id, self.tip = None, None  # a tip is this customer's, not the next one's
         return [f"Held ({len(self.held)} held)."]
 
     def _recall(self, rest: str) -> list[str]:
@@ -437,7 +505,7 @@ class Session:
         def run(approver: "StaffMember | None") -> list[str]:
             order = void(self.store, order_id, rest, by=self.cashier, approver=approver)
             if self.order_id == order_id:
-                self.order_id = None
+                self.order_id, self.tip = None, None
             return [f"Voided #{order.number}."]
 
         return self._approved(f"void {rest}", run)
@@ -448,7 +516,9 @@ class Session:
 
         if self.last_paid is None:
             return ["No paid order yet."]
-        return lines(build(self.store, self.last_paid, reprint=True), 48)
+        reprint = self.last_paid in self.printed  # the first print of a sale is the original
+        self.printed.add(self.last_paid)
+        return lines(build(self.store, self.last_paid, reprint=reprint), 48)
 
     def _new(self, rest: str) -> list[str]:
         if self.order_id is not None:
@@ -460,7 +530,7 @@ class Session:
         return ["Locked: type your PIN to unlock."]
 
     def _help(self, rest: str) -> list[str]:
-        return [HELP]
+        return wrapped(HELP, self.width())
 
     def _float(self, rest: str) -> list[str]:
         from pos.drawer import open_drawer
@@ -508,6 +578,8 @@ class Session:
             self.held.append(self.order_id)
             self.order_id = None
         self.done = True
-        left = f" {len(self.held)} order(s) still open: pos order list." if self.held else ""
+        from pos.words import counted
+
+        left = f" {counted(len(self.held), 'order')} still open: pos order list." if self.held else ""
         return [f"Signed out.{left}"]
 

@@ -216,7 +216,7 @@ def test_a_manager_may_not_set_someone_elses_pin(crew: Store, cli: Cli, tmp_path
     monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "session.json"))
     cli.ok("login", "Maria", input="369147\n")
     cli.fails("staff", "pin", "Alice", input="4725\n4725\n", audited=True,
-              says="Maria is a manager and may not set another person's PIN: that needs an owner")
+              says="Maria is a manager and may not set another person's PIN ('pos staff pin Alice'): that needs an owner")
     cli.ok("staff", "pin", "Maria", input="369147\n471025\n471025\n")  # her own, by her current PIN
     cli.ok("logout")
     cli.ok("login", "Alice", input="2580\n")

@@ -154,7 +154,7 @@ def test_a_tip_goes_only_to_someone_on_shift_since_the_order_was_rung(crew: Stor
         assert till.handle("tip 1 Alice") == ["A tip for Alice is refused: Alice clocked in at 09:03, after this order "
                                               "was rung; a tip goes to someone who was working when it was rung, or "
                                               "to the pool."]
-        assert till.handle("tip 1 Kim !") == ["Tip $1.00 for kim on the next payment."]
+        assert till.handle("tip 1 Kim !") == ["Tip $1.00 for Kim on the next payment."]
 
 
 def test_a_kiosk_attendant_who_clocks_in_after_the_order_gets_no_tip_from_it(crew: Store) -> None:

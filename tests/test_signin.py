@@ -50,7 +50,7 @@ def test_every_command_is_either_checked_or_known_to_change_nothing() -> None:
         for word in command.split():
             leaf = leaf.commands[word]  # type: ignore[attr-defined]
         assert param in {p.name for p in leaf.params}, (command, param)
-    assert set(COMMAND_SELF_SERVICE) == {"driver cash", "tips owed", "staff pin"}
+    assert set(COMMAND_SELF_SERVICE) == {"driver cash", "tips owed", "staff pin", "delivery dispatch"}
 
 
 @pytest.fixture
@@ -137,10 +137,15 @@ def test_drivers_act_only_on_their_own_deliveries_and_cash(guarded: Store, cli_f
         cod.dispatch(guarded, order.id, driver)
     cli = cli_for(guarded)
     cli.ok("login", "Dave", input="1470\n")
-    cli.fails("delivery", "collect", str(theirs.number), "5", says="out with another driver")
-    cli.fails("delivery", "fail", str(theirs.number), "--reason", "x", says="out with another driver")
+    cli.fails("delivery", "collect", str(theirs.number), "5", audited=True,
+              says=f"Dave may not collect order #{theirs.number}: it is out with Olga, and a driver records only "
+                   "their own deliveries; Olga, a manager or an owner may.")
+    cli.fails("delivery", "fail", str(theirs.number), "--reason", "x", audited=True,
+              says=f"Dave may not record a failed delivery of order #{theirs.number}: it is out with Olga")
     cli.ok("delivery", "collect", str(mine.number), "5")
-    cli.fails("driver", "handin", "Olga", "1.00", says="only their own cash")
+    cli.fails("driver", "handin", "Olga", "1.00", audited=True,
+              says="Dave may not hand in Olga's cash: a driver may hand in only their own cash; Olga, a manager or "
+                   "an owner may.")
     cli.fails("driver", "cash", "Olga", says="Dave is a driver and may not read the books", audited=True)
     assert "Dave" in cli.ok("driver", "cash", "Dave").stdout
     cli.ok("driver", "handin", "Dave", "2.71")

@@ -145,11 +145,13 @@ def test_reading_the_books_needs_a_role_that_may(guarded: Store, cli: Cli, comma
                                                  monkeypatch) -> None:
     if command == "ledger archive":
         something_to_archive(guarded, tmp_path, monkeypatch)
+    asked = {"tips owed": "pos tips owed Bob", "driver cash": "pos driver cash Dave"}.get(command, f"pos {command}")
     with freeze_time(NOON):
         cli.fails(*READS[command], says=f"'pos {command}' reads the books: sign in first with 'pos login NAME'")
         cli.ok("login", "Alice", input="2580\n")
         cli.fails(*READS[command], audited=True,
-                  says="Alice is a cashier and may not read the books and reports: that needs an owner or a manager.")
+                  says=f"Alice is a cashier and may not read the books and reports ('{asked}'): that needs an owner "
+                       "or a manager.")  # what was asked (the command and its arguments), why not, and who may
         cli.ok("login", "Maria", input="258036\n")
         cli.ok(*READS[command])
     (read,) = [r for r in audit.records(guarded) if r.event is audit.Event.COMMAND]
@@ -178,8 +180,8 @@ def test_a_read_only_store_still_reads_and_says_a_refusal_went_unrecorded(guarde
         cli.ok("login", "Alice", input="2580\n")
     guarded.close()
     with unwritable(guarded.path), freeze_time(NOON):
-        result = cli.fails("ledger", "balances", says="Alice is a cashier and may not read the books and reports: "
-                           "that needs an owner or a manager. (This refusal could not be recorded: the store is "
+        result = cli.fails("ledger", "balances", says="Alice is a cashier and may not read the books and reports "
+                           "('pos ledger balances'): that needs an owner or a manager. (This refusal could not be recorded: the store is "
                            "read-only.)")
         assert result.output.count("\n") == 1
         monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "maria.json"))
@@ -211,7 +213,7 @@ def test_a_deactivated_cashiers_register_stops_at_the_next_line(till: Session) -
     till.handle("PIZZA-M")
     deactivate_staff(till.store, "Alice")  # from the back office, while her session is open
     assert till.handle("SODA") == ["Alice has been deactivated: they may not use the register any more.",
-                                   "Signed out. 1 order(s) still open: pos order list."]
+                                   "Signed out. 1 order still open: pos order list."]
     assert till.done
     (kept,) = list_orders(till.store)  # the open order is kept, with no soda on it
     assert kept.status.value == "open" and till.store.scalar("SELECT count(*) FROM order_lines") == 1
@@ -231,7 +233,8 @@ def test_a_locked_out_cashiers_register_stops_at_the_next_line(till: Session) ->
 def test_a_role_changed_mid_session_applies_at_once(till: Session) -> None:
     till.store.conn.execute("UPDATE staff SET role = 'kitchen' WHERE name = 'Alice'")
     assert till.handle("PIZZA-M") == [
-        "Alice is a kitchen and may not ring up a sale: that needs an owner or a manager or a cashier or a server."]
+        "Alice is kitchen staff and may not ring up a sale ('PIZZA-M'): that needs an owner, a manager, a cashier or a "
+        "server."]
     assert list_orders(till.store) == []
     (refusal,) = refused_events(till.store.path)
     assert refusal["asked"] == "register: PIZZA-M"
@@ -241,7 +244,7 @@ def test_one_shot_commands_read_the_person_afresh_through_the_sign_in(guarded: S
     with freeze_time(NOON):
         cli.ok("login", "Alice", input="2580\n")
         guarded.conn.execute("UPDATE staff SET role = 'kitchen' WHERE name = 'Alice'")
-        cli.fails("order", "new", audited=True, says="Alice is a kitchen and may not ring up a sale")
+        cli.fails("order", "new", audited=True, says="Alice is kitchen staff and may not ring up a sale ('pos order new')")
         guarded.conn.execute("UPDATE staff SET role = 'cashier' WHERE name = 'Alice'")
         cli.ok("order", "new")
         for _ in range(MAX_FAILED_PINS):

@@ -59,8 +59,8 @@ def test_the_finding_replayed_a_manager_cannot_make_an_owner_or_remove_the_only_
         "Added Sam (server, tip-eligible).\n")
     assert cli.ok("staff", "role", "Sam", "driver").stdout == "Sam is now a driver.\n"
     cli.ok("staff", "deactivate", "Sam")
-    cli.fails("staff", "reactivate", "Sam", audited=True, says="Maria is a manager and may not reactivate staff: "
-                                                                 "that needs an owner")
+    cli.fails("staff", "reactivate", "Sam", audited=True, says="Maria is a manager and may not reactivate staff "
+                                                                 "('pos staff reactivate Sam'): that needs an owner")
     added = next(r for r in audit.records(shop) if r.event is audit.Event.STAFF_ADDED and r.detail["target"] == "Sam")
     assert added.staff == "Maria" and added.detail["by"] == "Maria" and added.detail["before"] is None
     assert added.detail["after"] == {"role": "server", "active": True, "tip_eligible": True}
