@@ -453,15 +453,16 @@ def test_drawer_commands(cli: Cli, store: Store) -> None:
 
 def test_config_set_and_show(cli: Cli) -> None:
     assert js(cli.ok("config", "show", "--json")) == DEFAULT_OPTIONS
-    assert cli.ok("config", "set", "cash.rounding", "0.05").stdout == "cash.rounding = 5\n"
+    assert cli.ok("config", "set", "cash.rounding", "0.05").stdout == "cash.rounding = $0.05\n"
     assert js(cli.ok("config", "set", "approval.refund_over", "75", "--json")) == {
-        "key": "approval.refund_over", "value": "7500"}
+        "key": "approval.refund_over", "value": "7500", "shown": "$75.00"}
     assert js(cli.ok("config", "set", "cash.denominations", "20,5,1,0.25", "--json"))["value"] == "2000,500,100,25"
     cli.ok("config", "set", "approval.void_over", "0")
     assert js(cli.ok("config", "show", "--json")) == {
         **DEFAULT_OPTIONS, "approval.refund_over": "7500", "approval.void_over": "0",
         "cash.denominations": "2000,500,100,25", "cash.rounding": "5"}
-    assert "cash.rounding = 5   (round cash totals to this step (0: off))" in cli.ok("config", "show").stdout.splitlines()
+    assert "cash.rounding = $0.05   (round cash totals to this step, a coin's value (0: off))" \
+        in cli.ok("config", "show").stdout.splitlines()
 
 
 @pytest.mark.parametrize(
