@@ -127,10 +127,12 @@ def day_report_cmd(
         return
 
     def human() -> None:
+        from pos.words import counted
+
         m = lambda v: money(store, v)  # noqa: E731
         if r.training:
             say("TRAINING")
-        say(f"Z report {r.day}: {r.orders} orders, gross {m(r.gross_sales_minor)}, average ticket "
+        say(f"Z report {r.day}: {counted(r.orders, 'order')}, gross {m(r.gross_sales_minor)}, average ticket "
             f"{m(r.average_ticket_minor)}")
         say(f"Net sales {m(r.net_sales_minor)} (discounts {m(r.discounts_minor)}, refunds "
             f"{m(r.refunds_minor)} in {r.refunds_count}); voided orders {r.voids_count}")
