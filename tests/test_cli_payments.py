@@ -270,9 +270,11 @@ def test_driver_cash_and_handin(crew: Store, cli: Cli) -> None:
     ring(cli, "PIZZA-M", "SODA", channel="delivery", address="12 Elm Street")
     cli.ok("delivery", "dispatch", "1", "--driver", "Dan")
     assert js(cli.ok("driver", "cash", "Dan", "--json")) == {
-        "driver": "Dan", "held_minor": 0, "out_for_delivery": [{"order": "#1", "amount_minor": 1632}]}
+        "driver": "Dan", "held_minor": 0, "out_for_delivery": [{"order": "#1", "address": "12 Elm Street",
+                                                                "amount_minor": 1632}], "collected": []}
     assert cli.ok("driver", "cash", "Dan").stdout.splitlines() == [
-        "Dan holds $0.00 of the store's cash (owed to the store).", "  out for delivery: #1, collect $16.32"]
+        "Dan holds $0.00 of the store's cash (owed to the store).", "  Out for delivery:",
+        "    #1  12 Elm Street  collect $16.32"]
     cli.ok("delivery", "collect", "1", "20")
     cli.fails("driver", "handin", "Dan", "15", says="Drawer 1 is not open")
     cli.ok("drawer", "open", "--float", "0")
