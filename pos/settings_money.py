@@ -42,8 +42,8 @@ COINS: dict[str, tuple[int, ...]] = {
 }
 
 # Items of a typed list of amounts: separated by ';' or by a comma and a space, which no amount
-# holds in any locale ('1.234,56 €, 50,00 €'); a list of plain numbers without either is split at
-# its commas, the old form ('100,50,20,0.25'), where the comma is not the locale's decimal point.
+# holds in any locale ('1.234,56 €, 50,00 €'); plain numbers are also split at their commas, the
+# old form ('100,50,20,0.25'), where the comma is not the locale's decimal point.
 _LIST_SEPARATOR = re.compile(r"\s*;\s*|,\s+")
 
 
@@ -108,7 +108,7 @@ def parse_list(store: "Store", text: str) -> list[int]:
 
     s = store.settings
     parts = [p for p in _LIST_SEPARATOR.split(text.strip()) if p.strip()]
-    if len(parts) == 1 and get_decimal_symbol(s.locale) != "," and not _has_symbol(parts[0]):
-        parts = [p for p in parts[0].split(",") if p.strip()]  # the old form, 100,50,0.25 (not $1,000.00)
+    if get_decimal_symbol(s.locale) != ",":  # plain numbers split at their commas: 100,50,0.25 (not $1,000.00)
+        parts = [q for p in parts for q in ([p] if _has_symbol(p) else p.split(",")) if q.strip()]
     return [parse_amount(p, s.currency, s.locale, allow_zero=False).amount_minor for p in parts]
 
