@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import JsonFlag, KeyFileOpt, group, key_location, open_store, parse_day_option
+from commands.context import JsonFlag, KeyFileOpt, group, json_asked, key_location, open_store, parse_day_option
 from commands.files import new_file, show_path
 from commands.output import emit, print_table, ProgressBar, say
 from pos.errors import InvalidInput
@@ -196,7 +196,8 @@ def ledger_export(
     end: Annotated[Optional[str], typer.Option("--to", help="Last business day (YYYY-MM-DD).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="File to write (default: standard output).")] = None,
     force: Annotated[bool, typer.Option("--force", help="With --out: replace the file if it exists.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="With --out: report what was written as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --out: report what was written as JSON.",
+                                                 callback=json_asked)] = False,
 ) -> None:
     """Export the journal for Beancount, hledger or a spreadsheet."""
     from pos.export import ExportFormat, export_ledger
