@@ -118,7 +118,7 @@ def pay(
     )
     if not result.outcome.approved:
         if as_json:
-            error_json(f"Declined: {result.outcome.message}", "declined")
+            error_json(f"DECLINED: {result.outcome.message}", "declined")
         raise typer.Exit(1)
 
 
@@ -185,7 +185,7 @@ def _pay_link(store: "Store", order: str, tender: str, amount: Optional[str], re
     if p.state.value in ("declined", "failed"):
         if as_json:
             reason = p.decline_reason.cashier_message if p.decline_reason else "The link was not paid."
-            error_json(f"Not paid: {reason}", "declined")
+            error_json(f"NOT PAID: {reason}", "declined")
         raise typer.Exit(1)
 
 

@@ -198,7 +198,7 @@ def test_pay_declined_card_exits_1_and_keeps_the_order_open(till: Cli, store: St
     assert (data["state"], data["decline_reason"], data["approved"], data["due_after_minor"]) == (
         "declined", "expired_card", False, 1361)
     assert json.loads(result.stderr) == {  # a script reads why from stderr, as for every error under --json
-        "error": "Declined: The card has expired: offer another card or cash.", "code": "declined"}
+        "error": "DECLINED: The card has expired: offer another card or cash.", "code": "declined"}
     assert [p["state"] for p in payments(till)["payments"]] == ["declined", "declined"]
     assert order_status(till) == "open"
     till.ok("pay", "1", "cash")
