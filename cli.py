@@ -47,7 +47,8 @@ HELP = "Anytender: take orders any way, get paid any way, keep the books exact."
 
 
 class _PosGroup(TyperGroup):
-    """Turns expected errors into one line and exit code 1, anywhere below it.
+    """Turns expected errors into one line and exit code 1, anywhere below it (with --json, a line of JSON
+    naming the error's code; a usage error too, with click's exit code 2).
 
     Also the safety net for failures of the operating system that no command foresaw (a file
     that cannot be written, a full disk): one line that says what happened, never a traceback.
@@ -55,28 +56,45 @@ class _PosGroup(TyperGroup):
     """
 
     def invoke(self, ctx: Any) -> Any:
+        words = [*getattr(ctx, "_protected_args", ()), *ctx.args]  # as typed, for a usage error under --json
         try:
             result = super().invoke(ctx)
             _record_command(ctx)
+        except typer.exceptions.TyperException as exc:  # click's own errors (typer's copy): a usage error...
+            asked = words[:words.index("--")] if "--" in words else words
+            if "--json" not in asked or not hasattr(exc, "format_message"):
+                raise
+            from commands.output import error_json
+
+            error_json(exc.format_message(), "usage")
+            raise typer.Exit(getattr(exc, "exit_code", 2)) from None
         except AnytenderError as exc:
-            _error(_refusal_recorded(ctx, exc) if isinstance(exc, Refused) else exc.message)
+            _error(ctx, _refusal_recorded(ctx, exc) if isinstance(exc, Refused) else exc.message, exc.code)
         except Exception as exc:
             message = _system_failure(ctx, exc)
             if message is None:
                 raise
-            _error(message)
+            _error(ctx, message, "system_failure")
         return result
 
 
-def _error(message: str) -> NoReturn:
-    """The one line of an expected error, and exit code 1.
+def _error(ctx: Any, message: str, code: str) -> NoReturn:
+    """The one line of an expected error, and exit code 1; under --json, that line is JSON with the error's code.
 
     A message may quote what was typed, or a name from the store: its control, format and bidi
-    characters are escaped (``pos.text.shown``), so an error can never clear a screen or forge a line.
+    characters are escaped (``pos.text.shown``; in JSON, as ``\\uXXXX``), so an error can never clear a
+    screen or forge a line.
     """
-    from pos.text import shown
+    from commands.context import JSON_ASKED
 
-    typer.echo(f"error: {shown(message)}", err=True)
+    if ctx.meta.get(JSON_ASKED):
+        from commands.output import error_json
+
+        error_json(message, code)
+    else:
+        from pos.text import shown
+
+        typer.echo(f"error: {shown(message)}", err=True)
     raise typer.Exit(1) from None
 
 

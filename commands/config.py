@@ -26,13 +26,15 @@ def config_set(
     from pos import config
 
     name = key.strip().lower()
-    stored = config.set_option(open_store(ctx), name, value)
-    emit(as_json, {"key": name, "value": stored}, f"{name} = {stored}")
+    store = open_store(ctx)
+    stored = config.set_option(store, name, value)
+    shown = config.shown(store, name, stored)
+    emit(as_json, {"key": name, "value": stored, "shown": shown}, f"{name} = {shown}")
 
 
 @config_app.command("show")
 def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """List store options and their values (amounts in minor units).
+    """List store options and their values (amounts in the store's money; with --json, in minor units).
 
     The approval.* options are limits that add up: what one person may
     refund, void and discount without a manager's PIN. On one order,
@@ -43,10 +45,11 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """
     from pos import config
 
-    options = config.all_options(open_store(ctx))
+    store = open_store(ctx)
+    options = config.all_options(store)
 
     def human() -> None:
         for key, value in options.items():
-            say(f"{key} = {value}   ({config.OPTIONS[key].description})")
+            say(f"{key} = {config.shown(store, key, value)}   ({config.OPTIONS[key].description})")
 
     emit(as_json, options, human)

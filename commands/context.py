@@ -25,7 +25,19 @@ CASHIER, DRIVER, OWNER, START = "Cashier", "Driver", "Owner", "Getting started"
 # click's "no such option".
 NUMBERS = {"ignore_unknown_options": True}
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text.")]
+JSON_ASKED = "pos.json"
+"""Where the root context's ``meta`` keeps that --json was given: the error boundary (cli.py) then answers in JSON."""
+
+
+def json_asked(ctx: typer.Context, value: bool) -> bool:
+    """The --json option's callback: remember it for the error boundary, which answers an error in JSON too."""
+    if value:
+        ctx.meta[JSON_ASKED] = True  # meta is shared by every context of the invocation
+    return value
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text (errors too, "
+                                        "on stderr).", callback=json_asked)]
 OrderArg = Annotated[str, typer.Argument(help="Today's order number (like 12) or the order id.")]
 RegisterOpt = Annotated[int, typer.Option("--register", "-r", help="Register (and drawer) number.")]
 

@@ -92,14 +92,23 @@ def delivery_fail(
 
 
 def _driver_dict(store: "Store", cash: Any) -> dict[str, Any]:
-    return {"driver": cash.driver, "held_minor": cash.held_minor,
-            "out_for_delivery": [{"order": o, "amount_minor": a} for o, a in cash.out_for_delivery]}
+    def listed(orders: Any) -> list[dict[str, Any]]:
+        return [{"order": o.label, "address": o.address, "amount_minor": o.amount_minor} for o in orders]
+
+    return {"driver": cash.driver, "held_minor": cash.held_minor, "out_for_delivery": listed(cash.out_for_delivery),
+            "collected": listed(cash.collected)}
 
 
 def _print_driver(store: "Store", cash: Any) -> None:
     say(f"{cash.driver} holds {money(store, cash.held_minor)} of the store's cash (owed to the store).")
-    for label, amount in cash.out_for_delivery:
-        say(f"  out for delivery: {label}, collect {money(store, amount)}")
+    if cash.collected:
+        say("  Collected since the last hand-in:")
+        for o in cash.collected:
+            say(f"    {o.label}  {o.address or '(no address)'}  {money(store, o.amount_minor)}")
+    if cash.out_for_delivery:
+        say("  Out for delivery:")
+        for o in cash.out_for_delivery:
+            say(f"    {o.label}  {o.address or '(no address)'}  collect {money(store, o.amount_minor)}")
 
 
 @driver_app.command("cash")

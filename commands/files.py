@@ -73,6 +73,8 @@ def os_message(exc: OSError) -> str:
 class FileWriteError(AnytenderError):
     """A file a command writes (an export, a PDF, the sign-in) cannot be written."""
 
+    code = "file_not_written"
+
     def __init__(self, message: str, cause: OSError | None = None) -> None:
         super().__init__(message)
         self.cause = cause

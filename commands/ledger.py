@@ -8,10 +8,11 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import JsonFlag, KeyFileOpt, group, key_location, open_store, parse_day_option
+from commands.context import JsonFlag, KeyFileOpt, group, json_asked, key_location, open_store, parse_day_option
 from commands.files import new_file, show_path
 from commands.output import emit, print_table, ProgressBar, say
 from pos.errors import InvalidInput
+from pos.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -155,17 +156,17 @@ def ledger_verify(
         if problem is not None:
             break
     ok = problem is None
-    extra = (f", {checked.closings} signed closing{'s' if checked.closings != 1 else ''} check out"
+    extra = (f", {counted(checked.closings, 'signed closing')} check{'s' if checked.closings == 1 else ''} out"
              if checked.closings else "")
-    extra += (f", {anchored.held} anchor{'s' if anchored.held != 1 else ''} held outside the store still hold"
+    extra += (f", {counted(anchored.held, 'anchor')} held outside the store still hold{'s' if anchored.held == 1 else ''}"
               if held and ok else "")
     emit(
         as_json,
         {"entries": result.entries, "since": result.since, "closings": checked.closings, "anchors": anchored.held,
          "ok": ok, "problem": problem},
-        f"OK: {result.entries} entries{since}, hash chain intact, every entry balances{extra}."
+        f"OK: {counted(result.entries, 'entry')}{since}, hash chain intact, every entry balances{extra}."
         if ok
-        else (f"BROKEN after {result.entries} good entries{since}: {problem}." if result.problem is not None
+        else (f"BROKEN after {counted(result.entries, 'good entry', 'good entries')}{since}: {problem}." if result.problem is not None
               else f"BROKEN: {problem}."),
     )
     if not ok:
@@ -195,7 +196,8 @@ def ledger_export(
     end: Annotated[Optional[str], typer.Option("--to", help="Last business day (YYYY-MM-DD).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="File to write (default: standard output).")] = None,
     force: Annotated[bool, typer.Option("--force", help="With --out: replace the file if it exists.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="With --out: report what was written as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --out: report what was written as JSON.",
+                                                 callback=json_asked)] = False,
 ) -> None:
     """Export the journal for Beancount, hledger or a spreadsheet."""
     from pos.export import ExportFormat, export_ledger
@@ -219,7 +221,7 @@ def ledger_export(
     if as_json:
         emit(True, {"entries": count, "out": str(out.resolve()), "format": chosen.value}, "")
     else:
-        say(f"Wrote {count} entries to {show_path(out)} ({chosen.value}).", err=True)
+            say(f"Wrote {counted(count, 'entry')} to {show_path(out)} ({chosen.value}).", err=True)
 
 
 @ledger_app.command("archive")
@@ -243,8 +245,8 @@ def ledger_archive(
     with new_file(out, "--out", replace=force, force_flag="--force") as handle:
         summary = write_archive(store, first, last, key_location(key_file), handle)
     emit(as_json, {**summary_dict(summary), "out": str(out.resolve())},
-         f"Wrote {summary.entries} entries (#{summary.first_entry} to #{summary.last_entry}) and {summary.closings} "
-         f"closing{'s' if summary.closings != 1 else ''} of {summary.start} to {summary.end} to {show_path(out)}, signed by key {summary.key_fingerprint}.")
+         f"Wrote {counted(summary.entries, 'entry')} (#{summary.first_entry} to #{summary.last_entry}) and "
+         f"{counted(summary.closings, 'closing')} of {summary.start} to {summary.end} to {show_path(out)}, signed by key {summary.key_fingerprint}.")
 
 
 @ledger_app.command("verify-archive")
@@ -262,8 +264,8 @@ def ledger_verify_archive(
     s = result.summary
     if result.problem is None and s is not None:
         emit(as_json, {"ok": True, "problem": None, **summary_dict(s)},
-             f"OK: {s.entries} entries (#{s.first_entry} to #{s.last_entry}) of {s.start} to {s.end}, chain intact, "
-             f"{s.closings} signed closing{'s' if s.closings != 1 else ''}, manifest signed by key {s.key_fingerprint}"
+             f"OK: {counted(s.entries, 'entry')} (#{s.first_entry} to #{s.last_entry}) of {s.start} to {s.end}, "
+             f"chain intact, {counted(s.closings, 'signed closing')}, manifest signed by key {s.key_fingerprint}"
              + ("." if fingerprint else ": check it against the fingerprint on your Z reports."))
         return
     emit(as_json, {"ok": False, "problem": result.problem}, f"BROKEN: {result.problem}.")

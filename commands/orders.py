@@ -24,6 +24,10 @@ ACTIONS: dict[str, str] = {
     "order void": "VOID_UNPAID",
 }
 
+# Every status an order can have (pos.orders.OrderStatus; a test holds them equal), for help and refusals.
+STATUSES = "open, paid, refunded or voided"
+
+
 def order_dict(store: "Store", order: "Order") -> dict[str, Any]:
     return {
         "id": order.id,
@@ -219,13 +223,14 @@ def order_show(ctx: typer.Context, order: OrderArg, as_json: JsonFlag = False) -
 def order_list(
     ctx: typer.Context,
     day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
-    status: Annotated[Optional[str], typer.Option(help="open, paid or voided.")] = None,
-    channel: Annotated[Optional[str], typer.Option(help="counter, phone, delivery or kiosk.")] = None,
+    status: Annotated[Optional[str], typer.Option(help=f"{STATUSES}.")] = None,
+    channel: Annotated[Optional[str], typer.Option(
+        help="counter, phone, delivery or kiosk (delivery shows each address, phone, driver and delivery state).")] = None,
     queue: Annotated[bool, typer.Option("--queue", help="Only open orders waiting at the counter (kiosk cash).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List the orders of a business day."""
-    from pos.orders import OrderStatus, list_orders, parse_channel, view
+    from pos.orders import Channel, OrderStatus, list_orders, parse_channel, view
 
     store = open_store(ctx)
     wanted_status = None
@@ -233,24 +238,51 @@ def order_list(
         try:
             wanted_status = OrderStatus(status.strip().lower())
         except ValueError:
-            raise InvalidInput(f"Unknown status '{status}': use open, paid or voided.") from None
-    orders = list_orders(
-        store, parse_day_option(day), wanted_status, parse_channel(channel) if channel is not None else None, counter_queue=queue
-    )
+            raise InvalidInput(f"Unknown status '{status}': use {STATUSES}.") from None
+    wanted_channel = parse_channel(channel) if channel is not None else None
+    orders = list_orders(store, parse_day_option(day), wanted_status, wanted_channel, counter_queue=queue)
     views = [view(store, o.id) for o in orders]
+    title = f"Orders {views[0].order.business_day}" if views else "Orders (none)"
+    if wanted_channel is Channel.DELIVERY:
+        _list_deliveries(store, views, title, as_json)
+        return
     emit(
         as_json,
         [_view_dict(store, v) for v in views],
         lambda: print_table(
-            f"Orders {views[0].order.business_day}" if views else "Orders (none)",
+            title,
             ["#", "Channel", "Status", "Customer", "Lines", "Total"],
             [
-                [str(v.order.number), v.order.channel.value,
-                 v.order.status.value + (" (pays at counter)" if v.order.counter_note and v.order.status.value == "open" else ""),
+                [str(v.order.number), v.order.channel.value, _status_text(v),
                  v.order.customer_name or "", str(len(v.lines)), money(store, v.totals.total_minor)]
                 for v in views
             ],
             {0, 4, 5},
+        ),
+    )
+
+
+def _status_text(v: "OrderView") -> str:
+    return v.order.status.value + (" (pays at counter)" if v.order.counter_note and v.order.status.value == "open" else "")
+
+
+def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_json: bool) -> None:
+    """``order list --channel delivery``: where each goes, the customer's phone, the driver and where it is."""
+    from payments.cod import delivery_status
+
+    states = [delivery_status(store, v.order.id) for v in views]
+    emit(
+        as_json,
+        [{**_view_dict(store, v), "delivery": {"state": d.state.value, "driver": d.driver}} for v, d in zip(views, states)],
+        lambda: print_table(
+            title,
+            ["#", "Status", "Customer", "Phone", "Address", "Driver", "Delivery", "Total"],
+            [
+                [str(v.order.number), _status_text(v), v.order.customer_name or "", v.order.customer_phone or "",
+                 v.order.address or "", d.driver or "", d.state.value, money(store, v.totals.total_minor)]
+                for v, d in zip(views, states)
+            ],
+            {0, 7},
         ),
     )
 

@@ -36,7 +36,7 @@ def say_block(text: str, *, nl: bool = True) -> None:
     typer.echo(shown(text, lines=True), nl=nl)
 
 
-def json_text(data: Any) -> str:
+def json_text(data: Any, *, indent: int | None = 2) -> str:
     """``data`` as indented JSON whose strings carry every control, format and bidi character as ``\\uXXXX``.
 
     The JSON means exactly the same (a reader gets the very same strings back), but a terminal it
@@ -44,7 +44,7 @@ def json_text(data: Any) -> str:
     """
     import json
 
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    text = json.dumps(data, indent=indent, ensure_ascii=False, default=str)
     if text.isascii() and "\x7f" not in text:  # json.dumps escapes C0 itself; DEL and the rest are not ASCII
         return text
     from pos.text import first_hidden
@@ -64,6 +64,15 @@ def json_text(data: Any) -> str:
     # Hidden characters only ever stand inside JSON strings (json.dumps writes none outside), where an
     # escape means the same character.
     return "".join(char if char == "\n" or shown(char) == char else escaped(char) for char in text)
+
+
+def error_json(message: str, code: str) -> None:
+    """An error as one line of JSON on stderr, for --json: ``{"error": "No order #9 today...", "code": "not_found"}``.
+
+    ``code`` names the kind of error (:attr:`pos.errors.AnytenderError.code`), so a script can tell a
+    refusal from a typo without reading the words.
+    """
+    typer.echo(json_text({"error": message, "code": code}, indent=None), err=True)
 
 
 def emit(as_json: bool, data: Any, human: Callable[[], None] | str) -> None:

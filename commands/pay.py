@@ -8,7 +8,7 @@ import typer
 
 from commands.context import CASHIER, JsonFlag, NUMBERS, OrderArg, RegisterOpt, ask_approver, group, open_store
 from commands.orders import order_dict
-from commands.output import CardWait, emit, local_time, money, print_table, say, say_block, Spinner, staff_name
+from commands.output import CardWait, emit, error_json, local_time, money, print_table, say, say_block, Spinner, staff_name
 from commands.receipt import auto_receipt
 from pos.errors import InvalidInput
 
@@ -117,6 +117,8 @@ def pay(
         human,
     )
     if not result.outcome.approved:
+        if as_json:
+            error_json(f"DECLINED: {result.outcome.message}", "declined")
         raise typer.Exit(1)
 
 
@@ -181,6 +183,9 @@ def _pay_link(store: "Store", order: str, tender: str, amount: Optional[str], re
                     "expires_at": p.details.get("expires_at"), "order_paid": status.order_paid,
                     "due_minor": status.due_minor}, human)
     if p.state.value in ("declined", "failed"):
+        if as_json:
+            reason = p.decline_reason.cashier_message if p.decline_reason else "The link was not paid."
+            error_json(f"NOT PAID: {reason}", "declined")
         raise typer.Exit(1)
 
 

@@ -119,7 +119,9 @@ def login_cmd(
     minutes = config.get(store, "signin.minutes")
     from commands.output import say
 
-    say(f"{member.name} is signed in on this terminal for {minutes} minutes.")
+    from pos.words import counted
+
+    say(f"{member.name} is signed in on this terminal for {counted(int(minutes), 'minute')}.")
 
 
 @top_level.command("logout", rich_help_panel=CASHIER)

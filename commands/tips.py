@@ -141,4 +141,6 @@ def tips_payroll(
         return
     with new_file(out, "--out", text=True) as handle:
         handle.write(buffer.getvalue())
-    say(f"Wrote {len(lines)} payroll line(s) to {show_path(out)}.")
+    from pos.words import counted
+
+    say(f"Wrote {counted(len(lines), 'payroll line')} to {show_path(out)}.")

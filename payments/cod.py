@@ -13,7 +13,8 @@ driver's account, visible, until it is.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+import enum
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from payments.base import (
     Capabilities,
@@ -249,12 +250,61 @@ def fail(store: "Store", order_ref: str | int, reason: str) -> Payment:
     return failed
 
 
+class DeliveryState(str, enum.Enum):
+    """Where a delivery order is, from its cash-on-delivery payments."""
+
+    WAITING = "waiting"
+    """Not sent out yet (or back after a delivery that failed and was not sent again)."""
+    OUT = "out for delivery"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    """The last attempt failed (nobody home, refused): the order is open again."""
+
+
+class DeliveryStatus(NamedTuple):
+    state: DeliveryState
+    driver: str | None
+    """Who has it out, delivered it, or failed to."""
+
+
+def delivery_status(store: "Store", order_id: str) -> DeliveryStatus:
+    """The state of a delivery order and its driver, from its latest cash-on-delivery payment."""
+    from pos.staff import get_staff
+
+    latest = None
+    for p in order_payments(store, order_id):
+        if p.tender is TenderKind.COD and (latest is None or p.created_at >= latest.created_at):
+            latest = p
+    if latest is None:
+        return DeliveryStatus(DeliveryState.WAITING, None)
+    driver = get_staff(store, int(latest.driver_id)).name if latest.driver_id else None
+    if latest.state is PaymentState.AUTHORIZED:
+        return DeliveryStatus(DeliveryState.OUT, driver)
+    if latest.state is PaymentState.VOIDED:
+        failed = (latest.note or "").startswith("delivery failed")
+        return DeliveryStatus(DeliveryState.FAILED if failed else DeliveryState.WAITING, driver)
+    if latest.state in (PaymentState.CAPTURED, PaymentState.PARTIALLY_REFUNDED, PaymentState.REFUNDED):
+        return DeliveryStatus(DeliveryState.DELIVERED, driver)
+    return DeliveryStatus(DeliveryState.WAITING, driver)
+
+
+class DriverOrder(NamedTuple):
+    """One of a driver's orders, as they find it: where it goes and the cash it is about."""
+
+    label: str
+    address: str
+    amount_minor: int
+    """Out for delivery: what to collect; collected: the cash kept for the store (what was due)."""
+
+
 class DriverCash(NamedTuple):
     driver: str
     held_minor: int
     """Cash collected and not yet handed in: what the driver owes the store."""
-    out_for_delivery: list[tuple[str, int]]
-    """(order label, amount to collect) for deliveries still out."""
+    out_for_delivery: list[DriverOrder]
+    """Deliveries still out, oldest first."""
+    collected: list[DriverOrder] = []
+    """Deliveries collected since the driver's last hand-in, oldest first: where the cash held came from."""
 
 
 def driver_cash(store: "Store", name: str) -> DriverCash:
@@ -263,14 +313,24 @@ def driver_cash(store: "Store", name: str) -> DriverCash:
     member = get_staff(store, name)
     account = accounts.driver_cash(member.key)
     held = ledger.balances(store, prefix=account).get((account, store.settings.currency), 0)
-    out = []
-    for row in store.all(
+
+    def listed(row: Any) -> DriverOrder:
+        order = resolve(store, row["order_id"])
+        return DriverOrder(order.label, order.address or "", int(row["amount_minor"]))
+
+    out = [listed(row) for row in store.all(
         "SELECT order_id, amount_minor FROM payments WHERE driver_id = ? AND tender = 'cod' AND state = 'authorized' "
         "ORDER BY created_at",
         (member.id,),
-    ):
-        out.append((resolve(store, row["order_id"]).label, row["amount_minor"]))
-    return DriverCash(member.name, held, out)
+    )]
+    last_handin = store.scalar("SELECT coalesce(max(id), 0) FROM journal_entries WHERE key LIKE ?",
+                               (f"driver:{member.key}:handin:%",))
+    collected = [listed(row) for row in store.all(
+        "SELECT p.order_id, p.amount_minor FROM payments p JOIN journal_entries j ON j.key = 'payment:' || p.id || "
+        "':capture' WHERE p.driver_id = ? AND p.tender = 'cod' AND j.id > ? ORDER BY j.id",
+        (member.id, last_handin),
+    )] if held else []
+    return DriverCash(member.name, held, out, collected)
 
 
 def handin(store: "Store", name: str, amount: str | int, register: int = 1) -> tuple[ledger.Entry, DriverCash]:

@@ -261,8 +261,10 @@ class ImportRejected(InvalidInput):
         self.problems = problems
         shown = "; ".join(f"line {p.line}: {p.reason}" for p in problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        from pos.words import counted
+
         super().__init__(
-            f"{path}: {len(problems)} bad row(s), nothing imported. {shown}{more}. Fix them and import again."
+            f"{path}: {counted(len(problems), 'bad row')}, nothing imported. {shown}{more}. Fix them and import again."
         )
 
 
@@ -289,10 +291,11 @@ def import_items(store: "Store", path: str, lines: Iterable[str]) -> ImportResul
         )
     repeated = sorted({h for h in header if header.count(h) > 1})
     if repeated:
-        raise InvalidInput(f"{path}: column(s) {', '.join(repeated)} appear more than once in the header: keep one.")
+        raise InvalidInput(f"{path}: {'columns' if len(repeated) > 1 else 'column'} {', '.join(repeated)} "
+                           f"{'appear' if len(repeated) > 1 else 'appears'} more than once in the header: keep one.")
     unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
-        raise InvalidInput(f"{path}: unknown column(s) {', '.join(unknown)}; allowed: sku,name,price,tax_category,active.")
+        raise InvalidInput(f"{path}: unknown {'columns' if len(unknown) > 1 else 'column'} {', '.join(unknown)}; allowed: sku,name,price,tax_category,active.")
     reader.fieldnames = header
     categories = {c.code for c in tax_categories(store)}
     problems: list[RowProblem] = []

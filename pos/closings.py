@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from pos import signing
 from pos.errors import InvalidInput
+from pos.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.staff import StaffMember
@@ -397,7 +398,7 @@ def check_anchors(store: "Store", anchors: Iterable[Anchor], fingerprints: Itera
                  f"entry {a.entry}" if good is not None else f"the journal was changed at or before entry {a.entry}")
         if row is None:
             return AnchorCheck(held, f"anchor {a.source or a.entry} is at entry {a.entry}, but the journal has only "
-                                     f"{last} entries: entries were removed")
+                                     f"{counted(last, 'entry')}: entries were removed")
         if not str(row[0]).startswith(a.hash_prefix):
             return AnchorCheck(held, f"entry {a.entry} is not what anchor {a.source or a.entry} holds (the journal "
                                      f"has {row[0][:16]}..., the anchor {a.hash_prefix[:16]}...): {where}")

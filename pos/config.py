@@ -1,10 +1,13 @@
 """Store options set after ``init``: ``pos config set KEY VALUE``.
 
-Each option has a parser (what a user types -> stored text), a default and a
-description, in one table.  Options live in the ``settings`` table beside
+Each option has a parser (what a user types -> stored text), a default, a
+description and how its stored text is shown, in one table.  Amounts are
+typed and shown in the store's money ($5.00) and stored in minor units
+(pos.settings_money).  Options live in the ``settings`` table beside
 the settings ``init`` asks for.
 
-    cash.rounding          round cash totals to this step (0.05 rounds to 5 cents; 0: off)
+    cash.rounding          round cash totals to this step (0.05 rounds to 5 cents; 0: off): a coin of the
+                           currency, nothing its coins cannot pay (pos.settings_money.COINS)
     cash.denominations     notes and coins in the drawer, largest first (change suggestions)
     approval.*             what a person may refund, void and discount without a manager's PIN, adding up
                            per order and per shift (see pos.limits):
@@ -53,11 +56,17 @@ DENOMINATIONS: dict[str, tuple[int, ...]] = {
 }
 
 
+def _as_stored(store: "Store", text: str) -> str:
+    return text
+
+
 class Option(NamedTuple):
     key: str
     description: str
     parse: Callable[["Store", str], str]
     default: Callable[["Store"], str]
+    show: Callable[["Store", str], str] = _as_stored
+    """The stored text as a person reads it (amounts in the store's money: pos.settings_money)."""
 
 
 def _amount(store: "Store", text: str) -> str:
@@ -67,11 +76,39 @@ def _amount(store: "Store", text: str) -> str:
     return str(parse_amount(text, s.currency, s.locale).amount_minor)
 
 
-def _denominations(store: "Store", text: str) -> str:
-    from pos.money import parse_amount
+def _rounding(store: "Store", text: str) -> str:
+    from pos.settings_money import parse_rounding
 
-    s = store.settings
-    values = [parse_amount(part, s.currency, s.locale, allow_zero=False).amount_minor for part in text.split(",") if part.strip()]
+    return str(parse_rounding(store, text))
+
+
+def _show_amount(store: "Store", stored: str) -> str:
+    from pos.settings_money import shown_amount
+
+    return shown_amount(store, int(stored)) if _is_int(stored) else stored
+
+
+def _show_rounding(store: "Store", stored: str) -> str:
+    return "off" if stored.strip() == "0" else _show_amount(store, stored)
+
+
+def _show_amounts(store: "Store", stored: str) -> str:
+    from pos.settings_money import shown_list
+
+    parts = stored.split(",")
+    return shown_list(store, [int(p) for p in parts]) if all(_is_int(p) for p in parts) else stored
+
+
+def _is_int(text: str) -> bool:
+    """Whether stored text is a whole number of minor units (it always is, unless written by hand)."""
+    value = text.strip().removeprefix("-")
+    return value.isascii() and value.isdigit()
+
+
+def _denominations(store: "Store", text: str) -> str:
+    from pos.settings_money import parse_list
+
+    values = parse_list(store, text)
     if not values:
         raise InvalidInput("Give the notes and coins as a comma-separated list, like 100,50,20,10,5,1,0.25.")
     return ",".join(str(v) for v in sorted(set(values), reverse=True))
@@ -208,22 +245,24 @@ def _default_denominations(store: "Store") -> str:
 OPTIONS: dict[str, Option] = {
     o.key: o
     for o in (
-        Option("cash.rounding", "round cash totals to this step (0: off)", _amount, lambda s: "0"),
-        Option("cash.denominations", "notes and coins, for change suggestions", _denominations, _default_denominations),
+        Option("cash.rounding", "round cash totals to this step, a coin's value (0: off)", _rounding, lambda s: "0",
+               _show_rounding),
+        Option("cash.denominations", "notes and coins, for change suggestions", _denominations, _default_denominations,
+               _show_amounts),
         Option("approval.refund_over", "refunds on one order, together, above this need a manager's PIN", _amount,
-               lambda s: "5000"),
+               lambda s: "5000", _show_amount),
         Option("approval.refunds_per_shift_over", "a person's refunds in a shift, together, above this need a "
-               "manager's PIN", _amount, lambda s: "10000"),
+               "manager's PIN", _amount, lambda s: "10000", _show_amount),
         Option("approval.void_over", "what is voided on one order (lines taken off, the void), together, above this "
-               "needs a manager's PIN", _amount, lambda s: "5000"),
+               "needs a manager's PIN", _amount, lambda s: "5000", _show_amount),
         Option("approval.voids_per_shift_over", "a person's voids in a shift, together, above this need a manager's PIN",
-               _amount, lambda s: "10000"),
+               _amount, lambda s: "10000", _show_amount),
         Option("approval.discount_over", "an order's discounts, together, above this need a manager's PIN", _amount,
-               lambda s: "2000"),
+               lambda s: "2000", _show_amount),
         Option("approval.discount_percent_over", "an order's discounts, together, above this % of its subtotal need a "
                "manager's PIN", _share, lambda s: "20"),
         Option("approval.discounts_per_shift_over", "a person's discounts in a shift, together, above this need a "
-               "manager's PIN", _amount, lambda s: "5000"),
+               "manager's PIN", _amount, lambda s: "5000", _show_amount),
         Option("stripe.reader", "the Stripe Terminal reader card payments go to", _reader, lambda s: ""),
         Option("stripe.simulate", "simulate the tap with a test key: auto (a simulated reader only), yes or no",
                _simulate, lambda s: "auto"),
@@ -300,4 +339,10 @@ def set_option(store: "Store", key: str, text: str) -> str:
 
 
 def all_options(store: "Store") -> dict[str, str]:
+    """Every option's stored text (amounts in minor units), by name."""
     return {key: get(store, key) for key in sorted(OPTIONS)}
+
+
+def shown(store: "Store", key: str, stored: str) -> str:
+    """An option's stored text as a person reads it: approval.refund_over 500 is $5.00 in a US store."""
+    return _option(key).show(store, stored)

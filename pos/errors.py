@@ -28,7 +28,13 @@ from __future__ import annotations
 
 
 class AnytenderError(Exception):
-    """Root of every expected error; ``message`` is safe to show a cashier."""
+    """Root of every expected error; ``message`` is safe to show a cashier.
+
+    ``code`` names the kind of error for scripts (``pos ... --json`` prints it with the message):
+    each class below has its own, and a subclass without one shares its parent's.
+    """
+
+    code = "error"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -41,17 +47,25 @@ class AnytenderError(Exception):
 class InvalidInput(AnytenderError):
     """Input that cannot be accepted as typed (bad amount, empty name...)."""
 
+    code = "invalid_input"
+
 
 class NotFound(AnytenderError):
     """A thing referred to by name, number or id does not exist."""
+
+    code = "not_found"
 
 
 class Conflict(AnytenderError):
     """The thing exists already, or its state forbids the change."""
 
+    code = "conflict"
+
 
 class NotAllowed(AnytenderError):
     """A business rule or permission forbids the action."""
+
+    code = "not_allowed"
 
 
 class Refused(NotAllowed):
@@ -65,26 +79,40 @@ class Refused(NotAllowed):
 class StoreError(AnytenderError):
     """The store file cannot be used (missing, corrupt, not initialised)."""
 
+    code = "store_error"
+
 
 class SchemaTooNew(StoreError):
     """The store was written by a newer version; we refuse to touch it."""
+
+    code = "schema_too_new"
 
 
 class StoreReadOnly(StoreError):
     """The store can be read but not written: a read-only file, folder or filesystem."""
 
+    code = "read_only"
+
 
 class DiskFull(StoreError):
     """The disk under the store has no room for the change; nothing was written."""
+
+    code = "disk_full"
 
 
 class DiskFailed(StoreError):
     """The operating system reported an I/O error for the store file."""
 
+    code = "disk_failed"
+
 
 class ProcessorUnavailable(AnytenderError):
     """A payment processor could not be reached or answered nonsense."""
 
+    code = "processor_unavailable"
+
 
 class ServiceUnavailable(AnytenderError):
     """A service away from the counter (the mail server that sends receipts) could not be reached, or refused."""
+
+    code = "service_unavailable"

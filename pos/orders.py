@@ -537,7 +537,11 @@ def remove_discount(store: "Store", ref: str | int, position: int | None = None)
     if position is None:
         position = len(current.discounts)
     if not 1 <= position <= len(current.discounts):
-        raise NotFound(f"Order {order.label} has {len(current.discounts)} discount(s): give a number from 1 to {len(current.discounts)}.")
+        from pos.words import counted
+
+        count = len(current.discounts)
+        raise NotFound(f"Order {order.label} has {counted(count, 'discount')}: "
+                       + ("give 1." if count == 1 else f"give a number from 1 to {count}."))
     discount = current.discounts[position - 1]
     with store.write() as conn:
         conn.execute("UPDATE discounts SET removed_at = ? WHERE id = ?", (iso(utc_now()), discount.id))

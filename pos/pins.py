@@ -26,6 +26,7 @@ import unicodedata
 from typing import Iterable
 
 from pos.errors import InvalidInput
+from pos.words import counted
 
 # scrypt cost: ~50 ms per check on this class of machine, which is nothing at
 # a sign-in but makes guessing every 4-digit PIN of a stolen file slow.
@@ -65,9 +66,9 @@ def check_pin_format(pin: str | None, role: object = None) -> str:
         raise InvalidInput(f"A PIN is at most {MAX_PIN_DIGITS} digits: choose a shorter one.")
     if len(text) < least:
         if role is None:
-            raise InvalidInput(f"A PIN is at least {least} digits: choose a longer one.")
+            raise InvalidInput(f"A PIN is at least {counted(least, 'digit')}: choose a longer one.")
         name = _role_name(role)
-        raise InvalidInput(f"{_article(name)} {name}'s PIN is at least {least} digits: choose a longer one.")
+        raise InvalidInput(f"{_article(name)} {name}'s PIN is at least {counted(least, 'digit')}: choose a longer one.")
     return text
 
 

@@ -40,6 +40,7 @@ from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound, Refused
 from pos.pins import check_new_pin, check_pin_format, hash_pin, pin_matches  # noqa: F401 - re-exported
 from pos.roster import staff_key, staff_row
 from pos.store import iso, parse_iso, utc_now
+from pos.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
@@ -350,9 +351,8 @@ def may_be_locked_out(store: "Store", member: StaffMember) -> bool:
 
 def _duration(seconds: int) -> str:
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = -(-seconds // 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return counted(seconds, "second")
+    return counted(-(-seconds // 60), "minute")
 
 
 def check_pin_wait(store: "Store", member: StaffMember) -> None:
@@ -412,9 +412,9 @@ def wrong_try(store: "Store", member: StaffMember, register: int | None, what: s
         raise NotAllowed(f"Wrong {what} for {member.name}, {MAX_FAILED_PINS} times in a row: {member.name} is locked "
                          f"out until {_unlocker(member)} unlocks them.")
     if wait:
-        raise NotAllowed(f"Wrong {what} for {member.name}, {failed} times in a row: wait {_duration(wait)} before "
+        raise NotAllowed(f"Wrong {what} for {member.name}, {counted(failed, 'time')} in a row: wait {_duration(wait)} before "
                          "the next try.")
-    raise NotAllowed(f"Wrong {what} for {member.name}: try again ({MAX_FAILED_PINS - failed} tries left).")
+    raise NotAllowed(f"Wrong {what} for {member.name}: try again ({counted(MAX_FAILED_PINS - failed, 'try')} left).")
 
 
 def check_unlock(store: "Store", who: str) -> StaffMember:

@@ -112,8 +112,15 @@ class Cli:
         result = self(*args, input=input)
         assert result.exit_code == 1, (result.output, result.exception)
         assert "Traceback" not in result.output
-        assert result.output.startswith("error: "), result.output
-        assert says.lower() in result.output.lower(), result.output
+        if "--json" in args:  # under --json the error is JSON too
+            import json
+
+            error = json.loads(result.stderr)
+            assert set(error) == {"error", "code"} and result.stderr.count("\n") == 1, result.stderr
+            assert says.lower() in error["error"].lower(), result.stderr
+        else:
+            assert result.output.startswith("error: "), result.output
+            assert says.lower() in result.output.lower(), result.output
         assert snapshot(self.path, ("audit_log",) if audited else ()) == before, "a refused command changed the store"
         if audited:
             new = refused_events(self.path)[len(refusals):]

@@ -32,7 +32,7 @@ def test_show_and_balances(sold: Store, cli) -> None:
 
 
 def test_verify_ok_then_broken(sold: Store, cli) -> None:
-    assert "OK: 1 entries" in cli.ok("ledger", "verify").output
+    assert "OK: 1 entry" in cli.ok("ledger", "verify").output
     conn = sold.conn
     conn.execute("DROP TRIGGER journal_no_update")
     conn.execute("UPDATE journal_entries SET memo = 'edited' WHERE id = 1")
@@ -53,7 +53,7 @@ def test_verify_from_the_last_close_or_full(sold: Store, cli) -> None:
     assert json.loads(cli.ok("ledger", "verify", "--json").output) == {
         "entries": 0, "since": 1, "closings": 0, "anchors": 0, "ok": True, "problem": None}
     assert "OK: 0 entries after entry 1 (the last signed closing's head)" in cli.ok("ledger", "verify").output
-    assert "OK: 1 entries, hash chain intact" in cli.ok("ledger", "verify", "--full").output
+    assert "OK: 1 entry, hash chain intact" in cli.ok("ledger", "verify", "--full").output
 
 
 def test_reverse(sold: Store, cli) -> None:

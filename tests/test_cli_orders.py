@@ -427,7 +427,7 @@ def test_undiscount_then_remove(cli: Cli) -> None:
     cli.ok("order", "remove", "1", "1")
     cli.fails("order", "undiscount", "1", says="no discounts")
     cli.ok("order", "discount", "1", "10%", "--reason", "a")
-    cli.fails("order", "undiscount", "1", "3", says="from 1 to 1")
+    cli.fails("order", "undiscount", "1", "3", says="has 1 discount: give 1.")
 
 
 def _visible(char: str) -> bool:

@@ -197,6 +197,8 @@ def test_pay_declined_card_exits_1_and_keeps_the_order_open(till: Cli, store: St
     data = js(result)
     assert (data["state"], data["decline_reason"], data["approved"], data["due_after_minor"]) == (
         "declined", "expired_card", False, 1361)
+    assert json.loads(result.stderr) == {  # a script reads why from stderr, as for every error under --json
+        "error": "DECLINED: The card has expired: offer another card or cash.", "code": "declined"}
     assert [p["state"] for p in payments(till)["payments"]] == ["declined", "declined"]
     assert order_status(till) == "open"
     till.ok("pay", "1", "cash")
@@ -270,9 +272,11 @@ def test_driver_cash_and_handin(crew: Store, cli: Cli) -> None:
     ring(cli, "PIZZA-M", "SODA", channel="delivery", address="12 Elm Street")
     cli.ok("delivery", "dispatch", "1", "--driver", "Dan")
     assert js(cli.ok("driver", "cash", "Dan", "--json")) == {
-        "driver": "Dan", "held_minor": 0, "out_for_delivery": [{"order": "#1", "amount_minor": 1632}]}
+        "driver": "Dan", "held_minor": 0, "out_for_delivery": [{"order": "#1", "address": "12 Elm Street",
+                                                                "amount_minor": 1632}], "collected": []}
     assert cli.ok("driver", "cash", "Dan").stdout.splitlines() == [
-        "Dan holds $0.00 of the store's cash (owed to the store).", "  out for delivery: #1, collect $16.32"]
+        "Dan holds $0.00 of the store's cash (owed to the store).", "  Out for delivery:",
+        "    #1  12 Elm Street  collect $16.32"]
     cli.ok("delivery", "collect", "1", "20")
     cli.fails("driver", "handin", "Dan", "15", says="Drawer 1 is not open")
     cli.ok("drawer", "open", "--float", "0")
@@ -453,15 +457,16 @@ def test_drawer_commands(cli: Cli, store: Store) -> None:
 
 def test_config_set_and_show(cli: Cli) -> None:
     assert js(cli.ok("config", "show", "--json")) == DEFAULT_OPTIONS
-    assert cli.ok("config", "set", "cash.rounding", "0.05").stdout == "cash.rounding = 5\n"
+    assert cli.ok("config", "set", "cash.rounding", "0.05").stdout == "cash.rounding = $0.05\n"
     assert js(cli.ok("config", "set", "approval.refund_over", "75", "--json")) == {
-        "key": "approval.refund_over", "value": "7500"}
+        "key": "approval.refund_over", "value": "7500", "shown": "$75.00"}
     assert js(cli.ok("config", "set", "cash.denominations", "20,5,1,0.25", "--json"))["value"] == "2000,500,100,25"
     cli.ok("config", "set", "approval.void_over", "0")
     assert js(cli.ok("config", "show", "--json")) == {
         **DEFAULT_OPTIONS, "approval.refund_over": "7500", "approval.void_over": "0",
         "cash.denominations": "2000,500,100,25", "cash.rounding": "5"}
-    assert "cash.rounding = 5   (round cash totals to this step (0: off))" in cli.ok("config", "show").stdout.splitlines()
+    assert "cash.rounding = $0.05   (round cash totals to this step, a coin's value (0: off))" \
+        in cli.ok("config", "show").stdout.splitlines()
 
 
 @pytest.mark.parametrize(

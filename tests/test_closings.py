@@ -295,7 +295,7 @@ def test_a_receipt_prints_its_sales_entry_check_value_and_number(shop: Store, cl
     assert receipt.check in text.render(receipt, 58) and receipt.check in text.render(receipt, 80)
     assert model.build(shop, order_id, refund=True).check is None
     anchor = receipt.check.split()[1] + "@" + receipt.check.split("#")[1]
-    assert "1 anchor held outside the store still hold" in cli_for(shop).ok("ledger", "verify", "--anchor",
+    assert "1 anchor held outside the store still holds" in cli_for(shop).ok("ledger", "verify", "--anchor",
                                                                             anchor).stdout
 
 

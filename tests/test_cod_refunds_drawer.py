@@ -102,7 +102,7 @@ def test_dispatch_authorizes_what_is_due_to_the_driver(crew: Store) -> None:
     assert service.due_minor(store, order.id) == 0
     assert status(store, order) is OrderStatus.OPEN
     assert ledger.count_entries(store) == entries  # nothing is booked until collected
-    assert cod.driver_cash(store, "Dan") == cod.DriverCash("Dan", 0, [(order.label, 1632)])
+    assert cod.driver_cash(store, "Dan") == cod.DriverCash("Dan", 0, [cod.DriverOrder(order.label, order.address or "", 1632)])
 
 
 def test_dispatch_refusals(crew: Store) -> None:
@@ -176,7 +176,8 @@ def test_collect_with_change_and_a_tip_kept_by_the_driver(crew: Store) -> None:
     assert status(store, order) is OrderStatus.PAID
     assert bal(store, "liabilities:tips:dan") == 0  # owed, then kept from the bag at once
     assert bal(store, "assets:cash:driver:dan") == 1632  # exactly what the store is owed
-    assert cod.driver_cash(store, "Dan") == cod.DriverCash("Dan", 1632, [])
+    assert cod.driver_cash(store, "Dan") == cod.DriverCash("Dan", 1632, [], [
+        cod.DriverOrder(order.label, order.address or "", 1632)])  # where the cash held came from
     sums = order_sums(store, order.id)
     assert sums["assets:receivable:orders"] == 0
     assert (sums["income:sales"], sums["liabilities:tax:standard"]) == (-1499, -133)

@@ -51,8 +51,8 @@ def test_the_finding_replayed_unlocking_between_rounds_no_longer_lets_the_owners
         shop: Store, cli_for) -> None:
     cli: Cli = cli_for(shop)
     with freeze_time(NOON) as clock:
-        for left in (4, 3, 2, 1):
-            wrong_login(cli, "Tony", f"Wrong PIN for Tony: try again ({left} tries left).")
+        for left in ("4 tries", "3 tries", "2 tries", "1 try"):
+            wrong_login(cli, "Tony", f"Wrong PIN for Tony: try again ({left} left).")
         wrong_login(cli, "Tony", "Wrong PIN for Tony, 5 times in a row: wait 30 seconds before the next try.")
         # A try during the wait is refused without looking at the PIN, and not counted: even the right one.
         cli.fails("login", "Tony", input=f"{OWNER_PIN}\n", audited=True,

@@ -86,7 +86,7 @@ def reads(shop: Shop) -> list[tuple[list[str], str]]:
     return [
         (["order", "list", "--day", "2026-11-23"], "Orders 2026-11-23"),
         (["order", "show", shop.order_id], "Margherita 12in"),
-        (["ledger", "verify"], "OK: 1 entries"),
+        (["ledger", "verify"], "OK: 1 entry"),
         (["day", "report", "--day", "2026-11-23"], "Z report 2026-11-23"),
         (["item", "list"], "PIZZA-M"),
         (["ledger", "export", "--format", "csv"], "entry_id"),
