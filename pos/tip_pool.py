@@ -22,7 +22,10 @@ from pos import accounts
 from pos.errors import Conflict, NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
+
     from pos.ledger import Entry
+    from pos.staff import Role, StaffMember
     from pos.tip_policy import TipPolicy
     from pos.store import Store
 
@@ -64,41 +67,56 @@ def pool_of_day(store: "Store", day: date) -> int:
 
 def plan(store: "Store", day: date) -> PoolPlan:
     """Who would get what from ``day``'s pool, by hours in tipped work; refused when nobody could share it."""
-    from pos.money import allocate
     from pos.staff import get_staff, list_shifts
-    from pos.tip_policy import policy_on, why_not_pooled
-    from pos.tips import may_share_tips
+    from pos.tip_policy import policy_on
 
     shifts = list_shifts(store, day)
     if not shifts:
         raise NotAllowed(f"No shifts on {day}: nobody worked that day to share its tip pool.")
     policy = policy_on(store, day)
     members = {s.staff_id: get_staff(store, s.staff_id) for s in shifts}
+    pool = pool_of_day(store, day)
+    if pool < 0:
+        raise Conflict(f"The tip pool of {day} is {pool} short (refunded tips exceed its tips): nothing to share.")
+    shares, excluded, uncounted = split(policy, pool, [(members[s.staff_id], s.job, s.worked_seconds()) for s in shifts])
+    if pool and not shares:
+        reasons = "; ".join(f"{name}: {why}" for name, why in excluded)
+        raise NotAllowed(f"Nobody who worked on {day} may share tips, so its pool cannot be distributed ({reasons}).")
+    return PoolPlan(day, pool, shares, excluded, uncounted, policy)
+
+
+def split(policy: "TipPolicy", pool_minor: int, worked: "Sequence[tuple[StaffMember, Role, int]]"
+          ) -> tuple[list[Share], list[tuple[str, str]], list[Uncounted]]:
+    """Share ``pool_minor`` by ``policy`` among the people in ``worked`` (person, job, seconds; a row per shift).
+
+    A person shares by their seconds in jobs the policy admits (:func:`pos.tip_policy.why_not_pooled`)
+    when they may share tips at all (:func:`pos.tips.may_share_tips`: never an owner or manager); the
+    shares add up to the pool exactly (:func:`pos.money.allocate`), or are all zero when nobody shares.
+    Returns the shares (by name), the people who get nothing with why, and the hours of sharers left out.
+    """
+    from pos.money import allocate
+    from pos.tip_policy import why_not_pooled
+    from pos.tips import may_share_tips
+
+    members: dict[int, "StaffMember"] = {}
     counted: dict[int, int] = {}
     left_out: dict[tuple[int, str], tuple[int, str]] = {}  # (person, job) -> (seconds, why)
-    for shift in shifts:
-        member, seconds = members[shift.staff_id], shift.worked_seconds()
-        why = why_not_pooled(policy, shift.job)
+    for member, job, seconds in worked:
+        members[member.id] = member
+        why = why_not_pooled(policy, job)
         if why is None:
             counted[member.id] = counted.get(member.id, 0) + seconds
         else:
-            was = left_out.get((member.id, shift.job.value), (0, why))[0]
-            left_out[(member.id, shift.job.value)] = (was + seconds, why)
+            was = left_out.get((member.id, job.value), (0, why))[0]
+            left_out[(member.id, job.value)] = (was + seconds, why)
     people = sorted(members.values(), key=lambda m: m.name.lower())
     sharing = [m for m in people if may_share_tips(m) and counted.get(m.id, 0) > 0]
     excluded = [(m.name, _why_not(m, counted.get(m.id, 0), [w for (i, _), (_, w) in left_out.items() if i == m.id]))
                 for m in people if m not in sharing]
     uncounted = [Uncounted(m.name, job, seconds, why) for m in sharing
                  for (i, job), (seconds, why) in left_out.items() if i == m.id]
-    pool = pool_of_day(store, day)
-    if pool < 0:
-        raise Conflict(f"The tip pool of {day} is {pool} short (refunded tips exceed its tips): nothing to share.")
-    if pool and not sharing:
-        reasons = "; ".join(f"{name}: {why}" for name, why in excluded)
-        raise NotAllowed(f"Nobody who worked on {day} may share tips, so its pool cannot be distributed ({reasons}).")
-    amounts = allocate(pool, [counted[m.id] for m in sharing]) if pool else [0] * len(sharing)
-    shares = [Share(m.key, m.name, counted[m.id], a) for m, a in zip(sharing, amounts)]
-    return PoolPlan(day, pool, shares, excluded, uncounted, policy)
+    amounts = allocate(pool_minor, [counted[m.id] for m in sharing]) if pool_minor and sharing else [0] * len(sharing)
+    return [Share(m.key, m.name, counted[m.id], a) for m, a in zip(sharing, amounts)], excluded, uncounted
 
 
 def _why_not(member: object, counted_s: int, jobs_left_out: list[str]) -> str:
