@@ -109,7 +109,7 @@ def why_not_pooled(policy: TipPolicy, job: Role) -> str | None:
     """Why hours worked in ``job`` do not share the pool under ``policy``; None when they do."""
     if job in NEVER_SHARE:
         return f"{job.value}: owners and managers may not share in employees' tips (FLSA 3(m)(2)(B))"
-    if job in policy.back_of_house:
+    if job in policy.back_of_house or job is Role.KITCHEN:
         if policy.takes_tip_credit:
             return (f"{job.value} is back of house and the store takes a tip credit: back-of-house staff may not "
                     f"share a mandatory pool then ({RULE_BACK_OF_HOUSE})")
@@ -134,6 +134,9 @@ def problems(policy: TipPolicy, currency: str = "USD") -> list[str]:
     if any(j not in JOBS for j in (*policy.front_of_house, *policy.back_of_house)):
         found.append("Owners and managers are never a tipped job: they may not share in employees' tips "
                      "(FLSA 3(m)(2)(B)).")
+    if Role.KITCHEN in policy.front_of_house:
+        found.append(f"Kitchen staff are back of house, whatever the policy calls them ({RULE_BACK_OF_HOUSE}): "
+                     "list kitchen in back-of-house.")
     if policy.tip_credit_minor < 0:
         found.append("A tip credit cannot be negative: say 0 (none) or the amount per hour.")
     if policy.takes_tip_credit:

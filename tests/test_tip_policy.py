@@ -40,7 +40,9 @@ def test_kitchen_may_not_share_a_mandatory_pool_while_a_tip_credit_is_taken() ->
     with pytest.raises(NotAllowed, match=r"29 CFR 531\.54\(c\).*85 FR 86756"):
         check(CREDIT._replace(kitchen_shares=True))
     assert check(CREDIT) == CREDIT  # the kitchen out: lawful
-    assert check(CREDIT._replace(kitchen_shares=True, back_of_house=())) is not None  # no back of house at all
+    with pytest.raises(NotAllowed, match="Kitchen staff are back of house"):  # not by calling them front of house
+        check(CREDIT._replace(front_of_house=(Role.SERVER, Role.KITCHEN), back_of_house=()))
+    assert not CREDIT._replace(back_of_house=()).counts_toward_pool(Role.KITCHEN)
     assert check(DEFAULT._replace(jurisdiction="NY")) is not None  # no tip credit: the kitchen may share
     # Even a policy stored before the rule was checked cannot pool the kitchen under a tip credit.
     why = tip_policy.why_not_pooled(CREDIT._replace(kitchen_shares=True), Role.KITCHEN)
