@@ -236,6 +236,7 @@ def _shift_dict(shift: Any, store: Any = None) -> dict[str, Any]:
         "started_at": shift.started_at.isoformat(),
         "ended_at": shift.ended_at.isoformat() if shift.ended_at else None,
         "worked_seconds": shift.worked_seconds(),
+        "job": shift.job.value,
     }
     if store is not None:
         from pos.shifts import clocked_by
@@ -249,7 +250,7 @@ ByOpt = Annotated[Optional[str], typer.Option(
 
 
 def _clocking(ctx: typer.Context, name: str, by: Optional[str], starting: bool,
-              register: Optional[int] = None) -> tuple[Any, Any]:
+              register: Optional[int] = None, job: Optional[str] = None) -> tuple[Any, Any]:
     """The store, and who clocks ``name`` in or out: they themselves or the manager ``by``, by a PIN typed now.
 
     What cannot be done (an unknown name, someone not on shift...) is refused before anyone types a PIN.
@@ -259,7 +260,7 @@ def _clocking(ctx: typer.Context, name: str, by: Optional[str], starting: bool,
 
     store = open_store(ctx)
     store.check_writable()
-    member = check_clock_in(store, name, register) if starting else check_clock_out(store, name)
+    member = check_clock_in(store, name, register, job) if starting else check_clock_out(store, name)
     typer_name = get_staff(store, by).name if by is not None else member.name
     pin = read_pin(f"PIN for {typer_name}")
     who = verify_pin(store, typer_name, pin, register=register)
@@ -273,14 +274,22 @@ def shift_start(
     name: Annotated[str, typer.Argument(help="Staff name.")],
     register: Annotated[Optional[int], typer.Option(help="Register number.")] = None,
     by: ByOpt = None,
+    job: Annotated[Optional[str], typer.Option(
+        "--job", help="What they work at in this shift: server, cashier, driver, kitchen (default their role).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Clock in, now: NAME types their PIN (hidden), or a manager does it for them (--by MANAGER)."""
+    """Clock in, now: NAME types their PIN (hidden), or a manager does it for them (--by MANAGER).
+
+    Someone who works a tipped and an untipped job in one day clocks each as its own shift
+    (--job server, then --job kitchen): only hours in tipped work share the tip pool.
+    """
     from pos.shifts import clock_in
 
-    store, who = _clocking(ctx, name, by, True, register)
-    shift = clock_in(store, name, who, register)
-    emit(as_json, _shift_dict(shift, store), f"{shift.staff_name} on shift since {local_time(store, shift.started_at)}.")
+    store, who = _clocking(ctx, name, by, True, register, job)
+    shift = clock_in(store, name, who, register, job)
+    worked_as = "" if job is None else f" as {shift.job.value}"
+    emit(as_json, _shift_dict(shift, store),
+         f"{shift.staff_name} on shift{worked_as} since {local_time(store, shift.started_at)}.")
 
 
 @shift_app.command("end", context_settings=NUMBERS)
@@ -327,8 +336,8 @@ def shift_list(
         [_shift_dict(s, store) for s in shifts],
         lambda: print_table(
             "Shifts",
-            ["Staff", "Day", "Start", "End", "Hours"],
-            [[s.staff_name, s.business_day.isoformat(), local_time(store, s.started_at),
+            ["Staff", "Job", "Day", "Start", "End", "Hours"],
+            [[s.staff_name, s.job.value, s.business_day.isoformat(), local_time(store, s.started_at),
               local_time(store, s.ended_at) if s.ended_at else "on shift",
               f"{s.worked_seconds() // 3600}h{s.worked_seconds() % 3600 // 60:02d}m"] for s in shifts],
         ),

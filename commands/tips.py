@@ -1,4 +1,4 @@
-"""``pos tips ...``: what is owed, sharing the pool, payouts and payroll."""
+"""``pos tips ...``: the tip policy, what is owed, sharing the pool, payouts and payroll."""
 
 from __future__ import annotations
 
@@ -18,10 +18,80 @@ tips_app = group("Tips: what is owed to whom, sharing the pool by hours, paying 
 # (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "tips distribute": "DISTRIBUTE_TIPS", "tips payout": "TIP_PAYOUT", "tips payroll": "READ_BOOKS",
-    "tips owed": "READ_BOOKS",
+    "tips owed": "READ_BOOKS", "tips policy set": "CHANGE_SETTINGS",
 }
 # What a person may see about themselves without that permission: the command, and its argument naming them.
 SELF_SERVICE: dict[str, str] = {"tips owed": "name"}
+
+policy_app = group("The store's tip policy: tip credit, jurisdiction, tipped jobs, the kitchen, card fees.")
+tips_app.add_typer(policy_app, name="policy")
+
+
+def _policy_lines(store: Any, policy: Any) -> list[list[str]]:
+    """The policy as ``pos tips policy set`` takes it: key, value (amounts in the store's format)."""
+    credit = money(store, policy.tip_credit_minor) + " an hour" if policy.takes_tip_credit else "none"
+    return [["tip-credit", credit], ["jurisdiction", policy.jurisdiction],
+            ["front-of-house", _jobs(policy.front_of_house)], ["back-of-house", _jobs(policy.back_of_house)],
+            ["kitchen-shares", "yes" if policy.kitchen_shares else "no"],
+            ["card-fees", "yes" if policy.deduct_card_fees else "no"]]
+
+
+def _jobs(roles: Any) -> str:
+    return ", ".join(j.value for j in roles) or "none"
+
+
+def _change_dict(change: Any) -> dict[str, Any]:
+    return {"effective_from": change.effective_from.isoformat(), **change.policy.as_dict(), "set_at": change.set_at,
+            "set_by": change.set_by}
+
+
+@policy_app.command("show")
+def tips_policy_show(
+    ctx: typer.Context,
+    day: Annotated[Optional[str], typer.Option(help="The policy in force on this business day (default today).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The tip policy in force (on --day), and every change with the day it took or takes effect."""
+    from pos.tip_policy import history, policy_on
+
+    store = open_store(ctx)
+    when = day_or_today(store, day)
+    policy, changes = policy_on(store, when), history(store)
+
+    def human() -> None:
+        print_table(f"Tip policy on {when}", ["Key", "Value"], _policy_lines(store, policy))
+        if not changes:
+            say("The defaults: never changed (pos tips policy set KEY VALUE...).")
+        for change in changes:
+            by = f" by {change.set_by}" if change.set_by else ""
+            say(f"  from {change.effective_from}: set {change.set_at[:10]}{by}")
+        say("Not legal advice: the rules checked are in the README's tips section.")
+
+    emit(as_json, {"day": when.isoformat(), "policy": policy.as_dict(), "history": [_change_dict(c) for c in changes]},
+         human)
+
+
+@policy_app.command("set", context_settings=NUMBERS)
+def tips_policy_set(
+    ctx: typer.Context,
+    pairs: Annotated[list[str], typer.Argument(
+        help="KEY VALUE...: tip-credit AMOUNT|none, jurisdiction STATE|none, front-of-house JOBS, back-of-house JOBS, "
+             "kitchen-shares yes|no, card-fees yes|no (JOBS: server,cashier,driver,kitchen or none).")],
+    start: Annotated[Optional[str], typer.Option("--from", help="Business day it takes effect (default today).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change the tip policy from a day on; what the law forbids is refused, naming the rule."""
+    from pos.tip_policy import set_policy
+
+    store = open_store(ctx)
+    change = set_policy(store, pairs, parse_day_option(start))
+
+    def human() -> None:
+        print_table(f"Tip policy from {change.effective_from}", ["Key", "Value"], _policy_lines(store, change.policy))
+        say(f"Set: in force from {change.effective_from}.")
+
+    emit(as_json, _change_dict(change), human)
+
 
 @tips_app.command("owed")
 def tips_owed(
@@ -66,11 +136,15 @@ def tips_distribute(
                  money(store, s.amount_minor)] for s in plan.shares], {1, 2, 3})
         for name, why in plan.excluded:
             say(f"  {name} worked but gets nothing: {why}.")
+        for left in plan.uncounted:
+            say(f"  {left.name}'s {left.worked_s / 3600:.2f} h as {left.job} do not count: {left.why}.")
 
     def as_dict(plan: Any, posted: bool) -> dict[str, Any]:
         return {"day": plan.day.isoformat(), "pool_minor": plan.pool_minor, "posted": posted,
                 "shares": [s._asdict() for s in plan.shares],
-                "excluded": [{"name": n, "why": w} for n, w in plan.excluded]}
+                "excluded": [{"name": n, "why": w} for n, w in plan.excluded],
+                "uncounted": [u._asdict() for u in plan.uncounted],
+                "policy": plan.policy.as_dict() if plan.policy is not None else None}
 
     if preview or shown.pool_minor == 0:
         def human() -> None:

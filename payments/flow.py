@@ -184,12 +184,17 @@ def _request(
     """Check the amount against what is due and write the payment row (``requested``)."""
     kind = tender.kind
     suggestion: list[tuple[int, int]] = []
+    details: dict[str, Any] = {}
     if kind is not TenderKind.SELF_CHECKOUT:  # a kiosk's recipient is its attendant, checked by the kiosk
-        from pos.tips import recipient_for
+        from pos.tips import for_own_service, recipient_for, service_of
 
         # Refused before anything is written when nobody may receive it; kept as the recipient's key
-        # (with no tip yet, the person a card reader may ask a tip for, or None: no prompt).
-        tip_to = recipient_for(store, order.channel, tip_to, tip_minor, since=order.created_at)
+        # (with no tip yet, the person a card reader may ask a tip for, or None: no prompt).  Who rang the
+        # order and who takes this payment decide whether a manager may keep a tip for their own service.
+        service = service_of(store, order.id, store.memo.get("actor_id"))
+        tip_to = recipient_for(store, order.channel, tip_to, tip_minor, since=order.created_at, service=service)
+        if for_own_service(store, tip_to):
+            details["tip_own_service"] = True  # recorded as such: a manager's or owner's own service
     if tender.capabilities.gives_change:
         from payments.change import cash_terms, round_to_step, suggest_change
         from pos import config, drawer
@@ -210,6 +215,7 @@ def _request(
         payment = insert_payment(
             store, order, kind, terms.applied_minor, register=register, tendered_minor=tendered,
             change_minor=terms.change_minor, rounding_minor=terms.rounding_minor, tip_minor=terms.tip_minor, tip_to=tip_to,
+            details=details,
         )
     else:
         charge = due if given is None else given
@@ -223,7 +229,8 @@ def _request(
         check_charge = getattr(tender, "check_charge", None)
         if callable(check_charge):  # an amount the processor would refuse (Stripe's minimum) is refused here
             check_charge(store, charge + tip_minor)
-        payment = insert_payment(store, order, kind, charge, register=register, tip_minor=tip_minor, tip_to=tip_to)
+        payment = insert_payment(store, order, kind, charge, register=register, tip_minor=tip_minor, tip_to=tip_to,
+                                 details=details)
     return payment, suggestion
 
 
@@ -275,17 +282,21 @@ def insert_payment(
     tip_minor: int = 0,
     tip_to: str | None = None,
     driver_id: int | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Payment:
     """Write a payment row (committed before any outside call)."""
+    import json
+
     payment_id = new_id("pay")
     now = iso(utc_now())
     with store.write() as conn:
         conn.execute(
             "INSERT INTO payments(id, order_id, tender, state, amount_minor, tip_minor, tip_to, tendered_minor, "
-            "change_minor, rounding_minor, currency, register, driver_id, idempotency_key, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "change_minor, rounding_minor, currency, register, driver_id, idempotency_key, created_at, updated_at, "
+            "details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (payment_id, order.id, kind.value, state.value, amount_minor, tip_minor, tip_to, tendered_minor,
-             change_minor, rounding_minor, store.settings.currency, register, driver_id, payment_id, now, now),
+             change_minor, rounding_minor, store.settings.currency, register, driver_id, payment_id, now, now,
+             json.dumps(details or {}, sort_keys=True)),
         )
         conn.execute(
             "INSERT INTO payment_events(payment_id, from_state, to_state, at) VALUES (?, NULL, ?, ?)",
@@ -328,6 +339,8 @@ def record_capture(store: "Store", tender: Tender, payment: Payment, outcome: Ou
             fields["tip_minor"] = payment.tip_minor + outcome.tip_minor
             fields["tip_to"] = payment.tip_to or "pool"
         captured = transition(store, payment, PaymentState.CAPTURED, **fields)
+        if captured.tip_minor and captured.details.get("tip_own_service"):
+            _audit_own_service_tip(store, captured, order.label)
         faults.hit("payment.captured_before_journal")
         ledger.post(
             store,
@@ -358,6 +371,18 @@ def record_capture(store: "Store", tender: Tender, payment: Payment, outcome: Ou
             )
         settle_order(store, order.id)
     return get_payment(store, payment.id)
+
+
+def _audit_own_service_tip(store: "Store", payment: Payment, label: str) -> None:
+    """A manager's or owner's tip for service they alone gave, in the audit trail (in the capture's transaction)."""
+    from pos import audit
+    from pos.staff import get_staff
+
+    who = get_staff(store, str(payment.tip_to))
+    audit.record(store, audit.Event.OWN_SERVICE_TIP, {
+        "who": who.name, "role": who.role.value, "order": label, "payment": payment.id, "amount_minor": payment.tip_minor,
+        "why": "service they alone provided: rang and took payment themselves (FLSA 3(m)(2)(B); DOL FLSA2024-02, "
+               "FLSA2025-1)"}, staff_id=who.id)
 
 
 def settle_order(store: "Store", order_id: str) -> bool:

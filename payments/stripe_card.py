@@ -109,7 +109,8 @@ def reader_tip_base(store: "Store", payment: Payment) -> int | None:
     if payment.tip_to is None:
         return None  # nobody who may receive it (an unattended kiosk, a direct tip with no name)
     try:
-        tip_account(store, payment.tip_to)
+        if not payment.details.get("tip_own_service"):  # checked against who served it when it was requested
+            tip_account(store, payment.tip_to)
     except AnytenderError:
         return None
     base = tip_base_minor(store, payment.order_id, payment.amount_minor)

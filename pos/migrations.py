@@ -578,4 +578,36 @@ CREATE INDEX refund_items_order ON refund_items(order_id, line_no);
 ALTER TABLE order_lines ADD COLUMN taken_from_line INTEGER;
 """,
     ),
+    (
+        21,
+        "the tip policy's history by effective day; the job each shift is worked in",
+        """
+-- The store's tip policy (pos.tip_policy), one row per change with the business day it takes effect; the policy in
+-- force on a day is the latest row effective by then (none: the defaults).  Kept for good, like the journal.
+CREATE TABLE tip_policies (
+    id INTEGER PRIMARY KEY,
+    effective_from TEXT NOT NULL,                   -- business day YYYY-MM-DD
+    tip_credit_minor INTEGER NOT NULL CHECK (tip_credit_minor >= 0),  -- per hour; 0: no tip credit
+    jurisdiction TEXT NOT NULL,                     -- a US state's code, or 'none'
+    front_of_house TEXT NOT NULL,                   -- jobs, comma-separated
+    back_of_house TEXT NOT NULL,
+    kitchen_shares INTEGER NOT NULL CHECK (kitchen_shares IN (0, 1)),
+    deduct_card_fees INTEGER NOT NULL CHECK (deduct_card_fees IN (0, 1)),
+    set_at TEXT NOT NULL,
+    set_by INTEGER REFERENCES staff(id)
+);
+CREATE INDEX tip_policies_effective ON tip_policies(effective_from, id);
+CREATE TRIGGER tip_policies_no_update BEFORE UPDATE ON tip_policies
+BEGIN
+    SELECT RAISE(ABORT, 'a tip policy is kept as it was set: set a new one');
+END;
+CREATE TRIGGER tip_policies_no_delete BEFORE DELETE ON tip_policies
+BEGIN
+    SELECT RAISE(ABORT, 'a tip policy is kept as it was set: set a new one');
+END;
+-- The job a shift is worked in (a role's value: server, kitchen, ...); before this, a shift was its person's role.
+ALTER TABLE shifts ADD COLUMN job TEXT;
+UPDATE shifts SET job = (SELECT role FROM staff WHERE staff.id = shifts.staff_id);
+""",
+    ),
 ]

@@ -36,14 +36,16 @@ def _check_by(member: "StaffMember", by: "StaffMember", doing: str) -> None:
                   f"manager does it for them (--by MANAGER).")
 
 
-def check_clock_in(store: "Store", who: str, register: int | None = None) -> "StaffMember":
-    """Refuse, before anyone types a PIN, a clock-in that cannot be: someone deactivated, on shift already."""
+def check_clock_in(store: "Store", who: str, register: int | None = None, job: str | None = None) -> "StaffMember":
+    """Refuse, before anyone types a PIN, a clock-in that cannot be: someone deactivated, on shift already,
+    a job they cannot work (:func:`pos.staff.check_job`)."""
     from pos.errors import Conflict, NotAllowed
-    from pos.staff import get_staff, open_shift
+    from pos.staff import check_job, get_staff, open_shift
 
     member = get_staff(store, who)
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot start a shift.")
+    check_job(member, job)
     if register is not None:
         from pos.drawer import check_register
 
@@ -66,8 +68,10 @@ def check_clock_out(store: "Store", who: str) -> "StaffMember":
     return member
 
 
-def clock_in(store: "Store", who: str, by: "StaffMember", register: int | None = None) -> "Shift":
-    """Start ``who``'s shift now, ``by`` themselves (their PIN) or a manager; recorded with who did it."""
+def clock_in(store: "Store", who: str, by: "StaffMember", register: int | None = None,
+             job: str | None = None) -> "Shift":
+    """Start ``who``'s shift now, as ``job`` (default their role), ``by`` themselves (their PIN) or a manager;
+    recorded with who did it."""
     from pos import audit
     from pos.staff import get_staff, start_shift
     from pos.store import iso
@@ -75,10 +79,10 @@ def clock_in(store: "Store", who: str, by: "StaffMember", register: int | None =
     member = get_staff(store, who)
     _check_by(member, by, "in")
     with store.write() as conn:
-        shift = start_shift(store, member.name, register)
+        shift = start_shift(store, member.name, register, job)
         conn.execute("UPDATE shifts SET started_by = ? WHERE id = ?", (by.id, shift.id))
         audit.record(store, audit.Event.SHIFT_START, {"who": member.name, "by": by.name, "shift": shift.id,
-                                                      "at": iso(shift.started_at)},
+                                                      "at": iso(shift.started_at), "job": shift.job.value},
                      staff_id=by.id, register=register)
     return shift
 

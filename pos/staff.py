@@ -62,6 +62,11 @@ class Role(str, enum.Enum):
         return self not in (Role.OWNER, Role.MANAGER)
 
 
+#: The jobs anyone may work a shift in, and that a tip policy may call tipped (pos.tip_policy); an owner's or
+#: manager's own role is a job only for them, and never a tipped one.
+JOBS: tuple[Role, ...] = (Role.SERVER, Role.CASHIER, Role.DRIVER, Role.KITCHEN)
+
+
 class StaffMember(NamedTuple):
     id: int
     name: str
@@ -85,6 +90,9 @@ class Shift(NamedTuple):
     started_at: datetime
     ended_at: datetime | None
     register: int | None
+    job: Role
+    """What the person worked at in this shift (``pos shift start NAME --job kitchen``; default their role):
+    only hours in a job the tip policy calls tipped share the pool (:mod:`pos.tip_policy`)."""
 
     def worked_seconds(self, until: datetime | None = None) -> int:
         """Seconds worked; an open shift counts up to ``until`` (default now)."""
@@ -471,10 +479,12 @@ def _shift(row: "sqlite3.Row") -> Shift:
         started_at=parse_iso(row["started_at"]),
         ended_at=parse_iso(row["ended_at"]) if row["ended_at"] else None,
         register=row["register"],
+        job=Role(row["job"]) if row["job"] else Role(row["role"]),
     )
 
 
-_SHIFT_SELECT = "SELECT shifts.*, staff.name AS name FROM shifts JOIN staff ON staff.id = shifts.staff_id"
+_SHIFT_SELECT = ("SELECT shifts.*, staff.name AS name, staff.role AS role FROM shifts "
+                 "JOIN staff ON staff.id = shifts.staff_id")
 
 
 def open_shift(store: "Store", member: StaffMember) -> Shift | None:
@@ -482,11 +492,12 @@ def open_shift(store: "Store", member: StaffMember) -> Shift | None:
     return _shift(row) if row else None
 
 
-def start_shift(store: "Store", who: str, register: int | None = None) -> Shift:
-    """Clock a staff member in."""
+def start_shift(store: "Store", who: str, register: int | None = None, job: Role | str | None = None) -> Shift:
+    """Clock a staff member in, for ``job`` (default their role; see :func:`check_job`)."""
     member = get_staff(store, who)
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot start a shift.")
+    worked_as = check_job(member, job)
     if register is not None:
         from pos.drawer import check_register
 
@@ -500,11 +511,23 @@ def start_shift(store: "Store", who: str, register: int | None = None) -> Shift:
                 f"{member.name} is already on shift since {since:%H:%M}: end it with 'pos shift end {member.name}'."
             )
         cur = conn.execute(
-            "INSERT INTO shifts(staff_id, business_day, started_at, register) VALUES (?, ?, ?, ?)",
-            (member.id, current_day(store, now).isoformat(), iso(now), register),
+            "INSERT INTO shifts(staff_id, business_day, started_at, register, job) VALUES (?, ?, ?, ?, ?)",
+            (member.id, current_day(store, now).isoformat(), iso(now), register, worked_as.value),
         )
         shift_id = int(cur.lastrowid or 0)
     return get_shift(store, shift_id)
+
+
+def check_job(member: StaffMember, job: Role | str | None) -> Role:
+    """The job ``member`` may work a shift in: their own role, or any job staff are tipped for
+    (server, cashier, driver, kitchen), so one person's tipped and untipped work are two shifts."""
+    if job is None:
+        return member.role
+    wanted = job if isinstance(job, Role) else next((r for r in Role if r.value == job.strip().lower()), None)
+    if wanted is None or (wanted not in JOBS and wanted is not member.role):
+        jobs = ", ".join(j.value for j in JOBS)
+        raise InvalidInput(f"'{str(job)[:40]}' is not a job {member.name} can work a shift in: give one of {jobs}.")
+    return wanted
 
 
 def end_shift(store: "Store", who: str) -> Shift:

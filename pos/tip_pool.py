@@ -4,7 +4,10 @@ The pool of business day D is what that day's entries put into
 ``liabilities:tips:pool`` less what they took out (earlier distributions,
 refunded tips).  It is shared among the staff who may share tips
 (:func:`pos.tips.may_share_tips`) in proportion to the seconds they worked
-in D's shifts (an open shift counts up to now), with
+in D's shifts in tipped work (an open shift counts up to now): a shift counts
+when the tip policy in force on D (:func:`pos.tip_policy.policy_on`) admits
+its job (:func:`pos.tip_policy.why_not_pooled`: with a tip credit, never a
+kitchen shift), and the plan says why each hour it leaves out does not count, with
 :func:`pos.money.allocate`, so the shares always add up to the pool
 exactly.  :func:`plan` is the preview; :func:`distribute` posts the plan on
 day D.  Running it again posts nothing unless new tips reached the pool.
@@ -19,7 +22,11 @@ from pos import accounts
 from pos.errors import Conflict, NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
+
     from pos.ledger import Entry
+    from pos.staff import Role, StaffMember
+    from pos.tip_policy import TipPolicy
     from pos.store import Store
 
 
@@ -38,6 +45,17 @@ class PoolPlan(NamedTuple):
     """Everyone who worked that day, eligible or not (ineligible people get nothing and are shown why)."""
     excluded: list[tuple[str, str]]
     """(name, why) of people who worked but may not share."""
+    uncounted: list["Uncounted"] = []
+    """Hours of people who do share, worked in a job the policy leaves out of the pool (a kitchen shift)."""
+    policy: "TipPolicy | None" = None
+    """The tip policy in force on the day, by which the pool was split."""
+
+
+class Uncounted(NamedTuple):
+    name: str
+    job: str
+    worked_s: int
+    why: str
 
 
 def pool_of_day(store: "Store", day: date) -> int:
@@ -48,31 +66,60 @@ def pool_of_day(store: "Store", day: date) -> int:
 
 
 def plan(store: "Store", day: date) -> PoolPlan:
-    """Who would get what from ``day``'s pool, by hours worked; refused when nobody could share it."""
-    from pos.money import allocate
+    """Who would get what from ``day``'s pool, by hours in tipped work; refused when nobody could share it."""
     from pos.staff import get_staff, list_shifts
-    from pos.tips import may_share_tips
+    from pos.tip_policy import policy_on
 
     shifts = list_shifts(store, day)
     if not shifts:
         raise NotAllowed(f"No shifts on {day}: nobody worked that day to share its tip pool.")
-    worked: dict[int, int] = {}
-    for shift in shifts:
-        worked[shift.staff_id] = worked.get(shift.staff_id, 0) + shift.worked_seconds()
-    people = sorted((get_staff(store, staff_id) for staff_id in worked), key=lambda m: m.name.lower())
-    sharing = [m for m in people if may_share_tips(m) and worked[m.id] > 0]
-    excluded = [(m.name, _why_not(m)) for m in people if m not in sharing]
+    policy = policy_on(store, day)
+    members = {s.staff_id: get_staff(store, s.staff_id) for s in shifts}
     pool = pool_of_day(store, day)
     if pool < 0:
         raise Conflict(f"The tip pool of {day} is {pool} short (refunded tips exceed its tips): nothing to share.")
-    if pool and not sharing:
-        raise NotAllowed(f"Nobody who worked on {day} may share tips, so its pool cannot be distributed.")
-    amounts = allocate(pool, [worked[m.id] for m in sharing]) if pool else [0] * len(sharing)
-    shares = [Share(m.key, m.name, worked[m.id], a) for m, a in zip(sharing, amounts)]
-    return PoolPlan(day, pool, shares, excluded)
+    shares, excluded, uncounted = split(policy, pool, [(members[s.staff_id], s.job, s.worked_seconds()) for s in shifts])
+    if pool and not shares:
+        reasons = "; ".join(f"{name}: {why}" for name, why in excluded)
+        raise NotAllowed(f"Nobody who worked on {day} may share tips, so its pool cannot be distributed ({reasons}).")
+    return PoolPlan(day, pool, shares, excluded, uncounted, policy)
 
 
-def _why_not(member: object) -> str:
+def split(policy: "TipPolicy", pool_minor: int, worked: "Sequence[tuple[StaffMember, Role, int]]"
+          ) -> tuple[list[Share], list[tuple[str, str]], list[Uncounted]]:
+    """Share ``pool_minor`` by ``policy`` among the people in ``worked`` (person, job, seconds; a row per shift).
+
+    A person shares by their seconds in jobs the policy admits (:func:`pos.tip_policy.why_not_pooled`)
+    when they may share tips at all (:func:`pos.tips.may_share_tips`: never an owner or manager); the
+    shares add up to the pool exactly (:func:`pos.money.allocate`), or are all zero when nobody shares.
+    Returns the shares (by name), the people who get nothing with why, and the hours of sharers left out.
+    """
+    from pos.money import allocate
+    from pos.tip_policy import why_not_pooled
+    from pos.tips import may_share_tips
+
+    members: dict[int, "StaffMember"] = {}
+    counted: dict[int, int] = {}
+    left_out: dict[tuple[int, str], tuple[int, str]] = {}  # (person, job) -> (seconds, why)
+    for member, job, seconds in worked:
+        members[member.id] = member
+        why = why_not_pooled(policy, job)
+        if why is None:
+            counted[member.id] = counted.get(member.id, 0) + seconds
+        else:
+            was = left_out.get((member.id, job.value), (0, why))[0]
+            left_out[(member.id, job.value)] = (was + seconds, why)
+    people = sorted(members.values(), key=lambda m: m.name.lower())
+    sharing = [m for m in people if may_share_tips(m) and counted.get(m.id, 0) > 0]
+    excluded = [(m.name, _why_not(m, counted.get(m.id, 0), [w for (i, _), (_, w) in left_out.items() if i == m.id]))
+                for m in people if m not in sharing]
+    uncounted = [Uncounted(m.name, job, seconds, why) for m in sharing
+                 for (i, job), (seconds, why) in left_out.items() if i == m.id]
+    amounts = allocate(pool_minor, [counted[m.id] for m in sharing]) if pool_minor and sharing else [0] * len(sharing)
+    return [Share(m.key, m.name, counted[m.id], a) for m, a in zip(sharing, amounts)], excluded, uncounted
+
+
+def _why_not(member: object, counted_s: int, jobs_left_out: list[str]) -> str:
     from pos.staff import Role, StaffMember
 
     assert isinstance(member, StaffMember)
@@ -82,6 +129,8 @@ def _why_not(member: object) -> str:
         return f"{member.role.value}: may not share in employees' tips"
     if not member.tip_eligible:
         return "not tip-eligible"
+    if not counted_s and jobs_left_out:
+        return "; ".join(dict.fromkeys(jobs_left_out))
     return "no time worked"
 
 

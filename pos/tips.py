@@ -7,8 +7,15 @@ The rules, checked before any money moves:
 2. A tip may go only to a named staff member who exists, is active, is
    tip-eligible and is on shift at the time (and has been since the order was
    rung: nobody clocks in to take a tip), or to the pool while at least one
-   such person is on shift.  Owners and managers never receive or share
-   in employees' tips (US FLSA 3(m)(2)(B)), whatever their eligibility says.
+   such person is on shift in work the tip policy admits to the pool
+   (:mod:`pos.tip_policy`: with a tip credit, not a kitchen shift).  Owners
+   and managers never receive or share in employees' tips (US FLSA
+   3(m)(2)(B)), whatever their eligibility says, with one exception: a tip
+   for service they alone provided (DOL opinion letters FLSA2024-02 and
+   FLSA2025-1), that is, named to themselves on an order they rang and are
+   taking payment for themselves, which no driver delivered
+   (:func:`own_service`).  Such a payment says so in its details
+   (``tip_own_service``) and its capture is in the audit trail.
    Anything else is refused with the reason.
 3. Where a tip goes when nobody is named is the store's choice per channel
    (``pos config set tips.counter pool|direct``): to the pool, or direct to
@@ -48,6 +55,66 @@ class TipMode(str, enum.Enum):
     POOL = "pool"
 
 
+class Service(NamedTuple):
+    """Who served an order, as a manager's or owner's tip for their own service is checked against it."""
+
+    rung_by: int | None
+    """The staff id who rang the order (``orders.created_by``)."""
+    taken_by: int | None
+    """The staff id taking this payment (the person signed in), None when nobody is."""
+    channel: "Channel"
+
+
+def service_of(store: "Store", order_id: str, taken_by: int | None) -> Service:
+    """The :class:`Service` of an order, for a payment ``taken_by`` someone (a staff id)."""
+    from pos.orders import Channel
+
+    row = store.one("SELECT created_by, channel FROM orders WHERE id = ?", (order_id,))
+    if row is None:
+        from pos.errors import NotFound
+
+        raise NotFound(f"No order {order_id}.")
+    return Service(row["created_by"], taken_by, Channel(row["channel"]))
+
+
+def own_service(member: "StaffMember", service: "Service | None") -> bool:
+    """Whether a tip to ``member``, an owner or manager, is for service they alone provided, so theirs to keep.
+
+    They rang the order and take its payment themselves, and nobody else served it: not a delivery
+    (a driver served it too) nor a kiosk's (FLSA 3(m)(2)(B); DOL opinion letters FLSA2024-02 and
+    FLSA2025-1).  Never a share of the pool, never a tip on anyone else's order.
+    """
+    from pos.orders import Channel
+    from pos.staff import Role
+
+    return (service is not None and member.active and member.role in (Role.OWNER, Role.MANAGER)
+            and service.rung_by == member.id and service.taken_by == member.id
+            and service.channel not in (Channel.DELIVERY, Channel.KIOSK))
+
+
+def for_own_service(store: "Store", recipient: str | None) -> bool:
+    """Whether a checked recipient key is an owner's or manager's (so passed only by :func:`own_service`)."""
+    from pos.staff import Role, get_staff
+
+    if recipient is None or recipient == POOL:
+        return False
+    return get_staff(store, recipient).role in (Role.OWNER, Role.MANAGER)
+
+
+def pool_has_sharers(store: "Store") -> bool:
+    """Whether someone who may share tips is on shift now, in a job today's tip policy admits to the pool."""
+    from pos.staff import list_staff, open_shift
+    from pos.tip_policy import policy_on
+
+    policy = policy_on(store)
+    for member in list_staff(store):
+        if may_share_tips(member):
+            shift = open_shift(store, member)
+            if shift is not None and policy.counts_toward_pool(shift.job):
+                return True
+    return False
+
+
 def may_share_tips(member: "StaffMember") -> bool:
     """Active, tip-eligible and neither owner nor manager (whose override cannot lift the law)."""
     from pos.staff import Role
@@ -55,24 +122,31 @@ def may_share_tips(member: "StaffMember") -> bool:
     return member.active and member.tip_eligible and member.role not in (Role.OWNER, Role.MANAGER)
 
 
-def tip_account(store: "Store", recipient: str | None, since: "datetime | None" = None) -> str:
+def tip_account(store: "Store", recipient: str | None, since: "datetime | None" = None,
+                service: Service | None = None) -> str:
     """The ledger account a tip for ``recipient`` (a staff name or key; None or 'pool': the pool) goes to.
 
     ``since``: when the order was rung.  A named person must have been on shift since then, in the
-    shift they are still on: clocking in after the order to take its tip is refused.
+    shift they are still on: clocking in after the order to take its tip is refused.  ``service``: who
+    served the order, for an owner's or manager's tip for their own service (:func:`own_service`).
     """
-    from pos.staff import Role, get_staff, list_staff, on_shift_at, open_shift
+    from pos.staff import Role, get_staff, on_shift_at, open_shift
 
     if recipient is None or recipient.strip().lower() == POOL:
-        if not any(may_share_tips(m) and on_shift_at(store, m) for m in list_staff(store)):
-            raise NotAllowed("No tip-eligible staff member is on shift, so nobody would receive this tip: leave it out.")
+        if not pool_has_sharers(store):
+            raise NotAllowed("No tip-eligible staff member is on shift in work that shares the pool, so nobody would "
+                             "receive this tip: leave it out.")
         return accounts.TIP_POOL
     member = get_staff(store, recipient)
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated: a tip cannot go to them.")
     if member.role in (Role.OWNER, Role.MANAGER):
+        if own_service(member, service):
+            return accounts.tips_owed(member.key)
         raise NotAllowed(f"{member.name} is {('an' if member.role is Role.OWNER else 'a')} {member.role.value}: "
-                         "owners and managers may not share in employees' tips.")
+                         "owners and managers may not share in employees' tips (FLSA 3(m)(2)(B)); they keep only a tip "
+                         "for service they alone gave, on an order they rang and take payment for themselves, "
+                         "not a delivery.")
     if not member.tip_eligible:
         raise NotAllowed(f"{member.name} is not eligible for tips.")
     if not on_shift_at(store, member):
@@ -96,14 +170,15 @@ def channel_mode(store: "Store", channel: "Channel") -> TipMode:
 
 
 def recipient_for(store: "Store", channel: "Channel", tip_to: str | None, tip_minor: int,
-                  driver_key: str | None = None, since: "datetime | None" = None) -> str | None:
+                  driver_key: str | None = None, since: "datetime | None" = None,
+                  service: Service | None = None) -> str | None:
     """The recipient key of a tip on an order (``pool`` or a staff key), checked against the rules.
 
     A named recipient wins.  Otherwise the channel's mode decides: the pool,
     or direct to ``driver_key`` (a delivery's driver).  With no tip yet
     (a card reader may still ask for one), a recipient who fails the rules
-    gives None: the reader then offers no tip.  ``since``: when the order was rung (see
-    :func:`tip_account`).
+    gives None: the reader then offers no tip.  ``since``: when the order was rung, and ``service``:
+    who served it (see :func:`tip_account`).
     """
     wanted = tip_to
     if wanted is None:
@@ -116,10 +191,10 @@ def recipient_for(store: "Store", channel: "Channel", tip_to: str | None, tip_mi
             return None
     if not tip_minor:
         try:
-            return tip_account(store, wanted, since).rsplit(":", 1)[1]
+            return tip_account(store, wanted, since, service).rsplit(":", 1)[1]
         except AnytenderError:  # nobody who may have it: the reader will not ask
             return None
-    return tip_account(store, wanted, since).rsplit(":", 1)[1]
+    return tip_account(store, wanted, since, service).rsplit(":", 1)[1]
 
 
 # -- owed, declared, paid ----------------------------------------------------------------

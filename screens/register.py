@@ -448,7 +448,7 @@ class Session:
     def _tip(self, rest: str) -> list[str]:
         from payments.service import amount_minor
         from pos.orders import resolve
-        from pos.tips import recipient_for
+        from pos.tips import recipient_for, service_of
 
         confirmed = rest.rstrip().endswith("!")
         amount_text, _, name = rest.rstrip().rstrip("!").strip().partition(" ")
@@ -457,7 +457,7 @@ class Session:
             raise InvalidInput("Say how much, like: tip 3 alice")
         order = resolve(self.store, self._open())
         recipient = recipient_for(self.store, order.channel, name.strip() or None, tip,  # refused now, not at payment
-                                  since=order.created_at)
+                                  since=order.created_at, service=service_of(self.store, order.id, self.cashier.id))
         if not confirmed:
             from payments.service import check_tip_share, due_minor
 

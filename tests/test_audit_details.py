@@ -48,6 +48,8 @@ STEPS = [
     Step("config set", ("config", "set", "approval.refund_over", "60"), "setting changed", "approval.refund_over",
          changed={"value": ("5000", "6000")}),
     Step("kiosk setup", ("kiosk", "setup", "1", "--unattended"), "setting changed", "kiosk 1"),
+    Step("tips policy set", ("tips", "policy", "set", "jurisdiction", "NY"), "tip policy changed",
+         "tip policy from 2026-11-23", changed={"jurisdiction": ("none", "NY")}),
     Step("tax add", ("tax", "add", "wine", "12.5", "--name", "Wine"), "tax changed", "wine",
          changed={"rate_percent": (None, "12.5")}),
     Step("item add", ("item", "add", "GARLIC", "Garlic knots", "5.25"), "item changed", "GARLIC",

@@ -99,7 +99,7 @@ def test_every_cash_tip_declaration_is_in_the_audit_trail(crew: Store, cli: Cli)
 def test_a_shift_starts_now_and_cannot_be_backdated(crew: Store, cli: Cli) -> None:
     options = {opt for param in get_command(app).commands["shift"].commands["start"].params  # type: ignore[attr-defined]
                for opt in param.opts}
-    assert options == {"name", "--register", "--by", "--json"}  # no start time to give: a shift starts now
+    assert options == {"name", "--register", "--by", "--job", "--json"}  # no start time to give: a shift starts now
     with freeze_time(MORNING):
         assert cli("shift", "start", "Dave", "--at", "06:00", input="2580\n").exit_code == 2  # no such option
         cli.ok("shift", "start", "Dave", input="2580\n")
