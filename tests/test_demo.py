@@ -80,6 +80,10 @@ def test_demo_day_adds_up(tmp_path: Path) -> None:
     (refund_text,) = [t for name, t in receipts.items() if name.endswith("-refund.pdf")]
     assert "Soda 20oz $2.71" in refund_text and "Original total" in refund_text and "To Cash $2.71" in refund_text
     assert any("1 x Soda 20oz brought back" in line for line in report.story)
+    (books,) = [line for line in report.story if line.startswith("Books: ")]
+    with Store.open(report.db_path) as again:
+        entries = again.scalar("SELECT count(*) FROM journal_entries")
+    assert books.startswith(f"Books: {entries} journal entries, hash chain intact") and entries > 20
     z_text = " ".join(page.extract_text() for page in PdfReader(str(report.files["Z report (PDF)"])).pages)
     assert "Z report" in z_text and "Sales by hour" in z_text and "$149.02" in z_text  # gross sales: before discounts, refunds and tax
     for label in ("books (beancount)", "books (hledger)", "store", "menu (CSV imported)"):
