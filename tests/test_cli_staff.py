@@ -230,7 +230,7 @@ def test_shift_start_and_end(cli: Cli) -> None:
         assert started == {
             "id": started["id"], "staff": "Alice", "business_day": "2026-01-14",
             "started_at": "2026-01-14T14:00:00+00:00", "ended_at": None, "worked_seconds": 0,
-            "started_by": "Alice", "ended_by": None,  # by her own PIN
+            "started_by": "Alice", "ended_by": None, "job": "cashier",  # by her own PIN, in her own job
         }
         assert staff(cli)["Alice"]["on_shift"] is True
         assert [s["staff"] for s in js(cli.ok("shift", "list", "--open", "--json"))] == ["Alice"]

@@ -34,7 +34,7 @@ def test_the_day_report_counts_one_order(cli: Cli) -> None:
     cli.ok("order", "new")
     cli.ok("order", "add", "1", "SODA")
     cli.ok("pay", "1", "cash", "5")
-    assert cli.ok("day", "report").stdout.splitlines()[0].startswith("Z report 2026-01-15: 1 order, gross $2.71")
+    assert cli.ok("day", "report").stdout.splitlines()[0].startswith("Z report 2026-01-15: 1 order, average ticket $2.71")
 
 
 def test_ledger_verify_counts_one_entry(cli: Cli, store: Store) -> None:
