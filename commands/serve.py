@@ -24,8 +24,6 @@ def webhook_secret(secret_file: Optional[Path]) -> str:
 
     secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip()
     if not secret and secret_file is not None:
-        if not secret_file.exists():
-            raise InvalidInput(f"No file {secret_file}: put the endpoint's signing secret (whsec_...) in it, owner-only.")
         secret = read_secret_file(secret_file) or ""
     if not secret:
         raise InvalidInput("No webhook signing secret: set STRIPE_WEBHOOK_SECRET or give --webhook-secret-file "

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import re
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
@@ -64,13 +63,10 @@ def read_api_key(environ: Mapping[str, str], key_file: Path | None = None) -> st
 
 def read_secret_file(path: Path) -> str | None:
     """A secret kept in a file only its owner can read (a key, a webhook signing secret); None if it is empty."""
-    try:
-        mode = path.stat().st_mode
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise InvalidInput(f"{path} can be read by others: make it owner-only (chmod 600 {path}) before it holds a secret.")
-        return path.read_text().strip() or None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"Cannot read {path} ({getattr(exc, 'strerror', None) or exc}): check the path.") from None
+    from pos.secret_files import read_owner_only
+
+    return read_owner_only(path, "the secret file", f"No file {path}: put the secret in it, owner-only.",
+                           error=InvalidInput).strip() or None
 
 
 # A run of 12 to 19 digits, as a card number is, and the card facts Stripe sends back that we never keep.

@@ -15,9 +15,7 @@ The options are read as one :class:`MailServer` by :func:`receipts.mail.mail_ser
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -134,22 +132,10 @@ def parse_password_file(text: str) -> str:
 
 def read_password(path: Path) -> str:
     """The password in ``path``: its first line.  A link, a file others may read or an empty one is refused."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise NotAllowed(f"The mail password file {path} does not exist: create it (owner-only), or set "
-                         "receipt.smtp_password_file ''.") from None
-    except OSError as exc:
-        raise NotAllowed(f"Cannot read the mail password file {path} ({exc.strerror}): it must be a plain file, "
-                         "not a link.") from None
-    with os.fdopen(fd, "r", encoding="utf-8", errors="replace") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotAllowed(f"{path} is not a file: the mail password must be in one.")
-        if mode & 0o077:
-            raise NotAllowed(f"The mail password file {path} can be read by other users (mode {mode & 0o777:o}): "
-                             f"make it owner-only with 'chmod 600 {path}'.")
-        first = handle.read(4096).splitlines()
+    from pos.secret_files import read_owner_only
+
+    first = read_owner_only(path, "the mail password file", f"The mail password file {path} does not exist: create "
+                            "it (owner-only), or set receipt.smtp_password_file ''.").splitlines()
     password = first[0].strip("\r\n") if first else ""
     if not password:
         raise NotAllowed(f"The mail password file {path} is empty: put the password on its first line.")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -103,21 +102,11 @@ def load_key(path: Path) -> Any:
     """The private key in ``path`` (an ``Ed25519PrivateKey``), refusing a link, a file others can read, garbage."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise NotAllowed(f"The closing key is missing: it is expected at {path} (made by 'pos init'). Restore it "
-                         "from its backup, or point POS_KEY_FILE at it; nothing was written.") from None
-    except OSError as exc:
-        raise NotAllowed(f"Cannot read the closing key at {path} ({exc.strerror}): nothing was written.") from None
-    with os.fdopen(fd, "r", encoding="ascii", errors="replace") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotAllowed(f"{path} is not a file: the closing key must be one; nothing was written.")
-        if mode & 0o077:
-            raise NotAllowed(f"The closing key {path} can be read by other users (mode {mode & 0o777:o}): make it "
-                             f"owner-only with 'chmod 600 {path}' first; nothing was written.")
-        text = handle.read(4096)
+    from pos.secret_files import read_owner_only
+
+    text = read_owner_only(path, "the closing key", f"The closing key is missing: it is expected at {path} (made by "
+                           "'pos init'). Restore it from its backup, or point POS_KEY_FILE at it; nothing was written.",
+                           "; nothing was written")
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     try:
         raw = bytes.fromhex(lines[0]) if len(lines) == 1 else b""

@@ -330,7 +330,7 @@ def test_pos_serve_refuses_to_start_without_a_proper_secret(store: Store, tmp_pa
     cases = [
         ({}, "No webhook signing secret"),
         ({"STRIPE_WEBHOOK_SECRET": "sk_test_oops"}, "not a webhook signing secret"),
-        ({"POS_STRIPE_WEBHOOK_SECRET_FILE": str(loose)}, "can be read by others"),
+        ({"POS_STRIPE_WEBHOOK_SECRET_FILE": str(loose)}, "can be read by other users"),
         ({"POS_STRIPE_WEBHOOK_SECRET_FILE": str(tmp_path / "missing")}, "No file"),
         ({"STRIPE_WEBHOOK_SECRET": SECRET, "STRIPE_API_KEY": ""}, "need the Stripe key"),
     ]
