@@ -29,7 +29,6 @@ about is not kept, and the endpoint answers 503 so that Stripe sends it again.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -208,14 +207,3 @@ def _refunds(store: "Store", payment: Payment) -> str:
     if pending:
         return "refund completed and recorded"
     return "nothing to do (the books hold every refund)"
-
-
-def events(store: "Store", limit: int = 50) -> list[dict[str, Any]]:
-    """The last events handled, newest first (``pos payments events``)."""
-    return [dict(row) for row in store.all(
-        "SELECT id, type, object_id, payment_id, received_at, action FROM stripe_events "
-        "ORDER BY received_at DESC, rowid DESC LIMIT ?", (limit,))]
-
-
-def as_json(handled: Handled) -> str:
-    return json.dumps(handled._asdict(), sort_keys=True)

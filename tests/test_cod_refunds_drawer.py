@@ -18,7 +18,7 @@ import pytest
 
 from payments import cod, refunds, service
 from payments.base import PaymentState, TenderKind, get_payment, order_payments
-from pos import config, drawer, ledger, staff
+from pos import config, drawer, ledger
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.orders import Order, OrderStatus, add_line, new_order, resolve
 from pos.staff import StaffMember, add_staff, deactivate_staff, end_shift, get_staff, start_shift

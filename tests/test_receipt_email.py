@@ -147,7 +147,7 @@ def test_the_receipt_is_sent_through_the_stores_server(shop: Store, cli_for, inb
                                                        plain_server: Controller, tmp_path: Path) -> None:
     local(shop, plain_server)
     result = cli_for(shop).ok("receipt", "1", "--email", "dana@example.com", "--eml", str(tmp_path / "r.eml"))
-    assert f"Sent the receipt for order #1 to dana@example.com." in result.stdout
+    assert "Sent the receipt for order #1 to dana@example.com." in result.stdout
     ((sender, recipients, data),) = inbox.received
     assert (sender, recipients) == ("receipts@tonys.example", ["dana@example.com"])
     sent, written = parsed(data), parsed((tmp_path / "r.eml").read_bytes())

@@ -12,7 +12,6 @@ from freezegun import freeze_time
 from typer.main import get_command
 
 from cli import app
-from payments import service
 from pos import audit, config
 from pos.drawer import open_drawer
 from pos.errors import NotAllowed, Refused

@@ -16,7 +16,7 @@ from pos.errors import InvalidInput, NotAllowed
 from pos.orders import add_line, new_order
 from pos.staff import JOBS, Role, StaffMember, add_staff, end_shift, start_shift
 from pos.store import Store
-from pos.tip_policy import DEFAULT, TipPolicy, problems, set_policy
+from pos.tip_policy import TipPolicy, problems, set_policy
 from tests.helpers import refused
 
 DAY = date(2026, 11, 23)
