@@ -358,6 +358,18 @@ def _(s: Store, t: str) -> Any:
     return config.set_option(s, "receipt.folder", t)
 
 
+@library_input("mail server user name")
+def _(s: Store, t: str) -> Any:
+    from pos import config
+    return config.set_option(s, "receipt.smtp_user", t)
+
+
+@library_input("mail password file")
+def _(s: Store, t: str) -> Any:
+    from pos import config
+    return config.set_option(s, "receipt.smtp_password_file", t)
+
+
 @library_input("counter note")
 def _(s: Store, t: str) -> Any:
     from pos.orders import hand_to_counter
