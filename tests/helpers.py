@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,3 +73,11 @@ DEFAULT_OPTIONS = {
     "tips.kiosk": "pool",
     "tips.phone": "pool",
 }
+
+
+def tmux_server_name(what: str, tmp_path: Path) -> str:
+    """A tmux server (and session) name of this test's own: CI runs two suites side by side, whose temporary
+    folders can have the same names, so the process id is in it too."""
+    import os
+
+    return f"anytender-{what}-{os.getpid()}-{tmp_path.name}"

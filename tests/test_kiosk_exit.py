@@ -23,6 +23,7 @@ from pos import audit
 from pos.orders import list_orders
 from pos.staff import add_staff
 from pos.store import Store
+from tests.helpers import tmux_server_name
 from screens.kiosk import HELP, KioskSession
 from tests.conftest import PIN_RECORDS, Cli, refused_events, snapshot
 
@@ -98,7 +99,7 @@ def test_the_kiosk_in_a_real_terminal_ignores_ctrl_c_ctrl_d_and_quit(kiosk: Stor
     beside = Path(sys.executable).with_name("pos")
     pos = str(beside) if beside.exists() else shutil.which("pos")
     run = f"{pos} --db {kiosk.path} kiosk run 1" if pos else f"{sys.executable} -m cli --db {kiosk.path} kiosk run 1"
-    session = f"anytender-kiosk-{tmp_path.name}"
+    session = tmux_server_name("kiosk", tmp_path)
     tmux = ["tmux", "-L", session, "-f", "/dev/null"]
     # The kiosk is the pane's own process (exec): what the keys do to it is all there is; the pane stays
     # after it ends, so its end and exit status can be read.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from freezegun import freeze_time
@@ -13,6 +12,7 @@ from pos.orders import OrderStatus, list_orders
 from pos.staff import add_staff, start_shift
 from pos.store import Store
 from screens.register import Session
+from tests.helpers import tmux_server_name
 
 NOON = "2026-11-23 17:00:00"
 
@@ -129,7 +129,7 @@ def test_pos_register_in_a_real_terminal(store: Store, tmp_path) -> None:
     pos = str(beside) if beside.exists() else shutil.which("pos")
     command = f"{pos} --db {store.path} register --name Alice" if pos else \
         f"{sys.executable} -m cli --db {store.path} register --name Alice"
-    session = f"anytender-{os.getpid()}-{tmp_path.name}"  # two suites side by side (CI) never share a tmux server
+    session = tmux_server_name("register", tmp_path)
     tmux = ["tmux", "-L", session]
     subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "100", "-y", "40", command], check=True,
                    cwd=str(tmp_path.parent.parent), env={**__import__("os").environ, "TERM": "xterm"})
