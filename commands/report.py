@@ -53,10 +53,13 @@ def report_items(ctx: typer.Context, start: FromOpt = None, end: ToOpt = None, a
     currency = store.settings.currency
     if as_csv:
         plain = lambda minor: format_plain(Money(minor, currency))  # noqa: E731
-        _csv([["sku", "item", "quantity", "orders", "gross_sales", "discounts", "net_sales", "currency"],
+        _csv([["sku", "item", "quantity", "orders", "gross_sales", "discounts", "net_sales", "returned_quantity",
+               "returned_sales", "net_sales_after_returns", "currency"],
               *[[i.sku, i.name, i.quantity, i.orders, plain(i.gross_minor), plain(i.discounts_minor),
-                 plain(i.net_minor), currency] for i in mix.items],
-              *[[sku, name, 0, 0, plain(0), plain(0), plain(0), currency] for sku, name in mix.never_sold]])
+                 plain(i.net_minor), i.returned_quantity, plain(i.returned_minor), plain(i.kept_net_minor), currency]
+                for i in mix.items],
+              *[[sku, name, 0, 0, plain(0), plain(0), plain(0), 0, plain(0), plain(0), currency]
+                for sku, name in mix.never_sold if sku not in {i.sku for i in mix.items}]])
         return
 
     def human() -> None:
@@ -65,12 +68,14 @@ def report_items(ctx: typer.Context, start: FromOpt = None, end: ToOpt = None, a
             f"{money(store, sum(i.net_minor for i in mix.items))} (after discounts, before tax)")
         for i in mix.items:
             say(f"  {shown(i.sku)} {shown(i.name)}: {i.quantity} sold in {counted(i.orders, 'order')}, gross "
-                f"{money(store, i.gross_minor)}, discounts {money(store, i.discounts_minor)}, net {money(store, i.net_minor)}")
+                f"{money(store, i.gross_minor)}, discounts {money(store, i.discounts_minor)}, net {money(store, i.net_minor)}"
+                + (f"; {i.returned_quantity} returned ({money(store, i.returned_minor)}), net after returns "
+                   f"{money(store, i.kept_net_minor)}" if i.returned_quantity else ""))
         say("Best sellers: " + (", ".join(f"{shown(i.name)} ({i.quantity})" for i in mix.best_sellers) or "none"))
         say("Never sold: " + (", ".join(f"{shown(name)} ({shown(sku)})" for sku, name in mix.never_sold) or "none"))
 
     emit(as_json, {"from": first.isoformat(), "to": last.isoformat(), "currency": currency,
-                   "items": [i._asdict() for i in mix.items], "best_sellers": [i.sku for i in mix.best_sellers],
+                   "items": [{**i._asdict(), "net_after_returns_minor": i.kept_net_minor} for i in mix.items], "best_sellers": [i.sku for i in mix.best_sellers],
                    "never_sold": [{"sku": sku, "name": name} for sku, name in mix.never_sold]}, human)
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pos import accounts
 
+from pos.returns import returned_by_sku
 from pos.staff_day import CashierLine, DriverLine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -286,18 +287,8 @@ def day_report(store: "Store", day: date) -> DayReport:
         sales_charged_minor=charged, refunds_paid_minor=refunds, refunded_discounts_minor=refunded_discounts,
         tax_by_rate=dict(sorted(by_rate.items(), key=lambda kv: _rate_order(kv[0]))), tax_rates=rates,
         tax_names=names, drawers=drawers, cashiers=staff_day.cashiers(store, day),
-        drivers=staff_day.drivers(store, day, hand_ins, holding), refunded_items=_refunded_items(store, iso_day),
+        drivers=staff_day.drivers(store, day, hand_ins, holding), refunded_items=sum(q for _, q, _ in returned_by_sku(store, day, day).values()),
     )
-
-
-def _refunded_items(store: "Store", iso_day: str) -> int:
-    """Units returned by refunds by item whose money first went back on ``iso_day`` (one day per refund)."""
-    return int(store.scalar(
-        "SELECT coalesce(sum(i.quantity), 0) FROM refund_items i WHERE i.batch_id IN (SELECT r.batch_id "
-        "FROM journal_entries j CROSS JOIN refunds r ON r.id = substr(j.key, 8) WHERE j.business_day = ? "
-        "AND j.source_kind = 'refund' AND j.key LIKE 'refund:%' AND r.batch_id IS NOT NULL AND NOT EXISTS ("
-        "SELECT 1 FROM refunds e JOIN journal_entries k ON k.key = 'refund:' || e.id "
-        "WHERE e.batch_id = r.batch_id AND k.business_day < j.business_day))", (iso_day,)))
 
 
 def _rate_order(rate: str) -> tuple["Decimal", str]:

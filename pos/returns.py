@@ -11,12 +11,14 @@ line returned one by one gives back exactly the order's total: no cent is create
 
 This module plans a return and checks it (unknown lines, quantities of nothing or more than is
 left, a line named twice): the refund itself, its limits and tenders, is
-:func:`payments.refunds.refund`'s.
+:func:`payments.refunds.refund`'s.  It also reads back what came back over a range of days
+(:func:`returned_by_sku`), for the Z report's refunded items and the product mix.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 from pos.errors import InvalidInput
@@ -77,6 +79,25 @@ def returned_so_far(store: "Store", order_id: str) -> dict[int, int]:
         "SELECT i.line_no, sum(i.quantity) FROM refund_items i WHERE i.order_id = ? AND EXISTS "
         "(SELECT 1 FROM refunds r WHERE r.batch_id = i.batch_id AND r.state != 'failed') GROUP BY i.line_no",
         (order_id,))}
+
+
+def returned_by_sku(store: "Store", start: date, end: date) -> dict[str, tuple[str, int, int]]:
+    """Per SKU: its name, the units refunds by item gave back in the business days ``start``..``end``, and
+    their net sales (after discounts, before tax).  A refund by item counts on the business day its money first went back, once, however many
+    tenders it went back to (its parts share a batch)."""
+    batches = (
+        "SELECT r.batch_id FROM journal_entries j CROSS JOIN refunds r ON r.id = substr(j.key, 8) "
+        "WHERE j.business_day BETWEEN ? AND ? AND j.source_kind = 'refund' AND j.key LIKE 'refund:%' "
+        "AND r.batch_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM refunds e JOIN journal_entries k "
+        "ON k.key = 'refund:' || e.id WHERE e.batch_id = r.batch_id AND k.business_day < j.business_day)")
+    out: dict[str, tuple[str, int, int]] = {}
+    for sku, name, quantity, net in store.tuples(
+        "SELECT l.sku, l.name, sum(i.quantity), sum(i.amount_minor - i.tax_minor) FROM refund_items i "
+        "JOIN order_lines l ON l.order_id = i.order_id AND l.line_no = i.line_no "
+        f"WHERE i.batch_id IN ({batches}) GROUP BY l.sku ORDER BY l.sku", (start.isoformat(), end.isoformat()),
+    ):
+        out[sku] = (name, int(quantity), int(net))
+    return out
 
 
 _WHOLE = re.compile(r"\+?[0-9]{1,9}", re.ASCII)

@@ -6,8 +6,11 @@ each with its exact share of the order's discounts, by the same arithmetic as
 the sale (:func:`pos.totals.compute_totals`): quantity, gross and net sales
 (after discounts, before tax) per item, best sellers, and the active items
 nobody bought.  The store's catalog has no options (modifiers) yet, so an
-item is its SKU.  Refunds are amounts today, not items, so item sales are as
-sold; the period view carries the refunds.
+item is its SKU.  Items given back by a refund by item are counted as returns
+on the business day the refund's money first went back (as the Z report counts
+refunded items), with their share of the sale to the cent as the refund
+reckoned it; an amount-only refund returns no item, so the period view carries
+every refund's money.
 
 Sales by period use the same definitions as the Z report (:mod:`pos.report`):
 gross sales (before discounts, refunds and tax), discounts, refunds (before
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from pos import accounts
 from pos.errors import InvalidInput
+from pos.returns import returned_by_sku
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -50,6 +54,15 @@ class ItemSales(NamedTuple):
     discounts_minor: int
     net_minor: int
     """After discounts, before tax."""
+    returned_quantity: int = 0
+    """Units given back by refunds by item in the range (whenever they were sold)."""
+    returned_minor: int = 0
+    """What those refunds took back of net sales: after discounts, before tax."""
+
+    @property
+    def kept_net_minor(self) -> int:
+        """Net sales less the returns: what the item earned in the range."""
+        return self.net_minor - self.returned_minor
 
 
 class ItemMix(NamedTuple):
@@ -131,11 +144,17 @@ def item_sales(store: "Store", start: date, end: date) -> ItemMix:
             figures[3] += total.discount_minor
             figures[4] += total.net_minor - (total.tax_minor if included else 0)
             seen.add(sku)
-    items = tuple(ItemSales(sku, names[sku], *figures) for sku, figures in sums.items())
+    returns = returned_by_sku(store, start, end)
+    for sku, (name, _, _) in returns.items():
+        if sku not in sums:
+            sums[sku], names[sku] = [0, 0, 0, 0, 0], name
+    items = tuple(ItemSales(sku, names[sku], *figures, *returns.get(sku, ("", 0, 0))[1:])
+                  for sku, figures in sums.items())
     by_net = tuple(sorted(items, key=lambda i: (-i.net_minor, i.sku)))
-    best = tuple(sorted(items, key=lambda i: (-i.quantity, -i.net_minor, i.sku))[:BEST_SELLERS])
+    best = tuple(sorted((i for i in items if i.quantity), key=lambda i: (-i.quantity, -i.net_minor, i.sku))
+                 [:BEST_SELLERS])
     never = tuple((sku, name) for sku, name in store.tuples("SELECT sku, name FROM items WHERE active = 1 ORDER BY sku")
-                  if sku not in sums)
+                  if not sums.get(sku, [0])[0])
     return ItemMix(start, end, by_net, best, never)
 
 

@@ -98,9 +98,11 @@ def test_the_report_commands_print_text_json_and_csv(week: Store, cli_for) -> No
         assert "Best sellers: Soda 20oz (3), Margherita 12in (2)" in text and "Never sold: Garlic bread (GARLIC)" in text
         rows = list(csv.reader(io.StringIO(cli.ok("report", "items", "--from", "2026-11-23", "--to", "2026-11-29",
                                                   "--csv").stdout)))
-        assert rows[0] == ["sku", "item", "quantity", "orders", "gross_sales", "discounts", "net_sales", "currency"]
-        assert rows[1] == ["PIZZA-M", "Margherita 12in", "2", "1", "25.00", "2.50", "22.50", "USD"]
-        assert rows[-1] == ["GARLIC", "Garlic bread", "0", "0", "0.00", "0.00", "0.00", "USD"]
+        assert rows[0] == ["sku", "item", "quantity", "orders", "gross_sales", "discounts", "net_sales",
+                           "returned_quantity", "returned_sales", "net_sales_after_returns", "currency"]
+        assert rows[1] == ["PIZZA-M", "Margherita 12in", "2", "1", "25.00", "2.50", "22.50", "0", "0.00", "22.50",
+                           "USD"]
+        assert rows[-1] == ["GARLIC", "Garlic bread", "0", "0", "0.00", "0.00", "0.00", "0", "0.00", "0.00", "USD"]
         data = json.loads(cli.ok("report", "items", "--from", "2026-11-23", "--to", "2026-11-29", "--json").stdout)
         assert data["best_sellers"] == ["SODA", "PIZZA-M"] and data["items"][0]["net_minor"] == 2250
         rows = list(csv.reader(io.StringIO(cli.ok("report", "sales", "--from", "2026-11-23", "--to", "2026-11-25",
@@ -113,6 +115,35 @@ def test_the_report_commands_print_text_json_and_csv(week: Store, cli_for) -> No
         assert "Sales by week, 2026-11-23 to 2026-11-29" in text and "2026-11-23" in text
         hours = json.loads(cli.ok("report", "sales", "--from", "2026-11-23", "--by", "hour", "--json").stdout)
         assert [p["period"] for p in hours["periods"]] == [f"{h:02d}:00" for h in range(12, 19)]
+
+
+def test_items_given_back_by_a_refund_by_item_count_as_returns_on_the_day_the_money_went_back(
+    week: Store, cli_for
+) -> None:
+    """Thursday a soda and a pizza sell; Friday the soda comes back (a refund by item): Friday's product mix
+    shows one soda returned with its net sale, not sold that day; the week nets it off; the Z report agrees."""
+    with freeze_time("2026-11-26 17:00:00"):
+        order = _sell(week, "SODA", "PIZZA-M")
+    with freeze_time("2026-11-27 17:00:00"):
+        refund(week, order, None, "", lines=[(1, 1)])
+    friday = date(2026, 11, 27)
+    soda = {i.sku: i for i in item_sales(week, friday, friday).items}["SODA"]
+    assert (soda.quantity, soda.returned_quantity, soda.returned_minor, soda.kept_net_minor) == (0, 1, 249, -249)
+    mix = item_sales(week, friday, friday)
+    assert ("SODA", "Soda 20oz") in mix.never_sold and mix.best_sellers == ()
+    assert day_report(week, friday).refunded_items == 1
+    week_soda = {i.sku: i for i in item_sales(week, MONDAY, date(2026, 11, 29)).items}["SODA"]
+    assert (week_soda.quantity, week_soda.returned_quantity) == (4, 1)
+    assert week_soda.kept_net_minor == week_soda.net_minor - 249
+    # an amount-only refund (Wednesday's $1.00) gives no item back
+    assert item_sales(week, date(2026, 11, 25), date(2026, 11, 25)).items[0].returned_quantity == 0
+    with freeze_time("2026-11-30 12:00:00"):
+        text = cli_for(week).ok("report", "items", "--from", "2026-11-27", "--to", "2026-11-27").stdout
+        assert "SODA Soda 20oz: 0 sold in 0 orders, gross $0.00, discounts $0.00, net $0.00; 1 returned ($2.49), " \
+            "net after returns -$2.49" in text
+        rows = list(csv.reader(io.StringIO(cli_for(week).ok("report", "items", "--from", "2026-11-27", "--to",
+                                                            "2026-11-27", "--csv").stdout)))
+        assert [r[0] for r in rows[1:]].count("SODA") == 1
 
 
 @pytest.mark.parametrize("args, says", [
