@@ -148,8 +148,9 @@ def item_sales(store: "Store", start: date, end: date) -> ItemMix:
     for sku, (name, _, _) in returns.items():
         if sku not in sums:
             sums[sku], names[sku] = [0, 0, 0, 0, 0], name
-    items = tuple(ItemSales(sku, names[sku], *figures, *returns.get(sku, ("", 0, 0))[1:])
-                  for sku, figures in sums.items())
+    items = tuple(ItemSales(sku, names[sku], *figures)._replace(returned_quantity=returns[sku][1],
+                                                                returned_minor=returns[sku][2])
+                  if sku in returns else ItemSales(sku, names[sku], *figures) for sku, figures in sums.items())
     by_net = tuple(sorted(items, key=lambda i: (-i.net_minor, i.sku)))
     best = tuple(sorted((i for i in items if i.quantity), key=lambda i: (-i.quantity, -i.net_minor, i.sku))
                  [:BEST_SELLERS])
