@@ -21,8 +21,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pos import accounts
-
+from pos import accounts, staff_day
 from pos.returns import returned_by_sku
 from pos.staff_day import CashierLine, DriverLine
 
@@ -33,9 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
 _CARD_FEES = accounts.CARD_FEES
-SOLD = ("(CASE WHEN instr(j.postings, 'income:sales ') > 0 THEN "
-        "-CAST(substr(j.postings, instr(j.postings, 'income:sales ') + 13) AS INTEGER) ELSE 0 END)")
-"""SQL: what a sale entry credits to sales (its gross sales, before discounts and tax), for entries ``j``."""
+SOLD = staff_day.SOLD
 
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
@@ -167,6 +164,7 @@ def day_report(store: "Store", day: date) -> DayReport:
     tips: dict[str, dict[str, int]] = {}
     over_short: dict[int, int] = {}
     hand_ins: dict[str, int] = {}
+    runs: staff_day.DoorRuns = {}  # the drivers' section: cash taken at the door, read with the tips
 
     def tip(person: str, field: str, amount: int) -> None:
         tips.setdefault(person, dict.fromkeys(TipLine._fields, 0))[field] += amount
@@ -177,16 +175,19 @@ def day_report(store: "Store", day: date) -> DayReport:
     # By channel and by the UTC hour the sale was booked (the day PDF's chart), in the same pass.
     by_hour: dict[str, int] = {}
     charged = 0
-    for channel, hour, count, total, sold in store.tuples(
-        f"SELECT o.channel, substr(j.posted_at, 1, 13), count(*), coalesce(sum({owed}), 0), "
-        f"coalesce(sum({SOLD}), 0) FROM journal_entries j "
-        "JOIN orders o ON o.id = j.source_id WHERE j.business_day = ? AND j.source_kind = 'order' "
-        "AND j.key LIKE 'order:%:sale' GROUP BY 1, 2", (iso_day,),
+    # And by who rang them (the cashiers' section): one read of the day's sales for all three.
+    rung: staff_day.CounterSales = {}
+    for channel, hour, total, who, count, sold, given in store.tuples(
+        f"SELECT o.channel, substr(j.posted_at, 1, 13), coalesce(sum({owed}), 0), {staff_day.COUNTER_SALES} "
+        "FROM journal_entries j JOIN orders o ON o.id = j.source_id WHERE j.business_day = ? "
+        "AND j.source_kind = 'order' AND j.key LIKE 'order:%:sale' GROUP BY 1, 2, o.created_by", (iso_day,),
     ):
         orders += count
         charged += total
         by_channel[channel] = by_channel.get(channel, 0) + sold
         by_hour[hour] = by_hour.get(hour, 0) + sold
+        before = rung.get(who, (0, 0, 0))
+        rung[who] = (before[0] + count, before[1] + sold, before[2] + given)
     for tender, total in store.tuples(
         f"SELECT p.tender, coalesce(sum({owed}), 0) FROM journal_entries j "
         "JOIN payments p ON p.id = substr(j.key, 9, length(j.key) - 16) WHERE j.business_day = ? "
@@ -196,14 +197,17 @@ def day_report(store: "Store", day: date) -> DayReport:
     for key, kind, source_id, text in store.tuples(
         "SELECT key, source_kind, source_id, postings FROM journal_entries WHERE business_day = ? "
         "AND (source_kind IN ('refund', 'tips', 'drawer', 'driver') OR "
-        "(source_kind = 'payment' AND postings LIKE '%liabilities:tips:%')) ORDER BY id", (iso_day,),
+        "(source_kind = 'payment' AND (postings LIKE '%liabilities:tips:%' OR postings LIKE '%assets:cash:driver:%'))) "
+        "ORDER BY id", (iso_day,),
     ):
         if kind == "payment":
             if key.endswith(":capture"):
-                for account, amount in _lines(text):
+                lines = _lines(text)
+                for account, amount in lines:
                     if account.startswith("liabilities:tips:"):
                         tip(account[17:], "pooled_minor" if account == accounts.TIP_POOL else "direct_minor",
                             -amount)
+                staff_day.add_door_cash(runs, lines)
             continue
         lines = _lines(text)
         if kind == "refund":
@@ -267,8 +271,6 @@ def day_report(store: "Store", day: date) -> DayReport:
     pool = tip_lines.pop("pool", TipLine())
     holding = {account.rsplit(":", 1)[1]: amount for (account, cur), amount in closing.items()
                if cur == currency and account.startswith("assets:cash:driver:") and amount}
-    from pos import staff_day
-
     gross += refunded_sales  # refunds are their own line: gross sales are before them
     discounts += refunded_discounts
     drawers = {register: DrawerLine(counted.get(register, 0) - over_short.get(register, 0), counted.get(register, 0))
@@ -286,8 +288,9 @@ def day_report(store: "Store", day: date) -> DayReport:
         tuple(moves(store, to_day=day)), tuple(sorted(by_hour.items())),
         sales_charged_minor=charged, refunds_paid_minor=refunds, refunded_discounts_minor=refunded_discounts,
         tax_by_rate=dict(sorted(by_rate.items(), key=lambda kv: _rate_order(kv[0]))), tax_rates=rates,
-        tax_names=names, drawers=drawers, cashiers=staff_day.cashiers(store, day),
-        drivers=staff_day.drivers(store, day, hand_ins, holding), refunded_items=sum(q for _, q, _ in returned_by_sku(store, day, day).values()),
+        tax_names=names, drawers=drawers, cashiers=staff_day.cashiers(store, day, rung),
+        drivers=staff_day.drivers(store, day, hand_ins, holding, runs),
+        refunded_items=sum(quantity for _, quantity, _ in returned_by_sku(store, day, day).values()),
     )
 
 

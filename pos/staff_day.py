@@ -48,8 +48,9 @@ class DriverLine(NamedTuple):
     """Cash they still held at the end of the day."""
 
 
-_SOLD = ("(CASE WHEN instr(j.postings, 'income:sales ') > 0 THEN "
-         "-CAST(substr(j.postings, instr(j.postings, 'income:sales ') + 13) AS INTEGER) ELSE 0 END)")
+SOLD = ("(CASE WHEN instr(j.postings, 'income:sales ') > 0 THEN "
+        "-CAST(substr(j.postings, instr(j.postings, 'income:sales ') + 13) AS INTEGER) ELSE 0 END)")
+"""SQL: what a sale entry credits to sales (its gross sales, before discounts and tax), for entries ``j``."""
 _GIVEN = ("(CASE WHEN instr(j.postings, 'income:discounts ') > 0 THEN "
           "CAST(substr(j.postings, instr(j.postings, 'income:discounts ') + 17) AS INTEGER) ELSE 0 END)")
 
@@ -63,8 +64,23 @@ def _people(store: "Store", ids: set[int]) -> dict[int, tuple[str, str]]:
                                                        tuple(sorted(ids)))}
 
 
-def cashiers(store: "Store", day: date) -> dict[str, CashierLine]:
-    """Each person's counter work on ``day`` (see the module docstring), by staff key."""
+COUNTER_SALES = f"o.created_by, count(*), coalesce(sum({SOLD}), 0), coalesce(sum({_GIVEN}), 0)"
+"""SQL: who rang the orders of sale entries ``j`` (their orders ``o``), how many, their gross sales and discounts;
+the Z report groups its own pass over the day's sales by these too, and hands the rows to :func:`cashiers`."""
+
+CounterSales = dict["int | None", tuple[int, int, int]]
+"""Per person who rang orders (None: nobody signed in): orders, gross sales, discounts."""
+
+
+def counter_sales(store: "Store", iso_day: str) -> CounterSales:
+    return {who: (int(count), int(sold), int(given)) for who, count, sold, given in store.tuples(
+        f"SELECT {COUNTER_SALES} FROM journal_entries j JOIN orders o ON o.id = j.source_id WHERE j.business_day = ? "
+        "AND j.source_kind = 'order' AND j.key LIKE 'order:%:sale' GROUP BY o.created_by", (iso_day,))}
+
+
+def cashiers(store: "Store", day: date, sales: CounterSales | None = None) -> dict[str, CashierLine]:
+    """Each person's counter work on ``day`` (see the module docstring), by staff key; ``sales`` are the day's
+    :func:`counter_sales` where the caller has read them already."""
     iso_day = day.isoformat()
     rows: dict[int | None, dict[str, int]] = {}
 
@@ -73,11 +89,7 @@ def cashiers(store: "Store", day: date) -> dict[str, CashierLine]:
         for field, value in figures.items():
             line[field] += int(value)
 
-    for who, count, sold, given in store.tuples(
-        f"SELECT o.created_by, count(*), coalesce(sum({_SOLD}), 0), coalesce(sum({_GIVEN}), 0) "
-        "FROM journal_entries j JOIN orders o ON o.id = j.source_id WHERE j.business_day = ? "
-        "AND j.source_kind = 'order' AND j.key LIKE 'order:%:sale' GROUP BY o.created_by", (iso_day,),
-    ):
+    for who, (count, sold, given) in (counter_sales(store, iso_day) if sales is None else sales).items():
         add(who, orders=count, sales_minor=sold, discounts_minor=given)
     for who, count, amount in store.tuples(
         "SELECT r.created_by, count(*), coalesce(sum(r.amount_minor), 0) FROM journal_entries j "
@@ -111,22 +123,39 @@ def cashiers(store: "Store", day: date) -> dict[str, CashierLine]:
     return dict(sorted(out.items(), key=lambda kv: (kv[0] == "", kv[1].name.lower())))
 
 
-def drivers(store: "Store", day: date, hand_ins: dict[str, int], holding: dict[str, int]) -> dict[str, DriverLine]:
-    """Each driver's day: deliveries paid at the door, cash collected, handed in, still held; by staff key."""
-    runs: dict[str, list[int]] = {}
+DoorRuns = dict[str, list[int]]
+"""Per driver's key: deliveries paid in cash at the door, and the cash kept (change given back)."""
+
+
+def add_door_cash(runs: DoorRuns, lines: "list[tuple[str, int]]") -> None:
+    """Count one capture's postings (account, amount) into ``runs`` if it put cash in a driver's hands."""
+    kept: dict[str, int] = {}  # what the customer handed over, less the change given back at the door
+    for account, amount in lines:
+        if account.startswith("assets:cash:driver:"):
+            kept[account[19:]] = kept.get(account[19:], 0) + amount
+    for driver, amount in kept.items():
+        run = runs.setdefault(driver, [0, 0])
+        run[0] += 1
+        run[1] += amount
+
+
+def door_runs(store: "Store", day: date) -> DoorRuns:
+    """The day's captures that put cash in a driver's hands, by driver."""
+    runs: DoorRuns = {}
     for (text,) in store.tuples(
         "SELECT postings FROM journal_entries WHERE business_day = ? AND source_kind = 'payment' "
         "AND key LIKE 'payment:%:capture' AND postings LIKE '%assets:cash:driver:%'", (day.isoformat(),),
     ):
-        kept: dict[str, int] = {}  # what the customer handed over, less the change given back at the door
-        for line in text.split("\n"):
-            account, amount, _ = line.split(" ")
-            if account.startswith("assets:cash:driver:"):
-                kept[account[19:]] = kept.get(account[19:], 0) + int(amount)
-        for driver, amount in kept.items():
-            run = runs.setdefault(driver, [0, 0])
-            run[0] += 1
-            run[1] += amount
+        add_door_cash(runs, [(account, int(amount)) for account, amount, _ in
+                             (line.split(" ") for line in text.split("\n"))])
+    return runs
+
+
+def drivers(store: "Store", day: date, hand_ins: dict[str, int], holding: dict[str, int],
+            runs: DoorRuns | None = None) -> dict[str, DriverLine]:
+    """Each driver's day: deliveries paid at the door, cash collected, handed in, still held; by staff key
+    (``runs``: the day's :func:`door_runs`, where the caller has counted them already)."""
+    runs = door_runs(store, day) if runs is None else runs
     keys = sorted(set(runs) | set(hand_ins) | set(holding))
     names = {}
     if keys:
