@@ -128,7 +128,8 @@ def _build(folder: Path, keys: Any = None) -> DemoReport:
     from pos.catalog import add_tax_category, import_items
     from pos.export import ExportFormat, export_ledger
     from pos.money import Money, format_money
-    from pos.orders import add_discount, add_line, list_orders, new_order, void_order
+    from pos.discounts import add_discount
+    from pos.orders import add_line, list_orders, new_order, void_order
     from pos.setup import init_store
     from pos.staff import add_staff, start_shift
     from screens.kiosk import KioskSession

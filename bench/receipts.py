@@ -35,7 +35,8 @@ from payments import service  # noqa: E402
 from pos import config  # noqa: E402
 from pos.catalog import add_item  # noqa: E402
 from pos.drawer import open_drawer  # noqa: E402
-from pos.orders import add_discount, add_line, new_order  # noqa: E402
+from pos.discounts import add_discount  # noqa: E402
+from pos.orders import add_line, new_order  # noqa: E402
 from pos.setup import init_store  # noqa: E402
 from pos.staff import add_staff, start_shift  # noqa: E402
 from pos.store import Store  # noqa: E402

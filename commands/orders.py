@@ -170,7 +170,7 @@ def order_discount(
     shift above approval.discounts_per_shift_over, need a manager's PIN
     (--approve NAME).
     """
-    from pos.orders import add_discount
+    from pos.discounts import add_discount
 
     store = open_store(ctx)
     discount, v = add_discount(store, order, value, reason, line, approver=ask_approver(ctx, approve))
@@ -185,7 +185,7 @@ def order_undiscount(
     as_json: JsonFlag = False,
 ) -> None:
     """Take a discount off an order."""
-    from pos.orders import remove_discount
+    from pos.discounts import remove_discount
 
     store = open_store(ctx)
     discount, v = remove_discount(store, order, number)

@@ -16,13 +16,13 @@ file for the audit trail).  Totals come from :mod:`pos.totals`.
 from __future__ import annotations
 
 import enum
-import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import NamedTuple, TYPE_CHECKING
 
 from pos.days import current_day, money_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.order_input import clean_optional, clean_phone, parse_quantity
 from pos.store import fits_sql, iso, new_id, parse_iso, utc_now
 from pos.totals import DiscountInput, DiscountKind, LineInput, Totals, compute_totals
 
@@ -33,7 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.staff import StaffMember
     from pos.store import Store
 
-MAX_QUANTITY = 9999
 MAX_LINES = 500
 
 
@@ -116,23 +115,6 @@ def _order(row: "sqlite3.Row") -> Order:
 
 # -- customer details ---------------------------------------------------------
 
-_PHONE = re.compile(r"^\+?[0-9 ()\-.]{3,24}$")
-
-
-def _clean_optional(text: str | None, what: str) -> str | None:
-    """An optional customer detail (:func:`pos.text.clean_line`, limit from its table); blank is None."""
-    from pos.text import clean_line
-
-    return clean_line(text, what) or None
-
-
-def _clean_phone(text: str | None) -> str | None:
-    value = _clean_optional(text, "phone number")
-    if value is not None and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 3):
-        raise InvalidInput(f"'{text}' is not a phone number: use digits, spaces, +, - or brackets.")
-    return value
-
-
 def parse_channel(text: str) -> Channel:
     try:
         return Channel((text or "").strip().lower())
@@ -186,7 +168,7 @@ def forget_order(store: "Store", order_id: str) -> None:
     store.tx_cache.pop(f"order:{order_id}", None)
 
 
-def _require_open(order: Order, doing: str) -> None:
+def require_open(order: Order, doing: str) -> None:
     if order.status is OrderStatus.VOIDED:
         raise Conflict(f"Order {order.label} was voided: start a new order to {doing}.")
     if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
@@ -208,9 +190,9 @@ def new_order(
 ) -> Order:
     """Open a new order and give it the next number of the business day."""
     channel = channel if isinstance(channel, Channel) else parse_channel(channel)
-    name = _clean_optional(customer_name, "customer name")
-    phone = _clean_phone(customer_phone)
-    addr = _clean_optional(address, "address")
+    name = clean_optional(customer_name, "customer name")
+    phone = clean_phone(customer_phone)
+    addr = clean_optional(address, "address")
     now = utc_now()
     order_id = new_id("ord")
     with store.write() as conn:
@@ -238,13 +220,13 @@ def set_customer(
 ) -> Order:
     """Add or change the optional customer details of an open order."""
     order = resolve(store, ref)
-    _require_open(order, "change customer details")
+    require_open(order, "change customer details")
     if customer_name is None and customer_phone is None and address is None:
         raise InvalidInput("Nothing to change: give --name, --phone or --address.")
     values = {
-        "customer_name": _clean_optional(customer_name, "customer name") if customer_name is not None else order.customer_name,
-        "customer_phone": _clean_phone(customer_phone) if customer_phone is not None else order.customer_phone,
-        "address": _clean_optional(address, "address") if address is not None else order.address,
+        "customer_name": clean_optional(customer_name, "customer name") if customer_name is not None else order.customer_name,
+        "customer_phone": clean_phone(customer_phone) if customer_phone is not None else order.customer_phone,
+        "address": clean_optional(address, "address") if address is not None else order.address,
     }
     with store.write() as conn:
         conn.execute(
@@ -255,73 +237,13 @@ def set_customer(
     return resolve(store, order.id)
 
 
-def parse_quantity(value: int | str) -> int:
-    """A line quantity: a whole number from 1 to 9999."""
-    text = str(value).strip(" ")
-    # ASCII digits only: int() would also take '１２', '٣', '1_0', and tabs or line breaks around them.
-    if not _WHOLE.fullmatch(text):
-        raise InvalidInput(f"Quantity '{value}' is not a whole number: type something like 2.")
-    qty = _bounded(text)
-    if qty <= 0:
-        raise InvalidInput(f"Quantity must be at least 1, not {qty}: to take a line off, remove it.")
-    if qty > MAX_QUANTITY:
-        raise InvalidInput(f"Quantity {qty} is more than {MAX_QUANTITY}: split it over several lines.")
-    return qty
-
-
-_WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
-
-
-def _bounded(text: str) -> int:
-    """A whole number as ASCII digits (and a sign); one of more than nine digits is taken as 10**9.
-
-    Thousands of digits are no quantity, and int() of them takes time (and refuses above 4300).
-    """
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-").lstrip("0") or "0"
-    return sign * (int(digits) if len(digits) <= 9 else 10**9)
-_SCAN = re.compile(r"^([0-9]+)\s*\*\s*(.*)$", re.DOTALL)
-
-
-def invisible(char: str) -> bool:
-    """A character nobody can see on a label: any whitespace, control, format, surrogate, private or unassigned one."""
-    import unicodedata
-
-    return char.isspace() or unicodedata.category(char)[0] in "CZ"
-
-
-def parse_scan(text: str) -> tuple[int, str]:
-    """``CODE`` or ``N*CODE``, as a scanner or a person types it: (quantity, code).
-
-    Whitespace and control characters around the line (a scanner's CR, LF, TAB or
-    GS suffix) are dropped; one inside the code is refused, since no item code
-    holds one and a code that looks right but is not would ring the wrong thing.
-    The code is ``''`` when only a quantity was typed (``3*``); the caller
-    words what to do about that, and checks the quantity with :func:`parse_quantity`.
-    """
-    start, end = 0, len(text)
-    while start < end and invisible(text[start]):
-        start += 1
-    while end > start and invisible(text[end - 1]):
-        end -= 1
-    line = text[start:end]
-    match = _SCAN.match(line)
-    quantity, code = (_bounded(match.group(1)), match.group(2)) if match else (1, line)
-    for index, char in enumerate(code):
-        if invisible(char):
-            shown = code[:index] + f"<U+{ord(char):04X}>" + code[index + 1:]
-            raise InvalidInput(f"'{shown}' has a space or an invisible character inside it: scan it again, "
-                               "or type the code.")
-    return quantity, code
-
-
 def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) -> tuple[Line, OrderView]:
     """Ring an item onto an open order."""
     from pos.catalog import get_item, get_tax_category
 
     qty = parse_quantity(quantity)
     order = resolve(store, ref)
-    _require_open(order, "add items")
+    require_open(order, "add items")
     item = get_item(store, sku)
     if not item.active:
         raise NotAllowed(f"{item.sku} ({item.name}) is not on sale any more: pick another item.")
@@ -344,7 +266,7 @@ def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) 
         if cached is not None:
             # Extend the cached contents rather than reading them all back (a sale rings many lines).
             lines = (*cached[0], line)
-            store.tx_cache[f"order-contents:{order.id}"] = (lines, cached[1], _totals(lines, _inputs(cached[1]), store))
+            store.tx_cache[f"order-contents:{order.id}"] = (lines, cached[1], totals_of(lines, discount_inputs(cached[1]), store))
     return line, view(store, order.id)
 
 
@@ -365,7 +287,7 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, q
     from pos import limits
 
     order = resolve(store, ref)
-    _require_open(order, "remove items")
+    require_open(order, "remove items")
     current = view(store, order.id)
     if not current.lines:
         raise Conflict(f"Order {order.label} has no lines to remove.")
@@ -388,20 +310,20 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, q
         remaining = tuple(other for other in current.lines if other.line_no != line.line_no)
         kept = [d for d in current.discounts if d.line_no != line.line_no]
     try:
-        after = _totals(remaining, _inputs(kept), store)
+        after = totals_of(remaining, discount_inputs(kept), store)
     except InvalidInput:
         raise Conflict(
             f"Removing line {line.line_no} ({line.name}) would leave less than the order's discounts: "
             f"take a discount off first with 'pos order undiscount {order.number}'."
         ) from None
-    _keep_covered(store, order, after, f"removing line {line.line_no}")
+    keep_covered(store, order, after, f"removing line {line.line_no}")
     voided = current.totals.total_minor - after.total_minor
     who = None if by_customer else limits.requester(store, by)
     if not by_customer:
         part = f"{take} of " if take < line.quantity else ""
         what = f"taking {part}line {line.line_no} ({line.name}) off order {order.label}"
         limits.check_void(store, order.id, voided, what, by=who, approver=approver)
-        left = _unapproved_minor(store, kept, after.discount_amounts_minor)
+        left = unapproved_minor(store, kept, after.discount_amounts_minor)
         limits.check_discounts_left(store, what, left, after.subtotal_minor, by=who, approver=approver)
     now = iso(utc_now())
     removal = (now, who.id if who else None, None if by_customer else voided, approver.id if approver else None)
@@ -417,7 +339,7 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, q
                 "FROM order_lines WHERE order_id = ? AND line_no = ?",
                 (order.id, take, *removal, order.id, line.line_no),
             )
-            _forget_contents(store, order.id)
+            forget_contents(store, order.id)
             if not by_customer:
                 from pos import audit
 
@@ -437,7 +359,7 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, q
             "UPDATE discounts SET removed_at = ? WHERE order_id = ? AND line_no = ? AND removed_at IS NULL",
             (now, order.id, line.line_no),
         )
-        _forget_contents(store, order.id)
+        forget_contents(store, order.id)
         if not by_customer:  # a line taken off is a void of its value
             from pos import audit
 
@@ -448,111 +370,13 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, q
     return line, view(store, order.id)
 
 
-def parse_discount(text: str, store: "Store") -> tuple[DiscountKind, Decimal | int]:
-    """``10%`` (percent, up to 2 decimals, 0-100) or ``2.00`` (an amount)."""
-    raw = (text or "").strip()
-    if raw.endswith("%"):
-        try:
-            pct = Decimal(raw[:-1].strip())
-        except InvalidOperation:
-            raise InvalidInput(f"'{text}' is not a discount: type 10% or an amount like 2.00.") from None
-        if not pct.is_finite() or pct <= 0 or pct > 100:
-            raise InvalidInput(f"Discount '{text}' must be more than 0% and at most 100%.")
-        if pct.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise InvalidInput(f"Discount '{text}' has more than 2 decimals: round it, like 12.5%.")
-        return DiscountKind.PERCENT, pct
-    from pos.money import parse_amount
-
-    s = store.settings
-    amount = parse_amount(raw, s.currency, s.locale, allow_negative=False, allow_zero=False)
-    return DiscountKind.AMOUNT, amount.amount_minor
-
-
-def add_discount(
-    store: "Store", ref: str | int, value_text: str, reason: str, line_no: int | None = None, *,
-    by: "StaffMember | None" = None, approver: "StaffMember | None" = None,
-) -> tuple[Discount, OrderView]:
-    """Give a discount (percent or amount) on one line or the whole order; a reason is required.
-
-    The order's discounts together, and the person's in their shift, are held to the store's
-    limits (:func:`pos.limits.check_discount`): above them ``approver``, a manager, approves.
-    """
-    from pos import limits
-    from pos.text import clean_line
-
-    reason_clean = clean_line(reason, "discount reason")
-    if not reason_clean:
-        raise InvalidInput("A discount needs a reason (like 'staff meal' or 'late delivery'): give --reason.")
-    kind, value = parse_discount(value_text, store)
-    order = resolve(store, ref)
-    _require_open(order, "give discounts")
-    current = view(store, order.id)
-    if not current.lines:
-        raise Conflict(f"Order {order.label} has no items yet: add items before a discount.")
-    if line_no is not None and line_no not in {line.line_no for line in current.lines}:
-        raise NotFound(f"Order {order.label} has no line {line_no} to discount.")
-    # Refuse a discount that would take the order (or line) below zero.
-    trial = DiscountInput(line_no, kind, value, reason_clean)
-    with_it = _totals(current.lines, [*_inputs(current.discounts), trial], store)
-    _keep_covered(store, order, with_it, "this discount")
-    amount = with_it.discount_amounts_minor[-1]
-    who = limits.requester(store, by)
-    before = _unapproved_minor(store, current.discounts, with_it.discount_amounts_minor[:-1])
-    limits.check_discount(store, order.label, amount, before, with_it.subtotal_minor, by=who, approver=approver)
-    with store.write() as conn:
-        cur = conn.execute(
-            "INSERT INTO discounts(order_id, line_no, kind, value, reason, created_at, created_by, approved_by, "
-            "amount_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (order.id, line_no, kind.value, str(value), reason_clean, iso(utc_now()), who.id if who else None,
-             approver.id if approver else None, amount),
-        )
-        discount_id = int(cur.lastrowid or 0)
-        _forget_contents(store, order.id)
-        from pos import audit
-
-        audit.changed(store, audit.Event.DISCOUNT, f"order {order.label}",
-                      {"total_minor": current.totals.total_minor},
-                      {"total_minor": with_it.total_minor}, order=order.number, line=line_no, kind=kind.value,
-                      value=str(value), reason=reason_clean, amount_minor=amount,
-                      approved_by=approver.name if approver else None)
-    return Discount(discount_id, line_no, kind, value, reason_clean), view(store, order.id)
-
-
-def _unapproved_minor(store: "Store", discounts: "tuple[Discount, ...] | list[Discount]",
+def unapproved_minor(store: "Store", discounts: "tuple[Discount, ...] | list[Discount]",
                       amounts: "tuple[int, ...]") -> int:
     """What the discounts nobody approved take, of ``discounts`` taking ``amounts``."""
     approved = {int(r[0]) for r in store.tuples(
         f"SELECT id FROM discounts WHERE approved_by IS NOT NULL AND id IN ({', '.join('?' * len(discounts))})",
         tuple(d.id for d in discounts))} if discounts else set()
     return sum(amount for d, amount in zip(discounts, amounts) if d.id not in approved)
-
-
-def remove_discount(store: "Store", ref: str | int, position: int | None = None) -> tuple[Discount, OrderView]:
-    """Take a discount off an open order: the ``position``-th as listed (1-based), default the last."""
-    order = resolve(store, ref)
-    _require_open(order, "change discounts")
-    current = view(store, order.id)
-    if not current.discounts:
-        raise Conflict(f"Order {order.label} has no discounts to take off.")
-    if position is None:
-        position = len(current.discounts)
-    if not 1 <= position <= len(current.discounts):
-        from pos.words import counted
-
-        count = len(current.discounts)
-        raise NotFound(f"Order {order.label} has {counted(count, 'discount')}: "
-                       + ("give 1." if count == 1 else f"give a number from 1 to {count}."))
-    discount = current.discounts[position - 1]
-    with store.write() as conn:
-        conn.execute("UPDATE discounts SET removed_at = ? WHERE id = ?", (iso(utc_now()), discount.id))
-        _forget_contents(store, order.id)
-        after = view(store, order.id)
-        from pos import audit
-
-        audit.changed(store, audit.Event.DISCOUNT_REMOVED, f"order {order.label}",
-                      {"total_minor": current.totals.total_minor}, {"total_minor": after.totals.total_minor},
-                      order=order.number, line=discount.line_no, reason=discount.reason)
-    return discount, after
 
 
 _HOLDING = ("requested", "authorized", "captured", "partially_refunded")
@@ -571,7 +395,7 @@ def covered_minor(store: "Store", order_id: str) -> int:
     ))
 
 
-def _keep_covered(store: "Store", order: Order, new_totals: Totals, doing: str) -> None:
+def keep_covered(store: "Store", order: Order, new_totals: Totals, doing: str) -> None:
     """Refuse a change that would take the total below what payments already hold."""
     held = covered_minor(store, order.id)
     if new_totals.total_minor < held:
@@ -641,11 +465,11 @@ def check_dispatchable(order: Order) -> None:
 # -- reading -----------------------------------------------------------------
 
 
-def _inputs(discounts: tuple[Discount, ...] | list[Discount]) -> list[DiscountInput]:
+def discount_inputs(discounts: tuple[Discount, ...] | list[Discount]) -> list[DiscountInput]:
     return [DiscountInput(d.line_no, d.kind, d.value, d.reason) for d in discounts]
 
 
-def _totals(lines: tuple[Line, ...], discounts: list[DiscountInput], store: "Store") -> Totals:
+def totals_of(lines: tuple[Line, ...], discounts: list[DiscountInput], store: "Store") -> Totals:
     from pos.settings_record import TaxMode
 
     return compute_totals(
@@ -656,7 +480,7 @@ def _totals(lines: tuple[Line, ...], discounts: list[DiscountInput], store: "Sto
     )
 
 
-def _forget_contents(store: "Store", order_id: str) -> None:
+def forget_contents(store: "Store", order_id: str) -> None:
     store.tx_cache.pop(f"order-contents:{order_id}", None)
 
 
@@ -688,7 +512,7 @@ def view(store: "Store", ref: str | int) -> OrderView:
         )
         for r in store.all("SELECT * FROM discounts WHERE order_id = ? AND removed_at IS NULL ORDER BY id", (order.id,))
     )
-    contents = (lines, discounts, _totals(lines, _inputs(discounts), store))
+    contents = (lines, discounts, totals_of(lines, discount_inputs(discounts), store))
     if store.in_transaction:
         store.tx_cache[cache_key] = contents
     return OrderView(order, *contents)
@@ -700,7 +524,7 @@ def hand_to_counter(store: "Store", ref: str | int, note: str) -> Order:
 
     note = clean_line(note, "counter note")
     order = resolve(store, ref)
-    _require_open(order, "hand to the counter")
+    require_open(order, "hand to the counter")
     with store.write() as conn:
         conn.execute("UPDATE orders SET counter_note = ? WHERE id = ? AND status = 'open'", (note, order.id))
         forget_order(store, order.id)
@@ -735,7 +559,7 @@ def list_orders(
 def close_free(store: "Store", ref: str | int) -> "Entry":
     """Close an order whose total is zero (a staff meal, a full comp): its sale and discount are booked."""
     order = resolve(store, ref)
-    _require_open(order, "close it")
+    require_open(order, "close it")
     if view(store, order.id).totals.total_minor != 0:
         raise Conflict(f"Order {order.label} has something to pay: take payment with 'pos pay {order.number} ...'.")
     return mark_paid(store, order.id)

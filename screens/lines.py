@@ -3,7 +3,7 @@
 The register (a cashier) and a kiosk (a customer) read a line the same way:
 spaces squeezed, then the first word is a command when the screen has one by
 that name, and anything else is a scan, ``CODE`` or ``N*CODE``
-(:func:`pos.orders.parse_scan`).  Words with a space between them that are no
+(:func:`pos.order_input.parse_scan`).  Words with a space between them that are no
 command are not a scan either, and are refused as "not an item or a command",
 each screen adding what to do next in its own words.  A scanned item must be
 on the menu before any order is opened for it, and its quantity 1 to 9999.
@@ -46,9 +46,9 @@ def read_scan(text: str, item: str, then: str) -> tuple[int, str]:
 
     Words that are no scan either are refused as ``'TEXT' is not ITEM or a command`` followed by ``then``
     (the screen's next step); a code with a space or an invisible character inside is refused in
-    :func:`pos.orders.parse_scan`'s words.
+    :func:`pos.order_input.parse_scan`'s words.
     """
-    from pos.orders import parse_scan
+    from pos.order_input import parse_scan
 
     try:
         return parse_scan(text)
@@ -65,7 +65,7 @@ def check_item(store: "Store", code: str, quantity: int, off_menu: str | None = 
     without it, the catalog's own.  Returns the quantity.
     """
     from pos.catalog import get_item
-    from pos.orders import parse_quantity
+    from pos.order_input import parse_quantity
 
     try:
         get_item(store, code)

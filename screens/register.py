@@ -324,7 +324,8 @@ class Session:
 
     def _remove(self, rest: str) -> list[str]:
         """``-`` one off the last line (scanners ring one at a time), ``-3`` three off it, ``- 2`` the whole of line 2."""
-        from pos.orders import parse_quantity, remove_line
+        from pos.order_input import parse_quantity
+        from pos.orders import remove_line
 
         asked = self.typed
         line_no: int | None = None
@@ -366,7 +367,7 @@ class Session:
         return said
 
     def _discount(self, rest: str) -> list[str]:
-        from pos.orders import add_discount
+        from pos.discounts import add_discount
 
         self._require(Action.DISCOUNT)
         value, _, reason = rest.partition(" ")

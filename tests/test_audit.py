@@ -12,7 +12,8 @@ from payments.refunds import refund
 from pos import audit, config
 from pos.drawer import open_drawer
 from pos.errors import NotAllowed
-from pos.orders import add_discount, add_line, new_order, void_order
+from pos.discounts import add_discount
+from pos.orders import add_line, new_order, void_order
 from pos.staff import add_staff, unlock, verify_pin
 from pos.store import Store
 

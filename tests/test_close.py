@@ -355,7 +355,7 @@ def test_the_close_lists_the_days_payouts_to_find_on_the_bank_statement(shop: St
 def test_the_z_report_agrees_with_the_ledger(day: Store) -> None:
     with freeze_time(DURING):
         phone = sale(day, "PIZZA-M", "phone")
-        from pos.orders import add_discount
+        from pos.discounts import add_discount
 
         add_discount(day, phone.id, "10%", "first order")
         service.pay(day, phone.id, "cash", "20")

@@ -19,7 +19,8 @@ from pos.catalog import add_item
 from pos.errors import InvalidInput
 from pos.export import ExportFormat, beancount_account, export_ledger, from_beancount_account
 from pos.ledger import SourceKind, post
-from pos.orders import add_discount, add_line, mark_paid, new_order
+from pos.discounts import add_discount
+from pos.orders import add_line, mark_paid, new_order
 from pos.staff import add_staff, start_shift
 from pos.store import Store
 

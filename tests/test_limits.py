@@ -16,7 +16,8 @@ from pos import audit, config
 from pos.drawer import open_drawer
 from pos.errors import NotAllowed
 from pos.limits import OverLimit
-from pos.orders import add_discount, add_line, new_order, remove_line, view
+from pos.discounts import add_discount
+from pos.orders import add_line, new_order, remove_line, view
 from pos.staff import add_staff, get_staff, start_shift
 from pos.store import Store
 from screens.register import Session

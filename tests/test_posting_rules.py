@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from pos import ledger, posting_rules as rules
 from pos.errors import Conflict
 from pos.ledger import Posting, SourceKind, balances, post
-from pos.orders import add_discount, add_line, mark_paid, new_order, void_order
+from pos.discounts import add_discount
+from pos.orders import add_line, mark_paid, new_order, void_order
 from pos.store import Store
 from pos.totals import DiscountInput, DiscountKind, LineInput, compute_totals
 

@@ -12,7 +12,8 @@ from hypothesis import given, settings, strategies as st
 from payments import service, wallet
 from payments.base import order_payments
 from pos.catalog import add_item, add_tax_category
-from pos.orders import add_discount, add_line, new_order, view
+from pos.discounts import add_discount
+from pos.orders import add_line, new_order, view
 from pos.store import Store
 from pos.totals import LineInput, compute_totals
 from receipts import model, pdf, text

@@ -19,7 +19,8 @@ from payments.refunds import refund
 from pos import config
 from pos.catalog import add_item
 from pos.drawer import open_drawer
-from pos.orders import add_discount, add_line, new_order
+from pos.discounts import add_discount
+from pos.orders import add_line, new_order
 from pos.staff import add_staff, get_staff, start_shift
 from pos.store import Store
 from receipts import mail, model, pdf, text

@@ -20,7 +20,8 @@ from pos import config
 from pos.catalog import add_item, add_tax_category
 from pos.drawer import open_drawer
 from pos.errors import Conflict, InvalidInput
-from pos.orders import add_discount, add_line, new_order
+from pos.discounts import add_discount
+from pos.orders import add_line, new_order
 from pos.staff import add_staff, start_shift
 from pos.store import Store
 from receipts import model, text

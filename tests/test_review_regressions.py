@@ -11,7 +11,8 @@ from pos import faults, ledger
 from pos.catalog import add_item
 from pos.drawer import expected_cash, open_drawer
 from pos.errors import Conflict
-from pos.orders import add_discount, add_line, new_order, remove_line
+from pos.discounts import add_discount
+from pos.orders import add_line, new_order, remove_line
 from pos.store import Store
 
 

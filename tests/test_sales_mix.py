@@ -14,7 +14,8 @@ from payments import service
 from payments.refunds import refund
 from pos import drawer
 from pos.catalog import add_item
-from pos.orders import add_discount, add_line, new_order
+from pos.discounts import add_discount
+from pos.orders import add_line, new_order
 from pos.report import day_report
 from pos.sales_mix import Period, item_sales, sales_by_period
 from pos.store import Store

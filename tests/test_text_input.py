@@ -179,7 +179,7 @@ def test_a_format_or_bidi_character_between_the_digits_is_always_refused(minor: 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=12))
 def test_a_quantity_is_ascii_digits_only(text: str) -> None:
-    from pos.orders import parse_quantity
+    from pos.order_input import parse_quantity
 
     try:
         quantity = parse_quantity(text)
@@ -190,7 +190,7 @@ def test_a_quantity_is_ascii_digits_only(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["１２", "٣", "1_0", "\t2", "2\n", "²", "1e3", "9" * 5000, "0" * 5000 + "2"])
 def test_a_quantity_in_other_digits_or_with_a_tab_is_refused(text: str) -> None:
-    from pos.orders import parse_quantity
+    from pos.order_input import parse_quantity
 
     if text.strip("0") == "2":
         assert parse_quantity(text) == 2
@@ -276,7 +276,7 @@ def _(s: Store, t: str) -> Any:
 
 @library_input("discount reason")
 def _(s: Store, t: str) -> Any:
-    from pos.orders import add_discount
+    from pos.discounts import add_discount
     return add_discount(s, 1, "10%", t)
 
 

@@ -52,7 +52,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from pos import config
     from pos.catalog import add_item
     from pos.drawer import open_drawer
-    from pos.orders import add_discount, add_line, new_order, void_order
+    from pos.discounts import add_discount
+    from pos.orders import add_line, new_order, void_order
     from pos.setup import init_store
     from pos.staff import add_staff, start_shift
 

@@ -15,7 +15,8 @@ from payments.refunds import refund, void
 from pos import drawer, ledger
 from pos.catalog import add_item, add_tax_category
 from pos.close import close_day
-from pos.orders import add_discount, add_line, new_order, remove_line
+from pos.discounts import add_discount
+from pos.orders import add_line, new_order, remove_line
 from pos.report import day_report, report_dict, statement
 from pos.staff import add_staff, get_staff, start_shift
 from pos.store import Store
