@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import _timing  # noqa: E402  (bench/, this script's own folder)
 
-from pos import ledger, posting_rules as rules  # noqa: E402
+from pos import journal_form, ledger, posting_rules as rules  # noqa: E402
 from pos.ledger import Posting, SourceKind  # noqa: E402
 from pos.setup import init_store  # noqa: E402
 
@@ -131,7 +131,7 @@ class Plain:
         items = feed.take()
         self.conn.execute("BEGIN IMMEDIATE")
         for key, memo, kind, source, postings, day in items:
-            text = ledger.postings_text(postings)
+            text = journal_form.postings_text(postings)
             self.done += 1
             self.conn.execute(self.SQL, (self.done, key, self.POSTED_AT, day.isoformat(), memo, kind.value, source,
                                          None, text, self.DIGEST, self.DIGEST))

@@ -165,7 +165,7 @@ def check_archive(data: bytes, fingerprint: str | None = None) -> ArchiveCheck:
 
 
 def _check(data: bytes, fingerprint: str | None) -> tuple[ArchiveSummary | None, str | None]:
-    from pos import closings, ledger
+    from pos import closings, journal_form
 
     entries: list[dict[str, Any]] = []
     found: list[dict[str, Any]] = []
@@ -210,12 +210,12 @@ def _check(data: bytes, fingerprint: str | None) -> tuple[ArchiveSummary | None,
     by_id: dict[int, str] = {}
     for e in entries:
         try:
-            entry = ledger.Entry(int(e["id"]), e["key"], e["posted_at"], e["business_day"], e["memo"],
-                                 e["source_kind"], e["source_id"], e["reverses"], ledger.parse_postings(e["postings"]),
-                                 e["prev_hash"], e["hash"])
+            entry = journal_form.Entry(int(e["id"]), e["key"], e["posted_at"], e["business_day"], e["memo"],
+                                       e["source_kind"], e["source_id"], e["reverses"],
+                                       journal_form.parse_postings(e["postings"]), e["prev_hash"], e["hash"])
         except (KeyError, TypeError, ValueError):
             return None, f"entry {e.get('id')} is malformed"
-        problem = ledger.check_entry(entry, prev_hash, prev_id)
+        problem = journal_form.check_entry(entry, prev_hash, prev_id)
         if problem:
             return None, problem
         prev_hash, prev_id = entry.hash, entry.id

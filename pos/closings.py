@@ -416,7 +416,7 @@ def _rehash_through(store: "Store", last_id: int) -> str | None:
     """Recompute entries 1..``last_id`` (each hash from its content and its predecessor's): the first wrong, or None."""
     import hashlib
 
-    from pos import ledger
+    from pos import journal_form, ledger
 
     prev_id, prev_hash = 0, ledger.GENESIS_HASH
     cursor = store.conn.execute(f"SELECT {ledger._COLUMNS} FROM journal_entries WHERE id <= ? ORDER BY id", (last_id,))
@@ -426,10 +426,10 @@ def _rehash_through(store: "Store", last_id: int) -> str | None:
             return None if prev_id == last_id else f"entries {prev_id + 1} to {last_id} are missing"
         for row in rows:
             entry_id, key, posted_at, day, memo, kind, source, reverses, text, stored_prev, stored_hash = row
-            digest = hashlib.sha256(ledger.canonical_text(entry_id, key, posted_at, day, memo, kind, source, reverses,
-                                                          stored_prev, text).encode()).hexdigest()
+            digest = hashlib.sha256(journal_form.canonical_text(
+                entry_id, key, posted_at, day, memo, kind, source, reverses, stored_prev, text).encode()).hexdigest()
             if entry_id != prev_id + 1 or stored_prev != prev_hash or digest != stored_hash:
-                return ledger.check_entry(ledger._entry(row), prev_hash, prev_id) or f"entry {entry_id} is malformed"
+                return journal_form.check_entry(ledger._entry(row), prev_hash, prev_id) or f"entry {entry_id} is malformed"
             prev_id, prev_hash = entry_id, stored_hash
 
 

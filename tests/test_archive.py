@@ -15,7 +15,7 @@ from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos import archive, ledger, signing
+from pos import archive, journal_form, ledger, signing
 from pos.store import Store
 from tests.conftest import Cli
 from tests.test_closings import AFTER, DAY, NEXT, _close_both, shop  # noqa: F401 - the fixture
@@ -95,7 +95,7 @@ def _memo_and_chain(lines: Lines) -> Lines:
         if line["kind"] != "entry" or line["id"] < lines[2]["id"]:
             continue
         line["prev_hash"] = prev
-        line["hash"] = prev = hashlib.sha256(ledger.canonical_text(
+        line["hash"] = prev = hashlib.sha256(journal_form.canonical_text(
             line["id"], line["key"], line["posted_at"], line["business_day"], line["memo"], line["source_kind"],
             line["source_id"], line["reverses"], line["prev_hash"], line["postings"]).encode()).hexdigest()
     return lines

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from payments import service
 from payments.refunds import refund
-from pos import closings, config, drawer, ledger, signing
+from pos import closings, config, drawer, journal_form, ledger, signing
 from pos.close import close_day, reopen_day
 from pos.errors import InvalidInput, NotAllowed
 from pos.orders import add_line, new_order
@@ -318,7 +318,7 @@ def _forge(path: Path, entry_id: int, memo: str, stolen: Path | None = None) -> 
     for row in conn.execute(f"SELECT {ledger._COLUMNS} FROM journal_entries WHERE id >= ? ORDER BY id",
                             (entry_id,)).fetchall():
         entry_id_, key, posted_at, day, memo_, kind, source, reverses, postings, _, _ = row
-        digest = hashlib.sha256(ledger.canonical_text(entry_id_, key, posted_at, day, memo_, kind, source, reverses,
+        digest = hashlib.sha256(journal_form.canonical_text(entry_id_, key, posted_at, day, memo_, kind, source, reverses,
                                                       prev, postings).encode()).hexdigest()
         conn.execute("UPDATE journal_entries SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, entry_id_))
         hashes[entry_id_] = prev = digest
@@ -383,7 +383,7 @@ def test_a_forger_without_a_new_key_is_caught_by_plain_verify(shop: Store, cli_f
     prev = conn.execute("SELECT hash FROM journal_entries WHERE id = ?", (refund_entry.id - 1,)).fetchone()[0]
     for row in conn.execute(f"SELECT {ledger._COLUMNS} FROM journal_entries WHERE id >= ? ORDER BY id",
                             (refund_entry.id,)).fetchall():
-        digest = hashlib.sha256(ledger.canonical_text(*row[:8], prev, row[8]).encode()).hexdigest()
+        digest = hashlib.sha256(journal_form.canonical_text(*row[:8], prev, row[8]).encode()).hexdigest()
         conn.execute("UPDATE journal_entries SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, row[0]))
         conn.execute("UPDATE day_closes SET head_hash = ? WHERE head_entry = ?", (digest, row[0]))  # unsigned heads
         prev = digest

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from pos import ledger
+from pos import journal_form, ledger
 from pos.errors import Conflict, InvalidInput, NotFound
 from pos.ledger import Posting, SourceKind, balances, post, reverse, verify
 from pos.store import Store
@@ -53,7 +53,7 @@ def test_mixed_currency_entry_balancing_per_currency_is_accepted(store: Store) -
         Posting(CASH, 1000, "USD"), Posting(RECV, -1000, "USD"),
         Posting("assets:cash:drawer:2", 130000, "KRW"), Posting(RECV, -130000, "KRW"),
     ])
-    assert ledger.sums_by_currency(e.postings) == {"USD": 0, "KRW": 0}
+    assert journal_form.sums_by_currency(e.postings) == {"USD": 0, "KRW": 0}
 
 
 def test_same_key_returns_the_existing_entry_and_writes_nothing(store: Store) -> None:
@@ -138,7 +138,7 @@ def test_verify_finds_an_edited_amount(three: Store) -> None:
 def test_verify_finds_a_rehashed_edit_by_the_broken_chain(three: Store) -> None:
     e = ledger.get_entry(three, 2)
     forged = e._replace(memo="nothing to see", prev_hash=e.prev_hash)
-    new_hash = ledger.entry_hash(forged)
+    new_hash = journal_form.entry_hash(forged)
     _tamper(three, "UPDATE journal_entries SET memo = ?, hash = ? WHERE id = 2", (forged.memo, new_hash))
     result = verify(three)
     assert result.entries == 2 and "entry 3 does not chain to entry 2" in (result.problem or "")
@@ -153,7 +153,7 @@ def test_verify_finds_an_unbalanced_entry_even_with_a_valid_hash(three: Store) -
     e = ledger.get_entry(three, 3)
     forged = e._replace(postings=(Posting(CASH, 300, "USD"), Posting(RECV, -200, "USD")))
     _tamper(three, "UPDATE journal_entries SET postings = ?, hash = ? WHERE id = 3",
-            (ledger.postings_text(forged.postings), ledger.entry_hash(forged)))
+            (journal_form.postings_text(forged.postings), journal_form.entry_hash(forged)))
     assert "does not balance" in (verify(three).problem or "")
 
 
