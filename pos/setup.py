@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Required, TypedDict, Unpack
 
 from pos.catalog import parse_rate
 from pos.settings import save_settings, validate_settings
@@ -22,32 +22,33 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.signing import KeyLocation
 
 
-def init_store(
-    path: str | os.PathLike[str],
-    *,
-    name: str,
-    currency: str = "USD",
-    locale: str = "en_US",
-    timezone: str = "UTC",
-    tax_included: bool = False,
-    tax_rate: str = "0",
-    day_rollover: str = "04:00",
-    address: str = "",
-    training: bool = False,
-) -> Store:
+class StoreOptions(TypedDict, total=False):
+    """A new store's settings, as ``pos init`` takes them (each but the name has a default)."""
+
+    name: Required[str]
+    currency: str  # USD
+    locale: str  # en_US
+    timezone: str  # UTC
+    tax_included: bool  # False: prices exclude tax
+    tax_rate: str  # "0": the standard category's rate, percent
+    day_rollover: str  # 04:00
+    address: str
+    training: bool  # False
+
+
+def init_store(path: str | os.PathLike[str], **options: Unpack[StoreOptions]) -> Store:
     """Create and set up a new store file; returns it open (with no recovery code: :func:`create_store` makes one)."""
-    return _create(path, name=name, currency=currency, locale=locale, timezone=timezone, tax_included=tax_included,
-                   tax_rate=tax_rate, day_rollover=day_rollover, address=address, training=training)[0]
+    return _create(path, False, options)[0]
 
 
 def create_store(path: str | os.PathLike[str], keys: "KeyLocation | None" = None,
-                 **options: object) -> tuple[Store, str]:
+                 **options: Unpack[StoreOptions]) -> tuple[Store, str]:
     """``pos init``: :func:`init_store`, with the owner's recovery code (:mod:`pos.recovery`) made in the same go,
     and, given ``keys``, the closing key (:func:`make_closing_key`).  A key that cannot be made leaves no store.
 
     Returns the store, open, and the code, to show once: the store keeps only its hash.
     """
-    store, code = _create(path, recovery_code=True, **options)  # type: ignore[arg-type]
+    store, code = _create(path, True, options)
     assert code is not None
     if keys is not None:
         try:
@@ -77,33 +78,20 @@ def make_closing_key(store: Store, keys: "KeyLocation") -> tuple[Path, str]:
     return path, fingerprint
 
 
-def _create(
-    path: str | os.PathLike[str],
-    *,
-    name: str,
-    currency: str = "USD",
-    locale: str = "en_US",
-    timezone: str = "UTC",
-    tax_included: bool = False,
-    tax_rate: str = "0",
-    day_rollover: str = "04:00",
-    address: str = "",
-    training: bool = False,
-    recovery_code: bool = False,
-) -> tuple[Store, str | None]:
+def _create(path: str | os.PathLike[str], recovery_code: bool, options: StoreOptions) -> tuple[Store, str | None]:
     settings: StoreSettings = validate_settings(
         {
-            "name": name,
-            "address": address,
-            "currency": currency,
-            "locale": locale,
-            "timezone": timezone,
-            "tax_mode": TaxMode.INCLUSIVE if tax_included else TaxMode.EXCLUSIVE,
-            "day_rollover": day_rollover,
-            "training": training,
+            "name": options["name"],
+            "address": options.get("address", ""),
+            "currency": options.get("currency", "USD"),
+            "locale": options.get("locale", "en_US"),
+            "timezone": options.get("timezone", "UTC"),
+            "tax_mode": TaxMode.INCLUSIVE if options.get("tax_included", False) else TaxMode.EXCLUSIVE,
+            "day_rollover": options.get("day_rollover", "04:00"),
+            "training": options.get("training", False),
         }
     )
-    rate = parse_rate(tax_rate)
+    rate = parse_rate(options.get("tax_rate", "0"))
     store = Store.create(path)
     try:
         with store.write() as conn:
