@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import pytest
 
-from pos import ledger
+from pos import config, ledger
+from pos.drawer import open_drawer
+from pos.staff import add_staff
 from pos.store import Store
 from tests.conftest import snapshot
 
@@ -81,3 +83,21 @@ def tmux_server_name(what: str, tmp_path: Path) -> str:
     import os
 
     return f"anytender-{what}-{os.getpid()}-{tmp_path.name}"
+
+
+OWNER_PIN, MANAGER_PIN, CASHIER_PIN = "369147", "258036", "2580"
+OWNER_SHOP = (("Tony", "owner", OWNER_PIN), ("Maria", "manager", MANAGER_PIN), ("Alice", "cashier", CASHIER_PIN))
+"""Tony (the only owner), Maria (manager), Alice (cashier)."""
+
+
+def signin_on(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, staff: Sequence[tuple[str, str, str]],
+              drawers: Sequence[int] = ()) -> Store:
+    """Sign-in required, nobody signed in yet (the session file in ``tmp_path``); ``staff`` as (name, role, PIN)
+    added in order; ``drawers`` opened with $100."""
+    config.set_option(store, "signin.required", "yes")
+    monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "session.json"))
+    for name, role, pin in staff:
+        add_staff(store, name, role, pin)
+    for register in drawers:
+        open_drawer(store, register, "100")
+    return store

@@ -12,16 +12,15 @@ from freezegun import freeze_time
 from typer.main import get_command
 
 from cli import app
-from pos import audit, config
-from pos.drawer import open_drawer
+from pos import audit
 from pos.errors import NotAllowed, Refused
 from pos.orders import add_line, new_order
 from pos.shifts import clock_in, clock_out
-from pos.staff import add_staff, get_staff, open_shift, start_shift
+from pos.staff import get_staff, open_shift, start_shift
 from pos.store import Store
 from screens.register import Session
 from tests.conftest import PIN_RECORDS, Cli, refused_events, snapshot
-from tests.helpers import bal, refused
+from tests.helpers import bal, refused, signin_on
 
 MORNING = "2026-11-23 14:00:00"  # 09:00 in New York
 
@@ -29,14 +28,9 @@ MORNING = "2026-11-23 14:00:00"  # 09:00 in New York
 @pytest.fixture
 def crew(store: Store, tmp_path, monkeypatch) -> Store:
     """Sign-in on, nobody signed in; Dave (driver), Kim and Alice (cashiers), Maria (manager); drawer 1 open."""
-    config.set_option(store, "signin.required", "yes")
-    monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "session.json"))
-    add_staff(store, "Dave", "driver", "2580")
-    add_staff(store, "Kim", "cashier", "3691")
-    add_staff(store, "Alice", "cashier", "2580")
-    add_staff(store, "Maria", "manager", "258036")
-    open_drawer(store, 1, "100")
-    return store
+    return signin_on(store, tmp_path, monkeypatch, (("Dave", "driver", "2580"), ("Kim", "cashier", "3691"),
+                                                    ("Alice", "cashier", "2580"), ("Maria", "manager", "258036")),
+                     drawers=(1,))
 
 
 def events(store: Store, kind: audit.Event) -> list[audit.Record]:

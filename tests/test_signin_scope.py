@@ -17,7 +17,7 @@ from freezegun import freeze_time
 
 import commands.signin
 from cli import COMMAND_ACTIONS
-from pos import audit, config
+from pos import audit
 from pos.drawer import open_drawer
 from pos.errors import NotAllowed
 from pos.orders import add_line, list_orders, new_order
@@ -25,6 +25,7 @@ from pos.staff import MAX_FAILED_PINS, add_staff, deactivate_staff, get_staff, s
 from pos.store import Store
 from screens.register import Session
 from tests.conftest import Cli, refused_events, snapshot
+from tests.helpers import signin_on
 
 NOON = "2026-11-23 17:00:00"  # noon in New York
 REPO = Path(__file__).resolve().parent.parent
@@ -33,15 +34,9 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def guarded(store: Store, tmp_path, monkeypatch) -> Store:
     """Sign-in on; Alice and Bob (cashiers), Dave (driver), Maria (manager); drawers 1 and 2 open."""
-    config.set_option(store, "signin.required", "yes")
-    monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "session.json"))
-    add_staff(store, "Alice", "cashier", "2580")
-    add_staff(store, "Bob", "cashier", "3691")
-    add_staff(store, "Dave", "driver", "2580")
-    add_staff(store, "Maria", "manager", "258036")
-    open_drawer(store, 1, "100")
-    open_drawer(store, 2, "100")
-    return store
+    return signin_on(store, tmp_path, monkeypatch, (("Alice", "cashier", "2580"), ("Bob", "cashier", "3691"),
+                                                    ("Dave", "driver", "2580"), ("Maria", "manager", "258036")),
+                     drawers=(1, 2))
 
 
 def on_terminal(monkeypatch: pytest.MonkeyPatch, name: str) -> None:

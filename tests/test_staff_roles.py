@@ -11,25 +11,20 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from pos import audit, config
+from pos import audit
 from pos.errors import Refused
 from pos.staff import add_staff, change_role, deactivate_staff, get_staff
 from pos.store import Store
 from tests.conftest import Cli
+from tests.helpers import CASHIER_PIN, MANAGER_PIN, OWNER_PIN, OWNER_SHOP, signin_on
 
 NOON = "2026-11-23 17:00:00"
-OWNER_PIN, MANAGER_PIN, CASHIER_PIN = "369147", "258036", "2580"
 
 
 @pytest.fixture
 def shop(store: Store, tmp_path, monkeypatch) -> Store:
     """Sign-in on; Tony (the only owner), Maria (manager), Alice (cashier)."""
-    config.set_option(store, "signin.required", "yes")
-    monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "session.json"))
-    add_staff(store, "Tony", "owner", OWNER_PIN)
-    add_staff(store, "Maria", "manager", MANAGER_PIN)
-    add_staff(store, "Alice", "cashier", CASHIER_PIN)
-    return store
+    return signin_on(store, tmp_path, monkeypatch, OWNER_SHOP)
 
 
 def role_of(store: Store, name: str) -> tuple[str, bool]:
