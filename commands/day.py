@@ -68,6 +68,9 @@ def day_close(
         who = get_staff(store, counted_by)
     summary = close_day(store, when, _counts(count or []), counted_by=who, carry_over=carry_over, force=force,
                         settlement=lambda d: settlement_for(store, d))
+    from pos.paydays import late_at_close
+
+    late_tips = late_at_close(store, summary.day)
 
     def human() -> None:
         if store.settings.training:
@@ -99,9 +102,12 @@ def day_close(
             signed = summary.closing
             say(f"Closing #{signed.number}, signed by key {signed.record['key']}: journal entry {signed.head_id}, "
                 f"head {signed.head_hash}.")
+        if late_tips:
+            say(f"WARNING: {money(store, late_tips)} in tips is still owed from pay periods whose payday has passed: "
+                "pay it now (pos tips owed shows to whom).")
         say(f"See the Z report: pos day report --day {summary.day}")
 
-    emit(as_json, summary_dict(summary), human)
+    emit(as_json, {**summary_dict(summary), "late_tips_minor": late_tips}, human)
 
 
 @day_app.command("report")

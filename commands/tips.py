@@ -18,13 +18,15 @@ tips_app = group("Tips: what is owed to whom, sharing the pool by hours, paying 
 # (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "tips distribute": "DISTRIBUTE_TIPS", "tips payout": "TIP_PAYOUT", "tips payroll": "READ_BOOKS",
-    "tips owed": "READ_BOOKS", "tips policy set": "CHANGE_SETTINGS",
+    "tips owed": "READ_BOOKS", "tips policy set": "CHANGE_SETTINGS", "tips payday set": "CHANGE_SETTINGS",
 }
 # What a person may see about themselves without that permission: the command, and its argument naming them.
 SELF_SERVICE: dict[str, str] = {"tips owed": "name"}
 
 policy_app = group("The store's tip policy: tip credit, jurisdiction, tipped jobs, the kitchen, card fees.")
 tips_app.add_typer(policy_app, name="policy")
+payday_app = group("The store's pay schedule: tips are due by the payday of the period they were earned in.")
+tips_app.add_typer(payday_app, name="payday")
 
 
 def _policy_lines(store: Any, policy: Any) -> list[list[str]]:
@@ -99,7 +101,10 @@ def tips_owed(
     name: Annotated[Optional[str], typer.Argument(help="Only this person (anyone may see their own).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Tips owed now, per person, and the pool not yet shared (others' tips need a role that reads the books)."""
+    """Tips owed now, per person, and the pool not yet shared; with a pay schedule, what is late and what is due
+    by the next payday (others' tips need a role that reads the books)."""
+    from pos import paydays
+    from pos.days import current_day
     from pos.tips import owed_by_person
 
     store = open_store(ctx)
@@ -109,10 +114,100 @@ def tips_owed(
 
         member = get_staff(store, name)
         owed = {member.key: owed.get(member.key, 0)}
-    emit(as_json, owed, lambda: print_table(
-        "Tips owed", ["Who", "Owed"],
-        [["the pool (not yet shared)" if k == "pool" else staff_name(store, k), money(store, v)]
-         for k, v in owed.items()], {1}) if owed else say("No tips are owed."))
+    today = current_day(store)
+    parts = paydays.owed_by_period(store, today, owed)
+    upcoming = paydays.next_payday(store, today)
+
+    def late(key: str) -> int:
+        return sum(p.amount_minor for p in parts.get(key, []) if p.status is paydays.Status.LATE)
+
+    def due(key: str) -> list[tuple[str, int]]:
+        by_day: dict[str, int] = {}
+        for p in parts.get(key, []):
+            if p.status is paydays.Status.DUE and p.period is not None:
+                by_day[p.period.payday.isoformat()] = by_day.get(p.period.payday.isoformat(), 0) + p.amount_minor
+        return sorted(by_day.items())
+
+    def who(key: str) -> str:
+        return "the pool (not yet shared)" if key == "pool" else staff_name(store, key)
+
+    def human() -> None:
+        if not owed:
+            say("No tips are owed.")
+            return
+        if upcoming is None:
+            print_table("Tips owed", ["Who", "Owed"], [[who(k), money(store, v)] for k, v in owed.items()], {1})
+            say("No pay schedule is set, so nothing is marked late: pos tips payday set weekly --from DATE.")
+            return
+        print_table(f"Tips owed (next payday {upcoming.payday})", ["Who", "Owed", "Late", "Due"],
+                    [[who(k), money(store, v), money(store, late(k)) if late(k) else "",
+                      ", ".join(f"{money(store, a)} by {d}" for d, a in due(k))] for k, v in owed.items()], {1, 2})
+        total_late = sum(late(k) for k in owed)
+        if total_late:
+            say(f"LATE: {money(store, total_late)} in tips from pay periods whose payday has passed: pay them now "
+                "(pos tips payout NAME --from drawer|payroll).")
+
+    emit(as_json, {"owed": owed, "late": {k: late(k) for k in owed}, "due": {k: [
+        {"payday": d, "amount_minor": a} for d, a in due(k)] for k in owed},
+        "next_payday": upcoming.payday.isoformat() if upcoming else None}, human)
+
+
+def _schedule_line(schedule: Any) -> str:
+    lag = f", paid {schedule.paid_after_days} days after each period ends" if schedule.paid_after_days else \
+        ", paid on each period's last day"
+    return f"{schedule.frequency.value} from {schedule.starts}{lag}"
+
+
+@payday_app.command("set")
+def tips_payday_set(
+    ctx: typer.Context,
+    frequency: Annotated[str, typer.Argument(help="weekly, biweekly, semimonthly (1st-15th, 16th-end) or monthly.")],
+    start: Annotated[str, typer.Option("--from", help="The first day of the first pay period, YYYY-MM-DD.")],
+    paid_after: Annotated[int, typer.Option("--paid-after", help="Days after a period ends that its payday falls.")]
+    = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Set the pay schedule from a pay period's first day on; tips are due by their period's payday."""
+    from pos import paydays
+
+    store = open_store(ctx)
+    first = parse_day_option(start)
+    assert first is not None
+    schedule = paydays.set_schedule(store, paydays.parse_frequency(frequency), first, paid_after)
+    period = paydays.period_of(paydays.schedules(store), schedule.starts)
+    assert period is not None
+    emit(as_json, paydays.as_dict(schedule),
+         f"Pay schedule set: {_schedule_line(schedule)}. First period {period.start} to {period.end}, "
+         f"payday {period.payday}.")
+
+
+@payday_app.command("show")
+def tips_payday_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """The pay schedule, the current pay period and its payday, and every change."""
+    from pos import paydays
+    from pos.days import current_day
+
+    store = open_store(ctx)
+    known = paydays.schedules(store)
+    today = current_day(store)
+    current = paydays.period_of(known, today)
+    upcoming = paydays.next_payday(store, today)
+
+    def human() -> None:
+        if not known:
+            say("No pay schedule is set: pos tips payday set weekly|biweekly|semimonthly|monthly --from DATE.")
+            return
+        if current is not None and upcoming is not None:
+            say(f"Pay period {current.start} to {current.end}, payday {current.payday}; next payday {upcoming.payday}.")
+        else:
+            say(f"The pay schedule starts on {known[0].starts}.")
+        for schedule in known:
+            by = f" by {schedule.set_by}" if schedule.set_by else ""
+            say(f"  {_schedule_line(schedule)} (set {schedule.set_at[:10]}{by})")
+
+    emit(as_json, {"schedules": [paydays.as_dict(s) for s in known],
+                   "period": None if current is None else {k: v.isoformat() for k, v in current._asdict().items()},
+                   "next_payday": upcoming.payday.isoformat() if upcoming else None}, human)
 
 
 @tips_app.command("distribute")
@@ -187,14 +282,19 @@ def tips_payout(
 @tips_app.command("payroll")
 def tips_payroll(
     ctx: typer.Context,
-    start: Annotated[Optional[str], typer.Option("--from", help="First business day (default today).")] = None,
-    end: Annotated[Optional[str], typer.Option("--to", help="Last business day (default: the first).")] = None,
+    period: Annotated[Optional[str], typer.Option("--period", help="The pay period holding this day (with a pay "
+                                                  "schedule; default: the last one finished).")] = None,
+    start: Annotated[Optional[str], typer.Option("--from", help="First business day (default today; with a pay "
+                                                 "schedule, a period's first day).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last business day (default: the first; with a pay "
+                                               "schedule, that period's last day).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write the CSV here (default: print it).")] = None,
 ) -> None:
-    """Tips paid through payroll, as CSV for the payroll system: day, staff, amount."""
+    """Tips paid through payroll, as CSV for the payroll system: day, staff, amount; one pay period with a schedule."""
     import csv
     import io
 
+    from pos import paydays
     from pos.money import Money, format_plain
     from pos.tips import payroll_lines
     from pos.text import shown
@@ -202,8 +302,9 @@ def tips_payroll(
     store = open_store(ctx)
     if out is not None:
         check_new(out, "--out")
-    first = day_or_today(store, start)
-    lines = payroll_lines(store, first, parse_day_option(end) or first)
+    first, last = paydays.payroll_range(store, parse_day_option(period), parse_day_option(start),
+                                        parse_day_option(end), day_or_today(store, None))
+    lines = payroll_lines(store, first, last)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["business_day", "staff", "amount", "currency"])
@@ -217,4 +318,4 @@ def tips_payroll(
         handle.write(buffer.getvalue())
     from pos.words import counted
 
-    say(f"Wrote {counted(len(lines), 'payroll line')} to {show_path(out)}.")
+    say(f"Wrote {counted(len(lines), 'payroll line')} for {first} to {last} to {show_path(out)}.")

@@ -59,6 +59,8 @@ class Event(str, enum.Enum):
     TIPS_SHARED = "tip pool shared"
     TIP_POLICY = "tip policy changed"
     """The store's tip policy from a day on (pos.tip_policy): before and after."""
+    PAY_SCHEDULE = "pay schedule changed"
+    """The store's pay schedule from a day on (pos.paydays): before and after."""
     OWN_SERVICE_TIP = "tip kept for own service"
     """A manager or owner kept the tip on an order they alone served (pos.tips.own_service)."""
     DAY_CLOSED = "day closed"

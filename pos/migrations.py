@@ -620,4 +620,27 @@ DROP INDEX journal_day;
 CREATE INDEX journal_day ON journal_entries(business_day, source_kind);
 """,
     ),
+    (
+        23,
+        "the store's pay schedule, with its history: tips are due by the payday of the period they were earned in",
+        """
+-- One row per change (pos.paydays), in force from its first pay period's first day; kept for good, like the journal.
+CREATE TABLE pay_schedules (
+    id INTEGER PRIMARY KEY,
+    frequency TEXT NOT NULL CHECK (frequency IN ('weekly', 'biweekly', 'semimonthly', 'monthly')),
+    starts TEXT NOT NULL UNIQUE,                    -- YYYY-MM-DD: the first day of its first pay period
+    paid_after_days INTEGER NOT NULL CHECK (paid_after_days BETWEEN 0 AND 31),
+    set_at TEXT NOT NULL,
+    set_by INTEGER REFERENCES staff(id)
+);
+CREATE TRIGGER pay_schedules_no_update BEFORE UPDATE ON pay_schedules
+BEGIN
+    SELECT RAISE(ABORT, 'a pay schedule is kept as it was set: set a new one');
+END;
+CREATE TRIGGER pay_schedules_no_delete BEFORE DELETE ON pay_schedules
+BEGIN
+    SELECT RAISE(ABORT, 'a pay schedule is kept as it was set: set a new one');
+END;
+""",
+    ),
 ]

@@ -50,6 +50,8 @@ STEPS = [
     Step("kiosk setup", ("kiosk", "setup", "1", "--unattended"), "setting changed", "kiosk 1"),
     Step("tips policy set", ("tips", "policy", "set", "jurisdiction", "NY"), "tip policy changed",
          "tip policy from 2026-11-23", changed={"jurisdiction": ("none", "NY")}),
+    Step("tips payday set", ("tips", "payday", "set", "weekly", "--from", "2026-11-23"), "pay schedule changed",
+         "pay schedule from 2026-11-23", changed={"frequency": (None, "weekly")}),
     Step("tax add", ("tax", "add", "wine", "12.5", "--name", "Wine"), "tax changed", "wine",
          changed={"rate_percent": (None, "12.5")}),
     Step("item add", ("item", "add", "GARLIC", "Garlic knots", "5.25"), "item changed", "GARLIC",

@@ -23,7 +23,7 @@ NOON = "2026-11-23 17:00:00"
 UNCHECKED = {
     "init", "demo", "login", "logout", "register", "kiosk run", "receipt", "order show", "order list",
     "item list", "tax list", "staff list", "shift start", "shift end", "shift list", "payments list",
-    "drawer status", "config show", "tips policy show", "ledger verify", "kiosk list", "staff recover", "staff recovery-code",
+    "drawer status", "config show", "tips policy show", "tips payday show", "ledger verify", "kiosk list", "staff recover", "staff recovery-code",
     "ledger verify-archive",  # reads an archive file, never a store: an auditor runs it with no store at all
 }
 
