@@ -47,6 +47,9 @@ def json_error(cli: Cli, *args: str, exit_code: int = 1) -> dict[str, Any]:
     (("order", "list", "--status", "late", "--json"), "invalid_input", "Unknown status 'late'"),
     (("pay", "1", "cash", "lots", "--json"), "invalid_input", "is not an amount"),
     (("drawer", "open", "--float", "100", "--register", "0", "--json"), "invalid_input", "registers are numbered"),
+    (("tips", "payday", "set", "fortnightly", "--from", "2026-11-23", "--json"), "invalid_input",
+     "'fortnightly' is not a pay schedule"),
+    (("tips", "payday", "set", "monthly", "--from", "2026-11-23", "--json"), "invalid_input", "calendar months"),
 ])
 def test_an_error_under_json_is_json_with_its_code(cli: Cli, args: tuple[str, ...], code: str, says: str) -> None:
     cli.ok("order", "new")
