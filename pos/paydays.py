@@ -24,7 +24,8 @@ oldest first, the newest tips credited to them adding up to it.  :func:`owed_by_
 them by reading the journal backwards from today, a month of business days at a time through the
 journal's day index, only as far back as the oldest tip still owed (so the cost is the owed
 window's, never the store's history), a refund's give-back taking from that day's tips.  Each part
-is then **late** (its period's payday has passed), or **due** by its payday, or unscheduled.
+is then **late** (its period's payday has passed), or **due** by its payday, or unscheduled (no
+schedule is set).  Tips earned before the first schedule began are due by its first payday.
 """
 
 from __future__ import annotations
@@ -234,7 +235,7 @@ def owed_by_period(store: "Store", today: date, owed: dict[str, int]) -> dict[st
                 if key not in left or per_day[day] <= 0:
                     continue
                 take = min(per_day[day], left[key])
-                period = period_of(known, day)
+                period = period_of(known, day) or (period_of(known, known[0].starts) if known else None)
                 status = Status.UNSCHEDULED if period is None else (
                     Status.LATE if period.payday < today else Status.DUE)
                 parts[key].append(OwedPart(day, take, period, status))

@@ -152,6 +152,19 @@ def test_tips_paid_out_pay_the_oldest_first(crew: Store) -> None:
     assert parts["alice"][0].period.payday == date(2026, 12, 9)  # type: ignore[union-attr]
 
 
+def test_tips_from_before_the_first_schedule_are_due_by_its_first_payday(store: Store) -> None:
+    with freeze_time(noon(date(2026, 11, 20))):
+        add_staff(store, "Alice", "server", "2580")
+        open_drawer(store, 1, "100")
+    tip(store, date(2026, 11, 20), 300)
+    with freeze_time(noon(MONDAY)):
+        paydays.set_schedule(store, Frequency.WEEKLY, MONDAY, 3)
+    for today, status in ((date(2026, 12, 2), Status.DUE), (date(2026, 12, 3), Status.LATE)):
+        (part,) = paydays.owed_by_period(store, today, tips.owed_by_person(store))["alice"]
+        assert part.period is not None
+        assert (part.day, part.status, part.period.payday) == (date(2026, 11, 20), status, date(2026, 12, 2))
+
+
 def test_without_a_schedule_nothing_is_late_and_owed_says_how_to_set_one(store: Store, cli_for) -> None:
     with freeze_time(noon(MONDAY)):
         add_staff(store, "Alice", "server", "2580")
