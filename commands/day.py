@@ -174,7 +174,8 @@ def report_lines(store: "Store", r: "DayReport", closing: object) -> list[str]:
     for person, t in r.tips.items():
         out.append(f"Tips {staff_name(store, person)}: direct {m(t.direct_minor)}, pooled {m(t.pooled_minor)}, "
                    f"declared {m(t.declared_minor)}, paid {m(t.paid_minor)}, refunded {m(t.refunded_minor)}, "
-                   f"still owed {m(t.owed_minor)}")
+                   + (f"card fees {m(t.card_fees_minor)}, " if t.card_fees_minor else "")
+                   + f"still owed {m(t.owed_minor)}")
     if r.pool_left_minor:
         out.append(f"Tip pool not yet shared: {m(r.pool_left_minor)}")
     for register, d in r.drawers.items():

@@ -199,3 +199,17 @@ class ProgressBar:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def say_csv(rows: list[list[Any]]) -> None:
+    """Rows as CSV on stdout (text from people shown safely), for a spreadsheet."""
+    import csv
+    import io
+
+    from pos.text import shown
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow([shown(cell) if isinstance(cell, str) else cell for cell in row])
+    say_block(buffer.getvalue(), nl=False)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from commands.context import JsonFlag, day_or_today, group, open_store, parse_day_option
-from commands.output import emit, money, print_table, say, say_block
+from commands.output import emit, money, print_table, say, say_csv
 
 report_app = group("Sales over days: item sales (the product mix), sales by day, week or hour; as CSV too.")
 
@@ -18,19 +18,6 @@ ACTIONS: dict[str, str] = {"report items": "READ_BOOKS", "report sales": "READ_B
 FromOpt = Annotated[Optional[str], typer.Option("--from", help="First business day YYYY-MM-DD (default: today's).")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", help="Last business day (default: the first).")]
 CsvFlag = Annotated[bool, typer.Option("--csv", help="Print CSV (amounts as plain numbers) for a spreadsheet.")]
-
-
-def _csv(rows: list[list[Any]]) -> None:
-    import csv
-    import io
-
-    from pos.text import shown
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in rows:
-        writer.writerow([shown(cell) if isinstance(cell, str) else cell for cell in row])
-    say_block(buffer.getvalue(), nl=False)
 
 
 def _range(ctx: typer.Context, start: Optional[str], end: Optional[str]) -> tuple[Any, Any, Any]:
@@ -53,7 +40,7 @@ def report_items(ctx: typer.Context, start: FromOpt = None, end: ToOpt = None, a
     currency = store.settings.currency
     if as_csv:
         plain = lambda minor: format_plain(Money(minor, currency))  # noqa: E731
-        _csv([["sku", "item", "quantity", "orders", "gross_sales", "discounts", "net_sales", "returned_quantity",
+        say_csv([["sku", "item", "quantity", "orders", "gross_sales", "discounts", "net_sales", "returned_quantity",
                "returned_sales", "net_sales_after_returns", "currency"],
               *[[i.sku, i.name, i.quantity, i.orders, plain(i.gross_minor), plain(i.discounts_minor),
                  plain(i.net_minor), i.returned_quantity, plain(i.returned_minor), plain(i.kept_net_minor), currency]
@@ -95,7 +82,7 @@ def report_sales(
     currency = store.settings.currency
     if as_csv:
         plain = lambda minor: format_plain(Money(minor, currency))  # noqa: E731
-        _csv([[period.value, "orders", "gross_sales", "discounts", "refunds", "net_sales", "tax", "net_sales_with_tax",
+        say_csv([[period.value, "orders", "gross_sales", "discounts", "refunds", "net_sales", "tax", "net_sales_with_tax",
                "currency"],
               *[[r.period, r.orders, plain(r.gross_minor), plain(r.discounts_minor), plain(r.refunds_minor),
                  plain(r.net_minor), plain(r.tax_minor), plain(r.with_tax_minor), currency] for r in rows]])

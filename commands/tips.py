@@ -19,6 +19,7 @@ tips_app = group("Tips: what is owed to whom, sharing the pool by hours, paying 
 ACTIONS: dict[str, str] = {
     "tips distribute": "DISTRIBUTE_TIPS", "tips payout": "TIP_PAYOUT", "tips payroll": "READ_BOOKS",
     "tips owed": "READ_BOOKS", "tips policy set": "CHANGE_SETTINGS", "tips payday set": "CHANGE_SETTINGS",
+    "tips records": "READ_BOOKS",
 }
 # What a person may see about themselves without that permission: the command, and its argument naming them.
 SELF_SERVICE: dict[str, str] = {"tips owed": "name"}
@@ -153,7 +154,9 @@ def tips_owed(
 
 
 def _schedule_line(schedule: Any) -> str:
-    lag = f", paid {schedule.paid_after_days} days after each period ends" if schedule.paid_after_days else \
+    from pos.words import counted
+
+    lag = f", paid {counted(schedule.paid_after_days, 'day')} after each period ends" if schedule.paid_after_days else \
         ", paid on each period's last day"
     return f"{schedule.frequency.value} from {schedule.starts}{lag}"
 
@@ -205,7 +208,7 @@ def tips_payday_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
             by = f" by {schedule.set_by}" if schedule.set_by else ""
             say(f"  {_schedule_line(schedule)} (set {schedule.set_at[:10]}{by})")
 
-    emit(as_json, {"schedules": [paydays.as_dict(s) for s in known],
+    emit(as_json, {"schedules": [paydays.as_dict(schedule) for schedule in known],
                    "period": None if current is None else {k: v.isoformat() for k, v in current._asdict().items()},
                    "next_payday": upcoming.payday.isoformat() if upcoming else None}, human)
 
@@ -319,3 +322,8 @@ def tips_payroll(
     from pos.words import counted
 
     say(f"Wrote {counted(len(lines), 'payroll line')} for {first} to {last} to {show_path(out)}.")
+
+
+from commands.tip_records import tips_records  # noqa: E402  (a module of its own; registered with the group here)
+
+tips_app.command("records")(tips_records)

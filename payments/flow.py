@@ -369,6 +369,11 @@ def record_capture(store: "Store", tender: Tender, payment: Payment, outcome: Ou
                 posting_rules.transfer(accounts.CARD_FEES, tender.account(store, captured), fee, captured.currency),
                 business_day=money_day(store, order),
             )
+            recipient = tip_account(captured)
+            if recipient is not None:  # the tip's share of the fee, where the tip policy deducts it
+                from payments import tip_fees
+
+                tip_fees.deduct_on_capture(store, captured, recipient, fee, money_day(store, order), order.label)
         settle_order(store, order.id)
     return get_payment(store, payment.id)
 

@@ -311,8 +311,13 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
         if row["tip_minor"]:
             account = tip_account(payment)
             assert account is not None
-            owed = -ledger.balances(store, prefix=account).get((account, payment.currency), 0)
-            postings = [*postings, *posting_rules.tip_refund(account, source, row["tip_minor"], owed, payment.currency)]
+            from payments import tip_fees
+
+            back = tip_fees.give_back_postings(store, payment, account)  # a fee deducted from the tip comes back
+            owed = -ledger.balances(store, prefix=account).get((account, payment.currency), 0) - sum(
+                p.amount_minor for p in back if p.account == account)
+            postings = [*postings, *back,
+                        *posting_rules.tip_refund(account, source, row["tip_minor"], owed, payment.currency)]
         ledger.post(store, f"refund:{refund_id}", f"Refund: {row['reason']}", ledger.SourceKind.REFUND, order_id, postings)
         left = conn.execute(
             "SELECT coalesce(sum(amount_minor - refunded_minor), 0) FROM payments WHERE order_id = ? AND state IN (?, ?, ?)",

@@ -67,6 +67,8 @@ class TipLine(NamedTuple):
     refunded_minor: int = 0
     owed_minor: int = 0
     """Still owed at the end of the day (the account's closing balance)."""
+    card_fees_minor: int = 0
+    """Card tips' share of the processor's fee, where the tip policy deducts it (net of fees given back)."""
 
 
 class DayReport(NamedTuple):
@@ -201,7 +203,11 @@ def day_report(store: "Store", day: date) -> DayReport:
         "ORDER BY id", (iso_day,),
     ):
         if kind == "payment":
-            if key.endswith(":capture"):
+            if key.endswith(":tip-fee"):  # the card fee's share of a tip (payments.tip_fees)
+                for account, amount in _lines(text):
+                    if account.startswith("liabilities:tips:"):
+                        tip(account[17:], "card_fees_minor", amount)
+            elif key.endswith(":capture"):
                 lines = _lines(text)
                 for account, amount in lines:
                     if account.startswith("liabilities:tips:"):
@@ -213,7 +219,9 @@ def day_report(store: "Store", day: date) -> DayReport:
         if kind == "refund":
             refund_count += 1
             for account, amount in lines:
-                if account.startswith("liabilities:tips:") or account.startswith("assets:receivable:staff:"):
+                if account.startswith("liabilities:tips:") and amount < 0:  # a card fee's share given back
+                    tip(account[17:], "card_fees_minor", amount)
+                elif account.startswith("liabilities:tips:") or account.startswith("assets:receivable:staff:"):
                     tip(account.rsplit(":", 1)[1], "refunded_minor", amount)
                 elif (account.startswith("assets:cash:") or account.startswith("assets:clearing:")) and amount < 0:
                     refunds -= amount

@@ -125,6 +125,7 @@ STEPS = [
     Step("driver cash", ("driver", "cash", "Dave"), "command", None),
     Step("tips owed", ("tips", "owed"), "command", None),
     Step("tips payroll", ("tips", "payroll", "--from", "2026-11-23"), "command", None),
+    Step("tips records", ("tips", "records", "--from", "2026-11-23"), "command", None),
     Step("day close", ("day", "close", "--day", "2026-11-23", "--count", "1=105.00", "--count", "2=50",
                        "--carry-over", "--force"), "day closed", "2026-11-23", changed={"closed": (False, True)}),
     Step("day reopen", ("day", "reopen", "--day", "2026-11-23", "--approve", "Maria"), "day reopened", "2026-11-23",

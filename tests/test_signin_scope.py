@@ -112,6 +112,7 @@ READS = {
     "report sales": ["report", "sales"],
     "tips payroll": ["tips", "payroll"],
     "tips owed": ["tips", "owed", "Bob"],
+    "tips records": ["tips", "records"],
     "driver cash": ["driver", "cash", "Dave"],
     "ledger archive": ["ledger", "archive", "--from", "2026-11-23", "--to", "2026-11-23", "--out", "books.archive"],
 }

@@ -146,6 +146,7 @@ LISTINGS = [
     (["payments", "list", "2"], []),
     (["day", "report"], [FIRST_NAME]),
     (["tips", "owed"], [FIRST_NAME]),
+    (["tips", "records"], [FIRST_NAME]),
     (["driver", "cash", "Dave"], ["Dave\\x1b]8;;https://evil.example\\x1b\\DAVE"]),
     (["config", "show"], [ESCAPED]),
     (["receipt", "2"], [ESCAPED.split("\\n")[0][:20]]),

@@ -1,0 +1,61 @@
+"""Card-fee deductions from card tips, where the store's tip policy says so: the processor's own rate, never more.
+
+An employer may reduce a card tip by the processor's fee on it, no more than the processor's actual
+rate (DOL Fact Sheet #15; 29 CFR 531.53), and never in California (Labor Code section 351).  When
+the policy in force on the payment's business day deducts card fees (:mod:`pos.tip_policy`), the
+capture of a card payment with a tip and a recorded processor fee posts, in the same transaction,
+``payment:<id>:tip-fee``: the tip's recipient (a person, or the pool, which then shares less) bears
+the fee's own rate on the tip, rounded half up to the cent
+(:func:`pos.tip_policy.fee_deduction_limit_minor`, checked again by
+:func:`pos.tip_policy.check_fee_deduction`), moved from their tips account back to
+``expenses:card-fees`` (the business paid the whole fee; the tip's share of it comes back).
+
+A refund that gives the tip back gives the deduction back too (:func:`give_back_postings`, in the
+refund's own entry): the person never bears a fee on a tip they did not keep.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from pos import accounts, ledger
+from pos.posting_rules import transfer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from payments.base import Payment
+    from pos.store import Store
+
+
+def key_of(payment_id: str) -> str:
+    return f"payment:{payment_id}:tip-fee"
+
+
+def deduct_on_capture(store: "Store", payment: "Payment", tip_account: str, fee_minor: int, day: date | None,
+                      label: str) -> int:
+    """Post the tip's share of the processor's fee, if the policy of ``day`` deducts card fees; returns it."""
+    from pos.days import current_day
+    from pos.tip_policy import check_fee_deduction, fee_deduction_limit_minor, policy_on
+
+    policy = policy_on(store, day or current_day(store))
+    charged = payment.amount_minor + payment.tip_minor
+    amount = fee_deduction_limit_minor(policy, payment.tip_minor, fee_minor, charged)
+    if not amount:
+        return 0
+    check_fee_deduction(policy, amount, payment.tip_minor, fee_minor, charged)
+    ledger.post(store, key_of(payment.id), f"Card fee's share of the tip on {label}", ledger.SourceKind.PAYMENT,
+                payment.order_id, transfer(tip_account, accounts.CARD_FEES, amount, payment.currency),
+                business_day=day)
+    return amount
+
+
+def deducted_minor(store: "Store", payment_id: str) -> int:
+    """What a payment's tip lost to the card fee (0 when nothing was deducted)."""
+    entry = ledger.find_by_key(store, key_of(payment_id))
+    return 0 if entry is None else sum(p.amount_minor for p in entry.postings if p.amount_minor > 0)
+
+
+def give_back_postings(store: "Store", payment: "Payment", tip_account: str) -> list[ledger.Posting]:
+    """For a refund giving a payment's whole tip back: the deduction returned to the tip's account."""
+    amount = deducted_minor(store, payment.id)
+    return transfer(accounts.CARD_FEES, tip_account, amount, payment.currency) if amount else []
