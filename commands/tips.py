@@ -275,11 +275,16 @@ def tips_payout(
     from pos.tips import parse_source, payout
 
     store = open_store(ctx)
+    from payments.tip_fees import deducted_since_last_payout
+
     done = payout(store, name, amount_minor(store, amount, "payout"), parse_source(source), register)
-    emit(as_json, {**done._asdict(), "source": done.source.value},
+    fees = deducted_since_last_payout(store, done.staff_key, done.entry_id)
+    emit(as_json, {**done._asdict(), "source": done.source.value, "card_fees_since_last_payout_minor": fees},
           f"Paid {staff_name(store, done.staff_key)} {money(store, done.amount_minor)} in tips "
           f"({'from drawer ' + str(register) if done.source.value == 'drawer' else 'through payroll'}); "
-          f"still owed {money(store, done.owed_after_minor)}.")
+          f"still owed {money(store, done.owed_after_minor)}."
+          + (f" Card fees taken from their card tips since their last payout: {money(store, fees)} (the store's "
+             "tip policy)." if fees else ""))
 
 
 @tips_app.command("payroll")

@@ -59,3 +59,28 @@ def give_back_postings(store: "Store", payment: "Payment", tip_account: str) -> 
     """For a refund giving a payment's whole tip back: the deduction returned to the tip's account."""
     amount = deducted_minor(store, payment.id)
     return transfer(accounts.CARD_FEES, tip_account, amount, payment.currency) if amount else []
+
+
+def deducted_since_last_payout(store: "Store", staff_key: str, payout_entry_id: int) -> int:
+    """The card fees taken from a person's card tips since their payout before ``payout_entry_id`` (from the
+    start when it is their first), less fees given back with refunded tips: what a payout says it is net of.
+    Read by business day through the journal's indexes (their payouts by source, then the days since)."""
+    account = accounts.tips_owed(staff_key)
+    before = store.one("SELECT id, business_day FROM journal_entries WHERE source_id = ? AND key LIKE "
+                       "'tips:payout:%' AND id < ? ORDER BY id DESC LIMIT 1", (f"staff:{staff_key}", payout_entry_id))
+    since_id, since_day = (int(before[0]), str(before[1])) if before is not None else (0, "0000-00-00")
+    upto = store.scalar("SELECT business_day FROM journal_entries WHERE id = ?", (payout_entry_id,))
+    total = 0
+    for key, text in store.tuples(
+        "SELECT key, postings FROM journal_entries WHERE business_day BETWEEN ? AND ? AND source_kind IN "
+        "('payment', 'refund') AND postings LIKE ? AND id > ? AND id < ?",
+        (since_day, upto, f"%{account} %", since_id, payout_entry_id),
+    ):
+        for posting in ledger.parse_postings(text):
+            if posting.account != account:
+                continue
+            if key.endswith(":tip-fee"):
+                total += posting.amount_minor
+            elif key.startswith("refund:") and posting.amount_minor < 0:
+                total += posting.amount_minor
+    return total

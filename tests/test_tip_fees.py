@@ -7,6 +7,7 @@ processor's actual rate; California Labor Code section 351 forbids any deduction
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -69,6 +70,18 @@ def test_a_card_tip_bears_the_processor_s_own_rate_on_that_payment(shop: Store) 
     assert (week.direct_minor, week.fees_minor, week.net_minor) == (200, 10, 190)
     assert ledger_movement(shop, DAY, DAY) == {"alice": 190}
     verified(shop)
+
+
+def test_the_payout_says_what_card_fees_its_tips_are_net_of(shop: Store, cli_for) -> None:
+    card_sale(shop, 200)
+    card_sale(shop, 200)
+    with freeze_time(NOON):
+        out = cli_for(shop).ok("tips", "payout", "Alice", "--from", "drawer").stdout
+        assert "Paid Alice $3.80 in tips (from drawer 1); still owed $0.00. Card fees taken from their card tips " \
+            "since their last payout: $0.20" in out
+        card_sale(shop, 200)
+        data = json.loads(cli_for(shop).ok("tips", "payout", "Alice", "--from", "payroll", "--json").stdout)
+        assert data["amount_minor"] == 190 and data["card_fees_since_last_payout_minor"] == 10
 
 
 def test_without_the_policy_nothing_is_deducted(make_store) -> None:
