@@ -27,7 +27,8 @@ def tips_records(
 ) -> None:
     """Tip records (29 CFR 516.28): per person and week, tips received, given back, paid out, hours, tip credit."""
     from pos.money import Money, format_plain
-    from pos.tip_records import check_range, records
+    from pos.sales_mix import check_range
+    from pos.tip_records import records
 
     store = open_store(ctx)
     first = day_or_today(store, start)

@@ -116,8 +116,8 @@ def tips_owed(
         member = get_staff(store, name)
         owed = {member.key: owed.get(member.key, 0)}
     today = current_day(store)
-    parts = paydays.owed_by_period(store, today, owed)
     upcoming = paydays.next_payday(store, today)
+    parts = paydays.owed_by_period(store, today, owed) if upcoming is not None else {}  # no schedule: none late
 
     def late(key: str) -> int:
         return sum(p.amount_minor for p in parts.get(key, []) if p.status is paydays.Status.LATE)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from pos import accounts, ledger
 from pos.posting_rules import transfer
+from pos.tip_policy import TIP_FEE_KEY_SUFFIX, card_fee_share
 
 if TYPE_CHECKING:  # pragma: no cover
     from payments.base import Payment
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def key_of(payment_id: str) -> str:
-    return f"payment:{payment_id}:tip-fee"
+    return f"payment:{payment_id}{TIP_FEE_KEY_SUFFIX}"
 
 
 def deduct_on_capture(store: "Store", payment: "Payment", tip_account: str, fee_minor: int, day: date | None,
@@ -71,16 +72,14 @@ def deducted_since_last_payout(store: "Store", staff_key: str, payout_entry_id: 
     since_id, since_day = (int(before[0]), str(before[1])) if before is not None else (0, "0000-00-00")
     upto = store.scalar("SELECT business_day FROM journal_entries WHERE id = ?", (payout_entry_id,))
     total = 0
-    for key, text in store.tuples(
-        "SELECT key, postings FROM journal_entries WHERE business_day BETWEEN ? AND ? AND source_kind IN "
+    for key, kind, text in store.tuples(
+        "SELECT key, source_kind, postings FROM journal_entries WHERE business_day BETWEEN ? AND ? AND source_kind IN "
         "('payment', 'refund') AND postings LIKE ? AND id > ? AND id < ?",
         (since_day, upto, f"%{account} %", since_id, payout_entry_id),
     ):
         for posting in ledger.parse_postings(text):
             if posting.account != account:
                 continue
-            if key.endswith(":tip-fee"):
-                total += posting.amount_minor
-            elif key.startswith("refund:") and posting.amount_minor < 0:
+            if card_fee_share(key, kind, posting.amount_minor):
                 total += posting.amount_minor
     return total

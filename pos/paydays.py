@@ -197,13 +197,6 @@ def next_payday(store: "Store", day: date) -> Period | None:
     return period
 
 
-def last_finished(store: "Store", day: date) -> Period | None:
-    """The last pay period that ended before ``day``, or None."""
-    known = schedules(store)
-    current = period_of(known, day)
-    return None if current is None else period_of(known, current.start - timedelta(days=1))
-
-
 def owed_by_period(store: "Store", today: date, owed: dict[str, int]) -> dict[str, list[OwedPart]]:
     """What each person (and the pool) is owed, by the business day it was earned, newest first, each part
     late, due or unscheduled (see the module docstring).  ``owed`` is what each is owed in all (by key)."""

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pos import accounts, staff_day
 from pos.returns import returned_by_sku
+from pos.tip_policy import TIP_FEE_KEY_SUFFIX, card_fee_share
 from pos.staff_day import CashierLine, DriverLine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -203,7 +204,7 @@ def day_report(store: "Store", day: date) -> DayReport:
         "ORDER BY id", (iso_day,),
     ):
         if kind == "payment":
-            if key.endswith(":tip-fee"):  # the card fee's share of a tip (payments.tip_fees)
+            if key.endswith(TIP_FEE_KEY_SUFFIX):  # the card fee's share of a tip (payments.tip_fees)
                 for account, amount in _lines(text):
                     if account.startswith("liabilities:tips:"):
                         tip(account[17:], "card_fees_minor", amount)
@@ -219,7 +220,7 @@ def day_report(store: "Store", day: date) -> DayReport:
         if kind == "refund":
             refund_count += 1
             for account, amount in lines:
-                if account.startswith("liabilities:tips:") and amount < 0:  # a card fee's share given back
+                if account.startswith("liabilities:tips:") and card_fee_share(key, kind, amount):  # given back
                     tip(account[17:], "card_fees_minor", amount)
                 elif account.startswith("liabilities:tips:") or account.startswith("assets:receivable:staff:"):
                     tip(account.rsplit(":", 1)[1], "refunded_minor", amount)

@@ -92,6 +92,7 @@ class PeriodSales(NamedTuple):
 
 
 def check_range(start: date, end: date) -> None:
+    """A range of business days a report reads: in order, and at most :data:`MAX_DAYS` (a year) long."""
     if end < start:
         raise InvalidInput(f"The range ends ({end}) before it starts ({start}): swap --from and --to.")
     if (end - start).days >= MAX_DAYS:

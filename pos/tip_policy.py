@@ -185,6 +185,18 @@ def fee_deduction_limit_minor(policy: TipPolicy, tip_minor: int, fee_minor: int,
     return min(tip_minor, round_half_up(Decimal(tip_minor) * fee_minor / charged_minor))
 
 
+TIP_FEE_KEY_SUFFIX = ":tip-fee"
+"""A payment's entry moving its tip's share of the card fee (``payment:<id>:tip-fee``, payments.tip_fees)."""
+
+
+def card_fee_share(key: str, source_kind: str, amount_minor: int) -> bool:
+    """Whether a posting to a tips account (of entry ``key``) is a card fee's share of a tip: deducted at capture
+    (a debit of the payment's tip-fee entry) or given back with a refunded tip (the refund's only credit to a
+    tips account)."""
+    return (source_kind == "payment" and key.endswith(TIP_FEE_KEY_SUFFIX)) or \
+        (source_kind == "refund" and amount_minor < 0)
+
+
 def check_fee_deduction(policy: TipPolicy, deducted_minor: int, tip_minor: int, fee_minor: int,
                         charged_minor: int) -> int:
     """``deducted_minor`` when a card tip may lose that much to the fee; refused with the rule otherwise."""

@@ -27,13 +27,11 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from pos import accounts
-from pos.errors import InvalidInput
+from pos.sales_mix import check_range
+from pos.tip_policy import card_fee_share
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
-
-MAX_DAYS = 366
-
 
 class Payout(NamedTuple):
     day: date
@@ -69,14 +67,6 @@ class WeekRecord(NamedTuple):
         return self.received_minor - self.refunded_minor - self.paid_minor - self.fees_minor + self.adjusted_minor
 
 
-def check_range(start: date, end: date) -> None:
-    if end < start:
-        raise InvalidInput(f"The range ends ({end}) before it starts ({start}): swap --from and --to.")
-    if (end - start).days >= MAX_DAYS:
-        raise InvalidInput(f"{start} to {end} is {(end - start).days + 1} days: ask for {MAX_DAYS} days or fewer "
-                           "at a time.")
-
-
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -99,7 +89,7 @@ def _how(key: str, kind: str, other_accounts: list[str]) -> str | None:
 
 def records(store: "Store", start: date, end: date, now: datetime | None = None) -> list[WeekRecord]:
     """The records of the business days ``start``..``end`` (see the module docstring), by person then week."""
-    from pos.staff import get_staff, list_shifts
+    from pos.staff import list_shifts
     from pos.tip_policy import policy_on
 
     check_range(start, end)
@@ -123,7 +113,7 @@ def records(store: "Store", start: date, end: date, now: datetime | None = None)
             if person is None or account == accounts.TIP_POOL:
                 continue
             figures = row(person, day)
-            if kind == "payment" and key.endswith(":tip-fee") or kind == "refund" and amount < 0:
+            if card_fee_share(key, kind, amount):
                 figures["fees_minor"] += amount  # deducted (a debit), or given back with a refunded tip (a credit)
             elif amount < 0 and kind == "payment":
                 figures["direct_minor"] -= amount
@@ -138,11 +128,12 @@ def records(store: "Store", start: date, end: date, now: datetime | None = None)
                 payouts.setdefault((person, _monday(day)), []).append(Payout(day, how, amount))
             else:
                 figures["adjusted_minor"] -= amount
+    keys = {int(i): str(k) for i, k in store.tuples("SELECT id, key FROM staff")}
     day = start
     while day <= end:
         policy = policy_on(store, day)
         for shift in list_shifts(store, day):
-            person = get_staff(store, shift.staff_id).key
+            person = keys[shift.staff_id]
             figures = row(person, day)
             seconds = shift.worked_seconds(now)
             if shift.job in policy.front_of_house:

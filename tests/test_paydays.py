@@ -26,7 +26,6 @@ from pos.paydays import Frequency, Schedule, Status, period_of
 from pos.staff import add_staff, start_shift
 from pos.store import Store
 from tests.conftest import snapshot
-from tests.helpers import refused
 
 # 2026-11-23 is a Monday; the store is in New York (UTC-5).  Weekly periods from that Monday, paid
 # three days after each ends: Mon 11-23 .. Sun 11-29, payday Wed 12-02; 11-30 .. 12-06, payday 12-09.
@@ -234,12 +233,18 @@ def test_bad_schedules_and_payroll_ranges_are_refused_and_write_nothing(crew: St
     assert snapshot(crew.path) == before
 
 
-def test_only_someone_who_changes_settings_sets_the_schedule(crew: Store) -> None:
-    from commands.tips import ACTIONS
+def test_only_someone_who_changes_settings_sets_the_schedule(crew: Store, cli_for, tmp_path, monkeypatch) -> None:
+    """With sign-in on, a server may not set the pay schedule (nothing written but the refusal); an owner may."""
+    from tests.helpers import signin_on
 
-    assert ACTIONS["tips payday set"] == "CHANGE_SETTINGS"
+    signin_on(crew, tmp_path, monkeypatch, (("Tony", "owner", "369147"),))
+    cli = cli_for(crew)
     with freeze_time(noon(date(2026, 11, 25))):
-        refused(crew, InvalidInput, "already changes", paydays.set_schedule, crew, Frequency.WEEKLY, MONDAY)
+        cli.ok("login", "Alice", input="2580\n")
+        cli.fails("tips", "payday", "set", "monthly", "--from", "2026-12-01", audited=True, says="may not")
+        cli.ok("login", "Tony", input="369147\n")
+        cli.ok("tips", "payday", "set", "monthly", "--from", "2026-12-01")
+    assert [s.frequency for s in paydays.schedules(crew)] == [Frequency.WEEKLY, Frequency.MONTHLY]
 
 
 # -- payroll by period -------------------------------------------------------------------------------
