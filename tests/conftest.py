@@ -3,6 +3,7 @@ snapshot of the whole database for "nothing was written" checks."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -12,6 +13,22 @@ from typer.testing import CliRunner
 
 from cli import app
 from pos.store import Store
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``ANYTENDER_HYPOTHESIS_MAX_EXAMPLES=N`` caps every property test at N examples (its other settings kept).
+    CI's runs with the clock moved set it: they show that no outcome depends on the date, for which a few
+    examples of each property serve as well as hundreds; the first run explores the inputs in full."""
+    cap = os.environ.get("ANYTENDER_HYPOTHESIS_MAX_EXAMPLES")
+    if not cap:
+        return
+    from hypothesis import settings
+
+    for item in items:
+        test = getattr(item, "obj", None)
+        current = getattr(test, "_hypothesis_internal_use_settings", None)
+        if current is not None and current.max_examples > int(cap):
+            test._hypothesis_internal_use_settings = settings(current, max_examples=int(cap))  # type: ignore[union-attr]
 
 if TYPE_CHECKING:
     from tests.fake_stripe import FakeStripe
