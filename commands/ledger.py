@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Optional, TYPE_CHECKING
 
@@ -140,8 +141,6 @@ def ledger_verify(
     checked = closings.Check(0, None)
     anchored = closings.AnchorCheck(0, None)
     if problem is None:
-        from datetime import date
-
         last = closings.last_closing(store)
         checked = closings.check_closings(store, recount_from=None if full or last is None
                                           else date.fromisoformat(last.business_day))
@@ -156,19 +155,27 @@ def ledger_verify(
         if problem is not None:
             break
     ok = problem is None
+    from pos.days_ahead import days_closed_ahead, orders_rung_ahead
+
+    last = closings.last_closing(store)
+    rung_after = None if full or last is None else date.fromisoformat(last.business_day)
+    notices = [ahead.advice() for ahead in [*days_closed_ahead(store), *orders_rung_ahead(store, after=rung_after)]]
     extra = (f", {counted(checked.closings, 'signed closing')} check{'s' if checked.closings == 1 else ''} out"
              if checked.closings else "")
     extra += (f", {counted(anchored.held, 'anchor')} held outside the store still hold{'s' if anchored.held == 1 else ''}"
               if held and ok else "")
-    emit(
-        as_json,
-        {"entries": result.entries, "since": result.since, "closings": checked.closings, "anchors": anchored.held,
-         "ok": ok, "problem": problem},
-        f"OK: {counted(result.entries, 'entry')}{since}, hash chain intact, every entry balances{extra}."
-        if ok
-        else (f"BROKEN after {counted(result.entries, 'good entry', 'good entries')}{since}: {problem}." if result.problem is not None
-              else f"BROKEN: {problem}."),
-    )
+    verdict = (f"OK: {counted(result.entries, 'entry')}{since}, hash chain intact, every entry balances{extra}."
+               if ok else
+               (f"BROKEN after {counted(result.entries, 'good entry', 'good entries')}{since}: {problem}."
+                if result.problem is not None else f"BROKEN: {problem}."))
+
+    def human() -> None:
+        say(verdict)
+        for notice in notices:  # not tampering: a day closed before it began, and what to do
+            say(f"NOTE: {notice}")
+
+    emit(as_json, {"entries": result.entries, "since": result.since, "closings": checked.closings,
+                   "anchors": anchored.held, "ok": ok, "problem": problem, "notices": notices}, human)
     if not ok:
         raise typer.Exit(1)
 

@@ -3,7 +3,9 @@
 :func:`close_day` walks the steps an owner takes at the end of a business
 day, checking everything before it writes anything:
 
-1. The day must be over (past its rollover) unless forced, and not closed.
+1. The day must be over (past its rollover) unless forced, and not closed; a day the calendar has not
+   reached is never closed, forced or not: at most the calendar's own business day closes early, and
+   new orders then wait on the next day until it begins.
 2. Open orders (of this day, or of an earlier closed day) must be paid or
    voided first, or carried over by choice: each moves to the next open day
    with the next number there, the move recorded in ``order_moves`` and
@@ -240,6 +242,19 @@ class CloseSummary(NamedTuple):
     """The numbered, signed closing record the close wrote (:mod:`pos.closings`)."""
 
 
+def not_begun(store: "Store", day: date, calendar_day: date) -> str:
+    """Why ``day``, later than the calendar's business day, cannot be closed: when it begins, and where sales go."""
+    from pos.clock import day_bounds
+    from pos.days import first_open_day
+
+    starts = day_bounds(day, store.settings)[0].astimezone(store.settings.zone)
+    now = f"it is still {calendar_day}'s business day"
+    if is_closed(store, calendar_day):
+        now += f" (closed early: new orders wait on {first_open_day(store, calendar_day)})"
+    return (f"{day} has not begun: {now}. It begins at {starts:%H:%M} on {starts:%Y-%m-%d}; it can be closed "
+            "early (--force) from then, never before.")
+
+
 def is_closed(store: "Store", day: date) -> bool:
     from pos.days import closed_days
 
@@ -303,16 +318,15 @@ def close_day(
     """Close ``day`` (see the module docstring); refused whole, with what is missing, before anything is written."""
     from pos import tip_pool
     from pos.clock import business_day
-    from pos.days import current_day, forget_closed_days
+    from pos.days import forget_closed_days
     from pos.store import iso, utc_now
 
     calendar_day = business_day(utc_now(), store.settings)
-    open_now = current_day(store)
     if is_closed(store, day):
         raise Conflict(f"{day} is already closed: see it with 'pos day report --day {day}'.")
-    if day > open_now:
-        raise InvalidInput(f"{day} has not begun yet: the current business day is {open_now}.")
-    if day >= calendar_day and not force:
+    if day > calendar_day:  # forced or not: only a day that has begun can end
+        raise InvalidInput(not_begun(store, day, calendar_day))
+    if day == calendar_day and not force:
         raise NotAllowed(f"{day} is still in progress (it ends at the {store.settings.rollover_time:%H:%M} rollover): "
                          "close it after that, or now with --force.")
     open_orders = _open_orders_through(store, day)

@@ -4,25 +4,31 @@ money lands on, so `pos order list --day D` and the Z report of D always agree."
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date
 
 import pytest
 from freezegun import freeze_time
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from payments import service
 from pos import ledger
 from pos.close import close_day, reopen_day
 from pos.drawer import open_drawer
-from pos.errors import Conflict, NotAllowed, NotFound
+from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.orders import OrderStatus, add_line, list_orders, new_order, resolve, void_order
 from pos.report import day_report
 from pos.staff import add_staff, get_staff
 from pos.store import Store
+from tests.conftest import snapshot
 from tests.helpers import refused, verified
 
 D = date(2026, 11, 28)
 NEXT = date(2026, 11, 29)
+_STORES = itertools.count()
+"""A new store's file name for each example of a property test."""
 
 
 def ring(store: Store, paid: bool = True):
@@ -213,8 +219,151 @@ def test_a_day_that_has_not_begun_cannot_be_closed_and_closing_twice_is_refused(
         refused(till, NotAllowed, "still in progress", close_day, till, D, {1: "102.71"})
         close_day(till, D, {1: "102.71"}, force=True)
         refused(till, Conflict, "already closed", close_day, till, D, {})
-        # The 29th is where sales go now: it may be closed early too, but not the 30th.
-        refused(till, NotAllowed, "still in progress", close_day, till, NEXT, {})
-        from pos.errors import InvalidInput
-
+        # The 29th is where sales go now, but it has not begun: it cannot be closed, forced or not, nor the 30th.
+        refused(till, InvalidInput, "2026-11-29 has not begun: it is still 2026-11-28's business day (closed early: "
+                "new orders wait on 2026-11-29). It begins at 04:00 on 2026-11-29", close_day, till, NEXT, {}, force=True)
         refused(till, InvalidInput, "has not begun", close_day, till, date(2026, 11, 30), {})
+
+
+# -- days that have not begun (issue 23, item 1) ---------------------------------------------------------------
+
+
+def test_an_owner_closing_twice_in_one_night_never_closes_a_day_that_has_not_begun(till: Store, cli_for) -> None:
+    """What was seen: at 02:40 on 7 December (business day 6 December), close the 6th early, then close again
+    twice without a day: the 7th and the 8th were closed, and sales were numbered on the 9th."""
+    cli = cli_for(till)
+    with freeze_time("2026-12-07 07:40:00"):  # 02:40 in New York: still the 6th's business day
+        cli.ok("day", "close", "--day", "2026-12-06", "--count", "100", "--force")
+        cli.fails("day", "close", "--force", says="2026-12-07 has not begun")
+        cli.fails("day", "close", "--force", says="2026-12-07 has not begun")
+        cli.fails("day", "close", "--day", "2026-12-20", "--force", says="2026-12-20 has not begun")
+        order = ring(till, paid=False)
+        assert order.business_day == date(2026, 12, 7)  # new orders wait on the next day, as before
+    with freeze_time("2026-12-07 09:30:00"):  # 04:30: the 7th has begun; it may be closed early, not the 8th
+        refused(till, InvalidInput, "2026-12-08 has not begun", close_day, till, date(2026, 12, 8), {}, force=True)
+
+
+_HOURS = st.sampled_from([0, 0, 0, 1, 3, 8, 20])
+"""How long after the step before: mostly within the same night, sometimes across a rollover."""
+_STEP = st.one_of(
+    st.tuples(st.just("ring"), _HOURS),  # an order, left open
+    st.tuples(st.just("close"), _HOURS, st.sampled_from([0, 0, 1, 1, 2, -1]), st.booleans()),  # near the calendar's
+    st.tuples(st.just("reopen"), _HOURS, st.integers(-2, 2)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start_minutes=st.integers(0, 24 * 60 - 1), steps=st.lists(_STEP, min_size=1, max_size=12))
+@example(start_minutes=7 * 60 + 40, steps=[("close", 0, 0, True), ("close", 0, 1, True), ("close", 0, 2, True),
+                                            ("ring", 0)])  # what was seen, at 02:40
+def test_no_close_or_reopen_at_any_time_puts_an_order_after_the_calendars_next_day(make_store, start_minutes: int,
+                                                                                  steps: list[tuple]) -> None:
+    """Property: whatever an owner closes (forced or not, any day near today) and reopens, at whatever times, no
+    order is ever on a day after the calendar's next business day."""
+    from datetime import datetime, timedelta, timezone
+
+    from pos.clock import business_day
+    from pos.errors import AnytenderError
+    from pos.store import utc_now
+
+    store = make_store(f"p{next(_STORES)}.db")
+    from pos.catalog import add_item
+
+    add_item(store, "SODA", "Soda", "2.49")
+    maria = add_staff(store, "Maria", "manager", "258036")
+    start = datetime(2026, 12, 6, 0, 0, tzinfo=timezone.utc) + timedelta(minutes=start_minutes)
+    with freeze_time(start) as clock:
+        for step in steps:
+            clock.tick(timedelta(hours=step[1], minutes=13))
+            today = business_day(utc_now(), store.settings)
+            try:
+                if step[0] == "ring":
+                    order = new_order(store, "counter")
+                    add_line(store, order.id, "SODA")
+                elif step[0] == "close":
+                    close_day(store, today + timedelta(days=step[2]), {}, force=step[3], carry_over=True)
+                else:
+                    reopen_day(store, today + timedelta(days=step[2]), None, maria)
+            except AnytenderError:
+                pass  # refused: fine, as long as nothing lands ahead of the calendar
+            latest = store.scalar("SELECT max(business_day) FROM orders")
+            assert latest is None or date.fromisoformat(latest) <= today + timedelta(days=1), (latest, today)
+
+
+
+def _closed_ahead_the_old_way(store: Store) -> Store:
+    """A store as the old close left it: at 02:40 on 7 December the 6th was closed early, then the 7th and the 8th
+    (which had not begun), and an order rung at 02:45 went to the 9th.  Today's close refuses the 7th and 8th, so
+    they are closed when they have ended and their close is dated back to that night, as the old code wrote it."""
+    with freeze_time("2026-12-07 07:40:00"):
+        close_day(store, date(2026, 12, 6), {1: "100"}, force=True)
+    with freeze_time("2026-12-09 10:00:00"):
+        for day in (date(2026, 12, 7), date(2026, 12, 8)):
+            close_day(store, day, {})
+    store.conn.execute("UPDATE day_closes SET closed_at = '2026-12-07T07:41:00.000000Z' "
+                       "WHERE business_day IN ('2026-12-07', '2026-12-08')")
+    with freeze_time("2026-12-07 07:45:00"):
+        ahead = ring(store, paid=False)
+    assert ahead.business_day == date(2026, 12, 9)
+    return store
+
+
+def _key_for_the_cli(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands find the closing key the library's closes made (the test store keeps it in the test's folder)."""
+    from pos import signing
+
+    monkeypatch.setenv("POS_KEY_FILE", str(store.keys.path_for(signing.store_id(store))))
+
+
+def test_a_store_with_days_closed_before_they_began_is_repaired_when_opened(till: Store, cli_for, monkeypatch) -> None:
+    _closed_ahead_the_old_way(till)
+    cli = cli_for(till)
+    monkeypatch.setenv("POS_KEY_FILE", str(till.path.parent / "elsewhere.ed25519"))
+    with freeze_time("2026-12-07 08:00:00"):  # without the store's closing key nothing is reopened: verify says so
+        cli.ok("order", "list")
+        assert till.scalar("SELECT count(*) FROM day_closes WHERE reopened_at IS NULL") == 3
+        said = json.loads(cli.ok("ledger", "verify", "--json").stdout)["notices"]
+        assert said[1] == ("2026-12-08 was closed during 2026-12-06's business day, before it began, with nothing on "
+                           "it: it is reopened the next time the store is opened with its closing key (or reopen it: "
+                           "pos day reopen --day 2026-12-08 --approve NAME).")
+    _key_for_the_cli(till, monkeypatch)
+    with freeze_time("2026-12-07 08:00:00"):  # 03:00 on the 7th: still the 6th's business day
+        shown = cli.ok("ledger", "verify").stdout  # opening the store repairs it; verify names what it could not
+        assert "OK:" in shown
+        assert ("NOTE: 2026-12-09 holds 1 order (#1) rung during 2026-12-06's business day, before 2026-12-09 began: "
+                "they stay on 2026-12-09's books.") in shown
+        closed = {r[0] for r in till.conn.execute("SELECT business_day FROM day_closes WHERE reopened_at IS NULL")}
+        assert closed == {"2026-12-06"}  # the 7th and the 8th, with nothing on them, are open again
+        trail = [r for r in json.loads(cli.ok("audit", "--json").stdout) if r["event"] == "day reopened"]
+        assert [r["detail"]["target"] for r in trail] == ["2026-12-08", "2026-12-07"]
+        assert all("before it began, with nothing on it" in r["detail"]["reason"] for r in trail)
+        assert ring(till, paid=False).business_day == date(2026, 12, 7)  # new orders wait on the next day again
+        verified(till)
+        assert cli.ok("ledger", "verify", "--full").exit_code == 0  # the reopenings' closings are signed and chained
+        again = snapshot(till.path)
+        cli.ok("order", "list")
+        assert snapshot(till.path) == again  # repaired once: opening again writes nothing
+
+
+def test_a_day_closed_before_it_began_that_holds_orders_is_reported_not_reopened(till: Store, cli_for,
+                                                                                  monkeypatch) -> None:
+    cli = cli_for(till)
+    _key_for_the_cli(till, monkeypatch)
+    with freeze_time("2026-12-07 07:40:00"):
+        close_day(till, date(2026, 12, 6), {1: "100"}, force=True)
+        open_drawer(till, 1, "100")
+        late = ring(till)  # waits on the 7th, as it should; paid cash
+    with freeze_time("2026-12-08 10:00:00"):
+        close_day(till, date(2026, 12, 7), {1: "102.71"})
+    till.conn.execute("UPDATE day_closes SET closed_at = '2026-12-07T07:50:00.000000Z' WHERE business_day = '2026-12-07'")
+    with freeze_time("2026-12-07 08:00:00"):
+        data = json.loads(cli.ok("ledger", "verify", "--json").stdout)
+    assert data["ok"] is True
+    assert data["notices"] == [
+        "2026-12-07 was closed during 2026-12-06's business day, before it began, and holds 1 order and 4 journal entries: "
+        "they stay on "
+        "its books. Reopen it (pos day reopen --day 2026-12-07 --approve NAME) so that its own sales land on it, and "
+        "close it again once it has ended."]
+    assert late.business_day == date(2026, 12, 7)
+    assert {r[0] for r in till.conn.execute("SELECT business_day FROM day_closes WHERE reopened_at IS NULL")} == {
+        "2026-12-06", "2026-12-07"}
