@@ -75,9 +75,9 @@ def open_store(ctx: typer.Context) -> "Store":
         state.store.memo["stripe_settings"] = stripe_settings
         state.store.memo["terminal"] = terminal_id()[:12]  # the audit trail names the terminal of every event
         state.store.keys = key_location()  # where a close finds the key that signs it
-        from pos.days_ahead import reopen_empty_days_ahead
+        from pos.upgrades import finish_upgrade
 
-        reopen_empty_days_ahead(state.store, state.store.keys)  # a store left with days closed before they began
+        finish_upgrade(state.store)  # what an older version left to correct, before anyone acts on it
         state.check(ctx, state.store)
         warn_if_exposed(state.store)
     return state.store

@@ -82,8 +82,9 @@ def day_close(
             state = "exact" if d.over_short_minor == 0 else (
                 f"over {money(store, d.over_short_minor)}" if d.over_short_minor > 0
                 else f"short {money(store, -d.over_short_minor)}")
+            kept = f"; its {money(store, d.kept_minor)} float stays in it" if d.kept_minor else ""
             say(f"Drawer {d.register}: expected {money(store, d.expected_minor)}, counted "
-                f"{money(store, d.counted_minor)}: {state}.")
+                f"{money(store, d.counted_minor)}: {state}{kept}.")
         for name, held in summary.drivers_out:
             say(f"Driver {staff_name(store, name)} still holds {money(store, held)}: hand it in tomorrow.")
         if summary.card_problems:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TYPE_CHECKING
+from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
@@ -30,17 +30,20 @@ def _drawer_dict(store: "Store", st: Any) -> dict[str, Any]:
 @drawer_app.command("open", context_settings=NUMBERS)
 def drawer_open(
     ctx: typer.Context,
-    float_amount: Annotated[str, typer.Option("--float", help="Cash put in to make change.")],
+    float_amount: Annotated[Optional[str], typer.Option(
+        "--float", help="Cash to make change with (default: the float the last close kept in the drawer).")] = None,
     register: RegisterOpt = 1,
     as_json: JsonFlag = False,
 ) -> None:
-    """Open a register's drawer with its float."""
-    from pos import drawer
+    """Open a register's drawer with its float: from the safe (the store's first float: put in by the owner)."""
+    from pos import drawer, floats
 
     store = open_store(ctx)
     d = drawer.open_drawer(store, register, float_amount)
-    emit(as_json, _drawer_dict(store, drawer.status(store, register)),
-          f"Drawer {d.register} open with a float of {money(store, d.float_minor)}.")
+    source = floats.source_of_drawer(store, d.id, d.register, d.float_minor)
+    emit(as_json, {**_drawer_dict(store, drawer.status(store, register)), "float_from": source._asdict()},
+         f"Drawer {d.register} open with a float of {money(store, d.float_minor)}"
+         + (f": {source.said(store)}." if d.float_minor or source.to_safe_minor else "."))
 
 
 def _move(ctx: typer.Context, kind: str, amount: str, reason: str, register: int, as_json: bool) -> None:

@@ -159,7 +159,8 @@ def ledger_verify(
 
     last = closings.last_closing(store)
     rung_after = None if full or last is None else date.fromisoformat(last.business_day)
-    notices = [ahead.advice() for ahead in [*days_closed_ahead(store), *orders_rung_ahead(store, after=rung_after)]]
+    notices = [ahead.advice() for ahead in days_closed_ahead(store)]
+    notices += [rung.advice() for rung in orders_rung_ahead(store, after=rung_after)]
     extra = (f", {counted(checked.closings, 'signed closing')} check{'s' if checked.closings == 1 else ''} out"
              if checked.closings else "")
     extra += (f", {counted(anchored.held, 'anchor')} held outside the store still hold{'s' if anchored.held == 1 else ''}"

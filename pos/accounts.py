@@ -6,6 +6,7 @@ else is refused, so a typo never creates a new account silently.
 
     pattern                         what it holds
     assets:cash:drawer:<n>          cash in register n's drawer
+    assets:cash:float:<n>           register n's float, kept in its drawer overnight (cash.float_stays)
     assets:cash:driver:<staff>      cash a driver collected and has not handed in
     assets:cash:safe                cash dropped from drawers into the safe
     assets:clearing:<processor>     card/wallet money the processor owes us (stripe, training)
@@ -22,7 +23,7 @@ else is refused, so a typo never creates a new account silently.
     expenses:cash-over-short        drawer and driver differences found when counting
     expenses:paid-out               cash paid out of a drawer for expenses
     equity:opening-balances         opening balances of an export range
-    equity:owner                    money the owner puts in or takes out (floats, paid-ins)
+    equity:owner                    money the owner puts in or takes out (the first float, paid-ins)
 
 ``<n>`` is a register number, ``<staff>`` a staff key (``pos.roster``),
 ``<category>`` a tax category code, ``<processor>`` a processor name.
@@ -38,6 +39,7 @@ _COMPONENT = r"[a-z0-9][a-z0-9\-]*"
 
 ACCOUNT_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"assets:cash:drawer:\d+", "cash in a register's drawer"),
+    (r"assets:cash:float:\d+", "a register's float, kept in its drawer overnight"),
     (rf"assets:cash:driver:{_COMPONENT}", "cash held by a driver"),
     (rf"assets:cash:tips-in-hand:{_COMPONENT}", "cash tips a person received in hand (declared, theirs)"),
     (r"assets:cash:safe", "cash in the safe"),

@@ -14,8 +14,10 @@ day, checking everything before it writes anything:
 3. Every drawer open on the register must be counted, by denomination
    (``100x2,20x5,0.25x4``) or as a total.  The difference from the expected
    cash (:func:`pos.drawer.expected_drawer`) is posted to ``expenses:cash-over-short``
-   with the counter's name, the counted cash moves to the safe, and the
-   drawer is closed (the next day opens it with a new float).
+   with the counter's name, the counted cash moves to the safe (but for the
+   drawer's float, when the store keeps it in the drawer overnight:
+   :mod:`pos.floats`), and the drawer is closed (the next opening takes its
+   float from what stayed, or from the safe).
 4. Drivers still holding cash are listed (money not yet in a drawer).
 5. Card payments are matched against the processor's settlement lines
    (the caller passes them in: the core never talks to a processor).
@@ -88,6 +90,8 @@ class DrawerCount(NamedTuple):
     over_short_minor: int
     """Positive: more cash than expected; negative: short."""
     denominations: dict[int, int] | None
+    kept_minor: int = 0
+    """Kept in the drawer as the next opening's float (``cash.float_stays``); the rest went to the safe."""
 
 
 # -- card settlement -------------------------------------------------------------------------
@@ -334,7 +338,7 @@ def close_day(
         listed = ", ".join(f"#{n}" if d == day else f"#{n} of {d}" for _, d, n in open_orders)
         raise NotAllowed(f"Orders still open on {day}: {listed}. Take payment or void them, or carry them over "
                          "to the next day with --carry-over.")
-    open_drawers = store.all("SELECT id, register FROM drawers WHERE closed_at IS NULL ORDER BY register")
+    open_drawers = store.all("SELECT id, register, float_minor FROM drawers WHERE closed_at IS NULL ORDER BY register")
     missing = [str(r["register"]) for r in open_drawers if r["register"] not in counts]
     if missing:
         raise NotAllowed(f"Count every open drawer first: drawer {', '.join(missing)} "
@@ -346,6 +350,10 @@ def close_day(
     lines = list(settlement(day)) if settlement is not None else []
     currency = store.settings.currency
     counted_name = counted_by.name if counted_by else "the owner"
+    from pos import floats
+    from pos.money_format import store_money
+
+    float_stays = floats.floats_stay(store)
     with store.write() as conn:
         if is_closed(store, day):  # again, under the lock
             raise Conflict(f"{day} is already closed.")
@@ -376,13 +384,16 @@ def close_day(
                 (row["id"], day.isoformat(), expected, counted,
                  json.dumps(denominations) if denominations else None, counted_by.id if counted_by else None,
                  iso(utc_now())))
-            if counted:  # the counted cash leaves the closed drawer for the safe; tomorrow starts from its float
-                ledger.post(store, f"drawer:{row['id']}:close", f"Drawer {row['register']} closed: its cash to the safe",
+            # The counted cash leaves the closed drawer for the safe, but for its float when the float stays.
+            kept = min(counted, row["float_minor"]) if float_stays else 0
+            if counted:
+                ledger.post(store, f"drawer:{row['id']}:close",
+                            f"Drawer {row['register']} closed: its cash to the safe"
+                            + (f", its {store_money(store, kept)} float kept in it" if kept else ""),
                             ledger.SourceKind.DRAWER, f"drawer:{row['register']}",
-                            posting_rules.transfer("assets:cash:safe", accounts.drawer(row["register"]), counted,
-                                                   currency), business_day=day)
+                            floats.close_postings(row["register"], counted, kept, currency), business_day=day)
             conn.execute("UPDATE drawers SET closed_at = ? WHERE id = ?", (iso(utc_now()), row["id"]))
-            drawers.append(DrawerCount(row["register"], expected, counted, over, denominations))
+            drawers.append(DrawerCount(row["register"], expected, counted, over, denominations, kept))
         drivers_out = [(account.rsplit(":", 1)[1], amount) for (account, cur), amount in
                        ledger.balances(store, prefix="assets:cash:driver").items() if amount and cur == currency]
         card_problems = match_settlement(store, day, lines)

@@ -9,6 +9,9 @@ the settings ``init`` asks for.
     cash.rounding          round cash totals to this step (0.05 rounds to 5 cents; 0: off): a coin of the
                            currency, nothing its coins cannot pay (pos.settings_money.COINS)
     cash.denominations     notes and coins in the drawer, largest first (change suggestions)
+    cash.float_stays       yes: each drawer's float stays in it overnight, the close moving only what is above
+                           it to the safe; no (default): the close takes all of it to the safe, and the next
+                           opening takes its float from the safe (pos.floats)
     approval.*             what a person may refund, void and discount without a manager's PIN, adding up
                            per order and per shift (see pos.limits):
       refund_over, refunds_per_shift_over        refunds on one order; a person's in a shift
@@ -249,6 +252,8 @@ OPTIONS: dict[str, Option] = {
                _show_rounding),
         Option("cash.denominations", "notes and coins, for change suggestions", _denominations, _default_denominations,
                _show_amounts),
+        Option("cash.float_stays", "keep each drawer's float in it overnight: the close moves only what is above it "
+               "to the safe (yes or no)", _yes_no, lambda s: "no"),
         Option("approval.refund_over", "refunds on one order, together, above this need a manager's PIN", _amount,
                lambda s: "5000", _show_amount),
         Option("approval.refunds_per_shift_over", "a person's refunds in a shift, together, above this need a "

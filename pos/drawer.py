@@ -73,30 +73,37 @@ def _amount(store: "Store", text: str, what: str) -> int:
         raise InvalidInput(f"{what}: {exc.message}") from None
 
 
-def open_drawer(store: "Store", register: int, float_text: str) -> Drawer:
-    """Open a register's drawer with its float (the owner's cash put in to make change)."""
-    register = check_register(register)
+def open_drawer(store: "Store", register: int, float_text: str | None) -> Drawer:
+    """Open a register's drawer with its float: cash that was already the store's (:mod:`pos.floats`: kept in the
+    drawer since the last close, from the safe, or put in by the owner, the store's first float).  With no float
+    given, the float the last close kept in the drawer."""
+    from pos import floats
     from pos.money import parse_amount
 
+    register = check_register(register)
     s = store.settings
-    float_minor = parse_amount(float_text, s.currency, s.locale).amount_minor
+    asked = None if float_text is None else parse_amount(float_text, s.currency, s.locale).amount_minor
     with store.write() as conn:
         if current(store, register) is not None:
             raise Conflict(f"Drawer {register} is already open: see it with 'pos drawer status --register {register}'.")
+        float_minor = asked if asked is not None else floats.source_of(store, register, 0).kept_minor
+        if asked is None and not float_minor:
+            raise InvalidInput(f"Drawer {register} kept no float from its last close: give the float it opens with "
+                               f"(--float 150).")
+        source = floats.source_of(store, register, float_minor)
         drawer_id = int(conn.execute(
             "INSERT INTO drawers(register, opened_at, float_minor, first_entry) "
             "VALUES (?, ?, ?, (SELECT coalesce(max(id), 0) + 1 FROM journal_entries))",
             (register, iso(utc_now()), float_minor),
         ).lastrowid or 0)
-        if float_minor:
-            ledger.post(
-                store, f"drawer:{drawer_id}:float", f"Float for drawer {register}", ledger.SourceKind.DRAWER,
-                f"drawer:{register}", posting_rules.transfer(accounts.drawer(register), "equity:owner", float_minor, s.currency),
-            )
+        if float_minor or source.to_safe_minor:
+            ledger.post(store, f"drawer:{drawer_id}:float", f"Float for drawer {register}: {source.said(store)}",
+                        ledger.SourceKind.DRAWER, f"drawer:{register}", floats.postings(register, source, s.currency))
         from pos import audit
 
         audit.changed(store, audit.Event.DRAWER_CASH, f"drawer {register}", None, {"expected_minor": float_minor},
-                      kind="opened", register=register)
+                      kind="opened", register=register, kept_minor=source.kept_minor, from_safe_minor=source.safe_minor,
+                      from_owner_minor=source.owner_minor, to_safe_minor=source.to_safe_minor)
     drawer = current(store, register)
     assert drawer is not None
     return drawer

@@ -643,4 +643,15 @@ BEGIN
 END;
 """,
     ),
+    (
+        24,
+        "floats come from the safe (or stay in the drawer): a task to correct the books of floats booked from the owner",
+        """
+-- What a store upgraded from before needs that SQL cannot do (a journal entry, hash-chained), done once by the first
+-- command that opens it (pos.floats.correct_past_floats), then deleted in the same transaction.
+CREATE TABLE upgrade_tasks (name TEXT PRIMARY KEY);
+INSERT INTO upgrade_tasks(name)
+    SELECT 'float-correction' WHERE EXISTS (SELECT 1 FROM journal_entries WHERE key LIKE 'drawer:%:float');
+""",
+    ),
 ]

@@ -21,10 +21,16 @@ refund by item         income:sales, liabilities:tax:<cat>        <tender accoun
 driver collects COD    assets:cash:driver:<staff> amount+tip      receivable / liabilities:tips:<driver>
 driver hands in        assets:cash:drawer:<n>     amount          assets:cash:driver:<staff>
 driver shortfall       assets:receivable:staff:<staff>            assets:cash:driver:<staff>
-drawer float / paid-in assets:cash:drawer:<n>                     equity:owner
+drawer float           assets:cash:drawer:<n>     the float       assets:cash:float:<n>  what it kept overnight
+                       (assets:cash:safe  kept above the float)   assets:cash:safe   the rest, while it has it
+                                                                  equity:owner   what the safe lacks (the
+                                                                  store's first float): pos.floats
+paid-in                assets:cash:drawer:<n>                     equity:owner
 paid-out               expenses:paid-out                          assets:cash:drawer:<n>
 drop to safe           assets:cash:safe                           assets:cash:drawer:<n>
-drawer closed (count)  assets:cash:safe   the counted cash        assets:cash:drawer:<n>
+drawer closed (count)  assets:cash:safe   counted, but the float  assets:cash:drawer:<n>   the counted cash
+                       assets:cash:float:<n>  the float, kept
+                       (cash.float_stays)
 drawer count           assets:cash:drawer:<n> (over)              expenses:cash-over-short (over)
                        expenses:cash-over-short (short)           assets:cash:drawer:<n> (short)
 processor fee          expenses:card-fees                         assets:clearing:<processor>

@@ -245,9 +245,9 @@ def day_report(store: "Store", day: date) -> DayReport:
             register = int(source_id.rsplit(":", 1)[1])
             over_short[register] = over_short.get(register, 0) - sum(
                 a for acc, a in lines if acc == accounts.CASH_OVER_SHORT)
-        elif kind == "drawer" and key.endswith(":close"):  # the counted cash, to the safe
+        elif kind == "drawer" and key.endswith(":close"):  # the counted cash leaves the drawer (to the safe, its float)
             register = int(source_id.rsplit(":", 1)[1])
-            counted[register] = counted.get(register, 0) + sum(a for acc, a in lines if acc == "assets:cash:safe")
+            counted[register] = counted.get(register, 0) - sum(a for acc, a in lines if acc == accounts.drawer(register))
         elif kind == "driver":
             hand_ins[source_id] = hand_ins.get(source_id, 0) + sum(
                 a for acc, a in lines if acc.startswith("assets:cash:drawer:"))

@@ -52,6 +52,7 @@ DEFAULT_OPTIONS = {
     "approval.void_over": "5000",
     "approval.voids_per_shift_over": "10000",
     "cash.denominations": "10000,5000,2000,1000,500,100,25,10,5,1",
+    "cash.float_stays": "no",
     "cash.rounding": "0",
     "hours.close": "21:00",
     "hours.open": "09:00",

@@ -425,7 +425,8 @@ def test_drawer_commands(cli: Cli, store: Store) -> None:
     cli.fails("drawer", "paid-in", "5", "--reason", "coins", says="Drawer 1 is not open")
     cli.fails("drawer", "open", "--float", "-5", says="cannot be negative")
     cli.fails("drawer", "open", "--float", "abc", says="is not an amount")
-    assert cli.ok("drawer", "open", "--float", "100").stdout == "Drawer 1 open with a float of $100.00.\n"
+    assert cli.ok("drawer", "open", "--float", "100").stdout == ("Drawer 1 open with a float of $100.00: $100.00 put in "
+                                                                 "by the owner.\n")  # the store's first float
     cli.fails("drawer", "open", "--float", "100", says="Drawer 1 is already open")
     assert bal(store, "equity:owner") == -10000
 

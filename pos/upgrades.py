@@ -1,0 +1,27 @@
+"""What a store from an older version needs beyond its SQL migrations, done when a command opens it.
+
+A migration (:mod:`pos.migrations`) changes the schema; some corrections must be journal entries
+or signed closings, which only the layers above the store can write.  :func:`finish_upgrade` runs
+them, each idempotent and each in its own transaction, so a crash half way is finished by the next
+command: the one entry that corrects floats booked from the owner (:mod:`pos.floats`), and the
+reopening of days an older version let close before they began (:mod:`pos.days_ahead`).  When there
+is nothing to do it costs two small queries.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
+
+
+def finish_upgrade(store: "Store") -> None:
+    """Post what an upgrade left to correct; a store that cannot be written is left as it is (and read)."""
+    from pos.days_ahead import reopen_empty_days_ahead
+    from pos.floats import correct_past_floats
+
+    if store.read_only is not None:
+        return
+    correct_past_floats(store)
+    reopen_empty_days_ahead(store, store.keys)
