@@ -18,10 +18,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def finish_upgrade(store: "Store") -> None:
     """Post what an upgrade left to correct; a store that cannot be written is left as it is (and read)."""
-    from pos.days_ahead import reopen_empty_days_ahead
-    from pos.floats import correct_past_floats
-
     if store.read_only is not None:
         return
-    correct_past_floats(store)
+    if store.scalar("SELECT count(*) FROM upgrade_tasks"):  # the journal is imported only when there is work
+        from pos.floats import correct_past_floats
+
+        correct_past_floats(store)
+    from pos.days_ahead import reopen_empty_days_ahead
+
     reopen_empty_days_ahead(store, store.keys)
