@@ -20,6 +20,7 @@ module sits above the tenders, and below :mod:`payments.service`, whose
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from payments import registry
@@ -60,6 +61,28 @@ class RefundResult(NamedTuple):
     fully_refunded: bool
     items: tuple[RefundedItem, ...] = ()
     """The lines (and how many of each) a refund by item gave back; empty for an amount."""
+    order_ref: str = ""
+    """The order on any day, as its receipt names it: ``2026-12-05/3``."""
+    sale_day: date | None = None
+    """The business day the order belongs to (its sale's)."""
+    booked_day: date | None = None
+    """The business day the refund is booked on: the day open now, which for a sale of an earlier day is another."""
+    sale_day_closed: bool = False
+    """Whether the sale's day is closed (its books are, so the refund could not go there)."""
+
+    @property
+    def named(self) -> str:
+        """The order as the answer names it: ``#3`` when sold on the day the refund is booked, else ``2026-12-05/3``."""
+        return self.order_label if self.sale_day == self.booked_day or not self.order_ref else self.order_ref
+
+    @property
+    def booked_note(self) -> str | None:
+        """One line when the refund is booked on another day than the sale's (an earlier day's sale); else None."""
+        if self.booked_day is None or self.sale_day is None or self.booked_day == self.sale_day:
+            return None
+        closed = " (closed)" if self.sale_day_closed else ""
+        return (f"Booked on {self.booked_day.isoformat()}, the business day open now, not on the sale's day "
+                f"{self.sale_day.isoformat()}{closed}.")
 
 
 def refund(
@@ -202,8 +225,14 @@ def refund(
         faults.hit("refund.part_done")
         parts.append(RefundPart(refund_id, payment.id, payment.tender.value, part, tip_back))
     remaining = sum(p.refundable_minor for p in order_payments(store, order.id) if p.state in SETTLED)
+    booked = [entry.business_day for entry in (ledger.find_by_key(store, f"refund:{part.refund_id}") for part in parts)
+              if entry is not None]
+    from pos.days import closed_days
+
     return RefundResult(order.label, parts, wanted, remaining == 0,
-                        tuple(RefundedItem(i.line_no, i.name, i.quantity, i.amount_minor) for i in items))
+                        tuple(RefundedItem(i.line_no, i.name, i.quantity, i.amount_minor) for i in items),
+                        order.ref, order.business_day, date.fromisoformat(max(booked)) if booked else None,
+                        order.business_day in closed_days(store))
 
 
 def _drop_unsent(store: "Store", refund_ids: "Sequence[str]") -> None:
