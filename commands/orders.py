@@ -17,12 +17,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 order_app = group("Orders on any channel: counter, phone, delivery, kiosk.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
-# the sign-in check in cli.py reads it. A command not listed changes nothing.
+# What each command here that changes the store (or searches customers' orders across days) needs, by the
+# permission table (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "order new": "RING_SALE", "order add": "RING_SALE", "order remove": "RING_SALE", "order set": "RING_SALE",
     "order discount": "DISCOUNT", "order undiscount": "DISCOUNT", "order close": "RING_SALE",
-    "order void": "VOID_UNPAID",
+    "order void": "VOID_UNPAID", "order find": "FIND_ORDERS",
 }
 
 # Every status an order can have (pos.orders.OrderStatus; a test holds them equal), for help and refusals.
@@ -271,6 +271,50 @@ def order_list(
             {0, 4, 5},
         ),
     )
+
+
+@order_app.command("find", context_settings=NUMBERS)
+def order_find(
+    ctx: typer.Context,
+    start: Annotated[Optional[str], typer.Option("--from", help="First business day YYYY-MM-DD (default: 31 days "
+                                                 "up to --to).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last business day (default: the day open now).")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="The customer's phone, or its last digits (555-0100, 0100).")] = None,
+    name: Annotated[Optional[str], typer.Option(help="The customer's name, or part of it (any case).")] = None,
+    amount: Annotated[Optional[str], typer.Option(help="The order's total, like 2.71.")] = None,
+    card: Annotated[Optional[str], typer.Option("--card", metavar="LAST4",
+                                                help="The last four digits of the card that paid.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find orders of past days by phone, name, total or card, newest first, with the reference every command takes."""
+    from pos.order_find import find_orders, read_search
+    from pos.words import counted
+
+    store = open_store(ctx)
+    search = read_search(store, start=parse_day_option(start), end=parse_day_option(end), phone=phone, name=name,
+                         amount=amount, card=card)
+    found = find_orders(store, search)
+    span = str(search.start) if search.start == search.end else f"{search.start} to {search.end}"
+
+    def human() -> None:
+        if not found.matches:
+            say(f"No order of {span} matches: widen the days with --from and --to, or ask for less.")
+            return
+        print_table(
+            f"Orders found, {span}: {found.count}",
+            ["Order", "Channel", "Status", "Customer", "Phone", "Total"],
+            [[m.order.ref, m.order.channel.value, m.order.status.value, m.order.customer_name or "",
+              m.order.customer_phone or "", money(store, m.total_minor)] for m in found.matches],
+            {5},
+        )
+        if found.count > len(found.matches):
+            say(f"The newest {len(found.matches)} of {counted(found.count, 'order')} are shown: narrow the search "
+                "(--from, --to, --phone, --name, --amount, --card).")
+
+    emit(as_json, {"from": search.start.isoformat(), "to": search.end.isoformat(), "count": found.count,
+                   "currency": store.settings.currency,
+                   "orders": [{**order_dict(store, m.order), "total_minor": m.total_minor} for m in found.matches]},
+         human)
 
 
 def _status_text(v: "OrderView") -> str:

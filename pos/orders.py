@@ -120,6 +120,11 @@ def _order(row: "sqlite3.Row") -> Order:
     )
 
 
+def order_from_row(row: "sqlite3.Row") -> Order:
+    """An order from its row of ``orders`` (for a module that selects orders its own way: :mod:`pos.order_find`)."""
+    return _order(row)
+
+
 # -- customer details ---------------------------------------------------------
 
 def parse_channel(text: str) -> Channel:

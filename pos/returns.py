@@ -147,8 +147,10 @@ def plan(store: "Store", current: "OrderView", asked: Sequence[Asked] | None) ->
     for no, quantity in asked:
         if no not in by_no:
             have = ", ".join(str(n) for n in sorted(by_no))
-            raise InvalidInput(f"Order {order.label} has no line {no}: its lines are {have} "
-                               f"(see 'pos order show {order.number}').")
+            from pos.orders import spoken, typed
+
+            raise InvalidInput(f"Order {spoken(store, order)} has no line {no}: its lines are {have} "
+                               f"(see 'pos order show {typed(store, order)}').")
         if no in seen:
             raise InvalidInput(f"Line {no} is named twice: give each line once, with --qty for how many.")
         seen.add(no)
