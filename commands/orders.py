@@ -301,17 +301,17 @@ def order_find(
             say(f"No order of {span} matches: widen the days with --from and --to, or ask for less.")
             return
         print_table(
-            f"Orders found, {span}: {found.count}",
+            f"Orders found, {span}: {found.matched_count}",
             ["Order", "Channel", "Status", "Customer", "Phone", "Total"],
             [[m.order.ref, m.order.channel.value, m.order.status.value, m.order.customer_name or "",
               m.order.customer_phone or "", money(store, m.total_minor)] for m in found.matches],
             {5},
         )
-        if found.count > len(found.matches):
-            say(f"The newest {len(found.matches)} of {counted(found.count, 'order')} are shown: narrow the search "
+        if found.matched_count > len(found.matches):
+            say(f"The newest {len(found.matches)} of {counted(found.matched_count, 'order')} are shown: narrow the search "
                 "(--from, --to, --phone, --name, --amount, --card).")
 
-    emit(as_json, {"from": search.start.isoformat(), "to": search.end.isoformat(), "count": found.count,
+    emit(as_json, {"from": search.start.isoformat(), "to": search.end.isoformat(), "count": found.matched_count,
                    "currency": store.settings.currency,
                    "orders": [{**order_dict(store, m.order), "total_minor": m.total_minor} for m in found.matches]},
          human)

@@ -59,7 +59,7 @@ class Found(NamedTuple):
     search: Search
     matches: list[Match]
     """The newest first, at most :data:`MAX_SHOWN`."""
-    count: int
+    matched_count: int
     """How many orders matched in all."""
 
 
