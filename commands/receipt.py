@@ -103,7 +103,7 @@ def auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
     folder = config.get(store, "receipt.folder")
     if not folder:
         return None
-    from pos.orders import resolve
+    from pos.orders import resolve, typed
     from receipts import model, pdf as pdf_layout
 
     order = resolve(store, order_id)
@@ -117,6 +117,6 @@ def auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
         # The sale is recorded: a receipt that cannot be written must not read as a failed payment.
         reason = exc.message if isinstance(exc, AnytenderError) else os_message(exc)
         say(f"warning: the receipt was not saved ({reason}) The payment is recorded; write it with "
-            f"'pos receipt {order.ref} --pdf FILE'.", err=True)
+            f"'pos receipt {typed(store, order)} --pdf FILE'.", err=True)
         return None
     return target
