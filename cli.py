@@ -165,7 +165,8 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
     whom the permission table allows; a refusal is recorded (:func:`_refusal_recorded`).
 
     The table lists every command that changes the store, and the reads of the books (the audit
-    trail, the ledger, the day report, payroll, other people's cash and tips).  A command a person
+    trail, the ledger, the day report, payroll, other people's cash and tips) and of customers'
+    orders across days (``pos order find``).  A command a person
     may run about themselves (a module's ``SELF_SERVICE``: ``pos driver cash Dave`` for Dave) needs
     no permission for that.
     """
@@ -188,7 +189,8 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
     member = signed_in_member(store, store.memo["register"])
     if member is None:
         if not sys.stdin.isatty():
-            does = "reads the books" if action is Action.READ_BOOKS else "changes the store"
+            does = {Action.READ_BOOKS: "reads the books", Action.FIND_ORDERS: "searches customers' orders"}.get(
+                action, "changes the store")
             raise InvalidInput(f"'pos {command}' {does}: sign in first with 'pos login NAME'.")
         member = sign_in_here(store, typer.prompt("Sign in: name", err=True), store.memo["register"])
     store.memo["actor_id"] = member.id  # who is asking, refused or not

@@ -4,7 +4,7 @@ The root of ``pos`` (``cli.py``) puts a :class:`State` on the click context: the
 from ``--db`` and the sign-in check to run when a command first opens the store.  A command
 asks :func:`open_store` for the store; the check then decides, from the permission table,
 whether the person signed in on this terminal may run it.  Shared argument and option
-types (``--json``, an order reference, ``--register``) are declared here once.
+types (``--json``, an order reference and its ``--day``, ``--register``) are declared here once.
 """
 
 from __future__ import annotations
@@ -38,7 +38,11 @@ def json_asked(ctx: typer.Context, value: bool) -> bool:
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text (errors too, "
                                         "on stderr).", callback=json_asked)]
-OrderArg = Annotated[str, typer.Argument(help="Today's order number (like 12) or the order id.")]
+OrderArg = Annotated[str, typer.Argument(
+    help="The order: its number on the business day open now (12), another day's (2026-12-06/12, as its receipt "
+         "prints it), or its id.")]
+OrderDayOpt = Annotated[Optional[str], typer.Option(
+    "--day", help="The business day of the order's number, YYYY-MM-DD (default: the day open now).")]
 RegisterOpt = Annotated[int, typer.Option("--register", "-r", help="Register (and drawer) number.")]
 
 
@@ -266,6 +270,21 @@ def parse_day_option(text: str | None) -> Any:
     from pos.clock import parse_day
 
     return parse_day(text)
+
+
+def order_named(store: "Store", order: str, day: Optional[str] = None) -> str:
+    """The id of the order a command names (``12``, ``2026-12-06/12`` or an id, with its ``--day``), found by the
+    one reader of references (:func:`pos.orders.locate`).  An old number of an order carried over to another day
+    finds it, and says on stderr where it is now (stdout stays the command's, --json too)."""
+    from pos.orders import locate
+
+    found = locate(store, order, parse_day_option(day))
+    if found.moved_from is not None:
+        from commands.output import say
+
+        say(f"Order {found.moved_from} was carried over to {found.order.business_day.isoformat()}: it is "
+            f"{found.order.ref} now.", err=True)
+    return found.order.id
 
 
 def day_or_today(store: "Store", day: Optional[str]) -> Any:

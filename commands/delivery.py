@@ -6,7 +6,8 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import JsonFlag, NUMBERS, OrderArg, RegisterOpt, group, open_store, signed_in_actor
+from commands.context import (JsonFlag, NUMBERS, OrderArg, OrderDayOpt, RegisterOpt, group, open_store, order_named,
+                              signed_in_actor)
 from commands.output import emit, money, say
 from commands.pay import payment_dict
 from commands.receipt import auto_receipt
@@ -34,12 +35,14 @@ def delivery_dispatch(
     ctx: typer.Context,
     order: OrderArg,
     driver: Annotated[str, typer.Option("--driver", help="Driver on shift who takes it.")],
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Send a delivery order out; the driver will collect what is due."""
     from payments.cod import dispatch, may_dispatch
 
     store = open_store(ctx)
+    order = order_named(store, order, day)
     may_dispatch(store, signed_in_actor(store), order)
     p = dispatch(store, order, driver)
     emit(as_json, payment_dict(store, p), f"Out for delivery with {driver}: collect {money(store, p.amount_minor)}.")
@@ -54,12 +57,14 @@ def delivery_collect(
     keep_change: Annotated[
         bool, typer.Option("--keep-change", help="The customer told the driver to keep the change: it is the tip.")
     ] = False,
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record the cash taken at the door and the change given."""
     from payments.cod import collect
 
     store = open_store(ctx)
+    order = order_named(store, order, day)
     from payments.cod import only_own
 
     only_own(store, signed_in_actor(store), "collect", order_ref=order)
@@ -78,12 +83,14 @@ def delivery_fail(
     ctx: typer.Context,
     order: OrderArg,
     reason: Annotated[str, typer.Option("--reason", help="What happened (required).")] = "",
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """A refused or failed delivery: nothing collected, the order is open again."""
     from payments.cod import fail
 
     store = open_store(ctx)
+    order = order_named(store, order, day)
     from payments.cod import only_own
 
     only_own(store, signed_in_actor(store), "record a failed delivery of", order_ref=order)

@@ -6,7 +6,8 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import JsonFlag, NUMBERS, OrderArg, ask_approver, group, open_store, parse_day_option
+from commands.context import (JsonFlag, NUMBERS, OrderArg, OrderDayOpt, ask_approver, group, open_store, order_named,
+                              parse_day_option)
 from commands.output import emit, money, print_table, say
 from pos.errors import InvalidInput
 
@@ -16,12 +17,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 order_app = group("Orders on any channel: counter, phone, delivery, kiosk.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
-# the sign-in check in cli.py reads it. A command not listed changes nothing.
+# What each command here that changes the store (or searches customers' orders across days) needs, by the
+# permission table (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "order new": "RING_SALE", "order add": "RING_SALE", "order remove": "RING_SALE", "order set": "RING_SALE",
     "order discount": "DISCOUNT", "order undiscount": "DISCOUNT", "order close": "RING_SALE",
-    "order void": "VOID_UNPAID",
+    "order void": "VOID_UNPAID", "order find": "FIND_ORDERS",
 }
 
 # Every status an order can have (pos.orders.OrderStatus; a test holds them equal), for help and refusals.
@@ -31,6 +32,7 @@ STATUSES = "open, paid, refunded or voided"
 def order_dict(store: "Store", order: "Order") -> dict[str, Any]:
     return {
         "id": order.id,
+        "ref": order.ref,
         "number": order.number,
         "business_day": order.business_day.isoformat(),
         "channel": order.channel.value,
@@ -76,7 +78,9 @@ def _view_dict(store: "Store", v: "OrderView") -> dict[str, Any]:
 
 def _emit_view(as_json: bool, store: "Store", v: "OrderView", what: str) -> None:
     """After a change to an order: the order as JSON, or what changed and the new total."""
-    emit(as_json, _view_dict(store, v), f"#{v.order.number}: {what}  total {money(store, v.totals.total_minor)}")
+    from pos.orders import spoken
+
+    emit(as_json, _view_dict(store, v), f"{spoken(store, v.order)}: {what}  total {money(store, v.totals.total_minor)}")
 
 
 def _print_view(store: "Store", v: "OrderView") -> None:
@@ -84,7 +88,7 @@ def _print_view(store: "Store", v: "OrderView") -> None:
     who = ", ".join(x for x in (o.customer_name, o.customer_phone, o.address) if x)
     if store.settings.training:
         say("TRAINING")
-    say(f"Order #{o.number} ({o.channel.value}, {o.status.value}) {o.id}" + (f" - {who}" if who else ""))
+    say(f"Order {o.ref} ({o.channel.value}, {o.status.value}) {o.id}" + (f" - {who}" if who else ""))
     for line, lt in zip(v.lines, v.totals.lines):
         say(f"  {line.line_no:>3}  {line.quantity:>3} x {line.name:<28} {money(store, lt.gross_minor):>12}")
     for d, amount in zip(v.discounts, v.totals.discount_amounts_minor):
@@ -126,13 +130,14 @@ def order_add(
     order: OrderArg,
     sku: Annotated[str, typer.Argument(help="Item SKU or barcode.")],
     qty: Annotated[str, typer.Option("--qty", "-q", help="Quantity.")] = "1",
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Ring an item onto an order."""
     from pos.orders import add_line
 
     store = open_store(ctx)
-    line, v = add_line(store, order, sku, qty)
+    line, v = add_line(store, order_named(store, order, day), sku, qty)
     _emit_view(as_json, store, v, f"line {line.line_no}, {line.quantity} x {line.name} "
                f"{money(store, line.quantity * line.unit_price_minor)}")
 
@@ -143,13 +148,15 @@ def order_remove(
     order: OrderArg,
     line: Annotated[Optional[int], typer.Argument(help="Line number (default: the last line).")] = None,
     approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Take a line off an order (a void of its value: above the store's void limits, a manager approves)."""
     from pos.orders import remove_line
 
     store = open_store(ctx)
-    removed, v = remove_line(store, order, line, approver=ask_approver(ctx, approve))
+    order_id = order_named(store, order, day)
+    removed, v = remove_line(store, order_id, line, approver=ask_approver(ctx, approve))
     _emit_view(as_json, store, v, f"removed line {removed.line_no} ({removed.name})")
 
 
@@ -161,6 +168,7 @@ def order_discount(
     reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
     line: Annotated[Optional[int], typer.Option("--line", help="Discount one line instead of the order.")] = None,
     approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Give a discount on an order or one line; a reason is required.
@@ -173,7 +181,8 @@ def order_discount(
     from pos.discounts import add_discount
 
     store = open_store(ctx)
-    discount, v = add_discount(store, order, value, reason, line, approver=ask_approver(ctx, approve))
+    order_id = order_named(store, order, day)
+    discount, v = add_discount(store, order_id, value, reason, line, approver=ask_approver(ctx, approve))
     _emit_view(as_json, store, v, f"discount {money(store, v.totals.discount_amounts_minor[-1])} ({discount.reason})")
 
 
@@ -182,13 +191,14 @@ def order_undiscount(
     ctx: typer.Context,
     order: OrderArg,
     number: Annotated[Optional[int], typer.Argument(help="Which discount, as listed by 'order show' (default: the last).")] = None,
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Take a discount off an order."""
     from pos.discounts import remove_discount
 
     store = open_store(ctx)
-    discount, v = remove_discount(store, order, number)
+    discount, v = remove_discount(store, order_named(store, order, day), number)
     _emit_view(as_json, store, v, f"discount '{discount.reason}' taken off")
 
 
@@ -199,23 +209,24 @@ def order_set(
     name: Annotated[Optional[str], typer.Option(help="Customer name.")] = None,
     phone: Annotated[Optional[str], typer.Option(help="Customer phone.")] = None,
     address: Annotated[Optional[str], typer.Option(help="Delivery address.")] = None,
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Add or change an order's optional customer details."""
-    from pos.orders import set_customer
+    from pos.orders import set_customer, spoken
 
     store = open_store(ctx)
-    o = set_customer(store, order, customer_name=name, customer_phone=phone, address=address)
-    emit(as_json, order_dict(store, o), f"Order #{o.number} updated.")
+    o = set_customer(store, order_named(store, order, day), customer_name=name, customer_phone=phone, address=address)
+    emit(as_json, order_dict(store, o), f"Order {spoken(store, o)} updated.")
 
 
 @order_app.command("show")
-def order_show(ctx: typer.Context, order: OrderArg, as_json: JsonFlag = False) -> None:
-    """Show an order with its lines, discounts, tax and total."""
+def order_show(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, as_json: JsonFlag = False) -> None:
+    """Show an order with its lines, discounts, tax and total (of any day: 2026-12-06/12, or 12 --day 2026-12-06)."""
     from pos.orders import view
 
     store = open_store(ctx)
-    v = view(store, order)
+    v = view(store, order_named(store, order, day))
     emit(as_json, _view_dict(store, v), lambda: _print_view(store, v))
 
 
@@ -262,6 +273,50 @@ def order_list(
     )
 
 
+@order_app.command("find", context_settings=NUMBERS)
+def order_find(
+    ctx: typer.Context,
+    start: Annotated[Optional[str], typer.Option("--from", help="First business day YYYY-MM-DD (default: 31 days "
+                                                 "up to --to).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last business day (default: the day open now).")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="The customer's phone, or its last digits (555-0100, 0100).")] = None,
+    name: Annotated[Optional[str], typer.Option(help="The customer's name, or part of it (any case).")] = None,
+    amount: Annotated[Optional[str], typer.Option(help="The order's total, like 2.71.")] = None,
+    card: Annotated[Optional[str], typer.Option("--card", metavar="LAST4",
+                                                help="The last four digits of the card that paid.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find orders of past days by phone, name, total or card, newest first, with the reference every command takes."""
+    from pos.order_find import find_orders, read_search
+    from pos.words import counted
+
+    store = open_store(ctx)
+    search = read_search(store, start=parse_day_option(start), end=parse_day_option(end), phone=phone, name=name,
+                         amount=amount, card=card)
+    found = find_orders(store, search)
+    span = str(search.start) if search.start == search.end else f"{search.start} to {search.end}"
+
+    def human() -> None:
+        if not found.matches:
+            say(f"No order of {span} matches: widen the days with --from and --to, or ask for less.")
+            return
+        print_table(
+            f"Orders found, {span}: {found.matched_count}",
+            ["Order", "Channel", "Status", "Customer", "Phone", "Total"],
+            [[m.order.ref, m.order.channel.value, m.order.status.value, m.order.customer_name or "",
+              m.order.customer_phone or "", money(store, m.total_minor)] for m in found.matches],
+            {5},
+        )
+        if found.matched_count > len(found.matches):
+            say(f"The newest {len(found.matches)} of {counted(found.matched_count, 'order')} are shown: narrow the search "
+                "(--from, --to, --phone, --name, --amount, --card).")
+
+    emit(as_json, {"from": search.start.isoformat(), "to": search.end.isoformat(), "count": found.matched_count,
+                   "currency": store.settings.currency,
+                   "orders": [{**order_dict(store, m.order), "total_minor": m.total_minor} for m in found.matches]},
+         human)
+
+
 def _status_text(v: "OrderView") -> str:
     return v.order.status.value + (" (pays at counter)" if v.order.counter_note and v.order.status.value == "open" else "")
 
@@ -288,14 +343,15 @@ def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_js
 
 
 @order_app.command("close")
-def order_close(ctx: typer.Context, order: OrderArg, as_json: JsonFlag = False) -> None:
+def order_close(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, as_json: JsonFlag = False) -> None:
     """Close an order that totals nothing (a staff meal, a full comp)."""
-    from pos.orders import close_free, resolve
+    from pos.orders import close_free, resolve, spoken
 
     store = open_store(ctx)
-    close_free(store, order)
-    o = resolve(store, order)
-    emit(as_json, order_dict(store, o), f"Order #{o.number} closed at {money(store, 0)}.")
+    order_id = order_named(store, order, day)
+    close_free(store, order_id)
+    o = resolve(store, order_id)
+    emit(as_json, order_dict(store, o), f"Order {spoken(store, o)} closed at {money(store, 0)}.")
 
 
 @order_app.command("void")
@@ -304,11 +360,14 @@ def order_void(
     order: OrderArg,
     reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
     approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Void an unpaid order (same as 'pos void'; a paid one is refunded instead)."""
     from payments.refunds import void
+    from pos.orders import spoken
 
     store = open_store(ctx)
-    o = void(store, order, reason, approver=ask_approver(ctx, approve))
-    emit(as_json, order_dict(store, o), f"Order #{o.number} voided ({o.void_reason}).")
+    order_id = order_named(store, order, day)
+    o = void(store, order_id, reason, approver=ask_approver(ctx, approve))
+    emit(as_json, order_dict(store, o), f"Order {spoken(store, o)} voided ({o.void_reason}).")

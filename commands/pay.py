@@ -6,7 +6,8 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import CASHIER, JsonFlag, NUMBERS, OrderArg, RegisterOpt, ask_approver, group, open_store
+from commands.context import (CASHIER, JsonFlag, NUMBERS, OrderArg, OrderDayOpt, RegisterOpt, ask_approver, group,
+                              open_store, order_named)
 from commands.orders import order_dict
 from commands.output import CardWait, emit, error_json, local_time, money, print_table, say, say_block, Spinner, staff_name
 from commands.receipt import auto_receipt
@@ -65,6 +66,7 @@ def pay(
     wait: Annotated[bool, typer.Option("--wait", help="link: wait until the customer pays (Ctrl-C stops waiting).")] = False,
     cancel: Annotated[bool, typer.Option("--cancel", help="link: close the link so it can no longer be paid.")] = False,
     timeout_s: Annotated[int, typer.Option("--timeout", help="link --wait: give up waiting after this many seconds.")] = 600,
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Take a payment; several payments may share one order (split tender).
@@ -75,6 +77,7 @@ def pay(
     from payments.service import pay as take
 
     store = open_store(ctx)
+    order = order_named(store, order, day)
     tip_minor = 0
     if tip is not None:
         from pos.money import parse_amount
@@ -125,12 +128,13 @@ def pay(
 def _pay_link(store: "Store", order: str, tender: str, amount: Optional[str], register: int, tip_minor: int,
               tip_to: Optional[str], flags: tuple[bool, bool, bool], timeout_s: int, as_json: bool,
               tip_confirmed: bool) -> None:
-    """``pos pay ORDER link``: send a link, or --check, --wait for or --cancel the one sent."""
+    """``pos pay ORDER link``: send a link, or --check, --wait for or --cancel the one sent (``order``: its id)."""
     from payments import wallet
 
     check, wait, cancel = flags
     if tender.strip().lower() != "link":
-        raise InvalidInput(f"--check, --wait and --cancel are for payment links: 'pos pay {order} link --check'.")
+        raise InvalidInput(f"--check, --wait and --cancel are for payment links: "
+                           f"'pos pay {_typed_ref(store, order)} link --check'.")
     if sum(flags) > 1:
         raise InvalidInput("Choose one of --check, --wait and --cancel.")
     if (check or cancel) and (amount is not None or tip_minor or tip_to):
@@ -165,7 +169,7 @@ def _pay_link(store: "Store", order: str, tender: str, amount: Optional[str], re
             pass  # printed above, before any waiting
         elif status.waiting:
             say(f"Not paid yet: the link stays open until {_link_expiry(store, p)}. "
-                f"Check again with 'pos pay {order} link --check'.")
+                f"Check again with 'pos pay {_typed_ref(store, order)} link --check'.")
         elif p.state.value == "captured":
             how = ", ".join(str(p.details[k]) for k in ("wallet", "brand") if p.details.get(k))
             card = f" ({how} ...{p.details['last4']})" if p.details.get("last4") else ""
@@ -205,31 +209,32 @@ def _print_link(store: "Store", status: Any) -> None:
     say(status.url)
     say_block(qr_text(status.url))
     say("Text it to the customer, or let them scan the code; no account is needed.")
-    say(f"'pos pay {_order_number(store, p.order_id)} link --check' records the payment once they have paid.")
+    say(f"'pos pay {_typed_ref(store, p.order_id)} link --check' records the payment once they have paid.")
 
 
-def _order_number(store: "Store", order_id: str) -> int:
-    from pos.orders import resolve
+def _typed_ref(store: "Store", order_id: str) -> str:
+    """The order as a command typed now names it: ``12`` on the day open now, else ``2026-12-05/12``."""
+    from pos.orders import resolve, typed
 
-    return resolve(store, order_id).number
+    return typed(store, resolve(store, order_id))
 
 
 @payments_app.command("list")
-def payments_list(ctx: typer.Context, order: OrderArg, as_json: JsonFlag = False) -> None:
+def payments_list(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, as_json: JsonFlag = False) -> None:
     """An order's payments and their states."""
     from payments.base import order_payments
     from payments.service import due_minor
-    from pos.orders import resolve
+    from pos.orders import resolve, spoken
 
     store = open_store(ctx)
-    o = resolve(store, order)
+    o = resolve(store, order_named(store, order, day))
     payments = order_payments(store, o.id)
     due = due_minor(store, o.id) if o.status.value == "open" else 0
     emit(
         as_json,
         {"order_id": o.id, "due_minor": due, "payments": [payment_dict(store, p) for p in payments]},
         lambda: print_table(
-            f"Payments of #{o.number} (still due {money(store, due)})",
+            f"Payments of {spoken(store, o)} (still due {money(store, due)})",
             ["Tender", "State", "Amount", "Given", "Change", "Refunded"],
             [[p.tender.value, p.state.value, money(store, p.amount_minor),
               money(store, p.tendered_minor) if p.tendered_minor else "", money(store, p.change_minor) if p.change_minor else "",
@@ -268,24 +273,41 @@ def refund(
     reason: Annotated[str, typer.Option("--reason", help="Why (required for an amount or the whole order).")] = "",
     approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
     register: RegisterOpt = 1,
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Refund items returned (--line), an amount, or the rest of the order, to the original tenders (cash from the drawer)."""
+    """Refund items returned (--line), an amount, or the rest of the order, to the original tenders (cash from the drawer).
+
+    An order of an earlier day (2026-12-05/3, or 3 --day 2026-12-05) is refunded on the business day open now,
+    which the answer says.
+    """
     from payments.refunds import refund as give_back
     from pos.returns import pair
 
     store = open_store(ctx)
+    order_id = order_named(store, order, day)
     lines = pair(line or [], qty or []) if line or qty else None
-    result = give_back(store, order, amount, reason, lines=lines, register=register, approver=ask_approver(ctx, approve))
+    result = give_back(store, order_id, amount, reason, lines=lines, register=register,
+                       approver=ask_approver(ctx, approve))
     what = ", ".join(f"{item.quantity} x {item.name} ({money(store, item.amount_minor)})" for item in result.items)
+    def human() -> None:
+        say(said)
+        if result.booked_note:
+            say(result.booked_note)
+
+    said = (f"Refunded {money(store, result.total_minor)} on {result.named}" + (f" for {what}" if what else "") + " ("
+            + ", ".join(f"{part.tender} {money(store, part.amount_minor)}"
+                        + (f" and its {money(store, part.tip_minor)} tip" if part.tip_minor else "")
+                        for part in result.parts)
+            + ("): fully refunded." if result.fully_refunded else ")."))
     emit(
         as_json,
-        {"order": result.order_label, "total_minor": result.total_minor, "fully_refunded": result.fully_refunded,
-         "parts": [part._asdict() for part in result.parts], "items": [item._asdict() for item in result.items]},
-        f"Refunded {money(store, result.total_minor)} on {result.order_label}" + (f" for {what}" if what else "") + " ("
-        + ", ".join(f"{part.tender} {money(store, part.amount_minor)}"
-                    + (f" and its {money(store, part.tip_minor)} tip" if part.tip_minor else "") for part in result.parts)
-        + ("): fully refunded." if result.fully_refunded else ")."),
+        {"order": result.order_label, "order_ref": result.order_ref, "total_minor": result.total_minor,
+         "fully_refunded": result.fully_refunded, "parts": [part._asdict() for part in result.parts],
+         "items": [item._asdict() for item in result.items],
+         "sale_day": result.sale_day.isoformat() if result.sale_day else None,
+         "booked_day": result.booked_day.isoformat() if result.booked_day else None, "booked_note": result.booked_note},
+        human,
     )
 
 
@@ -295,11 +317,14 @@ def void_cmd(
     order: OrderArg,
     reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
     approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Void an unpaid order (pending payments are released)."""
     from payments.refunds import void
+    from pos.orders import spoken
 
     store = open_store(ctx)
-    o = void(store, order, reason, approver=ask_approver(ctx, approve))
-    emit(as_json, order_dict(store, o), f"Order #{o.number} voided ({o.void_reason}).")
+    order_id = order_named(store, order, day)
+    o = void(store, order_id, reason, approver=ask_approver(ctx, approve))
+    emit(as_json, order_dict(store, o), f"Order {spoken(store, o)} voided ({o.void_reason}).")

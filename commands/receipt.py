@@ -8,7 +8,7 @@ from typing import Annotated, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import CASHIER, OrderArg, open_store
+from commands.context import CASHIER, OrderArg, OrderDayOpt, open_store, order_named
 from commands.files import check_new, os_message, show_path, write_new
 from commands.output import say, say_block
 from pos.errors import AnytenderError, InvalidInput
@@ -33,14 +33,16 @@ def receipt_cmd(
     email: Annotated[Optional[str], typer.Option(
         "--email", metavar="ADDRESS", help="The customer's email address: the email's To:, and, with a mail server "
         "set (receipt.smtp), where it is sent.")] = None,
+    day: OrderDayOpt = None,
 ) -> None:
-    """Print an order's receipt, write it as a PDF or an email, or email it to the customer."""
+    """Print an order's receipt (of any day: 2026-12-06/12), write it as a PDF or an email, or email it to the customer."""
     from pos.mail_server import check_address
     from receipts.mail import mail_server
     from receipts import model
     from receipts.text import columns
 
     store = open_store(ctx)
+    order = order_named(store, order, day)  # a bad reference is refused before anything is written
     columns(width)  # a bad width is refused before anything is written
     address = check_address(email) if email is not None else None  # a bad address: nothing written or sent
     if pdf is not None and eml is not None and pdf.absolute() == eml.absolute():
@@ -68,7 +70,7 @@ def receipt_cmd(
             say(f"Wrote {show_path(eml)}.")
         if server is not None:
             send(letter, server, password)
-            say(f"Sent the receipt for order #{receipt.order_number} to {address}.")
+            say(f"Sent the receipt for order {receipt.order_ref} to {address}.")
     if text or (pdf is None and eml is None and address is None):
         from receipts import text as text_layout
 
@@ -101,7 +103,7 @@ def auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
     folder = config.get(store, "receipt.folder")
     if not folder:
         return None
-    from pos.orders import resolve
+    from pos.orders import resolve, typed
     from receipts import model, pdf as pdf_layout
 
     order = resolve(store, order_id)
@@ -115,6 +117,6 @@ def auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
         # The sale is recorded: a receipt that cannot be written must not read as a failed payment.
         reason = exc.message if isinstance(exc, AnytenderError) else os_message(exc)
         say(f"warning: the receipt was not saved ({reason}) The payment is recorded; write it with "
-            f"'pos receipt {order.number} --pdf FILE'.", err=True)
+            f"'pos receipt {typed(store, order)} --pdf FILE'.", err=True)
         return None
     return target

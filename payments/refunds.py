@@ -20,6 +20,7 @@ module sits above the tenders, and below :mod:`payments.service`, whose
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from payments import registry
@@ -28,7 +29,7 @@ from payments.flow import Recovery, amount_minor, tip_account, void_payment
 from pos import accounts, faults, ledger, posting_rules
 from pos.errors import Conflict, InvalidInput, NotAllowed
 from pos.money_format import store_money
-from pos.orders import OrderStatus, forget_order, resolve, sale_key
+from pos.orders import OrderStatus, forget_order, resolve, sale_key, spoken, typed
 from pos.store import iso, new_id, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +61,28 @@ class RefundResult(NamedTuple):
     fully_refunded: bool
     items: tuple[RefundedItem, ...] = ()
     """The lines (and how many of each) a refund by item gave back; empty for an amount."""
+    order_ref: str = ""
+    """The order on any day, as its receipt names it: ``2026-12-05/3``."""
+    sale_day: date | None = None
+    """The business day the order belongs to (its sale's)."""
+    booked_day: date | None = None
+    """The business day the refund is booked on: the day open now, which for a sale of an earlier day is another."""
+    sale_day_closed: bool = False
+    """Whether the sale's day is closed (its books are, so the refund could not go there)."""
+
+    @property
+    def named(self) -> str:
+        """The order as the answer names it: ``#3`` when sold on the day the refund is booked, else ``2026-12-05/3``."""
+        return self.order_label if self.sale_day == self.booked_day or not self.order_ref else self.order_ref
+
+    @property
+    def booked_note(self) -> str | None:
+        """One line when the refund is booked on another day than the sale's (an earlier day's sale); else None."""
+        if self.booked_day is None or self.sale_day is None or self.booked_day == self.sale_day:
+            return None
+        closed = " (closed)" if self.sale_day_closed else ""
+        return (f"Booked on {self.booked_day.isoformat()}, the business day open now, not on the sale's day "
+                f"{self.sale_day.isoformat()}{closed}.")
 
 
 def refund(
@@ -96,8 +119,9 @@ def refund(
         raise InvalidInput("A refund needs a reason (like 'cold pizza') when it is an amount or the whole order: "
                            "give --reason, or refund the items returned with --line N.")
     order = resolve(store, order_ref)
+    named = spoken(store, order)  # '#3' today; '2026-12-05/3' for an earlier day's sale
     if order.status is OrderStatus.VOIDED:
-        raise Conflict(f"Order {order.label} was voided: there is nothing to refund.")
+        raise Conflict(f"Order {named} was voided: there is nothing to refund.")
     payments = [p for p in order_payments(store, order.id) if p.state in SETTLED]
     # Refunds asked of a tender and not booked yet (another register's now, or one a crash interrupted) hold
     # their money: what is left of each payment is what neither booked nor pending refunds took.
@@ -108,17 +132,17 @@ def refund(
     refundable = sum(left_of.values())
     if refundable <= 0:
         if pending:
-            raise Conflict(f"The rest of order {order.label} is being refunded already; if that refund was "
+            raise Conflict(f"The rest of order {named} is being refunded already; if that refund was "
                            "interrupted, run 'pos payments recover' to finish it.")
         if payments:
-            raise Conflict(f"Order {order.label} is already fully refunded.")
-        raise Conflict(f"Order {order.label} has no captured payment to refund.")
+            raise Conflict(f"Order {named} is already fully refunded.")
+        raise Conflict(f"Order {named} has no captured payment to refund.")
     sale = ledger.find_by_key(store, sale_key(order.id))
     items: list[returns.ReturnedLine] = []
     if lines is not None or amount is None:
         if sale is None and lines is not None:
-            raise Conflict(f"Order {order.label} is not paid in full yet: take the line off it instead "
-                           f"('pos order remove {order.number} LINE').")
+            raise Conflict(f"Order {named} is not paid in full yet: take the line off it instead "
+                           f"('pos order remove {typed(store, order)} LINE').")
         if sale is not None:
             planned = returns.plan(store, view(store, order.id), lines)
             if lines is not None or sum(i.amount_minor for i in planned) == refundable:
@@ -126,7 +150,7 @@ def refund(
     if items:
         wanted = sum(i.amount_minor for i in items)
         if wanted == 0:
-            raise InvalidInput(f"What was asked of order {order.label} was free: there is no money to give back.")
+            raise InvalidInput(f"What was asked of order {named} was free: there is no money to give back.")
         if not why:
             why = "returned"
     elif amount is not None:
@@ -137,10 +161,10 @@ def refund(
         wanted = refundable
     if wanted > refundable:
         raise InvalidInput(
-            f"Only {store_money(store, refundable)} of order {order.label} can still be refunded, not {store_money(store, wanted)}."
+            f"Only {store_money(store, refundable)} of order {named} can still be refunded, not {store_money(store, wanted)}."
         )
     who = limits.requester(store, by)
-    limits.check_refund(store, order.id, order.label, wanted, by=who, approver=approver)
+    limits.check_refund(store, order.id, named, wanted, by=who, approver=approver)
     # Plan every part and check every drawer before anything is written, so a
     # refund that cannot be paid in full is refused whole.
     plan: list[tuple[Payment, int, int, str]] = []
@@ -173,7 +197,7 @@ def refund(
     # The audit event, every part and the items returned in one transaction: a crash leaves all of
     # the refund for 'pos payments recover' to finish, or none of it.
     with store.write() as conn:
-        audit.changed(store, audit.Event.REFUND, f"order {order.label}", {"refundable_minor": refundable},
+        audit.changed(store, audit.Event.REFUND, f"order {named}", {"refundable_minor": refundable},
                       {"refundable_minor": refundable - wanted}, order=order.number, amount_minor=wanted, reason=why,
                       tenders=[payment.tender.value for payment, *_ in plan], register=register,
                       approved_by=approver.name if approver else None,
@@ -197,13 +221,19 @@ def refund(
             if parts:
                 back = ", ".join(f"{p.tender} {store_money(store, p.amount_minor + p.tip_minor)}" for p in parts)
                 raise Conflict(f"{refused} ({back} went back already; refund the rest with 'pos refund "
-                               f"{order.number} --amount ... --reason ...').") from refused
+                               f"{typed(store, order)} --amount ... --reason ...').") from refused
             raise
         faults.hit("refund.part_done")
         parts.append(RefundPart(refund_id, payment.id, payment.tender.value, part, tip_back))
     remaining = sum(p.refundable_minor for p in order_payments(store, order.id) if p.state in SETTLED)
+    booked = [entry.business_day for entry in (ledger.find_by_key(store, f"refund:{part.refund_id}") for part in parts)
+              if entry is not None]
+    from pos.days import closed_days
+
     return RefundResult(order.label, parts, wanted, remaining == 0,
-                        tuple(RefundedItem(i.line_no, i.name, i.quantity, i.amount_minor) for i in items))
+                        tuple(RefundedItem(i.line_no, i.name, i.quantity, i.amount_minor) for i in items),
+                        order.ref, order.business_day, date.fromisoformat(max(booked)) if booked else None,
+                        order.business_day in closed_days(store))
 
 
 def _drop_unsent(store: "Store", refund_ids: "Sequence[str]") -> None:
@@ -379,7 +409,7 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
             taken = sum(p.refundable_minor for p in settled)
             raise Conflict(
                 f"Order {order.label} has {store_money(store, taken)} paid already: refund it first "
-                f"('pos refund {order.number} --reason ...'), then void."
+                f"('pos refund {typed(store, order)} --reason ...'), then void."
             )
         from pos.text import clean_line
 

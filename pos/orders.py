@@ -1,7 +1,8 @@
 """Orders on every channel: counter, phone, delivery and kiosk.
 
 An order has a stable id (``ord_...``) and a short number that restarts each
-business day (``#12``), which is what a cashier says aloud and types.  It
+business day (``#12``), which is what a cashier says aloud and types; with its day,
+``2026-12-06/12`` names it on any day, as its receipt prints it (:mod:`pos.order_ref`).  It
 belongs to the business day open when it was rung (:func:`pos.days.current_day`),
 and its money is booked on that day; a close carries orders still open
 forward to the next open day, with a new number there (``order_moves``).  A customer name, phone
@@ -23,6 +24,7 @@ from typing import NamedTuple, TYPE_CHECKING
 from pos.days import current_day, money_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.order_input import clean_optional, clean_phone, parse_quantity
+from pos.order_ref import format_ref
 from pos.store import fits_sql, iso, new_id, parse_iso, utc_now
 from pos.totals import DiscountInput, DiscountKind, LineInput, Totals, compute_totals
 
@@ -69,6 +71,11 @@ class Order(NamedTuple):
         """How a cashier names the order: ``#12``."""
         return f"#{self.number}"
 
+    @property
+    def ref(self) -> str:
+        """How receipts, lists and the receipt's QR code name the order, on any day: ``2026-12-06/12``."""
+        return format_ref(self.business_day, self.number)
+
 
 class Line(NamedTuple):
     line_no: int
@@ -113,6 +120,11 @@ def _order(row: "sqlite3.Row") -> Order:
     )
 
 
+def order_from_row(row: "sqlite3.Row") -> Order:
+    """An order from its row of ``orders`` (for a module that selects orders its own way: :mod:`pos.order_find`)."""
+    return _order(row)
+
+
 # -- customer details ---------------------------------------------------------
 
 def parse_channel(text: str) -> Channel:
@@ -127,40 +139,72 @@ def parse_channel(text: str) -> Channel:
 # -- finding an order ---------------------------------------------------------
 
 
-def resolve(store: "Store", ref: str | int, day: date | None = None) -> Order:
-    """Find an order by its number in a business day (default today) or its id.
+class Located(NamedTuple):
+    """An order found by a reference, and the carry-over it was followed through, if its old number was given."""
 
-    Inside a write transaction a found row is cached until something here
-    changes it (:func:`forget_order`): a sale asks for its order a dozen times.
+    order: Order
+    moved_from: str | None = None
+    """``2026-12-05/11`` when that old reference was given for an order carried over to another day since."""
+
+
+def resolve(store: "Store", ref: str | int, day: date | None = None) -> Order:
+    """The order a reference names (:func:`locate`): ``12`` (of ``day``, default the day open now),
+    ``2026-12-06/12`` or an id."""
+    return locate(store, ref, day).order
+
+
+def locate(store: "Store", ref: str | int, day: date | None = None) -> Located:
+    """Find the order ``ref`` names (read by :func:`pos.order_ref.parse_order_ref`, with ``day`` as a ``--day``).
+
+    A number alone is of ``day``, else of the business day open now.  The number an order had on a
+    day it was carried over from finds it where it is now, saying so (:attr:`Located.moved_from`).
+    Inside a write transaction a found row is cached until something here changes it
+    (:func:`forget_order`): a sale asks for its order a dozen times.
     """
-    text = str(ref).strip().lstrip("#")
+    from pos.order_ref import parse_order_ref
+
+    wanted = parse_order_ref(ref, day)
     caching = store.in_transaction
-    if text.isascii() and text.isdigit():  # ASCII: "²" and "٣" are digits to Python, and no order number
-        when = day or current_day(store)
-        # Beyond any order number; int() of thousands of digits would refuse (or take its time).
-        number = int(text.lstrip("0") or "0") if len(text.lstrip("0")) <= 18 else 10**19
-        text = text if len(text) <= 24 else text[:20] + "..."
+    if wanted.order_id is None:
+        assert wanted.number is not None
+        when = wanted.day or current_day(store)
+        number = wanted.number
         row = store.one("SELECT * FROM orders WHERE business_day = ? AND number = ?",
                         (when.isoformat(), number)) if fits_sql(number) else None
-        if row is None:
-            moved = store.one("SELECT to_day, to_number FROM order_moves WHERE from_day = ? AND from_number = ?",
-                              (when.isoformat(), number)) if fits_sql(number) else None
-            if moved is not None:
-                raise NotFound(f"Order #{number} of {when.isoformat()} was carried over to {moved[0]}: "
-                               f"it is #{moved[1]} there.")
-            raise NotFound(f"No order #{text} on {when.isoformat()}: list the day's orders with 'pos order list'.")
-        return _order(row)
+        if row is not None:
+            return Located(_order(row))
+        moved = store.one("SELECT order_id FROM order_moves WHERE from_day = ? AND from_number = ?",
+                          (when.isoformat(), number)) if fits_sql(number) else None
+        if moved is not None:
+            return Located(resolve(store, moved[0]), format_ref(when, number))
+        shown = number if number < 10**18 else str(ref).strip()[:20] + "..."
+        today = " (the business day open now)" if wanted.day is None else ""
+        raise NotFound(f"No order #{shown} on {when.isoformat()}{today}: list the day's orders with "
+                       f"'pos order list --day {when.isoformat()}', or find one with 'pos order find'.")
+    text = wanted.order_id
     if caching:
         cached = store.tx_cache.get(f"order:{text}")
         if cached is not None:
-            return cached
+            return Located(cached)
     row = store.one("SELECT * FROM orders WHERE id = ?", (text,))
     if row is None:
-        raise NotFound(f"No order '{ref}': give today's order number (like 12) or the order id.")
+        raise NotFound(f"No order '{text}': give today's order number (like 12), another day's as DAY/NUMBER "
+                       "(like 2026-12-06/12), or the order id.")
     order = _order(row)
     if caching:
         store.tx_cache[f"order:{order.id}"] = order
-    return order
+    return Located(order)
+
+
+def spoken(store: "Store", order: Order) -> str:
+    """How a message names an order: ``#12`` on the business day open now, ``2026-12-05/12`` on another day."""
+    return order.label if order.business_day == current_day(store) else order.ref
+
+
+def typed(store: "Store", order: Order) -> str:
+    """How a command typed now names the order (for a hint to type): ``12`` on the day open now, else its
+    ``2026-12-05/12`` (a number alone would name another order of today)."""
+    return str(order.number) if order.business_day == current_day(store) else order.ref
 
 
 def forget_order(store: "Store", order_id: str) -> None:

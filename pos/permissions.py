@@ -62,10 +62,14 @@ class Action(str, enum.Enum):
     READ_BOOKS = "read the books and reports"
     CORRECT_BOOKS = "post corrections to the books"
     KIOSK_SELL = "add items and pay at a kiosk"
+    FIND_ORDERS = "search orders by customer or card"
+    """Across days, by a customer's phone or name or a card's last digits (``pos order find``): audited, as who
+    looked for whom is the store's business; one day's list is open to anyone at the till."""
 
 
 A = Action
-_COUNTER = frozenset({A.RING_SALE, A.DISCOUNT, A.TAKE_PAYMENT, A.REFUND_SMALL, A.VOID_UNPAID, A.DISPATCH})
+_COUNTER = frozenset({A.RING_SALE, A.DISCOUNT, A.TAKE_PAYMENT, A.REFUND_SMALL, A.VOID_UNPAID, A.DISPATCH,
+                      A.FIND_ORDERS})
 _MANAGING = _COUNTER | {
     A.REFUND_LARGE, A.VOID_PAID, A.APPROVE, A.OPEN_DRAWER, A.NO_SALE, A.PAID_IN_OUT, A.COUNT_DRAWER, A.TIP_PAYOUT,
     A.DISTRIBUTE_TIPS, A.CLOSE_DAY, A.REOPEN_DAY, A.MANAGE_STAFF, A.READ_BOOKS, A.CORRECT_BOOKS, A.OWN_DELIVERIES,

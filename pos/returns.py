@@ -137,7 +137,10 @@ def plan(store: "Store", current: "OrderView", asked: Sequence[Asked] | None) ->
     Writes nothing.  Refused: a line the order does not have, a line named twice, a quantity
     above what is left of the line (a line refunded already is refused as such).
     """
+    from pos.orders import spoken, typed
+
     order = current.order
+    named = spoken(store, order)  # '#3' today, '2026-12-05/3' for an earlier day's sale
     by_no = {line.line_no: (line, total) for line, total in zip(current.lines, current.totals.lines)}
     done = returned_so_far(store, order.id)
     if asked is None:
@@ -147,8 +150,8 @@ def plan(store: "Store", current: "OrderView", asked: Sequence[Asked] | None) ->
     for no, quantity in asked:
         if no not in by_no:
             have = ", ".join(str(n) for n in sorted(by_no))
-            raise InvalidInput(f"Order {order.label} has no line {no}: its lines are {have} "
-                               f"(see 'pos order show {order.number}').")
+            raise InvalidInput(f"Order {named} has no line {no}: its lines are {have} "
+                               f"(see 'pos order show {typed(store, order)}').")
         if no in seen:
             raise InvalidInput(f"Line {no} is named twice: give each line once, with --qty for how many.")
         seen.add(no)
@@ -156,12 +159,12 @@ def plan(store: "Store", current: "OrderView", asked: Sequence[Asked] | None) ->
         before = done.get(no, 0)
         left = line.quantity - before
         if left <= 0:
-            raise InvalidInput(f"Line {no} ({line.name}) of order {order.label} was refunded already "
+            raise InvalidInput(f"Line {no} ({line.name}) of order {named} was refunded already "
                                f"({counted(line.quantity, 'item')}): it cannot be refunded twice.")
         wanted = left if quantity is None else quantity
         if wanted > left:
             already = f", {before} refunded already" if before else ""
-            raise InvalidInput(f"Line {no} ({line.name}) of order {order.label} has {left} left to refund"
+            raise InvalidInput(f"Line {no} ({line.name}) of order {named} has {left} left to refund"
                                f"{already}, not {wanted}.")
         out.append(share(line, total, before, wanted, current.totals.tax_included))
     return out

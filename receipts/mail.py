@@ -39,17 +39,17 @@ def message(receipt: "Receipt", *, to: str | None = None, sender: str | None = N
     msg = EmailMessage()
     kind = "Refund receipt" if receipt.title.startswith("REFUND") else "Receipt"
     marks = "".join(f" [{m}]" for m in receipt.marks)
-    msg["Subject"] = f"{kind} for order #{receipt.order_number} at {receipt.store_name}{marks}"
+    msg["Subject"] = f"{kind} for order {_named(receipt)} at {receipt.store_name}{marks}"
     # formataddr quotes the store's name: a '<', ',' or ';' in it stays part of the name, never another address.
     msg["From"] = formataddr((receipt.store_name, check_address(sender) if sender else "receipts@localhost"))
     if to:
         msg["To"] = check_address(to)  # one bare address: never a second one, a header or a line break
     # The real moment with the store's true offset (-0500 in a New York winter), never local time labelled UTC.
     msg["Date"] = format_datetime(receipt.moment)
-    msg["Message-ID"] = make_msgid(f"receipt-{receipt.order_number}", "anytender.invalid")
+    msg["Message-ID"] = make_msgid(f"receipt-{_file_part(receipt)}", "anytender.invalid")
     msg.set_content(text.render(receipt, 80))
     msg.add_attachment(pdf.render(receipt, 80), maintype="application", subtype="pdf",
-                       filename=f"receipt-{receipt.order_number}.pdf")
+                       filename=f"receipt-{_file_part(receipt)}.pdf")
     return msg
 
 
@@ -164,3 +164,13 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, (ConnectionResetError, EOFError)) or type(exc).__name__ == "SMTPServerDisconnected":
         return "it closed the connection"
     return " ".join(str(getattr(exc, "strerror", None) or exc or type(exc).__name__).split())[:120]
+
+
+def _named(receipt: "Receipt") -> str:
+    """The order as the receipt names it: ``2026-12-06/14`` (``#14`` for a receipt made without its day)."""
+    return receipt.order_ref or f"#{receipt.order_number}"
+
+
+def _file_part(receipt: "Receipt") -> str:
+    """The order in a file name or a message id: ``2026-12-06-14``."""
+    return receipt.order_ref.replace("/", "-") if receipt.order_ref else str(receipt.order_number)

@@ -7,7 +7,9 @@ category with its rate and taxable base, the total, each payment (tender; card b
 or wallet type, how the card was read and its authorization code; cash tendered and change) and each tip with the first name
 of the person it goes to, or "the team on shift" for the pool.  A refund
 receipt lists the items returned (how many, what each line gave back), amounts given as a gesture
-with their reasons, the original total, and the tenders the money went back to.  A sale receipt ends with the check value of its sale's
+with their reasons, the original total, and the tenders the money went back to.  Every receipt names its order by business day and number
+(``2026-12-06/14``), which its QR code carries too, so the order is found by it on any later day.  A sale
+receipt ends with the check value of its sale's
 journal entry (:func:`pos.closings.check_value`), as fiscal printers print one.  Reprints and training stores
 are marked as such.
 
@@ -69,6 +71,9 @@ class Receipt(NamedTuple):
     """The instant of the sale, in the store's time zone with its true offset (an email's ``Date:``)."""
     check: str | None = None
     """``Check 3fa2c1d9e0b7 #1234``: the sale's journal entry (hash and number), an anchor the customer carries."""
+    order_ref: str = ""
+    """``2026-12-06/14``: the order's business day and number, printed and carried by the receipt's QR code, so
+    the order is found by it on any later day (:mod:`pos.order_ref`)."""
 
 
 def _first_name(store: "Store", key_or_id: str | int | None) -> str | None:
@@ -201,7 +206,7 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
     feedback = config.get(store, "receipt.feedback") or None
     base = Receipt(s.name, s.address, "RECEIPT", order.number, order.channel.value, when.strftime("%Y-%m-%d %H:%M"),
                    _first_name(store, _created_by(store, order.id)), driver, [], [], [], [], [], [], marks, feedback,
-                   s.training, when)
+                   s.training, when, order_ref=order.ref)
     if refund:
         return _refund_receipt(store, order, current.totals.total_minor, base, money)
     t = current.totals

@@ -1,9 +1,11 @@
-"""A receipt as a PDF on a 58 or 80 mm roll: the text layout's lines, a QR code for feedback, and marks.
+"""A receipt as a PDF on a 58 or 80 mm roll: the text layout's lines, QR codes for the order and feedback, and marks.
 
 The page is as tall as its content.  It draws the lines of
 :mod:`receipts.text` in a monospaced face sized so the line fills the roll,
-so the PDF and the thermal printout always agree.  The store's feedback
-contact becomes a QR code (encoded by reportlab's own QR widget) at the foot, and a
+so the PDF and the thermal printout always agree.  At the foot, QR codes (encoded by
+reportlab's own QR widget), each captioned: the order's day and number
+(``2026-12-06/14``, which a scanner at the register reads to recall the order, and
+every command takes), and the store's feedback contact when it has one.  A
 training store's receipt carries TRAINING across the page.  PDFs are made
 with ``invariant=1``: the same receipt gives the same bytes, every time
 (the golden files in ``tests/golden`` rely on it).
@@ -40,6 +42,16 @@ def feedback_target(contact: str) -> str:
 
 
 _QR_BORDER = 2  # quiet zone, in modules
+_QR_GAP_MM = 4  # between two codes side by side
+
+
+def _codes(receipt: "Receipt") -> list[tuple[str, str]]:
+    """The QR codes at the receipt's foot, each (what it carries, its caption): the order's day and number, as
+    every command and the register take it (``2026-12-06/14``); then the feedback contact, when there is one."""
+    codes = [(receipt.order_ref, receipt.order_ref)] if receipt.order_ref else []
+    if receipt.feedback:
+        codes.append((feedback_target(receipt.feedback), "Feedback"))
+    return codes
 
 
 @lru_cache(maxsize=32)
@@ -85,11 +97,12 @@ def render(receipt: "Receipt", width_mm: int = 80) -> bytes:
     usable = page_w - 2 * _MARGIN_MM * _MM
     size = usable / (width * 0.6)  # Courier's advance is 0.6 em: the line exactly fills the roll
     leading = size * 1.25
-    qr = _QR_MM * _MM if receipt.feedback else 0
-    page_h = 2 * _MARGIN_MM * _MM + leading * len(text_lines) + (qr + leading if qr else 0)
+    codes = _codes(receipt)
+    qr = _QR_MM * _MM if codes else 0
+    page_h = 2 * _MARGIN_MM * _MM + leading * len(text_lines) + (qr + 2 * leading if qr else 0)
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=(page_w, page_h), invariant=1, pageCompression=1)
-    canvas.setTitle(f"{receipt.store_name} {receipt.title.lower()} #{receipt.order_number}")
+    canvas.setTitle(f"{receipt.store_name} {receipt.title.lower()} {receipt.order_ref or receipt.order_number}")
     canvas.setAuthor(receipt.store_name)
     if receipt.training:
         canvas.saveState()
@@ -106,14 +119,19 @@ def render(receipt: "Receipt", width_mm: int = 80) -> bytes:
         canvas.setFont("Courier-Bold" if bold else "Courier", size)
         canvas.drawString(_MARGIN_MM * _MM, y, line)
         y -= leading
-    if receipt.feedback:
-        count, operators = qr_operators(feedback_target(receipt.feedback))
+    gap = _QR_GAP_MM * _MM
+    left = (page_w - len(codes) * qr - (len(codes) - 1) * gap) / 2
+    for index, (data, caption) in enumerate(codes):
+        x = left + index * (qr + gap)
+        count, operators = qr_operators(data)
         box = qr / (count + 2 * _QR_BORDER)
         canvas.saveState()
         # One module is one unit: the cached operators are placed by a transform, not re-formatted.
-        canvas.transform(box, 0, 0, box, (page_w - qr) / 2 + _QR_BORDER * box, _MARGIN_MM * _MM + _QR_BORDER * box)
+        canvas.transform(box, 0, 0, box, x + _QR_BORDER * box, _MARGIN_MM * _MM + leading + _QR_BORDER * box)
         canvas.addLiteral(operators)
         canvas.restoreState()
+        canvas.setFont("Courier", size)
+        canvas.drawCentredString(x + qr / 2, _MARGIN_MM * _MM + leading / 4, caption)
     canvas.showPage()
     canvas.save()
     return out.getvalue()

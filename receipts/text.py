@@ -69,7 +69,11 @@ def lines(receipt: "Receipt", width: int) -> list[str]:
         out += centred(receipt.store_address, width)
     out.append(rule)
     out += centred(receipt.title, width)
-    out += priced(f"Order #{receipt.order_number} ({receipt.channel})", receipt.when, width)
+    order = f"Order {receipt.order_ref or '#' + str(receipt.order_number)} ({receipt.channel})"
+    if len(order) + 1 + len(receipt.when) <= width:
+        out += priced(order, receipt.when, width)
+    else:  # 58 mm: the order's day and number on a line, the time under it
+        out += _wrap(order, width) + [receipt.when.rjust(width)]
     if receipt.served_by:
         out += _wrap(f"Served by {receipt.served_by}", width)
     if receipt.driver:

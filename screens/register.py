@@ -17,7 +17,9 @@ Commands (``help`` lists them)::
     card [A]          card on the reader wallet [A] phone wallet
     link              a payment link     split 3    what each of 3 pays
     tip 3 [NAME] [!]  tip on the next payment (! confirms one above the store's share)
-    hold / recall [N] park an order, take it back
+    hold / recall [N] park an order, take it back (recall 2026-12-05/14, or a
+                      receipt's QR code scanned: that order; a paid one for a return)
+    refund 2 [1]      line 2 (or one of it) of the sale recalled comes back
     void WHY          void the open order            receipt    last receipt
     new               next customer      lock       lock the register
     float 150         open the drawer    end [TIPS] end the shift (declaring cash tips)
@@ -41,6 +43,7 @@ above payments and receipts, which it drives and which never import it.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator
 
@@ -58,10 +61,14 @@ APPROVAL_HOW = "a manager types their name, then their PIN (Enter alone cancels)
 
 HELP = ("SKU: add", "3*SKU", "- one off the last line", "-3", "- LINE: the whole line", "? NAME: find an item",
         "d 10% why", "t total", "cash [A]", "card [A]", "wallet [A]", "link", "split N", "tip A [NAME] [!]", "hold",
-        "recall [N]", "void WHY", "receipt", "new", "float A", "lock", "end [TIPS]", "quit")
+        "recall [N or DAY/N]", "refund LINE [N]", "void WHY", "receipt", "new", "float A", "lock", "end [TIPS]", "quit")
 """The help line's entries, laid out for the terminal's width (:func:`screens.lines.wrapped`)."""
 
 OFF_MENU = "No item with SKU '{code}': find it by name with '? NAME' (like '? pepperoni')."
+
+RECEIPT_CODE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}/#?[0-9]+", re.ASCII)
+"""What a receipt's QR code carries (``2026-12-05/14``, :func:`pos.order_ref.format_ref`): a line that is only that
+recalls the order, as ``recall 2026-12-05/14`` does."""
 
 
 class Session:
@@ -86,6 +93,8 @@ class Session:
         self.held: list[str] = []
         self.tip: tuple[int, str | None] | None = None
         self.last_paid: str | None = None
+        self.returning: str | None = None
+        """A paid order recalled (by its reference, or its receipt's QR code) for items coming back: ``refund``'s."""
         self.printed: set[str] = set()
         """Orders whose receipt this session has printed: the first print is the original, then reprints."""
         self.typed = ""
@@ -97,7 +106,7 @@ class Session:
             "t": self._total, "cash": self._cash, "card": self._card, "wallet": self._wallet, "link": self._link,
             "split": self._split, "tip": self._tip, "hold": self._hold, "recall": self._recall, "void": self._void,
             "receipt": self._receipt, "new": self._new, "lock": self._lock, "help": self._help, "quit": self._quit,
-            "d": self._discount, "float": self._float, "end": self._end,
+            "d": self._discount, "float": self._float, "end": self._end, "refund": self._refund,
         }
 
     def completions(self, prefix: str) -> list[str]:
@@ -150,6 +159,8 @@ class Session:
             return still
         self.typed = text
         try:
+            if RECEIPT_CODE.fullmatch(text):  # a receipt's QR code, scanned (or its reference typed): that order
+                return self._recall(text)
             if text.startswith("-"):
                 return self._remove(text[1:].strip())
             if text.startswith("?"):
@@ -479,21 +490,76 @@ class Session:
         return [f"Held ({len(self.held)} held)."]
 
     def _recall(self, rest: str) -> list[str]:
-        from pos.orders import resolve
+        """``recall``: the last order held here; ``recall 12``, ``recall 2026-12-05/14`` (or its receipt's QR code,
+        scanned): that order, by the one reader of references (:func:`pos.orders.locate`).  An open order comes back
+        on screen; a paid one is shown with its lines, for ``refund LINE [QTY]``."""
+        from pos.orders import OrderStatus, locate, resolve, spoken
 
         if self.order_id is not None:
             return ["Finish or hold the open order first."]
-        if not self.held:
-            return ["Nothing is held."]
-        if rest.strip():
-            wanted = [o for o in self.held if str(resolve(self.store, o).number) == rest.strip()]
-            if not wanted:
-                return [f"Order {rest.strip()} is not held here."]
-            self.held.remove(wanted[0])
-            self.order_id = wanted[0]
-        else:
+        if not rest.strip():
+            if not self.held:
+                return ["Nothing is held."]
             self.order_id = self.held.pop()
-        return [f"Recalled #{resolve(self.store, self.order_id).number}."]
+            return [f"Recalled #{resolve(self.store, self.order_id).number}."]
+        found = locate(self.store, rest.strip())
+        order = found.order
+        said = [f"Order {found.moved_from} was carried over: it is {order.ref} now."] if found.moved_from else []
+        if order.status is OrderStatus.VOIDED:
+            return [*said, f"Order {spoken(self.store, order)} was voided ({order.void_reason}): nothing to recall."]
+        if order.status is OrderStatus.OPEN:
+            if order.id in self.held:
+                self.held.remove(order.id)
+            else:
+                self._require(Action.RING_SALE)  # an open order from elsewhere (a phone order): it is rung on here
+            self.order_id = order.id
+            return [*said, f"Recalled {spoken(self.store, order)}."]
+        self.returning = order.id
+        return [*said, *self._sold(order.id)]
+
+    def _sold(self, order_id: str) -> list[str]:
+        """A paid order recalled for a return: its lines as its receipt numbers them, and how to take items back."""
+        from pos.orders import view
+        from pos.returns import returned_so_far
+
+        current = view(self.store, order_id)
+        order = current.order
+        back = returned_so_far(self.store, order_id)
+        said = [f"Order {order.ref} ({order.channel.value}), {order.status.value}: "
+                f"total {self._money(current.totals.total_minor)}"]
+        for line, total in zip(current.lines, current.totals.lines):
+            returned = f" ({back[line.line_no]} back)" if back.get(line.line_no) else ""
+            said.append(f"  {line.line_no}. {line.quantity} x {line.name}  {self._money(total.gross_minor)}{returned}")
+        said.append("Items coming back: refund LINE [HOW MANY], like 'refund 1'.")
+        return said
+
+    def _refund(self, rest: str) -> list[str]:
+        """``refund 2`` (all of line 2) or ``refund 2 1`` (one of it): of the paid order recalled (else the last sale
+        here), its share of the sale to the tenders that paid, cash from this register's drawer; above the limits a
+        manager approves.  An earlier day's sale is refunded on the day open now, which is said."""
+        from payments.refunds import refund
+        from pos.returns import pair
+
+        self._require(Action.REFUND_SMALL)
+        target = self.returning or self.last_paid
+        if target is None:
+            return ["Recall the sale first: scan its receipt's code, or type 'recall 2026-12-05/14'."]
+        asked = rest.split()
+        if not 1 <= len(asked) <= 2:
+            raise InvalidInput("Say which line comes back, and how many: like 'refund 2' (all of line 2) or "
+                               "'refund 2 1' (one of it).")
+        lines = pair(asked[:1], asked[1:])
+
+        def run(approver: "StaffMember | None") -> list[str]:
+            result = refund(self.store, target, None, "", lines=lines, register=self.register, by=self.cashier,
+                            approver=approver)
+            items = ", ".join(f"{item.quantity} x {item.name}" for item in result.items)
+            tenders = ", ".join(f"{part.tender} {self._money(part.amount_minor + part.tip_minor)}"
+                                for part in result.parts)
+            said = [f"Refunded {self._money(result.total_minor)} on {result.named} for {items} ({tenders})."]
+            return said + ([result.booked_note] if result.booked_note else [])
+
+        return self._approved(f"refund {rest}", run)
 
     def _void(self, rest: str) -> list[str]:
         from payments.refunds import void
@@ -524,6 +590,7 @@ class Session:
     def _new(self, rest: str) -> list[str]:
         if self.order_id is not None:
             return ["Pay, hold or void the open order first."]
+        self.returning = None
         return ["Ready for the next customer."]
 
     def _lock(self, rest: str) -> list[str]:

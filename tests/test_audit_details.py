@@ -85,6 +85,7 @@ STEPS = [
     Step("order add", ("order", "add", "8", "SODA"), "command", None),
     Step("order remove", ("order", "remove", "8", "2"), "void", "order #8 line 2", changed={"quantity": (1, 0)}),
     Step("order set", ("order", "set", "8", "--name", "Eve"), "command", None),
+    Step("order find", ("order", "find", "--name", "eve"), "command", None),
     Step("order discount", ("order", "discount", "8", "1.00", "--reason", "regular"), "discount", "order #8",
          changed={"total_minor": (1415, 1307)}),
     Step("order undiscount", ("order", "undiscount", "8"), "discount taken off", "order #8",

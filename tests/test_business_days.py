@@ -18,7 +18,7 @@ from pos import ledger
 from pos.close import close_day, reopen_day
 from pos.drawer import open_drawer
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.orders import OrderStatus, add_line, list_orders, new_order, resolve, void_order
+from pos.orders import OrderStatus, add_line, list_orders, locate, new_order, resolve, void_order
 from pos.report import day_report
 from pos.staff import add_staff, get_staff
 from pos.store import Store
@@ -172,8 +172,9 @@ def test_carry_over_moves_open_orders_to_the_next_day_visibly(till: Store, cli_f
         summary = close_day(till, D, {1: "102.71"}, carry_over=True)
         assert [m.label for m in summary.carried_over] == [
             "#2 of 2026-11-28 is now #1 of 2026-11-29", "#3 of 2026-11-28 is now #2 of 2026-11-29"]
-        # The old number says where the order went; the new one finds it.
-        refused(till, NotFound, "carried over to 2026-11-29: it is #1 there", resolve, till, 2, D)
+        # The old number finds the order where it went, saying so; the new one finds it too.
+        assert locate(till, 2, D) == (resolve(till, left.id), "2026-11-28/2")
+        assert locate(till, "2026-11-28/3").order.id == kept.id
         assert resolve(till, 1).id == left.id and resolve(till, 2).id == kept.id
         assert [o.number for o in list_orders(till, D)] == [1]
         open_drawer(till, 1, "0")

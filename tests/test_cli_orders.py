@@ -127,7 +127,7 @@ def test_add_with_qty_and_totals(cli: Cli) -> None:
 def test_show_text(cli: Cli) -> None:
     ring_two_pizzas_and_a_soda(cli)
     out = cli.ok("order", "show", "1").stdout
-    assert out.startswith("Order #1 (counter, open) ord_")
+    assert out.startswith("Order 2026-01-14/1 (counter, open) ord_")
     assert "2 x Margherita 12in" in out and "$25.00" in out
     assert "1 x Soda 20oz" in out and "$2.49" in out
     assert "  Subtotal $27.49\n" in out

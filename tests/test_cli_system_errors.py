@@ -53,7 +53,7 @@ def test_numbers_beyond_sqlite_are_not_found_not_overflow(paid: Store, cli: Cli)
         cli.fails("kiosk", "run", huge, says=f"No kiosk {huge}")
         cli.fails("kiosk", "setup", huge, "--unattended", says="too large a number")
         cli.fails("shift", "start", "Nobody", says="No staff")
-        cli.fails("order", "show", "²", says="No order")  # a digit to Python, not an order number
+        cli.fails("order", "show", "²", says="is not an order")  # a digit to Python, not an order number
         cli.fails("day", "close", "--count", "²=5", says="not a drawer count")
         cli.fails("config", "set", "link.expires_after", "²", says="not a link lifetime")
         cli.fails("day", "close", "--count", "100x99999999999999999999", "--force", says="more cash than any drawer")

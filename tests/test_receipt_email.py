@@ -21,7 +21,7 @@ from pos.catalog import add_item
 from pos.drawer import open_drawer
 from pos.errors import InvalidInput, NotAllowed, ServiceUnavailable
 from pos.mail_server import MailServer, check_address, parse_server
-from pos.orders import add_line, new_order
+from pos.orders import add_line, new_order, resolve
 from pos.store import Store
 from receipts import mail, model
 from receipts.mail import mail_server
@@ -147,7 +147,8 @@ def test_the_receipt_is_sent_through_the_stores_server(shop: Store, cli_for, inb
                                                        plain_server: Controller, tmp_path: Path) -> None:
     local(shop, plain_server)
     result = cli_for(shop).ok("receipt", "1", "--email", "dana@example.com", "--eml", str(tmp_path / "r.eml"))
-    assert "Sent the receipt for order #1 to dana@example.com." in result.stdout
+    day = resolve(shop, 1).business_day.isoformat()  # the day it was rung: the receipt names the order by it
+    assert f"Sent the receipt for order {day}/1 to dana@example.com." in result.stdout
     ((sender, recipients, data),) = inbox.received
     assert (sender, recipients) == ("receipts@tonys.example", ["dana@example.com"])
     sent, written = parsed(data), parsed((tmp_path / "r.eml").read_bytes())
@@ -156,7 +157,7 @@ def test_the_receipt_is_sent_through_the_stores_server(shop: Store, cli_for, inb
     body = sent.get_body(("plain",)).get_content().replace("\r\n", "\n")  # the wire's line ends
     assert body == written.get_body(("plain",)).get_content() and "Soda 20oz" in body
     (attachment,) = sent.iter_attachments()
-    assert attachment.get_filename() == "receipt-1.pdf" and attachment.get_content().startswith(b"%PDF")
+    assert attachment.get_filename() == f"receipt-{day}-1.pdf" and attachment.get_content().startswith(b"%PDF")
     assert inbox.logins == []
 
 

@@ -78,7 +78,7 @@ def test_the_receipt_says_everything_a_customer_needs(shop: Store) -> None:
     r = model.build(shop, 1)
     body = text.render(r, 80)
     for figure in (
-        "Test Pizza", "12 Main Street, Springfield", "Order #1 (counter)", "2026-11-23 12:00", "Served by Alice",
+        "Test Pizza", "12 Main Street, Springfield", "Order 2026-11-23/1 (counter)", "2026-11-23 12:00", "Served by Alice",
         "2 x Margherita 12in", "$25.00", "at $12.50 each", "$21.00", "Discount: first visit", "-$4.60",
         "Subtotal", "$46.00", "Tax Standard", "$3.67", "TOTAL", "$45.07", "Card (VISA ...4242)", "$20.00",
         "Cash", "$25.07", "tendered $50.00, change $21.93", "Your tip of $3.00 goes to Alice.",
@@ -142,7 +142,7 @@ def test_pdf_holds_the_same_figures_and_is_byte_identical(shop: Store) -> None:
     first, second = pdf.render(r, 80), pdf.render(r, 80)
     assert first == second
     extracted = " ".join(pdf_text(first).split())
-    for figure in ("Order #1 (counter)", "Served by Alice", "Discount: first visit", "$45.07",
+    for figure in ("Order 2026-11-23/1 (counter)", "Served by Alice", "Discount: first visit", "$45.07",
                    "Card (VISA ...4242)", "tendered $50.00, change $21.93", "Your tip of $3.00 goes to Alice",
                    "TRAINING"):
         assert figure in extracted, figure
@@ -265,10 +265,10 @@ def test_each_receipt_renders_to_an_image(shop: Store, tmp_path: Path) -> None:
 def test_email_has_the_text_body_and_the_pdf_attached(shop: Store) -> None:
     msg = mail.message(model.build(shop, 1), to="dana@example.com")
     parsed = email.message_from_bytes(bytes(msg))
-    assert parsed["Subject"] == "Receipt for order #1 at Test Pizza [TRAINING]" and parsed["To"] == "dana@example.com"
+    assert parsed["Subject"] == "Receipt for order 2026-11-23/1 at Test Pizza [TRAINING]" and parsed["To"] == "dana@example.com"
     body, attachment = [part for part in parsed.walk() if not part.is_multipart()]
     assert "Your tip of $3.00 goes to Alice." in body.get_payload(decode=True).decode()
-    assert attachment.get_filename() == "receipt-1.pdf"
+    assert attachment.get_filename() == "receipt-2026-11-23-1.pdf"
     assert "$45.07" in pdf_text(attachment.get_payload(decode=True))
     # The moment of the sale with New York's true offset, whatever this machine's zone.
     assert parsed["Date"] == "Mon, 23 Nov 2026 12:00:00 -0500"
@@ -374,8 +374,9 @@ def test_day_report_pdf_has_its_tables_and_charts(shop: Store, cli_for, tmp_path
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) is not installed")
-def test_the_feedback_qr_code_prints_exactly_the_widgets_modules(shop: Store, tmp_path: Path) -> None:
-    """Rasterise the receipt and read every module back: what prints is what reportlab's QR widget encoded."""
+def test_the_qr_codes_print_exactly_the_widgets_modules(shop: Store, tmp_path: Path) -> None:
+    """Rasterise the receipt and read every module of both codes back: what prints is what reportlab's QR widget
+    encoded, the order's day and number on the left (what the register takes to recall it), feedback on the right."""
     from pypdf import PdfReader
 
     data = pdf.render(model.build(shop, 1), 80)
@@ -387,17 +388,21 @@ def test_the_feedback_qr_code_prints_exactly_the_widgets_modules(shop: Store, tm
     magic, width_px, height_px, _, pixels = raw.split(maxsplit=4)
     assert magic == b"P5"
     width_px, height_px = int(width_px), int(height_px)
-    count, runs = pdf.qr_runs(pdf.feedback_target("owner@tonys.example"))
-    dark = {(r, c + i) for r, c, n in runs for i in range(n)}
     page_w = float(PdfReader(io.BytesIO(data)).pages[0].mediabox.width)
     page_h = float(PdfReader(io.BytesIO(data)).pages[0].mediabox.height)
     mm = 72 / 25.4
-    qr = 22 * mm
-    box = qr / (count + 4)
-    left, bottom = (page_w - qr) / 2 + 2 * box, 3 * mm + 2 * box
-    for row in range(count):
-        for col in range(count):
-            x = (left + (col + 0.5) * box) * dpi / 72
-            y = (page_h - (bottom + (count - row - 0.5) * box)) * dpi / 72
-            shade = pixels[int(y) * width_px + int(x)]
-            assert (shade < 128) == ((row, col) in dark), (row, col, shade)
+    qr, gap = 22 * mm, 4 * mm
+    leading = (page_w - 6 * mm) / (48 * 0.6) * 1.25  # the text's line: a caption sits under each code
+    assert "2026-11-23/1 Feedback" in " ".join(pdf_text(data).split())
+    for index, carried in enumerate(("2026-11-23/1", pdf.feedback_target("owner@tonys.example"))):
+        count, runs = pdf.qr_runs(carried)
+        dark = {(r, c + i) for r, c, n in runs for i in range(n)}
+        box = qr / (count + 4)
+        left = (page_w - 2 * qr - gap) / 2 + index * (qr + gap) + 2 * box
+        bottom = 3 * mm + leading + 2 * box
+        for row in range(count):
+            for col in range(count):
+                x = (left + (col + 0.5) * box) * dpi / 72
+                y = (page_h - (bottom + (count - row - 0.5) * box)) * dpi / 72
+                shade = pixels[int(y) * width_px + int(x)]
+                assert (shade < 128) == ((row, col) in dark), (carried, row, col, shade)

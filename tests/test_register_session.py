@@ -72,6 +72,56 @@ def test_hold_recall_split_tip_void_lock(till: Session) -> None:
     assert till.handle("quit") == ["Signed out. 1 order still open: pos order list."]
 
 
+def test_a_receipts_code_scanned_recalls_the_sale_of_an_earlier_day_and_an_item_comes_back(till: Session) -> None:
+    """What was seen (issue 23): a customer bringing back yesterday's soda could not be refunded at the counter."""
+    from pos.close import close_day
+    from datetime import date
+
+    with freeze_time(NOON):
+        till.handle("PIZZA-M")
+        till.handle("2*SODA")
+        till.handle("cash 20")
+    with freeze_time("2026-11-24 15:00:00"):  # the next morning, the 23rd closed
+        close_day(till.store, date(2026, 11, 23), {1: "119.59"})
+        open_drawer(till.store, 1, "100")
+        assert till.handle("recall 1") == ["No order #1 on 2026-11-24 (the business day open now): list the day's "
+                                           "orders with 'pos order list --day 2026-11-24', or find one with 'pos "
+                                           "order find'."]
+        assert till.handle("2026-11-23/1") == [  # what the receipt's QR code carries, scanned
+            "Order 2026-11-23/1 (counter), paid: total $19.03",
+            "  1. 1 x Margherita 12in  $12.50",
+            "  2. 2 x Soda 20oz  $4.98",
+            "Items coming back: refund LINE [HOW MANY], like 'refund 1'."]
+        assert till.handle("refund 2 1") == [
+            "Refunded $2.71 on 2026-11-23/1 for 1 x Soda 20oz (cash $2.71).",
+            "Booked on 2026-11-24, the business day open now, not on the sale's day 2026-11-23 (closed)."]
+        assert till.handle("recall 2026-11-23/1")[2] == "  2. 2 x Soda 20oz  $4.98 (1 back)"
+        assert till.handle("refund 2 2") == [
+            "Line 2 (Soda 20oz) of order 2026-11-23/1 has 1 left to refund, 1 refunded already, not 2."]
+        for typed, says in (("refund", "Say which line comes back"), ("refund x", "x"), ("refund 9", "has no line 9"),
+                            ("recall 2026-13-01/1", "is not a day"), ("recall abc", "'abc' is not an order"),
+                            ("recall 2026-11-23/0", "numbered from 1")):
+            (message,) = till.handle(typed)
+            assert says in message, (typed, message)
+        # The sale of the day open now, just paid, comes back without a recall.
+        till.handle("SODA")
+        till.handle("cash 5")
+        assert till.handle("new") == ["Ready for the next customer."]
+        assert till.handle("refund 1") == ["Refunded $2.71 on #1 for 1 x Soda 20oz (cash $2.71)."]
+
+
+@freeze_time(NOON)
+def test_recall_takes_any_open_order_by_its_number_and_refuses_a_voided_one(till: Session) -> None:
+    from pos.orders import add_line, new_order, void_order
+
+    phone = new_order(till.store, "phone", customer_name="Sam")  # rung elsewhere: a phone order
+    add_line(till.store, phone.id, "SODA")
+    void_order(till.store, new_order(till.store, "counter").id, "rang twice")
+    assert till.handle("recall 2") == ["Order #2 was voided (rang twice): nothing to recall."]
+    assert till.handle("recall 2026-11-23/1") == ["Recalled #1."]
+    assert till.handle("cash 5")[-1] == "Paid. Next customer."
+
+
 @freeze_time(NOON)
 def test_a_kitchen_porter_cannot_ring_sales(store: Store) -> None:
     kim = add_staff(store, "Kim", "kitchen", "2580")
@@ -197,7 +247,7 @@ def test_opening_the_drawer_without_a_sale_is_a_managers_and_is_audited(store: S
 
 
 def test_tab_completion_offers_commands_skus_and_names(till: Session) -> None:
-    assert till.completions("re") == ["recall", "receipt"]
+    assert till.completions("re") == ["recall", "receipt", "refund"]
     assert till.completions("3*piz") == ["PIZZA-M"]
     assert till.completions("soda") == ["SODA"]
     assert till.completions("margh") == ["PIZZA-M"]  # by item name too
