@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from freezegun import freeze_time
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pos import audit
 from pos.drawer import open_drawer
@@ -460,3 +462,25 @@ def test_a_manager_who_takes_over_an_order_cannot_keep_its_tip_as_her_own_servic
     assert till.handle("cash 20")[-1] == "Paid. Next customer."
     till.handle("SODA")  # her own order, rung and taken by her: hers to keep (pos.tips.own_service)
     assert till.handle("tip 1 maria !") == ["Tip $1.00 for Maria on the next payment."]
+
+
+_PAIR = st.tuples(st.sampled_from(["1", "2", "9", "0", "10", "x", "", " 3 ", "１"]), st.sampled_from(["=", "", "=="]),
+                  st.sampled_from(["PIZZA-M", "soda", " SODA ", "NOPE", "", "PIZZA-M=1"]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_PAIR, min_size=1, max_size=6), st.sampled_from([",", ", ", ";"]))
+def test_quick_keys_are_stored_in_one_form_or_refused_in_words(store: Store, pairs, comma: str) -> None:
+    from pos.errors import InvalidInput, NotFound
+    from pos.quick_keys import KEYS, parse
+
+    text = comma.join(f"{key}{sep}{sku}" for key, sep, sku in pairs)
+    try:
+        stored = parse(store, text)
+    except (InvalidInput, NotFound) as exc:
+        assert exc.message and "\n" not in exc.message
+        return
+    assert parse(store, stored) == stored  # one form: parsing it again changes nothing
+    keys = [pair.split("=")[0] for pair in stored.split(",")]
+    assert keys == sorted(set(keys)) and set(keys) <= set(KEYS)
+    assert {pair.split("=")[1] for pair in stored.split(",")} <= {"PIZZA-M", "SODA"}
