@@ -131,7 +131,8 @@ def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for, tm
 @pytest.mark.skipif(__import__("shutil").which("tmux") is None, reason="tmux is not installed")
 def test_pos_register_in_a_real_terminal(store: Store, tmp_path) -> None:
     """Drive pos register in tmux at 80 columns: the PIN stays hidden on screen, F1 rings quick key 1, the discount
-    and the tax show as the receipt prints them, and the change in notes and coins fits the terminal."""
+    and the tax show as the receipt prints them, the change in notes and coins fits the terminal, and a switch
+    reads the next cashier's PIN hidden."""
     import shutil
     import subprocess
     import sys
@@ -141,7 +142,9 @@ def test_pos_register_in_a_real_terminal(store: Store, tmp_path) -> None:
     from pos import config
 
     add_staff(store, "Alice", "cashier", "2580")
+    add_staff(store, "Bob", "cashier", "1470")
     start_shift(store, "Alice")
+    start_shift(store, "Bob")
     open_drawer(store, 1, "100")
     config.set_option(store, "register.quick_keys", "1=PIZZA-M,2=SODA")
     beside = Path(sys.executable).with_name("pos")  # the venv's own pos, whatever PATH says
@@ -184,7 +187,11 @@ def test_pos_register_in_a_real_terminal(store: Store, tmp_path) -> None:
         assert "Change: $85.31  (1 x $50.00, 1 x $20.00, 1 x $10.00, 1 x $5.00, 1 x $0.25," in lines
         assert "  1 x $0.05, 1 x $0.01)" in lines  # broken between words by the register, not by the terminal
         assert all(len(line) <= 80 for line in lines)
-        assert "2580" not in shown
+        keys("switch Bob", "Enter")  # a cashier change: his PIN typed hidden too
+        wait_for("PIN for Bob")
+        keys("1470", "Enter")
+        shown = wait_for("Register 1, Bob: ready.")
+        assert "2580" not in shown and "1470" not in shown
         keys("quit", "Enter")
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
