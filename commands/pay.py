@@ -100,8 +100,9 @@ def pay(
             say("TRAINING: no real money moved.")
         say(f"{p.tender.value.capitalize()} {money(store, p.tendered_minor or p.amount_minor)} taken.")
         if p.change_minor:
-            coins = ", ".join(f"{n} x {money(store, d)}" for d, n in result.change_suggestion)
-            say(f"Change: {money(store, p.change_minor)}  ({coins})")
+            from payments.change import change_said
+
+            say(change_said(p.change_minor, result.change_suggestion, lambda minor: money(store, minor)))
         if p.rounding_minor:
             say(f"Cash rounding: {money(store, p.rounding_minor)}")
         if p.tip_minor:

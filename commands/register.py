@@ -56,12 +56,7 @@ def register_cmd(
         say(line)
     while not session.done:
         try:
-            if session.locked:
-                typed = hidden_prompt("PIN") if interactive else input()
-                for message in session.unlock(typed):
-                    say(message)
-                continue
-            if session.asking is not None:  # a manager's approval, or the cashier's PIN to end the shift
+            if session.asking is not None:  # a manager's approval, the cashier's PIN to end the shift, a switch
                 asking = session.asking
                 if interactive:
                     typed = hidden_prompt(asking.label) if asking.hidden else str(
@@ -70,7 +65,15 @@ def register_cmd(
                     typed = input()
                 for message in session.answer(typed):
                     say(message)
-                if not session.done and session.asking is None:
+                if not session.done and session.asking is None and not session.locked:
+                    for line in session.screen():
+                        say(line)
+                continue
+            if session.locked:  # the cashier's PIN; Enter alone lets another cashier sign in
+                typed = hidden_prompt("PIN") if interactive else input()
+                for message in session.unlock(typed):
+                    say(message)
+                if not session.locked and session.asking is None:
                     for line in session.screen():
                         say(line)
                 continue
@@ -99,9 +102,16 @@ def register_cmd(
 
 
 def _prompt_reader(session: Any) -> Callable[[], str]:
-    """A prompt with history (this session) and tab completion of commands, SKUs and item names."""
+    """A prompt with history (this session), tab completion of commands, SKUs and item names, and the quick keys
+    on F1 to F9: one key stroke rings the item on key 1 to 9 (after ``3*``, three of it).
+
+    A digit alone cannot be one key stroke: ``3*SODA`` typed by hand starts with one, and a scanner's
+    numeric barcode too.  So a digit is a key only as a whole line (``1`` and Enter), and F1 to F9 are
+    the keys that never start anything else.
+    """
     from prompt_toolkit import PromptSession
     from prompt_toolkit.completion import Completer, Completion
+    from prompt_toolkit.key_binding import KeyBindings
 
     class _Complete(Completer):
         def get_completions(self, document: Any, complete_event: Any) -> Any:
@@ -110,5 +120,19 @@ def _prompt_reader(session: Any) -> Callable[[], str]:
             for choice in session.completions(text):
                 yield Completion(choice, start_position=-len(word))
 
-    prompt: Any = PromptSession(completer=_Complete(), complete_while_typing=False)
+    keys = KeyBindings()
+
+    def quick_key(digit: str) -> Callable[[Any], None]:
+        def press(event: Any) -> None:
+            line = event.app.current_buffer
+            if line.text and not line.text.endswith("*"):  # in the middle of a code: it means nothing there
+                return
+            line.insert_text(digit)
+            line.validate_and_handle()
+
+        return press
+
+    for digit in "123456789":
+        keys.add(f"f{digit}")(quick_key(digit))
+    prompt: Any = PromptSession(completer=_Complete(), complete_while_typing=False, key_bindings=keys)
     return lambda: str(prompt.prompt("> "))

@@ -4,14 +4,15 @@ The customer may hand over more than is due (a $100 bill for an $18.40
 pizza): :func:`cash_terms` works out what is applied to the order, the tip
 kept from the change, the change given back, and the rounding when the store
 rounds cash totals (to 0.05, say; posted to ``income:cash-rounding``);
-:func:`suggest_change` says which notes and coins to give.  Plain arithmetic:
-the payment flow (:mod:`payments.flow`) uses it for every tender that gives
-change, and it knows no tender.
+:func:`suggest_change` says which notes and coins to give, and
+:func:`change_said` puts it in the words every screen uses (``pos pay``, the
+register, the demo).  Plain arithmetic: the payment flow (:mod:`payments.flow`)
+uses it for every tender that gives change, and it knows no tender.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from pos.errors import InvalidInput
 
@@ -71,3 +72,15 @@ def suggest_change(change_minor: int, denominations: tuple[int, ...]) -> list[tu
     if left:
         out.append((1, left))
     return out
+
+
+def change_said(change_minor: int, suggestion: list[tuple[int, int]], money: Callable[[int], str], *,
+                space: str = " ") -> str:
+    """``Change: $80.97  (1 x $50.00, 1 x $20.00, ..., 2 x $0.01)``: the change and its notes and coins.
+
+    ``suggestion`` is :func:`suggest_change`'s answer and ``money`` formats an amount in the store's money.
+    ``space`` goes inside each ``1 x $50.00``: a screen that wraps the line between words passes a no-break
+    space, so a count never ends a line apart from its note.
+    """
+    coins = ", ".join(f"{count}{space}x{space}{money(value)}" for value, count in suggestion)
+    return f"Change: {money(change_minor)}  ({coins})" if coins else f"Change: {money(change_minor)}"

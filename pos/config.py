@@ -30,6 +30,8 @@ the settings ``init`` asks for.
     receipt.smtp*, receipt.sender   the mail server that sends receipts (pos receipt N --email ADDRESS):
                            see pos.mail_server
     register.lock_after    minutes idle before a register session locks itself (0: never)
+    register.quick_keys    the register's quick keys 1 to 9, KEY=SKU pairs (1=PIZZA-M,2=SODA): see
+                           pos.quick_keys
     signin.required        one-shot commands that change anything need a sign-in (pos login): yes or no
     signin.minutes         how long a sign-in lasts on a terminal
     tips.confirm_over      a tip above this percent of the sale needs the cashier to confirm it
@@ -224,6 +226,12 @@ def _lock_minutes(store: "Store", text: str) -> str:
     return str(int(value))
 
 
+def _quick_keys(store: "Store", text: str) -> str:
+    from pos.quick_keys import parse
+
+    return parse(store, text)
+
+
 def _clock(store: "Store", text: str) -> str:
     value = text.strip()
     hours, sep, minutes = value.partition(":")
@@ -292,6 +300,8 @@ OPTIONS: dict[str, Option] = {
                lambda s, t: mail_server.parse_sender(t), lambda s: ""),
         Option("register.lock_after", "minutes idle before pos register locks (0: never)", _lock_minutes,
                lambda s: "5"),
+        Option("register.quick_keys", "the register's keys 1-9 for top items: KEY=SKU pairs, like 1=PIZZA-M,2=SODA",
+               _quick_keys, lambda s: ""),
         Option("signin.required", "changes need a sign-in (pos login): yes or no", _yes_no, lambda s: "yes"),
         Option("signin.minutes", "how long a sign-in lasts on a terminal", _signin_minutes, lambda s: "30"),
         Option("tips.confirm_over", "a tip above this % of the sale needs confirming", _percent, lambda s: "30"),

@@ -56,10 +56,23 @@ def current(store: "Store", register: int) -> Drawer | None:
     return Drawer(row["id"], row["register"], parse_iso(row["opened_at"]), row["float_minor"]) if row else None
 
 
+class DrawerNotOpen(NotAllowed):
+    """Cash was to go in or out of a register's drawer that is not open; ``register`` says which.
+
+    The message names the one-shot command that opens it; a screen with its own way of opening
+    the drawer (the register's ``float``) says that instead.
+    """
+
+    def __init__(self, register: int) -> None:
+        super().__init__(f"Drawer {register} is not open: open it with its float, "
+                         f"'pos drawer open --float AMOUNT --register {register}'.")
+        self.register = register
+
+
 def require_open(store: "Store", register: int) -> Drawer:
     drawer = current(store, register)
     if drawer is None:
-        raise NotAllowed(f"Drawer {register} is not open: open it with 'pos drawer open --float 100 --register {register}'.")
+        raise DrawerNotOpen(register)
     return drawer
 
 

@@ -540,6 +540,17 @@ def format_plain(money: Money) -> str:
     return format(money.to_decimal(), "f")
 
 
+def format_typed(money: Money, locale: str = "en_US") -> str:
+    """``money`` as a cashier types it in ``locale``: ``3.34`` (en_US), ``3,34`` (de_DE), ``1235`` (KRW).
+
+    The bare number of :func:`format_plain` with the locale's decimal sign: no symbol and no grouping, so
+    it is quick to type and :func:`parse_amount` with the same locale reads it back to ``money``.
+    """
+    plain = format_plain(money)
+    decimal = _locale_numbers(money.currency, locale).decimal
+    return plain if decimal == "." else plain.replace(".", decimal)
+
+
 # ---------------------------------------------------------------------------
 # Exact arithmetic helpers
 # ---------------------------------------------------------------------------

@@ -186,7 +186,6 @@ def build(store: "Store", order_ref: str | int, *, reprint: bool = False, refund
 def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool) -> Receipt:
     from payments.base import SETTLED, order_payments
     from pos import config
-    from pos.catalog import tax_categories
     from pos.errors import Conflict
     from pos.money_format import store_money
     from pos.orders import OrderStatus, resolve, view
@@ -212,16 +211,7 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
     t = current.totals
     items = [Item(line.quantity, line.name, money(line.unit_price_minor), money(lt.gross_minor))
              for line, lt in zip(current.lines, t.lines)]
-    discounts = [Row(d.reason, "-" + money(amount)) for d, amount in zip(current.discounts, t.discount_amounts_minor)]
-    names = {c.code: c.name for c in tax_categories(store)}
-    sums = [Row("Subtotal", money(t.subtotal_minor))]
-    if t.discount_minor:
-        sums.append(Row("Discounts", "-" + money(t.discount_minor)))
-    included = " (included)" if t.tax_included else ""
-    for group in tax_groups(current.lines, t):
-        sums.append(Row(f"Tax {names.get(group.category, group.category)} {_percent(group.rate_percent, s.locale)} "
-                        f"on{NO_BREAK}{money(group.base_minor)}{included}", money(group.tax_minor)))
-    sums.append(Row("TOTAL", money(t.total_minor)))
+    discounts, sums = _sums(store, current, money)
     paid: list[Row] = []
     notes: list[str] = []
     tips: list[str] = []
@@ -241,6 +231,37 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
 
     return base._replace(items=items, discounts=discounts, sums=sums, payments=paid, payment_notes=notes, tips=tips,
                          check=check_value(store, order.id))
+
+
+def order_sums(store: "Store", current: Any) -> tuple[list[Row], list[Row]]:
+    """(discounts, sums) of an order as its receipt prints them, every text escaped: each discount with its
+    reason, then the subtotal, the discounts together, the tax per category and rate, and the total.
+
+    ``current`` is the order as :func:`pos.orders.view` reads it.  The register shows these very rows
+    while the order is rung, so the screen and the receipt never disagree.
+    """
+    from pos.money_format import store_money
+
+    discounts, sums = _sums(store, current, lambda minor: store_money(store, minor))
+    return _shown(discounts), _shown(sums)
+
+
+def _sums(store: "Store", current: Any, money: Any) -> tuple[list[Row], list[Row]]:
+    from pos.catalog import tax_categories
+
+    t = current.totals
+    discounts = [Row(d.reason, "-" + money(amount)) for d, amount in zip(current.discounts, t.discount_amounts_minor)]
+    names = {c.code: c.name for c in tax_categories(store)}
+    sums = [Row("Subtotal", money(t.subtotal_minor))]
+    if t.discount_minor:
+        sums.append(Row("Discounts", "-" + money(t.discount_minor)))
+    included = " (included)" if t.tax_included else ""
+    for group in tax_groups(current.lines, t):
+        sums.append(Row(f"Tax {names.get(group.category, group.category)} "
+                        f"{_percent(group.rate_percent, store.settings.locale)} "
+                        f"on{NO_BREAK}{money(group.base_minor)}{included}", money(group.tax_minor)))
+    sums.append(Row("TOTAL", money(t.total_minor)))
+    return discounts, sums
 
 
 def _refund_receipt(store: "Store", order: Any, original_minor: int, base: Receipt, money: Any) -> Receipt:

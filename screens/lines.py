@@ -11,6 +11,9 @@ on the menu before any order is opened for it, and its quantity 1 to 9999.
 A screen's help is a list of entries (``3*SKU``, ``cash [A]``), laid out by
 :func:`wrapped` for the terminal's width: a line breaks between entries, and
 an entry wider than the terminal between its words, never inside a word.
+Everything else a screen says goes through :func:`fitted`: a message wider
+than the terminal breaks between words, its own lines indented under it, so
+the terminal never cuts one where it likes (inside ``$5.42``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from pos.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
+
+
+NO_BREAK = "\u00a0"
+"""A no-break space: the words on either side of it stay on one line (as :data:`receipts.model.NO_BREAK`)."""
 
 
 class Asking(NamedTuple):
@@ -101,3 +108,32 @@ def wrapped(entries: "list[str] | tuple[str, ...]", width: int, separator: str =
     if current:
         lines.append(current)
     return lines
+
+
+def fitted(messages: "list[str] | tuple[str, ...]", width: int) -> list[str]:
+    """``messages`` in lines of at most ``width`` characters: a wider one breaks between words (at plain
+    spaces only), its next lines indented by two spaces; one that fits is left exactly as it is.
+
+    A word is never cut, so neither is an amount: ``$1,234.56``, ``-$0.05`` and ``1 234,56 €`` (its
+    spaces no-break ones, as babel writes them) are each one word, and so is anything a screen glued
+    with no-break spaces (``1 x $50.00``).  Only a single word wider than ``width`` (a terminal a few
+    characters wide) is longer than ``width``, on a line of its own.  Every no-break space is printed
+    as a plain one, as on the receipt.
+    """
+    import textwrap
+
+    width = max(width, 1)
+    out: list[str] = []
+    for message in messages:
+        if len(message) <= width:
+            out.append(message.replace(NO_BREAK, " "))
+            continue
+        lead = message[:len(message) - len(message.lstrip(" "))]
+        indent = "  "
+        if len(lead + indent) * 2 > width:  # a terminal too narrow for indents: every character counts
+            lead = indent = ""
+        wrapper = textwrap.TextWrapper(width, initial_indent=lead, subsequent_indent=lead + indent,
+                                       break_long_words=False, break_on_hyphens=False, expand_tabs=False,
+                                       replace_whitespace=False)
+        out += [line.replace(NO_BREAK, " ") for line in wrapper.wrap(message.lstrip(" ")) or [message]]
+    return out

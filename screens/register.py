@@ -10,12 +10,13 @@ words and the session carries on: nothing typed can lose the open order.
 Commands (``help`` lists them)::
 
     SKU or barcode    add one            3*SKU      add three
+    1 to 9            a quick key: the owner's top items (register.quick_keys); F1 to F9 alone, one key stroke
     -                 one off the last line (-3: three off it; - 2: all of line 2)
     ? WORDS           items whose name or SKU has the words, with their prices
     d 10% why         discount (or d 2.00 why)
     t                 the total          cash 20    cash (default: exact)
     card [A]          card on the reader wallet [A] phone wallet
-    link              a payment link     split 3    what each of 3 pays
+    link              a payment link     split 3    each of 3 shares and what to type for it
     tip 3 [NAME] [!]  tip on the next payment (! confirms one above the store's share)
     hold / recall [N] park an order, take it back (recall 2026-12-05/14, or a
                       receipt's QR code scanned: that order; a paid one for a return)
@@ -23,11 +24,26 @@ Commands (``help`` lists them)::
     void WHY          void the open order            receipt    last receipt
     new               next customer      lock       lock the register
     float 150         open the drawer    end [TIPS] end the shift (declaring cash tips)
+    switch [NAME]     another cashier signs in here by PIN, the open order kept
     help, quit
 
-The screen shows the order's numbered lines, what is due and, with a tip
-waiting for the next payment, the tip, who it goes to and what to pay.  A
-tip waits for the open order only: holding or voiding the order drops it.
+The screen (:mod:`screens.order_view`) shows the order's numbered lines,
+its discounts, tax and total as the receipt will print them, amounts in one
+column, what is due and, with a tip waiting for the next payment, the tip,
+who it goes to and what to pay; then the quick keys.  A tip waits for the
+open order only: holding or voiding the order drops it.  Every message is
+fitted to the terminal's width between words (:func:`screens.lines.fitted`),
+never inside an amount.  Cash says the change in notes and coins in the words
+``pos pay`` uses; with no drawer open, it names the register's own ``float``.
+
+A quick key is one digit, 1 to 9, alone on the line (or ``3*1``): a scanned
+barcode is 8 digits or more, so it is never taken for one.  In a terminal,
+F1 to F9 ring a key with one key stroke: a digit cannot, since a cashier
+typing ``3*SODA`` starts with one.
+
+``switch`` is a cashier change without quitting (:mod:`screens.cashier_change`):
+the next person signs in by name and PIN, the open order kept on screen.  At
+a locked register, Enter alone at the PIN starts the same change.
 
 The cashier is read afresh from the store before every line: deactivated or
 locked out, the session ends (its open order kept); a new role applies at
@@ -47,21 +63,27 @@ import re
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from pos.drawer import DrawerNotOpen
 from pos.errors import AnytenderError, InvalidInput, NotAllowed, ProcessorUnavailable, Refused
 from pos.limits import OverLimit
 from pos.permissions import Action, require
-from screens.lines import Asking, check_item, read_scan, words, wrapped
+from screens import order_view
+from screens.cashier_change import CashierChange
+from screens.lines import NO_BREAK, Asking, check_item, fitted, read_scan, words, wrapped
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.orders import OrderView
+    from pos.quick_keys import QuickKey
     from pos.staff import StaffMember
     from pos.store import Store
 
 APPROVAL_HOW = "a manager types their name, then their PIN (Enter alone cancels)"
 
 
-HELP = ("SKU: add", "3*SKU", "- one off the last line", "-3", "- LINE: the whole line", "? NAME: find an item",
-        "d 10% why", "t total", "cash [A]", "card [A]", "wallet [A]", "link", "split N", "tip A [NAME] [!]", "hold",
-        "recall [N or DAY/N]", "refund LINE [N]", "void WHY", "receipt", "new", "float A", "lock", "end [TIPS]", "quit")
+HELP = ("SKU: add", "3*SKU", "1-9 or F1-F9: quick key", "- one off the last line", "-3", "- LINE: the whole line",
+        "? NAME: find an item", "d 10% why", "t total", "cash [A]", "card [A]", "wallet [A]", "link", "split N",
+        "tip A [NAME] [!]", "hold", "recall [N or DAY/N]", "refund LINE [N]", "void WHY", "receipt", "new",
+        "float A: open the drawer", "lock", "switch [NAME]: another cashier", "end [TIPS]", "quit")
 """The help line's entries, laid out for the terminal's width (:func:`screens.lines.wrapped`)."""
 
 OFF_MENU = "No item with SKU '{code}': find it by name with '? NAME' (like '? pepperoni')."
@@ -71,7 +93,7 @@ RECEIPT_CODE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}/#?[0-9]+", re.ASCII)
 recalls the order, as ``recall 2026-12-05/14`` does."""
 
 
-class Session:
+class Session(CashierChange):
     """One cashier at one register (see the module docstring)."""
 
     def __init__(self, store: "Store", cashier: "StaffMember", register: int = 1, *, lock_after_s: int = 0,
@@ -81,8 +103,10 @@ class Session:
         from pos.drawer import check_register
 
         self.clock = clock or time.monotonic
-        self.width = width or (lambda: 80)
-        """The terminal's width now, in characters (help is laid out for it)."""
+        self.width = width
+        """The terminal's width now, in characters: what the screen and help are laid out for, and every message
+        is fitted to (:func:`screens.lines.fitted`).  Without a terminal (None: a test, the demo) the screen is
+        laid out for 80 columns and each message is left whole, one line."""
         register = check_register(register)
         self.lock_after_s = lock_after_s
         self.last_seen = self.clock()
@@ -107,7 +131,17 @@ class Session:
             "split": self._split, "tip": self._tip, "hold": self._hold, "recall": self._recall, "void": self._void,
             "receipt": self._receipt, "new": self._new, "lock": self._lock, "help": self._help, "quit": self._quit,
             "d": self._discount, "float": self._float, "end": self._end, "refund": self._refund,
+            "switch": self._switch,
         }
+
+    def _columns(self) -> int:
+        return self.width() if self.width is not None else 80
+
+    def _fit(self, messages: list[str]) -> list[str]:
+        """The messages fitted to the terminal between words (never inside an amount); whole without one."""
+        if self.width is None:
+            return [message.replace(NO_BREAK, " ") for message in messages]
+        return fitted(messages, self.width())
 
     def completions(self, prefix: str) -> list[str]:
         """What the cashier may mean by ``prefix``: commands, then SKUs and item names (tab completion)."""
@@ -124,7 +158,7 @@ class Session:
     def handle(self, line: str) -> list[str]:
         """One line typed or scanned; every problem is one message, and the session carries on."""
         with self._acting():
-            return self._handle(line)
+            return self._fit(self._handle(line))
 
     @contextmanager
     def _acting(self) -> Iterator[None]:
@@ -149,7 +183,8 @@ class Session:
             return self._answer(line)
         if not self.locked and self.lock_after_s and idle > self.lock_after_s:
             self.locked = True  # nobody touched it: whoever is here now must show it is the cashier
-            return [f"Locked after {self.lock_after_s // 60} minutes idle: type your PIN to unlock it."]
+            return [f"Locked after {self.lock_after_s // 60} minutes idle: type your PIN to unlock it "
+                    "(Enter alone: another cashier signs in)."]
         if self.locked:
             return ["The register is locked: type your PIN to unlock it."]
         if not text:
@@ -169,6 +204,8 @@ class Session:
             if command is not None:
                 return command(rest)
             return self._add(text)
+        except DrawerNotOpen as exc:
+            return [self._no_drawer(exc.register)]
         except ProcessorUnavailable as exc:
             return [exc.message]
         except Refused as exc:
@@ -207,7 +244,7 @@ class Session:
     def answer(self, text: str) -> list[str]:
         """What was typed at :attr:`asking`; an empty answer cancels what waited for it."""
         with self._acting():
-            return self._answer(text)
+            return self._fit(self._answer(text))
 
     def _answer(self, text: str) -> list[str]:
         asking, self.asking = self.asking, None
@@ -219,6 +256,8 @@ class Session:
             return still
         try:
             return asking.then(text.strip())
+        except DrawerNotOpen as exc:
+            return [self._no_drawer(exc.register)]
         except Refused as exc:
             self._refused(asking.label, exc.message)
             return [exc.message]
@@ -264,55 +303,75 @@ class Session:
             return [refusal.said(APPROVAL_HOW)]
 
     def unlock(self, pin: str) -> list[str]:
-        """Unlock with the signed-in cashier's PIN (a wrong one counts toward their lockout)."""
+        """Unlock with the signed-in cashier's PIN (a wrong one counts toward their lockout); Enter alone lets
+        another cashier sign in (:class:`screens.cashier_change.CashierChange`), the register locked until they have."""
         from pos.staff import verify_pin
 
+        if not pin.strip():
+            return self._fit(self._switch_at_lock())
         try:
             verify_pin(self.store, self.cashier.name, pin, register=self.register)
         except AnytenderError as exc:
-            return [exc.message]
+            return self._fit([exc.message])
         self.locked = False
         self.last_seen = self.clock()
         return ["Unlocked."]
 
     def screen(self) -> list[str]:
-        """The open order as the cashier sees it: its lines and what is due."""
-        from payments.service import due_minor
+        """The open order as the cashier sees it: its lines, its discounts, tax and total as the receipt prints
+        them, what is due (and a waiting tip), amounts in one column; then the quick keys."""
         from pos.orders import view
+        from pos.text import shown
 
+        keys = order_view.key_rows(self._keys(), self._columns())
         if self.order_id is None:
             held = f" ({len(self.held)} held)" if self.held else ""
-            return [f"Register {self.register}, {self.cashier.first_name}: ready{held}."]
+            return self._fit([f"Register {self.register}, {shown(self.cashier.first_name)}: ready{held}.", *keys])
         current = view(self.store, self.order_id)
         lines = [f"Order #{current.order.number}"]
-        lines += [f"  {line.line_no}. {line.quantity} x {line.name}  "
-                  f"{self._money(line.quantity * line.unit_price_minor)}" for line in current.lines]
+        lines += order_view.item_rows(current, order_view.block(self._columns()), self._money)
+        return self._fit([*lines, *self._sums(current), *keys])
+
+    def _sums(self, current: "OrderView") -> list[str]:
+        """The receipt's discount, tax and total rows, then what is due, and a waiting tip with what to pay then."""
+        from payments.service import due_minor
+
+        assert self.order_id is not None
+        width = order_view.block(self._columns())
         due = due_minor(self.store, self.order_id)
-        lines.append(f"  Total {self._money(current.totals.total_minor)}, due {self._money(due)}")
+        rows = order_view.sum_rows(self.store, current, width) + order_view.row("Due", self._money(due), width)
         if self.tip is not None:
             tip_minor, _ = self.tip
-            lines.append(f"  Tip {self._money(tip_minor)} for {self._tip_for()} on the next payment: "
-                         f"to pay {self._money(due + tip_minor)}")
-        return lines
+            rows += order_view.row(f"Tip for {self._tip_for()}, with the next payment", self._money(tip_minor), width)
+            rows += order_view.row("To pay with the tip", self._money(due + tip_minor), width)
+        return rows
+
+    def _keys(self) -> "dict[str, QuickKey]":
+        """The store's quick keys as the owner set them, each item as the menu has it now."""
+        from pos import config, quick_keys
+
+        return quick_keys.read(self.store, config.get(self.store, "register.quick_keys"))
 
     def _tip_for(self) -> str:
         """Who the waiting tip goes to, by name ("the team" for the pool)."""
         from pos.staff import get_staff
+        from pos.text import shown
 
         recipient = self.tip[1] if self.tip is not None else None
         if recipient is None or recipient == "pool":
             return "the team"
         try:
-            return get_staff(self.store, recipient).name
+            return shown(get_staff(self.store, recipient).name)
         except AnytenderError:
-            return recipient
+            return shown(recipient)
 
     # -- items ----------------------------------------------------------------------------
 
     def _money(self, minor: int) -> str:
+        """An amount in the store's money, one word: a space inside it (``1 234,56 $ SU``) is a no-break one."""
         from pos.money_format import store_money
 
-        return store_money(self.store, minor)
+        return store_money(self.store, minor).replace(" ", NO_BREAK)
 
     def _open(self) -> str:
         from pos.orders import Channel, new_order
@@ -329,9 +388,27 @@ class Session:
         quantity, code = read_scan(text, "an item", ": type help.")
         if not code:
             raise InvalidInput(f"'{text}': give the item after the quantity, like 3*SODA.")
+        code = self._keyed(code)
         quantity = check_item(self.store, code, quantity, OFF_MENU)  # an unknown code opens no order
         line, _ = add_line(self.store, self._open(), code, quantity)
         return [f"+ {line.quantity} x {line.name}"]
+
+    def _keyed(self, code: str) -> str:
+        """The SKU a line means: a quick key's item for a digit 1 to 9 the owner set, else the code as scanned."""
+        from pos.catalog import get_item
+        from pos.errors import NotFound
+        from pos.quick_keys import EXAMPLE, KEYS
+
+        if code not in KEYS:
+            return code
+        key = self._keys().get(code)
+        if key is not None:
+            return key.sku
+        try:
+            return get_item(self.store, code).sku  # an item whose own code is that digit
+        except NotFound:
+            raise InvalidInput(f"Key {code} has no item: the owner puts the top items on keys 1 to 9 with 'pos config "
+                               f"set register.quick_keys {EXAMPLE}'.") from None
 
     def _remove(self, rest: str) -> list[str]:
         """``-`` one off the last line (scanners ring one at a time), ``-3`` three off it, ``- 2`` the whole of line 2."""
@@ -371,8 +448,13 @@ class Session:
         found, total = search_items(self.store, query)
         if not found:
             return [f"No item on sale matches '{query}': try part of its name."]
+        from pos.text import shown
+
         width = max(len(item.sku) for item in found)
-        said = [f"  {item.sku:<{width}}  {item.name}  {self._money(item.price_minor)}" for item in found]
+        block = order_view.block(self._columns())
+        said = [line for item in found
+                for line in order_view.row(f"{item.sku:<{width}}  {shown(item.name)}", self._money(item.price_minor),
+                                           block)]
         if total > len(found):
             said.append(f"  ... {counted(total, 'item')} match: type more of the name to see the rest.")
         return said
@@ -395,10 +477,11 @@ class Session:
         return self._approved(f"d {rest}", run)
 
     def _total(self, rest: str) -> list[str]:
+        from pos.orders import view
+
         if self.order_id is None:
             return ["Nothing rung up."]
-        screen = self.screen()
-        return [line for line in screen if line.startswith(("  Total ", "  Tip "))]
+        return self._sums(view(self.store, self.order_id))
 
     # -- payments -------------------------------------------------------------------------
 
@@ -417,7 +500,12 @@ class Session:
             return [f"DECLINED: {result.outcome.message}"]
         said = [f"{p.tender.value.capitalize()} {self._money(p.tendered_minor or p.amount_minor)} taken."]
         if p.change_minor:
-            said.append(f"Change {self._money(p.change_minor)}.")
+            from payments.change import change_said
+
+            said.append(change_said(p.change_minor, result.change_suggestion, self._money,  # as pos pay says it
+                                    space=NO_BREAK))
+        if p.rounding_minor:
+            said.append(f"Cash rounding: {self._money(p.rounding_minor)}")
         if result.order_paid:
             self.last_paid, self.order_id = self.order_id, None
             said.append("Paid. Next customer.")
@@ -446,16 +534,26 @@ class Session:
         return [f"Payment link: {status.url}", "The order is held until it is paid ('recall' to see it)."]
 
     def _split(self, rest: str) -> list[str]:
+        """``split 3``: what is due in 3 shares that sum to it exactly (largest remainder), each with what to type."""
         from payments.service import due_minor
-        from pos.money import allocate
+        from pos.money import Money, allocate, format_typed
 
         ways = rest.strip()
         if not (ways.isascii() and ways.isdigit()) or not 2 <= int(ways) <= 20:
             raise InvalidInput("Split how many ways? Like: split 3")
         if self.order_id is None:
             return ["Ring something up first."]
-        parts = allocate(due_minor(self.store, self.order_id), [1] * int(ways))
-        return [f"{ways} ways: " + ", ".join(self._money(p) for p in parts) + " (take each: card 12.34, cash ...)"]
+        due = due_minor(self.store, self.order_id)
+        if due <= 0:
+            return ["Nothing is due on this order."]
+        settings = self.store.settings
+        width = order_view.block(self._columns())
+        said = [f"{self._money(due)} due, in {ways} shares: take each with its own tender."]
+        for number, share in enumerate(allocate(due, [1] * int(ways)), 1):
+            typed = format_typed(Money(share, settings.currency), settings.locale)
+            said += order_view.row(f"{number}. card{NO_BREAK}{typed} or cash{NO_BREAK}{typed}", self._money(share),
+                                   width)  # what to type stays on one line
+        return said
 
     def _tip(self, rest: str) -> list[str]:
         from payments.service import amount_minor
@@ -585,7 +683,7 @@ class Session:
             return ["No paid order yet."]
         reprint = self.last_paid in self.printed  # the first print of a sale is the original
         self.printed.add(self.last_paid)
-        return lines(build(self.store, self.last_paid, reprint=reprint), 48)
+        return lines(build(self.store, self.last_paid, reprint=reprint), max(min(self._columns(), 48), 24))
 
     def _new(self, rest: str) -> list[str]:
         if self.order_id is not None:
@@ -595,19 +693,32 @@ class Session:
 
     def _lock(self, rest: str) -> list[str]:
         self.locked = True
-        return ["Locked: type your PIN to unlock."]
+        return ["Locked: type your PIN to unlock (Enter alone: another cashier signs in)."]
 
     def _help(self, rest: str) -> list[str]:
-        return wrapped(HELP, self.width())
+        return wrapped(HELP, self._columns())
 
     def _float(self, rest: str) -> list[str]:
+        """``float 150``: open this register's drawer with its float, as ``pos drawer open`` does (the same
+        permission, the same library call, audited there)."""
         from pos.drawer import open_drawer
 
         self._require(Action.OPEN_DRAWER)
         if not rest.strip():
-            raise InvalidInput("Say the float, like: float 150")
+            raise InvalidInput("Say the float, the cash put in the drawer to make change, like: float 150")
         drawer = open_drawer(self.store, self.register, rest.strip())
         return [f"Drawer {drawer.register} open with a {self._money(drawer.float_minor)} float."]
+
+    def _no_drawer(self, register: int) -> str:
+        """Cash needs the drawer, and it is not open: how to open it here, or who may."""
+        from pos.permissions import actor_of, may, who_may
+        from pos.text import shown
+
+        how = "'float AMOUNT' (the cash put in it to make change"
+        if may(actor_of(self.cashier), Action.OPEN_DRAWER):
+            return f"Drawer {register} is not open: open it here with {how}), then take the payment again."
+        return (f"Drawer {register} is not open, and {shown(self.cashier.name)} may not open it: "
+                f"{who_may(Action.OPEN_DRAWER)} opens it here with {how}; 'switch' signs them in).")
 
     def _end(self, rest: str) -> list[str]:
         """End the shift (declaring cash tips received in hand, if given) and sign out: the cashier's PIN, typed now."""

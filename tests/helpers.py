@@ -66,6 +66,7 @@ DEFAULT_OPTIONS = {
     "receipt.smtp_starttls": "yes",
     "receipt.smtp_user": "",
     "register.lock_after": "5",
+    "register.quick_keys": "",
     "signin.minutes": "30",
     "signin.required": "no",
     "stripe.reader": "",

@@ -19,6 +19,7 @@ from pos.money import (
     exponent,
     format_money,
     format_plain,
+    format_typed,
     parse_amount,
     round_half_up,
     sum_money,
@@ -398,6 +399,22 @@ def test_format_plain_round_trips_through_parse(money: Money) -> None:
     text = format_plain(money)
     assert parse_amount(text, money.currency, allow_negative=True) == money
     assert Decimal(text) == money.to_decimal()
+
+
+@fast
+@given(money=money_strategy, locale=st.sampled_from([*LOCALES, "de_CH", "ar_EG", "hi_IN", "br_FR"]))
+def test_the_typed_form_has_no_symbol_nor_grouping_and_reads_back_in_its_locale(money: Money, locale: str) -> None:
+    """What the register tells a cashier to type (split shares): digits and the locale's decimal sign."""
+    text = format_typed(money, locale)
+    assert parse_amount(text, money.currency, locale, allow_negative=True) == money
+    assert text.lstrip("-").replace(",", "").replace(".", "").replace("\u066b", "").isdigit()
+
+
+def test_the_typed_form_uses_the_locales_decimal_sign() -> None:
+    assert format_typed(Money(334, "USD")) == "3.34"
+    assert format_typed(Money(334, "EUR"), "de_DE") == "3,34"
+    assert format_typed(Money(123456, "EUR"), "de_DE") == "1234,56"  # no grouping to type
+    assert format_typed(Money(1235, "KRW"), "ko_KR") == "1235"
 
 
 # --- allocate ---------------------------------------------------------------------
