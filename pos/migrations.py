@@ -643,4 +643,17 @@ BEGIN
 END;
 """,
     ),
+    (
+        24,
+        "an order's note, the time promised to the customer, and what a delivery customer will pay with",
+        """
+-- A note for the kitchen, the counter and the driver ('no onions', 'ring twice'), one line (pos.text).
+ALTER TABLE orders ADD COLUMN note TEXT;
+-- The moment promised to the customer ('ready 19:30'), UTC ISO-8601 like every instant: an order is ready (or at
+-- the door) by then.  Inside the order's business day; None: nothing promised.
+ALTER TABLE orders ADD COLUMN promised_at TEXT;
+-- What a delivery customer said they will hand the driver ('I have a $50'): the driver brings the change.
+ALTER TABLE orders ADD COLUMN pays_with_minor INTEGER CHECK (pays_with_minor > 0);
+""",
+    ),
 ]

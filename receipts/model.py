@@ -7,7 +7,8 @@ category with its rate and taxable base, the total, each payment (tender; card b
 or wallet type, how the card was read and its authorization code; cash tendered and change) and each tip with the first name
 of the person it goes to, or "the team on shift" for the pool.  A refund
 receipt lists the items returned (how many, what each line gave back), amounts given as a gesture
-with their reasons, the original total, and the tenders the money went back to.  A sale receipt ends with the check value of its sale's
+with their reasons, the original total, and the tenders the money went back to.  A phone or delivery receipt names the customer; a sale receipt
+says the order's note and the time promised, when it has them.  A sale receipt ends with the check value of its sale's
 journal entry (:func:`pos.closings.check_value`), as fiscal printers print one.  Reprints and training stores
 are marked as such.
 
@@ -69,9 +70,19 @@ class Receipt(NamedTuple):
     """The instant of the sale, in the store's time zone with its true offset (an email's ``Date:``)."""
     check: str | None = None
     """``Check 3fa2c1d9e0b7 #1234``: the sale's journal entry (hash and number), an anchor the customer carries."""
+    customer: str | None = None
+    """The customer's name on a phone or delivery order (who the bag is for), if they gave one."""
+    promise: str | None = None
+    """``Ready at 19:30`` or ``Delivery by 19:30``: the time promised (a sale receipt's)."""
+    note: str | None = None
+    """The order's note ('no onions'), on a sale receipt."""
 
 
-def _first_name(store: "Store", key_or_id: str | int | None) -> str | None:
+CUSTOMER_NAMED = ("phone", "delivery")
+"""The channels whose receipts name the customer: the order is handed over to someone who was not at the till."""
+
+
+def first_name(store: "Store", key_or_id: str | int | None) -> str | None:
     if key_or_id is None:
         return None
     from pos.errors import NotFound
@@ -83,7 +94,7 @@ def _first_name(store: "Store", key_or_id: str | int | None) -> str | None:
         return None
 
 
-def _tender_label(payment: object) -> str:
+def payment_label(payment: object) -> str:
     from payments.base import Payment
 
     assert isinstance(payment, Payment)
@@ -126,7 +137,7 @@ def _card_note(payment: object) -> str | None:
         parts.append(f"{entry} ({str(wallet).replace('_', ' ').title()})" if wallet else entry)
     if details.get("authorization_code"):
         parts.append(f"auth{NO_BREAK}code{NO_BREAK}{details['authorization_code']}")
-    return f"{_tender_label(payment)}: {', '.join(parts)}" if parts else None
+    return f"{payment_label(payment)}: {', '.join(parts)}" if parts else None
 
 
 def _percent(rate_percent: Decimal, locale: str) -> str:
@@ -196,14 +207,18 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
     if not refund and order.status is OrderStatus.VOIDED:
         raise Conflict(f"Order {order.label} was voided: it has no receipt.")
     when = datetime.fromisoformat(order.created_at.isoformat()).astimezone(s.zone)
-    driver = next((_first_name(store, p.driver_id) for p in payments if p.driver_id), None)
+    driver = next((first_name(store, p.driver_id) for p in payments if p.driver_id), None)
     marks = (["REPRINT"] if reprint else []) + (["TRAINING"] if s.training else [])
     feedback = config.get(store, "receipt.feedback") or None
     base = Receipt(s.name, s.address, "RECEIPT", order.number, order.channel.value, when.strftime("%Y-%m-%d %H:%M"),
-                   _first_name(store, _created_by(store, order.id)), driver, [], [], [], [], [], [], marks, feedback,
-                   s.training, when)
+                   first_name(store, _created_by(store, order.id)), driver, [], [], [], [], [], [], marks, feedback,
+                   s.training, when, customer=order.customer_name if order.channel.value in CUSTOMER_NAMED else None)
     if refund:
         return _refund_receipt(store, order, current.totals.total_minor, base, money)
+    from pos.order_details import promise_of
+
+    promise = promise_of(store, order)
+    base = base._replace(promise=promise.words if promise is not None else None, note=order.note)
     t = current.totals
     items = [Item(line.quantity, line.name, money(line.unit_price_minor), money(lt.gross_minor))
              for line, lt in zip(current.lines, t.lines)]
@@ -221,16 +236,16 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
     notes: list[str] = []
     tips: list[str] = []
     for p in payments:
-        paid.append(Row(_tender_label(p), money(p.amount_minor)))
+        paid.append(Row(payment_label(p), money(p.amount_minor)))
         if p.tendered_minor and p.tendered_minor != p.amount_minor + p.tip_minor:
-            notes.append(f"{_tender_label(p)}: tendered {money(p.tendered_minor)}, change {money(p.change_minor)}")
+            notes.append(f"{payment_label(p)}: tendered {money(p.tendered_minor)}, change {money(p.change_minor)}")
         card = _card_note(p)
         if card:
             notes.append(card)
         if p.refunded_minor:
-            notes.append(f"{_tender_label(p)}: {money(p.refunded_minor)} refunded")
+            notes.append(f"{payment_label(p)}: {money(p.refunded_minor)} refunded")
         if p.tip_minor:
-            who = "the team on shift" if p.tip_to in (None, "pool") else (_first_name(store, p.tip_to) or p.tip_to)
+            who = "the team on shift" if p.tip_to in (None, "pool") else (first_name(store, p.tip_to) or p.tip_to)
             tips.append(f"Your tip of {money(p.tip_minor)} goes to {who}. Thank you!")
     from pos.closings import check_value
 
@@ -263,7 +278,7 @@ def _refund_receipt(store: "Store", order: Any, original_minor: int, base: Recei
     tenders: dict[str, int] = {}
     tips = 0
     for r in given_back:
-        label = f"To {_tender_label(by_id[r['payment_id']])}"
+        label = f"To {payment_label(by_id[r['payment_id']])}"
         tenders[label] = tenders.get(label, 0) + r["amount_minor"] + r["tip_minor"]
         tips += r["tip_minor"]
     total = sum(tenders.values())

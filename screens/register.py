@@ -19,11 +19,14 @@ Commands (``help`` lists them)::
     tip 3 [NAME] [!]  tip on the next payment (! confirms one above the store's share)
     hold / recall [N] park an order, take it back
     void WHY          void the open order            receipt    last receipt
+    note TEXT         the order's note (note - takes it off)
+    ready 19:30       the time promised (ready +20: in 20 minutes; ready - takes it off)
     new               next customer      lock       lock the register
     float 150         open the drawer    end [TIPS] end the shift (declaring cash tips)
     help, quit
 
-The screen shows the order's numbered lines, what is due and, with a tip
+The screen shows the order's number, under it its note and the time promised (when it has them),
+its numbered lines, what is due and, with a tip
 waiting for the next payment, the tip, who it goes to and what to pay.  A
 tip waits for the open order only: holding or voiding the order drops it.
 
@@ -50,6 +53,7 @@ from pos.permissions import Action, require
 from screens.lines import Asking, check_item, read_scan, words, wrapped
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.orders import Order
     from pos.staff import StaffMember
     from pos.store import Store
 
@@ -58,7 +62,7 @@ APPROVAL_HOW = "a manager types their name, then their PIN (Enter alone cancels)
 
 HELP = ("SKU: add", "3*SKU", "- one off the last line", "-3", "- LINE: the whole line", "? NAME: find an item",
         "d 10% why", "t total", "cash [A]", "card [A]", "wallet [A]", "link", "split N", "tip A [NAME] [!]", "hold",
-        "recall [N]", "void WHY", "receipt", "new", "float A", "lock", "end [TIPS]", "quit")
+        "recall [N]", "void WHY", "receipt", "note TEXT", "ready 19:30", "new", "float A", "lock", "end [TIPS]", "quit")
 """The help line's entries, laid out for the terminal's width (:func:`screens.lines.wrapped`)."""
 
 OFF_MENU = "No item with SKU '{code}': find it by name with '? NAME' (like '? pepperoni')."
@@ -97,7 +101,7 @@ class Session:
             "t": self._total, "cash": self._cash, "card": self._card, "wallet": self._wallet, "link": self._link,
             "split": self._split, "tip": self._tip, "hold": self._hold, "recall": self._recall, "void": self._void,
             "receipt": self._receipt, "new": self._new, "lock": self._lock, "help": self._help, "quit": self._quit,
-            "d": self._discount, "float": self._float, "end": self._end,
+            "d": self._discount, "float": self._float, "end": self._end, "note": self._note, "ready": self._ready,
         }
 
     def completions(self, prefix: str) -> list[str]:
@@ -273,7 +277,7 @@ class Session:
             held = f" ({len(self.held)} held)" if self.held else ""
             return [f"Register {self.register}, {self.cashier.first_name}: ready{held}."]
         current = view(self.store, self.order_id)
-        lines = [f"Order #{current.order.number}"]
+        lines = [f"Order #{current.order.number}", *self._details(current.order)]
         lines += [f"  {line.line_no}. {line.quantity} x {line.name}  "
                   f"{self._money(line.quantity * line.unit_price_minor)}" for line in current.lines]
         due = due_minor(self.store, self.order_id)
@@ -388,6 +392,39 @@ class Session:
             return ["Nothing rung up."]
         screen = self.screen()
         return [line for line in screen if line.startswith(("  Total ", "  Tip "))]
+
+    # -- the order's note and promised time ------------------------------------------------
+
+    def _details(self, order: "Order") -> list[str]:
+        """The line under the order's number: its note and the time promised, when it has them."""
+        from pos.order_details import promise_of
+
+        promise = promise_of(self.store, order)
+        said = [f"Note: {order.note}"] if order.note else []
+        said += [promise.words] if promise is not None else []
+        return ["  " + " | ".join(said)] if said else []
+
+    def _note(self, rest: str) -> list[str]:
+        """``note no onions``: the open order's note (``pos order set N --note``); ``note -`` takes it off."""
+        from pos.order_details import set_details
+
+        text = rest.strip()
+        if not text:
+            raise InvalidInput("Type the note after the word, like: note no onions ('note -' takes it off).")
+        self._require(Action.RING_SALE)
+        order = set_details(self.store, self._open(), note="" if text == "-" else text)
+        return [f"Note: {order.note}." if order.note else "Note taken off."]
+
+    def _ready(self, rest: str) -> list[str]:
+        """``ready 19:30`` or ``ready +20``: the time promised (``pos order set N --ready``); ``ready -`` takes it off."""
+        from pos.order_details import promise_of, set_details
+
+        text = rest.strip()
+        if not text:
+            raise InvalidInput("Say when, like: ready 19:30, or ready +20 for twenty minutes ('ready -' takes it off).")
+        self._require(Action.RING_SALE)
+        promise = promise_of(self.store, set_details(self.store, self._open(), ready="" if text == "-" else text))
+        return [f"{promise.words}." if promise is not None else "Promised time taken off."]
 
     # -- payments -------------------------------------------------------------------------
 
