@@ -645,7 +645,7 @@ END;
     ),
     (
         24,
-        "an order's note, the time promised to the customer, and what a delivery customer will pay with",
+        "an order's note, the time promised, what a delivery customer will pay with; deliveries paid before they go out",
         """
 -- A note for the kitchen, the counter and the driver ('no onions', 'ring twice'), one line (pos.text).
 ALTER TABLE orders ADD COLUMN note TEXT;
@@ -654,6 +654,22 @@ ALTER TABLE orders ADD COLUMN note TEXT;
 ALTER TABLE orders ADD COLUMN promised_at TEXT;
 -- What a delivery customer said they will hand the driver ('I have a $50'): the driver brings the change.
 ALTER TABLE orders ADD COLUMN pays_with_minor INTEGER CHECK (pays_with_minor > 0);
+-- A delivery paid before it goes out (by link, by card on the phone) is still taken to the door: who took it, when,
+-- and how it ended (pos.prepaid_runs).  A delivery the driver collects for is its cash-on-delivery payment instead.
+CREATE TABLE prepaid_runs (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    driver_id INTEGER NOT NULL REFERENCES staff(id),
+    sent_at TEXT NOT NULL,
+    ended_at TEXT,
+    outcome TEXT CHECK (outcome IN ('delivered', 'failed')),
+    reason TEXT,
+    CHECK ((ended_at IS NULL) = (outcome IS NULL))
+);
+CREATE INDEX prepaid_runs_order ON prepaid_runs(order_id);
+CREATE INDEX prepaid_runs_driver ON prepaid_runs(driver_id, ended_at);
+-- One run out at a time per order, enforced by the database itself.
+CREATE UNIQUE INDEX prepaid_runs_one_out ON prepaid_runs(order_id) WHERE ended_at IS NULL;
 """,
     ),
 ]
