@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from pos.store import Store
 
+
 class Promise(NamedTuple):
     """An order's promise as a screen, a receipt or a list shows it."""
 
@@ -127,6 +128,7 @@ def set_details(
             return fresh
         before = {k: _audited(store, getattr(fresh, k)) for k in changed}
         after = {k: _audited(store, cleaned[k]) for k in changed}
+        # The columns are this function's own names (the keys above); every value is a parameter.
         conn.execute(f"UPDATE orders SET {', '.join(f'{k} = ?' for k in cleaned)} WHERE id = ?",
                      (*(iso(v) if k == "promised_at" and v is not None else v for k, v in cleaned.items()), order.id))
         forget_order(store, order.id)

@@ -43,7 +43,7 @@ MAX_MINUTES_AHEAD = 24 * 60
 """``+N`` minutes from now at most (a business day is at most 25 hours; the day's end decides first)."""
 
 _CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", re.ASCII)
-_AHEAD = re.compile(r"\+\s*([0-9]{1,5})\s*(?:m|min|mins|minutes)?", re.ASCII | re.IGNORECASE)
+_AHEAD = re.compile(r"\+ ?([0-9]{1,5}) ?(?:m|min|mins|minutes)?", re.ASCII | re.IGNORECASE)
 HOW = "give it as HH:MM on the 24-hour clock, like 19:30, or minutes from now, like +20"
 
 
@@ -94,8 +94,10 @@ def parse_promise(text: str, day: date, settings: "StoreSettings", now: datetime
         return promised
     clock = _CLOCK.fullmatch(typed)
     if not clock:
-        shown = typed if len(typed) <= 24 else typed[:20] + "..."
-        raise InvalidInput(f"'{shown}' is not a time to promise: {HOW}.")
+        from pos.text import shown
+
+        said = shown(typed if len(typed) <= 24 else typed[:20] + "...")  # quoted with its hidden characters escaped
+        raise InvalidInput(f"'{said}' is not a time to promise: {HOW}.")
     at = time(int(clock.group(1)), int(clock.group(2)))
     on = day if at >= settings.rollover_time else day + timedelta(days=1)
     said = at.strftime("%H:%M")

@@ -181,6 +181,24 @@ def test_a_promise_is_within_its_business_day_still_to_come_and_reads_as_typed(
     assert shown_time(promised, s) == typed
 
 
+@settings(max_examples=200, deadline=None)
+@given(typed=st.one_of(st.text(max_size=12), st.from_regex(r"\+?[0-9]{1,5}(:[0-9]{1,3})?", fullmatch=True)))
+def test_any_text_is_a_promise_within_the_day_or_one_line_refusing_it(typed: str) -> None:
+    from pos.clock import day_bounds
+    from pos.settings_record import StoreSettings
+    from pos.text import first_hidden
+
+    s = StoreSettings("Test", timezone="America/New_York")
+    day, now = date(2026, 12, 6), utc("2026-12-06 23:00:00")
+    try:
+        promised = parse_promise(typed, day, s, now)
+    except InvalidInput as exc:
+        assert "\n" not in exc.message and first_hidden(exc.message) is None
+        return
+    start, end = day_bounds(day, s)
+    assert max(start, now) <= promised < end
+
+
 # -- changing and taking off, audited -----------------------------------------------------------
 
 
