@@ -82,7 +82,7 @@ CUSTOMER_NAMED = ("phone", "delivery")
 """The channels whose receipts name the customer: the order is handed over to someone who was not at the till."""
 
 
-def first_name(store: "Store", key_or_id: str | int | None) -> str | None:
+def _first_name(store: "Store", key_or_id: str | int | None) -> str | None:
     if key_or_id is None:
         return None
     from pos.errors import NotFound
@@ -207,11 +207,11 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
     if not refund and order.status is OrderStatus.VOIDED:
         raise Conflict(f"Order {order.label} was voided: it has no receipt.")
     when = datetime.fromisoformat(order.created_at.isoformat()).astimezone(s.zone)
-    driver = next((first_name(store, p.driver_id) for p in payments if p.driver_id), None)
+    driver = next((_first_name(store, p.driver_id) for p in payments if p.driver_id), None)
     marks = (["REPRINT"] if reprint else []) + (["TRAINING"] if s.training else [])
     feedback = config.get(store, "receipt.feedback") or None
     base = Receipt(s.name, s.address, "RECEIPT", order.number, order.channel.value, when.strftime("%Y-%m-%d %H:%M"),
-                   first_name(store, _created_by(store, order.id)), driver, [], [], [], [], [], [], marks, feedback,
+                   _first_name(store, _created_by(store, order.id)), driver, [], [], [], [], [], [], marks, feedback,
                    s.training, when, customer=order.customer_name if order.channel.value in CUSTOMER_NAMED else None)
     if refund:
         return _refund_receipt(store, order, current.totals.total_minor, base, money)
@@ -245,7 +245,7 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
         if p.refunded_minor:
             notes.append(f"{payment_label(p)}: {money(p.refunded_minor)} refunded")
         if p.tip_minor:
-            who = "the team on shift" if p.tip_to in (None, "pool") else (first_name(store, p.tip_to) or p.tip_to)
+            who = "the team on shift" if p.tip_to in (None, "pool") else (_first_name(store, p.tip_to) or p.tip_to)
             tips.append(f"Your tip of {money(p.tip_minor)} goes to {who}. Thank you!")
     from pos.closings import check_value
 

@@ -29,7 +29,7 @@ def columns(width_mm: int) -> int:
     return WIDTHS[width_mm]
 
 
-def wrap(text: str, width: int, indent: str = "") -> list[str]:
+def _wrap(text: str, width: int, indent: str = "") -> list[str]:
     """``text`` wrapped between words; words joined by a no-break space (``on $41.40``) stay together."""
     wrapped = textwrap.wrap(text, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
     out: list[str] = []
@@ -45,17 +45,17 @@ def priced(label: str, amount: str, width: int) -> list[str]:
     """``label`` wrapped on the left, ``amount`` right-aligned on its first line."""
     room = width - len(amount) - 1
     if room < 8:  # an amount too wide to share the line: it gets its own
-        return wrap(label, width, "  ") + [amount.rjust(width)]
-    lines = wrap(label, room, "  ")
+        return _wrap(label, width, "  ") + [amount.rjust(width)]
+    lines = _wrap(label, room, "  ")
     first = lines[0].ljust(room) + " " + amount
     rest = []
     for line in lines[1:]:
-        rest.extend(wrap(line, width, "  "))
+        rest.extend(_wrap(line, width, "  "))
     return [first, *rest]
 
 
 def centred(text: str, width: int) -> list[str]:
-    return [line.center(width).rstrip() for line in wrap(text, width)]
+    return [line.center(width).rstrip() for line in _wrap(text, width)]
 
 
 def lines(receipt: "Receipt", width: int) -> list[str]:
@@ -71,21 +71,21 @@ def lines(receipt: "Receipt", width: int) -> list[str]:
     out += centred(receipt.title, width)
     out += priced(f"Order #{receipt.order_number} ({receipt.channel})", receipt.when, width)
     if receipt.served_by:
-        out += wrap(f"Served by {receipt.served_by}", width)
+        out += _wrap(f"Served by {receipt.served_by}", width)
     if receipt.driver:
-        out += wrap(f"Delivered by {receipt.driver}", width)
+        out += _wrap(f"Delivered by {receipt.driver}", width)
     if receipt.customer:
-        out += wrap(f"Customer: {receipt.customer}", width, "  ")
+        out += _wrap(f"Customer: {receipt.customer}", width, "  ")
     if receipt.promise:
-        out += wrap(receipt.promise, width)
+        out += _wrap(receipt.promise, width)
     if receipt.note:
-        out += wrap(f"Note: {receipt.note}", width, "  ")
+        out += _wrap(f"Note: {receipt.note}", width, "  ")
     out.append(rule)
     for item in receipt.items:
         label = f"{item.quantity} x {item.name}" if item.quantity != 1 else item.name
         out += priced(label, item.total, width)
         if item.quantity != 1 and item.unit:  # a refund's items have no unit price: their share of the sale
-            out += wrap(f"  at {item.unit} each", width, "  ")
+            out += _wrap(f"  at {item.unit} each", width, "  ")
     for row in receipt.discounts:
         out += priced(f"Discount: {row.label}", row.amount, width)
     if receipt.items or receipt.discounts:
@@ -97,9 +97,9 @@ def lines(receipt: "Receipt", width: int) -> list[str]:
     for row in receipt.payments:
         out += priced(row.label, row.amount, width)
     for note in receipt.payment_notes:
-        out += wrap(note, width, "  ")
+        out += _wrap(note, width, "  ")
     for tip in receipt.tips:
-        out += wrap(tip, width)
+        out += _wrap(tip, width)
     if receipt.feedback:
         out.append(rule)
         out += centred(f"Tell the owner how we did: {receipt.feedback}", width)
@@ -114,3 +114,9 @@ def lines(receipt: "Receipt", width: int) -> list[str]:
 def render(receipt: "Receipt", width_mm: int = 80) -> str:
     """The receipt as text for a 58 or 80 mm printer."""
     return "\n".join(lines(receipt, columns(width_mm))) + "\n"
+
+
+def wrapped(text: str, width: int, indent: str = "") -> list[str]:
+    """``text`` wrapped between words at ``width``, later lines indented by ``indent``, as a receipt's lines are
+    (for the other layouts on the same paper: the driver's ticket)."""
+    return _wrap(text, width, indent)

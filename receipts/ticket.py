@@ -22,7 +22,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from receipts.model import NO_BREAK, Item, Row
-from receipts.text import centred, columns, priced, wrap
+from receipts.text import centred, columns, priced
+from receipts.text import wrapped as wrap
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -96,7 +97,8 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool) -> Ticket:
     from pos.money_format import store_money
     from pos.order_details import promise_of
     from pos.orders import Channel, OrderStatus, resolve, view
-    from receipts.model import first_name, payment_label
+    from pos.staff import get_staff
+    from receipts.model import payment_label
 
     order = resolve(store, order_ref)
     if order.channel is not Channel.DELIVERY:
@@ -110,7 +112,7 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool) -> Ticket:
     if last is None or last.state is DeliveryState.WAITING:
         out = "Not sent out yet"
     else:
-        who, at = first_name(store, last.driver_id), f"{last.sent_at.astimezone(s.zone):%H:%M}"
+        who, at = get_staff(store, int(last.driver_id or 0)).first_name, f"{last.sent_at.astimezone(s.zone):%H:%M}"
         out = {DeliveryState.FAILED: f"Failed with {who}: {last.why}",
                DeliveryState.DELIVERED: f"Delivered by {who} (out at {at})"}.get(last.state, f"Out with {who} at {at}")
     paid = [p for p in payments if p.tender is not TenderKind.COD and p.state in SETTLED and p.refundable_minor]

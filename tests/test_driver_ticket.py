@@ -287,6 +287,14 @@ def test_a_delivery_receipt_names_the_customer_and_a_counter_receipt_does_not(cr
     cod.collect(crew, order.id, "5")
     receipt = flat(cli.ok("receipt", "1").stdout)
     assert "Customer: Sam Lee" in receipt and "Delivered by Dave" in receipt, receipt
+    from receipts import mail, model, pdf
+
+    built = model.build(crew, order.id)
+    body = mail.message(built).get_body(("plain",))
+    assert body is not None and "Customer: Sam Lee" in body.get_content()  # the email's body, and its PDF
+    from pypdf import PdfReader
+
+    assert "Customer: Sam Lee" in PdfReader(io.BytesIO(pdf.render(built, 80))).pages[0].extract_text()
     phone = new_order(crew, "phone", customer_name="Lee")
     add_line(crew, phone.id, "SODA")
     service.pay(crew, phone.id, "cash", "5")
