@@ -210,6 +210,7 @@ def _build(folder: Path, keys: Any = None) -> DemoReport:
                 add_line(store, delivery.id, sku, qty)
             out = cod.dispatch(store, delivery.id, "Dave")
             got = cod.collect(store, delivery.id, handed, tip)
+            assert got is not None  # cash at the door: collected
             report.story.append(
                 f"Delivery #{delivery.number} to {address} (phone only, no account): Dave collected "
                 f"{money(got.tendered_minor or 0)} for {money(out.amount_minor)}, change {money(got.change_minor)}"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
 from commands.context import (JsonFlag, NUMBERS, OrderArg, OrderDayOpt, RegisterOpt, group, open_store, order_named,
                               signed_in_actor)
-from commands.output import emit, money, say
+from commands.output import emit, money, say, say_block
 from commands.pay import payment_dict
 from commands.receipt import auto_receipt
 from commands.signin import signed_in_member
@@ -30,29 +31,83 @@ ACTIONS: dict[str, str] = {
 # (payments.cod.may_dispatch).
 SELF_SERVICE: dict[str, str] = {"driver cash": "name", "delivery dispatch": "driver"}
 
-@delivery_app.command("dispatch")
+@delivery_app.command("dispatch", context_settings=NUMBERS)
 def delivery_dispatch(
     ctx: typer.Context,
     order: OrderArg,
     driver: Annotated[str, typer.Option("--driver", help="Driver on shift who takes it.")],
     day: OrderDayOpt = None,
+    pays_with: Annotated[Optional[str], typer.Option(
+        "--pays-with", metavar="AMOUNT", help="What the customer will pay with (50): the ticket says the change to "
+        "bring, in notes and coins.")] = None,
+    ticket: Annotated[bool, typer.Option("--ticket", help="Print the driver's ticket (text).")] = False,
+    pdf: Annotated[Optional[Path], typer.Option("--pdf", help="Write the driver's ticket as a PDF here.")] = None,
+    width: Annotated[int, typer.Option("--width", help="The ticket's paper width in mm: 58 or 80.")] = 80,
     as_json: JsonFlag = False,
 ) -> None:
-    """Send a delivery order out; the driver will collect what is due."""
-    from payments.cod import dispatch, may_dispatch
+    """Send a delivery order out; the driver will collect what is due (nothing, for an order paid already).
+
+    With --ticket (or --pdf FILE), the driver's ticket: the customer's name, address, phone and
+    note, the time promised, the items, what to collect and how the customer pays, and the change
+    to bring.
+    """
+    from commands.files import check_new
+    from payments.cod import may_dispatch, send_out
+    from receipts.text import columns
 
     store = open_store(ctx)
+    columns(width)  # a bad width, or a file that cannot be written, is refused before anything is sent out
+    if pdf is not None:
+        check_new(pdf, "--pdf")
     order = order_named(store, order, day)
     may_dispatch(store, signed_in_actor(store), order)
-    p = dispatch(store, order, driver)
-    emit(as_json, payment_dict(store, p), f"Out for delivery with {driver}: collect {money(store, p.amount_minor)}.")
+    sent = send_out(store, order, driver, pays_with=pays_with)
+    said = f"Out for delivery with {sent.driver}: " + (
+        f"collect {money(store, sent.collect_minor)}." if sent.payment else "paid already, collect nothing.")
+    data = {**(payment_dict(store, sent.payment) if sent.payment else {"order_id": sent.order_id, "state": None}),
+            "driver": sent.driver, "collect_minor": sent.collect_minor}
+    if not (ticket or pdf is not None):
+        emit(as_json, data, said)
+        return
+    from receipts import ticket as tickets
+
+    made = tickets.build(store, sent.order_id)
+    wrote = _write_ticket(store, sent.order_id, made, pdf, width) if pdf is not None else None
+
+    def human() -> None:
+        say(said)
+        if wrote:
+            say(wrote)
+        if ticket:
+            say_block(tickets.render(made, width), nl=False)
+
+    emit(as_json, {**data, "ticket": tickets.as_dict(made), "ticket_pdf": wrote and str(pdf)}, human)
+
+
+def _write_ticket(store: "Store", order_id: str, made: Any, pdf: Path, width: int) -> str | None:
+    """Write a ticket's PDF once the delivery is out: what to say, or None when it could not be written (then a
+    warning on stderr: the delivery stands, and the ticket can be written again)."""
+    from commands.files import os_message, show_path, write_new
+    from pos.errors import AnytenderError
+    from pos.orders import resolve, typed
+    from receipts import ticket as tickets
+
+    try:
+        write_new(pdf, tickets.render_pdf(made, width), "--pdf")
+    except (AnytenderError, OSError) as exc:
+        reason = exc.message if isinstance(exc, AnytenderError) else os_message(exc)
+        say(f"warning: the ticket was not written ({reason}) The delivery is out; write it with "
+            f"'pos receipt {typed(store, resolve(store, order_id))} --ticket --pdf FILE'.", err=True)
+        return None
+    return f"Wrote {show_path(pdf)}."
 
 
 @delivery_app.command("collect", context_settings=NUMBERS)
 def delivery_collect(
     ctx: typer.Context,
     order: OrderArg,
-    amount: Annotated[str, typer.Argument(help="Cash the customer handed over.")],
+    amount: Annotated[Optional[str], typer.Argument(
+        help="Cash the customer handed over (default: exactly what is due; none for an order paid already).")] = None,
     tip: Annotated[Optional[str], typer.Option("--tip", help="Tip the customer gave the driver (kept by the driver).")] = None,
     keep_change: Annotated[
         bool, typer.Option("--keep-change", help="The customer told the driver to keep the change: it is the tip.")
@@ -60,7 +115,7 @@ def delivery_collect(
     day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record the cash taken at the door and the change given."""
+    """Record the cash taken at the door and the change given (an order paid already: delivered, nothing taken)."""
     from payments.cod import collect
 
     store = open_store(ctx)
@@ -69,6 +124,13 @@ def delivery_collect(
 
     only_own(store, signed_in_actor(store), "collect", order_ref=order)
     p = collect(store, order, amount, tip, keep_change=keep_change)
+    if p is None:
+        from pos.orders import resolve
+
+        done = resolve(store, order)
+        emit(as_json, {"order_id": done.id, "state": "delivered", "collected_minor": 0},
+             f"Delivered order #{done.number}: it was paid already, nothing collected.")
+        return
     auto_receipt(store, p.order_id)
     emit(
         as_json,
@@ -95,6 +157,13 @@ def delivery_fail(
 
     only_own(store, signed_in_actor(store), "record a failed delivery of", order_ref=order)
     p = fail(store, order, reason)
+    if p is None:
+        from pos.orders import resolve
+
+        back = resolve(store, order)
+        emit(as_json, {"order_id": back.id, "state": "failed"}, f"Delivery failed ({reason.strip()}): order "
+             f"#{back.number} stays paid; send it out again, or refund it.")
+        return
     emit(as_json, payment_dict(store, p), f"Delivery failed ({reason.strip()}): the order is open again.")
 
 
@@ -115,7 +184,8 @@ def _print_driver(store: "Store", cash: Any) -> None:
     if cash.out_for_delivery:
         say("  Out for delivery:")
         for o in cash.out_for_delivery:
-            say(f"    {o.label}  {o.address or '(no address)'}  collect {money(store, o.amount_minor)}")
+            what = f"collect {money(store, o.amount_minor)}" if o.amount_minor else "paid, collect nothing"
+            say(f"    {o.label}  {o.address or '(no address)'}  {what}")
 
 
 @driver_app.command("cash")

@@ -17,6 +17,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 order_app = group("Orders on any channel: counter, phone, delivery, kiosk.")
 
+NoteOpt = Annotated[Optional[str], typer.Option(
+    "--note", help="A note for the kitchen, the counter and the driver ('no onions'); \"\" takes it off.")]
+ReadyOpt = Annotated[Optional[str], typer.Option(
+    "--ready", metavar="HH:MM|+MIN", help="The time promised to the customer, on the store's clock (19:30; 00:30 "
+    "after midnight), or minutes from now (+20); \"\" takes it off. Counter, phone and delivery orders.")]
+PaysWithOpt = Annotated[Optional[str], typer.Option(
+    "--pays-with", metavar="AMOUNT", help="Delivery: what the customer will pay the driver with (50): the driver's "
+    "ticket says what change to bring; \"\" takes it off.")]
+
 # What each command here that changes the store (or searches customers' orders across days) needs, by the
 # permission table (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
@@ -30,6 +39,9 @@ STATUSES = "open, paid, refunded or voided"
 
 
 def order_dict(store: "Store", order: "Order") -> dict[str, Any]:
+    from pos.order_details import promise_of
+
+    promise = promise_of(store, order)
     return {
         "id": order.id,
         "ref": order.ref,
@@ -43,6 +55,10 @@ def order_dict(store: "Store", order: "Order") -> dict[str, Any]:
         "created_at": order.created_at.isoformat(),
         "void_reason": order.void_reason,
         "counter_note": order.counter_note,
+        "note": order.note,
+        "promised_at": order.promised_at.isoformat() if order.promised_at else None,
+        "promised_time": promise.time if promise else None,
+        "pays_with_minor": order.pays_with_minor,
     }
 
 
@@ -83,12 +99,27 @@ def _emit_view(as_json: bool, store: "Store", v: "OrderView", what: str) -> None
     emit(as_json, _view_dict(store, v), f"{spoken(store, v.order)}: {what}  total {money(store, v.totals.total_minor)}")
 
 
+def details_lines(store: "Store", o: "Order") -> list[str]:
+    """An order's note, the time promised and what a delivery customer pays with, a line each (none when unsaid)."""
+    from pos.order_details import promise_of
+
+    promise = promise_of(store, o)
+    out = [f"Note: {o.note}"] if o.note else []
+    if promise is not None:
+        out.append(promise.words)
+    if o.pays_with_minor:
+        out.append(f"Pays with {money(store, o.pays_with_minor)}")
+    return out
+
+
 def _print_view(store: "Store", v: "OrderView") -> None:
     o = v.order
     who = ", ".join(x for x in (o.customer_name, o.customer_phone, o.address) if x)
     if store.settings.training:
         say("TRAINING")
     say(f"Order {o.ref} ({o.channel.value}, {o.status.value}) {o.id}" + (f" - {who}" if who else ""))
+    for detail in details_lines(store, o):
+        say(f"  {detail}")
     for line, lt in zip(v.lines, v.totals.lines):
         say(f"  {line.line_no:>3}  {line.quantity:>3} x {line.name:<28} {money(store, lt.gross_minor):>12}")
     for d, amount in zip(v.discounts, v.totals.discount_amounts_minor):
@@ -113,6 +144,9 @@ def order_new(
     name: Annotated[Optional[str], typer.Option(help="Customer name (never required).")] = None,
     phone: Annotated[Optional[str], typer.Option(help="Customer phone (never required).")] = None,
     address: Annotated[Optional[str], typer.Option(help="Delivery address.")] = None,
+    note: NoteOpt = None,
+    ready: ReadyOpt = None,
+    pays_with: PaysWithOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Open a new order; prints its number for today and its id."""
@@ -120,8 +154,11 @@ def order_new(
 
     store = open_store(ctx)
     order = new_order(store, channel, customer_name=name, customer_phone=phone, address=address,
-                      created_by=store.memo.get("actor_id"))  # the signed-in cashier, named on the receipt
-    emit(as_json, order_dict(store, order), f"Order #{order.number} ({order.channel.value}) {order.id}")
+                      created_by=store.memo.get("actor_id"),  # the signed-in cashier, named on the receipt
+                      note=note, ready=ready, pays_with=pays_with)
+    details = details_lines(store, order)
+    emit(as_json, order_dict(store, order), f"Order #{order.number} ({order.channel.value}) {order.id}"
+         + (f" - {', '.join(details)}" if details else ""))
 
 
 @order_app.command("add")
@@ -209,15 +246,26 @@ def order_set(
     name: Annotated[Optional[str], typer.Option(help="Customer name.")] = None,
     phone: Annotated[Optional[str], typer.Option(help="Customer phone.")] = None,
     address: Annotated[Optional[str], typer.Option(help="Delivery address.")] = None,
+    note: NoteOpt = None,
+    ready: ReadyOpt = None,
+    pays_with: PaysWithOpt = None,
     day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Add or change an order's optional customer details."""
-    from pos.orders import set_customer, spoken
+    """Add, change or take off (with "") an order's customer details, note, promised time or what the customer pays with.
+
+    A promised time is a time on the store's clock within the order's business day (01:15 is the
+    night after the day's date, before the rollover), or minutes from now (+20); one already past
+    is refused.
+    """
+    from pos.order_details import set_details
+    from pos.orders import spoken
 
     store = open_store(ctx)
-    o = set_customer(store, order_named(store, order, day), customer_name=name, customer_phone=phone, address=address)
-    emit(as_json, order_dict(store, o), f"Order {spoken(store, o)} updated.")
+    o = set_details(store, order_named(store, order, day), customer_name=name, customer_phone=phone, address=address,
+                    note=note, ready=ready, pays_with=pays_with)
+    details = details_lines(store, o)
+    emit(as_json, order_dict(store, o), f"Order {spoken(store, o)} updated." + (f" {'; '.join(details)}." if details else ""))
 
 
 @order_app.command("show")
@@ -238,9 +286,10 @@ def order_list(
     channel: Annotated[Optional[str], typer.Option(
         help="counter, phone, delivery or kiosk (delivery shows each address, phone, driver and delivery state).")] = None,
     queue: Annotated[bool, typer.Option("--queue", help="Only open orders waiting at the counter (kiosk cash).")] = False,
+    by_ready: Annotated[bool, typer.Option("--by-ready", help="The soonest promised time first.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """List the orders of a business day."""
+    """List the orders of a business day (with the time promised and the note, where an order has them)."""
     from pos.orders import Channel, OrderStatus, list_orders, parse_channel, view
 
     store = open_store(ctx)
@@ -251,24 +300,26 @@ def order_list(
         except ValueError:
             raise InvalidInput(f"Unknown status '{status}': use {STATUSES}.") from None
     wanted_channel = parse_channel(channel) if channel is not None else None
-    orders = list_orders(store, parse_day_option(day), wanted_status, wanted_channel, counter_queue=queue)
+    orders = list_orders(store, parse_day_option(day), wanted_status, wanted_channel, counter_queue=queue,
+                         by_promise=by_ready)
     views = [view(store, o.id) for o in orders]
     title = f"Orders {views[0].order.business_day}" if views else "Orders (none)"
     if wanted_channel is Channel.DELIVERY:
         _list_deliveries(store, views, title, as_json)
         return
+    heads, cells = _details_columns(store, views)
     emit(
         as_json,
         [_view_dict(store, v) for v in views],
         lambda: print_table(
             title,
-            ["#", "Channel", "Status", "Customer", "Lines", "Total"],
+            ["#", "Channel", "Status", "Customer", *heads, "Lines", "Total"],
             [
                 [str(v.order.number), v.order.channel.value, _status_text(v),
-                 v.order.customer_name or "", str(len(v.lines)), money(store, v.totals.total_minor)]
-                for v in views
+                 v.order.customer_name or "", *extra, str(len(v.lines)), money(store, v.totals.total_minor)]
+                for v, extra in zip(views, cells)
             ],
-            {0, 4, 5},
+            {0, 4 + len(heads), 5 + len(heads)},
         ),
     )
 
@@ -317,6 +368,22 @@ def order_find(
          human)
 
 
+def _details_columns(store: "Store", views: "list[OrderView]") -> tuple[list[str], list[list[str]]]:
+    """A list's Ready and Note columns, each only when an order listed has one: (headings, each row's cells)."""
+    from pos.order_details import promise_of
+
+    promises = [promise_of(store, v.order) for v in views]
+    heads: list[str] = []
+    columns: list[list[str]] = []
+    if any(promises):
+        heads.append("Ready")
+        columns.append([p.time if p else "" for p in promises])
+    if any(v.order.note for v in views):
+        heads.append("Note")
+        columns.append([v.order.note or "" for v in views])
+    return heads, [list(row) for row in zip(*columns)] if columns else [[] for _ in views]
+
+
 def _status_text(v: "OrderView") -> str:
     return v.order.status.value + (" (pays at counter)" if v.order.counter_note and v.order.status.value == "open" else "")
 
@@ -326,18 +393,19 @@ def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_js
     from payments.cod import delivery_status
 
     states = [delivery_status(store, v.order.id) for v in views]
+    heads, cells = _details_columns(store, views)
     emit(
         as_json,
         [{**_view_dict(store, v), "delivery": {"state": d.state.value, "driver": d.driver}} for v, d in zip(views, states)],
         lambda: print_table(
             title,
-            ["#", "Status", "Customer", "Phone", "Address", "Driver", "Delivery", "Total"],
+            ["#", "Status", "Customer", "Phone", "Address", *heads, "Driver", "Delivery", "Total"],
             [
                 [str(v.order.number), _status_text(v), v.order.customer_name or "", v.order.customer_phone or "",
-                 v.order.address or "", d.driver or "", d.state.value, money(store, v.totals.total_minor)]
-                for v, d in zip(views, states)
+                 v.order.address or "", *extra, d.driver or "", d.state.value, money(store, v.totals.total_minor)]
+                for v, d, extra in zip(views, states, cells)
             ],
-            {0, 7},
+            {0, 7 + len(heads)},
         ),
     )
 

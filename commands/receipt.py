@@ -30,12 +30,14 @@ def receipt_cmd(
     width: Annotated[int, typer.Option("--width", help="Paper width in mm: 58 or 80.")] = 80,
     refund: Annotated[bool, typer.Option("--refund", help="The refund receipt of the order.")] = False,
     reprint: Annotated[bool, typer.Option("--reprint", help="Mark it as a reprint.")] = False,
+    ticket: Annotated[bool, typer.Option("--ticket", help="A delivery's driver's ticket instead (text, or --pdf).")] = False,
     email: Annotated[Optional[str], typer.Option(
         "--email", metavar="ADDRESS", help="The customer's email address: the email's To:, and, with a mail server "
         "set (receipt.smtp), where it is sent.")] = None,
     day: OrderDayOpt = None,
 ) -> None:
-    """Print an order's receipt (of any day: 2026-12-06/12), write it as a PDF or an email, or email it to the customer."""
+    """Print an order's receipt (of any day: 2026-12-06/12), write it as a PDF or an email, or email it to the
+    customer; or a delivery's driver's ticket (--ticket)."""
     from pos.mail_server import check_address
     from receipts.mail import mail_server
     from receipts import model
@@ -44,6 +46,9 @@ def receipt_cmd(
     store = open_store(ctx)
     order = order_named(store, order, day)  # a bad reference is refused before anything is written
     columns(width)  # a bad width is refused before anything is written
+    if ticket:
+        _ticket(store, order, pdf, width, reprint, refund=refund, mailed=eml is not None or email is not None)
+        return
     address = check_address(email) if email is not None else None  # a bad address: nothing written or sent
     if pdf is not None and eml is not None and pdf.absolute() == eml.absolute():
         raise InvalidInput("--pdf and --eml name the same file: give each its own.")
@@ -75,6 +80,24 @@ def receipt_cmd(
         from receipts import text as text_layout
 
         say_block(text_layout.render(receipt, width), nl=False)
+
+
+def _ticket(store: "Store", order: str, pdf: Optional[Path], width: int, reprint: bool, *, refund: bool,
+            mailed: bool) -> None:
+    """``pos receipt N --ticket``: the driver's ticket again, as text or a PDF."""
+    from receipts import ticket as tickets
+
+    if refund or mailed:
+        raise InvalidInput("A driver's ticket is for the driver: it has no refund and is not emailed. Leave out "
+                           "--refund, --eml and --email.")
+    if pdf is not None:
+        check_new(pdf, "--pdf")
+    made = tickets.build(store, order, reprint=reprint)
+    if pdf is not None:
+        write_new(pdf, tickets.render_pdf(made, width), "--pdf")
+        say(f"Wrote {show_path(pdf)}.")
+        return
+    say_block(tickets.render(made, width), nl=False)
 
 
 def _password(server: "MailServer") -> Optional[str]:

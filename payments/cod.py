@@ -9,11 +9,16 @@ bag at once (posted as a tip paid out).  A failed delivery voids the
 payment and the order comes back, open.  A hand-in moves cash from the
 driver's account into a drawer; whatever is not handed in stays on the
 driver's account, visible, until it is.
+
+An order paid before it goes out (by link, by card on the phone) goes out too, with nothing to
+collect (:func:`send_out`): its time out is a run of :mod:`pos.prepaid_runs`, delivered or failed
+like the others, and it books nothing.
 """
 
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from payments.base import (
@@ -25,11 +30,12 @@ from payments.base import (
     order_payments,
 )
 from payments.flow import amount_minor, insert_payment, payable_minor, record_capture, void_payment
-from pos import accounts, faults, ledger, posting_rules
+from pos import accounts, faults, ledger, posting_rules, prepaid_runs
 from pos.days import money_day
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound, Refused
 from pos.money_format import store_money
 from pos.orders import check_dispatchable, resolve
+from pos.store import iso
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.staff import StaffMember
@@ -76,6 +82,15 @@ def _out_for_delivery(store: "Store", order_id: str) -> Payment | None:
     return None
 
 
+def _out_with(store: "Store", order_id: str) -> int | None:
+    """The id of the driver the order is out with (collecting, or paid before it went out); None when it is not out."""
+    payment = _out_for_delivery(store, order_id)
+    if payment is not None:
+        return int(payment.driver_id or 0)
+    run = prepaid_runs.latest(store, order_id)
+    return run.driver_id if run is not None and run.out else None
+
+
 def only_own(store: "Store", actor: "StaffMember | None", doing: str, *, order_ref: str | int | None = None,
              driver_name: str | None = None) -> None:
     """A driver acts only on their own deliveries and their own cash (the permission table's 'own').
@@ -94,9 +109,9 @@ def only_own(store: "Store", actor: "StaffMember | None", doing: str, *, order_r
                           f"cash; {other.name}, a manager or an owner may.")
     if order_ref is not None:
         order = resolve(store, order_ref)
-        out = _out_for_delivery(store, order.id)
-        if out is not None and out.driver_id != actor.id:
-            holder = get_staff(store, int(out.driver_id or 0)).name
+        out = _out_with(store, order.id)
+        if out is not None and out != actor.id:
+            holder = get_staff(store, out).name
             raise Refused(f"{actor.name} may not {doing} order {order.label}: it is out with {holder}, and a driver "
                           f"records only their own deliveries; {holder}, a manager or an owner may.")
 
@@ -123,12 +138,12 @@ def may_dispatch(store: "Store", actor: "StaffMember | None", order_ref: str | i
             raise Refused(exc.message) from None
         return
     order = resolve(store, order_ref)
-    deliveries = [p for p in order_payments(store, order.id) if p.tender is TenderKind.COD]
-    last = max(deliveries, key=lambda p: p.created_at) if deliveries else None
-    if last is not None and last.state is PaymentState.VOIDED and (last.note or "").startswith(FAILED_NOTE) \
-            and last.driver_id == actor.id:
+    if _out_with(store, order.id) == actor.id:
+        return  # out with them already: the dispatch itself refuses, saying so
+    last = last_time_out(store, order.id)
+    if last is not None and last.state is DeliveryState.FAILED and last.driver_id == actor.id:
         return
-    if last is None or last.state is not PaymentState.VOIDED:
+    if last is None or last.state is not DeliveryState.FAILED:
         why = "it is not a delivery of theirs that failed"
     else:
         from pos.staff import get_staff
@@ -138,8 +153,15 @@ def may_dispatch(store: "Store", actor: "StaffMember | None", order_ref: str | i
                   f"delivery, and {why}; that needs {who_may(Action.DISPATCH)}.")
 
 
-def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
-    """Send a delivery order out with a driver, who will collect what is due."""
+def dispatch(store: "Store", order_ref: str | int, driver_name: str, *, pays_with: str | None = None) -> Payment:
+    """Send a delivery order out with a driver, who will collect what is due.
+
+    ``pays_with``: what the customer said they will pay the driver with, kept on the order
+    (:func:`pos.order_details.set_details`) in the same transaction; what the order says the customer
+    pays with must cover what is due, or the dispatch is refused (the driver's ticket says the change to bring).
+    """
+    from pos.order_details import check_pays_with, set_details
+
     order = resolve(store, order_ref)
     check_dispatchable(order)
     driver = _driver(store, driver_name)
@@ -150,7 +172,10 @@ def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
 
             holder = get_staff(store, int(current.driver_id or 0)).name
             raise Conflict(f"Order {order.label} is already out for delivery with {holder}.")
+        if pays_with is not None:
+            order = set_details(store, order.id, pays_with=pays_with)
         due = payable_minor(store, order)
+        check_pays_with(store, order, order.pays_with_minor, due)
         payment = insert_payment(store, order, TenderKind.COD, due, state=PaymentState.AUTHORIZED, driver_id=driver.id)
         from pos import audit
 
@@ -159,10 +184,59 @@ def dispatch(store: "Store", order_ref: str | int, driver_name: str) -> Payment:
         return payment
 
 
-def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: str | int | None = None,
-            *, keep_change: bool = False) -> Payment:
-    """Record what the driver took at the door, the change given, and any tip.
+class SentOut(NamedTuple):
+    """A delivery sent out (:func:`send_out`): with whom, and what the driver collects at the door."""
 
+    order_id: str
+    driver: str
+    collect_minor: int
+    payment: Payment | None
+    """The cash-on-delivery payment the driver collects; None for an order paid before it went out."""
+
+
+def send_out(store: "Store", order_ref: str | int, driver_name: str, *, pays_with: str | None = None) -> SentOut:
+    """Send a delivery out with a driver: to collect what is due (:func:`dispatch`), or, paid already, to take it
+    to the door with nothing to collect (a run of :mod:`pos.prepaid_runs`)."""
+    from pos.orders import OrderStatus
+
+    order = resolve(store, order_ref)
+    if order.status is not OrderStatus.PAID:
+        payment = dispatch(store, order.id, driver_name, pays_with=pays_with)
+        return SentOut(order.id, _driver_name(store, payment), payment.amount_minor, payment)
+    if pays_with:
+        raise InvalidInput(f"Order {order.label} is paid: there is nothing to collect and no change to bring. Leave "
+                           "out --pays-with.")
+    check_dispatchable(order)
+    driver = _driver(store, driver_name)
+    with store.write():
+        fresh = resolve(store, order.id)
+        if fresh.status is not OrderStatus.PAID:
+            raise Conflict(f"Order {order.label} changed meanwhile: look at it again with 'pos order show'.")
+        holder = _out_with(store, order.id)
+        if holder is not None:
+            from pos.staff import get_staff
+
+            raise Conflict(f"Order {order.label} is already out for delivery with {get_staff(store, holder).name}.")
+        prepaid_runs.send_out(store, order.id, driver.id)
+        from pos import audit
+
+        audit.changed(store, audit.Event.DELIVERY, f"order {order.label}", {"status": "waiting"},
+                      {"status": "out for delivery", "driver": driver.name}, due_minor=0, paid=True)
+    return SentOut(order.id, driver.name, 0, None)
+
+
+def _driver_name(store: "Store", payment: Payment) -> str:
+    from pos.staff import get_staff
+
+    return get_staff(store, int(payment.driver_id or 0)).name
+
+
+def collect(store: "Store", order_ref: str | int, handed_over: str | int | None = None, tip: str | int | None = None,
+            *, keep_change: bool = False) -> Payment | None:
+    """Record what the driver took at the door, the change given, and any tip; None for an order paid before it
+    went out, which is recorded as delivered with nothing collected.
+
+    ``handed_over``: the cash the customer gave (None: exactly what is due, and the tip);
     ``keep_change``: the customer told the driver to keep the change; all of it is the driver's tip.
     """
     from pos.staff import get_staff
@@ -170,6 +244,10 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
     order = resolve(store, order_ref)
     payment = _out_for_delivery(store, order.id)
     if payment is None:
+        run = prepaid_runs.latest(store, order.id)
+        if run is not None and run.out:
+            _delivered_paid(store, order, run, handed_over is not None or tip is not None or keep_change)
+            return None
         collected = [p for p in order_payments(store, order.id) if p.tender is TenderKind.COD and p.state is PaymentState.CAPTURED]
         if collected:
             raise Conflict(f"Order {order.label} was already collected: nothing more to collect.")
@@ -179,7 +257,9 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
     if keep_change and tip is not None:
         raise InvalidInput("Give a tip or say the driver keeps the change, not both.")
     if keep_change:
-        assert given is not None
+        if given is None:
+            raise InvalidInput("Say what the customer handed over: the change kept is what is above "
+                               f"{store_money(store, payment.amount_minor)}.")
         tip_minor = given - payment.amount_minor
         if tip_minor <= 0:
             raise InvalidInput(f"{store_money(store, given)} leaves no change to keep on {store_money(store, payment.amount_minor)}.")
@@ -188,7 +268,8 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
 
         s = store.settings
         tip_minor = parse_amount(str(tip), s.currency, s.locale).amount_minor  # zero means no tip
-    assert given is not None
+    if given is None:  # exactly what is due, and the tip
+        given = payment.amount_minor + tip_minor
     if given < payment.amount_minor + tip_minor:
         raise InvalidInput(
             f"{store_money(store, given)} does not cover {store_money(store, payment.amount_minor)}"
@@ -228,8 +309,25 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int, tip: s
     return captured
 
 
-def fail(store: "Store", order_ref: str | int, reason: str) -> Payment:
-    """A refused or failed delivery: nothing collected, the order is open again."""
+def _delivered_paid(store: "Store", order: Any, run: prepaid_runs.Run, money_said: bool) -> None:
+    """An order paid before it went out, at the customer's door: delivered, nothing collected."""
+    from pos import audit
+    from pos.staff import get_staff
+
+    driver = get_staff(store, run.driver_id).name
+    if money_said:
+        raise InvalidInput(f"Order {order.label} was paid before it went out: there is nothing to collect (record "
+                           f"it with 'pos delivery collect {order.number}'). A cash tip the customer gave is "
+                           f"{driver}'s, declared at the end of the shift ('pos shift end {driver} --cash-tips ...').")
+    with store.write():
+        prepaid_runs.end(store, run, prepaid_runs.Outcome.DELIVERED)
+        audit.changed(store, audit.Event.DELIVERY, f"order {order.label}", {"status": "out for delivery",
+                      "driver": driver}, {"status": "delivered", "driver": driver}, amount_minor=0, paid=True)
+
+
+def fail(store: "Store", order_ref: str | int, reason: str) -> Payment | None:
+    """A refused or failed delivery: nothing collected, the order is open again (None: an order paid before it went
+    out, which stays paid, to send out again or refund)."""
     from pos.text import clean_line
 
     why = clean_line(reason, "delivery failure reason")
@@ -237,6 +335,17 @@ def fail(store: "Store", order_ref: str | int, reason: str) -> Payment:
         raise InvalidInput("Say why the delivery failed (like 'nobody home'): give --reason.")
     order = resolve(store, order_ref)
     payment = _out_for_delivery(store, order.id)
+    run = prepaid_runs.latest(store, order.id) if payment is None else None
+    if run is not None and run.out:
+        from pos import audit
+        from pos.staff import get_staff
+
+        with store.write():
+            prepaid_runs.end(store, run, prepaid_runs.Outcome.FAILED, why)
+            driver = get_staff(store, run.driver_id).name
+            audit.changed(store, audit.Event.DELIVERY, f"order {order.label}", {"status": "out for delivery",
+                          "driver": driver}, {"status": "failed"}, reason=why, amount_minor=0, paid=True)
+        return None
     if payment is None:
         raise NotFound(f"Order {order.label} is not out for delivery.")
     with store.write():
@@ -267,25 +376,50 @@ class DeliveryStatus(NamedTuple):
     """Who has it out, delivered it, or failed to."""
 
 
-def delivery_status(store: "Store", order_id: str) -> DeliveryStatus:
-    """The state of a delivery order and its driver, from its latest cash-on-delivery payment."""
-    from pos.staff import get_staff
+class TimeOut(NamedTuple):
+    """An order's last time out: where it is, with whom, since when, and why it failed."""
 
+    state: "DeliveryState"
+    driver_id: int | None
+    sent_at: datetime
+    why: str | None
+    """Why a delivery that failed did (``nobody home``)."""
+
+
+def last_time_out(store: "Store", order_id: str) -> TimeOut | None:
+    """An order's last time out, from its latest cash-on-delivery payment or run with nothing to collect (whichever
+    is later); None when it never went out."""
     latest = None
     for p in order_payments(store, order_id):
         if p.tender is TenderKind.COD and (latest is None or p.created_at >= latest.created_at):
             latest = p
+    run = prepaid_runs.latest(store, order_id)
+    if run is not None and (latest is None or run.sent_at >= latest.created_at):
+        ended = {None: DeliveryState.OUT, prepaid_runs.Outcome.DELIVERED: DeliveryState.DELIVERED,
+                 prepaid_runs.Outcome.FAILED: DeliveryState.FAILED}
+        return TimeOut(ended[run.outcome], run.driver_id, run.sent_at, run.reason)
     if latest is None:
-        return DeliveryStatus(DeliveryState.WAITING, None)
-    driver = get_staff(store, int(latest.driver_id)).name if latest.driver_id else None
+        return None
+    driver = int(latest.driver_id) if latest.driver_id else None
     if latest.state is PaymentState.AUTHORIZED:
-        return DeliveryStatus(DeliveryState.OUT, driver)
+        return TimeOut(DeliveryState.OUT, driver, latest.created_at, None)
     if latest.state is PaymentState.VOIDED:
-        failed = (latest.note or "").startswith("delivery failed")
-        return DeliveryStatus(DeliveryState.FAILED if failed else DeliveryState.WAITING, driver)
+        failed = (latest.note or "").startswith(FAILED_NOTE)
+        return TimeOut(DeliveryState.FAILED if failed else DeliveryState.WAITING, driver, latest.created_at,
+                       (latest.note or "")[len(FAILED_NOTE):].lstrip(": ") or None if failed else None)
     if latest.state in (PaymentState.CAPTURED, PaymentState.PARTIALLY_REFUNDED, PaymentState.REFUNDED):
-        return DeliveryStatus(DeliveryState.DELIVERED, driver)
-    return DeliveryStatus(DeliveryState.WAITING, driver)
+        return TimeOut(DeliveryState.DELIVERED, driver, latest.created_at, None)
+    return TimeOut(DeliveryState.WAITING, driver, latest.created_at, None)
+
+
+def delivery_status(store: "Store", order_id: str) -> DeliveryStatus:
+    """The state of a delivery order and its driver, from its last time out (:func:`last_time_out`)."""
+    from pos.staff import get_staff
+
+    last = last_time_out(store, order_id)
+    if last is None:
+        return DeliveryStatus(DeliveryState.WAITING, None)
+    return DeliveryStatus(last.state, get_staff(store, last.driver_id).name if last.driver_id else None)
 
 
 class DriverOrder(NamedTuple):
@@ -294,7 +428,8 @@ class DriverOrder(NamedTuple):
     label: str
     address: str
     amount_minor: int
-    """Out for delivery: what to collect; collected: the cash kept for the store (what was due)."""
+    """Out for delivery: what to collect (0: paid before it went out); collected: the cash kept for the store (what
+    was due)."""
 
 
 class DriverCash(NamedTuple):
@@ -318,11 +453,14 @@ def driver_cash(store: "Store", name: str) -> DriverCash:
         order = resolve(store, row["order_id"])
         return DriverOrder(order.label, order.address or "", int(row["amount_minor"]))
 
-    out = [listed(row) for row in store.all(
-        "SELECT order_id, amount_minor FROM payments WHERE driver_id = ? AND tender = 'cod' AND state = 'authorized' "
-        "ORDER BY created_at",
+    out_at = [(row["created_at"], listed(row)) for row in store.all(
+        "SELECT order_id, amount_minor, created_at FROM payments WHERE driver_id = ? AND tender = 'cod' "
+        "AND state = 'authorized' ORDER BY created_at",
         (member.id,),
     )]
+    out_at += [(iso(run.sent_at), listed({"order_id": run.order_id, "amount_minor": 0}))
+               for run in prepaid_runs.out_with(store, member.id)]
+    out = [order for _, order in sorted(out_at, key=lambda pair: pair[0])]
     last_handin = store.scalar("SELECT coalesce(max(id), 0) FROM journal_entries WHERE key LIKE ?",
                                (f"driver:{member.key}:handin:%",))
     collected = [listed(row) for row in store.all(

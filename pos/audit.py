@@ -53,6 +53,8 @@ class Event(str, enum.Enum):
     """A drawer opened with its float, cash paid in or out, a drop, a count."""
     BOOKS_CORRECTED = "books corrected"
     DISCOUNT_REMOVED = "discount taken off"
+    ORDER_CHANGED = "order changed"
+    """A customer's name, phone or address, an order's note, the time promised or what the customer pays with."""
     DELIVERY = "delivery"
     """Sent out with a driver, collected at the door, or failed."""
     TIPS_PAID = "tips paid out"

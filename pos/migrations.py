@@ -654,4 +654,33 @@ INSERT INTO upgrade_tasks(name)
     SELECT 'float-correction' WHERE EXISTS (SELECT 1 FROM journal_entries WHERE key LIKE 'drawer:%:float');
 """,
     ),
+    (
+        25,
+        "an order's note, the time promised, what a delivery customer will pay with; deliveries paid before they go out",
+        """
+-- A note for the kitchen, the counter and the driver ('no onions', 'ring twice'), one line (pos.text).
+ALTER TABLE orders ADD COLUMN note TEXT;
+-- The moment promised to the customer ('ready 19:30'), UTC ISO-8601 like every instant: an order is ready (or at
+-- the door) by then.  Inside the order's business day; None: nothing promised.
+ALTER TABLE orders ADD COLUMN promised_at TEXT;
+-- What a delivery customer said they will hand the driver ('I have a $50'): the driver brings the change.
+ALTER TABLE orders ADD COLUMN pays_with_minor INTEGER CHECK (pays_with_minor > 0);
+-- A delivery paid before it goes out (by link, by card on the phone) is still taken to the door: who took it, when,
+-- and how it ended (pos.prepaid_runs).  A delivery the driver collects for is its cash-on-delivery payment instead.
+CREATE TABLE prepaid_runs (
+    id INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    driver_id INTEGER NOT NULL REFERENCES staff(id),
+    sent_at TEXT NOT NULL,
+    ended_at TEXT,
+    outcome TEXT CHECK (outcome IN ('delivered', 'failed')),
+    reason TEXT,
+    CHECK ((ended_at IS NULL) = (outcome IS NULL))
+);
+CREATE INDEX prepaid_runs_order ON prepaid_runs(order_id);
+CREATE INDEX prepaid_runs_driver ON prepaid_runs(driver_id, ended_at);
+-- One run out at a time per order, enforced by the database itself.
+CREATE UNIQUE INDEX prepaid_runs_one_out ON prepaid_runs(order_id) WHERE ended_at IS NULL;
+""",
+    ),
 ]

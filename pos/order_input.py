@@ -1,4 +1,5 @@
-"""What a cashier types for an order, read and checked: quantities, scans, discounts and a customer's details.
+"""What a cashier types for an order, read and checked: quantities, scans, discounts, a customer's details,
+an order's note, the time promised and what a delivery customer will pay with.
 
 Each parser takes the text as typed (a register's line, a command's option) and gives the value or
 refuses it with :class:`pos.errors.InvalidInput` saying what to type instead; none reads or writes
@@ -16,6 +17,8 @@ from pos.errors import InvalidInput
 from pos.totals import DiscountKind
 
 if TYPE_CHECKING:  # pragma: no cover
+    from datetime import date, datetime
+
     from pos.store import Store
 
 MAX_QUANTITY = 9999
@@ -36,6 +39,40 @@ def clean_phone(text: str | None) -> str | None:
     if value is not None and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 3):
         raise InvalidInput(f"'{text}' is not a phone number: use digits, spaces, +, - or brackets.")
     return value
+
+
+PROMISED_CHANNELS = ("counter", "phone", "delivery")
+"""Orders a time may be promised for: someone waits for them (not a kiosk's, paid and taken at the kiosk)."""
+
+
+def clean_note(text: str | None) -> str | None:
+    """An order's note as typed: one line of visible characters within its limit; blank is None."""
+    return clean_optional(text, "order note")
+
+
+def parse_ready(store: "Store", channel: str, text: str, business_day: "date", now: "datetime") -> "datetime | None":
+    """A time promised for an order of ``channel`` on ``business_day`` (:mod:`pos.promised_time`); blank is None."""
+    from pos.promised_time import parse_promise
+
+    if not (text or "").strip():
+        return None
+    if channel not in PROMISED_CHANNELS:
+        raise InvalidInput(f"A {channel} order is promised no time: a promised time is for counter, phone and "
+                           "delivery orders.")
+    return parse_promise(text, business_day, store.settings, now)
+
+
+def parse_pays_with(store: "Store", channel: str, text: str) -> int | None:
+    """What a delivery customer will hand the driver, in minor units; blank is None (they did not say)."""
+    from pos.money import parse_amount
+
+    if not (text or "").strip():
+        return None
+    if channel != "delivery":
+        raise InvalidInput(f"Only a delivery's driver brings change: what the customer pays with is for delivery "
+                           f"orders, not {channel} ones.")
+    s = store.settings
+    return parse_amount(text, s.currency, s.locale, allow_zero=False).amount_minor
 
 
 def parse_quantity(value: int | str) -> int:

@@ -65,6 +65,12 @@ class Order(NamedTuple):
     void_reason: str | None
     counter_note: str | None = None
     """Why the order waits at the counter (a kiosk customer who pays cash), if it does."""
+    note: str | None = None
+    """The order's note for the kitchen, the counter and the driver ('no onions'): :mod:`pos.order_details`."""
+    promised_at: datetime | None = None
+    """The moment promised to the customer ('ready 19:30'), if any: :mod:`pos.promised_time`."""
+    pays_with_minor: int | None = None
+    """What a delivery customer said they will pay the driver with ('a $50'), if they said."""
 
     @property
     def label(self) -> str:
@@ -117,6 +123,9 @@ def _order(row: "sqlite3.Row") -> Order:
         created_at=parse_iso(row["created_at"]),
         void_reason=row["void_reason"],
         counter_note=row["counter_note"],
+        note=row["note"],
+        promised_at=parse_iso(row["promised_at"]) if row["promised_at"] else None,
+        pays_with_minor=row["pays_with_minor"],
     )
 
 
@@ -231,54 +240,41 @@ def new_order(
     address: str | None = None,
     created_by: int | None = None,
     register: int | None = None,
+    note: str | None = None,
+    ready: str | None = None,
+    pays_with: str | None = None,
 ) -> Order:
-    """Open a new order and give it the next number of the business day."""
+    """Open a new order and give it the next number of the business day.
+
+    ``note``, ``ready`` (a time promised) and ``pays_with`` (what a delivery customer will pay the
+    driver with) are checked as :func:`pos.order_details.set_details` checks them.
+    """
+    from pos.order_input import clean_note, parse_pays_with, parse_ready
+
     channel = channel if isinstance(channel, Channel) else parse_channel(channel)
     name = clean_optional(customer_name, "customer name")
     phone = clean_phone(customer_phone)
     addr = clean_optional(address, "address")
+    remark = clean_note(note)
+    pays = parse_pays_with(store, channel.value, pays_with or "")
     now = utc_now()
     order_id = new_id("ord")
     with store.write() as conn:
         # The open day, read under the write lock: a close on another register cannot slip in between.
-        day = current_day(store, now).isoformat()
+        day = current_day(store, now)
+        promised = parse_ready(store, channel.value, ready or "", day, now)  # on the day the order is rung on
         # Under BEGIN IMMEDIATE no other register can take the same number.
         number = conn.execute(
-            "SELECT coalesce(max(number), 0) + 1 FROM orders WHERE business_day = ?", (day,)
+            "SELECT coalesce(max(number), 0) + 1 FROM orders WHERE business_day = ?", (day.isoformat(),)
         ).fetchone()[0]
         conn.execute(
             "INSERT INTO orders(id, business_day, number, channel, status, customer_name, customer_phone, "
-            "address, created_at, created_by, register) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)",
-            (order_id, day, number, channel.value, name, phone, addr, iso(now), created_by, register),
+            "address, created_at, created_by, register, note, promised_at, pays_with_minor) "
+            "VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (order_id, day.isoformat(), number, channel.value, name, phone, addr, iso(now), created_by, register,
+             remark, iso(promised) if promised else None, pays),
         )
     return resolve(store, order_id)
-
-
-def set_customer(
-    store: "Store",
-    ref: str | int,
-    *,
-    customer_name: str | None = None,
-    customer_phone: str | None = None,
-    address: str | None = None,
-) -> Order:
-    """Add or change the optional customer details of an open order."""
-    order = resolve(store, ref)
-    require_open(order, "change customer details")
-    if customer_name is None and customer_phone is None and address is None:
-        raise InvalidInput("Nothing to change: give --name, --phone or --address.")
-    values = {
-        "customer_name": clean_optional(customer_name, "customer name") if customer_name is not None else order.customer_name,
-        "customer_phone": clean_phone(customer_phone) if customer_phone is not None else order.customer_phone,
-        "address": clean_optional(address, "address") if address is not None else order.address,
-    }
-    with store.write() as conn:
-        conn.execute(
-            "UPDATE orders SET customer_name = ?, customer_phone = ?, address = ? WHERE id = ?",
-            (values["customer_name"], values["customer_phone"], values["address"], order.id),
-        )
-        forget_order(store, order.id)
-    return resolve(store, order.id)
 
 
 def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) -> tuple[Line, OrderView]:
@@ -426,16 +422,17 @@ def unapproved_minor(store: "Store", discounts: "tuple[Discount, ...] | list[Dis
 _HOLDING = ("requested", "authorized", "captured", "partially_refunded")
 
 
-def covered_minor(store: "Store", order_id: str) -> int:
+def covered_minor(store: "Store", order_id: str, *, except_tender: str | None = None) -> int:
     """Money payments hold against an order: captured and not refunded, authorized, or being requested.
 
     A payment being requested counts, so that two registers can never both
-    charge the same amount due.
+    charge the same amount due.  ``except_tender``: leave that tender's payments out
+    (``"cod"``: what other tenders hold, and a driver need not collect).
     """
     return int(store.scalar(
         "SELECT coalesce(sum(amount_minor - refunded_minor), 0) FROM payments WHERE order_id = ? "
-        f"AND state IN ({', '.join('?' * len(_HOLDING))})",
-        (order_id, *_HOLDING),
+        f"AND state IN ({', '.join('?' * len(_HOLDING))}) AND tender != ?",
+        (order_id, *_HOLDING, except_tender or ""),
     ))
 
 
@@ -581,8 +578,10 @@ def list_orders(
     status: OrderStatus | None = None,
     channel: Channel | None = None,
     counter_queue: bool = False,
+    by_promise: bool = False,
 ) -> list[Order]:
-    """Orders of a business day (default the open one), by number; ``counter_queue``: the open ones waiting at the counter."""
+    """Orders of a business day (default the open one), by number; ``counter_queue``: the open ones waiting at the
+    counter; ``by_promise``: the soonest promised first, then those promised nothing."""
     when = day or current_day(store)
     sql = "SELECT * FROM orders WHERE business_day = ?"
     params: list[object] = [when.isoformat()]
@@ -594,7 +593,8 @@ def list_orders(
     if channel is not None:
         sql += " AND channel = ?"
         params.append(channel.value)
-    return [_order(r) for r in store.all(sql + " ORDER BY number", tuple(params))]
+    order_by = " ORDER BY promised_at IS NULL, promised_at, number" if by_promise else " ORDER BY number"
+    return [_order(r) for r in store.all(sql + order_by, tuple(params))]
 
 
 # -- booking the sale ------------------------------------------------------------

@@ -45,12 +45,15 @@ PHONE = 24
 SKU = 40
 CONTACT = 120
 """The feedback contact on every receipt: an email, phone or web address."""
+NOTE = 200
+"""An order's note ('no onions, ring twice'): six lines of a 58 mm ticket at most."""
 
 LIMITS: dict[str, int] = {
     # people and places
     "customer name": NAME,
     "phone number": PHONE,
     "address": ADDRESS,
+    "order note": NOTE,
     "staff name": STAFF_NAME,
     "store name": NAME,
     "store address": ADDRESS,

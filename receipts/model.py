@@ -7,9 +7,10 @@ category with its rate and taxable base, the total, each payment (tender; card b
 or wallet type, how the card was read and its authorization code; cash tendered and change) and each tip with the first name
 of the person it goes to, or "the team on shift" for the pool.  A refund
 receipt lists the items returned (how many, what each line gave back), amounts given as a gesture
-with their reasons, the original total, and the tenders the money went back to.  Every receipt names its order by business day and number
-(``2026-12-06/14``), which its QR code carries too, so the order is found by it on any later day.  A sale
-receipt ends with the check value of its sale's
+with their reasons, the original total, and the tenders the money went back to.  Every receipt names its order by business
+day and number (``2026-12-06/14``), which its QR code carries too, so the order is found by it on any later day.  A
+phone or delivery receipt names the customer; a sale receipt says the order's note and the time promised, when it has
+them.  A sale receipt ends with the check value of its sale's
 journal entry (:func:`pos.closings.check_value`), as fiscal printers print one.  Reprints and training stores
 are marked as such.
 
@@ -74,6 +75,16 @@ class Receipt(NamedTuple):
     order_ref: str = ""
     """``2026-12-06/14``: the order's business day and number, printed and carried by the receipt's QR code, so
     the order is found by it on any later day (:mod:`pos.order_ref`)."""
+    customer: str | None = None
+    """The customer's name on a phone or delivery order (who the bag is for), if they gave one."""
+    promise: str | None = None
+    """``Ready at 19:30`` or ``Delivery by 19:30``: the time promised (a sale receipt's)."""
+    note: str | None = None
+    """The order's note ('no onions'), on a sale receipt."""
+
+
+CUSTOMER_NAMED = ("phone", "delivery")
+"""The channels whose receipts name the customer: the order is handed over to someone who was not at the till."""
 
 
 def _first_name(store: "Store", key_or_id: str | int | None) -> str | None:
@@ -88,7 +99,7 @@ def _first_name(store: "Store", key_or_id: str | int | None) -> str | None:
         return None
 
 
-def _tender_label(payment: object) -> str:
+def payment_label(payment: object) -> str:
     from payments.base import Payment
 
     assert isinstance(payment, Payment)
@@ -131,7 +142,7 @@ def _card_note(payment: object) -> str | None:
         parts.append(f"{entry} ({str(wallet).replace('_', ' ').title()})" if wallet else entry)
     if details.get("authorization_code"):
         parts.append(f"auth{NO_BREAK}code{NO_BREAK}{details['authorization_code']}")
-    return f"{_tender_label(payment)}: {', '.join(parts)}" if parts else None
+    return f"{payment_label(payment)}: {', '.join(parts)}" if parts else None
 
 
 def _percent(rate_percent: Decimal, locale: str) -> str:
@@ -205,9 +216,14 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
     feedback = config.get(store, "receipt.feedback") or None
     base = Receipt(s.name, s.address, "RECEIPT", order.number, order.channel.value, when.strftime("%Y-%m-%d %H:%M"),
                    _first_name(store, _created_by(store, order.id)), driver, [], [], [], [], [], [], marks, feedback,
-                   s.training, when, order_ref=order.ref)
+                   s.training, when, order_ref=order.ref,
+                   customer=order.customer_name if order.channel.value in CUSTOMER_NAMED else None)
     if refund:
         return _refund_receipt(store, order, current.totals.total_minor, base, money)
+    from pos.order_details import promise_of
+
+    promise = promise_of(store, order)
+    base = base._replace(promise=promise.words if promise is not None else None, note=order.note)
     t = current.totals
     items = [Item(line.quantity, line.name, money(line.unit_price_minor), money(lt.gross_minor))
              for line, lt in zip(current.lines, t.lines)]
@@ -216,14 +232,14 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
     notes: list[str] = []
     tips: list[str] = []
     for p in payments:
-        paid.append(Row(_tender_label(p), money(p.amount_minor)))
+        paid.append(Row(payment_label(p), money(p.amount_minor)))
         if p.tendered_minor and p.tendered_minor != p.amount_minor + p.tip_minor:
-            notes.append(f"{_tender_label(p)}: tendered {money(p.tendered_minor)}, change {money(p.change_minor)}")
+            notes.append(f"{payment_label(p)}: tendered {money(p.tendered_minor)}, change {money(p.change_minor)}")
         card = _card_note(p)
         if card:
             notes.append(card)
         if p.refunded_minor:
-            notes.append(f"{_tender_label(p)}: {money(p.refunded_minor)} refunded")
+            notes.append(f"{payment_label(p)}: {money(p.refunded_minor)} refunded")
         if p.tip_minor:
             who = "the team on shift" if p.tip_to in (None, "pool") else (_first_name(store, p.tip_to) or p.tip_to)
             tips.append(f"Your tip of {money(p.tip_minor)} goes to {who}. Thank you!")
@@ -289,7 +305,7 @@ def _refund_receipt(store: "Store", order: Any, original_minor: int, base: Recei
     tenders: dict[str, int] = {}
     tips = 0
     for r in given_back:
-        label = f"To {_tender_label(by_id[r['payment_id']])}"
+        label = f"To {payment_label(by_id[r['payment_id']])}"
         tenders[label] = tenders.get(label, 0) + r["amount_minor"] + r["tip_minor"]
         tips += r["tip_minor"]
     total = sum(tenders.values())

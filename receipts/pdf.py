@@ -1,4 +1,5 @@
-"""A receipt as a PDF on a 58 or 80 mm roll: the text layout's lines, QR codes for the order and feedback, and marks.
+"""A receipt (or a driver's ticket) as a PDF on a 58 or 80 mm roll: the text layout's lines, QR codes for the order
+and feedback, and marks.
 
 The page is as tall as its content.  It draws the lines of
 :mod:`receipts.text` in a monospaced face sized so the line fills the roll,
@@ -18,7 +19,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from receipts.text import columns, lines
 
@@ -89,22 +90,39 @@ def qr_operators(data: str) -> tuple[int, str]:
 
 def render(receipt: "Receipt", width_mm: int = 80) -> bytes:
     """The receipt as PDF bytes (byte-identical for the same receipt)."""
+    text_lines = lines(receipt, columns(width_mm))
+
+    def bold(line: str) -> bool:
+        return line.strip().startswith("***") or line.strip() in (receipt.title, receipt.store_name) \
+            or line.startswith("TOTAL")
+
+    return roll(text_lines, width_mm,
+                title=f"{receipt.store_name} {receipt.title.lower()} {receipt.order_ref or receipt.order_number}",
+                author=receipt.store_name, training=receipt.training, bold=bold, codes=_codes(receipt))
+
+
+def roll(text_lines: list[str], width_mm: int, *, title: str, author: str, training: bool,
+         bold: Callable[[str], bool], codes: Sequence[tuple[str, str]] = ()) -> bytes:
+    """Lines of a text layout as a PDF on a roll ``width_mm`` wide, as tall as they are (a receipt, a ticket).
+
+    ``bold``: which lines are set in bold; ``codes``: QR codes side by side at the foot, each (what it carries,
+    its caption); ``training``: TRAINING
+    across the page.  Byte-identical for the same lines.
+    """
     from reportlab.pdfgen.canvas import Canvas
 
     width = columns(width_mm)
-    text_lines = lines(receipt, width)
     page_w = width_mm * _MM
     usable = page_w - 2 * _MARGIN_MM * _MM
     size = usable / (width * 0.6)  # Courier's advance is 0.6 em: the line exactly fills the roll
     leading = size * 1.25
-    codes = _codes(receipt)
     qr = _QR_MM * _MM if codes else 0
     page_h = 2 * _MARGIN_MM * _MM + leading * len(text_lines) + (qr + 2 * leading if qr else 0)
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=(page_w, page_h), invariant=1, pageCompression=1)
-    canvas.setTitle(f"{receipt.store_name} {receipt.title.lower()} {receipt.order_ref or receipt.order_number}")
-    canvas.setAuthor(receipt.store_name)
-    if receipt.training:
+    canvas.setTitle(title)
+    canvas.setAuthor(author)
+    if training:
         canvas.saveState()
         canvas.setFillGray(0.85)
         canvas.setFont("Helvetica-Bold", page_w / 5)
@@ -114,9 +132,7 @@ def render(receipt: "Receipt", width_mm: int = 80) -> bytes:
         canvas.restoreState()
     y = page_h - _MARGIN_MM * _MM - size
     for line in text_lines:
-        bold = line.strip().startswith("***") or line.strip() in (receipt.title, receipt.store_name) \
-            or line.startswith("TOTAL")
-        canvas.setFont("Courier-Bold" if bold else "Courier", size)
+        canvas.setFont("Courier-Bold" if bold(line) else "Courier", size)
         canvas.drawString(_MARGIN_MM * _MM, y, line)
         y -= leading
     gap = _QR_GAP_MM * _MM

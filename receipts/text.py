@@ -78,6 +78,12 @@ def lines(receipt: "Receipt", width: int) -> list[str]:
         out += _wrap(f"Served by {receipt.served_by}", width)
     if receipt.driver:
         out += _wrap(f"Delivered by {receipt.driver}", width)
+    if receipt.customer:
+        out += _wrap(f"Customer: {receipt.customer}", width, "  ")
+    if receipt.promise:
+        out += _wrap(receipt.promise, width)
+    if receipt.note:
+        out += _wrap(f"Note: {receipt.note}", width, "  ")
     out.append(rule)
     for item in receipt.items:
         label = f"{item.quantity} x {item.name}" if item.quantity != 1 else item.name
@@ -112,3 +118,9 @@ def lines(receipt: "Receipt", width: int) -> list[str]:
 def render(receipt: "Receipt", width_mm: int = 80) -> str:
     """The receipt as text for a 58 or 80 mm printer."""
     return "\n".join(lines(receipt, columns(width_mm))) + "\n"
+
+
+def wrapped(text: str, width: int, indent: str = "") -> list[str]:
+    """``text`` wrapped between words at ``width``, later lines indented by ``indent``, as a receipt's lines are
+    (for the other layouts on the same paper: the driver's ticket)."""
+    return _wrap(text, width, indent)

@@ -22,12 +22,15 @@ Commands (``help`` lists them)::
                       receipt's QR code scanned: that order; a paid one for a return)
     refund 2 [1]      line 2 (or one of it) of the sale recalled comes back
     void WHY          void the open order            receipt    last receipt
+    note TEXT         the order's note (note - takes it off)
+    ready 19:30       the time promised (ready +20: in 20 minutes; ready - takes it off)
     new               next customer      lock       lock the register
     float 150         open the drawer    end [TIPS] end the shift (declaring cash tips)
     switch [NAME]     another cashier signs in here by PIN, the open order kept
     help, quit
 
-The screen (:mod:`screens.order_view`) shows the order's numbered lines,
+The screen (:mod:`screens.order_view`) shows the order's number, under it its
+note and the time promised (when it has them), its numbered lines,
 its discounts, tax and total as the receipt will print them, amounts in one
 column, what is due and, with a tip waiting for the next payment, the tip,
 who it goes to and what to pay; then the quick keys.  A tip waits for the
@@ -72,7 +75,7 @@ from screens.cashier_change import CashierChange
 from screens.lines import NO_BREAK, Asking, check_item, fitted, read_scan, words, wrapped
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.orders import OrderView
+    from pos.orders import Order, OrderView
     from pos.quick_keys import QuickKey
     from pos.staff import StaffMember
     from pos.store import Store
@@ -82,8 +85,9 @@ APPROVAL_HOW = "a manager types their name, then their PIN (Enter alone cancels)
 
 HELP = ("SKU: add", "3*SKU", "1-9 or F1-F9: quick key", "- one off the last line", "-3", "- LINE: the whole line",
         "? NAME: find an item", "d 10% why", "t total", "cash [A]", "card [A]", "wallet [A]", "link", "split N",
-        "tip A [NAME] [!]", "hold", "recall [N or DAY/N]", "refund LINE [N]", "void WHY", "receipt", "new",
-        "float A: open the drawer", "lock", "switch [NAME]: another cashier", "end [TIPS]", "quit")
+        "tip A [NAME] [!]", "hold", "recall [N or DAY/N]", "refund LINE [N]", "void WHY", "receipt", "note TEXT",
+        "ready 19:30", "new", "float A: open the drawer", "lock", "switch [NAME]: another cashier", "end [TIPS]",
+        "quit")
 """The help line's entries, laid out for the terminal's width (:func:`screens.lines.wrapped`)."""
 
 OFF_MENU = "No item with SKU '{code}': find it by name with '? NAME' (like '? pepperoni')."
@@ -131,7 +135,7 @@ class Session(CashierChange):
             "split": self._split, "tip": self._tip, "hold": self._hold, "recall": self._recall, "void": self._void,
             "receipt": self._receipt, "new": self._new, "lock": self._lock, "help": self._help, "quit": self._quit,
             "d": self._discount, "float": self._float, "end": self._end, "refund": self._refund,
-            "switch": self._switch,
+            "switch": self._switch, "note": self._note, "ready": self._ready,
         }
 
     def _columns(self) -> int:
@@ -328,7 +332,7 @@ class Session(CashierChange):
             held = f" ({len(self.held)} held)" if self.held else ""
             return self._fit([f"Register {self.register}, {shown(self.cashier.first_name)}: ready{held}.", *keys])
         current = view(self.store, self.order_id)
-        lines = [f"Order #{current.order.number}"]
+        lines = [f"Order #{current.order.number}", *self._details(current.order)]
         lines += order_view.item_rows(current, order_view.block(self._columns()), self._money)
         return self._fit([*lines, *self._sums(current), *keys])
 
@@ -482,6 +486,40 @@ class Session(CashierChange):
         if self.order_id is None:
             return ["Nothing rung up."]
         return self._sums(view(self.store, self.order_id))
+
+    # -- the order's note and promised time ------------------------------------------------
+
+    def _details(self, order: "Order") -> list[str]:
+        """The line under the order's number: its note and the time promised, when it has them."""
+        from pos.order_details import promise_of
+        from pos.text import shown
+
+        promise = promise_of(self.store, order)
+        said = [f"Note: {shown(order.note)}"] if order.note else []
+        said += [promise.words] if promise is not None else []
+        return ["  " + " | ".join(said)] if said else []
+
+    def _note(self, rest: str) -> list[str]:
+        """``note no onions``: the open order's note (``pos order set N --note``); ``note -`` takes it off."""
+        from pos.order_details import set_details
+
+        text = rest.strip()
+        if not text:
+            raise InvalidInput("Type the note after the word, like: note no onions ('note -' takes it off).")
+        self._require(Action.RING_SALE)
+        order = set_details(self.store, self._open(), note="" if text == "-" else text)
+        return [f"Note: {order.note}." if order.note else "Note taken off."]
+
+    def _ready(self, rest: str) -> list[str]:
+        """``ready 19:30`` or ``ready +20``: the time promised (``pos order set N --ready``); ``ready -`` takes it off."""
+        from pos.order_details import promise_of, set_details
+
+        text = rest.strip()
+        if not text:
+            raise InvalidInput("Say when, like: ready 19:30, or ready +20 for twenty minutes ('ready -' takes it off).")
+        self._require(Action.RING_SALE)
+        promise = promise_of(self.store, set_details(self.store, self._open(), ready="" if text == "-" else text))
+        return [f"{promise.words}." if promise is not None else "Promised time taken off."]
 
     # -- payments -------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from pos.orders import add_line, new_order
 from pos.staff import add_staff, get_staff, start_shift
 from pos.store import Store
 from receipts import mail, model, pdf, text
+from receipts import ticket as tickets
 from tests import golden_pdf
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -189,6 +190,25 @@ def _plain_store_receipt() -> bytes:
     return data
 
 
+def _delivery(shop: Store) -> tuple[tickets.Ticket, tickets.Ticket, model.Receipt]:
+    """Order #2, a delivery for Sam with a note, promised for 12:45, part paid by card, the customer paying the rest
+    with a $50 note: its driver's ticket as it went out (at 80 mm, and a reprint at 58 mm), and its receipt once
+    collected."""
+    from payments import cod
+
+    add_staff(shop, "Dave", "driver", "2580")
+    start_shift(shop, "Dave")
+    order = new_order(shop, "delivery", customer_name="Sam Lee", customer_phone="555-0100",
+                      address="4 Elm Street, apt 2", note="ring twice, dog in the yard", ready="12:45", pays_with="50")
+    add_line(shop, order.id, "PIZZA-M", 2)
+    add_line(shop, order.id, "SODA")
+    service.pay(shop, order.id, "card", "10.00")
+    cod.dispatch(shop, order.id, "Dave")
+    out = tickets.build(shop, order.id), tickets.build(shop, order.id, reprint=True)
+    cod.collect(shop, order.id, "50")
+    return (*out, model.build(shop, order.id))
+
+
 def _pinned(receipt: model.Receipt) -> model.Receipt:
     """The receipt with its check value (of a sale entry whose key holds a random order id) as one fixed value of
     the same shape: the goldens pin the layout; test_closings.py checks the value itself."""
@@ -205,6 +225,7 @@ def made_goldens(shop: Store) -> dict[str, bytes]:
     """
     with freeze_time(NOON):
         refund(shop, 1, "5.00", "cold pizza")
+        ticket_80, ticket_58, delivered = _delivery(shop)
     made = {
         "receipt-sale-80.txt": text.render(_pinned(model.build(shop, 1)), 80).encode(),
         "receipt-sale-58.txt": text.render(_pinned(model.build(shop, 1)), 58).encode(),
@@ -212,6 +233,10 @@ def made_goldens(shop: Store) -> dict[str, bytes]:
         "receipt-sale-80.pdf": pdf.render(_pinned(model.build(shop, 1)), 80),
         "receipt-reprint-58.pdf": pdf.render(_pinned(model.build(shop, 1, reprint=True)), 58),
         "receipt-plain-48.txt": _plain_store_receipt(),
+        "ticket-delivery-80.txt": tickets.render(ticket_80, 80).encode(),
+        "ticket-delivery-58.txt": tickets.render(ticket_58, 58).encode(),
+        "ticket-delivery-58.pdf": tickets.render_pdf(ticket_58, 58),
+        "receipt-delivery-58.txt": text.render(_pinned(delivered), 58).encode(),
     }
     if os.environ.get("ANYTENDER_UPDATE_GOLDEN"):
         GOLDEN.mkdir(exist_ok=True)

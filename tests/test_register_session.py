@@ -287,7 +287,7 @@ def test_opening_the_drawer_without_a_sale_is_a_managers_and_is_audited(store: S
 
 
 def test_tab_completion_offers_commands_skus_and_names(till: Session) -> None:
-    assert till.completions("re") == ["recall", "receipt", "refund"]
+    assert till.completions("re") == ["recall", "receipt", "refund", "ready"]
     assert till.completions("3*piz") == ["PIZZA-M"]
     assert till.completions("soda") == ["SODA"]
     assert till.completions("margh") == ["PIZZA-M"]  # by item name too

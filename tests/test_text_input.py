@@ -264,8 +264,14 @@ def _(s: Store, t: str) -> Any:
 
 @library_input("phone number")
 def _(s: Store, t: str) -> Any:
-    from pos.orders import set_customer
-    return set_customer(s, 1, customer_phone=f"555 {t} 0100")
+    from pos.order_details import set_details
+    return set_details(s, 1, customer_phone=f"555 {t} 0100")
+
+
+@library_input("order note")
+def _(s: Store, t: str) -> Any:
+    from pos.order_details import set_details
+    return set_details(s, 1, note=t)
 
 
 @library_input("address")
@@ -414,6 +420,8 @@ COMMANDS: dict[str, tuple[str, Callable[[str], list[str]]]] = {
     "order new --address": ("address", lambda t: ["order", "new", "--channel", "delivery", "--address", t]),
     "order set --name": ("customer name", lambda t: ["order", "set", "1", "--name", t]),
     "order set --address": ("address", lambda t: ["order", "set", "1", "--address", t]),
+    "order new --note": ("order note", lambda t: ["order", "new", "--note", t]),
+    "order set --note": ("order note", lambda t: ["order", "set", "1", "--note", t]),
     "order discount": ("discount reason", lambda t: ["order", "discount", "1", "0.01", "--reason", t]),
     "order void": ("void reason", lambda t: ["order", "void", "1", "--reason", t]),
     "void": ("void reason", lambda t: ["void", "1", "--reason", t]),

@@ -89,6 +89,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.execute("UPDATE orders SET customer_name = ?, customer_phone = ?, address = ? WHERE number = 1",
                      (EVIL, EVIL, EVIL))
         conn.execute("UPDATE orders SET void_reason = ? WHERE number = 4", (EVIL,))
+        conn.execute("UPDATE orders SET customer_name = ?, customer_phone = ?, address = ?, note = ? WHERE number = 3",
+                     (EVIL, EVIL, EVIL, EVIL))
         conn.execute("UPDATE order_lines SET name = ?", (EVIL,))
         conn.execute("UPDATE items SET name = ? WHERE sku = 'SODA'", (EVIL,))
         conn.execute("UPDATE discounts SET reason = ?", (EVIL,))
@@ -151,6 +153,8 @@ LISTINGS = [
     (["config", "show"], [ESCAPED]),
     (["receipt", "2"], [ESCAPED.split("\\n")[0][:20]]),
     (["receipt", "2", "--refund"], []),
+    (["receipt", "3", "--ticket"], [FIRST_NAME, "Phone", "Note:"]),  # a line each: every one of them escaped
+    (["receipt", "3"], ["Customer:", FIRST_NAME]),
     (["order", "add", "1", "SODA"], ["HACKED<U+202E>"]),
     (["order", "discount", "1", "1.00", "--reason", "[link=https://evil.example]x[/link]"], ["[link=https://evil"]),
 ]
@@ -253,9 +257,10 @@ def test_receipts_as_text_pdf_and_email_carry_no_control_character(evil: Cli, tm
         text = evil.ok("receipt", "2").stdout
         evil.ok("receipt", "2", "--pdf", str(tmp_path / "r.pdf"), "--eml", str(tmp_path / "r.eml"))
         evil.ok("receipt", "2", "--refund", "--pdf", str(tmp_path / "refund.pdf"))
+        evil.ok("receipt", "3", "--ticket", "--pdf", str(tmp_path / "ticket.pdf"))
         evil.ok("day", "report", "--pdf", str(tmp_path / "z.pdf"))
     assert first_hidden(text.replace("\n", " ")) is None and "<U+202E>" in text
-    for name in ("r.pdf", "refund.pdf", "z.pdf"):
+    for name in ("r.pdf", "refund.pdf", "z.pdf", "ticket.pdf"):
         pages = "".join(page.extract_text() for page in PdfReader(tmp_path / name).pages)
         assert "\x1b" not in pages and "\u202e" not in pages and "HACKED" in pages, name
     mail = email.message_from_bytes((tmp_path / "r.eml").read_bytes(), policy=policy.default)
