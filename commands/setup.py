@@ -73,7 +73,7 @@ def init(
         training=training,
     )
     s = store.settings
-    key_path = keys.path_for(signing.store_id(store))
+    key_path = signing.key_path(store, keys)
     fingerprint = signing.fingerprint_of_store(store)
     store.close()
     lines = [("TRAINING store: " if s.training else "") + f"Created {s.name} at {path} ({s.currency}, {s.locale}, "

@@ -67,7 +67,7 @@ def make_closing_key(store: Store, keys: "KeyLocation") -> tuple[Path, str]:
     without a key (one is then made at its first close), when a file is already there."""
     from pos import signing
 
-    path = keys.path_for(signing.store_id(store))
+    path = signing.key_path(store, keys)
     public = signing.make_key(path)
     try:
         with store.write():
