@@ -127,7 +127,8 @@ def _build(folder: Path) -> DemoReport:
     from payments import cod, refunds, selfcheckout, wallet
     from payments.service import pay
     from pos import config, drawer, ledger
-    from pos.catalog import add_tax_category, import_items
+    from pos.catalog import import_items
+    from pos.taxes import add_tax_category
     from pos.export import ExportFormat, export_ledger
     from pos.money import Money, format_money
     from pos.discounts import add_discount

@@ -654,4 +654,36 @@ INSERT INTO upgrade_tasks(name)
     SELECT 'float-correction' WHERE EXISTS (SELECT 1 FROM journal_entries WHERE key LIKE 'drawer:%:float');
 """,
     ),
+    (
+        25,
+        "tax rates and names with their history by effective day",
+        """
+-- A tax category's name and rate from a business day on (pos.taxes), one row per change; the category in force on
+-- a day is its latest row effective by then.  A category's first row is in force since the store began
+-- ('0001-01-01').  Kept for good, like the journal: a past day keeps the rate its sales were taxed at.
+CREATE TABLE tax_rates (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL REFERENCES tax_categories(code),
+    effective_from TEXT NOT NULL,                   -- business day YYYY-MM-DD
+    name TEXT NOT NULL,
+    rate_percent TEXT NOT NULL,                     -- exact decimal text, like 8.875
+    set_at TEXT,                                    -- NULL: set before this history was kept
+    set_by INTEGER REFERENCES staff(id)
+);
+CREATE INDEX tax_rates_effective ON tax_rates(effective_from, id);
+CREATE TRIGGER tax_rates_no_update BEFORE UPDATE ON tax_rates
+BEGIN
+    SELECT RAISE(ABORT, 'a tax rate is kept as it was set: set a new one from a day (pos tax edit)');
+END;
+CREATE TRIGGER tax_rates_no_delete BEFORE DELETE ON tax_rates
+BEGIN
+    SELECT RAISE(ABORT, 'a tax rate is kept as it was set: set a new one from a day (pos tax edit)');
+END;
+INSERT INTO tax_rates(code, effective_from, name, rate_percent) SELECT code, '0001-01-01', name, rate_percent
+FROM tax_categories ORDER BY code;
+-- The rate and name now live only in the history: nothing can read a stale copy.
+ALTER TABLE tax_categories DROP COLUMN name;
+ALTER TABLE tax_categories DROP COLUMN rate_percent;
+""",
+    ),
 ]

@@ -2,7 +2,8 @@
 
 A :class:`Receipt` holds every figure as text already formatted in the
 store's currency and locale, so each layout prints exactly the same words.
-A sale receipt lists the items, discounts with their reasons, tax per
+Every receipt is headed by the store's name and address, and its phone and tax number when set
+(``pos config set store.*``: the next receipt shows a change).  A sale receipt lists the items, discounts with their reasons, tax per
 category with its rate and taxable base, the total, each payment (tender; card brand and last four digits
 or wallet type, how the card was read and its authorization code; cash tendered and change) and each tip with the first name
 of the person it goes to, or "the team on shift" for the pool.  A refund
@@ -74,6 +75,9 @@ class Receipt(NamedTuple):
     order_ref: str = ""
     """``2026-12-06/14``: the order's business day and number, printed and carried by the receipt's QR code, so
     the order is found by it on any later day (:mod:`pos.order_ref`)."""
+    store_phone: str = ""
+    store_tax_id: str = ""
+    """The store's phone and tax (VAT) number, under its address when set (``pos config set store.phone``)."""
 
 
 def _first_name(store: "Store", key_or_id: str | int | None) -> str | None:
@@ -186,7 +190,7 @@ def build(store: "Store", order_ref: str | int, *, reprint: bool = False, refund
 def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool) -> Receipt:
     from payments.base import SETTLED, order_payments
     from pos import config
-    from pos.catalog import tax_categories
+    from pos.taxes import tax_categories
     from pos.errors import Conflict
     from pos.money_format import store_money
     from pos.orders import OrderStatus, resolve, view
@@ -206,14 +210,15 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
     feedback = config.get(store, "receipt.feedback") or None
     base = Receipt(s.name, s.address, "RECEIPT", order.number, order.channel.value, when.strftime("%Y-%m-%d %H:%M"),
                    _first_name(store, _created_by(store, order.id)), driver, [], [], [], [], [], [], marks, feedback,
-                   s.training, when, order_ref=order.ref)
+                   s.training, when, order_ref=order.ref, store_phone=config.get(store, "store.phone"),
+                   store_tax_id=config.get(store, "store.tax_id"))
     if refund:
         return _refund_receipt(store, order, current.totals.total_minor, base, money)
     t = current.totals
     items = [Item(line.quantity, line.name, money(line.unit_price_minor), money(lt.gross_minor))
              for line, lt in zip(current.lines, t.lines)]
     discounts = [Row(d.reason, "-" + money(amount)) for d, amount in zip(current.discounts, t.discount_amounts_minor)]
-    names = {c.code: c.name for c in tax_categories(store)}
+    names = {c.code: c.name for c in tax_categories(store, order.business_day)}  # as named on the order's day
     sums = [Row("Subtotal", money(t.subtotal_minor))]
     if t.discount_minor:
         sums.append(Row("Discounts", "-" + money(t.discount_minor)))

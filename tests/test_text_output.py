@@ -93,7 +93,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.execute("UPDATE items SET name = ? WHERE sku = 'SODA'", (EVIL,))
         conn.execute("UPDATE discounts SET reason = ?", (EVIL,))
         conn.execute("UPDATE refunds SET reason = ?", (EVIL,))
-        conn.execute("UPDATE tax_categories SET name = ?", (EVIL,))
+        conn.execute("INSERT INTO tax_rates(code, effective_from, name, rate_percent) "  # renamed from the start
+                     "SELECT code, effective_from, ?, rate_percent FROM tax_rates", (EVIL,))
         conn.execute("UPDATE staff SET name = ? WHERE name = 'Alice'", (EVIL,))
         conn.execute("UPDATE staff SET name = ? WHERE name = 'Dave'", (EVIL_DRIVER,))
         conn.execute("UPDATE settings SET value = ? WHERE key IN ('name', 'address', 'receipt.feedback')", (EVIL,))
