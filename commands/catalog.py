@@ -10,7 +10,7 @@ import typer
 
 from commands.context import JsonFlag, NUMBERS, group, open_store
 from commands.files import os_reason, show_path
-from commands.output import emit, money, print_table
+from commands.output import emit, local_time, money, print_table
 from pos.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,11 +86,16 @@ def tax_list(
     def state(row: "taxes.TaxRate") -> str:
         return "scheduled" if row.effective_from > today else "in force" if row.id in current else "past"
 
+    def set_when(row: "taxes.TaxRate") -> str:
+        from pos.store import parse_iso
+
+        return local_time(store, parse_iso(row.set_at))[:10] if row.set_at else "before"  # the day: fits 80 columns
+
     def human() -> None:
         columns = ["Code", "Name", "Rate %", "From", ""] + (["Set", "By"] if history else [])
         print_table(f"Tax categories on {today}", columns,
                     [[row.code, row.name, str(row.rate_percent), row.since, state(row)]
-                     + ([row.set_at or "", row.set_by or ""] if history else []) for row in rows], {2})
+                     + ([set_when(row), row.set_by or ""] if history else []) for row in rows], {2})
 
     emit(as_json, [{**row.as_dict(), "state": state(row)} for row in rows], human)
 

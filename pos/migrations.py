@@ -658,17 +658,19 @@ INSERT INTO upgrade_tasks(name)
         25,
         "tax rates and names with their history by effective day",
         """
--- A tax category's name and rate from a business day on (pos.taxes), one row per change; the category in force on
--- a day is its latest row effective by then.  A category's first row is in force since the store began
--- ('0001-01-01').  Kept for good, like the journal: a past day keeps the rate its sales were taxed at.
+-- A tax category's name and rate from a business day on (pos.taxes), one row per change; on a day, a category's
+-- name is the latest name set by a row effective by then, and so is its rate (a row sets either, or both).  A
+-- category's first row sets both, in force since the store began ('0001-01-01').  Kept for good, like the
+-- journal: a past day keeps the rate its sales were taxed at.
 CREATE TABLE tax_rates (
     id INTEGER PRIMARY KEY,
     code TEXT NOT NULL REFERENCES tax_categories(code),
     effective_from TEXT NOT NULL,                   -- business day YYYY-MM-DD
-    name TEXT NOT NULL,
-    rate_percent TEXT NOT NULL,                     -- exact decimal text, like 8.875
+    name TEXT,                                      -- NULL: the name stays as it is
+    rate_percent TEXT,                              -- exact decimal text, like 8.875; NULL: the rate stays
     set_at TEXT,                                    -- NULL: set before this history was kept
-    set_by INTEGER REFERENCES staff(id)
+    set_by INTEGER REFERENCES staff(id),
+    CHECK (name IS NOT NULL OR rate_percent IS NOT NULL)
 );
 CREATE INDEX tax_rates_effective ON tax_rates(effective_from, id);
 CREATE TRIGGER tax_rates_no_update BEFORE UPDATE ON tax_rates

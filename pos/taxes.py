@@ -1,10 +1,12 @@
 """Tax categories, and each one's name and rate by business day: ``pos tax add|edit|list``.
 
 A category (``standard``, ``food``, ``alcohol``) is a code items point at; its name and rate
-are kept as a history in ``tax_rates``, one row per change with the business day it takes effect
-(migration 24).  The category in force on a day is its latest row effective by then; its first
-row is in force since the store began.  Rows are never changed or deleted (the database refuses
-it): ``pos tax edit CODE --rate R --from DAY`` adds one.
+are kept as a history in ``tax_rates``, one row per change with the business day it takes effect.
+A row sets the rate, the name or both; on a day, a category's rate is the one set by the latest
+row effective by then that sets a rate, and likewise its name, so renaming from today never undoes
+a rate already scheduled for later, nor the other way round.  A category's first row is in force
+since the store began.  Rows are never changed or deleted (the database refuses it):
+``pos tax edit CODE --rate R --from DAY`` adds one.
 
 Which rate a sale is taxed at
     A line is rung at the rate in force on its **order's business day**, and keeps that rate
@@ -55,16 +57,20 @@ class TaxCategory(NamedTuple):
 
 
 class TaxRate(NamedTuple):
-    """One row of a category's history: its name and rate from ``effective_from`` on."""
+    """One row of a category's history: what it set from ``effective_from`` on, and the category as it is then."""
 
     id: int
     code: str
     effective_from: date
     name: str
+    """The name from that day (the row's own, or the one already in force)."""
     rate_percent: Decimal
+    """The rate from that day (the row's own, or the one already in force)."""
     set_at: str | None
     """When it was set (None: before the history was kept)."""
     set_by: str | None
+    sets_name: bool = True
+    sets_rate: bool = True
 
     @property
     def category(self) -> TaxCategory:
@@ -78,6 +84,7 @@ class TaxRate(NamedTuple):
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "rate_percent": str(self.rate_percent),
                 "effective_from": None if self.effective_from == SINCE_THE_START else self.effective_from.isoformat(),
+                "sets": [what for what, sets in (("name", self.sets_name), ("rate", self.sets_rate)) if sets],
                 "set_at": self.set_at, "set_by": self.set_by}
 
 
@@ -120,27 +127,34 @@ def _clean_name(text: str) -> str:
 # -- reading -----------------------------------------------------------------------------------------
 
 
+_ROWS = ("SELECT r.id, r.code, r.effective_from, r.name, r.rate_percent, r.set_at, s.name FROM tax_rates r "
+         "LEFT JOIN staff s ON s.id = r.set_by")
+
+
+def _folded(rows: Any) -> list[TaxRate]:
+    """Rows in the order they take effect (day, then as set), each with the name and rate in force from its day."""
+    now: dict[str, tuple[str, Decimal]] = {}
+    out = []
+    for row_id, code, day, name, rate, set_at, set_by in rows:
+        before_name, before_rate = now.get(code, ("", Decimal(0)))
+        after = (before_name if name is None else name, before_rate if rate is None else Decimal(rate))
+        now[code] = after
+        out.append(TaxRate(row_id, code, date.fromisoformat(day), after[0], after[1], set_at, set_by,
+                           name is not None, rate is not None))
+    return out
+
+
 def history(store: "Store", code: str | None = None) -> list[TaxRate]:
-    """Every row of every category's history (or of ``code``'s), by code, then oldest first."""
-    sql = ("SELECT r.id, r.code, r.effective_from, r.name, r.rate_percent, r.set_at, s.name AS set_by_name "
-           "FROM tax_rates r LEFT JOIN staff s ON s.id = r.set_by")
-    params: tuple[str, ...] = ()
-    if code is not None:
-        sql += " WHERE r.code = ?"
-        params = (code,)
-    return [TaxRate(r[0], r[1], date.fromisoformat(r[2]), r[3], Decimal(r[4]), r[5], r[6])
-            for r in store.tuples(sql + " ORDER BY r.code, r.effective_from, r.id", params)]
+    """Every change of every category (or of ``code``), by code, in the order they take effect."""
+    where, params = (" WHERE r.code = ?", (code,)) if code is not None else ("", ())
+    rows = _folded(store.tuples(_ROWS + where + " ORDER BY r.effective_from, r.id", params))
+    return sorted(rows, key=lambda row: (row.code, row.effective_from, row.id))
 
 
 def rows_on(store: "Store", day: date) -> dict[str, TaxRate]:
-    """Each category's row in force on business day ``day``, by code."""
-    found: dict[str, TaxRate] = {}
-    for r in store.tuples(
-        "SELECT r.id, r.code, r.effective_from, r.name, r.rate_percent, r.set_at, s.name FROM tax_rates r "
-        "LEFT JOIN staff s ON s.id = r.set_by WHERE r.effective_from <= ? ORDER BY r.effective_from, r.id",
-        (day.isoformat(),),
-    ):
-        found[r[1]] = TaxRate(r[0], r[1], date.fromisoformat(r[2]), r[3], Decimal(r[4]), r[5], r[6])
+    """Each category's last change in force on business day ``day`` (with its name and rate that day), by code."""
+    found = {row.code: row for row in _folded(store.tuples(
+        _ROWS + " WHERE r.effective_from <= ? ORDER BY r.effective_from, r.id", (day.isoformat(),)))}
     return dict(sorted(found.items()))
 
 
@@ -163,13 +177,18 @@ def tax_categories(store: "Store", day: date | None = None) -> list[TaxCategory]
 def get_tax_category(store: "Store", code: str, day: date | None = None) -> TaxCategory:
     """A category as in force on business day ``day`` (default: the one open now)."""
     key = (code or "").strip().lower()
-    row = store.one(
-        "SELECT name, rate_percent FROM tax_rates WHERE code = ? AND effective_from <= ? "
-        "ORDER BY effective_from DESC, id DESC LIMIT 1", (key, (day or _today(store)).isoformat()))
-    if row is None:
+    name: str | None = None
+    rate: str | None = None
+    for row_name, row_rate in store.tuples(
+        "SELECT name, rate_percent FROM tax_rates WHERE code = ? AND effective_from <= ? ORDER BY effective_from, id",
+        (key, (day or _today(store)).isoformat()),
+    ):
+        name = row_name if row_name is not None else name
+        rate = row_rate if row_rate is not None else rate
+    if name is None or rate is None:
         known = ", ".join(c.code for c in tax_categories(store, day)) or "none yet"
         raise NotFound(f"No tax category '{code}' (known: {known}): add it with 'pos tax add'.")
-    return TaxCategory(key, row[0], Decimal(row[1]))
+    return TaxCategory(key, name, Decimal(rate))
 
 
 def require_category(store: "Store", code: str) -> str:
@@ -184,13 +203,14 @@ def require_category(store: "Store", code: str) -> str:
 # -- changing ----------------------------------------------------------------------------------------
 
 
-def _insert(store: "Store", code: str, day: date, name: str, rate: Decimal, by: "StaffMember | None") -> int:
+def _insert(store: "Store", code: str, day: date, name: str | None, rate: Decimal | None,
+            by: "StaffMember | None") -> int:
     from pos.store import iso, utc_now
 
     actor = by.id if by is not None else store.memo.get("actor_id")
     cur = store.conn.execute(
         "INSERT INTO tax_rates(code, effective_from, name, rate_percent, set_at, set_by) VALUES (?, ?, ?, ?, ?, ?)",
-        (code, day.isoformat(), name, str(rate), iso(utc_now()), actor))
+        (code, day.isoformat(), name, None if rate is None else str(rate), iso(utc_now()), actor))
     return int(cur.lastrowid or 0)
 
 
@@ -227,8 +247,8 @@ def edit_tax_category(store: "Store", code: str, *, rate_text: str | None = None
                       effective_from: date | None = None, by: "StaffMember | None" = None) -> TaxRate:
     """Change a category's rate and/or name from ``effective_from`` (default: the business day open now) on.
 
-    The change applies to the category as in force on that day (what is not given stays as it is
-    then); a change already set for a later day stands.  Refused, writing nothing: an unknown
+    What is not given stays as it is; a change already set for a later day stands (a rename from
+    today does not undo a rate scheduled for next month).  Refused, writing nothing: an unknown
     category, a rate that is not 0 to 100 percent, a day before the one open now (its sales
     were taxed at its rate, and a closed day's totals are signed), or no change at all.
     """
@@ -251,7 +271,7 @@ def edit_tax_category(store: "Store", code: str, *, rate_text: str | None = None
         if after == before:
             raise Conflict(f"Tax category {key} is already {before.name} at {before.rate_percent}% on {day}: "
                            "nothing to change.")
-        row_id = _insert(store, key, day, after.name, after.rate_percent, by)
+        row_id = _insert(store, key, day, label, rate, by)
         audit.changed(store, audit.Event.TAX_CHANGED, key, _values(before), _values(after),
                       effective_from=day.isoformat())
     return next(row for row in history(store, key) if row.id == row_id)

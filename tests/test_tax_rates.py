@@ -134,12 +134,24 @@ def test_every_change_is_audited_with_before_after_and_its_day(store: Store, cli
         ({"name": "Standard", "rate_percent": "9.25"}, {"name": "State tax", "rate_percent": "9.25"}, "2026-12-01"),
     ]
     assert [r["detail"]["after"] for r in shown if r["event"] == "tax changed"] == [r.detail["after"] for r in trail]
-    # Both kept, in the order they take effect; a later change set first stands when an earlier one comes.
+    # Every change kept, in the order they take effect; each sets what it names, and a change already set for a
+    # later day stands when one for an earlier day comes: the rename of the 1st keeps the rate of the 28th.
     with freeze_time(NOON):
         taxes.edit_tax_category(store, "standard", rate_text="9.5", effective_from=date(2026, 11, 28))
-    assert [(r.effective_from.isoformat(), r.name, str(r.rate_percent)) for r in taxes.history(store, "standard")] == [
-        ("0001-01-01", "Standard", "8.875"), ("2026-11-24", "Standard", "9.25"), ("2026-11-28", "Standard", "9.5"),
-        ("2026-12-01", "State tax", "9.25")]
+    assert [(r.effective_from.isoformat(), r.name, str(r.rate_percent), r.sets_name, r.sets_rate)
+            for r in taxes.history(store, "standard")] == [
+        ("0001-01-01", "Standard", "8.875", True, True), ("2026-11-24", "Standard", "9.25", False, True),
+        ("2026-11-28", "Standard", "9.5", False, True), ("2026-12-01", "State tax", "9.5", True, False)]
+    assert taxes.get_tax_category(store, "standard", date(2026, 12, 2)) == ("standard", "State tax", Decimal("9.5"))
+
+
+def test_a_rename_from_today_does_not_undo_a_rate_scheduled_for_later(store: Store) -> None:
+    with freeze_time(NOON):
+        taxes.edit_tax_category(store, "standard", rate_text="9", effective_from=date(2027, 1, 1))
+        taxes.edit_tax_category(store, "standard", name="Sales tax")
+        assert taxes.get_tax_category(store, "standard") == ("standard", "Sales tax", Decimal("8.875"))
+        assert taxes.get_tax_category(store, "standard", date(2027, 1, 1)) == ("standard", "Sales tax", Decimal("9"))
+        assert [(r.name, str(r.rate_percent)) for r in taxes.scheduled(store, DAY)] == [("Sales tax", "9")]
 
 
 def test_the_history_cannot_be_rewritten(store: Store) -> None:
