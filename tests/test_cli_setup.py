@@ -45,7 +45,8 @@ def test_init_creates_store_with_every_setting(bare_cli: Cli) -> None:
         }
         assert s.training is False
     taxes = json.loads(bare_cli.ok("tax", "list", "--json").stdout)
-    assert taxes == [{"code": "standard", "name": "Standard", "rate_percent": "19"}]
+    assert [{k: t[k] for k in ("code", "name", "rate_percent", "effective_from")} for t in taxes] == [
+        {"code": "standard", "name": "Standard", "rate_percent": "19", "effective_from": None}]
 
 
 def test_init_defaults(bare_cli: Cli) -> None:
@@ -56,7 +57,8 @@ def test_init_defaults(bare_cli: Cli) -> None:
             "USD", "en_US", "exclusive", "04:00", ""
         )
     taxes = json.loads(bare_cli.ok("tax", "list", "--json").stdout)
-    assert taxes == [{"code": "standard", "name": "Standard", "rate_percent": "0"}]
+    assert [{k: t[k] for k in ("code", "name", "rate_percent", "effective_from")} for t in taxes] == [
+        {"code": "standard", "name": "Standard", "rate_percent": "0", "effective_from": None}]
 
 
 def test_init_json_output(bare_cli: Cli) -> None:
