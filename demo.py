@@ -81,13 +81,16 @@ def choose_folder(directory: Path | None) -> Path:
     return candidate
 
 
-def run_demo(directory: Path | None = None, keys: Any = None) -> DemoReport:
+def run_demo(directory: Path | None = None) -> DemoReport:
     """Create the demo store and ring its sales; returns what was done and where.
 
     The demo store is a training store: card and wallet payments go to the
     built-in training processor, so the demo needs no network.  It is built in
     a hidden folder beside the one chosen and renamed into place once complete,
-    so an interrupted demo (Ctrl-C, an error) leaves nothing half-built.
+    so an interrupted demo (Ctrl-C, an error) leaves nothing half-built.  Everything
+    it makes is in that folder, its closing key too (``keys/<store-id>.ed25519``,
+    where every later command on the demo's store finds it: :func:`pos.signing.key_path`),
+    so deleting the folder removes all of it.
     """
     import shutil
     import tempfile
@@ -96,7 +99,7 @@ def run_demo(directory: Path | None = None, keys: Any = None) -> DemoReport:
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".building", dir=final.parent))
     try:
-        report = _build(staging, keys)
+        report = _build(staging)
         try:
             staging.rename(final)  # atomic; replaces an empty --dir, refuses one that filled up meanwhile
         except OSError:
@@ -119,13 +122,13 @@ def _write_new(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def _build(folder: Path, keys: Any = None) -> DemoReport:
-    """The demo's store, sales, close, receipts and exports, all written into ``folder``; its closing key at
-    ``keys`` (a :class:`pos.signing.KeyLocation`; by default in ``folder`` too)."""
+def _build(folder: Path) -> DemoReport:
+    """The demo's store, sales, close, receipts and exports, and its closing key, all written into ``folder``."""
     from payments import cod, refunds, selfcheckout, wallet
     from payments.service import pay
     from pos import config, drawer, ledger
-    from pos.catalog import add_tax_category, import_items
+    from pos.catalog import import_items
+    from pos.taxes import add_tax_category
     from pos.export import ExportFormat, export_ledger
     from pos.money import Money, format_money
     from pos.discounts import add_discount
@@ -147,13 +150,14 @@ def _build(folder: Path, keys: Any = None) -> DemoReport:
     )
     try:
         from pos.setup import make_closing_key
-        from pos.signing import KeyLocation
+        from pos.signing import keep_in_own_folder
 
-        store.keys = keys if keys is not None else KeyLocation(folder=folder / "keys")
+        with store.write():
+            store.keys = keep_in_own_folder(store)
         key_path, fingerprint = make_closing_key(store, store.keys)
         report = DemoReport(db_path=db_path, business_day="")
         report.story.append("TRAINING store: cards and wallets go to the built-in training processor (no network).")
-        report.files["closing key (keep it apart from the store)"] = key_path.resolve()
+        report.files["closing key (in the demo's folder: a real store keeps its key apart)"] = key_path.resolve()
         money = lambda minor: format_money(Money(minor, "USD"), "en_US")  # noqa: E731
 
         add_tax_category(store, "food", "8.875", "Prepared food")

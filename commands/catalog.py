@@ -10,7 +10,7 @@ import typer
 
 from commands.context import JsonFlag, NUMBERS, group, open_store
 from commands.files import os_reason, show_path
-from commands.output import emit, money, print_table
+from commands.output import emit, local_time, money, print_table
 from pos.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,7 +23,7 @@ tax_app = group("Tax categories and their rates.")
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "item add": "MANAGE_CATALOG", "item edit": "MANAGE_CATALOG", "item deactivate": "MANAGE_CATALOG",
-    "item import": "MANAGE_CATALOG", "tax add": "MANAGE_CATALOG",
+    "item import": "MANAGE_CATALOG", "tax add": "MANAGE_CATALOG", "tax edit": "MANAGE_CATALOG",
 }
 
 @tax_app.command("add")
@@ -34,8 +34,8 @@ def tax_add(
     name: Annotated[Optional[str], typer.Option(help="Display name.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Add a tax category."""
-    from pos.catalog import add_tax_category
+    """Add a tax category (to change one, 'pos tax edit')."""
+    from pos.taxes import add_tax_category
 
     category = add_tax_category(open_store(ctx), code, rate, name)
     emit(
@@ -45,17 +45,59 @@ def tax_add(
     )
 
 
-@tax_app.command("list")
-def tax_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """List tax categories."""
-    from pos.catalog import tax_categories
+@tax_app.command("edit", context_settings=NUMBERS)
+def tax_edit(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The category, like standard or alcohol.")],
+    rate: Annotated[Optional[str], typer.Option(help="The new rate in percent, like 9.")] = None,
+    name: Annotated[Optional[str], typer.Option(help="The new display name.")] = None,
+    start: Annotated[Optional[str], typer.Option(
+        "--from", help="Business day it takes effect: today (the default) or later; a past day keeps its rate.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a tax category's rate or name from a day on; sales before it keep the rate they were rung at."""
+    from commands.context import parse_day_option
+    from pos.taxes import edit_tax_category
 
-    cats = tax_categories(open_store(ctx))
-    emit(
-        as_json,
-        [{"code": c.code, "name": c.name, "rate_percent": str(c.rate_percent)} for c in cats],
-        lambda: print_table("Tax categories", ["Code", "Name", "Rate %"], [[c.code, c.name, str(c.rate_percent)] for c in cats], {2}),
-    )
+    store = open_store(ctx)
+    change = edit_tax_category(store, code, rate_text=rate, name=name, effective_from=parse_day_option(start))
+    emit(as_json, change.as_dict(),
+         f"Tax category {change.code} ({change.name}) at {change.rate_percent}% from {change.effective_from}; "
+         "sales rung before keep their rate.")
+
+
+@tax_app.command("list")
+def tax_list(
+    ctx: typer.Context,
+    history: Annotated[bool, typer.Option("--history", help="Every change ever set, with who set it and when.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Tax categories as in force today, and the changes scheduled for later days (--history: every change)."""
+    from pos import taxes
+    from pos.days import current_day
+
+    store = open_store(ctx)
+    today = current_day(store)
+    in_force = taxes.rows_on(store, today)
+    rows = taxes.history(store) if history else [*in_force.values(), *taxes.scheduled(store, today)]
+    rows.sort(key=lambda row: (row.code, row.effective_from, row.id))
+    current = {row.id for row in in_force.values()}
+
+    def state(row: "taxes.TaxRate") -> str:
+        return "scheduled" if row.effective_from > today else "in force" if row.id in current else "past"
+
+    def set_when(row: "taxes.TaxRate") -> str:
+        from pos.store import parse_iso
+
+        return local_time(store, parse_iso(row.set_at))[:10] if row.set_at else "before"  # the day: fits 80 columns
+
+    def human() -> None:
+        columns = ["Code", "Name", "Rate %", "From", ""] + (["Set", "By"] if history else [])
+        print_table(f"Tax categories on {today}", columns,
+                    [[row.code, row.name, str(row.rate_percent), row.since, state(row)]
+                     + ([set_when(row), row.set_by or ""] if history else []) for row in rows], {2})
+
+    emit(as_json, [{**row.as_dict(), "state": state(row)} for row in rows], human)
 
 
 def _item_dict(store: "Store", item: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from commands.context import JsonFlag, START, key_location
+from commands.context import JsonFlag, START
 from commands.output import emit, say
 
 top_level = typer.Typer()
@@ -24,7 +24,7 @@ def demo(
     """Create a demo store in a fresh folder and ring a day of sales in it."""
     from demo import run_demo
 
-    report = run_demo(directory, key_location())
+    report = run_demo(directory)  # the demo keeps its closing key in its own folder, as everything it makes
 
     def human() -> None:
         say(f"Demo store: {report.db_path}")

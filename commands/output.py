@@ -23,10 +23,21 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def say(text: str, *, err: bool = False) -> None:
-    """Print one line (on stderr with ``err``), every hidden character in it escaped (``\\x1b``, ``<U+202E>``)."""
+    """Print one line (on stderr with ``err``), every hidden character in it escaped (``\\x1b``, ``<U+202E>``).
+
+    A line break in ``text`` is escaped too (``\\n``): it can only have come from a person (a name,
+    a reason), where it would forge a line.  A message of several lines is a list of lines
+    (:func:`say_lines`, or :func:`emit` given a list), so its own line breaks are never in question.
+    """
     from pos.text import shown
 
     typer.echo(shown(text), err=err)
+
+
+def say_lines(lines: "list[str] | tuple[str, ...]", *, err: bool = False) -> None:
+    """Print a message of several lines, one :func:`say` each: lines of ours break, text of people's stays escaped."""
+    for line in lines:
+        say(line, err=err)
 
 
 def say_block(text: str, *, nl: bool = True) -> None:
@@ -75,14 +86,17 @@ def error_json(message: str, code: str) -> None:
     typer.echo(json_text({"error": message, "code": code}, indent=None), err=True)
 
 
-def emit(as_json: bool, data: Any, human: Callable[[], None] | str) -> None:
-    """Print ``data`` as JSON with --json, else what ``human`` prints (or the text itself, as :func:`say`)."""
+def emit(as_json: bool, data: Any, human: "Callable[[], None] | str | list[str] | tuple[str, ...]") -> None:
+    """Print ``data`` as JSON with --json, else what ``human`` prints: the text itself, one line (:func:`say`), or
+    a list of lines, each on its own (:func:`say_lines`)."""
     if as_json:
         typer.echo(json_text(data))
     elif callable(human):
         human()
-    else:
+    elif isinstance(human, str):
         say(human)
+    else:
+        say_lines(human)
 
 
 def money(store: "Store", amount_minor: int) -> str:

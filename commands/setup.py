@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from commands.context import JsonFlag, KeyFileOpt, START, key_location, state_of
-from commands.output import emit, say
+from commands.output import emit
 
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
@@ -73,29 +73,24 @@ def init(
         training=training,
     )
     s = store.settings
-    key_path = keys.path_for(signing.store_id(store))
+    key_path = signing.key_path(store, keys)
     fingerprint = signing.fingerprint_of_store(store)
     store.close()
-    text = (("TRAINING store: " if s.training else "") + f"Created {s.name} at {path} ({s.currency}, {s.locale}, "
-            f"{s.timezone}, prices {s.tax_mode.value} of tax, day rolls over at {s.day_rollover}).\n"
-            f"{recovery_note(code)}\nClosing key {fingerprint}: {key_path}\nIt signs every day close. Back it up "
-            "apart from the store: without it no day can be closed; with it anyone can sign closings.")
+    lines = [("TRAINING store: " if s.training else "") + f"Created {s.name} at {path} ({s.currency}, {s.locale}, "
+             f"{s.timezone}, prices {s.tax_mode.value} of tax, day rolls over at {s.day_rollover}).",
+             *recovery_note(code), f"Closing key {fingerprint}: {key_path}",
+             "It signs every day close. Back it up apart from the store: without it no day can be closed; with it "
+             "anyone can sign closings."]
     emit(
         as_json,
         {"db": str(Path(path).resolve()), **s.as_dict(), "training": s.training, "recovery_code": code,
          "key_file": str(key_path.resolve()), "key_fingerprint": fingerprint},
-        lambda: _say_lines(text),
+        lines,
     )
 
 
-def _say_lines(text: str) -> None:
-    """Lines of ours, one at a time: :func:`say` escapes a line break inside one."""
-    for line in text.split("\n"):
-        say(line)
-
-
-def recovery_note(code: str) -> str:
+def recovery_note(code: str) -> list[str]:
     """The lines that show a recovery code, the one time it is shown."""
-    return (f"Owner's recovery code: {code}\n"
+    return [f"Owner's recovery code: {code}",
             "It is shown only this once: write it down and keep it away from the register. With it an owner "
-            "locked out or without their PIN gets back in ('pos staff recover NAME').")
+            "locked out or without their PIN gets back in ('pos staff recover NAME')."]

@@ -206,7 +206,7 @@ def staff_recover(
     pin = read_new_pin(f"New PIN for {shown(member.name)}", lambda typed: check_new_pin_for(store, member, typed))
     member, fresh = recovery.recover(store, member.name, code, pin)
     emit(as_json, {**_staff_dict(member), "recovery_code": fresh},
-         f"{member.name} is unlocked, with the new PIN. That recovery code is used up.\n{recovery_note(fresh)}")
+         [f"{member.name} is unlocked, with the new PIN. That recovery code is used up.", *recovery_note(fresh)])
 
 
 @staff_app.command("recovery-code")

@@ -28,7 +28,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
 
 from pos import signing
-from pos.errors import InvalidInput, NotFound
+from pos.errors import InvalidInput, NotAllowed, NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -85,9 +85,11 @@ def write_archive(store: "Store", start: date, end: date, keys: "signing.KeyLoca
     if public is None:
         raise NotFound("This store has no closing key yet (it is made by 'pos init', or at the first close): close "
                        "a day first, then archive it.")
-    if keys is None:
-        raise InvalidInput("The archive is signed with the store's closing key: name its file (POS_KEY_FILE).")
-    private = signing.load_key(keys.path_for(signing.store_id(store)))
+    try:
+        path = signing.key_path(store, keys)
+    except NotAllowed:
+        raise InvalidInput("The archive is signed with the store's closing key: name its file (POS_KEY_FILE).") from None
+    private = signing.load_key(path)
     if signing.public_of(private) != public:
         raise InvalidInput("The archive is signed with the store's closing key, and the key file given is not it: "
                            "point POS_KEY_FILE at it; nothing was written.")

@@ -1,4 +1,4 @@
-"""The catalog: tax categories and the items a store sells.
+"""The catalog: the items a store sells (their tax categories, and each one's rate by day, are :mod:`pos.taxes`).
 
 Prices are stored in minor units of the store's currency; tax rates are
 exact decimal percentages (``"8.875"``).  Items are never deleted, only
@@ -10,25 +10,19 @@ so editing the catalog never changes a sale already made.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Iterable, NamedTuple, TYPE_CHECKING
 
 from pos.errors import Conflict, InvalidInput, NotFound
 from pos.store import iso, utc_now
+from pos.taxes import (TaxCategory, add_tax_category, get_tax_category, parse_rate,  # noqa: F401 - the catalog's
+                       require_category, tax_categories)  # tax categories, by day: pos.taxes
 from pos.text import NAME
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
 _SKU = re.compile(r"^[A-Z0-9][A-Z0-9._\-]{0,39}$")
-_TAX_CODE = re.compile(r"^[a-z][a-z0-9\-]{0,23}$")
 MAX_NAME = NAME
-
-
-class TaxCategory(NamedTuple):
-    code: str
-    name: str
-    rate_percent: Decimal
 
 
 class Item(NamedTuple):
@@ -66,67 +60,12 @@ def clean_name(text: str, what: str = "item name") -> str:
     return name
 
 
-def parse_rate(text: str) -> Decimal:
-    """A tax rate in percent, like ``8.875``; 0 to 100, at most 4 decimals."""
-    raw = (text or "").strip().removesuffix("%").strip()
-    try:
-        rate = Decimal(raw)
-    except InvalidOperation:
-        raise InvalidInput(f"'{text}' is not a tax rate: type a percentage like 8.875.") from None
-    if not rate.is_finite() or rate < 0 or rate > 100:
-        raise InvalidInput(f"Tax rate '{text}' must be between 0 and 100 percent.")
-    if rate.as_tuple().exponent < -4:  # type: ignore[operator]
-        raise InvalidInput(f"Tax rate '{text}' has more than 4 decimals: round it.")
-    # normalize() drops trailing zeros but writes 10 as 1E+1: go back through fixed-point text.
-    return Decimal(format(rate.normalize(), "f")) if rate != 0 else Decimal(0)
-
-
 def parse_price(text: str, store: "Store") -> int:
     """A catalog price typed by a user, in the store's currency."""
     from pos.money import parse_amount
 
     s = store.settings
     return parse_amount(text, s.currency, s.locale, allow_negative=False).amount_minor
-
-
-# -- tax categories -----------------------------------------------------------
-
-
-def add_tax_category(store: "Store", code: str, rate_text: str, name: str | None = None) -> TaxCategory:
-    """Create a tax category (``pos tax add``)."""
-    code = (code or "").strip().lower()
-    if not _TAX_CODE.match(code):
-        raise InvalidInput(
-            f"Tax category '{code}' is not valid: use lower-case letters, digits and '-', like food or alcohol."
-        )
-    rate = parse_rate(rate_text)
-    label = clean_name(name or code.capitalize(), "tax category name")
-    with store.write() as conn:
-        if store.one("SELECT 1 FROM tax_categories WHERE code = ?", (code,)):
-            raise Conflict(f"Tax category '{code}' already exists: pick another code.")
-        conn.execute(
-            "INSERT INTO tax_categories(code, name, rate_percent) VALUES (?, ?, ?)", (code, label, str(rate))
-        )
-        from pos import audit
-
-        audit.changed(store, audit.Event.TAX_CHANGED, code, None, {"name": label, "rate_percent": str(rate)})
-    return TaxCategory(code, label, rate)
-
-
-def tax_categories(store: "Store") -> list[TaxCategory]:
-    """All tax categories, by code."""
-    return [
-        TaxCategory(r["code"], r["name"], Decimal(r["rate_percent"]))
-        for r in store.all("SELECT code, name, rate_percent FROM tax_categories ORDER BY code")
-    ]
-
-
-def get_tax_category(store: "Store", code: str) -> TaxCategory:
-    row = store.one("SELECT code, name, rate_percent FROM tax_categories WHERE code = ?", ((code or "").strip().lower(),))
-    if row is None:
-        known = ", ".join(c.code for c in tax_categories(store)) or "none yet"
-        raise NotFound(f"No tax category '{code}' (known: {known}): add it with 'pos tax add'.")
-    return TaxCategory(row["code"], row["name"], Decimal(row["rate_percent"]))
 
 
 # -- items --------------------------------------------------------------------
@@ -154,7 +93,7 @@ def add_item(store: "Store", sku: str, name: str, price_text: str, tax_category:
     sku = clean_sku(sku)
     name = clean_name(name)
     price = parse_price(price_text, store)
-    category = get_tax_category(store, tax_category)
+    category = require_category(store, tax_category)
     now = iso(utc_now())
     with store.write() as conn:
         if store.one("SELECT 1 FROM items WHERE sku = ?", (sku,)):
@@ -162,9 +101,9 @@ def add_item(store: "Store", sku: str, name: str, price_text: str, tax_category:
         conn.execute(
             "INSERT INTO items(sku, name, price_minor, tax_category, active, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, 1, ?, ?)",
-            (sku, name, price, category.code, now, now),
+            (sku, name, price, category, now, now),
         )
-        added = Item(sku, name, price, category.code, True)
+        added = Item(sku, name, price, category, True)
         _audit_item(store, sku, None, added, "added")
     return added
 
@@ -221,7 +160,7 @@ def edit_item(
         item.sku,
         clean_name(name) if name is not None else item.name,
         parse_price(price_text, store) if price_text is not None else item.price_minor,
-        get_tax_category(store, tax_category).code if tax_category is not None else item.tax_category,
+        require_category(store, tax_category) if tax_category is not None else item.tax_category,
         item.active if active is None else active,
     )
     with store.write() as conn:
@@ -297,7 +236,7 @@ def import_items(store: "Store", path: str, lines: Iterable[str]) -> ImportResul
     if unknown:
         raise InvalidInput(f"{path}: unknown {'columns' if len(unknown) > 1 else 'column'} {', '.join(unknown)}; allowed: sku,name,price,tax_category,active.")
     reader.fieldnames = header
-    categories = {c.code for c in tax_categories(store)}
+    categories = {row[0] for row in store.tuples("SELECT code FROM tax_categories")}
     problems: list[RowProblem] = []
     rows: list[dict[str, object]] = []
     seen: dict[str, int] = {}

@@ -6,6 +6,8 @@ typed and shown in the store's money ($5.00) and stored in minor units
 (pos.settings_money).  Options live in the ``settings`` table beside
 the settings ``init`` asks for.
 
+    store.name, store.address   the store's name and address (``pos init`` set them), at the head of receipts
+    store.phone, store.tax_id   the store's phone and tax (VAT) number, printed under them when set
     cash.rounding          round cash totals to this step (0.05 rounds to 5 cents; 0: off): a coin of the
                            currency, nothing its coins cannot pay (pos.settings_money.COINS)
     cash.denominations     notes and coins in the drawer, largest first (change suggestions)
@@ -72,6 +74,13 @@ class Option(NamedTuple):
     default: Callable[["Store"], str]
     show: Callable[["Store", str], str] = _as_stored
     """The stored text as a person reads it (amounts in the store's money: pos.settings_money)."""
+    setting: str | None = None
+    """The ``settings`` row it is kept in, when not its own key: the store's name and address, which ``pos init``
+    wrote (and every command reads as ``store.settings``)."""
+
+    @property
+    def row(self) -> str:
+        return self.setting or self.key
 
 
 def _amount(store: "Store", text: str) -> str:
@@ -180,6 +189,33 @@ def _share(store: "Store", text: str) -> str:
     return str(int(value))
 
 
+def _store_name(store: "Store", text: str) -> str:
+    from pos.text import clean_line
+
+    value = clean_line(text, "store name")
+    if not value:
+        raise InvalidInput("The store name is empty: give one, like \"Tony's Pizza\" (it heads every receipt).")
+    return value
+
+
+def _store_address(store: "Store", text: str) -> str:
+    from pos.text import clean_line
+
+    return clean_line(text, "store address")
+
+
+def _store_phone(store: "Store", text: str) -> str:
+    from pos.order_input import clean_phone
+
+    return clean_phone(text, "store phone") or ""
+
+
+def _store_tax_id(store: "Store", text: str) -> str:
+    from pos.text import clean_line
+
+    return clean_line(text, "store tax id")
+
+
 def _feedback(store: "Store", text: str) -> str:
     from pos.text import clean_line
 
@@ -256,6 +292,14 @@ def _default_denominations(store: "Store") -> str:
 OPTIONS: dict[str, Option] = {
     o.key: o
     for o in (
+        Option("store.name", "the store's name, at the head of every receipt and report", _store_name,
+               lambda s: s.settings.name, setting="name"),
+        Option("store.address", "the store's address, under its name on receipts ('' for none)", _store_address,
+               lambda s: s.settings.address, setting="address"),
+        Option("store.phone", "the store's phone number, under its address on receipts ('' for none)", _store_phone,
+               lambda s: ""),
+        Option("store.tax_id", "the store's tax or VAT number, on every receipt ('' for none)", _store_tax_id,
+               lambda s: ""),
         Option("cash.rounding", "round cash totals to this step, a coin's value (0: off)", _rounding, lambda s: "0",
                _show_rounding),
         Option("cash.denominations", "notes and coins, for change suggestions", _denominations, _default_denominations,
@@ -324,7 +368,7 @@ def _option(key: str) -> Option:
 def get(store: "Store", key: str) -> str:
     """The stored text of an option (or its default)."""
     option = _option(key)
-    row = store.one("SELECT value FROM settings WHERE key = ?", (option.key,))
+    row = store.one("SELECT value FROM settings WHERE key = ?", (option.row,))
     return row["value"] if row else option.default(store)
 
 
@@ -341,15 +385,17 @@ def set_option(store: "Store", key: str, text: str) -> str:
     option = _option(key)
     value = option.parse(store, text)
     with store.write() as conn:
-        before = conn.execute("SELECT value FROM settings WHERE key = ?", (option.key,)).fetchone()
+        before = conn.execute("SELECT value FROM settings WHERE key = ?", (option.row,)).fetchone()
         conn.execute(
             "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (option.key, value),
+            (option.row, value),
         )
         from pos import audit
 
         audit.changed(store, audit.Event.SETTING, option.key, {"value": before[0] if before else option.default(store)},
                       {"value": value}, was_default=before is None)
+        if option.setting is not None:
+            store.forget_settings()  # store.settings holds it: read again (after a rollback too: Store.write)
     return value
 
 

@@ -683,4 +683,38 @@ CREATE INDEX prepaid_runs_driver ON prepaid_runs(driver_id, ended_at);
 CREATE UNIQUE INDEX prepaid_runs_one_out ON prepaid_runs(order_id) WHERE ended_at IS NULL;
 """,
     ),
+    (
+        26,
+        "tax rates and names with their history by effective day",
+        """
+-- A tax category's name and rate from a business day on (pos.taxes), one row per change; on a day, a category's
+-- name is the latest name set by a row effective by then, and so is its rate (a row sets either, or both).  A
+-- category's first row sets both, in force since the store began ('0001-01-01').  Kept for good, like the
+-- journal: a past day keeps the rate its sales were taxed at.
+CREATE TABLE tax_rates (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL REFERENCES tax_categories(code),
+    effective_from TEXT NOT NULL,                   -- business day YYYY-MM-DD
+    name TEXT,                                      -- NULL: the name stays as it is
+    rate_percent TEXT,                              -- exact decimal text, like 8.875; NULL: the rate stays
+    set_at TEXT,                                    -- NULL: set before this history was kept
+    set_by INTEGER REFERENCES staff(id),
+    CHECK (name IS NOT NULL OR rate_percent IS NOT NULL)
+);
+CREATE INDEX tax_rates_effective ON tax_rates(effective_from, id);
+CREATE TRIGGER tax_rates_no_update BEFORE UPDATE ON tax_rates
+BEGIN
+    SELECT RAISE(ABORT, 'a tax rate is kept as it was set: set a new one from a day (pos tax edit)');
+END;
+CREATE TRIGGER tax_rates_no_delete BEFORE DELETE ON tax_rates
+BEGIN
+    SELECT RAISE(ABORT, 'a tax rate is kept as it was set: set a new one from a day (pos tax edit)');
+END;
+INSERT INTO tax_rates(code, effective_from, name, rate_percent) SELECT code, '0001-01-01', name, rate_percent
+FROM tax_categories ORDER BY code;
+-- The rate and name now live only in the history: nothing can read a stale copy.
+ALTER TABLE tax_categories DROP COLUMN name;
+ALTER TABLE tax_categories DROP COLUMN rate_percent;
+""",
+    ),
 ]

@@ -34,8 +34,9 @@ def clean_optional(text: str | None, what: str) -> str | None:
     return clean_line(text, what) or None
 
 
-def clean_phone(text: str | None) -> str | None:
-    value = clean_optional(text, "phone number")
+def clean_phone(text: str | None, field: str = "phone number") -> str | None:
+    """A phone number (a customer's, or ``"store phone"``): digits, spaces, +, - or brackets; blank is None."""
+    value = clean_optional(text, field)
     if value is not None and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 3):
         raise InvalidInput(f"'{text}' is not a phone number: use digits, spaces, +, - or brackets.")
     return value

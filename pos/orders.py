@@ -279,7 +279,8 @@ def new_order(
 
 def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) -> tuple[Line, OrderView]:
     """Ring an item onto an open order."""
-    from pos.catalog import get_item, get_tax_category
+    from pos.catalog import get_item
+    from pos.taxes import get_tax_category
 
     qty = parse_quantity(quantity)
     order = resolve(store, ref)
@@ -287,7 +288,7 @@ def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) 
     item = get_item(store, sku)
     if not item.active:
         raise NotAllowed(f"{item.sku} ({item.name}) is not on sale any more: pick another item.")
-    category = get_tax_category(store, item.tax_category)
+    category = get_tax_category(store, item.tax_category, order.business_day)  # the rate of the order's day: pos.taxes
     with store.write() as conn:
         row = conn.execute(
             "SELECT coalesce(max(line_no), 0) + 1, count(*) FROM order_lines WHERE order_id = ?", (order.id,)

@@ -313,8 +313,8 @@ def _rate_order(rate: str) -> tuple["Decimal", str]:
 
 
 def _rates(store: "Store", iso_day: str, tax: dict[str, int]) -> tuple[dict[str, str], dict[str, str]]:
-    """Each taxed category's rate on the day's sales (its current rate when only refunds of earlier sales
-    taxed it) and its name: the day's sold lines are read through their orders' sale entries."""
+    """Each taxed category's rate on the day's sales (the rate in force that day when only refunds of earlier
+    sales taxed it) and its name that day: the day's sold lines are read through their orders' sale entries."""
     from decimal import Decimal
 
     used: dict[str, set[Decimal]] = {}
@@ -324,11 +324,13 @@ def _rates(store: "Store", iso_day: str, tax: dict[str, int]) -> tuple[dict[str,
         "AND j.key LIKE 'order:%:sale' AND l.removed_at IS NULL", (iso_day,),
     ):
         used.setdefault(category, set()).add(Decimal(rate))
+    from pos.taxes import tax_categories
+
     names: dict[str, str] = {}
-    for code, name, rate in store.tuples("SELECT code, name, rate_percent FROM tax_categories"):
-        names[code] = name
-        if code in tax and code not in used:
-            used[code] = {Decimal(rate)}
+    for category in tax_categories(store, date.fromisoformat(iso_day)):  # as named and rated on that day
+        names[category.code] = category.name
+        if category.code in tax and category.code not in used:
+            used[category.code] = {category.rate_percent}
     rates = {code: "+".join(_percent(r) for r in sorted(used.get(code, set()))) or "?" for code in tax}
     return rates, {code: names.get(code, code) for code in tax}
 

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Required, TypedDict, Unpack
 
-from pos.catalog import parse_rate
+from pos.taxes import create_category, parse_rate
 from pos.settings import save_settings, validate_settings
 from pos.settings_record import StoreSettings, TaxMode
 from pos.store import Store
@@ -67,7 +67,7 @@ def make_closing_key(store: Store, keys: "KeyLocation") -> tuple[Path, str]:
     without a key (one is then made at its first close), when a file is already there."""
     from pos import signing
 
-    path = keys.path_for(signing.store_id(store))
+    path = signing.key_path(store, keys)
     public = signing.make_key(path)
     try:
         with store.write():
@@ -94,12 +94,9 @@ def _create(path: str | os.PathLike[str], recovery_code: bool, options: StoreOpt
     rate = parse_rate(options.get("tax_rate", "0"))
     store = Store.create(path)
     try:
-        with store.write() as conn:
+        with store.write():
             save_settings(store, settings)
-            conn.execute(
-                "INSERT INTO tax_categories(code, name, rate_percent) VALUES ('standard', 'Standard', ?)",
-                (str(rate),),
-            )
+            create_category(store, "standard", "Standard", rate)
             code = None
             if recovery_code:
                 from pos import recovery

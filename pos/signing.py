@@ -7,6 +7,9 @@ fingerprint, which the Z report prints.
 
 Where the key file is, is the caller's to say (``pos/`` never reads the environment): the
 commands pass a :class:`KeyLocation`, by default ``$XDG_DATA_HOME/anytender/keys/<store-id>.ed25519``.
+One exception, :func:`key_path`: a training store that keeps its key in its own folder (``pos demo``'s,
+:func:`keep_in_own_folder`) is found there, so deleting a demo's folder removes everything it made; a
+file named outright (``--key-file``, ``POS_KEY_FILE``) still wins.
 
 ``cryptography`` is imported only when a key is made, loaded or checked: it costs start-up time
 a cashier's command never needs.
@@ -41,6 +44,37 @@ class KeyLocation(NamedTuple):
         if self.folder is None:
             raise NotAllowed("No place for the closing key was given: name its file (POS_KEY_FILE) or folder.")
         return self.folder / f"{store_id}{KEY_SUFFIX}"
+
+
+OWN_FOLDER_SETTING = "closing.key_in_own_folder"
+"""The settings row of a training store whose key is in its own folder: the key file's path relative to that folder."""
+
+
+def keep_in_own_folder(store: "Store") -> KeyLocation:
+    """Where a training store (``pos demo``'s) keeps its key in its own folder, ``keys/<store-id>.ed25519`` beside
+    the store file, recorded in the store (inside the caller's transaction) so that every later command finds it."""
+    if not store.settings.training:
+        raise NotAllowed("Only a training store keeps its closing key in its own folder: a real store's key is kept "
+                         "apart from it.")
+    relative = f"keys/{store_id(store)}{KEY_SUFFIX}"
+    store.conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                       "excluded.value", (OWN_FOLDER_SETTING, relative))
+    return KeyLocation(file=store.path.parent / relative)
+
+
+def key_path(store: "Store", location: KeyLocation | None) -> Path:
+    """The file of this store's private key: one named outright (``location.file``), else, for a training store
+    that keeps it in its own folder, there; else ``<store-id>.ed25519`` in ``location``'s folder."""
+    if location is not None and location.file is not None:
+        return location.file
+    row = store.one("SELECT value FROM settings WHERE key = ?", (OWN_FOLDER_SETTING,))
+    if row is not None and store.settings.training:
+        relative = Path(row[0])
+        if not relative.is_absolute() and ".." not in relative.parts:  # within the store's folder, never outside it
+            return store.path.parent / relative
+    if location is None:
+        raise NotAllowed("This close must be signed, and no closing key file was given: nothing was written.")
+    return location.path_for(store_id(store))
 
 
 def canonical(record: dict[str, Any]) -> bytes:
@@ -152,9 +186,7 @@ def signer_for(store: "Store", location: KeyLocation | None) -> Any:
     (or an owner-only key file already there is adopted) and its public key recorded, inside the
     caller's transaction.  A store that has a key needs exactly that key's file.
     """
-    if location is None:
-        raise NotAllowed("This close must be signed, and no closing key file was given: nothing was written.")
-    path = location.path_for(store_id(store))
+    path = key_path(store, location)
     known = public_key(store)
     if known is None:
         if not os.path.lexists(path):

@@ -1,7 +1,7 @@
 """Text that came from a person: checked once on the way in, escaped on the way out.
 
 Every piece of free text a person gives the store (a customer's name, phone and address, every
-kind of reason, item and tax category names, staff names, the store's name and address, text
+kind of reason, item and tax category names, staff names, the store's name, address, phone and tax id, text
 options such as ``receipt.feedback``) enters through :func:`clean_line`, with the field's limit
 from :data:`LIMITS`.  It refuses, naming the field, text holding a character that is not shown
 as itself:
@@ -57,6 +57,8 @@ LIMITS: dict[str, int] = {
     "staff name": STAFF_NAME,
     "store name": NAME,
     "store address": ADDRESS,
+    "store phone": PHONE,
+    "store tax id": 32,
     # the catalog
     "item name": NAME,
     "SKU": SKU,

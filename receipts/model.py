@@ -2,7 +2,8 @@
 
 A :class:`Receipt` holds every figure as text already formatted in the
 store's currency and locale, so each layout prints exactly the same words.
-A sale receipt lists the items, discounts with their reasons, tax per
+Every receipt is headed by the store's name and address, and its phone and tax number when set
+(``pos config set store.*``: the next receipt shows a change).  A sale receipt lists the items, discounts with their reasons, tax per
 category with its rate and taxable base, the total, each payment (tender; card brand and last four digits
 or wallet type, how the card was read and its authorization code; cash tendered and change) and each tip with the first name
 of the person it goes to, or "the team on shift" for the pool.  A refund
@@ -81,6 +82,9 @@ class Receipt(NamedTuple):
     """``Ready at 19:30`` or ``Delivery by 19:30``: the time promised (a sale receipt's)."""
     note: str | None = None
     """The order's note ('no onions'), on a sale receipt."""
+    store_phone: str = ""
+    store_tax_id: str = ""
+    """The store's phone and tax (VAT) number, under its address when set (``pos config set store.phone``)."""
 
 
 CUSTOMER_NAMED = ("phone", "delivery")
@@ -217,7 +221,8 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
     base = Receipt(s.name, s.address, "RECEIPT", order.number, order.channel.value, when.strftime("%Y-%m-%d %H:%M"),
                    _first_name(store, _created_by(store, order.id)), driver, [], [], [], [], [], [], marks, feedback,
                    s.training, when, order_ref=order.ref,
-                   customer=order.customer_name if order.channel.value in CUSTOMER_NAMED else None)
+                   customer=order.customer_name if order.channel.value in CUSTOMER_NAMED else None,
+                   store_phone=config.get(store, "store.phone"), store_tax_id=config.get(store, "store.tax_id"))
     if refund:
         return _refund_receipt(store, order, current.totals.total_minor, base, money)
     from pos.order_details import promise_of
@@ -263,11 +268,11 @@ def order_sums(store: "Store", current: Any) -> tuple[list[Row], list[Row]]:
 
 
 def _sums(store: "Store", current: Any, money: Any) -> tuple[list[Row], list[Row]]:
-    from pos.catalog import tax_categories
+    from pos.taxes import tax_categories
 
     t = current.totals
     discounts = [Row(d.reason, "-" + money(amount)) for d, amount in zip(current.discounts, t.discount_amounts_minor)]
-    names = {c.code: c.name for c in tax_categories(store)}
+    names = {c.code: c.name for c in tax_categories(store, current.order.business_day)}  # as named on the order's day
     sums = [Row("Subtotal", money(t.subtotal_minor))]
     if t.discount_minor:
         sums.append(Row("Discounts", "-" + money(t.discount_minor)))

@@ -67,6 +67,10 @@ def lines(receipt: "Receipt", width: int) -> list[str]:
     out += centred(receipt.store_name, width)
     if receipt.store_address:
         out += centred(receipt.store_address, width)
+    if receipt.store_phone:
+        out += centred(receipt.store_phone, width)
+    if receipt.store_tax_id:
+        out += centred(f"Tax ID {receipt.store_tax_id}", width)
     out.append(rule)
     out += centred(receipt.title, width)
     order = f"Order {receipt.order_ref or '#' + str(receipt.order_number)} ({receipt.channel})"

@@ -35,10 +35,10 @@ def test_tax_add_and_list(cli: Cli) -> None:
     data = json.loads(cli.ok("tax", "add", "food", "8.5", "--json").stdout)
     assert data == {"code": "food", "name": "Food", "rate_percent": "8.5"}
     listed = json.loads(cli.ok("tax", "list", "--json").stdout)
-    assert listed == [
-        {"code": "alcohol", "name": "Alcohol", "rate_percent": "10.375"},
-        {"code": "food", "name": "Food", "rate_percent": "8.5"},
-        {"code": "standard", "name": "Standard", "rate_percent": "8.875"},
+    assert [{k: r[k] for k in ("code", "name", "rate_percent", "effective_from", "state")} for r in listed] == [
+        {"code": "alcohol", "name": "Alcohol", "rate_percent": "10.375", "effective_from": None, "state": "in force"},
+        {"code": "food", "name": "Food", "rate_percent": "8.5", "effective_from": None, "state": "in force"},
+        {"code": "standard", "name": "Standard", "rate_percent": "8.875", "effective_from": None, "state": "in force"},
     ]
     text = cli.ok("tax", "list").stdout
     assert "alcohol" in text and "10.375" in text and "8.875" in text
@@ -52,7 +52,7 @@ def test_tax_zero_rate(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("code", "rate", "says"),
     [
-        ("standard", "5", "already exists"),
+        ("standard", "5", "already exists: change its rate or name with 'pos tax edit standard"),
         ("food!", "5", "is not valid"),
         ("9lives", "5", "is not valid"),
         ("food", "abc", "not a tax rate"),

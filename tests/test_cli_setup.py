@@ -45,7 +45,8 @@ def test_init_creates_store_with_every_setting(bare_cli: Cli) -> None:
         }
         assert s.training is False
     taxes = json.loads(bare_cli.ok("tax", "list", "--json").stdout)
-    assert taxes == [{"code": "standard", "name": "Standard", "rate_percent": "19"}]
+    assert [{k: t[k] for k in ("code", "name", "rate_percent", "effective_from")} for t in taxes] == [
+        {"code": "standard", "name": "Standard", "rate_percent": "19", "effective_from": None}]
 
 
 def test_init_defaults(bare_cli: Cli) -> None:
@@ -56,7 +57,8 @@ def test_init_defaults(bare_cli: Cli) -> None:
             "USD", "en_US", "exclusive", "04:00", ""
         )
     taxes = json.loads(bare_cli.ok("tax", "list", "--json").stdout)
-    assert taxes == [{"code": "standard", "name": "Standard", "rate_percent": "0"}]
+    assert [{k: t[k] for k in ("code", "name", "rate_percent", "effective_from")} for t in taxes] == [
+        {"code": "standard", "name": "Standard", "rate_percent": "0", "effective_from": None}]
 
 
 def test_init_json_output(bare_cli: Cli) -> None:
@@ -251,10 +253,11 @@ def test_demo_json(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     db = (folder / "pos.db").resolve()
     assert data["db"] == str(db)
-    key = Path(data["files"]["closing key (keep it apart from the store)"])
-    assert key.parent == Path(os.environ["XDG_DATA_HOME"]) / "anytender" / "keys" and key.suffix == ".ed25519"
+    label = "closing key (in the demo's folder: a real store keeps its key apart)"
+    key = Path(data["files"][label])
+    assert key.parent == (folder / "keys").resolve() and key.suffix == ".ed25519"  # a demo's is in its own folder
     assert data["files"] == {
-        "closing key (keep it apart from the store)": str(key),
+        label: str(key),
         "menu (CSV imported)": str((folder / "menu.csv").resolve()),
         "books (beancount)": str((folder / "books.beancount").resolve()),
         "books (hledger)": str((folder / "books.journal").resolve()),
@@ -272,8 +275,8 @@ def test_demo_in_an_empty_existing_folder(tmp_path: Path) -> None:
     folder.mkdir()
     result = CliRunner().invoke(app, ["demo", "--dir", str(folder)])
     assert result.exit_code == 0, result.output
-    assert _files(folder) == ["books.beancount", "books.journal", "menu.csv", "pos.db", "receipts", "z-report.json",
-                              "z-report.pdf"]
+    assert _files(folder) == ["books.beancount", "books.journal", "keys", "menu.csv", "pos.db", "receipts",
+                              "z-report.json", "z-report.pdf"]
 
 
 def test_demo_twice_in_the_same_folder_refuses_and_touches_nothing(tmp_path: Path) -> None:

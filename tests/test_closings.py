@@ -109,6 +109,26 @@ def test_the_key_is_made_outside_the_store_owner_only_and_only_its_public_half_i
     assert signing.public_key(shop) == signing.public_of(signing.load_key(path))
 
 
+def test_only_a_training_store_keeps_its_key_in_its_own_folder(shop: Store, make_store, tmp_path: Path) -> None:
+    """The demo's key is in the demo's folder (issue 23 item 9); a real store's never is, whatever its file says."""
+    elsewhere = KeyLocation(folder=tmp_path / "elsewhere")
+    refused(shop, NotAllowed, "Only a training store", lambda: signing.keep_in_own_folder(shop))
+    with shop.write() as conn:  # written into a real store by hand: ignored
+        conn.execute("INSERT INTO settings(key, value) VALUES (?, 'keys/planted.ed25519')", (signing.OWN_FOLDER_SETTING,))
+    assert signing.key_path(shop, elsewhere) == elsewhere.path_for(signing.store_id(shop))
+    practice = make_store("practice.db", training=True)
+    with practice.write():
+        own = signing.keep_in_own_folder(practice)
+    assert own.file == practice.path.parent / "keys" / f"{signing.store_id(practice)}.ed25519"
+    assert signing.key_path(practice, elsewhere) == own.file  # found there by every later command
+    assert signing.key_path(practice, None) == own.file
+    named = KeyLocation(file=tmp_path / "named.ed25519")
+    assert signing.key_path(practice, named) == named.file  # a file named outright (POS_KEY_FILE) still wins
+    with practice.write() as conn:  # a path leading out of the folder is never followed
+        conn.execute("UPDATE settings SET value = '../outside.ed25519' WHERE key = ?", (signing.OWN_FOLDER_SETTING,))
+    assert signing.key_path(practice, elsewhere) == elsewhere.path_for(signing.store_id(practice))
+
+
 def test_reopening_writes_a_new_closing_and_never_edits_the_old_one(shop: Store) -> None:
     with freeze_time(AFTER):
         close_day(shop, DAY, {1: "108.61"})

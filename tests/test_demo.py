@@ -7,13 +7,70 @@ import subprocess
 import sys
 from pathlib import Path
 
+import json
+import os
+from typing import Iterator, NamedTuple
+
+import pytest
+
 from pos import ledger
-from demo import run_demo
+from demo import DemoReport, run_demo
 from pos.store import Store
+from tests.conftest import Cli
 
 
-def test_demo_day_adds_up(tmp_path: Path) -> None:
-    report = run_demo(tmp_path / "demo")
+class DemoRun(NamedTuple):
+    """One ``pos demo`` run as a newcomer runs it, in a folder of its own, with a home of its own."""
+
+    report: DemoReport
+    root: Path
+    """Everything the run could reach: the working folder, HOME and every XDG folder are inside it."""
+    cwd: Path
+    before: set[Path]
+    after: set[Path]
+
+
+def _everything(root: Path) -> set[Path]:
+    return {path for path in root.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    """``pos demo`` once for this module, from the command line, with HOME, the XDG folders and TMPDIR inside one
+    folder, so whatever it writes anywhere is seen."""
+    import tempfile
+
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    root = tmp_path_factory.mktemp("demo-run")
+    cwd, home = root / "work", root / "home"
+    cwd.mkdir()
+    home.mkdir()
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(root / "xdg-data"), "XDG_STATE_HOME": str(root / "xdg-state"),
+           "XDG_CONFIG_HOME": str(root / "xdg-config"), "XDG_CACHE_HOME": str(root / "xdg-cache"),
+           "TMPDIR": str(root / "tmp")}
+    (root / "tmp").mkdir()
+    before = _everything(root)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        patch.delenv("POS_KEY_FILE", raising=False)
+        patch.delenv("POS_DB", raising=False)
+        patch.setattr(tempfile, "tempdir", None)  # tempfile asks TMPDIR again
+        patch.chdir(cwd)
+        result = CliRunner().invoke(app, ["demo", "--json"])
+        assert result.exit_code == 0, (result.output, result.exception)
+        after = _everything(root)
+        data = json.loads(result.stdout)
+        report = DemoReport(Path(data["db"]), data["business_day"], data["story"],
+                            {label: Path(path) for label, path in data["files"].items()})
+        yield DemoRun(report, root, cwd, before, after)
+
+
+def test_demo_day_adds_up(demo_run: DemoRun) -> None:
+    report = demo_run.report
     store = Store.open(report.db_path)
     try:
         assert ledger.verify(store).problem is None
@@ -121,3 +178,35 @@ def test_a_demo_interrupted_by_ctrl_c_leaves_nothing_half_built(tmp_path: Path) 
     assert report.db_path == (tmp_path / "anytender-demo" / "pos.db").resolve() and report.db_path.exists()
     assert all(path.exists() and tmp_path in path.parents for path in report.files.values())
     assert [p.name for p in tmp_path.iterdir()] == ["anytender-demo"]
+
+
+def test_the_demo_writes_nothing_outside_its_own_folder(demo_run: DemoRun) -> None:
+    """Issue 23 item 9, as seen: each ``pos demo`` left a closing key in ``~/.local/share/anytender/keys/``.  A demo
+    keeps everything it makes, its key included, in its folder: deleting the folder removes all of it."""
+    folder = demo_run.cwd / "anytender-demo"
+    outside = sorted(str(p) for p in demo_run.after - demo_run.before if folder not in p.parents and p != folder)
+    assert outside == []
+    key = demo_run.report.files["closing key (in the demo's folder: a real store keeps its key apart)"]
+    assert key == (folder / "keys" / key.name).resolve() and key.is_file() and key.suffix == ".ed25519"
+    with Store.open(demo_run.report.db_path) as store:
+        from pos import signing
+
+        assert key.name == f"{signing.store_id(store)}.ed25519"
+
+
+def test_the_demo_s_commands_as_the_readme_gives_them_find_its_key(demo_run: DemoRun, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """``POS_DB=anytender-demo/pos.db pos ...`` from where the demo ran: verify and the Z report read the store, and
+    a command that signs with the closing key (an archive) finds the demo's own key, in its folder."""
+    monkeypatch.chdir(demo_run.cwd)
+    monkeypatch.setenv("HOME", str(demo_run.root / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(demo_run.root / "xdg-data"))
+    monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "signin.json"))
+    cli = Cli(Path("anytender-demo/pos.db"))
+    day = demo_run.report.business_day
+    cli.ok("login", "Tony", input="258036\n")  # the books are read signed in (in the demo, Tony's PIN is 258036)
+    assert "hash chain intact" in cli.ok("ledger", "verify").stdout
+    assert "Z report" in cli.ok("day", "report", "--day", day).stdout
+    cli.ok("ledger", "archive", "--from", day, "--to", day, "--out", str(tmp_path / "day.archive"))
+    assert "intact" in cli.ok("ledger", "verify-archive", str(tmp_path / "day.archive")).stdout.lower()
+    assert not (demo_run.root / "xdg-data" / "anytender").exists()

@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 from payments import service, wallet
 from payments.base import order_payments
 from pos.catalog import add_item, add_tax_category
+from pos.taxes import edit_tax_category
 from pos.discounts import add_discount
 from pos.orders import add_line, new_order, view
 from pos.store import Store
@@ -153,8 +154,8 @@ def test_the_base_is_after_discounts_and_a_changed_rate_keeps_its_own_line(store
     order = new_order(store, "counter")
     add_line(store, order.id, "PIZZA-M", 2)  # 25.00
     add_discount(store, order.id, "10%", "first visit")  # 22.50 left
-    with store.write() as conn:  # the rate changes while the order is open: lines keep the rate they were rung at
-        conn.execute("UPDATE tax_categories SET rate_percent = '9.25' WHERE code = 'standard'")
+    # The rate changes from today while the order is open: lines keep the rate they were rung at (pos.taxes).
+    edit_tax_category(store, "standard", rate_text="9.25")
     add_line(store, order.id, "SODA")  # 2.49 at 9.25%
     service_cash(store, order.id)
     receipt = model.build(store, order.id)

@@ -117,3 +117,43 @@ def test_an_owner_renews_the_code_by_their_pin(fresh: tuple[Cli, str]) -> None:
 def test_a_store_made_without_a_code_says_how_to_get_one(store: Store, cli_for) -> None:
     add_staff(store, "Tony", "owner", OWNER_PIN)
     cli_for(store).fails("staff", "recover", "Tony", input="x\n", says="This store has no recovery code")
+
+
+def _code_line(output: str) -> str:
+    """The line that shows the new recovery code: a line of its own, never ``\\n`` printed literally."""
+    assert "\\n" not in output, output
+    (line,) = [line for line in output.splitlines() if "Owner's recovery code:" in line]
+    assert CODE.fullmatch(line.strip()), line
+    return CODE.fullmatch(line.strip()).group(1)  # type: ignore[union-attr]
+
+
+def test_the_recovery_code_prints_as_lines_after_recover_and_renew(fresh: tuple[Cli, str]) -> None:
+    """Issue 23 item 4, as seen: ``pos staff recover`` and ``pos staff recovery-code`` printed ``\\n`` literally."""
+    cli, code = fresh
+    with freeze_time(NOON):
+        recovered = cli.ok("staff", "recover", "Tony", input=f"{code}\n{NEW_PIN}\n{NEW_PIN}\n").stdout
+        fresh_code = _code_line(recovered)
+        said = recovered.splitlines()
+        assert "Tony is unlocked, with the new PIN. That recovery code is used up." in said
+        assert any(line.startswith("It is shown only this once: write it down") for line in said)
+        renewed = cli.ok("staff", "recovery-code", "Tony", input=f"{NEW_PIN}\n").stdout
+        newest = _code_line(renewed)
+        assert newest != fresh_code
+        # The code shown is the one that works.
+        cli.ok("staff", "recover", "Tony", input=f"{newest}\n{THIRD_PIN}\n{THIRD_PIN}\n")
+
+
+def test_a_name_holding_an_escape_is_still_escaped_in_those_lines(fresh: tuple[Cli, str]) -> None:
+    """Our lines print as lines; a person's text (written into the file by hand) stays escaped within its line."""
+    import sqlite3
+
+    cli, code = fresh
+    conn = sqlite3.connect(cli.path)
+    with conn:
+        conn.execute("UPDATE staff SET name = ? WHERE name = 'Tony'", ("Tony\x1b[2J\u202e",))
+    conn.close()
+    with freeze_time(NOON):
+        said = cli.ok("staff", "recover", "tony", input=f"{code}\n{NEW_PIN}\n{NEW_PIN}\n").stdout
+    assert "Tony\\x1b[2J<U+202E> is unlocked, with the new PIN. That recovery code is used up." in said.splitlines()
+    assert "\x1b" not in said and "\u202e" not in said
+    _code_line(said)

@@ -95,7 +95,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.execute("UPDATE items SET name = ? WHERE sku = 'SODA'", (EVIL,))
         conn.execute("UPDATE discounts SET reason = ?", (EVIL,))
         conn.execute("UPDATE refunds SET reason = ?", (EVIL,))
-        conn.execute("UPDATE tax_categories SET name = ?", (EVIL,))
+        conn.execute("INSERT INTO tax_rates(code, effective_from, name, rate_percent) "  # renamed from the start
+                     "SELECT code, effective_from, ?, rate_percent FROM tax_rates", (EVIL,))
         conn.execute("UPDATE staff SET name = ? WHERE name = 'Alice'", (EVIL,))
         conn.execute("UPDATE staff SET name = ? WHERE name = 'Dave'", (EVIL_DRIVER,))
         conn.execute("UPDATE settings SET value = ? WHERE key IN ('name', 'address', 'receipt.feedback')", (EVIL,))
@@ -283,3 +284,69 @@ def test_tips_payroll_csv_names_are_escaped(evil: Cli) -> None:
         evil.ok("tips", "payout", "alice", "--from", "payroll")
         out = evil.ok("tips", "payroll").stdout
     assert first_hidden(out.replace("\n", " ")) is None and FIRST_NAME.split("\\x1b")[0] in out
+
+
+# -- messages of several lines print as lines ----------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+# Where every message a person reads is composed: each module's own text is checked whole.
+MESSAGE_MODULES = [ROOT / "cli.py", ROOT / "demo.py", *sorted((ROOT / "commands").glob("*.py")),
+                   *sorted((ROOT / "screens").glob("*.py"))]
+# Uses of a line break that are not a message: finding, splitting, joining lines of ours, writing a file's text.
+LINE_METHODS = {"join", "split", "rsplit", "splitlines", "strip", "rstrip", "lstrip", "replace", "write", "encode",
+                "endswith", "startswith", "count", "find", "partition"}
+
+
+def _line_breaks_in_messages(path: Path, whole: bool) -> Iterator[str]:
+    """Each string of ours holding a line break that reaches a message (``whole``: anywhere but a module's data
+    constants and docstrings; else only in what an error is raised with, always one line)."""
+    import ast
+
+    tree = ast.parse(path.read_text(), str(path))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str) and
+                ("\n" in node.value or "\r" in node.value)):
+            continue
+        up = parents.get(node)
+        if isinstance(up, ast.Expr):
+            continue  # a docstring
+        while isinstance(up, (ast.JoinedStr, ast.FormattedValue, ast.BinOp, ast.IfExp)):
+            up = parents.get(up)
+        raised = any(isinstance(n, ast.Raise) for n in _ancestors(node, parents))
+        if not whole and not raised:
+            continue
+        if isinstance(up, ast.Compare) or (isinstance(up, ast.keyword) and up.arg == "lineterminator"):
+            continue
+        if isinstance(up, ast.Attribute) and up.attr in LINE_METHODS:
+            continue
+        if isinstance(up, ast.Call) and isinstance(up.func, ast.Attribute) and up.func.attr in LINE_METHODS:
+            continue
+        if isinstance(up, ast.Assign) and isinstance(parents.get(up), ast.Module) and not raised:
+            continue  # a module's data (a demo's menu as CSV)
+        yield f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:50]!r}"
+
+
+def _ancestors(node: object, parents: dict) -> Iterator[object]:
+    while node in parents:
+        node = parents[node]
+        yield node
+
+
+def test_a_message_of_several_lines_is_built_as_lines_never_joined_by_a_line_break() -> None:
+    """Issue 23 item 4: ``say`` escapes a line break (only people's text can hold one), so a message that joined its
+    lines with ``\\n`` printed them as one line with ``\\n`` in it (the owner's recovery code).  Every message is one
+    line, or a list of lines (``say_lines``, ``emit`` given a list); every error is one line, everywhere."""
+    everywhere = [path for folder in ("pos", "payments", "receipts", "web") for path in sorted(ROOT.glob(f"{folder}/**/*.py"))]
+    found = [problem for path in MESSAGE_MODULES for problem in _line_breaks_in_messages(path, whole=True)]
+    found += [problem for path in everywhere for problem in _line_breaks_in_messages(path, whole=False)]
+    assert found == []
+
+
+def test_lines_print_as_lines_and_a_person_s_line_break_stays_escaped_inside_its_line(capsys) -> None:
+    from commands.output import emit
+
+    emit(False, {}, ["Owner's recovery code: ABCDE", f"Served by {EVIL}"])
+    emit(False, {}, f"One line: {EVIL}")
+    out = capsys.readouterr().out
+    assert out.splitlines() == ["Owner's recovery code: ABCDE", f"Served by {ESCAPED}", f"One line: {ESCAPED}"]
