@@ -26,7 +26,7 @@ ACTIONS: dict[str, str] = {
     "item import": "MANAGE_CATALOG", "tax add": "MANAGE_CATALOG", "tax edit": "MANAGE_CATALOG",
 }
 
-@tax_app.command("add")
+@tax_app.command("add", context_settings=NUMBERS)
 def tax_add(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="Short code, like food or alcohol.")],

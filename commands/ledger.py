@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import JsonFlag, KeyFileOpt, group, json_asked, key_location, open_store, parse_day_option
+from commands.context import JsonFlag, KeyFileOpt, group, json_asked, key_location, open_store, parse_day_option, whole_number
 from commands.files import new_file, show_path
 from commands.output import emit, print_table, ProgressBar, say
 from pos.errors import InvalidInput
@@ -184,7 +184,7 @@ def ledger_verify(
 @ledger_app.command("reverse")
 def ledger_reverse(
     ctx: typer.Context,
-    entry: Annotated[int, typer.Argument(help="Journal entry number to reverse.")],
+    entry: Annotated[int, typer.Argument(parser=whole_number, help="Journal entry number to reverse.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
     as_json: JsonFlag = False,
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 import typer
 
 from commands.context import (CASHIER, JsonFlag, NUMBERS, OrderArg, OrderDayOpt, RegisterOpt, ask_approver, group,
-                              open_store, order_named)
+                              open_store, order_named, whole_number)
 from commands.orders import order_dict
 from commands.output import CardWait, emit, error_json, local_time, money, print_table, say, say_block, Spinner, staff_name
 from commands.receipt import auto_receipt
@@ -65,7 +65,7 @@ def pay(
     check: Annotated[bool, typer.Option("--check", help="link: record the payment if the customer has paid.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="link: wait until the customer pays (Ctrl-C stops waiting).")] = False,
     cancel: Annotated[bool, typer.Option("--cancel", help="link: close the link so it can no longer be paid.")] = False,
-    timeout_s: Annotated[int, typer.Option("--timeout", help="link --wait: give up waiting after this many seconds.")] = 600,
+    timeout_s: Annotated[int, typer.Option("--timeout", parser=whole_number, metavar="SECONDS", help="link --wait: give up waiting after this many seconds.")] = 600,
     day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from commands.context import JsonFlag, NUMBERS, RegisterOpt, day_or_today, group, open_store, parse_day_option
+from commands.context import JsonFlag, NUMBERS, RegisterOpt, day_or_today, group, open_store, parse_day_option, whole_number
 from commands.files import check_new, new_file, show_path
 from commands.output import emit, money, print_table, say, say_block, staff_name
 from pos.errors import InvalidInput
@@ -166,7 +166,7 @@ def tips_payday_set(
     ctx: typer.Context,
     frequency: Annotated[str, typer.Argument(help="weekly, biweekly, semimonthly (1st-15th, 16th-end) or monthly.")],
     start: Annotated[str, typer.Option("--from", help="The first day of the first pay period, YYYY-MM-DD.")],
-    paid_after: Annotated[int, typer.Option("--paid-after", help="Days after a period ends that its payday falls.")]
+    paid_after: Annotated[int, typer.Option("--paid-after", parser=whole_number, metavar="DAYS", help="Days after a period ends that its payday falls.")]
     = 0,
     as_json: JsonFlag = False,
 ) -> None:
