@@ -161,8 +161,11 @@ def report_lines(store: "Store", r: "DayReport", closing: object) -> list[str]:
     wide = max(len(a) for a in amounts)
     for (label, _, meaning), amount in zip(rows, amounts):
         out.append(f"  {label:<{width}}  {amount:>{wide}}  {meaning}")
-    out.append(f"Refunds given: {counted(r.refunds_count, 'refund')}, {m(r.refunds_paid_minor)} back with tax; "
-               f"voided orders {r.voids_count}")
+    out.append(f"Refunds given: {counted(r.refunds_count, 'refund')}, {m(r.refunds_paid_minor)} back with tax"
+               + (":" if r.refunds_by_tender else ""))
+    for tender, amount in r.refunds_by_tender.items():  # one refund may go back to several tenders
+        out.append(f"  to {tender_label(tender)}: {m(amount)}")
+    out.append(f"Voided orders: {r.voids_count}")
     out.append(f"Refunded items: {r.refunded_items}")
     out.append("Tax by category: " + (", ".join(
         f"{shown(r.tax_names.get(k, k))} ({r.tax_rates.get(k, '?')}%) {m(v)}" for k, v in r.tax_by_category.items())
