@@ -66,20 +66,21 @@ def staff_list(
     include_inactive: Annotated[bool, typer.Option("--all", help="Include deactivated staff.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """List staff."""
-    from pos.staff import list_staff, open_shift
+    """List staff: role, tips, active, on shift, and who is locked out or waiting after wrong PINs."""
+    from pos.staff import list_staff, open_shift, pin_hold
 
     store = open_store(ctx)
     members = list_staff(store, include_inactive)
     on = {m.id: open_shift(store, m) is not None for m in members}
+    holds = {m.id: pin_hold(store, m) for m in members}
     emit(
         as_json,
-        [{**_staff_dict(m), "on_shift": on[m.id]} for m in members],
+        [{**_staff_dict(m), "on_shift": on[m.id], "pin": holds[m.id].as_dict()} for m in members],
         lambda: print_table(
             "Staff",
-            ["Name", "Role", "Tips", "Active", "On shift"],
+            ["Name", "Role", "Tips", "Active", "On shift", "PIN"],
             [[m.name, m.role.value, "yes" if m.tip_eligible else "no", "yes" if m.active else "no",
-              "yes" if on[m.id] else ""] for m in members],
+              "yes" if on[m.id] else "", holds[m.id].short] for m in members],
         ),
     )
 
