@@ -320,6 +320,7 @@ def order_list(
                 for v, extra in zip(views, cells)
             ],
             {0, 4 + len(heads), 5 + len(heads)},
+            wrap={2, 3, *(4 + i for i, head in enumerate(heads) if head == "Note")},
         ),
     )
 
@@ -406,6 +407,7 @@ def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_js
                 for v, d, extra in zip(views, states, cells)
             ],
             {0, 7 + len(heads)},
+            wrap={1, 2, 4, 5 + len(heads), *(5 + i for i, head in enumerate(heads) if head == "Note")},
         ),
     )
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from commands.context import JsonFlag, day_or_today, group, open_store, parse_day_option
-from commands.output import emit, money, print_table, say, say_csv
+from commands.output import emit, money, print_table, say, say_csv, say_wrapped
 
 report_app = group("Sales over days: item sales (the product mix), sales by day, week or hour; as CSV too.")
 
@@ -51,15 +51,15 @@ def report_items(ctx: typer.Context, start: FromOpt = None, end: ToOpt = None, a
 
     def human() -> None:
         span = str(first) if first == last else f"{first} to {last}"
-        say(f"Item sales {span}: {counted(sum(i.quantity for i in mix.items), 'item')} sold, net sales "
+        say_wrapped(f"Item sales {span}: {counted(sum(i.quantity for i in mix.items), 'item')} sold, net sales "
             f"{money(store, sum(i.net_minor for i in mix.items))} (after discounts, before tax)")
         for i in mix.items:
-            say(f"  {shown(i.sku)} {shown(i.name)}: {i.quantity} sold in {counted(i.orders, 'order')}, gross "
+            say_wrapped(f"  {shown(i.sku)} {shown(i.name)}: {i.quantity} sold in {counted(i.orders, 'order')}, gross "
                 f"{money(store, i.gross_minor)}, discounts {money(store, i.discounts_minor)}, net {money(store, i.net_minor)}"
                 + (f"; {i.returned_quantity} returned ({money(store, i.returned_minor)}), net after returns "
                    f"{money(store, i.kept_net_minor)}" if i.returned_quantity else ""))
-        say("Best sellers: " + (", ".join(f"{shown(i.name)} ({i.quantity})" for i in mix.best_sellers) or "none"))
-        say("Never sold: " + (", ".join(f"{shown(name)} ({shown(sku)})" for sku, name in mix.never_sold) or "none"))
+        say_wrapped("Best sellers: " + (", ".join(f"{shown(i.name)} ({i.quantity})" for i in mix.best_sellers) or "none"))
+        say_wrapped("Never sold: " + (", ".join(f"{shown(name)} ({shown(sku)})" for sku, name in mix.never_sold) or "none"))
 
     emit(as_json, {"from": first.isoformat(), "to": last.isoformat(), "currency": currency,
                    "items": [{**i._asdict(), "net_after_returns_minor": i.kept_net_minor} for i in mix.items], "best_sellers": [i.sku for i in mix.best_sellers],
@@ -89,8 +89,8 @@ def report_sales(
         return
 
     def human() -> None:
-        say(f"Sales by {period.value}, {first} to {last}: gross sales are before discounts, refunds and tax; "
-            "net sales after discounts and refunds, before tax")
+        say_wrapped(f"Sales by {period.value}, {first} to {last}: gross sales are before discounts, refunds and tax; "
+                    "net sales after discounts and refunds, before tax")
         print_table(None, ["Period", "Orders", "Gross", "Discounts", "Refunds", "Net", "Tax", "With tax"],
                     [[r.period, str(r.orders), money(store, r.gross_minor), money(store, r.discounts_minor),
                       money(store, r.refunds_minor), money(store, r.net_minor), money(store, r.tax_minor),

@@ -81,6 +81,7 @@ def staff_list(
             ["Name", "Role", "Tips", "Active", "On shift", "PIN"],
             [[m.name, m.role.value, "yes" if m.tip_eligible else "no", "yes" if m.active else "no",
               "yes" if on[m.id] else "", holds[m.id].short] for m in members],
+            wrap={0},
         ),
     )
 
@@ -341,5 +342,6 @@ def shift_list(
             [[s.staff_name, s.job.value, s.business_day.isoformat(), local_time(store, s.started_at),
               local_time(store, s.ended_at) if s.ended_at else "on shift",
               f"{s.worked_seconds() // 3600}h{s.worked_seconds() % 3600 // 60:02d}m"] for s in shifts],
+            wrap={0},
         ),
     )

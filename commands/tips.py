@@ -9,7 +9,7 @@ import typer
 
 from commands.context import JsonFlag, NUMBERS, RegisterOpt, day_or_today, group, open_store, parse_day_option, whole_number
 from commands.files import check_new, new_file, show_path
-from commands.output import emit, money, print_table, say, say_block, staff_name
+from commands.output import emit, money, print_table, say, say_block, say_wrapped, staff_name
 from pos.errors import InvalidInput
 
 tips_app = group("Tips: what is owed to whom, sharing the pool by hours, paying out.")
@@ -67,7 +67,7 @@ def tips_policy_show(
             say("The defaults: never changed (pos tips policy set KEY VALUE...).")
         for change in changes:
             by = f" by {change.set_by}" if change.set_by else ""
-            say(f"  from {change.effective_from}: set {change.set_at[:10]}{by}")
+            say_wrapped(f"  from {change.effective_from}: set {change.set_at[:10]}{by}")
         say("Not legal advice: the rules checked are in the README's tips section.")
 
     emit(as_json, {"day": when.isoformat(), "policy": policy.as_dict(), "history": [_change_dict(c) for c in changes]},
@@ -138,14 +138,14 @@ def tips_owed(
             return
         if upcoming is None:
             print_table("Tips owed", ["Who", "Owed"], [[who(k), money(store, v)] for k, v in owed.items()], {1})
-            say("No pay schedule is set, so nothing is marked late: pos tips payday set weekly --from DATE.")
+            say_wrapped("No pay schedule is set, so nothing is marked late: pos tips payday set weekly --from DATE.")
             return
         print_table(f"Tips owed (next payday {upcoming.payday})", ["Who", "Owed", "Late", "Due"],
                     [[who(k), money(store, v), money(store, late(k)) if late(k) else "",
                       ", ".join(f"{money(store, a)} by {d}" for d, a in due(k))] for k, v in owed.items()], {1, 2})
         total_late = sum(late(k) for k in owed)
         if total_late:
-            say(f"LATE: {money(store, total_late)} in tips from pay periods whose payday has passed: pay them now "
+            say_wrapped(f"LATE: {money(store, total_late)} in tips from pay periods whose payday has passed: pay them now "
                 "(pos tips payout NAME --from drawer|payroll).")
 
     emit(as_json, {"owed": owed, "late": {k: late(k) for k in owed}, "due": {k: [
@@ -198,15 +198,16 @@ def tips_payday_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
     def human() -> None:
         if not known:
-            say("No pay schedule is set: pos tips payday set weekly|biweekly|semimonthly|monthly --from DATE.")
+            say_wrapped("No pay schedule is set: pos tips payday set weekly|biweekly|semimonthly|monthly --from DATE.")
             return
         if current is not None and upcoming is not None:
-            say(f"Pay period {current.start} to {current.end}, payday {current.payday}; next payday {upcoming.payday}.")
+            say_wrapped(f"Pay period {current.start} to {current.end}, payday {current.payday}; next payday "
+                        f"{upcoming.payday}.")
         else:
             say(f"The pay schedule starts on {known[0].starts}.")
         for schedule in known:
             by = f" by {schedule.set_by}" if schedule.set_by else ""
-            say(f"  {_schedule_line(schedule)} (set {schedule.set_at[:10]}{by})")
+            say_wrapped(f"  {_schedule_line(schedule)} (set {schedule.set_at[:10]}{by})")
 
     emit(as_json, {"schedules": [paydays.as_dict(schedule) for schedule in known],
                    "period": None if current is None else {k: v.isoformat() for k, v in current._asdict().items()},
@@ -233,9 +234,9 @@ def tips_distribute(
                [[s.name, f"{s.worked_s / 3600:.2f}", f"{s.worked_s * 100 / max(1, sum(x.worked_s for x in plan.shares)):.1f}%",
                  money(store, s.amount_minor)] for s in plan.shares], {1, 2, 3})
         for name, why in plan.excluded:
-            say(f"  {name} worked but gets nothing: {why}.")
+            say_wrapped(f"  {name} worked but gets nothing: {why}.")
         for left in plan.uncounted:
-            say(f"  {left.name}'s {left.worked_s / 3600:.2f} h as {left.job} do not count: {left.why}.")
+            say_wrapped(f"  {left.name}'s {left.worked_s / 3600:.2f} h as {left.job} do not count: {left.why}.")
 
     def as_dict(plan: Any, posted: bool) -> dict[str, Any]:
         return {"day": plan.day.isoformat(), "pool_minor": plan.pool_minor, "posted": posted,
