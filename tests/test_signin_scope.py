@@ -110,7 +110,7 @@ READS = {
     "day report": ["day", "report"],
     "report items": ["report", "items"],
     "report sales": ["report", "sales"],
-    "tips payroll": ["tips", "payroll"],
+    "tips payroll": ["tips", "payroll", "--from", "2026-11-23"],
     "tips owed": ["tips", "owed", "Bob"],
     "tips records": ["tips", "records"],
     "driver cash": ["driver", "cash", "Dave"],
