@@ -50,10 +50,14 @@ def day_close(
     counted_by: Annotated[Optional[str], typer.Option("--counted-by", help="Who counted (named on over/short).")] = None,
     carry_over: Annotated[bool, typer.Option("--carry-over", help="Move orders still open to the next day (renumbered there).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Close a day still in progress (before its rollover).")] = False,
+    end_shifts: Annotated[bool, typer.Option(
+        "--end-shifts", help="End the shifts of staff still clocked in, at the close (otherwise listed, left open).")
+    ] = False,
     key_file: KeyFileOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Close a business day: open orders, drawer counts, drivers, card settlement, tip pool, then lock it."""
+    """Close a business day: open orders, drawer counts, drivers, card settlement, staff still clocked in, tip pool,
+    then lock it."""
     from payments.settlement import settlement_for
     from pos.close import close_day, summary_dict
     from pos.money import Money, format_plain
@@ -67,7 +71,7 @@ def day_close(
 
         who = get_staff(store, counted_by)
     summary = close_day(store, when, _counts(count or []), counted_by=who, carry_over=carry_over, force=force,
-                        settlement=lambda d: settlement_for(store, d))
+                        settlement=lambda d: settlement_for(store, d), end_shifts=end_shifts)
     from pos.paydays import late_at_close
 
     late_tips = late_at_close(store, summary.day)
@@ -87,6 +91,17 @@ def day_close(
                 f"{money(store, d.counted_minor)}: {state}{kept}.")
         for name, held in summary.drivers_out:
             say(f"Driver {staff_name(store, name)} still holds {money(store, held)}: hand it in tomorrow.")
+        zone = store.settings.zone
+        if summary.shifts_ended:
+            say("Shifts ended at the close: " + ", ".join(
+                f"{s.staff_name} ({s.started_at.astimezone(zone):%H:%M} to {s.ended_at.astimezone(zone):%H:%M})"
+                for s in summary.shifts_ended if s.ended_at is not None) + ".")
+        if summary.clocked_in:
+            say("Still clocked in: " + ", ".join(
+                f"{s.staff_name} (since {s.started_at.astimezone(zone):%H:%M}"
+                + (f" on {s.business_day}" if s.business_day != summary.day else "") + ")"
+                for s in summary.clocked_in) + ": their shifts stay open (pos shift end NAME, or close with "
+                "--end-shifts).")
         if summary.card_problems:
             for c in summary.card_problems:
                 say(f"Card payment {c.order_label} ({c.ref}): {c.problem}.")

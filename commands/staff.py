@@ -324,15 +324,16 @@ def shift_end(
 @shift_app.command("list")
 def shift_list(
     ctx: typer.Context,
-    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: today's, with every shift "
+                                               "still open from before).")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only shifts still running.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """List shifts."""
+    """List shifts: today's and every one still open (someone who has not clocked out), or a day's, or the open ones."""
     from pos.staff import list_shifts
 
     store = open_store(ctx)
-    shifts = list_shifts(store, parse_day_option(day), open_only)
+    shifts = list_shifts(store, parse_day_option(day), open_only, with_open=day is None)
     emit(
         as_json,
         [_shift_dict(s, store) for s in shifts],

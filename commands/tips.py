@@ -10,7 +10,7 @@ import typer
 from commands.context import JsonFlag, NUMBERS, RegisterOpt, day_or_today, group, open_store, parse_day_option, whole_number
 from commands.files import check_new, new_file, show_path
 from commands.output import emit, money, print_table, say, say_block, say_wrapped, staff_name
-from pos.errors import InvalidInput
+from pos.errors import Conflict, InvalidInput
 
 tips_app = group("Tips: what is owed to whom, sharing the pool by hours, paying out.")
 
@@ -218,11 +218,13 @@ def tips_payday_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 def tips_distribute(
     ctx: typer.Context,
     day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
-    preview: Annotated[bool, typer.Option("--preview", help="Only show the shares; post nothing.")] = False,
+    preview: Annotated[bool, typer.Option("--preview", help="Only show the shares (as of now); post nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Post without asking.")] = False,
+    include_open: Annotated[bool, typer.Option(
+        "--include-open", help="Post while shifts of the day are still open, counting them as ended now.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Share a day's tip pool among those who worked it, by hours: preview, then post."""
+    """Share a day's tip pool among those who worked it, by hours: preview, then post (once its shifts have ended)."""
     from pos import tip_pool
 
     store = open_store(ctx)
@@ -237,13 +239,22 @@ def tips_distribute(
             say_wrapped(f"  {name} worked but gets nothing: {why}.")
         for left in plan.uncounted:
             say_wrapped(f"  {left.name}'s {left.worked_s / 3600:.2f} h as {left.job} do not count: {left.why}.")
+        if plan.still_open and plan.as_of is not None:
+            from pos.words import counted
+
+            say_wrapped(f"Shares as of {plan.as_of.astimezone(store.settings.zone):%H:%M}, while "
+                        f"{counted(len(plan.still_open), 'shift is', 'shifts are')} still open: "
+                        f"{plan.open_words(store.settings.zone)}; their hours grow until they end.")
 
     def as_dict(plan: Any, posted: bool) -> dict[str, Any]:
         return {"day": plan.day.isoformat(), "pool_minor": plan.pool_minor, "posted": posted,
                 "shares": [s._asdict() for s in plan.shares],
                 "excluded": [{"name": n, "why": w} for n, w in plan.excluded],
                 "uncounted": [u._asdict() for u in plan.uncounted],
-                "policy": plan.policy.as_dict() if plan.policy is not None else None}
+                "policy": plan.policy.as_dict() if plan.policy is not None else None,
+                "as_of": plan.as_of.isoformat() if plan.as_of is not None else None,
+                "still_open": [{"name": o.staff_name, "job": o.job.value, "started_at": o.started_at.isoformat()}
+                               for o in plan.still_open]}
 
     if preview or shown.pool_minor == 0:
         def human() -> None:
@@ -252,12 +263,14 @@ def tips_distribute(
 
         emit(as_json, as_dict(shown, False), human)
         return
+    if shown.still_open and not include_open:  # refused before asking: the shares would not hold
+        raise Conflict(tip_pool.open_shifts_refusal(shown))
     if not as_json:
         show(shown)
     store.check_writable()
     if not yes and not typer.confirm("Post these shares?", err=True):
         raise InvalidInput("Nothing posted: run again and answer yes, or add --yes.")
-    posted, entry = tip_pool.distribute(store, when)
+    posted, entry = tip_pool.distribute(store, when, include_open=include_open)
     emit(as_json, as_dict(posted, entry is not None),
           f"Posted: {money(store, posted.pool_minor)} shared among {len(posted.shares)} (entry {entry.id if entry else '-'}).")
 

@@ -589,14 +589,24 @@ def get_shift(store: "Store", shift_id: int) -> Shift:
     return _shift(row)
 
 
-def list_shifts(store: "Store", day: date | None = None, open_only: bool = False) -> list[Shift]:
-    """Shifts of a business day (default today), or every open shift."""
+def list_shifts(store: "Store", day: date | None = None, open_only: bool = False, *,
+                with_open: bool = False) -> list[Shift]:
+    """Shifts of a business day (default today), or every open shift; ``with_open``: the day's shifts and every
+    shift still open from before it (someone who never clocked out), oldest first."""
     if open_only:
         rows = store.all(f"{_SHIFT_SELECT} WHERE ended_at IS NULL ORDER BY started_at")
     else:
         when = day or current_day(store)
-        rows = store.all(f"{_SHIFT_SELECT} WHERE business_day = ? ORDER BY started_at", (when.isoformat(),))
+        also = " OR (ended_at IS NULL AND business_day < ?)" if with_open else ""
+        rows = store.all(f"{_SHIFT_SELECT} WHERE business_day = ?{also} ORDER BY started_at",
+                         (when.isoformat(), when.isoformat()) if with_open else (when.isoformat(),))
     return [_shift(r) for r in rows]
+
+
+def open_shifts_through(store: "Store", day: date) -> list[Shift]:
+    """Shifts still running that began on business day ``day`` or before it, oldest first."""
+    return [_shift(r) for r in store.all(f"{_SHIFT_SELECT} WHERE ended_at IS NULL AND business_day <= ? "
+                                         "ORDER BY started_at", (day.isoformat(),))]
 
 
 def on_shift_at(store: "Store", member: StaffMember, instant: datetime | None = None) -> bool:
