@@ -105,7 +105,7 @@ def day_close(
         if summary.card_problems:
             for c in summary.card_problems:
                 say(f"Card payment {c.order_label} ({c.ref}): {c.problem}.")
-        else:
+        elif summary.cards_checked:  # no card processor, or no cards that day: nothing to say of cards
             say("Card payments match the processor's settlement.")
         for p in summary.payouts:  # to find on the bank statement
             paid = money(store, -p.amount_minor) if p.currency in (None, store.settings.currency) else \
@@ -209,7 +209,8 @@ def report_lines(store: "Store", r: "DayReport", closing: object) -> list[str]:
         out.append(f"Driver {shown(driver.name)}: {counted(driver.deliveries, 'delivery')}, collected "
                    f"{m(driver.collected_minor)}, handed in {m(driver.handed_in_minor)}, still holds "
                    f"{m(driver.holding_minor)}")
-    out.append(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
+    if r.card_fees_minor or r.card_net_minor:  # a store with no card processor, or a day with no cards: nothing
+        out.append(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
     for moved in r.carried_out:
         out.append(f"Carried over, still open: {moved.label}")
     for moved in r.carried_in:

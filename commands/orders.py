@@ -130,7 +130,8 @@ def _print_view(store: "Store", v: "OrderView") -> None:
     say(f"  Subtotal {money(store, t.subtotal_minor)}")
     if t.discount_minor:
         say(f"  Discounts {money(store, -t.discount_minor)}")
-    for category, amount in t.tax_by_category.items():
+    taxed = any(line.tax_rate_percent for line in v.lines)  # no tax at all (a store without any): no tax line
+    for category, amount in t.tax_by_category.items() if taxed else ():
         say(f"  Tax {category}{' (included)' if t.tax_included else ''} {money(store, amount)}")
     say(f"  Total {money(store, t.total_minor)}")
     if o.void_reason:

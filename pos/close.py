@@ -251,6 +251,9 @@ class CloseSummary(NamedTuple):
     """Shifts of the day (or before) still running after the close: staff who have not clocked out."""
     shifts_ended: "tuple[Shift, ...]" = ()
     """Shifts the close ended, at the close, because it was told to (``end_shifts``)."""
+    cards_checked: bool = False
+    """Whether there were card payments or refunds to match (the day's, or the processor's lines): a store with
+    no card processor, or a day with no cards, has nothing to say of them."""
 
 
 def not_begun(store: "Store", day: date, calendar_day: date) -> str:
@@ -427,7 +430,7 @@ def close_day(
                               counted_by.id if counted_by else None) if open_orders else []
         summary = CloseSummary(day, carried, drawers, drivers_out, card_problems, pool, force,
                                tuple(payouts(lines, day)), clocked_in=tuple(shifts.still_open(store, day)),
-                               shifts_ended=tuple(ended))
+                               shifts_ended=tuple(ended), cards_checked=bool(lines) or _had_cards(store, day))
         conn.execute("UPDATE day_closes SET summary = ? WHERE id = ?",
                      (json.dumps(summary_dict(summary), default=str), close_id))
         from pos.closings import write_closing  # numbered and signed: refused whole without the store's key
@@ -444,6 +447,17 @@ def close_day(
                       pool_minor=pool.pool_minor if pool is not None else 0,
                       shifts_ended=[s.staff_name for s in ended] or None)
     return summary
+
+
+def _had_cards(store: "Store", day: date) -> bool:
+    """Whether ``day`` booked a card payment or refund (one read through the journal's day index)."""
+    return bool(store.scalar(
+        "SELECT EXISTS (SELECT 1 FROM journal_entries j CROSS JOIN payments p ON p.id = substr(j.key, 9, "
+        "length(j.key) - 16) WHERE j.business_day = ? AND j.source_kind = 'payment' AND j.key LIKE 'payment:%:capture' "
+        "AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')) OR EXISTS (SELECT 1 FROM journal_entries j "
+        "CROSS JOIN refunds r ON r.id = substr(j.key, 8) JOIN payments p ON p.id = r.payment_id "
+        "WHERE j.business_day = ? AND j.source_kind = 'refund' AND p.tender IN ('card', 'wallet', 'link', "
+        "'self_checkout'))", (day.isoformat(), day.isoformat())))
 
 
 def _check_shifts_for_pool(store: "Store", day: date) -> None:
@@ -483,6 +497,7 @@ def summary_dict(summary: CloseSummary) -> dict[str, object]:
             "pool_minor": summary.pool.pool_minor, "shares": [s._asdict() for s in summary.pool.shares]},
         **({"closing": summary.closing.as_dict()} if summary.closing is not None else {}),
         "clocked_in": [_shift_dict(s) for s in summary.clocked_in],
+        "cards_checked": summary.cards_checked,
         "shifts_ended": [_shift_dict(s) for s in summary.shifts_ended],
     }
 

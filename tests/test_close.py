@@ -484,3 +484,40 @@ def test_bulk_posts_follow_the_lock_like_single_ones(day: Store) -> None:
         assert ledger.post_many(day, [draft]) == 1
     entry = ledger.find_by_key(day, "bulk:1")
     assert entry is not None and entry.business_day == "2026-11-24" and "(late: 2026-11-23" in entry.memo
+
+
+def test_a_store_with_no_card_processor_hears_nothing_of_cards(store: Store, cli_for) -> None:
+    """Issue 23: a store with no card processor was told "Card payments match the processor's settlement"."""
+    cli = cli_for(store)
+    with freeze_time(DURING):
+        drawer.open_drawer(store, 1, "100")
+        service.pay(store, sale(store).id, "cash", "20")
+        closed = cli.ok("day", "close", "--count", "1=113.61", "--force").stdout
+        data = json.loads(cli.ok("day", "report", "--day", "2026-11-23", "--json").stdout)
+        report = cli.ok("day", "report", "--day", "2026-11-23").stdout
+    assert "Closed 2026-11-23" in closed and "card" not in closed.lower(), closed
+    assert "card" not in report.lower() and data["card_fees_minor"] == data["card_net_minor"] == 0, report
+    from receipts import day_pdf
+    from tests import golden_pdf
+
+    pages = golden_pdf.layout(day_pdf.render(store, day_report(store, DAY)))["pages"]
+    shown = " ".join(str(line[0]) for page in pages for line in page["lines"])
+    assert "Card fees" not in shown and "Card money" not in shown
+
+
+def test_a_day_with_card_payments_still_says_they_match(make_store, cli_for) -> None:
+    shop = make_store(training=True)
+    add_item_for(shop)
+    cli = cli_for(shop)
+    with freeze_time(DURING):
+        service.pay(shop, sale(shop).id, "card")
+        closed = cli.ok("day", "close", "--force").stdout
+        report = cli.ok("day", "report", "--day", "2026-11-23").stdout
+    assert "Card payments match the processor's settlement." in closed
+    assert "Card fees $0.69; card money due from the processor $12.92" in report
+
+
+def add_item_for(store: Store) -> None:
+    from pos.catalog import add_item
+
+    add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
