@@ -468,11 +468,10 @@ def _check_shifts_for_pool(store: "Store", day: date) -> None:
         return
     plan = tip_pool.plan(store, day)
     if plan.still_open:
-        names = [s.staff_name for s in plan.still_open]
-        who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
         from pos.money_format import store_money
+        from pos.words import are
 
-        raise NotAllowed(f"{who} {'is' if len(names) == 1 else 'are'} still on shift on {day}, and the close shares "
+        raise NotAllowed(f"{are([s.staff_name for s in plan.still_open])} still on shift on {day}, and the close shares "
                          f"the day's tip pool ({store_money(store, plan.pool_minor)}) by hours: end the shifts first "
                          "('pos shift end NAME'), or close with --end-shifts to end them at the close.")
 
@@ -496,9 +495,9 @@ def summary_dict(summary: CloseSummary) -> dict[str, object]:
         "pool": None if summary.pool is None else {
             "pool_minor": summary.pool.pool_minor, "shares": [s._asdict() for s in summary.pool.shares]},
         **({"closing": summary.closing.as_dict()} if summary.closing is not None else {}),
-        "clocked_in": [_shift_dict(s) for s in summary.clocked_in],
+        "clocked_in": [_shift_dict(shift) for shift in summary.clocked_in],
         "cards_checked": summary.cards_checked,
-        "shifts_ended": [_shift_dict(s) for s in summary.shifts_ended],
+        "shifts_ended": [_shift_dict(shift) for shift in summary.shifts_ended],
     }
 
 

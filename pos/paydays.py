@@ -326,7 +326,8 @@ def _unscheduled(store: "Store", today: date) -> str:
 def _days(days: "list[date]") -> str:
     """``2026-11-21``, ``2026-11-21 and 2026-11-23``, ``2026-11-02, 2026-11-09 and 2026-11-16``, or for more
     ``2026-11-01 to 2026-11-23 (5 days)``."""
+    from pos.words import listed
+
     if len(days) > 3:
         return f"{days[0]} to {days[-1]} ({len(days)} days)"
-    text = [day.isoformat() for day in days]
-    return text[0] if len(text) == 1 else f"{', '.join(text[:-1])} and {text[-1]}"
+    return listed([day.isoformat() for day in days])

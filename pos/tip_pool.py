@@ -109,9 +109,9 @@ def plan(store: "Store", day: date) -> PoolPlan:
 
 def open_shifts_refusal(current: PoolPlan) -> str:
     """Why a pool is not posted while shifts it counts are still open, and what to do."""
-    names = [s.staff_name for s in current.still_open]
-    who = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return (f"{who} {'is' if len(names) == 1 else 'are'} still on shift on {current.day}, and the pool is shared by "
+    from pos.words import are
+
+    return (f"{are([s.staff_name for s in current.still_open])} still on shift on {current.day}, and the pool is shared by "
             "hours, which are still growing: end the shifts first ('pos shift end NAME'), or add --include-open to "
             "count them as ended now.")
 
