@@ -178,8 +178,8 @@ def report_lines(store: "Store", r: "DayReport", closing: object) -> list[str]:
         out.append(f"  {label:<{width}}  {amount:>{wide}}  {meaning}")
     out.append(f"Refunds given: {counted(r.refunds_count, 'refund')}, {m(r.refunds_paid_minor)} back with tax"
                + (":" if r.refunds_by_tender else ""))
-    for tender, amount in r.refunds_by_tender.items():  # one refund may go back to several tenders
-        out.append(f"  to {tender_label(tender)}: {m(amount)}")
+    for tender, back in r.refunds_by_tender.items():  # one refund may go back to several tenders
+        out.append(f"  to {tender_label(tender)}: {m(back)}")
     out.append(f"Voided orders: {r.voids_count}")
     out.append(f"Refunded items: {r.refunded_items}")
     out.append("Tax by category: " + (", ".join(
