@@ -358,7 +358,7 @@ def order_find(
             ["Order", "Channel", "Status", "Customer", "Phone", "Total"],
             [[m.order.ref, m.order.channel.value, m.order.status.value, m.order.customer_name or "",
               m.order.customer_phone or "", money(store, m.total_minor)] for m in found.matches],
-            {5},
+            {5}, wrap={3},
         )
         if found.matched_count > len(found.matches):
             say(f"The newest {len(found.matches)} of {counted(found.matched_count, 'order')} are shown: narrow the search "

@@ -40,6 +40,7 @@ LONG_REASON = ("the customer found the crust burnt at the edges and asked for th
 LISTINGS = {
     "order list": ["order", "list", "--day", DAY],
     "order list --channel delivery": ["order", "list", "--day", DAY, "--channel", "delivery"],
+    "order find": ["order", "find", "--from", DAY, "--to", DAY, "--name", "o"],
     "payments list": ["payments", "list", "1"],
     "item list": ["item", "list"],
     "tax list": ["tax", "list"],
