@@ -48,34 +48,79 @@ HELP = "Anytender: take orders any way, get paid any way, keep the books exact."
 
 class _PosGroup(TyperGroup):
     """Turns expected errors into one line and exit code 1, anywhere below it (with --json, a line of JSON
-    naming the error's code; a usage error too, with click's exit code 2).
+    naming the error's code): a usage error too (a missing argument, an unknown option, a value of the wrong
+    type), with the command's usage in the same line, wherever click finds it (:func:`_usage_error`).
 
     Also the safety net for failures of the operating system that no command foresaw (a file
     that cannot be written, a full disk): one line that says what happened, never a traceback.
     Anything else is a bug, and is left to show its traceback.
     """
 
+    def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
+        words = list(args)  # as typed: the root's own options are parsed here, before any command runs
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except Exception as exc:
+            if not _is_usage_error(exc):
+                raise
+            _usage_error(exc, words, None)
+
     def invoke(self, ctx: Any) -> Any:
         words = [*getattr(ctx, "_protected_args", ()), *ctx.args]  # as typed, for a usage error under --json
         try:
             result = super().invoke(ctx)
             _record_command(ctx)
-        except typer.exceptions.TyperException as exc:  # click's own errors (typer's copy): a usage error...
-            asked = words[:words.index("--")] if "--" in words else words
-            if "--json" not in asked or not hasattr(exc, "format_message"):
-                raise
-            from commands.output import error_json
-
-            error_json(exc.format_message(), "usage")
-            raise typer.Exit(getattr(exc, "exit_code", 2)) from None
         except AnytenderError as exc:
             _error(ctx, _refusal_recorded(ctx, exc) if isinstance(exc, Refused) else exc.message, exc.code)
         except Exception as exc:
+            if _is_usage_error(exc):
+                _usage_error(exc, words, ctx)
+            if "Abort" in {kind.__name__ for kind in type(exc).__mro__}:  # a question left unanswered (end of input)
+                typer.echo("", err=True)  # the question's line ends: the error is a line of its own
+                _error(ctx, "Stopped: a question was left unanswered (the input ended, or Ctrl-C); nothing more "
+                            "was done.", "invalid_input")
             message = _system_failure(ctx, exc)
             if message is None:
                 raise
             _error(ctx, message, "system_failure")
         return result
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is one of click's own errors about what was typed (a usage error, a bad parameter), other
+    than a bare group or command asked with nothing (click shows its help then, as ``pos --help`` does)."""
+    kinds = {kind.__name__ for kind in type(exc).__mro__}
+    return "UsageError" in kinds and "NoArgsIsHelpError" not in kinds and hasattr(exc, "format_message")
+
+
+def _usage_error(exc: Any, words: list[str], ctx: Any) -> NoReturn:
+    """A usage error as one line, ``error: No such option: --nope (usage: pos order list [OPTIONS]; see 'pos order
+    list --help')``, and exit code 1, like every other error; under --json, that line is JSON with code ``usage``."""
+    from pos.text import shown
+
+    said = " ".join(str(exc.format_message()).split())
+    said = said if said.endswith((".", "?")) else f"{said}."
+    where = getattr(exc, "ctx", None)
+    if where is not None:
+        usage = " ".join(where.get_usage().split())
+        usage = usage[len("Usage:"):].strip() if usage.startswith("Usage:") else usage
+        said = f"{said} Usage: {usage} (see '{where.command_path} --help')."
+    else:
+        said = f"{said} See 'pos --help'."
+    asked = words[:words.index("--")] if "--" in words else words
+    if "--json" in asked or (ctx is not None and _json_asked(ctx)):
+        from commands.output import error_json
+
+        error_json(said, "usage")
+    else:
+        typer.echo(f"error: {shown(said)}", err=True)
+    raise typer.Exit(1)
+
+
+def _json_asked(ctx: Any) -> bool:
+    from commands.context import JSON_ASKED
+
+    return bool(ctx.meta.get(JSON_ASKED))
 
 
 def _error(ctx: Any, message: str, code: str) -> NoReturn:

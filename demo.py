@@ -180,7 +180,8 @@ def _build(folder: Path) -> DemoReport:
 
         from pos.staff import get_staff as staff_named
 
-        walk_in = new_order(store, "counter", created_by=staff_named(store, "Alice").id)
+        cashier = staff_named(store, "Alice")  # she rings, voids and refunds every order a person rings today
+        walk_in = new_order(store, "counter", created_by=cashier.id)
         report.business_day = walk_in.business_day.isoformat()
         add_line(store, walk_in.id, "PIZZA-V")
         add_line(store, walk_in.id, "SODA", 2)
@@ -191,7 +192,7 @@ def _build(folder: Path) -> DemoReport:
             f"$100 bill: change {money(paid.payment.change_minor)} ({coins})."
         )
 
-        phone = new_order(store, "phone", customer_name="Sam")
+        phone = new_order(store, "phone", customer_name="Sam", created_by=cashier.id)
         add_line(store, phone.id, "PIZZA-P", 2)
         add_line(store, phone.id, "GARLIC")
         add_discount(store, phone.id, "10%", "first phone order")
@@ -208,7 +209,7 @@ def _build(folder: Path) -> DemoReport:
             ("4 Elm Street", (("PIZZA-M", 1), ("BEER", 2)), "40", "3"),
             ("9 Oak Avenue", (("PIZZA-P", 1), ("SALAD", 1)), "30", None),
         ):
-            delivery = new_order(store, "delivery", customer_phone="555-0100", address=address)
+            delivery = new_order(store, "delivery", customer_phone="555-0100", address=address, created_by=cashier.id)
             delivered.append(delivery.number)
             for sku, qty in items:
                 add_line(store, delivery.id, sku, qty)
@@ -239,7 +240,7 @@ def _build(folder: Path) -> DemoReport:
         report.story.append(f"Kiosk 1: a customer who wanted to pay cash was sent to the counter with order "
                             f"#{queued.number}; Alice took the cash.")
 
-        by_phone = new_order(store, "phone", customer_name="Lee", customer_phone="555-0199")
+        by_phone = new_order(store, "phone", customer_name="Lee", customer_phone="555-0199", created_by=cashier.id)
         add_line(store, by_phone.id, "PIZZA-M")
         sent = wallet.send_link(store, by_phone.id)
         paid_link = wallet.check_link(store, by_phone.id)
@@ -249,7 +250,7 @@ def _build(folder: Path) -> DemoReport:
             f"{money(paid_link.payment.amount_minor)}."
         )
 
-        declined = new_order(store, "counter")
+        declined = new_order(store, "counter", created_by=cashier.id)
         add_line(store, declined.id, "PIZZA-M")
         no = pay(store, declined.id, "card", "10.51")  # training: an amount ending in 51 is declined
         yes = pay(store, declined.id, "card", "10.00")
@@ -260,9 +261,9 @@ def _build(folder: Path) -> DemoReport:
         )
         assert yes.outcome.approved
 
-        left = new_order(store, "counter")
+        left = new_order(store, "counter", created_by=cashier.id)
         add_line(store, left.id, "GARLIC")
-        void_order(store, left.id, "customer changed their mind")
+        void_order(store, left.id, "customer changed their mind", by=cashier)
         report.story.append(f"Counter #{left.number}: voided before payment (customer changed their mind).")
 
         config.set_option(store, "approval.refund_over", "2.00")
@@ -270,7 +271,7 @@ def _build(folder: Path) -> DemoReport:
 
         maria = verify_pin(store, "Maria", "258036")  # Maria types her PIN at the register: the approval
         # The customer brings one of the two sodas back (line 2): a refund by item, its share of the tax included.
-        back = refunds.refund(store, walk_in.id, None, "flat soda", lines=[(2, 1)], approver=maria)
+        back = refunds.refund(store, walk_in.id, None, "flat soda", lines=[(2, 1)], approver=maria, by=cashier)
         returned = ", ".join(f"{item.quantity} x {item.name}" for item in back.items)
         report.story.append(f"Counter #{walk_in.number}: {returned} brought back (a flat soda), refunded by item: "
                             f"{money(back.total_minor)} in cash, its price and its share of the tax, above the $2.00 "

@@ -27,10 +27,11 @@ def audit_cmd(
 
     store = open_store(ctx)
     found = audit.records(store, parse_day_option(day), staff)
+    # Each event on a line (when, who, where, what), its detail under it, as wide as the terminal.
     emit(as_json, [{**r._asdict(), "event": r.event.value} for r in found], lambda: print_table(
-        "Audit trail", ["When", "Who", "Where", "What", "Detail"],
-        [[local_time(store, _parse_at(r.at)), r.staff or "-", _where(r), r.event.value, detail_text(store, r.detail)]
-         for r in found]) if found
+        "Audit trail", ["When", "Who", "Where", "What"],
+        [[local_time(store, _parse_at(r.at)), r.staff or "-", _where(r), r.event.value] for r in found],
+        wrap={1, 3}, notes=[detail_text(store, r.detail) for r in found]) if found
         else say("Nothing in the audit trail for that."))
 
 

@@ -26,7 +26,7 @@ ACTIONS: dict[str, str] = {
     "item import": "MANAGE_CATALOG", "tax add": "MANAGE_CATALOG", "tax edit": "MANAGE_CATALOG",
 }
 
-@tax_app.command("add")
+@tax_app.command("add", context_settings=NUMBERS)
 def tax_add(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="Short code, like food or alcohol.")],
@@ -95,7 +95,8 @@ def tax_list(
         columns = ["Code", "Name", "Rate %", "From", ""] + (["Set", "By"] if history else [])
         print_table(f"Tax categories on {today}", columns,
                     [[row.code, row.name, str(row.rate_percent), row.since, state(row)]
-                     + ([set_when(row), row.set_by or ""] if history else []) for row in rows], {2})
+                     + ([set_when(row), row.set_by or ""] if history else []) for row in rows], {2},
+                    wrap={1, 6} if history else {1})
 
     emit(as_json, [{**row.as_dict(), "state": state(row)} for row in rows], human)
 
@@ -146,7 +147,7 @@ def item_list(
             "Items",
             ["SKU", "Name", "Price", "Tax", "Active"],
             [[i.sku, i.name, money(store, i.price_minor), i.tax_category, "yes" if i.active else "no"] for i in items],
-            {2},
+            {2}, wrap={1},
         ),
     )
 

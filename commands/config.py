@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from commands.context import JsonFlag, NUMBERS, group, open_store
-from commands.output import emit, say
+from commands.output import emit, say, say_wrapped
 
 config_app = group("Store options: cash rounding, approvals, tips, payment links, receipts, the card reader.")
 
@@ -50,6 +50,6 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
     def human() -> None:
         for key, value in options.items():
-            say(f"{key} = {config.shown(store, key, value)}   ({config.OPTIONS[key].description})")
+            say_wrapped(f"{key} = {config.shown(store, key, value)}   ({config.OPTIONS[key].description})", hang=4)
 
     emit(as_json, options, human)

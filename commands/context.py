@@ -36,6 +36,20 @@ def json_asked(ctx: typer.Context, value: bool) -> bool:
     return value
 
 
+def whole_number(text: str | int) -> int:
+    """A whole-number option or argument as typed (``--register 2``): ``abc`` is refused quoting it, as a usage error
+    (click's own message for an integer does not say what was typed)."""
+    if isinstance(text, int):
+        return text
+    value = text.strip(" ")
+    digits = value[1:] if value[:1] in ("+", "-") else value
+    if not (digits.isascii() and digits.isdigit()):
+        raise typer.BadParameter(f"'{text[:40]}' is not a whole number (like 2)")
+    if len(digits) > 100:
+        raise typer.BadParameter(f"'{text[:40]}...' is too large a number")
+    return int(value)
+
+
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of text (errors too, "
                                         "on stderr).", callback=json_asked)]
 OrderArg = Annotated[str, typer.Argument(
@@ -43,7 +57,8 @@ OrderArg = Annotated[str, typer.Argument(
          "prints it), or its id.")]
 OrderDayOpt = Annotated[Optional[str], typer.Option(
     "--day", help="The business day of the order's number, YYYY-MM-DD (default: the day open now).")]
-RegisterOpt = Annotated[int, typer.Option("--register", "-r", help="Register (and drawer) number.")]
+RegisterOpt = Annotated[int, typer.Option("--register", "-r", parser=whole_number, metavar="N",
+                                          help="Register (and drawer) number.")]
 
 
 def group(help_text: str) -> typer.Typer:

@@ -50,10 +50,14 @@ def day_close(
     counted_by: Annotated[Optional[str], typer.Option("--counted-by", help="Who counted (named on over/short).")] = None,
     carry_over: Annotated[bool, typer.Option("--carry-over", help="Move orders still open to the next day (renumbered there).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Close a day still in progress (before its rollover).")] = False,
+    end_shifts: Annotated[bool, typer.Option(
+        "--end-shifts", help="End the shifts of staff still clocked in, at the close (otherwise listed, left open).")
+    ] = False,
     key_file: KeyFileOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Close a business day: open orders, drawer counts, drivers, card settlement, tip pool, then lock it."""
+    """Close a business day: open orders, drawer counts, drivers, card settlement, staff still clocked in, tip pool,
+    then lock it."""
     from payments.settlement import settlement_for
     from pos.close import close_day, summary_dict
     from pos.money import Money, format_plain
@@ -67,7 +71,7 @@ def day_close(
 
         who = get_staff(store, counted_by)
     summary = close_day(store, when, _counts(count or []), counted_by=who, carry_over=carry_over, force=force,
-                        settlement=lambda d: settlement_for(store, d))
+                        settlement=lambda d: settlement_for(store, d), end_shifts=end_shifts)
     from pos.paydays import late_at_close
 
     late_tips = late_at_close(store, summary.day)
@@ -87,10 +91,21 @@ def day_close(
                 f"{money(store, d.counted_minor)}: {state}{kept}.")
         for name, held in summary.drivers_out:
             say(f"Driver {staff_name(store, name)} still holds {money(store, held)}: hand it in tomorrow.")
+        zone = store.settings.zone
+        if summary.shifts_ended:
+            say("Shifts ended at the close: " + ", ".join(
+                f"{s.staff_name} ({s.started_at.astimezone(zone):%H:%M} to {s.ended_at.astimezone(zone):%H:%M})"
+                for s in summary.shifts_ended if s.ended_at is not None) + ".")
+        if summary.clocked_in:
+            say("Still clocked in: " + ", ".join(
+                f"{s.staff_name} (since {s.started_at.astimezone(zone):%H:%M}"
+                + (f" on {s.business_day}" if s.business_day != summary.day else "") + ")"
+                for s in summary.clocked_in) + ": their shifts stay open (pos shift end NAME, or close with "
+                "--end-shifts).")
         if summary.card_problems:
             for c in summary.card_problems:
                 say(f"Card payment {c.order_label} ({c.ref}): {c.problem}.")
-        else:
+        elif summary.cards_checked:  # no card processor, or no cards that day: nothing to say of cards
             say("Card payments match the processor's settlement.")
         for p in summary.payouts:  # to find on the bank statement
             paid = money(store, -p.amount_minor) if p.currency in (None, store.settings.currency) else \
@@ -161,8 +176,11 @@ def report_lines(store: "Store", r: "DayReport", closing: object) -> list[str]:
     wide = max(len(a) for a in amounts)
     for (label, _, meaning), amount in zip(rows, amounts):
         out.append(f"  {label:<{width}}  {amount:>{wide}}  {meaning}")
-    out.append(f"Refunds given: {counted(r.refunds_count, 'refund')}, {m(r.refunds_paid_minor)} back with tax; "
-               f"voided orders {r.voids_count}")
+    out.append(f"Refunds given: {counted(r.refunds_count, 'refund')}, {m(r.refunds_paid_minor)} back with tax"
+               + (":" if r.refunds_by_tender else ""))
+    for tender, back in r.refunds_by_tender.items():  # one refund may go back to several tenders
+        out.append(f"  to {tender_label(tender)}: {m(back)}")
+    out.append(f"Voided orders: {r.voids_count}")
     out.append(f"Refunded items: {r.refunded_items}")
     out.append("Tax by category: " + (", ".join(
         f"{shown(r.tax_names.get(k, k))} ({r.tax_rates.get(k, '?')}%) {m(v)}" for k, v in r.tax_by_category.items())
@@ -191,7 +209,8 @@ def report_lines(store: "Store", r: "DayReport", closing: object) -> list[str]:
         out.append(f"Driver {shown(driver.name)}: {counted(driver.deliveries, 'delivery')}, collected "
                    f"{m(driver.collected_minor)}, handed in {m(driver.handed_in_minor)}, still holds "
                    f"{m(driver.holding_minor)}")
-    out.append(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
+    if r.card_fees_minor or r.card_net_minor:  # a store with no card processor, or a day with no cards: nothing
+        out.append(f"Card fees {m(r.card_fees_minor)}; card money due from the processor {m(r.card_net_minor)}")
     for moved in r.carried_out:
         out.append(f"Carried over, still open: {moved.label}")
     for moved in r.carried_in:

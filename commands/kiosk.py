@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 import click
 import typer
 
-from commands.context import JsonFlag, group, hidden_prompt, open_store
+from commands.context import JsonFlag, group, hidden_prompt, open_store, whole_number
 from commands.output import CardWait, emit, print_table, say, staff_name
 from commands.receipt import auto_receipt
 
@@ -21,7 +21,7 @@ kiosk_app = group("Self-checkout kiosks: their readers and attendants, and the c
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {"kiosk setup": "CHANGE_SETTINGS"}
 
-KioskArg = Annotated[int, typer.Argument(help="Kiosk number.")]
+KioskArg = Annotated[int, typer.Argument(parser=whole_number, help="Kiosk number.")]
 
 
 def _kiosk_dict(store: "Store", kiosk: Any) -> dict[str, Any]:

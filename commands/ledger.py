@@ -9,9 +9,9 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import JsonFlag, KeyFileOpt, group, json_asked, key_location, open_store, parse_day_option
+from commands.context import JsonFlag, KeyFileOpt, group, json_asked, key_location, open_store, parse_day_option, whole_number
 from commands.files import new_file, show_path
-from commands.output import emit, print_table, ProgressBar, say
+from commands.output import emit, print_table, ProgressBar, say, say_wrapped
 from pos.errors import InvalidInput
 from pos.words import counted
 
@@ -66,7 +66,7 @@ def ledger_show(
             say("No journal entries.")
         for e in entries:
             extra = f" (reverses entry {e.reverses})" if e.reverses else ""
-            say(f"{e.id:>6}  {e.business_day}  {e.memo}{extra}  [{e.source_kind} {e.source_id}]")
+            say_wrapped(f"{e.id:>6}  {e.business_day}  {e.memo}{extra}  [{e.source_kind} {e.source_id}]", hang=8)
             for p in e.postings:
                 say(f"          {p.account:<36} {_money_in(store, p.amount_minor, p.currency):>14}")
 
@@ -184,7 +184,7 @@ def ledger_verify(
 @ledger_app.command("reverse")
 def ledger_reverse(
     ctx: typer.Context,
-    entry: Annotated[int, typer.Argument(help="Journal entry number to reverse.")],
+    entry: Annotated[int, typer.Argument(parser=whole_number, help="Journal entry number to reverse.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (required).")] = "",
     as_json: JsonFlag = False,
 ) -> None:

@@ -130,7 +130,8 @@ def _print_view(store: "Store", v: "OrderView") -> None:
     say(f"  Subtotal {money(store, t.subtotal_minor)}")
     if t.discount_minor:
         say(f"  Discounts {money(store, -t.discount_minor)}")
-    for category, amount in t.tax_by_category.items():
+    taxed = any(line.tax_rate_percent for line in v.lines)  # no tax at all (a store without any): no tax line
+    for category, amount in t.tax_by_category.items() if taxed else ():
         say(f"  Tax {category}{' (included)' if t.tax_included else ''} {money(store, amount)}")
     say(f"  Total {money(store, t.total_minor)}")
     if o.void_reason:
@@ -320,6 +321,7 @@ def order_list(
                 for v, extra in zip(views, cells)
             ],
             {0, 4 + len(heads), 5 + len(heads)},
+            wrap={2, 3, *(4 + i for i, head in enumerate(heads) if head == "Note")},
         ),
     )
 
@@ -356,7 +358,7 @@ def order_find(
             ["Order", "Channel", "Status", "Customer", "Phone", "Total"],
             [[m.order.ref, m.order.channel.value, m.order.status.value, m.order.customer_name or "",
               m.order.customer_phone or "", money(store, m.total_minor)] for m in found.matches],
-            {5},
+            {5}, wrap={3},
         )
         if found.matched_count > len(found.matches):
             say(f"The newest {len(found.matches)} of {counted(found.matched_count, 'order')} are shown: narrow the search "
@@ -406,6 +408,7 @@ def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_js
                 for v, d, extra in zip(views, states, cells)
             ],
             {0, 7 + len(heads)},
+            wrap={1, 2, 4, 5 + len(heads), *(5 + i for i, head in enumerate(heads) if head == "Note")},
         ),
     )
 

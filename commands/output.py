@@ -40,6 +40,22 @@ def say_lines(lines: "list[str] | tuple[str, ...]", *, err: bool = False) -> Non
         say(line, err=err)
 
 
+def say_wrapped(text: str, *, hang: int = 2) -> None:
+    """One line of ours, wrapped to the terminal's width (80 columns where it is not a terminal) at spaces, each
+    line after the first indented ``hang`` more than the first: a listing's long line, never cut."""
+    import textwrap
+
+    from rich.console import Console
+
+    from pos.text import shown
+
+    value = shown(text)
+    first = value[:len(value) - len(value.lstrip(" "))]
+    for line in textwrap.wrap(value.lstrip(" "), max(40, Console().width), initial_indent=first, subsequent_indent=first + " " * hang,
+                              break_on_hyphens=False, break_long_words=False, drop_whitespace=True) or [""]:
+        typer.echo(line)
+
+
 def say_block(text: str, *, nl: bool = True) -> None:
     """Print lines of ours (a receipt, a QR code, CSV): line breaks kept, every other hidden character escaped."""
     from pos.text import shown
@@ -106,24 +122,73 @@ def money(store: "Store", amount_minor: int) -> str:
     return store_money(store, amount_minor)
 
 
-def print_table(title: str | None, columns: list[str], rows: list[list[str]], right: set[int] | None = None) -> None:
-    """A table with a title; ``right``: the columns aligned right (amounts).
+def print_table(title: str | None, columns: list[str], rows: list[list[str]], right: set[int] | None = None, *,
+                wrap: set[int] | None = None, notes: "list[str] | None" = None) -> None:
+    """A table with a title that fits the terminal (80 columns and up); ``right``: the columns aligned right (amounts).
+
+    Nothing is ever cut short: a column not in ``wrap`` (a date, an amount, a code) is kept whole on
+    its line, and the columns in ``wrap`` (names, addresses: free text) wrap to fit, folding a long word
+    rather than hiding its end.  ``notes``: a long text for each row (an event's detail), printed on its
+    own lines under the row, as wide as the terminal, rather than squeezed into a column.
 
     Every cell, and the title, reaches rich as plain ``Text`` with its hidden characters escaped:
     never parsed as markup (``[link=...]`` stays those characters), never carrying a control code.
     """
+    from rich import box
+    from rich.cells import cell_len
     from rich.console import Console
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
     from pos.text import shown
 
-    table = Table(title=Text(shown(title)) if title is not None else None, show_lines=False)
-    for index, column in enumerate(columns):
-        table.add_column(Text(shown(column)), justify="right" if right and index in right else "left")
-    for row in rows:
-        table.add_row(*(Text(shown(cell)) for cell in row))
-    Console().print(table)
+    console = Console()
+    cells = [[shown(cell) for cell in row] for row in rows]
+    heads = [shown(column) for column in columns]
+    wrap = wrap or set()
+    widths: list[int | None] = [None] * len(columns)
+    if notes is not None:  # one table per row, so each row's note can follow it: every table the same widths
+        natural = [max([cell_len(heads[i])] + [cell_len(row[i]) for row in cells]) for i in range(len(columns))]
+        room = console.width - 2 * (len(columns) - 1)
+        for i in sorted(wrap, key=lambda i: -natural[i]):  # the wrapping columns give way, widest first
+            excess = sum(natural) - room
+            if excess <= 0:
+                break
+            natural[i] = max(8, natural[i] - excess)
+        widths = list(natural)
+
+    kept = sum(max([cell_len(heads[i])] + [cell_len(row[i]) for row in cells]) for i in range(len(heads))
+               if i not in wrap) + 2 * (len(heads) - 1) + 8 * len(wrap)
+    if kept > console.width:  # whole columns wider than the terminal: wider lines, never a value cut short
+        console = Console(width=kept)
+
+    def table(header: bool, title_text: str | None) -> Any:
+        # Two spaces between columns (a space of padding and the box's blank rule), none at the edges.
+        made = Table(title=Text(title_text) if title_text is not None else None, box=box.SIMPLE_HEAD,
+                     show_header=header, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0),
+                     title_justify="left")
+        for index, head in enumerate(heads):
+            whole = index not in wrap
+            made.add_column(Text(head), justify="right" if right and index in right else "left", no_wrap=whole,
+                            overflow="fold", width=widths[index],
+                            min_width=max([cell_len(head)] + [cell_len(row[index]) for row in cells]) if whole else None)
+        return made
+
+    shown_title = shown(title) if title is not None else None
+    if notes is None:
+        whole_table = table(True, shown_title)
+        for row in cells:
+            whole_table.add_row(*(Text(cell) for cell in row))
+        console.print(whole_table)
+        return
+    console.print(table(True, shown_title))
+    for row, note in zip(cells, notes):
+        one = table(False, None)
+        one.add_row(*(Text(cell) for cell in row))
+        console.print(one)
+        if note:
+            console.print(Padding(Text(shown(note), overflow="fold"), (0, 0, 0, 4)))
 
 
 def staff_name(store: "Store", key: str) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 import typer
 
 from commands.context import (CASHIER, JsonFlag, NUMBERS, OrderArg, OrderDayOpt, RegisterOpt, ask_approver, group,
-                              open_store, order_named)
+                              open_store, order_named, whole_number)
 from commands.orders import order_dict
 from commands.output import CardWait, emit, error_json, local_time, money, print_table, say, say_block, Spinner, staff_name
 from commands.receipt import auto_receipt
@@ -65,7 +65,7 @@ def pay(
     check: Annotated[bool, typer.Option("--check", help="link: record the payment if the customer has paid.")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="link: wait until the customer pays (Ctrl-C stops waiting).")] = False,
     cancel: Annotated[bool, typer.Option("--cancel", help="link: close the link so it can no longer be paid.")] = False,
-    timeout_s: Annotated[int, typer.Option("--timeout", help="link --wait: give up waiting after this many seconds.")] = 600,
+    timeout_s: Annotated[int, typer.Option("--timeout", parser=whole_number, metavar="SECONDS", help="link --wait: give up waiting after this many seconds.")] = 600,
     day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -273,11 +273,14 @@ def refund(
         "--amount", help="An amount instead, a goodwill gesture (needs --reason).")] = None,
     reason: Annotated[str, typer.Option("--reason", help="Why (required for an amount or the whole order).")] = "",
     approve: Annotated[Optional[str], typer.Option("--approve", help="Manager who approves (asks for their PIN).")] = None,
+    to: Annotated[Optional[str], typer.Option(
+        "--to", metavar="cash|card", help="The tender it goes back to, within what it took (default: the card that "
+        "paid, if one did, then cash).")] = None,
     register: RegisterOpt = 1,
     day: OrderDayOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Refund items returned (--line), an amount, or the rest of the order, to the original tenders (cash from the drawer).
+    """Refund items returned (--line), an amount, or the rest of the order, to the tenders that paid (cash from the drawer).
 
     An order of an earlier day (2026-12-05/3, or 3 --day 2026-12-05) is refunded on the business day open now,
     which the answer says.
@@ -289,7 +292,7 @@ def refund(
     order_id = order_named(store, order, day)
     lines = pair(line or [], qty or []) if line or qty else None
     result = give_back(store, order_id, amount, reason, lines=lines, register=register,
-                       approver=ask_approver(ctx, approve))
+                       approver=ask_approver(ctx, approve), to=to)
     what = ", ".join(f"{item.quantity} x {item.name} ({money(store, item.amount_minor)})" for item in result.items)
     def human() -> None:
         say(said)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import CASHIER, OrderArg, OrderDayOpt, open_store, order_named
+from commands.context import CASHIER, OrderArg, OrderDayOpt, open_store, order_named, whole_number
 from commands.files import check_new, os_message, show_path, write_new
 from commands.output import say, say_block
 from pos.errors import AnytenderError, InvalidInput
@@ -27,7 +27,7 @@ def receipt_cmd(
     pdf: Annotated[Optional[Path], typer.Option("--pdf", help="Write the receipt as a PDF here.")] = None,
     eml: Annotated[Optional[Path], typer.Option("--eml", help="Write an email (text body, PDF attached) here.")] = None,
     text: Annotated[bool, typer.Option("--text", help="Print the receipt as text (the default).")] = False,
-    width: Annotated[int, typer.Option("--width", help="Paper width in mm: 58 or 80.")] = 80,
+    width: Annotated[int, typer.Option("--width", parser=whole_number, metavar="MM", help="Paper width in mm: 58 or 80.")] = 80,
     refund: Annotated[bool, typer.Option("--refund", help="The refund receipt of the order.")] = False,
     reprint: Annotated[bool, typer.Option("--reprint", help="Mark it as a reprint.")] = False,
     ticket: Annotated[bool, typer.Option("--ticket", help="A delivery's driver's ticket instead (text, or --pdf).")] = False,

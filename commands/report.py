@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from commands.context import JsonFlag, day_or_today, group, open_store, parse_day_option
-from commands.output import emit, money, print_table, say, say_csv
+from commands.output import emit, money, print_table, say, say_csv, say_wrapped
 
 report_app = group("Sales over days: item sales (the product mix), sales by day, week or hour; as CSV too.")
 
@@ -29,8 +29,10 @@ def _range(ctx: typer.Context, start: Optional[str], end: Optional[str]) -> tupl
 @report_app.command("items")
 def report_items(ctx: typer.Context, start: FromOpt = None, end: ToOpt = None, as_csv: CsvFlag = False,
                  as_json: JsonFlag = False) -> None:
-    """Item sales: quantity, gross and net sales (after discounts, before tax) per item; best sellers; never sold."""
+    """Item sales: quantity, gross sales, discounts, returns and net sales per item (net sales as on the Z report:
+    gross less discounts and refunds, before tax); best sellers; never sold."""
     from pos.money import Money, format_plain
+    from pos.report import DEFINITIONS
     from pos.sales_mix import item_sales
     from pos.text import shown
     from pos.words import counted
@@ -38,32 +40,42 @@ def report_items(ctx: typer.Context, start: FromOpt = None, end: ToOpt = None, a
     store, first, last = _range(ctx, start, end)
     mix = item_sales(store, first, last)
     currency = store.settings.currency
+    net_means = dict(DEFINITIONS)["Net sales"]  # one definition, the Z report's
     if as_csv:
         plain = lambda minor: format_plain(Money(minor, currency))  # noqa: E731
-        say_csv([["sku", "item", "quantity", "orders", "gross_sales", "discounts", "net_sales", "returned_quantity",
-               "returned_sales", "net_sales_after_returns", "currency"],
-              *[[i.sku, i.name, i.quantity, i.orders, plain(i.gross_minor), plain(i.discounts_minor),
-                 plain(i.net_minor), i.returned_quantity, plain(i.returned_minor), plain(i.kept_net_minor), currency]
-                for i in mix.items],
-              *[[sku, name, 0, 0, plain(0), plain(0), plain(0), 0, plain(0), plain(0), currency]
-                for sku, name in mix.never_sold if sku not in {i.sku for i in mix.items}]])
+        # The net_sales column adds up to the Z report's net sales: refunds that returned no item have a row.
+        say_csv([["sku", "item", "quantity", "orders", "gross_sales", "discounts", "returned_quantity", "refunds",
+                  "net_sales", "currency"],
+                 *[[i.sku, i.name, i.quantity, i.orders, plain(i.gross_minor), plain(i.discounts_minor),
+                    i.returned_quantity, plain(i.returned_minor), plain(i.net_minor), currency] for i in mix.items],
+                 *[[sku, name, 0, 0, plain(0), plain(0), 0, plain(0), plain(0), currency]
+                   for sku, name in mix.never_sold if sku not in {i.sku for i in mix.items}],
+                 *([["", "refunds not by item", 0, 0, plain(0), plain(0), 0, plain(mix.refunds_not_by_item_minor),
+                     plain(-mix.refunds_not_by_item_minor), currency]] if mix.refunds_not_by_item_minor else [])])
         return
 
     def human() -> None:
         span = str(first) if first == last else f"{first} to {last}"
-        say(f"Item sales {span}: {counted(sum(i.quantity for i in mix.items), 'item')} sold, net sales "
-            f"{money(store, sum(i.net_minor for i in mix.items))} (after discounts, before tax)")
+        say_wrapped(f"Item sales {span}: {counted(sum(i.quantity for i in mix.items), 'item')} sold, net sales "
+                    f"{money(store, mix.net_sales_minor)} ({net_means})")
         for i in mix.items:
-            say(f"  {shown(i.sku)} {shown(i.name)}: {i.quantity} sold in {counted(i.orders, 'order')}, gross "
-                f"{money(store, i.gross_minor)}, discounts {money(store, i.discounts_minor)}, net {money(store, i.net_minor)}"
-                + (f"; {i.returned_quantity} returned ({money(store, i.returned_minor)}), net after returns "
-                   f"{money(store, i.kept_net_minor)}" if i.returned_quantity else ""))
-        say("Best sellers: " + (", ".join(f"{shown(i.name)} ({i.quantity})" for i in mix.best_sellers) or "none"))
-        say("Never sold: " + (", ".join(f"{shown(name)} ({shown(sku)})" for sku, name in mix.never_sold) or "none"))
+            say_wrapped(f"  {shown(i.sku)} {shown(i.name)}: {i.quantity} sold in {counted(i.orders, 'order')}, gross "
+                        f"{money(store, i.gross_minor)}, discounts {money(store, i.discounts_minor)}, "
+                        + (f"{i.returned_quantity} returned ({money(store, i.returned_minor)}), "
+                           if i.returned_quantity else "") + f"net {money(store, i.net_minor)}")
+        if mix.refunds_not_by_item_minor:
+            say_wrapped(f"  Refunds that returned no item (amounts given back): "
+                        f"{money(store, mix.refunds_not_by_item_minor)}")
+        say_wrapped("Best sellers: " + (", ".join(f"{shown(i.name)} ({i.quantity})" for i in mix.best_sellers) or "none"))
+        say_wrapped("Never sold: " + (", ".join(f"{shown(name)} ({shown(sku)})" for sku, name in mix.never_sold) or "none"))
 
     emit(as_json, {"from": first.isoformat(), "to": last.isoformat(), "currency": currency,
-                   "items": [{**i._asdict(), "net_after_returns_minor": i.kept_net_minor} for i in mix.items], "best_sellers": [i.sku for i in mix.best_sellers],
-                   "never_sold": [{"sku": sku, "name": name} for sku, name in mix.never_sold]}, human)
+                   "net_sales_minor": mix.net_sales_minor, "refunds_not_by_item_minor": mix.refunds_not_by_item_minor,
+                   "items": [{**i._asdict(), "net_minor": i.net_minor} for i in mix.items],
+                   "best_sellers": [i.sku for i in mix.best_sellers],
+                   "never_sold": [{"sku": sku, "name": name} for sku, name in mix.never_sold],
+                   "definitions": {label: meaning for label, meaning in DEFINITIONS
+                                   if label in ("Gross sales", "Discounts", "Refunds", "Net sales")}}, human)
 
 
 @report_app.command("sales")
@@ -89,8 +101,8 @@ def report_sales(
         return
 
     def human() -> None:
-        say(f"Sales by {period.value}, {first} to {last}: gross sales are before discounts, refunds and tax; "
-            "net sales after discounts and refunds, before tax")
+        say_wrapped(f"Sales by {period.value}, {first} to {last}: gross sales are before discounts, refunds and tax; "
+                    "net sales after discounts and refunds, before tax")
         print_table(None, ["Period", "Orders", "Gross", "Discounts", "Refunds", "Net", "Tax", "With tax"],
                     [[r.period, str(r.orders), money(store, r.gross_minor), money(store, r.discounts_minor),
                       money(store, r.refunds_minor), money(store, r.net_minor), money(store, r.tax_minor),

@@ -66,20 +66,22 @@ def staff_list(
     include_inactive: Annotated[bool, typer.Option("--all", help="Include deactivated staff.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """List staff."""
-    from pos.staff import list_staff, open_shift
+    """List staff: role, tips, active, on shift, and who is locked out or waiting after wrong PINs."""
+    from pos.staff import list_staff, open_shift, pin_hold
 
     store = open_store(ctx)
     members = list_staff(store, include_inactive)
     on = {m.id: open_shift(store, m) is not None for m in members}
+    holds = {m.id: pin_hold(store, m) for m in members}
     emit(
         as_json,
-        [{**_staff_dict(m), "on_shift": on[m.id]} for m in members],
+        [{**_staff_dict(m), "on_shift": on[m.id], "pin": holds[m.id].as_dict()} for m in members],
         lambda: print_table(
             "Staff",
-            ["Name", "Role", "Tips", "Active", "On shift"],
+            ["Name", "Role", "Tips", "Active", "On shift", "PIN"],
             [[m.name, m.role.value, "yes" if m.tip_eligible else "no", "yes" if m.active else "no",
-              "yes" if on[m.id] else ""] for m in members],
+              "yes" if on[m.id] else "", holds[m.id].short] for m in members],
+            wrap={0},
         ),
     )
 
@@ -322,15 +324,16 @@ def shift_end(
 @shift_app.command("list")
 def shift_list(
     ctx: typer.Context,
-    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
+    day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default: today's, with every shift "
+                                               "still open from before).")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only shifts still running.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """List shifts."""
+    """List shifts: today's and every one still open (someone who has not clocked out), or a day's, or the open ones."""
     from pos.staff import list_shifts
 
     store = open_store(ctx)
-    shifts = list_shifts(store, parse_day_option(day), open_only)
+    shifts = list_shifts(store, parse_day_option(day), open_only, with_open=day is None)
     emit(
         as_json,
         [_shift_dict(s, store) for s in shifts],
@@ -340,5 +343,6 @@ def shift_list(
             [[s.staff_name, s.job.value, s.business_day.isoformat(), local_time(store, s.started_at),
               local_time(store, s.ended_at) if s.ended_at else "on shift",
               f"{s.worked_seconds() // 3600}h{s.worked_seconds() % 3600 // 60:02d}m"] for s in shifts],
+            wrap={0},
         ),
     )

@@ -9,7 +9,7 @@ import typer
 
 from commands.context import JsonFlag, day_or_today, open_store, parse_day_option
 from commands.files import check_new, show_path, write_new
-from commands.output import emit, money, say, say_csv
+from commands.output import emit, money, say, say_csv, say_wrapped
 
 
 def _hours(seconds: int) -> str:
@@ -73,15 +73,15 @@ def tips_records(
             if r.staff_key != person:
                 person = r.staff_key
                 say(shown(r.name))
-            say(f"  week of {r.week}: received {money(store, r.received_minor)} (direct "
+            say_wrapped(f"  week of {r.week}: received {money(store, r.received_minor)} (direct "
                 f"{money(store, r.direct_minor)}, pooled {money(store, r.pooled_minor)}, declared cash "
                 f"{money(store, r.declared_minor)}); given back {money(store, r.refunded_minor)}; "
                 + (f"card fees {money(store, r.fees_minor)}; " if r.fees_minor else "") + "paid out "
                 f"{money(store, r.paid_minor)}" + (f"; adjusted {money(store, r.adjusted_minor)}"
                                                     if r.adjusted_minor else ""))
             for p in r.payouts:
-                say(f"    paid {p.day}: {money(store, p.amount_minor)}, {p.how}")
-            say(f"    hours: {_hours(r.tipped_s)} tipped, {_hours(r.untipped_s)} untipped; tip credit claimed "
+                say_wrapped(f"    paid {p.day}: {money(store, p.amount_minor)}, {p.how}")
+            say_wrapped(f"    hours: {_hours(r.tipped_s)} tipped, {_hours(r.untipped_s)} untipped; tip credit claimed "
                 f"{money(store, r.tip_credit_minor)}")
 
     emit(as_json, {"from": first.isoformat(), "to": last.isoformat(), "currency": currency,

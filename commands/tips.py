@@ -7,10 +7,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from commands.context import JsonFlag, NUMBERS, RegisterOpt, day_or_today, group, open_store, parse_day_option
+from commands.context import JsonFlag, NUMBERS, RegisterOpt, day_or_today, group, open_store, parse_day_option, whole_number
 from commands.files import check_new, new_file, show_path
-from commands.output import emit, money, print_table, say, say_block, staff_name
-from pos.errors import InvalidInput
+from commands.output import emit, money, print_table, say, say_block, say_wrapped, staff_name
+from pos.errors import Conflict, InvalidInput
 
 tips_app = group("Tips: what is owed to whom, sharing the pool by hours, paying out.")
 
@@ -67,7 +67,7 @@ def tips_policy_show(
             say("The defaults: never changed (pos tips policy set KEY VALUE...).")
         for change in changes:
             by = f" by {change.set_by}" if change.set_by else ""
-            say(f"  from {change.effective_from}: set {change.set_at[:10]}{by}")
+            say_wrapped(f"  from {change.effective_from}: set {change.set_at[:10]}{by}")
         say("Not legal advice: the rules checked are in the README's tips section.")
 
     emit(as_json, {"day": when.isoformat(), "policy": policy.as_dict(), "history": [_change_dict(c) for c in changes]},
@@ -138,14 +138,14 @@ def tips_owed(
             return
         if upcoming is None:
             print_table("Tips owed", ["Who", "Owed"], [[who(k), money(store, v)] for k, v in owed.items()], {1})
-            say("No pay schedule is set, so nothing is marked late: pos tips payday set weekly --from DATE.")
+            say_wrapped("No pay schedule is set, so nothing is marked late: pos tips payday set weekly --from DATE.")
             return
         print_table(f"Tips owed (next payday {upcoming.payday})", ["Who", "Owed", "Late", "Due"],
                     [[who(k), money(store, v), money(store, late(k)) if late(k) else "",
                       ", ".join(f"{money(store, a)} by {d}" for d, a in due(k))] for k, v in owed.items()], {1, 2})
         total_late = sum(late(k) for k in owed)
         if total_late:
-            say(f"LATE: {money(store, total_late)} in tips from pay periods whose payday has passed: pay them now "
+            say_wrapped(f"LATE: {money(store, total_late)} in tips from pay periods whose payday has passed: pay them now "
                 "(pos tips payout NAME --from drawer|payroll).")
 
     emit(as_json, {"owed": owed, "late": {k: late(k) for k in owed}, "due": {k: [
@@ -166,7 +166,7 @@ def tips_payday_set(
     ctx: typer.Context,
     frequency: Annotated[str, typer.Argument(help="weekly, biweekly, semimonthly (1st-15th, 16th-end) or monthly.")],
     start: Annotated[str, typer.Option("--from", help="The first day of the first pay period, YYYY-MM-DD.")],
-    paid_after: Annotated[int, typer.Option("--paid-after", help="Days after a period ends that its payday falls.")]
+    paid_after: Annotated[int, typer.Option("--paid-after", parser=whole_number, metavar="DAYS", help="Days after a period ends that its payday falls.")]
     = 0,
     as_json: JsonFlag = False,
 ) -> None:
@@ -198,15 +198,16 @@ def tips_payday_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
     def human() -> None:
         if not known:
-            say("No pay schedule is set: pos tips payday set weekly|biweekly|semimonthly|monthly --from DATE.")
+            say_wrapped("No pay schedule is set: pos tips payday set weekly|biweekly|semimonthly|monthly --from DATE.")
             return
         if current is not None and upcoming is not None:
-            say(f"Pay period {current.start} to {current.end}, payday {current.payday}; next payday {upcoming.payday}.")
+            say_wrapped(f"Pay period {current.start} to {current.end}, payday {current.payday}; next payday "
+                        f"{upcoming.payday}.")
         else:
             say(f"The pay schedule starts on {known[0].starts}.")
         for schedule in known:
             by = f" by {schedule.set_by}" if schedule.set_by else ""
-            say(f"  {_schedule_line(schedule)} (set {schedule.set_at[:10]}{by})")
+            say_wrapped(f"  {_schedule_line(schedule)} (set {schedule.set_at[:10]}{by})")
 
     emit(as_json, {"schedules": [paydays.as_dict(schedule) for schedule in known],
                    "period": None if current is None else {k: v.isoformat() for k, v in current._asdict().items()},
@@ -217,11 +218,13 @@ def tips_payday_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 def tips_distribute(
     ctx: typer.Context,
     day: Annotated[Optional[str], typer.Option(help="Business day YYYY-MM-DD (default today).")] = None,
-    preview: Annotated[bool, typer.Option("--preview", help="Only show the shares; post nothing.")] = False,
+    preview: Annotated[bool, typer.Option("--preview", help="Only show the shares (as of now); post nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Post without asking.")] = False,
+    include_open: Annotated[bool, typer.Option(
+        "--include-open", help="Post while shifts of the day are still open, counting them as ended now.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Share a day's tip pool among those who worked it, by hours: preview, then post."""
+    """Share a day's tip pool among those who worked it, by hours: preview, then post (once its shifts have ended)."""
     from pos import tip_pool
 
     store = open_store(ctx)
@@ -233,16 +236,25 @@ def tips_distribute(
                [[s.name, f"{s.worked_s / 3600:.2f}", f"{s.worked_s * 100 / max(1, sum(x.worked_s for x in plan.shares)):.1f}%",
                  money(store, s.amount_minor)] for s in plan.shares], {1, 2, 3})
         for name, why in plan.excluded:
-            say(f"  {name} worked but gets nothing: {why}.")
+            say_wrapped(f"  {name} worked but gets nothing: {why}.")
         for left in plan.uncounted:
-            say(f"  {left.name}'s {left.worked_s / 3600:.2f} h as {left.job} do not count: {left.why}.")
+            say_wrapped(f"  {left.name}'s {left.worked_s / 3600:.2f} h as {left.job} do not count: {left.why}.")
+        if plan.still_open and plan.as_of is not None:
+            from pos.words import counted
+
+            say_wrapped(f"Shares as of {plan.as_of.astimezone(store.settings.zone):%H:%M}, while "
+                        f"{counted(len(plan.still_open), 'shift is', 'shifts are')} still open: "
+                        f"{plan.open_words(store.settings.zone)}; their hours grow until they end.")
 
     def as_dict(plan: Any, posted: bool) -> dict[str, Any]:
         return {"day": plan.day.isoformat(), "pool_minor": plan.pool_minor, "posted": posted,
                 "shares": [s._asdict() for s in plan.shares],
                 "excluded": [{"name": n, "why": w} for n, w in plan.excluded],
                 "uncounted": [u._asdict() for u in plan.uncounted],
-                "policy": plan.policy.as_dict() if plan.policy is not None else None}
+                "policy": plan.policy.as_dict() if plan.policy is not None else None,
+                "as_of": plan.as_of.isoformat() if plan.as_of is not None else None,
+                "still_open": [{"name": o.staff_name, "job": o.job.value, "started_at": o.started_at.isoformat()}
+                               for o in plan.still_open]}
 
     if preview or shown.pool_minor == 0:
         def human() -> None:
@@ -251,12 +263,14 @@ def tips_distribute(
 
         emit(as_json, as_dict(shown, False), human)
         return
+    if shown.still_open and not include_open:  # refused before asking: the shares would not hold
+        raise Conflict(tip_pool.open_shifts_refusal(shown))
     if not as_json:
         show(shown)
     store.check_writable()
     if not yes and not typer.confirm("Post these shares?", err=True):
         raise InvalidInput("Nothing posted: run again and answer yes, or add --yes.")
-    posted, entry = tip_pool.distribute(store, when)
+    posted, entry = tip_pool.distribute(store, when, include_open=include_open)
     emit(as_json, as_dict(posted, entry is not None),
           f"Posted: {money(store, posted.pool_minor)} shared among {len(posted.shares)} (entry {entry.id if entry else '-'}).")
 

@@ -2,8 +2,11 @@
 
 A refund gives back returned items (their share of the sale to the cent, :mod:`pos.returns`),
 an amount (a goodwill gesture, with a reason), or all that is left of an order.  The money goes
-back to the tenders that paid, newest payment first; cash (and cash on delivery, handed in by
-then) comes out of the register's drawer.  Every part (one per tender) and the items returned
+back to the tenders that paid, within what each took and has not given back: the cashier may
+choose cash or card (:class:`RefundTo`); by default a customer who paid by card (a phone wallet,
+a payment link, a kiosk's reader) gets it back on the card first, then in cash, newest payment
+first within each.  Cash (and cash on delivery, handed in by then) comes out of the register's
+drawer.  Every part (one per tender) and the items returned
 are written first, state ``requested``, in one transaction; then each part is one transaction:
 the payment's new state and the journal entry that reverses the sale (the returned lines' own
 revenue, discounts and tax, or an amount's share of the sale, :func:`_reversing`).  Refunding
@@ -20,11 +23,12 @@ module sits above the tenders, and below :mod:`payments.service`, whose
 
 from __future__ import annotations
 
+import enum
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from payments import registry
-from payments.base import SETTLED, Payment, PaymentState, order_payments, transition
+from payments.base import SETTLED, Payment, PaymentState, TenderKind, order_payments, transition
 from payments.flow import Recovery, amount_minor, tip_account, void_payment
 from pos import accounts, faults, ledger, posting_rules
 from pos.errors import Conflict, InvalidInput, NotAllowed
@@ -36,6 +40,38 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.returns import Asked
     from pos.staff import StaffMember
     from pos.store import Store
+
+
+class RefundTo(str, enum.Enum):
+    """Where a refund's money goes: back in cash (from the drawer), or back to the card that paid."""
+
+    CASH = "cash"
+    """Cash and cash on delivery: paid from the register's drawer."""
+    CARD = "card"
+    """A card, a phone wallet, a payment link or a kiosk's reader: back through the processor, to what paid."""
+
+    @property
+    def words(self) -> str:
+        return "in cash" if self is RefundTo.CASH else "to the card"
+
+
+CARD_TENDERS = frozenset({TenderKind.CARD, TenderKind.WALLET, TenderKind.LINK, TenderKind.SELF_CHECKOUT})
+"""Tenders whose money a refund gives back through the processor, to the card (or wallet) that paid."""
+
+
+def refund_to(text: "str | RefundTo | None") -> RefundTo | None:
+    """``--to`` as typed: ``cash`` or ``card`` (None: the default, the card that paid if any, else cash)."""
+    if text is None or isinstance(text, RefundTo):
+        return text
+    try:
+        return RefundTo(text.strip().lower())
+    except ValueError:
+        raise InvalidInput(f"Refund to cash or card, not '{text[:40]}': a refund goes back to a tender the order "
+                           "was paid with.") from None
+
+
+def tender_of(payment: Payment) -> RefundTo:
+    return RefundTo.CARD if payment.tender in CARD_TENDERS else RefundTo.CASH
 
 
 class RefundPart(NamedTuple):
@@ -95,8 +131,13 @@ def refund(
     register: int = 1,
     approver: "StaffMember | None" = None,
     by: "StaffMember | None" = None,
+    to: "str | RefundTo | None" = None,
 ) -> RefundResult:
     """Refund returned lines, an amount, or all that is left of an order (``pos refund``).
+
+    ``to`` chooses the tender the money goes back to (:class:`RefundTo`), within what the order's
+    payments of that tender took and have not given back; by default the card that paid, where one
+    did, then cash.  A tender the order was not paid with, or more than it has left, is refused.
 
     ``lines`` (line number, quantity or None for all of it) refunds items with their share of the
     sale (:mod:`pos.returns`); ``amount`` is a goodwill gesture and needs a reason; neither
@@ -109,6 +150,7 @@ def refund(
     from pos.orders import view
     from pos.text import clean_line
 
+    back_to = refund_to(to)
     if lines is not None and amount is not None:
         raise InvalidInput("Refund either items (--line) or an amount (--amount), not both: the items' amount "
                            "is worked out from the sale.")
@@ -163,13 +205,26 @@ def refund(
         raise InvalidInput(
             f"Only {store_money(store, refundable)} of order {named} can still be refunded, not {store_money(store, wanted)}."
         )
+    order_of_payments = _in_refund_order(payments, back_to)
+    if back_to is not None:
+        if not order_of_payments:
+            paid = "by card" if back_to is RefundTo.CARD else "in cash"
+            other = RefundTo.CASH if back_to is RefundTo.CARD else RefundTo.CARD
+            raise InvalidInput(f"Order {named} was not paid {paid}: give it back {other.words} "
+                               f"(--to {other.value}), as it was paid.")
+        available = sum(left_of[p.id] for p in order_of_payments)
+        if wanted > available:
+            rest = "" if available == refundable else f"; give the rest back with --to {'cash' if back_to is RefundTo.CARD else 'card'}"
+            raise InvalidInput(f"Only {store_money(store, available)} of order {named} can go back "
+                               f"{back_to.words} (what it took and has not given back), not "
+                               f"{store_money(store, wanted)}{rest}.")
     who = limits.requester(store, by)
     limits.check_refund(store, order.id, named, wanted, by=who, approver=approver)
     # Plan every part and check every drawer before anything is written, so a
     # refund that cannot be paid in full is refused whole.
     plan: list[tuple[Payment, int, int, str]] = []
     left = wanted
-    for payment in reversed(payments):
+    for payment in order_of_payments:
         part = min(left, left_of[payment.id])
         if part <= 0:
             continue
@@ -200,6 +255,7 @@ def refund(
         audit.changed(store, audit.Event.REFUND, f"order {named}", {"refundable_minor": refundable},
                       {"refundable_minor": refundable - wanted}, order=order.number, amount_minor=wanted, reason=why,
                       tenders=[payment.tender.value for payment, *_ in plan], register=register,
+                      to=back_to.value if back_to is not None else None,
                       approved_by=approver.name if approver else None,
                       items=[{"line": i.line_no, "name": i.name, "quantity": i.quantity, "amount_minor": i.amount_minor}
                              for i in items] or None)
@@ -234,6 +290,15 @@ def refund(
                         tuple(RefundedItem(i.line_no, i.name, i.quantity, i.amount_minor) for i in items),
                         order.ref, order.business_day, date.fromisoformat(max(booked)) if booked else None,
                         order.business_day in closed_days(store))
+
+
+def _in_refund_order(payments: "Sequence[Payment]", to: RefundTo | None) -> list[Payment]:
+    """The payments a refund gives back through, in order: those of the tender asked for; by default the card
+    payments first (a customer who paid by card gets it back on the card), then cash; newest first within each."""
+    newest_first = list(reversed(payments))
+    cards = [p for p in newest_first if tender_of(p) is RefundTo.CARD]
+    cash = [p for p in newest_first if tender_of(p) is RefundTo.CASH]
+    return cards if to is RefundTo.CARD else cash if to is RefundTo.CASH else cards + cash
 
 
 def _drop_unsent(store: "Store", refund_ids: "Sequence[str]") -> None:

@@ -21,7 +21,10 @@ day, checking everything before it writes anything:
 4. Drivers still holding cash are listed (money not yet in a drawer).
 5. Card payments are matched against the processor's settlement lines
    (the caller passes them in: the core never talks to a processor).
-6. The day's tip pool is shared by hours (:mod:`pos.tip_pool`).
+6. The day's tip pool is shared by hours (:mod:`pos.tip_pool`).  Staff still clocked in (on that
+   day or before) are listed, and their shifts end at the close only when the closer says so
+   (``end_shifts``); while a tipped shift of the day is open, hours are still growing, so a close
+   with a pool to share is refused until they end (:func:`pos.tip_pool.distribute`'s rule).
 7. The day is locked: :func:`pos.ledger.post` refuses entries for it, and
    anything that happens later lands on the next open day, naming this one.
 
@@ -42,7 +45,7 @@ from pos.errors import Conflict, InvalidInput, NotAllowed
 if TYPE_CHECKING:  # pragma: no cover
     from pos.closings import Closing
     from pos.days import OrderMove
-    from pos.staff import StaffMember
+    from pos.staff import Shift, StaffMember
     from pos.store import Store
     from pos.signing import KeyLocation
     from pos.tip_pool import PoolPlan
@@ -244,6 +247,13 @@ class CloseSummary(NamedTuple):
     """What the processor paid out to the bank that day (:func:`payouts`)."""
     closing: "Closing | None" = None
     """The numbered, signed closing record the close wrote (:mod:`pos.closings`)."""
+    clocked_in: "tuple[Shift, ...]" = ()
+    """Shifts of the day (or before) still running after the close: staff who have not clocked out."""
+    shifts_ended: "tuple[Shift, ...]" = ()
+    """Shifts the close ended, at the close, because it was told to (``end_shifts``)."""
+    cards_checked: bool = False
+    """Whether there were card payments or refunds to match (the day's, or the processor's lines): a store with
+    no card processor, or a day with no cards, has nothing to say of them."""
 
 
 def not_begun(store: "Store", day: date, calendar_day: date) -> str:
@@ -318,9 +328,14 @@ def close_day(
     force: bool = False,
     settlement: Callable[[date], Sequence[SettlementLine]] | None = None,
     keys: "KeyLocation | None" = None,
+    end_shifts: bool = False,
 ) -> CloseSummary:
-    """Close ``day`` (see the module docstring); refused whole, with what is missing, before anything is written."""
-    from pos import tip_pool
+    """Close ``day`` (see the module docstring); refused whole, with what is missing, before anything is written.
+
+    ``end_shifts``: end the shifts still open on ``day`` (or before) at the close, as the person closing;
+    otherwise they stay open and are listed, and a pool to share waits for its tipped shifts to end.
+    """
+    from pos import shifts, tip_pool
     from pos.clock import business_day
     from pos.days import forget_closed_days
     from pos.store import iso, utc_now
@@ -347,6 +362,8 @@ def close_day(
     if extra:
         raise InvalidInput(f"Drawer {extra[0]} is not open: there is nothing to count there.")
     parsed = {register: parse_count(store, text) for register, text in counts.items()}
+    if not end_shifts:
+        _check_shifts_for_pool(store, day)
     lines = list(settlement(day)) if settlement is not None else []
     currency = store.settings.currency
     counted_name = counted_by.name if counted_by else "the owner"
@@ -397,6 +414,9 @@ def close_day(
         drivers_out = [(account.rsplit(":", 1)[1], amount) for (account, cur), amount in
                        ledger.balances(store, prefix="assets:cash:driver").items() if amount and cur == currency]
         card_problems = match_settlement(store, day, lines)
+        from pos.limits import requester
+
+        ended = shifts.end_at_close(store, day, requester(store, None) or counted_by) if end_shifts else []
         pool = None
         if tip_pool.pool_of_day(store, day) > 0:
             pool, _ = tip_pool.distribute(store, day)
@@ -409,7 +429,8 @@ def close_day(
         carried = _carry_over(store, open_orders, carry_over_to(store, day), close_id,
                               counted_by.id if counted_by else None) if open_orders else []
         summary = CloseSummary(day, carried, drawers, drivers_out, card_problems, pool, force,
-                               tuple(payouts(lines, day)))
+                               tuple(payouts(lines, day)), clocked_in=tuple(shifts.still_open(store, day)),
+                               shifts_ended=tuple(ended), cards_checked=bool(lines) or _had_cards(store, day))
         conn.execute("UPDATE day_closes SET summary = ? WHERE id = ?",
                      (json.dumps(summary_dict(summary), default=str), close_id))
         from pos.closings import write_closing  # numbered and signed: refused whole without the store's key
@@ -423,8 +444,42 @@ def close_day(
                       drawers=[{"register": d.register, "expected_minor": d.expected_minor,
                                 "counted_minor": d.counted_minor, "over_short_minor": d.over_short_minor} for d in drawers],
                       carried_over=[c.as_dict() for c in carried],
-                      pool_minor=pool.pool_minor if pool is not None else 0)
+                      pool_minor=pool.pool_minor if pool is not None else 0,
+                      shifts_ended=[s.staff_name for s in ended] or None)
     return summary
+
+
+def _had_cards(store: "Store", day: date) -> bool:
+    """Whether ``day`` booked a card payment or refund (one read through the journal's day index)."""
+    return bool(store.scalar(
+        "SELECT EXISTS (SELECT 1 FROM journal_entries j CROSS JOIN payments p ON p.id = substr(j.key, 9, "
+        "length(j.key) - 16) WHERE j.business_day = ? AND j.source_kind = 'payment' AND j.key LIKE 'payment:%:capture' "
+        "AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')) OR EXISTS (SELECT 1 FROM journal_entries j "
+        "CROSS JOIN refunds r ON r.id = substr(j.key, 8) JOIN payments p ON p.id = r.payment_id "
+        "WHERE j.business_day = ? AND j.source_kind = 'refund' AND p.tender IN ('card', 'wallet', 'link', "
+        "'self_checkout'))", (day.isoformat(), day.isoformat())))
+
+
+def _check_shifts_for_pool(store: "Store", day: date) -> None:
+    """Refuse a close that would share a tip pool by hours still growing: a tipped shift of the day still open."""
+    from pos import tip_pool
+
+    if tip_pool.pool_of_day(store, day) <= 0:
+        return
+    plan = tip_pool.plan(store, day)
+    if plan.still_open:
+        from pos.money_format import store_money
+        from pos.words import are
+
+        raise NotAllowed(f"{are([s.staff_name for s in plan.still_open])} still on shift on {day}, and the close shares "
+                         f"the day's tip pool ({store_money(store, plan.pool_minor)}) by hours: end the shifts first "
+                         "('pos shift end NAME'), or close with --end-shifts to end them at the close.")
+
+
+def _shift_dict(shift: "Shift") -> dict[str, object]:
+    return {"name": shift.staff_name, "job": shift.job.value, "business_day": shift.business_day.isoformat(),
+            "started_at": shift.started_at.isoformat(),
+            "ended_at": shift.ended_at.isoformat() if shift.ended_at else None}
 
 
 def summary_dict(summary: CloseSummary) -> dict[str, object]:
@@ -440,6 +495,9 @@ def summary_dict(summary: CloseSummary) -> dict[str, object]:
         "pool": None if summary.pool is None else {
             "pool_minor": summary.pool.pool_minor, "shares": [s._asdict() for s in summary.pool.shares]},
         **({"closing": summary.closing.as_dict()} if summary.closing is not None else {}),
+        "clocked_in": [_shift_dict(shift) for shift in summary.clocked_in],
+        "cards_checked": summary.cards_checked,
+        "shifts_ended": [_shift_dict(shift) for shift in summary.shifts_ended],
     }
 
 

@@ -264,6 +264,8 @@ def payroll_range(store: "Store", period_day: date | None, start: date | None, e
         if period_day is not None:
             raise InvalidInput("No pay schedule is set, so there are no pay periods: give --from and --to, or set one "
                                "(pos tips payday set weekly --from DATE).")
+        if start is None and end is None:  # no period to fall back on: an export of today would mean nothing
+            raise InvalidInput(_unscheduled(store, today))
         first = start or today
         last = end or first
         if last < first:
@@ -291,3 +293,41 @@ def payroll_range(store: "Store", period_day: date | None, start: date | None, e
     if chosen is None:
         raise InvalidInput(f"The pay schedule starts on {known[0].starts}: no pay period has begun yet.")
     return chosen.start, chosen.end
+
+
+PAYROLL_LOOKBACK_DAYS = 62
+"""Without a pay schedule, how far back a payroll export looks for the days it could cover, to offer them."""
+
+
+def _unscheduled(store: "Store", today: date) -> str:
+    """Why a payroll export without a schedule needs its days, and which days hold something: payouts through
+    payroll (what the export lists, by the day they were made) and tips still owed (by the day they were earned)."""
+    from pos import accounts
+    from pos.tips import owed_by_person
+
+    since = today - timedelta(days=PAYROLL_LOOKBACK_DAYS)
+    paid = [date.fromisoformat(day) for (day,) in store.tuples(
+        "SELECT DISTINCT business_day FROM journal_entries WHERE business_day BETWEEN ? AND ? "
+        "AND key LIKE 'tips:payout:%' AND postings LIKE ? ORDER BY business_day",
+        (since.isoformat(), today.isoformat(), f"%{accounts.PAYROLL_TIPS} %"))]
+    owed = {key: amount for key, amount in owed_by_person(store).items() if key != "pool"}
+    earned = sorted({part.day for parts in owed_by_period(store, today, owed).values() for part in parts})
+    said = "No pay schedule is set, so there is no pay period to export: give its days with --from DAY --to DAY"
+    if paid:
+        said += (f" (payouts through payroll on {_days(paid)}: --from {paid[0]} --to {paid[-1]})")
+    else:
+        said += f" (no payout went through payroll since {since})"
+    if earned:
+        said += (f"; tips still owed were earned on {_days(earned)}: pay them through payroll first "
+                 "('pos tips payout NAME --from payroll')")
+    return said + "; or set a pay schedule (pos tips payday set weekly --from DATE)."
+
+
+def _days(days: "list[date]") -> str:
+    """``2026-11-21``, ``2026-11-21 and 2026-11-23``, ``2026-11-02, 2026-11-09 and 2026-11-16``, or for more
+    ``2026-11-01 to 2026-11-23 (5 days)``."""
+    from pos.words import listed
+
+    if len(days) > 3:
+        return f"{days[0]} to {days[-1]} ({len(days)} days)"
+    return listed([day.isoformat() for day in days])

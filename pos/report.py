@@ -92,6 +92,7 @@ class DayReport(NamedTuple):
     refunds_minor: int
     """Sales given back, before tax (their share of discounts taken off): gross - discounts - refunds = net."""
     refunds_count: int
+    """Refunds given: one per refund asked, however many tenders its money went back to."""
     voids_count: int
     tips: dict[str, TipLine]
     pool_left_minor: int
@@ -125,6 +126,8 @@ class DayReport(NamedTuple):
     drivers: "dict[str, DriverLine]" = {}
     refunded_items: int = 0
     """Items customers brought back (refunds by item), counted on the day their refund was booked."""
+    refunds_by_tender: dict[str, int] = {}
+    """The money refunds gave back (``refunds_paid_minor``) split by the tender it went back to."""
 
     @property
     def average_ticket_minor(self) -> int:
@@ -158,7 +161,7 @@ def day_report(store: "Store", day: date) -> DayReport:
     from pos.days import moves
 
     iso_day = day.isoformat()
-    orders = gross = net = discounts = refunds = refund_count = fees = clearing = rounding = 0
+    orders = gross = net = discounts = refunds = fees = clearing = rounding = 0
     refunded_sales = refunded_discounts = 0  # what refunds moved back out of income:sales and income:discounts
     counted: dict[int, int] = {}
     tax: dict[str, int] = {}
@@ -168,6 +171,13 @@ def day_report(store: "Store", day: date) -> DayReport:
     over_short: dict[int, int] = {}
     hand_ins: dict[str, int] = {}
     runs: staff_day.DoorRuns = {}  # the drivers' section: cash taken at the door, read with the tips
+    # Each refund part booked on the day: the refund it is part of (its batch: one 'pos refund'), and the tender.
+    refund_parts = {f"refund:{rid}": (batch, tender) for rid, batch, tender in store.tuples(
+        "SELECT r.id, coalesce(r.batch_id, r.id), p.tender FROM journal_entries j JOIN refunds r "
+        "ON r.id = substr(j.key, 8) JOIN payments p ON p.id = r.payment_id WHERE j.business_day = ? "
+        "AND j.source_kind = 'refund'", (iso_day,))}
+    refund_batches: set[str] = set()
+    back_by_tender: dict[str, int] = {}
 
     def tip(person: str, field: str, amount: int) -> None:
         tips.setdefault(person, dict.fromkeys(TipLine._fields, 0))[field] += amount
@@ -218,7 +228,11 @@ def day_report(store: "Store", day: date) -> DayReport:
             continue
         lines = _lines(text)
         if kind == "refund":
-            refund_count += 1
+            batch, tender = refund_parts.get(key, (key, "cash"))
+            refund_batches.add(batch)
+            back_by_tender[tender] = back_by_tender.get(tender, 0) - sum(
+                amount for account, amount in lines
+                if (account.startswith("assets:cash:") or account.startswith("assets:clearing:")) and amount < 0)
             for account, amount in lines:
                 if account.startswith("liabilities:tips:") and card_fee_share(key, kind, amount):  # given back
                     tip(account[17:], "card_fees_minor", amount)
@@ -292,7 +306,7 @@ def day_report(store: "Store", day: date) -> DayReport:
     return DayReport(
         day, store.settings.training, currency, orders, gross, net, discounts, dict(sorted(tax.items())),
         dict(sorted(by_channel.items())), dict(sorted(by_tender.items())), refunded_sales - refunded_discounts,
-        refund_count, voids, tip_lines, pool.owed_minor, dict(sorted(over_short.items())),
+        len(refund_batches), voids, tip_lines, pool.owed_minor, dict(sorted(over_short.items())),
         dict(sorted(hand_ins.items())), holding, fees, clearing, rounding, tuple(moves(store, from_day=day)),
         tuple(moves(store, to_day=day)), tuple(sorted(by_hour.items())),
         sales_charged_minor=charged, refunds_paid_minor=refunds, refunded_discounts_minor=refunded_discounts,
@@ -300,6 +314,7 @@ def day_report(store: "Store", day: date) -> DayReport:
         tax_names=names, drawers=drawers, cashiers=staff_day.cashiers(store, day, rung),
         drivers=staff_day.drivers(store, day, hand_ins, holding, runs),
         refunded_items=sum(quantity for _, quantity, _ in returned_by_sku(store, day, day).values()),
+        refunds_by_tender=dict(sorted(back_by_tender.items())),
     )
 
 

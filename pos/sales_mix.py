@@ -3,14 +3,20 @@ day, week or hour.
 
 Item sales are the lines of the orders whose sale was booked in the range,
 each with its exact share of the order's discounts, by the same arithmetic as
-the sale (:func:`pos.totals.compute_totals`): quantity, gross and net sales
-(after discounts, before tax) per item, best sellers, and the active items
-nobody bought.  The store's catalog has no options (modifiers) yet, so an
-item is its SKU.  Items given back by a refund by item are counted as returns
-on the business day the refund's money first went back (as the Z report counts
+the sale (:func:`pos.totals.compute_totals`): quantity, gross sales, discounts,
+returns and net sales per item, best sellers, and the active items nobody
+bought.  The store's catalog has no options (modifiers) yet, so an item is its
+SKU.  Items given back by a refund by item are counted as returns on the
+business day the refund's money first went back (as the Z report counts
 refunded items), with their share of the sale to the cent as the refund
-reckoned it; an amount-only refund returns no item, so the period view carries
-every refund's money.
+reckoned it.
+
+Net sales mean what they mean on the Z report (:data:`pos.report.DEFINITIONS`):
+gross sales less discounts and refunds, before tax.  An item's net sales are
+after its returns; an amount-only refund (a goodwill gesture) returns no item,
+so the mix carries it on a line of its own (:attr:`ItemMix.refunds_not_by_item_minor`),
+and the mix's net sales (:attr:`ItemMix.net_sales_minor`) are the Z report's
+for the same days.
 
 Sales by period use the same definitions as the Z report (:mod:`pos.report`):
 gross sales (before discounts, refunds and tax), discounts, refunds (before
@@ -52,17 +58,17 @@ class ItemSales(NamedTuple):
     gross_minor: int
     """Quantity times price: before discounts and tax."""
     discounts_minor: int
-    net_minor: int
-    """After discounts, before tax."""
+    sold_minor: int
+    """What the units sold came to after discounts, before tax (and before any came back)."""
     returned_quantity: int = 0
     """Units given back by refunds by item in the range (whenever they were sold)."""
     returned_minor: int = 0
-    """What those refunds took back of net sales: after discounts, before tax."""
+    """What those refunds took back of the sales: after discounts, before tax."""
 
     @property
-    def kept_net_minor(self) -> int:
-        """Net sales less the returns: what the item earned in the range."""
-        return self.net_minor - self.returned_minor
+    def net_minor(self) -> int:
+        """Net sales, as the Z report means them: gross sales less discounts and refunds (returns), before tax."""
+        return self.sold_minor - self.returned_minor
 
 
 class ItemMix(NamedTuple):
@@ -74,6 +80,13 @@ class ItemMix(NamedTuple):
     """By quantity, most first (ties: net sales, then SKU)."""
     never_sold: tuple[tuple[str, str], ...]
     """Active catalog items (SKU, name) nobody bought in the range."""
+    refunds_not_by_item_minor: int = 0
+    """Refunds of the range that returned no item (amounts, goodwill), before tax: they are sales given back too."""
+
+    @property
+    def net_sales_minor(self) -> int:
+        """The range's net sales, the Z report's: every item's net sales, less the refunds that returned no item."""
+        return sum(i.net_minor for i in self.items) - self.refunds_not_by_item_minor
 
 
 class PeriodSales(NamedTuple):
@@ -153,11 +166,25 @@ def item_sales(store: "Store", start: date, end: date) -> ItemMix:
                                                                 returned_minor=returns[sku][2])
                   if sku in returns else ItemSales(sku, names[sku], *figures) for sku, figures in sums.items())
     by_net = tuple(sorted(items, key=lambda i: (-i.net_minor, i.sku)))
+    refunded = _refunded_sales(store, start, end)
     best = tuple(sorted((i for i in items if i.quantity), key=lambda i: (-i.quantity, -i.net_minor, i.sku))
                  [:BEST_SELLERS])
     never = tuple((sku, name) for sku, name in store.tuples("SELECT sku, name FROM items WHERE active = 1 ORDER BY sku")
                   if not sums.get(sku, [0])[0])
-    return ItemMix(start, end, by_net, best, never)
+    return ItemMix(start, end, by_net, best, never, refunded - sum(i.returned_minor for i in items))
+
+
+def _refunded_sales(store: "Store", start: date, end: date) -> int:
+    """What the range's refunds gave back of sales, before tax: the sales they reversed less the discounts (as
+    the Z report reckons its refunds line)."""
+    total = 0
+    for (text,) in store.tuples("SELECT postings FROM journal_entries WHERE business_day BETWEEN ? AND ? "
+                                "AND source_kind = 'refund'", (start.isoformat(), end.isoformat())):
+        for line in text.split("\n"):
+            account, amount_text, _ = line.split(" ")
+            if account in (accounts.SALES, accounts.DISCOUNTS):
+                total += int(amount_text)
+    return total
 
 
 def sales_by_period(store: "Store", start: date, end: date, by: Period) -> list[PeriodSales]:

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from pos.errors import InvalidInput, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
+    from datetime import date
+
     from pos.ledger import Entry
     from pos.staff import Shift, StaffMember
     from pos.store import Store
@@ -108,6 +110,36 @@ def clock_out(store: "Store", who: str, by: "StaffMember", cash_tips_minor: int 
                                                     "worked_seconds": shift.worked_seconds()},
                      staff_id=by.id, register=shift.register)
     return shift, entry
+
+
+def still_open(store: "Store", day: "date") -> list["Shift"]:
+    """Shifts still running that began on ``day`` or before (people who did not clock out), oldest first: what a
+    close of ``day`` lists, and ends when told (:func:`end_at_close`)."""
+    from pos.staff import open_shifts_through
+
+    return open_shifts_through(store, day)
+
+
+def end_at_close(store: "Store", day: "date", by: "StaffMember | None") -> list["Shift"]:
+    """End, now, every shift :func:`still_open` on ``day``'s close, as the person closing (``by``) told it to: each
+    in the audit trail as clocked out at the close, by them.  Inside the close's transaction."""
+    from pos import audit
+    from pos.staff import get_shift
+    from pos.store import iso, utc_now
+
+    now = iso(utc_now())
+    ended = []
+    with store.write() as conn:
+        for shift in still_open(store, day):
+            conn.execute("UPDATE shifts SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL",
+                         (now, by.id if by else None, shift.id))
+            done = get_shift(store, shift.id)
+            audit.record(store, audit.Event.SHIFT_END, {
+                "who": done.staff_name, "by": by.name if by else None, "shift": done.id, "at": now,
+                "worked_seconds": done.worked_seconds(), "why": f"ended at the close of {day}"},
+                staff_id=by.id if by else None, register=done.register)
+            ended.append(done)
+    return ended
 
 
 def clocked_by(store: "Store", shift_id: int) -> tuple[str | None, str | None]:

@@ -98,12 +98,12 @@ def current_member(store: "Store", staff_id: int) -> "StaffMember":
     Refused once they are deactivated or locked out: a register session asks before every line.
     """
     from pos.errors import NotAllowed
-    from pos.staff import get_staff
+    from pos.staff import get_staff, pin_hold
 
     member = get_staff(store, staff_id)
     if not member.active:
         raise NotAllowed(f"{member.name} has been deactivated: they may not use the register any more.")
-    if store.scalar("SELECT locked_at IS NOT NULL FROM staff WHERE id = ?", (staff_id,)):
-        raise NotAllowed(f"{member.name} is locked out after wrong PINs: a manager unlocks them before they use the "
-                         "register again.")
+    hold = pin_hold(store, member)
+    if hold.locked:  # said as the wrong PIN that locked them said it (pos.staff.PinHold)
+        raise NotAllowed(hold.words)
     return member

@@ -32,7 +32,7 @@ from __future__ import annotations
 import enum
 import re
 from datetime import date, datetime, timedelta
-from typing import NamedTuple, NoReturn, TYPE_CHECKING
+from typing import Any, NamedTuple, NoReturn, TYPE_CHECKING
 
 from pos.clock import day_bounds
 from pos.days import current_day
@@ -363,13 +363,61 @@ def _duration(seconds: int) -> str:
     return counted(-(-seconds // 60), "minute")
 
 
+class PinHold(NamedTuple):
+    """Where a person stands after wrong PINs: locked out until someone above unlocks them, or waiting, or neither.
+
+    One place says it (:attr:`words`), so the wrong PIN that locks someone out (or makes them wait) and
+    every try after it say the same thing: which it is, and for how long.
+    """
+
+    name: str
+    failed_in_a_row: int
+    locked: bool
+    wait_s: int
+    """Seconds left before the next try (0: none); a lock has no end but an unlock, which ends the wait too."""
+    unlocked_by: str | None
+    """Who may unlock them ("a manager", "an owner"), while they are locked out."""
+
+    @property
+    def holds(self) -> bool:
+        return self.locked or self.wait_s > 0
+
+    @property
+    def words(self) -> str:
+        if self.locked:
+            return (f"{self.name} is locked out after {self.failed_in_a_row} wrong PINs in a row, until "
+                    f"{self.unlocked_by} unlocks them ('pos staff unlock {self.name} --approve NAME').")
+        return (f"{self.name} must wait {_duration(self.wait_s)} before typing a PIN again, after "
+                f"{self.failed_in_a_row} wrong PINs in a row.")
+
+    @property
+    def short(self) -> str:
+        """For a list of staff: ``locked out``, ``waits 45 seconds``, or nothing."""
+        return "locked out" if self.locked else f"waits {_duration(self.wait_s)}" if self.wait_s else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"locked": self.locked, "wait_s": self.wait_s, "failed_in_a_row": self.failed_in_a_row,
+                "unlocked_by": self.unlocked_by}
+
+
+def pin_hold(store: "Store", member: StaffMember) -> PinHold:
+    """Whether ``member`` is locked out or waiting after wrong PINs, now (see :class:`PinHold`)."""
+    row = store.one("SELECT failed_pins, locked_at, pin_wait_until FROM staff WHERE id = ?", (member.id,))
+    if row is None:
+        return PinHold(member.name, 0, False, 0, None)
+    until = parse_iso(row["pin_wait_until"]) if row["pin_wait_until"] else None
+    left = max(0, int(-(-(until - utc_now()).total_seconds() // 1))) if until is not None else 0
+    locked = bool(row["locked_at"])
+    return PinHold(member.name, int(row["failed_pins"]), locked, 0 if locked else left,
+                   _unlocker(member) if locked else None)
+
+
 def check_pin_wait(store: "Store", member: StaffMember) -> None:
-    """Refuse a try while ``member`` must wait after wrong PINs (the PIN is not looked at, the try not counted)."""
-    row = store.one("SELECT pin_wait_until FROM staff WHERE id = ?", (member.id,))
-    until = parse_iso(row["pin_wait_until"]) if row is not None and row["pin_wait_until"] else None
-    left = int(-(-(until - utc_now()).total_seconds() // 1)) if until is not None else 0
-    if left > 0:
-        raise Refused(f"Too many wrong PINs for {member.name}: try again in {_duration(left)}.")
+    """Refuse a try while ``member`` is locked out or must wait after wrong PINs (the PIN is not looked at, the
+    try not counted), in the words of :class:`PinHold`."""
+    hold = pin_hold(store, member)
+    if hold.holds:
+        raise Refused(hold.words)
 
 
 def verify_pin(store: "Store", who: str, pin: str, register: int | None = None) -> StaffMember:
@@ -384,10 +432,7 @@ def verify_pin(store: "Store", who: str, pin: str, register: int | None = None) 
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot sign in.")
     assert row is not None
-    if row["locked_at"]:
-        raise NotAllowed(f"{member.name} is locked out after {MAX_FAILED_PINS} wrong PINs: {_unlocker(member)} "
-                         f"unlocks them with 'pos staff unlock {member.name} --approve NAME'.")
-    check_pin_wait(store, member)
+    check_pin_wait(store, member)  # locked out, or waiting: said the same way as when it began
     if register is None:
         register = store.memo.get("register")
     if pin_matches(pin, row["pin_hash"]):
@@ -416,12 +461,8 @@ def wrong_try(store: "Store", member: StaffMember, register: int | None, what: s
         if locks:
             conn.execute("UPDATE staff SET locked_at = ? WHERE id = ?", (iso(now), member.id))
             audit.record(store, audit.Event.LOCKED_OUT, {"who": member.name}, staff_id=member.id, register=register)
-    if locks:
-        raise NotAllowed(f"Wrong {what} for {member.name}, {MAX_FAILED_PINS} times in a row: {member.name} is locked "
-                         f"out until {_unlocker(member)} unlocks them.")
-    if wait:
-        raise NotAllowed(f"Wrong {what} for {member.name}, {counted(failed, 'time')} in a row: wait {_duration(wait)} before "
-                         "the next try.")
+    if locks or wait:
+        raise NotAllowed(f"Wrong {what} for {member.name}: {pin_hold(store, member).words}")
     raise NotAllowed(f"Wrong {what} for {member.name}: try again ({counted(MAX_FAILED_PINS - failed, 'try')} left).")
 
 
@@ -548,14 +589,24 @@ def get_shift(store: "Store", shift_id: int) -> Shift:
     return _shift(row)
 
 
-def list_shifts(store: "Store", day: date | None = None, open_only: bool = False) -> list[Shift]:
-    """Shifts of a business day (default today), or every open shift."""
+def list_shifts(store: "Store", day: date | None = None, open_only: bool = False, *,
+                with_open: bool = False) -> list[Shift]:
+    """Shifts of a business day (default today), or every open shift; ``with_open``: the day's shifts and every
+    shift still open from before it (someone who never clocked out), oldest first."""
     if open_only:
         rows = store.all(f"{_SHIFT_SELECT} WHERE ended_at IS NULL ORDER BY started_at")
     else:
         when = day or current_day(store)
-        rows = store.all(f"{_SHIFT_SELECT} WHERE business_day = ? ORDER BY started_at", (when.isoformat(),))
+        also = " OR (ended_at IS NULL AND business_day < ?)" if with_open else ""
+        rows = store.all(f"{_SHIFT_SELECT} WHERE business_day = ?{also} ORDER BY started_at",
+                         (when.isoformat(), when.isoformat()) if with_open else (when.isoformat(),))
     return [_shift(r) for r in rows]
+
+
+def open_shifts_through(store: "Store", day: date) -> list[Shift]:
+    """Shifts still running that began on business day ``day`` or before it, oldest first."""
+    return [_shift(r) for r in store.all(f"{_SHIFT_SELECT} WHERE ended_at IS NULL AND business_day <= ? "
+                                         "ORDER BY started_at", (day.isoformat(),))]
 
 
 def on_shift_at(store: "Store", member: StaffMember, instant: datetime | None = None) -> bool:

@@ -29,6 +29,7 @@ class CashierLine(NamedTuple):
     discounts_minor: int = 0
     """Discounts on the orders they rang."""
     refunds: int = 0
+    """Refunds they gave: one per refund, however many tenders its money went back to."""
     refunds_minor: int = 0
     """Money they gave back (tax included, tips apart)."""
     voids: int = 0
@@ -92,7 +93,8 @@ def cashiers(store: "Store", day: date, sales: CounterSales | None = None) -> di
     for who, (count, sold, given) in (counter_sales(store, iso_day) if sales is None else sales).items():
         add(who, orders=count, sales_minor=sold, discounts_minor=given)
     for who, count, amount in store.tuples(
-        "SELECT r.created_by, count(*), coalesce(sum(r.amount_minor), 0) FROM journal_entries j "
+        "SELECT r.created_by, count(DISTINCT coalesce(r.batch_id, r.id)), coalesce(sum(r.amount_minor), 0) "
+        "FROM journal_entries j "
         "JOIN refunds r ON r.id = substr(j.key, 8) WHERE j.business_day = ? AND j.source_kind = 'refund' "
         "GROUP BY r.created_by", (iso_day,),
     ):

@@ -126,7 +126,7 @@ class Store:
         A store this process cannot write (a read-only file, folder or disk, a full disk) is
         opened for reading, with :attr:`read_only` saying why; any change is then refused.
         """
-        p = Path(path)
+        p = _store_path(path)
         if not _exists(p):
             raise StoreError(
                 f"No store at {p}: run 'pos init' to create one, or pass --db PATH (or set POS_DB)."
@@ -158,7 +158,7 @@ class Store:
         link planted at the path (or at its ``-wal``, ``-shm`` or ``-journal`` beside it) is refused,
         never followed to overwrite the file it points at.
         """
-        p = Path(path)
+        p = _store_path(path)
         if _exists(p):
             raise StoreError(f"A store already exists at {p}: it was left untouched. Use another --db path.")
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -416,6 +416,27 @@ class Store:
         """Drop the cached settings (and what was derived from them) after they changed."""
         self._settings = None
         self.memo.pop("formatter", None)
+
+
+def _store_path(path: str | os.PathLike[str]) -> Path:
+    """The store's path as given, refused in one line when it cannot name a file: empty (``--db ''``), or a
+    folder (``--db .``), whose SQLite error would say only "disk I/O error"."""
+    text = os.fspath(path)
+    if not text.strip():
+        raise StoreError("The store path is empty: give --db a file name (like pos.db), or leave --db out "
+                         "(and POS_DB unset) for ./pos.db.")
+    p = Path(text)
+    if p.name in ("", ".", "..") or _is_folder(p):
+        raise StoreError(f"{text} is a folder, not a store file: give --db a file in it, like "
+                         f"{os.path.join(text, 'pos.db')}.")
+    return p
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False  # a path the system cannot look up: _exists says why
 
 
 def _exists(path: Path) -> bool:

@@ -4,18 +4,24 @@ The pool of business day D is what that day's entries put into
 ``liabilities:tips:pool`` less what they took out (earlier distributions,
 refunded tips).  It is shared among the staff who may share tips
 (:func:`pos.tips.may_share_tips`) in proportion to the seconds they worked
-in D's shifts in tipped work (an open shift counts up to now): a shift counts
+in D's shifts in tipped work: a shift counts
 when the tip policy in force on D (:func:`pos.tip_policy.policy_on`) admits
 its job (:func:`pos.tip_policy.why_not_pooled`: with a tip credit, never a
 kitchen shift), and the plan says why each hour it leaves out does not count, with
 :func:`pos.money.allocate`, so the shares always add up to the pool
 exactly.  :func:`plan` is the preview; :func:`distribute` posts the plan on
 day D.  Running it again posts nothing unless new tips reached the pool.
+
+A shift still running counts up to now, so a plan is as of now (:attr:`PoolPlan.as_of`) and names
+the shifts still open that it counts (:attr:`PoolPlan.still_open`): their hours, and so the shares,
+grow until they end.  Posting waits for them (:func:`distribute` refuses while one is open), unless
+asked to count them as ended now (``include_open``); the close ends them first, when told to
+(:func:`pos.shifts.end_at_close`), by the same rule.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from pos import accounts
@@ -25,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence
 
     from pos.ledger import Entry
-    from pos.staff import Role, StaffMember
+    from pos.staff import Role, Shift, StaffMember
     from pos.tip_policy import TipPolicy
     from pos.store import Store
 
@@ -49,6 +55,15 @@ class PoolPlan(NamedTuple):
     """Hours of people who do share, worked in a job the policy leaves out of the pool (a kitchen shift)."""
     policy: "TipPolicy | None" = None
     """The tip policy in force on the day, by which the pool was split."""
+    as_of: datetime | None = None
+    """The moment the hours were counted: a shift still open counts up to it."""
+    still_open: "list[Shift]" = []
+    """Shifts of the day still running that the shares count (tipped work of someone who shares), by start."""
+
+    def open_words(self, zone: object) -> str:
+        """``Alice (since 09:00), Bob (since 11:00)``, in the store's time zone."""
+        return ", ".join(f"{s.staff_name} (since {s.started_at.astimezone(zone):%H:%M})"  # type: ignore[arg-type]
+                         for s in self.still_open)
 
 
 class Uncounted(NamedTuple):
@@ -66,23 +81,39 @@ def pool_of_day(store: "Store", day: date) -> int:
 
 
 def plan(store: "Store", day: date) -> PoolPlan:
-    """Who would get what from ``day``'s pool, by hours in tipped work; refused when nobody could share it."""
+    """Who would get what from ``day``'s pool, by hours in tipped work as of now (a shift still open counts up to
+    now, and is named in the plan); refused when nobody could share it."""
     from pos.staff import get_staff, list_shifts
-    from pos.tip_policy import policy_on
+    from pos.store import utc_now
+    from pos.tip_policy import policy_on, why_not_pooled
+    from pos.tips import may_share_tips
 
     shifts = list_shifts(store, day)
     if not shifts:
         raise NotAllowed(f"No shifts on {day}: nobody worked that day to share its tip pool.")
+    now = utc_now()
     policy = policy_on(store, day)
     members = {s.staff_id: get_staff(store, s.staff_id) for s in shifts}
     pool = pool_of_day(store, day)
     if pool < 0:
         raise Conflict(f"The tip pool of {day} is {pool} short (refunded tips exceed its tips): nothing to share.")
-    shares, excluded, uncounted = split(policy, pool, [(members[s.staff_id], s.job, s.worked_seconds()) for s in shifts])
+    shares, excluded, uncounted = split(policy, pool, [(members[s.staff_id], s.job, s.worked_seconds(now))
+                                                       for s in shifts])
     if pool and not shares:
         reasons = "; ".join(f"{name}: {why}" for name, why in excluded)
         raise NotAllowed(f"Nobody who worked on {day} may share tips, so its pool cannot be distributed ({reasons}).")
-    return PoolPlan(day, pool, shares, excluded, uncounted, policy)
+    still_open = [s for s in shifts if s.ended_at is None and may_share_tips(members[s.staff_id])
+                  and why_not_pooled(policy, s.job) is None]
+    return PoolPlan(day, pool, shares, excluded, uncounted, policy, now, still_open)
+
+
+def open_shifts_refusal(current: PoolPlan) -> str:
+    """Why a pool is not posted while shifts it counts are still open, and what to do."""
+    from pos.words import are
+
+    return (f"{are([s.staff_name for s in current.still_open])} still on shift on {current.day}, and the pool is shared by "
+            "hours, which are still growing: end the shifts first ('pos shift end NAME'), or add --include-open to "
+            "count them as ended now.")
 
 
 def split(policy: "TipPolicy", pool_minor: int, worked: "Sequence[tuple[StaffMember, Role, int]]"
@@ -134,14 +165,20 @@ def _why_not(member: object, counted_s: int, jobs_left_out: list[str]) -> str:
     return "no time worked"
 
 
-def distribute(store: "Store", day: date) -> tuple[PoolPlan, "Entry | None"]:
-    """Post ``day``'s pool to each person's tips, as planned; nothing when the pool is empty."""
+def distribute(store: "Store", day: date, *, include_open: bool = False) -> tuple[PoolPlan, "Entry | None"]:
+    """Post ``day``'s pool to each person's tips, as planned; nothing when the pool is empty.
+
+    Refused while a shift the shares count is still open (its hours still grow), unless ``include_open``:
+    such a shift is then counted as ended now (it stays open; hours it adds later share later tips).
+    """
     from pos import ledger, posting_rules
 
     with store.write():
         current = plan(store, day)  # under the write lock: no tip slips in between plan and post
         if current.pool_minor == 0:
             return current, None
+        if current.still_open and not include_open:
+            raise Conflict(open_shifts_refusal(current))
         # An exact range of keys, which the journal's unique key index serves ('tips:pool:D;' sorts right after
         # every 'tips:pool:D:N'); LIKE would read every entry ever posted.
         done = store.scalar("SELECT count(*) FROM journal_entries WHERE key >= ? AND key < ?",
@@ -157,5 +194,6 @@ def distribute(store: "Store", day: date) -> tuple[PoolPlan, "Entry | None"]:
 
         audit.changed(store, audit.Event.TIPS_SHARED, f"pool of {day}", {"pool_minor": current.pool_minor},
                       {"pool_minor": 0}, entry=entry.id,
-                      shares=[{"staff": s.staff_key, "amount_minor": s.amount_minor} for s in current.shares])
+                      shares=[{"staff": s.staff_key, "amount_minor": s.amount_minor} for s in current.shares],
+                      counted_open=[s.staff_name for s in current.still_open] or None)
     return current, entry

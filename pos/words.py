@@ -23,3 +23,15 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
     """``count`` and ``noun`` in the right number: ``counted(1, "order")`` is "1 order"."""
     word = noun if count == 1 else (plural or plural_of(noun))
     return f"{count:,} {word}"
+
+
+def listed(things: "list[str]") -> str:
+    """Things in a sentence: "Alice", "Alice and Bob", "Alice, Bob and Dave"."""
+    if len(things) <= 1:
+        return "".join(things)
+    return f"{', '.join(things[:-1])} and {things[-1]}"
+
+
+def are(things: "list[str]") -> str:
+    """Things named as the subject of a sentence: "Alice is", "Alice and Bob are"."""
+    return f"{listed(things)} {'is' if len(things) == 1 else 'are'}"

@@ -149,8 +149,10 @@ def render(store: "Store", report: "DayReport", paper: str | None = None, closin
     table("Orders", [
         ["Orders", str(report.orders)], ["Average ticket (after discounts, with tax)", money(report.average_ticket_minor)],
         ["Refunds given", f"{report.refunds_count}: {money(report.refunds_paid_minor)} with tax"],
+        *[[f"    to {tender_label(tender)}", money(amount)] for tender, amount in report.refunds_by_tender.items()],
         ["Voided orders", str(report.voids_count)],
-        ["Card fees", money(report.card_fees_minor)], ["Card money due", money(report.card_net_minor)],
+        *([["Card fees", money(report.card_fees_minor)], ["Card money due", money(report.card_net_minor)]]
+          if report.card_fees_minor or report.card_net_minor else []),  # no card processor, no cards: nothing
     ], ["", ""])
 
     def bars(title: str | None, labels: list[str], values: list[int]) -> None:

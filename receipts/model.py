@@ -277,7 +277,10 @@ def _sums(store: "Store", current: Any, money: Any) -> tuple[list[Row], list[Row
     if t.discount_minor:
         sums.append(Row("Discounts", "-" + money(t.discount_minor)))
     included = " (included)" if t.tax_included else ""
-    for group in tax_groups(current.lines, t):
+    groups = tax_groups(current.lines, t)
+    if not any(group.rate_percent for group in groups):
+        groups = []  # a sale with no tax at all (a store without any): no "Tax 0%" line; beside a taxed one, it shows
+    for group in groups:
         sums.append(Row(f"Tax {names.get(group.category, group.category)} "
                         f"{_percent(group.rate_percent, store.settings.locale)} "
                         f"on{NO_BREAK}{money(group.base_minor)}{included}", money(group.tax_minor)))

@@ -20,7 +20,8 @@ Commands (``help`` lists them)::
     tip 3 [NAME] [!]  tip on the next payment (! confirms one above the store's share)
     hold / recall [N] park an order, take it back (recall 2026-12-05/14, or a
                       receipt's QR code scanned: that order; a paid one for a return)
-    refund 2 [1]      line 2 (or one of it) of the sale recalled comes back
+    refund 2 [1]      line 2 (or one of it) of the sale recalled comes back, to the
+                      card that paid if one did ('refund 2 cash': in cash)
     void WHY          void the open order            receipt    last receipt
     note TEXT         the order's note (note - takes it off)
     ready 19:30       the time promised (ready +20: in 20 minutes; ready - takes it off)
@@ -85,7 +86,7 @@ APPROVAL_HOW = "a manager types their name, then their PIN (Enter alone cancels)
 
 HELP = ("SKU: add", "3*SKU", "1-9 or F1-F9: quick key", "- one off the last line", "-3", "- LINE: the whole line",
         "? NAME: find an item", "d 10% why", "t total", "cash [A]", "card [A]", "wallet [A]", "link", "split N",
-        "tip A [NAME] [!]", "hold", "recall [N or DAY/N]", "refund LINE [N]", "void WHY", "receipt", "note TEXT",
+        "tip A [NAME] [!]", "hold", "recall [N or DAY/N]", "refund LINE [N] [cash|card]", "void WHY", "receipt", "note TEXT",
         "ready 19:30", "new", "float A: open the drawer", "lock", "switch [NAME]: another cashier", "end [TIPS]",
         "quit")
 """The help line's entries, laid out for the terminal's width (:func:`screens.lines.wrapped`)."""
@@ -666,13 +667,14 @@ class Session(CashierChange):
         for line, total in zip(current.lines, current.totals.lines):
             returned = f" ({back[line.line_no]} back)" if back.get(line.line_no) else ""
             said.append(f"  {line.line_no}. {line.quantity} x {line.name}  {self._money(total.gross_minor)}{returned}")
-        said.append("Items coming back: refund LINE [HOW MANY], like 'refund 1'.")
+        said.append("Items coming back: refund LINE [HOW MANY] [cash|card], like 'refund 1'.")
         return said
 
     def _refund(self, rest: str) -> list[str]:
         """``refund 2`` (all of line 2) or ``refund 2 1`` (one of it): of the paid order recalled (else the last sale
-        here), its share of the sale to the tenders that paid, cash from this register's drawer; above the limits a
-        manager approves.  An earlier day's sale is refunded on the day open now, which is said."""
+        here), its share of the sale to the tenders that paid (to the card that paid, if one did; ``refund 2 cash``
+        or ``card`` chooses, as ``pos refund --to``), cash from this register's drawer; above the limits a manager
+        approves.  An earlier day's sale is refunded on the day open now, which is said."""
         from payments.refunds import refund
         from pos.returns import pair
 
@@ -681,14 +683,15 @@ class Session(CashierChange):
         if target is None:
             return ["Recall the sale first: scan its receipt's code, or type 'recall 2026-12-05/14'."]
         asked = rest.split()
+        to = asked.pop() if len(asked) > 1 and asked[-1].lower() in ("cash", "card") else None
         if not 1 <= len(asked) <= 2:
             raise InvalidInput("Say which line comes back, and how many: like 'refund 2' (all of line 2) or "
-                               "'refund 2 1' (one of it).")
+                               "'refund 2 1' (one of it), then 'cash' or 'card' to choose where the money goes.")
         lines = pair(asked[:1], asked[1:])
 
         def run(approver: "StaffMember | None") -> list[str]:
             result = refund(self.store, target, None, "", lines=lines, register=self.register, by=self.cashier,
-                            approver=approver)
+                            approver=approver, to=to)
             items = ", ".join(f"{item.quantity} x {item.name}" for item in result.items)
             tenders = ", ".join(f"{part.tender} {self._money(part.amount_minor + part.tip_minor)}"
                                 for part in result.parts)

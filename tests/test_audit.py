@@ -28,7 +28,7 @@ def test_wrong_pins_are_recorded_and_five_in_a_row_lock_out_until_a_manager_unlo
     for _ in range(4):
         with pytest.raises(NotAllowed):
             verify_pin(store, "Alice", "0000")
-    with pytest.raises(NotAllowed, match="5 times in a row: Alice is locked out"):
+    with pytest.raises(NotAllowed, match="Alice is locked out after 5 wrong PINs in a row"):
         verify_pin(store, "Alice", "0000")
     with pytest.raises(NotAllowed, match="locked out after 5 wrong PINs"):
         verify_pin(store, "Alice", "2580")  # even the right PIN, now

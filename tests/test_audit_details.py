@@ -118,7 +118,7 @@ STEPS = [
     Step("driver handin", ("driver", "handin", "Dave", "2.71"), "drawer cash moved", "drawer 1", register=1),
     Step("tips payout", ("tips", "payout", "Kim", "--from", "payroll"), "tips paid out", "Kim",
          changed={"owed_minor": (200, 0)}),
-    Step("tips distribute", ("tips", "distribute", "--day", "2026-11-23", "--yes"), "tip pool shared",
+    Step("tips distribute", ("tips", "distribute", "--day", "2026-11-23", "--yes", "--include-open"), "tip pool shared",
          "pool of 2026-11-23", changed={"pool_minor": (300, 0)}),
     Step("ledger reverse", ("ledger", "reverse", "{entry}", "--reason", "rang twice"), "books corrected",
          "entry {entry}", changed={"reversed": (False, True)}),
@@ -135,7 +135,8 @@ STEPS = [
     Step("tips payroll", ("tips", "payroll", "--from", "2026-11-23"), "command", None),
     Step("tips records", ("tips", "records", "--from", "2026-11-23"), "command", None),
     Step("day close", ("day", "close", "--day", "2026-11-23", "--count", "1=105.00", "--count", "2=50",
-                       "--carry-over", "--force"), "day closed", "2026-11-23", changed={"closed": (False, True)}),
+                       "--carry-over", "--force", "--end-shifts"), "day closed", "2026-11-23",
+         changed={"closed": (False, True)}),
     Step("day reopen", ("day", "reopen", "--day", "2026-11-23", "--approve", "Maria"), "day reopened", "2026-11-23",
          stdin="258036\n", changed={"closed": (True, False)}),
     Step("ledger archive", ("ledger", "archive", "--from", "2026-11-23", "--to", "2026-11-23", "--out", "{archive}"),
@@ -263,7 +264,7 @@ def test_pos_audit_shows_money_in_the_stores_format_and_changes_as_before_and_af
 
 @freeze_time(NOON)
 def test_a_days_close_and_reopening_are_in_that_days_trail(walk: Cli) -> None:
-    walk.ok("day", "close", "--count", "1=200", "--carry-over", "--force")
+    walk.ok("day", "close", "--count", "1=200", "--carry-over", "--force", "--end-shifts")
     walk.ok("day", "reopen", "--day", "2026-11-23", "--approve", "Maria", input="258036\n")
     kinds = [e["action"] for e in events(walk.path) if e["business_day"] == "2026-11-23"]
     assert "day closed" in kinds and "day reopened" in kinds

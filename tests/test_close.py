@@ -147,7 +147,8 @@ def test_close_posts_over_short_with_the_counters_name_shares_the_pool_and_locks
     with freeze_time(AFTER):
         expected = drawer.expected_cash(day, 1)
         summary = close_day(day, DAY, {1: f"{(expected - 25) // 100}.{(expected - 25) % 100:02d}"},
-                            counted_by=get_staff(day, "Maria"))
+                            counted_by=get_staff(day, "Maria"), end_shifts=True)  # Alice and Dave never clocked out
+        assert [s.staff_name for s in summary.shifts_ended] == ["Alice", "Dave", "Maria"] and not summary.clocked_in
         (count,) = summary.drawers
         assert (count.expected_minor, count.over_short_minor) == (expected, -25)
         entry = ledger.find_by_key(day, f"drawer:{day.scalar('SELECT id FROM drawers')}:count")
@@ -169,6 +170,53 @@ def test_close_posts_over_short_with_the_counters_name_shares_the_pool_and_locks
                             ledger.Posting("equity:owner", -100, "USD")])
         assert late.business_day == "2026-11-24" and "(late: 2026-11-23 was already closed)" in late.memo
     verified(day)
+
+
+def test_the_close_lists_staff_still_clocked_in_and_ends_their_shifts_only_when_told(day: Store, cli_for) -> None:
+    """Issue 23: 'pos day close' said nothing of staff still clocked in (and shared the pool by hours still
+    running); now it lists them, text and JSON, and ends their shifts at the close only with --end-shifts."""
+    cli = cli_for(day)
+    with freeze_time(DURING):
+        service.pay(day, sale(day).id, "cash", "20", tip_minor=100)  # into the pool: Alice and Dave share
+    with freeze_time("2026-11-23 22:00:00"):  # 17:00 local: an early close, everyone still on
+        expected = drawer.expected_cash(day, 1)
+        count = f"1={expected // 100}.{expected % 100:02d}"
+        cli.fails("day", "close", "--count", count, "--force",
+                  says="Alice and Dave are still on shift on 2026-11-23, and the close shares the day's tip pool "
+                       "($1.00) by hours: end the shifts first ('pos shift end NAME'), or close with --end-shifts")
+        cli.ok("shift", "end", "Dave", input="2580\n")
+        data = json.loads(cli.ok("day", "close", "--count", count, "--force", "--end-shifts", "--json").stdout)
+    assert [(s["name"], s["started_at"], s["ended_at"]) for s in data["shifts_ended"]] == [
+        ("Alice", "2026-11-23T17:00:00+00:00", "2026-11-23T22:00:00+00:00"),
+        ("Maria", "2026-11-23T17:00:00+00:00", "2026-11-23T22:00:00+00:00")]
+    assert data["clocked_in"] == [] and {s["staff_key"]: s["amount_minor"] for s in data["pool"]["shares"]} == {
+        "alice": 50, "dave": 50}  # 5 h each: Dave clocked out at the same moment
+    assert day.scalar("SELECT count(*) FROM shifts WHERE ended_at IS NULL") == 0
+    ended = [r for r in audit_records(day) if r.event.value == "shift ended"]
+    assert {r.detail["who"]: r.detail.get("why") for r in ended} == {
+        "Dave": None, "Alice": "ended at the close of 2026-11-23", "Maria": "ended at the close of 2026-11-23"}
+
+
+def test_without_a_pool_the_close_lists_who_is_clocked_in_and_leaves_them_on(day: Store, cli_for) -> None:
+    cli = cli_for(day)
+    with freeze_time("2026-11-23 22:00:00"):
+        expected = drawer.expected_cash(day, 1)
+        out = cli.ok("day", "close", "--count", f"1={expected // 100}.{expected % 100:02d}", "--force").stdout
+    assert ("Still clocked in: Alice (since 12:00), Dave (since 12:00), Maria (since 12:00): their shifts stay open "
+            "(pos shift end NAME, or close with --end-shifts).") in out
+    assert day.scalar("SELECT count(*) FROM shifts WHERE ended_at IS NULL") == 3
+    with freeze_time("2026-11-23 23:00:00"):  # the next day (the 23rd closed early): yesterday's shifts still listed
+        listed = json.loads(cli.ok("shift", "list", "--json").stdout)
+        assert [(s["staff"], s["business_day"]) for s in listed] == [("Alice", "2026-11-23"), ("Dave", "2026-11-23"),
+                                                           ("Maria", "2026-11-23")]
+        text = cli.ok("shift", "list").stdout
+        assert "on shift" in text and "Alice" in text
+
+
+def audit_records(store: Store):  # type: ignore[no-untyped-def]
+    from pos import audit
+
+    return audit.records(store)
 
 
 def test_a_forced_close_of_a_day_in_progress_sends_later_sales_to_the_next_day(day: Store) -> None:
@@ -436,3 +484,40 @@ def test_bulk_posts_follow_the_lock_like_single_ones(day: Store) -> None:
         assert ledger.post_many(day, [draft]) == 1
     entry = ledger.find_by_key(day, "bulk:1")
     assert entry is not None and entry.business_day == "2026-11-24" and "(late: 2026-11-23" in entry.memo
+
+
+def test_a_store_with_no_card_processor_hears_nothing_of_cards(store: Store, cli_for) -> None:
+    """Issue 23: a store with no card processor was told "Card payments match the processor's settlement"."""
+    cli = cli_for(store)
+    with freeze_time(DURING):
+        drawer.open_drawer(store, 1, "100")
+        service.pay(store, sale(store).id, "cash", "20")
+        closed = cli.ok("day", "close", "--count", "1=113.61", "--force").stdout
+        data = json.loads(cli.ok("day", "report", "--day", "2026-11-23", "--json").stdout)
+        report = cli.ok("day", "report", "--day", "2026-11-23").stdout
+    assert "Closed 2026-11-23" in closed and "card" not in closed.lower(), closed
+    assert "card" not in report.lower() and data["card_fees_minor"] == data["card_net_minor"] == 0, report
+    from receipts import day_pdf
+    from tests import golden_pdf
+
+    pages = golden_pdf.layout(day_pdf.render(store, day_report(store, DAY)))["pages"]
+    shown = " ".join(str(line[0]) for page in pages for line in page["lines"])
+    assert "Card fees" not in shown and "Card money" not in shown
+
+
+def test_a_day_with_card_payments_still_says_they_match(make_store, cli_for) -> None:
+    shop = make_store(training=True)
+    add_item_for(shop)
+    cli = cli_for(shop)
+    with freeze_time(DURING):
+        service.pay(shop, sale(shop).id, "card")
+        closed = cli.ok("day", "close", "--force").stdout
+        report = cli.ok("day", "report", "--day", "2026-11-23").stdout
+    assert "Card payments match the processor's settlement." in closed
+    assert "Card fees $0.69; card money due from the processor $12.92" in report
+
+
+def add_item_for(store: Store) -> None:
+    from pos.catalog import add_item
+
+    add_item(store, "PIZZA-M", "Margherita 12in", "12.50")

@@ -153,6 +153,32 @@ def test_demo_day_adds_up(demo_run: DemoRun) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_every_order_the_demo_rings_is_rung_by_a_named_person(tmp_path: Path) -> None:
+    """Issue 23: the demo's Z report credited 7 of 9 orders to "Nobody signed in" while receipt #1 said "Served by
+    Alice".  Now the staff ring, void and refund as themselves; only the kiosk's self-checkouts have nobody."""
+    import json
+
+    report = run_demo(tmp_path / "demo")
+    with Store.open(report.db_path) as store:
+        assert store.all("SELECT number FROM orders WHERE created_by IS NULL AND channel != 'kiosk'") == []
+        assert store.scalar("SELECT count(*) FROM orders WHERE status = 'voided' AND voided_by IS NULL") == 0
+        assert store.scalar("SELECT count(*) FROM refunds WHERE created_by IS NULL") == 0
+        kiosk = store.scalar("SELECT count(*) FROM orders WHERE channel = 'kiosk'")
+        served = {number: name for number, name in store.tuples(
+            "SELECT o.number, s.name FROM orders o JOIN staff s ON s.id = o.created_by")}
+        walk_in = store.scalar("SELECT id FROM orders WHERE number = 1")
+    z = json.loads(report.files["Z report (JSON)"].read_text())
+    cashiers = z["cashiers"]
+    assert cashiers[""]["orders"] == kiosk == 2 and cashiers[""]["voids"] == cashiers[""]["refunds"] == 0
+    assert sum(line["orders"] for line in cashiers.values()) == z["orders"] == 9
+    assert cashiers["alice"]["orders"] == 7 and cashiers["alice"]["voids"] >= 1 and cashiers["alice"]["refunds"] == 1
+    from receipts import model, text
+
+    with Store.open(report.db_path) as store:
+        first = text.render(model.build(store, str(walk_in)), 80)
+    assert served[1] == "Alice" and "Served by Alice" in first
+
+
 CTRL_C_AT = """
 import os, signal, sys
 from pos import faults

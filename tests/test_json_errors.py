@@ -1,8 +1,7 @@
 """Under ``--json``, errors are JSON too: ``{"error": "...", "code": "not_found"}`` on stderr, exit 1.
 
 The code comes from the domain exception's class (pos.errors), so a script tells a typo from a
-refusal without reading the words; a card declined is ``declined``, a usage error ``usage`` (with
-click's exit code 2).  Nothing is written by any of them, and stdout stays empty.
+refusal without reading the words; a card declined is ``declined``, a usage error ``usage``.  Nothing is written by any of them, and stdout stays empty.
 """
 
 from __future__ import annotations
@@ -81,11 +80,12 @@ def test_a_refusal_is_not_allowed_and_still_audited(store: Store, cli: Cli, tmp_
 def test_a_conflict_and_a_usage_error(cli: Cli) -> None:
     cli.ok("drawer", "open", "--float", "100")
     assert json_error(cli, "drawer", "open", "--float", "100", "--json")["code"] == "conflict"
-    usage = json_error(cli, "order", "show", "--json", exit_code=2)
-    assert usage == {"error": "Missing argument 'order'.", "code": "usage"}
-    assert json_error(cli, "config", "show", "--bogus", "--json", exit_code=2)["code"] == "usage"
-    plain = cli("config", "show", "--bogus")  # without --json: click's own usage text, as before
-    assert plain.exit_code == 2 and "No such option" in plain.stderr and not plain.stderr.startswith("{")
+    usage = json_error(cli, "order", "show", "--json")  # exit 1, as every error (issue 23)
+    assert usage["code"] == "usage" and usage["error"].startswith("Missing argument 'order'. Usage: "), usage
+    assert json_error(cli, "config", "show", "--bogus", "--json")["code"] == "usage"
+    plain = cli("config", "show", "--bogus")  # without --json: one line of text
+    assert plain.exit_code == 1 and plain.stderr.startswith("error: No such option: --bogus")
+    assert plain.stderr.count("\n") == 1
 
 
 def test_hidden_characters_in_a_json_error_are_escaped(cli: Cli) -> None:

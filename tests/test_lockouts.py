@@ -34,6 +34,14 @@ def wrong_login(cli: Cli, name: str, says: str) -> None:
     assert result.exit_code == 1 and says in result.output, result.output
 
 
+def duration(seconds: int) -> str:
+    """A wait as the messages say it: ``30 seconds``, ``1 minute``, ``60 minutes``."""
+    if seconds < 60:
+        return f"{seconds} seconds"
+    minutes = -(-seconds // 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
 def failed(store: Store, name: str) -> int:
     return int(store.scalar("SELECT failed_pins FROM staff WHERE name = ?", (name,)))
 
@@ -49,10 +57,11 @@ def test_the_finding_replayed_unlocking_between_rounds_no_longer_lets_the_owners
     with freeze_time(NOON) as clock:
         for left in ("4 tries", "3 tries", "2 tries", "1 try"):
             wrong_login(cli, "Tony", f"Wrong PIN for Tony: try again ({left} left).")
-        wrong_login(cli, "Tony", "Wrong PIN for Tony, 5 times in a row: wait 30 seconds before the next try.")
+        wrong_login(cli, "Tony", "Wrong PIN for Tony: Tony must wait 30 seconds before typing a PIN again, after 5 "
+                                 "wrong PINs in a row.")
         # A try during the wait is refused without looking at the PIN, and not counted: even the right one.
         cli.fails("login", "Tony", input=f"{OWNER_PIN}\n", audited=True,
-                  says="Too many wrong PINs for Tony: try again in 30 seconds.")
+                  says="Tony must wait 30 seconds before typing a PIN again, after 5 wrong PINs in a row.")
         assert failed(shop, "Tony") == 5
         cli.ok("login", "Maria", input=f"{MANAGER_PIN}\n")
         cli.fails("staff", "unlock", "Tony", "--approve", "Maria", input=f"{MANAGER_PIN}\n", audited=True,
@@ -67,7 +76,8 @@ def test_the_finding_replayed_unlocking_between_rounds_no_longer_lets_the_owners
                 break
             guesses += 1
             waited = pin_wait_s(guesses)
-            wrong_login(cli, "Tony", f"Wrong PIN for Tony, {guesses} times in a row: wait")
+            wrong_login(cli, "Tony", f"Wrong PIN for Tony: Tony must wait {duration(waited)} before typing a PIN "
+                                     f"again, after {guesses} wrong PINs in a row.")
         assert guesses == 34  # 5, then 7 in the first hour's doubling waits, then one an hour (unlocks no help)
         assert shop.scalar("SELECT locked_at FROM staff WHERE name = 'Tony'") is None  # an owner is never locked
         clock.tick(LONGEST_WAIT_S)
@@ -81,9 +91,9 @@ def test_five_wrong_pins_each_for_the_manager_and_the_owner_leave_a_way_back(sho
         for _ in range(4):
             wrong_login(cli, "Maria", "Wrong PIN for Maria")
             wrong_login(cli, "Tony", "Wrong PIN for Tony")
-        wrong_login(cli, "Maria", "Wrong PIN for Maria, 5 times in a row: Maria is locked out until an owner "
-                                  "unlocks them.")
-        wrong_login(cli, "Tony", "wait 30 seconds")
+        wrong_login(cli, "Maria", "Wrong PIN for Maria: Maria is locked out after 5 wrong PINs in a row, until an "
+                                  "owner unlocks them ('pos staff unlock Maria --approve NAME').")
+        wrong_login(cli, "Tony", "must wait 30 seconds")
         clock.tick(30)
         cli.ok("login", "Tony", input=f"{OWNER_PIN}\n")
         # The owner signed in unlocks by their sign-in; approving it themselves is refused.
@@ -91,7 +101,8 @@ def test_five_wrong_pins_each_for_the_manager_and_the_owner_leave_a_way_back(sho
                   says="Tony cannot approve their own request: another manager or the owner approves it.")
         assert cli.ok("staff", "unlock", "Maria").stdout == "Maria is unlocked.\n"
         # Unlocking lifted the lock, not the count: Maria's next wrong PIN makes her wait.
-        wrong_login(cli, "Maria", "Wrong PIN for Maria, 6 times in a row: wait 1 minute before the next try.")
+        wrong_login(cli, "Maria", "Wrong PIN for Maria: Maria must wait 1 minute before typing a PIN again, after 6 "
+                                  "wrong PINs in a row.")
         unlocked = [r for r in audit.records(shop) if r.event is audit.Event.UNLOCKED]
         assert [(r.staff, r.detail["who"], r.detail["failed_in_a_row"]) for r in unlocked] == [("Tony", "Maria", 5)]
 
@@ -108,7 +119,7 @@ def test_only_someone_above_unlocks_and_a_manager_is_locked_only_where_an_owner_
         for _ in range(5):
             with pytest.raises(NotAllowed):
                 verify_pin(store, "Alice", WRONG)
-        with pytest.raises(NotAllowed, match="Alice is locked out after 5 wrong PINs: a manager unlocks them"):
+        with pytest.raises(Refused, match="Alice is locked out after 5 wrong PINs in a row, until a manager unlocks"):
             verify_pin(store, "Alice", CASHIER_PIN)
         owner = add_staff(store, "Tony", "owner", "369147")
         for _ in range(5):
@@ -136,3 +147,38 @@ def test_a_failed_pin_names_the_register_and_terminal_it_was_typed_at(shop: Stor
     (record,) = [r for r in audit.records(shop) if r.event is audit.Event.FAILED_PIN]
     assert (record.staff, record.register, record.detail["who"]) == ("Alice", 2, "Alice")
     assert record.terminal and len(record.terminal) == 12
+
+
+def test_the_fifth_wrong_pin_and_the_next_try_say_the_same_thing(shop: Store, cli_for) -> None:
+    """Issue 23: the fifth wrong PIN said "locked out until a manager unlocks", the next try "try again in 30
+    seconds".  Locked out is locked out, until someone unlocks; a wait says how long is left, each time."""
+    cli: Cli = cli_for(shop)
+    locked = ("Alice is locked out after 5 wrong PINs in a row, until a manager unlocks them "
+              "('pos staff unlock Alice --approve NAME').")
+    with freeze_time(NOON) as clock:
+        for _ in range(4):
+            wrong_login(cli, "Alice", "Wrong PIN for Alice: try again")
+        wrong_login(cli, "Alice", f"Wrong PIN for Alice: {locked}")
+        assert cli.fails("login", "Alice", input=f"{CASHIER_PIN}\n", audited=True).stderr == f"error: {locked}\n"
+        clock.tick(3600)  # no wait runs out of a lock
+        assert cli.fails("login", "Alice", input=f"{CASHIER_PIN}\n", audited=True).stderr == f"error: {locked}\n"
+        listed = cli.ok("staff", "list", "--json").stdout
+        import json
+
+        pins = {m["name"]: m["pin"] for m in json.loads(listed)}
+        assert pins["Alice"] == {"locked": True, "wait_s": 0, "failed_in_a_row": 5, "unlocked_by": "a manager"}
+        assert pins["Tony"] == {"locked": False, "wait_s": 0, "failed_in_a_row": 0, "unlocked_by": None}
+        assert "locked out" in cli.ok("staff", "list").stdout
+        cli.ok("login", "Maria", input=f"{MANAGER_PIN}\n")
+        cli.ok("staff", "unlock", "Alice")
+        wrong_login(cli, "Alice", "Wrong PIN for Alice: Alice must wait 1 minute before typing a PIN again, "
+                                  "after 6 wrong PINs in a row.")
+        clock.tick(15)
+        assert cli.fails("login", "Alice", input=f"{CASHIER_PIN}\n", audited=True).stderr == (
+            "error: Alice must wait 45 seconds before typing a PIN again, after 6 wrong PINs in a row.\n")
+        assert "waits 45 seconds" in cli.ok("staff", "list").stdout
+        assert {m["name"]: m["pin"]["wait_s"] for m in json.loads(cli.ok("staff", "list", "--json").stdout)} == {
+            "Tony": 0, "Maria": 0, "Alice": 45}
+        clock.tick(45)
+        cli.ok("login", "Alice", input=f"{CASHIER_PIN}\n")
+        assert "waits" not in cli.ok("staff", "list").stdout

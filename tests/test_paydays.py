@@ -272,6 +272,31 @@ def test_the_payroll_csv_covers_exactly_one_pay_period(crew: Store, cli_for, tmp
         assert "for 2026-11-23 to 2026-11-29" in out
 
 
+def test_without_a_schedule_the_payroll_says_so_and_offers_the_days_not_an_empty_file_for_today(
+        store: Store, cli_for, tmp_path) -> None:
+    """Issue 23: 'pos tips payroll --out tips.csv' with no pay schedule wrote an empty file for today."""
+    with freeze_time(noon(MONDAY)):
+        add_staff(store, "Alice", "server", "2580")
+        add_staff(store, "Bob", "server", "2580")
+        open_drawer(store, 1, "100")
+    tip(store, date(2026, 11, 20), 300)
+    tip(store, date(2026, 11, 21), 200, to="Bob")
+    with freeze_time(noon(date(2026, 11, 22))):
+        tips.payout(store, "Alice", None, tips.PayoutSource.PAYROLL)  # Alice's 11-20 tips, paid through payroll
+    tip(store, date(2026, 11, 23), 150)
+    cli = cli_for(store)
+    target = tmp_path / "tips.csv"
+    with freeze_time(noon(date(2026, 11, 24))):
+        said = cli.fails("tips", "payroll", "--out", str(target), says="No pay schedule is set").stderr
+        assert not target.exists()
+        assert "payouts through payroll on 2026-11-22" in said, said
+        assert "tips still owed were earned on 2026-11-21 and 2026-11-23" in said, said
+        assert "--from 2026-11-22 --to 2026-11-22" in said, said
+        cli.fails("tips", "payroll", says="No pay schedule is set")  # printed, it is the same: no day to take
+        cli.ok("tips", "payroll", "--from", "2026-11-22", "--out", str(target))
+    assert target.read_text() == "business_day,staff,amount,currency\n2026-11-22,Alice,3.00,USD\n"
+
+
 def test_without_a_schedule_the_payroll_takes_any_range_and_refuses_a_period(store: Store, cli_for) -> None:
     with freeze_time(noon(MONDAY)):
         cli = cli_for(store)

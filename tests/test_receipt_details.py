@@ -191,3 +191,35 @@ def test_tax_groups_add_up_to_the_sales_tax(lines: list, included: bool) -> None
         assert sum(g.tax_minor for g in groups if g.category == category) == tax
     net = sum(lt.net_minor for lt in totals.lines)
     assert sum(g.base_minor for g in groups) == (net - totals.tax_minor if included else net)
+
+
+def test_a_store_with_no_tax_prints_no_tax_line(make_store, cli_for) -> None:
+    """Issue 23: a store with no tax printed "Tax Standard 0% $0.00" on its receipts."""
+    from freezegun import freeze_time
+
+    from pos.drawer import open_drawer
+
+    untaxed = make_store("untaxed.db", tax_rate="0")
+    add_item(untaxed, "SODA", "Soda 20oz", "2.49")
+    add_tax_category(untaxed, "alcohol", "10", "Alcohol")
+    add_item(untaxed, "BEER", "Lager", "5.00", "alcohol")
+    with freeze_time("2026-11-23 17:00:00"):
+        open_drawer(untaxed, 1, "100")
+        plain = new_order(untaxed, "counter")
+        add_line(untaxed, plain.id, "SODA", 2)
+        service.pay(untaxed, plain.id, "cash", "10")
+        mixed = new_order(untaxed, "counter")
+        add_line(untaxed, mixed.id, "SODA")
+        add_line(untaxed, mixed.id, "BEER")
+        service.pay(untaxed, mixed.id, "cash", "10")
+        shown = cli_for(untaxed).ok("order", "show", "1").stdout
+        shown_mixed = cli_for(untaxed).ok("order", "show", "2").stdout
+    for width in (80, 58):
+        receipt = text.render(model.build(untaxed, plain.id), width)
+        assert "Tax" not in receipt and "0%" not in receipt, receipt
+        assert "Subtotal" in receipt and "TOTAL" in receipt
+    assert "Tax" not in pdf_text(pdf.render(model.build(untaxed, plain.id), 80))
+    assert "Tax" not in shown and "Total $4.98" in shown
+    both = text.render(model.build(untaxed, mixed.id), 80)  # beside a taxed line, the 0% base is part of the breakdown
+    assert "Tax Alcohol 10% on $5.00" in both and "Tax Standard 0% on $2.49" in both, both
+    assert "Tax alcohol $0.50" in shown_mixed

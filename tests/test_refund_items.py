@@ -475,3 +475,71 @@ def test_a_refused_card_refund_sends_none_of_the_rest_and_returns_no_item(make_s
     back = refunds.refund(store, order.id, None, "", lines=[(1, 2)])  # the card refunds now: both come back
     assert back.fully_refunded and [p.tender for p in back.parts] == ["card", "cash"]
     verified(store)
+
+
+# -- which tender the money goes back to (--to) -----------------------------------------------------------
+
+
+@pytest.fixture
+def mixed(make_store) -> Store:
+    """The module's order (31.48) in a training store, paid 20.00 by card, then 11.48 in cash (the newest)."""
+    store = make_store(training=True)
+    add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
+    add_item(store, "SODA", "Soda 20oz", "2.49")
+    add_tax_category(store, "alcohol", "10.375", "Alcohol")
+    add_item(store, "LAGER", "Lager", "6.00", "alcohol")
+    with freeze_time(NOON):
+        open_drawer(store, 1, "100")
+        order_id = ring(store, pay=False)
+        service.pay(store, order_id, "card", "20.00")
+        service.pay(store, order_id, "cash")
+    return store
+
+
+def refunded_by_tender(store: Store) -> dict[str, int]:
+    return {str(t): int(a) for t, a in store.tuples(
+        "SELECT tender, refunded_minor FROM payments WHERE refunded_minor > 0 ORDER BY rowid")}
+
+
+@freeze_time(NOON)
+def test_a_line_goes_back_to_the_card_that_paid_by_default_not_the_newest_tender(mixed: Store, cli_for) -> None:
+    """Issue 23: a refund by line always took the newest tender first (here the cash)."""
+    out = cli_for(mixed).ok("refund", "1", "--line", "2", "--qty", "1").output
+    assert out == "Refunded $2.44 on #1 for 1 x Soda 20oz ($2.44) (card $2.44).\n"
+    assert refunded_by_tender(mixed) == {"card": 244}
+    verified(mixed)
+
+
+@freeze_time(NOON)
+def test_the_cashier_chooses_the_tender_within_what_it_took(mixed: Store, cli_for) -> None:
+    cli = cli_for(mixed)
+    drawer = bal(mixed, "assets:cash:drawer:1")
+    out = cli.ok("refund", "1", "--line", "2", "--qty", "1", "--to", "cash").output
+    assert out.endswith("(cash $2.44).\n") and bal(mixed, "assets:cash:drawer:1") == drawer - 244
+    data = json.loads(cli.ok("refund", "1", "--line", "1", "--to", "card", "--json").output)
+    assert [(p["tender"], p["amount_minor"]) for p in data["parts"]] == [("card", 1225)]
+    assert refunded_by_tender(mixed) == {"card": 1225, "cash": 244}
+    # Cash took 11.48 and gave 2.44 back: the two lagers (11.92) are more than it has left.
+    cli.fails("refund", "1", "--line", "3", "--to", "cash", says="Only $9.04 of order #1 can go back in cash")
+    cli.fails("refund", "1", "--amount", "7.76", "--reason", "x", "--to", "card",
+              says="Only $7.75 of order #1 can go back to the card")
+    out = cli.ok("refund", "1", "--line", "3").output  # by default: the card's 7.75, then cash
+    assert out.endswith("(card $7.75, cash $4.17).\n")
+    verified(mixed)
+
+
+@freeze_time(NOON)
+def test_a_tender_the_order_was_not_paid_with_is_refused(shop: Store, make_store, cli_for) -> None:
+    ring(shop)  # cash only
+    cli = cli_for(shop)
+    cli.fails("refund", "1", "--line", "2", "--to", "card", says="was not paid by card")
+    cli.fails("refund", "1", "--line", "2", "--to", "bank", says="cash or card")
+    assert cli.ok("refund", "1", "--line", "2", "--qty", "1").output.endswith("(cash $2.44).\n")
+    store = make_store("card.db", training=True)
+    add_item(store, "SODA", "Soda 20oz", "2.49")
+    order = new_order(store, "counter")
+    add_line(store, order.id, "SODA", 2)
+    service.pay(store, order.id, "wallet")  # a phone wallet is a card to give back to
+    card = cli_for(store)
+    card.fails("refund", "1", "--amount", "1.00", "--reason", "x", "--to", "cash", says="was not paid in cash")
+    assert card.ok("refund", "1", "--amount", "1.00", "--reason", "x", "--to", "card").output.endswith("(wallet $1.00).\n")

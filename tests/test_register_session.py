@@ -106,7 +106,7 @@ def test_a_receipts_code_scanned_recalls_the_sale_of_an_earlier_day_and_an_item_
             "Order 2026-11-23/1 (counter), paid: total $19.03",
             "  1. 1 x Margherita 12in  $12.50",
             "  2. 2 x Soda 20oz  $4.98",
-            "Items coming back: refund LINE [HOW MANY], like 'refund 1'."]
+            "Items coming back: refund LINE [HOW MANY] [cash|card], like 'refund 1'."]
         assert till.handle("refund 2 1") == [
             "Refunded $2.71 on 2026-11-23/1 for 1 x Soda 20oz (cash $2.71).",
             "Booked on 2026-11-24, the business day open now, not on the sale's day 2026-11-23 (closed)."]
@@ -123,6 +123,28 @@ def test_a_receipts_code_scanned_recalls_the_sale_of_an_earlier_day_and_an_item_
         till.handle("cash 5")
         assert till.handle("new") == ["Ready for the next customer."]
         assert till.handle("refund 1") == ["Refunded $2.71 on #1 for 1 x Soda 20oz (cash $2.71)."]
+
+
+@freeze_time(NOON)
+def test_an_item_comes_back_to_the_card_that_paid_unless_the_cashier_says_cash(make_store) -> None:
+    """Issue 23: a refund by line took the newest tender first; the register's 'refund' chooses as 'pos refund'."""
+    store = make_store(training=True)
+    from pos.catalog import add_item
+
+    add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
+    add_item(store, "SODA", "Soda 20oz", "2.49")
+    alice = add_staff(store, "Alice", "cashier", "2580")
+    start_shift(store, "Alice")
+    open_drawer(store, 1, "100")
+    till = Session(store, alice, 1)
+    till.handle("PIZZA-M")
+    till.handle("2*SODA")
+    till.handle("card 10")
+    till.handle("cash 10")  # the newest tender: cash
+    assert till.handle("refund 2 1") == ["Refunded $2.71 on #1 for 1 x Soda 20oz (card $2.71)."]
+    assert till.handle("refund 2 1 cash") == ["Refunded $2.71 on #1 for 1 x Soda 20oz (cash $2.71)."]
+    (refused,) = till.handle("refund 1 card")  # the card took 10.00 and gave 2.71 back: 7.29 left, not 13.61
+    assert "Only $7.29 of order #1 can go back to the card" in refused, refused
 
 
 @freeze_time(NOON)
@@ -392,7 +414,8 @@ def test_a_wrong_pin_at_switch_counts_and_keeps_the_cashier(crew: Session) -> No
     assert len(failed) == 5 and all((r.staff, r.register) == ("Bob", 1) for r in failed)
     assert [r.event for r in audit.records(till.store)][-1] is audit.Event.LOCKED_OUT
     said = _said(till.handle("switch Bob"))  # refused before any PIN is typed, and recorded
-    assert "Bob is locked out after wrong PINs" in said and said.endswith("Alice stays signed in.")
+    assert "Bob is locked out after 5 wrong PINs in a row, until a manager unlocks them" in said  # as the 5th said
+    assert said.endswith("Alice stays signed in.")
     assert till.asking is None
     refused = [r.detail for r in audit.records(till.store) if r.event is audit.Event.REFUSED]
     assert refused[-1]["asked"] == "register: switch to Bob"

@@ -93,17 +93,20 @@ def test_sales_by_day_week_and_hour_use_the_z_reports_words(week: Store) -> None
 def test_the_report_commands_print_text_json_and_csv(week: Store, cli_for) -> None:
     cli = cli_for(week)
     with freeze_time("2026-11-30 12:00:00"):
-        text = cli.ok("report", "items", "--from", "2026-11-23", "--to", "2026-11-29").stdout
-        assert "Item sales 2026-11-23 to 2026-11-29: 5 items sold, net sales $29.72 (after discounts, before tax)" in text
+        text = " ".join(cli.ok("report", "items", "--from", "2026-11-23", "--to", "2026-11-29").stdout.split())
+        # Net sales as on the Z report: Wednesday's $1.00 gesture gave back $0.92 of sales (and its tax).
+        assert ("Item sales 2026-11-23 to 2026-11-29: 5 items sold, net sales $28.80 (gross sales less discounts "
+                "and refunds, before tax)") in text
+        assert "Refunds that returned no item (amounts given back): $0.92" in text
         assert "PIZZA-M Margherita 12in: 2 sold in 1 order, gross $25.00, discounts $2.50, net $22.50" in text
         assert "Best sellers: Soda 20oz (3), Margherita 12in (2)" in text and "Never sold: Garlic bread (GARLIC)" in text
         rows = list(csv.reader(io.StringIO(cli.ok("report", "items", "--from", "2026-11-23", "--to", "2026-11-29",
                                                   "--csv").stdout)))
-        assert rows[0] == ["sku", "item", "quantity", "orders", "gross_sales", "discounts", "net_sales",
-                           "returned_quantity", "returned_sales", "net_sales_after_returns", "currency"]
-        assert rows[1] == ["PIZZA-M", "Margherita 12in", "2", "1", "25.00", "2.50", "22.50", "0", "0.00", "22.50",
-                           "USD"]
-        assert rows[-1] == ["GARLIC", "Garlic bread", "0", "0", "0.00", "0.00", "0.00", "0", "0.00", "0.00", "USD"]
+        assert rows[0] == ["sku", "item", "quantity", "orders", "gross_sales", "discounts", "returned_quantity",
+                           "refunds", "net_sales", "currency"]
+        assert rows[1] == ["PIZZA-M", "Margherita 12in", "2", "1", "25.00", "2.50", "0", "0.00", "22.50", "USD"]
+        assert rows[-2] == ["GARLIC", "Garlic bread", "0", "0", "0.00", "0.00", "0", "0.00", "0.00", "USD"]
+        assert rows[-1] == ["", "refunds not by item", "0", "0", "0.00", "0.00", "0", "0.92", "-0.92", "USD"]
         data = json.loads(cli.ok("report", "items", "--from", "2026-11-23", "--to", "2026-11-29", "--json").stdout)
         assert data["best_sellers"] == ["SODA", "PIZZA-M"] and data["items"][0]["net_minor"] == 2250
         rows = list(csv.reader(io.StringIO(cli.ok("report", "sales", "--from", "2026-11-23", "--to", "2026-11-25",
@@ -129,19 +132,19 @@ def test_items_given_back_by_a_refund_by_item_count_as_returns_on_the_day_the_mo
         refund(week, order, None, "", lines=[(1, 1)])
     friday = date(2026, 11, 27)
     soda = {i.sku: i for i in item_sales(week, friday, friday).items}["SODA"]
-    assert (soda.quantity, soda.returned_quantity, soda.returned_minor, soda.kept_net_minor) == (0, 1, 249, -249)
+    assert (soda.quantity, soda.returned_quantity, soda.returned_minor, soda.net_minor) == (0, 1, 249, -249)
     mix = item_sales(week, friday, friday)
     assert ("SODA", "Soda 20oz") in mix.never_sold and mix.best_sellers == ()
     assert day_report(week, friday).refunded_items == 1
     week_soda = {i.sku: i for i in item_sales(week, MONDAY, date(2026, 11, 29)).items}["SODA"]
     assert (week_soda.quantity, week_soda.returned_quantity) == (4, 1)
-    assert week_soda.kept_net_minor == week_soda.net_minor - 249
+    assert week_soda.net_minor == week_soda.sold_minor - 249
     # an amount-only refund (Wednesday's $1.00) gives no item back
     assert item_sales(week, date(2026, 11, 25), date(2026, 11, 25)).items[0].returned_quantity == 0
     with freeze_time("2026-11-30 12:00:00"):
-        text = cli_for(week).ok("report", "items", "--from", "2026-11-27", "--to", "2026-11-27").stdout
-        assert "SODA Soda 20oz: 0 sold in 0 orders, gross $0.00, discounts $0.00, net $0.00; 1 returned ($2.49), " \
-            "net after returns -$2.49" in text
+        text = " ".join(cli_for(week).ok("report", "items", "--from", "2026-11-27", "--to", "2026-11-27").stdout.split())
+        assert "SODA Soda 20oz: 0 sold in 0 orders, gross $0.00, discounts $0.00, 1 returned ($2.49), net -$2.49" \
+            in text
         rows = list(csv.reader(io.StringIO(cli_for(week).ok("report", "items", "--from", "2026-11-27", "--to",
                                                             "2026-11-27", "--csv").stdout)))
         assert [r[0] for r in rows[1:]].count("SODA") == 1
@@ -178,3 +181,34 @@ def test_the_range_costs_the_range(week: Store) -> None:
     raw.close()
     assert len([s for s in statements if 'journal_entries' in s]) >= 3  # the range's reads were seen
     assert scans == []
+
+
+def test_the_item_reports_net_sales_are_the_z_reports_for_the_same_day(week: Store, cli_for) -> None:
+    """Issue 23: the item report's "net sales" and the Z report's differed for the same day (one before returns).
+    One definition, stated in both: gross sales less discounts and refunds, before tax."""
+    friday = date(2026, 11, 27)
+    with freeze_time("2026-11-27 17:00:00"):
+        order = _sell(week, "SODA", "PIZZA-M", "PIZZA-M", discount="10%")
+        refund(week, order, None, "", lines=[(2, 1)])  # a pizza comes back
+        refund(week, order, "1.00", "slow service")  # and a goodwill gesture, no item
+    z = day_report(week, friday)
+    cli = cli_for(week)
+    definition = "gross sales less discounts and refunds, before tax"
+    with freeze_time("2026-11-30 12:00:00"):
+        text = " ".join(cli.ok("report", "items", "--from", "2026-11-27").stdout.split())
+        data = json.loads(cli.ok("report", "items", "--from", "2026-11-27", "--json").stdout)
+        rows = list(csv.reader(io.StringIO(cli.ok("report", "items", "--from", "2026-11-27", "--csv").stdout)))
+        z_text = " ".join(cli.ok("day", "report", "--day", "2026-11-27").stdout.split())
+        z_data = json.loads(cli.ok("day", "report", "--day", "2026-11-27", "--json").stdout)
+    net = f"${z.net_sales_minor // 100}.{z.net_sales_minor % 100:02d}"
+    assert f"net sales {net} ({definition})" in text, text
+    assert f"Net sales {net} {definition}" in z_text
+    assert data["net_sales_minor"] == z_data["net_sales_minor"] == z.net_sales_minor
+    assert data["definitions"]["Net sales"] == z_data["definitions"]["Net sales"] == definition
+    column = rows[0].index("net_sales")
+    assert sum(int(row[column].replace(".", "")) for row in rows[1:]) == z.net_sales_minor  # the column adds up
+    mix = item_sales(week, friday, friday)
+    assert mix.net_sales_minor == z.net_sales_minor == z.gross_sales_minor - z.discounts_minor - z.refunds_minor
+    assert sum(i.net_minor for i in mix.items) - mix.refunds_not_by_item_minor == z.net_sales_minor
+    pizza = {i.sku: i for i in mix.items}["PIZZA-M"]
+    assert pizza.net_minor == pizza.gross_minor - pizza.discounts_minor - pizza.returned_minor  # after its return

@@ -29,7 +29,9 @@ def stored(store: Store, key: str) -> str | None:
 
 
 def show_line(cli: Cli, key: str) -> str:
-    return next(line for line in cli.ok("config", "show").stdout.splitlines() if line.startswith(f"{key} = "))
+    """The option's line of ``pos config show``, with the lines it wraps onto (indented) joined back."""
+    shown = cli.ok("config", "show").stdout.replace("\n    ", " ")
+    return next(line for line in shown.splitlines() if line.startswith(f"{key} = "))
 
 
 def test_an_approval_limit_is_read_and_answered_in_money(cli: Cli, store: Store) -> None:

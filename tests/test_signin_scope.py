@@ -110,7 +110,7 @@ READS = {
     "day report": ["day", "report"],
     "report items": ["report", "items"],
     "report sales": ["report", "sales"],
-    "tips payroll": ["tips", "payroll"],
+    "tips payroll": ["tips", "payroll", "--from", "2026-11-23"],
     "tips owed": ["tips", "owed", "Bob"],
     "tips records": ["tips", "records"],
     "driver cash": ["driver", "cash", "Dave"],
@@ -220,8 +220,8 @@ def test_a_locked_out_cashiers_register_stops_at_the_next_line(till: Session) ->
     for _ in range(MAX_FAILED_PINS):  # someone guesses at her PIN on another terminal
         with pytest.raises(NotAllowed, match="Wrong PIN"):
             verify_pin(till.store, "Alice", "3691")
-    assert till.handle("PIZZA-M")[0] == ("Alice is locked out after wrong PINs: a manager unlocks them before they "
-                                         "use the register again.")
+    assert till.handle("PIZZA-M")[0] == ("Alice is locked out after 5 wrong PINs in a row, until a manager unlocks "
+                                         "them ('pos staff unlock Alice --approve NAME').")
     assert till.done and list_orders(till.store) == []
 
 

@@ -107,7 +107,7 @@ def test_the_records_tie_to_the_ledger_to_the_cent(week: Store) -> None:
 def test_the_command_prints_text_csv_json_and_a_pdf_an_inspector_can_read(week: Store, cli_for, tmp_path) -> None:
     cli = cli_for(week)
     with freeze_time("2026-12-07 17:00:00"):
-        text = cli.ok("tips", "records", "--from", "2026-11-23", "--to", "2026-11-29").stdout
+        text = " ".join(cli.ok("tips", "records", "--from", "2026-11-23", "--to", "2026-11-29").stdout.split())
         assert "Tip records 2026-11-23 to 2026-11-29 (29 CFR 516.28), weeks from Monday:" in text
         assert "week of 2026-11-23: received $9.50 (direct $3.00, pooled $1.50, declared cash $5.00); given back " \
             "$0.00; paid out $7.00" in text

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from payments import service
 from pos import accounts, config, ledger, tip_pool, tips
 from pos.drawer import expected_cash, open_drawer
-from pos.errors import InvalidInput, NotAllowed, NotFound
+from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.orders import add_line, new_order
 from pos.staff import add_staff, deactivate_staff, end_shift, start_shift
 from pos.store import Store
@@ -123,7 +123,7 @@ def test_the_pool_is_shared_by_hours_worked_to_the_cent(team: Store) -> None:
         # A late tip reaches the pool: only it is shared next time.
         start_shift(team, "Bob")
         service.pay(team, sale(team).id, "cash", "20", tip_minor=100)
-        _, late = tip_pool.distribute(team, DAY)
+        _, late = tip_pool.distribute(team, DAY, include_open=True)  # Bob's open shift counted as ended now
         assert late is not None and late.key == f"tips:pool:{DAY}:2"
         assert sum(owed(team).values()) == 1102
     verified(team)
@@ -141,6 +141,39 @@ def test_a_shift_across_midnight_counts_for_its_business_day(team: Store) -> Non
 
 def test_distributing_a_day_with_no_shifts_is_refused_and_posts_nothing(team: Store) -> None:
     refused(team, NotAllowed, "No shifts on 2026-11-20", tip_pool.distribute, team, date(2026, 11, 20))
+
+
+def test_a_preview_says_its_shares_are_as_of_now_and_posting_waits_for_open_shifts(team: Store, cli_for) -> None:
+    """Issue 23: '--preview' then '--yes' gave different shares, the shifts still running between them."""
+    cli = cli_for(team)
+    with freeze_time("2026-11-23 14:00:00") as clock:  # 09:00 local
+        start_shift(team, "Alice")
+        start_shift(team, "Maria")  # a manager on shift shares nothing: her open shift holds nothing up
+        clock.move_to("2026-11-23 16:00:00")
+        start_shift(team, "Bob")
+        service.pay(team, sale(team).id, "cash", "20", tip_minor=600, tip_confirmed=True)
+        clock.move_to("2026-11-23 17:00:00")  # 12:00 local: Alice 3 h, Bob 1 h so far
+        preview = cli.ok("tips", "distribute", "--day", "2026-11-23", "--preview").stdout
+        said = " ".join(preview.split())
+        assert "Shares as of 12:00, while 2 shifts are still open: Alice (since 09:00), Bob (since 11:00)" in said
+        data = json.loads(cli.ok("tips", "distribute", "--day", "2026-11-23", "--preview", "--json").stdout)
+        assert data["as_of"] == "2026-11-23T17:00:00+00:00"
+        assert [(o["name"], o["started_at"]) for o in data["still_open"]] == [
+            ("Alice", "2026-11-23T14:00:00+00:00"), ("Bob", "2026-11-23T16:00:00+00:00")]
+        assert {s["name"]: s["amount_minor"] for s in data["shares"]} == {"Alice": 450, "Bob": 150}
+        clock.move_to("2026-11-23 19:00:00")
+        before = snapshot(team.path)
+        cli.fails("tips", "distribute", "--day", "2026-11-23", "--yes",
+                  says="Alice and Bob are still on shift on 2026-11-23")
+        assert snapshot(team.path) == before and owed(team) == {"pool": 600}
+        refused(team, Conflict, "--include-open", tip_pool.distribute, team, DAY)
+        end_shift(team, "Bob")  # 3 h; Alice 5 h and still on: counted as ended now
+        posted = json.loads(cli.ok("tips", "distribute", "--day", "2026-11-23", "--yes", "--include-open",
+                                   "--json").stdout)
+        assert {s["name"]: s["amount_minor"] for s in posted["shares"]} == {"Alice": 375, "Bob": 225}
+        assert [o["name"] for o in posted["still_open"]] == ["Alice"]
+    assert owed(team) == {"alice": 375, "bob": 225}
+    assert team.scalar("SELECT count(*) FROM shifts WHERE ended_at IS NULL") == 2  # counted, not ended
 
 
 # -- declared cash tips, payouts ---------------------------------------------------------------
@@ -193,10 +226,11 @@ def test_cli_tips_commands(team: Store, cli_for) -> None:
         out = cli.ok("tips", "distribute", "--day", "2026-11-23", "--preview").stdout
         assert "Preview only: nothing posted." in out and "Alice" in out and "Maria" not in out
         before = snapshot(team.path)
-        declined = cli("tips", "distribute", "--day", "2026-11-23", input="n\n")
+        declined = cli("tips", "distribute", "--day", "2026-11-23", "--include-open", input="n\n")  # Alice is on
         assert declined.exit_code == 1 and "error: Nothing posted" in declined.output
         assert snapshot(team.path) == before
-        posted = json.loads(cli.ok("tips", "distribute", "--day", "2026-11-23", "--yes", "--json").stdout)
+        posted = json.loads(cli.ok("tips", "distribute", "--day", "2026-11-23", "--yes", "--include-open",
+                                   "--json").stdout)
         assert posted["posted"] and {s["name"]: s["amount_minor"] for s in posted["shares"]} == {"Alice": 229, "Bob": 171}
         again = json.loads(cli.ok("tips", "distribute", "--day", "2026-11-23", "--yes", "--json").stdout)
         assert not again["posted"] and again["pool_minor"] == 0

@@ -96,8 +96,8 @@ def test_split_card_and_cash_then_refund_to_each(training: Store) -> None:
     service.pay(training, o.id, "card", "10.00")
     last = service.pay(training, o.id, "cash", "5")
     assert last.order_paid and last.payment.change_minor == 500 - 361
-    result = refund(training, o.id, None, "wrong pizza")
-    assert [(part.tender, part.amount_minor) for part in result.parts] == [("cash", 361), ("card", 1000)]
+    result = refund(training, o.id, None, "wrong pizza")  # back to the card first (issue 23), then the cash
+    assert [(part.tender, part.amount_minor) for part in result.parts] == [("card", 1000), ("cash", 361)]
     assert resolve(training, o.id).status is OrderStatus.REFUNDED
     # The card money left the clearing account; the fee stays an expense.
     assert balance(training, ACCOUNT) == 1000 - fee_minor(1000) - 1000

@@ -21,3 +21,11 @@ def test_one_is_singular_and_others_plural(count, noun):
     text = counted(count, noun)
     assert text.endswith(noun if count == 1 else plural_of(noun))
     assert text.replace(",", "").startswith(str(count) + " ")
+
+
+def test_things_listed_in_a_sentence() -> None:
+    from pos.words import are, listed
+
+    assert [listed(names) for names in ([], ["Alice"], ["Alice", "Bob"], ["Alice", "Bob", "Dave"])] == [
+        "", "Alice", "Alice and Bob", "Alice, Bob and Dave"]
+    assert (are(["Alice"]), are(["Alice", "Bob"])) == ("Alice is", "Alice and Bob are")

@@ -255,3 +255,34 @@ def test_paper_follows_the_stores_country(make_store) -> None:
         sizes[locale] = (round(float(box.width)), round(float(box.height)))
     letter, a4 = (612, 792), (595, 842)
     assert sizes == {"en_US": letter, "en_CA": letter, "es_MX": letter, "de_DE": a4, "en_GB": a4, "ja_JP": a4}
+
+
+def test_a_refund_back_to_card_and_cash_counts_once_with_its_tenders_under_it(make_store, cli_for) -> None:
+    """Issue 23: a refund that went back to a card and to cash was counted as 2 refunds."""
+    shop = make_store(training=True)
+    add_item(shop, "PIZZA-M", "Margherita 12in", "12.50")                # 13.61 with tax
+    with freeze_time(DURING):
+        alice = add_staff(shop, "Alice", "cashier", "2580")
+        drawer.open_drawer(shop, 1, "100")
+        order = new_order(shop, "counter", created_by=alice.id)
+        add_line(shop, order.id, "PIZZA-M")
+        service.pay(shop, order.id, "card", "8.00")
+        service.pay(shop, order.id, "cash")                               # 5.61
+        back = refund(shop, order.id, None, "wrong order", by=alice)
+        assert len(back.parts) == 2                                       # one refund, two tenders
+        r = day_report(shop, DAY)
+        text = cli_for(shop).ok("day", "report").stdout
+        data = json.loads(cli_for(shop).ok("day", "report", "--json").stdout)
+    assert r.refunds_count == 1 and r.refunds_paid_minor == 1361
+    assert r.refunds_by_tender == {"card": 800, "cash": 561} and data["refunds_by_tender"] == {"card": 800, "cash": 561}
+    assert r.cashiers["alice"].refunds == 1 and r.cashiers["alice"].refunds_minor == 1361
+    lines = text.splitlines()
+    at = lines.index("Refunds given: 1 refund, $13.61 back with tax:")
+    assert lines[at + 1:at + 3] == ["  to Card: $8.00", "  to Cash: $5.61"]
+    assert "Cashier Alice: 1 order, sales $12.50, discounts $0.00, 1 refund $13.61" in text
+    from receipts import day_pdf
+
+    lines_at = {}  # the PDF's texts by their height on the page: a label and its amount share a row
+    for line in _lines(day_pdf.render(shop, r)):
+        lines_at.setdefault(line[-2], []).append(line[0].strip())
+    assert ["to Card", "$8.00"] in lines_at.values() and ["to Cash", "$5.61"] in lines_at.values(), lines_at
