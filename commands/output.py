@@ -163,11 +163,9 @@ def print_table(title: str | None, columns: list[str], rows: list[list[str]], ri
     if kept > console.width:  # whole columns wider than the terminal: wider lines, never a value cut short
         console = Console(width=kept)
 
-    def table(header: bool, title_text: str | None) -> Any:
+    def table(header: bool) -> Any:
         # Two spaces between columns (a space of padding and the box's blank rule), none at the edges.
-        made = Table(title=Text(title_text) if title_text is not None else None, box=box.SIMPLE_HEAD,
-                     show_header=header, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0),
-                     title_justify="left")
+        made = Table(box=box.SIMPLE_HEAD, show_header=header, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
         for index, head in enumerate(heads):
             whole = index not in wrap
             made.add_column(Text(head), justify="right" if right and index in right else "left", no_wrap=whole,
@@ -175,16 +173,17 @@ def print_table(title: str | None, columns: list[str], rows: list[list[str]], ri
                             min_width=max([cell_len(head)] + [cell_len(row[index]) for row in cells]) if whole else None)
         return made
 
-    shown_title = shown(title) if title is not None else None
+    if title is not None:  # its own line, wrapped between words at the terminal: never squeezed to the table's width
+        console.print(Text(shown(title)))
     if notes is None:
-        whole_table = table(True, shown_title)
+        whole_table = table(True)
         for row in cells:
             whole_table.add_row(*(Text(cell) for cell in row))
         console.print(whole_table)
         return
-    console.print(table(True, shown_title))
+    console.print(table(True))
     for row, note in zip(cells, notes):
-        one = table(False, None)
+        one = table(False)
         one.add_row(*(Text(cell) for cell in row))
         console.print(one)
         if note:
