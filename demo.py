@@ -175,10 +175,11 @@ def _build(folder: Path) -> DemoReport:
         config.set_option(store, "receipt.feedback", "feedback@tonys-pizza.example")
         report.story.append("Staff Tony (owner), Maria (manager), Alice (cashier), Dave (driver); 3 on shift.")
 
-        drawer.open_drawer(store, 1, "150")
-        report.story.append("Drawer 1 opened with a $150.00 float.")
-
         from pos.staff import get_staff as staff_named
+
+        # Maria counts the float out of the safe and types her PIN (the store's first: the owner's cash).
+        drawer.open_drawer(store, 1, "150", counted_by=staff_named(store, "Maria"))
+        report.story.append("Drawer 1 opened with a $150.00 float, counted by Maria.")
 
         cashier = staff_named(store, "Alice")  # she rings, voids and refunds every order a person rings today
         walk_in = new_order(store, "counter", created_by=cashier.id)
@@ -222,8 +223,9 @@ def _build(folder: Path) -> DemoReport:
                 + (f", tip {money(got.tip_minor)} kept by Dave." if got.tip_minor else ".")
             )
         held = cod.driver_cash(store, "Dave").held_minor
-        cod.handin(store, "Dave", held, register=1)
-        report.story.append(f"Dave handed in {money(held)} to drawer 1.")
+        cod.start_handin(store, "Dave", held, register=1)  # Dave says what he hands in; nothing moves yet
+        cod.confirm_handin(store, "Dave", held, staff_named(store, "Alice"))  # Alice counts it, types her PIN
+        report.story.append(f"Dave handed in {money(held)} to drawer 1, counted by Alice.")
 
         selfcheckout.setup_kiosk(store, 1, unattended=True)
         screen = KioskSession(store, 1)

@@ -278,6 +278,23 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
     return verify_pin(store, approver.name, read_pin(f"PIN for {shown(approver.name)}"))  # on stderr: --json stays pure
 
 
+def ask_pin_of(ctx: typer.Context, name: str, doing: str) -> Any:
+    """The PIN of the person ``name`` who does ``doing`` now (counts cash, receives it), typed hidden as an approval
+    is (:func:`ask_approver`), never an argument; their verified staff member."""
+    from pos.staff import check_pin_wait, get_staff, verify_pin
+    from pos.text import shown
+
+    store = open_store(ctx)
+    store.check_writable()  # refused before anyone types a PIN
+    member = get_staff(store, name)
+    if not member.active:
+        from pos.errors import NotAllowed
+
+        raise NotAllowed(f"{member.name} is deactivated and cannot {doing}.")
+    check_pin_wait(store, member)
+    return verify_pin(store, member.name, read_pin(f"PIN for {shown(member.name)} ({doing})"))
+
+
 def parse_day_option(text: str | None) -> Any:
     """A ``--day`` as typed (YYYY-MM-DD), or None when it was not given."""
     if text is None:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from commands.context import (JsonFlag, KeyFileOpt, NUMBERS, ask_approver, day_or_today, group, key_location,
-                              open_store, signed_in_actor)
+from commands.context import (JsonFlag, KeyFileOpt, NUMBERS, ask_approver, ask_pin_of, day_or_today, group,
+                              key_location, open_store, signed_in_actor)
 from commands.files import check_new, show_path, write_new
 from commands.output import emit, money, say, staff_name
 from pos.errors import InvalidInput
@@ -47,7 +47,8 @@ def day_close(
         Optional[list[str]], typer.Option("--count", help="A drawer's count: 100x2,20x5,0.25x4 or 245.41 (drawer 1), "
                                           "or 2=... for drawer 2.")
     ] = None,
-    counted_by: Annotated[Optional[str], typer.Option("--counted-by", help="Who counted (named on over/short).")] = None,
+    counted_by: Annotated[Optional[str], typer.Option(
+        "--counted-by", help="Who counted (types their PIN; named on over/short).")] = None,
     carry_over: Annotated[bool, typer.Option("--carry-over", help="Move orders still open to the next day (renumbered there).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Close a day still in progress (before its rollover).")] = False,
     end_shifts: Annotated[bool, typer.Option(
@@ -65,12 +66,9 @@ def day_close(
     store = open_store(ctx)
     store.keys = key_location(key_file)
     when = day_or_today(store, day)
-    who = None
-    if counted_by is not None:
-        from pos.staff import get_staff
-
-        who = get_staff(store, counted_by)
-    summary = close_day(store, when, _counts(count or []), counted_by=who, carry_over=carry_over, force=force,
+    counts = _counts(count or [])  # a bad count is refused before anyone types a PIN
+    who = ask_pin_of(ctx, counted_by, "counting the cash") if counted_by is not None else None
+    summary = close_day(store, when, counts, counted_by=who, carry_over=carry_over, force=force,
                         settlement=lambda d: settlement_for(store, d), end_shifts=end_shifts)
     from pos.paydays import late_at_close
 
@@ -91,6 +89,10 @@ def day_close(
                 f"{money(store, d.counted_minor)}: {state}{kept}.")
         for name, held in summary.drivers_out:
             say(f"Driver {staff_name(store, name)} still holds {money(store, held)}: hand it in tomorrow.")
+        for driver, declared, register in summary.handins_waiting:
+            say(f"Hand-in waiting to be confirmed: {driver} said {money(store, declared)} to drawer {register}; the "
+                f"person receiving it counts it ('pos driver receive {driver} COUNTED --counted-by NAME'). Until "
+                "then the cash is the driver's.")
         zone = store.settings.zone
         if summary.shifts_ended:
             say("Shifts ended at the close: " + ", ".join(

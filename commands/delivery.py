@@ -7,8 +7,8 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import (JsonFlag, NUMBERS, OrderArg, OrderDayOpt, RegisterOpt, group, open_store, order_named,
-                              signed_in_actor)
+from commands.context import (JsonFlag, NUMBERS, OrderArg, OrderDayOpt, RegisterOpt, ask_pin_of, group, open_store,
+                              order_named, signed_in_actor)
 from commands.output import emit, money, say, say_block
 from commands.pay import payment_dict
 from commands.receipt import auto_receipt
@@ -24,7 +24,7 @@ driver_app = group("A driver's cash: what they hold and hand in.")
 # (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "delivery dispatch": "DISPATCH", "delivery collect": "OWN_DELIVERIES", "delivery fail": "OWN_DELIVERIES",
-    "driver handin": "HAND_IN_OWN_CASH", "driver cash": "READ_BOOKS",
+    "driver handin": "HAND_IN_OWN_CASH", "driver receive": "TAKE_PAYMENT", "driver cash": "READ_BOOKS",
 }
 # What a person may see about themselves without that permission: the command, and its argument naming them.
 # A driver sending out again their own failed delivery (--driver naming them) is checked by the command
@@ -171,12 +171,19 @@ def _driver_dict(store: "Store", cash: Any) -> dict[str, Any]:
     def listed(orders: Any) -> list[dict[str, Any]]:
         return [{"order": o.label, "address": o.address, "amount_minor": o.amount_minor} for o in orders]
 
+    waiting = cash.waiting
     return {"driver": cash.driver, "held_minor": cash.held_minor, "out_for_delivery": listed(cash.out_for_delivery),
-            "collected": listed(cash.collected)}
+            "collected": listed(cash.collected),
+            "handin_waiting": None if waiting is None else {
+                "declared_minor": waiting.declared_minor, "register": waiting.register,
+                "started_at": waiting.started_at.isoformat()}}
 
 
 def _print_driver(store: "Store", cash: Any) -> None:
     say(f"{cash.driver} holds {money(store, cash.held_minor)} of the store's cash (owed to the store).")
+    if cash.waiting is not None:
+        say(f"  Hand-in of {money(store, cash.waiting.declared_minor)} to drawer {cash.waiting.register} waiting to be "
+            f"counted ('pos driver receive {cash.driver} COUNTED --counted-by NAME').")
     if cash.collected:
         say("  Collected since the last hand-in:")
         for o in cash.collected:
@@ -207,23 +214,52 @@ def driver_cash_cmd(
 def driver_handin(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Driver.")],
-    amount: Annotated[str, typer.Argument(help="Cash handed in.")],
+    amount: Annotated[str, typer.Argument(help="Cash the driver hands in.")],
     register: RegisterOpt = 1,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record cash a driver hands in; any shortfall stays visible on the driver."""
-    from payments.cod import handin
+    """Start a driver's hand-in: the cash stays the driver's until the person receiving it counts it and types their
+    PIN (pos driver receive)."""
+    from payments.cod import only_own, start_handin
 
     store = open_store(ctx)
-    from payments.cod import only_own
-
     only_own(store, signed_in_actor(store), "hand in", driver_name=name)
-    entry, cash = handin(store, name, amount, register)
-    handed = entry.postings[0].amount_minor  # the drawer's side of the transfer
+    started = start_handin(store, name, amount, register)
 
     def human() -> None:
-        say(f"{cash.driver} handed in {money(store, handed)} to drawer {register}.")
+        say(f"{started.driver} hands in {money(store, started.declared_minor)} to drawer {register}: waiting for the "
+            f"person receiving it to count it ('pos driver receive {started.driver} COUNTED --counted-by NAME'; "
+            "they type their PIN). Until then the cash is still the driver's.")
+
+    emit(as_json, {"driver": started.driver, "declared_minor": started.declared_minor, "register": started.register,
+                   "state": "waiting"}, human)
+
+
+@driver_app.command("receive", context_settings=NUMBERS)
+def driver_receive(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Driver whose hand-in is counted.")],
+    counted: Annotated[str, typer.Argument(help="Cash counted (0: nothing was handed over; the hand-in ends).")],
+    counted_by: Annotated[str, typer.Option(
+        "--counted-by", help="Who received and counted the cash (types their PIN).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Count a driver's hand-in and confirm it with the receiver's PIN: the count moves into the drawer."""
+    from payments.cod import confirm_handin
+    from pos.staff import get_staff
+
+    store = open_store(ctx)
+    get_staff(store, name)  # an unknown driver: said before anyone types a PIN
+    receiver = ask_pin_of(ctx, counted_by, "receiving the cash")
+    _, started, minor, cash = confirm_handin(store, name, counted, receiver)
+
+    def human() -> None:
+        said = (f"{receiver.name} counted {money(store, minor)} from {cash.driver} into drawer {started.register}"
+                + (f" ({cash.driver} said {money(store, started.declared_minor)})."
+                   if minor != started.declared_minor else "."))
+        say(said)
         if cash.held_minor:
             say(f"Still owed by {cash.driver}: {money(store, cash.held_minor)}.")
 
-    emit(as_json, {**_driver_dict(store, cash), "handed_in_minor": handed}, human)
+    emit(as_json, {**_driver_dict(store, cash), "handed_in_minor": minor, "declared_minor": started.declared_minor,
+                   "counted_by": receiver.name, "register": started.register}, human)

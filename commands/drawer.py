@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional, TYPE_CHECKING
 
 import typer
 
-from commands.context import JsonFlag, NUMBERS, RegisterOpt, group, open_store
+from commands.context import JsonFlag, NUMBERS, RegisterOpt, ask_pin_of, group, open_store
 from commands.output import emit, money, say
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,14 +32,22 @@ def drawer_open(
     ctx: typer.Context,
     float_amount: Annotated[Optional[str], typer.Option(
         "--float", help="Cash to make change with (default: the float the last close kept in the drawer).")] = None,
+    counted_by: Annotated[Optional[str], typer.Option(
+        "--counted-by", help="Manager who counts the float out of the safe (types their PIN).")] = None,
     register: RegisterOpt = 1,
     as_json: JsonFlag = False,
 ) -> None:
-    """Open a register's drawer with its float: from the safe (the store's first float: put in by the owner)."""
+    """Open a register's drawer with its float: from the safe, counted by a manager (their PIN), or carried in the
+    drawer from the last close (the store's first float: put in by the owner)."""
     from pos import drawer, floats
 
     store = open_store(ctx)
-    d = drawer.open_drawer(store, register, float_amount)
+    if float_amount is not None:
+        from pos.money import parse_amount
+
+        parse_amount(float_amount, store.settings.currency, store.settings.locale)  # refused before a PIN is typed
+    counter = ask_pin_of(ctx, counted_by, "counting the float") if counted_by is not None else None
+    d = drawer.open_drawer(store, register, float_amount, counted_by=counter)
     source = floats.source_of_drawer(store, d.id, d.register, d.float_minor)
     emit(as_json, {**_drawer_dict(store, drawer.status(store, register)), "float_from": source._asdict()},
          f"Drawer {d.register} open with a float of {money(store, d.float_minor)}"

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from commands.context import JsonFlag, NUMBERS, RegisterOpt, day_or_today, group, open_store, parse_day_option, whole_number
+from commands.context import (JsonFlag, NUMBERS, RegisterOpt, ask_pin_of, day_or_today, group, open_store,
+                              parse_day_option, whole_number)
 from commands.files import check_new, new_file, show_path
 from commands.output import emit, money, print_table, say, say_block, say_wrapped, staff_name
 from pos.errors import Conflict, InvalidInput
@@ -284,14 +285,23 @@ def tips_payout(
     register: RegisterOpt = 1,
     as_json: JsonFlag = False,
 ) -> None:
-    """Pay a person the tips owed to them, from a drawer or through payroll."""
+    """Pay a person the tips owed to them: cash from a drawer into their hand (they type their PIN), or through
+    payroll."""
     from payments.service import amount_minor
-    from pos.tips import parse_source, payout
+    from pos.tips import PayoutSource, parse_source, payout
 
     store = open_store(ctx)
     from payments.tip_fees import deducted_since_last_payout
 
-    done = payout(store, name, amount_minor(store, amount, "payout"), parse_source(source), register)
+    paid_minor, paid_from = amount_minor(store, amount, "payout"), parse_source(source)  # refused before a PIN
+    receiver = None
+    if paid_from is PayoutSource.DRAWER:
+        from pos.staff import get_staff
+
+        member = get_staff(store, name)
+        if member.active:  # the library refuses cash to someone deactivated, in its own words
+            receiver = ask_pin_of(ctx, member.name, "receiving the cash")
+    done = payout(store, name, paid_minor, paid_from, register, received_by=receiver)
     fees = deducted_since_last_payout(store, done.staff_key, done.entry_id)
     emit(as_json, {**done._asdict(), "source": done.source.value, "card_fees_since_last_payout_minor": fees},
           f"Paid {staff_name(store, done.staff_key)} {money(store, done.amount_minor)} in tips "

@@ -7,8 +7,11 @@ have an address).  Collecting captures it: the driver's cash account
 gives back the change, and a tip goes to the driver, who keeps it from the
 bag at once (posted as a tip paid out).  A failed delivery voids the
 payment and the order comes back, open.  A hand-in moves cash from the
-driver's account into a drawer; whatever is not handed in stays on the
-driver's account, visible, until it is.
+driver's account into a drawer with both hands: the driver starts it (what
+they say they hand in, :func:`start_handin`), and the person receiving it
+counts it and types their PIN (:func:`confirm_handin`); only the count is
+posted, and until then the cash stays on the driver's account.  Whatever is
+not handed in stays on the driver's account, visible, until it is.
 
 An order paid before it goes out (by link, by card on the phone) goes out too, with nothing to
 collect (:func:`send_out`): its time out is a run of :mod:`pos.prepaid_runs`, delivered or failed
@@ -432,14 +435,28 @@ class DriverOrder(NamedTuple):
     was due)."""
 
 
+class HandIn(NamedTuple):
+    """A driver's hand-in as the driver started it: nothing is posted until the person receiving it counts it."""
+
+    id: str
+    driver: str
+    register: int
+    declared_minor: int
+    """What the driver said they hand in."""
+    started_at: datetime
+
+
 class DriverCash(NamedTuple):
     driver: str
     held_minor: int
-    """Cash collected and not yet handed in: what the driver owes the store."""
+    """Cash collected and not yet handed in (a hand-in waiting for its count included): what the driver owes the
+    store."""
     out_for_delivery: list[DriverOrder]
     """Deliveries still out, oldest first."""
     collected: list[DriverOrder] = []
     """Deliveries collected since the driver's last hand-in, oldest first: where the cash held came from."""
+    waiting: HandIn | None = None
+    """A hand-in the driver started that nobody has counted yet: the cash is still the driver's in the books."""
 
 
 def driver_cash(store: "Store", name: str) -> DriverCash:
@@ -468,34 +485,126 @@ def driver_cash(store: "Store", name: str) -> DriverCash:
         "':capture' WHERE p.driver_id = ? AND p.tender = 'cod' AND j.id > ? ORDER BY j.id",
         (member.id, last_handin),
     )] if held else []
-    return DriverCash(member.name, held, out, collected)
+    return DriverCash(member.name, held, out, collected, waiting_handin(store, member.id))
 
 
-def handin(store: "Store", name: str, amount: str | int, register: int = 1) -> tuple[ledger.Entry, DriverCash]:
-    """Move cash a driver hands in into a drawer; any shortfall stays on the driver's account."""
-    from pos import drawer
+def _handin(row: Any) -> HandIn:
+    from pos.store import parse_iso
+
+    return HandIn(row["id"], row["name"], int(row["register"]), int(row["declared_minor"]), parse_iso(row["started_at"]))
+
+
+def waiting_handin(store: "Store", driver_id: int) -> HandIn | None:
+    """The hand-in ``driver_id`` started that nobody has counted yet (at most one)."""
+    row = store.one("SELECT h.*, s.name FROM handins h JOIN staff s ON s.id = h.driver_id LEFT JOIN handin_counts c "
+                    "ON c.handin_id = h.id WHERE h.driver_id = ? AND c.handin_id IS NULL ORDER BY h.started_at DESC "
+                    "LIMIT 1", (driver_id,))
+    return _handin(row) if row is not None else None
+
+
+def waiting_handins(store: "Store") -> list[HandIn]:
+    """Every hand-in started and not yet counted, oldest first (the close says each)."""
+    return [_handin(row) for row in store.all(
+        "SELECT h.*, s.name FROM handins h JOIN staff s ON s.id = h.driver_id LEFT JOIN handin_counts c "
+        "ON c.handin_id = h.id WHERE c.handin_id IS NULL ORDER BY h.started_at, h.id")]
+
+
+def start_handin(store: "Store", name: str, amount: str | int, register: int = 1) -> HandIn:
+    """The driver's half of a hand-in: what they say they hand in, to which drawer.  Nothing is posted: the cash
+    stays on the driver's account until the person receiving it counts it (:func:`confirm_handin`)."""
+    from pos import audit, drawer
     from pos.staff import get_staff
-    from pos.store import new_id
+    from pos.store import new_id, utc_now
 
     member = get_staff(store, name)
     minor = amount_minor(store, amount, "amount handed in")
     assert minor is not None
     drawer.require_open(store, register)
-    with store.write():
+    with store.write() as conn:
+        waiting = waiting_handin(store, member.id)
+        if waiting is not None:
+            raise Conflict(f"{member.name}'s hand-in of {store_money(store, waiting.declared_minor)} to drawer "
+                           f"{waiting.register} is waiting to be counted: the person receiving it confirms it first "
+                           f"('pos driver receive {member.name} COUNTED --counted-by NAME').")
         held = driver_cash(store, member.name).held_minor
         if minor > held:
             raise InvalidInput(
                 f"{member.name} holds {store_money(store, held)}: a hand-in of {store_money(store, minor)} is more than that."
             )
-        entry = ledger.post(
-            store, f"driver:{member.key}:handin:{new_id('hi')}", f"{member.name} hands in cash to drawer {register}",
-            ledger.SourceKind.DRIVER, member.key,
-            posting_rules.transfer(accounts.drawer(register), accounts.driver_cash(member.key), minor, store.settings.currency),
-        )
-        from pos import audit
+        handin_id = new_id("hi")
+        asking = store.memo.get("actor_id")
+        conn.execute("INSERT INTO handins(id, driver_id, register, declared_minor, started_at, started_by) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", (handin_id, member.id, register, minor, iso(utc_now()),
+                                                   int(asking) if asking is not None else None))
+        audit.changed(store, audit.Event.HAND_IN_STARTED, f"drawer {register}", None, None, kind="driver hand-in",
+                      driver=member.name, declared_minor=minor, driver_held_minor=held, handin=handin_id,
+                      register=register)
+    found = waiting_handin(store, member.id)
+    assert found is not None
+    return found
 
-        audit.changed(store, audit.Event.DRAWER_CASH, f"drawer {register}", None, None, kind="driver hand-in",
-                      driver=member.name, amount_minor=minor, driver_held_before_minor=held,
-                      driver_held_after_minor=held - minor, entry=entry.id, register=register)
+
+def confirm_handin(store: "Store", name: str, counted: str | int, received_by: "StaffMember"
+                   ) -> tuple[ledger.Entry | None, HandIn, int, DriverCash]:
+    """The receiving half: ``received_by`` (who typed their PIN: the caller checked it) counted ``counted`` of the
+    driver's waiting hand-in; that much moves from the driver's account into the drawer, the rest stays on the
+    driver.  A count of nothing ends the hand-in with nothing moved.  The receiver is never the driver, and is
+    someone who takes cash at the counter."""
+    from pos import audit, drawer
+    from pos.money import parse_amount
+    from pos.permissions import Action, actor_of, may, role_phrase
+    from pos.staff import get_staff
+    from pos.store import new_id, utc_now
+
+    member = get_staff(store, name)
+    if isinstance(counted, int):
+        if counted < 0:
+            raise InvalidInput("The amount counted cannot be negative.")
+        minor = counted
+    else:
+        minor = parse_amount(counted, store.settings.currency, store.settings.locale).amount_minor
+    if received_by.id == member.id:
+        raise Refused(f"{member.name} cannot count their own hand-in: the person receiving the cash counts it and "
+                      "types their PIN.")
+    if not received_by.active:
+        raise Refused(f"{received_by.name} is deactivated and cannot receive a hand-in.")
+    if not may(actor_of(received_by), Action.TAKE_PAYMENT):
+        raise Refused(f"{received_by.name} is {role_phrase(received_by.role)} and may not receive a driver's cash: "
+                      "a cashier, manager or owner counts it.")
+    with store.write() as conn:
+        waiting = waiting_handin(store, member.id)
+        if waiting is None:
+            raise NotFound(f"{member.name} has no hand-in waiting to be counted: the driver starts one "
+                           f"('pos driver handin {member.name} AMOUNT').")
+        drawer.require_open(store, waiting.register)
+        held = driver_cash(store, member.name).held_minor
+        if minor > held:
+            raise InvalidInput(f"{member.name} holds {store_money(store, held)}: a count of {store_money(store, minor)} "
+                               "is more than that: count again.")
+        entry = None
+        key = f"driver:{member.key}:handin:{new_id('hc')}"
+        if minor:
+            entry = ledger.post(
+                store, key, f"{member.name} hands in cash to drawer {waiting.register}, counted by {received_by.name}",
+                ledger.SourceKind.DRIVER, member.key,
+                posting_rules.transfer(accounts.drawer(waiting.register), accounts.driver_cash(member.key), minor,
+                                       store.settings.currency),
+            )
+        conn.execute("INSERT INTO handin_counts(handin_id, counted_minor, counted_by, counted_at, entry_key) "
+                     "VALUES (?, ?, ?, ?, ?)", (waiting.id, minor, received_by.id, iso(utc_now()),
+                                               key if entry is not None else None))
+        audit.changed(store, audit.Event.DRAWER_CASH, f"drawer {waiting.register}", None, None, kind="driver hand-in",
+                      driver=member.name, amount_minor=minor, declared_minor=waiting.declared_minor,
+                      counted_by=received_by.name, driver_held_before_minor=held, driver_held_after_minor=held - minor,
+                      entry=entry.id if entry is not None else None, handin=waiting.id, register=waiting.register)
         faults.hit("cod.handin.posted")
-    return entry, driver_cash(store, member.name)
+    return entry, waiting, minor, driver_cash(store, member.name)
+
+
+def handin(store: "Store", name: str, amount: str | int, register: int = 1, *,
+           received_by: "StaffMember") -> tuple[ledger.Entry | None, DriverCash]:
+    """Both halves at once, for a driver handing ``amount`` to ``received_by`` who counts the same (the demo):
+    :func:`start_handin`, then :func:`confirm_handin`."""
+    start_handin(store, name, amount, register)
+    entry, _, _, cash = confirm_handin(store, name, amount, received_by)
+    return entry, cash

@@ -18,7 +18,8 @@ day, checking everything before it writes anything:
    drawer's float, when the store keeps it in the drawer overnight:
    :mod:`pos.floats`), and the drawer is closed (the next opening takes its
    float from what stayed, or from the safe).
-4. Drivers still holding cash are listed (money not yet in a drawer).
+4. Drivers still holding cash are listed (money not yet in a drawer), and every hand-in a driver started that the
+   person receiving it has not yet counted (its cash is still the driver's in the books).
 5. Card payments are matched against the processor's settlement lines
    (the caller passes them in: the core never talks to a processor).
 6. The day's tip pool is shared by hours (:mod:`pos.tip_pool`).  Staff still clocked in (on that
@@ -254,6 +255,11 @@ class CloseSummary(NamedTuple):
     cards_checked: bool = False
     """Whether there were card payments or refunds to match (the day's, or the processor's lines): a store with
     no card processor, or a day with no cards, has nothing to say of them."""
+    handins_waiting: tuple[tuple[str, int, int], ...] = ()
+    """Drivers' hand-ins started and not yet counted by the person receiving them: (driver, what they said, drawer).
+    Their cash is still on the driver's account (in ``drivers_out``)."""
+    closed_by: str | None = None
+    """Who closed: the person signed in, or else the one who counted (their PIN typed); None when nobody is known."""
 
 
 def not_begun(store: "Store", day: date, calendar_day: date) -> str:
@@ -413,16 +419,20 @@ def close_day(
             drawers.append(DrawerCount(row["register"], expected, counted, over, denominations, kept))
         drivers_out = [(account.rsplit(":", 1)[1], amount) for (account, cur), amount in
                        ledger.balances(store, prefix="assets:cash:driver").items() if amount and cur == currency]
+        handins_waiting = tuple((str(name), int(declared), int(register)) for name, declared, register in store.tuples(
+            "SELECT s.name, h.declared_minor, h.register FROM handins h JOIN staff s ON s.id = h.driver_id "
+            "LEFT JOIN handin_counts c ON c.handin_id = h.id WHERE c.handin_id IS NULL ORDER BY h.started_at, h.id"))
         card_problems = match_settlement(store, day, lines)
         from pos.limits import requester
 
-        ended = shifts.end_at_close(store, day, requester(store, None) or counted_by) if end_shifts else []
+        closer = requester(store, None) or counted_by  # who closed: the person signed in, or the counter
+        ended = shifts.end_at_close(store, day, closer) if end_shifts else []
         pool = None
         if tip_pool.pool_of_day(store, day) > 0:
             pool, _ = tip_pool.distribute(store, day)
         close_id = int(conn.execute(
             "INSERT INTO day_closes(business_day, closed_at, closed_by, summary) VALUES (?, ?, ?, '{}')",
-            (day.isoformat(), iso(utc_now()), counted_by.id if counted_by else None)).lastrowid or 0)
+            (day.isoformat(), iso(utc_now()), closer.id if closer else None)).lastrowid or 0)
         ledger.record_close(store, day, close_id)  # its closing balances and the journal's head, for later reads
         forget_closed_days(store)
         # Only now, with the day closed, is "the next open day" known for what is carried over.
@@ -430,17 +440,22 @@ def close_day(
                               counted_by.id if counted_by else None) if open_orders else []
         summary = CloseSummary(day, carried, drawers, drivers_out, card_problems, pool, force,
                                tuple(payouts(lines, day)), clocked_in=tuple(shifts.still_open(store, day)),
-                               shifts_ended=tuple(ended), cards_checked=bool(lines) or _had_cards(store, day))
+                               shifts_ended=tuple(ended), cards_checked=bool(lines) or _had_cards(store, day),
+                               handins_waiting=handins_waiting, closed_by=closer.name if closer else None)
         conn.execute("UPDATE day_closes SET summary = ? WHERE id = ?",
                      (json.dumps(summary_dict(summary), default=str), close_id))
         from pos.closings import write_closing  # numbered and signed: refused whole without the store's key
 
-        closing = write_closing(store, "close", day, close_id, counted_by, keys if keys is not None else store.keys)
+        closing = write_closing(store, "close", day, close_id, closer, keys if keys is not None else store.keys,
+                                counted_by=counted_by)
         summary = summary._replace(closing=closing)
         from pos import audit
 
         audit.changed(store, audit.Event.DAY_CLOSED, day.isoformat(), {"closed": False}, {"closed": True},
                       business_day=day, close=close_id, forced=force, counted_by=counted_name,
+                      closed_by=closer.name if closer else None,
+                      handins_waiting=[{"driver": d, "declared_minor": m, "register": r} for d, m, r in handins_waiting]
+                      or None,
                       drawers=[{"register": d.register, "expected_minor": d.expected_minor,
                                 "counted_minor": d.counted_minor, "over_short_minor": d.over_short_minor} for d in drawers],
                       carried_over=[c.as_dict() for c in carried],
@@ -498,6 +513,8 @@ def summary_dict(summary: CloseSummary) -> dict[str, object]:
         "clocked_in": [_shift_dict(shift) for shift in summary.clocked_in],
         "cards_checked": summary.cards_checked,
         "shifts_ended": [_shift_dict(shift) for shift in summary.shifts_ended],
+        "handins_waiting": [{"driver": d, "declared_minor": m, "register": r} for d, m, r in summary.handins_waiting],
+        "closed_by": summary.closed_by,
     }
 
 

@@ -172,10 +172,11 @@ def _carried_in(store: "Store", before_close_id: int) -> dict[str, int]:
 
 
 def write_closing(store: "Store", kind: str, day: date, close_id: int, by: "StaffMember | None",
-                  keys: "signing.KeyLocation | None") -> Closing:
+                  keys: "signing.KeyLocation | None", *, counted_by: "StaffMember | None" = None) -> Closing:
     """Sign and append the closing of a close (``kind`` 'close') or a reopening ('reopen'), in the caller's
     transaction (which must hold the write lock).  Refused, with the caller's transaction rolled back, when the
-    closing key cannot be had."""
+    closing key cannot be had.  ``by`` is who closed (or reopened); ``counted_by`` who counted the drawers, when
+    someone else did (their PIN typed)."""
     from pos.store import iso, utc_now
 
     private = signing.signer_for(store, keys)
@@ -210,6 +211,8 @@ def write_closing(store: "Store", kind: str, day: date, close_id: int, by: "Staf
     }
     if carried is not None:
         record["carried_in"] = carried
+    if counted_by is not None and (by is None or counted_by.id != by.id):
+        record["counted_by"] = counted_by.name
     signature = signing.sign(private, signing.canonical(record))
     store.conn.execute(
         "INSERT INTO closings(number, kind, business_day, close_id, head_id, head_hash, record, signature) "

@@ -20,6 +20,7 @@ from pos.errors import Conflict, InvalidInput, NotAllowed
 from pos.store import iso, new_id, parse_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.staff import StaffMember
     from pos.store import Store
 
 
@@ -86,10 +87,12 @@ def _amount(store: "Store", text: str, what: str) -> int:
         raise InvalidInput(f"{what}: {exc.message}") from None
 
 
-def open_drawer(store: "Store", register: int, float_text: str | None) -> Drawer:
+def open_drawer(store: "Store", register: int, float_text: str | None, *,
+                counted_by: "StaffMember | None" = None) -> Drawer:
     """Open a register's drawer with its float: cash that was already the store's (:mod:`pos.floats`: kept in the
     drawer since the last close, from the safe, or put in by the owner, the store's first float).  With no float
-    given, the float the last close kept in the drawer."""
+    given, the float the last close kept in the drawer.  Cash from the safe is counted by a manager, their PIN typed
+    (``counted_by``; :func:`pos.floats.check_count`)."""
     from pos import floats
     from pos.money import parse_amount
 
@@ -104,6 +107,7 @@ def open_drawer(store: "Store", register: int, float_text: str | None) -> Drawer
             raise InvalidInput(f"Drawer {register} kept no float from its last close: give the float it opens with "
                                f"(--float 150).")
         source = floats.source_of(store, register, float_minor)
+        floats.check_count(store, register, source, counted_by)
         drawer_id = int(conn.execute(
             "INSERT INTO drawers(register, opened_at, float_minor, first_entry) "
             "VALUES (?, ?, ?, (SELECT coalesce(max(id), 0) + 1 FROM journal_entries))",
@@ -116,7 +120,8 @@ def open_drawer(store: "Store", register: int, float_text: str | None) -> Drawer
 
         audit.changed(store, audit.Event.DRAWER_CASH, f"drawer {register}", None, {"expected_minor": float_minor},
                       kind="opened", register=register, kept_minor=source.kept_minor, from_safe_minor=source.safe_minor,
-                      from_owner_minor=source.owner_minor, to_safe_minor=source.to_safe_minor)
+                      from_owner_minor=source.owner_minor, to_safe_minor=source.to_safe_minor,
+                      counted_by=counted_by.name if counted_by is not None else None)
     drawer = current(store, register)
     assert drawer is not None
     return drawer

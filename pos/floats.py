@@ -12,6 +12,12 @@ A float is cash that was already the store's: it only moves.  The books say wher
   ``assets:cash:float:<n>``; the next opening takes it back into the drawer, and what is asked above
   it comes from the safe (anything below it goes to the safe).
 
+**Counted by a manager.**  Cash that comes out of the safe (or from the owner) into a drawer is counted by a
+manager or the owner, who types their PIN (:func:`check_count`): a cashier cannot declare a float with nobody
+counting it.  A float carried in the drawer from the last close's count (``cash.float_stays``) needs no PIN, nor
+does a float of nothing.  The rule holds wherever sign-in is in force; a store with ``signin.required no`` knows
+nobody by PIN, so there a float is as declared.
+
 So a day of nothing moves nothing: the safe and the owner's equity grow by sales, never by the float.
 Before this, every opening posted its float as new money from the owner and every close swept the
 float into the safe with the takings, so both grew by the float every day;
@@ -24,10 +30,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from pos import accounts, ledger
+from pos.errors import Refused
 from pos.ledger import Posting
 from pos.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.staff import StaffMember
     from pos.store import Store
 
 SAFE = "assets:cash:safe"
@@ -66,6 +74,47 @@ class FloatSource(NamedTuple):
         if self.owner_minor:
             parts.append(f"{money(self.owner_minor)} put in by the owner")
         return ", ".join(parts)
+
+
+class FloatNotCounted(Refused):
+    """A float taken from the safe (or the owner) with no manager counting it: what to do, in the CLI's words;
+    a screen asks for the manager's name and PIN itself (``float_minor`` says how much)."""
+
+    def __init__(self, message: str, float_minor: int) -> None:
+        self.float_minor = float_minor
+        super().__init__(message)
+
+
+def counted_by_needed(store: "Store", source: FloatSource) -> bool:
+    """Whether a float from ``source`` must be counted by a manager: it takes cash from the safe or the owner
+    while sign-in is in force (someone signed in, or ``signin.required yes``)."""
+    if not (source.safe_minor or source.owner_minor):
+        return False  # carried in the drawer from the last close's count, or nothing at all
+    from pos import config
+
+    return store.memo.get("actor_id") is not None or config.get(store, "signin.required") == "yes"
+
+
+def check_count(store: "Store", register: int, source: FloatSource, counted_by: "StaffMember | None") -> None:
+    """Refuse a float that takes cash from the safe with nobody counting it, or counted by someone who may not:
+    ``counted_by`` is a manager or owner who typed their PIN (the caller checked it); it may be the person
+    opening the drawer, as a manager takes the float from the safe."""
+    from pos.money_format import store_money
+
+    if counted_by is None:
+        if counted_by_needed(store, source):
+            raise FloatNotCounted(
+                f"A float of {store_money(store, source.float_minor)} for drawer {register} comes out of the safe: a "
+                "manager counts it and types their PIN (add --counted-by MANAGER_NAME), or open with no --float to "
+                "carry the float the last close kept in the drawer.", source.float_minor)
+        return
+    from pos.permissions import Action, actor_of, may, role_phrase
+
+    if not counted_by.active:
+        raise Refused(f"{counted_by.name} is deactivated and cannot count a float.")
+    if not may(actor_of(counted_by), Action.APPROVE):
+        raise Refused(f"{counted_by.name} is {role_phrase(counted_by.role)}: only a manager or owner counts a float "
+                      "out of the safe.")
 
 
 def float_account(register: int) -> str:

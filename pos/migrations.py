@@ -717,4 +717,45 @@ ALTER TABLE tax_categories DROP COLUMN name;
 ALTER TABLE tax_categories DROP COLUMN rate_percent;
 """,
     ),
+    (
+        29,
+        "cash that changes hands with both hands: a driver's hand-in waits for the count of the person receiving it",
+        """
+-- A driver's hand-in, as the driver started it (what they say they hand in, to which drawer).  Until the person
+-- receiving it counts it (handin_counts), nothing is posted: the cash stays on the driver's account.
+CREATE TABLE handins (
+    id TEXT PRIMARY KEY,
+    driver_id INTEGER NOT NULL REFERENCES staff(id),
+    register INTEGER NOT NULL,
+    declared_minor INTEGER NOT NULL CHECK (declared_minor > 0),
+    started_at TEXT NOT NULL,
+    started_by INTEGER REFERENCES staff(id)
+);
+CREATE INDEX handins_driver ON handins(driver_id);
+-- The count of the person receiving it (their PIN typed): what was posted from the driver's account to the drawer.
+CREATE TABLE handin_counts (
+    handin_id TEXT PRIMARY KEY REFERENCES handins(id),
+    counted_minor INTEGER NOT NULL CHECK (counted_minor >= 0),
+    counted_by INTEGER NOT NULL REFERENCES staff(id),
+    counted_at TEXT NOT NULL,
+    entry_key TEXT
+);
+CREATE TRIGGER handins_no_update BEFORE UPDATE ON handins
+BEGIN
+    SELECT RAISE(ABORT, 'a hand-in is kept as it was started: its count is a row of its own');
+END;
+CREATE TRIGGER handins_no_delete BEFORE DELETE ON handins
+BEGIN
+    SELECT RAISE(ABORT, 'a hand-in is kept as it was started: its count is a row of its own');
+END;
+CREATE TRIGGER handin_counts_no_update BEFORE UPDATE ON handin_counts
+BEGIN
+    SELECT RAISE(ABORT, 'a hand-in''s count is kept as it was made');
+END;
+CREATE TRIGGER handin_counts_no_delete BEFORE DELETE ON handin_counts
+BEGIN
+    SELECT RAISE(ABORT, 'a hand-in''s count is kept as it was made');
+END;
+""",
+    ),
 ]

@@ -254,8 +254,13 @@ def parse_source(text: str) -> PayoutSource:
         raise InvalidInput(f"Pay tips out --from drawer or --from payroll, not '{text}'.") from None
 
 
-def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSource, register: int = 1) -> Payout:
-    """Pay tips owed to a person, from a drawer's cash or to the payroll export; never more than is owed."""
+def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSource, register: int = 1, *,
+           received_by: "StaffMember | None" = None) -> Payout:
+    """Pay tips owed to a person, from a drawer's cash or to the payroll export; never more than is owed.
+
+    Cash from a drawer is handed to the person it is owed to, there and then: ``received_by`` is them, their PIN
+    typed (the caller checked it).  Without it, or for someone deactivated, the cash stays in the drawer and the
+    tips go to payroll."""
     from pos import drawer, ledger
     from pos.money_format import store_money
     from pos.posting_rules import transfer
@@ -264,6 +269,13 @@ def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSou
 
     member = get_staff(store, who)
     currency = store.settings.currency
+    if source is PayoutSource.DRAWER:
+        if not member.active:
+            raise NotAllowed(f"{member.name} is deactivated: their tips are paid through payroll "
+                             f"('pos tips payout {member.name} --from payroll'), never as cash from a drawer.")
+        if received_by is None or received_by.id != member.id:
+            raise NotAllowed(f"Cash tips are handed to {member.name}, who types their PIN to receive them; when "
+                             f"{member.name} is not here, pay them --from payroll.")
     with store.write():
         owed = owed_minor(store, member.key)
         amount = owed if amount_minor is None else amount_minor
@@ -289,6 +301,7 @@ def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSou
 
         audit.changed(store, audit.Event.TIPS_PAID, member.name, {"owed_minor": owed}, {"owed_minor": owed - amount},
                       amount_minor=amount, source=source.value, entry=entry.id,
+                      received_by=received_by.name if received_by is not None else None,
                       register=register if source is PayoutSource.DRAWER else None)
     return Payout(member.key, amount, source, owed - amount, entry.id)
 

@@ -747,8 +747,40 @@ class Session(CashierChange):
         self._require(Action.OPEN_DRAWER)
         if not rest.strip():
             raise InvalidInput("Say the float, the cash put in the drawer to make change, like: float 150")
-        drawer = open_drawer(self.store, self.register, rest.strip())
-        return [f"Drawer {drawer.register} open with a {self._money(drawer.float_minor)} float."]
+        from pos.floats import FloatNotCounted
+
+        def opened(counter: "StaffMember | None") -> list[str]:
+            drawer = open_drawer(self.store, self.register, rest.strip(), counted_by=counter)
+            return [f"Drawer {drawer.register} open with a {self._money(drawer.float_minor)} float"
+                    + (f", counted by {counter.name}." if counter is not None else ".")]
+
+        try:
+            return opened(None)
+        except FloatNotCounted as exc:
+            asked = f"float {rest.strip()}"
+
+            def pin_of(name: str) -> list[str]:
+                if not name:
+                    self._refused(asked, exc.message)
+                    return ["Not done: no manager counted the float."]
+                from pos.staff import get_staff
+
+                manager = get_staff(self.store, name)
+
+                def count(pin: str) -> list[str]:
+                    from pos.staff import verify_pin
+
+                    if not pin:
+                        self._refused(asked, exc.message)
+                        return ["Not done: no manager counted the float."]
+                    return opened(verify_pin(self.store, manager.name, pin, register=self.register))
+
+                self.asking = Asking(f"PIN for {manager.name}", True, count)
+                return []
+
+            self.asking = Asking("Manager", False, pin_of)
+            return [f"A float of {self._money(exc.float_minor)} comes out of the safe: a manager counts it "
+                    "(they type their name, then their PIN; Enter alone cancels)."]
 
     def _no_drawer(self, register: int) -> str:
         """Cash needs the drawer, and it is not open: how to open it here, or who may."""
