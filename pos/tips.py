@@ -269,13 +269,6 @@ def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSou
 
     member = get_staff(store, who)
     currency = store.settings.currency
-    if source is PayoutSource.DRAWER:
-        if not member.active:
-            raise NotAllowed(f"{member.name} is deactivated: their tips are paid through payroll "
-                             f"('pos tips payout {member.name} --from payroll'), never as cash from a drawer.")
-        if received_by is None or received_by.id != member.id:
-            raise NotAllowed(f"Cash tips are handed to {member.name}, who types their PIN to receive them; when "
-                             f"{member.name} is not here, pay them --from payroll.")
     with store.write():
         owed = owed_minor(store, member.key)
         amount = owed if amount_minor is None else amount_minor
@@ -287,6 +280,12 @@ def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSou
             raise NotAllowed(f"{member.name} is owed {store_money(store, owed)} in tips, not {store_money(store, amount)}: "
                              "a payout cannot be more than is owed.")
         if source is PayoutSource.DRAWER:
+            if not member.active:
+                raise NotAllowed(f"{member.name} is deactivated: their tips are paid through payroll "
+                                 f"('pos tips payout {member.name} --from payroll'), never as cash from a drawer.")
+            if received_by is None or received_by.id != member.id:
+                raise NotAllowed(f"Cash tips are handed to {member.name}, who types their PIN to receive them; when "
+                                 f"{member.name} is not here, pay them --from payroll.")
             drawer.require_open(store, register)
             held = drawer.expected_cash(store, register)
             if amount > held:

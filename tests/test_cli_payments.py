@@ -273,22 +273,26 @@ def test_driver_cash_and_handin(crew: Store, cli: Cli) -> None:
     cli.ok("delivery", "dispatch", "1", "--driver", "Dan")
     assert js(cli.ok("driver", "cash", "Dan", "--json")) == {
         "driver": "Dan", "held_minor": 0, "out_for_delivery": [{"order": "#1", "address": "12 Elm Street",
-                                                                "amount_minor": 1632}], "collected": []}
+                                                                "amount_minor": 1632}], "collected": [],
+        "handin_waiting": None}
     assert cli.ok("driver", "cash", "Dan").stdout.splitlines() == [
         "Dan holds $0.00 of the store's cash (owed to the store).", "  Out for delivery:",
         "    #1  12 Elm Street  collect $16.32"]
     cli.ok("delivery", "collect", "1", "20")
     cli.fails("driver", "handin", "Dan", "15", says="Drawer 1 is not open")
     cli.ok("drawer", "open", "--float", "0")
-    # 16.32 - 15.00 = 1.32 still owed
-    assert cli.ok("driver", "handin", "Dan", "15").stdout.splitlines() == [
-        "Dan handed in $15.00 to drawer 1.", "Still owed by Dan: $1.32."]
+    # Dan starts it; Cate counts it and types her PIN: 16.32 - 15.00 = 1.32 still owed
+    assert cli.ok("driver", "handin", "Dan", "15").stdout.startswith("Dan hands in $15.00 to drawer 1: waiting")
+    assert js(cli.ok("driver", "cash", "Dan", "--json"))["held_minor"] == 1632
+    assert cli.ok("driver", "receive", "Dan", "15", "--counted-by", "Cate", input="1470\n").stdout.splitlines() == [
+        "Cate counted $15.00 from Dan into drawer 1.", "Still owed by Dan: $1.32."]
     assert js(cli.ok("driver", "cash", "Dan", "--json"))["held_minor"] == 132
     cli.fails("driver", "handin", "Dan", "1.33", says="Dan holds $1.32: a hand-in of $1.33 is more than that")
     cli.fails("driver", "handin", "Dan", "-5", says="cannot be negative")
     cli.fails("driver", "handin", "Dan", "0", says="")
     cli.fails("driver", "handin", "Zed", "1", says="No staff member called 'Zed'")
-    data = js(cli.ok("driver", "handin", "Dan", "1.32", "--json"))
+    cli.ok("driver", "handin", "Dan", "1.32")
+    data = js(cli.ok("driver", "receive", "Dan", "1.32", "--counted-by", "Cate", "--json", input="1470\n"))
     assert (data["driver"], data["held_minor"], data["out_for_delivery"], data["handed_in_minor"]) == ("Dan", 0, [], 132)
     status = js(cli.ok("drawer", "status", "--json"))
     assert (status["expected_minor"], status["breakdown_minor"]) == (1632, {"driver hand-ins": 1632})

@@ -64,8 +64,8 @@ def day(store: Store) -> Store:
         add_line(store, delivery.id, "SODA")
         cod.dispatch(store, delivery.id, "Dave")
         cod.collect(store, delivery.id, "5")                                             # Dave holds 5.00
-        cod.handin(store, "Dave", "2.00", register=1)                                    # +2.00 handed in
-        tips.payout(store, "Alice", 150, tips.PayoutSource.DRAWER)                       # -1.50 tip payout
+        cod.handin(store, "Dave", "2.00", register=1, received_by=get_staff(store, "Alice"))  # +2.00 handed in
+        tips.payout(store, "Alice", 150, tips.PayoutSource.DRAWER, received_by=get_staff(store, "Alice"))  # -1.50
     return store
 
 
@@ -443,7 +443,7 @@ def test_cli_day_commands(day: Store, cli_for) -> None:
         cli.fails("day", "close", "--day", "2026-11-23", "--count", "1=7x20", says="not a note or coin")
         cli.fails("day", "close", "--day", "23/11", "--count", "1=5", says="YYYY-MM-DD")
         out = cli.ok("day", "close", "--day", "2026-11-23", "--count", "100x1,20x1,10x1,5x1,1x1,0.10x2,0.01x2",
-                     "--counted-by", "Maria").stdout
+                     "--counted-by", "Maria", input="258036\n").stdout  # Maria's PIN: she counted
         assert "Drawer 1: expected $136.22, counted $136.22: exact." in out
         assert "Driver Dave still holds $0.71" in out
         cli.fails("day", "close", "--day", "2026-11-23", says="already closed")

@@ -253,8 +253,10 @@ def test_handin_with_a_shortfall_that_stays_visible(crew: Store) -> None:
     store = crew
     _delivered(store)
     drawer.open_drawer(store, 1, "50")
-    entry, cash = cod.handin(store, "Dan", "15")
-    assert sorted(entry.postings) == sorted([
+    cod.start_handin(store, "Dan", "15")  # the driver's word alone moves nothing
+    assert drawer.expected_cash(store, 1) == 5000 and bal(store, "assets:cash:driver:dan") == 1632
+    entry, _, _, cash = cod.confirm_handin(store, "Dan", "15", get_staff(store, "Cate"))  # Cate counts it
+    assert entry is not None and sorted(entry.postings) == sorted([
         ledger.Posting("assets:cash:drawer:1", 1500, "USD"),
         ledger.Posting("assets:cash:driver:dan", -1500, "USD"),
     ])
@@ -262,8 +264,8 @@ def test_handin_with_a_shortfall_that_stays_visible(crew: Store) -> None:
     assert cash == cod.DriverCash("Dan", 132, [])
     assert bal(store, "assets:cash:driver:dan") == 132
     assert drawer.expected_cash(store, 1) == 5000 + 1500
-    refused(store, InvalidInput, "Dan holds $1.32", cod.handin, store, "Dan", "2")
-    assert cod.handin(store, "Dan", "1.32")[1].held_minor == 0
+    refused(store, InvalidInput, "Dan holds $1.32", cod.start_handin, store, "Dan", "2")
+    assert cod.handin(store, "Dan", "1.32", received_by=get_staff(store, "Cate"))[1].held_minor == 0
     verified(store)
 
 
@@ -272,18 +274,18 @@ def test_handin_bad_amounts_refused(crew: Store, amount: Any) -> None:
     store = crew
     _delivered(store)
     drawer.open_drawer(store, 1, "0")
-    refused(store, InvalidInput, "", cod.handin, store, "Dan", amount)
+    refused(store, InvalidInput, "", cod.start_handin, store, "Dan", amount)
 
 
 def test_handin_needs_an_open_drawer_and_cash_held(crew: Store) -> None:
     store = crew
     _delivered(store)
-    refused(store, NotAllowed, "Drawer 1 is not open", cod.handin, store, "Dan", "10")
+    refused(store, NotAllowed, "Drawer 1 is not open", cod.start_handin, store, "Dan", "10")
     drawer.open_drawer(store, 1, "0")
-    refused(store, InvalidInput, "Dan holds $16.32", cod.handin, store, "Dan", "16.33")
+    refused(store, InvalidInput, "Dan holds $16.32", cod.start_handin, store, "Dan", "16.33")
     add_staff(store, "Olga", "driver", "3692")
-    refused(store, InvalidInput, "Olga holds $0.00", cod.handin, store, "Olga", "1")
-    refused(store, NotFound, "No staff member called 'Zed'", cod.handin, store, "Zed", "1")
+    refused(store, InvalidInput, "Olga holds $0.00", cod.start_handin, store, "Olga", "1")
+    refused(store, NotFound, "No staff member called 'Zed'", cod.start_handin, store, "Zed", "1")
 
 
 # -- refunds ----------------------------------------------------------------------------------------
@@ -435,7 +437,7 @@ def test_cod_refund_comes_from_the_drawer(crew: Store) -> None:
     store = crew
     order = _delivered(store)  # 16.32, Dan holds it
     drawer.open_drawer(store, 1, "0")
-    cod.handin(store, "Dan", "16.32")
+    cod.handin(store, "Dan", "16.32", received_by=get_staff(store, "Cate"))
     result = refunds.refund(store, order.id, "6.32", "pizza was cold")
     (part,) = result.parts
     assert (part.tender, part.amount_minor) == ("cod", 632)
@@ -568,7 +570,7 @@ def test_drawer_status_breakdown(crew: Store) -> None:
     drawer.move(store, 1, drawer.Movement.PAID_OUT, "4", "napkins")
     drawer.move(store, 1, drawer.Movement.DROP, "50", "safe")
     _delivered(store)
-    cod.handin(store, "Dan", "16.32")
+    cod.handin(store, "Dan", "16.32", received_by=get_staff(store, "Cate"))
     st = drawer.status(store, 1)
     assert st.breakdown == {
         "float": 10000,

@@ -23,7 +23,7 @@ from pos.drawer import open_drawer
 from pos.errors import InvalidInput
 from pos.orders import add_line, new_order
 from pos.paydays import Frequency, Schedule, Status, period_of
-from pos.staff import add_staff, start_shift
+from pos.staff import add_staff, get_staff, start_shift
 from pos.store import Store
 from tests.conftest import snapshot
 
@@ -145,7 +145,7 @@ def test_tips_paid_out_pay_the_oldest_first(crew: Store) -> None:
     tip(crew, date(2026, 11, 24), 300)
     tip(crew, date(2026, 12, 1), 400)
     with freeze_time(noon(date(2026, 12, 3))):
-        tips.payout(crew, "Alice", 300, tips.PayoutSource.DRAWER)
+        tips.payout(crew, "Alice", 300, tips.PayoutSource.DRAWER, received_by=get_staff(crew, "Alice"))
         parts = paydays.owed_by_period(crew, date(2026, 12, 3), tips.owed_by_person(crew))
     assert [(p.day, p.amount_minor, p.status) for p in parts["alice"]] == [(date(2026, 12, 1), 400, Status.DUE)]
     assert parts["alice"][0].period.payday == date(2026, 12, 9)  # type: ignore[union-attr]

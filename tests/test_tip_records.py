@@ -20,7 +20,7 @@ from payments import service
 from pos import tip_pool, tips
 from pos.drawer import open_drawer
 from pos.orders import add_line, new_order
-from pos.staff import add_staff, end_shift, start_shift
+from pos.staff import add_staff, end_shift, get_staff, start_shift
 from pos.store import Store
 from pos.tip_policy import set_policy
 from pos.tip_records import ledger_movement, records
@@ -68,7 +68,7 @@ def week(store: Store) -> Store:
     with freeze_time(at("18:00")):
         tip_pool.distribute(store, MONDAY)
     with freeze_time("2026-11-24 17:00:00"):
-        tips.payout(store, "Alice", 200, tips.PayoutSource.DRAWER)
+        tips.payout(store, "Alice", 200, tips.PayoutSource.DRAWER, received_by=get_staff(store, "Alice"))
     with freeze_time("2026-11-30 17:00:00"):
         tips.payout(store, "Bob", None, tips.PayoutSource.PAYROLL)
     return store

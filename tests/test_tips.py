@@ -13,7 +13,7 @@ from pos import accounts, config, ledger, tip_pool, tips
 from pos.drawer import expected_cash, open_drawer
 from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.orders import add_line, new_order
-from pos.staff import add_staff, deactivate_staff, end_shift, start_shift
+from pos.staff import add_staff, deactivate_staff, end_shift, get_staff, start_shift
 from pos.store import Store
 from tests.conftest import snapshot
 from tests.helpers import refused, verified
@@ -198,10 +198,12 @@ def test_payouts_from_the_drawer_or_payroll_never_more_than_owed(team: Store) ->
     start_shift(team, "Alice")
     service.pay(team, sale(team).id, "cash", "20", tip_minor=500, tip_to="Alice", tip_confirmed=True)
     before = expected_cash(team, 1)
-    refused(team, NotAllowed, "owed $5.00 in tips, not $6.00", tips.payout, team, "Alice", 600, tips.PayoutSource.DRAWER)
+    refused(team, NotAllowed, "owed $5.00 in tips, not $6.00", tips.payout, team, "Alice", 600, tips.PayoutSource.DRAWER,
+            received_by=get_staff(team, "Alice"))
     refused(team, NotAllowed, "No tips are owed to Bob", tips.payout, team, "Bob", None, tips.PayoutSource.DRAWER)
-    refused(team, NotAllowed, "Drawer 2", tips.payout, team, "Alice", 100, tips.PayoutSource.DRAWER, 2)
-    paid = tips.payout(team, "Alice", 200, tips.PayoutSource.DRAWER)
+    refused(team, NotAllowed, "Drawer 2", tips.payout, team, "Alice", 100, tips.PayoutSource.DRAWER, 2,
+            received_by=get_staff(team, "Alice"))
+    paid = tips.payout(team, "Alice", 200, tips.PayoutSource.DRAWER, received_by=get_staff(team, "Alice"))
     assert (paid.amount_minor, paid.owed_after_minor) == (200, 300)
     assert expected_cash(team, 1) == before - 200
     rest = tips.payout(team, "Alice", None, tips.PayoutSource.PAYROLL)
@@ -235,9 +237,10 @@ def test_cli_tips_commands(team: Store, cli_for) -> None:
         again = json.loads(cli.ok("tips", "distribute", "--day", "2026-11-23", "--yes", "--json").stdout)
         assert not again["posted"] and again["pool_minor"] == 0
         cli.fails("tips", "payout", "Alice", "--from", "safe", says="--from drawer or --from payroll")
-        cli.fails("tips", "payout", "Alice", "--from", "drawer", "--amount", "9.00", says="a payout cannot be more")
+        cli.fails("tips", "payout", "Alice", "--from", "drawer", "--amount", "9.00", input="2580\n",
+                  says="a payout cannot be more")
         cli.fails("tips", "payout", "Alice", "--from", "drawer", "--amount", "-1", says="cannot be negative")
-        out = cli.ok("tips", "payout", "Alice", "--from", "drawer").stdout
+        out = cli.ok("tips", "payout", "Alice", "--from", "drawer", input="2580\n").stdout  # Alice's PIN: in her hand
         assert out == "Paid Alice $2.29 in tips (from drawer 1); still owed $0.00.\n"
         cli.fails("tips", "distribute", "--day", "2026-11-01", says="No shifts on 2026-11-01")
         cli.fails("shift", "end", "Alice", "--cash-tips", "-3", says="cannot be negative")
@@ -271,7 +274,7 @@ def test_a_tip_already_paid_out_is_owed_back_by_its_recipient(team: Store) -> No
     start_shift(team, "Alice")
     order = sale(team)
     service.pay(team, order.id, "cash", "20", tip_minor=300, tip_to="Alice")
-    tips.payout(team, "Alice", 200, tips.PayoutSource.DRAWER)
+    tips.payout(team, "Alice", 200, tips.PayoutSource.DRAWER, received_by=get_staff(team, "Alice"))
     refund(team, order.id, None, "wrong order")
     balances = ledger.balances(team)
     assert balances.get(("liabilities:tips:alice", "USD"), 0) == 0
@@ -310,7 +313,7 @@ def test_a_tip_above_the_stores_share_needs_confirming(team: Store, cli_for) -> 
 def test_payroll_export_lists_tips_paid_through_payroll(team: Store, cli_for, tmp_path) -> None:
     start_shift(team, "Alice")
     service.pay(team, sale(team).id, "cash", "20", tip_minor=400, tip_to="Alice")
-    tips.payout(team, "Alice", 100, tips.PayoutSource.DRAWER)  # cash now: not payroll's business
+    tips.payout(team, "Alice", 100, tips.PayoutSource.DRAWER, received_by=get_staff(team, "Alice"))  # cash: not payroll's
     tips.payout(team, "Alice", 250, tips.PayoutSource.PAYROLL)
     tips.payout(team, "Alice", 50, tips.PayoutSource.PAYROLL)
     assert tips.payroll_lines(team, DAY, DAY) == [tips.PayrollLine("2026-11-23", "alice", "Alice", 300)]

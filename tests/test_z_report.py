@@ -69,7 +69,7 @@ def day(store: Store) -> Store:
         add_line(store, trip.id, "SODA")                                 # 2.71 due
         cod.dispatch(store, trip.id, "Dave")
         cod.collect(store, trip.id, "5")                                 # Dave keeps 2.71, gives 2.29 back
-        cod.handin(store, "Dave", "2.00", register=1)
+        cod.handin(store, "Dave", "2.00", register=1, received_by=alice)
     with freeze_time(AFTER):
         expected = drawer.expected_cash(store, 1)
         close_day(store, DAY, {1: dollars(expected - 25)[1:]}, counted_by=get_staff(store, "Bob"))
