@@ -33,10 +33,10 @@ app(["--db", sys.argv[2], *sys.argv[3:]], prog_name="pos")
 """
 
 
-def killed_at(store: Store, point: str, *argv: str) -> None:
+def killed_at(store: Store, point: str, *argv: str, input: str | None = None) -> None:  # noqa: A002
     result = subprocess.run(
         [sys.executable, "-c", CHILD, point, str(store.path), *argv], cwd=ROOT, capture_output=True, text=True,
-        timeout=60,
+        timeout=60, input=input,
     )
     assert result.returncode == -signal.SIGKILL, (result.returncode, result.stdout, result.stderr)
 
@@ -117,9 +117,12 @@ def test_handin_killed_before_commit_records_nothing(out_for_delivery: Store, cl
     store = out_for_delivery
     cli.ok("delivery", "collect", "1", "20")
     held = json.loads(cli.ok("driver", "cash", "Dave", "--json").output)["held_minor"]
-    killed_at(store, "cod.handin.posted", "driver", "handin", "Dave", "10")
+    add_staff(store, "Cate", "cashier", "1470")
+    cli.ok("driver", "handin", "Dave", "10")  # started: nothing moves until Cate counts it
+    receive = ("driver", "receive", "Dave", "10", "--counted-by", "Cate")
+    killed_at(store, "cod.handin.posted", *receive, input="1470\n")
     assert json.loads(cli.ok("driver", "cash", "Dave", "--json").output)["held_minor"] == held
-    cli.ok("driver", "handin", "Dave", "10")
+    cli.ok(*receive, input="1470\n")
     assert json.loads(cli.ok("driver", "cash", "Dave", "--json").output)["held_minor"] == held - 1000
     assert ledger.verify(store).problem is None
 

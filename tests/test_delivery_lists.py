@@ -121,6 +121,9 @@ def test_driver_cash_names_each_orders_address_and_amount(crew: Store, cli: Cli)
 
     cli.ok("drawer", "open", "--float", "0")
     cli.ok("driver", "handin", "Dan", "16.32")
+    assert "  Hand-in of $16.32 to drawer 1 waiting to be counted" in cli.ok("driver", "cash", "Dan").stdout
+    add_staff(crew, "Cate", "cashier", "1470")
+    cli.ok("driver", "receive", "Dan", "16.32", "--counted-by", "Cate", input="1470\n")  # Cate counts it
     assert cli.ok("driver", "cash", "Dan").stdout.splitlines() == [
         "Dan holds $0.00 of the store's cash (owed to the store).",
         "  Out for delivery:",
