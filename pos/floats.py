@@ -15,8 +15,9 @@ A float is cash that was already the store's: it only moves.  The books say wher
 **Counted by a manager.**  Cash that comes out of the safe (or from the owner) into a drawer is counted by a
 manager or the owner, who types their PIN (:func:`check_count`): a cashier cannot declare a float with nobody
 counting it.  A float carried in the drawer from the last close's count (``cash.float_stays``) needs no PIN, nor
-does a float of nothing.  The rule holds wherever sign-in is in force; a store with ``signin.required no`` knows
-nobody by PIN, so there a float is as declared.
+does a float of nothing.  The rule holds for whoever is signed in to open the drawer (every one-shot command where
+sign-in is required, every register session); a store with ``signin.required no`` knows nobody by PIN, so there a
+float is as declared.
 
 So a day of nothing moves nothing: the safe and the owner's equity grow by sales, never by the float.
 Before this, every opening posted its float as new money from the owner and every close swept the
@@ -86,13 +87,12 @@ class FloatNotCounted(Refused):
 
 
 def counted_by_needed(store: "Store", source: FloatSource) -> bool:
-    """Whether a float from ``source`` must be counted by a manager: it takes cash from the safe or the owner
-    while sign-in is in force (someone signed in, or ``signin.required yes``)."""
+    """Whether a float from ``source`` must be counted by a manager: it takes cash from the safe or the owner, and
+    someone is signed in to open the drawer (a one-shot command where sign-in is required, a register's session).
+    With nobody signed in the caller is trusted, as :mod:`pos.roles` says of such callers."""
     if not (source.safe_minor or source.owner_minor):
         return False  # carried in the drawer from the last close's count, or nothing at all
-    from pos import config
-
-    return store.memo.get("actor_id") is not None or config.get(store, "signin.required") == "yes"
+    return store.memo.get("actor_id") is not None
 
 
 def check_count(store: "Store", register: int, source: FloatSource, counted_by: "StaffMember | None") -> None:

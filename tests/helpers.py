@@ -105,14 +105,5 @@ def signin_on(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sta
     for name, role, pin in staff:
         add_staff(store, name, role, pin)
     for register in drawers:
-        open_counted(store, register, "100")
+        open_drawer(store, register, "100")
     return store
-
-
-def open_counted(store: Store, register: int, amount: str) -> None:
-    """Open a drawer with a float counted out of the safe by the store's first manager or owner (as though they
-    typed their PIN), as a float must be where sign-in is in force (pos.floats)."""
-    from pos.staff import list_staff
-
-    counter = next((m for m in list_staff(store) if m.role.value in ("manager", "owner")), None)
-    open_drawer(store, register, amount, counted_by=counter)

@@ -53,13 +53,13 @@ def test_who_may_is_a_list_in_words() -> None:
 
 @pytest.fixture
 def guarded(store: Store, tmp_path, monkeypatch) -> Store:
+    config.set_option(store, "signin.required", "yes")
     add_staff(store, "Alice", "cashier", "2580")
     add_staff(store, "Dave", "driver", "1470")
     monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "session.json"))
     with freeze_time(NOON):
         start_shift(store, "Dave")
-        open_drawer(store, 1, "50")  # before sign-in is required: nobody to count it (pos.floats)
-    config.set_option(store, "signin.required", "yes")
+        open_drawer(store, 1, "50")
     return store
 
 

@@ -362,7 +362,11 @@ def test_with_no_drawer_open_cash_names_the_registers_own_command(store: Store) 
     said = _said(till.handle("cash 20"))
     assert said == ("Drawer 1 is not open: open it here with 'float AMOUNT' (the cash put in it to make change), "
                     "then take the payment again.")
-    assert till.handle("float 150") == ["Drawer 1 open with a $150.00 float."]
+    add_staff(store, "Maria", "manager", "258036")
+    assert till.handle("float 150") == ["A float of $150.00 comes out of the safe: a manager counts it (they type "
+                                        "their name, then their PIN; Enter alone cancels)."]
+    assert till.answer("Maria") == []
+    assert till.answer("258036") == ["Drawer 1 open with a $150.00 float, counted by Maria."]
     assert till.screen()[-1].endswith("$13.61")  # the order waited
     assert till.handle("cash 20")[-1] == "Paid. Next customer."
 

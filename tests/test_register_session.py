@@ -347,7 +347,10 @@ def test_a_whole_shift_from_the_register(store: Store) -> None:
         start_shift(store, "Alice")
         till = Session(store, alice, 2)
         assert till.handle("float") == ["Say the float, the cash put in the drawer to make change, like: float 150"]
-        assert till.handle("float 150") == ["Drawer 2 open with a $150.00 float."]
+        add_staff(store, "Maria", "manager", "258036")
+        till.handle("float 150")  # from the safe: Maria counts it and types her PIN
+        assert till.answer("Maria") == []
+        assert till.answer("258036") == ["Drawer 2 open with a $150.00 float, counted by Maria."]
         till.handle("PIZZA-M")
         assert till.handle("end") == ["Pay, hold or void the open order first."]
         till.handle("cash 20")

@@ -18,13 +18,14 @@ from freezegun import freeze_time
 import commands.signin
 from cli import COMMAND_ACTIONS
 from pos import audit
+from pos.drawer import open_drawer
 from pos.errors import NotAllowed
 from pos.orders import add_line, list_orders, new_order
 from pos.staff import MAX_FAILED_PINS, add_staff, deactivate_staff, get_staff, start_shift, verify_pin
 from pos.store import Store
 from screens.register import Session
 from tests.conftest import Cli, refused_events, snapshot
-from tests.helpers import open_counted, signin_on
+from tests.helpers import signin_on
 
 NOON = "2026-11-23 17:00:00"  # noon in New York
 REPO = Path(__file__).resolve().parent.parent
@@ -127,7 +128,7 @@ def something_to_archive(store: Store, folder, monkeypatch) -> None:
     make_closing_key(store, key_location())
     with freeze_time(NOON):
         if current(store, 1) is None:
-            open_counted(store, 1, "100")
+            open_drawer(store, 1, "100")
         move(store, 1, Movement.PAID_IN, "10", "change")
 
 
