@@ -245,11 +245,16 @@ def driver_receive(
     as_json: JsonFlag = False,
 ) -> None:
     """Count a driver's hand-in and confirm it with the receiver's PIN: the count moves into the drawer."""
-    from payments.cod import confirm_handin
+    from payments.cod import confirm_handin, counted_minor, waiting_handin
+    from pos.errors import NotFound
     from pos.staff import get_staff
 
     store = open_store(ctx)
-    get_staff(store, name)  # an unknown driver: said before anyone types a PIN
+    driver = get_staff(store, name)  # an unknown driver, a bad count, nothing waiting: said before a PIN is typed
+    counted_minor(store, counted)
+    if waiting_handin(store, driver.id) is None:
+        raise NotFound(f"{driver.name} has no hand-in waiting to be counted: the driver starts one "
+                       f"('pos driver handin {driver.name} AMOUNT').")
     receiver = ask_pin_of(ctx, counted_by, "receiving the cash")
     _, started, minor, cash = confirm_handin(store, name, counted, receiver)
 

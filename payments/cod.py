@@ -544,6 +544,17 @@ def start_handin(store: "Store", name: str, amount: str | int, register: int = 1
     return found
 
 
+def counted_minor(store: "Store", counted: str | int) -> int:
+    """A hand-in's count as typed (0 and up: nothing handed over ends it)."""
+    if isinstance(counted, int):
+        if counted < 0:
+            raise InvalidInput("The amount counted cannot be negative.")
+        return counted
+    from pos.money import parse_amount
+
+    return parse_amount(counted, store.settings.currency, store.settings.locale).amount_minor
+
+
 def confirm_handin(store: "Store", name: str, counted: str | int, received_by: "StaffMember"
                    ) -> tuple[ledger.Entry | None, HandIn, int, DriverCash]:
     """The receiving half: ``received_by`` (who typed their PIN: the caller checked it) counted ``counted`` of the
@@ -551,18 +562,12 @@ def confirm_handin(store: "Store", name: str, counted: str | int, received_by: "
     driver.  A count of nothing ends the hand-in with nothing moved.  The receiver is never the driver, and is
     someone who takes cash at the counter."""
     from pos import audit, drawer
-    from pos.money import parse_amount
     from pos.permissions import Action, actor_of, may, role_phrase
     from pos.staff import get_staff
     from pos.store import new_id, utc_now
 
     member = get_staff(store, name)
-    if isinstance(counted, int):
-        if counted < 0:
-            raise InvalidInput("The amount counted cannot be negative.")
-        minor = counted
-    else:
-        minor = parse_amount(counted, store.settings.currency, store.settings.locale).amount_minor
+    minor = counted_minor(store, counted)
     if received_by.id == member.id:
         raise Refused(f"{member.name} cannot count their own hand-in: the person receiving the cash counts it and "
                       "types their PIN.")

@@ -206,3 +206,25 @@ def test_counted_by_needs_the_counters_pin_and_the_closing_records_who_closed(cr
     assert row is not None and row[0] == "Maria"
     counted = crew.one("SELECT s.name FROM drawer_counts c JOIN staff s ON s.id = c.counted_by")
     assert counted is not None and counted[0] == "Alice"
+
+
+def test_receiving_a_hand_in_refuses_bad_input_before_a_pin_and_writes_nothing(crew: Store, cli_for) -> None:
+    cli = cli_for(crew)
+    with freeze_time(NOON):
+        open_drawer(crew, 1, "100", counted_by=get_staff(crew, "Maria"))
+        _delivered(crew)
+        cli.ok("login", "Alice", input="2580\n")
+        cli.fails("driver", "receive", "Dave", "5", "--counted-by", "Alice", input="2580\n",
+                  says="Dave has no hand-in waiting to be counted")
+        cod.start_handin(crew, "Dave", "16.32")
+        for bad in ("-5", "abc", "1.234"):
+            cli.fails("driver", "receive", "Dave", bad, "--counted-by", "Alice", says=bad)  # no PIN was asked
+        cli.fails("driver", "receive", "Zed", "5", "--counted-by", "Alice", says="No staff member called 'Zed'")
+        cli.fails("driver", "receive", "Dave", "5", "--counted-by", "Zed", says="No staff member called 'Zed'")
+        cli.fails("driver", "receive", "Dave", "16.33", "--counted-by", "Alice", input="2580\n",
+                  says="Dave holds $16.32: a count of $16.33 is more than that")
+        # A count of nothing ends a hand-in that never came: nothing moves, and Dave may start another.
+        cli.ok("driver", "receive", "Dave", "0", "--counted-by", "Alice", input="2580\n")
+    cash = cod.driver_cash(crew, "Dave")
+    assert (cash.held_minor, cash.waiting) == (1632, None)
+    verified(crew)
