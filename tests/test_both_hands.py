@@ -74,7 +74,7 @@ def _delivered(store: Store) -> None:
 def test_a_drivers_hand_in_alone_moves_nothing_until_the_receiver_counts_it(crew: Store, cli_for) -> None:
     cli = cli_for(crew)
     with freeze_time(NOON):
-        open_drawer(crew, 1, "100", counted_by=get_staff(crew, "Maria"))
+        open_drawer(crew, 1, "100")  # nobody signed in: a trusted caller
         _delivered(crew)
         before = expected_cash(crew, 1)
         cli.ok("login", "Dave", input="1470\n")
@@ -111,7 +111,7 @@ def test_a_drivers_hand_in_alone_moves_nothing_until_the_receiver_counts_it(crew
 def test_the_close_says_a_hand_in_is_waiting_to_be_confirmed(crew: Store, cli_for) -> None:
     cli = cli_for(crew)
     with freeze_time(NOON):
-        open_drawer(crew, 1, "100", counted_by=get_staff(crew, "Maria"))
+        open_drawer(crew, 1, "100")  # nobody signed in: a trusted caller
         _delivered(crew)
         cod.start_handin(crew, "Dave", "16.32")
         cli.ok("login", "Maria", input="258036\n")
@@ -143,7 +143,7 @@ def test_a_float_carried_from_the_last_close_needs_no_pin(crew: Store, cli_for) 
 
     config.set_option(crew, "cash.float_stays", "yes")
     with freeze_time(NOON):
-        open_drawer(crew, 1, "100", counted_by=get_staff(crew, "Maria"))
+        open_drawer(crew, 1, "100")  # nobody signed in: a trusted caller
         close_day(crew, __import__("datetime").date.fromisoformat(DAY), {1: "100"}, counted_by=get_staff(crew, "Maria"),
                   force=True, end_shifts=True)
     cli = cli_for(crew)
@@ -157,7 +157,7 @@ def test_a_float_carried_from_the_last_close_needs_no_pin(crew: Store, cli_for) 
 
 def test_a_deactivated_persons_tips_are_never_paid_in_cash(crew: Store, cli_for) -> None:
     with freeze_time(NOON):
-        open_drawer(crew, 1, "100", counted_by=get_staff(crew, "Maria"))
+        open_drawer(crew, 1, "100")  # nobody signed in: a trusted caller
         order = new_order(crew, "counter")
         add_line(crew, order.id, "PIZZA-M")
         service.pay(crew, order.id, "cash", "20", tip_minor=500, tip_to="Kim", tip_confirmed=True)
@@ -173,7 +173,7 @@ def test_a_deactivated_persons_tips_are_never_paid_in_cash(crew: Store, cli_for)
 
 def test_cash_tips_are_paid_into_the_recipients_hand_with_their_pin(crew: Store, cli_for) -> None:
     with freeze_time(NOON):
-        open_drawer(crew, 1, "100", counted_by=get_staff(crew, "Maria"))
+        open_drawer(crew, 1, "100")  # nobody signed in: a trusted caller
         order = new_order(crew, "counter")
         add_line(crew, order.id, "PIZZA-M")
         service.pay(crew, order.id, "cash", "20", tip_minor=500, tip_to="Alice", tip_confirmed=True)
@@ -194,7 +194,7 @@ def test_cash_tips_are_paid_into_the_recipients_hand_with_their_pin(crew: Store,
 def test_counted_by_needs_the_counters_pin_and_the_closing_records_who_closed(crew: Store, cli_for) -> None:
     cli = cli_for(crew)
     with freeze_time(NOON):
-        open_drawer(crew, 1, "100", counted_by=get_staff(crew, "Maria"))
+        open_drawer(crew, 1, "100")  # nobody signed in: a trusted caller
         cli.ok("login", "Maria", input="258036\n")
         close = ("day", "close", "--force", "--count", "100", "--end-shifts", "--counted-by", "Alice")
         cli.fails(*close, says="No PIN was given")
@@ -211,7 +211,7 @@ def test_counted_by_needs_the_counters_pin_and_the_closing_records_who_closed(cr
 def test_receiving_a_hand_in_refuses_bad_input_before_a_pin_and_writes_nothing(crew: Store, cli_for) -> None:
     cli = cli_for(crew)
     with freeze_time(NOON):
-        open_drawer(crew, 1, "100", counted_by=get_staff(crew, "Maria"))
+        open_drawer(crew, 1, "100")  # nobody signed in: a trusted caller
         _delivered(crew)
         cli.ok("login", "Alice", input="2580\n")
         cli.fails("driver", "receive", "Dave", "5", "--counted-by", "Alice", input="2580\n",
