@@ -221,7 +221,7 @@ class Problem(NamedTuple):
     what: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.what}"
+        return f"{self.where} {self.what}"
 
 
 def check_chain(store: "Store", start: Head = Head(0, GENESIS)) -> tuple[int, Problem | None]:
@@ -257,8 +257,8 @@ def check_rows(store: "Store") -> Problem | None:
     for table in _tables(conn):
         columns = _columns(conn, table)
         if logged.get(table) != json.dumps([name for name, _ in columns]):
-            return Problem(f"table {table}", "its columns are not those the control log last recorded: the schema "
-                                             "was changed outside an upgrade")
+            return Problem(f"the columns of table {table}", "are not those the control log last recorded: the "
+                                                            "schema was changed outside an upgrade")
         latest = ("SELECT rid, image FROM control_log WHERE id IN (SELECT max(id) FROM control_log "
                   "WHERE tbl = ? AND op <> 'S' GROUP BY rid)")
         current = f"SELECT {_key_sql(columns, '')} AS rid, {_image_sql(columns, '')} AS image FROM {_quote(table)}"
@@ -285,11 +285,11 @@ def check_triggers(store: "Store") -> Problem | None:
     for table in _tables(store.conn):
         for name, sql in _trigger_sql(table, _columns(store.conn, table)).items():
             if present.get(name) != sql:
-                return Problem(f"table {table}", f"its trigger {name} is {'changed' if name in present else 'gone'}: "
-                                                 "changes to it escape the control log")
+                return Problem(f"the trigger {name} of table {table}",
+                               f"is {'changed' if name in present else 'gone'}: changes to it escape the control log")
     for name, sql in _LOG_GUARDS.items():
         if present.get(name) != sql:
-            return Problem("the control log", f"its trigger {name} is {'changed' if name in present else 'gone'}")
+            return Problem(f"the control log's trigger {name}", f"is {'changed' if name in present else 'gone'}")
     return None
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 from pos import chains, closings, ledger
+from pos.signin import unrecorded_signin
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -49,5 +50,5 @@ def verify_store(store: "Store", *, full: bool = False) -> StoreCheck:
     if checked.problem is not None:
         return StoreCheck(result.entries, result.since, since_day, checked.closings, 0, checked.problem, False)
     control_entries, problem = chains.check(store, start.control)
-    return StoreCheck(result.entries, result.since, since_day, checked.closings, control_entries,
-                      None if problem is None else f"the control records: {problem}", False)
+    found = f"the control records: {problem}" if problem is not None else unrecorded_signin(store, everyone=full)
+    return StoreCheck(result.entries, result.since, since_day, checked.closings, control_entries, found, False)
