@@ -57,16 +57,17 @@ class Head(NamedTuple):
         return {"entries": self.entries, "head": self.head}
 
 
-def link(prev: str | None, table: str | None, key: str | None, op: str | None, image: str | None) -> str:
-    """The hash of one log entry: SHA-256 over the previous hash, the table, the row's key, the operation and the
-    row's image (absent for a delete), each on its own line."""
-    parts = (prev or "", table or "", key or "", op or "", "\x00" if image is None else image)
+def link(prev: str | None, table: str | None, key: str | None, op: str | None, image: str | None,
+         live: int | None) -> str:
+    """The hash of one log entry: SHA-256 over the previous hash, the table, the row's key, the operation, the
+    row's image (absent for a delete) and the table's row count after it, each on its own line."""
+    parts = (prev or "", table or "", key or "", op or "", "\x00" if image is None else image, str(live))
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
 def register(conn: sqlite3.Connection) -> None:
     """Make :func:`link` callable from SQL on ``conn`` as ``pos_link`` (the triggers call it)."""
-    conn.create_function(LINK_FUNCTION, 5, link, deterministic=True)
+    conn.create_function(LINK_FUNCTION, 6, link, deterministic=True)
 
 
 # -- the triggers, generated from each table's columns ------------------------------------------------
@@ -98,12 +99,18 @@ def _image_sql(columns: list[tuple[str, int]], row: str) -> str:
     return "json_object(" + ", ".join(f"'{name}', {prefix}{_quote(name)}" for name, _ in columns) + ")"
 
 
-def _append_sql(table: str, op: str, key: str, image: str, where: str = "") -> str:
-    """One INSERT into the log chaining a new entry to the last one (``key`` and ``image`` are SQL expressions)."""
-    return (f"INSERT INTO control_log(tbl, rid, op, image, prev, hash) "
-            f"SELECT '{table}', k, '{op}', img, p, {LINK_FUNCTION}(p, '{table}', k, '{op}', img) FROM (SELECT {key} AS k, "
-            f"{image} AS img, coalesce((SELECT hash FROM control_log ORDER BY id DESC LIMIT 1), '{GENESIS}') AS p)"
-            f"{where}")
+def _append_sql(table: str, op: str, key: str, image: str, delta: int, where: str = "") -> str:
+    """One INSERT into the log chaining a new entry to the last one (``op``, ``key`` and ``image`` are SQL
+    expressions; ``delta``: what the change does to the table's row count)."""
+    return (f"INSERT INTO control_log(tbl, rid, op, image, live, prev, hash) "
+            f"SELECT '{table}', k, o, img, n, p, {LINK_FUNCTION}(p, '{table}', k, o, img, n) FROM (SELECT {key} AS k, "
+            f"{op} AS o, {image} AS img, "
+            f"coalesce((SELECT live FROM control_log WHERE tbl = '{table}' ORDER BY id DESC LIMIT 1), 0) + {delta} AS n, "
+            f"coalesce((SELECT hash FROM control_log ORDER BY id DESC LIMIT 1), '{GENESIS}') AS p){where}")
+
+
+def quote_op(op: str) -> str:
+    return f"'{op}'"
 
 
 def _trigger_names(table: str) -> tuple[str, str, str]:
@@ -117,13 +124,14 @@ def _trigger_sql(table: str, columns: list[tuple[str, int]]) -> dict[str, str]:
     new_key, old_key = _key_sql(columns, "NEW"), _key_sql(columns, "OLD")
     return {
         insert: f"CREATE TRIGGER {insert} AFTER INSERT ON {_quote(table)} BEGIN "
-                f"{_append_sql(table, 'I', new_key, _image_sql(columns, 'NEW'))}; END",
+                f"{_append_sql(table, quote_op('I'), new_key, _image_sql(columns, 'NEW'), 1)}; END",
         # A key that changes is the old row gone and a new one: both are logged, so neither is unaccounted for.
         update: f"CREATE TRIGGER {update} AFTER UPDATE ON {_quote(table)} BEGIN "
-                f"{_append_sql(table, 'D', old_key, 'NULL', f' WHERE {old_key} IS NOT {new_key}')}; "
-                f"{_append_sql(table, 'U', new_key, _image_sql(columns, 'NEW'))}; END",
+                f"{_append_sql(table, quote_op('D'), old_key, 'NULL', -1, f' WHERE {old_key} IS NOT {new_key}')}; "
+                f"{_append_sql(table, quote_op('I'), new_key, _image_sql(columns, 'NEW'), 1, f' WHERE {old_key} IS NOT {new_key}')}; "
+                f"{_append_sql(table, quote_op('U'), new_key, _image_sql(columns, 'NEW'), 0, f' WHERE {old_key} IS {new_key}')}; END",
         delete: f"CREATE TRIGGER {delete} AFTER DELETE ON {_quote(table)} BEGIN "
-                f"{_append_sql(table, 'D', old_key, 'NULL')}; END",
+                f"{_append_sql(table, quote_op('D'), old_key, 'NULL', -1)}; END",
     }
 
 
@@ -160,10 +168,12 @@ def install(conn: sqlite3.Connection) -> None:
         rid TEXT NOT NULL,          -- the row's primary key as text (a JSON array for several columns)
         op TEXT NOT NULL CHECK (op IN ('I', 'U', 'D', 'S')),
         image TEXT,                 -- the row as it now is (JSON); NULL for a delete; the columns for 'S'
+        live INTEGER NOT NULL,      -- the table's rows after this change (a row deleted behind the log shows)
         prev TEXT NOT NULL,
         hash TEXT NOT NULL
     )""")
     conn.execute("CREATE INDEX IF NOT EXISTS control_log_row ON control_log(tbl, rid, id)")
+    conn.execute("CREATE INDEX IF NOT EXISTS control_log_table ON control_log(tbl, id)")
     for name, sql in _LOG_GUARDS.items():
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
         conn.execute(sql)
@@ -189,16 +199,20 @@ def refresh(conn: sqlite3.Connection) -> None:
         if logged.get(table) == shape:
             continue
         _install_table(conn, table, columns)
-        conn.execute(_append_sql(table, "S", "''", "?"), (shape,))
         op = "I" if table not in logged else "U"
         prev = head(conn).head
-        entries = []
-        for key, image in conn.execute(f"SELECT {_key_sql(columns, '')}, {_image_sql(columns, '')} FROM {_quote(table)} "
-                                       "ORDER BY rowid"):
-            digest = link(prev, table, key, op, image)
-            entries.append((table, key, op, image, prev, digest))
+        rows = conn.execute(f"SELECT {_key_sql(columns, '')}, {_image_sql(columns, '')} FROM {_quote(table)} "
+                            "ORDER BY rowid").fetchall()
+        live = 0 if op == "I" else len(rows)
+        entries = [(table, "", "S", shape, live, prev, link(prev, table, "", "S", shape, live))]
+        prev = entries[0][-1]
+        for key, image in rows:
+            live += op == "I"
+            digest = link(prev, table, key, op, image, live)
+            entries.append((table, key, op, image, live, prev, digest))
             prev = digest
-        conn.executemany("INSERT INTO control_log(tbl, rid, op, image, prev, hash) VALUES (?, ?, ?, ?, ?, ?)", entries)
+        conn.executemany("INSERT INTO control_log(tbl, rid, op, image, live, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         entries)
 
 
 # -- reading the chain --------------------------------------------------------------------------------
@@ -236,12 +250,12 @@ def check_chain(store: "Store", start: Head = Head(0, GENESIS)) -> tuple[int, Pr
                               "records were rewritten")
     prev_id, prev = start.entries, start.head
     checked = 0
-    cursor = conn.execute("SELECT id, tbl, rid, op, image, prev, hash FROM control_log WHERE id > ? ORDER BY id",
+    cursor = conn.execute("SELECT id, tbl, rid, op, image, live, prev, hash FROM control_log WHERE id > ? ORDER BY id",
                           (start.entries,))
-    for entry_id, table, key, op, image, stored_prev, stored in cursor:
+    for entry_id, table, key, op, image, live, stored_prev, stored in cursor:
         if entry_id != prev_id + 1:
             return checked, Problem(f"control log entry {prev_id + 1}", "is missing: the control records were rewritten")
-        if stored_prev != prev or link(prev, table, key, op, image) != stored:
+        if stored_prev != prev or link(prev, table, key, op, image, live) != stored:
             return checked, Problem(f"control log entry {entry_id} ({table} row {key})",
                                     "does not chain to the one before: the control records were rewritten")
         prev_id, prev = entry_id, stored
@@ -249,9 +263,47 @@ def check_chain(store: "Store", start: Head = Head(0, GENESIS)) -> tuple[int, Pr
     return checked, None
 
 
-def check_rows(store: "Store") -> Problem | None:
-    """Every control row against its last version in the log, and every version the log says is live against the
-    table: a row changed, added or deleted behind the triggers' back is named, with its table and key."""
+GROWING = {"audit_log": None, "shifts": "ended_at IS NULL", "drawers": "closed_at IS NULL", "drawer_counts": None,
+           "day_closes": "reopened_at IS NULL", "signins": "ended_at IS NULL AND expires_at > :now"}
+"""The control tables that grow with the store's age, and which of their rows are still in force.  A plain verify
+compares, of these, the rows in force, the rows logged since it started and the rows added since then, and each
+table's row count; ``--full`` compares every row, as it always does for the other control tables."""
+
+
+def _differs(conn: sqlite3.Connection, table: str, columns: list[tuple[str, int]], where: str,
+             params: dict[str, object]) -> Problem | None:
+    """The first row of ``table`` (among those ``where`` picks) unlike its last version in the log, or None."""
+    current = (f"SELECT {_key_sql(columns, '')} AS rid, {_image_sql(columns, '')} AS image FROM {_quote(table)} "
+               f"WHERE {where}")
+    row = conn.execute(
+        f"SELECT c.rid, l.image IS NULL FROM ({current}) c LEFT JOIN control_log l ON l.id = (SELECT max(id) "
+        "FROM control_log x WHERE x.tbl = :table AND x.rid = c.rid AND x.op <> 'S') "
+        "WHERE l.image IS NOT c.image LIMIT 1", {**params, "table": table}).fetchone()
+    if row is None:
+        return None
+    what = ("is not in the control log: it was added behind the log's back" if row[1] else
+            "differs from its last version in the control log: it was changed behind the log's back")
+    return Problem(f"{table} row {row[0]}", what)
+
+
+def _gone(conn: sqlite3.Connection, table: str, columns: list[tuple[str, int]]) -> Problem | None:
+    """A row the log holds as live that the table no longer has (looked for only once the counts differ)."""
+    row = conn.execute(
+        f"SELECT l.rid FROM control_log l WHERE l.tbl = ? AND l.op IN ('I', 'U') AND l.id = (SELECT max(id) FROM "
+        f"control_log x WHERE x.tbl = l.tbl AND x.rid = l.rid AND x.op <> 'S') AND NOT EXISTS (SELECT 1 FROM "
+        f"{_quote(table)} c WHERE {_key_sql(columns, 'c')} = l.rid) ORDER BY l.id LIMIT 1", (table,)).fetchone()
+    where = f"{table} row {row[0]}" if row is not None else f"a row of {table}"
+    return Problem(where, "is in the control log but no longer in the table: it was deleted behind the log's back")
+
+
+def check_rows(store: "Store", since: Head | None = None, now: str = "") -> Problem | None:
+    """Control rows against their last versions in the log, and each table's row count against the log's: a row
+    changed, added or deleted behind the triggers' back is named, with its table and key.
+
+    ``since`` (a plain verify's start): of the tables that grow (:data:`GROWING`), only the rows in force at ``now``
+    (ISO text), those logged after ``since`` and those added after it are compared; the others are compared
+    whole.  None: every row of every table.
+    """
     conn = store.conn
     logged = _logged_columns(conn)
     for table in _tables(conn):
@@ -259,21 +311,29 @@ def check_rows(store: "Store") -> Problem | None:
         if logged.get(table) != json.dumps([name for name, _ in columns]):
             return Problem(f"the columns of table {table}", "are not those the control log last recorded: the "
                                                             "schema was changed outside an upgrade")
-        latest = ("SELECT rid, image FROM control_log WHERE id IN (SELECT max(id) FROM control_log "
-                  "WHERE tbl = ? AND op <> 'S' GROUP BY rid)")
-        current = f"SELECT {_key_sql(columns, '')} AS rid, {_image_sql(columns, '')} AS image FROM {_quote(table)}"
-        row = conn.execute(f"SELECT c.rid, l.rid IS NULL OR l.image IS NULL FROM ({current}) c "
-                           f"LEFT JOIN ({latest}) l ON l.rid = c.rid WHERE l.image IS NOT c.image ORDER BY c.rid LIMIT 1",
-                           (table,)).fetchone()
-        if row is not None:
-            what = ("is not in the control log: it was added behind the log's back" if row[1] else
-                    "differs from its last version in the control log: it was changed behind the log's back")
-            return Problem(f"{table} row {row[0]}", what)
-        gone = conn.execute(f"SELECT l.rid FROM ({latest}) l LEFT JOIN ({current}) c ON c.rid = l.rid "
-                            "WHERE l.image IS NOT NULL AND c.rid IS NULL ORDER BY l.rid LIMIT 1", (table,)).fetchone()
-        if gone is not None:
-            return Problem(f"{table} row {gone[0]}", "is in the control log but no longer in the table: it was deleted "
-                                                     "behind the log's back")
+        count = int(conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0])
+        last = conn.execute("SELECT live FROM control_log WHERE tbl = ? ORDER BY id DESC LIMIT 1", (table,)).fetchone()
+        live = int(last[0]) if last else 0
+        where, params = "1", {}
+        if since is not None and table in GROWING:
+            # Rows added since: their rowid is past the last row the log had inserted by then.
+            before = conn.execute("SELECT rid FROM control_log WHERE tbl = ? AND id <= ? AND op = 'I' "
+                                  "ORDER BY id DESC LIMIT 1", (table, since.entries)).fetchone()
+            touched = f"{_key_sql(columns, '')} IN (SELECT rid FROM control_log WHERE id > :since AND tbl = :table)"
+            in_force = GROWING[table]
+            added = (f"rowid > (SELECT rowid FROM {_quote(table)} WHERE {_key_sql(columns, '')} = :before)"
+                     if before is not None else "1")
+            where = f"({added}) OR {touched}" + (f" OR ({in_force})" if in_force else "")
+            params = {"since": since.entries, "before": before[0] if before else None, "now": now}
+        problem = _differs(conn, table, columns, where, params)
+        if problem is not None:
+            return problem
+        if count > live:
+            # Fewer in the log than in the table: one was added behind its back (among the rows not compared).
+            return _differs(conn, table, columns, "1", {}) or Problem(f"table {table}", f"has {count} rows, and the "
+                                                                      f"control log {live}: rows were added behind it")
+        if count < live:
+            return _gone(conn, table, columns)
     return None
 
 
@@ -306,8 +366,9 @@ def check_audit_numbers(store: "Store") -> Problem | None:
     return None
 
 
-def check(store: "Store", start: Head = Head(0, GENESIS)) -> tuple[int, Problem | None]:
-    """Everything above: (log entries rehashed, the first problem or None)."""
+def check(store: "Store", start: Head = Head(0, GENESIS), *, full: bool = True, now: str = "") -> tuple[int, Problem | None]:
+    """Everything above: (log entries rehashed, the first problem or None).  Not ``full``: the rows of the tables
+    that grow are compared from ``start`` on (:func:`check_rows`)."""
     if store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'control_log'").fetchone() is None:
         return 0, None  # a store read before its upgrade (read-only media): nothing was chained yet
     problem = check_triggers(store)
@@ -316,4 +377,4 @@ def check(store: "Store", start: Head = Head(0, GENESIS)) -> tuple[int, Problem 
     checked, problem = check_chain(store, start)
     if problem is not None:
         return checked, problem
-    return checked, check_rows(store) or check_audit_numbers(store)
+    return checked, check_rows(store, None if full else start, now) or check_audit_numbers(store)

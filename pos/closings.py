@@ -134,6 +134,8 @@ class Start(NamedTuple):
     anchor: Any
     control: chains.Head
     recount_from: date | None
+    closing: int | None = None
+    """The number of the closing it starts from (None: the start)."""
 
 
 def verify_start(store: "Store", *, window_days: int | None = None) -> Start:
@@ -168,7 +170,7 @@ def verify_start(store: "Store", *, window_days: int | None = None) -> Start:
         control = c.record.get("chains", {}).get("control")
         head = (chains.Head(int(control["entries"]), str(control["head"])) if control
                 else chains.Head(0, chains.GENESIS))
-        return Start(anchor, head, date.fromisoformat(c.business_day) + timedelta(days=1))
+        return Start(anchor, head, date.fromisoformat(c.business_day) + timedelta(days=1), c.number)
     return Start(ledger.GENESIS, chains.Head(0, chains.GENESIS), None)
 
 
@@ -307,29 +309,44 @@ def check_sequence(closings: list[Closing], public: bytes | None, hashes: dict[i
     return None
 
 
-def check_closings(store: "Store", *, recount_from: date | None = None) -> Check:
+def check_closings(store: "Store", *, recount_from: date | None = None, from_number: int | None = None) -> Check:
     """Every closing against its signature, its neighbours and the journal (see the module docstring).
 
     Each closed day's totals are counted again from the journal, or with ``recount_from`` only the
-    days from then on: a plain ``pos ledger verify`` recounts the days after the last close's head
-    it starts from (the last closed day), so its cost is the day's, not the store's age; the days
-    before are held by the signed heads and the chain (``--full`` recounts every one).
+    days from then on; with ``from_number`` the closings before that one are checked only for their
+    numbers and the chain of their signatures (each names the one before), not signature by signature.
+    A plain ``pos ledger verify`` starts a week back (:func:`verify_start`), so its cost is the week's, not
+    the store's age; the days before are held by the signed heads and the chains (``--full`` checks every one).
     """
-    closings = all_closings(store)
     fact = store.one("SELECT value FROM store_facts WHERE key = 'closings_from_close'")
     began = None if fact is None else fact[0]
-    if not closings:
+    count, highest = store.one("SELECT count(*), coalesce(max(number), 0) FROM closings")
+    if not count:
         if began is not None:
             return Check(0, f"the store's closes since close {began} were signed, and their closings are gone: "
                             "closings were removed")
         return Check(0, None)
+    whole = from_number is None or from_number <= 1
+    if whole:
+        closings = all_closings(store)
+    else:
+        if count != highest:
+            missing = store.scalar("SELECT min(number) + 1 FROM closings c WHERE number < ? AND NOT EXISTS "
+                                   "(SELECT 1 FROM closings n WHERE n.number = c.number + 1)", (highest,))
+            return Check(count, f"closing {missing} is missing: closings were removed")
+        broken = store.one("SELECT c.number, p.number FROM closings c JOIN closings p ON p.number = c.number - 1 "
+                           "WHERE c.number <= ? AND json_extract(c.record, '$.previous') IS NOT p.signature "
+                           "ORDER BY c.number LIMIT 1", (from_number,))
+        if broken is not None:
+            return Check(count, f"closing {broken[0]} does not carry closing {broken[1]}'s signature")
+        closings = [_closing(r) for r in store.tuples(f"{_SELECT} WHERE number >= ? ORDER BY number", (from_number,))]
     public = signing.public_key(store)
     heads = {c.head_id for c in closings}
     hashes = {int(i): h for i, h in store.tuples(
         f"SELECT id, hash FROM journal_entries WHERE id IN ({','.join('?' * len(heads))})", tuple(heads))}
-    problem = check_sequence(closings, public, hashes)
+    problem = check_sequence(closings, public, hashes, whole=whole)
     if problem:
-        return Check(len(closings), problem)
+        return Check(count, problem)
     control = {c.number: c.record["chains"]["control"] for c in closings if "chains" in c.record}
     if control:
         at = {int(i): h for i, h in store.tuples(
@@ -337,28 +354,31 @@ def check_closings(store: "Store", *, recount_from: date | None = None) -> Check
             tuple(int(h["entries"]) for h in control.values()))}
         for number, h in control.items():
             if int(h["entries"]) and at.get(int(h["entries"])) != h["head"]:
-                return Check(len(closings), f"closing {number} was made at control log entry {h['entries']}, and the "
+                return Check(count, f"closing {number} was made at control log entry {h['entries']}, and the "
                                             "control log no longer holds it: the control records were rewritten")
     late = late_entry(store)
     if late is not None:
-        return Check(len(closings), late)
+        return Check(count, late)
+    first_close_id, first_kind = store.one("SELECT close_id, kind FROM closings ORDER BY number LIMIT 1")
+    if began is None or int(began) > int(first_close_id):
+        return Check(count, "the store's record of when its closings began is gone or changed")
     first = closings[0]
-    if began is None or int(began) > first.close_id:
-        return Check(len(closings), "the store's record of when its closings began is gone or changed")
-    # Each close since closings began has its closing, and each day's last one matches the journal now.
+    # Each close since closings began (or since the first closing checked) has its closing, and each day's last one
+    # matches the journal now.
     by_close = {(c.close_id, c.kind) for c in closings}
     for close_id, day, reopened in store.tuples(
             "SELECT id, business_day, reopened_at FROM day_closes WHERE id >= ? ORDER BY id", (first.close_id,)):
-        if (close_id, "close") not in by_close and not (first.kind == "reopen" and close_id == first.close_id):
-            return Check(len(closings), f"the close of {day} has no closing record")
+        if (close_id, "close") not in by_close and not (first.kind == "reopen" and close_id == first.close_id) \
+                and not (not whole and close_id == first.close_id):
+            return Check(count, f"the close of {day} has no closing record")
         if reopened is not None and (close_id, "reopen") not in by_close:
-            return Check(len(closings), f"the reopening of {day} has no closing record")
+            return Check(count, f"the reopening of {day} has no closing record")
     latest: dict[str, Closing] = {}
     for c in closings:
         if c.kind == "reopen":
             closed = latest.get(c.business_day)
             if closed is not None and c.record["day"] != {k: -int(closed.record["day"][k]) for k in TOTALS}:
-                return Check(len(closings), f"closing {c.number} (the reopening of {c.business_day}) does not take "
+                return Check(count, f"closing {c.number} (the reopening of {c.business_day}) does not take "
                                             f"out exactly what closing {closed.number} counted")
         latest[c.business_day] = c
     for day, c in sorted(latest.items()):
@@ -367,9 +387,9 @@ def check_closings(store: "Store", *, recount_from: date | None = None) -> Check
         now = day_totals(store, date.fromisoformat(day))
         if c.record["day"] != now:
             differ = [k for k in TOTALS if c.record["day"].get(k) != now.get(k)]
-            return Check(len(closings), f"closing {c.number} ({day}) counted {differ[0]} "
+            return Check(count, f"closing {c.number} ({day}) counted {differ[0]} "
                                         f"{c.record['day'].get(differ[0])}, and the journal now says {now.get(differ[0])}")
-    return Check(len(closings), None)
+    return Check(count, None)
 
 
 def late_entry(store: "Store") -> str | None:

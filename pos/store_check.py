@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from pos import chains, closings, ledger
 from pos.signin import unrecorded_signin
+from pos.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -46,9 +47,9 @@ def verify_store(store: "Store", *, full: bool = False) -> StoreCheck:
     since_day = start.recount_from
     if result.problem is not None:
         return StoreCheck(result.entries, result.since, since_day, 0, 0, result.problem, True)
-    checked = closings.check_closings(store, recount_from=start.recount_from)
+    checked = closings.check_closings(store, recount_from=start.recount_from, from_number=start.closing)
     if checked.problem is not None:
         return StoreCheck(result.entries, result.since, since_day, checked.closings, 0, checked.problem, False)
-    control_entries, problem = chains.check(store, start.control)
+    control_entries, problem = chains.check(store, start.control, full=full, now=iso(utc_now()))
     found = f"the control records: {problem}" if problem is not None else unrecorded_signin(store, everyone=full)
     return StoreCheck(result.entries, result.since, since_day, checked.closings, control_entries, found, False)

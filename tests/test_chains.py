@@ -284,9 +284,10 @@ def test_a_migration_that_adds_a_column_to_a_control_table_keeps_the_chain(store
 def test_the_link_is_sha256_over_the_entry_and_the_one_before() -> None:
     import hashlib
 
-    assert chains.link("0" * 64, "staff", "1", "U", '{"id":1}') == hashlib.sha256(
-        ("0" * 64 + "\nstaff\n1\nU\n" + '{"id":1}').encode()).hexdigest()
-    assert chains.link("a", "staff", "1", "D", None) != chains.link("a", "staff", "1", "D", "")
+    assert chains.link("0" * 64, "staff", "1", "U", '{"id":1}', 3) == hashlib.sha256(
+        ("0" * 64 + "\nstaff\n1\nU\n" + '{"id":1}' + "\n3").encode()).hexdigest()
+    assert chains.link("a", "staff", "1", "D", None, 2) != chains.link("a", "staff", "1", "D", "", 2)
+    assert chains.link("a", "staff", "1", "D", None, 2) != chains.link("a", "staff", "1", "D", None, 3)
 
 
 def test_a_day_of_sales_and_its_close_are_all_in_the_chain(shop: Store) -> None:
