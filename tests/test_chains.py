@@ -237,6 +237,25 @@ def test_plain_verify_rehashes_the_last_week_and_full_the_rest(shop: Store) -> N
         assert (code == 1) is caught_plain and ("changed after it was posted" in said) is caught_plain, said
         code, said = _verify(path, "--full")
         assert code == 1 and "changed after it was posted" in said, said
+    # The control records the same way: an old audit row edited behind the log is for --full; one deleted, however
+    # old, changes the table's count, and a sign-in added now is new: plain verify names both.
+    first_audit = shop.scalar("SELECT min(id) FROM audit_log")
+    for sql, caught_plain, says in (
+            ("UPDATE audit_log SET detail = '{}' WHERE id = ?", False, f"audit_log row {first_audit} differs"),
+            ("DELETE FROM audit_log WHERE id = ?", True, f"audit_log row {first_audit} is in the control log but no "
+                                                          "longer in the table"),
+    ):
+        path = _copy(shop, shop.path.parent / f"audit-{caught_plain}.db")
+        conn = _shell(path)
+        conn.execute("DROP TRIGGER IF EXISTS audit_no_update")
+        conn.execute("DROP TRIGGER IF EXISTS audit_no_delete")
+        conn.execute(sql, (first_audit,))
+        conn.close()
+        _restore_triggers(path)
+        code, said = _verify(path)
+        assert (code == 1) is caught_plain and (says in said) is caught_plain, said
+        code, said = _verify(path, "--full")
+        assert code == 1 and says in said, said
 
 
 def test_a_store_upgraded_to_the_chain_logs_its_rows_and_verifies(tmp_path: Path) -> None:
