@@ -90,6 +90,9 @@ def _ticket(store: "Store", order: str, pdf: Optional[Path], width: int, reprint
     if refund or mailed:
         raise InvalidInput("A driver's ticket is for the driver: it has no refund and is not emailed. Leave out "
                            "--refund, --eml and --email.")
+    from commands.contacts import require_contacts
+
+    require_contacts(store, order, "the driver's ticket")  # it is the customer's address and phone, and little else
     if pdf is not None:
         check_new(pdf, "--pdf")
     made = tickets.build(store, order, reprint=reprint)
