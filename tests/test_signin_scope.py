@@ -276,6 +276,9 @@ def test_deactivation_ends_every_sign_in_so_reactivation_revives_none(guarded: S
         cli.fails("order", "new", says="sign in first")
         cli.ok("login", "Alice", input="2580\n")  # a new sign-in, by her PIN, holds
         cli.ok("order", "new")
+    from pos import ledger
+
+    assert ledger.verify(guarded).problem is None  # the sign-ins ended and the staff rows are the chains' to check
 
 
 def test_a_register_session_ends_at_a_deactivation_even_when_reactivated_before_the_next_line(guarded: Store) -> None:
