@@ -189,8 +189,13 @@ def _refunds(store: "Store", payment: Payment) -> str:
 
     pending = [row["id"] for row in store.all(
         "SELECT id FROM refunds WHERE payment_id = ? AND state = 'requested' ORDER BY created_at", (payment.id,))]
+    from pos.errors import Conflict
+
     for refund_id in pending:
-        finish_refund(store, refund_id)
+        try:
+            finish_refund(store, refund_id)
+        except Conflict:  # refused by the tender, or no longer fitting the payment: marked failed, as recover says
+            pass
     intent_id = payment.details.get("payment_intent") or payment.processor_ref
     if not intent_id:
         return "nothing to do"
