@@ -398,30 +398,49 @@ def stripe_booked_minor(store: "Store", payment_id: str) -> int:
                             "WHERE payment_id = ? AND state != 'failed'", (payment_id,)))
 
 
-def book_outside_refund(store: "Store", payment: Payment, outside_minor: int, processor_ref: str) -> str | None:
-    """Book money the processor gave back on its own (a refund made in Stripe's Dashboard), without asking it
-    again; returns the refund's id, or None when it does not fit the payment (left to the owner, audited).
+class OutsideRefund(NamedTuple):
+    """What :func:`book_outside_refund` found: how much the processor gave back on its own, and how it was booked."""
 
-    The money has left: the books follow, and the audit trail says it came from outside the register
-    (no limit or approval of ours applied to it).
+    outside_minor: int
+    """What the processor gave back beyond every refund the books hold (0: nothing new)."""
+    refund_id: str | None
+    """The refund booked for it; None when there was nothing to book or it does not fit the payment."""
+
+
+def book_outside_refund(store: "Store", payment_id: str, at_processor_minor: int, processor_ref: str) -> OutsideRefund:
+    """Book money the processor gave back on its own (a refund made in Stripe's Dashboard), without asking it
+    again, given ``at_processor_minor``, all the processor has given back on the payment.
+
+    What is new is decided inside the write that books it (what the processor gave back, less every
+    refund the books hold, read under the write lock), so two deliveries of the same news (a webhook
+    and its retry, handled at once) book it once.  When it does not fit the payment it is left to the
+    owner, audited.  The money has left: the books follow, and the audit trail says it came from
+    outside the register (no limit or approval of ours applied to it).
     """
+    from payments.base import get_payment
     from pos import audit
 
-    part = min(outside_minor, payment.refundable_minor)
-    tip_back = outside_minor - part
-    fits = part > 0 and (tip_back == 0 or (part == payment.refundable_minor and tip_back == payment.tip_minor))
     # One transaction: a row left 'requested' would be sent to Stripe again by recover, refunding twice.
     with store.write():
+        payment = get_payment(store, payment_id)
+        outside_minor = at_processor_minor - stripe_booked_minor(store, payment.id)
+        if outside_minor <= 0:
+            return OutsideRefund(0, None)
+        part = min(outside_minor, payment.refundable_minor)
+        tip_back = outside_minor - part
+        fits = part > 0 and (tip_back == 0 or (part == payment.refundable_minor and tip_back == payment.tip_minor))
         audit.record(store, audit.Event.OUTSIDE_REFUND, {
             "payment": payment.id, "order": payment.order_id, "amount_minor": outside_minor,
             "processor_ref": processor_ref, "booked": fits})
         if not fits:
-            return None
+            return OutsideRefund(outside_minor, None)
         sale = ledger.find_by_key(store, sale_key(payment.order_id))
+        register = payment.register or 1
         refund_id = _request(store, payment.order_id, payment, part, tip_back,
-                             "refunded in Stripe, outside the register", payment.register or 1, None, sale is not None)
+                             "refunded in Stripe, outside the register", register, None, sale is not None,
+                             from_account=registry.tender_for(payment.tender).refund_account(store, payment, register))
         _record(store, refund_id, processor_ref)
-    return refund_id
+    return OutsideRefund(outside_minor, refund_id)
 
 
 def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:

@@ -109,3 +109,80 @@ def test_four_refunds_at_once_hold_the_limit_to_the_cent(till: Store, cli: Cli, 
     with freeze_time(LATER):
         assert cli.ok("payments", "recover").stdout == "Nothing to recover: every payment is complete.\n"
     verified(till)
+
+
+# -- the webhook's "already handled", and what it books, decided in the write ----------------------------------
+
+#: One delivery of a signed event handled in a process of its own (as two ``pos serve`` workers would), on the
+#: fake Stripe: imports first, says it is ready, then handles it and prints what it did.
+WEBHOOK = """
+import json, sys
+from pathlib import Path
+db, base, ready, body, header, secret = sys.argv[1:]
+from payments.stripe_gateway import StripeSettings
+from payments.webhooks import handle_event, verify_event
+from pos.store import Store
+store = Store.open(db)
+settings = StripeSettings("sk_test_fake", base, connect_timeout_s=1, read_timeout_s=5, max_retries=1)
+store.memo["stripe_settings"] = lambda: settings
+event = verify_event(body.encode(), header, secret)
+Path(ready).touch()
+handled = handle_event(store, event)
+print(json.dumps({"action": handled.action, "replayed": handled.replayed}))
+"""
+
+
+def test_one_dashboard_refund_delivered_twice_at_once_is_booked_once(store: Store, tmp_path: Path) -> None:
+    """Stripe's retry arriving while the first delivery is handled: both read the books before either booked."""
+    import json
+
+    from payments import wallet
+    from payments.base import PaymentState, get_payment
+    from payments.stripe_gateway import StripeSettings
+    from pos import audit
+    from tests.fake_stripe import FakeStripe, signed
+
+    secret = "whsec_test_0123456789abcdef"
+    fake = FakeStripe().start()
+    try:
+        settings = StripeSettings("sk_test_fake", fake.base, connect_timeout_s=1, read_timeout_s=2, max_retries=1)
+        store.memo["stripe_settings"] = lambda: settings
+        order = new_order(store, "phone", customer_name="Dana", customer_phone="555-0100")
+        add_line(store, order.id, "PIZZA-M")  # 13.61
+        sent = wallet.send_link(store, order.id)
+        fake.pay_session(sent.payment.processor_ref)
+        wallet.check_link(store, order.id)
+        payment = get_payment(store, sent.payment.id)
+        intent_id = payment.details["payment_intent"]
+        fake.dashboard_refund(intent_id, 500)
+        body, header = signed(fake.event("charge.refunded", fake.intents[intent_id]["latest_charge"]), secret)
+        holder = sqlite3.connect(store.path, isolation_level=None, timeout=10)
+        holder.execute("BEGIN IMMEDIATE")
+        children = []
+        try:
+            for n in range(2):
+                ready = tmp_path / f"hook-{n}"
+                children.append((ready, subprocess.Popen(
+                    [sys.executable, "-c", WEBHOOK, str(store.path), fake.base, str(ready),
+                     body.decode() if isinstance(body, bytes) else body, header, secret],
+                    cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+            deadline = time.monotonic() + 60
+            while not all(ready.exists() for ready, _ in children) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(1.0)  # each has asked Stripe and read the books, and waits on the lock
+        finally:
+            holder.execute("COMMIT")
+            holder.close()
+        answers = []
+        for _, child in children:
+            out, err = child.communicate(timeout=60)
+            assert child.returncode == 0, err
+            answers.append(json.loads(out))
+    finally:
+        fake.stop()
+    assert sorted(a["replayed"] for a in answers) == [False, True], answers  # handled once, the other a replay
+    assert all(a["action"].startswith("$5.00 refunded in Stripe outside the register") for a in answers), answers
+    refunded = get_payment(store, payment.id)
+    assert refunded.state is PaymentState.PARTIALLY_REFUNDED and refunded.refunded_minor == 500
+    assert [r.detail["amount_minor"] for r in audit.records(store) if r.event is audit.Event.OUTSIDE_REFUND] == [500]
+    verified(store)
