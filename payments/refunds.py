@@ -387,7 +387,7 @@ def recover_refunds(store: "Store") -> list[Recovery]:
                       "nothing was booked for it, tell whoever looks after the till")
         else:
             action = "refund completed and recorded"
-        done.append(Recovery(row["id"], label, " ".join(action.split())))
+        done.append(Recovery(row["id"], label, " ".join(action.split()).rstrip(".")))
     return done
 
 

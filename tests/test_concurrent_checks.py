@@ -186,3 +186,84 @@ def test_one_dashboard_refund_delivered_twice_at_once_is_booked_once(store: Stor
     assert refunded.state is PaymentState.PARTIALLY_REFUNDED and refunded.refunded_minor == 500
     assert [r.detail["amount_minor"] for r in audit.records(store) if r.event is audit.Event.OUTSIDE_REFUND] == [500]
     verified(store)
+
+
+# -- a refund left requested by an older version: recover reports it and goes on -------------------------------
+
+
+class Crash(Exception):
+    """The process dying at a point of a flow (pos.faults), in-process."""
+
+
+def test_recover_reports_a_refund_it_cannot_finish_and_goes_on(till: Store, cli: Cli) -> None:
+    from pos import faults
+    from pos.staff import get_staff
+
+    alice = get_staff(till, "Alice")
+    with freeze_time(NOON):
+        config.set_option(till, "approval.refund_over", "100")
+        cli.ok("login", "Alice", input="2580\n")
+        cli.ok("refund", "2", "--amount", "40", "--reason", "cold")
+        cli.ok("refund", "2", "--amount", "40", "--reason", "cold")  # 28.88 left of #2
+        # What the race left before the fix: a third $40.00 asked, never booked (more than is left).
+        with till.write() as conn:
+            conn.execute(
+                "INSERT INTO refunds(id, order_id, payment_id, amount_minor, tip_minor, reason, register, created_at, "
+                "state, against_sale, created_by) SELECT 'ref_stuck', order_id, id, 4000, 0, 'cold', 1, ?, "
+                "'requested', 1, ? FROM payments WHERE order_id = (SELECT id FROM orders WHERE number = 2)",
+                ("2026-11-23T17:00:00Z", alice.id))
+        assert cli.ok("drawer", "status").stdout  # readable as it is
+        # Another payment a crash left half-way, to be finished by the same recover.
+        third = new_order(till, "counter")
+        add_line(till, third.id, "PIZZA-M")
+
+        def crash() -> None:
+            raise Crash
+
+        faults.on("payment.requested", crash)
+        try:
+            with pytest.raises(Crash):
+                service.pay(till, third.id, "cash", "20")
+        finally:
+            faults.clear()
+        out = cli.ok("payments", "recover").stdout.splitlines()
+    assert len(out) == 2, out
+    assert out[0].startswith("#3: payment pay_") and out[0].endswith(" captured and recorded."), out
+    assert out[1] == ("#2: payment ref_stuck not finished: The refund of $40.00 was not given: its payment has only "
+                      "$28.88 left to give back (another refund took the rest), so it was marked failed and is not "
+                      "booked; refund again what is still owed."), out
+    assert till.scalar("SELECT state FROM refunds WHERE id = 'ref_stuck'") == "failed"
+    with freeze_time(NOON):
+        assert cli.ok("payments", "recover").stdout == "Nothing to recover: every payment is complete.\n"
+    verified(till)
+
+
+def test_a_requested_cash_refund_holds_its_cash_in_the_drawer(till: Store, cli: Cli) -> None:
+    """A refund asked and not yet booked (another register's now) holds the drawer's cash it will take."""
+    from payments import refunds
+    from pos import drawer
+    from pos.errors import NotAllowed
+    from pos.staff import get_staff
+
+    maria = get_staff(till, "Maria")
+    with freeze_time(NOON):
+        order = new_order(till, "counter")
+        add_line(till, order.id, "PIZZA-M", 8)
+        service.pay(till, order.id, "cash", "200")  # 108.88 more
+        held = drawer.expected_cash(till, 1)
+        finished: list[str] = []
+        real_finish = refunds.finish_refund
+
+        def pay_out_meanwhile(store: Store, refund_id: str) -> None:
+            """While the refund is asked and not booked, another register pays out everything the books show."""
+            with pytest.raises(NotAllowed, match="promised to refunds or change not yet booked"):
+                drawer.move(till, 1, drawer.Movement.PAID_OUT, f"{held // 100}.{held % 100:02d}", "ice")
+            finished.append(refund_id)
+            real_finish(store, refund_id)
+
+        refunds.finish_refund = pay_out_meanwhile  # type: ignore[assignment]
+        try:
+            refunds.refund(till, str(order.number), None, "cold", by=maria)
+        finally:
+            refunds.finish_refund = real_finish  # type: ignore[assignment]
+        assert finished and drawer.expected_cash(till, 1) == held - 10888
