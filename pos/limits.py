@@ -81,7 +81,7 @@ def requester(store: "Store", by: "StaffMember | None") -> "StaffMember | None":
     return get_staff(store, int(actor_id))
 
 
-def own_authority(member: "StaffMember | None") -> bool:
+def own_authority(store: "Store", member: "StaffMember | None") -> bool:
     """Whether ``member`` may approve (a manager, the owner): the limits are for those who need an approval.
 
     They act on their own authority, named in the audit trail; since nobody approves their own
@@ -90,7 +90,9 @@ def own_authority(member: "StaffMember | None") -> bool:
     if member is None:
         return False
     from pos.permissions import Action, actor_of, may
+    from pos.staff import get_staff
 
+    member = get_staff(store, member.id)  # as they are now, inside the write: not as they were at sign-in
     return member.active and may(actor_of(member), Action.APPROVE)
 
 
@@ -169,7 +171,7 @@ def check_refund(store: "Store", order_id: str, order_label: str, amount_minor: 
     """A refund of ``amount_minor`` on an order, against the order's refunds and the person's in the business day."""
     decided_inside(store)
     _approver(store, approver, "refund", by)  # an approver given is never the person asking, authority or not
-    if own_authority(requester(store, by)):
+    if own_authority(store, requester(store, by)):
         return
     unapproved = "approved_by IS NULL AND state != 'failed'"
     on_order = int(store.scalar(f"SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ? AND {unapproved}",
@@ -206,7 +208,7 @@ def check_void(store: "Store", order_id: str, amount_minor: int, what: str, *,
     """
     decided_inside(store)
     _approver(store, approver, "void", by)  # an approver given is never the person asking, authority or not
-    if own_authority(requester(store, by)):
+    if own_authority(store, requester(store, by)):
         return
     limits = [_Limit("approval.void_over", voided_on(store, order_id), "on it", "per order")]
     limits += _per_day(store, requester(store, by), "approval.voids_per_shift_over", _VOIDED_BY, 2)
@@ -229,7 +231,7 @@ def check_discount(store: "Store", order_label: str, amount_minor: int, order_un
 
     decided_inside(store)
     _approver(store, approver, "discount", by)  # an approver given is never the person asking, authority or not
-    if own_authority(requester(store, by)):
+    if own_authority(store, requester(store, by)):
         return
     asked = f"a discount of {_money(store, amount_minor)} on order {order_label}"
     total = order_unapproved_minor + amount_minor
@@ -261,7 +263,7 @@ def check_discounts_left(store: "Store", what: str, unapproved_minor: int, subto
     _approver(store, approver, "discount", by)
 
     percent = config.get_minor(store, "approval.discount_percent_over")
-    if unapproved_minor * 100 <= subtotal_minor * percent or own_authority(requester(store, None)):
+    if unapproved_minor * 100 <= subtotal_minor * percent or own_authority(store, requester(store, by)):
         return
     if approver is None:
         shown = f"{unapproved_minor * 100 / max(subtotal_minor, 1):.0f}%"

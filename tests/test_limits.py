@@ -182,6 +182,24 @@ def test_the_library_refund_keeps_the_same_limits(shop: Store) -> None:
                 refunds.refund, shop, order_number, "30", "cold", by=alice, approver=get_staff(shop, "Bob"))
 
 
+def test_authority_and_approvals_are_read_as_they_are_now_not_at_sign_in(shop: Store) -> None:
+    """A register session holds its cashier from sign-in: a manager demoted since then, or an approver
+    deactivated after typing their PIN, is held to the limits as they are now, inside the refund's write."""
+    from pos.staff import change_role, deactivate_staff
+
+    with freeze_time(NOON):
+        add_staff(shop, "Olga", "owner", "147036")
+        add_staff(shop, "Ned", "manager", "369258")
+        order_number = paid_order(shop, 9)
+        maria, ned = get_staff(shop, "Maria"), get_staff(shop, "Ned")  # as a screen holds them
+        change_role(shop, "Maria", "cashier", actor=get_staff(shop, "Olga"))
+        refused(shop, OverLimit, "it is over the $50.00 limit per order", refunds.refund, shop, order_number, "60",
+                "cold", by=maria)
+        deactivate_staff(shop, "Ned", actor=get_staff(shop, "Olga"))
+        refused(shop, NotAllowed, "Ned is deactivated and cannot approve a refund", refunds.refund, shop,
+                order_number, "60", "cold", by=get_staff(shop, "Alice"), approver=ned)
+
+
 # -- voids: lines taken off, then the order ------------------------------------------------------------
 
 
