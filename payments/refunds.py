@@ -13,7 +13,7 @@ revenue, discounts and tax, or an amount's share of the sale, :func:`_reversing`
 more than was captured, a line more than its quantity, or a fully refunded order, is refused; a
 refund asked and not yet booked (another register's, or one a crash interrupted) holds its money
 and its items meanwhile.
-Above the store's limits, which add up per order and per shift (:mod:`pos.limits`), a
+Above the store's limits, which add up per order and per person per day (:mod:`pos.limits`), a
 manager's approval is required, for items exactly as for amounts.
 
 Each payment's tender is found through :mod:`payments.registry`, so this
@@ -143,7 +143,7 @@ def refund(
     sale (:mod:`pos.returns`); ``amount`` is a goodwill gesture and needs a reason; neither
     refunds the rest of the order (by item, when the lines not yet returned are what is left).
     ``by`` is who asks (default: whoever is signed in for the command); the order's refunds and
-    theirs in their shift are held to the store's limits (:func:`pos.limits.check_refund`),
+    theirs in the business day are held to the store's limits (:func:`pos.limits.check_refund`),
     item refunds exactly as amounts.
     """
     from pos import drawer, limits, returns
@@ -521,8 +521,8 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
          by: "StaffMember | None" = None):
     """Void an unpaid order (``pos void``): pending payments are released; captured money must be refunded first.
 
-    What is voided on the order (lines taken off it, then its total now), and by ``by`` in their
-    shift, is held to the store's limits (:func:`pos.limits.check_void`).
+    What is voided on the order (lines taken off it, then its total now), and by ``by`` in the
+    business day, is held to the store's limits (:func:`pos.limits.check_void`).
     """
     from payments.base import UNFINISHED
     from pos import limits

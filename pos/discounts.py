@@ -3,7 +3,7 @@
 A discount is a percent (0-100, up to 2 decimals) or an amount in the store's money, on one line
 or the whole order; what it takes is computed with the order's other discounts by
 :mod:`pos.totals`, and it may never take the order below what is already paid.  The order's
-discounts nobody approved, and the person's in their shift, are held to the store's limits
+discounts nobody approved, and the person's in the business day, are held to the store's limits
 (:func:`pos.limits.check_discount`); above them a manager approves.  Taking one off marks it
 removed (it stays in the file for the audit trail).  Both are audited.
 """
@@ -30,7 +30,7 @@ def add_discount(
 ) -> tuple[Discount, OrderView]:
     """Give a discount (percent or amount) on one line or the whole order; a reason is required.
 
-    The order's discounts together, and the person's in their shift, are held to the store's
+    The order's discounts together, and the person's in the business day, are held to the store's
     limits (:func:`pos.limits.check_discount`): above them ``approver``, a manager, approves.
     """
     from pos import limits
