@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from freezegun import freeze_time
@@ -24,7 +25,7 @@ from pos.drawer import open_drawer
 from pos.orders import add_line, new_order
 from pos.staff import add_staff, start_shift
 from pos.store import Store
-from tests.conftest import Cli
+from tests.conftest import Cli, refused_events
 from tests.helpers import bal, verified
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,27 +47,32 @@ with freeze_time(when, tick=True):
 """
 
 
-def race(tmp_path: Path, db: Path, args: list[str], copies: int, hold_s: float = 1.0) -> list[tuple[int, str]]:
-    """Run ``pos ARGS`` ``copies`` times at once, each in its own process, while another connection holds the
-    store's write lock until every process is ready and ``hold_s`` more; each one's exit code and output."""
+def race(tmp_path: Path, db: Path, args: list[str], copies: int) -> list[tuple[int, str]]:
+    """Run ``pos ARGS`` ``copies`` times at once, each in its own process, with the write lock held meanwhile
+    (:func:`held_while`); each one's exit code and output."""
+    return held_while(db, tmp_path, lambda: [subprocess.Popen(
+        [sys.executable, "-c", CHILD, LATER, str(tmp_path / f"ready-{n}"), "--db", str(db), *args], cwd=ROOT,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for n in range(copies)])
+
+
+def held_while(db: Path, tmp_path: Path, spawn: "Callable[[], list[subprocess.Popen]]",
+               hold_s: float = 1.0) -> list[tuple[int, str]]:
+    """Hold the store's write lock (another connection's ``BEGIN IMMEDIATE``), start the children (``spawn``),
+    and let them go once every one is ready (its ``ready-N`` file in ``tmp_path``) and ``hold_s`` more; each
+    one's exit code and output."""
     holder = sqlite3.connect(db, isolation_level=None, timeout=10)
     holder.execute("BEGIN IMMEDIATE")
-    children = []
     try:
-        for n in range(copies):
-            ready = tmp_path / f"ready-{n}"
-            children.append((ready, subprocess.Popen(
-                [sys.executable, "-c", CHILD, LATER, str(ready), "--db", str(db), *args], cwd=ROOT,
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+        children = spawn()
         deadline = time.monotonic() + 60
-        while not all(ready.exists() for ready, _ in children) and time.monotonic() < deadline:
+        while len(list(tmp_path.glob("ready-*"))) < len(children) and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(hold_s)  # each has read what it reads before its first write, and waits on the lock
     finally:
         holder.execute("COMMIT")
         holder.close()
     results = []
-    for _, child in children:
+    for child in children:
         out, _ = child.communicate(timeout=120)
         results.append((child.returncode, out))
     return results
@@ -105,10 +111,34 @@ def test_four_refunds_at_once_hold_the_limit_to_the_cent(till: Store, cli: Cli, 
                               "already refunded on it, that makes $80.00, over the $50.00 limit per order"), out
     rows = till.all("SELECT amount_minor, state FROM refunds")
     assert [tuple(r) for r in rows] == [(4000, "completed")]  # nothing left requested
+    refusals = refused_events(till.path)  # each refusal is in the audit trail, and nothing else of it
+    assert [r["asked"] for r in refusals] == ["pos refund"] * 3 and all("$80.00" in r["why"] for r in refusals)
+    assert till.scalar("SELECT count(*) FROM audit_log WHERE action = 'refund'") == 1
     assert bal(till, "assets:cash:drawer:1") == drawer_before - 4000
     with freeze_time(LATER):
         assert cli.ok("payments", "recover").stdout == "Nothing to recover: every payment is complete.\n"
     verified(till)
+
+
+def test_refunds_on_several_orders_at_once_hold_a_persons_daily_limit(till: Store, cli: Cli, tmp_path: Path) -> None:
+    """Each refund under the order's limit, three at once on three orders: the person's $100.00 a day holds."""
+    with freeze_time(NOON):
+        config.set_option(till, "approval.refunds_per_shift_over", "100")
+        for _ in range(2):  # #3 and #4, $108.88 each, as #2
+            order = new_order(till, "counter")
+            add_line(till, order.id, "PIZZA-M", 8)
+            service.pay(till, order.id, "cash", "200")
+        cli.ok("login", "Alice", input="2580\n")
+    results = held_while(till.path, tmp_path, lambda: [subprocess.Popen(
+        [sys.executable, "-c", CHILD, LATER, str(tmp_path / f"ready-{n}"), "--db", str(till.path), "refund", str(n),
+         "--amount", "45", "--reason", "cold"], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True) for n in (2, 3, 4)])
+    assert sorted(code for code, _ in results) == [0, 0, 1], results
+    (refusal,) = [out for code, out in results if code]
+    assert "with $90.00 already refunded by Alice today, that makes $135.00, over the $100.00 limit per person " \
+           "per day" in refusal and refusal.count("\n") == 1, refusal
+    assert till.scalar("SELECT sum(amount_minor) FROM refunds WHERE state = 'completed'") == 9000
+    assert not till.scalar("SELECT count(*) FROM refunds WHERE state != 'completed'")
 
 
 # -- the webhook's "already handled", and what it books, decided in the write ----------------------------------
@@ -156,28 +186,12 @@ def test_one_dashboard_refund_delivered_twice_at_once_is_booked_once(store: Stor
         intent_id = payment.details["payment_intent"]
         fake.dashboard_refund(intent_id, 500)
         body, header = signed(fake.event("charge.refunded", fake.intents[intent_id]["latest_charge"]), secret)
-        holder = sqlite3.connect(store.path, isolation_level=None, timeout=10)
-        holder.execute("BEGIN IMMEDIATE")
-        children = []
-        try:
-            for n in range(2):
-                ready = tmp_path / f"hook-{n}"
-                children.append((ready, subprocess.Popen(
-                    [sys.executable, "-c", WEBHOOK, str(store.path), fake.base, str(ready),
-                     body.decode() if isinstance(body, bytes) else body, header, secret],
-                    cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
-            deadline = time.monotonic() + 60
-            while not all(ready.exists() for ready, _ in children) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            time.sleep(1.0)  # each has asked Stripe and read the books, and waits on the lock
-        finally:
-            holder.execute("COMMIT")
-            holder.close()
-        answers = []
-        for _, child in children:
-            out, err = child.communicate(timeout=60)
-            assert child.returncode == 0, err
-            answers.append(json.loads(out))
+        results = held_while(store.path, tmp_path, lambda: [subprocess.Popen(
+            [sys.executable, "-c", WEBHOOK, str(store.path), fake.base, str(tmp_path / f"ready-{n}"), body.decode(),
+             header, secret], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for n in range(2)])  # each asks Stripe and (before the fix) reads the books, then waits on the lock
+        assert [code for code, _ in results] == [0, 0], results
+        answers = [json.loads(out.strip().splitlines()[-1]) for _, out in results]
     finally:
         fake.stop()
     assert sorted(a["replayed"] for a in answers) == [False, True], answers  # handled once, the other a replay
@@ -238,7 +252,7 @@ def test_recover_reports_a_refund_it_cannot_finish_and_goes_on(till: Store, cli:
     verified(till)
 
 
-def test_a_requested_cash_refund_holds_its_cash_in_the_drawer(till: Store, cli: Cli) -> None:
+def test_a_requested_cash_refund_holds_its_cash_in_the_drawer(till: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """A refund asked and not yet booked (another register's now) holds the drawer's cash it will take."""
     from payments import refunds
     from pos import drawer
@@ -261,9 +275,6 @@ def test_a_requested_cash_refund_holds_its_cash_in_the_drawer(till: Store, cli: 
             finished.append(refund_id)
             real_finish(store, refund_id)
 
-        refunds.finish_refund = pay_out_meanwhile  # type: ignore[assignment]
-        try:
-            refunds.refund(till, str(order.number), None, "cold", by=maria)
-        finally:
-            refunds.finish_refund = real_finish  # type: ignore[assignment]
+        monkeypatch.setattr(refunds, "finish_refund", pay_out_meanwhile)
+        refunds.refund(till, str(order.number), None, "cold", by=maria)
         assert finished and drawer.expected_cash(till, 1) == held - 10888
