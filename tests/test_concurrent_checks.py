@@ -180,6 +180,7 @@ def test_one_dashboard_refund_delivered_twice_at_once_is_booked_once(store: Stor
         order = new_order(store, "phone", customer_name="Dana", customer_phone="555-0100")
         add_line(store, order.id, "PIZZA-M")  # 13.61
         sent = wallet.send_link(store, order.id)
+        assert sent.payment.processor_ref is not None
         fake.pay_session(sent.payment.processor_ref)
         wallet.check_link(store, order.id)
         payment = get_payment(store, sent.payment.id)
