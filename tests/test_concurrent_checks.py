@@ -20,6 +20,7 @@ import pytest
 from freezegun import freeze_time
 
 from payments import service
+from payments.base import Payment
 from pos import config
 from pos.drawer import open_drawer
 from pos.orders import add_line, new_order
@@ -279,3 +280,36 @@ def test_a_requested_cash_refund_holds_its_cash_in_the_drawer(till: Store, monke
         monkeypatch.setattr(refunds, "finish_refund", pay_out_meanwhile)
         refunds.refund(till, str(order.number), None, "cold", by=maria)
         assert finished and drawer.expected_cash(till, 1) == held - 10888
+
+
+def test_recover_goes_on_past_a_payment_it_cannot_finish(till: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever stops one half-done payment (here a fault of the code itself) is said for it, and the rest go on."""
+    from pos import faults
+
+    with freeze_time(NOON):
+        stuck, fine = (new_order(till, "counter") for _ in range(2))
+        for order in (stuck, fine):
+            add_line(till, order.id, "PIZZA-M")
+
+            def crash() -> None:
+                raise Crash
+
+            faults.on("payment.requested", crash)
+            try:
+                with pytest.raises(Crash):
+                    service.pay(till, order.id, "cash", "20")
+            finally:
+                faults.clear()
+        real_settle = service.settle
+
+        def settle(store: Store, payment: Payment) -> str:
+            if payment.order_id == stuck.id:
+                raise ValueError("a fault of the code")
+            return real_settle(store, payment)
+
+        monkeypatch.setattr(service, "settle", settle)
+        done = service.recover(till)
+    assert [(r.order_label, r.action) for r in done] == [
+        ("#3", "left for later: it could not be finished (ValueError: a fault of the code); tell whoever looks "
+               "after the till"),
+        ("#4", "captured and recorded")]
