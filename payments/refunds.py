@@ -244,11 +244,13 @@ def refund(
         from_drawer = sum(part + tip for _, part, tip, source in plan if source == accounts.drawer(register))
         if from_drawer:
             drawer.require_open(store, register)
-            held = drawer.spendable_cash(store, register)
+            held = drawer.spendable_cash(store, register)  # less what other refunds and change not yet booked hold
             if from_drawer > held:
-                raise NotAllowed(
-                    f"Drawer {register} holds {store_money(store, held)}, not enough for a {store_money(store, from_drawer)} cash refund."
-                )
+                promised = drawer.expected_cash(store, register) - held
+                besides = f" besides {store_money(store, promised)} promised to refunds or change not yet booked" \
+                    if promised else ""
+                raise NotAllowed(f"Drawer {register} holds {store_money(store, held)}{besides}, not enough for a "
+                                 f"{store_money(store, from_drawer)} cash refund.")
         from pos import audit
 
         batch_id = new_id("rfb")
