@@ -42,9 +42,9 @@ def check_approver(store: "Store", approver: "StaffMember", action: str,
     again from the store (inside the caller's write, where the approval is decided): someone
     deactivated or demoted since their PIN was typed no longer approves.
     """
-    from pos.staff import get_staff
-
-    approver = get_staff(store, approver.id)
+    row = store.one("SELECT active, role FROM staff WHERE id = ?", (approver.id,))
+    if row is not None:  # as they are now (pos.staff imports this module: its row, read here)
+        approver = approver._replace(active=bool(row["active"]), role=type(approver.role)(row["role"]))
     if not approver.active:
         raise Refused(f"{approver.name} is deactivated and cannot approve a {action}.")
     from pos.permissions import Action, actor_of, may, role_phrase
