@@ -142,6 +142,21 @@ def test_refunds_on_several_orders_at_once_hold_a_persons_daily_limit(till: Stor
     assert not till.scalar("SELECT count(*) FROM refunds WHERE state != 'completed'")
 
 
+def test_discounts_at_once_hold_the_orders_limit(till: Store, cli: Cli, tmp_path: Path) -> None:
+    """Three $15.00 discounts given at once on one order with a $20.00 limit: one is given, two refused."""
+    with freeze_time(NOON):
+        config.set_option(till, "approval.discount_percent_over", "100")  # the amount's limit is the one raced
+        order = new_order(till, "counter")  # #3
+        add_line(till, order.id, "PIZZA-M", 4)  # 50.00 before tax
+        cli.ok("login", "Alice", input="2580\n")
+    results = race(tmp_path, till.path, ["order", "discount", "3", "15.00", "--reason", "regular"], 3)
+    assert sorted(code for code, _ in results) == [0, 1, 1], results
+    for out in (out for code, out in results if code):
+        assert "with $15.00 already discounted on it, that makes $30.00, over the $20.00 limit per order" in out \
+            and out.count("\n") == 1, out
+    assert till.scalar("SELECT sum(amount_minor) FROM discounts WHERE removed_at IS NULL") == 1500
+
+
 # -- the webhook's "already handled", and what it books, decided in the write ----------------------------------
 
 #: One delivery of a signed event handled in a process of its own (as two ``pos serve`` workers would), on the
