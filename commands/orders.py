@@ -216,8 +216,8 @@ def order_discount(
     """Give a discount on an order or one line; a reason is required.
 
     The order's discounts together above approval.discount_over, or above
-    approval.discount_percent_over of its subtotal, or a person's in their
-    shift above approval.discounts_per_shift_over, need a manager's PIN
+    approval.discount_percent_over of its subtotal, or a person's in the
+    business day above approval.discounts_per_shift_over, need a manager's PIN
     (--approve NAME).
     """
     from pos.discounts import add_discount
