@@ -1,6 +1,7 @@
 """The store's schema, as numbered migrations applied in order on open.
 
-Each migration is ``(version, name, sql)``.  A migration is never edited once
+Each migration is ``(version, name, sql)``, or ``(version, name, step)`` where a step is a function given the
+connection (for what SQL alone cannot write, like triggers generated from a table's columns).  A migration is never edited once
 released: a later change to the schema is a new migration with the next
 number.  ``pos.store`` applies the pending ones, each in its own
 ``BEGIN IMMEDIATE`` transaction, records them in ``schema_migrations`` and in
@@ -13,7 +14,14 @@ and percentages are exact decimal text; instants are UTC ISO-8601 text.
 
 from __future__ import annotations
 
-MIGRATIONS: list[tuple[int, str, str]] = [
+import sqlite3
+from typing import Callable, Union
+
+from pos import chains
+
+Step = Union[str, Callable[[sqlite3.Connection], None]]
+
+MIGRATIONS: list[tuple[int, str, Step]] = [
     (
         1,
         "foundation: settings, catalog, staff, shifts, orders",
@@ -715,6 +723,21 @@ FROM tax_categories ORDER BY code;
 -- The rate and name now live only in the history: nothing can read a stale copy.
 ALTER TABLE tax_categories DROP COLUMN name;
 ALTER TABLE tax_categories DROP COLUMN rate_percent;
+""",
+    ),
+    (
+        27,
+        "the control records' chain: every version of every control row, hash-chained (pos.chains)",
+        chains.install,
+    ),
+    (
+        28,
+        "where a refund's money leaves from, held while it is requested",
+        """
+-- The account a refund's money leaves from (a drawer, the processor's clearing), written with the row while it is
+-- 'requested': a drawer's cash a refund will take is held from then on (pos.drawer.spendable_cash), so two
+-- registers cannot both spend it.  NULL on refunds from before: read from the row's tender and register.
+ALTER TABLE refunds ADD COLUMN from_account TEXT;
 """,
     ),
     (

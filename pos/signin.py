@@ -92,10 +92,12 @@ def sign_out(store: "Store", token: str) -> bool:
                             (iso(utc_now()), _sha(token))).rowcount == 1
 
 
-def current_member(store: "Store", staff_id: int) -> "StaffMember":
+def current_member(store: "Store", staff_id: int, *, since: str | None = None) -> "StaffMember":
     """A signed-in person as the store has them now (their role now), for a session that outlives its sign-in.
 
-    Refused once they are deactivated or locked out: a register session asks before every line.
+    Refused once they are deactivated or locked out: a register session asks before every line.  With
+    ``since`` (when the session's sign-in was made, ISO text), refused too when they were deactivated after it,
+    even if they have been reactivated since: deactivation ends every sign-in, and reactivation revives none.
     """
     from pos.errors import NotAllowed
     from pos.staff import get_staff, pin_hold
@@ -103,7 +105,29 @@ def current_member(store: "Store", staff_id: int) -> "StaffMember":
     member = get_staff(store, staff_id)
     if not member.active:
         raise NotAllowed(f"{member.name} has been deactivated: they may not use the register any more.")
+    if since is not None:
+        deactivated = store.scalar("SELECT deactivated_at FROM staff WHERE id = ?", (member.id,))
+        if deactivated is not None and parse_iso(deactivated) >= parse_iso(since):
+            raise NotAllowed(f"{member.name} was deactivated after signing in here, which ended this sign-in: "
+                             "sign in again with your PIN.")
     hold = pin_hold(store, member)
     if hold.locked:  # said as the wrong PIN that locked them said it (pos.staff.PinHold)
         raise NotAllowed(hold.words)
     return member
+
+
+def unrecorded_signin(store: "Store", *, everyone: bool = False) -> str | None:
+    """A sign-in still in force (``everyone``: any sign-in ever) with no sign-in event in the audit trail, or None.
+
+    Every sign-in is written with its event, in one transaction (:func:`sign_in`): a row without one was put there
+    by hand, to act as someone without their PIN.  ``pos ledger verify`` says so."""
+    live = "" if everyone else "WHERE s.ended_at IS NULL AND s.expires_at > ?"
+    row = store.one(
+        "SELECT s.created_at, st.name FROM signins s JOIN staff st ON st.id = s.staff_id "
+        f"{live}{' AND' if live else 'WHERE'} NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.staff_id = s.staff_id "
+        "AND a.action = 'sign-in' AND json_extract(a.detail, '$.until') = s.expires_at) "
+        "ORDER BY s.created_at LIMIT 1", () if everyone else (iso(utc_now()),))
+    if row is None:
+        return None
+    return (f"a sign-in as {row[1]} made at {row[0]} has no sign-in event in the audit trail: it was put in the "
+            "store by hand, not made with a PIN")

@@ -287,7 +287,7 @@ def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSou
                 raise NotAllowed(f"Cash tips are handed to {member.name}, who types their PIN to receive them; when "
                                  f"{member.name} is not here, pay them --from payroll.")
             drawer.require_open(store, register)
-            held = drawer.expected_cash(store, register)
+            held = drawer.spendable_cash(store, register)  # less what refunds and change not yet booked hold
             if amount > held:
                 raise NotAllowed(f"Drawer {register} holds {store_money(store, held)}: pay the rest --from payroll.")
             credit = accounts.drawer(register)
