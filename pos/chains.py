@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 CONTROL_TABLES = (
     "settings", "staff", "signins", "shifts", "drawers", "drawer_counts", "day_closes", "audit_log",
     "tip_policies", "pay_schedules", "tax_rates", "kiosks", "recovery_codes", "closing_keys", "store_identity",
-    "store_facts",
+    "store_facts", "handins", "handin_counts",
 )
 """The tables whose every version is chained, in the order they are checked.  A table a later migration adds
 joins by being named here: :func:`refresh` (run after every migration) installs its triggers and logs its rows."""
@@ -264,7 +264,8 @@ def check_chain(store: "Store", start: Head = Head(0, GENESIS)) -> tuple[int, Pr
 
 
 GROWING = {"audit_log": None, "shifts": "ended_at IS NULL", "drawers": "closed_at IS NULL", "drawer_counts": None,
-           "day_closes": "reopened_at IS NULL", "signins": "ended_at IS NULL AND expires_at > :now"}
+           "day_closes": "reopened_at IS NULL", "signins": "ended_at IS NULL AND expires_at > :now",
+           "handins": None, "handin_counts": None}
 """The control tables that grow with the store's age, and which of their rows are still in force.  A plain verify
 compares, of these, the rows in force, the rows logged since it started and the rows added since then, and each
 table's row count; ``--full`` compares every row, as it always does for the other control tables."""

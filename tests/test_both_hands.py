@@ -228,3 +228,24 @@ def test_receiving_a_hand_in_refuses_bad_input_before_a_pin_and_writes_nothing(c
     cash = cod.driver_cash(crew, "Dave")
     assert (cash.held_minor, cash.waiting) == (1632, None)
     verified(crew)
+
+
+def test_a_hand_in_inserted_behind_the_chain_fails_verify(crew: Store) -> None:
+    """A driver's hand-in and its count are control records: chained, so a count slipped in by a shell is found."""
+    from pos.store_check import verify_store
+
+    with freeze_time(NOON):
+        open_drawer(crew, 1, "100")
+        _delivered(crew)
+        cod.start_handin(crew, "Dave", "16.32")
+    assert verify_store(crew).problem is None
+    waiting = crew.one("SELECT id FROM handins")
+    assert waiting is not None
+    for (name,) in crew.tuples("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'handin_counts' "
+                               "AND name NOT LIKE '%no_update' AND name NOT LIKE '%no_delete'"):
+        crew.conn.execute(f"DROP TRIGGER {name}")
+    crew.conn.execute("INSERT INTO handin_counts(handin_id, counted_minor, counted_by, counted_at) VALUES (?, 0, ?, ?)",
+                      (waiting[0], get_staff(crew, "Alice").id, "2026-11-23T17:00:00Z"))
+    crew.conn.commit()
+    problem = verify_store(crew).problem
+    assert problem is not None and "handin_counts" in problem, problem
