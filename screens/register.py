@@ -760,11 +760,12 @@ class Session(CashierChange):
         try:
             return opened(None)
         except FloatNotCounted as exc:
+            refusal = exc  # kept for the questions below (the name 'exc' ends with this block)
             asked = f"float {rest.strip()}"
 
             def pin_of(name: str) -> list[str]:
                 if not name:
-                    self._refused(asked, exc.message)
+                    self._refused(asked, refusal.message)
                     return ["Not done: no manager counted the float."]
                 from pos.staff import get_staff
 
@@ -774,7 +775,7 @@ class Session(CashierChange):
                     from pos.staff import verify_pin
 
                     if not pin:
-                        self._refused(asked, exc.message)
+                        self._refused(asked, refusal.message)
                         return ["Not done: no manager counted the float."]
                     return opened(verify_pin(self.store, manager.name, pin, register=self.register))
 
@@ -782,7 +783,7 @@ class Session(CashierChange):
                 return []
 
             self.asking = Asking("Manager", False, pin_of)
-            return [f"A float of {self._money(exc.float_minor)} comes out of the safe: a manager counts it "
+            return [f"A float of {self._money(refusal.float_minor)} comes out of the safe: a manager counts it "
                     "(they type their name, then their PIN; Enter alone cancels)."]
 
     def _no_drawer(self, register: int) -> str:

@@ -115,8 +115,10 @@ def test_the_close_says_a_hand_in_is_waiting_to_be_confirmed(crew: Store, cli_fo
         _delivered(crew)
         cod.start_handin(crew, "Dave", "16.32")
         cli.ok("login", "Maria", input="258036\n")
-        out = cli.ok("day", "close", "--force", "--count", "100", "--end-shifts", "--json").stdout
-    data = json.loads(out)
+        out = cli.ok("day", "close", "--force", "--count", "100", "--end-shifts").stdout
+    assert ("Hand-in waiting to be confirmed: Dave said $16.32 to drawer 1; the person receiving it counts it ('pos "
+            "driver receive Dave COUNTED --counted-by NAME'). Until then the cash is the driver's.") in out
+    data = json.loads(crew.scalar("SELECT summary FROM day_closes"))
     assert data["handins_waiting"] == [{"driver": "Dave", "declared_minor": 1632, "register": 1}]
     assert data["drivers_out"] == [{"driver": "dave", "held_minor": 1632}]  # still Dave's in the books
 
@@ -249,3 +251,25 @@ def test_a_hand_in_inserted_behind_the_chain_fails_verify(crew: Store) -> None:
     crew.conn.commit()
     problem = verify_store(crew).problem
     assert problem is not None and "handin_counts" in problem, problem
+
+
+def test_the_register_asks_a_manager_to_count_the_float(crew: Store) -> None:
+    from pos.drawer import current
+    from screens.register import Session
+
+    with freeze_time(NOON):
+        till = Session(crew, get_staff(crew, "Alice"), 1)
+        asked = ["A float of $0.01 comes out of the safe: a manager counts it (they type their name, then their PIN; "
+                 "Enter alone cancels)."]
+        assert till.handle("float 0.01") == asked
+        assert till.answer("Alice") == []
+        assert till.answer("2580") == ["Alice is a cashier: only a manager or owner counts a float out of the safe."]
+        assert till.handle("float 0.01") == asked
+        assert till.answer("Maria") == []
+        assert till.answer("2580")[0].startswith("Wrong PIN for Maria")
+        assert till.handle("float 0.01") == asked
+        assert till.answer("") == ["Not done: no manager counted the float."]
+        assert current(crew, 1) is None  # nothing opened
+        assert till.handle("float 150") == [asked[0].replace("$0.01", "$150.00")]
+        assert till.answer("Maria") == []
+        assert till.answer("258036") == ["Drawer 1 open with a $150.00 float, counted by Maria."]
