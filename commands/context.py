@@ -99,6 +99,9 @@ def open_store(ctx: typer.Context) -> "Store":
         finish_upgrade(state.store)  # what an older version left to correct, before anyone acts on it
         state.check(ctx, state.store)
         warn_if_exposed(state.store)
+        from commands.witnessing import at_start
+
+        at_start(state.store)  # closings still waiting for a witness go now; a witness behind is said
     return state.store
 
 

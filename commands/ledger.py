@@ -107,10 +107,15 @@ def ledger_verify(
                          "must still have that hash.")] = None,
     anchors: Annotated[Optional[list[Path]], typer.Option(
         "--anchors", help="Z reports kept as JSON (pos day report --json): each closing's head must still hold.")] = None,
+    witness: Annotated[Optional[list[Path]], typer.Option(
+        "--witness", help="A witness of the closings (its folder or .jsonl file), or the owner's mailbox (an mbox "
+                          "file, or a folder of .eml files): every closing it holds must be the store's. Without it, "
+                          "the witness folders the store names (closing.witness) are checked.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Recompute the hash chain and the zero-sum rule from the last close (--full: from the start), check every
-    signed closing, and any anchors; exit 1 if anything fails, naming the first thing that differs."""
+    signed closing against the store's witnesses, and any anchors; exit 1 if anything fails, naming the first thing
+    that differs."""
     from pos import closings
     from pos.ledger import verify
 
@@ -134,13 +139,26 @@ def ledger_verify(
             reported.append(closing)
             if closing.get("key_fingerprint"):
                 printed.append((found.source, str(closing["key_fingerprint"])))
+    from pos import witness_check
+
+    given = [(show_path(path), witness_check.read_witness(path)) for path in witness or []]
+    for source, lines in given:
+        if not lines:
+            raise InvalidInput(f"{source} holds no witnessed closing: give a witness folder (closing.witness), its "
+                               ".jsonl file, or a mailbox holding the closings' emails (an mbox file, or .eml files).")
     store = open_store(ctx)
+    # The witnesses first: a closing re-signed with the store's own key checks out against everything in the store.
+    sources = [(source, lines, None) for source, lines in given] if witness else \
+        [(c.source, c.lines, c.note) for c in witness_check.configured_witnesses(store)]
+    witnessed = [witness_check.check_against(store, lines, source) for source, lines, _ in sources if lines is not None]
+    witness_notes = [note for _, lines, note in sources if lines is None and note]
+    against = next((w for w in witnessed if w.problem is not None), None)
     result = verify(store, full=full, start=None if full else closings.signed_start(store))
     since = f" after entry {result.since} (the last signed closing's head)" if result.since else ""
-    problem = result.problem
+    problem = f"against {against.source}: {against.problem}" if against is not None else result.problem
     checked = closings.Check(0, None)
     anchored = closings.AnchorCheck(0, None)
-    if problem is None:
+    if problem is None and result.problem is None:
         last = closings.last_closing(store)
         checked = closings.check_closings(store, recount_from=None if full or last is None
                                           else date.fromisoformat(last.business_day))
@@ -161,14 +179,17 @@ def ledger_verify(
     rung_after = None if full or last is None else date.fromisoformat(last.business_day)
     notices = [ahead.advice() for ahead in days_closed_ahead(store)]
     notices += [rung.advice() for rung in orders_rung_ahead(store, after=rung_after)]
+    notices += witness_notes
     extra = (f", {counted(checked.closings, 'signed closing')} check{'s' if checked.closings == 1 else ''} out"
              if checked.closings else "")
     extra += (f", {counted(anchored.held, 'anchor')} held outside the store still hold{'s' if anchored.held == 1 else ''}"
               if held and ok else "")
+    extra += "".join(f", {counted(w.held, 'closing')} witnessed by {w.source} match{'es' if w.held == 1 else ''}"
+                     for w in witnessed) if ok else ""
     verdict = (f"OK: {counted(result.entries, 'entry')}{since}, hash chain intact, every entry balances{extra}."
                if ok else
                (f"BROKEN after {counted(result.entries, 'good entry', 'good entries')}{since}: {problem}."
-                if result.problem is not None else f"BROKEN: {problem}."))
+                if result.problem is not None and against is None else f"BROKEN: {problem}."))
 
     def human() -> None:
         say(verdict)
@@ -176,7 +197,9 @@ def ledger_verify(
             say(f"NOTE: {notice}")
 
     emit(as_json, {"entries": result.entries, "since": result.since, "closings": checked.closings,
-                   "anchors": anchored.held, "ok": ok, "problem": problem, "notices": notices}, human)
+                   "anchors": anchored.held, "ok": ok, "problem": problem, "notices": notices,
+                   "witnesses": [{"source": w.source, "closings": w.held, "problem": w.problem} for w in witnessed]},
+         human)
     if not ok:
         raise typer.Exit(1)
 

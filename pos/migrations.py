@@ -717,4 +717,26 @@ ALTER TABLE tax_categories DROP COLUMN name;
 ALTER TABLE tax_categories DROP COLUMN rate_percent;
 """,
     ),
+    (
+        31,
+        "closings witnessed off the machine: one delivery job per closing and witness",
+        """
+-- Each closing, as it was made, waiting for (or delivered to) each witness the store names (pos.witness): queued in
+-- the close's own transaction, delivered after it commits, retried by the next command until it is delivered.
+CREATE TABLE witness_jobs (
+    id INTEGER PRIMARY KEY,
+    closing_number INTEGER NOT NULL,
+    witness TEXT NOT NULL,                          -- 'folder:/abs/path' or 'email:owner@example.com'
+    payload TEXT NOT NULL,                          -- JSON: the witness line (and for an email, the Z report)
+    queued_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    tried_at TEXT,
+    claimed_until TEXT,                             -- a command delivering it now: others leave it alone until then
+    last_problem TEXT,
+    delivered_at TEXT,
+    UNIQUE (closing_number, witness)
+);
+CREATE INDEX witness_jobs_waiting ON witness_jobs(witness, closing_number) WHERE delivered_at IS NULL;
+""",
+    ),
 ]
