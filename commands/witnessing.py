@@ -80,3 +80,13 @@ def said(deliveries: "list[Delivery]") -> list[str]:
             out.append(f"warning: closing #{bad[0].closing_number} is not yet witnessed by {w.label} ({bad[0].problem}): "
                        "it is kept in the store and sent again by the next command.")
     return out
+
+
+def named(store: "Store") -> list[str]:
+    """What ``pos config set closing.witness`` says: a folder on the store's own disk (it witnesses little there),
+    then the closings made before, delivered to the witnesses now."""
+    from pos import witness
+
+    out = [f"note: {w.target} is on the same disk as the store: a witness proves most on another disk or share, "
+           "out of reach of the till's user." for w in witness.configured(store) if witness.same_disk(store, w)]
+    return out + said(deliver(store))
