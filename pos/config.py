@@ -280,9 +280,9 @@ def _clock(store: "Store", text: str) -> str:
 
 
 def _witnesses(store: "Store", text: str) -> str:
-    from pos.witness import parse_witnesses
+    from pos.witness_setting import parse_witnesses
 
-    return parse_witnesses(store, text)
+    return parse_witnesses(text, mail_server_set=bool(get(store, "receipt.smtp")))
 
 
 def _default_denominations(store: "Store") -> str:

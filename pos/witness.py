@@ -33,7 +33,6 @@ that sends an email (:data:`SendMail`), built from the store's mail settings.
 
 from __future__ import annotations
 
-import enum
 import json
 import os
 from datetime import timedelta
@@ -42,38 +41,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from pos.errors import AnytenderError, InvalidInput
+from pos.witness_setting import SETTING, Witness, WitnessKind, from_spec, stored_witnesses
+
+__all__ = ["SETTING", "Witness", "WitnessKind", "from_spec", "stored_witnesses", "configured", "queue",
+           "deliver_pending", "stale_notice"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.closings import Closing
     from pos.store import Store
 
-SETTING = "closing.witness"
 LINE_VERSION = 1
 FILE_PREFIX = "anytender-witness-"
 STALE_AFTER = timedelta(days=1)
 CLAIM_FOR = timedelta(minutes=2)
 """How long a command holds a job it is delivering: another command leaves it alone meanwhile."""
-
-
-class WitnessKind(str, enum.Enum):
-    """Where a closing is witnessed (head office joins here, with its own delivery, in its own issue)."""
-
-    FOLDER = "folder"
-    EMAIL = "email"
-
-
-class Witness(NamedTuple):
-    kind: WitnessKind
-    target: str
-    """The folder's absolute path, or the owner's email address."""
-
-    @property
-    def spec(self) -> str:
-        return f"{self.kind.value}:{self.target}"
-
-    @property
-    def label(self) -> str:
-        return f"the folder {self.target}" if self.kind is WitnessKind.FOLDER else f"the owner's email {self.target}"
 
 
 SendMail = Callable[[EmailMessage], None]
@@ -83,61 +64,11 @@ SendMail = Callable[[EmailMessage], None]
 # -- the setting ------------------------------------------------------------------------------
 
 
-def parse_witnesses(store: "Store", text: str) -> str:
-    """``closing.witness`` as typed: folders and email addresses, comma-separated ('' for none); stored as
-    ``folder:/abs/path,email:owner@example.com``.  A folder must exist; an email needs the store's mail server."""
-    from pos import config
-    from pos.mail_server import check_address
-    from pos.text import clean_line
-
-    clean_line(text, "witness", 2000)  # one line, nothing hidden
-    found: list[Witness] = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        kind, sep, rest = part.partition(":")
-        if sep and kind.lower() in ("folder", "email", "mailto"):
-            part = rest.strip()
-            wanted = WitnessKind.EMAIL if kind.lower() != "folder" else WitnessKind.FOLDER
-        else:
-            wanted = WitnessKind.EMAIL if "@" in part and "/" not in part else WitnessKind.FOLDER
-        if wanted is WitnessKind.EMAIL:
-            address = check_address(part)
-            if not config.get(store, "receipt.smtp"):
-                raise InvalidInput(f"A closing is emailed to {address} through the store's mail server: set it "
-                                   "first (pos config set receipt.smtp HOST:PORT, and receipt.sender).")
-            found.append(Witness(WitnessKind.EMAIL, address))
-            continue
-        try:
-            folder = Path(part).expanduser()
-            ok = folder.is_dir()
-        except (OSError, RuntimeError):
-            ok = False
-        if not ok:
-            shown = part if len(part) <= 80 else f"{part[:60]}..."
-            raise InvalidInput(f"'{shown}' is not a folder: mount the other disk or share and create the folder "
-                               "first, or give an email address, or '' for no witness.")
-        found.append(Witness(WitnessKind.FOLDER, str(folder.resolve())))
-    return ",".join(dict.fromkeys(w.spec for w in found))
-
-
-def from_spec(spec: str) -> Witness:
-    kind, _, target = spec.partition(":")
-    return Witness(WitnessKind(kind), target)
-
-
 def configured(store: "Store") -> list[Witness]:
     """The witnesses the store names (none when ``closing.witness`` is not set)."""
-    row = store.one("SELECT value FROM settings WHERE key = ?", (SETTING,))
-    if row is None or not row[0]:
-        return []
-    out = []
-    for spec in str(row[0]).split(","):
-        try:
-            out.append(from_spec(spec))
-        except ValueError:
-            continue  # written by hand: not a witness we know
-    return out
+    from pos import config
+
+    return stored_witnesses(config.get(store, SETTING))
 
 
 def same_disk(store: "Store", witness: Witness) -> bool:
@@ -443,9 +374,8 @@ def stale_notice(store: "Store") -> str | None:
 
     now = utc_now()
     for w in witnesses:
-        rows = store.tuples("SELECT closing_number, queued_at, last_problem FROM witness_jobs WHERE witness = ? "
-                            "AND delivered_at IS NULL ORDER BY closing_number", (w.spec,))
-        rows = list(rows)
+        rows = list(store.tuples("SELECT closing_number, queued_at, last_problem FROM witness_jobs WHERE witness = ? "
+                                 "AND delivered_at IS NULL ORDER BY closing_number", (w.spec,)))
         if not rows:
             continue
         last = store.one("SELECT closing_number, payload FROM witness_jobs WHERE witness = ? AND delivered_at IS NOT "

@@ -211,16 +211,16 @@ def check_against(store: "Store", lines: list[dict[str, Any]], source: str) -> W
         checked += 1
     heads = {int(w["record"]["journal"]["entries"]): str(w["record"]["journal"]["head"]) for w in witnessed.values()
              if isinstance(w["record"].get("journal"), dict) and w["record"]["journal"].get("entries")}
-    held: dict[int, str] = {}
+    in_journal: dict[int, str] = {}
     ids = sorted(heads)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        held.update({int(k): str(v) for k, v in store.tuples(
+        in_journal.update({int(k): str(v) for k, v in store.tuples(
             f"SELECT id, hash FROM journal_entries WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk))})
     for entry in ids:
-        if held.get(entry) != heads[entry]:
+        if in_journal.get(entry) != heads[entry]:
             number = next(n for n, w in sorted(witnessed.items()) if w["record"]["journal"].get("entries") == entry)
-            now = "has no such entry" if entry not in held else f"holds {held[entry][:16]}... there"
+            now = "has no such entry" if entry not in in_journal else f"holds {in_journal[entry][:16]}... there"
             return WitnessCheck(source, checked, (
                 f"closing {number}'s head, entry {entry} with hash {heads[entry][:16]}... as {source} holds it, is not in "
                 f"the journal: it {now}"))

@@ -25,7 +25,7 @@ from freezegun import freeze_time
 
 from payments import service
 from payments.refunds import refund
-from pos import closings, config, drawer, journal_form, ledger, signing, witness
+from pos import closings, config, drawer, journal_form, ledger, signing, witness, witness_setting
 from pos.errors import InvalidInput
 from pos.journal_form import parse_postings, postings_text, Posting
 from pos.orders import add_line, new_order
@@ -395,7 +395,7 @@ def test_verify_refuses_a_witness_that_is_not_one_and_writes_nothing(shop: Store
     cli.fails("ledger", "verify", "--witness", str(tmp_path / "missing"), says="does not exist")
     cli.fails("ledger", "verify", "--witness", str(tmp_path / "notes.txt"), says="holds no witnessed closing")
     with pytest.raises(InvalidInput):
-        witness.parse_witnesses(shop, "owner@example.com")
+        witness_setting.parse_witnesses("owner@example.com", mail_server_set=False)
     before = snapshot(shop.path)
     assert cli("ledger", "verify", "--witness", str(tmp_path / "usb")).exit_code == 1
     assert snapshot(shop.path) == before
