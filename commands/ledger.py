@@ -198,8 +198,8 @@ def ledger_verify(
 
     emit(as_json, {"entries": result.entries, "since": result.since, "closings": checked.closings,
                    "anchors": anchored.held, "ok": ok, "problem": problem, "notices": notices,
-                   "witnesses": [{"source": w.source, "closings": w.held, "problem": w.problem} for w in witnessed]},
-         human)
+                   **({"witnesses": [{"source": w.source, "closings": w.held, "problem": w.problem}
+                                     for w in witnessed]} if witnessed else {})}, human)
     if not ok:
         raise typer.Exit(1)
 

@@ -39,9 +39,11 @@ def deliver(store: "Store") -> "list[Delivery]":
                     mail.send(msg, server, password, timeout_s=MAIL_TIMEOUT_S)
         except AnytenderError as exc:
             problem = exc.message
+    import sqlite3
+
     try:
         return witness.deliver_pending(store, send, sender, problem)
-    except AnytenderError:
+    except (AnytenderError, sqlite3.Error, OSError):
         return []  # the store is busy or cannot be written now: the next command tries again
 
 
@@ -51,13 +53,15 @@ def at_start(store: "Store") -> None:
     from pos import witness
     from pos.errors import AnytenderError
 
+    import sqlite3
+
     try:
         if not witness.configured(store):
             return
         deliver(store)
         notice = witness.stale_notice(store)
-    except AnytenderError:
-        return
+    except (AnytenderError, sqlite3.Error):
+        return  # a witness never stops a command: the next one tries again
     if notice:
         say(notice, err=True)
 

@@ -308,7 +308,8 @@ def test_the_forge_re_signed_with_the_stores_own_key_fails_against_the_witness_n
     probe = Store.open(forged)
     try:
         assert ledger.balances(probe, prefix="assets:cash:safe")[safe] == in_safe + 900  # $9.00 more, to take
-        assert closings.check_closings(probe).problem is None  # every signature checks out: the store's own key
+        # Every signature checks out, numbered and chained, its totals adding up: the store's own key signed them.
+        assert closings.check_sequence(closings.all_closings(probe), signing.public_key(probe)) is None
         (c1, c2) = closings.all_closings(probe)
         assert c1.record["day"]["refunds_minor"] == 100
     finally:
