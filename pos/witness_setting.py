@@ -43,7 +43,7 @@ def parse_witnesses(text: str, *, mail_server_set: bool) -> str:
     from pos.mail_server import check_address
     from pos.text import clean_line
 
-    clean_line(text, "witness", 2000)  # one line, nothing hidden
+    clean_line(text, "closing witness")  # one line, nothing hidden
     found: list[Witness] = []
     for part in (p.strip() for p in text.split(",")):
         if not part:
