@@ -149,7 +149,9 @@ def test_a_witness_named_later_is_given_every_closing_made_before(shop: Store, t
     _close_both_library(shop)
     other = tmp_path / "share"
     other.mkdir()
-    Cli(shop.path).ok("config", "set", "closing.witness", f"{tmp_path / 'usb'},{other}")
+    said = Cli(shop.path).ok("config", "set", "closing.witness", f"{tmp_path / 'usb'},{other}").stdout
+    assert f"note: {other} is on the same disk as the store" in said  # a test's folders are: a till's must not be
+    assert f"Witnessed by the folder {other}: closings #1, #2." in said
     assert [line["number"] for line in _lines(other, shop)] == [1, 2]
     assert [line["number"] for line in _lines(tmp_path / "usb", shop)] == [1, 2]
 
@@ -164,6 +166,42 @@ def _close_both_library(store: Store) -> None:
         _ring(store)
     with freeze_time(AFTER):
         close_day(store, NEXT, {1: "113.61"})
+
+
+def test_a_reopening_is_witnessed_too_and_the_witness_still_matches(shop: Store, tmp_path: Path) -> None:
+    from pos.close import reopen_day
+
+    _close_both(shop)
+    add_staff(shop, "Maria", "manager", "258036")
+    with freeze_time(AFTER):
+        reopen_day(shop, NEXT, get_staff(shop, "Maria"))
+        Cli(shop.path).ok("ledger", "balances")
+    lines = _lines(tmp_path / "usb", shop)
+    assert [(line["number"], line["kind"]) for line in lines] == [(1, "close"), (2, "close"), (3, "reopen")]
+    assert "3 closings witnessed by" in Cli(shop.path).ok("ledger", "verify").stdout
+
+
+def test_two_deliveries_at_once_write_a_closing_once(shop: Store, tmp_path: Path) -> None:
+    """Two commands delivering the same closing at the same moment: the claim lets one try, the lock on the
+    witness file keeps one line even when both write."""
+    import threading
+
+    config.set_option(shop, "closing.witness", "")
+    _close_both_library(shop)
+    config.set_option(shop, "closing.witness", str(tmp_path / "usb"))
+    witness.queue_missing(shop)
+    (job, _) = witness.waiting(shop)
+    assert witness._claim(shop, job) is True and witness._claim(shop, job) is False  # one command at a time
+    line = job.payload["line"]
+    results: list[bool] = []
+    threads = [threading.Thread(target=lambda: results.append(witness.append_line(tmp_path / "usb", line)))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 7 + [True]
+    assert [x["number"] for x in _lines(tmp_path / "usb", shop)] == [1]
 
 
 def test_every_command_says_when_the_last_witnessed_closing_is_more_than_a_day_old(shop: Store,
@@ -335,8 +373,9 @@ def test_deleting_every_closing_and_the_key_fails_against_the_witness(shop: Stor
     conn.execute("DELETE FROM closings")
     conn.execute("DELETE FROM closing_keys")
     conn.close()
-    result = Cli(gone)("ledger", "verify", "--witness", str(tmp_path / "usb"))
-    assert result.exit_code == 1 and "holds 2 closings, and the store has none" in result.stdout, result.stdout
+    for args in (("--witness", str(tmp_path / "usb")), ()):
+        result = Cli(gone)("ledger", "verify", *args)
+        assert result.exit_code == 1 and "holds 2 closings, and the store has none" in result.stdout, result.stdout
 
 
 def test_rolling_back_the_last_closed_day_fails_against_the_witness(shop: Store, tmp_path: Path) -> None:
@@ -351,15 +390,20 @@ def test_rolling_back_the_last_closed_day_fails_against_the_witness(shop: Store,
         conn.execute(f"DELETE FROM {table} WHERE {'close_id' if table != 'drawer_counts' else 'business_day'} = ?",
                      (close_id if table != "drawer_counts" else NEXT.isoformat(),))
     conn.execute("DELETE FROM day_closes WHERE id = ?", (close_id,))
-    conn.execute("DELETE FROM journal_entries WHERE id > ? AND business_day = ? AND key LIKE 'drawer:%:c%'",
-                  (first_head, NEXT.isoformat()))
+    # The day as if it never happened: every entry after closing 1's head, its order and its drawer.
+    conn.execute("DELETE FROM journal_entries WHERE id > ?", (first_head,))
+    for sql in ("DELETE FROM payments WHERE order_id IN (SELECT id FROM orders WHERE business_day = ?)",
+                "DELETE FROM order_lines WHERE order_id IN (SELECT id FROM orders WHERE business_day = ?)",
+                "DELETE FROM orders WHERE business_day = ?"):
+        conn.execute(sql, (NEXT.isoformat(),))
+    conn.execute("DELETE FROM drawers WHERE id = (SELECT max(id) FROM drawers)")
     _rebuild_balances(conn)
-    conn.execute("UPDATE drawers SET closed_at = NULL WHERE id = (SELECT max(id) FROM drawers)")
     conn.execute("COMMIT")
     conn.close()
-    result = Cli(back)("ledger", "verify", "--witness", str(tmp_path / "usb"))
-    assert result.exit_code == 1, result.stdout
-    assert "holds 2 closings, and the store has only 1: closing 2 (the close of 2026-11-24" in result.stdout
+    for args in (("--witness", str(tmp_path / "usb")), ()):  # (): plain verify, against the folder the store names
+        result = Cli(back)("ledger", "verify", *args)
+        assert result.exit_code == 1, result.stdout
+        assert "holds 2 closings, and the store has only 1: closing 2 (the close of 2026-11-24" in result.stdout
 
 
 def test_a_witness_changed_by_hand_is_named_as_not_whole(shop: Store, tmp_path: Path) -> None:
