@@ -160,6 +160,14 @@ def first_difference(a: Any, b: Any, path: str = "") -> tuple[str, Any, Any] | N
     return None if a == b else (path or "record", a, b)
 
 
+def differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Every field where ``a`` and ``b`` differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for key in sorted(set(a) | set(b))
+                for d in differences(a.get(key, "(none)"), b.get(key, "(none)"), f"{path}.{key}" if path else key)]
+    return [] if a == b else [path or "record"]
+
+
 def _what(line: dict[str, Any]) -> str:
     kind = "close" if line.get("kind") == "close" else "reopening"
     head = (line.get("record") or {}).get("journal") or {}
@@ -175,16 +183,16 @@ def check_against(store: "Store", lines: list[dict[str, Any]], source: str) -> W
     if not mine:
         others = sorted({str(line.get("store")) for line in lines})
         held = f" (it holds store {', '.join(others[:3])}'s)" if others else ""
-        return WitnessCheck(source, 0, f"{source} holds no closing of this store, {store_id}{held}")
+        return WitnessCheck(source, 0, f"the witness holds no closing of this store, {store_id}{held}")
     witnessed: dict[int, dict[str, Any]] = {}
     for line in sorted(mine, key=lambda x: int(x.get("number") or 0) if isinstance(x.get("number"), int) else 0):
         problem = _line_problem(line)
         if problem is not None:
-            return WitnessCheck(source, 0, f"{source} is not whole: {problem} (the witness itself was changed)")
+            return WitnessCheck(source, 0, f"the witness is not whole: {problem} (the witness itself was changed)")
         number = int(line["number"])
         held_before = witnessed.get(number)
         if held_before is not None and held_before["signature"] != line["signature"]:
-            return WitnessCheck(source, 0, f"{source} holds two different closings numbered {number}")
+            return WitnessCheck(source, 0, f"the witness holds two different closings numbered {number}")
         witnessed[number] = line
     in_store = {c.number: c for c in closings.all_closings(store)}
     last_in_store = max(in_store, default=0)
@@ -197,16 +205,18 @@ def check_against(store: "Store", lines: list[dict[str, Any]], source: str) -> W
                 top = max(witnessed)
                 has = "none" if not in_store else f"only {last_in_store}"
                 return WitnessCheck(source, checked, (
-                    f"{source} holds {top} closings, and the store has {has}: closing {number} ({_what(line)}) is "
+                    f"the witness holds {top} closings, and the store has {has}: closing {number} ({_what(line)}) is "
                     "gone from the store (closings deleted, or a closed day rolled back)"))
-            return WitnessCheck(source, checked, f"closing {number} ({_what(line)}), which {source} holds, is not in "
-                                                 "the store: closings were removed")
+            return WitnessCheck(source, checked, f"closing {number} ({_what(line)}), which the witness holds, is not "
+                                                 "in the store: closings were removed")
         if own.signature != line["signature"] or own.record != line["record"]:
             diff = first_difference(line["record"], own.record)
+            more = len(differences(line["record"], own.record)) - 1
             said = (f": its {diff[0]} differs (witnessed {_short(diff[1])}, the store has {_short(diff[2])})"
+                    + (f", and {more} more field{'s' if more != 1 else ''}" if more > 0 else "")
                     if diff is not None else ": its signature differs")
             return WitnessCheck(source, checked, (
-                f"closing {number} ({line.get('business_day')}) is not the closing {source} holds{said}; the store's "
+                f"closing {number} ({line.get('business_day')}) is not the one witnessed{said}; the store's "
                 "closings were changed and signed again"))
         checked += 1
     heads = {int(w["record"]["journal"]["entries"]): str(w["record"]["journal"]["head"]) for w in witnessed.values()
@@ -222,8 +232,8 @@ def check_against(store: "Store", lines: list[dict[str, Any]], source: str) -> W
             number = next(n for n, w in sorted(witnessed.items()) if w["record"]["journal"].get("entries") == entry)
             now = "has no such entry" if entry not in in_journal else f"holds {in_journal[entry][:16]}... there"
             return WitnessCheck(source, checked, (
-                f"closing {number}'s head, entry {entry} with hash {heads[entry][:16]}... as {source} holds it, is not in "
-                f"the journal: it {now}"))
+                f"closing {number}'s head, entry {entry} with hash {heads[entry][:16]}... as the witness holds it, is not "
+                f"in the journal: it {now}"))
     return WitnessCheck(source, checked, None)
 
 

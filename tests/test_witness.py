@@ -355,7 +355,7 @@ def test_the_forge_re_signed_with_the_stores_own_key_fails_against_the_witness_n
     for args in (("--witness", str(usb)), ("--witness", str(witness.witness_file(usb, signing.store_id(shop)))), ()):
         result = Cli(forged)("ledger", "verify", *args)  # () : plain verify, against the folder the store names
         assert result.exit_code == 1, (args, result.stdout)
-        assert "BROKEN: against" in result.stdout and "closing 1 (2026-11-23) is not the closing" in result.stdout, \
+        assert "BROKEN: against" in result.stdout and "closing 1 (2026-11-23) is not the one witnessed" in result.stdout, \
             result.stdout
         assert "signed again" in result.stdout
     full = Cli(forged)("ledger", "verify", "--full", "--witness", str(usb), "--json")
@@ -414,7 +414,7 @@ def test_a_witness_changed_by_hand_is_named_as_not_whole(shop: Store, tmp_path: 
     edited["closings"] = 7
     file.write_text("\n".join([json.dumps(edited)] + lines[1:]) + "\n")
     result = Cli(shop.path)("ledger", "verify", "--witness", str(file))
-    assert result.exit_code == 1 and "is not whole: its closing 1's closings is not the one its signed record holds" \
+    assert result.exit_code == 1 and "the witness is not whole: its closing 1's closings is not the one its signed record holds" \
         in result.stdout, result.stdout
 
 
@@ -494,7 +494,7 @@ def test_each_closing_is_emailed_to_the_owner_and_verify_reads_the_mbox_and_the_
     _forge_refund(forged, _key(shop))
     for path in (tmp_path / "owner.mbox", emls):
         result = Cli(forged)("ledger", "verify", "--witness", str(path))
-        assert result.exit_code == 1 and "closing 1 (2026-11-23) is not the closing" in result.stdout, result.stdout
+        assert result.exit_code == 1 and "closing 1 (2026-11-23) is not the one witnessed" in result.stdout, result.stdout
 
 
 def test_an_email_witness_the_server_refuses_waits_and_goes_once_the_server_answers(
