@@ -47,8 +47,9 @@ def deliver(store: "Store") -> "list[Delivery]":
         return []  # the store is busy or cannot be written now: the next command tries again
 
 
-def at_start(store: "Store") -> None:
-    """What every command does first: deliver what waits, then say (one line, stderr) when a witness is behind."""
+def at_start(store: "Store", *, deliver_now: bool = True) -> None:
+    """What every command does first: deliver what waits (unless it delivers after its own commit), then say (one
+    line, stderr) when a witness is behind."""
     from commands.output import say
     from pos import witness
     from pos.errors import AnytenderError
@@ -58,7 +59,8 @@ def at_start(store: "Store") -> None:
     try:
         if not witness.configured(store):
             return
-        deliver(store)
+        if deliver_now:
+            deliver(store)
         notice = witness.stale_notice(store)
     except (AnytenderError, sqlite3.Error):
         return  # a witness never stops a command: the next one tries again
