@@ -515,3 +515,12 @@ def test_an_email_witness_the_server_refuses_waits_and_goes_once_the_server_answ
             cli.ok("ledger", "balances")
     assert len(inbox.received) == 1  # once
     assert shop.scalar("SELECT count(*) FROM witness_jobs WHERE delivered_at IS NULL") == 0
+
+
+def test_the_email_body_names_every_head_the_record_carries_whatever_its_chains() -> None:
+    """The lead adds every control chain's head to the closing: the body lists each, whatever the record holds."""
+    record = {"journal": {"entries": 12, "head": "ab" * 32}, "day": {"orders": 1}, "grand": {"orders": 1},
+              "chains": {"audit_log": {"head": "cd" * 32, "rows": 41}, "staff": {"head": "ef" * 32, "rows": 3}}}
+    assert witness.heads_text(record) == [f"journal: entry 12, head {'ab' * 32}",
+                                          f"chains.audit_log: head {'cd' * 32} (rows 41)",
+                                          f"chains.staff: head {'ef' * 32} (rows 3)"]
