@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import os
 from datetime import timedelta
-from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
@@ -47,6 +46,8 @@ __all__ = ["SETTING", "Witness", "WitnessKind", "from_spec", "stored_witnesses",
            "deliver_pending", "stale_notice"]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from email.message import EmailMessage
+
     from pos.closings import Closing
     from pos.store import Store
 
@@ -57,7 +58,7 @@ CLAIM_FOR = timedelta(minutes=2)
 """How long a command holds a job it is delivering: another command leaves it alone meanwhile."""
 
 
-SendMail = Callable[[EmailMessage], None]
+SendMail = Callable[["EmailMessage"], None]
 """Sends one email to its ``To:``; raises an :class:`~pos.errors.AnytenderError` saying why it could not."""
 
 
@@ -327,9 +328,10 @@ def heads_text(record: dict[str, Any]) -> list[str]:
     return out
 
 
-def email_message(payload: dict[str, Any], to: str, sender: str) -> EmailMessage:
+def email_message(payload: dict[str, Any], to: str, sender: str) -> "EmailMessage":
     """The owner's copy of a closing: the heads in the body, the witness line and the Z report attached; its
     Message-ID names the store and the closing, so a copy sent twice is one closing to a reader."""
+    from email.message import EmailMessage
     from email.utils import formataddr, format_datetime
 
     from pos.store import parse_iso
