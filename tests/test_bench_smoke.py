@@ -54,6 +54,7 @@ def test_the_history_bench_builds_closed_days_and_runs_in_its_smoke_mode(tmp_pat
     subprocess.run([sys.executable, str(script), "--smoke", "--json", str(out)], check=True, capture_output=True)
     results = [_timing.Result.from_dict(r) for r in json.loads(out.read_text())]
     assert {r.metric.split(":")[0] for r in results} == {
-        "close one more day", "its Z report", "drawer status", "verify from the last close", "verify --full",
+        "close one more day", "its Z report", "drawer status", "plain verify (a week, the closings, the control records)",
+        "verify --full",
         "a cash sale", "Z report, mid-year / last closed day (6d)"}
     assert all(r.ratio is not None for r in results)
