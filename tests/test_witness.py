@@ -113,6 +113,7 @@ def test_each_closing_is_one_line_in_the_witness_folder_carrying_its_whole_signe
         assert line["totals"] == {"day": c.record["day"], "grand": c.record["grand"]}
         assert line["closings"] == c.number and line["head"] == c.record["journal"]
     assert lines[0]["totals"]["day"]["refunds_minor"] == 1000
+    assert lines[0]["record"]["chains"] == closings.all_closings(shop)[0].record["chains"]  # every head it signs
     mode = witness.witness_file(tmp_path / "usb", signing.store_id(shop)).stat().st_mode & 0o777
     assert mode == 0o600
     ok = Cli(shop.path).ok("ledger", "verify")  # plain verify reads the named folder by itself
@@ -476,6 +477,8 @@ def test_each_closing_is_emailed_to_the_owner_and_verify_reads_the_mbox_and_the_
     assert msg["Message-ID"] == f"<closing-1.{signing.store_id(shop)}@anytender.invalid>"
     body = msg.get_body(("plain",)).get_content()
     assert f"journal: entry {c1.head_id}, head {c1.head_hash}" in body and "Closings so far: 1." in body
+    control = c1.record["chains"]["control"]  # every chain head the closing signs, in the body too
+    assert f"chains.control: head {control['head']} (entries {control['entries']})" in body
     names = [part.get_filename() for part in msg.iter_attachments()]
     assert names == ["closing-1.json", "z-report-2026-11-23.json"]
     z = json.loads(next(p for p in msg.iter_attachments() if p.get_filename().startswith("z-report")).get_content())
