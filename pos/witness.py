@@ -108,9 +108,11 @@ def witness_line(store: "Store", closing: "Closing") -> dict[str, Any]:
     }
 
 
-def _payload(store: "Store", closing: "Closing", witness: Witness) -> dict[str, Any]:
+def _payload(store: "Store", closing: "Closing", witness: Witness, *, z_report: bool = True) -> dict[str, Any]:
+    """What a job delivers: the line, and for an email the Z report too (``z_report``: not for the closings made before
+    a witness was named, which the lines alone witness: a year of Z reports is not counted again in one go)."""
     payload: dict[str, Any] = {"line": witness_line(store, closing)}
-    if witness.kind is WitnessKind.EMAIL and closing.kind == "close":
+    if witness.kind is WitnessKind.EMAIL and closing.kind == "close" and z_report:
         from datetime import date
 
         from pos.report import day_report, report_dict
@@ -157,7 +159,8 @@ def queue_missing(store: "Store") -> int:
                     store.conn.execute(
                         "INSERT OR IGNORE INTO witness_jobs(closing_number, witness, payload, queued_at) "
                         "VALUES (?, ?, ?, ?)",
-                        (c.number, w.spec, json.dumps(_payload(store, c, w), sort_keys=True), iso(utc_now())))
+                        (c.number, w.spec, json.dumps(_payload(store, c, w, z_report=False), sort_keys=True),
+                         iso(utc_now())))
                     added += 1
     return added
 
