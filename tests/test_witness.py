@@ -118,6 +118,9 @@ def test_each_closing_is_one_line_in_the_witness_folder_carrying_its_whole_signe
     assert mode == 0o600
     ok = Cli(shop.path).ok("ledger", "verify")  # plain verify reads the named folder by itself
     assert "2 closings witnessed by" in ok.stdout and "match" in ok.stdout, ok.stdout
+    (tmp_path / "usb").rename(tmp_path / "unmounted")  # the disk is away: said, and the store's own checks stand
+    away = Cli(shop.path).ok("ledger", "verify")
+    assert "could not be read (its disk or share is not mounted, or the file was removed)" in away.stdout
 
 
 def test_a_witness_that_is_away_never_holds_up_the_close_and_the_next_command_delivers_once(shop: Store,
