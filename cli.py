@@ -222,7 +222,7 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
     register = ctx.params.get("register")
     store.memo["asked"] = f"pos {command}"
     store.memo["register"] = register if isinstance(register, int) else None
-    action_name = _action_of(command)
+    action_name = _action_of(command) or _option_action_of(command, ctx.params)
     if action_name is None or config.get(store, "signin.required") != "yes":
         return
     if not store.scalar("SELECT count(*) FROM staff WHERE active = 1"):
@@ -234,8 +234,8 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
     member = signed_in_member(store, store.memo["register"])
     if member is None:
         if not sys.stdin.isatty():
-            does = {Action.READ_BOOKS: "reads the books", Action.FIND_ORDERS: "searches customers' orders"}.get(
-                action, "changes the store")
+            does = {Action.READ_BOOKS: "reads the books", Action.FIND_ORDERS: "searches customers' orders",
+                    Action.EMAIL_RECEIPT: "with --email sends a receipt away"}.get(action, "changes the store")
             raise InvalidInput(f"'pos {command}' {does}: sign in first with 'pos login NAME'.")
         member = sign_in_here(store, typer.prompt("Sign in: name", err=True), store.memo["register"])
     store.memo["actor_id"] = member.id  # who is asking, refused or not
@@ -286,6 +286,16 @@ def _action_of(command: str) -> str | None:
         action = getattr(module, "ACTIONS", {}).get(command)
         if action is not None:
             return action
+    return None
+
+
+def _option_action_of(command: str, params: dict[str, Any]) -> str | None:
+    """The permission an option given to a command needs, from the OPTION_ACTIONS of its module
+    (``pos receipt --email``: printing a receipt is anyone's, sending it away is not)."""
+    for module in _loaded.values():
+        for option, action in getattr(module, "OPTION_ACTIONS", {}).get(command, {}).items():
+            if params.get(option) not in (None, False, ()):
+                return str(action)
     return None
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pos.errors import Conflict
+from pos.private_folders import make_private_folder
 
 MENU_CSV = """sku,name,price,tax_category
 PIZZA-M,Margherita 12in,12.50,food
@@ -96,7 +97,7 @@ def run_demo(directory: Path | None = None) -> DemoReport:
     import tempfile
 
     final = choose_folder(directory)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(final.parent)  # the folders it makes above the demo: 0700, as the demo's own
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".building", dir=final.parent))
     try:
         report = _build(staging)
@@ -329,7 +330,7 @@ def _build(folder: Path) -> DemoReport:
         from receipts import day_pdf, model, pdf as receipt_pdf
 
         receipts_dir = folder / "receipts"
-        receipts_dir.mkdir(mode=0o700)
+        make_private_folder(receipts_dir)
         for number, what in ((walk_in.number, "cash"), (phone.number, "card-and-cash"),
                              (delivered[0], "cash-at-the-door-tipped"), (5, "self-checkout"), (queued.number, "kiosk-cash"),
                              (by_phone.number, "payment-link"), (declined.number, "declined-then-card-and-cash")):

@@ -45,9 +45,10 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     The approval.* options are limits that add up: what one person may
     refund, void and discount without a manager's PIN. On one order,
     together: refund_over, void_over (lines taken off it, then its void),
-    discount_over and discount_percent_over (a % of its subtotal). In their
-    shift, together: refunds_per_shift_over, voids_per_shift_over and
-    discounts_per_shift_over. Only what no manager approved counts.
+    discount_over and discount_percent_over (a % of its subtotal). In the
+    business day, together, whatever their shifts: refunds_per_shift_over,
+    voids_per_shift_over and discounts_per_shift_over. Only what no manager
+    approved counts.
     """
     from pos import config
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
 
+from pos.private_folders import make_private_folder
+
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
@@ -160,7 +162,7 @@ def warn_if_exposed(store: "Store") -> None:
     say(f"warning: {exposed[0][0].name} can be read by other users of this machine (mode {exposed[0][1]:o}): "
         f"make it owner-only with 'chmod 600 {names}' (it holds sales and PIN hashes). Said once.", err=True)
     try:
-        marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_folder(marker.parent)  # 0700, the parents it makes too
         os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
     except OSError:
         pass

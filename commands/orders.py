@@ -39,10 +39,12 @@ STATUSES = "open, paid, refunded or voided"
 
 
 def order_dict(store: "Store", order: "Order") -> dict[str, Any]:
+    """An order as JSON; its phone and address only for someone here who may see them (commands/contacts.py)."""
+    from commands.contacts import hide
     from pos.order_details import promise_of
 
     promise = promise_of(store, order)
-    return {
+    return hide(store, order, {
         "id": order.id,
         "ref": order.ref,
         "number": order.number,
@@ -59,7 +61,7 @@ def order_dict(store: "Store", order: "Order") -> dict[str, Any]:
         "promised_at": order.promised_at.isoformat() if order.promised_at else None,
         "promised_time": promise.time if promise else None,
         "pays_with_minor": order.pays_with_minor,
-    }
+    })
 
 
 def _view_dict(store: "Store", v: "OrderView") -> dict[str, Any]:
@@ -113,8 +115,10 @@ def details_lines(store: "Store", o: "Order") -> list[str]:
 
 
 def _print_view(store: "Store", v: "OrderView") -> None:
+    from commands.contacts import address_of, phone_of
+
     o = v.order
-    who = ", ".join(x for x in (o.customer_name, o.customer_phone, o.address) if x)
+    who = ", ".join(x for x in (o.customer_name, phone_of(store, o), address_of(store, o)) if x)
     if store.settings.training:
         say("TRAINING")
     say(f"Order {o.ref} ({o.channel.value}, {o.status.value}) {o.id}" + (f" - {who}" if who else ""))
@@ -212,8 +216,8 @@ def order_discount(
     """Give a discount on an order or one line; a reason is required.
 
     The order's discounts together above approval.discount_over, or above
-    approval.discount_percent_over of its subtotal, or a person's in their
-    shift above approval.discounts_per_shift_over, need a manager's PIN
+    approval.discount_percent_over of its subtotal, or a person's in the
+    business day above approval.discounts_per_shift_over, need a manager's PIN
     (--approve NAME).
     """
     from pos.discounts import add_discount
@@ -340,6 +344,7 @@ def order_find(
     as_json: JsonFlag = False,
 ) -> None:
     """Find orders of past days by phone, name, total or card, newest first, with the reference every command takes."""
+    from commands.contacts import phone_of
     from pos.order_find import find_orders, read_search
     from pos.words import counted
 
@@ -357,7 +362,7 @@ def order_find(
             f"Orders found, {span}: {found.matched_count}",
             ["Order", "Channel", "Status", "Customer", "Phone", "Total"],
             [[m.order.ref, m.order.channel.value, m.order.status.value, m.order.customer_name or "",
-              m.order.customer_phone or "", money(store, m.total_minor)] for m in found.matches],
+              phone_of(store, m.order), money(store, m.total_minor)] for m in found.matches],
             {5}, wrap={3},
         )
         if found.matched_count > len(found.matches):
@@ -392,6 +397,7 @@ def _status_text(v: "OrderView") -> str:
 
 def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_json: bool) -> None:
     """``order list --channel delivery``: where each goes, the customer's phone, the driver and where it is."""
+    from commands.contacts import address_of, phone_of
     from payments.cod import delivery_status
 
     states = [delivery_status(store, v.order.id) for v in views]
@@ -403,8 +409,8 @@ def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_js
             title,
             ["#", "Status", "Customer", "Phone", "Address", *heads, "Driver", "Delivery", "Total"],
             [
-                [str(v.order.number), _status_text(v), v.order.customer_name or "", v.order.customer_phone or "",
-                 v.order.address or "", *extra, d.driver or "", d.state.value, money(store, v.totals.total_minor)]
+                [str(v.order.number), _status_text(v), v.order.customer_name or "", phone_of(store, v.order),
+                 address_of(store, v.order), *extra, d.driver or "", d.state.value, money(store, v.totals.total_minor)]
                 for v, d, extra in zip(views, states, cells)
             ],
             {0, 7 + len(heads)},

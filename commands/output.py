@@ -280,14 +280,7 @@ class ProgressBar:
 
 
 def say_csv(rows: list[list[Any]]) -> None:
-    """Rows as CSV on stdout (text from people shown safely), for a spreadsheet."""
-    import csv
-    import io
+    """Rows as CSV on stdout (text from people shown safely, never a live formula), for a spreadsheet."""
+    from pos.csv_cells import rows_text  # every cell shown safely, and never a formula a spreadsheet would run
 
-    from pos.text import shown
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in rows:
-        writer.writerow([shown(cell) if isinstance(cell, str) else cell for cell in row])
-    say_block(buffer.getvalue(), nl=False)
+    say_block(rows_text(rows), nl=False)

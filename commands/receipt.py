@@ -20,6 +20,10 @@ if TYPE_CHECKING:  # pragma: no cover
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
 
+# Printing a receipt is anyone's at the till (no entry in the table); sending one away with --email needs a sign-in
+# whose role may (cli.py reads it), and is audited with the address masked.
+OPTION_ACTIONS: dict[str, dict[str, str]] = {"receipt": {"email": "EMAIL_RECEIPT"}}
+
 @top_level.command("receipt", rich_help_panel=CASHIER)
 def receipt_cmd(
     ctx: typer.Context,
@@ -50,6 +54,8 @@ def receipt_cmd(
         _ticket(store, order, pdf, width, reprint, refund=refund, mailed=eml is not None or email is not None)
         return
     address = check_address(email) if email is not None else None  # a bad address: nothing written or sent
+    if address is not None:
+        store.check_writable()  # an emailed receipt is audited: a store that cannot record it sends nothing
     if pdf is not None and eml is not None and pdf.absolute() == eml.absolute():
         raise InvalidInput("--pdf and --eml name the same file: give each its own.")
     for target, what in ((pdf, "--pdf"), (eml, "--eml")):
@@ -76,6 +82,8 @@ def receipt_cmd(
         if server is not None:
             send(letter, server, password)
             say(f"Sent the receipt for order {receipt.order_ref} to {address}.")
+        if address is not None:
+            _audited(store, receipt.order_ref, address, sent=server is not None)
     if text or (pdf is None and eml is None and address is None):
         from receipts import text as text_layout
 
@@ -90,6 +98,9 @@ def _ticket(store: "Store", order: str, pdf: Optional[Path], width: int, reprint
     if refund or mailed:
         raise InvalidInput("A driver's ticket is for the driver: it has no refund and is not emailed. Leave out "
                            "--refund, --eml and --email.")
+    from commands.contacts import require_contacts
+
+    require_contacts(store, order, "the driver's ticket")  # it is the customer's address and phone, and little else
     if pdf is not None:
         check_new(pdf, "--pdf")
     made = tickets.build(store, order, reprint=reprint)
@@ -98,6 +109,15 @@ def _ticket(store: "Store", order: str, pdf: Optional[Path], width: int, reprint
         say(f"Wrote {show_path(pdf)}.")
         return
     say_block(tickets.render(made, width), nl=False)
+
+
+def _audited(store: "Store", order_ref: str, address: str, *, sent: bool) -> None:
+    """An emailed receipt in the audit trail: which order, to whom (masked), sent or only written as a file."""
+    from pos import audit
+    from pos.mail_server import masked
+
+    audit.record(store, audit.Event.RECEIPT_EMAILED, {"target": f"order {order_ref}", "to": masked(address),
+                                                      "sent": sent})
 
 
 def _password(server: "MailServer") -> Optional[str]:

@@ -12,6 +12,7 @@ import typer
 from commands.context import CASHIER, RegisterOpt, open_store, read_pin, state_folder, terminal_id
 from commands.files import FileWriteError, new_file, os_reason, show_path
 from commands.output import say
+from pos.private_folders import make_private_folder
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -74,7 +75,7 @@ def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
     path = session_file(str(store.path))
     what = "the sign-in file"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_folder(path.parent)  # 0700, the parents it makes too
     except FileExistsError:  # exist_ok forgives only a folder: the folder's name is taken by a file
         raise signin_file_error(path, OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))) from None
     except OSError as exc:

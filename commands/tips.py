@@ -313,13 +313,10 @@ def tips_payroll(
     out: Annotated[Optional[Path], typer.Option("--out", help="Write the CSV here (default: print it).")] = None,
 ) -> None:
     """Tips paid through payroll, as CSV for the payroll system: day, staff, amount; one pay period with a schedule."""
-    import csv
-    import io
-
     from pos import paydays
+    from pos.csv_cells import rows_text
     from pos.money import Money, format_plain
     from pos.tips import payroll_lines
-    from pos.text import shown
 
     store = open_store(ctx)
     if out is not None:
@@ -327,17 +324,14 @@ def tips_payroll(
     first, last = paydays.payroll_range(store, parse_day_option(period), parse_day_option(start),
                                         parse_day_option(end), day_or_today(store, None))
     lines = payroll_lines(store, first, last)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["business_day", "staff", "amount", "currency"])
-    for line in lines:
-        writer.writerow([line.business_day, shown(line.name), format_plain(Money(line.amount_minor, store.settings.currency)),
-                         store.settings.currency])
+    text = rows_text([["business_day", "staff", "amount", "currency"],
+                      *[[line.business_day, line.name, format_plain(Money(line.amount_minor, store.settings.currency)),
+                         store.settings.currency] for line in lines]])  # every cell shown safely, never a formula
     if out is None:
-        say_block(buffer.getvalue(), nl=False)
+        say_block(text, nl=False)
         return
     with new_file(out, "--out", text=True) as handle:
-        handle.write(buffer.getvalue())
+        handle.write(text)
     from pos.words import counted
 
     say(f"Wrote {counted(len(lines), 'payroll line')} for {first} to {last} to {show_path(out)}.")

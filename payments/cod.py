@@ -91,6 +91,11 @@ def _out_with(store: "Store", order_id: str) -> int | None:
     return run.driver_id if run is not None and run.out else None
 
 
+def out_with(store: "Store", order_id: str) -> int | None:
+    """The id of the driver the order is out with now, if it is out (whose ticket and address it is)."""
+    return _out_with(store, order_id)
+
+
 def only_own(store: "Store", actor: "StaffMember | None", doing: str, *, order_ref: str | int | None = None,
              driver_name: str | None = None) -> None:
     """A driver acts only on their own deliveries and their own cash (the permission table's 'own').

@@ -203,7 +203,7 @@ def _request(
         step = config.get_minor(store, "cash.rounding")
         tendered = given if given is not None else round_to_step(due, step) + tip_minor
         terms = cash_terms(due, tendered, tip_minor, step)
-        held = drawer.expected_cash(store, register)
+        held = drawer.spendable_cash(store, register)  # less what refunds and change not yet booked hold
         if terms.change_minor > held:
             from pos.money_format import store_money
 

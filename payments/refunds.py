@@ -13,7 +13,7 @@ revenue, discounts and tax, or an amount's share of the sale, :func:`_reversing`
 more than was captured, a line more than its quantity, or a fully refunded order, is refused; a
 refund asked and not yet booked (another register's, or one a crash interrupted) holds its money
 and its items meanwhile.
-Above the store's limits, which add up per order and per shift (:mod:`pos.limits`), a
+Above the store's limits, which add up per order and per person per day (:mod:`pos.limits`), a
 manager's approval is required, for items exactly as for amounts.
 
 Each payment's tender is found through :mod:`payments.registry`, so this
@@ -143,7 +143,7 @@ def refund(
     sale (:mod:`pos.returns`); ``amount`` is a goodwill gesture and needs a reason; neither
     refunds the rest of the order (by item, when the lines not yet returned are what is left).
     ``by`` is who asks (default: whoever is signed in for the command); the order's refunds and
-    theirs in their shift are held to the store's limits (:func:`pos.limits.check_refund`),
+    theirs in the business day are held to the store's limits (:func:`pos.limits.check_refund`),
     item refunds exactly as amounts.
     """
     from pos import drawer, limits, returns
@@ -160,98 +160,103 @@ def refund(
     if not why and lines is None:
         raise InvalidInput("A refund needs a reason (like 'cold pizza') when it is an amount or the whole order: "
                            "give --reason, or refund the items returned with --line N.")
-    order = resolve(store, order_ref)
-    named = spoken(store, order)  # '#3' today; '2026-12-05/3' for an earlier day's sale
-    if order.status is OrderStatus.VOIDED:
-        raise Conflict(f"Order {named} was voided: there is nothing to refund.")
-    payments = [p for p in order_payments(store, order.id) if p.state in SETTLED]
-    # Refunds asked of a tender and not booked yet (another register's now, or one a crash interrupted) hold
-    # their money: what is left of each payment is what neither booked nor pending refunds took.
-    pending = {str(pid): int(held) for pid, held in store.tuples(
-        "SELECT payment_id, sum(amount_minor) FROM refunds WHERE order_id = ? AND state = 'requested' "
-        "GROUP BY payment_id", (order.id,))}
-    left_of = {p.id: max(0, p.refundable_minor - pending.get(p.id, 0)) for p in payments}
-    refundable = sum(left_of.values())
-    if refundable <= 0:
-        if pending:
-            raise Conflict(f"The rest of order {named} is being refunded already; if that refund was "
-                           "interrupted, run 'pos payments recover' to finish it.")
-        if payments:
-            raise Conflict(f"Order {named} is already fully refunded.")
-        raise Conflict(f"Order {named} has no captured payment to refund.")
-    sale = ledger.find_by_key(store, sale_key(order.id))
-    items: list[returns.ReturnedLine] = []
-    if lines is not None or amount is None:
-        if sale is None and lines is not None:
-            raise Conflict(f"Order {named} is not paid in full yet: take the line off it instead "
-                           f"('pos order remove {typed(store, order)} LINE').")
-        if sale is not None:
-            planned = returns.plan(store, view(store, order.id), lines)
-            if lines is not None or sum(i.amount_minor for i in planned) == refundable:
-                items = planned
-    if items:
-        wanted = sum(i.amount_minor for i in items)
-        if wanted == 0:
-            raise InvalidInput(f"What was asked of order {named} was free: there is no money to give back.")
-        if not why:
-            why = "returned"
-    elif amount is not None:
-        given = amount_minor(store, amount, "refund amount")
-        assert given is not None
-        wanted = given
-    else:
-        wanted = refundable
-    if wanted > refundable:
-        raise InvalidInput(
-            f"Only {store_money(store, refundable)} of order {named} can still be refunded, not {store_money(store, wanted)}."
-        )
-    order_of_payments = _in_refund_order(payments, back_to)
-    if back_to is not None:
-        if not order_of_payments:
-            paid = "by card" if back_to is RefundTo.CARD else "in cash"
-            other = RefundTo.CASH if back_to is RefundTo.CARD else RefundTo.CARD
-            raise InvalidInput(f"Order {named} was not paid {paid}: give it back {other.words} "
-                               f"(--to {other.value}), as it was paid.")
-        available = sum(left_of[p.id] for p in order_of_payments)
-        if wanted > available:
-            rest = "" if available == refundable else f"; give the rest back with --to {'cash' if back_to is RefundTo.CARD else 'card'}"
-            raise InvalidInput(f"Only {store_money(store, available)} of order {named} can go back "
-                               f"{back_to.words} (what it took and has not given back), not "
-                               f"{store_money(store, wanted)}{rest}.")
-    who = limits.requester(store, by)
-    limits.check_refund(store, order.id, named, wanted, by=who, approver=approver)
-    # Plan every part and check every drawer before anything is written, so a
-    # refund that cannot be paid in full is refused whole.
-    plan: list[tuple[Payment, int, int, str]] = []
-    left = wanted
-    for payment in order_of_payments:
-        part = min(left, left_of[payment.id])
-        if part <= 0:
-            continue
-        if not registry.tender_for(payment.tender).capabilities.refunds:
-            raise NotAllowed(f"{payment.tender.value} payments cannot be refunded here: refund in cash.")
-        # The part that completes a payment's refund gives its tip back too: no tip stands on a refunded sale.
-        tip_back = payment.tip_minor if part == left_of[payment.id] else 0
-        plan.append((payment, part, tip_back,
-                     registry.tender_for(payment.tender).refund_account(store, payment, register)))
-        left -= part
-        if left == 0:
-            break
-    from_drawer = sum(part + tip for _, part, tip, source in plan if source == accounts.drawer(register))
-    if from_drawer:
-        drawer.require_open(store, register)
-        held = drawer.expected_cash(store, register)
-        if from_drawer > held:
-            raise NotAllowed(
-                f"Drawer {register} holds {store_money(store, held)}, not enough for a {store_money(store, from_drawer)} cash refund."
-            )
-    from pos import audit
-
-    batch_id = new_id("rfb")
-    refund_ids: list[str] = []
-    # The audit event, every part and the items returned in one transaction: a crash leaves all of
-    # the refund for 'pos payments recover' to finish, or none of it.
+    # Every check (what is left to refund, the limits and any approval, the drawer's cash) is read and
+    # decided inside the one transaction that writes the refund: two registers (or four commands at once)
+    # can never both pass a check the first one's refund uses up.
     with store.write() as conn:
+        order = resolve(store, order_ref)
+        named = spoken(store, order)  # '#3' today; '2026-12-05/3' for an earlier day's sale
+        if order.status is OrderStatus.VOIDED:
+            raise Conflict(f"Order {named} was voided: there is nothing to refund.")
+        payments = [p for p in order_payments(store, order.id) if p.state in SETTLED]
+        # Refunds asked of a tender and not booked yet (another register's now, or one a crash interrupted) hold
+        # their money: what is left of each payment is what neither booked nor pending refunds took.
+        pending = {str(pid): int(held) for pid, held in store.tuples(
+            "SELECT payment_id, sum(amount_minor) FROM refunds WHERE order_id = ? AND state = 'requested' "
+            "GROUP BY payment_id", (order.id,))}
+        left_of = {p.id: max(0, p.refundable_minor - pending.get(p.id, 0)) for p in payments}
+        refundable = sum(left_of.values())
+        if refundable <= 0:
+            if pending:
+                raise Conflict(f"The rest of order {named} is being refunded already; if that refund was "
+                               "interrupted, run 'pos payments recover' to finish it.")
+            if payments:
+                raise Conflict(f"Order {named} is already fully refunded.")
+            raise Conflict(f"Order {named} has no captured payment to refund.")
+        sale = ledger.find_by_key(store, sale_key(order.id))
+        items: list[returns.ReturnedLine] = []
+        if lines is not None or amount is None:
+            if sale is None and lines is not None:
+                raise Conflict(f"Order {named} is not paid in full yet: take the line off it instead "
+                               f"('pos order remove {typed(store, order)} LINE').")
+            if sale is not None:
+                planned = returns.plan(store, view(store, order.id), lines)
+                if lines is not None or sum(i.amount_minor for i in planned) == refundable:
+                    items = planned
+        if items:
+            wanted = sum(i.amount_minor for i in items)
+            if wanted == 0:
+                raise InvalidInput(f"What was asked of order {named} was free: there is no money to give back.")
+            if not why:
+                why = "returned"
+        elif amount is not None:
+            given = amount_minor(store, amount, "refund amount")
+            assert given is not None
+            wanted = given
+        else:
+            wanted = refundable
+        if wanted > refundable:
+            raise InvalidInput(
+                f"Only {store_money(store, refundable)} of order {named} can still be refunded, not {store_money(store, wanted)}."
+            )
+        order_of_payments = _in_refund_order(payments, back_to)
+        if back_to is not None:
+            if not order_of_payments:
+                paid = "by card" if back_to is RefundTo.CARD else "in cash"
+                other = RefundTo.CASH if back_to is RefundTo.CARD else RefundTo.CARD
+                raise InvalidInput(f"Order {named} was not paid {paid}: give it back {other.words} "
+                                   f"(--to {other.value}), as it was paid.")
+            available = sum(left_of[p.id] for p in order_of_payments)
+            if wanted > available:
+                rest = "" if available == refundable else f"; give the rest back with --to {'cash' if back_to is RefundTo.CARD else 'card'}"
+                raise InvalidInput(f"Only {store_money(store, available)} of order {named} can go back "
+                                   f"{back_to.words} (what it took and has not given back), not "
+                                   f"{store_money(store, wanted)}{rest}.")
+        who = limits.requester(store, by)
+        limits.check_refund(store, order.id, named, wanted, by=who, approver=approver)
+        # Plan every part and check every drawer before anything is written, so a
+        # refund that cannot be paid in full is refused whole.
+        plan: list[tuple[Payment, int, int, str]] = []
+        left = wanted
+        for payment in order_of_payments:
+            part = min(left, left_of[payment.id])
+            if part <= 0:
+                continue
+            if not registry.tender_for(payment.tender).capabilities.refunds:
+                raise NotAllowed(f"{payment.tender.value} payments cannot be refunded here: refund in cash.")
+            # The part that completes a payment's refund gives its tip back too: no tip stands on a refunded sale.
+            tip_back = payment.tip_minor if part == left_of[payment.id] else 0
+            plan.append((payment, part, tip_back,
+                         registry.tender_for(payment.tender).refund_account(store, payment, register)))
+            left -= part
+            if left == 0:
+                break
+        from_drawer = sum(part + tip for _, part, tip, source in plan if source == accounts.drawer(register))
+        if from_drawer:
+            drawer.require_open(store, register)
+            held = drawer.spendable_cash(store, register)  # less what other refunds and change not yet booked hold
+            if from_drawer > held:
+                promised = drawer.expected_cash(store, register) - held
+                besides = f" besides {store_money(store, promised)} promised to refunds or change not yet booked" \
+                    if promised else ""
+                raise NotAllowed(f"Drawer {register} holds {store_money(store, held)}{besides}, not enough for a "
+                                 f"{store_money(store, from_drawer)} cash refund.")
+        from pos import audit
+
+        batch_id = new_id("rfb")
+        refund_ids: list[str] = []
+        # The audit event, every part and the items returned, with the checks above: a crash leaves all of
+        # the refund for 'pos payments recover' to finish, or none of it.
         audit.changed(store, audit.Event.REFUND, f"order {named}", {"refundable_minor": refundable},
                       {"refundable_minor": refundable - wanted}, order=order.number, amount_minor=wanted, reason=why,
                       tenders=[payment.tender.value for payment, *_ in plan], register=register,
@@ -259,9 +264,9 @@ def refund(
                       approved_by=approver.name if approver else None,
                       items=[{"line": i.line_no, "name": i.name, "quantity": i.quantity, "amount_minor": i.amount_minor}
                              for i in items] or None)
-        for payment, part, tip_back, _source in plan:
+        for payment, part, tip_back, source in plan:
             refund_ids.append(_request(store, order.id, payment, part, tip_back, why, register, approver,
-                                       sale is not None, who, batch_id))
+                                       sale is not None, who, batch_id, source))
         conn.executemany(
             "INSERT INTO refund_items(batch_id, order_id, line_no, name, quantity, gross_minor, discount_minor, "
             "tax_category, tax_minor, amount_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -311,26 +316,48 @@ def _drop_unsent(store: "Store", refund_ids: "Sequence[str]") -> None:
 def _request(
     store: "Store", order_id: str, payment: Payment, part: int, tip_minor: int, reason: str, register: int,
     approver: "StaffMember | None", against_sale: bool, by: "StaffMember | None" = None, batch_id: str | None = None,
+    from_account: str | None = None,
 ) -> str:
-    """Write the refund row, state ``requested``, before the processor is asked."""
+    """Write the refund row, state ``requested``, before the processor is asked.
+
+    ``from_account`` is where its money will leave from: while it is requested, a drawer's cash it
+    will take is held (:func:`pos.drawer.spendable_cash`).
+    """
     refund_id = new_id("ref")
     with store.write() as conn:
         conn.execute(
             "INSERT INTO refunds(id, order_id, payment_id, amount_minor, tip_minor, reason, register, approved_by, "
-            "created_at, state, against_sale, created_by, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?)",
+            "created_at, state, against_sale, created_by, batch_id, from_account) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?)",
             (refund_id, order_id, payment.id, part, tip_minor, reason, register, approver.id if approver else None,
-             iso(utc_now()), int(against_sale), by.id if by else None, batch_id),
+             iso(utc_now()), int(against_sale), by.id if by else None, batch_id, from_account),
         )
     return refund_id
 
 
 def finish_refund(store: "Store", refund_id: str) -> None:
-    """Ask the tender to give the money back (idempotently, by the refund's own key), then book it."""
+    """Ask the tender to give the money back (idempotently, by the refund's own key), then book it.
+
+    A refund no longer requested (booked, or failed, meanwhile) is left as it is.  One that no longer
+    fits what its payment has left to give back (a row an older version left requested while
+    another refund took the money) is never sent: it is marked failed and refused
+    (:class:`Conflict`), saying so.
+    """
     from payments.base import get_payment
 
-    row = store.one("SELECT * FROM refunds WHERE id = ?", (refund_id,))
-    assert row is not None
-    payment = get_payment(store, row["payment_id"])
+    with store.write():
+        row = store.one("SELECT * FROM refunds WHERE id = ?", (refund_id,))
+        assert row is not None
+        if row["state"] != "requested":
+            return
+        payment = get_payment(store, row["payment_id"])
+        if row["amount_minor"] > payment.refundable_minor:
+            store.conn.execute("UPDATE refunds SET state = 'failed' WHERE id = ?", (refund_id,))
+    if row["amount_minor"] > payment.refundable_minor:
+        raise Conflict(
+            f"The refund of {store_money(store, row['amount_minor'])} was not given: its payment has only "
+            f"{store_money(store, payment.refundable_minor)} left to give back (another refund took the rest), so it "
+            "was marked failed and is not booked; refund again what is still owed.")
     tender = registry.tender_for(payment.tender)
     outcome = tender.refund(store, payment, row["amount_minor"] + row["tip_minor"], payment.key_for(f"refund:{refund_id}"))
     if not outcome.approved:
@@ -341,11 +368,28 @@ def finish_refund(store: "Store", refund_id: str) -> None:
 
 
 def recover_refunds(store: "Store") -> list[Recovery]:
-    """Finish refunds a crash left between asking the processor and booking it (idempotent)."""
+    """Finish refunds a crash left between asking the processor and booking it (idempotent).
+
+    A refund that cannot be finished is reported in one line, saying what to do, and the others go on:
+    one stuck row never stops the rest from being recovered.
+    """
+    from pos.errors import AnytenderError, ProcessorUnavailable
+
     done: list[Recovery] = []
     for row in store.all("SELECT id, order_id FROM refunds WHERE state = 'requested' ORDER BY created_at, rowid"):
-        finish_refund(store, row["id"])
-        done.append(Recovery(row["id"], resolve(store, row["order_id"]).label, "refund completed and recorded"))
+        label = resolve(store, row["order_id"]).label
+        try:
+            finish_refund(store, row["id"])
+        except ProcessorUnavailable:
+            action = "left for later (processor unavailable): run 'pos payments recover' again when it is back"
+        except AnytenderError as exc:
+            action = f"not finished: {exc.message}"
+        except Exception as exc:  # noqa: BLE001 - one row the code cannot book must not stop the others
+            action = (f"left for later: it could not be booked ({type(exc).__name__}: {str(exc)[:120]}); "
+                      "nothing was booked for it, tell whoever looks after the till")
+        else:
+            action = "refund completed and recorded"
+        done.append(Recovery(row["id"], label, " ".join(action.split()).rstrip(".")))
     return done
 
 
@@ -356,30 +400,49 @@ def stripe_booked_minor(store: "Store", payment_id: str) -> int:
                             "WHERE payment_id = ? AND state != 'failed'", (payment_id,)))
 
 
-def book_outside_refund(store: "Store", payment: Payment, outside_minor: int, processor_ref: str) -> str | None:
-    """Book money the processor gave back on its own (a refund made in Stripe's Dashboard), without asking it
-    again; returns the refund's id, or None when it does not fit the payment (left to the owner, audited).
+class OutsideRefund(NamedTuple):
+    """What :func:`book_outside_refund` found: how much the processor gave back on its own, and how it was booked."""
 
-    The money has left: the books follow, and the audit trail says it came from outside the register
-    (no limit or approval of ours applied to it).
+    outside_minor: int
+    """What the processor gave back beyond every refund the books hold (0: nothing new)."""
+    refund_id: str | None
+    """The refund booked for it; None when there was nothing to book or it does not fit the payment."""
+
+
+def book_outside_refund(store: "Store", payment_id: str, at_processor_minor: int, processor_ref: str) -> OutsideRefund:
+    """Book money the processor gave back on its own (a refund made in Stripe's Dashboard), without asking it
+    again, given ``at_processor_minor``, all the processor has given back on the payment.
+
+    What is new is decided inside the write that books it (what the processor gave back, less every
+    refund the books hold, read under the write lock), so two deliveries of the same news (a webhook
+    and its retry, handled at once) book it once.  When it does not fit the payment it is left to the
+    owner, audited.  The money has left: the books follow, and the audit trail says it came from
+    outside the register (no limit or approval of ours applied to it).
     """
+    from payments.base import get_payment
     from pos import audit
 
-    part = min(outside_minor, payment.refundable_minor)
-    tip_back = outside_minor - part
-    fits = part > 0 and (tip_back == 0 or (part == payment.refundable_minor and tip_back == payment.tip_minor))
     # One transaction: a row left 'requested' would be sent to Stripe again by recover, refunding twice.
     with store.write():
+        payment = get_payment(store, payment_id)
+        outside_minor = at_processor_minor - stripe_booked_minor(store, payment.id)
+        if outside_minor <= 0:
+            return OutsideRefund(0, None)
+        part = min(outside_minor, payment.refundable_minor)
+        tip_back = outside_minor - part
+        fits = part > 0 and (tip_back == 0 or (part == payment.refundable_minor and tip_back == payment.tip_minor))
         audit.record(store, audit.Event.OUTSIDE_REFUND, {
             "payment": payment.id, "order": payment.order_id, "amount_minor": outside_minor,
             "processor_ref": processor_ref, "booked": fits})
         if not fits:
-            return None
+            return OutsideRefund(outside_minor, None)
         sale = ledger.find_by_key(store, sale_key(payment.order_id))
+        register = payment.register or 1
         refund_id = _request(store, payment.order_id, payment, part, tip_back,
-                             "refunded in Stripe, outside the register", payment.register or 1, None, sale is not None)
+                             "refunded in Stripe, outside the register", register, None, sale is not None,
+                             from_account=registry.tender_for(payment.tender).refund_account(store, payment, register))
         _record(store, refund_id, processor_ref)
-    return refund_id
+    return OutsideRefund(outside_minor, refund_id)
 
 
 def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
@@ -460,8 +523,8 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
          by: "StaffMember | None" = None):
     """Void an unpaid order (``pos void``): pending payments are released; captured money must be refunded first.
 
-    What is voided on the order (lines taken off it, then its total now), and by ``by`` in their
-    shift, is held to the store's limits (:func:`pos.limits.check_void`).
+    What is voided on the order (lines taken off it, then its total now), and by ``by`` in the
+    business day, is held to the store's limits (:func:`pos.limits.check_void`).
     """
     from payments.base import UNFINISHED
     from pos import limits
@@ -482,12 +545,15 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
         if not reason:
             raise InvalidInput("A void needs a reason (like 'customer left'): give --reason.")
         who = limits.requester(store, by)
-        limits.check_void(store, order.id, view(store, order.id).totals.total_minor, f"voiding order {order.label}",
-                          by=who, approver=approver)
+        pending = [p for p in order_payments(store, order.id) if p.state in UNFINISHED]
+        if pending:  # refused before any is released: checked ahead, the approval recorded by the void itself
+            with store.write():
+                limits.check_void(store, order.id, view(store, order.id).totals.total_minor,
+                                  f"voiding order {order.label}", by=who, approver=approver, record=False)
         # Release pending payments first, each on its own (a processor may be called,
         # never inside a transaction); a crash between leaves an open order, no money.
-        for p in order_payments(store, order.id):
-            if p.state in UNFINISHED:
-                void_payment(store, registry.tender_for(p.tender), p, f"order voided: {reason}")
-        return void_order(store, order.id, reason, by=who, approver=approver)
+        for p in pending:
+            void_payment(store, registry.tender_for(p.tender), p, f"order voided: {reason}")
+        # The limits are decided again inside the write that voids the order (what is voided, what it counts).
+        return void_order(store, order.id, reason, by=who, approver=approver, limited=True)
     return void_order(store, order.id, reason)  # refused with the right message

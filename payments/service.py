@@ -208,7 +208,10 @@ def recover(store: "Store") -> list[Recovery]:
             action = "left for later (processor unavailable)"
         except AnytenderError as exc:  # one stuck payment must not stop the others
             action = f"left for later ({exc.message})"
-        done.append(Recovery(payment.id, label, action))
+        except Exception as exc:  # noqa: BLE001 - nor one the code cannot finish: said in one line, the rest go on
+            action = (f"left for later: it could not be finished ({type(exc).__name__}: {str(exc)[:120]}); "
+                      "tell whoever looks after the till")
+        done.append(Recovery(payment.id, label, " ".join(action.split()).rstrip(".")))
     from payments.refunds import recover_refunds
 
     return done + recover_refunds(store)

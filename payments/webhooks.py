@@ -89,6 +89,7 @@ def handle_event(store: "Store", event: dict[str, Any]) -> Handled:
     about it: the event is then not recorded, so its redelivery is handled.
     """
     event_id, kind = str(event["id"]), str(event.get("type", ""))
+    # A shortcut for a replay long after; decided again in the write that records the event.
     seen = store.one("SELECT action, payment_id FROM stripe_events WHERE id = ?", (event_id,))
     if seen is not None:
         return Handled(event_id, kind, seen["action"], replayed=True, payment_id=seen["payment_id"])
@@ -102,9 +103,15 @@ def handle_event(store: "Store", event: dict[str, Any]) -> Handled:
     else:
         payment = _payment_for(store, kind, obj)
         action = "not a payment of this store" if payment is None else _reconcile(store, kind, payment)
+    # "Already handled" is decided in the write that records the event: of two deliveries handled at once, one
+    # records it and the other answers as a replay (what each did meanwhile follows the processor's state now,
+    # and every booking decides what is new inside its own write, so nothing was done twice).
     with store.write() as conn:
+        seen = store.one("SELECT action, payment_id FROM stripe_events WHERE id = ?", (event_id,))
+        if seen is not None:
+            return Handled(event_id, kind, seen["action"], replayed=True, payment_id=seen["payment_id"])
         conn.execute(
-            "INSERT OR IGNORE INTO stripe_events(id, type, object_id, payment_id, received_at, action) "
+            "INSERT INTO stripe_events(id, type, object_id, payment_id, received_at, action) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (event_id, kind, str(obj.get("id") or ""), payment.id if payment else None, iso(utc_now()), action),
         )
@@ -183,27 +190,32 @@ def _register_may_be_waiting(store: "Store", payment: Payment) -> bool:
 def _refunds(store: "Store", payment: Payment) -> str:
     """Finish our own refunds of the payment a crash interrupted, and book any Stripe made on its own."""
     from payments.card import stripe_gateway
-    from payments.refunds import book_outside_refund, finish_refund, stripe_booked_minor
+    from payments.refunds import book_outside_refund, finish_refund
     from payments.stripe_card import plain
     from pos.money_format import store_money
 
     pending = [row["id"] for row in store.all(
         "SELECT id FROM refunds WHERE payment_id = ? AND state = 'requested' ORDER BY created_at", (payment.id,))]
+    from pos.errors import Conflict
+
     for refund_id in pending:
-        finish_refund(store, refund_id)
+        try:
+            finish_refund(store, refund_id)
+        except Conflict:  # refused by the tender, or no longer fitting the payment: marked failed, as recover says
+            pass
     intent_id = payment.details.get("payment_intent") or payment.processor_ref
     if not intent_id:
         return "nothing to do"
     intent = plain(stripe_gateway(store).retrieve_intent(str(intent_id)))
     charge = intent.get("latest_charge")
     at_stripe = int(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0
-    outside = at_stripe - stripe_booked_minor(store, payment.id)
-    if outside > 0:
-        booked = book_outside_refund(store, get_payment(store, payment.id), outside, str(intent_id))
-        if booked is None:
-            return (f"{store_money(store, outside)} was refunded in Stripe outside the register, more than this "
-                    "payment can give back: see it in Stripe's Dashboard (recorded in the audit trail)")
-        return f"{store_money(store, outside)} refunded in Stripe outside the register: booked as refund {booked}"
+    outside = book_outside_refund(store, payment.id, at_stripe, str(intent_id))
+    if outside.outside_minor > 0:
+        if outside.refund_id is None:
+            return (f"{store_money(store, outside.outside_minor)} was refunded in Stripe outside the register, more "
+                    "than this payment can give back: see it in Stripe's Dashboard (recorded in the audit trail)")
+        return (f"{store_money(store, outside.outside_minor)} refunded in Stripe outside the register: booked as "
+                f"refund {outside.refund_id}")
     if pending:
         return "refund completed and recorded"
     return "nothing to do (the books hold every refund)"

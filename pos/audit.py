@@ -67,6 +67,8 @@ class Event(str, enum.Enum):
     """A manager or owner kept the tip on an order they alone served (pos.tips.own_service)."""
     DAY_CLOSED = "day closed"
     DAY_REOPENED = "day reopened"
+    RECEIPT_EMAILED = "receipt emailed"
+    """``pos receipt N --email``: the order, and the address masked (``d***@example.com``)."""
     OUTSIDE_REFUND = "refunded outside the register"
     """Money the card processor gave back that no refund of ours asked for (Stripe's Dashboard)."""
 

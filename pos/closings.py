@@ -320,7 +320,8 @@ def check_closings(store: "Store", *, recount_from: date | None = None, from_num
     """
     fact = store.one("SELECT value FROM store_facts WHERE key = 'closings_from_close'")
     began = None if fact is None else fact[0]
-    count, highest = store.one("SELECT count(*), coalesce(max(number), 0) FROM closings")
+    count = int(store.scalar("SELECT count(*) FROM closings"))
+    highest = int(store.scalar("SELECT coalesce(max(number), 0) FROM closings"))
     if not count:
         if began is not None:
             return Check(0, f"the store's closes since close {began} were signed, and their closings are gone: "
@@ -359,8 +360,8 @@ def check_closings(store: "Store", *, recount_from: date | None = None, from_num
     late = late_entry(store)
     if late is not None:
         return Check(count, late)
-    first_close_id, first_kind = store.one("SELECT close_id, kind FROM closings ORDER BY number LIMIT 1")
-    if began is None or int(began) > int(first_close_id):
+    first_close_id = int(store.scalar("SELECT min(close_id) FROM closings WHERE number = 1"))
+    if began is None or int(began) > first_close_id:
         return Check(count, "the store's record of when its closings began is gone or changed")
     first = closings[0]
     # Each close since closings began (or since the first closing checked) has its closing, and each day's last one

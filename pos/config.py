@@ -15,11 +15,12 @@ the settings ``init`` asks for.
                            it to the safe; no (default): the close takes all of it to the safe, and the next
                            opening takes its float from the safe (pos.floats)
     approval.*             what a person may refund, void and discount without a manager's PIN, adding up
-                           per order and per shift (see pos.limits):
-      refund_over, refunds_per_shift_over        refunds on one order; a person's in a shift
-      void_over, voids_per_shift_over            value voided on one order (lines taken off, the void); per shift
+                           per order and per person per business day (see pos.limits; the *_per_shift_*
+                           names are older than the rule: a new shift continues the day's count):
+      refund_over, refunds_per_shift_over        refunds on one order; a person's in the business day
+      void_over, voids_per_shift_over            value voided on one order (lines taken off, the void); per day
       discount_over, discount_percent_over       the order's discounts together: an amount, a % of its subtotal
-      discounts_per_shift_over                   a person's discounts in a shift
+      discounts_per_shift_over                   a person's discounts in the business day
     stripe.reader          the Stripe Terminal reader card payments go to (tmr_...)
     stripe.simulate        simulate the customer's tap with Stripe's test helpers: auto (only for a reader
                            registered as simulated, with a test key), yes or no; never with a live key
@@ -316,18 +317,19 @@ OPTIONS: dict[str, Option] = {
                "to the safe (yes or no)", _yes_no, lambda s: "no"),
         Option("approval.refund_over", "refunds on one order, together, above this need a manager's PIN", _amount,
                lambda s: "5000", _show_amount),
-        Option("approval.refunds_per_shift_over", "a person's refunds in a shift, together, above this need a "
-               "manager's PIN", _amount, lambda s: "10000", _show_amount),
+        Option("approval.refunds_per_shift_over", "a person's refunds in the business day (any shifts), together, "
+               "above this need a manager's PIN", _amount, lambda s: "10000", _show_amount),
         Option("approval.void_over", "what is voided on one order (lines taken off, the void), together, above this "
                "needs a manager's PIN", _amount, lambda s: "5000", _show_amount),
-        Option("approval.voids_per_shift_over", "a person's voids in a shift, together, above this need a manager's PIN",
+        Option("approval.voids_per_shift_over", "a person's voids in the business day (any shifts), together, above "
+               "this need a manager's PIN",
                _amount, lambda s: "10000", _show_amount),
         Option("approval.discount_over", "an order's discounts, together, above this need a manager's PIN", _amount,
                lambda s: "2000", _show_amount),
         Option("approval.discount_percent_over", "an order's discounts, together, above this % of its subtotal need a "
                "manager's PIN", _share, lambda s: "20"),
-        Option("approval.discounts_per_shift_over", "a person's discounts in a shift, together, above this need a "
-               "manager's PIN", _amount, lambda s: "5000", _show_amount),
+        Option("approval.discounts_per_shift_over", "a person's discounts in the business day (any shifts), together, "
+               "above this need a manager's PIN", _amount, lambda s: "5000", _show_amount),
         Option("stripe.reader", "the Stripe Terminal reader card payments go to", _reader, lambda s: ""),
         Option("stripe.simulate", "simulate the tap with a test key: auto (a simulated reader only), yes or no",
                _simulate, lambda s: "auto"),

@@ -3,7 +3,7 @@
 A discount is a percent (0-100, up to 2 decimals) or an amount in the store's money, on one line
 or the whole order; what it takes is computed with the order's other discounts by
 :mod:`pos.totals`, and it may never take the order below what is already paid.  The order's
-discounts nobody approved, and the person's in their shift, are held to the store's limits
+discounts nobody approved, and the person's in the business day, are held to the store's limits
 (:func:`pos.limits.check_discount`); above them a manager approves.  Taking one off marks it
 removed (it stays in the file for the audit trail).  Both are audited.
 """
@@ -30,7 +30,7 @@ def add_discount(
 ) -> tuple[Discount, OrderView]:
     """Give a discount (percent or amount) on one line or the whole order; a reason is required.
 
-    The order's discounts together, and the person's in their shift, are held to the store's
+    The order's discounts together, and the person's in the business day, are held to the store's
     limits (:func:`pos.limits.check_discount`): above them ``approver``, a manager, approves.
     """
     from pos import limits
@@ -40,22 +40,23 @@ def add_discount(
     if not reason_clean:
         raise InvalidInput("A discount needs a reason (like 'staff meal' or 'late delivery'): give --reason.")
     kind, value = parse_discount(value_text, store)
-    order = resolve(store, ref)
-    require_open(order, "give discounts")
-    current = view(store, order.id)
-    if not current.lines:
-        raise Conflict(f"Order {order.label} has no items yet: add items before a discount.")
-    if line_no is not None and line_no not in {line.line_no for line in current.lines}:
-        raise NotFound(f"Order {order.label} has no line {line_no} to discount.")
-    # Refuse a discount that would take the order (or line) below zero.
-    trial = DiscountInput(line_no, kind, value, reason_clean)
-    with_it = totals_of(current.lines, [*discount_inputs(current.discounts), trial], store)
-    keep_covered(store, order, with_it, "this discount")
-    amount = with_it.discount_amounts_minor[-1]
-    who = limits.requester(store, by)
-    before = unapproved_minor(store, current.discounts, with_it.discount_amounts_minor[:-1])
-    limits.check_discount(store, order.label, amount, before, with_it.subtotal_minor, by=who, approver=approver)
+    # The order's discounts, what is paid and the limits are read and decided inside the write that gives it.
     with store.write() as conn:
+        order = resolve(store, ref)
+        require_open(order, "give discounts")
+        current = view(store, order.id)
+        if not current.lines:
+            raise Conflict(f"Order {order.label} has no items yet: add items before a discount.")
+        if line_no is not None and line_no not in {line.line_no for line in current.lines}:
+            raise NotFound(f"Order {order.label} has no line {line_no} to discount.")
+        # Refuse a discount that would take the order (or line) below zero.
+        trial = DiscountInput(line_no, kind, value, reason_clean)
+        with_it = totals_of(current.lines, [*discount_inputs(current.discounts), trial], store)
+        keep_covered(store, order, with_it, "this discount")
+        amount = with_it.discount_amounts_minor[-1]
+        who = limits.requester(store, by)
+        before = unapproved_minor(store, current.discounts, with_it.discount_amounts_minor[:-1])
+        limits.check_discount(store, order.label, amount, before, with_it.subtotal_minor, by=who, approver=approver)
         cur = conn.execute(
             "INSERT INTO discounts(order_id, line_no, kind, value, reason, created_at, created_by, approved_by, "
             "amount_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -76,21 +77,21 @@ def add_discount(
 
 def remove_discount(store: "Store", ref: str | int, position: int | None = None) -> tuple[Discount, OrderView]:
     """Take a discount off an open order: the ``position``-th as listed (1-based), default the last."""
-    order = resolve(store, ref)
-    require_open(order, "change discounts")
-    current = view(store, order.id)
-    if not current.discounts:
-        raise Conflict(f"Order {order.label} has no discounts to take off.")
-    if position is None:
-        position = len(current.discounts)
-    if not 1 <= position <= len(current.discounts):
-        from pos.words import counted
+    with store.write() as conn:  # the discount is chosen from the order as it is under the write lock
+        order = resolve(store, ref)
+        require_open(order, "change discounts")
+        current = view(store, order.id)
+        if not current.discounts:
+            raise Conflict(f"Order {order.label} has no discounts to take off.")
+        if position is None:
+            position = len(current.discounts)
+        if not 1 <= position <= len(current.discounts):
+            from pos.words import counted
 
-        count = len(current.discounts)
-        raise NotFound(f"Order {order.label} has {counted(count, 'discount')}: "
-                       + ("give 1." if count == 1 else f"give a number from 1 to {count}."))
-    discount = current.discounts[position - 1]
-    with store.write() as conn:
+            count = len(current.discounts)
+            raise NotFound(f"Order {order.label} has {counted(count, 'discount')}: "
+                           + ("give 1." if count == 1 else f"give a number from 1 to {count}."))
+        discount = current.discounts[position - 1]
         conn.execute("UPDATE discounts SET removed_at = ? WHERE id = ?", (iso(utc_now()), discount.id))
         forget_contents(store, order.id)
         after = view(store, order.id)

@@ -128,6 +128,25 @@ def expected_cash(store: "Store", register: int) -> int:
     return ledger.balances(store, prefix=account).get((account, store.settings.currency), 0)
 
 
+def spendable_cash(store: "Store", register: int) -> int:
+    """What may still leave the drawer now: its expected cash less what is promised out of it and not yet booked.
+
+    Refunds requested from it (another register's now, or one a crash interrupted) and the change of
+    cash payments requested at it hold their cash until they are booked or fail.  Read it inside the
+    ``store.write()`` that spends: the check and the spending are then one decision.
+    """
+    register = check_register(register)
+    account = accounts.drawer(register)
+    refunds_held = int(store.scalar(
+        "SELECT coalesce(sum(r.amount_minor + r.tip_minor), 0) FROM refunds r JOIN payments p ON p.id = r.payment_id "
+        "WHERE r.state = 'requested' AND (r.from_account = ? OR (r.from_account IS NULL AND r.register = ? "
+        "AND p.tender IN ('cash', 'cod')))", (account, register)))
+    change_held = int(store.scalar(
+        "SELECT coalesce(sum(change_minor), 0) FROM payments WHERE state = 'requested' AND tender = 'cash' "
+        "AND register = ?", (register,)))
+    return expected_cash(store, register) - refunds_held - change_held
+
+
 def move(store: "Store", register: int, kind: Movement, amount_text: str, reason: str) -> ledger.Entry:
     """A paid-in, paid-out or drop, with its reason; cash that is not there cannot leave."""
     from pos.text import clean_line
@@ -142,9 +161,17 @@ def move(store: "Store", register: int, kind: Movement, amount_text: str, reason
     with store.write():
         held = expected_cash(store, drawer.register)
         if kind is not Movement.PAID_IN:
-            if amount > held:
+            spendable = spendable_cash(store, drawer.register)
+            if amount > spendable:
                 from pos.money_format import store_money
 
+                if spendable < held:
+                    raise NotAllowed(
+                        f"Drawer {drawer.register} should hold {store_money(store, held)}, of which "
+                        f"{store_money(store, held - spendable)} is promised to refunds or change not yet booked: "
+                        f"a {kind.value} of more than {store_money(store, spendable)} cannot be right. "
+                        "Run 'pos payments recover' if one was interrupted."
+                    )
                 raise NotAllowed(
                     f"Drawer {drawer.register} should hold only {store_money(store, held)}: "
                     f"a {kind.value} of more than that cannot be right. Count the drawer first."

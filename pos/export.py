@@ -19,11 +19,11 @@ balance per account is kept in memory.
 
 from __future__ import annotations
 
-import csv
 import enum
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Callable, Iterable, TextIO
 
+from pos import csv_cells
 from pos.errors import InvalidInput
 from pos.ledger import Entry, balances, count_entries, iter_entries
 from pos.money import Money, exponent, format_plain
@@ -223,14 +223,14 @@ CSV_COLUMNS = (
 def _export_csv(
     store: "Store", out: TextIO, entries: Iterable[Entry], progress: Callable[[int, int], None] | None, total: int
 ) -> int:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_cells.writer(out)  # every cell shown safely, never a formula
     writer.writerow(CSV_COLUMNS)
     count = 0
     for e in entries:
         for p in e.postings:
             writer.writerow(
-                (e.id, e.business_day, e.posted_at, shown(e.memo), shown(e.source_kind), shown(e.source_id),
-                 "" if e.reverses is None else e.reverses, shown(p.account), _amount(p.amount_minor, p.currency),
+                (e.id, e.business_day, e.posted_at, e.memo, e.source_kind, e.source_id,
+                 "" if e.reverses is None else e.reverses, p.account, _amount(p.amount_minor, p.currency),
                  p.currency, p.amount_minor)
             )
         count += 1

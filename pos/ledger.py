@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from pos.accounts import check_account, check_prefix
-from pos.errors import Conflict, InvalidInput, NotFound
+from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.journal_form import Entry, Posting, SourceKind, canonical_text, check_entry, check_postings, parse_postings
 from pos.store import fits_sql, iso, utc_now
 
@@ -326,8 +326,37 @@ def _check_reversible(store: "Store", entry_id: int) -> None:
         raise Conflict(f"Entry {entry_id} was already reversed by entry {row[0]}: it cannot be reversed twice.")
 
 
+#: The entries a reversal by hand may not undo, by what caused them, and the command that moves that money instead,
+#: with its own controls (limits, approvals, the drawer's count, the Z report's lines).  Reversing a cash payment's
+#: entry would move the drawer while the order stayed paid, with no refund, limit or Z report line.
+_OWN_COMMAND: dict[str, tuple[str, str]] = {
+    SourceKind.PAYMENT.value: ("a payment", "money goes back through 'pos refund ORDER', with its limits and "
+                                            "approvals"),
+    SourceKind.REFUND.value: ("a refund", "a refund given is final; money taken back is a new sale ('pos order new', "
+                                          "'pos pay')"),
+    SourceKind.DRAWER.value: ("a drawer movement", "cash goes in and out through 'pos drawer paid-in', 'pos drawer "
+                                                   "paid-out' or 'pos drawer drop', and is counted at 'pos day close'"),
+    SourceKind.DRIVER.value: ("a driver's hand-in", "a driver's cash goes through 'pos driver handin'"),
+    SourceKind.TIPS.value: ("a tip movement", "tips go through 'pos tips distribute' and 'pos tips payout'"),
+    SourceKind.SHIFT.value: ("a shift", "shifts go through 'pos shift'"),
+    SourceKind.DAY.value: ("a day's close", "a closed day is opened again with 'pos day reopen'"),
+}
+
+
+def _check_reversible_by_hand(entry: Entry) -> None:
+    """Refuse a reversal by hand of an entry whose money has a command of its own (:data:`_OWN_COMMAND`)."""
+    if entry.source_kind in _OWN_COMMAND:
+        what, instead = _OWN_COMMAND[entry.source_kind]
+        raise NotAllowed(f"Entry {entry.id} belongs to {what}, which is not reversed by hand: {instead}. "
+                         "Nothing was posted.")
+
+
 def reverse(store: "Store", entry_id: int, reason: str, *, business_day: date | None = None) -> Entry:
-    """Post the exact opposite of an entry, naming it; each entry is reversed at most once."""
+    """Post the exact opposite of an entry, naming it; each entry is reversed at most once.
+
+    Only a sale's entry or a correction may be reversed this way: the entries of payments, refunds,
+    drawers, drivers' hand-ins and tips are refused, naming the command that moves that money instead.
+    """
     from pos.text import clean_line
 
     reason = clean_line(reason, "reason for the reversal")
@@ -335,6 +364,7 @@ def reverse(store: "Store", entry_id: int, reason: str, *, business_day: date | 
         raise InvalidInput("A reversal needs a reason (like 'rang twice'): give --reason.")
     with store.write():
         original = get_entry(store, entry_id)
+        _check_reversible_by_hand(original)
         _check_reversible(store, entry_id)
         entry = post(
             store,

@@ -1,22 +1,30 @@
-"""Limits that add up: what a person may refund, void and discount without a manager, per order and per shift.
+"""Limits that add up: what a person may refund, void and discount without a manager, per order and per day.
 
 Splitting never escapes a limit: each one applies to everything of its kind done without a
-manager's approval, on the order, and by the person asking in their shift, this attempt
+manager's approval, on the order, and by the person asking in the business day, this attempt
 included.  The store sets them (``pos config set``; amounts in the store's currency)::
 
     approval.refund_over              refunds on one order, together
-    approval.refunds_per_shift_over   a person's refunds in their shift, together
+    approval.refunds_per_shift_over   a person's refunds in the business day, together
     approval.void_over                the value voided on one order: lines taken off it, then the order itself
-    approval.voids_per_shift_over     a person's voids in their shift, together
+    approval.voids_per_shift_over     a person's voids in the business day, together
     approval.discount_over            the order's discounts together, as an amount
     approval.discount_percent_over    the order's discounts together, as a percentage of its subtotal
-    approval.discounts_per_shift_over a person's discounts in their shift, together (as given)
+    approval.discounts_per_shift_over a person's discounts in the business day, together (as given)
+
+The ``*_per_shift_over`` options keep their names, but count per person per business day (the
+calendar's, by the store's rollover, :func:`day_start`): a new shift continues the day's count, so
+clocking out and in with one's own PIN starts nothing afresh, and neither does an early close.
 
 Managers and the owner, who may approve, are not held to them (:func:`own_authority`): they act
 on their own authority, in the audit trail by name.  What counts is what nobody approved: a refund a manager approved is the manager's, and leaves
 the cashier's own allowance as it was.  A line taken off an order is voided at the drop in the
-order's total; a kiosk customer taking their own item off voids nothing.  A person's shift is
-their open shift, or when they are not on one, the business day so far.
+order's total; a kiosk customer taking their own item off voids nothing.
+
+Every check here reads what counts already and must be called inside the ``store.write()``
+(``BEGIN IMMEDIATE``) that writes the attempt (:func:`decided_inside`): two registers can then
+never both pass a limit the first one's refund, void or discount uses up, and an approval
+recorded here is rolled back with an attempt refused afterwards.
 
 Above a limit the attempt needs a manager's approval (:func:`pos.approvals.approve`): a manager
 typing their own PIN at that moment, which the caller asks for.  Without one it is refused with
@@ -56,9 +64,9 @@ class _Limit(NamedTuple):
     before_minor: int
     """What counts already, without this attempt."""
     where: str
-    """Where what counts was done: 'on it' (the order), 'by Alice this shift'."""
+    """Where what counts was done: 'on it' (the order), 'by Alice today'."""
     per: str
-    """'per order' or 'per shift'."""
+    """'per order' or 'per person per day' (a business day)."""
 
 
 def requester(store: "Store", by: "StaffMember | None") -> "StaffMember | None":
@@ -73,7 +81,7 @@ def requester(store: "Store", by: "StaffMember | None") -> "StaffMember | None":
     return get_staff(store, int(actor_id))
 
 
-def own_authority(member: "StaffMember | None") -> bool:
+def own_authority(store: "Store", member: "StaffMember | None") -> bool:
     """Whether ``member`` may approve (a manager, the owner): the limits are for those who need an approval.
 
     They act on their own authority, named in the audit trail; since nobody approves their own
@@ -82,20 +90,28 @@ def own_authority(member: "StaffMember | None") -> bool:
     if member is None:
         return False
     from pos.permissions import Action, actor_of, may
+    from pos.staff import get_staff
 
+    member = get_staff(store, member.id)  # as they are now, inside the write: not as they were at sign-in
     return member.active and may(actor_of(member), Action.APPROVE)
 
 
-def shift_start(store: "Store", member: "StaffMember") -> str:
-    """Since when a person's per-shift limits count (stored text): their open shift, or today's business day."""
+def day_start(store: "Store") -> str:
+    """Since when a person's own limits count (stored text): the start of the business day the clock is in.
+
+    Never a shift's start: a new shift (clocking out and in) continues the day's count.  The
+    calendar's day, not the day open for sales: closing the day early does not start a new count.
+    """
     from pos.clock import business_day, day_bounds
-    from pos.staff import open_shift
     from pos.store import iso, utc_now
 
-    shift = open_shift(store, member)
-    if shift is not None:
-        return iso(shift.started_at)
     return iso(day_bounds(business_day(utc_now(), store.settings), store.settings)[0])
+
+
+def decided_inside(store: "Store") -> None:
+    """A limit is read and decided inside the transaction that writes what it limits (``store.write()``)."""
+    if not store.in_transaction:
+        raise RuntimeError("limits are checked inside the store.write() that writes the attempt")
 
 
 def _money(store: "Store", minor: int) -> str:
@@ -113,8 +129,8 @@ def _approver(store: "Store", approver: "StaffMember | None", action: str, by: "
 
 
 def _check(store: "Store", asked: str, amount_minor: int, limits: list[_Limit], verb: str, action: str,
-           approver: "StaffMember | None", by: "StaffMember | None" = None) -> None:
-    """Refuse when any limit is passed and nobody approves; otherwise record the approval given."""
+           approver: "StaffMember | None", by: "StaffMember | None" = None, record: bool = True) -> None:
+    """Refuse when any limit is passed and nobody approves; otherwise record the approval given (``record``)."""
     from pos import config
 
     _approver(store, approver, action, by)
@@ -134,17 +150,17 @@ def _check(store: "Store", asked: str, amount_minor: int, limits: list[_Limit], 
             raise OverLimit(asked, why)
         from pos import approvals
 
-        approvals.approve(store, approver, action, total, by)
+        if record:
+            approvals.approve(store, approver, action, total, by)
         return
 
 
-def _per_shift(store: "Store", who: "StaffMember | None", option: str, sql: str, parts: int = 1) -> list[_Limit]:
-    """The per-shift limit of ``who``, with what counts already: ``sql`` sums it, taking (person id, since) ``parts`` times."""
+def _per_day(store: "Store", who: "StaffMember | None", option: str, sql: str, parts: int = 1) -> list[_Limit]:
+    """The daily limit of ``who``, with what counts already: ``sql`` sums it, taking (person id, since) ``parts`` times."""
     if who is None:
         return []
-    since = shift_start(store, who)
-    before = int(store.scalar(sql, (who.id, since) * parts))
-    return [_Limit(option, before, f"by {who.name} this shift", "per shift")]
+    before = int(store.scalar(sql, (who.id, day_start(store)) * parts))
+    return [_Limit(option, before, f"by {who.name} today", "per person per day")]
 
 
 # -- refunds ------------------------------------------------------------------------------------
@@ -152,15 +168,16 @@ def _per_shift(store: "Store", who: "StaffMember | None", option: str, sql: str,
 
 def check_refund(store: "Store", order_id: str, order_label: str, amount_minor: int, *,
                  by: "StaffMember | None" = None, approver: "StaffMember | None" = None) -> None:
-    """A refund of ``amount_minor`` on an order, against the order's refunds and the person's in their shift."""
+    """A refund of ``amount_minor`` on an order, against the order's refunds and the person's in the business day."""
+    decided_inside(store)
     _approver(store, approver, "refund", by)  # an approver given is never the person asking, authority or not
-    if own_authority(requester(store, by)):
+    if own_authority(store, requester(store, by)):
         return
     unapproved = "approved_by IS NULL AND state != 'failed'"
     on_order = int(store.scalar(f"SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ? AND {unapproved}",
                                 (order_id,)))
     limits = [_Limit("approval.refund_over", on_order, "on it", "per order")]
-    limits += _per_shift(store, requester(store, by), "approval.refunds_per_shift_over",
+    limits += _per_day(store, requester(store, by), "approval.refunds_per_shift_over",
                          "SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE created_by = ? AND created_at >= ? "
                          f"AND {unapproved}")
     _check(store, f"a refund of {_money(store, amount_minor)} on order {order_label}", amount_minor, limits,
@@ -183,14 +200,20 @@ def voided_on(store: "Store", order_id: str) -> int:
 
 
 def check_void(store: "Store", order_id: str, amount_minor: int, what: str, *,
-               by: "StaffMember | None" = None, approver: "StaffMember | None" = None) -> None:
-    """Voiding ``amount_minor`` of an order (``what``: 'voiding order #3', 'taking line 2 (Soda) off order #3')."""
+               by: "StaffMember | None" = None, approver: "StaffMember | None" = None, record: bool = True) -> None:
+    """Voiding ``amount_minor`` of an order (``what``: 'voiding order #3', 'taking line 2 (Soda) off order #3').
+
+    ``record=False`` checks ahead without recording the approval (it is recorded by the check that
+    decides, in the write that voids).
+    """
+    decided_inside(store)
     _approver(store, approver, "void", by)  # an approver given is never the person asking, authority or not
-    if own_authority(requester(store, by)):
+    if own_authority(store, requester(store, by)):
         return
     limits = [_Limit("approval.void_over", voided_on(store, order_id), "on it", "per order")]
-    limits += _per_shift(store, requester(store, by), "approval.voids_per_shift_over", _VOIDED_BY, 2)
-    _check(store, f"{what} ({_money(store, amount_minor)})", amount_minor, limits, "voided", "void", approver, by)
+    limits += _per_day(store, requester(store, by), "approval.voids_per_shift_over", _VOIDED_BY, 2)
+    _check(store, f"{what} ({_money(store, amount_minor)})", amount_minor, limits, "voided", "void", approver, by,
+           record)
 
 
 # -- discounts ----------------------------------------------------------------------------------
@@ -202,12 +225,13 @@ def check_discount(store: "Store", order_label: str, amount_minor: int, order_un
     """A discount taking ``amount_minor`` off an order whose other discounts nobody approved take ``order_unapproved_minor``.
 
     Against the order's discounts together, as an amount and as a percentage of its subtotal,
-    and against the person's discounts in their shift.
+    and against the person's discounts in the business day.
     """
     from pos import config
 
+    decided_inside(store)
     _approver(store, approver, "discount", by)  # an approver given is never the person asking, authority or not
-    if own_authority(requester(store, by)):
+    if own_authority(store, requester(store, by)):
         return
     asked = f"a discount of {_money(store, amount_minor)} on order {order_label}"
     total = order_unapproved_minor + amount_minor
@@ -219,7 +243,7 @@ def check_discount(store: "Store", order_label: str, amount_minor: int, order_un
         raise OverLimit(asked, f"{together} of its {_money(store, subtotal_minor)}, over the {percent}% limit "
                                "(approval.discount_percent_over)")
     limits = [_Limit("approval.discount_over", order_unapproved_minor, "on it", "per order")]
-    limits += _per_shift(store, requester(store, by), "approval.discounts_per_shift_over",
+    limits += _per_day(store, requester(store, by), "approval.discounts_per_shift_over",
                          "SELECT coalesce(sum(amount_minor), 0) FROM discounts WHERE created_by = ? AND created_at >= ? "
                          "AND removed_at IS NULL AND approved_by IS NULL")
     if approver is not None and total * 100 > subtotal_minor * percent:
@@ -235,10 +259,11 @@ def check_discounts_left(store: "Store", what: str, unapproved_minor: int, subto
     """Taking a line off (``what``) must not leave the discounts nobody approved above their share of what is left."""
     from pos import config
 
+    decided_inside(store)
     _approver(store, approver, "discount", by)
 
     percent = config.get_minor(store, "approval.discount_percent_over")
-    if unapproved_minor * 100 <= subtotal_minor * percent or own_authority(requester(store, None)):
+    if unapproved_minor * 100 <= subtotal_minor * percent or own_authority(store, requester(store, by)):
         return
     if approver is None:
         shown = f"{unapproved_minor * 100 / max(subtotal_minor, 1):.0f}%"

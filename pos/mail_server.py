@@ -83,6 +83,13 @@ def check_address(text: str) -> str:
     return f"{local}@{ascii_domain.lower()}"
 
 
+def masked(address: str) -> str:
+    """An address as the audit trail keeps it: its first character, ``***`` and the domain (``d***@example.com``),
+    enough to tell which customer's it was with the receipt in hand, not enough to mail them."""
+    local, _, domain = address.rpartition("@")
+    return f"{local[:1]}***@{domain}" if local else "***"
+
+
 def parse_server(text: str) -> str:
     """``HOST:PORT`` (``HOST`` alone: port 587; ``[::1]:25`` for an IPv6 address), or '' for none."""
     value = (text or "").strip()

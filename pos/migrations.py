@@ -731,6 +731,16 @@ ALTER TABLE tax_categories DROP COLUMN rate_percent;
         chains.install,
     ),
     (
+        28,
+        "where a refund's money leaves from, held while it is requested",
+        """
+-- The account a refund's money leaves from (a drawer, the processor's clearing), written with the row while it is
+-- 'requested': a drawer's cash a refund will take is held from then on (pos.drawer.spendable_cash), so two
+-- registers cannot both spend it.  NULL on refunds from before: read from the row's tender and register.
+ALTER TABLE refunds ADD COLUMN from_account TEXT;
+""",
+    ),
+    (
         31,
         "closings witnessed off the machine: one delivery job per closing and witness",
         """

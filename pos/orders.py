@@ -327,48 +327,49 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, q
     """
     from pos import limits
 
-    order = resolve(store, ref)
-    require_open(order, "remove items")
-    current = view(store, order.id)
-    if not current.lines:
-        raise Conflict(f"Order {order.label} has no lines to remove.")
-    if line_no is None:
-        line = current.lines[-1]
-    else:
-        matches = [line for line in current.lines if line.line_no == line_no]
-        if not matches:
-            numbers = ", ".join(str(line.line_no) for line in current.lines)
-            raise NotFound(f"Order {order.label} has no line {line_no} (its lines: {numbers}).")
-        line = matches[0]
-    take = line.quantity if quantity is None else parse_quantity(quantity)
-    if take > line.quantity:
-        raise InvalidInput(f"Line {line.line_no} is {line.quantity} x {line.name}: take off at most {line.quantity}.")
-    if take < line.quantity:
-        remaining = tuple(other._replace(quantity=line.quantity - take) if other.line_no == line.line_no else other
-                          for other in current.lines)
-        kept = list(current.discounts)  # a discount on the line stays with what is left of it
-    else:
-        remaining = tuple(other for other in current.lines if other.line_no != line.line_no)
-        kept = [d for d in current.discounts if d.line_no != line.line_no]
-    try:
-        after = totals_of(remaining, discount_inputs(kept), store)
-    except InvalidInput:
-        raise Conflict(
-            f"Removing line {line.line_no} ({line.name}) would leave less than the order's discounts: "
-            f"take a discount off first with 'pos order undiscount {order.number}'."
-        ) from None
-    keep_covered(store, order, after, f"removing line {line.line_no}")
-    voided = current.totals.total_minor - after.total_minor
-    who = None if by_customer else limits.requester(store, by)
-    if not by_customer:
-        part = f"{take} of " if take < line.quantity else ""
-        what = f"taking {part}line {line.line_no} ({line.name}) off order {order.label}"
-        limits.check_void(store, order.id, voided, what, by=who, approver=approver)
-        left = unapproved_minor(store, kept, after.discount_amounts_minor)
-        limits.check_discounts_left(store, what, left, after.subtotal_minor, by=who, approver=approver)
-    now = iso(utc_now())
-    removal = (now, who.id if who else None, None if by_customer else voided, approver.id if approver else None)
+    # What is voided, what is paid and the limits are read and decided inside the write that takes the line off.
     with store.write() as conn:
+        order = resolve(store, ref)
+        require_open(order, "remove items")
+        current = view(store, order.id)
+        if not current.lines:
+            raise Conflict(f"Order {order.label} has no lines to remove.")
+        if line_no is None:
+            line = current.lines[-1]
+        else:
+            matches = [line for line in current.lines if line.line_no == line_no]
+            if not matches:
+                numbers = ", ".join(str(line.line_no) for line in current.lines)
+                raise NotFound(f"Order {order.label} has no line {line_no} (its lines: {numbers}).")
+            line = matches[0]
+        take = line.quantity if quantity is None else parse_quantity(quantity)
+        if take > line.quantity:
+            raise InvalidInput(f"Line {line.line_no} is {line.quantity} x {line.name}: take off at most {line.quantity}.")
+        if take < line.quantity:
+            remaining = tuple(other._replace(quantity=line.quantity - take) if other.line_no == line.line_no else other
+                              for other in current.lines)
+            kept = list(current.discounts)  # a discount on the line stays with what is left of it
+        else:
+            remaining = tuple(other for other in current.lines if other.line_no != line.line_no)
+            kept = [d for d in current.discounts if d.line_no != line.line_no]
+        try:
+            after = totals_of(remaining, discount_inputs(kept), store)
+        except InvalidInput:
+            raise Conflict(
+                f"Removing line {line.line_no} ({line.name}) would leave less than the order's discounts: "
+                f"take a discount off first with 'pos order undiscount {order.number}'."
+            ) from None
+        keep_covered(store, order, after, f"removing line {line.line_no}")
+        voided = current.totals.total_minor - after.total_minor
+        who = None if by_customer else limits.requester(store, by)
+        if not by_customer:
+            part = f"{take} of " if take < line.quantity else ""
+            what = f"taking {part}line {line.line_no} ({line.name}) off order {order.label}"
+            limits.check_void(store, order.id, voided, what, by=who, approver=approver)
+            left = unapproved_minor(store, kept, after.discount_amounts_minor)
+            limits.check_discounts_left(store, what, left, after.subtotal_minor, by=who, approver=approver)
+        now = iso(utc_now())
+        removal = (now, who.id if who else None, None if by_customer else voided, approver.id if approver else None)
         if take < line.quantity:
             conn.execute("UPDATE order_lines SET quantity = quantity - ? WHERE order_id = ? AND line_no = ?",
                          (take, order.id, line.line_no))
@@ -451,32 +452,37 @@ def keep_covered(store: "Store", order: Order, new_totals: Totals, doing: str) -
 
 
 def void_order(store: "Store", ref: str | int, reason: str, *, by: "StaffMember | None" = None,
-               approver: "StaffMember | None" = None) -> Order:
+               approver: "StaffMember | None" = None, limited: bool = False) -> Order:
     """Void an unpaid order.  A paid order is refunded, never voided.
 
     An order holding money (taken, or pending with a card or a driver) is
     refused here: ``payments.refunds.void`` releases pending payments first,
-    and captured money must be refunded, and holds the void to the store's
-    limits first.  The total voided is kept with who asked (``by``) and who
-    approved it.
+    and captured money must be refunded.  ``limited``: what is voided (the
+    order's total now) is held to the store's void limits
+    (:func:`pos.limits.check_void`), read and decided in the write that voids
+    it.  The total voided is kept with who asked (``by``) and who approved it.
     """
     from pos.text import clean_line
 
     reason_clean = clean_line(reason, "void reason")
     if not reason_clean:
         raise InvalidInput("A void needs a reason (like 'customer left'): give --reason.")
-    order = resolve(store, ref)
-    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
-        raise Conflict(f"Order {order.label} is paid and cannot be voided: refund it instead.")
-    if order.status is OrderStatus.VOIDED:
-        raise Conflict(f"Order {order.label} is already voided.")
     with store.write() as conn:
+        order = resolve(store, ref)
+        if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
+            raise Conflict(f"Order {order.label} is paid and cannot be voided: refund it instead.")
+        if order.status is OrderStatus.VOIDED:
+            raise Conflict(f"Order {order.label} is already voided.")
         if covered_minor(store, order.id):
             raise Conflict(
                 f"Order {order.label} has payments taken or pending: refund them (pos refund) or void with "
                 f"'pos void {order.number}', which releases pending ones."
             )
         voided = view(store, order.id).totals.total_minor
+        if limited:
+            from pos import limits
+
+            limits.check_void(store, order.id, voided, f"voiding order {order.label}", by=by, approver=approver)
         changed = conn.execute(
             "UPDATE orders SET status = 'voided', void_reason = ?, closed_at = ?, voided_by = ?, voided_minor = ?, "
             "void_approved_by = ? WHERE id = ? AND status = 'open'",

@@ -92,10 +92,12 @@ def sign_out(store: "Store", token: str) -> bool:
                             (iso(utc_now()), _sha(token))).rowcount == 1
 
 
-def current_member(store: "Store", staff_id: int) -> "StaffMember":
+def current_member(store: "Store", staff_id: int, *, since: str | None = None) -> "StaffMember":
     """A signed-in person as the store has them now (their role now), for a session that outlives its sign-in.
 
-    Refused once they are deactivated or locked out: a register session asks before every line.
+    Refused once they are deactivated or locked out: a register session asks before every line.  With
+    ``since`` (when the session's sign-in was made, ISO text), refused too when they were deactivated after it,
+    even if they have been reactivated since: deactivation ends every sign-in, and reactivation revives none.
     """
     from pos.errors import NotAllowed
     from pos.staff import get_staff, pin_hold
@@ -103,6 +105,11 @@ def current_member(store: "Store", staff_id: int) -> "StaffMember":
     member = get_staff(store, staff_id)
     if not member.active:
         raise NotAllowed(f"{member.name} has been deactivated: they may not use the register any more.")
+    if since is not None:
+        deactivated = store.scalar("SELECT deactivated_at FROM staff WHERE id = ?", (member.id,))
+        if deactivated is not None and parse_iso(deactivated) >= parse_iso(since):
+            raise NotAllowed(f"{member.name} was deactivated after signing in here, which ended this sign-in: "
+                             "sign in again with your PIN.")
     hold = pin_hold(store, member)
     if hold.locked:  # said as the wrong PIN that locked them said it (pos.staff.PinHold)
         raise NotAllowed(hold.words)

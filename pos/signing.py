@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pos.errors import InvalidInput, NotAllowed, StoreError
+from pos.private_folders import make_private_folder
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -117,7 +118,7 @@ def make_key(path: Path) -> bytes:
     raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                             serialization.NoEncryption())
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_folder(path.parent)  # 0700, the parents it makes too
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except FileExistsError:
         raise StoreError(f"A file is already at {path}: the closing key was not made there, and it was left "

@@ -225,7 +225,7 @@ def list_staff(store: "Store", include_inactive: bool = False) -> list[StaffMemb
 
 
 def deactivate_staff(store: "Store", who: str, actor: StaffMember | None = None) -> StaffMember:
-    """Deactivate a staff member; an open shift is ended now.  Never the last active owner."""
+    """Deactivate a staff member; an open shift and every sign-in of theirs end now.  Never the last active owner."""
     from pos import audit
 
     member = get_staff(store, who)
@@ -237,6 +237,8 @@ def deactivate_staff(store: "Store", who: str, actor: StaffMember | None = None)
         member = get_staff(store, member.id)  # again, under the write lock
         _refuse_last_owner(conn, member, "deactivated")
         conn.execute("UPDATE shifts SET ended_at = ? WHERE staff_id = ? AND ended_at IS NULL", (now, member.id))
+        # Every sign-in of theirs ends with it, on every terminal: a reactivation does not bring an old one back.
+        conn.execute("UPDATE signins SET ended_at = ? WHERE staff_id = ? AND ended_at IS NULL", (now, member.id))
         conn.execute("UPDATE staff SET active = 0, deactivated_at = ? WHERE id = ?", (now, member.id))
         after = get_staff(store, member.id)
         audit.changed(store, audit.Event.STAFF_CHANGED, member.name, _values(member), _values(after),
@@ -261,7 +263,8 @@ def reactivate_staff(store: "Store", who: str, actor: StaffMember | None = None)
     with store.write() as conn:
         if conn.execute("SELECT active FROM staff WHERE id = ?", (member.id,)).fetchone()[0]:
             raise Conflict(f"{member.name} is active already: there is nothing to reactivate.")
-        conn.execute("UPDATE staff SET active = 1, deactivated_at = NULL WHERE id = ?", (member.id,))
+        # deactivated_at stays: the last deactivation, which ends a register session begun before it (pos.signin)
+        conn.execute("UPDATE staff SET active = 1 WHERE id = ?", (member.id,))
         after = get_staff(store, member.id)
         audit.changed(store, audit.Event.STAFF_CHANGED, member.name, _values(member), _values(after),
                       by=actor.name if actor else None)

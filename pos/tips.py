@@ -276,7 +276,7 @@ def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSou
                              "a payout cannot be more than is owed.")
         if source is PayoutSource.DRAWER:
             drawer.require_open(store, register)
-            held = drawer.expected_cash(store, register)
+            held = drawer.spendable_cash(store, register)  # less what refunds and change not yet booked hold
             if amount > held:
                 raise NotAllowed(f"Drawer {register} holds {store_money(store, held)}: pay the rest --from payroll.")
             credit = accounts.drawer(register)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from pos.errors import NotAllowed
+from pos.store import iso, utc_now
 from screens.lines import Asking
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,6 +34,7 @@ class CashierChange:
 
     store: "Store"
     cashier: "StaffMember"
+    signed_in_at: str
     register: int
     order_id: str | None
     locked: bool
@@ -109,6 +111,7 @@ class CashierChange:
             detail["open order"] = number
         audit.record(self.store, audit.Event.SIGN_IN, detail, staff_id=member.id, register=self.register)
         self.cashier, self.locked, self.last_seen = member, False, self.clock()
+        self.signed_in_at = iso(utc_now())
         self.store.memo["actor_id"] = member.id  # what is left of this line is theirs too
         said = [f"{member.first_name} signed in at register {self.register}; {before.first_name} signed out "
                 "(their shift goes on)."]

@@ -71,6 +71,7 @@ from pos.drawer import DrawerNotOpen
 from pos.errors import AnytenderError, InvalidInput, NotAllowed, ProcessorUnavailable, Refused
 from pos.limits import OverLimit
 from pos.permissions import Action, require
+from pos.store import iso, utc_now
 from screens import order_view
 from screens.cashier_change import CashierChange
 from screens.lines import NO_BREAK, Asking, check_item, fitted, read_scan, words, wrapped
@@ -117,6 +118,8 @@ class Session(CashierChange):
         self.last_seen = self.clock()
         self.store = store
         self.cashier = cashier
+        self.signed_in_at = iso(utc_now())
+        """When :attr:`cashier` signed in here: a deactivation after it ends the session (pos.signin.current_member)."""
         self.register = register
         self.order_id: str | None = None
         self.held: list[str] = []
@@ -228,7 +231,7 @@ class Session(CashierChange):
         from pos.signin import current_member
 
         try:
-            self.cashier = current_member(self.store, self.cashier.id)
+            self.cashier = current_member(self.store, self.cashier.id, since=self.signed_in_at)
         except NotAllowed as exc:
             return [exc.message, *self.sign_out()]
         self.store.memo["actor_id"] = self.cashier.id

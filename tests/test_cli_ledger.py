@@ -129,3 +129,38 @@ def test_export_json_report_and_progress_bar_in_a_terminal(sold: Store, cli, tmp
     data = json.loads(cli.ok("ledger", "export", "--format", "csv", "--out", str(target), "--json").output)
     assert data == {"entries": 1, "out": str(target.resolve()), "format": "csv"}
     cli.fails("ledger", "export", "--json", says="--out FILE")
+
+
+def test_reverse_refuses_entries_that_moved_money_with_controls_of_their_own(store: Store, cli) -> None:
+    """Issue 24, 8: `pos ledger reverse` of a cash payment's entry moved the drawer while the order stayed paid,
+    with no refund, limit or Z report line. Payments, refunds, drawer movements, hand-ins and tips each have their
+    own command with its controls: reversing their entries by hand is refused, naming it, and nothing is written."""
+    from freezegun import freeze_time
+
+    from pos import ledger
+    from pos.staff import add_staff, start_shift
+
+    with freeze_time("2026-01-15 17:00:00", tick=True):
+        add_staff(store, "Dan", "driver", "2580")
+        start_shift(store, "Dan")
+        cli.ok("drawer", "open", "--float", "100")
+        cli.ok("order", "new")
+        cli.ok("order", "add", "1", "PIZZA-M")
+        cli.ok("pay", "1", "cash", "20")
+        cli.ok("refund", "1", "--amount", "1", "--reason", "cold")
+        cli.ok("drawer", "paid-out", "5", "--reason", "ice")
+        cli.ok("order", "new", "--channel", "delivery", "--address", "12 Elm Street")
+        cli.ok("order", "add", "2", "SODA")
+        cli.ok("delivery", "dispatch", "2", "--driver", "Dan")
+        cli.ok("delivery", "collect", "2", "5", "--tip", "1")
+        cli.ok("driver", "handin", "Dan", "2.71")
+        kinds = {e.source_kind: e.id for e in ledger.iter_entries(store)}
+        says = {"payment": "pos refund", "refund": "a refund", "drawer": "pos drawer", "driver": "pos driver handin",
+                "tips": "pos tips"}
+        assert set(says) <= set(kinds), kinds
+        drawer = ledger.balances(store).get(("assets:cash:drawer:1", "USD"))
+        for kind, command in says.items():
+            cli.fails("ledger", "reverse", str(kinds[kind]), "--reason", "rang twice", says=command)
+        assert ledger.balances(store).get(("assets:cash:drawer:1", "USD")) == drawer
+        assert cli.ok("order", "show", "1", "--json")  # still there, still paid
+        cli.ok("ledger", "reverse", str(kinds["order"]), "--reason", "rang on the wrong order")

@@ -128,3 +128,56 @@ def test_exposed_files_names_the_wal_and_shm_too(store: Store) -> None:
     os.chmod(f"{store.path}-wal", 0o644)
     os.chmod(f"{store.path}-shm", 0o604)
     assert [(p.name, m) for p, m in exposed_files(store.path)] == [("pos.db-wal", 0o644), ("pos.db-shm", 0o604)]
+
+
+def test_every_folder_made_is_owner_only_parents_included_under_umask_000(store: Store, cli: Cli, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24, 8: the parent folders the project creates (``$XDG_DATA_HOME/anytender``, above the closing keys)
+    were left 0777 under umask 000. Every folder made (the data and state folders, the sign-in's, the warning's
+    marker's, the demo's parents and its receipts) is 0700, whatever the umask; folders already there are not
+    touched."""
+    from commands.context import key_location
+    from demo import run_demo
+    from pos import config, pins
+    from pos.setup import make_closing_key
+    from pos.staff import add_staff
+
+    data, state = tmp_path / "data" / "share", tmp_path / "state" / "deep"  # none of them there yet
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    monkeypatch.delenv("POS_SESSION_FILE", raising=False)
+    monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
+    os.chmod(tmp_path, 0o755)
+    add_staff(store, "Alice", "cashier", "2580")
+    config.set_option(store, "signin.required", "yes")
+    store.close()
+    os.chmod(store.path, 0o644)  # the warning's marker goes in the state folder
+    os.umask(0o000)  # put back by the usual_umask fixture
+    reopened = Store.open(store.path)
+    try:
+        make_closing_key(reopened, key_location())  # $XDG_DATA_HOME/anytender/keys/<store id>.ed25519
+    finally:
+        reopened.close()
+    with freeze_time(NOON):
+        cli.ok("login", "Alice", input="2580\n")  # $XDG_STATE_HOME/anytender/signin-...
+    run_demo(tmp_path / "demos" / "new" / "demo")
+    made = [tmp_path / "data", data, data / "anytender", data / "anytender" / "keys", tmp_path / "state", state,
+            state / "anytender", tmp_path / "demos", tmp_path / "demos" / "new", tmp_path / "demos" / "new" / "demo",
+            tmp_path / "demos" / "new" / "demo" / "receipts"]
+    assert {str(f.relative_to(tmp_path)): oct(mode(f)) for f in made} == {
+        str(f.relative_to(tmp_path)): oct(0o700) for f in made}
+    assert len(list((state / "anytender").iterdir())) == 2  # the sign-in, and the warning's marker
+    assert mode(tmp_path) == 0o755  # a folder already there is left as it was
+
+
+def test_a_private_folder_is_refused_where_a_file_has_its_name(tmp_path: Path) -> None:
+    from pos.private_folders import make_private_folder
+
+    (tmp_path / "taken").write_text("")
+    with pytest.raises(FileExistsError):
+        make_private_folder(tmp_path / "taken")
+    with pytest.raises(NotADirectoryError):
+        make_private_folder(tmp_path / "taken" / "below")
+    make_private_folder(tmp_path / "new")
+    make_private_folder(tmp_path / "new")  # there already: nothing to do
+    assert mode(tmp_path / "new") == 0o700

@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 
 from pos import journal_form, ledger
-from pos.errors import Conflict, InvalidInput, NotFound
+from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.ledger import Posting, SourceKind, balances, post, reverse, verify
 from pos.store import Store
+from tests.conftest import snapshot
 
 CASH = "assets:cash:drawer:1"
 RECV = "assets:receivable:orders"
@@ -82,7 +83,7 @@ def test_database_refuses_update_and_delete(store: Store) -> None:
 
 
 def test_reversal_names_the_original_and_only_once(store: Store) -> None:
-    pay(store, "p1", 500)
+    post(store, "c1", "a correction", SourceKind.CORRECTION, "c1", [Posting(CASH, 500, "USD"), Posting(RECV, -500, "USD")])
     r = reverse(store, 1, "rang on the wrong order")
     assert r.reverses == 1
     assert [(p.account, p.amount_minor) for p in r.postings] == [(CASH, -500), (RECV, 500)]
@@ -95,6 +96,17 @@ def test_reversal_names_the_original_and_only_once(store: Store) -> None:
     with pytest.raises(InvalidInput, match="reason"):
         reverse(store, 1, "  ")
     assert journal_rows(store) == before
+
+
+@pytest.mark.parametrize("kind", [SourceKind.PAYMENT, SourceKind.REFUND, SourceKind.DRAWER, SourceKind.DRIVER,
+                                  SourceKind.TIPS, SourceKind.SHIFT, SourceKind.DAY])
+def test_money_with_a_command_of_its_own_is_not_reversed_by_hand(store: Store, kind: SourceKind) -> None:
+    """A payment's entry reversed by hand moved the drawer while the order stayed paid (issue 24, 8)."""
+    post(store, "e1", "an entry", kind, "x", [Posting(CASH, 500, "USD"), Posting(RECV, -500, "USD")])
+    before = snapshot(store.path)
+    with pytest.raises(NotAllowed, match="not reversed by hand: .*'pos "):
+        reverse(store, 1, "rang twice")
+    assert snapshot(store.path) == before
 
 
 def test_entry_and_business_change_are_one_transaction(store: Store) -> None:

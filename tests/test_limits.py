@@ -1,4 +1,4 @@
-"""Limits that add up: refunds, voids and discounts, per order and per shift, without a manager's approval.
+"""Limits that add up: refunds, voids and discounts, per order and per person per day, without a manager's approval.
 
 Each finding of the issue, replayed: a refund limit split into pieces, a void escaped by taking
 lines off first, a 100% discount closed at $0.00; each is now refused until a manager types
@@ -94,30 +94,81 @@ def test_a_refund_limit_cannot_be_split_into_pieces(shop: Store, cli: Cli) -> No
     verified(shop)
 
 
-def test_a_cashiers_refunds_add_up_over_her_shift(shop: Store, cli: Cli) -> None:
-    from pos.staff import end_shift
-
+def test_a_cashiers_refunds_add_up_over_her_day(shop: Store, cli: Cli) -> None:
     with freeze_time(NOON) as clock:
         config.set_option(shop, "approval.refunds_per_shift_over", "60")
         first, second, third = (paid_order(shop) for _ in range(3))  # 13.61 each
         as_(cli, "Alice", "2580")
         cli.ok("refund", first, "--reason", "cold")
         cli.ok("refund", second, "--amount", "13", "--reason", "cold")
-        cli.ok("refund", third, "--amount", "13", "--reason", "cold")  # 39.61 this shift, each under $50.00
+        cli.ok("refund", third, "--amount", "13", "--reason", "cold")  # 39.61 today, each under $50.00
         fourth = paid_order(shop, 2)  # 27.22
         cli.fails("refund", fourth, "--reason", "cold", audited=True,
                   says="A refund of $27.22 on order #4 needs a manager's approval: with $39.61 already refunded by "
-                       "Alice this shift, that makes $66.83, over the $60.00 limit per shift "
+                       "Alice today, that makes $66.83, over the $60.00 limit per person per day "
                        "(approval.refunds_per_shift_over)")
         cli.ok("refund", fourth, "--amount", "20", "--reason", "cold", "--approve", "Maria", input="258036\n")
-        as_(cli, "Bob", "3691")  # a limit per person: Bob's shift has refunded nothing
+        as_(cli, "Bob", "3691")  # a limit per person: Bob has refunded nothing today
         cli.ok("refund", fourth, "--amount", "7", "--reason", "cold")
-        clock.tick(3600)  # a new shift starts Alice's allowance again
-        end_shift(shop, "Alice")
-        start_shift(shop, "Alice")
+        clock.tick(3600)
+        as_(cli, "Alice", "2580")
+        cli.ok("refund", fourth, "--amount", "0.22", "--reason", "cold")  # 39.83 of her 60.00
+    with freeze_time("2026-11-24 09:05:00"):  # 04:05 in New York: the next business day, a count of its own
+        fifth = paid_order(shop, 5)  # 68.05
+        as_(cli, "Alice", "2580")
+        cli.ok("refund", fifth, "--amount", "45", "--reason", "cold")
+
+
+def _clock_out_and_in(cli: Cli, name: str, pin: str) -> None:
+    """Clock out and in again with one's own PIN, as a cashier at the counter can."""
+    cli.ok("shift", "end", name, input=f"{pin}\n")
+    cli.ok("shift", "start", name, input=f"{pin}\n")
+
+
+def test_clocking_out_and_in_does_not_reset_a_persons_limits(shop: Store, cli: Cli) -> None:
+    """Issue 24, what was seen 5: $197 refunded against a $100-per-shift limit by clocking out and in; voids and
+    discounts the same.  A new shift continues the business day's count."""
+    with freeze_time(NOON) as clock:
+        config.set_option(shop, "approval.refunds_per_shift_over", "100")
+        config.set_option(shop, "approval.voids_per_shift_over", "30")
+        config.set_option(shop, "approval.discounts_per_shift_over", "3")
+        orders = [paid_order(shop, 4) for _ in range(4)]  # 54.44 each
+        as_(cli, "Alice", "2580")
+        cli.ok("refund", orders[0], "--amount", "49", "--reason", "cold")
+        cli.ok("refund", orders[1], "--amount", "49", "--reason", "cold")  # 98.00 today
+        clock.tick(600)
+        _clock_out_and_in(cli, "Alice", "2580")
         clock.tick(60)
         as_(cli, "Alice", "2580")
-        cli.ok("refund", fourth, "--amount", "0.22", "--reason", "cold")
+        cli.fails("refund", orders[2], "--amount", "49", "--reason", "cold", audited=True,
+                  says="with $98.00 already refunded by Alice today, that makes $147.00, over the $100.00 limit per "
+                       "person per day (approval.refunds_per_shift_over)")
+        cli.ok("refund", orders[2], "--amount", "2", "--reason", "cold")  # to the cent: 100.00
+        cli.fails("refund", orders[3], "--amount", "0.01", "--reason", "cold", audited=True,
+                  says="with $100.00 already refunded by Alice today, that makes $100.01")
+
+        voids = [open_order(shop, "PIZZA-M") for _ in range(3)]  # 13.61 each
+        cli.ok("void", voids[0], "--reason", "left")
+        cli.ok("void", voids[1], "--reason", "left")  # 27.22 today
+        clock.tick(600)
+        _clock_out_and_in(cli, "Alice", "2580")
+        clock.tick(60)
+        as_(cli, "Alice", "2580")
+        cli.fails("void", voids[2], "--reason", "left", audited=True,
+                  says="with $27.22 already voided by Alice today, that makes $40.83, over the $30.00 limit per "
+                       "person per day (approval.voids_per_shift_over)")
+
+        discounted = [open_order(shop, "PIZZA-M") for _ in range(3)]
+        cli.ok("order", "discount", discounted[0], "10%", "--reason", "regular")  # 1.25
+        cli.ok("order", "discount", discounted[1], "10%", "--reason", "regular")  # 2.50 today
+        clock.tick(600)
+        _clock_out_and_in(cli, "Alice", "2580")
+        clock.tick(60)
+        as_(cli, "Alice", "2580")
+        cli.fails("order", "discount", discounted[2], "10%", "--reason", "regular", audited=True,
+                  says="with $2.50 already discounted by Alice today, that makes $3.75, over the $3.00 limit per "
+                       "person per day (approval.discounts_per_shift_over)")
+    verified(shop)
 
 
 def test_the_library_refund_keeps_the_same_limits(shop: Store) -> None:
@@ -129,6 +180,24 @@ def test_the_library_refund_keeps_the_same_limits(shop: Store) -> None:
                 refunds.refund, shop, order_number, "30", "cold", by=alice)
         refused(shop, NotAllowed, "Bob is a cashier: only a manager or owner can approve a refund",
                 refunds.refund, shop, order_number, "30", "cold", by=alice, approver=get_staff(shop, "Bob"))
+
+
+def test_authority_and_approvals_are_read_as_they_are_now_not_at_sign_in(shop: Store) -> None:
+    """A register session holds its cashier from sign-in: a manager demoted since then, or an approver
+    deactivated after typing their PIN, is held to the limits as they are now, inside the refund's write."""
+    from pos.staff import change_role, deactivate_staff
+
+    with freeze_time(NOON):
+        add_staff(shop, "Olga", "owner", "147036")
+        add_staff(shop, "Ned", "manager", "369258")
+        order_number = paid_order(shop, 9)
+        maria, ned = get_staff(shop, "Maria"), get_staff(shop, "Ned")  # as a screen holds them
+        change_role(shop, "Maria", "cashier", actor=get_staff(shop, "Olga"))
+        refused(shop, OverLimit, "it is over the $50.00 limit per order", refunds.refund, shop, order_number, "60",
+                "cold", by=maria)
+        deactivate_staff(shop, "Ned", actor=get_staff(shop, "Olga"))
+        refused(shop, NotAllowed, "Ned is deactivated and cannot approve a refund", refunds.refund, shop,
+                order_number, "60", "cold", by=get_staff(shop, "Alice"), approver=ned)
 
 
 # -- voids: lines taken off, then the order ------------------------------------------------------------
@@ -158,15 +227,15 @@ def test_taking_lines_off_first_does_not_escape_the_void_limit(shop: Store, cli:
 
 
 @freeze_time(NOON)
-def test_a_cashiers_voids_add_up_over_her_shift(shop: Store, cli: Cli) -> None:
+def test_a_cashiers_voids_add_up_over_her_day(shop: Store, cli: Cli) -> None:
     config.set_option(shop, "approval.voids_per_shift_over", "30")
     first, second, third = (open_order(shop, "PIZZA-M") for _ in range(3))
     as_(cli, "Alice", "2580")
     cli.ok("void", first, "--reason", "left")
-    cli.ok("order", "void", second, "--reason", "left")  # 27.22 this shift
+    cli.ok("order", "void", second, "--reason", "left")  # 27.22 today
     cli.fails("void", third, "--reason", "left", audited=True,
-              says="with $27.22 already voided by Alice this shift, that makes $40.83, over the $30.00 limit per "
-                   "shift (approval.voids_per_shift_over)")
+              says="with $27.22 already voided by Alice today, that makes $40.83, over the $30.00 limit per "
+                   "person per day (approval.voids_per_shift_over)")
     as_(cli, "Bob", "3691")
     cli.ok("void", third, "--reason", "left")
 
@@ -238,16 +307,16 @@ def test_taking_lines_off_cannot_raise_a_discounts_share(shop: Store, cli: Cli) 
 
 
 @freeze_time(NOON)
-def test_a_cashiers_discounts_add_up_over_her_shift(shop: Store, cli: Cli) -> None:
+def test_a_cashiers_discounts_add_up_over_her_day(shop: Store, cli: Cli) -> None:
     config.set_option(shop, "approval.discounts_per_shift_over", "3")
     for _ in range(3):
         open_order(shop, "PIZZA-M")
     as_(cli, "Alice", "2580")
     cli.ok("order", "discount", "1", "10%", "--reason", "regular")  # 1.25
-    cli.ok("order", "discount", "2", "10%", "--reason", "regular")  # 2.50 this shift
+    cli.ok("order", "discount", "2", "10%", "--reason", "regular")  # 2.50 today
     cli.fails("order", "discount", "3", "10%", "--reason", "regular", audited=True,
-              says="with $2.50 already discounted by Alice this shift, that makes $3.75, over the $3.00 limit per "
-                   "shift (approval.discounts_per_shift_over)")
+              says="with $2.50 already discounted by Alice today, that makes $3.75, over the $3.00 limit per "
+                   "person per day (approval.discounts_per_shift_over)")
 
 
 def test_the_discount_rule_is_the_librarys(shop: Store) -> None:

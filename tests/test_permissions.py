@@ -16,10 +16,12 @@ EXPECTED = {
     # Store settings, other people's PINs and bringing back someone deactivated are the owner's.
     Actor.MANAGER: set(Action) - {A.KIOSK_SELL, A.CHANGE_SETTINGS, A.SET_PIN, A.REACTIVATE_STAFF},
     # Searching orders across days by a customer or a card: whoever takes orders and payments at the counter.
+    # Customers' addresses and phones: whoever sends deliveries out, and a driver (for their own: commands/contacts.py).
     Actor.CASHIER: {A.RING_SALE, A.DISCOUNT, A.TAKE_PAYMENT, A.REFUND_SMALL, A.VOID_UNPAID, A.DISPATCH, A.OPEN_DRAWER,
-                    A.FIND_ORDERS},
-    Actor.SERVER: {A.RING_SALE, A.DISCOUNT, A.TAKE_PAYMENT, A.REFUND_SMALL, A.VOID_UNPAID, A.FIND_ORDERS},
-    Actor.DRIVER: {A.OWN_DELIVERIES, A.HAND_IN_OWN_CASH},
+                    A.FIND_ORDERS, A.SEE_CONTACTS, A.EMAIL_RECEIPT},
+    Actor.SERVER: {A.RING_SALE, A.DISCOUNT, A.TAKE_PAYMENT, A.REFUND_SMALL, A.VOID_UNPAID, A.FIND_ORDERS,
+                   A.EMAIL_RECEIPT},
+    Actor.DRIVER: {A.OWN_DELIVERIES, A.HAND_IN_OWN_CASH, A.SEE_CONTACTS},
     Actor.KITCHEN: set(),
     Actor.KIOSK: {A.KIOSK_SELL},
 }

@@ -271,3 +271,55 @@ def test_config_refuses_what_cannot_be_a_mail_setting(shop: Store, cli_for, tmp_
         empty.write_text("", encoding="utf-8")
         empty.chmod(0o600)
         config.set_option(shop, "receipt.smtp_password_file", str(empty))
+
+
+# -- who may send one, and the trail -----------------------------------------------------------------------
+
+
+def test_emailing_a_receipt_needs_a_sign_in_that_may_and_is_audited_with_the_address_masked(
+        shop: Store, cli_for, inbox: Inbox, plain_server: Controller, tmp_path: Path, monkeypatch) -> None:
+    """Issue 24, 8: `pos receipt N --email` was not in the permission table: anyone at the till sent any order
+    anywhere through the store's mail server, and nothing said so."""
+    import sqlite3
+
+    from pos import audit
+    from tests.helpers import signin_on
+
+    local(shop, plain_server)
+    signin_on(shop, tmp_path, monkeypatch, (("Alice", "cashier", "2580"), ("Kit", "kitchen", "2580")))
+    cli = cli_for(shop)
+    assert "Soda 20oz" in cli.ok("receipt", "1").stdout  # printing one is anyone's, as before
+    cli.fails("receipt", "1", "--email", "dana@example.com",
+              says="'pos receipt' with --email sends a receipt away: sign in first with 'pos login NAME'")
+    cli.ok("login", "Kit", input="2580\n")
+    cli.fails("receipt", "1", "--email", "dana@example.com", audited=True,
+              says="Kit is kitchen staff and may not email a receipt ('pos receipt 1'): that needs an owner, a "
+                   "manager, a cashier or a server.")
+    assert inbox.received == []
+    cli.ok("login", "Alice", input="2580\n")
+    cli.ok("receipt", "1", "--email", "dana@example.com")
+    assert len(inbox.received) == 1
+    (sent,) = [r for r in audit.records(shop) if r.event is audit.Event.RECEIPT_EMAILED]
+    assert (sent.staff, sent.detail["to"], sent.detail["sent"]) == ("Alice", "d***@example.com", True)
+    assert sent.detail["target"].startswith("order ") and sent.terminal
+    conn = sqlite3.connect(shop.path)
+    try:
+        trail = "\n".join(row[0] for row in conn.execute("SELECT detail FROM audit_log"))
+    finally:
+        conn.close()
+    assert "dana@" not in trail  # the address itself is nowhere in the trail
+    from pos import ledger
+
+    assert ledger.verify(shop).problem is None
+
+
+def test_a_store_that_cannot_record_it_sends_nothing(shop: Store, cli_for, inbox: Inbox, plain_server: Controller,
+                                                     tmp_path: Path) -> None:
+    """An emailed receipt is audited: a store made read-only (to send one unrecorded) sends nothing."""
+    from tests.test_store_unwritable import unwritable
+
+    local(shop, plain_server)
+    shop.close()
+    with unwritable(shop.path):
+        cli_for(shop).fails("receipt", "1", "--email", "dana@example.com", says="read-only")
+    assert inbox.received == []

@@ -255,7 +255,7 @@ def test_item_refunds_add_up_to_the_limits_as_amounts_do(staffed: Store, cli: Cl
 
 
 @freeze_time(NOON)
-def test_item_refunds_count_in_the_shift_limit(staffed: Store, cli: Cli) -> None:
+def test_item_refunds_count_in_the_daily_limit(staffed: Store, cli: Cli) -> None:
     config.set_option(staffed, "approval.refund_over", "50")
     config.set_option(staffed, "approval.refunds_per_shift_over", "14")
     ring(staffed)
@@ -263,7 +263,7 @@ def test_item_refunds_count_in_the_shift_limit(staffed: Store, cli: Cli) -> None
     cli.ok("login", "Alice", input="2580\n")
     cli.ok("refund", "1", "--line", "3")  # 11.92
     cli.fails("refund", "2", "--line", "2", "--qty", "1", audited=True,
-              says="with $11.92 already refunded by Alice this shift, that makes $14.36")
+              says="with $11.92 already refunded by Alice today, that makes $14.36")
 
 
 # -- the refund receipt and the Z report ------------------------------------------------------------------

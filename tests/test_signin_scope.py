@@ -249,3 +249,49 @@ def test_one_shot_commands_read_the_person_afresh_through_the_sign_in(guarded: S
         cli.ok("login", "Bob", input="3691\n")
         deactivate_staff(guarded, "Bob")
         cli.fails("order", "new", says="sign in first")
+
+
+# -- deactivation ends every sign-in ---------------------------------------------------------------------------
+
+
+def test_deactivation_ends_every_sign_in_so_reactivation_revives_none(guarded: Store, cli: Cli, monkeypatch) -> None:
+    """Issue 24, 8: deactivating someone did not end their sign-ins, so reactivating them revived an old one."""
+    from pos.staff import reactivate_staff
+
+    with freeze_time(NOON) as clock:
+        on_terminal(monkeypatch, "A")
+        cli.ok("login", "Alice", input="2580\n")
+        on_terminal(monkeypatch, "B")
+        monkeypatch.setenv("POS_SESSION_FILE", str(guarded.path.parent / "session-b.json"))
+        cli.ok("login", "Alice", input="2580\n")
+        clock.tick(60)
+        deactivate_staff(guarded, "Alice")
+        assert guarded.scalar("SELECT count(*) FROM signins WHERE staff_id = (SELECT id FROM staff WHERE name = "
+                              "'Alice') AND ended_at IS NULL") == 0
+        clock.tick(60)
+        reactivate_staff(guarded, "Alice")
+        cli.fails("order", "new", says="sign in first")  # on terminal B
+        on_terminal(monkeypatch, "A")
+        monkeypatch.setenv("POS_SESSION_FILE", str(guarded.path.parent / "session.json"))
+        cli.fails("order", "new", says="sign in first")
+        cli.ok("login", "Alice", input="2580\n")  # a new sign-in, by her PIN, holds
+        cli.ok("order", "new")
+    from pos import ledger
+
+    assert ledger.verify(guarded).problem is None  # the sign-ins ended and the staff rows are the chains' to check
+
+
+def test_a_register_session_ends_at_a_deactivation_even_when_reactivated_before_the_next_line(guarded: Store) -> None:
+    from pos.staff import reactivate_staff
+
+    with freeze_time(NOON) as clock:
+        start_shift(guarded, "Alice")
+        till = Session(guarded, get_staff(guarded, "Alice"), 1)
+        till.handle("PIZZA-M")
+        clock.tick(60)
+        deactivate_staff(till.store, "Alice")
+        clock.tick(60)
+        reactivate_staff(till.store, "Alice")
+        assert till.handle("SODA") == ["Alice was deactivated after signing in here, which ended this sign-in: sign "
+                                       "in again with your PIN.", "Signed out. 1 order still open: pos order list."]
+        assert till.done
