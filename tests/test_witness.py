@@ -148,6 +148,26 @@ def test_a_witness_that_is_away_never_holds_up_the_close_and_the_next_command_de
     assert len(_lines(usb, shop)) == 1
 
 
+def test_what_waits_for_a_witness_is_the_closing_as_it_was_made_not_as_the_store_has_it_later(
+        shop: Store, tmp_path: Path) -> None:
+    """The job is written in the close's own transaction: a forgery made while the witness is away does not change
+    what the witness is given when it is back (a closing not yet witnessed is only as safe as the store meanwhile)."""
+    usb = tmp_path / "usb"
+    usb.rmdir()
+    with freeze_time(AFTER):
+        Cli(shop.path).ok("day", "close", "--day", str(DAY), "--count", "103.61", "--key-file", str(_key(shop)))
+    made = closings.all_closings(shop)[0]
+    _forge_refund(shop.path, _key(shop))
+    assert closings.all_closings(shop)[0].signature != made.signature
+    usb.mkdir()
+    with freeze_time(AFTER):
+        Cli(shop.path).ok("ledger", "balances")
+    (line,) = _lines(usb, shop)
+    assert line["signature"] == made.signature and line["record"]["day"]["refunds_minor"] == 1000
+    result = Cli(shop.path)("ledger", "verify")
+    assert result.exit_code == 1 and "closing 1 (2026-11-23) is not the one witnessed" in result.stdout, result.stdout
+
+
 def test_a_witness_named_later_is_given_every_closing_made_before(shop: Store, tmp_path: Path) -> None:
     config.set_option(shop, "closing.witness", "")
     _close_both_library(shop)
