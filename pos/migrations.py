@@ -741,7 +741,7 @@ ALTER TABLE refunds ADD COLUMN from_account TEXT;
 """,
     ),
     (
-        31,
+        29,
         "closings witnessed off the machine: one delivery job per closing and witness",
         """
 -- Each closing, as it was made, waiting for (or delivered to) each witness the store names (pos.witness): queued in
