@@ -55,6 +55,15 @@ def _own_state_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
             os.environ[name] = value
 
 
+@pytest.fixture(autouse=True)
+def _cheap_pin_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PIN hash at today's cost takes ~150 ms: tests hash cheaply (a stored hash carries its own cost, so
+    checks still work).  Tests of the cost itself use ``pos.pins.PIN_COST``."""
+    from pos import pins
+
+    monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "pos.db"
@@ -180,8 +189,9 @@ def refused_events(path: Path) -> list[dict[str, str]]:
         conn.close()
 
 
-PIN_RECORDS = ("audit_log", "staff")
-"""What a wrong PIN writes: the audit trail, and the person's count of failed PINs."""
+PIN_RECORDS = ("audit_log", "staff", "place_tries")
+"""What a wrong PIN writes: the audit trail, and the person's count of failed PINs (or the place's: a kiosk's, the
+recovery code's)."""
 
 
 @pytest.fixture
