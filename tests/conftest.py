@@ -42,8 +42,9 @@ def _own_state_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     never ~."""
     import os
 
-    names = ("XDG_STATE_HOME", "XDG_DATA_HOME", "POS_KEY_FILE")
+    names = ("XDG_STATE_HOME", "XDG_DATA_HOME", "POS_KEY_FILE", "POS_TERMINAL_KEY")
     old = {name: os.environ.get(name) for name in names}
+    os.environ["POS_TERMINAL_KEY"] = "7e" * 24  # the test run's shell's own key (commands.signin): sign-ins work
     os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))
     os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))  # closing keys: never the real ~
     os.environ.pop("POS_KEY_FILE", None)
