@@ -39,7 +39,19 @@ def check_approver(store: "Store", approver: "StaffMember", action: str,
 
     The person asking is ``requester``, or whoever is signed in for the command (or the register
     session); when nobody is known, nobody can be told apart from the approver.
+
+    The approver is read afresh (in the caller's write, when it has begun one): deactivated, demoted or
+    locked out since they typed their PIN, they approve nothing.
     """
+    from pos.errors import NotFound
+    from pos.staff import get_staff, pin_hold
+
+    try:
+        approver = get_staff(store, approver.id)
+    except NotFound:
+        raise Refused(f"{approver.name} is no longer on the staff and cannot approve a {action}.") from None
+    if pin_hold(store, approver).locked:
+        raise Refused(f"{approver.name} was locked out after wrong PINs and cannot approve a {action}.")
     if not approver.active:
         raise Refused(f"{approver.name} is deactivated and cannot approve a {action}.")
     from pos.permissions import Action, actor_of, may, role_phrase

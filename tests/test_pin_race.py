@@ -87,3 +87,19 @@ def test_the_finding_replayed_twelve_wrong_pins_at_once_count_exactly_five_and_l
     locked = "Maria is locked out after 5 wrong PINs in a row, until an owner unlocks them"
     assert len([a for a in answers if locked in a]) == 8, answers  # the fifth, and the seven never looked at
 
+
+
+def test_an_approver_locked_out_after_typing_their_pin_approves_nothing(crew: Store) -> None:
+    """The approver is read again where the approval is written: a lock that came in between holds."""
+    from pos import approvals
+    from pos.errors import NotAllowed, Refused
+    from pos.staff import verify_pin
+
+    maria = verify_pin(crew, "Maria", "258036")
+    for _ in range(5):  # someone guesses at her PIN on another terminal meanwhile
+        with pytest.raises(NotAllowed):
+            verify_pin(crew, "Maria", WRONG)
+    with pytest.raises(Refused, match="Maria was locked out after wrong PINs and cannot approve a refund"):
+        with crew.write():
+            approvals.approve(crew, maria, "refund", 9000)
+    assert not [r for r in audit.records(crew) if r.event is audit.Event.APPROVAL]
