@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Optional, TYPE_CHECKING
 
@@ -111,10 +111,8 @@ def ledger_verify(
 ) -> None:
     """Recompute the hash chain and the zero-sum rule from the last close (--full: from the start), check every
     signed closing, and any anchors; exit 1 if anything fails, naming the first thing that differs."""
-    from pos import closings
-    from pos.ledger import verify
-
-    from pos import archive
+    from pos import archive, closings
+    from pos.store_check import verify_store
 
     held = [closings.parse_anchor(text)._replace(source=text.strip()) for text in anchor or []]
     printed: list[tuple[str, str]] = []
@@ -135,16 +133,13 @@ def ledger_verify(
             if closing.get("key_fingerprint"):
                 printed.append((found.source, str(closing["key_fingerprint"])))
     store = open_store(ctx)
-    result = verify(store, full=full, start=None if full else closings.signed_start(store))
-    since = f" after entry {result.since} (the last signed closing's head)" if result.since else ""
+    result = verify_store(store, full=full)
+    since = ("" if not result.since else
+             f" after entry {result.since} (the head of the signed close of {result.since_day - timedelta(days=1)})"
+             if result.since_day else f" after entry {result.since} (the last close's head)")
     problem = result.problem
-    checked = closings.Check(0, None)
+    checked = closings.Check(result.closings, None)
     anchored = closings.AnchorCheck(0, None)
-    if problem is None:
-        last = closings.last_closing(store)
-        checked = closings.check_closings(store, recount_from=None if full or last is None
-                                          else date.fromisoformat(last.business_day))
-        problem = checked.problem
     if problem is None and held:
         anchored = closings.check_anchors(store, held, printed)
         problem = anchored.problem or closings.check_reported_closings(store, reported)
@@ -165,17 +160,19 @@ def ledger_verify(
              if checked.closings else "")
     extra += (f", {counted(anchored.held, 'anchor')} held outside the store still hold{'s' if anchored.held == 1 else ''}"
               if held and ok else "")
-    verdict = (f"OK: {counted(result.entries, 'entry')}{since}, hash chain intact, every entry balances{extra}."
+    verdict = (f"OK: {counted(result.entries, 'entry')}{since}, hash chain intact, every entry balances{extra}, "
+               "the control records and the audit trail as they were written."
                if ok else
                (f"BROKEN after {counted(result.entries, 'good entry', 'good entries')}{since}: {problem}."
-                if result.problem is not None else f"BROKEN: {problem}."))
+                if result.journal_broken else f"BROKEN: {problem}."))
 
     def human() -> None:
         say(verdict)
         for notice in notices:  # not tampering: a day closed before it began, and what to do
             say(f"NOTE: {notice}")
 
-    emit(as_json, {"entries": result.entries, "since": result.since, "closings": checked.closings,
+    emit(as_json, {"entries": result.entries, "since": result.since, "control_entries": result.control_entries,
+                   "closings": checked.closings,
                    "anchors": anchored.held, "ok": ok, "problem": problem, "notices": notices}, human)
     if not ok:
         raise typer.Exit(1)

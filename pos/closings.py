@@ -31,7 +31,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
-from pos import signing
+from pos import chains, signing
 from pos.errors import InvalidInput
 from pos.words import counted
 
@@ -122,30 +122,59 @@ def last_closing(store: "Store") -> Closing | None:
     return _closing(row) if row is not None else None
 
 
-def signed_start(store: "Store") -> "Any":
-    """Where a plain ``pos ledger verify`` starts: the head of the last day close whose closing's signature is
-    valid (a :class:`pos.ledger.Anchor`), else the last close's head as recorded (a store whose closes predate
-    signing), else the start of the journal.
+WINDOW_DAYS = 7
+"""A plain verify re-hashes the closed days of the last week besides the open one: a naive edit of last week is
+caught without ``--full``, at a cost that stays a week's, whatever the store's age."""
 
-    The signed head is the one to trust: the day-close row also keeps a head, but nothing vouches for it,
-    and a head moved forward there would let an edit between the two go unchecked.  The newest closing is
-    tried first (one signature check in the usual case); one whose signature fails is passed over here and
-    named by :func:`check_closings`.
+
+class Start(NamedTuple):
+    """Where a plain ``pos ledger verify`` starts: the journal's anchor, the control log's head at the same closing,
+    and the first closed day whose totals are counted again (None: every one)."""
+
+    anchor: Any
+    control: chains.Head
+    recount_from: date | None
+
+
+def verify_start(store: "Store", *, window_days: int | None = None) -> Start:
+    """The newest day close at least ``window_days`` before the last closed day whose closing's signature is valid:
+    its journal head (a :class:`pos.ledger.Anchor`) and control head; else the start of both (a store younger than
+    the window, or one whose closings predate signing: the whole journal is cheap, or unsigned, then).
+
+    The signed head is the one to trust: the day-close row also keeps a head, but nothing vouches for it, and a
+    head moved forward there would let an edit between the two go unchecked.  A closing whose signature fails is
+    passed over here and named by :func:`check_closings`.
     """
+    from datetime import timedelta
+
     from pos import ledger
 
     public = signing.public_key(store)
-    if public is not None:
-        for row in store.tuples(f"{_SELECT} WHERE kind = 'close' ORDER BY number DESC"):
-            c = _closing(row)
-            if check_record(c.record, c.signature, public):
-                # The running balances the close kept are at its own head: used only when that is this one.
-                kept_at = store.scalar("SELECT head_entry FROM day_closes WHERE id = ?", (c.close_id,))
-                return ledger.Anchor(c.head_id, c.head_hash, f"closing {c.number} ({c.business_day})",
-                                     c.close_id if kept_at == c.head_id else None)
-    if store.scalar("SELECT count(*) FROM closings"):
-        return ledger.GENESIS  # closings exist and none checks out: trust no head of the file's own
-    return ledger.last_close_anchor(store)
+    last = last_closing(store)
+    if last is None:  # closes made before closings were signed (an upgraded store): the last one's own head
+        return Start(ledger.last_close_anchor(store), chains.Head(0, chains.GENESIS), None)
+    if public is None:
+        return Start(ledger.GENESIS, chains.Head(0, chains.GENESIS), None)
+    days = WINDOW_DAYS if window_days is None else window_days
+    before = (date.fromisoformat(last.business_day) - timedelta(days=days)).isoformat()
+    for row in store.tuples(f"{_SELECT} WHERE kind = 'close' AND business_day <= ? ORDER BY number DESC", (before,)):
+        c = _closing(row)
+        if not check_record(c.record, c.signature, public):
+            continue
+        # The running balances the close kept are at its own head: used only when that is this one.
+        kept_at = store.scalar("SELECT head_entry FROM day_closes WHERE id = ?", (c.close_id,))
+        anchor = ledger.Anchor(c.head_id, c.head_hash, f"closing {c.number} ({c.business_day})",
+                               c.close_id if kept_at == c.head_id else None)
+        control = c.record.get("chains", {}).get("control")
+        head = (chains.Head(int(control["entries"]), str(control["head"])) if control
+                else chains.Head(0, chains.GENESIS))
+        return Start(anchor, head, date.fromisoformat(c.business_day) + timedelta(days=1))
+    return Start(ledger.GENESIS, chains.Head(0, chains.GENESIS), None)
+
+
+def signed_start(store: "Store", *, window_days: int | None = None) -> "Any":
+    """The journal's anchor of :func:`verify_start`."""
+    return verify_start(store, window_days=window_days).anchor
 
 
 def closing_of_day(store: "Store", day: date) -> Closing | None:
@@ -192,6 +221,9 @@ def write_closing(store: "Store", kind: str, day: date, close_id: int, by: "Staf
         totals = {k: -int(day_was[k]) for k in TOTALS}
         base = previous.record["grand"] if previous is not None else _carried_in(store, close_id + 1)
         carried = None if previous is not None else base
+    if previous is None:  # kept, chained, so that closings deleted later are missed (check_closings)
+        store.conn.execute("INSERT OR IGNORE INTO store_facts(key, value) VALUES ('closings_from_close', ?)",
+                           (str(close_id),))
     head = store.one("SELECT id, hash FROM journal_entries ORDER BY id DESC LIMIT 1")
     record: dict[str, Any] = {
         "v": RECORD_VERSION,
@@ -207,6 +239,8 @@ def write_closing(store: "Store", kind: str, day: date, close_id: int, by: "Staf
         "journal": {"entries": int(head[0]) if head else 0, "head": head[1] if head else "0" * 64},
         "previous": previous.signature if previous is not None else "",
         "key": fingerprint,
+        # The control records' chain (pos.chains) as it stands: staff, settings, sign-ins, the audit trail...
+        "chains": {"control": chains.head(store).as_dict()},
     }
     if carried is not None:
         record["carried_in"] = carried
@@ -282,7 +316,12 @@ def check_closings(store: "Store", *, recount_from: date | None = None) -> Check
     before are held by the signed heads and the chain (``--full`` recounts every one).
     """
     closings = all_closings(store)
+    fact = store.one("SELECT value FROM store_facts WHERE key = 'closings_from_close'")
+    began = None if fact is None else fact[0]
     if not closings:
+        if began is not None:
+            return Check(0, f"the store's closes since close {began} were signed, and their closings are gone: "
+                            "closings were removed")
         return Check(0, None)
     public = signing.public_key(store)
     heads = {c.head_id for c in closings}
@@ -291,7 +330,21 @@ def check_closings(store: "Store", *, recount_from: date | None = None) -> Check
     problem = check_sequence(closings, public, hashes)
     if problem:
         return Check(len(closings), problem)
+    control = {c.number: c.record["chains"]["control"] for c in closings if "chains" in c.record}
+    if control:
+        at = {int(i): h for i, h in store.tuples(
+            f"SELECT id, hash FROM control_log WHERE id IN ({','.join('?' * len(control))})",
+            tuple(int(h["entries"]) for h in control.values()))}
+        for number, h in control.items():
+            if int(h["entries"]) and at.get(int(h["entries"])) != h["head"]:
+                return Check(len(closings), f"closing {number} was made at control log entry {h['entries']}, and the "
+                                            "control log no longer holds it: the control records were rewritten")
+    late = late_entry(store)
+    if late is not None:
+        return Check(len(closings), late)
     first = closings[0]
+    if began is None or int(began) > first.close_id:
+        return Check(len(closings), "the store's record of when its closings began is gone or changed")
     # Each close since closings began has its closing, and each day's last one matches the journal now.
     by_close = {(c.close_id, c.kind) for c in closings}
     for close_id, day, reopened in store.tuples(
@@ -317,6 +370,21 @@ def check_closings(store: "Store", *, recount_from: date | None = None) -> Check
             return Check(len(closings), f"closing {c.number} ({day}) counted {differ[0]} "
                                         f"{c.record['day'].get(differ[0])}, and the journal now says {now.get(differ[0])}")
     return Check(len(closings), None)
+
+
+def late_entry(store: "Store") -> str | None:
+    """An entry posted after a closed day's last closing yet dated into that day, or None.  The ledger never posts
+    to a closed day (a reopening comes first, with its own closing), so such an entry was put there by hand.  One
+    look-up per closed day, by the journal's index of days."""
+    row = store.one(
+        "SELECT (SELECT min(j.id) FROM journal_entries j WHERE j.business_day = c.business_day AND j.id > c.head_id) "
+        "AS late, c.business_day, c.number FROM closings c "
+        "WHERE c.kind = 'close' AND c.number = (SELECT max(number) FROM closings c2 WHERE c2.business_day = c.business_day) "
+        "AND late IS NOT NULL ORDER BY late LIMIT 1")
+    if row is None:
+        return None
+    return (f"entry {row[0]} is dated {row[1]}, a day closed by closing {row[2]} before it was posted: entries are "
+            "never posted to a closed day, so it was put there by hand")
 
 
 # -- anchors ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The store's schema, as numbered migrations applied in order on open.
 
-Each migration is ``(version, name, sql)``.  A migration is never edited once
+Each migration is ``(version, name, sql)``, or ``(version, name, step)`` where a step is a function given the
+connection (for what SQL alone cannot write, like triggers generated from a table's columns).  A migration is never edited once
 released: a later change to the schema is a new migration with the next
 number.  ``pos.store`` applies the pending ones, each in its own
 ``BEGIN IMMEDIATE`` transaction, records them in ``schema_migrations`` and in
@@ -13,7 +14,14 @@ and percentages are exact decimal text; instants are UTC ISO-8601 text.
 
 from __future__ import annotations
 
-MIGRATIONS: list[tuple[int, str, str]] = [
+import sqlite3
+from typing import Callable, Union
+
+from pos import chains
+
+Step = Union[str, Callable[[sqlite3.Connection], None]]
+
+MIGRATIONS: list[tuple[int, str, Step]] = [
     (
         1,
         "foundation: settings, catalog, staff, shifts, orders",
@@ -716,6 +724,11 @@ FROM tax_categories ORDER BY code;
 ALTER TABLE tax_categories DROP COLUMN name;
 ALTER TABLE tax_categories DROP COLUMN rate_percent;
 """,
+    ),
+    (
+        27,
+        "the control records' chain: every version of every control row, hash-chained (pos.chains)",
+        chains.install,
     ),
     (
         28,

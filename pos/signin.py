@@ -115,3 +115,20 @@ def current_member(store: "Store", staff_id: int) -> "StaffMember":
     if hold.locked:  # said as the wrong PIN that locked them said it (pos.staff.PinHold)
         raise NotAllowed(hold.words)
     return member
+
+
+def unrecorded_signin(store: "Store", *, everyone: bool = False) -> str | None:
+    """A sign-in still in force (``everyone``: any sign-in ever) with no sign-in event in the audit trail, or None.
+
+    Every sign-in is written with its event, in one transaction (:func:`sign_in`): a row without one was put there
+    by hand, to act as someone without their PIN.  ``pos ledger verify`` says so."""
+    live = "" if everyone else "WHERE s.ended_at IS NULL AND s.expires_at > ?"
+    row = store.one(
+        "SELECT s.created_at, st.name FROM signins s JOIN staff st ON st.id = s.staff_id "
+        f"{live}{' AND' if live else 'WHERE'} NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.staff_id = s.staff_id "
+        "AND a.action = 'sign-in' AND json_extract(a.detail, '$.until') = s.expires_at) "
+        "ORDER BY s.created_at LIMIT 1", () if everyone else (iso(utc_now()),))
+    if row is None:
+        return None
+    return (f"a sign-in as {row[1]} made at {row[0]} has no sign-in event in the audit trail: it was put in the "
+            "store by hand, not made with a PIN")

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote
 
 from pos.errors import DiskFailed, DiskFull, SchemaTooNew, StoreError, StoreReadOnly
-from pos import migrations
+from pos import chains, migrations
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite_utils
@@ -244,8 +244,13 @@ class Store:
                 # Re-check under the write lock: another register may have migrated.
                 if self.schema_version() >= version:
                     continue
-                for statement in _split_sql(script):
-                    self.conn.execute(statement)
+                if callable(script):
+                    script(self.conn)
+                else:
+                    for statement in _split_sql(script):
+                        self.conn.execute(statement)
+                # A control table a migration added or reshaped joins the chain in the same transaction.
+                chains.refresh(self.conn)
                 self.conn.execute(
                     "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, iso(utc_now())),
@@ -572,6 +577,7 @@ def _connect(path: Path, mode: str) -> sqlite3.Connection:
     conn = sqlite3.connect(_uri(path, mode), uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
         conn.row_factory = sqlite3.Row
+        chains.register(conn)  # the control tables' triggers call it: no change to them without it
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")

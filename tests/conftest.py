@@ -165,17 +165,31 @@ def snapshot(path: Path, except_tables: tuple[str, ...] = ()) -> list[str] | Non
         return None
     conn = sqlite3.connect(path)
     skipped = tuple(f'INSERT INTO "{table}"' for table in except_tables)
+    # The control log keeps every version of those tables' rows too (pos.chains): those versions go with them.
+    logged = tuple(f"INSERT INTO \"control_log\" VALUES(%,'{table}',%" for table in except_tables)
     try:
-        return [line for line in conn.iterdump() if not (skipped and line.startswith(skipped))]
+        return [line for line in conn.iterdump()
+                if not (skipped and line.startswith(skipped)) and not any(_like(line, p) for p in logged)]
     finally:
         conn.close()
+
+
+def _like(line: str, pattern: str) -> bool:
+    """``line`` starts as ``pattern`` says, ``%`` standing for a run of digits (a control log entry's id)."""
+    head, _, tail = pattern.partition("%")
+    if not line.startswith(head):
+        return False
+    rest = line[len(head):].lstrip("0123456789")
+    return rest.startswith(tail.rstrip("%"))
 
 
 def without_refusals(lines: list[str] | None) -> list[str] | None:
     """A snapshot without the audit trail's 'refused' events: what a refusal of a control may write."""
     if lines is None:
         return None
-    return [line for line in lines if not (line.startswith('INSERT INTO "audit_log"') and ",'refused','" in line)]
+    return [line for line in lines if not (line.startswith('INSERT INTO "audit_log"') and ",'refused','" in line)
+            and not (line.startswith('INSERT INTO "control_log"') and ",'audit_log'," in line
+                     and '"action":"refused"' in line)]
 
 
 def refused_events(path: Path) -> list[dict[str, str]]:

@@ -9,7 +9,7 @@ from freezegun import freeze_time
 
 from payments import service
 from payments.refunds import refund
-from pos import audit, config
+from pos import audit, chains, config
 from pos.drawer import open_drawer
 from pos.errors import NotAllowed
 from pos.discounts import add_discount
@@ -80,6 +80,10 @@ def test_approvals_voids_refunds_discounts_and_settings_are_in_the_trail(store: 
 def test_the_trail_cannot_be_changed(store: Store) -> None:
     config.set_option(store, "cash.rounding", "0.05")
     conn = sqlite3.connect(store.path)
+    # A plain sqlite3 shell cannot even start: the chain's triggers call a function only this program has.
+    with pytest.raises(sqlite3.DatabaseError, match="no such function: pos_link"):
+        conn.execute("DELETE FROM audit_log")
+    chains.register(conn)  # and with it (a script using our own code), the trail's own guards refuse
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         conn.execute("UPDATE audit_log SET detail = '{}'")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from payments import service
 from payments.refunds import refund
-from pos import closings, config, drawer, journal_form, ledger, signing
+from pos import chains, closings, config, drawer, journal_form, ledger, signing
 from pos.close import close_day, reopen_day
 from pos.errors import InvalidInput, NotAllowed
 from pos.orders import add_line, new_order
@@ -227,10 +227,14 @@ def test_a_store_from_before_signed_closings_carries_its_closed_days_into_the_fi
 
 
 def _unguard(path: Path) -> sqlite3.Connection:
-    """What anyone who can write the file can do: drop every trigger that keeps it append-only."""
+    """What anyone who can write the file can do: drop every trigger that keeps it append-only.  (The control
+    tables' chain triggers stay, with this program's link function: changes to those are logged as ours are, so
+    these tests see what each check of the journal and the closings catches on its own; test_chains drops them.)"""
     conn = sqlite3.connect(path, isolation_level=None)
+    chains.register(conn)
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-        conn.execute(f"DROP TRIGGER {name}")
+        if not name.startswith(("chain_", "control_log_")):
+            conn.execute(f"DROP TRIGGER {name}")
     return conn
 
 
@@ -267,16 +271,17 @@ def test_verify_names_a_changed_removed_or_miscounted_closing(shop: Store, tmp_p
         assert result.exit_code == 1 and says in result.stdout, (sql, result.stdout)
 
 
-def test_plain_verify_recounts_only_the_last_closed_day_and_full_recounts_every_one(shop: Store,
-                                                                                   tmp_path: Path) -> None:
-    """A verify costs the day, not the store's age: the days before the last close are held by the signed heads
-    and the chain; --full counts every closed day again."""
+def test_plain_verify_recounts_only_the_window_and_full_recounts_every_one(shop: Store, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verify costs the week, not the store's age: the days before the window are held by the signed heads
+    and the chain; --full counts every closed day again.  (Here a window of no days: the last closed day only.)"""
+    monkeypatch.setattr(closings, "WINDOW_DAYS", 0)
     _close_both(shop)
     path = _copy(shop, tmp_path / "earlier-day.db")
     conn = _unguard(path)
     conn.execute("UPDATE orders SET status = 'voided', voided_minor = 1 WHERE business_day = '2026-11-23'")
     conn.close()
-    assert Cli(path)("ledger", "verify").exit_code == 0
+    r = Cli(path)("ledger", "verify"); assert r.exit_code == 0, r.output
     result = Cli(path)("ledger", "verify", "--full")
     assert result.exit_code == 1 and "closing 1 (2026-11-23) counted voids 0, and the journal now says 1" in \
         result.stdout, result.stdout
@@ -322,6 +327,21 @@ def test_a_receipt_prints_its_sales_entry_check_value_and_number(shop: Store, cl
 # -- the forge from the finding, and what catches it ------------------------------------------
 
 
+def _rechain_control(conn: sqlite3.Connection) -> dict[str, object]:
+    """What a forger with this program's code does after changing control rows behind the triggers: number the audit
+    trail again without the gap a deleted row left, and rebuild the control log from the tables as they now are.
+    Returns the new head, for the closings re-signed next."""
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    rows = conn.execute("SELECT at, business_day, staff_id, register, action, detail FROM audit_log ORDER BY id").fetchall()
+    conn.execute("DELETE FROM audit_log")
+    conn.executemany("INSERT INTO audit_log(id, at, business_day, staff_id, register, action, detail) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)", [(i + 1, *row) for i, row in enumerate(rows)])
+    conn.execute("DELETE FROM control_log")
+    chains.install(conn)  # every table's rows logged afresh, every hash recomputed, the triggers back in place
+    return chains.head(conn).as_dict()
+
+
 def _forge(path: Path, entry_id: int, memo: str, stolen: Path | None = None) -> None:
     """The finding, done: drop the triggers, edit a refund's reason in the journal and the audit trail, delete its
     approval, recompute every later hash, and re-sign every closing with a key of the forger's own (or, given
@@ -345,6 +365,7 @@ def _forge(path: Path, entry_id: int, memo: str, stolen: Path | None = None) -> 
     for close_id, head in conn.execute("SELECT id, head_entry FROM day_closes").fetchall():  # where verify starts
         if head in hashes:
             conn.execute("UPDATE day_closes SET head_hash = ? WHERE id = ?", (hashes[head], close_id))
+    control = _rechain_control(conn)
     forger = stolen or path.parent / "forger.ed25519"
     public = signing.make_key(forger) if stolen is None else signing.public_of(signing.load_key(stolen))
     private = signing.load_key(forger)
@@ -355,6 +376,8 @@ def _forge(path: Path, entry_id: int, memo: str, stolen: Path | None = None) -> 
         head = record["journal"]["entries"]
         record["journal"]["head"] = hashes.get(head, record["journal"]["head"])
         record["key"], record["previous"] = signing.fingerprint_of(public), previous
+        if "chains" in record:
+            record["chains"]["control"] = control
         previous = signing.sign(private, signing.canonical(record))
         conn.execute("UPDATE closings SET record = ?, head_hash = ?, signature = ? WHERE number = ?",
                      (signing.canonical(record).decode(), record["journal"]["head"], previous, number))
@@ -395,7 +418,9 @@ def test_the_full_forge_passes_plain_verify_and_fails_every_anchor_held_outside(
     assert int(check[2][1:]) < refund_entry.id <= held["entries"]
 
 
-def test_a_forger_without_a_new_key_is_caught_by_plain_verify(shop: Store, cli_for) -> None:
+def test_a_forger_without_a_new_key_is_caught_by_plain_verify(shop: Store, cli_for,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(closings, "WINDOW_DAYS", 0)  # from the last closed day's head (a week back: test_chains)
     _close_both(shop)
     (refund_entry,) = [e for e in ledger.iter_entries(shop) if e.source_kind == "refund"]
     conn = _unguard(shop.path)
@@ -493,9 +518,11 @@ def test_an_anchor_rehashes_the_chain_itself_so_an_edit_left_under_an_old_hash_i
     assert check.problem == f"entry {refund_entry.id} was changed after it was posted (its hash does not match its content)"
 
 
-def test_plain_verify_starts_from_the_signed_head_not_the_close_rows_own(shop: Store, cli_for) -> None:
+def test_plain_verify_starts_from_the_signed_head_not_the_close_rows_own(shop: Store, cli_for,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A close row's head is the store's own record, unsigned: moved forward past an edit (with the running
     balances kept there), it would let the edit go unchecked.  Verify starts from the signed closing's head."""
+    monkeypatch.setattr(closings, "WINDOW_DAYS", 0)
     _close_both(shop)
     cli = cli_for(shop)
     with freeze_time("2026-11-25 17:00:00"):  # a third day, still open: entries after the last close
@@ -517,4 +544,4 @@ def test_plain_verify_starts_from_the_signed_head_not_the_close_rows_own(shop: S
     assert ledger.verify(shop).problem is None  # from the moved, unsigned head: nothing left to check
     result = cli("ledger", "verify")
     assert result.exit_code == 1 and f"entry {edited} was changed" in result.stdout, result.stdout
-    assert f"after entry {head.head_id} (the last signed closing's head)" in result.stdout
+    assert f"after entry {head.head_id} (the head of the signed close of {head.business_day})" in result.stdout

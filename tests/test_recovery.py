@@ -9,7 +9,7 @@ import re
 import pytest
 from freezegun import freeze_time
 
-from pos import audit
+from pos import audit, chains
 from pos.staff import add_staff, pin_matches, verify_pin
 from pos.store import Store
 from tests.conftest import PIN_RECORDS, Cli, snapshot
@@ -150,6 +150,7 @@ def test_a_name_holding_an_escape_is_still_escaped_in_those_lines(fresh: tuple[C
 
     cli, code = fresh
     conn = sqlite3.connect(cli.path)
+    chains.register(conn)
     with conn:
         conn.execute("UPDATE staff SET name = ? WHERE name = 'Tony'", ("Tony\x1b[2J\u202e",))
     conn.close()

@@ -30,6 +30,7 @@ from typing import Iterator
 import pytest
 from freezegun import freeze_time
 
+from pos import chains
 from pos.text import first_hidden
 from tests.conftest import Cli, ZONE
 
@@ -85,6 +86,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         void_order(store, new_order(store, "counter").id, "left")
         store.close()
     conn = sqlite3.connect(path)
+    chains.register(conn)  # old text planted as if written by the program (its control rows are chained)
     with conn:
         conn.execute("UPDATE orders SET customer_name = ?, customer_phone = ?, address = ? WHERE number = 1",
                      (EVIL, EVIL, EVIL))
