@@ -49,7 +49,9 @@ class PlaceHold(NamedTuple):
     def words(self) -> str:
         from pos.staff import duration_words
 
-        return (f"The {self.place} may be tried again in {duration_words(self.wait_s)}, after "
+        what = "The recovery code may be tried again" if self.place == RECOVERY else \
+            f"{self.place[:1].upper()}{self.place[1:]} takes a staff PIN again"
+        return (f"{what} in {duration_words(self.wait_s)}, after "
                 f"{counted(self.failed_in_a_row, 'wrong try', 'wrong tries')} in a row.")
 
 

@@ -57,7 +57,7 @@ def test_the_finding_replayed_wrong_pins_at_a_kiosk_lock_nobody_out(kiosk: Store
         cli.ok("login", "Tony", input=f"{OWNER_PIN}\n")  # no wait
         cli.ok("logout")
         # The kiosk itself waits: a guesser there gets one try per growing wait, for anyone's PIN.
-        assert "The kiosk 1 may be tried again in" in out
+        assert "Kiosk 1 takes a staff PIN again in" in out
         clock.tick(3600)
         closed = cli.ok("kiosk", "run", "1", input=f"staff\nMaria\n{MANAGER_PIN}\n").stdout
         assert "Kiosk 1 closed by Maria." in closed
@@ -103,14 +103,14 @@ def test_the_kiosk_waits_on_its_own_schedule_and_even_a_right_pin_waits_it_out(k
         for _ in range(4):
             assert staff_try(screen, "Maria", "111111") == [STAYS_OPEN]
         assert staff_try(screen, "Maria", "111111") == [
-            f"{STAYS_OPEN} The kiosk 1 may be tried again in 30 seconds, after 5 wrong tries in a row."]
+            f"{STAYS_OPEN} Kiosk 1 takes a staff PIN again in 30 seconds, after 5 wrong tries in a row."]
         before = kiosk.scalar("SELECT count(*) FROM place_tries")
         assert staff_try(screen, "Maria", MANAGER_PIN) == [
-            "The kiosk 1 may be tried again in 30 seconds, after 5 wrong tries in a row."]
+            "Kiosk 1 takes a staff PIN again in 30 seconds, after 5 wrong tries in a row."]
         assert kiosk.scalar("SELECT count(*) FROM place_tries") == before  # unlooked-at, uncounted
         clock.tick(30)
-        assert staff_try(screen, "Maria", "111111")[0].endswith("may be tried again in 1 minute, after 6 wrong tries "
-                                                                "in a row.")
+        assert staff_try(screen, "Maria", "111111")[0].endswith("takes a staff PIN again in 1 minute, after 6 wrong "
+                                                                "tries in a row.")
         clock.tick(60)
         assert staff_try(screen, "Maria", MANAGER_PIN) == ["Kiosk 1 closed by Maria."]
         assert holds(kiosk, "Maria") == (0, False)
