@@ -43,15 +43,12 @@ def check_approver(store: "Store", approver: "StaffMember", action: str,
     The approver is read afresh (in the caller's write, when it has begun one): deactivated, demoted or
     locked out since they typed their PIN, they approve nothing.
     """
-    from pos.errors import NotFound
-    from pos.staff import get_staff, pin_hold
-
-    try:
-        approver = get_staff(store, approver.id)
-    except NotFound:
-        raise Refused(f"{approver.name} is no longer on the staff and cannot approve a {action}.") from None
-    if pin_hold(store, approver).locked:
+    row = store.one("SELECT active, role, locked_at FROM staff WHERE id = ?", (approver.id,))
+    if row is None:
+        raise Refused(f"{approver.name} is no longer on the staff and cannot approve a {action}.")
+    if row["locked_at"]:
         raise Refused(f"{approver.name} was locked out after wrong PINs and cannot approve a {action}.")
+    approver = approver._replace(active=bool(row["active"]), role=type(approver.role)(row["role"]))
     if not approver.active:
         raise Refused(f"{approver.name} is deactivated and cannot approve a {action}.")
     from pos.permissions import Action, actor_of, may, role_phrase
