@@ -429,7 +429,7 @@ def verify_pin(store: "Store", who: str, pin: str, register: int | None = None) 
 
     Every failure is in the audit trail, with the register and terminal it was typed at; the fifth in
     a row locks the person out (or, where nobody could unlock them, only makes them wait), and from
-    then on every wrong PIN makes the person wait longer (see the module docstring).
+    then on every wrong PIN makes them wait longer (see the module docstring).
 
     The count and the wait are read and decided inside the ``BEGIN IMMEDIATE`` transaction that records
     the try, so tries typed at once (several terminals, several processes) are decided one at a time:
@@ -450,6 +450,8 @@ def verify_pin(store: "Store", who: str, pin: str, register: int | None = None) 
     right = pin_matches(pin, stored)
     upgraded = upgraded_hash(pin, stored) if right else None  # before the lock: hashing costs
     with store.write() as conn:
+        if not get_staff(store, member.id).active:  # deactivated at this moment, on another terminal
+            raise NotAllowed(f"{member.name} is deactivated and cannot sign in.")
         hold = pin_hold(store, member)  # read under the write lock: a try at once with others waits its turn
         if hold.holds:
             raise Refused(hold.words)
