@@ -33,7 +33,12 @@ from pos.store import Store
 store = Store.open(sys.argv[1])
 Path(sys.argv[3]).touch()  # ready: the store is open, the guess comes next
 try:
-    verify_pin(store, sys.argv[2], sys.argv[4])
+    if sys.argv[5] == "kiosk":  # typed at kiosk 1, after 'staff' and the name
+        from pos.place_tries import staff_at
+
+        staff_at(store, "kiosk 1", sys.argv[2], sys.argv[4], lambda m: True, "Kiosk 1 stays open.")
+    else:
+        verify_pin(store, sys.argv[2], sys.argv[4])
     print("RIGHT")
 except AnytenderError as exc:
     print(exc.message)
@@ -41,7 +46,8 @@ store.close()
 """
 
 
-def guess_at_once(store: Store, tmp_path: Path, name: str, pins: list[str], hold_s: float = 1.0) -> list[str]:
+def guess_at_once(store: Store, tmp_path: Path, name: str, pins: list[str], hold_s: float = 1.0,
+                  where: str = "terminal") -> list[str]:
     """Each PIN from its own process, all started while another connection holds the write lock; their answers."""
     lock = sqlite3.connect(store.path, isolation_level=None, timeout=30)
     lock.execute("BEGIN IMMEDIATE")
@@ -50,7 +56,7 @@ def guess_at_once(store: Store, tmp_path: Path, name: str, pins: list[str], hold
         for n, pin in enumerate(pins):
             ready = tmp_path / f"ready-{n}"
             children.append((ready, subprocess.Popen(
-                [sys.executable, "-c", GUESSER, str(store.path), name, str(ready), pin], cwd=ROOT,
+                [sys.executable, "-c", GUESSER, str(store.path), name, str(ready), pin, where], cwd=ROOT,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
         deadline = time.monotonic() + 120
         while not all(ready.exists() for ready, _ in children):
@@ -87,6 +93,26 @@ def test_the_finding_replayed_twelve_wrong_pins_at_once_count_exactly_five_and_l
     locked = "Maria is locked out after 5 wrong PINs in a row, until an owner unlocks them"
     assert len([a for a in answers if locked in a]) == 8, answers  # the fifth, and the seven never looked at
 
+
+
+def test_twelve_wrong_pins_at_once_at_a_kiosk_count_exactly_five_against_the_kiosk(crew: Store,
+                                                                                    tmp_path: Path) -> None:
+    from freezegun import freeze_time
+
+    from payments.selfcheckout import setup_kiosk
+
+    setup_kiosk(crew, 1)
+    answers = guess_at_once(crew, tmp_path, "Maria", [WRONG] * 12, where="kiosk")
+    assert crew.scalar("SELECT count(*) FROM place_tries WHERE place = 'kiosk 1' AND is_right = 0") == 5
+    assert len([a for a in answers if a == "Kiosk 1 stays open."]) == 4, answers
+    waits = "Kiosk 1 takes a staff PIN again in 30 seconds, after 5 wrong tries in a row."
+    assert len([a for a in answers if waits in a]) == 8, answers  # the fifth, and the seven never looked at
+    assert crew.scalar("SELECT failed_pins FROM staff WHERE name = 'Maria'") == 0  # never against Maria
+    with freeze_time(tick=True) as clock:
+        clock.tick(31)
+        from pos.place_tries import place_hold
+
+        assert place_hold(crew, "kiosk 1").wait_s == 0
 
 
 def test_an_approver_locked_out_after_typing_their_pin_approves_nothing(crew: Store) -> None:
