@@ -30,8 +30,13 @@ from pos.errors import AnytenderError
 from pos.staff import verify_pin
 from pos.store import Store
 
+import time
+
 store = Store.open(sys.argv[1])
-Path(sys.argv[3]).touch()  # ready: the store is open, the guess comes next
+Path(sys.argv[3]).touch()  # ready: the store is open, the guess comes once every guesser is
+go = Path(sys.argv[3]).with_name("go")
+while not go.exists():
+    time.sleep(0.01)
 try:
     if sys.argv[5] == "kiosk":  # typed at kiosk 1, after 'staff' and the name
         from pos.place_tries import staff_at
@@ -62,6 +67,7 @@ def guess_at_once(store: Store, tmp_path: Path, name: str, pins: list[str], hold
         while not all(ready.exists() for ready, _ in children):
             assert time.monotonic() < deadline, "the guessers never started"
             time.sleep(0.05)
+        (tmp_path / "go").touch()  # all at once, well within the store's busy timeout
         time.sleep(hold_s)  # every guesser has read what it reads before the write, and is waiting for it
     finally:
         lock.execute("COMMIT")
