@@ -762,4 +762,27 @@ CREATE TABLE witness_jobs (
 CREATE INDEX witness_jobs_waiting ON witness_jobs(witness, closing_number) WHERE delivered_at IS NULL;
 """,
     ),
+    (
+        30,
+        "tries of a secret counted against the place it was typed, not a person",
+        """
+-- A kiosk's staff PINs and the owner's recovery code (pos.place_tries): each try is a row, never changed; the
+-- wrong tries in a row since the place's last right one make that place (never the person named) wait.
+CREATE TABLE place_tries (
+    id INTEGER PRIMARY KEY,
+    place TEXT NOT NULL,                            -- 'kiosk 1', 'recovery code'
+    at TEXT NOT NULL,                               -- UTC ISO
+    is_right INTEGER NOT NULL CHECK (is_right IN (0, 1))
+);
+CREATE INDEX place_tries_place ON place_tries(place, id);
+CREATE TRIGGER place_tries_no_update BEFORE UPDATE ON place_tries
+BEGIN
+    SELECT RAISE(ABORT, 'a try is kept as it was made');
+END;
+CREATE TRIGGER place_tries_no_delete BEFORE DELETE ON place_tries
+BEGIN
+    SELECT RAISE(ABORT, 'a try is kept as it was made');
+END;
+""",
+    ),
 ]
