@@ -374,7 +374,7 @@ def test_a_full_disk_refuses_every_change_and_still_reads(shop: Shop, tmp_path: 
     db = disk / "pos.db"
     kept = shop.session.read_text()
     results = in_namespace(
-        tmp_path, setup=[f"mount -t tmpfs -o size=512k tmpfs '{disk}'", f"cp '{shop.db}' '{db}'"]
+        tmp_path, setup=[f"mount -t tmpfs -o size=2m tmpfs '{disk}'", f"cp '{shop.db}' '{db}'"]
         + ([] if in_use else [f"dd if=/dev/zero of='{disk}/filler' bs=4k 2>/dev/null; test -s '{disk}/filler'"]),
         hold=in_use, then=(f"dd if=/dev/zero of='{disk}/filler' bs=4k 2>/dev/null",) if in_use else (),
         db=db, runs=writes(shop) + reads(shop))
