@@ -29,6 +29,12 @@ def config_set(
     store = open_store(ctx)
     stored = config.set_option(store, name, value)
     shown = config.shown(store, name, stored)
+    if name == "closing.witness":
+        from commands.witnessing import named
+
+        lines = named(store)  # every closing made before goes to a witness named now
+        emit(as_json, {"key": name, "value": stored, "shown": shown, "witnessed": lines}, [f"{name} = {shown}", *lines])
+        return
     emit(as_json, {"key": name, "value": stored, "shown": shown}, f"{name} = {shown}")
 
 

@@ -101,6 +101,11 @@ def open_store(ctx: typer.Context) -> "Store":
         finish_upgrade(state.store)  # what an older version left to correct, before anyone acts on it
         state.check(ctx, state.store)
         warn_if_exposed(state.store)
+        from commands.witnessing import at_start
+
+        # Closings still waiting for a witness go now (a close sends them after its own commit instead: it never
+        # waits on a witness); a witness more than a day behind is said.
+        at_start(state.store, deliver_now=ctx.command_path.split()[1:3] not in (["day", "close"], ["day", "reopen"]))
     return state.store
 
 

@@ -73,6 +73,9 @@ def day_close(
     from pos.paydays import late_at_close
 
     late_tips = late_at_close(store, summary.day)
+    from commands.witnessing import deliver, said
+
+    witnessed = said(deliver(store))  # after the commit: the close never waited on a witness
 
     def human() -> None:
         if store.settings.training:
@@ -123,9 +126,11 @@ def day_close(
         if late_tips:
             say(f"WARNING: {money(store, late_tips)} in tips is still owed from pay periods whose payday has passed: "
                 "pay it now (pos tips owed shows to whom).")
+        for line in witnessed:
+            say(line)
         say(f"See the Z report: pos day report --day {summary.day}")
 
-    emit(as_json, {**summary_dict(summary), "late_tips_minor": late_tips}, human)
+    emit(as_json, {**summary_dict(summary), "late_tips_minor": late_tips, "witnessed": witnessed}, human)
 
 
 @day_app.command("report")
@@ -248,4 +253,9 @@ def day_reopen(
     store.keys = key_location(key_file)
     when = day_or_today(store, day)
     reopen_day(store, when, ask_approver(ctx, approve), signed_in_actor(store))
+    from commands.witnessing import deliver, said
+
+    for line in said(deliver(store)):  # the reopening's closing, witnessed after the commit
+        if line.startswith("warning:"):
+            say(line, err=True)
     emit(as_json, {"day": when.isoformat(), "reopened": True}, f"Reopened {when}: entries may be posted to it again.")

@@ -107,10 +107,15 @@ def ledger_verify(
                          "must still have that hash.")] = None,
     anchors: Annotated[Optional[list[Path]], typer.Option(
         "--anchors", help="Z reports kept as JSON (pos day report --json): each closing's head must still hold.")] = None,
+    witness: Annotated[Optional[list[Path]], typer.Option(
+        "--witness", help="A witness of the closings (its folder or .jsonl file), or the owner's mailbox (an mbox "
+                          "file, or a folder of .eml files): every closing it holds must be the store's. Without it, "
+                          "the witness folders the store names (closing.witness) are checked.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Recompute the hash chain and the zero-sum rule from the last close (--full: from the start), check every
-    signed closing, and any anchors; exit 1 if anything fails, naming the first thing that differs."""
+    signed closing against the store's witnesses, and any anchors; exit 1 if anything fails, naming the first thing
+    that differs."""
     from pos import archive, closings
     from pos.store_check import verify_store
 
@@ -132,12 +137,25 @@ def ledger_verify(
             reported.append(closing)
             if closing.get("key_fingerprint"):
                 printed.append((found.source, str(closing["key_fingerprint"])))
+    from pos import witness_check
+
+    given = [(show_path(path), witness_check.read_witness(path)) for path in witness or []]
+    for source, lines in given:
+        if not lines:
+            raise InvalidInput(f"{source} holds no witnessed closing: give a witness folder (closing.witness), its "
+                               ".jsonl file, or a mailbox holding the closings' emails (an mbox file, or .eml files).")
     store = open_store(ctx)
+    # The witnesses first: a closing re-signed with the store's own key checks out against everything in the store.
+    sources = [(source, lines, None) for source, lines in given] if witness else \
+        [(c.source, c.lines, c.note) for c in witness_check.configured_witnesses(store)]
+    witnessed = [witness_check.check_against(store, lines, source) for source, lines, _ in sources if lines is not None]
+    witness_notes = [note for _, lines, note in sources if lines is None and note]
+    against = next((w for w in witnessed if w.problem is not None), None)
     result = verify_store(store, full=full)
     since = ("" if not result.since else
              f" after entry {result.since} (the head of the signed close of {result.since_day - timedelta(days=1)})"
              if result.since_day else f" after entry {result.since} (the last close's head)")
-    problem = result.problem
+    problem = f"against {against.source}: {against.problem}" if against is not None else result.problem
     checked = closings.Check(result.closings, None)
     anchored = closings.AnchorCheck(0, None)
     if problem is None and held:
@@ -156,15 +174,18 @@ def ledger_verify(
     rung_after = None if full or last is None else date.fromisoformat(last.business_day)
     notices = [ahead.advice() for ahead in days_closed_ahead(store)]
     notices += [rung.advice() for rung in orders_rung_ahead(store, after=rung_after)]
+    notices += witness_notes
     extra = (f", {counted(checked.closings, 'signed closing')} check{'s' if checked.closings == 1 else ''} out"
              if checked.closings else "")
     extra += (f", {counted(anchored.held, 'anchor')} held outside the store still hold{'s' if anchored.held == 1 else ''}"
               if held and ok else "")
+    extra += "".join(f", {counted(w.held, 'closing')} witnessed by {w.source} match{'es' if w.held == 1 else ''}"
+                     for w in witnessed) if ok else ""
     verdict = (f"OK: {counted(result.entries, 'entry')}{since}, hash chain intact, every entry balances{extra}, "
                "the control records and the audit trail as they were written."
                if ok else
                (f"BROKEN after {counted(result.entries, 'good entry', 'good entries')}{since}: {problem}."
-                if result.journal_broken else f"BROKEN: {problem}."))
+                if result.journal_broken and against is None else f"BROKEN: {problem}."))
 
     def human() -> None:
         say(verdict)
@@ -173,7 +194,9 @@ def ledger_verify(
 
     emit(as_json, {"entries": result.entries, "since": result.since, "control_entries": result.control_entries,
                    "closings": checked.closings,
-                   "anchors": anchored.held, "ok": ok, "problem": problem, "notices": notices}, human)
+                   "anchors": anchored.held, "ok": ok, "problem": problem, "notices": notices,
+                   **({"witnesses": [{"source": w.source, "closings": w.held, "problem": w.problem}
+                                     for w in witnessed]} if witnessed else {})}, human)
     if not ok:
         raise typer.Exit(1)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import click
 import typer
@@ -11,7 +11,10 @@ import typer
 from commands.context import CASHIER, RegisterOpt, hidden_prompt, open_store, read_pin
 from commands.output import CardWait, say
 from commands.receipt import auto_receipt
-from pos.errors import InvalidInput
+from pos.errors import AnytenderError, InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pos.store import Store
 
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
@@ -21,17 +24,75 @@ def register_cmd(
     ctx: typer.Context,
     name: Annotated[Optional[str], typer.Option("--name", help="Who signs in (asked if left out).")] = None,
     register: RegisterOpt = 1,
+    till: Annotated[bool, typer.Option("--till", help="The till's own session, for its login shell: signing out "
+                                       "or quit goes back to the sign-in, never ends it.")] = False,
 ) -> None:
-    """The counter register: sign in by PIN, then ring sales with short commands (help lists them)."""
-    from pos.shifts import clock_in
-    from pos.staff import get_staff, open_shift, verify_pin
-    from screens.register import Session
+    """The counter register: sign in by PIN, then ring sales with short commands (help lists them).
 
+    It never gives a shell: no command of it starts another program (no shell escape, no editor),
+    Ctrl-Z and Ctrl-\\ do nothing at its terminal, and an error nobody foresaw (a bug) goes back to
+    the sign-in, said in one line, rather than ending it.  With ``--till`` (the till's login shell,
+    see the README's deployment section) signing out and ``quit`` go back to the sign-in too.
+    """
+    from commands.kiosk import _customer_proof
     from pos.drawer import check_register
 
     store = open_store(ctx)
     store.check_writable()  # a read-only store cannot ring a sale: said before anyone types a PIN
     check_register(register)  # before anyone types a PIN
+    interactive = sys.stdin.isatty()
+    with _customer_proof(interactive):  # Ctrl-Z (suspend) and Ctrl-\ (quit) do nothing: nothing drops to a shell
+        while True:
+            try:
+                _session(store, name, register)
+                if not till:
+                    return
+            except EOFError:  # Ctrl-D at the sign-in (the till asks again); a script's input has ended
+                if not till:
+                    raise
+                if not interactive:
+                    return
+            except (KeyboardInterrupt, click.exceptions.Abort, typer.Abort):  # Ctrl-C at the sign-in: asked again
+                if not till:
+                    raise
+                if not interactive:
+                    return
+                say("")
+            except AnytenderError as exc:  # a wrong PIN, someone locked out: the till asks again
+                if not till:
+                    raise
+                say(exc.message, err=True)
+            except Exception as exc:  # a bug: back to the sign-in, never to a shell
+                if not (till or interactive):
+                    raise  # a script: the bug shows as it is
+                _crashed(store, exc)
+                if not interactive:
+                    return
+            name = None  # the next one to sign in is asked
+
+
+def _crashed(store: "Store", exc: Exception) -> None:
+    """Say in one line that the register met an error it did not foresee, and record it (when the store can)."""
+    import time
+
+    from pos import audit
+
+    what = f"{type(exc).__name__}: {exc}"[:300]
+    say(f"The register met an error it did not expect ({what}); it is back at the sign-in. "
+        "Tell the owner what was typed last.", err=True)
+    try:
+        audit.refused(store, "pos register", f"an error nobody foresaw: {what}")
+    except Exception:  # noqa: BLE001 - the store itself may be what failed: the sign-in comes back regardless
+        pass
+    time.sleep(1)  # an error that recurs at once cannot spin the till
+
+
+def _session(store: "Store", name: Optional[str], register: int) -> None:
+    """One cashier's session at the register: the sign-in (name and PIN), then their lines until they sign out."""
+    from pos.shifts import clock_in
+    from pos.staff import get_staff, open_shift, verify_pin
+    from screens.register import Session
+
     who = name or typer.prompt("Name", err=True)
     from pos.text import shown
 
@@ -134,5 +195,7 @@ def _prompt_reader(session: Any) -> Callable[[], str]:
 
     for digit in "123456789":
         keys.add(f"f{digit}")(quick_key(digit))
-    prompt: Any = PromptSession(completer=_Complete(), complete_while_typing=False, key_bindings=keys)
+    # No editor (Ctrl-X Ctrl-E), no system prompt (Meta-!), no suspend (Ctrl-Z): nothing here starts a program.
+    prompt: Any = PromptSession(completer=_Complete(), complete_while_typing=False, key_bindings=keys,
+                                enable_open_in_editor=False, enable_system_prompt=False, enable_suspend=False)
     return lambda: str(prompt.prompt("> "))

@@ -1,4 +1,14 @@
-"""``pos login`` and ``pos logout``, and the sign-in a terminal keeps for one-shot commands."""
+"""``pos login`` and ``pos logout``, and the sign-in a terminal keeps for one-shot commands.
+
+A sign-in is bound to its terminal by two things: the terminal's identity, which the operating system
+shows any process of the same user (:func:`commands.context.terminal_id`), and a secret only the
+terminal's own shell holds, ``POS_TERMINAL_KEY`` in its environment (:func:`terminal_binding`).
+``eval "$(pos login NAME --shell)"`` signs in and gives the shell its key (an ``export`` line is all it
+prints on standard output); the file keeps the token, the environment the key, the store neither
+(only a hash of both).  What remains: a process started from that shell inherits the key, and one of
+the same user that reads the shell's own environment (``/proc/PID/environ``) or attaches a debugger to
+it takes it; that is why a till's OS user gets ``pos register`` and never a shell (README, deployment).
+"""
 
 from __future__ import annotations
 
@@ -32,6 +42,36 @@ def session_file(db_path: str) -> Path:
     return state_folder() / f"signin-{key}-{terminal_id()[:16]}.json"
 
 
+TERMINAL_KEY = "POS_TERMINAL_KEY"
+"""The environment variable that holds this shell's own secret (see the module docstring)."""
+_SHORTEST_KEY = 32
+NO_KEY = ("This shell has no terminal key of its own, so a sign-in here could be used from any process that "
+          "can see this terminal: sign in with 'eval \"$(pos login NAME --shell)\"', which gives the shell its key.")
+
+
+def terminal_key() -> str | None:
+    """This shell's own secret (hex, 128 bits or more), or None when it has none; refused when it is too weak."""
+    from pos.errors import InvalidInput
+
+    key = os.environ.get(TERMINAL_KEY, "").strip()
+    if not key:
+        return None
+    if len(key) < _SHORTEST_KEY or any(c not in "0123456789abcdef" for c in key.lower()):
+        raise InvalidInput(f"{TERMINAL_KEY} is not a key pos made (at least {_SHORTEST_KEY} hex digits): unset it "
+                           "and sign in with 'eval \"$(pos login NAME --shell)\"'.")
+    return key
+
+
+def terminal_binding() -> str | None:
+    """What a sign-in is bound to: this terminal's identity and this shell's own key; None without a key."""
+    import hashlib
+
+    key = terminal_key()
+    if key is None:
+        return None
+    return hashlib.sha256(f"{terminal_id()}|key:{key.lower()}".encode()).hexdigest()
+
+
 def signed_in_member(store: "Store", register: Optional[int] = None) -> Any:
     """Who is signed in on this terminal for this store (and ``register``, when the command uses one), if anyone.
 
@@ -49,7 +89,7 @@ def signed_in_member(store: "Store", register: Optional[int] = None) -> Any:
         return None
     if not isinstance(saved, dict):
         return None
-    return who(store, str(saved.get("token", "")), terminal=terminal_id(), register=register)
+    return who(store, str(saved.get("token", "")), terminal=terminal_binding(), register=register)
 
 
 def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
@@ -70,6 +110,10 @@ def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
     from pos.staff import check_pin_wait
 
     member = get_staff(store, name)
+    if terminal_binding() is None:  # before a PIN is typed: a sign-in without the shell's key is not made
+        from pos.errors import InvalidInput
+
+        raise InvalidInput(NO_KEY)
     check_pin_wait(store, member)  # waiting after wrong PINs: refused before a PIN is typed
     shown_name = shown(member.name)
     path = session_file(str(store.path))
@@ -91,7 +135,7 @@ def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
     try:
         with new_file(path, what, text=True, replace=True) as handle:  # a .part file, owner-only
             pin = read_pin(f"PIN for {shown_name}")
-            _, member, _ = sign_in(store, name, pin, register, terminal=terminal_id(), keep=keep)
+            _, member, _ = sign_in(store, name, pin, register, terminal=terminal_binding(), keep=keep)
     except FileWriteError as exc:
         if kept:  # recorded, but the file could not take its place: end the sign-in again
             sign_out(store, kept[0])
@@ -111,18 +155,28 @@ def login_cmd(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Who signs in.")],
     register: RegisterOpt = 1,
+    shell: Annotated[bool, typer.Option("--shell", help="Print only the line that gives this shell its key: "
+                                        "eval \"$(pos login NAME --shell)\".")] = False,
 ) -> None:
     """Sign in on this terminal (PIN typed hidden) for commands that change the store."""
     from pos import config
 
     store = open_store(ctx)
+    if shell and terminal_key() is None:  # a new key, for this command and for the shell that evaluates the line
+        import secrets
+
+        os.environ[TERMINAL_KEY] = secrets.token_hex(24)
     member = sign_in_here(store, name, register)
     minutes = config.get(store, "signin.minutes")
     from commands.output import say
 
     from pos.words import counted
 
-    say(f"{member.name} is signed in on this terminal for {counted(int(minutes), 'minute')}.")
+    say(f"{member.name} is signed in on this terminal for {counted(int(minutes), 'minute')}.", err=shell)
+    if shell:
+        import sys
+
+        sys.stdout.write(f"export {TERMINAL_KEY}={terminal_key()}\n")
 
 
 @top_level.command("logout", rich_help_panel=CASHIER)

@@ -38,13 +38,17 @@ def check_approver(store: "Store", approver: "StaffMember", action: str,
     """Refuse an approver who may not approve ``action``: deactivated, not a manager or owner, or the person asking.
 
     The person asking is ``requester``, or whoever is signed in for the command (or the register
-    session); when nobody is known, nobody can be told apart from the approver.  The approver is read
-    again from the store (inside the caller's write, where the approval is decided): someone
-    deactivated or demoted since their PIN was typed no longer approves.
+    session); when nobody is known, nobody can be told apart from the approver.
+
+    The approver is read afresh (in the caller's write, when it has begun one): deactivated, demoted or
+    locked out since they typed their PIN, they approve nothing.
     """
-    row = store.one("SELECT active, role FROM staff WHERE id = ?", (approver.id,))
-    if row is not None:  # as they are now (pos.staff imports this module: its row, read here)
-        approver = approver._replace(active=bool(row["active"]), role=type(approver.role)(row["role"]))
+    row = store.one("SELECT active, role, locked_at FROM staff WHERE id = ?", (approver.id,))
+    if row is None:
+        raise Refused(f"{approver.name} is no longer on the staff and cannot approve a {action}.")
+    if row["locked_at"]:
+        raise Refused(f"{approver.name} was locked out after wrong PINs and cannot approve a {action}.")
+    approver = approver._replace(active=bool(row["active"]), role=type(approver.role)(row["role"]))
     if not approver.active:
         raise Refused(f"{approver.name} is deactivated and cannot approve a {action}.")
     from pos.permissions import Action, actor_of, may, role_phrase

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 CONTROL_TABLES = (
     "settings", "staff", "signins", "shifts", "drawers", "drawer_counts", "day_closes", "audit_log",
     "tip_policies", "pay_schedules", "tax_rates", "kiosks", "recovery_codes", "closing_keys", "store_identity",
-    "store_facts", "handins", "handin_counts",
+    "store_facts", "place_tries", "handins", "handin_counts",
 )
 """The tables whose every version is chained, in the order they are checked.  A table a later migration adds
 joins by being named here: :func:`refresh` (run after every migration) installs its triggers and logs its rows."""

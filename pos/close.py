@@ -449,6 +449,9 @@ def close_day(
         closing = write_closing(store, "close", day, close_id, closer, keys if keys is not None else store.keys,
                                 counted_by=counted_by)
         summary = summary._replace(closing=closing)
+        from pos import witness
+
+        witness.queue(store, closing)  # delivered after the commit: the close never waits on a witness
         from pos import audit
 
         audit.changed(store, audit.Event.DAY_CLOSED, day.isoformat(), {"closed": False}, {"closed": True},
@@ -543,7 +546,10 @@ def reopen_day(store: "Store", day: date, approver: "StaffMember | None", by: "S
                                     (day.isoformat(),)))
         from pos.closings import write_closing  # a new signed closing: the old one is never edited
 
-        write_closing(store, "reopen", day, close_id, who, keys if keys is not None else store.keys)
+        reopening = write_closing(store, "reopen", day, close_id, who, keys if keys is not None else store.keys)
+        from pos import witness
+
+        witness.queue(store, reopening)  # witnessed like a close, after the commit
         conn.execute("UPDATE day_closes SET reopened_at = ?, reopened_by = ? WHERE business_day = ? "
                      "AND reopened_at IS NULL", (iso(utc_now()), who.id, day.isoformat()))
         from pos.days import forget_closed_days

@@ -32,6 +32,8 @@ the settings ``init`` asks for.
     hours.open, hours.close  the store's opening hours (HH:MM), the span of the day report's sales by hour
     receipt.smtp*, receipt.sender   the mail server that sends receipts (pos receipt N --email ADDRESS):
                            see pos.mail_server
+    closing.witness        where each closing is witnessed off this machine as it is made: folders on another disk
+                           or share, the owner's email (pos.witness)
     register.lock_after    minutes idle before a register session locks itself (0: never)
     register.quick_keys    the register's quick keys 1 to 9, KEY=SKU pairs (1=PIZZA-M,2=SODA): see
                            pos.quick_keys
@@ -278,6 +280,12 @@ def _clock(store: "Store", text: str) -> str:
     return f"{int(hours):02d}:{minutes}"
 
 
+def _witnesses(store: "Store", text: str) -> str:
+    from pos.witness_setting import parse_witnesses
+
+    return parse_witnesses(text, mail_server_set=bool(get(store, "receipt.smtp")))
+
+
 def _default_denominations(store: "Store") -> str:
     from pos.money import exponent
 
@@ -344,6 +352,9 @@ OPTIONS: dict[str, Option] = {
                "without TLS)", _yes_no, lambda s: "yes"),
         Option("receipt.sender", "the address emailed receipts come from (default: the mail user name)",
                lambda s, t: mail_server.parse_sender(t), lambda s: ""),
+        Option("closing.witness", "where each closing is witnessed off this machine as it is made: folders on "
+               "another disk or share, the owner's email (through receipt.smtp), comma-separated ('' for none)",
+               _witnesses, lambda s: ""),
         Option("register.lock_after", "minutes idle before pos register locks (0: never)", _lock_minutes,
                lambda s: "5"),
         Option("register.quick_keys", "the register's keys 1-9 for top items: KEY=SKU pairs, like 1=PIZZA-M,2=SODA",

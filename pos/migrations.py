@@ -742,6 +742,51 @@ ALTER TABLE refunds ADD COLUMN from_account TEXT;
     ),
     (
         29,
+        "closings witnessed off the machine: one delivery job per closing and witness",
+        """
+-- Each closing, as it was made, waiting for (or delivered to) each witness the store names (pos.witness): queued in
+-- the close's own transaction, delivered after it commits, retried by the next command until it is delivered.
+CREATE TABLE witness_jobs (
+    id INTEGER PRIMARY KEY,
+    closing_number INTEGER NOT NULL,
+    witness TEXT NOT NULL,                          -- 'folder:/abs/path' or 'email:owner@example.com'
+    payload TEXT NOT NULL,                          -- JSON: the witness line (and for an email, the Z report)
+    queued_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    tried_at TEXT,
+    claimed_until TEXT,                             -- a command delivering it now: others leave it alone until then
+    last_problem TEXT,
+    delivered_at TEXT,
+    UNIQUE (closing_number, witness)
+);
+CREATE INDEX witness_jobs_waiting ON witness_jobs(witness, closing_number) WHERE delivered_at IS NULL;
+""",
+    ),
+    (
+        30,
+        "tries of a secret counted against the place it was typed, not a person",
+        """
+-- A kiosk's staff PINs and the owner's recovery code (pos.place_tries): each try is a row, never changed; the
+-- wrong tries in a row since the place's last right one make that place (never the person named) wait.
+CREATE TABLE place_tries (
+    id INTEGER PRIMARY KEY,
+    place TEXT NOT NULL,                            -- 'kiosk 1', 'recovery code'
+    at TEXT NOT NULL,                               -- UTC ISO
+    is_right INTEGER NOT NULL CHECK (is_right IN (0, 1))
+);
+CREATE INDEX place_tries_place ON place_tries(place, id);
+CREATE TRIGGER place_tries_no_update BEFORE UPDATE ON place_tries
+BEGIN
+    SELECT RAISE(ABORT, 'a try is kept as it was made');
+END;
+CREATE TRIGGER place_tries_no_delete BEFORE DELETE ON place_tries
+BEGIN
+    SELECT RAISE(ABORT, 'a try is kept as it was made');
+END;
+""",
+    ),
+    (
+        31,
         "cash that changes hands with both hands: a driver's hand-in waits for the count of the person receiving it",
         """
 -- A driver's hand-in, as the driver started it (what they say they hand in, to which drawer).  Until the person

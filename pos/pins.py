@@ -10,9 +10,12 @@ and kitchen staff, at least 6 for managers and owners (who approve, unlock and c
 never one digit repeated (``0000``) nor a straight run up or down (``1234``, ``4321``, ``8901``), and
 never the person's current or previous PIN (:func:`check_new_pin`).
 
-PINs are stored only as salted scrypt hashes (:func:`hash_pin`).  With a few thousand possible
-PINs no hash makes a stolen file safe by itself: that is why the store is owner-only (see
-``pos.store``) and why the longer PINs of managers and owners matter.
+PINs are stored only as salted scrypt hashes (:func:`hash_pin`), each carrying its own cost (scrypt's
+n, r and p), so a hash made at an older, cheaper cost still checks, and is made again at today's cost
+the next time its PIN is typed right (:func:`upgraded_hash`).  Today's cost takes at least 100 ms per
+guess on a till-class machine: a copied hash still gives up a 4-digit PIN in under half an hour of
+one core, so no hash makes a stolen file safe by itself: that is why the store is owner-only (see
+``pos.store``) and why the longer PINs of managers and owners matter (a 6-digit one: days).
 
 Nothing here touches the store; changing someone's PIN is :mod:`pos.pin_change`.
 """
@@ -28,9 +31,13 @@ from typing import Iterable
 from pos.errors import InvalidInput
 from pos.words import counted
 
-# scrypt cost: ~50 ms per check on this class of machine, which is nothing at
-# a sign-in but makes guessing every 4-digit PIN of a stolen file slow.
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+# scrypt cost: ~150 ms per check on this class of machine (at least 100 ms), which is little at a
+# sign-in but makes guessing every PIN of a stolen file slow.  Tests make it cheap by setting _SCRYPT_N.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**16, 8, 1
+PIN_COST = (_SCRYPT_N, _SCRYPT_R, _SCRYPT_P)
+"""Today's cost, as shipped (n, r, p); :data:`_SCRYPT_N` and friends are what is used now."""
+_MAX_SCRYPT_MEMORY = 256 * 1024 * 1024
+"""A stored hash asking for more memory than this is not checked (nobody made it here)."""
 
 MAX_PIN_DIGITS = 12
 _SHORTEST = {"owner": 6, "manager": 6}
@@ -107,8 +114,30 @@ def hash_pin(pin: str) -> str:
     """Salted scrypt hash of a PIN (normalised first), as ``scrypt$n$r$p$salt$hash`` (hex)."""
     text = check_pin_format(pin)
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(text.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+    n, r, p = _SCRYPT_N, _SCRYPT_R, _SCRYPT_P
+    digest = hashlib.scrypt(text.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=_maxmem(n, r, p))
+    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
+
+
+def _maxmem(n: int, r: int, p: int) -> int:
+    """The memory scrypt needs at (n, r, p), with room: OpenSSL's default (32 MiB) is too little for today's cost."""
+    return 128 * r * (n + p + 2) + 1024 * 1024
+
+
+def hash_cost(stored: str) -> tuple[int, int, int] | None:
+    """The (n, r, p) a stored hash was made with; None when it is not one of ours."""
+    parts = stored.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt" or not all(x.isdigit() for x in parts[1:4]):
+        return None
+    return int(parts[1]), int(parts[2]), int(parts[3])
+
+
+def upgraded_hash(pin: str, stored: str) -> str | None:
+    """For a PIN just checked right against ``stored``: a new hash at today's cost, when ``stored``'s is lower."""
+    cost = hash_cost(stored)
+    if cost is None or cost[0] * cost[1] * cost[2] >= _SCRYPT_N * _SCRYPT_R * _SCRYPT_P:
+        return None
+    return hash_pin(pin)
 
 
 def pin_matches(pin: str | None, stored: str) -> bool:
@@ -117,9 +146,12 @@ def pin_matches(pin: str | None, stored: str) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
     except ValueError:
         return False
-    if scheme != "scrypt":
+    cost = hash_cost(stored)
+    if scheme != "scrypt" or cost is None or _maxmem(*cost) > _MAX_SCRYPT_MEMORY:
         return False
-    candidate = hashlib.scrypt(
-        normalise_pin(pin).encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(digest) // 2
-    )
+    try:
+        candidate = hashlib.scrypt(normalise_pin(pin).encode(), salt=bytes.fromhex(salt), n=cost[0], r=cost[1],
+                                   p=cost[2], dklen=len(digest) // 2, maxmem=_maxmem(*cost))
+    except ValueError:  # a hash nobody here made (n not a power of two, a salt not hex...)
+        return False
     return hmac.compare_digest(candidate.hex(), digest)

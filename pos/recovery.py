@@ -3,8 +3,11 @@
 ``pos init`` prints one, once; the store keeps only its salted scrypt hash.  ``pos staff recover
 NAME`` takes it for an owner (no sign-in: the owner cannot sign in), with a new PIN: a right code
 unlocks the owner, lifts any wait, sets the PIN, and is used up; a fresh code is made at once and
-shown, so the store always has one.  A wrong code counts as a wrong PIN for that owner (the same
-growing waits, :mod:`pos.staff`), and a try during a wait is refused without looking at the code.
+shown, so the store always has one.  The code has its own limit, apart from any PIN's
+(:mod:`pos.place_tries`): from the fifth wrong code in a row, each makes the next try wait (30 s
+doubling, up to an hour), and a try during that wait is refused without looking at the code.  Waits
+caused elsewhere (wrong PINs for the owner, typed at a register, a kiosk or a terminal) never hold the
+code up: it is the way out of them.
 
 A code is 20 characters of base32 (100 bits from :mod:`secrets`) in four groups of five; it is read
 back in any case, with or without the dashes and spaces.
@@ -91,14 +94,15 @@ def renew(store: "Store", owner: "StaffMember") -> str:
 
 
 def check_recover(store: "Store", who: str) -> "StaffMember":
-    """The owner to recover, refused (before anyone types the code) when they are not an active owner or must wait."""
-    from pos.staff import check_pin_wait
+    """The owner to recover, refused (before anyone types the code) when they are not an active owner, or the code
+    waits after wrong tries of its own (never for the owner's PIN waits)."""
+    from pos.place_tries import RECOVERY, check_place
 
     member = check_owner(store, who)
     if not store.scalar("SELECT count(*) FROM recovery_codes WHERE used_at IS NULL"):
         raise NotAllowed("This store has no recovery code (it was made before they existed, or by hand): an owner "
                          "who can sign in makes one with 'pos staff recovery-code'.")
-    check_pin_wait(store, member)
+    check_place(store, RECOVERY)
     return member
 
 
@@ -108,7 +112,9 @@ def recover(store: "Store", who: str, code: str, new_pin: str,
     from pos import audit
     from pos.pin_change import check_new_pin_for
     from pos.pins import hash_pin
-    from pos.staff import get_staff, wrong_try
+    from pos.place_tries import RECOVERY, check_place, record_try
+    from pos.staff import MAX_FAILED_PINS, get_staff
+    from pos.words import counted
 
     member = check_recover(store, who)
     new_pin = check_new_pin_for(store, member, new_pin)  # an owner's rules; not the current or previous PIN
@@ -116,16 +122,27 @@ def recover(store: "Store", who: str, code: str, new_pin: str,
         raise InvalidInput("No recovery code was given: type the code pos init printed, like ABCDE-FGHIJ-KLMNO-PQRST.")
     row = store.one("SELECT id, code_hash FROM recovery_codes WHERE used_at IS NULL")
     assert row is not None  # check_recover refused a store without one
-    if not _matches(code, row["code_hash"]):
-        wrong_try(store, member, register, "recovery code")
-    pin_hash = hash_pin(new_pin)
+    right = _matches(code, row["code_hash"])  # before the write lock: hashing costs
+    pin_hash = hash_pin(new_pin) if right else ""
     with store.write() as conn:
-        used = conn.execute("UPDATE recovery_codes SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL",
-                            (iso(utc_now()), member.id, row["id"])).rowcount
-        if not used:  # another terminal used it in the meantime
-            raise Refused("That recovery code was used up a moment ago: use the one it printed.")
-        conn.execute("UPDATE staff SET previous_pin_hash = pin_hash, pin_hash = ?, pin_changed_at = ?, failed_pins = 0, "
-                     "locked_at = NULL, pin_wait_until = NULL WHERE id = ?", (pin_hash, iso(utc_now()), member.id))
-        audit.record(store, audit.Event.RECOVERED, {"who": member.name}, staff_id=member.id, register=register)
-        fresh = issue(store)
+        check_place(store, RECOVERY)  # the code's own count and wait, read where the try is recorded
+        hold = record_try(store, RECOVERY, right)
+        if not right:
+            audit.record(store, audit.Event.FAILED_PIN, {"who": member.name, "in_a_row": hold.failed_in_a_row,
+                                                         "what": "recovery code", "wait_s": hold.wait_s},
+                         staff_id=member.id, register=register)
+            wrong = (hold.words if hold.wait_s else
+                     f"try again ({counted(MAX_FAILED_PINS - hold.failed_in_a_row, 'try')} left).")
+        else:
+            used = conn.execute("UPDATE recovery_codes SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL",
+                                (iso(utc_now()), member.id, row["id"])).rowcount
+            if not used:  # another terminal used it in the meantime
+                raise Refused("That recovery code was used up a moment ago: use the one it printed.")
+            conn.execute("UPDATE staff SET previous_pin_hash = pin_hash, pin_hash = ?, pin_changed_at = ?, "
+                         "failed_pins = 0, locked_at = NULL, pin_wait_until = NULL WHERE id = ?",
+                         (pin_hash, iso(utc_now()), member.id))
+            audit.record(store, audit.Event.RECOVERED, {"who": member.name}, staff_id=member.id, register=register)
+            fresh = issue(store)
+    if not right:
+        raise NotAllowed(f"Wrong recovery code for {member.name}: {wrong}")
     return get_staff(store, member.id), fresh

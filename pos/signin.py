@@ -40,7 +40,7 @@ def sign_in(store: "Store", name: str, pin: str, register: int | None = None, *,
     sign-in is not recorded either: no sign-in is left in the store that nobody holds.
     """
     from pos import audit, config
-    from pos.staff import verify_pin
+    from pos.staff import get_staff, verify_pin
 
     store.check_writable()  # before the PIN is checked: a wrong one could not even be counted
     member = verify_pin(store, name, pin, register=register)
@@ -48,6 +48,14 @@ def sign_in(store: "Store", name: str, pin: str, register: int | None = None, *,
     now = utc_now()
     expires = iso(now + timedelta(minutes=config.get_minor(store, "signin.minutes")))
     with store.write() as conn:
+        # Decided again where the sign-in is written: deactivated or locked out since the PIN was checked
+        # (another terminal, at the same moment), there is no sign-in.
+        from pos.staff import pin_hold
+
+        if not get_staff(store, member.id).active or pin_hold(store, member).locked:
+            from pos.errors import NotAllowed
+
+            raise NotAllowed(f"{member.name} was deactivated or locked out a moment ago: nobody was signed in.")
         conn.execute("INSERT INTO signins(token_sha, staff_id, register, created_at, expires_at, terminal) "
                      "VALUES (?, ?, ?, ?, ?, ?)",
                      (_sha(token), member.id, register, iso(now), expires, _sha(terminal) if terminal else None))

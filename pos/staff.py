@@ -32,7 +32,7 @@ from __future__ import annotations
 import enum
 import re
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple, NoReturn, TYPE_CHECKING
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 from pos.clock import day_bounds
 from pos.days import current_day
@@ -366,6 +366,10 @@ def _duration(seconds: int) -> str:
     return counted(-(-seconds // 60), "minute")
 
 
+duration_words = _duration
+"""A wait as the messages say it: ``30 seconds``, ``2 minutes``."""
+
+
 class PinHold(NamedTuple):
     """Where a person stands after wrong PINs: locked out until someone above unlocks them, or waiting, or neither.
 
@@ -429,29 +433,53 @@ def verify_pin(store: "Store", who: str, pin: str, register: int | None = None) 
     Every failure is in the audit trail, with the register and terminal it was typed at; the fifth in
     a row locks the person out (or, where nobody could unlock them, only makes them wait), and from
     then on every wrong PIN makes them wait longer (see the module docstring).
+
+    The count and the wait are read and decided inside the ``BEGIN IMMEDIATE`` transaction that records
+    the try, so tries typed at once (several terminals, several processes) are decided one at a time:
+    the fifth wrong PIN locks, and every try after it is refused unlooked-at and uncounted.  Only the
+    hashing, which costs, is done before the write lock is taken; its answer is used only if the try
+    is still allowed under the lock.  A right PIN whose hash is older (cheaper) than today's is hashed
+    again at today's cost (:func:`pos.pins.upgraded_hash`).
     """
+    from pos.pins import upgraded_hash
+
     member = get_staff(store, who)
-    row = store.one("SELECT pin_hash, failed_pins, locked_at FROM staff WHERE id = ?", (member.id,))
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot sign in.")
-    assert row is not None
-    check_pin_wait(store, member)  # locked out, or waiting: said the same way as when it began
+    check_pin_wait(store, member)  # locked out, or waiting: said the same way as when it began (again below)
     if register is None:
         register = store.memo.get("register")
-    if pin_matches(pin, row["pin_hash"]):
-        if row["failed_pins"]:
-            with store.write() as conn:
+    stored = str(store.scalar("SELECT pin_hash FROM staff WHERE id = ?", (member.id,)))
+    right = pin_matches(pin, stored)
+    upgraded = upgraded_hash(pin, stored) if right else None  # before the lock: hashing costs
+    with store.write() as conn:
+        if not get_staff(store, member.id).active:  # deactivated at this moment, on another terminal
+            raise NotAllowed(f"{member.name} is deactivated and cannot sign in.")
+        hold = pin_hold(store, member)  # read under the write lock: a try at once with others waits its turn
+        if hold.holds:
+            raise Refused(hold.words)
+        now = str(conn.execute("SELECT pin_hash FROM staff WHERE id = ?", (member.id,)).fetchone()[0])
+        if now != stored:  # the PIN was changed while this one was hashed: check against the new one
+            right, upgraded = pin_matches(pin, now), None
+        if right:
+            if hold.failed_in_a_row:
                 conn.execute("UPDATE staff SET failed_pins = 0, pin_wait_until = NULL WHERE id = ?", (member.id,))
-        return member
-    return wrong_try(store, member, register, "PIN")
+            if upgraded is not None:
+                conn.execute("UPDATE staff SET pin_hash = ? WHERE id = ? AND pin_hash = ?", (upgraded, member.id, now))
+            return member
+        message = count_wrong(store, member, register, "PIN")
+    raise NotAllowed(message)
 
 
-def wrong_try(store: "Store", member: StaffMember, register: int | None, what: str) -> NoReturn:
-    """Count a wrong PIN (or recovery code) for ``member``, lock them out or make them wait, and refuse."""
+def count_wrong(store: "Store", member: StaffMember, register: int | None, what: str) -> str:
+    """Count a wrong PIN for ``member`` (in the caller's write), lock them out or make them wait; the refusal's words.
+
+    The caller holds the write lock and has just read (:func:`pin_hold`) that the try was allowed.
+    """
     from pos import audit
 
     now = utc_now()
-    with store.write() as conn:  # committed before the refusal: a wrong PIN is never forgotten
+    with store.write() as conn:  # the caller's: committed before the refusal, a wrong PIN is never forgotten
         conn.execute("UPDATE staff SET failed_pins = failed_pins + 1 WHERE id = ?", (member.id,))
         failed = int(conn.execute("SELECT failed_pins FROM staff WHERE id = ?", (member.id,)).fetchone()[0])
         wait = pin_wait_s(failed)
@@ -464,9 +492,9 @@ def wrong_try(store: "Store", member: StaffMember, register: int | None, what: s
         if locks:
             conn.execute("UPDATE staff SET locked_at = ? WHERE id = ?", (iso(now), member.id))
             audit.record(store, audit.Event.LOCKED_OUT, {"who": member.name}, staff_id=member.id, register=register)
-    if locks or wait:
-        raise NotAllowed(f"Wrong {what} for {member.name}: {pin_hold(store, member).words}")
-    raise NotAllowed(f"Wrong {what} for {member.name}: try again ({counted(MAX_FAILED_PINS - failed, 'try')} left).")
+        if locks or wait:
+            return f"Wrong {what} for {member.name}: {pin_hold(store, member).words}"
+    return f"Wrong {what} for {member.name}: try again ({counted(MAX_FAILED_PINS - failed, 'try')} left)."
 
 
 def check_unlock(store: "Store", who: str) -> StaffMember:

@@ -80,6 +80,7 @@ LIMITS: dict[str, int] = {
     "receipt folder": 4096,
     "mail server user name": 254,
     "mail password file": 4096,
+    "closing witness": 4096,
 }
 """Every free-text field a person fills in, and how many characters it holds (after spaces are squeezed)."""
 

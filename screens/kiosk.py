@@ -10,7 +10,10 @@ The customer can never end the screen: no word of theirs leaves it, and the
 terminal ignores Ctrl-C and Ctrl-D.  Staff end it with a command help does
 not list (``staff``), then their name and PIN (:attr:`KioskSession.asking`):
 a manager, or the kiosk's attendant.  Anyone else is refused, and the
-refusal recorded; a wrong PIN counts toward that person's lockout.
+refusal recorded; a wrong PIN counts against the kiosk (its own growing
+wait), never against the person named, and a wrong PIN, a right PIN of
+someone who may not close the kiosk and a locked-out person all get the
+same answer (:mod:`pos.place_tries`).
 """
 
 from __future__ import annotations
@@ -90,26 +93,29 @@ class KioskSession:
             return [exc.message]
 
     def _staff_pin(self, name: str) -> list[str]:
-        from pos.staff import get_staff
-
-        member = get_staff(self.store, name)
-        self.asking = Asking(f"PIN for {member.name}", True, lambda pin: self._staff_exit(member.name, pin))
+        # Nothing is looked up yet: whether the name is anyone's is not said before the PIN, nor after it.
+        self.asking = Asking("PIN", True, lambda pin: self._staff_exit(name, pin))
         return []
 
     def _staff_exit(self, name: str, pin: str) -> list[str]:
-        """End the screen, for a manager or this kiosk's attendant whose PIN this is."""
+        """End the screen, for a manager or this kiosk's attendant whose PIN this is.
+
+        Checked at the kiosk's own count (:func:`pos.place_tries.staff_at`): a wrong PIN, a name nobody has, a
+        right PIN of someone who may not close it, or someone locked out all get the same answer and count
+        against this kiosk (its own growing wait), never against the person named.
+        """
         from pos import audit
         from pos.permissions import Action, actor_of, may
-        from pos.staff import verify_pin
+        from pos.place_tries import kiosk_place, staff_at
 
-        member = verify_pin(self.store, name, pin)
-        if not (may(actor_of(member), Action.APPROVE) or member.key == self.kiosk.attendant):
-            raise Refused(f"{member.name} may not close kiosk {self.kiosk.number}: a manager or its attendant does.")
+        number = self.kiosk.number
+        member = staff_at(self.store, kiosk_place(number), name, pin,
+                          lambda m: may(actor_of(m), Action.APPROVE) or m.key == self.kiosk.attendant,
+                          f"Kiosk {number} stays open: a manager or its attendant closes it with their name and PIN.")
         said = self.close()
-        audit.record(self.store, audit.Event.COMMAND, {"command": f"kiosk {self.kiosk.number} closed"},
-                     staff_id=member.id)
+        audit.record(self.store, audit.Event.COMMAND, {"command": f"kiosk {number} closed"}, staff_id=member.id)
         self.done = True
-        return [*said, f"Kiosk {self.kiosk.number} closed by {member.name}."]
+        return [*said, f"Kiosk {number} closed by {member.name}."]
 
     def _money(self, amount_minor: int) -> str:
         from pos.money_format import store_money

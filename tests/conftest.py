@@ -42,8 +42,9 @@ def _own_state_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     never ~."""
     import os
 
-    names = ("XDG_STATE_HOME", "XDG_DATA_HOME", "POS_KEY_FILE")
+    names = ("XDG_STATE_HOME", "XDG_DATA_HOME", "POS_KEY_FILE", "POS_TERMINAL_KEY")
     old = {name: os.environ.get(name) for name in names}
+    os.environ["POS_TERMINAL_KEY"] = "7e" * 24  # the test run's shell's own key (commands.signin): sign-ins work
     os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))
     os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))  # closing keys: never the real ~
     os.environ.pop("POS_KEY_FILE", None)
@@ -53,6 +54,15 @@ def _own_state_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def _cheap_pin_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PIN hash at today's cost takes ~150 ms: tests hash cheaply (a stored hash carries its own cost, so
+    checks still work).  Tests of the cost itself use ``pos.pins.PIN_COST``."""
+    from pos import pins
+
+    monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 
 
 @pytest.fixture
@@ -194,8 +204,9 @@ def refused_events(path: Path) -> list[dict[str, str]]:
         conn.close()
 
 
-PIN_RECORDS = ("audit_log", "staff")
-"""What a wrong PIN writes: the audit trail, and the person's count of failed PINs."""
+PIN_RECORDS = ("audit_log", "staff", "place_tries")
+"""What a wrong PIN writes: the audit trail, and the person's count of failed PINs (or the place's: a kiosk's, the
+recovery code's)."""
 
 
 @pytest.fixture

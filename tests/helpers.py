@@ -54,6 +54,7 @@ DEFAULT_OPTIONS = {
     "cash.denominations": "10000,5000,2000,1000,500,100,25,10,5,1",
     "cash.float_stays": "no",
     "cash.rounding": "0",
+    "closing.witness": "",
     "hours.close": "21:00",
     "hours.open": "09:00",
     "link.expires_after": "60",

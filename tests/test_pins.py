@@ -241,3 +241,47 @@ def test_pin_of_someone_deactivated_or_unknown_is_refused_before_any_pin(crew: S
     deactivate_staff(crew, "Alice")
     cli.fails("staff", "pin", "Alice", says="Alice is deactivated")
     cli.fails("staff", "pin", "Nobody", says="No staff member called 'Nobody'")
+
+
+# -- the cost of a guess (issue 24, finding 8) ----------------------------------------------
+
+
+def test_the_finding_replayed_one_guess_against_a_copied_hash_costs_at_least_100_ms(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline, one guess cost 36 ms: every 4-digit PIN in 6 minutes.  Now a hash at today's cost takes 100 ms
+    or more to check (a busy machine only makes it slower)."""
+    import time
+
+    from pos import pins
+
+    monkeypatch.setattr(pins, "_SCRYPT_N", pins.PIN_COST[0])
+    stored = hash_pin("2580")
+    assert stored.split("$")[1:4] == [str(x) for x in pins.PIN_COST]
+    started = time.perf_counter()
+    assert not pin_matches("2581", stored)
+    assert time.perf_counter() - started >= 0.100
+
+
+def test_an_old_cheaper_hash_still_checks_and_is_made_again_at_todays_cost_on_the_next_right_pin(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pos import pins
+
+    add_staff(store, "Alice", "cashier", "2580")  # at the tests' cheap cost (n=16): an "old" hash
+    old = pin_hash(store, "Alice")
+    monkeypatch.setattr(pins, "_SCRYPT_N", 2**6)  # today's cost, higher
+    with pytest.raises(NotAllowed):
+        verify_pin(store, "Alice", "1357")
+    assert pin_hash(store, "Alice") == old  # a wrong PIN changes no hash
+    verify_pin(store, "Alice", "2580")
+    new = pin_hash(store, "Alice")
+    assert new != old and new.split("$")[1:4] == ["64", "8", "1"] and pin_matches("2580", new)
+    verify_pin(store, "Alice", "2580")
+    assert pin_hash(store, "Alice") == new  # already at today's cost: not made again
+    # The previous PIN is still the previous one (the upgrade is the same PIN, not a change).
+    with pytest.raises(InvalidInput, match="current or previous PIN"):
+        change_pin(store, "Alice", "2580", current_pin="2580")
+
+
+def test_a_stored_hash_nobody_here_made_never_matches() -> None:
+    for stored in ("scrypt$3$8$1$00$00", "scrypt$1099511627776$8$1$00$00", "scrypt$16$8$1$zz$00", "md5$x", ""):
+        assert not pin_matches("2580", stored)

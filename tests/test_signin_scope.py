@@ -295,3 +295,62 @@ def test_a_register_session_ends_at_a_deactivation_even_when_reactivated_before_
         assert till.handle("SODA") == ["Alice was deactivated after signing in here, which ended this sign-in: sign "
                                        "in again with your PIN.", "Signed out. 1 order still open: pos order list."]
         assert till.done
+
+
+# -- a secret only the terminal's own shell holds (issue 24, finding 8) ----------------------------------------
+
+
+PROC_ONLY = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from commands.context import terminal_id
+from pos.signin import who
+from pos.store import Store
+
+# A process of the same user, with only what /proc shows: it computes the terminal's identity as the
+# terminal's own shell would (here: inherited, the same session), and takes the sign-in file's token.
+from freezegun import freeze_time
+
+token = json.loads(open(sys.argv[3]).read())["token"]
+store = Store.open(sys.argv[2])
+with freeze_time(sys.argv[4]):
+    try:
+        print("SIGNED IN" if who(store, token, terminal=terminal_id()) is not None else "NOBODY")
+    except Exception as exc:
+        print(type(exc).__name__, exc)
+"""
+
+
+def test_the_finding_replayed_a_process_with_only_public_proc_values_cannot_produce_the_binding(
+        guarded: Store, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    with freeze_time(NOON):
+        cli.ok("login", "Maria", input="258036\n")
+    env = {k: v for k, v in os.environ.items() if k != "POS_TERMINAL_KEY"}
+    out = subprocess.run([sys.executable, "-c", PROC_ONLY, str(REPO), str(guarded.path), str(tmp_path / "session.json"),
+                          NOON], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.startswith("Refused Maria signed in on another terminal"), out
+
+
+def test_a_shell_without_its_own_key_cannot_sign_in_and_login_shell_gives_it_one(
+        guarded: Store, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("POS_TERMINAL_KEY")
+    with freeze_time(NOON):
+        cli.fails("login", "Maria", input="258036\n", says="This shell has no terminal key of its own")
+        assert guarded.scalar("SELECT count(*) FROM signins") == 0
+        result = cli.ok("login", "Maria", "--shell", input="258036\n")
+        (line,) = result.stdout.splitlines()  # the only thing the shell evaluates
+        assert line.startswith("export POS_TERMINAL_KEY=")
+        assert "Maria is signed in on this terminal" in result.stderr
+        key = line.split("=", 1)[1]
+        assert len(key) == 48 and key not in "\n".join(snapshot(guarded.path) or [])
+        # The shell that evaluated the line: signed in.  Another one (another key, or none): not.
+        monkeypatch.setenv("POS_TERMINAL_KEY", key)
+        assert "opened without a sale" in cli.ok("drawer", "nosale", "--reason", "change", "--register", "1").stdout
+        monkeypatch.setenv("POS_TERMINAL_KEY", "ab" * 24)
+        cli.fails("drawer", "nosale", "--reason", "change", "--register", "1", audited=True,
+                  says="Maria signed in on another terminal")
+        monkeypatch.setenv("POS_TERMINAL_KEY", "1234")
+        cli.fails("drawer", "nosale", "--reason", "change", "--register", "1",
+                  says="POS_TERMINAL_KEY is not a key pos made")

@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 import pytest
 from freezegun import freeze_time
 
-from commands.signin import terminal_id
+from commands.signin import terminal_binding
 from pos import migrations
 from pos.catalog import add_item
 from pos.drawer import open_drawer
@@ -58,7 +58,11 @@ def shop(make_store: Callable[..., Store], tmp_path: Path, monkeypatch: pytest.M
     with freeze_time(NOON):
         store = make_store("shop/pos.db")
         add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
-        add_staff(store, "Alice", "cashier", "2580")
+        with monkeypatch.context() as cost:  # at today's cost: a process of its own (which hashes at today's
+            from pos import pins  # cost) never rewrites it to a dearer one, so a refused command writes nothing
+
+            cost.setattr(pins, "_SCRYPT_N", pins.PIN_COST[0])
+            add_staff(store, "Alice", "cashier", "2580")
         open_drawer(store, 1, "100")
         order = new_order(store, "counter")
         add_line(store, order.id, "PIZZA-M")
@@ -101,7 +105,7 @@ def signed_in(shop: Shop) -> bool:
     """Whether the sign-in kept on this terminal is still good in the store."""
     token = json.loads(shop.session.read_text())["token"]
     with freeze_time(NOON), Store.open(shop.db) as store:
-        return who(store, token, terminal=terminal_id()) is not None
+        return who(store, token, terminal=terminal_binding()) is not None
 
 
 def test_control_every_write_would_change_a_writable_store(shop: Shop) -> None:
@@ -370,7 +374,7 @@ def test_a_full_disk_refuses_every_change_and_still_reads(shop: Shop, tmp_path: 
     db = disk / "pos.db"
     kept = shop.session.read_text()
     results = in_namespace(
-        tmp_path, setup=[f"mount -t tmpfs -o size=512k tmpfs '{disk}'", f"cp '{shop.db}' '{db}'"]
+        tmp_path, setup=[f"mount -t tmpfs -o size=2m tmpfs '{disk}'", f"cp '{shop.db}' '{db}'"]
         + ([] if in_use else [f"dd if=/dev/zero of='{disk}/filler' bs=4k 2>/dev/null; test -s '{disk}/filler'"]),
         hold=in_use, then=(f"dd if=/dev/zero of='{disk}/filler' bs=4k 2>/dev/null",) if in_use else (),
         db=db, runs=writes(shop) + reads(shop))

@@ -400,6 +400,12 @@ def _(s: Store, t: str) -> Any:
     return config.set_option(s, "receipt.smtp_password_file", t)
 
 
+@library_input("closing witness")
+def _(s: Store, t: str) -> Any:
+    from pos import config
+    return config.set_option(s, "closing.witness", t)
+
+
 @library_input("counter note")
 def _(s: Store, t: str) -> Any:
     from pos.orders import hand_to_counter
