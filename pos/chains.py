@@ -126,7 +126,10 @@ def _trigger_sql(table: str, columns: list[tuple[str, int]]) -> dict[str, str]:
         insert: f"CREATE TRIGGER {insert} AFTER INSERT ON {_quote(table)} BEGIN "
                 f"{_append_sql(table, quote_op('I'), new_key, _image_sql(columns, 'NEW'), 1)}; END",
         # A key that changes is the old row gone and a new one: both are logged, so neither is unaccounted for.
-        update: f"CREATE TRIGGER {update} AFTER UPDATE ON {_quote(table)} BEGIN "
+        # An UPDATE that changes nothing (a count set to what it was) logs nothing: the log holds versions, not
+        # statements, so a refused command that touched a row as it was leaves the store as it found it.
+        update: f"CREATE TRIGGER {update} AFTER UPDATE ON {_quote(table)} "
+                f"WHEN {_image_sql(columns, 'OLD')} IS NOT {_image_sql(columns, 'NEW')} BEGIN "
                 f"{_append_sql(table, quote_op('D'), old_key, 'NULL', -1, f' WHERE {old_key} IS NOT {new_key}')}; "
                 f"{_append_sql(table, quote_op('I'), new_key, _image_sql(columns, 'NEW'), 1, f' WHERE {old_key} IS NOT {new_key}')}; "
                 f"{_append_sql(table, quote_op('U'), new_key, _image_sql(columns, 'NEW'), 0, f' WHERE {old_key} IS {new_key}')}; END",

@@ -164,14 +164,20 @@ def snapshot(path: Path, except_tables: tuple[str, ...] = ()) -> list[str] | Non
     if not path.exists():
         return None
     conn = sqlite3.connect(path)
-    skipped = tuple(f'INSERT INTO "{table}"' for table in except_tables)
-    # The control log keeps every version of those tables' rows too (pos.chains): those versions go with them.
-    logged = tuple(f"INSERT INTO \"control_log\" VALUES(%,'{table}',%" for table in except_tables)
     try:
-        return [line for line in conn.iterdump()
-                if not (skipped and line.startswith(skipped)) and not any(_like(line, p) for p in logged)]
+        return leave_out(list(conn.iterdump()), except_tables)
     finally:
         conn.close()
+
+
+def leave_out(lines: list[str], tables: tuple[str, ...]) -> list[str]:
+    """A snapshot's lines without the rows of ``tables``, and without the control log's versions of them
+    (pos.chains keeps every version of a control row: those go with the rows)."""
+    if not tables:
+        return lines
+    skipped = tuple(f'INSERT INTO "{table}"' for table in tables)
+    logged = tuple(f"INSERT INTO \"control_log\" VALUES(%,'{table}',%" for table in tables)
+    return [line for line in lines if not line.startswith(skipped) and not any(_like(line, p) for p in logged)]
 
 
 def _like(line: str, pattern: str) -> bool:

@@ -316,3 +316,15 @@ def test_a_day_of_sales_and_its_close_are_all_in_the_chain(shop: Store) -> None:
     logged = {t for (t,) in shop.tuples("SELECT DISTINCT tbl FROM control_log WHERE id > ?", (before,))}
     assert {"day_closes", "drawer_counts", "drawers", "audit_log", "store_facts"} <= logged
     assert chains.check(shop) == (chains.head(shop).entries, None)
+
+
+def test_an_update_that_changes_nothing_logs_nothing(shop: Store) -> None:
+    """The log keeps versions: a count set to what it already was (a right PIN resets it) writes no entry, so a
+    command refused after touching a row as it was leaves the store exactly as it found it."""
+    before = chains.head(shop)
+    with shop.write() as conn:
+        conn.execute("UPDATE staff SET failed_pins = failed_pins WHERE name = 'Alice'")
+    assert chains.head(shop) == before
+    with shop.write() as conn:
+        conn.execute("UPDATE staff SET failed_pins = failed_pins + 1 WHERE name = 'Alice'")
+    assert chains.head(shop).entries == before.entries + 1

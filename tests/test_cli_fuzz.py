@@ -27,7 +27,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from cli import _app_for, app
-from tests.conftest import PIN_RECORDS, ZONE, snapshot, without_refusals
+from tests.conftest import PIN_RECORDS, ZONE, leave_out, snapshot, without_refusals
 
 NOON = "2026-11-23 17:00:00"  # noon in New York
 
@@ -252,5 +252,4 @@ def assert_one_error_line(result: Any, shown: Any) -> None:
 
 def snapshot_without(lines: Any) -> Any:
     """A snapshot taken before, with the tables a wrong PIN writes left out (as ``snapshot(db, PIN_RECORDS)``)."""
-    skipped = tuple(f'INSERT INTO "{table}"' for table in PIN_RECORDS)
-    return [line for line in lines if not line.startswith(skipped)]
+    return leave_out(lines, PIN_RECORDS)
