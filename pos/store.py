@@ -483,18 +483,21 @@ def exposed_files(path: Path) -> list[tuple[Path, int]]:
 def _why_read_only(path: Path) -> str | None:
     """Why this process cannot write the store file and its WAL files, or None when it can.
 
-    Asked of the operating system (a write open, which changes nothing), because SQLite opens
-    a file it may not write read-only without a word and only refuses at the first change.
+    Asked of the operating system, because SQLite opens a file it may not write read-only without a word
+    and only refuses at the first change: whether its file system is mounted read-only, and whether this
+    process may write the file.  Never by opening the file: closing any descriptor of it releases every
+    POSIX lock this process holds on it (SQLite's among them), so another register would take this
+    process's open store for closed, checkpoint it and delete its -wal and -shm from under it.
     """
     try:
-        fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
-    except OSError as exc:
-        if exc.errno == errno.EROFS:
-            return "the disk it is on is read-only"
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            return "the file is read-only"
+        mounted_read_only = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
         return None  # not a file, gone...: SQLite says what is wrong
-    os.close(fd)
+    if mounted_read_only:
+        return "the disk it is on is read-only"
+    effective = os.access in os.supports_effective_ids  # the set-uid case: ask as the process acts
+    if not os.access(path, os.W_OK, effective_ids=effective):
+        return "the file is read-only"
     sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
     # A WAL store is written through its -wal and -shm files, created next to it when missing.
     if not all(s.exists() for s in sidecars) and not os.access(path.parent, os.W_OK):

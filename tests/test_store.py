@@ -159,3 +159,25 @@ def test_a_folder_name_with_uri_characters_opens_the_right_file(make_store, tmp_
     with Store.open(folder / "pos.db") as again:
         assert again.settings.name == "Test Pizza"
     assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]
+
+
+def test_opening_the_store_again_in_a_process_keeps_that_process_s_locks(store: Store) -> None:
+    """A second Store.open in a process that holds one (an in-process command, pos serve's request) used to open
+    the file to see whether it could be written and close that descriptor, which released every POSIX lock the
+    process held on it: the next register to close took the store for unused, checkpointed it and deleted its -wal
+    and -shm from under the first connection, which then read the store as it was long before (found by the race
+    tests: 'no such table' on a live connection)."""
+    import subprocess
+    import sys
+
+    from pos import config
+
+    Store.open(store.path).close()
+    subprocess.run([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                    "c.execute('SELECT count(*) FROM settings').fetchone(); c.close()", str(store.path)], check=True)
+    assert store.path.with_name(store.path.name + "-shm").exists()  # still in use here: not taken away
+    config.set_option(store, "cash.rounding", "0.05")
+    assert store.scalar("PRAGMA user_version") == store.schema_version() > 1
+    again = Store.open(store.path)
+    assert again.scalar("SELECT value FROM settings WHERE key = 'cash.rounding'") == "5"
+    again.close()
