@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from pos.errors import AnytenderError, InvalidInput
+from pos.words import counted
 from pos.witness_setting import SETTING, Witness, WitnessKind, from_spec, stored_witnesses
 
 __all__ = ["SETTING", "Witness", "WitnessKind", "from_spec", "stored_witnesses", "configured", "queue",
@@ -400,7 +401,7 @@ def stale_notice(store: "Store") -> str | None:
         if not old:
             continue
         why = f" (last try: {rows[-1][2]})" if rows[-1][2] else ""
-        return (f"warning: {len(rows)} closing{'s' if len(rows) != 1 else ''} not yet witnessed by {w.label}{why}; "
+        return (f"warning: {counted(len(rows), 'closing')} not yet witnessed by {w.label}{why}; "
                 f"the last it holds is {said}, more than a day ago. Until witnessed, a closing proves nothing against "
                 "someone holding the store's key: fix the witness (every command tries again).")
     return None

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from pos.errors import InvalidInput
+from pos.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
     from email.message import Message
@@ -213,7 +214,7 @@ def check_against(store: "Store", lines: list[dict[str, Any]], source: str) -> W
             diff = first_difference(line["record"], own.record)
             more = len(differences(line["record"], own.record)) - 1
             said = (f": its {diff[0]} differs (witnessed {_short(diff[1])}, the store has {_short(diff[2])})"
-                    + (f", and {more} more field{'s' if more != 1 else ''}" if more > 0 else "")
+                    + (f", and {counted(more, 'more field')}" if more > 0 else "")
                     if diff is not None else ": its signature differs")
             return WitnessCheck(source, checked, (
                 f"closing {number} ({line.get('business_day')}) is not the one witnessed{said}; the store's "

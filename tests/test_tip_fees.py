@@ -76,7 +76,7 @@ def test_the_payout_says_what_card_fees_its_tips_are_net_of(shop: Store, cli_for
     card_sale(shop, 200)
     card_sale(shop, 200)
     with freeze_time(NOON):
-        out = cli_for(shop).ok("tips", "payout", "Alice", "--from", "drawer").stdout
+        out = cli_for(shop).ok("tips", "payout", "Alice", "--from", "drawer", input="2580\n").stdout  # her PIN: into her hand
         assert "Paid Alice $3.80 in tips (from drawer 1); still owed $0.00. Card fees taken from their card tips " \
             "since their last payout: $0.20" in out
         card_sale(shop, 200)
