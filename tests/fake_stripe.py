@@ -9,8 +9,15 @@ Only the endpoints Anytender uses exist, and each refuses what Stripe refuses:
   and, as Stripe does, it is *not* saved under the idempotency key (only a
   request that started executing is).
 * Idempotency keys: the same key and parameters give the saved response (errors
-  from a request that ran included, as Stripe keeps them for 24 hours); the
-  same key with other parameters is an ``idempotency_error``.
+  from a request that ran included); the same key with other parameters is an
+  ``idempotency_error``.  A key is forgotten once it is 24 hours old on the
+  fake's clock (Stripe prunes keys "at least 24 hours old", and a reused key then
+  makes a new request: a second refund, say).
+* Refunds are listed by charge or PaymentIntent (newest first, with their
+  ``metadata``), and refused as Stripe refuses them: ``charge_already_refunded``
+  once nothing is left, ``amount_too_large`` beyond what is left,
+  ``charge_disputed`` once the charge is disputed (:meth:`FakeStripe.dispute`);
+  any other final code on cue (:meth:`FakeStripe.refuse_refund_next`).
 * The state machines and amount rules the SDK documents: an amount below
   Stripe's minimum for its currency (:mod:`payments.stripe_limits`) or above
   eight digits is refused; capture only from ``requires_capture`` and never more
@@ -53,6 +60,7 @@ ENDPOINTS: dict[tuple[str, str], str] = {
     ("POST", "/v1/payment_intents/{id}/capture"): "PaymentIntentCaptureParams",
     ("POST", "/v1/payment_intents/{id}/cancel"): "PaymentIntentCancelParams",
     ("POST", "/v1/refunds"): "RefundCreateParams",
+    ("GET", "/v1/refunds"): "RefundListParams",
     ("GET", "/v1/terminal/readers/{id}"): "terminal.ReaderRetrieveParams",
     ("POST", "/v1/terminal/readers/{id}/process_payment_intent"): "terminal.ReaderProcessPaymentIntentParams",
     ("POST", "/v1/terminal/readers/{id}/cancel_action"): "terminal.ReaderCancelActionParams",
@@ -103,6 +111,13 @@ TEST_CARDS = {
     "4000000000000069": ("visa", "expired_card"),
 }
 
+IDEMPOTENCY_KEPT_S = 24 * 3600
+"""Stripe removes an idempotency key once it is at least this old; the same key then makes a new request."""
+
+FINAL_REFUND_CODES = ("charge_already_refunded", "charge_disputed", "amount_too_large", "amount_too_small",
+                      "charge_not_refundable", "refund_disputed_payment")
+"""The refusals of a refund that the double can give (``invalid_request_error``, HTTP 400): final, not retried."""
+
 FEE_CARD_PRESENT = (27, 5)
 """The fake's card-present pricing: 2.7% + 5 minor units."""
 FEE_ONLINE = (29, 30)
@@ -133,7 +148,8 @@ class FakeStripe:
         self.physical_readers: dict[str, str] = {}
         """Readers that are real devices (id -> device_type); any other reader is a simulated WisePOS E."""
         self.offline_readers: set[str] = set()
-        self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
+        self.idempotency: dict[str, tuple[str, int, dict[str, Any], int]] = {}
+        """Key -> (the request's signature, status, answer, when it was saved on the fake's clock)."""
         self.requests: list[tuple[str, str, dict[str, Any], str | None]] = []
         self.cue: dict[str, Any] = {}
         self.settlement: tuple[str, str] | None = None
@@ -249,6 +265,8 @@ class FakeStripe:
         with self._lock:
             intent = self.intents[intent_id]
             taken = intent["amount_received"] if amount is None else amount
+            if isinstance(intent.get("latest_charge"), dict):
+                intent["latest_charge"]["disputed"] = True  # Stripe refuses a refund of it from now on
             return self._txn(-taken, 1500, intent["currency"], "adjustment", "dispute", source=self._id("dp"))
 
     # -- the API -----------------------------------------------------------------
@@ -289,8 +307,11 @@ class FakeStripe:
             return self._send(handler, 400, _invalid(refusal.message, refusal.param))
         signature = json.dumps([method, url.path, params], sort_keys=True)
         with self._lock:
+            if method == "POST" and key and key in self.idempotency \
+                    and self.now() - self.idempotency[key][3] >= IDEMPOTENCY_KEPT_S:
+                del self.idempotency[key]  # pruned: the key now makes a new request
             if method == "POST" and key and key in self.idempotency:
-                seen_signature, status, payload = self.idempotency[key]
+                seen_signature, status, payload, _saved_at = self.idempotency[key]
                 if seen_signature != signature:
                     return self._send(handler, 400, {"error": {
                         "type": "idempotency_error",
@@ -299,7 +320,7 @@ class FakeStripe:
                 return self._send(handler, status, payload)
             status, payload = self._cued(url.path) or self._do(route, object_id, params)
             if method == "POST" and key:
-                self.idempotency[key] = (signature, status, payload)
+                self.idempotency[key] = (signature, status, payload, self.now())
             drop = method == "POST" and "drop" in self.cue and url.path.endswith(self.cue["drop"])
             if drop:
                 del self.cue["drop"]
@@ -326,8 +347,10 @@ class FakeStripe:
             if params.get("type"):
                 found = [t for t in found if t.get("type") == params["type"]]
             return 200, _page(found, path)
-        if path == "/v1/refunds":
+        if path == "/v1/refunds" and method == "POST":
             return self._refund(params)
+        if path == "/v1/refunds":
+            return 200, _page(self._listed_refunds(params), path)
         if "/terminal/readers/" in path:
             return self._reader(path, object_id or "", params)
         if path == "/v1/payment_intents" and method == "POST":
@@ -624,7 +647,16 @@ class FakeStripe:
         intent = self.intents.get(params.get("payment_intent", ""))
         if intent is None or intent["status"] != "succeeded":
             return 400, _invalid("This PaymentIntent has no successful charge to refund.", "payment_intent")
+        refused = self.cue.pop("refuse_refund", None)
+        if refused:
+            return 400, _invalid(f"The refund was refused ({refused}).", code=refused)
+        charge = intent.get("latest_charge")
+        if isinstance(charge, dict) and charge.get("disputed"):
+            return 400, _invalid(f"Charge {charge['id']} has been charged back; cannot issue a refund.",
+                                 code="charge_disputed")
         already = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"])
+        if already >= intent["amount_received"]:
+            return 400, _invalid(f"Charge {_charge_id(intent)} has already been refunded.", code="charge_already_refunded")
         amount = int(params.get("amount", intent["amount_received"] - already))
         if amount <= 0 or amount + already > intent["amount_received"]:
             return 400, _invalid("Refund amount is greater than the unrefunded amount on the charge.", "amount",
@@ -632,14 +664,26 @@ class FakeStripe:
         refund_id = self._id("re")
         txn = self._txn(-amount, 0, intent["currency"], "refund", "refund", source=refund_id)
         refund = {"id": refund_id, "object": "refund", "amount": amount, "payment_intent": intent["id"],
-                  "status": "succeeded", "currency": intent["currency"], "balance_transaction": txn["id"],
-                  "created": self.now(), "metadata": params.get("metadata", {})}
+                  "charge": _charge_id(intent), "status": "succeeded", "currency": intent["currency"],
+                  "balance_transaction": txn["id"], "created": self.now(), "metadata": params.get("metadata", {})}
         self.refunds[refund["id"]] = refund
-        charge = intent.get("latest_charge")
         if isinstance(charge, dict):
             charge["amount_refunded"] = charge.get("amount_refunded", 0) + amount
             charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
         return 200, refund
+
+    def _listed_refunds(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """A charge's (or PaymentIntent's) refunds, newest first, as ``GET /v1/refunds`` lists them."""
+        found = [r for r in self.refunds.values()
+                 if ("payment_intent" not in params or r["payment_intent"] == params["payment_intent"])
+                 and ("charge" not in params or r.get("charge") == params["charge"])]
+        return self._listed(found, params)
+
+    def refuse_refund_next(self, code: str) -> None:
+        """The next refund is refused with this final code (one of :data:`FINAL_REFUND_CODES`)."""
+        if code not in FINAL_REFUND_CODES:
+            raise ValueError(f"not a final refund code of the double: {code}")
+        self.cue["refuse_refund"] = code
 
     def dashboard_refund(self, intent_id: str, amount: int | None = None) -> dict[str, Any]:
         """Someone refunds the payment in Stripe's Dashboard, not through the register."""
@@ -745,6 +789,11 @@ def _invalid(message: str, param: str | None = None, code: str | None = None) ->
     if code:
         error["code"] = code
     return {"error": error}
+
+
+def _charge_id(intent: dict[str, Any]) -> str | None:
+    charge = intent.get("latest_charge")
+    return charge["id"] if isinstance(charge, dict) else charge
 
 
 def _unexpected_state(intent: dict[str, Any], message: str) -> dict[str, Any]:
