@@ -147,6 +147,47 @@ _DECLINE_WORDS = {
 }
 
 
+class RefundRefusal(str, enum.Enum):
+    """Why a processor refused a refund for good (it gave nothing back, and asking again will not change that):
+    a closed set every tender maps onto.  A refund refused so is marked ``refused`` with it, and holds nothing."""
+
+    ALREADY_REFUNDED = "already_refunded"
+    """The charge was refunded in full already (Stripe: ``charge_already_refunded``)."""
+    DISPUTED = "disputed"
+    """The cardholder disputed the charge: its money is the dispute's (``charge_disputed``, ``refund_disputed_payment``)."""
+    AMOUNT_TOO_LARGE = "amount_too_large"
+    """More than the charge has left to give back (``amount_too_large``)."""
+    AMOUNT_TOO_SMALL = "amount_too_small"
+    """Less than the processor will refund (``amount_too_small``)."""
+    NOT_REFUNDABLE = "not_refundable"
+    """The processor cannot refund this charge at all (``charge_not_refundable``)."""
+
+    @property
+    def words(self) -> str:
+        """The reason in the cashier's words, with what to do instead."""
+        return _REFUSAL_WORDS[self]
+
+
+_REFUSAL_WORDS = {
+    RefundRefusal.ALREADY_REFUNDED: "the card payment was refunded in full already (perhaps in Stripe's Dashboard): "
+                                    "check the order before giving anything back",
+    RefundRefusal.DISPUTED: "the customer disputed the card payment with their bank, so it cannot be refunded: "
+                            "answer the dispute in Stripe's Dashboard, do not give it back another way",
+    RefundRefusal.AMOUNT_TOO_LARGE: "it is more than the card payment has left to give back: refund less, or the "
+                                    "rest in cash",
+    RefundRefusal.AMOUNT_TOO_SMALL: "it is less than Stripe refunds: give it back in cash",
+    RefundRefusal.NOT_REFUNDABLE: "Stripe cannot refund this card payment: give it back in cash",
+}
+
+
+class RefundRefused(Conflict):
+    """A processor refused a refund for good (:class:`RefundRefusal`): nothing was given back."""
+
+    def __init__(self, refusal: RefundRefusal, message: str = "") -> None:
+        super().__init__(message or refusal.words)
+        self.refusal = refusal
+
+
 class Capabilities(NamedTuple):
     """What a tender can do, declared up front."""
 
@@ -245,8 +286,15 @@ class Tender(Protocol):
     def void(self, store: "Store", payment: Payment) -> Outcome:
         """Release an authorization that will not be captured."""
 
-    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
-        """Give back part or all of a captured payment (``key`` makes it idempotent)."""
+    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str,
+               refund_id: str | None = None) -> Outcome:
+        """Give back part or all of a captured payment (``key`` makes it idempotent; ``refund_id``, our refund's
+        id, goes with it to the processor, so :meth:`find_refund` can find it after the key is forgotten).
+
+        A refusal for good raises :class:`RefundRefused`."""
+
+    def find_refund(self, store: "Store", payment: Payment, refund_id: str) -> Outcome | None:
+        """After an interruption: the refund the processor made for our ``refund_id``, if it made one."""
 
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
         """After a crash: what the processor knows of this payment.
@@ -280,8 +328,12 @@ class LocalTender:
     def void(self, store: "Store", payment: Payment) -> Outcome:
         return Outcome.ok()
 
-    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
+    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str,
+               refund_id: str | None = None) -> Outcome:
         return Outcome.ok()
+
+    def find_refund(self, store: "Store", payment: Payment, refund_id: str) -> Outcome | None:
+        return None  # nobody outside gave anything back: the refund is made (again) in hand
 
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
         return Outcome.ok()

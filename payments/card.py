@@ -112,8 +112,12 @@ class CardTender:
     def void(self, store: "Store", payment: Payment) -> Outcome:
         return self.processor(store, payment)[1].void(store, payment)
 
-    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
-        return self.processor(store, payment)[1].refund(store, payment, amount_minor, key)
+    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str,
+               refund_id: str | None = None) -> Outcome:
+        return self.processor(store, payment)[1].refund(store, payment, amount_minor, key, refund_id)
+
+    def find_refund(self, store: "Store", payment: Payment, refund_id: str) -> Outcome | None:
+        return self.processor(store, payment)[1].find_refund(store, payment, refund_id)
 
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
         return self.processor(store, payment)[1].lookup(store, payment)

@@ -28,7 +28,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from payments import registry
-from payments.base import SETTLED, Payment, PaymentState, TenderKind, order_payments, transition
+from payments.base import SETTLED, Payment, PaymentState, RefundRefused, TenderKind, order_payments, transition
 from payments.flow import Recovery, amount_minor, tip_account, void_payment
 from pos import accounts, faults, ledger, posting_rules
 from pos.errors import Conflict, InvalidInput, NotAllowed
@@ -335,13 +335,20 @@ def _request(
     return refund_id
 
 
-def finish_refund(store: "Store", refund_id: str) -> None:
-    """Ask the tender to give the money back (idempotently, by the refund's own key), then book it.
+def finish_refund(store: "Store", refund_id: str, *, look_first: bool = False) -> None:
+    """Ask the tender to give the money back (idempotently, by the refund's own key, our refund's id going with
+    it), then book it.
 
-    A refund no longer requested (booked, or failed, meanwhile) is left as it is.  One that no longer
+    ``look_first`` (recover, and a webhook finishing what a register left): the refund may have been sent
+    before an interruption, and Stripe forgets an idempotency key once it is 24 hours old, after which the
+    same key would refund again; so the tender is asked first for a refund made for this id
+    (:meth:`~payments.base.Tender.find_refund`), which is adopted and booked instead of being sent again.
+
+    A refund no longer requested (booked, failed or refused, meanwhile) is left as it is.  One that no longer
     fits what its payment has left to give back (a row an older version left requested while
     another refund took the money) is never sent: it is marked failed and refused
-    (:class:`Conflict`), saying so.
+    (:class:`Conflict`), saying so.  One the processor refuses for good (:class:`RefundRefused`) is marked
+    ``refused`` with the reason, holds nothing from then on, and the refusal is raised.
     """
     from payments.base import get_payment
 
@@ -359,7 +366,18 @@ def finish_refund(store: "Store", refund_id: str) -> None:
             f"{store_money(store, payment.refundable_minor)} left to give back (another refund took the rest), so it "
             "was marked failed and is not booked; refund again what is still owed.")
     tender = registry.tender_for(payment.tender)
-    outcome = tender.refund(store, payment, row["amount_minor"] + row["tip_minor"], payment.key_for(f"refund:{refund_id}"))
+    if look_first:
+        made = tender.find_refund(store, payment, refund_id)
+        if made is not None:  # sent before the interruption: booked as made, never sent again
+            _record(store, refund_id, made.processor_ref)
+            return
+    try:
+        outcome = tender.refund(store, payment, row["amount_minor"] + row["tip_minor"],
+                                payment.key_for(f"refund:{refund_id}"), refund_id=refund_id)
+    except RefundRefused as refused:
+        _refuse(store, refund_id, refused)
+        raise RefundRefused(refused.refusal, f"The refund of {store_money(store, row['amount_minor'])} was refused "
+                            f"for good and nothing was given back: {refused.message}.") from refused
     if not outcome.approved:
         with store.write() as conn:
             conn.execute("UPDATE refunds SET state = 'failed' WHERE id = ?", (refund_id,))
@@ -367,11 +385,20 @@ def finish_refund(store: "Store", refund_id: str) -> None:
     _record(store, refund_id, outcome.processor_ref)
 
 
+def _refuse(store: "Store", refund_id: str, refused: RefundRefused) -> None:
+    """Mark a requested refund refused for good, with the processor's reason: it holds no money from now on."""
+    with store.write() as conn:
+        conn.execute("UPDATE refunds SET state = 'refused', refusal = ?, refusal_message = ? "
+                     "WHERE id = ? AND state = 'requested'", (refused.refusal.value, refused.message[:500], refund_id))
+
+
 def recover_refunds(store: "Store") -> list[Recovery]:
     """Finish refunds a crash left between asking the processor and booking it (idempotent).
 
-    A refund that cannot be finished is reported in one line, saying what to do, and the others go on:
-    one stuck row never stops the rest from being recovered.
+    Each is looked for at the processor first (``look_first``): one it made before the interruption is
+    adopted, never sent again.  A refund that cannot be finished is reported in one line, saying what to do,
+    and the others go on: one stuck row never stops the rest from being recovered.  One refused for good is
+    marked refused (it then holds nothing, and is not looked at again).
     """
     from pos.errors import AnytenderError, ProcessorUnavailable
 
@@ -379,9 +406,13 @@ def recover_refunds(store: "Store") -> list[Recovery]:
     for row in store.all("SELECT id, order_id FROM refunds WHERE state = 'requested' ORDER BY created_at, rowid"):
         label = resolve(store, row["order_id"]).label
         try:
-            finish_refund(store, row["id"])
-        except ProcessorUnavailable:
-            action = "left for later (processor unavailable): run 'pos payments recover' again when it is back"
+            finish_refund(store, row["id"], look_first=True)
+        except ProcessorUnavailable as exc:
+            action = (f"left for later ({exc.message}): it still holds its amount; run 'pos payments recover' "
+                      "again once Stripe answers")
+        except RefundRefused as refused:
+            action = (f"refused by Stripe ({refused.refusal.value}), marked refused: {refused.message} "
+                      "The customer was not paid back this way: give it back another way if it is still owed")
         except AnytenderError as exc:
             action = f"not finished: {exc.message}"
         except Exception as exc:  # noqa: BLE001 - one row the code cannot book must not stop the others
@@ -395,9 +426,9 @@ def recover_refunds(store: "Store") -> list[Recovery]:
 
 def stripe_booked_minor(store: "Store", payment_id: str) -> int:
     """What the books give back (or are giving back) to the card of one payment, tips included: every refund
-    row but the failed ones, since a row is written before the processor is asked."""
+    row but the failed and refused ones, since a row is written before the processor is asked."""
     return int(store.scalar("SELECT coalesce(sum(amount_minor + tip_minor), 0) FROM refunds "
-                            "WHERE payment_id = ? AND state != 'failed'", (payment_id,)))
+                            "WHERE payment_id = ? AND state NOT IN ('failed', 'refused')", (payment_id,)))
 
 
 class OutsideRefund(NamedTuple):

@@ -316,9 +316,13 @@ class StripeTerminalProcessor:
         return Outcome.ok(ref)
 
     @declines_as_outcomes
-    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
-        refund = self.gateway.refund(payment.processor_ref or self._ref(store, payment), amount_minor, key)
+    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str,
+               refund_id: str | None = None) -> Outcome:
+        refund = self.gateway.refund(payment.processor_ref or self._ref(store, payment), amount_minor, key, refund_id)
         return Outcome.ok(refund.id)
+
+    def find_refund(self, store: "Store", payment: Payment, refund_id: str) -> Outcome | None:
+        return found_refund(self.gateway, payment.processor_ref or self._ref(store, payment), refund_id)
 
     @declines_as_outcomes
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
@@ -399,3 +403,14 @@ def check_charge(store: "Store", amount_minor: int, currency: str) -> None:
     if amount_minor > MAXIMUM_CHARGE_MINOR:
         raise NotAllowed(f"A card payment can be at most {store_money(store, MAXIMUM_CHARGE_MINOR)} (Stripe's "
                          "maximum): split it into several payments.")
+
+
+def found_refund(gateway: StripeGateway, intent_id: str | None, refund_id: str) -> Outcome | None:
+    """The refund Stripe made for our ``refund_id`` on the intent's charge, as an approved Outcome; None when it
+    made none (or only one that failed or was cancelled, which gave nothing back)."""
+    if not intent_id:
+        return None
+    made = gateway.find_refund(intent_id, refund_id)
+    if made is None or plain(made).get("status") in ("failed", "canceled"):
+        return None
+    return Outcome.ok(plain(made)["id"])

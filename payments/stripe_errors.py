@@ -15,6 +15,15 @@
   :class:`OutcomeUnknown` (money may be held and we could not release it: the
   payment is kept for ``pos payments recover``).
 
+A refund's errors are sorted once more (:func:`refund_refusal`): a code Stripe
+gives when it will never make this refund (:data:`FINAL_REFUND_CODES`, such as
+``charge_already_refunded`` or ``charge_disputed``) becomes
+:class:`~payments.base.RefundRefused`, a final answer; everything else that
+Stripe did not do (rate limits, ``lock_timeout``, ``api_connection_error``,
+``api_error``, a key it refuses, a code we do not know) is retry-later:
+:class:`~pos.errors.ProcessorUnavailable`, and the refund stays requested for
+``pos payments recover``.
+
 The cashier's message never holds the API key (Stripe's own messages can
 quote part of it).
 """
@@ -25,7 +34,7 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from payments.base import DeclineReason, Outcome
+from payments.base import DeclineReason, Outcome, RefundRefusal, RefundRefused
 from pos.errors import ProcessorUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -149,6 +158,38 @@ def translate(exc: Exception) -> Exception:
     if isinstance(exc, stripe.StripeError):
         return ProcessorUnavailable(f"Stripe could not do it: {message or type(exc).__name__}")
     raise exc  # not Stripe's: a bug, shown as one
+
+
+FINAL_REFUND_CODES = {
+    # Stripe's error codes (type invalid_request_error) with which it refuses a refund for good: it gave nothing
+    # back, and the same request later gets the same answer.
+    "charge_already_refunded": RefundRefusal.ALREADY_REFUNDED,
+    "charge_disputed": RefundRefusal.DISPUTED,
+    "refund_disputed_payment": RefundRefusal.DISPUTED,
+    "amount_too_large": RefundRefusal.AMOUNT_TOO_LARGE,
+    "amount_too_small": RefundRefusal.AMOUNT_TOO_SMALL,
+    "charge_not_refundable": RefundRefusal.NOT_REFUNDABLE,
+}
+
+RETRY_LATER_CODES = frozenset({"lock_timeout", "rate_limit", "balance_insufficient", "idempotency_key_in_use"})
+"""Codes that say "not now": another request holds the object, too many requests, not enough balance yet."""
+
+
+def refund_refusal(exc: Exception) -> RefundRefused | None:
+    """A refund's Stripe error sorted: a final refusal (:class:`RefundRefused`), or None for retry-later (the
+    caller raises :func:`translate`'s ProcessorUnavailable).  Only an ``invalid_request_error`` (or a card
+    error) with a code of :data:`FINAL_REFUND_CODES` is final; rate limits, lock timeouts, connection and API
+    errors, keys Stripe refuses, and codes we do not know are retried later, the refund still requested."""
+    import stripe
+
+    code = getattr(exc, "code", None)
+    if not isinstance(exc, (stripe.InvalidRequestError, stripe.CardError)) or code in RETRY_LATER_CODES:
+        return None
+    refusal = FINAL_REFUND_CODES.get(str(code))
+    if refusal is None:
+        return None
+    said = clean_message(getattr(exc, "user_message", None) or str(exc))
+    return RefundRefused(refusal, f"Stripe refused the refund ({code}: {said}): {refusal.words}")
 
 
 def _card_words(reason: DeclineReason) -> str:

@@ -231,11 +231,41 @@ class StripeGateway:
     def cancel_intent(self, intent_id: str, key: str) -> Any:
         return self.call(self.client.v1.payment_intents.cancel, intent_id, options={"idempotency_key": key})
 
-    def refund(self, intent_id: str, amount_minor: int, key: str) -> Any:
-        return self.call_may_decline(
-            self.client.v1.refunds.create,
-            params={"payment_intent": intent_id, "amount": amount_minor}, options={"idempotency_key": key},
-        )
+    def refund(self, intent_id: str, amount_minor: int, key: str, refund_id: str | None = None) -> Any:
+        """Give back ``amount_minor`` of the intent's charge, our refund's id in its metadata.
+
+        A refusal for good (:data:`payments.stripe_errors.FINAL_REFUND_CODES`) raises
+        :class:`payments.base.RefundRefused`; anything else Stripe did not do is retry-later
+        (:class:`ProcessorUnavailable`).
+        """
+        from payments.stripe_errors import refund_refusal
+
+        params: Any = {"payment_intent": intent_id, "amount": amount_minor}
+        if refund_id:
+            params["metadata"] = {"refund_id": refund_id}
+        try:
+            return self.client.v1.refunds.create(params=params, options={"idempotency_key": key})
+        except self._stripe.StripeError as exc:
+            refused = refund_refusal(exc)
+            if refused is not None:
+                raise refused from exc
+            translated = translate(exc)
+            if isinstance(translated, Declined):  # a card error on a refund: nothing was given back; not now
+                raise ProcessorUnavailable(f"Stripe did not make the refund ({translated.args[0]}): "
+                                           "run 'pos payments recover' later.") from exc
+            raise translated from exc
+
+    def find_refund(self, intent_id: str, refund_id: str) -> Any | None:
+        """The refund of the intent's charge made for our ``refund_id`` (its metadata), if any: listed, so it is
+        found after Stripe has forgotten the idempotency key it was made with (24 hours)."""
+        def ours() -> Any | None:
+            found = self.client.v1.refunds.list(params={"payment_intent": intent_id, "limit": 100})
+            for made in found.auto_paging_iter():  # later pages too, inside the mapping
+                if (made.to_dict().get("metadata") or {}).get("refund_id") == refund_id:
+                    return made
+            return None
+
+        return self.call(ours)
 
 
     # -- payment links (Checkout Sessions) ---------------------------------------

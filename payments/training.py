@@ -84,8 +84,12 @@ class TrainingProcessor:
     def void(self, store: "Store", payment: Payment) -> Outcome:
         return Outcome.ok(f"train_{payment.id}")
 
-    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str) -> Outcome:
+    def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str,
+               refund_id: str | None = None) -> Outcome:
         return Outcome.ok(f"train_re_{key}")
+
+    def find_refund(self, store: "Store", payment: Payment, refund_id: str) -> Outcome | None:
+        return None  # training gives nothing back anywhere: the refund is made again, as it was
 
     def lookup(self, store: "Store", payment: Payment) -> Outcome | None:
         current = _current(store, payment)

@@ -200,8 +200,8 @@ def _refunds(store: "Store", payment: Payment) -> str:
 
     for refund_id in pending:
         try:
-            finish_refund(store, refund_id)
-        except Conflict:  # refused by the tender, or no longer fitting the payment: marked failed, as recover says
+            finish_refund(store, refund_id, look_first=True)  # sent before the register died: adopted, not resent
+        except Conflict:  # refused by Stripe for good (marked refused), or no longer fitting the payment (failed)
             pass
     intent_id = payment.details.get("payment_intent") or payment.processor_ref
     if not intent_id:

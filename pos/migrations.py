@@ -826,4 +826,14 @@ BEGIN
 END;
 """,
     ),
+    (
+        32,
+        "a refund the processor refused for good: state 'refused', with its reason (payments.base.RefundRefusal)",
+        """
+-- A refund Stripe refuses for good (charge_disputed, charge_already_refunded...) is marked 'refused' with the
+-- reason, and no longer holds its amount; what Stripe said is kept beside it.
+ALTER TABLE refunds ADD COLUMN refusal TEXT;
+ALTER TABLE refunds ADD COLUMN refusal_message TEXT;
+""",
+    ),
 ]
