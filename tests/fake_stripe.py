@@ -319,7 +319,7 @@ class FakeStripe:
                                    "were first used with."}})
                 return self._send(handler, status, payload)
             status, payload = self._cued(url.path) or self._do(route, object_id, params)
-            if method == "POST" and key:
+            if method == "POST" and key and status != 429:  # a rate-limited request never ran: nothing is saved
                 self.idempotency[key] = (signature, status, payload, self.now())
             drop = method == "POST" and "drop" in self.cue and url.path.endswith(self.cue["drop"])
             if drop:
