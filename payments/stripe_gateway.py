@@ -243,17 +243,18 @@ class StripeGateway:
         params: Any = {"payment_intent": intent_id, "amount": amount_minor}
         if refund_id:
             params["metadata"] = {"refund_id": refund_id}
-        try:
-            return self.client.v1.refunds.create(params=params, options={"idempotency_key": key})
-        except self._stripe.StripeError as exc:
-            refused = refund_refusal(exc)
-            if refused is not None:
-                raise refused from exc
-            translated = translate(exc)
-            if isinstance(translated, Declined):  # a card error on a refund: nothing was given back; not now
-                raise ProcessorUnavailable(f"Stripe did not make the refund ({translated.args[0]}): "
-                                           "run 'pos payments recover' later.") from exc
-            raise translated from exc
+
+        def create() -> Any:
+            try:
+                return self.client.v1.refunds.create(params=params, options={"idempotency_key": key})
+            except self._stripe.StripeError as exc:  # final refusals leave here; the rest through the mapping
+                refused = refund_refusal(exc)
+                if refused is not None:
+                    raise refused from exc
+                raise
+
+        # Not call_may_decline: a card error on a refund gave nothing back and refuses nothing for good.
+        return self.call(create)
 
     def find_refund(self, intent_id: str, refund_id: str) -> Any | None:
         """The refund of the intent's charge made for our ``refund_id`` (its metadata), if any: listed, so it is

@@ -130,6 +130,20 @@ def refund_a_card(store: Store, fake: FakeStripe, break_it: Callable[[], None]) 
     refund(store, order.id, "5.00", "cold")
 
 
+def recover_an_interrupted_refund(store: Store, fake: FakeStripe, break_it: Callable[[], None]) -> None:
+    """Stripe refunded, the register died before the books: recover looks for our refund before sending it."""
+    from payments.refunds import refund
+
+    order = pizza(store)
+    service.pay(store, order.id, "card")
+    faults.on("refund.before_journal", lambda: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        refund(store, order.id, "5.00", "cold")
+    faults.clear()
+    break_it()
+    service.recover(store)
+
+
 def recover_a_lost_intent(store: Store, fake: FakeStripe, break_it: Callable[[], None]) -> None:
     order = pizza(store)
     faults.on("payment.authorized", lambda: (_ for _ in ()).throw(KeyboardInterrupt))
@@ -182,6 +196,7 @@ CALLS: dict[str, Callable[[Store, FakeStripe, Callable[[], None]], None]] = {
     "cancel_reader_action": ctrl_c_on_the_reader,
     "cancel_intent": ctrl_c_on_the_reader,
     "refund": refund_a_card,
+    "find_refund": recover_an_interrupted_refund,
     "find_intent": recover_a_lost_intent,
     "create_checkout": links,
     "retrieve_checkout": links,
