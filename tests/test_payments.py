@@ -150,9 +150,14 @@ class FakeCard:
         self.calls.append(("void", payment.id))
         return Outcome.ok()
 
-    def refund(self, store: Store, payment: Payment, amount_minor: int, key: str) -> Outcome:
+    def refund(self, store: Store, payment: Payment, amount_minor: int, key: str,
+               refund_id: str | None = None) -> Outcome:
         self.calls.append(("refund", payment.id))
         return Outcome.ok(processor_ref=key)
+
+    def find_refund(self, store: Store, payment: Payment, refund_id: str) -> Outcome | None:
+        self.calls.append(("find_refund", payment.id))
+        return None
 
     def lookup(self, store: Store, payment: Payment) -> Outcome | None:
         self.calls.append(("lookup", payment.id))
