@@ -188,7 +188,7 @@ def refund_refusal(exc: Exception) -> RefundRefused | None:
     refusal = FINAL_REFUND_CODES.get(str(code))
     if refusal is None:
         return None
-    said = clean_message(getattr(exc, "user_message", None) or str(exc))
+    said = clean_message(getattr(exc, "user_message", None) or str(exc)).rstrip(".")
     return RefundRefused(refusal, f"Stripe refused the refund ({code}: {said}): {refusal.words}")
 
 

@@ -7,6 +7,7 @@ then makes a new request), lists a charge's refunds, and refuses a refund with S
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
 
 import pytest
 from freezegun import freeze_time
@@ -240,3 +241,26 @@ def test_stripes_codes_are_sorted_once(status: int, kind: str, code: str | None,
     else:
         error = stripe.InvalidRequestError("refused", None, code=code)
     assert (refund_refusal(error) is not None) is final
+
+
+@pytest.fixture
+def noon() -> Iterator[None]:
+    """Midday in the store's New York, ticking: the CLI names orders by number within one business day."""
+    with freeze_time("2026-01-15 17:00:00", tick=True):
+        yield
+
+
+def test_pos_refund_refused_for_good_says_so_in_one_line(
+        noon: None, shop: Store, fake: FakeStripe, cli_for: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_fake")
+    monkeypatch.setenv("POS_STRIPE_API_BASE", fake.base)
+    order_id = paid_by_card(shop)
+    (payment,) = order_payments(shop, order_id)
+    fake.dispute(str(payment.processor_ref))
+    cli = cli_for(shop)
+    refused = cli("refund", "1", "--amount", "5.00", "--reason", "cold")
+    assert refused.exit_code == 1
+    (line,) = refused.output.strip().splitlines()
+    assert "refused for good and nothing was given back" in line and "charge_disputed" in line
+    assert "Traceback" not in refused.output
+    assert cli("payments", "recover").output == "Nothing to recover: every payment is complete.\n"
