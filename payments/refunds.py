@@ -12,7 +12,10 @@ the payment's new state and the journal entry that reverses the sale (the return
 revenue, discounts and tax, or an amount's share of the sale, :func:`_reversing`).  Refunding
 more than was captured, a line more than its quantity, or a fully refunded order, is refused; a
 refund asked and not yet booked (another register's, or one a crash interrupted) holds its money
-and its items meanwhile.
+and its items meanwhile.  Every refund sent to a processor carries its own id (Stripe: in its metadata),
+and recover looks for the processor's refund of that id before sending one, so a refund is never made
+twice, even once the processor has forgotten its idempotency key; one the processor refuses for good
+(:class:`~payments.base.RefundRefused`) is marked ``refused`` with its reason and holds nothing.
 Above the store's limits, which add up per order and per person per day (:mod:`pos.limits`), a
 manager's approval is required, for items exactly as for amounts.
 
