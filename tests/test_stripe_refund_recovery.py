@@ -264,3 +264,33 @@ def test_pos_refund_refused_for_good_says_so_in_one_line(
     assert "refused for good and nothing was given back" in line and "charge_disputed" in line
     assert "Traceback" not in refused.output
     assert cli("payments", "recover").output == "Nothing to recover: every payment is complete.\n"
+
+
+@pytest.mark.parametrize("later", [timedelta(0), timedelta(hours=23), timedelta(hours=25), timedelta(days=8)],
+                         ids=["at-once", "23h", "25h", "8d"])
+@pytest.mark.parametrize("point", ["refund.requested", "answer-lost", "refund.before_journal"])
+def test_recover_after_any_refund_interruption_and_delay_leaves_the_books_equal_to_stripe(
+        shop: Store, fake: FakeStripe, point: str, later: timedelta) -> None:
+    from payments.stripe_gateway import StripeSettings
+
+    start = datetime.now(timezone.utc).replace(microsecond=0)
+    with freeze_time(start, tick=True) as clock:
+        order_id = paid_by_card(shop)
+        if point == "answer-lost":  # Stripe refunds, the answer never arrives, and the SDK does not retry
+            settings = StripeSettings("sk_test_fake", fake.base, 1, 2, 0)
+            shop.memo["stripe_settings"] = lambda: settings
+            shop.memo.pop("stripe_gateway", None)
+            fake.drop_next_response("/v1/refunds")
+            with pytest.raises(ProcessorUnavailable):
+                refund(shop, order_id, "5.00", "cold")
+        else:
+            faults.on(point, lambda: (_ for _ in ()).throw(KeyboardInterrupt))
+            with pytest.raises(KeyboardInterrupt):
+                refund(shop, order_id, "5.00", "cold")
+            faults.clear()
+        clock.tick(later)
+        assert [d.action for d in service.recover(shop)] == ["refund completed and recorded"]
+        assert service.recover(shop) == []
+    assert [r["amount"] for r in fake.refunds.values()] == [500]
+    assert books_refunded_minor(shop, order_id) == 500
+    assert ledger.verify(shop).problem is None
