@@ -1,0 +1,150 @@
+"""Waiting for the tap when Stripe says "slow down": rate limits (HTTP 429) and lock timeouts (issue 25, item 6).
+
+The register's clock, sleep and random draw are injected (``store.memo["stripe_pacer"]``), so no test sleeps.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from payments import service
+from payments.base import DeclineReason, PaymentState, order_payments
+from payments.stripe_gateway import StripeSettings
+from pos.orders import add_line, new_order
+from pos.store import Store
+from tests.fake_stripe import FakeStripe
+
+
+class FakeClock:
+    """A monotonic clock that moves only when the register sleeps."""
+
+    def __init__(self) -> None:
+        self.now_s = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now_s
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.slept.append(seconds)
+        self.now_s += seconds
+
+
+@pytest.fixture
+def clock(shop: Store) -> FakeClock:
+    from payments.stripe_pacing import Pacer
+
+    ticking = FakeClock()
+    shop.memo["stripe_pacer"] = Pacer(clock=ticking, sleep=ticking.sleep, random=lambda: 0.5)
+    return ticking
+
+
+def pizza(store: Store):
+    order = new_order(store, "counter")
+    add_line(store, order.id, "PIZZA-M")  # 13.61
+    return order
+
+
+def _intent_reads(fake: FakeStripe) -> int:
+    return sum(1 for method, path, _, _ in fake.requests if method == "GET" and path.startswith("/v1/payment_intents/"))
+
+
+def test_one_rate_limit_while_waiting_does_not_cancel_an_approved_payment(shop: Store, fake: FakeStripe,
+                                                                          clock: FakeClock) -> None:
+    # What was seen: the customer tapped and the card was approved, the register's next read got one 429, and
+    # the payment was released (the intent cancelled) as if Stripe could not be reached.
+    order = pizza(shop)
+    fake.rate_limit_next("/v1/payment_intents/", "GET")
+    result = service.pay(shop, order.id, "card")
+    assert fake.limited, "the double answered no 429"
+    (intent,) = fake.intents.values()
+    assert intent["status"] == "succeeded", intent["status"]
+    assert result.order_paid and result.payment.state is PaymentState.CAPTURED
+    assert clock.slept and clock.slept[0] > 0  # it backed off before reading again
+
+
+def test_lock_timeouts_and_rate_limits_in_a_row_are_waited_out(shop: Store, fake: FakeStripe,
+                                                               clock: FakeClock) -> None:
+    order = pizza(shop)
+    fake.rate_limit_schedule([True, True, False, True], "/v1/payment_intents/", "GET", code="lock_timeout")
+    fake.rate_limit_next("/v1/payment_intents/", "GET", times=2)
+    result = service.pay(shop, order.id, "card")
+    assert result.payment.state is PaymentState.CAPTURED
+    assert len(fake.limited) >= 3
+    backoffs = [s for s in clock.slept if s > 0]
+    assert backoffs[:2] == sorted(backoffs[:2]) and backoffs[1] > backoffs[0]  # exponential
+
+
+def test_a_rate_limited_create_or_hand_over_is_retried(shop: Store, fake: FakeStripe, clock: FakeClock) -> None:
+    order = pizza(shop)
+    fake.rate_limit_next("/v1/payment_intents", "POST")
+    fake.rate_limit_next("/process_payment_intent", "POST", code="lock_timeout")
+    result = service.pay(shop, order.id, "card")
+    assert result.payment.state is PaymentState.CAPTURED
+    assert len(fake.intents) == 1  # the create's retry made no second intent
+
+
+@pytest.fixture
+def no_tap(shop: Store, fake: FakeStripe, clock: FakeClock) -> Store:
+    """Nobody taps (a physical reader's customer who walks away): the wait runs out after 10 s."""
+    settings = StripeSettings("sk_test_fake", fake.base, 1, 2, 1, simulate_tap=False, card_wait_s=10)
+    shop.memo["stripe_settings"] = lambda: settings
+    shop.memo.pop("stripe_gateway", None)
+    return shop
+
+
+def test_a_rate_limited_release_at_the_deadline_is_retried(no_tap: Store, fake: FakeStripe) -> None:
+    order = pizza(no_tap)
+    fake.rate_limit_next("/cancel", "POST", times=2)
+    result = service.pay(no_tap, order.id, "card")
+    assert result.outcome.reason is DeclineReason.EXPIRED
+    assert next(iter(fake.intents.values()))["status"] == "canceled"
+    assert [p.state for p in order_payments(no_tap, order.id)] == [PaymentState.DECLINED]
+
+
+def test_rate_limited_until_the_deadline_keeps_the_payment_for_recover(no_tap: Store, fake: FakeStripe,
+                                                                       clock: FakeClock) -> None:
+    # Every read is refused: whether the customer tapped is unknown, so the payment is neither released nor taken.
+    order = pizza(no_tap)
+    fake.rate_limit_next("/v1/payment_intents/", "GET", times=10_000)
+    with pytest.raises(Exception) as raised:
+        service.pay(no_tap, order.id, "card")
+    assert "recover" in str(raised.value)
+    (intent,) = fake.intents.values()
+    assert intent["status"] == "requires_payment_method"  # not cancelled because of a 429
+    assert [p.state for p in order_payments(no_tap, order.id)] == [PaymentState.REQUESTED]
+    assert clock.now_s - 1000.0 <= 10 + 1e-9  # it never waited past the payment's own deadline
+
+
+def test_the_polling_rate_per_reader_is_bounded(no_tap: Store, fake: FakeStripe, clock: FakeClock) -> None:
+    from payments.stripe_pacing import READER_REQUESTS_PER_S
+
+    service.pay(no_tap, pizza(no_tap).id, "card")
+    reads = [path for method, path, _, _ in fake.requests if method == "GET"]
+    assert 5 <= len(reads) <= READER_REQUESTS_PER_S * 10 + 2  # 10 s of waiting, one read of each kind to end
+    assert READER_REQUESTS_PER_S * 8 <= 20  # eight registers at once stay under Stripe's 25 a second
+
+
+@settings(max_examples=300, deadline=None)
+@given(attempt=st.integers(0, 60), remaining_s=st.floats(0, 600, allow_nan=False),
+       draw=st.floats(0, 1, exclude_max=True, allow_nan=False))
+def test_the_backoff_schedule_is_bounded_jittered_and_never_past_the_deadline(
+        attempt: int, remaining_s: float, draw: float) -> None:
+    from payments.stripe_pacing import BACKOFF_BASE_S, BACKOFF_CAP_S, backoff_delay_s
+
+    delay = backoff_delay_s(attempt, remaining_s, draw)
+    full = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** attempt)
+    assert 0 <= delay <= remaining_s  # never past the payment's deadline
+    assert delay <= BACKOFF_CAP_S
+    assert delay == min(remaining_s, full / 2 + draw * full / 2)  # jittered within [half, whole] of the step
+
+
+def test_the_backoff_schedule_grows_then_levels_off() -> None:
+    from payments.stripe_pacing import BACKOFF_CAP_S, backoff_delay_s
+
+    whole = [backoff_delay_s(n, 1e9, 0.999999) for n in range(10)]
+    assert whole == sorted(whole) and whole[0] < whole[3] and whole[-1] <= BACKOFF_CAP_S
+    assert {backoff_delay_s(2, 1e9, d) for d in (0.0, 0.3, 0.9)}.__len__() == 3  # the draw jitters it
