@@ -149,3 +149,17 @@ def test_the_backoff_schedule_grows_then_levels_off() -> None:
     whole = [backoff_delay_s(n, 1e9, 0.999999) for n in range(10)]
     assert whole == sorted(whole) and whole[0] < whole[3] and whole[-1] <= BACKOFF_CAP_S
     assert {backoff_delay_s(2, 1e9, d) for d in (0.0, 0.3, 0.9)}.__len__() == 3  # the draw jitters it
+
+
+def test_a_429_is_told_apart_from_stripe_being_unreachable() -> None:
+    import stripe
+
+    from payments.stripe_errors import RateLimited, translate
+
+    limited = translate(stripe.RateLimitError("Request rate limit exceeded.", http_status=429, code="rate_limit"))
+    locked = translate(stripe.RateLimitError("This object cannot be accessed right now.", http_status=429,
+                                             code="lock_timeout"))
+    assert isinstance(limited, RateLimited) and limited.stripe_code == "rate_limit"
+    assert isinstance(locked, RateLimited) and locked.stripe_code == "lock_timeout"
+    assert locked.code == "processor_unavailable"  # what scripts read is unchanged
+    assert not isinstance(translate(stripe.APIConnectionError("no route")), RateLimited)
