@@ -190,7 +190,8 @@ class StripeTerminalProcessor:
     @declines_as_outcomes
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
         deadline = self.pacer.clock() + self.wait_s  # the payment's own: every wait and back-off ends by it
-        simulate_tap = self.simulates_tap()  # before anything is charged: a reader that cannot be read stops here
+        # Before anything is charged: a reader that cannot be read stops here.
+        simulate_tap = self._paced(self.simulates_tap, deadline)
         intent = self._paced(lambda: self.gateway.create_intent(
             payment.amount_minor + payment.tip_minor, payment.currency, payment.key_for("create"),
             {"payment_id": payment.id, "order_id": payment.order_id},
@@ -234,7 +235,7 @@ class StripeTerminalProcessor:
             try:
                 current = plain(self.gateway.retrieve_intent(intent_id))
             except RateLimited as exc:
-                if not pacer.backoff(refused, deadline):
+                if not pacer.backoff(refused, deadline, pacer.poll_interval_s - (pacer.clock() - poll_started)):
                     raise OutcomeUnknown("Stripe kept asking the register to slow down until the wait ran out, so "
                                          "whether the customer paid is not known: the payment is kept; run 'pos "
                                          "payments recover' in a minute.") from exc

@@ -60,12 +60,13 @@ class Pacer:
     random: Callable[[], float] = field(default=_random.random)
     poll_interval_s: float = POLL_INTERVAL_S
 
-    def backoff(self, attempt: int, deadline: float) -> bool:
-        """Pause before retry ``attempt``; False (no pause) once the deadline has come."""
+    def backoff(self, attempt: int, deadline: float, at_least_s: float = 0.0) -> bool:
+        """Pause before retry ``attempt`` (at least ``at_least_s``: a refused poll is never retried sooner than
+        the next poll would come), never past the deadline; False (no pause) once the deadline has come."""
         remaining = deadline - self.clock()
         if remaining <= 0:
             return False
-        self.sleep(backoff_delay_s(attempt, remaining, self.random()))
+        self.sleep(min(remaining, max(at_least_s, backoff_delay_s(attempt, remaining, self.random()))))
         return True
 
     def until_next_poll(self, poll_started: float, deadline: float) -> None:

@@ -63,7 +63,7 @@ def test_one_rate_limit_while_waiting_does_not_cancel_an_approved_payment(shop: 
     (intent,) = fake.intents.values()
     assert intent["status"] == "succeeded", intent["status"]
     assert result.order_paid and result.payment.state is PaymentState.CAPTURED
-    assert clock.slept and clock.slept[0] > 0  # it backed off before reading again
+    assert clock.slept and clock.slept[0] >= 1.0  # it backed off (at least a poll's interval) before reading again
 
 
 def test_lock_timeouts_and_rate_limits_in_a_row_are_waited_out(shop: Store, fake: FakeStripe,
@@ -74,8 +74,13 @@ def test_lock_timeouts_and_rate_limits_in_a_row_are_waited_out(shop: Store, fake
     result = service.pay(shop, order.id, "card")
     assert result.payment.state is PaymentState.CAPTURED
     assert len(fake.limited) >= 3
-    backoffs = [s for s in clock.slept if s > 0]
-    assert backoffs[:2] == sorted(backoffs[:2]) and backoffs[1] > backoffs[0]  # exponential
+    # Two refusals in a row: the second pause is longer (never shorter than a poll's interval).
+    assert clock.slept[:2] == sorted(clock.slept[:2]) and clock.slept[0] >= 1.0
+    # Five in a row: the pauses grow (1.0, the floor; then 0.5 x 2^n at the draw's midpoint: 1.5, 3.0, 6.0).
+    clock.slept.clear()
+    fake.rate_limit_next("/v1/payment_intents/", "GET", times=5)
+    service.pay(shop, pizza(shop).id, "card")
+    assert clock.slept[:5] == [1.0, 1.0, 1.5, 3.0, 6.0]
 
 
 def test_a_rate_limited_create_or_hand_over_is_retried(shop: Store, fake: FakeStripe, clock: FakeClock) -> None:
