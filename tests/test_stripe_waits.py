@@ -168,3 +168,29 @@ def test_a_429_is_told_apart_from_stripe_being_unreachable() -> None:
     assert isinstance(locked, RateLimited) and locked.stripe_code == "lock_timeout"
     assert locked.code == "processor_unavailable"  # what scripts read is unchanged
     assert not isinstance(translate(stripe.APIConnectionError("no route")), RateLimited)
+
+
+def test_the_double_answers_429_on_cue_before_the_request_runs(fake: FakeStripe) -> None:
+    from payments.stripe_errors import RateLimited
+    from payments.stripe_gateway import StripeGateway
+
+    gateway = StripeGateway(StripeSettings("sk_test_fake", fake.base, 1, 2, 0))
+    fake.rate_limit_schedule([True, False, True], "/v1/payment_intents", "POST", code="lock_timeout")
+    with pytest.raises(RateLimited) as refused:
+        gateway.create_intent(1361, "usd", "k1", {"payment_id": "p1"})
+    assert refused.value.stripe_code == "lock_timeout" and fake.intents == {}
+    first = gateway.create_intent(1361, "usd", "k1", {"payment_id": "p1"})  # the same key: not saved, runs now
+    with pytest.raises(RateLimited):
+        gateway.create_intent(1361, "usd", "k2", {"payment_id": "p2"})
+    assert gateway.create_intent(1361, "usd", "k1", {"payment_id": "p1"}).id == first.id  # saved once it ran
+    assert list(fake.intents) == [first.id]
+    # For real: at most so many requests a second to one endpoint.
+    fake.limit_per_endpoint_per_s = 3
+    answers = []
+    for _ in range(5):
+        try:
+            gateway.retrieve_intent(first.id)
+            answers.append("ok")
+        except RateLimited:
+            answers.append("429")
+    assert answers == ["ok", "ok", "ok", "429", "429"]
