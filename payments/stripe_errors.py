@@ -137,7 +137,9 @@ def translate(exc: Exception) -> Exception:
         return Declined(decline_reason(code, getattr(error, "decline_code", None)),
                         _card_words(decline_reason(code, getattr(error, "decline_code", None))))
     if isinstance(exc, stripe.RateLimitError) or code == "lock_timeout":
-        return RateLimited(_SLOW_DOWN, code if code == "lock_timeout" else "rate_limit")
+        # The SDK gives a 429 no ``code`` of its own: Stripe's is in the error body.
+        said = code or getattr(error, "code", None)
+        return RateLimited(_SLOW_DOWN, "lock_timeout" if said == "lock_timeout" else "rate_limit")
     if isinstance(exc, stripe.APIConnectionError):
         return ProcessorUnavailable(_UNREACHABLE)
     if isinstance(exc, stripe.AuthenticationError):
