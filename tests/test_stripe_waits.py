@@ -122,6 +122,10 @@ def test_rate_limited_until_the_deadline_keeps_the_payment_for_recover(no_tap: S
     assert intent["status"] == "requires_payment_method"  # not cancelled because of a 429
     assert [p.state for p in order_payments(no_tap, order.id)] == [PaymentState.REQUESTED]
     assert clock.now_s - 1000.0 <= 10 + 1e-9  # it never waited past the payment's own deadline
+    fake.rate_limits.clear()  # Stripe answers again: recover finds it never tapped, and releases it
+    service.recover(no_tap)
+    assert intent["status"] == "canceled"
+    assert [p.state for p in order_payments(no_tap, order.id)] != [PaymentState.REQUESTED]
 
 
 def test_the_polling_rate_per_reader_is_bounded(no_tap: Store, fake: FakeStripe, clock: FakeClock) -> None:
