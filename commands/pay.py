@@ -31,6 +31,7 @@ def payment_dict(store: "Store", p: Any) -> dict[str, Any]:
         "id": p.id,
         "order_id": p.order_id,
         "tender": p.tender.value,
+        "wallet": p.details.get("wallet"),  # the phone wallet the reader reported (apple_pay...), if one
         "state": p.state.value,
         "amount_minor": p.amount_minor,
         "tip_minor": p.tip_minor,
@@ -220,6 +221,12 @@ def _typed_ref(store: "Store", order_id: str) -> str:
     return typed(store, resolve(store, order_id))
 
 
+def _tender_shown(p: Any) -> str:
+    """``wallet (apple pay)``: the tender, with the phone wallet the reader reported."""
+    wallet = p.details.get("wallet")
+    return f"{p.tender.value} ({str(wallet).replace('_', ' ')})" if wallet else p.tender.value
+
+
 @payments_app.command("list")
 def payments_list(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, as_json: JsonFlag = False) -> None:
     """An order's payments and their states."""
@@ -237,7 +244,7 @@ def payments_list(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, 
         lambda: print_table(
             f"Payments of {spoken(store, o)} (still due {money(store, due)})",
             ["Tender", "State", "Amount", "Given", "Change", "Refunded"],
-            [[p.tender.value, p.state.value, money(store, p.amount_minor),
+            [[_tender_shown(p), p.state.value, money(store, p.amount_minor),
               money(store, p.tendered_minor) if p.tendered_minor else "", money(store, p.change_minor) if p.change_minor else "",
               money(store, p.refunded_minor) if p.refunded_minor else ""] for p in payments],
             {2, 3, 4, 5},

@@ -67,7 +67,8 @@ def processor_for(store: "Store", reader: str | None = None) -> tuple[str, Any]:
     settings = gateway.settings
     simulate = config.get(store, "stripe.simulate") if settings.simulate_tap is None else \
         ("yes" if settings.simulate_tap else "no")
-    return ACCOUNT, StripeTerminalProcessor(gateway, reader, simulate=simulate, wait_s=settings.card_wait_s)
+    return ACCOUNT, StripeTerminalProcessor(gateway, reader, simulate=simulate, wait_s=settings.card_wait_s,
+                                            pacer=store.memo.get("stripe_pacer"))
 
 
 class CardTender:

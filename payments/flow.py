@@ -306,14 +306,19 @@ def insert_payment(
 
 
 def as_tapped(payment: Payment, outcome: Outcome) -> dict[str, Any]:
-    """A phone wallet tapped on the reader is a wallet payment, whatever tender the cashier chose.
+    """The tender recorded is the one the reader reports, whatever the cashier chose (card or wallet).
 
-    The reader says what was tapped (``card_present.wallet.type``, in the
-    outcome's ``wallet``): a card payment it says was a wallet is recorded
-    as one.  Both go through the same processor, into the same account.
+    The reader says what was tapped (``card_present``, with ``wallet.type``
+    where a phone wallet was used: the outcome's ``wallet``): a card
+    payment it says was a wallet is recorded as one, and a wallet payment it
+    says was a plastic card (its brand and last four, no wallet) as a card.
+    Both go through the same processor, into the same account.
     """
-    if payment.tender is TenderKind.CARD and (outcome.details or {}).get("wallet"):
+    details = outcome.details or {}
+    if payment.tender is TenderKind.CARD and details.get("wallet"):
         return {"tender": TenderKind.WALLET}
+    if payment.tender is TenderKind.WALLET and details.get("last4") and not details.get("wallet"):
+        return {"tender": TenderKind.CARD}
     return {}
 
 

@@ -18,6 +18,11 @@ metadata of the intents listed around the payment's time (never search,
 which lags).  Stripe's errors are mapped in :mod:`payments.stripe_errors`;
 a cancel or capture that may be retried gets a key per attempt
 (:func:`attempt_key`).
+A 429 (too many requests, or a lock timeout) is never the payment's answer:
+every call of the flow is retried after a jittered, growing pause within the
+payment's own deadline, and the wait polls at a bounded rate
+(:mod:`payments.stripe_pacing`); a wait that Stripe refuses to the end keeps
+the payment for ``pos payments recover`` rather than release it unseen.
 
 Only the brand, the last four digits, the wallet type, the authorization code and
 how the card was read are kept; the card's number, expiry and CVC never reach the database.
@@ -26,13 +31,13 @@ how the card was read are kept; the card's number, expiry and CVC never reach th
 from __future__ import annotations
 
 import json
-import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from payments.base import RELEASED, DeclineReason, Outcome, Payment, annotate, get_payment
-from payments.stripe_errors import (READER_WORDS, Declined, OutcomeUnknown, ReaderUnavailable, UnexpectedState,
-                                    clean_message, decline_reason, declines_as_outcomes)
+from payments.stripe_errors import (READER_WORDS, Declined, OutcomeUnknown, RateLimited, ReaderUnavailable,
+                                    UnexpectedState, clean_message, decline_reason, declines_as_outcomes)
 from payments.stripe_gateway import StripeGateway
+from payments.stripe_pacing import AFTER_WAIT_RETRY_S, Pacer
 from pos.errors import ProcessorUnavailable
 from pos.store import iso, utc_now
 
@@ -40,6 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
 ACCOUNT = "assets:clearing:stripe"
+
+_Answer = TypeVar("_Answer")
 
 
 def plain(obj: Any) -> dict[str, Any]:
@@ -150,12 +157,27 @@ class StripeTerminalProcessor:
     :class:`~pos.errors.ProcessorUnavailable` (see :mod:`payments.stripe_errors`).
     """
 
-    def __init__(self, gateway: StripeGateway, reader_id: str, simulate: str = "auto", wait_s: int = 60) -> None:
+    def __init__(self, gateway: StripeGateway, reader_id: str, simulate: str = "auto", wait_s: int = 60,
+                 pacer: Pacer | None = None) -> None:
         self.gateway = gateway
         self.reader_id = reader_id
         self.simulate = simulate
         """The store's ``stripe.simulate``: auto, yes or no."""
         self.wait_s = wait_s
+        self.pacer = pacer or Pacer()
+
+    def _paced(self, call: Callable[[], _Answer], deadline: float) -> _Answer:
+        """Make the call, and again after a pause each time Stripe answers 429, until ``deadline``.
+
+        A 429 is answered before the request runs, so a retry under the same idempotency key is a first try."""
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except RateLimited:
+                if not self.pacer.backoff(attempt, deadline):
+                    raise
+                attempt += 1
 
     def simulates_tap(self) -> bool:
         """Whether the customer's tap is simulated with Stripe's test helper: never with a live key; with a test
@@ -167,18 +189,22 @@ class StripeTerminalProcessor:
 
     @declines_as_outcomes
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
-        simulate_tap = self.simulates_tap()  # before anything is charged: a reader that cannot be read stops here
-        intent = self.gateway.create_intent(
+        deadline = self.pacer.clock() + self.wait_s  # the payment's own: every wait and back-off ends by it
+        # Before anything is charged: a reader that cannot be read stops here.
+        simulate_tap = self._paced(self.simulates_tap, deadline)
+        intent = self._paced(lambda: self.gateway.create_intent(
             payment.amount_minor + payment.tip_minor, payment.currency, payment.key_for("create"),
             {"payment_id": payment.id, "order_id": payment.order_id},
-        )
+        ), deadline)
         payment = annotate(store, payment, intent.id)
         try:
-            self.gateway.process_on_reader(self.reader_id, intent.id, payment.key_for("process"),
-                                           reader_tip_base(store, payment))
+            tip_base = reader_tip_base(store, payment)
+            self._paced(lambda: self.gateway.process_on_reader(self.reader_id, intent.id, payment.key_for("process"),
+                                                               tip_base), deadline)
             if simulate_tap:
-                self.gateway.present_test_card(self.reader_id, 0, payment.key_for("present"))
-            return self._wait_for_tap(store, payment, intent.id)
+                self._paced(lambda: self.gateway.present_test_card(self.reader_id, 0, payment.key_for("present")),
+                            deadline)
+            return self._wait_for_tap(store, payment, intent.id, deadline)
         except KeyboardInterrupt:
             # The cashier pressed Ctrl-C: release the intent, so no money moves later.
             self._release(store, payment, intent.id, "The card payment was interrupted at the register")
@@ -193,12 +219,29 @@ class StripeTerminalProcessor:
             self._release(store, payment, intent.id, exc.message)
             raise
 
-    def _wait_for_tap(self, store: "Store", payment: Payment, intent_id: str) -> Outcome:
-        """Poll the intent (and the reader) until the customer taps, the card is declined, or time runs out."""
+    def _wait_for_tap(self, store: "Store", payment: Payment, intent_id: str, deadline: float) -> Outcome:
+        """Poll the intent (and the reader) until the customer taps, the card is declined, or time runs out.
+
+        At most one read of each a poll interval; a 429 is waited out with a growing pause, never past the
+        ``deadline``.  If Stripe refuses every read to the end, whether the customer tapped is unknown: the
+        payment is kept for ``pos payments recover`` (which takes or releases it), never released unseen.
+        """
         waiting = store.memo.get("on_card_wait")  # the CLI's spinner, if any
-        started = time.monotonic()
+        pacer = self.pacer
+        started = pacer.clock()
+        refused = 0  # 429s in a row
         while True:
-            current = plain(self.gateway.retrieve_intent(intent_id))
+            poll_started = pacer.clock()
+            try:
+                current = plain(self.gateway.retrieve_intent(intent_id))
+            except RateLimited as exc:
+                if not pacer.backoff(refused, deadline, pacer.poll_interval_s - (pacer.clock() - poll_started)):
+                    raise OutcomeUnknown("Stripe kept asking the register to slow down until the wait ran out, so "
+                                         "whether the customer paid is not known: the payment is kept; run 'pos "
+                                         "payments recover' in a minute.") from exc
+                refused += 1
+                continue
+            refused = 0
             if current["status"] == "requires_capture":
                 return Outcome.ok(intent_id, **card_details(current))
             error = current.get("last_payment_error")
@@ -213,13 +256,13 @@ class StripeTerminalProcessor:
                 self._release(store, payment, intent_id, "The reader stopped the payment")
                 return Outcome.declined(reader_failure_reason(failed.get("failure_code")),
                                         reader_words(failed), intent_id)
-            elapsed = time.monotonic() - started
-            if elapsed > self.wait_s:
+            elapsed = pacer.clock() - started
+            if pacer.clock() >= deadline:
                 self._release(store, payment, intent_id, "No card was presented in time")
                 return Outcome.declined(DeclineReason.EXPIRED, "No card was presented in time: try again.", intent_id)
             if callable(waiting):
                 waiting(int(elapsed))
-            time.sleep(0.5)
+            pacer.until_next_poll(poll_started, deadline)
 
     def _failed_action(self, intent_id: str) -> dict[str, Any] | None:
         """The reader's action for this intent, if it failed (the intent's status is what counts: a reader
@@ -254,8 +297,9 @@ class StripeTerminalProcessor:
                     self.gateway.cancel_reader_action(self.reader_id, attempt_key(store, payment, "cancel_action"))
             except ProcessorUnavailable:
                 pass  # the reader is only told so its screen clears; the intent's cancel is what counts
-            try:
-                self.gateway.cancel_intent(intent_id, attempt_key(store, payment, "cancel"))
+            try:  # a 429 is retried (a key per attempt) for a while before the payment is kept for recover
+                self._paced(lambda: self.gateway.cancel_intent(intent_id, attempt_key(store, payment, "cancel")),
+                            self.pacer.clock() + AFTER_WAIT_RETRY_S)
             except UnexpectedState:
                 status = plain(self.gateway.retrieve_intent(intent_id))["status"]
                 if status != "canceled":
@@ -269,14 +313,16 @@ class StripeTerminalProcessor:
     @declines_as_outcomes
     def capture(self, store: "Store", payment: Payment) -> Outcome:
         ref = payment.processor_ref or self._ref(store, payment)
-        current = plain(self.gateway.retrieve_intent(ref))
+        retry_until = self.pacer.clock() + AFTER_WAIT_RETRY_S  # 429s are waited out this long, then it stays held
+        current = plain(self._paced(lambda: self.gateway.retrieve_intent(ref), retry_until))
         if current["status"] != "requires_capture":
             return self._settled(ref, current)
         total = int(current.get("amount_capturable") or current["amount"])  # with a tip chosen on the reader
         if payment.tip_minor:  # a tip typed at the register is the one tip: never a second from the reader
             total = min(total, payment.amount_minor + payment.tip_minor)
         try:
-            captured = plain(self.gateway.capture_intent(ref, total, attempt_key(store, payment, "capture")))
+            captured = plain(self._paced(
+                lambda: self.gateway.capture_intent(ref, total, attempt_key(store, payment, "capture")), retry_until))
         except UnexpectedState:
             return self._settled(ref, plain(self.gateway.retrieve_intent(ref)))
         except Declined as declined:

@@ -10,7 +10,9 @@
   which the payment flow records (``failed``, or kept for ``recover``):
   :class:`StripeMisconfigured` (a key Stripe refuses, or one without the
   permission), :class:`ReaderUnavailable` (the reader is busy, offline or did
-  not answer), :class:`UnexpectedState` (the object is not in a state that
+  not answer), :class:`RateLimited` (Stripe answered 429: too many
+  requests, or a lock timeout; the request never ran and may be retried
+  after a pause, :mod:`payments.stripe_pacing`), :class:`UnexpectedState` (the object is not in a state that
   allows the call: the processors look again and reconcile), and
   :class:`OutcomeUnknown` (money may be held and we could not release it: the
   payment is kept for ``pos payments recover``).
@@ -58,6 +60,16 @@ class StripeMisconfigured(ProcessorUnavailable):
 
 class ReaderUnavailable(ProcessorUnavailable):
     """The card reader is busy with something else, offline, or did not answer."""
+
+
+class RateLimited(ProcessorUnavailable):
+    """Stripe answered 429 (``rate_limit``, or ``lock_timeout``: another request holds the object): the request
+    did not run; back off and retry it (:mod:`payments.stripe_pacing`), never take it for a failed payment."""
+
+    def __init__(self, message: str, stripe_code: str | None = None) -> None:
+        super().__init__(message)
+        self.stripe_code = stripe_code
+        """Stripe's error code: rate_limit or lock_timeout."""
 
 
 class UnexpectedState(ProcessorUnavailable):
@@ -114,6 +126,7 @@ READER_WORDS = {
     "terminal_reader_hardware_fault": "The card reader reported a fault: restart it, then try again, or take cash.",
 }
 
+_SLOW_DOWN = "Stripe is busy and asked the register to slow down: try again in a moment, or take cash."
 _UNREACHABLE = "Card payments are unavailable right now (Stripe cannot be reached): take cash or try again."
 
 
@@ -132,7 +145,11 @@ def translate(exc: Exception) -> Exception:
     if isinstance(exc, stripe.CardError):
         return Declined(decline_reason(code, getattr(error, "decline_code", None)),
                         _card_words(decline_reason(code, getattr(error, "decline_code", None))))
-    if isinstance(exc, (stripe.APIConnectionError, stripe.RateLimitError)):
+    if isinstance(exc, stripe.RateLimitError) or code == "lock_timeout":
+        # The SDK gives a 429 no ``code`` of its own: Stripe's is in the error body.
+        said = code or getattr(error, "code", None)
+        return RateLimited(_SLOW_DOWN, "lock_timeout" if said == "lock_timeout" else "rate_limit")
+    if isinstance(exc, stripe.APIConnectionError):
         return ProcessorUnavailable(_UNREACHABLE)
     if isinstance(exc, stripe.AuthenticationError):
         return StripeMisconfigured("Stripe refused this register's API key: ask the owner to check it.")

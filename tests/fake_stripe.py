@@ -34,6 +34,11 @@ Only the endpoints Anytender uses exist, and each refuses what Stripe refuses:
 * Readers are simulated devices (``simulated_wisepos_e``) unless made physical
   (:meth:`FakeStripe.physical_reader`): the test helpers refuse a physical
   reader, on which a person taps a card instead (:meth:`FakeStripe.card_tapped`).
+* Rate limits (HTTP 429), as Stripe answers them before a request runs (so
+  nothing is saved under its idempotency key): on cue, a count or a schedule
+  (:meth:`FakeStripe.rate_limit_next`, :meth:`FakeStripe.rate_limit_schedule`),
+  with code ``rate_limit`` or ``lock_timeout``; or for real, at most
+  ``limit_per_endpoint_per_s`` requests a second to each endpoint (Stripe: about 25).
 * Balance transactions as the settlement report reads them, for charges,
   refunds, disputes and payouts, with ``reporting_category``, ``exchange_rate`` and
   ``fee_details``.
@@ -44,6 +49,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
@@ -158,6 +164,14 @@ class FakeStripe:
         ``exchange_rate`` (a number, as JSON has it), its fee charged in it."""
         self.errors_next: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         """Endpoint suffix ("/capture", "/cancel", "/v1/payment_intents"...) -> errors its next calls answer."""
+        self.rate_limits: list[tuple[str, str, deque[bool], str]] = []
+        """(method, path fragment, schedule, code): each request matching the method and the fragment takes the
+        next entry of its schedule; True answers 429 with that code."""
+        self.limit_per_endpoint_per_s: int | None = None
+        """At most this many requests a second to each endpoint (a method and its templated path), the rest 429."""
+        self._endpoint_hits: dict[tuple[str, str], deque[float]] = {}
+        self.limited: list[tuple[str, str]] = []
+        """(method, path) of every request answered 429."""
         self._lock = threading.Lock()
         self._counter = 0
         self.server: ThreadingHTTPServer | None = None
@@ -228,6 +242,36 @@ class FakeStripe:
                         code: str = "card_declined") -> None:
         """A 402 ``card_error`` from the next call to ``endpoint`` (a capture the issuer refuses, say)."""
         self.error_next(endpoint, 402, "card_error", code, "Your card was declined.", decline_code=decline_code)
+
+    def rate_limit_next(self, path: str = "/v1/payment_intents/", method: str = "GET", times: int = 1,
+                        code: str = "rate_limit") -> None:
+        """The next ``times`` requests of ``method`` whose path holds ``path`` answer 429 (``code``: rate_limit,
+        or lock_timeout: another request holds the object)."""
+        self.rate_limit_schedule([True] * times, path, method, code)
+
+    def rate_limit_schedule(self, schedule: list[bool], path: str = "/v1/payment_intents/", method: str = "GET",
+                            code: str = "rate_limit") -> None:
+        """Each next matching request takes the next entry: True answers 429, False goes through."""
+        if code not in ("rate_limit", "lock_timeout"):
+            raise ValueError(f"a 429 is a rate_limit or a lock_timeout, not {code!r}")
+        self.rate_limits.append((method, path, deque(schedule), code))
+
+    def _rate_limited(self, method: str, path: str, route: tuple[str, str] | None) -> dict[str, Any] | None:
+        """The 429 this request gets, if any (called under the lock)."""
+        for wanted_method, fragment, schedule, code in self.rate_limits:
+            if schedule and method == wanted_method and fragment in path:
+                if schedule.popleft():
+                    return _limit_error(code)
+                break
+        if self.limit_per_endpoint_per_s is not None and route is not None:
+            now = time.monotonic()
+            hits = self._endpoint_hits.setdefault(route, deque())
+            while hits and hits[0] <= now - 1.0:
+                hits.popleft()
+            if len(hits) >= self.limit_per_endpoint_per_s:
+                return _limit_error("rate_limit")
+            hits.append(now)
+        return None
 
     def reader_offline(self, reader_id: str, offline: bool = True) -> None:
         (self.offline_readers.add if offline else self.offline_readers.discard)(reader_id)
@@ -300,6 +344,12 @@ class FakeStripe:
         if slow:
             time.sleep(slow)
         route, object_id = self._route(method, url.path)
+        with self._lock:
+            limited = self._rate_limited(method, url.path, route)
+            if limited is not None:
+                self.limited.append((method, url.path))
+        if limited is not None:  # refused before it ran: nothing is saved under the key
+            return self._send(handler, 429, limited)
         if route is None:
             return self._send(handler, 404, _invalid(f"Unrecognized request URL ({method}: {url.path})."))
         refusal = stripe_schema.check(schema(route), params)
@@ -794,6 +844,15 @@ def _invalid(message: str, param: str | None = None, code: str | None = None) ->
 def _charge_id(intent: dict[str, Any]) -> str | None:
     charge = intent.get("latest_charge")
     return charge["id"] if isinstance(charge, dict) else charge
+
+
+def _limit_error(code: str) -> dict[str, Any]:
+    """Stripe's 429: too many requests, or another request holding the object (a lock timeout)."""
+    if code == "lock_timeout":
+        return _invalid("This object cannot be accessed right now because another API request or Stripe process "
+                        "is currently accessing it. Please retry your request.", code="lock_timeout")
+    return _invalid("Request rate limit exceeded. Learn more about rate limits here "
+                    "https://stripe.com/docs/rate-limits.", code="rate_limit")
 
 
 def _unexpected_state(intent: dict[str, Any], message: str) -> dict[str, Any]:

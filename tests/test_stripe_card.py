@@ -321,6 +321,35 @@ def test_a_wallet_tapped_when_the_cashier_chose_card_is_recorded_as_a_wallet(sho
     assert plain_card.payment.tender.value == "card" and "wallet" not in plain_card.payment.details
 
 
+def test_a_plastic_card_tapped_when_the_cashier_chose_wallet_is_recorded_as_a_card(
+        shop: Store, fake: FakeStripe, cli_for) -> None:
+    # What was seen (issue 25, item 11): the cashier chose "wallet", the customer tapped a plastic card (no
+    # card_present.wallet), and it was recorded as a wallet with no wallet type.
+    from receipts import model, text
+
+    order = pizza(shop)
+    result = service.pay(shop, order.id, "wallet")  # the fake's tap: a plastic Visa, no wallet
+    assert result.order_paid
+    (stored,) = order_payments(shop, order.id)
+    assert (stored.tender.value, stored.details.get("wallet")) == ("card", None)
+    assert stored.details["brand"] == "visa" and stored.details["last4"] == "4242"
+    memos = [r["memo"] for r in shop.all("SELECT memo FROM journal_entries WHERE memo LIKE '%payment for%'")]
+    assert memos == ["card payment for " + resolve(shop, order.id).label]
+    shown = " ".join(text.render(model.build(shop, order.id), 80).split())
+    assert "Card (VISA ...4242): Contactless" in shown and "Phone wallet" not in shown
+    listed = json.loads(cli_for(shop).ok("payments", "list", "1", "--json").stdout)
+    assert [(p["tender"], p["wallet"]) for p in listed["payments"]] == [("card", None)]
+    # A wallet really tapped under "wallet" stays a wallet, with its type, and says so everywhere.
+    second = pizza(shop)
+    fake.wallet_next("apple_pay")
+    service.pay(shop, second.id, "wallet")
+    (wallet,) = order_payments(shop, second.id)
+    assert (wallet.tender.value, wallet.details["wallet"]) == ("wallet", "apple_pay")
+    human = cli_for(shop).ok("payments", "list", "2").stdout
+    assert "wallet (apple pay)" in human.lower()
+    assert ledger.verify(shop).problem is None
+
+
 # -- the reader's own state (issue 15, item 5) ---------------------------------------------------
 
 
