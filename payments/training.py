@@ -34,7 +34,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from payments.base import DeclineReason, Outcome, Payment, annotate, get_payment
+from payments.base import DeclineReason, Outcome, Payment, TenderKind, annotate, get_payment
 from pos.errors import ProcessorUnavailable
 from pos.money import round_half_up
 
@@ -70,8 +70,11 @@ class TrainingProcessor:
         ref = _made(store, payment, f"train_{payment.id}")  # the call reached the processor: on record first
         if ending in DECLINES:
             return Outcome.declined(DECLINES[ending], processor_ref=ref)
-        # A simulated tap: how the card was read, but no authorization code, as no issuer ever saw it.
-        return Outcome.ok(ref, brand="visa", last4="4242", read_method="contactless_emv", training=True)
+        # A simulated tap of what the cashier chose (a phone wallet for a wallet payment: the tender recorded is the
+        # one a reader reports, payments.flow.as_tapped): how it was read, but no authorization code, as no issuer
+        # ever saw it.
+        wallet = {"wallet": "apple_pay"} if payment.tender is TenderKind.WALLET else {}
+        return Outcome.ok(ref, brand="visa", last4="4242", read_method="contactless_emv", training=True, **wallet)
 
     def capture(self, store: "Store", payment: Payment) -> Outcome:
         if payment.amount_minor % 100 == OUTAGE_CAPTURE and not _current(store, payment).details.get("capture_retried"):
