@@ -146,6 +146,14 @@ def hold_expired_words(store: "Store", payment: Payment, order_id: str) -> str:
             "again")
 
 
+def expired_holds(store: "Store", order_id: str) -> list[Payment]:
+    """The order's card payments whose hold the processor let expire before it was taken (nothing was charged)."""
+    from payments.base import order_payments
+
+    return [p for p in order_payments(store, order_id)
+            if p.state is PaymentState.DECLINED and p.decline_reason is DeclineReason.AUTHORIZATION_EXPIRED]
+
+
 def reconcile_failed(store: "Store", payment: Payment) -> str:
     """A card payment marked ``failed`` that its processor was never known to release; says what was done.
 

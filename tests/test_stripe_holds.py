@@ -7,6 +7,7 @@ tapped in person) is canceled with ``cancellation_reason`` ``expired``, as Strip
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -52,7 +53,7 @@ def posts(fake: FakeStripe, suffix: str) -> list[str | None]:
 
 @pytest.mark.parametrize("days", [3, 8])
 def test_a_hold_that_expired_before_recover_is_recorded_expired_and_the_order_is_due_again(
-        shop: Store, fake: FakeStripe, days: int) -> None:
+        shop: Store, fake: FakeStripe, cli_for, days: int) -> None:
     with freeze_time(START, tick=True) as clock:
         order_id = capture_cannot_reach_stripe(shop, fake)
         (payment,) = order_payments(shop, order_id)
@@ -72,6 +73,12 @@ def test_a_hold_that_expired_before_recover_is_recorded_expired_and_the_order_is
     assert posts(fake, "/capture") == [f"{payment.id}:capture:1"]  # nothing captured after the window
     assert service.recover(shop) == []  # once
     assert ledger.verify(shop).problem is None
+    with freeze_time(START + timedelta(days=days, minutes=30)):  # the order shows it, and what is owed
+        shown = cli_for(shop).ok("order", "show", order.ref)
+        as_json = json.loads(cli_for(shop).ok("order", "show", order.ref, "--json").stdout)
+    assert f"Card hold expired unpaid: {store_money(shop, 1361)} (payment {payment.id})" in shown.stdout
+    assert f"Due again: {store_money(shop, 1361)}: take the payment again" in shown.stdout
+    assert as_json["expired_holds"] == [{"payment_id": payment.id, "amount_minor": 1361}]
     with freeze_time(START + timedelta(days=days, hours=1)):
         assert service.pay(shop, order_id, "cash", "20").order_paid  # and it can be paid again
 
