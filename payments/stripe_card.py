@@ -99,9 +99,6 @@ def settlement_details(intent: dict[str, Any]) -> dict[str, Any]:
     return details
 
 
-#: The reasons Stripe gives an intent it cancelled itself because its hold ran out (the SDK's
-#: ``cancellation_reason``: ``expired``, and ``automatic`` for an uncaptured intent Stripe cancels on its own).
-_EXPIRY_REASONS = frozenset({"expired", "automatic"})
 
 
 def hold_expired(intent: dict[str, Any]) -> bool:
@@ -109,9 +106,11 @@ def hold_expired(intent: dict[str, Any]) -> bool:
     for a card tapped in person, seven online: the charge's ``capture_before``), rather than by anyone."""
     if intent.get("status") != "canceled":
         return False
-    if intent.get("cancellation_reason") in _EXPIRY_REASONS:
+    reason, charge = intent.get("cancellation_reason"), intent.get("latest_charge")
+    # The SDK's Stripe-made reasons: ``expired``; ``automatic`` on an intent that was authorized (it has a charge)
+    # is Stripe cancelling an uncaptured hold on its own, too.
+    if reason == "expired" or (reason == "automatic" and charge):
         return True
-    charge = intent.get("latest_charge")
     method = (charge.get("payment_method_details") or {}) if isinstance(charge, dict) else {}
     card = method.get("card_present") or method.get("card") or {}
     before, canceled_at = card.get("capture_before"), intent.get("canceled_at")

@@ -162,3 +162,44 @@ def test_a_refused_capture_released_at_once_is_voided_as_before(shop: Store, fak
     assert result.payment.state is PaymentState.VOIDED
     assert fake.intents[result.payment.processor_ref]["status"] == "canceled"
     assert service.recover(shop) == []
+
+
+# -- recover at any later time: the books equal what Stripe holds -----------------------------------------
+
+
+@pytest.mark.parametrize("hours", [0, 24, 47, 49, 72, 8 * 24])
+def test_recover_after_a_failed_capture_at_any_delay_leaves_the_books_equal_to_stripe(
+        shop: Store, fake: FakeStripe, hours: int) -> None:
+    with freeze_time(START, tick=True) as clock:
+        order_id = capture_cannot_reach_stripe(shop, fake)
+        (payment,) = order_payments(shop, order_id)
+        clock.tick(timedelta(hours=hours))
+        service.recover(shop)
+        assert service.recover(shop) == []  # finished in one run, whatever the delay
+    intent = fake.intents[payment.processor_ref]
+    done = get_payment(shop, payment.id)
+    clearing = int(shop.scalar("SELECT coalesce(sum(amount_minor), 0) FROM account_balances WHERE account = ?",
+                               ("assets:clearing:stripe",)))
+    if hours < HOLD_WINDOW_S["card_present"] // 3600:
+        assert (intent["status"], done.state) == ("succeeded", PaymentState.CAPTURED)
+        assert service.due_minor(shop, order_id) == 0
+    else:
+        assert (intent["status"], intent["amount_received"]) == ("canceled", 0)
+        assert done.decline_reason is DeclineReason.AUTHORIZATION_EXPIRED
+        assert service.due_minor(shop, order_id) == 1361
+    # What the books hold at Stripe is what Stripe took, less the fee it keeps (nothing at all for a lapsed hold).
+    assert clearing == intent["amount_received"] - int(done.details.get("fee_minor", 0))
+    assert ledger.verify(shop).problem is None
+
+
+def test_only_stripes_own_cancellation_of_a_hold_counts_as_expired() -> None:
+    from payments.stripe_card import hold_expired
+
+    charge = {"payment_method_details": {"type": "card_present", "card_present": {"capture_before": 100}}}
+    assert hold_expired({"status": "canceled", "cancellation_reason": "expired"})
+    assert hold_expired({"status": "canceled", "cancellation_reason": "automatic", "latest_charge": charge})
+    assert not hold_expired({"status": "canceled", "cancellation_reason": "automatic", "latest_charge": None})
+    assert hold_expired({"status": "canceled", "canceled_at": 100, "latest_charge": charge})
+    assert not hold_expired({"status": "canceled", "canceled_at": 99, "latest_charge": charge})  # someone did
+    assert not hold_expired({"status": "canceled", "cancellation_reason": "requested_by_customer"})
+    assert not hold_expired({"status": "requires_capture", "cancellation_reason": "expired"})
