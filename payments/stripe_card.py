@@ -351,9 +351,8 @@ class StripeTerminalProcessor:
             except OutcomeUnknown as exc:
                 # The hold stays on the customer's card until Stripe confirms its release: the payment is kept
                 # authorized (marked capture_refused) for 'pos payments recover', which releases it.
-                raise OutcomeUnknown(f"Stripe refused the capture ({declined.args[0]}) and could not be told to "
-                                     "release the customer's hold: the payment is kept; run 'pos payments "
-                                     "recover' once Stripe answers.") from exc
+                raise OutcomeUnknown(f"Stripe refused the capture ({declined.args[0].rstrip('.')}) and could not be "
+                                     "told to release the customer's hold, which recover releases.") from exc
             return declined.outcome(ref)
         outcome = Outcome.ok(ref, **card_details(captured), **settlement_details(captured))
         reader_tip = int(captured.get("amount_received") or total) - payment.amount_minor - payment.tip_minor

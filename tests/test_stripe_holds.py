@@ -138,8 +138,10 @@ def test_a_refused_capture_whose_release_failed_is_kept_until_stripe_confirms_th
     order = pizza(shop)
     fake.card_error_next("/capture")  # the issuer refuses the capture...
     fake.error_next("/cancel", 500, times=2)  # ...and the release fails, at the register and at the first recover
-    with pytest.raises(ProcessorUnavailable, match="recover"):
+    with pytest.raises(ProcessorUnavailable) as said:
         service.pay(shop, order.id, "card")
+    assert said.value.message.startswith("Stripe refused the capture (")
+    assert said.value.message.endswith("The payment is kept as authorized; run 'pos payments recover'.")
     (payment,) = order_payments(shop, order.id)
     intent = fake.intents[payment.processor_ref]
     assert intent["status"] == "requires_capture"  # the customer's money is still held
