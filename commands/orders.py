@@ -91,7 +91,14 @@ def _view_dict(store: "Store", v: "OrderView") -> dict[str, Any]:
         "tax_minor": t.tax_minor,
         "tax_included": t.tax_included,
         "total_minor": t.total_minor,
+        "expired_holds": _expired_holds_dicts(store, v),
     }
+
+
+def _expired_holds_dicts(store: "Store", v: "OrderView") -> list[dict[str, Any]]:
+    from payments.service import expired_holds
+
+    return [{"payment_id": p.id, "amount_minor": p.amount_minor + p.tip_minor} for p in expired_holds(store, v.order.id)]
 
 
 def _emit_view(as_json: bool, store: "Store", v: "OrderView", what: str) -> None:
@@ -138,8 +145,21 @@ def _print_view(store: "Store", v: "OrderView") -> None:
     for category, amount in t.tax_by_category.items() if taxed else ():
         say(f"  Tax {category}{' (included)' if t.tax_included else ''} {money(store, amount)}")
     say(f"  Total {money(store, t.total_minor)}")
+    _say_expired_holds(store, v)
     if o.void_reason:
         say(f"  Voided: {o.void_reason}")
+
+
+def _say_expired_holds(store: "Store", v: "OrderView") -> None:
+    """A card hold that expired before it was taken: how much, and that the order owes it again."""
+    from payments.service import due_minor, expired_holds
+
+    held = expired_holds(store, v.order.id)
+    for payment in held:
+        say(f"  Card hold expired unpaid: {money(store, payment.amount_minor + payment.tip_minor)} "
+            f"(payment {payment.id}), nothing was charged")
+    if held and v.order.status.value == "open":
+        say(f"  Due again: {money(store, due_minor(store, v.order.id))}: take the payment again")
 
 
 @order_app.command("new")

@@ -7,6 +7,7 @@ persisted state machine::
     requested -> captured                 (tenders that capture at once: cash)
     requested | authorized -> voided      requested -> declined | failed
     authorized -> failed
+    authorized -> declined                (the processor let the hold expire: authorization_expired)
 
 Every way of paying (cash, cash on delivery, card, wallet, self-checkout)
 implements :class:`Tender`: the same five verbs, in the spirit of
@@ -81,7 +82,7 @@ class PaymentState(str, enum.Enum):
 S = PaymentState
 ALLOWED: dict[PaymentState, frozenset[PaymentState]] = {
     S.REQUESTED: frozenset({S.AUTHORIZED, S.CAPTURED, S.VOIDED, S.DECLINED, S.FAILED}),
-    S.AUTHORIZED: frozenset({S.CAPTURED, S.VOIDED, S.FAILED}),
+    S.AUTHORIZED: frozenset({S.CAPTURED, S.VOIDED, S.DECLINED, S.FAILED}),
     S.CAPTURED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
     S.PARTIALLY_REFUNDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED}),
     S.REFUNDED: frozenset(),
@@ -97,6 +98,9 @@ UNFINISHED = frozenset({S.REQUESTED, S.AUTHORIZED})
 RELEASED = "released"
 #: The key in a failed payment's details naming the payment its processor's hold was recorded as, by recover.
 TAKEN_AS = "taken_as"
+#: The key in an authorized payment's details that says its processor refused the capture: recover releases the
+#: hold (never captures it) and keeps the payment authorized until the processor confirms the release.
+CAPTURE_REFUSED = "capture_refused"
 
 _VERBS = {
     S.AUTHORIZED: "authorize",
@@ -124,6 +128,9 @@ class DeclineReason(str, enum.Enum):
     DELIVERY_FAILED = "delivery_failed"
     PAYMENT_FAILED = "payment_failed"
     """A delayed payment (a bank debit by link) that failed after the customer had paid."""
+    AUTHORIZATION_EXPIRED = "authorization_expired"
+    """The card's hold ran out (its authorization window) before the payment was taken: the processor released
+    it, nothing was charged, and the amount is due on the order again."""
 
     @property
     def cashier_message(self) -> str:
@@ -144,6 +151,8 @@ _DECLINE_WORDS = {
     DeclineReason.DELIVERY_FAILED: "The delivery failed: the order is back in the open queue.",
     DeclineReason.PAYMENT_FAILED: "The customer's bank payment failed after they paid the link: nothing was taken "
                                   "and the amount is released; send a new link or offer another tender.",
+    DeclineReason.AUTHORIZATION_EXPIRED: "The card's hold expired before the payment was taken: nothing was "
+                                         "charged and the amount is due again; take it again (card or cash).",
 }
 
 

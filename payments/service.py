@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from payments import registry
 from payments.base import (
+    CAPTURE_REFUSED,
     RELEASED,
     TAKEN_AS,
     DeclineReason,
@@ -107,22 +108,50 @@ def settle(store: "Store", payment: Payment) -> str:
         return "voided (never charged)"
     if not info.approved:
         transition(store, payment, PaymentState.DECLINED, decline_reason=info.reason, note=f"recovered: {info.message}")
+        if info.reason is DeclineReason.AUTHORIZATION_EXPIRED:
+            return hold_expired_words(store, payment, order.id)
         if info.reason is DeclineReason.PAYMENT_FAILED:
             return "payment failed (released)"
         return "expired unpaid" if info.reason is DeclineReason.EXPIRED else "declined"
     if info.pending:
         annotate(store, payment, info.processor_ref, dict(info.details))
         return "still waiting for the customer"
+    if info.authorized_only and CAPTURE_REFUSED in payment.details:
+        # The processor refused to capture it and the release failed then: release it now (kept until it is).
+        void_payment(store, tender, payment, f"recovered: capture refused ({payment.details[CAPTURE_REFUSED]}), "
+                                             "hold released")
+        return "voided (capture refused, hold released)"
     if info.authorized_only:
         # The processor holds an authorization: take the money now.
         if payment.state is PaymentState.REQUESTED:
             payment = transition(store, payment, PaymentState.AUTHORIZED, processor_ref=info.processor_ref)
         info = tender.capture(store, payment)
+        if not info.approved and info.reason is DeclineReason.AUTHORIZATION_EXPIRED:  # ran out meanwhile
+            transition(store, payment, PaymentState.DECLINED, decline_reason=info.reason,
+                       note=f"recovered: {info.message}")
+            return hold_expired_words(store, payment, order.id)
         if not info.approved:
             void_payment(store, tender, payment, f"recovered: capture refused ({info.message})")
             return "voided (capture refused)"
     record_capture(store, tender, payment, info)
     return "captured and recorded"
+
+
+def hold_expired_words(store: "Store", payment: Payment, order_id: str) -> str:
+    """What recover says of a card hold the processor let expire: the amount due again, and what to do."""
+    from pos.money_format import store_money
+
+    return (f"hold expired unpaid: nothing was charged, {store_money(store, payment.amount_minor + payment.tip_minor)} "
+            f"is due again ({store_money(store, due_minor(store, order_id))} owed on the order): take the payment "
+            "again")
+
+
+def expired_holds(store: "Store", order_id: str) -> list[Payment]:
+    """The order's card payments whose hold the processor let expire before it was taken (nothing was charged)."""
+    from payments.base import order_payments
+
+    return [p for p in order_payments(store, order_id)
+            if p.state is PaymentState.DECLINED and p.decline_reason is DeclineReason.AUTHORIZATION_EXPIRED]
 
 
 def reconcile_failed(store: "Store", payment: Payment) -> str:

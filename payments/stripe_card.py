@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from payments.base import RELEASED, DeclineReason, Outcome, Payment, annotate, get_payment
+from payments.base import CAPTURE_REFUSED, RELEASED, DeclineReason, Outcome, Payment, annotate, get_payment
 from payments.stripe_errors import (READER_WORDS, Declined, OutcomeUnknown, RateLimited, ReaderUnavailable,
                                     UnexpectedState, clean_message, decline_reason, declines_as_outcomes)
 from payments.stripe_gateway import StripeGateway
@@ -97,6 +97,24 @@ def settlement_details(intent: dict[str, Any]) -> dict[str, Any]:
         details["fee_booked_minor"] = (2 * int(transaction["fee"]) * charged + settled) // (2 * settled) \
             if settled > 0 else 0
     return details
+
+
+
+
+def hold_expired(intent: dict[str, Any]) -> bool:
+    """Whether a canceled intent was released by Stripe because its authorization window ran out (about two days
+    for a card tapped in person, seven online: the charge's ``capture_before``), rather than by anyone."""
+    if intent.get("status") != "canceled":
+        return False
+    reason, charge = intent.get("cancellation_reason"), intent.get("latest_charge")
+    # The SDK's Stripe-made reasons: ``expired``; ``automatic`` on an intent that was authorized (it has a charge)
+    # is Stripe cancelling an uncaptured hold on its own, too.
+    if reason == "expired" or (reason == "automatic" and charge):
+        return True
+    method = (charge.get("payment_method_details") or {}) if isinstance(charge, dict) else {}
+    card = method.get("card_present") or method.get("card") or {}
+    before, canceled_at = card.get("capture_before"), intent.get("canceled_at")
+    return bool(before and canceled_at and int(canceled_at) >= int(before))
 
 
 def reader_tip_base(store: "Store", payment: Payment) -> int | None:
@@ -326,10 +344,15 @@ class StripeTerminalProcessor:
         except UnexpectedState:
             return self._settled(ref, plain(self.gateway.retrieve_intent(ref)))
         except Declined as declined:
+            # Said on the row first: whatever happens next, recover releases this hold and never captures it.
+            payment = annotate(store, payment, details={CAPTURE_REFUSED: declined.reason.value})
             try:
                 self._release(store, payment, ref, "The capture was refused")
-            except ProcessorUnavailable:
-                pass  # the authorization lapses on its own; nothing was taken
+            except OutcomeUnknown as exc:
+                # The hold stays on the customer's card until Stripe confirms its release: the payment is kept
+                # authorized (marked capture_refused) for 'pos payments recover', which releases it.
+                raise OutcomeUnknown(f"Stripe refused the capture ({declined.args[0].rstrip('.')}) and could not be "
+                                     "told to release the customer's hold, which recover releases.") from exc
             return declined.outcome(ref)
         outcome = Outcome.ok(ref, **card_details(captured), **settlement_details(captured))
         reader_tip = int(captured.get("amount_received") or total) - payment.amount_minor - payment.tip_minor
@@ -341,6 +364,8 @@ class StripeTerminalProcessor:
             settled = plain(self.gateway.retrieve_intent(ref, settlement=True))
             return Outcome.ok(ref, **card_details(settled), **settlement_details(settled))
         if intent["status"] == "canceled":
+            if hold_expired(intent):
+                return Outcome.declined(DeclineReason.AUTHORIZATION_EXPIRED, processor_ref=ref)
             return Outcome.declined(DeclineReason.EXPIRED, "The card's authorization was released before it was "
                                     "taken: take the payment again.", ref)
         error = intent.get("last_payment_error") or {}
@@ -386,6 +411,8 @@ class StripeTerminalProcessor:
         if intent["status"] == "requires_capture":
             return Outcome.ok(intent["id"], **card_details(intent))._replace(authorized_only=True)
         if intent["status"] == "canceled":
+            if hold_expired(intent):  # Stripe released the hold at the end of its window: nothing was taken
+                return Outcome.declined(DeclineReason.AUTHORIZATION_EXPIRED, processor_ref=intent["id"])
             return Outcome.declined(DeclineReason.CANCELLED, processor_ref=intent["id"])
         error = intent.get("last_payment_error")
         if error:

@@ -39,6 +39,12 @@ Only the endpoints Anytender uses exist, and each refuses what Stripe refuses:
   (:meth:`FakeStripe.rate_limit_next`, :meth:`FakeStripe.rate_limit_schedule`),
   with code ``rate_limit`` or ``lock_timeout``; or for real, at most
   ``limit_per_endpoint_per_s`` requests a second to each endpoint (Stripe: about 25).
+* Holds expire as Stripe lets them: an intent left in ``requires_capture`` past
+  its authorization window on the fake's clock (``HOLD_WINDOW_S``: two days for
+  a card tapped in person, seven online; the charge's ``capture_before``) is
+  canceled with ``cancellation_reason`` ``expired`` before the next request
+  runs, its amount released (:attr:`FakeStripe.expired` lists them, for the
+  ``payment_intent.canceled`` event).  A canceled intent is never authorised.
 * Balance transactions as the settlement report reads them, for charges,
   refunds, disputes and payouts, with ``reporting_category``, ``exchange_rate`` and
   ``fee_details``.
@@ -120,6 +126,10 @@ TEST_CARDS = {
 IDEMPOTENCY_KEPT_S = 24 * 3600
 """Stripe removes an idempotency key once it is at least this old; the same key then makes a new request."""
 
+HOLD_WINDOW_S = {"card_present": 2 * 24 * 3600, "card": 7 * 24 * 3600}
+"""How long Stripe keeps an uncaptured authorization by payment method type (its default windows: about two days
+in person on Terminal, seven days online); after it, Stripe cancels the PaymentIntent (reason ``expired``)."""
+
 FINAL_REFUND_CODES = ("charge_already_refunded", "charge_disputed", "amount_too_large", "amount_too_small",
                       "charge_not_refundable", "refund_disputed_payment")
 """The refusals of a refund that the double can give (``invalid_request_error``, HTTP 400): final, not retried."""
@@ -172,6 +182,8 @@ class FakeStripe:
         self._endpoint_hits: dict[tuple[str, str], deque[float]] = {}
         self.limited: list[tuple[str, str]] = []
         """(method, path) of every request answered 429."""
+        self.expired: list[str] = []
+        """Intents whose hold ran out and that the fake canceled (in that order)."""
         self._lock = threading.Lock()
         self._counter = 0
         self.server: ThreadingHTTPServer | None = None
@@ -368,6 +380,7 @@ class FakeStripe:
                         "message": "Keys for idempotent requests can only be used with the same parameters they "
                                    "were first used with."}})
                 return self._send(handler, status, payload)
+            self.expire_holds()  # Stripe's clock runs between requests: holds past their window are gone
             status, payload = self._cued(url.path) or self._do(route, object_id, params)
             if method == "POST" and key and status != 429:  # a rate-limited request never ran: nothing is saved
                 self.idempotency[key] = (signature, status, payload, self.now())
@@ -379,6 +392,23 @@ class FakeStripe:
             handler.connection.shutdown(2)  # the work is done, the answer is lost
             return None
         return self._send(handler, status, payload)
+
+    def expire_holds(self) -> list[str]:
+        """Cancel every intent whose hold is past its window on the fake's clock, as Stripe does (reason
+        ``expired``, ``canceled_at`` the end of the window); the ids canceled now."""
+        now, done = self.now(), []
+        for intent in self.intents.values():
+            charge = intent.get("latest_charge")
+            if intent["status"] != "requires_capture" or not isinstance(charge, dict):
+                continue
+            method = charge.get("payment_method_details") or {}
+            before = (method.get(method.get("type") or "card_present") or {}).get("capture_before")
+            if before is not None and now >= int(before):
+                intent.update(status="canceled", amount_capturable=0, canceled_at=int(before),
+                              cancellation_reason="expired")
+                self.expired.append(intent["id"])
+                done.append(intent["id"])
+        return done
 
     def _cued(self, path: str) -> tuple[int, dict[str, Any]] | None:
         for suffix, errors in self.errors_next.items():
@@ -760,6 +790,8 @@ class FakeStripe:
                   number: str | None = None) -> None:
         """What a reader does when the customer taps: the intent is held (or declined, on cue or by test card)."""
         intent = self.intents[intent_id]
+        if intent["status"] != "requires_payment_method":  # canceled (or held, or taken): nothing to authorise
+            raise AssertionError(f"Stripe cannot authorise a {intent['status']} PaymentIntent ({intent_id})")
         brand, card_decline = TEST_CARDS.get(number or "4242424242424242", ("visa", None))
         decline = self.cue.pop("decline", None) or (("card_declined", card_decline) if card_decline else None)
         if decline:
@@ -780,6 +812,7 @@ class FakeStripe:
                 "fingerprint": "fpFAKE" + (number or "4242")[-6:], "read_method": read_method,
                 "amount_authorized": intent["amount"], "network": brand, "funding": "credit", "country": "US",
                 "incremental_authorization_supported": False, "overcapture_supported": False,
+                "capture_before": self.now() + HOLD_WINDOW_S["card_present"],
                 "wallet": {"type": wallet} if wallet else None,
                 # Stripe's card_present.receipt: the issuer's authorization code, and the chip's EMV tags
                 # (none for a swipe) that card brands want printed on an EMV receipt.
