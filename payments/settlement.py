@@ -47,6 +47,9 @@ def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
 
     start, _ = day_bounds(day - timedelta(days=1), store.settings)
     _, end = day_bounds(day + timedelta(days=1), store.settings)
+    from payments.late_fees import recover_fees
+
+    recover_fees(store)  # a charge recorded before its balance transaction existed: filled in, to be paired
     gateway = stripe_gateway(store)
     lines = []
     for txn in gateway.balance_transactions(int(start.timestamp()), int(end.timestamp())):
