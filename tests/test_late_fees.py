@@ -90,3 +90,25 @@ def test_the_close_fills_in_a_late_fee_and_pairs_the_charge(shop: Store, fake: F
         lines = settlement_for(shop, day)
         assert match_settlement(shop, day, lines) == []  # paired by its balance transaction, fees equal
         assert fees(shop) == FEE
+
+
+def test_a_late_fee_gives_the_tips_share_back_where_the_policy_deducts_it(shop: Store, fake: FakeStripe) -> None:
+    from pos import tips
+    from pos.staff import add_staff, start_shift
+    from pos.tip_policy import set_policy
+
+    add_staff(shop, "Alice", "server", "2580")
+    start_shift(shop, "Alice")
+    set_policy(shop, ["jurisdiction", "NY", "card-fees", "yes"])
+    order = new_order(shop, "phone", customer_name="Dana", customer_phone="555-0100")
+    add_line(shop, order.id, "PIZZA-M")  # 13.61, and a 2.00 tip: 15.61 charged
+    sent = wallet.send_link(shop, order.id, tip_minor=200, tip_to="Alice", tip_confirmed=True)
+    fake.pay_session(sent.payment.processor_ref, balance_later=True)
+    wallet.check_link(shop, order.id)
+    assert tips.owed_by_person(shop) == {"alice": 200}  # no fee yet: nothing deducted
+    deliver(shop, fake.balance_arrives(get_payment(shop, sent.payment.id).details["payment_intent"]))
+    fee = fee_for(1561, FEE_ONLINE)
+    share = (200 * fee * 2 + 1561) // (2 * 1561)  # the fee's own rate on the tip, half up
+    assert tips.owed_by_person(shop) == {"alice": 200 - share} and fees(shop) == fee - share
+    service.recover(shop)
+    assert tips.owed_by_person(shop) == {"alice": 200 - share} and fees(shop) == fee - share
