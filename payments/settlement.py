@@ -3,9 +3,15 @@
 A training store's processor reports what it charged (its own fee rule),
 so the close runs the same way with no network.  Stripe reports balance
 transactions created during the day, each as a line of its kind
-(:data:`pos.close.KINDS`, from the ``reporting_category``): a charge is named
-by its own id (what a capture recorded), a refund or dispute by its source
-(the refund's or dispute's id), a payout is listed, not matched.
+(:class:`pos.close.SettlementKind`, from the ``reporting_category``: every
+category Stripe documents is in :class:`ReportingCategory`, and one it adds
+later is ``unknown``, shown on the close, never dropped): a charge is named
+by its own id (what a capture recorded), anything else by its source (the
+refund's or dispute's id), a payout is listed, not matched.
+
+A charge recorded before its balance transaction existed (an asynchronous
+capture) has it filled in first (:mod:`payments.late_fees`), so the close
+pairs it and its fee is booked.
 
 Each line is dated by the moment Stripe created it (``created``, put in a
 business day by the store's rollover).  The day before and the day after are
@@ -20,9 +26,10 @@ and ``exchange_rate`` go with the line, for the match to convert.
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from pos.close import SettlementLine
+from pos.close import SettlementKind, SettlementLine
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
@@ -47,35 +54,99 @@ def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
 
     start, _ = day_bounds(day - timedelta(days=1), store.settings)
     _, end = day_bounds(day + timedelta(days=1), store.settings)
+    from payments.late_fees import recover_fees
+
+    recover_fees(store)  # a charge recorded before its balance transaction existed: filled in, to be paired
     gateway = stripe_gateway(store)
     lines = []
     for txn in gateway.balance_transactions(int(start.timestamp()), int(end.timestamp())):
-        kind = _kind(txn)
-        if kind is None:
-            continue  # a top-up, a transfer, a Stripe fee of its own...: nothing a sale made
-        ref = str(txn["id"]) if kind == "charge" else str(txn.get("source") or txn["id"])
+        kind, category = _kind(txn)
+        ref = str(txn["id"]) if kind == SettlementKind.CHARGE else str(txn.get("source") or txn["id"])
         created = datetime.fromtimestamp(int(txn["created"]), timezone.utc)
         rate = txn.get("exchange_rate")
         currency = str(txn.get("currency") or "").upper() or None
         lines.append(SettlementLine(ref, int(txn["amount"]), int(txn["fee"]), kind,
                                     business_day(created, store.settings), currency,
-                                    repr(rate) if isinstance(rate, float) else (str(rate) if rate else None)))
+                                    repr(rate) if isinstance(rate, float) else (str(rate) if rate else None),
+                                    category))
     return lines
 
 
-def _kind(txn: dict[str, object]) -> str | None:
-    """Which of our kinds a balance transaction is (its ``reporting_category``, else its ``type``)."""
+class ReportingCategory(StrEnum):
+    """Every ``reporting_category`` Stripe documents for a balance transaction (its reporting-categories
+    reference, as the SDK's report-run parameters list them), each classified for the close by :data:`KIND_OF`."""
+
+    ADVANCE = "advance"
+    ADVANCE_FUNDING = "advance_funding"
+    ANTICIPATION_REPAYMENT = "anticipation_repayment"
+    CHARGE = "charge"
+    CHARGE_FAILURE = "charge_failure"
+    CLIMATE_ORDER_PURCHASE = "climate_order_purchase"
+    CLIMATE_ORDER_REFUND = "climate_order_refund"
+    CONNECT_COLLECTION_TRANSFER = "connect_collection_transfer"
+    CONNECT_RESERVED_FUNDS = "connect_reserved_funds"
+    CONTRIBUTION = "contribution"
+    DISPUTE = "dispute"
+    DISPUTE_REVERSAL = "dispute_reversal"
+    FEE = "fee"
+    FINANCING_PAYDOWN = "financing_paydown"
+    FINANCING_PAYDOWN_REVERSAL = "financing_paydown_reversal"
+    FINANCING_PAYOUT = "financing_payout"
+    FINANCING_PAYOUT_REVERSAL = "financing_payout_reversal"
+    ISSUING_AUTHORIZATION_HOLD = "issuing_authorization_hold"
+    ISSUING_AUTHORIZATION_RELEASE = "issuing_authorization_release"
+    ISSUING_DISPUTE = "issuing_dispute"
+    ISSUING_TRANSACTION = "issuing_transaction"
+    NETWORK_COST = "network_cost"
+    OTHER_ADJUSTMENT = "other_adjustment"
+    PARTIAL_CAPTURE_REVERSAL = "partial_capture_reversal"
+    PAYOUT = "payout"
+    PAYOUT_REVERSAL = "payout_reversal"
+    PLATFORM_EARNING = "platform_earning"
+    PLATFORM_EARNING_REFUND = "platform_earning_refund"
+    REFUND = "refund"
+    REFUND_FAILURE = "refund_failure"
+    RISK_RESERVED_FUNDS = "risk_reserved_funds"
+    TAX = "tax"
+    TOPUP = "topup"
+    TOPUP_REVERSAL = "topup_reversal"
+    TRANSFER = "transfer"
+    TRANSFER_REVERSAL = "transfer_reversal"
+    UNRECONCILED_CUSTOMER_FUNDS = "unreconciled_customer_funds"
+
+
+#: What each category is to the close.  A charge that failed after it was counted (a bank debit returned) and
+#: the uncaptured part of a charge reversed are money of a sale the books do not have as such: shown, as is
+#: every movement of the account no sale made (OTHER).
+KIND_OF: dict[ReportingCategory, SettlementKind] = {
+    **{category: SettlementKind.OTHER for category in ReportingCategory},
+    ReportingCategory.CHARGE: SettlementKind.CHARGE,
+    ReportingCategory.REFUND: SettlementKind.REFUND,
+    ReportingCategory.REFUND_FAILURE: SettlementKind.REFUND_FAILURE,
+    ReportingCategory.DISPUTE: SettlementKind.DISPUTE,
+    ReportingCategory.DISPUTE_REVERSAL: SettlementKind.DISPUTE,
+    ReportingCategory.PAYOUT: SettlementKind.PAYOUT,
+    ReportingCategory.PAYOUT_REVERSAL: SettlementKind.PAYOUT,
+}
+
+#: A transaction with no ``reporting_category`` (older API versions), by its ``type``.
+_KIND_OF_TYPE = {"charge": SettlementKind.CHARGE, "payment": SettlementKind.CHARGE,
+                 "refund": SettlementKind.REFUND, "payment_refund": SettlementKind.REFUND,
+                 "refund_failure": SettlementKind.REFUND_FAILURE, "payment_failure_refund": SettlementKind.REFUND_FAILURE,
+                 "payout": SettlementKind.PAYOUT, "payout_cancel": SettlementKind.PAYOUT}
+
+
+def _kind(txn: dict[str, object]) -> tuple[SettlementKind, str]:
+    """What a balance transaction is to the close, and the processor's own name for it (its
+    ``reporting_category``, else its ``type``): never None, so nothing is dropped."""
     category = str(txn.get("reporting_category") or "")
+    if category:
+        try:
+            return KIND_OF[ReportingCategory(category)], category
+        except ValueError:
+            return SettlementKind.UNKNOWN, category  # a category Stripe added since: shown, not dropped
     kind = str(txn.get("type") or "")
-    if category == "charge" or (not category and kind in ("charge", "payment")):
-        return "charge"
-    if category == "refund" or (not category and kind in ("refund", "payment_refund")):
-        return "refund"
-    if category in ("dispute", "dispute_reversal"):
-        return "dispute"
-    if category in ("payout", "payout_reversal") or (not category and kind in ("payout", "payout_cancel")):
-        return "payout"
-    return None
+    return _KIND_OF_TYPE.get(kind, SettlementKind.UNKNOWN), kind or "no category"
 
 
 def _as_charged(store: "Store", day: date) -> list[SettlementLine]:

@@ -18,7 +18,9 @@ A link offers only the methods the store allows (``link.methods``: cards
 and phone wallets by default).
 
 Checkout captures a payment as soon as the customer pays, so there is no
-separate capture step.
+separate capture step.  It captures asynchronously: the charge's balance
+transaction (fee, net) may not exist yet when the payment is recorded; it is
+filled in, and its fee booked once, later (:mod:`payments.late_fees`).
 """
 
 from __future__ import annotations

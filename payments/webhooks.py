@@ -20,7 +20,9 @@ the object's state now from Stripe.  So:
   is done follows Stripe's state now, not the event's;
 * a forged event fails the signature check and writes nothing;
 * a card payment a register is still taking (its reader wait not yet over) is
-  left to that register, so two processes never race to capture it.
+  left to that register, so two processes never race to capture it;
+* ``charge.updated`` fills in a balance transaction (and books its fee) that
+  arrived after an asynchronous capture (:mod:`payments.late_fees`).
 
 Each handled event is kept (``stripe_events``: id, type, object, what was done),
 which is what makes replays harmless.  An event Stripe could not be asked
@@ -40,7 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
 #: The event types acted on; any other is acknowledged and ignored (Stripe sends what the endpoint subscribes to).
-HANDLED_PREFIXES = ("payment_intent.", "checkout.session.", "terminal.reader.action_", "charge.refunded")
+HANDLED_PREFIXES = ("payment_intent.", "checkout.session.", "terminal.reader.action_", "charge.refunded",
+                    "charge.updated")
 
 #: How long after a card payment was asked for its register may still be waiting on the reader, beyond the
 #: wait itself: until then a webhook leaves it to that register.
@@ -174,6 +177,10 @@ def _reconcile(store: "Store", kind: str, payment: Payment) -> str:
         return service.reconcile_failed(store, payment)
     if kind == "charge.refunded" and payment.state in _REFUNDABLE:
         return _refunds(store, payment)
+    if kind == "charge.updated" and payment.state in _REFUNDABLE:
+        from payments.late_fees import fill_in  # a balance transaction that arrived after the capture
+
+        return fill_in(store, payment)
     return f"nothing to do (the payment is {payment.state.value.replace('_', ' ')})"
 
 

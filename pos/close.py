@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
 from pos import accounts, ledger, posting_rules
@@ -101,9 +102,28 @@ class DrawerCount(NamedTuple):
 # -- card settlement -------------------------------------------------------------------------
 
 
-KINDS = ("charge", "refund", "dispute", "payout")
-"""What a settlement line can be: money a capture took, a refund gave back, a dispute took back, or a payout
-Stripe sent to the bank (listed in the close, never matched)."""
+class SettlementKind(StrEnum):
+    """What a settlement line is to the close: money a capture took (``charge``), a refund gave back
+    (``refund``), a dispute took back (``dispute``), a payout Stripe sent to the bank (``payout``: listed, never
+    matched); or, shown on the close as unmatched and never dropped: a failed refund's money coming back
+    (``refund_failure``: the customer was not paid back), a movement of the account no sale made (``other``: a
+    Stripe fee of its own, a top-up, a transfer...), and one of a kind the register does not know
+    (``unknown``: a category the processor added since)."""
+
+    CHARGE = "charge"
+    REFUND = "refund"
+    DISPUTE = "dispute"
+    PAYOUT = "payout"
+    REFUND_FAILURE = "refund_failure"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+KINDS = tuple(SettlementKind)
+"""Every kind a settlement line can be (:class:`SettlementKind`)."""
+
+#: The kinds matched payment by payment against our books.
+_MATCHED = (SettlementKind.CHARGE, SettlementKind.REFUND, SettlementKind.DISPUTE)
 
 
 class SettlementLine(NamedTuple):
@@ -120,6 +140,8 @@ class SettlementLine(NamedTuple):
     day: date | None = None
     currency: str | None = None
     exchange_rate: str | None = None
+    category: str | None = None
+    """The processor's own name for the line (Stripe's ``reporting_category``), said on the close when unmatched."""
 
 
 class CardCheck(NamedTuple):
@@ -183,7 +205,7 @@ def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine])
         (day.isoformat(),),
     ):
         ours[str(row[0])] = (f"#{row[2]} refund", -int(row[1]), 0)
-    theirs = {line.ref: line for line in lines if line.kind != "payout"}
+    theirs = {line.ref: line for line in lines if line.kind in _MATCHED}
     elsewhere = _booked_refs(store, {day - timedelta(days=1), day + timedelta(days=1)}) \
         if any(ref not in ours for ref in theirs) else set()
     problems: list[CardCheck] = []
@@ -208,7 +230,34 @@ def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine])
             presented, slack, fee_currency = _presented(store, line)
             problems.append(CardCheck(ref, "?", None, presented if slack is not None else None, None, line.fee_minor,
                                       problem, fee_currency))
+    for line in lines:  # the rest is shown as unmatched, never dropped
+        if line.kind in _MATCHED or line.kind == SettlementKind.PAYOUT or line.day not in (None, day):
+            continue
+        presented, slack, fee_currency = _presented(store, line)
+        problems.append(CardCheck(line.ref, _unmatched_label(store, line), None,
+                                  presented if slack is not None else None, None, line.fee_minor,
+                                  _unmatched_problem(line), fee_currency))
     return problems
+
+
+def _unmatched_problem(line: SettlementLine) -> str:
+    """What the close says of a line it does not match (see :class:`SettlementKind`)."""
+    category = line.category or line.kind
+    if line.kind == SettlementKind.REFUND_FAILURE:
+        return ("a refund that failed: its money came back to the processor's balance and the customer was not paid "
+                "back: see 'pos payments recover', then refund again or give cash")
+    if line.kind == SettlementKind.OTHER:
+        return f"not from a sale ({category}): listed, not matched; see it in the Stripe Dashboard"
+    return f"of a kind this register does not know ({category}): not matched; see it in the Stripe Dashboard"
+
+
+def _unmatched_label(store: "Store", line: SettlementLine) -> str:
+    """The order a failed refund's line is about (by our refund's processor id), else "?"."""
+    if line.kind != SettlementKind.REFUND_FAILURE:
+        return "?"
+    found = store.one("SELECT o.number FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.processor_ref = ?",
+                      (line.ref,))
+    return "?" if found is None else f"#{found[0]} refund"
 
 
 def _booked_refs(store: "Store", days: set[date]) -> set[str]:

@@ -665,12 +665,14 @@ class FakeStripe:
         return txn
 
     def pay_session(self, session_id: str, wallet: str | None = None, paid: bool = True,
-                    method: str = "card") -> None:
+                    method: str = "card", balance_later: bool = False) -> None:
         """The customer pays the link on their phone: a captured PaymentIntent with its balance transaction.
 
         ``paid=False``: the session completes but its money has not arrived yet (``payment_status`` unpaid,
         a delayed payment method); :meth:`settle_session` then pays it, or :meth:`fail_session` fails it.
         ``method``: what the customer pays with; only what the session offers can be chosen.
+        ``balance_later``: as Checkout captures asynchronously, the charge succeeds with no balance transaction
+        yet (``balance_transaction`` null); :meth:`balance_arrives` brings it, with its ``charge.updated``.
         """
         with self._lock:
             session = self.sessions[session_id]
@@ -696,19 +698,46 @@ class FakeStripe:
             }
             session.update(status="complete", payment_status="unpaid", payment_intent=intent_id)
         if paid:
-            self.settle_session(session_id)
+            self.settle_session(session_id, balance_later=balance_later)
 
-    def settle_session(self, session_id: str) -> None:
-        """The money of a completed session arrives: the intent succeeds, the session is paid."""
+    def settle_session(self, session_id: str, balance_later: bool = False) -> None:
+        """The money of a completed session arrives: the intent succeeds, the session is paid (its balance
+        transaction at once, or with ``balance_later`` left null until :meth:`balance_arrives`)."""
         with self._lock:
             session = self.sessions[session_id]
             intent = self.intents[session["payment_intent"]]
             amount = intent["amount"]
             intent.update(status="succeeded", amount_received=amount)
             charge = intent["latest_charge"]
-            charge["balance_transaction"] = self._txn(amount, fee_for(amount, FEE_ONLINE), session["currency"],
-                                                      "charge", "charge", source=charge["id"])
+            charge["status"] = "succeeded"
+            if not balance_later:
+                charge["balance_transaction"] = self._txn(amount, fee_for(amount, FEE_ONLINE), session["currency"],
+                                                          "charge", "charge", source=charge["id"])
             session["payment_status"] = "paid"
+
+    def balance_arrives(self, intent_id: str) -> dict[str, Any]:
+        """An asynchronous capture's balance transaction arrives (fee, net): the charge's ``balance_transaction``
+        is filled in, and the ``charge.updated`` event Stripe sends about it is returned (to deliver)."""
+        with self._lock:
+            intent = self.intents[intent_id]
+            charge = intent["latest_charge"]
+            assert charge.get("balance_transaction") is None, "its balance transaction is there already"
+            amount = int(charge["amount"])
+            charge["balance_transaction"] = self._txn(amount, fee_for(amount, FEE_ONLINE), intent["currency"],
+                                                      "charge", "charge", source=charge["id"])
+            shown = {**charge, "balance_transaction": charge["balance_transaction"]["id"],
+                     "metadata": intent.get("metadata", {})}
+            previous = {"balance_transaction": None}
+        event = self.event("charge.updated", shown)
+        event["data"]["previous_attributes"] = previous
+        return event
+
+    def balance_movement(self, category: str, amount: int, source: str | None = None,
+                         kind: str = "adjustment") -> dict[str, Any]:
+        """A balance transaction of any ``reporting_category`` (a refund's money coming back, a top-up, a category
+        Stripe adds later...), as the settlement report lists it."""
+        with self._lock:
+            return self._txn(amount, 0, "usd", kind, category, source=source)
 
     def fail_session(self, session_id: str, code: str = "insufficient_funds") -> None:
         """The delayed payment of a completed session fails (a bank debit returned): as at Stripe, its intent

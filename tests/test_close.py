@@ -521,3 +521,46 @@ def add_item_for(store: Store) -> None:
     from pos.catalog import add_item
 
     add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
+
+
+def test_a_failed_refunds_money_coming_back_is_shown_on_the_close_not_dropped(shop: Store, fake) -> None:
+    from payments.settlement import settlement_for
+
+    with freeze_time(DURING, tick=True):  # noon on DAY in New York
+        order = sale(shop)
+        service.pay(shop, order.id, "card")
+        refund(shop, order.id, "5.00", "cold")
+        (sent,) = fake.refunds.values()
+        # The bank refused the refund: Stripe puts its 5.00 back in the balance (issue 25, item 8: what was seen).
+        fake.balance_movement("refund_failure", 500, source=sent["id"], kind="refund_failure")
+        lines = settlement_for(shop, DAY)
+        assert [line.kind for line in lines] == ["charge", "refund", "refund_failure"]
+        (check,) = match_settlement(shop, DAY, lines)  # the refund itself still matched; its failure shown
+        assert (check.ref, check.order_label, check.theirs_minor) == (sent["id"], f"{order.label} refund", 500)
+        assert check.problem.startswith("a refund that failed") and "not paid back" in check.problem
+
+
+def test_a_category_the_register_does_not_know_is_shown_as_unmatched(shop: Store, fake) -> None:
+    from payments.settlement import settlement_for
+
+    with freeze_time(DURING, tick=True):
+        order = sale(shop)
+        service.pay(shop, order.id, "card")
+        fake.balance_movement("fee", -500)  # a Stripe fee of its own (a reader bought): known, not from a sale
+        fake.balance_movement("loyalty_clawback", -123)  # a category Stripe added later
+        problems = {(c.theirs_minor, c.problem) for c in match_settlement(shop, DAY, settlement_for(shop, DAY))}
+        assert problems == {
+            (-500, "not from a sale (fee): listed, not matched; see it in the Stripe Dashboard"),
+            (-123, "of a kind this register does not know (loyalty_clawback): not matched; see it in the Stripe "
+                   "Dashboard")}
+
+
+def test_every_reporting_category_stripe_documents_is_classified() -> None:
+    from payments.settlement import KIND_OF, ReportingCategory, _kind
+    from pos.close import SettlementKind
+
+    assert set(KIND_OF) == set(ReportingCategory) and len(ReportingCategory) == 37
+    assert _kind({"reporting_category": "refund_failure"}) == (SettlementKind.REFUND_FAILURE, "refund_failure")
+    assert _kind({"reporting_category": "topup"}) == (SettlementKind.OTHER, "topup")
+    assert _kind({"reporting_category": "something_new"}) == (SettlementKind.UNKNOWN, "something_new")
+    assert _kind({"type": "payment_refund"}) == (SettlementKind.REFUND, "payment_refund")  # no category: by type

@@ -200,3 +200,26 @@ def test_a_tip_base_must_be_positive(gateway: StripeGateway, fake: FakeStripe) -
         gateway.process_on_reader(READER, intent.id, "pay_t:process", tip_on_minor=0)
     gateway.process_on_reader(READER, intent.id, "pay_t:process:2", tip_on_minor=1500)
     assert fake.reader_config[READER] == {"skip_tipping": "false", "tipping": {"amount_eligible": "1500"}}
+
+
+def test_a_checkout_capture_can_leave_its_balance_transaction_for_later(gateway: StripeGateway, fake: FakeStripe) -> None:
+    """Asynchronous capture: the charge succeeds with ``balance_transaction`` null; on cue it is filled in and the
+    ``charge.updated`` Stripe sends about it is returned, naming what changed."""
+    session = gateway.create_checkout(1840, "USD", "Order 1", fake.now() + 3600, "pay_b:link", {"payment_id": "pay_b"})
+    fake.pay_session(session.id, balance_later=True)
+    intent_id = fake.sessions[session.id]["payment_intent"]
+    paid = gateway.retrieve_intent(intent_id, settlement=True)
+    assert paid.status == "succeeded" and paid.latest_charge.balance_transaction is None and fake.balance == []
+    event = fake.balance_arrives(intent_id)
+    assert event["type"] == "charge.updated" and event["data"]["previous_attributes"] == {"balance_transaction": None}
+    (txn,) = fake.balance
+    assert event["data"]["object"]["balance_transaction"] == txn["id"] and txn["reporting_category"] == "charge"
+    assert gateway.retrieve_intent(intent_id, settlement=True).latest_charge.balance_transaction.fee == txn["fee"]
+    with pytest.raises(AssertionError):
+        fake.balance_arrives(intent_id)  # once only
+
+
+def test_a_balance_movement_of_any_category_is_listed(fake: FakeStripe, gateway: StripeGateway) -> None:
+    fake.balance_movement("refund_failure", 500, source="re_x", kind="refund_failure")
+    (txn,) = gateway.balance_transactions(0, 2 ** 40)
+    assert (txn["reporting_category"], txn["amount"], txn["source"]) == ("refund_failure", 500, "re_x")
