@@ -40,7 +40,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.store import Store
 
 #: The event types acted on; any other is acknowledged and ignored (Stripe sends what the endpoint subscribes to).
-HANDLED_PREFIXES = ("payment_intent.", "checkout.session.", "terminal.reader.action_", "charge.refunded")
+HANDLED_PREFIXES = ("payment_intent.", "checkout.session.", "terminal.reader.action_", "charge.refunded",
+                    "charge.refund.updated", "refund.")
+
+#: The events that say a refund's status changed (pending, succeeded, failed, canceled): the refund is read again.
+REFUND_OUTCOME_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
 
 #: How long after a card payment was asked for its register may still be waiting on the reader, beyond the
 #: wait itself: until then a webhook leaves it to that register.
@@ -135,7 +139,7 @@ def _object_ids(kind: str, obj: dict[str, Any]) -> tuple[list[str], str | None]:
         action = obj.get("action") or {}
         intent = (action.get("process_payment_intent") or {}).get("payment_intent")
         return ([str(intent)] if intent else []), None
-    if kind.startswith("charge."):
+    if kind.startswith(("charge.", "refund.")):
         intent = obj.get("payment_intent")
         return ([str(intent)] if intent else []), metadata.get("payment_id")
     ids = [str(obj["id"])] if obj.get("id") else []
@@ -174,6 +178,8 @@ def _reconcile(store: "Store", kind: str, payment: Payment) -> str:
         return service.reconcile_failed(store, payment)
     if kind == "charge.refunded" and payment.state in _REFUNDABLE:
         return _refunds(store, payment)
+    if kind in REFUND_OUTCOME_EVENTS and payment.state in _REFUNDABLE:
+        return _refund_outcomes(store, payment)
     return f"nothing to do (the payment is {payment.state.value.replace('_', ' ')})"
 
 
@@ -219,3 +225,24 @@ def _refunds(store: "Store", payment: Payment) -> str:
     if pending:
         return "refund completed and recorded"
     return "nothing to do (the books hold every refund)"
+
+
+def _refund_outcomes(store: "Store", payment: Payment) -> str:
+    """A refund's status changed: what Stripe says now of each refund of the payment it booked, applied once
+    (:mod:`payments.refund_outcomes`), never the event's payload as it stands."""
+    from payments import refund_outcomes as outcomes
+    from pos.money_format import store_money
+    from pos.orders import resolve, typed
+
+    said = []
+    for applied in outcomes.read_outcomes(store, payment.id):
+        if not applied.changed:
+            continue
+        amount = int(store.scalar("SELECT amount_minor + tip_minor FROM refunds WHERE id = ?", (applied.refund_id,)))
+        if applied.status.ended_unpaid:
+            order = resolve(store, payment.order_id)
+            said.append(f"refund {applied.refund_id} {applied.status.words}, its entry reversed: "
+                        f"{outcomes.what_to_do(store, typed(store, order), amount)}")
+        else:
+            said.append(f"refund {applied.refund_id} of {store_money(store, amount)} succeeded: paid back")
+    return "; ".join(said) or "nothing to do (the books hold every refund's outcome)"
