@@ -76,7 +76,7 @@ def what_to_do(store: "Store", order_ref: str, amount_minor: int) -> str:
     """The one sentence that says the customer was not paid back, and what to do."""
     return (f"the customer was NOT paid back {store_money(store, amount_minor)}: refund again "
             f"('pos refund {order_ref} --amount ... --reason ...'), "
-            f"or give it in cash (--to cash)")
+            f"or give it in cash from the drawer ('pos drawer paid-out AMOUNT --reason \"refund of {order_ref}\"')")
 
 
 def mark_failed_at_once(store: "Store", refund_id: str, processor_ref: str | None, status: RefundStatus,
