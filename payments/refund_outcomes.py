@@ -194,3 +194,21 @@ def refund_line(store: "Store", row: dict[str, Any], order_ref: str) -> str:
                 "customer's bank.")
     why = row["refusal_message"] or "Stripe did not give it back"
     return f"Refund of {store_money(store, amount)} not paid back ({why}): {what_to_do(store, order_ref, amount)}."
+
+
+def refund_notes(store: "Store", order_id: str) -> list[str]:
+    """What ``pos order show`` and ``pos payments list`` say of the order's pending and unpaid refunds."""
+    from pos.orders import resolve, typed
+
+    rows = not_paid_back(store, order_id)
+    if not rows:
+        return []
+    ref = typed(store, resolve(store, order_id))
+    return [refund_line(store, row, ref) for row in rows]
+
+
+def refund_notes_json(store: "Store", order_id: str) -> list[dict[str, Any]]:
+    """The same, for ``--json``: each pending or unpaid refund with its state, Stripe's status and reason."""
+    return [{"refund_id": r["id"], "state": r["state"], "amount_minor": r["amount_minor"],
+             "processor_status": r["processor_status"], "refusal": r["refusal"],
+             "paid_back": False, "message": r["refusal_message"]} for r in not_paid_back(store, order_id)]

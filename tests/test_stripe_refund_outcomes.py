@@ -7,6 +7,8 @@ later on cue (a failed one's money back in the balance), and whose events are ha
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from payments import service
@@ -199,3 +201,55 @@ def test_recover_after_an_interruption_finds_the_refund_failed_and_does_not_send
     assert len(fake.refunds) == 1  # not sent again
     assert refund_state(shop) == ("failed", "failed")
     assert books_refunded_minor(shop, order_id) == 0
+
+
+# -- shown on the order, its payments and the Z report ---------------------------------------------------------
+
+
+def refund_day(store: Store) -> str:
+    return str(store.scalar("SELECT business_day FROM journal_entries WHERE source_kind = 'refund' ORDER BY id LIMIT 1"))
+
+
+def test_a_pending_refund_is_shown_on_the_order_its_payments_and_the_z_report(shop: Store, fake: FakeStripe,
+                                                                               cli) -> None:
+    order_id = paid_by_card(shop)
+    fake.refund_status_next("pending")
+    refund(shop, order_id, "5.00", "cold")
+    assert "Refund of $5.00 pending at Stripe: booked, not yet confirmed" in cli.ok("order", "show", order_id).stdout
+    assert "Refund of $5.00 pending at Stripe" in cli.ok("payments", "list", order_id).stdout
+    report = cli.ok("day", "report", "--day", refund_day(shop)).stdout
+    assert "Card refunds pending at Stripe: 1 refund, $5.00" in report
+    data = json.loads(cli.ok("day", "report", "--day", refund_day(shop), "--json").stdout)
+    assert (data["refunds_pending_count"], data["refunds_pending_minor"]) == (1, 500)
+
+
+def test_a_failed_refund_is_shown_as_not_paid_back_with_what_to_do(shop: Store, fake: FakeStripe, cli) -> None:
+    order_id = paid_by_card(shop)
+    fake.refund_status_next("pending")
+    refund(shop, order_id, "5.00", "cold")
+    (made,) = fake.refunds.values()
+    handle_event(shop, fake.event("refund.failed", fake.settle_refund(made["id"], "failed")))
+    shown = " ".join(cli.ok("order", "show", order_id).stdout.split())
+    assert ("Refund of $5.00 not paid back (Stripe says the refund failed (expired_or_canceled_card)): the customer "
+            "was NOT paid back $5.00: refund again") in shown
+    assert "give it in cash from the drawer" in shown
+    data = json.loads(cli.ok("payments", "list", order_id, "--json").stdout)
+    assert [(r["state"], r["processor_status"]) for r in data["refunds_not_paid_back"]] == [("reversed", "failed")]
+    report = " ".join(cli.ok("day", "report", "--day", refund_day(shop)).stdout.split())
+    assert "Card refunds that did NOT pay the customer back: 1 refund, $5.00; refund again or give it in cash" in report
+    assert "Refunds given: 1 refund, $0.00 back with tax" in report  # the refund and its reversal, netted
+    assert "Card refunds pending" not in report
+
+
+def test_a_refused_refund_is_shown_as_not_paid_back(shop: Store, fake: FakeStripe, cli) -> None:
+    from payments.base import RefundRefused
+
+    order_id = paid_by_card(shop)
+    fake.refuse_refund_next("charge_disputed")
+    with pytest.raises(RefundRefused):
+        refund(shop, order_id, "5.00", "cold")
+    assert "Refund of $5.00 not paid back (Stripe refused the refund (charge_disputed" in " ".join(
+        cli.ok("order", "show", order_id).stdout.split())
+    day = resolve(shop, order_id).business_day.isoformat()
+    data = json.loads(cli.ok("day", "report", "--day", day, "--json").stdout)
+    assert [(u["amount_minor"], u["state"]) for u in data["refunds_not_paid_back"]] == [(500, "refused")]
