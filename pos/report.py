@@ -347,6 +347,7 @@ def day_report(store: "Store", day: date) -> DayReport:
     for category, amount in sorted(tax.items()):
         by_rate[rates[category]] = by_rate.get(rates[category], 0) + amount
     voids = int(store.scalar("SELECT count(*) FROM orders WHERE business_day = ? AND status = 'voided'", (iso_day,)))
+    pending_count, pending_minor, unpaid = _refund_outcomes(store, day)
     return DayReport(
         day, store.settings.training, currency, orders, gross, net, discounts, dict(sorted(tax.items())),
         dict(sorted(by_channel.items())), dict(sorted(by_tender.items())), refunded_sales - refunded_discounts,
@@ -359,8 +360,7 @@ def day_report(store: "Store", day: date) -> DayReport:
         drivers=staff_day.drivers(store, day, hand_ins, holding, runs),
         refunded_items=sum(quantity for _, quantity, _ in returned_by_sku(store, day, day).values()),
         refunds_by_tender=dict(sorted((t, v) for t, v in back_by_tender.items() if v)),
-        **dict(zip(("refunds_pending_count", "refunds_pending_minor", "refunds_not_paid_back"),
-                   _refund_outcomes(store, day))),
+        refunds_pending_count=pending_count, refunds_pending_minor=pending_minor, refunds_not_paid_back=unpaid,
     )
 
 
