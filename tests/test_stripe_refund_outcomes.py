@@ -253,3 +253,14 @@ def test_a_refused_refund_is_shown_as_not_paid_back(shop: Store, fake: FakeStrip
     day = resolve(shop, order_id).business_day.isoformat()
     data = json.loads(cli.ok("day", "report", "--day", day, "--json").stdout)
     assert [(u["amount_minor"], u["state"]) for u in data["refunds_not_paid_back"]] == [(500, "refused")]
+
+
+def test_items_of_a_refund_that_failed_can_be_returned_again(shop: Store, fake: FakeStripe) -> None:
+    order_id = paid_by_card(shop)
+    fake.refund_status_next("pending")
+    refund(shop, order_id, None, "", lines=[(1, None)])
+    (made,) = fake.refunds.values()
+    handle_event(shop, fake.event("refund.failed", fake.settle_refund(made["id"], "failed")))
+    refund(shop, order_id, None, "", lines=[(1, None)])  # the line is the customer's to give back again
+    assert books_refunded_minor(shop, order_id) == 1361 == stripe_gave_back_minor(fake)
+    assert ledger.verify(shop).problem is None
