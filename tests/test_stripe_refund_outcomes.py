@@ -264,3 +264,39 @@ def test_items_of_a_refund_that_failed_can_be_returned_again(shop: Store, fake: 
     refund(shop, order_id, None, "", lines=[(1, None)])  # the line is the customer's to give back again
     assert books_refunded_minor(shop, order_id) == 1361 == stripe_gave_back_minor(fake)
     assert ledger.verify(shop).problem is None
+
+
+def test_two_deliveries_at_once_reverse_a_failed_refund_once(shop: Store, fake: FakeStripe) -> None:
+    """refund.failed and charge.refund.updated about one refund, handled at the same moment by two processes
+    (two connections to the store): each reads Stripe and applies inside its own write; one entry is reversed once."""
+    import threading
+
+    order_id = paid_by_card(shop)
+    fake.refund_status_next("pending")
+    refund(shop, order_id, "5.00", "cold")
+    (made,) = fake.refunds.values()
+    now = fake.settle_refund(made["id"], "failed")
+    events = [fake.event("refund.failed", now), fake.event("charge.refund.updated", now)]
+    settings = shop.memo["stripe_settings"]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def deliver(event: dict) -> None:
+        store = Store.open(shop.path)  # a connection of its own, as another process has
+        store.memo["stripe_settings"] = settings
+        try:
+            barrier.wait(5)
+            handle_event(store, event)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=deliver, args=(e,)) for e in events]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert reversals(shop) == 1 and books_refunded_minor(shop, order_id) == 0
+    assert ledger.verify(shop).problem is None
