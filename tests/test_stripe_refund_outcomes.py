@@ -300,3 +300,18 @@ def test_two_deliveries_at_once_reverse_a_failed_refund_once(shop: Store, fake: 
     assert errors == []
     assert reversals(shop) == 1 and books_refunded_minor(shop, order_id) == 0
     assert ledger.verify(shop).problem is None
+
+
+def test_pos_payments_recover_says_the_customer_was_not_paid_back(shop: Store, fake: FakeStripe, cli,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_fake")
+    monkeypatch.setenv("POS_STRIPE_API_BASE", fake.base)
+    order_id = paid_by_card(shop)
+    fake.refund_status_next("pending")
+    refund(shop, order_id, "5.00", "cold")
+    (made,) = fake.refunds.values()
+    fake.settle_refund(made["id"], "canceled")
+    said = " ".join(cli.ok("payments", "recover").stdout.split())
+    assert "refund was cancelled at Stripe, its entry reversed: the customer was NOT paid back $5.00: refund again" \
+        in said
+    assert "Nothing to recover" in cli.ok("payments", "recover").stdout
