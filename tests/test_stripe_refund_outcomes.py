@@ -223,7 +223,8 @@ def test_a_pending_refund_is_shown_on_the_order_its_payments_and_the_z_report(sh
     assert (data["refunds_pending_count"], data["refunds_pending_minor"]) == (1, 500)
 
 
-def test_a_failed_refund_is_shown_as_not_paid_back_with_what_to_do(shop: Store, fake: FakeStripe, cli) -> None:
+def test_a_failed_refund_is_shown_as_not_paid_back_with_what_to_do(shop: Store, fake: FakeStripe, cli,
+                                                                    tmp_path) -> None:
     order_id = paid_by_card(shop)
     fake.refund_status_next("pending")
     refund(shop, order_id, "5.00", "cold")
@@ -239,6 +240,11 @@ def test_a_failed_refund_is_shown_as_not_paid_back_with_what_to_do(shop: Store, 
     assert "Card refunds that did NOT pay the customer back: 1 refund, $5.00; refund again or give it in cash" in report
     assert "Refunds given: 1 refund, $0.00 back with tax" in report  # the refund and its reversal, netted
     assert "Card refunds pending" not in report
+    from pypdf import PdfReader
+
+    cli.ok("day", "report", "--day", refund_day(shop), "--pdf", str(tmp_path / "z.pdf"))
+    text = " ".join(page.extract_text() for page in PdfReader(str(tmp_path / "z.pdf")).pages)
+    assert "Card refunds NOT paid back" in " ".join(text.split())
 
 
 def test_a_refused_refund_is_shown_as_not_paid_back(shop: Store, fake: FakeStripe, cli) -> None:
