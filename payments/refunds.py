@@ -16,6 +16,9 @@ and its items meanwhile.  Every refund sent to a processor carries its own id (S
 and recover looks for the processor's refund of that id before sending one, so a refund is never made
 twice, even once the processor has forgotten its idempotency key; one the processor refuses for good
 (:class:`~payments.base.RefundRefused`) is marked ``refused`` with its reason and holds nothing.
+A card refund the processor holds pending is booked ``pending`` until it says it succeeded; one it answers
+failed or cancelled at once is marked failed, nothing booked; one that fails later is reversed
+(:mod:`payments.refund_outcomes`).
 Above the store's limits, which add up per order and per person per day (:mod:`pos.limits`), a
 manager's approval is required, for items exactly as for amounts.
 
