@@ -6,7 +6,8 @@ asks about a link, ``pos payments recover`` finishes what a crash left.  A
 store that can receive webhooks (``pos serve``) learns the same things
 sooner: a link paid while nobody is checking, a delayed bank payment that
 succeeded or failed days later, a hold a crashed register left, a refund
-made in Stripe's Dashboard.
+made in Stripe's Dashboard, a refund that succeeded, failed or was cancelled (``refund.updated``,
+``refund.failed``, ``charge.refund.updated``: :mod:`payments.refund_outcomes`).
 
 An event is trusted only once :func:`verify_event` has checked its signature
 with the endpoint's signing secret (``stripe.Webhook.construct_event``, which
