@@ -187,6 +187,14 @@ def report_lines(store: "Store", r: "DayReport", closing: object) -> list[str]:
                + (":" if r.refunds_by_tender else ""))
     for tender, back in r.refunds_by_tender.items():  # one refund may go back to several tenders
         out.append(f"  to {tender_label(tender)}: {m(back)}")
+    if r.refunds_pending_count:
+        out.append(f"Card refunds pending at Stripe: {counted(r.refunds_pending_count, 'refund')}, "
+                   f"{m(r.refunds_pending_minor)} (booked as given back; not yet confirmed by the customer's bank)")
+    if r.refunds_not_paid_back:
+        out.append(f"Card refunds that did NOT pay the customer back: {counted(len(r.refunds_not_paid_back), 'refund')}, "
+                   f"{m(sum(u.amount_minor for u in r.refunds_not_paid_back))}; refund again or give it in cash:")
+        for u in r.refunds_not_paid_back:
+            out.append(f"  order {u.order_ref}: {m(u.amount_minor)} {u.state} ({shown(u.why) or 'no reason given'})")
     out.append(f"Voided orders: {r.voids_count}")
     out.append(f"Refunded items: {r.refunded_items}")
     out.append("Tax by category: " + (", ".join(

@@ -298,9 +298,17 @@ def order_show(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, as_
     """Show an order with its lines, discounts, tax and total (of any day: 2026-12-06/12, or 12 --day 2026-12-06)."""
     from pos.orders import view
 
+    from payments.refund_outcomes import refund_notes, refund_notes_json
+
     store = open_store(ctx)
     v = view(store, order_named(store, order, day))
-    emit(as_json, _view_dict(store, v), lambda: _print_view(store, v))
+
+    def human() -> None:
+        _print_view(store, v)
+        for note in refund_notes(store, v.order.id):  # refunds pending at Stripe, or that did not pay back
+            say(f"  {note}")
+
+    emit(as_json, {**_view_dict(store, v), "refunds_not_paid_back": refund_notes_json(store, v.order.id)}, human)
 
 
 @order_app.command("list")

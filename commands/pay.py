@@ -234,21 +234,30 @@ def payments_list(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, 
     from payments.service import due_minor
     from pos.orders import resolve, spoken
 
+    from payments.refund_outcomes import refund_notes, refund_notes_json
+
     store = open_store(ctx)
     o = resolve(store, order_named(store, order, day))
     payments = order_payments(store, o.id)
     due = due_minor(store, o.id) if o.status.value == "open" else 0
-    emit(
-        as_json,
-        {"order_id": o.id, "due_minor": due, "payments": [payment_dict(store, p) for p in payments]},
-        lambda: print_table(
+
+    def human() -> None:
+        print_table(
             f"Payments of {spoken(store, o)} (still due {money(store, due)})",
             ["Tender", "State", "Amount", "Given", "Change", "Refunded"],
             [[_tender_shown(p), p.state.value, money(store, p.amount_minor),
               money(store, p.tendered_minor) if p.tendered_minor else "", money(store, p.change_minor) if p.change_minor else "",
               money(store, p.refunded_minor) if p.refunded_minor else ""] for p in payments],
             {2, 3, 4, 5},
-        ),
+        )
+        for note in refund_notes(store, o.id):  # refunds pending at Stripe, or that did not pay back
+            say(note)
+
+    emit(
+        as_json,
+        {"order_id": o.id, "due_minor": due, "payments": [payment_dict(store, p) for p in payments],
+         "refunds_not_paid_back": refund_notes_json(store, o.id)},
+        human,
     )
 
 

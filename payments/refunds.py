@@ -16,6 +16,9 @@ and its items meanwhile.  Every refund sent to a processor carries its own id (S
 and recover looks for the processor's refund of that id before sending one, so a refund is never made
 twice, even once the processor has forgotten its idempotency key; one the processor refuses for good
 (:class:`~payments.base.RefundRefused`) is marked ``refused`` with its reason and holds nothing.
+A card refund the processor holds pending is booked ``pending`` until it says it succeeded; one it answers
+failed or cancelled at once is marked failed, nothing booked; one that fails later is reversed
+(:mod:`payments.refund_outcomes`).
 Above the store's limits, which add up per order and per person per day (:mod:`pos.limits`), a
 manager's approval is required, for items exactly as for amounts.
 
@@ -372,7 +375,7 @@ def finish_refund(store: "Store", refund_id: str, *, look_first: bool = False) -
     if look_first:
         made = tender.find_refund(store, payment, refund_id)
         if made is not None:  # sent before the interruption: booked as made, never sent again
-            _record(store, refund_id, made.processor_ref)
+            _book_as_answered(store, refund_id, row, made)
             return
     try:
         outcome = tender.refund(store, payment, row["amount_minor"] + row["tip_minor"],
@@ -385,7 +388,22 @@ def finish_refund(store: "Store", refund_id: str, *, look_first: bool = False) -
         with store.write() as conn:
             conn.execute("UPDATE refunds SET state = 'failed' WHERE id = ?", (refund_id,))
         raise Conflict(f"The refund of {store_money(store, row['amount_minor'])} was refused: {outcome.message}")
-    _record(store, refund_id, outcome.processor_ref)
+    _book_as_answered(store, refund_id, row, outcome)
+
+
+def _book_as_answered(store: "Store", refund_id: str, row: Any, outcome: "Any") -> None:
+    """Book a refund as the processor answered it (:mod:`payments.refund_outcomes`): pending or succeeded, its
+    entry; failed or cancelled straight away, nothing, the refund marked failed and the refusal raised."""
+    from payments import refund_outcomes as outcomes
+
+    status = outcomes.status_of(outcome)
+    if status.ended_unpaid:
+        outcomes.mark_failed_at_once(store, refund_id, outcome.processor_ref, status,
+                                     outcome.details.get("failure_reason"))
+        order = resolve(store, row["order_id"])
+        raise Conflict(f"Stripe says the refund {status.words}: "
+                       f"{outcomes.what_to_do(store, typed(store, order), row['amount_minor'] + row['tip_minor'])}.")
+    _record(store, refund_id, outcome.processor_ref, status)
 
 
 def _refuse(store: "Store", refund_id: str, refused: RefundRefused) -> None:
@@ -423,15 +441,44 @@ def recover_refunds(store: "Store") -> list[Recovery]:
                       "nothing was booked for it, tell whoever looks after the till")
         else:
             action = "refund completed and recorded"
+            state = store.scalar("SELECT state FROM refunds WHERE id = ?", (row["id"],))
+            if state == "pending":
+                action = ("refund sent, pending at Stripe (the customer's bank has not confirmed it): booked, "
+                          "run 'pos payments recover' again later")
         done.append(Recovery(row["id"], label, " ".join(action.split()).rstrip(".")))
+    done.extend(_recover_pending(store, {d.payment_id for d in done}))
+    return done
+
+
+def _recover_pending(store: "Store", seen: "set[str]") -> list[Recovery]:
+    """Read what became of the refunds still pending at the processor (:mod:`payments.refund_outcomes`):
+    succeeded ones are paid back, failed or cancelled ones reversed, each said in one line."""
+    from payments import refund_outcomes as outcomes
+    from pos.errors import AnytenderError
+
+    done: list[Recovery] = []
+    for row in store.all("SELECT id, order_id, payment_id, amount_minor + tip_minor AS amount_minor FROM refunds "
+                         "WHERE state = 'pending' ORDER BY created_at, rowid"):
+        if row["id"] in seen:  # sent just now by the loop above, and said so
+            continue
+        order = resolve(store, row["order_id"])
+        try:
+            applied = outcomes.read_outcomes(store, row["payment_id"], ("pending",), only=row["id"])
+        except AnytenderError as exc:
+            action = f"left for later ({exc.message}): run 'pos payments recover' again once Stripe answers"
+        else:
+            if not applied:
+                continue
+            action = outcomes.recovered_action(store, applied[0], typed(store, order), row["amount_minor"])
+        done.append(Recovery(row["id"], order.label, " ".join(action.split()).rstrip(".")))
     return done
 
 
 def stripe_booked_minor(store: "Store", payment_id: str) -> int:
     """What the books give back (or are giving back) to the card of one payment, tips included: every refund
-    row but the failed and refused ones, since a row is written before the processor is asked."""
+    row but the failed, refused and reversed ones, since a row is written before the processor is asked."""
     return int(store.scalar("SELECT coalesce(sum(amount_minor + tip_minor), 0) FROM refunds "
-                            "WHERE payment_id = ? AND state NOT IN ('failed', 'refused')", (payment_id,)))
+                            "WHERE payment_id = ? AND state NOT IN ('failed', 'refused', 'reversed')", (payment_id,)))
 
 
 class OutsideRefund(NamedTuple):
@@ -479,9 +526,14 @@ def book_outside_refund(store: "Store", payment_id: str, at_processor_minor: int
     return OutsideRefund(outside_minor, refund_id)
 
 
-def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
-    """Book a refund the tender approved: refund row, payment, journal and order, in one transaction."""
+def _record(store: "Store", refund_id: str, processor_ref: str | None, status: "Any" = None) -> None:
+    """Book a refund the tender approved: refund row, payment, journal and order, in one transaction.
+
+    ``status`` (:class:`payments.refund_outcomes.RefundStatus`): what the processor said of it; a refund
+    still pending there is booked (its money has left the balance) and marked ``pending`` until it succeeds.
+    """
     from payments.base import get_payment
+    from payments.refund_outcomes import PENDING_STATE, RefundStatus
 
     with store.write() as conn:
         row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
@@ -492,7 +544,9 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None) -> None:
         refunded = payment.refunded_minor + part
         state = PaymentState.REFUNDED if refunded >= payment.amount_minor else PaymentState.PARTIALLY_REFUNDED
         transition(store, payment, state, refunded_minor=refunded)
-        conn.execute("UPDATE refunds SET state = 'completed', processor_ref = ? WHERE id = ?", (processor_ref, refund_id))
+        conn.execute("UPDATE refunds SET state = ?, processor_ref = ?, processor_status = ? WHERE id = ?",
+                     ("completed" if status in (None, RefundStatus.SUCCEEDED) else PENDING_STATE, processor_ref,
+                      status.value if status is not None else None, refund_id))
         faults.hit("refund.before_journal")
         source = registry.tender_for(payment.tender).refund_account(store, payment, row["register"] or 1)
         sale = ledger.find_by_key(store, sale_key(order_id))
@@ -531,7 +585,7 @@ def _reversing(store: "Store", row: Any, source: str, sale_postings: "Sequence[l
 
     order_id, part = row["order_id"], row["amount_minor"]
     earlier_sql = ("SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE {} AND against_sale = 1 "
-                   "AND state = 'completed' AND id != ?")
+                   "AND state IN ('completed', 'pending') AND id != ?")
     items = [ReturnedLine(*r) for r in store.tuples(
         "SELECT line_no, name, quantity, gross_minor, discount_minor, tax_category, tax_minor, amount_minor "
         "FROM refund_items WHERE batch_id = ? ORDER BY line_no", (row["batch_id"],))] if row["batch_id"] else []
@@ -539,14 +593,15 @@ def _reversing(store: "Store", row: Any, source: str, sale_postings: "Sequence[l
         earlier = store.scalar(earlier_sql.format("batch_id = ?"), (row["batch_id"], row["id"]))
         return posting_rules.refund(part, source, posting_rules.returned(items, sale_postings[0].currency), earlier)
     by_item = store.tuples(
-        "SELECT r.id FROM refunds r WHERE r.order_id = ? AND r.state = 'completed' AND r.against_sale = 1 "
+        "SELECT r.id FROM refunds r WHERE r.order_id = ? AND r.state IN ('completed', 'pending') AND r.against_sale = 1 "
         "AND r.id != ? AND EXISTS (SELECT 1 FROM refund_items i WHERE i.batch_id = r.batch_id) LIMIT 1",
         (order_id, row["id"])).fetchone()
     if not by_item:  # amounts only: in proportion to the whole sale, as every refund was before items
         earlier = store.scalar(earlier_sql.format("order_id = ?"), (order_id, row["id"]))
         return posting_rules.refund(part, source, sale_postings, earlier)
     earlier_ids = [rid for (rid,) in store.tuples(
-        "SELECT id FROM refunds WHERE order_id = ? AND state = 'completed' AND against_sale = 1 AND id != ?",
+        "SELECT id FROM refunds WHERE order_id = ? AND state IN ('completed', 'pending') AND against_sale = 1 "
+        "AND id != ?",
         (order_id, row["id"]))]
     reversed_so_far = [p for rid in earlier_ids for entry in [ledger.find_by_key(store, f"refund:{rid}")]
                        if entry is not None for p in entry.postings]

@@ -390,7 +390,7 @@ class StripeTerminalProcessor:
     def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str,
                refund_id: str | None = None) -> Outcome:
         refund = self.gateway.refund(payment.processor_ref or self._ref(store, payment), amount_minor, key, refund_id)
-        return Outcome.ok(refund.id)
+        return refund_outcome(plain(refund))
 
     def find_refund(self, store: "Store", payment: Payment, refund_id: str) -> Outcome | None:
         return found_refund(self.gateway, payment.processor_ref or self._ref(store, payment), refund_id)
@@ -479,11 +479,19 @@ def check_charge(store: "Store", amount_minor: int, currency: str) -> None:
 
 
 def found_refund(gateway: StripeGateway, intent_id: str | None, refund_id: str) -> Outcome | None:
-    """The refund Stripe made for our ``refund_id`` on the intent's charge, as an approved Outcome; None when it
-    made none (or only one that failed or was cancelled, which gave nothing back)."""
+    """The refund Stripe made for our ``refund_id`` on the intent's charge, as an approved Outcome with its status
+    (:func:`refund_outcome`); None when it made none."""
     if not intent_id:
         return None
     made = gateway.find_refund(intent_id, refund_id)
-    if made is None or plain(made).get("status") in ("failed", "canceled"):
-        return None
-    return Outcome.ok(plain(made)["id"])
+    return None if made is None else refund_outcome(plain(made))
+
+
+def refund_outcome(refund: dict[str, Any]) -> Outcome:
+    """A Stripe refund as an approved Outcome carrying its ``refund_status`` (pending, succeeded, failed...) and
+    any ``failure_reason``: what :mod:`payments.refund_outcomes` books.  A refund that failed or was cancelled
+    is found too, so recover says the customer was not paid back rather than sending it again."""
+    details: dict[str, Any] = {"refund_status": str(refund.get("status") or "pending")}
+    if refund.get("failure_reason"):
+        details["failure_reason"] = str(refund["failure_reason"])
+    return Outcome.ok(str(refund["id"]), **details)

@@ -29,7 +29,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from payments.base import DeclineReason, Outcome, Payment, annotate
-from payments.stripe_card import attempt_key, card_details, found_refund, plain, settlement_details
+from payments.stripe_card import attempt_key, card_details, found_refund, plain, refund_outcome, settlement_details
 from payments.stripe_errors import declines_as_outcomes
 from payments.stripe_gateway import StripeGateway
 from pos.errors import ProcessorUnavailable
@@ -98,7 +98,7 @@ class StripeLinkProcessor:
     def refund(self, store: "Store", payment: Payment, amount_minor: int, key: str,
                refund_id: str | None = None) -> Outcome:
         refund = self.gateway.refund(str(payment.details["payment_intent"]), amount_minor, key, refund_id)
-        return Outcome.ok(refund.id)
+        return refund_outcome(plain(refund))
 
     def find_refund(self, store: "Store", payment: Payment, refund_id: str) -> Outcome | None:
         return found_refund(self.gateway, payment.details.get("payment_intent"), refund_id)

@@ -6,7 +6,8 @@ asks about a link, ``pos payments recover`` finishes what a crash left.  A
 store that can receive webhooks (``pos serve``) learns the same things
 sooner: a link paid while nobody is checking, a delayed bank payment that
 succeeded or failed days later, a hold a crashed register left, a refund
-made in Stripe's Dashboard.
+made in Stripe's Dashboard, a refund that succeeded, failed or was cancelled (``refund.updated``,
+``refund.failed``, ``charge.refund.updated``: :mod:`payments.refund_outcomes`).
 
 An event is trusted only once :func:`verify_event` has checked its signature
 with the endpoint's signing secret (``stripe.Webhook.construct_event``, which
@@ -43,7 +44,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The event types acted on; any other is acknowledged and ignored (Stripe sends what the endpoint subscribes to).
 HANDLED_PREFIXES = ("payment_intent.", "checkout.session.", "terminal.reader.action_", "charge.refunded",
-                    "charge.updated")
+                    "charge.updated", "charge.refund.updated", "refund.")
+
+#: The events that say a refund's status changed (pending, succeeded, failed, canceled): the refund is read again.
+REFUND_OUTCOME_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
 
 #: How long after a card payment was asked for its register may still be waiting on the reader, beyond the
 #: wait itself: until then a webhook leaves it to that register.
@@ -138,7 +142,7 @@ def _object_ids(kind: str, obj: dict[str, Any]) -> tuple[list[str], str | None]:
         action = obj.get("action") or {}
         intent = (action.get("process_payment_intent") or {}).get("payment_intent")
         return ([str(intent)] if intent else []), None
-    if kind.startswith("charge."):
+    if kind.startswith(("charge.", "refund.")):
         intent = obj.get("payment_intent")
         return ([str(intent)] if intent else []), metadata.get("payment_id")
     ids = [str(obj["id"])] if obj.get("id") else []
@@ -181,6 +185,8 @@ def _reconcile(store: "Store", kind: str, payment: Payment) -> str:
         from payments.late_fees import fill_in  # a balance transaction that arrived after the capture
 
         return fill_in(store, payment)
+    if kind in REFUND_OUTCOME_EVENTS and payment.state in _REFUNDABLE:
+        return _refund_outcomes(store, payment)
     return f"nothing to do (the payment is {payment.state.value.replace('_', ' ')})"
 
 
@@ -226,3 +232,24 @@ def _refunds(store: "Store", payment: Payment) -> str:
     if pending:
         return "refund completed and recorded"
     return "nothing to do (the books hold every refund)"
+
+
+def _refund_outcomes(store: "Store", payment: Payment) -> str:
+    """A refund's status changed: what Stripe says now of each refund of the payment it booked, applied once
+    (:mod:`payments.refund_outcomes`), never the event's payload as it stands."""
+    from payments import refund_outcomes as outcomes
+    from pos.money_format import store_money
+    from pos.orders import resolve, typed
+
+    said = []
+    for applied in outcomes.read_outcomes(store, payment.id):
+        if not applied.changed:
+            continue
+        amount = int(store.scalar("SELECT amount_minor + tip_minor FROM refunds WHERE id = ?", (applied.refund_id,)))
+        if applied.status.ended_unpaid:
+            order = resolve(store, payment.order_id)
+            said.append(f"refund {applied.refund_id} {applied.status.words}, its entry reversed: "
+                        f"{outcomes.what_to_do(store, typed(store, order), amount)}")
+        else:
+            said.append(f"refund {applied.refund_id} of {store_money(store, amount)} succeeded: paid back")
+    return "; ".join(said) or "nothing to do (the books hold every refund's outcome)"

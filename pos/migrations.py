@@ -836,4 +836,13 @@ ALTER TABLE refunds ADD COLUMN refusal TEXT;
 ALTER TABLE refunds ADD COLUMN refusal_message TEXT;
 """,
     ),
+    (
+        33,
+        "a card refund's outcome at the processor: state 'pending' until Stripe says it succeeded, 'reversed' if it failed",
+        """
+-- What Stripe last said of the refund (pending, requires_action, succeeded, failed, canceled); NULL for a
+-- refund of a tender that has no such status (cash) and for refunds from before.
+ALTER TABLE refunds ADD COLUMN processor_status TEXT;
+""",
+    ),
 ]

@@ -128,6 +128,12 @@ class DayReport(NamedTuple):
     """Items customers brought back (refunds by item), counted on the day their refund was booked."""
     refunds_by_tender: dict[str, int] = {}
     """The money refunds gave back (``refunds_paid_minor``) split by the tender it went back to."""
+    refunds_pending_count: int = 0
+    """Card refunds booked on the day that Stripe still holds pending (not yet confirmed by the customer's bank)."""
+    refunds_pending_minor: int = 0
+    refunds_not_paid_back: "tuple[UnpaidRefund, ...]" = ()
+    """Card refunds that did not pay the customer back: failed or cancelled at Stripe (reversed on the day), or
+    refused or failed when asked on the day; the customer is owed them still."""
 
     @property
     def average_ticket_minor(self) -> int:
@@ -145,6 +151,38 @@ class DayReport(NamedTuple):
     @property
     def tips_minor(self) -> int:
         return sum(t.direct_minor + t.pooled_minor + t.declared_minor for t in self.tips.values())
+
+
+class UnpaidRefund(NamedTuple):
+    """A refund that did not pay the customer back, as the Z report lists it."""
+
+    order_ref: str
+    amount_minor: int
+    state: str
+    """``reversed`` (failed or cancelled after it was booked), ``refused`` or ``failed`` (never booked)."""
+    why: str
+
+
+def _refund_outcomes(store: "Store", day: date) -> tuple[int, int, tuple[UnpaidRefund, ...]]:
+    """The day's card refunds still pending at the processor, and those that did not pay back (see DayReport)."""
+    from pos.clock import day_bounds
+    from pos.store import iso
+
+    iso_day = day.isoformat()
+    pending_count, pending_minor = store.tuples(
+        "SELECT count(*), coalesce(sum(r.amount_minor + r.tip_minor), 0) FROM journal_entries j JOIN refunds r "
+        "ON j.key = 'refund:' || r.id WHERE j.business_day = ? AND j.source_kind = 'refund' AND r.state = 'pending'",
+        (iso_day,)).fetchone()
+    start, end = day_bounds(day, store.settings)
+    unpaid = store.tuples(
+        "SELECT o.business_day, o.number, r.amount_minor + r.tip_minor, r.state, coalesce(r.refusal_message, '') "
+        "FROM refunds r JOIN orders o ON o.id = r.order_id WHERE (r.state = 'reversed' AND EXISTS (SELECT 1 FROM "
+        "journal_entries j WHERE j.key = 'refund:' || r.id || ':failed' AND j.business_day = ?)) OR "
+        "((r.state = 'refused' OR (r.state = 'failed' AND r.processor_status IS NOT NULL)) "
+        "AND r.created_at >= ? AND r.created_at < ?) ORDER BY r.created_at, r.rowid",
+        (iso_day, iso(start), iso(end))).fetchall()
+    return int(pending_count), int(pending_minor), tuple(
+        UnpaidRefund(f"{d}/{n}", int(a), str(st), str(why)) for d, n, a, st, why in unpaid)
 
 
 def _lines(text: str) -> list[tuple[str, int]]:
@@ -172,9 +210,10 @@ def day_report(store: "Store", day: date) -> DayReport:
     hand_ins: dict[str, int] = {}
     runs: staff_day.DoorRuns = {}  # the drivers' section: cash taken at the door, read with the tips
     # Each refund part booked on the day: the refund it is part of (its batch: one 'pos refund'), and the tender.
-    refund_parts = {f"refund:{rid}": (batch, tender) for rid, batch, tender in store.tuples(
-        "SELECT r.id, coalesce(r.batch_id, r.id), p.tender FROM journal_entries j JOIN refunds r "
-        "ON r.id = substr(j.key, 8) JOIN payments p ON p.id = r.payment_id WHERE j.business_day = ? "
+    refund_parts = {key: (batch, tender) for key, batch, tender in store.tuples(
+        "SELECT j.key, coalesce(r.batch_id, r.id), p.tender FROM journal_entries j JOIN refunds r "
+        "ON r.id = CASE WHEN j.key LIKE '%:failed' THEN substr(j.key, 8, length(j.key) - 14) ELSE substr(j.key, 8) END "
+        "JOIN payments p ON p.id = r.payment_id WHERE j.business_day = ? "
         "AND j.source_kind = 'refund'", (iso_day,))}
     refund_batches: set[str] = set()
     back_by_tender: dict[str, int] = {}
@@ -228,17 +267,22 @@ def day_report(store: "Store", day: date) -> DayReport:
             continue
         lines = _lines(text)
         if kind == "refund":
+            # A refund's reversal (it failed or was cancelled at the processor: ':failed') takes back what it gave.
+            reversal = key.endswith(":failed")
             batch, tender = refund_parts.get(key, (key, "cash"))
-            refund_batches.add(batch)
+            if not reversal:
+                refund_batches.add(batch)
             back_by_tender[tender] = back_by_tender.get(tender, 0) - sum(
                 amount for account, amount in lines
-                if (account.startswith("assets:cash:") or account.startswith("assets:clearing:")) and amount < 0)
+                if (account.startswith("assets:cash:") or account.startswith("assets:clearing:"))
+                and (amount < 0 or reversal))
             for account, amount in lines:
                 if account.startswith("liabilities:tips:") and card_fee_share(key, kind, amount):  # given back
                     tip(account[17:], "card_fees_minor", amount)
                 elif account.startswith("liabilities:tips:") or account.startswith("assets:receivable:staff:"):
                     tip(account.rsplit(":", 1)[1], "refunded_minor", amount)
-                elif (account.startswith("assets:cash:") or account.startswith("assets:clearing:")) and amount < 0:
+                elif (account.startswith("assets:cash:") or account.startswith("assets:clearing:")) and \
+                        (amount < 0 or reversal):
                     refunds -= amount
                 elif account == accounts.SALES:
                     refunded_sales += amount
@@ -303,6 +347,7 @@ def day_report(store: "Store", day: date) -> DayReport:
     for category, amount in sorted(tax.items()):
         by_rate[rates[category]] = by_rate.get(rates[category], 0) + amount
     voids = int(store.scalar("SELECT count(*) FROM orders WHERE business_day = ? AND status = 'voided'", (iso_day,)))
+    pending_count, pending_minor, unpaid = _refund_outcomes(store, day)
     return DayReport(
         day, store.settings.training, currency, orders, gross, net, discounts, dict(sorted(tax.items())),
         dict(sorted(by_channel.items())), dict(sorted(by_tender.items())), refunded_sales - refunded_discounts,
@@ -314,7 +359,8 @@ def day_report(store: "Store", day: date) -> DayReport:
         tax_names=names, drawers=drawers, cashiers=staff_day.cashiers(store, day, rung),
         drivers=staff_day.drivers(store, day, hand_ins, holding, runs),
         refunded_items=sum(quantity for _, quantity, _ in returned_by_sku(store, day, day).values()),
-        refunds_by_tender=dict(sorted(back_by_tender.items())),
+        refunds_by_tender=dict(sorted((t, v) for t, v in back_by_tender.items() if v)),
+        refunds_pending_count=pending_count, refunds_pending_minor=pending_minor, refunds_not_paid_back=unpaid,
     )
 
 
@@ -372,6 +418,7 @@ def report_dict(report: DayReport) -> dict[str, Any]:
     data = report._asdict()
     del data["sales_by_utc_hour"]  # the PDF's chart reads it; the report's figures are the rest
     data["day"] = report.day.isoformat()
+    data["refunds_not_paid_back"] = [u._asdict() for u in report.refunds_not_paid_back]
     data["average_ticket_minor"] = report.average_ticket_minor
     data["tax_minor"] = report.tax_minor
     data["total_collected_minor"] = report.total_collected_minor

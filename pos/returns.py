@@ -77,7 +77,7 @@ def returned_so_far(store: "Store", order_id: str) -> dict[int, int]:
     """How many of each line came back already: the items of refunds that gave (or are giving) money back."""
     return {int(no): int(qty) for no, qty in store.tuples(
         "SELECT i.line_no, sum(i.quantity) FROM refund_items i WHERE i.order_id = ? AND EXISTS "
-        "(SELECT 1 FROM refunds r WHERE r.batch_id = i.batch_id AND r.state NOT IN ('failed', 'refused')) GROUP BY i.line_no",
+        "(SELECT 1 FROM refunds r WHERE r.batch_id = i.batch_id AND r.state NOT IN ('failed', 'refused', 'reversed')) GROUP BY i.line_no",
         (order_id,))}
 
 

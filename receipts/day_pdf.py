@@ -150,6 +150,11 @@ def render(store: "Store", report: "DayReport", paper: str | None = None, closin
         ["Orders", str(report.orders)], ["Average ticket (after discounts, with tax)", money(report.average_ticket_minor)],
         ["Refunds given", f"{report.refunds_count}: {money(report.refunds_paid_minor)} with tax"],
         *[[f"    to {tender_label(tender)}", money(amount)] for tender, amount in report.refunds_by_tender.items()],
+        *([["Card refunds pending at Stripe", f"{report.refunds_pending_count}: {money(report.refunds_pending_minor)}"]]
+          if report.refunds_pending_count else []),
+        *([["Card refunds NOT paid back (refund again or give cash)",
+            f"{len(report.refunds_not_paid_back)}: {money(sum(u.amount_minor for u in report.refunds_not_paid_back))}"]]
+          if report.refunds_not_paid_back else []),
         ["Voided orders", str(report.voids_count)],
         *([["Card fees", money(report.card_fees_minor)], ["Card money due", money(report.card_net_minor)]]
           if report.card_fees_minor or report.card_net_minor else []),  # no card processor, no cards: nothing

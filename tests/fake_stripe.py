@@ -18,6 +18,14 @@ Only the endpoints Anytender uses exist, and each refuses what Stripe refuses:
   once nothing is left, ``amount_too_large`` beyond what is left,
   ``charge_disputed`` once the charge is disputed (:meth:`FakeStripe.dispute`);
   any other final code on cue (:meth:`FakeStripe.refuse_refund_next`).
+* A refund's outcome over time: created ``succeeded``, or on cue ``pending``
+  (or ``requires_action``), or ``failed``/``canceled`` at once
+  (:meth:`FakeStripe.refund_status_next`); a pending one later succeeds, fails or
+  is cancelled on cue (:meth:`FakeStripe.settle_refund`), and one that fails or
+  is cancelled (even after succeeding) puts its money back: the charge's
+  ``amount_refunded`` goes down and a ``refund_failure`` balance transaction is
+  added.  The events it would send (``refund.updated``, ``refund.failed``,
+  ``charge.refund.updated``) are made with :meth:`FakeStripe.event`.
 * The state machines and amount rules the SDK documents: an amount below
   Stripe's minimum for its currency (:mod:`payments.stripe_limits`) or above
   eight digits is refused; capture only from ``requires_capture`` and never more
@@ -763,7 +771,8 @@ class FakeStripe:
         if isinstance(charge, dict) and charge.get("disputed"):
             return 400, _invalid(f"Charge {charge['id']} has been charged back; cannot issue a refund.",
                                  code="charge_disputed")
-        already = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"])
+        already = sum(r["amount"] for r in self.refunds.values()
+                      if r["payment_intent"] == intent["id"] and r["status"] not in ("failed", "canceled"))
         if already >= intent["amount_received"]:
             return 400, _invalid(f"Charge {_charge_id(intent)} has already been refunded.", code="charge_already_refunded")
         amount = int(params.get("amount", intent["amount_received"] - already))
@@ -774,12 +783,54 @@ class FakeStripe:
         txn = self._txn(-amount, 0, intent["currency"], "refund", "refund", source=refund_id)
         refund = {"id": refund_id, "object": "refund", "amount": amount, "payment_intent": intent["id"],
                   "charge": _charge_id(intent), "status": "succeeded", "currency": intent["currency"],
-                  "balance_transaction": txn["id"], "created": self.now(), "metadata": params.get("metadata", {})}
+                  "balance_transaction": txn["id"], "created": self.now(), "metadata": params.get("metadata", {}),
+                  "failure_reason": None, "failure_balance_transaction": None}
         self.refunds[refund["id"]] = refund
         if isinstance(charge, dict):
             charge["amount_refunded"] = charge.get("amount_refunded", 0) + amount
             charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
-        return 200, refund
+        status = self.cue.pop("refund_status", "succeeded")
+        if status in ("failed", "canceled"):
+            self._unrefund(refund, status, self.cue.pop("refund_failure_reason", "unknown"))
+        else:
+            refund["status"] = status
+        return 200, dict(refund)
+
+    def _unrefund(self, refund: dict[str, Any], status: str, reason: str | None) -> None:
+        """A refund that failed or was cancelled: its money back in the balance, the charge's refunded amount less."""
+        refund["status"] = status
+        refund["failure_reason"] = reason if status == "failed" else None
+        txn = self._txn(refund["amount"], 0, refund["currency"], "refund_failure", "refund_failure", source=refund["id"])
+        refund["failure_balance_transaction"] = txn["id"]
+        charge = self.intents[refund["payment_intent"]].get("latest_charge")
+        if isinstance(charge, dict):
+            charge["amount_refunded"] = charge.get("amount_refunded", 0) - refund["amount"]
+            charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+
+    def refund_status_next(self, status: str, failure_reason: str = "expired_or_canceled_card") -> None:
+        """The next refund is created with this status: ``pending`` or ``requires_action`` (settled later by
+        :meth:`settle_refund`), or ``failed``/``canceled`` at once (its money back in the balance)."""
+        if status not in ("pending", "requires_action", "succeeded", "failed", "canceled"):
+            raise ValueError(f"not a refund status: {status}")
+        self.cue["refund_status"] = status
+        self.cue["refund_failure_reason"] = failure_reason
+
+    def settle_refund(self, refund_id: str, status: str, failure_reason: str = "expired_or_canceled_card"
+                      ) -> dict[str, Any]:
+        """A refund's outcome arrives, as the customer's bank answers: ``succeeded`` (from pending), or ``failed`` /
+        ``canceled`` (from pending, or even after succeeding: Stripe's refund.failed).  Returns the refund as it
+        is now (the object of the events Stripe then sends)."""
+        with self._lock:
+            refund = self.refunds[refund_id]
+            if refund["status"] in ("failed", "canceled"):
+                raise ValueError(f"refund {refund_id} is {refund['status']} already")
+            if status == "succeeded":
+                refund["status"] = "succeeded"
+            elif status in ("failed", "canceled"):
+                self._unrefund(refund, status, failure_reason)
+            else:
+                raise ValueError(f"not an outcome of a refund: {status}")
+            return json.loads(json.dumps(refund))
 
     def _listed_refunds(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """A charge's (or PaymentIntent's) refunds, newest first, as ``GET /v1/refunds`` lists them."""
