@@ -11,10 +11,10 @@ import typer
 from commands.context import CASHIER, OrderArg, OrderDayOpt, open_store, order_named, whole_number
 from commands.files import check_new, os_message, show_path, write_new
 from commands.output import say, say_block
+from commands.smtp import smtp_password
 from pos.errors import AnytenderError, InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.mail_server import MailServer
     from pos.store import Store
 
 top_level = typer.Typer()
@@ -65,7 +65,7 @@ def receipt_cmd(
     if address is not None and server is None and eml is None:
         raise InvalidInput("No mail server is set up to send it: write the email with --eml FILE for your mail "
                            "program, or set one with 'pos config set receipt.smtp HOST:PORT'.")
-    password = _password(server) if server is not None else None
+    password = smtp_password(server) if server is not None else None
     receipt = model.build(store, order, reprint=reprint, refund=refund)
     if pdf is not None:
         from receipts import pdf as pdf_layout
@@ -118,25 +118,6 @@ def _audited(store: "Store", order_ref: str, address: str, *, sent: bool) -> Non
 
     audit.record(store, audit.Event.RECEIPT_EMAILED, {"target": f"order {order_ref}", "to": masked(address),
                                                       "sent": sent})
-
-
-def _password(server: "MailServer") -> Optional[str]:
-    """The mail server's password: ``POS_SMTP_PASSWORD``, else the owner-only file ``receipt.smtp_password_file``
-    (None when the server is used without logging in)."""
-    import os
-
-    from pos.errors import NotAllowed
-    from pos.mail_server import read_password
-
-    if not server.user:
-        return None
-    if os.environ.get("POS_SMTP_PASSWORD"):
-        return os.environ["POS_SMTP_PASSWORD"]
-    if server.password_file:
-        return read_password(Path(server.password_file))
-    raise NotAllowed(f"The mail server {server.where} needs the password of {server.user}: put it in an owner-only "
-                     "file and 'pos config set receipt.smtp_password_file FILE', or set POS_SMTP_PASSWORD. Nothing "
-                     "was sent.")
 
 
 def auto_receipt(store: "Store", order_id: str) -> Optional[Path]:

@@ -16,6 +16,7 @@ MAIL_TIMEOUT_S = 5
 
 def deliver(store: "Store") -> "list[Delivery]":
     """Deliver what waits for the store's witnesses; never raises for a witness that cannot be reached."""
+    from commands.smtp import smtp_password
     from pos import witness
     from pos.errors import AnytenderError
 
@@ -32,7 +33,7 @@ def deliver(store: "Store") -> "list[Delivery]":
             if server is None:
                 problem = "the store has no mail server: set receipt.smtp"
             else:
-                password = _password(server)
+                password = smtp_password(server)
                 sender = server.sender
 
                 def send(msg: Any) -> None:
@@ -95,22 +96,3 @@ def named(store: "Store") -> list[str]:
     out = [f"note: {w.target} is on the same disk as the store: a witness proves most on another disk or share, "
            "out of reach of the till's user." for w in witness.configured(store) if witness.same_disk(store, w)]
     return out + said(deliver(store))
-
-
-def _password(server: Any) -> str | None:
-    """The mail server's password, as ``pos receipt --email`` reads it: ``POS_SMTP_PASSWORD``, else the owner-only
-    ``receipt.smtp_password_file`` (None without a log-in)."""
-    import os
-    from pathlib import Path
-
-    from pos.errors import NotAllowed
-    from pos.mail_server import read_password
-
-    if not server.user:
-        return None
-    if os.environ.get("POS_SMTP_PASSWORD"):
-        return os.environ["POS_SMTP_PASSWORD"]
-    if server.password_file:
-        return read_password(Path(server.password_file))
-    raise NotAllowed(f"the mail server {server.where} needs the password of {server.user} (receipt.smtp_password_file "
-                     "or POS_SMTP_PASSWORD)")
