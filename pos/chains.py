@@ -15,7 +15,7 @@ The link is a function of this program (``pos_link``, registered on every connec
 opens: :func:`register`).  A plain ``sqlite3`` shell has no such function, so it cannot change a
 control row at all without first dropping the triggers, which leaves the row out of the chain, where
 :func:`check_rows` finds it.  Someone who rewrites the log and recomputes every hash after a point is
-caught by the heads each signed closing carries (:func:`heads`, :func:`check_heads`) for everything
+caught by the heads each signed closing carries (:func:`head`, checked by :func:`pos.closings.check_closings`) for everything
 before the last closing, and by the closings' witnesses for the rest (:mod:`pos.closings`).
 
 :func:`check` is what ``pos ledger verify`` adds: the chain recomputed (from a trusted head, or the
@@ -100,17 +100,13 @@ def _image_sql(columns: list[tuple[str, int]], row: str) -> str:
 
 
 def _append_sql(table: str, op: str, key: str, image: str, delta: int, where: str = "") -> str:
-    """One INSERT into the log chaining a new entry to the last one (``op``, ``key`` and ``image`` are SQL
+    """One INSERT into the log chaining a new entry to the last one (``op``: I, U or D; ``key`` and ``image`` are SQL
     expressions; ``delta``: what the change does to the table's row count)."""
     return (f"INSERT INTO control_log(tbl, rid, op, image, live, prev, hash) "
             f"SELECT '{table}', k, o, img, n, p, {LINK_FUNCTION}(p, '{table}', k, o, img, n) FROM (SELECT {key} AS k, "
-            f"{op} AS o, {image} AS img, "
+            f"'{op}' AS o, {image} AS img, "
             f"coalesce((SELECT live FROM control_log WHERE tbl = '{table}' ORDER BY id DESC LIMIT 1), 0) + {delta} AS n, "
             f"coalesce((SELECT hash FROM control_log ORDER BY id DESC LIMIT 1), '{GENESIS}') AS p){where}")
-
-
-def quote_op(op: str) -> str:
-    return f"'{op}'"
 
 
 def _trigger_names(table: str) -> tuple[str, str, str]:
@@ -124,17 +120,17 @@ def _trigger_sql(table: str, columns: list[tuple[str, int]]) -> dict[str, str]:
     new_key, old_key = _key_sql(columns, "NEW"), _key_sql(columns, "OLD")
     return {
         insert: f"CREATE TRIGGER {insert} AFTER INSERT ON {_quote(table)} BEGIN "
-                f"{_append_sql(table, quote_op('I'), new_key, _image_sql(columns, 'NEW'), 1)}; END",
+                f"{_append_sql(table, 'I', new_key, _image_sql(columns, 'NEW'), 1)}; END",
         # A key that changes is the old row gone and a new one: both are logged, so neither is unaccounted for.
         # An UPDATE that changes nothing (a count set to what it was) logs nothing: the log holds versions, not
         # statements, so a refused command that touched a row as it was leaves the store as it found it.
         update: f"CREATE TRIGGER {update} AFTER UPDATE ON {_quote(table)} "
                 f"WHEN {_image_sql(columns, 'OLD')} IS NOT {_image_sql(columns, 'NEW')} BEGIN "
-                f"{_append_sql(table, quote_op('D'), old_key, 'NULL', -1, f' WHERE {old_key} IS NOT {new_key}')}; "
-                f"{_append_sql(table, quote_op('I'), new_key, _image_sql(columns, 'NEW'), 1, f' WHERE {old_key} IS NOT {new_key}')}; "
-                f"{_append_sql(table, quote_op('U'), new_key, _image_sql(columns, 'NEW'), 0, f' WHERE {old_key} IS {new_key}')}; END",
+                f"{_append_sql(table, 'D', old_key, 'NULL', -1, f' WHERE {old_key} IS NOT {new_key}')}; "
+                f"{_append_sql(table, 'I', new_key, _image_sql(columns, 'NEW'), 1, f' WHERE {old_key} IS NOT {new_key}')}; "
+                f"{_append_sql(table, 'U', new_key, _image_sql(columns, 'NEW'), 0, f' WHERE {old_key} IS {new_key}')}; END",
         delete: f"CREATE TRIGGER {delete} AFTER DELETE ON {_quote(table)} BEGIN "
-                f"{_append_sql(table, quote_op('D'), old_key, 'NULL', -1)}; END",
+                f"{_append_sql(table, 'D', old_key, 'NULL', -1)}; END",
     }
 
 

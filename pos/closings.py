@@ -174,11 +174,6 @@ def verify_start(store: "Store", *, window_days: int | None = None) -> Start:
     return Start(ledger.GENESIS, chains.Head(0, chains.GENESIS), None)
 
 
-def signed_start(store: "Store", *, window_days: int | None = None) -> "Any":
-    """The journal's anchor of :func:`verify_start`."""
-    return verify_start(store, window_days=window_days).anchor
-
-
 def closing_of_day(store: "Store", day: date) -> Closing | None:
     """The latest closing of ``day`` (a close, or the reopening that followed it), or None."""
     row = store.one(f"{_SELECT} WHERE business_day = ? ORDER BY number DESC LIMIT 1", (day.isoformat(),))

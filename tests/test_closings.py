@@ -529,7 +529,7 @@ def test_plain_verify_starts_from_the_signed_head_not_the_close_rows_own(shop: S
         drawer.open_drawer(shop, 1, "100")
         _ring(shop)
     head = closings.last_closing(shop)
-    assert head is not None and closings.signed_start(shop).entry_id == head.head_id
+    assert head is not None and closings.verify_start(shop).anchor.entry_id == head.head_id
     edited, last = shop.scalar("SELECT max(id) FROM journal_entries") - 1, shop.scalar("SELECT max(id) FROM journal_entries")
     assert edited > head.head_id
     conn = _unguard(shop.path)
