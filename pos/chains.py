@@ -15,8 +15,9 @@ The link is a function of this program (``pos_link``, registered on every connec
 opens: :func:`register`).  A plain ``sqlite3`` shell has no such function, so it cannot change a
 control row at all without first dropping the triggers, which leaves the row out of the chain, where
 :func:`check_rows` finds it.  Someone who rewrites the log and recomputes every hash after a point is
-caught by the heads each signed closing carries (:func:`head`, checked by :func:`pos.closings.check_closings`) for everything
-before the last closing, and by the closings' witnesses for the rest (:mod:`pos.closings`).
+caught by the heads each signed closing carries (:func:`head`; checked by
+:func:`pos.closings.check_closings`) for everything before the last closing, and by the closings'
+witnesses for the rest (:mod:`pos.witness`).
 
 :func:`check` is what ``pos ledger verify`` adds: the chain recomputed (from a trusted head, or the
 start), every control row against its last version in the log (a row changed, inserted or deleted
