@@ -44,7 +44,8 @@ def serve(
         "--webhook-secret-file", envvar="POS_STRIPE_WEBHOOK_SECRET_FILE", show_envvar=False,
         help="Owner-only file with the endpoint's signing secret (or set STRIPE_WEBHOOK_SECRET).")] = None,
 ) -> None:
-    """Receive Stripe's webhooks at /stripe/webhook, so links and delayed payments settle without polling."""
+    """Receive Stripe's webhooks at /stripe/webhook, so links and delayed payments settle without polling (and
+    finish, in the background, what they queued)."""
     secret = webhook_secret(secret_file)
     store = open_store(ctx)  # the permission check, and a store that exists, before anything listens
     if stripe_settings() is None:
@@ -82,5 +83,11 @@ def serve(
     events_log.setLevel(logging.INFO)
     config = uvicorn.Config(make_app(request_store, secret), log_level="warning", access_log=False,
                             server_header=False, lifespan="off")
+    from web.job_worker import JobWorker
+
+    worker = JobWorker(request_store).start()  # runs what webhooks queued, and what a killed server left
     say(f"Listening for Stripe webhooks at http://{host}:{bound}{PATH} (Ctrl-C to stop).")
-    uvicorn.Server(config).run(sockets=[listener])
+    try:
+        uvicorn.Server(config).run(sockets=[listener])
+    finally:
+        worker.stop()

@@ -54,16 +54,28 @@ def fill_in(store: "Store", payment: Payment) -> str:
     """Fill in a payment's missing balance transaction and book its fee once; what was done, in words.
 
     Raises :class:`pos.errors.ProcessorUnavailable` when Stripe cannot be asked (nothing is written)."""
+    return book(store, payment.id, look(store, payment))
+
+
+def look(store: "Store", payment: Payment) -> dict[str, Any] | None:
+    """The balance transaction Stripe now has for a payment recorded without one (nothing is written); None when
+    there is nothing to fill in, or Stripe has not made it yet."""
     if not needs_filling(payment):
-        return "nothing to do (its fee is booked)"
+        return None
     from payments.card import stripe_gateway
     from payments.stripe_card import plain, settlement_details
 
     intent = plain(stripe_gateway(store).retrieve_intent(str(intent_of(payment)), settlement=True))
-    found = settlement_details(intent)
-    if not found:
+    return settlement_details(intent) or None
+
+
+def book(store: "Store", payment_id: str, found: dict[str, Any] | None) -> str:
+    """What :func:`look` found, booked: the check and the writes in one write (nested in the caller's, if any)."""
+    if found is None:
+        if not needs_filling(get_payment(store, payment_id)):
+            return "nothing to do (its fee is booked)"
         return "nothing to do yet (Stripe has not made its balance transaction)"
-    return _book(store, payment.id, found)
+    return _book(store, payment_id, found)
 
 
 def _book(store: "Store", payment_id: str, found: dict[str, Any]) -> str:

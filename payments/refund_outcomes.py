@@ -145,26 +145,40 @@ def apply_status(store: "Store", refund_id: str, status: RefundStatus, reason: s
     return Applied(refund_id, status, True)
 
 
-def read_outcomes(store: "Store", payment_id: str, states: tuple[str, ...] = (PENDING_STATE, "completed"),
-                  only: str | None = None) -> list[Applied]:
-    """Ask the payment's tender what became of each of its refunds in ``states`` (``only``: that refund),
-    and apply it (idempotent)."""
+class Found(NamedTuple):
+    """What the processor says now of one booked refund."""
+
+    refund_id: str
+    status: RefundStatus
+    reason: str | None
+
+
+def look_outcomes(store: "Store", payment_id: str, states: tuple[str, ...] = (PENDING_STATE, "completed"),
+                  only: str | None = None) -> list[Found]:
+    """Ask the payment's tender what became of each of its refunds in ``states`` (``only``: that refund);
+    nothing is written (:func:`apply_status` applies each)."""
     from payments import registry
     from payments.base import get_payment
 
     payment = get_payment(store, payment_id)
     tender = registry.tender_for(payment.tender)
     marks = ", ".join("?" * len(states))
-    done: list[Applied] = []
+    found: list[Found] = []
     for row in store.all(f"SELECT id FROM refunds WHERE payment_id = ? AND state IN ({marks}) "
                          "ORDER BY created_at, rowid", (payment_id, *states)):
         if only is not None and row["id"] != only:
             continue
-        found = tender.find_refund(store, payment, row["id"])
-        if found is None:  # not one of ours at the processor (a local tender's, one booked from outside)
+        made = tender.find_refund(store, payment, row["id"])
+        if made is None:  # not one of ours at the processor (a local tender's, one booked from outside)
             continue
-        done.append(apply_status(store, row["id"], status_of(found), found.details.get("failure_reason")))
-    return done
+        found.append(Found(row["id"], status_of(made), made.details.get("failure_reason")))
+    return found
+
+
+def read_outcomes(store: "Store", payment_id: str, states: tuple[str, ...] = (PENDING_STATE, "completed"),
+                  only: str | None = None) -> list[Applied]:
+    """:func:`look_outcomes`, then each applied (idempotent)."""
+    return [apply_status(store, *found) for found in look_outcomes(store, payment_id, states, only)]
 
 
 def recovered_action(store: "Store", applied: Applied, order_ref: str, amount_minor: int) -> str:

@@ -13,33 +13,40 @@ An event is trusted only once :func:`verify_event` has checked its signature
 with the endpoint's signing secret (``stripe.Webhook.construct_event``, which
 also refuses a signature more than five minutes old).  Even then its payload
 is never applied as it stands: :func:`handle_event` finds the payment the
-event is about and runs the same reconciliation polling runs, which reads
-the object's state now from Stripe.  So:
+event is about and reads the object's state now from Stripe.  Then one write
+checks the event's id, applies what the books alone can do, queues what needs
+Stripe to act (a capture, a release, a refund a register died sending: a job of
+:mod:`payments.stripe_jobs`), and records the event with what was done.  So:
 
-* a replayed event (the same id) is answered "already handled" and does nothing;
+* a replayed event (the same id) is answered "already handled" and does nothing,
+  even when both deliveries arrive at once: the second to write finds the first;
 * events that arrive out of order cannot move a payment backwards, since what
   is done follows Stripe's state now, not the event's;
 * a forged event fails the signature check and writes nothing;
 * a card payment a register is still taking (its reader wait not yet over) is
-  left to that register, so two processes never race to capture it;
+  left to that register, so two processes never race to capture it: the job that
+  finishes it if the register died is queued, due when the wait is over;
 * ``charge.updated`` fills in a balance transaction (and books its fee) that
   arrived after an asynchronous capture (:mod:`payments.late_fees`).
 
-Each handled event is kept (``stripe_events``: id, type, object, what was done),
-which is what makes replays harmless.  An event Stripe could not be asked
+Stripe stops sending an event once it is answered 2xx, so a 2xx means its
+effect, or the job that will have it, is in the store: ``pos serve``'s worker
+runs the jobs that were not done at once.  An event Stripe could not be asked
 about is not kept, and the endpoint answers 503 so that Stripe sends it again.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from payments.base import RELEASED, TAKEN_AS, Payment, PaymentState, TenderKind, get_payment
 from pos.errors import InvalidInput
 from pos.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
+    from payments.refund_outcomes import Found
+    from payments.stripe_jobs import Work
     from pos.store import Store
 
 #: The event types acted on; any other is acknowledged and ignored (Stripe sends what the endpoint subscribes to).
@@ -92,9 +99,16 @@ def verify_event(payload: bytes, signature_header: str | None, secret: str) -> d
 def handle_event(store: "Store", event: dict[str, Any]) -> Handled:
     """Act once on a verified event (see the module's docstring).
 
-    Raises :class:`pos.errors.ProcessorUnavailable` when Stripe cannot be asked
-    about it: the event is then not recorded, so its redelivery is handled.
+    First Stripe is asked what is true now (reads only); then one write checks the event's id, applies what
+    the books alone can do (a refund made in the Dashboard, a refund's outcome, a late fee) or queues the
+    job that needs Stripe to act (:mod:`payments.stripe_jobs`), and records the event with what was done.
+    A job due now is then run at once; one that cannot run now stays queued for ``pos serve``'s worker.
+
+    Raises :class:`pos.errors.ProcessorUnavailable` when Stripe cannot be asked about it: the event is then
+    not recorded, so its redelivery is handled.
     """
+    from payments import stripe_jobs
+
     event_id, kind = str(event["id"]), str(event.get("type", ""))
     # A shortcut for a replay long after; decided again in the write that records the event.
     seen = store.one("SELECT action, payment_id FROM stripe_events WHERE id = ?", (event_id,))
@@ -103,26 +117,47 @@ def handle_event(store: "Store", event: dict[str, Any]) -> Handled:
     obj = event["data"].get("object") or {}
     payment: Payment | None = None
     if _live(event) != _live_key(store):
-        action = f"ignored: a {'live' if _live(event) else 'test'}-mode event, and this store uses a " \
-                 f"{'live' if _live_key(store) else 'test'}-mode key"
+        plan = Plan(f"ignored: a {'live' if _live(event) else 'test'}-mode event, and this store uses a "
+                    f"{'live' if _live_key(store) else 'test'}-mode key")
     elif not kind.startswith(HANDLED_PREFIXES):
-        action = "ignored: not an event this store acts on"
+        plan = Plan("ignored: not an event this store acts on")
     else:
         payment = _payment_for(store, kind, obj)
-        action = "not a payment of this store" if payment is None else _reconcile(store, kind, payment)
-    # "Already handled" is decided in the write that records the event: of two deliveries handled at once, one
-    # records it and the other answers as a replay (what each did meanwhile follows the processor's state now,
-    # and every booking decides what is new inside its own write, so nothing was done twice).
+        plan = Plan("not a payment of this store") if payment is None else _look(store, kind, payment)
+    job_id: int | None = None
     with store.write() as conn:
         seen = store.one("SELECT action, payment_id FROM stripe_events WHERE id = ?", (event_id,))
-        if seen is not None:
+        if seen is not None:  # another delivery of it was recorded meanwhile: what it did stands
             return Handled(event_id, kind, seen["action"], replayed=True, payment_id=seen["payment_id"])
+        action = plan.said
+        if plan.apply is not None:
+            action = plan.apply()
+        if plan.work is not None and payment is not None:
+            job_id = stripe_jobs.queue(store, payment.id, plan.work, plan.due_at or utc_now())
         conn.execute(
-            "INSERT INTO stripe_events(id, type, object_id, payment_id, received_at, action) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (event_id, kind, str(obj.get("id") or ""), payment.id if payment else None, iso(utc_now()), action),
+            "INSERT INTO stripe_events(id, type, object_id, payment_id, received_at, action, job_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (event_id, kind, str(obj.get("id") or ""), payment.id if payment else None, iso(utc_now()), action,
+             job_id),
         )
+    if job_id is not None and (plan.due_at is None or plan.due_at <= utc_now()):
+        ran = stripe_jobs.run(store, job_id)
+        if ran is not None and ran.action is not None:
+            action = ran.action
     return Handled(event_id, kind, action, payment_id=payment.id if payment else None)
+
+
+class Plan(NamedTuple):
+    """What an event leads to, decided from Stripe's state before the write that records the event."""
+
+    said: str
+    """In words, when nothing else says it."""
+    apply: Callable[[], str] | None = None
+    """What the books alone do, run inside the write that records the event; says what it did."""
+    work: "Work | None" = None
+    """What needs Stripe to act: queued in that write (:mod:`payments.stripe_jobs`)."""
+    due_at: datetime | None = None
+    """When the work may run (None: now)."""
 
 
 def _live(event: dict[str, Any]) -> bool:
@@ -168,81 +203,71 @@ def _payment_for(store: "Store", kind: str, obj: dict[str, Any]) -> Payment | No
     return None
 
 
-def _reconcile(store: "Store", kind: str, payment: Payment) -> str:
-    """What polling would do for this payment now, unless a register is still taking it."""
-    from payments import service
+def _look(store: "Store", kind: str, payment: Payment) -> Plan:
+    """What polling would do for this payment now, unless a register is still taking it (Stripe is read, never
+    asked to act: what needs it to act is a job)."""
+    from payments import late_fees, stripe_jobs
+    from payments.stripe_jobs import Work
 
     if payment.state in (PaymentState.REQUESTED, PaymentState.AUTHORIZED):
         if payment.tender is not TenderKind.LINK and _register_may_be_waiting(store, payment):
-            return "left to the register taking it"
-        return service.settle(store, payment)
+            due = payment.created_at + timedelta(seconds=_register_wait_s(store) + REGISTER_MARGIN_S)
+            return Plan(f"left to the register taking it; this server finishes it after "
+                        f"{due.astimezone(store.settings.zone):%H:%M:%S} if the register has not", work=Work.SETTLE,
+                        due_at=due)
+        return Plan("queued: finish the payment", work=Work.SETTLE)
     if payment.state is PaymentState.FAILED and payment.processor_ref and \
             RELEASED not in payment.details and TAKEN_AS not in payment.details:
-        return service.reconcile_failed(store, payment)
-    if kind == "charge.refunded" and payment.state in _REFUNDABLE:
-        return _refunds(store, payment)
-    if kind == "charge.updated" and payment.state in _REFUNDABLE:
-        from payments.late_fees import fill_in  # a balance transaction that arrived after the capture
+        return Plan("queued: release what Stripe holds", work=Work.RELEASE)
+    if payment.state not in _REFUNDABLE:
+        return Plan(f"nothing to do (the payment is {payment.state.value.replace('_', ' ')})")
+    if kind == "charge.refunded":
+        if store.scalar("SELECT count(*) FROM refunds WHERE payment_id = ? AND state = 'requested'", (payment.id,)):
+            return Plan("queued: finish the refunds a register left", work=Work.REFUNDS)
+        at_stripe = stripe_jobs.refunded_at_stripe(store, payment)
+        return Plan("", apply=lambda: stripe_jobs.book_outside(store, payment.id, at_stripe)
+                    or "nothing to do (the books hold every refund)")
+    if kind == "charge.updated":  # a balance transaction that arrived after the capture
+        found = late_fees.look(store, payment)
+        return Plan("", apply=lambda: late_fees.book(store, payment.id, found))
+    if kind in REFUND_OUTCOME_EVENTS:
+        from payments import refund_outcomes
 
-        return fill_in(store, payment)
-    if kind in REFUND_OUTCOME_EVENTS and payment.state in _REFUNDABLE:
-        return _refund_outcomes(store, payment)
-    return f"nothing to do (the payment is {payment.state.value.replace('_', ' ')})"
+        if store.scalar("SELECT count(*) FROM refunds WHERE payment_id = ? AND state = 'requested'", (payment.id,)):
+            return Plan("queued: finish the refunds a register left", work=Work.REFUNDS)
+        looked = refund_outcomes.look_outcomes(store, payment.id)
+        at_stripe = stripe_jobs.refunded_at_stripe(store, payment)
+        # A refund made in the Dashboard is news to the books whichever of its events comes first.
+        return Plan("", apply=lambda: "; ".join(filter(None, (
+            stripe_jobs.book_outside(store, payment.id, at_stripe), _refund_outcomes(store, payment, looked))))
+            or "nothing to do (the books hold every refund and its outcome)")
+    return Plan(f"nothing to do (the payment is {payment.state.value.replace('_', ' ')})")
 
 
 _REFUNDABLE = (PaymentState.CAPTURED, PaymentState.PARTIALLY_REFUNDED, PaymentState.REFUNDED)
 
 
+def _register_wait_s(store: "Store") -> int:
+    from payments.card import stripe_gateway
+
+    return int(stripe_gateway(store).settings.card_wait_s)
+
+
 def _register_may_be_waiting(store: "Store", payment: Payment) -> bool:
-    from payments.card import stripe_gateway
-
-    wait_s = stripe_gateway(store).settings.card_wait_s
-    return utc_now() - payment.created_at < timedelta(seconds=wait_s + REGISTER_MARGIN_S)
+    return utc_now() - payment.created_at < timedelta(seconds=_register_wait_s(store) + REGISTER_MARGIN_S)
 
 
-def _refunds(store: "Store", payment: Payment) -> str:
-    """Finish our own refunds of the payment a crash interrupted, and book any Stripe made on its own."""
-    from payments.card import stripe_gateway
-    from payments.refunds import book_outside_refund, finish_refund
-    from payments.stripe_card import plain
-    from pos.money_format import store_money
-
-    pending = [row["id"] for row in store.all(
-        "SELECT id FROM refunds WHERE payment_id = ? AND state = 'requested' ORDER BY created_at", (payment.id,))]
-    from pos.errors import Conflict
-
-    for refund_id in pending:
-        try:
-            finish_refund(store, refund_id, look_first=True)  # sent before the register died: adopted, not resent
-        except Conflict:  # refused by Stripe for good (marked refused), or no longer fitting the payment (failed)
-            pass
-    intent_id = payment.details.get("payment_intent") or payment.processor_ref
-    if not intent_id:
-        return "nothing to do"
-    intent = plain(stripe_gateway(store).retrieve_intent(str(intent_id)))
-    charge = intent.get("latest_charge")
-    at_stripe = int(charge.get("amount_refunded") or 0) if isinstance(charge, dict) else 0
-    outside = book_outside_refund(store, payment.id, at_stripe, str(intent_id))
-    if outside.outside_minor > 0:
-        if outside.refund_id is None:
-            return (f"{store_money(store, outside.outside_minor)} was refunded in Stripe outside the register, more "
-                    "than this payment can give back: see it in Stripe's Dashboard (recorded in the audit trail)")
-        return (f"{store_money(store, outside.outside_minor)} refunded in Stripe outside the register: booked as "
-                f"refund {outside.refund_id}")
-    if pending:
-        return "refund completed and recorded"
-    return "nothing to do (the books hold every refund)"
-
-
-def _refund_outcomes(store: "Store", payment: Payment) -> str:
+def _refund_outcomes(store: "Store", payment: Payment, looked: "list[Found]") -> str:
     """A refund's status changed: what Stripe says now of each refund of the payment it booked, applied once
-    (:mod:`payments.refund_outcomes`), never the event's payload as it stands."""
+    (:mod:`payments.refund_outcomes`), never the event's payload as it stands; what changed, in words ("" if
+    nothing did)."""
     from payments import refund_outcomes as outcomes
     from pos.money_format import store_money
     from pos.orders import resolve, typed
 
     said = []
-    for applied in outcomes.read_outcomes(store, payment.id):
+    for found in looked:
+        applied = outcomes.apply_status(store, *found)
         if not applied.changed:
             continue
         amount = int(store.scalar("SELECT amount_minor + tip_minor FROM refunds WHERE id = ?", (applied.refund_id,)))
@@ -252,4 +277,4 @@ def _refund_outcomes(store: "Store", payment: Payment) -> str:
                         f"{outcomes.what_to_do(store, typed(store, order), amount)}")
         else:
             said.append(f"refund {applied.refund_id} of {store_money(store, amount)} succeeded: paid back")
-    return "; ".join(said) or "nothing to do (the books hold every refund's outcome)"
+    return "; ".join(said)

@@ -845,4 +845,29 @@ ALTER TABLE refunds ADD COLUMN refusal_message TEXT;
 ALTER TABLE refunds ADD COLUMN processor_status TEXT;
 """,
     ),
+    (
+        34,
+        "webhook work left for later: a job queued with the event that needs it, run by pos serve's worker",
+        """
+-- What an event needs done at Stripe (capture a hold, release one, finish a refund) is not done while the event
+-- is recorded: a job is queued in the same write, and run at once or, when it is due later (a register may still
+-- be taking the payment) or Stripe cannot be reached, by pos serve's worker, with backoff, until it is done.
+CREATE TABLE stripe_jobs (
+    id INTEGER PRIMARY KEY,
+    payment_id TEXT NOT NULL REFERENCES payments(id),
+    work TEXT NOT NULL CHECK (work IN ('settle', 'release', 'refunds')),
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'stopped')),
+    due_at TEXT NOT NULL,           -- not run before (UTC, ISO 8601)
+    lease_until TEXT,               -- while running: another worker takes it over only after this
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    action TEXT,                    -- what running it did, in words
+    created_at TEXT NOT NULL,
+    done_at TEXT
+);
+CREATE INDEX stripe_jobs_due ON stripe_jobs(state, due_at);
+CREATE UNIQUE INDEX stripe_jobs_one_open ON stripe_jobs(payment_id, work) WHERE state IN ('queued', 'running');
+ALTER TABLE stripe_events ADD COLUMN job_id INTEGER REFERENCES stripe_jobs(id);
+""",
+    ),
 ]
