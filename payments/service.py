@@ -243,13 +243,5 @@ def recover(store: "Store") -> list[Recovery]:
         done.append(Recovery(payment.id, label, " ".join(action.split()).rstrip(".")))
     from payments.late_fees import recover_fees
     from payments.refunds import recover_refunds
-    from payments.stripe_jobs import run_due
 
-    done += recover_refunds(store) + recover_fees(store)
-    # What webhooks queued is finished by now (the loops above follow Stripe's state): its jobs are closed, and
-    # one that still did something is said.
-    for ran in run_due(store):
-        if ran.action is not None and not ran.action.startswith("nothing to do"):
-            done.append(Recovery(ran.payment_id, resolve(store, get_payment(store, ran.payment_id).order_id).label,
-                                 ran.action))
-    return done
+    return done + recover_refunds(store) + recover_fees(store)

@@ -8,7 +8,8 @@ capture, a release, a refund a register died sending) is a job queued in that sa
 * a job due now is run at once by the request that queued it;
 * one due later (a register may still be taking the payment: :data:`payments.webhooks.REGISTER_MARGIN_S`),
   or one Stripe could not be asked about, is run by ``pos serve``'s worker (:func:`run_due`), with
-  exponential backoff up to :data:`MAX_BACKOFF_S`, and by ``pos payments recover``;
+  exponential backoff up to :data:`MAX_BACKOFF_S` (``pos payments recover`` does the same work, whatever
+  the jobs say: a job run after it finds nothing to do);
 * a job is claimed in a write (state ``running`` with a lease), so two workers never run it at once; one
   whose worker died is taken over when its lease ends; what it does follows Stripe's state now
   (:func:`payments.service.settle` and friends are idempotent), so running it again does nothing twice;
@@ -104,8 +105,7 @@ def run(store: "Store", job_id: int) -> Ran | None:
 
 
 def run_due(store: "Store", limit: int = 50) -> list[Ran]:
-    """Run every job due now (and any whose worker's lease ended), oldest first: ``pos serve``'s worker and
-    ``pos payments recover`` call this."""
+    """Run every job due now (and any whose worker's lease ended), oldest first: ``pos serve``'s worker."""
     now = iso(utc_now())
     rows = store.all("SELECT id FROM stripe_jobs WHERE (state = 'queued' AND due_at <= ?) "
                      "OR (state = 'running' AND lease_until <= ?) ORDER BY due_at, id LIMIT ?", (now, now, limit))
