@@ -56,6 +56,9 @@ Only the endpoints Anytender uses exist, and each refuses what Stripe refuses:
 * Balance transactions as the settlement report reads them, for charges,
   refunds, disputes and payouts, with ``reporting_category``, ``exchange_rate`` and
   ``fee_details``.
+* Webhooks delivered as Stripe delivers them (:meth:`FakeStripe.deliver`): at least
+  once (each event may come more than once), in any order, several at the same
+  moment, and again after any answer that is not 2xx, until one is.
 """
 
 from __future__ import annotations
@@ -856,6 +859,48 @@ class FakeStripe:
         return refund
 
     # -- webhooks --------------------------------------------------------------
+
+    def deliver(self, url: str, secret: str, events: list[dict[str, Any]], *, copies: int = 2, seed: int = 0,
+                at_once: bool = True, tries: int = 6, retry_wait_s: float = 0.2) -> list[tuple[str, int, Any]]:
+        """Send ``events`` to the endpoint at ``url`` as Stripe does: each ``copies`` times (at least once),
+        shuffled (``seed``), every delivery starting at the same moment (``at_once``: a barrier), and each sent
+        again after an answer that is not 2xx (or no answer), up to ``tries`` times.  Returns, per delivery,
+        the event id, the last status (0: no answer) and the last answer's JSON body."""
+        import random
+        import urllib.error
+        import urllib.request
+
+        deliveries = [event for event in events for _ in range(copies)]
+        random.Random(seed).shuffle(deliveries)
+        barrier = threading.Barrier(len(deliveries)) if at_once and deliveries else None
+        results: list[tuple[str, int, Any]] = [("", 0, None)] * len(deliveries)
+
+        def send(n: int, event: dict[str, Any]) -> None:
+            if barrier is not None:
+                barrier.wait(timeout=30)
+            status, answer = 0, None
+            for _ in range(tries):
+                body, header = signed(event, secret)
+                request = urllib.request.Request(url, data=body, method="POST", headers={
+                    "Stripe-Signature": header, "Content-Type": "application/json"})
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        status, answer = response.status, json.loads(response.read())
+                except urllib.error.HTTPError as refused:
+                    status, answer = refused.code, json.loads(refused.read() or b"null")
+                except OSError:
+                    status, answer = 0, None
+                if 200 <= status < 300:
+                    break
+                time.sleep(retry_wait_s)  # Stripe waits longer (backoff over three days); the order is what matters
+            results[n] = (str(event["id"]), status, answer)
+
+        threads = [threading.Thread(target=send, args=(n, event)) for n, event in enumerate(deliveries)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        return results
 
     def event(self, type: str, obj: dict[str, Any], livemode: bool = False) -> dict[str, Any]:
         """The event Stripe would send about ``obj``, as it was at that moment (a copy: later changes to the
