@@ -173,7 +173,8 @@ def check_refund(store: "Store", order_id: str, order_label: str, amount_minor: 
     _approver(store, approver, "refund", by)  # an approver given is never the person asking, authority or not
     if own_authority(store, requester(store, by)):
         return
-    unapproved = "approved_by IS NULL AND state NOT IN ('failed', 'refused')"
+    # A refund that gave nothing back (failed, refused, or reversed when Stripe said it failed) counts for nothing.
+    unapproved = "approved_by IS NULL AND state NOT IN ('failed', 'refused', 'reversed')"
     on_order = int(store.scalar(f"SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = ? AND {unapproved}",
                                 (order_id,)))
     limits = [_Limit("approval.refund_over", on_order, "on it", "per order")]

@@ -272,6 +272,23 @@ def test_items_of_a_refund_that_failed_can_be_returned_again(shop: Store, fake: 
     assert ledger.verify(shop).problem is None
 
 
+def test_a_refund_that_failed_does_not_count_toward_the_approval_limits(shop: Store, fake: FakeStripe) -> None:
+    """The money never left: giving it back again (in cash, say) needs no approval it would not need anyway."""
+    from pos import config
+    from pos.limits import OverLimit
+
+    config.set_option(shop, "approval.refund_over", "10")
+    order_id = paid_by_card(shop)
+    fake.refund_status_next("pending")
+    refund(shop, order_id, "8.00", "cold")
+    (made,) = fake.refunds.values()
+    handle_event(shop, fake.event("refund.failed", fake.settle_refund(made["id"], "failed")))
+    refund(shop, order_id, "8.00", "cold", to="card")  # $8.00 refunded in all, within the $10.00 limit
+    with pytest.raises(OverLimit):
+        refund(shop, order_id, "3.00", "cold", to="card")  # $11.00 would be over it
+    assert books_refunded_minor(shop, order_id) == 800 == stripe_gave_back_minor(fake)
+
+
 def test_two_deliveries_at_once_reverse_a_failed_refund_once(shop: Store, fake: FakeStripe) -> None:
     """refund.failed and charge.refund.updated about one refund, handled at the same moment by two processes
     (two connections to the store): each reads Stripe and applies inside its own write; one entry is reversed once."""
