@@ -230,8 +230,22 @@ def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine])
             presented, slack, fee_currency = _presented(store, line)
             problems.append(CardCheck(ref, "?", None, presented if slack is not None else None, None, line.fee_minor,
                                       problem, fee_currency))
+    reversed_ours = _reversed_refunds(store, {day})
+    reversed_near = _reversed_refunds(store, {day - timedelta(days=1), day + timedelta(days=1)}) \
+        if any(line.kind == SettlementKind.REFUND_FAILURE for line in lines) else {}
+    failures = {line.ref for line in lines if line.kind == SettlementKind.REFUND_FAILURE}
+    for ref, (label, amount) in sorted(reversed_ours.items()):  # the books say it failed: Stripe must say so too
+        if ref not in failures:
+            problems.append(CardCheck(ref, label, amount, None, 0, None, "not in the processor's settlement"))
     for line in lines:  # the rest is shown as unmatched, never dropped
         if line.kind in _MATCHED or line.kind == SettlementKind.PAYOUT or line.day not in (None, day):
+            continue
+        booked = reversed_ours.get(line.ref) or reversed_near.get(line.ref)
+        if line.kind == SettlementKind.REFUND_FAILURE and booked is not None:
+            presented, slack, fee_currency = _presented(store, line)  # a failure the books reversed: paired
+            if slack is not None and abs(presented - booked[1]) > slack:
+                problems.append(CardCheck(line.ref, booked[0], booked[1], presented, 0, line.fee_minor,
+                                          "amounts differ", fee_currency))
             continue
         presented, slack, fee_currency = _presented(store, line)
         problems.append(CardCheck(line.ref, _unmatched_label(store, line), None,
@@ -240,12 +254,26 @@ def match_settlement(store: "Store", day: date, lines: Sequence[SettlementLine])
     return problems
 
 
+def _reversed_refunds(store: "Store", days: set[date]) -> dict[str, tuple[str, int]]:
+    """The card refunds whose failure the books reversed on ``days`` (their ``refund:<id>:failed`` entries), by
+    the processor's refund id: the label and the amount that came back."""
+    found: dict[str, tuple[str, int]] = {}
+    for other in sorted(days):
+        for ref, amount, number in store.tuples(
+            "SELECT r.processor_ref, r.amount_minor + r.tip_minor, o.number FROM journal_entries j "
+            "CROSS JOIN refunds r ON r.id = substr(j.key, 8, length(j.key) - 14) JOIN orders o ON o.id = r.order_id "
+            "WHERE j.business_day = ? AND j.source_kind = 'refund' AND j.key LIKE 'refund:%:failed' "
+            "AND r.processor_ref IS NOT NULL", (other.isoformat(),)):
+            found[str(ref)] = (f"#{number} refund failed", int(amount))
+    return found
+
+
 def _unmatched_problem(line: SettlementLine) -> str:
     """What the close says of a line it does not match (see :class:`SettlementKind`)."""
     category = line.category or line.kind
     if line.kind == SettlementKind.REFUND_FAILURE:
-        return ("a refund that failed: its money came back to the processor's balance and the customer was not paid "
-                "back: see 'pos payments recover', then refund again or give cash")
+        return ("a refund that failed, not yet reversed in our books: its money came back to the processor's balance "
+                "and the customer was not paid back: run 'pos payments recover', then refund again or give cash")
     if line.kind == SettlementKind.OTHER:
         return f"not from a sale ({category}): listed, not matched; see it in the Stripe Dashboard"
     return f"of a kind this register does not know ({category}): not matched; see it in the Stripe Dashboard"

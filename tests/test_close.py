@@ -540,6 +540,26 @@ def test_a_failed_refunds_money_coming_back_is_shown_on_the_close_not_dropped(sh
         assert check.problem.startswith("a refund that failed") and "not paid back" in check.problem
 
 
+def test_a_failed_refund_the_books_reversed_is_paired_with_its_money_coming_back(shop: Store, fake) -> None:
+    from payments.settlement import settlement_for
+    from payments.webhooks import handle_event
+
+    with freeze_time(DURING, tick=True):
+        order = sale(shop)
+        service.pay(shop, order.id, "card")
+        fake.refund_status_next("pending")
+        refund(shop, order.id, "5.00", "cold")
+        (sent,) = fake.refunds.values()
+        handle_event(shop, fake.event("refund.failed", fake.settle_refund(sent["id"], "failed")))  # reversed
+        lines = settlement_for(shop, DAY)
+        assert [line.kind for line in lines] == ["charge", "refund", "refund_failure"]
+        assert match_settlement(shop, DAY, lines) == []  # the refund, its failure and our reversal all agree
+        # A reversal the processor's settlement does not hold is shown.
+        (check,) = match_settlement(shop, DAY, [line for line in lines if line.kind != "refund_failure"])
+        assert (check.ref, check.order_label, check.ours_minor, check.problem) == (
+            sent["id"], f"{order.label} refund failed", 500, "not in the processor's settlement")
+
+
 def test_a_category_the_register_does_not_know_is_shown_as_unmatched(shop: Store, fake) -> None:
     from payments.settlement import settlement_for
 
