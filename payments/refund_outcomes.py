@@ -181,6 +181,40 @@ def read_outcomes(store: "Store", payment_id: str, states: tuple[str, ...] = (PE
     return [apply_status(store, *found) for found in look_outcomes(store, payment_id, states, only)]
 
 
+#: How long after a card refund is booked ``pos payments recover`` still looks for its failure (Stripe: a refund
+#: that succeeded can still fail, and its money come back, while the customer's bank returns it).
+FAILURE_WATCH_DAYS = 30
+
+
+def failed_after_succeeding(store: "Store") -> list[tuple[str, Applied]]:
+    """Card refunds the books hold as paid back whose money Stripe has since taken back (a refund that failed after
+    it succeeded, with no webhook to say so), each reversed once: (payment id, what was applied).  One request to
+    Stripe (the ``refund_failure`` balance transactions since the oldest watched refund), and none when no card
+    refund was booked in the last :data:`FAILURE_WATCH_DAYS` days."""
+    from datetime import timedelta
+
+    from pos.store import iso, parse_iso, utc_now
+
+    since = iso(utc_now() - timedelta(days=FAILURE_WATCH_DAYS))
+    rows = store.all(
+        "SELECT r.id, r.payment_id, r.processor_ref, r.created_at FROM refunds r JOIN payments p ON p.id = r.payment_id "
+        "WHERE r.state = 'completed' AND r.processor_ref LIKE 're\\_%' ESCAPE '\\' AND r.created_at >= ? "
+        "AND p.tender IN ('card', 'wallet', 'link', 'self_checkout')", (since,))
+    if not rows or store.settings.training:
+        return []
+    from payments.card import stripe_gateway
+
+    watched = {str(row["processor_ref"]): (str(row["id"]), str(row["payment_id"])) for row in rows}
+    oldest = min(str(row["created_at"]) for row in rows)
+    found: list[tuple[str, Applied]] = []
+    for ref in stripe_gateway(store).failed_refund_ids(int(parse_iso(oldest).timestamp()) - 60):
+        if ref in watched:
+            refund_id, payment_id = watched[ref]
+            found += [(payment_id, applied) for applied in read_outcomes(store, payment_id, ("completed",), only=refund_id)
+                      if applied.changed]
+    return found
+
+
 def recovered_action(store: "Store", applied: Applied, order_ref: str, amount_minor: int) -> str:
     """How ``pos payments recover`` says what became of a pending refund."""
     if applied.status is RefundStatus.SUCCEEDED:

@@ -447,6 +447,27 @@ def recover_refunds(store: "Store") -> list[Recovery]:
                           "run 'pos payments recover' again later")
         done.append(Recovery(row["id"], label, " ".join(action.split()).rstrip(".")))
     done.extend(_recover_pending(store, {d.payment_id for d in done}))
+    return done + _recover_failed_later(store)
+
+
+def _recover_failed_later(store: "Store") -> list[Recovery]:
+    """Refunds booked as paid back that Stripe says failed since (no webhook told us): reversed, each said."""
+    from payments import refund_outcomes as outcomes
+    from pos.errors import AnytenderError
+
+    try:
+        found = outcomes.failed_after_succeeding(store)
+    except AnytenderError as exc:
+        return [Recovery("-", "-", f"refunds that may have failed since were not checked ({exc.message}): run "
+                                   "'pos payments recover' again once Stripe answers")]
+    done = []
+    for _, applied in found:
+        row = store.one("SELECT order_id, amount_minor + tip_minor AS amount_minor FROM refunds WHERE id = ?",
+                        (applied.refund_id,))
+        assert row is not None
+        order = resolve(store, row["order_id"])
+        action = outcomes.recovered_action(store, applied, typed(store, order), row["amount_minor"])
+        done.append(Recovery(applied.refund_id, order.label, " ".join(action.split()).rstrip(".")))
     return done
 
 

@@ -317,6 +317,16 @@ class StripeGateway:
 
     # -- settlement -------------------------------------------------------------
 
+    def failed_refund_ids(self, created_from: int) -> list[str]:
+        """The refunds whose money came back to the balance since ``created_from`` (their ``refund_failure``
+        balance transactions' sources): one list, however many refunds the books hold."""
+        def listed() -> list[str]:
+            found = self.client.v1.balance_transactions.list(
+                params={"created": {"gte": created_from}, "type": "refund_failure", "limit": 100})
+            return [str(t.source) for t in found.auto_paging_iter() if t.source]
+
+        return self.call(listed)
+
     def balance_transactions(self, created_from: int, created_before: int) -> list[dict[str, Any]]:
         """Everything that reached the balance in [from, before): charges, refunds, disputes, payouts (all types:
         the settlement report sorts them), with amount, fee, net, currency and ``exchange_rate``."""

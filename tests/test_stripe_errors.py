@@ -144,6 +144,18 @@ def recover_an_interrupted_refund(store: Store, fake: FakeStripe, break_it: Call
     service.recover(store)
 
 
+def recover_a_refund_failed_later(store: Store, fake: FakeStripe, break_it: Callable[[], None]) -> None:
+    """A refund paid back, then failed at Stripe with no webhook: recover lists the failures to find it."""
+    from payments.refunds import refund
+
+    order = pizza(store)
+    service.pay(store, order.id, "card")
+    refund(store, order.id, "5.00", "cold")
+    fake.settle_refund(next(iter(fake.refunds)), "failed")
+    break_it()
+    service.recover(store)
+
+
 def recover_a_lost_intent(store: Store, fake: FakeStripe, break_it: Callable[[], None]) -> None:
     order = pizza(store)
     faults.on("payment.authorized", lambda: (_ for _ in ()).throw(KeyboardInterrupt))
@@ -197,6 +209,7 @@ CALLS: dict[str, Callable[[Store, FakeStripe, Callable[[], None]], None]] = {
     "cancel_intent": ctrl_c_on_the_reader,
     "refund": refund_a_card,
     "find_refund": recover_an_interrupted_refund,
+    "failed_refund_ids": recover_a_refund_failed_later,
     "find_intent": recover_a_lost_intent,
     "create_checkout": links,
     "retrieve_checkout": links,
@@ -243,11 +256,13 @@ def agrees_with_stripe(store: Store, fake: FakeStripe, finished: bool) -> None:
                 payment.state, status, on_reader)
         else:
             assert not finished, (payment.state, status)
-    completed = sum(r["amount_minor"] + r["tip_minor"] for r in store.all(
-        "SELECT amount_minor, tip_minor FROM refunds WHERE state = 'completed'"))
-    assert completed <= sum(r["amount"] for r in fake.refunds.values())
-    if finished:
-        assert completed == sum(r["amount"] for r in fake.refunds.values())
+    booked = sum(r["amount_minor"] + r["tip_minor"] for r in store.all(
+        "SELECT amount_minor, tip_minor FROM refunds WHERE state IN ('completed', 'pending')"))
+    given_back = sum(r["amount"] for r in fake.refunds.values() if r["status"] in ("pending", "succeeded"))
+    if finished:  # a refund that failed at Stripe is not one the books hold as given back
+        assert booked == given_back
+    else:  # a failure not learnt yet leaves the books holding more, never a refund they do not know of
+        assert booked <= sum(r["amount"] for r in fake.refunds.values())
 
 
 def _all_payments(store: Store) -> list[Any]:

@@ -338,3 +338,34 @@ def test_pos_payments_recover_says_the_customer_was_not_paid_back(shop: Store, f
     assert "refund was cancelled at Stripe, its entry reversed: the customer was NOT paid back $5.00: refund again" \
         in said
     assert "Nothing to recover" in cli.ok("payments", "recover").stdout
+
+
+def test_recover_finds_a_refund_that_failed_after_it_succeeded_with_no_webhook(shop: Store, fake: FakeStripe) -> None:
+    """The close's unmatched refund_failure line says to run recover: recover must then see it."""
+    order_id = paid_by_card(shop)
+    refund(shop, order_id, "5.00", "cold")
+    assert refund_state(shop) == ("completed", "succeeded")
+    (made,) = fake.refunds.values()
+    fake.settle_refund(made["id"], "failed")  # days later; no webhook reaches this store
+    (line,) = service.recover(shop)
+    assert line.action.startswith("refund failed at Stripe, its entry reversed"), line
+    assert refund_state(shop) == ("reversed", "failed") and reversals(shop) == 1
+    assert books_refunded_minor(shop, order_id) == 0 == stripe_gave_back_minor(fake)
+    assert service.recover(shop) == []  # once
+    assert ledger.verify(shop).problem is None
+
+
+def test_recover_asks_stripe_nothing_about_refunds_when_none_was_booked_lately(shop: Store, fake: FakeStripe) -> None:
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    from payments.refund_outcomes import FAILURE_WATCH_DAYS
+
+    with freeze_time("2026-03-02 15:00:00") as clock:
+        order_id = paid_by_card(shop)
+        refund(shop, order_id, "5.00", "cold")
+        clock.tick(timedelta(days=FAILURE_WATCH_DAYS, seconds=1))
+        asked = len(fake.requests)
+        assert service.recover(shop) == []
+    assert len(fake.requests) == asked
