@@ -17,7 +17,6 @@ the link's payment like any other.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from payments import registry
@@ -102,17 +101,34 @@ def wait_for_link(store: "Store", order_ref: str | int, timeout_s: int, poll_s: 
     """Check the link every ``poll_s`` until it is paid or expired, or ``timeout_s`` passes.
 
     Stopping the wait (time out, Ctrl-C) leaves the link open: the customer
-    may still pay it, and a later check records that.
+    may still pay it, and a later check records that.  Stripe saying "slow
+    down" (HTTP 429) is not the link's answer: the check is tried again after a
+    pause that doubles with each refusal in a row (:mod:`payments.stripe_pacing`,
+    the register's clock and sleep), within the wait; refused to the end, the
+    refusal is raised and the link stays open.
     """
-    started = time.monotonic()
+    from payments.stripe_errors import RateLimited
+    from payments.stripe_pacing import Pacer
+
+    pacer: Pacer = store.memo.get("stripe_pacer") or Pacer()
+    started = pacer.clock()
+    deadline = started + timeout_s
+    refusals = 0
     while True:
-        status = check_link(store, order_ref)
-        elapsed = time.monotonic() - started
+        try:
+            status = check_link(store, order_ref)
+        except RateLimited:
+            if not pacer.backoff(refusals, deadline, at_least_s=min(poll_s, 1.0)):
+                raise
+            refusals += 1
+            continue
+        refusals = 0
+        elapsed = pacer.clock() - started
         if not status.waiting or elapsed >= timeout_s:
             return status
         if on_wait is not None:
             on_wait(int(elapsed))
-        time.sleep(min(poll_s, max(0.0, timeout_s - elapsed)))
+        pacer.sleep(min(poll_s, max(0.0, timeout_s - elapsed)))
 
 
 def cancel_link(store: "Store", order_ref: str | int) -> LinkStatus:

@@ -198,3 +198,40 @@ def test_the_double_answers_429_on_cue_before_the_request_runs(fake: FakeStripe)
         except RateLimited:
             answers.append("429")
     assert answers == ["ok", "ok", "ok", "429", "429"]
+
+
+# -- a payment link's wait ------------------------------------------------------------------------------------
+
+
+def test_rate_limits_while_waiting_for_a_link_back_off_and_the_wait_goes_on(shop: Store, fake: FakeStripe,
+                                                                            clock: FakeClock) -> None:
+    """What was seen: one 429 while `pos pay N link --wait` checked the link ended the wait with an error."""
+    from payments import wallet
+
+    order = new_order(shop, "phone", customer_name="Dana", customer_phone="555-0100")
+    add_line(shop, order.id, "PIZZA-M")
+    sent = wallet.send_link(shop, order.id)
+    session_id = str(sent.payment.processor_ref)
+    fake.rate_limit_next("/v1/checkout/sessions/", "GET", times=3)  # three refusals in a row, then an answer
+    fake.pay_session(session_id)
+    status = wallet.wait_for_link(shop, order.id, timeout_s=60, poll_s=2.0)
+    assert status.order_paid
+    assert clock.slept[:3] == [1.0, 1.0, 1.5]  # at least a poll's pause (capped at 1 s), then doubling: 0.5, 1, 2
+    assert len(fake.rate_limits[0][2]) == 0
+
+
+def test_a_link_wait_refused_to_its_end_raises_and_leaves_the_link_open(shop: Store, fake: FakeStripe,
+                                                                        clock: FakeClock) -> None:
+    from payments import wallet
+    from payments.base import PaymentState, order_payments
+    from payments.stripe_errors import RateLimited
+
+    order = new_order(shop, "phone", customer_name="Dana", customer_phone="555-0100")
+    add_line(shop, order.id, "PIZZA-M")
+    wallet.send_link(shop, order.id)
+    fake.rate_limit_next("/v1/checkout/sessions/", "GET", times=1000)
+    with pytest.raises(RateLimited):
+        wallet.wait_for_link(shop, order.id, timeout_s=20, poll_s=2.0)
+    assert sum(clock.slept) == 20  # it backed off until the wait's end, and not a moment past it
+    assert max(clock.slept) <= 8.0  # each pause at most the cap
+    assert order_payments(shop, order.id)[0].state is PaymentState.REQUESTED
