@@ -145,7 +145,7 @@ def _act(store: "Store", work: Work, payment: Payment) -> str:
 
 def finish_refunds(store: "Store", payment: Payment) -> str:
     """Finish our own refunds of the payment a crash interrupted (adopted if Stripe made them, never resent),
-    then book any Stripe made on its own."""
+    read what became of each, then book any Stripe made on its own."""
     from payments.refunds import finish_refund
     from pos.errors import Conflict
 
@@ -156,6 +156,10 @@ def finish_refunds(store: "Store", payment: Payment) -> str:
             finish_refund(store, refund_id, look_first=True)
         except Conflict:  # refused by Stripe for good (marked refused), or no longer fitting the payment (failed)
             pass
+    from payments.refund_outcomes import read_outcomes
+
+    # What became of our refunds first: one that failed no longer counts against a refund made in the Dashboard.
+    read_outcomes(store, payment.id)
     outside = book_outside(store, payment.id, refunded_at_stripe(store, payment))
     if outside is not None:
         return outside

@@ -221,26 +221,22 @@ def _look(store: "Store", kind: str, payment: Payment) -> Plan:
         return Plan("queued: release what Stripe holds", work=Work.RELEASE)
     if payment.state not in _REFUNDABLE:
         return Plan(f"nothing to do (the payment is {payment.state.value.replace('_', ' ')})")
-    if kind == "charge.refunded":
-        if store.scalar("SELECT count(*) FROM refunds WHERE payment_id = ? AND state = 'requested'", (payment.id,)):
-            return Plan("queued: finish the refunds a register left", work=Work.REFUNDS)
-        at_stripe = stripe_jobs.refunded_at_stripe(store, payment)
-        return Plan("", apply=lambda: stripe_jobs.book_outside(store, payment.id, at_stripe)
-                    or "nothing to do (the books hold every refund)")
     if kind == "charge.updated":  # a balance transaction that arrived after the capture
         found = late_fees.look(store, payment)
         return Plan("", apply=lambda: late_fees.book(store, payment.id, found))
-    if kind in REFUND_OUTCOME_EVENTS:
-        from payments import refund_outcomes
-
+    if kind == "charge.refunded" or kind in REFUND_OUTCOME_EVENTS:
         if store.scalar("SELECT count(*) FROM refunds WHERE payment_id = ? AND state = 'requested'", (payment.id,)):
             return Plan("queued: finish the refunds a register left", work=Work.REFUNDS)
+        from payments import refund_outcomes
+
+        # Whichever of a refund's events comes first: what became of each of our refunds, then what Stripe gave
+        # back beyond them (a Dashboard refund), both read now and applied in that order (a refund of ours that
+        # failed no longer counts against one made in the Dashboard).
         looked = refund_outcomes.look_outcomes(store, payment.id)
         at_stripe = stripe_jobs.refunded_at_stripe(store, payment)
-        # A refund made in the Dashboard is news to the books whichever of its events comes first.
         return Plan("", apply=lambda: "; ".join(filter(None, (
-            stripe_jobs.book_outside(store, payment.id, at_stripe), _refund_outcomes(store, payment, looked))))
-            or "nothing to do (the books hold every refund and its outcome)")
+            _refund_outcomes(store, payment, looked), stripe_jobs.book_outside(store, payment.id, at_stripe))))
+            or "nothing to do (the books hold every refund)")
     return Plan(f"nothing to do (the payment is {payment.state.value.replace('_', ' ')})")
 
 
