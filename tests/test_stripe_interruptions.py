@@ -1,0 +1,325 @@
+"""Property: ``pos payments recover`` after an interruption at any point of a capture or a refund, at any later time
+up to 8 days, leaves the books equal to what Stripe holds (issue 25, "Done when").
+
+A flow is drawn: an order paid by card (in one payment, or split in two), then maybe a refund of part or all of it,
+which Stripe answers ``succeeded``, ``pending`` then ``succeeded``, ``pending`` then ``failed`` (or ``canceled``), or
+``failed`` at once.  The register dies at one point that flow passes (a named fault point of :mod:`pos.faults`,
+its first or second hit when the flow passes it twice; or an answer Stripe gave that never arrived; or a capture
+that cannot reach Stripe, which leaves the payment authorized).  The register "dies" in-process: the fault's hook
+raises :class:`KeyboardInterrupt`, which rolls back the write it is in, as a crash would.  Then the clock moves on
+0 to 8 days (freezegun, which the double's clock reads too: its idempotency keys are forgotten after 24 hours, an
+in-person hold expires after two days), a pending refund settles at Stripe before or after the first recover, and
+recover runs, maybe twice.  A refund the register never got to make is made after recover, uninterrupted.
+
+Then, once Stripe has settled everything and recover has read it, for every payment the books equal Stripe: what
+the payment row says was captured is the intent's ``amount_received``; what its refund rows and its
+``refunded_minor`` say went back is what Stripe's refunds that stand (succeeded or pending) gave back, which is the
+charge's ``amount_refunded``; no refund was made twice at Stripe (each carries our refund's id, none twice); no
+money is held or left for recover; the ledger's Stripe clearing account equals the sum of the double's balance
+transactions; and the ledger verifies.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterator, NamedTuple
+
+import pytest
+from freezegun import freeze_time
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from payments import service
+from payments.base import SETTLED, PaymentState, order_payments
+from payments.refunds import refund
+from payments.stripe_card import ACCOUNT
+from payments.stripe_gateway import StripeSettings
+from pos import config, faults, ledger
+from pos.drawer import open_drawer
+from pos.errors import AnytenderError, ProcessorUnavailable
+from pos.orders import OrderStatus, add_line, new_order, resolve
+from pos.store import Store
+from tests.fake_stripe import FakeStripe
+
+START = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)
+"""A fixed instant (10:00 in the store's New York): nothing depends on today's date."""
+TOTAL_MINOR = 1361  # one Margherita, 12.50 + 8.875% tax
+FIRST_OF_SPLIT_MINOR = 700
+"""A split order's first card payment; the second takes the rest (6.61)."""
+
+CAPTURE_POINTS = ("payment.requested", "payment.authorized", "capture.unreachable", "capture.answer_lost",
+                  "payment.captured_before_journal")
+"""Where a payment by card can be interrupted: before the intent is made; after the tap, before the books know
+of it; the capture failing to reach Stripe (the payment kept authorized); Stripe capturing with its answer lost;
+and after the capture, before its journal entry is written."""
+REFUND_POINTS = ("refund.requested", "refund.answer_lost", "refund.part_done", "refund.before_journal")
+"""Where a card refund can be interrupted: its rows written, nothing sent; Stripe refunding with its answer lost;
+after one part is done (the next one of a split not sent); after Stripe refunded, before the books know."""
+
+DAY_S = 24 * 3600
+MAX_DELAY_S = 8 * DAY_S
+
+
+class Flow(NamedTuple):
+    split: bool
+    """The order paid by two card payments (a refund of more than the newer one has two parts)."""
+    refund_minor: int | None
+    """What is refunded (None: no refund; TOTAL_MINOR: all of it)."""
+    outcome: str
+    """How Stripe answers the refund: succeeded, pending-succeeded, pending-failed, pending-canceled, failed."""
+    point: str
+    hit: int
+    """Which time the flow reaches ``point`` (1 or 2: a split passes each point once per payment or part)."""
+    delay_s: int
+    settle_first: bool
+    """A pending refund settles at Stripe before the first recover (else after it)."""
+    recovers: int
+
+
+def passes(flow_split: bool, refund_minor: int | None, outcome: str) -> list[tuple[str, int]]:
+    """The interruption points (and which hit of each) a flow passes."""
+    payments = 2 if flow_split else 1
+    points = [(p, n) for p in CAPTURE_POINTS for n in range(1, payments + 1)]
+    if refund_minor is None:
+        return points
+    parts = 2 if flow_split and refund_minor > TOTAL_MINOR - FIRST_OF_SPLIT_MINOR else 1
+    points += [("refund.requested", 1)]
+    first_fails = outcome == "failed"  # answered failed at once: nothing is booked, the refund stops there
+    points += [("refund.answer_lost", 1)]
+    if not first_fails:
+        points += [("refund.before_journal", n) for n in range(1, parts + 1)]
+        points += [("refund.part_done", n) for n in range(1, parts + 1)]
+        if parts == 2:
+            points += [("refund.answer_lost", 2)]
+    return points
+
+
+@st.composite
+def flows(draw: st.DrawFn) -> Flow:
+    split = draw(st.booleans())
+    refund_minor = draw(st.one_of(st.none(), st.just(TOTAL_MINOR), st.integers(1, TOTAL_MINOR - 1)))
+    outcome = draw(st.sampled_from(("succeeded", "pending-succeeded", "pending-failed", "pending-canceled", "failed")))
+    point, hit = draw(st.sampled_from(passes(split, refund_minor, outcome)))
+    delay_s = draw(st.one_of(st.integers(0, MAX_DELAY_S),
+                             st.sampled_from((0, DAY_S - 60, DAY_S + 3600, 2 * DAY_S + 60, MAX_DELAY_S))))
+    return Flow(split, refund_minor, outcome, point, hit, delay_s, draw(st.booleans()), draw(st.integers(1, 2)))
+
+
+# -- the shop, the double and the interruption ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeStripe]:
+    shared = FakeStripe().start()
+    yield shared
+    shared.stop()
+    faults.clear()
+
+
+_STORES = itertools.count()
+
+
+def new_shop(make_store: Callable[..., Store], fake: FakeStripe) -> Store:
+    """A store of its own for one example, taking cards through the double (reset), with drawer 1 open.
+
+    The SDK does not retry (``max_retries`` 0), so an answer Stripe gave and the register lost stays lost."""
+    from pos.catalog import add_item
+
+    fake.reset()
+    shop = make_store(f"interrupted-{next(_STORES)}.db")
+    add_item(shop, "PIZZA-M", "Margherita 12in", "12.50")
+    stripe = StripeSettings("sk_test_fake", fake.base, connect_timeout_s=1, read_timeout_s=2, max_retries=0)
+    shop.memo["stripe_settings"] = lambda: stripe
+    config.set_option(shop, "stripe.reader", "tmr_FAKE01")
+    open_drawer(shop, 1, "100")
+    return shop
+
+
+def dies_at(point: str, hit: int) -> None:
+    """The register dies the ``hit``-th time the flow reaches the fault point."""
+    reached = itertools.count(1)
+
+    def hook() -> None:
+        if next(reached) == hit:
+            raise KeyboardInterrupt
+
+    faults.on(point, hook)
+
+
+def lost_answer(fake: FakeStripe, endpoint: str, hit: int) -> None:
+    """Stripe does the ``hit``-th request to ``endpoint`` and its answer never arrives."""
+    if hit == 1:
+        fake.drop_next_response(endpoint)
+        return
+    done = itertools.count(1)
+    hook_point = "refund.part_done"
+
+    def after_first_part() -> None:
+        if next(done) == 1:
+            fake.drop_next_response(endpoint)
+
+    faults.on(hook_point, after_first_part)
+
+
+def minor_text(amount: int) -> str:
+    return f"{amount // 100}.{amount % 100:02d}"
+
+
+def pay_by_card(shop: Store, order_id: str, flow: Flow, fake: FakeStripe) -> bool:
+    """Pay the order as the flow says; True when the register died (or lost sight of the payment) on the way."""
+    interrupted = flow.point in CAPTURE_POINTS
+    if interrupted:
+        if flow.point == "capture.unreachable":
+            nth = itertools.count(1)
+            faults.on("payment.authorized", lambda: fake.error_next("/capture", 500) if next(nth) == flow.hit else None)
+        elif flow.point == "capture.answer_lost":
+            nth = itertools.count(1)
+            faults.on("payment.authorized",
+                      lambda: fake.drop_next_response("/capture") if next(nth) == flow.hit else None)
+        else:
+            dies_at(flow.point, flow.hit)
+    amounts: list[str | None] = [minor_text(FIRST_OF_SPLIT_MINOR), None] if flow.split else [None]
+    try:
+        for amount in amounts:
+            service.pay(shop, order_id, "card", amount)
+    except (KeyboardInterrupt, ProcessorUnavailable):
+        return True
+    finally:
+        faults.clear()
+    return False
+
+
+def refund_by_card(shop: Store, order_id: str, flow: Flow, fake: FakeStripe, interrupt: bool) -> None:
+    """Refund as the flow says (Stripe answering as it says), maybe interrupted at the flow's point."""
+    assert flow.refund_minor is not None
+    status = flow.outcome.split("-")[0]
+    if status != "succeeded":
+        fake.refund_status_next(status)
+    if interrupt and flow.point == "refund.answer_lost":
+        lost_answer(fake, "/v1/refunds", flow.hit)
+    elif interrupt:
+        dies_at(flow.point, flow.hit)
+    amount = None if flow.refund_minor == TOTAL_MINOR else minor_text(flow.refund_minor)
+    try:
+        refund(shop, order_id, amount, "cold")
+    except (KeyboardInterrupt, AnytenderError):
+        pass  # died, lost the answer, or Stripe said the refund failed: recover and the checks below say the rest
+    finally:
+        faults.clear()
+
+
+def settle_pending(fake: FakeStripe, flow: Flow) -> None:
+    """Stripe settles every refund still pending, as the flow says."""
+    if not flow.outcome.startswith("pending-"):
+        return
+    for made in list(fake.refunds.values()):
+        if made["status"] == "pending":
+            fake.settle_refund(made["id"], flow.outcome.split("-")[1])
+
+
+# -- the books and Stripe -----------------------------------------------------------------------------------------
+
+
+def clearing_minor(shop: Store) -> int:
+    return ledger.balances(shop, prefix=ACCOUNT).get((ACCOUNT, "USD"), 0)
+
+
+def assert_books_equal_stripe(shop: Store, fake: FakeStripe, order_id: str) -> None:
+    payments = order_payments(shop, order_id)
+    by_ref = {p.processor_ref: p for p in payments if p.processor_ref}
+    # Every intent at Stripe is one payment's, and none holds money or waits for a tap any more.
+    for intent in fake.intents.values():
+        assert intent["id"] in by_ref, (intent, payments)
+        assert by_ref[intent["id"]].id == intent["metadata"]["payment_id"]
+        assert intent["status"] in ("succeeded", "canceled"), intent
+    assert all(p.state not in (PaymentState.REQUESTED, PaymentState.AUTHORIZED) for p in payments), payments
+    # Never a refund made twice: each of Stripe's refunds carries one of our refund ids, none twice.
+    ours = [r["metadata"].get("refund_id") for r in fake.refunds.values()]
+    rows = {row["id"]: row for row in shop.all("SELECT * FROM refunds WHERE order_id = ?", (order_id,))}
+    assert len(ours) == len(set(ours)) and set(ours) <= set(rows), (ours, rows)
+    assert not [r for r in rows.values() if r["state"] == "requested"], rows
+    for payment in payments:
+        intent = fake.intents.get(str(payment.processor_ref))
+        captured_at_stripe = intent["amount_received"] if intent else 0
+        captured_in_books = payment.amount_minor + payment.tip_minor if payment.state in SETTLED else 0
+        assert captured_in_books == captured_at_stripe, (payment, intent)
+        standing = sum(r["amount"] for r in fake.refunds.values() if intent and r["payment_intent"] == intent["id"]
+                       and r["status"] in ("pending", "succeeded"))
+        charge = intent.get("latest_charge") if intent else None
+        assert standing == (charge["amount_refunded"] if isinstance(charge, dict) else 0)
+        booked_rows = sum(r["amount_minor"] + r["tip_minor"] for r in rows.values()
+                          if r["payment_id"] == payment.id and r["state"] in ("completed", "pending"))
+        assert booked_rows == standing == payment.refunded_minor + (payment.tip_minor if payment.state
+                                                                    is PaymentState.REFUNDED else 0), \
+            (payment, rows, fake.refunds)
+        for row in rows.values():  # a refund row stands in the books as its Stripe refund stands
+            if row["payment_id"] == payment.id and row["processor_ref"]:
+                made = fake.refunds[row["processor_ref"]]
+                assert (row["state"] in ("completed", "pending")) == (made["status"] in ("pending", "succeeded"))
+                assert (row["state"] == "pending") == (made["status"] == "pending"), (row, made)
+    # The money: what the books hold at Stripe is what Stripe's balance transactions add up to.
+    assert clearing_minor(shop) == sum(t["net"] for t in fake.balance), (clearing_minor(shop), fake.balance)
+    captured_net = sum(p.amount_minor - p.refunded_minor for p in payments if p.state in SETTLED)
+    order = resolve(shop, order_id)
+    if not any(p.state in SETTLED for p in payments):
+        assert order.status is OrderStatus.OPEN and service.due_minor(shop, order_id) == TOTAL_MINOR
+    elif captured_net == 0:
+        assert order.status in (OrderStatus.REFUNDED, OrderStatus.OPEN), order.status
+    assert ledger.verify(shop).problem is None
+
+
+# -- the property ---------------------------------------------------------------------------------------------------
+
+
+def run(shop: Store, fake: FakeStripe, flow: Flow) -> None:
+    with freeze_time(START, tick=True) as clock:
+        order = new_order(shop, "counter")
+        add_line(shop, order.id, "PIZZA-M")
+        order_id = str(order.id)
+        died_in_capture = pay_by_card(shop, order_id, flow, fake)
+        if flow.refund_minor is not None and not died_in_capture:
+            refund_by_card(shop, order_id, flow, fake, interrupt=True)
+        clock.tick(timedelta(seconds=flow.delay_s))
+        if flow.settle_first:
+            settle_pending(fake, flow)
+        for _ in range(flow.recovers):
+            service.recover(shop)
+        if flow.refund_minor is not None and died_in_capture \
+                and resolve(shop, order_id).status is OrderStatus.PAID:
+            refund_by_card(shop, order_id, flow, fake, interrupt=False)  # the refund the register never got to
+        clock.tick(timedelta(minutes=5))
+        settle_pending(fake, flow)
+        service.recover(shop)  # reads what became of the refunds still pending
+        assert service.recover(shop) == []  # nothing left: every payment and refund finished
+    assert_books_equal_stripe(shop, fake, order_id)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(flow=flows())
+# A refund interrupted after Stripe made it, recovered after its idempotency key was forgotten (25 hours).
+@example(flow=Flow(False, 500, "succeeded", "refund.before_journal", 1, 25 * 3600, False, 1))
+@example(flow=Flow(False, 500, "succeeded", "refund.answer_lost", 1, 25 * 3600, False, 2))
+# A capture interrupted, recovered after 3 days, when the in-person hold has expired.
+@example(flow=Flow(False, None, "succeeded", "capture.unreachable", 1, 3 * DAY_S, False, 1))
+@example(flow=Flow(False, TOTAL_MINOR, "succeeded", "payment.authorized", 1, 3 * DAY_S, False, 2))
+@example(flow=Flow(True, TOTAL_MINOR, "succeeded", "capture.answer_lost", 2, 3 * DAY_S, False, 1))
+# A pending refund that later fails, before and after recover, interrupted before its books.
+@example(flow=Flow(False, TOTAL_MINOR, "pending-failed", "refund.before_journal", 1, 25 * 3600, True, 1))
+@example(flow=Flow(True, 1000, "pending-failed", "refund.part_done", 1, 2 * DAY_S, False, 2))
+@example(flow=Flow(True, 1000, "pending-failed", "refund.answer_lost", 2, 8 * DAY_S, True, 1))
+def test_recover_after_any_interruption_and_delay_leaves_the_books_equal_to_stripe(
+        make_store: Callable[..., Store], server: FakeStripe, flow: Flow) -> None:
+    try:
+        run(new_shop(make_store, server), server, flow)
+    finally:
+        faults.clear()
+
+
+def test_the_points_drawn_are_the_ones_each_flow_passes() -> None:
+    """Every named fault point of a card payment and a refund is drawn, the second hit only where there is one."""
+    every = {p for split in (False, True) for amount in (None, 500, TOTAL_MINOR)
+             for outcome in ("succeeded", "failed") for p, _ in passes(split, amount, outcome)}
+    assert every == set(CAPTURE_POINTS) | set(REFUND_POINTS)
+    assert ("refund.before_journal", 2) not in passes(True, 500, "succeeded")  # 5.00 fits in the newer payment
+    assert ("refund.before_journal", 2) in passes(True, 1000, "succeeded")
