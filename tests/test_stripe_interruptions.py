@@ -57,6 +57,10 @@ REFUND_POINTS = ("refund.requested", "refund.answer_lost", "refund.part_done", "
 """Where a card refund can be interrupted: its rows written, nothing sent; Stripe refunding with its answer lost;
 after one part is done (the next one of a split not sent); after Stripe refunded, before the books know."""
 
+RECOVER_POINTS = ("payment.captured_before_journal", "capture.answer_lost", "refund.answer_lost",
+                  "refund.before_journal")
+"""Where recover itself can be interrupted: booking a capture it made or found, or a refund it sent or found."""
+
 DAY_S = 24 * 3600
 MAX_DELAY_S = 8 * DAY_S
 
@@ -77,6 +81,10 @@ class Flow(NamedTuple):
     recovers: int
     reader_tip: int = 0
     """A tip the customer chooses on the reader (at the first tap), with someone on shift to receive it."""
+    recover_dies_at: str | None = None
+    """The first recover is interrupted too, where it would finish something (one of :data:`RECOVER_POINTS`)..."""
+    later_s: int = 0
+    """...and the next one runs this much later."""
 
 
 def passes(flow_split: bool, refund_minor: int | None, outcome: str) -> list[tuple[str, int]]:
@@ -109,7 +117,8 @@ def flows(draw: st.DrawFn) -> Flow:
     delay_s = draw(st.one_of(st.integers(0, MAX_DELAY_S),
                              st.sampled_from((0, DAY_S - 60, DAY_S + 3600, 2 * DAY_S + 60, MAX_DELAY_S))))
     return Flow(split, refund_minor, outcome, point, hit, delay_s, draw(st.booleans()), draw(st.integers(1, 2)),
-                draw(st.sampled_from((0, 0, 300))))
+                draw(st.sampled_from((0, 0, 300))), draw(st.none() | st.sampled_from(RECOVER_POINTS)),
+                draw(st.sampled_from((0, 60, DAY_S + 60, 3 * DAY_S))))
 
 
 # -- the shop, the double and the interruption ------------------------------------------------------------------
@@ -226,6 +235,23 @@ def refund_by_card(shop: Store, order_id: str, flow: Flow, fake: FakeStripe, int
         faults.clear()
 
 
+def recover_interrupted(shop: Store, fake: FakeStripe, point: str) -> None:
+    """``pos payments recover`` dies (or loses Stripe's answer) at ``point``, if it gets there."""
+    if point == "capture.answer_lost":
+        fake.drop_next_response("/capture")
+    elif point == "refund.answer_lost":
+        fake.drop_next_response("/v1/refunds")
+    else:
+        dies_at(point, 1)
+    try:
+        service.recover(shop)
+    except KeyboardInterrupt:
+        event(f"recover died at {point}")
+    finally:
+        faults.clear()
+        fake.cue.pop("drop", None)  # an answer it never asked for is not lost later
+
+
 def settle_pending(fake: FakeStripe, flow: Flow) -> None:
     """Stripe settles every refund still pending, as the flow says."""
     if not flow.outcome.startswith("pending-"):
@@ -300,6 +326,9 @@ def run(shop: Store, fake: FakeStripe, flow: Flow) -> None:
         clock.tick(timedelta(seconds=flow.delay_s))
         if flow.settle_first:
             settle_pending(fake, flow)
+        if flow.recover_dies_at is not None:
+            recover_interrupted(shop, fake, flow.recover_dies_at)
+            clock.tick(timedelta(seconds=flow.later_s))
         for _ in range(flow.recovers):
             for done in service.recover(shop):
                 event(f"recover: {done.action.split(':')[0].split('(')[0].strip()}")
@@ -324,6 +353,12 @@ def run(shop: Store, fake: FakeStripe, flow: Flow) -> None:
 @example(flow=Flow(False, None, "succeeded", "capture.unreachable", 1, 3 * DAY_S, False, 1))
 @example(flow=Flow(False, TOTAL_MINOR, "succeeded", "payment.authorized", 1, 3 * DAY_S, False, 2))
 @example(flow=Flow(True, TOTAL_MINOR, "succeeded", "capture.answer_lost", 2, 3 * DAY_S, False, 1))
+# A capture with a tip chosen on the reader, made before the interruption and found by recover.
+@example(flow=Flow(False, None, "succeeded", "payment.captured_before_journal", 1, 0, False, 1, 300))
+@example(flow=Flow(True, TOTAL_MINOR, "pending-failed", "capture.answer_lost", 1, DAY_S, False, 1, 300))
+# Recover itself interrupted after Stripe refunded, and run again after the key was forgotten.
+@example(flow=Flow(False, 500, "succeeded", "refund.requested", 1, 0, False, 1, 0, "refund.before_journal", DAY_S + 60))
+@example(flow=Flow(False, 500, "succeeded", "refund.requested", 1, 0, False, 1, 0, "refund.answer_lost", DAY_S + 60))
 # A pending refund that later fails, before and after recover, interrupted before its books.
 @example(flow=Flow(False, TOTAL_MINOR, "pending-failed", "refund.before_journal", 1, 25 * 3600, True, 1))
 @example(flow=Flow(True, 1000, "pending-failed", "refund.part_done", 1, 2 * DAY_S, False, 2))
