@@ -113,7 +113,8 @@ def flows(draw: st.DrawFn) -> Flow:
     points = passes(split, refund_minor, outcome)
     in_refund = [p for p in points if p[0] in REFUND_POINTS]
     in_capture = [p for p in points if p[0] in CAPTURE_POINTS]
-    point, hit = draw(st.sampled_from(in_refund) if in_refund and draw(st.booleans()) else st.sampled_from(in_capture))
+    in_a_refund = bool(in_refund) and draw(st.booleans())
+    point, hit = draw(st.sampled_from(in_refund if in_a_refund else in_capture))
     delay_s = draw(st.one_of(st.integers(0, MAX_DELAY_S),
                              st.sampled_from((0, DAY_S - 60, DAY_S + 3600, 2 * DAY_S + 60, MAX_DELAY_S))))
     return Flow(split, refund_minor, outcome, point, hit, delay_s, draw(st.booleans()), draw(st.integers(1, 2)),
@@ -272,10 +273,10 @@ def assert_books_equal_stripe(shop: Store, fake: FakeStripe, order_id: str) -> N
     payments = order_payments(shop, order_id)
     by_ref = {p.processor_ref: p for p in payments if p.processor_ref}
     # Every intent at Stripe is one payment's, and none holds money or waits for a tap any more.
-    for intent in fake.intents.values():
-        assert intent["id"] in by_ref, (intent, payments)
-        assert by_ref[intent["id"]].id == intent["metadata"]["payment_id"]
-        assert intent["status"] in ("succeeded", "canceled"), intent
+    for made in fake.intents.values():
+        assert made["id"] in by_ref, (made, payments)
+        assert by_ref[made["id"]].id == made["metadata"]["payment_id"]
+        assert made["status"] in ("succeeded", "canceled"), made
     assert all(p.state not in (PaymentState.REQUESTED, PaymentState.AUTHORIZED) for p in payments), payments
     # Never a refund made twice: each of Stripe's refunds carries one of our refund ids, none twice.
     ours = [r["metadata"].get("refund_id") for r in fake.refunds.values()]
