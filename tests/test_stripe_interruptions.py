@@ -85,6 +85,9 @@ class Flow(NamedTuple):
     """The first recover is interrupted too, where it would finish something (one of :data:`RECOVER_POINTS`)..."""
     later_s: int = 0
     """...and the next one runs this much later."""
+    webhooks: int | None = None
+    """Stripe's webhooks about what it did are delivered before each recover, in an order (and with repeats)
+    shuffled by this seed; None: none arrive (the endpoint is down, or ``pos serve`` is not running)."""
 
 
 def passes(flow_split: bool, refund_minor: int | None, outcome: str) -> list[tuple[str, int]]:
@@ -119,7 +122,7 @@ def flows(draw: st.DrawFn) -> Flow:
                              st.sampled_from((0, DAY_S - 60, DAY_S + 3600, 2 * DAY_S + 60, MAX_DELAY_S))))
     return Flow(split, refund_minor, outcome, point, hit, delay_s, draw(st.booleans()), draw(st.integers(1, 2)),
                 draw(st.sampled_from((0, 0, 300))), draw(st.none() | st.sampled_from(RECOVER_POINTS)),
-                draw(st.sampled_from((0, 60, DAY_S + 60, 3 * DAY_S))))
+                draw(st.sampled_from((0, 60, DAY_S + 60, 3 * DAY_S))), draw(st.none() | st.integers(0, 2 ** 16)))
 
 
 # -- the shop, the double and the interruption ------------------------------------------------------------------
@@ -253,6 +256,36 @@ def recover_interrupted(shop: Store, fake: FakeStripe, point: str) -> None:
         fake.cue.pop("drop", None)  # an answer it never asked for is not lost later
 
 
+def deliver_webhooks(shop: Store, fake: FakeStripe, flow: Flow) -> None:
+    """The events Stripe sends about every intent and refund as they stand now, shuffled, some twice, each
+    handled as ``pos serve`` would (one Stripe retries later, if it is refused, is left to recover here)."""
+    import random
+
+    from payments.webhooks import handle_event
+
+    if flow.webhooks is None:
+        return
+    events = []
+    for intent in list(fake.intents.values()):
+        if intent["status"] in ("succeeded", "canceled", "requires_capture"):
+            kind = {"succeeded": "payment_intent.succeeded", "canceled": "payment_intent.canceled",
+                    "requires_capture": "payment_intent.amount_capturable_updated"}[intent["status"]]
+            events.append(fake.event(kind, intent))
+    for made in list(fake.refunds.values()):
+        charge = fake.intents[made["payment_intent"]]["latest_charge"]
+        events.append(fake.event("charge.refunded", charge))
+        kind = "refund.failed" if made["status"] == "failed" else "refund.updated"
+        events += [fake.event(kind, made), fake.event("charge.refund.updated", made)]
+    draw = random.Random(flow.webhooks)
+    events += draw.sample(events, len(events) // 3)  # delivered at least once: some twice
+    draw.shuffle(events)
+    for sent in events:
+        try:
+            handle_event(shop, sent)
+        except AnytenderError:
+            event("a webhook refused (Stripe would retry it)")
+
+
 def settle_pending(fake: FakeStripe, flow: Flow) -> None:
     """Stripe settles every refund still pending, as the flow says."""
     if not flow.outcome.startswith("pending-"):
@@ -327,6 +360,7 @@ def run(shop: Store, fake: FakeStripe, flow: Flow) -> None:
         clock.tick(timedelta(seconds=flow.delay_s))
         if flow.settle_first:
             settle_pending(fake, flow)
+        deliver_webhooks(shop, fake, flow)
         if flow.recover_dies_at is not None:
             recover_interrupted(shop, fake, flow.recover_dies_at)
             clock.tick(timedelta(seconds=flow.later_s))
@@ -337,6 +371,7 @@ def run(shop: Store, fake: FakeStripe, flow: Flow) -> None:
             refund_by_card(shop, order_id, flow, fake, interrupt=False)  # the refund the register never got to
         clock.tick(timedelta(minutes=5))
         settle_pending(fake, flow)
+        deliver_webhooks(shop, fake, flow)
         service.recover(shop)  # reads what became of the refunds still pending
         assert service.recover(shop) == []  # nothing left: every payment and refund finished
     assert_books_equal_stripe(shop, fake, order_id)
