@@ -37,7 +37,7 @@ from payments.stripe_card import ACCOUNT
 from payments.stripe_gateway import StripeSettings
 from pos import config, faults, ledger
 from pos.drawer import open_drawer
-from pos.errors import AnytenderError, ProcessorUnavailable
+from pos.errors import AnytenderError, Conflict, ProcessorUnavailable
 from pos.orders import OrderStatus, add_line, new_order, resolve
 from pos.store import Store
 from tests.fake_stripe import FakeStripe
@@ -47,6 +47,11 @@ START = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)
 TOTAL_MINOR = 1361  # one Margherita, 12.50 + 8.875% tax
 FIRST_OF_SPLIT_MINOR = 700
 """A split order's first card payment; the second takes the rest (6.61)."""
+EARLIER_MINOR = 100
+"""A refund made before the one interrupted (from the newest payment)."""
+OUTCOMES = ("succeeded", "pending-succeeded", "pending-failed", "pending-canceled", "requires_action-succeeded",
+            "requires_action-failed", "failed", "canceled")
+"""How Stripe answers the refund, then (after a dash) how it settles it later."""
 
 CAPTURE_POINTS = ("payment.requested", "payment.authorized", "capture.unreachable", "capture.answer_lost",
                   "payment.captured_before_journal")
@@ -85,20 +90,24 @@ class Flow(NamedTuple):
     """The first recover is interrupted too, where it would finish something (one of :data:`RECOVER_POINTS`)..."""
     later_s: int = 0
     """...and the next one runs this much later."""
+    earlier_refund: bool = False
+    """A refund of :data:`EARLIER_MINOR` was made (and succeeded) before the drawn one, which gives back at most
+    what is left."""
     webhooks: int | None = None
     """Stripe's webhooks about what it did are delivered before each recover, in an order (and with repeats)
     shuffled by this seed; None: none arrive (the endpoint is down, or ``pos serve`` is not running)."""
 
 
-def passes(flow_split: bool, refund_minor: int | None, outcome: str) -> list[tuple[str, int]]:
+def passes(flow_split: bool, refund_minor: int | None, outcome: str, earlier: bool = False) -> list[tuple[str, int]]:
     """The interruption points (and which hit of each) a flow passes."""
     payments = 2 if flow_split else 1
     points = [(p, n) for p in CAPTURE_POINTS for n in range(1, payments + 1)]
     if refund_minor is None:
         return points
-    parts = 2 if flow_split and refund_minor > TOTAL_MINOR - FIRST_OF_SPLIT_MINOR else 1
+    left = TOTAL_MINOR - (EARLIER_MINOR if earlier else 0)
+    parts = 2 if flow_split and min(refund_minor, left) > left - FIRST_OF_SPLIT_MINOR else 1
     points += [("refund.requested", 1)]
-    first_fails = outcome == "failed"  # answered failed at once: nothing is booked, the refund stops there
+    first_fails = outcome in ("failed", "canceled")  # answered so at once: nothing is booked, the refund stops there
     points += [("refund.answer_lost", 1)]
     if not first_fails:
         points += [("refund.before_journal", n) for n in range(1, parts + 1)]
@@ -112,8 +121,9 @@ def passes(flow_split: bool, refund_minor: int | None, outcome: str) -> list[tup
 def flows(draw: st.DrawFn) -> Flow:
     split = draw(st.booleans())
     refund_minor = draw(st.sampled_from((None, TOTAL_MINOR, TOTAL_MINOR)) | st.integers(1, TOTAL_MINOR - 1))
-    outcome = draw(st.sampled_from(("succeeded", "pending-succeeded", "pending-failed", "pending-canceled", "failed")))
-    points = passes(split, refund_minor, outcome)
+    outcome = draw(st.sampled_from(OUTCOMES))
+    earlier = refund_minor is not None and draw(st.booleans())
+    points = passes(split, refund_minor, outcome, earlier)
     in_refund = [p for p in points if p[0] in REFUND_POINTS]
     in_capture = [p for p in points if p[0] in CAPTURE_POINTS]
     in_a_refund = bool(in_refund) and draw(st.booleans())
@@ -122,7 +132,8 @@ def flows(draw: st.DrawFn) -> Flow:
                              st.sampled_from((0, DAY_S - 60, DAY_S + 3600, 2 * DAY_S + 60, MAX_DELAY_S))))
     return Flow(split, refund_minor, outcome, point, hit, delay_s, draw(st.booleans()), draw(st.integers(1, 2)),
                 draw(st.sampled_from((0, 0, 300))), draw(st.none() | st.sampled_from(RECOVER_POINTS)),
-                draw(st.sampled_from((0, 60, DAY_S + 60, 3 * DAY_S))), draw(st.none() | st.integers(0, 2 ** 16)))
+                draw(st.sampled_from((0, 60, DAY_S + 60, 3 * DAY_S))), earlier,
+                draw(st.none() | st.integers(0, 2 ** 16)))
 
 
 # -- the shop, the double and the interruption ------------------------------------------------------------------
@@ -208,10 +219,15 @@ def pay_by_card(shop: Store, order_id: str, flow: Flow, fake: FakeStripe) -> boo
     try:
         for amount in amounts:
             service.pay(shop, order_id, "card", amount)
-    except (KeyboardInterrupt, ProcessorUnavailable):
+    except KeyboardInterrupt:
+        assert interrupted and flow.point.startswith("payment.")
+        return True
+    except ProcessorUnavailable:
+        assert flow.point in ("capture.unreachable", "capture.answer_lost")
         return True
     finally:
         faults.clear()
+    assert not interrupted, "the flow never reached its interruption point"
     return False
 
 
@@ -219,7 +235,13 @@ def refund_by_card(shop: Store, order_id: str, flow: Flow, fake: FakeStripe, int
     """Refund as the flow says (Stripe answering as it says), maybe interrupted at the flow's point: at most what
     the order's payments took (a payment interrupted may have been released, or its hold have expired)."""
     assert flow.refund_minor is not None
-    refundable = sum(p.refundable_minor for p in order_payments(shop, order_id) if p.state in SETTLED)
+
+    def refundable_minor() -> int:
+        return sum(p.refundable_minor for p in order_payments(shop, order_id) if p.state in SETTLED)
+
+    if flow.earlier_refund and refundable_minor() > EARLIER_MINOR:
+        refund(shop, order_id, minor_text(EARLIER_MINOR), "earlier")
+    refundable = refundable_minor()
     if refundable == 0:
         return
     wanted = min(flow.refund_minor, refundable)
@@ -233,8 +255,12 @@ def refund_by_card(shop: Store, order_id: str, flow: Flow, fake: FakeStripe, int
     amount = None if wanted == refundable else minor_text(wanted)
     try:
         refund(shop, order_id, amount, "cold")
-    except (KeyboardInterrupt, AnytenderError):
-        pass  # died, lost the answer, or Stripe said the refund failed: recover and the checks below say the rest
+    except KeyboardInterrupt:
+        assert interrupt  # died: recover and the checks below say the rest
+    except ProcessorUnavailable:
+        assert interrupt and flow.point == "refund.answer_lost"
+    except Conflict as said:
+        assert status in ("failed", "canceled"), said  # Stripe said at once that it did not pay back
     finally:
         faults.clear()
 
@@ -288,10 +314,10 @@ def deliver_webhooks(shop: Store, fake: FakeStripe, flow: Flow) -> None:
 
 def settle_pending(fake: FakeStripe, flow: Flow) -> None:
     """Stripe settles every refund still pending, as the flow says."""
-    if not flow.outcome.startswith("pending-"):
+    if "-" not in flow.outcome:
         return
     for made in list(fake.refunds.values()):
-        if made["status"] == "pending":
+        if made["status"] in ("pending", "requires_action"):
             fake.settle_refund(made["id"], flow.outcome.split("-")[1])
 
 
