@@ -383,12 +383,16 @@ def assert_books_equal_stripe(shop: Store, fake: FakeStripe, order_id: str) -> N
                 assert (row["state"] == "pending") == (made["status"] == "pending"), (row, made)
     # The money: what the books hold at Stripe is what Stripe's balance transactions add up to.
     assert clearing_minor(shop) == sum(t["net"] for t in fake.balance), (clearing_minor(shop), fake.balance)
+    # The order: paid once its payments took all of it (refunded once all of that went back), else due again
+    # what they did not take or gave back.
+    captured = sum(p.amount_minor for p in payments if p.state in SETTLED)
     captured_net = sum(p.amount_minor - p.refunded_minor for p in payments if p.state in SETTLED)
     order = resolve(shop, order_id)
-    if not any(p.state in SETTLED for p in payments):
-        assert order.status is OrderStatus.OPEN and service.due_minor(shop, order_id) == TOTAL_MINOR
-    elif captured_net == 0:
-        assert order.status in (OrderStatus.REFUNDED, OrderStatus.OPEN), order.status
+    if captured == TOTAL_MINOR:
+        assert order.status is (OrderStatus.REFUNDED if captured_net == 0 else OrderStatus.PAID), (order, payments)
+    else:
+        assert order.status is OrderStatus.OPEN, (order, payments)
+        assert service.due_minor(shop, order_id) == TOTAL_MINOR - captured_net
     assert ledger.verify(shop).problem is None
 
 
