@@ -94,6 +94,10 @@ class Flow(NamedTuple):
     """A refund of :data:`EARLIER_MINOR` was made (and succeeded) before the drawn one, which gives back at most
     what is left."""
     webhooks: int | None = None
+    register_tip: int = 0
+    """A tip typed at the register for Alice on the first payment (the reader then offers none)."""
+    wallet: bool = False
+    """The first tap is a phone wallet (recorded as the reader reports it)."""
     """Stripe's webhooks about what it did are delivered before each recover, in an order (and with repeats)
     shuffled by this seed; None: none arrive (the endpoint is down, or ``pos serve`` is not running)."""
 
@@ -133,7 +137,8 @@ def flows(draw: st.DrawFn) -> Flow:
     return Flow(split, refund_minor, outcome, point, hit, delay_s, draw(st.booleans()), draw(st.integers(1, 2)),
                 draw(st.sampled_from((0, 0, 300))), draw(st.none() | st.sampled_from(RECOVER_POINTS)),
                 draw(st.sampled_from((0, 60, DAY_S + 60, 3 * DAY_S))), earlier,
-                draw(st.none() | st.integers(0, 2 ** 16)))
+                draw(st.none() | st.integers(0, 2 ** 16)),
+                draw(st.sampled_from((0, 0, 200))), draw(st.booleans()))
 
 
 # -- the shop, the double and the interruption ------------------------------------------------------------------
@@ -189,6 +194,8 @@ def new_shop(template: Store, fake: FakeStripe, flow: Flow) -> Store:
     shop.memo["stripe_settings"] = lambda: stripe
     if flow.reader_tip:
         fake.tip_next(flow.reader_tip)
+    if flow.wallet:
+        fake.wallet_next("apple_pay")
     return shop
 
 
@@ -237,8 +244,11 @@ def pay_by_card(shop: Store, order_id: str, flow: Flow, fake: FakeStripe) -> boo
             dies_at(flow.point, flow.hit)
     amounts: list[str | None] = [minor_text(FIRST_OF_SPLIT_MINOR), None] if flow.split else [None]
     try:
-        for amount in amounts:
-            service.pay(shop, order_id, "card", amount)
+        for n, amount in enumerate(amounts):
+            if flow.register_tip and n == 0:
+                service.pay(shop, order_id, "card", amount, tip_minor=flow.register_tip, tip_to="Alice")
+            else:
+                service.pay(shop, order_id, "card", amount)
     except KeyboardInterrupt:
         assert interrupted and flow.point.startswith("payment.")
         return True
