@@ -1,22 +1,28 @@
 """Property: ``pos payments recover`` after an interruption at any point of a capture or a refund, at any later time
 up to 8 days, leaves the books equal to what Stripe holds (issue 25, "Done when").
 
-A flow is drawn: an order paid by card (in one payment, or split in two), then maybe a refund of part or all of it,
-which Stripe answers ``succeeded``, ``pending`` then ``succeeded``, ``pending`` then ``failed`` (or ``canceled``), or
-``failed`` at once.  The register dies at one point that flow passes (a named fault point of :mod:`pos.faults`,
-its first or second hit when the flow passes it twice; or an answer Stripe gave that never arrived; or a capture
-that cannot reach Stripe, which leaves the payment authorized).  The register "dies" in-process: the fault's hook
-raises :class:`KeyboardInterrupt`, which rolls back the write it is in, as a crash would.  Then the clock moves on
-0 to 8 days (freezegun, which the double's clock reads too: its idempotency keys are forgotten after 24 hours, an
-in-person hold expires after two days), a pending refund settles at Stripe before or after the first recover, and
-recover runs, maybe twice.  A refund the register never got to make is made after recover, uninterrupted.
+A flow is drawn: an order paid by card (in one payment, or split in two; a tip chosen on the reader or typed at
+the register; a card or a phone wallet), then maybe a refund of part or all of it (maybe after an earlier one),
+which Stripe answers ``succeeded``, ``pending`` or ``requires_action`` then ``succeeded``, ``failed`` or
+``canceled``, or ``failed`` or ``canceled`` at once.  The register dies at one point that flow passes: a named
+fault point of :mod:`pos.faults` (its first or second hit, when a split passes it twice), an answer Stripe gave
+that never arrived, or a capture that cannot reach Stripe (the payment kept authorized).  It "dies" in-process:
+the fault's hook raises :class:`KeyboardInterrupt`, which rolls back the write it is in, as a crash would.
 
-Then, once Stripe has settled everything and recover has read it, for every payment the books equal Stripe: what
-the payment row says was captured is the intent's ``amount_received``; what its refund rows and its
-``refunded_minor`` say went back is what Stripe's refunds that stand (succeeded or pending) gave back, which is the
-charge's ``amount_refunded``; no refund was made twice at Stripe (each carries our refund's id, none twice); no
-money is held or left for recover; the ledger's Stripe clearing account equals the sum of the double's balance
-transactions; and the ledger verifies.
+Then the clock moves on 0 to 8 days (freezegun, whose clock the double reads too: it forgets idempotency keys
+after 24 hours and cancels an in-person hold after two days); a pending refund settles at Stripe before or
+after the first recover; Stripe's webhooks may arrive (shuffled, some twice); the first recover may itself die
+(or lose an answer) and the next run later; recover runs once or twice.  A refund the register never got to
+make (it died taking the payment) is made after recover, uninterrupted.  Finally Stripe settles what is
+pending, and recover runs until it has nothing left to do.
+
+Then, for every payment, the books equal Stripe: what the payment row says was captured (tip included) is the
+intent's ``amount_received``; what its refund rows and ``refunded_minor`` say went back is what Stripe's
+refunds that stand (succeeded or pending) gave back, which is the charge's ``amount_refunded``; each refund row
+stands as its Stripe refund does; no refund was made twice at Stripe (each carries one of our refund ids, none
+twice); no hold, requested payment or requested refund is left; the order is paid, refunded or due again as
+its payments stand; the ledger's Stripe clearing account equals the sum of the double's balance transactions
+(charges less fees, refunds, failed refunds' money back); and the ledger verifies.
 """
 
 from __future__ import annotations
@@ -76,7 +82,7 @@ class Flow(NamedTuple):
     refund_minor: int | None
     """What is refunded (None: no refund; TOTAL_MINOR: all of it)."""
     outcome: str
-    """How Stripe answers the refund: succeeded, pending-succeeded, pending-failed, pending-canceled, failed."""
+    """How Stripe answers the refund, and how it settles it later (one of :data:`OUTCOMES`)."""
     point: str
     hit: int
     """Which time the flow reaches ``point`` (1 or 2: a split passes each point once per payment or part)."""
@@ -94,12 +100,12 @@ class Flow(NamedTuple):
     """A refund of :data:`EARLIER_MINOR` was made (and succeeded) before the drawn one, which gives back at most
     what is left."""
     webhooks: int | None = None
+    """Stripe's webhooks about what it did are delivered before each recover, in an order (and with repeats)
+    shuffled by this seed; None: none arrive (the endpoint is down, or ``pos serve`` is not running)."""
     register_tip: int = 0
     """A tip typed at the register for Alice on the first payment (the reader then offers none)."""
     wallet: bool = False
     """The first tap is a phone wallet (recorded as the reader reports it)."""
-    """Stripe's webhooks about what it did are delivered before each recover, in an order (and with repeats)
-    shuffled by this seed; None: none arrive (the endpoint is down, or ``pos serve`` is not running)."""
 
 
 def passes(flow_split: bool, refund_minor: int | None, outcome: str, earlier: bool = False) -> list[tuple[str, int]]:
