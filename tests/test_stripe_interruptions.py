@@ -37,11 +37,11 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from payments import service
-from payments.base import SETTLED, PaymentState, order_payments
+from payments.base import SETTLED, PaymentState, TenderKind, order_payments
 from payments.refunds import refund
 from payments.stripe_card import ACCOUNT
 from payments.stripe_gateway import StripeSettings
-from pos import config, faults, ledger
+from pos import accounts, config, faults, ledger
 from pos.drawer import open_drawer
 from pos.errors import AnytenderError, Conflict, ProcessorUnavailable
 from pos.orders import OrderStatus, add_line, new_order, resolve
@@ -106,23 +106,31 @@ class Flow(NamedTuple):
     """A tip typed at the register for Alice on the first payment (the reader then offers none)."""
     wallet: bool = False
     """The first tap is a phone wallet (recorded as the reader reports it)."""
+    cash_second: bool = False
+    """A split's second payment is cash (a $20 note, change given): a refund goes back to the card first, then
+    from the drawer."""
 
 
-def passes(flow_split: bool, refund_minor: int | None, outcome: str, earlier: bool = False) -> list[tuple[str, int]]:
+def passes(flow_split: bool, refund_minor: int | None, outcome: str, earlier: bool = False,
+           cash_second: bool = False) -> list[tuple[str, int]]:
     """The interruption points (and which hit of each) a flow passes."""
-    payments = 2 if flow_split else 1
-    points = [(p, n) for p in CAPTURE_POINTS for n in range(1, payments + 1)]
+    points = [(p, 1) for p in CAPTURE_POINTS]
+    if flow_split:  # a cash payment never reaches Stripe: no capture to lose
+        points += [(p, 2) for p in CAPTURE_POINTS if not (cash_second and p.startswith("capture."))]
     if refund_minor is None:
         return points
-    left = TOTAL_MINOR - (EARLIER_MINOR if earlier else 0)
-    parts = 2 if flow_split and min(refund_minor, left) > left - FIRST_OF_SPLIT_MINOR else 1
+    earlier_minor = EARLIER_MINOR if earlier else 0
+    left = TOTAL_MINOR - earlier_minor
+    # The first part: the card of a card and cash split, else the newest card.
+    first_part = (FIRST_OF_SPLIT_MINOR if cash_second else TOTAL_MINOR - FIRST_OF_SPLIT_MINOR) - earlier_minor
+    parts = 2 if flow_split and min(refund_minor, left) > first_part else 1
     points += [("refund.requested", 1)]
     first_fails = outcome in ("failed", "canceled")  # answered so at once: nothing is booked, the refund stops there
     points += [("refund.answer_lost", 1)]
     if not first_fails:
         points += [("refund.before_journal", n) for n in range(1, parts + 1)]
         points += [("refund.part_done", n) for n in range(1, parts + 1)]
-        if parts == 2:
+        if parts == 2 and not cash_second:
             points += [("refund.answer_lost", 2)]
     return points
 
@@ -133,7 +141,8 @@ def flows(draw: st.DrawFn) -> Flow:
     refund_minor = draw(st.sampled_from((None, TOTAL_MINOR, TOTAL_MINOR)) | st.integers(1, TOTAL_MINOR - 1))
     outcome = draw(st.sampled_from(OUTCOMES))
     earlier = refund_minor is not None and draw(st.booleans())
-    points = passes(split, refund_minor, outcome, earlier)
+    cash_second = split and draw(st.booleans())
+    points = passes(split, refund_minor, outcome, earlier, cash_second)
     in_refund = [p for p in points if p[0] in REFUND_POINTS]
     in_capture = [p for p in points if p[0] in CAPTURE_POINTS]
     in_a_refund = bool(in_refund) and draw(st.booleans())
@@ -144,7 +153,7 @@ def flows(draw: st.DrawFn) -> Flow:
                 draw(st.sampled_from((0, 0, 300))), draw(st.none() | st.sampled_from(RECOVER_POINTS)),
                 draw(st.sampled_from((0, 60, DAY_S + 60, 3 * DAY_S))), earlier,
                 draw(st.none() | st.integers(0, 2 ** 16)),
-                draw(st.sampled_from((0, 0, 200))), draw(st.booleans()))
+                draw(st.sampled_from((0, 0, 200))), draw(st.booleans()), cash_second)
 
 
 # -- the shop, the double and the interruption ------------------------------------------------------------------
@@ -253,6 +262,8 @@ def pay_by_card(shop: Store, order_id: str, flow: Flow, fake: FakeStripe) -> boo
         for n, amount in enumerate(amounts):
             if flow.register_tip and n == 0:
                 service.pay(shop, order_id, "card", amount, tip_minor=flow.register_tip, tip_to="Alice")
+            elif n == 1 and flow.cash_second:
+                service.pay(shop, order_id, "cash", "20")
             else:
                 service.pay(shop, order_id, "card", amount)
     except KeyboardInterrupt:
@@ -372,20 +383,32 @@ def clearing_minor(shop: Store) -> int:
     return ledger.balances(shop, prefix=ACCOUNT).get((ACCOUNT, "USD"), 0)
 
 
-def assert_books_equal_stripe(shop: Store, fake: FakeStripe, order_id: str) -> None:
-    payments = order_payments(shop, order_id)
+def drawer_minor(shop: Store) -> int:
+    return ledger.balances(shop, prefix=accounts.drawer(1)).get((accounts.drawer(1), "USD"), 0)
+
+
+def assert_books_equal_stripe(shop: Store, fake: FakeStripe, order_id: str, drawer_before: int) -> None:
+    everything = order_payments(shop, order_id)
+    cash = [p for p in everything if p.tender is TenderKind.CASH]
+    payments = [p for p in everything if p.tender is not TenderKind.CASH]
     by_ref = {p.processor_ref: p for p in payments if p.processor_ref}
     # Every intent at Stripe is one payment's, and none holds money or waits for a tap any more.
     for made in fake.intents.values():
         assert made["id"] in by_ref, (made, payments)
         assert by_ref[made["id"]].id == made["metadata"]["payment_id"]
         assert made["status"] in ("succeeded", "canceled"), made
-    assert all(p.state not in (PaymentState.REQUESTED, PaymentState.AUTHORIZED) for p in payments), payments
+    assert all(p.state not in (PaymentState.REQUESTED, PaymentState.AUTHORIZED) for p in everything), everything
     # Never a refund made twice: each of Stripe's refunds carries one of our refund ids, none twice.
     ours = [r["metadata"].get("refund_id") for r in fake.refunds.values()]
     rows = {row["id"]: row for row in shop.all("SELECT * FROM refunds WHERE order_id = ?", (order_id,))}
     assert len(ours) == len(set(ours)) and set(ours) <= set(rows), (ours, rows)
     assert not [r for r in rows.values() if r["state"] == "requested"], rows
+    # The cash: what the drawer took, less what it gave back, as the cash payments and their refunds say.
+    cash_back = sum(r["amount_minor"] + r["tip_minor"] for r in rows.values()
+                    if r["payment_id"] in {p.id for p in cash} and r["state"] == "completed")
+    assert drawer_minor(shop) - drawer_before == sum(p.amount_minor + p.tip_minor for p in cash
+                                                     if p.state in SETTLED) - cash_back
+    assert cash_back == sum(p.refunded_minor for p in cash), (cash, rows)
     for payment in payments:
         intent = fake.intents.get(str(payment.processor_ref))
         captured_at_stripe = intent["amount_received"] if intent else 0
@@ -409,8 +432,8 @@ def assert_books_equal_stripe(shop: Store, fake: FakeStripe, order_id: str) -> N
     assert clearing_minor(shop) == sum(t["net"] for t in fake.balance), (clearing_minor(shop), fake.balance)
     # The order: paid once its payments took all of it (refunded once all of that went back), else due again
     # what they did not take or gave back.
-    captured = sum(p.amount_minor for p in payments if p.state in SETTLED)
-    captured_net = sum(p.amount_minor - p.refunded_minor for p in payments if p.state in SETTLED)
+    captured = sum(p.amount_minor for p in everything if p.state in SETTLED)
+    captured_net = sum(p.amount_minor - p.refunded_minor for p in everything if p.state in SETTLED)
     order = resolve(shop, order_id)
     if captured == TOTAL_MINOR:
         assert order.status is (OrderStatus.REFUNDED if captured_net == 0 else OrderStatus.PAID), (order, payments)
@@ -428,6 +451,7 @@ def run(shop: Store, fake: FakeStripe, flow: Flow) -> None:
         order = new_order(shop, "counter")
         add_line(shop, order.id, "PIZZA-M")
         order_id = str(order.id)
+        drawer_before = drawer_minor(shop)
         died_in_capture = pay_by_card(shop, order_id, flow, fake)
         if flow.refund_minor is not None and not died_in_capture:
             refund_by_card(shop, order_id, flow, fake, interrupt=True)
@@ -448,7 +472,7 @@ def run(shop: Store, fake: FakeStripe, flow: Flow) -> None:
         deliver_webhooks(shop, fake, flow)
         service.recover(shop)  # reads what became of the refunds still pending
         assert service.recover(shop) == []  # nothing left: every payment and refund finished
-    assert_books_equal_stripe(shop, fake, order_id)
+    assert_books_equal_stripe(shop, fake, order_id, drawer_before)
     event(f"interrupted at {flow.point} (hit {flow.hit})")
     event("refunds at Stripe: " + ", ".join(sorted(r["status"] for r in fake.refunds.values())))
     event("payments: " + ", ".join(sorted(p.state.value for p in order_payments(shop, order_id))))
