@@ -514,3 +514,24 @@ def test_the_points_drawn_are_the_ones_each_flow_passes() -> None:
     assert every == set(CAPTURE_POINTS) | set(REFUND_POINTS)
     assert ("refund.before_journal", 2) not in passes(True, 500, "succeeded")  # 5.00 fits in the newer payment
     assert ("refund.before_journal", 2) in passes(True, 1000, "succeeded")
+
+
+@pytest.mark.parametrize("point", ["payment.captured_before_journal", "capture.answer_lost"])
+def test_recover_books_the_tip_chosen_on_the_reader_of_a_capture_made_before_the_interruption(
+        template: Store, server: FakeStripe, point: str) -> None:
+    """What the property found: Stripe took the sale and the reader's tip, the register died (or lost the answer)
+    before booking it, and recover booked the sale without the tip (Stripe $16.61, the books $13.61)."""
+    shop = new_shop(template, server, Flow(False, None, "succeeded", point, 1, 0, False, 1, reader_tip=300))
+    try:
+        with freeze_time(START, tick=True):
+            order = new_order(shop, "counter")
+            add_line(shop, order.id, "PIZZA-M")
+            assert pay_by_card(shop, str(order.id), Flow(False, None, "succeeded", point, 1, 0, False, 1), server)
+            assert [d.action for d in service.recover(shop)] == ["captured and recorded"]
+        (payment,) = order_payments(shop, str(order.id))
+        assert server.intents[str(payment.processor_ref)]["amount_received"] == TOTAL_MINOR + 300
+        assert (payment.amount_minor, payment.tip_minor, payment.tip_to) == (TOTAL_MINOR, 300, "pool")
+        assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:pool", "USD"): -300}
+        assert ledger.verify(shop).problem is None
+    finally:
+        shop.close()
