@@ -567,18 +567,19 @@ def test_a_dashboard_refund_is_booked_when_our_pending_refund_failed_unread(shop
     Stripe gave back $3.00, the books $0.00."""
     from payments.webhooks import handle_event
 
-    order = new_order(shop, "counter")
-    add_line(shop, order.id, "PIZZA-M")
-    service.pay(shop, order.id, "card")
-    (payment,) = order_payments(shop, str(order.id))
-    intent_id = str(payment.processor_ref)
-    fake.refund_status_next("pending")
-    refund(shop, order.id, "5.00", "cold")
-    (ours,) = fake.refunds.values()
-    failed = fake.settle_refund(ours["id"], "failed")
-    fake.dashboard_refund(intent_id, 300)
-    handle_event(shop, fake.event("charge.refunded", fake.intents[intent_id]["latest_charge"]))
-    handle_event(shop, fake.event("refund.failed", failed))
-    service.recover(shop)
-    (payment,) = order_payments(shop, str(order.id))
+    with freeze_time(START, tick=True):
+        order = new_order(shop, "counter")
+        add_line(shop, order.id, "PIZZA-M")
+        service.pay(shop, order.id, "card")
+        (payment,) = order_payments(shop, str(order.id))
+        intent_id = str(payment.processor_ref)
+        fake.refund_status_next("pending")
+        refund(shop, order.id, "5.00", "cold")
+        (ours,) = fake.refunds.values()
+        failed = fake.settle_refund(ours["id"], "failed")
+        fake.dashboard_refund(intent_id, 300)
+        handle_event(shop, fake.event("charge.refunded", fake.intents[intent_id]["latest_charge"]))
+        handle_event(shop, fake.event("refund.failed", failed))
+        service.recover(shop)
+        (payment,) = order_payments(shop, str(order.id))
     assert payment.refunded_minor == fake.intents[intent_id]["latest_charge"]["amount_refunded"] == 300
