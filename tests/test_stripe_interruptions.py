@@ -302,16 +302,20 @@ def refund_by_card(shop: Store, order_id: str, flow: Flow, fake: FakeStripe, int
     elif interrupt:
         dies_at(flow.point, flow.hit)
     amount = None if wanted == refundable else minor_text(wanted)
+    reached = False
     try:
         refund(shop, order_id, amount, "cold")
     except KeyboardInterrupt:
         assert interrupt  # died: recover and the checks below say the rest
+        reached = True
     except ProcessorUnavailable:
         assert interrupt and flow.point == "refund.answer_lost"
-    except Conflict as said:
-        assert status in ("failed", "canceled"), said  # Stripe said at once that it did not pay back
+        reached = True
+    except Conflict as refused:
+        assert status in ("failed", "canceled"), refused  # Stripe said at once that it did not pay back
     finally:
         faults.clear()
+    assert reached or not interrupt, "the refund never reached its interruption point"
 
 
 def recover_interrupted(shop: Store, fake: FakeStripe, point: str) -> None:
