@@ -334,7 +334,7 @@ class StripeTerminalProcessor:
         retry_until = self.pacer.clock() + AFTER_WAIT_RETRY_S  # 429s are waited out this long, then it stays held
         current = plain(self._paced(lambda: self.gateway.retrieve_intent(ref), retry_until))
         if current["status"] != "requires_capture":
-            return self._settled(ref, current)
+            return self._settled(ref, current, payment)
         total = int(current.get("amount_capturable") or current["amount"])  # with a tip chosen on the reader
         if payment.tip_minor:  # a tip typed at the register is the one tip: never a second from the reader
             total = min(total, payment.amount_minor + payment.tip_minor)
@@ -342,7 +342,7 @@ class StripeTerminalProcessor:
             captured = plain(self._paced(
                 lambda: self.gateway.capture_intent(ref, total, attempt_key(store, payment, "capture")), retry_until))
         except UnexpectedState:
-            return self._settled(ref, plain(self.gateway.retrieve_intent(ref)))
+            return self._settled(ref, plain(self.gateway.retrieve_intent(ref)), payment)
         except Declined as declined:
             # Said on the row first: whatever happens next, recover releases this hold and never captures it.
             payment = annotate(store, payment, details={CAPTURE_REFUSED: declined.reason.value})
@@ -354,15 +354,12 @@ class StripeTerminalProcessor:
                 raise OutcomeUnknown(f"Stripe refused the capture ({declined.args[0].rstrip('.')}) and could not be "
                                      "told to release the customer's hold, which recover releases.") from exc
             return declined.outcome(ref)
-        outcome = Outcome.ok(ref, **card_details(captured), **settlement_details(captured))
-        reader_tip = int(captured.get("amount_received") or total) - payment.amount_minor - payment.tip_minor
-        return outcome._replace(tip_minor=reader_tip) if reader_tip > 0 else outcome
+        return taken(ref, captured, payment, total)
 
-    def _settled(self, ref: str, intent: dict[str, Any]) -> Outcome:
+    def _settled(self, ref: str, intent: dict[str, Any], payment: Payment) -> Outcome:
         """Capture found the intent no longer waiting: taken already (a retry), or released."""
         if intent["status"] == "succeeded":
-            settled = plain(self.gateway.retrieve_intent(ref, settlement=True))
-            return Outcome.ok(ref, **card_details(settled), **settlement_details(settled))
+            return taken(ref, plain(self.gateway.retrieve_intent(ref, settlement=True)), payment)
         if intent["status"] == "canceled":
             if hold_expired(intent):
                 return Outcome.declined(DeclineReason.AUTHORIZATION_EXPIRED, processor_ref=ref)
@@ -405,9 +402,8 @@ class StripeTerminalProcessor:
         if not ref:
             annotate(store, payment, intent["id"])
             intent = plain(self.gateway.retrieve_intent(intent["id"]))
-        if intent["status"] == "succeeded":  # captured before the crash: read its settlement too
-            settled = plain(self.gateway.retrieve_intent(intent["id"], settlement=True))
-            return Outcome.ok(intent["id"], **card_details(settled), **settlement_details(settled))
+        if intent["status"] == "succeeded":  # captured before the crash: read its settlement (and any reader tip)
+            return taken(intent["id"], plain(self.gateway.retrieve_intent(intent["id"], settlement=True)), payment)
         if intent["status"] == "requires_capture":
             return Outcome.ok(intent["id"], **card_details(intent))._replace(authorized_only=True)
         if intent["status"] == "canceled":
@@ -429,6 +425,19 @@ class StripeTerminalProcessor:
     def _ref(self, store: "Store", payment: Payment) -> str:
         row = store.one("SELECT processor_ref FROM payments WHERE id = ?", (payment.id,))
         return str(row["processor_ref"]) if row and row["processor_ref"] else ""
+
+
+def taken(ref: str, intent: dict[str, Any], payment: Payment, total: int | None = None) -> Outcome:
+    """A captured intent as the payment's approved Outcome: the card, the settlement, and the tip the customer
+    chose on the reader (what Stripe took beyond the payment's amount and any tip typed at the register; ``total``:
+    what was asked to be captured, when Stripe's answer does not say what it took).
+
+    One reading for a capture answered now and for one found made already (a retried capture, recover after an
+    interruption), so a reader's tip is booked whichever way the capture is learnt of."""
+    outcome = Outcome.ok(ref, **card_details(intent), **settlement_details(intent))
+    received = int(intent.get("amount_received") or total or 0)
+    reader_tip = received - payment.amount_minor - payment.tip_minor
+    return outcome._replace(tip_minor=reader_tip) if reader_tip > 0 else outcome
 
 
 # A reader action's failure_code, in the cashier's words (a code for the card itself: its decline's words).
