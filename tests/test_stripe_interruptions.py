@@ -558,17 +558,15 @@ def test_recover_books_the_tip_chosen_on_the_reader_of_a_capture_made_before_the
         shop.close()
 
 
-# -- found while probing beyond interruptions: not fixed here (payments/webhooks.py is being changed elsewhere) ------
+# -- found while probing beyond interruptions: every refund event reads our refunds' outcomes first --------------
 
 
-@pytest.mark.xfail(strict=True, reason="charge.refunded compares Stripe's amount_refunded with the books before "
-                   "reading what became of our pending refunds: a Dashboard refund is never booked")
 def test_a_dashboard_refund_is_booked_when_our_pending_refund_failed_unread(shop: Store, fake: FakeStripe) -> None:
     """Our refund of $5.00 is pending in the books when Stripe fails it, and someone refunds $3.00 in Stripe's
     Dashboard; the Dashboard refund's ``charge.refunded`` arrives before our refund's ``refund.failed``.  Stripe's
     ``amount_refunded`` (3.00) is compared with the books' 5.00 still counted as given back: nothing is booked.
-    Then our refund is reversed, and nothing else comes to book the 3.00 (recover reads only our own refunds):
-    Stripe gave back $3.00, the books $0.00."""
+    Then our refund is reversed, and nothing else came to book the 3.00: Stripe gave back $3.00, the books
+    $0.00.  Now each refund event reads what became of our refunds before comparing amounts."""
     from payments.webhooks import handle_event
 
     with freeze_time(START, tick=True):
