@@ -36,9 +36,10 @@ sys.path.insert(0, str(ROOT))
 
 import _timing  # noqa: E402  (bench/, this script's own folder)
 
-from pos import journal_form, ledger, posting_rules as rules  # noqa: E402
-from pos.ledger import Posting, SourceKind  # noqa: E402
-from pos.setup import init_store  # noqa: E402
+from pos.books import journal_form, ledger  # noqa: E402
+from pos.sales import posting_rules as rules
+from pos.books.ledger import Posting, SourceKind  # noqa: E402
+from pos.opening.setup import init_store  # noqa: E402
 
 DRAWER = "assets:cash:drawer:1"
 TRANSACTIONS_A_ROUND = 10

@@ -12,7 +12,7 @@ from commands.output import emit, local_time, print_table, say
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
 
-# What each command here needs, by the permission table (pos/permissions.py); the sign-in check in cli.py reads it.
+# What each command here needs, by the permission table (pos/people/permissions.py); the sign-in check in cli.py reads it.
 ACTIONS: dict[str, str] = {"audit": "READ_BOOKS"}
 
 @top_level.command("audit", rich_help_panel=OWNER)
@@ -23,7 +23,7 @@ def audit_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Who did what and when: sign-ins, failed PINs, approvals, voids, refunds, discounts, settings."""
-    from pos import audit
+    from pos.store import audit
 
     store = open_store(ctx)
     found = audit.records(store, parse_day_option(day), staff)
@@ -87,6 +87,6 @@ def _value(store: Any, key: str, value: Any) -> str:
 
 
 def _parse_at(text: str) -> Any:
-    from pos.store import parse_iso
+    from pos.store.store import parse_iso
 
     return parse_iso(text)

@@ -11,7 +11,7 @@ from commands.output import emit, say, say_wrapped
 
 config_app = group("Store options: cash rounding, approvals, tips, payment links, receipts, the card reader.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# What each command here that changes the store needs, by the permission table (pos/people/permissions.py);
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {"config set": "CHANGE_SETTINGS"}
 
@@ -23,7 +23,7 @@ def config_set(
     as_json: JsonFlag = False,
 ) -> None:
     """Change a store option."""
-    from pos import config
+    from pos.store import config
 
     name = key.strip().lower()
     store = open_store(ctx)
@@ -50,7 +50,7 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     voids_per_shift_over and discounts_per_shift_over. Only what no manager
     approved counts.
     """
-    from pos import config
+    from pos.store import config
 
     store = open_store(ctx)
     options = config.all_options(store)

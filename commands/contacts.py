@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 HIDDEN = "hidden"
 """What a listing shows in place of an address or a phone the person at the terminal may not see."""
@@ -32,14 +32,14 @@ def _viewer(store: "Store") -> "StaffMember | str | None":
     or None when nobody is signed in here (or their sign-in is not this terminal's)."""
     if "contacts_viewer" in store.memo:
         return store.memo["contacts_viewer"]
-    from pos import config
-    from pos.errors import AnytenderError
+    from pos.store import config
+    from pos.base.errors import AnytenderError
 
     viewer: Any
     if config.get(store, "signin.required") != "yes" or not store.scalar("SELECT count(*) FROM staff WHERE active = 1"):
         viewer = _EVERYONE
     elif store.memo.get("actor_id") is not None:  # the sign-in check of the command found them already
-        from pos.staff import get_staff
+        from pos.people.staff import get_staff
 
         viewer = get_staff(store, int(store.memo["actor_id"]))
     else:
@@ -55,8 +55,8 @@ def _viewer(store: "Store") -> "StaffMember | str | None":
 
 def contacts_shown(store: "Store", order_id: str | None = None) -> bool:
     """Whether the person at this terminal may see the address and phone of ``order_id`` (of any order: None)."""
-    from pos.permissions import Action, actor_of, may
-    from pos.staff import Role
+    from pos.people.permissions import Action, actor_of, may
+    from pos.people.staff import Role
 
     viewer = _viewer(store)
     if viewer == _EVERYONE:
@@ -82,8 +82,8 @@ def require_contacts(store: "Store", order_id: str, what: str) -> None:
     """
     if contacts_shown(store, order_id):
         return
-    from pos.errors import InvalidInput, Refused
-    from pos.permissions import Action, role_phrase, actor_of, who_may
+    from pos.base.errors import InvalidInput, Refused
+    from pos.people.permissions import Action, role_phrase, actor_of, who_may
 
     viewer = _viewer(store)
     if viewer is None or isinstance(viewer, str):

@@ -9,11 +9,11 @@ import typer
 from commands.context import (JsonFlag, NUMBERS, OrderArg, OrderDayOpt, ask_approver, group, open_store, order_named,
                               parse_day_option)
 from commands.output import emit, money, print_table, say
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.orders import Order, OrderView
-    from pos.store import Store
+    from pos.sales.orders import Order, OrderView
+    from pos.store.store import Store
 
 order_app = group("Orders on any channel: counter, phone, delivery, kiosk.")
 
@@ -27,21 +27,21 @@ PaysWithOpt = Annotated[Optional[str], typer.Option(
     "ticket says what change to bring; \"\" takes it off.")]
 
 # What each command here that changes the store (or searches customers' orders across days) needs, by the
-# permission table (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
+# permission table (pos/people/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "order new": "RING_SALE", "order add": "RING_SALE", "order remove": "RING_SALE", "order set": "RING_SALE",
     "order discount": "DISCOUNT", "order undiscount": "DISCOUNT", "order close": "RING_SALE",
     "order void": "VOID_UNPAID", "order find": "FIND_ORDERS",
 }
 
-# Every status an order can have (pos.orders.OrderStatus; a test holds them equal), for help and refusals.
+# Every status an order can have (pos.sales.orders.OrderStatus; a test holds them equal), for help and refusals.
 STATUSES = "open, paid, refunded or voided"
 
 
 def order_dict(store: "Store", order: "Order") -> dict[str, Any]:
     """An order as JSON; its phone and address only for someone here who may see them (commands/contacts.py)."""
     from commands.contacts import hide
-    from pos.order_details import promise_of
+    from pos.sales.order_details import promise_of
 
     promise = promise_of(store, order)
     return hide(store, order, {
@@ -103,14 +103,14 @@ def _expired_holds_dicts(store: "Store", v: "OrderView") -> list[dict[str, Any]]
 
 def _emit_view(as_json: bool, store: "Store", v: "OrderView", what: str) -> None:
     """After a change to an order: the order as JSON, or what changed and the new total."""
-    from pos.orders import spoken
+    from pos.sales.orders import spoken
 
     emit(as_json, _view_dict(store, v), f"{spoken(store, v.order)}: {what}  total {money(store, v.totals.total_minor)}")
 
 
 def details_lines(store: "Store", o: "Order") -> list[str]:
     """An order's note, the time promised and what a delivery customer pays with, a line each (none when unsaid)."""
-    from pos.order_details import promise_of
+    from pos.sales.order_details import promise_of
 
     promise = promise_of(store, o)
     out = [f"Note: {o.note}"] if o.note else []
@@ -175,7 +175,7 @@ def order_new(
     as_json: JsonFlag = False,
 ) -> None:
     """Open a new order; prints its number for today and its id."""
-    from pos.orders import new_order
+    from pos.sales.orders import new_order
 
     store = open_store(ctx)
     order = new_order(store, channel, customer_name=name, customer_phone=phone, address=address,
@@ -196,7 +196,7 @@ def order_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Ring an item onto an order."""
-    from pos.orders import add_line
+    from pos.sales.orders import add_line
 
     store = open_store(ctx)
     line, v = add_line(store, order_named(store, order, day), sku, qty)
@@ -214,7 +214,7 @@ def order_remove(
     as_json: JsonFlag = False,
 ) -> None:
     """Take a line off an order (a void of its value: above the store's void limits, a manager approves)."""
-    from pos.orders import remove_line
+    from pos.sales.orders import remove_line
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)
@@ -240,7 +240,7 @@ def order_discount(
     business day above approval.discounts_per_shift_over, need a manager's PIN
     (--approve NAME).
     """
-    from pos.discounts import add_discount
+    from pos.sales.discounts import add_discount
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)
@@ -257,7 +257,7 @@ def order_undiscount(
     as_json: JsonFlag = False,
 ) -> None:
     """Take a discount off an order."""
-    from pos.discounts import remove_discount
+    from pos.sales.discounts import remove_discount
 
     store = open_store(ctx)
     discount, v = remove_discount(store, order_named(store, order, day), number)
@@ -283,8 +283,8 @@ def order_set(
     night after the day's date, before the rollover), or minutes from now (+20); one already past
     is refused.
     """
-    from pos.order_details import set_details
-    from pos.orders import spoken
+    from pos.sales.order_details import set_details
+    from pos.sales.orders import spoken
 
     store = open_store(ctx)
     o = set_details(store, order_named(store, order, day), customer_name=name, customer_phone=phone, address=address,
@@ -296,7 +296,7 @@ def order_set(
 @order_app.command("show")
 def order_show(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, as_json: JsonFlag = False) -> None:
     """Show an order with its lines, discounts, tax and total (of any day: 2026-12-06/12, or 12 --day 2026-12-06)."""
-    from pos.orders import view
+    from pos.sales.orders import view
 
     from payments.refund_outcomes import refund_notes, refund_notes_json
 
@@ -323,7 +323,7 @@ def order_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List the orders of a business day (with the time promised and the note, where an order has them)."""
-    from pos.orders import Channel, OrderStatus, list_orders, parse_channel, view
+    from pos.sales.orders import Channel, OrderStatus, list_orders, parse_channel, view
 
     store = open_store(ctx)
     wanted_status = None
@@ -373,8 +373,8 @@ def order_find(
 ) -> None:
     """Find orders of past days by phone, name, total or card, newest first, with the reference every command takes."""
     from commands.contacts import phone_of
-    from pos.order_find import find_orders, read_search
-    from pos.words import counted
+    from pos.sales.order_find import find_orders, read_search
+    from pos.base.words import counted
 
     store = open_store(ctx)
     search = read_search(store, start=parse_day_option(start), end=parse_day_option(end), phone=phone, name=name,
@@ -405,7 +405,7 @@ def order_find(
 
 def _details_columns(store: "Store", views: "list[OrderView]") -> tuple[list[str], list[list[str]]]:
     """A list's Ready and Note columns, each only when an order listed has one: (headings, each row's cells)."""
-    from pos.order_details import promise_of
+    from pos.sales.order_details import promise_of
 
     promises = [promise_of(store, v.order) for v in views]
     heads: list[str] = []
@@ -450,7 +450,7 @@ def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_js
 @order_app.command("close")
 def order_close(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, as_json: JsonFlag = False) -> None:
     """Close an order that totals nothing (a staff meal, a full comp)."""
-    from pos.orders import close_free, resolve, spoken
+    from pos.sales.orders import close_free, resolve, spoken
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)
@@ -470,7 +470,7 @@ def order_void(
 ) -> None:
     """Void an unpaid order (same as 'pos void'; a paid one is refunded instead)."""
     from payments.refunds import void
-    from pos.orders import spoken
+    from pos.sales.orders import spoken
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)

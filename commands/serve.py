@@ -10,7 +10,7 @@ import typer
 
 from commands.context import OWNER, open_store, state_of, stripe_settings
 from commands.output import say
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 top_level = typer.Typer()
 
@@ -52,7 +52,7 @@ def serve(
     db_path = state_of(ctx).db_path
     terminal = str(store.memo.get("terminal") or "")
 
-    from pos.store import Store
+    from pos.store.store import Store
 
     def request_store() -> Store:
         fresh = Store.open(db_path)

@@ -17,10 +17,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from payments.base import Capabilities, Outcome, Payment, TenderKind
-from pos.errors import NotAllowed
+from pos.base.errors import NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 def stripe_gateway(store: "Store") -> Any:
@@ -55,7 +55,7 @@ def processor_for(store: "Store", reader: str | None = None) -> tuple[str, Any]:
         from payments import training
 
         return training.ACCOUNT, training.TrainingProcessor()
-    from pos import config
+    from pos.store import config
 
     gateway = stripe_gateway(store)
     if reader is None:
@@ -139,7 +139,7 @@ class LinkTender(CardTender):
     kind = TenderKind.LINK
 
     def processor(self, store: "Store", payment: Payment | None) -> tuple[str, Any]:
-        from pos import config
+        from pos.store import config
 
         expires_after_s = config.get_minor(store, "link.expires_after") * 60
         if store.settings.training:

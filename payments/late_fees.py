@@ -21,11 +21,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from payments.base import Payment, PaymentState, TenderKind, get_payment
-from pos.store import iso, utc_now
+from pos.store.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from payments.flow import Recovery
-    from pos.store import Store
+    from pos.store.store import Store
 
 #: Captured states whose fee may still be missing.
 _CAPTURED = (PaymentState.CAPTURED, PaymentState.PARTIALLY_REFUNDED, PaymentState.REFUNDED)
@@ -53,7 +53,7 @@ def needs_filling(payment: Payment) -> bool:
 def fill_in(store: "Store", payment: Payment) -> str:
     """Fill in a payment's missing balance transaction and book its fee once; what was done, in words.
 
-    Raises :class:`pos.errors.ProcessorUnavailable` when Stripe cannot be asked (nothing is written)."""
+    Raises :class:`pos.base.errors.ProcessorUnavailable` when Stripe cannot be asked (nothing is written)."""
     if not needs_filling(payment):
         return "nothing to do (its fee is booked)"
     from payments.card import stripe_gateway
@@ -72,10 +72,11 @@ def _book(store: "Store", payment_id: str, found: dict[str, Any]) -> str:
 
     from payments.flow import tip_account
     from payments.registry import tender_for
-    from pos import accounts, ledger, posting_rules
-    from pos.days import money_day
-    from pos.money_format import store_money
-    from pos.orders import resolve
+    from pos.books import accounts, ledger
+    from pos.sales import posting_rules
+    from pos.store.days import money_day
+    from pos.base.money_format import store_money
+    from pos.sales.orders import resolve
 
     with store.write() as conn:
         payment = get_payment(store, payment_id)  # again, under the lock: another process may have filled it
@@ -117,8 +118,8 @@ def recover_fees(store: "Store") -> "list[Recovery]":
     """``pos payments recover``'s part: every payment :func:`waiting` whose balance transaction has arrived gets
     it and its fee; one Stripe cannot be asked about is left for the next run, never stopping the others."""
     from payments.flow import Recovery
-    from pos.errors import AnytenderError
-    from pos.orders import resolve
+    from pos.base.errors import AnytenderError
+    from pos.sales.orders import resolve
 
     done: list[Recovery] = []
     for payment in waiting(store):

@@ -24,12 +24,12 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pos import ledger
-from pos.money_format import store_money
+from pos.books import ledger
+from pos.base.money_format import store_money
 
 if TYPE_CHECKING:  # pragma: no cover
     from payments.base import Outcome
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class RefundStatus(str, enum.Enum):
@@ -132,7 +132,7 @@ def apply_status(store: "Store", refund_id: str, status: RefundStatus, reason: s
         refunded = max(0, payment.refunded_minor - row["amount_minor"])
         state = PaymentState.CAPTURED if refunded == 0 else PaymentState.PARTIALLY_REFUNDED
         # Not a move of the state machine (a refund's money coming back): written here, with its event.
-        from pos.store import iso, utc_now
+        from pos.store.store import iso, utc_now
 
         conn.execute("UPDATE payments SET state = ?, refunded_minor = ?, updated_at = ? WHERE id = ?",
                      (state.value, refunded, iso(utc_now()), payment.id))
@@ -198,7 +198,7 @@ def refund_line(store: "Store", row: dict[str, Any], order_ref: str) -> str:
 
 def refund_notes(store: "Store", order_id: str) -> list[str]:
     """What ``pos order show`` and ``pos payments list`` say of the order's pending and unpaid refunds."""
-    from pos.orders import resolve, typed
+    from pos.sales.orders import resolve, typed
 
     rows = not_paid_back(store, order_id)
     if not rows:

@@ -3,7 +3,7 @@
 A training store's processor reports what it charged (its own fee rule),
 so the close runs the same way with no network.  Stripe reports balance
 transactions created during the day, each as a line of its kind
-(:class:`pos.close.SettlementKind`, from the ``reporting_category``: every
+(:class:`pos.day.close.SettlementKind`, from the ``reporting_category``: every
 category Stripe documents is in :class:`ReportingCategory`, and one it adds
 later is ``unknown``, shown on the close, never dropped): a charge is named
 by its own id (what a capture recorded), anything else by its source (the
@@ -17,7 +17,7 @@ Each line is dated by the moment Stripe created it (``created``, put in a
 business day by the store's rollover).  The day before and the day after are
 read as well: a link paid before the rollover but booked after it (its order
 carried over) is the same payment on both sides, found whichever day it is
-booked on (:func:`pos.close.match_settlement`).
+booked on (:func:`pos.day.close.match_settlement`).
 
 A balance transaction is in the account's settlement currency: its ``currency``
 and ``exchange_rate`` go with the line, for the match to convert.
@@ -29,10 +29,10 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from pos.close import SettlementKind, SettlementLine
+from pos.day.close import SettlementKind, SettlementLine
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
@@ -43,14 +43,14 @@ def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
     if (source() if callable(source) else None) is None:
         if not _as_charged(store, day):
             return []  # no card payments, and no processor to ask: nothing to match
-        from pos.errors import NotAllowed
+        from pos.base.errors import NotAllowed
 
         raise NotAllowed("Matching the day's card payments needs Stripe: set STRIPE_API_KEY on this register, "
                          "then close the day again.")
     from datetime import datetime, timedelta, timezone
 
     from payments.card import stripe_gateway
-    from pos.clock import business_day, day_bounds
+    from pos.store.clock import business_day, day_bounds
 
     start, _ = day_bounds(day - timedelta(days=1), store.settings)
     _, end = day_bounds(day + timedelta(days=1), store.settings)

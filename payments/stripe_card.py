@@ -38,11 +38,11 @@ from payments.stripe_errors import (READER_WORDS, Declined, OutcomeUnknown, Rate
                                     UnexpectedState, clean_message, decline_reason, declines_as_outcomes)
 from payments.stripe_gateway import StripeGateway
 from payments.stripe_pacing import AFTER_WAIT_RETRY_S, Pacer
-from pos.errors import ProcessorUnavailable
-from pos.store import iso, utc_now
+from pos.base.errors import ProcessorUnavailable
+from pos.store.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 ACCOUNT = "assets:clearing:stripe"
 
@@ -126,8 +126,8 @@ def reader_tip_base(store: "Store", payment: Payment) -> int | None:
     on the sale before tax (:func:`payments.flow.tip_base_minor`).
     """
     from payments.flow import tip_base_minor
-    from pos.errors import AnytenderError
-    from pos.tips import tip_account
+    from pos.base.errors import AnytenderError
+    from pos.tips.tips import tip_account
 
     if payment.tip_minor:
         return None  # typed at the register: that is the tip
@@ -172,7 +172,7 @@ class StripeTerminalProcessor:
     """The card processor of a store that uses Stripe (see the module docstring).
 
     Every verb returns an :class:`Outcome` or raises
-    :class:`~pos.errors.ProcessorUnavailable` (see :mod:`payments.stripe_errors`).
+    :class:`~pos.base.errors.ProcessorUnavailable` (see :mod:`payments.stripe_errors`).
     """
 
     def __init__(self, gateway: StripeGateway, reader_id: str, simulate: str = "auto", wait_s: int = 60,
@@ -466,8 +466,8 @@ def reader_words(action: dict[str, Any]) -> str:
 def check_charge(store: "Store", amount_minor: int, currency: str) -> None:
     """Refuse, before anything is written or sent, a card charge Stripe would refuse (its minimum, its maximum)."""
     from payments.stripe_limits import MAXIMUM_CHARGE_MINOR, minimum_charge_minor
-    from pos.errors import NotAllowed
-    from pos.money_format import store_money
+    from pos.base.errors import NotAllowed
+    from pos.base.money_format import store_money
 
     minimum = minimum_charge_minor(currency)
     if minimum is not None and amount_minor < minimum:

@@ -6,7 +6,7 @@
 * :class:`Declined`, internal to the Stripe processors: the card or the amount
   was refused.  :func:`declines_as_outcomes` wraps each processor verb so that
   it leaves as a declined :class:`Outcome` and never as an exception.
-* :class:`~pos.errors.ProcessorUnavailable` or one of its subclasses here,
+* :class:`~pos.base.errors.ProcessorUnavailable` or one of its subclasses here,
   which the payment flow records (``failed``, or kept for ``recover``):
   :class:`StripeMisconfigured` (a key Stripe refuses, or one without the
   permission), :class:`ReaderUnavailable` (the reader is busy, offline or did
@@ -23,7 +23,7 @@ gives when it will never make this refund (:data:`FINAL_REFUND_CODES`, such as
 :class:`~payments.base.RefundRefused`, a final answer; everything else that
 Stripe did not do (rate limits, ``lock_timeout``, ``api_connection_error``,
 ``api_error``, a key it refuses, a code we do not know) is retry-later:
-:class:`~pos.errors.ProcessorUnavailable`, and the refund stays requested for
+:class:`~pos.base.errors.ProcessorUnavailable`, and the refund stays requested for
 ``pos payments recover``.
 
 The cashier's message never holds the API key (Stripe's own messages can
@@ -37,7 +37,7 @@ import re
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from payments.base import DeclineReason, Outcome, RefundRefusal, RefundRefused
-from pos.errors import ProcessorUnavailable
+from pos.base.errors import ProcessorUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover
     from payments.base import Payment

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
 from payments.stripe_errors import Declined, decline_reason, translate
-from pos.errors import InvalidInput, ProcessorUnavailable
+from pos.base.errors import InvalidInput, ProcessorUnavailable
 
 __all__ = ["StripeGateway", "StripeSettings", "decline_reason", "environ_settings", "read_api_key", "read_secret_file"]
 
@@ -63,7 +63,7 @@ def read_api_key(environ: Mapping[str, str], key_file: Path | None = None) -> st
 
 def read_secret_file(path: Path) -> str | None:
     """A secret kept in a file only its owner can read (a key, a webhook signing secret); None if it is empty."""
-    from pos.secret_files import read_owner_only
+    from pos.base.secret_files import read_owner_only
 
     return read_owner_only(path, "the secret file", f"No file {path}: put the secret in it, owner-only.",
                            error=InvalidInput).strip() or None

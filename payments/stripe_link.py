@@ -32,10 +32,10 @@ from payments.base import DeclineReason, Outcome, Payment, annotate
 from payments.stripe_card import attempt_key, card_details, found_refund, plain, refund_outcome, settlement_details
 from payments.stripe_errors import declines_as_outcomes
 from payments.stripe_gateway import StripeGateway
-from pos.errors import ProcessorUnavailable
+from pos.base.errors import ProcessorUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 # Stripe takes an expiry from 30 minutes to 24 hours after it receives the call; a minute's margin at each end
 # (its clock and ours, the time the call takes, the SDK's retries of the same parameters).
@@ -55,7 +55,7 @@ class StripeLinkProcessor:
 
     @declines_as_outcomes
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
-        from pos.orders import resolve
+        from pos.sales.orders import resolve
 
         expires_at = int(time.time()) + min(max(self.expires_after_s, _SHORTEST_S), _LONGEST_S)
         title = f"{store.settings.name}, order {resolve(store, payment.order_id).label}"

@@ -2,12 +2,12 @@
 
 An employer may reduce a card tip by the processor's fee on it, no more than the processor's actual
 rate (DOL Fact Sheet #15; 29 CFR 531.53), and never in California (Labor Code section 351).  When
-the policy in force on the payment's business day deducts card fees (:mod:`pos.tip_policy`), the
+the policy in force on the payment's business day deducts card fees (:mod:`pos.tips.tip_policy`), the
 capture of a card payment with a tip and a recorded processor fee posts, in the same transaction,
 ``payment:<id>:tip-fee``: the tip's recipient (a person, or the pool, which then shares less) bears
 the fee's own rate on the tip, rounded half up to the cent
-(:func:`pos.tip_policy.fee_deduction_limit_minor`, checked again by
-:func:`pos.tip_policy.check_fee_deduction`), moved from their tips account back to
+(:func:`pos.tips.tip_policy.fee_deduction_limit_minor`, checked again by
+:func:`pos.tips.tip_policy.check_fee_deduction`), moved from their tips account back to
 ``expenses:card-fees`` (the business paid the whole fee; the tip's share of it comes back).
 
 A refund that gives the tip back gives the deduction back too (:func:`give_back_postings`, in the
@@ -19,13 +19,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from pos import accounts, ledger
-from pos.posting_rules import transfer
-from pos.tip_policy import TIP_FEE_KEY_SUFFIX, card_fee_share
+from pos.books import accounts, ledger
+from pos.sales.posting_rules import transfer
+from pos.tips.tip_policy import TIP_FEE_KEY_SUFFIX, card_fee_share
 
 if TYPE_CHECKING:  # pragma: no cover
     from payments.base import Payment
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 def key_of(payment_id: str) -> str:
@@ -35,8 +35,8 @@ def key_of(payment_id: str) -> str:
 def deduct_on_capture(store: "Store", payment: "Payment", tip_account: str, fee_minor: int, day: date | None,
                       label: str) -> int:
     """Post the tip's share of the processor's fee, if the policy of ``day`` deducts card fees; returns it."""
-    from pos.days import current_day
-    from pos.tip_policy import check_fee_deduction, fee_deduction_limit_minor, policy_on
+    from pos.store.days import current_day
+    from pos.tips.tip_policy import check_fee_deduction, fee_deduction_limit_minor, policy_on
 
     policy = policy_on(store, day or current_day(store))
     charged = payment.amount_minor + payment.tip_minor

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from payments import registry
 from payments.base import Payment, PaymentState, TenderKind, get_payment, order_payments
-from pos.errors import NotFound
+from pos.base.errors import NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class LinkStatus(NamedTuple):
@@ -46,7 +46,7 @@ class LinkStatus(NamedTuple):
 
 def pending_link(store: "Store", order_ref: str | int) -> Payment | None:
     """The payment link an order is waiting on, if any."""
-    from pos.orders import resolve
+    from pos.sales.orders import resolve
 
     order = resolve(store, order_ref)
     for payment in order_payments(store, order.id):
@@ -57,7 +57,7 @@ def pending_link(store: "Store", order_ref: str | int) -> Payment | None:
 
 def _status(store: "Store", payment: Payment, action: str) -> LinkStatus:
     from payments.flow import due_minor
-    from pos.orders import OrderStatus, resolve
+    from pos.sales.orders import OrderStatus, resolve
 
     current = get_payment(store, payment.id)
     order = resolve(store, current.order_id)
@@ -80,7 +80,7 @@ def send_link(store: "Store", order_ref: str | int, amount: str | int | None = N
 
 
 def _waiting_link(store: "Store", order_ref: str | int) -> Payment:
-    from pos.orders import resolve
+    from pos.sales.orders import resolve
 
     payment = pending_link(store, order_ref)
     if payment is None:

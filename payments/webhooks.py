@@ -36,11 +36,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from payments.base import RELEASED, TAKEN_AS, Payment, PaymentState, TenderKind, get_payment
-from pos.errors import InvalidInput
-from pos.store import iso, utc_now
+from pos.base.errors import InvalidInput
+from pos.store.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 #: The event types acted on; any other is acknowledged and ignored (Stripe sends what the endpoint subscribes to).
 HANDLED_PREFIXES = ("payment_intent.", "checkout.session.", "terminal.reader.action_", "charge.refunded",
@@ -92,7 +92,7 @@ def verify_event(payload: bytes, signature_header: str | None, secret: str) -> d
 def handle_event(store: "Store", event: dict[str, Any]) -> Handled:
     """Act once on a verified event (see the module's docstring).
 
-    Raises :class:`pos.errors.ProcessorUnavailable` when Stripe cannot be asked
+    Raises :class:`pos.base.errors.ProcessorUnavailable` when Stripe cannot be asked
     about it: the event is then not recorded, so its redelivery is handled.
     """
     event_id, kind = str(event["id"]), str(event.get("type", ""))
@@ -205,11 +205,11 @@ def _refunds(store: "Store", payment: Payment) -> str:
     from payments.card import stripe_gateway
     from payments.refunds import book_outside_refund, finish_refund
     from payments.stripe_card import plain
-    from pos.money_format import store_money
+    from pos.base.money_format import store_money
 
     pending = [row["id"] for row in store.all(
         "SELECT id FROM refunds WHERE payment_id = ? AND state = 'requested' ORDER BY created_at", (payment.id,))]
-    from pos.errors import Conflict
+    from pos.base.errors import Conflict
 
     for refund_id in pending:
         try:
@@ -238,8 +238,8 @@ def _refund_outcomes(store: "Store", payment: Payment) -> str:
     """A refund's status changed: what Stripe says now of each refund of the payment it booked, applied once
     (:mod:`payments.refund_outcomes`), never the event's payload as it stands."""
     from payments import refund_outcomes as outcomes
-    from pos.money_format import store_money
-    from pos.orders import resolve, typed
+    from pos.base.money_format import store_money
+    from pos.sales.orders import resolve, typed
 
     said = []
     for applied in outcomes.read_outcomes(store, payment.id):

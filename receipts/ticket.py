@@ -13,7 +13,7 @@ asking (``pos receipt N --ticket``, marked REPRINT with ``--reprint``).  It says
   and the notes and coins that make it up, from the store's own notes and coins
   (``cash.denominations``), as ``pos pay`` suggests change (:func:`payments.change.suggest_change`).
 
-Like a receipt (:mod:`receipts.model`), every text on it passes :func:`pos.text.shown` here: a name,
+Like a receipt (:mod:`receipts.model`), every text on it passes :func:`pos.base.text.shown` here: a name,
 an address or a note holding a control or bidi character reaches paper and PDF escaped.
 """
 
@@ -26,7 +26,7 @@ from receipts.text import centred, columns, priced
 from receipts.text import wrapped as wrap
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 TITLE = "DRIVER'S TICKET"
 PAID = "PAID - COLLECT NOTHING"
@@ -71,7 +71,7 @@ class Ticket(NamedTuple):
 
 
 def _shown(value: Any) -> Any:
-    from pos.text import shown
+    from pos.base.text import shown
 
     if isinstance(value, str):
         return shown(value)
@@ -92,12 +92,12 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool) -> Ticket:
     from payments.base import SETTLED, PaymentState, TenderKind, order_payments
     from payments.cod import DeliveryState, last_time_out
     from payments.change import suggest_change
-    from pos import config
-    from pos.errors import Conflict, NotAllowed
-    from pos.money_format import store_money
-    from pos.order_details import promise_of
-    from pos.orders import Channel, OrderStatus, resolve, view
-    from pos.staff import get_staff
+    from pos.store import config
+    from pos.base.errors import Conflict, NotAllowed
+    from pos.base.money_format import store_money
+    from pos.sales.order_details import promise_of
+    from pos.sales.orders import Channel, OrderStatus, resolve, view
+    from pos.people.staff import get_staff
     from receipts.model import payment_label
 
     order = resolve(store, order_ref)

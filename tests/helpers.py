@@ -7,10 +7,11 @@ from typing import Any, Sequence
 
 import pytest
 
-from pos import config, ledger
-from pos.drawer import open_drawer
-from pos.staff import add_staff
-from pos.store import Store
+from pos.store import config
+from pos.books import ledger
+from pos.cash.drawer import open_drawer
+from pos.people.staff import add_staff
+from pos.store.store import Store
 from tests.conftest import snapshot
 
 

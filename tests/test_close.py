@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from payments import cod, service
 from payments.base import order_payments
 from payments.refunds import refund
-from pos import drawer, ledger, tips
-from pos.close import (
+from pos.cash import drawer
+from pos.books import ledger
+from pos.tips import tips
+from pos.day.close import (
     SettlementLine,
     close_day,
     is_closed,
@@ -22,12 +24,12 @@ from pos.close import (
     parse_count,
     reopen_day,
 )
-from pos.drawer import DrawerParts, drawer_parts, expected_drawer
-from pos.errors import Conflict, InvalidInput, NotAllowed
-from pos.orders import add_line, new_order, resolve, void_order
-from pos.report import day_report
-from pos.staff import add_staff, get_staff, start_shift
-from pos.store import Store
+from pos.cash.drawer import DrawerParts, drawer_parts, expected_drawer
+from pos.base.errors import Conflict, InvalidInput, NotAllowed
+from pos.sales.orders import add_line, new_order, resolve, void_order
+from pos.day.report import day_report
+from pos.people.staff import add_staff, get_staff, start_shift
+from pos.store.store import Store
 from tests.conftest import PIN_RECORDS, snapshot
 from tests.helpers import refused, verified
 
@@ -103,7 +105,7 @@ def test_counts_by_denomination_or_total(store: Store) -> None:
 
 @pytest.fixture(scope="module")
 def count_store(tmp_path_factory):
-    from pos.setup import init_store
+    from pos.opening.setup import init_store
 
     store = init_store(tmp_path_factory.mktemp("count") / "pos.db", name="Counts", currency="USD", locale="en_US",
                        timezone="America/New_York", tax_rate="8.875")
@@ -214,7 +216,7 @@ def test_without_a_pool_the_close_lists_who_is_clocked_in_and_leaves_them_on(day
 
 
 def audit_records(store: Store):  # type: ignore[no-untyped-def]
-    from pos import audit
+    from pos.store import audit
 
     return audit.records(store)
 
@@ -229,7 +231,7 @@ def test_a_forced_close_of_a_day_in_progress_sends_later_sales_to_the_next_day(d
 
 
 def test_carried_over_orders_stay_open_on_the_next_day(day: Store) -> None:
-    from pos.orders import resolve
+    from pos.sales.orders import resolve
 
     with freeze_time(DURING):
         left = sale(day)
@@ -261,7 +263,7 @@ def test_reopen_needs_a_manager_and_no_later_close(day: Store) -> None:
 
 def test_a_training_store_settles_what_it_charged(make_store) -> None:
     from payments.settlement import settlement_for
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     store = make_store("training.db", training=True)
     add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
@@ -287,8 +289,8 @@ def test_stripe_settlement_matches_and_differences_show(shop: Store, fake) -> No
     service.pay(shop, first.id, "card")
     second = sale(shop)
     service.pay(shop, second.id, "card")
-    from pos.clock import business_day
-    from pos.store import utc_now
+    from pos.store.clock import business_day
+    from pos.store.store import utc_now
 
     day = business_day(utc_now(), shop.settings)
     assert match_settlement(shop, day, settlement_for(shop, day)) == []
@@ -302,7 +304,7 @@ def test_stripe_settlement_matches_and_differences_show(shop: Store, fake) -> No
 
 def test_stripe_settlement_matches_refunds_reports_disputes_and_lists_payouts(shop: Store, fake) -> None:
     from payments.settlement import settlement_for
-    from pos.close import payouts
+    from pos.day.close import payouts
 
     with freeze_time(DURING, tick=True):  # noon on DAY in New York
         order = sale(shop)
@@ -403,7 +405,7 @@ def test_the_close_lists_the_days_payouts_to_find_on_the_bank_statement(shop: St
 def test_the_z_report_agrees_with_the_ledger(day: Store) -> None:
     with freeze_time(DURING):
         phone = sale(day, "PIZZA-M", "phone")
-        from pos.discounts import add_discount
+        from pos.sales.discounts import add_discount
 
         add_discount(day, phone.id, "10%", "first order")
         service.pay(day, phone.id, "cash", "20")
@@ -518,7 +520,7 @@ def test_a_day_with_card_payments_still_says_they_match(make_store, cli_for) -> 
 
 
 def add_item_for(store: Store) -> None:
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
 
@@ -557,7 +559,7 @@ def test_a_category_the_register_does_not_know_is_shown_as_unmatched(shop: Store
 
 def test_every_reporting_category_stripe_documents_is_classified() -> None:
     from payments.settlement import KIND_OF, ReportingCategory, _kind
-    from pos.close import SettlementKind
+    from pos.day.close import SettlementKind
 
     assert set(KIND_OF) == set(ReportingCategory) and len(ReportingCategory) == 37
     assert _kind({"reporting_category": "refund_failure"}) == (SettlementKind.REFUND_FAILURE, "refund_failure")

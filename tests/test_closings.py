@@ -17,13 +17,16 @@ from hypothesis import strategies as st
 
 from payments import service
 from payments.refunds import refund
-from pos import chains, closings, config, drawer, journal_form, ledger, signing
-from pos.close import close_day, reopen_day
-from pos.errors import InvalidInput, NotAllowed
-from pos.orders import add_line, new_order
-from pos.signing import KeyLocation
-from pos.staff import add_staff, get_staff, start_shift
-from pos.store import Store
+from pos.store import chains, config
+from pos.day import closings, signing
+from pos.cash import drawer
+from pos.books import journal_form, ledger
+from pos.day.close import close_day, reopen_day
+from pos.base.errors import InvalidInput, NotAllowed
+from pos.sales.orders import add_line, new_order
+from pos.day.signing import KeyLocation
+from pos.people.staff import add_staff, get_staff, start_shift
+from pos.store.store import Store
 from receipts import model, text
 from tests.conftest import Cli, snapshot
 from tests.helpers import refused

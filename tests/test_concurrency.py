@@ -6,17 +6,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pos import ledger
-from pos.drawer import expected_cash, open_drawer
-from pos.store import Store
+from pos.books import ledger
+from pos.cash.drawer import expected_cash, open_drawer
+from pos.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 REGISTER = """
 import sys
 from payments.service import pay
-from pos.orders import add_line, new_order
-from pos.store import Store
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 
 store = Store.open(sys.argv[1])
 register = int(sys.argv[2])

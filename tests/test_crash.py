@@ -3,7 +3,7 @@
 After every kill the store must be consistent: the payment is either fully
 recorded or finished by `pos payments recover`, nothing is half-written, and
 `pos ledger verify` passes.  Each scenario runs the real CLI in a child
-process that kills itself at a named point (pos.faults).
+process that kills itself at a named point (pos.base.faults).
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from pos import ledger
-from pos.drawer import expected_cash, open_drawer
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.books import ledger
+from pos.cash.drawer import expected_cash, open_drawer
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
 import os, signal, sys
-from pos import faults
+from pos.base import faults
 faults.on(sys.argv[1], lambda: os.kill(os.getpid(), signal.SIGKILL))
 from cli import app
 app(["--db", sys.argv[2], *sys.argv[3:]], prog_name="pos")

@@ -10,10 +10,10 @@ from datetime import date, timedelta
 import pytest
 from freezegun import freeze_time
 
-from pos import ledger
-from pos.close import close_day
-from pos.ledger import Posting, SourceKind, closing_balances, verify
-from pos.store import Store
+from pos.books import ledger
+from pos.day.close import close_day
+from pos.books.ledger import Posting, SourceKind, closing_balances, verify
+from pos.store.store import Store
 from tests.test_ledger import _tamper
 
 CASH = "assets:cash:drawer:1"
@@ -73,7 +73,7 @@ def test_an_entry_posted_to_an_earlier_open_day_makes_later_snapshots_stale(hist
 
 
 def test_the_migration_backfills_closed_days_from_the_days_movements(history: Store) -> None:
-    from pos.migrations import MIGRATIONS
+    from pos.store.migrations import MIGRATIONS
 
     kept = list(history.tuples("SELECT * FROM day_close_balances ORDER BY 1, 2, 3"))
     script = dict((v, s) for v, _, s in MIGRATIONS)[17]

@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from pos import journal_form, ledger
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.ledger import Posting, SourceKind, balances, post, reverse, verify
-from pos.store import Store
+from pos.books import journal_form, ledger
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.books.ledger import Posting, SourceKind, balances, post, reverse, verify
+from pos.store.store import Store
 from tests.conftest import snapshot
 
 CASH = "assets:cash:drawer:1"
@@ -125,7 +125,7 @@ def _tamper(store: Store, sql: str, params: tuple = ()) -> None:
     conn.execute("DROP TRIGGER journal_no_update")
     conn.execute("DROP TRIGGER journal_no_delete")
     conn.execute(sql, params)
-    from pos.migrations import MIGRATIONS
+    from pos.store.migrations import MIGRATIONS
 
     script = dict((v, s) for v, _, s in MIGRATIONS)[2]
     trigger_sql = script[script.index("CREATE TRIGGER journal_no_update"):]
@@ -190,7 +190,7 @@ def test_running_balances_follow_every_post_and_verify_checks_them(three: Store)
 
 
 def test_days_movements_are_kept_with_every_post_and_verify_checks_them(three: Store) -> None:
-    from pos.migrations import MIGRATIONS
+    from pos.store.migrations import MIGRATIONS
 
     scanned: dict[tuple[str, str, str], int] = {}
     for e in ledger.iter_entries(three):

@@ -1,4 +1,4 @@
-"""Tests for pos.money: exact amounts, parsing what cashiers type, formatting, splitting.
+"""Tests for pos.base.money: exact amounts, parsing what cashiers type, formatting, splitting.
 
 No floats anywhere: expected values are int, Decimal or Fraction.
 """
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos.errors import InvalidInput
-from pos.money import (
+from pos.base.errors import InvalidInput
+from pos.base.money import (
     Money,
     allocate,
     exponent,
@@ -548,7 +548,7 @@ def test_importing_pos_money_does_not_import_babel() -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    code = "import sys, pos.money; print('babel' in sys.modules)"
+    code = "import sys, pos.base.money; print('babel' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )

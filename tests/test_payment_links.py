@@ -11,10 +11,11 @@ from payments import service, wallet
 from payments.base import DeclineReason, PaymentState, TenderKind, order_payments
 from payments.refunds import refund
 from payments.stripe_card import ACCOUNT
-from pos import config, ledger
-from pos.errors import Conflict, InvalidInput, NotFound
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from pos.store import config
+from pos.books import ledger
+from pos.base.errors import Conflict, InvalidInput, NotFound
+from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.store.store import Store
 from receipts.terminal_qr import qr_modules, qr_text
 from tests.fake_stripe import FakeStripe
 
@@ -167,7 +168,7 @@ def test_a_crash_before_the_link_id_was_saved_is_found_and_recorded(shop: Store,
 
 
 def test_link_with_a_tip_for_a_named_person(shop: Store, fake: FakeStripe) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")
@@ -210,7 +211,7 @@ def test_link_lifetime_is_a_store_option_within_stripes_limits(shop: Store, fake
 
 
 def test_training_links_are_paid_when_checked_or_expire_on_55(make_store) -> None:
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     store = make_store("training.db", training=True)
     add_item(store, "PIZZA-M", "Margherita 12in", "12.50")

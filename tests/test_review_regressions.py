@@ -7,13 +7,14 @@ import pytest
 from payments import service
 from payments.base import order_payments
 from payments.refunds import refund
-from pos import faults, ledger
-from pos.catalog import add_item
-from pos.drawer import expected_cash, open_drawer
-from pos.errors import Conflict
-from pos.discounts import add_discount
-from pos.orders import add_line, new_order, remove_line
-from pos.store import Store
+from pos.base import faults
+from pos.books import ledger
+from pos.store.catalog import add_item
+from pos.cash.drawer import expected_cash, open_drawer
+from pos.base.errors import Conflict
+from pos.sales.discounts import add_discount
+from pos.sales.orders import add_line, new_order, remove_line
+from pos.store.store import Store
 
 
 @pytest.fixture
@@ -106,8 +107,8 @@ def test_two_concurrent_refunds_both_count(till: Store) -> None:
 
 
 def test_tips_only_to_people_who_may_receive_them(till: Store) -> None:
-    from pos.errors import NotAllowed, NotFound
-    from pos.staff import add_staff, set_tip_eligibility, start_shift
+    from pos.base.errors import NotAllowed, NotFound
+    from pos.people.staff import add_staff, set_tip_eligibility, start_shift
 
     order = pizza(till)
     with pytest.raises(NotAllowed, match="nobody would receive"):
@@ -136,8 +137,8 @@ def test_tips_only_to_people_who_may_receive_them(till: Store) -> None:
 
 def test_a_driver_who_may_not_take_tips_cannot_be_tipped(till: Store) -> None:
     from payments.cod import collect, dispatch
-    from pos.errors import NotAllowed
-    from pos.staff import add_staff, start_shift
+    from pos.base.errors import NotAllowed
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(till, "Dave", "driver", "2580", tip_eligible=False)
     start_shift(till, "Dave")
@@ -150,7 +151,7 @@ def test_a_driver_who_may_not_take_tips_cannot_be_tipped(till: Store) -> None:
 
 
 def test_an_order_comped_to_nothing_is_closed_not_paid(till: Store, cli_for) -> None:
-    from pos import config
+    from pos.store import config
 
     config.set_option(till, "approval.discount_percent_over", "100")  # a comp here needs no manager (see test_limits)
     order = pizza(till)

@@ -7,11 +7,11 @@ import pytest
 from payments import service
 from payments.base import PaymentState, order_payments
 from payments.selfcheckout import get_kiosk, offers_tip, pay_at_kiosk, setup_kiosk
-from pos import ledger
-from pos.errors import InvalidInput, NotAllowed, NotFound
-from pos.orders import OrderStatus, add_line, list_orders, new_order, resolve
-from pos.staff import add_staff, end_shift, start_shift
-from pos.store import Store
+from pos.books import ledger
+from pos.base.errors import InvalidInput, NotAllowed, NotFound
+from pos.sales.orders import OrderStatus, add_line, list_orders, new_order, resolve
+from pos.people.staff import add_staff, end_shift, start_shift
+from pos.store.store import Store
 from screens.kiosk import KioskSession
 from tests.fake_stripe import FakeStripe
 from tests.helpers import refused
@@ -169,7 +169,7 @@ def test_a_kiosk_closed_mid_order_leaves_it_in_the_counter_queue(kiosk_shop: Sto
 
 
 def test_cli_kiosk_in_a_training_store(make_store, cli_for) -> None:
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     store = make_store("training.db", training=True)
     add_item(store, "SODA", "Soda 20oz", "2.49")

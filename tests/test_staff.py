@@ -7,8 +7,8 @@ from datetime import date, datetime, timezone
 import pytest
 from freezegun import freeze_time
 
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.staff import (
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.people.staff import (
     Role,
     add_staff,
     deactivate_staff,
@@ -20,7 +20,7 @@ from pos.staff import (
     start_shift,
     verify_pin,
 )
-from pos.store import Store
+from pos.store.store import Store
 
 
 def test_pin_hash_is_salted_scrypt_and_checks() -> None:
@@ -91,7 +91,7 @@ def test_shift_across_midnight_belongs_to_the_day_it_started(store: Store) -> No
 
 
 def shift_member(store: Store):
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     return get_staff(store, "Dave")
 

@@ -12,10 +12,12 @@ from payments.base import DeclineReason, PaymentState, order_payments
 from payments.refunds import refund
 from payments.stripe_card import ACCOUNT
 from payments.stripe_gateway import StripeSettings
-from pos import config, faults, ledger
-from pos.errors import NotAllowed, ProcessorUnavailable
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from pos.store import config
+from pos.base import faults
+from pos.books import ledger
+from pos.base.errors import NotAllowed, ProcessorUnavailable
+from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 TEST_CARD = "4242424242424242"
@@ -220,7 +222,7 @@ def test_ctrl_c_while_handing_to_the_reader_releases_at_once(
 
 
 def test_the_reader_offers_a_tip_only_when_someone_real_would_get_it(shop: Store, fake: FakeStripe) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     order = pizza(shop)
     fake.tip_next(300)
@@ -246,7 +248,7 @@ def test_the_reader_offers_a_tip_only_when_someone_real_would_get_it(shop: Store
 
 
 def test_direct_tips_with_nobody_named_mean_no_tip_prompt(shop: Store, fake: FakeStripe) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")
@@ -258,7 +260,7 @@ def test_direct_tips_with_nobody_named_mean_no_tip_prompt(shop: Store, fake: Fak
 
 
 def test_tip_typed_at_the_register_for_a_named_person(shop: Store, fake: FakeStripe, cli_for) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(shop, "Alice", "cashier", "2580")
     add_staff(shop, "Maria", "manager", "258036")
@@ -276,7 +278,7 @@ def test_tip_typed_at_the_register_for_a_named_person(shop: Store, fake: FakeStr
 
 
 def test_a_tip_typed_at_the_register_is_the_one_tip(shop: Store, fake: FakeStripe) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")
@@ -292,7 +294,7 @@ def test_a_tip_typed_at_the_register_is_the_one_tip(shop: Store, fake: FakeStrip
 
 
 def test_the_reader_reckons_its_tips_on_the_sale_before_tax(shop: Store, fake: FakeStripe) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")
@@ -498,7 +500,7 @@ def test_stripe_simulate_yes_and_no_say_so_and_a_live_key_never_simulates(shop: 
 
 
 def test_stripe_simulate_takes_auto_yes_or_no(shop: Store) -> None:
-    from pos.errors import InvalidInput
+    from pos.base.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="not auto, yes or no"):
         config.set_option(shop, "stripe.simulate", "maybe")

@@ -13,7 +13,7 @@ import pytest
 from payments.base import DeclineReason
 from payments.stripe_errors import Declined, ReaderUnavailable, UnexpectedState
 from payments.stripe_gateway import StripeGateway, StripeSettings
-from pos.errors import ProcessorUnavailable
+from pos.base.errors import ProcessorUnavailable
 from tests import stripe_schema
 from tests.fake_stripe import ENDPOINTS, FakeStripe
 

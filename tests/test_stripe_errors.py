@@ -20,10 +20,10 @@ from payments import service, wallet
 from payments.base import PaymentState, order_payments
 from payments.stripe_errors import Declined, translate
 from payments.stripe_gateway import StripeGateway, StripeSettings
-from pos import faults
-from pos.errors import AnytenderError, ProcessorUnavailable
-from pos.orders import add_line, new_order
-from pos.store import Store
+from pos.base import faults
+from pos.base.errors import AnytenderError, ProcessorUnavailable
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 
@@ -177,8 +177,8 @@ def links(store: Store, fake: FakeStripe, break_it: Callable[[], None]) -> None:
 
 def settle_the_day(store: Store, fake: FakeStripe, break_it: Callable[[], None]) -> None:
     from payments.settlement import settlement_for
-    from pos.clock import business_day
-    from pos.store import utc_now
+    from pos.store.clock import business_day
+    from pos.store.store import utc_now
 
     service.pay(store, pizza(store).id, "card")
     break_it()

@@ -16,11 +16,11 @@ from freezegun import freeze_time
 from payments import service
 from payments.base import CAPTURE_REFUSED, DeclineReason, PaymentState, get_payment, order_payments
 from payments.webhooks import handle_event, verify_event
-from pos import ledger
-from pos.errors import ProcessorUnavailable
-from pos.money_format import store_money
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from pos.books import ledger
+from pos.base.errors import ProcessorUnavailable
+from pos.base.money_format import store_money
+from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.store.store import Store
 from tests.fake_stripe import HOLD_WINDOW_S, FakeStripe, signed
 
 SECRET = "whsec_test_0123456789abcdef"

@@ -12,10 +12,10 @@ from payments import service
 from payments.base import DeclineReason, PaymentState, order_payments
 from payments.refunds import void
 from payments.stripe_gateway import StripeSettings
-from pos import faults
-from pos.errors import ProcessorUnavailable
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from pos.base import faults
+from pos.base.errors import ProcessorUnavailable
+from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 
@@ -219,7 +219,7 @@ def test_recover_takes_a_hold_left_on_a_failed_row_if_the_order_still_needs_it(
     assert resolve(no_retries, order_id).status is OrderStatus.PAID
     assert service.recover(no_retries) == []  # once
     assert posts(fake, "/capture") == [f"{taken.id}:capture:1"]
-    from pos import ledger
+    from pos.books import ledger
 
     assert ledger.verify(no_retries).problem is None
 

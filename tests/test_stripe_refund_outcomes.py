@@ -15,10 +15,11 @@ from payments import service
 from payments.base import PaymentState, order_payments
 from payments.refunds import refund
 from payments.webhooks import handle_event
-from pos import faults, ledger
-from pos.errors import Conflict
-from pos.orders import add_line, new_order, resolve
-from pos.store import Store
+from pos.base import faults
+from pos.books import ledger
+from pos.base.errors import Conflict
+from pos.sales.orders import add_line, new_order, resolve
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 

@@ -15,10 +15,11 @@ from freezegun import freeze_time
 from payments import service
 from payments.base import PaymentState, RefundRefusal, RefundRefused, order_payments
 from payments.refunds import refund
-from pos import faults, ledger
-from pos.errors import Conflict, ProcessorUnavailable
-from pos.orders import add_line, new_order
-from pos.store import Store
+from pos.base import faults
+from pos.books import ledger
+from pos.base.errors import Conflict, ProcessorUnavailable
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 from tests.fake_stripe import FINAL_REFUND_CODES, FakeStripe
 
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from payments import service
 from payments.base import DeclineReason, PaymentState, order_payments
 from payments.stripe_gateway import StripeSettings
-from pos.orders import add_line, new_order
-from pos.store import Store
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 

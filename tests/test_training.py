@@ -8,12 +8,12 @@ from payments import service
 from payments.base import DeclineReason, PaymentState, order_payments
 from payments.refunds import refund
 from payments.training import ACCOUNT, fee_minor
-from pos import ledger
-from pos.catalog import add_item
-from pos.drawer import open_drawer
-from pos.errors import NotAllowed, ProcessorUnavailable
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from pos.books import ledger
+from pos.store.catalog import add_item
+from pos.cash.drawer import open_drawer
+from pos.base.errors import NotAllowed, ProcessorUnavailable
+from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.store.store import Store
 
 
 @pytest.fixture

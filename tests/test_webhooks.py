@@ -22,10 +22,12 @@ from payments import service, wallet
 from payments.base import DeclineReason, PaymentState, get_payment, order_payments
 from payments.refunds import refund
 from payments.webhooks import handle_event, verify_event
-from pos import audit, config, faults, ledger
-from pos.errors import InvalidInput
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from pos.store import audit, config
+from pos.base import faults
+from pos.books import ledger
+from pos.base.errors import InvalidInput
+from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe, signed
 
 SECRET = "whsec_test_0123456789abcdef"

@@ -18,14 +18,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Callable
 
-from pos.errors import AnytenderError, InvalidInput, ProcessorUnavailable, StoreError
+from pos.base.errors import AnytenderError, InvalidInput, ProcessorUnavailable, StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse
 
-    from pos.store import Store
+    from pos.store.store import Store
 
 PATH = "/stripe/webhook"
 MAX_BODY_BYTES = 512 * 1024

@@ -25,7 +25,7 @@ import io
 import re
 from typing import Any, Iterable, Protocol, TextIO
 
-from pos.text import shown
+from pos.base.text import shown
 
 __all__ = ["FORMULA_STARTS", "csv_cell", "rows_text", "writer"]
 
@@ -37,7 +37,7 @@ _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
 def csv_cell(value: Any) -> Any:
-    """``value`` as a CSV cell: text shown safely (:func:`pos.text.shown`), with a ``'`` in front when it
+    """``value`` as a CSV cell: text shown safely (:func:`pos.base.text.shown`), with a ``'`` in front when it
     would begin a formula and is not entirely a number; a number (``int``) as it is."""
     if value is None or isinstance(value, (bool, int)):
         return "" if value is None else value

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 __all__ = [
     "Money",
@@ -403,7 +403,7 @@ def parse_amount(
         )
     hidden = _hidden_in_amount(text)
     if hidden is not None:
-        from pos.text import describe
+        from pos.base.text import describe
 
         raise InvalidInput(f"The amount holds an invisible or control character ({describe(hidden)}), which could "
                            f"make it show as another number: type digits like {example}.")

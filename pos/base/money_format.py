@@ -8,7 +8,7 @@ facts are stored with the settings, and :class:`Formatter` applies them with
 plain string operations.
 
 Before it accepts what it learned, :func:`derive_facts` checks the facts
-against :func:`pos.money.format_money` for every digit count from 1 to 19
+against :func:`pos.base.money.format_money` for every digit count from 1 to 19
 (every amount a 64-bit integer holds), both signs, and zero.  That check is
 sound: the Formatter's output depends only on the sign and on how many digits
 the amount has (each digit just takes its place), and so does babel's for a
@@ -73,11 +73,11 @@ def derive_facts(currency: str, locale: str) -> dict[str, Any] | None:
     """Learn how babel formats ``currency`` in ``locale`` (None if it cannot be learned).
 
     The facts are returned only if :class:`Formatter` then writes exactly what
-    :func:`pos.money.format_money` writes for every amount of
+    :func:`pos.base.money.format_money` writes for every amount of
     :func:`check_amounts`; otherwise None (format with babel).  About 1 ms,
     plus the first load of the locale's data (up to ~10 ms).
     """
-    from pos.money import Money, exponent, format_money
+    from pos.base.money import Money, exponent, format_money
 
     exp = exponent(currency)
     babel = {amount: format_money(Money(amount, currency), locale) for amount in check_amounts(exp)}
@@ -191,7 +191,7 @@ def formatter_for(store: Any) -> "Formatter | Any":
         if formatter is not None and formatter._f.get("currency") == settings.currency \
                 and formatter._f.get("locale") == settings.locale:
             return formatter
-    from pos.money import Money, format_money
+    from pos.base.money import Money, format_money
 
     return lambda amount_minor: format_money(Money(amount_minor, settings.currency), settings.locale)
 

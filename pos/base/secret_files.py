@@ -12,7 +12,7 @@ import os
 import stat
 from pathlib import Path
 
-from pos.errors import AnytenderError, NotAllowed
+from pos.base.errors import AnytenderError, NotAllowed
 
 MAX_BYTES = 4096
 """A secret is a line or two: nothing larger is read."""

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 __all__ = ["LIMITS", "clean_line", "describe", "first_hidden", "shown"]
 

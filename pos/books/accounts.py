@@ -25,7 +25,7 @@ else is refused, so a typo never creates a new account silently.
     equity:opening-balances         opening balances of an export range
     equity:owner                    money the owner puts in or takes out (the first float, paid-ins)
 
-``<n>`` is a register number, ``<staff>`` a staff key (``pos.roster``),
+``<n>`` is a register number, ``<staff>`` a staff key (``pos.store.roster``),
 ``<category>`` a tax category code, ``<processor>`` a processor name.
 """
 
@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 _COMPONENT = r"[a-z0-9][a-z0-9\-]*"
 
@@ -71,7 +71,7 @@ def check_account(name: str) -> str:
         return name
     if not _VALID.match(name):
         raise InvalidInput(
-            f"Unknown account '{name}': it matches nothing in the chart of accounts (see pos/accounts.py)."
+            f"Unknown account '{name}': it matches nothing in the chart of accounts (see pos/books/accounts.py)."
         )
     if len(_KNOWN) < 100_000:  # a store has a few hundred accounts; the bound is a guard
         _KNOWN.add(name)

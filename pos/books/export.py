@@ -11,7 +11,7 @@ capital letter or digit, so :func:`beancount_account` upper-cases the first
 character of each component (``Liabilities:Tips:Mary-ann``) and
 :func:`from_beancount_account` lower-cases it back.  The mapping is exactly
 reversible because our components only ever hold ``a-z``, ``0-9`` and ``-``
-and never start with ``-`` (see :mod:`pos.accounts`).
+and never start with ``-`` (see :mod:`pos.books.accounts`).
 
 Everything is streamed: entries are read in batches and only the running
 balance per account is kept in memory.
@@ -23,14 +23,14 @@ import enum
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Callable, Iterable, TextIO
 
-from pos import csv_cells
-from pos.errors import InvalidInput
-from pos.ledger import Entry, balances, count_entries, iter_entries
-from pos.money import Money, exponent, format_plain
-from pos.text import shown
+from pos.base import csv_cells
+from pos.base.errors import InvalidInput
+from pos.books.ledger import Entry, balances, count_entries, iter_entries
+from pos.base.money import Money, exponent, format_plain
+from pos.base.text import shown
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class ExportFormat(str, enum.Enum):
@@ -138,7 +138,7 @@ class _Writer:
         for p in e.postings:
             self._commodity(p.currency)
             self.open(p.account, e.business_day)
-        # The journal holds no control character (pos.ledger cleans what it posts), but a file written by
+        # The journal holds no control character (pos.books.ledger cleans what it posts), but a file written by
         # hand may: escaped, so no memo can break a line and forge a posting in the export.
         memo = shown(e.memo)
         source = shown(f"{e.source_kind} {e.source_id}")

@@ -5,7 +5,7 @@ that sum to zero in each currency, and the SHA-256 of its canonical text (:func:
 every field, one per line, postings last as ``account amount currency`` lines), which includes the
 previous entry's hash.  :func:`check_postings` refuses what is not a valid double entry;
 :func:`check_entry` says what is wrong with an entry following another (order, chain, hash,
-balance).  :mod:`pos.ledger` posts, reads and verifies entries with these; an archive or an
+balance).  :mod:`pos.books.ledger` posts, reads and verifies entries with these; an archive or an
 auditor's check uses the same functions without a store.
 """
 
@@ -15,9 +15,9 @@ import enum
 import hashlib
 from typing import Iterable, NamedTuple, Sequence
 
-from pos.accounts import _KNOWN as _KNOWN_ACCOUNTS
-from pos.accounts import check_account
-from pos.errors import InvalidInput
+from pos.books.accounts import _KNOWN as _KNOWN_ACCOUNTS
+from pos.books.accounts import check_account
+from pos.base.errors import InvalidInput
 
 
 class SourceKind(str, enum.Enum):

@@ -33,13 +33,13 @@ import sqlite3
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
-from pos.accounts import check_account, check_prefix
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.journal_form import Entry, Posting, SourceKind, canonical_text, check_entry, check_postings, parse_postings
-from pos.store import fits_sql, iso, utc_now
+from pos.books.accounts import check_account, check_prefix
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.books.journal_form import Entry, Posting, SourceKind, canonical_text, check_entry, check_postings, parse_postings
+from pos.store.store import fits_sql, iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 GENESIS_HASH = "0" * 64
 
@@ -51,12 +51,12 @@ MEMO = 320
 def _clean_line(text: str, what: str, limit: int = 200) -> str:
     """A key, memo or source the program built: one line, no hidden character (escaped), at most ``limit``.
 
-    What people typed into a memo (a reason) was checked by :func:`pos.text.clean_line` already;
+    What people typed into a memo (a reason) was checked by :func:`pos.base.text.clean_line` already;
     escaping here only makes sure the journal never holds a control character whatever a caller passed.
     """
     if text and len(text) <= limit and text.isprintable() and text.strip() == text and "  " not in text:
         return text  # already clean: the common case, kept cheap
-    from pos.text import shown
+    from pos.base.text import shown
 
     value = " ".join(shown(" ".join((text or "").split())).split())
     if not value:
@@ -162,7 +162,7 @@ def post(
     its postings are the same.  Refuses unbalanced entries, unknown
     accounts, and a reused key with different postings.
     """
-    from pos.clock import business_day as day_of
+    from pos.store.clock import business_day as day_of
 
     key, memo, source_id, postings, text = _prepare(key, memo, source_id, postings)
     now = utc_now()
@@ -204,7 +204,7 @@ def _open_day(store: "Store", asked: date | None, today: date, memo: str) -> tup
 
     A late correction to a closed day thus lands on the next open day, its memo naming the closed one.
     """
-    from pos.days import closed_days
+    from pos.store.days import closed_days
 
     closed = closed_days(store)
     if asked is not None:
@@ -261,7 +261,7 @@ def post_many(store: "Store", drafts: Iterable[Draft]) -> int:
     with different postings the whole call is refused.  Returns how many
     entries were posted.  Reversals go through :func:`reverse`.
     """
-    from pos.clock import business_day as day_of
+    from pos.store.clock import business_day as day_of
 
     prepared = []
     for d in drafts:
@@ -278,7 +278,7 @@ def post_many(store: "Store", drafts: Iterable[Draft]) -> int:
             marks = ",".join("?" * len(chunk))
             known.update(conn.execute(f"SELECT key, postings FROM journal_entries WHERE key IN ({marks})", chunk).fetchall())
         entry_id, prev_hash = _head(store)
-        from pos.days import closed_days
+        from pos.store.days import closed_days
 
         closed = closed_days(store)
         rows = []
@@ -357,7 +357,7 @@ def reverse(store: "Store", entry_id: int, reason: str, *, business_day: date | 
     Only a sale's entry or a correction may be reversed this way: the entries of payments, refunds,
     drawers, drivers' hand-ins and tips are refused, naming the command that moves that money instead.
     """
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     reason = clean_line(reason, "reason for the reversal")
     if not reason:
@@ -376,7 +376,7 @@ def reverse(store: "Store", entry_id: int, reason: str, *, business_day: date | 
             business_day=business_day,
             reverses=entry_id,
         )
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.BOOKS_CORRECTED, f"entry {entry_id}", {"reversed": False},
                       {"reversed": True, "by_entry": entry.id}, reason=reason, memo=original.memo,

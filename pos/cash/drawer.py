@@ -15,13 +15,14 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos import accounts, ledger, posting_rules
-from pos.errors import Conflict, InvalidInput, NotAllowed
-from pos.store import iso, new_id, parse_iso, utc_now
+from pos.books import accounts, ledger
+from pos.sales import posting_rules
+from pos.base.errors import Conflict, InvalidInput, NotAllowed
+from pos.store.store import iso, new_id, parse_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 
 class Movement(str, enum.Enum):
@@ -78,7 +79,7 @@ def require_open(store: "Store", register: int) -> Drawer:
 
 
 def _amount(store: "Store", text: str, what: str) -> int:
-    from pos.money import parse_amount
+    from pos.base.money import parse_amount
 
     s = store.settings
     try:
@@ -89,12 +90,12 @@ def _amount(store: "Store", text: str, what: str) -> int:
 
 def open_drawer(store: "Store", register: int, float_text: str | None, *,
                 counted_by: "StaffMember | None" = None) -> Drawer:
-    """Open a register's drawer with its float: cash that was already the store's (:mod:`pos.floats`: kept in the
+    """Open a register's drawer with its float: cash that was already the store's (:mod:`pos.cash.floats`: kept in the
     drawer since the last close, from the safe, or put in by the owner, the store's first float).  With no float
     given, the float the last close kept in the drawer.  Cash from the safe is counted by a manager, their PIN typed
-    (``counted_by``; :func:`pos.floats.check_count`)."""
-    from pos import floats
-    from pos.money import parse_amount
+    (``counted_by``; :func:`pos.cash.floats.check_count`)."""
+    from pos.cash import floats
+    from pos.base.money import parse_amount
 
     register = check_register(register)
     s = store.settings
@@ -116,7 +117,7 @@ def open_drawer(store: "Store", register: int, float_text: str | None, *,
         if float_minor or source.to_safe_minor:
             ledger.post(store, f"drawer:{drawer_id}:float", f"Float for drawer {register}: {source.said(store)}",
                         ledger.SourceKind.DRAWER, f"drawer:{register}", floats.postings(register, source, s.currency))
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.DRAWER_CASH, f"drawer {register}", None, {"expected_minor": float_minor},
                       kind="opened", register=register, kept_minor=source.kept_minor, from_safe_minor=source.safe_minor,
@@ -154,7 +155,7 @@ def spendable_cash(store: "Store", register: int) -> int:
 
 def move(store: "Store", register: int, kind: Movement, amount_text: str, reason: str) -> ledger.Entry:
     """A paid-in, paid-out or drop, with its reason; cash that is not there cannot leave."""
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     why = clean_line(reason, f"{kind.value} reason")
     drawer = require_open(store, register)
@@ -168,7 +169,7 @@ def move(store: "Store", register: int, kind: Movement, amount_text: str, reason
         if kind is not Movement.PAID_IN:
             spendable = spendable_cash(store, drawer.register)
             if amount > spendable:
-                from pos.money_format import store_money
+                from pos.base.money_format import store_money
 
                 if spendable < held:
                     raise NotAllowed(
@@ -191,7 +192,7 @@ def move(store: "Store", register: int, kind: Movement, amount_text: str, reason
             store, f"drawer:{drawer.id}:{kind.value}:{new_id('mv')}", f"{kind.value.capitalize()} drawer {drawer.register}: {why}",
             ledger.SourceKind.DRAWER, f"drawer:{drawer.register}", postings,
         )
-        from pos import audit
+        from pos.store import audit
 
         after = held + amount if kind is Movement.PAID_IN else held - amount
         audit.changed(store, audit.Event.DRAWER_CASH, f"drawer {drawer.register}", {"expected_minor": held},
@@ -201,9 +202,9 @@ def move(store: "Store", register: int, kind: Movement, amount_text: str, reason
 
 def no_sale(store: "Store", register: int, reason: str) -> Drawer:
     """Open the drawer without a sale (change for a note, a check): no money moves, the audit trail says why."""
-    from pos import audit
+    from pos.store import audit
 
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     why = clean_line(reason, "no-sale reason")
     drawer = require_open(store, register)

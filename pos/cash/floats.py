@@ -30,14 +30,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos import accounts, ledger
-from pos.errors import Refused
-from pos.ledger import Posting
-from pos.words import counted
+from pos.books import accounts, ledger
+from pos.base.errors import Refused
+from pos.books.ledger import Posting
+from pos.base.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 SAFE = "assets:cash:safe"
 OWNER = "equity:owner"
@@ -60,7 +60,7 @@ class FloatSource(NamedTuple):
 
     def said(self, store: "Store") -> str:
         """Where it came from, in words: '$150.00 from the safe', '$150.00 put in by the owner'..."""
-        from pos.money_format import store_money
+        from pos.base.money_format import store_money
 
         def money(amount_minor: int) -> str:
             return store_money(store, amount_minor)
@@ -89,7 +89,7 @@ class FloatNotCounted(Refused):
 def counted_by_needed(store: "Store", source: FloatSource) -> bool:
     """Whether a float from ``source`` must be counted by a manager: it takes cash from the safe or the owner, and
     someone is signed in to open the drawer (a one-shot command where sign-in is required, a register's session).
-    With nobody signed in the caller is trusted, as :mod:`pos.roles` says of such callers."""
+    With nobody signed in the caller is trusted, as :mod:`pos.people.roles` says of such callers."""
     if not (source.safe_minor or source.owner_minor):
         return False  # carried in the drawer from the last close's count, or nothing at all
     return store.memo.get("actor_id") is not None
@@ -99,7 +99,7 @@ def check_count(store: "Store", register: int, source: FloatSource, counted_by: 
     """Refuse a float that takes cash from the safe with nobody counting it, or counted by someone who may not:
     ``counted_by`` is a manager or owner who typed their PIN (the caller checked it); it may be the person
     opening the drawer, as a manager takes the float from the safe."""
-    from pos.money_format import store_money
+    from pos.base.money_format import store_money
 
     if counted_by is None:
         if counted_by_needed(store, source):
@@ -108,7 +108,7 @@ def check_count(store: "Store", register: int, source: FloatSource, counted_by: 
                 "manager counts it and types their PIN (add --counted-by MANAGER_NAME), or open with no --float to "
                 "carry the float the last close kept in the drawer.", source.float_minor)
         return
-    from pos.permissions import Action, actor_of, may, role_phrase
+    from pos.people.permissions import Action, actor_of, may, role_phrase
 
     if not counted_by.active:
         raise Refused(f"{counted_by.name} is deactivated and cannot count a float.")
@@ -123,7 +123,7 @@ def float_account(register: int) -> str:
 
 
 def floats_stay(store: "Store") -> bool:
-    from pos import config
+    from pos.store import config
 
     return config.get(store, "cash.float_stays") == "yes"
 
@@ -207,7 +207,7 @@ def correct_past_floats(store: "Store") -> Correction | None:
     memo.  Nothing when there is no such task, or the store cannot be written."""
     if store.read_only is not None or not store.scalar("SELECT count(*) FROM upgrade_tasks WHERE name = ?", (TASK,)):
         return None
-    from pos.money_format import store_money
+    from pos.base.money_format import store_money
 
     with store.write() as conn:
         if not conn.execute("SELECT 1 FROM upgrade_tasks WHERE name = ?", (TASK,)).fetchone():

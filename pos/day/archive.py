@@ -6,7 +6,7 @@
 * ``{"kind": "entry", ...}``: every journal entry from the first of the period to its last, by number
   (an entry of another day posted in between is kept, so the chain is whole), each with its hash
   and its predecessor's;
-* ``{"kind": "closing", ...}``: every closing of the period's days, as signed (:mod:`pos.closings`);
+* ``{"kind": "closing", ...}``: every closing of the period's days, as signed (:mod:`pos.day.closings`);
 * ``{"kind": "key", ...}``: the store's public closing key and its fingerprint;
 * ``{"kind": "manifest", ...}``: the store, the period, the counts, the first entry's predecessor and
   the last entry's hash, the SHA-256 of the entry, closing and key lines, and a signature over it
@@ -27,11 +27,11 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
 
-from pos import signing
-from pos.errors import InvalidInput, NotAllowed, NotFound
+from pos.day import signing
+from pos.base.errors import InvalidInput, NotAllowed, NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 FORMAT = "anytender-archive"
 VERSION = 1
@@ -71,8 +71,8 @@ def write_archive(store: "Store", start: date, end: date, keys: "signing.KeyLoca
     Refused, before anything is written, for a period of more than 12 months, one with no entries,
     or a store whose closing key is not at ``keys`` (the manifest is signed with it).
     """
-    from pos import closings
-    from pos.store import iso, utc_now
+    from pos.day import closings
+    from pos.store.store import iso, utc_now
 
     start, end = check_period(start, end)
     first = store.scalar("SELECT min(id) FROM journal_entries WHERE business_day >= ? AND business_day <= ?",
@@ -167,7 +167,8 @@ def check_archive(data: bytes, fingerprint: str | None = None) -> ArchiveCheck:
 
 
 def _check(data: bytes, fingerprint: str | None) -> tuple[ArchiveSummary | None, str | None]:
-    from pos import closings, journal_form
+    from pos.day import closings
+    from pos.books import journal_form
 
     entries: list[dict[str, Any]] = []
     found: list[dict[str, Any]] = []

@@ -13,20 +13,20 @@ day, checking everything before it writes anything:
    money lands on.
 3. Every drawer open on the register must be counted, by denomination
    (``100x2,20x5,0.25x4``) or as a total.  The difference from the expected
-   cash (:func:`pos.drawer.expected_drawer`) is posted to ``expenses:cash-over-short``
+   cash (:func:`pos.cash.drawer.expected_drawer`) is posted to ``expenses:cash-over-short``
    with the counter's name, the counted cash moves to the safe (but for the
    drawer's float, when the store keeps it in the drawer overnight:
-   :mod:`pos.floats`), and the drawer is closed (the next opening takes its
+   :mod:`pos.cash.floats`), and the drawer is closed (the next opening takes its
    float from what stayed, or from the safe).
 4. Drivers still holding cash are listed (money not yet in a drawer), and every hand-in a driver started that the
    person receiving it has not yet counted (its cash is still the driver's in the books).
 5. Card payments are matched against the processor's settlement lines
    (the caller passes them in: the core never talks to a processor).
-6. The day's tip pool is shared by hours (:mod:`pos.tip_pool`).  Staff still clocked in (on that
+6. The day's tip pool is shared by hours (:mod:`pos.tips.tip_pool`).  Staff still clocked in (on that
    day or before) are listed, and their shifts end at the close only when the closer says so
    (``end_shifts``); while a tipped shift of the day is open, hours are still growing, so a close
-   with a pool to share is refused until they end (:func:`pos.tip_pool.distribute`'s rule).
-7. The day is locked: :func:`pos.ledger.post` refuses entries for it, and
+   with a pool to share is refused until they end (:func:`pos.tips.tip_pool.distribute`'s rule).
+7. The day is locked: :func:`pos.books.ledger.post` refuses entries for it, and
    anything that happens later lands on the next open day, naming this one.
 
 :func:`reopen_day` undoes the lock with a manager's approval, unless a
@@ -40,17 +40,18 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
-from pos import accounts, ledger, posting_rules
-from pos.drawer import drawer_parts, expected_drawer
-from pos.errors import Conflict, InvalidInput, NotAllowed
+from pos.books import accounts, ledger
+from pos.sales import posting_rules
+from pos.cash.drawer import drawer_parts, expected_drawer
+from pos.base.errors import Conflict, InvalidInput, NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.closings import Closing
-    from pos.days import OrderMove
-    from pos.staff import Shift, StaffMember
-    from pos.store import Store
-    from pos.signing import KeyLocation
-    from pos.tip_pool import PoolPlan
+    from pos.day.closings import Closing
+    from pos.store.days import OrderMove
+    from pos.people.staff import Shift, StaffMember
+    from pos.store.store import Store
+    from pos.day.signing import KeyLocation
+    from pos.tips.tip_pool import PoolPlan
 
 
 # -- counting a drawer --------------------------------------------------------------------
@@ -58,8 +59,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def parse_count(store: "Store", text: str) -> tuple[int, dict[int, int] | None]:
     """A drawer count typed by a person: a total (``245.41``) or notes and coins (``100x2,20x5,0.25x4``)."""
-    from pos import config
-    from pos.money import MAX_AMOUNT_MINOR, parse_amount
+    from pos.store import config
+    from pos.base.money import MAX_AMOUNT_MINOR, parse_amount
 
     s = store.settings
     spec = " ".join((text or "").split())
@@ -77,7 +78,7 @@ def parse_count(store: "Store", text: str) -> tuple[int, dict[int, int] | None]:
             raise InvalidInput(f"'{part[:30]}' counts more cash than any drawer holds: check the count.")
         denomination = parse_amount(value, s.currency, s.locale, allow_zero=False).amount_minor
         if denomination not in known:
-            from pos.money_format import store_money
+            from pos.base.money_format import store_money
 
             raise InvalidInput(f"{store_money(store, denomination)} is not a note or coin of this store "
                                "(pos config show cash.denominations): check the count.")
@@ -163,7 +164,7 @@ def _presented(store: "Store", line: SettlementLine) -> tuple[int, int | None, s
     the currency its fee is in (None: the store's)."""
     from decimal import ROUND_HALF_UP, Decimal
 
-    from pos.money import exponent
+    from pos.base.money import exponent
 
     ours = store.settings.currency
     if not line.currency or line.currency == ours:
@@ -296,7 +297,7 @@ class CloseSummary(NamedTuple):
     payouts: tuple[SettlementLine, ...] = ()
     """What the processor paid out to the bank that day (:func:`payouts`)."""
     closing: "Closing | None" = None
-    """The numbered, signed closing record the close wrote (:mod:`pos.closings`)."""
+    """The numbered, signed closing record the close wrote (:mod:`pos.day.closings`)."""
     clocked_in: "tuple[Shift, ...]" = ()
     """Shifts of the day (or before) still running after the close: staff who have not clocked out."""
     shifts_ended: "tuple[Shift, ...]" = ()
@@ -313,8 +314,8 @@ class CloseSummary(NamedTuple):
 
 def not_begun(store: "Store", day: date, calendar_day: date) -> str:
     """Why ``day``, later than the calendar's business day, cannot be closed: when it begins, and where sales go."""
-    from pos.clock import day_bounds
-    from pos.days import first_open_day
+    from pos.store.clock import day_bounds
+    from pos.store.days import first_open_day
 
     starts = day_bounds(day, store.settings)[0].astimezone(store.settings.zone)
     now = f"it is still {calendar_day}'s business day"
@@ -325,14 +326,14 @@ def not_begun(store: "Store", day: date, calendar_day: date) -> str:
 
 
 def is_closed(store: "Store", day: date) -> bool:
-    from pos.days import closed_days
+    from pos.store.days import closed_days
 
     return day in closed_days(store)
 
 
 def _open_orders_through(store: "Store", day: date) -> list[tuple[str, date, int]]:
     """(id, day, number) of every order still open on ``day`` or on a closed day before it."""
-    from pos.days import closed_days
+    from pos.store.days import closed_days
 
     closed = closed_days(store)
     return [(r[0], date.fromisoformat(r[1]), r[2]) for r in store.tuples(
@@ -343,7 +344,7 @@ def _open_orders_through(store: "Store", day: date) -> list[tuple[str, date, int
 
 def carry_over_to(store: "Store", day: date) -> date:
     """Where a close of ``day`` carries open orders: the day open after it (the calendar's, if later)."""
-    from pos.days import current_day, first_open_day
+    from pos.store.days import current_day, first_open_day
 
     after = first_open_day(store, day + timedelta(days=1))
     now = current_day(store)
@@ -353,9 +354,9 @@ def carry_over_to(store: "Store", day: date) -> date:
 def _carry_over(store: "Store", orders: list[tuple[str, date, int]], to_day: date, close_id: int,
                 moved_by: int | None) -> "list[OrderMove]":
     """Move open orders to ``to_day`` with the next numbers there, each move recorded (inside the close)."""
-    from pos.days import OrderMove
-    from pos.orders import forget_order
-    from pos.store import iso, utc_now
+    from pos.store.days import OrderMove
+    from pos.sales.orders import forget_order
+    from pos.store.store import iso, utc_now
 
     moved: list[OrderMove] = []
     now = iso(utc_now())
@@ -390,10 +391,11 @@ def close_day(
     ``end_shifts``: end the shifts still open on ``day`` (or before) at the close, as the person closing;
     otherwise they stay open and are listed, and a pool to share waits for its tipped shifts to end.
     """
-    from pos import shifts, tip_pool
-    from pos.clock import business_day
-    from pos.days import forget_closed_days
-    from pos.store import iso, utc_now
+    from pos.day import shifts
+    from pos.tips import tip_pool
+    from pos.store.clock import business_day
+    from pos.store.days import forget_closed_days
+    from pos.store.store import iso, utc_now
 
     calendar_day = business_day(utc_now(), store.settings)
     if is_closed(store, day):
@@ -422,8 +424,8 @@ def close_day(
     lines = list(settlement(day)) if settlement is not None else []
     currency = store.settings.currency
     counted_name = counted_by.name if counted_by else "the owner"
-    from pos import floats
-    from pos.money_format import store_money
+    from pos.cash import floats
+    from pos.base.money_format import store_money
 
     float_stays = floats.floats_stay(store)
     with store.write() as conn:
@@ -472,7 +474,7 @@ def close_day(
             "SELECT s.name, h.declared_minor, h.register FROM handins h JOIN staff s ON s.id = h.driver_id "
             "LEFT JOIN handin_counts c ON c.handin_id = h.id WHERE c.handin_id IS NULL ORDER BY h.started_at, h.id"))
         card_problems = match_settlement(store, day, lines)
-        from pos.limits import requester
+        from pos.people.limits import requester
 
         closer = requester(store, None) or counted_by  # who closed: the person signed in, or the counter
         ended = shifts.end_at_close(store, day, closer) if end_shifts else []
@@ -493,15 +495,15 @@ def close_day(
                                handins_waiting=handins_waiting, closed_by=closer.name if closer else None)
         conn.execute("UPDATE day_closes SET summary = ? WHERE id = ?",
                      (json.dumps(summary_dict(summary), default=str), close_id))
-        from pos.closings import write_closing  # numbered and signed: refused whole without the store's key
+        from pos.day.closings import write_closing  # numbered and signed: refused whole without the store's key
 
         closing = write_closing(store, "close", day, close_id, closer, keys if keys is not None else store.keys,
                                 counted_by=counted_by)
         summary = summary._replace(closing=closing)
-        from pos import witness
+        from pos.day import witness
 
         witness.queue(store, closing)  # delivered after the commit: the close never waits on a witness
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.DAY_CLOSED, day.isoformat(), {"closed": False}, {"closed": True},
                       business_day=day, close=close_id, forced=force, counted_by=counted_name,
@@ -529,14 +531,14 @@ def _had_cards(store: "Store", day: date) -> bool:
 
 def _check_shifts_for_pool(store: "Store", day: date) -> None:
     """Refuse a close that would share a tip pool by hours still growing: a tipped shift of the day still open."""
-    from pos import tip_pool
+    from pos.tips import tip_pool
 
     if tip_pool.pool_of_day(store, day) <= 0:
         return
     plan = tip_pool.plan(store, day)
     if plan.still_open:
-        from pos.money_format import store_money
-        from pos.words import are
+        from pos.base.money_format import store_money
+        from pos.base.words import are
 
         raise NotAllowed(f"{are([s.staff_name for s in plan.still_open])} still on shift on {day}, and the close shares "
                          f"the day's tip pool ({store_money(store, plan.pool_minor)}) by hours: end the shifts first "
@@ -574,8 +576,8 @@ def reopen_day(store: "Store", day: date, approver: "StaffMember | None", by: "S
                *, keys: "KeyLocation | None" = None) -> None:
     """Lift a day's lock: refused once a later day is closed, and without a manager: ``approver`` typing their
     PIN now, who is never ``by`` (the person asking); or, with no approver, ``by`` if they may reopen a day."""
-    from pos.permissions import Action, actor_of, may
-    from pos.store import iso, utc_now
+    from pos.people.permissions import Action, actor_of, may
+    from pos.store.store import iso, utc_now
 
     who = approver or by
     if who is None or not may(actor_of(who), Action.REOPEN_DAY):
@@ -587,24 +589,24 @@ def reopen_day(store: "Store", day: date, approver: "StaffMember | None", by: "S
                              (day.isoformat(),))
         if later:
             raise NotAllowed(f"{later} was closed after {day}: a day cannot be reopened once a later one is closed.")
-        from pos import approvals
+        from pos.people import approvals
 
         if approver is not None:
             approvals.approve(store, approver, f"reopening of {day}", 0, by)  # never the person asking
         close_id = int(store.scalar("SELECT id FROM day_closes WHERE business_day = ? AND reopened_at IS NULL",
                                     (day.isoformat(),)))
-        from pos.closings import write_closing  # a new signed closing: the old one is never edited
+        from pos.day.closings import write_closing  # a new signed closing: the old one is never edited
 
         reopening = write_closing(store, "reopen", day, close_id, who, keys if keys is not None else store.keys)
-        from pos import witness
+        from pos.day import witness
 
         witness.queue(store, reopening)  # witnessed like a close, after the commit
         conn.execute("UPDATE day_closes SET reopened_at = ?, reopened_by = ? WHERE business_day = ? "
                      "AND reopened_at IS NULL", (iso(utc_now()), who.id, day.isoformat()))
-        from pos.days import forget_closed_days
+        from pos.store.days import forget_closed_days
 
         forget_closed_days(store)
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.DAY_REOPENED, day.isoformat(), {"closed": True}, {"closed": False},
                       business_day=day, approved_by=approver.name if approver is not None else None,

@@ -9,7 +9,7 @@ no gaps), the day's totals, the *perpetual* grand totals since signed closings b
 closing's, plus this day's: never re-summed, never reset), the journal's head hash and entry
 count at that moment, the previous closing's signature, and the fingerprint of the key that
 signs it.  The record is signed with Ed25519 by the store's private key, which lives in its own
-owner-only file outside the store (:mod:`pos.signing`).  A reopening writes a new record whose
+owner-only file outside the store (:mod:`pos.day.signing`).  A reopening writes a new record whose
 day totals take the day's last closing back out of the grand totals; the re-close adds the day
 again.  Nothing is ever edited.
 
@@ -31,13 +31,14 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
-from pos import chains, signing
-from pos.errors import InvalidInput
-from pos.words import counted
+from pos.store import chains
+from pos.day import signing
+from pos.base.errors import InvalidInput
+from pos.base.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 RECORD_VERSION = 1
 CHECK_DIGITS = 12
@@ -79,7 +80,7 @@ class Closing(NamedTuple):
 
 def day_totals(store: "Store", day: date) -> dict[str, int]:
     """What a closing counts for ``day``: the Z report's figures (from the ledger), and the day's voids."""
-    from pos.report import day_report
+    from pos.day.report import day_report
 
     r = day_report(store, day)
     voided = store.scalar("SELECT coalesce(sum(voided_minor), 0) FROM orders WHERE business_day = ? "
@@ -140,7 +141,7 @@ class Start(NamedTuple):
 
 def verify_start(store: "Store", *, window_days: int | None = None) -> Start:
     """The newest day close at least ``window_days`` before the last closed day whose closing's signature is valid:
-    its journal head (a :class:`pos.ledger.Anchor`) and control head; else the start of both (a store younger than
+    its journal head (a :class:`pos.books.ledger.Anchor`) and control head; else the start of both (a store younger than
     the window, or one whose closings predate signing: the whole journal is cheap, or unsigned, then).
 
     The signed head is the one to trust: the day-close row also keeps a head, but nothing vouches for it, and a
@@ -149,7 +150,7 @@ def verify_start(store: "Store", *, window_days: int | None = None) -> Start:
     """
     from datetime import timedelta
 
-    from pos import ledger
+    from pos.books import ledger
 
     public = signing.public_key(store)
     last = last_closing(store)
@@ -203,7 +204,7 @@ def write_closing(store: "Store", kind: str, day: date, close_id: int, by: "Staf
     transaction (which must hold the write lock).  Refused, with the caller's transaction rolled back, when the
     closing key cannot be had.  ``by`` is who closed (or reopened); ``counted_by`` who counted the drawers, when
     someone else did (their PIN typed)."""
-    from pos.store import iso, utc_now
+    from pos.store.store import iso, utc_now
 
     private = signing.signer_for(store, keys)
     fingerprint = signing.fingerprint_of_store(store)
@@ -237,7 +238,7 @@ def write_closing(store: "Store", kind: str, day: date, close_id: int, by: "Staf
         "journal": {"entries": int(head[0]) if head else 0, "head": head[1] if head else "0" * 64},
         "previous": previous.signature if previous is not None else "",
         "key": fingerprint,
-        # The control records' chain (pos.chains) as it stands: staff, settings, sign-ins, the audit trail...
+        # The control records' chain (pos.store.chains) as it stands: staff, settings, sign-ins, the audit trail...
         "chains": {"control": chains.head(store).as_dict()},
     }
     if carried is not None:
@@ -503,7 +504,7 @@ def _rehash_through(store: "Store", last_id: int) -> str | None:
     """Recompute entries 1..``last_id`` (each hash from its content and its predecessor's): the first wrong, or None."""
     import hashlib
 
-    from pos import journal_form, ledger
+    from pos.books import journal_form, ledger
 
     prev_id, prev_hash = 0, ledger.GENESIS_HASH
     cursor = store.conn.execute(f"SELECT {ledger._COLUMNS} FROM journal_entries WHERE id <= ? ORDER BY id", (last_id,))

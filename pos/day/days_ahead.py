@@ -1,6 +1,6 @@
 """Days closed before they began: found, reopened when nothing is on them, reported when something is.
 
-Before a close was held to the calendar (:func:`pos.close.close_day` now refuses a day that has not
+Before a close was held to the calendar (:func:`pos.day.close.close_day` now refuses a day that has not
 begun), an owner closing twice in one night could close the next days too: at 02:40 on the 7th (the
 6th's business day) ``pos day close --force`` closed the 7th, then the 8th, and new orders were
 numbered on the 9th.  A store left in that state is repaired when it is opened
@@ -16,13 +16,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos.clock import business_day
-from pos.errors import AnytenderError
-from pos.words import counted
+from pos.store.clock import business_day
+from pos.base.errors import AnytenderError
+from pos.base.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.signing import KeyLocation
-    from pos.store import Store
+    from pos.day.signing import KeyLocation
+    from pos.store.store import Store
 
 
 class ClosedAhead(NamedTuple):
@@ -61,7 +61,7 @@ class ClosedAhead(NamedTuple):
 
 def days_closed_ahead(store: "Store") -> list[ClosedAhead]:
     """Every day still closed that was closed before it began, oldest first, with what is on it."""
-    from pos.store import parse_iso
+    from pos.store.store import parse_iso
 
     found: list[ClosedAhead] = []
     closes = list(store.tuples("SELECT id, business_day, closed_at FROM day_closes WHERE reopened_at IS NULL "
@@ -96,7 +96,7 @@ def orders_rung_ahead(store: "Store", *, after: date | None = None) -> list[Rung
     days after ``after`` (None: every day)."""
     from datetime import timedelta
 
-    from pos.store import parse_iso
+    from pos.store.store import parse_iso
 
     found: dict[tuple[date, date], list[int]] = {}
     for day_text, number, created_at in store.tuples(
@@ -114,7 +114,7 @@ def reopen_empty_days_ahead(store: "Store", keys: "KeyLocation | None") -> list[
     closed day (a day is never reopened under a later closed one): each with a signed reopening closing and an
     audit event.  Returns the days reopened; nothing when the store cannot be written or its closing key cannot
     be had (``pos ledger verify`` then names them).  Costs one query when there is nothing to repair."""
-    from pos.store import parse_iso
+    from pos.store.store import parse_iso
 
     if store.read_only is not None:
         return []
@@ -129,10 +129,10 @@ def reopen_empty_days_ahead(store: "Store", keys: "KeyLocation | None") -> list[
 
 
 def _reopen_while_empty(store: "Store", keys: "KeyLocation | None") -> list[date]:
-    from pos import audit
-    from pos.closings import write_closing
-    from pos.days import forget_closed_days
-    from pos.store import iso, utc_now
+    from pos.store import audit
+    from pos.day.closings import write_closing
+    from pos.store.days import forget_closed_days
+    from pos.store.store import iso, utc_now
 
     reopened: list[date] = []
     with store.write() as conn:

@@ -13,7 +13,7 @@ tips, drawer counts, hand-ins) are read one by one.  Counts of
 orders come from the same entries: an order counts when its sale is booked.
 Voided orders post nothing, so the only figure not from the ledger is how
 many were voided.  ``tests/test_close.py`` checks every total against
-:func:`pos.ledger.balances` for the day.
+:func:`pos.books.ledger.balances` for the day.
 """
 
 from __future__ import annotations
@@ -21,16 +21,17 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pos import accounts, staff_day
-from pos.returns import returned_by_sku
-from pos.tip_policy import TIP_FEE_KEY_SUFFIX, card_fee_share
-from pos.staff_day import CashierLine, DriverLine
+from pos.books import accounts
+from pos.day import staff_day
+from pos.sales.returns import returned_by_sku
+from pos.tips.tip_policy import TIP_FEE_KEY_SUFFIX, card_fee_share
+from pos.day.staff_day import CashierLine, DriverLine
 
 if TYPE_CHECKING:  # pragma: no cover
     from decimal import Decimal
 
-    from pos.days import OrderMove
-    from pos.store import Store
+    from pos.store.days import OrderMove
+    from pos.store.store import Store
 
 _CARD_FEES = accounts.CARD_FEES
 SOLD = staff_day.SOLD
@@ -165,8 +166,8 @@ class UnpaidRefund(NamedTuple):
 
 def _refund_outcomes(store: "Store", day: date) -> tuple[int, int, tuple[UnpaidRefund, ...]]:
     """The day's card refunds still pending at the processor, and those that did not pay back (see DayReport)."""
-    from pos.clock import day_bounds
-    from pos.store import iso
+    from pos.store.clock import day_bounds
+    from pos.store.store import iso
 
     iso_day = day.isoformat()
     pending_count, pending_minor = store.tuples(
@@ -195,8 +196,8 @@ def _lines(text: str) -> list[tuple[str, int]]:
 
 def day_report(store: "Store", day: date) -> DayReport:
     """The Z report of a business day (see the module docstring)."""
-    from pos import ledger
-    from pos.days import moves
+    from pos.books import ledger
+    from pos.store.days import moves
 
     iso_day = day.isoformat()
     orders = gross = net = discounts = refunds = fees = clearing = rounding = 0
@@ -385,7 +386,7 @@ def _rates(store: "Store", iso_day: str, tax: dict[str, int]) -> tuple[dict[str,
         "AND j.key LIKE 'order:%:sale' AND l.removed_at IS NULL", (iso_day,),
     ):
         used.setdefault(category, set()).add(Decimal(rate))
-    from pos.taxes import tax_categories
+    from pos.store.taxes import tax_categories
 
     names: dict[str, str] = {}
     for category in tax_categories(store, date.fromisoformat(iso_day)):  # as named and rated on that day

@@ -2,33 +2,33 @@
 
 Hours on shift are money (the tip pool is shared by them) and a tip may go only to someone on
 shift, so nobody clocks anyone else in or out: the caller has a PIN typed at that moment
-checked (:func:`pos.staff.verify_pin`) and passes whose it was, ``by``: the person themselves,
+checked (:func:`pos.people.staff.verify_pin`) and passes whose it was, ``by``: the person themselves,
 or a manager (whom the permission table lets approve) acting for them.  Each clock-in and
 clock-out is kept with who did it, in the shift's row and the audit trail, and so is every
-declaration of cash tips (:func:`pos.tips.declare_cash_tips`).
+declaration of cash tips (:func:`pos.tips.tips.declare_cash_tips`).
 
 A shift starts now: there is no way to start one in the past or to move its start.
 
-The shift rows themselves are :mod:`pos.staff`'s (``start_shift``, ``end_shift``, ``open_shift``).
+The shift rows themselves are :mod:`pos.people.staff`'s (``start_shift``, ``end_shift``, ``open_shift``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pos.errors import InvalidInput, Refused
+from pos.base.errors import InvalidInput, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import date
 
-    from pos.ledger import Entry
-    from pos.staff import Shift, StaffMember
-    from pos.store import Store
+    from pos.books.ledger import Entry
+    from pos.people.staff import Shift, StaffMember
+    from pos.store.store import Store
 
 
 def _check_by(member: "StaffMember", by: "StaffMember", doing: str) -> None:
     """``by`` clocks ``member`` in or out: themselves, or a manager for them."""
-    from pos.permissions import Action, actor_of, may
+    from pos.people.permissions import Action, actor_of, may
 
     if by.id == member.id:
         return
@@ -40,16 +40,16 @@ def _check_by(member: "StaffMember", by: "StaffMember", doing: str) -> None:
 
 def check_clock_in(store: "Store", who: str, register: int | None = None, job: str | None = None) -> "StaffMember":
     """Refuse, before anyone types a PIN, a clock-in that cannot be: someone deactivated, on shift already,
-    a job they cannot work (:func:`pos.staff.check_job`)."""
-    from pos.errors import Conflict, NotAllowed
-    from pos.staff import check_job, get_staff, open_shift
+    a job they cannot work (:func:`pos.people.staff.check_job`)."""
+    from pos.base.errors import Conflict, NotAllowed
+    from pos.people.staff import check_job, get_staff, open_shift
 
     member = get_staff(store, who)
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot start a shift.")
     check_job(member, job)
     if register is not None:
-        from pos.drawer import check_register
+        from pos.cash.drawer import check_register
 
         check_register(register)
     current = open_shift(store, member)
@@ -61,8 +61,8 @@ def check_clock_in(store: "Store", who: str, register: int | None = None, job: s
 
 def check_clock_out(store: "Store", who: str) -> "StaffMember":
     """Refuse, before anyone types a PIN, a clock-out of someone not on shift."""
-    from pos.errors import Conflict
-    from pos.staff import get_staff, open_shift
+    from pos.base.errors import Conflict
+    from pos.people.staff import get_staff, open_shift
 
     member = get_staff(store, who)
     if open_shift(store, member) is None:
@@ -74,9 +74,9 @@ def clock_in(store: "Store", who: str, by: "StaffMember", register: int | None =
              job: str | None = None) -> "Shift":
     """Start ``who``'s shift now, as ``job`` (default their role), ``by`` themselves (their PIN) or a manager;
     recorded with who did it."""
-    from pos import audit
-    from pos.staff import get_staff, start_shift
-    from pos.store import iso
+    from pos.store import audit
+    from pos.people.staff import get_staff, start_shift
+    from pos.store.store import iso
 
     member = get_staff(store, who)
     _check_by(member, by, "in")
@@ -92,10 +92,10 @@ def clock_in(store: "Store", who: str, by: "StaffMember", register: int | None =
 def clock_out(store: "Store", who: str, by: "StaffMember", cash_tips_minor: int = 0
               ) -> tuple["Shift", "Entry | None"]:
     """End ``who``'s shift now, declaring the cash tips they received in hand, if any; in one transaction."""
-    from pos import audit
-    from pos.staff import end_shift, get_staff
-    from pos.store import iso
-    from pos.tips import declare_cash_tips
+    from pos.store import audit
+    from pos.people.staff import end_shift, get_staff
+    from pos.store.store import iso
+    from pos.tips.tips import declare_cash_tips
 
     member = get_staff(store, who)
     _check_by(member, by, "out")
@@ -115,7 +115,7 @@ def clock_out(store: "Store", who: str, by: "StaffMember", cash_tips_minor: int 
 def still_open(store: "Store", day: "date") -> list["Shift"]:
     """Shifts still running that began on ``day`` or before (people who did not clock out), oldest first: what a
     close of ``day`` lists, and ends when told (:func:`end_at_close`)."""
-    from pos.staff import open_shifts_through
+    from pos.people.staff import open_shifts_through
 
     return open_shifts_through(store, day)
 
@@ -123,9 +123,9 @@ def still_open(store: "Store", day: "date") -> list["Shift"]:
 def end_at_close(store: "Store", day: "date", by: "StaffMember | None") -> list["Shift"]:
     """End, now, every shift :func:`still_open` on ``day``'s close, as the person closing (``by``) told it to: each
     in the audit trail as clocked out at the close, by them.  Inside the close's transaction."""
-    from pos import audit
-    from pos.staff import get_shift
-    from pos.store import iso, utc_now
+    from pos.store import audit
+    from pos.people.staff import get_shift
+    from pos.store.store import iso, utc_now
 
     now = iso(utc_now())
     ended = []

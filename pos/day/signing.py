@@ -1,6 +1,6 @@
 """The store's closing key: an Ed25519 key pair whose private half lives outside the store file.
 
-Every day close is signed (:mod:`pos.closings`) with a private key kept in its own owner-only
+Every day close is signed (:mod:`pos.day.closings`) with a private key kept in its own owner-only
 file, never in the store: whoever can write the store file can recompute the journal's hash
 chain, but cannot sign a closing without this key.  The store keeps only the public key and its
 fingerprint, which the Z report prints.
@@ -23,11 +23,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pos.errors import InvalidInput, NotAllowed, StoreError
-from pos.private_folders import make_private_folder
+from pos.base.errors import InvalidInput, NotAllowed, StoreError
+from pos.base.private_folders import make_private_folder
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 KEY_SUFFIX = ".ed25519"
 _HEADER = "anytender closing key (Ed25519 private key, hex); keep it secret, back it up apart from the store"
@@ -137,7 +137,7 @@ def load_key(path: Path) -> Any:
     """The private key in ``path`` (an ``Ed25519PrivateKey``), refusing a link, a file others can read, garbage."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from pos.secret_files import read_owner_only
+    from pos.base.secret_files import read_owner_only
 
     text = read_owner_only(path, "the closing key", f"The closing key is missing: it is expected at {path} (made by "
                            "'pos init'). Restore it from its backup, or point POS_KEY_FILE at it; nothing was written.",
@@ -172,7 +172,7 @@ def signature_ok(public: bytes, payload: bytes, signature_hex: str) -> bool:
 
 def record_key(store: "Store", public: bytes) -> str:
     """Keep ``public`` as the store's closing key (inside the caller's transaction); its fingerprint."""
-    from pos.store import iso, utc_now
+    from pos.store.store import iso, utc_now
 
     value = fingerprint_of(public)
     store.conn.execute("INSERT INTO closing_keys(public_key, fingerprint, created_at) VALUES (?, ?, ?)",

@@ -2,9 +2,9 @@
 of control records.
 
 A plain check starts from the newest signed closing a week before the last closed day
-(:func:`pos.closings.verify_start`): the journal's entries and the control log's entries after
+(:func:`pos.day.closings.verify_start`): the journal's entries and the control log's entries after
 that closing's heads are re-hashed, the closed days after it counted again, every closing's
-signature and heads checked, every control row compared with its last version (:mod:`pos.chains`).
+signature and heads checked, every control row compared with its last version (:mod:`pos.store.chains`).
 Its cost is the week's, not the store's age.  ``full`` does the same from the start of both
 chains and counts every closed day again.  Anchors and witnesses held outside the store are
 checked on top, by the command.
@@ -15,12 +15,14 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos import chains, closings, ledger
-from pos.signin import unrecorded_signin
-from pos.store import iso, utc_now
+from pos.store import chains
+from pos.day import closings
+from pos.books import ledger
+from pos.people.signin import unrecorded_signin
+from pos.store.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class StoreCheck(NamedTuple):

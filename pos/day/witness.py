@@ -10,7 +10,7 @@ or more witnesses (:class:`WitnessKind`):
   is (whatever chain heads it carries), its signature and the public key that checks it, and beside
   them the key's fingerprint, the totals, the number of closings so far and the journal's head.
   Every one of those is inside the signed record too, so the line is signed by the closing's own
-  signature (:mod:`pos.witness_check` checks each copy against the record);
+  signature (:mod:`pos.day.witness_check` checks each copy against the record);
 - an **email** to the owner through the store's mail server (``receipt.smtp``): the heads in the
   body, the Z report (``pos day report --json``) and the witness line attached.
 
@@ -39,9 +39,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-from pos.errors import AnytenderError, InvalidInput
-from pos.words import counted
-from pos.witness_setting import SETTING, Witness, WitnessKind, from_spec, stored_witnesses
+from pos.base.errors import AnytenderError, InvalidInput
+from pos.base.words import counted
+from pos.store.witness_setting import SETTING, Witness, WitnessKind, from_spec, stored_witnesses
 
 __all__ = ["SETTING", "Witness", "WitnessKind", "from_spec", "stored_witnesses", "configured", "queue",
            "deliver_pending", "stale_notice"]
@@ -49,8 +49,8 @@ __all__ = ["SETTING", "Witness", "WitnessKind", "from_spec", "stored_witnesses",
 if TYPE_CHECKING:  # pragma: no cover
     from email.message import EmailMessage
 
-    from pos.closings import Closing
-    from pos.store import Store
+    from pos.day.closings import Closing
+    from pos.store.store import Store
 
 LINE_VERSION = 1
 FILE_PREFIX = "anytender-witness-"
@@ -60,7 +60,7 @@ CLAIM_FOR = timedelta(minutes=2)
 
 
 SendMail = Callable[["EmailMessage"], None]
-"""Sends one email to its ``To:``; raises an :class:`~pos.errors.AnytenderError` saying why it could not."""
+"""Sends one email to its ``To:``; raises an :class:`~pos.base.errors.AnytenderError` saying why it could not."""
 
 
 # -- the setting ------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ SendMail = Callable[["EmailMessage"], None]
 
 def configured(store: "Store") -> list[Witness]:
     """The witnesses the store names (none when ``closing.witness`` is not set)."""
-    from pos import config
+    from pos.store import config
 
     return stored_witnesses(config.get(store, SETTING))
 
@@ -89,7 +89,7 @@ def same_disk(store: "Store", witness: Witness) -> bool:
 def witness_line(store: "Store", closing: "Closing") -> dict[str, Any]:
     """The line a witness keeps of ``closing``: its signed record as it is, the signature, the public key, and (copied
     from the record, so signed with it) the key's fingerprint, the totals, the closings so far and the head."""
-    from pos import signing
+    from pos.day import signing
 
     public = signing.public_key(store)
     record = closing.record
@@ -116,7 +116,7 @@ def _payload(store: "Store", closing: "Closing", witness: Witness, *, z_report: 
     if witness.kind is WitnessKind.EMAIL and closing.kind == "close" and z_report:
         from datetime import date
 
-        from pos.report import day_report, report_dict
+        from pos.day.report import day_report, report_dict
 
         # The Z report as 'pos day report --json' writes it, as it was at the close.
         payload["z_report"] = json.loads(json.dumps(
@@ -127,7 +127,7 @@ def _payload(store: "Store", closing: "Closing", witness: Witness, *, z_report: 
 
 def queue(store: "Store", closing: "Closing") -> int:
     """One delivery job per witness for ``closing``, inside the caller's transaction (the close's): how many."""
-    from pos.store import iso, utc_now
+    from pos.store.store import iso, utc_now
 
     witnesses = configured(store)
     for w in witnesses:
@@ -142,7 +142,7 @@ def queue_missing(store: "Store") -> int:
     witnesses = configured(store)
     if not witnesses or store.read_only is not None:
         return 0
-    from pos import closings
+    from pos.day import closings
 
     have = int(store.scalar("SELECT count(*) FROM closings"))
     if all(int(store.scalar("SELECT count(*) FROM witness_jobs WHERE witness = ?", (w.spec,))) >= have
@@ -155,7 +155,7 @@ def queue_missing(store: "Store") -> int:
                                                     (w.spec,))}
             for c in closings.all_closings(store):
                 if c.number not in done:
-                    from pos.store import iso, utc_now
+                    from pos.store.store import iso, utc_now
 
                     store.conn.execute(
                         "INSERT OR IGNORE INTO witness_jobs(closing_number, witness, payload, queued_at) "
@@ -199,7 +199,7 @@ def waiting(store: "Store") -> list[Job]:
 
 
 def _claim(store: "Store", job: Job) -> bool:
-    from pos.store import iso, utc_now
+    from pos.store.store import iso, utc_now
 
     now = utc_now()
     with store.write() as conn:
@@ -211,7 +211,7 @@ def _claim(store: "Store", job: Job) -> bool:
 
 
 def _settle(store: "Store", job: Job, problem: str | None) -> None:
-    from pos.store import iso, utc_now
+    from pos.store.store import iso, utc_now
 
     with store.write() as conn:
         if problem is None:
@@ -268,7 +268,7 @@ def append_line(folder: Path, line: dict[str, Any]) -> bool:
     A different closing of the same number there already is refused (the witness is never overwritten)."""
     import fcntl
 
-    from pos.errors import Conflict
+    from pos.base.errors import Conflict
 
     if not folder.is_dir():
         raise InvalidInput(f"the witness folder {folder} is not there (is its disk or share mounted?)")
@@ -338,7 +338,7 @@ def email_message(payload: dict[str, Any], to: str, sender: str) -> "EmailMessag
     from email.message import EmailMessage
     from email.utils import formataddr, format_datetime
 
-    from pos.store import parse_iso
+    from pos.store.store import parse_iso
 
     line = payload["line"]
     record = line["record"]
@@ -379,7 +379,7 @@ def stale_notice(store: "Store") -> str | None:
     witnesses = configured(store)
     if not witnesses:
         return None
-    from pos.store import parse_iso, utc_now
+    from pos.store.store import parse_iso, utc_now
 
     now = utc_now()
     for w in witnesses:

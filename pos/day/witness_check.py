@@ -1,7 +1,7 @@
 """Checking the store against what its witnesses hold (``pos ledger verify --witness PATH|MAILBOX-FILE``, and plain
 ``pos ledger verify`` against the folders the store names).
 
-A witness holds, for each closing, the line :func:`pos.witness.witness_line` made when the closing was made.
+A witness holds, for each closing, the line :func:`pos.day.witness.witness_line` made when the closing was made.
 :func:`read_witness` reads those lines from a witness folder or its ``.jsonl`` file, from a mailbox (an mbox file,
 a Maildir, a folder of ``.eml`` files, or one ``.eml``: the ``closing-N.json`` each email carries), with the
 standard library's ``mailbox`` and ``email``.  :func:`check_against` then decides, first by closing number:
@@ -24,13 +24,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
-from pos.errors import InvalidInput
-from pos.words import counted
+from pos.base.errors import InvalidInput
+from pos.base.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
     from email.message import Message
 
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class WitnessCheck(NamedTuple):
@@ -92,7 +92,7 @@ def _messages(path: Path) -> Iterable["Message"]:
 
 def read_witness(path: Path) -> list[dict[str, Any]]:
     """Every witness line ``path`` holds (of any store): a witness folder or its ``.jsonl``, or a mailbox."""
-    from pos.witness import FILE_PREFIX
+    from pos.day.witness import FILE_PREFIX
 
     shown = str(path)
     try:
@@ -123,7 +123,7 @@ def read_witness(path: Path) -> list[dict[str, Any]]:
 
 def _line_problem(line: dict[str, Any]) -> str | None:
     """What makes a witness line not whole by itself, or None."""
-    from pos import signing
+    from pos.day import signing
 
     record, signature, number = line.get("record"), line.get("signature"), line.get("number")
     if not isinstance(record, dict) or not isinstance(signature, str) or not isinstance(number, int):
@@ -177,7 +177,7 @@ def _what(line: dict[str, Any]) -> str:
 
 def check_against(store: "Store", lines: list[dict[str, Any]], source: str) -> WitnessCheck:
     """The store against every closing ``source`` witnessed (see the module docstring): the first that differs."""
-    from pos import closings, signing
+    from pos.day import closings, signing
 
     store_id = signing.store_id(store)
     mine = [line for line in lines if line.get("store") == store_id]
@@ -248,7 +248,7 @@ class Configured(NamedTuple):
 def configured_witnesses(store: "Store") -> list[Configured]:
     """What plain ``pos ledger verify`` checks by itself: each folder the store names, read now; an email witness is
     checked with ``--witness MAILBOX-FILE`` (the owner's mailbox is not on this machine)."""
-    from pos import signing, witness
+    from pos.day import signing, witness
 
     out = []
     for w in witness.configured(store):

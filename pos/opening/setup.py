@@ -13,13 +13,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Required, TypedDict, Unpack
 
-from pos.taxes import create_category, parse_rate
-from pos.settings import save_settings, validate_settings
-from pos.settings_record import StoreSettings, TaxMode
-from pos.store import Store
+from pos.store.taxes import create_category, parse_rate
+from pos.store.settings import save_settings, validate_settings
+from pos.store.settings_record import StoreSettings, TaxMode
+from pos.store.store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.signing import KeyLocation
+    from pos.day.signing import KeyLocation
 
 
 class StoreOptions(TypedDict, total=False):
@@ -43,7 +43,7 @@ def init_store(path: str | os.PathLike[str], **options: Unpack[StoreOptions]) ->
 
 def create_store(path: str | os.PathLike[str], keys: "KeyLocation | None" = None,
                  **options: Unpack[StoreOptions]) -> tuple[Store, str]:
-    """``pos init``: :func:`init_store`, with the owner's recovery code (:mod:`pos.recovery`) made in the same go,
+    """``pos init``: :func:`init_store`, with the owner's recovery code (:mod:`pos.people.recovery`) made in the same go,
     and, given ``keys``, the closing key (:func:`make_closing_key`).  A key that cannot be made leaves no store.
 
     Returns the store, open, and the code, to show once: the store keeps only its hash.
@@ -62,10 +62,10 @@ def create_store(path: str | os.PathLike[str], keys: "KeyLocation | None" = None
 
 
 def make_closing_key(store: Store, keys: "KeyLocation") -> tuple[Path, str]:
-    """``pos init``'s closing key (:mod:`pos.signing`): a new owner-only key file at ``keys`` for this store, its
+    """``pos init``'s closing key (:mod:`pos.day.signing`): a new owner-only key file at ``keys`` for this store, its
     public key kept in the store.  Returns the file and the key's fingerprint.  Refused, leaving the store
     without a key (one is then made at its first close), when a file is already there."""
-    from pos import signing
+    from pos.day import signing
 
     path = signing.key_path(store, keys)
     public = signing.make_key(path)
@@ -99,7 +99,7 @@ def _create(path: str | os.PathLike[str], recovery_code: bool, options: StoreOpt
             create_category(store, "standard", "Standard", rate)
             code = None
             if recovery_code:
-                from pos import recovery
+                from pos.people import recovery
 
                 code = recovery.issue(store)
     except BaseException:

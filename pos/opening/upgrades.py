@@ -1,10 +1,10 @@
 """What a store from an older version needs beyond its SQL migrations, done when a command opens it.
 
-A migration (:mod:`pos.migrations`) changes the schema; some corrections must be journal entries
+A migration (:mod:`pos.store.migrations`) changes the schema; some corrections must be journal entries
 or signed closings, which only the layers above the store can write.  :func:`finish_upgrade` runs
 them, each idempotent and each in its own transaction, so a crash half way is finished by the next
-command: the one entry that corrects floats booked from the owner (:mod:`pos.floats`), and the
-reopening of days an older version let close before they began (:mod:`pos.days_ahead`).  When there
+command: the one entry that corrects floats booked from the owner (:mod:`pos.cash.floats`), and the
+reopening of days an older version let close before they began (:mod:`pos.day.days_ahead`).  When there
 is nothing to do it costs two small queries.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 def finish_upgrade(store: "Store") -> None:
@@ -21,9 +21,9 @@ def finish_upgrade(store: "Store") -> None:
     if store.read_only is not None:
         return
     if store.scalar("SELECT count(*) FROM upgrade_tasks"):  # the journal is imported only when there is work
-        from pos.floats import correct_past_floats
+        from pos.cash.floats import correct_past_floats
 
         correct_past_floats(store)
-    from pos.days_ahead import reopen_empty_days_ahead
+    from pos.day.days_ahead import reopen_empty_days_ahead
 
     reopen_empty_days_ahead(store, store.keys)

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pos.errors import NotAllowed, Refused
+from pos.base.errors import NotAllowed, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 
 
 def require(store: "Store", option: str, amount_minor: int, approver: "StaffMember | None", action: str) -> None:
     """Refuse ``action`` of ``amount_minor`` above the store's threshold without a manager's approval."""
-    from pos import config
-    from pos.money_format import store_money
+    from pos.store import config
+    from pos.base.money_format import store_money
 
     threshold = config.get_minor(store, option)
     if amount_minor <= threshold:
@@ -51,7 +51,7 @@ def check_approver(store: "Store", approver: "StaffMember", action: str,
     approver = approver._replace(active=bool(row["active"]), role=type(approver.role)(row["role"]))
     if not approver.active:
         raise Refused(f"{approver.name} is deactivated and cannot approve a {action}.")
-    from pos.permissions import Action, actor_of, may, role_phrase
+    from pos.people.permissions import Action, actor_of, may, role_phrase
 
     if not may(actor_of(approver), Action.APPROVE):
         raise Refused(f"{approver.name} is {role_phrase(approver.role)}: only a manager or owner can approve a {action}.")
@@ -63,9 +63,9 @@ def check_approver(store: "Store", approver: "StaffMember", action: str,
 def approve(store: "Store", approver: "StaffMember", action: str, amount_minor: int,
             requester: "StaffMember | None" = None) -> None:
     """Check that ``approver`` may approve ``action`` (:func:`check_approver`) and record the approval, naming
-    both the approver and the person it is for (the limits of :mod:`pos.limits` too)."""
+    both the approver and the person it is for (the limits of :mod:`pos.people.limits` too)."""
     check_approver(store, approver, action, requester)
-    from pos import audit
+    from pos.store import audit
 
     asking = requester.id if requester is not None else store.memo.get("actor_id")
     row = store.one("SELECT name FROM staff WHERE id = ?", (int(asking),)) if asking is not None else None

@@ -26,21 +26,21 @@ Every check here reads what counts already and must be called inside the ``store
 never both pass a limit the first one's refund, void or discount uses up, and an approval
 recorded here is rolled back with an attempt refused afterwards.
 
-Above a limit the attempt needs a manager's approval (:func:`pos.approvals.approve`): a manager
+Above a limit the attempt needs a manager's approval (:func:`pos.people.approvals.approve`): a manager
 typing their own PIN at that moment, which the caller asks for.  Without one it is refused with
 :class:`OverLimit`, which says what was asked, why not and who may, and writes nothing; whoever
-catches it records the refusal in the audit trail (:func:`pos.audit.refused`).
+catches it records the refusal in the audit trail (:func:`pos.store.audit.refused`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos.errors import Refused
+from pos.base.errors import Refused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 HOW_CLI = "add --approve MANAGER_NAME (they type their PIN)"
 """How a one-shot command gets an approval; a screen says its own way (:meth:`OverLimit.said`)."""
@@ -76,7 +76,7 @@ def requester(store: "Store", by: "StaffMember | None") -> "StaffMember | None":
     actor_id = store.memo.get("actor_id")
     if actor_id is None:
         return None
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     return get_staff(store, int(actor_id))
 
@@ -89,8 +89,8 @@ def own_authority(store: "Store", member: "StaffMember | None") -> bool:
     """
     if member is None:
         return False
-    from pos.permissions import Action, actor_of, may
-    from pos.staff import get_staff
+    from pos.people.permissions import Action, actor_of, may
+    from pos.people.staff import get_staff
 
     member = get_staff(store, member.id)  # as they are now, inside the write: not as they were at sign-in
     return member.active and may(actor_of(member), Action.APPROVE)
@@ -102,8 +102,8 @@ def day_start(store: "Store") -> str:
     Never a shift's start: a new shift (clocking out and in) continues the day's count.  The
     calendar's day, not the day open for sales: closing the day early does not start a new count.
     """
-    from pos.clock import business_day, day_bounds
-    from pos.store import iso, utc_now
+    from pos.store.clock import business_day, day_bounds
+    from pos.store.store import iso, utc_now
 
     return iso(day_bounds(business_day(utc_now(), store.settings), store.settings)[0])
 
@@ -115,7 +115,7 @@ def decided_inside(store: "Store") -> None:
 
 
 def _money(store: "Store", minor: int) -> str:
-    from pos.money_format import store_money
+    from pos.base.money_format import store_money
 
     return store_money(store, minor)
 
@@ -123,7 +123,7 @@ def _money(store: "Store", minor: int) -> str:
 def _approver(store: "Store", approver: "StaffMember | None", action: str, by: "StaffMember | None") -> None:
     """An approver given is checked even where no limit needs one: the attempt is recorded as theirs."""
     if approver is not None:
-        from pos import approvals
+        from pos.people import approvals
 
         approvals.check_approver(store, approver, action, by)
 
@@ -131,7 +131,7 @@ def _approver(store: "Store", approver: "StaffMember | None", action: str, by: "
 def _check(store: "Store", asked: str, amount_minor: int, limits: list[_Limit], verb: str, action: str,
            approver: "StaffMember | None", by: "StaffMember | None" = None, record: bool = True) -> None:
     """Refuse when any limit is passed and nobody approves; otherwise record the approval given (``record``)."""
-    from pos import config
+    from pos.store import config
 
     _approver(store, approver, action, by)
 
@@ -148,7 +148,7 @@ def _check(store: "Store", asked: str, amount_minor: int, limits: list[_Limit], 
             else:
                 why = f"it is {over}"
             raise OverLimit(asked, why)
-        from pos import approvals
+        from pos.people import approvals
 
         if record:
             approvals.approve(store, approver, action, total, by)
@@ -227,7 +227,7 @@ def check_discount(store: "Store", order_label: str, amount_minor: int, order_un
     Against the order's discounts together, as an amount and as a percentage of its subtotal,
     and against the person's discounts in the business day.
     """
-    from pos import config
+    from pos.store import config
 
     decided_inside(store)
     _approver(store, approver, "discount", by)  # an approver given is never the person asking, authority or not
@@ -247,7 +247,7 @@ def check_discount(store: "Store", order_label: str, amount_minor: int, order_un
                          "SELECT coalesce(sum(amount_minor), 0) FROM discounts WHERE created_by = ? AND created_at >= ? "
                          "AND removed_at IS NULL AND approved_by IS NULL")
     if approver is not None and total * 100 > subtotal_minor * percent:
-        from pos import approvals
+        from pos.people import approvals
 
         approvals.approve(store, approver, "discount", total, by)
         return
@@ -257,7 +257,7 @@ def check_discount(store: "Store", order_label: str, amount_minor: int, order_un
 def check_discounts_left(store: "Store", what: str, unapproved_minor: int, subtotal_minor: int, *,
                          by: "StaffMember | None" = None, approver: "StaffMember | None" = None) -> None:
     """Taking a line off (``what``) must not leave the discounts nobody approved above their share of what is left."""
-    from pos import config
+    from pos.store import config
 
     decided_inside(store)
     _approver(store, approver, "discount", by)
@@ -270,6 +270,6 @@ def check_discounts_left(store: "Store", what: str, unapproved_minor: int, subto
         raise OverLimit(what, f"the order's discounts ({_money(store, unapproved_minor)}) would be {shown} of the "
                               f"{_money(store, subtotal_minor)} left, over the {percent}% limit "
                               "(approval.discount_percent_over)")
-    from pos import approvals
+    from pos.people import approvals
 
     approvals.approve(store, approver, "discount", unapproved_minor, by)

@@ -3,7 +3,7 @@
 Each role is given a set of actions; everything else is refused.  Amounts
 matter for two actions: a cashier refunds up to the store's
 ``approval.refund_over``, and a void of paid lines or a larger refund needs
-a manager's approval (:mod:`pos.approvals`), which is a manager typing
+a manager's approval (:mod:`pos.people.approvals`), which is a manager typing
 their PIN at that moment.  A kiosk is a role of its own: it may only add
 items and take payment.  Owners may do everything.
 """
@@ -13,10 +13,10 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from pos.errors import NotAllowed
+from pos.base.errors import NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import Role, StaffMember
+    from pos.people.staff import Role, StaffMember
 
 
 class Actor(str, enum.Enum):
@@ -56,7 +56,7 @@ class Action(str, enum.Enum):
     MANAGE_STAFF = "add, change or unlock staff"
     SET_PIN = "set another person's PIN"
     REACTIVATE_STAFF = "reactivate staff"
-    """The owner's alone; who may change whom is :mod:`pos.roles` (a manager manages only the people below them)."""
+    """The owner's alone; who may change whom is :mod:`pos.people.roles` (a manager manages only the people below them)."""
     CHANGE_SETTINGS = "change store settings"
     MANAGE_CATALOG = "change the menu and taxes"
     READ_BOOKS = "read the books and reports"

@@ -5,7 +5,7 @@ counted against the lockout, exactly as at a sign-in), or an owner, signed in, w
 them (someone who forgot theirs).  A manager may not: a manager who could set a cashier's PIN
 could then sign in as that cashier, and the audit trail would name the wrong person.
 
-The new PIN follows the rules of :func:`pos.pins.check_new_pin` for the person's role, and is
+The new PIN follows the rules of :func:`pos.people.pins.check_new_pin` for the person's role, and is
 neither their current PIN nor the one before it.  The change is audited (who, by whom; never
 a PIN or a hash).
 """
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pos.errors import NotAllowed
-from pos.pins import check_new_pin, hash_pin
-from pos.staff import StaffMember, get_staff, verify_pin
-from pos.store import iso, utc_now
+from pos.base.errors import NotAllowed
+from pos.people.pins import check_new_pin, hash_pin
+from pos.people.staff import StaffMember, get_staff, verify_pin
+from pos.store.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 def check_pin_change(store: "Store", who: str, by: StaffMember | None) -> tuple[StaffMember, bool]:
@@ -29,7 +29,7 @@ def check_pin_change(store: "Store", who: str, by: StaffMember | None) -> tuple[
     Refused, before anyone types anything, for someone deactivated, or when ``by`` is someone else
     who may not set other people's PINs.
     """
-    from pos.permissions import Action, require
+    from pos.people.permissions import Action, require
 
     member = get_staff(store, who)
     if not member.active:
@@ -54,7 +54,7 @@ def change_pin(store: "Store", who: str, new_pin: str, *, by: StaffMember | None
     The person types ``current_pin``; an owner setting someone else's PIN does not.  The current
     PIN is checked first (a wrong one counts towards the lockout), then the new one.
     """
-    from pos import audit
+    from pos.store import audit
 
     member, needs_current = check_pin_change(store, who, by)
     if needs_current:

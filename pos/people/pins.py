@@ -15,9 +15,9 @@ n, r and p), so a hash made at an older, cheaper cost still checks, and is made 
 the next time its PIN is typed right (:func:`upgraded_hash`).  Today's cost takes at least 100 ms per
 guess on a till-class machine: a copied hash still gives up a 4-digit PIN in under half an hour of
 one core, so no hash makes a stolen file safe by itself: that is why the store is owner-only (see
-``pos.store``) and why the longer PINs of managers and owners matter (a 6-digit one: days).
+``pos.store.store``) and why the longer PINs of managers and owners matter (a 6-digit one: days).
 
-Nothing here touches the store; changing someone's PIN is :mod:`pos.pin_change`.
+Nothing here touches the store; changing someone's PIN is :mod:`pos.people.pin_change`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import secrets
 import unicodedata
 from typing import Iterable
 
-from pos.errors import InvalidInput
-from pos.words import counted
+from pos.base.errors import InvalidInput
+from pos.base.words import counted
 
 # scrypt cost: ~150 ms per check on this class of machine (at least 100 ms), which is little at a
 # sign-in but makes guessing every PIN of a stolen file slow.  Tests make it cheap by setting _SCRYPT_N.

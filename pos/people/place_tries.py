@@ -5,7 +5,7 @@ counted against the person named, a customer could lock a manager out, or make t
 hour (issue 24, finding 6).  So a staff PIN typed at a kiosk is checked here (:func:`staff_at`): a
 wrong PIN, a right PIN of someone who may not do what was asked, a name nobody has, and a person who
 is locked out or waiting all count against the kiosk alone (its own growing wait, on a person's
-schedule: :func:`pos.staff.pin_wait_s`), and all get the same answer, so the kiosk confirms no guess.
+schedule: :func:`pos.people.staff.pin_wait_s`), and all get the same answer, so the kiosk confirms no guess.
 The person's own count of wrong PINs is never changed here.
 
 The owner's recovery code is the other place (:data:`RECOVERY`): its wrong tries have their own limit
@@ -22,16 +22,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from pos.errors import NotAllowed, NotFound, Refused
-from pos.store import iso, parse_iso, utc_now
-from pos.words import counted
+from pos.base.errors import NotAllowed, NotFound, Refused
+from pos.store.store import iso, parse_iso, utc_now
+from pos.base.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 RECOVERY = "recovery code"
-"""The place of the owner's recovery code (:mod:`pos.recovery`)."""
+"""The place of the owner's recovery code (:mod:`pos.people.recovery`)."""
 
 
 def kiosk_place(number: int) -> str:
@@ -47,7 +47,7 @@ class PlaceHold(NamedTuple):
 
     @property
     def words(self) -> str:
-        from pos.staff import duration_words
+        from pos.people.staff import duration_words
 
         what = "The recovery code may be tried again" if self.place == RECOVERY else \
             f"{self.place[:1].upper()}{self.place[1:]} takes a staff PIN again"
@@ -57,7 +57,7 @@ class PlaceHold(NamedTuple):
 
 def place_hold(store: "Store", place: str) -> PlaceHold:
     """The wrong tries in a row at ``place`` and the wait they leave, now."""
-    from pos.staff import pin_wait_s
+    from pos.people.staff import pin_wait_s
 
     last_right = store.scalar("SELECT max(id) FROM place_tries WHERE place = ? AND is_right = 1", (place,)) or 0
     row = store.one("SELECT count(*) AS n, max(at) AS last FROM place_tries WHERE place = ? AND is_right = 0 "
@@ -90,7 +90,7 @@ _UNKNOWN_HASH: dict[str, str] = {}
 
 def _hash_for_nobody() -> str:
     """A hash no PIN is known for, at today's cost: a name nobody has takes as long to refuse as a wrong PIN."""
-    from pos import pins
+    from pos.people import pins
 
     key = f"{pins._SCRYPT_N}/{pins._SCRYPT_R}/{pins._SCRYPT_P}"
     if key not in _UNKNOWN_HASH:
@@ -109,9 +109,9 @@ def staff_at(store: "Store", place: str, name: str, pin: str, allowed: "Callable
     counts as a wrong try at ``place`` and never against the person named.  While the place waits, a
     try is refused unlooked-at (:class:`PlaceHold`).
     """
-    from pos import audit
-    from pos.pins import pin_matches
-    from pos.staff import get_staff, pin_hold
+    from pos.store import audit
+    from pos.people.pins import pin_matches
+    from pos.people.staff import get_staff, pin_hold
 
     check_place(store, place)  # cheap, before hashing; decided again under the write lock
     try:

@@ -4,7 +4,7 @@
 NAME`` takes it for an owner (no sign-in: the owner cannot sign in), with a new PIN: a right code
 unlocks the owner, lifts any wait, sets the PIN, and is used up; a fresh code is made at once and
 shown, so the store always has one.  The code has its own limit, apart from any PIN's
-(:mod:`pos.place_tries`): from the fifth wrong code in a row, each makes the next try wait (30 s
+(:mod:`pos.people.place_tries`): from the fifth wrong code in a row, each makes the next try wait (30 s
 doubling, up to an hour), and a try during that wait is refused without looking at the code.  Waits
 caused elsewhere (wrong PINs for the owner, typed at a register, a kiosk or a terminal) never hold the
 code up: it is the way out of them.
@@ -20,12 +20,12 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING
 
-from pos.errors import InvalidInput, NotAllowed, Refused
-from pos.store import iso, utc_now
+from pos.base.errors import InvalidInput, NotAllowed, Refused
+from pos.store.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 GROUPS, GROUP_LENGTH = 4, 5
@@ -68,11 +68,11 @@ def issue(store: "Store") -> str:
 
 def check_owner(store: "Store", who: str) -> "StaffMember":
     """``who``, refused unless they are an active owner: only owners have the recovery code."""
-    from pos.staff import Role, get_staff
+    from pos.people.staff import Role, get_staff
 
     member = get_staff(store, who)
     if member.role is not Role.OWNER:
-        from pos.permissions import role_phrase
+        from pos.people.permissions import role_phrase
 
         raise Refused(f"{member.name} is {role_phrase(member.role)}: the "
                       "recovery code is the owner's alone; an owner or manager unlocks anyone else.")
@@ -83,7 +83,7 @@ def check_owner(store: "Store", who: str) -> "StaffMember":
 
 def renew(store: "Store", owner: "StaffMember") -> str:
     """A new recovery code, by ``owner`` (who typed their PIN): the old one stops working."""
-    from pos import audit
+    from pos.store import audit
 
     check_owner(store, owner.name)
     with store.write():
@@ -96,7 +96,7 @@ def renew(store: "Store", owner: "StaffMember") -> str:
 def check_recover(store: "Store", who: str) -> "StaffMember":
     """The owner to recover, refused (before anyone types the code) when they are not an active owner, or the code
     waits after wrong tries of its own (never for the owner's PIN waits)."""
-    from pos.place_tries import RECOVERY, check_place
+    from pos.people.place_tries import RECOVERY, check_place
 
     member = check_owner(store, who)
     if not store.scalar("SELECT count(*) FROM recovery_codes WHERE used_at IS NULL"):
@@ -109,12 +109,12 @@ def check_recover(store: "Store", who: str) -> "StaffMember":
 def recover(store: "Store", who: str, code: str, new_pin: str,
             register: int | None = None) -> tuple["StaffMember", str]:
     """With the store's recovery code, unlock an owner and give them ``new_pin``; returns them and the next code."""
-    from pos import audit
-    from pos.pin_change import check_new_pin_for
-    from pos.pins import hash_pin
-    from pos.place_tries import RECOVERY, check_place, record_try
-    from pos.staff import MAX_FAILED_PINS, get_staff
-    from pos.words import counted
+    from pos.store import audit
+    from pos.people.pin_change import check_new_pin_for
+    from pos.people.pins import hash_pin
+    from pos.people.place_tries import RECOVERY, check_place, record_try
+    from pos.people.staff import MAX_FAILED_PINS, get_staff
+    from pos.base.words import counted
 
     member = check_recover(store, who)
     new_pin = check_new_pin_for(store, member, new_pin)  # an owner's rules; not the current or previous PIN

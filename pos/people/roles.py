@@ -6,31 +6,31 @@ Roles rank owner > manager > everyone else (cashier, server, driver and kitchen 
 - Only an owner creates, changes, deactivates, reactivates or unlocks an owner or a manager: a
   manager manages only the people below managers.
 - Nobody changes their own role.
-- The last active owner is never deactivated or demoted (:mod:`pos.staff` checks it again inside
+- The last active owner is never deactivated or demoted (:mod:`pos.people.staff` checks it again inside
   the write, where two terminals cannot race past it).
 
 ``actor`` is the person doing it.  None means a trusted caller with no sign-in in force (a store
 being set up before anyone is on its staff, or one whose ``signin.required`` is off): the table of
-:mod:`pos.permissions` has then not been applied either, and the rule has no one to hold to it.
+:mod:`pos.people.permissions` has then not been applied either, and the rule has no one to hold to it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pos.errors import Refused
+from pos.base.errors import Refused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import Role, StaffMember
+    from pos.people.staff import Role, StaffMember
 
 
 def rank(role: "Role") -> int:
     """2 for an owner, 1 for a manager, 0 for everyone else."""
-    return {"owner": 2, "manager": 1}.get(role.value, 0)  # by value: pos.staff imports this module
+    return {"owner": 2, "manager": 1}.get(role.value, 0)  # by value: pos.people.staff imports this module
 
 
 def _a(role: "Role") -> str:
-    from pos.permissions import role_phrase
+    from pos.people.permissions import role_phrase
 
     return role_phrase(role)
 

@@ -17,11 +17,11 @@ import os
 from datetime import timedelta
 from typing import TYPE_CHECKING, Callable
 
-from pos.store import iso, parse_iso, utc_now
+from pos.store.store import iso, parse_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 
 def _sha(token: str) -> str:
@@ -39,8 +39,8 @@ def sign_in(store: "Store", name: str, pin: str, register: int | None = None, *,
     runs inside the sign-in's transaction, so if it fails (a full disk, a read-only folder) the
     sign-in is not recorded either: no sign-in is left in the store that nobody holds.
     """
-    from pos import audit, config
-    from pos.staff import get_staff, verify_pin
+    from pos.store import audit, config
+    from pos.people.staff import get_staff, verify_pin
 
     store.check_writable()  # before the PIN is checked: a wrong one could not even be counted
     member = verify_pin(store, name, pin, register=register)
@@ -50,10 +50,10 @@ def sign_in(store: "Store", name: str, pin: str, register: int | None = None, *,
     with store.write() as conn:
         # Decided again where the sign-in is written: deactivated or locked out since the PIN was checked
         # (another terminal, at the same moment), there is no sign-in.
-        from pos.staff import pin_hold
+        from pos.people.staff import pin_hold
 
         if not get_staff(store, member.id).active or pin_hold(store, member).locked:
-            from pos.errors import NotAllowed
+            from pos.base.errors import NotAllowed
 
             raise NotAllowed(f"{member.name} was deactivated or locked out a moment ago: nobody was signed in.")
         conn.execute("INSERT INTO signins(token_sha, staff_id, register, created_at, expires_at, terminal) "
@@ -73,8 +73,8 @@ def who(store: "Store", token: str, *, terminal: str | None, register: int | Non
     sign-in that holds, but was made on another terminal, or for another register than the
     command's ``register`` (None: the command uses none), is refused: it is not this terminal's.
     """
-    from pos.errors import Refused
-    from pos.staff import get_staff
+    from pos.base.errors import Refused
+    from pos.people.staff import get_staff
 
     row = store.one("SELECT s.staff_id, s.expires_at, s.ended_at, s.register, s.terminal, st.locked_at FROM signins s "
                     "JOIN staff st ON st.id = s.staff_id WHERE s.token_sha = ?", (_sha(token),))
@@ -107,8 +107,8 @@ def current_member(store: "Store", staff_id: int, *, since: str | None = None) -
     ``since`` (when the session's sign-in was made, ISO text), refused too when they were deactivated after it,
     even if they have been reactivated since: deactivation ends every sign-in, and reactivation revives none.
     """
-    from pos.errors import NotAllowed
-    from pos.staff import get_staff, pin_hold
+    from pos.base.errors import NotAllowed
+    from pos.people.staff import get_staff, pin_hold
 
     member = get_staff(store, staff_id)
     if not member.active:
@@ -119,7 +119,7 @@ def current_member(store: "Store", staff_id: int, *, since: str | None = None) -
             raise NotAllowed(f"{member.name} was deactivated after signing in here, which ended this sign-in: "
                              "sign in again with your PIN.")
     hold = pin_hold(store, member)
-    if hold.locked:  # said as the wrong PIN that locked them said it (pos.staff.PinHold)
+    if hold.locked:  # said as the wrong PIN that locked them said it (pos.people.staff.PinHold)
         raise NotAllowed(hold.words)
     return member
 

@@ -6,7 +6,7 @@ past sales and tips still point at them) and tip eligibility.  Eligibility
 defaults from the role (owners and managers may not share in employees'
 tips) and can be overridden per person.
 
-Who may add, change, deactivate, reactivate or unlock whom is :mod:`pos.roles`: nobody grants a
+Who may add, change, deactivate, reactivate or unlock whom is :mod:`pos.people.roles`: nobody grants a
 role above their own, only an owner manages owners and managers, and the last active owner is never
 deactivated or demoted.  Every such change is in the audit trail, with its values before and after.
 
@@ -20,7 +20,7 @@ never locked out, only made to wait: nobody is above them to unlock them, so a l
 store's end (anyone could lock them out by typing five wrong PINs).  For the same reason a manager
 is only locked where there is an active owner to unlock them, and anyone else only where there is an
 active manager or owner; otherwise they too only wait.  An owner who forgot their PIN recovers with
-the store's recovery code (:mod:`pos.recovery`).
+the store's recovery code (:mod:`pos.people.recovery`).
 
 A shift runs from start to end; at most one is open per person (the database
 enforces it).  A shift belongs to the business day in which it started, even
@@ -34,18 +34,18 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TYPE_CHECKING
 
-from pos.clock import day_bounds
-from pos.days import current_day
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound, Refused
-from pos.pins import check_new_pin, check_pin_format, hash_pin, pin_matches  # noqa: F401 - re-exported
-from pos.roster import staff_key, staff_row
-from pos.store import iso, parse_iso, utc_now
-from pos.words import counted
+from pos.store.clock import day_bounds
+from pos.store.days import current_day
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound, Refused
+from pos.people.pins import check_new_pin, check_pin_format, hash_pin, pin_matches  # noqa: F401 - re-exported
+from pos.store.roster import staff_key, staff_row
+from pos.store.store import iso, parse_iso, utc_now
+from pos.base.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class Role(str, enum.Enum):
@@ -62,7 +62,7 @@ class Role(str, enum.Enum):
         return self not in (Role.OWNER, Role.MANAGER)
 
 
-#: The jobs anyone may work a shift in, and that a tip policy may call tipped (pos.tip_policy); an owner's or
+#: The jobs anyone may work a shift in, and that a tip policy may call tipped (pos.tips.tip_policy); an owner's or
 #: manager's own role is a job only for them, and never a tipped one.
 JOBS: tuple[Role, ...] = (Role.SERVER, Role.CASHIER, Role.DRIVER, Role.KITCHEN)
 
@@ -92,7 +92,7 @@ class Shift(NamedTuple):
     register: int | None
     job: Role
     """What the person worked at in this shift (``pos shift start NAME --job kitchen``; default their role):
-    only hours in a job the tip policy calls tipped share the pool (:mod:`pos.tip_policy`)."""
+    only hours in a job the tip policy calls tipped share the pool (:mod:`pos.tips.tip_policy`)."""
 
     def worked_seconds(self, until: datetime | None = None) -> int:
         """Seconds worked; an open shift counts up to ``until`` (default now)."""
@@ -134,7 +134,7 @@ def check_new_staff(store: "Store", name: str, role: Role | str,
 
     Returns the cleaned name, its ledger key and the role.
     """
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     clean = clean_line(name, "staff name")  # hidden characters refused by name; the shape is checked below
     if not clean:
@@ -164,13 +164,13 @@ def add_staff(
 ) -> StaffMember:
     """Add a staff member; the PIN is hashed before it reaches the database.
 
-    ``actor`` adds them (None: a trusted caller, see :mod:`pos.roles`), and may not give a role above
+    ``actor`` adds them (None: a trusted caller, see :mod:`pos.people.roles`), and may not give a role above
     their own; only an owner adds owners and managers.
     """
     _, _, checked_role = check_new_staff(store, name, role, actor)
     _check_tip_override(name, checked_role, tip_eligible)
     pin_hash = hash_pin(check_new_pin(pin, checked_role))
-    from pos import audit
+    from pos.store import audit
 
     with store.write() as conn:
         clean, key, role = check_new_staff(store, name, role, actor)  # again, under the write lock
@@ -185,7 +185,7 @@ def add_staff(
 
 
 def _a(role: Role) -> str:
-    from pos.permissions import role_phrase
+    from pos.people.permissions import role_phrase
 
     return role_phrase(role)
 
@@ -197,8 +197,8 @@ def _values(member: StaffMember) -> dict[str, object]:
 
 def check_role_change(actor: StaffMember | None, target: StaffMember | None, new_role: Role | None,
                       doing: str) -> None:
-    """:func:`pos.roles.check_role_change`: who may give whom which role."""
-    from pos.roles import check_role_change as check
+    """:func:`pos.people.roles.check_role_change`: who may give whom which role."""
+    from pos.people.roles import check_role_change as check
 
     check(actor, target, new_role, doing)
 
@@ -226,7 +226,7 @@ def list_staff(store: "Store", include_inactive: bool = False) -> list[StaffMemb
 
 def deactivate_staff(store: "Store", who: str, actor: StaffMember | None = None) -> StaffMember:
     """Deactivate a staff member; an open shift and every sign-in of theirs end now.  Never the last active owner."""
-    from pos import audit
+    from pos.store import audit
 
     member = get_staff(store, who)
     if not member.active:
@@ -248,8 +248,8 @@ def deactivate_staff(store: "Store", who: str, actor: StaffMember | None = None)
 
 def reactivate_staff(store: "Store", who: str, actor: StaffMember | None = None) -> StaffMember:
     """Bring a deactivated staff member back, with their role as it was; an owner does it."""
-    from pos import audit
-    from pos.permissions import Action, require
+    from pos.store import audit
+    from pos.people.permissions import Action, require
 
     member = get_staff(store, who)
     if actor is not None:
@@ -263,7 +263,7 @@ def reactivate_staff(store: "Store", who: str, actor: StaffMember | None = None)
     with store.write() as conn:
         if conn.execute("SELECT active FROM staff WHERE id = ?", (member.id,)).fetchone()[0]:
             raise Conflict(f"{member.name} is active already: there is nothing to reactivate.")
-        # deactivated_at stays: the last deactivation, which ends a register session begun before it (pos.signin)
+        # deactivated_at stays: the last deactivation, which ends a register session begun before it (pos.people.signin)
         conn.execute("UPDATE staff SET active = 1 WHERE id = ?", (member.id,))
         after = get_staff(store, member.id)
         audit.changed(store, audit.Event.STAFF_CHANGED, member.name, _values(member), _values(after),
@@ -272,12 +272,12 @@ def reactivate_staff(store: "Store", who: str, actor: StaffMember | None = None)
 
 
 def change_role(store: "Store", who: str, role: Role | str, actor: StaffMember | None = None) -> StaffMember:
-    """Give a staff member another role, by the rule of :mod:`pos.roles`; never demoting the last active owner.
+    """Give a staff member another role, by the rule of :mod:`pos.people.roles`; never demoting the last active owner.
 
     A tip eligibility switched on for them goes back to the new role's default when that role may
     not share in tips (an owner, a manager).
     """
-    from pos import audit
+    from pos.store import audit
 
     member = get_staff(store, who)
     new = role if isinstance(role, Role) else parse_role(role)
@@ -313,7 +313,7 @@ def set_tip_eligibility(store: "Store", who: str, eligible: bool | None,
     Only to switch tips off for someone whose role would have them: owners and
     managers can never be switched on.
     """
-    from pos import audit
+    from pos.store import audit
 
     member = get_staff(store, who)
     _check_tip_override(member.name, member.role, eligible)
@@ -343,7 +343,7 @@ def pin_wait_s(failed_in_a_row: int) -> int:
 
 
 def _unlocker(member: StaffMember) -> str:
-    """Who unlocks ``member`` (by :mod:`pos.roles`)."""
+    """Who unlocks ``member`` (by :mod:`pos.people.roles`)."""
     return "an owner" if member.role is Role.MANAGER else "a manager"
 
 
@@ -439,9 +439,9 @@ def verify_pin(store: "Store", who: str, pin: str, register: int | None = None) 
     the fifth wrong PIN locks, and every try after it is refused unlooked-at and uncounted.  Only the
     hashing, which costs, is done before the write lock is taken; its answer is used only if the try
     is still allowed under the lock.  A right PIN whose hash is older (cheaper) than today's is hashed
-    again at today's cost (:func:`pos.pins.upgraded_hash`).
+    again at today's cost (:func:`pos.people.pins.upgraded_hash`).
     """
-    from pos.pins import upgraded_hash
+    from pos.people.pins import upgraded_hash
 
     member = get_staff(store, who)
     if not member.active:
@@ -476,7 +476,7 @@ def count_wrong(store: "Store", member: StaffMember, register: int | None, what:
 
     The caller holds the write lock and has just read (:func:`pin_hold`) that the try was allowed.
     """
-    from pos import audit
+    from pos.store import audit
 
     now = utc_now()
     with store.write() as conn:  # the caller's: committed before the refusal, a wrong PIN is never forgotten
@@ -506,15 +506,16 @@ def check_unlock(store: "Store", who: str) -> StaffMember:
 
 
 def unlock(store: "Store", who: str, approver: StaffMember | None, by: StaffMember | None = None) -> StaffMember:
-    """Lift a PIN lockout, by someone above the person locked out (:mod:`pos.roles`).
+    """Lift a PIN lockout, by someone above the person locked out (:mod:`pos.people.roles`).
 
     It is ``approver``, typing their own PIN now, who is never ``by``, the person asking (default: whoever
     is signed in); or, with no approver, ``by`` themselves, when the permission table lets them manage
     staff.  The count of wrong PINs stays as it was: the next wrong one makes them wait (see the module
     docstring).
     """
-    from pos import approvals, audit
-    from pos.permissions import Action, require
+    from pos.people import approvals
+    from pos.store import audit
+    from pos.people.permissions import Action, require
 
     if by is None and store.memo.get("actor_id") is not None:
         by = get_staff(store, int(store.memo["actor_id"]))
@@ -571,7 +572,7 @@ def start_shift(store: "Store", who: str, register: int | None = None, job: Role
         raise NotAllowed(f"{member.name} is deactivated and cannot start a shift.")
     worked_as = check_job(member, job)
     if register is not None:
-        from pos.drawer import check_register
+        from pos.cash.drawer import check_register
 
         register = check_register(register)
     now = utc_now()

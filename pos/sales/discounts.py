@@ -2,9 +2,9 @@
 
 A discount is a percent (0-100, up to 2 decimals) or an amount in the store's money, on one line
 or the whole order; what it takes is computed with the order's other discounts by
-:mod:`pos.totals`, and it may never take the order below what is already paid.  The order's
+:mod:`pos.sales.totals`, and it may never take the order below what is already paid.  The order's
 discounts nobody approved, and the person's in the business day, are held to the store's limits
-(:func:`pos.limits.check_discount`); above them a manager approves.  Taking one off marks it
+(:func:`pos.people.limits.check_discount`); above them a manager approves.  Taking one off marks it
 removed (it stays in the file for the audit trail).  Both are audited.
 """
 
@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pos.errors import Conflict, InvalidInput, NotFound
-from pos.order_input import parse_discount
-from pos.orders import (Discount, OrderView, discount_inputs, forget_contents, keep_covered, require_open, resolve,
+from pos.base.errors import Conflict, InvalidInput, NotFound
+from pos.sales.order_input import parse_discount
+from pos.sales.orders import (Discount, OrderView, discount_inputs, forget_contents, keep_covered, require_open, resolve,
                         totals_of, unapproved_minor, view)
-from pos.store import iso, utc_now
-from pos.totals import DiscountInput
+from pos.store.store import iso, utc_now
+from pos.sales.totals import DiscountInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 
 def add_discount(
@@ -31,10 +31,10 @@ def add_discount(
     """Give a discount (percent or amount) on one line or the whole order; a reason is required.
 
     The order's discounts together, and the person's in the business day, are held to the store's
-    limits (:func:`pos.limits.check_discount`): above them ``approver``, a manager, approves.
+    limits (:func:`pos.people.limits.check_discount`): above them ``approver``, a manager, approves.
     """
-    from pos import limits
-    from pos.text import clean_line
+    from pos.people import limits
+    from pos.base.text import clean_line
 
     reason_clean = clean_line(reason, "discount reason")
     if not reason_clean:
@@ -65,7 +65,7 @@ def add_discount(
         )
         discount_id = int(cur.lastrowid or 0)
         forget_contents(store, order.id)
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.DISCOUNT, f"order {order.label}",
                       {"total_minor": current.totals.total_minor},
@@ -86,7 +86,7 @@ def remove_discount(store: "Store", ref: str | int, position: int | None = None)
         if position is None:
             position = len(current.discounts)
         if not 1 <= position <= len(current.discounts):
-            from pos.words import counted
+            from pos.base.words import counted
 
             count = len(current.discounts)
             raise NotFound(f"Order {order.label} has {counted(count, 'discount')}: "
@@ -95,7 +95,7 @@ def remove_discount(store: "Store", ref: str | int, position: int | None = None)
         conn.execute("UPDATE discounts SET removed_at = ? WHERE id = ?", (iso(utc_now()), discount.id))
         forget_contents(store, order.id)
         after = view(store, order.id)
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.DISCOUNT_REMOVED, f"order {order.label}",
                       {"total_minor": current.totals.total_minor}, {"total_minor": after.totals.total_minor},

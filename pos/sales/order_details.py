@@ -4,8 +4,8 @@ delivery customer will pay the driver with; set and changed in one place, audite
 ``pos order set``, the register's ``note`` and ``ready`` and a dispatch with ``--pays-with`` all
 change an order through :func:`set_details`, in one transaction with its audit event.  Each value
 is checked on the way in: the customer's name, phone and address and the note as one line of
-visible characters within their fields' limits (:mod:`pos.text`), the promised time by
-:mod:`pos.promised_time` (a time of the store's clock on the order's business day, never one that
+visible characters within their fields' limits (:mod:`pos.base.text`), the promised time by
+:mod:`pos.sales.promised_time` (a time of the store's clock on the order's business day, never one that
 has passed), and what the customer will pay with as an amount in the store's money, at least
 what is due.  An empty value takes the detail off.
 
@@ -22,15 +22,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pos.errors import Conflict, InvalidInput
-from pos.order_input import clean_note, clean_optional, clean_phone, parse_pays_with, parse_ready
-from pos.orders import Order, OrderStatus, forget_order, require_open, resolve
-from pos.store import iso, utc_now
+from pos.base.errors import Conflict, InvalidInput
+from pos.sales.order_input import clean_note, clean_optional, clean_phone, parse_pays_with, parse_ready
+from pos.sales.orders import Order, OrderStatus, forget_order, require_open, resolve
+from pos.store.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import datetime
 
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class Promise(NamedTuple):
@@ -45,7 +45,7 @@ class Promise(NamedTuple):
 
 def promise_of(store: "Store", order: Order) -> Promise | None:
     """The order's promised time, as it is shown; None when nothing was promised."""
-    from pos.promised_time import promise_words, shown_time
+    from pos.sales.promised_time import promise_words, shown_time
 
     if order.promised_at is None:
         return None
@@ -58,7 +58,7 @@ def check_pays_with(store: "Store", order: Order, pays_with_minor: int | None, d
     """Refuse an amount the customer will pay with that does not cover what the driver is to collect."""
     if pays_with_minor is None or due_minor <= 0 or pays_with_minor >= due_minor:
         return
-    from pos.money_format import store_money
+    from pos.base.money_format import store_money
 
     raise InvalidInput(f"The customer's {store_money(store, pays_with_minor)} does not cover the "
                        f"{store_money(store, due_minor)} due on order {order.label}: ask what they will pay with, "
@@ -67,7 +67,7 @@ def check_pays_with(store: "Store", order: Order, pays_with_minor: int | None, d
 
 def at_the_door_minor(store: "Store", order: Order) -> int:
     """What a delivery's driver is to collect: the order's total less what other tenders paid or hold."""
-    from pos.orders import covered_minor, view
+    from pos.sales.orders import covered_minor, view
 
     return max(0, view(store, order.id).totals.total_minor - covered_minor(store, order.id, except_tender="cod"))
 
@@ -92,7 +92,7 @@ def set_details(
 ) -> Order:
     """Add, change or take off (with ``""``) an order's details; one transaction with its audit event.
 
-    ``ready``: a time promised (:mod:`pos.promised_time`); ``pays_with``: what a delivery customer
+    ``ready``: a time promised (:mod:`pos.sales.promised_time`); ``pays_with``: what a delivery customer
     will pay the driver with.  None leaves a detail as it is; at least one must be given.
     """
     given = {"customer_name": customer_name, "customer_phone": customer_phone, "address": address, "note": note,
@@ -132,7 +132,7 @@ def set_details(
         conn.execute(f"UPDATE orders SET {', '.join(f'{k} = ?' for k in cleaned)} WHERE id = ?",
                      (*(iso(v) if k == "promised_at" and v is not None else v for k, v in cleaned.items()), order.id))
         forget_order(store, order.id)
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.ORDER_CHANGED, f"order {order.label}", before, after, order=order.number)
     return resolve(store, order.id)

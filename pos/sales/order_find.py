@@ -2,12 +2,12 @@
 
 A customer back with yesterday's soda, or calling about last week's delivery, rarely knows the
 order's number.  A search reads a range of business days (by default the last 31, up to the day
-open now; at most a year, as every range a report reads: :func:`pos.sales_mix.check_range`) and
+open now; at most a year, as every range a report reads: :func:`pos.sales.sales_mix.check_range`) and
 keeps the orders that match every criterion given:
 
 - a phone by its digits, so ``555-0100``, ``(555) 0100`` and ``5550100`` are one number, and the
   last digits of a number find it (``0100``); a number typed is checked as an order's is
-  (:func:`pos.order_input.clean_phone`);
+  (:func:`pos.sales.order_input.clean_phone`);
 - a customer's name, any part of it, whatever its case (``sam`` finds ``Samira``);
 - the order's total, typed as money in the store's currency (``2.71``);
 - the last four digits of a card or phone wallet that paid it (the only digits of a card the store
@@ -25,12 +25,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable, NamedTuple
 
-from pos.errors import InvalidInput
-from pos.orders import Discount, Line, Order, discount_inputs, order_from_row, totals_of
-from pos.totals import DiscountKind
+from pos.base.errors import InvalidInput
+from pos.sales.orders import Discount, Line, Order, discount_inputs, order_from_row, totals_of
+from pos.sales.totals import DiscountKind
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 MAX_SHOWN = 50
 DEFAULT_DAYS = 31
@@ -71,10 +71,10 @@ def phone_digits(phone: str) -> str:
 def read_search(store: "Store", *, start: date | None = None, end: date | None = None, phone: str | None = None,
                 name: str | None = None, amount: str | None = None, card: str | None = None) -> Search:
     """The criteria as typed, checked: each refusal says what to type instead."""
-    from pos.days import current_day
-    from pos.order_input import clean_phone
-    from pos.sales_mix import check_range
-    from pos.text import clean_line
+    from pos.store.days import current_day
+    from pos.sales.order_input import clean_phone
+    from pos.sales.sales_mix import check_range
+    from pos.base.text import clean_line
 
     today = current_day(store)
     if end is None:
@@ -95,7 +95,7 @@ def read_search(store: "Store", *, start: date | None = None, end: date | None =
             raise InvalidInput("--name is empty: give the customer's name, or part of it.")
     total = None
     if amount is not None:
-        from pos.money import parse_amount
+        from pos.base.money import parse_amount
 
         total = parse_amount(amount, store.settings.currency, store.settings.locale, allow_negative=False).amount_minor
     last4 = None
@@ -135,7 +135,7 @@ def find_orders(store: "Store", search: Search) -> Found:
 
 
 def _totals(store: "Store", orders: Iterable[Order]) -> dict[str, int]:
-    """Each order's total now (its live lines and discounts, as :func:`pos.orders.view` reckons it), read in bulk."""
+    """Each order's total now (its live lines and discounts, as :func:`pos.sales.orders.view` reckons it), read in bulk."""
     ids = [o.id for o in orders]
     lines: dict[str, list[Line]] = {i: [] for i in ids}
     discounts: dict[str, list[Discount]] = {i: [] for i in ids}

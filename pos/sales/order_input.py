@@ -2,7 +2,7 @@
 an order's note, the time promised and what a delivery customer will pay with.
 
 Each parser takes the text as typed (a register's line, a command's option) and gives the value or
-refuses it with :class:`pos.errors.InvalidInput` saying what to type instead; none reads or writes
+refuses it with :class:`pos.base.errors.InvalidInput` saying what to type instead; none reads or writes
 the store beyond its settings.  Only ASCII digits are numbers (``int()`` would also take ``１２``,
 ``٣`` or ``1_0``), and a number of more than nine digits is read as 10**9, never converted.
 """
@@ -13,13 +13,13 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from pos.errors import InvalidInput
-from pos.totals import DiscountKind
+from pos.base.errors import InvalidInput
+from pos.sales.totals import DiscountKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import date, datetime
 
-    from pos.store import Store
+    from pos.store.store import Store
 
 MAX_QUANTITY = 9999
 
@@ -28,8 +28,8 @@ _PHONE = re.compile(r"^\+?[0-9 ()\-.]{3,24}$")
 
 
 def clean_optional(text: str | None, what: str) -> str | None:
-    """An optional customer detail (:func:`pos.text.clean_line`, limit from its table); blank is None."""
-    from pos.text import clean_line
+    """An optional customer detail (:func:`pos.base.text.clean_line`, limit from its table); blank is None."""
+    from pos.base.text import clean_line
 
     return clean_line(text, what) or None
 
@@ -52,8 +52,8 @@ def clean_note(text: str | None) -> str | None:
 
 
 def parse_ready(store: "Store", channel: str, text: str, business_day: "date", now: "datetime") -> "datetime | None":
-    """A time promised for an order of ``channel`` on ``business_day`` (:mod:`pos.promised_time`); blank is None."""
-    from pos.promised_time import parse_promise
+    """A time promised for an order of ``channel`` on ``business_day`` (:mod:`pos.sales.promised_time`); blank is None."""
+    from pos.sales.promised_time import parse_promise
 
     if not (text or "").strip():
         return None
@@ -65,7 +65,7 @@ def parse_ready(store: "Store", channel: str, text: str, business_day: "date", n
 
 def parse_pays_with(store: "Store", channel: str, text: str) -> int | None:
     """What a delivery customer will hand the driver, in minor units; blank is None (they did not say)."""
-    from pos.money import parse_amount
+    from pos.base.money import parse_amount
 
     if not (text or "").strip():
         return None
@@ -151,7 +151,7 @@ def parse_discount(text: str, store: "Store") -> tuple[DiscountKind, Decimal | i
         if pct.as_tuple().exponent < -2:  # type: ignore[operator]
             raise InvalidInput(f"Discount '{text}' has more than 2 decimals: round it, like 12.5%.")
         return DiscountKind.PERCENT, pct
-    from pos.money import parse_amount
+    from pos.base.money import parse_amount
 
     s = store.settings
     amount = parse_amount(raw, s.currency, s.locale, allow_negative=False, allow_zero=False)

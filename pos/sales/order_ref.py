@@ -2,9 +2,9 @@
 
 An order is named by its number on a business day, as receipts print it (``2026-12-06/14``,
 and the receipt's QR code carries the same text), by its number alone for the business day open
-now (``14``: :func:`pos.days.current_day`, decided by whoever looks it up), or by its id
+now (``14``: :func:`pos.store.days.current_day`, decided by whoever looks it up), or by its id
 (``ord_...``).  A command's ``--day D`` turns a number alone into ``D/N``.  This module only
-reads the text; :func:`pos.orders.locate` finds the order it names (following an order carried
+reads the text; :func:`pos.sales.orders.locate` finds the order it names (following an order carried
 over to another day).  Everything typed wrong is refused here, in one line that says what to
 type, before anything is looked up.
 """
@@ -15,10 +15,10 @@ import re
 from datetime import date
 from typing import NamedTuple
 
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 ID_PREFIX = "ord_"
-"""Every order's id starts so (:func:`pos.store.new_id`)."""
+"""Every order's id starts so (:func:`pos.store.store.new_id`)."""
 
 HOW = "give today's order number (like 12), another day's as DAY/NUMBER (like 2026-12-06/12), or the order id"
 """What to type, said by every refusal of a reference."""
@@ -91,7 +91,7 @@ def parse_order_ref(text: str | int, day: date | None = None) -> OrderRef:
         if not number_text:
             raise InvalidInput(f"'{_quoted(raw)}' names no order number after the '/': type it as DAY/NUMBER, "
                                "like 2026-12-06/12.")
-        from pos.clock import parse_day
+        from pos.store.clock import parse_day
 
         try:
             named_day = parse_day(day_text) if day_text.isascii() else None

@@ -2,8 +2,8 @@
 
 An order has a stable id (``ord_...``) and a short number that restarts each
 business day (``#12``), which is what a cashier says aloud and types; with its day,
-``2026-12-06/12`` names it on any day, as its receipt prints it (:mod:`pos.order_ref`).  It
-belongs to the business day open when it was rung (:func:`pos.days.current_day`),
+``2026-12-06/12`` names it on any day, as its receipt prints it (:mod:`pos.sales.order_ref`).  It
+belongs to the business day open when it was rung (:func:`pos.store.days.current_day`),
 and its money is booked on that day; a close carries orders still open
 forward to the next open day, with a new number there (``order_moves``).  A customer name, phone
 or account is never required, on any channel; a delivery order needs only an
@@ -11,7 +11,7 @@ address, and only before it is dispatched.
 
 Lines keep a copy of the item's name, price and tax rate at the moment they
 were rung.  Removing a line or a discount marks it removed (it stays in the
-file for the audit trail).  Totals come from :mod:`pos.totals`.
+file for the audit trail).  Totals come from :mod:`pos.sales.totals`.
 """
 
 from __future__ import annotations
@@ -21,19 +21,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple, TYPE_CHECKING
 
-from pos.days import current_day, money_day
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.order_input import clean_optional, clean_phone, parse_quantity
-from pos.order_ref import format_ref
-from pos.store import fits_sql, iso, new_id, parse_iso, utc_now
-from pos.totals import DiscountInput, DiscountKind, LineInput, Totals, compute_totals
+from pos.store.days import current_day, money_day
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.sales.order_input import clean_optional, clean_phone, parse_quantity
+from pos.sales.order_ref import format_ref
+from pos.store.store import fits_sql, iso, new_id, parse_iso, utc_now
+from pos.sales.totals import DiscountInput, DiscountKind, LineInput, Totals, compute_totals
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
-    from pos.ledger import Entry
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.books.ledger import Entry
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 MAX_LINES = 500
 
@@ -66,9 +66,9 @@ class Order(NamedTuple):
     counter_note: str | None = None
     """Why the order waits at the counter (a kiosk customer who pays cash), if it does."""
     note: str | None = None
-    """The order's note for the kitchen, the counter and the driver ('no onions'): :mod:`pos.order_details`."""
+    """The order's note for the kitchen, the counter and the driver ('no onions'): :mod:`pos.sales.order_details`."""
     promised_at: datetime | None = None
-    """The moment promised to the customer ('ready 19:30'), if any: :mod:`pos.promised_time`."""
+    """The moment promised to the customer ('ready 19:30'), if any: :mod:`pos.sales.promised_time`."""
     pays_with_minor: int | None = None
     """What a delivery customer said they will pay the driver with ('a $50'), if they said."""
 
@@ -130,7 +130,7 @@ def _order(row: "sqlite3.Row") -> Order:
 
 
 def order_from_row(row: "sqlite3.Row") -> Order:
-    """An order from its row of ``orders`` (for a module that selects orders its own way: :mod:`pos.order_find`)."""
+    """An order from its row of ``orders`` (for a module that selects orders its own way: :mod:`pos.sales.order_find`)."""
     return _order(row)
 
 
@@ -163,14 +163,14 @@ def resolve(store: "Store", ref: str | int, day: date | None = None) -> Order:
 
 
 def locate(store: "Store", ref: str | int, day: date | None = None) -> Located:
-    """Find the order ``ref`` names (read by :func:`pos.order_ref.parse_order_ref`, with ``day`` as a ``--day``).
+    """Find the order ``ref`` names (read by :func:`pos.sales.order_ref.parse_order_ref`, with ``day`` as a ``--day``).
 
     A number alone is of ``day``, else of the business day open now.  The number an order had on a
     day it was carried over from finds it where it is now, saying so (:attr:`Located.moved_from`).
     Inside a write transaction a found row is cached until something here changes it
     (:func:`forget_order`): a sale asks for its order a dozen times.
     """
-    from pos.order_ref import parse_order_ref
+    from pos.sales.order_ref import parse_order_ref
 
     wanted = parse_order_ref(ref, day)
     caching = store.in_transaction
@@ -247,9 +247,9 @@ def new_order(
     """Open a new order and give it the next number of the business day.
 
     ``note``, ``ready`` (a time promised) and ``pays_with`` (what a delivery customer will pay the
-    driver with) are checked as :func:`pos.order_details.set_details` checks them.
+    driver with) are checked as :func:`pos.sales.order_details.set_details` checks them.
     """
-    from pos.order_input import clean_note, parse_pays_with, parse_ready
+    from pos.sales.order_input import clean_note, parse_pays_with, parse_ready
 
     channel = channel if isinstance(channel, Channel) else parse_channel(channel)
     name = clean_optional(customer_name, "customer name")
@@ -279,8 +279,8 @@ def new_order(
 
 def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) -> tuple[Line, OrderView]:
     """Ring an item onto an open order."""
-    from pos.catalog import get_item
-    from pos.taxes import get_tax_category
+    from pos.store.catalog import get_item
+    from pos.store.taxes import get_tax_category
 
     qty = parse_quantity(quantity)
     order = resolve(store, ref)
@@ -288,7 +288,7 @@ def add_line(store: "Store", ref: str | int, sku: str, quantity: int | str = 1) 
     item = get_item(store, sku)
     if not item.active:
         raise NotAllowed(f"{item.sku} ({item.name}) is not on sale any more: pick another item.")
-    category = get_tax_category(store, item.tax_category, order.business_day)  # the rate of the order's day: pos.taxes
+    category = get_tax_category(store, item.tax_category, order.business_day)  # the rate of the order's day: pos.store.taxes
     with store.write() as conn:
         row = conn.execute(
             "SELECT coalesce(max(line_no), 0) + 1, count(*) FROM order_lines WHERE order_id = ?", (order.id,)
@@ -321,11 +321,11 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, q
     counts as every other line taken off does.  The :class:`Line` returned is what was taken off.
 
     Staff taking a line off void its value (the drop in the order's total), which counts toward
-    the void limits (:func:`pos.limits.check_void`, ``by`` asking, ``approver`` approving); so
+    the void limits (:func:`pos.people.limits.check_void`, ``by`` asking, ``approver`` approving); so
     does leaving the order's discounts above their share of what is left.  A kiosk customer
     taking their own item off (``by_customer``) voids nothing.
     """
-    from pos import limits
+    from pos.people import limits
 
     # What is voided, what is paid and the limits are read and decided inside the write that takes the line off.
     with store.write() as conn:
@@ -383,7 +383,7 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, q
             )
             forget_contents(store, order.id)
             if not by_customer:
-                from pos import audit
+                from pos.store import audit
 
                 audit.changed(store, audit.Event.VOID, f"order {order.label} line {line.line_no}",
                               {"quantity": line.quantity, "total_minor": current.totals.total_minor},
@@ -403,7 +403,7 @@ def remove_line(store: "Store", ref: str | int, line_no: int | None = None, *, q
         )
         forget_contents(store, order.id)
         if not by_customer:  # a line taken off is a void of its value
-            from pos import audit
+            from pos.store import audit
 
             audit.changed(store, audit.Event.VOID, f"order {order.label} line {line.line_no}",
                           {"quantity": line.quantity, "total_minor": current.totals.total_minor},
@@ -442,7 +442,7 @@ def keep_covered(store: "Store", order: Order, new_totals: Totals, doing: str) -
     """Refuse a change that would take the total below what payments already hold."""
     held = covered_minor(store, order.id)
     if new_totals.total_minor < held:
-        from pos.money_format import store_money
+        from pos.base.money_format import store_money
 
         shown = store_money(store, held)
         raise Conflict(
@@ -459,10 +459,10 @@ def void_order(store: "Store", ref: str | int, reason: str, *, by: "StaffMember 
     refused here: ``payments.refunds.void`` releases pending payments first,
     and captured money must be refunded.  ``limited``: what is voided (the
     order's total now) is held to the store's void limits
-    (:func:`pos.limits.check_void`), read and decided in the write that voids
+    (:func:`pos.people.limits.check_void`), read and decided in the write that voids
     it.  The total voided is kept with who asked (``by``) and who approved it.
     """
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     reason_clean = clean_line(reason, "void reason")
     if not reason_clean:
@@ -480,7 +480,7 @@ def void_order(store: "Store", ref: str | int, reason: str, *, by: "StaffMember 
             )
         voided = view(store, order.id).totals.total_minor
         if limited:
-            from pos import limits
+            from pos.people import limits
 
             limits.check_void(store, order.id, voided, f"voiding order {order.label}", by=by, approver=approver)
         changed = conn.execute(
@@ -488,7 +488,7 @@ def void_order(store: "Store", ref: str | int, reason: str, *, by: "StaffMember 
             "void_approved_by = ? WHERE id = ? AND status = 'open'",
             (reason_clean, iso(utc_now()), by.id if by else None, voided, approver.id if approver else None, order.id),
         ).rowcount
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.VOID, f"order {order.label}",
                       {"status": order.status.value, "total_minor": voided}, {"status": "voided", "total_minor": 0},
@@ -518,7 +518,7 @@ def discount_inputs(discounts: tuple[Discount, ...] | list[Discount]) -> list[Di
 
 
 def totals_of(lines: tuple[Line, ...], discounts: list[DiscountInput], store: "Store") -> Totals:
-    from pos.settings_record import TaxMode
+    from pos.store.settings_record import TaxMode
 
     return compute_totals(
         [LineInput(line.line_no, line.quantity, line.unit_price_minor, line.tax_category, line.tax_rate_percent)
@@ -568,7 +568,7 @@ def view(store: "Store", ref: str | int) -> OrderView:
 
 def hand_to_counter(store: "Store", ref: str | int, note: str) -> Order:
     """Put an open order in the counter queue (a kiosk customer who wants to pay cash), saying why."""
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     note = clean_line(note, "counter note")
     order = resolve(store, ref)
@@ -627,7 +627,8 @@ def mark_paid(store: "Store", ref: str | int) -> "Entry":
     Called by the payment flow once captured payments cover the total.
     Idempotent: for an order already paid it returns the sale entry posted then.
     """
-    from pos import ledger, posting_rules
+    from pos.books import ledger
+    from pos.sales import posting_rules
 
     with store.write() as conn:
         order = resolve(store, ref)

@@ -2,8 +2,8 @@
 
 Each rule is a pure function from the event's figures to the postings of one
 journal entry (amounts in minor units; debits positive, credits negative).
-Callers post them with :func:`pos.ledger.post` in the same transaction as the
-business change.  Accounts are described in :mod:`pos.accounts`.
+Callers post them with :func:`pos.books.ledger.post` in the same transaction as the
+business change.  Accounts are described in :mod:`pos.books.accounts`.
 
 =====================  =========================================  ==========================================
 event                  debit (+)                                  credit (-)
@@ -24,7 +24,7 @@ driver shortfall       assets:receivable:staff:<staff>            assets:cash:dr
 drawer float           assets:cash:drawer:<n>     the float       assets:cash:float:<n>  what it kept overnight
                        (assets:cash:safe  kept above the float)   assets:cash:safe   the rest, while it has it
                                                                   equity:owner   what the safe lacks (the
-                                                                  store's first float): pos.floats
+                                                                  store's first float): pos.cash.floats
 paid-in                assets:cash:drawer:<n>                     equity:owner
 paid-out               expenses:paid-out                          assets:cash:drawer:<n>
 drop to safe           assets:cash:safe                           assets:cash:drawer:<n>
@@ -54,13 +54,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from pos import accounts
-from pos.ledger import Posting
-from pos.money import allocate, round_half_up
+from pos.books import accounts
+from pos.books.ledger import Posting
+from pos.base.money import allocate, round_half_up
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.returns import ReturnedLine
-    from pos.totals import Totals
+    from pos.sales.returns import ReturnedLine
+    from pos.sales.totals import Totals
 
 
 def _nonzero(postings: list[Posting]) -> list[Posting]:

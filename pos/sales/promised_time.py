@@ -22,8 +22,8 @@ refused too: the order is booked on its day, and a promise for the next one is a
 Changing the note or anything else of an order whose old promise has passed is never refused: only
 a promise being made is checked.
 
-This module reads nothing from the store but the settings it is given: :mod:`pos.order_details`
-and :func:`pos.orders.new_order` call it inside their write.
+This module reads nothing from the store but the settings it is given: :mod:`pos.sales.order_details`
+and :func:`pos.sales.orders.new_order` call it inside their write.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.settings_record import StoreSettings
+    from pos.store.settings_record import StoreSettings
 
 __all__ = ["MAX_MINUTES_AHEAD", "parse_promise", "promise_words", "shown_time"]
 
@@ -77,7 +77,7 @@ def parse_promise(text: str, day: date, settings: "StoreSettings", now: datetime
     minutes from now, a time the clocks skip, a time that has passed and one after the business
     day ends (see the module docstring).
     """
-    from pos.clock import day_bounds
+    from pos.store.clock import day_bounds
 
     typed = (text or "").strip()
     start, end = day_bounds(day, settings)
@@ -94,7 +94,7 @@ def parse_promise(text: str, day: date, settings: "StoreSettings", now: datetime
         return promised
     clock = _CLOCK.fullmatch(typed)
     if not clock:
-        from pos.text import shown
+        from pos.base.text import shown
 
         said = shown(typed if len(typed) <= 24 else typed[:20] + "...")  # quoted with its hidden characters escaped
         raise InvalidInput(f"'{said}' is not a time to promise: {HOW}.")

@@ -1,10 +1,10 @@
 """Refunds by item: which lines of a paid order come back, and what each gives back, to the cent.
 
 A customer returns the soda, not $2.71.  A returned line (or some of its quantity) gives back its
-share of the sale exactly as the sale computed it (:mod:`pos.totals`): its gross, less its
+share of the sale exactly as the sale computed it (:mod:`pos.sales.totals`): its gross, less its
 discounts (its own and its share of the order's), plus its tax where prices exclude tax
 (tax-inclusive prices already hold it).  A line's discount and tax are split over its units by
-largest remainder, the way :func:`pos.money.allocate` splits an amount over equal shares (the
+largest remainder, the way :func:`pos.base.money.allocate` splits an amount over equal shares (the
 first units carry the odd cents); returning ``q`` units after ``b`` were returned takes units
 ``b .. b+q-1``.  So a line returned in any number of steps gives back exactly the line, and every
 line returned one by one gives back exactly the order's total: no cent is created or lost.
@@ -21,13 +21,13 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple, Sequence
 
-from pos.errors import InvalidInput
-from pos.words import counted
+from pos.base.errors import InvalidInput
+from pos.base.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.orders import Line, OrderView
-    from pos.store import Store
-    from pos.totals import LineTotal
+    from pos.sales.orders import Line, OrderView
+    from pos.store.store import Store
+    from pos.sales.totals import LineTotal
 
 
 class ReturnedLine(NamedTuple):
@@ -137,7 +137,7 @@ def plan(store: "Store", current: "OrderView", asked: Sequence[Asked] | None) ->
     Writes nothing.  Refused: a line the order does not have, a line named twice, a quantity
     above what is left of the line (a line refunded already is refused as such).
     """
-    from pos.orders import spoken, typed
+    from pos.sales.orders import spoken, typed
 
     order = current.order
     named = spoken(store, order)  # '#3' today, '2026-12-05/3' for an earlier day's sale

@@ -3,7 +3,7 @@ day, week or hour.
 
 Item sales are the lines of the orders whose sale was booked in the range,
 each with its exact share of the order's discounts, by the same arithmetic as
-the sale (:func:`pos.totals.compute_totals`): quantity, gross sales, discounts,
+the sale (:func:`pos.sales.totals.compute_totals`): quantity, gross sales, discounts,
 returns and net sales per item, best sellers, and the active items nobody
 bought.  The store's catalog has no options (modifiers) yet, so an item is its
 SKU.  Items given back by a refund by item are counted as returns on the
@@ -11,14 +11,14 @@ business day the refund's money first went back (as the Z report counts
 refunded items), with their share of the sale to the cent as the refund
 reckoned it.
 
-Net sales mean what they mean on the Z report (:data:`pos.report.DEFINITIONS`):
+Net sales mean what they mean on the Z report (:data:`pos.day.report.DEFINITIONS`):
 gross sales less discounts and refunds, before tax.  An item's net sales are
 after its returns; an amount-only refund (a goodwill gesture) returns no item,
 so the mix carries it on a line of its own (:attr:`ItemMix.refunds_not_by_item_minor`),
 and the mix's net sales (:attr:`ItemMix.net_sales_minor`) are the Z report's
 for the same days.
 
-Sales by period use the same definitions as the Z report (:mod:`pos.report`):
+Sales by period use the same definitions as the Z report (:mod:`pos.day.report`):
 gross sales (before discounts, refunds and tax), discounts, refunds (before
 tax), net sales and tax, read from the range's sale and refund entries; an
 hour is the local hour of the day the entry was booked, summed over the
@@ -33,12 +33,12 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos import accounts
-from pos.errors import InvalidInput
-from pos.returns import returned_by_sku
+from pos.books import accounts
+from pos.base.errors import InvalidInput
+from pos.sales.returns import returned_by_sku
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 MAX_DAYS = 366
 BEST_SELLERS = 5
@@ -122,8 +122,8 @@ def parse_period(text: str) -> Period:
 
 def item_sales(store: "Store", start: date, end: date) -> ItemMix:
     """The product mix of the business days ``start``..``end`` (see the module docstring)."""
-    from pos.settings_record import TaxMode
-    from pos.totals import DiscountInput, DiscountKind, LineInput, compute_totals
+    from pos.store.settings_record import TaxMode
+    from pos.sales.totals import DiscountInput, DiscountKind, LineInput, compute_totals
 
     check_range(start, end)
     span = (start.isoformat(), end.isoformat())

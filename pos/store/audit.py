@@ -8,7 +8,7 @@ cash tips declared, and attempts a control refused.  Until registers sign people
 an event whose actor is not known is recorded with no one's name.
 
 The trail names people by id and reads their names back with a join: it
-never imports :mod:`pos.staff`, which records sign-ins and failed PINs here.
+never imports :mod:`pos.people.staff`, which records sign-ins and failed PINs here.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pos.store import fits_sql, iso, utc_now
+from pos.store.store import fits_sql, iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class Event(str, enum.Enum):
@@ -62,11 +62,11 @@ class Event(str, enum.Enum):
     TIPS_PAID = "tips paid out"
     TIPS_SHARED = "tip pool shared"
     TIP_POLICY = "tip policy changed"
-    """The store's tip policy from a day on (pos.tip_policy): before and after."""
+    """The store's tip policy from a day on (pos.tips.tip_policy): before and after."""
     PAY_SCHEDULE = "pay schedule changed"
-    """The store's pay schedule from a day on (pos.paydays): before and after."""
+    """The store's pay schedule from a day on (pos.tips.paydays): before and after."""
     OWN_SERVICE_TIP = "tip kept for own service"
-    """A manager or owner kept the tip on an order they alone served (pos.tips.own_service)."""
+    """A manager or owner kept the tip on an order they alone served (pos.tips.tips.own_service)."""
     DAY_CLOSED = "day closed"
     DAY_REOPENED = "day reopened"
     RECEIPT_EMAILED = "receipt emailed"
@@ -93,7 +93,7 @@ def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: in
 
     It belongs to the business day open now, or to ``business_day`` (a day's close is that day's).
     """
-    from pos.days import current_day
+    from pos.store.days import current_day
 
     if staff_id is None:  # the person signed in for this command, when there is one
         staff_id = store.memo.get("actor_id")
@@ -132,7 +132,7 @@ def records(store: "Store", day: date | None = None, staff: str | None = None) -
         sql += " AND a.business_day = ?"
         params.append(day.isoformat())
     if staff is not None:
-        from pos.roster import staff_row
+        from pos.store.roster import staff_row
 
         sql += " AND a.staff_id = ?"
         params.append(staff_row(store, staff)["id"])
@@ -147,7 +147,7 @@ def refused(store: "Store", asked: str, why: str, *, staff_id: int | None = None
     the refusal is the only thing it leaves.  A store opened read-only cannot record anything: the
     caller then says so in the refusal.
     """
-    from pos.errors import StoreError
+    from pos.base.errors import StoreError
 
     if store.read_only is not None or store.in_transaction:
         return False

@@ -1,4 +1,4 @@
-"""The catalog: the items a store sells (their tax categories, and each one's rate by day, are :mod:`pos.taxes`).
+"""The catalog: the items a store sells (their tax categories, and each one's rate by day, are :mod:`pos.store.taxes`).
 
 Prices are stored in minor units of the store's currency; tax rates are
 exact decimal percentages (``"8.875"``).  Items are never deleted, only
@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from typing import Iterable, NamedTuple, TYPE_CHECKING
 
-from pos.errors import Conflict, InvalidInput, NotFound
-from pos.store import iso, utc_now
-from pos.taxes import (TaxCategory, add_tax_category, get_tax_category, parse_rate,  # noqa: F401 - the catalog's
-                       require_category, tax_categories)  # tax categories, by day: pos.taxes
-from pos.text import NAME
+from pos.base.errors import Conflict, InvalidInput, NotFound
+from pos.store.store import iso, utc_now
+from pos.store.taxes import (TaxCategory, add_tax_category, get_tax_category, parse_rate,  # noqa: F401 - the catalog's
+                       require_category, tax_categories)  # tax categories, by day: pos.store.taxes
+from pos.base.text import NAME
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 _SKU = re.compile(r"^[A-Z0-9][A-Z0-9._\-]{0,39}$")
 MAX_NAME = NAME
@@ -38,7 +38,7 @@ class Item(NamedTuple):
 
 def clean_sku(text: str) -> str:
     """Normalise a SKU (upper case) and refuse malformed ones."""
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     sku = clean_line(text, "SKU").upper()
     if not sku:
@@ -51,8 +51,8 @@ def clean_sku(text: str) -> str:
 
 
 def clean_name(text: str, what: str = "item name") -> str:
-    """Trim a display name and refuse empty, overlong ones or ones holding hidden characters (:mod:`pos.text`)."""
-    from pos.text import clean_line
+    """Trim a display name and refuse empty, overlong ones or ones holding hidden characters (:mod:`pos.base.text`)."""
+    from pos.base.text import clean_line
 
     name = clean_line(text, what)
     if not name:
@@ -62,7 +62,7 @@ def clean_name(text: str, what: str = "item name") -> str:
 
 def parse_price(text: str, store: "Store") -> int:
     """A catalog price typed by a user, in the store's currency."""
-    from pos.money import parse_amount
+    from pos.base.money import parse_amount
 
     s = store.settings
     return parse_amount(text, s.currency, s.locale, allow_negative=False).amount_minor
@@ -78,7 +78,7 @@ def _values(item: Item) -> dict[str, object]:
 
 
 def _audit_item(store: "Store", sku: str, before: Item | None, after: Item, how: str) -> None:
-    from pos import audit
+    from pos.store import audit
 
     audit.changed(store, audit.Event.ITEM_CHANGED, sku, None if before is None else _values(before), _values(after),
                   how=how)
@@ -200,7 +200,7 @@ class ImportRejected(InvalidInput):
         self.problems = problems
         shown = "; ".join(f"line {p.line}: {p.reason}" for p in problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        from pos.words import counted
+        from pos.base.words import counted
 
         super().__init__(
             f"{path}: {counted(len(problems), 'bad row')}, nothing imported. {shown}{more}. Fix them and import again."

@@ -16,8 +16,8 @@ opens: :func:`register`).  A plain ``sqlite3`` shell has no such function, so it
 control row at all without first dropping the triggers, which leaves the row out of the chain, where
 :func:`check_rows` finds it.  Someone who rewrites the log and recomputes every hash after a point is
 caught by the heads each signed closing carries (:func:`head`; checked by
-:func:`pos.closings.check_closings`) for everything before the last closing, and by the closings'
-witnesses for the rest (:mod:`pos.witness`).
+:func:`pos.day.closings.check_closings`) for everything before the last closing, and by the closings'
+witnesses for the rest (:mod:`pos.day.witness`).
 
 :func:`check` is what ``pos ledger verify`` adds: the chain recomputed (from a trusted head, or the
 start), every control row against its last version in the log (a row changed, inserted or deleted
@@ -33,7 +33,7 @@ import sqlite3
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 CONTROL_TABLES = (
     "settings", "staff", "signins", "shifts", "drawers", "drawer_counts", "day_closes", "audit_log",

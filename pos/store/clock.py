@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.settings_record import StoreSettings
+    from pos.store.settings_record import StoreSettings
 
 
 def business_day(instant: datetime, settings: "StoreSettings") -> date:
@@ -47,7 +47,7 @@ FIRST_YEAR, LAST_YEAR = 2, 9998
 
 def parse_day(text: str) -> date:
     """Parse a ``YYYY-MM-DD`` day typed by a user."""
-    from pos.errors import InvalidInput
+    from pos.base.errors import InvalidInput
 
     try:
         day = date.fromisoformat(text.strip())

@@ -3,19 +3,19 @@
 Each option has a parser (what a user types -> stored text), a default, a
 description and how its stored text is shown, in one table.  Amounts are
 typed and shown in the store's money ($5.00) and stored in minor units
-(pos.settings_money).  Options live in the ``settings`` table beside
+(pos.store.settings_money).  Options live in the ``settings`` table beside
 the settings ``init`` asks for.
 
     store.name, store.address   the store's name and address (``pos init`` set them), at the head of receipts
     store.phone, store.tax_id   the store's phone and tax (VAT) number, printed under them when set
     cash.rounding          round cash totals to this step (0.05 rounds to 5 cents; 0: off): a coin of the
-                           currency, nothing its coins cannot pay (pos.settings_money.COINS)
+                           currency, nothing its coins cannot pay (pos.store.settings_money.COINS)
     cash.denominations     notes and coins in the drawer, largest first (change suggestions)
     cash.float_stays       yes: each drawer's float stays in it overnight, the close moving only what is above
                            it to the safe; no (default): the close takes all of it to the safe, and the next
-                           opening takes its float from the safe (pos.floats)
+                           opening takes its float from the safe (pos.cash.floats)
     approval.*             what a person may refund, void and discount without a manager's PIN, adding up
-                           per order and per person per business day (see pos.limits; the *_per_shift_*
+                           per order and per person per business day (see pos.people.limits; the *_per_shift_*
                            names are older than the rule: a new shift continues the day's count):
       refund_over, refunds_per_shift_over        refunds on one order; a person's in the business day
       void_over, voids_per_shift_over            value voided on one order (lines taken off, the void); per day
@@ -31,12 +31,12 @@ the settings ``init`` asks for.
     receipt.folder         a folder where a PDF receipt is written for every paid order ('' for none)
     hours.open, hours.close  the store's opening hours (HH:MM), the span of the day report's sales by hour
     receipt.smtp*, receipt.sender   the mail server that sends receipts (pos receipt N --email ADDRESS):
-                           see pos.mail_server
+                           see pos.store.mail_server
     closing.witness        where each closing is witnessed off this machine as it is made: folders on another disk
-                           or share, the owner's email (pos.witness)
+                           or share, the owner's email (pos.day.witness)
     register.lock_after    minutes idle before a register session locks itself (0: never)
     register.quick_keys    the register's quick keys 1 to 9, KEY=SKU pairs (1=PIZZA-M,2=SODA): see
-                           pos.quick_keys
+                           pos.store.quick_keys
     signin.required        one-shot commands that change anything need a sign-in (pos login): yes or no
     signin.minutes         how long a sign-in lasts on a terminal
     tips.confirm_over      a tip above this percent of the sale needs the cashier to confirm it
@@ -48,11 +48,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from pos import mail_server
-from pos.errors import InvalidInput, NotFound
+from pos.store import mail_server
+from pos.base.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 # Notes and coins in circulation, in minor units, largest first.
 DENOMINATIONS: dict[str, tuple[int, ...]] = {
@@ -76,7 +76,7 @@ class Option(NamedTuple):
     parse: Callable[["Store", str], str]
     default: Callable[["Store"], str]
     show: Callable[["Store", str], str] = _as_stored
-    """The stored text as a person reads it (amounts in the store's money: pos.settings_money)."""
+    """The stored text as a person reads it (amounts in the store's money: pos.store.settings_money)."""
     setting: str | None = None
     """The ``settings`` row it is kept in, when not its own key: the store's name and address, which ``pos init``
     wrote (and every command reads as ``store.settings``)."""
@@ -87,20 +87,20 @@ class Option(NamedTuple):
 
 
 def _amount(store: "Store", text: str) -> str:
-    from pos.money import parse_amount
+    from pos.base.money import parse_amount
 
     s = store.settings
     return str(parse_amount(text, s.currency, s.locale).amount_minor)
 
 
 def _rounding(store: "Store", text: str) -> str:
-    from pos.settings_money import parse_rounding
+    from pos.store.settings_money import parse_rounding
 
     return str(parse_rounding(store, text))
 
 
 def _show_amount(store: "Store", stored: str) -> str:
-    from pos.settings_money import shown_amount
+    from pos.store.settings_money import shown_amount
 
     return shown_amount(store, int(stored)) if _is_int(stored) else stored
 
@@ -110,7 +110,7 @@ def _show_rounding(store: "Store", stored: str) -> str:
 
 
 def _show_amounts(store: "Store", stored: str) -> str:
-    from pos.settings_money import shown_list
+    from pos.store.settings_money import shown_list
 
     parts = stored.split(",")
     return shown_list(store, [int(p) for p in parts]) if all(_is_int(p) for p in parts) else stored
@@ -123,7 +123,7 @@ def _is_int(text: str) -> bool:
 
 
 def _denominations(store: "Store", text: str) -> str:
-    from pos.settings_money import parse_list
+    from pos.store.settings_money import parse_list
 
     values = parse_list(store, text)
     if not values:
@@ -132,7 +132,7 @@ def _denominations(store: "Store", text: str) -> str:
 
 
 def _reader(store: "Store", text: str) -> str:
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     value = clean_line(text, "card reader id")
     if value and not (value.startswith("tmr_") and value[4:].replace("_", "").isalnum() and value.isascii()):
@@ -193,7 +193,7 @@ def _share(store: "Store", text: str) -> str:
 
 
 def _store_name(store: "Store", text: str) -> str:
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     value = clean_line(text, "store name")
     if not value:
@@ -202,25 +202,25 @@ def _store_name(store: "Store", text: str) -> str:
 
 
 def _store_address(store: "Store", text: str) -> str:
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     return clean_line(text, "store address")
 
 
 def _store_phone(store: "Store", text: str) -> str:
-    from pos.order_input import clean_phone
+    from pos.sales.order_input import clean_phone
 
     return clean_phone(text, "store phone") or ""
 
 
 def _store_tax_id(store: "Store", text: str) -> str:
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     return clean_line(text, "store tax id")
 
 
 def _feedback(store: "Store", text: str) -> str:
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     return clean_line(text, "feedback contact")
 
@@ -228,7 +228,7 @@ def _feedback(store: "Store", text: str) -> str:
 def _folder(store: "Store", text: str) -> str:
     from pathlib import Path
 
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     clean_line(text, "receipt folder")  # no hidden character, not too long; the path itself is kept as typed
     value = text.strip()
@@ -266,7 +266,7 @@ def _lock_minutes(store: "Store", text: str) -> str:
 
 
 def _quick_keys(store: "Store", text: str) -> str:
-    from pos.quick_keys import parse
+    from pos.store.quick_keys import parse
 
     return parse(store, text)
 
@@ -281,13 +281,13 @@ def _clock(store: "Store", text: str) -> str:
 
 
 def _witnesses(store: "Store", text: str) -> str:
-    from pos.witness_setting import parse_witnesses
+    from pos.store.witness_setting import parse_witnesses
 
     return parse_witnesses(text, mail_server_set=bool(get(store, "receipt.smtp")))
 
 
 def _default_denominations(store: "Store") -> str:
-    from pos.money import exponent
+    from pos.base.money import exponent
 
     currency = store.settings.currency
     values = DENOMINATIONS.get(currency)
@@ -403,7 +403,7 @@ def set_option(store: "Store", key: str, text: str) -> str:
             "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (option.row, value),
         )
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.SETTING, option.key, {"value": before[0] if before else option.default(store)},
                       {"value": value}, was_default=before is None)

@@ -1,6 +1,6 @@
 """Which business day is open: closed days, the day new sales go to, and the day an order's money lands on.
 
-The calendar gives the business day an instant falls in (:func:`pos.clock.business_day`).
+The calendar gives the business day an instant falls in (:func:`pos.store.clock.business_day`).
 A closed day takes nothing more, so the day that is *open now* is the calendar's day,
 moved forward past any closed day: after an early close (``pos day close --force``)
 new orders are numbered on the next day, their money is booked there, and
@@ -9,7 +9,7 @@ new orders are numbered on the next day, their money is booked there, and
 An order's money (its sale, its payments, their fees and tips) lands on the order's
 own business day while that day is open, even when it is paid after the rollover;
 a closed day holds no open order (the close refuses, or carries them forward with
-:func:`pos.close.close_day`), so an order is never paid on a closed day.
+:func:`pos.day.close.close_day`), so an order is never paid on a closed day.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos.clock import business_day
+from pos.store.clock import business_day
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.orders import Order
-    from pos.store import Store
+    from pos.sales.orders import Order
+    from pos.store.store import Store
 
 
 def closed_days(store: "Store") -> set[date]:
@@ -50,7 +50,7 @@ def first_open_day(store: "Store", day: date) -> date:
 
 def current_day(store: "Store", now: datetime | None = None) -> date:
     """The business day open now: the calendar's, or after a closed one the next open day."""
-    from pos.store import utc_now
+    from pos.store.store import utc_now
 
     return first_open_day(store, business_day(now or utc_now(), store.settings))
 

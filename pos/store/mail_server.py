@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from pos.errors import InvalidInput, NotAllowed
+from pos.base.errors import InvalidInput, NotAllowed
 
 SUBMISSION_PORT = 587
 """The port a server is reached on when only its name is given (mail submission, RFC 6409)."""
@@ -66,7 +66,7 @@ def check_address(text: str) -> str:
     (or written in another script, as IDNA encodes it), at most 254 characters.
     """
     value = (text or "").strip()
-    from pos.text import shown
+    from pos.base.text import shown
 
     quoted = shown(value if len(value) <= 60 else value[:57] + "...")
     problem = f"'{quoted}' is not an email address: give one like dana@example.com."
@@ -115,7 +115,7 @@ def parse_server(text: str) -> str:
 
 
 def parse_user(text: str) -> str:
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     return clean_line(text, "mail server user name")
 
@@ -127,7 +127,7 @@ def parse_sender(text: str) -> str:
 
 def parse_password_file(text: str) -> str:
     """An owner-only file that holds the password ('' for none): checked now, and again each time it is read."""
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     value = clean_line(text, "mail password file")
     if not value:
@@ -139,7 +139,7 @@ def parse_password_file(text: str) -> str:
 
 def read_password(path: Path) -> str:
     """The password in ``path``: its first line.  A link, a file others may read or an empty one is refused."""
-    from pos.secret_files import read_owner_only
+    from pos.base.secret_files import read_owner_only
 
     first = read_owner_only(path, "the mail password file", f"The mail password file {path} does not exist: create "
                             "it (owner-only), or set receipt.smtp_password_file ''.").splitlines()

@@ -3,7 +3,7 @@
 Each migration is ``(version, name, sql)``, or ``(version, name, step)`` where a step is a function given the
 connection (for what SQL alone cannot write, like triggers generated from a table's columns).  A migration is never edited once
 released: a later change to the schema is a new migration with the next
-number.  ``pos.store`` applies the pending ones, each in its own
+number.  ``pos.store.store`` applies the pending ones, each in its own
 ``BEGIN IMMEDIATE`` transaction, records them in ``schema_migrations`` and in
 ``PRAGMA user_version``, and refuses a file whose version is newer than the
 last one listed here.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Callable, Union
 
-from pos import chains
+from pos.store import chains
 
 Step = Union[str, Callable[[sqlite3.Connection], None]]
 
@@ -425,9 +425,9 @@ ALTER TABLE audit_log ADD COLUMN terminal TEXT;
         14,
         "a wait after wrong PINs; the owner's recovery code",
         """
--- After a lockout every further wrong PIN makes the person wait before the next try (pos.staff.verify_pin).
+-- After a lockout every further wrong PIN makes the person wait before the next try (pos.people.staff.verify_pin).
 ALTER TABLE staff ADD COLUMN pin_wait_until TEXT;
--- The owner's one-time recovery code (pos.recovery), only as a salted hash: at most one is unused at a time.
+-- The owner's one-time recovery code (pos.people.recovery), only as a salted hash: at most one is unused at a time.
 CREATE TABLE recovery_codes (
     id INTEGER PRIMARY KEY,
     code_hash TEXT NOT NULL,
@@ -451,7 +451,7 @@ ALTER TABLE staff ADD COLUMN pin_changed_at TEXT;
         16,
         "numbered, signed closings; the store's id and its public closing key",
         """
--- The store's own random id: it names the file of the store's private closing key (pos.signing).
+-- The store's own random id: it names the file of the store's private closing key (pos.day.signing).
 CREATE TABLE store_identity (id TEXT NOT NULL);
 INSERT INTO store_identity(id) VALUES (lower(hex(randomblob(8))));
 -- The public half of the closing key; the private half is in an owner-only file outside the store.
@@ -461,7 +461,7 @@ CREATE TABLE closing_keys (
     fingerprint TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
--- One signed record per close and per reopening (pos.closings): numbered 1, 2, 3... never reset,
+-- One signed record per close and per reopening (pos.day.closings): numbered 1, 2, 3... never reset,
 -- each carrying the previous one's signature. The signed text is ``record``; the columns repeat it for lookups.
 CREATE TABLE closings (
     number INTEGER PRIMARY KEY CHECK (number > 0),
@@ -560,7 +560,7 @@ CREATE INDEX stripe_events_received ON stripe_events(received_at);
 ALTER TABLE refunds ADD COLUMN batch_id TEXT;
 CREATE INDEX refunds_batch ON refunds(batch_id);
 -- What a refund by item gave back: a line of the order, how many of it, and its share of the sale to the cent
--- (pos/returns.py).  A batch whose every part failed gave nothing back, and its items count as not returned.
+-- (pos/sales/returns.py).  A batch whose every part failed gave nothing back, and its items count as not returned.
 CREATE TABLE refund_items (
     batch_id TEXT NOT NULL,
     order_id TEXT NOT NULL REFERENCES orders(id),
@@ -590,7 +590,7 @@ ALTER TABLE order_lines ADD COLUMN taken_from_line INTEGER;
         21,
         "the tip policy's history by effective day; the job each shift is worked in",
         """
--- The store's tip policy (pos.tip_policy), one row per change with the business day it takes effect; the policy in
+-- The store's tip policy (pos.tips.tip_policy), one row per change with the business day it takes effect; the policy in
 -- force on a day is the latest row effective by then (none: the defaults).  Kept for good, like the journal.
 CREATE TABLE tip_policies (
     id INTEGER PRIMARY KEY,
@@ -632,7 +632,7 @@ CREATE INDEX journal_day ON journal_entries(business_day, source_kind);
         23,
         "the store's pay schedule, with its history: tips are due by the payday of the period they were earned in",
         """
--- One row per change (pos.paydays), in force from its first pay period's first day; kept for good, like the journal.
+-- One row per change (pos.tips.paydays), in force from its first pay period's first day; kept for good, like the journal.
 CREATE TABLE pay_schedules (
     id INTEGER PRIMARY KEY,
     frequency TEXT NOT NULL CHECK (frequency IN ('weekly', 'biweekly', 'semimonthly', 'monthly')),
@@ -656,7 +656,7 @@ END;
         "floats come from the safe (or stay in the drawer): a task to correct the books of floats booked from the owner",
         """
 -- What a store upgraded from before needs that SQL cannot do (a journal entry, hash-chained), done once by the first
--- command that opens it (pos.floats.correct_past_floats), then deleted in the same transaction.
+-- command that opens it (pos.cash.floats.correct_past_floats), then deleted in the same transaction.
 CREATE TABLE upgrade_tasks (name TEXT PRIMARY KEY);
 INSERT INTO upgrade_tasks(name)
     SELECT 'float-correction' WHERE EXISTS (SELECT 1 FROM journal_entries WHERE key LIKE 'drawer:%:float');
@@ -666,7 +666,7 @@ INSERT INTO upgrade_tasks(name)
         25,
         "an order's note, the time promised, what a delivery customer will pay with; deliveries paid before they go out",
         """
--- A note for the kitchen, the counter and the driver ('no onions', 'ring twice'), one line (pos.text).
+-- A note for the kitchen, the counter and the driver ('no onions', 'ring twice'), one line (pos.base.text).
 ALTER TABLE orders ADD COLUMN note TEXT;
 -- The moment promised to the customer ('ready 19:30'), UTC ISO-8601 like every instant: an order is ready (or at
 -- the door) by then.  Inside the order's business day; None: nothing promised.
@@ -674,7 +674,7 @@ ALTER TABLE orders ADD COLUMN promised_at TEXT;
 -- What a delivery customer said they will hand the driver ('I have a $50'): the driver brings the change.
 ALTER TABLE orders ADD COLUMN pays_with_minor INTEGER CHECK (pays_with_minor > 0);
 -- A delivery paid before it goes out (by link, by card on the phone) is still taken to the door: who took it, when,
--- and how it ended (pos.prepaid_runs).  A delivery the driver collects for is its cash-on-delivery payment instead.
+-- and how it ended (pos.store.prepaid_runs).  A delivery the driver collects for is its cash-on-delivery payment instead.
 CREATE TABLE prepaid_runs (
     id INTEGER PRIMARY KEY,
     order_id TEXT NOT NULL REFERENCES orders(id),
@@ -695,7 +695,7 @@ CREATE UNIQUE INDEX prepaid_runs_one_out ON prepaid_runs(order_id) WHERE ended_a
         26,
         "tax rates and names with their history by effective day",
         """
--- A tax category's name and rate from a business day on (pos.taxes), one row per change; on a day, a category's
+-- A tax category's name and rate from a business day on (pos.store.taxes), one row per change; on a day, a category's
 -- name is the latest name set by a row effective by then, and so is its rate (a row sets either, or both).  A
 -- category's first row sets both, in force since the store began ('0001-01-01').  Kept for good, like the
 -- journal: a past day keeps the rate its sales were taxed at.
@@ -727,7 +727,7 @@ ALTER TABLE tax_categories DROP COLUMN rate_percent;
     ),
     (
         27,
-        "the control records' chain: every version of every control row, hash-chained (pos.chains)",
+        "the control records' chain: every version of every control row, hash-chained (pos.store.chains)",
         chains.install,
     ),
     (
@@ -735,7 +735,7 @@ ALTER TABLE tax_categories DROP COLUMN rate_percent;
         "where a refund's money leaves from, held while it is requested",
         """
 -- The account a refund's money leaves from (a drawer, the processor's clearing), written with the row while it is
--- 'requested': a drawer's cash a refund will take is held from then on (pos.drawer.spendable_cash), so two
+-- 'requested': a drawer's cash a refund will take is held from then on (pos.cash.drawer.spendable_cash), so two
 -- registers cannot both spend it.  NULL on refunds from before: read from the row's tender and register.
 ALTER TABLE refunds ADD COLUMN from_account TEXT;
 """,
@@ -744,7 +744,7 @@ ALTER TABLE refunds ADD COLUMN from_account TEXT;
         29,
         "closings witnessed off the machine: one delivery job per closing and witness",
         """
--- Each closing, as it was made, waiting for (or delivered to) each witness the store names (pos.witness): queued in
+-- Each closing, as it was made, waiting for (or delivered to) each witness the store names (pos.day.witness): queued in
 -- the close's own transaction, delivered after it commits, retried by the next command until it is delivered.
 CREATE TABLE witness_jobs (
     id INTEGER PRIMARY KEY,
@@ -766,7 +766,7 @@ CREATE INDEX witness_jobs_waiting ON witness_jobs(witness, closing_number) WHERE
         30,
         "tries of a secret counted against the place it was typed, not a person",
         """
--- A kiosk's staff PINs and the owner's recovery code (pos.place_tries): each try is a row, never changed; the
+-- A kiosk's staff PINs and the owner's recovery code (pos.people.place_tries): each try is a row, never changed; the
 -- wrong tries in a row since the place's last right one make that place (never the person named) wait.
 CREATE TABLE place_tries (
     id INTEGER PRIMARY KEY,

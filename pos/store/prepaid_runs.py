@@ -17,12 +17,12 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos.store import iso, parse_iso, utc_now
+from pos.store.store import iso, parse_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class Outcome(str, enum.Enum):

@@ -1,6 +1,6 @@
 """The register's numbered quick keys: the store's top items on keys 1 to 9, chosen by the owner.
 
-They are the store option ``register.quick_keys`` (:mod:`pos.config`), stored as ``1=PIZZA-M,2=SODA``, so
+They are the store option ``register.quick_keys`` (:mod:`pos.store.config`), stored as ``1=PIZZA-M,2=SODA``, so
 setting them is a settings change like any other: the owner's alone, audited with before and after.
 :func:`parse` checks what the owner typed: keys 1 to 9, each once, each on an item that is on sale, and
 no key that is already an item's own code (typing ``3`` would ring SKU ``3`` or key 3: the key may only
@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos.errors import InvalidInput, NotFound
+from pos.base.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 KEYS = tuple(str(n) for n in range(1, 10))
 """The keys, as typed."""
@@ -41,7 +41,7 @@ def parse(store: "Store", text: str) -> str:
     ``''`` clears every key.  Refused with the pair that is wrong and why: a key that is not 1 to 9 or
     is given twice, a SKU not on the menu or off sale, a key that is another item's own code.
     """
-    from pos.catalog import get_item
+    from pos.store.catalog import get_item
 
     if not text.strip():
         return ""

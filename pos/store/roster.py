@@ -1,8 +1,8 @@
 """Finding a person on the staff table: by id, by name (any case) or by their ledger key.
 
-The one lookup under everything that names people.  :mod:`pos.staff` builds
-its records on it, and :mod:`pos.audit` filters the trail by it, so the
-audit trail never imports :mod:`pos.staff` (which writes to the trail).
+The one lookup under everything that names people.  :mod:`pos.people.staff` builds
+its records on it, and :mod:`pos.store.audit` filters the trail by it, so the
+audit trail never imports :mod:`pos.people.staff` (which writes to the trail).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import hashlib
 import re
 from typing import TYPE_CHECKING
 
-from pos.errors import NotFound
+from pos.base.errors import NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 def staff_key(name: str) -> str:

@@ -2,9 +2,9 @@
 
 Settings live in the ``settings`` table as text key/value pairs.  What a user
 types is validated by a pydantic model derived from
-:class:`pos.settings_record.StoreSettings` when written; reading them back on
+:class:`pos.store.settings_record.StoreSettings` when written; reading them back on
 every command (the hot path, ``store.settings``) only builds that plain record
-(:mod:`pos.settings_record`), because importing pydantic's model machinery
+(:mod:`pos.store.settings_record`), because importing pydantic's model machinery
 costs more than a cashier's whole command.  The store never imports this module.
 """
 
@@ -14,11 +14,11 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from pos.errors import Conflict, InvalidInput
-from pos.settings_record import StoreSettings, zone
+from pos.base.errors import Conflict, InvalidInput
+from pos.store.settings_record import StoreSettings, zone
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 _ROLLOVER = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -28,7 +28,7 @@ _ROLLOVER = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 def _check_name(value: str) -> str:
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     value = clean_line(value, "store name")  # an InvalidInput goes through pydantic as it is
     if not value:
@@ -37,13 +37,13 @@ def _check_name(value: str) -> str:
 
 
 def _check_address(value: str) -> str:
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     return clean_line(value, "store address")
 
 
 def _check_currency(value: str) -> str:
-    from pos.money import exponent
+    from pos.base.money import exponent
 
     value = value.strip().upper()
     try:
@@ -141,7 +141,7 @@ def save_settings(store: "Store", settings: StoreSettings) -> None:
                 (key, str(value)),
             )
         store.forget_settings()
-        from pos.money_format import store_facts
+        from pos.base.money_format import store_facts
 
         store_facts(store)
     store.forget_settings()

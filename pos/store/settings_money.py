@@ -4,7 +4,7 @@ The options that are amounts (the approval limits, cash rounding, the drawer's n
 stored as integer minor units, as they always were, so every reader of them and every store from
 before keeps working.  This module owns the two ends a person sees:
 
-* reading what an owner types with the parser sales use (:func:`pos.money.parse_amount`, in the
+* reading what an owner types with the parser sales use (:func:`pos.base.money.parse_amount`, in the
   store's currency and locale): ``5`` is $5.00, ``0,05`` is 0,05 € in a German store;
 * showing a stored amount in the store's money format (``$5.00``; a list as ``$100.00, $50.00``);
 * the cash rounding steps a currency's coins can make (:data:`COINS`): rounding cash totals to
@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 # The coins of a currency in minor units, smallest first, including the ones a drawer seldom holds
 # (the US half dollar and dollar coin): a cash rounding step is one of them.  A currency not listed
@@ -52,7 +52,7 @@ def coins(currency: str) -> tuple[int, ...]:
     known = COINS.get(currency)
     if known is not None:
         return known
-    from pos.money import exponent
+    from pos.base.money import exponent
 
     top = max(10 ** exponent(currency), 100)
     steps: list[int] = []
@@ -65,7 +65,7 @@ def coins(currency: str) -> tuple[int, ...]:
 
 def shown_amount(store: "Store", amount_minor: int) -> str:
     """An amount in the store's money format: $5.00."""
-    from pos.money_format import store_money
+    from pos.base.money_format import store_money
 
     return store_money(store, amount_minor)
 
@@ -82,7 +82,7 @@ def _steps_text(store: "Store", steps: tuple[int, ...]) -> str:
 
 def parse_rounding(store: "Store", text: str) -> int:
     """A cash rounding step typed by the owner, in minor units: 0 (or 'off') for none, else one of the coins."""
-    from pos.money import parse_amount
+    from pos.base.money import parse_amount
 
     if text.strip().lower() == "off":
         return 0
@@ -104,7 +104,7 @@ def parse_list(store: "Store", text: str) -> list[int]:
     """Amounts typed as a list ('100, 50, 0.25', '$100.00; $50.00'), each more than zero, in minor units."""
     from babel.numbers import get_decimal_symbol
 
-    from pos.money import parse_amount
+    from pos.base.money import parse_amount
 
     s = store.settings
     parts = [p for p in _LIST_SEPARATOR.split(text.strip()) if p.strip()]

@@ -2,7 +2,7 @@
 
 :class:`StoreSettings` is what ``store.settings`` returns (cached by the
 store).  It is cheap to build and needs nothing but the standard library,
-so :mod:`pos.store` can load it without importing :mod:`pos.settings`,
+so :mod:`pos.store.store` can load it without importing :mod:`pos.store.settings`,
 which validates what a user types (pydantic, babel) and writes it.
 """
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:  # pragma: no cover
     from zoneinfo import ZoneInfo
 
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class TaxMode(str, enum.Enum):
@@ -60,7 +60,7 @@ def zone(name: str) -> "ZoneInfo":
 
 
 def load_settings(store: "Store") -> StoreSettings:
-    """Read the settings of an open store (validated when they were written: :func:`pos.settings.save_settings`)."""
+    """Read the settings of an open store (validated when they were written: :func:`pos.store.settings.save_settings`)."""
     rows = store.all("SELECT key, value FROM settings")
     values: dict[str, object] = {row["key"]: row["value"] for row in rows}
     values = {k: v for k, v in values.items() if k in StoreSettings._fields}

@@ -35,13 +35,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote
 
-from pos.errors import DiskFailed, DiskFull, SchemaTooNew, StoreError, StoreReadOnly
-from pos import chains, migrations
+from pos.base.errors import DiskFailed, DiskFull, SchemaTooNew, StoreError, StoreReadOnly
+from pos.store import chains, migrations
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite_utils
 
-    from pos.settings_record import StoreSettings
+    from pos.store.settings_record import StoreSettings
 
 DEFAULT_DB_PATH = "pos.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -114,7 +114,7 @@ class Store:
         self._refused_as: type[StoreError] = StoreReadOnly
         # How another connection (a helper process) opens this file to read it.
         self.reader_uri = _uri(path, "ro")
-        # Where the private key that signs its closings is (a pos.signing.KeyLocation), as the caller says.
+        # Where the private key that signs its closings is (a pos.day.signing.KeyLocation), as the caller says.
         self.keys: Any = None
 
     # -- opening -------------------------------------------------------------
@@ -412,7 +412,7 @@ class Store:
     def settings(self) -> "StoreSettings":
         """The store's settings (cached; re-read after a rolled-back change)."""
         if self._settings is None:
-            from pos.settings_record import load_settings
+            from pos.store.settings_record import load_settings
 
             self._settings = load_settings(self)
         return self._settings

@@ -36,11 +36,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pos.errors import Conflict, InvalidInput, NotFound
+from pos.base.errors import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 SINCE_THE_START = date(1, 1, 1)
 """The day a category's first row takes effect: since the store began."""
@@ -116,7 +116,7 @@ def _clean_code(code: str) -> str:
 
 
 def _clean_name(text: str) -> str:
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     name = clean_line(text, "tax category name")
     if not name:
@@ -164,7 +164,7 @@ def scheduled(store: "Store", day: date) -> list[TaxRate]:
 
 
 def _today(store: "Store") -> date:
-    from pos.days import current_day
+    from pos.store.days import current_day
 
     return current_day(store)
 
@@ -205,7 +205,7 @@ def require_category(store: "Store", code: str) -> str:
 
 def _insert(store: "Store", code: str, day: date, name: str | None, rate: Decimal | None,
             by: "StaffMember | None") -> int:
-    from pos.store import iso, utc_now
+    from pos.store.store import iso, utc_now
 
     actor = by.id if by is not None else store.memo.get("actor_id")
     cur = store.conn.execute(
@@ -229,7 +229,7 @@ def create_category(store: "Store", code: str, name: str, rate: Decimal, by: "St
 def add_tax_category(store: "Store", code: str, rate_text: str, name: str | None = None,
                      by: "StaffMember | None" = None) -> TaxCategory:
     """Create a tax category (``pos tax add``), in force since the store began; audited."""
-    from pos import audit
+    from pos.store import audit
 
     code = _clean_code(code)
     rate = parse_rate(rate_text)
@@ -252,7 +252,7 @@ def edit_tax_category(store: "Store", code: str, *, rate_text: str | None = None
     category, a rate that is not 0 to 100 percent, a day before the one open now (its sales
     were taxed at its rate, and a closed day's totals are signed), or no change at all.
     """
-    from pos import audit
+    from pos.store import audit
 
     key = require_category(store, code)
     if rate_text is None and name is None:

@@ -1,6 +1,6 @@
-"""The ``closing.witness`` setting: the witnesses a store names (:mod:`pos.witness` delivers to them).
+"""The ``closing.witness`` setting: the witnesses a store names (:mod:`pos.day.witness` delivers to them).
 
-Kept apart from the delivery so that :mod:`pos.config`, which parses every option, needs nothing of the closings or
+Kept apart from the delivery so that :mod:`pos.store.config`, which parses every option, needs nothing of the closings or
 the reports: folders and email addresses, as typed, become ``folder:/abs/path,email:owner@example.com``.
 """
 
@@ -10,7 +10,7 @@ import enum
 from pathlib import Path
 from typing import NamedTuple
 
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 SETTING = "closing.witness"
 
@@ -40,8 +40,8 @@ def parse_witnesses(text: str, *, mail_server_set: bool) -> str:
     """``closing.witness`` as typed: folders and email addresses, comma-separated ('' for none); stored as
     ``folder:/abs/path,email:owner@example.com``.  A folder must exist; an email needs the store's mail server
     (``mail_server_set``: receipt.smtp is set)."""
-    from pos.mail_server import check_address
-    from pos.text import clean_line
+    from pos.store.mail_server import check_address
+    from pos.base.text import clean_line
 
     clean_line(text, "closing witness")  # one line, nothing hidden
     found: list[Witness] = []

@@ -34,11 +34,11 @@ import enum
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
 MAX_PAID_AFTER_DAYS = 31
 LOOKBACK_DAYS = 31
@@ -149,9 +149,9 @@ def schedules(store: "Store") -> list[Schedule]:
 def set_schedule(store: "Store", frequency: Frequency, starts: date, paid_after_days: int = 0,
                  by: "StaffMember | None" = None) -> Schedule:
     """Set the pay schedule from ``starts`` on: checked, kept (a new row), audited."""
-    from pos import audit
-    from pos.days import current_day
-    from pos.store import iso, utc_now
+    from pos.store import audit
+    from pos.store.days import current_day
+    from pos.store.store import iso, utc_now
 
     schedule = Schedule(frequency, starts, paid_after_days)
     check_schedule(schedule)
@@ -245,7 +245,7 @@ def late_minor(parts: dict[str, list[OwedPart]]) -> int:
 
 def late_at_close(store: "Store", day: date) -> int:
     """At the close of ``day``: tips still owed from periods whose payday was ``day`` or earlier (to warn of)."""
-    from pos.tips import owed_by_person
+    from pos.tips.tips import owed_by_person
 
     if not schedules(store):
         return 0
@@ -302,8 +302,8 @@ PAYROLL_LOOKBACK_DAYS = 62
 def _unscheduled(store: "Store", today: date) -> str:
     """Why a payroll export without a schedule needs its days, and which days hold something: payouts through
     payroll (what the export lists, by the day they were made) and tips still owed (by the day they were earned)."""
-    from pos import accounts
-    from pos.tips import owed_by_person
+    from pos.books import accounts
+    from pos.tips.tips import owed_by_person
 
     since = today - timedelta(days=PAYROLL_LOOKBACK_DAYS)
     paid = [date.fromisoformat(day) for (day,) in store.tuples(
@@ -326,7 +326,7 @@ def _unscheduled(store: "Store", today: date) -> str:
 def _days(days: "list[date]") -> str:
     """``2026-11-21``, ``2026-11-21 and 2026-11-23``, ``2026-11-02, 2026-11-09 and 2026-11-16``, or for more
     ``2026-11-01 to 2026-11-23 (5 days)``."""
-    from pos.words import listed
+    from pos.base.words import listed
 
     if len(days) > 3:
         return f"{days[0]} to {days[-1]} ({len(days)} days)"

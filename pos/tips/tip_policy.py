@@ -41,14 +41,14 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pos.errors import InvalidInput, NotAllowed
-from pos.staff import JOBS, Role
+from pos.base.errors import InvalidInput, NotAllowed
+from pos.people.staff import JOBS, Role
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.people.staff import StaffMember
+    from pos.store.store import Store
 
-#: ``JOBS`` (pos.staff): the jobs a shift may be worked in and a policy may call tipped.  Owners and managers
+#: ``JOBS`` (pos.people.staff): the jobs a shift may be worked in and a policy may call tipped.  Owners and managers
 #: never share in employees' tips, whatever they do in a shift (FLSA 3(m)(2)(B)).
 NEVER_SHARE: frozenset[Role] = frozenset({Role.OWNER, Role.MANAGER})
 
@@ -174,7 +174,7 @@ def fee_deduction_limit_minor(policy: TipPolicy, tip_minor: int, fee_minor: int,
     deducts nothing or the store is in California.  The place for the "never above the real rate" rule
     (:data:`RULE_FEE_RATE`): a deduction reckoned elsewhere is checked with :func:`check_fee_deduction`.
     """
-    from pos.money import round_half_up
+    from pos.base.money import round_half_up
 
     if not policy.deduct_card_fees or policy.jurisdiction == "CA" or tip_minor <= 0 or fee_minor <= 0:
         return 0
@@ -256,7 +256,7 @@ def parse_jurisdiction(text: str) -> str:
 
 def changed(store: "Store", policy: TipPolicy, pairs: list[str]) -> TipPolicy:
     """``policy`` with the ``KEY VALUE`` pairs a person typed applied (amounts in the store's format)."""
-    from pos.money import parse_amount
+    from pos.base.money import parse_amount
 
     if not pairs or len(pairs) % 2:
         raise InvalidInput(f"Give KEY VALUE pairs, like 'tip-credit 2.13 jurisdiction NY'; keys: {', '.join(KEYS)}.")
@@ -308,7 +308,7 @@ def history(store: "Store") -> list[PolicyChange]:
 
 def policy_on(store: "Store", day: date | None = None) -> TipPolicy:
     """The policy in force on business day ``day`` (default: the one open now)."""
-    from pos.days import current_day
+    from pos.store.days import current_day
 
     when = (day or current_day(store)).isoformat()
     in_force = [c for c in history(store) if c.effective_from.isoformat() <= when]
@@ -322,9 +322,9 @@ def set_policy(store: "Store", pairs: list[str], effective_from: date | None = N
     The change applies to the policy in force on that day; a change already set for a later day
     stands.  Refused (nothing written) when the result breaks a rule, or the day is in the past.
     """
-    from pos import audit
-    from pos.days import current_day
-    from pos.store import iso, utc_now
+    from pos.store import audit
+    from pos.store.days import current_day
+    from pos.store.store import iso, utc_now
 
     today = current_day(store)
     day = effective_from or today

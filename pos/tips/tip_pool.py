@@ -3,12 +3,12 @@
 The pool of business day D is what that day's entries put into
 ``liabilities:tips:pool`` less what they took out (earlier distributions,
 refunded tips).  It is shared among the staff who may share tips
-(:func:`pos.tips.may_share_tips`) in proportion to the seconds they worked
+(:func:`pos.tips.tips.may_share_tips`) in proportion to the seconds they worked
 in D's shifts in tipped work: a shift counts
-when the tip policy in force on D (:func:`pos.tip_policy.policy_on`) admits
-its job (:func:`pos.tip_policy.why_not_pooled`: with a tip credit, never a
+when the tip policy in force on D (:func:`pos.tips.tip_policy.policy_on`) admits
+its job (:func:`pos.tips.tip_policy.why_not_pooled`: with a tip credit, never a
 kitchen shift), and the plan says why each hour it leaves out does not count, with
-:func:`pos.money.allocate`, so the shares always add up to the pool
+:func:`pos.base.money.allocate`, so the shares always add up to the pool
 exactly.  :func:`plan` is the preview; :func:`distribute` posts the plan on
 day D.  Running it again posts nothing unless new tips reached the pool.
 
@@ -16,7 +16,7 @@ A shift still running counts up to now, so a plan is as of now (:attr:`PoolPlan.
 the shifts still open that it counts (:attr:`PoolPlan.still_open`): their hours, and so the shares,
 grow until they end.  Posting waits for them (:func:`distribute` refuses while one is open), unless
 asked to count them as ended now (``include_open``); the close ends them first, when told to
-(:func:`pos.shifts.end_at_close`), by the same rule.
+(:func:`pos.day.shifts.end_at_close`), by the same rule.
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos import accounts
-from pos.errors import Conflict, NotAllowed
+from pos.books import accounts
+from pos.base.errors import Conflict, NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence
 
-    from pos.ledger import Entry
-    from pos.staff import Role, Shift, StaffMember
-    from pos.tip_policy import TipPolicy
-    from pos.store import Store
+    from pos.books.ledger import Entry
+    from pos.people.staff import Role, Shift, StaffMember
+    from pos.tips.tip_policy import TipPolicy
+    from pos.store.store import Store
 
 
 class Share(NamedTuple):
@@ -75,7 +75,7 @@ class Uncounted(NamedTuple):
 
 def pool_of_day(store: "Store", day: date) -> int:
     """What day ``day`` left in the tip pool (positive: owed to the team)."""
-    from pos import ledger
+    from pos.books import ledger
 
     return -ledger.balances(store, day=day, prefix=accounts.TIP_POOL).get((accounts.TIP_POOL, store.settings.currency), 0)
 
@@ -83,10 +83,10 @@ def pool_of_day(store: "Store", day: date) -> int:
 def plan(store: "Store", day: date) -> PoolPlan:
     """Who would get what from ``day``'s pool, by hours in tipped work as of now (a shift still open counts up to
     now, and is named in the plan); refused when nobody could share it."""
-    from pos.staff import get_staff, list_shifts
-    from pos.store import utc_now
-    from pos.tip_policy import policy_on, why_not_pooled
-    from pos.tips import may_share_tips
+    from pos.people.staff import get_staff, list_shifts
+    from pos.store.store import utc_now
+    from pos.tips.tip_policy import policy_on, why_not_pooled
+    from pos.tips.tips import may_share_tips
 
     shifts = list_shifts(store, day)
     if not shifts:
@@ -109,7 +109,7 @@ def plan(store: "Store", day: date) -> PoolPlan:
 
 def open_shifts_refusal(current: PoolPlan) -> str:
     """Why a pool is not posted while shifts it counts are still open, and what to do."""
-    from pos.words import are
+    from pos.base.words import are
 
     return (f"{are([s.staff_name for s in current.still_open])} still on shift on {current.day}, and the pool is shared by "
             "hours, which are still growing: end the shifts first ('pos shift end NAME'), or add --include-open to "
@@ -120,14 +120,14 @@ def split(policy: "TipPolicy", pool_minor: int, worked: "Sequence[tuple[StaffMem
           ) -> tuple[list[Share], list[tuple[str, str]], list[Uncounted]]:
     """Share ``pool_minor`` by ``policy`` among the people in ``worked`` (person, job, seconds; a row per shift).
 
-    A person shares by their seconds in jobs the policy admits (:func:`pos.tip_policy.why_not_pooled`)
-    when they may share tips at all (:func:`pos.tips.may_share_tips`: never an owner or manager); the
-    shares add up to the pool exactly (:func:`pos.money.allocate`), or are all zero when nobody shares.
+    A person shares by their seconds in jobs the policy admits (:func:`pos.tips.tip_policy.why_not_pooled`)
+    when they may share tips at all (:func:`pos.tips.tips.may_share_tips`: never an owner or manager); the
+    shares add up to the pool exactly (:func:`pos.base.money.allocate`), or are all zero when nobody shares.
     Returns the shares (by name), the people who get nothing with why, and the hours of sharers left out.
     """
-    from pos.money import allocate
-    from pos.tip_policy import why_not_pooled
-    from pos.tips import may_share_tips
+    from pos.base.money import allocate
+    from pos.tips.tip_policy import why_not_pooled
+    from pos.tips.tips import may_share_tips
 
     members: dict[int, "StaffMember"] = {}
     counted: dict[int, int] = {}
@@ -151,7 +151,7 @@ def split(policy: "TipPolicy", pool_minor: int, worked: "Sequence[tuple[StaffMem
 
 
 def _why_not(member: object, counted_s: int, jobs_left_out: list[str]) -> str:
-    from pos.staff import Role, StaffMember
+    from pos.people.staff import Role, StaffMember
 
     assert isinstance(member, StaffMember)
     if not member.active:
@@ -171,7 +171,8 @@ def distribute(store: "Store", day: date, *, include_open: bool = False) -> tupl
     Refused while a shift the shares count is still open (its hours still grow), unless ``include_open``:
     such a shift is then counted as ended now (it stays open; hours it adds later share later tips).
     """
-    from pos import ledger, posting_rules
+    from pos.books import ledger
+    from pos.sales import posting_rules
 
     with store.write():
         current = plan(store, day)  # under the write lock: no tip slips in between plan and post
@@ -190,7 +191,7 @@ def distribute(store: "Store", day: date, *, include_open: bool = False) -> tupl
                                             store.settings.currency),
             business_day=day,
         )
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.TIPS_SHARED, f"pool of {day}", {"pool_minor": current.pool_minor},
                       {"pool_minor": 0}, entry=entry.id,

@@ -26,12 +26,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos import accounts
-from pos.sales_mix import check_range
-from pos.tip_policy import card_fee_share
+from pos.books import accounts
+from pos.sales.sales_mix import check_range
+from pos.tips.tip_policy import card_fee_share
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 class Payout(NamedTuple):
     day: date
@@ -89,8 +89,8 @@ def _how(key: str, kind: str, other_accounts: list[str]) -> str | None:
 
 def records(store: "Store", start: date, end: date, now: datetime | None = None) -> list[WeekRecord]:
     """The records of the business days ``start``..``end`` (see the module docstring), by person then week."""
-    from pos.staff import list_shifts
-    from pos.tip_policy import policy_on
+    from pos.people.staff import list_shifts
+    from pos.tips.tip_policy import policy_on
 
     check_range(start, end)
     rows: dict[tuple[str, date], dict[str, int]] = {}

@@ -8,7 +8,7 @@ The rules, checked before any money moves:
    tip-eligible and is on shift at the time (and has been since the order was
    rung: nobody clocks in to take a tip), or to the pool while at least one
    such person is on shift in work the tip policy admits to the pool
-   (:mod:`pos.tip_policy`: with a tip credit, not a kitchen shift).  Owners
+   (:mod:`pos.tips.tip_policy`: with a tip credit, not a kitchen shift).  Owners
    and managers never receive or share in employees' tips (US FLSA
    3(m)(2)(B)), whatever their eligibility says, with one exception: a tip
    for service they alone provided (DOL opinion letters FLSA2024-02 and
@@ -22,9 +22,9 @@ The rules, checked before any money moves:
    the person who served (a delivery's driver; at the counter, a name must
    be given until registers sign cashiers in).
 
-The pool is shared by hours worked in :mod:`pos.tip_pool`.  Cash tips a
+The pool is shared by hours worked in :mod:`pos.tips.tip_pool`.  Cash tips a
 person received in hand are declared at shift end (:func:`declare_cash_tips`,
-through :func:`pos.shifts.clock_out`, audited);
+through :func:`pos.day.shifts.clock_out`, audited);
 tips owed are paid out from a drawer or through payroll (:func:`payout`),
 never more than is owed.
 """
@@ -34,16 +34,16 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, NamedTuple
 
-from pos import accounts
-from pos.errors import AnytenderError, InvalidInput, NotAllowed
+from pos.books import accounts
+from pos.base.errors import AnytenderError, InvalidInput, NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import date, datetime
 
-    from pos.ledger import Entry
-    from pos.orders import Channel
-    from pos.staff import Shift, StaffMember
-    from pos.store import Store
+    from pos.books.ledger import Entry
+    from pos.sales.orders import Channel
+    from pos.people.staff import Shift, StaffMember
+    from pos.store.store import Store
 
 POOL = "pool"
 
@@ -67,11 +67,11 @@ class Service(NamedTuple):
 
 def service_of(store: "Store", order_id: str, taken_by: int | None) -> Service:
     """The :class:`Service` of an order, for a payment ``taken_by`` someone (a staff id)."""
-    from pos.orders import Channel
+    from pos.sales.orders import Channel
 
     row = store.one("SELECT created_by, channel FROM orders WHERE id = ?", (order_id,))
     if row is None:
-        from pos.errors import NotFound
+        from pos.base.errors import NotFound
 
         raise NotFound(f"No order {order_id}.")
     return Service(row["created_by"], taken_by, Channel(row["channel"]))
@@ -84,8 +84,8 @@ def own_service(member: "StaffMember", service: "Service | None") -> bool:
     (a driver served it too) nor a kiosk's (FLSA 3(m)(2)(B); DOL opinion letters FLSA2024-02 and
     FLSA2025-1).  Never a share of the pool, never a tip on anyone else's order.
     """
-    from pos.orders import Channel
-    from pos.staff import Role
+    from pos.sales.orders import Channel
+    from pos.people.staff import Role
 
     return (service is not None and member.active and member.role in (Role.OWNER, Role.MANAGER)
             and service.rung_by == member.id and service.taken_by == member.id
@@ -94,7 +94,7 @@ def own_service(member: "StaffMember", service: "Service | None") -> bool:
 
 def for_own_service(store: "Store", recipient: str | None) -> bool:
     """Whether a checked recipient key is an owner's or manager's (so passed only by :func:`own_service`)."""
-    from pos.staff import Role, get_staff
+    from pos.people.staff import Role, get_staff
 
     if recipient is None or recipient == POOL:
         return False
@@ -103,8 +103,8 @@ def for_own_service(store: "Store", recipient: str | None) -> bool:
 
 def pool_has_sharers(store: "Store") -> bool:
     """Whether someone who may share tips is on shift now, in a job today's tip policy admits to the pool."""
-    from pos.staff import list_staff, open_shift
-    from pos.tip_policy import policy_on
+    from pos.people.staff import list_staff, open_shift
+    from pos.tips.tip_policy import policy_on
 
     policy = policy_on(store)
     for member in list_staff(store):
@@ -117,7 +117,7 @@ def pool_has_sharers(store: "Store") -> bool:
 
 def may_share_tips(member: "StaffMember") -> bool:
     """Active, tip-eligible and neither owner nor manager (whose override cannot lift the law)."""
-    from pos.staff import Role
+    from pos.people.staff import Role
 
     return member.active and member.tip_eligible and member.role not in (Role.OWNER, Role.MANAGER)
 
@@ -130,7 +130,7 @@ def tip_account(store: "Store", recipient: str | None, since: "datetime | None" 
     shift they are still on: clocking in after the order to take its tip is refused.  ``service``: who
     served the order, for an owner's or manager's tip for their own service (:func:`own_service`).
     """
-    from pos.staff import Role, get_staff, on_shift_at, open_shift
+    from pos.people.staff import Role, get_staff, on_shift_at, open_shift
 
     if recipient is None or recipient.strip().lower() == POOL:
         if not pool_has_sharers(store):
@@ -154,7 +154,7 @@ def tip_account(store: "Store", recipient: str | None, since: "datetime | None" 
     if since is not None:
         shift = open_shift(store, member)
         if shift is None or shift.started_at > since:
-            from pos.errors import Refused
+            from pos.base.errors import Refused
 
             started = f" at {shift.started_at.astimezone(store.settings.zone):%H:%M}" if shift else ""
             raise Refused(f"A tip for {member.name} is refused: {member.name} clocked in{started}, after this order "
@@ -164,7 +164,7 @@ def tip_account(store: "Store", recipient: str | None, since: "datetime | None" 
 
 def channel_mode(store: "Store", channel: "Channel") -> TipMode:
     """The store's choice for a channel: tips to the pool, or direct."""
-    from pos import config
+    from pos.store import config
 
     return TipMode(config.get(store, f"tips.{channel.value}"))
 
@@ -202,7 +202,7 @@ def recipient_for(store: "Store", channel: "Channel", tip_to: str | None, tip_mi
 
 def owed_minor(store: "Store", staff_key: str) -> int:
     """Tips owed to one person now (their tips account's credit balance)."""
-    from pos import ledger
+    from pos.books import ledger
 
     account = accounts.tips_owed(staff_key)
     return -ledger.balances(store, prefix=account).get((account, store.settings.currency), 0)
@@ -217,8 +217,9 @@ def declare_cash_tips(store: "Store", member: "StaffMember", amount_minor: int, 
     The declaration is in the audit trail, with who made it (``by``: the
     person, or the manager who clocked them out).
     """
-    from pos import audit, ledger
-    from pos.posting_rules import transfer
+    from pos.store import audit
+    from pos.books import ledger
+    from pos.sales.posting_rules import transfer
 
     if amount_minor <= 0:
         raise InvalidInput("Declared cash tips must be more than zero (leave --cash-tips out for none).")
@@ -261,11 +262,12 @@ def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSou
     Cash from a drawer is handed to the person it is owed to, there and then: ``received_by`` is them, their PIN
     typed (the caller checked it).  Without it, or for someone deactivated, the cash stays in the drawer and the
     tips go to payroll."""
-    from pos import drawer, ledger
-    from pos.money_format import store_money
-    from pos.posting_rules import transfer
-    from pos.staff import get_staff
-    from pos.store import new_id
+    from pos.cash import drawer
+    from pos.books import ledger
+    from pos.base.money_format import store_money
+    from pos.sales.posting_rules import transfer
+    from pos.people.staff import get_staff
+    from pos.store.store import new_id
 
     member = get_staff(store, who)
     currency = store.settings.currency
@@ -296,7 +298,7 @@ def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSou
         entry = ledger.post(store, f"tips:payout:{new_id('tpo')}", f"Tips paid to {member.name} ({source.value})",
                             ledger.SourceKind.TIPS, f"staff:{member.key}",
                             transfer(accounts.tips_owed(member.key), credit, amount, currency))
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.TIPS_PAID, member.name, {"owed_minor": owed}, {"owed_minor": owed - amount},
                       amount_minor=amount, source=source.value, entry=entry.id,
@@ -307,7 +309,7 @@ def payout(store: "Store", who: str, amount_minor: int | None, source: PayoutSou
 
 def end_shift_declaring(store: "Store", who: str, cash_tips_minor: int) -> tuple["Shift", "Entry"]:
     """Clock out and declare the cash tips received in hand, in one transaction (``pos shift end --cash-tips``)."""
-    from pos.staff import end_shift, get_staff
+    from pos.people.staff import end_shift, get_staff
 
     if cash_tips_minor <= 0:
         raise InvalidInput("Declared cash tips must be more than zero (leave --cash-tips out for none).")
@@ -319,7 +321,7 @@ def end_shift_declaring(store: "Store", who: str, cash_tips_minor: int) -> tuple
 
 def owed_by_person(store: "Store") -> dict[str, int]:
     """Tips owed now, per person's key (and ``pool`` for the undistributed pool); only non-zero."""
-    from pos import ledger
+    from pos.books import ledger
 
     prefix = "liabilities:tips"
     owed = {}
@@ -338,7 +340,7 @@ class PayrollLine(NamedTuple):
 
 def payroll_lines(store: "Store", start: "date", end: "date") -> list[PayrollLine]:
     """Tips paid out through payroll on the business days ``start``..``end``, per day and person (the export)."""
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     if end < start:
         raise InvalidInput(f"The export ends ({end}) before it starts ({start}): swap them.")
