@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 HIDDEN = "hidden"
@@ -56,7 +56,7 @@ def _viewer(store: "Store") -> "StaffMember | str | None":
 def contacts_shown(store: "Store", order_id: str | None = None) -> bool:
     """Whether the person at this terminal may see the address and phone of ``order_id`` (of any order: None)."""
     from pos.people.permissions import Action, actor_of, may
-    from pos.people.staff import Role
+    from pos.store.roster import Role
 
     viewer = _viewer(store)
     if viewer == _EVERYONE:

@@ -35,7 +35,7 @@ def register_cmd(
     see the README's deployment section) signing out and ``quit`` go back to the sign-in too.
     """
     from commands.kiosk import _customer_proof
-    from pos.cash.drawer import check_register
+    from pos.store.registers import check_register
 
     store = open_store(ctx)
     store.check_writable()  # a read-only store cannot ring a sale: said before anyone types a PIN

@@ -44,7 +44,7 @@ from pos.sales.orders import check_dispatchable, resolve
 from pos.store.store import iso
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 
@@ -67,7 +67,8 @@ class CodTender(LocalTender):
 
 
 def _driver(store: "Store", name: str) -> "StaffMember":
-    from pos.people.staff import Role, get_staff, on_shift_at
+    from pos.store.roster import Role
+    from pos.people.staff import get_staff, on_shift_at
 
     member = get_staff(store, name)
     if not member.active:
@@ -109,7 +110,8 @@ def only_own(store: "Store", actor: "StaffMember | None", doing: str, *, order_r
     ``doing`` is what they asked, in words that go before "order #12" or "Olga's cash" ("collect",
     "hand in"); a refusal names it, why not, and who may.
     """
-    from pos.people.staff import Role, get_staff
+    from pos.store.roster import Role
+    from pos.people.staff import get_staff
 
     if actor is None or actor.role is not Role.DRIVER:
         return
@@ -138,7 +140,7 @@ def may_dispatch(store: "Store", actor: "StaffMember | None", order_ref: str | i
     cashier signing in for them; any other order is refused, saying why and who may.
     """
     from pos.people.permissions import Action, require, who_may
-    from pos.people.staff import Role
+    from pos.store.roster import Role
 
     if actor is None:
         return

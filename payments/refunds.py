@@ -46,7 +46,7 @@ from pos.store.store import iso, new_id, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.sales.returns import Asked
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 

@@ -25,7 +25,7 @@ from pos.store.store import iso, utc_now
 from screens.lines import Asking
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 

@@ -79,7 +79,7 @@ from screens.lines import NO_BREAK, Asking, check_item, fitted, read_scan, words
 if TYPE_CHECKING:  # pragma: no cover
     from pos.sales.orders import Order, OrderView
     from pos.store.quick_keys import QuickKey
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 APPROVAL_HOW = "a manager types their name, then their PIN (Enter alone cancels)"
@@ -106,7 +106,7 @@ class Session(CashierChange):
                  clock: Callable[[], float] | None = None, width: Callable[[], int] | None = None) -> None:
         import time
 
-        from pos.cash.drawer import check_register
+        from pos.store.registers import check_register
 
         self.clock = clock or time.monotonic
         self.width = width

@@ -23,7 +23,8 @@ from pos.cash import drawer
 from pos.books import ledger
 from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from pos.sales.orders import Order, OrderStatus, add_line, new_order, resolve
-from pos.people.staff import StaffMember, add_staff, deactivate_staff, end_shift, get_staff, start_shift
+from pos.store.roster import StaffMember
+from pos.people.staff import add_staff, deactivate_staff, end_shift, get_staff, start_shift
 from pos.store.store import Store
 
 S = PaymentState

@@ -8,8 +8,8 @@ import pytest
 from freezegun import freeze_time
 
 from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.store.roster import Role
 from pos.people.staff import (
-    Role,
     add_staff,
     deactivate_staff,
     end_shift,

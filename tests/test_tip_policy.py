@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pos.store import audit
 from pos.tips import tip_policy
 from pos.base.errors import InvalidInput, NotAllowed
-from pos.people.staff import Role
+from pos.store.roster import Role
 from pos.store.store import Store
 from pos.tips.tip_policy import DEFAULT, TipPolicy, check, check_fee_deduction, fee_deduction_limit_minor, policy_on, set_policy
 from tests.helpers import refused

@@ -15,7 +15,8 @@ from pos.tips import tip_pool, tips
 from pos.cash.drawer import open_drawer
 from pos.base.errors import InvalidInput, NotAllowed
 from pos.sales.orders import add_line, new_order
-from pos.people.staff import JOBS, Role, StaffMember, add_staff, end_shift, start_shift
+from pos.store.roster import Role, StaffMember
+from pos.people.staff import JOBS, add_staff, end_shift, start_shift
 from pos.store.store import Store
 from pos.tips.tip_policy import TipPolicy, problems, set_policy
 from tests.helpers import refused

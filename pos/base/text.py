@@ -29,6 +29,7 @@ This module imports only ``unicodedata`` (a C module): it is cheap to load on an
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from pos.base.errors import InvalidInput
@@ -172,3 +173,14 @@ def shown(text: object, *, lines: bool = False) -> str:
         char if (lines and char == "\n") or not _hidden(value, index) else _escape(char)
         for index, char in enumerate(value)
     )
+
+
+_PHONE = re.compile(r"^\+?[0-9 ()\-.]{3,24}$")
+
+
+def clean_phone(text: str | None, field: str = "phone number") -> str | None:
+    """A phone number (a customer's, or ``"store phone"``): digits, spaces, +, - or brackets; blank is None."""
+    value = clean_line(text, field) or None
+    if value is not None and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 3):
+        raise InvalidInput(f"'{text}' is not a phone number: use digits, spaces, +, - or brackets.")
+    return value

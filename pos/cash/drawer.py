@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, NamedTuple
 from pos.books import accounts, ledger
 from pos.sales import posting_rules
 from pos.base.errors import Conflict, InvalidInput, NotAllowed
+from pos.store.registers import check_register
 from pos.store.store import iso, new_id, parse_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 
@@ -45,12 +46,6 @@ class DrawerStatus(NamedTuple):
     breakdown: dict[str, int]
     """Since the drawer opened: float, cash taken, cash tips, change given, refunds, paid-ins/outs, drops,
     hand-ins, tip payouts (each signed as it moved the drawer)."""
-
-
-def check_register(register: int) -> int:
-    if not 1 <= int(register) <= 99:
-        raise InvalidInput(f"Register {register} does not exist: registers are numbered 1 to 99.")
-    return int(register)
 
 
 def current(store: "Store", register: int) -> Drawer | None:

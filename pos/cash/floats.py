@@ -36,7 +36,7 @@ from pos.books.ledger import Posting
 from pos.base.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 SAFE = "assets:cash:safe"

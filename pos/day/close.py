@@ -48,7 +48,8 @@ from pos.base.errors import Conflict, InvalidInput, NotAllowed
 if TYPE_CHECKING:  # pragma: no cover
     from pos.day.closings import Closing
     from pos.store.days import OrderMove
-    from pos.people.staff import Shift, StaffMember
+    from pos.store.roster import StaffMember
+    from pos.people.staff import Shift
     from pos.store.store import Store
     from pos.day.signing import KeyLocation
     from pos.tips.tip_pool import PoolPlan

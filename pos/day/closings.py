@@ -37,7 +37,7 @@ from pos.base.errors import InvalidInput
 from pos.base.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 RECORD_VERSION = 1

@@ -22,7 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from datetime import date
 
     from pos.books.ledger import Entry
-    from pos.people.staff import Shift, StaffMember
+    from pos.store.roster import StaffMember
+    from pos.people.staff import Shift
     from pos.store.store import Store
 
 
@@ -49,7 +50,7 @@ def check_clock_in(store: "Store", who: str, register: int | None = None, job: s
         raise NotAllowed(f"{member.name} is deactivated and cannot start a shift.")
     check_job(member, job)
     if register is not None:
-        from pos.cash.drawer import check_register
+        from pos.store.registers import check_register
 
         check_register(register)
     current = open_shift(store, member)

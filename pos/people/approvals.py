@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pos.base.errors import NotAllowed, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pos.base.errors import Refused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 HOW_CLI = "add --approve MANAGER_NAME (they type their PIN)"

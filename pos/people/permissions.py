@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pos.base.errors import NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import Role, StaffMember
+    from pos.store.roster import Role, StaffMember
 
 
 class Actor(str, enum.Enum):

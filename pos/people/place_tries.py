@@ -27,7 +27,7 @@ from pos.store.store import iso, parse_iso, utc_now
 from pos.base.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 RECOVERY = "recovery code"

@@ -24,7 +24,7 @@ from pos.base.errors import InvalidInput, NotAllowed, Refused
 from pos.store.store import iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -68,7 +68,8 @@ def issue(store: "Store") -> str:
 
 def check_owner(store: "Store", who: str) -> "StaffMember":
     """``who``, refused unless they are an active owner: only owners have the recovery code."""
-    from pos.people.staff import Role, get_staff
+    from pos.store.roster import Role
+    from pos.people.staff import get_staff
 
     member = get_staff(store, who)
     if member.role is not Role.OWNER:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from pos.base.errors import Refused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import Role, StaffMember
+    from pos.store.roster import Role, StaffMember
 
 
 def rank(role: "Role") -> int:

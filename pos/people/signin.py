@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable
 from pos.store.store import iso, parse_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 

@@ -38,7 +38,7 @@ from pos.store.clock import day_bounds
 from pos.store.days import current_day
 from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound, Refused
 from pos.people.pins import check_new_pin, check_pin_format, hash_pin, pin_matches  # noqa: F401 - re-exported
-from pos.store.roster import staff_key, staff_row
+from pos.store.roster import Role, StaffMember, staff_key, staff_row  # noqa: F401 - the records, kept low
 from pos.store.store import iso, parse_iso, utc_now
 from pos.base.words import counted
 
@@ -48,38 +48,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
 
 
-class Role(str, enum.Enum):
-    OWNER = "owner"
-    MANAGER = "manager"
-    CASHIER = "cashier"
-    SERVER = "server"
-    DRIVER = "driver"
-    KITCHEN = "kitchen"
-
-    @property
-    def tip_eligible_by_default(self) -> bool:
-        # US FLSA 3(m)(2)(B): owners and managers may not keep employees' tips.
-        return self not in (Role.OWNER, Role.MANAGER)
-
-
 #: The jobs anyone may work a shift in, and that a tip policy may call tipped (pos.tips.tip_policy); an owner's or
 #: manager's own role is a job only for them, and never a tipped one.
 JOBS: tuple[Role, ...] = (Role.SERVER, Role.CASHIER, Role.DRIVER, Role.KITCHEN)
-
-
-class StaffMember(NamedTuple):
-    id: int
-    name: str
-    key: str
-    """Lower-case slug used in ledger account names (``liabilities:tips:<key>``)."""
-    role: Role
-    active: bool
-    tip_eligible: bool
-    tip_eligible_override: bool | None
-
-    @property
-    def first_name(self) -> str:
-        return self.name.split()[0]
 
 
 class Shift(NamedTuple):
@@ -572,7 +543,7 @@ def start_shift(store: "Store", who: str, register: int | None = None, job: Role
         raise NotAllowed(f"{member.name} is deactivated and cannot start a shift.")
     worked_as = check_job(member, job)
     if register is not None:
-        from pos.cash.drawer import check_register
+        from pos.store.registers import check_register
 
         register = check_register(register)
     now = utc_now()

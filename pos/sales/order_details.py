@@ -23,7 +23,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pos.base.errors import Conflict, InvalidInput
-from pos.sales.order_input import clean_note, clean_optional, clean_phone, parse_pays_with, parse_ready
+from pos.base.text import clean_phone
+from pos.sales.order_input import clean_note, clean_optional, parse_pays_with, parse_ready
 from pos.sales.orders import Order, OrderStatus, forget_order, require_open, resolve
 from pos.store.store import iso, utc_now
 

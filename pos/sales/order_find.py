@@ -7,7 +7,7 @@ keeps the orders that match every criterion given:
 
 - a phone by its digits, so ``555-0100``, ``(555) 0100`` and ``5550100`` are one number, and the
   last digits of a number find it (``0100``); a number typed is checked as an order's is
-  (:func:`pos.sales.order_input.clean_phone`);
+  (:func:`pos.base.text.clean_phone`);
 - a customer's name, any part of it, whatever its case (``sam`` finds ``Samira``);
 - the order's total, typed as money in the store's currency (``2.71``);
 - the last four digits of a card or phone wallet that paid it (the only digits of a card the store
@@ -72,7 +72,7 @@ def read_search(store: "Store", *, start: date | None = None, end: date | None =
                 name: str | None = None, amount: str | None = None, card: str | None = None) -> Search:
     """The criteria as typed, checked: each refusal says what to type instead."""
     from pos.store.days import current_day
-    from pos.sales.order_input import clean_phone
+    from pos.base.text import clean_phone
     from pos.sales.sales_mix import check_range
     from pos.base.text import clean_line
 

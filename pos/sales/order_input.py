@@ -24,22 +24,11 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_QUANTITY = 9999
 
 
-_PHONE = re.compile(r"^\+?[0-9 ()\-.]{3,24}$")
-
-
 def clean_optional(text: str | None, what: str) -> str | None:
     """An optional customer detail (:func:`pos.base.text.clean_line`, limit from its table); blank is None."""
     from pos.base.text import clean_line
 
     return clean_line(text, what) or None
-
-
-def clean_phone(text: str | None, field: str = "phone number") -> str | None:
-    """A phone number (a customer's, or ``"store phone"``): digits, spaces, +, - or brackets; blank is None."""
-    value = clean_optional(text, field)
-    if value is not None and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 3):
-        raise InvalidInput(f"'{text}' is not a phone number: use digits, spaces, +, - or brackets.")
-    return value
 
 
 PROMISED_CHANNELS = ("counter", "phone", "delivery")

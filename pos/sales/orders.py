@@ -23,7 +23,8 @@ from typing import NamedTuple, TYPE_CHECKING
 
 from pos.store.days import current_day, money_day
 from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.sales.order_input import clean_optional, clean_phone, parse_quantity
+from pos.base.text import clean_phone
+from pos.sales.order_input import clean_optional, parse_quantity
 from pos.sales.order_ref import format_ref
 from pos.store.store import fits_sql, iso, new_id, parse_iso, utc_now
 from pos.sales.totals import DiscountInput, DiscountKind, LineInput, Totals, compute_totals
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
     from pos.books.ledger import Entry
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 MAX_LINES = 500

@@ -208,7 +208,7 @@ def _store_address(store: "Store", text: str) -> str:
 
 
 def _store_phone(store: "Store", text: str) -> str:
-    from pos.sales.order_input import clean_phone
+    from pos.base.text import clean_phone
 
     return clean_phone(text, "store phone") or ""
 

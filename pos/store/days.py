@@ -15,12 +15,11 @@ a closed day holds no open order (the close refuses, or carries them forward wit
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from pos.store.clock import business_day
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.sales.orders import Order
     from pos.store.store import Store
 
 
@@ -55,7 +54,14 @@ def current_day(store: "Store", now: datetime | None = None) -> date:
     return first_open_day(store, business_day(now or utc_now(), store.settings))
 
 
-def money_day(store: "Store", order: "Order") -> date | None:
+class _OfADay(Protocol):
+    """What :func:`money_day` reads of an order (:class:`pos.sales.orders.Order`): its business day."""
+
+    @property
+    def business_day(self) -> date: ...
+
+
+def money_day(store: "Store", order: _OfADay) -> date | None:
     """The day an order's money is booked on: its own day while open; None (the open day) once it is closed."""
     return None if order.business_day in closed_days(store) else order.business_day
 

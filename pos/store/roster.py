@@ -1,15 +1,17 @@
 """Finding a person on the staff table: by id, by name (any case) or by their ledger key.
 
-The one lookup under everything that names people.  :mod:`pos.people.staff` builds
+The records every layer passes around for a person (:class:`StaffMember`, its :class:`Role`), and the one lookup
+under everything that names people.  :mod:`pos.people.staff` builds
 its records on it, and :mod:`pos.store.audit` filters the trail by it, so the
 audit trail never imports :mod:`pos.people.staff` (which writes to the trail).
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pos.base.errors import NotFound
 
@@ -17,6 +19,35 @@ if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
     from pos.store.store import Store
+
+
+class Role(str, enum.Enum):
+    OWNER = "owner"
+    MANAGER = "manager"
+    CASHIER = "cashier"
+    SERVER = "server"
+    DRIVER = "driver"
+    KITCHEN = "kitchen"
+
+    @property
+    def tip_eligible_by_default(self) -> bool:
+        # US FLSA 3(m)(2)(B): owners and managers may not keep employees' tips.
+        return self not in (Role.OWNER, Role.MANAGER)
+
+
+class StaffMember(NamedTuple):
+    id: int
+    name: str
+    key: str
+    """Lower-case slug used in ledger account names (``liabilities:tips:<key>``)."""
+    role: Role
+    active: bool
+    tip_eligible: bool
+    tip_eligible_override: bool | None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
 
 
 def staff_key(name: str) -> str:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pos.base.errors import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 SINCE_THE_START = date(1, 1, 1)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pos.base.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 MAX_PAID_AFTER_DAYS = 31

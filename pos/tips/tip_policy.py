@@ -42,10 +42,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pos.base.errors import InvalidInput, NotAllowed
-from pos.people.staff import JOBS, Role
+from pos.store.roster import Role
+from pos.people.staff import JOBS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.people.staff import StaffMember
+    from pos.store.roster import StaffMember
     from pos.store.store import Store
 
 #: ``JOBS`` (pos.people.staff): the jobs a shift may be worked in and a policy may call tipped.  Owners and managers

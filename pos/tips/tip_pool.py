@@ -31,7 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence
 
     from pos.books.ledger import Entry
-    from pos.people.staff import Role, Shift, StaffMember
+    from pos.store.roster import Role, StaffMember
+    from pos.people.staff import Shift
     from pos.tips.tip_policy import TipPolicy
     from pos.store.store import Store
 
@@ -151,7 +152,7 @@ def split(policy: "TipPolicy", pool_minor: int, worked: "Sequence[tuple[StaffMem
 
 
 def _why_not(member: object, counted_s: int, jobs_left_out: list[str]) -> str:
-    from pos.people.staff import Role, StaffMember
+    from pos.store.roster import Role, StaffMember
 
     assert isinstance(member, StaffMember)
     if not member.active:

@@ -42,7 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from pos.books.ledger import Entry
     from pos.sales.orders import Channel
-    from pos.people.staff import Shift, StaffMember
+    from pos.store.roster import StaffMember
+    from pos.people.staff import Shift
     from pos.store.store import Store
 
 POOL = "pool"
@@ -85,7 +86,7 @@ def own_service(member: "StaffMember", service: "Service | None") -> bool:
     FLSA2025-1).  Never a share of the pool, never a tip on anyone else's order.
     """
     from pos.sales.orders import Channel
-    from pos.people.staff import Role
+    from pos.store.roster import Role
 
     return (service is not None and member.active and member.role in (Role.OWNER, Role.MANAGER)
             and service.rung_by == member.id and service.taken_by == member.id
@@ -94,7 +95,8 @@ def own_service(member: "StaffMember", service: "Service | None") -> bool:
 
 def for_own_service(store: "Store", recipient: str | None) -> bool:
     """Whether a checked recipient key is an owner's or manager's (so passed only by :func:`own_service`)."""
-    from pos.people.staff import Role, get_staff
+    from pos.store.roster import Role
+    from pos.people.staff import get_staff
 
     if recipient is None or recipient == POOL:
         return False
@@ -117,7 +119,7 @@ def pool_has_sharers(store: "Store") -> bool:
 
 def may_share_tips(member: "StaffMember") -> bool:
     """Active, tip-eligible and neither owner nor manager (whose override cannot lift the law)."""
-    from pos.people.staff import Role
+    from pos.store.roster import Role
 
     return member.active and member.tip_eligible and member.role not in (Role.OWNER, Role.MANAGER)
 
@@ -130,7 +132,8 @@ def tip_account(store: "Store", recipient: str | None, since: "datetime | None" 
     shift they are still on: clocking in after the order to take its tip is refused.  ``service``: who
     served the order, for an owner's or manager's tip for their own service (:func:`own_service`).
     """
-    from pos.people.staff import Role, get_staff, on_shift_at, open_shift
+    from pos.store.roster import Role
+    from pos.people.staff import get_staff, on_shift_at, open_shift
 
     if recipient is None or recipient.strip().lower() == POOL:
         if not pool_has_sharers(store):
