@@ -8,6 +8,7 @@ import typer
 
 from commands.context import JsonFlag, OWNER, open_store, parse_day_option
 from commands.output import emit, local_time, print_table, say
+from commands.output import money
 
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
@@ -71,8 +72,6 @@ def _label(key: str) -> str:
 
 
 def _value(store: Any, key: str, value: Any) -> str:
-    from commands.output import money
-
     if key.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool):
         return money(store, value)
     if isinstance(value, bool):

@@ -12,6 +12,7 @@ from commands.context import JsonFlag, NUMBERS, group, open_store
 from commands.files import os_reason, show_path
 from commands.output import emit, local_time, money, print_table
 from pos.base.errors import InvalidInput
+from commands.context import parse_day_option
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -56,7 +57,6 @@ def tax_edit(
     as_json: JsonFlag = False,
 ) -> None:
     """Change a tax category's rate or name from a day on; sales before it keep the rate they were rung at."""
-    from commands.context import parse_day_option
     from pos.store.taxes import edit_tax_category
 
     store = open_store(ctx)

@@ -8,6 +8,7 @@ import typer
 
 from commands.context import JsonFlag, NUMBERS, group, open_store
 from commands.output import emit, say, say_wrapped
+from commands.witnessing import named
 
 config_app = group("Store options: cash rounding, approvals, tips, payment links, receipts, the card reader.")
 
@@ -30,8 +31,6 @@ def config_set(
     stored = config.set_option(store, name, value)
     shown = config.shown(store, name, stored)
     if name == "closing.witness":
-        from commands.witnessing import named
-
         lines = named(store)  # every closing made before goes to a witness named now
         emit(as_json, {"key": name, "value": stored, "shown": shown, "witnessed": lines}, [f"{name} = {shown}", *lines])
         return

@@ -16,6 +16,7 @@ addresses of one driver's deliveries to that driver or to those who may read the
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from commands.signin import signed_in_member
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
@@ -43,8 +44,6 @@ def _viewer(store: "Store") -> "StaffMember | str | None":
 
         viewer = get_staff(store, int(store.memo["actor_id"]))
     else:
-        from commands.signin import signed_in_member
-
         try:
             viewer = signed_in_member(store, None)
         except AnytenderError:  # a sign-in made on another terminal is nobody's here

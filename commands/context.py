@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 import typer
 
 from pos.base.private_folders import make_private_folder
+from commands.output import say
+from commands.witnessing import at_start
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -101,7 +103,6 @@ def open_store(ctx: typer.Context) -> "Store":
         finish_upgrade(state.store)  # what an older version left to correct, before anyone acts on it
         state.check(ctx, state.store)
         warn_if_exposed(state.store)
-        from commands.witnessing import at_start
 
         # Closings still waiting for a witness go now (a close sends them after its own commit instead: it never
         # waits on a witness); a witness more than a day behind is said.
@@ -156,7 +157,6 @@ def warn_if_exposed(store: "Store") -> None:
     marker = state_folder() / f"warned-open-{key}"
     if marker.exists():
         return
-    from commands.output import say
 
     names = " ".join(shlex.quote(str(p)) for p, _ in exposed)
     say(f"warning: {exposed[0][0].name} can be read by other users of this machine (mode {exposed[0][1]:o}): "
@@ -319,8 +319,6 @@ def order_named(store: "Store", order: str, day: Optional[str] = None) -> str:
 
     found = locate(store, order, parse_day_option(day))
     if found.moved_from is not None:
-        from commands.output import say
-
         say(f"Order {found.moved_from} was carried over to {found.order.business_day.isoformat()}: it is "
             f"{found.order.ref} now.", err=True)
     return found.order.id

@@ -12,6 +12,7 @@ from commands.context import (JsonFlag, KeyFileOpt, NUMBERS, ask_approver, ask_p
 from commands.files import check_new, show_path, write_new
 from commands.output import emit, money, say, staff_name
 from pos.base.errors import InvalidInput
+from commands.witnessing import deliver, said
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.day.report import DayReport
@@ -73,7 +74,6 @@ def day_close(
     from pos.tips.paydays import late_at_close
 
     late_tips = late_at_close(store, summary.day)
-    from commands.witnessing import deliver, said
 
     witnessed = said(deliver(store))  # after the commit: the close never waited on a witness
 
@@ -261,7 +261,6 @@ def day_reopen(
     store.keys = key_location(key_file)
     when = day_or_today(store, day)
     reopen_day(store, when, ask_approver(ctx, approve), signed_in_actor(store))
-    from commands.witnessing import deliver, said
 
     for line in said(deliver(store)):  # the reopening's closing, witnessed after the commit
         if line.startswith("warning:"):

@@ -13,6 +13,7 @@ from commands.output import emit, money, say, say_block
 from commands.pay import payment_dict
 from commands.receipt import auto_receipt
 from commands.signin import signed_in_member
+from commands.files import check_new, os_message, show_path, write_new
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -51,7 +52,6 @@ def delivery_dispatch(
     note, the time promised, the items, what to collect and how the customer pays, and the change
     to bring.
     """
-    from commands.files import check_new
     from payments.cod import may_dispatch, send_out
     from receipts.text import columns
 
@@ -87,7 +87,6 @@ def delivery_dispatch(
 def _write_ticket(store: "Store", order_id: str, made: Any, pdf: Path, width: int) -> str | None:
     """Write a ticket's PDF once the delivery is out: what to say, or None when it could not be written (then a
     warning on stderr: the delivery stands, and the ticket can be written again)."""
-    from commands.files import os_message, show_path, write_new
     from pos.base.errors import AnytenderError
     from pos.sales.orders import resolve, typed
     from receipts import ticket as tickets

@@ -14,6 +14,7 @@ from commands.files import new_file, show_path
 from commands.output import emit, print_table, ProgressBar, say, say_wrapped
 from pos.base.errors import InvalidInput
 from pos.base.words import counted
+from commands.files import os_reason
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -301,8 +302,6 @@ def ledger_verify_archive(
 
 
 def _read_bytes(path: Path, what: str) -> bytes:
-    from commands.files import os_reason
-
     try:
         if path.is_dir():
             raise InvalidInput(f"{show_path(path)} is a folder: give the file of {what}.")

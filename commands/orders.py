@@ -10,6 +10,7 @@ from commands.context import (JsonFlag, NUMBERS, OrderArg, OrderDayOpt, ask_appr
                               parse_day_option)
 from commands.output import emit, money, print_table, say
 from pos.base.errors import InvalidInput
+from commands.contacts import address_of, hide, phone_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.sales.orders import Order, OrderView
@@ -40,7 +41,6 @@ STATUSES = "open, paid, refunded or voided"
 
 def order_dict(store: "Store", order: "Order") -> dict[str, Any]:
     """An order as JSON; its phone and address only for someone here who may see them (commands/contacts.py)."""
-    from commands.contacts import hide
     from pos.sales.order_details import promise_of
 
     promise = promise_of(store, order)
@@ -122,8 +122,6 @@ def details_lines(store: "Store", o: "Order") -> list[str]:
 
 
 def _print_view(store: "Store", v: "OrderView") -> None:
-    from commands.contacts import address_of, phone_of
-
     o = v.order
     who = ", ".join(x for x in (o.customer_name, phone_of(store, o), address_of(store, o)) if x)
     if store.settings.training:
@@ -372,7 +370,6 @@ def order_find(
     as_json: JsonFlag = False,
 ) -> None:
     """Find orders of past days by phone, name, total or card, newest first, with the reference every command takes."""
-    from commands.contacts import phone_of
     from pos.sales.order_find import find_orders, read_search
     from pos.base.words import counted
 
@@ -425,7 +422,6 @@ def _status_text(v: "OrderView") -> str:
 
 def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_json: bool) -> None:
     """``order list --channel delivery``: where each goes, the customer's phone, the driver and where it is."""
-    from commands.contacts import address_of, phone_of
     from payments.cod import delivery_status
 
     states = [delivery_status(store, v.order.id) for v in views]

@@ -13,6 +13,7 @@ from commands.files import check_new, os_message, show_path, write_new
 from commands.output import say, say_block
 from commands.smtp import smtp_password
 from pos.base.errors import AnytenderError, InvalidInput
+from commands.contacts import require_contacts
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -98,7 +99,6 @@ def _ticket(store: "Store", order: str, pdf: Optional[Path], width: int, reprint
     if refund or mailed:
         raise InvalidInput("A driver's ticket is for the driver: it has no refund and is not emailed. Leave out "
                            "--refund, --eml and --email.")
-    from commands.contacts import require_contacts
 
     require_contacts(store, order, "the driver's ticket")  # it is the customer's address and phone, and little else
     if pdf is not None:

@@ -12,6 +12,7 @@ from commands.context import CASHIER, RegisterOpt, hidden_prompt, open_store, re
 from commands.output import CardWait, say
 from commands.receipt import auto_receipt
 from pos.base.errors import AnytenderError, InvalidInput
+from commands.kiosk import _customer_proof
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -34,7 +35,6 @@ def register_cmd(
     the sign-in, said in one line, rather than ending it.  With ``--till`` (the till's login shell,
     see the README's deployment section) signing out and ``quit`` go back to the sign-in too.
     """
-    from commands.kiosk import _customer_proof
     from pos.store.registers import check_register
 
     store = open_store(ctx)

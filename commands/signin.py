@@ -168,7 +168,6 @@ def login_cmd(
         os.environ[TERMINAL_KEY] = secrets.token_hex(24)
     member = sign_in_here(store, name, register)
     minutes = config.get(store, "signin.minutes")
-    from commands.output import say
 
     from pos.base.words import counted
 

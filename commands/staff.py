@@ -10,6 +10,7 @@ from commands.context import (JsonFlag, NUMBERS, ask_approver, group, open_store
                               read_pin, signed_in_actor)
 from commands.output import emit, local_time, money, print_table
 from pos.base.errors import InvalidInput
+from commands.setup import recovery_note
 
 staff_app = group("Staff and their PINs.")
 shift_app = group("Clocking in and out.")
@@ -196,7 +197,6 @@ def staff_recover(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The owner to recover.")], as_json: JsonFlag = False
 ) -> None:
     """An owner locked out or without their PIN: type the store's recovery code, then a new PIN (twice)."""
-    from commands.setup import recovery_note
     from pos.people import recovery
     from pos.people.pin_change import check_new_pin_for
     from pos.base.text import shown
@@ -217,7 +217,6 @@ def staff_recovery_code(
     as_json: JsonFlag = False,
 ) -> None:
     """Make a new recovery code (the old one stops working): an owner, by their PIN typed now."""
-    from commands.setup import recovery_note
     from pos.people import recovery
     from pos.people.staff import verify_pin
 

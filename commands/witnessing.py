@@ -5,6 +5,7 @@ says on stderr when a witness has fallen more than a day behind."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from commands.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -51,7 +52,6 @@ def deliver(store: "Store") -> "list[Delivery]":
 def at_start(store: "Store", *, deliver_now: bool = True) -> None:
     """What every command does first: deliver what waits (unless it delivers after its own commit), then say (one
     line, stderr) when a witness is behind."""
-    from commands.output import say
     from pos.day import witness
     from pos.base.errors import AnytenderError
 

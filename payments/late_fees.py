@@ -22,6 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from payments.base import Payment, PaymentState, TenderKind, get_payment
 from pos.store.store import iso, utc_now
+from payments.card import stripe_gateway
+from payments.stripe_card import plain, settlement_details
+from payments.flow import Recovery, tip_account
+from payments import registry, tip_fees
 
 if TYPE_CHECKING:  # pragma: no cover
     from payments.flow import Recovery
@@ -56,8 +60,6 @@ def fill_in(store: "Store", payment: Payment) -> str:
     Raises :class:`pos.base.errors.ProcessorUnavailable` when Stripe cannot be asked (nothing is written)."""
     if not needs_filling(payment):
         return "nothing to do (its fee is booked)"
-    from payments.card import stripe_gateway
-    from payments.stripe_card import plain, settlement_details
 
     intent = plain(stripe_gateway(store).retrieve_intent(str(intent_of(payment)), settlement=True))
     found = settlement_details(intent)
@@ -70,8 +72,6 @@ def _book(store: "Store", payment_id: str, found: dict[str, Any]) -> str:
     """Save the balance transaction on the payment and post its fee: the check and the writes in one write."""
     import json
 
-    from payments.flow import tip_account
-    from payments.registry import tender_for
     from pos.books import accounts, ledger
     from pos.sales import posting_rules
     from pos.store.days import money_day
@@ -90,13 +90,12 @@ def _book(store: "Store", payment_id: str, found: dict[str, Any]) -> str:
             return "balance transaction filled in (no fee)"
         order = resolve(store, payment.order_id)
         day = money_day(store, order)
-        account = tender_for(payment.tender).account(store, payment)
+        account = registry.tender_for(payment.tender).account(store, payment)
         ledger.post(store, f"payment:{payment.id}:fee", f"Processor fee on {order.label} (arrived later)",
                     ledger.SourceKind.PAYMENT, payment.order_id,
                     posting_rules.transfer(accounts.CARD_FEES, account, fee, payment.currency), business_day=day)
         recipient = tip_account(payment)
         if recipient is not None:  # the tip's share of the fee, where the tip policy deducts it
-            from payments import tip_fees
 
             tip_fees.deduct_on_capture(store, payment._replace(details=details), recipient, fee, day, order.label)
     return f"fee of {store_money(store, fee)} booked (its balance transaction arrived later)"
@@ -117,7 +116,6 @@ def waiting(store: "Store") -> list[Payment]:
 def recover_fees(store: "Store") -> "list[Recovery]":
     """``pos payments recover``'s part: every payment :func:`waiting` whose balance transaction has arrived gets
     it and its fee; one Stripe cannot be asked about is left for the next run, never stopping the others."""
-    from payments.flow import Recovery
     from pos.base.errors import AnytenderError
     from pos.sales.orders import resolve
 

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pos.books import ledger
 from pos.base.money_format import store_money
+from payments.base import PaymentState, get_payment
+from payments import registry
 
 if TYPE_CHECKING:  # pragma: no cover
     from payments.base import Outcome
@@ -108,8 +110,6 @@ def apply_status(store: "Store", refund_id: str, status: RefundStatus, reason: s
     status put back (state ``reversed``).  Anything else (still pending, or a refund already reversed)
     changes nothing.
     """
-    from payments.base import PaymentState, get_payment
-
     with store.write() as conn:
         row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
         if row is None or row["state"] not in (PENDING_STATE, "completed"):
@@ -149,9 +149,6 @@ def read_outcomes(store: "Store", payment_id: str, states: tuple[str, ...] = (PE
                   only: str | None = None) -> list[Applied]:
     """Ask the payment's tender what became of each of its refunds in ``states`` (``only``: that refund),
     and apply it (idempotent)."""
-    from payments import registry
-    from payments.base import get_payment
-
     payment = get_payment(store, payment_id)
     tender = registry.tender_for(payment.tender)
     marks = ", ".join("?" * len(states))

@@ -43,6 +43,9 @@ from pos.base.errors import Conflict, InvalidInput, NotAllowed
 from pos.base.money_format import store_money
 from pos.sales.orders import OrderStatus, forget_order, resolve, sale_key, spoken, typed
 from pos.store.store import iso, new_id, utc_now
+from payments.base import UNFINISHED, get_payment
+from payments import refund_outcomes as outcomes, tip_fees
+from payments.refund_outcomes import PENDING_STATE, RefundStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.sales.returns import Asked
@@ -360,8 +363,6 @@ def finish_refund(store: "Store", refund_id: str, *, look_first: bool = False) -
     (:class:`Conflict`), saying so.  One the processor refuses for good (:class:`RefundRefused`) is marked
     ``refused`` with the reason, holds nothing from then on, and the refusal is raised.
     """
-    from payments.base import get_payment
-
     with store.write():
         row = store.one("SELECT * FROM refunds WHERE id = ?", (refund_id,))
         assert row is not None
@@ -398,8 +399,6 @@ def finish_refund(store: "Store", refund_id: str, *, look_first: bool = False) -
 def _book_as_answered(store: "Store", refund_id: str, row: Any, outcome: "Any") -> None:
     """Book a refund as the processor answered it (:mod:`payments.refund_outcomes`): pending or succeeded, its
     entry; failed or cancelled straight away, nothing, the refund marked failed and the refusal raised."""
-    from payments import refund_outcomes as outcomes
-
     status = outcomes.status_of(outcome)
     if status.ended_unpaid:
         outcomes.mark_failed_at_once(store, refund_id, outcome.processor_ref, status,
@@ -457,7 +456,6 @@ def recover_refunds(store: "Store") -> list[Recovery]:
 def _recover_pending(store: "Store", seen: "set[str]") -> list[Recovery]:
     """Read what became of the refunds still pending at the processor (:mod:`payments.refund_outcomes`):
     succeeded ones are paid back, failed or cancelled ones reversed, each said in one line."""
-    from payments import refund_outcomes as outcomes
     from pos.base.errors import AnytenderError
 
     done: list[Recovery] = []
@@ -504,7 +502,6 @@ def book_outside_refund(store: "Store", payment_id: str, at_processor_minor: int
     owner, audited.  The money has left: the books follow, and the audit trail says it came from
     outside the register (no limit or approval of ours applied to it).
     """
-    from payments.base import get_payment
     from pos.store import audit
 
     # One transaction: a row left 'requested' would be sent to Stripe again by recover, refunding twice.
@@ -536,9 +533,6 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None, status: "
     ``status`` (:class:`payments.refund_outcomes.RefundStatus`): what the processor said of it; a refund
     still pending there is booked (its money has left the balance) and marked ``pending`` until it succeeds.
     """
-    from payments.base import get_payment
-    from payments.refund_outcomes import PENDING_STATE, RefundStatus
-
     with store.write() as conn:
         row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
         if row["state"] != "requested":
@@ -561,7 +555,6 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None, status: "
         if row["tip_minor"]:
             account = tip_account(payment)
             assert account is not None
-            from payments import tip_fees
 
             back = tip_fees.give_back_postings(store, payment, account)  # a fee deducted from the tip comes back
             owed = -ledger.balances(store, prefix=account).get((account, payment.currency), 0) - sum(
@@ -619,7 +612,6 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
     What is voided on the order (lines taken off it, then its total now), and by ``by`` in the
     business day, is held to the store's limits (:func:`pos.people.limits.check_void`).
     """
-    from payments.base import UNFINISHED
     from pos.people import limits
     from pos.sales.orders import view, void_order
 

@@ -27,6 +27,7 @@ from payments.base import Payment, TenderKind
 from payments.card import CardTender, processor_for, stripe_gateway
 from pos.base.errors import AnytenderError, InvalidInput, NotAllowed, NotFound
 from pos.store.store import fits_sql, iso, utc_now
+from payments.flow import take
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import datetime
@@ -146,8 +147,6 @@ class SelfCheckoutTender(CardTender):
 def pay_at_kiosk(store: "Store", kiosk_number: int, order_ref: str | int, tip_minor: int = 0,
                  tip_confirmed: bool = False) -> "PaymentResult":
     """Pay what is due on the kiosk's reader; a tip goes to the kiosk's attendant or is refused."""
-    from payments.flow import take  # the flow loads the order and ledger modules: not needed to set a kiosk up
-
     kiosk = get_kiosk(store, kiosk_number)
     if tip_minor < 0:
         raise InvalidInput("A tip cannot be negative.")

@@ -47,6 +47,7 @@ from payments.flow import (
 )
 from pos.base.errors import NotAllowed, ProcessorUnavailable
 from pos.sales.orders import OrderStatus, resolve
+from payments.base import order_payments
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -148,8 +149,6 @@ def hold_expired_words(store: "Store", payment: Payment, order_id: str) -> str:
 
 def expired_holds(store: "Store", order_id: str) -> list[Payment]:
     """The order's card payments whose hold the processor let expire before it was taken (nothing was charged)."""
-    from payments.base import order_payments
-
     return [p for p in order_payments(store, order_id)
             if p.state is PaymentState.DECLINED and p.decline_reason is DeclineReason.AUTHORIZATION_EXPIRED]
 

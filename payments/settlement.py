@@ -30,6 +30,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from pos.day.close import SettlementKind, SettlementLine
+from payments.card import stripe_gateway
+from payments.late_fees import recover_fees
+from payments.training import fee_minor
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -49,12 +52,10 @@ def settlement_for(store: "Store", day: date) -> list[SettlementLine]:
                          "then close the day again.")
     from datetime import datetime, timedelta, timezone
 
-    from payments.card import stripe_gateway
     from pos.store.clock import business_day, day_bounds
 
     start, _ = day_bounds(day - timedelta(days=1), store.settings)
     _, end = day_bounds(day + timedelta(days=1), store.settings)
-    from payments.late_fees import recover_fees
 
     recover_fees(store)  # a charge recorded before its balance transaction existed: filled in, to be paired
     gateway = stripe_gateway(store)
@@ -153,8 +154,6 @@ def _as_charged(store: "Store", day: date) -> list[SettlementLine]:
     """The day's captured card payments and card refunds as recorded (found from the day's capture and refund
     entries, by day), with the training processor's fee rule: what a
     training store's processor reports, and (for any store) whether the day had card payments at all."""
-    from payments.training import fee_minor
-
     rows = store.tuples(
         "SELECT p.processor_ref, p.amount_minor + p.tip_minor FROM journal_entries j "
         "CROSS JOIN payments p ON p.id = substr(j.key, 9, length(j.key) - 16) WHERE j.business_day = ? "

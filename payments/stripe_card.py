@@ -40,6 +40,8 @@ from payments.stripe_gateway import StripeGateway
 from payments.stripe_pacing import AFTER_WAIT_RETRY_S, Pacer
 from pos.base.errors import ProcessorUnavailable
 from pos.store.store import iso, utc_now
+from payments.flow import tip_base_minor
+from payments.stripe_limits import MAXIMUM_CHARGE_MINOR, minimum_charge_minor
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -125,7 +127,6 @@ def reader_tip_base(store: "Store", payment: Payment) -> int | None:
     only if someone real would receive it (checked before any money moves),
     on the sale before tax (:func:`payments.flow.tip_base_minor`).
     """
-    from payments.flow import tip_base_minor
     from pos.base.errors import AnytenderError
     from pos.tips.tips import tip_account
 
@@ -465,7 +466,6 @@ def reader_words(action: dict[str, Any]) -> str:
 
 def check_charge(store: "Store", amount_minor: int, currency: str) -> None:
     """Refuse, before anything is written or sent, a card charge Stripe would refuse (its minimum, its maximum)."""
-    from payments.stripe_limits import MAXIMUM_CHARGE_MINOR, minimum_charge_minor
     from pos.base.errors import NotAllowed
     from pos.base.money_format import store_money
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
 from payments.stripe_errors import Declined, decline_reason, translate
 from pos.base.errors import InvalidInput, ProcessorUnavailable
+from payments.stripe_errors import refund_refusal
 
 __all__ = ["StripeGateway", "StripeSettings", "decline_reason", "environ_settings", "read_api_key", "read_secret_file"]
 
@@ -238,8 +239,6 @@ class StripeGateway:
         :class:`payments.base.RefundRefused`; anything else Stripe did not do is retry-later
         (:class:`ProcessorUnavailable`).
         """
-        from payments.stripe_errors import refund_refusal
-
         params: Any = {"payment_intent": intent_id, "amount": amount_minor}
         if refund_id:
             params["metadata"] = {"refund_id": refund_id}

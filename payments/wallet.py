@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 from payments import registry
 from payments.base import Payment, PaymentState, TenderKind, get_payment, order_payments
 from pos.base.errors import NotFound
+from payments.flow import due_minor, void_payment
+from payments import service
+from payments.service import pay
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -56,7 +59,6 @@ def pending_link(store: "Store", order_ref: str | int) -> Payment | None:
 
 
 def _status(store: "Store", payment: Payment, action: str) -> LinkStatus:
-    from payments.flow import due_minor
     from pos.sales.orders import OrderStatus, resolve
 
     current = get_payment(store, payment.id)
@@ -72,7 +74,6 @@ def send_link(store: "Store", order_ref: str | int, amount: str | int | None = N
     waiting = pending_link(store, order_ref)
     if waiting is not None:
         return _status(store, waiting, "already sent")
-    from payments.service import pay
 
     result = pay(store, order_ref, TenderKind.LINK, amount, register=register, tip_minor=tip_minor, tip_to=tip_to,
                  tip_confirmed=tip_confirmed)
@@ -91,10 +92,8 @@ def _waiting_link(store: "Store", order_ref: str | int) -> Payment:
 
 def check_link(store: "Store", order_ref: str | int) -> LinkStatus:
     """Ask whether the customer has paid the order's link; record the payment or the expiry."""
-    from payments.service import settle
-
     payment = _waiting_link(store, order_ref)
-    return _status(store, payment, settle(store, payment))
+    return _status(store, payment, service.settle(store, payment))
 
 
 def wait_for_link(store: "Store", order_ref: str | int, timeout_s: int, poll_s: float = 2.0,
@@ -117,8 +116,6 @@ def wait_for_link(store: "Store", order_ref: str | int, timeout_s: int, poll_s: 
 
 def cancel_link(store: "Store", order_ref: str | int) -> LinkStatus:
     """Close the order's link so it can no longer be paid (refused if the customer has paid it)."""
-    from payments.flow import void_payment
-
     payment = _waiting_link(store, order_ref)
     released = void_payment(store, registry.tender_for(payment.tender), payment, "link cancelled at the register")
     return _status(store, released, "cancelled")

@@ -38,6 +38,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from payments.base import RELEASED, TAKEN_AS, Payment, PaymentState, TenderKind, get_payment
 from pos.base.errors import InvalidInput
 from pos.store.store import iso, utc_now
+from payments.card import stripe_gateway
+from payments import refund_outcomes as outcomes, refunds, service
+from payments.refunds import book_outside_refund
+from payments.stripe_card import plain
+from payments.late_fees import fill_in
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -130,8 +135,6 @@ def _live(event: dict[str, Any]) -> bool:
 
 
 def _live_key(store: "Store") -> bool:
-    from payments.card import stripe_gateway
-
     return not stripe_gateway(store).is_test_key()
 
 
@@ -170,8 +173,6 @@ def _payment_for(store: "Store", kind: str, obj: dict[str, Any]) -> Payment | No
 
 def _reconcile(store: "Store", kind: str, payment: Payment) -> str:
     """What polling would do for this payment now, unless a register is still taking it."""
-    from payments import service
-
     if payment.state in (PaymentState.REQUESTED, PaymentState.AUTHORIZED):
         if payment.tender is not TenderKind.LINK and _register_may_be_waiting(store, payment):
             return "left to the register taking it"
@@ -182,8 +183,6 @@ def _reconcile(store: "Store", kind: str, payment: Payment) -> str:
     if kind == "charge.refunded" and payment.state in _REFUNDABLE:
         return _refunds(store, payment)
     if kind == "charge.updated" and payment.state in _REFUNDABLE:
-        from payments.late_fees import fill_in  # a balance transaction that arrived after the capture
-
         return fill_in(store, payment)
     if kind in REFUND_OUTCOME_EVENTS and payment.state in _REFUNDABLE:
         return _refund_outcomes(store, payment)
@@ -194,17 +193,12 @@ _REFUNDABLE = (PaymentState.CAPTURED, PaymentState.PARTIALLY_REFUNDED, PaymentSt
 
 
 def _register_may_be_waiting(store: "Store", payment: Payment) -> bool:
-    from payments.card import stripe_gateway
-
     wait_s = stripe_gateway(store).settings.card_wait_s
     return utc_now() - payment.created_at < timedelta(seconds=wait_s + REGISTER_MARGIN_S)
 
 
 def _refunds(store: "Store", payment: Payment) -> str:
     """Finish our own refunds of the payment a crash interrupted, and book any Stripe made on its own."""
-    from payments.card import stripe_gateway
-    from payments.refunds import book_outside_refund, finish_refund
-    from payments.stripe_card import plain
     from pos.base.money_format import store_money
 
     pending = [row["id"] for row in store.all(
@@ -213,7 +207,7 @@ def _refunds(store: "Store", payment: Payment) -> str:
 
     for refund_id in pending:
         try:
-            finish_refund(store, refund_id, look_first=True)  # sent before the register died: adopted, not resent
+            refunds.finish_refund(store, refund_id, look_first=True)  # sent before the register died: adopted, not resent
         except Conflict:  # refused by Stripe for good (marked refused), or no longer fitting the payment (failed)
             pass
     intent_id = payment.details.get("payment_intent") or payment.processor_ref
@@ -237,7 +231,6 @@ def _refunds(store: "Store", payment: Payment) -> str:
 def _refund_outcomes(store: "Store", payment: Payment) -> str:
     """A refund's status changed: what Stripe says now of each refund of the payment it booked, applied once
     (:mod:`payments.refund_outcomes`), never the event's payload as it stands."""
-    from payments import refund_outcomes as outcomes
     from pos.base.money_format import store_money
     from pos.sales.orders import resolve, typed
 

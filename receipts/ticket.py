@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from receipts.model import NO_BREAK, Item, Row
 from receipts.text import centred, columns, priced
 from receipts.text import wrapped as wrap
+from receipts.model import payment_label
+from receipts.pdf import roll
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -98,7 +100,6 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool) -> Ticket:
     from pos.sales.order_details import promise_of
     from pos.sales.orders import Channel, OrderStatus, resolve, view
     from pos.people.staff import get_staff
-    from receipts.model import payment_label
 
     order = resolve(store, order_ref)
     if order.channel is not Channel.DELIVERY:
@@ -227,8 +228,6 @@ def render(ticket: Ticket, width_mm: int = 80) -> str:
 
 def render_pdf(ticket: Ticket, width_mm: int = 80) -> bytes:
     """The ticket as PDF bytes on a 58 or 80 mm roll (byte-identical for the same ticket); reportlab is loaded here."""
-    from receipts.pdf import roll
-
     def bold(line: str) -> bool:
         text = line.strip()
         return text.startswith("***") or text in (TITLE, ticket.promise, PAID) \

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from datetime import date
 from typing import TYPE_CHECKING, Any, Sequence
+from receipts.day_pdf import paper_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -27,7 +28,6 @@ def render(store: "Store", start: date, end: date, found: "Sequence[WeekRecord]"
 
     from pos.base.money_format import store_money
     from pos.base.text import shown
-    from receipts.day_pdf import paper_for
 
     def money(minor: int) -> str:
         return store_money(store, minor)

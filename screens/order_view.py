@@ -14,6 +14,7 @@ the terminal too.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
+from screens.lines import wrapped
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.quick_keys import QuickKey
@@ -61,7 +62,6 @@ def sum_rows(store: "Store", current: Any, width: int) -> list[str]:
 def key_rows(keys: "dict[str, QuickKey]", width: int) -> list[str]:
     """The quick keys, ``[1] Margherita 12in  [2] Soda 20oz``, laid out for the terminal between entries."""
     from pos.base.text import shown
-    from screens.lines import wrapped
 
     entries = [f"[{key.key}] {shown(key.name)}" + ("" if key.on_sale else " (off sale)") for key in keys.values()]
     return wrapped(entries, width, "  ") if entries else []

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from pos.base.errors import InvalidInput
+from pos.base.text import describe
 
 __all__ = [
     "Money",
@@ -403,8 +404,6 @@ def parse_amount(
         )
     hidden = _hidden_in_amount(text)
     if hidden is not None:
-        from pos.base.text import describe
-
         raise InvalidInput(f"The amount holds an invisible or control character ({describe(hidden)}), which could "
                            f"make it show as another number: type digits like {example}.")
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from pos.base.money import Money, exponent, format_money
 
 # The amounts derive_facts checks: one of every digit count up to 19 digits
 # (every int64), with every digit different from its neighbours so that a
@@ -77,8 +78,6 @@ def derive_facts(currency: str, locale: str) -> dict[str, Any] | None:
     :func:`check_amounts`; otherwise None (format with babel).  About 1 ms,
     plus the first load of the locale's data (up to ~10 ms).
     """
-    from pos.base.money import Money, exponent, format_money
-
     exp = exponent(currency)
     babel = {amount: format_money(Money(amount, currency), locale) for amount in check_amounts(exp)}
     probe = int(_CHECK_DIGITS[: _LEARN_INTEGER + exp])
@@ -191,7 +190,6 @@ def formatter_for(store: Any) -> "Formatter | Any":
         if formatter is not None and formatter._f.get("currency") == settings.currency \
                 and formatter._f.get("locale") == settings.locale:
             return formatter
-    from pos.base.money import Money, format_money
 
     return lambda amount_minor: format_money(Money(amount_minor, settings.currency), settings.locale)
 

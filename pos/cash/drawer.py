@@ -20,6 +20,7 @@ from pos.sales import posting_rules
 from pos.base.errors import Conflict, InvalidInput, NotAllowed
 from pos.store.registers import check_register
 from pos.store.store import iso, new_id, parse_iso, utc_now
+from pos.cash import floats
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
@@ -89,7 +90,6 @@ def open_drawer(store: "Store", register: int, float_text: str | None, *,
     drawer since the last close, from the safe, or put in by the owner, the store's first float).  With no float
     given, the float the last close kept in the drawer.  Cash from the safe is counted by a manager, their PIN typed
     (``counted_by``; :func:`pos.cash.floats.check_count`)."""
-    from pos.cash import floats
     from pos.base.money import parse_amount
 
     register = check_register(register)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
 
 from pos.day import signing
 from pos.base.errors import InvalidInput, NotAllowed, NotFound
+from pos.day import closings
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -71,7 +72,6 @@ def write_archive(store: "Store", start: date, end: date, keys: "signing.KeyLoca
     Refused, before anything is written, for a period of more than 12 months, one with no entries,
     or a store whose closing key is not at ``keys`` (the manifest is signed with it).
     """
-    from pos.day import closings
     from pos.store.store import iso, utc_now
 
     start, end = check_period(start, end)
@@ -167,7 +167,6 @@ def check_archive(data: bytes, fingerprint: str | None = None) -> ArchiveCheck:
 
 
 def _check(data: bytes, fingerprint: str | None) -> tuple[ArchiveSummary | None, str | None]:
-    from pos.day import closings
     from pos.books import journal_form
 
     entries: list[dict[str, Any]] = []

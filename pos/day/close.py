@@ -44,6 +44,8 @@ from pos.books import accounts, ledger
 from pos.sales import posting_rules
 from pos.cash.drawer import drawer_parts, expected_drawer
 from pos.base.errors import Conflict, InvalidInput, NotAllowed
+from pos.day import shifts, witness
+from pos.day.closings import write_closing
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.day.closings import Closing
@@ -392,7 +394,6 @@ def close_day(
     ``end_shifts``: end the shifts still open on ``day`` (or before) at the close, as the person closing;
     otherwise they stay open and are listed, and a pool to share waits for its tipped shifts to end.
     """
-    from pos.day import shifts
     from pos.tips import tip_pool
     from pos.store.clock import business_day
     from pos.store.days import forget_closed_days
@@ -496,12 +497,10 @@ def close_day(
                                handins_waiting=handins_waiting, closed_by=closer.name if closer else None)
         conn.execute("UPDATE day_closes SET summary = ? WHERE id = ?",
                      (json.dumps(summary_dict(summary), default=str), close_id))
-        from pos.day.closings import write_closing  # numbered and signed: refused whole without the store's key
 
         closing = write_closing(store, "close", day, close_id, closer, keys if keys is not None else store.keys,
                                 counted_by=counted_by)
         summary = summary._replace(closing=closing)
-        from pos.day import witness
 
         witness.queue(store, closing)  # delivered after the commit: the close never waits on a witness
         from pos.store import audit
@@ -596,10 +595,8 @@ def reopen_day(store: "Store", day: date, approver: "StaffMember | None", by: "S
             approvals.approve(store, approver, f"reopening of {day}", 0, by)  # never the person asking
         close_id = int(store.scalar("SELECT id FROM day_closes WHERE business_day = ? AND reopened_at IS NULL",
                                     (day.isoformat(),)))
-        from pos.day.closings import write_closing  # a new signed closing: the old one is never edited
 
         reopening = write_closing(store, "reopen", day, close_id, who, keys if keys is not None else store.keys)
-        from pos.day import witness
 
         witness.queue(store, reopening)  # witnessed like a close, after the commit
         conn.execute("UPDATE day_closes SET reopened_at = ?, reopened_by = ? WHERE business_day = ? "

@@ -35,6 +35,7 @@ from pos.store import chains
 from pos.day import signing
 from pos.base.errors import InvalidInput
 from pos.base.words import counted
+from pos.day.report import day_report
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
@@ -80,8 +81,6 @@ class Closing(NamedTuple):
 
 def day_totals(store: "Store", day: date) -> dict[str, int]:
     """What a closing counts for ``day``: the Z report's figures (from the ledger), and the day's voids."""
-    from pos.day.report import day_report
-
     r = day_report(store, day)
     voided = store.scalar("SELECT coalesce(sum(voided_minor), 0) FROM orders WHERE business_day = ? "
                           "AND status = 'voided'", (day.isoformat(),))

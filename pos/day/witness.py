@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from pos.base.errors import AnytenderError, InvalidInput
 from pos.base.words import counted
 from pos.store.witness_setting import SETTING, Witness, WitnessKind, from_spec, stored_witnesses
+from pos.day import signing
 
 __all__ = ["SETTING", "Witness", "WitnessKind", "from_spec", "stored_witnesses", "configured", "queue",
            "deliver_pending", "stale_notice"]
@@ -89,8 +90,6 @@ def same_disk(store: "Store", witness: Witness) -> bool:
 def witness_line(store: "Store", closing: "Closing") -> dict[str, Any]:
     """The line a witness keeps of ``closing``: its signed record as it is, the signature, the public key, and (copied
     from the record, so signed with it) the key's fingerprint, the totals, the closings so far and the head."""
-    from pos.day import signing
-
     public = signing.public_key(store)
     record = closing.record
     return {

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from pos.base.errors import InvalidInput
 from pos.base.words import counted
+from pos.day.witness import FILE_PREFIX
+from pos.day import closings, signing, witness
 
 if TYPE_CHECKING:  # pragma: no cover
     from email.message import Message
@@ -92,8 +94,6 @@ def _messages(path: Path) -> Iterable["Message"]:
 
 def read_witness(path: Path) -> list[dict[str, Any]]:
     """Every witness line ``path`` holds (of any store): a witness folder or its ``.jsonl``, or a mailbox."""
-    from pos.day.witness import FILE_PREFIX
-
     shown = str(path)
     try:
         if path.is_dir():
@@ -123,8 +123,6 @@ def read_witness(path: Path) -> list[dict[str, Any]]:
 
 def _line_problem(line: dict[str, Any]) -> str | None:
     """What makes a witness line not whole by itself, or None."""
-    from pos.day import signing
-
     record, signature, number = line.get("record"), line.get("signature"), line.get("number")
     if not isinstance(record, dict) or not isinstance(signature, str) or not isinstance(number, int):
         return f"its line for closing {number} is not a closing"
@@ -177,8 +175,6 @@ def _what(line: dict[str, Any]) -> str:
 
 def check_against(store: "Store", lines: list[dict[str, Any]], source: str) -> WitnessCheck:
     """The store against every closing ``source`` witnessed (see the module docstring): the first that differs."""
-    from pos.day import closings, signing
-
     store_id = signing.store_id(store)
     mine = [line for line in lines if line.get("store") == store_id]
     if not mine:
@@ -248,8 +244,6 @@ class Configured(NamedTuple):
 def configured_witnesses(store: "Store") -> list[Configured]:
     """What plain ``pos ledger verify`` checks by itself: each folder the store names, read now; an email witness is
     checked with ``--witness MAILBOX-FILE`` (the owner's mailbox is not on this machine)."""
-    from pos.day import signing, witness
-
     out = []
     for w in witness.configured(store):
         if w.kind is witness.WitnessKind.EMAIL:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pos.base.errors import NotAllowed, Refused
+from pos.people.permissions import Action, actor_of, may, role_phrase
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
@@ -51,7 +52,6 @@ def check_approver(store: "Store", approver: "StaffMember", action: str,
     approver = approver._replace(active=bool(row["active"]), role=type(approver.role)(row["role"]))
     if not approver.active:
         raise Refused(f"{approver.name} is deactivated and cannot approve a {action}.")
-    from pos.people.permissions import Action, actor_of, may, role_phrase
 
     if not may(actor_of(approver), Action.APPROVE):
         raise Refused(f"{approver.name} is {role_phrase(approver.role)}: only a manager or owner can approve a {action}.")

@@ -37,6 +37,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from pos.base.errors import Refused
+from pos.people.staff import get_staff
+from pos.people.permissions import Action, actor_of, may
+from pos.people import approvals
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
@@ -76,7 +79,6 @@ def requester(store: "Store", by: "StaffMember | None") -> "StaffMember | None":
     actor_id = store.memo.get("actor_id")
     if actor_id is None:
         return None
-    from pos.people.staff import get_staff
 
     return get_staff(store, int(actor_id))
 
@@ -89,8 +91,6 @@ def own_authority(store: "Store", member: "StaffMember | None") -> bool:
     """
     if member is None:
         return False
-    from pos.people.permissions import Action, actor_of, may
-    from pos.people.staff import get_staff
 
     member = get_staff(store, member.id)  # as they are now, inside the write: not as they were at sign-in
     return member.active and may(actor_of(member), Action.APPROVE)
@@ -123,8 +123,6 @@ def _money(store: "Store", minor: int) -> str:
 def _approver(store: "Store", approver: "StaffMember | None", action: str, by: "StaffMember | None") -> None:
     """An approver given is checked even where no limit needs one: the attempt is recorded as theirs."""
     if approver is not None:
-        from pos.people import approvals
-
         approvals.check_approver(store, approver, action, by)
 
 
@@ -148,7 +146,6 @@ def _check(store: "Store", asked: str, amount_minor: int, limits: list[_Limit], 
             else:
                 why = f"it is {over}"
             raise OverLimit(asked, why)
-        from pos.people import approvals
 
         if record:
             approvals.approve(store, approver, action, total, by)
@@ -247,8 +244,6 @@ def check_discount(store: "Store", order_label: str, amount_minor: int, order_un
                          "SELECT coalesce(sum(amount_minor), 0) FROM discounts WHERE created_by = ? AND created_at >= ? "
                          "AND removed_at IS NULL AND approved_by IS NULL")
     if approver is not None and total * 100 > subtotal_minor * percent:
-        from pos.people import approvals
-
         approvals.approve(store, approver, "discount", total, by)
         return
     _check(store, asked, amount_minor, limits, "discounted", "discount", approver, by)
@@ -270,6 +265,5 @@ def check_discounts_left(store: "Store", what: str, unapproved_minor: int, subto
         raise OverLimit(what, f"the order's discounts ({_money(store, unapproved_minor)}) would be {shown} of the "
                               f"{_money(store, subtotal_minor)} left, over the {percent}% limit "
                               "(approval.discount_percent_over)")
-    from pos.people import approvals
 
     approvals.approve(store, approver, "discount", unapproved_minor, by)

@@ -19,6 +19,7 @@ from pos.people.pins import check_new_pin, hash_pin
 from pos.store.roster import StaffMember
 from pos.people.staff import get_staff, verify_pin
 from pos.store.store import iso, utc_now
+from pos.people.permissions import Action, require
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -30,8 +31,6 @@ def check_pin_change(store: "Store", who: str, by: StaffMember | None) -> tuple[
     Refused, before anyone types anything, for someone deactivated, or when ``by`` is someone else
     who may not set other people's PINs.
     """
-    from pos.people.permissions import Action, require
-
     member = get_staff(store, who)
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated: their PIN cannot be changed.")

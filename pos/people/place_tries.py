@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 from pos.base.errors import NotAllowed, NotFound, Refused
 from pos.store.store import iso, parse_iso, utc_now
 from pos.base.words import counted
+from pos.people.staff import duration_words, get_staff, pin_hold, pin_wait_s
+from pos.people import pins
+from pos.people.pins import pin_matches
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
@@ -47,8 +50,6 @@ class PlaceHold(NamedTuple):
 
     @property
     def words(self) -> str:
-        from pos.people.staff import duration_words
-
         what = "The recovery code may be tried again" if self.place == RECOVERY else \
             f"{self.place[:1].upper()}{self.place[1:]} takes a staff PIN again"
         return (f"{what} in {duration_words(self.wait_s)}, after "
@@ -57,8 +58,6 @@ class PlaceHold(NamedTuple):
 
 def place_hold(store: "Store", place: str) -> PlaceHold:
     """The wrong tries in a row at ``place`` and the wait they leave, now."""
-    from pos.people.staff import pin_wait_s
-
     last_right = store.scalar("SELECT max(id) FROM place_tries WHERE place = ? AND is_right = 1", (place,)) or 0
     row = store.one("SELECT count(*) AS n, max(at) AS last FROM place_tries WHERE place = ? AND is_right = 0 "
                     "AND id > ?", (place, last_right))
@@ -90,8 +89,6 @@ _UNKNOWN_HASH: dict[str, str] = {}
 
 def _hash_for_nobody() -> str:
     """A hash no PIN is known for, at today's cost: a name nobody has takes as long to refuse as a wrong PIN."""
-    from pos.people import pins
-
     key = f"{pins._SCRYPT_N}/{pins._SCRYPT_R}/{pins._SCRYPT_P}"
     if key not in _UNKNOWN_HASH:
         import secrets
@@ -110,8 +107,6 @@ def staff_at(store: "Store", place: str, name: str, pin: str, allowed: "Callable
     try is refused unlooked-at (:class:`PlaceHold`).
     """
     from pos.store import audit
-    from pos.people.pins import pin_matches
-    from pos.people.staff import get_staff, pin_hold
 
     check_place(store, place)  # cheap, before hashing; decided again under the write lock
     try:

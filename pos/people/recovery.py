@@ -22,6 +22,11 @@ from typing import TYPE_CHECKING
 
 from pos.base.errors import InvalidInput, NotAllowed, Refused
 from pos.store.store import iso, utc_now
+from pos.people.staff import MAX_FAILED_PINS, get_staff
+from pos.people.place_tries import RECOVERY, check_place, record_try
+from pos.people.pin_change import check_new_pin_for
+from pos.people.pins import hash_pin
+from pos.people.permissions import role_phrase
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
@@ -69,12 +74,9 @@ def issue(store: "Store") -> str:
 def check_owner(store: "Store", who: str) -> "StaffMember":
     """``who``, refused unless they are an active owner: only owners have the recovery code."""
     from pos.store.roster import Role
-    from pos.people.staff import get_staff
 
     member = get_staff(store, who)
     if member.role is not Role.OWNER:
-        from pos.people.permissions import role_phrase
-
         raise Refused(f"{member.name} is {role_phrase(member.role)}: the "
                       "recovery code is the owner's alone; an owner or manager unlocks anyone else.")
     if not member.active:
@@ -97,8 +99,6 @@ def renew(store: "Store", owner: "StaffMember") -> str:
 def check_recover(store: "Store", who: str) -> "StaffMember":
     """The owner to recover, refused (before anyone types the code) when they are not an active owner, or the code
     waits after wrong tries of its own (never for the owner's PIN waits)."""
-    from pos.people.place_tries import RECOVERY, check_place
-
     member = check_owner(store, who)
     if not store.scalar("SELECT count(*) FROM recovery_codes WHERE used_at IS NULL"):
         raise NotAllowed("This store has no recovery code (it was made before they existed, or by hand): an owner "
@@ -111,10 +111,6 @@ def recover(store: "Store", who: str, code: str, new_pin: str,
             register: int | None = None) -> tuple["StaffMember", str]:
     """With the store's recovery code, unlock an owner and give them ``new_pin``; returns them and the next code."""
     from pos.store import audit
-    from pos.people.pin_change import check_new_pin_for
-    from pos.people.pins import hash_pin
-    from pos.people.place_tries import RECOVERY, check_place, record_try
-    from pos.people.staff import MAX_FAILED_PINS, get_staff
     from pos.base.words import counted
 
     member = check_recover(store, who)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pos.base.errors import Refused
+from pos.people.permissions import role_phrase
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import Role, StaffMember
@@ -30,8 +31,6 @@ def rank(role: "Role") -> int:
 
 
 def _a(role: "Role") -> str:
-    from pos.people.permissions import role_phrase
-
     return role_phrase(role)
 
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Callable
 
 from pos.store.store import iso, parse_iso, utc_now
+from pos.people.staff import get_staff, pin_hold, verify_pin
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
@@ -40,7 +41,6 @@ def sign_in(store: "Store", name: str, pin: str, register: int | None = None, *,
     sign-in is not recorded either: no sign-in is left in the store that nobody holds.
     """
     from pos.store import audit, config
-    from pos.people.staff import get_staff, verify_pin
 
     store.check_writable()  # before the PIN is checked: a wrong one could not even be counted
     member = verify_pin(store, name, pin, register=register)
@@ -50,7 +50,6 @@ def sign_in(store: "Store", name: str, pin: str, register: int | None = None, *,
     with store.write() as conn:
         # Decided again where the sign-in is written: deactivated or locked out since the PIN was checked
         # (another terminal, at the same moment), there is no sign-in.
-        from pos.people.staff import pin_hold
 
         if not get_staff(store, member.id).active or pin_hold(store, member).locked:
             from pos.base.errors import NotAllowed
@@ -74,7 +73,6 @@ def who(store: "Store", token: str, *, terminal: str | None, register: int | Non
     command's ``register`` (None: the command uses none), is refused: it is not this terminal's.
     """
     from pos.base.errors import Refused
-    from pos.people.staff import get_staff
 
     row = store.one("SELECT s.staff_id, s.expires_at, s.ended_at, s.register, s.terminal, st.locked_at FROM signins s "
                     "JOIN staff st ON st.id = s.staff_id WHERE s.token_sha = ?", (_sha(token),))
@@ -108,7 +106,6 @@ def current_member(store: "Store", staff_id: int, *, since: str | None = None) -
     even if they have been reactivated since: deactivation ends every sign-in, and reactivation revives none.
     """
     from pos.base.errors import NotAllowed
-    from pos.people.staff import get_staff, pin_hold
 
     member = get_staff(store, staff_id)
     if not member.active:

@@ -41,6 +41,8 @@ from pos.people.pins import check_new_pin, check_pin_format, hash_pin, pin_match
 from pos.store.roster import Role, StaffMember, staff_key, staff_row  # noqa: F401 - the records, kept low
 from pos.store.store import iso, parse_iso, utc_now
 from pos.base.words import counted
+from pos.people.permissions import Action, require, role_phrase
+from pos.people.pins import upgraded_hash
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
@@ -156,8 +158,6 @@ def add_staff(
 
 
 def _a(role: Role) -> str:
-    from pos.people.permissions import role_phrase
-
     return role_phrase(role)
 
 
@@ -220,7 +220,6 @@ def deactivate_staff(store: "Store", who: str, actor: StaffMember | None = None)
 def reactivate_staff(store: "Store", who: str, actor: StaffMember | None = None) -> StaffMember:
     """Bring a deactivated staff member back, with their role as it was; an owner does it."""
     from pos.store import audit
-    from pos.people.permissions import Action, require
 
     member = get_staff(store, who)
     if actor is not None:
@@ -412,8 +411,6 @@ def verify_pin(store: "Store", who: str, pin: str, register: int | None = None) 
     is still allowed under the lock.  A right PIN whose hash is older (cheaper) than today's is hashed
     again at today's cost (:func:`pos.people.pins.upgraded_hash`).
     """
-    from pos.people.pins import upgraded_hash
-
     member = get_staff(store, who)
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot sign in.")
@@ -486,7 +483,6 @@ def unlock(store: "Store", who: str, approver: StaffMember | None, by: StaffMemb
     """
     from pos.people import approvals
     from pos.store import audit
-    from pos.people.permissions import Action, require
 
     if by is None and store.memo.get("actor_id") is not None:
         by = get_staff(store, int(store.memo["actor_id"]))

@@ -27,6 +27,8 @@ from pos.base.text import clean_phone
 from pos.sales.order_input import clean_note, clean_optional, parse_pays_with, parse_ready
 from pos.sales.orders import Order, OrderStatus, forget_order, require_open, resolve
 from pos.store.store import iso, utc_now
+from pos.sales.promised_time import promise_words, shown_time
+from pos.sales.orders import covered_minor, view
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import datetime
@@ -46,8 +48,6 @@ class Promise(NamedTuple):
 
 def promise_of(store: "Store", order: Order) -> Promise | None:
     """The order's promised time, as it is shown; None when nothing was promised."""
-    from pos.sales.promised_time import promise_words, shown_time
-
     if order.promised_at is None:
         return None
     s = store.settings
@@ -68,8 +68,6 @@ def check_pays_with(store: "Store", order: Order, pays_with_minor: int | None, d
 
 def at_the_door_minor(store: "Store", order: Order) -> int:
     """What a delivery's driver is to collect: the order's total less what other tenders paid or hold."""
-    from pos.sales.orders import covered_minor, view
-
     return max(0, view(store, order.id).totals.total_minor - covered_minor(store, order.id, except_tender="cod"))
 
 

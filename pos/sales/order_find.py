@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Iterable, NamedTuple
 from pos.base.errors import InvalidInput
 from pos.sales.orders import Discount, Line, Order, discount_inputs, order_from_row, totals_of
 from pos.sales.totals import DiscountKind
+from pos.sales.sales_mix import check_range
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -73,7 +74,6 @@ def read_search(store: "Store", *, start: date | None = None, end: date | None =
     """The criteria as typed, checked: each refusal says what to type instead."""
     from pos.store.days import current_day
     from pos.base.text import clean_phone
-    from pos.sales.sales_mix import check_range
     from pos.base.text import clean_line
 
     today = current_day(store)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pos.base.errors import InvalidInput
 from pos.sales.totals import DiscountKind
+from pos.sales.promised_time import parse_promise
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import date, datetime
@@ -42,8 +43,6 @@ def clean_note(text: str | None) -> str | None:
 
 def parse_ready(store: "Store", channel: str, text: str, business_day: "date", now: "datetime") -> "datetime | None":
     """A time promised for an order of ``channel`` on ``business_day`` (:mod:`pos.sales.promised_time`); blank is None."""
-    from pos.sales.promised_time import parse_promise
-
     if not (text or "").strip():
         return None
     if channel not in PROMISED_CHANNELS:

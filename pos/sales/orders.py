@@ -28,6 +28,9 @@ from pos.sales.order_input import clean_optional, parse_quantity
 from pos.sales.order_ref import format_ref
 from pos.store.store import fits_sql, iso, new_id, parse_iso, utc_now
 from pos.sales.totals import DiscountInput, DiscountKind, LineInput, Totals, compute_totals
+from pos.sales.order_ref import parse_order_ref
+from pos.sales.order_input import clean_note, parse_pays_with, parse_ready
+from pos.sales import posting_rules
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
@@ -171,8 +174,6 @@ def locate(store: "Store", ref: str | int, day: date | None = None) -> Located:
     Inside a write transaction a found row is cached until something here changes it
     (:func:`forget_order`): a sale asks for its order a dozen times.
     """
-    from pos.sales.order_ref import parse_order_ref
-
     wanted = parse_order_ref(ref, day)
     caching = store.in_transaction
     if wanted.order_id is None:
@@ -250,8 +251,6 @@ def new_order(
     ``note``, ``ready`` (a time promised) and ``pays_with`` (what a delivery customer will pay the
     driver with) are checked as :func:`pos.sales.order_details.set_details` checks them.
     """
-    from pos.sales.order_input import clean_note, parse_pays_with, parse_ready
-
     channel = channel if isinstance(channel, Channel) else parse_channel(channel)
     name = clean_optional(customer_name, "customer name")
     phone = clean_phone(customer_phone)
@@ -629,7 +628,6 @@ def mark_paid(store: "Store", ref: str | int) -> "Entry":
     Idempotent: for an order already paid it returns the sale entry posted then.
     """
     from pos.books import ledger
-    from pos.sales import posting_rules
 
     with store.write() as conn:
         order = resolve(store, ref)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 from pos.base.errors import InvalidInput
 from pos.base.words import counted
+from pos.sales.orders import spoken, typed
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.sales.orders import Line, OrderView
@@ -137,8 +138,6 @@ def plan(store: "Store", current: "OrderView", asked: Sequence[Asked] | None) ->
     Writes nothing.  Refused: a line the order does not have, a line named twice, a quantity
     above what is left of the line (a line refunded already is refused as such).
     """
-    from pos.sales.orders import spoken, typed
-
     order = current.order
     named = spoken(store, order)  # '#3' today, '2026-12-05/3' for an earlier day's sale
     by_no = {line.line_no: (line, total) for line, total in zip(current.lines, current.totals.lines)}

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pos.books import accounts
 from pos.base.errors import InvalidInput
 from pos.sales.returns import returned_by_sku
+from pos.sales.totals import DiscountInput, DiscountKind, LineInput, compute_totals
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -123,7 +124,6 @@ def parse_period(text: str) -> Period:
 def item_sales(store: "Store", start: date, end: date) -> ItemMix:
     """The product mix of the business days ``start``..``end`` (see the module docstring)."""
     from pos.store.settings_record import TaxMode
-    from pos.sales.totals import DiscountInput, DiscountKind, LineInput, compute_totals
 
     check_range(start, end)
     span = (start.isoformat(), end.isoformat())

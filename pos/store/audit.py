@@ -19,6 +19,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pos.store.store import fits_sql, iso, utc_now
+from pos.store.days import current_day
+from pos.store.roster import staff_row
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -93,8 +95,6 @@ def record(store: "Store", event: Event, detail: dict[str, Any], *, staff_id: in
 
     It belongs to the business day open now, or to ``business_day`` (a day's close is that day's).
     """
-    from pos.store.days import current_day
-
     if staff_id is None:  # the person signed in for this command, when there is one
         staff_id = store.memo.get("actor_id")
     if register is None:  # the register the command is for, when it names one
@@ -132,8 +132,6 @@ def records(store: "Store", day: date | None = None, staff: str | None = None) -
         sql += " AND a.business_day = ?"
         params.append(day.isoformat())
     if staff is not None:
-        from pos.store.roster import staff_row
-
         sql += " AND a.staff_id = ?"
         params.append(staff_row(store, staff)["id"])
     return [Record(r["id"], r["at"], r["business_day"], r["name"], r["register"], Event(r["action"]),

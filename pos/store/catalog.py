@@ -17,6 +17,7 @@ from pos.store.store import iso, utc_now
 from pos.store.taxes import (TaxCategory, add_tax_category, get_tax_category, parse_rate,  # noqa: F401 - the catalog's
                        require_category, tax_categories)  # tax categories, by day: pos.store.taxes
 from pos.base.text import NAME
+from pos.store import audit
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -78,8 +79,6 @@ def _values(item: Item) -> dict[str, object]:
 
 
 def _audit_item(store: "Store", sku: str, before: Item | None, after: Item, how: str) -> None:
-    from pos.store import audit
-
     audit.changed(store, audit.Event.ITEM_CHANGED, sku, None if before is None else _values(before), _values(after),
                   how=how)
 

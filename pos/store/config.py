@@ -50,6 +50,8 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from pos.store import mail_server
 from pos.base.errors import InvalidInput, NotFound
+from pos.store.witness_setting import parse_witnesses
+from pos.store import audit
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -281,8 +283,6 @@ def _clock(store: "Store", text: str) -> str:
 
 
 def _witnesses(store: "Store", text: str) -> str:
-    from pos.store.witness_setting import parse_witnesses
-
     return parse_witnesses(text, mail_server_set=bool(get(store, "receipt.smtp")))
 
 
@@ -403,7 +403,6 @@ def set_option(store: "Store", key: str, text: str) -> str:
             "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (option.row, value),
         )
-        from pos.store import audit
 
         audit.changed(store, audit.Event.SETTING, option.key, {"value": before[0] if before else option.default(store)},
                       {"value": value}, was_default=before is None)

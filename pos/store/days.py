@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from pos.store.clock import business_day
+from pos.store.store import utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -49,8 +50,6 @@ def first_open_day(store: "Store", day: date) -> date:
 
 def current_day(store: "Store", now: datetime | None = None) -> date:
     """The business day open now: the calendar's, or after a closed one the next open day."""
-    from pos.store.store import utc_now
-
     return first_open_day(store, business_day(now or utc_now(), store.settings))
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from pos.base.errors import InvalidInput, NotFound
+from pos.store.catalog import get_item
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -41,8 +42,6 @@ def parse(store: "Store", text: str) -> str:
     ``''`` clears every key.  Refused with the pair that is wrong and why: a key that is not 1 to 9 or
     is given twice, a SKU not on the menu or off sale, a key that is another item's own code.
     """
-    from pos.store.catalog import get_item
-
     if not text.strip():
         return ""
     chosen: dict[str, str] = {}

@@ -37,6 +37,7 @@ from urllib.parse import quote
 
 from pos.base.errors import DiskFailed, DiskFull, SchemaTooNew, StoreError, StoreReadOnly
 from pos.store import chains, migrations
+from pos.store.settings_record import load_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite_utils
@@ -412,8 +413,6 @@ class Store:
     def settings(self) -> "StoreSettings":
         """The store's settings (cached; re-read after a rolled-back change)."""
         if self._settings is None:
-            from pos.store.settings_record import load_settings
-
             self._settings = load_settings(self)
         return self._settings
 

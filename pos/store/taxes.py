@@ -37,6 +37,9 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pos.base.errors import Conflict, InvalidInput, NotFound
+from pos.store.days import current_day
+from pos.store.store import iso, utc_now
+from pos.store import audit
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
@@ -164,8 +167,6 @@ def scheduled(store: "Store", day: date) -> list[TaxRate]:
 
 
 def _today(store: "Store") -> date:
-    from pos.store.days import current_day
-
     return current_day(store)
 
 
@@ -205,8 +206,6 @@ def require_category(store: "Store", code: str) -> str:
 
 def _insert(store: "Store", code: str, day: date, name: str | None, rate: Decimal | None,
             by: "StaffMember | None") -> int:
-    from pos.store.store import iso, utc_now
-
     actor = by.id if by is not None else store.memo.get("actor_id")
     cur = store.conn.execute(
         "INSERT INTO tax_rates(code, effective_from, name, rate_percent, set_at, set_by) VALUES (?, ?, ?, ?, ?, ?)",
@@ -229,8 +228,6 @@ def create_category(store: "Store", code: str, name: str, rate: Decimal, by: "St
 def add_tax_category(store: "Store", code: str, rate_text: str, name: str | None = None,
                      by: "StaffMember | None" = None) -> TaxCategory:
     """Create a tax category (``pos tax add``), in force since the store began; audited."""
-    from pos.store import audit
-
     code = _clean_code(code)
     rate = parse_rate(rate_text)
     label = _clean_name(name or code.capitalize())
@@ -252,8 +249,6 @@ def edit_tax_category(store: "Store", code: str, *, rate_text: str | None = None
     category, a rate that is not 0 to 100 percent, a day before the one open now (its sales
     were taxed at its rate, and a closed day's totals are signed), or no change at all.
     """
-    from pos.store import audit
-
     key = require_category(store, code)
     if rate_text is None and name is None:
         raise InvalidInput(f"Nothing to change for tax category {key}: give --rate, --name or both.")

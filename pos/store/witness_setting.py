@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pos.base.errors import InvalidInput
+from pos.store.mail_server import check_address
 
 SETTING = "closing.witness"
 
@@ -40,7 +41,6 @@ def parse_witnesses(text: str, *, mail_server_set: bool) -> str:
     """``closing.witness`` as typed: folders and email addresses, comma-separated ('' for none); stored as
     ``folder:/abs/path,email:owner@example.com``.  A folder must exist; an email needs the store's mail server
     (``mail_server_set``: receipt.smtp is set)."""
-    from pos.store.mail_server import check_address
     from pos.base.text import clean_line
 
     clean_line(text, "closing witness")  # one line, nothing hidden

@@ -35,6 +35,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from pos.base.errors import InvalidInput
+from pos.tips.tips import owed_by_person
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
@@ -245,8 +246,6 @@ def late_minor(parts: dict[str, list[OwedPart]]) -> int:
 
 def late_at_close(store: "Store", day: date) -> int:
     """At the close of ``day``: tips still owed from periods whose payday was ``day`` or earlier (to warn of)."""
-    from pos.tips.tips import owed_by_person
-
     if not schedules(store):
         return 0
     return late_minor(owed_by_period(store, day + timedelta(days=1), owed_by_person(store)))
@@ -303,7 +302,6 @@ def _unscheduled(store: "Store", today: date) -> str:
     """Why a payroll export without a schedule needs its days, and which days hold something: payouts through
     payroll (what the export lists, by the day they were made) and tips still owed (by the day they were earned)."""
     from pos.books import accounts
-    from pos.tips.tips import owed_by_person
 
     since = today - timedelta(days=PAYROLL_LOOKBACK_DAYS)
     paid = [date.fromisoformat(day) for (day,) in store.tuples(

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from pos.books import accounts
 from pos.base.errors import Conflict, NotAllowed
+from pos.tips.tip_policy import policy_on, why_not_pooled
+from pos.tips.tips import may_share_tips
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Sequence
@@ -86,8 +88,6 @@ def plan(store: "Store", day: date) -> PoolPlan:
     now, and is named in the plan); refused when nobody could share it."""
     from pos.people.staff import get_staff, list_shifts
     from pos.store.store import utc_now
-    from pos.tips.tip_policy import policy_on, why_not_pooled
-    from pos.tips.tips import may_share_tips
 
     shifts = list_shifts(store, day)
     if not shifts:
@@ -127,8 +127,6 @@ def split(policy: "TipPolicy", pool_minor: int, worked: "Sequence[tuple[StaffMem
     Returns the shares (by name), the people who get nothing with why, and the hours of sharers left out.
     """
     from pos.base.money import allocate
-    from pos.tips.tip_policy import why_not_pooled
-    from pos.tips.tips import may_share_tips
 
     members: dict[int, "StaffMember"] = {}
     counted: dict[int, int] = {}

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pos.books import accounts
 from pos.sales.sales_mix import check_range
 from pos.tips.tip_policy import card_fee_share
+from pos.tips.tip_policy import policy_on
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -90,7 +91,6 @@ def _how(key: str, kind: str, other_accounts: list[str]) -> str | None:
 def records(store: "Store", start: date, end: date, now: datetime | None = None) -> list[WeekRecord]:
     """The records of the business days ``start``..``end`` (see the module docstring), by person then week."""
     from pos.people.staff import list_shifts
-    from pos.tips.tip_policy import policy_on
 
     check_range(start, end)
     rows: dict[tuple[str, date], dict[str, int]] = {}

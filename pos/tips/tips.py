@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from pos.books import accounts
 from pos.base.errors import AnytenderError, InvalidInput, NotAllowed
+from pos.tips.tip_policy import policy_on
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import date, datetime
@@ -106,7 +107,6 @@ def for_own_service(store: "Store", recipient: str | None) -> bool:
 def pool_has_sharers(store: "Store") -> bool:
     """Whether someone who may share tips is on shift now, in a job today's tip policy admits to the pool."""
     from pos.people.staff import list_staff, open_shift
-    from pos.tips.tip_policy import policy_on
 
     policy = policy_on(store)
     for member in list_staff(store):
