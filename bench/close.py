@@ -52,7 +52,7 @@ from pos.books.export import ExportFormat, export_ledger  # noqa: E402
 from pos.books.ledger import Draft, Posting, SourceKind  # noqa: E402
 from pos.day.report import day_report  # noqa: E402
 from pos.opening.setup import init_store  # noqa: E402
-from pos.day.signing import KeyLocation  # noqa: E402
+from pos.base.secret_files import KeyLocation  # noqa: E402
 from pos.people.staff import add_staff  # noqa: E402
 from pos.store.store import Store, iso, utc_now  # noqa: E402
 

@@ -62,7 +62,7 @@ from pos.books.ledger import Draft, Posting, SourceKind  # noqa: E402
 from pos.sales.orders import add_line, new_order  # noqa: E402
 from pos.day.report import day_report  # noqa: E402
 from pos.opening.setup import init_store  # noqa: E402
-from pos.day.signing import KeyLocation  # noqa: E402
+from pos.base.secret_files import KeyLocation  # noqa: E402
 from pos.people.staff import add_staff  # noqa: E402
 from pos.store.store import Store, iso, utc_now  # noqa: E402
 from pos.day.store_check import verify_store  # noqa: E402

@@ -118,7 +118,7 @@ KeyFileOpt = Annotated[Optional[Path], typer.Option(
 def key_location(key_file: Optional[Path] = None) -> Any:
     """Where the private key that signs closings is: ``--key-file`` / ``POS_KEY_FILE``, else this user's data folder,
     ``$XDG_DATA_HOME/anytender/keys`` (by default ``~/.local/share/anytender/keys``), a file per store id."""
-    from pos.day.signing import KeyLocation
+    from pos.base.secret_files import KeyLocation
 
     if key_file is not None:
         return KeyLocation(file=key_file)

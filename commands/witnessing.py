@@ -52,14 +52,17 @@ def deliver(store: "Store") -> "list[Delivery]":
 def at_start(store: "Store", *, deliver_now: bool = True) -> None:
     """What every command does first: deliver what waits (unless it delivers after its own commit), then say (one
     line, stderr) when a witness is behind."""
-    from pos.day import witness
     from pos.base.errors import AnytenderError
+    from pos.store import config
+    from pos.store.witness_setting import SETTING, stored_witnesses
 
     import sqlite3
 
     try:
-        if not witness.configured(store):
+        if not stored_witnesses(config.get(store, SETTING)):  # as witness.configured, without loading the closings
             return
+        from pos.day import witness
+
         if deliver_now:
             deliver(store)
         notice = witness.stale_notice(store)

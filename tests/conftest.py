@@ -88,7 +88,7 @@ def make_store(tmp_path: Path) -> Iterator[Callable[..., Store]]:
         options.update(kwargs)
         store = init_store(tmp_path / name, **options)  # type: ignore[arg-type]
         # Its closing key is made at its first close, in the test's own folder (as for a store from before keys).
-        from pos.day.signing import KeyLocation
+        from pos.base.secret_files import KeyLocation
 
         store.keys = KeyLocation(folder=tmp_path / "keys")
         # Most tests are about something else than who is signed in; tests/test_signin.py turns it on.

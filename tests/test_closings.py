@@ -24,7 +24,7 @@ from pos.books import journal_form, ledger
 from pos.day.close import close_day, reopen_day
 from pos.base.errors import InvalidInput, NotAllowed
 from pos.sales.orders import add_line, new_order
-from pos.day.signing import KeyLocation
+from pos.base.secret_files import KeyLocation
 from pos.people.staff import add_staff, get_staff, start_shift
 from pos.store.store import Store
 from receipts import model, text

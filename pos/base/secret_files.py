@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import NamedTuple
 
 from pos.base.errors import AnytenderError, NotAllowed
 
@@ -40,3 +41,21 @@ def read_owner_only(path: Path, what: str, missing: str, tail: str = "",
             raise error(f"{what[0].upper()}{what[1:]} {path} can be read by other users (mode {mode & 0o777:o}): "
                              f"make it owner-only with 'chmod 600 {path}'{tail}.")
         return handle.read(MAX_BYTES)
+
+
+KEY_SUFFIX = ".ed25519"
+"""A closing key's file, in a folder of keys: ``<store-id>.ed25519`` (:mod:`pos.day.signing`)."""
+
+
+class KeyLocation(NamedTuple):
+    """Where a store's private key is: one named file, or ``<store-id>.ed25519`` in a folder."""
+
+    folder: Path | None = None
+    file: Path | None = None
+
+    def path_for(self, store_id: str) -> Path:
+        if self.file is not None:
+            return self.file
+        if self.folder is None:
+            raise NotAllowed("No place for the closing key was given: name its file (POS_KEY_FILE) or folder.")
+        return self.folder / f"{store_id}{KEY_SUFFIX}"

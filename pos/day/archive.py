@@ -32,6 +32,7 @@ from pos.base.errors import InvalidInput, NotAllowed, NotFound
 from pos.day import closings
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.base.secret_files import KeyLocation
     from pos.store.store import Store
 
 FORMAT = "anytender-archive"
@@ -65,7 +66,7 @@ def check_period(start: date | None, end: date | None) -> tuple[date, date]:
     return start, end
 
 
-def write_archive(store: "Store", start: date, end: date, keys: "signing.KeyLocation | None",
+def write_archive(store: "Store", start: date, end: date, keys: "KeyLocation | None",
                   out: Any) -> "ArchiveSummary":
     """Write the archive of ``start``..``end`` to the binary file ``out`` (see the module docstring).
 

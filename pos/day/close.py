@@ -53,7 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
     from pos.people.staff import Shift
     from pos.store.store import Store
-    from pos.day.signing import KeyLocation
+    from pos.base.secret_files import KeyLocation
     from pos.tips.tip_pool import PoolPlan
 
 

@@ -38,6 +38,7 @@ from pos.base.words import counted
 from pos.day.report import day_report
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pos.base.secret_files import KeyLocation
     from pos.store.roster import StaffMember
     from pos.store.store import Store
 
@@ -198,7 +199,7 @@ def _carried_in(store: "Store", before_close_id: int) -> dict[str, int]:
 
 
 def write_closing(store: "Store", kind: str, day: date, close_id: int, by: "StaffMember | None",
-                  keys: "signing.KeyLocation | None", *, counted_by: "StaffMember | None" = None) -> Closing:
+                  keys: "KeyLocation | None", *, counted_by: "StaffMember | None" = None) -> Closing:
     """Sign and append the closing of a close (``kind`` 'close') or a reopening ('reopen'), in the caller's
     transaction (which must hold the write lock).  Refused, with the caller's transaction rolled back, when the
     closing key cannot be had.  ``by`` is who closed (or reopened); ``counted_by`` who counted the drawers, when

@@ -17,11 +17,12 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 from pos.store.clock import business_day
+from pos.store.days import latest_closed_ahead
 from pos.base.errors import AnytenderError
 from pos.base.words import counted
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.day.signing import KeyLocation
+    from pos.base.secret_files import KeyLocation
     from pos.store.store import Store
 
 
@@ -114,13 +115,7 @@ def reopen_empty_days_ahead(store: "Store", keys: "KeyLocation | None") -> list[
     closed day (a day is never reopened under a later closed one): each with a signed reopening closing and an
     audit event.  Returns the days reopened; nothing when the store cannot be written or its closing key cannot
     be had (``pos ledger verify`` then names them).  Costs one query when there is nothing to repair."""
-    from pos.store.store import parse_iso
-
-    if store.read_only is not None:
-        return []
-    latest = store.one("SELECT business_day, closed_at FROM day_closes WHERE reopened_at IS NULL "
-                       "ORDER BY business_day DESC LIMIT 1")
-    if latest is None or date.fromisoformat(latest[0]) <= business_day(parse_iso(latest[1]), store.settings):
+    if store.read_only is not None or not latest_closed_ahead(store):
         return []
     try:
         return _reopen_while_empty(store, keys)

@@ -25,26 +25,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pos.base.errors import InvalidInput, NotAllowed, StoreError
 from pos.base.private_folders import make_private_folder
+from pos.base.secret_files import KEY_SUFFIX, KeyLocation  # noqa: F401 - where a key is, with the records of pos.base
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
 
-KEY_SUFFIX = ".ed25519"
 _HEADER = "anytender closing key (Ed25519 private key, hex); keep it secret, back it up apart from the store"
-
-
-class KeyLocation(NamedTuple):
-    """Where a store's private key is: one named file, or ``<store-id>.ed25519`` in a folder."""
-
-    folder: Path | None = None
-    file: Path | None = None
-
-    def path_for(self, store_id: str) -> Path:
-        if self.file is not None:
-            return self.file
-        if self.folder is None:
-            raise NotAllowed("No place for the closing key was given: name its file (POS_KEY_FILE) or folder.")
-        return self.folder / f"{store_id}{KEY_SUFFIX}"
 
 
 OWN_FOLDER_SETTING = "closing.key_in_own_folder"

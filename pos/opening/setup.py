@@ -19,7 +19,7 @@ from pos.store.settings_record import StoreSettings, TaxMode
 from pos.store.store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.day.signing import KeyLocation
+    from pos.base.secret_files import KeyLocation
 
 
 class StoreOptions(TypedDict, total=False):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pos.store.days import latest_closed_ahead
+
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
 
@@ -24,6 +26,7 @@ def finish_upgrade(store: "Store") -> None:
         from pos.cash.floats import correct_past_floats
 
         correct_past_floats(store)
-    from pos.day.days_ahead import reopen_empty_days_ahead
+    if latest_closed_ahead(store):  # the closings are imported only when a day was closed before it began
+        from pos.day.days_ahead import reopen_empty_days_ahead
 
-    reopen_empty_days_ahead(store, store.keys)
+        reopen_empty_days_ahead(store, store.keys)

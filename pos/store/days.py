@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from pos.store.clock import business_day
-from pos.store.store import utc_now
+from pos.store.store import parse_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -90,3 +90,11 @@ def moves(store: "Store", *, from_day: date | None = None, to_day: date | None =
     return [OrderMove(r[0], date.fromisoformat(r[1]), r[2], date.fromisoformat(r[3]), r[4]) for r in store.tuples(
         f"SELECT order_id, from_day, from_number, to_day, to_number FROM order_moves WHERE {column} = ? ORDER BY id",
         (day.isoformat(),))]
+
+
+def latest_closed_ahead(store: "Store") -> bool:
+    """Whether the latest closed day (not reopened) was closed before it began (:mod:`pos.day.days_ahead`): one
+    query, at the start of every command that opens a store for writing."""
+    latest = store.one("SELECT business_day, closed_at FROM day_closes WHERE reopened_at IS NULL "
+                       "ORDER BY business_day DESC LIMIT 1")
+    return latest is not None and date.fromisoformat(latest[0]) > business_day(parse_iso(latest[1]), store.settings)

@@ -115,7 +115,7 @@ class Store:
         self._refused_as: type[StoreError] = StoreReadOnly
         # How another connection (a helper process) opens this file to read it.
         self.reader_uri = _uri(path, "ro")
-        # Where the private key that signs its closings is (a pos.day.signing.KeyLocation), as the caller says.
+        # Where the private key that signs its closings is (a pos.base.secret_files.KeyLocation), as the caller says.
         self.keys: Any = None
 
     # -- opening -------------------------------------------------------------
