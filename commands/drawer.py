@@ -43,7 +43,7 @@ def drawer_open(
 
     store = open_store(ctx)
     if float_amount is not None:
-        from pos.base.money import parse_amount
+        from pos.base.money_input import parse_amount
 
         parse_amount(float_amount, store.settings.currency, store.settings.locale)  # refused before a PIN is typed
     counter = ask_pin_of(ctx, counted_by, "counting the float") if counted_by is not None else None

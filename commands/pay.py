@@ -81,7 +81,7 @@ def pay(
     order = order_named(store, order, day)
     tip_minor = 0
     if tip is not None:
-        from pos.base.money import parse_amount
+        from pos.base.money_input import parse_amount
 
         tip_minor = parse_amount(tip, store.settings.currency, store.settings.locale).amount_minor
     if tender.strip().lower() == "link" or check or wait or cancel:

@@ -277,7 +277,7 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int | None 
         if tip_minor <= 0:
             raise InvalidInput(f"{store_money(store, given)} leaves no change to keep on {store_money(store, payment.amount_minor)}.")
     elif tip is not None:
-        from pos.base.money import parse_amount
+        from pos.base.money_input import parse_amount
 
         s = store.settings
         tip_minor = parse_amount(str(tip), s.currency, s.locale).amount_minor  # zero means no tip
@@ -561,7 +561,7 @@ def counted_minor(store: "Store", counted: str | int) -> int:
         if counted < 0:
             raise InvalidInput("The amount counted cannot be negative.")
         return counted
-    from pos.base.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     return parse_amount(counted, store.settings.currency, store.settings.locale).amount_minor
 

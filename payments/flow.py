@@ -102,7 +102,7 @@ def amount_minor(store: "Store", text: str | int | None, what: str) -> int | Non
         if isinstance(text, int) and text <= 0:
             raise InvalidInput(f"The {what} must be more than zero.")
         return text
-    from pos.base.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     s = store.settings
     return parse_amount(text, s.currency, s.locale, allow_zero=False).amount_minor
@@ -168,7 +168,7 @@ def tip_base_minor(store: "Store", order_id: str, charge_minor: int) -> int:
     """
     from decimal import Decimal
 
-    from pos.base.money import round_half_up
+    from pos.base.shares import round_half_up
 
     totals = view(store, order_id).totals
     before_tax = totals.total_minor - totals.tax_minor

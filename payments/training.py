@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from payments.base import DeclineReason, Outcome, Payment, TenderKind, annotate, get_payment
 from pos.base.errors import ProcessorUnavailable
-from pos.base.money import round_half_up
+from pos.base.shares import round_half_up
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store

@@ -106,7 +106,7 @@ def render(store: "Store", report: "DayReport", paper: str | None = None, closin
 
     from payments.base import tender_label
     from pos.base.errors import InvalidInput
-    from pos.base.money import allocate
+    from pos.base.shares import allocate
     from pos.base.money_format import store_money
     from pos.day.report import statement
     from pos.base.text import shown

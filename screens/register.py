@@ -578,7 +578,8 @@ class Session(CashierChange):
     def _split(self, rest: str) -> list[str]:
         """``split 3``: what is due in 3 shares that sum to it exactly (largest remainder), each with what to type."""
         from payments.service import due_minor
-        from pos.base.money import Money, allocate, format_typed
+        from pos.base.money import Money, format_typed
+        from pos.base.shares import allocate
 
         ways = rest.strip()
         if not (ways.isascii() and ways.isdigit()) or not 2 <= int(ways) <= 20:

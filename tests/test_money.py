@@ -13,17 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pos.base.errors import InvalidInput
-from pos.base.money import (
-    Money,
-    allocate,
-    exponent,
-    format_money,
-    format_plain,
-    format_typed,
-    parse_amount,
-    round_half_up,
-    sum_money,
-)
+from pos.base.money import Money, exponent, format_money, format_plain, format_typed, sum_money
+from pos.base.money_input import parse_amount
+from pos.base.shares import allocate, round_half_up
 
 CURRENCIES = ["USD", "EUR", "KRW", "JPY", "BHD", "GBP"]
 LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "ko_KR", "ja_JP"]

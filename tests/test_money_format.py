@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 
 from pos.base import money_format
 from pos.base.errors import InvalidInput
-from pos.base.money import MAX_AMOUNT_MINOR, Money, exponent, format_money, parse_amount
+from pos.base.money import MAX_AMOUNT_MINOR, Money, exponent, format_money
+from pos.base.money_input import parse_amount
 from pos.base.money_format import CHECKED_DIGITS, Formatter, check_amounts, derive_facts, formatter_for, store_money
 from pos.store.settings import save_settings
 from pos.store.settings_record import load_settings

@@ -75,7 +75,7 @@ def require_open(store: "Store", register: int) -> Drawer:
 
 
 def _amount(store: "Store", text: str, what: str) -> int:
-    from pos.base.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     s = store.settings
     try:
@@ -90,7 +90,7 @@ def open_drawer(store: "Store", register: int, float_text: str | None, *,
     drawer since the last close, from the safe, or put in by the owner, the store's first float).  With no float
     given, the float the last close kept in the drawer.  Cash from the safe is counted by a manager, their PIN typed
     (``counted_by``; :func:`pos.cash.floats.check_count`)."""
-    from pos.base.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     register = check_register(register)
     s = store.settings

@@ -63,7 +63,8 @@ if TYPE_CHECKING:  # pragma: no cover
 def parse_count(store: "Store", text: str) -> tuple[int, dict[int, int] | None]:
     """A drawer count typed by a person: a total (``245.41``) or notes and coins (``100x2,20x5,0.25x4``)."""
     from pos.store import config
-    from pos.base.money import MAX_AMOUNT_MINOR, parse_amount
+    from pos.base.money import MAX_AMOUNT_MINOR
+    from pos.base.money_input import parse_amount
 
     s = store.settings
     spec = " ".join((text or "").split())

@@ -95,7 +95,7 @@ def read_search(store: "Store", *, start: date | None = None, end: date | None =
             raise InvalidInput("--name is empty: give the customer's name, or part of it.")
     total = None
     if amount is not None:
-        from pos.base.money import parse_amount
+        from pos.base.money_input import parse_amount
 
         total = parse_amount(amount, store.settings.currency, store.settings.locale, allow_negative=False).amount_minor
     last4 = None

@@ -53,7 +53,7 @@ def parse_ready(store: "Store", channel: str, text: str, business_day: "date", n
 
 def parse_pays_with(store: "Store", channel: str, text: str) -> int | None:
     """What a delivery customer will hand the driver, in minor units; blank is None (they did not say)."""
-    from pos.base.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     if not (text or "").strip():
         return None
@@ -139,7 +139,7 @@ def parse_discount(text: str, store: "Store") -> tuple[DiscountKind, Decimal | i
         if pct.as_tuple().exponent < -2:  # type: ignore[operator]
             raise InvalidInput(f"Discount '{text}' has more than 2 decimals: round it, like 12.5%.")
         return DiscountKind.PERCENT, pct
-    from pos.base.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     s = store.settings
     amount = parse_amount(raw, s.currency, s.locale, allow_negative=False, allow_zero=False)

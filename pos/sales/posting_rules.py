@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pos.books import accounts
 from pos.books.ledger import Posting
-from pos.base.money import allocate, round_half_up
+from pos.base.shares import allocate, round_half_up
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.sales.returns import ReturnedLine

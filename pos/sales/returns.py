@@ -4,7 +4,7 @@ A customer returns the soda, not $2.71.  A returned line (or some of its quantit
 share of the sale exactly as the sale computed it (:mod:`pos.sales.totals`): its gross, less its
 discounts (its own and its share of the order's), plus its tax where prices exclude tax
 (tax-inclusive prices already hold it).  A line's discount and tax are split over its units by
-largest remainder, the way :func:`pos.base.money.allocate` splits an amount over equal shares (the
+largest remainder, the way :func:`pos.base.shares.allocate` splits an amount over equal shares (the
 first units carry the odd cents); returning ``q`` units after ``b`` were returned takes units
 ``b .. b+q-1``.  So a line returned in any number of steps gives back exactly the line, and every
 line returned one by one gives back exactly the order's total: no cent is created or lost.

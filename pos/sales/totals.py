@@ -13,7 +13,7 @@ ties away from zero):
 3. Order discounts then apply, in the order given, to the sum of the lines
    after line discounts, the same way.  The order-discount total is spread
    over the lines in proportion to what each has left, by largest remainder
-   (``pos.base.money.allocate``), so every line has an exact net amount and the
+   (``pos.base.shares.allocate``), so every line has an exact net amount and the
    lines sum to the order exactly.
 4. Tax is rounded **once per tax category**, on the sum of that category's
    net line amounts, not line by line: rounding per line makes a 10-line
@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import NamedTuple, Sequence
 
 from pos.base.errors import InvalidInput
-from pos.base.money import allocate, round_half_up
+from pos.base.shares import allocate, round_half_up
 
 _HUNDRED = Decimal(100)
 

@@ -63,7 +63,7 @@ def clean_name(text: str, what: str = "item name") -> str:
 
 def parse_price(text: str, store: "Store") -> int:
     """A catalog price typed by a user, in the store's currency."""
-    from pos.base.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     s = store.settings
     return parse_amount(text, s.currency, s.locale, allow_negative=False).amount_minor

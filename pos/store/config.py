@@ -89,7 +89,7 @@ class Option(NamedTuple):
 
 
 def _amount(store: "Store", text: str) -> str:
-    from pos.base.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     s = store.settings
     return str(parse_amount(text, s.currency, s.locale).amount_minor)

@@ -4,7 +4,7 @@ The options that are amounts (the approval limits, cash rounding, the drawer's n
 stored as integer minor units, as they always were, so every reader of them and every store from
 before keeps working.  This module owns the two ends a person sees:
 
-* reading what an owner types with the parser sales use (:func:`pos.base.money.parse_amount`, in the
+* reading what an owner types with the parser sales use (:func:`pos.base.money_input.parse_amount`, in the
   store's currency and locale): ``5`` is $5.00, ``0,05`` is 0,05 € in a German store;
 * showing a stored amount in the store's money format (``$5.00``; a list as ``$100.00, $50.00``);
 * the cash rounding steps a currency's coins can make (:data:`COINS`): rounding cash totals to
@@ -82,7 +82,7 @@ def _steps_text(store: "Store", steps: tuple[int, ...]) -> str:
 
 def parse_rounding(store: "Store", text: str) -> int:
     """A cash rounding step typed by the owner, in minor units: 0 (or 'off') for none, else one of the coins."""
-    from pos.base.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     if text.strip().lower() == "off":
         return 0
@@ -104,7 +104,7 @@ def parse_list(store: "Store", text: str) -> list[int]:
     """Amounts typed as a list ('100, 50, 0.25', '$100.00; $50.00'), each more than zero, in minor units."""
     from babel.numbers import get_decimal_symbol
 
-    from pos.base.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     s = store.settings
     parts = [p for p in _LIST_SEPARATOR.split(text.strip()) if p.strip()]

@@ -175,7 +175,7 @@ def fee_deduction_limit_minor(policy: TipPolicy, tip_minor: int, fee_minor: int,
     deducts nothing or the store is in California.  The place for the "never above the real rate" rule
     (:data:`RULE_FEE_RATE`): a deduction reckoned elsewhere is checked with :func:`check_fee_deduction`.
     """
-    from pos.base.money import round_half_up
+    from pos.base.shares import round_half_up
 
     if not policy.deduct_card_fees or policy.jurisdiction == "CA" or tip_minor <= 0 or fee_minor <= 0:
         return 0
@@ -257,7 +257,7 @@ def parse_jurisdiction(text: str) -> str:
 
 def changed(store: "Store", policy: TipPolicy, pairs: list[str]) -> TipPolicy:
     """``policy`` with the ``KEY VALUE`` pairs a person typed applied (amounts in the store's format)."""
-    from pos.base.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     if not pairs or len(pairs) % 2:
         raise InvalidInput(f"Give KEY VALUE pairs, like 'tip-credit 2.13 jurisdiction NY'; keys: {', '.join(KEYS)}.")

@@ -8,7 +8,7 @@ in D's shifts in tipped work: a shift counts
 when the tip policy in force on D (:func:`pos.tips.tip_policy.policy_on`) admits
 its job (:func:`pos.tips.tip_policy.why_not_pooled`: with a tip credit, never a
 kitchen shift), and the plan says why each hour it leaves out does not count, with
-:func:`pos.base.money.allocate`, so the shares always add up to the pool
+:func:`pos.base.shares.allocate`, so the shares always add up to the pool
 exactly.  :func:`plan` is the preview; :func:`distribute` posts the plan on
 day D.  Running it again posts nothing unless new tips reached the pool.
 
@@ -123,10 +123,10 @@ def split(policy: "TipPolicy", pool_minor: int, worked: "Sequence[tuple[StaffMem
 
     A person shares by their seconds in jobs the policy admits (:func:`pos.tips.tip_policy.why_not_pooled`)
     when they may share tips at all (:func:`pos.tips.tips.may_share_tips`: never an owner or manager); the
-    shares add up to the pool exactly (:func:`pos.base.money.allocate`), or are all zero when nobody shares.
+    shares add up to the pool exactly (:func:`pos.base.shares.allocate`), or are all zero when nobody shares.
     Returns the shares (by name), the people who get nothing with why, and the hours of sharers left out.
     """
-    from pos.base.money import allocate
+    from pos.base.shares import allocate
 
     members: dict[int, "StaffMember"] = {}
     counted: dict[int, int] = {}
