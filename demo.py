@@ -130,6 +130,7 @@ def _build(folder: Path) -> DemoReport:
     from pos.store import config
     from pos.cash import drawer
     from pos.books import ledger
+    from pos.books import journal_check
     from pos.store.catalog import import_items
     from pos.store.taxes import add_tax_category
     from pos.books.export import ExportFormat, export_ledger
@@ -348,7 +349,7 @@ def _build(folder: Path) -> DemoReport:
         z_pdf = folder / "z-report.pdf"
         _write_new(z_pdf, day_pdf.render(store, z, None, closed.closing))
         report.files["Z report (PDF)"] = z_pdf.resolve()
-        checked = ledger.verify(store, full=True)  # every entry: a plain verify starts at the close just made
+        checked = journal_check.verify(store, full=True)  # every entry: a plain verify starts at the close just made
         from pos.base.words import counted
 
         report.story.append(f"Books: {counted(checked.entries, 'journal entry', 'journal entries')}, hash chain "

@@ -15,6 +15,7 @@ from freezegun import freeze_time
 from payments import service
 from pos.store import config
 from pos.books import ledger
+from pos.books import journal_check
 from pos.day.close import close_day
 from pos.cash.drawer import expected_cash, open_drawer
 from pos.base.errors import InvalidInput
@@ -156,7 +157,7 @@ def test_a_store_upgraded_from_before_gets_one_correcting_entry(store: Store, cl
     assert (bal(store, SAFE), bal(store, OWNER)) == (65000 + 4 * 271 - 45813, -19187)  # the owner's $150 + $41.87
     verified(store)
     with freeze_time(START + timedelta(days=4)):
-        before = ledger.verify(store).entries
+        before = journal_check.verify(store).entries
         cli.ok("order", "list")  # once: the task is gone
         assert store.scalar("SELECT count(*) FROM upgrade_tasks") == 0
         said = cli.ok("drawer", "open", "--float", "150").stdout

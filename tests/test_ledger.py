@@ -8,8 +8,10 @@ from datetime import date
 import pytest
 
 from pos.books import journal_form, ledger
+from pos.books import journal_check
 from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.books.ledger import Posting, SourceKind, balances, post, reverse, verify
+from pos.books.ledger import Posting, SourceKind, balances, post, reverse
+from pos.books.journal_check import verify
 from pos.store.store import Store
 from tests.conftest import snapshot
 
@@ -136,7 +138,7 @@ def _tamper(store: Store, sql: str, params: tuple = ()) -> None:
 def three(store: Store) -> Store:
     for n in (1, 2, 3):
         pay(store, f"p{n}", 100 * n)
-    assert verify(store) == ledger.VerifyResult(3, None)
+    assert verify(store) == journal_check.VerifyResult(3, None)
     return store
 
 
@@ -221,7 +223,7 @@ def test_post_many_matches_post(store: Store) -> None:
     with pytest.raises(Conflict):
         ledger.post_many(store, [drafts[0]._replace(postings=[Posting(CASH, 9, "USD"), Posting(RECV, -9, "USD")])])
     assert balances(store) == {(CASH, "USD"): 6, (RECV, "USD"): -6}
-    assert verify(store) == ledger.VerifyResult(3, None)
+    assert verify(store) == journal_check.VerifyResult(3, None)
 
 
 @pytest.mark.parametrize("tamper_id", [None, 2, 5])

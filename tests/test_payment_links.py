@@ -13,6 +13,7 @@ from payments.refunds import refund
 from payments.stripe_card import ACCOUNT
 from pos.store import config
 from pos.books import ledger
+from pos.books import journal_check
 from pos.base.errors import Conflict, InvalidInput, NotFound
 from pos.sales.orders import OrderStatus, add_line, new_order, resolve
 from pos.store.store import Store
@@ -68,7 +69,7 @@ def test_link_paid_with_a_phone_wallet_is_recorded_with_its_fee(shop: Store, fak
     assert p.details["payment_intent"].startswith("pi_")
     assert balance(shop, ACCOUNT) == 1361 - fee and balance(shop, "expenses:card-fees") == fee
     assert resolve(shop, order.id).status is OrderStatus.PAID
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
     # Checking again, or recovering, changes nothing.
     with pytest.raises(NotFound, match="not waiting on a payment link"):
         wallet.check_link(shop, order.id)
@@ -193,7 +194,7 @@ def test_refunds_of_a_link_payment_go_through_its_payment_intent(shop: Store, fa
                                          for r in fake.refunds.values())
     fee = paid.details["fee_minor"]
     assert balance(shop, ACCOUNT) == -fee and balance(shop, "expenses:card-fees") == fee  # the fee stays an expense
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_link_lifetime_is_a_store_option_within_stripes_limits(shop: Store, fake: FakeStripe) -> None:
@@ -368,7 +369,7 @@ def test_a_bank_debit_that_arrives_is_recorded_from_its_payment_intent(shop: Sto
     status = wallet.check_link(shop, order.id)
     assert status.order_paid and status.payment.state is PaymentState.CAPTURED
     assert status.payment.details["payment_intent"] == session["payment_intent"]
-    assert balance(shop, "expenses:card-fees") > 0 and ledger.verify(shop).problem is None
+    assert balance(shop, "expenses:card-fees") > 0 and journal_check.verify(shop).problem is None
 
 
 def test_cli_says_a_bank_debit_failed(link_cli, shop: Store, fake: FakeStripe) -> None:

@@ -8,6 +8,7 @@ from payments import service
 from payments.base import PaymentState, order_payments
 from payments.selfcheckout import get_kiosk, offers_tip, pay_at_kiosk, setup_kiosk
 from pos.books import ledger
+from pos.books import journal_check
 from pos.base.errors import InvalidInput, NotAllowed, NotFound
 from pos.sales.orders import OrderStatus, add_line, list_orders, new_order, resolve
 from pos.people.staff import add_staff, end_shift, start_shift
@@ -55,7 +56,7 @@ def test_unattended_kiosk_sale_offers_no_tip_anywhere(kiosk_shop: Store, fake: F
     (p,) = kiosk_shop.all("SELECT tender, register, tip_minor, tip_to FROM payments")
     assert tuple(p) == ("self_checkout", 1, 0, None)
     assert tips_owed(kiosk_shop) == {}
-    assert ledger.verify(kiosk_shop).problem is None
+    assert journal_check.verify(kiosk_shop).problem is None
 
 
 def test_a_tip_at_an_unattended_kiosk_is_refused_before_anything_is_written(kiosk_shop: Store) -> None:

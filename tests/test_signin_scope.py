@@ -277,8 +277,9 @@ def test_deactivation_ends_every_sign_in_so_reactivation_revives_none(guarded: S
         cli.ok("login", "Alice", input="2580\n")  # a new sign-in, by her PIN, holds
         cli.ok("order", "new")
     from pos.books import ledger
+    from pos.books import journal_check
 
-    assert ledger.verify(guarded).problem is None  # the sign-ins ended and the staff rows are the chains' to check
+    assert journal_check.verify(guarded).problem is None  # the sign-ins ended and the staff rows are the chains' to check
 
 
 def test_a_register_session_ends_at_a_deactivation_even_when_reactivated_before_the_next_line(guarded: Store) -> None:

@@ -15,6 +15,7 @@ from payments.stripe_gateway import StripeSettings
 from pos.store import config
 from pos.base import faults
 from pos.books import ledger
+from pos.books import journal_check
 from pos.base.errors import NotAllowed, ProcessorUnavailable
 from pos.sales.orders import OrderStatus, add_line, new_order, resolve
 from pos.store.store import Store
@@ -57,7 +58,7 @@ def test_tap_approve_capture_with_the_fee_as_an_expense(shop: Store, fake: FakeS
     # Every POST carried a key derived from the payment's own id.
     keys = [k for method, _, _, k in fake.requests if method == "POST"]
     assert all(k and k.startswith(result.payment.id + ":") for k in keys)
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_wallet_tap_is_recorded_with_its_wallet_type(shop: Store, fake: FakeStripe) -> None:
@@ -109,7 +110,7 @@ def test_crash_after_the_charge_is_recovered_without_charging_twice(shop: Store,
     assert service.recover(shop) == []
     assert len(fake.intents) == 1 and next(iter(fake.intents.values()))["amount_received"] == 1361
     assert resolve(shop, order.id).status is OrderStatus.PAID
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_crash_before_the_id_was_saved_is_found_by_metadata(shop: Store, fake: FakeStripe) -> None:
@@ -134,7 +135,7 @@ def test_refunds_full_and_partial_through_stripe(shop: Store, fake: FakeStripe) 
     fee = (1361 * 27 + 500) // 1000 + 5
     assert balance(shop, ACCOUNT) == 1361 - fee - 1361  # the fee stays an expense
     assert balance(shop, "income:sales") == 0
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_no_card_number_or_expiry_is_kept(shop: Store, fake: FakeStripe) -> None:
@@ -238,13 +239,13 @@ def test_the_reader_offers_a_tip_only_when_someone_real_would_get_it(shop: Store
     assert (second.payment.tip_minor, second.payment.tip_to) == (300, "pool")
     assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:pool", "USD"): -300}
     assert balance(shop, "assets:receivable:orders") == 0
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
     # Refunded in full, the tip goes back to the card with the sale, out of the pool.
     back = refund(shop, second_order.id, None, "wrong pizza")
     assert back.parts[0].tip_minor == 300
     assert [r["amount"] for r in fake.refunds.values()] == [1361 + 300]
     assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:pool", "USD"): 0}
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_direct_tips_with_nobody_named_mean_no_tip_prompt(shop: Store, fake: FakeStripe) -> None:
@@ -290,7 +291,7 @@ def test_a_tip_typed_at_the_register_is_the_one_tip(shop: Store, fake: FakeStrip
     (intent,) = fake.intents.values()
     assert intent["amount_received"] == 1361 + 200
     assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:alice", "USD"): -200}
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_the_reader_reckons_its_tips_on_the_sale_before_tax(shop: Store, fake: FakeStripe) -> None:
@@ -318,7 +319,7 @@ def test_a_wallet_tapped_when_the_cashier_chose_card_is_recorded_as_a_wallet(sho
     assert stored.tender.value == "wallet"
     memos = [r["memo"] for r in shop.all("SELECT memo FROM journal_entries WHERE memo LIKE '%payment for%'")]
     assert memos == ["wallet payment for " + resolve(shop, order.id).label]
-    assert balance(shop, ACCOUNT) > 0 and ledger.verify(shop).problem is None
+    assert balance(shop, ACCOUNT) > 0 and journal_check.verify(shop).problem is None
     plain_card = service.pay(shop, pizza(shop).id, "card")  # no wallet: stays a card
     assert plain_card.payment.tender.value == "card" and "wallet" not in plain_card.payment.details
 
@@ -349,7 +350,7 @@ def test_a_plastic_card_tapped_when_the_cashier_chose_wallet_is_recorded_as_a_ca
     assert (wallet.tender.value, wallet.details["wallet"]) == ("wallet", "apple_pay")
     human = cli_for(shop).ok("payments", "list", "2").stdout
     assert "wallet (apple pay)" in human.lower()
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 # -- the reader's own state (issue 15, item 5) ---------------------------------------------------

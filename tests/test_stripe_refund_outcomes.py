@@ -17,6 +17,7 @@ from payments.refunds import refund
 from payments.webhooks import handle_event
 from pos.base import faults
 from pos.books import ledger
+from pos.books import journal_check
 from pos.base.errors import Conflict
 from pos.sales.orders import add_line, new_order, resolve
 from pos.store.store import Store
@@ -73,7 +74,7 @@ def test_a_refund_stripe_answers_failed_is_not_booked_as_paid_back(shop: Store, 
     assert (payment.state, payment.refunded_minor) == (PaymentState.CAPTURED, 0)
     refund(shop, order_id, "5.00", "cold", to="card")  # owed still: it can be refunded again
     assert books_refunded_minor(shop, order_id) == 500 == stripe_gave_back_minor(fake)
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_refund_cancelled_at_once_is_not_booked(shop: Store, fake: FakeStripe) -> None:
@@ -100,7 +101,7 @@ def test_a_pending_refund_is_booked_pending_then_paid_back_when_it_succeeds(shop
     assert "succeeded: paid back" in handled.action
     assert refund_state(shop) == ("completed", "succeeded")
     assert books_refunded_minor(shop, order_id) == 500 and reversals(shop) == 0
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_pending_refund_that_fails_is_reversed_once_even_delivered_twice(shop: Store, fake: FakeStripe) -> None:
@@ -124,7 +125,7 @@ def test_a_pending_refund_that_fails_is_reversed_once_even_delivered_twice(shop:
     assert resolve(shop, order_id).status.value == "paid"  # owed to the customer again
     refund(shop, order_id, None, "cold")  # refunded again, in full
     assert books_refunded_minor(shop, order_id) == 1361 == stripe_gave_back_minor(fake)
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_refund_cancelled_while_pending_is_reversed(shop: Store, fake: FakeStripe) -> None:
@@ -270,7 +271,7 @@ def test_items_of_a_refund_that_failed_can_be_returned_again(shop: Store, fake: 
     handle_event(shop, fake.event("refund.failed", fake.settle_refund(made["id"], "failed")))
     refund(shop, order_id, None, "", lines=[(1, None)])  # the line is the customer's to give back again
     assert books_refunded_minor(shop, order_id) == 1361 == stripe_gave_back_minor(fake)
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_two_deliveries_at_once_reverse_a_failed_refund_once(shop: Store, fake: FakeStripe) -> None:
@@ -306,7 +307,7 @@ def test_two_deliveries_at_once_reverse_a_failed_refund_once(shop: Store, fake: 
         t.join(30)
     assert errors == []
     assert reversals(shop) == 1 and books_refunded_minor(shop, order_id) == 0
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_pos_payments_recover_says_the_customer_was_not_paid_back(shop: Store, fake: FakeStripe, cli,

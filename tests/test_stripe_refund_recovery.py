@@ -17,6 +17,7 @@ from payments.base import PaymentState, RefundRefusal, RefundRefused, order_paym
 from payments.refunds import refund
 from pos.base import faults
 from pos.books import ledger
+from pos.books import journal_check
 from pos.base.errors import Conflict, ProcessorUnavailable
 from pos.sales.orders import add_line, new_order
 from pos.store.store import Store
@@ -71,7 +72,7 @@ def test_a_refund_interrupted_before_the_books_is_adopted_after_its_key_expired(
     assert (payment.state, payment.refunded_minor) == (PaymentState.PARTIALLY_REFUNDED, 500)
     assert shop.scalar("SELECT processor_ref FROM refunds") == next(iter(fake.refunds))
     assert service.recover(shop) == []
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_refund_interrupted_before_it_was_sent_is_sent_once_by_recover(shop: Store, fake: FakeStripe) -> None:
@@ -294,4 +295,4 @@ def test_recover_after_any_refund_interruption_and_delay_leaves_the_books_equal_
         assert service.recover(shop) == []
     assert [r["amount"] for r in fake.refunds.values()] == [500]
     assert books_refunded_minor(shop, order_id) == 500
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None

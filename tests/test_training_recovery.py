@@ -18,6 +18,7 @@ import pytest
 
 from payments.training import ACCOUNT, fee_minor
 from pos.books import ledger
+from pos.books import journal_check
 from pos.store.catalog import add_item
 from pos.cash.drawer import open_drawer
 from pos.sales.orders import add_line, new_order
@@ -73,7 +74,7 @@ def test_killed_before_any_processor_call_is_released(training: Store, cli_for, 
     assert recover_twice(cli_for(training)) == ["voided (never charged)"]
     assert states(training) == [(tender, "voided")]
     assert balance(training, ACCOUNT) == 0 and training.one("SELECT status FROM orders")[0] == "open"
-    assert ledger.verify(training).problem is None
+    assert journal_check.verify(training).problem is None
     cli_for(training).ok("pay", "1", "cash", "20")  # the order takes another tender at once
 
 
@@ -86,4 +87,4 @@ def test_killed_after_the_processor_answered_is_taken_once(training: Store, cli_
     assert states(training) == [(tender, "captured")]
     assert balance(training, ACCOUNT) == 1361 - fee_minor(1361)
     assert training.one("SELECT status FROM orders")[0] == "paid"
-    assert ledger.verify(training).problem is None
+    assert journal_check.verify(training).problem is None

@@ -25,6 +25,7 @@ from payments.webhooks import handle_event, verify_event
 from pos.store import audit, config
 from pos.base import faults
 from pos.books import ledger
+from pos.books import journal_check
 from pos.base.errors import InvalidInput
 from pos.sales.orders import OrderStatus, add_line, new_order, resolve
 from pos.store.store import Store
@@ -65,7 +66,7 @@ def test_a_link_paid_while_nobody_checks_is_recorded_by_its_webhook(shop: Store,
     paid = get_payment(shop, sent.payment.id)
     assert paid.state is PaymentState.CAPTURED and paid.details["wallet"] == "apple_pay"
     assert resolve(shop, order.id).status is OrderStatus.PAID
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def bank_debit_on_its_way(store: Store, fake: FakeStripe):
@@ -234,7 +235,7 @@ def test_a_refund_made_in_stripes_dashboard_is_booked_and_audited(shop: Store, f
     assert refunded.state is PaymentState.PARTIALLY_REFUNDED and refunded.refunded_minor == 500
     (record,) = [r for r in audit.records(shop) if r.event is audit.Event.OUTSIDE_REFUND]
     assert record.detail["amount_minor"] == 500 and record.detail["booked"] is True
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
     # The same refund seen again (another event about the charge) books nothing twice.
     entries = journal_size(shop)
     assert deliver(shop, fake.event("charge.refunded", charge)).action == "nothing to do (the books hold every refund)"

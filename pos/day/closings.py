@@ -141,7 +141,7 @@ class Start(NamedTuple):
 
 def verify_start(store: "Store", *, window_days: int | None = None) -> Start:
     """The newest day close at least ``window_days`` before the last closed day whose closing's signature is valid:
-    its journal head (a :class:`pos.books.ledger.Anchor`) and control head; else the start of both (a store younger than
+    its journal head (a :class:`pos.books.journal_check.Anchor`) and control head; else the start of both (a store younger than
     the window, or one whose closings predate signing: the whole journal is cheap, or unsigned, then).
 
     The signed head is the one to trust: the day-close row also keeps a head, but nothing vouches for it, and a
@@ -151,13 +151,14 @@ def verify_start(store: "Store", *, window_days: int | None = None) -> Start:
     from datetime import timedelta
 
     from pos.books import ledger
+    from pos.books import journal_check
 
     public = signing.public_key(store)
     last = last_closing(store)
     if last is None:  # closes made before closings were signed (an upgraded store): the last one's own head
-        return Start(ledger.last_close_anchor(store), chains.Head(0, chains.GENESIS), None)
+        return Start(journal_check.last_close_anchor(store), chains.Head(0, chains.GENESIS), None)
     if public is None:
-        return Start(ledger.GENESIS, chains.Head(0, chains.GENESIS), None)
+        return Start(journal_check.GENESIS, chains.Head(0, chains.GENESIS), None)
     days = WINDOW_DAYS if window_days is None else window_days
     before = (date.fromisoformat(last.business_day) - timedelta(days=days)).isoformat()
     for row in store.tuples(f"{_SELECT} WHERE kind = 'close' AND business_day <= ? ORDER BY number DESC", (before,)):
@@ -166,13 +167,13 @@ def verify_start(store: "Store", *, window_days: int | None = None) -> Start:
             continue
         # The running balances the close kept are at its own head: used only when that is this one.
         kept_at = store.scalar("SELECT head_entry FROM day_closes WHERE id = ?", (c.close_id,))
-        anchor = ledger.Anchor(c.head_id, c.head_hash, f"closing {c.number} ({c.business_day})",
+        anchor = journal_check.Anchor(c.head_id, c.head_hash, f"closing {c.number} ({c.business_day})",
                                c.close_id if kept_at == c.head_id else None)
         control = c.record.get("chains", {}).get("control")
         head = (chains.Head(int(control["entries"]), str(control["head"])) if control
                 else chains.Head(0, chains.GENESIS))
         return Start(anchor, head, date.fromisoformat(c.business_day) + timedelta(days=1), c.number)
-    return Start(ledger.GENESIS, chains.Head(0, chains.GENESIS), None)
+    return Start(journal_check.GENESIS, chains.Head(0, chains.GENESIS), None)
 
 
 def closing_of_day(store: "Store", day: date) -> Closing | None:
@@ -505,6 +506,7 @@ def _rehash_through(store: "Store", last_id: int) -> str | None:
     import hashlib
 
     from pos.books import journal_form, ledger
+    from pos.books import journal_check
 
     prev_id, prev_hash = 0, ledger.GENESIS_HASH
     cursor = store.conn.execute(f"SELECT {ledger._COLUMNS} FROM journal_entries WHERE id <= ? ORDER BY id", (last_id,))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pos.store import chains
 from pos.day import closings
 from pos.books import ledger
+from pos.books import journal_check
 from pos.people.signin import unrecorded_signin
 from pos.store.store import iso, utc_now
 
@@ -43,9 +44,9 @@ class StoreCheck(NamedTuple):
 
 def verify_store(store: "Store", *, full: bool = False) -> StoreCheck:
     """The journal, the closings and the control records, from a week back (``full``: from the start)."""
-    start = closings.Start(ledger.GENESIS, chains.Head(0, chains.GENESIS), None) if full \
+    start = closings.Start(journal_check.GENESIS, chains.Head(0, chains.GENESIS), None) if full \
         else closings.verify_start(store)
-    result = ledger.verify(store, full=full, start=start.anchor)
+    result = journal_check.verify(store, full=full, start=start.anchor)
     since_day = start.recount_from
     if result.problem is not None:
         return StoreCheck(result.entries, result.since, since_day, 0, 0, result.problem, True)
