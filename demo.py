@@ -298,7 +298,7 @@ def _build(folder: Path) -> DemoReport:
         status = drawer.status(store, 1)
         report.story.append(f"Drawer 1 should now hold {money(status.expected_minor)}.")
 
-        from payments.settlement import settlement_for
+        from payments.stripe.settlement import settlement_for
         from pos.day.close import close_day
         from pos.day.report import day_report, report_dict
         from pos.people.staff import end_shift, get_staff

@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 import _timing  # noqa: E402  (bench/, this script's own folder)
 
 from payments.service import pay  # noqa: E402
-from payments.settlement import settlement_for  # noqa: E402
+from payments.stripe.settlement import settlement_for  # noqa: E402
 from payments.training import fee_minor  # noqa: E402
 from pos.books import accounts, ledger  # noqa: E402
 from pos.sales import posting_rules as rules

@@ -200,7 +200,7 @@ def terminal_id() -> str:
 
 
 def stripe_settings() -> Any:
-    from payments.stripe_gateway import environ_settings
+    from payments.stripe.gateway import environ_settings
 
     return environ_settings(os.environ)
 

@@ -60,7 +60,7 @@ def day_close(
 ) -> None:
     """Close a business day: open orders, drawer counts, drivers, card settlement, staff still clocked in, tip pool,
     then lock it."""
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
     from pos.day.close import close_day, summary_dict
     from pos.base.money import Money, format_plain
 

@@ -306,7 +306,7 @@ def order_show(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, as_
     """Show an order with its lines, discounts, tax and total (of any day: 2026-12-06/12, or 12 --day 2026-12-06)."""
     from pos.sales.orders import view
 
-    from payments.refund_outcomes import refund_notes, refund_notes_json
+    from payments.stripe.refund_outcomes import refund_notes, refund_notes_json
 
     store = open_store(ctx)
     v = view(store, order_named(store, order, day))

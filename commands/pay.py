@@ -234,7 +234,7 @@ def payments_list(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, 
     from payments.service import due_minor
     from pos.sales.orders import resolve, spoken
 
-    from payments.refund_outcomes import refund_notes, refund_notes_json
+    from payments.stripe.refund_outcomes import refund_notes, refund_notes_json
 
     store = open_store(ctx)
     o = resolve(store, order_named(store, order, day))

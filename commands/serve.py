@@ -20,7 +20,7 @@ ACTIONS: dict[str, str] = {"serve": "CHANGE_SETTINGS"}
 
 def webhook_secret(secret_file: Optional[Path]) -> str:
     """The endpoint's signing secret: ``STRIPE_WEBHOOK_SECRET``, or an owner-only file (``--webhook-secret-file``)."""
-    from payments.stripe_gateway import read_secret_file
+    from payments.stripe.gateway import read_secret_file
 
     secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip()
     if not secret and secret_file is not None:

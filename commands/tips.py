@@ -291,7 +291,7 @@ def tips_payout(
     from pos.tips.tips import PayoutSource, parse_source, payout
 
     store = open_store(ctx)
-    from payments.tip_fees import deducted_since_last_payout
+    from payments.stripe.tip_fees import deducted_since_last_payout
 
     paid_minor, paid_from = amount_minor(store, amount, "payout"), parse_source(source)  # refused before a PIN
     receiver = None

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from payments.base import Capabilities, Outcome, Payment, TenderKind
 from pos.base.errors import NotAllowed
-from payments.stripe_card import ACCOUNT, StripeTerminalProcessor, check_charge
-from payments.stripe_gateway import StripeGateway
+from payments.stripe.card import ACCOUNT, StripeTerminalProcessor, check_charge
+from payments.stripe.gateway import StripeGateway
 from payments import training
-from payments.stripe_link import StripeLinkProcessor
+from payments.stripe.link import StripeLinkProcessor
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store

@@ -379,7 +379,7 @@ def record_capture(store: "Store", tender: Tender, payment: Payment, outcome: Ou
             )
             recipient = tip_account(captured)
             if recipient is not None:  # the tip's share of the fee, where the tip policy deducts it
-                from payments import tip_fees
+                from payments.stripe import tip_fees
 
                 tip_fees.deduct_on_capture(store, captured, recipient, fee, money_day(store, order), order.label)
         settle_order(store, order.id)

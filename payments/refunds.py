@@ -18,7 +18,7 @@ twice, even once the processor has forgotten its idempotency key; one the proces
 (:class:`~payments.base.RefundRefused`) is marked ``refused`` with its reason and holds nothing.
 A card refund the processor holds pending is booked ``pending`` until it says it succeeded; one it answers
 failed or cancelled at once is marked failed, nothing booked; one that fails later is reversed
-(:mod:`payments.refund_outcomes`).
+(:mod:`payments.stripe.refund_outcomes`).
 Above the store's limits, which add up per order and per person per day (:mod:`pos.people.limits`), a
 manager's approval is required, for items exactly as for amounts.
 
@@ -44,8 +44,8 @@ from pos.base.money_format import store_money
 from pos.sales.orders import OrderStatus, forget_order, resolve, sale_key, spoken, typed
 from pos.store.store import iso, new_id, utc_now
 from payments.base import UNFINISHED, get_payment
-from payments import refund_outcomes as outcomes, tip_fees
-from payments.refund_outcomes import PENDING_STATE, RefundStatus
+from payments.stripe import refund_outcomes as outcomes, tip_fees
+from payments.stripe.refund_outcomes import PENDING_STATE, RefundStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.sales.returns import Asked
@@ -397,7 +397,7 @@ def finish_refund(store: "Store", refund_id: str, *, look_first: bool = False) -
 
 
 def _book_as_answered(store: "Store", refund_id: str, row: Any, outcome: "Any") -> None:
-    """Book a refund as the processor answered it (:mod:`payments.refund_outcomes`): pending or succeeded, its
+    """Book a refund as the processor answered it (:mod:`payments.stripe.refund_outcomes`): pending or succeeded, its
     entry; failed or cancelled straight away, nothing, the refund marked failed and the refusal raised."""
     status = outcomes.status_of(outcome)
     if status.ended_unpaid:
@@ -454,7 +454,7 @@ def recover_refunds(store: "Store") -> list[Recovery]:
 
 
 def _recover_pending(store: "Store", seen: "set[str]") -> list[Recovery]:
-    """Read what became of the refunds still pending at the processor (:mod:`payments.refund_outcomes`):
+    """Read what became of the refunds still pending at the processor (:mod:`payments.stripe.refund_outcomes`):
     succeeded ones are paid back, failed or cancelled ones reversed, each said in one line."""
     from pos.base.errors import AnytenderError
 
@@ -530,7 +530,7 @@ def book_outside_refund(store: "Store", payment_id: str, at_processor_minor: int
 def _record(store: "Store", refund_id: str, processor_ref: str | None, status: "Any" = None) -> None:
     """Book a refund the tender approved: refund row, payment, journal and order, in one transaction.
 
-    ``status`` (:class:`payments.refund_outcomes.RefundStatus`): what the processor said of it; a refund
+    ``status`` (:class:`payments.stripe.refund_outcomes.RefundStatus`): what the processor said of it; a refund
     still pending there is booked (its money has left the balance) and marked ``pending`` until it succeeds.
     """
     with store.write() as conn:

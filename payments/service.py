@@ -240,7 +240,7 @@ def recover(store: "Store") -> list[Recovery]:
             action = (f"left for later: it could not be finished ({type(exc).__name__}: {str(exc)[:120]}); "
                       "tell whoever looks after the till")
         done.append(Recovery(payment.id, label, " ".join(action.split()).rstrip(".")))
-    from payments.late_fees import recover_fees
+    from payments.stripe.late_fees import recover_fees
     from payments.refunds import recover_refunds
 
     return done + recover_refunds(store) + recover_fees(store)

@@ -250,7 +250,7 @@ def fake() -> Iterator["FakeStripe"]:
 @pytest.fixture
 def shop(store: Store, fake: "FakeStripe") -> Store:
     """A store that takes cards through the fake Stripe, with reader tmr_FAKE01 and drawer 1 open."""
-    from payments.stripe_gateway import StripeSettings
+    from payments.stripe.gateway import StripeSettings
     from pos.store import config
     from pos.cash.drawer import open_drawer
 

@@ -262,7 +262,7 @@ def test_reopen_needs_a_manager_and_no_later_close(day: Store) -> None:
 
 
 def test_a_training_store_settles_what_it_charged(make_store) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
     from pos.store.catalog import add_item
 
     store = make_store("training.db", training=True)
@@ -283,7 +283,7 @@ def test_a_training_store_settles_what_it_charged(make_store) -> None:
 
 
 def test_stripe_settlement_matches_and_differences_show(shop: Store, fake) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     first = sale(shop)
     service.pay(shop, first.id, "card")
@@ -303,7 +303,7 @@ def test_stripe_settlement_matches_and_differences_show(shop: Store, fake) -> No
 
 
 def test_stripe_settlement_matches_refunds_reports_disputes_and_lists_payouts(shop: Store, fake) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
     from pos.day.close import payouts
 
     with freeze_time(DURING, tick=True):  # noon on DAY in New York
@@ -327,7 +327,7 @@ def test_stripe_settlement_matches_refunds_reports_disputes_and_lists_payouts(sh
 
 def test_a_link_paid_before_the_rollover_and_checked_after_is_matched_on_either_day(shop: Store, fake) -> None:
     from payments import wallet
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     before, after = date(2026, 11, 23), date(2026, 11, 24)
     with freeze_time("2026-11-24 08:50:00", tick=True):  # 03:50 in New York: still the 23rd
@@ -350,7 +350,7 @@ def test_a_link_paid_before_the_rollover_and_checked_after_is_matched_on_either_
 
 
 def test_a_store_settled_in_another_currency_is_matched_in_its_own(shop: Store, fake) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     with freeze_time(DURING, tick=True):  # noon on DAY in New York
         fake.settlement = ("EUR", "0.92")  # the store charges dollars, Stripe pays it out in euros
@@ -526,7 +526,7 @@ def add_item_for(store: Store) -> None:
 
 
 def test_a_failed_refunds_money_coming_back_is_shown_on_the_close_not_dropped(shop: Store, fake) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     with freeze_time(DURING, tick=True):  # noon on DAY in New York
         order = sale(shop)
@@ -543,7 +543,7 @@ def test_a_failed_refunds_money_coming_back_is_shown_on_the_close_not_dropped(sh
 
 
 def test_a_category_the_register_does_not_know_is_shown_as_unmatched(shop: Store, fake) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     with freeze_time(DURING, tick=True):
         order = sale(shop)
@@ -558,7 +558,7 @@ def test_a_category_the_register_does_not_know_is_shown_as_unmatched(shop: Store
 
 
 def test_every_reporting_category_stripe_documents_is_classified() -> None:
-    from payments.settlement import KIND_OF, ReportingCategory, _kind
+    from payments.stripe.settlement import KIND_OF, ReportingCategory, _kind
     from pos.day.close import SettlementKind
 
     assert set(KIND_OF) == set(ReportingCategory) and len(ReportingCategory) == 37

@@ -165,8 +165,8 @@ WEBHOOK = """
 import json, sys
 from pathlib import Path
 db, base, ready, body, header, secret = sys.argv[1:]
-from payments.stripe_gateway import StripeSettings
-from payments.webhooks import handle_event, verify_event
+from payments.stripe.gateway import StripeSettings
+from payments.stripe.webhooks import handle_event, verify_event
 from pos.store.store import Store
 store = Store.open(db)
 settings = StripeSettings("sk_test_fake", base, connect_timeout_s=1, read_timeout_s=5, max_retries=1)
@@ -184,7 +184,7 @@ def test_one_dashboard_refund_delivered_twice_at_once_is_booked_once(store: Stor
 
     from payments import wallet
     from payments.base import PaymentState, get_payment
-    from payments.stripe_gateway import StripeSettings
+    from payments.stripe.gateway import StripeSettings
     from pos.store import audit
     from tests.fake_stripe import FakeStripe, signed
 

@@ -108,6 +108,6 @@ def test_every_domain_error_has_its_own_code() -> None:
     codes = [c.code for c in classes]
     assert len(set(codes)) == len(codes) and "error" not in codes
     assert errors.Refused.code == "not_allowed"  # a control's refusal is a not-allowed, for scripts
-    from payments.stripe_errors import ReaderUnavailable
+    from payments.stripe.errors import ReaderUnavailable
 
     assert ReaderUnavailable.code == "processor_unavailable"

@@ -13,7 +13,7 @@ from freezegun import freeze_time
 
 from payments import service, wallet
 from payments.base import get_payment
-from payments.webhooks import handle_event, verify_event
+from payments.stripe.webhooks import handle_event, verify_event
 from pos.books import ledger
 from pos.day.close import match_settlement
 from pos.sales.orders import add_line, new_order
@@ -81,7 +81,7 @@ def test_recover_fills_in_a_fee_that_arrived_later(shop: Store, fake: FakeStripe
 
 
 def test_the_close_fills_in_a_late_fee_and_pairs_the_charge(shop: Store, fake: FakeStripe) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     day = date(2026, 11, 23)
     with freeze_time("2026-11-23 17:00:00", tick=True):  # noon in New York

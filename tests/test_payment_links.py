@@ -10,7 +10,7 @@ import pytest
 from payments import service, wallet
 from payments.base import DeclineReason, PaymentState, TenderKind, order_payments
 from payments.refunds import refund
-from payments.stripe_card import ACCOUNT
+from payments.stripe.card import ACCOUNT
 from pos.store import config
 from pos.books import ledger
 from pos.books import journal_check
@@ -146,7 +146,7 @@ def test_wait_gives_up_after_its_timeout_and_leaves_the_link_open(shop: Store, f
 
 
 def test_a_crash_before_the_link_id_was_saved_is_found_and_recorded(shop: Store, fake: FakeStripe, monkeypatch) -> None:
-    import payments.stripe_link as stripe_link
+    import payments.stripe.link as stripe_link
 
     order = phone_order(shop)
 

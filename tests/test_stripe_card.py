@@ -10,8 +10,8 @@ import pytest
 from payments import service
 from payments.base import DeclineReason, PaymentState, order_payments
 from payments.refunds import refund
-from payments.stripe_card import ACCOUNT
-from payments.stripe_gateway import StripeSettings
+from payments.stripe.card import ACCOUNT
+from payments.stripe.gateway import StripeSettings
 from pos.store import config
 from pos.base import faults
 from pos.books import ledger
@@ -185,7 +185,7 @@ def test_no_tap_in_time_releases_the_payment(slow_reader: Store, fake: FakeStrip
 def test_interrupted_before_the_wait_is_released_at_stripe_by_recover(
     slow_reader: Store, fake: FakeStripe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from payments import stripe_gateway
+    from payments.stripe import gateway as stripe_gateway
 
     class PowerCut(BaseException):
         pass
@@ -208,7 +208,7 @@ def test_interrupted_before_the_wait_is_released_at_stripe_by_recover(
 def test_ctrl_c_while_handing_to_the_reader_releases_at_once(
     slow_reader: Store, fake: FakeStripe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from payments import stripe_gateway
+    from payments.stripe import gateway as stripe_gateway
 
     def ctrl_c_while_handing_to_the_reader(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt

@@ -15,7 +15,7 @@ from freezegun import freeze_time
 
 from payments import service
 from payments.base import CAPTURE_REFUSED, DeclineReason, PaymentState, get_payment, order_payments
-from payments.webhooks import handle_event, verify_event
+from payments.stripe.webhooks import handle_event, verify_event
 from pos.books import ledger
 from pos.books import journal_check
 from pos.base.errors import ProcessorUnavailable
@@ -196,7 +196,7 @@ def test_recover_after_a_failed_capture_at_any_delay_leaves_the_books_equal_to_s
 
 
 def test_only_stripes_own_cancellation_of_a_hold_counts_as_expired() -> None:
-    from payments.stripe_card import hold_expired
+    from payments.stripe.card import hold_expired
 
     charge = {"payment_method_details": {"type": "card_present", "card_present": {"capture_before": 100}}}
     assert hold_expired({"status": "canceled", "cancellation_reason": "expired"})

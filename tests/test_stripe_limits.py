@@ -1,6 +1,6 @@
 """Amounts real Stripe refuses (its minimum charge per currency) are refused before any call, offering cash.
 
-Against the stricter double, which enforces the same table (payments/stripe_limits.py).
+Against the stricter double, which enforces the same table (payments/stripe/limits.py).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import pytest
 
 from payments import service, wallet
 from payments.base import PaymentState, order_payments
-from payments.stripe_errors import Declined
-from payments.stripe_gateway import StripeGateway, StripeSettings
-from payments.stripe_limits import MINIMUM_CHARGE_MINOR
+from payments.stripe.errors import Declined
+from payments.stripe.gateway import StripeGateway, StripeSettings
+from payments.stripe.limits import MINIMUM_CHARGE_MINOR
 from pos.base.errors import NotAllowed
 from pos.sales.orders import OrderStatus, add_line, new_order, resolve
 from pos.store.store import Store

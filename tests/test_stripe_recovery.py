@@ -11,7 +11,7 @@ import pytest
 from payments import service
 from payments.base import DeclineReason, PaymentState, order_payments
 from payments.refunds import void
-from payments.stripe_gateway import StripeSettings
+from payments.stripe.gateway import StripeSettings
 from pos.base import faults
 from pos.base.errors import ProcessorUnavailable
 from pos.sales.orders import OrderStatus, add_line, new_order, resolve
@@ -189,7 +189,7 @@ def test_a_lost_answer_and_a_failed_cancel_keep_the_payment_and_recover_takes_th
 def failed_by_an_older_version(store: Store, fake: FakeStripe) -> tuple[str, str]:
     """An older version: Stripe stopped answering once the intent was on the reader, and the row was marked
     failed without cancelling it (its intent id saved, no word of a release)."""
-    from payments import stripe_card
+    from payments.stripe import card as stripe_card
 
     order = pizza(store)
     original = stripe_card.StripeTerminalProcessor._release

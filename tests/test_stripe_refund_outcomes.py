@@ -14,7 +14,7 @@ import pytest
 from payments import service
 from payments.base import PaymentState, order_payments
 from payments.refunds import refund
-from payments.webhooks import handle_event
+from payments.stripe.webhooks import handle_event
 from pos.base import faults
 from pos.books import ledger
 from pos.books import journal_check
@@ -33,7 +33,7 @@ def paid_by_card(store: Store) -> str:
 
 def books_refunded_minor(store: Store, order_id: str) -> int:
     """What the books say left the Stripe account for the order's refunds (reversals included)."""
-    from payments.stripe_card import ACCOUNT
+    from payments.stripe.card import ACCOUNT
 
     return -sum(p.amount_minor for (key, text) in store.tuples(
         "SELECT key, postings FROM journal_entries WHERE source_kind = 'refund' AND source_id = ?", (order_id,))

@@ -38,7 +38,7 @@ def paid_by_card(store: Store) -> str:
 
 def books_refunded_minor(store: Store, order_id: str) -> int:
     """What the books say went back to the card: the refund entries' postings out of the Stripe account."""
-    from payments.stripe_card import ACCOUNT
+    from payments.stripe.card import ACCOUNT
 
     entries = [ledger.find_by_key(store, f"refund:{rid}") for (rid,) in store.tuples(
         "SELECT id FROM refunds WHERE order_id = ?", (order_id,))]
@@ -233,7 +233,7 @@ def test_a_rate_limit_or_lock_timeout_is_retried_later_not_refused(shop: Store, 
 def test_stripes_codes_are_sorted_once(status: int, kind: str, code: str | None, final: bool) -> None:
     import stripe
 
-    from payments.stripe_errors import refund_refusal
+    from payments.stripe.errors import refund_refusal
 
     error: stripe.StripeError
     if status == 429:
@@ -273,7 +273,7 @@ def test_pos_refund_refused_for_good_says_so_in_one_line(
 @pytest.mark.parametrize("point", ["refund.requested", "answer-lost", "refund.before_journal"])
 def test_recover_after_any_refund_interruption_and_delay_leaves_the_books_equal_to_stripe(
         shop: Store, fake: FakeStripe, point: str, later: timedelta) -> None:
-    from payments.stripe_gateway import StripeSettings
+    from payments.stripe.gateway import StripeSettings
 
     start = datetime.now(timezone.utc).replace(microsecond=0)
     with freeze_time(start, tick=True) as clock:

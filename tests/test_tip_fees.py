@@ -16,7 +16,7 @@ from hypothesis import given, strategies as st
 
 from payments import service
 from payments.refunds import refund
-from payments.tip_fees import deducted_minor
+from payments.stripe.tip_fees import deducted_minor
 from pos.books import accounts, ledger
 from pos.tips import tips
 from pos.store.catalog import add_item

@@ -21,7 +21,7 @@ import pytest
 from payments import service, wallet
 from payments.base import DeclineReason, PaymentState, get_payment, order_payments
 from payments.refunds import refund
-from payments.webhooks import handle_event, verify_event
+from payments.stripe.webhooks import handle_event, verify_event
 from pos.store import audit, config
 from pos.base import faults
 from pos.books import ledger

@@ -2,7 +2,7 @@
 
 The request body is read as bytes (at most :data:`MAX_BODY_BYTES`), verified
 with the endpoint's signing secret, and handed to
-:func:`payments.webhooks.handle_event` in a worker thread, on a store opened
+:func:`payments.stripe.webhooks.handle_event` in a worker thread, on a store opened
 for that request only (a SQLite connection belongs to one thread).  The
 answers are those Stripe acts on: 200 when the event was handled or is one we
 ignore (Stripe stops sending it), 400 when it is not an event Stripe signed
@@ -65,7 +65,7 @@ async def _body(request: "Request") -> bytes | None:
 
 
 def _handle(open_store: Callable[[], "Store"], secret: str, body: bytes, signature: str | None) -> "JSONResponse":
-    from payments.webhooks import handle_event, verify_event
+    from payments.stripe.webhooks import handle_event, verify_event
 
     try:
         event = verify_event(body, signature, secret)

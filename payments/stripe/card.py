@@ -15,13 +15,13 @@ is offered only when no tip was typed: one tip per payment) and
 read the processor's fee from the charge's balance transaction.
 lookup (after a crash): by the saved id, else by the payment id in the
 metadata of the intents listed around the payment's time (never search,
-which lags).  Stripe's errors are mapped in :mod:`payments.stripe_errors`;
+which lags).  Stripe's errors are mapped in :mod:`payments.stripe.errors`;
 a cancel or capture that may be retried gets a key per attempt
 (:func:`attempt_key`).
 A 429 (too many requests, or a lock timeout) is never the payment's answer:
 every call of the flow is retried after a jittered, growing pause within the
 payment's own deadline, and the wait polls at a bounded rate
-(:mod:`payments.stripe_pacing`); a wait that Stripe refuses to the end keeps
+(:mod:`payments.stripe.pacing`); a wait that Stripe refuses to the end keeps
 the payment for ``pos payments recover`` rather than release it unseen.
 
 Only the brand, the last four digits, the wallet type, the authorization code and
@@ -34,14 +34,14 @@ import json
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from payments.base import CAPTURE_REFUSED, RELEASED, DeclineReason, Outcome, Payment, annotate, get_payment
-from payments.stripe_errors import (READER_WORDS, Declined, OutcomeUnknown, RateLimited, ReaderUnavailable,
+from payments.stripe.errors import (READER_WORDS, Declined, OutcomeUnknown, RateLimited, ReaderUnavailable,
                                     UnexpectedState, clean_message, decline_reason, declines_as_outcomes)
-from payments.stripe_gateway import StripeGateway
-from payments.stripe_pacing import AFTER_WAIT_RETRY_S, Pacer
+from payments.stripe.gateway import StripeGateway
+from payments.stripe.pacing import AFTER_WAIT_RETRY_S, Pacer
 from pos.base.errors import ProcessorUnavailable
 from pos.store.store import iso, utc_now
 from payments.flow import tip_base_minor
-from payments.stripe_limits import MAXIMUM_CHARGE_MINOR, minimum_charge_minor
+from payments.stripe.limits import MAXIMUM_CHARGE_MINOR, minimum_charge_minor
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -173,7 +173,7 @@ class StripeTerminalProcessor:
     """The card processor of a store that uses Stripe (see the module docstring).
 
     Every verb returns an :class:`Outcome` or raises
-    :class:`~pos.base.errors.ProcessorUnavailable` (see :mod:`payments.stripe_errors`).
+    :class:`~pos.base.errors.ProcessorUnavailable` (see :mod:`payments.stripe.errors`).
     """
 
     def __init__(self, gateway: StripeGateway, reader_id: str, simulate: str = "auto", wait_s: int = 60,
@@ -489,7 +489,7 @@ def found_refund(gateway: StripeGateway, intent_id: str | None, refund_id: str) 
 
 def refund_outcome(refund: dict[str, Any]) -> Outcome:
     """A Stripe refund as an approved Outcome carrying its ``refund_status`` (pending, succeeded, failed...) and
-    any ``failure_reason``: what :mod:`payments.refund_outcomes` books.  A refund that failed or was cancelled
+    any ``failure_reason``: what :mod:`payments.stripe.refund_outcomes` books.  A refund that failed or was cancelled
     is found too, so recover says the customer was not paid back rather than sending it again."""
     details: dict[str, Any] = {"refund_status": str(refund.get("status") or "pending")}
     if refund.get("failure_reason"):

@@ -12,7 +12,7 @@
   permission), :class:`ReaderUnavailable` (the reader is busy, offline or did
   not answer), :class:`RateLimited` (Stripe answered 429: too many
   requests, or a lock timeout; the request never ran and may be retried
-  after a pause, :mod:`payments.stripe_pacing`), :class:`UnexpectedState` (the object is not in a state that
+  after a pause, :mod:`payments.stripe.pacing`), :class:`UnexpectedState` (the object is not in a state that
   allows the call: the processors look again and reconcile), and
   :class:`OutcomeUnknown` (money may be held and we could not release it: the
   payment is kept for ``pos payments recover``).
@@ -64,7 +64,7 @@ class ReaderUnavailable(ProcessorUnavailable):
 
 class RateLimited(ProcessorUnavailable):
     """Stripe answered 429 (``rate_limit``, or ``lock_timeout``: another request holds the object): the request
-    did not run; back off and retry it (:mod:`payments.stripe_pacing`), never take it for a failed payment."""
+    did not run; back off and retry it (:mod:`payments.stripe.pacing`), never take it for a failed payment."""
 
     def __init__(self, message: str, stripe_code: str | None = None) -> None:
         super().__init__(message)

@@ -6,7 +6,7 @@ an idempotency key derived from the payment's own id and the operation
 (``Payment.key_for``), so a retried call, by the SDK or after a crash,
 never charges twice.  Timeouts and retries are explicit.
 
-Every error the SDK raises goes through :func:`payments.stripe_errors.translate`,
+Every error the SDK raises goes through :func:`payments.stripe.errors.translate`,
 the one mapping: a refused card or amount becomes an internal ``Declined``
 that the processors return as a declined :class:`Outcome`; anything that
 means Stripe could not be used (network, timeout, rate limit, a key it
@@ -26,9 +26,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
-from payments.stripe_errors import Declined, decline_reason, translate
+from payments.stripe.errors import Declined, decline_reason, translate
 from pos.base.errors import InvalidInput, ProcessorUnavailable
-from payments.stripe_errors import refund_refusal
+from payments.stripe.errors import refund_refusal
 
 __all__ = ["StripeGateway", "StripeSettings", "decline_reason", "environ_settings", "read_api_key", "read_secret_file"]
 
@@ -111,7 +111,7 @@ class StripeGateway:
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one SDK call that cannot decline a card (a read, a cancel); every Stripe error leaves through
-        :func:`payments.stripe_errors.translate`, and a card error here is nonsense: unavailable, not declined."""
+        :func:`payments.stripe.errors.translate`, and a card error here is nonsense: unavailable, not declined."""
         try:
             return self.call_may_decline(fn, *args, **kwargs)
         except Declined as declined:
@@ -120,7 +120,7 @@ class StripeGateway:
 
     def call_may_decline(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one SDK call whose refusal is the payment's answer (create, process, tap, capture, refund):
-        a refused card or amount raises :class:`payments.stripe_errors.Declined`."""
+        a refused card or amount raises :class:`payments.stripe.errors.Declined`."""
         try:
             return fn(*args, **kwargs)
         except self._stripe.StripeError as exc:
@@ -235,7 +235,7 @@ class StripeGateway:
     def refund(self, intent_id: str, amount_minor: int, key: str, refund_id: str | None = None) -> Any:
         """Give back ``amount_minor`` of the intent's charge, our refund's id in its metadata.
 
-        A refusal for good (:data:`payments.stripe_errors.FINAL_REFUND_CODES`) raises
+        A refusal for good (:data:`payments.stripe.errors.FINAL_REFUND_CODES`) raises
         :class:`payments.base.RefundRefused`; anything else Stripe did not do is retry-later
         (:class:`ProcessorUnavailable`).
         """

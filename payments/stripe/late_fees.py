@@ -8,7 +8,7 @@ never reach ``expenses:card-fees`` and the close could not pair the charge.
 
 :func:`fill_in` asks Stripe for the charge's balance transaction and, once
 there is one, saves it on the payment (fee, net, available date, as a capture
-does: :func:`payments.stripe_card.settlement_details`) and posts the fee
+does: :func:`payments.stripe.card.settlement_details`) and posts the fee
 (``payment:<id>:fee``, with the tip's share where the tip policy deducts it),
 the check and both writes in one transaction, so that the webhook, ``pos
 payments recover`` and the close (each of which calls it) book it once
@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 from payments.base import Payment, PaymentState, TenderKind, get_payment
 from pos.store.store import iso, utc_now
 from payments.card import stripe_gateway
-from payments.stripe_card import plain, settlement_details
+from payments.stripe.card import plain, settlement_details
 from payments.flow import Recovery, tip_account
-from payments import registry, tip_fees
+from payments import registry
+from payments.stripe import tip_fees
 
 if TYPE_CHECKING:  # pragma: no cover
     from payments.flow import Recovery

@@ -20,7 +20,7 @@ and phone wallets by default).
 Checkout captures a payment as soon as the customer pays, so there is no
 separate capture step.  It captures asynchronously: the charge's balance
 transaction (fee, net) may not exist yet when the payment is recorded; it is
-filled in, and its fee booked once, later (:mod:`payments.late_fees`).
+filled in, and its fee booked once, later (:mod:`payments.stripe.late_fees`).
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from payments.base import DeclineReason, Outcome, Payment, annotate
-from payments.stripe_card import attempt_key, card_details, found_refund, plain, refund_outcome, settlement_details
-from payments.stripe_errors import declines_as_outcomes
-from payments.stripe_gateway import StripeGateway
+from payments.stripe.card import attempt_key, card_details, found_refund, plain, refund_outcome, settlement_details
+from payments.stripe.errors import declines_as_outcomes
+from payments.stripe.gateway import StripeGateway
 from pos.base.errors import ProcessorUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -16,7 +16,7 @@ makes :func:`read_outcomes` ask the tender (:meth:`~payments.base.Tender.find_re
 the same event reverse a refund once.
 
 This module sits beside :mod:`payments.refunds` (which calls :func:`status_of` and
-:func:`mark_failed_at_once`), below :mod:`payments.webhooks` and :mod:`payments.service`.
+:func:`mark_failed_at_once`), below :mod:`payments.stripe.webhooks` and :mod:`payments.service`.
 """
 
 from __future__ import annotations

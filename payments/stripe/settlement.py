@@ -10,7 +10,7 @@ by its own id (what a capture recorded), anything else by its source (the
 refund's or dispute's id), a payout is listed, not matched.
 
 A charge recorded before its balance transaction existed (an asynchronous
-capture) has it filled in first (:mod:`payments.late_fees`), so the close
+capture) has it filled in first (:mod:`payments.stripe.late_fees`), so the close
 pairs it and its fee is booked.
 
 Each line is dated by the moment Stripe created it (``created``, put in a
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from pos.day.close import SettlementKind, SettlementLine
 from payments.card import stripe_gateway
-from payments.late_fees import recover_fees
+from payments.stripe.late_fees import recover_fees
 from payments.training import fee_minor
 
 if TYPE_CHECKING:  # pragma: no cover

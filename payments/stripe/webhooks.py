@@ -7,7 +7,7 @@ store that can receive webhooks (``pos serve``) learns the same things
 sooner: a link paid while nobody is checking, a delayed bank payment that
 succeeded or failed days later, a hold a crashed register left, a refund
 made in Stripe's Dashboard, a refund that succeeded, failed or was cancelled (``refund.updated``,
-``refund.failed``, ``charge.refund.updated``: :mod:`payments.refund_outcomes`).
+``refund.failed``, ``charge.refund.updated``: :mod:`payments.stripe.refund_outcomes`).
 
 An event is trusted only once :func:`verify_event` has checked its signature
 with the endpoint's signing secret (``stripe.Webhook.construct_event``, which
@@ -23,7 +23,7 @@ the object's state now from Stripe.  So:
 * a card payment a register is still taking (its reader wait not yet over) is
   left to that register, so two processes never race to capture it;
 * ``charge.updated`` fills in a balance transaction (and books its fee) that
-  arrived after an asynchronous capture (:mod:`payments.late_fees`).
+  arrived after an asynchronous capture (:mod:`payments.stripe.late_fees`).
 
 Each handled event is kept (``stripe_events``: id, type, object, what was done),
 which is what makes replays harmless.  An event Stripe could not be asked
@@ -39,10 +39,11 @@ from payments.base import RELEASED, TAKEN_AS, Payment, PaymentState, TenderKind,
 from pos.base.errors import InvalidInput
 from pos.store.store import iso, utc_now
 from payments.card import stripe_gateway
-from payments import refund_outcomes as outcomes, refunds, service
+from payments import refunds, service
+from payments.stripe import refund_outcomes as outcomes
 from payments.refunds import book_outside_refund
-from payments.stripe_card import plain
-from payments.late_fees import fill_in
+from payments.stripe.card import plain
+from payments.stripe.late_fees import fill_in
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.store import Store
@@ -230,7 +231,7 @@ def _refunds(store: "Store", payment: Payment) -> str:
 
 def _refund_outcomes(store: "Store", payment: Payment) -> str:
     """A refund's status changed: what Stripe says now of each refund of the payment it booked, applied once
-    (:mod:`payments.refund_outcomes`), never the event's payload as it stands."""
+    (:mod:`payments.stripe.refund_outcomes`), never the event's payload as it stands."""
     from pos.base.money_format import store_money
     from pos.sales.orders import resolve, typed
 

@@ -254,7 +254,7 @@ def day_report(store: "Store", day: date) -> DayReport:
         "ORDER BY id", (iso_day,),
     ):
         if kind == "payment":
-            if key.endswith(TIP_FEE_KEY_SUFFIX):  # the card fee's share of a tip (payments.tip_fees)
+            if key.endswith(TIP_FEE_KEY_SUFFIX):  # the card fee's share of a tip (payments.stripe.tip_fees)
                 for account, amount in _lines(text):
                     if account.startswith("liabilities:tips:"):
                         tip(account[17:], "card_fees_minor", amount)

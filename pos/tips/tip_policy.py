@@ -187,7 +187,7 @@ def fee_deduction_limit_minor(policy: TipPolicy, tip_minor: int, fee_minor: int,
 
 
 TIP_FEE_KEY_SUFFIX = ":tip-fee"
-"""A payment's entry moving its tip's share of the card fee (``payment:<id>:tip-fee``, payments.tip_fees)."""
+"""A payment's entry moving its tip's share of the card fee (``payment:<id>:tip-fee``, payments.stripe.tip_fees)."""
 
 
 def card_fee_share(key: str, source_kind: str, amount_minor: int) -> bool:

@@ -7,7 +7,7 @@ weeks), the record gives:
 - tips **received**: direct (named on a payment, or a delivery's driver), **pooled** (their share
   of the pool), and **declared** cash tips (received in hand, declared at shift end);
 - tips **given back** by refunds; the **card fees** deducted from card tips (where the tip policy says
-  so, :mod:`payments.tip_fees`), less any given back with a refunded tip; and tips **paid out**: each payout with its day and how (from a
+  so, :mod:`payments.stripe.tip_fees`), less any given back with a refunded tip; and tips **paid out**: each payout with its day and how (from a
   drawer, through payroll, kept in hand as declared cash, kept at the door by a driver);
 - **adjusted**: anything else moved on their tips account (a correction), so the record ties out;
 - **hours** in tipped work (a shift whose job the policy of its day calls front of house) and in
