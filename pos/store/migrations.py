@@ -23,7 +23,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
         16,
         "numbered, signed closings; the store's id and its public closing key",
         """
--- The store's own random id: it names the file of the store's private closing key (pos.day.signing).
+-- The store's own random id: it names the file of the store's private closing key (pos.signing).
 CREATE TABLE store_identity (id TEXT NOT NULL);
 INSERT INTO store_identity(id) VALUES (lower(hex(randomblob(8))));
 -- The public half of the closing key; the private half is in an owner-only file outside the store.
@@ -33,7 +33,7 @@ CREATE TABLE closing_keys (
     fingerprint TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
--- One signed record per close and per reopening (pos.day.closings): numbered 1, 2, 3... never reset,
+-- One signed record per close and per reopening (pos.closings): numbered 1, 2, 3... never reset,
 -- each carrying the previous one's signature. The signed text is ``record``; the columns repeat it for lookups.
 CREATE TABLE closings (
     number INTEGER PRIMARY KEY CHECK (number > 0),
@@ -132,7 +132,7 @@ CREATE INDEX stripe_events_received ON stripe_events(received_at);
 ALTER TABLE refunds ADD COLUMN batch_id TEXT;
 CREATE INDEX refunds_batch ON refunds(batch_id);
 -- What a refund by item gave back: a line of the order, how many of it, and its share of the sale to the cent
--- (pos/sales/returns.py).  A batch whose every part failed gave nothing back, and its items count as not returned.
+-- (pos/returns.py).  A batch whose every part failed gave nothing back, and its items count as not returned.
 CREATE TABLE refund_items (
     batch_id TEXT NOT NULL,
     order_id TEXT NOT NULL REFERENCES orders(id),
@@ -162,7 +162,7 @@ ALTER TABLE order_lines ADD COLUMN taken_from_line INTEGER;
         21,
         "the tip policy's history by effective day; the job each shift is worked in",
         """
--- The store's tip policy (pos.tips.tip_policy), one row per change with the business day it takes effect; the policy in
+-- The store's tip policy (pos.tip_policy), one row per change with the business day it takes effect; the policy in
 -- force on a day is the latest row effective by then (none: the defaults).  Kept for good, like the journal.
 CREATE TABLE tip_policies (
     id INTEGER PRIMARY KEY,
@@ -204,7 +204,7 @@ CREATE INDEX journal_day ON journal_entries(business_day, source_kind);
         23,
         "the store's pay schedule, with its history: tips are due by the payday of the period they were earned in",
         """
--- One row per change (pos.tips.paydays), in force from its first pay period's first day; kept for good, like the journal.
+-- One row per change (pos.paydays), in force from its first pay period's first day; kept for good, like the journal.
 CREATE TABLE pay_schedules (
     id INTEGER PRIMARY KEY,
     frequency TEXT NOT NULL CHECK (frequency IN ('weekly', 'biweekly', 'semimonthly', 'monthly')),
@@ -228,7 +228,7 @@ END;
         "floats come from the safe (or stay in the drawer): a task to correct the books of floats booked from the owner",
         """
 -- What a store upgraded from before needs that SQL cannot do (a journal entry, hash-chained), done once by the first
--- command that opens it (pos.cash.floats.correct_past_floats), then deleted in the same transaction.
+-- command that opens it (pos.floats.correct_past_floats), then deleted in the same transaction.
 CREATE TABLE upgrade_tasks (name TEXT PRIMARY KEY);
 INSERT INTO upgrade_tasks(name)
     SELECT 'float-correction' WHERE EXISTS (SELECT 1 FROM journal_entries WHERE key LIKE 'drawer:%:float');
@@ -238,7 +238,7 @@ INSERT INTO upgrade_tasks(name)
         25,
         "an order's note, the time promised, what a delivery customer will pay with; deliveries paid before they go out",
         """
--- A note for the kitchen, the counter and the driver ('no onions', 'ring twice'), one line (pos.base.text).
+-- A note for the kitchen, the counter and the driver ('no onions', 'ring twice'), one line (pos.text).
 ALTER TABLE orders ADD COLUMN note TEXT;
 -- The moment promised to the customer ('ready 19:30'), UTC ISO-8601 like every instant: an order is ready (or at
 -- the door) by then.  Inside the order's business day; None: nothing promised.
@@ -246,7 +246,7 @@ ALTER TABLE orders ADD COLUMN promised_at TEXT;
 -- What a delivery customer said they will hand the driver ('I have a $50'): the driver brings the change.
 ALTER TABLE orders ADD COLUMN pays_with_minor INTEGER CHECK (pays_with_minor > 0);
 -- A delivery paid before it goes out (by link, by card on the phone) is still taken to the door: who took it, when,
--- and how it ended (pos.store.prepaid_runs).  A delivery the driver collects for is its cash-on-delivery payment instead.
+-- and how it ended (pos.prepaid_runs).  A delivery the driver collects for is its cash-on-delivery payment instead.
 CREATE TABLE prepaid_runs (
     id INTEGER PRIMARY KEY,
     order_id TEXT NOT NULL REFERENCES orders(id),
@@ -267,7 +267,7 @@ CREATE UNIQUE INDEX prepaid_runs_one_out ON prepaid_runs(order_id) WHERE ended_a
         26,
         "tax rates and names with their history by effective day",
         """
--- A tax category's name and rate from a business day on (pos.store.taxes), one row per change; on a day, a category's
+-- A tax category's name and rate from a business day on (pos.taxes), one row per change; on a day, a category's
 -- name is the latest name set by a row effective by then, and so is its rate (a row sets either, or both).  A
 -- category's first row sets both, in force since the store began ('0001-01-01').  Kept for good, like the
 -- journal: a past day keeps the rate its sales were taxed at.
@@ -299,7 +299,7 @@ ALTER TABLE tax_categories DROP COLUMN rate_percent;
     ),
     (
         27,
-        "the control records' chain: every version of every control row, hash-chained (pos.store.chains)",
+        "the control records' chain: every version of every control row, hash-chained (pos.chains)",
         chains.install,
     ),
     (
@@ -307,7 +307,7 @@ ALTER TABLE tax_categories DROP COLUMN rate_percent;
         "where a refund's money leaves from, held while it is requested",
         """
 -- The account a refund's money leaves from (a drawer, the processor's clearing), written with the row while it is
--- 'requested': a drawer's cash a refund will take is held from then on (pos.cash.drawer.spendable_cash), so two
+-- 'requested': a drawer's cash a refund will take is held from then on (pos.drawer.spendable_cash), so two
 -- registers cannot both spend it.  NULL on refunds from before: read from the row's tender and register.
 ALTER TABLE refunds ADD COLUMN from_account TEXT;
 """,
@@ -316,7 +316,7 @@ ALTER TABLE refunds ADD COLUMN from_account TEXT;
         29,
         "closings witnessed off the machine: one delivery job per closing and witness",
         """
--- Each closing, as it was made, waiting for (or delivered to) each witness the store names (pos.day.witness): queued in
+-- Each closing, as it was made, waiting for (or delivered to) each witness the store names (pos.witness): queued in
 -- the close's own transaction, delivered after it commits, retried by the next command until it is delivered.
 CREATE TABLE witness_jobs (
     id INTEGER PRIMARY KEY,
@@ -338,7 +338,7 @@ CREATE INDEX witness_jobs_waiting ON witness_jobs(witness, closing_number) WHERE
         30,
         "tries of a secret counted against the place it was typed, not a person",
         """
--- A kiosk's staff PINs and the owner's recovery code (pos.people.place_tries): each try is a row, never changed; the
+-- A kiosk's staff PINs and the owner's recovery code (pos.place_tries): each try is a row, never changed; the
 -- wrong tries in a row since the place's last right one make that place (never the person named) wait.
 CREATE TABLE place_tries (
     id INTEGER PRIMARY KEY,

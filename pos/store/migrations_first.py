@@ -414,9 +414,9 @@ ALTER TABLE audit_log ADD COLUMN terminal TEXT;
         14,
         "a wait after wrong PINs; the owner's recovery code",
         """
--- After a lockout every further wrong PIN makes the person wait before the next try (pos.people.staff.verify_pin).
+-- After a lockout every further wrong PIN makes the person wait before the next try (pos.staff.verify_pin).
 ALTER TABLE staff ADD COLUMN pin_wait_until TEXT;
--- The owner's one-time recovery code (pos.people.recovery), only as a salted hash: at most one is unused at a time.
+-- The owner's one-time recovery code (pos.recovery), only as a salted hash: at most one is unused at a time.
 CREATE TABLE recovery_codes (
     id INTEGER PRIMARY KEY,
     code_hash TEXT NOT NULL,
