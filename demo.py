@@ -273,7 +273,7 @@ def _build(folder: Path) -> DemoReport:
         report.story.append(f"Counter #{left.number}: voided before payment (customer changed their mind).")
 
         config.set_option(store, "approval.refund_over", "2.00")
-        from pos.people.staff import verify_pin
+        from pos.people.pin_tries import verify_pin
 
         maria = verify_pin(store, "Maria", "258036")  # Maria types her PIN at the register: the approval
         # The customer brings one of the two sodas back (line 2): a refund by item, its share of the tax included.

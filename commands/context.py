@@ -272,7 +272,8 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
     if name is None:
         return None
     from pos.base.errors import Refused
-    from pos.people.staff import check_pin_wait, get_staff, verify_pin
+    from pos.people.staff import get_staff
+    from pos.people.pin_tries import check_pin_wait, verify_pin
 
     store = open_store(ctx)
     store.check_writable()  # an approval is for a change: refused before anyone types a PIN
@@ -288,7 +289,8 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
 def ask_pin_of(ctx: typer.Context, name: str, doing: str) -> Any:
     """The PIN of the person ``name`` who does ``doing`` now (counts cash, receives it), typed hidden as an approval
     is (:func:`ask_approver`), never an argument; their verified staff member."""
-    from pos.people.staff import check_pin_wait, get_staff, verify_pin
+    from pos.people.staff import get_staff
+    from pos.people.pin_tries import check_pin_wait, verify_pin
     from pos.base.text import shown
 
     store = open_store(ctx)

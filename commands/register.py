@@ -90,7 +90,8 @@ def _crashed(store: "Store", exc: Exception) -> None:
 def _session(store: "Store", name: Optional[str], register: int) -> None:
     """One cashier's session at the register: the sign-in (name and PIN), then their lines until they sign out."""
     from pos.day.shifts import clock_in
-    from pos.people.staff import get_staff, open_shift, verify_pin
+    from pos.people.staff import get_staff, open_shift
+    from pos.people.pin_tries import verify_pin
     from screens.register import Session
 
     who = name or typer.prompt("Name", err=True)

@@ -107,7 +107,7 @@ def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
     store.check_writable()
     from pos.base.text import shown
 
-    from pos.people.staff import check_pin_wait
+    from pos.people.pin_tries import check_pin_wait
 
     member = get_staff(store, name)
     if terminal_binding() is None:  # before a PIN is typed: a sign-in without the shell's key is not made

@@ -68,7 +68,8 @@ def staff_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List staff: role, tips, active, on shift, and who is locked out or waiting after wrong PINs."""
-    from pos.people.staff import list_staff, open_shift, pin_hold
+    from pos.people.staff import list_staff, open_shift
+    from pos.people.pin_tries import pin_hold
 
     store = open_store(ctx)
     members = list_staff(store, include_inactive)
@@ -108,7 +109,7 @@ def staff_unlock(
     as_json: JsonFlag = False,
 ) -> None:
     """Let someone locked out after five wrong PINs sign in again (a manager, or an owner for a manager)."""
-    from pos.people.staff import check_unlock, unlock
+    from pos.people.pin_tries import check_unlock, unlock
 
     store = open_store(ctx)
     by = signed_in_actor(store)  # a manager signed in unlocks by their sign-in; else --approve, never themselves
@@ -128,7 +129,7 @@ def staff_pin(
     The new PIN follows the rules for NAME's role, and is neither their current nor their previous PIN.
     """
     from pos.people.pin_change import change_pin, check_new_pin_for, check_pin_change
-    from pos.people.staff import verify_pin
+    from pos.people.pin_tries import verify_pin
     from pos.base.text import shown
 
     store = open_store(ctx)
@@ -218,7 +219,7 @@ def staff_recovery_code(
 ) -> None:
     """Make a new recovery code (the old one stops working): an owner, by their PIN typed now."""
     from pos.people import recovery
-    from pos.people.staff import verify_pin
+    from pos.people.pin_tries import verify_pin
 
     store = open_store(ctx)
     store.check_writable()
@@ -257,7 +258,8 @@ def _clocking(ctx: typer.Context, name: str, by: Optional[str], starting: bool,
     What cannot be done (an unknown name, someone not on shift...) is refused before anyone types a PIN.
     """
     from pos.day.shifts import check_clock_in, check_clock_out
-    from pos.people.staff import get_staff, verify_pin
+    from pos.people.staff import get_staff
+    from pos.people.pin_tries import verify_pin
 
     store = open_store(ctx)
     store.check_writable()

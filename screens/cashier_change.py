@@ -1,7 +1,7 @@
 """A cashier change at a register without quitting: ``switch [NAME]``, and Enter alone at a locked register.
 
 The next person signs in the way ``pos register`` signs the first one in: their name, then their PIN
-typed hidden (:func:`pos.people.staff.verify_pin`: a wrong one counts toward their lockout and is in the audit
+typed hidden (:func:`pos.people.pin_tries.verify_pin`: a wrong one counts toward their lockout and is in the audit
 trail with the register it was typed at), then, if they are not on shift, the offer to start it by the
 PIN they just typed.  Someone deactivated, locked out or made to wait after wrong PINs is refused before
 typing a PIN, and the refusal is recorded.  Enter alone at any question cancels, and whoever was signed
@@ -60,7 +60,8 @@ class CashierChange:
     def _switch_to(self, name: str) -> list[str]:
         """The person named: refused before any PIN is typed when they may not sign in (audited); else ask it."""
         from pos.people.signin import current_member
-        from pos.people.staff import check_pin_wait, get_staff
+        from pos.people.staff import get_staff
+        from pos.people.pin_tries import check_pin_wait
 
         if not name:
             return [self._stays()]
@@ -77,7 +78,8 @@ class CashierChange:
         return []
 
     def _switch_pin(self, name: str, pin: str) -> list[str]:
-        from pos.people.staff import open_shift, verify_pin
+        from pos.people.staff import open_shift
+        from pos.people.pin_tries import verify_pin
 
         if not pin:
             return [self._stays()]

@@ -292,7 +292,7 @@ class Session(CashierChange):
                     return [why]
 
                 def approve(pin: str) -> list[str]:
-                    from pos.people.staff import verify_pin
+                    from pos.people.pin_tries import verify_pin
 
                     if not pin:
                         self._refused(asked, refusal.message)
@@ -313,7 +313,7 @@ class Session(CashierChange):
     def unlock(self, pin: str) -> list[str]:
         """Unlock with the signed-in cashier's PIN (a wrong one counts toward their lockout); Enter alone lets
         another cashier sign in (:class:`screens.cashier_change.CashierChange`), the register locked until they have."""
-        from pos.people.staff import verify_pin
+        from pos.people.pin_tries import verify_pin
 
         if not pin.strip():
             return self._fit(self._switch_at_lock())
@@ -773,7 +773,7 @@ class Session(CashierChange):
                 manager = get_staff(self.store, name)
 
                 def count(pin: str) -> list[str]:
-                    from pos.people.staff import verify_pin
+                    from pos.people.pin_tries import verify_pin
 
                     if not pin:
                         self._refused(asked, refusal.message)
@@ -811,7 +811,7 @@ class Session(CashierChange):
         check_clock_out(self.store, self.cashier.name)
 
         def end(pin: str) -> list[str]:
-            from pos.people.staff import verify_pin
+            from pos.people.pin_tries import verify_pin
 
             if not pin:
                 return ["The shift goes on."]

@@ -14,7 +14,8 @@ from pos.cash.drawer import open_drawer
 from pos.base.errors import NotAllowed
 from pos.sales.discounts import add_discount
 from pos.sales.orders import add_line, new_order, void_order
-from pos.people.staff import add_staff, unlock, verify_pin
+from pos.people.staff import add_staff
+from pos.people.pin_tries import unlock, verify_pin
 from pos.store.store import Store
 
 

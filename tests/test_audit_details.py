@@ -21,7 +21,8 @@ from pos.store import config
 from pos.cash.drawer import open_drawer
 from pos.sales.orders import add_line, new_order
 from pos.base.errors import NotAllowed
-from pos.people.staff import add_staff, start_shift, verify_pin
+from pos.people.staff import add_staff, start_shift
+from pos.people.pin_tries import verify_pin
 from pos.store.store import Store
 from tests.conftest import Cli
 

@@ -16,7 +16,8 @@ from freezegun import freeze_time
 from payments.selfcheckout import setup_kiosk
 from pos.store import audit
 from pos.base.errors import NotAllowed
-from pos.people.staff import add_staff, get_staff, pin_hold, verify_pin
+from pos.people.staff import add_staff, get_staff
+from pos.people.pin_tries import pin_hold, verify_pin
 from pos.store.store import Store
 from screens.kiosk import KioskSession
 from tests.conftest import Cli

@@ -34,7 +34,7 @@ LAZY = (
     ("pos.day.days_ahead", "pos.day.closings"),
     ("pos.day.witness", "pos.day.closings"),
     ("pos.day.witness", "pos.day.report"),
-    ("pos.people.staff", "pos.people.approvals"),
+    ("pos.people.pin_tries", "pos.people.approvals"),
     ("pos.people.staff", "pos.people.roles"),
     ("pos.store.config", "pos.store.quick_keys"),
     ("pos.store.config", "pos.store.settings_money"),

@@ -14,7 +14,8 @@ from freezegun import freeze_time
 
 from pos.store import audit
 from pos.base.errors import NotAllowed, Refused
-from pos.people.staff import LONGEST_WAIT_S, add_staff, pin_wait_s, unlock, verify_pin
+from pos.people.staff import add_staff
+from pos.people.pin_tries import LONGEST_WAIT_S, pin_wait_s, unlock, verify_pin
 from pos.store.store import Store
 from tests.conftest import Cli
 from tests.helpers import CASHIER_PIN, MANAGER_PIN, OWNER_PIN, OWNER_SHOP, signin_on

@@ -27,7 +27,7 @@ GUESSER = """
 import sys
 from pathlib import Path
 from pos.base.errors import AnytenderError
-from pos.people.staff import verify_pin
+from pos.people.pin_tries import verify_pin
 from pos.store.store import Store
 
 import time
@@ -125,7 +125,7 @@ def test_an_approver_locked_out_after_typing_their_pin_approves_nothing(crew: St
     """The approver is read again where the approval is written: a lock that came in between holds."""
     from pos.people import approvals
     from pos.base.errors import NotAllowed, Refused
-    from pos.people.staff import verify_pin
+    from pos.people.pin_tries import verify_pin
 
     maria = verify_pin(crew, "Maria", "258036")
     for _ in range(5):  # someone guesses at her PIN on another terminal meanwhile

@@ -16,7 +16,8 @@ from conftest import PIN_RECORDS, Cli, snapshot
 from pos.base.errors import InvalidInput, NotAllowed
 from pos.people.pin_change import change_pin
 from pos.people.pins import check_new_pin, hash_pin, is_straight_run, normalise_pin, pin_matches
-from pos.people.staff import add_staff, get_staff, verify_pin
+from pos.people.staff import add_staff, get_staff
+from pos.people.pin_tries import verify_pin
 from pos.store.store import Store
 
 SHORT_ROLES = ("cashier", "server", "driver", "kitchen")

@@ -17,7 +17,8 @@ from freezegun import freeze_time
 from conftest import Cli
 from pos.store import config
 from pos.base.errors import NotAllowed
-from pos.people.staff import add_staff, verify_pin
+from pos.people.staff import add_staff
+from pos.people.pin_tries import verify_pin
 from pos.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

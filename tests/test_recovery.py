@@ -10,7 +10,8 @@ import pytest
 from freezegun import freeze_time
 
 from pos.store import audit, chains
-from pos.people.staff import add_staff, pin_matches, verify_pin
+from pos.people.staff import add_staff, pin_matches
+from pos.people.pin_tries import verify_pin
 from pos.store.store import Store
 from tests.conftest import PIN_RECORDS, Cli, snapshot
 

@@ -21,7 +21,8 @@ from pos.store import audit
 from pos.cash.drawer import open_drawer
 from pos.base.errors import NotAllowed
 from pos.sales.orders import add_line, list_orders, new_order
-from pos.people.staff import MAX_FAILED_PINS, add_staff, deactivate_staff, get_staff, start_shift, verify_pin
+from pos.people.staff import add_staff, deactivate_staff, get_staff, start_shift
+from pos.people.pin_tries import MAX_FAILED_PINS, verify_pin
 from pos.store.store import Store
 from screens.register import Session
 from tests.conftest import Cli, refused_events, snapshot

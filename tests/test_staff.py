@@ -18,8 +18,8 @@ from pos.people.staff import (
     on_shift_at,
     pin_matches,
     start_shift,
-    verify_pin,
 )
+from pos.people.pin_tries import verify_pin
 from pos.store.store import Store
 
 

@@ -2,7 +2,7 @@
 
 Hours on shift are money (the tip pool is shared by them) and a tip may go only to someone on
 shift, so nobody clocks anyone else in or out: the caller has a PIN typed at that moment
-checked (:func:`pos.people.staff.verify_pin`) and passes whose it was, ``by``: the person themselves,
+checked (:func:`pos.people.pin_tries.verify_pin`) and passes whose it was, ``by``: the person themselves,
 or a manager (whom the permission table lets approve) acting for them.  Each clock-in and
 clock-out is kept with who did it, in the shift's row and the audit trail, and so is every
 declaration of cash tips (:func:`pos.tips.tips.declare_cash_tips`).

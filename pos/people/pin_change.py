@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from pos.base.errors import NotAllowed
 from pos.people.pins import check_new_pin, hash_pin
 from pos.store.roster import StaffMember
-from pos.people.staff import get_staff, verify_pin
+from pos.people.staff import get_staff
+from pos.people.pin_tries import verify_pin
 from pos.store.store import iso, utc_now
 from pos.people.permissions import Action, require
 

@@ -5,7 +5,7 @@ counted against the person named, a customer could lock a manager out, or make t
 hour (issue 24, finding 6).  So a staff PIN typed at a kiosk is checked here (:func:`staff_at`): a
 wrong PIN, a right PIN of someone who may not do what was asked, a name nobody has, and a person who
 is locked out or waiting all count against the kiosk alone (its own growing wait, on a person's
-schedule: :func:`pos.people.staff.pin_wait_s`), and all get the same answer, so the kiosk confirms no guess.
+schedule: :func:`pos.people.pin_tries.pin_wait_s`), and all get the same answer, so the kiosk confirms no guess.
 The person's own count of wrong PINs is never changed here.
 
 The owner's recovery code is the other place (:data:`RECOVERY`): its wrong tries have their own limit
@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 from pos.base.errors import NotAllowed, NotFound, Refused
 from pos.store.store import iso, parse_iso, utc_now
 from pos.base.words import counted
-from pos.people.staff import duration_words, get_staff, pin_hold, pin_wait_s
+from pos.people.staff import get_staff
+from pos.people.pin_tries import duration_words, pin_hold, pin_wait_s
 from pos.people import pins
 from pos.people.pins import pin_matches
 

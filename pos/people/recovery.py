@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from pos.base.errors import InvalidInput, NotAllowed, Refused
 from pos.store.store import iso, utc_now
-from pos.people.staff import MAX_FAILED_PINS, get_staff
+from pos.people.staff import get_staff
+from pos.people.pin_tries import MAX_FAILED_PINS
 from pos.people.place_tries import RECOVERY, check_place, record_try
 from pos.people.pin_change import check_new_pin_for
 from pos.people.pins import hash_pin

@@ -18,7 +18,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Callable
 
 from pos.store.store import iso, parse_iso, utc_now
-from pos.people.staff import get_staff, pin_hold, verify_pin
+from pos.people.staff import get_staff
+from pos.people.pin_tries import pin_hold, verify_pin
 
 if TYPE_CHECKING:  # pragma: no cover
     from pos.store.roster import StaffMember
@@ -116,7 +117,7 @@ def current_member(store: "Store", staff_id: int, *, since: str | None = None) -
             raise NotAllowed(f"{member.name} was deactivated after signing in here, which ended this sign-in: "
                              "sign in again with your PIN.")
     hold = pin_hold(store, member)
-    if hold.locked:  # said as the wrong PIN that locked them said it (pos.people.staff.PinHold)
+    if hold.locked:  # said as the wrong PIN that locked them said it (pos.people.pin_tries.PinHold)
         raise NotAllowed(hold.words)
     return member
 
