@@ -16,14 +16,8 @@ from payments.refunds import refund
 from pos.cash import drawer
 from pos.books import ledger
 from pos.tips import tips
-from pos.day.close import (
-    SettlementLine,
-    close_day,
-    is_closed,
-    match_settlement,
-    parse_count,
-    reopen_day,
-)
+from pos.day.close import close_day, is_closed, parse_count, reopen_day
+from pos.day.card_settlement import SettlementLine, match_settlement
 from pos.cash.drawer import DrawerParts, drawer_parts, expected_drawer
 from pos.base.errors import Conflict, InvalidInput, NotAllowed
 from pos.sales.orders import add_line, new_order, resolve, void_order
@@ -304,7 +298,7 @@ def test_stripe_settlement_matches_and_differences_show(shop: Store, fake) -> No
 
 def test_stripe_settlement_matches_refunds_reports_disputes_and_lists_payouts(shop: Store, fake) -> None:
     from payments.stripe.settlement import settlement_for
-    from pos.day.close import payouts
+    from pos.day.card_settlement import payouts
 
     with freeze_time(DURING, tick=True):  # noon on DAY in New York
         order = sale(shop)
@@ -559,7 +553,7 @@ def test_a_category_the_register_does_not_know_is_shown_as_unmatched(shop: Store
 
 def test_every_reporting_category_stripe_documents_is_classified() -> None:
     from payments.stripe.settlement import KIND_OF, ReportingCategory, _kind
-    from pos.day.close import SettlementKind
+    from pos.day.card_settlement import SettlementKind
 
     assert set(KIND_OF) == set(ReportingCategory) and len(ReportingCategory) == 37
     assert _kind({"reporting_category": "refund_failure"}) == (SettlementKind.REFUND_FAILURE, "refund_failure")

@@ -15,7 +15,7 @@ from payments import service, wallet
 from payments.base import get_payment
 from payments.stripe.webhooks import handle_event, verify_event
 from pos.books import ledger
-from pos.day.close import match_settlement
+from pos.day.card_settlement import match_settlement
 from pos.sales.orders import add_line, new_order
 from pos.store.store import Store
 from tests.fake_stripe import FEE_ONLINE, FakeStripe, fee_for, signed

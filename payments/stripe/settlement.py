@@ -3,7 +3,7 @@
 A training store's processor reports what it charged (its own fee rule),
 so the close runs the same way with no network.  Stripe reports balance
 transactions created during the day, each as a line of its kind
-(:class:`pos.day.close.SettlementKind`, from the ``reporting_category``: every
+(:class:`pos.day.card_settlement.SettlementKind`, from the ``reporting_category``: every
 category Stripe documents is in :class:`ReportingCategory`, and one it adds
 later is ``unknown``, shown on the close, never dropped): a charge is named
 by its own id (what a capture recorded), anything else by its source (the
@@ -17,7 +17,7 @@ Each line is dated by the moment Stripe created it (``created``, put in a
 business day by the store's rollover).  The day before and the day after are
 read as well: a link paid before the rollover but booked after it (its order
 carried over) is the same payment on both sides, found whichever day it is
-booked on (:func:`pos.day.close.match_settlement`).
+booked on (:func:`pos.day.card_settlement.match_settlement`).
 
 A balance transaction is in the account's settlement currency: its ``currency``
 and ``exchange_rate`` go with the line, for the match to convert.
@@ -29,7 +29,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from pos.day.close import SettlementKind, SettlementLine
+from pos.day.card_settlement import SettlementKind, SettlementLine
 from payments.card import stripe_gateway
 from payments.stripe.late_fees import recover_fees
 from payments.training import fee_minor
