@@ -118,9 +118,10 @@ def ledger_verify(
     signed closing against the store's witnesses, and any anchors; exit 1 if anything fails, naming the first thing
     that differs."""
     from pos.day import archive, closings
+    from pos.day import anchors as day_anchors
     from pos.day.store_check import verify_store
 
-    held = [closings.parse_anchor(text)._replace(source=text.strip()) for text in anchor or []]
+    held = [day_anchors.parse_anchor(text)._replace(source=text.strip()) for text in anchor or []]
     printed: list[tuple[str, str]] = []
     reported: list[dict[str, Any]] = []
     archives: list[tuple[bytes, str]] = []
@@ -133,7 +134,7 @@ def ledger_verify(
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidInput(f"{show_path(path)} (--anchors) is not text.") from None
-        for found, closing in closings.anchors_from_reports(text, show_path(path)):
+        for found, closing in day_anchors.anchors_from_reports(text, show_path(path)):
             held.append(found)
             reported.append(closing)
             if closing.get("key_fingerprint"):
@@ -158,14 +159,14 @@ def ledger_verify(
              if result.since_day else f" after entry {result.since} (the last close's head)")
     problem = f"against {against.source}: {against.problem}" if against is not None else result.problem
     checked = closings.Check(result.closings, None)
-    anchored = closings.AnchorCheck(0, None)
+    anchored = day_anchors.AnchorCheck(0, None)
     if problem is None and held:
-        anchored = closings.check_anchors(store, held, printed)
-        problem = anchored.problem or closings.check_reported_closings(store, reported)
+        anchored = day_anchors.check_anchors(store, held, printed)
+        problem = anchored.problem or day_anchors.check_reported_closings(store, reported)
     for data, source in archives if problem is None else []:
         compared, problem = archive.compare_with_store(store, data, source)
         anchored = anchored._replace(held=anchored.held + compared)
-        held.append(closings.Anchor("", 0, source))
+        held.append(day_anchors.Anchor("", 0, source))
         if problem is not None:
             break
     ok = problem is None

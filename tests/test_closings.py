@@ -19,6 +19,7 @@ from payments import service
 from payments.refunds import refund
 from pos.store import chains, config
 from pos.day import closings, signing
+from pos.day import anchors
 from pos.cash import drawer
 from pos.books import journal_form, ledger
 from pos.books import journal_check
@@ -494,14 +495,14 @@ def test_a_close_by_cli_without_the_key_file_is_refused_and_writes_nothing(shop:
 @settings(max_examples=200, deadline=None)
 @given(digits=st.text("0123456789abcdefABCDEF", min_size=8, max_size=64), entry=st.integers(1, 10**15 - 1))
 def test_an_anchor_written_out_reads_back(digits: str, entry: int) -> None:
-    assert closings.parse_anchor(f" {digits}@{entry} ") == closings.Anchor(digits.lower(), entry, f"{digits}@{entry}")
+    assert anchors.parse_anchor(f" {digits}@{entry} ") == anchors.Anchor(digits.lower(), entry, f"{digits}@{entry}")
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
 def test_any_text_is_an_anchor_or_refused_in_words(spec: str) -> None:
     try:
-        anchor = closings.parse_anchor(spec)
+        anchor = anchors.parse_anchor(spec)
     except InvalidInput as exc:
         assert "\n" not in exc.message
     else:
@@ -518,7 +519,7 @@ def test_an_anchor_rehashes_the_chain_itself_so_an_edit_left_under_an_old_hash_i
     conn = _unguard(shop.path)
     conn.execute("UPDATE journal_entries SET memo = 'Refund: wrong order' WHERE id = ?", (refund_entry.id,))
     conn.close()
-    check = closings.check_anchors(shop, [closings.parse_anchor(c.anchor)])
+    check = anchors.check_anchors(shop, [anchors.parse_anchor(c.anchor)])
     assert check.problem == f"entry {refund_entry.id} was changed after it was posted (its hash does not match its content)"
 
 
