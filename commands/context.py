@@ -144,7 +144,7 @@ def warn_if_exposed(store: "Store") -> None:
     import hashlib
     import shlex
 
-    from pos.store.store import exposed_files
+    from pos.store.store_file import exposed_files
 
     exposed = exposed_files(store.path)
     if not exposed:

@@ -120,7 +120,7 @@ def test_each_store_is_warned_about_once(make_store, state: Path) -> None:
 
 
 def test_exposed_files_names_the_wal_and_shm_too(store: Store) -> None:
-    from pos.store.store import exposed_files
+    from pos.store.store_file import exposed_files
 
     with store.write() as conn:
         conn.execute("UPDATE settings SET value = value")
