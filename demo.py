@@ -58,7 +58,7 @@ class DemoReport:
 
 
 def resolve_number(store: Any, order_id: str | None) -> int:
-    from pos.sales.orders import resolve
+    from pos.sales.order_records import resolve
 
     return resolve(store, order_id or "").number
 
@@ -331,7 +331,7 @@ def _build(folder: Path) -> DemoReport:
             f"tax), net sales {money(z.net_sales_minor)}, total collected {money(z.total_collected_minor)}, "
             f"card fees {money(z.card_fees_minor)}."
         )
-        from pos.sales.orders import resolve
+        from pos.sales.order_records import resolve
         from receipts import day_pdf, model, pdf as receipt_pdf
 
         receipts_dir = folder / "receipts"

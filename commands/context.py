@@ -315,9 +315,9 @@ def parse_day_option(text: str | None) -> Any:
 
 def order_named(store: "Store", order: str, day: Optional[str] = None) -> str:
     """The id of the order a command names (``12``, ``2026-12-06/12`` or an id, with its ``--day``), found by the
-    one reader of references (:func:`pos.sales.orders.locate`).  An old number of an order carried over to another day
+    one reader of references (:func:`pos.sales.order_records.locate`).  An old number of an order carried over to another day
     finds it, and says on stderr where it is now (stdout stays the command's, --json too)."""
-    from pos.sales.orders import locate
+    from pos.sales.order_records import locate
 
     found = locate(store, order, parse_day_option(day))
     if found.moved_from is not None:

@@ -88,7 +88,7 @@ def _write_ticket(store: "Store", order_id: str, made: Any, pdf: Path, width: in
     """Write a ticket's PDF once the delivery is out: what to say, or None when it could not be written (then a
     warning on stderr: the delivery stands, and the ticket can be written again)."""
     from pos.base.errors import AnytenderError
-    from pos.sales.orders import resolve, typed
+    from pos.sales.order_records import resolve, typed
     from receipts import ticket as tickets
 
     try:
@@ -124,7 +124,7 @@ def delivery_collect(
     only_own(store, signed_in_actor(store), "collect", order_ref=order)
     p = collect(store, order, amount, tip, keep_change=keep_change)
     if p is None:
-        from pos.sales.orders import resolve
+        from pos.sales.order_records import resolve
 
         done = resolve(store, order)
         emit(as_json, {"order_id": done.id, "state": "delivered", "collected_minor": 0},
@@ -157,7 +157,7 @@ def delivery_fail(
     only_own(store, signed_in_actor(store), "record a failed delivery of", order_ref=order)
     p = fail(store, order, reason)
     if p is None:
-        from pos.sales.orders import resolve
+        from pos.sales.order_records import resolve
 
         back = resolve(store, order)
         emit(as_json, {"order_id": back.id, "state": "failed"}, f"Delivery failed ({reason.strip()}): order "

@@ -13,7 +13,7 @@ from pos.base.errors import InvalidInput
 from commands.contacts import address_of, hide, phone_of
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.sales.orders import Order, OrderView
+    from pos.sales.order_records import Order, OrderView
     from pos.store.store import Store
 
 order_app = group("Orders on any channel: counter, phone, delivery, kiosk.")
@@ -35,7 +35,7 @@ ACTIONS: dict[str, str] = {
     "order void": "VOID_UNPAID", "order find": "FIND_ORDERS",
 }
 
-# Every status an order can have (pos.sales.orders.OrderStatus; a test holds them equal), for help and refusals.
+# Every status an order can have (pos.sales.order_records.OrderStatus; a test holds them equal), for help and refusals.
 STATUSES = "open, paid, refunded or voided"
 
 
@@ -111,7 +111,7 @@ def _expired_holds_dicts(store: "Store", v: "OrderView") -> list[dict[str, Any]]
 
 def _emit_view(as_json: bool, store: "Store", v: "OrderView", what: str) -> None:
     """After a change to an order: the order as JSON, or what changed and the new total."""
-    from pos.sales.orders import spoken
+    from pos.sales.order_records import spoken
 
     emit(as_json, _view_dict(store, v), f"{spoken(store, v.order)}: {what}  total {money(store, v.totals.total_minor)}")
 
@@ -292,7 +292,7 @@ def order_set(
     is refused.
     """
     from pos.sales.order_details import set_details
-    from pos.sales.orders import spoken
+    from pos.sales.order_records import spoken
 
     store = open_store(ctx)
     o = set_details(store, order_named(store, order, day), customer_name=name, customer_phone=phone, address=address,
@@ -331,7 +331,8 @@ def order_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List the orders of a business day (with the time promised and the note, where an order has them)."""
-    from pos.sales.orders import Channel, OrderStatus, list_orders, parse_channel, view
+    from pos.sales.orders import list_orders, view
+    from pos.sales.order_records import Channel, OrderStatus, parse_channel
 
     store = open_store(ctx)
     wanted_status = None
@@ -456,7 +457,8 @@ def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_js
 @order_app.command("close")
 def order_close(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, as_json: JsonFlag = False) -> None:
     """Close an order that totals nothing (a staff meal, a full comp)."""
-    from pos.sales.orders import close_free, resolve, spoken
+    from pos.sales.orders import close_free
+    from pos.sales.order_records import resolve, spoken
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)
@@ -476,7 +478,7 @@ def order_void(
 ) -> None:
     """Void an unpaid order (same as 'pos void'; a paid one is refunded instead)."""
     from payments.refunds import void
-    from pos.sales.orders import spoken
+    from pos.sales.order_records import spoken
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)

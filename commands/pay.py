@@ -216,7 +216,7 @@ def _print_link(store: "Store", status: Any) -> None:
 
 def _typed_ref(store: "Store", order_id: str) -> str:
     """The order as a command typed now names it: ``12`` on the day open now, else ``2026-12-05/12``."""
-    from pos.sales.orders import resolve, typed
+    from pos.sales.order_records import resolve, typed
 
     return typed(store, resolve(store, order_id))
 
@@ -232,7 +232,7 @@ def payments_list(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, 
     """An order's payments and their states."""
     from payments.base import order_payments
     from payments.service import due_minor
-    from pos.sales.orders import resolve, spoken
+    from pos.sales.order_records import resolve, spoken
 
     from payments.stripe.refund_outcomes import refund_notes, refund_notes_json
 
@@ -342,7 +342,7 @@ def void_cmd(
 ) -> None:
     """Void an unpaid order (pending payments are released)."""
     from payments.refunds import void
-    from pos.sales.orders import spoken
+    from pos.sales.order_records import spoken
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)

@@ -127,7 +127,7 @@ def auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
     folder = config.get(store, "receipt.folder")
     if not folder:
         return None
-    from pos.sales.orders import resolve, typed
+    from pos.sales.order_records import resolve, typed
     from receipts import model, pdf as pdf_layout
 
     order = resolve(store, order_id)

@@ -40,7 +40,8 @@ from pos.store import prepaid_runs
 from pos.store.days import money_day
 from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound, Refused
 from pos.base.money_format import store_money
-from pos.sales.orders import check_dispatchable, resolve
+from pos.sales.orders import check_dispatchable
+from pos.sales.order_records import resolve
 from pos.store.store import iso
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -210,7 +211,7 @@ class SentOut(NamedTuple):
 def send_out(store: "Store", order_ref: str | int, driver_name: str, *, pays_with: str | None = None) -> SentOut:
     """Send a delivery out with a driver: to collect what is due (:func:`dispatch`), or, paid already, to take it
     to the door with nothing to collect (a run of :mod:`pos.store.prepaid_runs`)."""
-    from pos.sales.orders import OrderStatus
+    from pos.sales.order_records import OrderStatus
 
     order = resolve(store, order_ref)
     if order.status is not OrderStatus.PAID:

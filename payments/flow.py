@@ -43,7 +43,8 @@ from pos.base import faults
 from pos.sales import posting_rules
 from pos.store.days import money_day
 from pos.base.errors import Conflict, InvalidInput, NotAllowed, ProcessorUnavailable
-from pos.sales.orders import Order, OrderStatus, covered_minor, mark_paid, resolve, view
+from pos.sales.orders import covered_minor, mark_paid, view
+from pos.sales.order_records import Order, OrderStatus, resolve
 from pos.store.store import iso, new_id, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover

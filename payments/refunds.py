@@ -41,7 +41,8 @@ from pos.base import faults
 from pos.sales import posting_rules
 from pos.base.errors import Conflict, InvalidInput, NotAllowed
 from pos.base.money_format import store_money
-from pos.sales.orders import OrderStatus, forget_order, resolve, sale_key, spoken, typed
+from pos.sales.orders import forget_order, sale_key
+from pos.sales.order_records import OrderStatus, resolve, spoken, typed
 from pos.store.store import iso, new_id, utc_now
 from payments.base import UNFINISHED, get_payment
 from payments.stripe import refund_outcomes as outcomes, tip_fees

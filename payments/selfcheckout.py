@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from datetime import datetime
 
     from payments.flow import PaymentResult
-    from pos.sales.orders import Order
+    from pos.sales.order_records import Order
     from pos.store.store import Store
 
 
@@ -151,7 +151,7 @@ def pay_at_kiosk(store: "Store", kiosk_number: int, order_ref: str | int, tip_mi
     if tip_minor < 0:
         raise InvalidInput("A tip cannot be negative.")
     if tip_minor:
-        from pos.sales.orders import resolve
+        from pos.sales.order_records import resolve
 
         tip_to: str | None = tip_recipient(store, kiosk, since=resolve(store, order_ref).created_at)
     else:

@@ -46,7 +46,7 @@ from payments.flow import (
     void_payment,
 )
 from pos.base.errors import NotAllowed, ProcessorUnavailable
-from pos.sales.orders import OrderStatus, resolve
+from pos.sales.order_records import OrderStatus, resolve
 from payments.base import order_payments
 
 if TYPE_CHECKING:  # pragma: no cover

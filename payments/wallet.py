@@ -49,7 +49,7 @@ class LinkStatus(NamedTuple):
 
 def pending_link(store: "Store", order_ref: str | int) -> Payment | None:
     """The payment link an order is waiting on, if any."""
-    from pos.sales.orders import resolve
+    from pos.sales.order_records import resolve
 
     order = resolve(store, order_ref)
     for payment in order_payments(store, order.id):
@@ -59,7 +59,7 @@ def pending_link(store: "Store", order_ref: str | int) -> Payment | None:
 
 
 def _status(store: "Store", payment: Payment, action: str) -> LinkStatus:
-    from pos.sales.orders import OrderStatus, resolve
+    from pos.sales.order_records import OrderStatus, resolve
 
     current = get_payment(store, payment.id)
     order = resolve(store, current.order_id)
@@ -81,7 +81,7 @@ def send_link(store: "Store", order_ref: str | int, amount: str | int | None = N
 
 
 def _waiting_link(store: "Store", order_ref: str | int) -> Payment:
-    from pos.sales.orders import resolve
+    from pos.sales.order_records import resolve
 
     payment = pending_link(store, order_ref)
     if payment is None:

@@ -203,7 +203,8 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
     from pos.store import config
     from pos.base.errors import Conflict
     from pos.base.money_format import store_money
-    from pos.sales.orders import OrderStatus, resolve, view
+    from pos.sales.orders import view
+    from pos.sales.order_records import OrderStatus, resolve
 
     def money(minor: int) -> str:
         return store_money(store, minor)

@@ -98,7 +98,8 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool) -> Ticket:
     from pos.base.errors import Conflict, NotAllowed
     from pos.base.money_format import store_money
     from pos.sales.order_details import promise_of
-    from pos.sales.orders import Channel, OrderStatus, resolve, view
+    from pos.sales.orders import view
+    from pos.sales.order_records import Channel, OrderStatus, resolve
     from pos.people.staff import get_staff
 
     order = resolve(store, order_ref)

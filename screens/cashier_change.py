@@ -104,7 +104,7 @@ class CashierChange:
     def _signed_in(self, member: "StaffMember") -> list[str]:
         """``member`` signed in by their PIN: the session is theirs from now on, the open order kept."""
         from pos.store import audit
-        from pos.sales.orders import resolve
+        from pos.sales.order_records import resolve
 
         before = self.cashier
         detail: dict[str, object] = {"who": member.name, "taking over from": before.name}

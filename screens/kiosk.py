@@ -132,7 +132,8 @@ class KioskSession:
         return f"{count} item{'s' if count != 1 else ''}, total {self._money(v.totals.total_minor)}."
 
     def _scan(self, text: str) -> list[str]:
-        from pos.sales.orders import Channel, add_line, new_order
+        from pos.sales.orders import add_line, new_order
+        from pos.sales.order_records import Channel
 
         quantity, code = read_scan(text, "an item code", f". {HELP}")
         if not code or "*" in code:
@@ -200,7 +201,7 @@ class KioskSession:
         if not result.outcome.approved:
             return [f"Payment not completed: {result.outcome.message.split(':')[0]}. "
                     "Try another card or phone, or choose 'cash' to pay a cashier."]
-        from pos.sales.orders import resolve
+        from pos.sales.order_records import resolve
 
         number = resolve(self.store, self.order_id).number
         paid = result.payment.amount_minor + result.payment.tip_minor

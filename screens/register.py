@@ -77,7 +77,7 @@ from screens.cashier_change import CashierChange
 from screens.lines import NO_BREAK, Asking, check_item, fitted, read_scan, words, wrapped
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.sales.orders import Order, OrderView
+    from pos.sales.order_records import Order, OrderView
     from pos.store.quick_keys import QuickKey
     from pos.store.roster import StaffMember
     from pos.store.store import Store
@@ -382,7 +382,8 @@ class Session(CashierChange):
         return store_money(self.store, minor).replace(" ", NO_BREAK)
 
     def _open(self) -> str:
-        from pos.sales.orders import Channel, new_order
+        from pos.sales.orders import new_order
+        from pos.sales.order_records import Channel
 
         if self.order_id is None:
             self._require(Action.RING_SALE)
@@ -600,7 +601,7 @@ class Session(CashierChange):
 
     def _tip(self, rest: str) -> list[str]:
         from payments.service import amount_minor
-        from pos.sales.orders import resolve
+        from pos.sales.order_records import resolve
         from pos.tips.tips import recipient_for, service_of
 
         confirmed = rest.rstrip().endswith("!")
@@ -632,9 +633,9 @@ class Session(CashierChange):
 
     def _recall(self, rest: str) -> list[str]:
         """``recall``: the last order held here; ``recall 12``, ``recall 2026-12-05/14`` (or its receipt's QR code,
-        scanned): that order, by the one reader of references (:func:`pos.sales.orders.locate`).  An open order comes back
+        scanned): that order, by the one reader of references (:func:`pos.sales.order_records.locate`).  An open order comes back
         on screen; a paid one is shown with its lines, for ``refund LINE [QTY]``."""
-        from pos.sales.orders import OrderStatus, locate, resolve, spoken
+        from pos.sales.order_records import OrderStatus, locate, resolve, spoken
 
         if self.order_id is not None:
             return ["Finish or hold the open order first."]

@@ -18,7 +18,8 @@ from pos.books import ledger
 from pos.day.close import close_day, reopen_day
 from pos.cash.drawer import open_drawer
 from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.sales.orders import OrderStatus, add_line, list_orders, locate, new_order, resolve, void_order
+from pos.sales.orders import add_line, list_orders, new_order, void_order
+from pos.sales.order_records import OrderStatus, locate, resolve
 from pos.day.report import day_report
 from pos.people.staff import add_staff, get_staff
 from pos.store.store import Store

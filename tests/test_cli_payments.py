@@ -23,7 +23,7 @@ from conftest import PIN_RECORDS, Cli, snapshot
 from payments import registry, service
 from payments.base import Capabilities, DeclineReason, Outcome, TenderKind
 from pos.people import staff
-from pos.sales.orders import resolve
+from pos.sales.order_records import resolve
 from pos.people.staff import add_staff, start_shift
 from pos.store.store import Store
 from tests.helpers import DEFAULT_OPTIONS, bal, verified

@@ -20,7 +20,8 @@ from pos.day.close import close_day, is_closed, parse_count, reopen_day
 from pos.day.card_settlement import SettlementLine, match_settlement
 from pos.cash.drawer import DrawerParts, drawer_parts, expected_drawer
 from pos.base.errors import Conflict, InvalidInput, NotAllowed
-from pos.sales.orders import add_line, new_order, resolve, void_order
+from pos.sales.orders import add_line, new_order, void_order
+from pos.sales.order_records import resolve
 from pos.day.report import day_report
 from pos.people.staff import add_staff, get_staff, start_shift
 from pos.store.store import Store
@@ -225,7 +226,7 @@ def test_a_forced_close_of_a_day_in_progress_sends_later_sales_to_the_next_day(d
 
 
 def test_carried_over_orders_stay_open_on_the_next_day(day: Store) -> None:
-    from pos.sales.orders import resolve
+    from pos.sales.order_records import resolve
 
     with freeze_time(DURING):
         left = sale(day)

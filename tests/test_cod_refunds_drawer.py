@@ -22,7 +22,8 @@ from pos.store import config
 from pos.cash import drawer
 from pos.books import ledger
 from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.sales.orders import Order, OrderStatus, add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import Order, OrderStatus, resolve
 from pos.store.roster import StaffMember
 from pos.people.staff import add_staff, deactivate_staff, end_shift, get_staff, start_shift
 from pos.store.store import Store

@@ -17,7 +17,7 @@ import pytest
 from freezegun import freeze_time
 
 from conftest import Cli
-from pos.sales.orders import OrderStatus
+from pos.sales.order_records import OrderStatus
 from pos.people.staff import add_staff, start_shift
 from pos.store.store import Store
 

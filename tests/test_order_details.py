@@ -23,7 +23,8 @@ from conftest import Cli
 from pos.store import audit
 from pos.base.errors import AnytenderError, InvalidInput
 from pos.sales.order_details import set_details
-from pos.sales.orders import add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import resolve
 from pos.sales.promised_time import parse_promise
 from pos.store.store import Store
 from tests.helpers import refused

@@ -16,7 +16,8 @@ from freezegun import freeze_time
 from payments import service
 from pos.day.close import close_day
 from pos.cash.drawer import open_drawer
-from pos.sales.orders import add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import resolve
 from pos.store.store import Store
 from tests.conftest import Cli
 

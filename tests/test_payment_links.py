@@ -15,7 +15,8 @@ from pos.store import config
 from pos.books import ledger
 from pos.books import journal_check
 from pos.base.errors import Conflict, InvalidInput, NotFound
-from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
 from pos.store.store import Store
 from receipts.terminal_qr import qr_modules, qr_text
 from tests.fake_stripe import FakeStripe

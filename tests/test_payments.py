@@ -41,7 +41,8 @@ from pos.books import ledger
 from pos.people import staff
 from pos.store.catalog import add_item
 from pos.base.errors import Conflict, InvalidInput, NotAllowed, ProcessorUnavailable
-from pos.sales.orders import Order, OrderStatus, add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import Order, OrderStatus, resolve
 from pos.store.store import Store
 
 S = PaymentState

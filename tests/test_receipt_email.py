@@ -21,7 +21,8 @@ from pos.store.catalog import add_item
 from pos.cash.drawer import open_drawer
 from pos.base.errors import InvalidInput, NotAllowed, ServiceUnavailable
 from pos.store.mail_server import MailServer, check_address, parse_server
-from pos.sales.orders import add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import resolve
 from pos.store.store import Store
 from receipts import mail, model
 from receipts.mail import mail_server

@@ -8,7 +8,8 @@ from freezegun import freeze_time
 from payments import cod
 from pos.store import config
 from pos.cash.drawer import open_drawer
-from pos.sales.orders import Order, add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import Order, resolve
 from pos.people.staff import add_staff, start_shift
 from pos.store.store import Store
 

@@ -381,7 +381,7 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from pos.sales import posting_rules  # noqa: E402
 from pos.base.shares import allocate  # noqa: E402
-from pos.sales.orders import Line  # noqa: E402
+from pos.sales.order_records import Line  # noqa: E402
 from pos.sales.returns import share, units  # noqa: E402
 from pos.sales.totals import DiscountInput, DiscountKind, LineInput, compute_totals  # noqa: E402
 

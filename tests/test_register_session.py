@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from pos.store import audit
 from pos.cash.drawer import open_drawer
-from pos.sales.orders import OrderStatus, list_orders
+from pos.sales.orders import list_orders
+from pos.sales.order_records import OrderStatus
 from pos.people.staff import add_staff, start_shift
 from pos.store.store import Store
 from screens.register import Session

@@ -10,7 +10,8 @@ from payments.selfcheckout import get_kiosk, offers_tip, pay_at_kiosk, setup_kio
 from pos.books import ledger
 from pos.books import journal_check
 from pos.base.errors import InvalidInput, NotAllowed, NotFound
-from pos.sales.orders import OrderStatus, add_line, list_orders, new_order, resolve
+from pos.sales.orders import add_line, list_orders, new_order
+from pos.sales.order_records import OrderStatus, resolve
 from pos.people.staff import add_staff, end_shift, start_shift
 from pos.store.store import Store
 from screens.kiosk import KioskSession

@@ -20,7 +20,8 @@ from pos.books import ledger
 from pos.books import journal_check
 from pos.base.errors import ProcessorUnavailable
 from pos.base.money_format import store_money
-from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
 from pos.store.store import Store
 from tests.fake_stripe import HOLD_WINDOW_S, FakeStripe, signed
 

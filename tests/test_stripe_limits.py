@@ -13,7 +13,8 @@ from payments.stripe.errors import Declined
 from payments.stripe.gateway import StripeGateway, StripeSettings
 from payments.stripe.limits import MINIMUM_CHARGE_MINOR
 from pos.base.errors import NotAllowed
-from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
 from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 

@@ -14,7 +14,8 @@ from payments.refunds import void
 from payments.stripe.gateway import StripeSettings
 from pos.base import faults
 from pos.base.errors import ProcessorUnavailable
-from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
 from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 

@@ -19,7 +19,8 @@ from pos.base import faults
 from pos.books import ledger
 from pos.books import journal_check
 from pos.base.errors import Conflict
-from pos.sales.orders import add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import resolve
 from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 

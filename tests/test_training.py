@@ -13,7 +13,8 @@ from pos.books import journal_check
 from pos.store.catalog import add_item
 from pos.cash.drawer import open_drawer
 from pos.base.errors import NotAllowed, ProcessorUnavailable
-from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
 from pos.store.store import Store
 
 

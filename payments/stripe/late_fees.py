@@ -77,7 +77,7 @@ def _book(store: "Store", payment_id: str, found: dict[str, Any]) -> str:
     from pos.sales import posting_rules
     from pos.store.days import money_day
     from pos.base.money_format import store_money
-    from pos.sales.orders import resolve
+    from pos.sales.order_records import resolve
 
     with store.write() as conn:
         payment = get_payment(store, payment_id)  # again, under the lock: another process may have filled it
@@ -118,7 +118,7 @@ def recover_fees(store: "Store") -> "list[Recovery]":
     """``pos payments recover``'s part: every payment :func:`waiting` whose balance transaction has arrived gets
     it and its fee; one Stripe cannot be asked about is left for the next run, never stopping the others."""
     from pos.base.errors import AnytenderError
-    from pos.sales.orders import resolve
+    from pos.sales.order_records import resolve
 
     done: list[Recovery] = []
     for payment in waiting(store):

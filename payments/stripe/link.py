@@ -55,7 +55,7 @@ class StripeLinkProcessor:
 
     @declines_as_outcomes
     def authorize(self, store: "Store", payment: Payment) -> Outcome:
-        from pos.sales.orders import resolve
+        from pos.sales.order_records import resolve
 
         expires_at = int(time.time()) + min(max(self.expires_after_s, _SHORTEST_S), _LONGEST_S)
         title = f"{store.settings.name}, order {resolve(store, payment.order_id).label}"

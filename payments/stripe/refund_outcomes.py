@@ -195,7 +195,7 @@ def refund_line(store: "Store", row: dict[str, Any], order_ref: str) -> str:
 
 def refund_notes(store: "Store", order_id: str) -> list[str]:
     """What ``pos order show`` and ``pos payments list`` say of the order's pending and unpaid refunds."""
-    from pos.sales.orders import resolve, typed
+    from pos.sales.order_records import resolve, typed
 
     rows = not_paid_back(store, order_id)
     if not rows:

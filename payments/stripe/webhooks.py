@@ -233,7 +233,7 @@ def _refund_outcomes(store: "Store", payment: Payment) -> str:
     """A refund's status changed: what Stripe says now of each refund of the payment it booked, applied once
     (:mod:`payments.stripe.refund_outcomes`), never the event's payload as it stands."""
     from pos.base.money_format import store_money
-    from pos.sales.orders import resolve, typed
+    from pos.sales.order_records import resolve, typed
 
     said = []
     for applied in outcomes.read_outcomes(store, payment.id):

@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING
 
 from pos.base.errors import Conflict, InvalidInput, NotFound
 from pos.sales.order_input import parse_discount
-from pos.sales.orders import (Discount, OrderView, discount_inputs, forget_contents, keep_covered, require_open, resolve,
-                        totals_of, unapproved_minor, view)
+from pos.sales.orders import (
+    discount_inputs,
+    forget_contents,
+    keep_covered,
+    require_open,
+    totals_of,
+    unapproved_minor,
+    view,
+)
+from pos.sales.order_records import Discount, OrderView, resolve
 from pos.store.store import iso, utc_now
 from pos.sales.totals import DiscountInput
 

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pos.base.errors import Conflict, InvalidInput
 from pos.base.text import clean_phone
 from pos.sales.order_input import clean_note, clean_optional, parse_pays_with, parse_ready
-from pos.sales.orders import Order, OrderStatus, forget_order, require_open, resolve
+from pos.sales.orders import forget_order, require_open
+from pos.sales.order_records import Order, OrderStatus, resolve
 from pos.store.store import iso, utc_now
 from pos.sales.promised_time import promise_words, shown_time
 from pos.sales.orders import covered_minor, view

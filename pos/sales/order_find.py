@@ -26,7 +26,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 from pos.base.errors import InvalidInput
-from pos.sales.orders import Discount, Line, Order, discount_inputs, order_from_row, totals_of
+from pos.sales.orders import discount_inputs, totals_of
+from pos.sales.order_records import Discount, Line, Order, order_from_row
 from pos.sales.totals import DiscountKind
 from pos.sales.sales_mix import check_range
 

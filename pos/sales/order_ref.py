@@ -4,7 +4,7 @@ An order is named by its number on a business day, as receipts print it (``2026-
 and the receipt's QR code carries the same text), by its number alone for the business day open
 now (``14``: :func:`pos.store.days.current_day`, decided by whoever looks it up), or by its id
 (``ord_...``).  A command's ``--day D`` turns a number alone into ``D/N``.  This module only
-reads the text; :func:`pos.sales.orders.locate` finds the order it names (following an order carried
+reads the text; :func:`pos.sales.order_records.locate` finds the order it names (following an order carried
 over to another day).  Everything typed wrong is refused here, in one line that says what to
 type, before anything is looked up.
 """

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 from pos.base.errors import InvalidInput
 from pos.base.words import counted
-from pos.sales.orders import spoken, typed
+from pos.sales.order_records import spoken, typed
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.sales.orders import Line, OrderView
+    from pos.sales.order_records import Line, OrderView
     from pos.store.store import Store
     from pos.sales.totals import LineTotal
 

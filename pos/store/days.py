@@ -54,7 +54,7 @@ def current_day(store: "Store", now: datetime | None = None) -> date:
 
 
 class _OfADay(Protocol):
-    """What :func:`money_day` reads of an order (:class:`pos.sales.orders.Order`): its business day."""
+    """What :func:`money_day` reads of an order (:class:`pos.sales.order_records.Order`): its business day."""
 
     @property
     def business_day(self) -> date: ...

@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from datetime import date, datetime
 
     from pos.books.ledger import Entry
-    from pos.sales.orders import Channel
+    from pos.sales.order_records import Channel
     from pos.store.roster import StaffMember
     from pos.people.staff import Shift
     from pos.store.store import Store
@@ -69,7 +69,7 @@ class Service(NamedTuple):
 
 def service_of(store: "Store", order_id: str, taken_by: int | None) -> Service:
     """The :class:`Service` of an order, for a payment ``taken_by`` someone (a staff id)."""
-    from pos.sales.orders import Channel
+    from pos.sales.order_records import Channel
 
     row = store.one("SELECT created_by, channel FROM orders WHERE id = ?", (order_id,))
     if row is None:
@@ -86,7 +86,7 @@ def own_service(member: "StaffMember", service: "Service | None") -> bool:
     (a driver served it too) nor a kiosk's (FLSA 3(m)(2)(B); DOL opinion letters FLSA2024-02 and
     FLSA2025-1).  Never a share of the pool, never a tip on anyone else's order.
     """
-    from pos.sales.orders import Channel
+    from pos.sales.order_records import Channel
     from pos.store.roster import Role
 
     return (service is not None and member.active and member.role in (Role.OWNER, Role.MANAGER)
