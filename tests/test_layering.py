@@ -1,5 +1,5 @@
 """No import circles, and dependencies point one way: cli -> commands -> demo -> web -> screens -> receipts -> payments -> pos;
-inside pos/, between its packages: base -> store -> people -> books -> sales -> cash -> tips -> day -> opening.
+inside pos/, between its packages: opening -> day -> tips -> cash -> sales -> books -> people -> store -> base.
 
 Every module of the project (``cli.py``, ``demo.py`` and the packages below) is
 read with :mod:`ast`, imports inside functions included.  An import under
