@@ -1,7 +1,7 @@
 """The ``pos`` command: the entry point, thin over the ``pos`` library.
 
 This module holds the root of the command line and nothing else: the ``--db`` option, the
-error boundary (an :class:`pos.errors.AnytenderError`, or a failure of the system, becomes
+error boundary (an :class:`pos.base.errors.AnytenderError`, or a failure of the system, becomes
 one line on stderr and exit code 1), the sign-in check, and the lazy loading of commands.
 The commands themselves live one group to a module in ``commands/`` (``pos day close`` is
 in ``commands/day.py``); each names the permission its state-changing commands need.
@@ -23,10 +23,10 @@ import typer
 from typer.core import TyperGroup
 
 from commands.context import CASHIER, DRIVER, OWNER, State
-from pos.errors import AnytenderError, InvalidInput, NotAllowed, Refused
+from pos.base.errors import AnytenderError, InvalidInput, NotAllowed, Refused
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 # The command groups, in the order ``pos --help`` lists them: (name, module in commands/, attribute, panel).
 GROUPS = (
@@ -96,7 +96,7 @@ def _is_usage_error(exc: BaseException) -> bool:
 def _usage_error(exc: Any, words: list[str], ctx: Any) -> NoReturn:
     """A usage error as one line, ``error: No such option: --nope (usage: pos order list [OPTIONS]; see 'pos order
     list --help')``, and exit code 1, like every other error; under --json, that line is JSON with code ``usage``."""
-    from pos.text import shown
+    from pos.base.text import shown
 
     said = " ".join(str(exc.format_message()).split())
     said = said if said.endswith((".", "?")) else f"{said}."
@@ -127,7 +127,7 @@ def _error(ctx: Any, message: str, code: str) -> NoReturn:
     """The one line of an expected error, and exit code 1; under --json, that line is JSON with the error's code.
 
     A message may quote what was typed, or a name from the store: its control, format and bidi
-    characters are escaped (``pos.text.shown``; in JSON, as ``\\uXXXX``), so an error can never clear a
+    characters are escaped (``pos.base.text.shown``; in JSON, as ``\\uXXXX``), so an error can never clear a
     screen or forge a line.
     """
     from commands.context import JSON_ASKED
@@ -137,7 +137,7 @@ def _error(ctx: Any, message: str, code: str) -> NoReturn:
 
         error_json(message, code)
     else:
-        from pos.text import shown
+        from pos.base.text import shown
 
         typer.echo(f"error: {shown(message)}", err=True)
     raise typer.Exit(1) from None
@@ -173,7 +173,7 @@ def _record_command(ctx: Any) -> None:
         return
     if store.memo.get("audited"):
         return  # what it did is in the trail already, in the words of what it did (an item's price before and after)
-    from pos import audit
+    from pos.store import audit
 
     audit.record(store, audit.Event.COMMAND, {"command": command, "arguments": store.memo.get("arguments", {})})
 
@@ -184,7 +184,7 @@ def _refusal_recorded(ctx: Any, exc: Refused) -> str:
     store = state.store if state is not None else None
     if store is None:
         return exc.message
-    from pos import audit
+    from pos.store import audit
 
     asked = store.memo.get("asked") or "pos"
     if audit.refused(store, asked, exc.message, register=store.memo.get("register")):
@@ -215,7 +215,7 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
     may run about themselves (a module's ``SELF_SERVICE``: ``pos driver cash Dave`` for Dave) needs
     no permission for that.
     """
-    from pos import config
+    from pos.store import config
 
     words = ctx.command_path.split()[1:]
     command = " ".join(w for w in words if not w.startswith("-"))
@@ -228,7 +228,7 @@ def _check_permission(ctx: typer.Context, store: "Store") -> None:
     if not store.scalar("SELECT count(*) FROM staff WHERE active = 1"):
         return  # a store with nobody on its staff yet is being set up: there is no one to sign in as
     from commands.signin import sign_in_here, signed_in_member
-    from pos.permissions import Action, require
+    from pos.people.permissions import Action, require
 
     action = Action[action_name]
     member = signed_in_member(store, store.memo["register"])
@@ -263,7 +263,7 @@ def _about_themselves(store: "Store", command: str, params: dict[str, Any], memb
     named = params.get(param) if param else None
     if not isinstance(named, str):
         return False
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     return bool(get_staff(store, named).id == member.id)
 

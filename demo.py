@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pos.errors import Conflict
-from pos.private_folders import make_private_folder
+from pos.base.errors import Conflict
+from pos.base.private_folders import make_private_folder
 
 MENU_CSV = """sku,name,price,tax_category
 PIZZA-M,Margherita 12in,12.50,food
@@ -58,7 +58,7 @@ class DemoReport:
 
 
 def resolve_number(store: Any, order_id: str | None) -> int:
-    from pos.orders import resolve
+    from pos.sales.order_records import resolve
 
     return resolve(store, order_id or "").number
 
@@ -90,7 +90,7 @@ def run_demo(directory: Path | None = None) -> DemoReport:
     a hidden folder beside the one chosen and renamed into place once complete,
     so an interrupted demo (Ctrl-C, an error) leaves nothing half-built.  Everything
     it makes is in that folder, its closing key too (``keys/<store-id>.ed25519``,
-    where every later command on the demo's store finds it: :func:`pos.signing.key_path`),
+    where every later command on the demo's store finds it: :func:`pos.day.signing.key_path`),
     so deleting the folder removes all of it.
     """
     import shutil
@@ -127,15 +127,18 @@ def _build(folder: Path) -> DemoReport:
     """The demo's store, sales, close, receipts and exports, and its closing key, all written into ``folder``."""
     from payments import cod, refunds, selfcheckout, wallet
     from payments.service import pay
-    from pos import config, drawer, ledger
-    from pos.catalog import import_items
-    from pos.taxes import add_tax_category
-    from pos.export import ExportFormat, export_ledger
-    from pos.money import Money, format_money
-    from pos.discounts import add_discount
-    from pos.orders import add_line, list_orders, new_order, void_order
-    from pos.setup import init_store
-    from pos.staff import add_staff, start_shift
+    from pos.store import config
+    from pos.cash import drawer
+    from pos.books import ledger
+    from pos.books import journal_check
+    from pos.store.catalog import import_items
+    from pos.store.taxes import add_tax_category
+    from pos.books.export import ExportFormat, export_ledger
+    from pos.base.money import Money, format_money
+    from pos.sales.discounts import add_discount
+    from pos.sales.orders import add_line, list_orders, new_order, void_order
+    from pos.opening.setup import init_store
+    from pos.people.staff import add_staff, start_shift
     from screens.kiosk import KioskSession
 
     db_path = (folder / "pos.db").resolve()
@@ -150,8 +153,8 @@ def _build(folder: Path) -> DemoReport:
         training=True,  # cards go to the built-in training processor: no network, no real money
     )
     try:
-        from pos.setup import make_closing_key
-        from pos.signing import keep_in_own_folder
+        from pos.opening.setup import make_closing_key
+        from pos.day.signing import keep_in_own_folder
 
         with store.write():
             store.keys = keep_in_own_folder(store)
@@ -176,7 +179,7 @@ def _build(folder: Path) -> DemoReport:
         config.set_option(store, "receipt.feedback", "feedback@tonys-pizza.example")
         report.story.append("Staff Tony (owner), Maria (manager), Alice (cashier), Dave (driver); 3 on shift.")
 
-        from pos.staff import get_staff as staff_named
+        from pos.people.staff import get_staff as staff_named
 
         # Maria counts the float out of the safe and types her PIN (the store's first: the owner's cash).
         drawer.open_drawer(store, 1, "150", counted_by=staff_named(store, "Maria"))
@@ -270,7 +273,7 @@ def _build(folder: Path) -> DemoReport:
         report.story.append(f"Counter #{left.number}: voided before payment (customer changed their mind).")
 
         config.set_option(store, "approval.refund_over", "2.00")
-        from pos.staff import verify_pin
+        from pos.people.pin_tries import verify_pin
 
         maria = verify_pin(store, "Maria", "258036")  # Maria types her PIN at the register: the approval
         # The customer brings one of the two sodas back (line 2): a refund by item, its share of the tax included.
@@ -282,7 +285,7 @@ def _build(folder: Path) -> DemoReport:
 
         from screens.register import Session
 
-        from pos.signin import sign_in
+        from pos.people.signin import sign_in
 
         _, alice, _ = sign_in(store, "Alice", "2580", 1)  # her PIN, at the start of her session
         till = Session(store, alice, 1)
@@ -295,15 +298,15 @@ def _build(folder: Path) -> DemoReport:
         status = drawer.status(store, 1)
         report.story.append(f"Drawer 1 should now hold {money(status.expected_minor)}.")
 
-        from payments.settlement import settlement_for
-        from pos.close import close_day
-        from pos.report import day_report, report_dict
-        from pos.staff import end_shift, get_staff
+        from payments.stripe.settlement import settlement_for
+        from pos.day.close import close_day
+        from pos.day.report import day_report, report_dict
+        from pos.people.staff import end_shift, get_staff
 
         for name in ("Alice", "Dave"):
             end_shift(store, name)
         short = status.expected_minor - 25  # a quarter went missing
-        from pos.money import format_plain
+        from pos.base.money import format_plain
 
         count = format_plain(Money(short, store.settings.currency))  # what Maria types: 245.16
         closed = close_day(store, walk_in.business_day, {1: count}, counted_by=get_staff(store, "Maria"), force=True,
@@ -328,7 +331,7 @@ def _build(folder: Path) -> DemoReport:
             f"tax), net sales {money(z.net_sales_minor)}, total collected {money(z.total_collected_minor)}, "
             f"card fees {money(z.card_fees_minor)}."
         )
-        from pos.orders import resolve
+        from pos.sales.order_records import resolve
         from receipts import day_pdf, model, pdf as receipt_pdf
 
         receipts_dir = folder / "receipts"
@@ -346,8 +349,8 @@ def _build(folder: Path) -> DemoReport:
         z_pdf = folder / "z-report.pdf"
         _write_new(z_pdf, day_pdf.render(store, z, None, closed.closing))
         report.files["Z report (PDF)"] = z_pdf.resolve()
-        checked = ledger.verify(store, full=True)  # every entry: a plain verify starts at the close just made
-        from pos.words import counted
+        checked = journal_check.verify(store, full=True)  # every entry: a plain verify starts at the close just made
+        from pos.base.words import counted
 
         report.story.append(f"Books: {counted(checked.entries, 'journal entry', 'journal entries')}, hash chain "
                             "intact, every entry balances.")

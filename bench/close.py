@@ -42,18 +42,19 @@ sys.path.insert(0, str(ROOT))
 
 import _timing  # noqa: E402  (bench/, this script's own folder)
 
-from payments.settlement import settlement_for  # noqa: E402
+from payments.stripe.settlement import settlement_for  # noqa: E402
 from payments.training import fee_minor  # noqa: E402
-from pos import accounts, ledger, posting_rules as rules  # noqa: E402
-from pos.clock import business_day  # noqa: E402
-from pos.close import close_day  # noqa: E402
-from pos.export import ExportFormat, export_ledger  # noqa: E402
-from pos.ledger import Draft, Posting, SourceKind  # noqa: E402
-from pos.report import day_report  # noqa: E402
-from pos.setup import init_store  # noqa: E402
-from pos.signing import KeyLocation  # noqa: E402
-from pos.staff import add_staff  # noqa: E402
-from pos.store import Store, iso, utc_now  # noqa: E402
+from pos.books import accounts, ledger  # noqa: E402
+from pos.sales import posting_rules as rules
+from pos.store.clock import business_day  # noqa: E402
+from pos.day.close import close_day  # noqa: E402
+from pos.books.export import ExportFormat, export_ledger  # noqa: E402
+from pos.books.ledger import Draft, Posting, SourceKind  # noqa: E402
+from pos.day.report import day_report  # noqa: E402
+from pos.opening.setup import init_store  # noqa: E402
+from pos.base.secret_files import KeyLocation  # noqa: E402
+from pos.people.staff import add_staff  # noqa: E402
+from pos.store.store import Store, iso, utc_now  # noqa: E402
 
 CHANNELS = ("counter", "phone", "delivery", "kiosk")
 DRAWER = accounts.drawer(1)

@@ -4,7 +4,7 @@ Builds one training store day by day, ORDERS orders a day (default 300:
 cash with change and some tips to the pool, card and link through the
 training processor with its fee, cash on delivery handed in at the end of
 the day), each day's rows posted through the ledger's bulk API (as
-``bench/close.py`` does) and then closed through :func:`pos.close.close_day`
+``bench/close.py`` does) and then closed through :func:`pos.day.close.close_day`
 (drawer counted exactly, settlement matched, pool shared), so the journal,
 the closes and whatever they keep are exactly what the live code writes.
 After day 1, day 8 (a week and a day: plain verify's window full), day MIDDLE
@@ -49,22 +49,23 @@ sys.path.insert(0, str(ROOT))
 import _timing  # noqa: E402  (bench/, this script's own folder)
 
 from payments.service import pay  # noqa: E402
-from payments.settlement import settlement_for  # noqa: E402
+from payments.stripe.settlement import settlement_for  # noqa: E402
 from payments.training import fee_minor  # noqa: E402
-from pos import accounts, ledger, posting_rules as rules  # noqa: E402
-from pos.catalog import add_item  # noqa: E402
-from pos.clock import business_day  # noqa: E402
-from pos.close import close_day  # noqa: E402
-from pos.closings import WINDOW_DAYS  # noqa: E402
-from pos.drawer import status  # noqa: E402
-from pos.ledger import Draft, Posting, SourceKind  # noqa: E402
-from pos.orders import add_line, new_order  # noqa: E402
-from pos.report import day_report  # noqa: E402
-from pos.setup import init_store  # noqa: E402
-from pos.signing import KeyLocation  # noqa: E402
-from pos.staff import add_staff  # noqa: E402
-from pos.store import Store, iso, utc_now  # noqa: E402
-from pos.store_check import verify_store  # noqa: E402
+from pos.books import accounts, ledger  # noqa: E402
+from pos.sales import posting_rules as rules
+from pos.store.catalog import add_item  # noqa: E402
+from pos.store.clock import business_day  # noqa: E402
+from pos.day.close import close_day  # noqa: E402
+from pos.day.closings import WINDOW_DAYS  # noqa: E402
+from pos.cash.drawer import status  # noqa: E402
+from pos.books.ledger import Draft, Posting, SourceKind  # noqa: E402
+from pos.sales.orders import add_line, new_order  # noqa: E402
+from pos.day.report import day_report  # noqa: E402
+from pos.opening.setup import init_store  # noqa: E402
+from pos.base.secret_files import KeyLocation  # noqa: E402
+from pos.people.staff import add_staff  # noqa: E402
+from pos.store.store import Store, iso, utc_now  # noqa: E402
+from pos.day.store_check import verify_store  # noqa: E402
 
 CHANNELS = ("counter", "phone", "delivery", "kiosk")
 DRAWER = accounts.drawer(1)
@@ -170,7 +171,7 @@ def build(folder: Path, orders: int, days: int, middle: int) -> dict[str, Any]:
     for sku, price in (("PIZZA", "12.50"), ("SODA", "2.49"), ("GARLIC", "5.25")):
         add_item(store, sku, sku.title(), price)
     first = business_day(utc_now(), store.settings) - timedelta(days=days + 2)
-    # A store a week old and one day: the first whose plain verify covers the whole window (pos.closings).
+    # A store a week old and one day: the first whose plain verify covers the whole window (pos.day.closings).
     week = WINDOW_DAYS + 1 if 1 < WINDOW_DAYS + 1 < middle else 1
     stores: dict[str, Any] = {}
     for number in range(1, days + 1):

@@ -36,9 +36,11 @@ sys.path.insert(0, str(ROOT))
 
 import _timing  # noqa: E402  (bench/, this script's own folder)
 
-from pos import journal_form, ledger, posting_rules as rules  # noqa: E402
-from pos.ledger import Posting, SourceKind  # noqa: E402
-from pos.setup import init_store  # noqa: E402
+from pos.books import journal_form, ledger  # noqa: E402
+from pos.books import journal_check
+from pos.sales import posting_rules as rules
+from pos.books.ledger import Posting, SourceKind  # noqa: E402
+from pos.opening.setup import init_store  # noqa: E402
 
 DRAWER = "assets:cash:drawer:1"
 TRANSACTIONS_A_ROUND = 10
@@ -155,7 +157,7 @@ def measure(n: int = 1_000_000, batch: int = 1000, rounds: int = 3) -> list[_tim
         single.close()
         print(f"entries: {n:,} in transactions of {batch:,}; {single_n:,} of them also one by one")
         checks: list = []
-        verified = _timing.interleave({"verify": lambda: checks.append(ledger.verify(store, full=True))}, rounds)
+        verified = _timing.interleave({"verify": lambda: checks.append(journal_check.verify(store, full=True))}, rounds)
         assert all(c.problem is None and c.entries == n for c in checks), checks
         reads = _timing.interleave({
             "day": lambda: ledger.balances(store, day=date(2025, 6, 30)),

@@ -32,14 +32,14 @@ sys.path.insert(0, str(ROOT))
 import _timing  # noqa: E402  (bench/, this script's own folder)
 
 from payments import service  # noqa: E402
-from pos import config  # noqa: E402
-from pos.catalog import add_item  # noqa: E402
-from pos.drawer import open_drawer  # noqa: E402
-from pos.discounts import add_discount  # noqa: E402
-from pos.orders import add_line, new_order  # noqa: E402
-from pos.setup import init_store  # noqa: E402
-from pos.staff import add_staff, start_shift  # noqa: E402
-from pos.store import Store  # noqa: E402
+from pos.store import config  # noqa: E402
+from pos.store.catalog import add_item  # noqa: E402
+from pos.cash.drawer import open_drawer  # noqa: E402
+from pos.sales.discounts import add_discount  # noqa: E402
+from pos.sales.orders import add_line, new_order  # noqa: E402
+from pos.opening.setup import init_store  # noqa: E402
+from pos.people.staff import add_staff, start_shift  # noqa: E402
+from pos.store.store import Store  # noqa: E402
 from receipts import model, pdf, text  # noqa: E402
 
 
@@ -95,7 +95,7 @@ def measure(n: int = 1000, rounds: int = 20, day_rounds: int = 3) -> list[_timin
         built = subprocess.run([sys.executable, str(ROOT / "bench" / "close.py"), "--build", str(path), "100000"],
                                check=True, capture_output=True, text=True).stdout.split()
         day = date.fromisoformat(built[0])
-        from pos.report import day_report
+        from pos.day.report import day_report
         from receipts import day_pdf
 
         big = Store.open(path)

@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 import _timing  # noqa: E402  (bench/, this script's own folder)
 
 from payments.service import pay  # noqa: E402
-from pos.catalog import add_item  # noqa: E402
-from pos.drawer import open_drawer  # noqa: E402
-from pos.ledger import verify  # noqa: E402
-from pos.orders import add_line, new_order  # noqa: E402
-from pos.setup import init_store  # noqa: E402
+from pos.store.catalog import add_item  # noqa: E402
+from pos.cash.drawer import open_drawer  # noqa: E402
+from pos.books.journal_check import verify  # noqa: E402
+from pos.sales.orders import add_line, new_order  # noqa: E402
+from pos.opening.setup import init_store  # noqa: E402
 
 
 def make_store(path: Path):

@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 import _timing  # noqa: E402  (bench/, this script's own folder)
 
-from pos.catalog import add_item  # noqa: E402
-from pos.drawer import open_drawer  # noqa: E402
-from pos.setup import init_store  # noqa: E402
-from pos.staff import add_staff, start_shift  # noqa: E402
+from pos.store.catalog import add_item  # noqa: E402
+from pos.cash.drawer import open_drawer  # noqa: E402
+from pos.opening.setup import init_store  # noqa: E402
+from pos.people.staff import add_staff, start_shift  # noqa: E402
 from screens.register import Session  # noqa: E402
 
 SALE = ["PIZZA-M", "3*SODA", "GARLIC", "-", "d 10% regular", "t", "cash 50"]
@@ -41,7 +41,7 @@ def measure(lines: int = 10_000, rounds: int = 10) -> list[_timing.Result]:
         for sku, name, price in (("PIZZA-M", "Margherita 12in", "12.50"), ("SODA", "Soda 20oz", "2.49"),
                                  ("GARLIC", "Garlic knots", "5.25")):
             add_item(store, sku, name, price)
-        from pos import config
+        from pos.store import config
 
         # One shift of 1,400 sales: over the store's per-shift limits the register would ask for a manager.
         # What is timed is each line with its checks against the limits, not a manager's approval.

@@ -3,7 +3,7 @@
 Stripe allows about 25 requests a second to each endpoint (issue 25, item 6).
 REGISTERS registers (default 8) each hand a payment to their own reader and
 wait for the customer for SECONDS seconds (default 5), as
-:meth:`payments.stripe_card.StripeTerminalProcessor._wait_for_tap` does, with
+:meth:`payments.stripe.card.StripeTerminalProcessor._wait_for_tap` does, with
 the real SDK against ``tests/fake_stripe.py`` on 127.0.0.1 (which, here,
 answers 429 past 25 requests a second to an endpoint, as Stripe does); then
 every customer taps.  Printed: each reader's requests per second while
@@ -25,9 +25,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from payments.stripe_card import StripeTerminalProcessor  # noqa: E402
-from payments.stripe_gateway import StripeGateway, StripeSettings  # noqa: E402
-from payments.stripe_pacing import READER_REQUESTS_PER_S  # noqa: E402
+from payments.stripe.card import StripeTerminalProcessor  # noqa: E402
+from payments.stripe.gateway import StripeGateway, StripeSettings  # noqa: E402
+from payments.stripe.pacing import READER_REQUESTS_PER_S  # noqa: E402
 from tests.fake_stripe import FakeStripe  # noqa: E402
 
 

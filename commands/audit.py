@@ -8,11 +8,12 @@ import typer
 
 from commands.context import JsonFlag, OWNER, open_store, parse_day_option
 from commands.output import emit, local_time, print_table, say
+from commands.output import money
 
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
 
-# What each command here needs, by the permission table (pos/permissions.py); the sign-in check in cli.py reads it.
+# What each command here needs, by the permission table (pos/people/permissions.py); the sign-in check in cli.py reads it.
 ACTIONS: dict[str, str] = {"audit": "READ_BOOKS"}
 
 @top_level.command("audit", rich_help_panel=OWNER)
@@ -23,7 +24,7 @@ def audit_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Who did what and when: sign-ins, failed PINs, approvals, voids, refunds, discounts, settings."""
-    from pos import audit
+    from pos.store import audit
 
     store = open_store(ctx)
     found = audit.records(store, parse_day_option(day), staff)
@@ -71,8 +72,6 @@ def _label(key: str) -> str:
 
 
 def _value(store: Any, key: str, value: Any) -> str:
-    from commands.output import money
-
     if key.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool):
         return money(store, value)
     if isinstance(value, bool):
@@ -87,6 +86,6 @@ def _value(store: Any, key: str, value: Any) -> str:
 
 
 def _parse_at(text: str) -> Any:
-    from pos.store import parse_iso
+    from pos.store.store import parse_iso
 
     return parse_iso(text)

@@ -11,15 +11,16 @@ import typer
 from commands.context import JsonFlag, NUMBERS, group, open_store
 from commands.files import os_reason, show_path
 from commands.output import emit, local_time, money, print_table
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
+from commands.context import parse_day_option
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 item_app = group("The catalog: items and their prices.")
 tax_app = group("Tax categories and their rates.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# What each command here that changes the store needs, by the permission table (pos/people/permissions.py);
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "item add": "MANAGE_CATALOG", "item edit": "MANAGE_CATALOG", "item deactivate": "MANAGE_CATALOG",
@@ -35,7 +36,7 @@ def tax_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a tax category (to change one, 'pos tax edit')."""
-    from pos.taxes import add_tax_category
+    from pos.store.taxes import add_tax_category
 
     category = add_tax_category(open_store(ctx), code, rate, name)
     emit(
@@ -56,8 +57,7 @@ def tax_edit(
     as_json: JsonFlag = False,
 ) -> None:
     """Change a tax category's rate or name from a day on; sales before it keep the rate they were rung at."""
-    from commands.context import parse_day_option
-    from pos.taxes import edit_tax_category
+    from pos.store.taxes import edit_tax_category
 
     store = open_store(ctx)
     change = edit_tax_category(store, code, rate_text=rate, name=name, effective_from=parse_day_option(start))
@@ -73,8 +73,8 @@ def tax_list(
     as_json: JsonFlag = False,
 ) -> None:
     """Tax categories as in force today, and the changes scheduled for later days (--history: every change)."""
-    from pos import taxes
-    from pos.days import current_day
+    from pos.store import taxes
+    from pos.store.days import current_day
 
     store = open_store(ctx)
     today = current_day(store)
@@ -87,7 +87,7 @@ def tax_list(
         return "scheduled" if row.effective_from > today else "in force" if row.id in current else "past"
 
     def set_when(row: "taxes.TaxRate") -> str:
-        from pos.store import parse_iso
+        from pos.store.store import parse_iso
 
         return local_time(store, parse_iso(row.set_at))[:10] if row.set_at else "before"  # the day: fits 80 columns
 
@@ -122,7 +122,7 @@ def item_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add an item to the catalog."""
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     store = open_store(ctx)
     item = add_item(store, sku, name, price, tax)
@@ -136,7 +136,7 @@ def item_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List the catalog."""
-    from pos.catalog import list_items
+    from pos.store.catalog import list_items
 
     store = open_store(ctx)
     items = list_items(store, include_inactive)
@@ -163,7 +163,7 @@ def item_edit(
     as_json: JsonFlag = False,
 ) -> None:
     """Change an item's name, price or tax category."""
-    from pos.catalog import edit_item
+    from pos.store.catalog import edit_item
 
     store = open_store(ctx)
     item = edit_item(store, sku, name=name, price_text=price, tax_category=tax, active=True if activate else None)
@@ -175,7 +175,7 @@ def item_deactivate(
     ctx: typer.Context, sku: Annotated[str, typer.Argument(help="SKU to stop selling.")], as_json: JsonFlag = False
 ) -> None:
     """Stop selling an item (past orders keep it)."""
-    from pos.catalog import deactivate_item
+    from pos.store.catalog import deactivate_item
 
     store = open_store(ctx)
     item = deactivate_item(store, sku)
@@ -189,7 +189,7 @@ def item_import(
     as_json: JsonFlag = False,
 ) -> None:
     """Import items from CSV: every row is checked first; one bad row imports nothing."""
-    from pos.catalog import import_items
+    from pos.store.catalog import import_items
 
     store = open_store(ctx)
     if "\0" in str(file):

@@ -8,10 +8,11 @@ import typer
 
 from commands.context import JsonFlag, NUMBERS, group, open_store
 from commands.output import emit, say, say_wrapped
+from commands.witnessing import named
 
 config_app = group("Store options: cash rounding, approvals, tips, payment links, receipts, the card reader.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# What each command here that changes the store needs, by the permission table (pos/people/permissions.py);
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {"config set": "CHANGE_SETTINGS"}
 
@@ -23,15 +24,13 @@ def config_set(
     as_json: JsonFlag = False,
 ) -> None:
     """Change a store option."""
-    from pos import config
+    from pos.store import config
 
     name = key.strip().lower()
     store = open_store(ctx)
     stored = config.set_option(store, name, value)
     shown = config.shown(store, name, stored)
     if name == "closing.witness":
-        from commands.witnessing import named
-
         lines = named(store)  # every closing made before goes to a witness named now
         emit(as_json, {"key": name, "value": stored, "shown": shown, "witnessed": lines}, [f"{name} = {shown}", *lines])
         return
@@ -50,7 +49,7 @@ def config_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     voids_per_shift_over and discounts_per_shift_over. Only what no manager
     approved counts.
     """
-    from pos import config
+    from pos.store import config
 
     store = open_store(ctx)
     options = config.all_options(store)

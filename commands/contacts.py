@@ -16,10 +16,11 @@ addresses of one driver's deliveries to that driver or to those who may read the
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from commands.signin import signed_in_member
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.store.roster import StaffMember
+    from pos.store.store import Store
 
 HIDDEN = "hidden"
 """What a listing shows in place of an address or a phone the person at the terminal may not see."""
@@ -32,19 +33,17 @@ def _viewer(store: "Store") -> "StaffMember | str | None":
     or None when nobody is signed in here (or their sign-in is not this terminal's)."""
     if "contacts_viewer" in store.memo:
         return store.memo["contacts_viewer"]
-    from pos import config
-    from pos.errors import AnytenderError
+    from pos.store import config
+    from pos.base.errors import AnytenderError
 
     viewer: Any
     if config.get(store, "signin.required") != "yes" or not store.scalar("SELECT count(*) FROM staff WHERE active = 1"):
         viewer = _EVERYONE
     elif store.memo.get("actor_id") is not None:  # the sign-in check of the command found them already
-        from pos.staff import get_staff
+        from pos.people.staff import get_staff
 
         viewer = get_staff(store, int(store.memo["actor_id"]))
     else:
-        from commands.signin import signed_in_member
-
         try:
             viewer = signed_in_member(store, None)
         except AnytenderError:  # a sign-in made on another terminal is nobody's here
@@ -55,8 +54,8 @@ def _viewer(store: "Store") -> "StaffMember | str | None":
 
 def contacts_shown(store: "Store", order_id: str | None = None) -> bool:
     """Whether the person at this terminal may see the address and phone of ``order_id`` (of any order: None)."""
-    from pos.permissions import Action, actor_of, may
-    from pos.staff import Role
+    from pos.people.permissions import Action, actor_of, may
+    from pos.store.roster import Role
 
     viewer = _viewer(store)
     if viewer == _EVERYONE:
@@ -82,8 +81,8 @@ def require_contacts(store: "Store", order_id: str, what: str) -> None:
     """
     if contacts_shown(store, order_id):
         return
-    from pos.errors import InvalidInput, Refused
-    from pos.permissions import Action, role_phrase, actor_of, who_may
+    from pos.base.errors import InvalidInput, Refused
+    from pos.people.permissions import Action, role_phrase, actor_of, who_may
 
     viewer = _viewer(store)
     if viewer is None or isinstance(viewer, str):

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
 
-from pos.private_folders import make_private_folder
+from pos.base.private_folders import make_private_folder
+from commands.output import say
+from commands.witnessing import at_start
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 CASHIER, DRIVER, OWNER, START = "Cashier", "Driver", "Owner", "Getting started"
 """The panels ``pos --help`` lists commands under, by who uses them."""
@@ -88,7 +90,7 @@ def open_store(ctx: typer.Context) -> "Store":
     """The store this invocation runs on, opened once; the sign-in check runs when it is first opened."""
     state = state_of(ctx)
     if state.store is None:
-        from pos.store import Store
+        from pos.store.store import Store
 
         state.store = Store.open(state.db_path)
         ctx.find_root().call_on_close(state.store.close)
@@ -96,12 +98,11 @@ def open_store(ctx: typer.Context) -> "Store":
         state.store.memo["stripe_settings"] = stripe_settings
         state.store.memo["terminal"] = terminal_id()[:12]  # the audit trail names the terminal of every event
         state.store.keys = key_location()  # where a close finds the key that signs it
-        from pos.upgrades import finish_upgrade
+        from pos.opening.upgrades import finish_upgrade
 
         finish_upgrade(state.store)  # what an older version left to correct, before anyone acts on it
         state.check(ctx, state.store)
         warn_if_exposed(state.store)
-        from commands.witnessing import at_start
 
         # Closings still waiting for a witness go now (a close sends them after its own commit instead: it never
         # waits on a witness); a witness more than a day behind is said.
@@ -117,7 +118,7 @@ KeyFileOpt = Annotated[Optional[Path], typer.Option(
 def key_location(key_file: Optional[Path] = None) -> Any:
     """Where the private key that signs closings is: ``--key-file`` / ``POS_KEY_FILE``, else this user's data folder,
     ``$XDG_DATA_HOME/anytender/keys`` (by default ``~/.local/share/anytender/keys``), a file per store id."""
-    from pos.signing import KeyLocation
+    from pos.base.secret_files import KeyLocation
 
     if key_file is not None:
         return KeyLocation(file=key_file)
@@ -143,7 +144,7 @@ def warn_if_exposed(store: "Store") -> None:
     import hashlib
     import shlex
 
-    from pos.store import exposed_files
+    from pos.store.store_file import exposed_files
 
     exposed = exposed_files(store.path)
     if not exposed:
@@ -156,7 +157,6 @@ def warn_if_exposed(store: "Store") -> None:
     marker = state_folder() / f"warned-open-{key}"
     if marker.exists():
         return
-    from commands.output import say
 
     names = " ".join(shlex.quote(str(p)) for p, _ in exposed)
     say(f"warning: {exposed[0][0].name} can be read by other users of this machine (mode {exposed[0][1]:o}): "
@@ -173,7 +173,7 @@ def terminal_id() -> str:
 
     Two windows on one OS account are two sessions, each with its own terminal: a sign-in made in
     one (or its file, copied) is refused in the other.  Gathered here, from the operating system;
-    ``pos.signin`` checks it.  A process with no controlling terminal (a script under cron) is
+    ``pos.people.signin`` checks it.  A process with no controlling terminal (a script under cron) is
     known by its session alone.
     """
     import hashlib
@@ -200,14 +200,14 @@ def terminal_id() -> str:
 
 
 def stripe_settings() -> Any:
-    from payments.stripe_gateway import environ_settings
+    from payments.stripe.gateway import environ_settings
 
     return environ_settings(os.environ)
 
 
 def signed_in_actor(store: "Store") -> Any:
     """The person signed in for this command, if the command needed one."""
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     actor_id = store.memo.get("actor_id")
     return get_staff(store, int(actor_id)) if actor_id is not None else None
@@ -240,7 +240,7 @@ def read_pin(label: str) -> str:
         return hidden_prompt(label)
     line = sys.stdin.readline()  # no prompt: nobody reads one off a pipe
     if not line:
-        from pos.errors import InvalidInput
+        from pos.base.errors import InvalidInput
 
         raise InvalidInput(f"No PIN was given ({label}): type it, or send it on the input.")
     return line.rstrip("\r\n")
@@ -250,8 +250,8 @@ def read_new_pin(label: str, check: Callable[[str], str]) -> str:
     """A new PIN, typed twice: hidden at a terminal (asked again when the two differ); when input is not a
     terminal, its next two lines, which must be the same.  ``check`` refuses a PIN that breaks the rules
     (before it is typed again) and returns it normalised."""
-    from pos.errors import InvalidInput
-    from pos.pins import normalise_pin
+    from pos.base.errors import InvalidInput
+    from pos.people.pins import normalise_pin
 
     tries = 3 if at_terminal() else 1
     for _ in range(tries):
@@ -271,15 +271,16 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
     """A manager's approval: their PIN, typed hidden now, never an argument."""
     if name is None:
         return None
-    from pos.errors import Refused
-    from pos.staff import check_pin_wait, get_staff, verify_pin
+    from pos.base.errors import Refused
+    from pos.people.staff import get_staff
+    from pos.people.pin_tries import check_pin_wait, verify_pin
 
     store = open_store(ctx)
     store.check_writable()  # an approval is for a change: refused before anyone types a PIN
-    from pos.text import shown
+    from pos.base.text import shown
 
     approver = get_staff(store, name)
-    if approver.id == store.memo.get("actor_id"):  # an approver is never the person asking (pos.approvals)
+    if approver.id == store.memo.get("actor_id"):  # an approver is never the person asking (pos.people.approvals)
         raise Refused(f"{approver.name} cannot approve their own request: another manager or the owner approves it.")
     check_pin_wait(store, approver)
     return verify_pin(store, approver.name, read_pin(f"PIN for {shown(approver.name)}"))  # on stderr: --json stays pure
@@ -288,14 +289,15 @@ def ask_approver(ctx: typer.Context, name: Optional[str]) -> Any:
 def ask_pin_of(ctx: typer.Context, name: str, doing: str) -> Any:
     """The PIN of the person ``name`` who does ``doing`` now (counts cash, receives it), typed hidden as an approval
     is (:func:`ask_approver`), never an argument; their verified staff member."""
-    from pos.staff import check_pin_wait, get_staff, verify_pin
-    from pos.text import shown
+    from pos.people.staff import get_staff
+    from pos.people.pin_tries import check_pin_wait, verify_pin
+    from pos.base.text import shown
 
     store = open_store(ctx)
     store.check_writable()  # refused before anyone types a PIN
     member = get_staff(store, name)
     if not member.active:
-        from pos.errors import NotAllowed
+        from pos.base.errors import NotAllowed
 
         raise NotAllowed(f"{member.name} is deactivated and cannot {doing}.")
     check_pin_wait(store, member)
@@ -306,21 +308,19 @@ def parse_day_option(text: str | None) -> Any:
     """A ``--day`` as typed (YYYY-MM-DD), or None when it was not given."""
     if text is None:
         return None
-    from pos.clock import parse_day
+    from pos.store.clock import parse_day
 
     return parse_day(text)
 
 
 def order_named(store: "Store", order: str, day: Optional[str] = None) -> str:
     """The id of the order a command names (``12``, ``2026-12-06/12`` or an id, with its ``--day``), found by the
-    one reader of references (:func:`pos.orders.locate`).  An old number of an order carried over to another day
+    one reader of references (:func:`pos.sales.order_records.locate`).  An old number of an order carried over to another day
     finds it, and says on stderr where it is now (stdout stays the command's, --json too)."""
-    from pos.orders import locate
+    from pos.sales.order_records import locate
 
     found = locate(store, order, parse_day_option(day))
     if found.moved_from is not None:
-        from commands.output import say
-
         say(f"Order {found.moved_from} was carried over to {found.order.business_day.isoformat()}: it is "
             f"{found.order.ref} now.", err=True)
     return found.order.id
@@ -328,6 +328,6 @@ def order_named(store: "Store", order: str, day: Optional[str] = None) -> str:
 
 def day_or_today(store: "Store", day: Optional[str]) -> Any:
     """The day asked for, or the business day open now (after an early close, the next one)."""
-    from pos.days import current_day
+    from pos.store.days import current_day
 
     return parse_day_option(day) or current_day(store)

@@ -11,16 +11,17 @@ from commands.context import (JsonFlag, KeyFileOpt, NUMBERS, ask_approver, ask_p
                               key_location, open_store, signed_in_actor)
 from commands.files import check_new, show_path, write_new
 from commands.output import emit, money, say, staff_name
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
+from commands.witnessing import deliver, said
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.report import DayReport
-    from pos.store import Store
+    from pos.day.report import DayReport
+    from pos.store.store import Store
 
 day_app = group("Closing the day: counts, settlement, tips, the lock; the Z report; reopening.")
 
 # What each command here that changes the store or reads the books needs, by the permission table
-# (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
+# (pos/people/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {"day close": "CLOSE_DAY", "day reopen": "REOPEN_DAY", "day report": "READ_BOOKS"}
 
 def _counts(texts: list[str]) -> dict[int, str]:
@@ -59,9 +60,9 @@ def day_close(
 ) -> None:
     """Close a business day: open orders, drawer counts, drivers, card settlement, staff still clocked in, tip pool,
     then lock it."""
-    from payments.settlement import settlement_for
-    from pos.close import close_day, summary_dict
-    from pos.money import Money, format_plain
+    from payments.stripe.settlement import settlement_for
+    from pos.day.close import close_day, summary_dict
+    from pos.base.money import Money, format_plain
 
     store = open_store(ctx)
     store.keys = key_location(key_file)
@@ -70,10 +71,9 @@ def day_close(
     who = ask_pin_of(ctx, counted_by, "counting the cash") if counted_by is not None else None
     summary = close_day(store, when, counts, counted_by=who, carry_over=carry_over, force=force,
                         settlement=lambda d: settlement_for(store, d), end_shifts=end_shifts)
-    from pos.paydays import late_at_close
+    from pos.tips.paydays import late_at_close
 
     late_tips = late_at_close(store, summary.day)
-    from commands.witnessing import deliver, said
 
     witnessed = said(deliver(store))  # after the commit: the close never waited on a witness
 
@@ -143,8 +143,8 @@ def day_report_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """The Z report: gross to net sales, tax, total collected, tips; tenders, drawers, cashiers, drivers; its closing."""
-    from pos.closings import closing_of_day
-    from pos.report import day_report, report_dict
+    from pos.day.closings import closing_of_day
+    from pos.day.report import day_report, report_dict
 
     store = open_store(ctx)
     if pdf is not None:
@@ -169,9 +169,9 @@ def day_report_cmd(
 def report_lines(store: "Store", r: "DayReport", closing: object) -> list[str]:
     """The Z report as text: the sales statement with what each line means, then the sections."""
     from payments.base import tender_label
-    from pos.report import statement
-    from pos.text import shown
-    from pos.words import counted
+    from pos.day.report import statement
+    from pos.base.text import shown
+    from pos.base.words import counted
 
     m = lambda v: money(store, v)  # noqa: E731
     out = ["TRAINING"] if r.training else []
@@ -236,7 +236,7 @@ def report_lines(store: "Store", r: "DayReport", closing: object) -> list[str]:
 
 def closing_line(closing: object, day: object) -> str:
     """The Z report's anchor: the closing's number, the journal's head (hash and entry) and the key's fingerprint."""
-    from pos.closings import Closing
+    from pos.day.closings import Closing
 
     if not isinstance(closing, Closing):
         return f"Not closed: no closing yet for {day}."
@@ -255,13 +255,12 @@ def day_reopen(
     as_json: JsonFlag = False,
 ) -> None:
     """Lift a closed day's lock (a manager's PIN; refused once a later day is closed); writes a new signed closing."""
-    from pos.close import reopen_day
+    from pos.day.close import reopen_day
 
     store = open_store(ctx)
     store.keys = key_location(key_file)
     when = day_or_today(store, day)
     reopen_day(store, when, ask_approver(ctx, approve), signed_in_actor(store))
-    from commands.witnessing import deliver, said
 
     for line in said(deliver(store)):  # the reopening's closing, witnessed after the commit
         if line.startswith("warning:"):

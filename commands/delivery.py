@@ -13,15 +13,16 @@ from commands.output import emit, money, say, say_block
 from commands.pay import payment_dict
 from commands.receipt import auto_receipt
 from commands.signin import signed_in_member
+from commands.files import check_new, os_message, show_path, write_new
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 delivery_app = group("Deliveries paid cash at the door.")
 driver_app = group("A driver's cash: what they hold and hand in.")
 
 # What each command here that changes the store or reads the books needs, by the permission table
-# (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
+# (pos/people/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "delivery dispatch": "DISPATCH", "delivery collect": "OWN_DELIVERIES", "delivery fail": "OWN_DELIVERIES",
     "driver handin": "HAND_IN_OWN_CASH", "driver receive": "TAKE_PAYMENT", "driver cash": "READ_BOOKS",
@@ -51,7 +52,6 @@ def delivery_dispatch(
     note, the time promised, the items, what to collect and how the customer pays, and the change
     to bring.
     """
-    from commands.files import check_new
     from payments.cod import may_dispatch, send_out
     from receipts.text import columns
 
@@ -87,9 +87,8 @@ def delivery_dispatch(
 def _write_ticket(store: "Store", order_id: str, made: Any, pdf: Path, width: int) -> str | None:
     """Write a ticket's PDF once the delivery is out: what to say, or None when it could not be written (then a
     warning on stderr: the delivery stands, and the ticket can be written again)."""
-    from commands.files import os_message, show_path, write_new
-    from pos.errors import AnytenderError
-    from pos.orders import resolve, typed
+    from pos.base.errors import AnytenderError
+    from pos.sales.order_records import resolve, typed
     from receipts import ticket as tickets
 
     try:
@@ -125,7 +124,7 @@ def delivery_collect(
     only_own(store, signed_in_actor(store), "collect", order_ref=order)
     p = collect(store, order, amount, tip, keep_change=keep_change)
     if p is None:
-        from pos.orders import resolve
+        from pos.sales.order_records import resolve
 
         done = resolve(store, order)
         emit(as_json, {"order_id": done.id, "state": "delivered", "collected_minor": 0},
@@ -158,7 +157,7 @@ def delivery_fail(
     only_own(store, signed_in_actor(store), "record a failed delivery of", order_ref=order)
     p = fail(store, order, reason)
     if p is None:
-        from pos.orders import resolve
+        from pos.sales.order_records import resolve
 
         back = resolve(store, order)
         emit(as_json, {"order_id": back.id, "state": "failed"}, f"Delivery failed ({reason.strip()}): order "
@@ -246,8 +245,8 @@ def driver_receive(
 ) -> None:
     """Count a driver's hand-in and confirm it with the receiver's PIN: the count moves into the drawer."""
     from payments.cod import confirm_handin, counted_minor, waiting_handin
-    from pos.errors import NotFound
-    from pos.staff import get_staff
+    from pos.base.errors import NotFound
+    from pos.people.staff import get_staff
 
     store = open_store(ctx)
     driver = get_staff(store, name)  # an unknown driver, a bad count, nothing waiting: said before a PIN is typed

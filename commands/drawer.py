@@ -10,11 +10,11 @@ from commands.context import JsonFlag, NUMBERS, RegisterOpt, ask_pin_of, group, 
 from commands.output import emit, money, say
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 drawer_app = group("Cash drawers: float, paid-ins, paid-outs, drops, expected cash.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# What each command here that changes the store needs, by the permission table (pos/people/permissions.py);
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "drawer open": "OPEN_DRAWER", "drawer paid-in": "PAID_IN_OUT", "drawer nosale": "NO_SALE",
@@ -39,11 +39,11 @@ def drawer_open(
 ) -> None:
     """Open a register's drawer with its float: from the safe, counted by a manager (their PIN), or carried in the
     drawer from the last close (the store's first float: put in by the owner)."""
-    from pos import drawer, floats
+    from pos.cash import drawer, floats
 
     store = open_store(ctx)
     if float_amount is not None:
-        from pos.money import parse_amount
+        from pos.base.money_input import parse_amount
 
         parse_amount(float_amount, store.settings.currency, store.settings.locale)  # refused before a PIN is typed
     counter = ask_pin_of(ctx, counted_by, "counting the float") if counted_by is not None else None
@@ -55,7 +55,7 @@ def drawer_open(
 
 
 def _move(ctx: typer.Context, kind: str, amount: str, reason: str, register: int, as_json: bool) -> None:
-    from pos import drawer
+    from pos.cash import drawer
 
     store = open_store(ctx)
     drawer.move(store, register, drawer.Movement(kind), amount, reason)
@@ -69,7 +69,7 @@ ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (required).")]
 @drawer_app.command("nosale")
 def drawer_nosale(ctx: typer.Context, reason: ReasonOpt = "", register: RegisterOpt = 1) -> None:
     """Open the drawer without a sale (a manager's action; the audit trail records why)."""
-    from pos.drawer import no_sale
+    from pos.cash.drawer import no_sale
 
     drawer = no_sale(open_store(ctx), register, reason)
     say(f"Drawer {drawer.register} opened without a sale: {' '.join(reason.split())}.")
@@ -99,7 +99,7 @@ def drawer_drop(ctx: typer.Context, amount: Annotated[str, typer.Argument()], re
 @drawer_app.command("status")
 def drawer_status(ctx: typer.Context, register: RegisterOpt = 1, as_json: JsonFlag = False) -> None:
     """Expected cash in the drawer now, and where it came from."""
-    from pos import drawer
+    from pos.cash import drawer
 
     store = open_store(ctx)
     st = drawer.status(store, register)

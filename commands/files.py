@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from pos.errors import AnytenderError, InvalidInput
+from pos.base.errors import AnytenderError, InvalidInput
 
 
 def show_path(path: Any) -> str:

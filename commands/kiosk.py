@@ -13,11 +13,11 @@ from commands.output import CardWait, emit, print_table, say, staff_name
 from commands.receipt import auto_receipt
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 kiosk_app = group("Self-checkout kiosks: their readers and attendants, and the customer's screen.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# What each command here that changes the store needs, by the permission table (pos/people/permissions.py);
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {"kiosk setup": "CHANGE_SETTINGS"}
 

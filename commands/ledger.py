@@ -12,16 +12,17 @@ import typer
 from commands.context import JsonFlag, KeyFileOpt, group, json_asked, key_location, open_store, parse_day_option, whole_number
 from commands.files import new_file, show_path
 from commands.output import emit, print_table, ProgressBar, say, say_wrapped
-from pos.errors import InvalidInput
-from pos.words import counted
+from pos.base.errors import InvalidInput
+from pos.base.words import counted
+from commands.files import os_reason
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 ledger_app = group("The books: double-entry journal, balances, checks and exports.")
 
 # What each command here that changes the store or reads the books needs, by the permission table
-# (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
+# (pos/people/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "ledger reverse": "CORRECT_BOOKS", "ledger show": "READ_BOOKS", "ledger balances": "READ_BOOKS",
     "ledger export": "READ_BOOKS", "ledger archive": "READ_BOOKS",
@@ -43,7 +44,7 @@ def _entry_dict(store: "Store", e: Any) -> dict[str, Any]:
 
 
 def _money_in(store: "Store", amount_minor: int, currency: str) -> str:
-    from pos.money import Money, format_money
+    from pos.base.money import Money, format_money
 
     return format_money(Money(amount_minor, currency), store.settings.locale)
 
@@ -56,7 +57,7 @@ def ledger_show(
     as_json: JsonFlag = False,
 ) -> None:
     """Show journal entries (by day or by source)."""
-    from pos.ledger import iter_entries
+    from pos.books.ledger import iter_entries
 
     store = open_store(ctx)
     entries = list(iter_entries(store, day=parse_day_option(day), source_id=source))
@@ -81,7 +82,7 @@ def ledger_balances(
     as_json: JsonFlag = False,
 ) -> None:
     """Account balances (whole journal, or one day's movements)."""
-    from pos.ledger import balances
+    from pos.books.ledger import balances
 
     store = open_store(ctx)
     result = balances(store, day=parse_day_option(day), prefix=account)
@@ -116,10 +117,11 @@ def ledger_verify(
     """Recompute the hash chain and the zero-sum rule from the last close (--full: from the start), check every
     signed closing against the store's witnesses, and any anchors; exit 1 if anything fails, naming the first thing
     that differs."""
-    from pos import archive, closings
-    from pos.store_check import verify_store
+    from pos.day import archive, closings
+    from pos.day import anchors as day_anchors
+    from pos.day.store_check import verify_store
 
-    held = [closings.parse_anchor(text)._replace(source=text.strip()) for text in anchor or []]
+    held = [day_anchors.parse_anchor(text)._replace(source=text.strip()) for text in anchor or []]
     printed: list[tuple[str, str]] = []
     reported: list[dict[str, Any]] = []
     archives: list[tuple[bytes, str]] = []
@@ -132,12 +134,12 @@ def ledger_verify(
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidInput(f"{show_path(path)} (--anchors) is not text.") from None
-        for found, closing in closings.anchors_from_reports(text, show_path(path)):
+        for found, closing in day_anchors.anchors_from_reports(text, show_path(path)):
             held.append(found)
             reported.append(closing)
             if closing.get("key_fingerprint"):
                 printed.append((found.source, str(closing["key_fingerprint"])))
-    from pos import witness_check
+    from pos.day import witness_check
 
     given = [(show_path(path), witness_check.read_witness(path)) for path in witness or []]
     for source, lines in given:
@@ -157,18 +159,18 @@ def ledger_verify(
              if result.since_day else f" after entry {result.since} (the last close's head)")
     problem = f"against {against.source}: {against.problem}" if against is not None else result.problem
     checked = closings.Check(result.closings, None)
-    anchored = closings.AnchorCheck(0, None)
+    anchored = day_anchors.AnchorCheck(0, None)
     if problem is None and held:
-        anchored = closings.check_anchors(store, held, printed)
-        problem = anchored.problem or closings.check_reported_closings(store, reported)
+        anchored = day_anchors.check_anchors(store, held, printed)
+        problem = anchored.problem or day_anchors.check_reported_closings(store, reported)
     for data, source in archives if problem is None else []:
         compared, problem = archive.compare_with_store(store, data, source)
         anchored = anchored._replace(held=anchored.held + compared)
-        held.append(closings.Anchor("", 0, source))
+        held.append(day_anchors.Anchor("", 0, source))
         if problem is not None:
             break
     ok = problem is None
-    from pos.days_ahead import days_closed_ahead, orders_rung_ahead
+    from pos.day.days_ahead import days_closed_ahead, orders_rung_ahead
 
     last = closings.last_closing(store)
     rung_after = None if full or last is None else date.fromisoformat(last.business_day)
@@ -209,7 +211,7 @@ def ledger_reverse(
     as_json: JsonFlag = False,
 ) -> None:
     """Correct a mistake: post the exact opposite of an entry (once per entry)."""
-    from pos.ledger import reverse
+    from pos.books.ledger import reverse
 
     store = open_store(ctx)
     e = reverse(store, entry, reason)
@@ -228,7 +230,7 @@ def ledger_export(
                                                  callback=json_asked)] = False,
 ) -> None:
     """Export the journal for Beancount, hledger or a spreadsheet."""
-    from pos.export import ExportFormat, export_ledger
+    from pos.books.export import ExportFormat, export_ledger
 
     try:
         chosen = ExportFormat(fmt.strip().lower())
@@ -264,7 +266,7 @@ def ledger_archive(
 ) -> None:
     """Write a period's entries, closings and public key, with a signed manifest: one file an auditor checks alone
     (pos ledger verify-archive)."""
-    from pos.archive import check_period, summary_dict, write_archive
+    from pos.day.archive import check_period, summary_dict, write_archive
 
     first, last = check_period(parse_day_option(start), parse_day_option(end))
     if out is None:
@@ -286,7 +288,7 @@ def ledger_verify_archive(
 ) -> None:
     """Check an archive on its own, without the store: every entry's hash and the chain, each closing's signature
     and numbering, the manifest's counts, hashes and signature; exit 1 naming the first thing that differs."""
-    from pos.archive import check_archive, summary_dict
+    from pos.day.archive import check_archive, summary_dict
 
     result = check_archive(_read_bytes(archive, "the archive"), fingerprint)
     s = result.summary
@@ -301,8 +303,6 @@ def ledger_verify_archive(
 
 
 def _read_bytes(path: Path, what: str) -> bytes:
-    from commands.files import os_reason
-
     try:
         if path.is_dir():
             raise InvalidInput(f"{show_path(path)} is a folder: give the file of {what}.")

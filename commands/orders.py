@@ -9,11 +9,12 @@ import typer
 from commands.context import (JsonFlag, NUMBERS, OrderArg, OrderDayOpt, ask_approver, group, open_store, order_named,
                               parse_day_option)
 from commands.output import emit, money, print_table, say
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
+from commands.contacts import address_of, hide, phone_of
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.orders import Order, OrderView
-    from pos.store import Store
+    from pos.sales.order_records import Order, OrderView
+    from pos.store.store import Store
 
 order_app = group("Orders on any channel: counter, phone, delivery, kiosk.")
 
@@ -27,21 +28,20 @@ PaysWithOpt = Annotated[Optional[str], typer.Option(
     "ticket says what change to bring; \"\" takes it off.")]
 
 # What each command here that changes the store (or searches customers' orders across days) needs, by the
-# permission table (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
+# permission table (pos/people/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "order new": "RING_SALE", "order add": "RING_SALE", "order remove": "RING_SALE", "order set": "RING_SALE",
     "order discount": "DISCOUNT", "order undiscount": "DISCOUNT", "order close": "RING_SALE",
     "order void": "VOID_UNPAID", "order find": "FIND_ORDERS",
 }
 
-# Every status an order can have (pos.orders.OrderStatus; a test holds them equal), for help and refusals.
+# Every status an order can have (pos.sales.order_records.OrderStatus; a test holds them equal), for help and refusals.
 STATUSES = "open, paid, refunded or voided"
 
 
 def order_dict(store: "Store", order: "Order") -> dict[str, Any]:
     """An order as JSON; its phone and address only for someone here who may see them (commands/contacts.py)."""
-    from commands.contacts import hide
-    from pos.order_details import promise_of
+    from pos.sales.order_details import promise_of
 
     promise = promise_of(store, order)
     return hide(store, order, {
@@ -95,7 +95,15 @@ def _view_dict(store: "Store", v: "OrderView") -> dict[str, Any]:
     }
 
 
+def _has_payments(store: "Store", v: "OrderView") -> bool:
+    """Whether the order has any payment: an order with none (one being rung) has no expired hold, and a cashier's
+    command then never loads the payments."""
+    return store.one("SELECT 1 FROM payments WHERE order_id = ? LIMIT 1", (v.order.id,)) is not None
+
+
 def _expired_holds_dicts(store: "Store", v: "OrderView") -> list[dict[str, Any]]:
+    if not _has_payments(store, v):
+        return []
     from payments.service import expired_holds
 
     return [{"payment_id": p.id, "amount_minor": p.amount_minor + p.tip_minor} for p in expired_holds(store, v.order.id)]
@@ -103,14 +111,14 @@ def _expired_holds_dicts(store: "Store", v: "OrderView") -> list[dict[str, Any]]
 
 def _emit_view(as_json: bool, store: "Store", v: "OrderView", what: str) -> None:
     """After a change to an order: the order as JSON, or what changed and the new total."""
-    from pos.orders import spoken
+    from pos.sales.order_records import spoken
 
     emit(as_json, _view_dict(store, v), f"{spoken(store, v.order)}: {what}  total {money(store, v.totals.total_minor)}")
 
 
 def details_lines(store: "Store", o: "Order") -> list[str]:
     """An order's note, the time promised and what a delivery customer pays with, a line each (none when unsaid)."""
-    from pos.order_details import promise_of
+    from pos.sales.order_details import promise_of
 
     promise = promise_of(store, o)
     out = [f"Note: {o.note}"] if o.note else []
@@ -122,8 +130,6 @@ def details_lines(store: "Store", o: "Order") -> list[str]:
 
 
 def _print_view(store: "Store", v: "OrderView") -> None:
-    from commands.contacts import address_of, phone_of
-
     o = v.order
     who = ", ".join(x for x in (o.customer_name, phone_of(store, o), address_of(store, o)) if x)
     if store.settings.training:
@@ -152,6 +158,8 @@ def _print_view(store: "Store", v: "OrderView") -> None:
 
 def _say_expired_holds(store: "Store", v: "OrderView") -> None:
     """A card hold that expired before it was taken: how much, and that the order owes it again."""
+    if not _has_payments(store, v):
+        return
     from payments.service import due_minor, expired_holds
 
     held = expired_holds(store, v.order.id)
@@ -175,7 +183,7 @@ def order_new(
     as_json: JsonFlag = False,
 ) -> None:
     """Open a new order; prints its number for today and its id."""
-    from pos.orders import new_order
+    from pos.sales.orders import new_order
 
     store = open_store(ctx)
     order = new_order(store, channel, customer_name=name, customer_phone=phone, address=address,
@@ -196,7 +204,7 @@ def order_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Ring an item onto an order."""
-    from pos.orders import add_line
+    from pos.sales.orders import add_line
 
     store = open_store(ctx)
     line, v = add_line(store, order_named(store, order, day), sku, qty)
@@ -214,7 +222,7 @@ def order_remove(
     as_json: JsonFlag = False,
 ) -> None:
     """Take a line off an order (a void of its value: above the store's void limits, a manager approves)."""
-    from pos.orders import remove_line
+    from pos.sales.orders import remove_line
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)
@@ -240,7 +248,7 @@ def order_discount(
     business day above approval.discounts_per_shift_over, need a manager's PIN
     (--approve NAME).
     """
-    from pos.discounts import add_discount
+    from pos.sales.discounts import add_discount
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)
@@ -257,7 +265,7 @@ def order_undiscount(
     as_json: JsonFlag = False,
 ) -> None:
     """Take a discount off an order."""
-    from pos.discounts import remove_discount
+    from pos.sales.discounts import remove_discount
 
     store = open_store(ctx)
     discount, v = remove_discount(store, order_named(store, order, day), number)
@@ -283,8 +291,8 @@ def order_set(
     night after the day's date, before the rollover), or minutes from now (+20); one already past
     is refused.
     """
-    from pos.order_details import set_details
-    from pos.orders import spoken
+    from pos.sales.order_details import set_details
+    from pos.sales.order_records import spoken
 
     store = open_store(ctx)
     o = set_details(store, order_named(store, order, day), customer_name=name, customer_phone=phone, address=address,
@@ -296,9 +304,9 @@ def order_set(
 @order_app.command("show")
 def order_show(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, as_json: JsonFlag = False) -> None:
     """Show an order with its lines, discounts, tax and total (of any day: 2026-12-06/12, or 12 --day 2026-12-06)."""
-    from pos.orders import view
+    from pos.sales.orders import view
 
-    from payments.refund_outcomes import refund_notes, refund_notes_json
+    from payments.stripe.refund_outcomes import refund_notes, refund_notes_json
 
     store = open_store(ctx)
     v = view(store, order_named(store, order, day))
@@ -323,7 +331,8 @@ def order_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List the orders of a business day (with the time promised and the note, where an order has them)."""
-    from pos.orders import Channel, OrderStatus, list_orders, parse_channel, view
+    from pos.sales.orders import list_orders, view
+    from pos.sales.order_records import Channel, OrderStatus, parse_channel
 
     store = open_store(ctx)
     wanted_status = None
@@ -372,9 +381,8 @@ def order_find(
     as_json: JsonFlag = False,
 ) -> None:
     """Find orders of past days by phone, name, total or card, newest first, with the reference every command takes."""
-    from commands.contacts import phone_of
-    from pos.order_find import find_orders, read_search
-    from pos.words import counted
+    from pos.sales.order_find import find_orders, read_search
+    from pos.base.words import counted
 
     store = open_store(ctx)
     search = read_search(store, start=parse_day_option(start), end=parse_day_option(end), phone=phone, name=name,
@@ -405,7 +413,7 @@ def order_find(
 
 def _details_columns(store: "Store", views: "list[OrderView]") -> tuple[list[str], list[list[str]]]:
     """A list's Ready and Note columns, each only when an order listed has one: (headings, each row's cells)."""
-    from pos.order_details import promise_of
+    from pos.sales.order_details import promise_of
 
     promises = [promise_of(store, v.order) for v in views]
     heads: list[str] = []
@@ -425,7 +433,6 @@ def _status_text(v: "OrderView") -> str:
 
 def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_json: bool) -> None:
     """``order list --channel delivery``: where each goes, the customer's phone, the driver and where it is."""
-    from commands.contacts import address_of, phone_of
     from payments.cod import delivery_status
 
     states = [delivery_status(store, v.order.id) for v in views]
@@ -450,7 +457,8 @@ def _list_deliveries(store: "Store", views: "list[OrderView]", title: str, as_js
 @order_app.command("close")
 def order_close(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, as_json: JsonFlag = False) -> None:
     """Close an order that totals nothing (a staff meal, a full comp)."""
-    from pos.orders import close_free, resolve, spoken
+    from pos.sales.orders import close_free
+    from pos.sales.order_records import resolve, spoken
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)
@@ -470,7 +478,7 @@ def order_void(
 ) -> None:
     """Void an unpaid order (same as 'pos void'; a paid one is refunded instead)."""
     from payments.refunds import void
-    from pos.orders import spoken
+    from pos.sales.order_records import spoken
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)

@@ -3,7 +3,7 @@
 Everything printed goes through here, and text that came from a person is never trusted to be
 clean, even when it was checked on the way in (a store may hold text from before the checks,
 or written by hand): :func:`say` escapes every control, format and bidi character
-(:func:`pos.text.shown`), JSON carries them as ``\\uXXXX`` escapes, and a table's cells reach
+(:func:`pos.base.text.shown`), JSON carries them as ``\\uXXXX`` escapes, and a table's cells reach
 rich as plain ``Text``, never as markup, so ``[link=...]`` or ``[red]`` in a name is shown as
 typed.
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import typer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 def say(text: str, *, err: bool = False) -> None:
@@ -29,7 +29,7 @@ def say(text: str, *, err: bool = False) -> None:
     a reason), where it would forge a line.  A message of several lines is a list of lines
     (:func:`say_lines`, or :func:`emit` given a list), so its own line breaks are never in question.
     """
-    from pos.text import shown
+    from pos.base.text import shown
 
     typer.echo(shown(text), err=err)
 
@@ -47,7 +47,7 @@ def say_wrapped(text: str, *, hang: int = 2) -> None:
 
     from rich.console import Console
 
-    from pos.text import shown
+    from pos.base.text import shown
 
     value = shown(text)
     first = value[:len(value) - len(value.lstrip(" "))]
@@ -58,7 +58,7 @@ def say_wrapped(text: str, *, hang: int = 2) -> None:
 
 def say_block(text: str, *, nl: bool = True) -> None:
     """Print lines of ours (a receipt, a QR code, CSV): line breaks kept, every other hidden character escaped."""
-    from pos.text import shown
+    from pos.base.text import shown
 
     typer.echo(shown(text, lines=True), nl=nl)
 
@@ -74,7 +74,7 @@ def json_text(data: Any, *, indent: int | None = 2) -> str:
     text = json.dumps(data, indent=indent, ensure_ascii=False, default=str)
     if text.isascii() and "\x7f" not in text:  # json.dumps escapes C0 itself; DEL and the rest are not ASCII
         return text
-    from pos.text import first_hidden
+    from pos.base.text import first_hidden
 
     if first_hidden(text.replace("\n", " ")) is None:
         return text
@@ -86,7 +86,7 @@ def json_text(data: Any, *, indent: int | None = 2) -> str:
             return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
         return f"\\u{code:04x}"
 
-    from pos.text import shown
+    from pos.base.text import shown
 
     # Hidden characters only ever stand inside JSON strings (json.dumps writes none outside), where an
     # escape means the same character.
@@ -96,7 +96,7 @@ def json_text(data: Any, *, indent: int | None = 2) -> str:
 def error_json(message: str, code: str) -> None:
     """An error as one line of JSON on stderr, for --json: ``{"error": "No order #9 today...", "code": "not_found"}``.
 
-    ``code`` names the kind of error (:attr:`pos.errors.AnytenderError.code`), so a script can tell a
+    ``code`` names the kind of error (:attr:`pos.base.errors.AnytenderError.code`), so a script can tell a
     refusal from a typo without reading the words.
     """
     typer.echo(json_text({"error": message, "code": code}, indent=None), err=True)
@@ -117,7 +117,7 @@ def emit(as_json: bool, data: Any, human: "Callable[[], None] | str | list[str] 
 
 def money(store: "Store", amount_minor: int) -> str:
     """An amount in the store's currency and locale: $18.40."""
-    from pos.money_format import store_money
+    from pos.base.money_format import store_money
 
     return store_money(store, amount_minor)
 
@@ -141,7 +141,7 @@ def print_table(title: str | None, columns: list[str], rows: list[list[str]], ri
     from rich.table import Table
     from rich.text import Text
 
-    from pos.text import shown
+    from pos.base.text import shown
 
     console = Console()
     cells = [[shown(cell) for cell in row] for row in rows]
@@ -192,7 +192,7 @@ def print_table(title: str | None, columns: list[str], rows: list[list[str]], ri
 
 def staff_name(store: "Store", key: str) -> str:
     """How a receipt or a report names someone: their first name."""
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     return get_staff(store, key).first_name
 
@@ -206,7 +206,7 @@ def _plain(text: str) -> Any:
     """Text for a rich status line: a ``Text``, which rich never reads as markup or emoji codes; hidden characters escaped."""
     from rich.text import Text
 
-    from pos.text import shown
+    from pos.base.text import shown
 
     return Text(shown(text))
 
@@ -265,7 +265,7 @@ class ProgressBar:
                 return
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-            from pos.text import shown
+            from pos.base.text import shown
 
             # rich's default columns, but the label is plain text (markup=False): never read as markup.
             self.bar = Progress(TextColumn("{task.description}", markup=False, style="progress.description"),
@@ -281,6 +281,6 @@ class ProgressBar:
 
 def say_csv(rows: list[list[Any]]) -> None:
     """Rows as CSV on stdout (text from people shown safely, never a live formula), for a spreadsheet."""
-    from pos.csv_cells import rows_text  # every cell shown safely, and never a formula a spreadsheet would run
+    from pos.base.csv_cells import rows_text  # every cell shown safely, and never a formula a spreadsheet would run
 
     say_block(rows_text(rows), nl=False)

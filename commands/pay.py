@@ -11,16 +11,16 @@ from commands.context import (CASHIER, JsonFlag, NUMBERS, OrderArg, OrderDayOpt,
 from commands.orders import order_dict
 from commands.output import CardWait, emit, error_json, local_time, money, print_table, say, say_block, Spinner, staff_name
 from commands.receipt import auto_receipt
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 payments_app = group("Payments of an order, and finishing payments a crash interrupted.")
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# What each command here that changes the store needs, by the permission table (pos/people/permissions.py);
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "void": "VOID_UNPAID", "pay": "TAKE_PAYMENT", "refund": "REFUND_SMALL", "payments recover": "TAKE_PAYMENT",
@@ -81,7 +81,7 @@ def pay(
     order = order_named(store, order, day)
     tip_minor = 0
     if tip is not None:
-        from pos.money import parse_amount
+        from pos.base.money_input import parse_amount
 
         tip_minor = parse_amount(tip, store.settings.currency, store.settings.locale).amount_minor
     if tender.strip().lower() == "link" or check or wait or cancel:
@@ -216,7 +216,7 @@ def _print_link(store: "Store", status: Any) -> None:
 
 def _typed_ref(store: "Store", order_id: str) -> str:
     """The order as a command typed now names it: ``12`` on the day open now, else ``2026-12-05/12``."""
-    from pos.orders import resolve, typed
+    from pos.sales.order_records import resolve, typed
 
     return typed(store, resolve(store, order_id))
 
@@ -232,9 +232,9 @@ def payments_list(ctx: typer.Context, order: OrderArg, day: OrderDayOpt = None, 
     """An order's payments and their states."""
     from payments.base import order_payments
     from payments.service import due_minor
-    from pos.orders import resolve, spoken
+    from pos.sales.order_records import resolve, spoken
 
-    from payments.refund_outcomes import refund_notes, refund_notes_json
+    from payments.stripe.refund_outcomes import refund_notes, refund_notes_json
 
     store = open_store(ctx)
     o = resolve(store, order_named(store, order, day))
@@ -302,7 +302,7 @@ def refund(
     which the answer says.
     """
     from payments.refunds import refund as give_back
-    from pos.returns import pair
+    from pos.sales.returns import pair
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)
@@ -342,7 +342,7 @@ def void_cmd(
 ) -> None:
     """Void an unpaid order (pending payments are released)."""
     from payments.refunds import void
-    from pos.orders import spoken
+    from pos.sales.order_records import spoken
 
     store = open_store(ctx)
     order_id = order_named(store, order, day)

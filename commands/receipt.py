@@ -1,5 +1,5 @@
 """``pos receipt``: print it, write it as a PDF or an email, or email it to the customer (``--email``, through the
-store's mail server, :mod:`pos.mail_server`); and the PDF every paid order gets in the store's receipt folder."""
+store's mail server, :mod:`pos.store.mail_server`); and the PDF every paid order gets in the store's receipt folder."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from commands.context import CASHIER, OrderArg, OrderDayOpt, open_store, order_n
 from commands.files import check_new, os_message, show_path, write_new
 from commands.output import say, say_block
 from commands.smtp import smtp_password
-from pos.errors import AnytenderError, InvalidInput
+from pos.base.errors import AnytenderError, InvalidInput
+from commands.contacts import require_contacts
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
@@ -42,7 +43,7 @@ def receipt_cmd(
 ) -> None:
     """Print an order's receipt (of any day: 2026-12-06/12), write it as a PDF or an email, or email it to the
     customer; or a delivery's driver's ticket (--ticket)."""
-    from pos.mail_server import check_address
+    from pos.store.mail_server import check_address
     from receipts.mail import mail_server
     from receipts import model
     from receipts.text import columns
@@ -98,7 +99,6 @@ def _ticket(store: "Store", order: str, pdf: Optional[Path], width: int, reprint
     if refund or mailed:
         raise InvalidInput("A driver's ticket is for the driver: it has no refund and is not emailed. Leave out "
                            "--refund, --eml and --email.")
-    from commands.contacts import require_contacts
 
     require_contacts(store, order, "the driver's ticket")  # it is the customer's address and phone, and little else
     if pdf is not None:
@@ -113,8 +113,8 @@ def _ticket(store: "Store", order: str, pdf: Optional[Path], width: int, reprint
 
 def _audited(store: "Store", order_ref: str, address: str, *, sent: bool) -> None:
     """An emailed receipt in the audit trail: which order, to whom (masked), sent or only written as a file."""
-    from pos import audit
-    from pos.mail_server import masked
+    from pos.store import audit
+    from pos.store.mail_server import masked
 
     audit.record(store, audit.Event.RECEIPT_EMAILED, {"target": f"order {order_ref}", "to": masked(address),
                                                       "sent": sent})
@@ -122,12 +122,12 @@ def _audited(store: "Store", order_ref: str, address: str, *, sent: bool) -> Non
 
 def auto_receipt(store: "Store", order_id: str) -> Optional[Path]:
     """With a receipt folder set, a paid order's PDF receipt is written there."""
-    from pos import config
+    from pos.store import config
 
     folder = config.get(store, "receipt.folder")
     if not folder:
         return None
-    from pos.orders import resolve, typed
+    from pos.sales.order_records import resolve, typed
     from receipts import model, pdf as pdf_layout
 
     order = resolve(store, order_id)

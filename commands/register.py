@@ -11,10 +11,11 @@ import typer
 from commands.context import CASHIER, RegisterOpt, hidden_prompt, open_store, read_pin
 from commands.output import CardWait, say
 from commands.receipt import auto_receipt
-from pos.errors import AnytenderError, InvalidInput
+from pos.base.errors import AnytenderError, InvalidInput
+from commands.kiosk import _customer_proof
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
@@ -34,8 +35,7 @@ def register_cmd(
     the sign-in, said in one line, rather than ending it.  With ``--till`` (the till's login shell,
     see the README's deployment section) signing out and ``quit`` go back to the sign-in too.
     """
-    from commands.kiosk import _customer_proof
-    from pos.drawer import check_register
+    from pos.store.registers import check_register
 
     store = open_store(ctx)
     store.check_writable()  # a read-only store cannot ring a sale: said before anyone types a PIN
@@ -75,7 +75,7 @@ def _crashed(store: "Store", exc: Exception) -> None:
     """Say in one line that the register met an error it did not foresee, and record it (when the store can)."""
     import time
 
-    from pos import audit
+    from pos.store import audit
 
     what = f"{type(exc).__name__}: {exc}"[:300]
     say(f"The register met an error it did not expect ({what}); it is back at the sign-in. "
@@ -89,12 +89,13 @@ def _crashed(store: "Store", exc: Exception) -> None:
 
 def _session(store: "Store", name: Optional[str], register: int) -> None:
     """One cashier's session at the register: the sign-in (name and PIN), then their lines until they sign out."""
-    from pos.shifts import clock_in
-    from pos.staff import get_staff, open_shift, verify_pin
+    from pos.day.shifts import clock_in
+    from pos.people.staff import get_staff, open_shift
+    from pos.people.pin_tries import verify_pin
     from screens.register import Session
 
     who = name or typer.prompt("Name", err=True)
-    from pos.text import shown
+    from pos.base.text import shown
 
     member = verify_pin(store, who, read_pin(f"PIN for {shown(get_staff(store, who).name)}"), register=register)
     if open_shift(store, member) is None:
@@ -102,10 +103,10 @@ def _session(store: "Store", name: Optional[str], register: int) -> None:
                              err=True):
             raise InvalidInput("A cashier rings sales on shift: start one with 'pos shift start NAME'.")
         clock_in(store, member.name, member, register=register)  # by the PIN they just typed
-    from pos import audit
+    from pos.store import audit
 
     audit.record(store, audit.Event.SIGN_IN, {"who": member.name}, staff_id=member.id, register=register)
-    from pos import config
+    from pos.store import config
 
     import shutil
 

@@ -12,7 +12,7 @@ from commands.output import emit, money, print_table, say, say_csv, say_wrapped
 report_app = group("Sales over days: item sales (the product mix), sales by day, week or hour; as CSV too.")
 
 # What each command here that changes the store or reads the books needs, by the permission table
-# (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
+# (pos/people/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {"report items": "READ_BOOKS", "report sales": "READ_BOOKS"}
 
 FromOpt = Annotated[Optional[str], typer.Option("--from", help="First business day YYYY-MM-DD (default: today's).")]
@@ -31,11 +31,11 @@ def report_items(ctx: typer.Context, start: FromOpt = None, end: ToOpt = None, a
                  as_json: JsonFlag = False) -> None:
     """Item sales: quantity, gross sales, discounts, returns and net sales per item (net sales as on the Z report:
     gross less discounts and refunds, before tax); best sellers; never sold."""
-    from pos.money import Money, format_plain
-    from pos.report import DEFINITIONS
-    from pos.sales_mix import item_sales
-    from pos.text import shown
-    from pos.words import counted
+    from pos.base.money import Money, format_plain
+    from pos.day.report import DEFINITIONS
+    from pos.sales.sales_mix import item_sales
+    from pos.base.text import shown
+    from pos.base.words import counted
 
     store, first, last = _range(ctx, start, end)
     mix = item_sales(store, first, last)
@@ -85,8 +85,8 @@ def report_sales(
     as_csv: CsvFlag = False, as_json: JsonFlag = False,
 ) -> None:
     """Sales per day, week or hour: orders, gross sales, discounts, refunds, net sales, tax (the Z report's words)."""
-    from pos.money import Money, format_plain
-    from pos.sales_mix import parse_period, sales_by_period
+    from pos.base.money import Money, format_plain
+    from pos.sales.sales_mix import parse_period, sales_by_period
 
     period = parse_period(by)
     store, first, last = _range(ctx, start, end)

@@ -10,7 +10,7 @@ import typer
 
 from commands.context import OWNER, open_store, state_of, stripe_settings
 from commands.output import say
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 top_level = typer.Typer()
 
@@ -20,7 +20,7 @@ ACTIONS: dict[str, str] = {"serve": "CHANGE_SETTINGS"}
 
 def webhook_secret(secret_file: Optional[Path]) -> str:
     """The endpoint's signing secret: ``STRIPE_WEBHOOK_SECRET``, or an owner-only file (``--webhook-secret-file``)."""
-    from payments.stripe_gateway import read_secret_file
+    from payments.stripe.gateway import read_secret_file
 
     secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "").strip()
     if not secret and secret_file is not None:
@@ -53,7 +53,7 @@ def serve(
     db_path = state_of(ctx).db_path
     terminal = str(store.memo.get("terminal") or "")
 
-    from pos.store import Store
+    from pos.store.store import Store
 
     def request_store() -> Store:
         fresh = Store.open(db_path)

@@ -54,8 +54,8 @@ def init(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a new store file. Refuses if one exists: init never destroys data."""
-    from pos import signing
-    from pos.setup import create_store
+    from pos.day import signing
+    from pos.opening.setup import create_store
 
     path = state_of(ctx).db_path
     keys = key_location(key_file)

@@ -22,10 +22,10 @@ import typer
 from commands.context import CASHIER, RegisterOpt, open_store, read_pin, state_folder, terminal_id
 from commands.files import FileWriteError, new_file, os_reason, show_path
 from commands.output import say
-from pos.private_folders import make_private_folder
+from pos.base.private_folders import make_private_folder
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 top_level = typer.Typer()
 """This module's commands that sit at the top, beside the groups (``pos pay``...)."""
@@ -51,7 +51,7 @@ NO_KEY = ("This shell has no terminal key of its own, so a sign-in here could be
 
 def terminal_key() -> str | None:
     """This shell's own secret (hex, 128 bits or more), or None when it has none; refused when it is too weak."""
-    from pos.errors import InvalidInput
+    from pos.base.errors import InvalidInput
 
     key = os.environ.get(TERMINAL_KEY, "").strip()
     if not key:
@@ -75,12 +75,12 @@ def terminal_binding() -> str | None:
 def signed_in_member(store: "Store", register: Optional[int] = None) -> Any:
     """Who is signed in on this terminal for this store (and ``register``, when the command uses one), if anyone.
 
-    None when nobody is, or their sign-in has ended; refused (``pos.errors.Refused``) when the sign-in
+    None when nobody is, or their sign-in has ended; refused (``pos.base.errors.Refused``) when the sign-in
     kept here was made on another terminal, or for another register.
     """
     import json
 
-    from pos.signin import who
+    from pos.people.signin import who
 
     path = session_file(str(store.path))
     try:
@@ -95,23 +95,23 @@ def signed_in_member(store: "Store", register: Optional[int] = None) -> Any:
 def sign_in_here(store: "Store", name: str, register: Optional[int]) -> Any:
     """Sign someone in on this terminal: the token goes in an owner-only file, the store keeps its hash.
 
-    The file is written whole inside the sign-in's transaction (see ``pos.signin.sign_in``), so
+    The file is written whole inside the sign-in's transaction (see ``pos.people.signin.sign_in``), so
     a sign-in file that cannot be written (a read-only folder, a full disk) leaves no sign-in in
     the store, and the one already on this terminal stays as it was.
     """
     import json
 
-    from pos.signin import sign_in, sign_out
-    from pos.staff import get_staff
+    from pos.people.signin import sign_in, sign_out
+    from pos.people.staff import get_staff
 
     store.check_writable()
-    from pos.text import shown
+    from pos.base.text import shown
 
-    from pos.staff import check_pin_wait
+    from pos.people.pin_tries import check_pin_wait
 
     member = get_staff(store, name)
     if terminal_binding() is None:  # before a PIN is typed: a sign-in without the shell's key is not made
-        from pos.errors import InvalidInput
+        from pos.base.errors import InvalidInput
 
         raise InvalidInput(NO_KEY)
     check_pin_wait(store, member)  # waiting after wrong PINs: refused before a PIN is typed
@@ -159,7 +159,7 @@ def login_cmd(
                                         "eval \"$(pos login NAME --shell)\".")] = False,
 ) -> None:
     """Sign in on this terminal (PIN typed hidden) for commands that change the store."""
-    from pos import config
+    from pos.store import config
 
     store = open_store(ctx)
     if shell and terminal_key() is None:  # a new key, for this command and for the shell that evaluates the line
@@ -168,9 +168,8 @@ def login_cmd(
         os.environ[TERMINAL_KEY] = secrets.token_hex(24)
     member = sign_in_here(store, name, register)
     minutes = config.get(store, "signin.minutes")
-    from commands.output import say
 
-    from pos.words import counted
+    from pos.base.words import counted
 
     say(f"{member.name} is signed in on this terminal for {counted(int(minutes), 'minute')}.", err=shell)
     if shell:
@@ -184,7 +183,7 @@ def logout_cmd(ctx: typer.Context) -> None:
     """Sign out of this terminal."""
     import json
 
-    from pos.signin import sign_out
+    from pos.people.signin import sign_out
 
     store = open_store(ctx)
     path = session_file(str(store.path))

@@ -8,16 +8,16 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from pos.errors import NotAllowed
+from pos.base.errors import NotAllowed
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.mail_server import MailServer
+    from pos.store.mail_server import MailServer
 
 
 def smtp_password(server: "MailServer") -> Optional[str]:
     """The password to log in to ``server`` (None when it is used without logging in); refused, saying where to put
     it, when it needs one and none is given."""
-    from pos.mail_server import read_password
+    from pos.store.mail_server import read_password
 
     if not server.user:
         return None

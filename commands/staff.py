@@ -9,12 +9,13 @@ import typer
 from commands.context import (JsonFlag, NUMBERS, ask_approver, group, open_store, parse_day_option, read_new_pin,
                               read_pin, signed_in_actor)
 from commands.output import emit, local_time, money, print_table
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
+from commands.setup import recovery_note
 
 staff_app = group("Staff and their PINs.")
 shift_app = group("Clocking in and out.")
 
-# What each command here that changes the store needs, by the permission table (pos/permissions.py);
+# What each command here that changes the store needs, by the permission table (pos/people/permissions.py);
 # the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "staff add": "MANAGE_STAFF", "staff deactivate": "MANAGE_STAFF", "staff tips": "MANAGE_STAFF",
@@ -44,9 +45,9 @@ def staff_add(
 
     A PIN is 4 to 12 digits (a manager's or owner's at least 6), not one digit repeated nor digits in a row.
     """
-    from pos.pins import check_new_pin
-    from pos.staff import add_staff, check_new_staff
-    from pos.text import shown
+    from pos.people.pins import check_new_pin
+    from pos.people.staff import add_staff, check_new_staff
+    from pos.base.text import shown
 
     store = open_store(ctx)
     store.check_writable()
@@ -67,7 +68,8 @@ def staff_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List staff: role, tips, active, on shift, and who is locked out or waiting after wrong PINs."""
-    from pos.staff import list_staff, open_shift, pin_hold
+    from pos.people.staff import list_staff, open_shift
+    from pos.people.pin_tries import pin_hold
 
     store = open_store(ctx)
     members = list_staff(store, include_inactive)
@@ -91,7 +93,7 @@ def staff_deactivate(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="Staff name.")], as_json: JsonFlag = False
 ) -> None:
     """Deactivate a staff member (ends an open shift; history is kept)."""
-    from pos.staff import deactivate_staff
+    from pos.people.staff import deactivate_staff
 
     store = open_store(ctx)
     member = deactivate_staff(store, name, signed_in_actor(store))
@@ -107,7 +109,7 @@ def staff_unlock(
     as_json: JsonFlag = False,
 ) -> None:
     """Let someone locked out after five wrong PINs sign in again (a manager, or an owner for a manager)."""
-    from pos.staff import check_unlock, unlock
+    from pos.people.pin_tries import check_unlock, unlock
 
     store = open_store(ctx)
     by = signed_in_actor(store)  # a manager signed in unlocks by their sign-in; else --approve, never themselves
@@ -126,9 +128,9 @@ def staff_pin(
 
     The new PIN follows the rules for NAME's role, and is neither their current nor their previous PIN.
     """
-    from pos.pin_change import change_pin, check_new_pin_for, check_pin_change
-    from pos.staff import verify_pin
-    from pos.text import shown
+    from pos.people.pin_change import change_pin, check_new_pin_for, check_pin_change
+    from pos.people.pin_tries import verify_pin
+    from pos.base.text import shown
 
     store = open_store(ctx)
     store.check_writable()
@@ -152,7 +154,7 @@ def staff_tips(
     as_json: JsonFlag = False,
 ) -> None:
     """Override whether a staff member may receive tips."""
-    from pos.staff import set_tip_eligibility
+    from pos.people.staff import set_tip_eligibility
 
     choice = {"yes": True, "no": False, "default": None}
     key = eligible.strip().lower()
@@ -171,7 +173,7 @@ def staff_role(
     as_json: JsonFlag = False,
 ) -> None:
     """Give someone another role (only an owner makes or changes owners and managers)."""
-    from pos.staff import change_role
+    from pos.people.staff import change_role
 
     store = open_store(ctx)
     member = change_role(store, name, role, signed_in_actor(store))
@@ -184,7 +186,7 @@ def staff_reactivate(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="Staff name.")], as_json: JsonFlag = False
 ) -> None:
     """Bring back someone deactivated, in the role they had (an owner does it)."""
-    from pos.staff import reactivate_staff
+    from pos.people.staff import reactivate_staff
 
     store = open_store(ctx)
     member = reactivate_staff(store, name, signed_in_actor(store))
@@ -196,10 +198,9 @@ def staff_recover(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The owner to recover.")], as_json: JsonFlag = False
 ) -> None:
     """An owner locked out or without their PIN: type the store's recovery code, then a new PIN (twice)."""
-    from commands.setup import recovery_note
-    from pos import recovery
-    from pos.pin_change import check_new_pin_for
-    from pos.text import shown
+    from pos.people import recovery
+    from pos.people.pin_change import check_new_pin_for
+    from pos.base.text import shown
 
     store = open_store(ctx)
     store.check_writable()
@@ -217,9 +218,8 @@ def staff_recovery_code(
     as_json: JsonFlag = False,
 ) -> None:
     """Make a new recovery code (the old one stops working): an owner, by their PIN typed now."""
-    from commands.setup import recovery_note
-    from pos import recovery
-    from pos.staff import verify_pin
+    from pos.people import recovery
+    from pos.people.pin_tries import verify_pin
 
     store = open_store(ctx)
     store.check_writable()
@@ -241,7 +241,7 @@ def _shift_dict(shift: Any, store: Any = None) -> dict[str, Any]:
         "job": shift.job.value,
     }
     if store is not None:
-        from pos.shifts import clocked_by
+        from pos.day.shifts import clocked_by
 
         shown["started_by"], shown["ended_by"] = clocked_by(store, shift.id)
     return shown
@@ -257,8 +257,9 @@ def _clocking(ctx: typer.Context, name: str, by: Optional[str], starting: bool,
 
     What cannot be done (an unknown name, someone not on shift...) is refused before anyone types a PIN.
     """
-    from pos.shifts import check_clock_in, check_clock_out
-    from pos.staff import get_staff, verify_pin
+    from pos.day.shifts import check_clock_in, check_clock_out
+    from pos.people.staff import get_staff
+    from pos.people.pin_tries import verify_pin
 
     store = open_store(ctx)
     store.check_writable()
@@ -285,7 +286,7 @@ def shift_start(
     Someone who works a tipped and an untipped job in one day clocks each as its own shift
     (--job server, then --job kitchen): only hours in tipped work share the tip pool.
     """
-    from pos.shifts import clock_in
+    from pos.day.shifts import clock_in
 
     store, who = _clocking(ctx, name, by, True, register, job)
     shift = clock_in(store, name, who, register, job)
@@ -303,7 +304,7 @@ def shift_end(
     as_json: JsonFlag = False,
 ) -> None:
     """Clock out (declaring cash tips received in hand, if any): NAME types their PIN, or a manager (--by MANAGER)."""
-    from pos.shifts import clock_out
+    from pos.day.shifts import clock_out
 
     store = open_store(ctx)
     declared = 0
@@ -330,7 +331,7 @@ def shift_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List shifts: today's and every one still open (someone who has not clocked out), or a day's, or the open ones."""
-    from pos.staff import list_shifts
+    from pos.people.staff import list_shifts
 
     store = open_store(ctx)
     shifts = list_shifts(store, parse_day_option(day), open_only, with_open=day is None)

@@ -26,9 +26,9 @@ def tips_records(
     as_json: JsonFlag = False,
 ) -> None:
     """Tip records (29 CFR 516.28): per person and week, tips received, given back, paid out, hours, tip credit."""
-    from pos.money import Money, format_plain
-    from pos.sales_mix import check_range
-    from pos.tip_records import records
+    from pos.base.money import Money, format_plain
+    from pos.sales.sales_mix import check_range
+    from pos.tips.tip_records import records
 
     store = open_store(ctx)
     first = day_or_today(store, start)
@@ -63,7 +63,7 @@ def tips_records(
                             for p in r.payouts]}
 
     def human() -> None:
-        from pos.text import shown
+        from pos.base.text import shown
 
         say(f"Tip records {span} (29 CFR 516.28), weeks from Monday:")
         if not found:

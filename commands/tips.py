@@ -11,12 +11,12 @@ from commands.context import (JsonFlag, NUMBERS, RegisterOpt, ask_pin_of, day_or
                               parse_day_option, whole_number)
 from commands.files import check_new, new_file, show_path
 from commands.output import emit, money, print_table, say, say_block, say_wrapped, staff_name
-from pos.errors import Conflict, InvalidInput
+from pos.base.errors import Conflict, InvalidInput
 
 tips_app = group("Tips: what is owed to whom, sharing the pool by hours, paying out.")
 
 # What each command here that changes the store or reads the books needs, by the permission table
-# (pos/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
+# (pos/people/permissions.py); the sign-in check in cli.py reads it. A command not listed changes nothing.
 ACTIONS: dict[str, str] = {
     "tips distribute": "DISTRIBUTE_TIPS", "tips payout": "TIP_PAYOUT", "tips payroll": "READ_BOOKS",
     "tips owed": "READ_BOOKS", "tips policy set": "CHANGE_SETTINGS", "tips payday set": "CHANGE_SETTINGS",
@@ -56,7 +56,7 @@ def tips_policy_show(
     as_json: JsonFlag = False,
 ) -> None:
     """The tip policy in force (on --day), and every change with the day it took or takes effect."""
-    from pos.tip_policy import history, policy_on
+    from pos.tips.tip_policy import history, policy_on
 
     store = open_store(ctx)
     when = day_or_today(store, day)
@@ -85,7 +85,7 @@ def tips_policy_set(
     as_json: JsonFlag = False,
 ) -> None:
     """Change the tip policy from a day on; what the law forbids is refused, naming the rule."""
-    from pos.tip_policy import set_policy
+    from pos.tips.tip_policy import set_policy
 
     store = open_store(ctx)
     change = set_policy(store, pairs, parse_day_option(start))
@@ -105,14 +105,14 @@ def tips_owed(
 ) -> None:
     """Tips owed now, per person, and the pool not yet shared; with a pay schedule, what is late and what is due
     by the next payday (others' tips need a role that reads the books)."""
-    from pos import paydays
-    from pos.days import current_day
-    from pos.tips import owed_by_person
+    from pos.tips import paydays
+    from pos.store.days import current_day
+    from pos.tips.tips import owed_by_person
 
     store = open_store(ctx)
     owed = owed_by_person(store)
     if name is not None:
-        from pos.staff import get_staff
+        from pos.people.staff import get_staff
 
         member = get_staff(store, name)
         owed = {member.key: owed.get(member.key, 0)}
@@ -155,7 +155,7 @@ def tips_owed(
 
 
 def _schedule_line(schedule: Any) -> str:
-    from pos.words import counted
+    from pos.base.words import counted
 
     lag = f", paid {counted(schedule.paid_after_days, 'day')} after each period ends" if schedule.paid_after_days else \
         ", paid on each period's last day"
@@ -172,7 +172,7 @@ def tips_payday_set(
     as_json: JsonFlag = False,
 ) -> None:
     """Set the pay schedule from a pay period's first day on; tips are due by their period's payday."""
-    from pos import paydays
+    from pos.tips import paydays
 
     store = open_store(ctx)
     first = parse_day_option(start)
@@ -188,8 +188,8 @@ def tips_payday_set(
 @payday_app.command("show")
 def tips_payday_show(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """The pay schedule, the current pay period and its payday, and every change."""
-    from pos import paydays
-    from pos.days import current_day
+    from pos.tips import paydays
+    from pos.store.days import current_day
 
     store = open_store(ctx)
     known = paydays.schedules(store)
@@ -226,7 +226,7 @@ def tips_distribute(
     as_json: JsonFlag = False,
 ) -> None:
     """Share a day's tip pool among those who worked it, by hours: preview, then post (once its shifts have ended)."""
-    from pos import tip_pool
+    from pos.tips import tip_pool
 
     store = open_store(ctx)
     when = day_or_today(store, day)
@@ -241,7 +241,7 @@ def tips_distribute(
         for left in plan.uncounted:
             say_wrapped(f"  {left.name}'s {left.worked_s / 3600:.2f} h as {left.job} do not count: {left.why}.")
         if plan.still_open and plan.as_of is not None:
-            from pos.words import counted
+            from pos.base.words import counted
 
             say_wrapped(f"Shares as of {plan.as_of.astimezone(store.settings.zone):%H:%M}, while "
                         f"{counted(len(plan.still_open), 'shift is', 'shifts are')} still open: "
@@ -288,15 +288,15 @@ def tips_payout(
     """Pay a person the tips owed to them: cash from a drawer into their hand (they type their PIN), or through
     payroll."""
     from payments.service import amount_minor
-    from pos.tips import PayoutSource, parse_source, payout
+    from pos.tips.tips import PayoutSource, parse_source, payout
 
     store = open_store(ctx)
-    from payments.tip_fees import deducted_since_last_payout
+    from payments.stripe.tip_fees import deducted_since_last_payout
 
     paid_minor, paid_from = amount_minor(store, amount, "payout"), parse_source(source)  # refused before a PIN
     receiver = None
     if paid_from is PayoutSource.DRAWER:
-        from pos.staff import get_staff
+        from pos.people.staff import get_staff
 
         member = get_staff(store, name)
         if member.active:  # the library refuses cash to someone deactivated, in its own words
@@ -323,10 +323,10 @@ def tips_payroll(
     out: Annotated[Optional[Path], typer.Option("--out", help="Write the CSV here (default: print it).")] = None,
 ) -> None:
     """Tips paid through payroll, as CSV for the payroll system: day, staff, amount; one pay period with a schedule."""
-    from pos import paydays
-    from pos.csv_cells import rows_text
-    from pos.money import Money, format_plain
-    from pos.tips import payroll_lines
+    from pos.tips import paydays
+    from pos.base.csv_cells import rows_text
+    from pos.base.money import Money, format_plain
+    from pos.tips.tips import payroll_lines
 
     store = open_store(ctx)
     if out is not None:
@@ -342,7 +342,7 @@ def tips_payroll(
         return
     with new_file(out, "--out", text=True) as handle:
         handle.write(text)
-    from pos.words import counted
+    from pos.base.words import counted
 
     say(f"Wrote {counted(len(lines), 'payroll line')} for {first} to {last} to {show_path(out)}.")
 

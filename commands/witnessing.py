@@ -1,14 +1,15 @@
-"""Delivering closings to their witnesses from the command line (:mod:`pos.witness`): after a close or a reopening
+"""Delivering closings to their witnesses from the command line (:mod:`pos.day.witness`): after a close or a reopening
 commits, and at the start of every command for what could not be delivered before; and the one line every command
 says on stderr when a witness has fallen more than a day behind."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from commands.output import say
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
-    from pos.witness import Delivery
+    from pos.store.store import Store
+    from pos.day.witness import Delivery
 
 MAIL_TIMEOUT_S = 5
 """How long the mail server has for each step of a witness's email: a command never waits long on a witness."""
@@ -17,8 +18,8 @@ MAIL_TIMEOUT_S = 5
 def deliver(store: "Store") -> "list[Delivery]":
     """Deliver what waits for the store's witnesses; never raises for a witness that cannot be reached."""
     from commands.smtp import smtp_password
-    from pos import witness
-    from pos.errors import AnytenderError
+    from pos.day import witness
+    from pos.base.errors import AnytenderError
 
     if store.read_only is not None or not witness.configured(store):
         return []
@@ -51,15 +52,17 @@ def deliver(store: "Store") -> "list[Delivery]":
 def at_start(store: "Store", *, deliver_now: bool = True) -> None:
     """What every command does first: deliver what waits (unless it delivers after its own commit), then say (one
     line, stderr) when a witness is behind."""
-    from commands.output import say
-    from pos import witness
-    from pos.errors import AnytenderError
+    from pos.base.errors import AnytenderError
+    from pos.store import config
+    from pos.store.witness_setting import SETTING, stored_witnesses
 
     import sqlite3
 
     try:
-        if not witness.configured(store):
+        if not stored_witnesses(config.get(store, SETTING)):  # as witness.configured, without loading the closings
             return
+        from pos.day import witness
+
         if deliver_now:
             deliver(store)
         notice = witness.stale_notice(store)
@@ -91,7 +94,7 @@ def said(deliveries: "list[Delivery]") -> list[str]:
 def named(store: "Store") -> list[str]:
     """What ``pos config set closing.witness`` says: a folder on the store's own disk (it witnesses little there),
     then the closings made before, delivered to the witnesses now."""
-    from pos import witness
+    from pos.day import witness
 
     out = [f"note: {w.target} is on the same disk as the store: a witness proves most on another disk or share, "
            "out of reach of the till's user." for w in witness.configured(store) if witness.same_disk(store, w)]

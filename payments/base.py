@@ -15,7 +15,7 @@ ActiveMerchant's gateways.  What a tender can do is declared as data
 (:class:`Capabilities`), never discovered by trying.  Business outcomes are
 :class:`Outcome` values (approved, or declined with a :class:`DeclineReason`
 from a closed set); a processor that cannot be reached raises
-:class:`pos.errors.ProcessorUnavailable`, the only exception a tender raises
+:class:`pos.base.errors.ProcessorUnavailable`, the only exception a tender raises
 on purpose.
 
 The flow around the verbs (write the payment row *before* any outside call,
@@ -31,13 +31,13 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
-from pos.errors import Conflict
-from pos.store import iso, parse_iso, utc_now
+from pos.base.errors import Conflict
+from pos.store.store import iso, parse_iso, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class TenderKind(str, enum.Enum):
@@ -377,7 +377,7 @@ def payment_from_row(row: "sqlite3.Row") -> Payment:
 
 
 def get_payment(store: "Store", payment_id: str) -> Payment:
-    from pos.errors import NotFound
+    from pos.base.errors import NotFound
 
     row = store.one("SELECT * FROM payments WHERE id = ?", (payment_id,))
     if row is None:

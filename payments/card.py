@@ -17,10 +17,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from payments.base import Capabilities, Outcome, Payment, TenderKind
-from pos.errors import NotAllowed
+from pos.base.errors import NotAllowed
+from payments.stripe.card import ACCOUNT, StripeTerminalProcessor, check_charge
+from payments.stripe.gateway import StripeGateway
+from payments import training
+from payments.stripe.link import StripeLinkProcessor
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 def stripe_gateway(store: "Store") -> Any:
@@ -38,8 +42,6 @@ def stripe_gateway(store: "Store") -> Any:
         )
     gateway = store.memo.get("stripe_gateway")
     if gateway is None:
-        from payments.stripe_gateway import StripeGateway
-
         gateway = store.memo["stripe_gateway"] = StripeGateway(settings)
     return gateway
 
@@ -52,17 +54,14 @@ def processor_for(store: "Store", reader: str | None = None) -> tuple[str, Any]:
     (``pos config set stripe.reader tmr_...``; a kiosk has its own).
     """
     if store.settings.training:
-        from payments import training
-
         return training.ACCOUNT, training.TrainingProcessor()
-    from pos import config
+    from pos.store import config
 
     gateway = stripe_gateway(store)
     if reader is None:
         reader = config.get(store, "stripe.reader")
     if not reader:
         raise NotAllowed("No card reader is set for this store: pos config set stripe.reader tmr_...")
-    from payments.stripe_card import ACCOUNT, StripeTerminalProcessor
 
     settings = gateway.settings
     simulate = config.get(store, "stripe.simulate") if settings.simulate_tap is None else \
@@ -94,7 +93,6 @@ class CardTender:
         """
         if store.settings.training:
             return
-        from payments.stripe_card import check_charge
 
         check_charge(store, amount_minor, store.settings.currency)
 
@@ -139,15 +137,11 @@ class LinkTender(CardTender):
     kind = TenderKind.LINK
 
     def processor(self, store: "Store", payment: Payment | None) -> tuple[str, Any]:
-        from pos import config
+        from pos.store import config
 
         expires_after_s = config.get_minor(store, "link.expires_after") * 60
         if store.settings.training:
-            from payments import training
-
             return training.ACCOUNT, training.TrainingLinkProcessor(expires_after_s)
-        from payments.stripe_card import ACCOUNT
-        from payments.stripe_link import StripeLinkProcessor
 
         return ACCOUNT, StripeLinkProcessor(stripe_gateway(store), expires_after_s,
                                             config.get(store, "link.methods").split(","))

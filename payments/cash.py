@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from payments.base import Capabilities, LocalTender, Payment, TenderKind
-from pos import accounts
+from pos.books import accounts
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class CashTender(LocalTender):

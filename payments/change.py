@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 
 class CashTerms(NamedTuple):

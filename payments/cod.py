@@ -14,7 +14,7 @@ posted, and until then the cash stays on the driver's account.  Whatever is
 not handed in stays on the driver's account, visible, until it is.
 
 An order paid before it goes out (by link, by card on the phone) goes out too, with nothing to
-collect (:func:`send_out`): its time out is a run of :mod:`pos.prepaid_runs`, delivered or failed
+collect (:func:`send_out`): its time out is a run of :mod:`pos.store.prepaid_runs`, delivered or failed
 like the others, and it books nothing.
 """
 
@@ -33,16 +33,20 @@ from payments.base import (
     order_payments,
 )
 from payments.flow import amount_minor, insert_payment, payable_minor, record_capture, void_payment
-from pos import accounts, faults, ledger, posting_rules, prepaid_runs
-from pos.days import money_day
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound, Refused
-from pos.money_format import store_money
-from pos.orders import check_dispatchable, resolve
-from pos.store import iso
+from pos.books import accounts, ledger
+from pos.base import faults
+from pos.sales import posting_rules
+from pos.store import prepaid_runs
+from pos.store.days import money_day
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound, Refused
+from pos.base.money_format import store_money
+from pos.sales.orders import check_dispatchable
+from pos.sales.order_records import resolve
+from pos.store.store import iso
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.store.roster import StaffMember
+    from pos.store.store import Store
 
 
 class CodTender(LocalTender):
@@ -55,7 +59,7 @@ class CodTender(LocalTender):
     )
 
     def account(self, store: "Store", payment: Payment) -> str:
-        from pos.staff import get_staff
+        from pos.people.staff import get_staff
 
         return accounts.driver_cash(get_staff(store, int(payment.driver_id or 0)).key)
 
@@ -64,13 +68,14 @@ class CodTender(LocalTender):
 
 
 def _driver(store: "Store", name: str) -> "StaffMember":
-    from pos.staff import Role, get_staff, on_shift_at
+    from pos.store.roster import Role
+    from pos.people.staff import get_staff, on_shift_at
 
     member = get_staff(store, name)
     if not member.active:
         raise NotAllowed(f"{member.name} is deactivated and cannot take deliveries.")
     if member.role is not Role.DRIVER:
-        from pos.permissions import role_phrase
+        from pos.people.permissions import role_phrase
 
         raise NotAllowed(f"{member.name} is {role_phrase(member.role)}, not a driver: dispatch to a driver.")
     if not on_shift_at(store, member):
@@ -106,7 +111,8 @@ def only_own(store: "Store", actor: "StaffMember | None", doing: str, *, order_r
     ``doing`` is what they asked, in words that go before "order #12" or "Olga's cash" ("collect",
     "hand in"); a refusal names it, why not, and who may.
     """
-    from pos.staff import Role, get_staff
+    from pos.store.roster import Role
+    from pos.people.staff import get_staff
 
     if actor is None or actor.role is not Role.DRIVER:
         return
@@ -134,8 +140,8 @@ def may_dispatch(store: "Store", actor: "StaffMember | None", order_ref: str | i
     A driver whose delivery failed (nobody home, a wrong address) takes it out again without a
     cashier signing in for them; any other order is refused, saying why and who may.
     """
-    from pos.permissions import Action, require, who_may
-    from pos.staff import Role
+    from pos.people.permissions import Action, require, who_may
+    from pos.store.roster import Role
 
     if actor is None:
         return
@@ -154,7 +160,7 @@ def may_dispatch(store: "Store", actor: "StaffMember | None", order_ref: str | i
     if last is None or last.state is not DeliveryState.FAILED:
         why = "it is not a delivery of theirs that failed"
     else:
-        from pos.staff import get_staff
+        from pos.people.staff import get_staff
 
         why = f"its last delivery failed with {get_staff(store, int(last.driver_id or 0)).name}"
     raise Refused(f"{actor.name} may not send order {order.label} out: a driver takes back only their own failed "
@@ -165,10 +171,10 @@ def dispatch(store: "Store", order_ref: str | int, driver_name: str, *, pays_wit
     """Send a delivery order out with a driver, who will collect what is due.
 
     ``pays_with``: what the customer said they will pay the driver with, kept on the order
-    (:func:`pos.order_details.set_details`) in the same transaction; what the order says the customer
+    (:func:`pos.sales.order_details.set_details`) in the same transaction; what the order says the customer
     pays with must cover what is due, or the dispatch is refused (the driver's ticket says the change to bring).
     """
-    from pos.order_details import check_pays_with, set_details
+    from pos.sales.order_details import check_pays_with, set_details
 
     order = resolve(store, order_ref)
     check_dispatchable(order)
@@ -176,7 +182,7 @@ def dispatch(store: "Store", order_ref: str | int, driver_name: str, *, pays_wit
     with store.write():
         current = _out_for_delivery(store, order.id)
         if current is not None:
-            from pos.staff import get_staff
+            from pos.people.staff import get_staff
 
             holder = get_staff(store, int(current.driver_id or 0)).name
             raise Conflict(f"Order {order.label} is already out for delivery with {holder}.")
@@ -185,7 +191,7 @@ def dispatch(store: "Store", order_ref: str | int, driver_name: str, *, pays_wit
         due = payable_minor(store, order)
         check_pays_with(store, order, order.pays_with_minor, due)
         payment = insert_payment(store, order, TenderKind.COD, due, state=PaymentState.AUTHORIZED, driver_id=driver.id)
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.DELIVERY, f"order {order.label}", {"status": "waiting"},
                       {"status": "out for delivery", "driver": driver.name}, due_minor=due)
@@ -204,8 +210,8 @@ class SentOut(NamedTuple):
 
 def send_out(store: "Store", order_ref: str | int, driver_name: str, *, pays_with: str | None = None) -> SentOut:
     """Send a delivery out with a driver: to collect what is due (:func:`dispatch`), or, paid already, to take it
-    to the door with nothing to collect (a run of :mod:`pos.prepaid_runs`)."""
-    from pos.orders import OrderStatus
+    to the door with nothing to collect (a run of :mod:`pos.store.prepaid_runs`)."""
+    from pos.sales.order_records import OrderStatus
 
     order = resolve(store, order_ref)
     if order.status is not OrderStatus.PAID:
@@ -222,11 +228,11 @@ def send_out(store: "Store", order_ref: str | int, driver_name: str, *, pays_wit
             raise Conflict(f"Order {order.label} changed meanwhile: look at it again with 'pos order show'.")
         holder = _out_with(store, order.id)
         if holder is not None:
-            from pos.staff import get_staff
+            from pos.people.staff import get_staff
 
             raise Conflict(f"Order {order.label} is already out for delivery with {get_staff(store, holder).name}.")
         prepaid_runs.send_out(store, order.id, driver.id)
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.DELIVERY, f"order {order.label}", {"status": "waiting"},
                       {"status": "out for delivery", "driver": driver.name}, due_minor=0, paid=True)
@@ -234,7 +240,7 @@ def send_out(store: "Store", order_ref: str | int, driver_name: str, *, pays_wit
 
 
 def _driver_name(store: "Store", payment: Payment) -> str:
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     return get_staff(store, int(payment.driver_id or 0)).name
 
@@ -247,7 +253,7 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int | None 
     ``handed_over``: the cash the customer gave (None: exactly what is due, and the tip);
     ``keep_change``: the customer told the driver to keep the change; all of it is the driver's tip.
     """
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     order = resolve(store, order_ref)
     payment = _out_for_delivery(store, order.id)
@@ -272,7 +278,7 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int | None 
         if tip_minor <= 0:
             raise InvalidInput(f"{store_money(store, given)} leaves no change to keep on {store_money(store, payment.amount_minor)}.")
     elif tip is not None:
-        from pos.money import parse_amount
+        from pos.base.money_input import parse_amount
 
         s = store.settings
         tip_minor = parse_amount(str(tip), s.currency, s.locale).amount_minor  # zero means no tip
@@ -286,7 +292,7 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int | None 
         )
     driver = get_staff(store, int(payment.driver_id or 0))
     if tip_minor:
-        from pos.tips import tip_account
+        from pos.tips.tips import tip_account
 
         tip_account(store, driver.key, since=payment.created_at)  # may receive it, on shift since dispatch
     change = given - payment.amount_minor - tip_minor
@@ -308,7 +314,7 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int | None 
                                        store.settings.currency),
                 business_day=money_day(store, order),
             )
-        from pos import audit
+        from pos.store import audit
 
         audit.changed(store, audit.Event.DELIVERY, f"order {order.label}",
                       {"status": "out for delivery", "driver": driver.name},
@@ -319,8 +325,8 @@ def collect(store: "Store", order_ref: str | int, handed_over: str | int | None 
 
 def _delivered_paid(store: "Store", order: Any, run: prepaid_runs.Run, money_said: bool) -> None:
     """An order paid before it went out, at the customer's door: delivered, nothing collected."""
-    from pos import audit
-    from pos.staff import get_staff
+    from pos.store import audit
+    from pos.people.staff import get_staff
 
     driver = get_staff(store, run.driver_id).name
     if money_said:
@@ -336,7 +342,7 @@ def _delivered_paid(store: "Store", order: Any, run: prepaid_runs.Run, money_sai
 def fail(store: "Store", order_ref: str | int, reason: str) -> Payment | None:
     """A refused or failed delivery: nothing collected, the order is open again (None: an order paid before it went
     out, which stays paid, to send out again or refund)."""
-    from pos.text import clean_line
+    from pos.base.text import clean_line
 
     why = clean_line(reason, "delivery failure reason")
     if not why:
@@ -345,8 +351,8 @@ def fail(store: "Store", order_ref: str | int, reason: str) -> Payment | None:
     payment = _out_for_delivery(store, order.id)
     run = prepaid_runs.latest(store, order.id) if payment is None else None
     if run is not None and run.out:
-        from pos import audit
-        from pos.staff import get_staff
+        from pos.store import audit
+        from pos.people.staff import get_staff
 
         with store.write():
             prepaid_runs.end(store, run, prepaid_runs.Outcome.FAILED, why)
@@ -358,8 +364,8 @@ def fail(store: "Store", order_ref: str | int, reason: str) -> Payment | None:
         raise NotFound(f"Order {order.label} is not out for delivery.")
     with store.write():
         failed = void_payment(store, CodTender(), payment, f"{FAILED_NOTE}: {why}")
-        from pos import audit
-        from pos.staff import get_staff
+        from pos.store import audit
+        from pos.people.staff import get_staff
 
         driver = get_staff(store, int(payment.driver_id or 0)).name
         audit.changed(store, audit.Event.DELIVERY, f"order {order.label}", {"status": "out for delivery",
@@ -422,7 +428,7 @@ def last_time_out(store: "Store", order_id: str) -> TimeOut | None:
 
 def delivery_status(store: "Store", order_id: str) -> DeliveryStatus:
     """The state of a delivery order and its driver, from its last time out (:func:`last_time_out`)."""
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     last = last_time_out(store, order_id)
     if last is None:
@@ -465,7 +471,7 @@ class DriverCash(NamedTuple):
 
 
 def driver_cash(store: "Store", name: str) -> DriverCash:
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     member = get_staff(store, name)
     account = accounts.driver_cash(member.key)
@@ -494,7 +500,7 @@ def driver_cash(store: "Store", name: str) -> DriverCash:
 
 
 def _handin(row: Any) -> HandIn:
-    from pos.store import parse_iso
+    from pos.store.store import parse_iso
 
     return HandIn(row["id"], row["name"], int(row["register"]), int(row["declared_minor"]), parse_iso(row["started_at"]))
 
@@ -517,9 +523,10 @@ def waiting_handins(store: "Store") -> list[HandIn]:
 def start_handin(store: "Store", name: str, amount: str | int, register: int = 1) -> HandIn:
     """The driver's half of a hand-in: what they say they hand in, to which drawer.  Nothing is posted: the cash
     stays on the driver's account until the person receiving it counts it (:func:`confirm_handin`)."""
-    from pos import audit, drawer
-    from pos.staff import get_staff
-    from pos.store import new_id, utc_now
+    from pos.store import audit
+    from pos.cash import drawer
+    from pos.people.staff import get_staff
+    from pos.store.store import new_id, utc_now
 
     member = get_staff(store, name)
     minor = amount_minor(store, amount, "amount handed in")
@@ -555,7 +562,7 @@ def counted_minor(store: "Store", counted: str | int) -> int:
         if counted < 0:
             raise InvalidInput("The amount counted cannot be negative.")
         return counted
-    from pos.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     return parse_amount(counted, store.settings.currency, store.settings.locale).amount_minor
 
@@ -566,10 +573,11 @@ def confirm_handin(store: "Store", name: str, counted: str | int, received_by: "
     driver's waiting hand-in; that much moves from the driver's account into the drawer, the rest stays on the
     driver.  A count of nothing ends the hand-in with nothing moved.  The receiver is never the driver, and is
     someone who takes cash at the counter."""
-    from pos import audit, drawer
-    from pos.permissions import Action, actor_of, may, role_phrase
-    from pos.staff import get_staff
-    from pos.store import new_id, utc_now
+    from pos.store import audit
+    from pos.cash import drawer
+    from pos.people.permissions import Action, actor_of, may, role_phrase
+    from pos.people.staff import get_staff
+    from pos.store.store import new_id, utc_now
 
     member = get_staff(store, name)
     minor = counted_minor(store, counted)

@@ -38,14 +38,17 @@ from payments.base import (
     order_payments,
     transition,
 )
-from pos import accounts, faults, ledger, posting_rules
-from pos.days import money_day
-from pos.errors import Conflict, InvalidInput, NotAllowed, ProcessorUnavailable
-from pos.orders import Order, OrderStatus, covered_minor, mark_paid, resolve, view
-from pos.store import iso, new_id, utc_now
+from pos.books import accounts, ledger
+from pos.base import faults
+from pos.sales import posting_rules
+from pos.store.days import money_day
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, ProcessorUnavailable
+from pos.sales.orders import covered_minor, mark_paid, view
+from pos.sales.order_records import Order, OrderStatus, resolve
+from pos.store.store import iso, new_id, utc_now
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class PaymentResult(NamedTuple):
@@ -100,7 +103,7 @@ def amount_minor(store: "Store", text: str | int | None, what: str) -> int | Non
         if isinstance(text, int) and text <= 0:
             raise InvalidInput(f"The {what} must be more than zero.")
         return text
-    from pos.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     s = store.settings
     return parse_amount(text, s.currency, s.locale, allow_zero=False).amount_minor
@@ -143,11 +146,11 @@ def take(
 
 def check_tip_share(store: "Store", tip_minor: int, charge_minor: int) -> None:
     """A tip above the store's share of the sale (``tips.confirm_over``) needs confirming: a typo guard."""
-    from pos import config
+    from pos.store import config
 
     percent = config.get_minor(store, "tips.confirm_over")
     if tip_minor * 100 > charge_minor * percent:
-        from pos.money_format import store_money
+        from pos.base.money_format import store_money
 
         raise InvalidInput(
             f"A {store_money(store, tip_minor)} tip is more than {percent}% of {store_money(store, charge_minor)}: "
@@ -166,7 +169,7 @@ def tip_base_minor(store: "Store", order_id: str, charge_minor: int) -> int:
     """
     from decimal import Decimal
 
-    from pos.money import round_half_up
+    from pos.base.shares import round_half_up
 
     totals = view(store, order_id).totals
     before_tax = totals.total_minor - totals.tax_minor
@@ -186,7 +189,7 @@ def _request(
     suggestion: list[tuple[int, int]] = []
     details: dict[str, Any] = {}
     if kind is not TenderKind.SELF_CHECKOUT:  # a kiosk's recipient is its attendant, checked by the kiosk
-        from pos.tips import for_own_service, recipient_for, service_of
+        from pos.tips.tips import for_own_service, recipient_for, service_of
 
         # Refused before anything is written when nobody may receive it; kept as the recipient's key
         # (with no tip yet, the person a card reader may ask a tip for, or None: no prompt).  Who rang the
@@ -197,7 +200,8 @@ def _request(
             details["tip_own_service"] = True  # recorded as such: a manager's or owner's own service
     if tender.capabilities.gives_change:
         from payments.change import cash_terms, round_to_step, suggest_change
-        from pos import config, drawer
+        from pos.store import config
+        from pos.cash import drawer
 
         drawer.require_open(store, register)
         step = config.get_minor(store, "cash.rounding")
@@ -205,7 +209,7 @@ def _request(
         terms = cash_terms(due, tendered, tip_minor, step)
         held = drawer.spendable_cash(store, register)  # less what refunds and change not yet booked hold
         if terms.change_minor > held:
-            from pos.money_format import store_money
+            from pos.base.money_format import store_money
 
             raise NotAllowed(
                 f"No change available: {store_money(store, terms.change_minor)} is due back but drawer {register} "
@@ -220,7 +224,7 @@ def _request(
     else:
         charge = due if given is None else given
         if charge > due:
-            from pos.money_format import store_money
+            from pos.base.money_format import store_money
 
             raise InvalidInput(
                 f"That is more than the {store_money(store, due)} "
@@ -376,7 +380,7 @@ def record_capture(store: "Store", tender: Tender, payment: Payment, outcome: Ou
             )
             recipient = tip_account(captured)
             if recipient is not None:  # the tip's share of the fee, where the tip policy deducts it
-                from payments import tip_fees
+                from payments.stripe import tip_fees
 
                 tip_fees.deduct_on_capture(store, captured, recipient, fee, money_day(store, order), order.label)
         settle_order(store, order.id)
@@ -385,8 +389,8 @@ def record_capture(store: "Store", tender: Tender, payment: Payment, outcome: Ou
 
 def _audit_own_service_tip(store: "Store", payment: Payment, label: str) -> None:
     """A manager's or owner's tip for service they alone gave, in the audit trail (in the capture's transaction)."""
-    from pos import audit
-    from pos.staff import get_staff
+    from pos.store import audit
+    from pos.people.staff import get_staff
 
     who = get_staff(store, str(payment.tip_to))
     audit.record(store, audit.Event.OWN_SERVICE_TIP, {

@@ -1,6 +1,6 @@
 """Refunds and voids of orders that have payments.
 
-A refund gives back returned items (their share of the sale to the cent, :mod:`pos.returns`),
+A refund gives back returned items (their share of the sale to the cent, :mod:`pos.sales.returns`),
 an amount (a goodwill gesture, with a reason), or all that is left of an order.  The money goes
 back to the tenders that paid, within what each took and has not given back: the cashier may
 choose cash or card (:class:`RefundTo`); by default a customer who paid by card (a phone wallet,
@@ -18,8 +18,8 @@ twice, even once the processor has forgotten its idempotency key; one the proces
 (:class:`~payments.base.RefundRefused`) is marked ``refused`` with its reason and holds nothing.
 A card refund the processor holds pending is booked ``pending`` until it says it succeeded; one it answers
 failed or cancelled at once is marked failed, nothing booked; one that fails later is reversed
-(:mod:`payments.refund_outcomes`).
-Above the store's limits, which add up per order and per person per day (:mod:`pos.limits`), a
+(:mod:`payments.stripe.refund_outcomes`).
+Above the store's limits, which add up per order and per person per day (:mod:`pos.people.limits`), a
 manager's approval is required, for items exactly as for amounts.
 
 Each payment's tender is found through :mod:`payments.registry`, so this
@@ -36,16 +36,22 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 from payments import registry
 from payments.base import SETTLED, Payment, PaymentState, RefundRefused, TenderKind, order_payments, transition
 from payments.flow import Recovery, amount_minor, tip_account, void_payment
-from pos import accounts, faults, ledger, posting_rules
-from pos.errors import Conflict, InvalidInput, NotAllowed
-from pos.money_format import store_money
-from pos.orders import OrderStatus, forget_order, resolve, sale_key, spoken, typed
-from pos.store import iso, new_id, utc_now
+from pos.books import accounts, ledger
+from pos.base import faults
+from pos.sales import posting_rules
+from pos.base.errors import Conflict, InvalidInput, NotAllowed
+from pos.base.money_format import store_money
+from pos.sales.orders import forget_order, sale_key
+from pos.sales.order_records import OrderStatus, resolve, spoken, typed
+from pos.store.store import iso, new_id, utc_now
+from payments.base import UNFINISHED, get_payment
+from payments.stripe import refund_outcomes as outcomes, tip_fees
+from payments.stripe.refund_outcomes import PENDING_STATE, RefundStatus
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.returns import Asked
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.sales.returns import Asked
+    from pos.store.roster import StaffMember
+    from pos.store.store import Store
 
 
 class RefundTo(str, enum.Enum):
@@ -146,15 +152,17 @@ def refund(
     did, then cash.  A tender the order was not paid with, or more than it has left, is refused.
 
     ``lines`` (line number, quantity or None for all of it) refunds items with their share of the
-    sale (:mod:`pos.returns`); ``amount`` is a goodwill gesture and needs a reason; neither
+    sale (:mod:`pos.sales.returns`); ``amount`` is a goodwill gesture and needs a reason; neither
     refunds the rest of the order (by item, when the lines not yet returned are what is left).
     ``by`` is who asks (default: whoever is signed in for the command); the order's refunds and
-    theirs in the business day are held to the store's limits (:func:`pos.limits.check_refund`),
+    theirs in the business day are held to the store's limits (:func:`pos.people.limits.check_refund`),
     item refunds exactly as amounts.
     """
-    from pos import drawer, limits, returns
-    from pos.orders import view
-    from pos.text import clean_line
+    from pos.cash import drawer
+    from pos.people import limits
+    from pos.sales import returns
+    from pos.sales.orders import view
+    from pos.base.text import clean_line
 
     back_to = refund_to(to)
     if lines is not None and amount is not None:
@@ -257,7 +265,7 @@ def refund(
                     if promised else ""
                 raise NotAllowed(f"Drawer {register} holds {store_money(store, held)}{besides}, not enough for a "
                                  f"{store_money(store, from_drawer)} cash refund.")
-        from pos import audit
+        from pos.store import audit
 
         batch_id = new_id("rfb")
         refund_ids: list[str] = []
@@ -295,7 +303,7 @@ def refund(
     remaining = sum(p.refundable_minor for p in order_payments(store, order.id) if p.state in SETTLED)
     booked = [entry.business_day for entry in (ledger.find_by_key(store, f"refund:{part.refund_id}") for part in parts)
               if entry is not None]
-    from pos.days import closed_days
+    from pos.store.days import closed_days
 
     return RefundResult(order.label, parts, wanted, remaining == 0,
                         tuple(RefundedItem(i.line_no, i.name, i.quantity, i.amount_minor) for i in items),
@@ -327,7 +335,7 @@ def _request(
     """Write the refund row, state ``requested``, before the processor is asked.
 
     ``from_account`` is where its money will leave from: while it is requested, a drawer's cash it
-    will take is held (:func:`pos.drawer.spendable_cash`).
+    will take is held (:func:`pos.cash.drawer.spendable_cash`).
     """
     refund_id = new_id("ref")
     with store.write() as conn:
@@ -356,8 +364,6 @@ def finish_refund(store: "Store", refund_id: str, *, look_first: bool = False) -
     (:class:`Conflict`), saying so.  One the processor refuses for good (:class:`RefundRefused`) is marked
     ``refused`` with the reason, holds nothing from then on, and the refusal is raised.
     """
-    from payments.base import get_payment
-
     with store.write():
         row = store.one("SELECT * FROM refunds WHERE id = ?", (refund_id,))
         assert row is not None
@@ -392,10 +398,8 @@ def finish_refund(store: "Store", refund_id: str, *, look_first: bool = False) -
 
 
 def _book_as_answered(store: "Store", refund_id: str, row: Any, outcome: "Any") -> None:
-    """Book a refund as the processor answered it (:mod:`payments.refund_outcomes`): pending or succeeded, its
+    """Book a refund as the processor answered it (:mod:`payments.stripe.refund_outcomes`): pending or succeeded, its
     entry; failed or cancelled straight away, nothing, the refund marked failed and the refusal raised."""
-    from payments import refund_outcomes as outcomes
-
     status = outcomes.status_of(outcome)
     if status.ended_unpaid:
         outcomes.mark_failed_at_once(store, refund_id, outcome.processor_ref, status,
@@ -421,7 +425,7 @@ def recover_refunds(store: "Store") -> list[Recovery]:
     and the others go on: one stuck row never stops the rest from being recovered.  One refused for good is
     marked refused (it then holds nothing, and is not looked at again).
     """
-    from pos.errors import AnytenderError, ProcessorUnavailable
+    from pos.base.errors import AnytenderError, ProcessorUnavailable
 
     done: list[Recovery] = []
     for row in store.all("SELECT id, order_id FROM refunds WHERE state = 'requested' ORDER BY created_at, rowid"):
@@ -452,8 +456,7 @@ def recover_refunds(store: "Store") -> list[Recovery]:
 
 def _recover_failed_later(store: "Store") -> list[Recovery]:
     """Refunds booked as paid back that Stripe says failed since (no webhook told us): reversed, each said."""
-    from payments import refund_outcomes as outcomes
-    from pos.errors import AnytenderError
+    from pos.base.errors import AnytenderError
 
     try:
         found = outcomes.failed_after_succeeding(store)
@@ -472,10 +475,9 @@ def _recover_failed_later(store: "Store") -> list[Recovery]:
 
 
 def _recover_pending(store: "Store", seen: "set[str]") -> list[Recovery]:
-    """Read what became of the refunds still pending at the processor (:mod:`payments.refund_outcomes`):
+    """Read what became of the refunds still pending at the processor (:mod:`payments.stripe.refund_outcomes`):
     succeeded ones are paid back, failed or cancelled ones reversed, each said in one line."""
-    from payments import refund_outcomes as outcomes
-    from pos.errors import AnytenderError
+    from pos.base.errors import AnytenderError
 
     done: list[Recovery] = []
     for row in store.all("SELECT id, order_id, payment_id, amount_minor + tip_minor AS amount_minor FROM refunds "
@@ -521,8 +523,7 @@ def book_outside_refund(store: "Store", payment_id: str, at_processor_minor: int
     owner, audited.  The money has left: the books follow, and the audit trail says it came from
     outside the register (no limit or approval of ours applied to it).
     """
-    from payments.base import get_payment
-    from pos import audit
+    from pos.store import audit
 
     # One transaction: a row left 'requested' would be sent to Stripe again by recover, refunding twice.
     with store.write():
@@ -550,12 +551,9 @@ def book_outside_refund(store: "Store", payment_id: str, at_processor_minor: int
 def _record(store: "Store", refund_id: str, processor_ref: str | None, status: "Any" = None) -> None:
     """Book a refund the tender approved: refund row, payment, journal and order, in one transaction.
 
-    ``status`` (:class:`payments.refund_outcomes.RefundStatus`): what the processor said of it; a refund
+    ``status`` (:class:`payments.stripe.refund_outcomes.RefundStatus`): what the processor said of it; a refund
     still pending there is booked (its money has left the balance) and marked ``pending`` until it succeeds.
     """
-    from payments.base import get_payment
-    from payments.refund_outcomes import PENDING_STATE, RefundStatus
-
     with store.write() as conn:
         row = conn.execute("SELECT * FROM refunds WHERE id = ?", (refund_id,)).fetchone()
         if row["state"] != "requested":
@@ -578,7 +576,6 @@ def _record(store: "Store", refund_id: str, processor_ref: str | None, status: "
         if row["tip_minor"]:
             account = tip_account(payment)
             assert account is not None
-            from payments import tip_fees
 
             back = tip_fees.give_back_postings(store, payment, account)  # a fee deducted from the tip comes back
             owed = -ledger.balances(store, prefix=account).get((account, payment.currency), 0) - sum(
@@ -599,10 +596,10 @@ def _reversing(store: "Store", row: Any, source: str, sale_postings: "Sequence[l
     """What a refund part reverses of the sale, and the money leaving ``source``.
 
     A part of a refund by item reverses its share of the returned lines' own revenue, discounts
-    and tax (:func:`pos.posting_rules.returned`).  An amount reverses the sale in proportion; once
-    lines of the order came back, in proportion to what is left of it (:func:`pos.posting_rules.unreturned`).
+    and tax (:func:`pos.sales.posting_rules.returned`).  An amount reverses the sale in proportion; once
+    lines of the order came back, in proportion to what is left of it (:func:`pos.sales.posting_rules.unreturned`).
     """
-    from pos.returns import ReturnedLine
+    from pos.sales.returns import ReturnedLine
 
     order_id, part = row["order_id"], row["amount_minor"]
     earlier_sql = ("SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE {} AND against_sale = 1 "
@@ -634,11 +631,10 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
     """Void an unpaid order (``pos void``): pending payments are released; captured money must be refunded first.
 
     What is voided on the order (lines taken off it, then its total now), and by ``by`` in the
-    business day, is held to the store's limits (:func:`pos.limits.check_void`).
+    business day, is held to the store's limits (:func:`pos.people.limits.check_void`).
     """
-    from payments.base import UNFINISHED
-    from pos import limits
-    from pos.orders import view, void_order
+    from pos.people import limits
+    from pos.sales.orders import view, void_order
 
     order = resolve(store, order_ref)
     if order.status is OrderStatus.OPEN:
@@ -649,7 +645,7 @@ def void(store: "Store", order_ref: str | int, reason: str, *, approver: "StaffM
                 f"Order {order.label} has {store_money(store, taken)} paid already: refund it first "
                 f"('pos refund {typed(store, order)} --reason ...'), then void."
             )
-        from pos.text import clean_line
+        from pos.base.text import clean_line
 
         reason = clean_line(reason, "void reason")  # checked before a pending payment is released with it
         if not reason:

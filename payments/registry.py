@@ -11,7 +11,7 @@ for, so a command that takes cash never loads the card processor.
 from __future__ import annotations
 
 from payments.base import Tender, TenderKind
-from pos.errors import InvalidInput
+from pos.base.errors import InvalidInput
 
 
 def tender_class(kind: TenderKind) -> type[Tender]:

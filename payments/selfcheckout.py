@@ -25,15 +25,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from payments.base import Payment, TenderKind
 from payments.card import CardTender, processor_for, stripe_gateway
-from pos.errors import AnytenderError, InvalidInput, NotAllowed, NotFound
-from pos.store import fits_sql, iso, utc_now
+from pos.base.errors import AnytenderError, InvalidInput, NotAllowed, NotFound
+from pos.store.store import fits_sql, iso, utc_now
+from payments.flow import take
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import datetime
 
     from payments.flow import PaymentResult
-    from pos.orders import Order
-    from pos.store import Store
+    from pos.sales.order_records import Order
+    from pos.store.store import Store
 
 
 class Kiosk(NamedTuple):
@@ -64,8 +65,8 @@ def list_kiosks(store: "Store") -> list[Kiosk]:
 def setup_kiosk(store: "Store", number: int, reader: str | None = None, attendant: str | None = None,
                 unattended: bool = False) -> Kiosk:
     """Add a kiosk or change it: its card reader, and the attendant its tips would go to."""
-    from pos.config import OPTIONS
-    from pos.staff import get_staff
+    from pos.store.config import OPTIONS
+    from pos.people.staff import get_staff
 
     if number <= 0:
         raise InvalidInput(f"Kiosk numbers start at 1, not {number}.")
@@ -88,7 +89,7 @@ def setup_kiosk(store: "Store", number: int, reader: str | None = None, attendan
             "DO UPDATE SET reader = excluded.reader, attendant_id = excluded.attendant_id, updated_at = excluded.updated_at",
             (number, new_reader, attendant_id, iso(utc_now())),
         )
-        from pos import audit
+        from pos.store import audit
 
         def named(staff_id: int | None) -> str | None:
             return get_staff(store, staff_id).name if staff_id is not None else None
@@ -104,8 +105,8 @@ def tip_recipient(store: "Store", kiosk: Kiosk, tip_to: str | None = None, since
 
     ``since``: when the order was rung; the attendant must have been on shift since then.
     """
-    from pos.staff import get_staff
-    from pos.tips import tip_account
+    from pos.people.staff import get_staff
+    from pos.tips.tips import tip_account
 
     if kiosk.attendant is None:
         raise NotAllowed(f"Kiosk {kiosk.number} is unattended: no staff member would receive a tip, so none is taken.")
@@ -146,13 +147,11 @@ class SelfCheckoutTender(CardTender):
 def pay_at_kiosk(store: "Store", kiosk_number: int, order_ref: str | int, tip_minor: int = 0,
                  tip_confirmed: bool = False) -> "PaymentResult":
     """Pay what is due on the kiosk's reader; a tip goes to the kiosk's attendant or is refused."""
-    from payments.flow import take  # the flow loads the order and ledger modules: not needed to set a kiosk up
-
     kiosk = get_kiosk(store, kiosk_number)
     if tip_minor < 0:
         raise InvalidInput("A tip cannot be negative.")
     if tip_minor:
-        from pos.orders import resolve
+        from pos.sales.order_records import resolve
 
         tip_to: str | None = tip_recipient(store, kiosk, since=resolve(store, order_ref).created_at)
     else:
@@ -164,7 +163,7 @@ def pay_at_kiosk(store: "Store", kiosk_number: int, order_ref: str | int, tip_mi
 
 def send_to_counter(store: "Store", kiosk_number: int, order_ref: str | int) -> "Order":
     """The customer wants to pay cash: the order joins the counter queue."""
-    from pos.orders import hand_to_counter
+    from pos.sales.orders import hand_to_counter
 
     get_kiosk(store, kiosk_number)
     return hand_to_counter(store, order_ref, f"from kiosk {kiosk_number}: the customer pays cash at the counter")

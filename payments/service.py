@@ -45,11 +45,12 @@ from payments.flow import (
     take,
     void_payment,
 )
-from pos.errors import NotAllowed, ProcessorUnavailable
-from pos.orders import OrderStatus, resolve
+from pos.base.errors import NotAllowed, ProcessorUnavailable
+from pos.sales.order_records import OrderStatus, resolve
+from payments.base import order_payments
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 __all__ = [
     "PaymentResult", "Recovery", "amount_minor", "check_tip_share", "due_minor", "insert_payment", "pay",
@@ -139,7 +140,7 @@ def settle(store: "Store", payment: Payment) -> str:
 
 def hold_expired_words(store: "Store", payment: Payment, order_id: str) -> str:
     """What recover says of a card hold the processor let expire: the amount due again, and what to do."""
-    from pos.money_format import store_money
+    from pos.base.money_format import store_money
 
     return (f"hold expired unpaid: nothing was charged, {store_money(store, payment.amount_minor + payment.tip_minor)} "
             f"is due again ({store_money(store, due_minor(store, order_id))} owed on the order): take the payment "
@@ -148,8 +149,6 @@ def hold_expired_words(store: "Store", payment: Payment, order_id: str) -> str:
 
 def expired_holds(store: "Store", order_id: str) -> list[Payment]:
     """The order's card payments whose hold the processor let expire before it was taken (nothing was charged)."""
-    from payments.base import order_payments
-
     return [p for p in order_payments(store, order_id)
             if p.state is PaymentState.DECLINED and p.decline_reason is DeclineReason.AUTHORIZATION_EXPIRED]
 
@@ -165,7 +164,7 @@ def reconcile_failed(store: "Store", payment: Payment) -> str:
     (``details.taken_as`` names it); anything else is released
     (``details.released``).  Either way the row is not looked at again.
     """
-    from pos.errors import Conflict
+    from pos.base.errors import Conflict
 
     tender = registry.tender_for(payment.tender)
     again = store.one("SELECT id FROM payments WHERE processor_ref = ? AND id != ? ORDER BY rowid DESC LIMIT 1",
@@ -215,7 +214,7 @@ def recover(store: "Store") -> list[Recovery]:
     payment marked failed with an intent its processor was never known to
     release is reconciled once (:func:`reconcile_failed`).
     """
-    from pos.errors import AnytenderError
+    from pos.base.errors import AnytenderError
 
     done: list[Recovery] = []
     rows = store.all(
@@ -241,7 +240,7 @@ def recover(store: "Store") -> list[Recovery]:
             action = (f"left for later: it could not be finished ({type(exc).__name__}: {str(exc)[:120]}); "
                       "tell whoever looks after the till")
         done.append(Recovery(payment.id, label, " ".join(action.split()).rstrip(".")))
-    from payments.late_fees import recover_fees
+    from payments.stripe.late_fees import recover_fees
     from payments.refunds import recover_refunds
 
     return done + recover_refunds(store) + recover_fees(store)

@@ -35,11 +35,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from payments.base import DeclineReason, Outcome, Payment, TenderKind, annotate, get_payment
-from pos.errors import ProcessorUnavailable
-from pos.money import round_half_up
+from pos.base.errors import ProcessorUnavailable
+from pos.base.shares import round_half_up
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 ACCOUNT = "assets:clearing:training"
 DECLINES = {

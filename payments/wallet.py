@@ -21,10 +21,15 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from payments import registry
 from payments.base import Payment, PaymentState, TenderKind, get_payment, order_payments
-from pos.errors import NotFound
+from pos.base.errors import NotFound
+from payments.flow import due_minor, void_payment
+from payments import service
+from payments.service import pay
+from payments.stripe.errors import RateLimited
+from payments.stripe.pacing import Pacer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class LinkStatus(NamedTuple):
@@ -45,7 +50,7 @@ class LinkStatus(NamedTuple):
 
 def pending_link(store: "Store", order_ref: str | int) -> Payment | None:
     """The payment link an order is waiting on, if any."""
-    from pos.orders import resolve
+    from pos.sales.order_records import resolve
 
     order = resolve(store, order_ref)
     for payment in order_payments(store, order.id):
@@ -55,8 +60,7 @@ def pending_link(store: "Store", order_ref: str | int) -> Payment | None:
 
 
 def _status(store: "Store", payment: Payment, action: str) -> LinkStatus:
-    from payments.flow import due_minor
-    from pos.orders import OrderStatus, resolve
+    from pos.sales.order_records import OrderStatus, resolve
 
     current = get_payment(store, payment.id)
     order = resolve(store, current.order_id)
@@ -71,7 +75,6 @@ def send_link(store: "Store", order_ref: str | int, amount: str | int | None = N
     waiting = pending_link(store, order_ref)
     if waiting is not None:
         return _status(store, waiting, "already sent")
-    from payments.service import pay
 
     result = pay(store, order_ref, TenderKind.LINK, amount, register=register, tip_minor=tip_minor, tip_to=tip_to,
                  tip_confirmed=tip_confirmed)
@@ -79,7 +82,7 @@ def send_link(store: "Store", order_ref: str | int, amount: str | int | None = N
 
 
 def _waiting_link(store: "Store", order_ref: str | int) -> Payment:
-    from pos.orders import resolve
+    from pos.sales.order_records import resolve
 
     payment = pending_link(store, order_ref)
     if payment is None:
@@ -90,10 +93,8 @@ def _waiting_link(store: "Store", order_ref: str | int) -> Payment:
 
 def check_link(store: "Store", order_ref: str | int) -> LinkStatus:
     """Ask whether the customer has paid the order's link; record the payment or the expiry."""
-    from payments.service import settle
-
     payment = _waiting_link(store, order_ref)
-    return _status(store, payment, settle(store, payment))
+    return _status(store, payment, service.settle(store, payment))
 
 
 def wait_for_link(store: "Store", order_ref: str | int, timeout_s: int, poll_s: float = 2.0,
@@ -103,13 +104,10 @@ def wait_for_link(store: "Store", order_ref: str | int, timeout_s: int, poll_s: 
     Stopping the wait (time out, Ctrl-C) leaves the link open: the customer
     may still pay it, and a later check records that.  Stripe saying "slow
     down" (HTTP 429) is not the link's answer: the check is tried again after a
-    pause that doubles with each refusal in a row (:mod:`payments.stripe_pacing`,
+    pause that doubles with each refusal in a row (:mod:`payments.stripe.pacing`,
     the register's clock and sleep), within the wait; refused to the end, the
     refusal is raised and the link stays open.
     """
-    from payments.stripe_errors import RateLimited
-    from payments.stripe_pacing import Pacer
-
     pacer: Pacer = store.memo.get("stripe_pacer") or Pacer()
     started = pacer.clock()
     deadline = started + timeout_s
@@ -133,8 +131,6 @@ def wait_for_link(store: "Store", order_ref: str | int, timeout_s: int, poll_s: 
 
 def cancel_link(store: "Store", order_ref: str | int) -> LinkStatus:
     """Close the order's link so it can no longer be paid (refused if the customer has paid it)."""
-    from payments.flow import void_payment
-
     payment = _waiting_link(store, order_ref)
     released = void_payment(store, registry.tender_for(payment.tender), payment, "link cancelled at the register")
     return _status(store, released, "cancelled")

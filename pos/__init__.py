@@ -1,1 +1,3 @@
-"""Anytender business core: money, catalog, orders, staff and shifts, ledger, storage. Never prints."""
+"""Anytender business core, in packages by domain, each using only those before it:
+base -> store -> people -> books -> sales -> cash -> tips -> day -> opening. Never prints.
+"""

@@ -4,8 +4,8 @@ Charts: sales by hour (bars, in the store's time zone, across its opening
 hours ``hours.open``-``hours.close`` and any hour with sales outside them),
 payments by tender (a pie, its labels in a legend beside it, so none is ever
 clipped by the pie or lies on a wedge), tips per person (bars, under their
-table).  Every figure comes from :func:`pos.report.day_report` (the ledger);
-the sales statement is :func:`pos.report.statement`, which the text report
+table).  Every figure comes from :func:`pos.day.report.day_report` (the ledger);
+the sales statement is :func:`pos.day.report.statement`, which the text report
 prints too.  Made with ``invariant=1``, so the same day gives the same bytes.
 """
 
@@ -16,8 +16,8 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.report import DayReport
-    from pos.store import Store
+    from pos.day.report import DayReport
+    from pos.store.store import Store
 
 PAPERS = ("a4", "letter")
 LETTER_COUNTRIES = frozenset({"US", "CA", "MX", "BZ", "CL", "CO", "CR", "GT", "NI", "PA", "PH", "PR", "SV", "VE"})
@@ -39,7 +39,7 @@ def paper_for(store: "Store") -> str:
 def opening_hours(store: "Store") -> list[int]:
     """The local hours the store is open (``hours.open`` to ``hours.close``; a close at or before the opening
     is the next morning's), in the order of the day."""
-    from pos import config
+    from pos.store import config
 
     opens, closes = config.get(store, "hours.open"), config.get(store, "hours.close")
     first = int(opens[:2]) % 24
@@ -64,7 +64,7 @@ def sales_by_hour(store: "Store", day: date, report: "DayReport | None" = None) 
     From ``report`` (its sales per UTC hour, summed in the same pass as its sales by channel) when given,
     else from the day's sale entries.
     """
-    from pos.report import SOLD
+    from pos.day.report import SOLD
 
     hours: dict[int, int] = {}
     zone = store.settings.zone
@@ -79,10 +79,10 @@ def sales_by_hour(store: "Store", day: date, report: "DayReport | None" = None) 
 
 def _who(store: "Store", key: str) -> str:
     """A person's name for a staff key (the key itself if they are gone)."""
-    from pos.errors import NotFound
-    from pos.staff import get_staff
+    from pos.base.errors import NotFound
+    from pos.people.staff import get_staff
 
-    from pos.text import shown
+    from pos.base.text import shown
 
     try:
         return shown(get_staff(store, key).name)
@@ -92,7 +92,7 @@ def _who(store: "Store", key: str) -> str:
 
 def render(store: "Store", report: "DayReport", paper: str | None = None, closing: Any = None) -> bytes:
     """The Z report as PDF bytes (``paper``: a4 or letter; None for the store's country's); with the day's
-    ``closing`` (:class:`pos.closings.Closing`), its anchor."""
+    ``closing`` (:class:`pos.day.closings.Closing`), its anchor."""
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.charts.piecharts import Pie
     from reportlab.graphics.shapes import Drawing, Rect, String
@@ -105,11 +105,11 @@ def render(store: "Store", report: "DayReport", paper: str | None = None, closin
     from xml.sax.saxutils import escape
 
     from payments.base import tender_label
-    from pos.errors import InvalidInput
-    from pos.money import allocate
-    from pos.money_format import store_money
-    from pos.report import statement
-    from pos.text import shown
+    from pos.base.errors import InvalidInput
+    from pos.base.shares import allocate
+    from pos.base.money_format import store_money
+    from pos.day.report import statement
+    from pos.base.text import shown
 
     paper = paper or paper_for(store)
     if paper not in PAPERS:

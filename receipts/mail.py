@@ -1,10 +1,10 @@
 """A receipt as a standard MIME email (stdlib ``email``): the text receipt as the body, the PDF attached; and
-sending it through the store's mail server (:mod:`pos.mail_server`) with stdlib ``smtplib``.
+sending it through the store's mail server (:mod:`pos.store.mail_server`) with stdlib ``smtplib``.
 
 Without a mail server the store sends the ``.eml`` with its own mail program.  Sending encrypts with
 STARTTLS (or TLS from the start on port 465) unless the store turned it off, and never sends a
 password over an unencrypted connection to another machine.  Every failure is one
-:class:`~pos.errors.ServiceUnavailable` in the cashier's words, the receipt not sent.
+:class:`~pos.base.errors.ServiceUnavailable` in the cashier's words, the receipt not sent.
 Its ``Date:`` is the moment of the sale with the store's true UTC offset
 (``Mon, 23 Nov 2026 12:00:00 -0500`` in a New York winter), whatever the
 machine's own time zone; its Message-ID is new each time, as a mail
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from receipts import pdf, text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.mail_server import MailServer
-    from pos.store import Store
+    from pos.store.mail_server import MailServer
+    from pos.store.store import Store
     from receipts.model import Receipt
 
 TIMEOUT_S = 15
@@ -31,10 +31,10 @@ TIMEOUT_S = 15
 def message(receipt: "Receipt", *, to: str | None = None, sender: str | None = None) -> EmailMessage:
     """The email: text body, PDF attachment named after the order.
 
-    ``to``: the customer's address, checked (:func:`pos.mail_server.check_address`); ``sender``: the
+    ``to``: the customer's address, checked (:func:`pos.store.mail_server.check_address`); ``sender``: the
     store's address (``receipt.sender``), shown with the store's name.
     """
-    from pos.mail_server import check_address
+    from pos.store.mail_server import check_address
 
     msg = EmailMessage()
     kind = "Refund receipt" if receipt.title.startswith("REFUND") else "Receipt"
@@ -55,9 +55,9 @@ def message(receipt: "Receipt", *, to: str | None = None, sender: str | None = N
 
 def mail_server(store: "Store") -> "MailServer | None":
     """The store's mail server, or None when ``receipt.smtp`` is not set."""
-    from pos import config
-    from pos.errors import InvalidInput, NotAllowed
-    from pos.mail_server import MailServer, check_address
+    from pos.store import config
+    from pos.base.errors import InvalidInput, NotAllowed
+    from pos.store.mail_server import MailServer, check_address
 
     where = config.get(store, "receipt.smtp")
     if not where:
@@ -85,7 +85,7 @@ def send(msg: EmailMessage, server: "MailServer", password: str | None, *, tls: 
     import smtplib
     import ssl
 
-    from pos.errors import ServiceUnavailable
+    from pos.base.errors import ServiceUnavailable
 
     where = server.where
     to = str(msg["To"] or "")
@@ -142,7 +142,7 @@ def send(msg: EmailMessage, server: "MailServer", password: str | None, *, tls: 
 
 def _said(reply: Any) -> str:
     """`` (550 No such user)``: a server's own words, escaped and kept short."""
-    from pos.text import shown
+    from pos.base.text import shown
 
     if not isinstance(reply, tuple) or len(reply) != 2:
         return ""

@@ -12,10 +12,10 @@ with their reasons, the original total, and the tenders the money went back to. 
 day and number (``2026-12-06/14``), which its QR code carries too, so the order is found by it on any later day.  A
 phone or delivery receipt names the customer; a sale receipt says the order's note and the time promised, when it has
 them.  A sale receipt ends with the check value of its sale's
-journal entry (:func:`pos.closings.check_value`), as fiscal printers print one.  Reprints and training stores
+journal entry (:func:`pos.day.closings.check_value`), as fiscal printers print one.  Reprints and training stores
 are marked as such.
 
-Every text on it passes :func:`pos.text.shown` once, here: a name or a reason stored before
+Every text on it passes :func:`pos.base.text.shown` once, here: a name or a reason stored before
 text was checked on the way in (or written into the file by hand) reaches paper, PDF and email
 with its control and bidi characters escaped, never as a printer command or a line break in a
 mail header.
@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 class Item(NamedTuple):
@@ -75,7 +75,7 @@ class Receipt(NamedTuple):
     """``Check 3fa2c1d9e0b7 #1234``: the sale's journal entry (hash and number), an anchor the customer carries."""
     order_ref: str = ""
     """``2026-12-06/14``: the order's business day and number, printed and carried by the receipt's QR code, so
-    the order is found by it on any later day (:mod:`pos.order_ref`)."""
+    the order is found by it on any later day (:mod:`pos.sales.order_ref`)."""
     customer: str | None = None
     """The customer's name on a phone or delivery order (who the bag is for), if they gave one."""
     promise: str | None = None
@@ -94,8 +94,8 @@ CUSTOMER_NAMED = ("phone", "delivery")
 def _first_name(store: "Store", key_or_id: str | int | None) -> str | None:
     if key_or_id is None:
         return None
-    from pos.errors import NotFound
-    from pos.staff import get_staff
+    from pos.base.errors import NotFound
+    from pos.people.staff import get_staff
 
     try:
         return get_staff(store, key_or_id).first_name
@@ -166,7 +166,7 @@ class TaxGroup(NamedTuple):
 
 def tax_groups(lines: Sequence[Any], totals: Any) -> list[TaxGroup]:
     """The sale's tax by category and by the rate its lines were rung at, from the sale's own arithmetic
-    (:func:`pos.totals.compute_totals`): each group's tax is the sum of its lines' allocated tax, which is
+    (:func:`pos.sales.totals.compute_totals`): each group's tax is the sum of its lines' allocated tax, which is
     exactly the tax rounded once on the group, so the groups of a category add up to its tax line."""
     groups: dict[tuple[str, Decimal], list[int]] = {}
     for line, lt in zip(lines, totals.lines):
@@ -180,8 +180,8 @@ def tax_groups(lines: Sequence[Any], totals: Any) -> list[TaxGroup]:
 
 
 def _shown(value: Any) -> Any:
-    """``value`` with every text in it (in lists and rows too) passed through :func:`pos.text.shown`."""
-    from pos.text import shown
+    """``value`` with every text in it (in lists and rows too) passed through :func:`pos.base.text.shown`."""
+    from pos.base.text import shown
 
     if isinstance(value, str):
         return shown(value)
@@ -200,10 +200,11 @@ def build(store: "Store", order_ref: str | int, *, reprint: bool = False, refund
 
 def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool) -> Receipt:
     from payments.base import SETTLED, order_payments
-    from pos import config
-    from pos.errors import Conflict
-    from pos.money_format import store_money
-    from pos.orders import OrderStatus, resolve, view
+    from pos.store import config
+    from pos.base.errors import Conflict
+    from pos.base.money_format import store_money
+    from pos.sales.orders import view
+    from pos.sales.order_records import OrderStatus, resolve
 
     def money(minor: int) -> str:
         return store_money(store, minor)
@@ -225,7 +226,7 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
                    store_phone=config.get(store, "store.phone"), store_tax_id=config.get(store, "store.tax_id"))
     if refund:
         return _refund_receipt(store, order, current.totals.total_minor, base, money)
-    from pos.order_details import promise_of
+    from pos.sales.order_details import promise_of
 
     promise = promise_of(store, order)
     base = base._replace(promise=promise.words if promise is not None else None, note=order.note)
@@ -248,7 +249,7 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool, refund: bool)
         if p.tip_minor:
             who = "the team on shift" if p.tip_to in (None, "pool") else (_first_name(store, p.tip_to) or p.tip_to)
             tips.append(f"Your tip of {money(p.tip_minor)} goes to {who}. Thank you!")
-    from pos.closings import check_value
+    from pos.day.closings import check_value
 
     return base._replace(items=items, discounts=discounts, sums=sums, payments=paid, payment_notes=notes, tips=tips,
                          check=check_value(store, order.id))
@@ -258,17 +259,17 @@ def order_sums(store: "Store", current: Any) -> tuple[list[Row], list[Row]]:
     """(discounts, sums) of an order as its receipt prints them, every text escaped: each discount with its
     reason, then the subtotal, the discounts together, the tax per category and rate, and the total.
 
-    ``current`` is the order as :func:`pos.orders.view` reads it.  The register shows these very rows
+    ``current`` is the order as :func:`pos.sales.orders.view` reads it.  The register shows these very rows
     while the order is rung, so the screen and the receipt never disagree.
     """
-    from pos.money_format import store_money
+    from pos.base.money_format import store_money
 
     discounts, sums = _sums(store, current, lambda minor: store_money(store, minor))
     return _shown(discounts), _shown(sums)
 
 
 def _sums(store: "Store", current: Any, money: Any) -> tuple[list[Row], list[Row]]:
-    from pos.taxes import tax_categories
+    from pos.store.taxes import tax_categories
 
     t = current.totals
     discounts = [Row(d.reason, "-" + money(amount)) for d, amount in zip(current.discounts, t.discount_amounts_minor)]
@@ -292,7 +293,7 @@ def _refund_receipt(store: "Store", order: Any, original_minor: int, base: Recei
     """What the order's refunds gave back: the items returned (how many, their amounts), amounts given as a
     gesture (with their reasons), the original total, and the tenders the money went back to."""
     from payments.base import order_payments
-    from pos.errors import Conflict
+    from pos.base.errors import Conflict
 
     given_back = store.all("SELECT amount_minor, tip_minor, reason, payment_id, batch_id FROM refunds WHERE order_id = ? "
                            "AND state = 'completed' ORDER BY created_at, rowid", (order.id,))

@@ -22,7 +22,7 @@ WIDTHS = {58: 32, 80: 48}
 
 def columns(width_mm: int) -> int:
     """Characters a line for a paper width in millimetres (58 or 80)."""
-    from pos.errors import InvalidInput
+    from pos.base.errors import InvalidInput
 
     if width_mm not in WIDTHS:
         raise InvalidInput(f"Receipts print on 58 mm or 80 mm paper, not {width_mm} mm.")

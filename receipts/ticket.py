@@ -13,7 +13,7 @@ asking (``pos receipt N --ticket``, marked REPRINT with ``--reprint``).  It says
   and the notes and coins that make it up, from the store's own notes and coins
   (``cash.denominations``), as ``pos pay`` suggests change (:func:`payments.change.suggest_change`).
 
-Like a receipt (:mod:`receipts.model`), every text on it passes :func:`pos.text.shown` here: a name,
+Like a receipt (:mod:`receipts.model`), every text on it passes :func:`pos.base.text.shown` here: a name,
 an address or a note holding a control or bidi character reaches paper and PDF escaped.
 """
 
@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from receipts.model import NO_BREAK, Item, Row
 from receipts.text import centred, columns, priced
 from receipts.text import wrapped as wrap
+from receipts.model import payment_label
+from receipts.pdf import roll
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 TITLE = "DRIVER'S TICKET"
 PAID = "PAID - COLLECT NOTHING"
@@ -71,7 +73,7 @@ class Ticket(NamedTuple):
 
 
 def _shown(value: Any) -> Any:
-    from pos.text import shown
+    from pos.base.text import shown
 
     if isinstance(value, str):
         return shown(value)
@@ -92,13 +94,13 @@ def _build(store: "Store", order_ref: str | int, *, reprint: bool) -> Ticket:
     from payments.base import SETTLED, PaymentState, TenderKind, order_payments
     from payments.cod import DeliveryState, last_time_out
     from payments.change import suggest_change
-    from pos import config
-    from pos.errors import Conflict, NotAllowed
-    from pos.money_format import store_money
-    from pos.order_details import promise_of
-    from pos.orders import Channel, OrderStatus, resolve, view
-    from pos.staff import get_staff
-    from receipts.model import payment_label
+    from pos.store import config
+    from pos.base.errors import Conflict, NotAllowed
+    from pos.base.money_format import store_money
+    from pos.sales.order_details import promise_of
+    from pos.sales.orders import view
+    from pos.sales.order_records import Channel, OrderStatus, resolve
+    from pos.people.staff import get_staff
 
     order = resolve(store, order_ref)
     if order.channel is not Channel.DELIVERY:
@@ -227,8 +229,6 @@ def render(ticket: Ticket, width_mm: int = 80) -> str:
 
 def render_pdf(ticket: Ticket, width_mm: int = 80) -> bytes:
     """The ticket as PDF bytes on a 58 or 80 mm roll (byte-identical for the same ticket); reportlab is loaded here."""
-    from receipts.pdf import roll
-
     def bold(line: str) -> bool:
         text = line.strip()
         return text.startswith("***") or text in (TITLE, ticket.promise, PAID) \

@@ -1,4 +1,4 @@
-"""The tip records (:mod:`pos.tip_records`) as a PDF an inspector can read: one table row per person and week.
+"""The tip records (:mod:`pos.tips.tip_records`) as a PDF an inspector can read: one table row per person and week.
 
 Landscape, on the paper of the store's country (:func:`receipts.day_pdf.paper_for`); names are
 text from people, escaped before a Paragraph reads them as markup.  reportlab is imported here
@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 from datetime import date
 from typing import TYPE_CHECKING, Any, Sequence
+from receipts.day_pdf import paper_for
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
-    from pos.tip_records import WeekRecord
+    from pos.store.store import Store
+    from pos.tips.tip_records import WeekRecord
 
 
 def render(store: "Store", start: date, end: date, found: "Sequence[WeekRecord]") -> bytes:
@@ -25,9 +26,8 @@ def render(store: "Store", start: date, end: date, found: "Sequence[WeekRecord]"
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from pos.money_format import store_money
-    from pos.text import shown
-    from receipts.day_pdf import paper_for
+    from pos.base.money_format import store_money
+    from pos.base.text import shown
 
     def money(minor: int) -> str:
         return store_money(store, minor)

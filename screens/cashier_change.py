@@ -1,7 +1,7 @@
 """A cashier change at a register without quitting: ``switch [NAME]``, and Enter alone at a locked register.
 
 The next person signs in the way ``pos register`` signs the first one in: their name, then their PIN
-typed hidden (:func:`pos.staff.verify_pin`: a wrong one counts toward their lockout and is in the audit
+typed hidden (:func:`pos.people.pin_tries.verify_pin`: a wrong one counts toward their lockout and is in the audit
 trail with the register it was typed at), then, if they are not on shift, the offer to start it by the
 PIN they just typed.  Someone deactivated, locked out or made to wait after wrong PINs is refused before
 typing a PIN, and the refusal is recorded.  Enter alone at any question cancels, and whoever was signed
@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from pos.errors import NotAllowed
-from pos.store import iso, utc_now
+from pos.base.errors import NotAllowed
+from pos.store.store import iso, utc_now
 from screens.lines import Asking
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.store.roster import StaffMember
+    from pos.store.store import Store
 
 
 class CashierChange:
@@ -59,8 +59,9 @@ class CashierChange:
 
     def _switch_to(self, name: str) -> list[str]:
         """The person named: refused before any PIN is typed when they may not sign in (audited); else ask it."""
-        from pos.signin import current_member
-        from pos.staff import check_pin_wait, get_staff
+        from pos.people.signin import current_member
+        from pos.people.staff import get_staff
+        from pos.people.pin_tries import check_pin_wait
 
         if not name:
             return [self._stays()]
@@ -77,7 +78,8 @@ class CashierChange:
         return []
 
     def _switch_pin(self, name: str, pin: str) -> list[str]:
-        from pos.staff import open_shift, verify_pin
+        from pos.people.staff import open_shift
+        from pos.people.pin_tries import verify_pin
 
         if not pin:
             return [self._stays()]
@@ -86,7 +88,7 @@ class CashierChange:
             return self._signed_in(member)
 
         def start(answer: str) -> list[str]:
-            from pos.shifts import clock_in
+            from pos.day.shifts import clock_in
 
             if answer.lower() not in ("y", "yes"):
                 return [f"A cashier rings sales on shift: {self._stays()}"]
@@ -101,8 +103,8 @@ class CashierChange:
 
     def _signed_in(self, member: "StaffMember") -> list[str]:
         """``member`` signed in by their PIN: the session is theirs from now on, the open order kept."""
-        from pos import audit
-        from pos.orders import resolve
+        from pos.store import audit
+        from pos.sales.order_records import resolve
 
         before = self.cashier
         detail: dict[str, object] = {"who": member.name, "taking over from": before.name}

@@ -13,7 +13,7 @@ a manager, or the kiosk's attendant.  Anyone else is refused, and the
 refusal recorded; a wrong PIN counts against the kiosk (its own growing
 wait), never against the person named, and a wrong PIN, a right PIN of
 someone who may not close the kiosk and a locked-out person all get the
-same answer (:mod:`pos.place_tries`).
+same answer (:mod:`pos.people.place_tries`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from payments.selfcheckout import get_kiosk, offers_tip, pay_at_kiosk, send_to_counter, tip_recipient
-from pos.errors import AnytenderError, InvalidInput, ProcessorUnavailable, Refused
+from pos.base.errors import AnytenderError, InvalidInput, ProcessorUnavailable, Refused
 from screens.lines import Asking, check_item, read_scan, words
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 HELP = ("Scan an item (or type its code; 3*CODE for three), 'remove' the last item, 'total', "
@@ -85,7 +85,7 @@ class KioskSession:
         try:
             return asking.then(text.strip())
         except Refused as exc:
-            from pos import audit
+            from pos.store import audit
 
             audit.refused(self.store, f"kiosk {self.kiosk.number}: staff", exc.message)
             return [exc.message]
@@ -100,13 +100,13 @@ class KioskSession:
     def _staff_exit(self, name: str, pin: str) -> list[str]:
         """End the screen, for a manager or this kiosk's attendant whose PIN this is.
 
-        Checked at the kiosk's own count (:func:`pos.place_tries.staff_at`): a wrong PIN, a name nobody has, a
+        Checked at the kiosk's own count (:func:`pos.people.place_tries.staff_at`): a wrong PIN, a name nobody has, a
         right PIN of someone who may not close it, or someone locked out all get the same answer and count
         against this kiosk (its own growing wait), never against the person named.
         """
-        from pos import audit
-        from pos.permissions import Action, actor_of, may
-        from pos.place_tries import kiosk_place, staff_at
+        from pos.store import audit
+        from pos.people.permissions import Action, actor_of, may
+        from pos.people.place_tries import kiosk_place, staff_at
 
         number = self.kiosk.number
         member = staff_at(self.store, kiosk_place(number), name, pin,
@@ -118,12 +118,12 @@ class KioskSession:
         return [*said, f"Kiosk {number} closed by {member.name}."]
 
     def _money(self, amount_minor: int) -> str:
-        from pos.money_format import store_money
+        from pos.base.money_format import store_money
 
         return store_money(self.store, amount_minor)
 
     def _total_line(self) -> str:
-        from pos.orders import view
+        from pos.sales.orders import view
 
         if self.order_id is None:
             return "Nothing scanned yet."
@@ -132,7 +132,8 @@ class KioskSession:
         return f"{count} item{'s' if count != 1 else ''}, total {self._money(v.totals.total_minor)}."
 
     def _scan(self, text: str) -> list[str]:
-        from pos.orders import Channel, add_line, new_order
+        from pos.sales.orders import add_line, new_order
+        from pos.sales.order_records import Channel
 
         quantity, code = read_scan(text, "an item code", f". {HELP}")
         if not code or "*" in code:
@@ -153,7 +154,7 @@ class KioskSession:
         return [self._total_line()]
 
     def _do_remove(self, rest: str) -> list[str]:
-        from pos.orders import remove_line
+        from pos.sales.orders import remove_line
 
         if self.order_id is None:
             return ["Nothing to remove."]
@@ -170,7 +171,7 @@ class KioskSession:
         if tip is None:
             raise InvalidInput("Say how much, like 'tip 2.00'.")
         who = tip_recipient(self.store, self.kiosk)  # refused at an unattended kiosk
-        from pos.staff import get_staff
+        from pos.people.staff import get_staff
 
         if self.order_id is not None:
             self._check_tip(tip)
@@ -190,7 +191,7 @@ class KioskSession:
                                "add a smaller one, or none.") from None
 
     def _do_pay(self, rest: str) -> list[str]:
-        from pos.orders import view
+        from pos.sales.orders import view
 
         if self.order_id is None or not view(self.store, self.order_id).lines:
             return ["Scan your items first."]
@@ -200,7 +201,7 @@ class KioskSession:
         if not result.outcome.approved:
             return [f"Payment not completed: {result.outcome.message.split(':')[0]}. "
                     "Try another card or phone, or choose 'cash' to pay a cashier."]
-        from pos.orders import resolve
+        from pos.sales.order_records import resolve
 
         number = resolve(self.store, self.order_id).number
         paid = result.payment.amount_minor + result.payment.tip_minor
@@ -215,7 +216,7 @@ class KioskSession:
         return [f"Please see a cashier to pay cash: your order number is {order.number}."]
 
     def _do_cancel(self, rest: str) -> list[str]:
-        from pos.orders import covered_minor, void_order
+        from pos.sales.orders import covered_minor, void_order
 
         if self.order_id is None:
             return ["Nothing to cancel."]
@@ -227,7 +228,7 @@ class KioskSession:
 
     def close(self) -> list[str]:
         """The kiosk shuts down: an unpaid order goes to the counter queue, never lost."""
-        from pos.orders import hand_to_counter, view, void_order
+        from pos.sales.orders import hand_to_counter, view, void_order
 
         if self.order_id is None:
             return []

@@ -3,7 +3,7 @@
 The register (a cashier) and a kiosk (a customer) read a line the same way:
 spaces squeezed, then the first word is a command when the screen has one by
 that name, and anything else is a scan, ``CODE`` or ``N*CODE``
-(:func:`pos.order_input.parse_scan`).  Words with a space between them that are no
+(:func:`pos.sales.order_input.parse_scan`).  Words with a space between them that are no
 command are not a scan either, and are refused as "not an item or a command",
 each screen adding what to do next in its own words.  A scanned item must be
 on the menu before any order is opened for it, and its quantity 1 to 9999.
@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from pos.errors import InvalidInput, NotFound
+from pos.base.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 
 NO_BREAK = "\u00a0"
@@ -53,9 +53,9 @@ def read_scan(text: str, item: str, then: str) -> tuple[int, str]:
 
     Words that are no scan either are refused as ``'TEXT' is not ITEM or a command`` followed by ``then``
     (the screen's next step); a code with a space or an invisible character inside is refused in
-    :func:`pos.order_input.parse_scan`'s words.
+    :func:`pos.sales.order_input.parse_scan`'s words.
     """
-    from pos.order_input import parse_scan
+    from pos.sales.order_input import parse_scan
 
     try:
         return parse_scan(text)
@@ -71,8 +71,8 @@ def check_item(store: "Store", code: str, quantity: int, off_menu: str | None = 
     ``off_menu`` is the screen's words for a code that is not on the menu (``{code}`` is filled in);
     without it, the catalog's own.  Returns the quantity.
     """
-    from pos.catalog import get_item
-    from pos.order_input import parse_quantity
+    from pos.store.catalog import get_item
+    from pos.sales.order_input import parse_quantity
 
     try:
         get_item(store, code)

@@ -14,10 +14,11 @@ the terminal too.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
+from screens.lines import wrapped
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.quick_keys import QuickKey
-    from pos.store import Store
+    from pos.store.quick_keys import QuickKey
+    from pos.store.store import Store
 
 ORDER_COLUMNS = 50
 """The order's block at most: the 80 mm receipt's 48 columns and a two-space indent."""
@@ -37,7 +38,7 @@ def row(label: str, amount: str, width: int) -> list[str]:
 
 def item_rows(current: Any, width: int, money: Callable[[int], str]) -> list[str]:
     """The order's numbered lines (the numbers ``- LINE`` takes), each with what it costs before discounts."""
-    from pos.text import shown
+    from pos.base.text import shown
 
     rows: list[str] = []
     for line, total in zip(current.lines, current.totals.lines):
@@ -60,8 +61,7 @@ def sum_rows(store: "Store", current: Any, width: int) -> list[str]:
 
 def key_rows(keys: "dict[str, QuickKey]", width: int) -> list[str]:
     """The quick keys, ``[1] Margherita 12in  [2] Soda 20oz``, laid out for the terminal between entries."""
-    from pos.text import shown
-    from screens.lines import wrapped
+    from pos.base.text import shown
 
     entries = [f"[{key.key}] {shown(key.name)}" + ("" if key.on_sale else " (off sale)") for key in keys.values()]
     return wrapped(entries, width, "  ") if entries else []

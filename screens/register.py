@@ -52,7 +52,7 @@ a locked register, Enter alone at the PIN starts the same change.
 The cashier is read afresh from the store before every line: deactivated or
 locked out, the session ends (its open order kept); a new role applies at
 once.  Some lines need someone to type something more: a manager's name and
-PIN for what is over the store's limits (:mod:`pos.limits`), the cashier's
+PIN for what is over the store's limits (:mod:`pos.people.limits`), the cashier's
 own PIN to end the shift.  :attr:`Session.asking` then says what to ask
 (and whether to hide it), and :meth:`Session.answer` takes it; an empty
 answer cancels.  Every refusal of a control is recorded in the audit trail.
@@ -67,20 +67,20 @@ import re
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from pos.drawer import DrawerNotOpen
-from pos.errors import AnytenderError, InvalidInput, NotAllowed, ProcessorUnavailable, Refused
-from pos.limits import OverLimit
-from pos.permissions import Action, require
-from pos.store import iso, utc_now
+from pos.cash.drawer import DrawerNotOpen
+from pos.base.errors import AnytenderError, InvalidInput, NotAllowed, ProcessorUnavailable, Refused
+from pos.people.limits import OverLimit
+from pos.people.permissions import Action, require
+from pos.store.store import iso, utc_now
 from screens import order_view
 from screens.cashier_change import CashierChange
 from screens.lines import NO_BREAK, Asking, check_item, fitted, read_scan, words, wrapped
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.orders import Order, OrderView
-    from pos.quick_keys import QuickKey
-    from pos.staff import StaffMember
-    from pos.store import Store
+    from pos.sales.order_records import Order, OrderView
+    from pos.store.quick_keys import QuickKey
+    from pos.store.roster import StaffMember
+    from pos.store.store import Store
 
 APPROVAL_HOW = "a manager types their name, then their PIN (Enter alone cancels)"
 
@@ -95,7 +95,7 @@ HELP = ("SKU: add", "3*SKU", "1-9 or F1-F9: quick key", "- one off the last line
 OFF_MENU = "No item with SKU '{code}': find it by name with '? NAME' (like '? pepperoni')."
 
 RECEIPT_CODE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}/#?[0-9]+", re.ASCII)
-"""What a receipt's QR code carries (``2026-12-05/14``, :func:`pos.order_ref.format_ref`): a line that is only that
+"""What a receipt's QR code carries (``2026-12-05/14``, :func:`pos.sales.order_ref.format_ref`): a line that is only that
 recalls the order, as ``recall 2026-12-05/14`` does."""
 
 
@@ -106,7 +106,7 @@ class Session(CashierChange):
                  clock: Callable[[], float] | None = None, width: Callable[[], int] | None = None) -> None:
         import time
 
-        from pos.drawer import check_register
+        from pos.store.registers import check_register
 
         self.clock = clock or time.monotonic
         self.width = width
@@ -119,7 +119,7 @@ class Session(CashierChange):
         self.store = store
         self.cashier = cashier
         self.signed_in_at = iso(utc_now())
-        """When :attr:`cashier` signed in here: a deactivation after it ends the session (pos.signin.current_member)."""
+        """When :attr:`cashier` signed in here: a deactivation after it ends the session (pos.people.signin.current_member)."""
         self.register = register
         self.order_id: str | None = None
         self.held: list[str] = []
@@ -228,7 +228,7 @@ class Session(CashierChange):
 
     def _still_here(self) -> list[str]:
         """Read the cashier afresh: deactivated or locked out since, the session ends; otherwise nothing to say."""
-        from pos.signin import current_member
+        from pos.people.signin import current_member
 
         try:
             self.cashier = current_member(self.store, self.cashier.id, since=self.signed_in_at)
@@ -245,7 +245,7 @@ class Session(CashierChange):
             raise Refused(exc.message) from None
 
     def _refused(self, asked: str, why: str) -> None:
-        from pos import audit
+        from pos.store import audit
 
         audit.refused(self.store, f"register: {asked}", why, staff_id=self.cashier.id, register=self.register)
 
@@ -283,7 +283,7 @@ class Session(CashierChange):
                 if not name:
                     self._refused(asked, refusal.message)
                     return ["Not done: no manager approved it."]
-                from pos.staff import get_staff
+                from pos.people.staff import get_staff
 
                 manager = get_staff(self.store, name)
                 if manager.id == self.cashier.id:  # refused before they type a PIN: an approver is someone else
@@ -292,7 +292,7 @@ class Session(CashierChange):
                     return [why]
 
                 def approve(pin: str) -> list[str]:
-                    from pos.staff import verify_pin
+                    from pos.people.pin_tries import verify_pin
 
                     if not pin:
                         self._refused(asked, refusal.message)
@@ -313,7 +313,7 @@ class Session(CashierChange):
     def unlock(self, pin: str) -> list[str]:
         """Unlock with the signed-in cashier's PIN (a wrong one counts toward their lockout); Enter alone lets
         another cashier sign in (:class:`screens.cashier_change.CashierChange`), the register locked until they have."""
-        from pos.staff import verify_pin
+        from pos.people.pin_tries import verify_pin
 
         if not pin.strip():
             return self._fit(self._switch_at_lock())
@@ -328,8 +328,8 @@ class Session(CashierChange):
     def screen(self) -> list[str]:
         """The open order as the cashier sees it: its lines, its discounts, tax and total as the receipt prints
         them, what is due (and a waiting tip), amounts in one column; then the quick keys."""
-        from pos.orders import view
-        from pos.text import shown
+        from pos.sales.orders import view
+        from pos.base.text import shown
 
         keys = order_view.key_rows(self._keys(), self._columns())
         if self.order_id is None:
@@ -356,14 +356,14 @@ class Session(CashierChange):
 
     def _keys(self) -> "dict[str, QuickKey]":
         """The store's quick keys as the owner set them, each item as the menu has it now."""
-        from pos import config, quick_keys
+        from pos.store import config, quick_keys
 
         return quick_keys.read(self.store, config.get(self.store, "register.quick_keys"))
 
     def _tip_for(self) -> str:
         """Who the waiting tip goes to, by name ("the team" for the pool)."""
-        from pos.staff import get_staff
-        from pos.text import shown
+        from pos.people.staff import get_staff
+        from pos.base.text import shown
 
         recipient = self.tip[1] if self.tip is not None else None
         if recipient is None or recipient == "pool":
@@ -377,12 +377,13 @@ class Session(CashierChange):
 
     def _money(self, minor: int) -> str:
         """An amount in the store's money, one word: a space inside it (``1 234,56 $ SU``) is a no-break one."""
-        from pos.money_format import store_money
+        from pos.base.money_format import store_money
 
         return store_money(self.store, minor).replace(" ", NO_BREAK)
 
     def _open(self) -> str:
-        from pos.orders import Channel, new_order
+        from pos.sales.orders import new_order
+        from pos.sales.order_records import Channel
 
         if self.order_id is None:
             self._require(Action.RING_SALE)
@@ -391,7 +392,7 @@ class Session(CashierChange):
         return self.order_id
 
     def _add(self, text: str) -> list[str]:
-        from pos.orders import add_line
+        from pos.sales.orders import add_line
 
         quantity, code = read_scan(text, "an item", ": type help.")
         if not code:
@@ -403,9 +404,9 @@ class Session(CashierChange):
 
     def _keyed(self, code: str) -> str:
         """The SKU a line means: a quick key's item for a digit 1 to 9 the owner set, else the code as scanned."""
-        from pos.catalog import get_item
-        from pos.errors import NotFound
-        from pos.quick_keys import EXAMPLE, KEYS
+        from pos.store.catalog import get_item
+        from pos.base.errors import NotFound
+        from pos.store.quick_keys import EXAMPLE, KEYS
 
         if code not in KEYS:
             return code
@@ -420,8 +421,8 @@ class Session(CashierChange):
 
     def _remove(self, rest: str) -> list[str]:
         """``-`` one off the last line (scanners ring one at a time), ``-3`` three off it, ``- 2`` the whole of line 2."""
-        from pos.order_input import parse_quantity
-        from pos.orders import remove_line
+        from pos.sales.order_input import parse_quantity
+        from pos.sales.orders import remove_line
 
         asked = self.typed
         line_no: int | None = None
@@ -448,15 +449,15 @@ class Session(CashierChange):
 
     def _search(self, query: str) -> list[str]:
         """``? pepperoni``: the items on sale that match, with SKU and price (ring one up by its SKU)."""
-        from pos.catalog import search_items
-        from pos.words import counted
+        from pos.store.catalog import search_items
+        from pos.base.words import counted
 
         if not query:
             return ["Find an item by name or SKU, like: ? pepperoni"]
         found, total = search_items(self.store, query)
         if not found:
             return [f"No item on sale matches '{query}': try part of its name."]
-        from pos.text import shown
+        from pos.base.text import shown
 
         width = max(len(item.sku) for item in found)
         block = order_view.block(self._columns())
@@ -468,7 +469,7 @@ class Session(CashierChange):
         return said
 
     def _discount(self, rest: str) -> list[str]:
-        from pos.discounts import add_discount
+        from pos.sales.discounts import add_discount
 
         self._require(Action.DISCOUNT)
         value, _, reason = rest.partition(" ")
@@ -485,7 +486,7 @@ class Session(CashierChange):
         return self._approved(f"d {rest}", run)
 
     def _total(self, rest: str) -> list[str]:
-        from pos.orders import view
+        from pos.sales.orders import view
 
         if self.order_id is None:
             return ["Nothing rung up."]
@@ -495,8 +496,8 @@ class Session(CashierChange):
 
     def _details(self, order: "Order") -> list[str]:
         """The line under the order's number: its note and the time promised, when it has them."""
-        from pos.order_details import promise_of
-        from pos.text import shown
+        from pos.sales.order_details import promise_of
+        from pos.base.text import shown
 
         promise = promise_of(self.store, order)
         said = [f"Note: {shown(order.note)}"] if order.note else []
@@ -505,7 +506,7 @@ class Session(CashierChange):
 
     def _note(self, rest: str) -> list[str]:
         """``note no onions``: the open order's note (``pos order set N --note``); ``note -`` takes it off."""
-        from pos.order_details import set_details
+        from pos.sales.order_details import set_details
 
         text = rest.strip()
         if not text:
@@ -516,7 +517,7 @@ class Session(CashierChange):
 
     def _ready(self, rest: str) -> list[str]:
         """``ready 19:30`` or ``ready +20``: the time promised (``pos order set N --ready``); ``ready -`` takes it off."""
-        from pos.order_details import promise_of, set_details
+        from pos.sales.order_details import promise_of, set_details
 
         text = rest.strip()
         if not text:
@@ -578,7 +579,8 @@ class Session(CashierChange):
     def _split(self, rest: str) -> list[str]:
         """``split 3``: what is due in 3 shares that sum to it exactly (largest remainder), each with what to type."""
         from payments.service import due_minor
-        from pos.money import Money, allocate, format_typed
+        from pos.base.money import Money, format_typed
+        from pos.base.shares import allocate
 
         ways = rest.strip()
         if not (ways.isascii() and ways.isdigit()) or not 2 <= int(ways) <= 20:
@@ -599,8 +601,8 @@ class Session(CashierChange):
 
     def _tip(self, rest: str) -> list[str]:
         from payments.service import amount_minor
-        from pos.orders import resolve
-        from pos.tips import recipient_for, service_of
+        from pos.sales.order_records import resolve
+        from pos.tips.tips import recipient_for, service_of
 
         confirmed = rest.rstrip().endswith("!")
         amount_text, _, name = rest.rstrip().rstrip("!").strip().partition(" ")
@@ -631,9 +633,9 @@ class Session(CashierChange):
 
     def _recall(self, rest: str) -> list[str]:
         """``recall``: the last order held here; ``recall 12``, ``recall 2026-12-05/14`` (or its receipt's QR code,
-        scanned): that order, by the one reader of references (:func:`pos.orders.locate`).  An open order comes back
+        scanned): that order, by the one reader of references (:func:`pos.sales.order_records.locate`).  An open order comes back
         on screen; a paid one is shown with its lines, for ``refund LINE [QTY]``."""
-        from pos.orders import OrderStatus, locate, resolve, spoken
+        from pos.sales.order_records import OrderStatus, locate, resolve, spoken
 
         if self.order_id is not None:
             return ["Finish or hold the open order first."]
@@ -659,8 +661,8 @@ class Session(CashierChange):
 
     def _sold(self, order_id: str) -> list[str]:
         """A paid order recalled for a return: its lines as its receipt numbers them, and how to take items back."""
-        from pos.orders import view
-        from pos.returns import returned_so_far
+        from pos.sales.orders import view
+        from pos.sales.returns import returned_so_far
 
         current = view(self.store, order_id)
         order = current.order
@@ -679,7 +681,7 @@ class Session(CashierChange):
         or ``card`` chooses, as ``pos refund --to``), cash from this register's drawer; above the limits a manager
         approves.  An earlier day's sale is refunded on the day open now, which is said."""
         from payments.refunds import refund
-        from pos.returns import pair
+        from pos.sales.returns import pair
 
         self._require(Action.REFUND_SMALL)
         target = self.returning or self.last_paid
@@ -745,12 +747,12 @@ class Session(CashierChange):
     def _float(self, rest: str) -> list[str]:
         """``float 150``: open this register's drawer with its float, as ``pos drawer open`` does (the same
         permission, the same library call, audited there)."""
-        from pos.drawer import open_drawer
+        from pos.cash.drawer import open_drawer
 
         self._require(Action.OPEN_DRAWER)
         if not rest.strip():
             raise InvalidInput("Say the float, the cash put in the drawer to make change, like: float 150")
-        from pos.floats import FloatNotCounted
+        from pos.cash.floats import FloatNotCounted
 
         def opened(counter: "StaffMember | None") -> list[str]:
             drawer = open_drawer(self.store, self.register, rest.strip(), counted_by=counter)
@@ -767,12 +769,12 @@ class Session(CashierChange):
                 if not name:
                     self._refused(asked, refusal.message)
                     return ["Not done: no manager counted the float."]
-                from pos.staff import get_staff
+                from pos.people.staff import get_staff
 
                 manager = get_staff(self.store, name)
 
                 def count(pin: str) -> list[str]:
-                    from pos.staff import verify_pin
+                    from pos.people.pin_tries import verify_pin
 
                     if not pin:
                         self._refused(asked, refusal.message)
@@ -788,8 +790,8 @@ class Session(CashierChange):
 
     def _no_drawer(self, register: int) -> str:
         """Cash needs the drawer, and it is not open: how to open it here, or who may."""
-        from pos.permissions import actor_of, may, who_may
-        from pos.text import shown
+        from pos.people.permissions import actor_of, may, who_may
+        from pos.base.text import shown
 
         how = "'float AMOUNT' (the cash put in it to make change"
         if may(actor_of(self.cashier), Action.OPEN_DRAWER):
@@ -800,7 +802,7 @@ class Session(CashierChange):
     def _end(self, rest: str) -> list[str]:
         """End the shift (declaring cash tips received in hand, if given) and sign out: the cashier's PIN, typed now."""
         from payments.service import amount_minor
-        from pos.shifts import check_clock_out, clock_out
+        from pos.day.shifts import check_clock_out, clock_out
 
         if self.order_id is not None:
             return ["Pay, hold or void the open order first."]
@@ -810,7 +812,7 @@ class Session(CashierChange):
         check_clock_out(self.store, self.cashier.name)
 
         def end(pin: str) -> list[str]:
-            from pos.staff import verify_pin
+            from pos.people.pin_tries import verify_pin
 
             if not pin:
                 return ["The shift goes on."]
@@ -834,7 +836,7 @@ class Session(CashierChange):
             self.held.append(self.order_id)
             self.order_id = None
         self.done = True
-        from pos.words import counted
+        from pos.base.words import counted
 
         left = f" {counted(len(self.held), 'order')} still open: pos order list." if self.held else ""
         return [f"Signed out.{left}"]

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from pos.store import Store
+from pos.store.store import Store
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -59,8 +59,8 @@ def _own_state_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
 @pytest.fixture(autouse=True)
 def _cheap_pin_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """A PIN hash at today's cost takes ~150 ms: tests hash cheaply (a stored hash carries its own cost, so
-    checks still work).  Tests of the cost itself use ``pos.pins.PIN_COST``."""
-    from pos import pins
+    checks still work).  Tests of the cost itself use ``pos.people.pins.PIN_COST``."""
+    from pos.people import pins
 
     monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 
@@ -73,7 +73,7 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_store(tmp_path: Path) -> Iterator[Callable[..., Store]]:
     """Factory: ``make_store(currency="KRW", tax_included=True, ...)`` -> open Store."""
-    from pos.setup import init_store
+    from pos.opening.setup import init_store
 
     opened: list[Store] = []
 
@@ -88,7 +88,7 @@ def make_store(tmp_path: Path) -> Iterator[Callable[..., Store]]:
         options.update(kwargs)
         store = init_store(tmp_path / name, **options)  # type: ignore[arg-type]
         # Its closing key is made at its first close, in the test's own folder (as for a store from before keys).
-        from pos.signing import KeyLocation
+        from pos.base.secret_files import KeyLocation
 
         store.keys = KeyLocation(folder=tmp_path / "keys")
         # Most tests are about something else than who is signed in; tests/test_signin.py turns it on.
@@ -105,7 +105,7 @@ def make_store(tmp_path: Path) -> Iterator[Callable[..., Store]]:
 @pytest.fixture
 def store(make_store: Callable[..., Store]) -> Store:
     """A USD, tax-exclusive store (8.875% standard) with a small menu."""
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     s = make_store()
     add_item(s, "PIZZA-M", "Margherita 12in", "12.50")
@@ -172,7 +172,7 @@ def snapshot(path: Path, except_tables: tuple[str, ...] = ()) -> list[str] | Non
 
 def leave_out(lines: list[str], tables: tuple[str, ...]) -> list[str]:
     """A snapshot's lines without the rows of ``tables``, and without the control log's versions of them
-    (pos.chains keeps every version of a control row: those go with the rows)."""
+    (pos.store.chains keeps every version of a control row: those go with the rows)."""
     if not tables:
         return lines
     skipped = tuple(f'INSERT INTO "{table}"' for table in tables)
@@ -238,7 +238,7 @@ def cli_for():
 
 @pytest.fixture
 def fake() -> Iterator["FakeStripe"]:
-    from pos import faults
+    from pos.base import faults
     from tests.fake_stripe import FakeStripe
 
     server = FakeStripe().start()
@@ -250,9 +250,9 @@ def fake() -> Iterator["FakeStripe"]:
 @pytest.fixture
 def shop(store: Store, fake: "FakeStripe") -> Store:
     """A store that takes cards through the fake Stripe, with reader tmr_FAKE01 and drawer 1 open."""
-    from payments.stripe_gateway import StripeSettings
-    from pos import config
-    from pos.drawer import open_drawer
+    from payments.stripe.gateway import StripeSettings
+    from pos.store import config
+    from pos.cash.drawer import open_drawer
 
     settings = StripeSettings("sk_test_fake", fake.base, connect_timeout_s=1, read_timeout_s=2, max_retries=1)
     store.memo["stripe_settings"] = lambda: settings

@@ -27,7 +27,7 @@ Only the endpoints Anytender uses exist, and each refuses what Stripe refuses:
   added.  The events it would send (``refund.updated``, ``refund.failed``,
   ``charge.refund.updated``) are made with :meth:`FakeStripe.event`.
 * The state machines and amount rules the SDK documents: an amount below
-  Stripe's minimum for its currency (:mod:`payments.stripe_limits`) or above
+  Stripe's minimum for its currency (:mod:`payments.stripe.limits`) or above
   eight digits is refused; capture only from ``requires_capture`` and never more
   than ``amount_capturable``; no cancel once ``succeeded`` or ``canceled``; a
   canceled intent cannot be processed or tapped on a reader; a reader busy with
@@ -71,7 +71,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
-from payments.stripe_limits import MAXIMUM_CHARGE_MINOR, minimum_charge_minor
+from payments.stripe.limits import MAXIMUM_CHARGE_MINOR, minimum_charge_minor
 from tests import stripe_schema
 
 # Each endpoint and the SDK's params class for it (in ``stripe.params``).

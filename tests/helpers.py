@@ -7,10 +7,12 @@ from typing import Any, Sequence
 
 import pytest
 
-from pos import config, ledger
-from pos.drawer import open_drawer
-from pos.staff import add_staff
-from pos.store import Store
+from pos.store import config
+from pos.books import ledger
+from pos.books import journal_check
+from pos.cash.drawer import open_drawer
+from pos.people.staff import add_staff
+from pos.store.store import Store
 from tests.conftest import snapshot
 
 
@@ -29,7 +31,7 @@ def order_sums(store: Store, order_id: str) -> dict[str, int]:
 
 
 def verified(store: Store) -> None:
-    assert ledger.verify(store).problem is None
+    assert journal_check.verify(store).problem is None
 
 
 def refused(store: Store, exc: type[Exception], says: str, call: Any, *args: Any, **kwargs: Any) -> None:

@@ -15,8 +15,9 @@ from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos import archive, journal_form, ledger, signing
-from pos.store import Store
+from pos.day import archive, signing
+from pos.books import journal_form, ledger
+from pos.store.store import Store
 from tests.conftest import Cli
 from tests.test_closings import AFTER, DAY, NEXT, _close_both, shop  # noqa: F401 - the fixture
 
@@ -212,7 +213,7 @@ def test_archive_refuses_a_store_without_a_key_yet(store: Store, tmp_path: Path)
     from tests.test_closings import _ring
 
     with freeze_time("2026-11-23 17:00:00"):
-        from pos import drawer
+        from pos.cash import drawer
 
         drawer.open_drawer(store, 1, "100")
         _ring(store)
@@ -262,7 +263,7 @@ def test_an_archive_kept_outside_catches_the_full_forge_by_its_key(written: Path
     assert result.exit_code == 1
     # The forger's key differs from the archive's: said first (an edit under its old hash is named: below).
     assert "was signed by key" in result.stdout and "re-signed with another key" in result.stdout
-    from pos import archive as archive_module
+    from pos.day import archive as archive_module
 
     compared, problem = archive_module.compare_with_store(shop, written.read_bytes(), "books.archive")
     assert problem is not None and "re-signed" in problem

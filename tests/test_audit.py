@@ -9,13 +9,14 @@ from freezegun import freeze_time
 
 from payments import service
 from payments.refunds import refund
-from pos import audit, chains, config
-from pos.drawer import open_drawer
-from pos.errors import NotAllowed
-from pos.discounts import add_discount
-from pos.orders import add_line, new_order, void_order
-from pos.staff import add_staff, unlock, verify_pin
-from pos.store import Store
+from pos.store import audit, chains, config
+from pos.cash.drawer import open_drawer
+from pos.base.errors import NotAllowed
+from pos.sales.discounts import add_discount
+from pos.sales.orders import add_line, new_order, void_order
+from pos.people.staff import add_staff
+from pos.people.pin_tries import unlock, verify_pin
+from pos.store.store import Store
 
 
 def test_wrong_pins_are_recorded_and_five_in_a_row_lock_out_until_a_manager_unlocks(store: Store, cli_for) -> None:

@@ -17,12 +17,13 @@ import pytest
 from freezegun import freeze_time
 
 from payments import cod, service
-from pos import config
-from pos.drawer import open_drawer
-from pos.orders import add_line, new_order
-from pos.errors import NotAllowed
-from pos.staff import add_staff, start_shift, verify_pin
-from pos.store import Store
+from pos.store import config
+from pos.cash.drawer import open_drawer
+from pos.sales.orders import add_line, new_order
+from pos.base.errors import NotAllowed
+from pos.people.staff import add_staff, start_shift
+from pos.people.pin_tries import verify_pin
+from pos.store.store import Store
 from tests.conftest import Cli
 
 MORNING = "2026-11-23 14:00:00"  # 09:00 in New York
@@ -35,7 +36,7 @@ class Step(NamedTuple):
     """The command as the permission table knows it (``drawer paid-out``)."""
     argv: tuple[str, ...]
     event: str
-    """The audit event it must leave (``pos.audit.Event``'s value)."""
+    """The audit event it must leave (``pos.store.audit.Event``'s value)."""
     target: str | None
     """What it acted on; None for an event whose target is its arguments (a read of the books)."""
     register: int | None = None

@@ -16,12 +16,13 @@ import pytest
 from freezegun import freeze_time
 
 from payments import cod, service
-from pos import audit, config, tips
-from pos.drawer import expected_cash, open_drawer
-from pos.errors import NotAllowed
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, deactivate_staff, get_staff, start_shift
-from pos.store import Store
+from pos.store import audit, config
+from pos.tips import tips
+from pos.cash.drawer import expected_cash, open_drawer
+from pos.base.errors import NotAllowed
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, deactivate_staff, get_staff, start_shift
+from pos.store.store import Store
 from tests.conftest import snapshot
 from tests.helpers import refused, verified
 
@@ -32,7 +33,7 @@ PIN_RECORDS = ("staff", "audit_log")  # a wrong PIN is counted and audited: ever
 
 @pytest.fixture(autouse=True)
 def _cheap_pins(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pos import pins
+    from pos.people import pins
 
     monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 
@@ -141,7 +142,7 @@ def test_a_cashier_cannot_declare_a_float_nobody_counted(crew: Store, cli_for) -
 
 
 def test_a_float_carried_from_the_last_close_needs_no_pin(crew: Store, cli_for) -> None:
-    from pos.close import close_day
+    from pos.day.close import close_day
 
     config.set_option(crew, "cash.float_stays", "yes")
     with freeze_time(NOON):
@@ -234,7 +235,7 @@ def test_receiving_a_hand_in_refuses_bad_input_before_a_pin_and_writes_nothing(c
 
 def test_a_hand_in_inserted_behind_the_chain_fails_verify(crew: Store) -> None:
     """A driver's hand-in and its count are control records: chained, so a count slipped in by a shell is found."""
-    from pos.store_check import verify_store
+    from pos.day.store_check import verify_store
 
     with freeze_time(NOON):
         open_drawer(crew, 1, "100")
@@ -254,7 +255,7 @@ def test_a_hand_in_inserted_behind_the_chain_fails_verify(crew: Store) -> None:
 
 
 def test_the_register_asks_a_manager_to_count_the_float(crew: Store) -> None:
-    from pos.drawer import current
+    from pos.cash.drawer import current
     from screens.register import Session
 
     with freeze_time(NOON):

@@ -14,14 +14,15 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from payments import service
-from pos import ledger
-from pos.close import close_day, reopen_day
-from pos.drawer import open_drawer
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.orders import OrderStatus, add_line, list_orders, locate, new_order, resolve, void_order
-from pos.report import day_report
-from pos.staff import add_staff, get_staff
-from pos.store import Store
+from pos.books import ledger
+from pos.day.close import close_day, reopen_day
+from pos.cash.drawer import open_drawer
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.sales.orders import add_line, list_orders, new_order, void_order
+from pos.sales.order_records import OrderStatus, locate, resolve
+from pos.day.report import day_report
+from pos.people.staff import add_staff, get_staff
+from pos.store.store import Store
 from tests.conftest import snapshot
 from tests.helpers import refused, verified
 
@@ -75,8 +76,8 @@ def test_an_early_close_then_more_sales(till: Store) -> None:
         assert [o.number for o in list_orders(till)] == [1, 2, 3]  # the open day's list, not the closed one's
         refused(till, NotFound, "No order #4 on 2026-11-29", resolve, till, 4)
         # Shifts begun and events audited now belong to the day that is open, as the sales do.
-        from pos import audit
-        from pos.staff import start_shift
+        from pos.store import audit
+        from pos.people.staff import start_shift
 
         assert start_shift(till, "Maria").business_day == NEXT
         void_order(till, ring(till, paid=False).id, "rang twice")
@@ -143,8 +144,8 @@ def test_a_sale_across_the_rollover_minute_stays_on_the_day_it_was_rung(till: St
 def test_daylight_saving_nights_in_the_stores_zone(make_store, rollover: str) -> None:
     """Spring forward (2:00 becomes 3:00, 2031-03-09) and fall back (2:00 becomes 1:00, 2031-11-02) in New York,
     with the rollover after the change, inside the skipped hour, and inside the repeated one."""
-    from pos.catalog import add_item
-    from pos.clock import day_bounds
+    from pos.store.catalog import add_item
+    from pos.store.clock import day_bounds
 
     store = make_store(f"dst-{rollover.replace(':', '')}.db", day_rollover=rollover)
     add_item(store, "SODA", "Soda 20oz", "2.49")
@@ -263,12 +264,12 @@ def test_no_close_or_reopen_at_any_time_puts_an_order_after_the_calendars_next_d
     order is ever on a day after the calendar's next business day."""
     from datetime import datetime, timedelta, timezone
 
-    from pos.clock import business_day
-    from pos.errors import AnytenderError
-    from pos.store import utc_now
+    from pos.store.clock import business_day
+    from pos.base.errors import AnytenderError
+    from pos.store.store import utc_now
 
     store = make_store(f"p{next(_STORES)}.db")
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     add_item(store, "SODA", "Soda", "2.49")
     maria = add_staff(store, "Maria", "manager", "258036")
@@ -311,7 +312,7 @@ def _closed_ahead_the_old_way(store: Store) -> Store:
 
 def _key_for_the_cli(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands find the closing key the library's closes made (the test store keeps it in the test's folder)."""
-    from pos import signing
+    from pos.day import signing
 
     monkeypatch.setenv("POS_KEY_FILE", str(store.keys.path_for(signing.store_id(store))))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from pos.store import Store
+from pos.store.store import Store
 from tests.fake_stripe import TEST_CARDS, FakeStripe
 
 FORBIDDEN = [re.compile(p) for p in (
@@ -39,7 +39,7 @@ def _noon() -> Iterator[None]:
 def test_a_run_with_test_cards_leaves_no_card_data_anywhere(
     shop: Store, fake: FakeStripe, cli_for, monkeypatch, caplog, tmp_path: Path
 ) -> None:
-    from pos.orders import add_line, new_order
+    from pos.sales.orders import add_line, new_order
 
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_fake")
     monkeypatch.setenv("POS_STRIPE_API_BASE", fake.base)

@@ -1,4 +1,4 @@
-"""Control records in a chain the closings sign (pos.chains), and what plain ``pos ledger verify`` catches on its own.
+"""Control records in a chain the closings sign (pos.store.chains), and what plain ``pos ledger verify`` catches on its own.
 
 Each finding of the controls issue is replayed as an insider with a shell as the till's user would do it: a plain
 ``sqlite3`` connection (which has no ``pos_link``, so must drop the chain's triggers first), or a script using our
@@ -15,10 +15,13 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from pos import chains, closings, drawer, ledger
-from pos.close import close_day
-from pos.migrations import MIGRATIONS
-from pos.store import Store
+from pos.store import chains
+from pos.day import closings
+from pos.cash import drawer
+from pos.books import ledger
+from pos.day.close import close_day
+from pos.store.migrations import MIGRATIONS
+from pos.store.store import Store
 from tests.conftest import Cli
 from tests.test_closings import AFTER, DAY, _close_both, _rechain_control, _ring, _unguard, shop  # noqa: F401
 
@@ -169,7 +172,7 @@ def test_an_entry_appended_after_the_last_head_but_dated_into_the_closed_day_fai
         _ring(shop)
     last = ledger.get_entry(shop, shop.scalar("SELECT max(id) FROM journal_entries"))
     assert _verify(shop.path)[0] == 0
-    from pos.ledger import Posting, SourceKind, post
+    from pos.books.ledger import Posting, SourceKind, post
 
     # A script with our code, its closed-day refusal taken out: hashes, balances and days' movements all as ours.
     with pytest.MonkeyPatch.context() as mp, freeze_time("2026-11-25 18:00:00"):
@@ -260,8 +263,8 @@ def test_plain_verify_rehashes_the_last_week_and_full_the_rest(shop: Store) -> N
 
 def test_a_store_upgraded_to_the_chain_logs_its_rows_and_verifies(tmp_path: Path) -> None:
     """A store at the schema before the chain: the migration logs every control row as it is, and verify is OK."""
-    from pos import store as store_module
-    from pos.setup import init_store
+    from pos.store import store as store_module
+    from pos.opening.setup import init_store
 
     before = [m for m in MIGRATIONS if m[0] < 27]
     path = tmp_path / "old.db"
@@ -281,8 +284,8 @@ def test_a_store_upgraded_to_the_chain_logs_its_rows_and_verifies(tmp_path: Path
 
 def test_a_migration_that_adds_a_column_to_a_control_table_keeps_the_chain(store: Store,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from pos import store as store_module
-    from pos.staff import add_staff
+    from pos.store import store as store_module
+    from pos.people.staff import add_staff
 
     add_staff(store, "Alice", "cashier", "2580")
     path = store.path

@@ -130,12 +130,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small training store with something in it: staff on shift, an open drawer, paid, open and out orders."""
     from payments import cod, service
     from payments.selfcheckout import setup_kiosk
-    from pos import config
-    from pos.catalog import add_item
-    from pos.drawer import open_drawer
-    from pos.orders import add_line, new_order
-    from pos.setup import init_store
-    from pos.staff import add_staff, start_shift
+    from pos.store import config
+    from pos.store.catalog import add_item
+    from pos.cash.drawer import open_drawer
+    from pos.sales.orders import add_line, new_order
+    from pos.opening.setup import init_store
+    from pos.people.staff import add_staff, start_shift
 
     path = tmp_path_factory.mktemp("fuzz-template") / "pos.db"
     with freeze_time(NOON):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pos.orders import add_line, mark_paid, new_order
-from pos.store import Store
+from pos.sales.orders import add_line, mark_paid, new_order
+from pos.store.store import Store
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_verify_ok_then_broken(sold: Store, cli) -> None:
 def test_verify_from_the_last_close_or_full(sold: Store, cli) -> None:
     from datetime import date
 
-    from pos import ledger
+    from pos.books import ledger
 
     with sold.write() as conn:  # a close's record, as close_day leaves it (its head: entry 1)
         close_id = int(conn.execute("INSERT INTO day_closes(business_day, closed_at, summary) "
@@ -137,8 +137,8 @@ def test_reverse_refuses_entries_that_moved_money_with_controls_of_their_own(sto
     own command with its controls: reversing their entries by hand is refused, naming it, and nothing is written."""
     from freezegun import freeze_time
 
-    from pos import ledger
-    from pos.staff import add_staff, start_shift
+    from pos.books import ledger
+    from pos.people.staff import add_staff, start_shift
 
     with freeze_time("2026-01-15 17:00:00", tick=True):
         add_staff(store, "Dan", "driver", "2580")

@@ -447,7 +447,7 @@ INVISIBLE = sorted({chr(c) for c in range(0x110000) if not (0xD800 <= c <= 0xDFF
 @given(quantity=st.integers(min_value=0, max_value=10**6), code=VISIBLE_CODE,
        spaces=st.sampled_from(["", " ", "  ", "\t", "\u3000"]))
 def test_a_scan_reads_back_its_quantity_and_code(quantity: int, code: str, spaces: str) -> None:
-    from pos.order_input import parse_scan
+    from pos.sales.order_input import parse_scan
 
     assert parse_scan(f"{quantity}{spaces}*{spaces}{code}") == (quantity, code)
     assert parse_scan(f"{quantity}*") == (quantity, "")
@@ -456,8 +456,8 @@ def test_a_scan_reads_back_its_quantity_and_code(quantity: int, code: str, space
 
 @pytest.mark.parametrize("where", ["before", "after", "inside"])
 def test_every_invisible_character_is_dropped_around_a_scan_and_refused_inside(where: str) -> None:
-    from pos.errors import InvalidInput
-    from pos.order_input import parse_scan
+    from pos.base.errors import InvalidInput
+    from pos.sales.order_input import parse_scan
 
     assert len(INVISIBLE) > 200 and "\u1680" in INVISIBLE and "\x1d" in INVISIBLE and "\u200b" in INVISIBLE
     for char in INVISIBLE:
@@ -474,8 +474,8 @@ def test_every_invisible_character_is_dropped_around_a_scan_and_refused_inside(w
 @hypothesis_settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
 def test_no_scan_ever_gives_a_code_holding_an_invisible_character(text: str) -> None:
-    from pos.errors import InvalidInput
-    from pos.order_input import parse_scan
+    from pos.base.errors import InvalidInput
+    from pos.sales.order_input import parse_scan
 
     try:
         quantity, code = parse_scan(text)

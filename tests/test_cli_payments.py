@@ -22,10 +22,10 @@ from freezegun import freeze_time
 from conftest import PIN_RECORDS, Cli, snapshot
 from payments import registry, service
 from payments.base import Capabilities, DeclineReason, Outcome, TenderKind
-from pos import staff
-from pos.orders import resolve
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.people import staff
+from pos.sales.order_records import resolve
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 from tests.helpers import DEFAULT_OPTIONS, bal, verified
 
 
@@ -38,7 +38,7 @@ def _noon() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _cheap_pins(monkeypatch: pytest.MonkeyPatch) -> None:
     """Full-cost scrypt is slow; a stored hash carries its own cost, so checks still work."""
-    from pos import pins
+    from pos.people import pins
 
     monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 
@@ -356,7 +356,7 @@ def test_refund_above_threshold_needs_a_manager_pin(paid: Cli, crew: Store) -> N
     assert result.stderr == "error: Wrong PIN for Maria: try again (4 tries left).\n"
     assert "9999" not in result.output  # typed hidden
     assert snapshot(paid.path, PIN_RECORDS) == before
-    from pos import audit
+    from pos.store import audit
 
     (failed,) = audit.records(crew, staff="Maria")
     assert failed.event is audit.Event.FAILED_PIN and "9999" not in str(failed.detail)

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from pos.store import Store
+from pos.store.store import Store
 
 from conftest import Cli, snapshot
 

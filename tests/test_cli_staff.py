@@ -14,8 +14,8 @@ import pytest
 from freezegun import freeze_time
 
 from conftest import Cli, snapshot
-from pos.staff import pin_matches
-from pos.store import Store
+from pos.people.staff import pin_matches
+from pos.store.store import Store
 
 
 def js(result: Any) -> Any:

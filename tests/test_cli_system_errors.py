@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from pos import config
-from pos.orders import add_line, new_order
-from pos.store import Store
+from pos.store import config
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 from tests.conftest import Cli
 
 NOON = "2026-11-23 17:00:00"
@@ -29,7 +29,7 @@ LONG = "x" * 100_000
 def paid(store: Store) -> Store:
     """Order #1 of 2026-11-23, paid cash, so there is a receipt, a journal and a day to report."""
     from payments import service
-    from pos.drawer import open_drawer
+    from pos.cash.drawer import open_drawer
 
     with freeze_time(NOON):
         open_drawer(store, 1, "100")
@@ -60,7 +60,7 @@ def test_numbers_beyond_sqlite_are_not_found_not_overflow(paid: Store, cli: Cli)
 
 
 def test_a_shift_on_a_register_that_cannot_exist_is_refused(paid: Store, cli: Cli) -> None:
-    from pos.staff import add_staff
+    from pos.people.staff import add_staff
 
     add_staff(paid, "Alice", "cashier", "2580")
     with freeze_time(NOON):
@@ -136,7 +136,7 @@ def test_ledger_export_never_overwrites_without_force(paid: Store, cli: Cli, tmp
 def test_a_file_that_fails_half_way_leaves_nothing(paid: Store, cli: Cli, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """The disk fills up in the middle of an export: one line, no file, no .part; the old file kept."""
-    from pos import export
+    from pos.books import export
 
     def full(store: Store, fmt: object, out: object, **kwargs: object) -> int:
         out.write("half an export\n")  # type: ignore[attr-defined]
@@ -155,7 +155,7 @@ def test_a_file_that_fails_half_way_leaves_nothing(paid: Store, cli: Cli, tmp_pa
 
 
 def test_a_receipt_folder_that_went_away_does_not_fail_the_payment(store: Store, cli: Cli, tmp_path: Path) -> None:
-    from pos.drawer import open_drawer
+    from pos.cash.drawer import open_drawer
 
     folder = tmp_path / "receipts"
     folder.mkdir()
@@ -182,23 +182,23 @@ def test_a_receipt_folder_that_went_away_does_not_fail_the_payment(store: Store,
 ])
 def test_the_safety_net_makes_any_oserror_one_line(store: Store, cli: Cli, monkeypatch: pytest.MonkeyPatch,
                                                    code: int, says: str) -> None:
-    import pos.orders
+    import pos.sales.orders
 
     def fails(*args: object, **kwargs: object) -> None:
         raise OSError(code, "as the system says it", "/x/y.txt")
 
-    monkeypatch.setattr(pos.orders, "list_orders", fails)
+    monkeypatch.setattr(pos.sales.orders, "list_orders", fails)
     result = cli.fails("order", "list", says=says)
     assert result.output.count("\n") == 1
 
 
 def test_the_safety_net_hides_no_bug(store: Store, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pos.orders
+    import pos.sales.orders
 
     def bug(*args: object, **kwargs: object) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr(pos.orders, "list_orders", bug)
+    monkeypatch.setattr(pos.sales.orders, "list_orders", bug)
     result = cli("order", "list")
     assert isinstance(result.exception, KeyError) and "error:" not in result.output
 
@@ -213,22 +213,22 @@ def sqlite_error(code: int, name: str) -> Exception:
 
 def test_a_disk_failure_sqlite_reports_outside_a_change_is_one_line(store: Store, cli: Cli,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    import pos.orders
+    import pos.sales.orders
 
     def fails(*args: object, **kwargs: object) -> None:
         raise sqlite_error(266, "SQLITE_IOERR_READ")
 
-    monkeypatch.setattr(pos.orders, "list_orders", fails)
+    monkeypatch.setattr(pos.sales.orders, "list_orders", fails)
     result = cli.fails("order", "list", says="The disk failed under")
     assert "SQLITE_IOERR_READ" in result.output and "look (pos order list" in result.output
 
 
 def test_any_other_sqlite_error_is_a_bug_and_shows(store: Store, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pos.orders
+    import pos.sales.orders
 
     def fails(*args: object, **kwargs: object) -> None:
         raise sqlite_error(1, "SQLITE_ERROR")
 
-    monkeypatch.setattr(pos.orders, "list_orders", fails)
+    monkeypatch.setattr(pos.sales.orders, "list_orders", fails)
     result = cli("order", "list")
     assert type(result.exception).__name__ == "OperationalError" and "error:" not in result.output

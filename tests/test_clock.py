@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from pos.clock import business_day, day_bounds, parse_day
-from pos.errors import InvalidInput
-from pos.settings_record import StoreSettings
+from pos.store.clock import business_day, day_bounds, parse_day
+from pos.base.errors import InvalidInput
+from pos.store.settings_record import StoreSettings
 
 
 def settings(rollover: str = "04:00", zone: str = "America/New_York") -> StoreSettings:

@@ -13,21 +13,18 @@ from hypothesis import strategies as st
 from payments import cod, service
 from payments.base import order_payments
 from payments.refunds import refund
-from pos import drawer, ledger, tips
-from pos.close import (
-    SettlementLine,
-    close_day,
-    is_closed,
-    match_settlement,
-    parse_count,
-    reopen_day,
-)
-from pos.drawer import DrawerParts, drawer_parts, expected_drawer
-from pos.errors import Conflict, InvalidInput, NotAllowed
-from pos.orders import add_line, new_order, resolve, void_order
-from pos.report import day_report
-from pos.staff import add_staff, get_staff, start_shift
-from pos.store import Store
+from pos.cash import drawer
+from pos.books import ledger
+from pos.tips import tips
+from pos.day.close import close_day, is_closed, parse_count, reopen_day
+from pos.day.card_settlement import SettlementLine, match_settlement
+from pos.cash.drawer import DrawerParts, drawer_parts, expected_drawer
+from pos.base.errors import Conflict, InvalidInput, NotAllowed
+from pos.sales.orders import add_line, new_order, void_order
+from pos.sales.order_records import resolve
+from pos.day.report import day_report
+from pos.people.staff import add_staff, get_staff, start_shift
+from pos.store.store import Store
 from tests.conftest import PIN_RECORDS, snapshot
 from tests.helpers import refused, verified
 
@@ -103,7 +100,7 @@ def test_counts_by_denomination_or_total(store: Store) -> None:
 
 @pytest.fixture(scope="module")
 def count_store(tmp_path_factory):
-    from pos.setup import init_store
+    from pos.opening.setup import init_store
 
     store = init_store(tmp_path_factory.mktemp("count") / "pos.db", name="Counts", currency="USD", locale="en_US",
                        timezone="America/New_York", tax_rate="8.875")
@@ -214,7 +211,7 @@ def test_without_a_pool_the_close_lists_who_is_clocked_in_and_leaves_them_on(day
 
 
 def audit_records(store: Store):  # type: ignore[no-untyped-def]
-    from pos import audit
+    from pos.store import audit
 
     return audit.records(store)
 
@@ -229,7 +226,7 @@ def test_a_forced_close_of_a_day_in_progress_sends_later_sales_to_the_next_day(d
 
 
 def test_carried_over_orders_stay_open_on_the_next_day(day: Store) -> None:
-    from pos.orders import resolve
+    from pos.sales.order_records import resolve
 
     with freeze_time(DURING):
         left = sale(day)
@@ -260,8 +257,8 @@ def test_reopen_needs_a_manager_and_no_later_close(day: Store) -> None:
 
 
 def test_a_training_store_settles_what_it_charged(make_store) -> None:
-    from payments.settlement import settlement_for
-    from pos.catalog import add_item
+    from payments.stripe.settlement import settlement_for
+    from pos.store.catalog import add_item
 
     store = make_store("training.db", training=True)
     add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
@@ -281,14 +278,14 @@ def test_a_training_store_settles_what_it_charged(make_store) -> None:
 
 
 def test_stripe_settlement_matches_and_differences_show(shop: Store, fake) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     first = sale(shop)
     service.pay(shop, first.id, "card")
     second = sale(shop)
     service.pay(shop, second.id, "card")
-    from pos.clock import business_day
-    from pos.store import utc_now
+    from pos.store.clock import business_day
+    from pos.store.store import utc_now
 
     day = business_day(utc_now(), shop.settings)
     assert match_settlement(shop, day, settlement_for(shop, day)) == []
@@ -301,8 +298,8 @@ def test_stripe_settlement_matches_and_differences_show(shop: Store, fake) -> No
 
 
 def test_stripe_settlement_matches_refunds_reports_disputes_and_lists_payouts(shop: Store, fake) -> None:
-    from payments.settlement import settlement_for
-    from pos.close import payouts
+    from payments.stripe.settlement import settlement_for
+    from pos.day.card_settlement import payouts
 
     with freeze_time(DURING, tick=True):  # noon on DAY in New York
         order = sale(shop)
@@ -325,7 +322,7 @@ def test_stripe_settlement_matches_refunds_reports_disputes_and_lists_payouts(sh
 
 def test_a_link_paid_before_the_rollover_and_checked_after_is_matched_on_either_day(shop: Store, fake) -> None:
     from payments import wallet
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     before, after = date(2026, 11, 23), date(2026, 11, 24)
     with freeze_time("2026-11-24 08:50:00", tick=True):  # 03:50 in New York: still the 23rd
@@ -348,7 +345,7 @@ def test_a_link_paid_before_the_rollover_and_checked_after_is_matched_on_either_
 
 
 def test_a_store_settled_in_another_currency_is_matched_in_its_own(shop: Store, fake) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     with freeze_time(DURING, tick=True):  # noon on DAY in New York
         fake.settlement = ("EUR", "0.92")  # the store charges dollars, Stripe pays it out in euros
@@ -403,7 +400,7 @@ def test_the_close_lists_the_days_payouts_to_find_on_the_bank_statement(shop: St
 def test_the_z_report_agrees_with_the_ledger(day: Store) -> None:
     with freeze_time(DURING):
         phone = sale(day, "PIZZA-M", "phone")
-        from pos.discounts import add_discount
+        from pos.sales.discounts import add_discount
 
         add_discount(day, phone.id, "10%", "first order")
         service.pay(day, phone.id, "cash", "20")
@@ -518,13 +515,13 @@ def test_a_day_with_card_payments_still_says_they_match(make_store, cli_for) -> 
 
 
 def add_item_for(store: Store) -> None:
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
 
 
 def test_a_failed_refunds_money_coming_back_is_shown_on_the_close_not_dropped(shop: Store, fake) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     with freeze_time(DURING, tick=True):  # noon on DAY in New York
         order = sale(shop)
@@ -541,8 +538,8 @@ def test_a_failed_refunds_money_coming_back_is_shown_on_the_close_not_dropped(sh
 
 
 def test_a_failed_refund_the_books_reversed_is_paired_with_its_money_coming_back(shop: Store, fake) -> None:
-    from payments.settlement import settlement_for
-    from payments.webhooks import handle_event
+    from payments.stripe.settlement import settlement_for
+    from payments.stripe.webhooks import handle_event
 
     with freeze_time(DURING, tick=True):
         order = sale(shop)
@@ -561,7 +558,7 @@ def test_a_failed_refund_the_books_reversed_is_paired_with_its_money_coming_back
 
 
 def test_a_category_the_register_does_not_know_is_shown_as_unmatched(shop: Store, fake) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     with freeze_time(DURING, tick=True):
         order = sale(shop)
@@ -576,8 +573,8 @@ def test_a_category_the_register_does_not_know_is_shown_as_unmatched(shop: Store
 
 
 def test_every_reporting_category_stripe_documents_is_classified() -> None:
-    from payments.settlement import KIND_OF, ReportingCategory, _kind
-    from pos.close import SettlementKind
+    from payments.stripe.settlement import KIND_OF, ReportingCategory, _kind
+    from pos.day.card_settlement import SettlementKind
 
     assert set(KIND_OF) == set(ReportingCategory) and len(ReportingCategory) == 37
     assert _kind({"reporting_category": "refund_failure"}) == (SettlementKind.REFUND_FAILURE, "refund_failure")

@@ -17,13 +17,18 @@ from hypothesis import strategies as st
 
 from payments import service
 from payments.refunds import refund
-from pos import chains, closings, config, drawer, journal_form, ledger, signing
-from pos.close import close_day, reopen_day
-from pos.errors import InvalidInput, NotAllowed
-from pos.orders import add_line, new_order
-from pos.signing import KeyLocation
-from pos.staff import add_staff, get_staff, start_shift
-from pos.store import Store
+from pos.store import chains, config
+from pos.day import closings, signing
+from pos.day import anchors
+from pos.cash import drawer
+from pos.books import journal_form, ledger
+from pos.books import journal_check
+from pos.day.close import close_day, reopen_day
+from pos.base.errors import InvalidInput, NotAllowed
+from pos.sales.orders import add_line, new_order
+from pos.base.secret_files import KeyLocation
+from pos.people.staff import add_staff, get_staff, start_shift
+from pos.store.store import Store
 from receipts import model, text
 from tests.conftest import Cli, snapshot
 from tests.helpers import refused
@@ -490,14 +495,14 @@ def test_a_close_by_cli_without_the_key_file_is_refused_and_writes_nothing(shop:
 @settings(max_examples=200, deadline=None)
 @given(digits=st.text("0123456789abcdefABCDEF", min_size=8, max_size=64), entry=st.integers(1, 10**15 - 1))
 def test_an_anchor_written_out_reads_back(digits: str, entry: int) -> None:
-    assert closings.parse_anchor(f" {digits}@{entry} ") == closings.Anchor(digits.lower(), entry, f"{digits}@{entry}")
+    assert anchors.parse_anchor(f" {digits}@{entry} ") == anchors.Anchor(digits.lower(), entry, f"{digits}@{entry}")
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
 def test_any_text_is_an_anchor_or_refused_in_words(spec: str) -> None:
     try:
-        anchor = closings.parse_anchor(spec)
+        anchor = anchors.parse_anchor(spec)
     except InvalidInput as exc:
         assert "\n" not in exc.message
     else:
@@ -514,7 +519,7 @@ def test_an_anchor_rehashes_the_chain_itself_so_an_edit_left_under_an_old_hash_i
     conn = _unguard(shop.path)
     conn.execute("UPDATE journal_entries SET memo = 'Refund: wrong order' WHERE id = ?", (refund_entry.id,))
     conn.close()
-    check = closings.check_anchors(shop, [closings.parse_anchor(c.anchor)])
+    check = anchors.check_anchors(shop, [anchors.parse_anchor(c.anchor)])
     assert check.problem == f"entry {refund_entry.id} was changed after it was posted (its hash does not match its content)"
 
 
@@ -541,7 +546,7 @@ def test_plain_verify_starts_from_the_signed_head_not_the_close_rows_own(shop: S
                  (head.close_id,))
     conn.commit()
     conn.close()
-    assert ledger.verify(shop).problem is None  # from the moved, unsigned head: nothing left to check
+    assert journal_check.verify(shop).problem is None  # from the moved, unsigned head: nothing left to check
     result = cli("ledger", "verify")
     assert result.exit_code == 1 and f"entry {edited} was changed" in result.stdout, result.stdout
     assert f"after entry {head.head_id} (the head of the signed close of {head.business_day})" in result.stdout

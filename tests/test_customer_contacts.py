@@ -15,9 +15,9 @@ import pytest
 from freezegun import freeze_time
 
 from payments import cod
-from pos.orders import add_line, new_order
-from pos.staff import start_shift
-from pos.store import Store
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import start_shift
+from pos.store.store import Store
 from tests.conftest import Cli
 from tests.helpers import signin_on
 
@@ -27,7 +27,7 @@ ADDRESS, PHONE = "12 Elm Street", "555-0100"
 
 @pytest.fixture(autouse=True)
 def _cheap_pins(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pos import pins
+    from pos.people import pins
 
     monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 

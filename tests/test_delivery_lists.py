@@ -17,9 +17,9 @@ import pytest
 from freezegun import freeze_time
 
 from conftest import Cli
-from pos.orders import OrderStatus
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.sales.order_records import OrderStatus
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 
 
 @pytest.fixture(autouse=True)

@@ -13,9 +13,10 @@ from typing import Iterator, NamedTuple
 
 import pytest
 
-from pos import ledger
+from pos.books import ledger
+from pos.books import journal_check
 from demo import DemoReport, run_demo
-from pos.store import Store
+from pos.store.store import Store
 from tests.conftest import Cli
 
 
@@ -73,7 +74,7 @@ def test_demo_day_adds_up(demo_run: DemoRun) -> None:
     report = demo_run.report
     store = Store.open(report.db_path)
     try:
-        assert ledger.verify(store).problem is None
+        assert journal_check.verify(store).problem is None
         statuses = dict(store.all("SELECT number, status FROM orders"))
         assert statuses == {1: "paid", 2: "paid", 3: "paid", 4: "paid", 5: "paid", 6: "paid", 7: "paid", 8: "paid",
                             9: "voided", 10: "paid"}
@@ -105,7 +106,7 @@ def test_demo_day_adds_up(demo_run: DemoRun) -> None:
         import json
         from datetime import date
 
-        from pos.close import is_closed
+        from pos.day.close import is_closed
 
         z = json.loads(report.files["Z report (JSON)"].read_text())
         day = date.fromisoformat(z["day"])
@@ -181,7 +182,7 @@ def test_every_order_the_demo_rings_is_rung_by_a_named_person(tmp_path: Path) ->
 
 CTRL_C_AT = """
 import os, signal, sys
-from pos import faults
+from pos.base import faults
 # Ctrl-C as at a terminal, whatever this process inherited: a job started in the background by a
 # non-interactive shell (CI runs two suites side by side) starts with SIGINT ignored.
 signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -215,7 +216,7 @@ def test_the_demo_writes_nothing_outside_its_own_folder(demo_run: DemoRun) -> No
     key = demo_run.report.files["closing key (in the demo's folder: a real store keeps its key apart)"]
     assert key == (folder / "keys" / key.name).resolve() and key.is_file() and key.suffix == ".ed25519"
     with Store.open(demo_run.report.db_path) as store:
-        from pos import signing
+        from pos.day import signing
 
         assert key.name == f"{signing.store_id(store)}.ed25519"
 

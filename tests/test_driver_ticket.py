@@ -24,13 +24,13 @@ from freezegun import freeze_time
 from conftest import Cli
 from payments import cod, service, wallet
 from payments.change import suggest_change
-from pos import config
-from pos.catalog import add_item
-from pos.drawer import open_drawer
-from pos.errors import Conflict, InvalidInput, NotAllowed
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.store import config
+from pos.store.catalog import add_item
+from pos.cash.drawer import open_drawer
+from pos.base.errors import Conflict, InvalidInput, NotAllowed
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 from receipts import ticket as tickets
 from receipts import text as receipt_text
 from tests.helpers import refused
@@ -261,7 +261,7 @@ def test_a_name_address_or_note_with_a_control_or_bidi_character_is_printed_esca
                                                                                     tmp_path: Path) -> None:
     from pypdf import PdfReader
 
-    from pos.text import first_hidden
+    from pos.base.text import first_hidden
 
     sam(cli)
     cod.dispatch(crew, 1, "Dave Jones")

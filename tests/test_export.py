@@ -14,15 +14,17 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from pos import ledger, posting_rules as rules
-from pos.catalog import add_item
-from pos.errors import InvalidInput
-from pos.export import ExportFormat, beancount_account, export_ledger, from_beancount_account
-from pos.ledger import SourceKind, post
-from pos.discounts import add_discount
-from pos.orders import add_line, mark_paid, new_order
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.books import ledger
+from pos.books import journal_check
+from pos.sales import posting_rules as rules
+from pos.store.catalog import add_item
+from pos.base.errors import InvalidInput
+from pos.books.export import ExportFormat, beancount_account, export_ledger, from_beancount_account
+from pos.books.ledger import SourceKind, post
+from pos.sales.discounts import add_discount
+from pos.sales.orders import add_line, mark_paid, new_order
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 
 DRAWER = "assets:cash:drawer:1"
 
@@ -62,7 +64,7 @@ def ring_day(store: Store, day: int, sku_a: str, sku_b: str) -> None:
 @pytest.fixture
 def busy(make_store) -> Store:
     store = make_store(timezone="UTC")
-    from pos.catalog import add_tax_category
+    from pos.store.catalog import add_tax_category
 
     add_tax_category(store, "alcohol", "10.375")
     add_item(store, "PIZZA", "Pizza", "12.50")
@@ -73,7 +75,7 @@ def busy(make_store) -> Store:
         start_shift(store, "Mary Ann")
     for day in (1, 2, 3):
         ring_day(store, day, "PIZZA", "BEER")
-    assert ledger.verify(store).problem is None
+    assert journal_check.verify(store).problem is None
     return store
 
 

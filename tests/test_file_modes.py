@@ -16,7 +16,7 @@ from typing import Iterator
 import pytest
 from freezegun import freeze_time
 
-from pos.store import Store
+from pos.store.store import Store
 from tests.conftest import Cli
 
 NOON = "2026-11-23 17:00:00"
@@ -45,7 +45,7 @@ def test_a_new_store_and_its_wal_and_shm_are_owner_only(bare_cli: Cli) -> None:
     bare_cli.ok("init", "--name", "Shop", "--timezone", "UTC")
     store = Store.open(bare_cli.path)  # held open: its -wal and -shm stay on disk
     try:
-        from pos.catalog import add_item
+        from pos.store.catalog import add_item
 
         add_item(store, "TEA", "Tea", "2.00")
         files = [bare_cli.path, Path(f"{bare_cli.path}-wal"), Path(f"{bare_cli.path}-shm")]
@@ -57,9 +57,9 @@ def test_a_new_store_and_its_wal_and_shm_are_owner_only(bare_cli: Cli) -> None:
 
 def test_receipts_exports_and_reports_are_owner_only(store: Store, cli: Cli, tmp_path: Path) -> None:
     from payments import service
-    from pos import config
-    from pos.drawer import open_drawer
-    from pos.orders import add_line, new_order
+    from pos.store import config
+    from pos.cash.drawer import open_drawer
+    from pos.sales.orders import add_line, new_order
 
     folder = tmp_path / "receipts"
     folder.mkdir()
@@ -120,7 +120,7 @@ def test_each_store_is_warned_about_once(make_store, state: Path) -> None:
 
 
 def test_exposed_files_names_the_wal_and_shm_too(store: Store) -> None:
-    from pos.store import exposed_files
+    from pos.store.store_file import exposed_files
 
     with store.write() as conn:
         conn.execute("UPDATE settings SET value = value")
@@ -138,9 +138,10 @@ def test_every_folder_made_is_owner_only_parents_included_under_umask_000(store:
     touched."""
     from commands.context import key_location
     from demo import run_demo
-    from pos import config, pins
-    from pos.setup import make_closing_key
-    from pos.staff import add_staff
+    from pos.store import config
+    from pos.people import pins
+    from pos.opening.setup import make_closing_key
+    from pos.people.staff import add_staff
 
     data, state = tmp_path / "data" / "share", tmp_path / "state" / "deep"  # none of them there yet
     monkeypatch.setenv("XDG_DATA_HOME", str(data))
@@ -171,7 +172,7 @@ def test_every_folder_made_is_owner_only_parents_included_under_umask_000(store:
 
 
 def test_a_private_folder_is_refused_where_a_file_has_its_name(tmp_path: Path) -> None:
-    from pos.private_folders import make_private_folder
+    from pos.base.private_folders import make_private_folder
 
     (tmp_path / "taken").write_text("")
     with pytest.raises(FileExistsError):

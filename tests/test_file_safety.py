@@ -20,7 +20,7 @@ from typing import Iterator
 import pytest
 from freezegun import freeze_time
 
-from pos.store import Store
+from pos.store.store import Store
 from tests.conftest import Cli
 
 NOON = "2026-11-23 17:00:00"  # noon in New York
@@ -58,10 +58,10 @@ def regular_and_owner_only(path: Path) -> None:
 def paid(store: Store, cli: Cli) -> Cli:
     """Order #1 paid in cash, a tip for Alice paid out through payroll, drawer 1 open."""
     from payments import service
-    from pos.drawer import open_drawer
-    from pos.orders import add_line, new_order
-    from pos.staff import add_staff, start_shift
-    from pos.tips import PayoutSource, payout
+    from pos.cash.drawer import open_drawer
+    from pos.sales.orders import add_line, new_order
+    from pos.people.staff import add_staff, start_shift
+    from pos.tips.tips import PayoutSource, payout
 
     with freeze_time(NOON):
         add_staff(store, "Alice", "cashier", "2580")
@@ -153,8 +153,8 @@ def test_a_file_that_appears_while_writing_is_never_overwritten(paid: Cli, share
 
 def test_the_receipt_folder_never_writes_through_a_link(paid: Cli, store: Store, shared: Path, victim: Path,
                                                          drawn_names: list[str]) -> None:
-    from pos import config
-    from pos.orders import add_line, new_order
+    from pos.store import config
+    from pos.sales.orders import add_line, new_order
 
     config.set_option(store, "receipt.folder", str(shared))
     with freeze_time(NOON):
@@ -179,7 +179,7 @@ def test_the_receipt_folder_never_writes_through_a_link(paid: Cli, store: Store,
 def test_the_sign_in_file_replaces_a_planted_link_never_its_target(store: Store, cli: Cli, tmp_path: Path,
                                                                    victim: Path, monkeypatch: pytest.MonkeyPatch,
                                                                    drawn_names: list[str]) -> None:
-    from pos.staff import add_staff
+    from pos.people.staff import add_staff
 
     add_staff(store, "Alice", "cashier", "2580")
     session = tmp_path / "session" / "signin.json"
@@ -213,7 +213,7 @@ def test_a_new_store_never_goes_through_a_link(bare_cli: Cli, tmp_path: Path, vi
 def test_the_demo_folder_never_goes_through_a_link(tmp_path: Path, victim: Path, monkeypatch: pytest.MonkeyPatch,
                                                    drawn_names: list[str]) -> None:
     from demo import run_demo
-    from pos.errors import Conflict
+    from pos.base.errors import Conflict
 
     monkeypatch.chdir(tmp_path)
     empty = tmp_path / "empty-elsewhere"

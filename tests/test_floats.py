@@ -13,12 +13,14 @@ import pytest
 from freezegun import freeze_time
 
 from payments import service
-from pos import config, ledger
-from pos.close import close_day
-from pos.drawer import expected_cash, open_drawer
-from pos.errors import InvalidInput
-from pos.orders import add_line, new_order
-from pos.store import Store
+from pos.store import config
+from pos.books import ledger
+from pos.books import journal_check
+from pos.day.close import close_day
+from pos.cash.drawer import expected_cash, open_drawer
+from pos.base.errors import InvalidInput
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 from tests.helpers import bal, refused, verified
 
 SAFE, OWNER = "assets:cash:safe", "equity:owner"
@@ -109,8 +111,8 @@ def _plain(amount_minor: int) -> str:
 
 def _as_the_old_version_opened(store: Store, register: int, float_minor: int) -> None:
     """A drawer opened as before: its float booked as new money from the owner, whatever the safe held."""
-    from pos import posting_rules
-    from pos.store import iso, utc_now
+    from pos.sales import posting_rules
+    from pos.store.store import iso, utc_now
 
     with store.write() as conn:
         drawer_id = conn.execute("INSERT INTO drawers(register, opened_at, float_minor, first_entry) VALUES "
@@ -136,7 +138,7 @@ def test_a_store_upgraded_from_before_gets_one_correcting_entry(store: Store, cl
     assert (bal(store, SAFE), bal(store, OWNER)) == (65000 + 4 * 271, -65000)  # the old books: grown by every float
     # The store as the version before this one left it (no task table), upgraded by this one: its migration finds
     # floats booked the old way and leaves the task for the first command that opens the store.
-    from pos.migrations import MIGRATIONS
+    from pos.store.migrations import MIGRATIONS
 
     store.conn.execute("DROP TABLE upgrade_tasks")
     store.conn.executescript(next(sql for _, name, sql in MIGRATIONS if name.startswith("floats come from the safe")))
@@ -155,7 +157,7 @@ def test_a_store_upgraded_from_before_gets_one_correcting_entry(store: Store, cl
     assert (bal(store, SAFE), bal(store, OWNER)) == (65000 + 4 * 271 - 45813, -19187)  # the owner's $150 + $41.87
     verified(store)
     with freeze_time(START + timedelta(days=4)):
-        before = ledger.verify(store).entries
+        before = journal_check.verify(store).entries
         cli.ok("order", "list")  # once: the task is gone
         assert store.scalar("SELECT count(*) FROM upgrade_tasks") == 0
         said = cli.ok("drawer", "open", "--float", "150").stdout
@@ -166,7 +168,7 @@ def test_a_new_store_has_nothing_to_correct(store: Store) -> None:
     with freeze_time(START):
         open_drawer(store, 1, "150")
     assert store.scalar("SELECT count(*) FROM upgrade_tasks") == 0
-    from pos.floats import correct_past_floats
+    from pos.cash.floats import correct_past_floats
 
     assert correct_past_floats(store) is None and ledger.find_by_key(store, "upgrade:floats") is None
 

@@ -10,10 +10,12 @@ from datetime import date, timedelta
 import pytest
 from freezegun import freeze_time
 
-from pos import ledger
-from pos.close import close_day
-from pos.ledger import Posting, SourceKind, closing_balances, verify
-from pos.store import Store
+from pos.books import ledger
+from pos.books import journal_check
+from pos.day.close import close_day
+from pos.books.ledger import Posting, SourceKind, closing_balances
+from pos.books.journal_check import verify
+from pos.store.store import Store
 from tests.test_ledger import _tamper
 
 CASH = "assets:cash:drawer:1"
@@ -73,7 +75,7 @@ def test_an_entry_posted_to_an_earlier_open_day_makes_later_snapshots_stale(hist
 
 
 def test_the_migration_backfills_closed_days_from_the_days_movements(history: Store) -> None:
-    from pos.migrations import MIGRATIONS
+    from pos.store.migrations import MIGRATIONS
 
     kept = list(history.tuples("SELECT * FROM day_close_balances ORDER BY 1, 2, 3"))
     script = dict((v, s) for v, _, s in MIGRATIONS)[17]
@@ -92,8 +94,8 @@ def test_verify_starts_from_the_last_close_and_full_checks_everything(history: S
     with freeze_time(LATER):
         post(history, "after", DAYS[3], 300)
     since = verify(history)
-    assert since == ledger.VerifyResult(1, None, head[0])
-    assert verify(history, full=True) == ledger.VerifyResult(head[0] + 1, None, 0)
+    assert since == journal_check.VerifyResult(1, None, head[0])
+    assert verify(history, full=True) == journal_check.VerifyResult(head[0] + 1, None, 0)
     _tamper(history, "UPDATE journal_entries SET memo = 'x' WHERE id = 2")
     assert verify(history).problem is None  # before the anchor: only the full check reaches it
     assert "entry 2 was changed" in (verify(history, full=True).problem or "")
@@ -122,12 +124,12 @@ def test_verify_from_an_anchor_with_no_balances_kept_checks_them_against_the_day
     row = history.one("SELECT id, hash FROM journal_entries WHERE id = 3")
     with history.write() as conn:
         conn.execute("UPDATE account_balances SET amount_minor = amount_minor + 1 WHERE account = ?", (CASH,))
-    problem = verify(history, start=ledger.Anchor(row[0], row[1], "entry 3")).problem or ""
+    problem = verify(history, start=journal_check.Anchor(row[0], row[1], "entry 3")).problem or ""
     assert "the running balance of assets:cash:drawer:1 (USD) is" in problem and "days' movements" in problem
 
 
 def test_verify_from_a_given_anchor(history: Store) -> None:
     row = history.one("SELECT id, hash FROM journal_entries WHERE id = 3")
-    assert verify(history, start=ledger.Anchor(row[0], row[1], "entry 3")).since == 3
-    bad = verify(history, start=ledger.Anchor(3, "0" * 64, "a signed closing"))
+    assert verify(history, start=journal_check.Anchor(row[0], row[1], "entry 3")).since == 3
+    bad = verify(history, start=journal_check.Anchor(3, "0" * 64, "a signed closing"))
     assert "is not the entry a signed closing recorded" in (bad.problem or "")

@@ -1,6 +1,6 @@
 """Under ``--json``, errors are JSON too: ``{"error": "...", "code": "not_found"}`` on stderr, exit 1.
 
-The code comes from the domain exception's class (pos.errors), so a script tells a typo from a
+The code comes from the domain exception's class (pos.base.errors), so a script tells a typo from a
 refusal without reading the words; a card declined is ``declined``, a usage error ``usage``.  Nothing is written by any of them, and stdout stays empty.
 """
 
@@ -14,9 +14,9 @@ import pytest
 from freezegun import freeze_time
 
 from conftest import Cli, snapshot
-from pos import errors
-from pos.staff import add_staff
-from pos.store import Store
+from pos.base import errors
+from pos.people.staff import add_staff
+from pos.store.store import Store
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +63,7 @@ def test_the_same_error_without_json_stays_one_line_of_text(cli: Cli) -> None:
 
 def test_a_refusal_is_not_allowed_and_still_audited(store: Store, cli: Cli, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from pos import config
+    from pos.store import config
 
     config.set_option(store, "signin.required", "yes")
     add_staff(store, "Alice", "cashier", "2580")
@@ -108,6 +108,6 @@ def test_every_domain_error_has_its_own_code() -> None:
     codes = [c.code for c in classes]
     assert len(set(codes)) == len(codes) and "error" not in codes
     assert errors.Refused.code == "not_allowed"  # a control's refusal is a not-allowed, for scripts
-    from payments.stripe_errors import ReaderUnavailable
+    from payments.stripe.errors import ReaderUnavailable
 
     assert ReaderUnavailable.code == "processor_unavailable"

@@ -19,10 +19,10 @@ import pytest
 from freezegun import freeze_time
 
 from payments.selfcheckout import setup_kiosk
-from pos import audit
-from pos.orders import list_orders
-from pos.staff import add_staff
-from pos.store import Store
+from pos.store import audit
+from pos.sales.orders import list_orders
+from pos.people.staff import add_staff
+from pos.store.store import Store
 from tests.helpers import tmux_server_name
 from screens.kiosk import HELP, KioskSession
 from tests.conftest import PIN_RECORDS, Cli, refused_events, snapshot

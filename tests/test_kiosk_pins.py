@@ -14,10 +14,11 @@ import pytest
 from freezegun import freeze_time
 
 from payments.selfcheckout import setup_kiosk
-from pos import audit
-from pos.errors import NotAllowed
-from pos.staff import add_staff, get_staff, pin_hold, verify_pin
-from pos.store import Store
+from pos.store import audit
+from pos.base.errors import NotAllowed
+from pos.people.staff import add_staff, get_staff
+from pos.people.pin_tries import pin_hold, verify_pin
+from pos.store.store import Store
 from screens.kiosk import KioskSession
 from tests.conftest import Cli
 from tests.helpers import CASHIER_PIN, MANAGER_PIN, OWNER_PIN, OWNER_SHOP, signin_on
@@ -123,7 +124,7 @@ def test_the_kiosk_waits_on_its_own_schedule_and_even_a_right_pin_waits_it_out(k
 
 
 def test_the_finding_replayed_the_recovery_code_is_not_blocked_by_the_owners_wait(kiosk: Store, cli_for) -> None:
-    from pos import recovery
+    from pos.people import recovery
 
     code = recovery.issue(kiosk)
     cli: Cli = cli_for(kiosk)
@@ -137,7 +138,7 @@ def test_the_finding_replayed_the_recovery_code_is_not_blocked_by_the_owners_wai
 
 
 def test_the_recovery_code_has_its_own_limit(kiosk: Store, cli_for) -> None:
-    from pos import recovery
+    from pos.people import recovery
 
     code = recovery.issue(kiosk)
     cli: Cli = cli_for(kiosk)

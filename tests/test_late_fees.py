@@ -13,11 +13,11 @@ from freezegun import freeze_time
 
 from payments import service, wallet
 from payments.base import get_payment
-from payments.webhooks import handle_event, verify_event
-from pos import ledger
-from pos.close import match_settlement
-from pos.orders import add_line, new_order
-from pos.store import Store
+from payments.stripe.webhooks import handle_event, verify_event
+from pos.books import ledger
+from pos.day.card_settlement import match_settlement
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 from tests.fake_stripe import FEE_ONLINE, FakeStripe, fee_for, signed
 
 SECRET = "whsec_test_0123456789abcdef"
@@ -81,7 +81,7 @@ def test_recover_fills_in_a_fee_that_arrived_later(shop: Store, fake: FakeStripe
 
 
 def test_the_close_fills_in_a_late_fee_and_pairs_the_charge(shop: Store, fake: FakeStripe) -> None:
-    from payments.settlement import settlement_for
+    from payments.stripe.settlement import settlement_for
 
     day = date(2026, 11, 23)
     with freeze_time("2026-11-23 17:00:00", tick=True):  # noon in New York
@@ -93,9 +93,9 @@ def test_the_close_fills_in_a_late_fee_and_pairs_the_charge(shop: Store, fake: F
 
 
 def test_a_late_fee_gives_the_tips_share_back_where_the_policy_deducts_it(shop: Store, fake: FakeStripe) -> None:
-    from pos import tips
-    from pos.staff import add_staff, start_shift
-    from pos.tip_policy import set_policy
+    from pos.tips import tips
+    from pos.people.staff import add_staff, start_shift
+    from pos.tips.tip_policy import set_policy
 
     add_staff(shop, "Alice", "server", "2580")
     start_shift(shop, "Alice")

@@ -1,9 +1,13 @@
-"""No import circles, and dependencies point one way: cli -> commands -> demo -> web -> screens -> receipts -> payments -> pos.
+"""No import circles, and dependencies point one way: cli -> commands -> demo -> web -> screens -> receipts -> payments -> pos;
+inside pos/, between its packages: opening -> day -> tips -> cash -> sales -> books -> people -> store -> base.
 
 Every module of the project (``cli.py``, ``demo.py`` and the packages below) is
 read with :mod:`ast`, imports inside functions included.  An import under
 ``if TYPE_CHECKING:`` never runs, so it cannot close a circle; it still names
-a dependency, so it must respect the layers.
+a dependency, so it must respect the layers and the packages' order.  An import
+inside a function is kept for a library (off the start-up path) or for a module
+of a layer, or of a package of pos/, strictly below: one of its own layer or
+package would hide a circle, so it is flagged.
 """
 
 from __future__ import annotations
@@ -17,6 +21,29 @@ LAYERS = ("pos", "payments", "receipts", "screens", "web", "demo", "commands", "
 """Lowest first: a module may import its own layer and the layers before it, never one after."""
 TOP_MODULES = ("cli", "demo")
 PACKAGES = ("pos", "payments", "receipts", "screens", "web", "commands")
+LAZY = (
+    ("commands.witnessing", "commands.smtp"),
+    ("payments.flow", "payments.change"),
+    ("payments.flow", "payments.stripe.tip_fees"),
+    ("payments.registry", "payments.card"),
+    ("payments.registry", "payments.cash"),
+    ("payments.registry", "payments.cod"),
+    ("payments.registry", "payments.selfcheckout"),
+    ("payments.service", "payments.stripe.late_fees"),
+    ("payments.service", "payments.refunds"),
+    ("pos.day.days_ahead", "pos.day.closings"),
+    ("pos.day.witness", "pos.day.closings"),
+    ("pos.day.witness", "pos.day.report"),
+    ("pos.people.pin_tries", "pos.people.approvals"),
+    ("pos.people.staff", "pos.people.roles"),
+    ("pos.store.config", "pos.store.quick_keys"),
+    ("pos.store.config", "pos.store.settings_money"),
+)
+"""The imports inside a function of a module of the importer's own layer or package that stay there, each to keep a
+module off the start-up path of a cashier's command (``bench/cli_startup.py``) that loads the importer: none of
+them hides a circle (:func:`test_no_module_imports_a_module_that_imports_it_back` counts them)."""
+POS_PACKAGES = ("base", "store", "people", "books", "sales", "cash", "tips", "day", "opening")
+"""pos/'s packages, lowest first: a module of one may import its own package and those before it, never one after."""
 
 
 class Import(NamedTuple):
@@ -24,6 +51,8 @@ class Import(NamedTuple):
     line: int
     type_checking: bool
     """Under ``if TYPE_CHECKING:``: read by type checkers, never run."""
+    in_function: bool = False
+    """Inside a function: run when it is called, not when the module loads."""
 
 
 def project_modules(root: Path = ROOT) -> dict[str, Path]:
@@ -46,42 +75,44 @@ def imports_of(name: str, path: Path, known: set[str]) -> list[Import]:
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: list[Import] = []
 
-    def resolve(dotted: str, line: int, type_checking: bool) -> None:
+    def resolve(dotted: str, line: int, type_checking: bool, in_function: bool) -> None:
         # ``import a.b.c`` runs a, a.b and a.b.c: each project module among them is imported.
         parts = dotted.split(".")
         for end in range(1, len(parts) + 1):
             target = ".".join(parts[:end])
-            if target in known and target != name and Import(target, line, type_checking) not in found:
-                found.append(Import(target, line, type_checking))
+            found_here = Import(target, line, type_checking, in_function)
+            if target in known and target != name and found_here not in found:
+                found.append(found_here)
 
-    def visit(node: ast.AST, type_checking: bool) -> None:
+    def visit(node: ast.AST, type_checking: bool, in_function: bool) -> None:
+        inside = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.If) and _is_type_checking(child.test):
                 for statement in child.body:
-                    visit_statement(statement, True)
+                    visit_statement(statement, True, inside)
                 for statement in child.orelse:
-                    visit_statement(statement, type_checking)
+                    visit_statement(statement, type_checking, inside)
             else:
-                visit_statement(child, type_checking)
+                visit_statement(child, type_checking, inside)
 
-    def visit_statement(node: ast.AST, type_checking: bool) -> None:
+    def visit_statement(node: ast.AST, type_checking: bool, in_function: bool) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
-                resolve(alias.name, node.lineno, type_checking)
+                resolve(alias.name, node.lineno, type_checking, in_function)
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: from the module's own package, one level up per extra dot
                 base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                 module = ".".join([*base, *([node.module] if node.module else [])])
             else:
                 module = node.module or ""
-            resolve(module, node.lineno, type_checking)
-            for alias in node.names:  # ``from pos import ledger`` imports the module pos.ledger
+            resolve(module, node.lineno, type_checking, in_function)
+            for alias in node.names:  # ``from pos.books import ledger`` imports the module pos.books.ledger
                 if f"{module}.{alias.name}" in known:
-                    resolve(f"{module}.{alias.name}", node.lineno, type_checking)
+                    resolve(f"{module}.{alias.name}", node.lineno, type_checking, in_function)
         else:
-            visit(node, type_checking)
+            visit(node, type_checking, in_function)
 
-    visit(ast.parse(path.read_text(), str(path)), False)
+    visit(ast.parse(path.read_text(), str(path)), False, False)
     return found
 
 
@@ -153,9 +184,34 @@ def layer_of(module: str) -> int:
     return LAYERS.index(module.split(".")[0])
 
 
+def pos_package_of(module: str) -> int | None:
+    """The place of a module's package in :data:`POS_PACKAGES`; None for a module outside pos/'s packages."""
+    parts = module.split(".")
+    return POS_PACKAGES.index(parts[1]) if parts[0] == "pos" and len(parts) > 1 else None
+
+
+def strictly_below(target: str, importer: str) -> bool:
+    """Whether ``target`` is in a layer below ``importer``'s, or, both in pos/, in a package below its."""
+    if layer_of(target) != layer_of(importer):
+        return layer_of(target) < layer_of(importer)
+    mine, theirs = pos_package_of(importer), pos_package_of(target)
+    return mine is not None and theirs is not None and theirs < mine
+
+
+def wrong_function_imports(modules: dict[str, Path], graph: dict[str, list[Import]], root: Path = ROOT,
+                           lazy: tuple[tuple[str, str], ...] = LAZY) -> list[str]:
+    """Every import inside a function of a project module not strictly below the importer (its own layer or package,
+    or above it): such an import could hide a circle."""
+    return [f"{modules[name].relative_to(root)}:{how.line}: {name} imports {how.module} inside a function"
+            for name, found in sorted(graph.items()) for how in found
+            if how.in_function and not how.type_checking and not strictly_below(how.module, name)
+            and (name, how.module) not in lazy
+            and not any(other.line == how.line and other.module.startswith(how.module + ".") for other in found)]
+
+
 def test_no_module_imports_a_module_that_imports_it_back() -> None:
     modules, graph = import_graph()
-    assert {"pos.store", "payments.service", "screens.register", "cli"} <= set(modules)  # the walk sees the project
+    assert {"pos.store.store", "payments.service", "screens.register", "cli"} <= set(modules)  # the walk sees the project
     found = [describe(cycle, modules) for cycle in find_cycles(graph)]
     assert not found, "\n".join(found)
 
@@ -167,6 +223,30 @@ def test_dependencies_point_one_way() -> None:
              for name, found in sorted(graph.items()) for how in found if layer_of(how.module) > layer_of(name)
              and not any(other.line == how.line and other.module.startswith(how.module + ".") for other in found)]
     assert not wrong, f"dependencies point one way ({order}):\n" + "\n".join(wrong)
+
+
+def test_pos_holds_only_packages_in_one_order() -> None:
+    assert sorted(p.name for p in (ROOT / "pos").iterdir() if p.suffix == ".py") == ["__init__.py"]
+    assert sorted(p.name for p in (ROOT / "pos").iterdir() if p.is_dir() and p.name != "__pycache__") == sorted(
+        POS_PACKAGES)
+    for package in POS_PACKAGES:
+        doc = ast.get_docstring(ast.parse((ROOT / "pos" / package / "__init__.py").read_text()))
+        assert doc and len(doc.splitlines()) == 2 and doc.splitlines()[1].startswith("May use"), package
+    modules, graph = import_graph()
+    order = " -> ".join(POS_PACKAGES)
+    wrong = [f"{modules[name].relative_to(ROOT)}:{how.line}: {name} imports {how.module}, a package after its own"
+             f"{' (for type-checking only)' if how.type_checking else ''}"
+             for name, found in sorted(graph.items()) if pos_package_of(name) is not None for how in found
+             if (pos_package_of(how.module) or -1) > (pos_package_of(name) or -1)]
+    assert not wrong, f"pos/'s packages, in one order ({order}), type-checking imports included:\n" + "\n".join(wrong)
+
+
+def test_an_import_inside_a_function_is_of_a_library_or_of_a_layer_below() -> None:
+    modules, graph = import_graph()
+    wrong = wrong_function_imports(modules, graph)
+    assert not wrong, "an import inside a function, of a module not below (move it to the top):\n" + "\n".join(wrong)
+    made = {(name, how.module) for name, found in graph.items() for how in found if how.in_function}
+    assert not set(LAZY) - made, f"LAZY names imports no longer made: {sorted(set(LAZY) - made)}"
 
 
 def test_the_core_never_prints_or_reads_the_environment() -> None:
@@ -206,4 +286,20 @@ def test_a_planted_cycle_is_named_as_a_readable_chain(tmp_path: Path) -> None:
         "\n    pos/a.py:1 imports pos.b"
         "\n    pos/b.py:2 imports pos.c"
         "\n    pos/c.py:6 imports pos.a",
+    ]
+
+
+def test_a_planted_import_inside_a_function_is_flagged(tmp_path: Path) -> None:
+    for folder in ("pos", "pos/base", "pos/store", "payments"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "__init__.py").write_text("")
+    (tmp_path / "pos" / "base" / "a.py").write_text("def f():\n    import json\n    from pos.base import b\n")
+    (tmp_path / "pos" / "base" / "b.py").write_text("")
+    (tmp_path / "pos" / "store" / "c.py").write_text("def f():\n    from pos.base import a\n")  # a package below: kept
+    (tmp_path / "payments" / "x.py").write_text("def f():\n    from pos.store import c\n    from . import y\n")
+    (tmp_path / "payments" / "y.py").write_text("")
+    modules, graph = import_graph(tmp_path)
+    assert wrong_function_imports(modules, graph, tmp_path, ()) == [
+        "payments/x.py:3: payments.x imports payments.y inside a function",
+        "pos/base/a.py:3: pos.base.a imports pos.base.b inside a function",
     ]

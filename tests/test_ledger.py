@@ -7,10 +7,12 @@ from datetime import date
 
 import pytest
 
-from pos import journal_form, ledger
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.ledger import Posting, SourceKind, balances, post, reverse, verify
-from pos.store import Store
+from pos.books import journal_form, ledger
+from pos.books import journal_check
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.books.ledger import Posting, SourceKind, balances, post, reverse
+from pos.books.journal_check import verify
+from pos.store.store import Store
 from tests.conftest import snapshot
 
 CASH = "assets:cash:drawer:1"
@@ -125,7 +127,7 @@ def _tamper(store: Store, sql: str, params: tuple = ()) -> None:
     conn.execute("DROP TRIGGER journal_no_update")
     conn.execute("DROP TRIGGER journal_no_delete")
     conn.execute(sql, params)
-    from pos.migrations import MIGRATIONS
+    from pos.store.migrations import MIGRATIONS
 
     script = dict((v, s) for v, _, s in MIGRATIONS)[2]
     trigger_sql = script[script.index("CREATE TRIGGER journal_no_update"):]
@@ -136,7 +138,7 @@ def _tamper(store: Store, sql: str, params: tuple = ()) -> None:
 def three(store: Store) -> Store:
     for n in (1, 2, 3):
         pay(store, f"p{n}", 100 * n)
-    assert verify(store) == ledger.VerifyResult(3, None)
+    assert verify(store) == journal_check.VerifyResult(3, None)
     return store
 
 
@@ -190,7 +192,7 @@ def test_running_balances_follow_every_post_and_verify_checks_them(three: Store)
 
 
 def test_days_movements_are_kept_with_every_post_and_verify_checks_them(three: Store) -> None:
-    from pos.migrations import MIGRATIONS
+    from pos.store.migrations import MIGRATIONS
 
     scanned: dict[tuple[str, str, str], int] = {}
     for e in ledger.iter_entries(three):
@@ -221,7 +223,7 @@ def test_post_many_matches_post(store: Store) -> None:
     with pytest.raises(Conflict):
         ledger.post_many(store, [drafts[0]._replace(postings=[Posting(CASH, 9, "USD"), Posting(RECV, -9, "USD")])])
     assert balances(store) == {(CASH, "USD"): 6, (RECV, "USD"): -6}
-    assert verify(store) == ledger.VerifyResult(3, None)
+    assert verify(store) == journal_check.VerifyResult(3, None)
 
 
 @pytest.mark.parametrize("tamper_id", [None, 2, 5])

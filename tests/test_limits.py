@@ -3,7 +3,7 @@
 Each finding of the issue, replayed: a refund limit split into pieces, a void escaped by taking
 lines off first, a 100% discount closed at $0.00; each is now refused until a manager types
 their PIN, and each refusal writes nothing but itself in the audit trail.  The rule is in
-``pos/limits.py``, so one-shot commands, the register session and the library share it.
+``pos/people/limits.py``, so one-shot commands, the register session and the library share it.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import pytest
 from freezegun import freeze_time
 
 from payments import refunds, service
-from pos import audit, config
-from pos.drawer import open_drawer
-from pos.errors import NotAllowed
-from pos.limits import OverLimit
-from pos.discounts import add_discount
-from pos.orders import add_line, new_order, remove_line, view
-from pos.staff import add_staff, get_staff, start_shift
-from pos.store import Store
+from pos.store import audit, config
+from pos.cash.drawer import open_drawer
+from pos.base.errors import NotAllowed
+from pos.people.limits import OverLimit
+from pos.sales.discounts import add_discount
+from pos.sales.orders import add_line, new_order, remove_line, view
+from pos.people.staff import add_staff, get_staff, start_shift
+from pos.store.store import Store
 from screens.register import Session
 from tests.conftest import Cli, refused_events, snapshot
 from tests.helpers import bal, refused, verified
@@ -185,7 +185,7 @@ def test_the_library_refund_keeps_the_same_limits(shop: Store) -> None:
 def test_authority_and_approvals_are_read_as_they_are_now_not_at_sign_in(shop: Store) -> None:
     """A register session holds its cashier from sign-in: a manager demoted since then, or an approver
     deactivated after typing their PIN, is held to the limits as they are now, inside the refund's write."""
-    from pos.staff import change_role, deactivate_staff
+    from pos.people.staff import change_role, deactivate_staff
 
     with freeze_time(NOON):
         add_staff(shop, "Olga", "owner", "147036")

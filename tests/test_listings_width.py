@@ -23,12 +23,12 @@ from rich.cells import cell_len
 from payments import cod, service
 from payments.refunds import refund
 from payments.selfcheckout import setup_kiosk
-from pos import config
-from pos.catalog import add_item, add_tax_category
-from pos.drawer import open_drawer
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, end_shift, start_shift
-from pos.store import Store
+from pos.store import config
+from pos.store.catalog import add_item, add_tax_category
+from pos.cash.drawer import open_drawer
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, end_shift, start_shift
+from pos.store.store import Store
 from tests.conftest import Cli
 
 NOON = "2026-11-23 17:00:00"

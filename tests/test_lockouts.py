@@ -12,10 +12,11 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from pos import audit
-from pos.errors import NotAllowed, Refused
-from pos.staff import LONGEST_WAIT_S, add_staff, pin_wait_s, unlock, verify_pin
-from pos.store import Store
+from pos.store import audit
+from pos.base.errors import NotAllowed, Refused
+from pos.people.staff import add_staff
+from pos.people.pin_tries import LONGEST_WAIT_S, pin_wait_s, unlock, verify_pin
+from pos.store.store import Store
 from tests.conftest import Cli
 from tests.helpers import CASHIER_PIN, MANAGER_PIN, OWNER_PIN, OWNER_SHOP, signin_on
 
@@ -134,7 +135,7 @@ def test_only_someone_above_unlocks_and_a_manager_is_locked_only_where_an_owner_
 
 
 def store_member(store: Store, name: str):
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     return get_staff(store, name)
 

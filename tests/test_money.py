@@ -1,4 +1,4 @@
-"""Tests for pos.money: exact amounts, parsing what cashiers type, formatting, splitting.
+"""Tests for pos.base.money: exact amounts, parsing what cashiers type, formatting, splitting.
 
 No floats anywhere: expected values are int, Decimal or Fraction.
 """
@@ -12,18 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos.errors import InvalidInput
-from pos.money import (
-    Money,
-    allocate,
-    exponent,
-    format_money,
-    format_plain,
-    format_typed,
-    parse_amount,
-    round_half_up,
-    sum_money,
-)
+from pos.base.errors import InvalidInput
+from pos.base.money import Money, exponent, format_money, format_plain, format_typed, sum_money
+from pos.base.money_input import parse_amount
+from pos.base.shares import allocate, round_half_up
 
 CURRENCIES = ["USD", "EUR", "KRW", "JPY", "BHD", "GBP"]
 LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "ko_KR", "ja_JP"]
@@ -548,7 +540,7 @@ def test_importing_pos_money_does_not_import_babel() -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    code = "import sys, pos.money; print('babel' in sys.modules)"
+    code = "import sys, pos.base.money; print('babel' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )

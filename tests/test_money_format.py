@@ -1,8 +1,8 @@
 """The fast formatter writes exactly what babel writes, in every locale babel knows, or it is not used.
 
-The contract of :func:`pos.money_format.derive_facts`: for any locale and
+The contract of :func:`pos.base.money_format.derive_facts`: for any locale and
 currency it returns either None (the store formats with babel) or facts whose
-:class:`Formatter` writes exactly what :func:`pos.money.format_money` writes,
+:class:`Formatter` writes exactly what :func:`pos.base.money.format_money` writes,
 for every amount.  Both depend only on the amount's sign and digit count, so
 one amount of each sign and length (here with other digits than the ones
 derive_facts checks itself) stands for all of them.
@@ -26,13 +26,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos import money_format
-from pos.errors import InvalidInput
-from pos.money import MAX_AMOUNT_MINOR, Money, exponent, format_money, parse_amount
-from pos.money_format import CHECKED_DIGITS, Formatter, check_amounts, derive_facts, formatter_for, store_money
-from pos.settings import save_settings
-from pos.settings_record import load_settings
-from pos.store import Store
+from pos.base import money_format
+from pos.base.errors import InvalidInput
+from pos.base.money import MAX_AMOUNT_MINOR, Money, exponent, format_money
+from pos.base.money_input import parse_amount
+from pos.base.money_format import CHECKED_DIGITS, Formatter, check_amounts, derive_facts, formatter_for, store_money
+from pos.store.settings import save_settings
+from pos.store.settings_record import load_settings
+from pos.store.store import Store
 
 # Currencies with 0, 2 and 3 decimals, Latin and non-Latin symbols, and the
 # Indian and Swiss groupings.

@@ -20,12 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Cli
-from pos import audit
-from pos.errors import AnytenderError, InvalidInput
-from pos.order_details import set_details
-from pos.orders import add_line, new_order, resolve
-from pos.promised_time import parse_promise
-from pos.store import Store
+from pos.store import audit
+from pos.base.errors import AnytenderError, InvalidInput
+from pos.sales.order_details import set_details
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import resolve
+from pos.sales.promised_time import parse_promise
+from pos.store.store import Store
 from tests.helpers import refused
 
 EVENING = "2026-12-06 23:00:00"  # 18:00 in New York, business day 2026-12-06
@@ -141,7 +142,7 @@ def test_a_time_the_clocks_skip_is_refused(store: Store) -> None:
     with freeze_time("2031-03-09 06:50:00"):  # 01:50 EST: twenty minutes later is 03:10 EDT
         shown = resolve(store, set_details(store, order.id, ready="+20").id)
     assert shown.promised_at == utc("2031-03-09 07:10:00")
-    from pos.order_details import promise_of
+    from pos.sales.order_details import promise_of
 
     assert promise_of(store, shown).time == "03:10"
 
@@ -161,9 +162,9 @@ def test_a_time_the_clocks_show_twice_is_the_first_unless_it_has_passed(store: S
        hour=st.integers(0, 23), minute=st.integers(0, 59), rollover=st.sampled_from(["04:00", "00:00", "05:30"]))
 def test_a_promise_is_within_its_business_day_still_to_come_and_reads_as_typed(
         day: date, minute_of_day: int, hour: int, minute: int, rollover: str) -> None:
-    from pos.clock import business_day, day_bounds
-    from pos.promised_time import shown_time
-    from pos.settings_record import StoreSettings
+    from pos.store.clock import business_day, day_bounds
+    from pos.sales.promised_time import shown_time
+    from pos.store.settings_record import StoreSettings
 
     s = StoreSettings("Test", timezone="America/New_York", day_rollover=rollover)
     start, end = day_bounds(day, s)
@@ -184,9 +185,9 @@ def test_a_promise_is_within_its_business_day_still_to_come_and_reads_as_typed(
 @settings(max_examples=200, deadline=None)
 @given(typed=st.one_of(st.text(max_size=12), st.from_regex(r"\+?[0-9]{1,5}(:[0-9]{1,3})?", fullmatch=True)))
 def test_any_text_is_a_promise_within_the_day_or_one_line_refusing_it(typed: str) -> None:
-    from pos.clock import day_bounds
-    from pos.settings_record import StoreSettings
-    from pos.text import first_hidden
+    from pos.store.clock import day_bounds
+    from pos.store.settings_record import StoreSettings
+    from pos.base.text import first_hidden
 
     s = StoreSettings("Test", timezone="America/New_York")
     day, now = date(2026, 12, 6), utc("2026-12-06 23:00:00")
@@ -228,7 +229,7 @@ def test_changes_are_audited_with_before_and_after_and_an_empty_value_takes_a_de
 
 @freeze_time(EVENING)
 def test_a_paid_order_may_get_a_new_promise_and_note_but_not_new_customer_details(store: Store, cli: Cli) -> None:
-    from pos.drawer import open_drawer
+    from pos.cash.drawer import open_drawer
     from payments import service
 
     open_drawer(store, 1, "100")
@@ -283,7 +284,7 @@ def test_details_that_do_not_fit_the_channel_or_the_order_are_refused(cli: Cli) 
 
 @freeze_time(EVENING)
 def test_the_register_sets_the_note_and_the_promise_and_shows_them_under_the_order(store: Store) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
     from screens.register import Session
 
     alice = add_staff(store, "Alice", "cashier", "2580")

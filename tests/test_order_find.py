@@ -9,11 +9,11 @@ import pytest
 from freezegun import freeze_time
 
 from payments import service
-from pos import audit
-from pos.close import close_day
-from pos.drawer import open_drawer
-from pos.orders import add_line, new_order
-from pos.store import Store
+from pos.store import audit
+from pos.day.close import close_day
+from pos.cash.drawer import open_drawer
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 from tests.conftest import Cli
 from tests.helpers import signin_on
 
@@ -26,7 +26,7 @@ FRIDAY = "2026-12-04 17:00:00"
 def week(make_store) -> Store:
     """A training store (cards answered by the training processor: VISA ...4242). Monday: Samira's phone order paid by
     card, a walk-in paid cash; Tuesday: Sam's delivery, paid cash, and Lee's, voided; Monday and Tuesday closed."""
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     store = make_store("week.db", training=True)
     add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
@@ -49,7 +49,7 @@ def week(make_store) -> Store:
         ring("delivery", "SODA", "cash", customer_name="SAM", customer_phone="+1 555 010 0100", address="4 Elm St")
         ring("delivery", "PIZZA-M", None, customer_name="Lee", customer_phone="555-0199", address="6 Elm St")
     with freeze_time(FRIDAY):
-        from pos.orders import void_order
+        from pos.sales.orders import void_order
 
         void_order(store, "2026-12-01/2", "customer left")
     return store
@@ -104,7 +104,7 @@ def test_the_list_names_each_order_by_its_reference(week: Store, cli_for, monkey
 
 
 def test_a_long_list_shows_the_newest_and_says_how_many(store: Store, cli: Cli, monkeypatch) -> None:
-    from pos import order_find
+    from pos.sales import order_find
 
     monkeypatch.setattr(order_find, "MAX_SHOWN", 3)
     with freeze_time(MONDAY):

@@ -14,10 +14,11 @@ import pytest
 from freezegun import freeze_time
 
 from payments import service
-from pos.close import close_day
-from pos.drawer import open_drawer
-from pos.orders import add_line, new_order, resolve
-from pos.store import Store
+from pos.day.close import close_day
+from pos.cash.drawer import open_drawer
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import resolve
+from pos.store.store import Store
 from tests.conftest import Cli
 
 SAT = date(2026, 12, 5)
@@ -74,7 +75,7 @@ def test_a_refund_of_the_days_own_sale_says_nothing_more_and_json_names_both_day
     assert (data["order_ref"], data["sale_day"], data["booked_day"]) == ("2026-12-05/2", "2026-12-05", "2026-12-06")
     assert data["booked_note"] == ("Booked on 2026-12-06, the business day open now, not on the sale's day "
                                    "2026-12-05 (closed).")
-    from pos import ledger
+    from pos.books import ledger
 
     (entry,) = [e for e in ledger.iter_entries(yesterday, source_id=resolve(yesterday, "2026-12-05/2").id)
                 if e.key.startswith("refund:")]
@@ -96,7 +97,7 @@ def test_a_refund_of_an_earlier_day_still_open_is_booked_today_and_says_so(store
 
 
 def test_every_command_that_names_an_order_takes_its_day(yesterday: Store, cli: Cli) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     with freeze_time(MORNING):
         add_staff(yesterday, "Dave", "driver", "1470")
@@ -197,8 +198,8 @@ def test_an_old_number_of_an_order_carried_over_finds_it_and_says_where_it_went(
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from pos.errors import InvalidInput  # noqa: E402
-from pos.order_ref import OrderRef, format_ref, parse_order_ref  # noqa: E402
+from pos.base.errors import InvalidInput  # noqa: E402
+from pos.sales.order_ref import OrderRef, format_ref, parse_order_ref  # noqa: E402
 
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
 numbers = st.integers(min_value=1, max_value=10**6)
@@ -229,7 +230,7 @@ def test_any_text_is_a_reference_or_one_refusal(text: str, day: date | None) -> 
     try:
         ref = parse_order_ref(text, day)
     except InvalidInput as refusal:
-        from pos.text import shown
+        from pos.base.text import shown
 
         assert "\n" not in shown(refusal.message) and len(refusal.message) < 300  # one line, as any error is shown
         return

@@ -18,13 +18,14 @@ from freezegun import freeze_time
 from hypothesis import given, settings, strategies as st
 
 from payments import service
-from pos import audit, paydays, tips
-from pos.drawer import open_drawer
-from pos.errors import InvalidInput
-from pos.orders import add_line, new_order
-from pos.paydays import Frequency, Schedule, Status, period_of
-from pos.staff import add_staff, get_staff, start_shift
-from pos.store import Store
+from pos.store import audit
+from pos.tips import paydays, tips
+from pos.cash.drawer import open_drawer
+from pos.base.errors import InvalidInput
+from pos.sales.orders import add_line, new_order
+from pos.tips.paydays import Frequency, Schedule, Status, period_of
+from pos.people.staff import add_staff, get_staff, start_shift
+from pos.store.store import Store
 from tests.conftest import snapshot
 
 # 2026-11-23 is a Monday; the store is in New York (UTC-5).  Weekly periods from that Monday, paid

@@ -10,11 +10,14 @@ import pytest
 from payments import service, wallet
 from payments.base import DeclineReason, PaymentState, TenderKind, order_payments
 from payments.refunds import refund
-from payments.stripe_card import ACCOUNT
-from pos import config, ledger
-from pos.errors import Conflict, InvalidInput, NotFound
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from payments.stripe.card import ACCOUNT
+from pos.store import config
+from pos.books import ledger
+from pos.books import journal_check
+from pos.base.errors import Conflict, InvalidInput, NotFound
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
+from pos.store.store import Store
 from receipts.terminal_qr import qr_modules, qr_text
 from tests.fake_stripe import FakeStripe
 
@@ -67,7 +70,7 @@ def test_link_paid_with_a_phone_wallet_is_recorded_with_its_fee(shop: Store, fak
     assert p.details["payment_intent"].startswith("pi_")
     assert balance(shop, ACCOUNT) == 1361 - fee and balance(shop, "expenses:card-fees") == fee
     assert resolve(shop, order.id).status is OrderStatus.PAID
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
     # Checking again, or recovering, changes nothing.
     with pytest.raises(NotFound, match="not waiting on a payment link"):
         wallet.check_link(shop, order.id)
@@ -144,7 +147,7 @@ def test_wait_gives_up_after_its_timeout_and_leaves_the_link_open(shop: Store, f
 
 
 def test_a_crash_before_the_link_id_was_saved_is_found_and_recorded(shop: Store, fake: FakeStripe, monkeypatch) -> None:
-    import payments.stripe_link as stripe_link
+    import payments.stripe.link as stripe_link
 
     order = phone_order(shop)
 
@@ -167,7 +170,7 @@ def test_a_crash_before_the_link_id_was_saved_is_found_and_recorded(shop: Store,
 
 
 def test_link_with_a_tip_for_a_named_person(shop: Store, fake: FakeStripe) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")
@@ -192,7 +195,7 @@ def test_refunds_of_a_link_payment_go_through_its_payment_intent(shop: Store, fa
                                          for r in fake.refunds.values())
     fee = paid.details["fee_minor"]
     assert balance(shop, ACCOUNT) == -fee and balance(shop, "expenses:card-fees") == fee  # the fee stays an expense
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_link_lifetime_is_a_store_option_within_stripes_limits(shop: Store, fake: FakeStripe) -> None:
@@ -210,7 +213,7 @@ def test_link_lifetime_is_a_store_option_within_stripes_limits(shop: Store, fake
 
 
 def test_training_links_are_paid_when_checked_or_expire_on_55(make_store) -> None:
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     store = make_store("training.db", training=True)
     add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
@@ -367,7 +370,7 @@ def test_a_bank_debit_that_arrives_is_recorded_from_its_payment_intent(shop: Sto
     status = wallet.check_link(shop, order.id)
     assert status.order_paid and status.payment.state is PaymentState.CAPTURED
     assert status.payment.details["payment_intent"] == session["payment_intent"]
-    assert balance(shop, "expenses:card-fees") > 0 and ledger.verify(shop).problem is None
+    assert balance(shop, "expenses:card-fees") > 0 and journal_check.verify(shop).problem is None
 
 
 def test_cli_says_a_bank_debit_failed(link_cli, shop: Store, fake: FakeStripe) -> None:

@@ -35,11 +35,15 @@ from payments.base import (
     transition,
 )
 from payments.cash import CashTender
-from pos import config, drawer, ledger, staff
-from pos.catalog import add_item
-from pos.errors import Conflict, InvalidInput, NotAllowed, ProcessorUnavailable
-from pos.orders import Order, OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from pos.store import config
+from pos.cash import drawer
+from pos.books import ledger
+from pos.people import staff
+from pos.store.catalog import add_item
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, ProcessorUnavailable
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import Order, OrderStatus, resolve
+from pos.store.store import Store
 
 S = PaymentState
 from tests.helpers import bal, order_sums, verified
@@ -48,7 +52,7 @@ from tests.helpers import bal, order_sums, verified
 @pytest.fixture(autouse=True)
 def _cheap_pins(monkeypatch: pytest.MonkeyPatch) -> None:
     """PIN hashing at full scrypt cost is slow; these tests are not about PINs."""
-    from pos import pins
+    from pos.people import pins
 
     monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pos.errors import NotAllowed
-from pos.permissions import PERMISSIONS, Action, Actor, may, require
-from pos.staff import add_staff, deactivate_staff
-from pos.store import Store
+from pos.base.errors import NotAllowed
+from pos.people.permissions import PERMISSIONS, Action, Actor, may, require
+from pos.people.staff import add_staff, deactivate_staff
+from pos.store.store import Store
 
 A = Action
 # The policy the issue states, written out independently of the module's table.

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pos import audit
-from pos.store import Store
+from pos.store import audit
+from pos.store.store import Store
 from tests.helpers import OWNER_SHOP, signin_on
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +26,9 @@ WRONG = "111111"
 GUESSER = """
 import sys
 from pathlib import Path
-from pos.errors import AnytenderError
-from pos.staff import verify_pin
-from pos.store import Store
+from pos.base.errors import AnytenderError
+from pos.people.pin_tries import verify_pin
+from pos.store.store import Store
 
 import time
 
@@ -39,7 +39,7 @@ while not go.exists():
     time.sleep(0.01)
 try:
     if sys.argv[5] == "kiosk":  # typed at kiosk 1, after 'staff' and the name
-        from pos.place_tries import staff_at
+        from pos.people.place_tries import staff_at
 
         staff_at(store, "kiosk 1", sys.argv[2], sys.argv[4], lambda m: True, "Kiosk 1 stays open.")
     else:
@@ -116,16 +116,16 @@ def test_twelve_wrong_pins_at_once_at_a_kiosk_count_exactly_five_against_the_kio
     assert crew.scalar("SELECT failed_pins FROM staff WHERE name = 'Maria'") == 0  # never against Maria
     with freeze_time(tick=True) as clock:
         clock.tick(31)
-        from pos.place_tries import place_hold
+        from pos.people.place_tries import place_hold
 
         assert place_hold(crew, "kiosk 1").wait_s == 0
 
 
 def test_an_approver_locked_out_after_typing_their_pin_approves_nothing(crew: Store) -> None:
     """The approver is read again where the approval is written: a lock that came in between holds."""
-    from pos import approvals
-    from pos.errors import NotAllowed, Refused
-    from pos.staff import verify_pin
+    from pos.people import approvals
+    from pos.base.errors import NotAllowed, Refused
+    from pos.people.pin_tries import verify_pin
 
     maria = verify_pin(crew, "Maria", "258036")
     for _ in range(5):  # someone guesses at her PIN on another terminal meanwhile

@@ -13,11 +13,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import PIN_RECORDS, Cli, snapshot
-from pos.errors import InvalidInput, NotAllowed
-from pos.pin_change import change_pin
-from pos.pins import check_new_pin, hash_pin, is_straight_run, normalise_pin, pin_matches
-from pos.staff import add_staff, get_staff, verify_pin
-from pos.store import Store
+from pos.base.errors import InvalidInput, NotAllowed
+from pos.people.pin_change import change_pin
+from pos.people.pins import check_new_pin, hash_pin, is_straight_run, normalise_pin, pin_matches
+from pos.people.staff import add_staff, get_staff
+from pos.people.pin_tries import verify_pin
+from pos.store.store import Store
 
 SHORT_ROLES = ("cashier", "server", "driver", "kitchen")
 LONG_ROLES = ("manager", "owner")
@@ -197,7 +198,7 @@ def test_the_new_pin_follows_the_rules_and_is_not_the_current_or_previous_one(cr
 
 
 def test_an_owner_signed_in_sets_anyones_pin_without_theirs(crew: Store, cli: Cli, tmp_path, monkeypatch) -> None:
-    from pos import config
+    from pos.store import config
 
     config.set_option(crew, "signin.required", "yes")
     monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "session.json"))
@@ -210,7 +211,7 @@ def test_an_owner_signed_in_sets_anyones_pin_without_theirs(crew: Store, cli: Cl
 
 
 def test_a_manager_may_not_set_someone_elses_pin(crew: Store, cli: Cli, tmp_path, monkeypatch) -> None:
-    from pos import config
+    from pos.store import config
 
     config.set_option(crew, "signin.required", "yes")
     monkeypatch.setenv("POS_SESSION_FILE", str(tmp_path / "session.json"))
@@ -236,7 +237,7 @@ def test_change_pin_in_the_library(crew: Store) -> None:
 
 
 def test_pin_of_someone_deactivated_or_unknown_is_refused_before_any_pin(crew: Store, cli: Cli) -> None:
-    from pos.staff import deactivate_staff
+    from pos.people.staff import deactivate_staff
 
     deactivate_staff(crew, "Alice")
     cli.fails("staff", "pin", "Alice", says="Alice is deactivated")
@@ -252,7 +253,7 @@ def test_the_finding_replayed_one_guess_against_a_copied_hash_costs_at_least_100
     or more to check (a busy machine only makes it slower)."""
     import time
 
-    from pos import pins
+    from pos.people import pins
 
     monkeypatch.setattr(pins, "_SCRYPT_N", pins.PIN_COST[0])
     stored = hash_pin("2580")
@@ -264,7 +265,7 @@ def test_the_finding_replayed_one_guess_against_a_copied_hash_costs_at_least_100
 
 def test_an_old_cheaper_hash_still_checks_and_is_made_again_at_todays_cost_on_the_next_right_pin(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pos import pins
+    from pos.people import pins
 
     add_staff(store, "Alice", "cashier", "2580")  # at the tests' cheap cost (n=16): an "old" hash
     old = pin_hash(store, "Alice")

@@ -1,6 +1,6 @@
 """Counts before nouns are in the right number in every message: "1 order", never "1 orders".
 
-Each message that counts something goes through ``pos.words.counted``; the tests ring the count of
+Each message that counts something goes through ``pos.base.words.counted``; the tests ring the count of
 one, where a hard-coded plural shows, and a scan of commands/ and pos/ keeps "(s)" and hand-made
 ``'s' if n != 1`` plurals from coming back.
 """
@@ -15,10 +15,11 @@ import pytest
 from freezegun import freeze_time
 
 from conftest import Cli
-from pos import config
-from pos.errors import NotAllowed
-from pos.staff import add_staff, verify_pin
-from pos.store import Store
+from pos.store import config
+from pos.base.errors import NotAllowed
+from pos.people.staff import add_staff
+from pos.people.pin_tries import verify_pin
+from pos.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,14 +72,14 @@ def test_a_sign_in_of_one_minute(store: Store, cli: Cli, tmp_path: Path, monkeyp
 
 
 def test_words_themselves() -> None:
-    from pos.words import counted
+    from pos.base.words import counted
 
     assert [counted(n, "entry") for n in (0, 1, 2)] == ["0 entries", "1 entry", "2 entries"]
     assert counted(1, "try") == "1 try" and counted(3, "try") == "3 tries"
 
 
 def test_no_message_in_commands_or_pos_makes_its_own_plural() -> None:
-    """'(s)' after a noun, or a plural built by hand from a count: they go through pos.words.counted."""
+    """'(s)' after a noun, or a plural built by hand from a count: they go through pos.base.words.counted."""
     made_by_hand = re.compile(r"[a-z]\((?:s|es)\)(?=[\s:.,;!?\"'])|\{'s' if [^}]*!= ?1|\{\"s\" if [^}]*!= ?1")
     found = []
     for folder in ("commands", "pos"):

@@ -1,4 +1,4 @@
-"""Each posting rule of pos/posting_rules.py, with its journal written out by hand."""
+"""Each posting rule of pos/sales/posting_rules.py, with its journal written out by hand."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos import ledger, posting_rules as rules
-from pos.errors import Conflict
-from pos.ledger import Posting, SourceKind, balances, post
-from pos.discounts import add_discount
-from pos.orders import add_line, mark_paid, new_order, void_order
-from pos.store import Store
-from pos.totals import DiscountInput, DiscountKind, LineInput, compute_totals
+from pos.books import ledger
+from pos.books import journal_check
+from pos.sales import posting_rules as rules
+from pos.base.errors import Conflict
+from pos.books.ledger import Posting, SourceKind, balances, post
+from pos.sales.discounts import add_discount
+from pos.sales.orders import add_line, mark_paid, new_order, void_order
+from pos.store.store import Store
+from pos.sales.totals import DiscountInput, DiscountKind, LineInput, compute_totals
 
 DRAWER = "assets:cash:drawer:1"
 RECV = "assets:receivable:orders"
@@ -144,7 +146,7 @@ def test_a_day_written_out_in_full(store: Store) -> None:
         ("liabilities:tax:standard", "USD"): -120 + 41,
         ("liabilities:tips:pool", "USD"): -100,
     }
-    assert ledger.verify(store).problem is None
+    assert journal_check.verify(store).problem is None
 
 
 def test_mark_paid_is_idempotent_and_a_void_posts_nothing(store: Store) -> None:

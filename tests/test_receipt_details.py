@@ -11,12 +11,12 @@ from hypothesis import given, settings, strategies as st
 
 from payments import service, wallet
 from payments.base import order_payments
-from pos.catalog import add_item, add_tax_category
-from pos.taxes import edit_tax_category
-from pos.discounts import add_discount
-from pos.orders import add_line, new_order, view
-from pos.store import Store
-from pos.totals import LineInput, compute_totals
+from pos.store.catalog import add_item, add_tax_category
+from pos.store.taxes import edit_tax_category
+from pos.sales.discounts import add_discount
+from pos.sales.orders import add_line, new_order, view
+from pos.store.store import Store
+from pos.sales.totals import LineInput, compute_totals
 from receipts import model, pdf, text
 from tests import stripe_schema
 from tests.fake_stripe import FakeStripe
@@ -144,7 +144,7 @@ def test_a_tax_line_shows_its_rate_and_taxable_base(store: Store) -> None:
 
 
 def service_cash(store: Store, order_id: str) -> None:
-    from pos.drawer import open_drawer
+    from pos.cash.drawer import open_drawer
 
     open_drawer(store, 1, "100")
     service.pay(store, order_id, "cash", "100")
@@ -154,7 +154,7 @@ def test_the_base_is_after_discounts_and_a_changed_rate_keeps_its_own_line(store
     order = new_order(store, "counter")
     add_line(store, order.id, "PIZZA-M", 2)  # 25.00
     add_discount(store, order.id, "10%", "first visit")  # 22.50 left
-    # The rate changes from today while the order is open: lines keep the rate they were rung at (pos.taxes).
+    # The rate changes from today while the order is open: lines keep the rate they were rung at (pos.store.taxes).
     edit_tax_category(store, "standard", rate_text="9.25")
     add_line(store, order.id, "SODA")  # 2.49 at 9.25%
     service_cash(store, order.id)
@@ -197,7 +197,7 @@ def test_a_store_with_no_tax_prints_no_tax_line(make_store, cli_for) -> None:
     """Issue 23: a store with no tax printed "Tax Standard 0% $0.00" on its receipts."""
     from freezegun import freeze_time
 
-    from pos.drawer import open_drawer
+    from pos.cash.drawer import open_drawer
 
     untaxed = make_store("untaxed.db", tax_rate="0")
     add_item(untaxed, "SODA", "Soda 20oz", "2.49")

@@ -16,13 +16,14 @@ import pytest
 from hypothesis import given, strategies as st
 
 from payments import service
-from pos import config
-from pos.catalog import add_item
-from pos.drawer import open_drawer
-from pos.errors import InvalidInput, NotAllowed, ServiceUnavailable
-from pos.mail_server import MailServer, check_address, parse_server
-from pos.orders import add_line, new_order, resolve
-from pos.store import Store
+from pos.store import config
+from pos.store.catalog import add_item
+from pos.cash.drawer import open_drawer
+from pos.base.errors import InvalidInput, NotAllowed, ServiceUnavailable
+from pos.store.mail_server import MailServer, check_address, parse_server
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import resolve
+from pos.store.store import Store
 from receipts import mail, model
 from receipts.mail import mail_server
 
@@ -282,7 +283,7 @@ def test_emailing_a_receipt_needs_a_sign_in_that_may_and_is_audited_with_the_add
     anywhere through the store's mail server, and nothing said so."""
     import sqlite3
 
-    from pos import audit
+    from pos.store import audit
     from tests.helpers import signin_on
 
     local(shop, plain_server)
@@ -308,9 +309,10 @@ def test_emailing_a_receipt_needs_a_sign_in_that_may_and_is_audited_with_the_add
     finally:
         conn.close()
     assert "dana@" not in trail  # the address itself is nowhere in the trail
-    from pos import ledger
+    from pos.books import ledger
+    from pos.books import journal_check
 
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_store_that_cannot_record_it_sends_nothing(shop: Store, cli_for, inbox: Inbox, plain_server: Controller,

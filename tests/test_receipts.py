@@ -16,13 +16,13 @@ from freezegun import freeze_time
 
 from payments import service
 from payments.refunds import refund
-from pos import config
-from pos.catalog import add_item
-from pos.drawer import open_drawer
-from pos.discounts import add_discount
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, get_staff, start_shift
-from pos.store import Store
+from pos.store import config
+from pos.store.catalog import add_item
+from pos.cash.drawer import open_drawer
+from pos.sales.discounts import add_discount
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, get_staff, start_shift
+from pos.store.store import Store
 from receipts import mail, model, pdf, text
 from receipts import ticket as tickets
 from tests import golden_pdf
@@ -175,7 +175,7 @@ def _plain_store_receipt() -> bytes:
     """A store that is not a training store, no feedback contact, a cash sale: the plainest receipt."""
     import tempfile
 
-    from pos.setup import init_store
+    from pos.opening.setup import init_store
 
     with tempfile.TemporaryDirectory() as tmp, freeze_time(NOON):
         store = init_store(Path(tmp) / "plain.db", name="Plain Pizza", currency="USD", locale="en_US",
@@ -336,7 +336,7 @@ def test_cli_receipt(shop: Store, cli_for, tmp_path: Path) -> None:
     with freeze_time(NOON):
         void = new_order(shop, "counter")
         add_line(shop, void.id, "SODA")
-        from pos.orders import void_order
+        from pos.sales.orders import void_order
 
         void_order(shop, void.id, "left")
     cli.fails("receipt", str(void.number), "--pdf", str(tmp_path / "v.pdf"), says="was voided")
@@ -365,7 +365,7 @@ def test_a_receipt_folder_gets_a_pdf_for_every_paid_order(shop: Store, cli_for, 
 
 
 def test_day_report_pdf_has_its_tables_and_charts(shop: Store, cli_for, tmp_path: Path) -> None:
-    from pos.report import day_report
+    from pos.day.report import day_report
     from receipts import day_pdf
 
     with freeze_time("2026-11-23 23:30:00"):  # 18:30 in New York: a second hour of sales

@@ -9,9 +9,10 @@ import re
 import pytest
 from freezegun import freeze_time
 
-from pos import audit, chains
-from pos.staff import add_staff, pin_matches, verify_pin
-from pos.store import Store
+from pos.store import audit, chains
+from pos.people.staff import add_staff, pin_matches
+from pos.people.pin_tries import verify_pin
+from pos.store.store import Store
 from tests.conftest import PIN_RECORDS, Cli, snapshot
 
 NOON = "2026-11-23 17:00:00"

@@ -6,18 +6,19 @@ import pytest
 from freezegun import freeze_time
 
 from payments import cod
-from pos import config
-from pos.drawer import open_drawer
-from pos.orders import Order, add_line, new_order, resolve
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.store import config
+from pos.cash.drawer import open_drawer
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import Order, resolve
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 
 NOON = "2026-11-23 17:00:00"
 
 
 @pytest.fixture(autouse=True)
 def _cheap_pins(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pos import pins
+    from pos.people import pins
 
     monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 

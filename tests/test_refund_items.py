@@ -1,6 +1,6 @@
 """Refunds by item: `pos refund N --line L [--qty Q]` gives back returned lines, to the cent.
 
-The order below is worked out by hand (pos/totals.py's rule, tax-exclusive, 10% off the order):
+The order below is worked out by hand (pos/sales/totals.py's rule, tax-exclusive, 10% off the order):
 
     line 1  Margherita 12in  1 x 12.50   discount 1.25  tax 1.00 (standard)  -> 12.25
     line 2  Soda 20oz        3 x  2.49   discount 0.75  tax 0.59 (standard)  ->  7.31 (2.44, 2.44, 2.43)
@@ -16,14 +16,14 @@ import pytest
 from freezegun import freeze_time
 
 from payments import refunds, service
-from pos import config
-from pos.catalog import add_item, add_tax_category
-from pos.drawer import open_drawer
-from pos.errors import Conflict, InvalidInput
-from pos.discounts import add_discount
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.store import config
+from pos.store.catalog import add_item, add_tax_category
+from pos.cash.drawer import open_drawer
+from pos.base.errors import Conflict, InvalidInput
+from pos.sales.discounts import add_discount
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 from receipts import model, text
 from tests.conftest import Cli
 from tests.helpers import bal, order_sums, refused, verified
@@ -321,7 +321,7 @@ def test_refunds_by_item_in_the_library(shop: Store) -> None:
 def test_two_registers_never_refund_the_same_line_twice(shop: Store) -> None:
     """While one register's refund of a line is with its tender, the line is on its way back: another register
     refunding it is refused, and the money that refund holds is not refunded twice either."""
-    from pos import faults
+    from pos.base import faults
 
     order_id = ring(shop)
     other = Store.open(shop.path)
@@ -349,7 +349,7 @@ def test_two_registers_never_refund_the_same_line_twice(shop: Store) -> None:
 
 @freeze_time(NOON)
 def test_money_a_pending_refund_holds_is_not_given_twice(shop: Store) -> None:
-    from pos import faults
+    from pos.base import faults
 
     order_id = ring(shop)
     other = Store.open(shop.path)
@@ -379,11 +379,11 @@ from decimal import Decimal  # noqa: E402
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from pos import posting_rules  # noqa: E402
-from pos.money import allocate  # noqa: E402
-from pos.orders import Line  # noqa: E402
-from pos.returns import share, units  # noqa: E402
-from pos.totals import DiscountInput, DiscountKind, LineInput, compute_totals  # noqa: E402
+from pos.sales import posting_rules  # noqa: E402
+from pos.base.shares import allocate  # noqa: E402
+from pos.sales.order_records import Line  # noqa: E402
+from pos.sales.returns import share, units  # noqa: E402
+from pos.sales.totals import DiscountInput, DiscountKind, LineInput, compute_totals  # noqa: E402
 
 _RATES = [Decimal("0"), Decimal("8.875"), Decimal("10.375"), Decimal("20")]
 

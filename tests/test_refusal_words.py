@@ -8,13 +8,13 @@ import pytest
 from freezegun import freeze_time
 
 from payments import cod
-from pos import config
-from pos.drawer import open_drawer
-from pos.errors import NotAllowed
-from pos.orders import add_line, new_order
-from pos.permissions import Action, Actor, may, require, who_may
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.store import config
+from pos.cash.drawer import open_drawer
+from pos.base.errors import NotAllowed
+from pos.sales.orders import add_line, new_order
+from pos.people.permissions import Action, Actor, may, require, who_may
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 from screens.register import Session
 
 NOON = "2026-11-23 17:00:00"
@@ -23,7 +23,7 @@ ROLES = [actor for actor in Actor if actor is not Actor.KIOSK]
 
 @pytest.fixture(autouse=True)
 def _cheap_pins(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pos import pins
+    from pos.people import pins
 
     monkeypatch.setattr(pins, "_SCRYPT_N", 2**4)
 
@@ -90,7 +90,7 @@ def test_a_refusal_on_the_register_names_what_was_typed(store: Store) -> None:
 
 
 def test_roles_read_as_people_in_every_refusal_that_names_one(store: Store) -> None:
-    from pos import approvals
+    from pos.people import approvals
 
     kim = add_staff(store, "Kim", "kitchen", "2580")
     add_staff(store, "Tony", "owner", "258036")

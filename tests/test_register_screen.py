@@ -11,11 +11,11 @@ from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos import audit, config
-from pos.catalog import add_item
-from pos.drawer import open_drawer
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.store import audit, config
+from pos.store.catalog import add_item
+from pos.cash.drawer import open_drawer
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 from screens.lines import wrapped
 from screens.register import HELP, Session
 
@@ -413,7 +413,7 @@ def test_split_shows_each_real_share_and_what_to_type_for_it(till: Session) -> N
 
 @freeze_time(NOON)
 def test_split_types_amounts_the_way_the_store_reads_them(make_store) -> None:
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     euro = make_store(currency="EUR", locale="de_DE", tax_rate="0")
     add_item(euro, "BIER", "Bier", "10,00")

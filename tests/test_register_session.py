@@ -8,11 +8,12 @@ from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pos import audit
-from pos.drawer import open_drawer
-from pos.orders import OrderStatus, list_orders
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.store import audit
+from pos.cash.drawer import open_drawer
+from pos.sales.orders import list_orders
+from pos.sales.order_records import OrderStatus
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 from screens.register import Session
 from tests.helpers import tmux_server_name
 
@@ -89,7 +90,7 @@ def test_hold_recall_split_tip_void_lock(till: Session) -> None:
 
 def test_a_receipts_code_scanned_recalls_the_sale_of_an_earlier_day_and_an_item_comes_back(till: Session) -> None:
     """What was seen (issue 23): a customer bringing back yesterday's soda could not be refunded at the counter."""
-    from pos.close import close_day
+    from pos.day.close import close_day
     from datetime import date
 
     with freeze_time(NOON):
@@ -129,7 +130,7 @@ def test_a_receipts_code_scanned_recalls_the_sale_of_an_earlier_day_and_an_item_
 def test_an_item_comes_back_to_the_card_that_paid_unless_the_cashier_says_cash(make_store) -> None:
     """Issue 23: a refund by line took the newest tender first; the register's 'refund' chooses as 'pos refund'."""
     store = make_store(training=True)
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
     add_item(store, "SODA", "Soda 20oz", "2.49")
@@ -149,7 +150,7 @@ def test_an_item_comes_back_to_the_card_that_paid_unless_the_cashier_says_cash(m
 
 @freeze_time(NOON)
 def test_recall_takes_any_open_order_by_its_number_and_refuses_a_voided_one(till: Session) -> None:
-    from pos.orders import add_line, new_order, void_order
+    from pos.sales.orders import add_line, new_order, void_order
 
     phone = new_order(till.store, "phone", customer_name="Sam")  # rung elsewhere: a phone order
     add_line(till.store, phone.id, "SODA")
@@ -170,7 +171,7 @@ def test_a_kitchen_porter_cannot_ring_sales(store: Store) -> None:
 
 
 def test_pos_register_signs_in_by_pin_and_rings_a_sale(store: Store, cli_for, tmp_path) -> None:
-    from pos import config
+    from pos.store import config
 
     with freeze_time(NOON):
         add_staff(store, "Alice", "cashier", "2580")
@@ -211,7 +212,7 @@ def test_pos_register_in_a_real_terminal(store: Store, tmp_path) -> None:
     import time
     from pathlib import Path
 
-    from pos import config
+    from pos.store import config
 
     add_staff(store, "Alice", "cashier", "2580")
     add_staff(store, "Bob", "cashier", "1470")
@@ -288,8 +289,8 @@ def test_an_idle_register_locks_itself(store: Store) -> None:
 
 def test_opening_the_drawer_without_a_sale_is_a_managers_and_is_audited(store: Store, cli_for, tmp_path,
                                                                          monkeypatch) -> None:
-    from pos import config
-    from pos.drawer import open_drawer
+    from pos.store import config
+    from pos.cash.drawer import open_drawer
 
     config.set_option(store, "signin.required", "yes")
     add_staff(store, "Alice", "cashier", "2580")
@@ -320,7 +321,7 @@ def test_tab_completion_offers_commands_skus_and_names(till: Session) -> None:
 def test_ctrl_c_in_the_middle_of_a_payment_loses_nothing(till: Session) -> None:
     from payments import service
     from payments.base import PaymentState, order_payments
-    from pos import faults
+    from pos.base import faults
 
     till.handle("PIZZA-M")
 
@@ -358,7 +359,7 @@ def test_a_whole_shift_from_the_register(store: Store) -> None:
         assert till.handle("end 12.00") == ["Type your PIN to end your shift (Enter alone goes on)."]
         assert till.answer("2580") == ["Shift ended after 6h00m, $12.00 cash tips declared.", "Signed out."]
         assert till.done
-    from pos.staff import open_shift
+    from pos.people.staff import open_shift
 
     assert open_shift(store, alice) is None
 
@@ -399,7 +400,7 @@ def test_switch_signs_the_next_cashier_in_by_pin_and_keeps_the_order(crew: Sessi
     assert discount.staff == "Bob"  # what is rung after the switch is his
     ringers = till.store.all("SELECT o.number, s.name FROM orders o JOIN staff s ON s.id = o.created_by ORDER BY 1")
     assert [tuple(r) for r in ringers] == [(1, "Alice"), (2, "Bob")]  # who rang each (Alice opened #1)
-    from pos.staff import get_staff, open_shift
+    from pos.people.staff import get_staff, open_shift
 
     assert open_shift(till.store, get_staff(till.store, "Alice")) is not None  # her shift goes on
 
@@ -485,8 +486,8 @@ def test_pos_register_switch_reads_the_pin_hidden(store: Store, cli_for) -> None
 
 
 def test_the_owner_sets_the_quick_keys_checked_and_audited(store: Store, cli) -> None:
-    from pos import config
-    from pos.catalog import add_item, deactivate_item
+    from pos.store import config
+    from pos.store.catalog import add_item, deactivate_item
 
     with freeze_time(NOON):
         add_item(store, "OLD", "Old pie", "3.00")
@@ -511,8 +512,8 @@ def test_the_owner_sets_the_quick_keys_checked_and_audited(store: Store, cli) ->
 
 @freeze_time(NOON)
 def test_a_quick_key_rings_its_item_in_one_line_and_shows_on_screen(till: Session) -> None:
-    from pos import config
-    from pos.catalog import add_item
+    from pos.store import config
+    from pos.store.catalog import add_item
 
     add_item(till.store, "4006381333931", "Pencil", "1.00")  # a scanner's EAN-13: digits, never a key
     config.set_option(till.store, "register.quick_keys", "1=PIZZA-M,2=SODA")
@@ -524,7 +525,7 @@ def test_a_quick_key_rings_its_item_in_one_line_and_shows_on_screen(till: Sessio
     said = _said(till.handle("5"))
     assert said == ("Key 5 has no item: the owner puts the top items on keys 1 to 9 with 'pos config set "
                     "register.quick_keys 1=PIZZA-M,2=SODA'.")
-    from pos.catalog import deactivate_item
+    from pos.store.catalog import deactivate_item
 
     deactivate_item(till.store, "SODA")
     assert till.screen()[-1] == "[1] Margherita 12in  [2] Soda 20oz (off sale)"
@@ -543,7 +544,7 @@ def test_a_manager_who_takes_over_an_order_cannot_keep_its_tip_as_her_own_servic
     assert "they keep only a tip for service they alone gave, on an order they rang" in said and till.tip is None
     till.handle("SODA")
     assert till.handle("cash 20")[-1] == "Paid. Next customer."
-    till.handle("SODA")  # her own order, rung and taken by her: hers to keep (pos.tips.own_service)
+    till.handle("SODA")  # her own order, rung and taken by her: hers to keep (pos.tips.tips.own_service)
     assert till.handle("tip 1 maria !") == ["Tip $1.00 for Maria on the next payment."]
 
 
@@ -554,8 +555,8 @@ _PAIR = st.tuples(st.sampled_from(["1", "2", "9", "0", "10", "x", "", " 3 ", "ï¼
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_PAIR, min_size=1, max_size=6), st.sampled_from([",", ", ", ";"]))
 def test_quick_keys_are_stored_in_one_form_or_refused_in_words(store: Store, pairs, comma: str) -> None:
-    from pos.errors import InvalidInput, NotFound
-    from pos.quick_keys import KEYS, parse
+    from pos.base.errors import InvalidInput, NotFound
+    from pos.store.quick_keys import KEYS, parse
 
     text = comma.join(f"{key}{sep}{sku}" for key, sep, sku in pairs)
     try:

@@ -7,13 +7,15 @@ import pytest
 from payments import service
 from payments.base import order_payments
 from payments.refunds import refund
-from pos import faults, ledger
-from pos.catalog import add_item
-from pos.drawer import expected_cash, open_drawer
-from pos.errors import Conflict
-from pos.discounts import add_discount
-from pos.orders import add_line, new_order, remove_line
-from pos.store import Store
+from pos.base import faults
+from pos.books import ledger
+from pos.books import journal_check
+from pos.store.catalog import add_item
+from pos.cash.drawer import expected_cash, open_drawer
+from pos.base.errors import Conflict
+from pos.sales.discounts import add_discount
+from pos.sales.orders import add_line, new_order, remove_line
+from pos.store.store import Store
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def test_refund_before_the_sale_then_after_it(till: Store) -> None:
     result = refund(till, order.id, None, "cold")
     assert result.total_minor == 1089 and result.fully_refunded
     assert ledger.balances(till, prefix="income:sales") == {("income:sales", "USD"): 0}
-    assert ledger.verify(till).problem is None
+    assert journal_check.verify(till).problem is None
 
 
 def test_two_concurrent_refunds_both_count(till: Store) -> None:
@@ -102,12 +104,12 @@ def test_two_concurrent_refunds_both_count(till: Store) -> None:
     assert payment.refunded_minor == 800
     assert expected_cash(till, 1) == 10000 + 1089 - 800
     assert refund(till, order.id, None, "the rest").total_minor == 289
-    assert ledger.verify(till).problem is None
+    assert journal_check.verify(till).problem is None
 
 
 def test_tips_only_to_people_who_may_receive_them(till: Store) -> None:
-    from pos.errors import NotAllowed, NotFound
-    from pos.staff import add_staff, set_tip_eligibility, start_shift
+    from pos.base.errors import NotAllowed, NotFound
+    from pos.people.staff import add_staff, set_tip_eligibility, start_shift
 
     order = pizza(till)
     with pytest.raises(NotAllowed, match="nobody would receive"):
@@ -136,8 +138,8 @@ def test_tips_only_to_people_who_may_receive_them(till: Store) -> None:
 
 def test_a_driver_who_may_not_take_tips_cannot_be_tipped(till: Store) -> None:
     from payments.cod import collect, dispatch
-    from pos.errors import NotAllowed
-    from pos.staff import add_staff, start_shift
+    from pos.base.errors import NotAllowed
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(till, "Dave", "driver", "2580", tip_eligible=False)
     start_shift(till, "Dave")
@@ -150,7 +152,7 @@ def test_a_driver_who_may_not_take_tips_cannot_be_tipped(till: Store) -> None:
 
 
 def test_an_order_comped_to_nothing_is_closed_not_paid(till: Store, cli_for) -> None:
-    from pos import config
+    from pos.store import config
 
     config.set_option(till, "approval.discount_percent_over", "100")  # a comp here needs no manager (see test_limits)
     order = pizza(till)

@@ -12,13 +12,13 @@ from freezegun import freeze_time
 
 from payments import service
 from payments.refunds import refund
-from pos import drawer
-from pos.catalog import add_item
-from pos.discounts import add_discount
-from pos.orders import add_line, new_order
-from pos.report import day_report
-from pos.sales_mix import Period, item_sales, sales_by_period
-from pos.store import Store
+from pos.cash import drawer
+from pos.store.catalog import add_item
+from pos.sales.discounts import add_discount
+from pos.sales.orders import add_line, new_order
+from pos.day.report import day_report
+from pos.sales.sales_mix import Period, item_sales, sales_by_period
+from pos.store.store import Store
 from tests.conftest import snapshot
 
 MONDAY = date(2026, 11, 23)

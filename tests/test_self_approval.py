@@ -2,8 +2,8 @@
 
 The finding: ``pos refund 1 --approve Maria`` run by Maria herself was accepted for $108; so were voids,
 reopening a day and unlocking.  Refunds, voids, discounts, reopening and unlocking all go through
-:func:`pos.approvals.approve`; the register session refuses the person at the till approving themselves.
-Managers and the owner act on their own authority above the limits (:func:`pos.limits.own_authority`), but
+:func:`pos.people.approvals.approve`; the register session refuses the person at the till approving themselves.
+Managers and the owner act on their own authority above the limits (:func:`pos.people.limits.own_authority`), but
 an approver they name is still never themselves.
 """
 
@@ -16,13 +16,13 @@ from freezegun import freeze_time
 
 from payments import service
 from payments.refunds import refund
-from pos import audit, config
-from pos.close import close_day, is_closed, reopen_day
-from pos.drawer import open_drawer
-from pos.errors import Refused
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, get_staff, start_shift
-from pos.store import Store
+from pos.store import audit, config
+from pos.day.close import close_day, is_closed, reopen_day
+from pos.cash.drawer import open_drawer
+from pos.base.errors import Refused
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, get_staff, start_shift
+from pos.store.store import Store
 from screens.register import Session
 from tests.conftest import Cli, refused_events
 
@@ -70,7 +70,7 @@ def test_the_finding_replayed_a_manager_cannot_approve_her_own_refund_void_disco
         cli.fails("day", "reopen", "--day", "2026-11-22", "--approve", "Maria", input=f"{MANAGER_PIN}\n",
                   audited=True, says=says)
         assert shop.scalar("SELECT count(*) FROM refunds") == 0 and approvals(shop) == []
-        # A manager refunds on her own authority (pos.limits.own_authority), named as herself, approved by nobody.
+        # A manager refunds on her own authority (pos.people.limits.own_authority), named as herself, approved by nobody.
         assert "Refunded $108.88 on #1" in cli.ok("refund", "1", "--reason", "cold").stdout
         assert shop.scalar("SELECT count(*) FROM refunds WHERE approved_by IS NOT NULL") == 0
     assert approvals(shop) == []

@@ -7,11 +7,13 @@ import pytest
 from payments import service
 from payments.base import PaymentState, order_payments
 from payments.selfcheckout import get_kiosk, offers_tip, pay_at_kiosk, setup_kiosk
-from pos import ledger
-from pos.errors import InvalidInput, NotAllowed, NotFound
-from pos.orders import OrderStatus, add_line, list_orders, new_order, resolve
-from pos.staff import add_staff, end_shift, start_shift
-from pos.store import Store
+from pos.books import ledger
+from pos.books import journal_check
+from pos.base.errors import InvalidInput, NotAllowed, NotFound
+from pos.sales.orders import add_line, list_orders, new_order
+from pos.sales.order_records import OrderStatus, resolve
+from pos.people.staff import add_staff, end_shift, start_shift
+from pos.store.store import Store
 from screens.kiosk import KioskSession
 from tests.fake_stripe import FakeStripe
 from tests.helpers import refused
@@ -55,7 +57,7 @@ def test_unattended_kiosk_sale_offers_no_tip_anywhere(kiosk_shop: Store, fake: F
     (p,) = kiosk_shop.all("SELECT tender, register, tip_minor, tip_to FROM payments")
     assert tuple(p) == ("self_checkout", 1, 0, None)
     assert tips_owed(kiosk_shop) == {}
-    assert ledger.verify(kiosk_shop).problem is None
+    assert journal_check.verify(kiosk_shop).problem is None
 
 
 def test_a_tip_at_an_unattended_kiosk_is_refused_before_anything_is_written(kiosk_shop: Store) -> None:
@@ -169,7 +171,7 @@ def test_a_kiosk_closed_mid_order_leaves_it_in_the_counter_queue(kiosk_shop: Sto
 
 
 def test_cli_kiosk_in_a_training_store(make_store, cli_for) -> None:
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
 
     store = make_store("training.db", training=True)
     add_item(store, "SODA", "Soda 20oz", "2.49")

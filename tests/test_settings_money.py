@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Cli
-from pos import config
-from pos.settings_money import COINS, coins
-from pos.store import Store
+from pos.store import config
+from pos.store.settings_money import COINS, coins
+from pos.store.store import Store
 
 NOON = "2026-01-15 17:00:00"
 
@@ -144,8 +144,8 @@ def test_an_old_store_with_a_step_set_before_keeps_selling(cli: Cli, store: Stor
 @given(st.lists(st.integers(min_value=1, max_value=10**9), min_size=1, max_size=8))
 def test_denominations_round_trip_through_what_is_shown(values: list[int]) -> None:
     """What config show prints for a list of amounts reads back as the same amounts, in any order given."""
-    from pos.money import Money, format_money
-    from pos.settings_money import parse_list
+    from pos.base.money import Money, format_money
+    from pos.store.settings_money import parse_list
 
     class Fake:
         settings = type("S", (), {"currency": "USD", "locale": "en_US"})()

@@ -12,12 +12,12 @@ from freezegun import freeze_time
 from typer.main import get_command
 
 from cli import app
-from pos import audit
-from pos.errors import NotAllowed, Refused
-from pos.orders import add_line, new_order
-from pos.shifts import clock_in, clock_out
-from pos.staff import get_staff, open_shift, start_shift
-from pos.store import Store
+from pos.store import audit
+from pos.base.errors import NotAllowed, Refused
+from pos.sales.orders import add_line, new_order
+from pos.day.shifts import clock_in, clock_out
+from pos.people.staff import get_staff, open_shift, start_shift
+from pos.store.store import Store
 from screens.register import Session
 from tests.conftest import PIN_RECORDS, Cli, refused_events, snapshot
 from tests.helpers import bal, refused, signin_on
@@ -118,7 +118,7 @@ def test_the_library_shift_rule(crew: Store) -> None:
 
 
 def test_a_tip_goes_only_to_someone_on_shift_since_the_order_was_rung(crew: Store, cli: Cli) -> None:
-    from pos.staff import end_shift
+    from pos.people.staff import end_shift
 
     with freeze_time(MORNING) as clock:
         start_shift(crew, "Kim")

@@ -10,10 +10,10 @@ from freezegun import freeze_time
 from typer.main import get_command
 
 from cli import COMMAND_ACTIONS, COMMAND_SELF_SERVICE, app
-from pos import audit, config
-from pos.permissions import Action
-from pos.staff import add_staff, deactivate_staff
-from pos.store import Store
+from pos.store import audit, config
+from pos.people.permissions import Action
+from pos.people.staff import add_staff, deactivate_staff
+from pos.store.store import Store
 from tests.conftest import snapshot
 
 NOON = "2026-11-23 17:00:00"
@@ -123,9 +123,9 @@ def test_a_store_being_set_up_needs_no_sign_in(bare_cli) -> None:
 
 def test_drivers_act_only_on_their_own_deliveries_and_cash(guarded: Store, cli_for) -> None:
     from payments import cod
-    from pos.drawer import open_drawer
-    from pos.orders import add_line, new_order
-    from pos.staff import start_shift
+    from pos.cash.drawer import open_drawer
+    from pos.sales.orders import add_line, new_order
+    from pos.people.staff import start_shift
 
     add_staff(guarded, "Olga", "driver", "3692")
     for name in ("Dave", "Olga"):

@@ -17,12 +17,13 @@ from freezegun import freeze_time
 
 import commands.signin
 from cli import COMMAND_ACTIONS
-from pos import audit
-from pos.drawer import open_drawer
-from pos.errors import NotAllowed
-from pos.orders import add_line, list_orders, new_order
-from pos.staff import MAX_FAILED_PINS, add_staff, deactivate_staff, get_staff, start_shift, verify_pin
-from pos.store import Store
+from pos.store import audit
+from pos.cash.drawer import open_drawer
+from pos.base.errors import NotAllowed
+from pos.sales.orders import add_line, list_orders, new_order
+from pos.people.staff import add_staff, deactivate_staff, get_staff, start_shift
+from pos.people.pin_tries import MAX_FAILED_PINS, verify_pin
+from pos.store.store import Store
 from screens.register import Session
 from tests.conftest import Cli, refused_events, snapshot
 from tests.helpers import signin_on
@@ -121,8 +122,8 @@ READS = {
 def something_to_archive(store: Store, folder, monkeypatch) -> None:
     """For 'pos ledger archive': an entry on 2026-11-23, the store's closing key, and a folder to write in."""
     from commands.context import key_location
-    from pos.drawer import Movement, current, move
-    from pos.setup import make_closing_key
+    from pos.cash.drawer import Movement, current, move
+    from pos.opening.setup import make_closing_key
 
     monkeypatch.chdir(folder)
     make_closing_key(store, key_location())
@@ -256,7 +257,7 @@ def test_one_shot_commands_read_the_person_afresh_through_the_sign_in(guarded: S
 
 def test_deactivation_ends_every_sign_in_so_reactivation_revives_none(guarded: Store, cli: Cli, monkeypatch) -> None:
     """Issue 24, 8: deactivating someone did not end their sign-ins, so reactivating them revived an old one."""
-    from pos.staff import reactivate_staff
+    from pos.people.staff import reactivate_staff
 
     with freeze_time(NOON) as clock:
         on_terminal(monkeypatch, "A")
@@ -276,13 +277,14 @@ def test_deactivation_ends_every_sign_in_so_reactivation_revives_none(guarded: S
         cli.fails("order", "new", says="sign in first")
         cli.ok("login", "Alice", input="2580\n")  # a new sign-in, by her PIN, holds
         cli.ok("order", "new")
-    from pos import ledger
+    from pos.books import ledger
+    from pos.books import journal_check
 
-    assert ledger.verify(guarded).problem is None  # the sign-ins ended and the staff rows are the chains' to check
+    assert journal_check.verify(guarded).problem is None  # the sign-ins ended and the staff rows are the chains' to check
 
 
 def test_a_register_session_ends_at_a_deactivation_even_when_reactivated_before_the_next_line(guarded: Store) -> None:
-    from pos.staff import reactivate_staff
+    from pos.people.staff import reactivate_staff
 
     with freeze_time(NOON) as clock:
         start_shift(guarded, "Alice")
@@ -304,8 +306,8 @@ PROC_ONLY = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from commands.context import terminal_id
-from pos.signin import who
-from pos.store import Store
+from pos.people.signin import who
+from pos.store.store import Store
 
 # A process of the same user, with only what /proc shows: it computes the terminal's identity as the
 # terminal's own shell would (here: inherited, the same session), and takes the sign-in file's token.

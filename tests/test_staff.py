@@ -7,9 +7,9 @@ from datetime import date, datetime, timezone
 import pytest
 from freezegun import freeze_time
 
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.staff import (
-    Role,
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.store.roster import Role
+from pos.people.staff import (
     add_staff,
     deactivate_staff,
     end_shift,
@@ -18,9 +18,9 @@ from pos.staff import (
     on_shift_at,
     pin_matches,
     start_shift,
-    verify_pin,
 )
-from pos.store import Store
+from pos.people.pin_tries import verify_pin
+from pos.store.store import Store
 
 
 def test_pin_hash_is_salted_scrypt_and_checks() -> None:
@@ -91,7 +91,7 @@ def test_shift_across_midnight_belongs_to_the_day_it_started(store: Store) -> No
 
 
 def shift_member(store: Store):
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     return get_staff(store, "Dave")
 

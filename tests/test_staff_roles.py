@@ -11,10 +11,10 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from pos import audit
-from pos.errors import Refused
-from pos.staff import add_staff, change_role, deactivate_staff, get_staff
-from pos.store import Store
+from pos.store import audit
+from pos.base.errors import Refused
+from pos.people.staff import add_staff, change_role, deactivate_staff, get_staff
+from pos.store.store import Store
 from tests.conftest import Cli
 from tests.helpers import CASHIER_PIN, MANAGER_PIN, OWNER_PIN, OWNER_SHOP, signin_on
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pos import migrations
-from pos.errors import SchemaTooNew, StoreError
-from pos.store import Store, latest_schema_version, new_id
+from pos.store import migrations
+from pos.base.errors import SchemaTooNew, StoreError
+from pos.store.store import Store, latest_schema_version, new_id
 
 
 def test_open_missing_file_is_refused_and_not_created(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_second_register_waits_for_the_write_lock(store: Store) -> None:
 
 
 def test_order_numbers_unique_across_two_connections(store: Store) -> None:
-    from pos.orders import new_order
+    from pos.sales.orders import new_order
 
     other = Store.open(store.path)
     try:
@@ -170,7 +170,7 @@ def test_opening_the_store_again_in_a_process_keeps_that_process_s_locks(store: 
     import subprocess
     import sys
 
-    from pos import config
+    from pos.store import config
 
     Store.open(store.path).close()
     subprocess.run([sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "

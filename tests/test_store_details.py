@@ -1,6 +1,6 @@
 """The store's name, address, phone and tax number after ``pos init`` (issue 23 item 6): ``pos config set store.*``.
 
-Checked by the field table of ``pos/text.py``, audited with before and after, shown by ``pos config show``, printed
+Checked by the field table of ``pos/base/text.py``, audited with before and after, shown by ``pos config show``, printed
 on the next receipts; nothing signed or exported depends on the name, so the books still verify after a change.
 """
 
@@ -13,10 +13,11 @@ import pytest
 from freezegun import freeze_time
 
 from payments import service
-from pos import audit, config, drawer
-from pos.close import close_day
-from pos.orders import add_line, new_order
-from pos.store import Store
+from pos.store import audit, config
+from pos.cash import drawer
+from pos.day.close import close_day
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 from tests.conftest import Cli
 
 DAY = date(2026, 11, 23)
@@ -114,7 +115,7 @@ def test_clearing_the_address_and_phone_takes_them_off_receipts(store: Store) ->
 
 
 def test_only_the_owner_changes_the_store_s_details(store: Store, cli: Cli, tmp_path, monkeypatch) -> None:
-    from pos.staff import add_staff
+    from pos.people.staff import add_staff
 
     add_staff(store, "Tony", "owner", "369147")
     add_staff(store, "Maria", "manager", "258036")

@@ -29,14 +29,14 @@ import pytest
 from freezegun import freeze_time
 
 from commands.signin import terminal_binding
-from pos import migrations
-from pos.catalog import add_item
-from pos.drawer import open_drawer
-from pos.errors import DiskFull, StoreReadOnly
-from pos.orders import add_line, new_order
-from pos.signin import who
-from pos.staff import add_staff
-from pos.store import Store, latest_schema_version
+from pos.store import migrations
+from pos.store.catalog import add_item
+from pos.cash.drawer import open_drawer
+from pos.base.errors import DiskFull, StoreReadOnly
+from pos.sales.orders import add_line, new_order
+from pos.people.signin import who
+from pos.people.staff import add_staff
+from pos.store.store import Store, latest_schema_version
 from tests.conftest import Cli, snapshot
 
 NOON = "2026-11-23 17:00:00"  # noon in New York, the test stores' zone
@@ -59,7 +59,7 @@ def shop(make_store: Callable[..., Store], tmp_path: Path, monkeypatch: pytest.M
         store = make_store("shop/pos.db")
         add_item(store, "PIZZA-M", "Margherita 12in", "12.50")
         with monkeypatch.context() as cost:  # at today's cost: a process of its own (which hashes at today's
-            from pos import pins  # cost) never rewrites it to a dearer one, so a refused command writes nothing
+            from pos.people import pins  # cost) never rewrites it to a dearer one, so a refused command writes nothing
 
             cost.setattr(pins, "_SCRYPT_N", pins.PIN_COST[0])
             add_staff(store, "Alice", "cashier", "2580")

@@ -10,12 +10,16 @@ import pytest
 from payments import service
 from payments.base import DeclineReason, PaymentState, order_payments
 from payments.refunds import refund
-from payments.stripe_card import ACCOUNT
-from payments.stripe_gateway import StripeSettings
-from pos import config, faults, ledger
-from pos.errors import NotAllowed, ProcessorUnavailable
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from payments.stripe.card import ACCOUNT
+from payments.stripe.gateway import StripeSettings
+from pos.store import config
+from pos.base import faults
+from pos.books import ledger
+from pos.books import journal_check
+from pos.base.errors import NotAllowed, ProcessorUnavailable
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 TEST_CARD = "4242424242424242"
@@ -55,7 +59,7 @@ def test_tap_approve_capture_with_the_fee_as_an_expense(shop: Store, fake: FakeS
     # Every POST carried a key derived from the payment's own id.
     keys = [k for method, _, _, k in fake.requests if method == "POST"]
     assert all(k and k.startswith(result.payment.id + ":") for k in keys)
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_wallet_tap_is_recorded_with_its_wallet_type(shop: Store, fake: FakeStripe) -> None:
@@ -107,7 +111,7 @@ def test_crash_after_the_charge_is_recovered_without_charging_twice(shop: Store,
     assert service.recover(shop) == []
     assert len(fake.intents) == 1 and next(iter(fake.intents.values()))["amount_received"] == 1361
     assert resolve(shop, order.id).status is OrderStatus.PAID
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_crash_before_the_id_was_saved_is_found_by_metadata(shop: Store, fake: FakeStripe) -> None:
@@ -132,7 +136,7 @@ def test_refunds_full_and_partial_through_stripe(shop: Store, fake: FakeStripe) 
     fee = (1361 * 27 + 500) // 1000 + 5
     assert balance(shop, ACCOUNT) == 1361 - fee - 1361  # the fee stays an expense
     assert balance(shop, "income:sales") == 0
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_no_card_number_or_expiry_is_kept(shop: Store, fake: FakeStripe) -> None:
@@ -182,7 +186,7 @@ def test_no_tap_in_time_releases_the_payment(slow_reader: Store, fake: FakeStrip
 def test_interrupted_before_the_wait_is_released_at_stripe_by_recover(
     slow_reader: Store, fake: FakeStripe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from payments import stripe_gateway
+    from payments.stripe import gateway as stripe_gateway
 
     class PowerCut(BaseException):
         pass
@@ -205,7 +209,7 @@ def test_interrupted_before_the_wait_is_released_at_stripe_by_recover(
 def test_ctrl_c_while_handing_to_the_reader_releases_at_once(
     slow_reader: Store, fake: FakeStripe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from payments import stripe_gateway
+    from payments.stripe import gateway as stripe_gateway
 
     def ctrl_c_while_handing_to_the_reader(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -220,7 +224,7 @@ def test_ctrl_c_while_handing_to_the_reader_releases_at_once(
 
 
 def test_the_reader_offers_a_tip_only_when_someone_real_would_get_it(shop: Store, fake: FakeStripe) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     order = pizza(shop)
     fake.tip_next(300)
@@ -236,17 +240,17 @@ def test_the_reader_offers_a_tip_only_when_someone_real_would_get_it(shop: Store
     assert (second.payment.tip_minor, second.payment.tip_to) == (300, "pool")
     assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:pool", "USD"): -300}
     assert balance(shop, "assets:receivable:orders") == 0
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
     # Refunded in full, the tip goes back to the card with the sale, out of the pool.
     back = refund(shop, second_order.id, None, "wrong pizza")
     assert back.parts[0].tip_minor == 300
     assert [r["amount"] for r in fake.refunds.values()] == [1361 + 300]
     assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:pool", "USD"): 0}
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_direct_tips_with_nobody_named_mean_no_tip_prompt(shop: Store, fake: FakeStripe) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")
@@ -258,7 +262,7 @@ def test_direct_tips_with_nobody_named_mean_no_tip_prompt(shop: Store, fake: Fak
 
 
 def test_tip_typed_at_the_register_for_a_named_person(shop: Store, fake: FakeStripe, cli_for) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(shop, "Alice", "cashier", "2580")
     add_staff(shop, "Maria", "manager", "258036")
@@ -276,7 +280,7 @@ def test_tip_typed_at_the_register_for_a_named_person(shop: Store, fake: FakeStr
 
 
 def test_a_tip_typed_at_the_register_is_the_one_tip(shop: Store, fake: FakeStripe) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")
@@ -288,11 +292,11 @@ def test_a_tip_typed_at_the_register_is_the_one_tip(shop: Store, fake: FakeStrip
     (intent,) = fake.intents.values()
     assert intent["amount_received"] == 1361 + 200
     assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:alice", "USD"): -200}
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_the_reader_reckons_its_tips_on_the_sale_before_tax(shop: Store, fake: FakeStripe) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")
@@ -316,7 +320,7 @@ def test_a_wallet_tapped_when_the_cashier_chose_card_is_recorded_as_a_wallet(sho
     assert stored.tender.value == "wallet"
     memos = [r["memo"] for r in shop.all("SELECT memo FROM journal_entries WHERE memo LIKE '%payment for%'")]
     assert memos == ["wallet payment for " + resolve(shop, order.id).label]
-    assert balance(shop, ACCOUNT) > 0 and ledger.verify(shop).problem is None
+    assert balance(shop, ACCOUNT) > 0 and journal_check.verify(shop).problem is None
     plain_card = service.pay(shop, pizza(shop).id, "card")  # no wallet: stays a card
     assert plain_card.payment.tender.value == "card" and "wallet" not in plain_card.payment.details
 
@@ -347,7 +351,7 @@ def test_a_plastic_card_tapped_when_the_cashier_chose_wallet_is_recorded_as_a_ca
     assert (wallet.tender.value, wallet.details["wallet"]) == ("wallet", "apple_pay")
     human = cli_for(shop).ok("payments", "list", "2").stdout
     assert "wallet (apple pay)" in human.lower()
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 # -- the reader's own state (issue 15, item 5) ---------------------------------------------------
@@ -498,7 +502,7 @@ def test_stripe_simulate_yes_and_no_say_so_and_a_live_key_never_simulates(shop: 
 
 
 def test_stripe_simulate_takes_auto_yes_or_no(shop: Store) -> None:
-    from pos.errors import InvalidInput
+    from pos.base.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="not auto, yes or no"):
         config.set_option(shop, "stripe.simulate", "maybe")

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from payments.base import DeclineReason
-from payments.stripe_errors import Declined, ReaderUnavailable, UnexpectedState
-from payments.stripe_gateway import StripeGateway, StripeSettings
-from pos.errors import ProcessorUnavailable
+from payments.stripe.errors import Declined, ReaderUnavailable, UnexpectedState
+from payments.stripe.gateway import StripeGateway, StripeSettings
+from pos.base.errors import ProcessorUnavailable
 from tests import stripe_schema
 from tests.fake_stripe import ENDPOINTS, FakeStripe
 

@@ -4,7 +4,7 @@ row is left saying something Stripe contradicts (a row `authorized` after a card
 
 The classes are enumerated from ``stripe._error`` (and whatever else subclasses ``StripeError``) at test
 time, so an SDK upgrade that adds one is covered without a change here.  Each error goes through the real
-mapping (``StripeGateway.call``, ``payments.stripe_errors.translate``); the other calls of the flow go to
+mapping (``StripeGateway.call``, ``payments.stripe.errors.translate``); the other calls of the flow go to
 the stricter double on 127.0.0.1.  After the faulty run, ``pos payments recover`` (with Stripe answering
 again) must leave every payment finished and agreeing with Stripe.
 """
@@ -18,12 +18,12 @@ import pytest
 
 from payments import service, wallet
 from payments.base import PaymentState, order_payments
-from payments.stripe_errors import Declined, translate
-from payments.stripe_gateway import StripeGateway, StripeSettings
-from pos import faults
-from pos.errors import AnytenderError, ProcessorUnavailable
-from pos.orders import add_line, new_order
-from pos.store import Store
+from payments.stripe.errors import Declined, translate
+from payments.stripe.gateway import StripeGateway, StripeSettings
+from pos.base import faults
+from pos.base.errors import AnytenderError, ProcessorUnavailable
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 
@@ -188,9 +188,9 @@ def links(store: Store, fake: FakeStripe, break_it: Callable[[], None]) -> None:
 
 
 def settle_the_day(store: Store, fake: FakeStripe, break_it: Callable[[], None]) -> None:
-    from payments.settlement import settlement_for
-    from pos.clock import business_day
-    from pos.store import utc_now
+    from payments.stripe.settlement import settlement_for
+    from pos.store.clock import business_day
+    from pos.store.store import utc_now
 
     service.pay(store, pizza(store).id, "card")
     break_it()

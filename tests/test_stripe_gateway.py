@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from payments.base import DeclineReason
-from payments.stripe_errors import Declined
-from payments.stripe_gateway import StripeGateway, StripeSettings, decline_reason, environ_settings, read_api_key
-from pos.errors import InvalidInput, ProcessorUnavailable
+from payments.stripe.errors import Declined
+from payments.stripe.gateway import StripeGateway, StripeSettings, decline_reason, environ_settings, read_api_key
+from pos.base.errors import InvalidInput, ProcessorUnavailable
 from tests.fake_stripe import FakeStripe
 
 KEY = "sk_test_fake_0123456789"

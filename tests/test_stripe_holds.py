@@ -15,12 +15,14 @@ from freezegun import freeze_time
 
 from payments import service
 from payments.base import CAPTURE_REFUSED, DeclineReason, PaymentState, get_payment, order_payments
-from payments.webhooks import handle_event, verify_event
-from pos import ledger
-from pos.errors import ProcessorUnavailable
-from pos.money_format import store_money
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from payments.stripe.webhooks import handle_event, verify_event
+from pos.books import ledger
+from pos.books import journal_check
+from pos.base.errors import ProcessorUnavailable
+from pos.base.money_format import store_money
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
+from pos.store.store import Store
 from tests.fake_stripe import HOLD_WINDOW_S, FakeStripe, signed
 
 SECRET = "whsec_test_0123456789abcdef"
@@ -72,7 +74,7 @@ def test_a_hold_that_expired_before_recover_is_recorded_expired_and_the_order_is
     assert order.status is OrderStatus.OPEN and service.due_minor(shop, order_id) == 1361  # due again
     assert posts(fake, "/capture") == [f"{payment.id}:capture:1"]  # nothing captured after the window
     assert service.recover(shop) == []  # once
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
     with freeze_time(START + timedelta(days=days, minutes=30)):  # the order shows it, and what is owed
         shown = cli_for(shop).ok("order", "show", order.ref)
         as_json = json.loads(cli_for(shop).ok("order", "show", order.ref, "--json").stdout)
@@ -191,11 +193,11 @@ def test_recover_after_a_failed_capture_at_any_delay_leaves_the_books_equal_to_s
         assert service.due_minor(shop, order_id) == 1361
     # What the books hold at Stripe is what Stripe took, less the fee it keeps (nothing at all for a lapsed hold).
     assert clearing == intent["amount_received"] - int(done.details.get("fee_minor", 0))
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_only_stripes_own_cancellation_of_a_hold_counts_as_expired() -> None:
-    from payments.stripe_card import hold_expired
+    from payments.stripe.card import hold_expired
 
     charge = {"payment_method_details": {"type": "card_present", "card_present": {"capture_before": 100}}}
     assert hold_expired({"status": "canceled", "cancellation_reason": "expired"})

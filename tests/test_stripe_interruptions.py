@@ -5,7 +5,7 @@ A flow is drawn: an order paid by card (in one payment, or split in two; a tip c
 the register; a card or a phone wallet), then maybe a refund of part or all of it (maybe after an earlier one),
 which Stripe answers ``succeeded``, ``pending`` or ``requires_action`` then ``succeeded``, ``failed`` or
 ``canceled``, or ``failed`` or ``canceled`` at once.  The register dies at one point that flow passes: a named
-fault point of :mod:`pos.faults` (its first or second hit, when a split passes it twice), an answer Stripe gave
+fault point of :mod:`pos.base.faults` (its first or second hit, when a split passes it twice), an answer Stripe gave
 that never arrived, or a capture that cannot reach Stripe (the payment kept authorized).  It "dies" in-process:
 the fault's hook raises :class:`KeyboardInterrupt`, which rolls back the write it is in, as a crash would.
 
@@ -39,13 +39,15 @@ from hypothesis import strategies as st
 from payments import service
 from payments.base import SETTLED, PaymentState, TenderKind, order_payments
 from payments.refunds import refund
-from payments.stripe_card import ACCOUNT
-from payments.stripe_gateway import StripeSettings
-from pos import accounts, config, faults, ledger
-from pos.drawer import open_drawer
-from pos.errors import AnytenderError, Conflict, ProcessorUnavailable
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from payments.stripe.card import ACCOUNT
+from payments.stripe.gateway import StripeSettings
+from pos.books import accounts, journal_check, ledger
+from pos.store import config
+from pos.base import faults
+from pos.cash.drawer import open_drawer
+from pos.base.errors import AnytenderError, Conflict, ProcessorUnavailable
+from pos.sales.orders import OrderStatus, add_line, new_order, resolve
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 START = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)
@@ -176,8 +178,8 @@ _STORES = itertools.count()
 def template(make_store: Callable[..., Store]) -> Store:
     """The shop every example starts from, set up once (at :data:`START`): cards through the double's reader
     tmr_FAKE01, drawer 1 open, and Alice on shift (so a tip chosen on the reader has someone to go to)."""
-    from pos.catalog import add_item
-    from pos.staff import add_staff, start_shift
+    from pos.store.catalog import add_item
+    from pos.people.staff import add_staff, start_shift
 
     with freeze_time(START):
         shop = make_store("template.db")
@@ -195,7 +197,7 @@ def new_shop(template: Store, fake: FakeStripe, flow: Flow) -> Store:
     The SDK does not retry (``max_retries`` 0), so an answer Stripe gave and the register lost stays lost."""
     import sqlite3
 
-    from pos.signing import KeyLocation
+    from pos.day.signing import KeyLocation
 
     fake.reset()
     path = template.path.with_name(f"interrupted-{next(_STORES)}.db")
@@ -340,7 +342,7 @@ def deliver_webhooks(shop: Store, fake: FakeStripe, flow: Flow) -> None:
     handled as ``pos serve`` would (one Stripe retries later, if it is refused, is left to recover here)."""
     import random
 
-    from payments.webhooks import handle_event
+    from payments.stripe.webhooks import handle_event
 
     if flow.webhooks is None:
         return
@@ -458,7 +460,7 @@ def assert_books_equal_stripe(shop: Store, fake: FakeStripe, order_id: str, draw
     else:
         assert order.status is OrderStatus.OPEN, (order, payments)
         assert service.due_minor(shop, order_id) == TOTAL_MINOR - captured_net
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 # -- the property ---------------------------------------------------------------------------------------------------
@@ -553,7 +555,7 @@ def test_recover_books_the_tip_chosen_on_the_reader_of_a_capture_made_before_the
         assert server.intents[str(payment.processor_ref)]["amount_received"] == TOTAL_MINOR + 300
         assert (payment.amount_minor, payment.tip_minor, payment.tip_to) == (TOTAL_MINOR, 300, "pool")
         assert ledger.balances(shop, prefix="liabilities:tips") == {("liabilities:tips:pool", "USD"): -300}
-        assert ledger.verify(shop).problem is None
+        assert journal_check.verify(shop).problem is None
     finally:
         shop.close()
 
@@ -567,7 +569,7 @@ def test_a_dashboard_refund_is_booked_when_our_pending_refund_failed_unread(shop
     ``amount_refunded`` (3.00) is compared with the books' 5.00 still counted as given back: nothing is booked.
     Then our refund is reversed, and nothing else came to book the 3.00: Stripe gave back $3.00, the books
     $0.00.  Now each refund event reads what became of our refunds before comparing amounts."""
-    from payments.webhooks import handle_event
+    from payments.stripe.webhooks import handle_event
 
     with freeze_time(START, tick=True):
         order = new_order(shop, "counter")

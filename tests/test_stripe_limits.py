@@ -1,6 +1,6 @@
 """Amounts real Stripe refuses (its minimum charge per currency) are refused before any call, offering cash.
 
-Against the stricter double, which enforces the same table (payments/stripe_limits.py).
+Against the stricter double, which enforces the same table (payments/stripe/limits.py).
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ import pytest
 
 from payments import service, wallet
 from payments.base import PaymentState, order_payments
-from payments.stripe_errors import Declined
-from payments.stripe_gateway import StripeGateway, StripeSettings
-from payments.stripe_limits import MINIMUM_CHARGE_MINOR
-from pos.errors import NotAllowed
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from payments.stripe.errors import Declined
+from payments.stripe.gateway import StripeGateway, StripeSettings
+from payments.stripe.limits import MINIMUM_CHARGE_MINOR
+from pos.base.errors import NotAllowed
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 
@@ -47,7 +48,7 @@ def test_a_part_of_the_order_below_the_minimum_is_refused_for_a_link_too(shop: S
 
 
 def test_the_minimum_is_checked_on_what_the_card_is_charged_tip_included(shop: Store, fake: FakeStripe) -> None:
-    from pos.staff import add_staff, start_shift
+    from pos.people.staff import add_staff, start_shift
 
     add_staff(shop, "Alice", "cashier", "2580")
     start_shift(shop, "Alice")

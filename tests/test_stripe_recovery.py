@@ -11,11 +11,12 @@ import pytest
 from payments import service
 from payments.base import DeclineReason, PaymentState, order_payments
 from payments.refunds import void
-from payments.stripe_gateway import StripeSettings
-from pos import faults
-from pos.errors import ProcessorUnavailable
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from payments.stripe.gateway import StripeSettings
+from pos.base import faults
+from pos.base.errors import ProcessorUnavailable
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 
@@ -189,7 +190,7 @@ def test_a_lost_answer_and_a_failed_cancel_keep_the_payment_and_recover_takes_th
 def failed_by_an_older_version(store: Store, fake: FakeStripe) -> tuple[str, str]:
     """An older version: Stripe stopped answering once the intent was on the reader, and the row was marked
     failed without cancelling it (its intent id saved, no word of a release)."""
-    from payments import stripe_card
+    from payments.stripe import card as stripe_card
 
     order = pizza(store)
     original = stripe_card.StripeTerminalProcessor._release
@@ -219,9 +220,10 @@ def test_recover_takes_a_hold_left_on_a_failed_row_if_the_order_still_needs_it(
     assert resolve(no_retries, order_id).status is OrderStatus.PAID
     assert service.recover(no_retries) == []  # once
     assert posts(fake, "/capture") == [f"{taken.id}:capture:1"]
-    from pos import ledger
+    from pos.books import ledger
+    from pos.books import journal_check
 
-    assert ledger.verify(no_retries).problem is None
+    assert journal_check.verify(no_retries).problem is None
 
 
 def test_a_crash_while_taking_over_a_failed_rows_hold_is_finished_once(no_retries: Store, fake: FakeStripe) -> None:

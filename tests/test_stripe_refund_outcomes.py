@@ -14,11 +14,14 @@ import pytest
 from payments import service
 from payments.base import PaymentState, order_payments
 from payments.refunds import refund
-from payments.webhooks import handle_event
-from pos import faults, ledger
-from pos.errors import Conflict
-from pos.orders import add_line, new_order, resolve
-from pos.store import Store
+from payments.stripe.webhooks import handle_event
+from pos.base import faults
+from pos.books import ledger
+from pos.books import journal_check
+from pos.base.errors import Conflict
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import resolve
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 
@@ -31,7 +34,7 @@ def paid_by_card(store: Store) -> str:
 
 def books_refunded_minor(store: Store, order_id: str) -> int:
     """What the books say left the Stripe account for the order's refunds (reversals included)."""
-    from payments.stripe_card import ACCOUNT
+    from payments.stripe.card import ACCOUNT
 
     return -sum(p.amount_minor for (key, text) in store.tuples(
         "SELECT key, postings FROM journal_entries WHERE source_kind = 'refund' AND source_id = ?", (order_id,))
@@ -72,7 +75,7 @@ def test_a_refund_stripe_answers_failed_is_not_booked_as_paid_back(shop: Store, 
     assert (payment.state, payment.refunded_minor) == (PaymentState.CAPTURED, 0)
     refund(shop, order_id, "5.00", "cold", to="card")  # owed still: it can be refunded again
     assert books_refunded_minor(shop, order_id) == 500 == stripe_gave_back_minor(fake)
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_refund_cancelled_at_once_is_not_booked(shop: Store, fake: FakeStripe) -> None:
@@ -99,7 +102,7 @@ def test_a_pending_refund_is_booked_pending_then_paid_back_when_it_succeeds(shop
     assert "succeeded: paid back" in handled.action
     assert refund_state(shop) == ("completed", "succeeded")
     assert books_refunded_minor(shop, order_id) == 500 and reversals(shop) == 0
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_pending_refund_that_fails_is_reversed_once_even_delivered_twice(shop: Store, fake: FakeStripe) -> None:
@@ -123,7 +126,7 @@ def test_a_pending_refund_that_fails_is_reversed_once_even_delivered_twice(shop:
     assert resolve(shop, order_id).status.value == "paid"  # owed to the customer again
     refund(shop, order_id, None, "cold")  # refunded again, in full
     assert books_refunded_minor(shop, order_id) == 1361 == stripe_gave_back_minor(fake)
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_refund_cancelled_while_pending_is_reversed(shop: Store, fake: FakeStripe) -> None:
@@ -269,13 +272,13 @@ def test_items_of_a_refund_that_failed_can_be_returned_again(shop: Store, fake: 
     handle_event(shop, fake.event("refund.failed", fake.settle_refund(made["id"], "failed")))
     refund(shop, order_id, None, "", lines=[(1, None)])  # the line is the customer's to give back again
     assert books_refunded_minor(shop, order_id) == 1361 == stripe_gave_back_minor(fake)
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_refund_that_failed_does_not_count_toward_the_approval_limits(shop: Store, fake: FakeStripe) -> None:
     """The money never left: giving it back again (in cash, say) needs no approval it would not need anyway."""
-    from pos import config
-    from pos.limits import OverLimit
+    from pos.store import config
+    from pos.people.limits import OverLimit
 
     config.set_option(shop, "approval.refund_over", "10")
     order_id = paid_by_card(shop)
@@ -322,7 +325,7 @@ def test_two_deliveries_at_once_reverse_a_failed_refund_once(shop: Store, fake: 
         t.join(30)
     assert errors == []
     assert reversals(shop) == 1 and books_refunded_minor(shop, order_id) == 0
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_pos_payments_recover_says_the_customer_was_not_paid_back(shop: Store, fake: FakeStripe, cli,
@@ -352,7 +355,7 @@ def test_recover_finds_a_refund_that_failed_after_it_succeeded_with_no_webhook(s
     assert refund_state(shop) == ("reversed", "failed") and reversals(shop) == 1
     assert books_refunded_minor(shop, order_id) == 0 == stripe_gave_back_minor(fake)
     assert service.recover(shop) == []  # once
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_recover_asks_stripe_nothing_about_refunds_when_none_was_booked_lately(shop: Store, fake: FakeStripe) -> None:
@@ -360,7 +363,7 @@ def test_recover_asks_stripe_nothing_about_refunds_when_none_was_booked_lately(s
 
     from freezegun import freeze_time
 
-    from payments.refund_outcomes import FAILURE_WATCH_DAYS
+    from payments.stripe.refund_outcomes import FAILURE_WATCH_DAYS
 
     with freeze_time("2026-03-02 15:00:00") as clock:
         order_id = paid_by_card(shop)

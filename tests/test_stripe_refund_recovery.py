@@ -15,10 +15,12 @@ from freezegun import freeze_time
 from payments import service
 from payments.base import PaymentState, RefundRefusal, RefundRefused, order_payments
 from payments.refunds import refund
-from pos import faults, ledger
-from pos.errors import Conflict, ProcessorUnavailable
-from pos.orders import add_line, new_order
-from pos.store import Store
+from pos.base import faults
+from pos.books import ledger
+from pos.books import journal_check
+from pos.base.errors import Conflict, ProcessorUnavailable
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 from tests.fake_stripe import FINAL_REFUND_CODES, FakeStripe
 
 
@@ -36,7 +38,7 @@ def paid_by_card(store: Store) -> str:
 
 def books_refunded_minor(store: Store, order_id: str) -> int:
     """What the books say went back to the card: the refund entries' postings out of the Stripe account."""
-    from payments.stripe_card import ACCOUNT
+    from payments.stripe.card import ACCOUNT
 
     entries = [ledger.find_by_key(store, f"refund:{rid}") for (rid,) in store.tuples(
         "SELECT id FROM refunds WHERE order_id = ?", (order_id,))]
@@ -70,7 +72,7 @@ def test_a_refund_interrupted_before_the_books_is_adopted_after_its_key_expired(
     assert (payment.state, payment.refunded_minor) == (PaymentState.PARTIALLY_REFUNDED, 500)
     assert shop.scalar("SELECT processor_ref FROM refunds") == next(iter(fake.refunds))
     assert service.recover(shop) == []
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_refund_interrupted_before_it_was_sent_is_sent_once_by_recover(shop: Store, fake: FakeStripe) -> None:
@@ -231,7 +233,7 @@ def test_a_rate_limit_or_lock_timeout_is_retried_later_not_refused(shop: Store, 
 def test_stripes_codes_are_sorted_once(status: int, kind: str, code: str | None, final: bool) -> None:
     import stripe
 
-    from payments.stripe_errors import refund_refusal
+    from payments.stripe.errors import refund_refusal
 
     error: stripe.StripeError
     if status == 429:
@@ -271,7 +273,7 @@ def test_pos_refund_refused_for_good_says_so_in_one_line(
 @pytest.mark.parametrize("point", ["refund.requested", "answer-lost", "refund.before_journal"])
 def test_recover_after_any_refund_interruption_and_delay_leaves_the_books_equal_to_stripe(
         shop: Store, fake: FakeStripe, point: str, later: timedelta) -> None:
-    from payments.stripe_gateway import StripeSettings
+    from payments.stripe.gateway import StripeSettings
 
     start = datetime.now(timezone.utc).replace(microsecond=0)
     with freeze_time(start, tick=True) as clock:
@@ -293,4 +295,4 @@ def test_recover_after_any_refund_interruption_and_delay_leaves_the_books_equal_
         assert service.recover(shop) == []
     assert [r["amount"] for r in fake.refunds.values()] == [500]
     assert books_refunded_minor(shop, order_id) == 500
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from payments import service
 from payments.base import DeclineReason, PaymentState, order_payments
-from payments.stripe_gateway import StripeSettings
-from pos.orders import add_line, new_order
-from pos.store import Store
+from payments.stripe.gateway import StripeSettings
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe
 
 
@@ -35,7 +35,7 @@ class FakeClock:
 
 @pytest.fixture
 def clock(shop: Store) -> FakeClock:
-    from payments.stripe_pacing import Pacer
+    from payments.stripe.pacing import Pacer
 
     ticking = FakeClock()
     shop.memo["stripe_pacer"] = Pacer(clock=ticking, sleep=ticking.sleep, random=lambda: 0.5)
@@ -129,7 +129,7 @@ def test_rate_limited_until_the_deadline_keeps_the_payment_for_recover(no_tap: S
 
 
 def test_the_polling_rate_per_reader_is_bounded(no_tap: Store, fake: FakeStripe, clock: FakeClock) -> None:
-    from payments.stripe_pacing import READER_REQUESTS_PER_S
+    from payments.stripe.pacing import READER_REQUESTS_PER_S
 
     service.pay(no_tap, pizza(no_tap).id, "card")
     reads = [path for method, path, _, _ in fake.requests if method == "GET"]
@@ -143,7 +143,7 @@ def test_the_polling_rate_per_reader_is_bounded(no_tap: Store, fake: FakeStripe,
        draw=st.floats(0, 1, exclude_max=True, allow_nan=False))
 def test_the_backoff_schedule_is_bounded_jittered_and_never_past_the_deadline(
         attempt: int, remaining_s: float, draw: float) -> None:
-    from payments.stripe_pacing import BACKOFF_BASE_S, BACKOFF_CAP_S, backoff_delay_s
+    from payments.stripe.pacing import BACKOFF_BASE_S, BACKOFF_CAP_S, backoff_delay_s
 
     delay = backoff_delay_s(attempt, remaining_s, draw)
     full = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** attempt)
@@ -153,7 +153,7 @@ def test_the_backoff_schedule_is_bounded_jittered_and_never_past_the_deadline(
 
 
 def test_the_backoff_schedule_grows_then_levels_off() -> None:
-    from payments.stripe_pacing import BACKOFF_CAP_S, backoff_delay_s
+    from payments.stripe.pacing import BACKOFF_CAP_S, backoff_delay_s
 
     whole = [backoff_delay_s(n, 1e9, 0.999999) for n in range(10)]
     assert whole == sorted(whole) and whole[0] < whole[3] and whole[-1] <= BACKOFF_CAP_S
@@ -163,7 +163,7 @@ def test_the_backoff_schedule_grows_then_levels_off() -> None:
 def test_a_429_is_told_apart_from_stripe_being_unreachable() -> None:
     import stripe
 
-    from payments.stripe_errors import RateLimited, translate
+    from payments.stripe.errors import RateLimited, translate
 
     limited = translate(stripe.RateLimitError("Request rate limit exceeded.", http_status=429, code="rate_limit"))
     locked = translate(stripe.RateLimitError("This object cannot be accessed right now.", http_status=429,
@@ -175,8 +175,8 @@ def test_a_429_is_told_apart_from_stripe_being_unreachable() -> None:
 
 
 def test_the_double_answers_429_on_cue_before_the_request_runs(fake: FakeStripe) -> None:
-    from payments.stripe_errors import RateLimited
-    from payments.stripe_gateway import StripeGateway
+    from payments.stripe.errors import RateLimited
+    from payments.stripe.gateway import StripeGateway
 
     gateway = StripeGateway(StripeSettings("sk_test_fake", fake.base, 1, 2, 0))
     fake.rate_limit_schedule([True, False, True], "/v1/payment_intents", "POST", code="lock_timeout")
@@ -224,7 +224,7 @@ def test_a_link_wait_refused_to_its_end_raises_and_leaves_the_link_open(shop: St
                                                                         clock: FakeClock) -> None:
     from payments import wallet
     from payments.base import PaymentState, order_payments
-    from payments.stripe_errors import RateLimited
+    from payments.stripe.errors import RateLimited
 
     order = new_order(shop, "phone", customer_name="Dana", customer_phone="555-0100")
     add_line(shop, order.id, "PIZZA-M")

@@ -17,11 +17,12 @@ import pytest
 from freezegun import freeze_time
 
 from payments import service
-from pos import audit, drawer, taxes
-from pos.errors import Conflict, InvalidInput, NotFound
-from pos.orders import add_line, new_order, view
-from pos.report import day_report
-from pos.store import Store
+from pos.store import audit, taxes
+from pos.cash import drawer
+from pos.base.errors import Conflict, InvalidInput, NotFound
+from pos.sales.orders import add_line, new_order, view
+from pos.day.report import day_report
+from pos.store.store import Store
 from receipts import model, text
 from tests.conftest import Cli
 from tests.helpers import refused
@@ -185,7 +186,7 @@ def test_bad_input_is_refused_and_writes_nothing(cli: Cli, args: tuple[str, ...]
 
 
 def test_the_library_refuses_a_past_day_after_an_early_close_too(store: Store) -> None:
-    from pos.close import close_day
+    from pos.day.close import close_day
 
     with freeze_time(NOON):
         close_day(store, DAY, {}, force=True)  # closed early: the open day is now the 24th
@@ -198,7 +199,7 @@ def test_the_library_refuses_a_past_day_after_an_early_close_too(store: Store) -
 
 def test_a_store_from_before_keeps_its_rates_as_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The migration moves each category's name and rate into the history, in force since the start."""
-    from pos import migrations
+    from pos.store import migrations
 
     ours = next(i for i, (_, _, script) in enumerate(migrations.MIGRATIONS) if "CREATE TABLE tax_rates" in script)
     path = tmp_path / "old.db"

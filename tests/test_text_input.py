@@ -22,9 +22,9 @@ from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos.errors import InvalidInput
-from pos.store import Store
-from pos.text import LIMITS, clean_line, first_hidden, shown
+from pos.base.errors import InvalidInput
+from pos.store.store import Store
+from pos.base.text import LIMITS, clean_line, first_hidden, shown
 from tests.conftest import Cli, ZONE, snapshot
 
 NOON = "2026-11-23 17:00:00"  # noon in New York
@@ -144,7 +144,7 @@ def test_shown_names_what_it_escapes() -> None:
 
 @pytest.mark.parametrize("char", [c for c in HIDDEN if c not in "\t\n\r"], ids=lambda c: f"U+{ord(c):04X}")
 def test_an_amount_holding_a_hidden_character_is_refused(char: str) -> None:
-    from pos.money import parse_amount
+    from pos.base.money_input import parse_amount
 
     for text in (f"1{char}2.00", f"12.0{char}0", f"{char}12.00", f"12.00{char}"):
         if char in "\u200e\u200f\u061c" and text[0] == char or text[-1] == char and char in "\u200e\u200f\u061c":
@@ -154,7 +154,8 @@ def test_an_amount_holding_a_hidden_character_is_refused(char: str) -> None:
 
 
 def test_an_amount_wrapped_in_a_right_to_left_override_is_refused_but_cldr_marks_are_read() -> None:
-    from pos.money import Money, format_money, parse_amount
+    from pos.base.money import Money, format_money
+    from pos.base.money_input import parse_amount
 
     for wrapped in ("\u202e12.00\u202c", "\u202e00.21\u202c", "\u2067\u202e12.00\u202c\u2069", "\u202d12.00"):
         with pytest.raises(InvalidInput, match="U\\+202[CDE]|U\\+2067"):
@@ -168,7 +169,8 @@ def test_an_amount_wrapped_in_a_right_to_left_override_is_refused_but_cldr_marks
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 10**9), st.sampled_from([c for c in HIDDEN if c != "\udc80"]), st.data())
 def test_a_format_or_bidi_character_between_the_digits_is_always_refused(minor: int, char: str, data: Any) -> None:
-    from pos.money import Money, format_plain, parse_amount
+    from pos.base.money import Money, format_plain
+    from pos.base.money_input import parse_amount
 
     text = format_plain(Money(minor, "USD"))
     where = data.draw(st.integers(1, len(text) - 1))
@@ -179,7 +181,7 @@ def test_a_format_or_bidi_character_between_the_digits_is_always_refused(minor: 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=12))
 def test_a_quantity_is_ascii_digits_only(text: str) -> None:
-    from pos.order_input import parse_quantity
+    from pos.sales.order_input import parse_quantity
 
     try:
         quantity = parse_quantity(text)
@@ -190,7 +192,7 @@ def test_a_quantity_is_ascii_digits_only(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["１２", "٣", "1_0", "\t2", "2\n", "²", "1e3", "9" * 5000, "0" * 5000 + "2"])
 def test_a_quantity_in_other_digits_or_with_a_tab_is_refused(text: str) -> None:
-    from pos.order_input import parse_quantity
+    from pos.sales.order_input import parse_quantity
 
     if text.strip("0") == "2":
         assert parse_quantity(text) == 2
@@ -206,12 +208,12 @@ def test_a_quantity_in_other_digits_or_with_a_tab_is_refused(text: str) -> None:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Order #1 open with a pizza, #2 paid cash (with a tip for Alice), #3 out for delivery with Dave; drawer 1 open."""
     from payments import cod, service
-    from pos import config
-    from pos.catalog import add_item
-    from pos.drawer import open_drawer
-    from pos.orders import add_line, new_order
-    from pos.setup import init_store
-    from pos.staff import add_staff, start_shift
+    from pos.store import config
+    from pos.store.catalog import add_item
+    from pos.cash.drawer import open_drawer
+    from pos.sales.orders import add_line, new_order
+    from pos.opening.setup import init_store
+    from pos.people.staff import add_staff, start_shift
 
     path = tmp_path_factory.mktemp("text-input") / "pos.db"
     with freeze_time(NOON):
@@ -258,31 +260,31 @@ def library_input(field: str) -> Callable[[Callable[[Store, str], Any]], Callabl
 
 @library_input("customer name")
 def _(s: Store, t: str) -> Any:
-    from pos.orders import new_order
+    from pos.sales.orders import new_order
     return new_order(s, "counter", customer_name=t)
 
 
 @library_input("phone number")
 def _(s: Store, t: str) -> Any:
-    from pos.order_details import set_details
+    from pos.sales.order_details import set_details
     return set_details(s, 1, customer_phone=f"555 {t} 0100")
 
 
 @library_input("order note")
 def _(s: Store, t: str) -> Any:
-    from pos.order_details import set_details
+    from pos.sales.order_details import set_details
     return set_details(s, 1, note=t)
 
 
 @library_input("address")
 def _(s: Store, t: str) -> Any:
-    from pos.orders import new_order
+    from pos.sales.orders import new_order
     return new_order(s, "delivery", address=t)
 
 
 @library_input("discount reason")
 def _(s: Store, t: str) -> Any:
-    from pos.discounts import add_discount
+    from pos.sales.discounts import add_discount
     return add_discount(s, 1, "10%", t)
 
 
@@ -300,13 +302,13 @@ def _(s: Store, t: str) -> Any:
 
 @library_input("paid-out reason")
 def _(s: Store, t: str) -> Any:
-    from pos.drawer import Movement, move
+    from pos.cash.drawer import Movement, move
     return move(s, 1, Movement.PAID_OUT, "1.00", t)
 
 
 @library_input("no-sale reason")
 def _(s: Store, t: str) -> Any:
-    from pos.drawer import no_sale
+    from pos.cash.drawer import no_sale
     return no_sale(s, 1, t)
 
 
@@ -318,61 +320,61 @@ def _(s: Store, t: str) -> Any:
 
 @library_input("reason for the reversal")
 def _(s: Store, t: str) -> Any:
-    from pos.ledger import reverse
+    from pos.books.ledger import reverse
     return reverse(s, 1, t)
 
 
 @library_input("item name")
 def _(s: Store, t: str) -> Any:
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
     return add_item(s, "NEW-1", t, "1.00")
 
 
 @library_input("SKU")
 def _(s: Store, t: str) -> Any:
-    from pos.catalog import add_item
+    from pos.store.catalog import add_item
     return add_item(s, t, "Something new", "1.00")
 
 
 @library_input("tax category name")
 def _(s: Store, t: str) -> Any:
-    from pos.catalog import add_tax_category
+    from pos.store.catalog import add_tax_category
     return add_tax_category(s, "food", "5", t)
 
 
 @library_input("staff name")
 def _(s: Store, t: str) -> Any:
-    from pos.staff import add_staff
+    from pos.people.staff import add_staff
     return add_staff(s, t, "cashier", "2580")
 
 
 @library_input("feedback contact")
 def _(s: Store, t: str) -> Any:
-    from pos import config
+    from pos.store import config
     return config.set_option(s, "receipt.feedback", t)
 
 
 @library_input("store name")
 def _(s: Store, t: str) -> Any:
-    from pos import config
+    from pos.store import config
     return config.set_option(s, "store.name", t)
 
 
 @library_input("store address")
 def _(s: Store, t: str) -> Any:
-    from pos import config
+    from pos.store import config
     return config.set_option(s, "store.address", t)
 
 
 @library_input("store phone")
 def _(s: Store, t: str) -> Any:
-    from pos import config
+    from pos.store import config
     return config.set_option(s, "store.phone", t)
 
 
 @library_input("store tax id")
 def _(s: Store, t: str) -> Any:
-    from pos import config
+    from pos.store import config
     return config.set_option(s, "store.tax_id", t)
 
 
@@ -384,31 +386,31 @@ def _(s: Store, t: str) -> Any:
 
 @library_input("receipt folder")
 def _(s: Store, t: str) -> Any:
-    from pos import config
+    from pos.store import config
     return config.set_option(s, "receipt.folder", t)
 
 
 @library_input("mail server user name")
 def _(s: Store, t: str) -> Any:
-    from pos import config
+    from pos.store import config
     return config.set_option(s, "receipt.smtp_user", t)
 
 
 @library_input("mail password file")
 def _(s: Store, t: str) -> Any:
-    from pos import config
+    from pos.store import config
     return config.set_option(s, "receipt.smtp_password_file", t)
 
 
 @library_input("closing witness")
 def _(s: Store, t: str) -> Any:
-    from pos import config
+    from pos.store import config
     return config.set_option(s, "closing.witness", t)
 
 
 @library_input("counter note")
 def _(s: Store, t: str) -> Any:
-    from pos.orders import hand_to_counter
+    from pos.sales.orders import hand_to_counter
     return hand_to_counter(s, 1, t)
 
 
@@ -487,7 +489,7 @@ def test_every_command_refuses_hidden_characters_in_one_line_and_writes_nothing(
 
 @pytest.mark.parametrize("command", ["order new --name", "order discount", "item add (name)", "drawer paid-out"])
 def test_markup_is_only_text_on_the_way_in(command: str, busy: Path) -> None:
-    from pos.store import Store
+    from pos.store.store import Store
 
     field, argv = COMMANDS[command]
     cli = Cli(busy)
@@ -568,7 +570,7 @@ def test_order_numbers_and_quantities_take_ascii_digits_only(busy: Path) -> None
 
 
 def test_drawer_counts_take_ascii_digits_only(busy: Path) -> None:
-    from pos.close import parse_count
+    from pos.day.close import parse_count
 
     store = Store.open(busy)
     try:

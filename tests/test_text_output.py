@@ -30,8 +30,8 @@ from typing import Iterator
 import pytest
 from freezegun import freeze_time
 
-from pos import chains
-from pos.text import first_hidden
+from pos.store import chains
+from pos.base.text import first_hidden
 from tests.conftest import Cli, ZONE
 
 NOON = "2026-11-23 17:00:00"  # noon in New York
@@ -50,13 +50,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A day rung through the library, then poisoned with SQL as old or hand-edited data would be."""
     from payments import cod, service
     from payments.refunds import refund
-    from pos import config
-    from pos.catalog import add_item
-    from pos.drawer import open_drawer
-    from pos.discounts import add_discount
-    from pos.orders import add_line, new_order, void_order
-    from pos.setup import init_store
-    from pos.staff import add_staff, start_shift
+    from pos.store import config
+    from pos.store.catalog import add_item
+    from pos.cash.drawer import open_drawer
+    from pos.sales.discounts import add_discount
+    from pos.sales.orders import add_line, new_order, void_order
+    from pos.opening.setup import init_store
+    from pos.people.staff import add_staff, start_shift
 
     path = tmp_path_factory.mktemp("text-output") / "pos.db"
     with freeze_time(NOON):

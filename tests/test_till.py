@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from pos import audit
-from pos.drawer import open_drawer
-from pos.staff import add_staff, start_shift
-from pos.store import Store
+from pos.store import audit
+from pos.cash.drawer import open_drawer
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
 from tests.conftest import Cli
 from tests.helpers import tmux_server_name
 

@@ -16,17 +16,18 @@ from hypothesis import given, strategies as st
 
 from payments import service
 from payments.refunds import refund
-from payments.tip_fees import deducted_minor
-from pos import accounts, ledger, tips
-from pos.catalog import add_item
-from pos.drawer import open_drawer
-from pos.errors import NotAllowed
-from pos.orders import add_line, new_order
-from pos.report import day_report
-from pos.staff import add_staff, start_shift
-from pos.store import Store
-from pos.tip_policy import DEFAULT, TipPolicy, fee_deduction_limit_minor, set_policy
-from pos.tip_records import ledger_movement, records
+from payments.stripe.tip_fees import deducted_minor
+from pos.books import accounts, ledger
+from pos.tips import tips
+from pos.store.catalog import add_item
+from pos.cash.drawer import open_drawer
+from pos.base.errors import NotAllowed
+from pos.sales.orders import add_line, new_order
+from pos.day.report import day_report
+from pos.people.staff import add_staff, start_shift
+from pos.store.store import Store
+from pos.tips.tip_policy import DEFAULT, TipPolicy, fee_deduction_limit_minor, set_policy
+from pos.tips.tip_records import ledger_movement, records
 from tests.helpers import verified
 
 NOON = "2026-11-23 17:00:00"

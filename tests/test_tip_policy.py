@@ -11,11 +11,12 @@ from freezegun import freeze_time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pos import audit, tip_policy
-from pos.errors import InvalidInput, NotAllowed
-from pos.staff import Role
-from pos.store import Store
-from pos.tip_policy import DEFAULT, TipPolicy, check, check_fee_deduction, fee_deduction_limit_minor, policy_on, set_policy
+from pos.store import audit
+from pos.tips import tip_policy
+from pos.base.errors import InvalidInput, NotAllowed
+from pos.store.roster import Role
+from pos.store.store import Store
+from pos.tips.tip_policy import DEFAULT, TipPolicy, check, check_fee_deduction, fee_deduction_limit_minor, policy_on, set_policy
 from tests.helpers import refused
 
 NOON = "2026-11-23 17:00:00"  # 12:00 in New York, business day 2026-11-23
@@ -208,8 +209,8 @@ def test_cli_policy_set_refuses_bad_input_and_writes_nothing(cli) -> None:
 @freeze_time(NOON)
 def test_only_who_may_change_settings_sets_the_policy(store: Store, cli) -> None:
     """The permission table: CHANGE_SETTINGS (owners); a refusal is audited and nothing else written."""
-    from pos import config
-    from pos.staff import add_staff
+    from pos.store import config
+    from pos.people.staff import add_staff
 
     add_staff(store, "Tony", "owner", "258036")
     add_staff(store, "Alice", "cashier", "2580")

@@ -10,13 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from payments import service
-from pos import audit, tip_pool, tips
-from pos.drawer import open_drawer
-from pos.errors import InvalidInput, NotAllowed
-from pos.orders import add_line, new_order
-from pos.staff import JOBS, Role, StaffMember, add_staff, end_shift, start_shift
-from pos.store import Store
-from pos.tip_policy import TipPolicy, problems, set_policy
+from pos.store import audit
+from pos.tips import tip_pool, tips
+from pos.cash.drawer import open_drawer
+from pos.base.errors import InvalidInput, NotAllowed
+from pos.sales.orders import add_line, new_order
+from pos.store.roster import Role, StaffMember
+from pos.people.staff import JOBS, add_staff, end_shift, start_shift
+from pos.store.store import Store
+from pos.tips.tip_policy import TipPolicy, problems, set_policy
 from tests.helpers import refused
 
 DAY = date(2026, 11, 23)
@@ -128,7 +130,7 @@ def test_a_split_under_any_valid_policy_sums_to_the_pool_and_gives_excluded_role
 def test_a_manager_keeps_a_tip_for_service_they_alone_gave_recorded_as_such(team: Store) -> None:
     """FLSA 3(m)(2)(B); DOL opinion letters FLSA2024-02 and FLSA2025-1: a manager may keep tips for service
     they directly and solely provided: an order they rang and take payment for themselves, not a delivery."""
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     maria = get_staff(team, "Maria")
     order = sale(team, created_by=maria.id)
@@ -143,7 +145,7 @@ def test_a_manager_keeps_a_tip_for_service_they_alone_gave_recorded_as_such(team
 @freeze_time(NOON)
 def test_a_manager_never_takes_another_persons_tip(team: Store) -> None:
     """FLSA 3(m)(2)(B): never a tip for someone else's service, a delivery, or without being the one taking it."""
-    from pos.staff import get_staff
+    from pos.people.staff import get_staff
 
     maria, alice = get_staff(team, "Maria"), get_staff(team, "Alice")
     start_shift(team, "Alice")

@@ -17,13 +17,13 @@ from freezegun import freeze_time
 from pypdf import PdfReader
 
 from payments import service
-from pos import tip_pool, tips
-from pos.drawer import open_drawer
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, end_shift, get_staff, start_shift
-from pos.store import Store
-from pos.tip_policy import set_policy
-from pos.tip_records import ledger_movement, records
+from pos.tips import tip_pool, tips
+from pos.cash.drawer import open_drawer
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, end_shift, get_staff, start_shift
+from pos.store.store import Store
+from pos.tips.tip_policy import set_policy
+from pos.tips.tip_records import ledger_movement, records
 from tests.conftest import snapshot
 
 MONDAY, SUNDAY = date(2026, 11, 23), date(2026, 11, 29)

@@ -9,12 +9,14 @@ import pytest
 from freezegun import freeze_time
 
 from payments import service
-from pos import accounts, config, ledger, tip_pool, tips
-from pos.drawer import expected_cash, open_drawer
-from pos.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, deactivate_staff, end_shift, get_staff, start_shift
-from pos.store import Store
+from pos.books import accounts, ledger
+from pos.store import config
+from pos.tips import tip_pool, tips
+from pos.cash.drawer import expected_cash, open_drawer
+from pos.base.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, deactivate_staff, end_shift, get_staff, start_shift
+from pos.store.store import Store
 from tests.conftest import snapshot
 from tests.helpers import refused, verified
 

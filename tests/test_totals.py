@@ -1,4 +1,4 @@
-"""Order arithmetic against hand-computed cases (see the rounding rule in pos/totals.py)."""
+"""Order arithmetic against hand-computed cases (see the rounding rule in pos/sales/totals.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pos.errors import InvalidInput
-from pos.totals import DiscountInput, DiscountKind, LineInput, compute_totals
+from pos.base.errors import InvalidInput
+from pos.sales.totals import DiscountInput, DiscountKind, LineInput, compute_totals
 
 NY = Decimal("8.875")
 

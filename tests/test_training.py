@@ -8,12 +8,14 @@ from payments import service
 from payments.base import DeclineReason, PaymentState, order_payments
 from payments.refunds import refund
 from payments.training import ACCOUNT, fee_minor
-from pos import ledger
-from pos.catalog import add_item
-from pos.drawer import open_drawer
-from pos.errors import NotAllowed, ProcessorUnavailable
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from pos.books import ledger
+from pos.books import journal_check
+from pos.store.catalog import add_item
+from pos.cash.drawer import open_drawer
+from pos.base.errors import NotAllowed, ProcessorUnavailable
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
+from pos.store.store import Store
 
 
 @pytest.fixture
@@ -52,7 +54,7 @@ def test_approved_card_books_the_money_and_the_fee(training: Store, kind: str) -
     assert fee == 69
     assert balance(training, ACCOUNT) == 1361 - 69
     assert balance(training, "expenses:card-fees") == 69
-    assert ledger.verify(training).problem is None
+    assert journal_check.verify(training).problem is None
 
 
 @pytest.mark.parametrize(("amount", "reason"), [("10.51", DeclineReason.INSUFFICIENT_FUNDS),
@@ -88,7 +90,7 @@ def test_outage_when_capturing_is_recovered_once(training: Store) -> None:
     assert service.recover(training) == []
     assert balance(training, ACCOUNT) == 592 - fee_minor(592)
     assert balance(training, "expenses:card-fees") == fee_minor(592)
-    assert ledger.verify(training).problem is None
+    assert journal_check.verify(training).problem is None
 
 
 def test_split_card_and_cash_then_refund_to_each(training: Store) -> None:
@@ -103,7 +105,7 @@ def test_split_card_and_cash_then_refund_to_each(training: Store) -> None:
     assert balance(training, ACCOUNT) == 1000 - fee_minor(1000) - 1000
     assert balance(training, "expenses:card-fees") == fee_minor(1000)
     assert balance(training, "income:sales") == 0
-    assert ledger.verify(training).problem is None
+    assert journal_check.verify(training).problem is None
 
 
 def test_cli_says_training(make_store, tmp_path) -> None:

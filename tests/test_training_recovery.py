@@ -1,6 +1,6 @@
 """A training store's processor tells recover the truth: what Stripe would know, no more (issue 15, item 12).
 
-Each scenario kills the real CLI (SIGKILL, at a named point of :mod:`pos.faults`, as tests/test_crash.py
+Each scenario kills the real CLI (SIGKILL, at a named point of :mod:`pos.base.faults`, as tests/test_crash.py
 does) in the middle of a card, wallet or link payment, then runs ``pos payments recover``: a payment killed
 before any processor call is released (at Stripe there would be no intent to find), one killed after the
 authorization or the capture is taken once.
@@ -17,17 +17,18 @@ from pathlib import Path
 import pytest
 
 from payments.training import ACCOUNT, fee_minor
-from pos import ledger
-from pos.catalog import add_item
-from pos.drawer import open_drawer
-from pos.orders import add_line, new_order
-from pos.store import Store
+from pos.books import ledger
+from pos.books import journal_check
+from pos.store.catalog import add_item
+from pos.cash.drawer import open_drawer
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = """
 import os, signal, sys
-from pos import faults
+from pos.base import faults
 faults.on(sys.argv[1], lambda: os.kill(os.getpid(), signal.SIGKILL))
 from cli import app
 app(["--db", sys.argv[2], *sys.argv[3:]], prog_name="pos")
@@ -73,7 +74,7 @@ def test_killed_before_any_processor_call_is_released(training: Store, cli_for, 
     assert recover_twice(cli_for(training)) == ["voided (never charged)"]
     assert states(training) == [(tender, "voided")]
     assert balance(training, ACCOUNT) == 0 and training.one("SELECT status FROM orders")[0] == "open"
-    assert ledger.verify(training).problem is None
+    assert journal_check.verify(training).problem is None
     cli_for(training).ok("pay", "1", "cash", "20")  # the order takes another tender at once
 
 
@@ -86,4 +87,4 @@ def test_killed_after_the_processor_answered_is_taken_once(training: Store, cli_
     assert states(training) == [(tender, "captured")]
     assert balance(training, ACCOUNT) == 1361 - fee_minor(1361)
     assert training.one("SELECT status FROM orders")[0] == "paid"
-    assert ledger.verify(training).problem is None
+    assert journal_check.verify(training).problem is None

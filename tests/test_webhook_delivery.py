@@ -23,14 +23,17 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
-from payments import service, stripe_jobs
+from payments import service
+from payments.stripe import jobs as stripe_jobs
 from payments.base import PaymentState, get_payment, order_payments
 from payments.refunds import refund
-from payments.stripe_gateway import StripeSettings
-from payments.webhooks import Handled, handle_event
-from pos import audit, faults, ledger
-from pos.orders import add_line, new_order
-from pos.store import Store, iso, utc_now
+from payments.stripe.gateway import StripeSettings
+from payments.stripe.webhooks import Handled, handle_event
+from pos.store import audit
+from pos.base import faults
+from pos.books import journal_check, ledger
+from pos.sales.orders import add_line, new_order
+from pos.store.store import Store, iso, utc_now
 from tests.fake_stripe import FakeStripe
 from tests.test_stripe_refund_outcomes import books_refunded_minor, paid_by_card, stripe_gave_back_minor
 
@@ -99,7 +102,7 @@ def test_the_same_dashboard_refund_event_handled_twice_at_once_books_it_once(
     assert answers[0].action.startswith("$5.00 refunded in Stripe outside the register: booked as refund ")
     assert outside_refunds_audited(shop) == [500]
     assert get_payment(shop, payment.id).refunded_minor == 500 == books_refunded_minor(shop, order_id)
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_related_events_of_one_dashboard_refund_at_once_book_it_once(
@@ -117,7 +120,7 @@ def test_related_events_of_one_dashboard_refund_at_once_book_it_once(
     assert outside_refunds_audited(shop) == [500]
     assert shop.scalar("SELECT count(*) FROM stripe_events") == 2
     assert get_payment(shop, payment.id).refunded_minor == 500 == books_refunded_minor(shop, order_id)
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_refund_event_without_a_dashboard_refund_reads_only_and_books_nothing(shop: Store, fake: FakeStripe) -> None:
@@ -160,7 +163,7 @@ def test_a_failed_refunds_events_in_any_order_reverse_it_once(shop: Store, fake:
     assert shop.scalar("SELECT count(*) FROM journal_entries WHERE key LIKE 'refund:%:failed'") == 1
     assert books_refunded_minor(shop, order_id) == 0 == stripe_gave_back_minor(fake)
     assert get_payment(shop, order_payments(shop, order_id)[0].id).state is PaymentState.CAPTURED
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 # -- item 10: answered 2xx only once the work is in the store ----------------------------------------------------
@@ -203,7 +206,7 @@ def test_a_hold_left_to_a_register_that_died_is_finished_by_the_worker_once_its_
     assert (job_row(shop)["state"], job_row(shop)["attempts"]) == ("done", 1)
     # The event now says what its job did, so a redelivery answers it.
     assert shop.scalar("SELECT action FROM stripe_events") == "captured and recorded"
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_work_stripe_cannot_do_now_is_answered_as_queued_and_retried_with_backoff(
@@ -249,7 +252,7 @@ def test_a_job_whose_worker_died_is_taken_over_after_its_lease_and_done_once(sho
     assert ran.action == "captured and recorded"
     assert fake.intents[ref]["amount_received"] == get_payment(shop, payment_id).amount_minor
     assert shop.scalar("SELECT count(*) FROM journal_entries WHERE key = ?", (f"payment:{payment_id}:capture",)) == 1
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_job_that_never_succeeds_is_stopped_and_left_to_recover(shop: Store, fake: FakeStripe) -> None:
@@ -327,7 +330,7 @@ def test_events_delivered_repeated_shuffled_and_at_once_leave_the_books_equal_to
     assert books_refunded_minor(shop, order_id) == 200 == stripe_gave_back_minor(fake)
     assert get_payment(shop, payment.id).refunded_minor == 200
     assert shop.scalar("SELECT count(*) FROM journal_entries WHERE key LIKE 'refund:%:failed'") == 1
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def test_a_job_queued_by_a_server_killed_before_running_it_is_run_by_the_next_server(

@@ -21,11 +21,15 @@ import pytest
 from payments import service, wallet
 from payments.base import DeclineReason, PaymentState, get_payment, order_payments
 from payments.refunds import refund
-from payments.webhooks import handle_event, verify_event
-from pos import audit, config, faults, ledger
-from pos.errors import InvalidInput
-from pos.orders import OrderStatus, add_line, new_order, resolve
-from pos.store import Store
+from payments.stripe.webhooks import handle_event, verify_event
+from pos.store import audit, config
+from pos.base import faults
+from pos.books import ledger
+from pos.books import journal_check
+from pos.base.errors import InvalidInput
+from pos.sales.orders import add_line, new_order
+from pos.sales.order_records import OrderStatus, resolve
+from pos.store.store import Store
 from tests.fake_stripe import FakeStripe, signed
 
 SECRET = "whsec_test_0123456789abcdef"
@@ -63,7 +67,7 @@ def test_a_link_paid_while_nobody_checks_is_recorded_by_its_webhook(shop: Store,
     paid = get_payment(shop, sent.payment.id)
     assert paid.state is PaymentState.CAPTURED and paid.details["wallet"] == "apple_pay"
     assert resolve(shop, order.id).status is OrderStatus.PAID
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
 
 
 def bank_debit_on_its_way(store: Store, fake: FakeStripe):
@@ -236,7 +240,7 @@ def test_a_refund_made_in_stripes_dashboard_is_booked_and_audited(shop: Store, f
     assert refunded.state is PaymentState.PARTIALLY_REFUNDED and refunded.refunded_minor == 500
     (record,) = [r for r in audit.records(shop) if r.event is audit.Event.OUTSIDE_REFUND]
     assert record.detail["amount_minor"] == 500 and record.detail["booked"] is True
-    assert ledger.verify(shop).problem is None
+    assert journal_check.verify(shop).problem is None
     # The same refund seen again (another event about the charge) books nothing twice.
     entries = journal_size(shop)
     assert deliver(shop, fake.event("charge.refunded", charge)).action == "nothing to do (the books hold every refund)"

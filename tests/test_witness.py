@@ -25,12 +25,15 @@ from freezegun import freeze_time
 
 from payments import service
 from payments.refunds import refund
-from pos import closings, config, drawer, journal_form, ledger, signing, witness, witness_setting
-from pos.errors import InvalidInput
-from pos.journal_form import parse_postings, postings_text, Posting
-from pos.orders import add_line, new_order
-from pos.staff import add_staff, get_staff, start_shift
-from pos.store import Store
+from pos.day import closings, signing, witness
+from pos.store import config, witness_setting
+from pos.cash import drawer
+from pos.books import journal_form, ledger
+from pos.base.errors import InvalidInput
+from pos.books.journal_form import parse_postings, postings_text, Posting
+from pos.sales.orders import add_line, new_order
+from pos.people.staff import add_staff, get_staff, start_shift
+from pos.store.store import Store
 from tests.conftest import Cli, snapshot
 from tests.test_closings import _copy, _unguard
 
@@ -181,7 +184,7 @@ def test_a_witness_named_later_is_given_every_closing_made_before(shop: Store, t
 
 
 def _close_both_library(store: Store) -> None:
-    from pos.close import close_day
+    from pos.day.close import close_day
 
     with freeze_time(AFTER):
         close_day(store, DAY, {1: "103.61"})
@@ -193,7 +196,7 @@ def _close_both_library(store: Store) -> None:
 
 
 def test_a_reopening_is_witnessed_too_and_the_witness_still_matches(shop: Store, tmp_path: Path) -> None:
-    from pos.close import reopen_day
+    from pos.day.close import reopen_day
 
     _close_both(shop)
     add_staff(shop, "Maria", "manager", "258036")

@@ -2,7 +2,7 @@
 
 from hypothesis import given, strategies as st
 
-from pos.words import counted, plural_of
+from pos.base.words import counted, plural_of
 
 
 def test_regular_and_irregular_plurals():
@@ -24,7 +24,7 @@ def test_one_is_singular_and_others_plural(count, noun):
 
 
 def test_things_listed_in_a_sentence() -> None:
-    from pos.words import are, listed
+    from pos.base.words import are, listed
 
     assert [listed(names) for names in ([], ["Alice"], ["Alice", "Bob"], ["Alice", "Bob", "Dave"])] == [
         "", "Alice", "Alice and Bob", "Alice, Bob and Dave"]

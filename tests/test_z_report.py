@@ -12,14 +12,15 @@ from freezegun import freeze_time
 
 from payments import cod, service
 from payments.refunds import refund, void
-from pos import drawer, ledger
-from pos.catalog import add_item, add_tax_category
-from pos.close import close_day
-from pos.discounts import add_discount
-from pos.orders import add_line, new_order, remove_line
-from pos.report import day_report, report_dict, statement
-from pos.staff import add_staff, get_staff, start_shift
-from pos.store import Store
+from pos.cash import drawer
+from pos.books import ledger
+from pos.store.catalog import add_item, add_tax_category
+from pos.day.close import close_day
+from pos.sales.discounts import add_discount
+from pos.sales.orders import add_line, new_order, remove_line
+from pos.day.report import day_report, report_dict, statement
+from pos.people.staff import add_staff, get_staff, start_shift
+from pos.store.store import Store
 from tests import golden_pdf
 
 DAY = date(2026, 11, 23)
@@ -99,7 +100,7 @@ def test_the_statement_runs_from_gross_sales_to_total_collected_and_tips_come_ap
     assert dict((label, meaning) for label, _, meaning in statement(r))["Gross sales"] == \
         "what the items sold came to, before discounts, refunds and tax"
     # A closing keeps the figures it was signed with (sales as charged, refunds as money given back).
-    from pos.closings import day_totals
+    from pos.day.closings import day_totals
 
     totals = day_totals(day, DAY)
     assert totals["sales_minor"] == r.sales_charged_minor == 2450 + 821 + 271
@@ -214,7 +215,7 @@ def test_the_pie_labels_stand_beside_it_apart_and_the_tips_heading_prints_once(d
 
 
 def test_sales_by_hour_spans_the_opening_hours_even_with_one_hour_of_sales(day: Store) -> None:
-    from pos import config
+    from pos.store import config
     from receipts import day_pdf
 
     r = day_report(day, DAY)
@@ -232,8 +233,8 @@ def test_sales_by_hour_spans_the_opening_hours_even_with_one_hour_of_sales(day: 
 
 @pytest.mark.parametrize("text", ["25:00", "9", "09:5", "ab:cd", "24:30", "-1:00", ""])
 def test_opening_hours_refuse_what_is_not_a_time(store: Store, text: str) -> None:
-    from pos import config
-    from pos.errors import InvalidInput
+    from pos.store import config
+    from pos.base.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="HH:MM"):
         config.set_option(store, "hours.open", text)

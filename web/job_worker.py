@@ -1,4 +1,4 @@
-"""``pos serve``'s worker: a thread that runs the jobs webhooks queued (:mod:`payments.stripe_jobs`).
+"""``pos serve``'s worker: a thread that runs the jobs webhooks queued (:mod:`payments.stripe.jobs`).
 
 It wakes every ``interval_s`` (and once at start, so a server restarted after a crash finishes what the
 last one queued), opens the store for that round only, runs every job due, and closes it.  A round that
@@ -14,7 +14,7 @@ import threading
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pos.store import Store
+    from pos.store.store import Store
 
 log = logging.getLogger("anytender.webhooks")
 
@@ -42,7 +42,7 @@ class JobWorker:
 
     def run_once(self) -> int:
         """One round: every job due now run; how many were run."""
-        from payments import stripe_jobs
+        from payments.stripe import jobs as stripe_jobs
 
         store = self._open_store()
         try:
@@ -57,7 +57,7 @@ class JobWorker:
         return len(ran)
 
     def _loop(self) -> None:
-        from pos.errors import AnytenderError
+        from pos.base.errors import AnytenderError
 
         while not self._stopping.is_set():
             try:

@@ -2,7 +2,7 @@
 
 The request body is read as bytes (at most :data:`MAX_BODY_BYTES`), verified
 with the endpoint's signing secret, and handed to
-:func:`payments.webhooks.handle_event` in a worker thread, on a store opened
+:func:`payments.stripe.webhooks.handle_event` in a worker thread, on a store opened
 for that request only (a SQLite connection belongs to one thread).  The
 answers are those Stripe acts on: 200 when the event was handled or is one we
 ignore (Stripe stops sending it), 400 when it is not an event Stripe signed
@@ -18,14 +18,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Callable
 
-from pos.errors import AnytenderError, InvalidInput, ProcessorUnavailable, StoreError
+from pos.base.errors import AnytenderError, InvalidInput, ProcessorUnavailable, StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse
 
-    from pos.store import Store
+    from pos.store.store import Store
 
 PATH = "/stripe/webhook"
 MAX_BODY_BYTES = 512 * 1024
@@ -65,7 +65,7 @@ async def _body(request: "Request") -> bytes | None:
 
 
 def _handle(open_store: Callable[[], "Store"], secret: str, body: bytes, signature: str | None) -> "JSONResponse":
-    from payments.webhooks import handle_event, verify_event
+    from payments.stripe.webhooks import handle_event, verify_event
 
     try:
         event = verify_event(body, signature, secret)
