@@ -36,8 +36,10 @@ LAZY = (
     ("pos.day.witness", "pos.day.report"),
     ("pos.people.pin_tries", "pos.people.approvals"),
     ("pos.people.staff", "pos.people.roles"),
+    ("pos.store.config", "pos.store.mail_server"),
     ("pos.store.config", "pos.store.quick_keys"),
     ("pos.store.config", "pos.store.settings_money"),
+    ("pos.store.config", "pos.store.witness_setting"),
 )
 """The imports inside a function of a module of the importer's own layer or package that stay there, each to keep a
 module off the start-up path of a cashier's command (``bench/cli_startup.py``) that loads the importer: none of

@@ -48,9 +48,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from pos.store import mail_server
 from pos.base.errors import InvalidInput, NotFound
-from pos.store.witness_setting import parse_witnesses
 from pos.store import audit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -282,7 +280,19 @@ def _clock(store: "Store", text: str) -> str:
     return f"{int(hours):02d}:{minutes}"
 
 
+def _mail(parser: str) -> "Callable[[Store, str], str]":
+    """The mail server's check of one of its options, loaded only when the option is set: off every start."""
+    def parse(store: "Store", text: str) -> str:
+        from pos.store import mail_server
+
+        return str(getattr(mail_server, parser)(text))
+
+    return parse
+
+
 def _witnesses(store: "Store", text: str) -> str:
+    from pos.store.witness_setting import parse_witnesses  # read only when the option is set: off every start
+
     return parse_witnesses(text, mail_server_set=bool(get(store, "receipt.smtp")))
 
 
@@ -343,15 +353,15 @@ OPTIONS: dict[str, Option] = {
         Option("hours.close", "when the store closes (HH:MM; after midnight is the next morning)", _clock,
                lambda s: "21:00"),
         Option("receipt.smtp", "the mail server that sends emailed receipts, HOST:PORT ('' for none)",
-               lambda s, t: mail_server.parse_server(t), lambda s: ""),
+               _mail('parse_server'), lambda s: ""),
         Option("receipt.smtp_user", "the user name for the mail server ('' to send without logging in)",
-               lambda s, t: mail_server.parse_user(t), lambda s: ""),
+               _mail('parse_user'), lambda s: ""),
         Option("receipt.smtp_password_file", "an owner-only file with the mail server's password ('' for "
-               "POS_SMTP_PASSWORD)", lambda s, t: mail_server.parse_password_file(t), lambda s: ""),
+               "POS_SMTP_PASSWORD)", _mail('parse_password_file'), lambda s: ""),
         Option("receipt.smtp_starttls", "encrypt with STARTTLS before sending: yes or no (a local server "
                "without TLS)", _yes_no, lambda s: "yes"),
         Option("receipt.sender", "the address emailed receipts come from (default: the mail user name)",
-               lambda s, t: mail_server.parse_sender(t), lambda s: ""),
+               _mail('parse_sender'), lambda s: ""),
         Option("closing.witness", "where each closing is witnessed off this machine as it is made: folders on "
                "another disk or share, the owner's email (through receipt.smtp), comma-separated ('' for none)",
                _witnesses, lambda s: ""),
