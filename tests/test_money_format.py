@@ -236,7 +236,7 @@ def test_missing_facts_fall_back_to_babel(store: Store) -> None:
 def test_a_locale_without_facts_is_formatted_by_babel(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """When derive_facts answers None, saving the settings drops old facts, and every amount goes through babel."""
     monkeypatch.setattr(money_format, "derive_facts", lambda currency, locale: None)
-    save_settings(store, load_settings(store)._replace(locale="de_DE"))
+    save_settings(store, load_settings(store.conn)._replace(locale="de_DE"))
     assert store.one("SELECT value FROM settings WHERE key = 'money.format'") is None
     fmt = formatter_for(store)
     assert not isinstance(fmt, Formatter)

@@ -32,9 +32,9 @@ from payments.stripe.webhooks import Handled, handle_event
 from pos.store import audit
 from pos.base import faults
 from pos.books import journal_check, ledger
-from pos.sales.orders import add_line, new_order
 from pos.store.store import Store, iso, utc_now
 from tests.fake_stripe import FakeStripe
+from tests.test_webhooks import held_by_a_crashed_register as crashed_before_capturing
 from tests.test_stripe_refund_outcomes import books_refunded_minor, paid_by_card, stripe_gave_back_minor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,13 +173,8 @@ START = "2026-03-02 15:00:00"
 
 
 def held_by_a_crashed_register(store: Store) -> str:
-    order = new_order(store, "counter")
-    add_line(store, order.id, "PIZZA-M")
-    faults.on("payment.authorized", lambda: (_ for _ in ()).throw(KeyboardInterrupt))
-    with pytest.raises(KeyboardInterrupt):
-        service.pay(store, order.id, "card")
-    faults.clear()
-    (payment,) = order_payments(store, order.id)
+    """The payment a register left held when it died before capturing (:func:`tests.test_webhooks.held_by_a_crashed_register`)."""
+    (payment,) = order_payments(store, crashed_before_capturing(store))
     return payment.id
 
 

@@ -30,10 +30,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
-if TYPE_CHECKING:  # pragma: no cover
-    from pos.store.store import Store
+
+class Connected(Protocol):
+    """What the checks need of a store, its connection (named here: :mod:`pos.store.store` imports this module)."""
+
+    conn: sqlite3.Connection
 
 CONTROL_TABLES = (
     "settings", "staff", "signins", "shifts", "drawers", "drawer_counts", "day_closes", "audit_log",
@@ -218,7 +221,7 @@ def refresh(conn: sqlite3.Connection) -> None:
 # -- reading the chain --------------------------------------------------------------------------------
 
 
-def head(store_or_conn: "Store | sqlite3.Connection") -> Head:
+def head(store_or_conn: "Connected | sqlite3.Connection") -> Head:
     """The log's head now (entries 0 and the genesis hash before anything is logged, or before the chain began)."""
     conn = store_or_conn if isinstance(store_or_conn, sqlite3.Connection) else store_or_conn.conn
     try:
@@ -238,7 +241,7 @@ class Problem(NamedTuple):
         return f"{self.where} {self.what}"
 
 
-def check_chain(store: "Store", start: Head = Head(0, GENESIS)) -> tuple[int, Problem | None]:
+def check_chain(store: Connected, start: Head = Head(0, GENESIS)) -> tuple[int, Problem | None]:
     """Recompute the log's hashes after ``start`` (an entry trusted to still have its hash): (entries checked, the
     first problem or None)."""
     conn = store.conn
@@ -297,7 +300,7 @@ def _gone(conn: sqlite3.Connection, table: str, columns: list[tuple[str, int]]) 
     return Problem(where, "is in the control log but no longer in the table: it was deleted behind the log's back")
 
 
-def check_rows(store: "Store", since: Head | None = None, now: str = "") -> Problem | None:
+def check_rows(store: Connected, since: Head | None = None, now: str = "") -> Problem | None:
     """Control rows against their last versions in the log, and each table's row count against the log's: a row
     changed, added or deleted behind the triggers' back is named, with its table and key.
 
@@ -338,7 +341,7 @@ def check_rows(store: "Store", since: Head | None = None, now: str = "") -> Prob
     return None
 
 
-def check_triggers(store: "Store") -> Problem | None:
+def check_triggers(store: Connected) -> Problem | None:
     """Each control table's triggers, and the log's own guards, in place word for word (a trigger dropped, or
     replaced by one that logs nothing, lets changes escape the log)."""
     present = {str(name): str(sql) for name, sql in
@@ -354,7 +357,7 @@ def check_triggers(store: "Store") -> Problem | None:
     return None
 
 
-def check_audit_numbers(store: "Store") -> Problem | None:
+def check_audit_numbers(store: Connected) -> Problem | None:
     """The audit trail's numbers run from 1 with no gap (a deleted row leaves one)."""
     count, low, high = store.conn.execute("SELECT count(*), min(id), max(id) FROM audit_log").fetchone()
     if not count:
@@ -367,7 +370,7 @@ def check_audit_numbers(store: "Store") -> Problem | None:
     return None
 
 
-def check(store: "Store", start: Head = Head(0, GENESIS), *, full: bool = True, now: str = "") -> tuple[int, Problem | None]:
+def check(store: Connected, start: Head = Head(0, GENESIS), *, full: bool = True, now: str = "") -> tuple[int, Problem | None]:
     """Everything above: (log entries rehashed, the first problem or None).  Not ``full``: the rows of the tables
     that grow are compared from ``start`` on (:func:`check_rows`)."""
     if store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'control_log'").fetchone() is None:

@@ -13,9 +13,8 @@ from datetime import time
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
+    import sqlite3
     from zoneinfo import ZoneInfo
-
-    from pos.store.store import Store
 
 
 class TaxMode(str, enum.Enum):
@@ -59,9 +58,10 @@ def zone(name: str) -> "ZoneInfo":
     return ZoneInfo(name)
 
 
-def load_settings(store: "Store") -> StoreSettings:
-    """Read the settings of an open store (validated when they were written: :func:`pos.store.settings.save_settings`)."""
-    rows = store.all("SELECT key, value FROM settings")
+def load_settings(conn: sqlite3.Connection) -> StoreSettings:
+    """Read the settings of an open store's connection (validated when they were written:
+    :func:`pos.store.settings.save_settings`)."""
+    rows = conn.execute("SELECT key, value FROM settings").fetchall()
     values: dict[str, object] = {row["key"]: row["value"] for row in rows}
     values = {k: v for k, v in values.items() if k in StoreSettings._fields}
     values["tax_mode"] = TaxMode(values.get("tax_mode", TaxMode.EXCLUSIVE.value))

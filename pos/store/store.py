@@ -423,7 +423,7 @@ class Store:
     def settings(self) -> "StoreSettings":
         """The store's settings (cached; re-read after a rolled-back change)."""
         if self._settings is None:
-            self._settings = load_settings(self)
+            self._settings = load_settings(self.conn)
         return self._settings
 
     def forget_settings(self) -> None:
